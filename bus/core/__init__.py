@@ -1,0 +1,1 @@
+"""The pure core of pfbus: nothing here imports Twisted, opens sockets or touches a database."""

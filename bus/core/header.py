@@ -1,0 +1,143 @@
+"""The platform message header (プラットフォーム通信ヘッダ), version 1.
+
+Every linkage message carries one ``pfh:PlatformHeader`` in its ``soap:Header``. The header is the
+hub's own protocol (its schema is ``schemas/platform/header-v1.xsd``); business payloads are never
+modelled in code.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+
+from lxml import etree
+
+HEADER_NS = "urn:pfbus:platform:header:v1"
+HEADER_TAG = f"{{{HEADER_NS}}}PlatformHeader"
+SHA256_URI = "http://www.w3.org/2001/04/xmlenc#sha256"
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+LINKAGE_FULL = "full"  # 全件
+LINKAGE_DELTA = "delta"  # 差分
+
+
+def _q(name: str) -> str:
+    return f"{{{HEADER_NS}}}{name}"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A sending or receiving system: 団体コード + 業務ユニット + system ID."""
+
+    local_gov_code: str  # 団体コード
+    business_unit: str  # 業務ユニットコード
+    system_id: str  # システムID
+
+    def __str__(self) -> str:
+        return f"{self.local_gov_code}/{self.business_unit}/{self.system_id}"
+
+
+@dataclass(frozen=True)
+class PlatformHeader:
+    """The fields every platform message needs (see docs/message-header.md)."""
+
+    message_id: str  # メッセージID (UUID)
+    sender: Party  # 送信元
+    receiver: Party  # 送信先
+    service_id: str  # サービスID
+    service_version: str
+    sent_at: str  # 送信日時, ISO 8601 with +09:00
+    user_id: str  # 操作者ID
+    linkage_kind: str = LINKAGE_DELTA  # 連携種別
+    standard_version: str = "1.0"  # 準拠標準バージョン
+    relates_to: str | None = None  # 関連メッセージID
+    request_hash: str | None = None  # base64 SHA-256 of the request bytes (responses only)
+
+    @classmethod
+    def new(cls, *, sender: Party, receiver: Party, service_id: str, service_version: str = "1",
+            user_id: str, linkage_kind: str = LINKAGE_DELTA, standard_version: str = "1.0",
+            relates_to: str | None = None) -> PlatformHeader:
+        """A header for a new message: fresh UUID, sent now (JST)."""
+        return cls(message_id=new_message_id(), sender=sender, receiver=receiver,
+                   service_id=service_id, service_version=service_version, sent_at=jst_now(),
+                   user_id=user_id, linkage_kind=linkage_kind, standard_version=standard_version,
+                   relates_to=relates_to)
+
+    def reply(self, request_bytes: bytes, *, sender: Party | None = None) -> PlatformHeader:
+        """The header of the response to this request.
+
+        The provider becomes the sender, the requester the receiver; the reply relates to this
+        message and carries the digest of the exact request bytes it answers (X-Road's requestHash),
+        so a response is provably bound to its request.
+        """
+        return replace(self, message_id=new_message_id(), sender=sender or self.receiver,
+                       receiver=self.sender, sent_at=jst_now(), relates_to=self.message_id,
+                       request_hash=request_digest(request_bytes))
+
+    @classmethod
+    def from_element(cls, el: etree._Element) -> PlatformHeader:
+        """Read a header from a schema-valid ``pfh:PlatformHeader`` element."""
+
+        def text(parent: etree._Element, name: str) -> str | None:
+            child = parent.find(_q(name))
+            return None if child is None else (child.text or "")
+
+        def party(name: str) -> Party:
+            p = el.find(_q(name))
+            return Party(text(p, "LocalGovCode"), text(p, "BusinessUnit"), text(p, "SystemId"))
+
+        service = el.find(_q("Service"))
+        return cls(message_id=text(el, "MessageId"), relates_to=text(el, "RelatesTo"),
+                   sender=party("Sender"), receiver=party("Receiver"),
+                   service_id=text(service, "ServiceId"), service_version=text(service, "Version"),
+                   sent_at=text(el, "SentAt"), user_id=text(el, "UserId"),
+                   linkage_kind=text(el, "LinkageKind"),
+                   standard_version=text(el, "StandardVersion"),
+                   request_hash=text(el, "RequestHash"))
+
+    def to_element(self) -> etree._Element:
+        """This header as a ``pfh:PlatformHeader`` element, in schema order."""
+        el = etree.Element(HEADER_TAG, nsmap={"pfh": HEADER_NS})
+
+        def add(parent: etree._Element, name: str, value: str | None) -> etree._Element | None:
+            if value is None:
+                return None
+            child = etree.SubElement(parent, _q(name))
+            child.text = value
+            return child
+
+        add(el, "MessageId", self.message_id)
+        add(el, "RelatesTo", self.relates_to)
+        for name, p in (("Sender", self.sender), ("Receiver", self.receiver)):
+            party = etree.SubElement(el, _q(name))
+            add(party, "LocalGovCode", p.local_gov_code)
+            add(party, "BusinessUnit", p.business_unit)
+            add(party, "SystemId", p.system_id)
+        service = etree.SubElement(el, _q("Service"))
+        add(service, "ServiceId", self.service_id)
+        add(service, "Version", self.service_version)
+        add(el, "SentAt", self.sent_at)
+        add(el, "UserId", self.user_id)
+        add(el, "LinkageKind", self.linkage_kind)
+        add(el, "StandardVersion", self.standard_version)
+        digest = add(el, "RequestHash", self.request_hash)
+        if digest is not None:
+            digest.set("algorithm", SHA256_URI)
+        return el
+
+
+def new_message_id() -> str:
+    return str(uuid.uuid4())
+
+
+def jst_now() -> str:
+    """Now in JST, second precision, e.g. ``2026-11-27T15:04:05+09:00``."""
+    return dt.datetime.now(JST).replace(microsecond=0).isoformat()
+
+
+def request_digest(raw: bytes) -> str:
+    """Base64 SHA-256 of the exact request bytes (X-Road's requestHash)."""
+    return base64.b64encode(hashlib.sha256(raw).digest()).decode("ascii")
