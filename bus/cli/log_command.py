@@ -1,0 +1,167 @@
+"""``pfbus log``: read the routing log (経路ログ) — where messages went and why.
+
+Exit status: 0 rows found, 1 none matched, 2 usage or file error. Never creates a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
+
+EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad option value; reported on stderr with exit status 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="routing log file (SQLite)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="hub config whose [store] routing_log names the file (instead of --db)")
+    parser.add_argument("--message-id", metavar="ID",
+                        help="a message ID; also shows the hops of its reply and its exchange")
+    parser.add_argument("--exchange-id", metavar="ID", help="one inbound HTTP exchange")
+    parser.add_argument("--service", metavar="ID", help="service ID")
+    parser.add_argument("--status", choices=STATUSES)
+    parser.add_argument("--hop", choices=HOPS, metavar="NAME", help=f"one of: {', '.join(HOPS)}")
+    parser.add_argument("--since", metavar="ISO",
+                        help="from this time, inclusive (ISO-8601; no offset means UTC)")
+    parser.add_argument("--until", metavar="ISO",
+                        help="up to this time, exclusive (ISO-8601; no offset means UTC)")
+    parser.add_argument("--limit", type=_positive_int, default=1000, metavar="N",
+                        help="at most N rows (default 1000)")
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help="table (default) or json (one object per line)")
+
+
+def resolve_db_path(args: argparse.Namespace) -> Path:
+    """Where the routing log is: ``--db``, else the ``[store] routing_log`` of ``--config``."""
+    db = getattr(args, "db", None)
+    if db:
+        return Path(db)
+    if getattr(args, "config", None):
+        from ..core.config import ConfigError, load_config
+
+        try:
+            return load_config(args.config).routing_log
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+    raise UsageError("give --db PATH or --config FILE")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        db_path = resolve_db_path(args)
+        since = _time_option(args, "since")
+        until = _time_option(args, "until")
+        routing_log = open_readonly(db_path)
+    except (UsageError, RoutingLogError) as exc:
+        print(f"pfbus log: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        hops = routing_log.query(
+            message_id=args.message_id, service_id=args.service, status=args.status,
+            hop=args.hop, since=since, until=until, limit=args.limit,
+            exchange_id=getattr(args, "exchange_id", None))
+    except RoutingLogError as exc:
+        print(f"pfbus log: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        routing_log.close()
+    if not hops:
+        print("pfbus log: no matching records", file=sys.stderr)
+        return EXIT_NONE
+    lines = _json_lines(hops) if args.format == "json" else _table(hops)
+    try:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pfbus log ... | head` is not an error
+        pass
+    return EXIT_FOUND
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _time_option(args: argparse.Namespace, name: str) -> str | None:
+    value = getattr(args, name, None)
+    if value is None:
+        return None
+    try:
+        return to_utc_iso(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"--{name}: not an ISO-8601 time: {value!r} "
+                         f"(e.g. 2026-11-27T15:00:00+09:00)") from None
+
+
+def _json_lines(hops: list[HopRecord]) -> list[str]:
+    # Every key on every line, null included: a stable shape for jq and scripts.
+    return [json.dumps(dataclasses.asdict(h), ensure_ascii=False) for h in hops]
+
+
+# (heading, how to get the cell, max width or None, right-aligned)
+_COLUMNS = [
+    ("at", lambda h: h.at, None, False),
+    ("message", lambda h: (h.message_id or "")[:8], None, False),  # short, like a git hash
+    ("hop", lambda h: h.hop, None, False),
+    ("status", lambda h: h.status, None, False),
+    ("service", lambda h: _join("@", h.service_id, h.service_version), 40, False),
+    ("sender→receiver", lambda h: _join("→", h.sender, h.receiver), 60, False),
+    ("provider", lambda h: h.provider, 30, False),
+    ("fault_code", lambda h: h.fault_code, 30, False),
+    ("party", lambda h: h.party, None, False),
+    ("rule", lambda h: h.rule, 30, False),
+    ("path", lambda h: h.path, 50, False),
+    ("line", lambda h: h.line, None, True),
+    ("ms", lambda h: None if h.duration_ms is None else f"{h.duration_ms:.1f}", None, True),
+    ("req B", lambda h: h.request_bytes, None, True),
+    ("resp B", lambda h: h.response_bytes, None, True),
+]
+
+
+def _join(sep: str, left: str | None, right: str | None) -> str:
+    if left is None and right is None:
+        return ""
+    return f"{left or ''}{sep}{right or ''}"
+
+
+def _table(hops: list[HopRecord]) -> list[str]:
+    cells = [[_cell(get(h), limit) for _, get, limit, _ in _COLUMNS] for h in hops]
+    headings = [name for name, *_ in _COLUMNS]
+    widths = [max(_width(text) for text in column) for column in zip(headings, *cells)]
+    rows = [headings, ["-" * w for w in widths], *cells]
+    return ["  ".join(_pad(text, width, right) for text, width, (*_, right)
+                      in zip(row, widths, _COLUMNS)).rstrip() for row in rows]
+
+
+def _cell(value: object, limit: int | None) -> str:
+    text = "" if value is None else str(value)
+    if limit is not None and _width(text) > limit:
+        while _width(text) > limit - 1:
+            text = text[:-1]
+        text += "…"
+    return text
+
+
+def _width(text: str) -> int:
+    # Full-width (Japanese) characters take two terminal columns.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill

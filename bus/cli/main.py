@@ -1,0 +1,35 @@
+"""The ``pfbus`` command: ``serve``, ``validate``, ``log``, ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import demo_command, log_command, serve_command, validate_command
+
+COMMANDS = {
+    "serve": (serve_command, "run the hub with a TOML configuration"),
+    "validate": (validate_command, "validate a message file offline with the hub's rules"),
+    "log": (log_command, "query the routing log"),
+    "demo": (demo_command, "run hub and two reference adapters and a realistic linkage"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pfbus", description="pfbus — the 地域情報プラットフォーム "
+                                     "message hub for municipal systems")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Hub configuration (TOML), validated at start: every error names the file and the key.
+
+See ``examples/hub.toml`` for a complete, commented example.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from schemas import BUILTIN_CATALOG
+
+from .envelope import Limits
+from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
+                          NoCheckDigit, is_valid_local_gov_code)
+from .routing import Provider, Route, ServiceRegistry
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used. The message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A municipality served by this hub (団体)."""
+
+    local_gov_code: str  # 団体コード
+    name: str
+    addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME  # 宛名番号の検査数字方式
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    path: Path | None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None  # the address put into served WSDLs
+    limits: Limits = Limits()
+    routing_log: Path = Path("var/routing-log.sqlite3")
+    catalogs: tuple[Path, ...] = (BUILTIN_CATALOG,)
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    registry: ServiceRegistry = field(default_factory=lambda: ServiceRegistry([]))
+    max_connections_per_provider: int = 64
+
+    def with_port(self, port: int) -> HubConfig:
+        return replace(self, port=port)
+
+
+def load_config(path: str | Path) -> HubConfig:
+    path = Path(path).resolve()
+    try:
+        with path.open("rb") as f:
+            doc = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(doc, path)
+
+
+def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
+    where = str(path) if path else "<config>"
+    base = path.parent if path else Path.cwd()
+
+    def err(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{where}: {key}: {message}")
+
+    def get(table: dict, key: str, kind: type | tuple, default: Any, full_key: str) -> Any:
+        value = table.get(key, default)
+        if value is default:
+            return value
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise err(full_key, f"must be a {names}")
+        return value
+
+    def table(parent: dict, key: str, full_key: str) -> dict:
+        value = parent.get(key, {})
+        if not isinstance(value, dict):
+            raise err(full_key, "must be a table")
+        return value
+
+    def array(key: str) -> list[dict]:
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise err(key, f"must be an array of tables ([[{key}]])")
+        return value
+
+    known = {"hub", "store", "schemas", "tenants", "providers", "routes"}
+    for key in doc:
+        if key not in known:
+            raise err(key, f"unknown section; known: {', '.join(sorted(known))}")
+
+    hub = table(doc, "hub", "hub")
+    listen = get(hub, "listen", str, "127.0.0.1:8080", "hub.listen")
+    host, _, port_text = listen.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise err("hub.listen", "must be HOST:PORT, e.g. 127.0.0.1:8080 (port 0 = any free port)")
+    public_url = get(hub, "public_url", str, None, "hub.public_url")
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise err("hub.public_url", "must be an http:// or https:// URL")
+    limits = Limits(
+        max_bytes=_positive(get(hub, "max_message_bytes", int, Limits.max_bytes,
+                                "hub.max_message_bytes"), err, "hub.max_message_bytes"),
+        max_depth=_positive(get(hub, "max_depth", int, Limits.max_depth, "hub.max_depth"), err,
+                            "hub.max_depth"))
+    max_conn = _positive(get(hub, "max_connections_per_provider", int, 64,
+                             "hub.max_connections_per_provider"), err,
+                         "hub.max_connections_per_provider")
+
+    store = table(doc, "store", "store")
+    routing_log = (base / get(store, "routing_log", str, "var/routing-log.sqlite3",
+                              "store.routing_log")).resolve()
+
+    schemas = table(doc, "schemas", "schemas")
+    catalog_names = get(schemas, "catalogs", list, ["builtin"], "schemas.catalogs")
+    catalogs = []
+    for i, c in enumerate(catalog_names):
+        if not isinstance(c, str):
+            raise err(f"schemas.catalogs[{i}]", "must be a path or \"builtin\"")
+        p = BUILTIN_CATALOG if c == "builtin" else (base / c).resolve()
+        if not p.is_file():
+            raise err(f"schemas.catalogs[{i}]", f"file not found: {p}")
+        catalogs.append(p)
+
+    tenants: dict[str, Tenant] = {}
+    for i, t in enumerate(array("tenants")):
+        key = f"tenants[{i}]"
+        code = get(t, "local_gov_code", str, "", f"{key}.local_gov_code")
+        if not is_valid_local_gov_code(code):
+            raise err(f"{key}.local_gov_code", f"{code!r} is not a valid 団体コード (6 digits, "
+                                               "check digit)")
+        if code in tenants:
+            raise err(f"{key}.local_gov_code", f"団体コード {code} is listed twice")
+        scheme_table = table(t, "addressee_number", f"{key}.addressee_number")
+        tenants[code] = Tenant(code, get(t, "name", str, code, f"{key}.name"),
+                               _scheme(scheme_table, err, f"{key}.addressee_number", get))
+
+    providers: dict[str, Provider] = {}
+    for i, p in enumerate(array("providers")):
+        key = f"providers[{i}]"
+        pid = get(p, "id", str, "", f"{key}.id")
+        if not pid:
+            raise err(f"{key}.id", "is required")
+        if pid in providers:
+            raise err(f"{key}.id", f"provider {pid!r} is listed twice")
+        url = get(p, "url", str, "", f"{key}.url")
+        if not url.startswith(("http://", "https://")):
+            raise err(f"{key}.url", "must be an http:// or https:// URL")
+        timeout = float(get(p, "timeout", (int, float), 10.0, f"{key}.timeout"))
+        if timeout <= 0:
+            raise err(f"{key}.timeout", "must be a positive number of seconds")
+        providers[pid] = Provider(pid, url, timeout)
+
+    routes = []
+    seen = set()
+    for i, r in enumerate(array("routes")):
+        key = f"routes[{i}]"
+        code = get(r, "local_gov_code", str, "", f"{key}.local_gov_code")
+        if code not in tenants:
+            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]]")
+        service = get(r, "service", str, "", f"{key}.service")
+        if not service:
+            raise err(f"{key}.service", "is required")
+        pid = get(r, "provider", str, "", f"{key}.provider")
+        if pid not in providers:
+            raise err(f"{key}.provider", f"no [[providers]] entry with id {pid!r}")
+        if (code, service) in seen:
+            raise err(key, f"a second route for {service} of {code}")
+        seen.add((code, service))
+        timeout = float(get(r, "timeout", (int, float), providers[pid].timeout, f"{key}.timeout"))
+        routes.append(Route(code, service, providers[pid], timeout))
+
+    return HubConfig(path=path, host=host, port=int(port_text), public_url=public_url,
+                     limits=limits, routing_log=routing_log, catalogs=tuple(catalogs),
+                     tenants=tenants, registry=ServiceRegistry(routes),
+                     max_connections_per_provider=max_conn)
+
+
+def _positive(value: int, err, key: str) -> int:
+    if value <= 0:
+        raise err(key, "must be a positive integer")
+    return value
+
+
+def _scheme(t: dict, err, key: str, get) -> AddresseeNumberScheme:
+    if not t:
+        return DEFAULT_ADDRESSEE_SCHEME
+    kind = get(t, "scheme", str, "modulus11", f"{key}.scheme")
+    length = get(t, "length", int, None, f"{key}.length")
+    if kind == "none":
+        return NoCheckDigit(length)
+    if kind != "modulus11":
+        raise err(f"{key}.scheme", "must be \"modulus11\" or \"none\"")
+    weights = get(t, "weights", list, [2, 3, 4, 5, 6, 7], f"{key}.weights")
+    if not weights or not all(isinstance(w, int) and 1 <= w <= 10 for w in weights):
+        raise err(f"{key}.weights", "must be a list of integers 1..10, rightmost digit first")
+    remainder_one = get(t, "remainder_one", int, 0, f"{key}.remainder_one")
+    return Modulus11Scheme(tuple(weights), remainder_one, length)

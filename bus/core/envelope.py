@@ -1,0 +1,134 @@
+"""SOAP envelope reading: a hardened parse, the limits, and the envelope's structure.
+
+The parser never loads a DTD, never expands entities and never touches the network; a document
+that carries a DTD at all is refused (SOAP forbids it). Each message is parsed exactly once; the
+resulting tree is what validation and routing read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from lxml import etree
+
+from . import faults
+from .faults import SOAP11_NS, SOAP12_NS, HubFault
+from .findings import Finding
+from .header import HEADER_TAG
+from .xmlpath import element_path
+
+CONTENT_TYPES = {SOAP11_NS: "text/xml; charset=utf-8",
+                 SOAP12_NS: "application/soap+xml; charset=utf-8"}
+SOAP_VERSION_NAME = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one message may cost to read."""
+
+    max_bytes: int = 8 * 1024 * 1024
+    max_depth: int = 64
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed SOAP message: the raw bytes as received and the parts the hub reads."""
+
+    raw: bytes
+    root: etree._Element
+    soap_ns: str
+    header: etree._Element | None  # the pfh:PlatformHeader block
+    body: etree._Element  # the single child of soap:Body
+
+    @property
+    def soap_version(self) -> str:
+        return SOAP_VERSION_NAME[self.soap_ns]
+
+    @property
+    def is_fault(self) -> bool:
+        return self.body.tag == f"{{{self.soap_ns}}}Fault"
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # One parser per thread: lxml parsers are not thread-safe, and building one per message
+    # would put work on the hot path.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 dtd_validation=False, huge_tree=False, remove_comments=False,
+                                 collect_ids=False)
+        _local.parser = parser
+    return parser
+
+
+def parse_envelope(raw: bytes, limits: Limits = Limits()) -> Envelope:
+    """Parse and structurally check a SOAP 1.1/1.2 message, or raise HubFault."""
+    return _split(raw, parse_document(raw, limits))
+
+
+def parse_document(raw: bytes, limits: Limits = Limits()) -> etree._Element:
+    """The hardened parse of any XML document: limits, no DTD, no entities, no network."""
+    if len(raw) > limits.max_bytes:
+        raise HubFault(faults.TOO_LARGE, (Finding(
+            "limit:max_bytes", f"{len(raw)} bytes exceeds the limit of {limits.max_bytes}"),))
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        raise HubFault(faults.MALFORMED_XML, (Finding("xml:well-formed", exc.msg, None, line),)) \
+            from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise HubFault(faults.DTD_FORBIDDEN, (Finding(
+            "soap:no-dtd", "a SOAP message must not contain a document type declaration", None,
+            1),))
+    _check_depth(root, limits.max_depth)
+    return root
+
+
+def _check_depth(root: etree._Element, max_depth: int) -> None:
+    depth = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth > max_depth:
+                raise HubFault(faults.TOO_DEEP, (Finding(
+                    "limit:max_depth", f"elements nest deeper than {max_depth} levels", None,
+                    el.sourceline),))
+        else:
+            depth -= 1
+
+
+def _split(raw: bytes, root: etree._Element) -> Envelope:
+    soap_ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+    if soap_ns not in (SOAP11_NS, SOAP12_NS) or root.tag != f"{{{soap_ns}}}Envelope":
+        raise _not_soap(root, "the root element must be a SOAP 1.1 or 1.2 Envelope")
+    children = [c for c in root if isinstance(c.tag, str)]
+    names = [c.tag for c in children]
+    header_tag, body_tag = f"{{{soap_ns}}}Header", f"{{{soap_ns}}}Body"
+    if names not in ([body_tag], [header_tag, body_tag]):
+        raise _not_soap(root, "an Envelope holds at most one Header followed by exactly one Body,"
+                              " and nothing else")
+    body_el = children[-1]
+    body_children = [c for c in body_el if isinstance(c.tag, str)]
+    if len(body_children) != 1:
+        raise _not_soap(body_el, f"the Body must hold exactly one element, found "
+                                 f"{len(body_children)}")
+    header = None
+    if len(children) == 2:
+        blocks = [c for c in children[0] if c.tag == HEADER_TAG]
+        if len(blocks) > 1:
+            raise HubFault(faults.HEADER_INVALID, (Finding(
+                "header:single", "the Header holds more than one PlatformHeader", element_path(blocks[1]),
+                blocks[1].sourceline),))
+        header = blocks[0] if blocks else None
+    return Envelope(raw, root, soap_ns, header, body_children[0])
+
+
+def _not_soap(el: etree._Element, message: str) -> HubFault:
+    return HubFault(faults.NOT_SOAP, (Finding("soap:envelope", message, element_path(el),
+                                              el.sourceline),))

@@ -1,0 +1,124 @@
+"""Stable fault codes and the SOAP Fault the hub answers with (SOAP 1.1 and 1.2).
+
+Each code names one class of failure; operators and vendors can rely on it (docs/faults.md).
+The detail (``pff:FaultDetail``) carries the code, who was at fault, the message ID when it could
+be read, and every finding with its rule, element path and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from lxml import etree
+
+from .findings import Finding
+
+FAULT_NS = "urn:pfbus:platform:fault:v1"
+SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+
+
+class Party(str, Enum):
+    """Who caused the failure."""
+
+    CLIENT = "client"
+    PROVIDER = "provider"
+    HUB = "hub"
+
+
+@dataclass(frozen=True)
+class FaultCode:
+    code: str
+    party: Party
+    http_status: int
+    summary: str
+
+
+def _c(code: str, party: Party, http_status: int, summary: str) -> FaultCode:
+    return FaultCode(code, party, http_status, summary)
+
+
+C, P, H = Party.CLIENT, Party.PROVIDER, Party.HUB
+MALFORMED_XML = _c("PF-XML-MALFORMED", C, 400, "the message is not well-formed XML")
+DTD_FORBIDDEN = _c("PF-XML-DTD", C, 400, "a document type declaration is not allowed in SOAP")
+TOO_LARGE = _c("PF-LIMIT-SIZE", C, 413, "the message exceeds the maximum size")
+TOO_DEEP = _c("PF-LIMIT-DEPTH", C, 400, "the message nests elements too deeply")
+NOT_SOAP = _c("PF-SOAP-ENVELOPE", C, 400, "the message is not a valid SOAP 1.1 or 1.2 envelope")
+HEADER_MISSING = _c("PF-HEADER-MISSING", C, 400, "the platform header is missing")
+HEADER_INVALID = _c("PF-HEADER-INVALID", C, 400, "the platform header is invalid")
+SCHEMA_INVALID = _c("PF-SCHEMA-INVALID", C, 400, "the body violates the service's schema")
+RULE_VIOLATION = _c("PF-RULE-VIOLATION", C, 400, "the message breaks a platform rule")
+SERVICE_UNKNOWN = _c("PF-SERVICE-UNKNOWN", C, 404, "no schema catalog defines this service")
+ROUTE_NOT_FOUND = _c("PF-ROUTE-NOT-FOUND", C, 404,
+                     "no provider is registered for this service and 団体コード")
+PROVIDER_UNREACHABLE = _c("PF-PROVIDER-UNREACHABLE", P, 502, "the provider could not be reached")
+PROVIDER_TIMEOUT = _c("PF-PROVIDER-TIMEOUT", P, 504, "the provider did not answer in time")
+PROVIDER_INVALID = _c("PF-PROVIDER-INVALID-RESPONSE", P, 502, "the provider's response is invalid")
+PROVIDER_HTTP_ERROR = _c("PF-PROVIDER-HTTP-ERROR", P, 502,
+                         "the provider answered with an HTTP error and no SOAP fault")
+HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
+
+ALL_CODES = tuple(v for v in globals().values() if isinstance(v, FaultCode))
+
+
+@dataclass(eq=False)
+class HubFault(Exception):
+    """A failure the hub answers with a SOAP Fault."""
+
+    fault: FaultCode
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    message_id: str | None = None
+
+    def __str__(self) -> str:
+        first = f": {self.findings[0]}" if self.findings else ""
+        return f"{self.fault.code}{first}"
+
+    @property
+    def first(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+
+def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
+    """Serialise ``fault`` as a SOAP Fault envelope in the given SOAP version."""
+    env = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"soap": soap_ns, "pff": FAULT_NS})
+    body = etree.SubElement(env, f"{{{soap_ns}}}Body")
+    f = etree.SubElement(body, f"{{{soap_ns}}}Fault")
+    reason = f"{fault.fault.code}: {fault.fault.summary}"
+    if fault.first is not None:
+        reason += f" ({fault.first.rule} at {fault.first.path or '-'}, line {fault.first.line})"
+    is_sender = fault.fault.party is Party.CLIENT
+    if soap_ns == SOAP11_NS:
+        etree.SubElement(f, "faultcode").text = "soap:Client" if is_sender else "soap:Server"
+        etree.SubElement(f, "faultstring").text = reason
+        detail_parent = etree.SubElement(f, "detail")
+    else:
+        code = etree.SubElement(f, f"{{{soap_ns}}}Code")
+        etree.SubElement(code, f"{{{soap_ns}}}Value").text = \
+            "soap:Sender" if is_sender else "soap:Receiver"
+        text = etree.SubElement(etree.SubElement(f, f"{{{soap_ns}}}Reason"), f"{{{soap_ns}}}Text")
+        text.text = reason
+        text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+        detail_parent = etree.SubElement(f, f"{{{soap_ns}}}Detail")
+    detail_parent.append(fault_detail(fault))
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def fault_detail(fault: HubFault) -> etree._Element:
+    def q(name: str) -> str:
+        return f"{{{FAULT_NS}}}{name}"
+
+    d = etree.Element(q("FaultDetail"), nsmap={"pff": FAULT_NS})
+    etree.SubElement(d, q("Code")).text = fault.fault.code
+    etree.SubElement(d, q("Party")).text = fault.fault.party.value
+    if fault.message_id:
+        etree.SubElement(d, q("MessageId")).text = fault.message_id
+    for finding in fault.findings:
+        fe = etree.SubElement(d, q("Finding"))
+        etree.SubElement(fe, q("Rule")).text = finding.rule
+        if finding.path:
+            etree.SubElement(fe, q("Path")).text = finding.path
+        if finding.line is not None:
+            etree.SubElement(fe, q("Line")).text = str(finding.line)
+        etree.SubElement(fe, q("Message")).text = finding.message
+    return d

@@ -1,0 +1,150 @@
+"""The hub's checks on each exchange, as pure functions of bytes: the gatekeeper of the router.
+
+``inspect_request`` turns the bytes a client sent into an accepted request (parsed once,
+validated, routed) or a HubFault; ``inspect_response`` does the same for what the provider
+answered, including the binding of the answer to its request (RelatesTo and RequestHash). No I/O
+here: the Twisted edge calls these and moves the bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import faults
+from .catalog import Catalog, ServiceSpec
+from .envelope import Envelope, Limits, parse_envelope
+from .faults import HubFault
+from .findings import Finding
+from .header import HEADER_NS, PlatformHeader, request_digest
+from .routing import Route, ServiceRegistry
+from .validator import MessageValidator
+from .xmlpath import element_path
+
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class AcceptedRequest:
+    envelope: Envelope
+    header: PlatformHeader
+    service: ServiceSpec
+    route: Route
+
+
+@dataclass(frozen=True)
+class AcceptedResponse:
+    envelope: Envelope
+    header: PlatformHeader | None  # None for a provider's SOAP Fault without a platform header
+
+    @property
+    def is_fault(self) -> bool:
+        return self.envelope.is_fault
+
+
+class Inspector:
+    def __init__(self, catalog: Catalog, validator: MessageValidator, registry: ServiceRegistry,
+                 limits: Limits = Limits()):
+        self.catalog = catalog
+        self.validator = validator
+        self.registry = registry
+        self.limits = limits
+
+    def _read_header(self, envelope: Envelope, missing: faults.FaultCode,
+                     schema_fault: faults.FaultCode, rule_fault: faults.FaultCode
+                     ) -> PlatformHeader:
+        """Validate and read the platform header, or raise."""
+        if envelope.header is None:
+            raise HubFault(missing, (Finding(
+                "header:required", "the soap:Header must hold one pfh:PlatformHeader",
+                element_path(envelope.root, self.catalog.prefixes), envelope.root.sourceline),))
+        findings = self.validator.validate(envelope.header)
+        if findings:
+            is_schema = any(f.rule.startswith("xsd:") for f in findings)
+            raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings),
+                           _message_id(envelope.header))
+        return PlatformHeader.from_element(envelope.header)
+
+    def inspect_request(self, raw: bytes, endpoint_service: str | None = None) -> AcceptedRequest:
+        envelope = parse_envelope(raw, self.limits)
+        header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
+                                   faults.RULE_VIOLATION)
+        mid = header.message_id
+        hdr_path = element_path(envelope.header, self.catalog.prefixes)
+        line = envelope.header.sourceline
+        if endpoint_service and endpoint_service != header.service_id:
+            raise HubFault(faults.HEADER_INVALID, (Finding(
+                "service:endpoint", f"posted to the endpoint of {endpoint_service} but the header "
+                f"names {header.service_id}", hdr_path, line),), mid)
+        service = self.catalog.service(header.service_id)
+        if service is None:
+            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
+                "service:known", f"no catalog defines service {header.service_id}", hdr_path,
+                line),), mid)
+        if header.service_version != service.version:
+            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
+                "service:version", f"{service.id} is offered in version {service.version}, not "
+                f"{header.service_version}", hdr_path, line),), mid)
+        if header.receiver.business_unit != service.unit:
+            raise HubFault(faults.HEADER_INVALID, (Finding(
+                "service:unit", f"{service.id} belongs to 業務ユニット {service.unit}, the receiver "
+                f"names {header.receiver.business_unit}", hdr_path, line),), mid)
+        # The receiver owns the data asked about: its 宛名番号 scheme applies.
+        self._check_body(envelope, service.request_tag, header.receiver.local_gov_code,
+                         faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
+        route = self.registry.route(header.receiver.local_gov_code, service.id)
+        if route is None:
+            raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
+                "route:registered", f"no provider of {service.id} is registered for 団体コード "
+                f"{header.receiver.local_gov_code}", hdr_path, line),), mid)
+        return AcceptedRequest(envelope, header, service, route)
+
+    def inspect_response(self, raw: bytes, request: AcceptedRequest) -> AcceptedResponse:
+        """Check the provider's answer; any problem is the provider's (PROVIDER_INVALID)."""
+        invalid = faults.PROVIDER_INVALID
+        try:
+            envelope = parse_envelope(raw, self.limits)
+        except HubFault as exc:
+            raise HubFault(invalid, exc.findings, request.header.message_id) from None
+        if envelope.soap_ns != request.envelope.soap_ns:
+            raise HubFault(invalid, (Finding(
+                "soap:version", f"answered in SOAP {envelope.soap_version} to a SOAP "
+                f"{request.envelope.soap_version} request", element_path(envelope.root),
+                envelope.root.sourceline),), request.header.message_id)
+        if envelope.is_fault and envelope.header is None:
+            return AcceptedResponse(envelope, None)
+        header = self._read_header(envelope, invalid, invalid, invalid)
+        path = element_path(envelope.header, self.catalog.prefixes)
+        line = envelope.header.sourceline
+        expected = {
+            "binding:relates_to": (header.relates_to, request.header.message_id,
+                                   "RelatesTo must echo the request's MessageId"),
+            "binding:request_hash": (header.request_hash, request_digest(request.envelope.raw),
+                                     "RequestHash must be the SHA-256 of the request bytes"),
+            "binding:service": (header.service_id, request.header.service_id,
+                                "the response must name the request's service"),
+        }
+        findings = tuple(Finding(rule, message, path, line)
+                         for rule, (got, want, message) in expected.items() if got != want)
+        if findings:
+            raise HubFault(invalid, findings, request.header.message_id)
+        if not envelope.is_fault:
+            # The provider (the response's sender) owns the data it returns.
+            self._check_body(envelope, request.service.response_tag, header.sender.local_gov_code,
+                             invalid, invalid, request.header.message_id)
+        return AcceptedResponse(envelope, header)
+
+    def _check_body(self, envelope: Envelope, expected_tag: str, data_owner: str,
+                    schema_fault: faults.FaultCode, rule_fault: faults.FaultCode,
+                    message_id: str) -> None:
+        findings = self.validator.validate(envelope.body, expected_tag, data_owner)
+        if findings:
+            is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
+            raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings), message_id)
+
+
+def _message_id(header_el) -> str | None:
+    """The MessageId of an invalid header, only if it is a UUID (never echo arbitrary text)."""
+    child = header_el.find(f"{{{HEADER_NS}}}MessageId")
+    text = child.text if child is not None else None
+    return text if text and _UUID_RE.fullmatch(text) else None

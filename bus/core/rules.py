@@ -1,0 +1,88 @@
+"""Rules beyond XSD (XSD外の検証規則): check digits and code lists.
+
+A rule judges the text of one element. Rules are bound to schema types in the catalog, never to
+element names in code, so an official schema set is checked by binding its types to these rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .codelists import CodeList
+from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme,
+                          is_valid_individual_number, is_valid_local_gov_code)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may need beyond the value: the data owner's 宛名番号 scheme."""
+
+    addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME
+
+
+class Rule:
+    name: str
+
+    def problem(self, value: str, ctx: RuleContext) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class LocalGovCodeRule(Rule):
+    """団体コード: six digits, the sixth a check digit over the JIS X 0402 code."""
+
+    name = "local_gov_code"
+
+    def problem(self, value: str, ctx: RuleContext) -> str | None:
+        if is_valid_local_gov_code(value):
+            return None
+        return "団体コード check digit does not match (weights 6-5-4-3-2, modulus 11)"
+
+
+class IndividualNumberRule(Rule):
+    """個人番号: twelve digits, the last a check digit (番号法施行令)."""
+
+    name = "individual_number"
+
+    def problem(self, value: str, ctx: RuleContext) -> str | None:
+        if is_valid_individual_number(value):
+            return None
+        return "個人番号 check digit does not match"
+
+
+class AddresseeNumberRule(Rule):
+    """宛名番号: checked with the scheme of the municipality that owns the data."""
+
+    name = "addressee_number"
+
+    def problem(self, value: str, ctx: RuleContext) -> str | None:
+        why = ctx.addressee_scheme.problem(value)
+        return None if why is None else f"宛名番号 {why}"
+
+
+@dataclass(frozen=True)
+class CodeListRule(Rule):
+    """The value must be a code of a code list (性別, 続柄, 異動事由 …)."""
+
+    codelist: CodeList
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"codelist:{self.codelist.name}")
+
+    def problem(self, value: str, ctx: RuleContext) -> str | None:
+        if value in self.codelist:
+            return None
+        return f"{value!r} is not a code of code list {self.codelist.name}"
+
+
+SIMPLE_RULES: Mapping[str, Rule] = {
+    r.name: r for r in (LocalGovCodeRule(), IndividualNumberRule(), AddresseeNumberRule())}
+RULE_NAMES = (*SIMPLE_RULES, "codelist")
+
+
+def make_rule(name: str, codelist: CodeList | None) -> Rule:
+    if name == "codelist":
+        assert codelist is not None
+        return CodeListRule(codelist)
+    return SIMPLE_RULES[name]

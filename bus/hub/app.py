@@ -1,0 +1,69 @@
+"""Assembling a hub from its configuration, and running it."""
+
+from __future__ import annotations
+
+import sys
+
+from twisted.internet import defer
+from twisted.web import server
+
+from ..core.catalog import Catalog
+from ..core.config import ConfigError, HubConfig
+from ..core.inspection import Inspector
+from ..core.jsonlog import JsonLineLog
+from ..core.validator import MessageValidator
+from ..store.routing_log import RoutingLog
+from .exchange import SyncExchange
+from .forwarder import Forwarder
+from .resource import HubResource
+from .wsdl import WsdlPublisher
+
+
+class Hub:
+    """A running hub: listening port, routing log, connection pool."""
+
+    def __init__(self, config: HubConfig, reactor, events: JsonLineLog | None = None):
+        self.config = config
+        self.reactor = reactor
+        self.events = events or JsonLineLog(sys.stderr)
+        # Everything compiled here, once: the hot path compiles nothing per request.
+        self.catalog = Catalog.load(config.catalogs)
+        self._check_routes()
+        validator = MessageValidator(
+            self.catalog, {code: t.addressee_scheme for code, t in config.tenants.items()})
+        self.inspector = Inspector(self.catalog, validator, config.registry, config.limits)
+        self.routing_log = RoutingLog(config.routing_log)
+        self.forwarder = Forwarder(reactor, config.max_connections_per_provider)
+        self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
+                                     self.events)
+        self.port = None
+        self.url: str | None = None
+
+    def _check_routes(self) -> None:
+        for route in self.config.registry:
+            if self.catalog.service(route.service_id) is None:
+                raise ConfigError(f"{self.config.path}: routes: service {route.service_id!r} is "
+                                  f"not defined by any schema catalog")
+
+    def listen(self):
+        """Bind the listening socket; returns the bound port number."""
+        site = server.Site(HubResource(self.exchange, None))
+        site.displayTracebacks = False
+        self.port = self.reactor.listenTCP(self.config.port, site, interface=self.config.host)
+        bound = self.port.getHost().port
+        self.url = self.config.public_url or f"http://{self.config.host}:{bound}"
+        # Addresses in WSDLs are known only once bound (port 0 = any free port).
+        site.resource.publisher = WsdlPublisher(self.catalog, self.url)
+        self.events.emit("hub.listening", url=self.url, catalogs=[s.name for s in
+                                                                  self.catalog.sources],
+                         services=len(self.catalog.services), routes=len(self.config.registry),
+                         routing_log=str(self.config.routing_log))
+        return bound
+
+    @defer.inlineCallbacks
+    def stop(self):
+        if self.port is not None:
+            yield self.port.stopListening()
+        yield self.forwarder.close()
+        self.routing_log.close()
+        self.events.emit("hub.stopped")

@@ -1,0 +1,71 @@
+"""Forwarding to providers over persistent pooled HTTP connections (twisted.web.client.Agent).
+
+The pool keeps many connections per provider: the default of two halves throughput
+(docs/performance.md). Failures are mapped to the hub's fault codes here, at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from twisted.internet import defer, error
+from twisted.web.client import (Agent, FileBodyProducer, HTTPConnectionPool, ResponseFailed,
+                                readBody)
+from twisted.web.http_headers import Headers
+
+from ..core import faults
+from ..core.faults import HubFault
+from ..core.findings import Finding
+
+_UNREACHABLE = (error.ConnectError, error.DNSLookupError, error.ConnectionRefusedError,
+                error.NoRouteError, error.TCPTimedOutError)
+
+
+@dataclass(frozen=True)
+class ProviderAnswer:
+    status: int
+    content_type: str | None
+    body: bytes
+
+
+class Forwarder:
+    def __init__(self, reactor, max_per_provider: int = 64, connect_timeout: float = 5.0):
+        self._reactor = reactor
+        self.pool = HTTPConnectionPool(reactor, persistent=True)
+        self.pool.maxPersistentPerHost = max_per_provider
+        self.pool.retryAutomatically = False  # a retried POST could be applied twice
+        self._agent = Agent(reactor, pool=self.pool, connectTimeout=connect_timeout)
+
+    async def post(self, url: str, body: bytes, content_type: str, soap_action: str | None,
+                   timeout: float) -> ProviderAnswer:
+        """POST ``body`` unchanged to the provider; raise HubFault when it fails to answer."""
+        headers = Headers({b"Content-Type": [content_type.encode("latin-1")]})
+        if soap_action is not None:
+            headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
+        d = self._exchange(url.encode("ascii"), headers, body)
+        d.addTimeout(timeout, self._reactor)
+        try:
+            return await d
+        except defer.TimeoutError:
+            raise HubFault(faults.PROVIDER_TIMEOUT, (Finding(
+                "provider:timeout", f"no complete answer within {timeout:g} s"),)) from None
+        except _UNREACHABLE as exc:
+            raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
+                "provider:connect", f"cannot connect: {exc.__class__.__name__}"),)) from None
+        except (ResponseFailed, error.ConnectionLost, error.ConnectionDone) as exc:
+            raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
+                "provider:connection", f"the connection failed before a complete answer: "
+                f"{exc.__class__.__name__}"),)) from None
+
+    @defer.inlineCallbacks
+    def _exchange(self, url: bytes, headers: Headers, body: bytes):
+        # One Deferred for request + body, so a timeout cancels whichever is in progress.
+        response = yield self._agent.request(b"POST", url, headers,
+                                             FileBodyProducer(BytesIO(body)))
+        content = yield readBody(response)
+        ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
+        return ProviderAnswer(response.code, ctype.decode("latin-1") if ctype else None, content)
+
+    def close(self) -> defer.Deferred:
+        return self.pool.closeCachedConnections()

@@ -1,0 +1,103 @@
+"""Versioned schema migrations for the routing log (経路ログ), tracked in ``PRAGMA user_version``.
+
+Each migration is a list of SQL statements; migration *n* takes the schema from version n-1 to n.
+Append new migrations, never edit released ones: a deployed file records which ones it has run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+# Migration n (1-based) is MIGRATIONS[n - 1].
+MIGRATIONS: list[list[str]] = [
+    [  # 1: the hop table and the indices operators' queries use.
+        """CREATE TABLE hops (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            exchange_id TEXT NOT NULL,
+            message_id TEXT,
+            relates_to TEXT,
+            hop TEXT NOT NULL,
+            status TEXT NOT NULL,
+            service_id TEXT,
+            service_version TEXT,
+            sender TEXT,
+            receiver TEXT,
+            provider TEXT,
+            endpoint TEXT,
+            http_status INTEGER,
+            fault_code TEXT,
+            party TEXT,
+            rule TEXT,
+            path TEXT,
+            line INTEGER,
+            reason TEXT,
+            duration_ms REAL,
+            request_bytes INTEGER,
+            response_bytes INTEGER,
+            soap_version TEXT,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX hops_message_id ON hops (message_id)",
+        "CREATE INDEX hops_relates_to ON hops (relates_to)",
+        "CREATE INDEX hops_at ON hops (at)",
+        "CREATE INDEX hops_service_id ON hops (service_id)",
+        "CREATE INDEX hops_exchange_id ON hops (exchange_id)",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaVersionError(Exception):
+    """The file's schema version is one this code cannot use."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """Bring the schema up to ``len(migrations)``; returns the version now stored.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): the migrations run in one
+    explicit ``BEGIN IMMEDIATE`` transaction (``user_version`` is part of it), so a crash mid-way
+    leaves the old version intact and two processes opening a new file do not both migrate.
+    """
+    target = len(migrations)
+    current = schema_version(conn)
+    if current == target:  # the common case: no write lock taken
+        return current
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(conn)  # re-read under the lock: another process may have won
+        _refuse_newer(current, target)
+        for version in range(current + 1, target + 1):
+            for statement in migrations[version - 1]:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {target:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return target
+
+
+def check_readable(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """For read-only opens: the schema must be exactly the one this code knows."""
+    current = schema_version(conn)
+    if current == 0:
+        raise SchemaVersionError("not a routing log (no schema version recorded)")
+    _refuse_newer(current, target)
+    if current < target:
+        raise SchemaVersionError(
+            f"schema version {current} is older than {target}; open it once with the hub "
+            f"(read-write) to migrate")
+    return current
+
+
+def _refuse_newer(current: int, target: int) -> None:
+    if current > target:
+        raise SchemaVersionError(
+            f"schema version {current} is newer than this pfbus understands ({target}); "
+            f"use a newer pfbus, or restore a file written by this version")
