@@ -44,19 +44,27 @@ class Forwarder:
         if soap_action is not None:
             headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
         d = self._exchange(url.encode("ascii"), headers, body)
-        d.addTimeout(timeout, self._reactor)
+        # Cancelling surfaces as different errors depending on the stage it hit (connecting,
+        # waiting, reading the body), so whether it was the timeout is remembered here.
+        expired = []
+        timer = self._reactor.callLater(timeout, lambda: (expired.append(True), d.cancel()))
         try:
             return await d
-        except defer.TimeoutError:
-            raise HubFault(faults.PROVIDER_TIMEOUT, (Finding(
-                "provider:timeout", f"no complete answer within {timeout:g} s"),)) from None
-        except _UNREACHABLE as exc:
-            raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
-                "provider:connect", f"cannot connect: {exc.__class__.__name__}"),)) from None
-        except (ResponseFailed, error.ConnectionLost, error.ConnectionDone) as exc:
-            raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
-                "provider:connection", f"the connection failed before a complete answer: "
-                f"{exc.__class__.__name__}"),)) from None
+        except Exception as exc:
+            if expired:
+                raise HubFault(faults.PROVIDER_TIMEOUT, (Finding(
+                    "provider:timeout", f"no complete answer within {timeout:g} s"),)) from None
+            if isinstance(exc, _UNREACHABLE):
+                raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
+                    "provider:connect", f"cannot connect: {exc.__class__.__name__}"),)) from None
+            if isinstance(exc, (ResponseFailed, error.ConnectionLost, error.ConnectionDone)):
+                raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
+                    "provider:connection", "the connection failed before a complete answer: "
+                    f"{exc.__class__.__name__}"),)) from None
+            raise
+        finally:
+            if timer.active():
+                timer.cancel()
 
     @defer.inlineCallbacks
     def _exchange(self, url: bytes, headers: Headers, body: bytes):

@@ -1,0 +1,81 @@
+"""A scripted provider for failure tests: it answers ResidentInquiry in one chosen (mis)behaviour.
+
+Run as ``python -m tests.integration.fake_provider MODE``; prints ``{"port": N}`` once
+listening. ``GET /received`` tells how many SOAP requests reached it, which is how tests prove
+that a rejected message was never forwarded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+
+from lxml import etree
+from twisted.internet import reactor
+from twisted.web import resource, server
+
+from bus.core.envelope import CONTENT_TYPES, parse_envelope
+from bus.core.header import PlatformHeader, request_digest
+
+JUKI = "urn:pfbus:unit:juki:v1"
+MODES = ("valid", "invalid-body", "wrong-hash", "slow", "http-error")
+
+
+class ScriptedProvider(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, mode: str):
+        super().__init__()
+        self.mode = mode
+        self.received = 0
+
+    def render_GET(self, request):
+        request.setHeader(b"content-type", b"application/json")
+        return json.dumps({"received": self.received}).encode()
+
+    def render_POST(self, request):
+        self.received += 1
+        raw = request.content.read()
+        env = parse_envelope(raw)
+        request.setHeader(b"content-type", CONTENT_TYPES[env.soap_ns].encode())
+        if self.mode == "http-error":
+            request.setResponseCode(503)
+            return b"<html>maintenance</html>"
+        reply = self._reply(env, raw)
+        if self.mode == "slow":
+            reactor.callLater(30, self._late, request, reply)
+            return server.NOT_DONE_YET
+        return reply
+
+    @staticmethod
+    def _late(request, body: bytes) -> None:
+        if not request._disconnected:
+            request.write(body)
+            request.finish()
+
+    def _reply(self, env, raw: bytes) -> bytes:
+        header = PlatformHeader.from_element(env.header).reply(raw)
+        if self.mode == "wrong-hash":
+            header = replace(header, request_hash=request_digest(b"other bytes"))
+        soap = env.soap_ns
+        root = etree.Element(f"{{{soap}}}Envelope", nsmap={"soap": soap})
+        etree.SubElement(root, f"{{{soap}}}Header").append(header.to_element())
+        body = etree.SubElement(root, f"{{{soap}}}Body")
+        answer = etree.SubElement(body, f"{{{JUKI}}}ResidentInquiryResponse", nsmap={"j": JUKI})
+        status = etree.SubElement(answer, f"{{{JUKI}}}Status")
+        status.text = "perhaps" if self.mode == "invalid-body" else "not-found"
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode not in MODES:
+        raise SystemExit(f"mode must be one of {MODES}")
+    port = reactor.listenTCP(0, server.Site(ScriptedProvider(mode)), interface="127.0.0.1")
+    print(json.dumps({"port": port.getHost().port}), flush=True)
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()
