@@ -1,0 +1,239 @@
+"""Vendor A's native store (住民基本台帳システム, SQLite).
+
+The layout is the vendor's, not the standard's: Japanese column names (quoted identifiers),
+names in hiragana (氏名1 氏, 氏名2 名) and kanji (氏名3), 住所1 = 町名, 住所2 = 丁 in arabic
+numerals, 生年月日 as 和暦 text ("H02.04.01"), other dates as yyyymmdd, 性別・続柄・住民種別・
+住民状態 as text labels ("女", "世帯主", "日本人", "住民"). Rows are plain dicts keyed by column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from adapters.sdk.seed import (DEMO_CITY, DEMO_LOCAL_GOV_CODE, DEMO_PREFECTURE,
+                               individual_number, resident_code, with_m11_check)
+
+# (column, declaration) of the 住民 table, in the vendor's order.
+RESIDENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("宛名番号", "TEXT PRIMARY KEY"),
+    ("世帯番号", "TEXT NOT NULL"),
+    ("住民票コード", "TEXT"),
+    ("個人番号", "TEXT UNIQUE"),
+    ("氏名1", "TEXT"),  # 氏 (ひらがな)
+    ("氏名2", "TEXT"),  # 名 (ひらがな)
+    ("氏名3", "TEXT NOT NULL"),  # 氏名 (漢字), as registered
+    ("旧氏1", "TEXT"),  # 旧氏 (ひらがな)
+    ("旧氏3", "TEXT"),  # 旧氏 (漢字)
+    ("生年月日", "TEXT NOT NULL"),  # 和暦 "H02.04.01"
+    ("性別", "TEXT NOT NULL"),
+    ("続柄", "TEXT NOT NULL"),
+    ("住民種別", "TEXT NOT NULL"),
+    ("住民状態", "TEXT NOT NULL"),
+    ("郵便番号", "TEXT"),  # "100-0013"
+    ("住所コード", "TEXT"),
+    ("都道府県", "TEXT NOT NULL"),
+    ("市区町村", "TEXT NOT NULL"),
+    ("住所1", "TEXT NOT NULL"),  # 町名
+    ("住所2", "TEXT"),  # 丁 (算用数字)
+    ("番地", "TEXT"),
+    ("方書", "TEXT"),
+    ("住民となった年月日", "TEXT"),  # yyyymmdd
+    ("住定年月日", "TEXT"),  # 住所を定めた年月日, yyyymmdd
+)
+RESIDENT_COLUMN_NAMES = tuple(c for c, _ in RESIDENT_COLUMNS)
+HOUSEHOLD_COLUMN_NAMES = ("世帯番号", "世帯主宛名番号", "世帯主氏名")
+EXTRACT_RETENTION = dt.timedelta(hours=24)  # snapshots older than this are pruned
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS "住民" ({", ".join(f"{_q(c)} {d}" for c, d in RESIDENT_COLUMNS)});
+CREATE INDEX IF NOT EXISTS "住民_世帯番号" ON "住民" ("世帯番号");
+CREATE TABLE IF NOT EXISTS "世帯" ("世帯番号" TEXT PRIMARY KEY, "世帯主宛名番号" TEXT,
+                                   "世帯主氏名" TEXT);
+CREATE TABLE IF NOT EXISTS "全件抽出管理" ("抽出ID" TEXT PRIMARY KEY, "作成日時" TEXT NOT NULL,
+                                         "件数" INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS "全件抽出" ("抽出ID" TEXT NOT NULL, "連番" INTEGER NOT NULL,
+                                     "内容" TEXT NOT NULL, PRIMARY KEY ("抽出ID", "連番"));
+CREATE TABLE IF NOT EXISTS "照会記録" ("記録日時" TEXT NOT NULL, "メッセージID" TEXT,
+                                     "照会元" TEXT, "操作者ID" TEXT, "サービスID" TEXT,
+                                     "宛名番号" TEXT);
+"""
+
+
+class UnknownExtract(LookupError):
+    """A 全件抽出 ExtractId this store never issued or has already pruned."""
+
+
+class RegistryStore:
+    """Vendor A's database. Thread-safe: one connection behind a lock (handlers may run in
+    a server's worker threads)."""
+
+    def __init__(self, conn: sqlite3.Connection, local_gov_code: str = DEMO_LOCAL_GOV_CODE):
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.local_gov_code = local_gov_code  # 団体コード of the municipality it serves
+        conn.row_factory = sqlite3.Row
+        conn.executescript(_SCHEMA)
+
+    @classmethod
+    def open(cls, path: str | Path = ":memory:", *,
+             local_gov_code: str = DEMO_LOCAL_GOV_CODE) -> RegistryStore:
+        """Open (creating the tables if needed) the store at ``path``."""
+        return cls(sqlite3.connect(str(path), check_same_thread=False), local_gov_code)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _all(self, sql: str, args: tuple = ()) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._conn.execute(sql, args)]
+
+    def resident_by_addressee_number(self, number: str) -> dict | None:
+        rows = self._all('SELECT * FROM "住民" WHERE "宛名番号" = ?', (number,))
+        return rows[0] if rows else None
+
+    def resident_by_individual_number(self, number: str) -> dict | None:
+        rows = self._all('SELECT * FROM "住民" WHERE "個人番号" = ?', (number,))
+        return rows[0] if rows else None
+
+    def household(self, household_number: str) -> dict | None:
+        rows = self._all('SELECT * FROM "世帯" WHERE "世帯番号" = ?', (household_number,))
+        return rows[0] if rows else None
+
+    def household_members(self, household_number: str) -> list[dict]:
+        """Every record of the household (消除者 included; each carries its 住民状態),
+        世帯主 first, then by 宛名番号: a stable order."""
+        return self._all('SELECT * FROM "住民" WHERE "世帯番号" = ? '
+                         'ORDER BY "続柄" <> \'世帯主\', "宛名番号"', (household_number,))
+
+    def residents(self) -> list[dict]:
+        return self._all('SELECT * FROM "住民" ORDER BY "宛名番号"')
+
+    def upsert_resident(self, row: Mapping[str, object]) -> None:
+        """Insert or replace one 住民 row; unknown keys are an error, missing ones NULL."""
+        unknown = set(row) - set(RESIDENT_COLUMN_NAMES)
+        if unknown:
+            raise KeyError(f"not columns of 住民: {sorted(unknown)}")
+        self._upsert("住民", RESIDENT_COLUMN_NAMES, row)
+
+    def upsert_household(self, row: Mapping[str, object]) -> None:
+        self._upsert("世帯", HOUSEHOLD_COLUMN_NAMES, row)
+
+    def _upsert(self, table: str, columns: tuple[str, ...], row: Mapping[str, object]) -> None:
+        sql = (f"INSERT OR REPLACE INTO {_q(table)} ({', '.join(map(_q, columns))}) "
+               f"VALUES ({', '.join('?' * len(columns))})")
+        with self._lock, self._conn:
+            self._conn.execute(sql, tuple(row.get(c) for c in columns))
+
+    def log_access(self, *, message_id: str, requester: str, user_id: str, service_id: str,
+                   addressee_number: str | None) -> None:
+        """照会記録: who looked at whom (the registry must be able to answer for every access)."""
+        with self._lock, self._conn:
+            self._conn.execute('INSERT INTO "照会記録" VALUES (?, ?, ?, ?, ?, ?)',
+                               (dt.datetime.now(dt.timezone.utc).isoformat(), message_id,
+                                requester, user_id, service_id, addressee_number))
+
+    def access_log(self) -> list[dict]:
+        return self._all('SELECT * FROM "照会記録" ORDER BY rowid')
+
+    def create_extract(self, as_of: dt.date | None = None) -> tuple[str, int]:
+        """Freeze the records of a 全件抽出 (those resident on or before ``as_of``, ordered by
+        宛名番号) so that every page of it reads one consistent snapshot. Returns (id, count)."""
+        extract_id = uuid.uuid4().hex
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._lock, self._conn:
+            stale = (now - EXTRACT_RETENTION).isoformat()
+            self._conn.execute('DELETE FROM "全件抽出" WHERE "抽出ID" IN (SELECT "抽出ID" FROM '
+                               '"全件抽出管理" WHERE "作成日時" < ?)', (stale,))
+            self._conn.execute('DELETE FROM "全件抽出管理" WHERE "作成日時" < ?', (stale,))
+            rows = [dict(r) for r in self._conn.execute(
+                'SELECT * FROM "住民" WHERE ? IS NULL OR "住民となった年月日" IS NULL '
+                'OR "住民となった年月日" <= ? ORDER BY "宛名番号"',
+                (None if as_of is None else as_of.strftime("%Y%m%d"),) * 2)]
+            self._conn.executemany('INSERT INTO "全件抽出" VALUES (?, ?, ?)',
+                                   [(extract_id, n, json.dumps(r, ensure_ascii=False))
+                                    for n, r in enumerate(rows)])
+            self._conn.execute('INSERT INTO "全件抽出管理" VALUES (?, ?, ?)',
+                               (extract_id, now.isoformat(), len(rows)))
+        return extract_id, len(rows)
+
+    def extract_page(self, extract_id: str, page: int, page_size: int) -> tuple[int, list[dict]]:
+        """(total count, rows of 1-based ``page``) of a frozen extract; raises UnknownExtract."""
+        with self._lock:
+            head = self._conn.execute('SELECT "件数" FROM "全件抽出管理" WHERE "抽出ID" = ?',
+                                      (extract_id,)).fetchone()
+            if head is None:
+                raise UnknownExtract(f"unknown or expired ExtractId {extract_id!r}")
+            start = (page - 1) * page_size
+            rows = self._conn.execute(
+                'SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND "連番" < ? '
+                'ORDER BY "連番"', (extract_id, start, start + page_size)).fetchall()
+        return head[0], [json.loads(r[0]) for r in rows]
+
+
+# --- seed data: fictional residents of 千代田区 -------------------------------------------------
+
+_PLACES = {  # 町名 → 郵便番号
+    "霞が関": "100-0013", "神田神保町": "101-0051", "麹町": "102-0083", "永田町": "100-0014"}
+
+
+def _resident(serial: int, household: int, kana: tuple[str, str | None], kanji: str, born: str,
+              gender: str, relation: str, town: str, chome: str | None, banchi: str,
+              since: str, *, mynumber: str, jumin: str, kind: str = "日本人",
+              status: str = "住民", katagaki: str | None = None,
+              former: tuple[str, str] | None = None) -> dict:
+    return {
+        "宛名番号": with_m11_check(serial), "世帯番号": with_m11_check(household),
+        "住民票コード": resident_code(jumin), "個人番号": individual_number(mynumber),
+        "氏名1": kana[0], "氏名2": kana[1], "氏名3": kanji,
+        "旧氏1": former[0] if former else None, "旧氏3": former[1] if former else None,
+        "生年月日": born, "性別": gender, "続柄": relation, "住民種別": kind, "住民状態": status,
+        "郵便番号": _PLACES[town], "住所コード": None, "都道府県": DEMO_PREFECTURE,
+        "市区町村": DEMO_CITY, "住所1": town, "住所2": chome, "番地": banchi, "方書": katagaki,
+        "住民となった年月日": since, "住定年月日": since,
+    }
+
+
+SEED_RESIDENTS: tuple[dict, ...] = (
+    # 総務翔子 (the seed's example) and her household, 霞が関2丁目
+    _resident(1001, 5001, ("そうむ", "しょうこ"), "総務翔子", "H02.04.01", "女", "世帯主",
+              "霞が関", "2", "1番2号", "20150401", mynumber="12345678901", jumin="1000000001"),
+    _resident(1002, 5001, ("そうむ", "だいすけ"), "総務大輔", "S62.11.23", "男", "夫",
+              "霞が関", "2", "1番2号", "20180601", mynumber="23456789012", jumin="1000000002"),
+    _resident(1003, 5001, ("そうむ", "はると"), "総務陽翔", "R03.06.15", "男", "子",
+              "霞が関", "2", "1番2号", "20210615", mynumber="34567890123", jumin="1000000003"),
+    # 髙橋 (髙 outside JIS X 0208) household; the wife's 旧氏 葛西 with an MJ IVS (MJ022335)
+    _resident(1004, 5002, ("たかはし", "けんいち"), "髙橋健一", "S50.02.28", "男", "世帯主",
+              "神田神保町", "1", "3番地", "19980310", mynumber="45678901234", jumin="1000000004"),
+    _resident(1005, 5002, ("たかはし", "みさき"), "髙橋美咲", "S53.09.09", "女", "妻",
+              "神田神保町", "1", "3番地", "20030501", mynumber="56789012345", jumin="1000000005",
+              former=("かさい", "葛\U000E0102西")),
+    # a foreign resident: alphabet name, reading with ゔ and small kana
+    _resident(1006, 5003, ("ろっし", "ゔぃおら"), "ROSSI VIOLA", "H07.12.24", "女", "世帯主",
+              "麹町", "3", "5番地1", "20230110", mynumber="67890123456", jumin="1000000006",
+              kind="外国人", katagaki="麹町ハイツ301号"),
+    # 𠮷田 (U+20BB7, outside the BMP), moved out of the city (除票: 転出者)
+    _resident(1007, 5004, ("よしだ", "いちろう"), "𠮷田一郎", "S45.07.07", "男", "世帯主",
+              "永田町", "2", "10番地", "20000401", mynumber="78901234567", jumin="1000000007",
+              status="転出者"),
+)
+
+
+def seed(store: RegistryStore) -> None:
+    """Fill the store with the fictional 千代田区 residents (idempotent)."""
+    for row in SEED_RESIDENTS:
+        store.upsert_resident(row)
+    for row in SEED_RESIDENTS:
+        if row["続柄"] == "世帯主":
+            store.upsert_household({"世帯番号": row["世帯番号"], "世帯主宛名番号": row["宛名番号"],
+                                    "世帯主氏名": row["氏名3"]})

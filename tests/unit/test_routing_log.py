@@ -1,0 +1,277 @@
+"""The routing log (経路ログ): real SQLite files, the writer thread, the ``pfbus log`` command."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from bus.cli import log_command
+from bus.core.jsonlog import JsonLineLog, hop_fields
+from bus.store.migrations import SCHEMA_VERSION
+from bus.store.routing_log import HopRecord, RoutingLog, RoutingLogError, open_readonly, to_utc_iso
+
+REPO = Path(__file__).resolve().parents[2]
+SENDER = "131016/07/vendor-b-tax"
+RECEIVER = "131016/01/vendor-a-juki"
+
+
+def hop(name="received", status="ok", **kw) -> HopRecord:
+    return HopRecord(hop=name, status=status, **kw)
+
+
+@pytest.fixture
+def log(tmp_path):
+    with RoutingLog(tmp_path / "var" / "routing.db") as routing_log:
+        yield routing_log
+
+
+def test_many_threads_all_committed_in_order_per_thread(log):
+    def writer(t):
+        for i in range(500):
+            log.record(hop(message_id=f"t{t}-{i}", service_id=f"svc-{t}", request_bytes=i))
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.flush()
+    rows = log.query(limit=None)
+    assert len(rows) == 4000
+    for t in range(8):  # each thread's records come back in the order it recorded them
+        mine = [r.request_bytes for r in rows if r.service_id == f"svc-{t}"]
+        assert mine == list(range(500))
+
+
+def test_round_trip_keeps_every_field(log):
+    h = hop("provider_response", "fault", message_id="m1", relates_to="r0", service_id="juki.query",
+            service_version="1", sender=SENDER, receiver=RECEIVER, provider="vendor-a",
+            endpoint="https://a.example/soap", http_status=500, fault_code="soap:Server",
+            party="provider", rule="xsd", path="/Envelope/Body/x", line=12,
+            reason="element missing", duration_ms=12.5, request_bytes=2048, response_bytes=512,
+            soap_version="1.1", exchange_id="ex-1")
+    log.record(h)
+    log.flush()
+    assert log.query() == [h]
+
+
+def test_query_filters(log):
+    log.record(hop("received", message_id="req-1", service_id="a", exchange_id="x1",
+                   at="2026-11-27T05:00:00+00:00"))
+    log.record(hop("routed", message_id="req-1", service_id="a", exchange_id="x1",
+                   at="2026-11-27T06:00:00+00:00"))
+    log.record(hop("replied", "fault", message_id="rep-1", relates_to="req-1", service_id="a",
+                   exchange_id="x1", at="2026-11-27T07:00:00+00:00"))
+    log.record(hop("rejected", "error", message_id="req-2", service_id="b", exchange_id="x2",
+                   at="2026-11-27T08:00:00+00:00"))
+    log.record(hop("received", exchange_id="x3", at="2026-11-27T09:00:00+00:00"))  # no ID read
+    log.flush()
+
+    assert [r.hop for r in log.query(message_id="req-1")] == ["received", "routed", "replied"]
+    assert [r.message_id for r in log.query(message_id="rep-1")] == ["req-1", "req-1", "rep-1"]
+    assert [r.message_id for r in log.query(service_id="b")] == ["req-2"]
+    assert [r.hop for r in log.query(status="fault")] == ["replied"]
+    assert [r.hop for r in log.query(hop="received")] == ["received", "received"]
+    assert [r.exchange_id for r in log.query(exchange_id="x3")] == ["x3"]
+    # since inclusive, until exclusive; offsets and naive (UTC) both normalised
+    window = log.query(since="2026-11-27T15:00:00+09:00", until="2026-11-27T08:00:00")
+    assert [r.hop for r in window] == ["routed", "replied"]
+    assert [r.hop for r in log.query(service_id="a", status="ok", hop="routed")] == ["routed"]
+    assert len(log.query(limit=2)) == 2
+    assert log.query(message_id="nope") == []
+    with pytest.raises(ValueError):
+        log.query(status="bogus")
+
+
+def test_message_id_query_includes_hops_of_its_exchange_before_the_id_was_read(log):
+    log.record(hop("received", exchange_id="x1"))
+    log.record(hop("validated", message_id="m1", exchange_id="x1"))
+    log.record(hop("received", exchange_id="x2"))
+    log.flush()
+    assert [r.hop for r in log.query(message_id="m1")] == ["received", "validated"]
+
+
+def test_hop_record_validates_and_normalises():
+    with pytest.raises(ValueError, match="hop"):
+        hop("teleported")
+    with pytest.raises(ValueError, match="status"):
+        hop(status="meh")
+    with pytest.raises(ValueError, match="party"):
+        hop(party="someone")
+    assert hop(at="2026-11-27T15:00:00+09:00").at == "2026-11-27T06:00:00.000000+00:00"
+    a, b = hop(), hop()
+    assert a.exchange_id != b.exchange_id
+    assert a.at.endswith("+00:00") and len(a.at) == len("2026-11-27T06:00:00.000000+00:00")
+
+
+def test_reopen_after_close_keeps_data_and_close_is_idempotent(tmp_path):
+    path = tmp_path / "r.db"
+    first = RoutingLog(path)
+    first.record(hop(message_id="m1"))
+    first.close()
+    first.close()
+    with pytest.raises(RoutingLogError, match="closed"):
+        first.record(hop())
+    with RoutingLog(path) as second:
+        assert [r.message_id for r in second.query()] == ["m1"]
+
+
+def test_schema_version_stored_wal_and_too_new_refused(tmp_path):
+    path = tmp_path / "r.db"
+    RoutingLog(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    for opener in (RoutingLog, open_readonly):
+        with pytest.raises(RoutingLogError, match="newer"):
+            opener(path)
+
+
+def test_readonly_missing_file_errors_and_creates_nothing(tmp_path):
+    path = tmp_path / "nowhere" / "r.db"
+    with pytest.raises(RoutingLogError, match="no such routing log"):
+        open_readonly(path)
+    assert not path.parent.exists()
+
+
+def test_readonly_reads_but_refuses_writes_and_non_logs(tmp_path):
+    with RoutingLog(tmp_path / "r.db") as rw:
+        rw.record(hop(message_id="m1"))
+        rw.flush()
+        with open_readonly(tmp_path / "r.db") as ro:  # while the writer is still open
+            assert [r.message_id for r in ro.query()] == ["m1"]
+            with pytest.raises(RoutingLogError, match="read-only"):
+                ro.record(hop())
+    sqlite3.connect(tmp_path / "empty.db").close()
+    (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(RoutingLogError, match="not a routing log"):
+        open_readonly(tmp_path / "empty.db")
+    with pytest.raises(RoutingLogError):
+        open_readonly(tmp_path / "junk.db")
+
+
+def test_crash_without_close_loses_nothing_flushed(tmp_path):
+    path = tmp_path / "crash.db"
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(REPO)!r})
+        from bus.store.routing_log import HopRecord, RoutingLog
+        log = RoutingLog({str(path)!r})
+        for i in range(2000):
+            log.record(HopRecord(hop="routed", status="ok", message_id=str(i)))
+        log.flush()
+        os._exit(0)  # no close, no atexit, no interpreter shutdown
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    with RoutingLog(path) as reopened:
+        rows = reopened.query(limit=None)
+    assert [r.message_id for r in rows] == [str(i) for i in range(2000)]
+
+
+# -- jsonlog ---------------------------------------------------------------------------------
+
+def test_json_line_log_one_object_per_line():
+    out = io.StringIO()
+    jl = JsonLineLog(out)
+    jl.emit("hop", **hop_fields(hop(message_id="m1", service_id="住基照会", party=None)))
+    jl.emit("hub.started", port=8080, note=None)
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert list(first)[:2] == ["ts", "event"] and first["event"] == "hop"
+    assert first["service_id"] == "住基照会" and "party" not in first
+    assert "住基照会" in out.getvalue()  # ensure_ascii=False
+    assert second == {"ts": second["ts"], "event": "hub.started", "port": 8080}
+    assert to_utc_iso(second["ts"]) == second["ts"]
+
+
+# -- pfbus log -------------------------------------------------------------------------------
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pfbus log")
+    log_command.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "routing.db"
+    with RoutingLog(path) as routing_log:
+        routing_log.record(hop("received", message_id="req-1", service_id="juki.query",
+                               sender=SENDER, receiver=RECEIVER, request_bytes=2048,
+                               at="2026-11-27T06:00:00Z"))
+        routing_log.record(hop("rejected", "fault", message_id="req-1", service_id="juki.query",
+                               fault_code="soap:Client", party="client", rule="xsd",
+                               path="/Envelope/Body/住民票照会", line=7,
+                               at="2026-11-27T06:00:01Z"))
+    return path
+
+
+def test_cli_table(db, capsys):
+    assert log_command.run(parse("--db", str(db), "--message-id", "req-1")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["at", "message", "hop", "status"]
+    assert len(lines) == 4
+    assert f"{SENDER}→{RECEIVER}" in lines[2] and "2048" in lines[2]
+    assert "soap:Client" in lines[3] and "住民票照会" in lines[3] and "client" in lines[3]
+
+
+def test_cli_json_and_filters(db, capsys):
+    args = parse("--db", str(db), "--status", "fault", "--format", "json",
+                 "--since", "2026-11-27T15:00:00+09:00", "--until", "2026-11-27T07:00:00")
+    assert log_command.run(args) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    row = json.loads(line)
+    assert row["hop"] == "rejected" and row["line"] == 7 and row["provider"] is None
+
+
+def test_cli_exit_codes(db, tmp_path, capsys):
+    assert log_command.run(parse("--db", str(db), "--service", "nope")) == 1
+    assert "no matching records" in capsys.readouterr().err
+    assert log_command.run(parse("--db", str(db), "--since", "yesterday")) == 2
+    assert "--since" in capsys.readouterr().err
+    assert log_command.run(parse("--db", str(db), "--until", "2026-13-01")) == 2
+    assert "--until" in capsys.readouterr().err
+    missing = tmp_path / "missing.db"
+    assert log_command.run(parse("--db", str(missing))) == 2
+    assert "no such routing log" in capsys.readouterr().err
+    assert not missing.exists()
+    assert log_command.run(parse()) == 2
+    assert "--db" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        parse("--db", str(db), "--status", "weird")
+    assert exc.value.code == 2
+
+
+def test_readonly_read_of_a_closed_log_leaves_no_sidecar_files(tmp_path):
+    with RoutingLog(tmp_path / "r.db") as rw:
+        rw.record(hop())
+    with open_readonly(tmp_path / "r.db") as ro:
+        assert len(ro.query()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db"]
+
+
+def test_failed_commit_is_reported_by_flush_and_the_writer_survives(log):
+    other = sqlite3.connect(log.path)
+    other.execute("ALTER TABLE hops RENAME TO hops_away")  # every insert now fails
+    other.commit()
+    log.record(hop())
+    with pytest.raises(RoutingLogError, match="1 hop records were not written"):
+        log.flush()
+    assert log.dropped == 1
+    other.execute("ALTER TABLE hops_away RENAME TO hops")
+    other.commit()
+    other.close()
+    log.record(hop(message_id="after"))
+    log.flush()  # nothing new lost: no error
+    assert [r.message_id for r in log.query()] == ["after"]
