@@ -70,7 +70,10 @@ class Catalog:
             self.xsd = etree.XMLSchema(etree.fromstring(umbrella, etree.XMLParser(
                 no_network=True, resolve_entities=False)))
         except etree.XMLSchemaParseError as exc:
-            raise CatalogError(f"schemas do not compile: {exc}") from None
+            # name the XSD at fault: the exception's own text names neither file nor its line
+            first = next((e for e in exc.error_log if e.filename != "<string>"), None)
+            where = f"{first.filename}:{first.line}: {first.message}" if first else str(exc)
+            raise CatalogError(f"schemas do not compile: {where}") from None
         model = xmlschema.XMLSchema10(umbrella.decode(), base_url=str(sources[0].root))
         self.plan: RulePlan = build_plan(model, bindings)
 

@@ -171,6 +171,8 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
             raise err(key, f"a second route for {service} of {code}")
         seen.add((code, service))
         timeout = float(get(r, "timeout", (int, float), providers[pid].timeout, f"{key}.timeout"))
+        if timeout <= 0:
+            raise err(f"{key}.timeout", "must be a positive number of seconds")
         routes.append(Route(code, service, providers[pid], timeout))
 
     return HubConfig(path=path, host=host, port=int(port_text), public_url=public_url,
@@ -195,7 +197,7 @@ def _scheme(t: dict, err, key: str, get) -> AddresseeNumberScheme:
     if kind != "modulus11":
         raise err(f"{key}.scheme", "must be \"modulus11\" or \"none\"")
     weights = get(t, "weights", list, [2, 3, 4, 5, 6, 7], f"{key}.weights")
-    if not weights or not all(isinstance(w, int) and 1 <= w <= 10 for w in weights):
+    if not weights or not all(type(w) is int and 1 <= w <= 10 for w in weights):
         raise err(f"{key}.weights", "must be a list of integers 1..10, rightmost digit first")
     remainder_one = get(t, "remainder_one", int, 0, f"{key}.remainder_one")
     return Modulus11Scheme(tuple(weights), remainder_one, length)

@@ -75,6 +75,11 @@ def parse_document(raw: bytes, limits: Limits = Limits()) -> etree._Element:
     if len(raw) > limits.max_bytes:
         raise HubFault(faults.TOO_LARGE, (Finding(
             "limit:max_bytes", f"{len(raw)} bytes exceeds the limit of {limits.max_bytes}"),))
+    # Refused before libxml2 reads it: it would try to fetch an external subset and report
+    # entity amplification (billion laughs) as a syntax error rather than as a DTD.
+    doctype_line = _doctype_line(raw)
+    if doctype_line is not None:
+        raise _dtd_forbidden(doctype_line)
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
@@ -83,11 +88,32 @@ def parse_document(raw: bytes, limits: Limits = Limits()) -> etree._Element:
             from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise HubFault(faults.DTD_FORBIDDEN, (Finding(
-            "soap:no-dtd", "a SOAP message must not contain a document type declaration", None,
-            1),))
+        raise _dtd_forbidden(1)  # a prolog the byte scan cannot read (e.g. UTF-16)
     _check_depth(root, limits.max_depth)
     return root
+
+
+def _dtd_forbidden(line: int) -> HubFault:
+    return HubFault(faults.DTD_FORBIDDEN, (Finding(
+        "soap:no-dtd", "a SOAP message must not contain a document type declaration", None,
+        line),))
+
+
+def _doctype_line(raw: bytes) -> int | None:
+    """The line of a ``<!DOCTYPE`` in the prolog (after BOM, XML declaration, PIs, comments)."""
+    i = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while i < len(raw) and raw[i] in b" \t\r\n":
+            i += 1
+        for start, end in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if raw.startswith(start, i):
+                j = raw.find(end, i + len(start))
+                if j < 0:
+                    return None
+                i = j + len(end)
+                break
+        else:
+            return raw.count(b"\n", 0, i) + 1 if raw.startswith(b"<!DOCTYPE", i) else None
 
 
 def _check_depth(root: etree._Element, max_depth: int) -> None:

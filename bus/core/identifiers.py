@@ -17,7 +17,8 @@ def local_gov_code_check_digit(first5: str) -> int:
 
 
 def is_valid_local_gov_code(code: str) -> bool:
-    return len(code) == 6 and code.isdigit() and int(code[5]) == local_gov_code_check_digit(code[:5])
+    return (len(code) == 6 and code.isascii() and code.isdigit()
+            and int(code[5]) == local_gov_code_check_digit(code[:5]))
 
 
 def individual_number_check_digit(first11: str) -> int:

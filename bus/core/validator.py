@@ -58,8 +58,11 @@ class MessageValidator:
 
     def _check(self, el: etree._Element, node: PlanNode, ctx: RuleContext,
                findings: list[Finding]) -> None:
+        # The value, not the lexical form: types derived from xs:token, xs:integer… collapse
+        # whitespace, so the XSD accepts a code padded with it (a newline in pretty-printed XML).
+        value = (el.text or "").strip(" \t\r\n")
         for rule in node.rules:
-            problem = rule.problem(el.text or "", ctx)
+            problem = rule.problem(value, ctx)
             if problem is not None:
                 findings.append(Finding(rule.name, problem,
                                         element_path(el, self.catalog.prefixes), el.sourceline))
@@ -78,7 +81,9 @@ class MessageValidator:
         message = error.message
         facet = _FACET_RE.search(message)
         rule = f"xsd:{facet.group(1)}" if facet else _xsd_rule(message)
-        target = _locate(scope, message, error.line)
+        target = _walk(scope, error.path)
+        if target is None or target.sourceline != error.line:
+            target = _locate(scope, message, error.line)
         prefixes = self.catalog.prefixes
         text = _FACET_RE.sub("", _ELEMENT_RE.sub("", message)).strip()
         text = _NS_RE.sub(lambda m: (prefixes.get(m.group(1), m.group(1)) + ":"), text)
@@ -94,6 +99,40 @@ def _xsd_rule(message: str) -> str:
     if "not a valid value" in message:
         return "xsd:type"
     return "xsd:schema"
+
+
+_STEP_RE = re.compile(r"^(\*|[^\[\]/@]+)(?:\[([0-9]+)\])?$")
+
+
+def _walk(scope: etree._Element, path: str | None) -> etree._Element | None:
+    """The element at libxml2's error path, relative to the validated element.
+
+    Steps are ``prefix:name[n]`` (the document's own prefix), ``name[n]`` (no namespace) or ``*[n]``
+    (default namespace: any element); this is exact where a line is not (one-line messages).
+    """
+    if not path or not path.startswith("/"):
+        return None
+    node, candidates = None, [scope]
+    for step in path[1:].split("/"):
+        m = _STEP_RE.match(step)
+        if m is None:
+            return None
+        name, n = m.group(1), int(m.group(2) or 1)
+        same = [c for c in candidates if isinstance(c.tag, str) and _step_matches(c, name)]
+        if len(same) < n:
+            return None
+        node = same[n - 1]
+        candidates = list(node)
+    return node
+
+
+def _step_matches(el: etree._Element, name: str) -> bool:
+    if name == "*":
+        return True
+    prefix, _, local = name.rpartition(":")
+    if not prefix:
+        return el.tag == local
+    return el.prefix == prefix and el.tag.endswith("}" + local)
 
 
 def _locate(scope: etree._Element, message: str, line: int) -> etree._Element | None:

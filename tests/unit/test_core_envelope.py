@@ -1,0 +1,243 @@
+"""Hardened SOAP envelope reading (bus.core.envelope): limits, no DTD, envelope structure."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from bus.core import faults
+from bus.core.envelope import Limits, parse_document, parse_envelope
+from bus.core.faults import HubFault
+from bus.core.header import HEADER_NS, HEADER_TAG
+
+from messages import (JUKI_NS, SOAP11_NS, SOAP12_NS, envelope, inquiry_body, line_of,
+                       request_header)
+
+SOAP11 = f'xmlns:soap="{SOAP11_NS}"'
+
+
+def fault_of(raw: bytes, limits: Limits = Limits()) -> HubFault:
+    with pytest.raises(HubFault) as info:
+        parse_envelope(raw, limits)
+    return info.value
+
+
+# --- accepted envelopes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("soap_ns, version", [(SOAP11_NS, "1.1"), (SOAP12_NS, "1.2")])
+def test_soap_11_and_12_are_accepted(soap_ns, version):
+    header = request_header()
+    raw = envelope(inquiry_body(), header, soap_ns=soap_ns)
+    env = parse_envelope(raw)
+    assert env.soap_ns == soap_ns and env.soap_version == version
+    assert env.raw is raw
+    assert env.header.tag == HEADER_TAG
+    assert env.header.findtext(f"{{{HEADER_NS}}}MessageId") == header.message_id
+    assert env.body.tag == f"{{{JUKI_NS}}}ResidentInquiryRequest"
+    assert not env.is_fault
+
+
+def test_envelope_without_header_has_no_platform_header():
+    env = parse_envelope(envelope(inquiry_body(), header=None))
+    assert env.header is None
+    assert env.body.tag == f"{{{JUKI_NS}}}ResidentInquiryRequest"
+
+
+def test_header_without_platform_header_block_is_read_as_missing():
+    other = '<x:Security xmlns:x="urn:example:wss"/>'
+    env = parse_envelope(envelope(inquiry_body(), header=[other]))
+    assert env.header is None
+
+
+def test_comments_and_processing_instructions_in_body_are_not_children():
+    raw = (f'<soap:Envelope {SOAP11}><soap:Body><!-- note --><?pi x?>'
+           f'{inquiry_body()}<!-- end --></soap:Body></soap:Envelope>').encode()
+    assert parse_envelope(raw).body.tag == f"{{{JUKI_NS}}}ResidentInquiryRequest"
+
+
+def test_soap_fault_body_is_a_fault():
+    raw = (f'<soap:Envelope {SOAP11}><soap:Body><soap:Fault><faultcode>soap:Server</faultcode>'
+           f'<faultstring>x</faultstring></soap:Fault></soap:Body></soap:Envelope>').encode()
+    assert parse_envelope(raw).is_fault
+
+
+# --- well-formedness and DTDs ------------------------------------------------------------------
+
+def test_malformed_xml_reports_the_line():
+    raw = (f'<?xml version="1.0"?>\n<soap:Envelope {SOAP11}>\n<soap:Body>\n'
+           f'<a>\n</b>\n</soap:Body>\n</soap:Envelope>\n').encode()
+    fault = fault_of(raw)
+    assert fault.fault is faults.MALFORMED_XML
+    assert fault.first.rule == "xml:well-formed"
+    assert fault.first.line == 5
+
+
+def test_undeclared_entity_is_malformed():
+    raw = f'<soap:Envelope {SOAP11}><soap:Body><a>&x;</a></soap:Body></soap:Envelope>'.encode()
+    assert fault_of(raw).fault is faults.MALFORMED_XML
+
+
+SECRET = "TOP-SECRET-VALUE"
+
+
+def _dtd_cases(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY ext SYSTEM "{secret.as_uri()}">')
+    body = f"<soap:Envelope {SOAP11}><soap:Body><a>%s</a></soap:Body></soap:Envelope>"
+    laughs = ['<!ENTITY lol "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)]
+    return {
+        "internal subset": f'<!DOCTYPE soap:Envelope [<!ENTITY x "{SECRET}">]>'
+                           + body % "&x;",
+        "external entity": f'<!DOCTYPE soap:Envelope [<!ENTITY ext SYSTEM "{secret.as_uri()}">]>'
+                           + body % "&ext;",
+        "external SYSTEM DTD": f'<!DOCTYPE soap:Envelope SYSTEM "{dtd.as_uri()}">' + body % "&ext;",
+        "network DTD": '<!DOCTYPE soap:Envelope SYSTEM "http://192.0.2.1/evil.dtd">' + body % "",
+        "billion laughs": f'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n{chr(10).join(laughs)}\n]>\n'
+                          + body % "&lol9;",
+        "billion laughs in an attribute":
+            f'<!DOCTYPE lolz [{"".join(laughs)}]>'
+            + (body % "").replace("<a>", '<a v="&lol9;">'),
+        "bare doctype": "<!-- a comment -->\n<!DOCTYPE soap:Envelope>" + body % "",
+    }
+
+
+@pytest.mark.parametrize("case", [
+    "internal subset", "external entity", "external SYSTEM DTD", "network DTD", "billion laughs",
+    "billion laughs in an attribute", "bare doctype"])
+def test_any_dtd_is_refused_and_nothing_is_expanded(tmp_path, case):
+    raw = _dtd_cases(tmp_path)[case].encode()
+    fault = fault_of(raw)
+    assert fault.fault is faults.DTD_FORBIDDEN, fault
+    assert fault.first.rule == "soap:no-dtd"
+    assert fault.first.line is not None
+    assert SECRET not in str(fault) and "lollol" not in str(fault)
+    with pytest.raises(HubFault) as info:
+        parse_document(raw)
+    assert info.value.fault is faults.DTD_FORBIDDEN
+
+
+def test_the_parser_itself_never_expands_entities(tmp_path):
+    """Even below the DTD refusal: the shared parser leaves entity references unexpanded."""
+    from bus.core.envelope import _parser
+    for case in ("internal subset", "external entity"):
+        root = etree.fromstring(_dtd_cases(tmp_path)[case].encode(), _parser())
+        assert SECRET not in etree.tostring(root).decode()
+        assert SECRET not in "".join(root.itertext())
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+def test_size_limit_is_inclusive():
+    raw = envelope(inquiry_body())
+    parse_envelope(raw, Limits(max_bytes=len(raw)))
+    fault = fault_of(raw, Limits(max_bytes=len(raw) - 1))
+    assert fault.fault is faults.TOO_LARGE
+    assert fault.first.rule == "limit:max_bytes"
+
+
+def _nested(depth: int) -> bytes:
+    # Envelope, Body, then depth-2 nested elements: ``depth`` levels in all
+    inner = "<x>" * (depth - 2) + "</x>" * (depth - 2)
+    return f"<soap:Envelope {SOAP11}>\n<soap:Body>\n{inner}</soap:Body></soap:Envelope>".encode()
+
+
+def test_depth_limit_is_inclusive_and_names_the_line():
+    parse_envelope(_nested(10), Limits(max_depth=10))
+    fault = fault_of(_nested(11), Limits(max_depth=10))
+    assert fault.fault is faults.TOO_DEEP
+    assert fault.first.rule == "limit:max_depth"
+    assert fault.first.line == 3
+
+
+def test_default_depth_limit_refuses_deep_nesting():
+    assert fault_of(_nested(Limits().max_depth + 1)).fault is faults.TOO_DEEP
+
+
+# --- envelope structure --------------------------------------------------------------------------
+
+def _structure_fault(xml: str) -> HubFault:
+    fault = fault_of(xml.encode())
+    assert fault.fault is faults.NOT_SOAP
+    assert fault.first.rule == "soap:envelope"
+    return fault
+
+
+def test_a_document_that_is_not_an_envelope():
+    fault = _structure_fault(inquiry_body())
+    assert fault.first.path == "/juki:ResidentInquiryRequest"
+    assert fault.first.line == 1
+
+
+def test_envelope_of_an_unknown_namespace():
+    fault = _structure_fault('<soap:Envelope xmlns:soap="urn:not-soap"><soap:Body><a/></soap:Body>'
+                             '</soap:Envelope>')
+    assert fault.first.path == "/soap:Envelope"
+
+
+def test_two_bodies():
+    fault = _structure_fault(f"<soap:Envelope {SOAP11}>\n<soap:Body><a/></soap:Body>\n"
+                             f"<soap:Body><b/></soap:Body></soap:Envelope>")
+    assert fault.first.path == "/soap:Envelope"
+
+
+def test_elements_after_body():
+    fault = _structure_fault(f"<soap:Envelope {SOAP11}><soap:Body><a/></soap:Body><x/>"
+                             f"</soap:Envelope>")
+    assert fault.first.path == "/soap:Envelope"
+
+
+def test_header_after_body():
+    fault = _structure_fault(f"<soap:Envelope {SOAP11}><soap:Body><a/></soap:Body><soap:Header/>"
+                             f"</soap:Envelope>")
+    assert fault.first.path == "/soap:Envelope"
+
+
+def test_body_must_hold_exactly_one_element():
+    empty = envelope(None)
+    fault = fault_of(empty)
+    assert fault.fault is faults.NOT_SOAP
+    assert fault.first.path == "/soap:Envelope/soap:Body"
+    assert fault.first.line == line_of(empty, "<soap:Body")
+    assert "found 0" in fault.first.message
+
+    two = f"<soap:Envelope {SOAP11}><soap:Body><a/><b/></soap:Body></soap:Envelope>"
+    fault = _structure_fault(two)
+    assert fault.first.path == "/soap:Envelope/soap:Body"
+    assert "found 2" in fault.first.message
+
+
+def test_soap12_structure_paths_use_the_documents_prefix():
+    raw = (f'<env:Envelope xmlns:env="{SOAP12_NS}"><env:Body/></env:Envelope>').encode()
+    fault = fault_of(raw)
+    assert fault.fault is faults.NOT_SOAP
+    assert fault.first.path == "/env:Envelope/env:Body"
+
+
+def test_two_platform_headers_are_refused():
+    raw = envelope(inquiry_body(), header=[request_header(), request_header()])
+    fault = fault_of(raw)
+    assert fault.fault is faults.HEADER_INVALID
+    assert fault.first.rule == "header:single"
+    assert fault.first.path == "/soap:Envelope/soap:Header/pfh:PlatformHeader[2]"
+    assert fault.first.line == line_of(raw, "<pfh:PlatformHeader", occurrence=2)
+
+
+def test_dtd_finding_names_the_line_of_the_doctype(tmp_path):
+    fault = fault_of(_dtd_cases(tmp_path)["billion laughs"].encode())
+    assert fault.first.line == 2  # after the XML declaration
+
+
+def test_dtd_in_a_utf16_message_is_refused_too():
+    raw = ('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE soap:Envelope>\n'
+           f'<soap:Envelope {SOAP11}><soap:Body><a/></soap:Body></soap:Envelope>')
+    assert fault_of(raw.encode("utf-16")).fault is faults.DTD_FORBIDDEN
+
+
+def test_doctype_text_outside_the_prolog_is_no_dtd():
+    raw = (f'<?xml version="1.0"?>\n<!-- <!DOCTYPE in a comment -->\n<soap:Envelope {SOAP11}>'
+           f'<soap:Body><a><![CDATA[<!DOCTYPE x>]]></a></soap:Body></soap:Envelope>').encode()
+    assert parse_envelope(raw).body.text == "<!DOCTYPE x>"

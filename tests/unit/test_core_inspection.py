@@ -1,0 +1,307 @@
+"""The hub's gatekeeper (bus.core.inspection.Inspector): pure checks of request and response
+bytes, with a ServiceRegistry built here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+from lxml import etree
+
+from bus.core import faults
+from bus.core.envelope import Limits
+from bus.core.faults import FAULT_NS, HubFault, fault_envelope
+from bus.core.header import Party, request_digest
+from bus.core.identifiers import Modulus11Scheme
+from bus.core.inspection import Inspector
+from bus.core.routing import Provider, Route, ServiceRegistry
+from bus.core.validator import MessageValidator
+from messages import (ADDRESSEE_8, ADDRESSEE_BAD, CHIYODA, JUKI_NS, JUKI_SYSTEM, SOAP11_NS,
+                      SOAP12_NS, TAX_SYSTEM, YOKOHAMA, builtin_catalog, envelope, inquiry_body,
+                      inquiry_response_body, line_of, request_header, soap_fault_body)
+
+HEADER_PATH = "/soap:Envelope/soap:Header/pfh:PlatformHeader"
+VENDOR_A = Provider("vendor-a-juki", "http://127.0.0.1:9001/soap", 10.0)
+
+
+@pytest.fixture(scope="module")
+def inspector() -> Inspector:
+    catalog = builtin_catalog()
+    registry = ServiceRegistry([Route(CHIYODA, "juki.ResidentInquiry", VENDOR_A, 3.0)])
+    return Inspector(catalog, MessageValidator(catalog, {CHIYODA: Modulus11Scheme(length=10)}),
+                     registry)
+
+
+def refused(call, *args, **kw) -> HubFault:
+    with pytest.raises(HubFault) as info:
+        call(*args, **kw)
+    return info.value
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+def test_request_is_accepted_and_routed(inspector, soap_ns):
+    header = request_header()
+    raw = envelope(inquiry_body(), header, soap_ns)
+    accepted = inspector.inspect_request(raw, endpoint_service="juki.ResidentInquiry")
+    assert accepted.header == header
+    assert accepted.service.id == "juki.ResidentInquiry"
+    assert accepted.route.provider is VENDOR_A and accepted.route.timeout == 3.0
+    assert accepted.envelope.raw is raw and accepted.envelope.soap_ns == soap_ns
+
+
+def test_request_without_endpoint_service_is_accepted(inspector):
+    assert inspector.inspect_request(envelope(inquiry_body())).service.id == "juki.ResidentInquiry"
+
+
+def _request_fault(inspector, header, body=None, **kw) -> HubFault:
+    raw = envelope(inquiry_body() if body is None else body, header)
+    fault = refused(inspector.inspect_request, raw, **kw)
+    return fault
+
+
+def test_unknown_service(inspector):
+    header = request_header(service_id="juki.ResidentTeleport")
+    fault = _request_fault(inspector, header)
+    assert fault.fault is faults.SERVICE_UNKNOWN
+    assert (fault.first.rule, fault.first.path) == ("service:known", HEADER_PATH)
+    assert fault.message_id == header.message_id
+
+
+def test_wrong_service_version(inspector):
+    fault = _request_fault(inspector, request_header(service_version="2"))
+    assert fault.fault is faults.SERVICE_UNKNOWN
+    assert fault.first.rule == "service:version"
+    assert "version 1, not 2" in fault.first.message
+
+
+def test_receiver_business_unit_must_be_the_services(inspector):
+    header = request_header(receiver=Party(CHIYODA, "07", "vendor-a-juki"))
+    fault = _request_fault(inspector, header)
+    assert fault.fault is faults.HEADER_INVALID
+    assert fault.first.rule == "service:unit"
+
+
+def test_endpoint_must_match_the_headers_service(inspector):
+    fault = _request_fault(inspector, request_header(),
+                           endpoint_service="kojinjuminzei.TaxationStatusInquiry")
+    assert fault.fault is faults.HEADER_INVALID
+    assert (fault.first.rule, fault.first.path) == ("service:endpoint", HEADER_PATH)
+
+
+def test_no_route_for_the_receivers_municipality(inspector):
+    header = request_header(receiver=Party(YOKOHAMA, "01", "juki"))
+    fault = _request_fault(inspector, header)
+    assert fault.fault is faults.ROUTE_NOT_FOUND
+    assert fault.first.rule == "route:registered"
+    assert YOKOHAMA in fault.first.message
+
+
+def test_no_route_for_another_service_of_the_same_municipality(inspector):
+    header = request_header(service_id="juki.ResidentFullExtract")
+    body = (f'<juki:ResidentFullExtractRequest xmlns:juki="{JUKI_NS}"><juki:Page>1</juki:Page>'
+            f"<juki:PageSize>100</juki:PageSize></juki:ResidentFullExtractRequest>")
+    assert _request_fault(inspector, header, body).fault is faults.ROUTE_NOT_FOUND
+
+
+def test_missing_platform_header(inspector):
+    raw = envelope(inquiry_body(), header=None)
+    fault = refused(inspector.inspect_request, raw)
+    assert fault.fault is faults.HEADER_MISSING
+    assert (fault.first.rule, fault.first.path) == ("header:required", "/soap:Envelope")
+
+
+def test_header_schema_error_is_header_invalid(inspector):
+    header = request_header(sent_at="2026-11-27T15:04:05Z")
+    fault = _request_fault(inspector, header)
+    assert fault.fault is faults.HEADER_INVALID
+    assert fault.first.rule == "xsd:pattern"
+    assert fault.message_id == header.message_id
+
+
+def test_header_rule_error_is_rule_violation(inspector):
+    fault = _request_fault(inspector, request_header(sender=Party("131017", "07", "tax")))
+    assert fault.fault is faults.RULE_VIOLATION
+    assert fault.first.rule == "local_gov_code"
+
+
+def test_invalid_header_message_id_is_not_echoed(inspector):
+    fault = _request_fault(inspector, request_header(message_id="<script>"))
+    assert fault.fault is faults.HEADER_INVALID and fault.message_id is None
+
+
+def test_body_schema_error_is_schema_invalid(inspector):
+    raw = envelope(inquiry_body("12a"))
+    fault = refused(inspector.inspect_request, raw)
+    assert fault.fault is faults.SCHEMA_INVALID
+    assert fault.first.rule == "xsd:pattern"
+    assert fault.first.line == line_of(raw, "<juki:AddresseeNumber>")
+
+
+def test_body_of_another_service_is_schema_invalid(inspector):
+    fault = _request_fault(inspector, request_header(), inquiry_response_body())
+    assert fault.fault is faults.SCHEMA_INVALID
+    assert fault.first.rule == "service:element"
+
+
+def test_body_rule_error_is_rule_violation_with_the_receivers_scheme(inspector):
+    # 千代田区 (the receiver, who owns the data) numbers with 10 digits
+    fault = _request_fault(inspector, request_header(), inquiry_body(ADDRESSEE_8))
+    assert fault.fault is faults.RULE_VIOLATION
+    assert fault.first.rule == "addressee_number"
+    assert fault.first.path == ("/soap:Envelope/soap:Body/juki:ResidentInquiryRequest/"
+                                "juki:AddresseeNumber")
+
+
+def test_malformed_request_keeps_the_parse_fault(inspector):
+    assert refused(inspector.inspect_request, b"<soap:Envelope").fault is faults.MALFORMED_XML
+
+
+def test_inspector_applies_its_limits():
+    catalog = builtin_catalog()
+    small = Inspector(catalog, MessageValidator(catalog), ServiceRegistry([]),
+                      Limits(max_bytes=100))
+    assert refused(small.inspect_request, envelope(inquiry_body())).fault is faults.TOO_LARGE
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def request_(inspector):
+    return inspector.inspect_request(envelope(inquiry_body()))
+
+
+def reply(request_, body=None, soap_ns=SOAP11_NS, **changes) -> bytes:
+    header = request_.header.reply(request_.envelope.raw)
+    if changes:
+        header = replace(header, **changes)
+    return envelope(inquiry_response_body() if body is None else body, header, soap_ns)
+
+
+def test_valid_reply_is_accepted(inspector, request_):
+    accepted = inspector.inspect_response(reply(request_), request_)
+    assert not accepted.is_fault
+    assert accepted.header.relates_to == request_.header.message_id
+    assert accepted.header.request_hash == request_digest(request_.envelope.raw)
+    assert accepted.header.sender == JUKI_SYSTEM and accepted.header.receiver == TAX_SYSTEM
+
+
+def test_not_found_reply_is_accepted(inspector, request_):
+    assert inspector.inspect_response(reply(request_, inquiry_response_body("not-found")), request_)
+
+
+@pytest.mark.parametrize("changes, rule", [
+    ({"relates_to": str(uuid.uuid4())}, "binding:relates_to"),
+    ({"relates_to": None}, "binding:relates_to"),
+    ({"request_hash": request_digest(b"other request bytes")}, "binding:request_hash"),
+    ({"request_hash": None}, "binding:request_hash"),
+    ({"service_id": "juki.ResidentFullExtract"}, "binding:service"),
+])
+def test_reply_must_be_bound_to_its_request(inspector, request_, changes, rule):
+    fault = refused(inspector.inspect_response, reply(request_, **changes), request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert [f.rule for f in fault.findings] == [rule]
+    assert fault.first.path == HEADER_PATH
+    assert fault.message_id == request_.header.message_id
+
+
+def test_reply_digest_covers_every_byte_of_the_request(inspector, request_):
+    """Same header, one byte more: the digest binds the answer to the exact bytes received."""
+    forged = request_.header.reply(request_.envelope.raw + b"\n")
+    raw = envelope(inquiry_response_body(), forged)
+    fault = refused(inspector.inspect_response, raw, request_)
+    assert fault.first.rule == "binding:request_hash"
+
+
+def test_provider_soap_fault_without_header_passes_as_a_fault(inspector, request_):
+    raw = envelope(soap_fault_body(), header=None)
+    accepted = inspector.inspect_response(raw, request_)
+    assert accepted.is_fault and accepted.header is None
+
+
+def test_provider_soap_fault_with_header_is_still_bound(inspector, request_):
+    assert inspector.inspect_response(reply(request_, soap_fault_body()), request_).is_fault
+    fault = refused(inspector.inspect_response,
+                    reply(request_, soap_fault_body(), relates_to=str(uuid.uuid4())), request_)
+    assert fault.first.rule == "binding:relates_to"
+
+
+def test_response_in_another_soap_version_is_refused(inspector, request_):
+    raw = reply(request_, soap_ns=SOAP12_NS)
+    fault = refused(inspector.inspect_response, raw, request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert fault.first.rule == "soap:version"
+    assert "SOAP 1.2 to a SOAP 1.1 request" in fault.first.message
+
+
+def test_response_without_header_that_is_no_fault(inspector, request_):
+    raw = envelope(inquiry_response_body(), header=None)
+    fault = refused(inspector.inspect_response, raw, request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert fault.first.rule == "header:required"
+
+
+def test_malformed_response_is_the_providers_fault(inspector, request_):
+    fault = refused(inspector.inspect_response, b"<soap:Envelope>\n<oops", request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert fault.first.rule == "xml:well-formed"
+    assert fault.message_id == request_.header.message_id
+
+
+def test_response_rule_violation_is_the_providers_fault(inspector, request_):
+    fault = refused(inspector.inspect_response,
+                    reply(request_, inquiry_response_body(addressee=ADDRESSEE_BAD)), request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert {f.rule for f in fault.findings} == {"addressee_number"}
+
+
+def test_response_of_the_wrong_element(inspector, request_):
+    fault = refused(inspector.inspect_response, reply(request_, inquiry_body()), request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+    assert fault.first.rule == "service:element"
+
+
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+def test_invalid_response_body_yields_a_provider_fault_envelope(inspector, request_, soap_ns):
+    raw = reply(request_, inquiry_response_body("maybe"))
+    fault = refused(inspector.inspect_response, raw, request_)
+    assert fault.fault is faults.PROVIDER_INVALID
+
+    out = etree.fromstring(fault_envelope(fault, soap_ns))
+    assert out.tag == f"{{{soap_ns}}}Envelope"
+    soap_fault = out.find(f"{{{soap_ns}}}Body/{{{soap_ns}}}Fault")
+    if soap_ns == SOAP11_NS:
+        assert soap_fault.findtext("faultcode") == "soap:Server"
+        reason = soap_fault.findtext("faultstring")
+        detail = soap_fault.find(f"detail/{{{FAULT_NS}}}FaultDetail")
+    else:
+        assert soap_fault.findtext(f"{{{soap_ns}}}Code/{{{soap_ns}}}Value") == "soap:Receiver"
+        reason = soap_fault.findtext(f"{{{soap_ns}}}Reason/{{{soap_ns}}}Text")
+        detail = soap_fault.find(f"{{{soap_ns}}}Detail/{{{FAULT_NS}}}FaultDetail")
+    assert reason.startswith("PF-PROVIDER-INVALID-RESPONSE: ")
+
+    def q(name):
+        return f"{{{FAULT_NS}}}{name}"
+
+    assert detail.findtext(q("Code")) == "PF-PROVIDER-INVALID-RESPONSE"
+    assert detail.findtext(q("Party")) == "provider"
+    assert detail.findtext(q("MessageId")) == request_.header.message_id
+    finding = detail.find(q("Finding"))
+    assert finding.findtext(q("Rule")) == "xsd:enumeration"
+    assert finding.findtext(q("Path")) == ("/soap:Envelope/soap:Body/juki:ResidentInquiryResponse/"
+                                           "juki:Status")
+    assert finding.findtext(q("Line")) == str(line_of(raw, "<juki:Status>"))
+    assert "maybe" in finding.findtext(q("Message"))
+    # the detail is valid against the platform's own fault schema
+    assert builtin_catalog().xsd.validate(detail), builtin_catalog().xsd.error_log
+
+
+def test_client_fault_envelope_names_the_sender():
+    fault = HubFault(faults.SCHEMA_INVALID)
+    out = etree.fromstring(fault_envelope(fault, SOAP11_NS))
+    assert out.findtext(f"{{{SOAP11_NS}}}Body/{{{SOAP11_NS}}}Fault/faultcode") == "soap:Client"
+    detail = out.find(f".//{{{FAULT_NS}}}FaultDetail")
+    assert detail.findtext(f"{{{FAULT_NS}}}Party") == "client"
+    assert detail.find(f"{{{FAULT_NS}}}Finding") is None
