@@ -42,6 +42,11 @@ class ServiceSpec:
     wsdl: Path
     catalog: str  # name of the catalog that declares it
 
+    @property
+    def operation(self) -> str:
+        """The WSDL operation name: the part of the service ID after the first dot."""
+        return self.id.split(".", 1)[1]
+
 
 @dataclass(frozen=True)
 class CatalogSource:
@@ -62,7 +67,7 @@ class Catalog:
         self.sources = sources
         self.schema_files = schema_files  # namespace -> root XSD
         # namespace -> prefix used in finding paths; SOAP's own are fixed, whatever the sender used
-        self.prefixes = {SOAP11_NS: "soap", SOAP12_NS: "soap12", **prefixes}
+        self.prefixes = {SOAP11_NS: "soap", SOAP12_NS: "soap", **prefixes}
         self.codelists = codelists
         self.services = services
         umbrella = _umbrella(schema_files)

@@ -58,6 +58,10 @@ PROVIDER_INVALID = _c("PF-PROVIDER-INVALID-RESPONSE", P, 502, "the provider's re
 PROVIDER_HTTP_ERROR = _c("PF-PROVIDER-HTTP-ERROR", P, 502,
                          "the provider answered with an HTTP error and no SOAP fault")
 HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
+# Raised by an adapter's provider side (adapters.sdk.provider).
+PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
+                        "the message is addressed to another system or service")
+PROVIDER_INTERNAL = _c("PF-PROVIDER-INTERNAL", P, 500, "the provider failed to answer")
 
 ALL_CODES = tuple(v for v in globals().values() if isinstance(v, FaultCode))
 
@@ -77,6 +81,10 @@ class HubFault(Exception):
     @property
     def first(self) -> Finding | None:
         return self.findings[0] if self.findings else None
+
+    def detail(self) -> FaultDetail:
+        return FaultDetail(self.fault.code, self.fault.party.value, self.message_id,
+                           tuple(self.findings))
 
 
 def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
@@ -100,25 +108,58 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
         text.text = reason
         text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
         detail_parent = etree.SubElement(f, f"{{{soap_ns}}}Detail")
-    detail_parent.append(fault_detail(fault))
+    detail_parent.append(fault.detail().to_element())
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def fault_detail(fault: HubFault) -> etree._Element:
-    def q(name: str) -> str:
-        return f"{{{FAULT_NS}}}{name}"
+FAULT_DETAIL_TAG = f"{{{FAULT_NS}}}FaultDetail"
 
-    d = etree.Element(q("FaultDetail"), nsmap={"pff": FAULT_NS})
-    etree.SubElement(d, q("Code")).text = fault.fault.code
-    etree.SubElement(d, q("Party")).text = fault.fault.party.value
-    if fault.message_id:
-        etree.SubElement(d, q("MessageId")).text = fault.message_id
-    for finding in fault.findings:
-        fe = etree.SubElement(d, q("Finding"))
-        etree.SubElement(fe, q("Rule")).text = finding.rule
-        if finding.path:
-            etree.SubElement(fe, q("Path")).text = finding.path
-        if finding.line is not None:
-            etree.SubElement(fe, q("Line")).text = str(finding.line)
-        etree.SubElement(fe, q("Message")).text = finding.message
-    return d
+
+def _fq(name: str) -> str:
+    return f"{{{FAULT_NS}}}{name}"
+
+
+@dataclass(frozen=True)
+class FaultDetail:
+    """The ``pff:FaultDetail`` of a SOAP Fault: stable code, who was at fault, findings.
+
+    Written by the hub and by the SDK's provider side, read by the SDK's consumer side.
+    """
+
+    code: str
+    party: str  # client | provider | hub
+    message_id: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def to_element(self) -> etree._Element:
+        d = etree.Element(FAULT_DETAIL_TAG, nsmap={"pff": FAULT_NS})
+        etree.SubElement(d, _fq("Code")).text = self.code
+        etree.SubElement(d, _fq("Party")).text = self.party
+        if self.message_id:
+            etree.SubElement(d, _fq("MessageId")).text = self.message_id
+        for finding in self.findings:
+            fe = etree.SubElement(d, _fq("Finding"))
+            etree.SubElement(fe, _fq("Rule")).text = finding.rule
+            if finding.path:
+                etree.SubElement(fe, _fq("Path")).text = finding.path
+            if finding.line is not None:
+                etree.SubElement(fe, _fq("Line")).text = str(finding.line)
+            etree.SubElement(fe, _fq("Message")).text = finding.message
+        return d
+
+    @classmethod
+    def from_element(cls, el: etree._Element) -> FaultDetail:
+        """Read a ``pff:FaultDetail``; tolerant of missing optional parts (it may be foreign)."""
+
+        def text(parent: etree._Element, name: str) -> str | None:
+            child = parent.find(_fq(name))
+            return None if child is None else (child.text or "")
+
+        findings = []
+        for fe in el.findall(_fq("Finding")):
+            line = text(fe, "Line")
+            findings.append(Finding(rule=text(fe, "Rule") or "", message=text(fe, "Message") or "",
+                                    path=text(fe, "Path"),
+                                    line=int(line) if line and line.isdigit() else None))
+        return cls(code=text(el, "Code") or "", party=text(el, "Party") or "",
+                   message_id=text(el, "MessageId"), findings=tuple(findings))

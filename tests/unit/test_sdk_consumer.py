@@ -14,12 +14,14 @@ from lxml import etree
 
 from adapters.sdk.consumer import (ConsumerClient, PlatformFault, ReplyMismatch, SOAP11_NS,
                                    SOAP12_NS, TransportError)
-from adapters.sdk.faults import FaultDetail, Finding
-from adapters.sdk.catalog import load_services
+from bus.core.catalog import Catalog
+from bus.core.faults import FaultDetail
+from bus.core.findings import Finding
+from schemas import BUILTIN_CATALOG
 from adapters.sdk.testing import JUKI_NS, sample_request
 from bus.core.header import HEADER_TAG, Party, PlatformHeader, request_digest
 
-SERVICES = load_services()
+SERVICES = Catalog.load([BUILTIN_CATALOG]).services
 CONSUMER = Party("131016", "07", "TAX-B")
 PROVIDER = Party("131016", "01", "JUKI-A")
 SID = "juki.ResidentInquiry"

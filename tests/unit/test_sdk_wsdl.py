@@ -9,12 +9,15 @@ import zeep
 from lxml import etree
 from zeep.wsdl.bindings.soap import Soap11Binding, Soap12Binding
 
-from adapters.sdk.catalog import compile_schema, load_prefixes, load_services, validate
 from adapters.sdk.testing import sample_request
+from bus.core.catalog import Catalog
 from bus.core.header import HEADER_TAG, Party, PlatformHeader
+from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
-SERVICES = load_services()
+CATALOG = Catalog.load([BUILTIN_CATALOG])
+SERVICES = CATALOG.services
+VALIDATOR = MessageValidator(CATALOG)
 XS = "http://www.w3.org/2001/XMLSchema"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 ENVELOPES = {Soap11Binding: "http://schemas.xmlsoap.org/soap/envelope/",
@@ -93,10 +96,9 @@ def test_zeep_builds_a_message_with_the_platform_header(clients, sid, binding):
     assert PlatformHeader.from_element(sent_header) == header
     body = envelope.find(f"{{{soap}}}Body")[0]
     assert body.tag == info.request_tag
-    assert validate(compile_schema(), body, load_prefixes()) == []
+    assert VALIDATOR.validate(body) == []
 
 
 def test_sample_requests_are_valid():
-    schema = compile_schema()
     for sid in SERVICES:
-        assert validate(schema, sample_request(sid)) == [], sid
+        assert VALIDATOR.validate(sample_request(sid)) == [], sid

@@ -116,7 +116,7 @@ def test_response_envelope_is_checked_against_the_response_element(capsys, tmp_p
     code, out, _ = run(capsys, path)
     assert code == 1
     assert "PF-SCHEMA-INVALID" in out and "[xsd:enumeration]" in out
-    assert "/soap12:Envelope/soap12:Body/juki:ResidentInquiryResponse/juki:Status" in out
+    assert "/soap:Envelope/soap:Body/juki:ResidentInquiryResponse/juki:Status" in out
 
 
 @pytest.mark.parametrize("content, fault", [

@@ -1,0 +1,386 @@
+"""Provider side of the adapter SDK (サービス提供側): a vendor's system answering platform services.
+
+A vendor writes one handler per service: it receives the validated request header and the
+standard request body element (e.g. ``{urn:pfbus:unit:juki:v1}ResidentInquiryRequest``) and
+returns the standard response body element, or a Deferred firing with it. Everything else is here:
+
+* SOAP 1.1 and 1.2 on spyne inside Twisted (spyne parses the envelope, dispatches, writes the
+  response or fault envelope); each request is answered in its own SOAP version, chosen by the
+  ``Content-Type`` (``application/soap+xml`` is 1.2, anything else 1.1);
+* the body is carried as is: a tiny spyne model (``_StandardXml``) hands the body element through
+  untouched in both directions, so the response body is exactly the handler's element;
+* the request header is checked against the header XSD and against this service and party;
+  request and response bodies against the catalog's standard XSDs (``validate=True``);
+* the reply header is ``PlatformHeader.reply(raw, sender=party)`` over the exact request bytes as
+  received (read from the Twisted request, identical to spyne's ``ctx.in_string``);
+* a :class:`ProviderError` (and any failure) becomes a SOAP Fault with a ``pff:FaultDetail``.
+
+Handlers run in the reactor thread: blocking work (a database) belongs in ``deferToThread``.
+``ProviderApp.resource()`` answers all its services at one URL (the hub's provider ``url``),
+dispatching by body element, and each at ``<url>/<ServiceId>``; ``GET <url>/<ServiceId>?wsdl``
+is spyne's own description (bodies ``xs:anyType``): the contract is the catalog's WSDL, which the
+hub serves. docs/adapter-sdk.md has the fault codes and the spyne notes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from lxml import etree
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+
+from bus.core import faults
+from bus.core.catalog import Catalog, ServiceSpec
+from bus.core.faults import FaultDetail
+from bus.core.findings import Finding
+from bus.core.header import HEADER_TAG, Party, PlatformHeader
+from bus.core.validator import MessageValidator
+from schemas import BUILTIN_CATALOG
+
+from . import spyne_compat
+
+spyne_compat.apply()  # before spyne.server.twisted is imported
+
+from spyne import AnyXml, Application, ServiceBase, rpc  # noqa: E402
+from spyne.const.http import HTTP_400, HTTP_500  # noqa: E402
+from spyne.model.fault import Fault  # noqa: E402
+from spyne.protocol.soap import Soap11, Soap12  # noqa: E402
+from spyne.server.twisted import TwistedWebResource  # noqa: E402
+from spyne.util.appreg import unregister_application  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[PlatformHeader, etree._Element], "etree._Element | Deferred"]
+
+__all__ = ["Handler", "ProviderApp", "ProviderError", "provider_resource"]
+
+
+class ProviderError(Exception):
+    """Raised by a handler to answer with a SOAP Fault (Party=provider) instead of a response.
+
+    ``code`` is the vendor's stable code (e.g. ``"VENDOR-A-DB-DOWN"``); ``message`` is for humans
+    and is sent to the caller, so it must not carry personal data (個人情報).
+    """
+
+    def __init__(self, code: str, message: str, findings: Sequence[Finding] = ()):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.findings = tuple(findings)
+
+
+class _StandardXml(AnyXml):
+    """A body entry that is already standard XML: passed through, never (de)serialised by spyne."""
+
+
+class _PlatformFault(Fault):
+    """A spyne Fault that carries our FaultDetail (added to the envelope in ``serialize``)."""
+
+    def __init__(self, detail: FaultDetail, reason: str):
+        super().__init__("Client" if detail.party == "client" else "Server", reason)
+        self.platform_detail = detail
+
+
+def _fault(code: str | faults.FaultCode, party: str, reason: str,
+           findings: Iterable[Finding] = (), message_id: str | None = None) -> _PlatformFault:
+    code = code.code if isinstance(code, faults.FaultCode) else code
+    detail = FaultDetail(code=code, party=party, message_id=message_id, findings=tuple(findings))
+    first = detail.findings[0] if detail.findings else None
+    return _PlatformFault(detail, f"{code}: {reason}" + (f" ({first})" if first else ""))
+
+
+class _ProtocolMixin:
+    """What our spyne SOAP protocols add: body pass-through, reply header, fault detail."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parse_xsi_type", False)  # the body is opaque to spyne
+        super().__init__(*args, **kwargs)
+        self.serialization_handlers[_StandardXml] = self._standard_to_parent
+        self.deserialization_handlers[_StandardXml] = self._standard_from_element
+
+    def _standard_to_parent(self, ctx, cls, inst, parent, ns, *args, **kwargs):
+        parent.append(inst)
+
+    def _standard_from_element(self, ctx, cls, element):
+        return element
+
+    def serialize(self, ctx, message):
+        super().serialize(ctx, message)
+        soap = self.ns_soap_env
+        if ctx.out_error is not None:
+            self._add_fault_detail(ctx.out_document.find(f"{{{soap}}}Body/{{{soap}}}Fault"),
+                                   ctx.out_error)
+        elif isinstance(ctx.udc, etree._Element):  # the reply PlatformHeader set by _respond
+            header = etree.Element(f"{{{soap}}}Header")
+            header.append(ctx.udc)
+            ctx.out_document.insert(0, header)
+
+    def _add_fault_detail(self, fault_el: etree._Element | None, error: Exception) -> None:
+        if fault_el is None:
+            return
+        detail = getattr(error, "platform_detail", None)
+        if detail is None:  # spyne's own fault (bad envelope, unknown body element...)
+            code = str(getattr(error, "faultcode", ""))
+            client = code == "Client" or code.startswith("Client.")
+            if code == "Client.ResourceNotFound":  # no service here has this request element
+                pf_code, rule = faults.SCHEMA_INVALID, "service:element"
+            elif client:
+                pf_code, rule = faults.NOT_SOAP, f"spyne:{code}"
+            else:
+                pf_code, rule = faults.PROVIDER_INTERNAL, f"spyne:{code}"
+            detail = FaultDetail(code=pf_code.code, party="client" if client else "provider",
+                                 findings=(Finding(rule=rule, message=str(
+                                     getattr(error, "faultstring", error))),))
+        soap = self.ns_soap_env
+        for empty in ("faultactor", f"{{{soap}}}Role"):  # spyne writes them empty
+            el = fault_el.find(empty)
+            if el is not None and not (el.text or "").strip():
+                fault_el.remove(el)
+        tag = "detail" if soap == Soap11.ns_soap_env else f"{{{soap}}}Detail"
+        holder = fault_el.find(tag)
+        if holder is None:
+            holder = etree.SubElement(fault_el, tag)
+        holder.append(detail.to_element())
+
+
+class _Soap11(_ProtocolMixin, Soap11):
+    pass
+
+
+class _Soap12(_ProtocolMixin, Soap12):
+    def fault_to_http_response_code(self, fault):
+        # SOAP 1.2 part 2, 7.5.2: env:Sender faults are 400, others 500.
+        code = str(getattr(fault, "faultcode", ""))
+        return HTTP_400 if code == "Client" or code.startswith("Client.") else HTTP_500
+
+
+class _ServiceResource(Resource):
+    """One service: hands each request to the spyne resource of its SOAP version."""
+
+    isLeaf = True
+
+    def __init__(self, soap11: Resource, soap12: Resource):
+        super().__init__()
+        self._soap11, self._soap12 = soap11, soap12
+
+    def render(self, request):
+        content_type = (request.getHeader(b"content-type") or b"").lower()
+        if content_type.startswith(b"application/soap+xml"):
+            return self._soap12.render(request)
+        return self._soap11.render(request)
+
+
+class _EndpointResource(Resource):
+    """All services at one URL (the hub's ``[[providers]] url``), plus ``/<ServiceId>`` each.
+
+    A POST to the endpoint itself goes to the service whose request element is the body's
+    first child, found by a partial parse that stops there (spyne dispatches by body element
+    too, but within one Application of one namespace, and services span namespaces).
+    """
+
+    def __init__(self, by_id: dict[str, _ServiceResource], by_tag: dict[str, _ServiceResource]):
+        super().__init__()
+        self._by_tag = by_tag
+        self._fallback = next(iter(by_id.values()))  # answers spyne's fault for the unknown
+        for sid, res in by_id.items():
+            self.putChild(sid.encode("ascii"), res)
+
+    def getChild(self, path, request):
+        if path == b"":
+            return self
+        return super().getChild(path, request)
+
+    def render_POST(self, request):
+        request.content.seek(0)
+        tag = _body_tag(request.content)
+        request.content.seek(0)
+        return self._by_tag.get(tag, self._fallback).render(request)
+
+
+def _body_tag(stream) -> str | None:
+    """The QName of the SOAP Body's first child, reading no further than its start tag."""
+    in_body = False
+    try:
+        for _, el in etree.iterparse(stream, events=("start",), resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False):
+            if in_body:
+                return el.tag
+            parent = el.getparent()
+            in_body = el.tag in _BODY_TAGS and parent is not None and parent.getparent() is None
+    except etree.XMLSyntaxError:
+        pass  # spyne answers the fault for it
+    return None
+
+
+_BODY_TAGS = (f"{{{Soap11.ns_soap_env}}}Body", f"{{{Soap12.ns_soap_env}}}Body")
+
+
+class ProviderApp:
+    """A vendor system's provider endpoint: one handler per service ID (``juki.ResidentInquiry``).
+
+    ``party`` is this system (団体コード/業務ユニット/システムID): the sender of every reply and,
+    with ``check_receiver``, the only receiver accepted. ``catalogs`` name the schema catalogs
+    defining the services (the built-in one by default). ``validate`` checks request and response
+    bodies against the standard XSDs (the header is always checked). ``errors`` maps exception
+    classes a handler may raise to fault codes, as if it had raised ``ProviderError(code,
+    str(exc))`` (e.g. ``{UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"}``); anything else unexpected
+    is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent.
+    """
+
+    def __init__(self, party: Party, handlers: Mapping[str, Handler], *,
+                 catalogs: Sequence[Path | str] = (BUILTIN_CATALOG,), validate: bool = True,
+                 check_receiver: bool = True,
+                 errors: Mapping[type[BaseException], str] | None = None):
+        schema_catalogs = list(catalogs)
+        if Path(BUILTIN_CATALOG) not in map(Path, schema_catalogs):
+            schema_catalogs.insert(0, BUILTIN_CATALOG)  # the header and fault XSDs live there
+        catalog = Catalog.load(schema_catalogs)
+        services = catalog.services
+        unknown = sorted(set(handlers) - set(services))
+        if unknown:
+            raise ValueError(f"no catalog defines service(s) {', '.join(unknown)}")
+        self.party = party
+        self.validate = validate
+        self.check_receiver = check_receiver
+        self.errors = dict(errors or {})
+        self._handlers = dict(handlers)
+        self._services = {sid: services[sid] for sid in handlers}
+        # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
+        self._validator = MessageValidator(catalog)
+        self._resources = {sid: self._service_resource(info) for sid, info in
+                           self._services.items()}
+
+    def resource(self) -> Resource:
+        """The endpoint to mount (e.g. at ``/soap``, the URL the hub's provider entry names).
+
+        POST to it: dispatched by body element. ``<it>/<ServiceId>``: that service only, and
+        ``GET <it>/<ServiceId>?wsdl`` is spyne's description of it.
+        """
+        by_tag = {self._services[sid].request_tag: res for sid, res in self._resources.items()}
+        return _EndpointResource(self._resources, by_tag)
+
+    def service_resource(self, service_id: str) -> Resource:
+        """The Resource of one service, to mount at a path of your choosing."""
+        return self._resources[service_id]
+
+    # --- spyne wiring -------------------------------------------------------------------------
+
+    def _service_resource(self, info: ServiceSpec) -> Resource:
+        req_ns, req_local = info.request_tag[1:].split("}", 1)
+
+        def operation(ctx, body):
+            return self._invoke(ctx, info, body)
+
+        method = rpc(_StandardXml, _returns=_StandardXml, _body_style="bare",
+                     _in_message_name=req_local, _out_message_name=info.response_tag)(operation)
+        service = type(info.operation, (ServiceBase,), {info.operation: method})
+        resources = []
+        for protocol in (_Soap11, _Soap12):
+            app = Application([service], tns=req_ns, name=info.operation,
+                              in_protocol=protocol(), out_protocol=protocol())
+            # spyne keeps every Application in a process-wide debug registry keyed by
+            # (tns, name) and warns on "overwriting"; we never look them up there.
+            unregister_application(app)
+            resources.append(TwistedWebResource(app))
+        return _ServiceResource(*resources)
+
+    # --- one exchange --------------------------------------------------------------------------
+
+    def _invoke(self, ctx, info: ServiceSpec, body: etree._Element):
+        raw = _raw_request(ctx)
+        header = None
+        try:
+            header = self._read_header(ctx.in_header_doc, info, body)
+            if self.validate:
+                findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
+                if findings:
+                    raise _fault(faults.SCHEMA_INVALID, "client", "the request body is invalid",
+                                 findings, header.message_id)
+            result = self._handlers[info.id](header, body)
+        except Exception as e:  # noqa: BLE001 - every failure must become a fault
+            raise self._as_fault(e, header) from None
+        if isinstance(result, Deferred):
+            result.addCallback(self._respond, ctx, info, header, raw)
+            return result.addErrback(self._fault_from_failure, header)
+        try:
+            return self._respond(result, ctx, info, header, raw)
+        except Exception as e:  # noqa: BLE001
+            raise self._as_fault(e, header) from None
+
+    def _read_header(self, header_doc, info: ServiceSpec, body: etree._Element) -> PlatformHeader:
+        docinfo = body.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise _fault(faults.DTD_FORBIDDEN, "client", "a DTD is not allowed in SOAP",
+                         [Finding("soap:no-dtd", "the message has a document type declaration")])
+        found = [el for el in (header_doc or []) if el.tag == HEADER_TAG]
+        if len(found) != 1:
+            code = faults.HEADER_MISSING if not found else faults.HEADER_INVALID
+            rule = "header:required" if not found else "header:single"
+            raise _fault(code, "client", "one pfh:PlatformHeader is required",
+                         [Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader")])
+        findings = self._validator.validate(found[0])
+        if findings:
+            raise _fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
+                         findings)
+        header = PlatformHeader.from_element(found[0])
+        where = "/pfh:PlatformHeader/pfh:"
+        wrong = []
+        if header.service_id != info.id:
+            wrong.append(Finding("service:endpoint", f"the header names {header.service_id}, "
+                                 f"the body is {info.id}'s request", where + "Service"))
+        elif header.service_version != info.version:
+            wrong.append(Finding("service:version", f"version {header.service_version} is not "
+                                 f"served here (served: {info.version})", where + "Service"))
+        if self.check_receiver and header.receiver != self.party:
+            wrong.append(Finding("header:receiver", f"addressed to {header.receiver}, this "
+                                 f"system is {self.party}", where + "Receiver"))
+        if wrong:
+            raise _fault(faults.PROVIDER_MISROUTED, "client", "the message is not for this "
+                         "endpoint", wrong, header.message_id)
+        return header
+
+    def _respond(self, element, ctx, info: ServiceSpec, header: PlatformHeader, raw: bytes):
+        if not isinstance(element, etree._Element) or element.tag != info.response_tag:
+            got = element.tag if isinstance(element, etree._Element) else type(element).__name__
+            raise _fault(faults.PROVIDER_INVALID_RESPONSE, "provider", "wrong response element",
+                         [Finding("service:element", f"handler returned {got}, the service "
+                                  f"answers {info.response_tag}")], header.message_id)
+        if self.validate:
+            findings = self._validator.validate(element, data_owner=self.party.local_gov_code)
+            if findings:
+                raise _fault(faults.PROVIDER_INVALID_RESPONSE, "provider",
+                             "the handler's response is invalid", findings, header.message_id)
+        ctx.udc = header.reply(raw, sender=self.party).to_element()
+        return element
+
+    def _fault_from_failure(self, failure: Failure, header: PlatformHeader | None):
+        raise self._as_fault(failure.value, header)
+
+    def _as_fault(self, error: BaseException, header: PlatformHeader | None) -> _PlatformFault:
+        message_id = header.message_id if header is not None else None
+        if isinstance(error, _PlatformFault):
+            return error
+        if isinstance(error, ProviderError):
+            return _fault(error.code, "provider", error.message, error.findings, message_id)
+        for kind, code in self.errors.items():
+            if isinstance(error, kind):
+                return _fault(code, "provider", str(error) or kind.__name__, (), message_id)
+        log.error("handler failed (message %s)", message_id, exc_info=error)
+        return _fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
+                      message_id=message_id)
+
+
+def _raw_request(ctx) -> bytes:
+    """The request body exactly as received (what RequestHash covers)."""
+    content = ctx.transport.req.content
+    content.seek(0)
+    return content.read()
+
+
+def provider_resource(party: Party, handlers: Mapping[str, Handler], **options) -> Resource:
+    """Shorthand for ``ProviderApp(party, handlers, **options).resource()``."""
+    return ProviderApp(party, handlers, **options).resource()

@@ -1,0 +1,217 @@
+"""Test helpers for adapters (結合試験用): run a provider and a stand-in hub on loopback.
+
+* :func:`reactor_thread` runs Twisted's global reactor in a daemon thread, once per process, so
+  synchronous test code (pytest, the zeep consumer) can drive Twisted servers;
+* :func:`serve` listens on an ephemeral loopback port and returns its base URL;
+* :class:`HubStub` stands in for the hub: ``GET /services/<id>?wsdl`` answers the catalog's
+  standard WSDL with its schemaLocations and soap:address rewritten to absolute URLs (as the hub
+  does), ``/schemas/<catalog name>/…`` serves the XSDs, and ``POST /services/<id>`` forwards the
+  exact request bytes to a provider and its exact reply back (``tamper`` may alter the reply);
+* :func:`sample_request` builds a minimal valid request body for each built-in service.
+
+Waits are bounded (``timeout``); nothing here sleeps blindly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from lxml import etree
+from twisted.internet import reactor
+from twisted.internet.threads import blockingCallFromThread, deferToThread
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Site
+
+from bus.core.catalog import Catalog
+from bus.hub.wsdl import WsdlPublisher
+from schemas import BUILTIN_CATALOG
+
+_reactor_lock = threading.Lock()
+
+
+def reactor_thread(timeout: float = 10.0):
+    """The global reactor, running in a daemon thread (started on the first call)."""
+    with _reactor_lock:
+        if not reactor.running:
+            started = threading.Event()
+            reactor.callWhenRunning(started.set)
+            threading.Thread(target=reactor.run, kwargs={"installSignalHandlers": False},
+                             name="twisted-reactor", daemon=True).start()
+            if not started.wait(timeout):
+                raise RuntimeError(f"the reactor did not start within {timeout}s")
+    return reactor
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:<port>
+    port: object  # IListeningPort
+
+    def close(self) -> None:
+        blockingCallFromThread(reactor, self.port.stopListening)
+
+
+def serve(resource: Resource) -> Server:
+    """Serve ``resource`` on 127.0.0.1:<ephemeral> from the reactor thread."""
+    reactor_thread()
+    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, Site(resource),
+                                  interface="127.0.0.1")
+    return Server(url=f"http://127.0.0.1:{port.getHost().port}", port=port)
+
+
+class HubStub(Resource):
+    """A stand-in for the hub in adapter tests: standard WSDLs, XSDs, and a byte-exact relay.
+
+    ``provider_url(service_id)`` is where POSTs are forwarded; ``tamper(raw) -> raw`` may alter a
+    provider reply before it is returned (to test the consumer's checks). WSDLs and XSDs are
+    published exactly as the hub publishes them (``bus.hub.wsdl.WsdlPublisher``).
+    """
+
+    def __init__(self, provider_url: Callable[[str], str], catalog: Path = BUILTIN_CATALOG,
+                 tamper: Callable[[bytes], bytes] | None = None, timeout: float = 30.0):
+        super().__init__()
+        self.catalog = Catalog.load([catalog])
+        self.services = self.catalog.services
+        self.provider_url = provider_url
+        self.tamper = tamper
+        self.timeout = timeout
+        self._publishers: dict[str, WsdlPublisher] = {}
+        self.putChild(b"services", _Services(self))
+        self.putChild(b"schemas", _SchemaFiles(self))
+
+    def publisher(self, request) -> WsdlPublisher:
+        """The publisher for the address this request reached (known only once listening)."""
+        host = request.getHost()
+        base_url = f"http://{host.host}:{host.port}"
+        if base_url not in self._publishers:
+            self._publishers[base_url] = WsdlPublisher(self.catalog, base_url)
+        return self._publishers[base_url]
+
+
+class _SchemaFiles(Resource):
+    """``/schemas/<catalog>/<path>``: the catalog's schema files, and nothing else (like the hub)."""
+
+    isLeaf = True
+
+    def __init__(self, hub: HubStub):
+        super().__init__()
+        self.hub = hub
+
+    def render_GET(self, request):
+        parts = [p.decode("utf-8") for p in request.postpath]
+        body = self.hub.publisher(request).schema_file(parts[0], "/".join(parts[1:])) \
+            if len(parts) >= 2 else None
+        if body is None:
+            request.setResponseCode(404)
+            return b"not a schema of this catalog"
+        request.setHeader(b"content-type", b"application/xml")
+        return body
+
+
+class _Services(Resource):
+    def __init__(self, hub: HubStub):
+        super().__init__()
+        self.hub = hub
+
+    def getChild(self, path: bytes, request):
+        sid = path.decode("ascii", errors="replace")
+        if sid in self.hub.services:
+            return _Service(self.hub, sid)
+        return super().getChild(path, request)
+
+
+class _Service(Resource):
+    isLeaf = True
+
+    def __init__(self, hub: HubStub, service_id: str):
+        super().__init__()
+        self.hub, self.service_id = hub, service_id
+
+    def render_GET(self, request):
+        request.setHeader(b"content-type", b"text/xml; charset=utf-8")
+        return self.hub.publisher(request).wsdl(self.service_id)
+
+    def render_POST(self, request):
+        raw = request.content.read()
+        headers = {k: request.getHeader(k) for k in ("content-type", "soapaction")
+                   if request.getHeader(k) is not None}
+        d = deferToThread(requests.post, self.hub.provider_url(self.service_id), data=raw,
+                          headers=headers, timeout=self.hub.timeout)
+
+        def relay(response):
+            body = response.content
+            if self.hub.tamper is not None:
+                body = self.hub.tamper(body)
+            request.setResponseCode(response.status_code)
+            request.setHeader(b"content-type", response.headers.get("content-type", "text/xml"))
+            request.write(body)
+            request.finish()
+
+        def failed(failure):
+            request.setResponseCode(502)
+            request.write(f"relay failed: {failure.getErrorMessage()}".encode())
+            request.finish()
+
+        d.addCallbacks(relay, failed)
+        return NOT_DONE_YET
+
+
+# --- sample bodies ------------------------------------------------------------------------------
+
+JUKI_NS = "urn:pfbus:unit:juki:v1"
+CMN_NS = "urn:pfbus:platform:common:v1"
+TAX_NS = "urn:pfbus:unit:kojin-juminzei:v1"
+
+
+def _build(ns: str, tag: str, spec) -> etree._Element:
+    """An element from ``[(child, text-or-spec), ...]``, every element in ``ns``."""
+    el = etree.Element(f"{{{ns}}}{tag}", nsmap={None: ns})
+    fill(el, ns, spec)
+    return el
+
+
+def fill(parent: etree._Element, ns: str, spec: list) -> etree._Element:
+    """Append ``[(name, text | [nested spec]), ...]`` to ``parent``, every element in ``ns``."""
+    for name, value in spec:
+        child = etree.SubElement(parent, f"{{{ns}}}{name}")
+        if isinstance(value, list):
+            fill(child, ns, value)
+        else:
+            child.text = value
+    return parent
+
+
+def sample_resident(addressee_number: str = "1000000015") -> list:
+    """A resident (住民) in the cmn vocabulary: 総務翔子, 千代田区霞が関."""
+    return [("AddresseeNumber", addressee_number), ("HouseholdNumber", "2000000011"),
+            ("Name", [("Text", "総務翔子"), ("Kana", [("Family", "ソウム"), ("Given", "ショウコ")])]),
+            ("DateOfBirth", "1990-04-01"), ("Gender", "2"), ("Relationship", "01"),
+            ("ResidentKind", "1"), ("ResidentStatus", "1"),
+            ("Address", [("Prefecture", "東京都"), ("City", "千代田区"), ("Town", "霞が関"),
+                         ("Chome", "2")])]
+
+
+def sample_request(service_id: str) -> etree._Element:
+    """A minimal valid request body for a built-in service."""
+    if service_id == "juki.ResidentInquiry":
+        return _build(JUKI_NS, "ResidentInquiryRequest",
+                      [("AddresseeNumber", "1000000015"), ("AsOf", "2024-04-01+09:00")])
+    if service_id == "juki.ResidentFullExtract":
+        return _build(JUKI_NS, "ResidentFullExtractRequest", [("Page", "1"), ("PageSize", "100")])
+    if service_id == "juki.ResidentChangeNotice":
+        el = _build(JUKI_NS, "ResidentChangeNotice", [])
+        change = etree.SubElement(el, f"{{{JUKI_NS}}}Change")
+        etree.SubElement(change, f"{{{JUKI_NS}}}Sequence").text = "1"
+        event = etree.SubElement(change, f"{{{JUKI_NS}}}Event")
+        fill(event, CMN_NS, [("Reason", "A01"), ("OccurredOn", "2024-04-01")])
+        resident = etree.SubElement(change, f"{{{JUKI_NS}}}Resident")
+        fill(resident, CMN_NS, sample_resident())
+        return el
+    if service_id == "kojinjuminzei.TaxationStatusInquiry":
+        return _build(TAX_NS, "TaxationStatusInquiryRequest",
+                      [("AddresseeNumber", "1000000015"), ("FiscalYear", "2024")])
+    raise KeyError(service_id)
