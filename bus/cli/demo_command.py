@@ -1,10 +1,201 @@
-"""``pfbus demo`` (being assembled)."""
+"""``pfbus demo``: the hub and both reference adapters on free local ports, a realistic linkage.
+
+1. vendor A's resident registry (住民基本台帳) and vendor B's tax system (個人住民税) start as their
+   own processes, each with its own SQLite store in its own layout; the hub starts with
+   ``examples/hub.toml`` pointed at them;
+2. the tax system asks the registry for 総務翔子 (宛名番号 0000010014) through the hub and stores
+   the standard answer in vendor B's layout;
+3. an inquiry with a wrong 宛名番号 check digit is refused with a precise fault;
+4. the routing log is printed. Exit status 0 only if every step did what it should.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from examples import HUB_CONFIG
+
+from ..store.routing_log import open_readonly
+from .log_command import format_table
+
+ADDRESSEE = "0000010014"  # 総務翔子 in vendor A's seed data
+WRONG_CHECK_DIGIT = "0000010015"
+EXAMPLE_PROVIDER_URLS = {"vendor-a-juki": "http://127.0.0.1:9001/soap",
+                         "vendor-b-tax": "http://127.0.0.1:9002/soap"}
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workdir", metavar="DIR",
+                        help="keep the stores, config and routing log here (default: a temporary "
+                             "folder, removed afterwards)")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                        help="seconds each process may take to start")
 
 
-def run(args):
-    print("demo: not assembled yet")
+def run(args: argparse.Namespace) -> int:
+    if args.workdir:
+        workdir = Path(args.workdir).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        return _demo(workdir, args.timeout)
+    with tempfile.TemporaryDirectory(prefix="pfbus-demo-") as tmp:
+        return _demo(Path(tmp), args.timeout)
+
+
+def _demo(workdir: Path, timeout: float) -> int:
+    started = time.monotonic()
+    processes: list[_Child] = []
+    try:
+        say("1. starting vendor A's registry, vendor B's tax system and the hub")
+        registry = _Child("vendor-a-juki", [sys.executable, "-m", "adapters.vendor_a_registry",
+                                            "--db", str(workdir / "vendor-a.sqlite3"), "--seed"])
+        tax = _Child("vendor-b-tax", [sys.executable, "-m", "adapters.vendor_b_tax", "serve",
+                                      "--db", str(workdir / "vendor-b.sqlite3"), "--seed"])
+        processes += [registry, tax]
+        urls = {"vendor-a-juki": registry.wait_for("adapter.listening", timeout)["url"],
+                "vendor-b-tax": tax.wait_for("adapter.listening", timeout)["url"]}
+        config = workdir / "hub.toml"
+        log_path = workdir / "routing-log.sqlite3"
+        config.write_text(demo_config(HUB_CONFIG.read_text(encoding="utf-8"), urls, log_path),
+                          encoding="utf-8")
+        hub = _Child("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
+                             str(config), "--port", "0"])
+        processes.append(hub)
+        hub_url = hub.wait_for("hub.listening", timeout)["url"]
+        for name, url in (*urls.items(), ("hub", hub_url)):
+            say(f"   {name:14} {url}")
+
+        say(f"\n2. vendor B's tax system asks the registry for 宛名番号 {ADDRESSEE} via the hub")
+        from adapters.vendor_a_registry.store import RegistryStore
+        from adapters.vendor_b_tax.store import TaxStore
+
+        from ..core.header import Party
+        from adapters.sdk.consumer import ConsumerClient, PlatformFault
+        from adapters.vendor_b_tax.linkage import fetch_resident
+
+        client = ConsumerClient(hub_url, Party("131016", "07", "vendor-b-tax"), "tax-clerk-01")
+        registry_party = Party("131016", "01", "vendor-a-juki")
+        tax_store = TaxStore.open(workdir / "vendor-b.sqlite3")
+        reply, stored = fetch_resident(client, tax_store, registry_party, ADDRESSEE)
+        a_row = RegistryStore.open(workdir / "vendor-a.sqlite3").resident_by_addressee_number(
+            ADDRESSEE)
+        b_row = tax_store.addressee(stored) if stored else None
+        say(f"   reply {reply.header.message_id} relates to {reply.header.relates_to}, "
+            f"RequestHash verified")
+        say("   vendor A keeps: " + _columns(a_row, "氏名1", "氏名2", "氏名3", "住所1", "住所2"))
+        say("   vendor B now keeps: " + _columns(b_row, "名前1", "名前2", "名前(漢字)", "町名", "丁"))
+        expected = {"名前1": "ソウム", "名前2": "ショウコ", "名前(漢字)": "総務翔子", "町名": "霞が関",
+                    "丁": "二"}
+        if b_row is None or any(b_row.get(k) != v for k, v in expected.items()):
+            return fail("vendor B's row is not the expected mapping of the registry's answer")
+
+        say(f"\n3. an inquiry with a wrong check digit ({WRONG_CHECK_DIGIT}) is refused")
+        try:
+            fetch_resident(client, tax_store, registry_party, WRONG_CHECK_DIGIT)
+            return fail("the hub accepted an invalid 宛名番号")
+        except PlatformFault as fault:
+            detail = fault.detail
+            finding = detail.findings[0]
+            say(f"   SOAP Fault {fault.soap_code}: {detail.code} (party {detail.party})")
+            say(f"   rule {finding.rule} at {finding.path}, line {finding.line}")
+            say(f"   {finding.message}")
+            if detail.code != "PF-RULE-VIOLATION" or finding.rule != "addressee_number":
+                return fail("unexpected fault")
+
+        say("\n4. the routing log")
+        hub.stop()  # flushes and closes the routing log
+        log = open_readonly(log_path)
+        try:
+            hops = log.query(limit=None)
+        finally:
+            log.close()
+        for line in format_table(hops):
+            say("   " + line)
+        routed = [h for h in hops if h.hop == "routed"]
+        if len(routed) != 1 or not any(h.hop == "rejected" for h in hops):
+            return fail("the routing log does not show one routed and one rejected exchange")
+        say(f"\ndemo finished in {time.monotonic() - started:.1f} s: OK")
+        return 0
+    finally:
+        for p in reversed(processes):
+            p.stop()
+
+
+def demo_config(example: str, provider_urls: dict[str, str], log_path: Path) -> str:
+    """The example config with the adapters' real addresses and the demo's routing log."""
+    text = example
+    for pid, url in provider_urls.items():
+        text = _replace_once(text, f'url = "{EXAMPLE_PROVIDER_URLS[pid]}"', f'url = "{url}"')
+    return _replace_once(text, re.search(r'routing_log = "[^"]*"', text).group(0),
+                         f"routing_log = {json.dumps(str(log_path))}")
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"examples/hub.toml no longer contains {old!r} exactly once")
+    return text.replace(old, new)
+
+
+def _columns(row: dict | None, *names: str) -> str:
+    return "(none)" if row is None else ", ".join(f"{n}={row.get(n)}" for n in names)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def fail(reason: str) -> int:
+    print(f"demo FAILED: {reason}", file=sys.stderr, flush=True)
     return 1
+
+
+class _Child:
+    """A child process announcing itself with JSON lines on stdout."""
+
+    def __init__(self, name: str, args: list[str]):
+        self.name = name
+        self.popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.popen.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_for(self, event: str, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.popen.poll() is not None:
+                    break
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and doc.get("event") == event:
+                return doc
+        raise RuntimeError(f"{self.name} did not start:\n{''.join(self.output)}")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if not hops:
         print("pfbus log: no matching records", file=sys.stderr)
         return EXIT_NONE
-    lines = _json_lines(hops) if args.format == "json" else _table(hops)
+    lines = _json_lines(hops) if args.format == "json" else format_table(hops)
     try:
         sys.stdout.write("".join(line + "\n" for line in lines))
         sys.stdout.flush()
@@ -139,7 +139,7 @@ def _join(sep: str, left: str | None, right: str | None) -> str:
     return f"{left or ''}{sep}{right or ''}"
 
 
-def _table(hops: list[HopRecord]) -> list[str]:
+def format_table(hops: list[HopRecord]) -> list[str]:
     cells = [[_cell(get(h), limit) for _, get, limit, _ in _COLUMNS] for h in hops]
     headings = [name for name, *_ in _COLUMNS]
     widths = [max(_width(text) for text in column) for column in zip(headings, *cells)]

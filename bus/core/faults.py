@@ -73,6 +73,7 @@ class HubFault(Exception):
     fault: FaultCode
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     message_id: str | None = None
+    header: object | None = None  # the PlatformHeader, when it was read before the failure
 
     def __str__(self) -> str:
         first = f": {self.findings[0]}" if self.findings else ""

@@ -69,6 +69,14 @@ class Inspector:
         envelope = parse_envelope(raw, self.limits)
         header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
                                    faults.RULE_VIOLATION)
+        try:
+            return self._accept(envelope, header, endpoint_service)
+        except HubFault as fault:
+            fault.header = header  # the routing log records who sent what to whom
+            raise
+
+    def _accept(self, envelope: Envelope, header: PlatformHeader,
+                endpoint_service: str | None) -> AcceptedRequest:
         mid = header.message_id
         hdr_path = element_path(envelope.header, self.catalog.prefixes)
         line = envelope.header.sourceline

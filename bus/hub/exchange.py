@@ -43,6 +43,8 @@ class SyncExchange:
         try:
             request = self.inspector.inspect_request(raw, endpoint_service)
         except HubFault as fault:
+            if fault.header is not None:
+                hops.bind_header(fault.header)
             hops.add("rejected", "fault", fault)
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
@@ -106,13 +108,15 @@ class _Hops:
         self.add("received", "ok")
 
     def bind(self, request: AcceptedRequest) -> None:
-        h = request.header
-        self.common.update(message_id=h.message_id, relates_to=h.relates_to,
-                           service_id=h.service_id, service_version=h.service_version,
-                           sender=str(h.sender), receiver=str(h.receiver),
-                           provider=request.route.provider.id,
+        self.bind_header(request.header)
+        self.common.update(provider=request.route.provider.id,
                            endpoint=request.route.provider.url,
                            soap_version=request.envelope.soap_version)
+
+    def bind_header(self, h: PlatformHeader) -> None:
+        self.common.update(message_id=h.message_id, relates_to=h.relates_to,
+                           service_id=h.service_id, service_version=h.service_version,
+                           sender=str(h.sender), receiver=str(h.receiver))
 
     def add(self, hop: str, status: str, fault: HubFault | None = None,
             reply_header: PlatformHeader | None = None, **fields) -> None:
