@@ -1,0 +1,134 @@
+"""The notice store's interface (保管転送): what the hub needs to never lose, never duplicate and
+never reorder a notice it acknowledged.
+
+Model: an accepted notice is one ``notices`` row (the exact bytes received, keyed by message ID —
+the idempotent receiver on the hub's side) and one ``deliveries`` row per subscriber (a queue per
+subscriber). A delivery is ``pending`` → claimed by a hub node under a lease (``inflight``) →
+``delivered``, or back to ``pending`` with a later ``not_before`` (retry), or ``dead`` (the dead
+letter channel, with the last error) until an operator replays or purges it.
+
+Ordering: each notice has subject keys (e.g. ``131016:0000010014`` — 団体コード:宛名番号). For one
+subscriber, a delivery is claimable only when no earlier delivery (lower ``seq``) sharing a subject
+is pending, in flight or dead: a later 異動 of a resident never overtakes an earlier one, while
+different residents flow in parallel. Claiming for one subscriber is serialised (SQLite: the write
+lock; PostgreSQL: a row lock on the subscriber), so two hub nodes never claim around each other.
+
+All methods are synchronous and thread-safe; the Twisted edge calls them from threads. Times are
+POSIX seconds (float).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+STATES = ("pending", "inflight", "delivered", "dead", "purged")
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """A validated notice, as the hub accepts it."""
+
+    message_id: str  # メッセージID: the idempotency key
+    service_id: str
+    local_gov_code: str  # 団体コード whose subscribers receive it
+    sender: str  # "団体コード/業務ユニット/system", for operators
+    subjects: tuple[str, ...]  # ordering keys; empty = no ordering constraint
+    content_type: str
+    soap_action: str | None
+    payload: bytes  # the exact bytes received: forwarded unchanged
+    received_at: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notice on its way to one subscriber, as claimed by a node."""
+
+    id: int
+    seq: int  # acceptance order in the store
+    subscriber: str
+    message_id: str
+    service_id: str
+    subjects: tuple[str, ...]
+    content_type: str
+    soap_action: str | None
+    payload: bytes
+    attempts: int  # including the one this claim starts
+    enqueued_at: float
+    lease_owner: str
+    lease_until: float
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """One subscriber's queue at a glance (``pfbus queue``)."""
+
+    subscriber: str
+    pending: int
+    inflight: int
+    delivered: int
+    dead: int  # > 0: the subscriber exhausted its policy for these; nothing is silently paused
+    oldest_pending_age: float | None  # seconds
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    delivery_id: int
+    subscriber: str
+    message_id: str
+    service_id: str
+    attempts: int
+    enqueued_at: float
+    died_at: float
+    last_error: str
+    payload: bytes | None = None  # only from dead_letter(id)
+
+
+class NoticeStore(Protocol):
+    def accept(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
+        """Store the notice and one delivery per subscriber, durably, before returning.
+
+        True if it was new; False if its message ID was accepted before (nothing is stored or
+        queued again). Concurrent callers are committed together (group commit).
+        """
+
+    def claim(self, subscriber: str, node: str, lease_seconds: float, limit: int,
+              now: float | None = None) -> list[Delivery]:
+        """Up to ``limit`` deliveries now due for ``subscriber``, in ``seq`` order, leased to
+        ``node`` until ``now + lease_seconds``; ``attempts`` is incremented. Respects ordering
+        per subject (see module doc). Expired leases of other nodes are claimable again."""
+
+    def complete(self, delivery_id: int, node: str) -> bool:
+        """Mark delivered; False (and no change) if ``node`` no longer holds the lease."""
+
+    def retry_later(self, delivery_id: int, node: str, error: str, not_before: float) -> bool:
+        """Back to pending, due at ``not_before``, remembering ``error``; False if not leased."""
+
+    def dead(self, delivery_id: int, node: str, error: str) -> bool:
+        """Move to the dead letter channel with ``error``; False if not leased by ``node``."""
+
+    def release_node(self, node: str) -> int:
+        """At a node's start: its leftover leases go back to pending (count returned)."""
+
+    def stats(self, now: float | None = None) -> list[QueueStats]:
+        """Per subscriber that has or had deliveries, sorted by name."""
+
+    def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters, oldest first, without payloads."""
+
+    def dead_letter(self, delivery_id: int) -> DeadLetter | None:
+        """One dead letter with its payload."""
+
+    def replay(self, subscriber: str | None = None,
+               delivery_ids: Sequence[int] | None = None) -> int:
+        """Dead → pending, due now, attempts reset; returns how many. Order is kept: replayed
+        deliveries keep their ``seq``."""
+
+    def purge(self, subscriber: str | None = None,
+              delivery_ids: Sequence[int] | None = None) -> int:
+        """Dead → purged (kept for audit, never delivered, no longer blocking its subjects)."""
+
+    def close(self) -> None:
+        ...
