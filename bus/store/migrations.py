@@ -44,6 +44,9 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX hops_service_id ON hops (service_id)",
         "CREATE INDEX hops_exchange_id ON hops (exchange_id)",
     ],
+    [  # 2: notices: which delivery attempt a hop records.
+        "ALTER TABLE hops ADD COLUMN attempt INTEGER",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

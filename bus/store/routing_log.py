@@ -24,7 +24,12 @@ from .migrations import SchemaVersionError, check_readable, migrate
 log = logging.getLogger(__name__)
 
 HOPS = ("received", "validated", "rejected", "routed", "provider_response",
-        "response_validated", "response_rejected", "replied")
+        "response_validated", "response_rejected", "replied",
+        # notices: stored durably / seen before; each delivery attempt to a subscriber; given up
+        # (dead letter channel); handed back to delivery by an operator
+        "accepted", "duplicate", "delivery", "dead_lettered", "replayed",
+        # characters: the 縮退 a JIS X 0213-only receiver's adapter applies (which MJ characters)
+        "shrink")
 STATUSES = ("ok", "fault", "error")
 PARTIES = ("client", "provider", "hub")
 
@@ -86,6 +91,7 @@ class HopRecord:
     request_bytes: int | None = None
     response_bytes: int | None = None
     soap_version: str | None = None
+    attempt: int | None = None  # notices: which delivery attempt (1 = the first)
     at: str = field(default_factory=_now)  # UTC ISO-8601 with microseconds
     # One per inbound HTTP exchange: groups the hops even when no message ID could be read.
     exchange_id: str = field(default_factory=_new_exchange_id)

@@ -1,0 +1,104 @@
+"""``pfbus dlq list | show ID | replay | purge``: the dead letter channel (配信不能キュー).
+
+A dead letter is a notice a subscriber could not take within its policy, with the last error.
+``replay`` hands dead letters back to delivery (in their original order, attempts reset) once the
+subscriber is fixed; ``purge`` gives them up (kept for audit, never delivered). Both are recorded
+in the routing log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from ..core.config import ConfigError, load_config
+from ..store.routing_log import HopRecord, RoutingLog
+from .queue_command import open_store
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, metavar="FILE", help="hub TOML configuration")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = sub.add_parser("list", help="dead letters, oldest first")
+    listing.add_argument("--subscriber", metavar="ID")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    show = sub.add_parser("show", help="one dead letter with its message")
+    show.add_argument("id", type=int, help="delivery ID (from list)")
+    for name, text in (("replay", "deliver again"), ("purge", "give up, keep for audit")):
+        p = sub.add_parser(name, help=text)
+        which = p.add_mutually_exclusive_group(required=True)
+        which.add_argument("--subscriber", metavar="ID", help="every dead letter of a subscriber")
+        which.add_argument("--id", type=int, action="append", dest="ids", metavar="N",
+                           help="one delivery ID (repeatable)")
+        which.add_argument("--all", action="store_true", help="every dead letter")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        store = open_store(args)
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"pfbus dlq: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _ACTIONS[args.action](store, args)
+    finally:
+        store.close()
+
+
+def _list(store, args) -> int:
+    letters = store.dead_letters(args.subscriber, args.limit)
+    for d in letters:
+        if args.format == "json":
+            print(json.dumps({k: v for k, v in d.__dict__.items() if k != "payload"}))
+        else:
+            print(f"{d.delivery_id:>8}  {d.subscriber:20}  {d.message_id}  {d.service_id}  "
+                  f"attempts={d.attempts}  died={_iso(d.died_at)}  {d.last_error}")
+    if not letters:
+        print("no dead letters", file=sys.stderr)
+    return 0
+
+
+def _show(store, args) -> int:
+    d = store.dead_letter(args.id)
+    if d is None:
+        print(f"pfbus dlq: no dead letter {args.id}", file=sys.stderr)
+        return 1
+    for key in ("delivery_id", "subscriber", "message_id", "service_id", "attempts"):
+        print(f"{key}: {getattr(d, key)}")
+    print(f"enqueued_at: {_iso(d.enqueued_at)}\ndied_at: {_iso(d.died_at)}")
+    print(f"last_error: {d.last_error}\n")
+    sys.stdout.write((d.payload or b"").decode("utf-8", "replace") + "\n")
+    return 0
+
+
+def _change(store, args) -> int:
+    selector = dict(subscriber=args.subscriber, delivery_ids=args.ids)
+    letters = store.dead_letters(args.subscriber, limit=1_000_000) if not args.ids else \
+        [d for d in (store.dead_letter(i) for i in args.ids) if d is not None]
+    count = (store.replay if args.action == "replay" else store.purge)(**selector)
+    _record(args, letters)
+    print(f"{args.action}: {count} dead letter(s)")
+    return 0 if count else 1
+
+
+def _record(args, letters) -> None:
+    """The operator's action, in the routing log, one hop per dead letter."""
+    config = load_config(args.config)
+    log = RoutingLog(config.routing_log)
+    try:
+        for d in letters:
+            log.record(HopRecord(hop="replayed" if args.action == "replay" else "dead_lettered",
+                                 status="ok", message_id=d.message_id, service_id=d.service_id,
+                                 provider=d.subscriber, reason=f"operator: dlq {args.action}"))
+    finally:
+        log.close()
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_ACTIONS = {"list": _list, "show": _show, "replay": _change, "purge": _change}

@@ -1,0 +1,145 @@
+"""Group commit for ``accept()``, shared by both stores.
+
+Every accepted notice must be durable before the sender is acknowledged, and a durable commit
+costs one fsync (SQLite's WAL, PostgreSQL's WAL flush). One writer thread takes every accept
+request waiting in its queue and commits them in one transaction, so N concurrent senders cost
+one fsync, not N. Callers block on an Event until their batch has committed (or failed).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .base import NoticeRecord
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500  # notices per transaction: bounds its size and the latency of the last caller
+
+
+class NoticeStoreError(Exception):
+    """The store could not accept a notice (nothing was acknowledged), or it is closed."""
+
+
+def check_notice(notice: NoticeRecord, subscribers: Sequence[str]) -> list[str]:
+    """Validate on the caller's thread, so a bad notice fails its own caller, not a batch.
+
+    Returns the subscribers as a list without duplicates (order kept). NUL characters are
+    refused because PostgreSQL text cannot hold them.
+    """
+    if isinstance(subscribers, (str, bytes)):
+        raise TypeError("subscribers must be a sequence of names, not one string")
+    names = list(dict.fromkeys(subscribers))
+    texts = {"message_id": notice.message_id, "service_id": notice.service_id,
+             "local_gov_code": notice.local_gov_code, "sender": notice.sender,
+             "content_type": notice.content_type}
+    if notice.soap_action is not None:
+        texts["soap_action"] = notice.soap_action
+    if not isinstance(notice.subjects, tuple):
+        raise TypeError("notice subjects must be a tuple of str")
+    texts.update((f"subjects[{i}]", s) for i, s in enumerate(notice.subjects))
+    texts.update((f"subscribers[{i}]", s) for i, s in enumerate(names))
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise TypeError(f"notice {name} must be str, not {type(value).__name__}")
+        if "\x00" in value:
+            raise ValueError(f"notice {name} contains a NUL character")
+    if not notice.message_id:
+        raise ValueError("notice message_id is empty")
+    if not all(names):
+        raise ValueError("empty subscriber name")
+    if not isinstance(notice.payload, bytes):
+        raise TypeError("notice payload must be bytes")
+    if isinstance(notice.received_at, bool) or not isinstance(notice.received_at, (int, float)):
+        raise TypeError("notice received_at must be POSIX seconds")
+    return names
+
+
+@dataclass(eq=False)
+class AcceptRequest:
+    notice: NoticeRecord
+    subscribers: list[str]
+    accepted: bool | None = None  # set by the batch writer: True new, False duplicate
+    error: BaseException | None = None  # set instead when this notice failed
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_STOP = object()
+
+
+class GroupCommitter:
+    """A writer thread that hands batches of AcceptRequest to ``write_batch``.
+
+    ``write_batch(batch)`` runs on the writer thread, commits the whole batch in one transaction
+    and sets ``accepted`` or ``error`` on each request; if it raises, every request of the batch
+    not yet answered fails with that error (nothing of it was committed).
+    """
+
+    def __init__(self, name: str, write_batch: Callable[[list[AcceptRequest]], None]) -> None:
+        self._write_batch = write_batch
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()  # so no request slips in behind close()'s stop marker
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
+        request = AcceptRequest(notice, check_notice(notice, subscribers))
+        with self._lock:
+            if self._closed:
+                raise NoticeStoreError("notice store is closed")
+            self._queue.put(request)
+        # Poll the thread's liveness: if it ever died, waiting forever would hang the sender.
+        while not request.done.wait(1.0):
+            if not self._thread.is_alive():
+                raise NoticeStoreError("notice store writer thread is not running")
+        if request.error is not None:
+            raise NoticeStoreError(f"notice {notice.message_id!r} not accepted: "
+                                   f"{request.error}") from request.error
+        assert request.accepted is not None
+        return request.accepted
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the writer. Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[AcceptRequest] = []
+            item = self._queue.get()  # block for the first; take whatever else is waiting
+            while True:
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)
+                if stop or len(batch) >= MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._commit(batch)
+
+    def _commit(self, batch: list[AcceptRequest]) -> None:
+        try:
+            self._write_batch(batch)
+        except BaseException as exc:  # e.g. disk full, connection lost: keep the writer alive
+            log.error("notice store: batch of %d notices not committed: %s", len(batch), exc)
+            for request in batch:
+                request.accepted, request.error = None, exc
+        finally:
+            for request in batch:
+                if request.accepted is None and request.error is None:
+                    request.error = RuntimeError("batch writer gave no answer")
+                request.done.set()

@@ -1,0 +1,380 @@
+"""The shared notice store (保管転送 on PostgreSQL): several hub processes, one queue.
+
+Sync psycopg 3 only, one connection per thread: the Twisted edge calls the store from threads,
+and async psycopg does not run on the default reactor.
+
+- Accept: one writer thread per process commits concurrent callers in one transaction (group
+  commit: one WAL flush for the batch). The transaction first takes a per-schema advisory lock, so
+  accept transactions of all nodes commit one after another and ``seq`` order *is* commit order:
+  a claim never sees seq 11 and later a seq 10 appearing behind it.
+- Claim: ``SELECT … FROM subscribers … FOR NO KEY UPDATE SKIP LOCKED`` serialises claiming per
+  subscriber across nodes (a node finding it locked returns nothing and polls again). NO KEY
+  UPDATE rather than UPDATE: it does not conflict with the KEY SHARE lock that the foreign key
+  check of an accept takes on the same row, so claims never stall accepts. The candidates are
+  then read in one snapshot (a server-side cursor, abandoned once ``limit`` rows are chosen).
+- Durability: the accept writer's session runs with ``synchronous_commit = on`` whatever the
+  server's default. Lease transitions (claim, complete, retry, dead, release) run with ``off``:
+  a server crash can take the last few back (never an accept: the WAL is replayed in order, so
+  an accept's flush also flushes every transition before it), which at worst redelivers a
+  notice to an idempotent receiver. Operator actions (replay, purge) wait for their flush.
+- Times: when a caller passes no ``now``, the server's clock is used, so the lease of a node
+  with a skewed clock still expires when the other nodes think it does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+
+import psycopg
+from psycopg import sql
+
+from ..migrations import SchemaVersionError
+from .base import DeadLetter, Delivery, NoticeRecord, QueueStats
+from .claiming import Candidate, select_claimable
+from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
+
+# Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one.
+MIGRATIONS: list[list[str]] = [
+    [  # 1: subscribers (the claim lock), notices, deliveries and their indices.
+        """CREATE TABLE subscribers (
+            name text PRIMARY KEY,
+            created_at double precision NOT NULL DEFAULT extract(epoch FROM now())
+        )""",
+        """CREATE TABLE notices (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- acceptance (= commit) order
+            message_id text NOT NULL UNIQUE,                      -- the idempotent receiver's key
+            service_id text NOT NULL,
+            local_gov_code text NOT NULL,
+            sender text NOT NULL,
+            subjects jsonb NOT NULL,
+            content_type text NOT NULL,
+            soap_action text,
+            payload bytea NOT NULL,
+            received_at double precision NOT NULL,
+            accepted_at double precision NOT NULL
+        )""",
+        """CREATE TABLE deliveries (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            seq bigint NOT NULL REFERENCES notices (seq),
+            subscriber text NOT NULL REFERENCES subscribers (name),
+            state text NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'inflight', 'delivered', 'dead', 'purged')),
+            attempts integer NOT NULL DEFAULT 0,
+            not_before double precision NOT NULL DEFAULT 0,  -- 0: due whatever the clock says
+            lease_owner text,
+            lease_until double precision,
+            last_error text,
+            error_at double precision,
+            enqueued_at double precision NOT NULL,
+            finished_at double precision,                    -- delivered, died or purged at
+            UNIQUE (seq, subscriber)
+        )""",
+        "CREATE INDEX deliveries_unfinished ON deliveries (subscriber, seq) "
+        "WHERE state IN ('pending', 'inflight', 'dead')",
+        "CREATE INDEX deliveries_leases ON deliveries (lease_owner) WHERE state = 'inflight'",
+        "CREATE INDEX deliveries_state ON deliveries (subscriber, state)",
+        "CREATE INDEX deliveries_errors ON deliveries (subscriber, error_at) "
+        "WHERE error_at IS NOT NULL",
+    ],
+]
+
+_NOW = "extract(epoch FROM clock_timestamp())::float8"  # the server's clock, POSIX seconds
+_INSERT_NOTICES = """INSERT INTO notices (message_id, service_id, local_gov_code, sender,
+        subjects, content_type, soap_action, payload, received_at, accepted_at)
+    SELECT m, sv, lg, sd, sj::jsonb, ct, sa, p, r, extract(epoch FROM clock_timestamp())::float8
+    FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                %s::text[], %s::bytea[], %s::float8[])
+         WITH ORDINALITY AS u (m, sv, lg, sd, sj, ct, sa, p, r, ord)
+    ORDER BY ord  -- seq follows arrival order within the batch
+    ON CONFLICT (message_id) DO NOTHING
+    RETURNING message_id, seq"""
+_CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
+    FROM deliveries d JOIN notices n ON n.seq = d.seq
+    WHERE d.subscriber = %s AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
+_DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
+    n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
+    d.lease_until"""
+_DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
+    d.finished_at, d.last_error"""
+
+
+def _lock_key(purpose: str, schema: str) -> int:
+    """A stable 64-bit advisory lock key per purpose and schema (stores in other schemas of
+    the same database do not contend)."""
+    digest = hashlib.blake2b(f"pfbus.notices:{purpose}:{schema}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _delivery(row: Sequence) -> Delivery:
+    return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
+                    service_id=row[4], subjects=tuple(row[5]), content_type=row[6],
+                    soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
+                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12])
+
+
+def _dead_letter(row: Sequence, with_payload: bool = False) -> DeadLetter:
+    return DeadLetter(delivery_id=row[0], subscriber=row[1], message_id=row[2],
+                      service_id=row[3], attempts=row[4], enqueued_at=row[5], died_at=row[6],
+                      last_error=row[7] or "", payload=bytes(row[8]) if with_payload else None)
+
+
+def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
+    """The WHERE terms narrowing an operator action; an empty id list selects nothing."""
+    terms, params = "", []
+    if subscriber is not None:
+        terms += " AND d.subscriber = %s"
+        params.append(subscriber)
+    if delivery_ids is not None:
+        terms += " AND d.id = ANY(%s)"
+        params.append([int(i) for i in delivery_ids])
+    return terms, params
+
+
+class PostgresNoticeStore:
+    """``PostgresNoticeStore(dsn, schema="pfbus")``: creates the schema and migrates it (under
+    an advisory lock, so hub processes starting together do not race)."""
+
+    def __init__(self, dsn: str, schema: str = "pfbus") -> None:
+        self.dsn, self.schema = dsn, schema
+        self._accept_key = _lock_key("accept", schema)
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._lock = threading.Lock()  # the connection list and the closed flag
+        self._closed = False
+        self._known_subscribers: set[str] = set()  # writer thread only: rows known to exist
+        self._writer: psycopg.Connection | None = None
+        self._migrate()
+        self._committer = GroupCommitter(f"notice-store:{schema}", self._write_batch)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connect(self, synchronous_commit: str = "on") -> psycopg.Connection:
+        conn = psycopg.connect(self.dsn, autocommit=True)  # transactions are explicit
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        # Set per session, so an accept never depends on the server's default.
+        conn.execute(sql.SQL("SET synchronous_commit TO {}").format(sql.Literal(
+            synchronous_commit)))
+        return conn
+
+    def _conn(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        if self._closed:
+            raise NoticeStoreError(f"notice store {self.schema}: closed")
+        if conn is None or conn.closed:  # first use on this thread, or lost (server restart)
+            conn = self._connect(synchronous_commit="off")  # see the module doc: transitions
+            with self._lock:
+                self._connections = [c for c in self._connections if not c.closed]
+                self._connections.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def _migrate(self) -> None:
+        target = len(MIGRATIONS)
+        with self._connect() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("migrate", self.schema),))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(self.schema)))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         "version integer PRIMARY KEY, applied_at timestamptz NOT NULL "
+                         "DEFAULT now())")
+            current = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            if current > target:
+                raise SchemaVersionError(
+                    f"notice store schema {self.schema} is at version {current}, newer than "
+                    f"this pfbus understands ({target}); use a newer pfbus")
+            for version in range(current + 1, target + 1):
+                for statement in MIGRATIONS[version - 1]:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+    # -- accepting -----------------------------------------------------------------------------
+
+    def accept(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
+        return self._committer.submit(notice, subscribers)
+
+    def _write_batch(self, batch: list[AcceptRequest]) -> None:
+        if self._writer is None or self._writer.closed:
+            self._writer = self._connect()
+            with self._lock:
+                self._connections.append(self._writer)
+            self._known_subscribers.clear()  # a failed batch may have added none of them
+        conn = self._writer
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._accept_key,))
+                try:
+                    with conn.transaction():  # fast path: the whole batch in a few statements
+                        self._insert(conn, batch)
+                except (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError):
+                    # One bad notice: redo one by one, each in its own savepoint.
+                    for request in batch:
+                        try:
+                            with conn.transaction():
+                                self._insert(conn, [request])
+                        except (psycopg.DataError, psycopg.IntegrityError,
+                                psycopg.ProgrammingError) as exc:
+                            request.accepted, request.error = None, exc
+        except BaseException:
+            self._known_subscribers.clear()  # rolled back: the cache may name absent rows
+            raise
+
+    def _insert(self, conn: psycopg.Connection, batch: list[AcceptRequest]) -> None:
+        notices = [r.notice for r in batch]
+        rows = conn.execute(_INSERT_NOTICES, (
+            [n.message_id for n in notices], [n.service_id for n in notices],
+            [n.local_gov_code for n in notices], [n.sender for n in notices],
+            [json.dumps(list(n.subjects)) for n in notices], [n.content_type for n in notices],
+            [n.soap_action for n in notices], [n.payload for n in notices],
+            [float(n.received_at) for n in notices])).fetchall()
+        new = dict(rows)  # message_id -> seq of the rows this statement inserted
+        seqs, names = [], []
+        for request in batch:
+            # The first request carrying an ID gets its row; a repeat, here or earlier, is False.
+            seq = new.pop(request.notice.message_id, None)
+            request.accepted = seq is not None
+            if seq is not None:
+                seqs += [seq] * len(request.subscribers)
+                names += request.subscribers
+        unknown = sorted(set(names) - self._known_subscribers)
+        if unknown:  # the claim lock's row; DO NOTHING never waits on a claimer's lock
+            conn.execute("INSERT INTO subscribers (name) SELECT unnest(%s::text[]) "
+                         "ON CONFLICT DO NOTHING", (unknown,))
+        if seqs:
+            conn.execute(f"INSERT INTO deliveries (seq, subscriber, enqueued_at) "
+                         f"SELECT s, n, {_NOW} FROM unnest(%s::bigint[], %s::text[]) AS u (s, n)",
+                         (seqs, names))
+        self._known_subscribers.update(unknown)
+
+    # -- delivering ----------------------------------------------------------------------------
+
+    def claim(self, subscriber: str, node: str, lease_seconds: float, limit: int,
+              now: float | None = None) -> list[Delivery]:
+        if limit <= 0:
+            return []
+        conn = self._conn()
+        with conn.transaction():
+            if now is None:
+                now = conn.execute(f"SELECT {_NOW}").fetchone()[0]
+            if conn.execute("SELECT name FROM subscribers WHERE name = %s "
+                            "FOR NO KEY UPDATE SKIP LOCKED", (subscriber,)).fetchone() is None:
+                return []  # unknown subscriber, or another node is claiming for it right now
+            with conn.cursor(name="pfbus_claim_candidates") as cur:  # one snapshot, streamed
+                cur.itersize = 256
+                cur.execute(_CANDIDATES, (subscriber,))
+                ids = [c.id for c in select_claimable(
+                    (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(r[5])) for r in cur),
+                    now, limit)]
+            if not ids:
+                return []
+            # The state guard: the old owner of an expired lease may have finished it since
+            # the snapshot; never turn a delivered or dead row back into an in-flight one.
+            rows = conn.execute(
+                f"UPDATE deliveries d SET state = 'inflight', lease_owner = %s, "
+                f"lease_until = %s, attempts = d.attempts + 1 FROM notices n "
+                f"WHERE n.seq = d.seq AND d.id = ANY(%s) AND d.state IN ('pending', 'inflight') "
+                f"RETURNING {_DELIVERY_COLUMNS}", (node, now + lease_seconds, ids)).fetchall()
+        return sorted((_delivery(r) for r in rows), key=lambda d: d.seq)
+
+    def _finish(self, assignments: str, delivery_id: int, node: str, params: tuple = ()) -> bool:
+        cur = self._conn().execute(
+            f"UPDATE deliveries SET {assignments} "
+            f"WHERE id = %s AND state = 'inflight' AND lease_owner = %s",
+            (*params, delivery_id, node))
+        return cur.rowcount == 1
+
+    def complete(self, delivery_id: int, node: str) -> bool:
+        # lease_owner is kept: it records which node delivered.
+        return self._finish(f"state = 'delivered', lease_until = NULL, finished_at = {_NOW}",
+                            delivery_id, node)
+
+    def retry_later(self, delivery_id: int, node: str, error: str, not_before: float) -> bool:
+        return self._finish(f"state = 'pending', not_before = %s, last_error = %s, "
+                            f"error_at = {_NOW}, lease_owner = NULL, lease_until = NULL",
+                            delivery_id, node, (not_before, error))
+
+    def dead(self, delivery_id: int, node: str, error: str) -> bool:
+        return self._finish(f"state = 'dead', last_error = %s, error_at = {_NOW}, "
+                            f"lease_until = NULL, finished_at = {_NOW}",
+                            delivery_id, node, (error,))
+
+    def release_node(self, node: str) -> int:
+        return self._conn().execute(
+            "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL "
+            "WHERE state = 'inflight' AND lease_owner = %s", (node,)).rowcount
+
+    # -- operators -----------------------------------------------------------------------------
+
+    def stats(self, now: float | None = None) -> list[QueueStats]:
+        """``oldest_pending_age`` counts every undelivered, live delivery (pending or in
+        flight); ``last_error`` is the most recent error recorded for the subscriber, even if
+        later deliveries succeeded."""
+        rows = self._conn().execute(
+            f"SELECT d.subscriber, count(*) FILTER (WHERE state = 'pending'), "
+            f"count(*) FILTER (WHERE state = 'inflight'), "
+            f"count(*) FILTER (WHERE state = 'delivered'), count(*) FILTER (WHERE state = 'dead'), "
+            f"coalesce(%s::float8, {_NOW}) "
+            f"- min(enqueued_at) FILTER (WHERE state IN ('pending', 'inflight')), "
+            f"(SELECT e.last_error FROM deliveries e WHERE e.subscriber = d.subscriber "
+            f"AND e.error_at IS NOT NULL ORDER BY e.error_at DESC LIMIT 1) "
+            f"FROM deliveries d GROUP BY d.subscriber ORDER BY d.subscriber", (now,)).fetchall()
+        return [QueueStats(s, p, i, d, x, None if age is None else max(0.0, age), error)
+                for s, p, i, d, x, age, error in rows]
+
+    def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        where, params = _selection(subscriber, None)
+        rows = self._conn().execute(
+            f"SELECT {_DEAD_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
+            f"WHERE d.state = 'dead'{where} ORDER BY d.seq, d.id LIMIT %s",
+            [*params, int(limit)]).fetchall()
+        return [_dead_letter(r) for r in rows]
+
+    def dead_letter(self, delivery_id: int) -> DeadLetter | None:
+        row = self._conn().execute(
+            f"SELECT {_DEAD_COLUMNS}, n.payload FROM deliveries d JOIN notices n "
+            f"ON n.seq = d.seq WHERE d.id = %s AND d.state = 'dead'", (delivery_id,)).fetchone()
+        return None if row is None else _dead_letter(row, with_payload=True)
+
+    def replay(self, subscriber: str | None = None,
+               delivery_ids: Sequence[int] | None = None) -> int:
+        """Both filters None: every dead letter. ``seq`` is kept, so order is kept."""
+        where, params = _selection(subscriber, delivery_ids)
+        return self._durably(
+            f"UPDATE deliveries d SET state = 'pending', not_before = 0, attempts = 0, "
+            f"lease_owner = NULL, lease_until = NULL, finished_at = NULL "
+            f"WHERE d.state = 'dead'{where}", params)
+
+    def purge(self, subscriber: str | None = None,
+              delivery_ids: Sequence[int] | None = None) -> int:
+        """Both filters None: every dead letter."""
+        where, params = _selection(subscriber, delivery_ids)
+        return self._durably(
+            f"UPDATE deliveries d SET state = 'purged', finished_at = {_NOW} "
+            f"WHERE d.state = 'dead'{where}", params)
+
+    def _durably(self, statement: str, params: list) -> int:
+        """An operator's decision waits for its WAL flush, unlike a lease transition."""
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit TO on")
+            return conn.execute(statement, params).rowcount
+
+    def close(self) -> None:
+        """Commit queued accepts, stop the writer, close every connection. Safe to call twice."""
+        self._committer.close()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> PostgresNoticeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
