@@ -16,6 +16,7 @@ zeep and requests are synchronous: from Twisted code, call :meth:`ConsumerClient
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ from zeep.wsdl.bindings.soap import Soap11Binding, Soap12Binding
 
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, SOAP12_NS, FaultDetail
 from bus.core.header import HEADER_TAG, LINKAGE_DELTA, Party, PlatformHeader, request_digest
+from bus.core.shrink import FieldSubstitution
+
+from .characters import CharacterPolicy
+
 _BINDINGS = {11: Soap11Binding, 12: Soap12Binding}
 _ENVELOPE_NS = {11: SOAP11_NS, 12: SOAP12_NS}
 # Replies are parsed like the hub parses requests: no DTD, no entities, no network.
@@ -80,13 +85,15 @@ class PlatformFault(ConsumerError):
 
 @dataclass(frozen=True)
 class Reply:
-    """A verified reply: its header, its body element (the standard XML), the bytes received."""
+    """A verified reply: its header, its body element (the standard XML; with the client's
+    ``characters`` policy, converted to this system's characters), the bytes received."""
 
     header: PlatformHeader
     body: etree._Element
     raw: bytes
     request_header: PlatformHeader
     sent: bytes  # the exact request bytes; RequestHash covers them
+    substitutions: tuple[FieldSubstitution, ...] = ()  # 縮退 applied to ``body`` (where, what)
 
 
 @dataclass
@@ -101,13 +108,18 @@ class ConsumerClient:
     ``wsdl_url`` maps a service ID to its WSDL (default ``<hub_url>/services/<id>?wsdl``);
     ``endpoint_url`` maps it to the address to POST to (default: the WSDL port's address, which the
     hub rewrites to its own). ``session`` carries TLS client certificates and the like.
+    ``characters`` (``adapters.sdk.characters.CharacterPolicy``): this system's 外字 table and
+    repertoire: bodies go out as standard text, replies come back in this system's characters.
     """
 
     def __init__(self, hub_url: str, party: Party, user_id: str, *, timeout: float = 30.0,
                  session: requests.Session | None = None, standard_version: str = "1.0",
                  wsdl_url: Callable[[str], str] | None = None,
-                 endpoint_url: Callable[[str], str] | None = None):
+                 endpoint_url: Callable[[str], str] | None = None,
+                 characters: CharacterPolicy | None = None):
         self.hub_url = hub_url.rstrip("/")
+        # this system's 外字 table and repertoire (docs/characters.md), applied to every body
+        self.characters = characters.bind() if characters else None
         self.party = party
         self.user_id = user_id
         self.standard_version = standard_version
@@ -133,12 +145,18 @@ class ConsumerClient:
                                     service_version=service_version, user_id=self.user_id,
                                     linkage_kind=linkage_kind,
                                     standard_version=self.standard_version, relates_to=relates_to)
+        if self.characters:
+            body = self.characters.outbound(body)  # this system's 外字 → MJ (a copy)
         sent, address, http_headers, operation = self._build(service_id, soap_version, header, body)
         try:
             response = self._transport.post(address, sent, http_headers)
         except requests.RequestException as e:
             raise TransportError(f"{service_id}: POST {address} failed: {e}") from e
-        return self._verify(header, sent, soap_version, operation, response)
+        reply = self._verify(header, sent, soap_version, operation, response)
+        if self.characters:  # 縮退 and this system's 外字, on the verified body (raw unchanged)
+            reply = dataclasses.replace(
+                reply, substitutions=tuple(self.characters.inbound(reply.body)))
+        return reply
 
     # --- request --------------------------------------------------------------------------------
 

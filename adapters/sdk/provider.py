@@ -42,6 +42,7 @@ from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
 from . import spyne_compat
+from .characters import CharacterPolicy
 
 spyne_compat.apply()  # before spyne.server.twisted is imported
 
@@ -228,13 +229,16 @@ class ProviderApp:
     bodies against the standard XSDs (the header is always checked). ``errors`` maps exception
     classes a handler may raise to fault codes, as if it had raised ``ProviderError(code,
     str(exc))`` (e.g. ``{UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"}``); anything else unexpected
-    is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent.
+    is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent. ``characters``
+    (``adapters.sdk.characters.CharacterPolicy``): this system's 外字 table and repertoire; a
+    handler then gets requests in its own characters and may answer in them.
     """
 
     def __init__(self, party: Party, handlers: Mapping[str, Handler], *,
                  catalogs: Sequence[Path | str] = (BUILTIN_CATALOG,), validate: bool = True,
                  check_receiver: bool = True,
-                 errors: Mapping[type[BaseException], str] | None = None):
+                 errors: Mapping[type[BaseException], str] | None = None,
+                 characters: CharacterPolicy | None = None):
         schema_catalogs = list(catalogs)
         if Path(BUILTIN_CATALOG) not in map(Path, schema_catalogs):
             schema_catalogs.insert(0, BUILTIN_CATALOG)  # the header and fault XSDs live there
@@ -251,6 +255,8 @@ class ProviderApp:
         self._services = {sid: services[sid] for sid in handlers}
         # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
         self._validator = MessageValidator(catalog)
+        # 外字 table and repertoire of this system (docs/characters.md), applied to every body
+        self.characters = characters.bind(catalog) if characters else None
         self._resources = {sid: self._service_resource(info) for sid, info in
                            self._services.items()}
 
@@ -295,11 +301,15 @@ class ProviderApp:
         header = None
         try:
             header = self._read_header(ctx.in_header_doc, info, body)
+            if self.characters:
+                self.characters.standardize(body)  # codes of this system's own 外字 table
             if self.validate:
                 findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
                 if findings:
                     raise _fault(faults.SCHEMA_INVALID, "client", "the request body is invalid",
                                  findings, header.message_id)
+            if self.characters:
+                self.characters.inbound(body)  # after validation: 縮退, this system's 外字
             result = self._handlers[info.id](header, body)
         except Exception as e:  # noqa: BLE001 - every failure must become a fault
             raise self._as_fault(e, header) from None
@@ -349,6 +359,8 @@ class ProviderApp:
             raise _fault(faults.PROVIDER_INVALID_RESPONSE, "provider", "wrong response element",
                          [Finding("service:element", f"handler returned {got}, the service "
                                   f"answers {info.response_tag}")], header.message_id)
+        if self.characters:
+            element = self.characters.outbound(element)  # this system's 外字 → MJ
         if self.validate:
             findings = self._validator.validate(element, data_owner=self.party.local_gov_code)
             if findings:

@@ -5,3 +5,7 @@ hiragana, 氏名3 in kanji, 住所1 = 町名, 住所2 = 丁 in arabic numerals, 
 ``mapping`` converts its rows to and from the standard XML; ``service`` answers the platform's
 住民基本台帳 services from the store.
 """
+
+from pathlib import Path
+
+GAIJI_TABLE = Path(__file__).with_name("gaiji.tsv")  # this vendor's 外字 table (code → MJ名)

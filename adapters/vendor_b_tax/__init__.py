@@ -5,3 +5,7 @@ in kanji numerals; its 課税台帳 holds the taxation per 宛名番号 and 課�
 ``mapping`` converts between those rows and the standard XML; ``service`` answers 課税状況照会
 and stores residents obtained from the registry's 住民照会.
 """
+
+from pathlib import Path
+
+GAIJI_TABLE = Path(__file__).with_name("gaiji.tsv")  # this vendor's 外字 table (code → MJ名)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import chars_command
 from . import demo_command, log_command, serve_command, validate_command
 
 COMMANDS = {
@@ -12,6 +13,8 @@ COMMANDS = {
     "validate": (validate_command, "validate a message file offline with the hub's rules"),
     "log": (log_command, "query the routing log"),
     "demo": (demo_command, "run hub and two reference adapters and a realistic linkage"),
+    "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
+                             "whether each receiver can store it"),
 }
 
 

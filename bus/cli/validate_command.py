@@ -26,7 +26,8 @@ from ..core.validator import MessageValidator
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="message file(s) to validate")
     parser.add_argument("--config", metavar="FILE",
-                        help="hub config: its catalogs, tenants' 宛名番号 schemes and limits")
+                        help="hub config: its catalogs, tenants' 宛名番号 schemes and character "
+                             "repertoires, systems' registered 外字 tables, limits")
     parser.add_argument("--catalog", action="append", metavar="FILE",
                         help="schema catalog (repeatable; default: the built-in one)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -35,18 +36,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         limits = Limits()
-        schemes = {}
+        schemes, repertoires, gaiji = {}, {}, {}
         catalogs = [Path(c) for c in args.catalog or []]
         if args.config:
             config = load_config(args.config)
             limits = config.limits
             schemes = {code: t.addressee_scheme for code, t in config.tenants.items()}
+            repertoires = {code: t.characters for code, t in config.tenants.items()}
+            gaiji = {party: s.registered_gaiji for party, s in config.systems.items()}
             catalogs = catalogs or list(config.catalogs)
         catalog = Catalog.load(catalogs or [BUILTIN_CATALOG])
     except (ConfigError, CatalogError) as exc:
         print(f"pfbus validate: {exc}", file=sys.stderr)
         return 2
-    validator = MessageValidator(catalog, schemes)
+    validator = MessageValidator(catalog, schemes, characters=repertoires, gaiji=gaiji)
     worst = 0
     for name in args.files:
         try:
@@ -82,7 +85,7 @@ def validate_bytes(raw: bytes, catalog: Catalog, validator: MessageValidator,
             is_response = env.body.tag == service.response_tag
             expected = service.response_tag if is_response else service.request_tag
             owner = (header.sender if is_response else header.receiver).local_gov_code
-            findings = validator.validate(env.body, expected, owner)
+            findings = validator.validate(env.body, expected, owner, str(header.sender))
         else:
             findings = validator.validate(parse_document(raw, limits))
     except HubFault as fault:

@@ -15,6 +15,7 @@ from schemas import BUILTIN_CATALOG
 from .envelope import Limits
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
                           NoCheckDigit, is_valid_local_gov_code)
+from .character_config import SystemCharacters, parse_systems, repertoire
 from .routing import Provider, Route, ServiceRegistry
 
 
@@ -29,6 +30,7 @@ class Tenant:
     local_gov_code: str  # 団体コード
     name: str
     addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME  # 宛名番号の検査数字方式
+    characters: str = "mj"  # what names of its data keep to: "mj" or "jisx0213"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class HubConfig:
     tenants: dict[str, Tenant] = field(default_factory=dict)
     registry: ServiceRegistry = field(default_factory=lambda: ServiceRegistry([]))
     max_connections_per_provider: int = 64
+    systems: dict[str, SystemCharacters] = field(default_factory=dict)  # party → characters
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -88,7 +91,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
             raise err(key, f"must be an array of tables ([[{key}]])")
         return value
 
-    known = {"hub", "store", "schemas", "tenants", "providers", "routes"}
+    known = {"hub", "store", "schemas", "tenants", "providers", "routes", "systems"}
     for key in doc:
         if key not in known:
             raise err(key, f"unknown section; known: {', '.join(sorted(known))}")
@@ -136,7 +139,9 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
             raise err(f"{key}.local_gov_code", f"団体コード {code} is listed twice")
         scheme_table = table(t, "addressee_number", f"{key}.addressee_number")
         tenants[code] = Tenant(code, get(t, "name", str, code, f"{key}.name"),
-                               _scheme(scheme_table, err, f"{key}.addressee_number", get))
+                               _scheme(scheme_table, err, f"{key}.addressee_number", get),
+                               repertoire(t.get("characters", "mj"), err, f"{key}.characters"))
+    systems = parse_systems(array("systems"), base, err)
 
     providers: dict[str, Provider] = {}
     for i, p in enumerate(array("providers")):
@@ -178,7 +183,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
     return HubConfig(path=path, host=host, port=int(port_text), public_url=public_url,
                      limits=limits, routing_log=routing_log, catalogs=tuple(catalogs),
                      tenants=tenants, registry=ServiceRegistry(routes),
-                     max_connections_per_provider=max_conn)
+                     max_connections_per_provider=max_conn, systems=systems)
 
 
 def _positive(value: int, err, key: str) -> int:

@@ -145,7 +145,9 @@ class Inspector:
     def _check_body(self, envelope: Envelope, expected_tag: str, data_owner: str,
                     schema_fault: faults.FaultCode, rule_fault: faults.FaultCode,
                     message_id: str) -> None:
-        findings = self.validator.validate(envelope.body, expected_tag, data_owner)
+        # The sender's registered 外字 are acceptable in names (the header is valid by now).
+        sender = str(PlatformHeader.from_element(envelope.header).sender)
+        findings = self.validator.validate(envelope.body, expected_tag, data_owner, sender)
         if findings:
             is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
             raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings), message_id)

@@ -16,15 +16,22 @@ from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme,
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may need beyond the value: the data owner's 宛名番号 scheme."""
+    """What a rule may need beyond the value: the data owner's 宛名番号 scheme and character
+    repertoire ("mj" or "jisx0213"), the sender's registered 外字 (private-use characters)."""
 
     addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME
+    characters: str = "mj"
+    gaiji: frozenset[str] = frozenset()
+    owner: str = ""  # 団体コード of the data owner, for findings
+    sender: str = ""  # the sending system, for findings
 
 
 class Rule:
     name: str
 
-    def problem(self, value: str, ctx: RuleContext) -> str | None:  # pragma: no cover - abstract
+    def problem(self, value: str, ctx: RuleContext
+                ) -> str | tuple[str, ...] | None:  # pragma: no cover - abstract
+        """None when valid; else the problem, or several (one finding each)."""
         raise NotImplementedError
 
 
@@ -78,10 +85,14 @@ class CodeListRule(Rule):
 
 SIMPLE_RULES: Mapping[str, Rule] = {
     r.name: r for r in (LocalGovCodeRule(), IndividualNumberRule(), AddresseeNumberRule())}
-RULE_NAMES = (*SIMPLE_RULES, "codelist")
+CHARACTER_RULES = ("mj_characters", "jisx0213_characters")  # bus.core.character_rules
+RULE_NAMES = (*SIMPLE_RULES, *CHARACTER_RULES, "codelist")
 
 
 def make_rule(name: str, codelist: CodeList | None) -> Rule:
+    if name in CHARACTER_RULES:
+        from .character_rules import make_character_rule  # loads the MJ table, once
+        return make_character_rule(name)
     if name == "codelist":
         assert codelist is not None
         return CodeListRule(codelist)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from lxml import etree
 
@@ -29,18 +30,27 @@ class MessageValidator:
 
     def __init__(self, catalog: Catalog,
                  addressee_schemes: Mapping[str, AddresseeNumberScheme] | None = None,
-                 default_addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME):
+                 default_addressee_scheme: AddresseeNumberScheme = DEFAULT_ADDRESSEE_SCHEME, *,
+                 characters: Mapping[str, str] | None = None,
+                 gaiji: Mapping[str, frozenset[str]] | None = None):
+        """``characters``: 団体コード → the repertoire its names must keep to ("mj", the default,
+        or "jisx0213"); ``gaiji``: sending party (``団体コード/業務ユニット/システムID``) → the
+        private-use characters of its registered 外字 table."""
         self.catalog = catalog
-        self._contexts = {code: RuleContext(scheme)
-                          for code, scheme in (addressee_schemes or {}).items()}
+        schemes, repertoires = addressee_schemes or {}, characters or {}
+        self._contexts = {code: RuleContext(schemes.get(code, default_addressee_scheme),
+                                            repertoires.get(code, "mj"), owner=code)
+                          for code in {*schemes, *repertoires}}
         self._default_context = RuleContext(default_addressee_scheme)
+        self._gaiji = dict(gaiji or {})
 
     def validate(self, el: etree._Element, expected_tag: str | None = None,
-                 data_owner: str | None = None) -> list[Finding]:
+                 data_owner: str | None = None, sender: str | None = None) -> list[Finding]:
         """Findings for one element (a header block or a body); empty when valid.
 
         ``expected_tag`` is the element the service requires here; ``data_owner`` the 団体コード
-        whose numbering scheme applies to 宛名番号 in this element.
+        whose 宛名番号 scheme and character repertoire apply in this element; ``sender`` the
+        sending party, whose registered 外字 are acceptable in names.
         """
         prefixes = self.catalog.prefixes
         if expected_tag is not None and el.tag != expected_tag:
@@ -53,6 +63,8 @@ class MessageValidator:
         findings: list[Finding] = []
         if node is not None:
             ctx = self._contexts.get(data_owner or "", self._default_context)
+            if sender:
+                ctx = replace(ctx, gaiji=self._gaiji.get(sender, frozenset()), sender=sender)
             self._check(el, node, ctx, findings)
         return findings
 
@@ -64,8 +76,9 @@ class MessageValidator:
         for rule in node.rules:
             problem = rule.problem(value, ctx)
             if problem is not None:
-                findings.append(Finding(rule.name, problem,
-                                        element_path(el, self.catalog.prefixes), el.sourceline))
+                path = element_path(el, self.catalog.prefixes)
+                for text in (problem,) if isinstance(problem, str) else problem:
+                    findings.append(Finding(rule.name, text, path, el.sourceline))
         roots = self.catalog.plan.roots
         for child in el:
             if not isinstance(child.tag, str):

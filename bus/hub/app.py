@@ -11,6 +11,7 @@ from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
+from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..store.routing_log import RoutingLog
 from .exchange import SyncExchange
@@ -30,12 +31,16 @@ class Hub:
         self.catalog = Catalog.load(config.catalogs)
         self._check_routes()
         validator = MessageValidator(
-            self.catalog, {code: t.addressee_scheme for code, t in config.tenants.items()})
+            self.catalog, {code: t.addressee_scheme for code, t in config.tenants.items()},
+            characters={code: t.characters for code, t in config.tenants.items()},
+            gaiji={party: s.registered_gaiji for party, s in config.systems.items()})
         self.inspector = Inspector(self.catalog, validator, config.registry, config.limits)
         self.routing_log = RoutingLog(config.routing_log)
         self.forwarder = Forwarder(reactor, config.max_connections_per_provider)
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
-                                     self.events)
+                                     self.events, characters=CharacterAudit(
+                                         self.catalog, {party: s.receiver for party, s
+                                                        in config.systems.items()}))
         self.port = None
         self.url: str | None = None
 

@@ -18,6 +18,8 @@ from ..core.faults import SOAP11_NS, HubFault, fault_envelope
 from ..core.header import PlatformHeader
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
+from ..core.shrink import CharacterAudit
+from ..core.shrink import summary as shrink_summary
 from ..store.routing_log import HopRecord, RoutingLog
 from .forwarder import Forwarder
 
@@ -31,11 +33,13 @@ class HttpReply:
 
 class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
-                 events: JsonLineLog | None = None):
+                 events: JsonLineLog | None = None, *,
+                 characters: CharacterAudit | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
         self.events = events
+        self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
                      soap_action: str | None = None) -> HttpReply:
@@ -49,6 +53,7 @@ class SyncExchange:
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add("validated", "ok")
+        self._audit_shrink(hops, request.envelope.body, str(request.header.receiver))
         route = request.route
         soap_ns = request.envelope.soap_ns
         started = time.monotonic()
@@ -71,12 +76,22 @@ class SyncExchange:
             return self._fault_reply(hops, fault, soap_ns)
         hops.add("response_validated", "fault" if response.is_fault else "ok",
                  reply_header=response.header)
+        if not response.is_fault:  # the reply's receiver: the system that asked
+            self._audit_shrink(hops, response.envelope.body, str(request.header.sender))
         status = 500 if response.is_fault else 200
         hops.add("replied", "fault" if response.is_fault else "ok", http_status=status,
                  response_bytes=len(answer.body), duration_ms=hops.elapsed_ms(),
                  party="provider" if response.is_fault else None)
         self._emit(hops)
         return HttpReply(status, CONTENT_TYPES[soap_ns], answer.body)
+
+    def _audit_shrink(self, hops: _Hops, body, receiver: str) -> None:
+        """Record the 縮退 the receiver's adapter applies (it declared JIS X 0213 only): which
+        MJ characters became what, and the first field's path; never the name itself."""
+        plan = self.characters.shrink_plan(body, receiver) if self.characters else None
+        if plan:
+            hops.add("shrink", "ok", rule="shrink", path=plan[0].path, line=plan[0].line,
+                     reason=f"縮退 for {receiver} (JIS X 0213): {shrink_summary(plan)}")
 
     def _fault_reply(self, hops: _Hops, fault: HubFault, soap_ns: str) -> HttpReply:
         body = fault_envelope(fault, soap_ns)
