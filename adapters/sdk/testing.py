@@ -165,6 +165,7 @@ class _Service(Resource):
 JUKI_NS = "urn:pfbus:unit:juki:v1"
 CMN_NS = "urn:pfbus:platform:common:v1"
 TAX_NS = "urn:pfbus:unit:kojin-juminzei:v1"
+KOKUHO_NS = "urn:pfbus:unit:kokuho:v1"
 
 
 def _build(ns: str, tag: str, spec) -> etree._Element:
@@ -214,4 +215,7 @@ def sample_request(service_id: str) -> etree._Element:
     if service_id == "kojinjuminzei.TaxationStatusInquiry":
         return _build(TAX_NS, "TaxationStatusInquiryRequest",
                       [("AddresseeNumber", "1000000015"), ("FiscalYear", "2024")])
+    if service_id == "kokuho.QualificationInquiry":
+        return _build(KOKUHO_NS, "QualificationInquiryRequest",
+                      [("AddresseeNumber", "1000000015"), ("AsOf", "2024-04-01")])
     raise KeyError(service_id)

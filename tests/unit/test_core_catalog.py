@@ -26,7 +26,8 @@ def test_builtin_catalog_loads():
     catalog = builtin_catalog()
     assert set(catalog.services) == {"juki.ResidentInquiry", "juki.ResidentChangeNotice",
                                      "juki.ResidentFullExtract",
-                                     "kojinjuminzei.TaxationStatusInquiry"}
+                                     "kojinjuminzei.TaxationStatusInquiry",
+                                     "kokuho.QualificationInquiry"}
     inquiry = catalog.service("juki.ResidentInquiry")
     assert (inquiry.version, inquiry.unit, inquiry.pattern) == ("1", "01", "request-response")
     assert inquiry.request_tag == f"{{{JUKI_NS}}}ResidentInquiryRequest"

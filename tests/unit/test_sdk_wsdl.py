@@ -29,7 +29,7 @@ def clients():
     return {sid: zeep.Client(info.wsdl.as_uri()) for sid, info in SERVICES.items()}
 
 
-def test_the_catalog_names_the_four_wsdl_files():
+def test_the_catalog_names_the_five_wsdl_files():
     rel = {sid: info.wsdl.relative_to(Path(BUILTIN_CATALOG).parent.resolve()).as_posix()
            for sid, info in SERVICES.items()}
     assert rel == {
@@ -37,6 +37,7 @@ def test_the_catalog_names_the_four_wsdl_files():
         "juki.ResidentChangeNotice": "units/juki/ResidentChangeNotice-v1.wsdl",
         "juki.ResidentFullExtract": "units/juki/ResidentFullExtract-v1.wsdl",
         "kojinjuminzei.TaxationStatusInquiry": "units/kojin_juminzei/TaxationStatusInquiry-v1.wsdl",
+        "kokuho.QualificationInquiry": "units/kokuho/QualificationInquiry-v1.wsdl",
     }
 
 
