@@ -9,6 +9,9 @@ lossy (``2024-01-01+09:00`` loses its timezone, ``02`` becomes ``2``). The envel
 here and those exact bytes are POSTed, so the reply can be checked against them: ``RelatesTo`` is
 the request's message ID, ``RequestHash`` the digest of the bytes sent, the service the one called.
 
+``call`` = ``send(prepare(...))``: a one-way notice that got no receipt is resent as the same
+bytes and message ID by keeping the :class:`Prepared` (or its ``sent`` bytes) and sending it again.
+
 zeep and requests are synchronous: from Twisted code, call :meth:`ConsumerClient.call` through
 ``twisted.internet.threads.deferToThread``. One client may be shared by threads.
 """
@@ -38,8 +41,8 @@ _ENVELOPE_NS = {11: SOAP11_NS, 12: SOAP12_NS}
 # Replies are parsed like the hub parses requests: no DTD, no entities, no network.
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
-__all__ = ["ConsumerClient", "ConsumerError", "PlatformFault", "Reply", "ReplyMismatch",
-           "TransportError"]
+__all__ = ["ConsumerClient", "ConsumerError", "PlatformFault", "Prepared", "Reply",
+           "ReplyMismatch", "TransportError"]
 
 
 class ConsumerError(Exception):
@@ -96,6 +99,31 @@ class Reply:
     substitutions: tuple[FieldSubstitution, ...] = ()  # 縮退 applied to ``body`` (where, what)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A request built once and sendable again byte for byte (:meth:`ConsumerClient.send`).
+
+    A publisher that got no receipt for a notice must resend the SAME message: keep ``sent`` (e.g.
+    in an outbox row) and rebuild this with :meth:`from_bytes` after a restart.
+    """
+
+    service_id: str
+    soap_version: int  # 11 or 12
+    header: PlatformHeader
+    sent: bytes  # the exact envelope bytes POSTed
+
+    @classmethod
+    def from_bytes(cls, sent: bytes) -> Prepared:
+        """Read back an envelope this SDK built (SOAP version and header from the bytes)."""
+        root = etree.fromstring(sent, etree.XMLParser(**_PARSER_OPTIONS))
+        version = {ns: v for v, ns in _ENVELOPE_NS.items()}.get(etree.QName(root).namespace)
+        headers = root.findall(f"{{{etree.QName(root).namespace}}}Header/{HEADER_TAG}")
+        if version is None or len(headers) != 1:
+            raise ValueError("not a SOAP envelope with one pfh:PlatformHeader")
+        header = PlatformHeader.from_element(headers[0])
+        return cls(header.service_id, version, header, sent)
+
+
 @dataclass
 class _Service:
     client: zeep.Client
@@ -132,27 +160,49 @@ class ConsumerClient:
 
     def call(self, service_id: str, receiver: Party, body: etree._Element, *,
              soap_version: int = 11, linkage_kind: str = LINKAGE_DELTA,
-             service_version: str = "1", relates_to: str | None = None) -> Reply:
+             service_version: str = "1", relates_to: str | None = None,
+             message_id: str | None = None) -> Reply:
         """Send ``body`` (the standard request element) to ``receiver`` and return the reply.
 
-        Raises :class:`PlatformFault` for a SOAP Fault, :class:`ReplyMismatch` when the reply
+        ``message_id`` pre-assigns the request's MessageId (default: a fresh UUID). Raises
+        :class:`PlatformFault` for a SOAP Fault, :class:`ReplyMismatch` when the reply
         is not bound to this request, :class:`TransportError` for HTTP trouble, ``ValueError``
         when ``body`` is not this service's request element.
         """
+        return self.send(self.prepare(service_id, receiver, body, soap_version=soap_version,
+                                      linkage_kind=linkage_kind, service_version=service_version,
+                                      relates_to=relates_to, message_id=message_id))
+
+    def prepare(self, service_id: str, receiver: Party, body: etree._Element, *,
+                soap_version: int = 11, linkage_kind: str = LINKAGE_DELTA,
+                service_version: str = "1", relates_to: str | None = None,
+                message_id: str | None = None, user_id: str | None = None) -> Prepared:
+        """Build the envelope :meth:`call` would send, without sending it (``user_id``
+        overrides the client's 操作者ID for this message)."""
         if soap_version not in _BINDINGS:
             raise ValueError("soap_version must be 11 or 12")
         header = PlatformHeader.new(sender=self.party, receiver=receiver, service_id=service_id,
-                                    service_version=service_version, user_id=self.user_id,
-                                    linkage_kind=linkage_kind,
+                                    service_version=service_version,
+                                    user_id=user_id or self.user_id, linkage_kind=linkage_kind,
                                     standard_version=self.standard_version, relates_to=relates_to)
+        if message_id is not None:
+            header = dataclasses.replace(header, message_id=message_id)
         if self.characters:
             body = self.characters.outbound(body)  # this system's 外字 → MJ (a copy)
-        sent, address, http_headers, operation = self._build(service_id, soap_version, header, body)
+        sent, _, _, _ = self._build(service_id, soap_version, header, body)
+        return Prepared(service_id, soap_version, header, sent)
+
+    def send(self, prepared: Prepared) -> Reply:
+        """POST ``prepared.sent`` (again: the same bytes, the same message ID) and verify the
+        reply as :meth:`call` does."""
+        sid, version = prepared.service_id, prepared.soap_version
+        _, _, port, operation = self._operation(sid, version)
+        address, http_headers = self._target(sid, version, port, operation)
         try:
-            response = self._transport.post(address, sent, http_headers)
+            response = self._transport.post(address, prepared.sent, http_headers)
         except requests.RequestException as e:
-            raise TransportError(f"{service_id}: POST {address} failed: {e}") from e
-        reply = self._verify(header, sent, soap_version, operation, response)
+            raise TransportError(f"{sid}: POST {address} failed: {e}") from e
+        reply = self._verify(prepared.header, prepared.sent, version, operation, response)
         if self.characters:  # 縮退 and this system's 外字, on the verified body (raw unchanged)
             reply = dataclasses.replace(
                 reply, substitutions=tuple(self.characters.inbound(reply.body)))
@@ -172,15 +222,31 @@ class ConsumerClient:
                 svc = self._services[service_id] = _Service(client, threading.Lock())
             return svc
 
-    def _build(self, service_id, soap_version, header, body):
+    def _operation(self, service_id, soap_version):
         svc = self._service(service_id)
-        client = svc.client
-        service_name, port = _port(client, soap_version, service_id)
-        name = service_id.split(".", 1)[-1]
+        service_name, port = _port(svc.client, soap_version, service_id)
         try:
-            operation = port.binding.get(name)
+            operation = port.binding.get(service_id.split(".", 1)[-1])
         except ValueError:
-            raise ValueError(f"{service_id}: the WSDL has no operation {name}") from None
+            raise ValueError(f"{service_id}: the WSDL has no operation "
+                             f"{service_id.split('.', 1)[-1]}") from None
+        return svc, service_name, port, operation
+
+    def _target(self, service_id, soap_version, port, operation):
+        """(address, HTTP headers) of a POST of this service in this SOAP version."""
+        action = operation.soapaction or ""
+        if soap_version == 11:
+            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
+        else:
+            headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'}
+        address = (self._endpoint_url(service_id) if self._endpoint_url
+                   else port.binding_options["address"])
+        return address, headers
+
+    def _build(self, service_id, soap_version, header, body):
+        svc, service_name, port, operation = self._operation(service_id, soap_version)
+        client = svc.client
+        name = service_id.split(".", 1)[-1]
         expected = operation.input.body.qname.text
         if body.tag != expected:
             raise ValueError(f"{service_id}: the body must be {expected}, not {body.tag}")
@@ -196,13 +262,7 @@ class ConsumerClient:
         soap_body = envelope.find(f"{{{soap}}}Body")
         soap_body[0] = copy.deepcopy(body)  # the caller's exact element, not zeep's rendering
         sent = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
-        action = operation.soapaction or ""
-        if soap_version == 11:
-            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
-        else:
-            headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'}
-        address = (self._endpoint_url(service_id) if self._endpoint_url
-                   else port.binding_options["address"])
+        address, headers = self._target(service_id, soap_version, port, operation)
         return sent, address, headers, operation
 
     # --- reply ----------------------------------------------------------------------------------

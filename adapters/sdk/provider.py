@@ -232,6 +232,9 @@ class ProviderApp:
     is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent. ``characters``
     (``adapters.sdk.characters.CharacterPolicy``): this system's 外字 table and repertoire; a
     handler then gets requests in its own characters and may answer in them.
+
+    A notice service (pattern ``notice``) is delivered by the hub as the publisher sent it,
+    addressed to the hub: ``check_receiver`` then accepts any receiver of this 団体コード.
     """
 
     def __init__(self, party: Party, handlers: Mapping[str, Handler], *,
@@ -345,7 +348,7 @@ class ProviderApp:
         elif header.service_version != info.version:
             wrong.append(Finding("service:version", f"version {header.service_version} is not "
                                  f"served here (served: {info.version})", where + "Service"))
-        if self.check_receiver and header.receiver != self.party:
+        if self.check_receiver and not _addressed_to(header.receiver, self.party, info):
             wrong.append(Finding("header:receiver", f"addressed to {header.receiver}, this "
                                  f"system is {self.party}", where + "Receiver"))
         if wrong:
@@ -356,7 +359,7 @@ class ProviderApp:
     def _respond(self, element, ctx, info: ServiceSpec, header: PlatformHeader, raw: bytes):
         if not isinstance(element, etree._Element) or element.tag != info.response_tag:
             got = element.tag if isinstance(element, etree._Element) else type(element).__name__
-            raise _fault(faults.PROVIDER_INVALID_RESPONSE, "provider", "wrong response element",
+            raise _fault(faults.PROVIDER_INVALID, "provider", "wrong response element",
                          [Finding("service:element", f"handler returned {got}, the service "
                                   f"answers {info.response_tag}")], header.message_id)
         if self.characters:
@@ -364,7 +367,7 @@ class ProviderApp:
         if self.validate:
             findings = self._validator.validate(element, data_owner=self.party.local_gov_code)
             if findings:
-                raise _fault(faults.PROVIDER_INVALID_RESPONSE, "provider",
+                raise _fault(faults.PROVIDER_INVALID, "provider",
                              "the handler's response is invalid", findings, header.message_id)
         ctx.udc = header.reply(raw, sender=self.party).to_element()
         return element
@@ -384,6 +387,17 @@ class ProviderApp:
         log.error("handler failed (message %s)", message_id, exc_info=error)
         return _fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
                       message_id=message_id)
+
+
+def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:
+    """Whether a message to ``receiver`` may be answered by ``party``.
+
+    A notice is addressed to the hub of its municipality, which delivers the exact bytes to
+    every subscriber it registered: a subscriber accepts any notice of its own 団体コード.
+    """
+    if info.pattern == "notice":
+        return receiver.local_gov_code == party.local_gov_code
+    return receiver == party
 
 
 def _raw_request(ctx) -> bytes:

@@ -7,6 +7,8 @@
   standard WSDL with its schemaLocations and soap:address rewritten to absolute URLs (as the hub
   does), ``/schemas/<catalog name>/…`` serves the XSDs, and ``POST /services/<id>`` forwards the
   exact request bytes to a provider and its exact reply back (``tamper`` may alter the reply);
+* :class:`NoticeSink` answers notices with receipts as the hub does (accepted, then duplicate),
+  or fails on request, to test a publisher's resending;
 * :func:`sample_request` builds a minimal valid request body for each built-in service.
 
 Waits are bounded (``timeout``); nothing here sleeps blindly.
@@ -158,6 +160,53 @@ class _Service(Resource):
 
         d.addCallbacks(relay, failed)
         return NOT_DONE_YET
+
+
+class NoticeSink(Resource):
+    """Stands in for the hub's receiving side of notices, for publisher tests (mount it as the
+    ``provider_url`` of a HubStub, which serves the WSDLs): every POST is recorded in
+    ``posts`` as (message ID, exact bytes, answer); a message ID seen before is answered
+    ``duplicate``, a new one ``accepted`` (kept in ``accepted``, in order). ``script`` lists what
+    to do with the next POSTs instead of answering: ``"503"`` (refuse, nothing kept) or
+    ``"lose"`` (keep the notice, but answer 500 without a receipt, as if the receipt was lost).
+    """
+
+    isLeaf = True
+
+    def __init__(self, subscribers: int = 1):
+        super().__init__()
+        self.subscribers = subscribers
+        self.script: list[str] = []
+        self.posts: list[tuple[str, bytes, str]] = []
+        self.accepted: list[tuple[str, bytes]] = []
+        self._lock = threading.Lock()
+
+    def render_POST(self, request):
+        from bus.core.header import HEADER_TAG, PlatformHeader
+
+        from .receiver import notice_receipt
+
+        raw = request.content.read()
+        root = etree.fromstring(raw)
+        soap = etree.QName(root).namespace
+        header = PlatformHeader.from_element(root.find(f"{{{soap}}}Header/{HEADER_TAG}"))
+        with self._lock:
+            action = self.script.pop(0) if self.script else "answer"
+            seen = any(m == header.message_id for m, _ in self.accepted)
+            if action != "503" and not seen:
+                self.accepted.append((header.message_id, raw))
+            status = "duplicate" if seen else "accepted"
+            self.posts.append((header.message_id, raw, action if action != "answer" else status))
+        if action in ("503", "lose"):
+            request.setResponseCode(503 if action == "503" else 500)
+            return b"no receipt"
+        env = etree.Element(f"{{{soap}}}Envelope", nsmap={"soap": soap})
+        reply = header.reply(raw, sender=header.receiver)
+        etree.SubElement(env, f"{{{soap}}}Header").append(reply.to_element())
+        etree.SubElement(env, f"{{{soap}}}Body").append(
+            notice_receipt(header.message_id, status, self.subscribers))
+        request.setHeader(b"content-type", request.getHeader(b"content-type") or b"text/xml")
+        return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
 # --- sample bodies ------------------------------------------------------------------------------
