@@ -1,7 +1,8 @@
 """Vendor B's individual resident tax system (個人住民税) as a process.
 
 ``python -m adapters.vendor_b_tax serve --db vendor-b.sqlite3 [--seed] [--port 0]`` — provides
-kojinjuminzei.TaxationStatusInquiry;
+kojinjuminzei.TaxationStatusInquiry and receives juki.ResidentChangeNotice (異動通知, applied
+once each to vendor B's 宛名);
 ``python -m adapters.vendor_b_tax fetch-resident --db vendor-b.sqlite3 --hub URL 0000010014`` —
 asks the registry through the hub and keeps the resident in vendor B's layout.
 """
@@ -24,7 +25,7 @@ SYSTEM_ID = "vendor-b-tax"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m adapters.vendor_b_tax", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="provide TaxationStatusInquiry")
+    serve = sub.add_parser("serve", help="provide TaxationStatusInquiry, receive 異動通知")
     serve.add_argument("--seed", action="store_true", help="add the demo taxation rows if empty")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -44,12 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         from adapters.sdk.provider import ProviderApp
         from adapters.sdk.runner import run_provider
 
+        from .mapping import MappingError
+        from .notices import notice_handlers
         from .service import handlers
 
         if args.seed:
             seed(store)
-        run_provider(ProviderApp(party, handlers(store)), name=args.system_id, host=args.host,
-                     port=args.port)
+        app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
+                          errors={MappingError: "VENDOR-B-DATA-ERROR"})
+        run_provider(app, name=args.system_id, host=args.host, port=args.port)
         return 0
     client = ConsumerClient(args.hub, party, args.user_id)
     registry = Party(args.local_gov_code, "01", args.registry_system)

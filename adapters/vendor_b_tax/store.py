@@ -3,7 +3,9 @@
 Its own layout: the 宛名 table keeps 名前1/名前2 in katakana, 名前(漢字), 町名, 丁 in kanji
 numerals ("二"), 生年月日 as an 8-digit integer, 性別 as M/F; the 課税台帳 keeps one row per
 宛名番号 and 課税年度 with the vendor's 課税区分 letters (K 課税, H 非課税, M 未申告) and the
-levies in yen. Residents arrive from the registry (住民照会); taxation is the vendor's own data.
+levies in yen. Residents arrive from the registry (住民照会, and 異動通知 applied by
+``notices``); 消除 is vendor B's own 消除区分/消除日; the 異動適用履歴 logs every change applied.
+Taxation is the vendor's own data.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ ADDRESSEE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("方書", "TEXT"),
     ("世帯主名", "TEXT"),
     ("取得日時", "TEXT"),  # when it was last taken from the registry (UTC, ISO 8601)
+    ("消除区分", "TEXT"),  # vendor B's own: T 転出, D 死亡, S 職権消除, Z その他; NULL = 在籍
+    ("消除日", "INTEGER"),  # yyyymmdd of the 消除
+    ("最終異動日", "INTEGER"),  # yyyymmdd of the last 異動 applied from a notice
 )
 ADDRESSEE_COLUMN_NAMES = tuple(c for c, _ in ADDRESSEE_COLUMNS)
 TAXATION_COLUMN_NAMES = ("宛名番号", "課税年度", "課税区分", "市町村民税所得割額",
@@ -54,7 +59,14 @@ CREATE TABLE IF NOT EXISTS "課税台帳" (
     "市町村民税所得割額" INTEGER, "市町村民税均等割額" INTEGER,
     "道府県民税所得割額" INTEGER, "道府県民税均等割額" INTEGER,
     PRIMARY KEY ("宛名番号", "課税年度"));
+CREATE TABLE IF NOT EXISTS "異動適用履歴" (
+    "適用番号" INTEGER PRIMARY KEY AUTOINCREMENT, "宛名番号" TEXT NOT NULL,
+    "異動連番" INTEGER NOT NULL, "異動事由" TEXT NOT NULL, "メッセージID" TEXT NOT NULL,
+    "適用結果" TEXT NOT NULL, "適用日時" TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS "異動適用履歴_宛名番号" ON "異動適用履歴" ("宛名番号", "異動連番");
 """
+# columns added after the first release: added to older files when opened
+_ADDED_COLUMNS = ("消除区分", "消除日", "最終異動日")
 
 
 class TaxStore:
@@ -66,12 +78,28 @@ class TaxStore:
         self.local_gov_code = local_gov_code  # 団体コード
         conn.row_factory = sqlite3.Row
         conn.executescript(_SCHEMA)
+        present = {r[1] for r in conn.execute('PRAGMA table_info("宛名")')}
+        declared = dict(ADDRESSEE_COLUMNS)
+        for column in _ADDED_COLUMNS:
+            if column not in present:
+                conn.execute(f'ALTER TABLE "宛名" ADD COLUMN {_q(column)} {declared[column]}')
+        conn.commit()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, for work done in one transaction (hold ``lock`` around it)."""
+        return self._conn
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     @classmethod
     def open(cls, path: str | Path = ":memory:", *,
              local_gov_code: str = DEMO_LOCAL_GOV_CODE) -> TaxStore:
         """Open (creating the tables if needed) the store at ``path``."""
-        return cls(sqlite3.connect(str(path), check_same_thread=False), local_gov_code)
+        return cls(sqlite3.connect(str(path), timeout=30, check_same_thread=False),
+                   local_gov_code)
 
     def close(self) -> None:
         self._conn.close()
@@ -93,13 +121,17 @@ class TaxStore:
                          (addressee_number, fiscal_year))
 
     def upsert_addressee(self, row: Mapping[str, object]) -> None:
-        """Insert or replace one 宛名 row, stamping 取得日時 when the row does not carry one."""
-        unknown = set(row) - set(ADDRESSEE_COLUMN_NAMES)
-        if unknown:
-            raise KeyError(f"not columns of 宛名: {sorted(unknown)}")
-        row = dict(row)
-        row.setdefault("取得日時", dt.datetime.now(dt.timezone.utc).isoformat())
-        self._upsert("宛名", ADDRESSEE_COLUMN_NAMES, row)
+        """Insert one 宛名 row or update the columns it carries (others are kept), stamping
+        取得日時 when the row does not carry one."""
+        with self._lock, self._conn:
+            write_addressee(self._conn, row)
+
+    def applied_changes(self, addressee_number: str | None = None) -> list[dict]:
+        """The 異動適用履歴 (every change a notice carried, in the order applied)."""
+        with self._lock:
+            return [dict(r) for r in self._conn.execute(
+                'SELECT * FROM "異動適用履歴" WHERE ? IS NULL OR "宛名番号" = ? '
+                'ORDER BY "適用番号"', (addressee_number, addressee_number))]
 
     def upsert_taxation(self, row: Mapping[str, object]) -> None:
         self._upsert("課税台帳", TAXATION_COLUMN_NAMES, row)
@@ -109,6 +141,21 @@ class TaxStore:
                f"VALUES ({', '.join('?' * len(columns))})")
         with self._lock, self._conn:
             self._conn.execute(sql, tuple(row.get(c) for c in columns))
+
+
+def write_addressee(conn: sqlite3.Connection, row: Mapping[str, object]) -> None:
+    """Upsert a 宛名 row on ``conn`` without committing (the caller owns the transaction)."""
+    unknown = set(row) - set(ADDRESSEE_COLUMN_NAMES)
+    if unknown:
+        raise KeyError(f"not columns of 宛名: {sorted(unknown)}")
+    row = dict(row)
+    row.setdefault("取得日時", dt.datetime.now(dt.timezone.utc).isoformat())
+    columns = [c for c in ADDRESSEE_COLUMN_NAMES if c in row]
+    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c != "宛名番号")
+    conn.execute(f'INSERT INTO "宛名" ({", ".join(map(_q, columns))}) '
+                 f'VALUES ({", ".join("?" * len(columns))}) '
+                 f'ON CONFLICT ("宛名番号") DO UPDATE SET {updates}',
+                 tuple(row[c] for c in columns))
 
 
 # --- seed data: fictional 課税台帳 of 千代田区 ------------------------------------------------
