@@ -4,6 +4,7 @@ The layout is the vendor's, not the standard's: Japanese column names (quoted id
 names in hiragana (氏名1 氏, 氏名2 名) and kanji (氏名3), 住所1 = 町名, 住所2 = 丁 in arabic
 numerals, 生年月日 as 和暦 text ("H02.04.01"), other dates as yyyymmdd, 性別・続柄・住民種別・
 住民状態 as text labels ("女", "世帯主", "日本人", "住民"). Rows are plain dicts keyed by column.
+A 異動 goes through ``record_change``: the row and its 異動通知 (``outbox``) in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from adapters.sdk.seed import (DEMO_CITY, DEMO_LOCAL_GOV_CODE, DEMO_PREFECTURE,
                                individual_number, resident_code, with_m11_check)
+
+from . import outbox as _outbox
 
 # (column, declaration) of the 住民 table, in the vendor's order.
 RESIDENT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -70,6 +73,11 @@ CREATE TABLE IF NOT EXISTS "照会記録" ("記録日時" TEXT NOT NULL, "メッ
 """
 
 
+def _upsert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT OR REPLACE INTO {_q(table)} ({', '.join(map(_q, columns))}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
 class UnknownExtract(LookupError):
     """A 全件抽出 ExtractId this store never issued or has already pruned."""
 
@@ -83,13 +91,25 @@ class RegistryStore:
         self._lock = threading.RLock()
         self.local_gov_code = local_gov_code  # 団体コード of the municipality it serves
         conn.row_factory = sqlite3.Row
-        conn.executescript(_SCHEMA)
+        conn.executescript(_SCHEMA + _outbox.SCHEMA)
 
     @classmethod
     def open(cls, path: str | Path = ":memory:", *,
              local_gov_code: str = DEMO_LOCAL_GOV_CODE) -> RegistryStore:
-        """Open (creating the tables if needed) the store at ``path``."""
-        return cls(sqlite3.connect(str(path), check_same_thread=False), local_gov_code)
+        """Open (creating the tables if needed) the store at ``path``. A file is put in WAL
+        mode: the serving (publishing) process and a clerk's process share it."""
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+        return cls(conn, local_gov_code)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._conn
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     def close(self) -> None:
         self._conn.close()
@@ -130,10 +150,41 @@ class RegistryStore:
         self._upsert("世帯", HOUSEHOLD_COLUMN_NAMES, row)
 
     def _upsert(self, table: str, columns: tuple[str, ...], row: Mapping[str, object]) -> None:
-        sql = (f"INSERT OR REPLACE INTO {_q(table)} ({', '.join(map(_q, columns))}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
         with self._lock, self._conn:
-            self._conn.execute(sql, tuple(row.get(c) for c in columns))
+            self._conn.execute(_upsert_sql(table, columns), tuple(row.get(c) for c in columns))
+
+    def record_change(self, row: Mapping[str, object], reason: str,
+                      occurred_on: dt.date | str, *, notified_on: dt.date | str | None = None,
+                      user_id: str = "juki-clerk", household: Mapping[str, object] | None = None,
+                      characters=None) -> dict:
+        """A 異動: write the resident ``row`` (its state after the change; and ``household``
+        if given) AND its 異動通知 into the outbox, in one transaction. Returns the outbox row
+        (異動連番, メッセージID…). Raises outbox.OutboxError (nothing written) when the notice
+        would be invalid. ``characters``: the adapter's CharacterPolicy (its 外字 table), so
+        that the notice carries MJ characters."""
+        unknown = set(row) - set(RESIDENT_COLUMN_NAMES)
+        if unknown:
+            raise KeyError(f"not columns of 住民: {sorted(unknown)}")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(_upsert_sql("住民", RESIDENT_COLUMN_NAMES),
+                                   tuple(row.get(c) for c in RESIDENT_COLUMN_NAMES))
+                if household is not None:
+                    self._conn.execute(_upsert_sql("世帯", HOUSEHOLD_COLUMN_NAMES),
+                                       tuple(household.get(c) for c in HOUSEHOLD_COLUMN_NAMES))
+                entry = _outbox.append(self._conn, row, reason, occurred_on,
+                                      local_gov_code=self.local_gov_code, user_id=user_id,
+                                      notified_on=notified_on, characters=characters)
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
+        return entry
+
+    def outbox(self) -> _outbox.Outbox:
+        """The 異動通知 outbox over this store's connection (for the publisher)."""
+        return _outbox.Outbox(self._conn, self._lock)
 
     def log_access(self, *, message_id: str, requester: str, user_id: str, service_id: str,
                    addressee_number: str | None) -> None:
