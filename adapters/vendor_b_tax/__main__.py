@@ -13,9 +13,11 @@ import argparse
 import json
 import sys
 
+from adapters.sdk.characters import CharacterPolicy
 from adapters.sdk.consumer import ConsumerClient, ConsumerError
 from bus.core.header import Party
 
+from . import GAIJI_TABLE
 from .linkage import fetch_resident
 from .store import TaxStore, seed
 
@@ -38,9 +40,15 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--db", required=True, help="vendor B's own SQLite store")
         p.add_argument("--local-gov-code", default="131016", help="団体コード")
         p.add_argument("--system-id", default=SYSTEM_ID)
+        p.add_argument("--gaiji", default=str(GAIJI_TABLE), metavar="TSV",
+                       help="vendor B's 外字 table (code → MJ文字図形名); '' for none")
+        p.add_argument("--characters", choices=("mj", "jisx0213"), default="mj",
+                       help="what vendor B stores: MJ, or only JIS X 0213 (names in 縮退, the "
+                            "registered form kept in its 原字 table)")
     args = parser.parse_args(argv)
     store = TaxStore.open(args.db, local_gov_code=args.local_gov_code)
     party = Party(args.local_gov_code, "07", args.system_id)
+    characters = CharacterPolicy(args.gaiji or None, args.characters)
     if args.command == "serve":
         from adapters.sdk.provider import ProviderApp
         from adapters.sdk.runner import run_provider
@@ -52,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.seed:
             seed(store)
         app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
-                          errors={MappingError: "VENDOR-B-DATA-ERROR"})
+                          errors={MappingError: "VENDOR-B-DATA-ERROR"}, characters=characters)
         run_provider(app, name=args.system_id, host=args.host, port=args.port)
         return 0
-    client = ConsumerClient(args.hub, party, args.user_id)
+    client = ConsumerClient(args.hub, party, args.user_id, characters=characters)
     registry = Party(args.local_gov_code, "01", args.registry_system)
     try:
         reply, stored = fetch_resident(client, store, registry, args.addressee_number)

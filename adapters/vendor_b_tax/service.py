@@ -16,6 +16,7 @@ from lxml import etree
 from bus.core.header import PlatformHeader
 
 from .mapping import TAX, resident_to_row, taxation_to_response
+from .originals import keep_originals, originals_of
 from .store import TaxStore
 
 JUKI = "urn:pfbus:unit:juki:v1"
@@ -55,6 +56,7 @@ def store_resident_from_inquiry(store: TaxStore, response_el: etree._Element) ->
     household = response_el.find(f"{{{JUKI}}}Household")
     row = resident_to_row(resident, household)
     store.upsert_addressee(row)
+    keep_originals(store, row["宛名番号"], originals_of(resident, household))  # 縮退 mode
     return row["宛名番号"]
 
 
