@@ -107,6 +107,10 @@ def in_jisx0213(text: str) -> bool:
 def graphemes(text: str) -> Iterator[str]:
     """Base character + combining marks + optional variation selector, in order; a selector
     with nothing before it is a grapheme of its own (and classifies as unknown)."""
+    if text.isascii() or not any(unicodedata.combining(c) or is_variation_selector(c)
+                                 for c in text):
+        yield from text  # no marks, no selectors: one character each (most names)
+        return
     start, n = 0, len(text)
     while start < n:
         end = start + 1
@@ -218,7 +222,14 @@ class MJTable:
         if in_jisx0213(text):  # one C call: the common case, whatever the repertoire
             return []
         allowed = (JIS,) if repertoire == "jisx0213" else (JIS, MJ, MJ_IVS)
-        return [c for c in self.characters(text) if c.kind not in allowed]
+        jis, out = self._jis, []
+        for index, grapheme in enumerate(graphemes(text), 1):
+            if grapheme in jis:  # a set look-up for most characters of a name
+                continue
+            info = self.classify(grapheme, index)
+            if info.kind not in allowed:
+                out.append(info)
+        return out
 
 
 @functools.cache

@@ -120,3 +120,26 @@ def test_no_normalisation_anywhere(table):
     compat = "\uFA11"  # 﨑, a CJK compatibility ideograph NFC would fold to 崎
     assert table.classify(compat).text == compat
     assert shrink_text(compat)[0] == compat  # it is in JIS X 0213: untouched
+
+
+_ALPHABET = ["髙", "橋", "葛", "\U000E0102", "\U000E0100", "\ufe00", "𠮷", "\u309a", "か", "\ue000",
+             "A", " ", "\u0301", "邊"]
+
+
+def test_graphemes_cover_the_text_exactly_and_keep_each_selector_last():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(_ALPHABET), max_size=12).map("".join))
+    def check(text):
+        parts = list(graphemes(text))
+        assert "".join(parts) == text
+        for part in parts:
+            assert not any(ch.is_variation_selector(c) for c in part[1:-1])
+        table = mj_table()
+        assert "".join(c.text for c in table.characters(text)) == text
+        assert [c.index for c in table.outside(text, "jisx0213")] == \
+            [c.index for c in table.characters(text) if c.kind != JIS]
+
+    check()
