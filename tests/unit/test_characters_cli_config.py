@@ -95,3 +95,25 @@ def test_chars_exits_1_for_unmapped_gaiji_and_reads_files(tmp_path, capsys):
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows[4]["char"] == "髙" and rows[4]["at"] == "2:1"
     assert [r["char"] for r in rows].count("髙") == 1  # distinct characters of a file
+
+
+def test_validate_applies_tenant_repertoires_and_registered_gaiji(tmp_path, capsys):
+    from messages import envelope, inquiry_response_body, request_header
+    from messages import JUKI_SYSTEM, TAX_SYSTEM
+
+    config = tmp_path / "hub.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    reply_header = request_header(sender=JUKI_SYSTEM, receiver=TAX_SYSTEM)
+    message = tmp_path / "reply.xml"
+
+    def validate(name: str) -> tuple[int, str]:
+        body = inquiry_response_body().replace("総務翔子", name, 1)
+        message.write_bytes(envelope(body, reply_header))
+        code = main(["validate", "--config", str(config), str(message)])
+        return code, capsys.readouterr().out
+
+    assert validate("渡\ue000太郎") == (0, f"{message}: valid\n")  # vendor A registered U+E000
+    code, out = validate("渡\ue0ff太郎")
+    assert code == 1 and "[mj_characters] U+E0FF (character 2)" in out
+    assert "registered for the sender 131016/01/vendor-a-juki" in out
+    assert "/juki:Resident/cmn:Name/cmn:Text" in out
