@@ -51,3 +51,9 @@ def postgres_schema(postgres_dsn: str):
     yield schema
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def postgres_url(postgres_dsn: str, postgres_schema: str) -> str:
+    """A notice store URL (``[store] notices``) on a fresh schema, for hub processes."""
+    return f"{postgres_dsn}?schema={postgres_schema}"

@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
             config = config.with_port(args.port)
         hub = Hub(config, reactor, events)
         hub.listen()
+        if hub.delivery is not None:
+            reactor.callWhenRunning(_start_delivery, hub, events)
     except (ConfigError, CatalogError) as exc:
         events.emit("hub.config_error", error=str(exc))
         print(f"pfbus serve: {exc}", file=sys.stderr)
@@ -40,3 +42,15 @@ def run(args: argparse.Namespace) -> int:
     reactor.addSystemEventTrigger("before", "shutdown", hub.stop)
     reactor.run()
     return 0
+
+
+def _start_delivery(hub, events: JsonLineLog) -> None:
+    from twisted.internet import defer, reactor
+
+    def failed(failure):
+        events.emit("hub.delivery_failed", error=failure.getErrorMessage())
+        reactor.stop()
+
+    d = defer.Deferred.fromCoroutine(hub.delivery.start())
+    d.addCallbacks(lambda _: events.emit("hub.delivering", node_id=hub.config.node_id,
+                                         subscribers=sorted(hub.delivery.subscribers)), failed)

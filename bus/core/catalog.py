@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -41,6 +41,16 @@ class ServiceSpec:
     response_tag: str
     wsdl: Path
     catalog: str  # name of the catalog that declares it
+    # notices: the values that order delivery (異動 of one resident in order), from the body
+    subject: etree.XPath | None = field(default=None, compare=False)
+
+    def subjects(self, body: etree._Element, local_gov_code: str) -> tuple[str, ...]:
+        """The ordering keys of a notice body: ``団体コード:value``, sorted, distinct."""
+        if self.subject is None:
+            return ()
+        values = {(v.text if isinstance(v, etree._Element) else str(v)).strip()
+                  for v in self.subject(body)}
+        return tuple(sorted(f"{local_gov_code}:{v}" for v in values if v))
 
     @property
     def operation(self) -> str:
@@ -188,11 +198,19 @@ def _load_one(path: Path, sources, schema_files, prefixes, codelists, bindings, 
         pattern = entry.get("pattern", "request-response")
         if pattern not in PATTERNS:
             raise err(f"{key}.pattern", f"must be one of {', '.join(PATTERNS)}")
+        subject = None
+        if entry.get("subject") is not None:
+            if pattern != "notice":
+                raise err(f"{key}.subject", "only notices have a subject")
+            try:  # compiled once: evaluated for every notice accepted
+                subject = etree.XPath(entry["subject"], namespaces=ns_table)
+            except (etree.XPathSyntaxError, TypeError) as exc:
+                raise err(f"{key}.subject", f"not a valid XPath: {exc}") from None
         services[sid] = ServiceSpec(
             id=sid, version=str(entry.get("version", "1")), unit=str(entry.get("unit", "")),
             pattern=pattern, request_tag=resolve_qname(f"{key}.request", entry.get("request")),
             response_tag=resolve_qname(f"{key}.response", entry.get("response")),
-            wsdl=resolve_file(f"{key}.wsdl", entry.get("wsdl")), catalog=name)
+            wsdl=resolve_file(f"{key}.wsdl", entry.get("wsdl")), catalog=name, subject=subject)
 
 
 def _umbrella(schema_files: dict[str, Path]) -> bytes:

@@ -5,6 +5,7 @@ See ``examples/hub.toml`` for a complete, commented example.
 
 from __future__ import annotations
 
+import socket
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,8 +16,9 @@ from schemas import BUILTIN_CATALOG
 from .envelope import Limits
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
                           NoCheckDigit, is_valid_local_gov_code)
+from .retry import RetryPolicy
 from .character_config import SystemCharacters, parse_systems, repertoire
-from .routing import Provider, Route, ServiceRegistry
+from .routing import Provider, Route, ServiceRegistry, Subscription
 
 
 class ConfigError(ValueError):
@@ -46,6 +48,8 @@ class HubConfig:
     registry: ServiceRegistry = field(default_factory=lambda: ServiceRegistry([]))
     max_connections_per_provider: int = 64
     systems: dict[str, SystemCharacters] = field(default_factory=dict)  # party → characters
+    node_id: str = field(default_factory=socket.gethostname)  # this hub process in a cluster
+    notice_store: str | None = None  # "sqlite:PATH" or "postgresql://…"; None: no notices
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -91,7 +95,8 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
             raise err(key, f"must be an array of tables ([[{key}]])")
         return value
 
-    known = {"hub", "store", "schemas", "tenants", "providers", "routes", "systems"}
+    known = {"hub", "store", "schemas", "tenants", "providers", "routes", "systems",
+             "subscriptions"}
     for key in doc:
         if key not in known:
             raise err(key, f"unknown section; known: {', '.join(sorted(known))}")
@@ -116,6 +121,11 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
     store = table(doc, "store", "store")
     routing_log = (base / get(store, "routing_log", str, "var/routing-log.sqlite3",
                               "store.routing_log")).resolve()
+    notice_store = _store_url(get(store, "notices", str, "sqlite:var/notices.sqlite3",
+                                  "store.notices"), base, err)
+    node_id = get(hub, "node_id", str, socket.gethostname(), "hub.node_id")
+    if not node_id or len(node_id) > 64:
+        raise err("hub.node_id", "must be 1 to 64 characters")
 
     schemas = table(doc, "schemas", "schemas")
     catalog_names = get(schemas, "catalogs", list, ["builtin"], "schemas.catalogs")
@@ -157,7 +167,10 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         timeout = float(get(p, "timeout", (int, float), 10.0, f"{key}.timeout"))
         if timeout <= 0:
             raise err(f"{key}.timeout", "must be a positive number of seconds")
-        providers[pid] = Provider(pid, url, timeout)
+        policy = _policy(table(p, "delivery", f"{key}.delivery"), err, f"{key}.delivery", get)
+        concurrency = _positive(get(p, "concurrency", int, 8, f"{key}.concurrency"), err,
+                                f"{key}.concurrency")
+        providers[pid] = Provider(pid, url, timeout, policy, concurrency)
 
     routes = []
     seen = set()
@@ -180,10 +193,54 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
             raise err(f"{key}.timeout", "must be a positive number of seconds")
         routes.append(Route(code, service, providers[pid], timeout))
 
+    subscriptions = []
+    seen = set()
+    for i, sub in enumerate(array("subscriptions")):
+        key = f"subscriptions[{i}]"
+        code = get(sub, "local_gov_code", str, "", f"{key}.local_gov_code")
+        if code not in tenants:
+            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]]")
+        service = get(sub, "service", str, "", f"{key}.service")
+        if not service:
+            raise err(f"{key}.service", "is required")
+        pid = get(sub, "subscriber", str, "", f"{key}.subscriber")
+        if pid not in providers:
+            raise err(f"{key}.subscriber", f"no [[providers]] entry with id {pid!r}")
+        if (code, service, pid) in seen:
+            raise err(key, f"{pid} subscribes to {service} of {code} twice")
+        seen.add((code, service, pid))
+        subscriptions.append(Subscription(code, service, providers[pid]))
+
     return HubConfig(path=path, host=host, port=int(port_text), public_url=public_url,
                      limits=limits, routing_log=routing_log, catalogs=tuple(catalogs),
-                     tenants=tenants, registry=ServiceRegistry(routes),
-                     max_connections_per_provider=max_conn, systems=systems)
+                     tenants=tenants, registry=ServiceRegistry(routes, subscriptions),
+                     max_connections_per_provider=max_conn, systems=systems, node_id=node_id,
+                     notice_store=notice_store)
+
+
+def _store_url(value: str, base: Path, err) -> str:
+    """``sqlite:PATH`` (relative to the config file) or a ``postgresql://`` URL."""
+    if value.startswith("sqlite:"):
+        return "sqlite:" + str((base / value[len("sqlite:"):]).resolve())
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    raise err("store.notices", "must be sqlite:PATH or a postgresql:// URL")
+
+
+def _policy(t: dict, err, key: str, get) -> RetryPolicy:
+    """A subscriber's redelivery policy; every bound must be positive."""
+    d = RetryPolicy()
+    values = {}
+    for name, kind in (("max_attempts", int), ("max_age", (int, float)),
+                       ("backoff_initial", (int, float)), ("backoff_max", (int, float))):
+        value = get(t, name, kind, getattr(d, name), f"{key}.{name}")
+        if value <= 0:
+            raise err(f"{key}.{name}", "must be positive")
+        values[name] = value
+    unknown = set(t) - set(values)
+    if unknown:
+        raise err(f"{key}.{sorted(unknown)[0]}", "unknown key; known: " + ", ".join(values))
+    return RetryPolicy(**values)
 
 
 def _positive(value: int, err, key: str) -> int:

@@ -55,9 +55,12 @@ ROUTE_NOT_FOUND = _c("PF-ROUTE-NOT-FOUND", C, 404,
 PROVIDER_UNREACHABLE = _c("PF-PROVIDER-UNREACHABLE", P, 502, "the provider could not be reached")
 PROVIDER_TIMEOUT = _c("PF-PROVIDER-TIMEOUT", P, 504, "the provider did not answer in time")
 PROVIDER_INVALID = _c("PF-PROVIDER-INVALID-RESPONSE", P, 502, "the provider's response is invalid")
+PROVIDER_FAULT = _c("PF-PROVIDER-FAULT", P, 502, "the subscriber answered a notice with a fault")
 PROVIDER_HTTP_ERROR = _c("PF-PROVIDER-HTTP-ERROR", P, 502,
                          "the provider answered with an HTTP error and no SOAP fault")
 HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
+STORE_UNAVAILABLE = _c("PF-STORE-UNAVAILABLE", H, 503,
+                       "the notice could not be stored; nothing was accepted: send it again")
 # Raised by an adapter's provider side (adapters.sdk.provider).
 PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
                         "the message is addressed to another system or service")

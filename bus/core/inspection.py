@@ -17,7 +17,7 @@ from .envelope import Envelope, Limits, parse_envelope
 from .faults import HubFault
 from .findings import Finding
 from .header import HEADER_NS, PlatformHeader, request_digest
-from .routing import Route, ServiceRegistry
+from .routing import Provider, Route, ServiceRegistry
 from .validator import MessageValidator
 from .xmlpath import element_path
 
@@ -29,7 +29,13 @@ class AcceptedRequest:
     envelope: Envelope
     header: PlatformHeader
     service: ServiceSpec
-    route: Route
+    route: Route | None  # request-response: the provider
+    subscribers: tuple[Provider, ...] = ()  # notice: the recipient list
+    subjects: tuple[str, ...] = ()  # notice: ordering keys
+
+    @property
+    def is_notice(self) -> bool:
+        return self.service.pattern == "notice"
 
 
 @dataclass(frozen=True)
@@ -97,15 +103,39 @@ class Inspector:
             raise HubFault(faults.HEADER_INVALID, (Finding(
                 "service:unit", f"{service.id} belongs to 業務ユニット {service.unit}, the receiver "
                 f"names {header.receiver.business_unit}", hdr_path, line),), mid)
+        code = header.receiver.local_gov_code
+        if service.pattern == "notice":
+            # The publisher owns the data it announces: its 宛名番号 scheme applies.
+            self._check_body(envelope, service.request_tag, header.sender.local_gov_code,
+                             faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
+            subscribers = self.registry.subscribers(code, service.id)
+            if not subscribers:
+                raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
+                    "route:subscribed", f"nobody subscribes to {service.id} of 団体コード {code}",
+                    hdr_path, line),), mid)
+            return AcceptedRequest(envelope, header, service, None, subscribers,
+                                   service.subjects(envelope.body, header.sender.local_gov_code))
         # The receiver owns the data asked about: its 宛名番号 scheme applies.
-        self._check_body(envelope, service.request_tag, header.receiver.local_gov_code,
-                         faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
-        route = self.registry.route(header.receiver.local_gov_code, service.id)
+        self._check_body(envelope, service.request_tag, code, faults.SCHEMA_INVALID,
+                         faults.RULE_VIOLATION, mid)
+        route = self.registry.route(code, service.id)
         if route is None:
             raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
                 "route:registered", f"no provider of {service.id} is registered for 団体コード "
                 f"{header.receiver.local_gov_code}", hdr_path, line),), mid)
         return AcceptedRequest(envelope, header, service, route)
+
+    def stored_request(self, raw: bytes, subscriber: Provider) -> AcceptedRequest:
+        """A notice accepted earlier, read back for delivery to ``subscriber`` (it was validated
+        when accepted; only parsed again, so that the subscriber's answer can be checked)."""
+        envelope = parse_envelope(raw, self.limits)
+        header = PlatformHeader.from_element(envelope.header)
+        service = self.catalog.service(header.service_id)
+        if service is None:
+            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
+                "service:known", f"no catalog defines service {header.service_id} any more"),),
+                header.message_id)
+        return AcceptedRequest(envelope, header, service, None, (subscriber,))
 
     def inspect_response(self, raw: bytes, request: AcceptedRequest) -> AcceptedResponse:
         """Check the provider's answer; any problem is the provider's (PROVIDER_INVALID)."""

@@ -14,8 +14,11 @@ from ..core.jsonlog import JsonLineLog
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..store.routing_log import RoutingLog
+from ..store.notices import open_notice_store
+from .delivery import DeliveryService
 from .exchange import SyncExchange
 from .forwarder import Forwarder
+from .notices import NoticeIntake, StoreThreads
 from .resource import HubResource
 from .wsdl import WsdlPublisher
 
@@ -37,8 +40,17 @@ class Hub:
         self.inspector = Inspector(self.catalog, validator, config.registry, config.limits)
         self.routing_log = RoutingLog(config.routing_log)
         self.forwarder = Forwarder(reactor, config.max_connections_per_provider)
+        self.delivery: DeliveryService | None = None
+        intake = None
+        subscribers = config.registry.all_subscribers()
+        if subscribers and config.notice_store:
+            store = open_notice_store(config.notice_store)
+            threads = StoreThreads(reactor)
+            self.delivery = DeliveryService(reactor, store, threads, subscribers, self.forwarder,
+                                            self.inspector, self.routing_log, config.node_id)
+            intake = NoticeIntake(store, threads, self.delivery.notify)
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
-                                     self.events, characters=CharacterAudit(
+                                     self.events, intake, characters=CharacterAudit(
                                          self.catalog, {party: s.receiver for party, s
                                                         in config.systems.items()}))
         self.port = None
@@ -49,6 +61,11 @@ class Hub:
             if self.catalog.service(route.service_id) is None:
                 raise ConfigError(f"{self.config.path}: routes: service {route.service_id!r} is "
                                   f"not defined by any schema catalog")
+        for service_id in self.config.registry.subscribed_services():
+            service = self.catalog.service(service_id)
+            if service is None or service.pattern != "notice":
+                raise ConfigError(f"{self.config.path}: subscriptions: {service_id!r} is not a "
+                                  f"notice service of any schema catalog")
 
     def listen(self):
         """Bind the listening socket; returns the bound port number."""
@@ -69,6 +86,9 @@ class Hub:
     def stop(self):
         if self.port is not None:
             yield self.port.stopListening()
+        if self.delivery is not None:
+            yield defer.Deferred.fromCoroutine(self.delivery.stop())
+            self.delivery.store.close()
         yield self.forwarder.close()
         self.routing_log.close()
         self.events.emit("hub.stopped")

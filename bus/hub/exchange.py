@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, fault_envelope
+from ..core.findings import Finding
 from ..core.header import PlatformHeader
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
+from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
 from ..store.routing_log import HopRecord, RoutingLog
 from .forwarder import Forwarder
+from .notices import NoticeIntake
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,13 @@ class HttpReply:
 
 class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
-                 events: JsonLineLog | None = None, *,
+                 events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
                  characters: CharacterAudit | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
         self.events = events
+        self.notices = notices
         self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
@@ -53,6 +57,8 @@ class SyncExchange:
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add("validated", "ok")
+        if request.is_notice:
+            return await self._publish(request, hops)
         self._audit_shrink(hops, request.envelope.body, str(request.header.receiver))
         route = request.route
         soap_ns = request.envelope.soap_ns
@@ -84,6 +90,29 @@ class SyncExchange:
                  party="provider" if response.is_fault else None)
         self._emit(hops)
         return HttpReply(status, CONTENT_TYPES[soap_ns], answer.body)
+
+    async def _publish(self, request: AcceptedRequest, hops: _Hops) -> HttpReply:
+        """A notice: acknowledged only once stored durably (and then delivered by the
+        DeliveryService); a message ID seen before is acknowledged as a duplicate, not stored."""
+        soap_ns = request.envelope.soap_ns
+        if self.notices is None:
+            fault = HubFault(faults.STORE_UNAVAILABLE, (Finding(
+                "store:configured", "this hub has no notice store"),), request.header.message_id)
+            hops.add("rejected", "error", fault)
+            return self._fault_reply(hops, fault, soap_ns)
+        try:
+            is_new = await self.notices.accept(request)
+        except HubFault as fault:
+            hops.add("rejected", "error", fault)
+            return self._fault_reply(hops, fault, soap_ns)
+        status = ACCEPTED if is_new else DUPLICATE
+        hops.add("accepted" if is_new else "duplicate", "ok",
+                 provider=",".join(s.id for s in request.subscribers))
+        body = receipt_envelope(request, status)
+        hops.add("replied", "ok", http_status=200, response_bytes=len(body),
+                 duration_ms=hops.elapsed_ms())
+        self._emit(hops)
+        return HttpReply(200, CONTENT_TYPES[soap_ns], body)
 
     def _audit_shrink(self, hops: _Hops, body, receiver: str) -> None:
         """Record the 縮退 the receiver's adapter applies (it declared JIS X 0213 only): which
@@ -124,9 +153,10 @@ class _Hops:
 
     def bind(self, request: AcceptedRequest) -> None:
         self.bind_header(request.header)
-        self.common.update(provider=request.route.provider.id,
-                           endpoint=request.route.provider.url,
-                           soap_version=request.envelope.soap_version)
+        self.common["soap_version"] = request.envelope.soap_version
+        if request.route is not None:
+            self.common.update(provider=request.route.provider.id,
+                               endpoint=request.route.provider.url)
 
     def bind_header(self, h: PlatformHeader) -> None:
         self.common.update(message_id=h.message_id, relates_to=h.relates_to,

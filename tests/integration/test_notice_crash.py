@@ -21,7 +21,7 @@ from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub
                            publish, wait_until)
 from .processes import python, start_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(900)]
 
 RESIDENTS = 50
 PER_RESIDENT = 100  # 5,000 notices
