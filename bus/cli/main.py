@@ -13,6 +13,9 @@ COMMANDS = {
     "validate": (validate_command, "validate a message file offline with the hub's rules"),
     "log": (log_command, "query the routing log"),
     "demo": (demo_command, "run hub and two reference adapters and a realistic linkage"),
+    # the suite is its own top-level package (conformance/), imported here by name
+    "conformance": (__import__("conformance.cli", fromlist=["cli"]),
+                    "certify a product against a profile: list | run | verify"),
     "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
                              "whether each receiver can store it"),
 }

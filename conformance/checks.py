@@ -1,0 +1,305 @@
+"""The assertions of an ``expect`` step: each returns the problems it found (empty: it holds).
+
+Named checks (``checks = ["binding.relates_to"]``) are the properties the standard gives a
+message; the other options (outcome, http_status, fault, xpath, same_body_as, exit, stdout_json …)
+are generic assertions whose expected values are the case's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lxml import etree
+
+from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
+from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_digest
+from bus.core.rules import RULE_NAMES
+
+from .envelopes import SOAP_VERSION, soap_actions
+from .records import CommandRun, Exchange
+
+
+
+class Context:
+    """What checks need from the run: the catalog, its prefixes, the parameters."""
+
+    def __init__(self, catalog, validation, params: Mapping[str, Any]):
+        self.catalog = catalog
+        self.validation = validation
+        self.params = params
+        self.namespaces = {p: ns for ns, p in catalog.prefixes.items() if p != "soap"}
+
+
+# --- answers to the suite's requests ---------------------------------------------------------------
+
+def outcome(ex: Exchange, want: str) -> list[str]:
+    if ex.error:
+        return [ex.error]
+    try:
+        env = ex.envelope()
+    except ValueError as exc:
+        return [f"HTTP {ex.status}: {exc}"]
+    if want == "response" and env.is_fault:
+        return [f"HTTP {ex.status}: a SOAP Fault, expected an answer: {_fault_summary(env)}"]
+    if want == "fault" and not env.is_fault:
+        return [f"HTTP {ex.status}: an answer ({env.body.tag}), expected a SOAP Fault"]
+    return []
+
+
+def _fault_summary(env) -> str:
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    if detail is None:
+        return "no pff:FaultDetail"
+    d = FaultDetail.from_element(detail)
+    first = d.findings[0] if d.findings else None
+    return f"{d.code} ({d.party})" + (f": {first}" if first else "")
+
+
+def soap_version(ctx: Context, ex: Exchange) -> list[str]:
+    env = ex.envelope()
+    got = SOAP_VERSION[env.soap_ns]
+    problems = []
+    if got != ex.soap_version:
+        problems.append(f"answered in SOAP {got} to a SOAP {ex.soap_version} request")
+    ctype = ex.content_type().split(";")[0].strip().lower()
+    want = "text/xml" if got == "1.1" else "application/soap+xml"
+    if ctype != want:
+        problems.append(f"Content-Type {ctype or 'missing'} for SOAP {got}, expected {want}")
+    return problems
+
+
+def relates_to(ctx: Context, ex: Exchange) -> list[str]:
+    reply, sent = ex.header(), ex.header("request")
+    if reply.relates_to != sent.message_id:
+        return [f"RelatesTo is {reply.relates_to}, the request's MessageId is {sent.message_id}"]
+    return []
+
+
+def request_hash(ctx: Context, ex: Exchange) -> list[str]:
+    env = ex.envelope()
+    el = env.root.find(f"{{{env.soap_ns}}}Header/{HEADER_TAG}/{{{HEADER_NS}}}RequestHash")
+    want = request_digest(ex.request)
+    if el is None:
+        return ["no RequestHash in the reply header"]
+    problems = []
+    if (el.text or "").strip() != want:
+        problems.append(f"RequestHash is {el.text}, the SHA-256 of the {len(ex.request)} request "
+                        f"bytes sent is {want}")
+    if el.get("algorithm") != SHA256_URI:
+        problems.append(f"RequestHash algorithm is {el.get('algorithm')}, expected {SHA256_URI}")
+    return problems
+
+
+def echo(ctx: Context, ex: Exchange) -> list[str]:
+    reply, sent = ex.header(), ex.header("request")
+    problems = []
+    if (reply.service_id, reply.service_version) != (sent.service_id, sent.service_version):
+        problems.append(f"the reply names {reply.service_id} v{reply.service_version}, the "
+                        f"request {sent.service_id} v{sent.service_version}")
+    spec = ctx.catalog.service(sent.service_id)
+    if spec is not None and spec.pattern == "notice":
+        # a notice is addressed to the hub; the receipt comes from the subscriber itself
+        expected = Party(str(ctx.params["sut_local_gov_code"]),
+                         str(ctx.params.get("sut_business_unit", sent.receiver.business_unit)),
+                         str(ctx.params["sut_system_id"]))
+        what = "the product"
+    else:
+        expected, what = sent.receiver, "the request's Receiver"
+    if reply.sender != expected:
+        problems.append(f"reply Sender is {reply.sender}, expected {what} {expected}")
+    if reply.receiver != sent.sender:
+        problems.append(f"reply Receiver is {reply.receiver}, expected the request's Sender "
+                        f"{sent.sender}")
+    if reply.message_id == sent.message_id:
+        problems.append("the reply reuses the request's MessageId")
+    return problems
+
+
+def _detail(ex: Exchange) -> etree._Element | None:
+    return ex.envelope().body.find(f".//{FAULT_DETAIL_TAG}")
+
+
+def fault_detail(ctx: Context, ex: Exchange) -> list[str]:
+    detail = _detail(ex)
+    if detail is None:
+        return ["the fault carries no pff:FaultDetail"]
+    return [str(f) for f in ctx.validation.validator.validate(detail)]
+
+
+def fault_message_id(ctx: Context, ex: Exchange) -> list[str]:
+    detail = _detail(ex)
+    if detail is None:
+        return ["the fault carries no pff:FaultDetail"]
+    got = FaultDetail.from_element(detail).message_id
+    want = ex.header("request").message_id
+    return [] if got == want else [f"pff:MessageId is {got}, the request's MessageId is {want}"]
+
+
+def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
+    """``fault = {soap_code, code_in, party, finding = "xsd" | "rule"}``."""
+    env = ex.envelope()
+    problems = []
+    if "soap_code" in spec:
+        if env.soap_ns == SOAP11_NS:
+            code = env.body.findtext("faultcode") or ""
+        else:
+            code = env.body.findtext(f"{{{env.soap_ns}}}Code/{{{env.soap_ns}}}Value") or ""
+        if code.rpartition(":")[2].strip() != spec["soap_code"]:
+            problems.append(f"SOAP fault code is {code or 'missing'}, expected "
+                            f"{spec['soap_code']}")
+    detail_el = _detail(ex)
+    if detail_el is None:
+        return problems + ["the fault carries no pff:FaultDetail"]
+    d = FaultDetail.from_element(detail_el)
+    if "code_in" in spec and d.code not in spec["code_in"]:
+        problems.append(f"pff:Code is {d.code}, expected one of {', '.join(spec['code_in'])}")
+    if "party" in spec and d.party != spec["party"]:
+        problems.append(f"pff:Party is {d.party}, expected {spec['party']}")
+    kind = spec.get("finding")
+    if kind == "xsd" and not any(f.rule.startswith("xsd:") for f in d.findings):
+        problems.append(f"no finding names an xsd:* rule (rules: "
+                        f"{[f.rule for f in d.findings]})")
+    if kind == "rule" and not any(f.rule in RULE_NAMES or f.rule.startswith("codelist:")
+                                  for f in d.findings):
+        problems.append(f"no finding names a rule beyond XSD (rules: "
+                        f"{[f.rule for f in d.findings]})")
+    return problems
+
+
+def xpath(ctx: Context, ex: Exchange, assertions: list[Mapping[str, Any]]) -> list[str]:
+    """``xpath = [{path, equals | count | exists}]`` evaluated from the answer's body element."""
+    body = ex.envelope().body
+    problems = []
+    for a in assertions:
+        try:
+            result = body.xpath(a["path"], namespaces=ctx.namespaces)
+        except etree.XPathError as exc:
+            problems.append(f"xpath {a['path']!r} is not valid: {exc}")
+            continue
+        nodes = result if isinstance(result, list) else None
+        if "count" in a and (nodes is None or len(nodes) != int(a["count"])):
+            problems.append(f"{a['path']}: {len(nodes) if nodes is not None else result} found, "
+                            f"expected {a['count']}")
+        if "exists" in a and bool(nodes) != bool(a["exists"]):
+            problems.append(f"{a['path']}: {'present' if nodes else 'absent'}, expected "
+                            f"{'present' if a['exists'] else 'absent'}")
+        if "equals" in a:
+            got = _value(result)
+            if got != str(a["equals"]):
+                problems.append(f"{a['path']} is {_show(got)}, expected {_show(str(a['equals']))}")
+    return problems
+
+
+def _value(result) -> str | None:
+    if isinstance(result, list):
+        if not result:
+            return None
+        first = result[0]
+        return first.text or "" if isinstance(first, etree._Element) else str(first)
+    if isinstance(result, float) and result.is_integer():
+        return str(int(result))
+    return str(result)
+
+
+def _show(text: str | None) -> str:
+    """A value with its code points when it holds anything but printable BMP text, so that a
+    dropped IVS selector or a substituted character is visible in the report."""
+    if text is None:
+        return "absent"
+    if all(c.isprintable() and ord(c) < 0x10000 for c in text):
+        return repr(text)
+    return f"{text!r} [{' '.join(f'U+{ord(c):04X}' for c in text)}]"
+
+
+def same_body(ex: Exchange, other: Exchange, ignore: list[str], namespaces) -> list[str]:
+    def canonical(e: Exchange) -> bytes:
+        body = etree.fromstring(etree.tostring(e.envelope().body))
+        for path in ignore:
+            for el in body.xpath(f".//{path}", namespaces=namespaces):
+                el.getparent().remove(el)
+        return etree.tostring(body, method="c14n", exclusive=True, with_comments=False)
+
+    if canonical(ex) != canonical(other):
+        return ["the answer to the resent request differs from the first answer"]
+    return []
+
+
+# --- requests the product sent (the suite playing the hub) ---------------------------------------
+
+def request_addressing(ctx: Context, ex: Exchange) -> list[str]:
+    header = ex.header("request")
+    spec = ctx.catalog.service(ex.service)
+    problems = []
+    if header.service_id != ex.service:
+        problems.append(f"posted to the endpoint of {ex.service}, the header names "
+                        f"{header.service_id}")
+    if spec is not None and header.receiver.business_unit != spec.unit:
+        problems.append(f"Receiver 業務ユニット is {header.receiver.business_unit}; "
+                        f"{ex.service} belongs to {spec.unit}")
+    want = Party(str(ctx.params["sut_local_gov_code"]), str(ctx.params["sut_business_unit"]),
+                 str(ctx.params["sut_system_id"]))
+    if header.sender != want:
+        problems.append(f"Sender is {header.sender}, the product is {want}")
+    return problems
+
+
+def request_soap_binding(ctx: Context, ex: Exchange) -> list[str]:
+    env = ex.envelope("request")
+    version = SOAP_VERSION[env.soap_ns]
+    spec = ctx.catalog.service(ex.service)
+    action = soap_actions(spec.wsdl).get(version, "") if spec else ""
+    ctype = ex.content_type("request")
+    media = ctype.split(";")[0].strip().lower()
+    problems = []
+    if version == "1.1":
+        if media != "text/xml":
+            problems.append(f"a SOAP 1.1 envelope sent as {media or 'no Content-Type'}")
+        got = next((v for k, v in ex.request_headers.items() if k.lower() == "soapaction"), None)
+        if got is None or got.strip().strip('"') != action:
+            problems.append(f"SOAPAction is {got!r}, the WSDL's is {action!r}")
+    else:
+        if media != "application/soap+xml":
+            problems.append(f"a SOAP 1.2 envelope sent as {media or 'no Content-Type'}")
+        params = dict(p.strip().split("=", 1) for p in ctype.split(";")[1:] if "=" in p)
+        got = params.get("action")
+        if got is not None and got.strip('"') != action:
+            problems.append(f"action parameter is {got}, the WSDL's is {action!r}")
+    return problems
+
+
+NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
+    "soap.version": soap_version,
+    "binding.relates_to": relates_to,
+    "binding.request_hash": request_hash,
+    "binding.echo": echo,
+    "fault.detail": fault_detail,
+    "fault.message_id": fault_message_id,
+    "request.addressing": request_addressing,
+    "request.soap_binding": request_soap_binding,
+}
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+def exit_status(run: CommandRun, want: str) -> list[str]:
+    if run.exit_code is None:
+        return [f"still running after {run.elapsed:.1f} s: killed at the step's timeout"]
+    ok = run.exit_code == 0 if want == "zero" else run.exit_code != 0
+    return [] if ok else [f"exit status {run.exit_code}, expected {want}"
+                          + (f"; stderr: {run.stderr.strip()[-300:]}" if run.stderr.strip()
+                             else "")]
+
+
+def stdout_json(run: CommandRun, assertions: list[Mapping[str, Any]]) -> list[str]:
+    if not isinstance(run.json, dict):
+        return [f"the output is not one JSON object: {run.stdout.strip()[:200]!r}"]
+    problems = []
+    for a in assertions:
+        value: Any = run.json
+        for part in a["key"].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value != a["equals"] and str(value) != str(a["equals"]):
+            problems.append(f"{a['key']} is {_show(None if value is None else str(value))}, "
+                            f"expected {_show(str(a['equals']))}")
+    return problems

@@ -1,0 +1,178 @@
+"""``pfbus conformance list | run | verify``: certify a product against a profile.
+
+    pfbus conformance list [--profile P] [--requirements] [--format json]
+    pfbus conformance run --profile P --target URL [--wsdl URL] [--param k=v …] [--trigger CMD]
+                          [--observe CMD] [--cacert F --cert F --key F | --insecure]
+                          --report DIR [--redact]
+    pfbus conformance verify REPORT_DIR [--digest HEX]
+
+Exit status of ``run``: 0 the product passed, 1 it did not, 2 the run could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from .commands import TemplateCommand
+from .model import Suite, SuiteError
+from .records import VERDICTS
+from .report import verify, write_report
+from .report.digest import CERTIFICATE, MANIFEST, REPORT_FILES
+from .runner import RunOptions, run_profile
+from .transport import TlsOptions
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="conformance_command", required=True, metavar="ACTION")
+    ls = sub.add_parser("list", help="list profiles, their cases, or the requirements")
+    ls.add_argument("--profile", help="list this profile's cases")
+    ls.add_argument("--requirements", action="store_true", help="list the requirements")
+    ls.add_argument("--format", choices=("text", "json"), default="text")
+
+    run = sub.add_parser("run", help="run a profile against a product and write the report")
+    run.add_argument("--profile", required=True, help="e.g. juki.provider (see `list`)")
+    run.add_argument("--target", metavar="URL",
+                     help="the product's endpoint (providers, subscribers, level-2 providers)")
+    run.add_argument("--wsdl", metavar="URL", help="the WSDL the product publishes; {service} "
+                     "is replaced by the service ID (default: the catalog's standard WSDL)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a profile parameter (the product's party, its test data)")
+    run.add_argument("--params", metavar="FILE", help="parameters from a TOML file")
+    run.add_argument("--trigger", metavar="CMD", help="consumer profiles: the command that "
+                     "makes the product call; {hub_url} and case values like "
+                     "{addressee_number} are filled in; exit 0 = the answer was accepted")
+    run.add_argument("--observe", metavar="CMD", help="subscriber profiles: the command that "
+                     "prints the resident {addressee_number} as the product holds it (JSON)")
+    run.add_argument("--case", action="append", default=[], metavar="ID",
+                     help="only cases whose ID starts with this (repeatable)")
+    run.add_argument("--catalog", action="append", default=[], type=Path, metavar="FILE",
+                     help="a further schema catalog (an official schema set)")
+    run.add_argument("--cacert", metavar="FILE", help="CA bundle for an https:// product")
+    run.add_argument("--cert", metavar="FILE", help="client certificate (PEM) for mutual TLS")
+    run.add_argument("--key", metavar="FILE", help="the client certificate's key (PEM)")
+    run.add_argument("--insecure", action="store_true",
+                     help="do not verify the product's certificate (tests only)")
+    run.add_argument("--report", required=True, type=Path, metavar="DIR",
+                     help="folder for report.json, junit.xml, report.html, manifest, certificate")
+    run.add_argument("--redact", action="store_true",
+                     help="mask personal data in the report's evidence")
+    run.add_argument("--workdir", type=Path, metavar="DIR",
+                     help="scratch folder for level-2 processes (default: a temporary one)")
+    run.add_argument("--quiet", action="store_true", help="no line per case")
+
+    ver = sub.add_parser("verify", help="check that a report folder was not changed")
+    ver.add_argument("report", type=Path, metavar="REPORT_DIR")
+    ver.add_argument("--digest", metavar="HEX", help="the digest printed when it was written")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return {"list": _list, "run": _run, "verify": _verify}[args.conformance_command](args)
+    except SuiteError as exc:
+        print(f"pfbus conformance: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list(args) -> int:
+    suite = Suite.load()
+    if args.requirements:
+        rows = [{"id": r.id, "title": r.title, "roles": list(r.roles), "text": r.text,
+                 "sources": list(r.sources)} for r in suite.requirements.values()]
+        if args.format == "json":
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        for r in rows if args.format == "text" else []:
+            print(f"{r['id']:<12} {r['title']}  [{', '.join(r['roles'])}]")
+        return 0
+    if args.profile:
+        profile = suite.profiles.get(args.profile)
+        if profile is None:
+            raise SuiteError(f"no profile {args.profile!r}; known: {', '.join(suite.profiles)}")
+        rows = [{"id": i.id, "title": i.case.title, "requirements": list(i.case.requirements),
+                 "status": i.case.status, "requires": list(i.case.requires)}
+                for i in suite.instances(profile)]
+        if args.format == "json":
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        for r in rows if args.format == "text" else []:
+            note = " (pending)" if r["status"] == "pending" else \
+                f" (needs --{', --'.join(r['requires'])})" if r["requires"] else ""
+            print(f"{r['id']:<44} {','.join(r['requirements']):<22} {r['title']}{note}")
+        return 0
+    rows = [{"id": p.id, "level": p.level, "role": p.role, "status": p.status,
+             "title": p.title, "services": list(p.services),
+             "cases": len(suite.instances(p)), "reference": p.reference}
+            for p in suite.profiles.values()]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    for r in rows if args.format == "text" else []:
+        draft = " [draft]" if r["status"] == "draft" else ""
+        print(f"{r['id']:<34} level {r['level']} {r['role']:<10} {r['cases']:>3} cases  "
+              f"{r['title']}{draft}")
+    return 0
+
+
+def _params(args) -> dict:
+    params: dict = {}
+    if args.params:
+        with open(args.params, "rb") as f:
+            params.update(tomllib.load(f))
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SuiteError(f"--param {item!r}: expected NAME=VALUE")
+        params[name.strip()] = value
+    return params
+
+
+def _run(args) -> int:
+    report = args.report.resolve()
+    if report.exists() and any(p.name not in (*REPORT_FILES, MANIFEST, CERTIFICATE)
+                               for p in report.iterdir()):
+        raise SuiteError(f"--report {report}: the folder holds other files; use a new one")
+    options = RunOptions(
+        profile=args.profile, target=args.target, wsdl=args.wsdl, params=_params(args),
+        tls=TlsOptions(args.cacert, args.cert, args.key, args.insecure),
+        trigger=TemplateCommand(args.trigger) if args.trigger else None,
+        observe=TemplateCommand(args.observe) if args.observe else None,
+        cases=tuple(args.case), catalogs=tuple(p.resolve() for p in args.catalog),
+        workdir=args.workdir)
+    suite = Suite.load()
+    profile = suite.profiles.get(args.profile)
+    if profile is None:
+        raise SuiteError(f"no profile {args.profile!r}; known: {', '.join(suite.profiles)}")
+    if profile.role == "consumer" and not args.trigger:
+        hint = f" (the reference adapter's: {profile.reference_trigger!r})" \
+            if profile.reference_trigger else ""
+        print(f"pfbus conformance: {profile.id} needs --trigger{hint}", file=sys.stderr)
+        return 2
+    if profile.role != "consumer" and (profile.level == 1 or profile.hub_routes) \
+            and not args.target:
+        print(f"pfbus conformance: {profile.id} needs --target URL", file=sys.stderr)
+        return 2
+
+    def progress(result) -> None:
+        if not args.quiet:
+            note = result.reason or (str(result.findings[0]) if result.findings else "")
+            print(f"{result.verdict.upper():<5} {result.id:<44} {note[:150]}", flush=True)
+
+    result = run_profile(options, suite, progress)
+    digest = write_report(result, report, redact=args.redact)
+    counts = ", ".join(f"{result.count(v)} {v}" for v in VERDICTS)
+    print(f"\n{profile.id}: {result.verdict.upper()} ({counts}) in {result.duration:.1f} s")
+    print(f"report: {report}")
+    print(f"report digest (SHA-256): {digest}")
+    return 0 if result.verdict == "pass" else 1
+
+
+def _verify(args) -> int:
+    digest, problems = verify(args.report, args.digest)
+    if digest:
+        print(f"report digest (SHA-256): {digest}")
+    for p in problems:
+        print(f"CHANGED: {p}")
+    print("OK: the report is as it was written" if not problems else
+          f"the report was changed or is incomplete ({len(problems)} problem(s))")
+    return 0 if not problems else 1

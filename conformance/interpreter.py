@@ -1,0 +1,359 @@
+"""The interpreter: executes one case's steps against the product and judges the outcome.
+
+Steps share a table of named outputs (an exchange, a command run, a list of pages); ``last`` is
+the latest. A step that cannot run (a missing parameter, a case naming an absent step) is an
+error of the suite or its data, reported as verdict ``error`` — never as the product's failure.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bus.core.catalog import Catalog, ServiceSpec
+from bus.core.identifiers import Modulus11Scheme
+
+from . import checks, wsdl_checks
+from .commands import CallableCommand, TemplateCommand
+from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
+    substitute
+from .hubsim import REPLIES, HubSimulator, Script
+from .interop import InteropHarness
+from .loghops import check_hops
+from .model import CaseInstance, Profile, Step, Suite
+from .paging import paginate
+from .records import ERROR, FAIL, PASS, CaseResult, CommandRun, Exchange, StepFinding
+from .transport import Transport
+from .validation import Validation
+
+Command = CallableCommand | TemplateCommand
+
+
+class CaseDataError(Exception):
+    """The case cannot run as written (the suite's fault, not the product's)."""
+
+
+@dataclass
+class RunState:
+    """What every case of one run shares."""
+
+    suite: Suite
+    profile: Profile
+    params: Mapping[str, Any]
+    catalog: Catalog
+    validation: Validation
+    context: checks.Context
+    transport: Transport
+    workdir: Path
+    target: str | None = None
+    wsdl: str | None = None  # URL template with {service}; None: the catalog's standard WSDL
+    simulator: HubSimulator | None = None
+    harness: InteropHarness | None = None
+    trigger: Command | None = None
+    observe: Command | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class CaseRunner:
+    def __init__(self, state: RunState, instance: CaseInstance):
+        self.s = state
+        self.instance = instance
+        self.outputs: dict[str, Any] = {}
+        case = instance.case
+        self.result = CaseResult(instance.id, case.id, case.title, case.requirements,
+                                 instance.service, PASS)
+
+    def run(self) -> CaseResult:
+        started = time.monotonic()
+        values = {**self.s.params, "fresh_addressee": self._fresh_addressee()}
+        try:
+            for step in self.instance.case.steps:
+                for message in self._do(step, values):
+                    self.result.findings.append(StepFinding(step.where, message))
+            self.result.verdict = FAIL if self.result.findings else PASS
+        except (CaseDataError, TemplateError) as exc:
+            self.result.verdict, self.result.reason = ERROR, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a defect of the suite: say so, keep running
+            self.result.verdict = ERROR
+            self.result.reason = f"suite error: {type(exc).__name__}: {exc}"
+        self.result.duration = time.monotonic() - started
+        return self.result
+
+    def _fresh_addressee(self) -> str:
+        body = f"{self.s.rng.randrange(10**8, 10**9):09d}"
+        return body + str(Modulus11Scheme().check_digit(body))
+
+    # --- dispatch -------------------------------------------------------------------------------
+
+    def _do(self, step: Step, values: dict[str, Any]) -> list[str]:
+        handler = getattr(self, f"_{step.kind}")
+        return handler(step, values)
+
+    def _timeout(self, step: Step, values: Mapping[str, Any]) -> float:
+        raw = step.get("timeout", values.get("step_timeout", 15.0))
+        try:
+            return float(fill(raw, values) if isinstance(raw, str) else raw)
+        except ValueError:
+            raise CaseDataError(f"{step.where}.timeout: {raw!r} is not a number") from None
+
+    def _output(self, step: Step, name: str) -> Any:
+        if name not in self.outputs:
+            raise CaseDataError(f"{step.where}: no earlier step named {name!r}")
+        return self.outputs[name]
+
+    def _record(self, name: str | None, value: Any) -> None:
+        if name:
+            self.outputs[name] = value
+        self.outputs["last"] = value
+
+    def _service(self, sid: str | None, where: str) -> ServiceSpec:
+        spec = self.s.catalog.service(sid or "")
+        if spec is None:
+            raise CaseDataError(f"{where}: the catalog has no service {sid!r}")
+        return spec
+
+    def _service_of(self, target: str, step: Step) -> ServiceSpec:
+        return self._service(self.instance.service if target == "@service" else target,
+                             step.where)
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def _url(self, step: Step, sid: str) -> str:
+        if step.get("via") == "hub":
+            if self.s.harness is None or not self.s.harness.hub_url:
+                raise CaseDataError(f"{step.where}: via = \"hub\" needs a level-2 profile")
+            return f"{self.s.harness.hub_url}/services/{sid}"
+        if not self.s.target:
+            raise CaseDataError(f"{step.where}: the profile sends to the product: --target "
+                                f"is required")
+        return self.s.target
+
+    def _post(self, step: Step, values: Mapping[str, Any], message_ref: str,
+              extra: Mapping[str, Any], name: str) -> Exchange:
+        merged = {**values, **fill(step.get("vars", {}), values), **extra}
+        msg = self.s.suite.message(message_ref, self.instance.service, step.where)
+        spec = self._service(msg.service or self.instance.service, step.where)
+        body = substitute(msg.body, merged, xml=True)
+        soap = str(step.get("soap", "1.1"))
+        header = None if step.get("omit_header") else \
+            request_header(spec, merged, fill(step.get("header"), merged))
+        ex = Exchange(step=name, direction="to-product", method="POST",
+                      url=self._url(step, spec.id), request=envelope(body, soap, header),
+                      request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
+                      service=spec.id, soap_version=soap, sent_header=header)
+        self.s.transport.exchange(ex, self._timeout(step, merged))
+        self.result.exchanges.append(ex)
+        return ex
+
+    def _send(self, step: Step, values) -> list[str]:
+        name = step.get("name") or "send"
+        ex = self._post(step, values, step.target, {}, name)
+        self._record(step.get("name"), ex)
+        if ex.sent_header is not None:  # ${message_id}, ${<name>_message_id} for later steps
+            values["message_id"] = values[f"{name}_message_id"] = ex.sent_header.message_id
+        return [ex.error] if ex.error else []  # a send asserts that an answer came in time
+
+    def _resend(self, step: Step, values) -> list[str]:
+        first = self._output(step, step.target)
+        ex = Exchange(step=step.get("name") or "resend", direction="to-product", method="POST",
+                      url=first.url, request=first.request,
+                      request_headers=dict(first.request_headers), service=first.service,
+                      soap_version=first.soap_version, sent_header=first.sent_header)
+        self.s.transport.exchange(ex, self._timeout(step, values))
+        self.result.exchanges.append(ex)
+        self._record(step.get("name"), ex)
+        return [ex.error] if ex.error else []
+
+    def _paginate(self, step: Step, values) -> list[str]:
+        options = fill(dict(step.options), values)
+
+        def send(ref: str, extra: Mapping[str, Any], name: str) -> Exchange:
+            return self._post(step, values, ref, extra, name)
+
+        problems = paginate(send, step.target, step.get("next"), options,
+                            step.get("name") or "pages", self.s.context.namespaces)
+        self._record(step.get("name"), self.result.exchanges)
+        return problems
+
+    def _wsdl(self, step: Step, values) -> list[str]:
+        spec = self._service_of(step.target, step)
+        if self.s.wsdl:
+            url = self.s.wsdl.replace("{service}", spec.id)
+            ex = Exchange(step=step.get("name") or "wsdl", direction="to-product",
+                          method="GET", url=url, service=spec.id)
+            self.s.transport.exchange(ex, self._timeout(step, values))
+            if ex.error or ex.status != 200:
+                self.result.exchanges.append(ex)
+                return [ex.error or f"GET {url}: HTTP {ex.status}"]
+        else:
+            ex = Exchange(step=step.get("name") or "wsdl", direction="to-product",
+                          method="FILE", url=f"standard WSDL of the catalog: {spec.wsdl.name}",
+                          service=spec.id, status=200, response=spec.wsdl.read_bytes())
+        self.result.exchanges.append(ex)
+        self._record(step.get("name"), ex)
+        problems = []
+        for name in step.get("checks", []):
+            if name not in wsdl_checks.CHECKS:
+                raise CaseDataError(f"{step.where}.checks: unknown WSDL check {name!r}")
+            problems += wsdl_checks.check(ex.response, spec, name)
+        return problems
+
+    # --- commands (trigger, act, observe) -------------------------------------------------------
+
+    def _command_values(self, step: Step, values) -> dict[str, Any]:
+        merged = {**values, **fill(step.get("vars", {}), values), "workdir": str(self.s.workdir)}
+        if self.s.harness is not None and self.s.harness.hub_url:
+            merged["hub_url"] = self.s.harness.hub_url
+        return merged
+
+    def _finish(self, step: Step, run: CommandRun) -> list[str]:
+        self.result.commands.append(run)
+        self._record(step.get("name"), run)
+        return []
+
+    def _trigger(self, step: Step, values) -> list[str]:
+        if self.s.trigger is None:
+            raise CaseDataError(f"{step.where}: needs --trigger")
+        merged = self._command_values(step, values)
+        name = step.get("name") or "trigger"
+        sim = self.s.simulator if self.s.harness is None else None
+        if sim is not None:
+            reply = step.get("reply", "valid")
+            if reply not in REPLIES:
+                raise CaseDataError(f"{step.where}.reply: one of {', '.join(REPLIES)}")
+            msg = self.s.suite.message(step.get("reply_message", "@reply"),
+                                       self.instance.service, step.where)
+            sim.arm(Script(name, reply, substitute(msg.body, merged, xml=True)))
+            merged["hub_url"] = sim.url
+        try:
+            run = self.s.trigger.run(name, merged, self._timeout(step, merged))
+        finally:
+            if sim is not None:
+                captured = sim.disarm()
+        if sim is not None:
+            run.requests = captured
+            self.result.exchanges += captured
+        return self._finish(step, run)
+
+    def _act(self, step: Step, values) -> list[str]:
+        merged = self._command_values(step, values)
+        command = TemplateCommand(self.s.suite.actions[step.target]["command"])
+        return self._finish(step, command.run(step.get("name") or step.target, merged,
+                                              self._timeout(step, merged)))
+
+    def _observe(self, step: Step, values) -> list[str]:
+        if self.s.observe is None:
+            raise CaseDataError(f"{step.where}: needs --observe")
+        merged = self._command_values(step, values)
+        return self._finish(step, self.s.observe.run(step.get("name") or "observe", merged,
+                                                     self._timeout(step, merged)))
+
+    # --- judging --------------------------------------------------------------------------------
+
+    def _expect(self, step: Step, values) -> list[str]:
+        out = self._output(step, step.target)
+        opts = fill(dict(step.options), values)
+        if isinstance(out, CommandRun):
+            return self._expect_command(step, out, opts)
+        if not isinstance(out, Exchange):
+            raise CaseDataError(f"{step.where}: {step.target!r} is not one exchange")
+        return self._expect_exchange(step, out, opts)
+
+    def _expect_exchange(self, step: Step, ex: Exchange, opts) -> list[str]:
+        if ex.error:
+            return [ex.error]
+        problems = checks.outcome(ex, opts.get("outcome", "any"))
+        if problems:
+            return problems  # nothing else can be read from it
+        if "http_status" in opts and ex.status != int(opts["http_status"]):
+            problems.append(f"HTTP status {ex.status}, expected {opts['http_status']}")
+        try:
+            for name in opts.get("checks", []):
+                if name not in checks.NAMED:
+                    raise CaseDataError(f"{step.where}.checks: unknown check {name!r}")
+                problems += checks.NAMED[name](self.s.context, ex)
+            if "fault" in opts:
+                problems += checks.fault(self.s.context, ex, opts["fault"])
+            if "xpath" in opts:
+                problems += checks.xpath(self.s.context, ex, opts["xpath"])
+            if "same_body_as" in opts:
+                other = self._output(step, opts["same_body_as"])
+                problems += checks.outcome(other, "any") or checks.same_body(
+                    ex, other, opts.get("ignore", []), self.s.context.namespaces)
+        except ValueError as exc:  # the answer lacks what the check reads (e.g. no header)
+            problems.append(str(exc))
+        return problems
+
+    def _expect_command(self, step: Step, run: CommandRun, opts) -> list[str]:
+        problems = []
+        if "requests" in opts and len(run.requests) != int(opts["requests"]):
+            problems.append(f"the product sent {len(run.requests)} request(s), expected "
+                            f"{opts['requests']}")
+        if "exit" in opts:
+            problems += checks.exit_status(run, opts["exit"])
+        if "stdout_json" in opts:
+            problems += checks.stdout_json(run, opts["stdout_json"])
+        if opts.get("checks"):
+            if not run.requests:
+                return problems + ["the product sent no request"]
+            for name in opts["checks"]:
+                try:
+                    problems += checks.NAMED[name](self.s.context, run.requests[-1])
+                except ValueError as exc:
+                    problems.append(str(exc))
+        if "distinct_message_ids" in opts:
+            ids = []
+            for other in opts["distinct_message_ids"]:
+                runs = self._output(step, other)
+                try:
+                    ids.append(runs.requests[-1].header("request").message_id)
+                except (IndexError, ValueError) as exc:
+                    problems.append(f"{other}: no request with a readable header ({exc})")
+            if len(set(ids)) != len(ids):
+                problems.append(f"the requests share MessageId(s): {ids}")
+        return problems
+
+    def _validate(self, step: Step, values) -> list[str]:
+        out = self._output(step, step.target)
+        which = step.get("message", "response")
+        if isinstance(out, CommandRun):
+            if not out.requests:
+                return ["the product sent no request"]
+            out = out.requests[-1]
+        if out.error and which == "response":
+            return [out.error]
+        try:
+            env = out.envelope(which)
+        except ValueError as exc:
+            return [str(exc)]
+        if step.get("part", "body") == "header":
+            return self.s.validation.header(env)
+        if env.is_fault:
+            return [f"the {which} is a SOAP Fault: {checks._fault_summary(env)}"]
+        spec = self._service(out.service, step.where)
+        if step.get("against", "schema") == "rules":
+            return self.s.validation.body_rules(env.body)
+        tag = spec.response_tag if which == "response" else spec.request_tag
+        return self.s.validation.body_schema(env.body, tag)
+
+    def _wait(self, step: Step, values) -> list[str]:
+        timeout, every = self._timeout(step, values), float(step.get("every", 0.2))
+        deadline = time.monotonic() + timeout
+        while True:
+            problems = [m for sub in step.get("steps") for m in self._do(sub, values)]
+            if not problems:
+                return []
+            if time.monotonic() + every > deadline:
+                return [f"not so within {timeout:g} s; last attempt: "] + problems
+            time.sleep(every)  # a poll interval against a deadline, not a blind wait
+
+    def _log(self, step: Step, values) -> list[str]:
+        if self.s.harness is None:
+            raise CaseDataError(f"{step.where}: log needs a level-2 profile (a hub)")
+        return check_hops(self.s.harness, self._output(step, step.target),
+                          fill(dict(step.options), values), self.s.params,
+                          self._timeout(step, values))

@@ -1,0 +1,90 @@
+"""The ``paginate`` step: read a whole 全件 extract page by page and check it is consistent.
+
+Paging is a protocol of the standard (ExtractId, Page, TotalPages, TotalCount), so it is one
+step kind whose element names are the case's data. The loop is bounded by ``max_pages`` and by
+the product's own TotalPages; one page past the end is asked for too (it must hold nothing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+from lxml import etree
+
+from .checks import outcome
+from .records import Exchange
+
+SendPage = Callable[[str, Mapping[str, object], str], Exchange]  # (message ref, vars, name)
+
+
+def paginate(send: SendPage, first: str, following: str, options: Mapping[str, object],
+             name: str, namespaces: Mapping[str, str]) -> list[str]:
+    page_size = int(options["page_size"])
+    max_pages = int(options.get("max_pages", 1000))
+
+    def read(ex: Exchange) -> dict | None:
+        body = ex.envelope().body
+
+        def one(path: str) -> str | None:
+            found = body.xpath(path, namespaces=namespaces)
+            return (found[0].text or "").strip() if found else None
+
+        keys = [(item.xpath(options["key"], namespaces=namespaces) or [None])[0]
+                for item in body.xpath(options["item"], namespaces=namespaces)]
+        return {"extract_id": one(options["extract_id"]), "page": one(options["page"]),
+                "total_pages": one(options["total_pages"]),
+                "total_count": one(options["total_count"]),
+                "keys": [k.text if isinstance(k, etree._Element) else k for k in keys]}
+
+    problems: list[str] = []
+    ex = send(first, {"page_size": page_size}, f"{name}[1]")
+    if p := outcome(ex, "response"):
+        return [f"page 1: {m}" for m in p]
+    head = read(ex)
+    try:
+        total_pages, total_count = int(head["total_pages"]), int(head["total_count"])
+    except (TypeError, ValueError):
+        return [f"page 1: TotalPages {head['total_pages']!r} / TotalCount "
+                f"{head['total_count']!r} are not numbers"]
+    extract_id = head["extract_id"]
+    if not extract_id:
+        return ["page 1: no ExtractId: later pages cannot name the snapshot"]
+    if total_pages != math.ceil(total_count / page_size):
+        problems.append(f"TotalPages is {total_pages}; ⌈TotalCount {total_count} / PageSize "
+                        f"{page_size}⌉ is {math.ceil(total_count / page_size)}")
+    if total_pages > max_pages:
+        return problems + [f"TotalPages {total_pages} exceeds the case's max_pages {max_pages}"]
+    pages = {1: head}
+    for number in range(2, total_pages + 2):  # … and one past the end
+        ex = send(following, {"page_size": page_size, "page": number,
+                              "extract_id": extract_id}, f"{name}[{number}]")
+        if p := outcome(ex, "response"):
+            problems += [f"page {number}: {m}" for m in p]
+            continue
+        pages[number] = read(ex)
+    seen: list[str] = []
+    for number, page in sorted(pages.items()):
+        past_end = number > max(total_pages, 1) or (total_count == 0 and number == 1)
+        if page["extract_id"] != extract_id:
+            problems.append(f"page {number}: ExtractId {page['extract_id']!r}, page 1 named "
+                            f"{extract_id!r}")
+        if page["page"] != str(number):
+            problems.append(f"page {number}: Page says {page['page']!r}")
+        if (page["total_pages"], page["total_count"]) != (str(total_pages), str(total_count)):
+            problems.append(f"page {number}: TotalPages/TotalCount {page['total_pages']}/"
+                            f"{page['total_count']}, page 1 said {total_pages}/{total_count}")
+        expected = 0 if past_end else \
+            page_size if number < total_pages else total_count - page_size * (total_pages - 1)
+        if len(page["keys"]) != expected:
+            problems.append(f"page {number}: {len(page['keys'])} records, expected {expected}")
+        if not past_end:
+            seen += page["keys"]
+    duplicates = sorted({k for k in seen if seen.count(k) > 1 and k is not None})
+    if duplicates:
+        problems.append(f"records on more than one page: {', '.join(duplicates[:5])}"
+                        + (" …" if len(duplicates) > 5 else ""))
+    if len(set(seen)) != total_count:
+        problems.append(f"the pages hold {len(set(seen))} distinct records, TotalCount is "
+                        f"{total_count}")
+    return problems

@@ -1,0 +1,124 @@
+"""What a run observes: HTTP exchanges, command runs, and the outcome of each case.
+
+These are the evidence of the report: every byte exchanged with the product is kept exactly as
+sent and received (the report may redact personal data in its copy, never here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from bus.core.envelope import Envelope, Limits, parse_envelope
+from bus.core.faults import HubFault
+from bus.core.header import HEADER_TAG, PlatformHeader
+
+# The product's answers may be large (a full extract page of 1,000 residents): allow more than a
+# hub would, the suite is not on a hot path.
+_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=128)
+
+PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
+VERDICTS = (PASS, FAIL, ERROR, SKIP)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Exchange:
+    """One HTTP exchange: a request the suite sent (or, playing the hub, received) and its answer."""
+
+    step: str  # the step's name in its case
+    direction: str  # "to-product" (the suite sent it) | "from-product" (the product sent it)
+    method: str
+    url: str
+    request: bytes = b""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    service: str | None = None
+    soap_version: str | None = None  # "1.1" | "1.2" of the request
+    sent_header: PlatformHeader | None = None  # the header the suite put in the request
+    status: int | None = None
+    response: bytes = b""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+    error: str | None = None  # transport failure: no (complete) answer
+    started_at: str = field(default_factory=now_iso)
+    _parsed: dict = field(default_factory=dict, repr=False)
+
+    def envelope(self, which: str = "response") -> Envelope:
+        """The parsed request or response (hardened parse); raises ValueError with the reason."""
+        if which not in self._parsed:
+            raw = self.response if which == "response" else self.request
+            try:
+                self._parsed[which] = parse_envelope(raw, _LIMITS)
+            except HubFault as fault:
+                first = fault.first
+                self._parsed[which] = ValueError(
+                    f"the {which} is not a usable SOAP envelope: {fault.fault.code}"
+                    + (f" ({first.rule}: {first.message}, line {first.line})" if first else ""))
+        value = self._parsed[which]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def header(self, which: str = "response") -> PlatformHeader:
+        """The PlatformHeader of the request or response; ValueError when there is not one."""
+        env = self.envelope(which)
+        blocks = env.root.findall(f"{{{env.soap_ns}}}Header/{HEADER_TAG}")
+        if len(blocks) != 1:
+            raise ValueError(f"the {which} carries {len(blocks)} pfh:PlatformHeader, not one")
+        return PlatformHeader.from_element(blocks[0])
+
+    def body(self, which: str = "response") -> etree._Element:
+        return self.envelope(which).body
+
+    def content_type(self, which: str = "response") -> str:
+        headers = self.response_headers if which == "response" else self.request_headers
+        return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
+@dataclass
+class CommandRun:
+    """A command the suite ran: the product's trigger or observer, or a reference adapter's action."""
+
+    step: str
+    argv: list[str]
+    exit_code: int | None  # None: killed at the step's timeout
+    stdout: str = ""
+    stderr: str = ""
+    elapsed: float = 0.0
+    started_at: str = field(default_factory=now_iso)
+    requests: list[Exchange] = field(default_factory=list)  # what the product sent meanwhile
+    started_monotonic: float = 0.0
+    json: Any = None  # stdout parsed as one JSON object, when it is one
+
+
+@dataclass
+class StepFinding:
+    """Why a step did not pass: where in the case data, and what was observed."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class CaseResult:
+    id: str
+    case_id: str
+    title: str
+    requirements: tuple[str, ...]
+    service: str | None
+    verdict: str
+    findings: list[StepFinding] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    commands: list[CommandRun] = field(default_factory=list)
+    reason: str = ""  # for skip / error: why
+    duration: float = 0.0
+    started_at: str = field(default_factory=now_iso)

@@ -1,0 +1,141 @@
+"""A tampering proxy: a loopback HTTP server in front of a reference provider.
+
+A faulty adapter is the reference adapter with ONE defect. Most defects are in what goes over the
+wire (a header field, a namespace, a status code), so they are made here, on the bytes: the
+request may be changed or answered directly, the reply changed on its way back. ``wsdl`` serves
+a (faulty) service description at ``GET /wsdl/<ServiceId>`` for the ``--wsdl`` option.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+import requests
+from lxml import etree
+
+from bus.core.envelope import parse_envelope
+from bus.core.faults import SOAP11_NS, SOAP12_NS
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "text/xml; charset=utf-8"
+
+
+@dataclass
+class Call:
+    """One exchange through the proxy, as the tamper functions see it."""
+
+    request: bytes  # as the suite sent it
+    headers: dict[str, str]
+    forwarded: bytes = b""  # as forwarded to the provider (after on_request)
+    reply: Reply | None = None
+    state: dict = field(default_factory=dict)  # shared by all calls of one proxy
+
+
+OnRequest = Callable[[Call], "bytes | Reply"]
+OnReply = Callable[[Call], Reply]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the suite gave up on a deliberately slow answer: not a test failure
+
+
+class TamperProxy:
+    def __init__(self, inner_url: str, *, on_request: OnRequest | None = None,
+                 on_reply: OnReply | None = None,
+                 wsdl: Callable[[str], bytes | None] | None = None, state: dict | None = None):
+        self.inner_url = inner_url
+        self.on_request, self.on_reply, self.wsdl = on_request, on_reply, wsdl
+        self.state: dict = dict(state or {})
+        self.session_local = threading.local()
+        proxy = self
+
+        class Handler(_Handler):
+            owner = proxy
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        # a short poll interval: shutdown() waits for the loop to notice (default 0.5 s)
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True, name="tamper-proxy").start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def forward(self, call: Call) -> Reply:
+        session = getattr(self.session_local, "session", None)
+        if session is None:
+            session = self.session_local.session = requests.Session()
+        r = session.post(self.inner_url, data=call.forwarded, headers=call.headers, timeout=30)
+        return Reply(r.status_code, r.content, r.headers.get("content-type", "text/xml"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: TamperProxy
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def do_GET(self):
+        path = unquote(self.path.split("?")[0])
+        body = None
+        if path.startswith("/wsdl/") and self.owner.wsdl is not None:
+            body = self.owner.wsdl(path[len("/wsdl/"):])
+        self._send(Reply(200, body) if body is not None else Reply(404, b"no", "text/plain"))
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() in ("content-type", "soapaction")}
+        call = Call(raw, headers, state=self.owner.state)
+        changed = self.owner.on_request(call) if self.owner.on_request else raw
+        if isinstance(changed, Reply):
+            return self._send(changed)
+        call.forwarded = changed
+        call.reply = self.owner.forward(call)
+        self._send(self.owner.on_reply(call) if self.owner.on_reply else call.reply)
+
+
+# --- helpers for tamper functions ----------------------------------------------------------------
+
+def tree(raw: bytes) -> etree._Element:
+    return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def soap_ns(raw: bytes) -> str | None:
+    try:
+        return parse_envelope(raw).soap_ns
+    except Exception:  # noqa: BLE001 - not an envelope: nothing to tamper
+        return None
+
+
+def is_fault(raw: bytes) -> bool:
+    try:
+        return parse_envelope(raw).is_fault
+    except Exception:  # noqa: BLE001
+        return False
+
+
+SOAP_NAMESPACES = (SOAP11_NS, SOAP12_NS)

@@ -1,0 +1,111 @@
+"""The reference adapters, served in this process, and variants of them with changed handlers.
+
+Vendor A (住民基本台帳) and vendor B (個人住民税) run as the SDK's ProviderApp on loopback, each on
+its own seeded in-memory store, exactly as their ``__main__`` builds them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from twisted.web.resource import Resource
+
+from adapters.sdk.provider import ProviderApp
+from adapters.sdk.testing import Server, serve
+from adapters.vendor_a_registry import service as vendor_a
+from adapters.vendor_a_registry.mapping import MappingError
+from adapters.vendor_a_registry.store import RegistryStore, UnknownExtract, seed as seed_a
+from adapters.vendor_b_tax import service as vendor_b
+from adapters.vendor_b_tax.mapping import MappingError as VendorBMappingError
+from adapters.vendor_b_tax.notices import notice_handlers
+from adapters.vendor_b_tax.store import TaxStore, seed as seed_b
+from bus.core.header import Party
+from conformance.commands import CallableCommand
+
+JUKI_PROFILE, TAX_PROFILE = "juki.provider", "kojinjuminzei.provider"
+SUB_PROFILE = "kojinjuminzei.subscriber"
+PARTIES = {JUKI_PROFILE: Party("131016", "01", "vendor-a-juki"),
+           TAX_PROFILE: Party("131016", "07", "vendor-b-tax"),
+           SUB_PROFILE: Party("131016", "07", "vendor-b-tax")}
+
+# spyne logs every fault it answers at ERROR with a traceback; the faults here are on purpose.
+logging.getLogger("spyne").setLevel(logging.CRITICAL)
+logging.getLogger("adapters.sdk.provider").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class Sut:
+    """A product under test: where it answers, what it publishes, what the run must be told."""
+
+    url: str
+    wsdl: str | None = None
+    params: dict = field(default_factory=dict)
+    observe: CallableCommand | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+class References:
+    def __init__(self) -> None:
+        self.juki_store = RegistryStore.open()
+        seed_a(self.juki_store)
+        self.tax_store = TaxStore.open()
+        seed_b(self.tax_store)
+        self.subscriber_store = TaxStore.open()  # vendor B receiving 異動通知, a store of its own
+        self._servers: list[Server] = []
+        self._urls: dict[str, str] = {}
+
+    def handlers(self, profile: str) -> dict:
+        if profile == JUKI_PROFILE:
+            return vendor_a.handlers(self.juki_store)
+        if profile == SUB_PROFILE:
+            return notice_handlers(self.subscriber_store)
+        return vendor_b.handlers(self.tax_store)
+
+    def app(self, profile: str, handlers: Mapping | None = None, **options) -> str:
+        """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``)."""
+        errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN", MappingError: "VENDOR-A-DATA-ERROR"} \
+            if profile == JUKI_PROFILE else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
+        app = ProviderApp(PARTIES[profile], handlers or self.handlers(profile), errors=errors,
+                          **options)
+        root = Resource()
+        root.putChild(b"soap", app.resource())
+        server = serve(root)
+        self._servers.append(server)
+        return f"{server.url}/soap"
+
+    def url(self, profile: str) -> str:
+        """The reference adapter of ``profile`` (one server, shared)."""
+        if profile not in self._urls:
+            self._urls[profile] = self.app(profile)
+        return self._urls[profile]
+
+    def observe_vendor_b(self, values) -> tuple[int, str]:
+        """The --observe contract for vendor B's subscriber: the resident as its 宛名 table holds
+        it, and how many 異動 its 異動適用履歴 says it applied."""
+        number = values["addressee_number"]
+        row = self.subscriber_store.addressee(number)
+        with self.subscriber_store.lock:
+            applied = self.subscriber_store.conn.execute(
+                'SELECT COUNT(*) FROM "異動適用履歴" WHERE "宛名番号" = ? AND "適用結果" = ?',
+                (number, "applied")).fetchone()[0]
+        if row is None:
+            return 1, json.dumps({"error": "no such resident"})
+        return 0, json.dumps({"name": row["名前(漢字)"], "changes_applied": applied},
+                             ensure_ascii=False)
+
+    def observer(self, profile: str) -> CallableCommand | None:
+        return CallableCommand(self.observe_vendor_b, "vendor-b observe") \
+            if profile == SUB_PROFILE else None
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.close()
+        for store in (self.juki_store, self.tax_store, self.subscriber_store):
+            store.close()

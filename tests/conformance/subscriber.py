@@ -1,0 +1,80 @@
+"""A subscriber of 異動通知 built with the SDK, for the subscriber profile (draft until vendor B's
+own subscriber is the reference), and its faulty variants.
+
+It keeps, per resident, the name of the last change applied, the last 異動連番 and how many
+changes it applied; a MessageId seen before is receipted ``duplicate`` and not applied again; a
+change whose 異動連番 is not after the last one applied is kept out (stale). ``observe`` is the
+``--observe`` contract: the resident as this product holds it, as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from lxml import etree
+
+from bus.core.receipt import receipt_element
+
+JUKI = "urn:pfbus:unit:juki:v1"
+CMN = "urn:pfbus:platform:common:v1"
+SERVICE = "juki.ResidentChangeNotice"
+
+# mode → (the requirement it breaks, the subscriber cases it must fail)
+MODES = {
+    # says "applied" to a duplicate (without applying it): the receipt lies
+    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01",)),
+    # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
+    # as a duplicate: only the records show it
+    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02",)),
+    # applies whatever comes last, even an older 異動連番
+    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01",)),
+    # the receipt names the reply's own MessageId instead of the notice's
+    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01")),
+}
+
+
+class TestSubscriber:
+    __test__ = False  # not a pytest class
+
+    def __init__(self, mode: str | None = None):
+        self.mode = mode
+        self.seen: set[str] = set()
+        self.residents: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def handler(self, header, notice: etree._Element) -> etree._Element:
+        with self.lock:
+            duplicate = header.message_id in self.seen
+            self.seen.add(header.message_id)
+            if not duplicate or self.mode == "applies-duplicates":
+                for change in notice.findall(f"{{{JUKI}}}Change"):
+                    self._apply(change)
+        status = "duplicate" if duplicate and self.mode != "receipt-applied-on-duplicate" \
+            else "applied"
+        named = "00000000-0000-4000-8000-000000000000" if self.mode == "receipt-names-itself" \
+            else header.message_id
+        return receipt_element(named, status)
+
+    def _apply(self, change: etree._Element) -> None:
+        sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+        resident = change.find(f"{{{JUKI}}}Resident")
+        number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
+        state = self.residents.setdefault(number, {"last": 0, "changes_applied": 0})
+        stale = sequence < state["last"] if self.mode == "applies-duplicates" \
+            else sequence <= state["last"]
+        if stale and self.mode != "last-writer-wins":
+            return  # stale: the newer state stays
+        state.update(last=sequence, name=resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text"))
+        state["changes_applied"] += 1
+
+    def observe(self, values) -> tuple[int, str]:
+        with self.lock:
+            state = self.residents.get(values["addressee_number"])
+        if state is None:
+            return 1, json.dumps({"error": "no such resident"})
+        return 0, json.dumps({"name": state.get("name"),
+                              "changes_applied": state["changes_applied"]},
+                             ensure_ascii=False)
+
+

@@ -1,0 +1,97 @@
+"""A suite you can trust: the reference providers pass every case of their profiles, each faulty
+provider fails exactly the cases it targets, and no case is beyond every faulty adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.commands import CallableCommand
+from conformance.model import Suite
+from conformance.runner import RunOptions, run_profile
+
+from .faulty import CASES, FAULTY, build
+from .references import JUKI_PROFILE, SUB_PROFILE, TAX_PROFILE, References
+from .subscriber import MODES, TestSubscriber
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def refs():
+    r = References()
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="module")
+def suite():
+    return Suite.load()
+
+
+def not_passed(result) -> dict[str, str]:
+    return {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
+            for r in result.results if r.verdict != "pass"}
+
+
+PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_reference_adapter_passes_every_case(refs, suite, profile):
+    result = run_profile(RunOptions(profile, target=refs.url(profile),
+                                    observe=refs.observer(profile)), suite)
+    assert len(result.results) == len(suite.instances(suite.profiles[profile]))
+    assert not_passed(result) == {}
+    assert result.verdict == "pass"
+
+
+@pytest.mark.parametrize("faulty,profile", CASES, ids=[f"{f.name}@{p}" for f, p in CASES])
+def test_faulty_adapter_fails_exactly_its_targets(refs, suite, faulty, profile):
+    sut = build(refs, faulty, profile)
+    try:
+        result = run_profile(RunOptions(profile, target=sut.url, wsdl=sut.wsdl,
+                                        params=sut.params, observe=sut.observe), suite)
+    finally:
+        sut.close()
+    expected = faulty.expected(profile, [r.id for r in result.results])
+    assert expected, f"{faulty.name} targets no case of {profile}"
+    failed = not_passed(result)
+    assert set(failed) == expected, (
+        f"{faulty.name} ({faulty.breaks}) on {profile}: unexpected failures "
+        f"{ {k: v for k, v in failed.items() if k not in expected} }, unexpected passes "
+        f"{sorted(expected - set(failed))}")
+    assert all(v.startswith("fail") for v in failed.values()), failed  # the product's, not ours
+    assert result.verdict == "fail"
+
+
+def subscriber_run(refs, suite, subscriber):
+    url = refs.app(SUB_PROFILE, {"juki.ResidentChangeNotice": subscriber.handler})
+    return run_profile(RunOptions(SUB_PROFILE, target=url, observe=CallableCommand(
+        subscriber.observe, "test subscriber")), suite)
+
+
+def test_sdk_built_subscriber_passes_every_case(refs, suite):
+    assert not_passed(subscriber_run(refs, suite, TestSubscriber())) == {}
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_faulty_subscriber_fails_exactly_its_targets(refs, suite, mode):
+    result = subscriber_run(refs, suite, TestSubscriber(mode))
+    assert set(not_passed(result)) == set(MODES[mode][1]), not_passed(result)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
+    instances = [i.id for i in suite.instances(suite.profiles[profile])]
+    targeted = set()
+    for faulty, p in CASES:
+        if p == profile:
+            targeted |= faulty.expected(profile, instances)
+    if profile == SUB_PROFILE:
+        targeted |= {i for _, cases in MODES.values() for i in cases}
+    assert sorted(set(instances) - targeted) == []
+
+
+def test_every_faulty_adapter_names_a_requirement_it_breaks(suite):
+    for faulty in FAULTY:
+        assert faulty.breaks in suite.requirements, faulty.name
