@@ -1,12 +1,14 @@
 """``pfbus demo``: the hub and both reference adapters on free local ports, a realistic linkage.
 
-1. vendor A's resident registry (住民基本台帳) and vendor B's tax system (個人住民税) start as their
-   own processes, each with its own SQLite store in its own layout; the hub starts with
-   ``examples/hub.toml`` pointed at them;
+1. vendor A's resident registry (住民基本台帳), vendor B's tax system (個人住民税) and vendor C's
+   national health insurance (国民健康保険) start as their own processes, each with its own SQLite
+   store in its own layout; the hub starts with ``examples/hub.toml`` pointed at them;
 2. the tax system asks the registry for 総務翔子 (宛名番号 0000010014) through the hub and stores
    the standard answer in vendor B's layout;
 3. an inquiry with a wrong 宛名番号 check digit is refused with a precise fault;
-4. the routing log is printed. Exit status 0 only if every step did what it should.
+4. the registry records her move (転居) to 3丁目: its outbox publishes a 異動通知, the hub stores
+   it and delivers it to vendor B and vendor C, each applying it once in its own layout;
+5. the routing log is printed. Exit status 0 only if every step did what it should.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +34,8 @@ from .log_command import format_table
 ADDRESSEE = "0000010014"  # 総務翔子 in vendor A's seed data
 WRONG_CHECK_DIGIT = "0000010015"
 EXAMPLE_PROVIDER_URLS = {"vendor-a-juki": "http://127.0.0.1:9001/soap",
-                         "vendor-b-tax": "http://127.0.0.1:9002/soap"}
+                         "vendor-b-tax": "http://127.0.0.1:9002/soap",
+                         "vendor-c-kokuho": "http://127.0.0.1:9003/soap"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,28 +59,35 @@ def _demo(workdir: Path, timeout: float) -> int:
     started = time.monotonic()
     processes: list[_Child] = []
     try:
-        say("1. starting vendor A's registry, vendor B's tax system and the hub")
-        registry = _Child("vendor-a-juki", [sys.executable, "-m", "adapters.vendor_a_registry",
-                                            "--db", str(workdir / "vendor-a.sqlite3"), "--seed"])
+        say("1. starting vendor A's registry, vendor B's tax and vendor C's 国保 systems, the hub")
+        hub_port = _free_port()  # known before the hub starts: vendor A publishes to it
+        db = {name: workdir / f"{name}.sqlite3" for name in EXAMPLE_PROVIDER_URLS}
+        registry = _Child("vendor-a-juki", [
+            sys.executable, "-m", "adapters.vendor_a_registry", "serve", "--db",
+            str(db["vendor-a-juki"]), "--seed", "--hub", f"http://127.0.0.1:{hub_port}",
+            "--publish-interval", "0.2"])
         tax = _Child("vendor-b-tax", [sys.executable, "-m", "adapters.vendor_b_tax", "serve",
-                                      "--db", str(workdir / "vendor-b.sqlite3"), "--seed"])
-        processes += [registry, tax]
-        urls = {"vendor-a-juki": registry.wait_for("adapter.listening", timeout)["url"],
-                "vendor-b-tax": tax.wait_for("adapter.listening", timeout)["url"]}
+                                      "--db", str(db["vendor-b-tax"]), "--seed"])
+        kokuho = _Child("vendor-c-kokuho", [sys.executable, "-m", "adapters.vendor_c_kokuho",
+                                            "serve", "--db", str(db["vendor-c-kokuho"]), "--seed"])
+        processes += [registry, tax, kokuho]
+        urls = {p.name: p.wait_for("adapter.listening", timeout)["url"]
+                for p in (registry, tax, kokuho)}
         config = workdir / "hub.toml"
         log_path = workdir / "routing-log.sqlite3"
-        config.write_text(demo_config(HUB_CONFIG.read_text(encoding="utf-8"), urls, log_path),
+        config.write_text(demo_config(HUB_CONFIG.read_text(encoding="utf-8"), urls, workdir),
                           encoding="utf-8")
         hub = _Child("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
-                             str(config), "--port", "0"])
+                             str(config), "--port", str(hub_port)])
         processes.append(hub)
         hub_url = hub.wait_for("hub.listening", timeout)["url"]
         for name, url in (*urls.items(), ("hub", hub_url)):
-            say(f"   {name:14} {url}")
+            say(f"   {name:16} {url}")
 
         say(f"\n2. vendor B's tax system asks the registry for 宛名番号 {ADDRESSEE} via the hub")
         from adapters.vendor_a_registry.store import RegistryStore
         from adapters.vendor_b_tax.store import TaxStore
+        from adapters.vendor_c_kokuho.store import KokuhoStore
 
         from ..core.header import Party
         from adapters.sdk.consumer import ConsumerClient, PlatformFault
@@ -84,10 +95,9 @@ def _demo(workdir: Path, timeout: float) -> int:
 
         client = ConsumerClient(hub_url, Party("131016", "07", "vendor-b-tax"), "tax-clerk-01")
         registry_party = Party("131016", "01", "vendor-a-juki")
-        tax_store = TaxStore.open(workdir / "vendor-b.sqlite3")
+        tax_store = TaxStore.open(db["vendor-b-tax"])
         reply, stored = fetch_resident(client, tax_store, registry_party, ADDRESSEE)
-        a_row = RegistryStore.open(workdir / "vendor-a.sqlite3").resident_by_addressee_number(
-            ADDRESSEE)
+        a_row = RegistryStore.open(db["vendor-a-juki"]).resident_by_addressee_number(ADDRESSEE)
         b_row = tax_store.addressee(stored) if stored else None
         say(f"   reply {reply.header.message_id} relates to {reply.header.relates_to}, "
             f"RequestHash verified")
@@ -111,7 +121,22 @@ def _demo(workdir: Path, timeout: float) -> int:
             if detail.code != "PF-RULE-VIOLATION" or finding.rule != "addressee_number":
                 return fail("unexpected fault")
 
-        say("\n4. the routing log")
+        say("\n4. the registry records her move (転居) to 霞が関3丁目; its outbox publishes a 異動通知")
+        subprocess.run([sys.executable, "-m", "adapters.vendor_a_registry", "change", "--db",
+                        str(db["vendor-a-juki"]), "--addressee", ADDRESSEE, "--reason", "C01",
+                        "--set", "住所2=3"], check=True, capture_output=True, timeout=timeout)
+        kokuho_store = KokuhoStore.open(db["vendor-c-kokuho"])
+        if not _wait(lambda: tax_store.applied_changes(ADDRESSEE) and
+                     kokuho_store.processed_changes(ADDRESSEE), timeout):
+            return fail("the 異動通知 did not reach both subscribers")
+        b_row = tax_store.addressee(ADDRESSEE)
+        say("   vendor B applied it: " + _columns(b_row, "名前(漢字)", "町名", "丁"))
+        say("   vendor C processed it: " + _columns(kokuho_store.processed_changes(ADDRESSEE)[-1],
+                                                   "異動連番", "異動事由", "処理結果"))
+        if b_row.get("丁") != "三":
+            return fail("vendor B did not apply the move")
+
+        say("\n5. the routing log")
         hub.stop()  # flushes and closes the routing log
         log = open_readonly(log_path)
         try:
@@ -121,8 +146,11 @@ def _demo(workdir: Path, timeout: float) -> int:
         for line in format_table(hops):
             say("   " + line)
         routed = [h for h in hops if h.hop == "routed"]
-        if len(routed) != 1 or not any(h.hop == "rejected" for h in hops):
-            return fail("the routing log does not show one routed and one rejected exchange")
+        delivered = {h.provider for h in hops if h.hop == "delivery" and h.status == "ok"}
+        if len(routed) != 1 or not any(h.hop == "rejected" for h in hops) or \
+                delivered != {"vendor-b-tax", "vendor-c-kokuho"}:
+            return fail("the routing log does not show the exchanges, the rejection and both "
+                        "deliveries")
         say(f"\ndemo finished in {time.monotonic() - started:.1f} s: OK")
         return 0
     finally:
@@ -130,13 +158,30 @@ def _demo(workdir: Path, timeout: float) -> int:
             p.stop()
 
 
-def demo_config(example: str, provider_urls: dict[str, str], log_path: Path) -> str:
-    """The example config with the adapters' real addresses and the demo's routing log."""
+def demo_config(example: str, provider_urls: dict[str, str], workdir: Path) -> str:
+    """The example config with the adapters' real addresses and the demo's stores."""
     text = example
     for pid, url in provider_urls.items():
         text = _replace_once(text, f'url = "{EXAMPLE_PROVIDER_URLS[pid]}"', f'url = "{url}"')
-    return _replace_once(text, re.search(r'routing_log = "[^"]*"', text).group(0),
-                         f"routing_log = {json.dumps(str(log_path))}")
+    text = _replace_once(text, re.search(r'routing_log = "[^"]*"', text).group(0),
+                         f"routing_log = {json.dumps(str(workdir / 'routing-log.sqlite3'))}")
+    return _replace_once(text, re.search(r'\nnotices = "[^"]*"', text).group(0),
+                         f"\nnotices = {json.dumps('sqlite:' + str(workdir / 'notices.sqlite3'))}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _replace_once(text: str, old: str, new: str) -> str:

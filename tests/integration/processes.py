@@ -65,8 +65,12 @@ def python(*args: str, **kw) -> Process:
     return Process([sys.executable, *args], **kw)
 
 
-def start_hub(config: Path, timeout: float = 30.0) -> tuple[Process, str]:
-    """``pfbus serve`` on a free port; returns the process and the hub's URL."""
-    hub = python("-m", "bus.cli.main", "serve", "--config", str(config), "--port", "0")
-    ready = hub.wait_json(lambda d: d.get("event") == "hub.listening", timeout)
+def start_hub(config: Path, timeout: float = 30.0, port: int = 0) -> tuple[Process, str]:
+    """``pfbus serve`` on ``port`` (0: a free one); returns the process and the hub's URL."""
+    hub = python("-m", "bus.cli.main", "serve", "--config", str(config), "--port", str(port))
+    try:
+        ready = hub.wait_json(lambda d: d.get("event") == "hub.listening", timeout)
+    except AssertionError:
+        hub.stop()
+        raise
     return hub, ready["url"]

@@ -33,10 +33,9 @@ def linkage(tmp_path_factory):
     urls = {name: p.wait_json(lambda d: d.get("event") == "adapter.listening")["url"]
             for name, p in (("vendor-a-juki", registry), ("vendor-b-tax", tax))}
     config = tmp / "hub.toml"
-    config.write_text(demo_config(HUB_CONFIG.read_text("utf-8"), urls, tmp / "log.sqlite3"),
-                      encoding="utf-8")
+    config.write_text(demo_config(HUB_CONFIG.read_text("utf-8"), urls, tmp), encoding="utf-8")
     hub, url = start_hub(config)
-    yield {"hub": url, "tmp": tmp, "log": tmp / "log.sqlite3"}
+    yield {"hub": url, "tmp": tmp, "log": tmp / "routing-log.sqlite3"}
     for p in (hub, tax, registry):
         p.stop()
 

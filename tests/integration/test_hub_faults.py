@@ -54,11 +54,13 @@ def hub(tmp_path_factory):
                      f'provider = "{mode}"\n')
     config = tmp / "hub.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
-    process, url = start_hub(config)
-    yield {"url": url, "ports": ports, "log": tmp / "log.sqlite3"}
-    process.stop()
-    for p in providers.values():
-        p.stop()
+    try:
+        process, url = start_hub(config)
+        yield {"url": url, "ports": ports, "log": tmp / "log.sqlite3"}
+        process.stop()
+    finally:
+        for p in providers.values():
+            p.stop()
 
 
 def envelope(receiver_code: str = VALID, body: str | None = None, soap: str = SOAP11,

@@ -61,7 +61,10 @@ def test_example_config_loads():
     assert config.registry.route("131016", "kojinjuminzei.TaxationStatusInquiry").provider.url == \
         "http://127.0.0.1:9002/soap"
     assert config.registry.route("141003", "juki.ResidentInquiry") is None
-    assert len(config.registry) == 3
+    assert len(config.registry) == 4
+    assert [p.id for p in config.registry.subscribers("131016", "juki.ResidentChangeNotice")] == \
+        ["vendor-b-tax", "vendor-c-kokuho"]
+    assert config.notice_store == "sqlite:" + str(EXAMPLE.parent / "var" / "notices.sqlite3")
 
 
 def test_empty_config_has_defaults(tmp_path):
