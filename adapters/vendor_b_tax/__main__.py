@@ -3,6 +3,8 @@
 ``python -m adapters.vendor_b_tax serve --db vendor-b.sqlite3 [--seed] [--port 0]`` — provides
 kojinjuminzei.TaxationStatusInquiry and receives juki.ResidentChangeNotice (異動通知, applied
 once each to vendor B's 宛名);
+``python -m adapters.vendor_b_tax full-load --db vendor-b.sqlite3 --hub URL --transfer-id T1`` —
+loads every resident (全件), resumable;
 ``python -m adapters.vendor_b_tax fetch-resident --db vendor-b.sqlite3 --hub URL 0000010014`` —
 asks the registry through the hub and keeps the resident in vendor B's layout.
 """
@@ -15,10 +17,11 @@ import sys
 
 from adapters.sdk.characters import CharacterPolicy
 from adapters.sdk.consumer import ConsumerClient, ConsumerError
+from adapters.sdk.full_transfer import TransferError
 from bus.core.header import Party
 
 from . import GAIJI_TABLE
-from .linkage import fetch_resident
+from .linkage import fetch_resident, full_load
 from .store import TaxStore, seed
 
 SYSTEM_ID = "vendor-b-tax"
@@ -32,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
     fetch = sub.add_parser("fetch-resident", help="ask the registry for a resident via the hub")
-    fetch.add_argument("--hub", required=True, help="the hub's URL")
-    fetch.add_argument("--registry-system", default="vendor-a-juki")
-    fetch.add_argument("--user-id", default="tax-clerk-01", help="操作者ID")
     fetch.add_argument("addressee_number", help="宛名番号")
-    for p in (serve, fetch):
+    full = sub.add_parser("full-load", help="全件: load every resident, resumable by its ID")
+    full.add_argument("--transfer-id", required=True,
+                      help="names the transfer; run again with it to resume after a failure")
+    full.add_argument("--page-size", type=int, default=500)
+    full.add_argument("--max-pages", type=int, help="stop after this many pages (this run)")
+    for p in (fetch, full):
+        p.add_argument("--hub", required=True, help="the hub's URL")
+        p.add_argument("--registry-system", default="vendor-a-juki")
+        p.add_argument("--user-id", default="tax-clerk-01", help="操作者ID")
+    for p in (serve, fetch, full):
         p.add_argument("--db", required=True, help="vendor B's own SQLite store")
         p.add_argument("--local-gov-code", default="131016", help="団体コード")
         p.add_argument("--system-id", default=SYSTEM_ID)
@@ -65,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     client = ConsumerClient(args.hub, party, args.user_id, characters=characters)
     registry = Party(args.local_gov_code, "01", args.registry_system)
+    if args.command == "full-load":
+        try:
+            state = full_load(client, store, registry, args.transfer_id,
+                              page_size=args.page_size, max_pages=args.max_pages)
+        except (ConsumerError, TransferError) as exc:
+            print(f"full-load: {exc} (run again with the same --transfer-id to resume)",
+                  file=sys.stderr)
+            return 1
+        print(json.dumps(state.__dict__, ensure_ascii=False))
+        return 0
     try:
         reply, stored = fetch_resident(client, store, registry, args.addressee_number)
     except ConsumerError as exc:

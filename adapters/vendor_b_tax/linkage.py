@@ -10,10 +10,12 @@ from __future__ import annotations
 from lxml import etree
 
 from adapters.sdk.consumer import ConsumerClient, Reply
+from adapters.sdk.full_transfer import FullTransfer, TransferState
 from bus.core.header import Party
 
+from .mapping import resident_to_row
 from .service import store_resident_from_inquiry
-from .store import TaxStore
+from .store import TaxStore, write_addressee
 
 JUKI = "urn:pfbus:unit:juki:v1"
 RESIDENT_INQUIRY = "juki.ResidentInquiry"
@@ -31,3 +33,17 @@ def fetch_resident(client: ConsumerClient, store: TaxStore, registry: Party,
     """Ask ``registry`` for the resident and store them; (the reply, the 宛名番号 stored or None)."""
     reply = client.call(RESIDENT_INQUIRY, registry, resident_inquiry(addressee_number))
     return reply, store_resident_from_inquiry(store, reply.body)
+
+
+def full_load(client: ConsumerClient, store: TaxStore, registry: Party, transfer_id: str, *,
+              page_size: int = 500, max_pages: int | None = None) -> TransferState:
+    """全件: every resident of the registry into vendor B's 宛名 table, page by page; run it
+    again with the same ``transfer_id`` to resume after any failure."""
+
+    def apply(conn, residents) -> None:
+        for resident in residents:
+            write_addressee(conn, resident_to_row(resident))
+
+    transfer = FullTransfer(store.conn, client, registry, apply, transfer_id=transfer_id,
+                            page_size=page_size, lock=store.lock)
+    return transfer.run(max_pages)
