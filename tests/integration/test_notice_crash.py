@@ -104,10 +104,10 @@ def keep():
 
 
 def kill_and_restart_while_streaming(tmp, keep, store_url: str) -> None:
-    port = free_port()
+    port = free_port()  # the same address after every restart: publishers keep resending there
     config = hub_config(tmp / "hub.toml", store_url, subscribers(tmp, keep))
-    config.write_text(config.read_text().replace('"127.0.0.1:0"', f'"127.0.0.1:{port}"'))
-    hub, url = start_hub(config)
+    hub, url = start_hub(config, port=port)
+    keep(hub)
     publisher = Publisher([url])
     streaming = threading.Thread(target=publisher.run)
     streaming.start()
@@ -115,9 +115,9 @@ def kill_and_restart_while_streaming(tmp, keep, store_url: str) -> None:
         wait_until(lambda: publisher.count >= threshold or not streaming.is_alive(), 300,
                    f"{threshold} acknowledged notices")
         hub.stop(signal.SIGKILL)
-        hub, _ = start_hub(config)
+        hub, _ = start_hub(config, port=port)
+        keep(hub)
     streaming.join()
-    keep(hub)
     assert publisher.count == RESIDENTS * PER_RESIDENT
     check_all_applied(tmp, publisher)
 
