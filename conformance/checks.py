@@ -41,13 +41,13 @@ def outcome(ex: Exchange, want: str) -> list[str]:
     except ValueError as exc:
         return [f"HTTP {ex.status}: {exc}"]
     if want == "response" and env.is_fault:
-        return [f"HTTP {ex.status}: a SOAP Fault, expected an answer: {_fault_summary(env)}"]
+        return [f"HTTP {ex.status}: a SOAP Fault, expected an answer: {fault_summary(env)}"]
     if want == "fault" and not env.is_fault:
         return [f"HTTP {ex.status}: an answer ({env.body.tag}), expected a SOAP Fault"]
     return []
 
 
-def _fault_summary(env) -> str:
+def fault_summary(env) -> str:
     detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
     if detail is None:
         return "no pff:FaultDetail"

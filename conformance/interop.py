@@ -2,8 +2,10 @@
 
 The suite starts ``pfbus serve`` as its own process, with a configuration written for the run:
 the product's 団体コード as a tenant, the product (``--target``) as the provider of the profile's
-``hub_routes``, and each counterpart (a reference adapter started as a process) as the provider
-of its services. The hub's routing log is the evidence of what crossed it.
+``hub_routes`` and the subscriber of its ``hub_subscriptions``, and each counterpart (a reference
+adapter started as a process) as the provider of its services. A counterpart that needs the hub
+(a publisher: ``after_hub``) starts once the hub listens. The hub's routing log is the evidence
+of what crossed it.
 """
 
 from __future__ import annotations
@@ -31,30 +33,40 @@ class InteropHarness:
 
     def start(self) -> None:
         providers: dict[str, tuple[str, list[str]]] = {}
-        if self.profile.hub_routes:
+        if self.profile.hub_routes or self.profile.hub_subscriptions:
             if not self.target:
-                raise ValueError(f"{self.profile.id} routes {', '.join(self.profile.hub_routes)}"
-                                 f" to the product: --target is required")
+                raise ValueError(f"{self.profile.id} has the hub call the product: --target is "
+                                 f"required")
             providers["product"] = (self.target, list(self.profile.hub_routes))
+        later = []
         for name in self.profile.counterparts:
             spec = self.suite.counterparts[name]
-            argv = argv_of(spec["command"], {"workdir": self.workdir})
-            service = Service(name, argv)
-            self.services.append(service)
-            url = service.wait_event(spec.get("ready_event", "adapter.listening"),
-                                     self.timeout)["url"]
-            providers[name] = (url, list(spec.get("services", [])))
+            if spec.get("after_hub"):
+                later.append((name, spec))
+            else:
+                providers[name] = (self._start(name, spec), list(spec.get("services", [])))
         self.config_path.write_text(self._config(providers), encoding="utf-8")
         hub = Service("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
                               str(self.config_path), "--port", "0"])
         self.services.append(hub)
         self.hub_url = hub.wait_event("hub.listening", self.timeout)["url"]
+        for name, spec in later:
+            self._start(name, spec)
+
+    def _start(self, name: str, spec: Mapping) -> str:
+        argv = argv_of(spec["command"], {"workdir": self.workdir, "hub_url": self.hub_url or ""})
+        service = Service(name, argv)
+        self.services.append(service)
+        return service.wait_event(spec.get("ready_event", "adapter.listening"),
+                                  self.timeout)["url"]
 
     def _config(self, providers: Mapping[str, tuple[str, list[str]]]) -> str:
         code = self.params["sut_local_gov_code"]
         limit = float(self.params.get("response_limit", 10.0))
+        notices = (self.workdir / "notices.sqlite3").as_posix()
         lines = ['[hub]\nlisten = "127.0.0.1:0"\n',
-                 f'[store]\nrouting_log = "{self.routing_log.as_posix()}"\n',
+                 f'[store]\nrouting_log = "{self.routing_log.as_posix()}"\n'
+                 f'notices = "sqlite:{notices}"\n',
                  f'[[tenants]]\nlocal_gov_code = "{code}"\nname = "conformance"\n']
         if self.params.get("addressee_scheme") == "none":
             lines[-1] += 'addressee_number = { scheme = "none" }\n'
@@ -63,6 +75,9 @@ class InteropHarness:
             for sid in services:
                 lines.append(f'[[routes]]\nlocal_gov_code = "{code}"\nservice = "{sid}"\n'
                              f'provider = "{pid}"\n')
+        for sid in self.profile.hub_subscriptions:
+            lines.append(f'[[subscriptions]]\nlocal_gov_code = "{code}"\nservice = "{sid}"\n'
+                         f'subscriber = "product"\n')
         return "\n".join(lines)
 
     def hops(self, done: Callable[[list[HopRecord]], bool], since: str,

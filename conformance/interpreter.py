@@ -331,9 +331,12 @@ class CaseRunner:
         except ValueError as exc:
             return [str(exc)]
         if step.get("part", "body") == "header":
-            return self.s.validation.header(env)
+            problems = self.s.validation.header(env)
+            if problems and env.is_fault:
+                problems.insert(0, f"the {which} is a SOAP Fault: {checks.fault_summary(env)}")
+            return problems
         if env.is_fault:
-            return [f"the {which} is a SOAP Fault: {checks._fault_summary(env)}"]
+            return [f"the {which} is a SOAP Fault: {checks.fault_summary(env)}"]
         spec = self._service(out.service, step.where)
         if step.get("against", "schema") == "rules":
             return self.s.validation.body_rules(env.body)
@@ -343,12 +346,18 @@ class CaseRunner:
     def _wait(self, step: Step, values) -> list[str]:
         timeout, every = self._timeout(step, values), float(step.get("every", 0.2))
         deadline = time.monotonic() + timeout
+        attempts = 0
         while True:
+            attempts += 1
+            marks = len(self.result.exchanges), len(self.result.commands)
             problems = [m for sub in step.get("steps") for m in self._do(sub, values)]
             if not problems:
                 return []
             if time.monotonic() + every > deadline:
-                return [f"not so within {timeout:g} s; last attempt: "] + problems
+                return [f"not so within {timeout:g} s ({attempts} attempts); the last: "
+                        + "; ".join(problems)]
+            # the evidence keeps the last attempt only, not hundreds of identical ones
+            del self.result.exchanges[marks[0]:], self.result.commands[marks[1]:]
             time.sleep(every)  # a poll interval against a deadline, not a blind wait
 
     def _log(self, step: Step, values) -> list[str]:

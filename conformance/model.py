@@ -117,6 +117,7 @@ class Profile:
     draft_reason: str = ""
     reference_trigger: str | None = None
     hub_routes: tuple[str, ...] = ()
+    hub_subscriptions: tuple[str, ...] = ()
     counterparts: tuple[str, ...] = ()
 
 
@@ -238,6 +239,7 @@ def _load(root: Path) -> Suite:
             status=p.get("status", "active"), draft_reason=p.get("draft_reason", ""),
             reference_trigger=p.get("reference_trigger"),
             hub_routes=_strs(p.get("hub_routes", []), f"{where}.hub_routes"),
+            hub_subscriptions=_strs(p.get("hub_subscriptions", []), f"{where}.hub_subscriptions"),
             counterparts=_strs(p.get("counterparts", []), f"{where}.counterparts"))
 
     cases: dict[str, Case] = {}

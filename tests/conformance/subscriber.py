@@ -33,6 +33,14 @@ MODES = {
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01")),
 }
 
+# mode → (the requirement it breaks, the level-2 cases it must fail)
+INTEROP_MODES = {
+    # receipts every notice as applied and applies nothing
+    "receipt-only": ("RQ-IOP-01", ("I-SUB-01", "I-SUB-02")),
+    # takes any later change of a resident it already holds for stale
+    "keeps-first": ("RQ-SUB-03", ("I-SUB-02",)),
+}
+
 
 class TestSubscriber:
     __test__ = False  # not a pytest class
@@ -47,7 +55,8 @@ class TestSubscriber:
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
-            if not duplicate or self.mode == "applies-duplicates":
+            if (not duplicate or self.mode == "applies-duplicates") \
+                    and self.mode != "receipt-only":
                 for change in notice.findall(f"{{{JUKI}}}Change"):
                     self._apply(change)
         status = "duplicate" if duplicate and self.mode != "receipt-applied-on-duplicate" \
@@ -62,7 +71,7 @@ class TestSubscriber:
         number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
         state = self.residents.setdefault(number, {"last": 0, "changes_applied": 0})
         stale = sequence < state["last"] if self.mode == "applies-duplicates" \
-            else sequence <= state["last"]
+            else state["last"] > 0 if self.mode == "keeps-first" else sequence <= state["last"]
         if stale and self.mode != "last-writer-wins":
             return  # stale: the newer state stays
         state.update(last=sequence, name=resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text"))
