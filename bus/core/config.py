@@ -14,6 +14,7 @@ from typing import Any
 from schemas import BUILTIN_CATALOG
 
 from .envelope import Limits
+from .ratelimit import AdapterLimits, LimitPolicy
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
                           NoCheckDigit, is_valid_local_gov_code)
 from .retry import RetryPolicy
@@ -50,6 +51,8 @@ class HubConfig:
     systems: dict[str, SystemCharacters] = field(default_factory=dict)  # party → characters
     node_id: str = field(default_factory=socket.gethostname)  # this hub process in a cluster
     notice_store: str | None = None  # "sqlite:PATH" or "postgresql://…"; None: no notices
+    adapter_limits: LimitPolicy = LimitPolicy()  # [hub] limits: rate, burst, concurrency
+    read_timeout: float = 30.0  # [hub] read_timeout: seconds to receive one whole request
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -114,6 +117,10 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                                 "hub.max_message_bytes"), err, "hub.max_message_bytes"),
         max_depth=_positive(get(hub, "max_depth", int, Limits.max_depth, "hub.max_depth"), err,
                             "hub.max_depth"))
+    adapter_limits = _adapter_limits(table(hub, "limits", "hub.limits"), err, get)
+    read_timeout = float(get(hub, "read_timeout", (int, float), 30.0, "hub.read_timeout"))
+    if read_timeout <= 0:
+        raise err("hub.read_timeout", "must be a positive number of seconds")
     max_conn = _positive(get(hub, "max_connections_per_provider", int, 64,
                              "hub.max_connections_per_provider"), err,
                          "hub.max_connections_per_provider")
@@ -215,7 +222,38 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                      limits=limits, routing_log=routing_log, catalogs=tuple(catalogs),
                      tenants=tenants, registry=ServiceRegistry(routes, subscriptions),
                      max_connections_per_provider=max_conn, systems=systems, node_id=node_id,
-                     notice_store=notice_store)
+                     notice_store=notice_store, adapter_limits=adapter_limits,
+                     read_timeout=read_timeout)
+
+
+def _adapter_limits(t: dict, err, get) -> LimitPolicy:
+    """``[hub] limits = { rate, burst, concurrency, adapters = { ID = { … } } }``: the defaults
+    and per-adapter overrides (keyed by adapter ID, or Sender party without TLS identity)."""
+    def one(table: dict, key: str, base: AdapterLimits, nested: bool) -> AdapterLimits:
+        known = {"rate", "burst", "concurrency"} | ({"adapters"} if nested else set())
+        for name in table:
+            if name not in known:
+                raise err(f"{key}.{name}", "unknown key; known: " + ", ".join(sorted(known)))
+        rate = float(get(table, "rate", (int, float), base.rate, f"{key}.rate"))
+        if rate <= 0:
+            raise err(f"{key}.rate", "must be a positive number of requests per second")
+        burst = _positive(get(table, "burst", int, base.burst, f"{key}.burst"), err,
+                          f"{key}.burst")
+        concurrency = _positive(get(table, "concurrency", int, base.concurrency,
+                                    f"{key}.concurrency"), err, f"{key}.concurrency")
+        return AdapterLimits(rate, burst, concurrency)
+
+    default = one(t, "hub.limits", AdapterLimits(), True)
+    adapters = t.get("adapters", {})
+    if not isinstance(adapters, dict):
+        raise err("hub.limits.adapters", "must be a table of adapter ID = { rate, burst, "
+                                          "concurrency }")
+    per_adapter = {}
+    for name, value in adapters.items():
+        if not isinstance(value, dict):
+            raise err(f"hub.limits.adapters.{name}", "must be a table")
+        per_adapter[name] = one(value, f"hub.limits.adapters.{name}", default, False)
+    return LimitPolicy(default, per_adapter)
 
 
 def _store_url(value: str, base: Path, err) -> str:

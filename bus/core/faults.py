@@ -44,6 +44,12 @@ MALFORMED_XML = _c("PF-XML-MALFORMED", C, 400, "the message is not well-formed X
 DTD_FORBIDDEN = _c("PF-XML-DTD", C, 400, "a document type declaration is not allowed in SOAP")
 TOO_LARGE = _c("PF-LIMIT-SIZE", C, 413, "the message exceeds the maximum size")
 TOO_DEEP = _c("PF-LIMIT-DEPTH", C, 400, "the message nests elements too deeply")
+LIMIT_RATE = _c("PF-LIMIT-RATE", C, 429, "the adapter sends faster than its rate limit")
+LIMIT_CONCURRENCY = _c("PF-LIMIT-CONCURRENCY", C, 429,
+                       "the adapter has too many requests in flight")
+LIMIT_TIME = _c("PF-LIMIT-TIME", C, 408, "the request was not received within the read timeout")
+CONTENT_TYPE = _c("PF-CONTENT-TYPE", C, 415,
+                  "the Content-Type is not text/xml (SOAP 1.1) or application/soap+xml (1.2)")
 NOT_SOAP = _c("PF-SOAP-ENVELOPE", C, 400, "the message is not a valid SOAP 1.1 or 1.2 envelope")
 HEADER_MISSING = _c("PF-HEADER-MISSING", C, 400, "the platform header is missing")
 HEADER_INVALID = _c("PF-HEADER-INVALID", C, 400, "the platform header is invalid")
