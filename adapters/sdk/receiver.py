@@ -29,39 +29,17 @@ from lxml import etree
 from twisted.internet.threads import deferToThread
 
 from bus.core.header import PlatformHeader
+from bus.core.receipt import (ACCEPTED, APPLIED, DUPLICATE, RECEIPT_NS, RECEIPT_TAG,
+                              receipt_element, receipt_fields)
 
-RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
-RECEIPT_TAG = f"{{{RECEIPT_NS}}}NoticeReceipt"
-ACCEPTED, DUPLICATE, APPLIED = "accepted", "duplicate", "applied"
-_STATUSES = (ACCEPTED, DUPLICATE, APPLIED)
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# The receipt itself is the platform's (bus.core.receipt): one definition for hub and adapters.
+notice_receipt = receipt_element
 
 Apply = Callable[[sqlite3.Connection, PlatformHeader, etree._Element], object]
 
 __all__ = ["ACCEPTED", "APPLIED", "DUPLICATE", "IdempotentReceiver", "RECEIPT_NS", "RECEIPT_TAG",
            "notice_receipt", "receipt_fields"]
-
-
-def notice_receipt(message_id: str, status: str, subscribers: int | None = None
-                   ) -> etree._Element:
-    """A ``pfr:NoticeReceipt`` element: ``status`` is applied / duplicate (a subscriber) or
-    accepted / duplicate (the hub, with the number of ``subscribers``)."""
-    if status not in _STATUSES:
-        raise ValueError(f"receipt status must be one of {', '.join(_STATUSES)}, not {status!r}")
-    receipt = etree.Element(RECEIPT_TAG, nsmap={"pfr": RECEIPT_NS})
-    etree.SubElement(receipt, f"{{{RECEIPT_NS}}}MessageId").text = message_id
-    etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Status").text = status
-    if subscribers is not None:
-        etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Subscribers").text = str(subscribers)
-    return receipt
-
-
-def receipt_fields(element: etree._Element) -> tuple[str | None, str | None]:
-    """(MessageId, Status) of a ``pfr:NoticeReceipt``; (None, None) for any other element."""
-    if element is None or element.tag != RECEIPT_TAG:
-        return None, None
-    return (element.findtext(f"{{{RECEIPT_NS}}}MessageId"),
-            element.findtext(f"{{{RECEIPT_NS}}}Status"))
 
 
 class IdempotentReceiver:

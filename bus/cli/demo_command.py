@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import queue
 import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from examples import HUB_CONFIG
 
 from ..store.routing_log import open_readonly
+from .children import ChildProcess
 from .log_command import format_table
 
 ADDRESSEE = "0000010014"  # 総務翔子 in vendor A's seed data
@@ -57,18 +55,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _demo(workdir: Path, timeout: float) -> int:
     started = time.monotonic()
-    processes: list[_Child] = []
+    processes: list[ChildProcess] = []
     try:
         say("1. starting vendor A's registry, vendor B's tax and vendor C's 国保 systems, the hub")
         hub_port = _free_port()  # known before the hub starts: vendor A publishes to it
         db = {name: workdir / f"{name}.sqlite3" for name in EXAMPLE_PROVIDER_URLS}
-        registry = _Child("vendor-a-juki", [
+        registry = ChildProcess("vendor-a-juki", [
             sys.executable, "-m", "adapters.vendor_a_registry", "serve", "--db",
             str(db["vendor-a-juki"]), "--seed", "--hub", f"http://127.0.0.1:{hub_port}",
             "--publish-interval", "0.2"])
-        tax = _Child("vendor-b-tax", [sys.executable, "-m", "adapters.vendor_b_tax", "serve",
+        tax = ChildProcess("vendor-b-tax", [sys.executable, "-m", "adapters.vendor_b_tax", "serve",
                                       "--db", str(db["vendor-b-tax"]), "--seed"])
-        kokuho = _Child("vendor-c-kokuho", [sys.executable, "-m", "adapters.vendor_c_kokuho",
+        kokuho = ChildProcess("vendor-c-kokuho", [sys.executable, "-m", "adapters.vendor_c_kokuho",
                                             "serve", "--db", str(db["vendor-c-kokuho"]), "--seed"])
         processes += [registry, tax, kokuho]
         urls = {p.name: p.wait_for("adapter.listening", timeout)["url"]
@@ -77,7 +75,7 @@ def _demo(workdir: Path, timeout: float) -> int:
         log_path = workdir / "routing-log.sqlite3"
         config.write_text(demo_config(HUB_CONFIG.read_text(encoding="utf-8"), urls, workdir),
                           encoding="utf-8")
-        hub = _Child("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
+        hub = ChildProcess("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
                              str(config), "--port", str(hub_port)])
         processes.append(hub)
         hub_url = hub.wait_for("hub.listening", timeout)["url"]
@@ -201,46 +199,3 @@ def say(text: str) -> None:
 def fail(reason: str) -> int:
     print(f"demo FAILED: {reason}", file=sys.stderr, flush=True)
     return 1
-
-
-class _Child:
-    """A child process announcing itself with JSON lines on stdout."""
-
-    def __init__(self, name: str, args: list[str]):
-        self.name = name
-        self.popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        for line in self.popen.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_for(self, event: str, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.popen.poll() is not None:
-                    break
-                continue
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(doc, dict) and doc.get("event") == event:
-                return doc
-        raise RuntimeError(f"{self.name} did not start:\n{''.join(self.output)}")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)

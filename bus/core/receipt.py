@@ -10,10 +10,15 @@ from .inspection import AcceptedRequest
 RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
 RECEIPT_TAG = f"{{{RECEIPT_NS}}}NoticeReceipt"
 ACCEPTED, DUPLICATE, APPLIED = "accepted", "duplicate", "applied"
+STATUSES = (ACCEPTED, DUPLICATE, APPLIED)
 
 
 def receipt_element(message_id: str, status: str, subscribers: int | None = None
                     ) -> etree._Element:
+    """A ``pfr:NoticeReceipt``: ``status`` is applied / duplicate (a subscriber) or
+    accepted / duplicate (the hub, with the number of ``subscribers``)."""
+    if status not in STATUSES:
+        raise ValueError(f"receipt status must be one of {', '.join(STATUSES)}, not {status!r}")
     receipt = etree.Element(RECEIPT_TAG, nsmap={"pfr": RECEIPT_NS})
     etree.SubElement(receipt, f"{{{RECEIPT_NS}}}MessageId").text = message_id
     etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Status").text = status
@@ -34,5 +39,13 @@ def receipt_envelope(request: AcceptedRequest, status: str) -> bytes:
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def receipt_status(body: etree._Element) -> str | None:
-    return body.findtext(f"{{{RECEIPT_NS}}}Status") if body.tag == RECEIPT_TAG else None
+def receipt_fields(element: etree._Element | None) -> tuple[str | None, str | None]:
+    """(MessageId, Status) of a ``pfr:NoticeReceipt``; (None, None) for any other element."""
+    if element is None or element.tag != RECEIPT_TAG:
+        return None, None
+    return (element.findtext(f"{{{RECEIPT_NS}}}MessageId"),
+            element.findtext(f"{{{RECEIPT_NS}}}Status"))
+
+
+def receipt_status(element: etree._Element | None) -> str | None:
+    return receipt_fields(element)[1]

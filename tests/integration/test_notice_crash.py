@@ -90,17 +90,6 @@ def check_all_applied(tmp, publisher: Publisher) -> None:
         assert_exactly_once_in_order(rows, publisher.acknowledged)
 
 
-@pytest.fixture
-def keep():
-    started = []
-
-    def keep(process):
-        started.append(process)
-        return process
-
-    yield keep
-    for p in reversed(started):
-        p.stop()
 
 
 def kill_and_restart_while_streaming(tmp, keep, store_url: str) -> None:

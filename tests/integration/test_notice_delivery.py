@@ -31,18 +31,6 @@ def pfbus(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.fixture
-def keep():
-    """Processes started by a test, stopped after it."""
-    started = []
-
-    def keep(process):
-        started.append(process)
-        return process
-
-    yield keep
-    for p in reversed(started):
-        p.stop()
 
 
 def subscriber(keep, db, mode="ok", port=0) -> tuple[object, int]:
