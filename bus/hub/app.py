@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from twisted.internet import defer
-from twisted.web import server
 
 from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
@@ -18,6 +17,7 @@ from ..store.notices import open_notice_store
 from .delivery import DeliveryService
 from .exchange import SyncExchange
 from .forwarder import Forwarder
+from .http import HubSite
 from .notices import NoticeIntake, StoreThreads
 from .resource import HubResource
 from .wsdl import WsdlPublisher
@@ -69,8 +69,9 @@ class Hub:
 
     def listen(self):
         """Bind the listening socket; returns the bound port number."""
-        site = server.Site(HubResource(self.exchange, None))
-        site.displayTracebacks = False
+        # Size, Content-Type and read-time limits act before a body is read (bus/hub/http.py).
+        site = HubSite(HubResource(self.exchange, None), self.config.limits,
+                       self.config.read_timeout, self.events)
         self.port = self.reactor.listenTCP(self.config.port, site, interface=self.config.host)
         bound = self.port.getHost().port
         self.url = self.config.public_url or f"http://{self.config.host}:{bound}"

@@ -1,0 +1,110 @@
+"""Limits enforced at the HTTP layer of a real hub process, before a body is read: size
+(Content-Length and chunked), Content-Type, and the read deadline against slow-loris clients."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from . import hubkit
+from .hubkit import MAX_BYTES, READ_TIMEOUT, SOAP11, SOAP12, envelope
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    h = hubkit.start(tmp_path_factory.mktemp("limits"))
+    yield h
+    hubkit.stop(h)
+
+
+def head(hub, extra: str, ctype: str = "text/xml; charset=utf-8") -> bytes:
+    return (f"POST /services/juki.ResidentInquiry HTTP/1.1\r\nHost: {hub['host']}\r\n"
+            f"Content-Type: {ctype}\r\n{extra}\r\n").encode()
+
+
+def test_a_valid_message_still_passes(hub):
+    raw, _ = envelope()
+    assert hubkit.post(hub, raw).status_code == 200
+
+
+@pytest.mark.parametrize("soap", [SOAP11, SOAP12])
+def test_oversized_content_length_is_refused_before_the_body_is_sent(hub, soap):
+    before = hubkit.received(hub)
+    ctype = hubkit.CTYPE[soap]
+    started = time.monotonic()
+    # Claims 50 MB, then trickles 1 KB parts: the fault must come before the body does.
+    answer, sent = hubkit.raw_exchange(hub, head(hub, "Content-Length: 52428800\r\n", ctype),
+                                       [b"<" * 1024] * 200, pause=0.02)
+    status, body = hubkit.split_http(answer)
+    assert status == 413
+    assert hubkit.fault_of(body) == {"code": "PF-LIMIT-SIZE", "rule": "limit:max_bytes"}
+    assert soap.encode() in body  # answered in the version the Content-Type names
+    assert sent < 64 * 1024, f"the hub read {sent} bytes of a refused body"
+    assert time.monotonic() - started < 10
+    assert hubkit.received(hub) == before
+
+
+def test_chunked_body_is_stopped_at_the_limit(hub):
+    chunk = b"<" * 8192
+    part = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    answer, sent = hubkit.raw_exchange(hub, head(hub, "Transfer-Encoding: chunked\r\n"),
+                                       [part] * 1000, pause=0.005)
+    status, body = hubkit.split_http(answer)
+    assert status == 413
+    assert hubkit.fault_of(body)["code"] == "PF-LIMIT-SIZE"
+    assert sent < MAX_BYTES * 8, f"{sent} bytes sent before the hub stopped reading"
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/json", "multipart/form-data"])
+def test_wrong_content_type_is_refused(hub, ctype):
+    before = hubkit.received(hub)
+    raw, _ = envelope()
+    r = hubkit.post(hub, raw, headers={"Content-Type": ctype})
+    assert r.status_code == 415
+    assert hubkit.fault_of(r.content) == {"code": "PF-CONTENT-TYPE", "rule": "http:content-type"}
+    assert hubkit.received(hub) == before
+
+
+def test_missing_content_type_is_refused(hub):
+    raw, _ = envelope()
+    answer, _ = hubkit.raw_exchange(
+        hub, (f"POST /services/juki.ResidentInquiry HTTP/1.1\r\nHost: x\r\n"
+              f"Content-Length: {len(raw)}\r\n\r\n").encode() + raw)
+    status, body = hubkit.split_http(answer)
+    assert status == 415 and hubkit.fault_of(body)["code"] == "PF-CONTENT-TYPE"
+
+
+def test_slow_body_times_out(hub):
+    raw, _ = envelope()
+    before = hubkit.received(hub)
+    started = time.monotonic()
+    # 1 byte every 0.2 s: never idle long enough for an idle timeout, but far too slow.
+    answer, sent = hubkit.raw_exchange(hub, head(hub, f"Content-Length: {len(raw)}\r\n"),
+                                       [raw[i:i + 1] for i in range(len(raw))], pause=0.2)
+    elapsed = time.monotonic() - started
+    assert READ_TIMEOUT - 0.5 < elapsed < READ_TIMEOUT + 5
+    status, body = hubkit.split_http(answer)
+    assert status == 408
+    assert hubkit.fault_of(body) == {"code": "PF-LIMIT-TIME", "rule": "limit:read_timeout"}
+    assert sent < len(raw)
+    assert hubkit.received(hub) == before
+
+
+def test_slow_headers_time_out(hub):
+    started = time.monotonic()
+    text = head(hub, "X-Padding: " + "a" * 200 + "\r\n")
+    answer, sent = hubkit.raw_exchange(hub, b"", [text[i:i + 1] for i in range(len(text))],
+                                       pause=0.1)
+    assert time.monotonic() - started < READ_TIMEOUT + 5
+    assert sent < len(text)
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_idle_connection_is_closed(hub):
+    started = time.monotonic()
+    answer, _ = hubkit.raw_exchange(hub, b"", read_timeout=READ_TIMEOUT + 10)
+    assert answer == b""
+    assert time.monotonic() - started < READ_TIMEOUT + 5
