@@ -53,6 +53,10 @@ class HubConfig:
     notice_store: str | None = None  # "sqlite:PATH" or "postgresql://…"; None: no notices
     adapter_limits: LimitPolicy = LimitPolicy()  # [hub] limits: rate, burst, concurrency
     read_timeout: float = 30.0  # [hub] read_timeout: seconds to receive one whole request
+    # [store] archive: encrypted payload archive, off by default; the key's source (env preferred)
+    archive: Path | None = None
+    archive_key_env: str | None = None
+    archive_key_file: Path | None = None
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -130,6 +134,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                               "store.routing_log")).resolve()
     notice_store = _store_url(get(store, "notices", str, "sqlite:var/notices.sqlite3",
                                   "store.notices"), base, err)
+    archive = _archive(store, base, err, get)
     node_id = get(hub, "node_id", str, socket.gethostname(), "hub.node_id")
     if not node_id or len(node_id) > 64:
         raise err("hub.node_id", "must be 1 to 64 characters")
@@ -223,7 +228,8 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                      tenants=tenants, registry=ServiceRegistry(routes, subscriptions),
                      max_connections_per_provider=max_conn, systems=systems, node_id=node_id,
                      notice_store=notice_store, adapter_limits=adapter_limits,
-                     read_timeout=read_timeout)
+                     read_timeout=read_timeout, archive=archive[0], archive_key_env=archive[1],
+                     archive_key_file=archive[2])
 
 
 def _adapter_limits(t: dict, err, get) -> LimitPolicy:
@@ -254,6 +260,26 @@ def _adapter_limits(t: dict, err, get) -> LimitPolicy:
             raise err(f"hub.limits.adapters.{name}", "must be a table")
         per_adapter[name] = one(value, f"hub.limits.adapters.{name}", default, False)
     return LimitPolicy(default, per_adapter)
+
+
+def _archive(store: dict, base: Path, err, get) -> tuple:
+    """``archive = "sqlite:PATH"`` with the key from ``archive_key_env`` (an environment
+    variable's name, preferred) or ``archive_key_file``; the key itself never sits in the TOML."""
+    value = get(store, "archive", str, None, "store.archive")
+    env = get(store, "archive_key_env", str, None, "store.archive_key_env")
+    key_file = get(store, "archive_key_file", str, None, "store.archive_key_file")
+    if value is None:
+        if env or key_file:
+            raise err("store.archive", "archive_key_env/archive_key_file given but no archive")
+        return None, None, None
+    if not value.startswith("sqlite:") or not value[len("sqlite:"):]:
+        raise err("store.archive", "must be sqlite:PATH")
+    if bool(env) == bool(key_file):
+        raise err("store.archive_key_env", "give exactly one of archive_key_env (the name of "
+                                           "an environment variable, preferred) and "
+                                           "archive_key_file")
+    return ((base / value[len("sqlite:"):]).resolve(), env,
+            (base / key_file).resolve() if key_file else None)
 
 
 def _store_url(value: str, base: Path, err) -> str:
