@@ -1,6 +1,10 @@
 """``pfbus log``: read the routing log (経路ログ) — where messages went and why.
 
 Exit status: 0 rows found, 1 none matched, 2 usage or file error. Never creates a file.
+
+``pfbus log verify`` walks the hash chain (exit 0 intact, 1 not: the first bad record is named);
+``pfbus log export`` writes a time range with what is needed to check it offline;
+``pfbus log verify-export FILE`` checks such a file without the database.
 """
 
 from __future__ import annotations
@@ -39,6 +43,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most N rows (default 1000)")
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help="table (default) or json (one object per line)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    # SUPPRESS: a subcommand's unset option must not overwrite the same option given before it
+    keep = argparse.SUPPRESS
+    for name, help_text in (("verify", "walk the hash chain; name the first bad record"),
+                            ("export", "write a time range with what is needed to check it "
+                                       "offline")):
+        p = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH", default=keep, help="routing log file (SQLite)")
+        p.add_argument("--config", metavar="FILE", default=keep,
+                       help="hub config whose [store] routing_log names the file")
+        if name == "export":
+            p.add_argument("--since", metavar="ISO", default=keep, help="from (inclusive)")
+            p.add_argument("--until", metavar="ISO", default=keep, help="up to (exclusive)")
+            p.add_argument("--out", metavar="FILE", required=True, help="the export (JSON lines)")
+        else:
+            _anchor_option(p)
+    p = actions.add_parser("verify-export", help="check an export offline, without the database",
+                           description="check an export offline, without the database")
+    p.add_argument("file", metavar="FILE")
+    _anchor_option(p)
+
+
+def _anchor_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--anchor", metavar="ID:HASH", action="append", default=[],
+                   help="a head hash kept elsewhere (a routing_log.checkpoint line, an "
+                        "export's last hash): the record must still have it (repeatable)")
 
 
 def resolve_db_path(args: argparse.Namespace) -> Path:
@@ -57,6 +87,11 @@ def resolve_db_path(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    action = getattr(args, "action", None)
+    if action is not None:
+        from . import log_verify_command
+
+        return log_verify_command.run(action, args)
     try:
         db_path = resolve_db_path(args)
         since = _time_option(args, "since")

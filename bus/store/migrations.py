@@ -47,6 +47,26 @@ MIGRATIONS: list[list[str]] = [
     [  # 2: notices: which delivery attempt a hop records.
         "ALTER TABLE hops ADD COLUMN attempt INTEGER",
     ],
+    [  # 3: the hash chain (bus/store/chain.py). Rows written before this migration stay
+        # unchained (hash NULL): the chain starts at the first row after ``chain_start_after``.
+        "ALTER TABLE hops ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE hops ADD COLUMN hash TEXT",
+        """CREATE TABLE chain_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        "INSERT INTO chain_meta (key, value) VALUES ('format', '1')",
+        "INSERT INTO chain_meta (key, value) SELECT 'start_after', CAST(COALESCE(MAX(id), 0) "
+        "AS TEXT) FROM hops",
+        "INSERT INTO chain_meta (key, value) VALUES ('migrated_at', "
+        "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))",
+        # Anchors: the head hash every N records (also printed to the operator's JSON log).
+        """CREATE TABLE chain_checkpoints (
+            hop_id INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,14 @@ An embedded SQLite file with one row per *hop* (received, validated, routed, rep
 Writes go through a queue to one background writer thread that commits in batches (group
 commit), so the Twisted reactor never waits on the disk. WAL + ``synchronous=NORMAL``: a commit
 survives a crash of the process; only a power loss can take the last few commits with it.
+
+Tamper evidence: the writer chains every row to the one before it (``prev_hash``, ``hash``;
+``bus/store/chain.py``) inside the same ``BEGIN IMMEDIATE`` transaction that inserts it, reading
+the head from the file each time — so an occasional second writer (``pfbus dlq replay``,
+``pfbus archive show``) extends the same chain. Several *hub* processes sharing one routing log
+file is not a supported setup: each hub process has its own routing log. Every
+``checkpoint_every`` rows the head hash is stored in ``chain_checkpoints`` and handed to
+``on_checkpoint`` (the hub prints it to its JSON operator log, so it leaves the machine).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import weakref
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .chain import GENESIS, record_hash
 from .migrations import SchemaVersionError, check_readable, migrate
 
 log = logging.getLogger(__name__)
@@ -29,12 +38,15 @@ HOPS = ("received", "validated", "rejected", "routed", "provider_response",
         # (dead letter channel); handed back to delivery by an operator
         "accepted", "duplicate", "delivery", "dead_lettered", "replayed",
         # characters: the 縮退 a JIS X 0213-only receiver's adapter applies (which MJ characters)
-        "shrink")
+        "shrink",
+        # an operator decrypted archived payloads (pfbus archive show): who and why, no content
+        "archive_read")
 STATUSES = ("ok", "fault", "error")
 PARTIES = ("client", "provider", "hub")
 
 MAX_BATCH = 1000  # rows per commit: bounds one transaction, amortises the fsync
 MAX_QUEUED = 100_000  # beyond this record() drops (and counts) rather than grow memory
+CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
 
 
 class RoutingLogError(Exception):
@@ -111,8 +123,9 @@ class HopRecord:
 
 
 _COLUMNS = tuple(f.name for f in fields(HopRecord))
-_INSERT = (f"INSERT INTO hops ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+_CHAINED = ("id", *_COLUMNS, "prev_hash", "hash")
+_INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "
+           f"VALUES ({', '.join('?' for _ in _CHAINED)})")
 
 
 class _Flush:
@@ -150,9 +163,13 @@ class RoutingLog:
     connection and sees committed rows only.
     """
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False,
+                 checkpoint_every: int = CHECKPOINT_EVERY, on_checkpoint=None) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.checkpoint_every = checkpoint_every
+        # on_checkpoint(hop_id, hash): called on the writer thread after the commit
+        self.on_checkpoint = on_checkpoint
         self.dropped = 0  # records lost: queue full, or a batch failed to commit
         self._last_error: object = None
         self._dropped_reported = 0  # what flush() has already raised about
@@ -269,9 +286,24 @@ class RoutingLog:
 
     def _write(self, batch: list[HopRecord]) -> None:
         assert self._writer is not None
+        checkpoints: list[tuple[int, str]] = []
         try:
-            self._writer.execute("BEGIN")
-            self._writer.executemany(_INSERT, [tuple(getattr(h, c) for c in _COLUMNS) for h in batch])
+            # IMMEDIATE: the head read below and the inserts are one step for any other writer.
+            self._writer.execute("BEGIN IMMEDIATE")
+            head_id, prev = self._head()
+            rows = []
+            for h in batch:
+                head_id += 1
+                values = {c: getattr(h, c) for c in _COLUMNS}
+                digest = record_hash(head_id, values, prev)
+                rows.append((head_id, *values.values(), prev, digest))
+                if self.checkpoint_every and head_id % self.checkpoint_every == 0:
+                    checkpoints.append((head_id, digest))
+                prev = digest
+            self._writer.executemany(_INSERT, rows)
+            self._writer.executemany(
+                "INSERT OR REPLACE INTO chain_checkpoints (hop_id, hash, at) VALUES (?, ?, ?)",
+                [(i, d, _now()) for i, d in checkpoints])
             self._writer.execute("COMMIT")
         except Exception as exc:  # e.g. disk full: keep the writer (and hub) alive, say so loudly
             if self._writer.in_transaction:
@@ -280,6 +312,52 @@ class RoutingLog:
                 self._last_error = exc
                 self.dropped += len(batch)
             log.error("routing log %s: %d hop records not written: %s", self.path, len(batch), exc)
+            return
+        self._announce(checkpoints)
+
+    def _head(self) -> tuple[int, str]:
+        """(id, hash) of the last row: where the next row chains on."""
+        assert self._writer is not None
+        row = self._writer.execute("SELECT id, hash FROM hops ORDER BY id DESC LIMIT 1").fetchone()
+        start_after = self._start_after(self._writer)
+        if row is None or row[0] <= start_after:  # empty, or only rows from before the chain
+            return max(start_after, row[0] if row else 0), GENESIS
+        return row[0], row[1] or GENESIS  # an unhashed row in the chain: verify names it
+
+    @staticmethod
+    def _start_after(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT value FROM chain_meta WHERE key = 'start_after'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
+        if self.on_checkpoint is None:
+            return
+        for hop_id, digest in checkpoints:
+            try:
+                self.on_checkpoint(hop_id, digest)
+            except Exception:  # a broken stdout must not stop the routing log
+                log.exception("routing log %s: checkpoint callback failed", self.path)
+
+    def checkpoint_head(self) -> tuple[int, str] | None:
+        """Store and announce the current head now (the hub does so when it stops), so that a
+        later truncation of the file's tail shows against a copy kept elsewhere."""
+        if self.readonly or self._writer is None:
+            return None
+        self.flush()
+        with self._read_lock:
+            conn = self._reader
+            assert conn is not None
+            row = conn.execute("SELECT id, hash FROM hops ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None or row[1] is None:
+            return None
+        # Only the writer thread writes hops; checkpoints go through the reader connection,
+        # which is a separate connection and takes the file's write lock briefly.
+        with self._read_lock:
+            assert self._reader is not None
+            self._reader.execute("INSERT OR REPLACE INTO chain_checkpoints (hop_id, hash, at) "
+                                 "VALUES (?, ?, ?)", (row[0], row[1], _now()))
+        self._announce([(row[0], row[1])])
+        return row[0], row[1]
 
     def _close_connections(self) -> None:
         for name in ("_reader", "_writer"):
@@ -335,6 +413,64 @@ class RoutingLog:
             except sqlite3.Error as exc:
                 raise RoutingLogError(f"{self.path}: {exc}") from exc
         return [HopRecord(**dict(zip(_COLUMNS, row))) for row in rows]
+
+
+    # -- the chain ---------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._read_lock:
+            if self._reader is None:
+                raise RoutingLogError(f"{self.path}: routing log is closed")
+            try:
+                return self._reader.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise RoutingLogError(f"{self.path}: {exc}") from exc
+
+    def chain_start_after(self) -> int:
+        """Rows with ids up to this one were written before the chain existed (unhashed)."""
+        rows = self._read("SELECT value FROM chain_meta WHERE key = 'start_after'")
+        return int(rows[0][0]) if rows else 0
+
+    def checkpoints(self) -> list[tuple[int, str, str]]:
+        """Stored anchors (hop id, hash, at), oldest first."""
+        return [tuple(r) for r in self._read(
+            "SELECT hop_id, hash, at FROM chain_checkpoints ORDER BY hop_id")]
+
+    def chain_rows(self, after_id: int = 0, through_id: int | None = None, page: int = 5000):
+        """Every row with ``after_id < id <= through_id`` as a dict with ``id``, the hop fields,
+        ``prev_hash`` and ``hash``, in id order; read page by page (constant memory)."""
+        names = _CHAINED
+        last = after_id
+        while True:
+            sql = f"SELECT {', '.join(names)} FROM hops WHERE id > ?"
+            params: tuple = (last,)
+            if through_id is not None:
+                sql += " AND id <= ?"
+                params += (through_id,)
+            rows = self._read(sql + " ORDER BY id LIMIT ?", params + (page,))
+            for row in rows:
+                yield dict(zip(names, row))
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+
+    def id_range(self, since: str | None, until: str | None) -> tuple[int, int] | None:
+        """The smallest and largest row id whose ``at`` is in [since, until), if any."""
+        where, params = [], []
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_utc_iso(since))
+        if until is not None:
+            where.append("at < ?")
+            params.append(to_utc_iso(until))
+        sql = "SELECT MIN(id), MAX(id) FROM hops" + (" WHERE " + " AND ".join(where) if where
+                                                     else "")
+        lo, hi = self._read(sql, tuple(params))[0]
+        return None if lo is None else (int(lo), int(hi))
+
+    def row_hash(self, row_id: int) -> str | None:
+        rows = self._read("SELECT hash FROM hops WHERE id = ?", (row_id,))
+        return rows[0][0] if rows else None
 
 
 def open_readonly(path: str | Path) -> RoutingLog:

@@ -1,0 +1,133 @@
+"""The routing log's hash chain: what one record's hash covers, and checking a run of records.
+
+Each chained record stores ``prev_hash`` (the hash of the record before it; the genesis value for
+the first) and ``hash`` = SHA-256 over the canonical serialisation of its own fields *and* its
+row id *and* ``prev_hash``. Editing, deleting, inserting or reordering records therefore breaks
+either a record's own hash or the link to its predecessor, and the ids must run without gaps.
+
+Canonical serialisation (chain format 1): a JSON object with the keys of ``CHAIN_FIELDS`` plus
+``id`` and ``prev_hash``, sorted keys, ``separators=(",", ":")``, ``ensure_ascii=False``, UTF-8;
+``null`` for absent values, integers as integers, floats in Python's shortest round-trip form.
+A migration that adds a column to ``hops`` must not silently change this: it has to define
+chain format 2 and record from which id it applies.
+
+Pure functions only: used by the writer thread, ``pfbus log verify`` (database) and
+``pfbus log verify-export`` (a file, without the database).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+CHAIN_FORMAT = 1
+GENESIS = "0" * 64  # prev_hash of the first chained record
+
+# The hop fields a hash covers (chain format 1): every column of ``hops`` written by pfbus.
+CHAIN_FIELDS = (
+    "exchange_id", "message_id", "relates_to", "hop", "status", "service_id", "service_version",
+    "sender", "receiver", "provider", "endpoint", "http_status", "fault_code", "party", "rule",
+    "path", "line", "reason", "duration_ms", "request_bytes", "response_bytes", "soap_version",
+    "at", "attempt",
+)
+
+
+_REAL = frozenset({"duration_ms"})
+_INTEGER = frozenset({"http_status", "line", "request_bytes", "response_bytes", "attempt"})
+
+
+def _as_stored(name: str, value: object) -> object:
+    """The value as SQLite gives it back (column affinity), so that the writer's hash and a
+    reader's agree: 12 in a REAL column reads as 12.0, 3.0 in an INTEGER column as 3."""
+    if value is None:
+        return None
+    if name in _REAL:
+        return float(value)  # type: ignore[arg-type]
+    if name in _INTEGER:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+    return value if isinstance(value, str) else str(value)
+
+
+def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str) -> bytes:
+    doc = {name: _as_stored(name, fields.get(name)) for name in CHAIN_FIELDS}
+    doc["id"] = record_id
+    doc["prev_hash"] = prev_hash
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str) -> str:
+    return hashlib.sha256(canonical(record_id, fields, prev_hash)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first record that does not fit the chain, and why."""
+
+    id: int | None
+    at: str | None
+    kind: str  # "hash mismatch" | "broken link" | "gap in ids" | "missing hash" | ...
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"record id {self.id}" if self.id is not None else "chain"
+        when = f" (at {self.at})" if self.at else ""
+        return f"{where}{when}: {self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    count: int  # records checked
+    first_id: int | None
+    last_id: int | None
+    last_hash: str  # the head: prev_hash of whatever comes next
+    problem: Problem | None = None
+
+
+def walk(rows: Iterable[Mapping[str, object]], *, prev_hash: str = GENESIS,
+         first_id: int | None = None) -> WalkResult:
+    """Check records in id order against each other: ids without gaps (starting at ``first_id``
+    when given), each ``prev_hash`` equal to the previous record's hash (``prev_hash`` for the
+    first), each ``hash`` equal to the recomputed one. Stops at the first problem."""
+    expected_id = first_id
+    head = prev_hash
+    count = 0
+    start: int | None = None
+    last: int | None = None
+    for row in rows:
+        rid = int(row["id"])  # type: ignore[arg-type]
+        at = row.get("at")  # type: ignore[assignment]
+        stored = row.get("hash")
+        if start is None:
+            start = rid
+
+        def bad(kind: str, detail: str) -> WalkResult:
+            return WalkResult(count, start, last, head, Problem(rid, at, kind, detail))
+
+        if expected_id is not None and rid != expected_id:
+            if rid > expected_id:
+                missing = (f"id {expected_id}" if rid == expected_id + 1
+                           else f"ids {expected_id}..{rid - 1}")
+                return bad("gap in ids", f"{missing} missing before it (deleted records)")
+            return bad("gap in ids", f"expected id {expected_id}")
+        if not stored:
+            return bad("missing hash", "a record without a hash inside the chain "
+                                       "(inserted by hand?)")
+        computed = record_hash(rid, row, str(row.get("prev_hash")))
+        if computed != stored:
+            return bad("hash mismatch", "the record's fields were changed after it was written "
+                                        "(its hash does not cover them)")
+        if row.get("prev_hash") != head:
+            what = "the chain start" if last is None and first_id is not None and \
+                prev_hash == GENESIS else f"record {last if last is not None else rid - 1}"
+            return bad("broken link", f"prev_hash is not the hash of {what} (a record before "
+                                      f"it was deleted, inserted, changed or moved)")
+        head = str(stored)
+        last = rid
+        count += 1
+        expected_id = rid + 1
+    return WalkResult(count, start, last, head)

@@ -1,0 +1,210 @@
+"""Checking the routing log's hash chain: in the database, and in an export without it.
+
+``verify_log`` walks the chain in the file; ``write_export`` writes a time range as JSON lines
+with what is needed to check it offline (the hash of the record before the range, the last hash,
+a SHA-256 of the file); ``verify_export`` checks such a file with no database at hand.
+
+What the chain proves, and what it does not: anyone who can only *edit* the file (a row, a few
+rows) is caught — the first bad record is named. Anyone with write access who rewrites the whole
+chain from the edit onwards (the algorithm is public, there is no secret key) or cuts off its tail
+is caught only against a head hash kept elsewhere: a checkpoint printed to the hub's JSON log
+(``routing_log.checkpoint``), a stored export, or an ``--anchor ID:HASH`` an operator noted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chain import CHAIN_FORMAT, GENESIS, Problem, WalkResult, walk
+from .routing_log import RoutingLog, _CHAINED
+
+EXPORT_FORMAT = "pfbus-routing-log-export"
+EXPORT_VERSION = 1
+
+
+class ExportError(Exception):
+    """An export cannot be written (nothing in range, a broken chain) or read at all."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a check: intact when ``problem`` is None."""
+
+    walk: WalkResult
+    problem: Problem | None
+    unchained: int = 0  # rows from before the chain existed (not covered)
+    anchors_checked: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``ID:HASH`` as printed in a ``routing_log.checkpoint`` line."""
+    rid, sep, digest = text.partition(":")
+    if not sep or not rid.strip().isdigit() or len(digest.strip()) != 64:
+        raise ValueError(f"not ID:HASH (a record id and a 64-hex-digit SHA-256): {text!r}")
+    return int(rid), digest.strip().lower()
+
+
+def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Report:
+    """Walk the whole chain; then check the stored checkpoints and any ``anchors`` against it."""
+    start_after = rl.chain_start_after()
+    hashed_early = rl._read("SELECT MIN(id) FROM hops WHERE id <= ? AND hash IS NOT NULL",
+                            (start_after,))[0][0]
+    unchained = rl._read("SELECT COUNT(*) FROM hops WHERE id <= ?", (start_after,))[0][0]
+    result = walk(rl.chain_rows(after_id=start_after), prev_hash=GENESIS,
+                  first_id=start_after + 1)
+    if hashed_early is not None:  # the recorded chain start was moved to hide rows
+        return Report(result, Problem(hashed_early, None, "chain start moved",
+                                      f"a hashed record at or before the recorded chain start "
+                                      f"(id {start_after}): chain_meta was edited"), unchained)
+    if result.problem is not None:
+        return Report(result, result.problem, unchained)
+    checked = 0
+    for source, pairs in (("stored checkpoint", [(i, h) for i, h, _ in rl.checkpoints()]),
+                          ("anchor", list(anchors))):
+        for rid, digest in pairs:
+            checked += 1
+            problem = _check_anchor(rid, digest, rl.row_hash(rid), result, source)
+            if problem is not None:
+                return Report(result, problem, unchained, checked)
+    return Report(result, None, unchained, checked)
+
+
+def _check_anchor(rid: int, expected: str, actual: str | None, result: WalkResult,
+                  source: str) -> Problem | None:
+    if actual is None:
+        if result.last_id is None or rid > result.last_id:
+            return Problem(rid, None, "truncated",
+                           f"a {source} names record {rid} but the chain ends at "
+                           f"{result.last_id}: records were cut off the end")
+        return Problem(rid, None, "missing record", f"a {source} names record {rid}, not in the "
+                                                    f"log")
+    if actual != expected:
+        return Problem(rid, None, "anchor mismatch",
+                       f"the {source} says {expected[:16]}…, the log has {actual[:16]}…: the "
+                       f"chain up to here was rewritten")
+    return None
+
+
+# -- export ----------------------------------------------------------------------------------
+
+def write_export(rl: RoutingLog, out: Path, since: str | None, until: str | None) -> dict:
+    """Write the records of [since, until) — as the contiguous id range from the first to the
+    last record in it, so the chain can be checked — and return the trailer."""
+    span = rl.id_range(since, until)
+    start_after = rl.chain_start_after()
+    if span is None or span[1] <= start_after:
+        raise ExportError("no chained records in that time range")
+    lo, hi = max(span[0], start_after + 1), span[1]
+    prev = GENESIS if lo == start_after + 1 else rl.row_hash(lo - 1)
+    if prev is None:
+        raise ExportError(f"record {lo - 1} (before the range) is missing: run pfbus log verify")
+    # Refuse to hand out a range whose chain is already broken: the export would mislead.
+    check = walk(rl.chain_rows(lo - 1, hi), prev_hash=prev, first_id=lo)
+    if check.problem is not None:
+        raise ExportError(f"the chain is broken inside the range: {check.problem}")
+    digest = hashlib.sha256()
+    header = {"type": "header", "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+              "chain_format": CHAIN_FORMAT, "source": str(rl.path), "since": since,
+              "until": until, "first_id": lo, "last_id": hi, "prev_hash": prev,
+              "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    count, last_hash = 0, prev
+    tmp = out.with_name(out.name + ".partial")
+    with tmp.open("wb") as f:
+        def line(obj: dict) -> None:
+            data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+            digest.update(data)
+            f.write(data)
+
+        line(header)
+        for row in rl.chain_rows(lo - 1, hi):
+            line({"type": "record", **{k: row[k] for k in _CHAINED}})
+            count += 1
+            last_hash = row["hash"]
+        trailer = {"type": "trailer", "count": count, "last_id": hi, "last_hash": last_hash,
+                   "sha256": digest.hexdigest()}
+        f.write((json.dumps(trailer, separators=(",", ":")) + "\n").encode())
+    tmp.replace(out)
+    return trailer
+
+
+def verify_export(path: Path, anchors: Iterable[tuple[int, str]] = ()) -> Report:
+    """Check an export with no database: file digest, header, every record's hash and link,
+    the trailer's count and last hash, and any anchors (ID:HASH kept elsewhere)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read: {exc.strerror}") from None
+    lines = data.splitlines(keepends=True)
+    if len(lines) < 2:
+        raise ExportError(f"{path}: not a routing log export (too short)")
+    try:
+        header = json.loads(lines[0])
+        trailer = json.loads(lines[-1])
+    except ValueError:
+        raise ExportError(f"{path}: not a routing log export (header or trailer is not "
+                          f"JSON)") from None
+    if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
+        raise ExportError(f"{path}: not a routing log export (no {EXPORT_FORMAT} header)")
+    if header.get("version") != EXPORT_VERSION or header.get("chain_format") != CHAIN_FORMAT:
+        raise ExportError(f"{path}: export version {header.get('version')} / chain format "
+                          f"{header.get('chain_format')} is not one this pfbus reads")
+    empty = WalkResult(0, None, None, str(header.get("prev_hash")))
+
+    def bad(kind: str, detail: str, rid=None, at=None, result=empty) -> Report:
+        return Report(result, Problem(rid, at, kind, detail))
+
+    if not isinstance(trailer, dict) or trailer.get("type") != "trailer":
+        return bad("truncated", "the last line is not the trailer: the export was cut short")
+    if hashlib.sha256(b"".join(lines[:-1])).hexdigest() != trailer.get("sha256"):
+        note = "the file's SHA-256 does not match its trailer: the file was changed"
+    else:
+        note = None
+    records = []
+    for number, raw in enumerate(lines[1:-1], start=2):
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return bad("unreadable line", f"line {number} is not JSON")
+        if not isinstance(obj, dict) or obj.get("type") != "record" or \
+                not isinstance(obj.get("id"), int):
+            return bad("unreadable line", f"line {number} is not a record")
+        records.append(obj)
+    result = walk(records, prev_hash=str(header.get("prev_hash")),
+                  first_id=header.get("first_id"))
+    if result.problem is not None:
+        return Report(result, result.problem)
+    if result.count != trailer.get("count") or result.last_id != trailer.get("last_id") or \
+            result.last_id != header.get("last_id"):
+        return bad("truncated", f"{result.count} records up to id {result.last_id}; the "
+                                f"header/trailer say {trailer.get('count')} up to "
+                                f"{trailer.get('last_id')}", result=result)
+    if result.last_hash != trailer.get("last_hash"):
+        return bad("broken link", "the trailer's last hash is not the last record's hash",
+                   result.last_id, result=result)
+    if note is not None:  # every record checks out, yet the bytes differ (header, whitespace)
+        return bad("file digest mismatch", note, result=result)
+    by_id = {r["id"]: r.get("hash") for r in records}
+    checked = 0
+    for rid, digest in anchors:
+        checked += 1
+        if rid == header.get("first_id", 0) - 1:
+            actual = header.get("prev_hash")
+        else:
+            actual = by_id.get(rid)
+        if actual is None:
+            return bad("anchor outside export", f"record {rid} is not in this export", rid,
+                       result=result)
+        if actual != digest:
+            return bad("anchor mismatch", f"record {rid}: the anchor says {digest[:16]}…, the "
+                                          f"export has {str(actual)[:16]}…", rid, result=result)
+    return Report(result, None, anchors_checked=checked)
