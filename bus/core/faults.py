@@ -7,6 +7,7 @@ be read, and every finding with its rule, element path and line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -105,6 +106,7 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
     reason = f"{fault.fault.code}: {fault.fault.summary}"
     if fault.first is not None:
         reason += f" ({fault.first.rule} at {fault.first.path or '-'}, line {fault.first.line})"
+    reason = xml_text(reason)
     is_sender = fault.fault.party is Party.CLIENT
     if soap_ns == SOAP11_NS:
         etree.SubElement(f, "faultcode").text = "soap:Client" if is_sender else "soap:Server"
@@ -123,6 +125,14 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
 
 
 FAULT_DETAIL_TAG = f"{{{FAULT_NS}}}FaultDetail"
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with characters XML cannot carry (controls, lone surrogates) as U+FFFD: a finding
+    may quote what the client sent (a SOAPAction, a parser message), and the fault must still
+    serialise."""
+    return _NOT_XML_CHAR.sub("\ufffd", text)
 
 
 def _fq(name: str) -> str:
@@ -151,10 +161,10 @@ class FaultDetail:
             fe = etree.SubElement(d, _fq("Finding"))
             etree.SubElement(fe, _fq("Rule")).text = finding.rule
             if finding.path:
-                etree.SubElement(fe, _fq("Path")).text = finding.path
+                etree.SubElement(fe, _fq("Path")).text = xml_text(finding.path)
             if finding.line is not None:
                 etree.SubElement(fe, _fq("Line")).text = str(finding.line)
-            etree.SubElement(fe, _fq("Message")).text = finding.message
+            etree.SubElement(fe, _fq("Message")).text = xml_text(finding.message)
         return d
 
     @classmethod

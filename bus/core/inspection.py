@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from . import faults
 from .catalog import Catalog, ServiceSpec
-from .envelope import Envelope, Limits, parse_envelope
-from .faults import HubFault
+from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
+from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding
 from .header import HEADER_NS, PlatformHeader, request_digest
 from .routing import Provider, Route, ServiceRegistry
@@ -71,11 +71,23 @@ class Inspector:
                            _message_id(envelope.header))
         return PlatformHeader.from_element(envelope.header)
 
-    def inspect_request(self, raw: bytes, endpoint_service: str | None = None) -> AcceptedRequest:
+    def inspect_request(self, raw: bytes, endpoint_service: str | None = None,
+                        soap_action: str | None = None, content_type: str | None = None
+                        ) -> AcceptedRequest:
+        """``content_type`` and ``soap_action``, when given, are the HTTP headers: the envelope's
+        SOAP version must be the one the Content-Type names, and a non-empty action (SOAPAction
+        in 1.1, the ``action`` parameter of the Content-Type in 1.2) must name the service."""
         envelope = parse_envelope(raw, self.limits)
+        action = check_media_type(envelope, content_type, soap_action)
         header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
                                    faults.RULE_VIOLATION)
         try:
+            if action and action != SERVICE_ACTION + header.service_id:
+                raise HubFault(faults.HEADER_INVALID, (Finding(
+                    "soap:action", f"the SOAP action {action[:100]} does not name the header's "
+                    f"service (expected {SERVICE_ACTION}{header.service_id})",
+                    element_path(envelope.header, self.catalog.prefixes),
+                    envelope.header.sourceline),), header.message_id)
             return self._accept(envelope, header, endpoint_service)
         except HubFault as fault:
             fault.header = header  # the routing log records who sent what to whom
@@ -181,6 +193,41 @@ class Inspector:
         if findings:
             is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
             raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings), message_id)
+
+
+SERVICE_ACTION = "urn:pfbus:service:"  # + service ID: the soapAction every WSDL declares
+_MEDIA_NS = {"text/xml": SOAP11_NS, "application/soap+xml": SOAP12_NS}
+
+
+def check_media_type(envelope: Envelope, content_type: str | None,
+                     soap_action: str | None) -> str | None:
+    """Check the envelope against the Content-Type it came with; return the SOAP action the
+    HTTP headers name (quotes stripped; None or "" when none)."""
+    if content_type is None:
+        return _unquote(soap_action)
+    media, *params = (p.strip() for p in content_type.split(";"))
+    expected = _MEDIA_NS.get(media.lower())
+    if expected is not None and expected != envelope.soap_ns:
+        raise HubFault(faults.NOT_SOAP, (Finding(
+            "soap:version", f"a SOAP {envelope.soap_version} envelope sent as {media.lower()}, "
+            f"which is SOAP {SOAP_VERSION_NAME[expected]}'s media type",
+            element_path(envelope.root), envelope.root.sourceline),))
+    if envelope.soap_ns == SOAP12_NS:
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "action":
+                return _unquote(value.strip())
+        return None
+    return _unquote(soap_action)
+
+
+def _unquote(action: str | None) -> str | None:
+    if action is None:
+        return None
+    action = action.strip()
+    if len(action) >= 2 and action[0] == action[-1] == '"':
+        action = action[1:-1]
+    return action
 
 
 def _message_id(header_el) -> str | None:

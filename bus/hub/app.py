@@ -10,6 +10,7 @@ from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
+from ..core.ratelimit import Admission
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..store.routing_log import RoutingLog
@@ -52,7 +53,8 @@ class Hub:
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
                                      self.events, intake, characters=CharacterAudit(
                                          self.catalog, {party: s.receiver for party, s
-                                                        in config.systems.items()}))
+                                                        in config.systems.items()}),
+                                     admission=Admission(config.adapter_limits))
         self.port = None
         self.url: str | None = None
 

@@ -19,6 +19,7 @@ from ..core.findings import Finding
 from ..core.header import PlatformHeader
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
+from ..core.ratelimit import Admission, limit_key
 from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
 from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
@@ -37,22 +38,25 @@ class HttpReply:
 class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
-                 characters: CharacterAudit | None = None):
+                 characters: CharacterAudit | None = None, admission: Admission | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
         self.events = events
         self.notices = notices
         self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
+        self.admission = admission or Admission()  # per-adapter rate and concurrency limits
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
-                     soap_action: str | None = None, peer: str | None = None) -> HttpReply:
+                     soap_action: str | None = None, peer: str | None = None,
+                     content_type: str | None = None) -> HttpReply:
         """One exchange. ``peer`` is the adapter ID authenticated by the caller's TLS client
         certificate (``[[adapters]]``), or None when the caller is not authenticated (plain
         HTTP in development, or TLS without a client certificate)."""
         hops = _Hops(self.log, len(raw))
         try:
-            request = self.inspector.inspect_request(raw, endpoint_service)
+            request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
+                                                     content_type)
         except HubFault as fault:
             if fault.header is not None:
                 hops.bind_header(fault.header)
@@ -60,6 +64,20 @@ class SyncExchange:
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add("validated", "ok")
+        try:  # per-adapter rate and concurrency (bus.core.ratelimit)
+            release = self.admission.admit(limit_key(peer, str(request.header.sender)),
+                                           time.monotonic())
+        except HubFault as fault:
+            fault.message_id = request.header.message_id
+            hops.add("rejected", "fault", fault)
+            return self._fault_reply(hops, fault, request.envelope.soap_ns)
+        try:
+            return await self._dispatch(request, hops, raw, soap_action)
+        finally:
+            release()
+
+    async def _dispatch(self, request: AcceptedRequest, hops: _Hops, raw: bytes,
+                        soap_action: str | None) -> HttpReply:
         if request.is_notice:
             return await self._publish(request, hops)
         self._audit_shrink(hops, request.envelope.body, str(request.header.receiver))

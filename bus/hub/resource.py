@@ -55,7 +55,9 @@ class HubResource(resource.Resource):
         raw = request.content.read()
         action = request.getHeader("soapaction")
         d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,
-                                                              peer=self.peer_of(request)))
+                                                              peer=self.peer_of(request),
+                                                              content_type=request.getHeader(
+                                                                  "content-type")))
         d.addCallback(lambda reply: self._finish(request, reply.status, reply.content_type,
                                                  reply.body))
         d.addErrback(self._internal_error, request)

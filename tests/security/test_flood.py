@@ -1,0 +1,79 @@
+"""One adapter floods the hub while another keeps its normal pace: the other is still served, in
+about its normal time; the flooder gets PF-LIMIT-RATE faults and a routing-log record of each.
+
+Loopback only; the flood is bounded in time (a few seconds) and the latency bound is relative to a
+baseline measured in the same test: p95 under flood <= max(5 x baseline p95, 0.5 s)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+import requests
+
+from . import hubkit
+from .flooder import inquiry
+from ..integration.processes import python
+
+pytestmark = pytest.mark.integration
+
+FLOOD_SECONDS = 4.0
+RATE, BURST = 20, 20
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def paced(url: str, count: int, interval: float) -> tuple[list[float], list[int]]:
+    """The normal adapter: ``count`` inquiries, one every ``interval`` s, on one connection."""
+    latencies, statuses = [], []
+    with requests.Session() as s:
+        for _ in range(count):
+            body = inquiry("vendor-b-tax")
+            started = time.monotonic()
+            r = s.post(url, data=body, headers={"Content-Type": "text/xml; charset=utf-8"},
+                       timeout=30)
+            latencies.append(time.monotonic() - started)
+            statuses.append(r.status_code)
+            time.sleep(interval)
+    return latencies, statuses
+
+
+def test_a_flooding_adapter_does_not_starve_the_others(tmp_path):
+    hub = hubkit.start(tmp_path, f"limits = {{ rate = {RATE}, burst = {BURST}, "
+                                 f"concurrency = 8 }}\n", tenants=("131016",))
+    url = hub["url"] + "/services/juki.ResidentInquiry"
+    try:
+        paced(url, 5, 0.02)  # warm up (imports, connection pool to the provider)
+        baseline, statuses = paced(url, 30, 0.05)
+        assert set(statuses) == {200}
+        flooder = python("-m", "tests.security.flooder", url, str(FLOOD_SECONDS), "16",
+                         "flooder-sys")
+        try:
+            flooder.wait_json(lambda d: d.get("started"), 30)
+            time.sleep(0.5)  # let the flood build up
+            flooded, statuses = paced(url, 30, 0.05)  # 10 req/s: well under its own limit
+            result = flooder.wait_json(lambda d: "status" in d, FLOOD_SECONDS + 60)
+        finally:
+            flooder.stop()
+        assert set(statuses) == {200}, statuses
+        bound = max(5 * p95(baseline), 0.5)
+        assert p95(flooded) <= bound, (f"p95 under flood {p95(flooded):.3f} s, baseline "
+                                       f"{p95(baseline):.3f} s")
+        sent = sum(result["status"].values())
+        refused = result["faults"].get("PF-LIMIT-RATE", 0)
+        served = result["status"].get("200", 0)
+        assert refused > 0, result
+        assert set(result["faults"]) <= {"PF-LIMIT-RATE", "PF-LIMIT-CONCURRENCY"}, result
+        # Admitted at most the burst plus the rate over the flood (and some slack for timing).
+        assert served <= BURST + RATE * (FLOOD_SECONDS + 2), result
+        assert sent > served * 2, result  # it really flooded
+        rows = hubkit.log_rows(hub, "PF-LIMIT-RATE", wait_for=refused)
+        assert len(rows) >= refused
+        assert all(r.sender == "131016/07/flooder-sys" and r.rule == "limit:rate" for r in rows)
+        assert not any(r.sender == "131016/07/vendor-b-tax" and r.fault_code for r in
+                       hubkit.log_rows(hub))
+    finally:
+        hubkit.stop(hub)
