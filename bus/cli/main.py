@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import chars_command
+from . import archive_command, chars_command
 from . import demo_command, log_command, serve_command, validate_command
 
 COMMANDS = {
@@ -16,6 +16,7 @@ COMMANDS = {
     # the suite is its own top-level package (conformance/), imported here by name
     "conformance": (__import__("conformance.cli", fromlist=["cli"]),
                     "certify a product against a profile: list | run | verify"),
+    "archive": (archive_command, "read the encrypted payload archive (every read is logged)"),
     "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
                              "whether each receiver can store it"),
 }

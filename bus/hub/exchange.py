@@ -64,6 +64,7 @@ class SyncExchange:
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add("validated", "ok")
+        self._archive(request, "notice" if request.is_notice else "request", raw, hops)
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = self.admission.admit(limit_key(peer, str(request.header.sender)),
                                            time.monotonic())
@@ -94,6 +95,7 @@ class SyncExchange:
         hops.add("routed", "ok", duration_ms=_ms(started))
         hops.add("provider_response", "fault" if answer.status >= 400 else "ok",
                  http_status=answer.status, response_bytes=len(answer.body))
+        self._archive(request, "response", answer.body, hops)
         try:
             response = self.inspector.inspect_response(answer.body, request)
         except HubFault as fault:
@@ -134,6 +136,14 @@ class SyncExchange:
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
+
+    archive = None  # a PayloadArchive when [store] archive is set (the Hub assigns it)
+
+    def _archive(self, request: AcceptedRequest, kind: str, payload: bytes, hops: _Hops) -> None:
+        """Keep the exact bytes, encrypted; the archive's writer thread does the work."""
+        if self.archive is not None:
+            self.archive.store(request.header.message_id, kind, payload,
+                               hops.common["exchange_id"])
 
     def _audit_shrink(self, hops: _Hops, body, receiver: str) -> None:
         """Record the 縮退 the receiver's adapter applies (it declared JIS X 0213 only): which

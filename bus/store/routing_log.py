@@ -343,7 +343,10 @@ class RoutingLog:
         later truncation of the file's tail shows against a copy kept elsewhere."""
         if self.readonly or self._writer is None:
             return None
-        self.flush()
+        try:
+            self.flush()
+        except (TimeoutError, RoutingLogError) as exc:  # the head is still worth printing
+            log.error("routing log %s: %s", self.path, exc)
         with self._read_lock:
             conn = self._reader
             assert conn is not None
