@@ -54,25 +54,35 @@ class SyncExchange:
         certificate (``[[adapters]]``), or None when the caller is not authenticated (plain
         HTTP in development, or TLS without a client certificate)."""
         hops = _Hops(self.log, len(raw))
+        early = None
+        if peer is not None:  # authenticated: every request counts, even one that fails to parse
+            try:
+                early = self.admission.admit(limit_key(peer, ""), time.monotonic())
+            except HubFault as fault:
+                hops.add("rejected", "fault", fault)
+                return self._fault_reply(hops, fault, _soap_ns_of(raw))
         try:
             request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
                                                      content_type)
         except HubFault as fault:
+            if early is not None:
+                early()
             if fault.header is not None:
                 hops.bind_header(fault.header)
             hops.add("rejected", "fault", fault)
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add("validated", "ok")
-        self._archive(request, "notice" if request.is_notice else "request", raw, hops)
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
-            release = self.admission.admit(limit_key(peer, str(request.header.sender)),
-                                           time.monotonic())
+            release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
+                                                    time.monotonic())
         except HubFault as fault:
             fault.message_id = request.header.message_id
             hops.add("rejected", "fault", fault)
             return self._fault_reply(hops, fault, request.envelope.soap_ns)
         try:
+            # Archived once admitted: a flood refused by the limits does not fill the archive.
+            self._archive(request, "notice" if request.is_notice else "request", raw, hops)
             return await self._dispatch(request, hops, raw, soap_action)
         finally:
             release()

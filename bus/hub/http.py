@@ -105,6 +105,7 @@ class LimitedRequest(server.Request):
     def _refuse(self, fault: FaultCode, finding: Finding, soap_ns: str | None) -> None:
         self.refused = True
         self.content = _Discard()
+        self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
         channel = self.channel
         events = getattr(channel.site, "events", None)
         if events is not None:

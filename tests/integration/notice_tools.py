@@ -70,6 +70,8 @@ def hub_config(path: Path, store_url: str, subscribers: dict[str, str], *,
     lines = [f'[hub]\nlisten = "127.0.0.1:0"\nnode_id = "{node_id}"\n',
              f'[store]\nrouting_log = "log-{node_id}.sqlite3"\nnotices = "{store_url}"\n',
              '[[tenants]]\nlocal_gov_code = "131016"\nname = "千代田区"\n']
+    # These tests publish from one sender as fast as they can: above the default adapter limits.
+    lines[0] += "limits = { rate = 10000.0, burst = 10000, concurrency = 64 }\n"
     for name, url in subscribers.items():
         lines.append(f'[[providers]]\nid = "{name}"\nurl = "{url}"\ntimeout = 5.0\n'
                      f'delivery = {{ {policy} }}\n')

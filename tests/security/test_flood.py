@@ -60,6 +60,8 @@ def test_a_flooding_adapter_does_not_starve_the_others(tmp_path):
             flooder.stop()
         assert set(statuses) == {200}, statuses
         bound = max(5 * p95(baseline), 0.5)
+        print(f"baseline p95 {p95(baseline) * 1000:.1f} ms, under flood {p95(flooded) * 1000:.1f}"
+              f" ms (bound {bound * 1000:.0f} ms); flooder: {result}")
         assert p95(flooded) <= bound, (f"p95 under flood {p95(flooded):.3f} s, baseline "
                                        f"{p95(baseline):.3f} s")
         sent = sum(result["status"].values())

@@ -47,6 +47,15 @@ def test_oversized_content_length_is_refused_before_the_body_is_sent(hub, soap):
     assert hubkit.received(hub) == before
 
 
+def test_expect_100_continue_gets_the_refusal_not_a_continue(hub):
+    answer, sent = hubkit.raw_exchange(hub, head(hub, "Content-Length: 52428800\r\n"
+                                                      "Expect: 100-continue\r\n"),
+                                       [b"<" * 1024] * 50, pause=0.02)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"100 Continue" not in answer
+    assert hubkit.fault_of(hubkit.split_http(answer)[1])["code"] == "PF-LIMIT-SIZE"
+
+
 def test_chunked_body_is_stopped_at_the_limit(hub):
     chunk = b"<" * 8192
     part = b"%x\r\n%s\r\n" % (len(chunk), chunk)
