@@ -52,12 +52,17 @@ def _as_stored(name: str, value: object) -> object:
     return value if isinstance(value, str) else str(value)
 
 
+# One encoder, built once (json.dumps with options builds a new one per call: the writer thread
+# hashes every record).
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=False).encode
+
+
 def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str) -> bytes:
     doc = {name: _as_stored(name, fields.get(name)) for name in CHAIN_FIELDS}
     doc["id"] = record_id
     doc["prev_hash"] = prev_hash
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _ENCODE(doc).encode("utf-8")
 
 
 def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str) -> str:
