@@ -33,7 +33,7 @@ SHOKO = SEED_RESIDENTS[0]
 NAME, ADDRESSEE, MYNUMBER = SHOKO["氏名3"], SHOKO["宛名番号"], SHOKO["個人番号"]
 BAD_ADDRESSEE = ADDRESSEE[:-1] + str((int(ADDRESSEE[-1]) + 1) % 10)  # wrong check digit
 KANA = "ソウム"
-SECRETS = {"name": NAME, "宛名番号": ADDRESSEE, "個人番号": MYNUMBER,
+SECRETS = {"name": NAME, "family name": NAME[:2], "宛名番号": ADDRESSEE, "個人番号": MYNUMBER,
            "bad 宛名番号": BAD_ADDRESSEE, "kana": KANA}
 KEY_ENV = "PFBUS_TEST_ARCHIVE_KEY"
 JUKI = "urn:pfbus:unit:juki:v1"
