@@ -22,7 +22,7 @@ from .records import CommandRun, Exchange
 
 
 class Context:
-    """What checks need from the run: the catalog, its prefixes, the parameters."""
+    """What checks need from the run: the catalog, its prefixes and parameters."""
 
     def __init__(self, catalog, validation, params: Mapping[str, Any]):
         self.catalog = catalog
@@ -31,7 +31,7 @@ class Context:
         self.namespaces = {p: ns for ns, p in catalog.prefixes.items() if p != "soap"}
 
 
-# --- answers to the suite's requests ---------------------------------------------------------------
+# --- answers to the suite's requests ----------------------------------------------------------
 
 def outcome(ex: Exchange, want: str) -> list[str]:
     if ex.error:

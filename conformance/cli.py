@@ -148,9 +148,14 @@ def _run(args) -> int:
             if profile.reference_trigger else ""
         print(f"pfbus conformance: {profile.id} needs --trigger{hint}", file=sys.stderr)
         return 2
-    if profile.role != "consumer" and (profile.level == 1 or profile.hub_routes) \
-            and not args.target:
+    if profile.role != "consumer" and (profile.level == 1 or profile.hub_routes
+                                       or profile.hub_subscriptions) and not args.target:
         print(f"pfbus conformance: {profile.id} needs --target URL", file=sys.stderr)
+        return 2
+    instances = suite.instances(profile)
+    if instances and not args.observe and all("observe" in i.case.requires for i in instances):
+        print(f"pfbus conformance: every case of {profile.id} needs --observe (a command that "
+              f"prints the resident as the product holds it)", file=sys.stderr)
         return 2
 
     def progress(result) -> None:

@@ -3,7 +3,8 @@
 It serves what a product's consumer side loads from a hub — ``/services/<id>?wsdl`` with its own
 address, the XSDs under ``/schemas/…`` (exactly as ``pfbus serve`` publishes them) — records every
 request the product sends, and answers as the current step says: a valid reply bound to the
-request, a reply with a wrong RelatesTo or RequestHash, a SOAP Fault, or no answer at all.
+request, a reply with a wrong RelatesTo or RequestHash, a SOAP Fault, no answer at all (the
+connection closed), or no answer in time (held open until the step ends).
 Listens on loopback only.
 """
 
@@ -29,7 +30,8 @@ from bus.hub.wsdl import WsdlPublisher
 from .envelopes import SOAP_VERSION
 from .records import Exchange
 
-REPLIES = ("valid", "wrong_relates_to", "wrong_request_hash", "fault", "drop")
+REPLIES = ("valid", "wrong_relates_to", "wrong_request_hash", "fault", "drop", "hold")
+HOLD_LIMIT = 300.0  # a held request is released when its step ends; this bounds it regardless
 
 
 @dataclass
@@ -46,6 +48,7 @@ class HubSimulator:
         self.catalog = catalog
         self._lock = threading.Lock()
         self._script: Script | None = None
+        self._released = threading.Event()  # set when a step ends: held requests let go
         self.captured: list[Exchange] = []
         sim = self
 
@@ -67,10 +70,12 @@ class HubSimulator:
         with self._lock:
             self._script = script
             self.captured = []
+            self._released.clear()
 
     def disarm(self) -> list[Exchange]:
         with self._lock:
             self._script, captured, self.captured = None, self.captured, []
+            self._released.set()
         return captured
 
     def close(self) -> None:
@@ -88,6 +93,9 @@ class HubSimulator:
             return self._fault(ex, HubFault(faults.ROUTE_NOT_FOUND, (Finding(
                 "route:registered", "the conformance suite did not expect a request now"),)))
         ex.step = script.step
+        if script.reply == "hold":  # a hub that never answers: the product must give up
+            self._released.wait(HOLD_LIMIT)
+            return None
         if script.reply == "drop":
             return None
         if script.reply == "fault":
@@ -168,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            ex.error = "dropped on purpose: no answer"
+            ex.error = "no answer, on purpose"
             return
         status, body = answer
         ns = faults.SOAP12_NS if ex.soap_version == "1.2" else faults.SOAP11_NS

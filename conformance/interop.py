@@ -64,7 +64,7 @@ class InteropHarness:
         code = self.params["sut_local_gov_code"]
         limit = float(self.params.get("response_limit", 10.0))
         notices = (self.workdir / "notices.sqlite3").as_posix()
-        lines = ['[hub]\nlisten = "127.0.0.1:0"\n',
+        lines = ['[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n',
                  f'[store]\nrouting_log = "{self.routing_log.as_posix()}"\n'
                  f'notices = "sqlite:{notices}"\n',
                  f'[[tenants]]\nlocal_gov_code = "{code}"\nname = "conformance"\n']

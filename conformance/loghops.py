@@ -49,8 +49,8 @@ def check_hops(harness: InteropHarness, out: Any, opts: Mapping[str, Any],
 
     rows = _selected(harness.hops(complete, since, message_id, timeout), message_id, sender)
     if not rows:
-        return [f"the hub recorded no exchange {'of ' + message_id if message_id else 'from ' + sender}"
-                f" within {timeout:g} s"]
+        which = f"of {message_id}" if message_id else f"from {sender}"
+        return [f"the hub recorded no exchange {which} within {timeout:g} s"]
     hops = [r.hop for r in rows]
     problems = []
     if want and hops != want:

@@ -38,8 +38,8 @@ STEP_OPTIONS: dict[str, frozenset[str]] = {
 }
 COMMON_STEP_OPTIONS = frozenset({"note"})
 ROLES = ("provider", "consumer", "subscriber")
-CASE_KEYS = frozenset({"id", "title", "requirements", "description", "service", "each_service", "role",
-                       "status", "pending_reason", "requires", "step"})
+CASE_KEYS = frozenset({"id", "title", "requirements", "description", "service", "each_service",
+                       "role", "status", "pending_reason", "requires", "step"})
 REQUIRES = ("trigger", "observe")
 _ROLE_REF = re.compile(r"^@([a-z_]+)$")
 

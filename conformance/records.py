@@ -30,7 +30,7 @@ def now_iso() -> str:
 
 @dataclass
 class Exchange:
-    """One HTTP exchange: a request the suite sent (or, playing the hub, received) and its answer."""
+    """One HTTP exchange: a request the suite sent (or received, playing the hub), its answer."""
 
     step: str  # the step's name in its case
     direction: str  # "to-product" (the suite sent it) | "from-product" (the product sent it)
@@ -83,7 +83,7 @@ class Exchange:
 
 @dataclass
 class CommandRun:
-    """A command the suite ran: the product's trigger or observer, or a reference adapter's action."""
+    """A command the suite ran: the product's trigger or observer, a reference adapter's action."""
 
     step: str
     argv: list[str]

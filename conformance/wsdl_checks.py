@@ -41,7 +41,7 @@ class Description:
 
     target_ns: str
     messages: dict[str, list[str]] = field(default_factory=dict)  # message → part elements
-    operations: dict[str, dict] = field(default_factory=dict)  # portType op → {input, output, faults}
+    operations: dict[str, dict] = field(default_factory=dict)  # op → {input, output, faults}
     bindings: list[etree._Element] = field(default_factory=list)
     ports: dict[str, list[str]] = field(default_factory=dict)  # binding → port addresses
 

@@ -32,7 +32,8 @@ FIXED_ID = str(uuid.UUID(int=0x1234, version=4))
 def reference(values) -> tuple[int, str]:
     """Vendor B's fetch-resident, as its command runs it, on a store of its own."""
     store = TaxStore.open()
-    client = ConsumerClient(values["hub_url"], TAX, "tax-clerk-01", timeout=10)
+    client = ConsumerClient(values["hub_url"], TAX, "tax-clerk-01",
+                            timeout=float(values.get("consumer_timeout", 10)))
     try:
         reply, stored = fetch_resident(client, store, REGISTRY, values["addressee_number"])
     except ConsumerError as exc:
@@ -66,9 +67,13 @@ def faulty(mode: str):
                f'</soap:Envelope>').encode()
         ctype = "application/soap+xml; charset=utf-8" if mode == "wrong-content-type" \
             else "text/xml; charset=utf-8"
+        timeout = None if mode == "waits-forever" else float(values.get("consumer_timeout", 10))
         try:
-            r = requests.post(f"{values['hub_url']}/services/{SERVICE}", data=raw, timeout=10,
+            r = requests.post(f"{values['hub_url']}/services/{SERVICE}", data=raw,
+                              timeout=timeout,
                               headers={"Content-Type": ctype, "SOAPAction": f'"{ACTION}"'})
+        except requests.Timeout:
+            return 0 if mode == "timeout-as-not-found" else 1
         except requests.RequestException:
             return 0 if mode == "connection-error-as-not-found" else 1
         root = etree.fromstring(r.content)
@@ -100,4 +105,7 @@ MODES = {
     "fault-as-not-found": ("C-BIND-03/*",),
     "nonbmp-rejected": ("C-BEH-01/*",),
     "connection-error-as-not-found": ("C-BEH-02/*",),
+    # no timeout at all: killed at the end of the step (the suite's bound, not the product's)
+    "waits-forever": ("C-BEH-03/*",),
+    "timeout-as-not-found": ("C-BEH-03/*",),
 }

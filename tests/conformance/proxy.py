@@ -8,6 +8,7 @@ a (faulty) service description at ``GET /wsdl/<ServiceId>`` for the ``--wsdl`` o
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ class _Server(ThreadingHTTPServer):
 class TamperProxy:
     def __init__(self, inner_url: str, *, on_request: OnRequest | None = None,
                  on_reply: OnReply | None = None,
-                 wsdl: Callable[[str], bytes | None] | None = None, state: dict | None = None):
+                 wsdl: Callable[[str], bytes | None] | None = None, state: dict | None = None,
+                 tls: ssl.SSLContext | None = None):
         self.inner_url = inner_url
         self.on_request, self.on_reply, self.wsdl = on_request, on_reply, wsdl
         self.state: dict = dict(state or {})
@@ -64,7 +66,10 @@ class TamperProxy:
             owner = proxy
 
         self._server = _Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if tls is not None:  # an https:// product (mutual TLS when the context requires it)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         # a short poll interval: shutdown() waits for the loop to notice (default 0.5 s)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                          daemon=True, name="tamper-proxy").start()

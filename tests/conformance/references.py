@@ -6,7 +6,6 @@ its own seeded in-memory store, exactly as their ``__main__`` builds them.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from adapters.vendor_b_tax.notices import notice_handlers
 from adapters.vendor_b_tax.store import TaxStore, seed as seed_b
 from bus.core.header import Party
 from conformance.commands import CallableCommand
+
+from .observe_vendor_b import observe
 
 JUKI_PROFILE, TAX_PROFILE = "juki.provider", "kojinjuminzei.provider"
 SUB_PROFILE = "kojinjuminzei.subscriber"
@@ -87,18 +88,8 @@ class References:
         return self._urls[profile]
 
     def observe_vendor_b(self, values) -> tuple[int, str]:
-        """The --observe contract for vendor B's subscriber: the resident as its 宛名 table holds
-        it, and how many 異動 its 異動適用履歴 says it applied."""
-        number = values["addressee_number"]
-        row = self.subscriber_store.addressee(number)
-        with self.subscriber_store.lock:
-            applied = self.subscriber_store.conn.execute(
-                'SELECT COUNT(*) FROM "異動適用履歴" WHERE "宛名番号" = ? AND "適用結果" = ?',
-                (number, "applied")).fetchone()[0]
-        if row is None:
-            return 1, json.dumps({"error": "no such resident"})
-        return 0, json.dumps({"name": row["名前(漢字)"], "changes_applied": applied},
-                             ensure_ascii=False)
+        """The --observe contract for vendor B's subscriber (observe_vendor_b.py), in process."""
+        return observe(self.subscriber_store, values["addressee_number"])
 
     def observer(self, profile: str) -> CallableCommand | None:
         return CallableCommand(self.observe_vendor_b, "vendor-b observe") \

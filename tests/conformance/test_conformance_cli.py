@@ -88,3 +88,26 @@ def test_usage_errors_exit_2():
     assert pfbus("run", "--profile", "juki.provider", "--report", "/tmp/x").returncode == 2
     assert pfbus("run", "--profile", "no.such", "--target", "http://127.0.0.1:9",
                  "--report", "/tmp/x").returncode == 2
+
+
+@pytest.mark.slow
+def test_level_2_subscriber_run_with_processes_only(tmp_path):
+    """Vendor B as its own process, the suite starting a hub and vendor A publishing: 異動 at
+    the registry, observed in vendor B's database by the vendor's own --observe command."""
+    db = tmp_path / "b.sqlite3"
+    tax = python("-m", "adapters.vendor_b_tax", "serve", "--db", str(db))
+    try:
+        url = tax.wait_json(lambda d: d.get("event") == "adapter.listening")["url"]
+        observe = f"{{python}} -m tests.conformance.observe_vendor_b --db {db} {{addressee_number}}"
+        done = pfbus("run", "--profile", "interop.kojinjuminzei.subscriber", "--target", url,
+                     "--observe", observe, "--report", str(tmp_path / "r"))
+    finally:
+        tax.stop()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(2 pass, 0 fail, 0 error, 0 skip)" in done.stdout
+
+
+def test_a_profile_whose_cases_all_need_observe_refuses_to_run_without_it():
+    done = pfbus("run", "--profile", "interop.kojinjuminzei.subscriber", "--target",
+                 "http://127.0.0.1:9/soap", "--report", "/tmp/x")
+    assert done.returncode == 2 and "--observe" in done.stderr

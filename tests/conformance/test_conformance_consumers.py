@@ -24,8 +24,10 @@ def suite():
 
 
 def run(suite, trigger):
+    # the in-process consumers give up after 0.5 s; the suite waits 3 s for them to
     return run_profile(RunOptions(PROFILE, trigger=CallableCommand(trigger, "in-process"),
-                                  params={"step_timeout": "10"}), suite)
+                                  params={"step_timeout": "10", "consumer_timeout": "0.5",
+                                          "consumer_give_up": "3"}), suite)
 
 
 def not_passed(result):

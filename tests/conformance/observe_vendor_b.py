@@ -1,0 +1,42 @@
+"""``--observe`` for vendor B's subscriber, as a vendor would write one for its own product:
+``python -m tests.conformance.observe_vendor_b --db vendor-b.sqlite3 0000010014`` prints the
+resident as vendor B holds it — {"name": 名前(漢字), "changes_applied": 異動 applied} — and exits
+1 when vendor B does not hold the resident."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from adapters.vendor_b_tax.store import TaxStore
+
+
+def observe(store: TaxStore, number: str) -> tuple[int, str]:
+    row = store.addressee(number)
+    with store.lock:
+        applied = store.conn.execute(
+            'SELECT COUNT(*) FROM "異動適用履歴" WHERE "宛名番号" = ? AND "適用結果" = ?',
+            (number, "applied")).fetchone()[0]
+    if row is None:
+        return 1, json.dumps({"error": "no such resident"})
+    return 0, json.dumps({"name": row["名前(漢字)"], "changes_applied": applied},
+                         ensure_ascii=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("addressee_number")
+    args = parser.parse_args()
+    store = TaxStore.open(args.db)
+    try:
+        status, out = observe(store, args.addressee_number)
+    finally:
+        store.close()
+    print(out)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
