@@ -57,3 +57,13 @@ def postgres_schema(postgres_dsn: str):
 def postgres_url(postgres_dsn: str, postgres_schema: str) -> str:
     """A notice store URL (``[store] notices``) on a fresh schema, for hub processes."""
     return f"{postgres_dsn}?schema={postgres_schema}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the in-process reactor some tests run in a thread: its thread pool would otherwise
+    keep the interpreter from exiting after the run."""
+    import sys
+
+    testing = sys.modules.get("adapters.sdk.testing")
+    if testing is not None:
+        testing.stop_reactor_thread()

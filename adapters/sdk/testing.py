@@ -33,6 +33,7 @@ from bus.hub.wsdl import WsdlPublisher
 from schemas import BUILTIN_CATALOG
 
 _reactor_lock = threading.Lock()
+_reactor_threads: list[threading.Thread] = []
 
 
 def reactor_thread(timeout: float = 10.0):
@@ -41,11 +42,27 @@ def reactor_thread(timeout: float = 10.0):
         if not reactor.running:
             started = threading.Event()
             reactor.callWhenRunning(started.set)
-            threading.Thread(target=reactor.run, kwargs={"installSignalHandlers": False},
-                             name="twisted-reactor", daemon=True).start()
+            thread = threading.Thread(target=reactor.run,
+                                      kwargs={"installSignalHandlers": False},
+                                      name="twisted-reactor", daemon=True)
+            thread.start()
+            _reactor_threads.append(thread)
             if not started.wait(timeout):
                 raise RuntimeError(f"the reactor did not start within {timeout}s")
     return reactor
+
+
+def stop_reactor_thread(timeout: float = 10.0) -> None:
+    """Stop the reactor started by :func:`reactor_thread`, if any, and wait for it.
+
+    Call it before the interpreter exits (e.g. at the end of a test session): the reactor's
+    thread pool workers (``deferToThread``) are not daemon threads, and interpreter shutdown would
+    wait for them forever."""
+    with _reactor_lock:
+        if reactor.running and _reactor_threads:
+            reactor.callFromThread(reactor.stop)
+        for thread in _reactor_threads:
+            thread.join(timeout)
 
 
 @dataclass
