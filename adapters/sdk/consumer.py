@@ -42,7 +42,30 @@ _ENVELOPE_NS = {11: SOAP11_NS, 12: SOAP12_NS}
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 __all__ = ["ConsumerClient", "ConsumerError", "PlatformFault", "Prepared", "Reply",
-           "ReplyMismatch", "TransportError"]
+           "ReplyMismatch", "TransportError", "tls_session"]
+
+
+class _TLSSession(requests.Session):
+    """A session whose own ``verify`` wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (requests
+    otherwise lets the environment override a session's CA file)."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        return super().merge_environment_settings(
+            url, proxies, stream, self.verify if verify is None else verify, cert)
+
+
+def tls_session(certificate: str | None = None, key: str | None = None,
+                ca: str | bool = True) -> requests.Session:
+    """A requests session for a hub over TLS: ``certificate``/``key`` (PEM files) are this
+    adapter's client certificate — the hub takes the adapter's identity from it — and ``ca`` the
+    CA file that signed the hub's certificate (``True``: the system's trust store). Pass it as
+    ``ConsumerClient(..., session=tls_session("vendor-b-tax.pem", "vendor-b-tax.key",
+    "ca.pem"))``."""
+    session = _TLSSession()
+    if certificate is not None:
+        session.cert = (certificate, key) if key else certificate
+    session.verify = ca
+    return session
 
 
 class ConsumerError(Exception):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import archive_command, chars_command
-from . import demo_command, log_command, serve_command, validate_command
+from . import archive_command, certs_command, chars_command
+from . import (demo_command, dlq_command, log_command, queue_command, serve_command,
+               validate_command)
 
 COMMANDS = {
     "serve": (serve_command, "run the hub with a TOML configuration"),
@@ -17,8 +18,11 @@ COMMANDS = {
     "conformance": (__import__("conformance.cli", fromlist=["cli"]),
                     "certify a product against a profile: list | run | verify"),
     "archive": (archive_command, "read the encrypted payload archive (every read is logged)"),
+    "certs": (certs_command, "a test CA and certificates; a certificate's fingerprint"),
     "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
                              "whether each receiver can store it"),
+    "queue": (queue_command, "each subscriber's notice queue at a glance"),
+    "dlq": (dlq_command, "list, show, replay or purge dead letters"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from schemas import BUILTIN_CATALOG
 
+from .access import RIGHTS, ANY_CODE, AccessPolicy, AccessRule, Adapter, normalise_fingerprint
 from .envelope import Limits
 from .ratelimit import AdapterLimits, LimitPolicy
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
@@ -37,6 +38,16 @@ class Tenant:
 
 
 @dataclass(frozen=True)
+class TlsServer:
+    """``[hub] tls``: the hub's listening side over TLS, optionally mutual TLS."""
+
+    certificate: Path  # PEM: the hub's certificate (chain)
+    key: Path  # PEM: its private key
+    client_ca: Path | None = None  # PEM: CA(s) that sign adapters' client certificates
+    require_client_certificate: bool = True  # only with client_ca
+
+
+@dataclass(frozen=True)
 class HubConfig:
     path: Path | None
     host: str = "127.0.0.1"
@@ -51,6 +62,12 @@ class HubConfig:
     systems: dict[str, SystemCharacters] = field(default_factory=dict)  # party → characters
     node_id: str = field(default_factory=socket.gethostname)  # this hub process in a cluster
     notice_store: str | None = None  # "sqlite:PATH" or "postgresql://…"; None: no notices
+    tls: TlsServer | None = None  # None: plain HTTP, only with allow_plain_http
+    allow_plain_http: bool = False  # development only: no TLS, identities are only claimed
+    provider_ca: Path | None = None  # trust for https:// providers; None: the system's
+    client_certificate: Path | None = None  # the hub's certificate towards providers (mTLS)
+    client_key: Path | None = None
+    access: AccessPolicy | None = None  # None: access control off (plain HTTP, none configured)
     adapter_limits: LimitPolicy = LimitPolicy()  # [hub] limits: rate, burst, concurrency
     read_timeout: float = 30.0  # [hub] read_timeout: seconds to receive one whole request
     # [store] archive: encrypted payload archive, off by default; the key's source (env preferred)
@@ -103,7 +120,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         return value
 
     known = {"hub", "store", "schemas", "tenants", "providers", "routes", "systems",
-             "subscriptions"}
+             "subscriptions", "adapters", "access"}
     for key in doc:
         if key not in known:
             raise err(key, f"unknown section; known: {', '.join(sorted(known))}")
@@ -128,6 +145,47 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
     max_conn = _positive(get(hub, "max_connections_per_provider", int, 64,
                              "hub.max_connections_per_provider"), err,
                          "hub.max_connections_per_provider")
+
+    def pem(value: Any, key: str) -> Path:
+        if not isinstance(value, str) or not value:
+            raise err(key, "must be the path of a PEM file")
+        p = (base / value).resolve()
+        if not p.is_file():
+            raise err(key, f"file not found: {p}")
+        return p
+
+    tls = None
+    tls_table = hub.get("tls")
+    if tls_table is not None:
+        if not isinstance(tls_table, dict):
+            raise err("hub.tls", "must be a table: { certificate = …, key = …, client_ca = … }")
+        known_tls = {"certificate", "key", "client_ca", "require_client_certificate"}
+        for k in tls_table:
+            if k not in known_tls:
+                raise err(f"hub.tls.{k}", "unknown key; known: " + ", ".join(sorted(known_tls)))
+        for k in ("certificate", "key"):
+            if k not in tls_table:
+                raise err(f"hub.tls.{k}", "is required")
+        client_ca = (pem(tls_table["client_ca"], "hub.tls.client_ca")
+                     if "client_ca" in tls_table else None)
+        require = get(tls_table, "require_client_certificate", bool, client_ca is not None,
+                      "hub.tls.require_client_certificate")
+        if require and client_ca is None:
+            raise err("hub.tls.require_client_certificate",
+                      "needs hub.tls.client_ca (the CA that signs adapters' certificates)")
+        tls = TlsServer(pem(tls_table["certificate"], "hub.tls.certificate"),
+                        pem(tls_table["key"], "hub.tls.key"), client_ca, require)
+    allow_plain_http = get(hub, "allow_plain_http", bool, False, "hub.allow_plain_http")
+    if tls is not None and allow_plain_http:
+        raise err("hub.allow_plain_http", "cannot be combined with hub.tls: choose one")
+    provider_ca = (pem(hub["provider_ca"], "hub.provider_ca")
+                   if "provider_ca" in hub else None)
+    client_certificate = (pem(hub["client_certificate"], "hub.client_certificate")
+                          if "client_certificate" in hub else None)
+    client_key = pem(hub["client_key"], "hub.client_key") if "client_key" in hub else None
+    if (client_certificate is None) != (client_key is None):
+        raise err("hub.client_key" if client_key is None else "hub.client_certificate",
+                  "hub.client_certificate and hub.client_key go together")
 
     store = table(doc, "store", "store")
     routing_log = (base / get(store, "routing_log", str, "var/routing-log.sqlite3",
@@ -223,14 +281,104 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         seen.add((code, service, pid))
         subscriptions.append(Subscription(code, service, providers[pid]))
 
+    access = _access(array("adapters"), array("access"), tenants, subscriptions,
+                     tls is not None, err, get)
+
     return HubConfig(path=path, host=host, port=int(port_text), public_url=public_url,
                      limits=limits, routing_log=routing_log, catalogs=tuple(catalogs),
                      tenants=tenants, registry=ServiceRegistry(routes, subscriptions),
                      max_connections_per_provider=max_conn, systems=systems, node_id=node_id,
                      notice_store=notice_store, adapter_limits=adapter_limits,
                      read_timeout=read_timeout, archive=archive[0], archive_key_env=archive[1],
-                     archive_key_file=archive[2])
+                     archive_key_file=archive[2], tls=tls, allow_plain_http=allow_plain_http,
+                     provider_ca=provider_ca, client_certificate=client_certificate,
+                     client_key=client_key, access=access)
 
+
+def _access(adapter_tables: list[dict], access_tables: list[dict], tenants: dict,
+            subscriptions: list[Subscription], over_tls: bool, err, get) -> AccessPolicy | None:
+    """``[[adapters]]`` and ``[[access]]``. Access control is on for every TLS hub (and then
+    needs ``[[access]]`` entries: default deny) and for a plain-HTTP hub that configures either
+    section; a plain-HTTP hub with neither runs without it (development)."""
+    if not over_tls and not adapter_tables and not access_tables:
+        return None
+    if over_tls and not access_tables:
+        raise err("access", "a hub listening over TLS enforces access rights (default deny): "
+                            "grant them with [[access]] entries (docs/security.md)")
+    adapters: dict[str, Adapter] = {}
+    owner: dict[str, str] = {}
+    fingerprints: dict[str, str] = {}
+    for i, a in enumerate(adapter_tables):
+        key = f"adapters[{i}]"
+        known = {"id", "certificate_fingerprint", "certificate_fingerprints", "certificate_cn",
+                 "parties"}
+        for k in a:
+            if k not in known:
+                raise err(f"{key}.{k}", "unknown key; known: " + ", ".join(sorted(known)))
+        aid = get(a, "id", str, "", f"{key}.id")
+        if not aid:
+            raise err(f"{key}.id", "is required")
+        if aid in adapters:
+            raise err(f"{key}.id", f"adapter {aid!r} is listed twice")
+        fps = []
+        texts = ([get(a, "certificate_fingerprint", str, "", f"{key}.certificate_fingerprint")]
+                 if "certificate_fingerprint" in a else [])
+        many = get(a, "certificate_fingerprints", list, [], f"{key}.certificate_fingerprints")
+        for j, text in enumerate([*texts, *many]):
+            k = (f"{key}.certificate_fingerprint" if j < len(texts)
+                 else f"{key}.certificate_fingerprints[{j - len(texts)}]")
+            fp = normalise_fingerprint(text) if isinstance(text, str) else None
+            if fp is None:
+                raise err(k, "must be a SHA-256 fingerprint, SHA256:AB:CD:… (64 hex digits)")
+            if fp in fingerprints:
+                raise err(k, f"the same certificate is already adapter {fingerprints[fp]!r}'s")
+            fingerprints[fp] = aid
+            fps.append(fp)
+        cn = get(a, "certificate_cn", str, None, f"{key}.certificate_cn")
+        if over_tls and not fps and not cn:
+            raise err(f"{key}.certificate_fingerprint",
+                      "is required (or certificate_cn): how the hub recognises this adapter")
+        parties = get(a, "parties", list, [], f"{key}.parties")
+        if not parties:
+            raise err(f"{key}.parties", "is required: the sender identities this adapter owns, "
+                                        "e.g. [\"131016/07/vendor-b-tax\"]")
+        for j, party in enumerate(parties):
+            pk = f"{key}.parties[{j}]"
+            bits = party.split("/") if isinstance(party, str) else []
+            if len(bits) != 3 or not all(bits):
+                raise err(pk, "must be 団体コード/業務ユニット/システムID")
+            if party in owner:
+                raise err(pk, f"{party} is already owned by adapter {owner[party]!r}")
+            owner[party] = aid
+        adapters[aid] = Adapter(aid, tuple(fps), cn, tuple(parties))
+
+    rules = []
+    for i, r in enumerate(access_tables):
+        key = f"access[{i}]"
+        service = get(r, "service", str, "", f"{key}.service")
+        if not service:
+            raise err(f"{key}.service", "is required")
+        code = get(r, "local_gov_code", str, "", f"{key}.local_gov_code")
+        if code != ANY_CODE and code not in tenants:
+            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]] "
+                                               f"(or \"{ANY_CODE}\" for all)")
+        right = get(r, "right", str, "", f"{key}.right")
+        if right not in RIGHTS:
+            raise err(f"{key}.right", "must be one of " + ", ".join(RIGHTS))
+        names = get(r, "adapters", list, [], f"{key}.adapters")
+        if not names:
+            raise err(f"{key}.adapters", "is required: the adapters granted this right")
+        for j, name in enumerate(names):
+            if name not in adapters:
+                raise err(f"{key}.adapters[{j}]", f"no [[adapters]] entry with id {name!r}")
+        rules.append(AccessRule(service, code, tuple(names), right))
+    policy = AccessPolicy(adapters, tuple(rules), "certificate" if over_tls else "claimed")
+    for i, sub in enumerate(subscriptions):
+        if not policy.allows(sub.subscriber.id, sub.service_id, sub.local_gov_code, "subscribe"):
+            raise err(f"subscriptions[{i}].subscriber",
+                      f"{sub.subscriber.id!r} has no 'subscribe' right on {sub.service_id} of "
+                      f"{sub.local_gov_code} in [[access]] (the subscriber's [[adapters]] id)")
+    return policy
 
 def _adapter_limits(t: dict, err, get) -> LimitPolicy:
     """``[hub] limits = { rate, burst, concurrency, adapters = { ID = { … } } }``: the defaults

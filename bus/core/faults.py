@@ -65,6 +65,10 @@ PROVIDER_INVALID = _c("PF-PROVIDER-INVALID-RESPONSE", P, 502, "the provider's re
 PROVIDER_FAULT = _c("PF-PROVIDER-FAULT", P, 502, "the subscriber answered a notice with a fault")
 PROVIDER_HTTP_ERROR = _c("PF-PROVIDER-HTTP-ERROR", P, 502,
                          "the provider answered with an HTTP error and no SOAP fault")
+ACCESS_DENIED = _c("PF-ACCESS-DENIED", C, 403,
+                   "the caller has no right to send this message (default deny)")
+SENDER_SPOOFED = _c("PF-SENDER-SPOOFED", C, 403,
+                    "the header's sender is not an identity of the authenticated adapter")
 HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
 STORE_UNAVAILABLE = _c("PF-STORE-UNAVAILABLE", H, 503,
                        "the notice could not be stored; nothing was accepted: send it again")

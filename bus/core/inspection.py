@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import faults
+from .access import AccessPolicy
 from .catalog import Catalog, ServiceSpec
 from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
@@ -32,6 +33,7 @@ class AcceptedRequest:
     route: Route | None  # request-response: the provider
     subscribers: tuple[Provider, ...] = ()  # notice: the recipient list
     subjects: tuple[str, ...] = ()  # notice: ordering keys
+    adapter: str | None = None  # the adapter acting, when access control is on
 
     @property
     def is_notice(self) -> bool:
@@ -50,11 +52,12 @@ class AcceptedResponse:
 
 class Inspector:
     def __init__(self, catalog: Catalog, validator: MessageValidator, registry: ServiceRegistry,
-                 limits: Limits = Limits()):
+                 limits: Limits = Limits(), access: AccessPolicy | None = None):
         self.catalog = catalog
         self.validator = validator
         self.registry = registry
         self.limits = limits
+        self.access = access  # None: access control off (development hub over plain HTTP)
 
     def _read_header(self, envelope: Envelope, missing: faults.FaultCode,
                      schema_fault: faults.FaultCode, rule_fault: faults.FaultCode
@@ -72,11 +75,13 @@ class Inspector:
         return PlatformHeader.from_element(envelope.header)
 
     def inspect_request(self, raw: bytes, endpoint_service: str | None = None,
-                        soap_action: str | None = None, content_type: str | None = None
-                        ) -> AcceptedRequest:
+                        soap_action: str | None = None, content_type: str | None = None,
+                        peer: str | None = None) -> AcceptedRequest:
         """``content_type`` and ``soap_action``, when given, are the HTTP headers: the envelope's
         SOAP version must be the one the Content-Type names, and a non-empty action (SOAPAction
-        in 1.1, the ``action`` parameter of the Content-Type in 1.2) must name the service."""
+        in 1.1, the ``action`` parameter of the Content-Type in 1.2) must name the service.
+        ``peer``: the adapter authenticated by its client certificate (bus.core.access); access
+        rights are checked once the header and service are known, before the body."""
         envelope = parse_envelope(raw, self.limits)
         action = check_media_type(envelope, content_type, soap_action)
         header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
@@ -88,13 +93,13 @@ class Inspector:
                     f"service (expected {SERVICE_ACTION}{header.service_id})",
                     element_path(envelope.header, self.catalog.prefixes),
                     envelope.header.sourceline),), header.message_id)
-            return self._accept(envelope, header, endpoint_service)
+            return self._accept(envelope, header, endpoint_service, peer)
         except HubFault as fault:
             fault.header = header  # the routing log records who sent what to whom
             raise
 
     def _accept(self, envelope: Envelope, header: PlatformHeader,
-                endpoint_service: str | None) -> AcceptedRequest:
+                endpoint_service: str | None, peer: str | None = None) -> AcceptedRequest:
         mid = header.message_id
         hdr_path = element_path(envelope.header, self.catalog.prefixes)
         line = envelope.header.sourceline
@@ -116,6 +121,11 @@ class Inspector:
                 "service:unit", f"{service.id} belongs to 業務ユニット {service.unit}, the receiver "
                 f"names {header.receiver.business_unit}", hdr_path, line),), mid)
         code = header.receiver.local_gov_code
+        adapter = None
+        if self.access is not None:
+            adapter = self.access.check(peer, str(header.sender), service.id, code,
+                                        "publish" if service.pattern == "notice" else "call",
+                                        hdr_path, line, mid)
         if service.pattern == "notice":
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
             self._check_body(envelope, service.request_tag, header.sender.local_gov_code,
@@ -126,7 +136,8 @@ class Inspector:
                     "route:subscribed", f"nobody subscribes to {service.id} of 団体コード {code}",
                     hdr_path, line),), mid)
             return AcceptedRequest(envelope, header, service, None, subscribers,
-                                   service.subjects(envelope.body, header.sender.local_gov_code))
+                                   service.subjects(envelope.body, header.sender.local_gov_code),
+                                   adapter)
         # The receiver owns the data asked about: its 宛名番号 scheme applies.
         self._check_body(envelope, service.request_tag, code, faults.SCHEMA_INVALID,
                          faults.RULE_VIOLATION, mid)
@@ -135,7 +146,7 @@ class Inspector:
             raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
                 "route:registered", f"no provider of {service.id} is registered for 団体コード "
                 f"{header.receiver.local_gov_code}", hdr_path, line),), mid)
-        return AcceptedRequest(envelope, header, service, route)
+        return AcceptedRequest(envelope, header, service, route, adapter=adapter)
 
     def stored_request(self, raw: bytes, subscriber: Provider) -> AcceptedRequest:
         """A notice accepted earlier, read back for delivery to ``subscriber`` (it was validated

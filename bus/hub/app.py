@@ -22,6 +22,7 @@ from .forwarder import Forwarder
 from .http import HubSite
 from .notices import NoticeIntake, StoreThreads
 from .resource import HubResource
+from .tls import ProviderTLSPolicy, server_options
 from .wsdl import WsdlPublisher
 
 
@@ -39,7 +40,8 @@ class Hub:
             self.catalog, {code: t.addressee_scheme for code, t in config.tenants.items()},
             characters={code: t.characters for code, t in config.tenants.items()},
             gaiji={party: s.registered_gaiji for party, s in config.systems.items()})
-        self.inspector = Inspector(self.catalog, validator, config.registry, config.limits)
+        self.inspector = Inspector(self.catalog, validator, config.registry, config.limits,
+                                   access=config.access)
         try:  # [store] archive: payloads encrypted at rest (off by default); before any thread
             self.archive = open_configured(config)
         except ArchiveError as exc:
@@ -49,7 +51,10 @@ class Hub:
         self.routing_log = RoutingLog(config.routing_log, on_checkpoint=lambda hop_id, digest:
                                       self.events.emit("routing_log.checkpoint", id=hop_id,
                                                        hash=digest))
-        self.forwarder = Forwarder(reactor, config.max_connections_per_provider)
+        self.forwarder = Forwarder(reactor, config.max_connections_per_provider,
+                                   tls=ProviderTLSPolicy(config.provider_ca,
+                                                         config.client_certificate,
+                                                         config.client_key))
         self.delivery: DeliveryService | None = None
         intake = None
         subscribers = config.registry.all_subscribers()
@@ -82,11 +87,35 @@ class Hub:
     def listen(self):
         """Bind the listening socket; returns the bound port number."""
         # Size, Content-Type and read-time limits act before a body is read (bus/hub/http.py).
-        site = HubSite(HubResource(self.exchange, None), self.config.limits,
-                       self.config.read_timeout, self.events)
-        self.port = self.reactor.listenTCP(self.config.port, site, interface=self.config.host)
+        config = self.config
+        if config.tls is None and not config.allow_plain_http:
+            raise ConfigError(f"{config.path}: hub.tls: is required: the hub listens over TLS "
+                              "([hub] tls = { certificate, key, client_ca }); plain HTTP only "
+                              "with [hub] allow_plain_http = true, for development")
+        site = HubSite(HubResource(self.exchange, None, access=config.access), config.limits,
+                       config.read_timeout, self.events)
+        if config.tls is not None:
+            try:
+                options = server_options(config, config.access, lambda reason: self.events.emit(
+                    "hub.tls_refused", reason=reason))
+            except Exception as exc:  # unreadable PEM, a key that does not match …
+                raise ConfigError(f"{config.path}: hub.tls: cannot load the certificate, key or "
+                                  f"client CA: {exc.__class__.__name__}: {exc}") from None
+            self.port = self.reactor.listenSSL(config.port, site, options,
+                                               interface=config.host)
+        else:
+            self.port = self.reactor.listenTCP(config.port, site, interface=config.host)
         bound = self.port.getHost().port
-        self.url = self.config.public_url or f"http://{self.config.host}:{bound}"
+        scheme = "https" if config.tls is not None else "http"
+        self.url = config.public_url or f"{scheme}://{config.host}:{bound}"
+        if config.tls is None:
+            self.events.emit(
+                "hub.plain_http_warning", url=self.url,
+                warning="plain HTTP (allow_plain_http = true): for development only - no "
+                        "encryption and no authentication of adapters; "
+                        + ("access rights are checked against the sender each message claims, "
+                           "which any caller can spoof" if config.access is not None else
+                           "no [[adapters]]/[[access]] configured: access control is off"))
         # Addresses in WSDLs are known only once bound (port 0 = any free port).
         site.resource.publisher = WsdlPublisher(self.catalog, self.url)
         self.events.emit("hub.listening", url=self.url, catalogs=[s.name for s in

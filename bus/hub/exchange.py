@@ -63,7 +63,7 @@ class SyncExchange:
                 return self._fault_reply(hops, fault, _soap_ns_of(raw))
         try:
             request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
-                                                     content_type)
+                                                     content_type, peer=peer)
         except HubFault as fault:
             if early is not None:
                 early()

@@ -30,12 +30,16 @@ class ProviderAnswer:
 
 
 class Forwarder:
-    def __init__(self, reactor, max_per_provider: int = 64, connect_timeout: float = 5.0):
+    def __init__(self, reactor, max_per_provider: int = 64, connect_timeout: float = 5.0,
+                 tls=None):
+        """``tls``: the IPolicyForHTTPS for https:// providers (bus.hub.tls.ProviderTLSPolicy);
+        None: Twisted's default (the system's trust store)."""
         self._reactor = reactor
         self.pool = HTTPConnectionPool(reactor, persistent=True)
         self.pool.maxPersistentPerHost = max_per_provider
         self.pool.retryAutomatically = False  # a retried POST could be applied twice
-        self._agent = Agent(reactor, pool=self.pool, connectTimeout=connect_timeout)
+        extra = {"contextFactory": tls} if tls is not None else {}
+        self._agent = Agent(reactor, pool=self.pool, connectTimeout=connect_timeout, **extra)
 
     async def post(self, url: str, body: bytes, content_type: str, soap_action: str | None,
                    timeout: float) -> ProviderAnswer:
@@ -57,6 +61,10 @@ class Forwarder:
             if isinstance(exc, _UNREACHABLE):
                 raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
                     "provider:connect", f"cannot connect: {exc.__class__.__name__}"),)) from None
+            tls_error = _tls_error(exc)
+            if tls_error is not None:
+                raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
+                    "provider:tls", f"TLS with the provider failed: {tls_error}"),)) from None
             if isinstance(exc, (ResponseFailed, error.ConnectionLost, error.ConnectionDone)):
                 raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
                     "provider:connection", "the connection failed before a complete answer: "
@@ -77,3 +85,18 @@ class Forwarder:
 
     def close(self) -> defer.Deferred:
         return self.pool.closeCachedConnections()
+
+
+def _tls_error(exc: Exception) -> str | None:
+    """A short reason when ``exc`` is (or wraps) a TLS failure: verification, handshake."""
+    from OpenSSL import SSL
+
+    reasons = [f.value for f in getattr(exc, "reasons", [])] or [exc]
+    for reason in reasons:
+        if isinstance(reason, SSL.Error):
+            args = reason.args[0] if reason.args else []
+            texts = [a[2] for a in args if isinstance(a, tuple) and len(a) == 3]
+            return "; ".join(texts) or "handshake failed"
+        if reason.__class__.__name__ == "VerificationError":  # service_identity: host name
+            return "the certificate does not name this host"
+    return None

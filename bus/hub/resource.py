@@ -19,17 +19,21 @@ from twisted.web import resource, server
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES
 from ..core.faults import SOAP11_NS, HubFault, fault_envelope
+from ..core.access import AccessPolicy
 from .exchange import SyncExchange
+from .tls import certificate_identity
 from .wsdl import WsdlPublisher
 
 
 class HubResource(resource.Resource):
     isLeaf = True
 
-    def __init__(self, exchange: SyncExchange, publisher: WsdlPublisher):
+    def __init__(self, exchange: SyncExchange, publisher: WsdlPublisher,
+                 access: AccessPolicy | None = None):
         super().__init__()
         self.exchange = exchange
         self.publisher = publisher
+        self.access = access  # maps a verified client certificate to its adapter ID
 
     def render_GET(self, request: server.Request):
         parts = [unquote(p.decode("utf-8", "replace")) for p in request.postpath]
@@ -65,7 +69,10 @@ class HubResource(resource.Resource):
 
     def peer_of(self, request: server.Request) -> str | None:
         """The adapter ID authenticated by the caller's TLS client certificate, else None."""
-        return None
+        if self.access is None:
+            return None
+        identity = certificate_identity(request.transport)
+        return self.access.identify(*identity) if identity else None
 
     def _internal_error(self, failure, request: server.Request) -> None:
         # A bug must still answer with a fault, never a traceback page.

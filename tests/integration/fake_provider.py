@@ -72,9 +72,30 @@ def main() -> None:
     mode = sys.argv[1]
     if mode not in MODES:
         raise SystemExit(f"mode must be one of {MODES}")
-    port = reactor.listenTCP(0, server.Site(ScriptedProvider(mode)), interface="127.0.0.1")
+    site = server.Site(ScriptedProvider(mode))
+    if len(sys.argv) > 2 and sys.argv[2] == "--tls":  # --tls CERT KEY [CLIENT_CA]: https
+        port = reactor.listenSSL(0, site, _tls_options(*sys.argv[3:6]), interface="127.0.0.1")
+    else:
+        port = reactor.listenTCP(0, site, interface="127.0.0.1")
     print(json.dumps({"port": port.getHost().port}), flush=True)
     reactor.run()
+
+
+def _tls_options(cert: str, key: str, client_ca: str | None = None):
+    """Server TLS; with ``client_ca`` a client certificate signed by it is required (mTLS)."""
+    from pathlib import Path
+
+    from OpenSSL import crypto
+    from twisted.internet import ssl
+
+    def load(path: str):
+        return crypto.load_certificate(crypto.FILETYPE_PEM, Path(path).read_bytes())
+
+    extra = dict(verify=True, caCerts=[load(client_ca)], requireCertificate=True) \
+        if client_ca else {}
+    return ssl.CertificateOptions(
+        privateKey=crypto.load_privatekey(crypto.FILETYPE_PEM, Path(key).read_bytes()),
+        certificate=load(cert), **extra)
 
 
 if __name__ == "__main__":

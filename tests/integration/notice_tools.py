@@ -67,7 +67,7 @@ def publish(hub_url: str, raw: bytes, timeout: float = 30) -> str:
 def hub_config(path: Path, store_url: str, subscribers: dict[str, str], *,
                policy: str = "max_attempts = 5, backoff_initial = 0.05, backoff_max = 0.5",
                node_id: str = "node-1") -> Path:
-    lines = [f'[hub]\nlisten = "127.0.0.1:0"\nnode_id = "{node_id}"\n',
+    lines = [f'[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\nnode_id = "{node_id}"\n',
              f'[store]\nrouting_log = "log-{node_id}.sqlite3"\nnotices = "{store_url}"\n',
              '[[tenants]]\nlocal_gov_code = "131016"\nname = "千代田区"\n']
     # These tests publish from one sender as fast as they can: above the default adapter limits.

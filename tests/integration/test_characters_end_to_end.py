@@ -58,6 +58,7 @@ def linkage(tmp_path_factory):
     config.write_text(f"""
 [hub]
 listen = "127.0.0.1:0"
+allow_plain_http = true
 [store]
 routing_log = "log.sqlite3"
 [[tenants]]

@@ -299,7 +299,7 @@ def hub(provider, tmp_path_factory):
         [("kojinjuminzei.TaxationStatusInquiry", "tax")])
     config = tmp / "hub.toml"
     config.write_text(
-        '[hub]\nlisten = "127.0.0.1:0"\n[store]\nrouting_log = "log.sqlite3"\n'
+        '[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n[store]\nrouting_log = "log.sqlite3"\n'
         '[[tenants]]\nlocal_gov_code = "131016"\nname = "千代田区"\n'
         'addressee_number = { scheme = "modulus11", weights = [2, 3, 4, 5, 6, 7], length = 10 }\n'
         f'[[providers]]\nid = "juki"\nurl = "{provider}/juki"\ntimeout = 10.0\n'

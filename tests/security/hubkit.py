@@ -25,7 +25,8 @@ def start(tmp: Path, extra_hub: str = "", tenants: tuple[str, ...] = (VALID,)):
     """Start a provider ("valid" mode, counts requests) and a hub routing ``tenants`` to it."""
     provider = python("-m", "tests.integration.fake_provider", "valid")
     port = provider.wait_json(lambda d: "port" in d)["port"]
-    lines = [f'[hub]\nlisten = "127.0.0.1:0"\nmax_message_bytes = {MAX_BYTES}\n'
+    lines = [f'[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n'
+             f'max_message_bytes = {MAX_BYTES}\n'
              f'read_timeout = {READ_TIMEOUT}\n{extra_hub}\n',
              '[store]\nrouting_log = "log.sqlite3"\n',
              f'[[providers]]\nid = "valid"\nurl = "http://127.0.0.1:{port}/"\n']
