@@ -277,3 +277,75 @@ def test_server_speaks_tls12_or_newer_only(hub):
         with pytest.raises((ssl.SSLError, ConnectionError)):
             with ctx.wrap_socket(sock) as tls:
                 tls.do_handshake()
+
+
+def _rights_config(extra_hub: str, pki) -> str:
+    p = pki["prints"]
+    return f'''[hub]
+listen = "127.0.0.1:0"
+{extra_hub}
+[store]
+routing_log = "log.sqlite3"
+[[tenants]]
+local_gov_code = "{VALID}"
+[[adapters]]
+id = "vendor-b-tax"
+certificate_fingerprint = "{p['vendor-b-tax']}"
+parties = ["{VALID}/07/vendor-b-tax"]
+[[adapters]]
+id = "vendor-x"
+certificate_fingerprint = "{p['vendor-x']}"
+parties = ["{VALID}/07/vendor-x"]
+[[access]]
+service = "juki.ResidentInquiry"
+local_gov_code = "{VALID}"
+adapters = ["vendor-b-tax"]
+right = "call"
+'''
+
+
+def test_optional_client_certificate_serves_get_but_denies_anonymous_posts(tmp_path, pki):
+    d = pki["dir"]
+    config = tmp_path / "hub.toml"
+    config.write_text(_rights_config(
+        f'tls = {{ certificate = "{d}/hub.pem", key = "{d}/hub.key", client_ca = "{d}/ca.pem", '
+        f'require_client_certificate = false }}', pki), encoding="utf-8")
+    process, url = start_hub(config)
+    try:
+        hub = {"url": url, "dir": d, "log": tmp_path / "log.sqlite3"}
+        anonymous = session(hub, None)
+        assert anonymous.get(url + "/health", timeout=10).status_code == 200
+        raw, mid = envelope()
+        detail = fault_detail(post(hub, raw, None))
+        assert (detail["code"], detail["findings"][0]["Rule"]) == ("PF-ACCESS-DENIED",
+                                                                   "access:authenticated")
+        assert hops(hub, message_id=mid, fault_code="PF-ACCESS-DENIED", count=1)
+        # with its certificate the same adapter passes access control (no route here: 404 fault)
+        raw, _ = envelope()
+        assert fault_detail(post(hub, raw))["code"] == "PF-ROUTE-NOT-FOUND"
+    finally:
+        process.stop()
+
+
+def test_plain_http_with_access_rights_checks_the_claimed_sender(tmp_path, pki):
+    config = tmp_path / "hub.toml"
+    config.write_text(_rights_config("allow_plain_http = true", pki), encoding="utf-8")
+    process, url = start_hub(config)
+    try:
+        warning = next(json.loads(line) for line in process.output
+                       if '"hub.plain_http_warning"' in line)  # printed before listening
+        assert "spoof" in warning["warning"]
+        hub = {"url": url, "log": tmp_path / "log.sqlite3"}
+        raw, _ = with_sender("vendor-x")
+        response = requests.post(url + "/services/juki.ResidentInquiry", data=raw, timeout=30,
+                                 headers={"Content-Type": "text/xml; charset=utf-8"})
+        detail = fault_detail(response)
+        assert (detail["code"], detail["findings"][0]["Rule"]) == ("PF-ACCESS-DENIED",
+                                                                   "access:call")
+        raw, _ = envelope()  # claims vendor-b-tax's party: allowed (nothing can tell)
+        response = requests.post(url + "/services/juki.ResidentInquiry", data=raw, timeout=30,
+                                 headers={"Content-Type": "text/xml; charset=utf-8"})
+        assert fault_detail(response)["code"] == "PF-ROUTE-NOT-FOUND"
+        assert hops(hub, fault_code="PF-ACCESS-DENIED", count=1)
+    finally:
+        process.stop()
