@@ -1,28 +1,28 @@
-"""The ``pfbus`` command: ``serve``, ``validate``, ``log``, ``demo``."""
+"""The ``pfbus`` command and its subcommands (``pfbus --help`` lists them)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import archive_command, certs_command, chars_command
-from . import (demo_command, dlq_command, log_command, queue_command, serve_command,
-               validate_command)
+from conformance import cli as conformance_command
+
+from . import (archive_command, certs_command, chars_command, demo_command, dlq_command,
+               log_command, queue_command, serve_command, validate_command)
 
 COMMANDS = {
     "serve": (serve_command, "run the hub with a TOML configuration"),
     "validate": (validate_command, "validate a message file offline with the hub's rules"),
     "log": (log_command, "query the routing log"),
-    "demo": (demo_command, "run hub and two reference adapters and a realistic linkage"),
-    # the suite is its own top-level package (conformance/), imported here by name
-    "conformance": (__import__("conformance.cli", fromlist=["cli"]),
+    "demo": (demo_command, "run the hub, the reference adapters and a realistic linkage"),
+    "queue": (queue_command, "each subscriber's notice queue at a glance"),
+    "dlq": (dlq_command, "list, show, replay or purge dead letters"),
+    "conformance": (conformance_command,
                     "certify a product against a profile: list | run | verify"),
     "archive": (archive_command, "read the encrypted payload archive (every read is logged)"),
     "certs": (certs_command, "a test CA and certificates; a certificate's fingerprint"),
     "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
                              "whether each receiver can store it"),
-    "queue": (queue_command, "each subscriber's notice queue at a glance"),
-    "dlq": (dlq_command, "list, show, replay or purge dead letters"),
 }
 
 
