@@ -1,6 +1,7 @@
 """A flooding adapter, run as its own process: ``python -m tests.security.flooder URL SECONDS
-THREADS SYSTEM_ID``. Sends valid inquiries back to back from THREADS connections for SECONDS, then
-prints ``{"status": {code: n}, "faults": {fault code: n}}``."""
+THREADS SYSTEM_ID [CERT KEY CA]``. Sends valid inquiries back to back from THREADS connections for
+SECONDS, then prints ``{"status": {code: n}, "faults": {fault code: n}}``. With CERT KEY CA (PEM
+files), over TLS with that client certificate, verifying the hub against CA."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 import requests
 from lxml import etree
 
+from adapters.sdk.consumer import tls_session
 from bus.core.faults import FAULT_NS
 from bus.core.header import Party, PlatformHeader
 
@@ -35,6 +37,7 @@ def inquiry(system_id: str, code: str = "131016") -> bytes:
 def main() -> None:
     url, seconds, threads, system_id = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), \
         sys.argv[4]
+    tls = sys.argv[5:8]
     status: collections.Counter = collections.Counter()
     codes: collections.Counter = collections.Counter()
     lock = threading.Lock()
@@ -43,7 +46,7 @@ def main() -> None:
     deadline = time.monotonic() + seconds
 
     def run() -> None:
-        with requests.Session() as s:
+        with (tls_session(*tls) if tls else requests.Session()) as s:
             while time.monotonic() < deadline:
                 try:
                     r = s.post(url, data=inquiry(system_id) if body is None else body,

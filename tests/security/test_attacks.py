@@ -6,6 +6,9 @@ counts what reaches it), never a notice stored. Decisions: a UTF-8 byte-order ma
 (XML 1.0 allows it), and so is UTF-16 with its BOM (WS-I Basic Profile R1012: UTF-8 or UTF-16;
 the bytes are forwarded unchanged); a DTD is refused in either encoding; a non-empty SOAPAction must name the
 header's service (``urn:pfbus:service:<ServiceId>``, as every WSDL declares).
+
+Every test runs twice: over plain HTTP and over mutual TLS (``hubkit.start(tls=True)``), where the
+attacker holds a registered adapter's client certificate.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ pytestmark = pytest.mark.integration
 BODY = "<j:ResidentInquiryRequest"
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("attacks")
-    h = hubkit.start(tmp)
+@pytest.fixture(scope="module", params=hubkit.MODES)
+def hub(tmp_path_factory, request):
+    """The hub over plain HTTP, then over mutual TLS (the attacker is an authenticated adapter:
+    vendor-b-tax's client certificate, allowed to call the service)."""
+    tmp = tmp_path_factory.mktemp(f"attacks-{request.param}")
+    h = hubkit.start(tmp, tls=request.param == "tls")
     h["tmp"] = tmp
     yield h
     hubkit.stop(h)

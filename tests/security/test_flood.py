@@ -1,5 +1,7 @@
 """One adapter floods the hub while another keeps its normal pace: the other is still served, in
 about its normal time; the flooder gets PF-LIMIT-RATE faults and a routing-log record of each.
+Run over plain HTTP (limits keyed by the claimed Sender) and over mutual TLS (limits keyed by the
+adapter its client certificate authenticates).
 
 Loopback only; the flood is bounded in time (a few seconds) and the latency bound is relative to a
 baseline measured in the same test: p95 under flood <= max(5 x baseline p95, 0.5 s)."""
@@ -10,7 +12,6 @@ import statistics
 import time
 
 import pytest
-import requests
 
 from . import hubkit
 from .flooder import inquiry
@@ -26,10 +27,10 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def paced(url: str, count: int, interval: float) -> tuple[list[float], list[int]]:
+def paced(hub, url: str, count: int, interval: float) -> tuple[list[float], list[int]]:
     """The normal adapter: ``count`` inquiries, one every ``interval`` s, on one connection."""
     latencies, statuses = [], []
-    with requests.Session() as s:
+    with hubkit.session(hub, "vendor-b-tax") as s:
         for _ in range(count):
             body = inquiry("vendor-b-tax")
             started = time.monotonic()
@@ -41,20 +42,24 @@ def paced(url: str, count: int, interval: float) -> tuple[list[float], list[int]
     return latencies, statuses
 
 
-def test_a_flooding_adapter_does_not_starve_the_others(tmp_path):
+@pytest.mark.parametrize("mode", hubkit.MODES)
+def test_a_flooding_adapter_does_not_starve_the_others(tmp_path, mode):
     hub = hubkit.start(tmp_path, f"limits = {{ rate = {RATE}, burst = {BURST}, "
-                                 f"concurrency = 8 }}\n", tenants=("131016",))
+                                 f"concurrency = 8 }}\n", tenants=("131016",),
+                       tls=mode == "tls")
     url = hub["url"] + "/services/juki.ResidentInquiry"
     try:
-        paced(url, 5, 0.02)  # warm up (imports, connection pool to the provider)
-        baseline, statuses = paced(url, 30, 0.05)
+        paced(hub, url, 5, 0.02)  # warm up (imports, connection pool to the provider)
+        baseline, statuses = paced(hub, url, 30, 0.05)
         assert set(statuses) == {200}
+        files = hubkit.client_files(hub, "flooder-sys")
+        tls_args = (files["cert"], files["key"], files["ca"]) if files else ()
         flooder = python("-m", "tests.security.flooder", url, str(FLOOD_SECONDS), "16",
-                         "flooder-sys")
+                         "flooder-sys", *tls_args)
         try:
             flooder.wait_json(lambda d: d.get("started"), 30)
             time.sleep(0.5)  # let the flood build up
-            flooded, statuses = paced(url, 30, 0.05)  # 10 req/s: well under its own limit
+            flooded, statuses = paced(hub, url, 30, 0.05)  # 10 req/s: well under its own limit
             result = flooder.wait_json(lambda d: "status" in d, FLOOD_SECONDS + 60)
         finally:
             flooder.stop()
@@ -74,7 +79,14 @@ def test_a_flooding_adapter_does_not_starve_the_others(tmp_path):
         assert sent > served * 2, result  # it really flooded
         rows = hubkit.log_rows(hub, "PF-LIMIT-RATE", wait_for=refused)
         assert len(rows) >= refused
-        assert all(r.sender == "131016/07/flooder-sys" and r.rule == "limit:rate" for r in rows)
+        assert all(r.rule == "limit:rate" for r in rows)
+        if mode == "plain":  # keyed by the claimed Sender, which the rows name
+            assert all(r.sender == "131016/07/flooder-sys" for r in rows)
+        else:
+            # Keyed by the authenticated adapter (flooder-sys) and refused before the envelope is
+            # read, so these rows carry no sender; the routing log has no field for the
+            # authenticated adapter (a known gap: they cannot name the flooder).
+            assert all(r.sender in (None, "131016/07/flooder-sys") for r in rows)
         assert not any(r.sender == "131016/07/vendor-b-tax" and r.fault_code for r in
                        hubkit.log_rows(hub))
     finally:

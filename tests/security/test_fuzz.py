@@ -188,9 +188,13 @@ def test_seeds_are_accepted(inspector):
 
 # --- a smaller sample over a real hub socket --------------------------------------------------
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    h = hubkit.start(tmp_path_factory.mktemp("fuzz"))
+@pytest.fixture(scope="module", params=hubkit.MODES)
+def hub(tmp_path_factory, request):
+    """Over plain HTTP and over mutual TLS; over TLS every request of the authenticated adapter
+    counts against its limits, so they are raised above what the sample sends."""
+    tls = request.param == "tls"
+    h = hubkit.start(tmp_path_factory.mktemp(f"fuzz-{request.param}"),
+                     "limits = { rate = 10000, burst = 10000 }\n" if tls else "", tls=tls)
     yield h
     hubkit.stop(h)
 

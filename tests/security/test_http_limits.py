@@ -1,5 +1,6 @@
 """Limits enforced at the HTTP layer of a real hub process, before a body is read: size
-(Content-Length and chunked), Content-Type, and the read deadline against slow-loris clients."""
+(Content-Length and chunked), Content-Type, and the read deadline against slow-loris clients.
+Each runs over plain HTTP and over mutual TLS."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from .hubkit import MAX_BYTES, READ_TIMEOUT, SOAP11, SOAP12, envelope
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    h = hubkit.start(tmp_path_factory.mktemp("limits"))
+@pytest.fixture(scope="module", params=hubkit.MODES)
+def hub(tmp_path_factory, request):
+    """The hub over plain HTTP, then over mutual TLS (raw sockets wrapped in TLS with
+    vendor-b-tax's client certificate)."""
+    h = hubkit.start(tmp_path_factory.mktemp(f"limits-{request.param}"),
+                     tls=request.param == "tls")
     yield h
     hubkit.stop(h)
 
