@@ -1,7 +1,7 @@
 """One adapter floods the hub while another keeps its normal pace: the other is still served, in
 about its normal time; the flooder gets PF-LIMIT-RATE faults and a routing-log record of each.
 Run over plain HTTP (limits keyed by the claimed Sender) and over mutual TLS (limits keyed by the
-adapter its client certificate authenticates).
+adapter its client certificate authenticates, even when its headers claim another adapter's Sender).
 
 Loopback only; the flood is bounded in time (a few seconds) and the latency bound is relative to a
 baseline measured in the same test: p95 under flood <= max(5 x baseline p95, 0.5 s)."""
@@ -89,5 +89,33 @@ def test_a_flooding_adapter_does_not_starve_the_others(tmp_path, mode):
             assert all(r.sender in (None, "131016/07/flooder-sys") for r in rows)
         assert not any(r.sender == "131016/07/vendor-b-tax" and r.fault_code for r in
                        hubkit.log_rows(hub))
+    finally:
+        hubkit.stop(hub)
+
+
+def test_over_tls_a_flood_claiming_anothers_sender_spends_only_its_own_limits(tmp_path):
+    """flooder-sys's certificate, vendor-b-tax's Sender in every header: the limits key on the
+    authenticated adapter, so the real vendor-b-tax (10 requests/s) is never refused."""
+    hub = hubkit.start(tmp_path, f"limits = {{ rate = {RATE}, burst = {BURST}, "
+                                 f"concurrency = 8 }}\n", tenants=("131016",), tls=True)
+    url = hub["url"] + "/services/juki.ResidentInquiry"
+    try:
+        files = hubkit.client_files(hub, "flooder-sys")
+        flooder = python("-m", "tests.security.flooder", url, str(FLOOD_SECONDS), "16",
+                         "vendor-b-tax", files["cert"], files["key"], files["ca"])
+        try:
+            flooder.wait_json(lambda d: d.get("started"), 30)
+            time.sleep(0.5)  # let the flood build up
+            _, statuses = paced(hub, url, 30, 0.05)
+            result = flooder.wait_json(lambda d: "status" in d, FLOOD_SECONDS + 60)
+        finally:
+            flooder.stop()
+        print(f"spoofing flooder: {result}")
+        assert set(statuses) == {200}, statuses
+        assert result["status"].get("200", 0) == 0, result  # nothing it sent was forwarded
+        assert result["faults"].get("PF-LIMIT-RATE", 0) > 0, result
+        assert result["faults"].get("PF-SENDER-SPOOFED", 0) > 0, result
+        assert set(result["faults"]) <= {"PF-LIMIT-RATE", "PF-LIMIT-CONCURRENCY",
+                                         "PF-SENDER-SPOOFED"}, result
     finally:
         hubkit.stop(hub)
