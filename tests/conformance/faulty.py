@@ -78,6 +78,7 @@ FAULTY = [
     Faulty("individual-number-bad-check-digit", "RQ-MSG-02", (JUKI_PROFILE,), ("P-MSG-02/*",)),
     Faulty("nonbmp-degraded", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-01",)),
     Faulty("ivs-stripped", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-02",)),
+    Faulty("gaiji-leaked", "RQ-MSG-08", (JUKI_PROFILE,), ("J-CHR-03",)),
     # answers the household's head: wrong for the member asked about (J-INQ-01) and for the
     # IVS case's resident, a wife whose 旧氏 the head does not have (J-CHR-02)
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-01", "J-CHR-02")),

@@ -292,4 +292,6 @@ WIRE = {
     "receipt-extra-element": {"on_reply": _edit_body(receipt_extra_element)},
     "nonbmp-degraded": {"on_reply": text_replace("𠮷", "吉")},
     "ivs-stripped": {"on_reply": strip_ivs},
+    # vendor A's 外字 code for 髙 (MJ028902) sent as is, not mapped through its table
+    "gaiji-leaked": {"on_reply": text_replace("髙", "\ue001")},
 }
