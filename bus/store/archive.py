@@ -28,6 +28,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from .batching import STOP, Flush, next_batch
 from .routing_log import _connect
 
 log = logging.getLogger(__name__)
@@ -123,12 +124,6 @@ class ArchivedPayload:
     payload: bytes
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-
-
-_STOP = object()
 
 
 class PayloadArchive:
@@ -222,7 +217,7 @@ class PayloadArchive:
     def flush(self, timeout: float = 5.0) -> None:
         if self._thread is None or not self._thread.is_alive():
             return
-        marker = _Flush()
+        marker = Flush()
         self._queue.put(marker, timeout=timeout)
         if not marker.done.wait(timeout):
             raise TimeoutError(f"payload archive {self.path}: flush not done in {timeout} s")
@@ -233,7 +228,7 @@ class PayloadArchive:
                 return
             self._closed = True
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._queue.put(STOP)
             self._thread.join()
         self._conn_close()
 
@@ -246,21 +241,7 @@ class PayloadArchive:
     def _run(self) -> None:
         stop = False
         while not stop:
-            batch, markers = [], []
-            item = self._queue.get()
-            while True:
-                if item is _STOP:
-                    stop = True
-                elif isinstance(item, _Flush):
-                    markers.append(item)
-                else:
-                    batch.append(item)
-                if stop or len(batch) >= 200:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            batch, markers, stop = next_batch(self._queue, 200)
             if batch:
                 self._write(batch)
             for marker in markers:

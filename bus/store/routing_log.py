@@ -27,6 +27,7 @@ import weakref
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .batching import STOP, Flush, next_batch
 from .chain import GENESIS, record_hash
 from .migrations import SchemaVersionError, check_readable, migrate
 
@@ -128,14 +129,6 @@ _INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "
            f"VALUES ({', '.join('?' for _ in _CHAINED)})")
 
 
-class _Flush:
-    """A marker in the queue: set once every record queued before it has been handled."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-
-
-_STOP = object()
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -227,7 +220,7 @@ class RoutingLog:
         """
         if self.readonly or self._thread is None or not self._thread.is_alive():
             return
-        marker = _Flush()
+        marker = Flush()
         try:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
@@ -248,7 +241,7 @@ class RoutingLog:
                 return
             self._closed = True
         if self._thread is not None:
-            self._queue.put(_STOP)  # after every record: record() now refuses
+            self._queue.put(STOP)  # after every record: record() now refuses
             self._thread.join()
         with self._read_lock:
             self._close_connections()
@@ -263,22 +256,7 @@ class RoutingLog:
         assert self._writer is not None
         stop = False
         while not stop:
-            batch: list[HopRecord] = []
-            markers: list[_Flush] = []
-            item = self._queue.get()  # block for the first; take whatever else is waiting
-            while True:
-                if item is _STOP:
-                    stop = True
-                elif isinstance(item, _Flush):
-                    markers.append(item)
-                else:
-                    batch.append(item)
-                if stop or len(batch) >= MAX_BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            batch, markers, stop = next_batch(self._queue, MAX_BATCH)
             if batch:
                 self._write(batch)
             for marker in markers:

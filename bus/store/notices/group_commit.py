@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..batching import STOP, next_batch
 from .base import NoticeRecord
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ class AcceptRequest:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-_STOP = object()
 
 
 class GroupCommitter:
@@ -109,25 +109,13 @@ class GroupCommitter:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(_STOP)
+            self._queue.put(STOP)
         self._thread.join()
 
     def _run(self) -> None:
         stop = False
         while not stop:
-            batch: list[AcceptRequest] = []
-            item = self._queue.get()  # block for the first; take whatever else is waiting
-            while True:
-                if item is _STOP:
-                    stop = True
-                else:
-                    batch.append(item)
-                if stop or len(batch) >= MAX_BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            batch, _, stop = next_batch(self._queue, MAX_BATCH)
             if batch:
                 self._commit(batch)
 

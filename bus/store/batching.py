@@ -1,0 +1,39 @@
+"""The one step every background writer (routing log, payload archive, notice group commit)
+repeats: take what is waiting in its queue as one batch, so that one commit covers it."""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+
+class Flush:
+    """A marker in a writer's queue: set once every item queued before it has been handled."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+STOP = object()  # a marker: the writer finishes what came before it, then ends
+
+
+def next_batch(q: queue.SimpleQueue | queue.Queue, max_items: int) -> tuple[list, list[Flush], bool]:
+    """Block for one item, then take whatever else is already waiting, up to ``max_items``.
+
+    Returns (items, flush markers seen, whether STOP was seen)."""
+    items: list = []
+    markers: list[Flush] = []
+    item = q.get()
+    while True:
+        if item is STOP:
+            return items, markers, True
+        if isinstance(item, Flush):
+            markers.append(item)
+        else:
+            items.append(item)
+        if len(items) >= max_items:
+            return items, markers, False
+        try:
+            item = q.get_nowait()
+        except queue.Empty:
+            return items, markers, False
