@@ -242,19 +242,24 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                                 f"{key}.concurrency")
         providers[pid] = Provider(pid, url, timeout, policy, concurrency)
 
+    def binding(entry: dict, key: str, provider_key: str) -> tuple[str, str, str]:
+        """(団体コード, service, provider ID) of a route or a subscription, each checked."""
+        code = get(entry, "local_gov_code", str, "", f"{key}.local_gov_code")
+        if code not in tenants:
+            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]]")
+        service = get(entry, "service", str, "", f"{key}.service")
+        if not service:
+            raise err(f"{key}.service", "is required")
+        pid = get(entry, provider_key, str, "", f"{key}.{provider_key}")
+        if pid not in providers:
+            raise err(f"{key}.{provider_key}", f"no [[providers]] entry with id {pid!r}")
+        return code, service, pid
+
     routes = []
     seen = set()
     for i, r in enumerate(array("routes")):
         key = f"routes[{i}]"
-        code = get(r, "local_gov_code", str, "", f"{key}.local_gov_code")
-        if code not in tenants:
-            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]]")
-        service = get(r, "service", str, "", f"{key}.service")
-        if not service:
-            raise err(f"{key}.service", "is required")
-        pid = get(r, "provider", str, "", f"{key}.provider")
-        if pid not in providers:
-            raise err(f"{key}.provider", f"no [[providers]] entry with id {pid!r}")
+        code, service, pid = binding(r, key, "provider")
         if (code, service) in seen:
             raise err(key, f"a second route for {service} of {code}")
         seen.add((code, service))
@@ -267,15 +272,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
     seen = set()
     for i, sub in enumerate(array("subscriptions")):
         key = f"subscriptions[{i}]"
-        code = get(sub, "local_gov_code", str, "", f"{key}.local_gov_code")
-        if code not in tenants:
-            raise err(f"{key}.local_gov_code", f"団体コード {code!r} is not among [[tenants]]")
-        service = get(sub, "service", str, "", f"{key}.service")
-        if not service:
-            raise err(f"{key}.service", "is required")
-        pid = get(sub, "subscriber", str, "", f"{key}.subscriber")
-        if pid not in providers:
-            raise err(f"{key}.subscriber", f"no [[providers]] entry with id {pid!r}")
+        code, service, pid = binding(sub, key, "subscriber")
         if (code, service, pid) in seen:
             raise err(key, f"{pid} subscribes to {service} of {code} twice")
         seen.add((code, service, pid))
