@@ -25,6 +25,14 @@ from typing import Protocol
 
 STATES = ("pending", "inflight", "delivered", "dead", "purged")
 
+# The columns both stores select (deliveries d joined with their notices n), in the order the
+# row readers below expect.
+DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
+    n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
+    d.lease_until"""
+DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
+    d.finished_at, d.last_error"""
+
 
 @dataclass(frozen=True)
 class NoticeRecord:
@@ -84,6 +92,21 @@ class DeadLetter:
     died_at: float
     last_error: str
     payload: bytes | None = None  # only from dead_letter(id)
+
+
+def delivery_from_row(row: Sequence, subjects: Sequence[str]) -> Delivery:
+    """A row of DELIVERY_COLUMNS; ``subjects`` decoded by the store (JSON text or an array)."""
+    return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
+                    service_id=row[4], subjects=tuple(subjects), content_type=row[6],
+                    soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
+                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12])
+
+
+def dead_letter_from_row(row: Sequence, with_payload: bool = False) -> DeadLetter:
+    """A row of DEAD_COLUMNS (plus the payload when ``with_payload``)."""
+    return DeadLetter(delivery_id=row[0], subscriber=row[1], message_id=row[2],
+                      service_id=row[3], attempts=row[4], enqueued_at=row[5], died_at=row[6],
+                      last_error=row[7] or "", payload=bytes(row[8]) if with_payload else None)
 
 
 class NoticeStore(Protocol):

@@ -32,7 +32,8 @@ import psycopg
 from psycopg import sql
 
 from ..migrations import SchemaVersionError
-from .base import DeadLetter, Delivery, NoticeRecord, QueueStats
+from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
+                   QueueStats, dead_letter_from_row, delivery_from_row)
 from .claiming import Candidate, select_claimable
 from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
 
@@ -94,31 +95,11 @@ _INSERT_NOTICES = """INSERT INTO notices (message_id, service_id, local_gov_code
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = %s AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
-_DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
-    n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
-    d.lease_until"""
-_DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
-    d.finished_at, d.last_error"""
-
-
 def _lock_key(purpose: str, schema: str) -> int:
     """A stable 64-bit advisory lock key per purpose and schema (stores in other schemas of
     the same database do not contend)."""
     digest = hashlib.blake2b(f"pfbus.notices:{purpose}:{schema}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
-
-
-def _delivery(row: Sequence) -> Delivery:
-    return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
-                    service_id=row[4], subjects=tuple(row[5]), content_type=row[6],
-                    soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
-                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12])
-
-
-def _dead_letter(row: Sequence, with_payload: bool = False) -> DeadLetter:
-    return DeadLetter(delivery_id=row[0], subscriber=row[1], message_id=row[2],
-                      service_id=row[3], attempts=row[4], enqueued_at=row[5], died_at=row[6],
-                      last_error=row[7] or "", payload=bytes(row[8]) if with_payload else None)
 
 
 def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
@@ -276,8 +257,8 @@ class PostgresNoticeStore:
                 f"UPDATE deliveries d SET state = 'inflight', lease_owner = %s, "
                 f"lease_until = %s, attempts = d.attempts + 1 FROM notices n "
                 f"WHERE n.seq = d.seq AND d.id = ANY(%s) AND d.state IN ('pending', 'inflight') "
-                f"RETURNING {_DELIVERY_COLUMNS}", (node, now + lease_seconds, ids)).fetchall()
-        return sorted((_delivery(r) for r in rows), key=lambda d: d.seq)
+                f"RETURNING {DELIVERY_COLUMNS}", (node, now + lease_seconds, ids)).fetchall()
+        return sorted((delivery_from_row(r, r[5]) for r in rows), key=lambda d: d.seq)
 
     def _finish(self, assignments: str, delivery_id: int, node: str, params: tuple = ()) -> bool:
         cur = self._conn().execute(
@@ -327,16 +308,16 @@ class PostgresNoticeStore:
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)
         rows = self._conn().execute(
-            f"SELECT {_DEAD_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
+            f"SELECT {DEAD_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
             f"WHERE d.state = 'dead'{where} ORDER BY d.seq, d.id LIMIT %s",
             [*params, int(limit)]).fetchall()
-        return [_dead_letter(r) for r in rows]
+        return [dead_letter_from_row(r) for r in rows]
 
     def dead_letter(self, delivery_id: int) -> DeadLetter | None:
         row = self._conn().execute(
-            f"SELECT {_DEAD_COLUMNS}, n.payload FROM deliveries d JOIN notices n "
+            f"SELECT {DEAD_COLUMNS}, n.payload FROM deliveries d JOIN notices n "
             f"ON n.seq = d.seq WHERE d.id = %s AND d.state = 'dead'", (delivery_id,)).fetchone()
-        return None if row is None else _dead_letter(row, with_payload=True)
+        return None if row is None else dead_letter_from_row(row, with_payload=True)
 
     def replay(self, subscriber: str | None = None,
                delivery_ids: Sequence[int] | None = None) -> int:

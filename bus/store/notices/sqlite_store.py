@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..migrations import migrate
-from .base import DeadLetter, Delivery, NoticeRecord, QueueStats
+from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
+                   QueueStats, dead_letter_from_row, delivery_from_row)
 from .claiming import Candidate, select_claimable
 from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
 
@@ -81,26 +82,6 @@ _INSERT_DELIVERY = "INSERT INTO deliveries (seq, subscriber, enqueued_at) VALUES
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = ? AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
-_DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
-    n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
-    d.lease_until"""
-_DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
-    d.finished_at, d.last_error"""
-
-
-def _delivery(row: Sequence) -> Delivery:
-    return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
-                    service_id=row[4], subjects=tuple(json.loads(row[5])), content_type=row[6],
-                    soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
-                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12])
-
-
-def _dead_letter(row: Sequence, with_payload: bool = False) -> DeadLetter:
-    return DeadLetter(delivery_id=row[0], subscriber=row[1], message_id=row[2],
-                      service_id=row[3], attempts=row[4], enqueued_at=row[5], died_at=row[6],
-                      last_error=row[7] or "", payload=bytes(row[8]) if with_payload else None)
-
-
 def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
     """The WHERE terms narrowing an operator action; an empty id list selects nothing."""
     terms, params = "", []
@@ -232,9 +213,9 @@ class SqliteNoticeStore:
                 "attempts = attempts + 1 WHERE id = ?",
                 [(node, now + lease_seconds, i) for i in ids])
             claimed = conn.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
                 f"WHERE d.id IN ({', '.join('?' for _ in ids)}) ORDER BY d.seq", ids).fetchall()
-        return [_delivery(r) for r in claimed]
+        return [delivery_from_row(r, json.loads(r[5])) for r in claimed]
 
     def _finish(self, sql: str, params: tuple) -> bool:
         with self._transaction() as conn:
@@ -292,16 +273,16 @@ class SqliteNoticeStore:
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)
         rows = self._conn().execute(
-            f"SELECT {_DEAD_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
+            f"SELECT {DEAD_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
             f"WHERE d.state = 'dead'{where} "
             f"ORDER BY d.seq, d.id LIMIT ?", [*params, int(limit)]).fetchall()
-        return [_dead_letter(r) for r in rows]
+        return [dead_letter_from_row(r) for r in rows]
 
     def dead_letter(self, delivery_id: int) -> DeadLetter | None:
         row = self._conn().execute(
-            f"SELECT {_DEAD_COLUMNS}, n.payload FROM deliveries d JOIN notices n "
+            f"SELECT {DEAD_COLUMNS}, n.payload FROM deliveries d JOIN notices n "
             f"ON n.seq = d.seq WHERE d.id = ? AND d.state = 'dead'", (delivery_id,)).fetchone()
-        return None if row is None else _dead_letter(row, with_payload=True)
+        return None if row is None else dead_letter_from_row(row, with_payload=True)
 
     def replay(self, subscriber: str | None = None,
                delivery_ids: Sequence[int] | None = None) -> int:
