@@ -69,11 +69,13 @@ class References:
             return notice_handlers(self.subscriber_store)
         return vendor_b.handlers(self.tax_store)
 
-    def app(self, profile: str, handlers: Mapping | None = None, **options) -> str:
-        """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``)."""
+    def app(self, profile: str, handlers: Mapping | None = None, party: Party | None = None,
+            **options) -> str:
+        """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``), as its
+        own party or as ``party`` (another vendor's product with the same data)."""
         errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN", MappingError: "VENDOR-A-DATA-ERROR"} \
             if profile == JUKI_PROFILE else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
-        app = ProviderApp(PARTIES[profile], handlers or self.handlers(profile), errors=errors,
+        app = ProviderApp(party or PARTIES[profile], handlers or self.handlers(profile), errors=errors,
                           **options)
         root = Resource()
         root.putChild(b"soap", app.resource())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bus.core.header import Party
 from conformance.commands import CallableCommand
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
@@ -51,8 +52,8 @@ def not_passed(result):
             for r in result.results if r.verdict != "pass"}
 
 
-def run_provider(suite, url):
-    return run_profile(RunOptions(PROVIDER, target=url), suite)
+def run_provider(suite, url, params=None):
+    return run_profile(RunOptions(PROVIDER, target=url, params=params or {}), suite)
 
 
 def run_consumer(suite, trigger):
@@ -73,6 +74,18 @@ def run_subscriber(refs, suite, subscriber=None, params=None):
 def test_reference_registry_interoperates_with_the_reference_tax_system(refs, suite):
     result = run_provider(suite, refs.url(JUKI_PROFILE))
     assert not_passed(result) == {} and len(result.results) == 3
+
+
+def test_a_provider_under_another_system_id_is_addressed_as_itself(refs, suite):
+    """The reference tax system asks the product under ITS system ID (not vendor A's): a
+    provider that checks its Receiver (the SDK does) passes, and the hub's log shows it."""
+    url = refs.app(JUKI_PROFILE, party=Party("131016", "01", "acme-juki"))
+    result = run_provider(suite, url, {"sut_system_id": "acme-juki"})
+    assert not_passed(result) == {} and len(result.results) == 3
+    # the same provider claimed under vendor A's ID is asked as vendor A: it refuses (misrouted)
+    wrong = run_provider(suite, url)
+    assert {"I-PRV-01", "I-PRV-02"} <= set(not_passed(wrong)), not_passed(wrong)
+    assert "PF-PROVIDER-MISROUTED" in not_passed(wrong)["I-PRV-01"]
 
 
 def test_reference_tax_system_interoperates_with_the_reference_registry(suite):
