@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bus.store.routing_log import HopRecord
+from bus.store.routing_log import Hop, HopRecord
 
 from .interop import InteropHarness
 from .records import CommandRun, Exchange
@@ -45,7 +45,7 @@ def check_hops(harness: InteropHarness, out: Any, opts: Mapping[str, Any],
 
     def complete(rows: list[HopRecord]) -> bool:
         # an exchange is over once the hub replied; the log is then read, whatever it says
-        return "replied" in [r.hop for r in _selected(rows, message_id, sender)]
+        return Hop.REPLIED in [r.hop for r in _selected(rows, message_id, sender)]
 
     rows = _selected(harness.hops(complete, since, message_id, timeout), message_id, sender)
     if not rows:

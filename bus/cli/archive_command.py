@@ -15,7 +15,7 @@ import sys
 
 from bus.core.config import ConfigError, load_config
 from bus.store.archive import KINDS, ArchiveError, ArchiveKeyError, PayloadArchive, load_key
-from bus.store.routing_log import HopRecord, RoutingLog, RoutingLogError
+from bus.store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 
 EXIT_SHOWN, EXIT_NONE, EXIT_USAGE = 0, 1, 2
 MAX_REASON = 200
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                                                               config.archive_key_file),
                                      readonly=True)
         except ArchiveKeyError as exc:
-            _record(routing_log, args.message_id, "error",
+            _record(routing_log, args.message_id, Status.ERROR,
                     f"by {who}: refused, archive key missing or wrong; reason: {reason}")
             return _fail(str(exc))
         except ArchiveError as exc:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             payloads = archive.read(args.message_id)
         except ArchiveError as exc:
-            _record(routing_log, args.message_id, "error",
+            _record(routing_log, args.message_id, Status.ERROR,
                     f"by {who}: refused, a payload does not authenticate; reason: {reason}")
             return _fail(str(exc))
         finally:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if args.kind:
             payloads = [p for p in payloads if p.kind == args.kind]
         try:
-            _record(routing_log, args.message_id, "ok",
+            _record(routing_log, args.message_id, Status.OK,
                     f"by {who}: {reason} ({len(payloads)} payload(s)"
                     + (f", {args.kind} only" if args.kind else "") + ")")
         except (RoutingLogError, TimeoutError) as exc:
@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_SHOWN
 
 
-def _record(routing_log: RoutingLog, message_id: str, status: str, reason: str) -> None:
-    routing_log.record(HopRecord(hop="archive_read", status=status, message_id=message_id,
+def _record(routing_log: RoutingLog, message_id: str, status: Status, reason: str) -> None:
+    routing_log.record(HopRecord(hop=Hop.ARCHIVE_READ, status=status, message_id=message_id,
                                  reason=reason))
     routing_log.flush()
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from examples import HUB_CONFIG
 
-from ..store.routing_log import open_readonly
+from ..store.routing_log import Hop, Status, open_readonly
 from .children import ChildProcess
 from .log_command import format_table
 
@@ -143,9 +143,9 @@ def _demo(workdir: Path, timeout: float) -> int:
             log.close()
         for line in format_table(hops):
             say("   " + line)
-        routed = [h for h in hops if h.hop == "routed"]
-        delivered = {h.provider for h in hops if h.hop == "delivery" and h.status == "ok"}
-        if len(routed) != 1 or not any(h.hop == "rejected" for h in hops) or \
+        routed = [h for h in hops if h.hop is Hop.ROUTED]
+        delivered = {h.provider for h in hops if h.hop is Hop.DELIVERY and h.status is Status.OK}
+        if len(routed) != 1 or not any(h.hop is Hop.REJECTED for h in hops) or \
                 delivered != {"vendor-b-tax", "vendor-c-kokuho"}:
             return fail("the routing log does not show the exchanges, the rejection and both "
                         "deliveries")

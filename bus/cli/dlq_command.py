@@ -14,7 +14,7 @@ import json
 import sys
 
 from ..core.config import ConfigError, load_config
-from ..store.routing_log import HopRecord, RoutingLog
+from ..store.routing_log import Hop, HopRecord, RoutingLog, Status
 from .queue_command import open_store
 
 
@@ -90,8 +90,8 @@ def _record(args, letters) -> None:
     log = RoutingLog(config.routing_log)
     try:
         for d in letters:
-            log.record(HopRecord(hop="replayed" if args.action == "replay" else "dead_lettered",
-                                 status="ok", message_id=d.message_id, service_id=d.service_id,
+            log.record(HopRecord(hop=Hop.REPLAYED if args.action == "replay" else Hop.DEAD_LETTERED,
+                                 status=Status.OK, message_id=d.message_id, service_id=d.service_id,
                                  provider=d.subscriber, reason=f"operator: dlq {args.action}"))
     finally:
         log.close()

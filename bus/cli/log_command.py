@@ -156,6 +156,8 @@ _COLUMNS = [
     ("status", lambda h: h.status, None, False),
     ("service", lambda h: _join("@", h.service_id, h.service_version), 40, False),
     ("sender→receiver", lambda h: _join("→", h.sender, h.receiver), 60, False),
+    # who actually sent it (TLS-authenticated adapter @ address), whatever the header claims
+    ("sent by", lambda h: _join("@", h.peer, h.remote) if h.peer else h.remote, 40, False),
     ("provider", lambda h: h.provider, 30, False),
     ("fault_code", lambda h: h.fault_code, 30, False),
     ("party", lambda h: h.party, None, False),

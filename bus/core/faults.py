@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from lxml import etree
 
@@ -20,8 +20,8 @@ SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 
 
-class Party(str, Enum):
-    """Who caused the failure."""
+class Party(StrEnum):
+    """Who caused the failure (a closed vocabulary: also the routing log's ``party``)."""
 
     CLIENT = "client"
     PROVIDER = "provider"

@@ -24,6 +24,7 @@ from ..core.receipt import APPLIED, DUPLICATE, receipt_status
 from ..core.routing import Provider
 from ..store.notices.base import Delivery, NoticeStore
 from ..store.routing_log import HopRecord, RoutingLog
+from ..store.hop_record import Hop, Status
 from .forwarder import Forwarder
 from .notices import StoreThreads
 
@@ -144,7 +145,7 @@ class DeliveryService:
                 "hub:delivery", exc.__class__.__name__),)), hop, started)
             return
         done = await self.threads.run(self.store.complete, d.id, self.node_id)
-        self._record("delivery", "ok", hop, started, reason=status if done else
+        self._record(Hop.DELIVERY, Status.OK, hop, started, reason=status if done else
                      f"{status}; lease had expired, another node redelivers")
 
     async def _failed(self, sub: Provider, d: Delivery, fault: HubFault, hop: dict,
@@ -153,19 +154,19 @@ class DeliveryService:
         # The store and `pfbus dlq` keep this text: code, rule and path, never payload values.
         error = fault.fault.code + (f" {first.rule} at {first.path or '-'}" if first else "")
         when = sub.policy.next_attempt(d.attempts, d.enqueued_at, time.time())
-        hop.update(fault_code=fault.fault.code, party=fault.fault.party.value,
+        hop.update(fault_code=fault.fault.code, party=fault.fault.party,
                    rule=first.rule if first else None, path=first.path if first else None,
                    line=first.line if first else None)
         if when is None:
             await self.threads.run(self.store.dead, d.id, self.node_id, error)
-            self._record("dead_lettered", "error", hop, started,
+            self._record(Hop.DEAD_LETTERED, Status.ERROR, hop, started,
                          reason=f"policy exhausted after {d.attempts} attempt(s)")
         else:
             await self.threads.run(self.store.retry_later, d.id, self.node_id, error, when)
-            self._record("delivery", "error", hop, started,
+            self._record(Hop.DELIVERY, Status.ERROR, hop, started,
                          reason=f"retry in {when - time.time():.1f} s")
 
-    def _record(self, hop_name: str, status: str, hop: dict, started: float, reason: str) -> None:
+    def _record(self, hop_name: Hop, status: Status, hop: dict, started: float, reason: str) -> None:
         self.log.record(HopRecord(hop=hop_name, status=status, reason=reason,
                                   duration_ms=round((time.monotonic() - started) * 1000, 3),
                                   **hop))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
-from ..core.faults import SOAP11_NS, HubFault, fault_envelope
+from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
 from ..core.header import PlatformHeader
 from ..core.inspection import AcceptedRequest, Inspector
@@ -24,6 +24,7 @@ from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
 from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
 from ..store.routing_log import HopRecord, RoutingLog
+from ..store.hop_record import Hop, Status
 from .forwarder import Forwarder
 from .notices import NoticeIntake
 
@@ -59,7 +60,7 @@ class SyncExchange:
             try:
                 early = self.admission.admit(limit_key(peer, ""), time.monotonic())
             except HubFault as fault:
-                hops.add("rejected", "fault", fault)
+                hops.add(Hop.REJECTED, Status.FAULT, fault)
                 return self._fault_reply(hops, fault, _soap_ns_of(raw))
         try:
             request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
@@ -69,16 +70,16 @@ class SyncExchange:
                 early()
             if fault.header is not None:
                 hops.bind_header(fault.header)
-            hops.add("rejected", "fault", fault)
+            hops.add(Hop.REJECTED, Status.FAULT, fault)
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
-        hops.add("validated", "ok")
+        hops.add(Hop.VALIDATED, Status.OK)
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
                                                     time.monotonic())
         except HubFault as fault:
             fault.message_id = request.header.message_id
-            hops.add("rejected", "fault", fault)
+            hops.add(Hop.REJECTED, Status.FAULT, fault)
             return self._fault_reply(hops, fault, request.envelope.soap_ns)
         try:
             # Archived once admitted: a flood refused by the limits does not fill the archive.
@@ -100,10 +101,10 @@ class SyncExchange:
                                                soap_action, route.timeout)
         except HubFault as fault:
             fault.message_id = request.header.message_id
-            hops.add("routed", "error", fault, duration_ms=_ms(started))
+            hops.add(Hop.ROUTED, Status.ERROR, fault, duration_ms=_ms(started))
             return self._fault_reply(hops, fault, soap_ns)
-        hops.add("routed", "ok", duration_ms=_ms(started))
-        hops.add("provider_response", "fault" if answer.status >= 400 else "ok",
+        hops.add(Hop.ROUTED, Status.OK, duration_ms=_ms(started))
+        hops.add(Hop.PROVIDER_RESPONSE, Status.FAULT if answer.status >= 400 else Status.OK,
                  http_status=answer.status, response_bytes=len(answer.body))
         self._archive(request, "response", answer.body, hops)
         try:
@@ -111,16 +112,16 @@ class SyncExchange:
         except HubFault as fault:
             if answer.status >= 400 and fault.fault is faults.PROVIDER_INVALID:
                 fault = HubFault(faults.PROVIDER_HTTP_ERROR, fault.findings, fault.message_id)
-            hops.add("response_rejected", "fault", fault)
+            hops.add(Hop.RESPONSE_REJECTED, Status.FAULT, fault)
             return self._fault_reply(hops, fault, soap_ns)
-        hops.add("response_validated", "fault" if response.is_fault else "ok",
+        hops.add(Hop.RESPONSE_VALIDATED, Status.FAULT if response.is_fault else Status.OK,
                  reply_header=response.header)
         if not response.is_fault:  # the reply's receiver: the system that asked
             self._audit_shrink(hops, response.envelope.body, str(request.header.sender))
         status = 500 if response.is_fault else 200
-        hops.add("replied", "fault" if response.is_fault else "ok", http_status=status,
+        hops.add(Hop.REPLIED, Status.FAULT if response.is_fault else Status.OK, http_status=status,
                  response_bytes=len(answer.body), duration_ms=hops.elapsed_ms(),
-                 party="provider" if response.is_fault else None)
+                 party=Party.PROVIDER if response.is_fault else None)
         self._emit(hops)
         return HttpReply(status, CONTENT_TYPES[soap_ns], answer.body)
 
@@ -131,18 +132,18 @@ class SyncExchange:
         if self.notices is None:
             fault = HubFault(faults.STORE_UNAVAILABLE, (Finding(
                 "store:configured", "this hub has no notice store"),), request.header.message_id)
-            hops.add("rejected", "error", fault)
+            hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
         try:
             is_new = await self.notices.accept(request)
         except HubFault as fault:
-            hops.add("rejected", "error", fault)
+            hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
         status = ACCEPTED if is_new else DUPLICATE
-        hops.add("accepted" if is_new else "duplicate", "ok",
+        hops.add(Hop.ACCEPTED if is_new else Hop.DUPLICATE, Status.OK,
                  provider=",".join(s.id for s in request.subscribers))
         body = receipt_envelope(request, status)
-        hops.add("replied", "ok", http_status=200, response_bytes=len(body),
+        hops.add(Hop.REPLIED, Status.OK, http_status=200, response_bytes=len(body),
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
@@ -160,14 +161,14 @@ class SyncExchange:
         MJ characters became what, and the first field's path; never the name itself."""
         plan = self.characters.shrink_plan(body, receiver) if self.characters else None
         if plan:
-            hops.add("shrink", "ok", rule="shrink", path=plan[0].path, line=plan[0].line,
+            hops.add(Hop.SHRINK, Status.OK, rule="shrink", path=plan[0].path, line=plan[0].line,
                      reason=f"縮退 for {receiver} (JIS X 0213): {shrink_summary(plan)}")
 
     def _fault_reply(self, hops: _Hops, fault: HubFault, soap_ns: str) -> HttpReply:
         body = fault_envelope(fault, soap_ns)
         # SOAP 1.1 answers every fault with 500; SOAP 1.2 distinguishes sender faults (400).
         status = 500 if soap_ns == SOAP11_NS else fault.fault.http_status
-        hops.add("replied", "fault", fault, http_status=status, response_bytes=len(body),
+        hops.add(Hop.REPLIED, Status.FAULT, fault, http_status=status, response_bytes=len(body),
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)
         return HttpReply(status, CONTENT_TYPES[soap_ns], body)
@@ -190,7 +191,7 @@ class _Hops:
         self.started = time.monotonic()
         self.common: dict = {"exchange_id": str(uuid.uuid4()), "request_bytes": request_bytes}
         self.last: HopRecord | None = None
-        self.add("received", "ok")
+        self.add(Hop.RECEIVED, Status.OK)
 
     def bind(self, request: AcceptedRequest) -> None:
         self.bind_header(request.header)
@@ -204,12 +205,12 @@ class _Hops:
                            service_id=h.service_id, service_version=h.service_version,
                            sender=str(h.sender), receiver=str(h.receiver))
 
-    def add(self, hop: str, status: str, fault: HubFault | None = None,
+    def add(self, hop: Hop, status: Status, fault: HubFault | None = None,
             reply_header: PlatformHeader | None = None, **fields) -> None:
         record = dict(self.common)
         if fault is not None:
             first = fault.first
-            record.update(fault_code=fault.fault.code, party=fault.fault.party.value,
+            record.update(fault_code=fault.fault.code, party=fault.fault.party,
                           reason=fault.fault.summary)
             if fault.message_id and not record.get("message_id"):
                 record["message_id"] = fault.message_id

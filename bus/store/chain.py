@@ -5,11 +5,14 @@ the first) and ``hash`` = SHA-256 over the canonical serialisation of its own fi
 row id *and* ``prev_hash``. Editing, deleting, inserting or reordering records therefore breaks
 either a record's own hash or the link to its predecessor, and the ids must run without gaps.
 
-Canonical serialisation (chain format 1): a JSON object with the keys of ``CHAIN_FIELDS`` plus
-``id`` and ``prev_hash``, sorted keys, ``separators=(",", ":")``, ``ensure_ascii=False``, UTF-8;
-``null`` for absent values, integers as integers, floats in Python's shortest round-trip form.
-A migration that adds a column to ``hops`` must not silently change this: it has to define
-chain format 2 and record from which id it applies.
+Canonical serialisation (chain format *n*): a JSON object with the keys of ``CHAIN_FIELDS[n]``
+plus ``id`` and ``prev_hash``, sorted keys, ``separators=(",", ":")``, ``ensure_ascii=False``,
+UTF-8; ``null`` for absent values, integers as integers, floats in Python's shortest round-trip
+form. The fields come from ``HopRecord``'s declaration (``bus/store/hop_record.py``): a field
+declared with ``chain=n`` is covered from format *n* on. The database records from which id each
+format applies (chain_meta ``format_<n>_after``), so rows written before a migration keep
+verifying under the format they were written with. Format 1: the 24 fields of migrations 1-2;
+format 2 (migration 4): also ``peer``, ``remote``, ``recovered``.
 
 Pure functions only: used by the writer thread, ``pfbus log verify`` (database) and
 ``pfbus log verify-export`` (a file, without the database).
@@ -21,21 +24,25 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
-CHAIN_FORMAT = 1
+from .hop_record import COLUMNS
+
 GENESIS = "0" * 64  # prev_hash of the first chained record
 
-# The hop fields a hash covers (chain format 1): every column of ``hops`` written by pfbus.
-CHAIN_FIELDS = (
-    "exchange_id", "message_id", "relates_to", "hop", "status", "service_id", "service_version",
-    "sender", "receiver", "provider", "endpoint", "http_status", "fault_code", "party", "rule",
-    "path", "line", "reason", "duration_ms", "request_bytes", "response_bytes", "soap_version",
-    "at", "attempt",
-)
+
+def _fields_of(fmt: int) -> tuple[str, ...]:
+    return tuple(sorted(c.name for c in COLUMNS if c.chain <= fmt))
 
 
-_REAL = frozenset({"duration_ms"})
-_INTEGER = frozenset({"http_status", "line", "request_bytes", "response_bytes", "attempt"})
+# The newest format: what the writer uses for new records. Every declared field is covered
+# (HopRecord's ``chain`` attribute), so a field cannot be left out of the hash by forgetting a list.
+CHAIN_FORMAT = max(c.chain for c in COLUMNS)
+# The hop fields each format's hash covers (format 1: the 24 fields before migration 4).
+CHAIN_FIELDS: dict[int, tuple[str, ...]] = {n: _fields_of(n) for n in range(1, CHAIN_FORMAT + 1)}
+
+_REAL = frozenset(c.name for c in COLUMNS if c.sql == "REAL")
+_INTEGER = frozenset(c.name for c in COLUMNS if c.sql == "INTEGER")
 
 
 def _as_stored(name: str, value: object) -> object:
@@ -49,6 +56,8 @@ def _as_stored(name: str, value: object) -> object:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         return value
+    if isinstance(value, Enum):  # Hop, Status, Party: their text
+        return value.value
     return value if isinstance(value, str) else str(value)
 
 
@@ -58,15 +67,34 @@ _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
                            allow_nan=False).encode
 
 
-def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str) -> bytes:
-    doc = {name: _as_stored(name, fields.get(name)) for name in CHAIN_FIELDS}
+class Formats:
+    """Which chain format applies to which record: format *n* from the first id after
+    ``after[n]`` (chain_meta ``format_<n>_after``; format 1 from the chain's start)."""
+
+    def __init__(self, after: Mapping[int, int] | None = None) -> None:
+        self.after = sorted(((n, i) for n, i in (after or {}).items() if n > 1), reverse=True)
+
+    def of(self, record_id: int) -> int:
+        for fmt, after in self.after:
+            if record_id > after:
+                return fmt
+        return 1
+
+
+FORMAT_1 = Formats()
+
+
+def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str,
+              fmt: int = CHAIN_FORMAT) -> bytes:
+    doc = {name: _as_stored(name, fields.get(name)) for name in CHAIN_FIELDS[fmt]}
     doc["id"] = record_id
     doc["prev_hash"] = prev_hash
     return _ENCODE(doc).encode("utf-8")
 
 
-def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str) -> str:
-    return hashlib.sha256(canonical(record_id, fields, prev_hash)).hexdigest()
+def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,
+                fmt: int = CHAIN_FORMAT) -> str:
+    return hashlib.sha256(canonical(record_id, fields, prev_hash, fmt)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,7 +122,7 @@ class WalkResult:
 
 
 def walk(rows: Iterable[Mapping[str, object]], *, prev_hash: str = GENESIS,
-         first_id: int | None = None) -> WalkResult:
+         first_id: int | None = None, formats: Formats = FORMAT_1) -> WalkResult:
     """Check records in id order against each other: ids without gaps (starting at ``first_id``
     when given), each ``prev_hash`` equal to the previous record's hash (``prev_hash`` for the
     first), each ``hash`` equal to the recomputed one. Stops at the first problem."""
@@ -122,7 +150,7 @@ def walk(rows: Iterable[Mapping[str, object]], *, prev_hash: str = GENESIS,
         if not stored:
             return bad("missing hash", "a record without a hash inside the chain "
                                        "(inserted by hand?)")
-        computed = record_hash(rid, row, str(row.get("prev_hash")))
+        computed = record_hash(rid, row, str(row.get("prev_hash")), formats.of(rid))
         if computed != stored:
             return bad("hash mismatch", "the record's fields were changed after it was written "
                                         "(its hash does not cover them)")

@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chain import CHAIN_FORMAT, GENESIS, Problem, WalkResult, walk
+from .chain import CHAIN_FORMAT, GENESIS, Formats, Problem, WalkResult, walk
 from .routing_log import RoutingLog, _CHAINED
 
 EXPORT_FORMAT = "pfbus-routing-log-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the header names from which id each chain format applies
 
 
 class ExportError(Exception):
@@ -61,7 +61,7 @@ def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Repor
                             (start_after,))[0][0]
     unchained = rl._read("SELECT COUNT(*) FROM hops WHERE id <= ?", (start_after,))[0][0]
     result = walk(rl.chain_rows(after_id=start_after), prev_hash=GENESIS,
-                  first_id=start_after + 1)
+                  first_id=start_after + 1, formats=rl.chain_formats())
     if hashed_early is not None:  # the recorded chain start was moved to hide rows
         return Report(result, Problem(hashed_early, None, "chain start moved",
                                       f"a hashed record at or before the recorded chain start "
@@ -109,12 +109,15 @@ def write_export(rl: RoutingLog, out: Path, since: str | None, until: str | None
     if prev is None:
         raise ExportError(f"record {lo - 1} (before the range) is missing: run pfbus log verify")
     # Refuse to hand out a range whose chain is already broken: the export would mislead.
-    check = walk(rl.chain_rows(lo - 1, hi), prev_hash=prev, first_id=lo)
+    formats = rl.chain_formats()
+    check = walk(rl.chain_rows(lo - 1, hi), prev_hash=prev, first_id=lo, formats=formats)
     if check.problem is not None:
         raise ExportError(f"the chain is broken inside the range: {check.problem}")
     digest = hashlib.sha256()
     header = {"type": "header", "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
-              "chain_format": CHAIN_FORMAT, "source": str(rl.path), "since": since,
+              "chain_format": CHAIN_FORMAT,
+              "chain_formats_after": {str(n): i for n, i in formats.after},
+              "source": str(rl.path), "since": since,
               "until": until, "first_id": lo, "last_id": hi, "prev_hash": prev,
               "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     count, last_hash = 0, prev
@@ -155,9 +158,16 @@ def verify_export(path: Path, anchors: Iterable[tuple[int, str]] = ()) -> Report
                           f"JSON)") from None
     if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
         raise ExportError(f"{path}: not a routing log export (no {EXPORT_FORMAT} header)")
-    if header.get("version") != EXPORT_VERSION or header.get("chain_format") != CHAIN_FORMAT:
+    if header.get("version") not in (1, EXPORT_VERSION) or \
+            not isinstance(header.get("chain_format"), int) or \
+            not 1 <= header["chain_format"] <= CHAIN_FORMAT:
         raise ExportError(f"{path}: export version {header.get('version')} / chain format "
                           f"{header.get('chain_format')} is not one this pfbus reads")
+    try:  # version 1 exports are all chain format 1
+        formats = Formats({int(n): int(i) for n, i in
+                           (header.get("chain_formats_after") or {}).items()})
+    except (TypeError, ValueError, AttributeError):
+        raise ExportError(f"{path}: the header's chain_formats_after is not readable") from None
     empty = WalkResult(0, None, None, str(header.get("prev_hash")))
 
     def bad(kind: str, detail: str, rid=None, at=None, result=empty) -> Report:
@@ -180,7 +190,7 @@ def verify_export(path: Path, anchors: Iterable[tuple[int, str]] = ()) -> Report
             return bad("unreadable line", f"line {number} is not a record")
         records.append(obj)
     result = walk(records, prev_hash=str(header.get("prev_hash")),
-                  first_id=header.get("first_id"))
+                  first_id=header.get("first_id"), formats=formats)
     if result.problem is not None:
         return Report(result, result.problem)
     if result.count != trailer.get("count") or result.last_id != trailer.get("last_id") or \

@@ -2,12 +2,35 @@
 
 Each migration is a list of SQL statements; migration *n* takes the schema from version n-1 to n.
 Append new migrations, never edit released ones: a deployed file records which ones it has run.
+Columns and indexes of new migrations are built from ``HopRecord``'s declaration
+(``add_columns``, ``add_indexes``), and ``check_schema`` compares a migrated file with the
+declaration, so the SQL type of a field is written in one place.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+
+from .hop_record import BY_NAME, COLUMNS
+
+
+def add_columns(*names: str) -> list[str]:
+    """ALTER TABLE statements adding declared fields (their SQL type from the declaration)."""
+    return [f"ALTER TABLE hops ADD COLUMN {n} {BY_NAME[n].sql}" for n in names]
+
+
+def add_indexes(*names: str) -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS hops_{n} ON hops ({n})" for n in names]
+
+
+def start_format(fmt: int) -> list[str]:
+    """Chain format ``fmt`` applies to records after the current last id (older rows keep the
+    format they were hashed with: ``pfbus log verify`` reads this key)."""
+    return [f"INSERT OR REPLACE INTO chain_meta (key, value) SELECT 'format_{fmt:d}_after', "
+            f"CAST(MAX(COALESCE((SELECT MAX(id) FROM hops), 0), COALESCE((SELECT seq FROM "
+            f"sqlite_sequence WHERE name = 'hops'), 0)) AS TEXT)",
+            f"UPDATE chain_meta SET value = '{fmt:d}' WHERE key = 'format'"]
 
 # Migration n (1-based) is MIGRATIONS[n - 1].
 MIGRATIONS: list[list[str]] = [
@@ -67,6 +90,12 @@ MIGRATIONS: list[list[str]] = [
             at TEXT NOT NULL
         )""",
     ],
+    [  # 4: attribution (who actually sent it: the TLS-authenticated adapter and the address),
+        # recovered records after a crash; chain format 2 covers them; the operators' indexes.
+        *add_columns("peer", "remote", "recovered"),
+        *start_format(2),
+        *add_indexes("status", "sender", "fault_code", "peer"),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -117,6 +146,33 @@ def check_readable(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> in
             f"schema version {current} is older than {target}; open it once with the hub "
             f"(read-write) to migrate")
     return current
+
+
+def check_schema(conn: sqlite3.Connection) -> list[str]:
+    """Where the file's ``hops`` table disagrees with ``HopRecord``'s declaration (empty: none).
+
+    Checks every declared field's column, SQL type and NOT NULL, that no undeclared column
+    exists (besides id, prev_hash, hash), and that each field declared ``index`` leads an index.
+    """
+    info = {r[1]: (r[2].upper(), bool(r[3])) for r in conn.execute("PRAGMA table_info(hops)")}
+    problems = []
+    for c in COLUMNS:
+        if c.name not in info:
+            problems.append(f"column {c.name} is declared but not in the table")
+        elif info[c.name] != (c.sql, c.not_null):
+            problems.append(f"column {c.name}: table has {info[c.name]}, declared "
+                            f"{(c.sql, c.not_null)}")
+    for extra in set(info) - set(BY_NAME) - {"id", "prev_hash", "hash"}:
+        problems.append(f"column {extra} is in the table but not declared in HopRecord")
+    leading = set()
+    for _, name, *_ in conn.execute("PRAGMA index_list(hops)"):
+        first = conn.execute(f"PRAGMA index_info({name})").fetchone()
+        if first is not None:
+            leading.add(first[2])
+    for c in COLUMNS:
+        if c.index and c.name not in leading:
+            problems.append(f"column {c.name} is declared index=True but no index starts with it")
+    return problems
 
 
 def _refuse_newer(current: int, target: int) -> None:

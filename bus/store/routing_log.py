@@ -22,32 +22,28 @@ import logging
 import queue
 import sqlite3
 import threading
-import uuid
 import weakref
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .batching import STOP, Flush, next_batch
-from .chain import GENESIS, record_hash
-from .migrations import SchemaVersionError, check_readable, migrate
+from .chain import GENESIS, Formats, record_hash
+from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, column_names,
+                         to_utc_iso)
+from .migrations import SchemaVersionError, check_readable, check_schema, migrate
+
+# Re-exported: the record and its vocabularies are declared in hop_record.py.
+__all__ = ["HOPS", "PARTIES", "STATUSES", "Hop", "HopRecord", "Party", "RoutingLog",
+           "RoutingLogError", "Status", "open_readonly", "to_utc_iso"]
 
 log = logging.getLogger(__name__)
-
-HOPS = ("received", "validated", "rejected", "routed", "provider_response",
-        "response_validated", "response_rejected", "replied",
-        # notices: stored durably / seen before; each delivery attempt to a subscriber; given up
-        # (dead letter channel); handed back to delivery by an operator
-        "accepted", "duplicate", "delivery", "dead_lettered", "replayed",
-        # characters: the 縮退 a JIS X 0213-only receiver's adapter applies (which MJ characters)
-        "shrink",
-        # an operator decrypted archived payloads (pfbus archive show): who and why, no content
-        "archive_read")
-STATUSES = ("ok", "fault", "error")
-PARTIES = ("client", "provider", "hub")
 
 MAX_BATCH = 1000  # rows per commit: bounds one transaction, amortises the fsync
 MAX_QUEUED = 100_000  # beyond this record() drops (and counts) rather than grow memory
 CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
+
+
+class RoutingLogError(Exception):
+    """The routing log cannot be opened, written or read."""
 
 
 class RoutingLogError(Exception):
@@ -65,70 +61,14 @@ def to_utc_iso(value: str | dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def _new_exchange_id() -> str:
-    return str(uuid.uuid4())
-
-
-@dataclass(frozen=True, kw_only=True)
-class HopRecord:
-    """One step of one message through the hub.
-
-    Metadata only: IDs, routing decisions, sizes, timings, and *where* validation failed
-    (rule, path, line). Never put personal data or any other payload value in here — ``reason``
-    names what was wrong ("element missing", "not a valid date"), not the offending value. The
-    file is read by operators and kept far longer than the messages themselves.
-    """
-
-    hop: str  # one of HOPS
-    status: str  # one of STATUSES
-    message_id: str | None = None
-    relates_to: str | None = None  # on a reply: the request's message ID
-    service_id: str | None = None
-    service_version: str | None = None
-    sender: str | None = None  # 団体コード/業務ユニット/system, e.g. "131016/07/vendor-b-tax"
-    receiver: str | None = None
-    provider: str | None = None  # provider ID routed to
-    endpoint: str | None = None  # provider URL
-    http_status: int | None = None
-    fault_code: str | None = None
-    party: str | None = None  # who was at fault: one of PARTIES
-    rule: str | None = None
-    path: str | None = None
-    line: int | None = None
-    reason: str | None = None
-    duration_ms: float | None = None
-    request_bytes: int | None = None
-    response_bytes: int | None = None
-    soap_version: str | None = None
-    attempt: int | None = None  # notices: which delivery attempt (1 = the first)
-    at: str = field(default_factory=_now)  # UTC ISO-8601 with microseconds
-    # One per inbound HTTP exchange: groups the hops even when no message ID could be read.
-    exchange_id: str = field(default_factory=_new_exchange_id)
-
-    def __post_init__(self) -> None:
-        # Fail at the call site, not later on the writer thread where nobody sees it.
-        if self.hop not in HOPS:
-            raise ValueError(f"unknown hop {self.hop!r}; expected one of {', '.join(HOPS)}")
-        if self.status not in STATUSES:
-            raise ValueError(f"unknown status {self.status!r}; expected one of {', '.join(STATUSES)}")
-        if self.party is not None and self.party not in PARTIES:
-            raise ValueError(f"unknown party {self.party!r}; expected one of {', '.join(PARTIES)}")
-        # One stored form, so that time ranges compare correctly as text (fast path: the
-        # default and rows read back are already in it).
-        if not (len(self.at) == 32 and self.at.endswith("+00:00") and self.at[19] == "."):
-            object.__setattr__(self, "at", to_utc_iso(self.at))
-
-
-_COLUMNS = tuple(f.name for f in fields(HopRecord))
+_COLUMNS = column_names()
 _CHAINED = ("id", *_COLUMNS, "prev_hash", "hash")
 _INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "
            f"VALUES ({', '.join('?' for _ in _CHAINED)})")
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -183,6 +123,11 @@ class RoutingLog:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._writer = _connect(self.path, readonly=False)
                 migrate(self._writer)
+                problems = check_schema(self._writer)
+                if problems:  # a hand-edited or foreign file: writing would break the chain
+                    raise SchemaVersionError("the hops table does not match HopRecord: "
+                                             + "; ".join(problems))
+                self._formats = read_formats(self._writer)
                 self._reader = _connect(self.path, readonly=False)
         except (OSError, sqlite3.Error, SchemaVersionError) as exc:
             self._close_connections()
@@ -273,7 +218,7 @@ class RoutingLog:
             for h in batch:
                 head_id += 1
                 values = {c: getattr(h, c) for c in _COLUMNS}
-                digest = record_hash(head_id, values, prev)
+                digest = record_hash(head_id, values, prev, self._formats.of(head_id))
                 rows.append((head_id, *values.values(), prev, digest))
                 if self.checkpoint_every and head_id % self.checkpoint_every == 0:
                     checkpoints.append((head_id, digest))
@@ -407,6 +352,13 @@ class RoutingLog:
             except sqlite3.Error as exc:
                 raise RoutingLogError(f"{self.path}: {exc}") from exc
 
+    def chain_formats(self) -> Formats:
+        """From which id each chain format applies (for verify and export)."""
+        with self._read_lock:
+            if self._reader is None:
+                raise RoutingLogError(f"{self.path}: routing log is closed")
+            return read_formats(self._reader)
+
     def chain_start_after(self) -> int:
         """Rows with ids up to this one were written before the chain existed (unhashed)."""
         rows = self._read("SELECT value FROM chain_meta WHERE key = 'start_after'")
@@ -452,6 +404,12 @@ class RoutingLog:
     def row_hash(self, row_id: int) -> str | None:
         rows = self._read("SELECT hash FROM hops WHERE id = ?", (row_id,))
         return rows[0][0] if rows else None
+
+
+def read_formats(conn: sqlite3.Connection) -> Formats:
+    rows = conn.execute("SELECT key, value FROM chain_meta WHERE key LIKE 'format^_%^_after' "
+                        "ESCAPE '^'").fetchall()
+    return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
 
 
 def open_readonly(path: str | Path) -> RoutingLog:
