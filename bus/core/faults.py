@@ -88,6 +88,8 @@ class HubFault(Exception):
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     message_id: str | None = None
     header: object | None = None  # the PlatformHeader, when it was read before the failure
+    # the Sender an invalid header claims, when its parts have the schema's shape (routing log)
+    sender: str | None = None
 
     def __str__(self) -> str:
         first = f": {self.findings[0]}" if self.findings else ""

@@ -71,7 +71,7 @@ class Inspector:
         if findings:
             is_schema = any(f.rule.startswith("xsd:") for f in findings)
             raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings),
-                           _message_id(envelope.header))
+                           _message_id(envelope.header), sender=_claimed_sender(envelope.header))
         return PlatformHeader.from_element(envelope.header)
 
     def inspect_request(self, raw: bytes, endpoint_service: str | None = None,
@@ -239,6 +239,27 @@ def _unquote(action: str | None) -> str | None:
     if len(action) >= 2 and action[0] == action[-1] == '"':
         action = action[1:-1]
     return action
+
+
+_SENDER_PARTS = (("LocalGovCode", re.compile(r"[0-9]{6}")),
+                 ("BusinessUnit", re.compile(r"[0-9]{2}")),
+                 ("SystemId", re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")))
+
+
+def _claimed_sender(header_el) -> str | None:
+    """The Sender of an invalid header for the routing log, only if each part has the schema's
+    shape (団体コード, 業務ユニット, system ID): never echo arbitrary text."""
+    sender = header_el.find(f"{{{HEADER_NS}}}Sender")
+    if sender is None:
+        return None
+    parts = []
+    for name, shape in _SENDER_PARTS:
+        child = sender.find(f"{{{HEADER_NS}}}{name}")
+        text = (child.text or "").strip() if child is not None else ""
+        if not shape.fullmatch(text):
+            return None
+        parts.append(text)
+    return "/".join(parts)
 
 
 def _message_id(header_el) -> str | None:

@@ -50,11 +50,12 @@ class SyncExchange:
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
                      soap_action: str | None = None, peer: str | None = None,
-                     content_type: str | None = None) -> HttpReply:
+                     content_type: str | None = None, remote: str | None = None) -> HttpReply:
         """One exchange. ``peer`` is the adapter ID authenticated by the caller's TLS client
         certificate (``[[adapters]]``), or None when the caller is not authenticated (plain
-        HTTP in development, or TLS without a client certificate)."""
-        hops = _Hops(self.log, len(raw))
+        HTTP in development, or TLS without a client certificate); ``remote`` the caller's
+        address (IP:port). Both go on every hop: a refusal names who actually sent it."""
+        hops = _Hops(self.log, len(raw), peer, remote)
         early = None
         if peer is not None:  # authenticated: every request counts, even one that fails to parse
             try:
@@ -70,6 +71,8 @@ class SyncExchange:
                 early()
             if fault.header is not None:
                 hops.bind_header(fault.header)
+            else:  # an invalid header: what could safely be read of it
+                hops.common.update(message_id=fault.message_id, sender=fault.sender)
             hops.add(Hop.REJECTED, Status.FAULT, fault)
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
@@ -186,10 +189,12 @@ class SyncExchange:
 class _Hops:
     """Builds the hop records of one exchange, carrying what every hop repeats."""
 
-    def __init__(self, log: RoutingLog, request_bytes: int):
+    def __init__(self, log: RoutingLog, request_bytes: int, peer: str | None = None,
+                 remote: str | None = None):
         self.log = log
         self.started = time.monotonic()
-        self.common: dict = {"exchange_id": str(uuid.uuid4()), "request_bytes": request_bytes}
+        self.common: dict = {"exchange_id": str(uuid.uuid4()), "request_bytes": request_bytes,
+                             "peer": peer, "remote": remote}
         self.last: HopRecord | None = None
         self.add(Hop.RECEIVED, Status.OK)
 

@@ -25,6 +25,15 @@ from .tls import certificate_identity
 from .wsdl import WsdlPublisher
 
 
+def remote_of(request: server.Request) -> str | None:
+    """The caller's address as IP:port (the routing log's ``remote``)."""
+    address = request.getClientAddress()
+    host, port = getattr(address, "host", None), getattr(address, "port", None)
+    if host is None:
+        return None
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class HubResource(resource.Resource):
     isLeaf = True
 
@@ -61,7 +70,8 @@ class HubResource(resource.Resource):
         d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,
                                                               peer=self.peer_of(request),
                                                               content_type=request.getHeader(
-                                                                  "content-type")))
+                                                                  "content-type"),
+                                                              remote=remote_of(request)))
         d.addCallback(lambda reply: self._finish(request, reply.status, reply.content_type,
                                                  reply.body))
         d.addErrback(self._internal_error, request)

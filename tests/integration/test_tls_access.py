@@ -349,3 +349,31 @@ def test_plain_http_with_access_rights_checks_the_claimed_sender(tmp_path, pki):
         assert hops(hub, fault_code="PF-ACCESS-DENIED", count=1)
     finally:
         process.stop()
+
+
+def test_every_refusal_record_names_who_actually_sent_it(hub):
+    """Spoofing, access and invalid-header rows carry the authenticated adapter (TLS peer) and
+    the caller's address besides what the header claims (issue 10 item 3)."""
+    raw, spoofed = envelope()  # claims 131016/07/vendor-b-tax, sent with vendor-x's certificate
+    post(hub, raw, "vendor-x")
+    raw, denied = with_sender("vendor-x")
+    post(hub, raw, "vendor-x")
+    raw, invalid = envelope()
+    post(hub, raw.replace(b"+09:00</", b"Z</"), "vendor-b-tax")  # SentAt without +09:00
+    for mid, code, count in ((spoofed, "PF-SENDER-SPOOFED", 2), (denied, "PF-ACCESS-DENIED", 2),
+                             (invalid, None, 3)):
+        rows = hops(hub, message_id=mid, count=count)
+        assert len(rows) >= count and any(r.fault_code for r in rows), rows
+        assert code is None or {r.fault_code for r in rows if r.fault_code} == {code}
+        for row in rows:
+            assert row.peer == ("vendor-b-tax" if mid == invalid else "vendor-x")
+            host, _, port = (row.remote or "").rpartition(":")
+            assert host == "127.0.0.1" and port.isdigit(), row.remote
+    spoof = hops(hub, message_id=spoofed, count=2)
+    # the claim, next to the truth (the "received" row is written before the header is read)
+    assert {r.sender for r in spoof if r.hop != "received"} == {f"{VALID}/07/vendor-b-tax"}
+    # rejected for an invalid header: the message ID and sender that could be read are kept
+    rows = hops(hub, message_id=invalid, count=3)
+    rejected = [r for r in rows if r.hop == "rejected"]
+    assert rejected and rejected[0].fault_code == "PF-HEADER-INVALID"
+    assert {r.sender for r in rows if r.hop != "received"} == {f"{VALID}/07/vendor-b-tax"}
