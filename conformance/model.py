@@ -10,41 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bus.core.settings import Invalid, Section, SettingsError, Source, Table, load_toml, read
+
+from . import declarations as declared
+
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "cases"
 
-# Step kinds and the options each accepts. The kind is the one key of this table present in a
-# step; its value is the step's target (a message, another step's name, a service …).
-STEP_OPTIONS: dict[str, frozenset[str]] = {
-    "send": frozenset({"name", "soap", "timeout", "header", "omit_header", "vars", "via"}),
-    "resend": frozenset({"name", "timeout", "via"}),
-    "expect": frozenset({"outcome", "http_status", "checks", "xpath", "fault", "same_body_as",
-                         "ignore", "exit", "stdout_json", "distinct_message_ids", "requests"}),
-    "validate": frozenset({"message", "part", "against"}),
-    "wait": frozenset({"steps", "every", "timeout"}),
-    "paginate": frozenset({"next", "name", "page_size", "max_pages", "via", "timeout",
-                           "extract_id", "page", "total_pages", "total_count", "item", "key"}),
-    "wsdl": frozenset({"checks", "name", "timeout"}),
-    "trigger": frozenset({"name", "vars", "reply", "reply_message", "timeout"}),
-    "act": frozenset({"name", "vars", "timeout"}),
-    "observe": frozenset({"name", "vars", "timeout"}),
-    "log": frozenset({"hops", "status", "rule", "fault_code", "absent", "timeout"}),
-}
-COMMON_STEP_OPTIONS = frozenset({"note"})
-ROLES = ("provider", "consumer", "subscriber")
-CASE_KEYS = frozenset({"id", "title", "requirements", "description", "service", "each_service",
-                       "role", "status", "pending_reason", "requires", "step"})
-REQUIRES = ("trigger", "observe")
+ROLES = declared.ROLES
+REQUIRES = declared.REQUIRES
 _ROLE_REF = re.compile(r"^@([a-z_]+)$")
 
 
-class SuiteError(ValueError):
+class SuiteError(SettingsError):
     """The suite's data cannot be used; the message names the file and the key."""
 
 
@@ -174,25 +157,8 @@ class Suite:
         return self.messages[name]
 
 
-def _read(path: Path) -> dict:
-    try:
-        with path.open("rb") as f:
-            doc = tomllib.load(f)
-    except OSError as exc:
-        raise SuiteError(f"{path}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SuiteError(f"{path}: not valid TOML: {exc}") from None
-    if doc.get("format") != 1:
-        raise SuiteError(f"{path}: format: must be 1")
-    return doc
-
-
-def _strs(value: Any, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SuiteError(f"{where}: must be a string or a list of strings")
-    return tuple(value)
+def _read(path: Path, table: Table) -> Section:
+    return read(table, load_toml(path, SuiteError), Source(path.name, path.parent, SuiteError))
 
 
 def _load(root: Path) -> Suite:
@@ -200,111 +166,93 @@ def _load(root: Path) -> Suite:
              *sorted((root / "cases").glob("*.toml"))]
     digest = hashlib.sha256()
     for f in files:
-        digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        try:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        except OSError as exc:
+            raise SuiteError(f"{f}: cannot read: {exc.strerror or exc}") from None
 
-    req_path = files[0]
     requirements: dict[str, Requirement] = {}
-    for i, r in enumerate(_read(req_path).get("requirement", [])):
-        where = f"{req_path.name}: requirement[{i}]"
-        rid = r.get("id")
-        if not isinstance(rid, str) or rid in requirements:
-            raise SuiteError(f"{where}.id: missing or duplicate")
-        requirements[rid] = Requirement(rid, r.get("title", ""), r.get("text", ""),
-                                        _strs(r.get("sources", []), f"{where}.sources"),
-                                        _strs(r.get("roles", []), f"{where}.roles"))
+    for r in _read(files[0], declared.REQUIREMENTS_FILE)["requirement"]:
+        if r["id"] in requirements:
+            raise r.error("id", f"{r['id']} is defined twice")
+        requirements[r["id"]] = Requirement(r["id"], r["title"], r["text"], r["sources"],
+                                            r["roles"])
 
-    msg_doc = _read(files[2])
-    messages = {name: Message(name, m["body"], m.get("service"), bool(m.get("reply", False)))
-                for name, m in msg_doc.get("message", {}).items()}
-    roles = {sid: dict(t) for sid, t in msg_doc.get("roles", {}).items()}
+    msg_doc = _read(files[2], declared.MESSAGES_FILE)
+    messages = {name: Message(name, m["body"], m["service"], m["reply"])
+                for name, m in msg_doc["message"].items()}
+    roles = {sid: {role: name for role, name in t.items() if name is not None}
+             for sid, t in msg_doc["roles"].items()}
     for sid, table in roles.items():
         for role, name in table.items():
             if name not in messages:
-                raise SuiteError(f"messages.toml: roles.{sid}.{role}: no message {name!r}")
+                raise msg_doc.error(f"roles.{sid}.{role}", f"no message {name!r}")
 
-    prof_doc = _read(files[1])
-    defaults = prof_doc.get("defaults", {})
+    prof_doc = _read(files[1], declared.PROFILES_FILE)
     profiles: dict[str, Profile] = {}
-    for i, p in enumerate(prof_doc.get("profile", [])):
-        where = f"profiles.toml: profile[{i}]"
-        if p.get("role") not in ROLES:
-            raise SuiteError(f"{where}.role: must be one of {', '.join(ROLES)}")
-        if p.get("level") not in (1, 2):
-            raise SuiteError(f"{where}.level: must be 1 or 2")
+    for p in prof_doc["profile"]:
+        if p["id"] in profiles:
+            raise p.error("id", f"{p['id']} is defined twice")
         profiles[p["id"]] = Profile(
-            id=p["id"], title=p.get("title", ""), unit=p.get("unit", ""), role=p["role"],
-            level=p["level"], services=_strs(p.get("services", []), f"{where}.services"),
-            case_files=_strs(p.get("case_files", []), f"{where}.case_files"),
-            params={**defaults, **p.get("params", {})}, reference=p.get("reference", ""),
-            status=p.get("status", "active"), draft_reason=p.get("draft_reason", ""),
-            reference_trigger=p.get("reference_trigger"),
-            hub_routes=_strs(p.get("hub_routes", []), f"{where}.hub_routes"),
-            hub_subscriptions=_strs(p.get("hub_subscriptions", []), f"{where}.hub_subscriptions"),
-            counterparts=_strs(p.get("counterparts", []), f"{where}.counterparts"))
+            id=p["id"], title=p["title"], unit=p["unit"], role=p["role"], level=p["level"],
+            services=p["services"], case_files=p["case_files"],
+            params={**prof_doc["defaults"], **p["params"]}, reference=p["reference"],
+            status=p["status"], draft_reason=p["draft_reason"],
+            reference_trigger=p["reference_trigger"], hub_routes=p["hub_routes"],
+            hub_subscriptions=p["hub_subscriptions"], counterparts=p["counterparts"])
 
     cases: dict[str, Case] = {}
     for path in files[3:]:
-        doc = _read(path)
-        for i, c in enumerate(doc.get("case", [])):
+        for i, c in enumerate(_read(path, declared.CASE_FILE)["case"]):
             case = _case(c, path.stem, f"{path.name}: case[{i}]", requirements)
             if case.id in cases:
                 raise SuiteError(f"{path.name}: case[{i}].id: {case.id} is defined twice")
             cases[case.id] = case
     suite = Suite(requirements, profiles, messages, roles, cases,
-                  dict(prof_doc.get("counterpart", {})), dict(prof_doc.get("action", {})),
+                  dict(prof_doc["counterpart"]), dict(prof_doc["action"]),
                   digest.hexdigest(), tuple(files))
     _cross_check(suite)
     return suite
 
 
-def _case(c: dict, file: str, where: str, requirements: Mapping[str, Requirement]) -> Case:
-    unknown = set(c) - CASE_KEYS
-    if unknown:
-        raise SuiteError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    cid = c.get("id")
-    if not isinstance(cid, str) or not cid:
-        raise SuiteError(f"{where}.id: required")
+def _case(c: Section, file: str, where: str, requirements: Mapping[str, Requirement]) -> Case:
+    cid = c["id"]
     where = f"{where} ({cid})"
-    reqs = _strs(c.get("requirements", []), f"{where}.requirements")
+    reqs = c["requirements"]
     if not reqs:
         raise SuiteError(f"{where}.requirements: a case checks at least one requirement")
     for r in reqs:
         if r not in requirements:
             raise SuiteError(f"{where}.requirements: unknown requirement {r}")
-    status = c.get("status", "active")
-    if status not in ("active", "pending"):
-        raise SuiteError(f"{where}.status: must be active or pending")
-    if status == "pending" and not c.get("pending_reason"):
+    if c["status"] == "pending" and not c["pending_reason"]:
         raise SuiteError(f"{where}.pending_reason: a pending case says what it waits for")
-    requires = _strs(c.get("requires", []), f"{where}.requires")
-    if set(requires) - set(REQUIRES):
-        raise SuiteError(f"{where}.requires: known: {', '.join(REQUIRES)}")
-    steps = tuple(_step(s, f"{where}.step[{j}]") for j, s in enumerate(c.get("step", [])))
+    steps = tuple(_step(s, f"{where}.step[{j}]") for j, s in enumerate(c["step"]))
     if not steps:
         raise SuiteError(f"{where}.step: a case has steps")
-    role = c.get("role")
-    if role is not None and role not in ROLES:
-        raise SuiteError(f"{where}.role: must be one of {', '.join(ROLES)}")
-    return Case(cid, c.get("title", ""), reqs, steps, file, c.get("description", ""),
-                c.get("service"), bool(c.get("each_service", False)), status,
-                c.get("pending_reason", ""), requires, role)
+    return Case(cid, c["title"], reqs, steps, file, c["description"], c["service"],
+                c["each_service"], c["status"], c["pending_reason"], c["requires"], c["role"])
 
 
-def _step(s: dict, where: str) -> Step:
-    kinds = [k for k in s if k in STEP_OPTIONS]
-    if len(kinds) != 1:
-        raise SuiteError(f"{where}: a step has exactly one of {', '.join(STEP_OPTIONS)}")
-    kind = kinds[0]
-    options = {k: v for k, v in s.items() if k != kind}
-    unknown = set(options) - STEP_OPTIONS[kind] - COMMON_STEP_OPTIONS
-    if unknown:
-        raise SuiteError(f"{where}: unknown option(s) for {kind}: {', '.join(sorted(unknown))}")
+def _step(s: Section, where: str) -> Step:
+    """A step as read (its kind's options declared in declarations.STEP_OPTIONS); the steps of a
+    ``wait`` are read here, each against its own kind."""
+    kind = next(iter(s))  # a kind's table declares the kind first
+    options = {k: v for k, v in s.items() if k != kind and k in s.given}
     if kind == "wait":
         subs = options.get("steps")
-        if not isinstance(subs, list) or not subs:
+        if not isinstance(subs, list) or not subs or not all(isinstance(x, dict) for x in subs):
             raise SuiteError(f"{where}.steps: a wait repeats a list of steps")
-        options["steps"] = [_step(sub, f"{where}.steps[{k}]") for k, sub in enumerate(subs)]
+        options["steps"] = [_step(_read_step(sub, s.source, f"{s.key}.steps[{k}]"),
+                                  f"{where}.steps[{k}]") for k, sub in enumerate(subs)]
     return Step(kind, s[kind], options, where)
+
+
+def _read_step(raw: dict, source: Source, key: str) -> Section:
+    try:
+        table = declared.STEP.choose(raw)
+    except Invalid as exc:
+        raise source.fail(key, exc.message) from None
+    return read(table, raw, source, key)
 
 
 def _cross_check(suite: Suite) -> None:

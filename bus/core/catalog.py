@@ -8,7 +8,6 @@ written in code: dropping in an official schema set is adding its catalog.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,15 +16,19 @@ from xml.sax.saxutils import quoteattr
 import xmlschema
 from lxml import etree
 
+from schemas import BUILTIN_CATALOG
+
+from .catalog_files import reference_problem
 from .codelists import CodeList, CodeListError
 from .faults import SOAP11_NS, SOAP12_NS
-from .rules import RULE_NAMES, Rule, make_rule
+from .rules import Rule, make_rule
+from .settings import Section, SettingsError, Source, load_toml, read
+from .settings import catalog as declared
 from .typeplan import RulePlan, build_plan
 
-PATTERNS = ("request-response", "notice")
 
 
-class CatalogError(ValueError):
+class CatalogError(SettingsError):
     """A catalog that cannot be used; the message names the file and the key."""
 
 
@@ -89,11 +92,15 @@ class Catalog:
             first = next((e for e in exc.error_log if e.filename != "<string>"), None)
             where = f"{first.filename}:{first.line}: {first.message}" if first else str(exc)
             raise CatalogError(f"schemas do not compile: {where}") from None
-        model = xmlschema.XMLSchema10(umbrella.decode(), base_url=str(sources[0].root))
+        try:
+            model = xmlschema.XMLSchema10(umbrella.decode(), base_url=str(sources[0].root))
+        except (xmlschema.XMLSchemaException, OSError) as exc:
+            raise CatalogError(f"schemas do not compile: {exc}") from None
         self.plan: RulePlan = build_plan(model, bindings)
 
     @classmethod
-    def load(cls, paths: Sequence[Path]) -> Catalog:
+    def load(cls, paths: Sequence[Path | str]) -> Catalog:
+        """The catalogs at ``paths`` ("builtin": the one shipped with pfbus), merged."""
         if not paths:
             raise CatalogError("no schema catalog configured")
         sources: list[CatalogSource] = []
@@ -103,7 +110,7 @@ class Catalog:
         bindings: dict[str, list[Rule]] = {}
         services: dict[str, ServiceSpec] = {}
         for path in paths:
-            _load_one(Path(path).resolve(), sources, schema_files, prefixes, codelists, bindings,
+            _load_one(catalog_path(path), sources, schema_files, prefixes, codelists, bindings,
                       services)
         return cls(sources, schema_files, prefixes, codelists,
                    {k: tuple(v) for k, v in bindings.items()}, services)
@@ -115,102 +122,82 @@ class Catalog:
         return next((s for s in self.sources if s.name == name), None)
 
 
+def catalog_path(name: Path | str) -> Path:
+    """A catalog named on a command line or in a config: "builtin" or a file's path."""
+    return BUILTIN_CATALOG if str(name) == "builtin" else Path(name).resolve()
+
+
 def _load_one(path: Path, sources, schema_files, prefixes, codelists, bindings, services) -> None:
-    def err(key: str, message: str) -> CatalogError:
-        return CatalogError(f"{path}: {key}: {message}")
-
-    try:
-        with path.open("rb") as f:
-            doc = tomllib.load(f)
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
-    if doc.get("format") != 1:
-        raise err("format", "must be 1")
-    name = doc.get("name")
-    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-        raise err("name", "must be a name of letters, digits, '-' and '_'")
+    source = Source(str(path), path.parent, CatalogError)
+    doc = read(declared.CATALOG, load_toml(path, CatalogError, "catalog"), source)
+    name = doc["name"]
     if any(s.name == name for s in sources):
-        raise err("name", f"another catalog is already named {name!r}")
-    source = CatalogSource(name, path)
-    sources.append(source)
+        raise doc.error("name", f"another catalog is already named {name!r}")
+    sources.append(CatalogSource(name, path))
+    ns_table: dict[str, str] = doc["namespaces"]
 
-    ns_table = doc.get("namespaces", {})
-    if not isinstance(ns_table, dict):
-        raise err("namespaces", "must be a table of prefix = namespace URI")
-
-    def resolve_ns(key: str, value: object) -> str:
-        if not isinstance(value, str) or not value:
-            raise err(key, "must be a namespace prefix or URI")
-        return ns_table.get(value, value)
-
-    def resolve_qname(key: str, value: object) -> str:
-        if not isinstance(value, str) or ":" not in value:
-            raise err(key, "must be a qualified name prefix:local")
-        prefix, local = value.split(":", 1)
+    def resolve_qname(entry: Section, key: str) -> str:
+        prefix, colon, local = entry[key].partition(":")
+        if not colon:
+            raise entry.error(key, "must be a qualified name prefix:local")
         if prefix not in ns_table:
-            raise err(key, f"prefix {prefix!r} is not declared in [namespaces]")
+            raise entry.error(key, f"prefix {prefix!r} is not declared in [namespaces]")
         return f"{{{ns_table[prefix]}}}{local}"
 
-    def resolve_file(key: str, value: object) -> Path:
-        if not isinstance(value, str):
-            raise err(key, "must be a file path relative to the catalog")
-        p = (source.root / value).resolve()
-        if not p.is_file():
-            raise err(key, f"file not found: {p}")
-        return p
+    def referenced(entry: Section, key: str) -> Path:
+        """A WSDL or XSD of the catalog, whose own references stay inside its folder."""
+        file = entry.file(key)
+        assert file is not None
+        problem = reference_problem(file, path.parent, wsdl=key == "wsdl")
+        if problem:
+            raise entry.error(key, problem)
+        return file
 
     for prefix, uri in ns_table.items():
         prefixes.setdefault(uri, prefix)
-    for i, entry in enumerate(doc.get("schemas", [])):
-        ns = resolve_ns(f"schemas[{i}].namespace", entry.get("namespace"))
-        file = resolve_file(f"schemas[{i}].file", entry.get("file"))
+    for entry in doc["schemas"]:
+        ns = ns_table.get(entry["namespace"], entry["namespace"])
+        file = referenced(entry, "file")
         if schema_files.get(ns, file) != file:
-            raise err(f"schemas[{i}].namespace", f"namespace {ns} already comes from "
-                                                 f"{schema_files[ns]}")
+            raise entry.error("namespace", f"namespace {ns} already comes from "
+                                           f"{schema_files[ns]}")
         schema_files[ns] = file
-    for cl_name, cl_file in doc.get("codelists", {}).items():
+    for cl_name in doc["codelists"]:
+        cl_file = (path.parent / doc["codelists"][cl_name]).resolve()
+        key = f"codelists.{cl_name}"
+        if not cl_file.is_file():
+            raise doc.error(key, f"file not found: {cl_file}")
         try:
-            codelists[cl_name] = CodeList.load(cl_name, resolve_file(f"codelists.{cl_name}",
-                                                                      cl_file))
+            codelists[cl_name] = CodeList.load(cl_name, cl_file)
         except CodeListError as exc:
-            raise err(f"codelists.{cl_name}", str(exc)) from None
-    for i, entry in enumerate(doc.get("rules", [])):
-        key = f"rules[{i}]"
-        rule_name = entry.get("rule")
-        if rule_name not in RULE_NAMES:
-            raise err(f"{key}.rule", f"unknown rule {rule_name!r}; known: {', '.join(RULE_NAMES)}")
+            raise doc.error(key, str(exc)) from None
+    for entry in doc["rules"]:
         codelist = None
-        if rule_name == "codelist":
-            codelist = codelists.get(entry.get("codelist"))
+        if entry["rule"] == "codelist":
+            codelist = codelists.get(entry["codelist"])
             if codelist is None:
-                raise err(f"{key}.codelist", f"no code list named {entry.get('codelist')!r}")
-        type_name = resolve_qname(f"{key}.type", entry.get("type"))
-        bindings.setdefault(type_name, []).append(make_rule(rule_name, codelist))
-    for i, entry in enumerate(doc.get("services", [])):
-        key = f"services[{i}]"
-        sid = entry.get("id")
-        if not isinstance(sid, str) or "." not in sid:
-            raise err(f"{key}.id", "must be a service ID such as juki.ResidentInquiry")
+                raise entry.error("codelist", f"no code list named {entry['codelist']!r}")
+        elif entry["codelist"] is not None:
+            raise entry.error("codelist", "only with rule = \"codelist\"")
+        bindings.setdefault(resolve_qname(entry, "type"), []).append(
+            make_rule(entry["rule"], codelist))
+    for entry in doc["services"]:
+        sid, pattern = entry["id"], entry["pattern"]
         if sid in services:
-            raise err(f"{key}.id", f"service {sid} is already declared")
-        pattern = entry.get("pattern", "request-response")
-        if pattern not in PATTERNS:
-            raise err(f"{key}.pattern", f"must be one of {', '.join(PATTERNS)}")
+            raise entry.error("id", f"service {sid} is already declared")
         subject = None
-        if entry.get("subject") is not None:
+        if entry["subject"] is not None:
             if pattern != "notice":
-                raise err(f"{key}.subject", "only notices have a subject")
+                raise entry.error("subject", "only notices have a subject")
             try:  # compiled once: evaluated for every notice accepted
                 subject = etree.XPath(entry["subject"], namespaces=ns_table)
-            except (etree.XPathSyntaxError, TypeError) as exc:
-                raise err(f"{key}.subject", f"not a valid XPath: {exc}") from None
+            except etree.XPathSyntaxError as exc:
+                raise entry.error("subject", f"not a valid XPath: {exc}") from None
         services[sid] = ServiceSpec(
-            id=sid, version=str(entry.get("version", "1")), unit=str(entry.get("unit", "")),
-            pattern=pattern, request_tag=resolve_qname(f"{key}.request", entry.get("request")),
-            response_tag=resolve_qname(f"{key}.response", entry.get("response")),
-            wsdl=resolve_file(f"{key}.wsdl", entry.get("wsdl")), catalog=name, subject=subject)
+            id=sid, version=entry["version"], unit=entry["unit"], pattern=pattern,
+            request_tag=resolve_qname(entry, "request"),
+            response_tag=resolve_qname(entry, "response"), wsdl=referenced(entry, "wsdl"),
+            catalog=name, subject=subject)
 
 
 def _umbrella(schema_files: dict[str, Path]) -> bytes:

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
-from .characters import REPERTOIRES
 from .gaiji import GaijiTable, GaijiTableError
 from .identifiers import is_valid_local_gov_code
+from .settings import Section
 from .shrink import Receiver
 
 _PARTY = re.compile(r"([0-9]{6})/([0-9]{2})/([^/\s]+)")
@@ -44,35 +42,23 @@ class SystemCharacters:
         return self.gaiji.private if self.gaiji else frozenset()
 
 
-def repertoire(value: object, err, key: str) -> str:
-    if value not in REPERTOIRES:
-        raise err(key, f"must be one of {', '.join(map(repr, REPERTOIRES))}")
-    return value
-
-
-def parse_systems(entries: list[dict], base: Path, err) -> dict[str, SystemCharacters]:
+def parse_systems(entries: list[Section]) -> dict[str, SystemCharacters]:
+    """``[[systems]]`` as read against its declaration (bus/core/settings/hub.py)."""
     systems: dict[str, SystemCharacters] = {}
-    for i, entry in enumerate(entries):
-        key = f"systems[{i}]"
-        unknown = set(entry) - {"party", "characters", "gaiji"}
-        if unknown:
-            raise err(f"{key}.{sorted(unknown)[0]}", "unknown key; known: party, characters, "
-                                                     "gaiji")
-        party = entry.get("party")
-        m = _PARTY.fullmatch(party) if isinstance(party, str) else None
+    for entry in entries:
+        party = entry["party"]
+        m = _PARTY.fullmatch(party)
         if m is None or not is_valid_local_gov_code(m[1]):
-            raise err(f"{key}.party", "must be 団体コード/業務ユニット/システムID with a valid "
-                                      "団体コード, e.g. \"131016/07/vendor-b-tax\"")
+            raise entry.error("party", "must be 団体コード/業務ユニット/システムID with a valid "
+                                       "団体コード, e.g. \"131016/07/vendor-b-tax\"")
         if party in systems:
-            raise err(f"{key}.party", f"{party} is listed twice")
-        characters = repertoire(entry.get("characters", "mj"), err, f"{key}.characters")
+            raise entry.error("party", f"{party} is listed twice")
         gaiji = None
-        if "gaiji" in entry:
-            if not isinstance(entry["gaiji"], str):
-                raise err(f"{key}.gaiji", "must be the path of a 外字 table")
+        path = entry.path("gaiji")
+        if path is not None:
             try:
-                gaiji = GaijiTable.load((base / entry["gaiji"]).resolve())
+                gaiji = GaijiTable.load(path)
             except GaijiTableError as exc:
-                raise err(f"{key}.gaiji", str(exc)) from None
-        systems[party] = SystemCharacters(party, characters, gaiji)
+                raise entry.error("gaiji", str(exc)) from None
+        systems[party] = SystemCharacters(party, entry["characters"], gaiji)
     return systems

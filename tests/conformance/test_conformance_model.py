@@ -79,17 +79,17 @@ BROKEN = [
      "juki.toml: case[0] (J-INQ-01).requirements: unknown requirement RQ-NOPE"),
     ("cases/juki.toml", 'send = "resident_inquiry.found"',
      'send = "resident_inquiry.found"\nexpect = "x"',
-     "juki.toml: case[0] (J-INQ-01).step[0]: a step has exactly one of"),
+     "juki.toml: case[0].step[0]: must hold exactly one of send, resend, expect"),
     ("cases/juki.toml", 'outcome = "response"\nxpath = [\n  { path = "juki:Status", '
      'equals = "found" }', 'outcome = "response"\ntimout = 3\nxpath = [\n  { path = '
-     '"juki:Status", equals = "found" }', "juki.toml: case[0] (J-INQ-01).step[1]: unknown "
-     "option(s) for expect: timout"),
+     '"juki:Status", equals = "found" }', "juki.toml: case[0].step[1].timout: unknown key in "
+     "[[case.step]] (expect); known: expect, outcome"),
     ("cases/juki.toml", 'send = "resident_inquiry.found"', 'send = "resident_inquiry.fuond"',
      "J-INQ-01).step[0]: no message 'resident_inquiry.fuond' in messages.toml"),
     ("profiles.toml", 'case_files = ["wsdl", "provider", "juki"]',
      'case_files = ["wsdl", "provider", "jyuki"]', "juki.provider.case_files: no cases/jyuki.toml"),
     ("cases/interop.toml", 'requires = ["observe"]', 'require = ["observe"]',
-     "interop.toml: case[6]: unknown key(s) require"),
+     "interop.toml: case[6].require: unknown key in [[case]]; did you mean requires?"),
 ]
 
 

@@ -134,7 +134,7 @@ def change(doc: dict, path: str, value) -> dict:
      "SHA-256"),
     ("adapters.0.parties", [], "adapters[0].parties", "is required"),
     ("adapters.0.parties", ["131016-07"], "adapters[0].parties[0]", "団体コード/業務ユニット"),
-    ("access.0.right", "read", "access[0].right", "call, publish, subscribe"),
+    ("access.0.right", "read", "access[0].right", '"call", "publish", "subscribe"'),
     ("access.0.adapters", ["vendor-z"], "access[0].adapters[0]", "no [[adapters]] entry"),
     ("access.0.local_gov_code", "999999", "access[0].local_gov_code", "not among"),
 ])
