@@ -34,10 +34,12 @@ class FaultCode:
     party: Party
     http_status: int
     summary: str
+    soap_code: str | None = None  # a SOAP-defined code (e.g. MustUnderstand)
 
 
-def _c(code: str, party: Party, http_status: int, summary: str) -> FaultCode:
-    return FaultCode(code, party, http_status, summary)
+def _c(code: str, party: Party, http_status: int, summary: str,
+       soap_code: str | None = None) -> FaultCode:
+    return FaultCode(code, party, http_status, summary, soap_code)
 
 
 C, P, H = Party.CLIENT, Party.PROVIDER, Party.HUB
@@ -69,6 +71,22 @@ ACCESS_DENIED = _c("PF-ACCESS-DENIED", C, 403,
                    "the caller has no right to send this message (default deny)")
 SENDER_SPOOFED = _c("PF-SENDER-SPOOFED", C, 403,
                     "the header's sender is not an identity of the authenticated adapter")
+DUPLICATE_MESSAGE = _c("PF-DUPLICATE-MESSAGE", C, 409,
+                       "this MessageId was already received within the replay window; nothing "
+                       "was forwarded")
+MESSAGE_STALE = _c("PF-MESSAGE-STALE", C, 400,
+                   "SentAt is older than the hub accepts or ahead of the hub's clock")
+MUST_UNDERSTAND = _c("PF-MUST-UNDERSTAND", C, 500,
+                     "a header block addressed to the hub with mustUnderstand is not understood",
+                     soap_code="MustUnderstand")
+# Answered by the HTTP layer (bus/hub/http.py, bus/hub/resource.py): a SOAP Fault on the SOAP
+# endpoints, a small JSON document elsewhere.
+HTTP_BAD_REQUEST = _c("PF-HTTP-BAD-REQUEST", C, 400, "the HTTP request is malformed")
+HTTP_NOT_FOUND = _c("PF-HTTP-NOT-FOUND", C, 404, "nothing is served at this path")
+HTTP_METHOD = _c("PF-HTTP-METHOD", C, 405, "this HTTP method is not served at this path")
+LIMIT_URI = _c("PF-LIMIT-URI", C, 414, "the request line is longer than the hub reads")
+LIMIT_HEADERS = _c("PF-LIMIT-HEADERS", C, 431,
+                   "a header line, the header section or the number of headers exceeds the limit")
 HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
 STORE_UNAVAILABLE = _c("PF-STORE-UNAVAILABLE", H, 503,
                        "the notice could not be stored; nothing was accepted: send it again")
@@ -114,14 +132,16 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
         reason += f" ({fault.first.rule} at {fault.first.path or '-'}, line {fault.first.line})"
     reason = xml_text(reason)
     is_sender = fault.fault.party is Party.CLIENT
+    soap_code = fault.fault.soap_code
     if soap_ns == SOAP11_NS:
-        etree.SubElement(f, "faultcode").text = "soap:Client" if is_sender else "soap:Server"
+        etree.SubElement(f, "faultcode").text = (
+            f"soap:{soap_code}" if soap_code else "soap:Client" if is_sender else "soap:Server")
         etree.SubElement(f, "faultstring").text = reason
         detail_parent = etree.SubElement(f, "detail")
     else:
         code = etree.SubElement(f, f"{{{soap_ns}}}Code")
-        etree.SubElement(code, f"{{{soap_ns}}}Value").text = \
-            "soap:Sender" if is_sender else "soap:Receiver"
+        etree.SubElement(code, f"{{{soap_ns}}}Value").text = (
+            f"soap:{soap_code}" if soap_code else "soap:Sender" if is_sender else "soap:Receiver")
         text = etree.SubElement(etree.SubElement(f, f"{{{soap_ns}}}Reason"), f"{{{soap_ns}}}Text")
         text.text = reason
         text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")

@@ -21,6 +21,7 @@ from .exchange import SyncExchange
 from .forwarder import Forwarder
 from .http import HubSite
 from .notices import NoticeIntake, StoreThreads
+from .refusal_log import RefusalLog
 from .resource import HubResource
 from .tls import ProviderTLSPolicy, server_options
 from .wsdl import WsdlPublisher
@@ -72,6 +73,8 @@ class Hub:
         self.exchange.archive = self.archive
         self.port = None
         self.url: str | None = None
+        # TLS and HTTP refusals before a message is read: one line per peer per interval.
+        self.refusals = RefusalLog(self.events, reactor)
 
     def _check_routes(self) -> None:
         for route in self.config.registry:
@@ -93,11 +96,10 @@ class Hub:
                               "([hub] tls = { certificate, key, client_ca }); plain HTTP only "
                               "with [hub] allow_plain_http = true, for development")
         site = HubSite(HubResource(self.exchange, None, access=config.access), config.limits,
-                       config.read_timeout, self.events)
+                       config.read_timeout, self.events, self.refusals)
         if config.tls is not None:
             try:
-                options = server_options(config, config.access, lambda reason: self.events.emit(
-                    "hub.tls_refused", reason=reason))
+                options = server_options(config, config.access)
             except Exception as exc:  # unreadable PEM, a key that does not match …
                 raise ConfigError(f"{config.path}: hub.tls: cannot load the certificate, key or "
                                   f"client CA: {exc.__class__.__name__}: {exc}") from None
@@ -134,6 +136,7 @@ class Hub:
         yield self.forwarder.close()
         if self.archive is not None:
             self.archive.close()
+        self.refusals.stop()
         self.routing_log.checkpoint_head()  # the last head, printed as the hub stops
         self.routing_log.close()
         self.events.emit("hub.stopped")

@@ -1,29 +1,51 @@
-"""The hub's HTTP edge below the resource: what is refused before a body is read.
+"""The hub's HTTP edge below the resource: what is refused before a body is read, and the answer
+to everything twisted.web would otherwise answer itself.
 
 twisted.web reads a whole request body before ``render`` sees it. These classes act earlier:
 
+- ``HubChannel``: the request line and the header section are bounded — a request line over
+  ``MAX_REQUEST_LINE`` bytes is answered 414 (PF-LIMIT-URI), a header line over
+  ``MAX_HEADER_LINE``, a header section over ``MAX_HEADER_BYTES`` or more than ``MAX_HEADERS``
+  headers 431 (PF-LIMIT-HEADERS); anything Twisted's parser refuses (a bad request line or
+  header, conflicting lengths, bad chunking) 400 (PF-HTTP-BAD-REQUEST) — each with a small body,
+  then the connection is closed (Twisted would drop the connection or send a bare 400).
+  One request (request line, headers and body) must arrive within ``[hub] read_timeout`` seconds
+  from its first byte, however slowly it trickles (slow loris); idle keep-alive connections are
+  closed after the same time (``Site.timeout``). A TLS handshake that fails (no certificate,
+  unknown CA, unregistered certificate, protocol version) is reported with the peer's address;
 - ``LimitedRequest.gotLength``: a ``Content-Length`` above ``[hub] max_message_bytes`` is
   answered at once with PF-LIMIT-SIZE (413) and the connection closed — the body is never read;
   a POST whose Content-Type is not SOAP's is answered with PF-CONTENT-TYPE (415) the same way;
 - ``LimitedRequest.handleContentChunk``: a chunked body is stopped as soon as it passes the limit;
-- ``HubChannel``: one request (request line, headers and body) must arrive within
-  ``[hub] read_timeout`` seconds from its first byte, however slowly it trickles (slow loris);
-  idle keep-alive connections are closed after the same time (``Site.timeout``).
+- ``LimitedRequest.processingFailed``: an exception escaping a resource is answered 500
+  (PF-HUB-INTERNAL), never with Twisted's HTML page.
 
-Every refusal is a SOAP Fault in the version the Content-Type names (1.1 otherwise).
+Every answer is ``error_answer``'s: a SOAP Fault in the version the Content-Type names (1.1
+otherwise) when the client speaks SOAP (a POST), else a small JSON document with the same code.
+Refusals made before a message is read are reported on the operator log through ``RefusalLog``
+(one line per peer per interval under a flood).
 """
 
 from __future__ import annotations
 
+import json
+
+from OpenSSL import SSL
+from twisted.python import log as twisted_log
+from twisted.python.failure import Failure
 from twisted.web import http, server
 
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, Limits
 from ..core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from ..core.findings import Finding
+from .refusal_log import RefusalLog
 
-_REASONS = {408: b"Request Timeout", 413: b"Content Too Large", 415: b"Unsupported Media Type"}
 SOAP_MEDIA_TYPES = {b"text/xml": SOAP11_NS, b"application/soap+xml": SOAP12_NS}
+JSON_TYPE = "application/json"
+MAX_REQUEST_LINE = MAX_HEADER_LINE = 8192  # bytes of one line: the request line → 414, a header → 431
+MAX_HEADER_BYTES = 16384  # the request line and all header lines together: more → 431
+MAX_HEADERS = 100  # header fields per request: more → 431
 
 
 def soap_ns_of_content_type(content_type: bytes | None) -> str | None:
@@ -34,13 +56,39 @@ def soap_ns_of_content_type(content_type: bytes | None) -> str | None:
     return SOAP_MEDIA_TYPES.get(media)
 
 
-def raw_fault_response(fault: FaultCode, finding: Finding, soap_ns: str) -> bytes:
-    """A complete HTTP/1.1 response carrying a SOAP Fault; the connection closes after it."""
-    body = fault_envelope(HubFault(fault, (finding,)), soap_ns)
-    reason = _REASONS.get(fault.http_status, b"Error")
+def error_answer(fault: FaultCode, finding: Finding, soap_ns: str | None
+                 ) -> tuple[int, str, bytes]:
+    """(HTTP status, Content-Type, body) of a refusal: a SOAP Fault in ``soap_ns``, or, for a
+    client that does not speak SOAP (``soap_ns`` None), ``{"code", "status", "message"}``.
+    Neither quotes what the client sent beyond the finding's own text."""
+    if soap_ns is None:
+        body = json.dumps({"code": fault.code, "status": fault.http_status,
+                           "message": f"{fault.summary} ({finding.message})"},
+                          ensure_ascii=False).encode() + b"\n"
+        return fault.http_status, JSON_TYPE, body
+    return (fault.http_status, CONTENT_TYPES[soap_ns],
+            fault_envelope(HubFault(fault, (finding,)), soap_ns))
+
+
+def raw_error_response(fault: FaultCode, finding: Finding, soap_ns: str | None) -> bytes:
+    """A complete HTTP/1.1 response carrying ``error_answer``; the connection closes after it."""
+    status, content_type, body = error_answer(fault, finding, soap_ns)
+    reason = reason_phrase(status)
     return (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n"
-            b"\r\n" % (fault.http_status, reason, CONTENT_TYPES[soap_ns].encode(), len(body))
-            ) + body
+            b"\r\n" % (status, reason, content_type.encode(), len(body))) + body
+
+
+_REASONS = {408: b"Request Timeout", 413: b"Content Too Large", 414: b"URI Too Long",
+            431: b"Request Header Fields Too Large"}
+
+
+def reason_phrase(status: int) -> bytes:
+    return _REASONS.get(status) or http.RESPONSES.get(status, b"Error")
+
+
+def raw_fault_response(fault: FaultCode, finding: Finding, soap_ns: str) -> bytes:
+    """``raw_error_response`` as a SOAP Fault (the refusals of a POST)."""
+    return raw_error_response(fault, finding, soap_ns)
 
 
 class _Discard:
@@ -60,7 +108,8 @@ class _Discard:
 
 
 class LimitedRequest(server.Request):
-    """A request that refuses oversized bodies and non-SOAP POSTs before reading them."""
+    """A request that refuses oversized bodies and non-SOAP POSTs before reading them, and never
+    answers with Twisted's error page."""
 
     refused = False
     _received = 0
@@ -76,12 +125,12 @@ class LimitedRequest(server.Request):
         if length is not None and length > max_bytes:
             return self._refuse(faults.TOO_LARGE, Finding(
                 "limit:max_bytes", f"Content-Length {length} exceeds the limit of {max_bytes} "
-                f"bytes; the body was not read"), soap_ns)
+                f"bytes; the body was not read"), soap_ns or SOAP11_NS)
         if getattr(self.channel, "_command", b"") == b"POST" and soap_ns is None:
             shown = (ctype or b"(none)").decode("latin-1")[:80]
             return self._refuse(faults.CONTENT_TYPE, Finding(
                 "http:content-type", f"Content-Type {shown} is neither text/xml (SOAP 1.1) nor "
-                f"application/soap+xml (SOAP 1.2)"), None)
+                f"application/soap+xml (SOAP 1.2)"), SOAP11_NS)
         super().gotLength(length)
 
     def handleContentChunk(self, data: bytes) -> None:
@@ -93,7 +142,7 @@ class LimitedRequest(server.Request):
             ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
             self._refuse(faults.TOO_LARGE, Finding(
                 "limit:max_bytes", f"the body exceeds the limit of {max_bytes} bytes; the rest "
-                f"was not read"), soap_ns_of_content_type(ctype))
+                f"was not read"), soap_ns_of_content_type(ctype) or SOAP11_NS)
             return
         super().handleContentChunk(data)
 
@@ -102,29 +151,121 @@ class LimitedRequest(server.Request):
             return
         super().requestReceived(command, path, version)
 
-    def _refuse(self, fault: FaultCode, finding: Finding, soap_ns: str | None) -> None:
+    def _handleStar(self):
+        # Twisted answers "*" targets itself (an empty 200 or 405): the resource answers instead.
+        try:
+            self.render(self.site.getResourceFor(self))
+        except BaseException:
+            self.processingFailed(Failure())
+
+    def processingFailed(self, reason):
+        """A defect: answered with PF-HUB-INTERNAL, never Twisted's HTML "Processing Failed"."""
+        twisted_log.err(reason, "pfbus: a resource raised")
+        if self.finished or self._disconnected:
+            return reason
+        soap_ns = self.soap_ns() if self.method == b"POST" else None
+        status, content_type, body = error_answer(faults.HUB_INTERNAL, Finding(
+            "hub:internal", "the hub failed to answer this request; its log says more"), soap_ns)
+        self.setResponseCode(status)
+        self.responseHeaders.setRawHeaders(b"content-type", [content_type.encode()])
+        self.responseHeaders.setRawHeaders(b"content-length", [b"%d" % len(body)])
+        self.write(body)
+        self.finish()
+        return reason
+
+    def soap_ns(self) -> str:
+        """The SOAP version this request's Content-Type names (1.1 when it names none)."""
+        ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
+        return soap_ns_of_content_type(ctype) or SOAP11_NS
+
+    def _refuse(self, fault: FaultCode, finding: Finding, soap_ns: str) -> None:
         self.refused = True
         self.content = _Discard()
         self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
         channel = self.channel
-        events = getattr(channel.site, "events", None)
-        if events is not None:
-            events.emit("http.refused", fault_code=fault.code, rule=finding.rule,
-                        peer=str(channel.transport.getPeer()))
-        channel.transport.write(raw_fault_response(fault, finding, soap_ns or SOAP11_NS))
+        channel.report_refusal(fault, finding)
+        channel.transport.write(raw_error_response(fault, finding, soap_ns))
         channel.loseConnection()
 
 
 class HubChannel(http.HTTPChannel):
-    """An HTTP channel with a deadline on receiving each whole request (slow loris)."""
+    """An HTTP channel that answers every malformed or oversized request head itself, with a
+    deadline on receiving each whole request (slow loris), reporting failed TLS handshakes."""
 
+    MAX_LENGTH = MAX_REQUEST_LINE  # LineReceiver: a longer line → lineLengthExceeded
+    totalHeadersSize = MAX_HEADER_BYTES
+    maxHeaders = MAX_HEADERS
     read_timeout: float = 30.0
+    refusals: RefusalLog | None = None
     _read_deadline = None
+    _head_refused = False
+    _bytes_received = 0
 
     def dataReceived(self, data: bytes) -> None:
+        if self._head_refused:
+            return
+        self._bytes_received += len(data)
         if data and self._read_deadline is None and not self._handlingRequest:
             self._read_deadline = self.callLater(self.read_timeout, self._read_timed_out)
         super().dataReceived(data)
+
+    @property
+    def _on_first_line(self) -> bool:
+        return bool(self._HTTPChannel__first_line)  # Twisted's own state: no request line yet
+
+    def lineReceived(self, line: bytes) -> None:
+        # Longer lines never get here (MAX_LENGTH: lineLengthExceeded); Twisted would answer an
+        # oversized header section with a bare 400.
+        if self._head_refused:
+            return
+        if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
+            return self._refuse_head(faults.LIMIT_HEADERS, Finding(
+                "limit:header_bytes", f"the header section is larger than "
+                f"{self.totalHeadersSize} bytes"))
+        super().lineReceived(line)
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        if self._on_first_line:
+            self._refuse_head(faults.LIMIT_URI, Finding(
+                "limit:request_line", f"the request line is longer than {MAX_REQUEST_LINE} "
+                f"bytes"), line)
+        else:
+            self._refuse_head(faults.LIMIT_HEADERS, Finding(
+                "limit:header_line", f"a header line is longer than {MAX_HEADER_LINE} bytes"))
+
+    def headerReceived(self, line: bytes) -> bool:
+        if self._receivedHeaderCount >= self.maxHeaders:
+            self._refuse_head(faults.LIMIT_HEADERS, Finding(
+                "limit:headers", f"the request has more than {self.maxHeaders} header fields"))
+            return False
+        return super().headerReceived(line)
+
+    def _respondToBadRequestAndDisconnect(self) -> None:
+        # Twisted's parser refused the request line, a header, the lengths or the chunking.
+        self._refuse_head(faults.HTTP_BAD_REQUEST, Finding(
+            "http:syntax", "the request line, a header or the body's framing is not valid "
+                           "HTTP/1.1"))
+
+    def _refuse_head(self, fault: FaultCode, finding: Finding, request_line: bytes = b"") -> None:
+        """Answer a request whose head cannot be read, then close (what is still sent is
+        ignored)."""
+        if self._head_refused or self.transport is None:
+            return
+        self._head_refused = True
+        self._cancel_deadline()
+        command = getattr(self, "_command", None) or request_line.split(b" ", 1)[0]
+        soap_ns = None
+        if command == b"POST":
+            req = self.requests[-1] if self.requests else None
+            soap_ns = req.soap_ns() if isinstance(req, LimitedRequest) else SOAP11_NS
+        self.report_refusal(fault, finding)
+        self.transport.write(raw_error_response(fault, finding, soap_ns))
+        self.loseConnection()
+
+    def report_refusal(self, fault: FaultCode, finding: Finding) -> None:
+        if self.refusals is not None:
+            self.refusals.refused("http.refused", self.transport, finding.rule,
+                                  fault_code=fault.code)
 
     def allContentReceived(self) -> None:
         self._cancel_deadline()
@@ -132,7 +273,16 @@ class HubChannel(http.HTTPChannel):
 
     def connectionLost(self, reason) -> None:
         self._cancel_deadline()
+        if self.refusals is not None and isinstance(reason.value, SSL.Error):
+            self._report_tls_refusal(reason.value)
         super().connectionLost(reason)
+
+    def _report_tls_refusal(self, error: SSL.Error) -> None:
+        """A TLS connection that ended in an OpenSSL error: the handshake was refused (our
+        verify callback's reason when it refused, else OpenSSL's)."""
+        handle = getattr(self.transport, "getHandle", lambda: None)()
+        reason = getattr(handle, "pfbus_refusal", None) or tls_error_text(error)
+        self.refusals.refused("hub.tls_refused", self.transport, reason)
 
     def _cancel_deadline(self) -> None:
         if self._read_deadline is not None:
@@ -146,10 +296,13 @@ class HubChannel(http.HTTPChannel):
         if req is not None and getattr(req, "refused", False):
             self.transport.abortConnection()
             return
-        ctype = req.requestHeaders.getRawHeaders(b"content-type", [None])[0] if req else None
-        self.transport.write(raw_fault_response(faults.LIMIT_TIME, Finding(
-            "limit:read_timeout", f"the request was not received within {self.read_timeout:g} "
-            f"seconds"), soap_ns_of_content_type(ctype) or SOAP11_NS))
+        finding = Finding("limit:read_timeout", f"the request was not received within "
+                                                f"{self.read_timeout:g} seconds")
+        self.report_refusal(faults.LIMIT_TIME, finding)
+        self.transport.write(raw_error_response(
+            faults.LIMIT_TIME, finding, req.soap_ns() if isinstance(req, LimitedRequest)
+            else SOAP11_NS))
+        self._head_refused = True
         self.loseConnection()
         # A peer that does not read its answer is not waited for.
         self._abort_call = self.callLater(5.0, self._abort)
@@ -159,6 +312,15 @@ class HubChannel(http.HTTPChannel):
             self.transport.abortConnection()
 
 
+def tls_error_text(error: SSL.Error) -> str:
+    """OpenSSL's reason for a failed TLS connection, e.g. ``peer did not return a certificate``,
+    ``unsupported protocol``, ``certificate verify failed``."""
+    for entry in (error.args[0] if error.args and isinstance(error.args[0], list) else []):
+        if isinstance(entry, tuple) and entry and entry[-1]:
+            return str(entry[-1])[:200]
+    return error.__class__.__name__
+
+
 class HubSite(server.Site):
     """``server.Site`` with the hub's request class, channel deadline and limits."""
 
@@ -166,14 +328,16 @@ class HubSite(server.Site):
     requestFactory = LimitedRequest
 
     def __init__(self, resource, limits: Limits = Limits(), read_timeout: float = 30.0,
-                 events=None, **kwargs):
+                 events=None, refusals: RefusalLog | None = None, **kwargs):
         super().__init__(resource, timeout=read_timeout, **kwargs)
         self.limits = limits
         self.read_timeout = read_timeout
         self.events = events
+        self.refusals = refusals
         self.displayTracebacks = False
 
     def buildProtocol(self, addr):
         channel = super().buildProtocol(addr)
         channel.read_timeout = self.read_timeout
+        channel.refusals = self.refusals
         return channel

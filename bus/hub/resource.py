@@ -5,24 +5,31 @@
 - ``GET /services/<ServiceId>?wsdl`` — the service's WSDL, addressed to this hub;
 - ``GET /schemas/<catalog>/<path>.xsd`` — the XSDs those WSDLs import;
 - ``GET /health`` — 200 and a small JSON document while the hub serves.
+
+Everything else is answered here too, never by twisted.web: a path that cannot be read (400/404,
+``bus.core.request_path``: decoded exactly once), a path that names nothing (404), another method
+(405, with ``Allow``), a defect (500) — a SOAP Fault to a POST, a small JSON document otherwise.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 
 from twisted.internet import defer
 from twisted.python import log as twisted_log
 from twisted.web import resource, server
 
 from ..core import faults
-from ..core.envelope import CONTENT_TYPES
-from ..core.faults import SOAP11_NS, HubFault, fault_envelope
 from ..core.access import AccessPolicy
+from ..core.faults import FaultCode
+from ..core.findings import Finding
+from ..core.request_path import PathRefused, path_segments
 from .exchange import SyncExchange
+from .http import JSON_TYPE, LimitedRequest, error_answer, reason_phrase
 from .tls import certificate_identity
 from .wsdl import WsdlPublisher
+
+XML_TYPE = "text/xml; charset=utf-8"
 
 
 def remote_of(request: server.Request) -> str | None:
@@ -44,27 +51,50 @@ class HubResource(resource.Resource):
         self.publisher = publisher
         self.access = access  # maps a verified client certificate to its adapter ID
 
-    def render_GET(self, request: server.Request):
-        parts = [unquote(p.decode("utf-8", "replace")) for p in request.postpath]
-        query = request.uri.partition(b"?")[2].lower()
-        if parts[:1] == ["services"] and len(parts) == 2 and query in (b"wsdl", b"wsdl="):
-            body = self.publisher.wsdl(parts[1])
-            return self._send(request, 200 if body else 404, "text/xml; charset=utf-8",
-                              body or f"unknown service {parts[1]}\n".encode())
-        if parts[:1] == ["schemas"] and len(parts) >= 3:
-            body = self.publisher.schema_file(parts[1], "/".join(parts[2:]))
-            return self._send(request, 200 if body else 404, "text/xml; charset=utf-8",
-                              body or b"no such schema\n")
-        if parts == ["health"]:
-            return self._send(request, 200, "application/json",
-                              json.dumps({"status": "ok"}).encode())
-        return self._send(request, 404, "text/plain; charset=utf-8", b"not found\n")
+    def render(self, request: server.Request):
+        request.setHeader(b"server", b"pfbus")  # not Twisted's name and version
+        try:
+            return self._route(request)
+        except Exception:  # a defect: still the hub's own answer (LimitedRequest.processingFailed)
+            twisted_log.err(None, "pfbus: rendering failed")
+            return self._refuse(request, faults.HUB_INTERNAL, Finding(
+                "hub:internal", "the hub failed to answer this request; its log says more"))
 
-    def render_POST(self, request: server.Request):
-        parts = [unquote(p.decode("utf-8", "replace")) for p in request.postpath if p]
-        if parts and not (parts[0] == "services" and len(parts) == 2):
-            return self._send(request, 404, "text/plain; charset=utf-8", b"not found\n")
-        endpoint_service = parts[1] if parts else None
+    def _route(self, request: server.Request):
+        method = request.method
+        try:
+            parts = path_segments(request.path)
+        except PathRefused as refused:
+            code = faults.HTTP_NOT_FOUND if refused.status == 404 else faults.HTTP_BAD_REQUEST
+            return self._refuse(request, code, Finding(refused.rule, str(refused)))
+        is_endpoint = parts == () or (len(parts) == 2 and parts[0] == "services")
+        if method == b"POST":
+            if not is_endpoint:
+                return self._not_found(request)
+            return self._exchange(request, parts[1] if parts else None)
+        if method not in (b"GET", b"HEAD"):
+            allowed = b"POST, GET, HEAD" if len(parts) == 2 and parts[0] == "services" else \
+                b"POST" if parts == () else b"GET, HEAD"
+            request.setHeader(b"allow", allowed)
+            return self._refuse(request, faults.HTTP_METHOD, Finding(
+                "http:method", f"served here: {allowed.decode()}"))
+        query = request.uri.partition(b"?")[2].lower()
+        if len(parts) == 2 and parts[0] == "services" and query in (b"wsdl", b"wsdl="):
+            body = self.publisher.wsdl(parts[1])
+            if body is None:  # the name is not echoed: it is the client's text
+                return self._refuse(request, faults.HTTP_NOT_FOUND, Finding(
+                    "http:wsdl", "no loaded catalog defines this service"))
+            return self._send(request, 200, XML_TYPE, body)
+        if len(parts) >= 3 and parts[0] == "schemas":
+            body = self.publisher.schema_file(parts[1], "/".join(parts[2:]))
+            if body is None:
+                return self._not_found(request)
+            return self._send(request, 200, XML_TYPE, body)
+        if parts == ("health",):
+            return self._send(request, 200, JSON_TYPE, json.dumps({"status": "ok"}).encode())
+        return self._not_found(request)
+
+    def _exchange(self, request: server.Request, endpoint_service: str | None):
         raw = request.content.read()
         action = request.getHeader("soapaction")
         d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,
@@ -84,15 +114,28 @@ class HubResource(resource.Resource):
         identity = certificate_identity(request.transport)
         return self.access.identify(*identity) if identity else None
 
+    def _not_found(self, request: server.Request) -> bytes:
+        return self._refuse(request, faults.HTTP_NOT_FOUND, Finding(
+            "http:path", "nothing is served at this path"))
+
+    def _refuse(self, request: server.Request, fault: FaultCode, finding: Finding) -> bytes:
+        """A SOAP Fault to a POST (the client speaks SOAP), else JSON; the path is not echoed."""
+        soap_ns = request.soap_ns() if (request.method == b"POST"
+                                        and isinstance(request, LimitedRequest)) else None
+        status, content_type, body = error_answer(fault, finding, soap_ns)
+        return self._send(request, status, content_type, body)
+
     def _internal_error(self, failure, request: server.Request) -> None:
         # A bug must still answer with a fault, never a traceback page.
         twisted_log.err(failure, "pfbus exchange failed")
-        body = fault_envelope(HubFault(faults.HUB_INTERNAL), SOAP11_NS)
-        self._finish(request, 500, CONTENT_TYPES[SOAP11_NS], body)
+        status, content_type, body = error_answer(faults.HUB_INTERNAL, Finding(
+            "hub:internal", "the hub failed to process the message; its log says more"),
+            request.soap_ns() if isinstance(request, LimitedRequest) else None)
+        self._finish(request, status, content_type, body)
 
     @staticmethod
     def _send(request: server.Request, status: int, content_type: str, body: bytes) -> bytes:
-        request.setResponseCode(status)
+        request.setResponseCode(status, reason_phrase(status))
         request.setHeader(b"content-type", content_type.encode())
         return body
 
@@ -100,7 +143,7 @@ class HubResource(resource.Resource):
     def _finish(request: server.Request, status: int, content_type: str, body: bytes) -> None:
         if request.finished or request._disconnected:
             return
-        request.setResponseCode(status)
+        request.setResponseCode(status, reason_phrase(status))
         request.setHeader(b"content-type", content_type.encode())
         request.write(body)
         request.finish()

@@ -62,11 +62,10 @@ class _ServerOptions(ssl.CertificateOptions):
     """CertificateOptions whose peer verification also requires a registered adapter."""
 
     def __init__(self, *args, registered: Callable[[x509.Certificate], bool],
-                 require: bool, on_refused: Callable[[str], None], **kwargs):
+                 require: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self._registered = registered
         self._require = require
-        self._on_refused = on_refused
 
     _verifying = False
 
@@ -79,18 +78,19 @@ class _ServerOptions(ssl.CertificateOptions):
         return ctx
 
     def _verify(self, conn, cert: crypto.X509, errno: int, depth: int, ok: int) -> bool:
+        # The reason rides on the connection; the HTTP channel reports it with the peer's
+        # address when the handshake fails (bus/hub/http.py, aggregated per peer).
         if not ok:
-            self._on_refused(f"certificate not signed by the client CA (error {errno})")
+            conn.pfbus_refusal = f"certificate not signed by the client CA (error {errno})"
             return False
         if depth == 0 and not self._registered(cert.to_cryptography()):
-            self._on_refused("certificate chains to the client CA but is not registered as "
-                             "an [[adapters]] entry")
+            conn.pfbus_refusal = ("certificate chains to the client CA but is not registered "
+                                  "as an [[adapters]] entry")
             return False
         return True
 
 
-def server_options(config: HubConfig, access: AccessPolicy | None,
-                   on_refused: Callable[[str], None]) -> ssl.CertificateOptions:
+def server_options(config: HubConfig, access: AccessPolicy | None) -> ssl.CertificateOptions:
     tls = config.tls
     chain = _certificates(tls.certificate)
     key = crypto.load_privatekey(crypto.FILETYPE_PEM, tls.key.read_bytes())
@@ -107,8 +107,7 @@ def server_options(config: HubConfig, access: AccessPolicy | None,
 
     return _ServerOptions(**kwargs, verify=True, caCerts=cas,
                           requireCertificate=tls.require_client_certificate,
-                          registered=registered, require=tls.require_client_certificate,
-                          on_refused=on_refused)
+                          registered=registered, require=tls.require_client_certificate)
 
 
 @implementer(IPolicyForHTTPS)
