@@ -8,12 +8,12 @@ digit) and a character rule. Keys across files are declared too (references, mem
 histories); ``bus.migration.keys`` checks them.
 
 pfbus ships its own versions (``schemas/layouts/*.toml``); an official layout is a drop-in file of
-the same format. Every table is read strictly: an unknown key is an error naming file and key.
+the same format. The file's keys are declared in ``bus.core.settings.layout`` and read by the one declarative
+configuration layer: an unknown key is an error naming file and key.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +21,16 @@ from typing import Any
 
 import schemas
 from bus.core.codelists import CodeList, CodeListError
+from bus.core.settings import Section, SettingsError, Source, load_toml, read
+from bus.core.settings.layout import CHARACTER_RULES, IDENTIFIERS, LAYOUT, TYPES
 
 BUILTIN_LAYOUTS = Path(schemas.__file__).with_name("layouts")
-FORMAT = 1
-TYPES = ("text", "number", "date", "code")  # 文字, 数字, 日付, コード
 TYPE_LABELS = {"text": "文字", "number": "数字", "date": "日付", "code": "コード"}
-IDENTIFIERS = ("local_gov_code", "individual_number", "addressee_number")
-CHARACTER_RULES = ("mj", "jisx0213", "katakana", "ascii")
+__all__ = ["CHARACTER_RULES", "IDENTIFIERS", "TYPES", "Layout", "LayoutCatalog", "LayoutError",
+           "load_layout"]
 
 
-class LayoutError(ValueError):
+class LayoutError(SettingsError):
     """A layout file that cannot be used; the message names the file and the key."""
 
 
@@ -144,173 +144,93 @@ class Layout:
         return next((f for f in self.files if f.file == name), None)
 
 
-# --- the strict reader ---------------------------------------------------------------------------
+# --- reading a layout file (declared in bus.core.settings.layout) -----------------------------
 
-class _Reader:
-    """Typed, strict access to one TOML table: unknown keys are errors naming the file and key."""
-
-    def __init__(self, path: Path, table: Mapping[str, Any], where: str):
-        self.path, self.table, self.where = path, table, where
-
-    def error(self, key: str | None, message: str) -> LayoutError:
-        name = f"{self.where}.{key}" if self.where and key else (key or self.where or "-")
-        return LayoutError(f"{self.path}: {name}: {message}")
-
-    def only(self, *keys: str) -> None:
-        for key in self.table:
-            if key not in keys:
-                raise self.error(key, f"unknown key (expected one of {', '.join(keys)})")
-
-    def get(self, key: str, kind: type, default: Any = ..., choices: Iterable[Any] = ()) -> Any:
-        if key not in self.table:
-            if default is ...:
-                raise self.error(key, "is required")
-            return default
-        value = self.table[key]
-        if kind is int and (type(value) is not int):
-            raise self.error(key, "must be an integer")
-        if kind is not int and not isinstance(value, kind):
-            raise self.error(key, f"must be a {kind.__name__}")
-        choices = tuple(choices)
-        if choices and value not in choices:
-            raise self.error(key, f"must be one of {', '.join(map(str, choices))}")
-        return value
-
-    def names(self, key: str, default: Any = ...) -> tuple[str, ...]:
-        value = self.get(key, list, default)
-        if not all(isinstance(v, str) and v for v in value):
-            raise self.error(key, "must be a list of item names")
-        return tuple(value)
-
-    def sub(self, key: str, value: Any) -> _Reader:
-        if not isinstance(value, dict):
-            raise self.error(key, "must be a table")
-        return _Reader(self.path, value, f"{self.where}.{key}" if self.where else key)
-
-    def array(self, key: str) -> list[_Reader]:
-        value = self.get(key, list, [])
-        return [self.sub(f"{key}[{i}]", v) for i, v in enumerate(value)]
-
-
-def _item(r: _Reader) -> Item:
-    r.only("no", "name", "type", "length", "exact", "required", "codelist", "identifier",
-           "characters", "description")
-    item = Item(no=r.get("no", int), name=r.get("name", str), type=r.get("type", str, ..., TYPES),
-                length=r.get("length", int, None), exact=r.get("exact", bool, False),
-                required=r.get("required", bool, False), codelist=r.get("codelist", str, None),
-                identifier=r.get("identifier", str, None, IDENTIFIERS),
-                characters=r.get("characters", str, None, CHARACTER_RULES))
-    if item.no < 1 or (item.length is not None and item.length < 1):
-        raise r.error("no" if item.no < 1 else "length", "must be positive")
+def _item(sec: Section) -> Item:
+    item = Item(no=sec["no"], name=sec["name"], type=sec["type"], length=sec["length"],
+                exact=sec["exact"], required=sec["required"], codelist=sec["codelist"],
+                identifier=sec["identifier"], characters=sec["characters"])
     if item.characters and item.type != "text":
-        raise r.error("characters", "only text (文字) items have a character rule")
+        raise sec.error("characters", "only text (文字) items have a character rule")
     if item.exact and item.length is None:
-        raise r.error("exact", "needs a length")
+        raise sec.error("exact", "needs a length")
     if item.type == "date" and item.length not in (None, 8):
-        raise r.error("length", "a date (日付) is always YYYYMMDD, 8 digits")
+        raise sec.error("length", "a date (日付) is always YYYYMMDD, 8 digits")
     return item
 
 
-def _record_file(r: _Reader, codelists: Mapping[str, CodeList]) -> RecordFile:
-    r.only("record", "title", "file", "key", "order", "items", "description")
-    items = tuple(_item(ir) for ir in r.array("items"))
+def _record_file(sec: Section, codelists: Mapping[str, CodeList]) -> RecordFile:
+    items = tuple(_item(i) for i in sec["items"])
     if not items:
-        raise r.error("items", "a record file needs at least one item")
+        raise sec.error("items", "a record file needs at least one item")
     names = [i.name for i in items]
     for attr, values in (("name", names), ("no", [i.no for i in items])):
         dup = next((v for v in values if values.count(v) > 1), None)
         if dup is not None:
-            raise r.error("items", f"item {attr} {dup!r} appears twice")
+            raise sec.error("items", f"item {attr} {dup!r} appears twice")
     for item in items:
         if item.codelist and item.codelist not in codelists:
-            raise r.error("items", f"{item.label}: code list {item.codelist!r} is not declared "
-                                   f"in [codelists]")
-    f = RecordFile(record=r.get("record", str), title=r.get("title", str),
-                   file=r.get("file", str), items=items, key=r.names("key"),
-                   order=r.names("order", []))
-    if not f.file.endswith(".csv") or "/" in f.file or "\\" in f.file:
-        raise r.error("file", "must be a plain file name ending in .csv")
+            raise sec.error("items", f"{item.label}: code list {item.codelist!r} is not "
+                                     "declared in [codelists]")
+    f = RecordFile(record=sec["record"], title=sec["title"], file=sec["file"], items=items,
+                   key=tuple(sec["key"]), order=tuple(sec["order"]))
     for attr in ("key", "order"):
         missing = [n for n in getattr(f, attr) if n not in names]
         if missing:
-            raise r.error(attr, f"not items of this file: {', '.join(missing)}")
+            raise sec.error(attr, f"not items of this file: {', '.join(missing)}")
     return f
 
 
-def _ref(r: _Reader, key: str, files: Mapping[str, RecordFile], text: Any = None) -> ItemRef:
-    value = r.get(key, str) if text is None else text
-    record, _, item = str(value).partition(".")
+def _ref(sec: Section, key: str, files: Mapping[str, RecordFile], text: str | None = None
+         ) -> ItemRef:
+    value = sec[key] if text is None else text
+    record, _, item = value.partition(".")
     if record not in files:
-        raise r.error(key, f"{value!r}: no record file {record!r} in this layout")
+        raise sec.error(key, f"{value!r}: no record file {record!r} in this layout")
     if item not in files[record].header:
-        raise r.error(key, f"{value!r}: {record} has no item {item!r}")
+        raise sec.error(key, f"{value!r}: {record} has no item {item!r}")
     return ItemRef(record, item)
 
 
 def parse_layout(path: Path, data: Mapping[str, Any]) -> Layout:
-    r = _Reader(path, data, "")
-    r.only("format", "layout", "version", "title", "unit", "source", "codelists", "files",
-           "references", "member_counts", "histories")
-    if r.get("format", int) != FORMAT:
-        raise r.error("format", f"must be {FORMAT}")
+    doc = read(LAYOUT, data, Source(str(path), path.parent, LayoutError))
     codelists: dict[str, CodeList] = {}
-    for name, rel in r.get("codelists", dict, {}).items():
-        if not isinstance(rel, str):
-            raise r.error(f"codelists.{name}", "must be a path (relative to this file)")
+    for name, rel in doc["codelists"].items():
         try:
-            codelists[name] = CodeList.load(name, (path.parent / rel))
+            codelists[name] = CodeList.load(name, path.parent / rel)
         except CodeListError as exc:
-            raise r.error(f"codelists.{name}", str(exc)) from None
+            raise doc.error(f"codelists.{name}", str(exc)) from None
     files: dict[str, RecordFile] = {}
-    for fr in r.array("files"):
-        f = _record_file(fr, codelists)
+    for sec in doc["files"]:
+        f = _record_file(sec, codelists)
         if f.record in files or any(g.file == f.file for g in files.values()):
-            raise fr.error("record", f"record {f.record!r} or file {f.file!r} declared twice")
+            raise sec.error("record", f"record {f.record!r} or file {f.file!r} declared twice")
         files[f.record] = f
     if not files:
-        raise r.error("files", "a layout needs at least one record file")
-    references = []
-    for rr in r.array("references"):
-        rr.only("from", "to")
-        references.append(Reference(_ref(rr, "from", files), _ref(rr, "to", files)))
+        raise doc.error("files", "a layout needs at least one record file")
+    references = tuple(Reference(_ref(r, "from", files), _ref(r, "to", files))
+                       for r in doc["references"])
     counts = []
-    for cr in r.array("member_counts"):
-        cr.only("count", "key", "of", "where")
-        where = cr.get("where", dict, None)
-        wi = wv = None
-        if where is not None:
-            wr = cr.sub("where", where)
-            wr.only("item", "equals")
-            wi, wv = _ref(wr, "item", files), wr.get("equals", str)
-        counts.append(MemberCount(_ref(cr, "count", files), _ref(cr, "key", files),
-                                  _ref(cr, "of", files), wi, wv))
-    histories = []
-    for hr in r.array("histories"):
-        hr.only("history", "order", "current", "match")
-        pairs = []
-        for pair in hr.get("match", list, []):
-            if not (isinstance(pair, list) and len(pair) == 2):
-                raise hr.error("match", "must be a list of [history item, current item] pairs")
-            pairs.append((_ref(hr, "match", files, pair[0]), _ref(hr, "match", files, pair[1])))
-        histories.append(History(_ref(hr, "history", files), _ref(hr, "order", files),
-                                 _ref(hr, "current", files), tuple(pairs)))
-    return Layout(layout=r.get("layout", str), version=r.get("version", str),
-                  title=r.get("title", str), unit=r.get("unit", str),
-                  files=tuple(files.values()), codelists=codelists,
-                  references=tuple(references), member_counts=tuple(counts),
-                  histories=tuple(histories), source=str(path))
+    for c in doc["member_counts"]:
+        where = c["where"]
+        counts.append(MemberCount(_ref(c, "count", files), _ref(c, "key", files),
+                                  _ref(c, "of", files),
+                                  None if where is None else _ref(where, "item", files),
+                                  None if where is None else where["equals"]))
+    histories = tuple(
+        History(_ref(h, "history", files), _ref(h, "order", files), _ref(h, "current", files),
+                tuple((_ref(h, "match", files, a), _ref(h, "match", files, b))
+                      for a, b in h["match"]))
+        for h in doc["histories"])
+    return Layout(layout=doc["layout"], version=doc["version"], title=doc["title"],
+                  unit=doc["unit"], files=tuple(files.values()), codelists=codelists,
+                  references=references, member_counts=tuple(counts), histories=histories,
+                  source=str(path))
 
 
 def load_layout(path: str | Path) -> Layout:
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as exc:
-        raise LayoutError(f"{path}: cannot read layout: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LayoutError(f"{path}: not valid TOML: {exc}") from None
-    return parse_layout(path, data)
+    return parse_layout(path, load_toml(path, LayoutError, "layout"))
 
 
 class LayoutCatalog:
