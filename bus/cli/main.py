@@ -7,9 +7,9 @@ import sys
 
 from conformance import cli as conformance_command
 
-from . import (archive_command, certs_command, chars_command, demo_command, dlq_command,
-               layout_command, log_command, migrate_command, queue_command, serve_command,
-               validate_command)
+from . import (admin_command, archive_command, certs_command, chars_command, demo_command,
+               dlq_command, layout_command, log_command, migrate_command, queue_command,
+               serve_command, validate_command)
 
 COMMANDS = {
     "serve": (serve_command, "run the hub with a TOML configuration"),
@@ -24,6 +24,8 @@ COMMANDS = {
     "certs": (certs_command, "a test CA and certificates; a certificate's fingerprint"),
     "layout": (layout_command, "中間標準レイアウト: list the layouts, validate an extract folder"),
     "migrate": (migrate_command, "データ移行: reconcile the old and the new system's extracts"),
+    "admin": (admin_command, "maintenance mode and pauses on a running hub (its admin "
+                             "listener)"),
     "chars": (chars_command, "what each character of a text is (MJ, JIS X 0213, 外字) and "
                              "whether each receiver can store it"),
 }

@@ -90,6 +90,11 @@ LIMIT_HEADERS = _c("PF-LIMIT-HEADERS", C, 431,
 HUB_INTERNAL = _c("PF-HUB-INTERNAL", H, 500, "the hub failed to process the message")
 STORE_UNAVAILABLE = _c("PF-STORE-UNAVAILABLE", H, 503,
                        "the notice could not be stored; nothing was accepted: send it again")
+# An operator's decision (pfbus admin): answered 503 with Retry-After, whatever the SOAP version.
+MAINTENANCE = _c("PF-MAINTENANCE", H, 503,
+                 "the hub is in maintenance: send the message again later (Retry-After)")
+PAUSED = _c("PF-PAUSED", H, 503,
+            "an operator paused this route: send the message again later (Retry-After)")
 # Raised by an adapter's provider side (adapters.sdk.provider).
 PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
                         "the message is addressed to another system or service")

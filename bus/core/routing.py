@@ -64,6 +64,11 @@ class ServiceRegistry:
     def all_subscribers(self) -> dict[str, Provider]:
         return {p.id: p for subs in self._subscribers.values() for p in subs}
 
+    def subscriptions(self) -> list[tuple[str, str, Provider]]:
+        """(団体コード, service, subscriber) of every subscription."""
+        return [(code, service, p) for (code, service), subs in self._subscribers.items()
+                for p in subs]
+
     def subscribed_services(self) -> set[str]:
         return {service for _, service in self._subscribers}
 

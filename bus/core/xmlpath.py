@@ -33,3 +33,16 @@ def element_path(el: etree._Element, prefixes: Mapping[str, str] = {}) -> str:
         steps.append(step)
         node = parent
     return "/" + "/".join(reversed(steps))
+
+
+def keep_end(path: str | None, width: int = 50) -> str:
+    """A path shortened for a column by dropping its START, never its end (the end names the
+    element that was wrong): ``…/pfh:Sender/pfh:LocalGovCode``. Whole steps only."""
+    if not path or len(path) <= width:
+        return path or ""
+    kept: list[str] = []
+    for step in reversed(path.split("/")):
+        if kept and len("/".join([step, *kept])) + 2 > width:
+            break
+        kept.insert(0, step)
+    return "…/" + "/".join(kept)

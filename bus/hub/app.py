@@ -6,6 +6,7 @@ import sys
 
 from twisted.internet import defer
 
+from ..admin import wiring as admin_wiring
 from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
 from ..core.inspection import Inspector
@@ -75,6 +76,10 @@ class Hub:
         self.url: str | None = None
         # TLS and HTTP refusals before a message is read: one line per peer per interval.
         self.refusals = RefusalLog(self.events, reactor)
+        # The operators' side: events, and with [admin] metrics, controls, the admin listener.
+        self.admin = admin_wiring.attach(self)
+        self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
+                               if self.admin is not None else None)
 
     def _check_routes(self) -> None:
         for route in self.config.registry:
@@ -124,6 +129,8 @@ class Hub:
                                                                   self.catalog.sources],
                          services=len(self.catalog.services), routes=len(self.config.registry),
                          routing_log=str(self.config.routing_log))
+        if self.admin_listener is not None:
+            self.admin_listener.listen()
         return bound
 
     @defer.inlineCallbacks
@@ -137,6 +144,8 @@ class Hub:
         if self.archive is not None:
             self.archive.close()
         self.refusals.stop()
+        if self.admin_listener is not None:  # last: /ready answers "not ready" until the end
+            yield self.admin_listener.stop()
         self.routing_log.checkpoint_head()  # the last head, printed as the hub stops
         self.routing_log.close()
         self.events.emit("hub.stopped")

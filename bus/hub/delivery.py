@@ -46,6 +46,8 @@ class DeliveryService:
         self._wake: dict[str, defer.Deferred] = {}
         self._loops: list[defer.Deferred] = []
         self._inflight: set[defer.Deferred] = set()
+        self.is_paused = lambda subscriber_id: False  # an operator's pause (bus.admin.controls)
+        self.observer = None  # bus.admin.observer.HubObserver: events and metrics
 
     async def start(self) -> None:
         # Deliveries this node had in flight when it last stopped (or was killed) are due again
@@ -92,7 +94,7 @@ class DeliveryService:
         while self.running:
             free = sub.concurrency - len(mine)
             claimed: list[Delivery] = []
-            if free > 0:
+            if free > 0 and not self.is_paused(sub.id):  # paused: the queue stays as it is
                 try:
                     claimed = await self.threads.run(self.store.claim, sub.id, self.node_id,
                                                      lease, free)
@@ -170,3 +172,5 @@ class DeliveryService:
         self.log.record(HopRecord(hop=hop_name, status=status, reason=reason,
                                   duration_ms=round((time.monotonic() - started) * 1000, 3),
                                   **hop))
+        if self.observer is not None:
+            self.observer.delivery(hop_name, status, hop, reason)

@@ -34,6 +34,7 @@ class HttpReply:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. Retry-After on PF-MAINTENANCE
 
 
 class SyncExchange:
@@ -77,6 +78,16 @@ class SyncExchange:
             return self._fault_reply(hops, fault, _soap_ns_of(raw))
         hops.bind(request)
         hops.add(Hop.VALIDATED, Status.OK)
+        # An operator's maintenance or paused route (bus.admin.controls): 503 + Retry-After.
+        refusal = self.controls.refusal(
+            request.header.service_id, request.header.receiver.local_gov_code,
+            request.header.message_id) if self.controls is not None else None
+        if refusal is not None:
+            if early is not None:
+                early()
+            hops.add(Hop.REJECTED, Status.FAULT, refusal)
+            return self._fault_reply(hops, refusal, request.envelope.soap_ns, status=503,
+                                     headers=(("Retry-After", str(self.retry_after)),))
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
                                                     time.monotonic())
@@ -104,9 +115,11 @@ class SyncExchange:
                                                soap_action, route.timeout)
         except HubFault as fault:
             fault.message_id = request.header.message_id
-            hops.add(Hop.ROUTED, Status.ERROR, fault, duration_ms=_ms(started))
+            hops.provider_ms = _ms(started)
+            hops.add(Hop.ROUTED, Status.ERROR, fault, duration_ms=hops.provider_ms)
             return self._fault_reply(hops, fault, soap_ns)
-        hops.add(Hop.ROUTED, Status.OK, duration_ms=_ms(started))
+        hops.provider_ms = _ms(started)
+        hops.add(Hop.ROUTED, Status.OK, duration_ms=hops.provider_ms)
         hops.add(Hop.PROVIDER_RESPONSE, Status.FAULT if answer.status >= 400 else Status.OK,
                  http_status=answer.status, response_bytes=len(answer.body))
         self._archive(request, "response", answer.body, hops)
@@ -143,6 +156,8 @@ class SyncExchange:
             hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
         status = ACCEPTED if is_new else DUPLICATE
+        if is_new and self.observer is not None:
+            self.observer.notices_accepted(s.id for s in request.subscribers)
         hops.add(Hop.ACCEPTED if is_new else Hop.DUPLICATE, Status.OK,
                  provider=",".join(s.id for s in request.subscribers))
         body = receipt_envelope(request, status)
@@ -152,6 +167,9 @@ class SyncExchange:
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
 
     archive = None  # a PayloadArchive when [store] archive is set (the Hub assigns it)
+    controls = None  # bus.admin.controls.Controls with [admin] (maintenance, paused routes)
+    retry_after = 120  # seconds, told to callers refused by the controls
+    observer = None  # bus.admin.observer.HubObserver: events, metrics, dashboard traffic
 
     def _archive(self, request: AcceptedRequest, kind: str, payload: bytes, hops: _Hops) -> None:
         """Keep the exact bytes, encrypted; the archive's writer thread does the work."""
@@ -167,16 +185,20 @@ class SyncExchange:
             hops.add(Hop.SHRINK, Status.OK, rule="shrink", path=plan[0].path, line=plan[0].line,
                      reason=f"縮退 for {receiver} (JIS X 0213): {shrink_summary(plan)}")
 
-    def _fault_reply(self, hops: _Hops, fault: HubFault, soap_ns: str) -> HttpReply:
+    def _fault_reply(self, hops: _Hops, fault: HubFault, soap_ns: str, status: int | None = None,
+                     headers: tuple = ()) -> HttpReply:
         body = fault_envelope(fault, soap_ns)
         # SOAP 1.1 answers every fault with 500; SOAP 1.2 distinguishes sender faults (400).
-        status = 500 if soap_ns == SOAP11_NS else fault.fault.http_status
+        if status is None:
+            status = 500 if soap_ns == SOAP11_NS else fault.fault.http_status
         hops.add(Hop.REPLIED, Status.FAULT, fault, http_status=status, response_bytes=len(body),
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)
-        return HttpReply(status, CONTENT_TYPES[soap_ns], body)
+        return HttpReply(status, CONTENT_TYPES[soap_ns], body, headers)
 
     def _emit(self, hops: _Hops) -> None:
+        if self.observer is not None:
+            self.observer.exchange(hops.last, hops.provider_ms)
         if self.events is not None:
             last = hops.last
             self.events.emit("exchange", exchange_id=last.exchange_id, message_id=last.message_id,
@@ -196,6 +218,7 @@ class _Hops:
         self.common: dict = {"exchange_id": str(uuid.uuid4()), "request_bytes": request_bytes,
                              "peer": peer, "remote": remote}
         self.last: HopRecord | None = None
+        self.provider_ms: float | None = None  # the provider's round trip, once called
         self.add(Hop.RECEIVED, Status.OK)
 
     def bind(self, request: AcceptedRequest) -> None:

@@ -28,7 +28,11 @@ class RefusalLog:
         self.report = RefusalReport(interval)
         self._loop: task.LoopingCall | None = None
 
+    observer = None  # bus.admin.observer.HubObserver: counts every refusal (metrics)
+
     def refused(self, event: str, transport, reason: str, **fields: Any) -> None:
+        if self.observer is not None:
+            self.observer.refused_event(event, fields.get("fault_code"))
         if self.events is None:
             return
         line = self.report.refused(event, peer_host(transport), self.reactor.seconds(), reason,

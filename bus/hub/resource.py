@@ -103,7 +103,7 @@ class HubResource(resource.Resource):
                                                                   "content-type"),
                                                               remote=remote_of(request)))
         d.addCallback(lambda reply: self._finish(request, reply.status, reply.content_type,
-                                                 reply.body))
+                                                 reply.body, reply.headers))
         d.addErrback(self._internal_error, request)
         return server.NOT_DONE_YET
 
@@ -140,10 +140,13 @@ class HubResource(resource.Resource):
         return body
 
     @staticmethod
-    def _finish(request: server.Request, status: int, content_type: str, body: bytes) -> None:
+    def _finish(request: server.Request, status: int, content_type: str, body: bytes,
+                headers: tuple = ()) -> None:
         if request.finished or request._disconnected:
             return
         request.setResponseCode(status, reason_phrase(status))
         request.setHeader(b"content-type", content_type.encode())
+        for name, value in headers:
+            request.setHeader(name.encode(), value.encode())
         request.write(body)
         request.finish()

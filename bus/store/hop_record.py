@@ -53,6 +53,12 @@ class Hop(StrEnum):
     GAP = "gap"
     # the log itself: a range of old records was deleted by retention; names its last hash
     PURGED = "purged"
+    # operator controls (pfbus admin, the console), who and why in ``reason``; a dead letter's
+    # payload shown unmasked in the console
+    MAINTENANCE = "maintenance"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    PAYLOAD_REVEALED = "payload_revealed"
 
 
 class Status(StrEnum):
@@ -120,7 +126,8 @@ class HopRecord:
     service_version: str | None = column("TEXT", "service version")
     sender: str | None = column("TEXT", "the claimed sender, 団体コード/業務ユニット/system, "
                                         "e.g. 131016/07/vendor-b-tax", index=True)
-    receiver: str | None = column("TEXT", "the addressed receiver")
+    receiver: str | None = column("TEXT", "the addressed receiver (団体コード/…): searched by "
+                                          "団体コード prefix", index=True)
     provider: str | None = column("TEXT", "provider (or subscribers) routed to")
     endpoint: str | None = column("TEXT", "provider URL")
     http_status: int | None = column("INTEGER", "HTTP status answered or received")

@@ -96,6 +96,9 @@ MIGRATIONS: list[list[str]] = [
         *start_format(2),
         *add_indexes("status", "sender", "fault_code", "peer"),
     ],
+    [  # 5: operators search by 団体コード: a prefix range on the receiver
+        *add_indexes("receiver"),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -104,6 +105,8 @@ class RoutingLog:
         # on_checkpoint(hop_id, hash): called on the writer thread after the commit
         self.on_checkpoint = on_checkpoint
         self.dropped = 0  # records lost: queue full, or a batch failed to commit
+        self.last_commit_seconds: float | None = None  # the writer's last batch (health())
+        self.last_commit_at: float | None = None
         self._last_error: object = None
         self._dropped_reported = 0  # what flush() has already raised about
         self._lock = threading.Lock()  # record/close/counters: held only for microseconds
@@ -210,6 +213,7 @@ class RoutingLog:
     def _write(self, batch: list[HopRecord]) -> None:
         assert self._writer is not None
         checkpoints: list[tuple[int, str]] = []
+        started = time.monotonic()
         try:
             # IMMEDIATE: the head read below and the inserts are one step for any other writer.
             self._writer.execute("BEGIN IMMEDIATE")
@@ -228,6 +232,8 @@ class RoutingLog:
                 "INSERT OR REPLACE INTO chain_checkpoints (hop_id, hash, at) VALUES (?, ?, ?)",
                 [(i, d, _now()) for i, d in checkpoints])
             self._writer.execute("COMMIT")
+            self.last_commit_seconds = time.monotonic() - started
+            self.last_commit_at = time.time()
         except Exception as exc:  # e.g. disk full: keep the writer (and hub) alive, say so loudly
             if self._writer.in_transaction:
                 self._writer.execute("ROLLBACK")
@@ -260,6 +266,15 @@ class RoutingLog:
                 self.on_checkpoint(hop_id, digest)
             except Exception:  # a broken stdout must not stop the routing log
                 log.exception("routing log %s: checkpoint callback failed", self.path)
+
+    def health(self) -> dict:
+        """The writer at a glance (readiness, metrics): queued records, records lost so far,
+        whether the writer thread lives, its last batch commit's duration and time."""
+        return {"backlog": self._queue.qsize(), "max_backlog": MAX_QUEUED,
+                "dropped": self.dropped,
+                "writer_alive": self._thread is not None and self._thread.is_alive(),
+                "last_commit_seconds": self.last_commit_seconds,
+                "last_commit_at": self.last_commit_at}
 
     def checkpoint_head(self) -> tuple[int, str] | None:
         """Store and announce the current head now (the hub does so when it stops), so that a

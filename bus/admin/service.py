@@ -1,0 +1,206 @@
+"""The operators' actions on a running hub, each recorded in the routing log before it takes
+effect (evidence or refuse: a change the log cannot record is not made):
+
+- maintenance on/off, pause/resume a subscriber or a route (``controls``), kept in the state
+  file across restarts and printed as JSON events on stdout;
+- a dead letter replayed, purged or its payload revealed — always with who and why.
+
+Reads (search, trace, queues) go through a read-only routing-log connection of their own, in a
+thread, so a console user never delays an exchange.
+"""
+
+from __future__ import annotations
+
+import time
+
+from twisted.internet import threads
+
+from ..core.jsonlog import JsonLineLog
+from ..store import hop_search
+from ..store.routing_log import HopRecord, RoutingLog, RoutingLogError
+from . import state_file
+from .controls import Change, Controls, parse_target, validate_change
+from .masking import mask_payload
+from .metrics import HubMetrics, snapshot_families
+from .readiness import Prober, store_probe, verdict
+from .traffic import Traffic
+
+MAX_REASON = 200
+
+
+class ActionError(Exception):
+    """An operator action that cannot be done; the message says why (HTTP 400/409)."""
+
+
+def clean_reason(text: str | None) -> str:
+    return " ".join(str(text or "").split())[:MAX_REASON]
+
+
+class AdminService:
+    def __init__(self, hub, reactor, events: JsonLineLog):
+        config = hub.config
+        self.hub = hub
+        self.reactor = reactor
+        self.events = events
+        self.settings = config.admin
+        self.subscribers = sorted(config.registry.all_subscribers())
+        # pausable routes: sync routes and notice subscriptions, as (service, 団体コード)
+        self.routes = {(r.service_id, r.local_gov_code) for r in config.registry} | {
+            (service, code) for code, service, _ in config.registry.subscriptions()}
+        self.controls = state_file.load(self.settings.state)  # StateFileError: config error
+        self.metrics = HubMetrics(
+            hub.catalog.services, [r.provider.id for r in config.registry], self.subscribers, config.node_id)
+        self.traffic = Traffic()
+        probes = {"routing_log": store_probe(f"sqlite:{config.routing_log}")}
+        if config.notice_store and self.subscribers:
+            probes["notices"] = store_probe(config.notice_store)
+        self.prober = Prober(probes, hub.routing_log, getattr(hub.delivery, "store", None))
+        self.metrics.add_gauges(lambda: snapshot_families(
+            self.prober.latest.queues if self.prober.latest else (),
+            self.controls.paused_subscribers,
+            self.prober.latest.routing_log if self.prober.latest else hub.routing_log.health(),
+            self.controls.maintenance))
+        self._reader: RoutingLog | None = None
+
+    # -- state ---------------------------------------------------------------------------
+
+    def apply(self) -> None:
+        """Hand the current controls to the exchange and the delivery service."""
+        self.hub.exchange.controls = self.controls
+        self.hub.exchange.retry_after = self.settings.retry_after
+        if self.hub.delivery is not None:
+            self.hub.delivery.is_paused = self.controls.is_paused
+
+    @property
+    def draining(self) -> bool:
+        return bool(getattr(self.hub, "draining", False))  # the drain work's state, when there
+
+    def ready(self) -> dict:
+        doc = verdict(self.prober.latest, draining=self.draining,
+                      maintenance=self.controls.maintenance, now=time.time())
+        doc["providers"] = self.providers()
+        return doc
+
+    def providers(self) -> dict:
+        """Reachability per provider and subscriber, from recent traffic (not part of ready)."""
+        now = time.time()
+        ids = sorted({r.provider.id for r in self.hub.config.registry} | set(self.subscribers))
+        return {pid: self.traffic.health(pid, now).__dict__ for pid in ids}
+
+    def probe(self):
+        return threads.deferToThread(self.prober.probe)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _log(self) -> RoutingLog:
+        if self._reader is None:
+            self._reader = RoutingLog(self.hub.config.routing_log, readonly=True)
+        return self._reader
+
+    def search(self, query: hop_search.HopQuery, limit: int):
+        return threads.deferToThread(hop_search.search, self._log(), query, limit)
+
+    def trace(self, exchange_id: str):
+        def read():
+            hops = hop_search.exchange_hops(self._log(), exchange_id)
+            ids = {h.message_id for _, h in hops if h.message_id}
+            ids |= {h.relates_to for _, h in hops if h.relates_to}
+            related = []
+            for mid in sorted(ids):
+                related += [r for r in hop_search.related_exchanges(self._log(), mid)
+                            if r[0] != exchange_id and r not in related]
+            return hops, sorted(related, key=lambda r: r[1])
+        return threads.deferToThread(read)
+
+    def queues(self):
+        return self.prober.latest.queues if self.prober.latest else ()
+
+    def dead_letters(self, limit: int = 200):
+        store = self._store()
+        return threads.deferToThread(store.dead_letters, None, limit)
+
+    def dead_letter(self, delivery_id: int):
+        return threads.deferToThread(self._store().dead_letter, delivery_id)
+
+    def masked(self, payload: bytes) -> str:
+        return mask_payload(payload)
+
+    def _store(self):
+        if self.hub.delivery is None:
+            raise ActionError("this hub has no notice subscribers")
+        return self.hub.delivery.store
+
+    # -- changes -------------------------------------------------------------------------
+
+    async def record(self, hop: HopRecord) -> None:
+        """Write and commit one record; raise ActionError (nothing done) if it cannot be."""
+        try:
+            self.hub.routing_log.record(hop)
+            await threads.deferToThread(self.hub.routing_log.flush)
+        except (RoutingLogError, TimeoutError) as exc:
+            raise ActionError(f"the routing log cannot record this action, so it was not "
+                              f"done: {exc}") from None
+
+    async def change(self, change: Change) -> Controls:
+        try:
+            problem = validate_change(change, self.subscribers, self.routes)
+            new = self.controls.apply(change.action, change.target)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from None
+        if problem:
+            raise ActionError(problem)
+        kind, value = parse_target(change.target)
+        service = value.rpartition("/")[0] if kind == "route" else None
+        what = {"hub": f"maintenance {value}", "subscriber": f"subscriber {value}",
+                "route": f"route {value}"}[kind]
+        await self.record(HopRecord(
+            hop=change.action, status="ok", service_id=service,
+            provider=value if kind == "subscriber" else None,
+            reason=f"by {change.who}: {what}; reason: {clean_reason(change.reason)}"))
+        try:
+            await threads.deferToThread(state_file.save, self.settings.state, new)
+        except state_file.StateFileError as exc:
+            raise ActionError(str(exc)) from None
+        self.controls = new
+        self.apply()
+        if kind == "subscriber" and change.action == "resumed" and self.hub.delivery:
+            self.hub.delivery.notify([value])
+        event = {"maintenance": "admin.maintenance", "paused": "admin.paused",
+                 "resumed": "admin.resumed"}[change.action]
+        self.events.emit(event, **({"on": value == "on"} if kind == "hub" else {kind: value}),
+                         by=change.who)
+        return new
+
+    async def dead_letter_action(self, action: str, delivery_id: int, who: str,
+                                 reason: str) -> str:
+        """``replay`` | ``purge`` | ``reveal`` one dead letter; reveal returns the payload."""
+        reason = clean_reason(reason)
+        if not reason:
+            raise ActionError("a reason is required: it is recorded in the routing log")
+        store = self._store()
+        letter = await threads.deferToThread(store.dead_letter, delivery_id)
+        if letter is None:
+            raise ActionError(f"no dead letter {delivery_id}")
+        hop = {"replay": "replayed", "purge": "dead_lettered", "reveal": "payload_revealed"}[
+            action]
+        await self.record(HopRecord(
+            hop=hop, status="ok", message_id=letter.message_id, service_id=letter.service_id,
+            provider=letter.subscriber,
+            reason=f"by {who}: {action} delivery {delivery_id}; reason: {reason}"))
+        if action == "reveal":
+            return (letter.payload or b"").decode("utf-8", "replace")
+        method = store.replay if action == "replay" else store.purge
+        done = await threads.deferToThread(method, None, [delivery_id])
+        if action == "replay" and self.hub.delivery is not None:
+            self.hub.delivery.notify([letter.subscriber])
+        self.events.emit("admin.dead_letter_replayed" if action == "replay" else
+                         "admin.dead_letter_purged",
+                         delivery_id=delivery_id, subscriber=letter.subscriber,
+                         message_id=letter.message_id, by=who)
+        return f"{action}: {done} dead letter(s)"
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+

@@ -1,0 +1,119 @@
+"""Searching the routing log (経路ログ) as operators do: the console and ``pfbus log``.
+
+One ``HopQuery`` (every filter optional) becomes one SQL statement. IDs match by prefix (the
+8-character short IDs that ``pfbus log`` and the console print find their rows); a message ID also
+finds its reply's hops and every hop of the same exchange. Newest first by default; pages are
+keyset pages on the row id (``before_id`` / ``after_id``), so page 100 costs what page 1 does.
+Every filter uses an index (migrations 1 and 4); prefixes are ranges, not ``LIKE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
+
+
+@dataclass(frozen=True)
+class HopQuery:
+    message_id: str | None = None  # or a prefix of one
+    exchange_id: str | None = None  # or a prefix
+    service_id: str | None = None
+    local_gov_code: str | None = None  # 団体コード of the receiver
+    sender: str | None = None  # 団体コード/業務ユニット/system, or a prefix ("131016/07")
+    status: str | None = None
+    hop: str | None = None
+    fault_code: str | None = None
+    since: str | None = None  # inclusive; ISO-8601, naive = UTC
+    until: str | None = None  # exclusive
+    before_id: int | None = None  # keyset paging, newest first
+    after_id: int | None = None  # keyset paging, oldest first / follow
+    newest_first: bool = True
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of "
+                             f"{', '.join(STATUSES)}")
+        if self.hop is not None and self.hop not in HOPS:
+            raise ValueError(f"unknown hop {self.hop!r}")
+        if self.local_gov_code is not None and not (len(self.local_gov_code) == 6
+                                                    and self.local_gov_code.isdigit()):
+            raise ValueError(f"団体コード {self.local_gov_code!r}: expected 6 digits")
+
+
+def _prefix(column: str, value: str) -> tuple[str, list]:
+    """``column`` starts with ``value``: an index range (``LIKE`` would not use the index)."""
+    return f"({column} >= ? AND {column} < ?)", [value, value + "\U0010ffff"]
+
+
+def where_clause(q: HopQuery) -> tuple[str, list]:
+    where: list[str] = []
+    params: list = []
+    if q.message_id:
+        m_sql, m_params = _prefix("message_id", q.message_id)
+        r_sql, r_params = _prefix("relates_to", q.message_id)
+        where.append(f"({m_sql} OR {r_sql} OR exchange_id IN (SELECT exchange_id FROM hops "
+                     f"WHERE {m_sql} OR {r_sql}))")
+        params += m_params + r_params + m_params + r_params
+    if q.exchange_id:
+        sql, p = _prefix("exchange_id", q.exchange_id)
+        where.append(sql)
+        params += p
+    if q.sender:
+        sql, p = _prefix("sender", q.sender)
+        where.append(sql)
+        params += p
+    if q.local_gov_code:
+        sql, p = _prefix("receiver", q.local_gov_code + "/")
+        where.append(sql)
+        params += p
+    for column in ("service_id", "status", "hop", "fault_code"):
+        value = getattr(q, column)
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if q.since:
+        where.append("at >= ?")
+        params.append(to_utc_iso(q.since))
+    if q.until:
+        where.append("at < ?")
+        params.append(to_utc_iso(q.until))
+    if q.before_id is not None:
+        where.append("id < ?")
+        params.append(q.before_id)
+    if q.after_id is not None:
+        where.append("id > ?")
+        params.append(q.after_id)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
+    """(row id, hop) pairs, newest first unless ``q.newest_first`` is False."""
+    where, params = where_clause(q)
+    order = "DESC" if q.newest_first else "ASC"
+    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
+                     f"LIMIT ?", (*params, -1 if limit is None else int(limit)))
+    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:])))) for row in rows]
+
+
+def count(log: RoutingLog, q: HopQuery) -> int:
+    where, params = where_clause(q)
+    return int(log._read(f"SELECT count(*) FROM hops{where}", tuple(params))[0][0])
+
+
+def exchange_hops(log: RoutingLog, exchange_id: str) -> list[tuple[int, HopRecord]]:
+    """Every hop of one exchange, in order."""
+    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops WHERE exchange_id = ? "
+                     f"ORDER BY id", (exchange_id,))
+    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:])))) for row in rows]
+
+
+def related_exchanges(log: RoutingLog, message_id: str, limit: int = 200) -> list[tuple]:
+    """Exchanges about the same message (its request, reply, each delivery attempt of a notice,
+    operator actions): (exchange_id, first id, hop names, last status), oldest first."""
+    rows = log._read(
+        "SELECT exchange_id, MIN(id), group_concat(hop, ','), "
+        "(SELECT status FROM hops h2 WHERE h2.exchange_id = h.exchange_id ORDER BY id DESC "
+        "LIMIT 1) FROM hops h WHERE message_id = ? OR relates_to = ? GROUP BY exchange_id "
+        "ORDER BY MIN(id) LIMIT ?", (message_id, message_id, limit))
+    return [tuple(r) for r in rows]
