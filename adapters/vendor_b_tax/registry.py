@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS "世帯原字" ("世帯番号" TEXT NOT NULL, "項目
 CREATE INDEX IF NOT EXISTS "宛名_世帯番号" ON "宛名" ("世帯番号");
 """
 
+REGISTRY_SYSTEM_ID = "vendor-b-registry"  # vendor B's system ID as the 住民基本台帳 system
 _GENDER = {"1": "M", "2": "F"}
 _GENDER_BACK = {v: k for k, v in _GENDER.items()}
 # 住民状態 code → vendor B's 消除区分 when the history does not say (転出者 T, 死亡者 D, その他 Z)
@@ -172,7 +173,7 @@ class RegistryExporter(Exporter):
 
     layout, version = "juki", "pfbus-1"
 
-    def __init__(self, store: TaxStore, producer: str = "vendor-b-registry"):
+    def __init__(self, store: TaxStore, producer: str = REGISTRY_SYSTEM_ID):
         self.store = store
         self.producer = producer
         self.local_gov_code = store.local_gov_code
@@ -193,22 +194,30 @@ class RegistryExporter(Exporter):
         raise MigrationError(f"vendor B's registry has no {record} records")
 
     def _households(self) -> Iterator[dict]:
+        return self._household_rows('ORDER BY h."世帯番号"')
+
+    def _household_rows(self, where: str, args: tuple = ()) -> Iterator[dict]:
         for number, code, head, name, original, members in self._cursor(
                 'SELECT h."世帯番号", h."団体コード", h."世帯主宛名番号", h."世帯主名", '
                 'o."原字", (SELECT count(*) FROM "宛名" a WHERE a."世帯番号" = h."世帯番号" '
                 'AND a."住民状態" = \'1\') FROM "世帯" h LEFT JOIN "世帯原字" o ON '
-                'o."世帯番号" = h."世帯番号" AND o."項目" = \'世帯主名\' ORDER BY h."世帯番号"'):
+                f'o."世帯番号" = h."世帯番号" AND o."項目" = \'世帯主名\' {where}', args):
             yield {"団体コード": code, "世帯番号": number, "世帯主宛名番号": head,
                    "世帯主氏名": original or name, "世帯員数": str(members)}
 
     def _residents(self) -> Iterator[dict]:
+        return self.residents('ORDER BY a."世帯番号", a."宛名番号"')
+
+    def residents(self, where: str, args: tuple = ()) -> Iterator[dict]:
+        """Residents as juki/pfbus-1 rows (``where``: the SQL after the join, e.g. a WHERE on
+        ``a.`` = 宛名 and an ORDER BY), names in their registered form."""
         cols = ", ".join(f'a.{_q(c)}' for c in ADDRESSEE_COLUMN_NAMES)
         sql = (f'SELECT {cols}, r."団体コード", r."住民票コード", r."旧氏", r."旧氏カナ", '
                'r."住所コード", r."住民日", r."住定日", (SELECT json_group_object("項目", "原字") '
                'FROM "原字" o WHERE o."宛名番号" = a."宛名番号") FROM "宛名" a JOIN "住民記録" r '
-               'ON r."宛名番号" = a."宛名番号" ORDER BY a."世帯番号", a."宛名番号"')
+               f'ON r."宛名番号" = a."宛名番号" {where}')
         n = len(ADDRESSEE_COLUMN_NAMES)
-        for values in self._cursor(sql):
+        for values in self._cursor(sql, args):
             b = dict(zip(ADDRESSEE_COLUMN_NAMES, values[:n]))
             code, resident_code, former, former_kana, address_code, since, fixed, kept = \
                 values[n:]
@@ -233,6 +242,10 @@ class RegistryExporter(Exporter):
                 "住民となった年月日": None if since is None else str(since),
                 "住所を定めた年月日": None if fixed is None else str(fixed),
             }
+
+    def household(self, number: str) -> dict | None:
+        """One 世帯 as a juki/pfbus-1 row, or None."""
+        return next(self._household_rows('WHERE h."世帯番号" = ?', (number,)), None)
 
     def _changes(self) -> Iterator[dict]:
         code = self.local_gov_code
@@ -261,8 +274,38 @@ def main(argv: list[str] | None = None) -> int:
         return import_main(args[1:], lambda ns, manifest: RegistryImporter(
             TaxStore.open(ns.db, local_gov_code=manifest.local_gov_code), manifest.created),
             prog=f"{prog} import", gaiji_default=str(GAIJI_TABLE))
-    print(f"usage: {prog} import|export …", file=sys.stderr)
+    if args[:1] == ["serve"]:
+        return serve(args[1:])
+    print(f"usage: {prog} import|export|serve …", file=sys.stderr)
     return 2
+
+
+def serve(argv: list[str]) -> int:
+    """``… serve --db B.sqlite3 [--port 0]``: vendor B as the registry, serving
+    juki.ResidentInquiry and juki.ResidentFullExtract from its migrated tables."""
+    import argparse
+
+    from adapters.sdk.characters import CharacterPolicy
+    from adapters.sdk.provider import ProviderApp
+    from adapters.sdk.runner import run_provider
+    from bus.core.header import Party
+
+    from . import GAIJI_TABLE
+    from .registry_service import UnknownExtract, handlers
+    parser = argparse.ArgumentParser(prog="python -m adapters.vendor_b_tax.registry serve")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--local-gov-code", default="131016")
+    parser.add_argument("--system-id", default=REGISTRY_SYSTEM_ID)
+    parser.add_argument("--gaiji", default=str(GAIJI_TABLE), metavar="TSV")
+    args = parser.parse_args(argv)
+    store = TaxStore.open(args.db, local_gov_code=args.local_gov_code)
+    app = ProviderApp(Party(args.local_gov_code, "01", args.system_id), handlers(store),
+                      errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
+                      characters=CharacterPolicy(args.gaiji or None))
+    run_provider(app, name=args.system_id, host=args.host, port=args.port)
+    return 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ EXAMPLE_PROVIDER_URLS = {"vendor-a-juki": "http://127.0.0.1:9001/soap",
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", nargs="?", choices=("linkage", "migration"),
+                        default="linkage", help="linkage (default): the hub between vendors A, "
+                        "B and C; migration: the registry moves from vendor A to vendor B "
+                        "(中間標準レイアウト export, validation, import, reconciliation)")
     parser.add_argument("--workdir", metavar="DIR",
                         help="keep the stores, config and routing log here (default: a temporary "
                              "folder, removed afterwards)")
@@ -45,12 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    demo = _demo
+    if getattr(args, "scenario", "linkage") == "migration":
+        from .demo_migration import run_migration as demo
     if args.workdir:
         workdir = Path(args.workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        return _demo(workdir, args.timeout)
+        return demo(workdir, args.timeout)
     with tempfile.TemporaryDirectory(prefix="pfbus-demo-") as tmp:
-        return _demo(Path(tmp), args.timeout)
+        return demo(Path(tmp), args.timeout)
 
 
 def _demo(workdir: Path, timeout: float) -> int:
