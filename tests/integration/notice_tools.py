@@ -33,6 +33,8 @@ def notice(addressee_number: str, sequence: int) -> tuple[bytes, str]:
     """A one-change 異動通知 about one resident: (envelope bytes, message ID)."""
     header = PlatformHeader.new(sender=PUBLISHER, receiver=HUB_CHANNEL,
                                 service_id="juki.ResidentChangeNotice", user_id="juki-batch")
+    address = ("<c:Address><c:Prefecture>東京都</c:Prefecture><c:City>千代田区</c:City>"
+               f"<c:Town>霞が関</c:Town><c:Chome>{sequence % 9 + 1}</c:Chome></c:Address>")
     body = f"""<j:ResidentChangeNotice xmlns:j="{JUKI}" xmlns:c="{CMN}">
   <j:Change>
     <j:Sequence>{sequence}</j:Sequence>
@@ -44,7 +46,7 @@ def notice(addressee_number: str, sequence: int) -> tuple[bytes, str]:
       <c:DateOfBirth>1990-04-01</c:DateOfBirth><c:Gender>2</c:Gender>
       <c:Relationship>01</c:Relationship><c:ResidentKind>1</c:ResidentKind>
       <c:ResidentStatus>1</c:ResidentStatus>
-      <c:Address><c:Prefecture>東京都</c:Prefecture><c:City>千代田区</c:City><c:Town>霞が関</c:Town><c:Chome>{sequence % 9 + 1}</c:Chome></c:Address>
+      {address}
     </j:Resident>
   </j:Change>
 </j:ResidentChangeNotice>"""

@@ -207,7 +207,7 @@ def test_the_outbox_publisher_resends_the_same_message_until_a_receipt_in_order(
     entries = {e["メッセージID"]: e for e in outbox(db)}
     assert sum(entries[m]["試行回数"] for m in ids) == len(sink.posts)
     # what the hub would now deliver: the exact bytes, to vendor B, in acceptance order
-    for mid, raw in sorted(sink.accepted, key=lambda a: ids.index(a[0])):
+    for _mid, raw in sorted(sink.accepted, key=lambda a: ids.index(a[0])):
         vendor_b = as_hub(subscribers["urls"]["b"])
         assert receipt_fields(vendor_b.send(Prepared.from_bytes(raw)).body)[1] == "applied"
     store = TaxStore.open(subscribers["b"])

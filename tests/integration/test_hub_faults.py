@@ -45,7 +45,8 @@ def hub(tmp_path_factory):
     ports["down"] = free_port()  # nothing listens there
     by_code = {VALID: "valid", INVALID: "invalid-body", SLOW: "slow", DOWN: "down",
                HTTP_ERROR: "http-error"}
-    lines = ['[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n', '[store]\nrouting_log = "log.sqlite3"\n']
+    lines = ['[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n',
+             '[store]\nrouting_log = "log.sqlite3"\n']
     for code, mode in by_code.items():
         lines.append(f'[[tenants]]\nlocal_gov_code = "{code}"\nname = "{mode}"\n')
         lines.append(f'[[providers]]\nid = "{mode}"\nurl = "http://127.0.0.1:{ports[mode]}/"\n'

@@ -85,7 +85,7 @@ def subscribers(tmp, keep):
 def check_all_applied(tmp, publisher: Publisher) -> None:
     for name in ("tax", "kokuho"):
         db = tmp / f"{name}.sqlite3"
-        rows = wait_until(lambda: len(applied(db)) >= publisher.count and applied(db), 300,
+        rows = wait_until(lambda db=db: len(applied(db)) >= publisher.count and applied(db), 300,
                           f"{name} to apply {publisher.count} notices")
         assert_exactly_once_in_order(rows, publisher.acknowledged)
 
@@ -101,7 +101,7 @@ def kill_and_restart_while_streaming(tmp, keep, store_url: str) -> None:
     streaming = threading.Thread(target=publisher.run)
     streaming.start()
     for threshold in (1000, 2500, 4000):  # three SIGKILLs mid-stream, each followed by a restart
-        wait_until(lambda: publisher.count >= threshold or not streaming.is_alive(), 300,
+        wait_until(lambda threshold=threshold: publisher.count >= threshold or not streaming.is_alive(), 300,
                    f"{threshold} acknowledged notices")
         hub.stop(signal.SIGKILL)
         hub, _ = start_hub(config, port=port)

@@ -69,7 +69,7 @@ def test_every_subscriber_gets_each_notice_once_in_per_resident_order(tmp_path, 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(stream, [addressee(100 + i) for i in range(10)]))
     for db in (tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"):
-        rows = wait_until(lambda: len(applied(db)) >= len(acknowledged) and applied(db), 60,
+        rows = wait_until(lambda db=db: len(applied(db)) >= len(acknowledged) and applied(db), 60,
                           f"{db.name} to apply {len(acknowledged)} notices")
         assert_exactly_once_in_order(rows, acknowledged)
     some = next(iter(acknowledged))

@@ -18,7 +18,7 @@ from bus.core.header import Party
 from bus.hub.testca import issue, make_ca, make_test_ca
 
 from .processes import python, start_hub
-from .test_hub_faults import SOAP11, envelope, fault_detail, hops
+from .test_hub_faults import envelope, fault_detail, hops
 
 VALID, FOREIGN = "131016", "141003"  # routed to the mTLS provider / to the other-CA provider
 JUKI = "urn:pfbus:unit:juki:v1"

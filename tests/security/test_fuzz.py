@@ -12,7 +12,6 @@ sample over a real hub socket. Derandomized: CI runs the same cases every time.
 
 from __future__ import annotations
 
-import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -7,6 +7,7 @@ tests/conftest.py for when PostgreSQL tests may skip).
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 import random
 import signal
 import sqlite3
@@ -362,7 +363,7 @@ def test_two_nodes_claim_concurrently_without_overlap_or_reordering(kind, reques
             for subject in subjects_of[delivery]:
                 by_subject.setdefault(subject, []).append(delivery)
         for subject, deliveries in by_subject.items():
-            for before, after in zip(deliveries, deliveries[1:]):
+            for before, after in pairwise(deliveries):
                 assert completing_at[before] < claimed_at[after], (subject, before, after)
     finally:
         for store in nodes:

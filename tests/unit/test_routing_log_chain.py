@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from itertools import pairwise
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_intact_chain_links_every_row(db, capsys):
     rows = conn.execute("SELECT id, prev_hash, hash FROM hops ORDER BY id").fetchall()
     assert [r[0] for r in rows] == list(range(1, 21))
     assert rows[0][1] == GENESIS
-    assert all(b[1] == a[2] for a, b in zip(rows, rows[1:]))
+    assert all(b[1] == a[2] for a, b in pairwise(rows))
     assert verify(db) == 0
     out = capsys.readouterr().out
     assert "intact" in out and f"head: 20:{rows[-1][2]}" in out

@@ -186,7 +186,10 @@ def test_taxation_rows_map_to_valid_responses(schema) -> None:
         response = b_map.taxation_to_response(row)
         schema.assertValid(response)
         by_category[row["課税区分"]] = response
-    t = lambda el, name: el.findtext(f"{{{b_map.TAX}}}Taxation/{{{b_map.TAX}}}{name}")
+
+    def t(el, name):
+        return el.findtext(f"{{{b_map.TAX}}}Taxation/{{{b_map.TAX}}}{name}")
+
     assert [t(by_category[k], "Category") for k in "KHM"] == ["1", "2", "3"]
     assert t(by_category["M"], "MunicipalIncomeLevy") is None  # 未申告: no amounts
     not_found = b_map.taxation_to_response(None)

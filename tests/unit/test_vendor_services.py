@@ -246,7 +246,10 @@ def test_taxation_status_inquiry_found(tax_store, schema, year, category, income
         tax_store, HEADER, xml(TAX, "TaxationStatusInquiryRequest", AddresseeNumber=SHOKO,
                                FiscalYear=year))
     schema.assertValid(response)
-    t = lambda name: response.findtext(f"{{{TAX}}}Taxation/{{{TAX}}}{name}")
+
+    def t(name):
+        return response.findtext(f"{{{TAX}}}Taxation/{{{TAX}}}{name}")
+
     assert (t("AddresseeNumber"), t("FiscalYear"), t("Category"), t("MunicipalIncomeLevy"),
             t("MunicipalPerCapitaLevy")) == (SHOKO, str(year), category, income, per_capita)
 
