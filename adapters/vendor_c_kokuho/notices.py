@@ -39,7 +39,7 @@ __all__ = ["RESIDENT_CHANGE_NOTICE", "apply_change_notice", "notice_handlers"]
 def _row(conn: sqlite3.Connection, number: str) -> dict | None:
     cursor = conn.execute('SELECT * FROM "被保険者" WHERE "宛名番号" = ?', (number,))
     found = cursor.fetchone()
-    return None if found is None else dict(zip([d[0] for d in cursor.description], found))
+    return None if found is None else dict(zip([d[0] for d in cursor.description], found, strict=True))
 
 
 def _household_insured(conn: sqlite3.Connection, household: str, number: str) -> bool:

@@ -129,7 +129,8 @@ def _table(rows: list[dict], receivers: list[str]) -> None:
                       for r in rows]
     widths = [max(_width(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
-        print("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths)).rstrip())
+        print("  ".join(cell + " " * (w - _width(cell))
+                        for cell, w in zip(line, widths, strict=True)).rstrip())
     for r in rows:
         if r["note"]:
             print(f"  {r['at']}: {r['codepoints']}: {r['note']}")

@@ -179,10 +179,10 @@ def _join(sep: str, left: str | None, right: str | None) -> str:
 def format_table(hops: list[HopRecord]) -> list[str]:
     cells = [[_cell(get(h), limit) for _, get, limit, _ in _COLUMNS] for h in hops]
     headings = [name for name, *_ in _COLUMNS]
-    widths = [max(_width(text) for text in column) for column in zip(headings, *cells)]
+    widths = [max(_width(text) for text in column) for column in zip(headings, *cells, strict=True)]
     rows = [headings, ["-" * w for w in widths], *cells]
     return ["  ".join(_pad(text, width, right) for text, width, (*_, right)
-                      in zip(row, widths, _COLUMNS)).rstrip() for row in rows]
+                      in zip(row, widths, _COLUMNS, strict=True)).rstrip() for row in rows]
 
 
 def _cell(value: object, limit: int | None) -> str:

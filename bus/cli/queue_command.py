@@ -53,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
                          str(s.dead), age, state, s.last_error or ""))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
-            print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     return EXIT_DEAD_LETTERS if any(s.dead for s in stats) else EXIT_OK

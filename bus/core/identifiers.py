@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 def local_gov_code_check_digit(first5: str) -> int:
     """団体コード: S = 6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5; check = last digit of (11 − S mod 11)."""
-    s = sum(w * int(d) for w, d in zip((6, 5, 4, 3, 2), first5))
+    s = sum(w * int(d) for w, d in zip((6, 5, 4, 3, 2), first5, strict=True))
     return (11 - s % 11) % 10
 
 

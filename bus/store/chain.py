@@ -25,6 +25,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
+from typing import cast
 
 from .hop_record import COLUMNS
 
@@ -121,6 +123,11 @@ class WalkResult:
     problem: Problem | None = None
 
 
+def _stopped_at(count: int, start: int | None, last: int | None, head: str, rid: int,
+                at: str | None, kind: str, detail: str) -> WalkResult:
+    return WalkResult(count, start, last, head, Problem(rid, at, kind, detail))
+
+
 def walk(rows: Iterable[Mapping[str, object]], *, prev_hash: str = GENESIS,
          first_id: int | None = None, formats: Formats = FORMAT_1) -> WalkResult:
     """Check records in id order against each other: ids without gaps (starting at ``first_id``
@@ -132,14 +139,13 @@ def walk(rows: Iterable[Mapping[str, object]], *, prev_hash: str = GENESIS,
     start: int | None = None
     last: int | None = None
     for row in rows:
-        rid = int(row["id"])  # type: ignore[arg-type]
-        at = row.get("at")  # type: ignore[assignment]
+        rid = int(cast("int | str", row["id"]))
+        at = cast("str | None", row.get("at"))
         stored = row.get("hash")
         if start is None:
             start = rid
-
-        def bad(kind: str, detail: str) -> WalkResult:
-            return WalkResult(count, start, last, head, Problem(rid, at, kind, detail))
+        # this record's verdict, with the walk's state as it stands before the record
+        bad = partial(_stopped_at, count, start, last, head, rid, at)
 
         if expected_id is not None and rid != expected_id:
             if rid > expected_id:

@@ -353,7 +353,7 @@ class RoutingLog:
                 rows = self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise RoutingLogError(f"{self.path}: {exc}") from exc
-        return [HopRecord(**dict(zip(_COLUMNS, row))) for row in rows]
+        return [HopRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
 
     # -- the chain ---------------------------------------------------------------------------
@@ -397,7 +397,7 @@ class RoutingLog:
                 params += (through_id,)
             rows = self._read(sql + " ORDER BY id LIMIT ?", params + (page,))
             for row in rows:
-                yield dict(zip(names, row))
+                yield dict(zip(names, row, strict=True))
             if len(rows) < page:
                 return
             last = rows[-1][0]
