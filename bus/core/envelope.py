@@ -47,7 +47,7 @@ class Envelope:
 
     @property
     def is_fault(self) -> bool:
-        return self.body.tag == f"{{{self.soap_ns}}}Fault"
+        return bool(self.body.tag == f"{{{self.soap_ns}}}Fault")
 
 
 _local = threading.local()

@@ -152,7 +152,7 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
         text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
         detail_parent = etree.SubElement(f, f"{{{soap_ns}}}Detail")
     detail_parent.append(fault.detail().to_element())
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
 
 
 FAULT_DETAIL_TAG = f"{{{FAULT_NS}}}FaultDetail"

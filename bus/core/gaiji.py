@@ -17,7 +17,7 @@ gaiji``), which makes that sender's mapped codes acceptable in names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +114,7 @@ class GaijiTable:
                 if c.kind == PRIVATE and c.text[0] not in self.private]
 
 
-def _code(text: str, err) -> str:
+def _code(text: str, err: Callable[[str], Exception]) -> str:
     if text.upper().startswith("U+"):
         try:
             code = chr(int(text[2:], 16))
@@ -130,7 +130,8 @@ def _code(text: str, err) -> str:
     return code
 
 
-def _entry(code: str, name: str, table: MJTable, err) -> GaijiEntry:
+def _entry(code: str, name: str, table: MJTable,
+           err: Callable[[str], Exception]) -> GaijiEntry:
     if not (len(code) == 1 and is_private_use(code)):
         raise err(f"{code!r} is not one private-use character")
     standard = table.grapheme(name)

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
+from typing import cast
 
 from lxml import etree
 
@@ -85,17 +86,22 @@ class PlatformHeader:
             child = parent.find(_q(name))
             return None if child is None else (child.text or "")
 
+        def required(parent: etree._Element, name: str) -> str:
+            return cast(str, text(parent, name))  # the schema requires it: present
+
         def party(name: str) -> Party:
             p = el.find(_q(name))
-            return Party(text(p, "LocalGovCode"), text(p, "BusinessUnit"), text(p, "SystemId"))
+            return Party(required(p, "LocalGovCode"), required(p, "BusinessUnit"),
+                         required(p, "SystemId"))
 
         service = el.find(_q("Service"))
-        return cls(message_id=text(el, "MessageId"), relates_to=text(el, "RelatesTo"),
+        return cls(message_id=required(el, "MessageId"), relates_to=text(el, "RelatesTo"),
                    sender=party("Sender"), receiver=party("Receiver"),
-                   service_id=text(service, "ServiceId"), service_version=text(service, "Version"),
-                   sent_at=text(el, "SentAt"), user_id=text(el, "UserId"),
-                   linkage_kind=text(el, "LinkageKind"),
-                   standard_version=text(el, "StandardVersion"),
+                   service_id=required(service, "ServiceId"),
+                   service_version=required(service, "Version"),
+                   sent_at=required(el, "SentAt"), user_id=required(el, "UserId"),
+                   linkage_kind=required(el, "LinkageKind"),
+                   standard_version=required(el, "StandardVersion"),
                    request_hash=text(el, "RequestHash"))
 
     def to_element(self) -> etree._Element:

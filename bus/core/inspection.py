@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
+
 from . import faults
 from .access import AccessPolicy
 from .catalog import Catalog, ServiceSpec
@@ -88,6 +90,7 @@ class Inspector:
                                    faults.RULE_VIOLATION)
         try:
             if action and action != SERVICE_ACTION + header.service_id:
+                assert envelope.header is not None  # _read_header refused an envelope without
                 raise HubFault(faults.HEADER_INVALID, (Finding(
                     "soap:action", f"the SOAP action {action[:100]} does not name the header's "
                     f"service (expected {SERVICE_ACTION}{header.service_id})",
@@ -101,6 +104,7 @@ class Inspector:
     def _accept(self, envelope: Envelope, header: PlatformHeader,
                 endpoint_service: str | None, peer: str | None = None) -> AcceptedRequest:
         mid = header.message_id
+        assert envelope.header is not None  # _read_header refused an envelope without
         hdr_path = element_path(envelope.header, self.catalog.prefixes)
         line = envelope.header.sourceline
         if endpoint_service and endpoint_service != header.service_id:
@@ -175,6 +179,7 @@ class Inspector:
         if envelope.is_fault and envelope.header is None:
             return AcceptedResponse(envelope, None)
         header = self._read_header(envelope, invalid, invalid, invalid)
+        assert envelope.header is not None  # _read_header refused an envelope without
         path = element_path(envelope.header, self.catalog.prefixes)
         line = envelope.header.sourceline
         expected = {
@@ -246,13 +251,13 @@ _SENDER_PARTS = (("LocalGovCode", re.compile(r"[0-9]{6}")),
                  ("SystemId", re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")))
 
 
-def _claimed_sender(header_el) -> str | None:
+def _claimed_sender(header_el: etree._Element) -> str | None:
     """The Sender of an invalid header for the routing log, only if each part has the schema's
     shape (団体コード, 業務ユニット, system ID): never echo arbitrary text."""
     sender = header_el.find(f"{{{HEADER_NS}}}Sender")
     if sender is None:
         return None
-    parts = []
+    parts: list[str] = []
     for name, shape in _SENDER_PARTS:
         child = sender.find(f"{{{HEADER_NS}}}{name}")
         text = (child.text or "").strip() if child is not None else ""
@@ -262,7 +267,7 @@ def _claimed_sender(header_el) -> str | None:
     return "/".join(parts)
 
 
-def _message_id(header_el) -> str | None:
+def _message_id(header_el: etree._Element) -> str | None:
     """The MessageId of an invalid header, only if it is a UUID (never echo arbitrary text)."""
     child = header_el.find(f"{{{HEADER_NS}}}MessageId")
     text = child.text if child is not None else None

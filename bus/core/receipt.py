@@ -36,7 +36,7 @@ def receipt_envelope(request: AcceptedRequest, status: str) -> bytes:
     etree.SubElement(env, f"{{{soap}}}Header").append(header.to_element())
     body = etree.SubElement(env, f"{{{soap}}}Body")
     body.append(receipt_element(request.header.message_id, status, len(request.subscribers)))
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
 
 
 def receipt_fields(element: etree._Element | None) -> tuple[str | None, str | None]:

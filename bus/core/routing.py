@@ -8,6 +8,7 @@ subscription is per 団体コード.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .retry import RetryPolicy
@@ -41,7 +42,7 @@ class Subscription:
 
 
 class ServiceRegistry:
-    def __init__(self, routes: list[Route], subscriptions: list[Subscription] = ()):
+    def __init__(self, routes: list[Route], subscriptions: Iterable[Subscription] = ()) -> None:
         self._subscribers: dict[tuple[str, str], tuple[Provider, ...]] = {}
         for s in subscriptions:
             key = (s.local_gov_code, s.service_id)
@@ -72,7 +73,7 @@ class ServiceRegistry:
     def subscribed_services(self) -> set[str]:
         return {service for _, service in self._subscribers}
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Route]:
         return iter(self._routes.values())
 
     def __len__(self) -> int:

@@ -46,7 +46,8 @@ def character_fields(body: etree._Element, catalog: Catalog
         yield from _fields(body, root, catalog.plan.roots)
 
 
-def _fields(el: etree._Element, node: PlanNode, roots: dict[str, PlanNode]):
+def _fields(el: etree._Element, node: PlanNode, roots: dict[str, PlanNode]
+            ) -> Iterator[tuple[etree._Element, PlanNode, PlanNode]]:
     for child in el:
         if not isinstance(child.tag, str):
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import xmlschema
 from xmlschema.validators import XsdAnyElement, XsdElement
@@ -37,17 +38,17 @@ def build_plan(schema: xmlschema.XMLSchemaBase,
     """``bindings`` maps a type's ``{ns}name`` to its rules; derived types inherit them."""
     memo: dict[int, PlanNode] = {}
 
-    def rules_of(xsd_type) -> tuple[Rule, ...]:
+    def rules_of(xsd_type: Any) -> tuple[Rule, ...]:
         found: list[Rule] = []
         t = xsd_type
-        seen = set()
+        seen: set[int] = set()
         while t is not None and id(t) not in seen:
             seen.add(id(t))
             found.extend(bindings.get(t.name or "", ()))
             t = getattr(t, "base_type", None)
         return tuple(found)
 
-    def node_of(xsd_type) -> PlanNode:
+    def node_of(xsd_type: Any) -> PlanNode:
         key = id(xsd_type)
         if key in memo:
             return memo[key]
@@ -69,7 +70,8 @@ def build_plan(schema: xmlschema.XMLSchemaBase,
     return RulePlan(roots)
 
 
-def _iter_elements(content) -> Iterable:
+def _iter_elements(content: Any) -> Iterable[Any]:
     if content is None or not hasattr(content, "iter_elements"):
         return ()
-    return content.iter_elements()
+    elements: Iterable[Any] = content.iter_elements()
+    return elements

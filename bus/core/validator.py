@@ -89,7 +89,7 @@ class MessageValidator:
             if child_node is not None:
                 self._check(child, child_node, ctx, findings)
 
-    def _xsd_finding(self, scope: etree._Element, error) -> Finding:
+    def _xsd_finding(self, scope: etree._Element, error: etree._LogEntry) -> Finding:
         """Turn an lxml schema error into a finding with a named path."""
         message = error.message
         facet = _FACET_RE.search(message)
@@ -144,8 +144,8 @@ def _step_matches(el: etree._Element, name: str) -> bool:
         return True
     prefix, _, local = name.rpartition(":")
     if not prefix:
-        return el.tag == local
-    return el.prefix == prefix and el.tag.endswith("}" + local)
+        return bool(el.tag == local)
+    return bool(el.prefix == prefix and el.tag.endswith("}" + local))
 
 
 def _locate(scope: etree._Element, message: str, line: int) -> etree._Element | None:
