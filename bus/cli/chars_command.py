@@ -93,19 +93,21 @@ def _row(info: CharInfo, where: str, sender: SystemCharacters | None,
          systems: dict[str, SystemCharacters], tenants: dict[str, str]) -> dict:
     standard = info
     via = ""
-    if info.kind == PRIVATE and sender is not None and info.text[0] in sender.gaiji.private:
+    if (info.kind == PRIVATE and sender is not None and sender.gaiji is not None
+            and info.text[0] in sender.gaiji.private):
         mapped = sender.gaiji.to_standard(info.text)
         standard = mj_table().classify(mapped, info.index)
         via = f"外字 of {sender.party} = {standard.describe()}"
     refused = standard.kind not in (JIS, MJ, MJ_IVS)
+    receivers: dict[str, str] = {}
     row = {"at": where, "char": info.text if info.kind != PRIVATE else "", "codepoints":
            info.codepoints, "kind": info.kind, "mj": standard.mj, "shrink": standard.shrink,
-           "note": via or info.note, "refused": refused, "receivers": {}}
+           "note": via or info.note, "refused": refused, "receivers": receivers}
     for name, system in systems.items():
-        row["receivers"][name] = _at_receiver(standard, system)
+        receivers[name] = _at_receiver(standard, system)
     for name, repertoire in tenants.items():
         allowed = (JIS,) if repertoire == "jisx0213" else (JIS, MJ, MJ_IVS)
-        row["receivers"][name] = "accepted" if standard.kind in allowed else (
+        receivers[name] = "accepted" if standard.kind in allowed else (
             f"refused ({repertoire})")
     return row
 

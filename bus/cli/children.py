@@ -29,6 +29,7 @@ class ChildProcess:
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
+        assert self.popen.stdout is not None  # started with stdout=PIPE
         for line in self.popen.stdout:
             self.output.append(line)
             self.lines.put(line)

@@ -119,6 +119,8 @@ def _demo(workdir: Path, timeout: float) -> int:
             return fail("the hub accepted an invalid 宛名番号")
         except PlatformFault as fault:
             detail = fault.detail
+            if detail is None:
+                return fail(f"a SOAP Fault without the hub's detail: {fault}")
             finding = detail.findings[0]
             say(f"   SOAP Fault {fault.soap_code}: {detail.code} (party {detail.party})")
             say(f"   rule {finding.rule} at {finding.path}, line {finding.line}")
@@ -138,7 +140,7 @@ def _demo(workdir: Path, timeout: float) -> int:
         say("   vendor B applied it: " + _columns(b_row, "名前(漢字)", "町名", "丁"))
         say("   vendor C processed it: " + _columns(kokuho_store.processed_changes(ADDRESSEE)[-1],
                                                    "異動連番", "異動事由", "処理結果"))
-        if b_row.get("丁") != "三":
+        if b_row is None or b_row.get("丁") != "三":
             return fail("vendor B did not apply the move")
 
         say("\n5. the routing log")
@@ -168,9 +170,9 @@ def demo_config(example: str, provider_urls: dict[str, str], workdir: Path) -> s
     text = example
     for pid, url in provider_urls.items():
         text = _replace_once(text, f'url = "{EXAMPLE_PROVIDER_URLS[pid]}"', f'url = "{url}"')
-    text = _replace_once(text, re.search(r'routing_log = "[^"]*"', text).group(0),
+    text = _replace_once(text, _found(r'routing_log = "[^"]*"', text),
                          f"routing_log = {json.dumps(str(workdir / 'routing-log.sqlite3'))}")
-    return _replace_once(text, re.search(r'\nnotices = "[^"]*"', text).group(0),
+    return _replace_once(text, _found(r'\nnotices = "[^"]*"', text),
                          f"\nnotices = {json.dumps('sqlite:' + str(workdir / 'notices.sqlite3'))}")
 
 
@@ -187,6 +189,13 @@ def _wait(predicate, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def _found(pattern: str, text: str) -> str:
+    m = re.search(pattern, text)
+    if m is None:
+        raise ValueError(f"examples/hub.toml no longer matches {pattern!r}")
+    return m.group(0)
 
 
 def _replace_once(text: str, old: str, new: str) -> str:

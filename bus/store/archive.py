@@ -25,6 +25,7 @@ import queue
 import sqlite3
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,7 @@ class ArchiveKeyError(ArchiveError):
 
 
 def load_key(env: str | None = None, key_file: str | Path | None = None,
-             environ: dict | None = None) -> bytes:
+             environ: Mapping[str, str] | None = None) -> bytes:
     """The archive key from the environment variable ``env`` or the file ``key_file``: 32 bytes
     written as base64 (``openssl rand -base64 32``) or 64 hex digits. The error never shows it."""
     environ = os.environ if environ is None else environ
@@ -269,7 +270,7 @@ class PayloadArchive:
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
-            self._conn = None
+            del self._conn
 
     # -- reading -----------------------------------------------------------------------------
 

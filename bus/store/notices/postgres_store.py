@@ -27,6 +27,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -102,9 +103,17 @@ def _lock_key(purpose: str, schema: str) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
+def _one(cursor: psycopg.Cursor[Any]) -> Any:
+    """The single value of a query that always answers one row (an aggregate, now())."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
+
+
 def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
     """The WHERE terms narrowing an operator action; an empty id list selects nothing."""
-    terms, params = "", []
+    terms = ""
+    params: list[object] = []
     if subscriber is not None:
         terms += " AND d.subscriber = %s"
         params.append(subscriber)
@@ -161,8 +170,7 @@ class PostgresNoticeStore:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                          "version integer PRIMARY KEY, applied_at timestamptz NOT NULL "
                          "DEFAULT now())")
-            current = conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            current = _one(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
             if current > target:
                 raise SchemaVersionError(
                     f"notice store schema {self.schema} is at version {current}, newer than "
@@ -211,7 +219,7 @@ class PostgresNoticeStore:
             [json.dumps(list(n.subjects)) for n in notices], [n.content_type for n in notices],
             [n.soap_action for n in notices], [n.payload for n in notices],
             [float(n.received_at) for n in notices])).fetchall()
-        new = dict(rows)  # message_id -> seq of the rows this statement inserted
+        new: dict[str, int] = dict(rows)  # message_id -> seq of the rows this statement inserted
         seqs, names = [], []
         for request in batch:
             # The first request carrying an ID gets its row; a repeat, here or earlier, is False.
@@ -239,7 +247,7 @@ class PostgresNoticeStore:
         conn = self._conn()
         with conn.transaction():
             if now is None:
-                now = conn.execute(f"SELECT {_NOW}").fetchone()[0]
+                now = _one(conn.execute(f"SELECT {_NOW}"))
             if conn.execute("SELECT name FROM subscribers WHERE name = %s "
                             "FOR NO KEY UPDATE SKIP LOCKED", (subscriber,)).fetchone() is None:
                 return []  # unknown subscriber, or another node is claiming for it right now

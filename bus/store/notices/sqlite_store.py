@@ -84,7 +84,8 @@ _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.sub
     WHERE d.subscriber = ? AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
 def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
     """The WHERE terms narrowing an operator action; an empty id list selects nothing."""
-    terms, params = "", []
+    terms = ""
+    params: list[object] = []
     if subscriber is not None:
         terms += " AND subscriber = ?"
         params.append(subscriber)
