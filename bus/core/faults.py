@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from .findings import Finding
+
+if TYPE_CHECKING:  # header.py builds on this module
+    from .header import PlatformHeader
 
 FAULT_NS = "urn:pfbus:platform:fault:v1"
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -110,7 +114,7 @@ class HubFault(Exception):
     fault: FaultCode
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     message_id: str | None = None
-    header: object | None = None  # the PlatformHeader, when it was read before the failure
+    header: PlatformHeader | None = None  # when it was read before the failure
     # the Sender an invalid header claims, when its parts have the schema's shape (routing log)
     sender: str | None = None
 

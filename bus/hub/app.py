@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from twisted.internet import defer
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.interfaces import IListeningPort
 
 from ..admin import wiring as admin_wiring
 from ..core.catalog import Catalog
@@ -70,9 +73,10 @@ class Hub:
                                      self.events, intake, characters=CharacterAudit(
                                          self.catalog, {party: s.receiver for party, s
                                                         in config.systems.items()}),
-                                     admission=Admission(config.adapter_limits))
-        self.exchange.archive = self.archive
-        self.port = None
+                                     admission=Admission(config.adapter_limits),
+                                     archive=self.archive)
+        self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
+        self.port: IListeningPort | None = None
         self.url: str | None = None
         # TLS and HTTP refusals before a message is read: one line per peer per interval.
         self.refusals = RefusalLog(self.events, reactor)
@@ -100,8 +104,8 @@ class Hub:
             raise ConfigError(f"{config.path}: hub.tls: is required: the hub listens over TLS "
                               "([hub] tls = { certificate, key, client_ca }); plain HTTP only "
                               "with [hub] allow_plain_http = true, for development")
-        site = HubSite(HubResource(self.exchange, None, access=config.access), config.limits,
-                       config.read_timeout, self.events, self.refusals)
+        site = HubSite(HubResource(self.exchange, self.publisher, access=config.access),
+                       config.limits, config.read_timeout, self.events, self.refusals)
         if config.tls is not None:
             try:
                 options = server_options(config, config.access)
@@ -112,7 +116,7 @@ class Hub:
                                                interface=config.host)
         else:
             self.port = self.reactor.listenTCP(config.port, site, interface=config.host)
-        bound = self.port.getHost().port
+        bound = cast(IPv4Address | IPv6Address, self.port.getHost()).port
         scheme = "https" if config.tls is not None else "http"
         self.url = config.public_url or f"{scheme}://{config.host}:{bound}"
         if config.tls is None:
@@ -124,7 +128,7 @@ class Hub:
                            "which any caller can spoof" if config.access is not None else
                            "no [[adapters]]/[[access]] configured: access control is off"))
         # Addresses in WSDLs are known only once bound (port 0 = any free port).
-        site.resource.publisher = WsdlPublisher(self.catalog, self.url)
+        self.publisher.publish_at(self.url)
         self.events.emit("hub.listening", url=self.url, catalogs=[s.name for s in
                                                                   self.catalog.sources],
                          services=len(self.catalog.services), routes=len(self.config.registry),

@@ -23,6 +23,7 @@ from ..core.ratelimit import Admission, limit_key
 from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
 from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
+from ..store.archive import PayloadArchive
 from ..store.routing_log import HopRecord, RoutingLog
 from ..store.hop_record import Hop, Status
 from .forwarder import Forwarder
@@ -40,7 +41,8 @@ class HttpReply:
 class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
-                 characters: CharacterAudit | None = None, admission: Admission | None = None):
+                 characters: CharacterAudit | None = None, admission: Admission | None = None,
+                 archive: PayloadArchive | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
@@ -48,6 +50,7 @@ class SyncExchange:
         self.notices = notices
         self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
         self.admission = admission or Admission()  # per-adapter rate and concurrency limits
+        self.archive = archive  # [store] archive: the exact payloads, encrypted at rest
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
                      soap_action: str | None = None, peer: str | None = None,
@@ -108,6 +111,7 @@ class SyncExchange:
             return await self._publish(request, hops)
         self._audit_shrink(hops, request.envelope.body, str(request.header.receiver))
         route = request.route
+        assert route is not None  # a request (not a notice) is routed to its provider
         soap_ns = request.envelope.soap_ns
         started = time.monotonic()
         try:
@@ -166,7 +170,6 @@ class SyncExchange:
         self._emit(hops)
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
 
-    archive = None  # a PayloadArchive when [store] archive is set (the Hub assigns it)
     controls = None  # bus.admin.controls.Controls with [admin] (maintenance, paused routes)
     retry_after = 120  # seconds, told to callers refused by the controls
     observer = None  # bus.admin.observer.HubObserver: events, metrics, dashboard traffic
@@ -201,6 +204,7 @@ class SyncExchange:
             self.observer.exchange(hops.last, hops.provider_ms)
         if self.events is not None:
             last = hops.last
+            assert last is not None  # _Hops starts with the "received" hop
             self.events.emit("exchange", exchange_id=last.exchange_id, message_id=last.message_id,
                              service_id=last.service_id, sender=last.sender,
                              receiver=last.receiver, provider=last.provider, status=last.status,

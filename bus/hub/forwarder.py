@@ -51,7 +51,12 @@ class Forwarder:
         # Cancelling surfaces as different errors depending on the stage it hit (connecting,
         # waiting, reading the body), so whether it was the timeout is remembered here.
         expired = []
-        timer = self._reactor.callLater(timeout, lambda: (expired.append(True), d.cancel()))
+
+        def expire() -> None:
+            expired.append(True)
+            d.cancel()
+
+        timer = self._reactor.callLater(timeout, expire)
         try:
             return await d
         except Exception as exc:

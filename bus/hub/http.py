@@ -29,8 +29,11 @@ Refusals made before a message is read are reported on the operator log through 
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 from OpenSSL import SSL
+from twisted.internet.interfaces import ITCPTransport
+from twisted.internet.protocol import connectionDone
 from twisted.python import log as twisted_log
 from twisted.python.failure import Failure
 from twisted.web import http, server
@@ -46,6 +49,17 @@ JSON_TYPE = "application/json"
 MAX_REQUEST_LINE = MAX_HEADER_LINE = 8192  # bytes of one line: the request line → 414, a header → 431
 MAX_HEADER_BYTES = 16384  # the request line and all header lines together: more → 431
 MAX_HEADERS = 100  # header fields per request: more → 431
+
+
+def _site_of(channel: http.HTTPChannel) -> Any:
+    """The Site that built ``channel`` (set by ``Site.buildProtocol``; twisted.web does not
+    declare the attribute)."""
+    return getattr(channel, "site", None)
+
+
+def _tcp(channel: http.HTTPChannel) -> ITCPTransport:
+    """The channel's connection: TCP or TLS over TCP (both abort and report ``connected``)."""
+    return cast(ITCPTransport, channel.transport)
 
 
 def soap_ns_of_content_type(content_type: bytes | None) -> str | None:
@@ -116,7 +130,7 @@ class LimitedRequest(server.Request):
 
     @property
     def _limits(self) -> Limits:
-        return getattr(self.channel.site, "limits", Limits())
+        return getattr(_site_of(self.channel), "limits", Limits())
 
     def gotLength(self, length):
         ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
@@ -271,7 +285,7 @@ class HubChannel(http.HTTPChannel):
         self._cancel_deadline()
         super().allContentReceived()
 
-    def connectionLost(self, reason) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_deadline()
         if self.refusals is not None and isinstance(reason.value, SSL.Error):
             self._report_tls_refusal(reason.value)
@@ -294,7 +308,7 @@ class HubChannel(http.HTTPChannel):
         self._read_deadline = None
         req = self.requests[-1] if self.requests else None
         if req is not None and getattr(req, "refused", False):
-            self.transport.abortConnection()
+            _tcp(self).abortConnection()
             return
         finding = Finding("limit:read_timeout", f"the request was not received within "
                                                 f"{self.read_timeout:g} seconds")
@@ -308,8 +322,8 @@ class HubChannel(http.HTTPChannel):
         self._abort_call = self.callLater(5.0, self._abort)
 
     def _abort(self) -> None:
-        if self.transport is not None and self.transport.connected:
-            self.transport.abortConnection()
+        if getattr(self.transport, "connected", False):
+            _tcp(self).abortConnection()
 
 
 def tls_error_text(error: SSL.Error) -> str:
@@ -324,7 +338,9 @@ def tls_error_text(error: SSL.Error) -> str:
 class HubSite(server.Site):
     """``server.Site`` with the hub's request class, channel deadline and limits."""
 
-    protocol = HubChannel
+    # twisted.web types this as a factory of its HTTP/1.1-or-2 switcher; the hub's channel is
+    # HTTP/1.1 only, built directly
+    protocol = HubChannel  # type: ignore[assignment]
     requestFactory = LimitedRequest
 
     def __init__(self, resource, limits: Limits = Limits(), read_timeout: float = 30.0,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -93,8 +94,8 @@ def issue(directory: Path, name: str, ca, *, server: bool = False, client: bool 
     return format_fingerprint(cert.fingerprint(hashes.SHA256()).hex())
 
 
-def make_test_ca(directory: str | Path, adapters: list[str] = (), servers: list[str] = (),
-                 days: int = 30) -> dict[str, str]:
+def make_test_ca(directory: str | Path, adapters: Sequence[str] = (),
+                 servers: Sequence[str] = (), days: int = 30) -> dict[str, str]:
     directory = Path(directory)
     ca = make_ca(directory, days=days)
     prints = {"hub": issue(directory, "hub", ca, server=True, client=True, days=days)}

@@ -92,6 +92,7 @@ class _ServerOptions(ssl.CertificateOptions):
 
 def server_options(config: HubConfig, access: AccessPolicy | None) -> ssl.CertificateOptions:
     tls = config.tls
+    assert tls is not None  # called only when [hub] tls is configured
     chain = _certificates(tls.certificate)
     key = crypto.load_privatekey(crypto.FILETYPE_PEM, tls.key.read_bytes())
     kwargs = dict(privateKey=key, certificate=crypto.X509.from_cryptography(chain[0]),
@@ -122,6 +123,7 @@ class ProviderTLSPolicy:
              _certificates(provider_ca)]) if provider_ca else None)
         self._client = None
         if client_certificate is not None:
+            assert client_key is not None  # the configuration requires both or neither
             self._client = ssl.PrivateCertificate.loadPEM(
                 client_certificate.read_bytes() + b"\n" + client_key.read_bytes())
         self._default = BrowserLikePolicyForHTTPS(trustRoot=self._trust)

@@ -21,12 +21,21 @@ ADDRESS_TAGS = ("{http://schemas.xmlsoap.org/wsdl/soap/}address",
 
 
 class WsdlPublisher:
-    def __init__(self, catalog: Catalog, public_url: str):
+    """``public_url``: the hub's address, when known; a hub listening on port 0 learns it once
+    bound and then calls ``publish_at`` (no WSDL is served before)."""
+
+    def __init__(self, catalog: Catalog, public_url: str | None = None):
         self.catalog = catalog
+        self.public_url = ""
+        self._wsdl: dict[str, bytes] = {}
+        if public_url is not None:
+            self.publish_at(public_url)
+
+    def publish_at(self, public_url: str) -> None:
+        """Rewrite every WSDL once, addressed to ``public_url``."""
         self.public_url = public_url.rstrip("/")
-        self._wsdl: dict[str, bytes] = {
-            sid: self._rewrite(spec.wsdl, spec.catalog, self.endpoint_url(sid))
-            for sid, spec in catalog.services.items()}
+        self._wsdl = {sid: self._rewrite(spec.wsdl, spec.catalog, self.endpoint_url(sid))
+                      for sid, spec in self.catalog.services.items()}
 
     def endpoint_url(self, service_id: str) -> str:
         return f"{self.public_url}/services/{quote(service_id)}"
@@ -49,7 +58,9 @@ class WsdlPublisher:
     def _rewrite(self, wsdl_path: Path, catalog_name: str, endpoint: str) -> bytes:
         tree = etree.parse(str(wsdl_path), etree.XMLParser(no_network=True,
                                                            resolve_entities=False))
-        root_dir = self.catalog.source(catalog_name).root.resolve()
+        source = self.catalog.source(catalog_name)
+        assert source is not None  # every service comes from one of the catalog's sources
+        root_dir = source.root.resolve()
         for el in tree.iter(*ADDRESS_TAGS):
             el.set("location", endpoint)
         for el in tree.iter(f"{{{XS_NS}}}import", f"{{{XS_NS}}}include",
