@@ -127,7 +127,9 @@ def catalog_path(name: Path | str) -> Path:
     return BUILTIN_CATALOG if str(name) == "builtin" else Path(name).resolve()
 
 
-def _load_one(path: Path, sources, schema_files, prefixes, codelists, bindings, services) -> None:
+def _load_one(path: Path, sources: list[CatalogSource], schema_files: dict[str, Path],
+              prefixes: dict[str, str], codelists: dict[str, CodeList],
+              bindings: dict[str, list[Rule]], services: dict[str, ServiceSpec]) -> None:
     source = Source(str(path), path.parent, CatalogError)
     doc = read(declared.CATALOG, load_toml(path, CatalogError, "catalog"), source)
     name = doc["name"]

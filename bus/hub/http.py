@@ -168,6 +168,7 @@ class LimitedRequest(server.Request):
     def _handleStar(self):
         # Twisted answers "*" targets itself (an empty 200 or 405): the resource answers instead.
         try:
+            assert self.site is not None  # the channel sets it before a request is parsed
             self.render(self.site.getResourceFor(self))
         except BaseException:
             self.processingFailed(Failure())
@@ -196,9 +197,9 @@ class LimitedRequest(server.Request):
         self.refused = True
         self.content = _Discard()
         self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
-        channel = self.channel
+        channel = cast(HubChannel, self.channel)  # HubSite builds HubChannels only
         channel.report_refusal(fault, finding)
-        channel.transport.write(raw_error_response(fault, finding, soap_ns))
+        _tcp(channel).write(raw_error_response(fault, finding, soap_ns))
         channel.loseConnection()
 
 
@@ -225,7 +226,8 @@ class HubChannel(http.HTTPChannel):
 
     @property
     def _on_first_line(self) -> bool:
-        return bool(self._HTTPChannel__first_line)  # Twisted's own state: no request line yet
+        # Twisted's own (name-mangled, undeclared) state: no request line yet
+        return bool(self._HTTPChannel__first_line)  # type: ignore[attr-defined]
 
     def lineReceived(self, line: bytes) -> None:
         # Longer lines never get here (MAX_LENGTH: lineLengthExceeded); Twisted would answer an
@@ -296,6 +298,7 @@ class HubChannel(http.HTTPChannel):
         verify callback's reason when it refused, else OpenSSL's)."""
         handle = getattr(self.transport, "getHandle", lambda: None)()
         reason = getattr(handle, "pfbus_refusal", None) or tls_error_text(error)
+        assert self.refusals is not None  # connectionLost reports only with a RefusalLog
         self.refusals.refused("hub.tls_refused", self.transport, reason)
 
     def _cancel_deadline(self) -> None:
@@ -313,7 +316,7 @@ class HubChannel(http.HTTPChannel):
         finding = Finding("limit:read_timeout", f"the request was not received within "
                                                 f"{self.read_timeout:g} seconds")
         self.report_refusal(faults.LIMIT_TIME, finding)
-        self.transport.write(raw_error_response(
+        _tcp(self).write(raw_error_response(
             faults.LIMIT_TIME, finding, req.soap_ns() if isinstance(req, LimitedRequest)
             else SOAP11_NS))
         self._head_refused = True

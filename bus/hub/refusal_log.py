@@ -57,7 +57,8 @@ class RefusalLog:
     def _write(self, line: dict[str, Any]) -> None:
         fields = dict(line)
         event = fields.pop("event")
-        self.events.emit(event, **fields)
+        if self.events is not None:  # without a log nothing is counted (refused): never here
+            self.events.emit(event, **fields)
 
     def stop(self) -> None:
         """Write what is still counted (the hub stops)."""

@@ -95,6 +95,7 @@ class HubResource(resource.Resource):
         return self._not_found(request)
 
     def _exchange(self, request: server.Request, endpoint_service: str | None):
+        assert request.content is not None  # the body, read by twisted.web before rendering
         raw = request.content.read()
         action = request.getHeader("soapaction")
         d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from ..core.faults import Party
@@ -167,7 +167,7 @@ class HopRecord:
             object.__setattr__(self, "at", to_utc_iso(self.at))
 
 
-def _member(enum: type, value: object, what: str) -> Any:
+def _member(enum: type[Enum], value: object, what: str) -> Any:
     if isinstance(value, enum):
         return value
     try:

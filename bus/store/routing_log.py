@@ -47,21 +47,6 @@ class RoutingLogError(Exception):
     """The routing log cannot be opened, written or read."""
 
 
-class RoutingLogError(Exception):
-    """The routing log cannot be opened, written or read."""
-
-
-def to_utc_iso(value: str | dt.datetime) -> str:
-    """Normalise a timestamp to the stored form: UTC, ISO-8601, microseconds, ``+00:00``.
-
-    A naive value is taken as UTC. Raises ValueError for text that is not ISO-8601.
-    """
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
 _COLUMNS = column_names()
 _CHAINED = ("id", *_COLUMNS, "prev_hash", "hash")
 _INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "

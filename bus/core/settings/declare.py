@@ -86,4 +86,5 @@ def _walk(table: Table, steps: tuple[tuple[str, str], ...],
             for option in kind.table.tables:
                 yield from _walk(option, (*steps, (key.name, "array")), tagged=True)
         elif isinstance(kind, Tables):
+            assert not isinstance(kind.table, Variant)  # the branch above
             yield from _walk(kind.table, (*steps, (key.name, "array")))
