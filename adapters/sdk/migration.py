@@ -385,7 +385,7 @@ class _Reader:
                 fields[i] = new
         self.last_line = line
         self._advance()
-        return Incoming(line, dict(zip(self.rf.header, fields)), originals)
+        return Incoming(line, dict(zip(self.rf.header, fields, strict=True)), originals)
 
     def close(self) -> None:
         self._file.close()

@@ -91,7 +91,7 @@ class VendorAExporter(Exporter):
         code = self.local_gov_code
         cols = ", ".join(f'"{c}"' for c in _RESIDENT_READ)
         for values in self._cursor(f'SELECT {cols} FROM "住民" ORDER BY "世帯番号", "宛名番号"'):
-            row = dict(zip(_RESIDENT_READ, values))
+            row = dict(zip(_RESIDENT_READ, values, strict=True))
             where = f"住民 {row['宛名番号']}"
             postal = row["郵便番号"]
             chome = row["住所2"]

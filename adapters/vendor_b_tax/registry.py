@@ -218,7 +218,7 @@ class RegistryExporter(Exporter):
                f'ON r."宛名番号" = a."宛名番号" {where}')
         n = len(ADDRESSEE_COLUMN_NAMES)
         for values in self._cursor(sql, args):
-            b = dict(zip(ADDRESSEE_COLUMN_NAMES, values[:n]))
+            b = dict(zip(ADDRESSEE_COLUMN_NAMES, values[:n], strict=True))
             code, resident_code, former, former_kana, address_code, since, fixed, kept = \
                 values[n:]
             registered = json.loads(kept) if kept else {}

@@ -63,6 +63,6 @@ class HubObserver:
             return
         if event == "hub.tls_refused":
             self.metrics.refused("tls")
-        elif REFUSAL_OF_FAULT.get(fault_code or "") is not None:
-            self.metrics.refused(REFUSAL_OF_FAULT[fault_code])
+        elif (refusal := REFUSAL_OF_FAULT.get(fault_code or "")) is not None:
+            self.metrics.refused(refusal)
 

@@ -91,7 +91,8 @@ def postgres_writable(dsn: str) -> str | None:
         return "psycopg is not installed"
     try:
         with psycopg.connect(dsn, connect_timeout=2, autocommit=True) as conn:
-            if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+            if row is not None and row[0]:
                 return "the server is a read-only standby"
         return None
     except Exception as exc:  # psycopg.Error and socket errors alike: report, never raise

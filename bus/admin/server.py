@@ -52,6 +52,7 @@ class AdminRequest(server.Request):
     def gotLength(self, length):
         if length is not None and length > MAX_BODY:
             self.setResponseCode(413)
+            assert self.channel.transport is not None  # a request arrives on a connection
             self.channel.transport.write(b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0"
                                          b"\r\nConnection: close\r\n\r\n")
             self.channel.loseConnection()
@@ -313,15 +314,15 @@ class AdminResource(resource.Resource):
             parts = path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "dlq" and parts[1].isdigit() and parts[2] in (
                     "replay", "purge", "reveal"):
-                result = await self.admin.dead_letter_action(parts[2], int(parts[1]),
-                                                             principal.name, form.get("reason"))
+                done = await self.admin.dead_letter_action(parts[2], int(parts[1]),
+                                                           principal.name, form.get("reason"))
                 if parts[2] == "reveal":
                     letter = await self.admin.dead_letter(int(parts[1]))
                     raise self._html(f"Dead letter {parts[1]}", ops_pages.dead_letter_page(
-                        letter, result, True, session.csrf, True), session)
-                raise self._html("Queues & dead letters", "<p>" + layout.e(result) +
+                        letter, done, True, session.csrf, True), session)
+                raise self._html("Queues & dead letters", "<p>" + layout.e(done) +
                                  " — " + layout.link("/queues", "back to the queues") + "</p>",
-                                 session, notice=result)
+                                 session, notice=done)
         except ActionError as exc:
             raise self._html("Not done", f"<p class='error' id='action-error'>"
                              f"{layout.e(exc)}</p>", session, status=409) from None
@@ -338,10 +339,12 @@ class AdminResource(resource.Resource):
         files, digest = {}, form.get("digest") or None
         for part in message.iter_parts() if message.is_multipart() else ():
             name = part.get_filename()
+            payload = part.get_payload(decode=True)  # bytes: a part of a multipart body
+            data = payload if isinstance(payload, bytes) else b""
             if name and part.get_param("name", header="content-disposition") == "files":
-                files[Path(name).name] = part.get_payload(decode=True) or b""
+                files[Path(name).name] = data
             elif part.get_param("name", header="content-disposition") == "digest":
-                digest = (part.get_payload(decode=True) or b"").decode().strip() or None
+                digest = data.decode().strip() or None
         with tempfile.TemporaryDirectory(prefix="pfbus-report-") as tmp:
             for name, data in files.items():
                 (Path(tmp) / name).write_bytes(data)

@@ -17,7 +17,7 @@ from twisted.internet import threads
 
 from ..core.jsonlog import JsonLineLog
 from ..store import hop_search
-from ..store.routing_log import HopRecord, RoutingLog, RoutingLogError
+from ..store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 from . import state_file
 from .controls import Change, Controls, parse_target, validate_change
 from .masking import mask_payload
@@ -154,7 +154,7 @@ class AdminService:
         what = {"hub": f"maintenance {value}", "subscriber": f"subscriber {value}",
                 "route": f"route {value}"}[kind]
         await self.record(HopRecord(
-            hop=change.action, status="ok", service_id=service,
+            hop=Hop(change.action), status=Status.OK, service_id=service,
             provider=value if kind == "subscriber" else None,
             reason=f"by {change.who}: {what}; reason: {clean_reason(change.reason)}"))
         try:
@@ -172,7 +172,7 @@ class AdminService:
         return new
 
     async def dead_letter_action(self, action: str, delivery_id: int, who: str,
-                                 reason: str) -> str:
+                                 reason: str | None) -> str:
         """``replay`` | ``purge`` | ``reveal`` one dead letter; reveal returns the payload."""
         reason = clean_reason(reason)
         if not reason:
@@ -184,7 +184,7 @@ class AdminService:
         hop = {"replay": "replayed", "purge": "dead_lettered", "reveal": "payload_revealed"}[
             action]
         await self.record(HopRecord(
-            hop=hop, status="ok", message_id=letter.message_id, service_id=letter.service_id,
+            hop=Hop(hop), status=Status.OK, message_id=letter.message_id, service_id=letter.service_id,
             provider=letter.subscriber,
             reason=f"by {who}: {action} delivery {delivery_id}; reason: {reason}"))
         if action == "reveal":

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet import defer, task
 
 from ..core.config import ConfigError
@@ -92,7 +94,7 @@ def _tls_options(tls):
 
     pem = tls.certificate.read_bytes() + b"\n" + tls.key.read_bytes()
     cert = ssl.PrivateCertificate.loadPEM(pem)
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if tls.client_ca is not None:
         from twisted.internet.ssl import Certificate
         cas = [Certificate.loadPEM(tls.client_ca.read_bytes())]

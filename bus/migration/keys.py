@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 from pathlib import Path
 
 from .findings import LayoutFinding
@@ -30,13 +31,20 @@ def needed_items(layout: Layout) -> dict[str, list[str]]:
         if ref is not None and ref.item not in need[ref.record]:
             need[ref.record].append(ref.item)
     for r in layout.references:
-        add(r.source), add(r.target)
+        add(r.source)
+        add(r.target)
     for c in layout.member_counts:
-        add(c.count), add(c.key), add(c.of), add(c.where_item)
+        add(c.count)
+        add(c.key)
+        add(c.of)
+        add(c.where_item)
     for h in layout.histories:
-        add(h.history), add(h.order), add(h.current)
+        add(h.history)
+        add(h.order)
+        add(h.current)
         for a, b in h.match:
-            add(a), add(b)
+            add(a)
+            add(b)
     return need
 
 
@@ -109,7 +117,7 @@ class KeyIndex:
         yield from self._member_counts()
         yield from self._histories()
 
-    def _limited(self, rows, make) -> Iterator[LayoutFinding]:
+    def _limited(self, rows: Iterable[Any], make: Callable[..., Any]) -> Iterator[Any]:
         n = 0
         for row in rows:
             n += 1
@@ -161,7 +169,7 @@ class KeyIndex:
             of_col = self._col(c.of)
             self._db.execute(f"CREATE INDEX IF NOT EXISTS i_{c.of.record}_{of_col} "
                              f"ON r_{c.of.record} ({of_col})")
-            where, args = "", ()
+            where, args = "", tuple[object, ...]()
             if c.where_item is not None:
                 where, args = f" AND o.{self._col(c.where_item)} = ?", (c.where_value,)
             rows = self._db.execute(

@@ -164,7 +164,9 @@ def _record_file(sec: Section, codelists: Mapping[str, CodeList]) -> RecordFile:
     if not items:
         raise sec.error("items", "a record file needs at least one item")
     names = [i.name for i in items]
-    for attr, values in (("name", names), ("no", [i.no for i in items])):
+    unique_columns: tuple[tuple[str, list[Any]], ...] = (("name", names),
+                                                         ("no", [i.no for i in items]))
+    for attr, values in unique_columns:
         dup = next((v for v in values if values.count(v) > 1), None)
         if dup is not None:
             raise sec.error("items", f"item {attr} {dup!r} appears twice")
@@ -256,7 +258,11 @@ class LayoutCatalog:
             else:
                 raise LayoutError(f"{folder}: no such layout file or folder")
         seen: set[Path] = set()
-        unique = [p for p in paths if not (p.resolve() in seen or seen.add(p.resolve()))]
+        unique = []
+        for p in paths:
+            if p.resolve() not in seen:
+                seen.add(p.resolve())
+                unique.append(p)
         return cls(load_layout(p) for p in unique)
 
     def get(self, layout: str, version: str) -> Layout | None:

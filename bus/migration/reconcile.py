@@ -118,9 +118,9 @@ def character_changes(old: str, new: str, table: MJTable | None = None
         if any(op[0] != "replace" or op[2] - op[1] != op[4] - op[3] for op in ops):
             return None
         pairs = [(a[i], b[j]) for _, i1, i2, j1, _ in ops for i, j in
-                 zip(range(i1, i2), range(j1, j1 + (i2 - i1)))]
+                 zip(range(i1, i2), range(j1, j1 + (i2 - i1)), strict=True)]
     else:
-        pairs = [(x, y) for x, y in zip(a, b) if x != y]
+        pairs = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     if not pairs or len(pairs) * 2 > len(a):
         return None  # more than half the characters: a different value, not a character change
     return [(_name(x, table), _name(y, table)) for x, y in pairs]
@@ -225,7 +225,7 @@ def _compare(db: sqlite3.Connection, layout: Layout, old: Path, new: Path,
         for old_line, new_line, a, b in db.execute(
                 f"SELECT x.line, y.line, x.row, y.row FROM {o} x JOIN {n} y ON x.k = y.k "
                 "WHERE x.row <> y.row ORDER BY x.line"):
-            for item, va, vb in zip(rf.items, a.split(SEP), b.split(SEP)):
+            for item, va, vb in zip(rf.items, a.split(SEP), b.split(SEP), strict=True):
                 if va == vb:
                     continue
                 changes = character_changes(va, vb, table) if item.type == "text" and va \

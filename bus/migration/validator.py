@@ -128,7 +128,7 @@ class FileValidator:
                     if out is not None:
                         yield out
                 previous = current
-            if positions is not None:
+            if positions is not None and self.keys is not None:
                 self.keys.add(record_id, rec.line, [fields[j] for j in positions])
         for f in csv.findings[emitted:]:
             out = self._emit(f)

@@ -93,7 +93,7 @@ def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[
     order = "DESC" if q.newest_first else "ASC"
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
                      f"LIMIT ?", (*params, -1 if limit is None else int(limit)))
-    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:])))) for row in rows]
+    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
 def count(log: RoutingLog, q: HopQuery) -> int:
@@ -105,7 +105,7 @@ def exchange_hops(log: RoutingLog, exchange_id: str) -> list[tuple[int, HopRecor
     """Every hop of one exchange, in order."""
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops WHERE exchange_id = ? "
                      f"ORDER BY id", (exchange_id,))
-    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:])))) for row in rows]
+    return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
 def related_exchanges(log: RoutingLog, message_id: str, limit: int = 200) -> list[tuple]:

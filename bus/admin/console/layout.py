@@ -22,7 +22,8 @@ def when(at: str | None) -> str:
     moment = dt.datetime.fromisoformat(at)
     utc = moment.astimezone(dt.timezone.utc)
     jst = moment.astimezone(JST)
-    return (f'<time datetime="{e(utc.isoformat())}" title="{e(utc.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])} UTC">'
+    return (f'<time datetime="{e(utc.isoformat())}" '
+            f'title="{e(utc.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])} UTC">'
             f'{e(jst.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])} JST</time>')
 
 

@@ -57,7 +57,7 @@ def search_results(rows: list, values: dict, page_size: int) -> str:
     if not rows:
         return '<p class="empty" id="no-results">No matching records.</p>'
     cells = []
-    for row_id, h in rows:
+    for _row_id, h in rows:
         cells.append([
             when(h.at),
             link("/log", short(h.message_id), message=h.message_id) if h.message_id else "",

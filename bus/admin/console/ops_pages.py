@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from .charts import route_map, traffic_chart
 from .layout import csrf_field, e, link, table, when_epoch
 
@@ -46,7 +48,7 @@ def dashboard(series: dict, queues, ready: dict, routes_svg: str, csrf: str,
             f'<h2>Route map</h2><div class="map">{routes_svg}</div>')
 
 
-def route_map_svg(config, providers: dict, paused: set) -> str:
+def route_map_svg(config, providers: dict, paused: AbstractSet[str]) -> str:
     tenants = sorted((code, t.name) for code, t in config.tenants.items())
     routes = list(config.registry)
     subs = config.registry.subscriptions()
@@ -66,7 +68,8 @@ def route_map_svg(config, providers: dict, paused: set) -> str:
         "state", "unknown")) for tid, kind in sorted(targets.items())], ts, sp, paused_ids)
 
 
-def queues_page(queues, paused: set, routes: list, paused_routes: set, letters,
+def queues_page(queues, paused: AbstractSet[str], routes: list,
+                paused_routes: AbstractSet[tuple[str, str]], letters,
                 csrf: str, can_change: bool) -> str:
     rows = []
     for q in queues:

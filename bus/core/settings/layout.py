@@ -6,6 +6,8 @@ in docs/migration.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .declare import REQUIRED, Key, Table
 from .kinds import Bool, Choice, Int, ListOf, MapOf, Str, Sub, Tables
 
@@ -24,7 +26,7 @@ def plain_csv_name(value: str) -> str | None:
     return "must be a plain file name ending in .csv"
 
 
-def pair(value: tuple) -> str | None:
+def pair(value: tuple[Any, ...]) -> str | None:
     if all(len(p) == 2 for p in value):
         return None
     return "must be a list of [history item, current item] pairs"
