@@ -119,6 +119,8 @@ def run_migration(workdir: Path, timeout: float, residents: int = 1000) -> int:
     resumed = import_extract(old, importer, characters=characters, batch_rows=500)
     say(f"   resumed: skipped {dict(resumed.skipped)} already loaded, loaded {dict(resumed.rows)}")
     kept = b_store.addressee(GAIJI_RESIDENT)
+    if kept is None:
+        return fail(f"vendor B lost 宛名番号 {GAIJI_RESIDENT} in the resumed load")
     original = b_store.conn.execute('SELECT "原字" FROM "原字" WHERE "宛名番号" = ? AND "項目" = ?',
                                     (GAIJI_RESIDENT, "名前(漢字)")).fetchone()
     say(f"   vendor B keeps 宛名番号 {GAIJI_RESIDENT} as {kept['名前(漢字)']} (縮退) with its "
