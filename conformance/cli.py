@@ -64,6 +64,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="scratch folder for level-2 processes (default: a temporary one)")
     run.add_argument("--quiet", action="store_true", help="no line per case")
 
+    mig = sub.add_parser("migration", help="certify a migration tool (*.migration-export, "
+                         "*.migration-import): see docs/migration.md")
+    mig.add_argument("--profile", help="e.g. juki.migration-import (without it: list them)")
+    mig.add_argument("--export", metavar="CMD", help="the product's export command ({out})")
+    mig.add_argument("--import", dest="import_", metavar="CMD",
+                     help="the product's import command ({extract})")
+    mig.add_argument("--report", type=Path, metavar="DIR", help="folder for report.json/.html")
+    mig.add_argument("--workdir", type=Path, metavar="DIR", help="keep the run's files here")
+
     ver = sub.add_parser("verify", help="check that a report folder was not changed")
     ver.add_argument("report", type=Path, metavar="REPORT_DIR")
     ver.add_argument("--digest", metavar="HEX", help="the digest printed when it was written")
@@ -71,7 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        return {"list": _list, "run": _run, "verify": _verify}[args.conformance_command](args)
+        return {"list": _list, "run": _run, "verify": _verify,
+                "migration": _migration}[args.conformance_command](args)
     except SuiteError as exc:
         print(f"pfbus conformance: {exc}", file=sys.stderr)
         return 2
@@ -169,6 +179,30 @@ def _run(args) -> int:
     print(f"\n{profile.id}: {result.verdict.upper()} ({counts}) in {result.duration:.1f} s")
     print(f"report: {report}")
     print(f"report digest (SHA-256): {digest}")
+    return 0 if result.verdict == "pass" else 1
+
+
+def _migration(args) -> int:
+    from .migration import load_profiles, run_migration_profile, write_report as write
+    profiles = load_profiles()
+    if not args.profile:
+        for p in profiles.values():
+            print(f"{p.id:<28} {p.role:<17} {p.layout:<16} {p.title}")
+        return 0
+    profile = profiles.get(args.profile)
+    if profile is None:
+        raise SuiteError(f"no migration profile {args.profile!r}; known: {', '.join(profiles)}")
+    if args.report is None:
+        raise SuiteError("--report DIR is required to run a profile")
+    result = run_migration_profile(profile, export=args.export, import_=args.import_,
+                                   workdir=args.workdir)
+    for check in result.checks:
+        print(f"{check.verdict.upper():<5} {check.id} {check.title}")
+        for detail in check.details[:10]:
+            print(f"      {detail}")
+    digest = write(result, args.report)
+    print(f"\n{profile.id}: {result.verdict.upper()}; report: {args.report} (report.json SHA-256 "
+          f"{digest})")
     return 0 if result.verdict == "pass" else 1
 
 
