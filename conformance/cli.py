@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
+
+from bus.core.settings import load_toml
 
 from .commands import TemplateCommand
 from .model import Suite, SuiteError
@@ -126,9 +127,8 @@ def _list(args) -> int:
 
 def _params(args) -> dict:
     params: dict = {}
-    if args.params:
-        with open(args.params, "rb") as f:
-            params.update(tomllib.load(f))
+    if args.params:  # free names: the profile's parameters; errors name the file
+        params.update(load_toml(Path(args.params), SuiteError))
     for item in args.param:
         name, sep, value = item.partition("=")
         if not sep or not name:

@@ -13,9 +13,11 @@ import argparse
 import getpass
 import sys
 
-from bus.core.config import ConfigError, load_config
+from bus.core.settings import SettingsError
 from bus.store.archive import KINDS, ArchiveError, ArchiveKeyError, PayloadArchive, load_key
 from bus.store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
+
+from . import common
 
 EXIT_SHOWN, EXIT_NONE, EXIT_USAGE = 0, 1, 2
 MAX_REASON = 200
@@ -27,8 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                            "(the read is logged)")
     show.add_argument("message_id", metavar="MESSAGE_ID",
                       help="the request's (or notice's) message ID")
-    show.add_argument("--config", required=True, metavar="FILE",
-                      help="hub config with [store] archive and the key's source")
+    common.add_config_argument(show, help="hub config with [store] archive and the key's source")
     show.add_argument("--reason", metavar="TEXT", default="",
                       help="why you read it (kept in the routing log; no personal data)")
     show.add_argument("--kind", choices=KINDS, help="only this payload")
@@ -41,16 +42,16 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
-    except ConfigError as exc:
+        config = common.hub_config(args.config)
+    except SettingsError as exc:
         return _fail(str(exc))
     if config.archive is None:
         return _fail(f"{config.path}: this hub has no payload archive ([store] archive)")
     reason = " ".join(str(args.reason).split())[:MAX_REASON] or "(no reason given)"
     who = _operator()
-    try:
-        routing_log = RoutingLog(config.routing_log)
-    except RoutingLogError as exc:
+    try:  # an existing log: an operator's read never starts a new, empty one
+        routing_log = common.routing_log_existing(config.routing_log)
+    except common.CommandError as exc:
         return _fail(f"cannot record the read in the routing log, so nothing is shown: {exc}")
     try:
         try:

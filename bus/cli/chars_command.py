@@ -13,15 +13,14 @@ be refused in a name (private use with no mapping, unknown); 2 on usage errors.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import unicodedata
 from pathlib import Path
 
 from ..core.character_config import SystemCharacters
 from ..core.characters import (ATTRIBUTION, JIS, MJ, MJ_IVS, PRIVATE, CharInfo, graphemes,
                                mj_table)
-from ..core.config import ConfigError, load_config
+from ..core.settings import SettingsError
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,10 +40,10 @@ def run(args: argparse.Namespace) -> int:
     tenants: dict[str, str] = {}
     if args.config:
         try:
-            config = load_config(args.config)
-        except ConfigError as exc:
-            print(f"pfbus chars: {exc}", file=sys.stderr)
-            return 2
+            config = common.hub_config(args.config)
+        except SettingsError as exc:
+            print(f"pfbus chars: error: {exc}", file=sys.stderr)
+            return common.EXIT_USAGE
         systems = config.systems or systems
         tenants = {f"names of {code} {t.name}": t.characters for code, t in config.tenants.items()}
     sender = systems.get(args.sender) if args.sender else None
@@ -64,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rows = [_row(info, where, sender, systems, tenants) for info, where in _items(text, is_file)]
     if args.format == "json":
-        for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
+        common.print_json(rows)
     else:
         _table(rows, [*systems, *tenants])
         print(f"\nMJ data: {ATTRIBUTION}")
@@ -126,19 +124,9 @@ def _at_receiver(c: CharInfo, system: SystemCharacters) -> str:
 
 def _table(rows: list[dict], receivers: list[str]) -> None:
     head = ["at", "char", "code points", "kind", "MJ", "縮退", *receivers]
-    lines = [head] + [[r["at"], r["char"], r["codepoints"], r["kind"], r["mj"] or "-",
-                       r["shrink"] or "-", *(r["receivers"][n] for n in receivers)]
-                      for r in rows]
-    widths = [max(_width(line[i]) for line in lines) for i in range(len(head))]
-    for line in lines:
-        print("  ".join(cell + " " * (w - _width(cell))
-                        for cell, w in zip(line, widths, strict=True)).rstrip())
+    common.print_lines(common.table(head, ([
+        r["at"], r["char"], r["codepoints"], r["kind"], r["mj"] or "-", r["shrink"] or "-",
+        *(r["receivers"][n] for n in receivers)] for r in rows)))
     for r in rows:
         if r["note"]:
             print(f"  {r['at']}: {r['codepoints']}: {r['note']}")
-
-
-def _width(text: str) -> int:
-    """Display width: East Asian wide characters take two columns, selectors none."""
-    return sum(0 if unicodedata.combining(c) or 0xE0100 <= ord(c) <= 0xE01EF else
-               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
-from ..core.config import ConfigError, load_config
-from ..store.routing_log import Hop, HopRecord, RoutingLog, Status
-from .queue_command import open_store
+from ..store.routing_log import Hop, HopRecord, Status
+from . import common
+
+READ_ONLY = ("list", "show")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, metavar="FILE", help="hub TOML configuration")
+    common.add_config_argument(parser)
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = sub.add_parser("list", help="dead letters, oldest first")
     listing.add_argument("--subscriber", metavar="ID")
@@ -37,31 +37,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return common.run_command("dlq", lambda: _dlq(args))
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    """``list`` and ``show`` read the store only; ``replay`` and ``purge`` change it, and
+    neither ever creates a store (a missing one is an error naming it)."""
+    config = common.hub_config(args.config)
+    store = common.notice_store_readonly(config)
+    if args.action not in READ_ONLY:  # it exists: now open it for the change
+        store.close()
+        store = common.notice_store_writable(config)
     try:
-        store = open_store(args)
-    except (ConfigError, ValueError, OSError) as exc:
-        print(f"pfbus dlq: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return _ACTIONS[args.action](store, args)
+        return _ACTIONS[args.action](store, args, config)
     finally:
         store.close()
 
 
-def _list(store, args) -> int:
+HEADINGS = ("id", "subscriber", "message", "service", "attempts", "died", "last error")
+
+
+def _list(store, args, config) -> int:
     letters = store.dead_letters(args.subscriber, args.limit)
-    for d in letters:
-        if args.format == "json":
-            print(json.dumps({k: v for k, v in d.__dict__.items() if k != "payload"}))
-        else:
-            print(f"{d.delivery_id:>8}  {d.subscriber:20}  {d.message_id}  {d.service_id}  "
-                  f"attempts={d.attempts}  died={_iso(d.died_at)}  {d.last_error}")
+    if args.format == "json":
+        common.print_json({k: v for k, v in d.__dict__.items() if k != "payload"}
+                          for d in letters)
+    elif letters:
+        common.print_lines(common.table(HEADINGS, (
+            (d.delivery_id, d.subscriber, d.message_id, d.service_id, d.attempts,
+             _iso(d.died_at), d.last_error) for d in letters), right=(0, 4)))
     if not letters:
         print("no dead letters", file=sys.stderr)
     return 0
 
 
-def _show(store, args) -> int:
+def _show(store, args, config) -> int:
     d = store.dead_letter(args.id)
     if d is None:
         print(f"pfbus dlq: no dead letter {args.id}", file=sys.stderr)
@@ -74,27 +84,26 @@ def _show(store, args) -> int:
     return 0
 
 
-def _change(store, args) -> int:
+def _change(store, args, config) -> int:
     selector = dict(subscriber=args.subscriber, delivery_ids=args.ids)
     letters = store.dead_letters(args.subscriber, limit=1_000_000) if not args.ids else \
         [d for d in (store.dead_letter(i) for i in args.ids) if d is not None]
-    count = (store.replay if args.action == "replay" else store.purge)(**selector)
-    _record(args, letters)
+    log = common.routing_log_existing(config.routing_log)  # before the change: it is recorded
+    try:
+        count = (store.replay if args.action == "replay" else store.purge)(**selector)
+        _record(log, args, letters)
+    finally:
+        log.close()
     print(f"{args.action}: {count} dead letter(s)")
     return 0 if count else 1
 
 
-def _record(args, letters) -> None:
+def _record(log, args, letters) -> None:
     """The operator's action, in the routing log, one hop per dead letter."""
-    config = load_config(args.config)
-    log = RoutingLog(config.routing_log)
-    try:
-        for d in letters:
-            log.record(HopRecord(hop=Hop.REPLAYED if args.action == "replay" else Hop.DEAD_LETTERED,
-                                 status=Status.OK, message_id=d.message_id, service_id=d.service_id,
-                                 provider=d.subscriber, reason=f"operator: dlq {args.action}"))
-    finally:
-        log.close()
+    for d in letters:
+        log.record(HopRecord(hop=Hop.REPLAYED if args.action == "replay" else Hop.DEAD_LETTERED,
+                             status=Status.OK, message_id=d.message_id, service_id=d.service_id,
+                             provider=d.subscriber, reason=f"operator: dlq {args.action}"))
 
 
 def _iso(t: float) -> str:

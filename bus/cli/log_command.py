@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
-import unicodedata
 from pathlib import Path
 
+from bus.cli import common
 from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
 
 EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
@@ -110,15 +109,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         routing_log.close()
+    try:
+        if args.format == "json":  # one JSON array, [] when nothing matched
+            common.print_json(dataclasses.asdict(h) for h in hops)
+        elif hops:
+            common.print_lines(format_table(hops))
+    except BrokenPipeError:  # `pfbus log ... | head` is not an error
+        pass
     if not hops:
         print("pfbus log: no matching records", file=sys.stderr)
         return EXIT_NONE
-    lines = _json_lines(hops) if args.format == "json" else format_table(hops)
-    try:
-        sys.stdout.write("".join(line + "\n" for line in lines))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `pfbus log ... | head` is not an error
-        pass
     return EXIT_FOUND
 
 
@@ -141,11 +141,6 @@ def _time_option(args: argparse.Namespace, name: str) -> str | None:
     except (ValueError, TypeError):
         raise UsageError(f"--{name}: not an ISO-8601 time: {value!r} "
                          f"(e.g. 2026-11-27T15:00:00+09:00)") from None
-
-
-def _json_lines(hops: list[HopRecord]) -> list[str]:
-    # Every key on every line, null included: a stable shape for jq and scripts.
-    return [json.dumps(dataclasses.asdict(h), ensure_ascii=False) for h in hops]
 
 
 # (heading, how to get the cell, max width or None, right-aligned)
@@ -177,28 +172,7 @@ def _join(sep: str, left: str | None, right: str | None) -> str:
 
 
 def format_table(hops: list[HopRecord]) -> list[str]:
-    cells = [[_cell(get(h), limit) for _, get, limit, _ in _COLUMNS] for h in hops]
-    headings = [name for name, *_ in _COLUMNS]
-    widths = [max(_width(text) for text in column) for column in zip(headings, *cells, strict=True)]
-    rows = [headings, ["-" * w for w in widths], *cells]
-    return ["  ".join(_pad(text, width, right) for text, width, (*_, right)
-                      in zip(row, widths, _COLUMNS, strict=True)).rstrip() for row in rows]
-
-
-def _cell(value: object, limit: int | None) -> str:
-    text = "" if value is None else str(value)
-    if limit is not None and _width(text) > limit:
-        while _width(text) > limit - 1:
-            text = text[:-1]
-        text += "…"
-    return text
-
-
-def _width(text: str) -> int:
-    # Full-width (Japanese) characters take two terminal columns.
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
+    return common.table([name for name, *_ in _COLUMNS],
+                        ([get(h) for _, get, _, _ in _COLUMNS] for h in hops),
+                        right=[i for i, (*_, right) in enumerate(_COLUMNS) if right],
+                        limits=[limit for _, _, limit, _ in _COLUMNS])

@@ -7,13 +7,14 @@ import sys
 
 from conformance import cli as conformance_command
 
-from . import (admin_command, archive_command, certs_command, chars_command, demo_command,
-               dlq_command, layout_command, log_command, migrate_command, queue_command,
-               serve_command, validate_command)
+from . import (admin_command, archive_command, certs_command, chars_command, config_command,
+               demo_command, dlq_command, layout_command, log_command, migrate_command,
+               queue_command, serve_command, validate_command)
 
 COMMANDS = {
     "serve": (serve_command, "run the hub with a TOML configuration"),
     "validate": (validate_command, "validate a message file offline with the hub's rules"),
+    "config": (config_command, "check a hub configuration: load everything the hub would"),
     "log": (log_command, "query the routing log"),
     "demo": (demo_command, "run the hub, the reference adapters and a realistic linkage"),
     "queue": (queue_command, "each subscriber's notice queue at a glance"),

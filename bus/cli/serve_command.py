@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.catalog import CatalogError
-from ..core.config import ConfigError, load_config
 from ..core.jsonlog import JsonLineLog
+from ..core.settings import SettingsError
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, metavar="FILE", help="hub TOML configuration")
+    common.add_config_argument(parser)
     parser.add_argument("--port", type=int, metavar="N",
                         help="override [hub] listen's port (0 = any free port)")
 
@@ -24,16 +24,20 @@ def run(args: argparse.Namespace) -> int:
 
     events = JsonLineLog(sys.stdout)
     try:
-        config = load_config(args.config)
+        config = common.hub_config(args.config)
         if args.port is not None:
             config = config.with_port(args.port)
         hub = Hub(config, reactor, events)
         hub.listen()
         if hub.delivery is not None:
             reactor.callWhenRunning(_start_delivery, hub, events)
-    except (ConfigError, CatalogError) as exc:
+    except SettingsError as exc:  # the config's or a catalog's: names the file and the key
         events.emit("hub.config_error", error=str(exc))
-        print(f"pfbus serve: {exc}", file=sys.stderr)
+        print(f"pfbus serve: error: {exc}", file=sys.stderr)
+        return 2
+    except common.store_errors() as exc:  # a store that cannot be opened: say which, no trace
+        events.emit("hub.store_error", error=str(exc))
+        print(f"pfbus serve: error: cannot open a store: {exc}", file=sys.stderr)
         return 2
     except CannotListenError as exc:
         events.emit("hub.listen_error", error=str(exc))

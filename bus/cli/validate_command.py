@@ -8,19 +8,20 @@ document whose root is an element of a loaded schema. Exit status: 0 valid, 1 fi
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from schemas import BUILTIN_CATALOG
 
-from ..core.catalog import Catalog, CatalogError
-from ..core.config import ConfigError, load_config
+from ..core.catalog import Catalog
+from ..core.config import load_config
 from ..core.envelope import Limits, parse_document, parse_envelope
 from ..core.faults import SOAP11_NS, SOAP12_NS, HubFault
 from ..core.findings import Finding
 from ..core.header import PlatformHeader
+from ..core.settings import SettingsError
 from ..core.validator import MessageValidator
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hub config: its catalogs, tenants' 宛名番号 schemes and character "
                              "repertoires, systems' registered 外字 tables, limits")
     parser.add_argument("--catalog", action="append", metavar="FILE",
-                        help="schema catalog (repeatable; default: the built-in one)")
+                        help='schema catalog (repeatable; "builtin": the one shipped; default: builtin)')
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         limits = Limits()
         schemes, repertoires, gaiji = {}, {}, {}
-        catalogs = [Path(c) for c in args.catalog or []]
+        catalogs: list[Path | str] = list(args.catalog or [])  # "builtin" or a path
         if args.config:
             config = load_config(args.config)
             limits = config.limits
@@ -46,20 +47,26 @@ def run(args: argparse.Namespace) -> int:
             gaiji = {party: s.registered_gaiji for party, s in config.systems.items()}
             catalogs = catalogs or list(config.catalogs)
         catalog = Catalog.load(catalogs or [BUILTIN_CATALOG])
-    except (ConfigError, CatalogError) as exc:
-        print(f"pfbus validate: {exc}", file=sys.stderr)
+    except SettingsError as exc:  # the config's or a catalog's: names the file and the key
+        print(f"pfbus validate: error: {exc}", file=sys.stderr)
         return 2
     validator = MessageValidator(catalog, schemes, characters=repertoires, gaiji=gaiji)
-    worst = 0
+    worst, results = 0, []
     for name in args.files:
         try:
             raw = Path(name).read_bytes()
         except OSError as exc:
-            print(f"pfbus validate: {name}: {exc.strerror}", file=sys.stderr)
+            print(f"pfbus validate: error: {name}: {exc.strerror}", file=sys.stderr)
             return 2
         code, findings = validate_bytes(raw, catalog, validator, limits)
         worst = max(worst, 1 if findings else 0)
-        _report(name, code, findings, args.format)
+        if args.format == "json":
+            results.append({"file": name, "valid": not findings, "code": code,
+                            "findings": [f.__dict__ for f in findings]})
+        else:
+            _report(name, code, findings)
+    if args.format == "json":
+        common.print_json(results)
     return worst
 
 
@@ -101,11 +108,7 @@ def _is_envelope(raw: bytes) -> bool:
     return SOAP11_NS.encode() in head or SOAP12_NS.encode() in head
 
 
-def _report(name: str, code: str | None, findings: list[Finding], fmt: str) -> None:
-    if fmt == "json":
-        print(json.dumps({"file": name, "valid": not findings, "code": code,
-                          "findings": [f.__dict__ for f in findings]}, ensure_ascii=False))
-        return
+def _report(name: str, code: str | None, findings: list[Finding]) -> None:
     if not findings:
         print(f"{name}: valid")
         return

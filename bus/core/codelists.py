@@ -30,6 +30,9 @@ class CodeList:
                 rows = list(csv.DictReader(f))
         except OSError as exc:
             raise CodeListError(f"code list {name!r}: cannot read {path}: {exc.strerror}") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise CodeListError(f"code list {name!r}: {path} is not a UTF-8 CSV file: {exc}") \
+                from None
         labels: dict[str, str] = {}
         groups: dict[str, str] = {}
         for n, row in enumerate(rows, start=2):

@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IListeningPort
 from ..admin import wiring as admin_wiring
 from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
+from ..core.config_checks import catalog_findings
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission
@@ -86,15 +87,10 @@ class Hub:
                                if self.admin is not None else None)
 
     def _check_routes(self) -> None:
-        for route in self.config.registry:
-            if self.catalog.service(route.service_id) is None:
-                raise ConfigError(f"{self.config.path}: routes: service {route.service_id!r} is "
-                                  f"not defined by any schema catalog")
-        for service_id in self.config.registry.subscribed_services():
-            service = self.catalog.service(service_id)
-            if service is None or service.pattern != "notice":
-                raise ConfigError(f"{self.config.path}: subscriptions: {service_id!r} is not a "
-                                  f"notice service of any schema catalog")
+        """Routes, subscriptions and access rules name services of the loaded catalogs."""
+        findings = catalog_findings(self.config, self.catalog)
+        if findings:
+            raise ConfigError(findings[0])
 
     def listen(self):
         """Bind the listening socket; returns the bound port number."""

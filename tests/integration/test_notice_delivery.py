@@ -4,6 +4,8 @@ lettered by its policy and replayed by an operator. Real processes, real SQLite 
 
 from __future__ import annotations
 
+import json
+
 import socket
 import subprocess
 import sys
@@ -134,7 +136,7 @@ def test_always_failing_subscriber_ends_in_the_dead_letter_channel_and_replay_de
 
     def dead_letters():
         done = pfbus("dlq", "--config", str(config), "list", "--format", "json")
-        return done.stdout.count("\n") >= 1 and done.stdout
+        return json.loads(done.stdout) and done.stdout  # one JSON document, [] while none
 
     listing = wait_until(dead_letters, 30, "the first notice to be dead-lettered")
     assert ids[0] in listing and "PF-PROVIDER-INTERNAL" in listing

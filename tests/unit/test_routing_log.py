@@ -230,8 +230,7 @@ def test_cli_json_and_filters(db, capsys):
     args = parse("--db", str(db), "--status", "fault", "--format", "json",
                  "--since", "2026-11-27T15:00:00+09:00", "--until", "2026-11-27T07:00:00")
     assert log_command.run(args) == 0
-    (line,) = capsys.readouterr().out.splitlines()
-    row = json.loads(line)
+    (row,) = json.loads(capsys.readouterr().out)  # one JSON document: a list of hops
     assert row["hop"] == "rejected" and row["line"] == 7 and row["provider"] is None
 
 

@@ -1,9 +1,11 @@
-"""Every misspelt key in every declared table is refused by name, with the right suggestion.
+"""Every misspelt key in every declared table is refused by name, with the right suggestion;
+every value of a wrong kind is refused by name too, never with a traceback.
 
 Generated from the declarations (bus/core/settings, conformance/declarations.py): a key added to
-any table is covered here without a new line. Each misspelling is put into a valid document —
-the example hub config, the built-in catalog, the suite's own data — where that table sits, and
-loading must fail naming the file, the full key and the table, suggesting the declared key.
+any table is covered here without a new line. Each misspelling (or wrong value) is put into a
+valid document — the example hub config, the built-in catalog, the suite's own data — where that
+table sits, and loading must fail naming the file, the full key and the table (suggesting the
+declared key).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 
 from bus.core.catalog import Catalog, CatalogError
 from bus.core.config import ConfigError, parse_config
-from bus.core.settings import Table, tables
+from bus.core.settings import Invalid, MapOf, Sub, Table, Tables, tables
 from bus.core.settings import catalog as catalog_declared
 from bus.core.settings import hub as hub_declared
 from bus.core.settings.reader import join
@@ -53,8 +55,9 @@ def ids(items: list[tuple]) -> list[str]:
     return [f"{p.table.name}.{typo}" for p, _, typo in items]
 
 
-def place_typo(doc: dict, place, typo: str) -> str:
-    """Put ``typo = 1`` into the table at ``place`` (creating it where absent); its full key."""
+def place_typo(doc: dict, place, typo: str, value: object = 1) -> str:
+    """Put ``typo = value`` into the table at ``place`` (creating it where absent); its full
+    key."""
     target, key = doc, ""
     for i, (name, how) in enumerate(place.steps):
         last = i == len(place.steps) - 1
@@ -74,7 +77,7 @@ def place_typo(doc: dict, place, typo: str) -> str:
             target, key = entries[entry], join(join(key, name), entry)
         else:
             target, key = target.setdefault(name, {}), join(key, name)
-    target[typo] = 1
+    target[typo] = value
     return join(key, typo)
 
 
@@ -204,6 +207,82 @@ def test_a_misspelt_conformance_key_is_refused(suite_copy, file, place, declared
     finally:
         path.write_text(original, "utf-8")
     expect_refused(str(info.value), path.name, full_key, declared, place)
+
+
+# --- values of the wrong kind: refused naming the key, never a traceback -------------------------
+
+WRONG = (12345, "text", [1], {"x": 1}, True)
+
+
+def wrong_values(root: Table) -> list[tuple]:
+    """(place, key, value) for every declared key and every value its kind refuses."""
+    out = []
+    for place in tables(root):
+        for key in place.table.keys:
+            if place.tagged and key is place.table.keys[0]:
+                continue  # a step's kind: any value is its target
+            for value in WRONG:
+                try:
+                    key.kind.convert(value)
+                except Invalid:
+                    out.append((place, key.name, value))
+                    continue
+                if isinstance(key.kind, (Sub, Tables, MapOf)) and not isinstance(value, dict):
+                    out.append((place, key.name, value))
+    return out
+
+
+def wrong_ids(items: list[tuple]) -> list[str]:
+    return [f"{p.table.name}.{k}={v!r}" for p, k, v in items]
+
+
+HUB_WRONG = wrong_values(hub_declared.CONFIG)
+
+
+@pytest.mark.parametrize("place, key, value", HUB_WRONG, ids=wrong_ids(HUB_WRONG))
+def test_a_hub_config_value_of_the_wrong_kind_is_refused(tmp_path, place, key, value):
+    doc = tomllib.loads((ROOT / "examples" / "hub.toml").read_text("utf-8"))
+    full_key = place_typo(doc, place, key, value)
+    path = tmp_path / "hub.toml"
+    with pytest.raises(ConfigError) as info:
+        parse_config(doc, path)
+    assert str(info.value).startswith(f"{path}: {full_key}"), str(info.value)
+    assert ": must be " in str(info.value), str(info.value)
+
+
+CATALOG_WRONG = wrong_values(catalog_declared.CATALOG)
+
+
+@pytest.mark.parametrize("place, key, value", CATALOG_WRONG, ids=wrong_ids(CATALOG_WRONG))
+def test_a_catalog_value_of_the_wrong_kind_is_refused(tmp_path, place, key, value):
+    doc = tomllib.loads(BUILTIN_CATALOG.read_text("utf-8"))
+    full_key = place_typo(doc, place, key, value)
+    path = tmp_path / "catalog.toml"
+    path.write_text(to_toml(doc), "utf-8")
+    with pytest.raises(CatalogError) as info:
+        Catalog.load([path])
+    assert str(info.value).startswith(f"{path}: {full_key}"), str(info.value)
+
+
+CASE_WRONG = [(file, *case) for file, root in SUITE_FILES.items()
+              for case in wrong_values(root)]
+
+
+@pytest.mark.parametrize("file, place, key, value", CASE_WRONG,
+                         ids=[f"{c[0]}:{i}" for c, i in zip(
+                             CASE_WRONG, wrong_ids([c[1:] for c in CASE_WRONG]), strict=True)])
+def test_a_conformance_value_of_the_wrong_kind_is_refused(suite_copy, file, place, key, value):
+    path = suite_copy / file
+    original = path.read_text("utf-8")
+    doc = tomllib.loads(original)
+    full_key = place_typo(doc, place, key, value)
+    try:
+        path.write_text(to_toml(doc), "utf-8")
+        with pytest.raises(SuiteError) as info:
+            Suite.load(suite_copy)
+    finally:
+        path.write_text(original, "utf-8")
+    assert str(info.value).startswith(f"{path.name}: {full_key}"), str(info.value)
 
 
 # --- the suggestion itself ------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_worst_result_of_several_files(capsys):
 def test_json_format(capsys):
     code, out, _ = run(capsys, "--format", "json", VALID, BAD_CHECK_DIGIT)
     assert code == 1
-    valid, invalid = (json.loads(line) for line in out.splitlines())
+    valid, invalid = json.loads(out)  # one JSON document: a list, one entry per file
     assert valid == {"file": str(VALID), "valid": True, "code": None, "findings": []}
     assert invalid["valid"] is False and invalid["code"] == "PF-RULE-VIOLATION"
     assert invalid["findings"] == [{
@@ -131,4 +131,5 @@ def test_envelope_faults_exit_1_with_their_code(capsys, tmp_path, content, fault
     path.write_bytes(content)
     code, out, _ = run(capsys, "--format", "json", path)
     assert code == 1
-    assert json.loads(out)["code"] == fault
+    (result,) = json.loads(out)
+    assert result["code"] == fault

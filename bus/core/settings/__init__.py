@@ -15,5 +15,5 @@ from .kinds import (Anything, Bool, Choice, Duration, Int, Invalid, Kind, ListOf
 from .reader import Section, SettingsError, Source, load_toml, read
 
 __all__ = ["REQUIRED", "Key", "Table", "tables", "Anything", "Bool", "Choice", "Duration", "Int",
-           "Invalid", "Kind", "ListOf", "MapOf", "Number", "OneOrMore", "Str", "Sub", "Tables", "Variant",
-           "Section", "SettingsError", "Source", "load_toml", "read"]
+           "Invalid", "Kind", "ListOf", "MapOf", "Number", "OneOrMore", "Str", "Sub", "Tables",
+           "Variant", "Section", "SettingsError", "Source", "load_toml", "read"]

@@ -82,9 +82,8 @@ def _walk(table: Table, steps: tuple[tuple[str, str], ...],
             kind, how = kind.value, "map"
         if isinstance(kind, Sub):
             yield from _walk(kind.table, (*steps, (key.name, how)))
-        elif isinstance(kind, Tables) and isinstance(kind.table, Variant):
-            for option in kind.table.tables:
-                yield from _walk(option, (*steps, (key.name, "array")), tagged=True)
         elif isinstance(kind, Tables):
-            assert not isinstance(kind.table, Variant)  # the branch above
-            yield from _walk(kind.table, (*steps, (key.name, "array")))
+            declared = kind.table
+            for option in declared.tables if isinstance(declared, Variant) else (declared,):
+                yield from _walk(option, (*steps, (key.name, "array")),
+                                 tagged=isinstance(declared, Variant))

@@ -147,22 +147,27 @@ def _chosen(declared: Table | Variant, raw: Any, source: Source, key: str,
 
 
 def _table(table: Table, raw: Any, source: Source, key: str) -> Section:
+    """What the file gives is checked first (in declaration order), then what it leaves out."""
     if not isinstance(raw, dict):
         raise source.fail(key, "must be a table")
-    values: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     for declared in table.keys:
-        full = join(key, declared.name)
         if declared.name in raw:
+            full = join(key, declared.name)
             value = _value(declared.kind, raw[declared.name], source, full)
-        elif declared.default is REQUIRED:
-            raise source.fail(full, "is required")
-        else:
-            value = _default(declared.kind, declared.default, source, full)
-        if declared.check is not None and declared.name in raw:
-            problem = declared.check(value)
+            problem = declared.check(value) if declared.check is not None else None
             if problem:
                 raise source.fail(full, problem)
-        values[declared.name] = value
+            given[declared.name] = value
+    values: dict[str, Any] = {}
+    for declared in table.keys:
+        if declared.name in given:
+            values[declared.name] = given[declared.name]
+        elif declared.default is REQUIRED:
+            raise source.fail(join(key, declared.name), "is required")
+        else:
+            values[declared.name] = _default(declared.kind, declared.default, source,
+                                             join(key, declared.name))
     return Section(values, source, key, frozenset(raw))
 
 

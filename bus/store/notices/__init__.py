@@ -19,14 +19,15 @@ from .group_commit import NoticeStoreError, check_notice
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def open_notice_store(url: str) -> NoticeStore:
-    """Open (creating and migrating if needed) the store named by ``url``; see the module doc."""
+def open_notice_store(url: str, *, readonly: bool = False) -> NoticeStore:
+    """Open (creating and migrating if needed) the store named by ``url``; see the module doc.
+    ``readonly``: only an existing store, read in read-only mode (NoticeStoreError if none)."""
     if url.startswith("sqlite:"):
         path = url[len("sqlite:"):]
         if not path:
             raise ValueError("notice store URL 'sqlite:' needs a path, e.g. sqlite:var/notices.db")
         from .sqlite_store import SqliteNoticeStore
-        return SqliteNoticeStore(path)
+        return SqliteNoticeStore(path, readonly=readonly)
     if url.startswith(("postgresql://", "postgres://")):
         parts = urlsplit(url)
         query = parse_qsl(parts.query, keep_blank_values=True)
@@ -41,7 +42,7 @@ def open_notice_store(url: str) -> NoticeStore:
         dsn = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query
                                                          if k != "schema"])))
         from .postgres_store import PostgresNoticeStore
-        return PostgresNoticeStore(dsn, schema=schema)
+        return PostgresNoticeStore(dsn, schema=schema, readonly=readonly)
     shown = re.sub(r"//[^@/]*@", "//…@", url)  # never echo a password into a log
     raise ValueError(f"unknown notice store URL {shown!r}: expected sqlite:PATH or "
                      f"postgresql://user@host/db[?schema=name]")

@@ -125,10 +125,11 @@ def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tu
 
 class PostgresNoticeStore:
     """``PostgresNoticeStore(dsn, schema="pfbus")``: creates the schema and migrates it (under
-    an advisory lock, so hub processes starting together do not race)."""
+    an advisory lock, so hub processes starting together do not race). ``readonly=True`` only
+    reads an existing schema (operators' commands), in read-only transactions."""
 
-    def __init__(self, dsn: str, schema: str = "pfbus") -> None:
-        self.dsn, self.schema = dsn, schema
+    def __init__(self, dsn: str, schema: str = "pfbus", *, readonly: bool = False) -> None:
+        self.dsn, self.schema, self.readonly = dsn, schema, readonly
         self._accept_key = _lock_key("accept", schema)
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
@@ -136,6 +137,10 @@ class PostgresNoticeStore:
         self._closed = False
         self._known_subscribers: set[str] = set()  # writer thread only: rows known to exist
         self._writer: psycopg.Connection | None = None
+        self._committer: GroupCommitter | None = None
+        if readonly:
+            self._check_readable()
+            return
         self._migrate()
         self._committer = GroupCommitter(f"notice-store:{schema}", self._write_batch)
 
@@ -147,7 +152,23 @@ class PostgresNoticeStore:
         # Set per session, so an accept never depends on the server's default.
         conn.execute(sql.SQL("SET synchronous_commit TO {}").format(sql.Literal(
             synchronous_commit)))
+        if self.readonly:
+            conn.execute("SET default_transaction_read_only TO on")
         return conn
+
+    def _check_readable(self) -> None:
+        """The schema exists at this pfbus's version; nothing is created."""
+        target = len(MIGRATIONS)
+        with self._connect() as conn:
+            (exists,) = conn.execute("SELECT to_regclass(%s)",
+                                     (f"{self.schema}.schema_migrations",)).fetchall()[0]
+            if exists is None:
+                raise NoticeStoreError(f"notice store schema {self.schema}: not found")
+            (current,) = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0]
+        if current != target:
+            raise NoticeStoreError(f"notice store schema {self.schema} is at version {current}, "
+                                   f"this pfbus reads {target}")
 
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -183,6 +204,8 @@ class PostgresNoticeStore:
     # -- accepting -----------------------------------------------------------------------------
 
     def accept(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
+        if self._committer is None:
+            raise NoticeStoreError(f"notice store {self.schema}: opened read-only")
         return self._committer.submit(notice, subscribers)
 
     def _write_batch(self, batch: list[AcceptRequest]) -> None:
@@ -353,7 +376,8 @@ class PostgresNoticeStore:
 
     def close(self) -> None:
         """Commit queued accepts, stop the writer, close every connection. Safe to call twice."""
-        self._committer.close()
+        if self._committer is not None:
+            self._committer.close()
         with self._lock:
             if self._closed:
                 return

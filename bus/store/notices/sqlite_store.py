@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..migrations import migrate
+from ..sqlite_readonly import connect_readonly, user_version
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row)
 from .claiming import Candidate, select_claimable
@@ -97,20 +98,26 @@ def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tu
 
 
 class SqliteNoticeStore:
-    """``SqliteNoticeStore(path)`` opens or creates the store file and migrates it.
+    """``SqliteNoticeStore(path)`` opens or creates the store file and migrates it;
+    ``readonly=True`` only reads an existing one (operators' commands), never creating a file.
 
     Accepts go through one writer thread (group commit); every other method runs on the calling
     thread's own connection (``threading.local``), writing inside ``BEGIN IMMEDIATE`` so that
     claims for a subscriber are serialised by SQLite's write lock.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()  # the connection list and the closed flag
         self._closed = False
+        self._committer: GroupCommitter | None = None
+        if readonly:
+            self._writer = self._open_readonly()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = self._connect(synchronous="FULL")
         try:
             migrate(self._writer, MIGRATIONS)
@@ -121,6 +128,22 @@ class SqliteNoticeStore:
 
     # -- connections ---------------------------------------------------------------------------
 
+    def _open_readonly(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise NoticeStoreError(f"{self.path}: no such notice store")
+        try:
+            conn = connect_readonly(self.path, BUSY_TIMEOUT)
+            version = user_version(conn)
+        except sqlite3.Error as exc:
+            raise NoticeStoreError(f"{self.path}: {exc}") from None
+        if version != len(MIGRATIONS):
+            conn.close()
+            raise NoticeStoreError(
+                f"{self.path}: not a notice store of this pfbus (schema version {version}, "
+                f"expected {len(MIGRATIONS)})" + ("; open it once with the hub to migrate"
+                                                  if 0 < version < len(MIGRATIONS) else ""))
+        return conn
+
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
                                check_same_thread=False)  # closed by close() on another thread
@@ -129,6 +152,10 @@ class SqliteNoticeStore:
         return conn
 
     def _conn(self) -> sqlite3.Connection:
+        if self.readonly:  # one connection, the caller's thread: an operator's command
+            if self._closed:
+                raise NoticeStoreError(f"{self.path}: notice store is closed")
+            return self._writer
         conn = getattr(self._local, "conn", None)
         if conn is None:
             with self._lock:
@@ -162,6 +189,8 @@ class SqliteNoticeStore:
     # -- accepting -----------------------------------------------------------------------------
 
     def accept(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
+        if self._committer is None:
+            raise NoticeStoreError(f"{self.path}: notice store opened read-only")
         return self._committer.submit(notice, subscribers)
 
     def _write_batch(self, batch: list[AcceptRequest]) -> None:
@@ -306,7 +335,8 @@ class SqliteNoticeStore:
 
     def close(self) -> None:
         """Commit queued accepts, stop the writer, close every connection. Safe to call twice."""
-        self._committer.close()
+        if self._committer is not None:
+            self._committer.close()
         with self._lock:
             if self._closed:
                 return
