@@ -99,6 +99,8 @@ MAINTENANCE = _c("PF-MAINTENANCE", H, 503,
                  "the hub is in maintenance: send the message again later (Retry-After)")
 PAUSED = _c("PF-PAUSED", H, 503,
             "an operator paused this route: send the message again later (Retry-After)")
+HUB_STOPPING = _c("PF-HUB-STOPPING", H, 503,
+                  "the hub is stopping and did not complete the request: send it again")
 # Raised by an adapter's provider side (adapters.sdk.provider).
 PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
                         "the message is addressed to another system or service")

@@ -1,6 +1,6 @@
 """Per-adapter admission: a token bucket (rate, burst) and a bound on requests in flight.
 
-Pure: no Twisted, no clock of its own (``now`` is passed in, monotonic seconds), so it is tested
+Pure: no Twisted, no clock of its own (``now`` is passed in: the caller's clock, seconds), so it is tested
 without sleeping. The hub's edge asks ``Admission.admit(key, now)`` once per exchange and calls
 the returned release when the exchange is over; a refusal is a HubFault (PF-LIMIT-RATE or
 PF-LIMIT-CONCURRENCY) with the limit in its finding.

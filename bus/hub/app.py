@@ -1,4 +1,15 @@
-"""Assembling a hub from its configuration, and running it."""
+"""Assembling a hub from its configuration, running it, and draining it when it stops.
+
+Drain (SIGTERM/SIGINT, ``Hub.drain``): the listening socket closes at once and the hub's state
+becomes ``draining`` (``/health`` answers 503, ``Hub.draining`` for readiness); requests already
+read are answered, new ones on open connections are answered PF-HUB-STOPPING; exchanges and
+deliveries in flight get until ``[hub] drain_timeout`` to finish. At the deadline the forwarder
+cuts what is left: an exchange is answered PF-HUB-STOPPING and closed in the routing log, a
+delivery is released for redelivery. Then, in this order — because a store must never be closed
+under a thread still using it — the store threads finish their calls, the notice store closes,
+the provider connections close, the archive and the routing log flush and close (its head hash
+printed as the last checkpoint), and ``hub.stopped`` says what the drain did.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +24,7 @@ from ..admin import wiring as admin_wiring
 from ..core.catalog import Catalog
 from ..core.config import ConfigError, HubConfig
 from ..core.config_checks import catalog_findings
+from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission
@@ -32,12 +44,23 @@ from .tls import ProviderTLSPolicy, server_options
 from .wsdl import WsdlPublisher
 
 
+DEFAULT_DRAIN_TIMEOUT = 30.0  # seconds; [hub] drain_timeout
+
+
 class Hub:
     """A running hub: listening port, routing log, connection pool."""
 
-    def __init__(self, config: HubConfig, reactor, events: JsonLineLog | None = None):
+    def __init__(self, config: HubConfig, reactor, events: JsonLineLog | None = None, *,
+                 forwarder: Forwarder | None = None, store_threads: StoreThreads | None = None):
+        """``reactor`` is also the clock of everything time-based (``task.Clock`` in tests,
+        with a ``forwarder`` and ``store_threads`` that need no real reactor)."""
         self.config = config
-        self.reactor = reactor
+        self.reactor = reactor  # IReactorCore + IReactorTCP/SSL + IReactorTime
+        self.state = "serving"  # then "draining", then "stopped"
+        self.drain_timeout = float(getattr(config, "drain_timeout", DEFAULT_DRAIN_TIMEOUT))
+        self._waiters: list[defer.Deferred] = []
+        self._deadline = None
+        self.threads: StoreThreads | None = None
         self.events = events or JsonLineLog(sys.stderr)
         # Everything compiled here, once: the hot path compiles nothing per request.
         self.catalog = Catalog.load(config.catalogs)
@@ -57,7 +80,7 @@ class Hub:
         self.routing_log = RoutingLog(config.routing_log, on_checkpoint=lambda hop_id, digest:
                                       self.events.emit("routing_log.checkpoint", id=hop_id,
                                                        hash=digest))
-        self.forwarder = Forwarder(reactor, config.max_connections_per_provider,
+        self.forwarder = forwarder or Forwarder(reactor, config.max_connections_per_provider,
                                    tls=ProviderTLSPolicy(config.provider_ca,
                                                          config.client_certificate,
                                                          config.client_key))
@@ -66,7 +89,7 @@ class Hub:
         subscribers = config.registry.all_subscribers()
         if subscribers and config.notice_store:
             store = open_notice_store(config.notice_store)
-            threads = StoreThreads(reactor)
+            threads = self.threads = store_threads or StoreThreads(reactor)
             self.delivery = DeliveryService(reactor, store, threads, subscribers, self.forwarder,
                                             self.inspector, self.routing_log, config.node_id)
             intake = NoticeIntake(store, threads, self.delivery.notify)
@@ -75,9 +98,10 @@ class Hub:
                                          self.catalog, {party: s.receiver for party, s
                                                         in config.systems.items()}),
                                      admission=Admission(config.adapter_limits),
-                                     archive=self.archive)
+                                     archive=self.archive, clock=reactor)
         self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
         self.port: IListeningPort | None = None
+        self.site: HubSite | None = None
         self.url: str | None = None
         # TLS and HTTP refusals before a message is read: one line per peer per interval.
         self.refusals = RefusalLog(self.events, reactor)
@@ -100,8 +124,11 @@ class Hub:
             raise ConfigError(f"{config.path}: hub.tls: is required: the hub listens over TLS "
                               "([hub] tls = { certificate, key, client_ca }); plain HTTP only "
                               "with [hub] allow_plain_http = true, for development")
-        site = HubSite(HubResource(self.exchange, self.publisher, access=config.access),
-                       config.limits, config.read_timeout, self.events, self.refusals)
+        site = self.site = HubSite(HubResource(self.exchange, self.publisher,
+                                               access=config.access),
+                                   config.limits, config.read_timeout, self.events,
+                                   self.refusals)
+        site.resource.state = lambda: self.state
         if config.tls is not None:
             try:
                 options = server_options(config, config.access)
@@ -133,19 +160,91 @@ class Hub:
             self.admin_listener.listen()
         return bound
 
-    @defer.inlineCallbacks
-    def stop(self):
-        if self.port is not None:
-            yield self.port.stopListening()
-        if self.delivery is not None:
-            yield defer.Deferred.fromCoroutine(self.delivery.stop())
-            self.delivery.store.close()
-        yield self.forwarder.close()
-        if self.archive is not None:
-            self.archive.close()
-        self.refusals.stop()
-        if self.admin_listener is not None:  # last: /ready answers "not ready" until the end
-            yield self.admin_listener.stop()
-        self.routing_log.checkpoint_head()  # the last head, printed as the hub stops
-        self.routing_log.close()
-        self.events.emit("hub.stopped")
+    @property
+    def draining(self) -> bool:
+        """True from the moment a stop begins: readiness answers "not ready" (ops' /ready)."""
+        return self.state != "serving"
+
+    def drain(self, timeout: float | None = None) -> defer.Deferred:
+        """Stop gracefully (see the module doc); fires once everything is closed. Called again
+        while draining, it only brings the deadline forward to ``timeout`` (a second signal:
+        ``timeout=0`` cuts what is in flight now — the stores are still closed safely)."""
+        if self.state == "stopped":
+            return defer.succeed(None)
+        timeout = self.drain_timeout if timeout is None else max(0.0, timeout)
+        waiter: defer.Deferred = defer.Deferred()
+        self._waiters.append(waiter)
+        if self.state == "serving":
+            self.state = "draining"
+            defer.Deferred.fromCoroutine(self._drain(timeout))
+        elif self._deadline is not None and self._deadline.active() and \
+                self._deadline.getTime() - self.reactor.seconds() > timeout:
+            self._deadline.reset(timeout)
+        return waiter
+
+    def stop(self) -> defer.Deferred:
+        """Stop now: what is in flight is cut at once (``drain(0)``)."""
+        return self.drain(0)
+
+    async def _drain(self, timeout: float) -> None:
+        clock, exchange, delivery = self.reactor, self.exchange, self.delivery
+        began = clock.seconds()
+        answered, before = exchange.answered, dict(delivery.counts) if delivery else {}
+        self.events.emit("hub.draining", drain_timeout=timeout, exchanges=exchange.open,
+                         deliveries=delivery.in_flight if delivery else 0,
+                         connections=len(self.site.channels) if self.site else 0)
+        error = None
+        try:
+            stopped_listening = self.port.stopListening() if self.port is not None else None
+            if self.site is not None:
+                self.site.drain()
+            self._deadline = clock.callLater(timeout, self._cut)
+            waits = [defer.Deferred.fromCoroutine(exchange.idle())]
+            if delivery is not None:
+                waits.append(defer.Deferred.fromCoroutine(delivery.drain()))
+            await defer.gatherResults(waits, consumeErrors=True)
+            within = self._deadline.active()
+            if within:
+                self._deadline.cancel()
+            if stopped_listening is not None:
+                await stopped_listening
+            if self.site is not None:
+                self.site.close_connections()
+            # Only once no thread is inside the store may it be closed (SQLite: a connection
+            # closed under a running statement crashes the process).
+            if self.threads is not None:
+                await defer.Deferred.fromCoroutine(self.threads.stop())
+            if delivery is not None:
+                delivery.store.close()
+            await self.forwarder.close()
+        except Exception as exc:  # said on stdout; the stores below are still closed
+            error, within = f"{exc.__class__.__name__}: {exc}", False
+        finally:
+            try:
+                if self.archive is not None:
+                    self.archive.close()
+                self.refusals.stop()
+                if self.admin_listener is not None:  # last: /ready says "not ready" until the end
+                    await self.admin_listener.stop()
+                self.routing_log.checkpoint_head()  # the last head, printed as the hub stops
+                self.routing_log.close()
+            except Exception as exc:
+                error, within = error or f"{exc.__class__.__name__}: {exc}", False
+            self.state = "stopped"
+        after = delivery.counts if delivery else {}
+        self.events.emit(
+            "hub.stopped", drained=within, seconds=round(clock.seconds() - began, 3),
+            exchanges_answered=exchange.answered - answered, exchanges_cut=exchange.cut,
+            requests_refused=self.site.refused_while_draining if self.site else 0,
+            deliveries={k: after[k] - before.get(k, 0) for k in after},
+            **({"error": error} if error else {}))
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter.callback(None)
+
+    def _cut(self) -> None:
+        """The drain deadline: what still waits for a provider or subscriber is cut."""
+        self.events.emit("hub.drain_deadline", exchanges=self.exchange.open,
+                         deliveries=self.delivery.in_flight if self.delivery else 0)
+        self.forwarder.abort(Finding("hub:drain_timeout", "the hub is stopping and the "
+                                     "exchange did not complete within its drain timeout"))

@@ -6,6 +6,13 @@ subscriber's answer like any provider's (binding to the request, schema, a pfr:N
 and then marks the delivery done — or schedules a retry by the subscriber's policy, or moves it to
 the dead letter channel. Every attempt is a routing-log hop. The store keeps per-subject order:
 what one claim returns never shares a subject, so a claim is delivered in parallel.
+
+Time comes from the clock given (``IReactorTime``: the reactor, or ``task.Clock`` in tests):
+leases, backoff and the poll all read ``clock.seconds()`` and wait with ``clock.callLater``.
+
+Draining (``drain()``): the loops stop claiming; deliveries in flight finish, or — cut by the
+hub's drain deadline (PF-HUB-STOPPING from the forwarder) — are released for redelivery without
+counting the attempt; ``drain()`` returns once no loop and no delivery touches the store.
 """
 
 from __future__ import annotations
@@ -30,10 +37,10 @@ from .notices import StoreThreads
 
 
 class DeliveryService:
-    def __init__(self, reactor, store: NoticeStore, threads: StoreThreads,
+    def __init__(self, clock, store: NoticeStore, threads: StoreThreads,
                  subscribers: dict[str, Provider], forwarder: Forwarder, inspector: Inspector,
                  routing_log: RoutingLog, node_id: str, poll_interval: float = 0.5):
-        self.reactor = reactor
+        self.clock = clock  # IReactorTime
         self.store = store
         self.threads = threads
         self.subscribers = subscribers
@@ -43,16 +50,24 @@ class DeliveryService:
         self.node_id = node_id
         self.poll_interval = poll_interval  # other nodes' notices are found by polling
         self.running = False
+        self.draining = False
         self._wake: dict[str, defer.Deferred] = {}
         self._loops: list[defer.Deferred] = []
         self._inflight: set[defer.Deferred] = set()
         self.is_paused = lambda subscriber_id: False  # an operator's pause (bus.admin.controls)
         self.observer = None  # bus.admin.observer.HubObserver: events and metrics
+        self.counts = {"delivered": 0, "retried": 0, "dead": 0, "released": 0}
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
 
     async def start(self) -> None:
         # Deliveries this node had in flight when it last stopped (or was killed) are due again
         # now, not only once their leases expire.
         await self.threads.run(self.store.release_node, self.node_id)
+        if self.draining:  # the hub began to stop while this node's leases were released
+            return
         self.running = True
         for sub in self.subscribers.values():
             loop = defer.Deferred.fromCoroutine(self._loop(sub))
@@ -64,17 +79,17 @@ class DeliveryService:
         for sid in subscriber_ids:
             self._wakeup(sid)
 
-    async def stop(self, grace: float = 5.0) -> None:
+    async def drain(self) -> None:
+        """Claim nothing more; return once every loop has ended (a claim it was making has
+        returned) and every delivery in flight has finished and recorded its outcome. The hub
+        bounds the wait by cutting the forwarder's posts at its drain deadline."""
         self.running = False
+        self.draining = True
         for sid in list(self._wake):
             self._wakeup(sid)
-        if self._inflight:
-            pending = defer.DeferredList(list(self._inflight), consumeErrors=True)
-            pending.addTimeout(grace, self.reactor)
-            try:
-                await pending
-            except defer.TimeoutError:
-                pass  # their leases bring them back, on this node's restart or on another node
+        while self._loops or self._inflight:
+            await defer.DeferredList([*self._loops, *self._inflight], consumeErrors=True)
+            self._loops = [loop for loop in self._loops if not loop.called]
 
     def _wakeup(self, sid: str) -> None:
         d = self._wake.pop(sid, None)
@@ -82,8 +97,10 @@ class DeliveryService:
             d.callback(None)
 
     async def _sleep(self, sid: str, seconds: float) -> None:
+        if not self.running:
+            return
         d = self._wake[sid] = defer.Deferred()
-        timer = self.reactor.callLater(seconds, self._wakeup, sid)
+        timer = self.clock.callLater(seconds, self._wakeup, sid)
         await d
         if timer.active():
             timer.cancel()
@@ -97,9 +114,13 @@ class DeliveryService:
             if free > 0 and not self.is_paused(sub.id):  # paused: the queue stays as it is
                 try:
                     claimed = await self.threads.run(self.store.claim, sub.id, self.node_id,
-                                                     lease, free)
+                                                     lease, free, self.clock.seconds())
                 except Exception:  # the store is unreachable: keep trying, say so
                     twisted_log.err(None, f"claiming for {sub.id} failed")
+            if not self.running:  # draining began while claiming: hand them straight back
+                for delivery in claimed:
+                    await self._release(sub, delivery, "the hub began to drain while claiming")
+                break
             for delivery in claimed:
                 task = defer.Deferred.fromCoroutine(self._deliver(sub, delivery))
                 mine.add(task)
@@ -139,6 +160,11 @@ class DeliveryService:
                     "notice:receipt", "the subscriber did not answer with a receipt "
                     "(applied or duplicate)"),), d.message_id)
         except HubFault as fault:
+            if fault.fault is faults.HUB_STOPPING:
+                hop.update(fault_code=fault.fault.code, party=fault.fault.party,
+                           rule=fault.first.rule if fault.first else None)
+                await self._release(sub, d, "cut at the drain deadline", hop, started)
+                return
             await self._failed(sub, d, fault, hop, started)
             return
         except Exception as exc:  # a defect: never lose the delivery over it
@@ -147,26 +173,40 @@ class DeliveryService:
                 "hub:delivery", exc.__class__.__name__),)), hop, started)
             return
         done = await self.threads.run(self.store.complete, d.id, self.node_id)
+        self.counts["delivered"] += 1
         self._record(Hop.DELIVERY, Status.OK, hop, started, reason=status if done else
                      f"{status}; lease had expired, another node redelivers")
+
+    async def _release(self, sub: Provider, d: Delivery, why: str, hop: dict | None = None,
+                       started: float | None = None) -> None:
+        """The hub is stopping: back to pending, due now, the attempt not counted."""
+        released = await self.threads.run(self.store.release, d.id, self.node_id)
+        self.counts["released"] += 1
+        if hop is not None and started is not None:
+            self._record(Hop.DELIVERY, Status.ERROR, hop, started,
+                         reason=f"released for redelivery: {why}" if released else
+                         f"{why}; lease had expired, another node redelivers")
 
     async def _failed(self, sub: Provider, d: Delivery, fault: HubFault, hop: dict,
                       started: float) -> None:
         first = fault.first
         # The store and `pfbus dlq` keep this text: code, rule and path, never payload values.
         error = fault.fault.code + (f" {first.rule} at {first.path or '-'}" if first else "")
-        when = sub.policy.next_attempt(d.attempts, d.enqueued_at, time.time())
+        now = self.clock.seconds()
+        when = sub.policy.next_attempt(d.attempts, d.enqueued_at, now)
         hop.update(fault_code=fault.fault.code, party=fault.fault.party,
                    rule=first.rule if first else None, path=first.path if first else None,
                    line=first.line if first else None)
         if when is None:
             await self.threads.run(self.store.dead, d.id, self.node_id, error)
+            self.counts["dead"] += 1
             self._record(Hop.DEAD_LETTERED, Status.ERROR, hop, started,
                          reason=f"policy exhausted after {d.attempts} attempt(s)")
         else:
             await self.threads.run(self.store.retry_later, d.id, self.node_id, error, when)
+            self.counts["retried"] += 1
             self._record(Hop.DELIVERY, Status.ERROR, hop, started,
-                         reason=f"retry in {when - time.time():.1f} s")
+                         reason=f"retry in {when - now:.1f} s")
 
     def _record(self, hop_name: Hop, status: Status, hop: dict, started: float, reason: str) -> None:
         self.log.record(HopRecord(hop=hop_name, status=status, reason=reason,

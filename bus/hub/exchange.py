@@ -3,7 +3,8 @@ answer → reply, recording every hop in the routing log.
 
 The checks are the pure ``Inspector``'s; this module only moves bytes and writes the log. The
 client's bytes are forwarded unchanged, so the request digest the provider computes is the digest
-of what the client sent.
+of what the client sent. Admission (rate limits) reads the clock given (``IReactorTime``), so
+tests drive limit windows with ``task.Clock``; the hub's drain waits on ``idle()``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+
+from twisted.internet import defer
 
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
@@ -42,7 +45,7 @@ class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
                  characters: CharacterAudit | None = None, admission: Admission | None = None,
-                 archive: PayloadArchive | None = None):
+                 archive: PayloadArchive | None = None, clock=None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
@@ -51,6 +54,20 @@ class SyncExchange:
         self.characters = characters  # receivers that store only JIS X 0213 (縮退 audit)
         self.admission = admission or Admission()  # per-adapter rate and concurrency limits
         self.archive = archive  # [store] archive: the exact payloads, encrypted at rest
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self.clock = clock  # IReactorTime: admission's windows
+        self.open = 0  # exchanges begun and not yet answered
+        self.answered = 0  # exchanges answered (with a reply or a fault)
+        self.cut = 0  # of which answered PF-HUB-STOPPING: cut by the hub's drain deadline
+        self._idle: list[defer.Deferred] = []
+
+    async def idle(self) -> None:
+        """Return once no exchange is open (at once if none is)."""
+        while self.open:
+            waiter: defer.Deferred = defer.Deferred()
+            self._idle.append(waiter)
+            await waiter
 
     async def handle(self, raw: bytes, endpoint_service: str | None = None,
                      soap_action: str | None = None, peer: str | None = None,
@@ -59,11 +76,26 @@ class SyncExchange:
         certificate (``[[adapters]]``), or None when the caller is not authenticated (plain
         HTTP in development, or TLS without a client certificate); ``remote`` the caller's
         address (IP:port). Both go on every hop: a refusal names who actually sent it."""
+        self.open += 1
+        try:
+            return await self._handle(raw, endpoint_service, soap_action, peer, content_type,
+                                      remote)
+        finally:
+            self.open -= 1
+            self.answered += 1
+            if not self.open:
+                waiters, self._idle = self._idle, []
+                for waiter in waiters:
+                    waiter.callback(None)
+
+    async def _handle(self, raw: bytes, endpoint_service: str | None, soap_action: str | None,
+                      peer: str | None, content_type: str | None,
+                      remote: str | None) -> HttpReply:
         hops = _Hops(self.log, len(raw), peer, remote)
         early = None
         if peer is not None:  # authenticated: every request counts, even one that fails to parse
             try:
-                early = self.admission.admit(limit_key(peer, ""), time.monotonic())
+                early = self.admission.admit(limit_key(peer, ""), self.clock.seconds())
             except HubFault as fault:
                 hops.add(Hop.REJECTED, Status.FAULT, fault)
                 return self._fault_reply(hops, fault, _soap_ns_of(raw))
@@ -93,7 +125,7 @@ class SyncExchange:
                                      headers=(("Retry-After", str(self.retry_after)),))
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
-                                                    time.monotonic())
+                                                    self.clock.seconds())
         except HubFault as fault:
             fault.message_id = request.header.message_id
             hops.add(Hop.REJECTED, Status.FAULT, fault)
@@ -190,6 +222,8 @@ class SyncExchange:
 
     def _fault_reply(self, hops: _Hops, fault: HubFault, soap_ns: str, status: int | None = None,
                      headers: tuple = ()) -> HttpReply:
+        if fault.fault is faults.HUB_STOPPING:
+            self.cut += 1
         body = fault_envelope(fault, soap_ns)
         # SOAP 1.1 answers every fault with 500; SOAP 1.2 distinguishes sender faults (400).
         if status is None:

@@ -40,14 +40,30 @@ class Forwarder:
         self.pool.retryAutomatically = False  # a retried POST could be applied twice
         extra = {"contextFactory": tls} if tls is not None else {}
         self._agent = Agent(reactor, pool=self.pool, connectTimeout=connect_timeout, **extra)
+        self._in_flight: set[defer.Deferred] = set()
+        self._stopping: Finding | None = None  # set by abort(): why cut posts fail
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def abort(self, why: Finding) -> None:
+        """Cut every post in flight, and refuse new ones, with PF-HUB-STOPPING: the hub's drain
+        deadline has passed. Each caller answers or releases its message as that fault says."""
+        self._stopping = why
+        for d in list(self._in_flight):
+            d.cancel()
 
     async def post(self, url: str, body: bytes, content_type: str, soap_action: str | None,
                    timeout: float) -> ProviderAnswer:
         """POST ``body`` unchanged to the provider; raise HubFault when it fails to answer."""
+        if self._stopping is not None:
+            raise HubFault(faults.HUB_STOPPING, (self._stopping,))
         headers = Headers({b"Content-Type": [content_type.encode("latin-1")]})
         if soap_action is not None:
             headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
         d = self._exchange(url.encode("ascii"), headers, body)
+        self._in_flight.add(d)
         # Cancelling surfaces as different errors depending on the stage it hit (connecting,
         # waiting, reading the body), so whether it was the timeout is remembered here.
         expired = []
@@ -60,6 +76,8 @@ class Forwarder:
         try:
             return await d
         except Exception as exc:
+            if self._stopping is not None:
+                raise HubFault(faults.HUB_STOPPING, (self._stopping,)) from None
             if expired:
                 raise HubFault(faults.PROVIDER_TIMEOUT, (Finding(
                     "provider:timeout", f"no complete answer within {timeout:g} s"),)) from None
@@ -76,6 +94,7 @@ class Forwarder:
                     f"{exc.__class__.__name__}"),)) from None
             raise
         finally:
+            self._in_flight.discard(d)
             if timer.active():
                 timer.cancel()
 

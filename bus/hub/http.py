@@ -19,6 +19,9 @@ twisted.web reads a whole request body before ``render`` sees it. These classes 
 - ``LimitedRequest.handleContentChunk``: a chunked body is stopped as soon as it passes the limit;
 - ``LimitedRequest.processingFailed``: an exception escaping a resource is answered 500
   (PF-HUB-INTERNAL), never with Twisted's HTML page.
+- ``HubSite.drain()`` (the hub is stopping): idle keep-alive connections are closed; a request
+  being processed is answered with ``Connection: close``; a POST that arrives on an open
+  connection after that is read and answered PF-HUB-STOPPING (503), never processed or dropped.
 
 Every answer is ``error_answer``'s: a SOAP Fault in the version the Content-Type names (1.1
 otherwise) when the client speaks SOAP (a POST), else a small JSON document with the same code.
@@ -126,6 +129,7 @@ class LimitedRequest(server.Request):
     answers with Twisted's error page."""
 
     refused = False
+    stopping = False  # arrived while the hub drains: read whole, then answered PF-HUB-STOPPING
     _received = 0
 
     @property
@@ -145,6 +149,11 @@ class LimitedRequest(server.Request):
             return self._refuse(faults.CONTENT_TYPE, Finding(
                 "http:content-type", f"Content-Type {shown} is neither text/xml (SOAP 1.1) nor "
                 f"application/soap+xml (SOAP 1.2)"), SOAP11_NS)
+        if getattr(self.channel, "_command", b"") == b"POST" and getattr(self.channel, "draining",
+                                                                         False):
+            self.stopping = True
+            self.content = _Discard()
+            return
         super().gotLength(length)
 
     def handleContentChunk(self, data: bytes) -> None:
@@ -163,7 +172,24 @@ class LimitedRequest(server.Request):
     def requestReceived(self, command, path, version):
         if self.refused:  # already answered; the body (if it all came) is not processed
             return
+        if self.stopping:
+            self.channel.site.refused_while_draining += 1
+            finding = Finding("hub:draining", "the hub is stopping: the request was not "
+                                              "processed; send it again")
+            self.channel.report_refusal(faults.HUB_STOPPING, finding)
+            self.channel.transport.write(raw_error_response(faults.HUB_STOPPING, finding,
+                                                            self.soap_ns()))
+            self.channel.loseConnection()
+            return
         super().requestReceived(command, path, version)
+
+    def write(self, data: bytes) -> None:
+        channel = self.channel
+        if not self.startedWriting and getattr(channel, "draining", False) \
+                and not channel._dataBuffer:  # pipelined requests behind this one are answered
+            self.responseHeaders.setRawHeaders(b"connection", [b"close"])
+            channel.persistent = False
+        super().write(data)
 
     def _handleStar(self):
         # Twisted answers "*" targets itself (an empty 200 or 405): the resource answers instead.
@@ -213,6 +239,7 @@ class HubChannel(http.HTTPChannel):
     read_timeout: float = 30.0
     refusals: RefusalLog | None = None
     _read_deadline = None
+    draining = False
     _head_refused = False
     _bytes_received = 0
 
@@ -289,9 +316,25 @@ class HubChannel(http.HTTPChannel):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_deadline()
+        getattr(self.site, "channels", set()).discard(self)
         if self.refusals is not None and isinstance(reason.value, SSL.Error):
             self._report_tls_refusal(reason.value)
         super().connectionLost(reason)
+
+    @property
+    def idle(self) -> bool:
+        """No request in progress or partly received."""
+        return not self.requests and self._read_deadline is None
+
+    def drain(self) -> None:
+        self.draining = True
+        if self.idle:
+            self.loseConnection()
+
+    def requestDone(self, request) -> None:
+        super().requestDone(request)  # closes the connection when it is not persistent
+        if self.draining and self.persistent and self.idle:
+            self.loseConnection()
 
     def _report_tls_refusal(self, error: SSL.Error) -> None:
         """A TLS connection that ended in an OpenSSL error: the handshake was refused (our
@@ -354,9 +397,25 @@ class HubSite(server.Site):
         self.events = events
         self.refusals = refusals
         self.displayTracebacks = False
+        self.channels: set[HubChannel] = set()
+        self.draining = False
+        self.refused_while_draining = 0
+
+    def drain(self) -> None:
+        """Stop taking requests on the connections already open (see the module doc)."""
+        self.draining = True
+        for channel in list(self.channels):
+            channel.drain()
+
+    def close_connections(self) -> None:
+        """The drain is over: close what is left (answers already written are sent first)."""
+        for channel in list(self.channels):
+            channel.loseConnection()
 
     def buildProtocol(self, addr):
         channel = super().buildProtocol(addr)
         channel.read_timeout = self.read_timeout
         channel.refusals = self.refusals
+        channel.draining = self.draining
+        self.channels.add(channel)
         return channel

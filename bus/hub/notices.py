@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from twisted.internet import defer
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
@@ -18,20 +19,55 @@ from ..core.faults import HubFault
 from ..core.findings import Finding
 from ..core.inspection import AcceptedRequest
 from ..store.notices.base import NoticeRecord, NoticeStore
+from ..store.notices.group_commit import NoticeStoreError
 
 
 class StoreThreads:
     """A thread pool of its own for store calls: group commit needs many callers waiting at
-    once, more than the reactor's default pool would let through."""
+    once, more than the reactor's default pool would let through.
+
+    It counts the calls still running, so that ``stop()`` can say when no thread is inside the
+    store any more: only then may the store be closed (closing a SQLite connection that a
+    thread is using crashes the process)."""
 
     def __init__(self, reactor, size: int = 32):
         self.reactor = reactor
         self.pool = ThreadPool(minthreads=2, maxthreads=size, name="pfbus-store")
         self.pool.start()
-        reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
+        self._running: set[defer.Deferred] = set()  # fire when their call has returned
+        self._stopped = False
+        reactor.addSystemEventTrigger("during", "shutdown", self._stop_pool)
 
-    def run(self, f: Callable, *args, **kwargs):
-        return deferToThreadPool(self.reactor, self.pool, f, *args, **kwargs)
+    @property
+    def busy(self) -> int:
+        """Store calls not yet returned."""
+        return len(self._running)
+
+    def run(self, f: Callable, *args, **kwargs) -> defer.Deferred:
+        if self._stopped:
+            return defer.fail(NoticeStoreError("the hub is stopping: the notice store is closing"))
+        returned: defer.Deferred = defer.Deferred()
+        self._running.add(returned)
+        returned.addBoth(lambda _: self._running.discard(returned))
+
+        def call():
+            try:
+                return f(*args, **kwargs)
+            finally:  # whatever the caller did with its Deferred, the thread is out of f now
+                self.reactor.callFromThread(returned.callback, None)
+
+        return deferToThreadPool(self.reactor, self.pool, call)
+
+    async def stop(self) -> None:
+        """Refuse new calls, wait until every call made has returned, then end the threads."""
+        self._stopped = True
+        while self._running:
+            await defer.DeferredList(list(self._running))
+        self._stop_pool()
+
+    def _stop_pool(self) -> None:
+        if self.pool.started:
+            self.pool.stop()
 
 
 class NoticeIntake:

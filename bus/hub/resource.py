@@ -4,7 +4,8 @@
   exchange;
 - ``GET /services/<ServiceId>?wsdl`` — the service's WSDL, addressed to this hub;
 - ``GET /schemas/<catalog>/<path>.xsd`` — the XSDs those WSDLs import;
-- ``GET /health`` — 200 and a small JSON document while the hub serves.
+- ``GET /health`` — 200 and ``{"status": "ok"}`` while the hub serves; 503 and
+  ``{"status": "draining"}`` once it is stopping (``state`` is the Hub's).
 
 Everything else is answered here too, never by twisted.web: a path that cannot be read (400/404,
 ``bus.core.request_path``: decoded exactly once), a path that names nothing (404), another method
@@ -50,6 +51,7 @@ class HubResource(resource.Resource):
         self.exchange = exchange
         self.publisher = publisher
         self.access = access  # maps a verified client certificate to its adapter ID
+        self.state = lambda: "serving"  # the Hub's state (bus.hub.app.Hub.state)
 
     def render(self, request: server.Request):
         request.setHeader(b"server", b"pfbus")  # not Twisted's name and version
@@ -91,7 +93,10 @@ class HubResource(resource.Resource):
                 return self._not_found(request)
             return self._send(request, 200, XML_TYPE, body)
         if parts == ("health",):
-            return self._send(request, 200, JSON_TYPE, json.dumps({"status": "ok"}).encode())
+            state = self.state()
+            return self._send(request, 200 if state == "serving" else 503, JSON_TYPE,
+                              json.dumps({"status": "ok" if state == "serving" else state}
+                                         ).encode())
         return self._not_found(request)
 
     def _exchange(self, request: server.Request, endpoint_service: str | None):

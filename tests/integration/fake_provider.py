@@ -19,7 +19,8 @@ from bus.core.envelope import CONTENT_TYPES, parse_envelope
 from bus.core.header import PlatformHeader, request_digest
 
 JUKI = "urn:pfbus:unit:juki:v1"
-MODES = ("valid", "invalid-body", "wrong-hash", "slow", "http-error")
+MODES = ("valid", "invalid-body", "wrong-hash", "slow", "slow-2s", "http-error")
+DELAYS = {"slow": 30, "slow-2s": 2}  # seconds before a slow mode answers
 
 
 class ScriptedProvider(resource.Resource):
@@ -43,8 +44,8 @@ class ScriptedProvider(resource.Resource):
             request.setResponseCode(503)
             return b"<html>maintenance</html>"
         reply = self._reply(env, raw)
-        if self.mode == "slow":
-            reactor.callLater(30, self._late, request, reply)
+        if self.mode in DELAYS:
+            reactor.callLater(DELAYS[self.mode], self._late, request, reply)
             return server.NOT_DONE_YET
         return reply
 

@@ -204,6 +204,18 @@ def test_release_node(store):
     assert sorted(claim_ids(store, "n2")) == ["m0", "m1", "m2"]
 
 
+def test_release_gives_one_delivery_back_without_counting_the_attempt(store):
+    store.accept(notice("m0", ["s:0"]), ["tax"])
+    store.accept(notice("m1", ["s:0"]), ["tax"])  # same subject: waits behind m0
+    (d,) = store.claim("tax", "n1", 3600, 5, now=T)
+    assert d.attempts == 1
+    assert store.release(d.id, "n2") is False  # not n2's lease
+    assert store.release(d.id, "n1") is True
+    assert store.release(d.id, "n1") is False  # no longer in flight
+    (again,) = store.claim("tax", "n2", 3600, 5, now=T)  # due at once, still first in order
+    assert (again.message_id, again.attempts) == ("m0", 1)
+
+
 def test_stats(store):
     for i in range(5):
         store.accept(notice(f"m{i}", [f"s:{i}"]), ["tax", "nhi"])

@@ -132,6 +132,10 @@ class NoticeStore(Protocol):
     def dead(self, delivery_id: int, node: str, error: str) -> bool:
         """Move to the dead letter channel with ``error``; False if not leased by ``node``."""
 
+    def release(self, delivery_id: int, node: str) -> bool:
+        """Back to pending, due now, the claim's attempt not counted (the hub stopped it, not
+        the subscriber); False if not leased by ``node``."""
+
     def release_node(self, node: str) -> int:
         """At a node's start: its leftover leases go back to pending (count returned)."""
 

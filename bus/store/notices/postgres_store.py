@@ -313,6 +313,10 @@ class PostgresNoticeStore:
                             f"lease_until = NULL, finished_at = {_NOW}",
                             delivery_id, node, (error,))
 
+    def release(self, delivery_id: int, node: str) -> bool:
+        return self._finish("state = 'pending', attempts = greatest(attempts - 1, 0), "
+                            "lease_owner = NULL, lease_until = NULL", delivery_id, node)
+
     def release_node(self, node: str) -> int:
         return self._conn().execute(
             "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL "

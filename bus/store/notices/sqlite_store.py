@@ -273,6 +273,12 @@ class SqliteNoticeStore:
             "WHERE id = ? AND state = 'inflight' AND lease_owner = ?",
             (error, now, now, delivery_id, node))
 
+    def release(self, delivery_id: int, node: str) -> bool:
+        return self._finish(
+            "UPDATE deliveries SET state = 'pending', attempts = max(attempts - 1, 0), "
+            "lease_owner = NULL, lease_until = NULL "
+            "WHERE id = ? AND state = 'inflight' AND lease_owner = ?", (delivery_id, node))
+
     def release_node(self, node: str) -> int:
         with self._transaction() as conn:
             return conn.execute(

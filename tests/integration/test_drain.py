@@ -1,0 +1,166 @@
+"""Graceful drain of a real hub process (SIGTERM), over real sockets.
+
+12 inquiries wait on a provider that answers after 2 s while publishers stream 200 notices over
+keep-alive connections; then SIGTERM. Every inquiry gets its answer, every notice request the hub
+read is answered (a receipt, or PF-HUB-STOPPING for one that arrived after the drain began), the
+hub exits 0 without a traceback, every exchange in the routing log reaches its terminal hop, and
+after a restart every acknowledged notice is delivered exactly once, in order.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from lxml import etree
+
+from bus.core.faults import FAULT_NS
+from bus.store.routing_log import open_readonly
+
+from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
+                           wait_until)
+from .processes import python, start_hub
+from .test_hub_faults import envelope
+
+pytestmark = pytest.mark.integration
+
+SLOW_EXCHANGES = 12
+PUBLISHERS, PER_PUBLISHER = 8, 25  # 200 notices
+RECEIPT = "{urn:pfbus:platform:receipt:v1}Status"
+FAULT_CODE = f"{{{FAULT_NS}}}Code"
+TERMINAL_HOPS = {"replied"}
+
+
+def drain_config(tmp: Path, store_url: str, subscribers: dict[str, str], provider_url: str,
+                 extra_hub: str = "") -> Path:
+    config = hub_config(tmp / "hub.toml", store_url, subscribers)
+    text = config.read_text(encoding="utf-8").replace("[hub]\n", f"[hub]\n{extra_hub}", 1)
+    text += (f'\n[[providers]]\nid = "registry"\nurl = "{provider_url}"\ntimeout = 20.0\n'
+             '\n[[routes]]\nlocal_gov_code = "131016"\nservice = "juki.ResidentInquiry"\n'
+             'provider = "registry"\n')
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def start_processes(tmp: Path, keep, provider_mode: str, store_url: str,
+                    extra_hub: str = ""):
+    provider = keep(python("-m", "tests.integration.fake_provider", provider_mode))
+    provider_url = f"http://127.0.0.1:{provider.wait_json(lambda d: 'port' in d)['port']}/"
+    subscribers = {}
+    for name in ("tax", "kokuho"):
+        p = keep(python("-m", "tests.integration.fake_subscriber", str(tmp / f"{name}.sqlite3"),
+                        "ok"))
+        subscribers[name] = f"http://127.0.0.1:{p.wait_json(lambda d: 'port' in d)['port']}/"
+    config = drain_config(tmp, store_url, subscribers, provider_url, extra_hub)
+    hub, url = start_hub(config)
+    return keep(hub), url, config, provider_url
+
+
+def inquire(url: str) -> requests.Response:
+    raw, _ = envelope()
+    return requests.post(f"{url}/services/juki.ResidentInquiry", data=raw,
+                         headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=60)
+
+
+class Publishers:
+    """Publishers on keep-alive sessions. Each notice is sent once: the outcome is what the hub
+    answered (receipt or fault), or the connection error if it never answered."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.acknowledged: dict[str, tuple[str, int]] = {}
+        self.faults: list[str] = []  # fault codes answered
+        self.unanswered: list[str] = []  # exception names: no HTTP answer at all
+        self.lock = threading.Lock()
+
+    def stream(self, who: str) -> None:
+        session = requests.Session()
+        for sequence in range(1, PER_PUBLISHER + 1):
+            raw, mid = notice(who, sequence)
+            try:
+                response = session.post(f"{self.url}/services/juki.ResidentChangeNotice",
+                                        data=raw, timeout=60,
+                                        headers={"Content-Type": "text/xml; charset=utf-8"})
+            except requests.ConnectionError as exc:
+                with self.lock:
+                    self.unanswered.append(exc.__class__.__name__)
+                return  # the hub is gone: a real publisher resends later
+            doc = etree.fromstring(response.content)
+            with self.lock:
+                if response.status_code == 200 and doc.findtext(f".//{RECEIPT}") == "accepted":
+                    self.acknowledged[mid] = (who, sequence)
+                else:
+                    self.faults.append(doc.findtext(f".//{FAULT_CODE}"))
+                    return  # refused: this resident's later notices must wait (order)
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return len(self.acknowledged)
+
+
+def exchanges(log_path: Path) -> dict[str, list]:
+    log = open_readonly(log_path)
+    try:
+        hops = log.query(limit=None)
+    finally:
+        log.close()
+    by_exchange: dict[str, list] = {}
+    for hop in hops:
+        by_exchange.setdefault(hop.exchange_id, []).append(hop)
+    return by_exchange
+
+
+def assert_clean_exit(hub, timeout: float) -> dict:
+    assert hub.popen.wait(timeout) == 0
+    output = "".join(hub.output)
+    assert "Traceback" not in output and "Unhandled" not in output, output[-3000:]
+    return hub.wait_for("hub.stopped", 5)
+
+
+def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_path, keep):
+    store_url = f"sqlite:{tmp_path / 'notices.sqlite3'}"
+    hub, url, config, provider_url = start_processes(tmp_path, keep, "slow-2s", store_url)
+    publishers = Publishers(url)
+    with ThreadPoolExecutor(SLOW_EXCHANGES + PUBLISHERS) as pool:
+        inquiries = [pool.submit(inquire, url) for _ in range(SLOW_EXCHANGES)]
+        streams = [pool.submit(publishers.stream, addressee(3000 + i)) for i in range(PUBLISHERS)]
+        # All 12 inquiries are at the provider, and the notice stream is well under way.
+        wait_until(lambda: requests.get(provider_url, timeout=5).json()["received"]
+                   >= SLOW_EXCHANGES, 30, "12 inquiries at the provider")
+        wait_until(lambda: publishers.count >= 40, 60, "40 acknowledged notices")
+        hub.popen.send_signal(signal.SIGTERM)
+        answers = [f.result(timeout=60) for f in inquiries]
+        for f in streams:
+            f.result(timeout=60)
+    stopped = assert_clean_exit(hub, 40)
+    # Every inquiry was answered by the provider (2 s < the default 30 s drain_timeout).
+    assert [a.status_code for a in answers] == [200] * SLOW_EXCHANGES
+    assert stopped["drained"] is True and stopped["exchanges_cut"] == 0
+    # A notice request either got a receipt or PF-HUB-STOPPING; a connection refused or closed
+    # before the request was read is the only other outcome (nothing read is dropped).
+    assert set(publishers.faults) <= {"PF-HUB-STOPPING"}
+    assert set(publishers.unanswered) <= {"ConnectionError"}
+    # Every exchange has its terminal hop: none was left at received/validated/accepted.
+    by_exchange = exchanges(tmp_path / "log-node-1.sqlite3")
+    open_ones = [[h.hop for h in hops] for hops in by_exchange.values()
+                 if hops[-1].hop not in TERMINAL_HOPS and hops[0].hop == "received"]
+    assert not open_ones
+    inquiries_logged = [hops for hops in by_exchange.values()
+                        if hops[-1].service_id == "juki.ResidentInquiry"]
+    assert len(inquiries_logged) == SLOW_EXCHANGES
+    assert all(hops[-1].status == "ok" for hops in inquiries_logged)
+    # After a restart every acknowledged notice is delivered, exactly once and in order.
+    hub, _ = start_hub(config)
+    keep(hub)
+    for name in ("tax", "kokuho"):
+        db = tmp_path / f"{name}.sqlite3"
+        rows = wait_until(lambda: len(applied(db)) >= publishers.count and applied(db), 120,
+                          f"{name} to apply {publishers.count} notices")
+        assert_exactly_once_in_order(rows, publishers.acknowledged)
+    hub.popen.send_signal(signal.SIGTERM)
+    assert_clean_exit(hub, 40)
