@@ -20,6 +20,8 @@ from pathlib import Path
 from adapters.sdk.seed import (DEMO_CITY, DEMO_LOCAL_GOV_CODE, DEMO_PREFECTURE,
                                individual_number, resident_code, with_m11_check)
 
+from adapters.sdk.upsert import upsert
+
 from . import outbox as _outbox
 
 # (column, declaration) of the 住民 table, in the vendor's order.
@@ -168,11 +170,13 @@ class RegistryStore:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.execute(_upsert_sql("住民", RESIDENT_COLUMN_NAMES),
-                                   tuple(row.get(c) for c in RESIDENT_COLUMN_NAMES))
+                # The row is the resident's whole state after the change; a new resident's
+                # must carry every NOT NULL column (IncompleteRow, nothing written).
+                upsert(self._conn, "住民", ("宛名番号",),
+                       {c: row.get(c) for c in RESIDENT_COLUMN_NAMES})
                 if household is not None:
-                    self._conn.execute(_upsert_sql("世帯", HOUSEHOLD_COLUMN_NAMES),
-                                       tuple(household.get(c) for c in HOUSEHOLD_COLUMN_NAMES))
+                    upsert(self._conn, "世帯", ("世帯番号",),
+                           {c: household.get(c) for c in HOUSEHOLD_COLUMN_NAMES})
                 entry = _outbox.append(self._conn, row, reason, occurred_on,
                                       local_gov_code=self.local_gov_code, user_id=user_id,
                                       notified_on=notified_on, characters=characters)

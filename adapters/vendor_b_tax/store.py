@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from adapters.sdk.seed import DEMO_LOCAL_GOV_CODE, with_m11_check
+from adapters.sdk.upsert import upsert
 
 ADDRESSEE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("宛名番号", "TEXT PRIMARY KEY"),
@@ -144,18 +145,16 @@ class TaxStore:
 
 
 def write_addressee(conn: sqlite3.Connection, row: Mapping[str, object]) -> None:
-    """Upsert a 宛名 row on ``conn`` without committing (the caller owns the transaction)."""
+    """Upsert a 宛名 row on ``conn`` without committing (the caller owns the transaction):
+    adapters.sdk.upsert, so a partial row updates a known person and never fails on a NOT NULL
+    column it does not carry."""
     unknown = set(row) - set(ADDRESSEE_COLUMN_NAMES)
     if unknown:
         raise KeyError(f"not columns of 宛名: {sorted(unknown)}")
     row = dict(row)
     row.setdefault("取得日時", dt.datetime.now(dt.timezone.utc).isoformat())
-    columns = [c for c in ADDRESSEE_COLUMN_NAMES if c in row]
-    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c != "宛名番号")
-    conn.execute(f'INSERT INTO "宛名" ({", ".join(map(_q, columns))}) '
-                 f'VALUES ({", ".join("?" * len(columns))}) '
-                 f'ON CONFLICT ("宛名番号") DO UPDATE SET {updates}',
-                 tuple(row[c] for c in columns))
+    # Only the columns given are updated; a new person needs every NOT NULL column.
+    upsert(conn, "宛名", ("宛名番号",), row)
 
 
 # --- seed data: fictional 課税台帳 of 千代田区 ------------------------------------------------

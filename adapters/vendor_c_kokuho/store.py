@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from adapters.sdk.seed import DEMO_LOCAL_GOV_CODE, with_m11_check
+from adapters.sdk.upsert import upsert
 
 DEMO_INSURER_NUMBER = "139998"  # fictional 保険者番号 of the demo municipality
 
@@ -53,17 +54,14 @@ CREATE INDEX IF NOT EXISTS "異動処理履歴_宛名番号" ON "異動処理履
 """
 
 
-def write_insured(conn: sqlite3.Connection, row: Mapping[str, object]) -> None:
-    """Insert a 被保険者 row or update the columns it carries, by 宛名番号 (no commit)."""
+def write_insured(conn: sqlite3.Connection, row: Mapping[str, object]) -> str:
+    """Update the columns a 被保険者 row carries, by 宛名番号, or insert it as a new person (who
+    then needs every NOT NULL column: adapters.sdk.upsert.IncompleteRow). No commit."""
     unknown = set(row) - set(INSURED_COLUMN_NAMES)
     if unknown:
         raise KeyError(f"not columns of 被保険者: {sorted(unknown)}")
-    columns = [c for c in INSURED_COLUMN_NAMES if c in row and c != "被保険者ID"]
-    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c != "宛名番号")
-    conn.execute(f'INSERT INTO "被保険者" ({", ".join(map(_q, columns))}) '
-                 f'VALUES ({", ".join("?" * len(columns))}) '
-                 f'ON CONFLICT ("宛名番号") DO UPDATE SET {updates}',
-                 tuple(row[c] for c in columns))
+    return upsert(conn, "被保険者", ("宛名番号",), {c: v for c, v in row.items()
+                                                  if c != "被保険者ID"})
 
 
 class KokuhoStore:
