@@ -44,9 +44,6 @@ from .tls import ProviderTLSPolicy, server_options
 from .wsdl import WsdlPublisher
 
 
-DEFAULT_DRAIN_TIMEOUT = 30.0  # seconds; [hub] drain_timeout
-
-
 class Hub:
     """A running hub: listening port, routing log, connection pool."""
 
@@ -57,7 +54,7 @@ class Hub:
         self.config = config
         self.reactor = reactor  # IReactorCore + IReactorTCP/SSL + IReactorTime
         self.state = "serving"  # then "draining", then "stopped"
-        self.drain_timeout = float(getattr(config, "drain_timeout", DEFAULT_DRAIN_TIMEOUT))
+        self.drain_timeout = config.drain_timeout  # [hub] drain_timeout
         self._waiters: list[defer.Deferred] = []
         self._deadline = None
         self.threads: StoreThreads | None = None

@@ -85,8 +85,8 @@ class SyncExchange:
             self.answered += 1
             if not self.open:
                 waiters, self._idle = self._idle, []
-                for waiter in waiters:
-                    waiter.callback(None)
+                for waiter in waiters:  # next turn: once the caller has written this reply
+                    self.clock.callLater(0, waiter.callback, None)
 
     async def _handle(self, raw: bytes, endpoint_service: str | None, soap_action: str | None,
                       peer: str | None, content_type: str | None,

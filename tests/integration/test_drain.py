@@ -164,3 +164,37 @@ def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_
         assert_exactly_once_in_order(rows, publishers.acknowledged)
     hub.popen.send_signal(signal.SIGTERM)
     assert_clean_exit(hub, 40)
+
+
+def cut_exchanges(tmp_path, keep, drain_timeout: str, signals: int) -> tuple[list, dict]:
+    """Three inquiries to a provider that answers after 30 s; then ``signals`` SIGTERMs."""
+    hub, url, _, provider_url = start_processes(
+        tmp_path, keep, "slow", f"sqlite:{tmp_path / 'notices.sqlite3'}",
+        extra_hub=f"drain_timeout = {drain_timeout}\n")
+    with ThreadPoolExecutor(3) as pool:
+        inquiries = [pool.submit(inquire, url) for _ in range(3)]
+        wait_until(lambda: requests.get(provider_url, timeout=5).json()["received"] >= 3, 30,
+                   "3 inquiries at the provider")
+        for event in ("hub.draining", "hub.stop_now")[:signals]:
+            hub.popen.send_signal(signal.SIGTERM)
+            hub.wait_for(event, 10)
+        answers = [f.result(timeout=60) for f in inquiries]
+    stopped = assert_clean_exit(hub, 30)
+    faults_seen = [etree.fromstring(a.content).findtext(f".//{FAULT_CODE}") for a in answers]
+    assert [a.status_code for a in answers] == [500] * 3  # SOAP 1.1 faults
+    assert faults_seen == ["PF-HUB-STOPPING"] * 3
+    assert (stopped["drained"], stopped["exchanges_cut"]) == (False, 3)
+    closed = [hops[-1] for hops in exchanges(tmp_path / "log-node-1.sqlite3").values()
+              if hops[-1].service_id == "juki.ResidentInquiry"]
+    assert [(h.hop, h.fault_code, h.party) for h in closed] == \
+        [("replied", "PF-HUB-STOPPING", "hub")] * 3
+    return answers, stopped
+
+
+def test_exchanges_still_open_at_the_drain_deadline_are_answered_hub_stopping(tmp_path, keep):
+    _, stopped = cut_exchanges(tmp_path, keep, '"2s"', signals=1)
+    assert stopped["seconds"] >= 2  # waited for the deadline (the provider needs 30 s)
+
+
+def test_a_second_signal_stops_at_once(tmp_path, keep):
+    cut_exchanges(tmp_path, keep, "600", signals=2)  # exits within 30 s, not 600
