@@ -228,7 +228,9 @@ class ProviderApp:
     defining the services (the built-in one by default). ``validate`` checks request and response
     bodies against the standard XSDs (the header is always checked). ``errors`` maps exception
     classes a handler may raise to fault codes, as if it had raised ``ProviderError(code,
-    str(exc))`` (e.g. ``{UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"}``); anything else unexpected
+    str(exc))`` (e.g. ``{UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"}``) — or to ``(code,
+    message)`` when the exception's text may quote a value (personal data must never leave in a
+    fault: the hub keeps a subscriber's message with its dead letter); anything else unexpected
     is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent. ``characters``
     (``adapters.sdk.characters.CharacterPolicy``): this system's 外字 table and repertoire; a
     handler then gets requests in its own characters and may answer in them.
@@ -240,7 +242,7 @@ class ProviderApp:
     def __init__(self, party: Party, handlers: Mapping[str, Handler], *,
                  catalogs: Sequence[Path | str] = (BUILTIN_CATALOG,), validate: bool = True,
                  check_receiver: bool = True,
-                 errors: Mapping[type[BaseException], str] | None = None,
+                 errors: Mapping[type[BaseException], str | tuple[str, str]] | None = None,
                  characters: CharacterPolicy | None = None):
         schema_catalogs = list(catalogs)
         if Path(BUILTIN_CATALOG) not in map(Path, schema_catalogs):
@@ -318,7 +320,8 @@ class ProviderApp:
             raise self._as_fault(e, header) from None
         if isinstance(result, Deferred):
             result.addCallback(self._respond, ctx, info, header, raw)
-            return result.addErrback(self._fault_from_failure, header)
+            result.addErrback(self._fault_from_failure, header)
+            return result.addBoth(_unless_caller_gone, ctx.transport.req)
         try:
             return self._respond(result, ctx, info, header, raw)
         except Exception as e:  # noqa: BLE001
@@ -383,10 +386,23 @@ class ProviderApp:
             return _fault(error.code, "provider", error.message, error.findings, message_id)
         for kind, code in self.errors.items():
             if isinstance(error, kind):
-                return _fault(code, "provider", str(error) or kind.__name__, (), message_id)
+                code, message = code if isinstance(code, tuple) else (code, str(error))
+                message = message or kind.__name__
+                return _fault(code, "provider", message, (), message_id)
         log.error("handler failed (message %s)", message_id, exc_info=error)
         return _fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
                       message_id=message_id)
+
+
+def _unless_caller_gone(result, request):
+    """The caller (the hub) may disconnect while a handler works: it stops, or gave up at its
+    timeout. Its answer then has nobody to go to, and spyne writing it to the closed request
+    fails inside Twisted ("Unhandled error in Deferred" in the log). The handler's work stands
+    (the hub redelivers; IdempotentReceiver answers duplicate) and a failure was logged by
+    ``_as_fault``: nothing is left to say, so spyne's chain is left waiting, harmlessly."""
+    if request._disconnected:
+        return Deferred()  # never fires: no write, no error
+    return result
 
 
 def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:

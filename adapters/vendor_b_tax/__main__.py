@@ -62,14 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         from adapters.sdk.provider import ProviderApp
         from adapters.sdk.runner import run_provider
 
-        from .mapping import MappingError
         from .notices import notice_handlers
-        from .service import handlers
+        from .service import ERRORS, handlers
 
         if args.seed:
             seed(store)
         app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
-                          errors={MappingError: "VENDOR-B-DATA-ERROR"}, characters=characters)
+                          errors=ERRORS, characters=characters)
         run_provider(app, name=args.system_id, host=args.host, port=args.port)
         return 0
     client = ConsumerClient(args.hub, party, args.user_id, characters=characters)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 from collections.abc import Callable
 
 from lxml import etree
 
+from adapters.sdk.upsert import IncompleteRow
 from bus.core.header import PlatformHeader
 
-from .mapping import TAX, resident_to_row, taxation_to_response
+from .mapping import TAX, MappingError, resident_to_row, taxation_to_response
 from .originals import keep_originals, originals_of
 from .store import TaxStore
 
@@ -23,6 +25,17 @@ JUKI = "urn:pfbus:unit:juki:v1"
 TAXATION_STATUS_INQUIRY = "kojinjuminzei.TaxationStatusInquiry"
 
 Handler = Callable[[PlatformHeader, etree._Element], etree._Element]
+
+# What the handlers may raise, as vendor B's own fault codes (ProviderApp(errors=...)). A
+# subscriber's code and message are kept with a dead letter at the hub, so no message may quote
+# a value: MappingError's text can (a name), so it gets a fixed one; IncompleteRow names columns
+# only, and SQLite's errors name the constraint or the condition, never the row.
+ERRORS = {
+    MappingError: ("VENDOR-B-DATA-ERROR", "a value has no representation in vendor B's layout"),
+    IncompleteRow: "VENDOR-B-ROW-INCOMPLETE",
+    sqlite3.IntegrityError: "VENDOR-B-DB-CONSTRAINT",
+    sqlite3.OperationalError: "VENDOR-B-DB-UNAVAILABLE",  # read-only, locked, disk I/O …
+}
 
 
 def _t(name: str) -> str:

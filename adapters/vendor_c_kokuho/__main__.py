@@ -33,9 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     from adapters.sdk.provider import ProviderApp
     from adapters.sdk.runner import run_provider
 
-    from .mapping import MappingError
     from .notices import notice_handlers
-    from .service import handlers
+    from .service import ERRORS, handlers
 
     store = KokuhoStore.open(args.db, local_gov_code=args.local_gov_code,
                              insurer_number=args.insurer_number)
@@ -43,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         seed(store)
     party = Party(args.local_gov_code, "11", args.system_id)
     app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
-                      errors={MappingError: "VENDOR-C-DATA-ERROR"})
+                      errors=ERRORS)
     run_provider(app, name=args.system_id, host=args.host, port=args.port)
     return 0
 

@@ -7,18 +7,31 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sqlite3
 from collections.abc import Callable
 
 from lxml import etree
 
+from adapters.sdk.upsert import IncompleteRow
 from bus.core.header import JST, PlatformHeader
 
-from .mapping import KOKUHO, qualification_response
+from .mapping import KOKUHO, MappingError, qualification_response
 from .store import KokuhoStore
 
 QUALIFICATION_INQUIRY = "kokuho.QualificationInquiry"
 
 Handler = Callable[[PlatformHeader, etree._Element], etree._Element]
+
+# What the handlers may raise, as vendor C's own fault codes (ProviderApp(errors=...)). A
+# subscriber's code and message are kept with a dead letter at the hub, so no message may quote
+# a value: MappingError's text can (a name), so it gets a fixed one; IncompleteRow names columns
+# only, and SQLite's errors name the constraint or the condition, never the row.
+ERRORS = {
+    MappingError: ("VENDOR-C-DATA-ERROR", "a value has no representation in vendor C's layout"),
+    IncompleteRow: "VENDOR-C-ROW-INCOMPLETE",
+    sqlite3.IntegrityError: "VENDOR-C-DB-CONSTRAINT",
+    sqlite3.OperationalError: "VENDOR-C-DB-UNAVAILABLE",  # read-only, locked, disk I/O …
+}
 
 __all__ = ["QUALIFICATION_INQUIRY", "handlers", "qualification_inquiry"]
 

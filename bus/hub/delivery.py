@@ -24,7 +24,7 @@ from twisted.python import log as twisted_log
 from twisted.python.failure import Failure
 
 from ..core import faults
-from ..core.faults import FAULT_DETAIL_TAG, FaultDetail, HubFault
+from ..core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail, HubFault
 from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.receipt import APPLIED, DUPLICATE, receipt_status
@@ -150,10 +150,9 @@ class DeliveryService:
             hop.update(http_status=answer.status, response_bytes=len(answer.body))
             response = self.inspector.inspect_response(answer.body, request)
             if response.is_fault:
-                detail = response.envelope.body.find(f".//{FAULT_DETAIL_TAG}")
-                code = FaultDetail.from_element(detail).code if detail is not None else "none"
-                raise HubFault(faults.PROVIDER_FAULT, (Finding(
-                    f"provider:{code}", "the subscriber refused the notice"),), d.message_id)
+                code, message = subscriber_fault(response.envelope.body)
+                raise HubFault(faults.PROVIDER_FAULT, (Finding(f"provider:{code}", message),),
+                               d.message_id)
             status = receipt_status(response.envelope.body)
             if status not in (APPLIED, DUPLICATE):
                 raise HubFault(faults.PROVIDER_INVALID, (Finding(
@@ -190,8 +189,13 @@ class DeliveryService:
     async def _failed(self, sub: Provider, d: Delivery, fault: HubFault, hop: dict,
                       started: float) -> None:
         first = fault.first
-        # The store and `pfbus dlq` keep this text: code, rule and path, never payload values.
-        error = fault.fault.code + (f" {first.rule} at {first.path or '-'}" if first else "")
+        # The store and `pfbus dlq` keep this text: code, rule and path, never payload values —
+        # except the subscriber's own error message, which its adapter writes for operators
+        # (adapters.sdk.provider.ProviderError: no personal data).
+        if fault.fault is faults.PROVIDER_FAULT and first is not None:
+            error = f"{fault.fault.code} {first.rule}: {first.message}"
+        else:
+            error = fault.fault.code + (f" {first.rule} at {first.path or '-'}" if first else "")
         now = self.clock.seconds()
         when = sub.policy.next_attempt(d.attempts, d.enqueued_at, now)
         hop.update(fault_code=fault.fault.code, party=fault.fault.party,
@@ -214,3 +218,23 @@ class DeliveryService:
                                   **hop))
         if self.observer is not None:
             self.observer.delivery(hop_name, status, hop, reason)
+
+
+MAX_MESSAGE = 300  # characters of a subscriber's error message kept with its dead letter
+
+
+def subscriber_fault(body) -> tuple[str, str]:
+    """(the subscriber's own error code, its message) from the SOAP Fault it answered: the
+    ``pff:FaultDetail`` code and first finding (the adapter SDK writes them), else the
+    faultstring (SOAP 1.1) or Reason text (1.2) less a leading "CODE: "."""
+    detail_el = body.find(f".//{FAULT_DETAIL_TAG}")
+    detail = FaultDetail.from_element(detail_el) if detail_el is not None else None
+    code = detail.code if detail is not None and detail.code else "none"
+    message = detail.findings[0].message if detail is not None and detail.findings else ""
+    if not message:
+        reason = body.findtext(".//faultstring") or body.findtext(
+            f".//{{{SOAP12_NS}}}Reason/{{{SOAP12_NS}}}Text") or ""
+        message = reason.removeprefix(f"{code}: ").strip()
+    message = " ".join(message.split())
+    return code, (message[:MAX_MESSAGE] + "…" if len(message) > MAX_MESSAGE else message) or \
+        "the subscriber refused the notice"

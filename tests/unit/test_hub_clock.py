@@ -71,6 +71,9 @@ class ScriptedForwarder(Forwarder):
         d.callback(ProviderAnswer(200, "text/xml; charset=utf-8",
                                   etree.tostring(root, xml_declaration=True, encoding="UTF-8")))
 
+    def answer(self, i: int, status: int, body: bytes) -> None:
+        self.posts[i][2].callback(ProviderAnswer(status, "text/xml; charset=utf-8", body))
+
     def refuse(self, i: int) -> None:
         self.posts[i][2].errback(error.ConnectionRefusedError())
 
@@ -80,7 +83,8 @@ def hub_of(tmp_path):
     """``hub_of(limits=...)``: a Hub on a Clock; its events as parsed JSON lines."""
     made = []
 
-    def make(limits: str = "{ rate = 1000.0, burst = 1000, concurrency = 64 }"):
+    def make(limits: str = "{ rate = 1000.0, burst = 1000, concurrency = 64 }",
+             delivery: str = "max_attempts = 5, backoff_initial = 10.0"):
         config = tmp_path / "hub.toml"
         config.write_text(f"""
 [hub]
@@ -106,7 +110,7 @@ provider = "registry"
 id = "tax"
 url = "http://127.0.0.1:9/tax"
 timeout = {SUBSCRIBER_TIMEOUT}
-delivery = {{ max_attempts = 5, backoff_initial = 10.0 }}
+delivery = {{ {delivery} }}
 [[subscriptions]]
 local_gov_code = "131016"
 service = "juki.ResidentChangeNotice"
