@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     # a second one hurries the drain; the reactor stops once the hub has closed its stores.
     _install_signal_handlers(hub, reactor)
     reactor.addSystemEventTrigger("before", "shutdown", hub.stop)  # any other stop: cut now
-    reactor.run(installSignalHandlers=False)
+    reactor.run(installSignalHandlers=False)  # type: ignore[call-arg]  # the reactor takes it
     return 0
 
 

@@ -195,14 +195,14 @@ class Hub:
             stopped_listening = self.port.stopListening() if self.port is not None else None
             if self.site is not None:
                 self.site.drain()
-            self._deadline = clock.callLater(timeout, self._cut)
+            deadline = self._deadline = clock.callLater(timeout, self._cut)
             waits = [defer.Deferred.fromCoroutine(exchange.idle())]
             if delivery is not None:
                 waits.append(defer.Deferred.fromCoroutine(delivery.drain()))
             await defer.gatherResults(waits, consumeErrors=True)
-            within = self._deadline.active()
+            within = deadline.active()
             if within:
-                self._deadline.cancel()
+                deadline.cancel()
             if stopped_listening is not None:
                 await stopped_listening
             if self.site is not None:

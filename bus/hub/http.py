@@ -173,13 +173,14 @@ class LimitedRequest(server.Request):
         if self.refused:  # already answered; the body (if it all came) is not processed
             return
         if self.stopping:
-            self.channel.site.refused_while_draining += 1
+            channel = cast(HubChannel, self.channel)  # HubSite builds HubChannels only
+            _site_of(channel).refused_while_draining += 1
             finding = Finding("hub:draining", "the hub is stopping: the request was not "
                                               "processed; send it again")
-            self.channel.report_refusal(faults.HUB_STOPPING, finding)
-            self.channel.transport.write(raw_error_response(faults.HUB_STOPPING, finding,
-                                                            self.soap_ns()))
-            self.channel.loseConnection()
+            channel.report_refusal(faults.HUB_STOPPING, finding)
+            _tcp(channel).write(raw_error_response(faults.HUB_STOPPING, finding,
+                                                   self.soap_ns()))
+            channel.loseConnection()
             return
         super().requestReceived(command, path, version)
 
@@ -316,7 +317,7 @@ class HubChannel(http.HTTPChannel):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_deadline()
-        getattr(self.site, "channels", set()).discard(self)
+        getattr(_site_of(self), "channels", set()).discard(self)
         if self.refusals is not None and isinstance(reason.value, SSL.Error):
             self._report_tls_refusal(reason.value)
         super().connectionLost(reason)

@@ -159,8 +159,8 @@ def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_
     keep(hub)
     for name in ("tax", "kokuho"):
         db = tmp_path / f"{name}.sqlite3"
-        rows = wait_until(lambda: len(applied(db)) >= publishers.count and applied(db), 120,
-                          f"{name} to apply {publishers.count} notices")
+        rows = wait_until(lambda db=db: len(applied(db)) >= publishers.count and applied(db),
+                          120, f"{name} to apply {publishers.count} notices")
         assert_exactly_once_in_order(rows, publishers.acknowledged)
     hub.popen.send_signal(signal.SIGTERM)
     assert_clean_exit(hub, 40)

@@ -46,7 +46,7 @@ def sigterm_under_bursts(tmp, keep, store_url: str) -> None:
         keep(hub)
         sent = [0]  # notices accepted in this round
 
-        def stream(who: str) -> None:
+        def stream(who: str, url: str = url, sent: list[int] = sent) -> None:
             for sequence in range(1, PER_PUBLISHER + 1):
                 raw, mid = notice(who, sequence)
                 try:
@@ -61,7 +61,7 @@ def sigterm_under_bursts(tmp, keep, store_url: str) -> None:
         with ThreadPoolExecutor(PUBLISHERS) as pool:
             streams = [pool.submit(stream, addressee(20_000 + stop * 100 + i))
                        for i in range(PUBLISHERS)]
-            wait_until(lambda: sent[0] >= 40, 60, f"stop {stop}: 40 notices accepted")
+            wait_until(lambda sent=sent: sent[0] >= 40, 60, f"stop {stop}: 40 notices accepted")
             hub.popen.send_signal(signal.SIGTERM)
             for f in streams:
                 f.result(timeout=120)
@@ -71,8 +71,8 @@ def sigterm_under_bursts(tmp, keep, store_url: str) -> None:
     keep(hub)
     for name in ("tax", "kokuho"):
         db = tmp / f"{name}.sqlite3"
-        rows = wait_until(lambda: len(applied(db)) >= len(acknowledged) and applied(db), 300,
-                          f"{name} to apply {len(acknowledged)} notices")
+        rows = wait_until(lambda db=db: len(applied(db)) >= len(acknowledged) and applied(db),
+                          300, f"{name} to apply {len(acknowledged)} notices")
         assert_exactly_once_in_order(rows, acknowledged)
     hub.popen.send_signal(signal.SIGTERM)
     assert_clean_exit(hub, 60)
