@@ -54,3 +54,16 @@ def test_the_juki_provider_profile_passes_against_the_new_registry(vendor_b_regi
               for r in result.results if r.verdict != "pass"}
     assert failed == {} and result.verdict == "pass"
     assert len(result.results) > 20
+
+
+@pytest.mark.slow
+def test_the_interop_profile_passes_through_a_hub_routed_to_the_new_registry(vendor_b_registry,
+                                                                            tmp_path):
+    """相互接続: a real hub (started by the suite) routes juki.* of 131016 to vendor B's
+    registry; the reference tax system fetches residents and pages the 全件抽出 through it."""
+    _, url = vendor_b_registry
+    result = run_profile(RunOptions("interop.juki.provider", target=url, workdir=tmp_path,
+                                    params={"sut_system_id": REGISTRY_SYSTEM_ID}), Suite.load())
+    failed = {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
+              for r in result.results if r.verdict != "pass"}
+    assert failed == {} and len(result.results) == 3
