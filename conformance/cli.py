@@ -12,10 +12,10 @@ Exit status of ``run``: 0 the product passed, 1 it did not, 2 the run could not 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from bus.cli import common
 from bus.core.settings import load_toml
 
 from .commands import TemplateCommand
@@ -94,9 +94,10 @@ def _list(args) -> int:
         rows = [{"id": r.id, "title": r.title, "roles": list(r.roles), "text": r.text,
                  "sources": list(r.sources)} for r in suite.requirements.values()]
         if args.format == "json":
-            print(json.dumps(rows, ensure_ascii=False, indent=1))
-        for r in rows if args.format == "text" else []:
-            print(f"{r['id']:<12} {r['title']}  [{', '.join(r['roles'])}]")
+            common.print_json(rows)
+        if args.format == "text":
+            common.print_lines(common.table(("requirement", "title", "roles"), (
+                (r["id"], r["title"], ", ".join(r["roles"])) for r in rows)))
         return 0
     if args.profile:
         profile = suite.profiles.get(args.profile)
@@ -106,22 +107,25 @@ def _list(args) -> int:
                  "status": i.case.status, "requires": list(i.case.requires)}
                 for i in suite.instances(profile)]
         if args.format == "json":
-            print(json.dumps(rows, ensure_ascii=False, indent=1))
-        for r in rows if args.format == "text" else []:
-            note = " (pending)" if r["status"] == "pending" else \
-                f" (needs --{', --'.join(r['requires'])})" if r["requires"] else ""
-            print(f"{r['id']:<44} {','.join(r['requirements']):<22} {r['title']}{note}")
+            common.print_json(rows)
+        if args.format == "text":
+            common.print_lines(common.table(("case", "requirements", "title"), (
+                (r["id"], ",".join(r["requirements"]), r["title"] + (
+                    " (pending)" if r["status"] == "pending" else
+                    f" (needs --{', --'.join(r['requires'])})" if r["requires"] else ""))
+                for r in rows)))
         return 0
     rows = [{"id": p.id, "level": p.level, "role": p.role, "status": p.status,
              "title": p.title, "services": list(p.services),
              "cases": len(suite.instances(p)), "reference": p.reference}
             for p in suite.profiles.values()]
     if args.format == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-    for r in rows if args.format == "text" else []:
-        draft = " [draft]" if r["status"] == "draft" else ""
-        print(f"{r['id']:<34} level {r['level']} {r['role']:<10} {r['cases']:>3} cases  "
-              f"{r['title']}{draft}")
+        common.print_json(rows)
+    if args.format == "text":
+        common.print_lines(common.table(("profile", "level", "role", "cases", "title"), (
+            (r["id"], r["level"], r["role"], r["cases"],
+             r["title"] + (" [draft]" if r["status"] == "draft" else "")) for r in rows),
+            right=(1, 3)))
     return 0
 
 

@@ -23,7 +23,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..core.config import ConfigError, load_config
+from ..core.settings import SettingsError
+from . import common
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -114,13 +115,13 @@ def _call(url: str, token: str, method: str, body: dict | None = None) -> tuple[
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        config = common.hub_config(args.config)
         if config.admin is None:
             raise UsageError(f"{config.path}: this hub has no [admin] listener")
         url = _url(args, config)
         token = _token(args, config)
-    except (ConfigError, UsageError) as exc:
-        print(f"pfbus admin: {exc}", file=sys.stderr)
+    except (SettingsError, UsageError) as exc:
+        print(f"pfbus admin: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         if args.action == "status":

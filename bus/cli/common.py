@@ -32,15 +32,12 @@ class CommandError(Exception):
 
 def run_command(name: str, body: Callable[[], int]) -> int:
     """``body()``'s status; a CommandError or a configuration error becomes its message on
-    stderr and its exit status; a closed stdout (``| head``) is not an error."""
+    stderr and its exit status (a closed stdout, ``| head``, is handled in main.py)."""
     try:
         return body()
     except (CommandError, SettingsError) as exc:
         print(f"pfbus {name}: error: {exc}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, CommandError) else EXIT_USAGE
-    except BrokenPipeError:
-        sys.stderr.close()  # nothing more can be written; keep Python's exit quiet
-        return EXIT_OK
 
 
 def add_config_argument(parser: argparse.ArgumentParser, required: bool = True,
@@ -77,16 +74,6 @@ def notice_store_writable(config: HubConfig):
         return open_notice_store(config.notice_store)
     except Exception as exc:
         raise CommandError(_store_problem(exc)) from None
-
-
-def routing_log_readonly(path: Path):
-    """The routing log at ``path``, read-only; a missing file is an error naming it."""
-    from ..store.routing_log import RoutingLogError, open_readonly
-
-    try:
-        return open_readonly(path)
-    except RoutingLogError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def routing_log_existing(path: Path):

@@ -17,14 +17,15 @@ import json
 import sys
 from pathlib import Path
 
-from ..core.config import ConfigError, load_config
 from ..core.gaiji import GaijiTable, GaijiTableError
 from ..core.identifiers import DEFAULT_ADDRESSEE_SCHEME
+from ..core.settings import SettingsError
 from ..migration import report as reports
 from ..migration.items import ItemRules
 from ..migration.layout import TYPE_LABELS, LayoutCatalog, LayoutError
 from ..migration.manifest import read_manifest
 from ..migration.validator import validate_extract
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,9 +57,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"pfbus layout: {exc}", file=sys.stderr)
         return 2
     if args.action == "list":
-        for layout in catalog:
-            files = ", ".join(f"{f.file} ({f.title}, {len(f.items)} items)" for f in layout.files)
-            print(f"{layout.ident}\t{layout.title}\t{files}")
+        common.print_lines(common.table(("layout", "title", "files"), (
+            (layout.ident, layout.title,
+             ", ".join(f"{f.file} ({f.title}, {len(f.items)} items)" for f in layout.files))
+            for layout in catalog)))
         return 0
     if args.action == "show":
         layout_id, _, version = args.ident.partition("/")
@@ -67,14 +69,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"pfbus layout: no layout {args.ident}", file=sys.stderr)
             return 2
         for f in layout.files:
-            print(f"{f.file}\t{f.title}\tkey {'・'.join(f.key)}\torder {'・'.join(f.order)}")
-            for i in f.items:
-                extras = [x for x in (i.codelist and f"code list {i.codelist}",
-                                      i.identifier and f"check {i.identifier}",
-                                      i.characters and f"characters {i.characters}") if x]
-                print(f"  {i.no:>3} {i.name}\t{TYPE_LABELS[i.type]}\t"
-                      f"{'' if i.length is None else ('=' if i.exact else '≤') + str(i.length)}\t"
-                      f"{'必須' if i.required else ''}\t{', '.join(extras)}")
+            print(f"{f.file}  {f.title}  key {'・'.join(f.key)}  order {'・'.join(f.order)}")
+            common.print_lines("  " + line for line in common.table(
+                ("no", "item", "type", "length", "required", "rules"),
+                ((i.no, i.name, TYPE_LABELS[i.type],
+                  "" if i.length is None else ("=" if i.exact else "≤") + str(i.length),
+                  "必須" if i.required else "",
+                  ", ".join(x for x in (i.codelist and f"code list {i.codelist}",
+                                        i.identifier and f"check {i.identifier}",
+                                        i.characters and f"characters {i.characters}") if x))
+                 for i in f.items), right=(0,)))
         return 0
     return _validate(args, catalog)
 
@@ -88,12 +92,12 @@ def _validate(args: argparse.Namespace, catalog: LayoutCatalog) -> int:
     try:
         gaiji = GaijiTable.load(args.gaiji).private if args.gaiji else frozenset()
         if args.config:
-            config = load_config(args.config)
+            config = common.hub_config(args.config)
             manifest, _ = read_manifest(folder)
             tenant = config.tenants.get(manifest.local_gov_code) if manifest else None
             if tenant is not None:
                 scheme = tenant.addressee_scheme
-    except (ConfigError, GaijiTableError) as exc:
+    except (SettingsError, GaijiTableError) as exc:
         print(f"pfbus layout validate: {exc}", file=sys.stderr)
         return 2
     report = validate_extract(folder, catalog, ItemRules(scheme, gaiji),

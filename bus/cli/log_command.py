@@ -109,13 +109,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         routing_log.close()
-    try:
-        if args.format == "json":  # one JSON array, [] when nothing matched
-            common.print_json(dataclasses.asdict(h) for h in hops)
-        elif hops:
-            common.print_lines(format_table(hops))
-    except BrokenPipeError:  # `pfbus log ... | head` is not an error
-        pass
+    if args.format == "json":  # one JSON array, [] when nothing matched
+        common.print_json(dataclasses.asdict(h) for h in hops)
+    elif hops:
+        common.print_lines(format_table(hops))
     if not hops:
         print("pfbus log: no matching records", file=sys.stderr)
         return EXIT_NONE
