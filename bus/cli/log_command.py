@@ -1,5 +1,11 @@
 """``pfbus log``: read the routing log (経路ログ) — where messages went and why.
 
+Newest first (``--oldest-first`` to turn it round); ``--tail N`` the last N in time order and
+``--follow`` keeps printing new records (JSON: one object per line then). Message and exchange
+IDs match by prefix (the 8 characters the table prints find their rows). Table times in JST
+(``--tz utc`` for UTC; JSON keeps the stored UTC). When ``--limit`` cut rows, stderr says how
+many there were.
+
 Exit status: 0 rows found, 1 none matched, 2 usage or file error. Never creates a file.
 
 ``pfbus log verify`` walks the hash chain (exit 0 intact, 1 not: the first bad record is named);
@@ -11,13 +17,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
+import json
 import sys
+import time
 from pathlib import Path
 
 from bus.cli import common
+from bus.core.xmlpath import keep_end
+from bus.store import hop_search
+from bus.store.hop_search import HopQuery
 from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
 
 EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+FOLLOW_POLL = 0.5  # seconds between two reads of --follow
 
 
 class UsageError(Exception):
@@ -29,9 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE",
                         help="hub config whose [store] routing_log names the file (instead of --db)")
     parser.add_argument("--message-id", metavar="ID",
-                        help="a message ID; also shows the hops of its reply and its exchange")
-    parser.add_argument("--exchange-id", metavar="ID", help="one inbound HTTP exchange")
+                        help="a message ID or its prefix; also shows the hops of its reply and "
+                             "its exchange")
+    parser.add_argument("--exchange-id", metavar="ID", help="one inbound HTTP exchange (or a "
+                        "prefix of its ID)")
     parser.add_argument("--service", metavar="ID", help="service ID")
+    parser.add_argument("--sender", metavar="PARTY", help="sender 団体コード/業務ユニット/system, "
+                        "or a prefix of it (131016/07)")
+    parser.add_argument("--code", metavar="団体コード", help="the receiver's 団体コード")
+    parser.add_argument("--fault-code", metavar="PF-…", help="a fault code")
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--hop", choices=HOPS, metavar="NAME", help=f"one of: {', '.join(HOPS)}")
     parser.add_argument("--since", metavar="ISO",
@@ -39,9 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="ISO",
                         help="up to this time, exclusive (ISO-8601; no offset means UTC)")
     parser.add_argument("--limit", type=_positive_int, default=1000, metavar="N",
-                        help="at most N rows (default 1000)")
+                        help="at most N rows (default 1000); stderr says when rows were cut")
+    parser.add_argument("--oldest-first", action="store_true",
+                        help="oldest first (default: newest first)")
+    parser.add_argument("--tail", type=_positive_int, metavar="N",
+                        help="the last N records, in time order")
+    parser.add_argument("--follow", action="store_true",
+                        help="keep printing new records as they are written (Ctrl-C stops)")
+    parser.add_argument("--tz", choices=("jst", "utc"), default="jst",
+                        help="table times in JST (default) or UTC")
     parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="table (default) or json (one object per line)")
+                        help="table (default) or json (one array; one object per line with "
+                             "--follow)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     # SUPPRESS: a subcommand's unset option must not overwrite the same option given before it
     keep = argparse.SUPPRESS
@@ -100,23 +129,67 @@ def run(args: argparse.Namespace) -> int:
         print(f"pfbus log: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        hops = routing_log.query(
-            message_id=args.message_id, service_id=args.service, status=args.status,
-            hop=args.hop, since=since, until=until, limit=args.limit,
-            exchange_id=getattr(args, "exchange_id", None))
+        query = HopQuery(message_id=args.message_id, exchange_id=getattr(args, "exchange_id",
+                                                                         None),
+                         service_id=args.service, local_gov_code=args.code, sender=args.sender,
+                         status=args.status, hop=args.hop, fault_code=args.fault_code,
+                         since=since, until=until,
+                         newest_first=not args.oldest_first or bool(args.tail or args.follow))
+    except ValueError as exc:
+        routing_log.close()
+        print(f"pfbus log: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _show(routing_log, query, args)
     except RoutingLogError as exc:
         print(f"pfbus log: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # the end of --follow
+        return EXIT_FOUND
     finally:
         routing_log.close()
-    if args.format == "json":  # one JSON array, [] when nothing matched
+
+
+def _show(routing_log, query: HopQuery, args: argparse.Namespace) -> int:
+    limit = args.tail or args.limit
+    rows = hop_search.search(routing_log, query, limit)
+    if args.tail or args.follow:  # the newest N, shown in time order as they continue
+        rows.reverse()
+    if len(rows) == limit and not args.tail:
+        total = hop_search.count(routing_log, query)
+        if total > len(rows):
+            print(f"{len(rows):,} of {total:,} shown; --limit", file=sys.stderr)
+    hops = [h for _, h in rows]
+    if args.follow:
+        _write_following(hops, args, header=True)
+    elif args.format == "json":  # one JSON array, [] when nothing matched
         common.print_json(dataclasses.asdict(h) for h in hops)
     elif hops:
-        common.print_lines(format_table(hops))
-    if not hops:
+        common.print_lines(format_table(hops, args.tz))
+    if not hops and not args.follow:
         print("pfbus log: no matching records", file=sys.stderr)
         return EXIT_NONE
+    last = max((i for i, _ in rows), default=0)
+    while args.follow:
+        time.sleep(FOLLOW_POLL)
+        # Opened afresh each time: a log no hub had open was read as an immutable snapshot.
+        with open_readonly(routing_log.path) as fresh:
+            more = hop_search.search(fresh, dataclasses.replace(
+                query, after_id=last, newest_first=False), None)
+        if more:
+            last = more[-1][0]
+            _write_following([h for _, h in more], args, header=False)
     return EXIT_FOUND
+
+
+def _write_following(hops: list[HopRecord], args: argparse.Namespace, header: bool) -> None:
+    """--follow prints as it goes: JSON Lines, or table rows under one heading."""
+    if args.format == "json":
+        common.print_lines(json.dumps(dataclasses.asdict(h), ensure_ascii=False, default=str)
+                           for h in hops)
+    elif hops:
+        lines = format_table(hops, args.tz)
+        common.print_lines(lines if header else lines[2:])
 
 
 def _positive_int(text: str) -> int:
@@ -140,10 +213,17 @@ def _time_option(args: argparse.Namespace, name: str) -> str | None:
                          f"(e.g. 2026-11-27T15:00:00+09:00)") from None
 
 
+def _at(at: str, tz: str) -> str:
+    moment = dt.datetime.fromisoformat(at)
+    if tz == "utc":
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " JST"
+
+
 # (heading, how to get the cell, max width or None, right-aligned)
 _COLUMNS = [
-    ("at", lambda h: h.at, None, False),
     ("message", lambda h: (h.message_id or "")[:8], None, False),  # short, like a git hash
+    ("exchange", lambda h: (h.exchange_id or "")[:8], None, False),  # a prefix finds it
     ("hop", lambda h: h.hop, None, False),
     ("status", lambda h: h.status, None, False),
     ("service", lambda h: _join("@", h.service_id, h.service_version), 40, False),
@@ -154,7 +234,7 @@ _COLUMNS = [
     ("fault_code", lambda h: h.fault_code, 30, False),
     ("party", lambda h: h.party, None, False),
     ("rule", lambda h: h.rule, 30, False),
-    ("path", lambda h: h.path, 50, False),
+    ("path", lambda h: keep_end(h.path, 50), None, False),  # its end names the element
     ("line", lambda h: h.line, None, True),
     ("ms", lambda h: None if h.duration_ms is None else f"{h.duration_ms:.1f}", None, True),
     ("req B", lambda h: h.request_bytes, None, True),
@@ -168,8 +248,9 @@ def _join(sep: str, left: str | None, right: str | None) -> str:
     return f"{left or ''}{sep}{right or ''}"
 
 
-def format_table(hops: list[HopRecord]) -> list[str]:
-    return common.table([name for name, *_ in _COLUMNS],
-                        ([get(h) for _, get, _, _ in _COLUMNS] for h in hops),
-                        right=[i for i, (*_, right) in enumerate(_COLUMNS) if right],
-                        limits=[limit for _, _, limit, _ in _COLUMNS])
+def format_table(hops: list[HopRecord], tz: str = "jst") -> list[str]:
+    columns = [("at", lambda h: _at(h.at, tz), None, False), *_COLUMNS]
+    return common.table([name for name, *_ in columns],
+                        ([get(h) for _, get, _, _ in columns] for h in hops),
+                        right=[i for i, (*_, right) in enumerate(columns) if right],
+                        limits=[limit for _, _, limit, _ in columns])

@@ -220,10 +220,10 @@ def db(tmp_path):
 def test_cli_table(db, capsys):
     assert log_command.run(parse("--db", str(db), "--message-id", "req-1")) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:4] == ["at", "message", "hop", "status"]
-    assert len(lines) == 4
-    assert f"{SENDER}→{RECEIVER}" in lines[2] and "2048" in lines[2]
-    assert "soap:Client" in lines[3] and "住民票照会" in lines[3] and "client" in lines[3]
+    assert lines[0].split()[:5] == ["at", "message", "exchange", "hop", "status"]
+    assert len(lines) == 4  # newest first
+    assert f"{SENDER}→{RECEIVER}" in lines[3] and "2048" in lines[3]
+    assert "soap:Client" in lines[2] and "住民票照会" in lines[2] and "client" in lines[2]
 
 
 def test_cli_json_and_filters(db, capsys):
