@@ -268,7 +268,18 @@ def request_soap_binding(ctx: Context, ex: Exchange) -> list[str]:
     return problems
 
 
+def answer_or_client_fault(ctx: Context, ex: Exchange) -> list[str]:
+    """An answer, or a fault blaming the client: not a fault of the product's own."""
+    env = ex.envelope()
+    if not env.is_fault:
+        return []
+    detail = _detail(ex)
+    party = FaultDetail.from_element(detail).party if detail is not None else None
+    return [] if party == "client" else [f"a fault of party {party}: {fault_summary(env)}"]
+
+
 NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
+    "answer.or_client_fault": answer_or_client_fault,
     "soap.version": soap_version,
     "binding.relates_to": relates_to,
     "binding.request_hash": request_hash,

@@ -2,7 +2,7 @@
 
     pfbus conformance list [--profile P] [--requirements] [--format json]
     pfbus conformance run --profile P --target URL [--wsdl URL] [--param k=v …] [--trigger CMD]
-                          [--observe CMD] [--cacert F --cert F --key F | --insecure]
+                          [--observe CMD] [--restart-command CMD] [--cacert F --cert F --key F | --insecure]
                           --report DIR [--redact]
     pfbus conformance verify REPORT_DIR [--digest HEX]
 
@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "{addressee_number} are filled in; exit 0 = the answer was accepted")
     run.add_argument("--observe", metavar="CMD", help="subscriber profiles: the command that "
                      "prints the resident {addressee_number} as the product holds it (JSON)")
+    run.add_argument("--restart-command", metavar="CMD", help="subscriber profiles: the "
+                     "command that stops the product abruptly (as a crash would: no graceful "
+                     "shutdown) and starts it again; exit 0 once it accepts requests at --target "
+                     "again. Durability cases (S-DUR-*) are skipped without it")
     run.add_argument("--case", action="append", default=[], metavar="ID",
                      help="only cases whose ID starts with this (repeatable)")
     run.add_argument("--catalog", action="append", default=[], type=Path, metavar="FILE",
@@ -151,6 +155,7 @@ def _run(args) -> int:
         tls=TlsOptions(args.cacert, args.cert, args.key, args.insecure),
         trigger=TemplateCommand(args.trigger) if args.trigger else None,
         observe=TemplateCommand(args.observe) if args.observe else None,
+        restart=TemplateCommand(args.restart_command) if args.restart_command else None,
         cases=tuple(args.case), catalogs=tuple(p.resolve() for p in args.catalog),
         workdir=args.workdir)
     suite = Suite.load()

@@ -12,7 +12,7 @@ from bus.core.settings import (REQUIRED, Anything, Bool, Choice, Int, Key, ListO
                                OneOrMore, Str, Sub, Table, Tables, Variant)
 
 ROLES = ("provider", "consumer", "subscriber")
-REQUIRES = ("trigger", "observe")
+REQUIRES = ("trigger", "observe", "restart")
 MESSAGE_ROLES = ("sample", "repeatable", "rules_sample", "not_found", "invalid_schema",
                  "invalid_rule", "boundary_max", "unknown_body", "reply")
 
@@ -88,7 +88,8 @@ MESSAGES_FILE = Table("messages.toml", (
 # Step kinds and the options each accepts. The kind is the one key of this table present in a
 # step; its value is the step's target (a message, another step's name, a service …).
 STEP_OPTIONS: dict[str, tuple[str, ...]] = {
-    "send": ("name", "soap", "timeout", "header", "omit_header", "vars", "via"),
+    "send": ("name", "soap", "timeout", "header", "omit_header", "vars", "via", "tamper",
+             "content_type"),
     "resend": ("name", "timeout", "via"),
     "expect": ("outcome", "http_status", "checks", "xpath", "fault", "same_body_as", "ignore",
                "exit", "stdout_json", "distinct_message_ids", "requests"),
@@ -101,6 +102,8 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),
     "log": ("hops", "status", "rule", "fault_code", "absent", "timeout"),
+    "invariant": (),
+    "restart": ("name", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

@@ -26,8 +26,8 @@ SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
 WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-HEADER_OVERRIDES = ("service_id", "service_version", "receiver_system_id", "message_id",
-                    "linkage_kind")
+HEADER_OVERRIDES = ("service_id", "service_version", "receiver_system_id",
+                    "receiver_local_gov_code", "message_id", "linkage_kind")
 
 
 class TemplateError(ValueError):
@@ -79,6 +79,9 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     receiver_system = overrides.pop("receiver_system_id", None)
     if receiver_system:
         header = replace(header, receiver=replace(header.receiver, system_id=receiver_system))
+    receiver_code = overrides.pop("receiver_local_gov_code", None)
+    if receiver_code:
+        header = replace(header, receiver=replace(header.receiver, local_gov_code=receiver_code))
     return replace(header, **overrides)
 
 
@@ -91,6 +94,39 @@ def envelope(body_xml: str, soap: str, header: PlatformHeader | None) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<soap:Envelope xmlns:soap="{ns}"><soap:Header>{head}</soap:Header>'
             f'<soap:Body>{body_xml}</soap:Body></soap:Envelope>').encode("utf-8")
+
+
+# Hostile and broken variants of a request (``tamper`` on a send step): what a careless or hostile
+# client sends. A product must refuse each with a client SOAP Fault (SOAP forbids a DTD).
+_DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _with_dtd(raw: bytes, declarations: bytes, reference: bytes) -> bytes:
+    """A DOCTYPE with ``declarations``; the UserId's value replaced by ``reference``, so that a
+    product that expands entities sees a complete, valid request."""
+    start = raw.index(b"UserId>") + len(b"UserId>")
+    end = raw.index(b"</", start)
+    body = raw[len(_DECL):start] + reference + raw[end:]
+    return _DECL + b"<!DOCTYPE soap:Envelope [" + declarations + b"]>\n" + body
+
+
+def tamper(raw: bytes, how: str) -> bytes:
+    if how == "internal_dtd":
+        user = raw[raw.index(b"UserId>") + 7:raw.index(b"</", raw.index(b"UserId>"))]
+        return _with_dtd(raw, b'<!ENTITY user "' + user + b'">', b"&user;")
+    if how == "external_entity":  # XXE: a product resolving it reads a local file
+        return _with_dtd(raw, b'<!ENTITY user SYSTEM "file:///etc/hostname">', b"&user;")
+    if how == "entity_expansion":  # a small "billion laughs": 10^4 expansions
+        decl = b'<!ENTITY a "conformance">' + b"".join(
+            b"<!ENTITY " + bytes([98 + i]) + b' "' + (b"&" + bytes([97 + i]) + b";") * 10 + b'">'
+            for i in range(4))
+        return _with_dtd(raw, decl, b"&e;")
+    if how == "malformed":  # cut off inside the body: not well-formed
+        return raw[:-len(b"</soap:Body></soap:Envelope>") - 5]
+    raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
+
+
+TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed")
 
 
 def http_headers(soap: str, action: str) -> dict[str, str]:

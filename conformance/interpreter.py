@@ -17,16 +17,16 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, wsdl_checks
+from . import checks, invariants, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
-    substitute
+    substitute, tamper
 from .hubsim import REPLIES, HubSimulator, Script
 from .interop import InteropHarness
 from .loghops import check_hops
 from .model import CaseInstance, Profile, Step, Suite
 from .paging import paginate
-from .records import ERROR, FAIL, PASS, CaseResult, CommandRun, Exchange, StepFinding
+from .records import ERROR, FAIL, PASS, SKIP, CaseResult, CommandRun, Exchange, StepFinding
 from .transport import Transport
 from .validation import Validation
 
@@ -55,7 +55,9 @@ class RunState:
     harness: InteropHarness | None = None
     trigger: Command | None = None
     observe: Command | None = None
+    restart: Command | None = None
     rng: random.Random = field(default_factory=random.Random)
+    observed: invariants.Observed = field(default_factory=invariants.Observed)
 
 
 class CaseRunner:
@@ -66,6 +68,7 @@ class CaseRunner:
         case = instance.case
         self.result = CaseResult(instance.id, case.id, case.title, case.requirements,
                                  instance.service, PASS)
+        self.skip_reason = ""
 
     def run(self) -> CaseResult:
         started = time.monotonic()
@@ -75,6 +78,8 @@ class CaseRunner:
                 for message in self._do(step, values):
                     self.result.findings.append(StepFinding(step.where, message))
             self.result.verdict = FAIL if self.result.findings else PASS
+            if self.skip_reason and not self.result.findings:
+                self.result.verdict, self.result.reason = SKIP, self.skip_reason
         except (CaseDataError, TemplateError) as exc:
             self.result.verdict, self.result.reason = ERROR, str(exc)
         except Exception as exc:  # noqa: BLE001 - a defect of the suite: say so, keep running
@@ -141,13 +146,26 @@ class CaseRunner:
         soap = str(step.get("soap", "1.1"))
         header = None if step.get("omit_header") else \
             request_header(spec, merged, fill(step.get("header"), merged))
+        request = envelope(body, soap, header)
+        if step.get("tamper"):
+            if header is None:
+                raise CaseDataError(f"{step.where}.tamper: needs the request's header")
+            request = tamper(request, step.get("tamper"))
+        headers = http_headers(soap, soap_actions(spec.wsdl).get(soap, ""))
+        if step.get("content_type"):  # e.g. a charset that is not the body's encoding
+            headers["Content-Type"] = fill(step.get("content_type"), merged)
         ex = Exchange(step=name, direction="to-product", method="POST",
-                      url=self._url(step, spec.id), request=envelope(body, soap, header),
-                      request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
+                      url=self._url(step, spec.id), request=request, request_headers=headers,
                       service=spec.id, soap_version=soap, sent_header=header)
         self.s.transport.exchange(ex, self._timeout(step, merged))
         self.result.exchanges.append(ex)
+        self._observe_answer(step, ex)
         return ex
+
+    def _observe_answer(self, step: Step, ex: Exchange) -> None:
+        """Every answer straight from the product is judged by the invariants too."""
+        if step.get("via") != "hub":
+            self.s.observed.answers.append(invariants.Seen(self.instance.id, step.where, ex))
 
     def _send(self, step: Step, values) -> list[str]:
         name = step.get("name") or "send"
@@ -165,6 +183,7 @@ class CaseRunner:
                       soap_version=first.soap_version, sent_header=first.sent_header)
         self.s.transport.exchange(ex, self._timeout(step, values))
         self.result.exchanges.append(ex)
+        self._observe_answer(step, ex)
         self._record(step.get("name"), ex)
         return [ex.error] if ex.error else []
 
@@ -251,6 +270,17 @@ class CaseRunner:
         merged = self._command_values(step, values)
         return self._finish(step, self.s.observe.run(step.get("name") or "observe", merged,
                                                      self._timeout(step, merged)))
+
+    def _restart(self, step: Step, values) -> list[str]:
+        """Kill the product abruptly and start it again (``--restart-command``): what it said it
+        stored must still be there, what it saw must still be seen."""
+        if self.s.restart is None:
+            raise CaseDataError(f"{step.where}: needs --restart-command")
+        merged = self._command_values(step, values)
+        run = self.s.restart.run(step.get("name") or "restart", merged,
+                                 self._timeout(step, merged))
+        self._finish(step, run)
+        return checks.exit_status(run, "zero")
 
     # --- judging --------------------------------------------------------------------------------
 
@@ -359,6 +389,15 @@ class CaseRunner:
             # the evidence keeps the last attempt only, not hundreds of identical ones
             del self.result.exchanges[marks[0]:], self.result.commands[marks[1]:]
             time.sleep(every)  # a poll interval against a deadline, not a blind wait
+
+    def _invariant(self, step: Step, values) -> list[str]:
+        if step.target not in invariants.NAMES:
+            raise CaseDataError(f"{step.where}: no invariant {step.target!r}; known: "
+                                f"{', '.join(invariants.NAMES)}")
+        count, problems = invariants.judge(step.target, self.s.context, self.s.observed)
+        if not count:
+            self.skip_reason = "no answer from the product was observed in this run"
+        return problems
 
     def _log(self, step: Step, values) -> list[str]:
         if self.s.harness is None:

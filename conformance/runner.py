@@ -43,6 +43,7 @@ class RunOptions:
     tls: TlsOptions = TlsOptions()
     trigger: Command | None = None
     observe: Command | None = None
+    restart: Command | None = None  # stops the product abruptly and starts it again
     cases: Sequence[str] = ()  # only case IDs starting with one of these
     catalogs: Sequence[Path] = ()  # further schema catalogs (an official schema set)
     workdir: Path | None = None
@@ -91,7 +92,7 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
         state = RunState(suite, profile, params, catalog, validation,
                          checks.Context(catalog, validation, params), Transport(options.tls),
                          workdir, options.target, options.wsdl, trigger=options.trigger,
-                         observe=options.observe)
+                         observe=options.observe, restart=options.restart)
         results: list[CaseResult] = []
         setup_error = None
         try:
@@ -104,7 +105,10 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
         except (RuntimeError, ValueError, OSError) as exc:
             setup_error = f"setting up the run failed: {exc}"
         try:
-            for instance in suite.instances(profile):
+            # invariants judge the answers of every other case: they run last
+            ordered = sorted(suite.instances(profile),
+                             key=lambda i: i.case.steps[0].kind == "invariant")
+            for instance in ordered:
                 if options.cases and not instance.id.startswith(tuple(options.cases)):
                     continue
                 result = _skip_reason(instance, state, setup_error)
@@ -140,6 +144,8 @@ def _skip_reason(instance, state: RunState, setup_error: str | None) -> CaseResu
         reason = "needs --trigger (the command that makes the product call)"
     elif "observe" in case.requires and state.observe is None:
         reason = "needs --observe (the command that shows the product's records)"
+    elif "restart" in case.requires and state.restart is None:
+        reason = "needs --restart-command (the command that kills and restarts the product)"
     elif setup_error:
         reason, verdict = setup_error, ERROR
     if reason is None:
@@ -180,4 +186,6 @@ def environment(options: RunOptions, catalog: Catalog, suite: Suite) -> dict[str
                                                     or getattr(trigger, "name", "callable")),
         "observe": None if options.observe is None else str(
             getattr(options.observe, "template", None) or getattr(options.observe, "name", "")),
+        "restart": None if options.restart is None else str(
+            getattr(options.restart, "template", None) or getattr(options.restart, "name", "")),
     }

@@ -37,7 +37,7 @@ from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.faults import FaultDetail
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG, Party, PlatformHeader
+from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
 from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
@@ -114,13 +114,14 @@ class _ProtocolMixin:
         soap = self.ns_soap_env
         if ctx.out_error is not None:
             self._add_fault_detail(ctx.out_document.find(f"{{{soap}}}Body/{{{soap}}}Fault"),
-                                   ctx.out_error)
+                                   ctx.out_error, _request_message_id(ctx))
         elif isinstance(ctx.udc, etree._Element):  # the reply PlatformHeader set by _respond
             header = etree.Element(f"{{{soap}}}Header")
             header.append(ctx.udc)
             ctx.out_document.insert(0, header)
 
-    def _add_fault_detail(self, fault_el: etree._Element | None, error: Exception) -> None:
+    def _add_fault_detail(self, fault_el: etree._Element | None, error: Exception,
+                          message_id: str | None = None) -> None:
         if fault_el is None:
             return
         detail = getattr(error, "platform_detail", None)
@@ -135,7 +136,8 @@ class _ProtocolMixin:
                 pf_code, rule = faults.PROVIDER_INTERNAL, f"spyne:{code}"
             detail = FaultDetail(code=pf_code.code, party="client" if client else "provider",
                                  findings=(Finding(rule=rule, message=str(
-                                     getattr(error, "faultstring", error))),))
+                                     getattr(error, "faultstring", error))),),
+                                 message_id=message_id)
         soap = self.ns_soap_env
         for empty in ("faultactor", f"{{{soap}}}Role"):  # spyne writes them empty
             el = fault_el.find(empty)
@@ -146,6 +148,16 @@ class _ProtocolMixin:
         if holder is None:
             holder = etree.SubElement(fault_el, tag)
         holder.append(detail.to_element())
+
+
+def _request_message_id(ctx) -> str | None:
+    """The request's MessageId when its header could be read, for spyne's own faults (an
+    unknown body element): a fault names the message it answers (docs/faults.md)."""
+    root = getattr(ctx, "in_document", None)
+    if not isinstance(root, etree._Element):
+        return None
+    text = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    return text.strip() if text and text.strip() else None
 
 
 class _Soap11(_ProtocolMixin, Soap11):

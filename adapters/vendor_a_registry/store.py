@@ -239,7 +239,8 @@ class RegistryStore:
 # --- seed data: fictional residents of 千代田区 -------------------------------------------------
 
 _PLACES = {  # 町名 → 郵便番号
-    "霞が関": "100-0013", "神田神保町": "101-0051", "麹町": "102-0083", "永田町": "100-0014"}
+    "霞が関": "100-0013", "神田神保町": "101-0051", "麹町": "102-0083", "永田町": "100-0014",
+    "\uFA19田小川町": "101-0052"}
 
 
 def _resident(serial: int, household: int, kana: tuple[str, str | None], kanji: str, born: str,
@@ -281,6 +282,13 @@ SEED_RESIDENTS: tuple[dict, ...] = (
     _resident(1007, 5004, ("よしだ", "いちろう"), "𠮷田一郎", "S45.07.07", "男", "世帯主",
               "永田町", "2", "10番地", "20000401", mynumber="78901234567", jumin="1000000007",
               status="転出者"),
+    # characters that normalisation and legacy code pages change, as registered: 神 as the CJK
+    # compatibility ideograph U+FA19 (NFC makes it U+795E), half-width katakana and full-width
+    # digits (NFKC makes them full-width and ASCII), the minus sign U+2212 (a Shift_JIS → CP932
+    # round trip makes it U+FF0D). Alone in her household.
+    _resident(1021, 5021, ("かみや", "まりあ"), "\uFA19谷ﾏﾘｱ", "H10.03.03", "女", "世帯主",
+              "\uFA19田小川町", "3", "１２番地\u22123", "20240501", mynumber="89012345678",
+              jumin="1000000021", katagaki="ｶﾝﾀﾞﾊｲﾂ１０１号", former=("かんだ", "\uFA19田")),
 )
 
 

@@ -12,12 +12,19 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_handlers import HANDLERS, WSDLS
+from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
-from .references import PARTIES, JUKI_PROFILE, SUB_PROFILE, TAX_PROFILE, References, Sut
+from .references import (KOKUHO_PROFILE, PARTIES, JUKI_PROFILE, SUB_PROFILE, TAX_PROFILE,
+                         References, Sut)
 
-BOTH = (JUKI_PROFILE, TAX_PROFILE)
-ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE)  # the subscriber answers notices like a provider
+BOTH = (JUKI_PROFILE, TAX_PROFILE, KOKUHO_PROFILE)
+# the subscriber answers notices like a provider
+ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE)
+
+
+# the cases whose invalid request a product without validation answers as if it were valid
+_INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*")
 
 
 @dataclass(frozen=True)
@@ -36,29 +43,30 @@ class Faulty:
 
 FAULTY = [
     # the reply's binding and header
-    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*",)),
-    Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*",)),
-    Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*",)),
-    Faulty("sent-at-utc", "RQ-MSG-03", ALL, ("P-MSG-03/*",)),
+    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01")),
+    Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02")),
+    Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "INV-BIND-03")),
+    Faulty("sent-at-utc", "RQ-MSG-03", ALL, ("P-MSG-03/*", "INV-MSG-03")),
     # SOAP and faults
-    Faulty("soap11-as-12", "RQ-SOAP-11", ALL, ("P-SOAP-01/*",)),
-    Faulty("soap12-as-11", "RQ-SOAP-12", ALL, ("P-SOAP-02/*",)),
-    Faulty("soap12-fault-500", "RQ-FAULT-03", ALL, ("P-FAULT-03/*",)),
-    Faulty("fault-without-message-id", "RQ-FAULT-06", ALL, ("P-FAULT-06/*",)),
+    Faulty("soap11-as-12", "RQ-SOAP-11", ALL, ("P-SOAP-01/*", "INV-SOAP-04")),
+    Faulty("soap12-as-11", "RQ-SOAP-12", ALL, ("P-SOAP-02/*", "INV-SOAP-04")),
+    Faulty("soap12-fault-500", "RQ-FAULT-03", ALL,
+           ("P-FAULT-03/*", "P-FAULT-07/*", "INV-SOAP-04")),
+    Faulty("fault-without-message-id", "RQ-FAULT-06", ALL, ("P-FAULT-06/*", "INV-FAULT-06")),
     Faulty("header-optional", "RQ-FAULT-04", ALL, ("P-FAULT-04/*",)),
-    Faulty("unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*",)),
-    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*",)),
+    Faulty("unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*", "INV-SOAP-04")),
+    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*")),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
-        SUB_PROFILE: ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-06/*"),
-        JUKI_PROFILE: ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*",
-                       "P-FAULT-06/juki.ResidentInquiry"),
-        TAX_PROFILE: ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-06/*")}),
+        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
+        JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/juki.ResidentInquiry"),
+        TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
+        KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
     # behaviour
     Faulty("duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
-    Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*",),
+    Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"),
            params={"response_limit": "0.3"}),
     # Boundary values are refused: the 'not-found' answer P-MSG-07 expects never comes.
     Faulty("limits-narrower", "RQ-MSG-07", BOTH, ("P-MSG-07/*",)),
@@ -66,30 +74,83 @@ FAULTY = [
     # not-found inquiry too, so P-MSG-07 fails with it.
     Faulty("not-found-as-fault", "RQ-BEH-02", BOTH, (), targets_by_profile={
         JUKI_PROFILE: ("J-INQ-02", "P-MSG-07/juki.ResidentInquiry"),
-        TAX_PROFILE: ("K-INQ-02", "P-MSG-07/*")}),
+        TAX_PROFILE: ("K-INQ-02", "P-MSG-07/*"), KOKUHO_PROFILE: ("KH-INQ-02", "P-MSG-07/*")}),
     # service descriptions (run with --wsdl pointing at the faulty one)
     Faulty("wsdl-fault-undeclared", "RQ-WSDL-01", ALL, ("P-WSDL-01/*",)),
     Faulty("wsdl-wrong-namespace", "RQ-WSDL-02", ALL, ("P-WSDL-02/*",)),
     Faulty("wsdl-rpc-style", "RQ-WSDL-03", ALL, ("P-WSDL-03/*",)),
     Faulty("wsdl-no-soap12", "RQ-WSDL-04", ALL, ("P-WSDL-04/*",)),
     # 住民基本台帳 bodies
-    Faulty("address-in-unit-namespace", "RQ-MSG-01", (JUKI_PROFILE,), ("P-MSG-01/*",)),
-    Faulty("gender-missing", "RQ-MSG-01", (JUKI_PROFILE,), ("P-MSG-01/*",)),
-    Faulty("individual-number-bad-check-digit", "RQ-MSG-02", (JUKI_PROFILE,), ("P-MSG-02/*",)),
+    # (the address cases read cmn:Address/cmn:Town …: J-CHR-04/05 cannot find them either)
+    Faulty("address-in-unit-namespace", "RQ-MSG-01", (JUKI_PROFILE,),
+           ("P-MSG-01/*", "INV-MSG-01", "J-CHR-04", "J-CHR-05")),
+    Faulty("gender-missing", "RQ-MSG-01", (JUKI_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
+    Faulty("individual-number-bad-check-digit", "RQ-MSG-02", (JUKI_PROFILE,),
+           ("P-MSG-02/*", "INV-MSG-02")),
     Faulty("nonbmp-degraded", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-01",)),
     Faulty("ivs-stripped", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-02",)),
-    Faulty("gaiji-leaked", "RQ-MSG-08", (JUKI_PROFILE,), ("J-CHR-03",)),
-    # answers the household's head: wrong for the member asked about (J-INQ-01) and for the
-    # IVS case's resident, a wife whose 旧氏 the head does not have (J-CHR-02)
-    Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-01", "J-CHR-02")),
-    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01",)),
+    # the 外字 is in every answer about 髙橋 (and on the full extract's pages): the mj_characters
+    # rule and the private-use invariant see it there
+    Faulty("gaiji-leaked", "RQ-MSG-08", (JUKI_PROFILE,), ("J-CHR-03", "INV-MSG-02", "INV-MSG-08")),
+    # answers the household's head: wrong for the member asked about (J-INQ-01, and by 個人番号
+    # or with a 基準日: J-INQ-03/04) and for the IVS case's resident, a wife whose 旧氏 the head
+    # does not have (J-CHR-02)
+    Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
+           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-CHR-02")),
+    # every paging of the extract overlaps, with or without a 基準日
+    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
     # 異動通知 receipts
-    Faulty("receipt-extra-element", "RQ-MSG-01", (SUB_PROFILE,), ("P-MSG-01/*",)),
+    Faulty("receipt-extra-element", "RQ-MSG-01", (SUB_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
     # 個人住民税 bodies
-    Faulty("taxation-extra-element", "RQ-MSG-01", (TAX_PROFILE,), ("P-MSG-01/*",)),
+    Faulty("taxation-extra-element", "RQ-MSG-01", (TAX_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
     # a code outside the list is also not the category the record has (K-INQ-01)
-    Faulty("category-not-in-code-list", "RQ-MSG-02", (TAX_PROFILE,), ("P-MSG-02/*", "K-INQ-01")),
+    Faulty("category-not-in-code-list", "RQ-MSG-02", (TAX_PROFILE,),
+           ("P-MSG-02/*", "K-INQ-01", "INV-MSG-02")),
     Faulty("wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01",)),
+    # 国民健康保険 bodies and answers
+    Faulty("qualification-extra-element", "RQ-MSG-01", (KOKUHO_PROFILE,),
+           ("P-MSG-01/*", "INV-MSG-01")),
+    # the wrong 宛名番号 is also not the resident asked about (KH-INQ-01)
+    Faulty("qualification-number-bad-check-digit", "RQ-MSG-02", (KOKUHO_PROFILE,),
+           ("P-MSG-02/*", "INV-MSG-02", "KH-INQ-01")),
+    Faulty("insurer-number-wrong", "RQ-BEH-02", (KOKUHO_PROFILE,), ("KH-INQ-01",)),
+    Faulty("qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
+    Faulty("qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
+    # --- round 2 (faulty_shapes.py): one message shape only — only the invariants see them
+    Faulty("soap12-hash-of-c14n", "RQ-BIND-02", ALL, ("INV-BIND-02",)),
+    Faulty("soap12-parties-not-swapped", "RQ-BIND-03", ALL, ("INV-BIND-03",)),
+    Faulty("soap12-fault-without-message-id", "RQ-FAULT-06", ALL, ("INV-FAULT-06",)),
+    Faulty("later-pages-relates-to-fresh", "RQ-BIND-01", (JUKI_PROFILE,), ("INV-BIND-01",)),
+    Faulty("later-pages-gender-dropped", "RQ-MSG-01", (JUKI_PROFILE,), ("INV-MSG-01",)),
+    Faulty("later-pages-individual-number-mangled", "RQ-MSG-02", (JUKI_PROFILE,),
+           ("INV-MSG-02",)),
+    Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
+    # the boundary request of P-BEH-04 is a not-found inquiry too
+    Faulty("slow-not-found", "RQ-BEH-04", BOTH, ("INV-BEH-04", "P-BEH-04/*Inquiry"),
+           params={"response_limit": "0.3"}),
+    # across answers, and time
+    Faulty("reply-id-reused", "RQ-MSG-09", ALL, ("INV-MSG-09",)),
+    Faulty("clock-nine-hours-off", "RQ-MSG-10", ALL, ("INV-MSG-10",)),
+    Faulty("fault-text-private-use", "RQ-MSG-08", ALL, ("INV-MSG-08",)),
+    Faulty("charset-mislabelled", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
+    # characters that NFC, NFKC and code pages change
+    Faulty("nfc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
+    Faulty("nfkc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
+    Faulty("cp932-round-trip", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
+    Faulty("head-name-nfkc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04",)),
+    Faulty("extract-nfc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-05",)),
+    # hostile and unusual input
+    Faulty("dtd-expanded", "RQ-FAULT-07", ALL, ("P-HOST-01/*", "P-HOST-02/*", "P-HOST-03/*")),
+    Faulty("malformed-as-html", "RQ-FAULT-07", ALL, ("P-HOST-04/*", "INV-SOAP-04")),
+    Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*",)),
+    # a provider answering a request for another system also answers as that system's peer
+    Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
+        JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
+        SUB_PROFILE: ("S-ADDR-01",)}),
+    Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03",)),
+    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04",)),
+    Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),
+    Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
 ]
 
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
@@ -97,8 +158,9 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
-    if faulty.name in WIRE:
-        proxy = TamperProxy(refs.url(profile), **WIRE[faulty.name],
+    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name)
+    if wire is not None:
+        proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
         return Sut(proxy.url, params=dict(faulty.params), observe=observe,
                    closers=[proxy.close])
@@ -106,4 +168,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         proxy = TamperProxy(refs.url(profile), wsdl=WSDLS[faulty.name])
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
-    return Sut(HANDLERS[faulty.name](refs, profile), params=dict(faulty.params), observe=observe)
+    handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS[faulty.name]
+    return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

@@ -12,11 +12,14 @@ from adapters.sdk.provider import ProviderError
 from adapters.vendor_a_registry import service as vendor_a
 from adapters.vendor_b_tax import service as vendor_b
 
-from .faulty_wire import CATALOG, JUKI, TAX
-from .references import JUKI_PROFILE, References
+from .faulty_wire import CATALOG, JUKI, KOKUHO, TAX
+from .references import JUKI_PROFILE, KOKUHO_PROFILE, References
 
 INQUIRY, EXTRACT, TAXATION = ("juki.ResidentInquiry", "juki.ResidentFullExtract",
                               "kojinjuminzei.TaxationStatusInquiry")
+QUALIFICATION = "kokuho.QualificationInquiry"
+# the inquiry service of each provider profile and its namespace
+INQUIRIES = {JUKI_PROFILE: (INQUIRY, JUKI), KOKUHO_PROFILE: (QUALIFICATION, KOKUHO)}
 
 
 def _status(response, ns) -> str | None:
@@ -26,7 +29,7 @@ def _status(response, ns) -> str | None:
 def not_found_as_fault(refs: References, profile: str) -> str:
     """'Not found' answered as an error: a fault where the standard wants Status not-found."""
     handlers = refs.handlers(profile)
-    sid, ns = (INQUIRY, JUKI) if profile == JUKI_PROFILE else (TAXATION, TAX)
+    sid, ns = INQUIRIES.get(profile, (TAXATION, TAX))
     inner = handlers[sid]
 
     def handler(header, request):
@@ -69,7 +72,7 @@ def limits_narrower(refs: References, profile: str) -> str:
             return inner(header, request)
         return handler
 
-    ns = JUKI if profile == JUKI_PROFILE else TAX
+    ns = INQUIRIES.get(profile, (TAXATION, TAX))[1]
     return refs.app(profile, {sid: guarded(h, ns) for sid, h in handlers.items()})
 
 
@@ -110,6 +113,38 @@ def wrong_fiscal_year(refs: References, profile: str) -> str:
     return refs.app(profile, {**handlers, TAXATION: handler})
 
 
+def qualification_lost_ignored(refs: References, profile: str) -> str:
+    """資格喪失 not looked at: a resident whose insurance ended is answered as insured."""
+    handlers = refs.handlers(profile)
+    inner = handlers[QUALIFICATION]
+
+    def handler(header, request):
+        response = inner(header, request)
+        for el in response.iter(f"{{{KOKUHO}}}QualificationStatus"):
+            if el.text == "lost":
+                el.text = "insured"
+                lost = el.getparent().find(f"{{{KOKUHO}}}LostOn")
+                if lost is not None:
+                    el.getparent().remove(lost)
+        return response
+
+    return refs.app(profile, {**handlers, QUALIFICATION: handler})
+
+
+def qualification_as_of_ignored(refs: References, profile: str) -> str:
+    """The 基準日 is ignored: every inquiry is answered as of today."""
+    handlers = refs.handlers(profile)
+    inner = handlers[QUALIFICATION]
+
+    def handler(header, request):
+        today = copy.deepcopy(request)
+        for el in today.findall(f"{{{KOKUHO}}}AsOf"):
+            today.remove(el)
+        return inner(header, today)
+
+    return refs.app(profile, {**handlers, QUALIFICATION: handler})
+
+
 def no_validation(refs: References, profile: str) -> str:
     """The SDK's validation switched off: whatever arrives goes to the vendor's code."""
     return refs.app(profile, validate=False)
@@ -122,6 +157,8 @@ HANDLERS = {
     "paging-overlap": paging_overlap,
     "wrong-fiscal-year": wrong_fiscal_year,
     "no-validation": no_validation,
+    "qualification-lost-ignored": qualification_lost_ignored,
+    "qualification-as-of-ignored": qualification_as_of_ignored,
 }
 
 
@@ -163,7 +200,7 @@ def no_soap12(root):
 def wrong_namespace(root):
     # the unit's namespace of an older draft: the parts name elements nobody else knows
     old = root.nsmap
-    for prefix in ("juki", "tax"):
+    for prefix in ("juki", "tax", "kokuho"):
         if prefix in old:
             new_ns = old[prefix].replace(":v1", ":v0")
             for part in root.iter(f"{{{WSDL_NS}}}part"):

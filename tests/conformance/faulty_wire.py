@@ -29,6 +29,7 @@ CATALOG = Catalog.load([BUILTIN_CATALOG])
 CMN = "urn:pfbus:platform:common:v1"
 JUKI = "urn:pfbus:unit:juki:v1"
 TAX = "urn:pfbus:unit:kojin-juminzei:v1"
+KOKUHO = "urn:pfbus:unit:kokuho:v1"
 
 
 def _h(name: str) -> str:
@@ -177,7 +178,8 @@ def slow_on_large(call: Call) -> bytes:
     """A 15-digit 宛名番号 or a 1,000-record page falls off the index: a full scan, 0.7 s."""
     root = tree(call.request)
     numbers = [el.text or "" for el in root.iter(f"{{{JUKI}}}AddresseeNumber",
-                                                 f"{{{TAX}}}AddresseeNumber")]
+                                                 f"{{{TAX}}}AddresseeNumber",
+                                                 f"{{{KOKUHO}}}AddresseeNumber")]
     sizes = [int(el.text) for el in root.iter(f"{{{JUKI}}}PageSize") if (el.text or "").isdigit()]
     if any(10 < len(n) <= 15 for n in numbers) or 1000 in sizes:  # valid, but large
         time.sleep(0.7)  # the simulated product's slowness, not a wait of the test
@@ -189,7 +191,8 @@ def rules_ignored(call: Call) -> bytes:
     request with the rule violations 'ignored' (made valid), and its reply's RequestHash is put
     back to the digest of what the suite sent."""
     root = tree(call.request)
-    for el in root.iter(f"{{{JUKI}}}AddresseeNumber", f"{{{TAX}}}AddresseeNumber"):
+    for el in root.iter(f"{{{JUKI}}}AddresseeNumber", f"{{{TAX}}}AddresseeNumber",
+                        f"{{{KOKUHO}}}AddresseeNumber"):
         if el.text == "0000010015":
             el.text = "0000010014"
     for el in root.iter(f"{{{CMN}}}Reason"):
@@ -249,6 +252,24 @@ def taxation_extra_element(root):
         etree.SubElement(el, f"{{{TAX}}}Remarks").text = "vendor B"
 
 
+def qualification_extra_element(root):
+    # the vendor's own 資格区分 code beside the standard status
+    for el in root.iter(f"{{{KOKUHO}}}Qualification"):
+        etree.SubElement(el, f"{{{KOKUHO}}}VendorCode").text = "1"
+
+
+def qualification_number_bad_check_digit(root):
+    # the 宛名番号 re-keyed from vendor C's own column, its check digit recomputed wrongly
+    for el in root.iter(f"{{{KOKUHO}}}AddresseeNumber"):
+        el.text = el.text[:-1] + str((int(el.text[-1]) + 1) % 10)
+
+
+def insurer_number_wrong(root):
+    # the 保険者番号 of the prefecture's 国保連合会 instead of the municipality's
+    for el in root.iter(f"{{{KOKUHO}}}InsurerNumber"):
+        el.text = "130005"
+
+
 def receipt_extra_element(root):
     # a vendor's own field inside the platform's receipt
     for el in root.iter("{urn:pfbus:platform:receipt:v1}NoticeReceipt"):
@@ -290,6 +311,10 @@ WIRE = {
     "category-not-in-code-list": {"on_reply": _edit_body(category_not_in_code_list)},
     "taxation-extra-element": {"on_reply": _edit_body(taxation_extra_element)},
     "receipt-extra-element": {"on_reply": _edit_body(receipt_extra_element)},
+    "qualification-extra-element": {"on_reply": _edit_body(qualification_extra_element)},
+    "qualification-number-bad-check-digit": {
+        "on_reply": _edit_body(qualification_number_bad_check_digit)},
+    "insurer-number-wrong": {"on_reply": _edit_body(insurer_number_wrong)},
     "nonbmp-degraded": {"on_reply": text_replace("𠮷", "吉")},
     "ivs-stripped": {"on_reply": strip_ivs},
     # vendor A's 外字 code for 髙 (MJ028902) sent as is, not mapped through its table

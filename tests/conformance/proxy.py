@@ -111,12 +111,21 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() in ("content-type", "soapaction")}
         call = Call(raw, headers, state=self.owner.state)
-        changed = self.owner.on_request(call) if self.owner.on_request else raw
+        # a tamper function models ONE defect: on input it cannot read (hostile or broken XML)
+        # it leaves the exchange to the reference adapter rather than add a second defect
+        try:
+            changed = self.owner.on_request(call) if self.owner.on_request else raw
+        except etree.XMLSyntaxError:
+            changed = raw
         if isinstance(changed, Reply):
             return self._send(changed)
         call.forwarded = changed
         call.reply = self.owner.forward(call)
-        self._send(self.owner.on_reply(call) if self.owner.on_reply else call.reply)
+        try:
+            reply = self.owner.on_reply(call) if self.owner.on_reply else call.reply
+        except (etree.XMLSyntaxError, AttributeError):
+            reply = call.reply
+        self._send(reply)
 
 
 # --- helpers for tamper functions ----------------------------------------------------------------

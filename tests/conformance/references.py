@@ -21,6 +21,9 @@ from adapters.vendor_b_tax import service as vendor_b
 from adapters.vendor_b_tax.mapping import MappingError as VendorBMappingError
 from adapters.vendor_b_tax.notices import notice_handlers
 from adapters.vendor_b_tax.store import TaxStore, seed as seed_b
+from adapters.vendor_c_kokuho import service as vendor_c
+from adapters.vendor_c_kokuho.mapping import MappingError as VendorCMappingError
+from adapters.vendor_c_kokuho.store import KokuhoStore, seed as seed_c
 from bus.core.header import Party
 from conformance.commands import CallableCommand
 
@@ -28,7 +31,9 @@ from .observe_vendor_b import observe
 
 JUKI_PROFILE, TAX_PROFILE = "juki.provider", "kojinjuminzei.provider"
 SUB_PROFILE = "kojinjuminzei.subscriber"
+KOKUHO_PROFILE = "kokuho.provider"
 PARTIES = {JUKI_PROFILE: Party("131016", "01", "vendor-a-juki"),
+           KOKUHO_PROFILE: Party("131016", "11", "vendor-c-kokuho"),
            TAX_PROFILE: Party("131016", "07", "vendor-b-tax"),
            SUB_PROFILE: Party("131016", "07", "vendor-b-tax")}
 
@@ -59,6 +64,8 @@ class References:
         self.tax_store = TaxStore.open()
         seed_b(self.tax_store)
         self.subscriber_store = TaxStore.open()  # vendor B receiving 異動通知, a store of its own
+        self.kokuho_store = KokuhoStore.open()
+        seed_c(self.kokuho_store)
         self._servers: list[Server] = []
         self._urls: dict[str, str] = {}
 
@@ -67,6 +74,8 @@ class References:
             return vendor_a.handlers(self.juki_store)
         if profile == SUB_PROFILE:
             return notice_handlers(self.subscriber_store)
+        if profile == KOKUHO_PROFILE:
+            return vendor_c.handlers(self.kokuho_store)
         return vendor_b.handlers(self.tax_store)
 
     def app(self, profile: str, handlers: Mapping | None = None, party: Party | None = None,
@@ -74,7 +83,8 @@ class References:
         """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``), as its
         own party or as ``party`` (another vendor's product with the same data)."""
         errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN", MappingError: "VENDOR-A-DATA-ERROR"} \
-            if profile == JUKI_PROFILE else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
+            if profile == JUKI_PROFILE else {VendorCMappingError: "VENDOR-C-DATA-ERROR"} \
+            if profile == KOKUHO_PROFILE else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
         app = ProviderApp(party or PARTIES[profile], handlers or self.handlers(profile), errors=errors,
                           **options)
         root = Resource()
@@ -100,5 +110,5 @@ class References:
     def close(self) -> None:
         for server in self._servers:
             server.close()
-        for store in (self.juki_store, self.tax_store, self.subscriber_store):
+        for store in (self.juki_store, self.tax_store, self.subscriber_store, self.kokuho_store):
             store.close()

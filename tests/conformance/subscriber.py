@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import threading
+import unicodedata
 
 from lxml import etree
 
+from adapters.sdk.provider import ProviderError
 from bus.core.receipt import receipt_element
 
 JUKI = "urn:pfbus:unit:juki:v1"
@@ -31,6 +33,23 @@ MODES = {
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01",)),
     # the receipt names the reply's own MessageId instead of the notice's
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01")),
+    # applies the first change of a notice and drops the rest
+    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01",)),
+    # "cleans" names with NFKC before storing them
+    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01",)),
+    # its mapping has no column for 旧氏 and refuses a notice carrying one
+    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02",)),
+}
+
+# Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
+# adapter's process (tests/conformance/independent) with a defect of the suite's own, written for
+# this check and not among the defects the detection rate is measured on.
+# mode → (the requirement it breaks, the subscriber cases it must fail)
+DURABILITY_MODES = {
+    # applied changes kept in memory, written every 2 s: a crash loses what was receipted
+    "write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03")),
+    # seen MessageIds in a TEMP table: gone with the process, a redelivery is applied again
+    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02",)),
 }
 
 # mode → (the requirement it breaks, the level-2 cases it must fail)
@@ -52,12 +71,16 @@ class TestSubscriber:
         self.lock = threading.Lock()
 
     def handler(self, header, notice: etree._Element) -> etree._Element:
+        if self.mode == "former-surname-refused" and notice.find(f".//{{{CMN}}}FormerSurname") \
+                is not None:
+            raise ProviderError("VENDOR-UNSUPPORTED", "旧氏 cannot be stored")
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
             if (not duplicate or self.mode == "applies-duplicates") \
                     and self.mode != "receipt-only":
-                for change in notice.findall(f"{{{JUKI}}}Change"):
+                changes = notice.findall(f"{{{JUKI}}}Change")
+                for change in changes[:1] if self.mode == "first-change-only" else changes:
                     self._apply(change)
         status = "duplicate" if duplicate and self.mode != "receipt-applied-on-duplicate" \
             else "applied"
@@ -74,7 +97,10 @@ class TestSubscriber:
             else state["last"] > 0 if self.mode == "keeps-first" else sequence <= state["last"]
         if stale and self.mode != "last-writer-wins":
             return  # stale: the newer state stays
-        state.update(last=sequence, name=resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text"))
+        name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
+        if self.mode == "stores-nfkc":
+            name = unicodedata.normalize("NFKC", name)
+        state.update(last=sequence, name=name)
         state["changes_applied"] += 1
 
     def observe(self, values) -> tuple[int, str]:

@@ -1,0 +1,294 @@
+"""Per-message invariants: what must hold for EVERY answer the product gives, in any case.
+
+A case checks one property of one exchange; a defect that shows only on another message shape
+(the SOAP 1.2 path, the third 全件 page, a not-found answer, a fault) would pass it. So every
+answer the suite receives straight from the product, in every case of a run, is also checked
+against each rule below, and a violation is reported under the invariant's own requirement,
+naming the case and step where it was seen (``invariant = NAME`` steps in cases/invariants.toml
+read them after every other case has run).
+
+Each check takes one observed answer and returns its problems (empty: it holds, or it does not
+apply to that answer — e.g. the binding of a reply to a request that had no header).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bus.core.faults import SOAP11_NS
+
+from . import checks
+from .envelopes import SOAP_VERSION
+from .records import Exchange
+
+
+@dataclass
+class Seen:
+    """One answer, where it was seen: the case instance and the step (file and key)."""
+
+    instance: str
+    where: str
+    exchange: Exchange
+
+    @property
+    def label(self) -> str:
+        ex = self.exchange
+        return f"{self.where} [{self.instance}, {ex.step}, SOAP {ex.soap_version}]"
+
+
+@dataclass
+class Observed:
+    """Every answer of a run, in order, and what invariants spanning answers remember."""
+
+    answers: list[Seen] = field(default_factory=list)
+
+
+# --- the single-answer checks ------------------------------------------------------------------
+
+_XML_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _codec(name: str) -> str | None:
+    try:
+        found = codecs.lookup(name.strip().strip('"')).name
+    except LookupError:
+        return None
+    return "utf-16" if found.startswith("utf-16") else found
+
+
+def body_encoding(raw: bytes) -> str:
+    """The encoding an XML document declares by itself: its BOM, else its XML declaration,
+    else UTF-8 (XML 1.0 appendix F)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    if raw[:2] in (b"<\0", b"\0<"):
+        return "utf-16"
+    m = _XML_DECL.match(raw)
+    return (_codec(m[1].decode("ascii")) or m[1].decode("ascii").lower()) if m else "utf-8"
+
+
+def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-SOAP-04: a SOAP envelope of the request's version, the version's media type, a charset
+    that is the body's own encoding, the HTTP status that fits (200, a fault 500 / 1.2 Sender
+    400)."""
+    if ex.error:
+        return [] if ex.error.startswith("no complete answer") else [ex.error]
+    try:
+        env = ex.envelope()
+    except ValueError as exc:
+        return [f"HTTP {ex.status} {ex.content_type() or 'no Content-Type'}: {exc}"]
+    problems = []
+    got = SOAP_VERSION[env.soap_ns]
+    if ex.soap_version and got != ex.soap_version:
+        problems.append(f"answered in SOAP {got} to a SOAP {ex.soap_version} request")
+    ctype = ex.content_type()
+    media = ctype.split(";")[0].strip().lower()
+    want = "text/xml" if got == "1.1" else "application/soap+xml"
+    if media != want:
+        problems.append(f"Content-Type {media or 'missing'} for SOAP {got}, expected {want}")
+    params = dict(p.strip().split("=", 1) for p in ctype.split(";")[1:] if "=" in p)
+    charset = next((v for k, v in params.items() if k.strip().lower() == "charset"), None)
+    if charset is not None:
+        declared, actual = _codec(charset), body_encoding(ex.response)
+        if declared != actual:
+            problems.append(f"Content-Type says charset={charset.strip()}, the body is "
+                            f"{actual}")
+    if env.is_fault:
+        if env.soap_ns == SOAP11_NS:
+            wanted = (500,)
+        else:
+            code = env.body.findtext(f"{{{env.soap_ns}}}Code/{{{env.soap_ns}}}Value") or ""
+            wanted = (400,) if code.rpartition(":")[2] == "Sender" else (500,)
+    else:
+        wanted = (200,)
+    if ex.status not in wanted:
+        problems.append(f"HTTP {ex.status} for {'a fault' if env.is_fault else 'an answer'}, "
+                        f"expected {wanted[0]}")
+    return problems
+
+
+def _answer(ex: Exchange):
+    """The parsed answer if it is a usable envelope, else None (soap_answer reports it)."""
+    if ex.error:
+        return None
+    try:
+        return ex.envelope()
+    except ValueError:
+        return None
+
+
+def _request_header(ex: Exchange):
+    try:
+        return ex.header("request")
+    except ValueError:
+        return None  # the suite sent no (readable) header on purpose: nothing to bind to
+
+
+def schema(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-01: an answer's body is the service's response element, valid; a fault carries a
+    valid pff:FaultDetail."""
+    env = _answer(ex)
+    if env is None:
+        return []
+    if env.is_fault:
+        return checks.fault_detail(ctx, ex)
+    spec = ctx.catalog.service(ex.service or "")
+    if spec is None:
+        return []
+    return ctx.validation.body_schema(env.body, spec.response_tag)
+
+
+def rules(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-02: the rules beyond XSD, anywhere in an answer's body."""
+    env = _answer(ex)
+    return [] if env is None or env.is_fault else ctx.validation.body_rules(env.body)
+
+
+def header(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-03: an answer (not a fault: faults have no header) carries one valid header."""
+    env = _answer(ex)
+    return [] if env is None or env.is_fault else ctx.validation.header(env)
+
+
+def _bound(check: Callable[[checks.Context, Exchange], list[str]]):
+    def run(ctx: checks.Context, ex: Exchange) -> list[str]:
+        env = _answer(ex)
+        if env is None or env.is_fault or _request_header(ex) is None:
+            return []
+        try:
+            return check(ctx, ex)
+        except ValueError as exc:  # no readable header in the answer: RQ-MSG-03 says why
+            return [str(exc)]
+    run.__doc__ = check.__doc__
+    return run
+
+
+_PRIVATE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
+def private_use(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-08: no private-use code point (外字) anywhere in an answer."""
+    env = _answer(ex)
+    if env is None:
+        return []
+    problems = []
+    for el in env.root.iter():
+        for where, text in (("text", el.text), ("tail", el.tail)):
+            if text and (m := _PRIVATE.search(text)):
+                owner = el if where == "text" else el.getparent()
+                problems.append(f"line {owner.sourceline}: {ctx.validation.name(owner.tag)}: "
+                                f"private-use U+{ord(m[0]):04X} in {text!r}")
+        for name, value in el.attrib.items():
+            if m := _PRIVATE.search(value):
+                problems.append(f"line {el.sourceline}: @{name}: private-use U+{ord(m[0]):04X}")
+    return problems
+
+
+def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-FAULT-06: a fault answering a request with a readable header names its MessageId."""
+    env = _answer(ex)
+    if env is None or not env.is_fault or _request_header(ex) is None:
+        return []
+    return checks.fault_message_id(ctx, ex)
+
+
+def time_limit(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-BEH-04: every answer within the route timeout a hub gives a provider."""
+    limit = float(ctx.params.get("response_limit", 10.0))
+    if ex.error and ex.error.startswith("no complete answer"):
+        return [f"{ex.error} (the limit is {limit:g} s)"]
+    if not ex.error and ex.elapsed > limit:
+        return [f"answered in {ex.elapsed:.2f} s, the limit is {limit:g} s"]
+    return []
+
+
+def sent_at(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-10: SentAt is the time the answer was sent, within ``clock_skew`` seconds of the
+    suite's clock (a correct +09:00 suffix on a clock 9 hours off is caught here)."""
+    env = _answer(ex)
+    if env is None or env.is_fault:
+        return []
+    try:
+        value = ex.header().sent_at
+    except ValueError:
+        return []  # RQ-MSG-03 reports a missing header
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return []  # not a dateTime: the header's XSD (RQ-MSG-03) reports it
+    if stamp.tzinfo is None:
+        return []  # no offset: RQ-MSG-03
+    received = dt.datetime.fromisoformat(ex.started_at) + dt.timedelta(seconds=ex.elapsed)
+    skew = float(ctx.params.get("clock_skew", 120.0))
+    off = (stamp - received).total_seconds()
+    if abs(off) > skew:
+        return [f"SentAt {value} is {off:+.0f} s from the suite's clock at receipt "
+                f"({received.astimezone(stamp.tzinfo).isoformat(timespec='seconds')}); "
+                f"allowed ±{skew:g} s"]
+    return []
+
+
+SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
+    "soap": soap_answer,
+    "schema": schema,
+    "rules": rules,
+    "header": header,
+    "relates_to": _bound(checks.relates_to),
+    "request_hash": _bound(checks.request_hash),
+    "echo": _bound(checks.echo),
+    "private_use": private_use,
+    "fault_message_id": fault_names_message,
+    "time_limit": time_limit,
+    "sent_at": sent_at,
+}
+
+
+# --- checks across answers -----------------------------------------------------------------------
+
+def unique_message_ids(seen: list[Seen]) -> list[str]:
+    """RQ-MSG-09: every answer has a MessageId of its own; only answers to the same request
+    (a resend: same MessageId) may repeat one (a cached reply)."""
+    first: dict[str, tuple[str | None, Seen]] = {}
+    problems = []
+    for s in seen:
+        env = _answer(s.exchange)
+        if env is None or env.is_fault:
+            continue
+        try:
+            mid = s.exchange.header().message_id
+        except ValueError:
+            continue
+        request = _request_header(s.exchange)
+        asked = request.message_id if request is not None else None
+        if mid in first and (asked is None or first[mid][0] != asked):
+            problems.append(f"{s.label}: reply MessageId {mid} was already used by the answer "
+                            f"at {first[mid][1].label}")
+        first.setdefault(mid, (asked, s))
+    return problems
+
+
+ACROSS: dict[str, Callable[[list[Seen]], list[str]]] = {
+    "unique_message_id": unique_message_ids,
+}
+
+NAMES = (*SINGLE, *ACROSS)
+
+
+def judge(name: str, ctx: checks.Context, observed: Observed) -> tuple[int, list[str]]:
+    """(how many answers the invariant applied to, its findings, each naming case and step)."""
+    if name in ACROSS:
+        return len(observed.answers), ACROSS[name](observed.answers)
+    check = SINGLE[name]
+    problems = []
+    for s in observed.answers:
+        for p in check(ctx, s.exchange):
+            problems.append(f"{s.label}: {p}")
+    return len(observed.answers), problems
+

@@ -1,0 +1,112 @@
+"""``python -m tests.conformance.independent serve|observe``: the independent adapter as a process.
+
+    serve --role provider|subscriber --db FILE [--port 0] [--system-id ID] [--defect NAME]
+          [--alternative NAME]      prints {"event": "listening", "url": …} once bound
+    observe --db FILE NUMBER        the --observe contract: {"name", "changes_applied"}, exit 1
+                                    when the resident is not held
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .adapter import Adapter
+
+
+def serve(args) -> int:
+    unit = "01" if args.role == "provider" else "07"
+    adapter = Adapter(args.role, args.local_gov_code, unit, args.system_id, db=args.db,
+                      defect=args.defect, alternative=args.alternative)
+    alt = args.alternative
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0" if alt == "http10" else "HTTP/1.1"
+
+        def log_message(self, format, *a):  # noqa: A002
+            pass
+
+        def do_POST(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer = adapter.handle(raw, self.headers.get("Content-Type", ""))
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            if alt == "chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(0, len(answer.body), 100):
+                    part = answer.body[i:i + 100]
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            if alt != "http10":
+                self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        def do_GET(self):
+            # GET /observe/<宛名番号>: the product's own view of a resident (its --observe)
+            if self.path.startswith("/observe/") and adapter.role == "subscriber":
+                held = adapter.observe(self.path.rsplit("/", 1)[1])
+                body = json.dumps(held or {"error": "no such resident"},
+                                  ensure_ascii=False).encode()
+                self.send_response(200 if held else 404)
+            else:
+                body = b""
+                self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print(json.dumps({"event": "listening",
+                      "url": f"http://127.0.0.1:{server.server_address[1]}/soap"}), flush=True)
+    server.serve_forever(poll_interval=0.05)
+    return 0
+
+
+def observe_db(db: str, number: str) -> tuple[int, str]:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT name, changes_applied FROM resident WHERE number = ?",
+                           (number,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    finally:
+        conn.close()
+    if row is None:
+        return 1, json.dumps({"error": "no such resident"})
+    return 0, json.dumps({"name": row[0], "changes_applied": row[1]}, ensure_ascii=False)
+
+
+def observe(args) -> int:
+    code, out = observe_db(args.db, args.number)
+    print(out)
+    return code
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.conformance.independent")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve")
+    s.add_argument("--role", choices=("provider", "subscriber"), required=True)
+    s.add_argument("--db", default=":memory:")
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--local-gov-code", default="131016")
+    s.add_argument("--system-id", default="indie")
+    s.add_argument("--defect")
+    s.add_argument("--alternative")
+    o = sub.add_parser("observe")
+    o.add_argument("--db", required=True)
+    o.add_argument("number")
+    args = parser.parse_args(argv)
+    return serve(args) if args.command == "serve" else observe(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The independent adapter's single-defect variants and standard-conformant alternatives.
+
+DEFECTS: name → (class of issue 11, roles it applies to, what it does wrong). Written from the
+classes of defect the suite must catch, in this adapter's own code (adapter.py), not derived from
+the suite's faulty adapters. ALTERNATIVES: ways of writing correct messages the standard allows;
+each must pass.
+"""
+
+from __future__ import annotations
+
+BOTH = ("provider", "subscriber")
+P, S = ("provider",), ("subscriber",)
+
+DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
+    # 1. rules judged on one exchange only: the defect shows on one message shape
+    "soap12-relates-to-self": (1, BOTH, "over SOAP 1.2, RelatesTo names the reply itself"),
+    "soap12-hash-of-body": (1, BOTH, "over SOAP 1.2, RequestHash covers soap:Body only"),
+    "soap12-rule-fault-500": (1, BOTH, "a SOAP 1.2 rule-violation fault is sent with HTTP 500"),
+    "rule-fault-without-message-id": (1, BOTH, "rule-violation faults lack pff:MessageId"),
+    "later-pages-parties-echoed": (1, P, "全件 pages after the first echo the parties"),
+    "later-pages-gender-code-9": (1, P, "全件 pages after the first carry 性別 9 (no such code)"),
+    "reply-id-per-page": (1, P, "reply MessageId derived from the page number: repeats"),
+    "not-found-no-request-hash": (1, P, "not-found answers carry no RequestHash"),
+    "not-found-extra-element": (1, P, "not-found answers add a juki:Reason element"),
+    "not-found-charset-latin1": (1, P, "not-found answers are labelled charset=iso-8859-1"),
+    "head-name-nonbmp-degraded": (1, P, "the household head's name degrades 𠮷 to 吉"),
+    "member-ivs-stripped": (1, P, "household members' names lose their IVS selectors"),
+    # 2. inputs the first suite never sent
+    "dtd-expanded": (2, BOTH, "internal DTD entities are expanded, the request answered"),
+    "xxe-resolved": (2, BOTH, "DTDs loaded and external entities resolved"),
+    "malformed-html": (2, BOTH, "malformed XML is answered with an HTML error page"),
+    "charset-from-http": (2, BOTH, "decodes by the HTTP charset; a mismatch is its own error"),
+    "receiver-unchecked": (2, P, "answers requests addressed to another system"),
+    "notice-receiver-unchecked": (2, S, "accepts notices for another municipality"),
+    "individual-number-unsupported": (2, P, "refuses inquiries by 個人番号"),
+    "as-of-exclusive": (2, P, "基準日 compared the wrong way round"),
+    "single-household-no-member": (2, P, "a one-person household is answered without Member"),
+    "only-last-change": (2, S, "applies only the last change of a notice"),
+    # 3. characters that normalisation changes
+    "nfc-everywhere": (3, P, "every answer's text NFC-normalised"),
+    "nfkc-address": (3, P, "addresses NFKC-normalised"),
+    "nfkc-name-text": (3, P, "names NFKC-normalised"),
+    "cp932-storage": (3, P, "a Shift_JIS → CP932 round trip: − U+2212 becomes U+FF0D"),
+    "extract-nfkc": (3, P, "全件 pages NFKC-normalised"),
+    "stores-nfc": (3, S, "stores names NFC-normalised"),
+    # 4. time
+    "sent-at-utc-with-jst-suffix": (4, BOTH, "the UTC clock written with +09:00"),
+    "sent-at-double-offset": (4, BOTH, "a JST clock shifted by 9 hours once more"),
+    "sent-at-one-hour-ahead": (4, BOTH, "SentAt an hour ahead"),
+    # 5. durability
+    "ack-before-commit": (5, S, "receipt sent, the change committed 50 ms later"),
+    "apply-in-background": (5, S, "receipt sent, the change queued in memory"),
+    "seen-ids-in-memory": (5, S, "seen MessageIds kept in memory only"),
+    "last-sequence-in-memory": (5, S, "the last 異動連番 per resident kept in memory only"),
+}
+
+ALTERNATIVES: dict[str, str] = {
+    "other-prefixes": "SOAP prefix S, body prefixes r and c",
+    "default-namespace": "the body's unit namespace as the default namespace",
+    "pretty-print": "indented XML",
+    "no-declaration": "no XML declaration (UTF-8 by default)",
+    "character-references": "US-ASCII with character references (&#x20BB7;)",
+    "utf-16": "UTF-16 with a BOM, charset=utf-16",
+    "cdata": "non-ASCII text in CDATA sections",
+    "chunked": "chunked transfer encoding",
+    "http10": "HTTP/1.0 answers, the connection closed",
+    "japanese-fault-text": "fault strings in Japanese (xml:lang ja)",
+    "cached-resend": "a resent inquiry answered with the cached first answer (same reply "
+                     "MessageId; a subscriber receipts a resent notice anew: duplicate)",
+    "extra-header-block": "a vendor header block beside pfh:PlatformHeader",
+    "no-charset": "Content-Type without a charset parameter",
+}
+
+VARIANTS = [(name, role) for name, (_, roles, _) in DEFECTS.items() for role in roles]
+PROFILE = {"provider": "juki.provider", "subscriber": "kojinjuminzei.subscriber"}
+INTEROP = {"provider": "interop.juki.provider", "subscriber": "interop.kojinjuminzei.subscriber"}
+SYSTEM_ID = {"provider": "indie-juki", "subscriber": "indie-tax"}
