@@ -67,7 +67,7 @@ FAULTY = [
     # behaviour
     Faulty("duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"),
-           params={"response_limit": "0.3"}),
+           params={"response_limit": "1.0"}),
     # Boundary values are refused: the 'not-found' answer P-MSG-07 expects never comes.
     Faulty("limits-narrower", "RQ-MSG-07", BOTH, ("P-MSG-07/*",)),
     # 'not found' as a fault: the boundary request (an unknown 15-digit 宛名番号) is a
@@ -126,8 +126,10 @@ FAULTY = [
            ("INV-MSG-02",)),
     Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
     # the boundary request of P-BEH-04 is a not-found inquiry too
+    Faulty("slow-duplicate-receipt", "RQ-BEH-04", (SUB_PROFILE,), ("INV-BEH-04",),
+           params={"response_limit": "1.0"}),
     Faulty("slow-not-found", "RQ-BEH-04", BOTH, ("INV-BEH-04", "P-BEH-04/*Inquiry"),
-           params={"response_limit": "0.3"}),
+           params={"response_limit": "1.0"}),
     # across answers, and time
     Faulty("reply-id-reused", "RQ-MSG-09", ALL, ("INV-MSG-09",)),
     Faulty("clock-nine-hours-off", "RQ-MSG-10", ALL, ("INV-MSG-10",)),
@@ -146,7 +148,7 @@ FAULTY = [
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
         JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
-        SUB_PROFILE: ("S-ADDR-01",)}),
+        KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",)}),
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03",)),
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04",)),
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),

@@ -134,9 +134,9 @@ def soap12_fault_without_message_id(call: Call) -> Reply:
 
 
 def slow_not_found(call: Call) -> Reply:
-    """A not-found answer after a slow fallback search (the index misses): 0.5 s."""
+    """A not-found answer after a slow fallback search (the index misses): 1.5 s."""
     if _not_found(call):
-        time.sleep(0.5)  # the simulated product's slowness, not a wait of the test
+        time.sleep(1.5)  # the simulated product's slowness, not a wait of the test
     return call.reply
 
 
@@ -170,6 +170,13 @@ def _cp932_round_trip(text: str) -> str:
 
 def _is_extract(call: Call) -> bool:
     return b"ResidentFullExtractResponse" in call.reply.body
+
+
+def slow_duplicate_receipt(call: Call) -> Reply:
+    """A duplicate notice is looked up in the archive, not the index: 1.5 s."""
+    if b">duplicate<" in call.reply.body:
+        time.sleep(1.5)  # the simulated product's slowness, not a wait of the test
+    return call.reply
 
 
 # --- hostile and unusual input --------------------------------------------------------------------
@@ -244,6 +251,7 @@ SHAPES = {
     "charset-mislabelled": {"on_reply": charset_mislabelled},
     "soap12-fault-without-message-id": {"on_reply": soap12_fault_without_message_id},
     "slow-not-found": {"on_reply": slow_not_found},
+    "slow-duplicate-receipt": {"on_reply": slow_duplicate_receipt},
     "nfc-normalised": {"on_reply": _text_edit(_nfc)},
     "nfkc-normalised": {"on_reply": _text_edit(_nfkc)},
     "cp932-round-trip": {"on_reply": _text_edit(_cp932_round_trip)},

@@ -274,8 +274,13 @@ class Adapter:
                 raise Refusal("VENDOR-UNSUPPORTED", "provider", "個人番号 not supported")
             number = next((n for n, r in self.residents.items()
                            if r.findtext(f"{{{CMN}}}IndividualNumber") == mynumber), None)
+            if number is None and self.defect == "unknown-individual-number-fault":
+                raise Refusal("VENDOR-NOT-FOUND", "provider", "no such 個人番号")
         resident = self.residents.get(number or "")
         as_of = body.findtext(f"{{{JUKI}}}AsOf")
+        if as_of and self.defect == "as-of-future-refused" and \
+                as_of[:10] > dt.date.today().isoformat():
+            raise Refusal("VENDOR-AS-OF", "client", "基準日 in the future")
         if resident is not None and as_of and not self._lived_here(resident, as_of):
             resident = None
         return resident
@@ -337,8 +342,13 @@ class Adapter:
                           [("extract:unknown", extract_id)],
                           header.findtext(f"{{{PFH}}}MessageId"))
         out = etree.Element(f"{{{JUKI}}}ResidentFullExtractResponse", nsmap=self._nsmap())
+        if self.defect == "extract-id-per-page":
+            extract_id = uuid.uuid4().hex
+            self.extracts[extract_id] = numbers
+        pages = len(numbers) // size if self.defect == "total-pages-floor" \
+            else math.ceil(len(numbers) / size)
         for name, value in (("ExtractId", extract_id), ("Page", page),
-                            ("TotalPages", math.ceil(len(numbers) / size)),
+                            ("TotalPages", pages),
                             ("TotalCount", len(numbers))):
             etree.SubElement(out, f"{{{JUKI}}}{name}").text = str(value)
         for number in numbers[(page - 1) * size:page * size]:
@@ -384,6 +394,10 @@ class Adapter:
             self.conn.execute("COMMIT")
 
     def _seen(self, mid: str) -> bool:
+        if self.defect == "seen-ids-window-2":  # a de-duplication window of 2 messages
+            recent = self.conn.execute("SELECT message_id FROM seen ORDER BY rowid DESC "
+                                       "LIMIT 2").fetchall()
+            return (mid,) in recent
         if self.defect == "seen-ids-in-memory":
             return mid in self.memory_seen
         return self.conn.execute("SELECT 1 FROM seen WHERE message_id = ?",
@@ -501,7 +515,8 @@ class Adapter:
         etree.SubElement(svc, q("Version")).text = request_header.findtext(
             f"{q('Service')}/{q('Version')}")
         etree.SubElement(h, q("SentAt")).text = self._now()
-        etree.SubElement(h, q("UserId")).text = "indie-batch"
+        etree.SubElement(h, q("UserId")).text = \
+            "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
         etree.SubElement(h, q("LinkageKind")).text = request_header.findtext(q("LinkageKind"))
         etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
             q("StandardVersion"))
@@ -538,6 +553,8 @@ class Adapter:
             "cp932-storage": (lambda t: t.replace("\u2212", "\uff0d"), response),
             "extract-nfkc": (lambda t: unicodedata.normalize("NFKC", t),
                              response if "FullExtract" in response.tag else None),
+            # the reading written the way the vendor's own screens keep it: half-width
+            "kana-half-width": (_half_width_kana, f"{{{CMN}}}Kana"),
         }.get(self.defect, (None, None))
         if change is None or scope is None:
             return
@@ -548,7 +565,8 @@ class Adapter:
                     el.text = change(el.text)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
-        media = "text/xml" if soap == SOAP11 else "application/soap+xml"
+        media = "text/xml" if soap == SOAP11 or self.defect == "soap12-as-text-xml" \
+            else "application/soap+xml"
         alt = self.alternative
         if alt == "utf-16":
             body = etree.tostring(env, encoding="UTF-16", xml_declaration=True)
@@ -606,6 +624,21 @@ class Adapter:
             etree.SubElement(finding, f"{{{PFF}}}Rule").text = rule
             etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
         return self._bytes(env, soap, status)
+
+
+def _half_width_kana(text: str) -> str:
+    """Full-width katakana → half-width (the inverse of NFKC for kana): a legacy layout."""
+    out = []
+    for c in text:
+        decomposed = unicodedata.normalize("NFD", c)
+        base, marks = decomposed[0], decomposed[1:]
+        half = _HALF.get(base, base)
+        out.append(half + "".join({"\u3099": "\uff9e", "\u309a": "\uff9f"}.get(m, m)
+                                  for m in marks))
+    return "".join(out)
+
+
+_HALF = {unicodedata.normalize("NFKC", chr(c)): chr(c) for c in range(0xFF66, 0xFF9E)}
 
 
 class _HtmlError(Refusal):

@@ -24,6 +24,10 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "not-found-extra-element": (1, P, "not-found answers add a juki:Reason element"),
     "not-found-charset-latin1": (1, P, "not-found answers are labelled charset=iso-8859-1"),
     "head-name-nonbmp-degraded": (1, P, "the household head's name degrades 𠮷 to 吉"),
+    "soap12-as-text-xml": (1, BOTH, "SOAP 1.2 answers labelled text/xml"),
+    "user-id-person-name": (1, BOTH, "the reply's UserId is a person's name"),
+    "extract-id-per-page": (1, P, "every 全件 page names a new ExtractId"),
+    "total-pages-floor": (1, P, "TotalPages rounded down"),
     "member-ivs-stripped": (1, P, "household members' names lose their IVS selectors"),
     # 2. inputs the first suite never sent
     "dtd-expanded": (2, BOTH, "internal DTD entities are expanded, the request answered"),
@@ -36,6 +40,8 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "as-of-exclusive": (2, P, "基準日 compared the wrong way round"),
     "single-household-no-member": (2, P, "a one-person household is answered without Member"),
     "only-last-change": (2, S, "applies only the last change of a notice"),
+    "unknown-individual-number-fault": (2, P, "an unknown 個人番号 is answered with a fault"),
+    "as-of-future-refused": (2, P, "a 基準日 in the future is refused"),
     # 3. characters that normalisation changes
     "nfc-everywhere": (3, P, "every answer's text NFC-normalised"),
     "nfkc-address": (3, P, "addresses NFKC-normalised"),
@@ -43,6 +49,7 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "cp932-storage": (3, P, "a Shift_JIS → CP932 round trip: − U+2212 becomes U+FF0D"),
     "extract-nfkc": (3, P, "全件 pages NFKC-normalised"),
     "stores-nfc": (3, S, "stores names NFC-normalised"),
+    "kana-half-width": (3, P, "readings (Kana) written in half-width katakana"),
     # 4. time
     "sent-at-utc-with-jst-suffix": (4, BOTH, "the UTC clock written with +09:00"),
     "sent-at-double-offset": (4, BOTH, "a JST clock shifted by 9 hours once more"),
@@ -52,6 +59,7 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "apply-in-background": (5, S, "receipt sent, the change queued in memory"),
     "seen-ids-in-memory": (5, S, "seen MessageIds kept in memory only"),
     "last-sequence-in-memory": (5, S, "the last 異動連番 per resident kept in memory only"),
+    "seen-ids-window-2": (5, S, "de-duplicates only against the last 2 MessageIds"),
 }
 
 ALTERNATIVES: dict[str, str] = {
