@@ -109,10 +109,7 @@ def compile_item(item: Item, codelists: dict[str, CodeList], rules: ItemRules) -
                 return None
             steps.append(number)
         elif item.type == "date":
-            def date(v: str) -> Problem:
-                problem = date_problem(v)
-                return None if problem is None else ("type:date", problem)
-            steps.append(date)
+            steps.append(_date_check)
         else:
             def code(v: str) -> Problem:
                 if not _CODE.fullmatch(v):
@@ -142,19 +139,9 @@ def compile_item(item: Item, codelists: dict[str, CodeList], rules: ItemRules) -
             return None if v in labels else (f"codelist:{name}",
                                              f"is not a code of code list {name}")
         steps.append(codelist)
-    if item.identifier == "local_gov_code":
-        steps.append(lambda v: None if _local_gov_code_ok(v) else (
-            "identifier:local_gov_code", "is not a 団体コード (6 digits, check digit)"))
-    elif item.identifier == "individual_number":
-        steps.append(lambda v: None if individual_number_ok(v) else (
-            "identifier:individual_number", "is not a 個人番号 (12 digits, check digit)"))
-    elif item.identifier == "addressee_number":
-        scheme_problem = addressee_check(rules.addressee_scheme)
-
-        def addressee(v: str) -> Problem:
-            problem = scheme_problem(v)
-            return None if problem is None else ("identifier:addressee_number", problem)
-        steps.append(addressee)
+    identifier = identifier_check(item, rules)
+    if identifier is not None:
+        steps.append(identifier)
     if item.characters in ("katakana", "ascii"):
         steps.append(_characters(item.characters, rules))
     if len(steps) == 1:
@@ -167,6 +154,43 @@ def compile_item(item: Item, codelists: dict[str, CodeList], rules: ItemRules) -
                 return problem
         return None
     return check
+
+
+def _date_check(v: str) -> Problem:
+    problem = date_problem(v)
+    return None if problem is None else ("type:date", problem)
+
+
+def identifier_check(item: Item, rules: ItemRules) -> Check | None:
+    """The check digit of an identifier item (its form checked elsewhere), or None."""
+    if item.identifier == "local_gov_code":
+        return lambda v: None if _local_gov_code_ok(v) else (
+            "identifier:local_gov_code", "is not a 団体コード (6 digits, check digit)")
+    if item.identifier == "individual_number":
+        return lambda v: None if individual_number_ok(v) else (
+            "identifier:individual_number", "is not a 個人番号 (12 digits, check digit)")
+    if item.identifier == "addressee_number":
+        scheme_problem = addressee_check(rules.addressee_scheme)
+        last_ok = [""]  # 世帯番号 repeats row after row for a household's members
+
+        def addressee(v: str) -> Problem:
+            if v == last_ok[0]:
+                return None
+            problem = scheme_problem(v)
+            if problem is None:
+                last_ok[0] = v
+                return None
+            return "identifier:addressee_number", problem
+        return addressee
+    return None
+
+
+def semantic_check(item: Item, rules: ItemRules) -> Check | None:
+    """What ``row_pattern`` cannot see of an item whose form it matched: a calendar day, a check
+    digit. None when the pattern says it all."""
+    if item.type == "date":
+        return _date_check
+    return identifier_check(item, rules)
 
 
 def repertoire_check(item: Item, rules: ItemRules) -> Check | None:

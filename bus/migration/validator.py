@@ -21,7 +21,7 @@ from .csvstream import CsvStream
 from .findings import LayoutFinding
 from bus.core.characters import in_jisx0213
 
-from .items import ItemRules, compile_item, repertoire_check, row_pattern
+from .items import ItemRules, compile_item, repertoire_check, row_pattern, semantic_check
 from .keys import MAX_PER_RULE, KeyIndex
 from .layout import Layout, LayoutCatalog, RecordFile
 from .manifest import NAME as MANIFEST, Manifest, read_manifest
@@ -45,8 +45,8 @@ class FileValidator:
                        for check in [repertoire_check(item, rules)] if check is not None]
         self._fast = row_pattern(record_file.items, layout.codelists)
         # what the fast pattern cannot see: calendar days and check digits
-        self._semantic = [(i, item, check) for i, item, check in self._checks
-                          if item.type == "date" or item.identifier]
+        self._semantic = [(i, item, check) for i, item in enumerate(record_file.items)
+                          for check in [semantic_check(item, rules)] if check is not None]
         number = {i.name for i in record_file.items if i.type == "number"}
         self._order = [(record_file.index(n), n in number) for n in record_file.order]
 
