@@ -36,7 +36,7 @@ SECURITY_HEADERS = {
                                 b"img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                                 b"base-uri 'none'",
     b"x-content-type-options": b"nosniff", b"x-frame-options": b"DENY",
-    b"referrer-policy": b"no-referrer", b"cache-control": b"no-store"}
+    b"referrer-policy": b"same-origin", b"cache-control": b"no-store"}
 
 
 class _Answer(Exception):

@@ -4,12 +4,17 @@ One ``HopQuery`` (every filter optional) becomes one SQL statement. IDs match by
 8-character short IDs that ``pfbus log`` and the console print find their rows); a message ID also
 finds its reply's hops and every hop of the same exchange. Newest first by default; pages are
 keyset pages on the row id (``before_id`` / ``after_id``), so page 100 costs what page 1 does.
-Every filter uses an index (migrations 1 and 4); prefixes are ranges, not ``LIKE``.
+Selective filters (IDs, service, status, fault code) use their index, whose entries are in row
+order, so "newest first" needs no sort; prefixes are ranges, not ``LIKE``. A 団体コード or sender
+prefix matches many receivers/senders, whose index ranges are not in row order: those are
+checked on the rows while reading newest first (``+column`` keeps SQLite off the index), after
+the index said whether anything matches at all. A time range becomes a row-id range (``at``
+grows with the id), so it too is read in row order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
 
@@ -42,8 +47,14 @@ class HopQuery:
 
 
 def _prefix(column: str, value: str) -> tuple[str, list]:
-    """``column`` starts with ``value``: an index range (``LIKE`` would not use the index)."""
+    """``column`` starts with ``value``: a range (``LIKE`` would not use the index; a
+    ``+column`` keeps the index out)."""
     return f"({column} >= ? AND {column} < ?)", [value, value + "\U0010ffff"]
+
+
+def _broad_prefixes(q: HopQuery) -> list[tuple[str, str]]:
+    return [(c, v) for c, v in (("sender", q.sender), ("receiver", q.local_gov_code and
+                                                        q.local_gov_code + "/")) if v]
 
 
 def where_clause(q: HopQuery) -> tuple[str, list]:
@@ -59,12 +70,8 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
         sql, p = _prefix("exchange_id", q.exchange_id)
         where.append(sql)
         params += p
-    if q.sender:
-        sql, p = _prefix("sender", q.sender)
-        where.append(sql)
-        params += p
-    if q.local_gov_code:
-        sql, p = _prefix("receiver", q.local_gov_code + "/")
+    for column, value in _broad_prefixes(q):
+        sql, p = _prefix("+" + column, value)
         where.append(sql)
         params += p
     for column in ("service_id", "status", "hop", "fault_code"):
@@ -73,10 +80,10 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
             where.append(f"{column} = ?")
             params.append(value)
     if q.since:
-        where.append("at >= ?")
+        where.append("+at >= ?")
         params.append(to_utc_iso(q.since))
     if q.until:
-        where.append("at < ?")
+        where.append("+at < ?")
         params.append(to_utc_iso(q.until))
     if q.before_id is not None:
         where.append("id < ?")
@@ -87,9 +94,30 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
+def _bounded(log: RoutingLog, q: HopQuery) -> HopQuery | None:
+    """``q`` with the row ids its time range and broad prefixes allow; None: nothing matches."""
+    for column, value in _broad_prefixes(q):
+        sql, p = _prefix(column, value)
+        if not log._read(f"SELECT 1 FROM hops WHERE {sql} LIMIT 1", tuple(p)):
+            return None
+    if q.since or q.until:
+        bounds = log.id_range(q.since and to_utc_iso(q.since), q.until and to_utc_iso(q.until))
+        if bounds is None:
+            return None
+        lo, hi = bounds
+        # ``at`` may run a few microseconds out of id order: the +at filters stay exact
+        before = hi + 1 if q.before_id is None else min(q.before_id, hi + 1)
+        after = lo - 1 if q.after_id is None else max(q.after_id, lo - 1)
+        q = replace(q, before_id=before, after_id=after)
+    return q
+
+
 def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
     """(row id, hop) pairs, newest first unless ``q.newest_first`` is False."""
-    where, params = where_clause(q)
+    bounded = _bounded(log, q)
+    if bounded is None:
+        return []
+    where, params = where_clause(bounded)
     order = "DESC" if q.newest_first else "ASC"
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
                      f"LIMIT ?", (*params, -1 if limit is None else int(limit)))
@@ -97,7 +125,10 @@ def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[
 
 
 def count(log: RoutingLog, q: HopQuery) -> int:
-    where, params = where_clause(q)
+    bounded = _bounded(log, q)
+    if bounded is None:
+        return 0
+    where, params = where_clause(bounded)
     return int(log._read(f"SELECT count(*) FROM hops{where}", tuple(params))[0][0])
 
 
@@ -111,9 +142,13 @@ def exchange_hops(log: RoutingLog, exchange_id: str) -> list[tuple[int, HopRecor
 def related_exchanges(log: RoutingLog, message_id: str, limit: int = 200) -> list[tuple]:
     """Exchanges about the same message (its request, reply, each delivery attempt of a notice,
     operator actions): (exchange_id, first id, hop names, last status), oldest first."""
+    # The matching rows first (two index searches), then grouped: grouping the table directly
+    # makes SQLite walk the whole exchange_id index.
     rows = log._read(
+        "WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops WHERE message_id = ? "
+        "UNION SELECT id, exchange_id, hop FROM hops WHERE relates_to = ?) "
         "SELECT exchange_id, MIN(id), group_concat(hop, ','), "
-        "(SELECT status FROM hops h2 WHERE h2.exchange_id = h.exchange_id ORDER BY id DESC "
-        "LIMIT 1) FROM hops h WHERE message_id = ? OR relates_to = ? GROUP BY exchange_id "
-        "ORDER BY MIN(id) LIMIT ?", (message_id, message_id, limit))
+        "(SELECT status FROM hops h2 WHERE h2.exchange_id = m.exchange_id ORDER BY id DESC "
+        "LIMIT 1) FROM m GROUP BY exchange_id ORDER BY MIN(id) LIMIT ?",
+        (message_id, message_id, limit))
     return [tuple(r) for r in rows]

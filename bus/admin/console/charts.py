@@ -46,7 +46,7 @@ def timeline(hops: list[dict], width: int = 760) -> str:
     ``hops``: {"name", "offset_ms", "duration_ms", "status"}."""
     if not hops:
         return ""
-    span = max(max(h["offset_ms"] + (h["duration_ms"] or 0) for h in hops), 1.0)
+    span = max(max(h["offset_ms"] for h in hops), 1.0)  # a bar ends at its hop's time
     pad_l, row = 150, 22
     w = width - pad_l - 70
     height = row * len(hops) + 30
