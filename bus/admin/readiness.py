@@ -53,6 +53,9 @@ def verdict(snapshot: Snapshot | None, *, draining: bool, maintenance: bool,
             problems = []
             if not rl.get("writer_alive", False):
                 problems.append("the writer thread is not running")
+            if rl.get("state") == "failing":  # evidence or refuse: exchanges are refused
+                problems.append(f"writing fails since {rl.get('failing_since')}: "
+                                f"{rl.get('last_error')}")
             if lost > 0:
                 problems.append(f"{lost} hop records lost since the previous probe")
             if backlog > bound // 2:

@@ -80,5 +80,11 @@ def _print(name: str, report: Report, what: str) -> int:
                      f"existed (migration 3)")
     if report.anchors_checked:
         lines.append(f"anchors matched: {report.anchors_checked}")
+    lines += list(report.notes)
+    if report.gaps:  # not tampering: the hub's own record of a crash, inside the intact chain
+        lines.append(f"gaps: {len(report.gaps)} recorded by the hub after a crash (records lost "
+                     f"before commit, not tampering); {report.recovered} hops recovered from "
+                     f"the notice store")
+        lines += [f"  gap record {rid} at {at}: {reason}" for rid, at, reason in report.gaps]
     print("\n".join(lines))
     return EXIT_OK

@@ -10,7 +10,7 @@ from conformance import cli as conformance_command
 
 from . import (admin_command, archive_command, certs_command, chars_command, config_command,
                demo_command, dlq_command, layout_command, log_command, migrate_command,
-               queue_command, serve_command, validate_command)
+               queue_command, retention_command, serve_command, validate_command)
 
 COMMANDS = {
     "serve": (serve_command, "run the hub with a TOML configuration"),
@@ -23,6 +23,8 @@ COMMANDS = {
     "conformance": (conformance_command,
                     "certify a product against a profile: list | run | verify"),
     "archive": (archive_command, "read the encrypted payload archive (every read is logged)"),
+    "retention": (retention_command, "delete what [retention] no longer keeps (routing log: "
+                                     "verified, anchored, optionally exported first)"),
     "certs": (certs_command, "a test CA and certificates; a certificate's fingerprint"),
     "layout": (layout_command, "中間標準レイアウト: list the layouts, validate an extract folder"),
     "migrate": (migrate_command, "データ移行: reconcile the old and the new system's extracts"),

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         hub.listen()
         if hub.delivery is not None:
             reactor.callWhenRunning(_start_delivery, hub, events)
+        reactor.callWhenRunning(hub.start_retention)  # daily, off the reactor
     except SettingsError as exc:  # the config's or a catalog's: names the file and the key
         events.emit("hub.config_error", error=str(exc))
         print(f"pfbus serve: error: {exc}", file=sys.stderr)

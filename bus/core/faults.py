@@ -101,6 +101,9 @@ PAUSED = _c("PF-PAUSED", H, 503,
             "an operator paused this route: send the message again later (Retry-After)")
 HUB_STOPPING = _c("PF-HUB-STOPPING", H, 503,
                   "the hub is stopping and did not complete the request: send it again")
+LOG_UNAVAILABLE = _c("PF-LOG-UNAVAILABLE", H, 503,
+                     "the routing log cannot record the exchange (evidence or refuse): send it "
+                     "again later")
 # Raised by an adapter's provider side (adapters.sdk.provider).
 PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
                         "the message is addressed to another system or service")

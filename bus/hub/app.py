@@ -14,9 +14,11 @@ printed as the last checkpoint), and ``hub.stopped`` says what the drain did.
 from __future__ import annotations
 
 import sys
+import threading
 from typing import cast
 
-from twisted.internet import defer
+from twisted.internet import defer, task
+from twisted.internet.threads import deferToThread
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IListeningPort
 
@@ -31,9 +33,11 @@ from ..core.ratelimit import Admission
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..store.archive import ArchiveError, open_configured
-from ..store.routing_log import RoutingLog
+from ..store.log_recovery import recover
+from ..store.retention import run_retention
 from ..store.notices import open_notice_store
 from .delivery import DeliveryService
+from .evidence import Evidence
 from .exchange import SyncExchange
 from .forwarder import Forwarder
 from .http import HubSite
@@ -74,13 +78,16 @@ class Hub:
             raise ConfigError(f"{config.path}: store.archive: {exc}") from None
         # Every N records the chain's head hash goes to the JSON operator log, so it leaves the
         # machine: a rewritten or truncated routing log shows against it (pfbus log verify --anchor).
-        self.routing_log = RoutingLog(config.routing_log, on_checkpoint=lambda hop_id, digest:
-                                      self.events.emit("routing_log.checkpoint", id=hop_id,
-                                                       hash=digest))
-        self.forwarder = forwarder or Forwarder(reactor, config.max_connections_per_provider,
-                                   tls=ProviderTLSPolicy(config.provider_ca,
-                                                         config.client_certificate,
-                                                         config.client_key))
+        # Evidence or refuse (bus/hub/evidence.py): new exchanges only while the log can
+        # record them, replies released once recorded.
+        self.evidence = Evidence.open(reactor, config.routing_log, self.events,
+                                      on_checkpoint=lambda hop_id, digest: self.events.emit(
+                                          "routing_log.checkpoint", id=hop_id, hash=digest))
+        self.routing_log = self.evidence.log
+        self.forwarder = forwarder or Forwarder(
+            reactor, config.max_connections_per_provider,
+            tls=ProviderTLSPolicy(config.provider_ca, config.client_certificate,
+                                  config.client_key))
         self.delivery: DeliveryService | None = None
         intake = None
         subscribers = config.registry.all_subscribers()
@@ -90,12 +97,17 @@ class Hub:
             self.delivery = DeliveryService(reactor, store, threads, subscribers, self.forwarder,
                                             self.inspector, self.routing_log, config.node_id)
             intake = NoticeIntake(store, threads, self.delivery.notify)
+        # The previous run crashed: a gap record and the notice store's facts, before serving.
+        recovery = recover(self.routing_log, self.delivery.store if self.delivery else None)
+        if recovery is not None:
+            self.events.emit("routing_log.gap", **recovery.as_event())
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
                                      self.events, intake, characters=CharacterAudit(
                                          self.catalog, {party: s.receiver for party, s
                                                         in config.systems.items()}),
                                      admission=Admission(config.adapter_limits),
-                                     archive=self.archive, clock=reactor)
+                                     archive=self.archive, clock=reactor,
+                                     evidence=self.evidence)
         self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
         self.port: IListeningPort | None = None
         self.site: HubSite | None = None
@@ -106,6 +118,9 @@ class Hub:
         self.admin = admin_wiring.attach(self)
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
+        self._retention_timer: task.LoopingCall | None = None
+        self._retention_run: defer.Deferred | None = None
+        self._retention_stop = threading.Event()
 
     def _check_routes(self) -> None:
         """Routes, subscriptions and access rules name services of the loaded catalogs."""
@@ -157,6 +172,28 @@ class Hub:
             self.admin_listener.listen()
         return bound
 
+    def start_retention(self, every: float = 86_400.0, first_after: float = 60.0) -> None:
+        """Run ``[retention]`` daily, off the reactor (bus/store/retention.py); stop() waits
+        for a run in progress (it ends between two batches) before closing the stores."""
+        def run_once():
+            if self._retention_run is not None:
+                return  # the previous run is still going
+            d = deferToThread(
+                run_retention, self.config.retention, self.routing_log,
+                self.delivery.store if self.delivery else None, self.config.archive,
+                stop=self._retention_stop)
+            d.addCallbacks(lambda done: self.events.emit(
+                "retention.done", **{p.store: p.deleted for p in done}),
+                lambda failure: self.events.emit("retention.failed",
+                                                 error=failure.getErrorMessage()))
+            d.addBoth(lambda _: setattr(self, "_retention_run", None))
+            self._retention_run = d
+
+        self._retention_timer = task.LoopingCall(run_once)
+        self._retention_timer.clock = self.reactor
+        self._retention_timer.start(every, now=False)
+        self.reactor.callLater(first_after, lambda: self._retention_timer.running and run_once())
+
     @property
     def draining(self) -> bool:
         """True from the moment a stop begins: readiness answers "not ready" (ops' /ready)."""
@@ -203,6 +240,13 @@ class Hub:
             within = deadline.active()
             if within:
                 deadline.cancel()
+            # a retention run in progress uses the stores from a thread: it ends between two
+            # batches (the next run deletes the rest)
+            if self._retention_timer is not None and self._retention_timer.running:
+                self._retention_timer.stop()
+            self._retention_stop.set()
+            if self._retention_run is not None:
+                await self._retention_run
             if stopped_listening is not None:
                 await stopped_listening
             if self.site is not None:
@@ -225,6 +269,8 @@ class Hub:
                     await self.admin_listener.stop()
                 self.routing_log.checkpoint_head()  # the last head, printed as the hub stops
                 self.routing_log.close()
+                if self.routing_log.lost:  # writing failed to the end: the next start records a gap
+                    self.events.emit("routing_log.lost", count=self.routing_log.lost)
             except Exception as exc:
                 error, within = error or f"{exc.__class__.__name__}: {exc}", False
             self.state = "stopped"

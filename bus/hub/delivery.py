@@ -109,6 +109,9 @@ class DeliveryService:
         lease = sub.timeout * 2 + 10  # expires only if this node died mid-delivery
         mine: set[defer.Deferred] = set()
         while self.running:
+            if not self.log.health()["accepting"]:  # evidence or refuse: no unrecordable delivery
+                await self._sleep(sub.id, self.poll_interval)
+                continue
             free = sub.concurrency - len(mine)
             claimed: list[Delivery] = []
             if free > 0 and not self.is_paused(sub.id):  # paused: the queue stays as it is

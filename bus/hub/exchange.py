@@ -29,6 +29,7 @@ from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
 from ..store.archive import PayloadArchive
 from ..store.routing_log import HopRecord, RoutingLog
 from ..store.hop_record import Hop, Status
+from .evidence import Evidence
 from .forwarder import Forwarder
 from .notices import NoticeIntake
 
@@ -45,7 +46,8 @@ class SyncExchange:
     def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
                  characters: CharacterAudit | None = None, admission: Admission | None = None,
-                 archive: PayloadArchive | None = None, clock=None):
+                 archive: PayloadArchive | None = None, clock=None,
+                 evidence: Evidence | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
@@ -61,6 +63,9 @@ class SyncExchange:
         self.answered = 0  # exchanges answered (with a reply or a fault)
         self.cut = 0  # of which answered PF-HUB-STOPPING: cut by the hub's drain deadline
         self._idle: list[defer.Deferred] = []
+        # evidence or refuse (bus/hub/evidence.py): admission by the log's health, replies
+        # released once recorded; None only in tests that drive the exchange without a hub
+        self.evidence = evidence
 
     async def idle(self) -> None:
         """Return once no exchange is open (at once if none is)."""
@@ -91,7 +96,26 @@ class SyncExchange:
     async def _handle(self, raw: bytes, endpoint_service: str | None, soap_action: str | None,
                       peer: str | None, content_type: str | None,
                       remote: str | None) -> HttpReply:
+        if self.evidence is not None:
+            try:
+                await self.evidence.admit(peer, remote)
+            except HubFault as fault:  # the log cannot take it: refused, on stdout only
+                soap_ns = _soap_ns_of(raw)
+                return HttpReply(500 if soap_ns == SOAP11_NS else fault.fault.http_status,
+                                 CONTENT_TYPES[soap_ns], fault_envelope(fault, soap_ns))
         hops = _Hops(self.log, len(raw), peer, remote)
+        reply = await self._exchange(hops, raw, endpoint_service, soap_action, peer,
+                                     content_type)
+        if self.evidence is not None:
+            try:  # the strict form: the client sees the answer only once it is on record
+                await self.evidence.released(hops.seq)
+            except HubFault as fault:
+                return self._fault_reply(hops, fault, _soap_ns_of(raw))
+        return reply
+
+    async def _exchange(self, hops: _Hops, raw: bytes, endpoint_service: str | None,
+                        soap_action: str | None, peer: str | None,
+                        content_type: str | None) -> HttpReply:
         early = None
         if peer is not None:  # authenticated: every request counts, even one that fails to parse
             try:
@@ -257,6 +281,7 @@ class _Hops:
                              "peer": peer, "remote": remote}
         self.last: HopRecord | None = None
         self.provider_ms: float | None = None  # the provider's round trip, once called
+        self.seq: int | None = None  # the routing log's sequence number of the last hop
         self.add(Hop.RECEIVED, Status.OK)
 
     def bind(self, request: AcceptedRequest) -> None:
@@ -289,7 +314,7 @@ class _Hops:
             record["message_id"] = reply_header.message_id
         record.update(fields)
         self.last = HopRecord(hop=hop, status=status, **record)
-        self.log.record(self.last)
+        self.seq = self.log.record(self.last)
 
     def elapsed_ms(self) -> float:
         return _ms(self.started)

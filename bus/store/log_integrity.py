@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chain import CHAIN_FORMAT, GENESIS, Formats, Problem, WalkResult, walk
+from .chain import CHAIN_FORMAT, Formats, Problem, WalkResult, walk
 from .routing_log import RoutingLog, _CHAINED
 
 EXPORT_FORMAT = "pfbus-routing-log-export"
@@ -40,6 +40,10 @@ class Report:
     unchained: int = 0  # rows from before the chain existed (not covered)
     anchors_checked: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Not tampering: the log's own chained account of records lost in a crash (id, at, reason)
+    # and how many hops were written back from the notice store (bus/store/log_recovery.py).
+    gaps: tuple[tuple[int, str, str], ...] = ()
+    recovered: int = 0
 
     @property
     def intact(self) -> bool:
@@ -55,28 +59,65 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Report:
-    """Walk the whole chain; then check the stored checkpoints and any ``anchors`` against it."""
+    """Walk the whole chain — from the retention anchor when old records were purged — then
+    check the purge anchor against the chain's own ``purged`` record, the stored checkpoints
+    and any ``anchors``."""
     start_after = rl.chain_start_after()
-    hashed_early = rl._read("SELECT MIN(id) FROM hops WHERE id <= ? AND hash IS NOT NULL",
-                            (start_after,))[0][0]
-    unchained = rl._read("SELECT COUNT(*) FROM hops WHERE id <= ?", (start_after,))[0][0]
-    result = walk(rl.chain_rows(after_id=start_after), prev_hash=GENESIS,
-                  first_id=start_after + 1, formats=rl.chain_formats())
+    base_id, base_hash = rl.chain_base()
+    purge = rl.purge_anchor()
+    purged = purge is not None and purge[0] > start_after
+    # rows at or before the base: unchained ones from before migration 3, or (purged) the rest
+    # of a purge that was interrupted; either way outside the chain
+    unchained = 0 if purged else rl._read("SELECT COUNT(*) FROM hops WHERE id <= ?",
+                                          (start_after,))[0][0]
+    hashed_early = None if purged else rl._read(
+        "SELECT MIN(id) FROM hops WHERE id <= ? AND hash IS NOT NULL", (start_after,))[0][0]
+    result = walk(rl.chain_rows(after_id=base_id), prev_hash=base_hash, first_id=base_id + 1,
+                  formats=rl.chain_formats())
     if hashed_early is not None:  # the recorded chain start was moved to hide rows
         return Report(result, Problem(hashed_early, None, "chain start moved",
                                       f"a hashed record at or before the recorded chain start "
                                       f"(id {start_after}): chain_meta was edited"), unchained)
     if result.problem is not None:
         return Report(result, result.problem, unchained)
+    if purged:
+        problem = _check_purge(rl, base_id, base_hash)
+        if problem is not None:
+            return Report(result, problem, unchained)
     checked = 0
+    notes = []
     for source, pairs in (("stored checkpoint", [(i, h) for i, h, _ in rl.checkpoints()]),
                           ("anchor", list(anchors))):
         for rid, digest in pairs:
+            if purged and rid <= base_id:
+                if source == "anchor":
+                    notes.append(f"anchor {rid} is in the range deleted by retention (up to "
+                                 f"{base_id}): not checkable here (check it against an export)")
+                continue
             checked += 1
             problem = _check_anchor(rid, digest, rl.row_hash(rid), result, source)
             if problem is not None:
                 return Report(result, problem, unchained, checked)
-    return Report(result, None, unchained, checked)
+    if purged:
+        notes.append(f"verified from the retention anchor {base_id}:{base_hash} (records up to "
+                     f"{base_id} were deleted by retention)")
+    return Report(result, None, unchained, checked, tuple(notes), gaps=tuple(rl.gaps()),
+                  recovered=rl.recovered_count())
+
+
+def _check_purge(rl: RoutingLog, through: int, digest: str) -> Problem | None:
+    """The purge anchor in chain_meta must be the one the newest chained ``purged`` record
+    names: an edited anchor (hiding deleted records) shows against the chain itself."""
+    rows = rl._read("SELECT id, path, reason FROM hops WHERE hop = 'purged' AND id > ? "
+                    "ORDER BY id DESC LIMIT 1", (through,))
+    if not rows:
+        return Problem(None, None, "anchor moved", f"chain_meta says records up to {through} "
+                       f"were purged, but no chained 'purged' record says so")
+    rid, path, reason = rows[0]
+    if not (path or "").endswith(f"..{through}") or f"last hash {digest}" not in (reason or ""):
+        return Problem(rid, None, "anchor moved", f"the purge anchor ({through}:{digest[:16]}…) "
+                       f"is not the one the chained purged record names ({path})")
+    return None
 
 
 def _check_anchor(rid: int, expected: str, actual: str | None, result: WalkResult,
@@ -101,11 +142,18 @@ def write_export(rl: RoutingLog, out: Path, since: str | None, until: str | None
     """Write the records of [since, until) — as the contiguous id range from the first to the
     last record in it, so the chain can be checked — and return the trailer."""
     span = rl.id_range(since, until)
-    start_after = rl.chain_start_after()
-    if span is None or span[1] <= start_after:
+    base_id, base_hash = rl.chain_base()
+    if span is None or span[1] <= base_id:
         raise ExportError("no chained records in that time range")
-    lo, hi = max(span[0], start_after + 1), span[1]
-    prev = GENESIS if lo == start_after + 1 else rl.row_hash(lo - 1)
+    return export_ids(rl, out, max(span[0], base_id + 1), span[1], since, until)
+
+
+def export_ids(rl: RoutingLog, out: Path, lo: int, hi: int, since: str | None = None,
+               until: str | None = None) -> dict:
+    """Write the records with ids lo..hi (see ``write_export``); retention exports the range it
+    is about to delete with this."""
+    base_id, base_hash = rl.chain_base()
+    prev = base_hash if lo == base_id + 1 else rl.row_hash(lo - 1)
     if prev is None:
         raise ExportError(f"record {lo - 1} (before the range) is missing: run pfbus log verify")
     # Refuse to hand out a range whose chain is already broken: the export would mislead.

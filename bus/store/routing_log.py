@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from .batching import STOP, Flush, next_batch
@@ -39,7 +42,8 @@ __all__ = ["HOPS", "PARTIES", "STATUSES", "Hop", "HopRecord", "Party", "RoutingL
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000  # rows per commit: bounds one transaction, amortises the fsync
-MAX_QUEUED = 100_000  # beyond this record() drops (and counts) rather than grow memory
+HIGH_WATER = 10_000  # records waiting beyond this: the log is "behind", new exchanges wait
+RETRY_MAX = 2.0  # seconds between two attempts while writing fails
 CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
 
 
@@ -83,24 +87,39 @@ class RoutingLog:
     """
 
     def __init__(self, path: str | Path, *, readonly: bool = False,
-                 checkpoint_every: int = CHECKPOINT_EVERY, on_checkpoint=None) -> None:
+                 checkpoint_every: int = CHECKPOINT_EVERY,
+                 on_checkpoint: Callable[[int, str], None] | None = None,
+                 on_commit: Callable[[int], None] | None = None,
+                 on_state: Callable[[dict], None] | None = None,
+                 high_water: int = HIGH_WATER, marks_runs: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
         self.checkpoint_every = checkpoint_every
-        # on_checkpoint(hop_id, hash): called on the writer thread after the commit
+        # Writer-thread callbacks: on_checkpoint(hop_id, hash) after a checkpoint's commit;
+        # on_commit(seq) after each commit; on_state(health) when writing starts or stops failing.
         self.on_checkpoint = on_checkpoint
-        self.dropped = 0  # records lost: queue full, or a batch failed to commit
-        self.last_commit_seconds: float | None = None  # the writer's last batch (health())
-        self.last_commit_at: float | None = None
-        self._last_error: object = None
-        self._dropped_reported = 0  # what flush() has already raised about
+        self.on_commit = on_commit
+        self.on_state = on_state
+        self.high_water = high_water
+        # The hub marks its run in the file (chain_meta 'run'), cleared by a clean close: the
+        # next start finds a crashed run in ``unclean`` (bus/store/log_recovery.py).
+        self.marks_runs = marks_runs
+        self.unclean: dict | None = None
+        self.lost = 0  # records given up (close() while writing failed)
+        self._lost_reported = 0  # what flush() has already raised about
+        self._recorded = 0
+        self._committed = 0
+        self._failing: tuple[str, str] | None = None  # (error, since) while writing fails
+        self._give_up = threading.Event()
+        self.last_commit_seconds: float | None = None  # how long the last commit took
+        self.last_commit_at: float | None = None  # epoch seconds of the last commit
         self._lock = threading.Lock()  # record/close/counters: held only for microseconds
         self._read_lock = threading.Lock()  # the reader connection: a query never holds _lock
         self._closed = False
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
-        self._queue: queue.Queue = queue.Queue(maxsize=MAX_QUEUED)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         try:
             if readonly:
                 if not self.path.is_file():
@@ -116,6 +135,8 @@ class RoutingLog:
                     raise SchemaVersionError("the hops table does not match HopRecord: "
                                              + "; ".join(problems))
                 self._formats = read_formats(self._writer)
+                if marks_runs:
+                    self._begin_run()
                 self._reader = _connect(self.path, readonly=False)
         except (OSError, sqlite3.Error, SchemaVersionError) as exc:
             self._close_connections()
@@ -129,53 +150,103 @@ class RoutingLog:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def record(self, hop: HopRecord) -> None:
-        """Queue one hop for writing; never waits for the disk."""
+    def record(self, hop: HopRecord) -> int:
+        """Queue one hop for writing; never waits for the disk and never drops it.
+
+        Returns the record's sequence number in this process: ``committed()`` reaches it once
+        the record is in the file (``on_commit`` is told). Memory is bounded by the callers:
+        the hub admits no new exchange while ``health()`` says behind or failing (bus/hub/
+        evidence.py), so only exchanges already in flight add records.
+        """
         with self._lock:  # so a record cannot slip in behind close()'s stop marker
             if self._closed or self.readonly:
                 raise RoutingLogError(f"{self.path}: routing log is "
                                       f"{'read-only' if self.readonly else 'closed'}")
-            try:
-                self._queue.put_nowait(hop)
-            except queue.Full:
-                # Blocking here would stall the reactor: losing log rows is the lesser harm.
-                self.dropped += 1
-                self._last_error = "queue full (writer cannot keep up)"
-                if self.dropped == 1 or self.dropped % 10_000 == 0:
-                    log.error("routing log %s: queue full, %d hop records dropped",
-                              self.path, self.dropped)
+            self._recorded += 1
+            self._queue.put(hop)
+            return self._recorded
+
+    def committed(self) -> int:
+        """The sequence number (see ``record``) up to which every record is committed."""
+        return self._committed
+
+    def health(self) -> dict:
+        """The writer's state for admission, readiness, metrics and the console (thread-safe,
+        cheap). Keys:
+
+        - ``state``: ``ok``; ``behind`` (more than ``high_water`` records wait: new exchanges
+          are held); ``failing`` (a commit failed and is retried: new exchanges are refused with
+          PF-LOG-UNAVAILABLE); ``closed``. ``accepting``: state is ``ok``.
+        - ``backlog``: records recorded, not yet committed; ``high_water``; ``max_backlog``
+          (twice ``high_water``: readiness says "not ready" past half of it, i.e. when behind).
+        - ``last_error``, ``failing_since`` (ISO) while failing; ``lost`` (= ``dropped``):
+          records given up, only ever by close() while writing still failed.
+        - ``writer_alive``; ``last_commit_seconds`` (how long the last commit took) and
+          ``last_commit_at`` (epoch seconds).
+        """
+        with self._lock:
+            backlog = self._recorded - self._committed - self.lost
+            failing = self._failing
+            if self._closed:
+                state = "closed"
+            elif failing is not None:
+                state = "failing"
+            elif backlog > self.high_water:
+                state = "behind"
+            else:
+                state = "ok"
+            lost = self.lost
+        return {"state": state, "accepting": state == "ok", "backlog": backlog,
+                "high_water": self.high_water, "max_backlog": 2 * self.high_water,
+                "last_error": failing[0] if failing else None,
+                "failing_since": failing[1] if failing else None,
+                "lost": lost, "dropped": lost,
+                "writer_alive": self._thread is not None and self._thread.is_alive(),
+                "last_commit_seconds": self.last_commit_seconds,
+                "last_commit_at": self.last_commit_at}
 
     def flush(self, timeout: float = 5.0) -> None:
         """Block until every hop recorded before this call is committed.
 
-        Raises TimeoutError if that takes longer than ``timeout`` seconds, and RoutingLogError if
-        any hop recorded since the previous flush was lost (queue full or a failed commit).
+        Raises TimeoutError if that takes longer than ``timeout`` seconds (e.g. while writing
+        fails: the records are kept and retried), and RoutingLogError if records were given up
+        since the previous flush (only ``close()`` gives up, after its timeout).
         """
         if self.readonly or self._thread is None or not self._thread.is_alive():
             return
         marker = Flush()
-        try:
-            self._queue.put(marker, timeout=timeout)
-        except queue.Full:
-            raise TimeoutError(f"routing log {self.path}: flush timed out (queue full)") from None
+        self._queue.put(marker)
         if not marker.done.wait(timeout):
-            raise TimeoutError(f"routing log {self.path}: flush not done in {timeout} s")
+            error = self.health()["last_error"]
+            raise TimeoutError(f"routing log {self.path}: flush not done in {timeout} s"
+                               + (f" (writing fails: {error})" if error else ""))
         with self._lock:
-            lost = self.dropped - self._dropped_reported
-            self._dropped_reported = self.dropped
+            lost = self.lost - self._lost_reported
+            self._lost_reported = self.lost
         if lost:
-            raise RoutingLogError(f"{self.path}: {lost} hop records were not written: "
-                                  f"{self._last_error}")
+            raise RoutingLogError(f"{self.path}: {lost} hop records were not written")
 
-    def close(self) -> None:
-        """Flush, stop the writer thread, close the connections. Safe to call twice."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush, stop the writer thread, close the connections. Safe to call twice.
+
+        While writing fails, the writer keeps retrying for up to ``timeout`` seconds; what is
+        still unwritten then is given up and counted in ``lost`` (reported on stderr; the next
+        start of a hub finds the run marked unclean and writes a gap record)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
         if self._thread is not None:
             self._queue.put(STOP)  # after every record: record() now refuses
-            self._thread.join()
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                self._give_up.set()
+                self._thread.join()
+            if self.lost:
+                log.error("routing log %s: %d hop records could not be written before close",
+                          self.path, self.lost)
+            elif self.marks_runs:
+                self._end_run()
         with self._read_lock:
             self._close_connections()
 
@@ -191,11 +262,54 @@ class RoutingLog:
         while not stop:
             batch, markers, stop = next_batch(self._queue, MAX_BATCH)
             if batch:
-                self._write(batch)
+                self._write_until_done(batch)
             for marker in markers:
                 marker.done.set()
 
-    def _write(self, batch: list[HopRecord]) -> None:
+    def _write_until_done(self, batch: list[HopRecord]) -> None:
+        """Evidence or refuse: a batch that fails (disk full, read-only file, locked or broken
+        database) is kept and retried until it is written; the hub refuses new exchanges
+        meanwhile (``health().state == "failing"``). Only close() can give up."""
+        delay = 0.05
+        while True:
+            error = self._write(batch)
+            if error is None:
+                break
+            with self._lock:
+                first = self._failing is None
+                self._failing = (f"{error.__class__.__name__}: {error}",
+                                 self._failing[1] if self._failing else _now())
+            if first:
+                log.error("routing log %s: writing fails, %d records kept and retried: %s",
+                          self.path, len(batch), error)
+                self._tell_state()
+            if self._give_up.wait(delay):
+                with self._lock:
+                    self.lost += len(batch)
+                return
+            delay = min(delay * 2, RETRY_MAX)
+        with self._lock:
+            recovered = self._failing is not None
+            self._failing = None
+            self._committed += len(batch)
+            committed = self._committed
+        if recovered:
+            log.warning("routing log %s: writing works again", self.path)
+            self._tell_state()
+        if self.on_commit is not None:
+            try:
+                self.on_commit(committed)
+            except Exception:  # the hub's callback must not stop the writer
+                log.exception("routing log %s: commit callback failed", self.path)
+
+    def _tell_state(self) -> None:
+        if self.on_state is not None:
+            try:
+                self.on_state(self.health())
+            except Exception:
+                log.exception("routing log %s: state callback failed", self.path)
+
+    def _write(self, batch: list[HopRecord]) -> Exception | None:
         assert self._writer is not None
         checkpoints: list[tuple[int, str]] = []
         started = time.monotonic()
@@ -219,29 +333,54 @@ class RoutingLog:
             self._writer.execute("COMMIT")
             self.last_commit_seconds = time.monotonic() - started
             self.last_commit_at = time.time()
-        except Exception as exc:  # e.g. disk full: keep the writer (and hub) alive, say so loudly
-            if self._writer.in_transaction:
-                self._writer.execute("ROLLBACK")
-            with self._lock:
-                self._last_error = exc
-                self.dropped += len(batch)
-            log.error("routing log %s: %d hop records not written: %s", self.path, len(batch), exc)
-            return
+        except Exception as exc:  # e.g. disk full: the caller keeps the batch and retries
+            try:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            return exc
         self._announce(checkpoints)
+        return None
+
+    # -- runs: a hub's run is marked in the file so that the next start knows it crashed ------
+
+    def _begin_run(self) -> None:
+        """Mark this process's run; return what an earlier, unclosed run left (``unclean``)."""
+        assert self._writer is not None
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT value FROM chain_meta WHERE key = 'run'").fetchone()
+            head = conn.execute("SELECT MAX(id) FROM hops").fetchone()[0] or 0
+            if row is not None:
+                try:
+                    self.unclean = {**json.loads(row[0]), "last_id": head}
+                except ValueError:
+                    self.unclean = {"last_id": head}
+            mark = {"started_at": _now(), "pid": os.getpid(), "after_id": head}
+            conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES ('run', ?)",
+                         (json.dumps(mark),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _end_run(self) -> None:
+        try:
+            assert self._writer is not None
+            self._writer.execute("DELETE FROM chain_meta WHERE key = 'run'")
+        except sqlite3.Error as exc:  # the next start then writes a gap record that says so
+            log.error("routing log %s: cannot mark the run closed: %s", self.path, exc)
 
     def _head(self) -> tuple[int, str]:
         """(id, hash) of the last row: where the next row chains on."""
         assert self._writer is not None
         row = self._writer.execute("SELECT id, hash FROM hops ORDER BY id DESC LIMIT 1").fetchone()
-        start_after = self._start_after(self._writer)
-        if row is None or row[0] <= start_after:  # empty, or only rows from before the chain
-            return max(start_after, row[0] if row else 0), GENESIS
+        base_id, base_hash = chain_base(self._writer)
+        if row is None or row[0] <= base_id:  # empty, only rows from before the chain, or purged
+            return max(base_id, row[0] if row else 0), base_hash
         return row[0], row[1] or GENESIS  # an unhashed row in the chain: verify names it
-
-    @staticmethod
-    def _start_after(conn: sqlite3.Connection) -> int:
-        row = conn.execute("SELECT value FROM chain_meta WHERE key = 'start_after'").fetchone()
-        return int(row[0]) if row else 0
 
     def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
         if self.on_checkpoint is None:
@@ -251,15 +390,6 @@ class RoutingLog:
                 self.on_checkpoint(hop_id, digest)
             except Exception:  # a broken stdout must not stop the routing log
                 log.exception("routing log %s: checkpoint callback failed", self.path)
-
-    def health(self) -> dict:
-        """The writer at a glance (readiness, metrics): queued records, records lost so far,
-        whether the writer thread lives, its last batch commit's duration and time."""
-        return {"backlog": self._queue.qsize(), "max_backlog": MAX_QUEUED,
-                "dropped": self.dropped,
-                "writer_alive": self._thread is not None and self._thread.is_alive(),
-                "last_commit_seconds": self.last_commit_seconds,
-                "last_commit_at": self.last_commit_at}
 
     def checkpoint_head(self) -> tuple[int, str] | None:
         """Store and announce the current head now (the hub does so when it stops), so that a
@@ -341,6 +471,37 @@ class RoutingLog:
         return [HopRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
 
+    def run_summary(self, after_id: int) -> tuple[int, str | None]:
+        """For recovery: (exchanges recorded after ``after_id`` that have no 'replied' hop,
+        the time of the last record)."""
+        cut = self._read(
+            "SELECT COUNT(DISTINCT exchange_id) FROM hops WHERE id > ? AND hop = 'received' "
+            "AND exchange_id NOT IN (SELECT exchange_id FROM hops WHERE id > ? AND "
+            "hop = 'replied')", (after_id, after_id))[0][0]
+        last = self._read("SELECT at FROM hops ORDER BY id DESC LIMIT 1")
+        return int(cut), (last[0][0] if last else None)
+
+    def has_hop(self, message_id: str, hops: tuple[Hop, ...], provider: str | None = None,
+                ok: bool = False) -> bool:
+        sql = (f"SELECT 1 FROM hops WHERE message_id = ? AND hop IN "
+               f"({', '.join('?' for _ in hops)})")
+        params: tuple = (message_id, *hops)
+        if provider is not None:
+            sql += " AND provider = ?"
+            params += (provider,)
+        if ok:
+            sql += " AND status = 'ok'"
+        return bool(self._read(sql + " LIMIT 1", params))
+
+    def gaps(self) -> list[tuple[int, str, str]]:
+        """Gap records (id, at, reason): the log's own account of records lost in a crash."""
+        return [tuple(r) for r in self._read(
+            "SELECT id, at, reason FROM hops WHERE hop = 'gap' ORDER BY id")]
+
+    def recovered_count(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM hops WHERE recovered = 1 AND hop != 'gap'"
+                              )[0][0])
+
     # -- the chain ---------------------------------------------------------------------------
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -358,6 +519,23 @@ class RoutingLog:
             if self._reader is None:
                 raise RoutingLogError(f"{self.path}: routing log is closed")
             return read_formats(self._reader)
+
+    def chain_base(self) -> tuple[int, str]:
+        """Where the chain in the file starts: (the id before its first record, the hash that
+        record links to) — the retention anchor once old records were purged, else the chain's
+        start (``start_after``, genesis)."""
+        with self._read_lock:
+            if self._reader is None:
+                raise RoutingLogError(f"{self.path}: routing log is closed")
+            return chain_base(self._reader)
+
+    def purge_anchor(self) -> tuple[int, str] | None:
+        """(last purged id, its hash) when retention deleted records, else None."""
+        meta = dict(self._read("SELECT key, value FROM chain_meta WHERE key IN "
+                               "('purged_through', 'purged_hash')"))
+        if "purged_through" not in meta:
+            return None
+        return int(meta["purged_through"]), meta["purged_hash"]
 
     def chain_start_after(self) -> int:
         """Rows with ids up to this one were written before the chain existed (unhashed)."""
@@ -404,6 +582,16 @@ class RoutingLog:
     def row_hash(self, row_id: int) -> str | None:
         rows = self._read("SELECT hash FROM hops WHERE id = ?", (row_id,))
         return rows[0][0] if rows else None
+
+
+def chain_base(conn: sqlite3.Connection) -> tuple[int, str]:
+    meta = dict(conn.execute("SELECT key, value FROM chain_meta WHERE key IN "
+                             "('start_after', 'purged_through', 'purged_hash')").fetchall())
+    start_after = int(meta.get("start_after", 0))
+    purged = int(meta.get("purged_through", 0))
+    if purged > start_after:
+        return purged, str(meta["purged_hash"])
+    return start_after, GENESIS
 
 
 def read_formats(conn: sqlite3.Connection) -> Formats:

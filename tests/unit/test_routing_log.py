@@ -260,17 +260,62 @@ def test_readonly_read_of_a_closed_log_leaves_no_sidecar_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db"]
 
 
-def test_failed_commit_is_reported_by_flush_and_the_writer_survives(log):
+def test_failed_commit_is_kept_and_retried_never_dropped(log):
+    """Evidence or refuse: a commit that fails leaves the records queued and the log failing
+    (what the hub refuses new exchanges on) until writing works again; nothing is lost."""
     other = sqlite3.connect(log.path)
     other.execute("ALTER TABLE hops RENAME TO hops_away")  # every insert now fails
     other.commit()
-    log.record(hop())
-    with pytest.raises(RoutingLogError, match="1 hop records were not written"):
-        log.flush()
-    assert log.dropped == 1
+    seq = log.record(hop(message_id="during"))
+    with pytest.raises(TimeoutError, match="writing fails"):
+        log.flush(timeout=1.0)
+    health = log.health()
+    assert health["state"] == "failing" and not health["accepting"] and health["backlog"] == 1
+    assert "no such table" in health["last_error"] and health["failing_since"]
+    assert log.committed() < seq
     other.execute("ALTER TABLE hops_away RENAME TO hops")
     other.commit()
     other.close()
     log.record(hop(message_id="after"))
-    log.flush()  # nothing new lost: no error
-    assert [r.message_id for r in log.query()] == ["after"]
+    log.flush(timeout=10)
+    assert [r.message_id for r in log.query()] == ["during", "after"]
+    health = log.health()
+    assert health["state"] == "ok" and health["backlog"] == 0 and health["lost"] == 0
+    assert log.committed() == seq + 1
+
+
+def test_behind_when_more_than_high_water_records_wait(tmp_path):
+    rl = RoutingLog(tmp_path / "r.db", high_water=5)
+    other = sqlite3.connect(tmp_path / "r.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock: the writer waits (busy)
+        for i in range(20):
+            rl.record(hop(message_id=str(i)))
+        assert rl.health()["state"] == "behind" and rl.health()["backlog"] > 5
+        other.execute("COMMIT")
+        rl.flush(timeout=20)
+        assert rl.health()["state"] == "ok"
+    finally:
+        other.close()
+        rl.close()
+
+
+def test_close_gives_up_after_its_timeout_and_counts_what_was_lost(tmp_path):
+    rl = RoutingLog(tmp_path / "r.db", marks_runs=True)
+    other = sqlite3.connect(tmp_path / "r.db")
+    other.execute("ALTER TABLE hops RENAME TO hops_away")
+    other.commit()
+    rl.record(hop())
+    rl.close(timeout=0.5)
+    assert rl.lost == 1 and rl.health()["state"] == "closed"
+    other.execute("ALTER TABLE hops_away RENAME TO hops")
+    other.commit()
+    other.close()
+    again = RoutingLog(tmp_path / "r.db", marks_runs=True)  # the run was not closed cleanly
+    try:
+        assert again.unclean is not None and again.unclean["last_id"] == 0
+    finally:
+        again.close()
+    clean = RoutingLog(tmp_path / "r.db", marks_runs=True)
+    assert clean.unclean is None
+    clean.close()

@@ -19,7 +19,7 @@ POSIX seconds (float).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -156,6 +156,17 @@ class NoticeStore(Protocol):
     def purge(self, subscriber: str | None = None,
               delivery_ids: Sequence[int] | None = None) -> int:
         """Dead → purged (kept for audit, never delivered, no longer blocking its subjects)."""
+
+    def recent_facts(self, since: float) -> Iterator[tuple]:
+        """For the routing log's recovery after a crash: notices accepted and deliveries
+        completed at or after ``since`` (epoch seconds), oldest first, streamed:
+        ``("accepted", message_id, service_id, sender, at)`` and
+        ``("delivered", message_id, service_id, subscriber, at, attempts)``."""
+
+    def purge_finished(self, delivered_before: float | None, dead_before: float | None,
+                       batch: int = 5000) -> int:
+        """Retention: delete notices whose every delivery is finished and old enough (delivered
+        before ``delivered_before``, dead or purged before ``dead_before``; None: never)."""
 
     def close(self) -> None:
         ...

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -339,6 +339,46 @@ class PostgresNoticeStore:
             f"FROM deliveries d GROUP BY d.subscriber ORDER BY d.subscriber", (now,)).fetchall()
         return [QueueStats(s, p, i, d, x, None if age is None else max(0.0, age), error)
                 for s, p, i, d, x, age, error in rows]
+
+    def recent_facts(self, since: float) -> Iterator[tuple]:
+        conn = self._conn()
+        for row in conn.execute(
+                "SELECT 'accepted', message_id, service_id, sender, accepted_at FROM notices "
+                "WHERE accepted_at >= %s ORDER BY seq", (since,)):
+            yield tuple(row)
+        for row in conn.execute(
+                "SELECT 'delivered', n.message_id, n.service_id, d.subscriber, d.finished_at, "
+                "d.attempts FROM deliveries d JOIN notices n ON n.seq = d.seq "
+                "WHERE d.state = 'delivered' AND d.finished_at >= %s ORDER BY d.id", (since,)):
+            yield tuple(row)
+
+    def purge_finished(self, delivered_before: float | None, dead_before: float | None,
+                       batch: int = 5000) -> int:
+        """Retention: delete notices whose every delivery is finished and old enough —
+        delivered before ``delivered_before``, dead or purged before ``dead_before`` (None:
+        kept for ever) — ``batch`` notices per transaction; returns how many."""
+        never = float("-inf")
+        delivered = never if delivered_before is None else delivered_before
+        dead = never if dead_before is None else dead_before
+        newest = max(delivered, dead)
+        if newest == never:
+            return 0
+        deleted, after = 0, 0
+        while True:
+            seqs = [r[0] for r in self._conn().execute(
+                """SELECT seq FROM notices n WHERE seq > %s AND accepted_at < %s AND NOT EXISTS (
+                    SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND NOT (
+                        (d.state = 'delivered' AND d.finished_at < %s)
+                        OR (d.state IN ('dead', 'purged') AND d.finished_at < %s)))
+                ORDER BY seq LIMIT %s""", (after, newest, delivered, dead, batch)).fetchall()]
+            if not seqs:
+                return deleted
+            conn = self._conn()
+            with conn.transaction():
+                conn.execute("DELETE FROM deliveries WHERE seq = ANY(%s)", (seqs,))
+                conn.execute("DELETE FROM notices WHERE seq = ANY(%s)", (seqs,))
+            deleted += len(seqs)
+            after = seqs[-1]
 
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)

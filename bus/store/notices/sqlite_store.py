@@ -306,6 +306,46 @@ class SqliteNoticeStore:
                            last_error=errors[s][0] if errors[s] else None)
                 for s, p, i, d, x, oldest in rows]
 
+    def recent_facts(self, since: float) -> Iterator[tuple]:
+        conn = self._conn()
+        for row in conn.execute(
+                "SELECT 'accepted', message_id, service_id, sender, accepted_at FROM notices "
+                "WHERE accepted_at >= ? ORDER BY seq", (since,)):
+            yield tuple(row)
+        for row in conn.execute(
+                "SELECT 'delivered', n.message_id, n.service_id, d.subscriber, d.finished_at, "
+                "d.attempts FROM deliveries d JOIN notices n ON n.seq = d.seq "
+                "WHERE d.state = 'delivered' AND d.finished_at >= ? ORDER BY d.id", (since,)):
+            yield tuple(row)
+
+    def purge_finished(self, delivered_before: float | None, dead_before: float | None,
+                       batch: int = 5000) -> int:
+        """Retention: delete notices whose every delivery is finished and old enough —
+        delivered before ``delivered_before``, dead or purged before ``dead_before`` (None:
+        kept for ever) — ``batch`` notices per transaction; returns how many."""
+        never = float("-inf")
+        delivered = never if delivered_before is None else delivered_before
+        dead = never if dead_before is None else dead_before
+        newest = max(delivered, dead)
+        if newest == never:
+            return 0
+        deleted, after = 0, 0
+        while True:
+            seqs = [r[0] for r in self._conn().execute(
+                """SELECT seq FROM notices n WHERE seq > ? AND accepted_at < ? AND NOT EXISTS (
+                    SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND NOT (
+                        (d.state = 'delivered' AND d.finished_at < ?)
+                        OR (d.state IN ('dead', 'purged') AND d.finished_at < ?)))
+                ORDER BY seq LIMIT ?""", (after, newest, delivered, dead, batch)).fetchall()]
+            if not seqs:
+                return deleted
+            marks = ", ".join("?" for _ in seqs)
+            with self._transaction() as conn:
+                conn.execute(f"DELETE FROM deliveries WHERE seq IN ({marks})", seqs)
+                conn.execute(f"DELETE FROM notices WHERE seq IN ({marks})", seqs)
+            deleted += len(seqs)
+            after = seqs[-1]
+
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)
         rows = self._conn().execute(

@@ -1,0 +1,198 @@
+"""Retention (保存期間): deleting what each store no longer has to keep, in batches, while the hub
+keeps serving.
+
+- Routing log: records written before ``now - [retention] routing_log`` (default 5 years). Before
+  deleting, the range's chain is verified (a broken range is never purged: that would hide
+  tampering), optionally exported (``pfbus log verify-export`` checks it offline), and a chained
+  ``purged`` record is written naming the range and its last hash; then ``chain_meta`` keeps that
+  anchor so ``pfbus log verify`` verifies from it, and rows are deleted a batch of ids at a time
+  (each batch its own short transaction: the hub's writer interleaves). Memory does not grow
+  with the range: rows are streamed and deleted by id range.
+- Notice store: a notice is deleted once every delivery of it is finished and old enough —
+  delivered ones after ``delivered_notices``, dead (or purged) letters after ``dead_letters``.
+- Payload archive: payloads archived before ``now - archive``.
+
+Interrupted anywhere, a run leaves a consistent store and the next run finishes the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chain import walk
+from .hop_record import Hop, HopRecord, Status, to_utc_iso
+from .log_integrity import export_ids
+from .routing_log import RoutingLog
+
+BATCH = 10_000  # rows per delete transaction
+PAUSE = 0.01  # seconds between two batches: lets the hub's writer in
+
+
+class RetentionError(Exception):
+    """A purge was refused (e.g. the range's chain is broken); nothing was deleted."""
+
+
+@dataclass(frozen=True)
+class Purged:
+    store: str
+    deleted: int
+    detail: str = ""
+
+
+def cutoff(period: float | None, now: float | None = None) -> float | None:
+    """Epoch seconds before which rows may go (None: keep for ever)."""
+    if period is None:
+        return None
+    return (time.time() if now is None else now) - period
+
+
+def purge_routing_log(rl: RoutingLog, before: float, *, export_dir: Path | None = None,
+                      batch: int = BATCH, pause: float = PAUSE,
+                      progress: Callable[[int], None] | None = None,
+                      stop: threading.Event | None = None) -> Purged:
+    """Delete the records written before ``before`` (epoch seconds); see the module doc."""
+    before_iso = to_utc_iso(dt.datetime.fromtimestamp(before, dt.timezone.utc))
+    base_id, base_hash = rl.chain_base()
+    rows = rl._read("SELECT id FROM hops WHERE at >= ? ORDER BY at LIMIT 1", (before_iso,))
+    if rows:
+        hi = int(rows[0][0]) - 1
+    else:
+        hi = int(rl._read("SELECT COALESCE(MAX(id), 0) FROM hops")[0][0])
+    first = rl._read("SELECT MIN(id) FROM hops")[0][0]
+    if first is None or hi < first:
+        return Purged("routing_log", 0, "nothing older than the retention period")
+    detail = ""
+    if hi > base_id:
+        check = walk(rl.chain_rows(base_id, hi), prev_hash=base_hash, first_id=base_id + 1,
+                     formats=rl.chain_formats())
+        if check.problem is not None:
+            raise RetentionError(f"the chain is broken in the range to purge ({check.problem}); "
+                                 f"nothing deleted: run pfbus log verify")
+        last_hash = check.last_hash
+        exported = ""
+        if export_dir is not None:
+            export_dir.mkdir(parents=True, exist_ok=True)
+            out = export_dir / f"routing-log-{base_id + 1}-{hi}.jsonl"
+            trailer = export_ids(rl, out, base_id + 1, hi, until=before_iso)
+            exported = f"; exported to {out.name} (sha256 {trailer['sha256']})"
+        # The anchor, in the chain itself first (an edited chain_meta shows against it) ...
+        rl.record(HopRecord(hop=Hop.PURGED, status=Status.OK, rule="retention",
+                            path=f"{base_id + 1}..{hi}",
+                            reason=f"retention: records {base_id + 1}..{hi} written before "
+                                   f"{before_iso} deleted; last hash {last_hash}{exported}"))
+        rl.flush(timeout=60)
+        # ... then where verify starts from.
+        _set_anchor(rl.path, hi, last_hash)
+        detail = f"records {base_id + 1}..{hi}, anchor {hi}:{last_hash}{exported}"
+    anchor = rl.purge_anchor()  # an interrupted earlier purge left rows up to its anchor
+    upper = max(hi, anchor[0] if anchor else 0)
+    deleted = _delete_ids(rl.path, "hops", "id", int(first), upper, batch, pause, progress,
+                          stop)
+    _delete_ids(rl.path, "chain_checkpoints", "hop_id", 0, upper, batch, pause, None, stop)
+    return Purged("routing_log", deleted, detail)
+
+
+def _set_anchor(path: Path, through: int, digest: str) -> None:
+    conn = _connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT OR REPLACE INTO chain_meta (key, value) VALUES (?, ?)",
+                         [("purged_through", str(through)), ("purged_hash", digest)])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _delete_ids(path: Path, table: str, column: str, lo: int, hi: int, batch: int,
+                pause: float, progress: Callable[[int], None] | None,
+                stop: threading.Event | None = None) -> int:
+    """DELETE rows with lo <= column <= hi, ``batch`` ids per transaction; ``stop`` set ends it
+    between two batches (the next run deletes the rest)."""
+    conn = _connect(path)
+    deleted = 0
+    try:
+        start = lo
+        while start <= hi and not (stop is not None and stop.is_set()):
+            end = min(start + batch - 1, hi)
+            conn.execute("BEGIN IMMEDIATE")
+            deleted += conn.execute(f"DELETE FROM {table} WHERE {column} BETWEEN ? AND ?",
+                                    (start, end)).rowcount
+            conn.execute("COMMIT")
+            if progress is not None:
+                progress(deleted)
+            start = end + 1
+            if pause:
+                time.sleep(pause)
+    finally:
+        conn.close()
+    return deleted
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # a long busy timeout: the hub's writer holds the lock for one short commit at a time
+    return sqlite3.connect(path, timeout=30.0, isolation_level=None)
+
+
+def purge_archive(path: Path, before: float, *, batch: int = BATCH,
+                  pause: float = PAUSE, stop: threading.Event | None = None) -> Purged:
+    """Delete archived payloads stored before ``before`` (no key needed: ciphertext only)."""
+    before_iso = to_utc_iso(dt.datetime.fromtimestamp(before, dt.timezone.utc))
+    conn = _connect(path)
+    try:
+        row = conn.execute("SELECT MIN(id), MAX(id) FROM payloads WHERE at < ?",
+                           (before_iso,)).fetchone()
+    finally:
+        conn.close()
+    if row[0] is None:
+        return Purged("archive", 0)
+    # ids grow with time; only rows really older than the cutoff go
+    return Purged("archive", _delete_where(path, "payloads", row[0], row[1], "at < ?",
+                                           (before_iso,), batch, pause, stop))
+
+
+def _delete_where(path: Path, table: str, lo: int, hi: int, condition: str, params: tuple,
+                  batch: int, pause: float, stop: threading.Event | None) -> int:
+    conn = _connect(path)
+    deleted = 0
+    try:
+        start = lo
+        while start <= hi and not (stop is not None and stop.is_set()):
+            end = min(start + batch - 1, hi)
+            conn.execute("BEGIN IMMEDIATE")
+            deleted += conn.execute(f"DELETE FROM {table} WHERE id BETWEEN ? AND ? AND "
+                                    f"{condition}", (start, end, *params)).rowcount
+            conn.execute("COMMIT")
+            start = end + 1
+            if pause:
+                time.sleep(pause)
+    finally:
+        conn.close()
+    return deleted
+
+
+def run_retention(retention, routing_log: RoutingLog, notices=None, archive: Path | None = None,
+                  *, export_dir: Path | None = None, now: float | None = None,
+                  batch: int = BATCH, pause: float = PAUSE,
+                  stop: threading.Event | None = None) -> list[Purged]:
+    """One run over every store with a period (``[retention]``, bus.core.config.Retention):
+    what ``pfbus retention run`` and the hub's daily run do."""
+    done = []
+    before = cutoff(retention.routing_log, now)
+    if before is not None:
+        done.append(purge_routing_log(routing_log, before, export_dir=export_dir, batch=batch,
+                                      pause=pause, stop=stop))
+    if notices is not None and not (stop is not None and stop.is_set()):
+        delivered = cutoff(retention.delivered_notices, now)
+        dead = cutoff(retention.dead_letters, now)
+        done.append(Purged("notices", notices.purge_finished(delivered, dead, batch=batch)))
+    archive_before = cutoff(retention.archive, now)
+    if archive is not None and archive_before is not None and Path(archive).exists():
+        done.append(purge_archive(Path(archive), archive_before, batch=batch, pause=pause,
+                                  stop=stop))
+    return done
