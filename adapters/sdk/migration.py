@@ -402,9 +402,10 @@ def import_extract(folder: str | Path, importer: Importer, *,
                    pause: float = 0.0,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
     """Load the extract in ``folder`` into ``importer``'s database (see the module docstring).
-    The extract must have passed ``pfbus layout validate``; its files are checked against the
-    manifest (rows, SHA-256) as they are read, and a mismatch stops the import before the batch
-    that would hold it is written. ``pause``: seconds between batches (to spare a live system)."""
+    The extract should have passed ``pfbus layout validate`` (``import_main`` runs it first);
+    here its files are checked against the manifest's SHA-256 before anything is written, and a
+    row that cannot be read stops the import before the batch that would hold it is written.
+    ``pause``: seconds between batches (to spare a live system)."""
     started = time.monotonic()
     folder = Path(folder)
     manifest, problems = read_manifest(folder)

@@ -18,6 +18,7 @@ from pathlib import Path
 from bus.core.gaiji import GaijiTable, GaijiTableError
 from bus.migration.layout import LayoutCatalog, LayoutError
 from bus.migration.manifest import Manifest, read_manifest
+from bus.migration.validator import validate_extract
 
 from .migration import (Exporter, Importer, MigrationError, TargetCharacters, character_summary,
                         export_extract, import_extract)
@@ -68,7 +69,7 @@ def export_main(argv: list[str] | None, make: Callable[[argparse.Namespace], Exp
 def import_main(argv: list[str] | None,
                 make: Callable[[argparse.Namespace, Manifest], Importer], *, prog: str,
                 gaiji_default: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description="データ取込: load a validated "
+    parser = argparse.ArgumentParser(prog=prog, description="データ取込: validate, then load a "
                                      "中間標準レイアウト extract; run again to resume")
     _common(parser, gaiji_default)
     parser.add_argument("folder", metavar="DIR", help="the extract folder")
@@ -81,6 +82,9 @@ def import_main(argv: list[str] | None,
                         help="read, convert and count everything; write nothing")
     parser.add_argument("--pause", type=float, default=0.0, metavar="S",
                         help="seconds between batches (spares a live database)")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="skip the layout validation done before loading (when the extract "
+                             "was just validated with pfbus layout validate)")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     manifest, problems = read_manifest(folder)
@@ -90,6 +94,15 @@ def import_main(argv: list[str] | None,
     try:
         catalog = LayoutCatalog.load(args.layouts)
         characters = TargetCharacters(_gaiji(args.gaiji), args.characters)
+        if not args.no_validate:
+            report = validate_extract(folder, catalog)
+            if not report.ok:
+                for finding in report.findings[:20]:
+                    print(f"{prog}: {finding}", file=sys.stderr)
+                print(f"{prog}: the extract does not pass the layout validation "
+                      f"({sum(report.counts.values())} findings); nothing was loaded",
+                      file=sys.stderr)
+                return 1
         result = import_extract(folder, make(args, manifest), characters=characters,
                                 batch_rows=args.batch_rows, dry_run=args.dry_run,
                                 catalog=catalog, pause=args.pause)

@@ -227,3 +227,16 @@ def test_reconcile_finds_planted_differences_without_printing_values(extract, tm
     assert "MJ028902 → MJ028901 ×1" in out and "項目11 生年月日 value differs" in out
     assert born not in out and "髙橋" not in out and "高橋" not in out
     assert pfbus(["migrate", "reconcile", str(extract), str(extract)]) == 0
+
+
+def test_the_import_command_refuses_an_extract_that_does_not_validate(extract, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(extract, bad)
+    rewrite(bad, "resident.csv", lambda ls: ls.__setitem__(3, ls[3].replace(b",1,", b",9,", 1)))
+    db = tmp_path / "b.sqlite3"
+    run = subprocess.run([sys.executable, "-m", "adapters.vendor_b_tax.registry", "import",
+                          "--db", str(db), str(bad)], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 1 and "nothing was loaded" in run.stderr
+    assert "resident.csv:4" in run.stderr
+    assert not db.exists()  # vendor B's database was not even opened
