@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from pathlib import Path
@@ -68,6 +69,7 @@ class KeyIndex:
             self._db.execute(f"CREATE TABLE r_{record} (line INTEGER, {defs})")
         self._pending: dict[str, list[tuple]] = {r: [] for r in self.columns}
         self._seen: set[str] = set()
+        self.counts: Counter[tuple[str, str]] = Counter()  # (rule, file) → findings, all
 
     def close(self) -> None:
         self._db.close()
@@ -117,12 +119,16 @@ class KeyIndex:
         yield from self._member_counts()
         yield from self._histories()
 
-    def _limited(self, rows: Iterable[Any], make: Callable[..., Any]) -> Iterator[Any]:
-        n = 0
+    def _limited(self, rows: Iterable[Any], make: Callable[..., LayoutFinding]
+                 ) -> Iterator[LayoutFinding]:
+        """The findings of ``rows``, at most MAX_PER_RULE per rule and file; ``counts`` gets
+        them all."""
         for row in rows:
-            n += 1
-            if n <= MAX_PER_RULE:
-                yield make(row)
+            finding = make(row)
+            key = (finding.rule, finding.file)
+            self.counts[key] += 1
+            if self.counts[key] <= MAX_PER_RULE:
+                yield finding
 
     def _duplicates(self) -> Iterator[LayoutFinding]:
         for f in self.layout.files:
@@ -222,16 +228,17 @@ class KeyIndex:
                         if row[2 + 2 * i] != row[3 + 2 * i]:
                             yield row[0], row[1], (a, b)
                             break
-            for line, hist_line, pair in self._limited(problems(), lambda row: row):
+            def finding(problem, cur_file=cur_file, hist_file=hist_file, h=h) -> LayoutFinding:
+                line, hist_line, pair = problem
                 if pair is None:
-                    yield LayoutFinding(cur_file.file, line, "key:history-missing",
-                                        f"has no row in {hist_file.file}: the history must "
-                                        "record how the record came to be", None,
-                                        h.current.item)
-                else:
-                    a, b = pair
-                    item = cur_file.item(b.item)
-                    yield LayoutFinding(cur_file.file, line, "key:history-state",
-                                        f"differs from {a.item} of its last change "
-                                        f"({hist_file.file} line {hist_line}): the history does "
-                                        "not add up to the current state", item.no, item.name)
+                    return LayoutFinding(cur_file.file, line, "key:history-missing",
+                                         f"has no row in {hist_file.file}: the history must "
+                                         "record how the record came to be", None,
+                                         h.current.item)
+                a, b = pair
+                item = cur_file.item(b.item)
+                return LayoutFinding(cur_file.file, line, "key:history-state",
+                                     f"differs from {a.item} of its last change "
+                                     f"({hist_file.file} line {hist_line}): the history does "
+                                     "not add up to the current state", item.no, item.name)
+            yield from self._limited(problems(), finding)

@@ -279,7 +279,9 @@ def validate_extract(folder: str | Path, catalog: LayoutCatalog | None = None,
                                             dict(validator.counts)))
             _check_manifest_entry(report, manifest, record_file.file, validator)
         for finding in keys.findings():
-            report.add(finding)
+            report.add(finding, counted=False)
+        for (rule, _), n in keys.counts.items():
+            report.counts[rule] += n
     return report
 
 

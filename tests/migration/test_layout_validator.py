@@ -309,3 +309,10 @@ def test_the_file_validator_takes_any_byte_stream():
     found = list(validator.run(io.BytesIO(data)))
     assert [(f.line, f.rule, f.item_no) for f in found] == [(3, "codelist:taxation_category", 4)]
     assert validator.rows == 2 and len(validator.sha256) == 64
+
+
+def test_findings_are_listed_up_to_a_limit_and_all_counted(extract):
+    rewrite(extract, "change.csv", lambda ls: ls.__setitem__(slice(3, 3), [ls[2]] * 1100))
+    report = findings(extract)
+    assert report.counts["key:duplicate"] == 1100
+    assert len([f for f in report.findings if f.rule == "key:duplicate"]) == 1000
