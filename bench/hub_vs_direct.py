@@ -28,6 +28,7 @@ affected by such load.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -42,7 +43,7 @@ from lxml import etree
 
 from bus.core.header import Party, PlatformHeader
 # bench/*.py beside this file (the script's directory is on sys.path)
-from loadgen import run_python, run_wrk, smoke
+from loadgen import MESSAGE_ID_SLOT, SENT_AT_SLOT, run_python, run_wrk, smoke
 from procs import Child, busy_seconds, machine, wait_quiet
 from provider import EXPECTED_ELEMENT, HEAD_ADDRESSEE
 
@@ -73,10 +74,13 @@ provider = "bench-juki"
 
 
 def build_request() -> bytes:
-    """One valid SOAP 1.1 juki.ResidentInquiry request (about 1 KB; sent unchanged every time)."""
-    header = PlatformHeader.new(sender=Party("131016", "07", "vendor-b-tax"),
-                                receiver=Party("131016", "01", "vendor-a-juki"),
-                                service_id="juki.ResidentInquiry", user_id="tax-clerk-01")
+    """One valid SOAP 1.1 juki.ResidentInquiry request (about 1 KB) with slots where each request
+    gets its own MessageId and SentAt (``loadgen.fresh``)."""
+    header = dataclasses.replace(
+        PlatformHeader.new(sender=Party("131016", "07", "vendor-b-tax"),
+                           receiver=Party("131016", "01", "vendor-a-juki"),
+                           service_id="juki.ResidentInquiry", user_id="tax-clerk-01"),
+        message_id=MESSAGE_ID_SLOT, sent_at=SENT_AT_SLOT)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="{SOAP11}">\n'
             f'<soap:Header>\n{etree.tostring(header.to_element(), encoding="unicode")}\n'
             f'</soap:Header>\n<soap:Body>\n<j:ResidentInquiryRequest xmlns:j="urn:pfbus:unit:'

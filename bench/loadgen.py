@@ -1,8 +1,10 @@
 """Closed-loop HTTP load generators for the benchmarks: wrk, or Python processes.
 
-Both keep ``conns`` keep-alive connections busy for ``seconds``, POST the same body on each, and
-count as an error every answer that is not HTTP 200 containing ``expect`` (and every socket error
-or timeout). Both return ``{"requests", "seconds", "errors", "p50", "p95", "p99"}``, latencies in
+Both keep ``conns`` keep-alive connections busy for ``seconds``, POST the same body on each —
+with a fresh MessageId and SentAt every time (``fresh``: the hub refuses a replayed MessageId
+and a stale SentAt; the slots keep their length, so Content-Length does not change) — and
+count as an error every answer that is not HTTP 200 containing ``expect`` (and every socket
+error or timeout). Both return ``{"requests", "seconds", "errors", "p50", "p95", "p99"}``, latencies in
 milliseconds.
 
 - wrk (apt package ``wrk``): C, epoll; a Lua script checks each answer.
@@ -14,6 +16,7 @@ milliseconds.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -21,17 +24,43 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
+# Placeholders a body carries where each request gets its own values (same lengths).
+MESSAGE_ID_SLOT = "00000000-0000-4000-8000-000000000000"
+SENT_AT_SLOT = "2000-01-01T00:00:00+09:00"
+_JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def fresh(body: bytes) -> bytes:
+    """``body`` with a new MessageId and the current SentAt (JST) in the slots."""
+    now = dt.datetime.now(_JST).replace(microsecond=0).isoformat().encode()
+    return body.replace(MESSAGE_ID_SLOT.encode(), str(uuid.uuid4()).encode(), 1).replace(
+        SENT_AT_SLOT.encode(), now, 1)
+
 
 WRK_SCRIPT = """\
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "@CTYPE@"
-wrk.body = [==[@BODY@]==]
+local body = [==[@BODY@]==]
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) ok, bad = 0, 0 end
+function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
+function init(args)
+  ok, bad, n = 0, 0, 0
+  math.randomseed(os.time() * 1000 + tid)
+  run = math.random(0, 0x7fffffff)
+end
+-- every request: its own MessageId (run, thread, counter) and the current SentAt (JST)
+function request()
+  n = n + 1
+  local mid = string.format("%08x-%04x-4%03x-8%03x-%06x%06x", run, tid % 0x10000, 0, 0,
+                            math.floor(n / 0x1000000) % 0x1000000, n % 0x1000000)
+  local sent = os.date("!%Y-%m-%dT%H:%M:%S", os.time() + 32400) .. "+09:00"
+  local b = body:gsub("@MID_SLOT@", mid, 1):gsub("@SENT_SLOT@", sent, 1)
+  return wrk.format(nil, nil, nil, b)
+end
 function response(status, headers, body)
   if status == 200 and body:find("@EXPECT@", 1, true) then ok = ok + 1 else bad = bad + 1 end
 end
@@ -51,7 +80,10 @@ def run_wrk(url: str, body: bytes, expect: str, conns: int, seconds: float,
             workdir: Path) -> dict:
     script = workdir / "post.lua"
     script.write_text(WRK_SCRIPT.replace("@BODY@", body.decode("utf-8"))
-                      .replace("@EXPECT@", expect).replace("@CTYPE@", CONTENT_TYPE), "utf-8")
+                      .replace("@EXPECT@", expect).replace("@CTYPE@", CONTENT_TYPE)
+                      .replace("@MID_SLOT@", MESSAGE_ID_SLOT.replace("-", "%-"))
+                      .replace("@SENT_SLOT@", SENT_AT_SLOT.replace("-", "%-")
+                               .replace("+", "%+")), "utf-8")
     threads = min(conns, os.cpu_count() or 1)
     seconds = max(1, round(seconds))  # wrk takes whole seconds
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout",
@@ -88,8 +120,8 @@ async def _connections(url: str, body: bytes, expect_text: str, conns: int,
                        seconds: float) -> tuple[list, int]:
     host_port, _, path = url.removeprefix("http://").partition("/")
     host, _, port = host_port.partition(":")
-    request = (f"POST /{path} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: {CONTENT_TYPE}\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    head = (f"POST /{path} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: {CONTENT_TYPE}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
     expect = expect_text.encode()
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
@@ -102,7 +134,7 @@ async def _connections(url: str, body: bytes, expect_text: str, conns: int,
                 reader, writer = await asyncio.open_connection(host, int(port))
                 while time.perf_counter() < deadline:
                     started = time.perf_counter()
-                    writer.write(request)
+                    writer.write(head + fresh(body))
                     status, answer = await asyncio.wait_for(_read_response(reader), 10)
                     latencies.append(time.perf_counter() - started)
                     errors += status != 200 or expect not in answer
@@ -139,7 +171,7 @@ def run_python(url: str, body: bytes, expect: str, conns: int, seconds: float,
 def smoke(url: str, body: bytes, expect: str) -> int:
     """One request; exit showing the answer unless it is HTTP 200 with ``expect``. Returns its
     size in bytes."""
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": CONTENT_TYPE})
+    req = urllib.request.Request(url, data=fresh(body), headers={"Content-Type": CONTENT_TYPE})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             status, answer = resp.status, resp.read()

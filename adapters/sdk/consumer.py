@@ -217,7 +217,9 @@ class ConsumerClient:
 
     def send(self, prepared: Prepared) -> Reply:
         """POST ``prepared.sent`` (again: the same bytes, the same message ID) and verify the
-        reply as :meth:`call` does."""
+        reply as :meth:`call` does. Sending again is for notices, whose duplicate the hub
+        receipts as ``duplicate``; a request the hub already received within its replay window
+        is refused (PF-DUPLICATE-MESSAGE): retry a request with a new :meth:`prepare`."""
         sid, version = prepared.service_id, prepared.soap_version
         _, _, port, operation = self._operation(sid, version)
         address, http_headers = self._target(sid, version, port, operation)

@@ -1,6 +1,11 @@
-"""``pfbus dlq list | show ID | replay | purge``: the dead letter channel (配信不能キュー).
+"""``pfbus dlq list | show ID --reason TEXT [--reveal] | replay | purge``: the dead letter channel
+(配信不能キュー).
 
 A dead letter is a notice a subscriber could not take within its policy, with the last error.
+``show`` prints the stored notice with its personal data masked (``bus.core.masking``) unless
+``--reveal`` is given; either way it first records the read in the routing log (hop
+``payload_read``: the operator's account, the reason, masked or revealed — never the content), and
+shows nothing if the read cannot be recorded.
 ``replay`` hands dead letters back to delivery (in their original order, attempts reset) once the
 subscriber is fixed; ``purge`` gives them up (kept for audit, never delivered). Both are recorded
 in the routing log.
@@ -10,12 +15,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 
-from ..store.routing_log import Hop, HopRecord, Status
+from ..core.masking import mask_payload
+from ..store.routing_log import Hop, HopRecord, RoutingLogError, Status
 from . import common
 
 READ_ONLY = ("list", "show")
+MAX_REASON = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,8 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--subscriber", metavar="ID")
     listing.add_argument("--limit", type=int, default=100)
     listing.add_argument("--format", choices=("table", "json"), default="table")
-    show = sub.add_parser("show", help="one dead letter with its message")
+    show = sub.add_parser("show", help="one dead letter with its message, personal data masked "
+                                       "(the read is logged)")
     show.add_argument("id", type=int, help="delivery ID (from list)")
+    show.add_argument("--reason", required=True, metavar="TEXT",
+                      help="why you read it (kept in the routing log; no personal data)")
+    show.add_argument("--reveal", action="store_true",
+                      help="show names, addresses and numbers unmasked (recorded as such)")
     for name, text in (("replay", "deliver again"), ("purge", "give up, keep for audit")):
         p = sub.add_parser(name, help=text)
         which = p.add_mutually_exclusive_group(required=True)
@@ -72,16 +85,41 @@ def _list(store, args, config) -> int:
 
 
 def _show(store, args, config) -> int:
+    reason = " ".join(str(args.reason).split())[:MAX_REASON]
+    if not reason:
+        raise common.CommandError("--reason must say why you read this dead letter")
     d = store.dead_letter(args.id)
     if d is None:
         print(f"pfbus dlq: no dead letter {args.id}", file=sys.stderr)
         return 1
+    shown = "revealed" if args.reveal else "masked"
+    log = common.routing_log_existing(config.routing_log)  # the read is recorded first
+    try:
+        log.record(HopRecord(hop=Hop.PAYLOAD_READ, status=Status.OK, message_id=d.message_id,
+                             service_id=d.service_id, provider=d.subscriber,
+                             reason=f"by {_operator()}: {reason} (dead letter {d.delivery_id}, "
+                                    f"{shown})"))
+        log.flush()
+    except (RoutingLogError, TimeoutError) as exc:
+        raise common.CommandError(f"cannot record the read in the routing log, so nothing is "
+                                  f"shown: {exc}") from None
+    finally:
+        log.close()
     for key in ("delivery_id", "subscriber", "message_id", "service_id", "attempts"):
         print(f"{key}: {getattr(d, key)}")
     print(f"enqueued_at: {_iso(d.enqueued_at)}\ndied_at: {_iso(d.died_at)}")
-    print(f"last_error: {d.last_error}\n")
-    sys.stdout.write((d.payload or b"").decode("utf-8", "replace") + "\n")
+    print(f"last_error: {d.last_error}\npayload: {shown}\n")
+    payload = d.payload or b""
+    sys.stdout.write((payload.decode("utf-8", "replace") if args.reveal
+                      else mask_payload(payload)) + "\n")
     return 0
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers): still log the read
+        return "unknown"
 
 
 def _change(store, args, config) -> int:

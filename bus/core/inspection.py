@@ -9,6 +9,8 @@ here: the Twisted edge calls these and moves the bytes.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,7 +22,9 @@ from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding
 from .header import HEADER_NS, PlatformHeader, request_digest
+from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
+from .soap_headers import not_understood
 from .validator import MessageValidator
 from .xmlpath import element_path
 
@@ -54,12 +58,16 @@ class AcceptedResponse:
 
 class Inspector:
     def __init__(self, catalog: Catalog, validator: MessageValidator, registry: ServiceRegistry,
-                 limits: Limits = Limits(), access: AccessPolicy | None = None):
+                 limits: Limits = Limits(), access: AccessPolicy | None = None,
+                 freshness: Freshness | None = DEFAULT_FRESHNESS,
+                 clock: Callable[[], float] = time.time):
         self.catalog = catalog
         self.validator = validator
         self.registry = registry
         self.limits = limits
         self.access = access  # None: access control off (development hub over plain HTTP)
+        self.freshness = freshness  # SentAt bounds ([hub] clock_skew, max_age); None: off
+        self.clock = clock  # the hub's time (seconds since the epoch) for the freshness check
 
     def _read_header(self, envelope: Envelope, missing: faults.FaultCode,
                      schema_fault: faults.FaultCode, rule_fault: faults.FaultCode
@@ -86,6 +94,11 @@ class Inspector:
         rights are checked once the header and service are known, before the body."""
         envelope = parse_envelope(raw, self.limits)
         action = check_media_type(envelope, content_type, soap_action)
+        # SOAP's processing model: mustUnderstand before anything else is processed.
+        findings = not_understood(envelope.root, envelope.soap_ns, self.catalog.prefixes)
+        if findings:
+            raise HubFault(faults.MUST_UNDERSTAND, findings,
+                           _message_id(envelope.header) if envelope.header is not None else None)
         header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
                                    faults.RULE_VIOLATION)
         try:
@@ -130,6 +143,7 @@ class Inspector:
             adapter = self.access.check(peer, str(header.sender), service.id, code,
                                         "publish" if service.pattern == "notice" else "call",
                                         hdr_path, line, mid)
+        self._check_request_header(envelope.header, header, service.pattern == "notice")
         if service.pattern == "notice":
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
             self._check_body(envelope, service.request_tag, header.sender.local_gov_code,
@@ -151,6 +165,23 @@ class Inspector:
                 "route:registered", f"no provider of {service.id} is registered for 団体コード "
                 f"{header.receiver.local_gov_code}", hdr_path, line),), mid)
         return AcceptedRequest(envelope, header, service, route, adapter=adapter)
+
+    def _check_request_header(self, header_el: etree._Element, header: PlatformHeader,
+                              is_notice: bool) -> None:
+        """Reply-only fields, then SentAt's freshness (bus.core.replay)."""
+        path = element_path(header_el, self.catalog.prefixes)
+        wrong = request_only_fields(header, is_notice=is_notice, path=path,
+                                    line=header_el.sourceline)
+        if wrong:
+            raise HubFault(faults.HEADER_INVALID, wrong, header.message_id)
+        if self.freshness is not None:
+            sent_at = header_el.find(f"{{{HEADER_NS}}}SentAt")  # the schema requires it
+            stale = self.freshness.check(
+                header.sent_at, self.clock(), is_notice=is_notice,
+                path=element_path(sent_at, self.catalog.prefixes) if sent_at is not None else path,
+                line=sent_at.sourceline if sent_at is not None else header_el.sourceline)
+            if stale is not None:
+                raise HubFault(faults.MESSAGE_STALE, (stale,), header.message_id)
 
     def stored_request(self, raw: bytes, subscriber: Provider) -> AcceptedRequest:
         """A notice accepted earlier, read back for delivery to ``subscriber`` (it was validated

@@ -13,6 +13,7 @@ printed as the last checkpoint), and ``hub.stopped`` says what the drain did.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 from typing import cast
@@ -30,11 +31,13 @@ from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission
+from ..core.replay import Freshness, ReplayGuard
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..store.archive import ArchiveError, open_configured
 from ..store.log_recovery import recover
 from ..store.retention import run_retention
+from ..store.seen_messages import SqliteSeenMessages, seen_messages_path
 from ..store.notices import open_notice_store
 from .delivery import DeliveryService
 from .evidence import Evidence
@@ -70,8 +73,23 @@ class Hub:
             self.catalog, {code: t.addressee_scheme for code, t in config.tenants.items()},
             characters={code: t.characters for code, t in config.tenants.items()},
             gaiji={party: s.registered_gaiji for party, s in config.systems.items()})
+        freshness = Freshness(config.clock_skew, config.max_age)
+        # SentAt is judged by the wall clock (time.time), not the reactor's: a test's Clock
+        # starts at 0, and SentAt is the sender's wall-clock time.
         self.inspector = Inspector(self.catalog, validator, config.registry, config.limits,
-                                   access=config.access)
+                                   access=config.access, freshness=freshness)
+        # Requests' MessageIds, remembered for [hub] replay_window across restarts.
+        seen_path = seen_messages_path(config.routing_log)
+        try:
+            self.seen_messages = SqliteSeenMessages(seen_path)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"{config.path}: store.routing_log: cannot open {seen_path} (the "
+                              f"MessageIds seen): {exc}") from None
+        try:
+            replay = ReplayGuard(self.seen_messages, config.replay_window, freshness)
+        except ValueError as exc:
+            self.seen_messages.close()
+            raise ConfigError(f"{config.path}: hub.replay_window: {exc}") from None
         try:  # [store] archive: payloads encrypted at rest (off by default); before any thread
             self.archive = open_configured(config)
         except ArchiveError as exc:
@@ -107,7 +125,7 @@ class Hub:
                                                         in config.systems.items()}),
                                      admission=Admission(config.adapter_limits),
                                      archive=self.archive, clock=reactor,
-                                     evidence=self.evidence)
+                                     evidence=self.evidence, replay=replay)
         self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
         self.port: IListeningPort | None = None
         self.site: HubSite | None = None
@@ -265,6 +283,7 @@ class Hub:
                 if self.archive is not None:
                     self.archive.close()
                 self.refusals.stop()
+                self.seen_messages.close()  # no exchange is open any more
                 if self.admin_listener is not None:  # last: /ready says "not ready" until the end
                     await self.admin_listener.stop()
                 self.routing_log.checkpoint_head()  # the last head, printed as the hub stops

@@ -19,7 +19,7 @@ from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
-from ..core.header import PlatformHeader
+from ..core.header import HEADER_NS, PlatformHeader
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission, limit_key
@@ -27,6 +27,8 @@ from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
 from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
 from ..store.archive import PayloadArchive
+from ..core.replay import ReplayGuard
+from ..core.xmlpath import element_path
 from ..store.routing_log import HopRecord, RoutingLog
 from ..store.hop_record import Hop, Status
 from .evidence import Evidence
@@ -47,7 +49,8 @@ class SyncExchange:
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
                  characters: CharacterAudit | None = None, admission: Admission | None = None,
                  archive: PayloadArchive | None = None, clock=None,
-                 evidence: Evidence | None = None):
+                 evidence: Evidence | None = None,
+                 replay: ReplayGuard | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
@@ -59,6 +62,7 @@ class SyncExchange:
         if clock is None:
             from twisted.internet import reactor as clock
         self.clock = clock  # IReactorTime: admission's windows
+        self.replay = replay  # requests' MessageIds seen within [hub] replay_window
         self.open = 0  # exchanges begun and not yet answered
         self.answered = 0  # exchanges answered (with a reply or a fault)
         self.cut = 0  # of which answered PF-HUB-STOPPING: cut by the hub's drain deadline
@@ -155,11 +159,25 @@ class SyncExchange:
             hops.add(Hop.REJECTED, Status.FAULT, fault)
             return self._fault_reply(hops, fault, request.envelope.soap_ns)
         try:
+            if self.replay is not None and not request.is_notice:
+                # Notices: the notice store is their idempotent receiver (a `duplicate` receipt).
+                try:
+                    self._check_replay(self.replay, request)
+                except HubFault as fault:
+                    hops.add(Hop.REJECTED, Status.FAULT, fault)
+                    return self._fault_reply(hops, fault, request.envelope.soap_ns)
             # Archived once admitted: a flood refused by the limits does not fill the archive.
             self._archive(request, "notice" if request.is_notice else "request", raw, hops)
             return await self._dispatch(request, hops, raw, soap_action)
         finally:
             release()
+
+    def _check_replay(self, replay: ReplayGuard, request: AcceptedRequest) -> None:
+        header_el = request.envelope.header
+        mid = header_el.find(f"{{{HEADER_NS}}}MessageId") if header_el is not None else None
+        replay.admit(request.header.message_id, self.inspector.clock(),
+                     element_path(mid, self.inspector.catalog.prefixes) if mid is not None
+                     else None, mid.sourceline if mid is not None else None)
 
     async def _dispatch(self, request: AcceptedRequest, hops: _Hops, raw: bytes,
                         soap_action: str | None) -> HttpReply:

@@ -128,6 +128,9 @@ class HubResource(resource.Resource):
         """A SOAP Fault to a POST (the client speaks SOAP), else JSON; the path is not echoed."""
         soap_ns = request.soap_ns() if (request.method == b"POST"
                                         and isinstance(request, LimitedRequest)) else None
+        report = getattr(request.channel, "report_refusal", None)
+        if report is not None:  # one http.refused line per peer per interval
+            report(fault, finding)
         status, content_type, body = error_answer(fault, finding, soap_ns)
         return self._send(request, status, content_type, body)
 

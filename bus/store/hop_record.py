@@ -49,6 +49,8 @@ class Hop(StrEnum):
     SHRINK = "shrink"
     # an operator decrypted archived payloads (pfbus archive show): who and why, no content
     ARCHIVE_READ = "archive_read"
+    # an operator read a stored payload (pfbus dlq show): who, why, masked or revealed
+    PAYLOAD_READ = "payload_read"
     # the log itself: records were lost before they could be committed (a crash); what is known
     GAP = "gap"
     # the log itself: a range of old records was deleted by retention; names its last hash

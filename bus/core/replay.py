@@ -1,0 +1,108 @@
+"""Replay and freshness of requests (WS-Security's timestamp + nonce idea, on the platform header).
+
+- ``Freshness``: a header's SentAt must lie within ``[hub] clock_skew`` seconds ahead of the
+  hub's clock and ``[hub] max_age`` seconds behind it (PF-MESSAGE-STALE, the rule and the hub's
+  time in the finding). Notices are held to the future bound only: a publisher's outbox resends
+  a notice with its original bytes after an outage of any length, and the notice store's
+  idempotency (by MessageId, for as long as it keeps the notice) refuses replays of notices anyway.
+- ``request_only_fields``: RelatesTo and RequestHash belong to replies; a request carrying them
+  is refused (PF-HEADER-INVALID). A notice may carry RelatesTo (an asynchronous result names the
+  request it answers), never RequestHash.
+- ``ReplayGuard``: a request's MessageId seen within ``[hub] replay_window`` is refused
+  (PF-DUPLICATE-MESSAGE) — the idempotent receiver of request-response exchanges. Which IDs were
+  seen is kept by a ``SeenMessages`` store (bus/store/seen_messages.py), so a restart does not
+  reopen the window. The window must cover max_age + clock_skew: a message old enough to have
+  been forgotten is already refused as stale.
+
+Pure: every check takes the time as a parameter (seconds since the epoch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from . import faults
+from .faults import HubFault
+from .findings import Finding
+from .header import JST, PlatformHeader
+
+
+@dataclass(frozen=True)
+class Freshness:
+    clock_skew: float = 300.0  # seconds SentAt may be ahead of the hub's clock
+    max_age: float = 3600.0  # seconds SentAt may be behind it
+
+    def check(self, sent_at: str, now: float, *, is_notice: bool = False,
+              path: str | None = None, line: int | None = None) -> Finding | None:
+        """The finding refusing ``sent_at`` (a schema-valid xs:dateTime), or None."""
+        try:
+            sent = dt.datetime.fromisoformat(sent_at)
+        except ValueError:
+            return Finding("freshness:sent_at", "SentAt is not a date and time the hub can read",
+                           path, line)
+        if sent.tzinfo is None:
+            sent = sent.replace(tzinfo=JST)
+        delta = sent.timestamp() - now
+        hub_time = dt.datetime.fromtimestamp(now, JST).replace(microsecond=0).isoformat()
+        if delta > self.clock_skew:
+            return Finding("freshness:clock_skew", f"SentAt {sent_at} is {delta:.0f} s ahead of "
+                           f"the hub's clock ({hub_time}); at most {self.clock_skew:g} s is "
+                           f"accepted ([hub] clock_skew)", path, line)
+        if not is_notice and -delta > self.max_age:
+            return Finding("freshness:max_age", f"SentAt {sent_at} is {-delta:.0f} s old by the "
+                           f"hub's clock ({hub_time}); at most {self.max_age:g} s is accepted "
+                           f"([hub] max_age): a request sent again is a new message with a new "
+                           f"MessageId and SentAt", path, line)
+        return None
+
+
+DEFAULT_FRESHNESS = Freshness()
+
+
+def request_only_fields(header: PlatformHeader, *, is_notice: bool, path: str | None = None,
+                        line: int | None = None) -> tuple[Finding, ...]:
+    """Findings for reply-only fields on a request (or notice)."""
+    findings = []
+    if header.relates_to is not None and not is_notice:
+        findings.append(Finding("header:relates_to", "RelatesTo belongs to replies: a request "
+                                "must not carry it", path, line))
+    if header.request_hash is not None:
+        findings.append(Finding("header:request_hash", "RequestHash belongs to replies: a "
+                                "request or notice must not carry it", path, line))
+    return tuple(findings)
+
+
+class SeenMessages(Protocol):
+    """Where the MessageIds of accepted requests are remembered until they expire."""
+
+    def first_sighting(self, message_id: str, now: float, expires_at: float) -> bool:
+        """Record ``message_id`` until ``expires_at``; False when it is already recorded with an
+        expiry after ``now`` (a replay). Atomic: of two concurrent callers, one gets True."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class ReplayGuard:
+    """Refuses a request whose MessageId was accepted within the replay window."""
+
+    def __init__(self, seen: SeenMessages, window: float = 24 * 3600.0,
+                 freshness: Freshness = DEFAULT_FRESHNESS):
+        if window < freshness.max_age + freshness.clock_skew:
+            raise ValueError(f"replay_window ({window:g} s) must cover max_age + clock_skew "
+                             f"({freshness.max_age + freshness.clock_skew:g} s): a message "
+                             f"forgotten sooner could be replayed while still fresh")
+        self.seen = seen
+        self.window = window
+
+    def admit(self, message_id: str, now: float, path: str | None = None,
+              line: int | None = None) -> None:
+        """Remember ``message_id`` or raise PF-DUPLICATE-MESSAGE."""
+        if not self.seen.first_sighting(message_id, now, now + self.window):
+            raise HubFault(faults.DUPLICATE_MESSAGE, (Finding(
+                "replay:message_id", f"MessageId {message_id} was received within the last "
+                f"{self.window:g} s ([hub] replay_window); a new request needs a new MessageId",
+                path, line),), message_id)
