@@ -88,7 +88,16 @@ class AdminService:
         return {pid: self.traffic.health(pid, now).__dict__ for pid in ids}
 
     def probe(self):
-        return threads.deferToThread(self.prober.probe)
+        return self._store_call(self.prober.probe)  # it reads the notice store's stats
+
+    def _store_call(self, f, *args):
+        """Run ``f`` (which uses the hub's notice store) on the hub's store threads, so that the
+        hub's drain waits for it before it closes the store (closing a SQLite store under a
+        running call crashes the process); a hub without a notice store: the reactor's pool."""
+        store_threads = getattr(self.hub, "threads", None)
+        if store_threads is not None:
+            return store_threads.run(f, *args)
+        return threads.deferToThread(f, *args)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -117,10 +126,10 @@ class AdminService:
 
     def dead_letters(self, limit: int = 200):
         store = self._store()
-        return threads.deferToThread(store.dead_letters, None, limit)
+        return self._store_call(store.dead_letters, None, limit)
 
     def dead_letter(self, delivery_id: int):
-        return threads.deferToThread(self._store().dead_letter, delivery_id)
+        return self._store_call(self._store().dead_letter, delivery_id)
 
     def masked(self, payload: bytes) -> str:
         return mask_payload(payload)
@@ -178,7 +187,7 @@ class AdminService:
         if not reason:
             raise ActionError("a reason is required: it is recorded in the routing log")
         store = self._store()
-        letter = await threads.deferToThread(store.dead_letter, delivery_id)
+        letter = await self._store_call(store.dead_letter, delivery_id)
         if letter is None:
             raise ActionError(f"no dead letter {delivery_id}")
         hop = {"replay": "replayed", "purge": "dead_lettered", "reveal": "payload_revealed"}[
@@ -190,7 +199,7 @@ class AdminService:
         if action == "reveal":
             return (letter.payload or b"").decode("utf-8", "replace")
         method = store.replay if action == "replay" else store.purge
-        done = await threads.deferToThread(method, None, [delivery_id])
+        done = await self._store_call(method, None, [delivery_id])
         if action == "replay" and self.hub.delivery is not None:
             self.hub.delivery.notify([letter.subscriber])
         self.events.emit("admin.dead_letter_replayed" if action == "replay" else

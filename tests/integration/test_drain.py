@@ -198,3 +198,37 @@ def test_exchanges_still_open_at_the_drain_deadline_are_answered_hub_stopping(tm
 
 def test_a_second_signal_stops_at_once(tmp_path, keep):
     cut_exchanges(tmp_path, keep, "600", signals=2)  # exits within 30 s, not 600
+
+
+def test_store_threads_stop_only_once_every_store_call_has_returned():
+    """The discipline that ends the segfault class: the drain closes a store only after
+    StoreThreads.stop() — which waits for a call still inside the store — and no call starts
+    after it (the admin console's and readiness probe's store reads go through it too)."""
+    from adapters.sdk.testing import reactor_thread
+    from twisted.internet import defer, reactor
+    from twisted.internet.threads import blockingCallFromThread
+
+    from bus.hub.notices import StoreThreads
+    from bus.store.notices import NoticeStoreError
+
+    reactor_thread()
+    entered, release = threading.Event(), threading.Event()
+
+    def inside_the_store() -> str:
+        entered.set()
+        assert release.wait(30)
+        return "returned"
+
+    def begin():
+        pool = StoreThreads(reactor, size=2)
+        call = pool.run(inside_the_store)
+        return pool, call, defer.Deferred.fromCoroutine(pool.stop())
+
+    pool, call, stopped = blockingCallFromThread(reactor, begin)
+    assert entered.wait(30)
+    assert not blockingCallFromThread(reactor, lambda: stopped.called)  # the call is inside
+    release.set()
+    blockingCallFromThread(reactor, lambda: stopped)  # fires once the call has returned
+    assert blockingCallFromThread(reactor, lambda: call) == "returned"
+    with pytest.raises(NoticeStoreError):
+        blockingCallFromThread(reactor, pool.run, inside_the_store)
