@@ -51,6 +51,9 @@ from .tls import ProviderTLSPolicy, server_options
 from .wsdl import WsdlPublisher
 
 
+CLOSE_TIMEOUT = 5.0  # seconds the drain waits for peers to take their last answers
+
+
 class Hub:
     """A running hub: listening port, routing log, connection pool."""
 
@@ -267,8 +270,13 @@ class Hub:
                 await self._retention_run
             if stopped_listening is not None:
                 await stopped_listening
-            if self.site is not None:
-                self.site.close_connections()
+            if self.site is not None:  # the answers written go out before the reactor stops
+                closed = self.site.close_connections()
+                closed.addTimeout(CLOSE_TIMEOUT, clock)
+                try:
+                    await closed
+                except defer.TimeoutError:
+                    self.site.abort_connections()
             # Only once no thread is inside the store may it be closed (SQLite: a connection
             # closed under a running statement crashes the process).
             if self.threads is not None:

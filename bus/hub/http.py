@@ -35,6 +35,7 @@ import json
 from typing import Any, cast
 
 from OpenSSL import SSL
+from twisted.internet import defer
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.python import log as twisted_log
@@ -317,10 +318,12 @@ class HubChannel(http.HTTPChannel):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_deadline()
-        getattr(_site_of(self), "channels", set()).discard(self)
         if self.refusals is not None and isinstance(reason.value, SSL.Error):
             self._report_tls_refusal(reason.value)
         super().connectionLost(reason)
+        site = _site_of(self)
+        if isinstance(site, HubSite):
+            site.channel_closed(self)
 
     @property
     def idle(self) -> bool:
@@ -401,6 +404,7 @@ class HubSite(server.Site):
         self.channels: set[HubChannel] = set()
         self.draining = False
         self.refused_while_draining = 0
+        self._all_closed: list[defer.Deferred] = []
 
     def drain(self) -> None:
         """Stop taking requests on the connections already open (see the module doc)."""
@@ -408,10 +412,28 @@ class HubSite(server.Site):
         for channel in list(self.channels):
             channel.drain()
 
-    def close_connections(self) -> None:
-        """The drain is over: close what is left (answers already written are sent first)."""
+    def close_connections(self) -> defer.Deferred:
+        """The drain is over: close what is left. Fires once every connection has closed — so
+        the answers written are sent: stopping the reactor drops what is still buffered."""
         for channel in list(self.channels):
             channel.loseConnection()
+        if not self.channels:
+            return defer.succeed(None)
+        closed: defer.Deferred = defer.Deferred()
+        self._all_closed.append(closed)
+        return closed
+
+    def abort_connections(self) -> None:
+        """Peers that do not read their answer are not waited for."""
+        for channel in list(self.channels):
+            _tcp(channel).abortConnection()
+
+    def channel_closed(self, channel: HubChannel) -> None:
+        self.channels.discard(channel)
+        if not self.channels:
+            waiters, self._all_closed = self._all_closed, []
+            for waiter in waiters:
+                waiter.callback(None)
 
     def buildProtocol(self, addr):
         channel = super().buildProtocol(addr)

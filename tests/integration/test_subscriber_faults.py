@@ -21,7 +21,7 @@ from adapters.vendor_c_kokuho.store import KokuhoStore
 from bus.core.header import Party
 from bus.hub.delivery import subscriber_fault
 from tests.integration.notice_tools import addressee, notice
-from tests.unit.test_hub_clock import exchange, start_delivery
+from tests.unit.test_hub_clock import exchange, settle, start_delivery
 from tests.unit.test_hub_clock import hub_of  # noqa: F401 (a fixture: used by name)
 
 
@@ -50,8 +50,10 @@ def test_a_dead_letter_carries_the_subscribers_own_code_and_message(hub_of, tmp_
     hub = hub_of(delivery="max_attempts = 1")
     start_delivery(hub)
     reply = exchange(hub, raw, "juki.ResidentChangeNotice")
+    settle(hub, lambda: reply.called)
     assert reply.result.status == 200
     hub.forwarder.answer(0, answer.status_code, answer.content)
+    settle(hub, lambda: hub.delivery.store.dead_letters())
     (dead,) = hub.delivery.store.dead_letters()
     assert dead.last_error == ("PF-PROVIDER-FAULT provider:VENDOR-C-DB-UNAVAILABLE: attempt to "
                                "write a readonly database")

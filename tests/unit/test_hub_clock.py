@@ -3,13 +3,18 @@ drain deadline, and admission (rate limit) windows — in process, without sleep
 
 The hub is assembled from a real configuration with real stores (SQLite files under tmp_path);
 only the network edge is scripted: a forwarder whose posts wait until the test answers them, and
-store calls made inline instead of on a thread pool (nothing here needs a running reactor).
+store calls made inline instead of on a thread pool (nothing here needs a running reactor). The
+routing log's writer thread says what it committed through ``callFromThread`` (a reply is
+released only once its records are committed): ``ReactorClock`` queues those calls and the
+tests run them with ``settle`` — a bounded wait for the writer, never a timed assertion.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import queue
+import time
 
 import pytest
 from lxml import etree
@@ -30,6 +35,41 @@ from tests.integration.test_hub_faults import envelope
 FAULT_CODE = "{urn:pfbus:platform:fault:v1}Code"
 SUBSCRIBER_TIMEOUT = 60.0  # so that a post's own timeout never fires in these tests
 LEASE = SUBSCRIBER_TIMEOUT * 2 + 10  # DeliveryService's lease for this subscriber
+
+
+class ReactorClock(Clock):
+    """task.Clock, plus callFromThread: calls from other threads queue until ``run_queued``."""
+
+    def __init__(self):
+        super().__init__()
+        self.queued: queue.SimpleQueue = queue.SimpleQueue()
+
+    def callFromThread(self, f, *args, **kwargs) -> None:
+        self.queued.put((f, args, kwargs))
+
+    def run_queued(self) -> None:
+        while True:
+            try:
+                f, args, kwargs = self.queued.get_nowait()
+            except queue.Empty:
+                return
+            f(*args, **kwargs)
+
+    def advance(self, amount: float) -> None:
+        self.run_queued()
+        super().advance(amount)
+        self.run_queued()
+
+
+def settle(hub, until, what: str = "the routing log's writer", timeout: float = 30.0):
+    """Run what the writer thread handed back until ``until()`` holds (a bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        hub.routing_log.flush()
+        hub.clock.advance(0)  # runs the queued calls, then whatever they made due now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+    return True
 
 
 class InlineThreads:
@@ -116,7 +156,7 @@ local_gov_code = "131016"
 service = "juki.ResidentChangeNotice"
 subscriber = "tax"
 """, encoding="utf-8")
-        clock, out = Clock(), io.StringIO()
+        clock, out = ReactorClock(), io.StringIO()
         forwarder = ScriptedForwarder(clock)
         hub = Hub(load_config(config), clock, JsonLineLog(out), forwarder=forwarder,
                   store_threads=InlineThreads())
@@ -127,8 +167,9 @@ subscriber = "tax"
     yield make
     for hub in made:  # a failed test must not leave writer threads and open files behind
         if hub.state != "stopped":
-            hub.stop()
+            stopped = hub.stop()
             hub.clock.advance(0)
+            settle(hub, lambda: stopped.called)
 
 
 def events(hub, name: str) -> list[dict]:
@@ -144,7 +185,8 @@ def exchange(hub, raw: bytes, service: str) -> defer.Deferred:
 def publish(hub, who: str, sequence: int = 1):
     raw, _ = notice(who, sequence)
     reply = exchange(hub, raw, "juki.ResidentChangeNotice")
-    assert reply.called and reply.result.status == 200  # stored durably before the receipt
+    settle(hub, lambda: reply.called)
+    assert reply.result.status == 200  # stored durably before the receipt
 
 
 def inquire(hub) -> defer.Deferred:
@@ -204,7 +246,8 @@ def test_drain_waits_until_the_deadline_then_cuts_and_releases(hub_of, tmp_path)
     clock.advance(29.9)
     assert not reply.called and not stopped.called  # in flight: waited for
     clock.advance(0.2)
-    assert stopped.called and hub.state == "stopped"
+    settle(hub, lambda: stopped.called)
+    assert hub.state == "stopped"
     assert reply.called and fault_code(reply.result) == "PF-HUB-STOPPING"
     assert reply.result.status == 500  # SOAP 1.1: every fault is 500 (1.2 would be 503)
     (done,) = events(hub, "hub.stopped")
@@ -244,7 +287,7 @@ def test_drain_ends_before_the_deadline_when_work_finishes(hub_of):
     clock.advance(1.0)
     assert not stopped.called
     forwarder.receipt(0)
-    assert stopped.called
+    settle(hub, lambda: stopped.called)
     (done,) = events(hub, "hub.stopped")
     assert done["drained"] is True and done["deliveries"]["delivered"] == 1
 
@@ -257,16 +300,22 @@ def test_a_second_stop_cuts_at_once(hub_of):
     assert not stopped.called
     hub.drain(0)  # the second signal
     hub.clock.advance(0)
-    assert stopped.called and fault_code(reply.result) == "PF-HUB-STOPPING"
+    settle(hub, lambda: stopped.called)
+    assert fault_code(reply.result) == "PF-HUB-STOPPING"
 
 
 def test_rate_limit_window_follows_the_clock(hub_of):
     hub = hub_of(limits="{ rate = 1.0, burst = 2, concurrency = 64 }")
     first, second, third = inquire(hub), inquire(hub), inquire(hub)
+    settle(hub, lambda: third.called)
     assert not first.called and not second.called  # admitted: at the provider
     assert fault_code(third.result) == "PF-LIMIT-RATE"
     hub.clock.advance(0.5)
-    assert fault_code(inquire(hub).result) == "PF-LIMIT-RATE"  # half a token
+    fourth = inquire(hub)
+    settle(hub, lambda: fourth.called)
+    assert fault_code(fourth.result) == "PF-LIMIT-RATE"  # half a token
     hub.clock.advance(0.5)
-    assert not inquire(hub).called  # one token again: admitted
+    fifth = inquire(hub)
+    settle(hub, lambda: len(hub.forwarder.posts) == 3)  # one token again: admitted
+    assert not fifth.called
 
