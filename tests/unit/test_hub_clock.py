@@ -169,7 +169,7 @@ subscriber = "tax"
         if hub.state != "stopped":
             stopped = hub.stop()
             hub.clock.advance(0)
-            settle(hub, lambda: stopped.called)
+            settle(hub, lambda stopped=stopped: stopped.called)
 
 
 def events(hub, name: str) -> list[dict]:
