@@ -505,7 +505,7 @@ class Adapter:
             first, second = ("Receiver", "Sender")
         for name, party in ((first, mine), (second, sender)):
             p = etree.SubElement(h, q(name))
-            for n, v in zip(("LocalGovCode", "BusinessUnit", "SystemId"), party):
+            for n, v in zip(("LocalGovCode", "BusinessUnit", "SystemId"), party, strict=True):
                 etree.SubElement(p, q(n)).text = v
         if first == "Receiver":  # keep the XSD's order: Sender before Receiver
             h.insert(2, h[3])
