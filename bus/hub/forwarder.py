@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from twisted.internet import defer, error
-from twisted.web.client import (Agent, FileBodyProducer, HTTPConnectionPool, ResponseFailed,
-                                readBody)
+from twisted.web.client import (Agent, FileBodyProducer, HTTPConnectionPool,
+                                PartialDownloadError, ResponseFailed, readBody)
 from twisted.web.http_headers import Headers
+from twisted.web.iweb import UNKNOWN_LENGTH
 
 from ..core import faults
 from ..core.faults import HubFault
@@ -103,7 +104,14 @@ class Forwarder:
         # One Deferred for request + body, so a timeout cancels whichever is in progress.
         response = yield self._agent.request(b"POST", url, headers,
                                              FileBodyProducer(BytesIO(body)))
-        content = yield readBody(response)
+        try:
+            content = yield readBody(response)
+        except PartialDownloadError as exc:
+            # an HTTP/1.0 answer without Content-Length ends where the provider closes the
+            # connection (RFC 9112 6.3): complete, though Twisted calls it possible data loss
+            if response.length != UNKNOWN_LENGTH:
+                raise
+            content = exc.response
         ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
         return ProviderAnswer(response.code, ctype.decode("latin-1") if ctype else None, content)
 

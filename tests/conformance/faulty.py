@@ -73,7 +73,7 @@ FAULTY = [
     # 'not found' as a fault: the boundary request (an unknown 15-digit 宛名番号) is a
     # not-found inquiry too, so P-MSG-07 fails with it.
     Faulty("not-found-as-fault", "RQ-BEH-02", BOTH, (), targets_by_profile={
-        JUKI_PROFILE: ("J-INQ-02", "P-MSG-07/juki.ResidentInquiry"),
+        JUKI_PROFILE: ("J-INQ-02", "J-INQ-06", "P-MSG-07/juki.ResidentInquiry"),
         TAX_PROFILE: ("K-INQ-02", "P-MSG-07/*"), KOKUHO_PROFILE: ("KH-INQ-02", "P-MSG-07/*")}),
     # service descriptions (run with --wsdl pointing at the faulty one)
     Faulty("wsdl-fault-undeclared", "RQ-WSDL-01", ALL, ("P-WSDL-01/*",)),
@@ -96,7 +96,7 @@ FAULTY = [
     # or with a 基準日: J-INQ-03/04) and for the IVS case's resident, a wife whose 旧氏 the head
     # does not have (J-CHR-02)
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
-           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-CHR-02")),
+           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-CHR-02")),
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
     # 異動通知 receipts
@@ -149,8 +149,10 @@ FAULTY = [
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
         JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
         KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",)}),
-    Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03",)),
-    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04",)),
+    Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03", "J-INQ-06")),
+    Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-06",)),
+    Faulty("future-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-07",)),
+    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04", "J-INQ-07")),
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
 ]

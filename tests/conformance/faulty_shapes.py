@@ -299,6 +299,35 @@ def extract_as_of_refused(refs: References, profile: str) -> str:
     return _inquiry_refusing(refs, profile, EXTRACT, "AsOf")
 
 
+def unknown_individual_number_fault(refs: References, profile: str) -> str:
+    """An inquiry by a 個人番号 nobody holds is answered as an error, not as not-found."""
+    handlers = refs.handlers(profile)
+    inner = handlers[INQUIRY]
+
+    def handler(header, request):
+        response = inner(header, request)
+        if request.find(f"{{{JUKI}}}IndividualNumber") is not None and \
+                response.findtext(f"{{{JUKI}}}Status") == "not-found":
+            raise ProviderError("VENDOR-NO-MYNUMBER", "個人番号 not on record")
+        return response
+
+    return refs.app(profile, {**handlers, INQUIRY: handler})
+
+
+def future_as_of_refused(refs: References, profile: str) -> str:
+    """A 基準日 after today is refused (the vendor's date check)."""
+    handlers = refs.handlers(profile)
+    inner = handlers[INQUIRY]
+
+    def handler(header, request):
+        as_of = request.findtext(f"{{{JUKI}}}AsOf")
+        if as_of and as_of[:10] > dt.date.today().isoformat():
+            raise ProviderError("VENDOR-AS-OF", "a 基準日 in the future")
+        return inner(header, request)
+
+    return refs.app(profile, {**handlers, INQUIRY: handler})
+
+
 def single_member_twice(refs: References, profile: str) -> str:
     """A household of one lists its member twice (the head joined in once more)."""
     handlers = refs.handlers(profile)
@@ -320,4 +349,6 @@ SHAPE_HANDLERS = {
     "as-of-refused": as_of_refused,
     "extract-as-of-refused": extract_as_of_refused,
     "single-member-twice": single_member_twice,
+    "unknown-individual-number-fault": unknown_individual_number_fault,
+    "future-as-of-refused": future_as_of_refused,
 }

@@ -25,7 +25,7 @@ SERVICE = "juki.ResidentChangeNotice"
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
-    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01",)),
+    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it
     "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02",)),
@@ -39,6 +39,8 @@ MODES = {
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01",)),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02",)),
+    # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
+    "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03",)),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -77,6 +79,9 @@ class TestSubscriber:
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
+            if self.mode == "seen-window-2":
+                self.window = [*getattr(self, "window", []), header.message_id][-2:]
+                self.seen = set(self.window)
             if (not duplicate or self.mode == "applies-duplicates") \
                     and self.mode != "receipt-only":
                 changes = notice.findall(f"{{{JUKI}}}Change")

@@ -407,7 +407,7 @@ class Adapter:
         if self.defect == "seen-ids-in-memory":
             self.memory_seen.add(mid)
         else:
-            self.conn.execute("INSERT INTO seen VALUES (?)", (mid,))
+            self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
 
     def _flush_forever(self) -> None:
         """write-behind: applied changes are kept in memory and written every 2 s."""
