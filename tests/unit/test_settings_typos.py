@@ -22,8 +22,10 @@ from bus.core.config import ConfigError, parse_config
 from bus.core.settings import Invalid, MapOf, Sub, Table, Tables, tables
 from bus.core.settings import catalog as catalog_declared
 from bus.core.settings import hub as hub_declared
+from bus.core.settings import layout as layout_declared
 from bus.core.settings.reader import join
 from bus.core.settings.suggest import distance, nearest
+from bus.migration.layout import LayoutError, load_layout
 from conformance import declarations as suite_declared
 from conformance.model import HERE, Suite, SuiteError
 from schemas import BUILTIN_CATALOG
@@ -40,14 +42,13 @@ def misspellings(word: str) -> list[str]:
     return out
 
 
-def cases(root: Table) -> list[tuple]:
+def cases(root: Table, per_key: int = 2) -> list[tuple]:
     """(place, declared key, misspelling) for every key of every table under ``root``."""
     out = []
     for place in tables(root):
         for key in place.table.keys:
-            for typo in misspellings(key.name):
-                if typo not in place.table.by_name:
-                    out.append((place, key.name, typo))
+            typos = [t for t in misspellings(key.name) if t not in place.table.by_name]
+            out += [(place, key.name, typo) for typo in typos[:per_key]]
     return out
 
 
@@ -173,7 +174,9 @@ SUITE_FILES = {"requirements.toml": suite_declared.REQUIREMENTS_FILE,
                "profiles.toml": suite_declared.PROFILES_FILE,
                "messages.toml": suite_declared.MESSAGES_FILE,
                "cases/juki.toml": suite_declared.CASE_FILE}
-SUITE_CASES = [(file, *case) for file, root in SUITE_FILES.items() for case in cases(root)]
+# Each of these loads the whole suite: one misspelling and two wrong values per key suffice.
+SUITE_CASES = [(file, *case) for file, root in SUITE_FILES.items()
+               for case in cases(root, per_key=1)]
 
 
 @pytest.fixture(scope="module")
@@ -214,22 +217,24 @@ def test_a_misspelt_conformance_key_is_refused(suite_copy, file, place, declared
 WRONG = (12345, "text", [1], {"x": 1}, True)
 
 
-def wrong_values(root: Table) -> list[tuple]:
-    """(place, key, value) for every declared key and every value its kind refuses."""
+def wrong_values(root: Table, per_key: int = len(WRONG)) -> list[tuple]:
+    """(place, key, value) for every declared key and (up to ``per_key``) values its kind
+    refuses."""
     out = []
     for place in tables(root):
         for key in place.table.keys:
             if place.tagged and key is place.table.keys[0]:
                 continue  # a step's kind: any value is its target
-            for value in WRONG:
-                try:
-                    key.kind.convert(value)
-                except Invalid:
-                    out.append((place, key.name, value))
-                    continue
-                if isinstance(key.kind, (Sub, Tables, MapOf)) and not isinstance(value, dict):
-                    out.append((place, key.name, value))
+            out += [(place, key.name, v) for v in WRONG if _refuses(key.kind, v)][:per_key]
     return out
+
+
+def _refuses(kind, value) -> bool:
+    try:
+        kind.convert(value)
+    except Invalid:
+        return True
+    return isinstance(kind, (Sub, Tables, MapOf)) and not isinstance(value, dict)
 
 
 def wrong_ids(items: list[tuple]) -> list[str]:
@@ -265,7 +270,7 @@ def test_a_catalog_value_of_the_wrong_kind_is_refused(tmp_path, place, key, valu
 
 
 CASE_WRONG = [(file, *case) for file, root in SUITE_FILES.items()
-              for case in wrong_values(root)]
+              for case in wrong_values(root, per_key=2)]
 
 
 @pytest.mark.parametrize("file, place, key, value", CASE_WRONG,
@@ -283,6 +288,35 @@ def test_a_conformance_value_of_the_wrong_kind_is_refused(suite_copy, file, plac
     finally:
         path.write_text(original, "utf-8")
     assert str(info.value).startswith(f"{path.name}: {full_key}"), str(info.value)
+
+
+# --- the migration layouts (schemas/layouts, bus/core/settings/layout.py) ------------------------
+
+LAYOUT = ROOT / "schemas" / "layouts" / "juki-pfbus-1.toml"
+LAYOUT_CASES = cases(layout_declared.LAYOUT)
+LAYOUT_WRONG = wrong_values(layout_declared.LAYOUT)
+
+
+@pytest.mark.parametrize("place, declared, typo", LAYOUT_CASES, ids=ids(LAYOUT_CASES))
+def test_a_misspelt_layout_key_is_refused(tmp_path, place, declared, typo):
+    doc = tomllib.loads(LAYOUT.read_text("utf-8"))
+    full_key = place_typo(doc, place, typo)
+    path = tmp_path / "layout.toml"
+    path.write_text(to_toml(doc), "utf-8")
+    with pytest.raises(LayoutError) as info:
+        load_layout(path)
+    expect_refused(str(info.value), str(path), full_key, declared, place)
+
+
+@pytest.mark.parametrize("place, key, value", LAYOUT_WRONG, ids=wrong_ids(LAYOUT_WRONG))
+def test_a_layout_value_of_the_wrong_kind_is_refused(tmp_path, place, key, value):
+    doc = tomllib.loads(LAYOUT.read_text("utf-8"))
+    full_key = place_typo(doc, place, key, value)
+    path = tmp_path / "layout.toml"
+    path.write_text(to_toml(doc), "utf-8")
+    with pytest.raises(LayoutError) as info:
+        load_layout(path)
+    assert str(info.value).startswith(f"{path}: {full_key}"), str(info.value)
 
 
 # --- the suggestion itself ------------------------------------------------------------------------
