@@ -46,12 +46,15 @@ def measured(name: str, args: list[str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
-    return {"step": name, "returncode": proc.returncode, "wall_s": round(wall, 2),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
-            "stdout": b"".join(chunks).decode("utf-8", "replace"),
-            "stderr": err.decode("utf-8", "replace")[-2000:]}
+    result = {"step": name, "returncode": proc.returncode, "wall_s": round(wall, 2),
+              "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+              "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+              "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+              "stdout": b"".join(chunks).decode("utf-8", "replace"),
+              "stderr": err.decode("utf-8", "replace")[-2000:]}
+    # each step as it ends, on stderr: a long run cut short still leaves its finished steps
+    print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
+    return result
 
 
 def flatness(per_100k: list[float]) -> dict:
