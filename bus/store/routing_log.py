@@ -12,6 +12,11 @@ the head from the file each time — so an occasional second writer (``pfbus dlq
 file is not a supported setup: each hub process has its own routing log. Every
 ``checkpoint_every`` rows the head hash is stored in ``chain_checkpoints`` and handed to
 ``on_checkpoint`` (the hub prints it to its JSON operator log, so it leaves the machine).
+
+Evidence or refuse: ``record()`` never drops a record; a commit that fails is retried until it
+succeeds, and ``health()`` tells the hub to hold or refuse new exchanges meanwhile
+(bus/hub/evidence.py); ``committed()``/``on_commit`` let it release a reply only once recorded.
+The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
 """
 
 from __future__ import annotations
