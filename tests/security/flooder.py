@@ -41,7 +41,6 @@ def main() -> None:
     status: collections.Counter = collections.Counter()
     codes: collections.Counter = collections.Counter()
     lock = threading.Lock()
-    body = inquiry(system_id)  # the same bytes: the hub does not deduplicate inquiries
     print(json.dumps({"started": True}), flush=True)
     deadline = time.monotonic() + seconds
 
@@ -49,7 +48,9 @@ def main() -> None:
         with (tls_session(*tls) if tls else requests.Session()) as s:
             while time.monotonic() < deadline:
                 try:
-                    r = s.post(url, data=inquiry(system_id) if body is None else body,
+                    # a new message each time: a replayed MessageId would be refused as a
+                    # duplicate, not counted against the limits this flood is about
+                    r = s.post(url, data=inquiry(system_id),
                                headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30)
                 except requests.RequestException as exc:
                     with lock:
