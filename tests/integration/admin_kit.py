@@ -6,7 +6,6 @@ subscriber (vendor-c-kokuho) and one that is down (vendor-b-tax: its notices bec
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from lxml import etree
 from adapters.vendor_a_registry.store import SEED_RESIDENTS
 from bus.core.header import Party, PlatformHeader
 
+from tests.support.network import free_port
+
 from .processes import Process, python
 
 OPERATOR_TOKEN = "op-token-0123456789abcdef"
@@ -24,11 +25,6 @@ SHOKO = SEED_RESIDENTS[0]
 JUKI = "urn:pfbus:unit:juki:v1"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(tmp: Path, registry_url: str, subscriber_url: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import requests
@@ -92,16 +91,6 @@ def applied(db: Path) -> list[tuple[str, str, int]]:
     finally:
         conn.close()
 
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def assert_exactly_once_in_order(rows, acknowledged: dict[str, tuple[str, int]]) -> None:

@@ -13,11 +13,13 @@ import time
 import pytest
 import requests
 
-from bus.store.routing_log import open_readonly
 
 from . import admin_kit as kit_
 from .admin_kit import OPERATOR_TOKEN, VIEWER_TOKEN, api, inquiry, post, scrape
-from .notice_tools import notice, publish, wait_until
+from tests.support.polling import wait_until
+from tests.support.routing_log import read_hops
+
+from .notice_tools import notice, publish
 from .processes import REPO
 
 pytestmark = pytest.mark.integration
@@ -45,8 +47,7 @@ def pfbus_admin(kit, *args: str, token: str = OPERATOR_TOKEN) -> subprocess.Comp
 
 
 def hops(kit, hop: str):
-    with open_readonly(kit.tmp / "routing.sqlite3") as log:
-        return log.query(hop=hop, limit=None)
+    return read_hops(kit.tmp / "routing.sqlite3", hop=hop)
 
 
 def value(metrics, name, **labels):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -25,7 +24,8 @@ from adapters.vendor_b_tax.linkage import resident_inquiry
 from adapters.vendor_b_tax.originals import originals
 from adapters.vendor_b_tax.store import TaxStore
 from bus.core.header import Party
-from bus.store.routing_log import open_readonly
+
+from tests.support.routing_log import wait_for_hops
 
 from .processes import REPO, python, start_hub
 
@@ -104,18 +104,9 @@ def stored_bytes(path, table: str, key: str, column: str, value: str) -> bytes:
 def hops(linkage, message_id: str, hop: str, present: bool = True) -> list:
     """The routing log's hops of one exchange (polled until written: the log commits in the
     background), waiting up to 10 s for ``hop`` when ``present``."""
-    deadline = time.monotonic() + 10
-    while True:
-        log = open_readonly(linkage["log"])
-        try:
-            rows = log.query(message_id=message_id, limit=None)
-        finally:
-            log.close()
-        done = any(h.hop == "replied" for h in rows)
-        if (done and (not present or any(h.hop == hop for h in rows))) or \
-                time.monotonic() > deadline:
-            return [h for h in rows if h.hop == hop]
-        time.sleep(0.05)
+    rows = wait_for_hops(linkage["log"], message_id=message_id, done=lambda rows: any(
+        h.hop == "replied" for h in rows) and (not present or any(h.hop == hop for h in rows)))
+    return [h for h in rows if h.hop == hop]
 
 
 def test_mj_and_ivs_names_arrive_in_vendor_b_byte_for_byte(linkage):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -15,6 +14,8 @@ from adapters.vendor_b_tax.store import TaxStore
 from bus.cli.demo_command import demo_config
 from bus.store.routing_log import open_readonly
 from examples import HUB_CONFIG
+
+from tests.support.routing_log import wait_for_hops
 
 from .processes import REPO, python, start_hub
 
@@ -47,18 +48,6 @@ def fetch(linkage, addressee: str) -> subprocess.CompletedProcess:
         cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
-def hops_of(linkage, message_id: str, count: int):
-    deadline = time.monotonic() + 10
-    while True:
-        log = open_readonly(linkage["log"])
-        try:
-            rows = log.query(message_id=message_id, limit=None)
-        finally:
-            log.close()
-        if len(rows) >= count or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.05)
-
 
 def test_tax_asks_registry_and_stores_the_answer_in_vendor_b_layout(linkage):
     done = fetch(linkage, SHOKO)
@@ -71,7 +60,7 @@ def test_tax_asks_registry_and_stores_the_answer_in_vendor_b_layout(linkage):
     # vendor A keeps そうむ / しょうこ / 総務翔子 / 霞が関 / 2; vendor B its own way:
     assert (row["名前1"], row["名前2"], row["名前(漢字)"], row["町名"], row["丁"]) == \
         ("ソウム", "ショウコ", "総務翔子", "霞が関", "二")
-    hops = hops_of(linkage, result["message_id"], 6)
+    hops = wait_for_hops(linkage["log"], result["message_id"], 6)
     assert [h.hop for h in hops] == ["received", "validated", "routed", "provider_response",
                                      "response_validated", "replied"]
     assert hops[1].sender == "131016/07/vendor-b-tax"
@@ -97,7 +86,7 @@ def test_an_invalid_request_never_reaches_the_registry(linkage):
     finally:
         log.close()
     assert rejected and rejected[-1].service_id == "juki.ResidentInquiry"
-    assert not [h for h in hops_of(linkage, rejected[-1].message_id, 2) if h.hop == "routed"]
+    assert not [h for h in wait_for_hops(linkage["log"], rejected[-1].message_id, 2) if h.hop == "routed"]
 
 
 def test_demo_exits_0_within_30_seconds():

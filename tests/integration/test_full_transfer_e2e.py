@@ -4,7 +4,6 @@ down mid-transfer, and the same transfer resumes from the last confirmed page on
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
@@ -15,15 +14,12 @@ from adapters.vendor_b_tax.store import TaxStore
 from bus.cli.demo_command import demo_config
 from examples import HUB_CONFIG
 
+from tests.support.network import free_port
+
 from .processes import REPO, python, start_hub
 
 pytestmark = pytest.mark.integration
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def full_load(hub_url: str, db, *extra: str) -> subprocess.CompletedProcess:

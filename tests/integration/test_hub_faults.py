@@ -8,32 +8,22 @@ fault, and the routing log's record.
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 import requests
 from lxml import etree
 
-from bus.core.faults import FAULT_NS
-from bus.core.header import Party, PlatformHeader
-from bus.store.routing_log import open_readonly
+from tests.support.network import free_port
+from tests.support.routing_log import wait_for_hops
+from tests.support.soap import JUKI, SOAP11, SOAP12, fault_detail
+from tests.support.soap import inquiry_envelope as envelope
 
 from .processes import python, start_hub
 
 pytestmark = pytest.mark.integration
 
-SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-JUKI = "urn:pfbus:unit:juki:v1"
 VALID, INVALID, SLOW, DOWN, HTTP_ERROR = "131016", "011002", "130001", "141003", "271004"
-GOOD_ADDRESSEE = "0000000019"  # M11W2-7: 000000001 -> check digit 9
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,57 +54,15 @@ def hub(tmp_path_factory):
             p.stop()
 
 
-def envelope(receiver_code: str = VALID, body: str | None = None, soap: str = SOAP11,
-             service: str = "juki.ResidentInquiry", sender_code: str = VALID) -> tuple[bytes, str]:
-    header = PlatformHeader.new(sender=Party(sender_code, "07", "vendor-b-tax"),
-                                receiver=Party(receiver_code, "01", "vendor-a-juki"),
-                                service_id=service, user_id="tax-clerk-01")
-    header_xml = etree.tostring(header.to_element(), pretty_print=True).decode()
-    body = body or (f'<j:ResidentInquiryRequest xmlns:j="{JUKI}">\n'
-                    f'  <j:AddresseeNumber>{GOOD_ADDRESSEE}</j:AddresseeNumber>\n'
-                    f'</j:ResidentInquiryRequest>')
-    raw = (f'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="{soap}">\n'
-           f'<soap:Header>\n{header_xml}</soap:Header>\n<soap:Body>\n{body}\n</soap:Body>\n'
-           f'</soap:Envelope>\n')
-    return raw.encode(), header.message_id
-
-
 def post(hub, raw: bytes, soap: str = SOAP11, path: str = "/services/juki.ResidentInquiry"):
     ctype = "text/xml; charset=utf-8" if soap == SOAP11 else "application/soap+xml"
     return requests.post(hub["url"] + path, data=raw, headers={"Content-Type": ctype}, timeout=30)
-
-
-def fault_detail(response) -> dict:
-    root = etree.fromstring(response.content)
-    detail = root.find(f".//{{{FAULT_NS}}}FaultDetail")
-    assert detail is not None, response.text
-    findings = [{c.tag.split("}")[1]: c.text for c in f}
-                for f in detail.findall(f"{{{FAULT_NS}}}Finding")]
-    return {"code": detail.findtext(f"{{{FAULT_NS}}}Code"),
-            "party": detail.findtext(f"{{{FAULT_NS}}}Party"),
-            "message_id": detail.findtext(f"{{{FAULT_NS}}}MessageId"), "findings": findings}
 
 
 def received(hub, mode: str = "valid") -> int:
     return requests.get(f"http://127.0.0.1:{hub['ports'][mode]}/received", timeout=5).json()[
         "received"]
 
-
-def hops(hub, *, message_id=None, fault_code=None, count=1, timeout=10.0):
-    """Routing-log hops, polled until the hub's writer thread has committed them."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = []
-        if hub["log"].exists():
-            log = open_readonly(hub["log"])
-            try:
-                rows = [h for h in log.query(message_id=message_id, limit=None)
-                        if fault_code is None or h.fault_code == fault_code]
-            finally:
-                log.close()
-        if len(rows) >= count or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.05)
 
 
 def assert_client_fault(hub, response, code: str, rule: str, path_end: str | None = None):
@@ -140,7 +88,7 @@ def test_valid_request_is_forwarded_and_answered_both_directions_validated(hub):
     assert root.findtext(f".//{{{JUKI}}}Status") == "not-found"
     assert root.findtext(".//{urn:pfbus:platform:header:v1}RelatesTo") == mid
     assert received(hub) == before + 1
-    rows = hops(hub, message_id=mid, count=6)
+    rows = wait_for_hops(hub["log"], message_id=mid, count=6)
     assert [h.hop for h in rows] == ["received", "validated", "routed", "provider_response",
                                      "response_validated", "replied"]
     assert rows[2].provider == "valid" and rows[2].duration_ms is not None
@@ -160,7 +108,7 @@ def test_malformed_xml(hub):
     response = post(hub, raw.replace(b"</soap:Body>", b"</soap:Bdy>"))
     detail = assert_client_fault(hub, response, "PF-XML-MALFORMED", "xml:well-formed")
     assert detail["findings"][0]["Line"]
-    rows = hops(hub, fault_code="PF-XML-MALFORMED", count=2)
+    rows = wait_for_hops(hub["log"], fault_code="PF-XML-MALFORMED", count=2)
     assert {h.hop for h in rows} >= {"rejected", "replied"}
 
 
@@ -172,7 +120,7 @@ def test_dtd_is_rejected_and_entities_never_expanded(hub):
                                         b"<soap:Envelope", 1)
     response = post(hub, raw)
     assert_client_fault(hub, response, "PF-XML-DTD", "soap:no-dtd")
-    assert hops(hub, fault_code="PF-XML-DTD", count=2)
+    assert wait_for_hops(hub["log"], fault_code="PF-XML-DTD", count=2)
 
 
 def test_schema_violation(hub):
@@ -183,7 +131,7 @@ def test_schema_violation(hub):
     detail = assert_client_fault(hub, response, "PF-SCHEMA-INVALID", "xsd:pattern",
                                  "/juki:ResidentInquiryRequest/juki:AddresseeNumber")
     assert detail["message_id"] == mid
-    rows = hops(hub, message_id=mid, count=3)
+    rows = wait_for_hops(hub["log"], message_id=mid, count=3)
     rejected = next(h for h in rows if h.hop == "rejected")
     assert rejected.rule == "xsd:pattern" and rejected.path.endswith("juki:AddresseeNumber")
     assert "12-34" not in repr(rows)  # payload values never reach the log
@@ -199,7 +147,7 @@ def test_check_digit_failure(hub):
     raw, _ = envelope(sender_code="131017")
     assert_client_fault(hub, post(hub, raw), "PF-RULE-VIOLATION", "local_gov_code",
                         "/pfh:PlatformHeader/pfh:Sender/pfh:LocalGovCode")
-    rows = hops(hub, message_id=mid, count=3)
+    rows = wait_for_hops(hub["log"], message_id=mid, count=3)
     assert any(h.hop == "rejected" and h.rule == "individual_number" for h in rows)
 
 
@@ -207,7 +155,7 @@ def test_unknown_service(hub):
     raw, mid = envelope(service="juki.NoSuchService")
     response = post(hub, raw, path="/")
     assert_client_fault(hub, response, "PF-SERVICE-UNKNOWN", "service:known")
-    assert any(h.fault_code == "PF-SERVICE-UNKNOWN" for h in hops(hub, message_id=mid, count=3))
+    assert wait_for_hops(hub["log"], message_id=mid, fault_code="PF-SERVICE-UNKNOWN")
 
 
 def test_no_route_for_municipality(hub):
@@ -223,7 +171,7 @@ def provider_fault(hub, receiver: str, code: str):
     detail = fault_detail(response)
     assert detail["code"] == code and detail["party"] == "provider"
     assert detail["message_id"] == mid
-    return detail, hops(hub, message_id=mid, fault_code=code, count=2)
+    return detail, wait_for_hops(hub["log"], message_id=mid, fault_code=code, count=2)
 
 
 def test_provider_down(hub):

@@ -9,7 +9,6 @@ mid-stream, the other finishing the job.
 from __future__ import annotations
 
 import signal
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.support.network import free_port
+from tests.support.polling import wait_until
+
 from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
-                           publish, wait_until)
+                           publish)
 from .processes import python, start_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(900)]
@@ -26,11 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(900
 RESIDENTS = 50
 PER_RESIDENT = 100  # 5,000 notices
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Publisher:

@@ -5,34 +5,26 @@ lettered by its policy and replayed by an operator. Real processes, real SQLite 
 from __future__ import annotations
 
 import json
-
-import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bus.store.routing_log import open_readonly
+from tests.support.network import free_port
+from tests.support.polling import wait_until
+from tests.support.routing_log import read_hops
 
 from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
-                           publish, wait_until)
+                           publish)
 from .processes import REPO, python, start_hub
 
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def pfbus(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bus.cli.main", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
-
-
 
 
 def subscriber(keep, db, mode="ok", port=0) -> tuple[object, int]:
@@ -47,11 +39,7 @@ def hub(keep, config) -> str:
 
 
 def hops(tmp, **query):
-    log = open_readonly(tmp / "log-node-1.sqlite3")
-    try:
-        return log.query(limit=None, **query)
-    finally:
-        log.close()
+    return read_hops(tmp / "log-node-1.sqlite3", **query)
 
 
 def test_every_subscriber_gets_each_notice_once_in_per_resident_order(tmp_path, keep):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,9 @@ from lxml import etree
 from adapters.vendor_a_registry.store import SEED_RESIDENTS
 from bus.core.header import Party, PlatformHeader
 from bus.store.routing_log import open_readonly
+
+from tests.support.network import free_port
+from tests.support.routing_log import wait_for_hops
 
 from .notice_tools import notice, publish
 from .processes import REPO, python
@@ -39,11 +41,6 @@ KEY_ENV = "PFBUS_TEST_ARCHIVE_KEY"
 JUKI = "urn:pfbus:unit:juki:v1"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(tmp, registry_url: str, archive: bool) -> object:
@@ -111,13 +108,8 @@ def run(tmp_path_factory):
         notice_raw, notice_id = notice(ADDRESSEE, 1)
         assert publish(hub_url, notice_raw) == "accepted"
         hub.wait_json(lambda d: d.get("event") == "exchange" and d.get("message_id") == notice_id)
-        import time
-        deadline = time.monotonic() + 20  # until the down subscriber's delivery is dead-lettered
-        while time.monotonic() < deadline:
-            with open_readonly(tmp / "routing.sqlite3") as rl:
-                if rl.query(hop="dead_lettered"):
-                    break
-            time.sleep(0.1)
+        # until the down subscriber's delivery is dead-lettered
+        wait_for_hops(tmp / "routing.sqlite3", hop="dead_lettered", timeout=20)
         hub.stop()
         yield {"tmp": tmp, "config": config, "key": key, "answers": answers, "hub": hub,
                "found": found_id, "mynumber": mynumber_id, "notice": notice_id,

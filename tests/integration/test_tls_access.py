@@ -17,8 +17,11 @@ from adapters.sdk.consumer import ConsumerClient, tls_session
 from bus.core.header import Party
 from bus.hub.testca import issue, make_ca, make_test_ca
 
+from tests.support.routing_log import wait_for_hops
+from tests.support.soap import fault_detail
+from tests.support.soap import inquiry_envelope as envelope
+
 from .processes import python, start_hub
-from .test_hub_faults import envelope, fault_detail, hops
 
 VALID, FOREIGN = "131016", "141003"  # routed to the mTLS provider / to the other-CA provider
 JUKI = "urn:pfbus:unit:juki:v1"
@@ -154,7 +157,7 @@ def test_mutual_tls_exchange_through_an_https_provider_with_mutual_tls(hub):
     response = post(hub, raw)
     assert response.status_code == 200, response.text
     assert provider_received(hub) == before + 1
-    replied = [h for h in hops(hub, message_id=mid, count=4) if h.hop == "replied"]
+    replied = [h for h in wait_for_hops(hub["log"], message_id=mid, count=4) if h.hop == "replied"]
     assert replied and replied[0].status == "ok"
 
 
@@ -197,7 +200,7 @@ def test_adapter_without_the_right_is_denied_and_logged(hub):
     assert detail["code"] == "PF-ACCESS-DENIED" and detail["party"] == "client"
     assert detail["findings"][0]["Rule"] == "access:call"
     assert provider_received(hub) == before
-    rows = hops(hub, message_id=mid, fault_code="PF-ACCESS-DENIED", count=2)
+    rows = wait_for_hops(hub["log"], message_id=mid, fault_code="PF-ACCESS-DENIED", count=2)
     assert {h.hop for h in rows} >= {"rejected", "replied"}
     assert rows[0].rule == "access:call" and rows[0].sender == f"{VALID}/07/vendor-x"
 
@@ -210,7 +213,7 @@ def test_sending_as_another_adapters_party_is_refused(hub):
     assert detail["code"] == "PF-SENDER-SPOOFED"
     assert detail["findings"][0]["Rule"] == "access:sender"
     assert provider_received(hub) == before
-    assert hops(hub, message_id=mid, fault_code="PF-SENDER-SPOOFED", count=1)
+    assert wait_for_hops(hub["log"], message_id=mid, fault_code="PF-SENDER-SPOOFED", count=1)
 
 
 def test_provider_with_a_certificate_from_another_ca_is_not_trusted(hub):
@@ -319,7 +322,7 @@ def test_optional_client_certificate_serves_get_but_denies_anonymous_posts(tmp_p
         detail = fault_detail(post(hub, raw, None))
         assert (detail["code"], detail["findings"][0]["Rule"]) == ("PF-ACCESS-DENIED",
                                                                    "access:authenticated")
-        assert hops(hub, message_id=mid, fault_code="PF-ACCESS-DENIED", count=1)
+        assert wait_for_hops(hub["log"], message_id=mid, fault_code="PF-ACCESS-DENIED", count=1)
         # with its certificate the same adapter passes access control (no route here: 404 fault)
         raw, _ = envelope()
         assert fault_detail(post(hub, raw))["code"] == "PF-ROUTE-NOT-FOUND"
@@ -346,7 +349,7 @@ def test_plain_http_with_access_rights_checks_the_claimed_sender(tmp_path, pki):
         response = requests.post(url + "/services/juki.ResidentInquiry", data=raw, timeout=30,
                                  headers={"Content-Type": "text/xml; charset=utf-8"})
         assert fault_detail(response)["code"] == "PF-ROUTE-NOT-FOUND"
-        assert hops(hub, fault_code="PF-ACCESS-DENIED", count=1)
+        assert wait_for_hops(hub["log"], fault_code="PF-ACCESS-DENIED", count=1)
     finally:
         process.stop()
 
@@ -362,18 +365,18 @@ def test_every_refusal_record_names_who_actually_sent_it(hub):
     post(hub, raw.replace(b"+09:00</", b"Z</"), "vendor-b-tax")  # SentAt without +09:00
     for mid, code, count in ((spoofed, "PF-SENDER-SPOOFED", 2), (denied, "PF-ACCESS-DENIED", 2),
                              (invalid, None, 3)):
-        rows = hops(hub, message_id=mid, count=count)
+        rows = wait_for_hops(hub["log"], message_id=mid, count=count)
         assert len(rows) >= count and any(r.fault_code for r in rows), rows
         assert code is None or {r.fault_code for r in rows if r.fault_code} == {code}
         for row in rows:
             assert row.peer == ("vendor-b-tax" if mid == invalid else "vendor-x")
             host, _, port = (row.remote or "").rpartition(":")
             assert host == "127.0.0.1" and port.isdigit(), row.remote
-    spoof = hops(hub, message_id=spoofed, count=2)
+    spoof = wait_for_hops(hub["log"], message_id=spoofed, count=2)
     # the claim, next to the truth (the "received" row is written before the header is read)
     assert {r.sender for r in spoof if r.hop != "received"} == {f"{VALID}/07/vendor-b-tax"}
     # rejected for an invalid header: the message ID and sender that could be read are kept
-    rows = hops(hub, message_id=invalid, count=3)
+    rows = wait_for_hops(hub["log"], message_id=invalid, count=3)
     rejected = [r for r in rows if r.hop == "rejected"]
     assert rejected and rejected[0].fault_code == "PF-HEADER-INVALID"
     assert {r.sender for r in rows if r.hop != "received"} == {f"{VALID}/07/vendor-b-tax"}

@@ -19,10 +19,11 @@ from lxml import etree
 from adapters.sdk.consumer import tls_session
 from bus.core.faults import FAULT_NS
 from bus.hub.testca import make_test_ca
-from bus.store.routing_log import open_readonly
+
+from tests.support.routing_log import wait_for_hops
+from tests.support.soap import CHIYODA, SOAP11, SOAP12
 
 from ..integration.processes import python, start_hub
-from ..integration.test_hub_faults import SOAP11, SOAP12, VALID, envelope  # noqa: F401
 
 MAX_BYTES = 65536
 READ_TIMEOUT = 2.0
@@ -48,7 +49,7 @@ def _tls_lines(pki: Path, tenants: tuple[str, ...]) -> tuple[str, list[str]]:
     return hub, lines
 
 
-def start(tmp: Path, extra_hub: str = "", tenants: tuple[str, ...] = (VALID,), tls: bool = False):
+def start(tmp: Path, extra_hub: str = "", tenants: tuple[str, ...] = (CHIYODA,), tls: bool = False):
     """Start a provider ("valid" mode, counts requests) and a hub routing ``tenants`` to it;
     with ``tls``, the hub listens over mutual TLS and knows the adapters in ``ADAPTERS``."""
     provider = python("-m", "tests.integration.fake_provider", "valid")
@@ -192,16 +193,4 @@ def split_http(answer: bytes) -> tuple[int, bytes]:
 
 
 def log_rows(hub, fault_code: str | None = None, wait_for: int = 0, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = []
-        if hub["log"].exists():
-            log = open_readonly(hub["log"])
-            try:
-                rows = [h for h in log.query(limit=None)
-                        if fault_code is None or h.fault_code == fault_code]
-            finally:
-                log.close()
-        if len(rows) >= wait_for or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.05)
+    return wait_for_hops(hub["log"], fault_code=fault_code, count=wait_for, timeout=timeout)

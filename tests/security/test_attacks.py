@@ -21,7 +21,10 @@ import time
 import pytest
 
 from . import hubkit
-from .hubkit import MAX_BYTES, SOAP11, SOAP12, envelope
+from tests.support.soap import SOAP11, SOAP12
+from tests.support.soap import inquiry_envelope as envelope
+
+from .hubkit import MAX_BYTES
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,8 @@ from bus.hub.exchange import SyncExchange
 from bus.store.routing_log import RoutingLog
 from schemas import BUILTIN_CATALOG
 
-from ..integration.test_hub_faults import VALID, envelope
+from tests.support.soap import CHIYODA
+from tests.support.soap import inquiry_envelope as envelope
 
 
 class Suspend:
@@ -52,9 +53,9 @@ def run(coro):
 @pytest.fixture
 def exchange(tmp_path):
     catalog = Catalog.load((BUILTIN_CATALOG,))
-    registry = ServiceRegistry([Route(VALID, "juki.ResidentInquiry",
+    registry = ServiceRegistry([Route(CHIYODA, "juki.ResidentInquiry",
                                       Provider("p", "http://127.0.0.1:9/", 1.0), 1.0)])
-    inspector = Inspector(catalog, MessageValidator(catalog, {VALID: Modulus11Scheme(length=10)}),
+    inspector = Inspector(catalog, MessageValidator(catalog, {CHIYODA: Modulus11Scheme(length=10)}),
                           registry)
     log = RoutingLog(tmp_path / "log.sqlite3")
     ex = SyncExchange(inspector, FakeForwarder(), log, admission=Admission(LimitPolicy(

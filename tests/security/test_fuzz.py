@@ -27,8 +27,10 @@ from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
+from tests.support.soap import CHIYODA, SOAP11, SOAP12
+from tests.support.soap import inquiry_envelope as envelope
+
 from . import hubkit
-from .hubkit import SOAP11, SOAP12, VALID, envelope
 
 pytestmark = pytest.mark.slow
 
@@ -45,9 +47,9 @@ SEEDS = [envelope(soap=SOAP11)[0], envelope(soap=SOAP12)[0],
 @pytest.fixture(scope="module")
 def inspector() -> Inspector:
     catalog = Catalog.load((BUILTIN_CATALOG,))
-    registry = ServiceRegistry([Route(VALID, "juki.ResidentInquiry",
+    registry = ServiceRegistry([Route(CHIYODA, "juki.ResidentInquiry",
                                       Provider("p", "http://127.0.0.1:9/", 1.0), 1.0)])
-    return Inspector(catalog, MessageValidator(catalog, {VALID: Modulus11Scheme(length=10)}),
+    return Inspector(catalog, MessageValidator(catalog, {CHIYODA: Modulus11Scheme(length=10)}),
                      registry, Limits(max_bytes=65536, max_depth=64))
 
 

@@ -10,8 +10,10 @@ import json
 
 import pytest
 
+from tests.support.soap import SOAP11
+from tests.support.soap import inquiry_envelope as envelope
+
 from . import hubkit
-from .hubkit import SOAP11, envelope
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,10 @@ import time
 import pytest
 
 from . import hubkit
-from .hubkit import MAX_BYTES, READ_TIMEOUT, SOAP11, SOAP12, envelope
+from tests.support.soap import SOAP11, SOAP12
+from tests.support.soap import inquiry_envelope as envelope
+
+from .hubkit import MAX_BYTES, READ_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
