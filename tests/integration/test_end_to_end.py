@@ -60,7 +60,7 @@ def test_tax_asks_registry_and_stores_the_answer_in_vendor_b_layout(linkage):
     # vendor A keeps そうむ / しょうこ / 総務翔子 / 霞が関 / 2; vendor B its own way:
     assert (row["名前1"], row["名前2"], row["名前(漢字)"], row["町名"], row["丁"]) == \
         ("ソウム", "ショウコ", "総務翔子", "霞が関", "二")
-    hops = wait_for_hops(linkage["log"], result["message_id"], 6)
+    hops = wait_for_hops(linkage["log"], message_id=result["message_id"], count=6)
     assert [h.hop for h in hops] == ["received", "validated", "routed", "provider_response",
                                      "response_validated", "replied"]
     assert hops[1].sender == "131016/07/vendor-b-tax"
@@ -86,7 +86,8 @@ def test_an_invalid_request_never_reaches_the_registry(linkage):
     finally:
         log.close()
     assert rejected and rejected[-1].service_id == "juki.ResidentInquiry"
-    assert not [h for h in wait_for_hops(linkage["log"], rejected[-1].message_id, 2) if h.hop == "routed"]
+    assert not [h for h in wait_for_hops(linkage["log"], message_id=rejected[-1].message_id, count=2)
+                if h.hop == "routed"]
 
 
 def test_demo_exits_0_within_30_seconds():
