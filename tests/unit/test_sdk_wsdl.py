@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,16 +30,12 @@ def clients():
     return {sid: zeep.Client(info.wsdl.as_uri()) for sid, info in SERVICES.items()}
 
 
-def test_the_catalog_names_the_five_wsdl_files():
-    rel = {sid: info.wsdl.relative_to(Path(BUILTIN_CATALOG).parent.resolve()).as_posix()
-           for sid, info in SERVICES.items()}
-    assert rel == {
-        "juki.ResidentInquiry": "units/juki/ResidentInquiry-v1.wsdl",
-        "juki.ResidentChangeNotice": "units/juki/ResidentChangeNotice-v1.wsdl",
-        "juki.ResidentFullExtract": "units/juki/ResidentFullExtract-v1.wsdl",
-        "kojinjuminzei.TaxationStatusInquiry": "units/kojin_juminzei/TaxationStatusInquiry-v1.wsdl",
-        "kokuho.QualificationInquiry": "units/kokuho/QualificationInquiry-v1.wsdl",
-    }
+def test_each_service_names_its_wsdl_file_inside_the_catalog_folder():
+    root = Path(BUILTIN_CATALOG).parent.resolve()
+    entries = tomllib.loads(Path(BUILTIN_CATALOG).read_text("utf-8"))["services"]
+    assert {sid: info.wsdl.relative_to(root).as_posix() for sid, info in SERVICES.items()} == {
+        e["id"]: e["wsdl"] for e in entries}
+    assert all(info.wsdl.is_file() for info in SERVICES.values())
 
 
 @pytest.mark.parametrize("sid", sorted(SERVICES))
