@@ -9,13 +9,14 @@
   exact request bytes to a provider and its exact reply back (``tamper`` may alter the reply);
 * :class:`NoticeSink` answers notices with receipts as the hub does (accepted, then duplicate),
   or fails on request, to test a publisher's resending;
-* :func:`sample_request` builds a minimal valid request body for each built-in service.
+* :func:`sample_request` reads the example request body the catalog declares per service.
 
 Waits are bounded (``timeout``); nothing here sleeps blindly.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -234,13 +235,6 @@ TAX_NS = "urn:pfbus:unit:kojin-juminzei:v1"
 KOKUHO_NS = "urn:pfbus:unit:kokuho:v1"
 
 
-def _build(ns: str, tag: str, spec) -> etree._Element:
-    """An element from ``[(child, text-or-spec), ...]``, every element in ``ns``."""
-    el = etree.Element(f"{{{ns}}}{tag}", nsmap={None: ns})
-    fill(el, ns, spec)
-    return el
-
-
 def fill(parent: etree._Element, ns: str, spec: list) -> etree._Element:
     """Append ``[(name, text | [nested spec]), ...]`` to ``parent``, every element in ``ns``."""
     for name, value in spec:
@@ -262,26 +256,17 @@ def sample_resident(addressee_number: str = "1000000015") -> list:
                          ("Chome", "2")])]
 
 
-def sample_request(service_id: str) -> etree._Element:
-    """A minimal valid request body for a built-in service."""
-    if service_id == "juki.ResidentInquiry":
-        return _build(JUKI_NS, "ResidentInquiryRequest",
-                      [("AddresseeNumber", "1000000015"), ("AsOf", "2024-04-01+09:00")])
-    if service_id == "juki.ResidentFullExtract":
-        return _build(JUKI_NS, "ResidentFullExtractRequest", [("Page", "1"), ("PageSize", "100")])
-    if service_id == "juki.ResidentChangeNotice":
-        el = _build(JUKI_NS, "ResidentChangeNotice", [])
-        change = etree.SubElement(el, f"{{{JUKI_NS}}}Change")
-        etree.SubElement(change, f"{{{JUKI_NS}}}Sequence").text = "1"
-        event = etree.SubElement(change, f"{{{JUKI_NS}}}Event")
-        fill(event, CMN_NS, [("Reason", "A01"), ("OccurredOn", "2024-04-01")])
-        resident = etree.SubElement(change, f"{{{JUKI_NS}}}Resident")
-        fill(resident, CMN_NS, sample_resident())
-        return el
-    if service_id == "kojinjuminzei.TaxationStatusInquiry":
-        return _build(TAX_NS, "TaxationStatusInquiryRequest",
-                      [("AddresseeNumber", "1000000015"), ("FiscalYear", "2024")])
-    if service_id == "kokuho.QualificationInquiry":
-        return _build(KOKUHO_NS, "QualificationInquiryRequest",
-                      [("AddresseeNumber", "1000000015"), ("AsOf", "2024-04-01")])
-    raise KeyError(service_id)
+def sample_request(service_id: str, catalog: Path = BUILTIN_CATALOG) -> etree._Element:
+    """A fresh copy of the example request body the catalog declares for ``service_id``
+    (``sample = …`` of its ``[[services]]`` entry); KeyError when it declares none."""
+    spec = _catalog(catalog).service(service_id)
+    if spec is None or spec.sample is None:
+        raise KeyError(service_id)
+    parser = etree.XMLParser(remove_blank_text=True, remove_comments=True, resolve_entities=False,
+                             no_network=True)
+    return etree.parse(str(spec.sample), parser).getroot()
+
+
+@functools.lru_cache(maxsize=8)
+def _catalog(path: Path) -> Catalog:
+    return Catalog.load([path])

@@ -44,6 +44,7 @@ class ServiceSpec:
     response_tag: str
     wsdl: Path
     catalog: str  # name of the catalog that declares it
+    sample: Path | None = None  # an example request body (XML) its rules accept
     # notices: the values that order delivery (異動 of one resident in order), from the body
     subject: etree.XPath | None = field(default=None, compare=False)
 
@@ -199,7 +200,7 @@ def _load_one(path: Path, sources: list[CatalogSource], schema_files: dict[str, 
             id=sid, version=entry["version"], unit=entry["unit"], pattern=pattern,
             request_tag=resolve_qname(entry, "request"),
             response_tag=resolve_qname(entry, "response"), wsdl=referenced(entry, "wsdl"),
-            catalog=name, subject=subject)
+            catalog=name, subject=subject, sample=entry.file("sample"))
 
 
 def _umbrella(schema_files: dict[str, Path]) -> bytes:

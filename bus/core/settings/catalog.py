@@ -49,6 +49,8 @@ SERVICES = Table("services", (
     Key("subject", Str(nonempty=True), None,
         "notices: XPath from the body to the values that order delivery"),
     Key("wsdl", Str(nonempty=True), REQUIRED, "its WSDL, relative to the catalog"),
+    Key("sample", Str(nonempty=True), None,
+        "an example request body (XML) the catalog's rules accept: the SDK's sample_request"),
 ), "a service (サービス) of a 業務ユニット")
 
 CATALOG = Table("catalog", (
