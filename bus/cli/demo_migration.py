@@ -56,10 +56,12 @@ def run_migration(workdir: Path, timeout: float, residents: int = 1000) -> int:
     say(f"1. vendor A's registry: the seeded municipality and {residents} synthetic residents")
     a_store = RegistryStore.open(workdir / "vendor-a.sqlite3")
     seed_as_stored(a_store, a_gaiji)
-    households = populate(a_store, residents)
+    populate(a_store, residents)
+    people, households = (a_store.conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                          for t in ("住民", "世帯"))
     private = Counter(f"U+{ord(c):04X}" for (name,) in a_store.conn.execute(
         'SELECT "氏名3" FROM "住民"') for c in name if 0xE000 <= ord(c) <= 0xF8FF)
-    say(f"   {residents + 7} residents in {households + 4} households; vendor A's 外字 in names: "
+    say(f"   {people} residents in {households} households; vendor A's 外字 in names: "
         + ", ".join(f"{code} ×{n}" for code, n in sorted(private.items())))
 
     say("\n2. vendor A exports its registry to the 中間標準レイアウト (juki/pfbus-1)")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.vendor_a_registry.store import SEED_RESIDENTS
 from bus.core.identifiers import Modulus11Scheme
 from bus.migration import report as reports
 from bus.migration.items import ItemRules
@@ -53,7 +54,7 @@ def test_the_exported_registry_is_valid(base):
     report = findings(base)
     assert report.ok, [str(f) for f in report.findings]
     assert report.layout == "juki/pfbus-1"
-    assert {f.name: f.rows for f in report.files}["resident.csv"] == 47
+    assert {f.name: f.rows for f in report.files}["resident.csv"] == len(SEED_RESIDENTS) + 40
 
 
 def test_a_value_breaking_the_type_is_found_with_file_line_and_item(extract):

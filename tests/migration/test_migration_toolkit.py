@@ -23,6 +23,7 @@ from adapters.sdk.migration import (MigrationError, TargetCharacters, character_
                                     export_extract, import_extract)
 from adapters.vendor_b_tax import GAIJI_TABLE as B_GAIJI
 from adapters.vendor_b_tax.registry import RegistryExporter, RegistryImporter
+from adapters.vendor_a_registry.store import SEED_RESIDENTS
 from adapters.vendor_b_tax.store import TaxStore
 from bus.cli.main import main as pfbus
 from bus.core.gaiji import GaijiTable
@@ -102,7 +103,7 @@ def test_round_trip_through_vendor_b_is_identical(extract, tmp_path):
 def test_dry_run_writes_nothing(extract, tmp_path):
     db = tmp_path / "b.sqlite3"
     dry = b_import(extract, db, dry_run=True)
-    assert dry.rows["resident"] == 407 and dry.changes
+    assert dry.rows["resident"] == len(SEED_RESIDENTS) + 400 and dry.changes
     assert all(not rows for rows in dump(db).values())
     real = b_import(extract, db)
     assert (real.rows, real.changes) == (dry.rows, dry.changes)
