@@ -58,6 +58,7 @@ def build(path: Path, exchanges: int, seed: int = 7) -> list[tuple[str, str]]:
                            "tbl_name = 'hops' AND sql IS NOT NULL").fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
+    conn.execute("PRAGMA journal_mode=OFF")  # the load is one throwaway transaction
     conn.execute("PRAGMA synchronous=OFF")
     cols = ("exchange_id", "message_id", "hop", "status", "service_id", "sender", "receiver",
             "provider", "fault_code", "party", "rule", "path", "line", "duration_ms",
@@ -99,6 +100,7 @@ def build(path: Path, exchanges: int, seed: int = 7) -> list[tuple[str, str]]:
     for _, create in indexes:
         conn.execute(create)
     conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=WAL")  # as the hub keeps it
     conn.close()
     return sample
 

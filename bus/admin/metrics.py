@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import (CollectorRegistry, Counter, Histogram, Info,
                                disable_created_metrics)
@@ -53,6 +54,7 @@ class HubMetrics:
         self._providers = frozenset(providers)
         self._subscribers = frozenset(subscribers)
         self._codes = frozenset(c.code for c in ALL_CODES)
+        self._children: dict[tuple, Any] = {}
         r = self.registry
         self.exchanges = Counter("pfbus_exchanges", "Exchanges finished, by service, final "
                                  "status and fault code", ("service", "status", "fault_code"),
@@ -81,18 +83,26 @@ class HubMetrics:
     def service(self, name: str | None) -> str:
         return name if name in self._services else OTHER
 
+    def _child(self, metric, *labels: str):
+        """``metric.labels(*labels)``, looked up once: the hot path pays a dict lookup only."""
+        key = (metric, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def exchange(self, service_id: str | None, status: str, fault_code: str | None,
                  total_ms: float | None, provider: str | None,
                  provider_ms: float | None) -> None:
         service = self.service(service_id)
         code = fault_code if fault_code in self._codes else ("" if not fault_code else OTHER)
-        self.exchanges.labels(service, status, code).inc()
+        self._child(self.exchanges, service, str(status), code).inc()
         if total_ms is not None:
             hub_ms = total_ms - (provider_ms or 0.0)
-            self.hub_latency.labels(service).observe(max(hub_ms, 0.0) / 1000)
+            self._child(self.hub_latency, service).observe(max(hub_ms, 0.0) / 1000)
         if provider_ms is not None:
-            self.provider_latency.labels(
-                provider if provider in self._providers else OTHER).observe(provider_ms / 1000)
+            self._child(self.provider_latency, provider if provider in self._providers
+                        else OTHER).observe(provider_ms / 1000)
         kind = REFUSAL_OF_FAULT.get(code)
         if kind is not None:
             self.refusals.labels(kind).inc()
