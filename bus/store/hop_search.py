@@ -14,9 +14,13 @@ grows with the id), so it too is read in row order.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
+
+
+AT_SLACK = dt.timedelta(minutes=5)  # how far ``at`` may run out of row order (see _edge)
 
 
 @dataclass(frozen=True)
@@ -101,15 +105,31 @@ def _bounded(log: RoutingLog, q: HopQuery) -> HopQuery | None:
         if not log._read(f"SELECT 1 FROM hops WHERE {sql} LIMIT 1", tuple(p)):
             return None
     if q.since or q.until:
-        bounds = log.id_range(q.since and to_utc_iso(q.since), q.until and to_utc_iso(q.until))
-        if bounds is None:
+        lo = _edge(log, q.since, first=True) if q.since else 0
+        hi = _edge(log, q.until, first=False) if q.until else None
+        if lo is None or (q.until and hi is None):
             return None
-        lo, hi = bounds
-        # ``at`` may run a few microseconds out of id order: the +at filters stay exact
-        before = hi + 1 if q.before_id is None else min(q.before_id, hi + 1)
-        after = lo - 1 if q.after_id is None else max(q.after_id, lo - 1)
-        q = replace(q, before_id=before, after_id=after)
+        # the +at filters stay exact; the ids only bound what is read
+        if hi is not None:
+            q = replace(q, before_id=hi + 1 if q.before_id is None else min(q.before_id, hi + 1))
+        q = replace(q, after_id=lo - 1 if q.after_id is None else max(q.after_id, lo - 1))
     return q
+
+
+def _edge(log: RoutingLog, when: str, first: bool) -> int | None:
+    """A row id bounding a time range: the first row at or after ``when`` (``first``) or the
+    last before it, found on the ``at`` index, widened by ``AT_SLACK``: ``at`` is taken when a
+    record is made and rows are numbered when written, so the two orders can differ a little
+    (another process writing, a batch in flight); a MIN/MAX over the whole range would be exact
+    but reads every index entry of a long range."""
+    moment = dt.datetime.fromisoformat(to_utc_iso(when))
+    if first:
+        rows = log._read("SELECT id FROM hops WHERE at >= ? ORDER BY at LIMIT 1",
+                         ((moment - AT_SLACK).isoformat(timespec="microseconds"),))
+        return int(rows[0][0]) if rows else None
+    rows = log._read("SELECT id FROM hops WHERE at < ? ORDER BY at DESC LIMIT 1",
+                     ((moment + AT_SLACK).isoformat(timespec="microseconds"),))
+    return int(rows[0][0]) if rows else None
 
 
 def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
@@ -142,11 +162,12 @@ def exchange_hops(log: RoutingLog, exchange_id: str) -> list[tuple[int, HopRecor
 def related_exchanges(log: RoutingLog, message_id: str, limit: int = 200) -> list[tuple]:
     """Exchanges about the same message (its request, reply, each delivery attempt of a notice,
     operator actions): (exchange_id, first id, hop names, last status), oldest first."""
-    # The matching rows first (two index searches), then grouped: grouping the table directly
-    # makes SQLite walk the whole exchange_id index.
+    # The matching rows first (two index searches, whatever statistics say), then grouped:
+    # grouping the table directly makes SQLite walk the whole exchange_id index.
     rows = log._read(
-        "WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops WHERE message_id = ? "
-        "UNION SELECT id, exchange_id, hop FROM hops WHERE relates_to = ?) "
+        "WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops INDEXED BY "
+        "hops_message_id WHERE message_id = ? UNION SELECT id, exchange_id, hop FROM hops "
+        "INDEXED BY hops_relates_to WHERE relates_to = ?) "
         "SELECT exchange_id, MIN(id), group_concat(hop, ','), "
         "(SELECT status FROM hops h2 WHERE h2.exchange_id = m.exchange_id ORDER BY id DESC "
         "LIMIT 1) FROM m GROUP BY exchange_id ORDER BY MIN(id) LIMIT ?",
