@@ -56,12 +56,10 @@ def value(metrics, name, **labels):
 
 def test_metrics_count_known_traffic(kit):
     before = scrape(kit.admin_url)
-    ok_raw, _ = inquiry()
-    bad_raw, _ = inquiry("0000010015")  # wrong check digit: PF-RULE-VIOLATION
-    for _ in range(3):
-        assert post(kit.url, ok_raw).status_code == 200  # replays are allowed here
-    for _ in range(2):
-        assert post(kit.url, bad_raw).status_code == 500
+    for _ in range(3):  # each its own MessageId: a replayed one is refused
+        assert post(kit.url, inquiry()[0]).status_code == 200
+    for _ in range(2):  # wrong check digit: PF-RULE-VIOLATION
+        assert post(kit.url, inquiry("0000010015")[0]).status_code == 500
     raw, mid = notice("0000010014", 1)
     assert publish(kit.url, raw) == "accepted"
     # vendor-c applies it; vendor-b is down: one retry, then the dead letter channel
@@ -144,7 +142,7 @@ def test_maintenance_refuses_with_503_retry_after_and_is_recorded(kit):
     kit.hub.wait_json(lambda d: d.get("event") == "admin.maintenance" and d["on"] is True
                       and d["by"] == "alice")
     assert pfbus_admin(kit, "maintenance", "off", "--reason", "done").returncode == 0
-    assert post(kit.url, raw).status_code == 200
+    assert post(kit.url, inquiry()[0]).status_code == 200
 
 
 def test_a_paused_subscriber_keeps_its_queue_then_gets_it_on_resume(kit):
@@ -181,7 +179,7 @@ def test_a_paused_route_and_maintenance_survive_a_restart(kit):
     kit.restart()
     state = json.loads(pfbus_admin(kit, "status").stdout)
     assert state["controls"]["paused_routes"] == ["juki.ResidentInquiry/131016"]
-    assert post(kit.url, raw).status_code == 503  # still paused after the restart
+    assert post(kit.url, inquiry()[0]).status_code == 503  # still paused after the restart
     assert pfbus_admin(kit, "resume", "--route", "juki.ResidentInquiry/131016", "--reason",
                        "migrated").returncode == 0
-    assert post(kit.url, raw).status_code == 200
+    assert post(kit.url, inquiry()[0]).status_code == 200

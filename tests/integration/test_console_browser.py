@@ -200,7 +200,7 @@ def test_maintenance_from_the_console_makes_the_endpoint_refuse(browser, kit):
     form.locator("button", has_text="Maintenance off").click()
     page.wait_for_selector("#ready")
     assert page.locator("#maintenance-banner").count() == 0
-    assert post(kit.url, raw).status_code == 200
+    assert post(kit.url, inquiry()[0]).status_code == 200
 
 
 def test_a_viewer_sees_but_cannot_change(browser, kit):
