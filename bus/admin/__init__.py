@@ -6,7 +6,6 @@
 - ``traffic``: recent traffic per service and provider health, for the dashboard and readiness;
 - ``readiness``: ``GET /health`` and ``GET /ready``;
 - ``sessions``: console login, sessions that expire, CSRF tokens, roles — pure;
-- ``masking``: payloads shown masked by default;
 - ``service``: the operator actions (each one a routing-log record with who and why);
 - ``server`` and ``console/``: the HTTP face (twisted.web) and the web console's pages.
 """

@@ -20,7 +20,7 @@ from ..store import hop_search
 from ..store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 from . import state_file
 from .controls import Change, Controls, parse_target, validate_change
-from .masking import mask_payload
+from ..core.masking import mask_payload
 from .metrics import HubMetrics, snapshot_families
 from .readiness import Prober, store_probe, verdict
 from .traffic import Traffic

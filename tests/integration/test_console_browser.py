@@ -21,7 +21,9 @@ from bus.store.routing_log import open_readonly
 
 from . import admin_kit
 from .admin_kit import OPERATOR_TOKEN, SHOKO, VIEWER_TOKEN, inquiry, post
-from .notice_tools import notice, publish, wait_until
+from tests.support.polling import wait_until
+
+from .notice_tools import notice, publish
 
 pytestmark = pytest.mark.integration
 
