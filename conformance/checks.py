@@ -14,6 +14,7 @@ from lxml import etree
 
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
 from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_digest
+from bus.core.service_pattern import ServicePattern
 from bus.core.rules import RULE_NAMES
 
 from .envelopes import SOAP_VERSION, soap_actions
@@ -98,7 +99,7 @@ def echo(ctx: Context, ex: Exchange) -> list[str]:
         problems.append(f"the reply names {reply.service_id} v{reply.service_version}, the "
                         f"request {sent.service_id} v{sent.service_version}")
     spec = ctx.catalog.service(sent.service_id)
-    if spec is not None and spec.pattern == "notice":
+    if spec is not None and spec.pattern is ServicePattern.NOTICE:
         # a notice is addressed to the hub; the receipt comes from the subscriber itself
         expected = Party(str(ctx.params["sut_local_gov_code"]),
                          str(ctx.params.get("sut_business_unit", sent.receiver.business_unit)),

@@ -38,6 +38,7 @@ from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.faults import FaultDetail
 from bus.core.findings import Finding
 from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
+from bus.core.service_pattern import ServicePattern
 from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
@@ -423,7 +424,7 @@ def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:
     A notice is addressed to the hub of its municipality, which delivers the exact bytes to
     every subscriber it registered: a subscriber accepts any notice of its own 団体コード.
     """
-    if info.pattern == "notice":
+    if info.pattern is ServicePattern.NOTICE:
         return receiver.local_gov_code == party.local_gov_code
     return receiver == party
 

@@ -22,6 +22,7 @@ from .catalog_files import reference_problem
 from .codelists import CodeList, CodeListError
 from .faults import SOAP11_NS, SOAP12_NS
 from .rules import Rule, make_rule
+from .service_pattern import ServicePattern
 from .settings import Section, SettingsError, Source, load_toml, read
 from .settings import catalog as declared
 from .typeplan import RulePlan, build_plan
@@ -39,7 +40,7 @@ class ServiceSpec:
     id: str
     version: str
     unit: str  # 業務ユニットコード
-    pattern: str  # request-response | notice
+    pattern: ServicePattern
     request_tag: str  # {ns}local of the request body element
     response_tag: str
     wsdl: Path
@@ -190,14 +191,15 @@ def _load_one(path: Path, sources: list[CatalogSource], schema_files: dict[str, 
             raise entry.error("id", f"service {sid} is already declared")
         subject = None
         if entry["subject"] is not None:
-            if pattern != "notice":
+            if pattern != ServicePattern.NOTICE:
                 raise entry.error("subject", "only notices have a subject")
             try:  # compiled once: evaluated for every notice accepted
                 subject = etree.XPath(entry["subject"], namespaces=ns_table)
             except etree.XPathSyntaxError as exc:
                 raise entry.error("subject", f"not a valid XPath: {exc}") from None
         services[sid] = ServiceSpec(
-            id=sid, version=entry["version"], unit=entry["unit"], pattern=pattern,
+            id=sid, version=entry["version"], unit=entry["unit"],
+            pattern=ServicePattern(pattern),
             request_tag=resolve_qname(entry, "request"),
             response_tag=resolve_qname(entry, "response"), wsdl=referenced(entry, "wsdl"),
             catalog=name, subject=subject, sample=entry.file("sample"))

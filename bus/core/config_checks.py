@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from .catalog import Catalog
 from .config import HubConfig
+from .service_pattern import ServicePattern
 
 
 def catalog_findings(config: HubConfig, catalog: Catalog) -> list[str]:
@@ -26,7 +27,7 @@ def catalog_findings(config: HubConfig, catalog: Catalog) -> list[str]:
                             f"by any schema catalog")
     for service_id in sorted(config.registry.subscribed_services()):
         service = catalog.service(service_id)
-        if service is None or service.pattern != "notice":
+        if service is None or service.pattern is not ServicePattern.NOTICE:
             findings.append(f"{where}: subscriptions: {service_id!r} is not a notice service of "
                             f"any schema catalog")
     for i, rule in enumerate(config.access.rules if config.access else ()):

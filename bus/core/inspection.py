@@ -24,6 +24,7 @@ from .findings import Finding
 from .header import HEADER_NS, PlatformHeader, request_digest
 from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
+from .service_pattern import ServicePattern
 from .soap_headers import not_understood
 from .validator import MessageValidator
 from .xmlpath import element_path
@@ -43,7 +44,7 @@ class AcceptedRequest:
 
     @property
     def is_notice(self) -> bool:
-        return self.service.pattern == "notice"
+        return self.service.pattern is ServicePattern.NOTICE
 
 
 @dataclass(frozen=True)
@@ -141,10 +142,11 @@ class Inspector:
         adapter = None
         if self.access is not None:
             adapter = self.access.check(peer, str(header.sender), service.id, code,
-                                        "publish" if service.pattern == "notice" else "call",
+                                        "publish" if service.pattern is ServicePattern.NOTICE else "call",
                                         hdr_path, line, mid)
-        self._check_request_header(envelope.header, header, service.pattern == "notice")
-        if service.pattern == "notice":
+        self._check_request_header(envelope.header, header,
+                                    service.pattern is ServicePattern.NOTICE)
+        if service.pattern is ServicePattern.NOTICE:
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
             self._check_body(envelope, service.request_tag, header.sender.local_gov_code,
                              faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)

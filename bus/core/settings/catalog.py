@@ -7,10 +7,11 @@ docs/schemas.md. The generated test covers its misspellings.
 from __future__ import annotations
 
 from ..rules import RULE_NAMES
+from ..service_pattern import ServicePattern
 from .declare import REQUIRED, Key, Table
 from .kinds import Choice, Int, MapOf, Str, Tables
 
-PATTERNS = ("request-response", "notice")
+PATTERNS = tuple(ServicePattern)
 
 
 def format_one(value: int) -> str | None:
