@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from .notice_tools import addressee, hub_config, notice, publish, wait_until
+from tests.support.polling import wait_until
+
+from .notice_tools import addressee, hub_config, notice, publish
 from .test_notice_delivery import hops, hub, pfbus, subscriber
 
 pytestmark = pytest.mark.integration
