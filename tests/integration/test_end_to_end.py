@@ -90,9 +90,11 @@ def test_an_invalid_request_never_reaches_the_registry(linkage):
                 if h.hop == "routed"]
 
 
-def test_demo_exits_0_within_30_seconds():
+def test_demo_exits_0():
+    # The timeout only guards against a hang; how long the demo takes is a number for
+    # docs/performance.md, not an assertion (a loaded CI machine must not fail it).
     done = subprocess.run([sys.executable, "-m", "bus.cli.main", "demo"], cwd=REPO,
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "名前1=ソウム, 名前2=ショウコ, 名前(漢字)=総務翔子, 町名=霞が関, 丁=二" in done.stdout
     assert "PF-RULE-VIOLATION" in done.stdout and "demo finished" in done.stdout
