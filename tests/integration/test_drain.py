@@ -21,10 +21,11 @@ from lxml import etree
 from bus.core.faults import FAULT_NS
 from bus.store.routing_log import open_readonly
 
-from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
-                           wait_until)
+from tests.support.polling import wait_until
+from tests.support.soap import inquiry_envelope as envelope
+
+from .notice_tools import addressee, applied, assert_exactly_once_in_order, hub_config, notice
 from .processes import python, start_hub
-from .test_hub_faults import envelope
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.support.polling import wait_until
+
 from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
-                           publish, wait_until)
+                           publish)
 from .processes import python, start_hub
 from .test_drain import assert_clean_exit
 

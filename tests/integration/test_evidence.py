@@ -28,7 +28,7 @@ from bus.store.routing_log import open_readonly
 
 from .notice_tools import addressee, notice
 from .processes import python, start_hub
-from .test_hub_faults import envelope
+from tests.support.soap import inquiry_envelope as envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

@@ -16,7 +16,8 @@ from bus.core.header import JST, Party, PlatformHeader, request_digest
 
 from ..integration.processes import start_hub
 from . import hubkit
-from .hubkit import SOAP11, SOAP12, VALID
+from tests.support.soap import CHIYODA as VALID
+from tests.support.soap import SOAP11, SOAP12
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,7 @@ from bus.hub.app import Hub
 from bus.hub.forwarder import Forwarder, ProviderAnswer
 from bus.store.routing_log import open_readonly
 from tests.integration.notice_tools import addressee, notice
-from tests.integration.test_hub_faults import envelope
+from tests.support.soap import inquiry_envelope as envelope
 
 FAULT_CODE = "{urn:pfbus:platform:fault:v1}Code"
 SUBSCRIBER_TIMEOUT = 60.0  # so that a post's own timeout never fires in these tests
