@@ -46,7 +46,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-READ_ONLY = [("queue",), ("dlq", "list"), ("dlq", "show", "1"), ("log",),
+READ_ONLY = [("queue",), ("dlq", "list"), ("dlq", "show", "1", "--reason", "test"), ("log",),
              ("archive", "show", "m-1", "--reason", "test")]
 
 
@@ -98,10 +98,23 @@ def test_read_only_commands_leave_the_stores_byte_for_byte(stores, capsys):
     assert code == 3 and "国保システム" in out and "EXHAUSTED (1 dead letters)" in out
     code, out, _ = pfbus(capsys, "dlq", "--config", str(stores), "list")
     assert code == 0 and "被保険者が見つかりません" in out
-    code, out, _ = pfbus(capsys, "dlq", "--config", str(stores), "show", "1")
-    assert code == 0 and "message_id: m-1" in out
     assert pfbus(capsys, "log", "--config", str(stores))[0] == 1  # no hops: exit 1
     assert snapshot(folder) == before
+
+
+def test_dlq_show_writes_only_the_record_of_the_read(stores, capsys):
+    """Reading a payload is recorded (issue 10: personal data behind a reason) — in the routing
+    log, which exists; the notice store itself is left byte for byte."""
+    notices = stores.parent / "var" / "notices.sqlite3"
+    before = notices.read_bytes()
+    code, out, _ = pfbus(capsys, "dlq", "--config", str(stores), "show", "1", "--reason", "test")
+    assert code == 0 and "message_id: m-1" in out
+    assert notices.read_bytes() == before
+    log = RoutingLog(stores.parent / "var" / "routing-log.sqlite3")
+    try:
+        assert [h.hop for h in log.query(limit=None)] == ["payload_read"]
+    finally:
+        log.close()
 
 
 def test_json_is_always_one_valid_document(stores, capsys):
