@@ -115,11 +115,11 @@ def test_sigkill_three_times_on_sqlite(tmp_path, keep):
 
 
 # KNOWN DEFECT, open (see the session note of 2026-12-02): since the crash-recovery and
-# evidence layers landed, the hub restarted after the first SIGKILL on PostgreSQL printed nothing
-# within 30 s and never listened (twice, on a loaded machine); on SQLite, and with two hubs on one
-# PostgreSQL store, the same kill/restart passes. Not strict: the run still reports XPASS/XFAIL
-# so the next session sees it; it must be fixed, not left marked.
-@pytest.mark.xfail(strict=False, reason="hub restart after SIGKILL on PostgreSQL did not listen "
+# evidence layers landed, the hub restarted after a SIGKILL on PostgreSQL took over 30 s to listen
+# (twice, on a loaded machine); with 120 s it passed on a quiet one. Why a restart is that slow is
+# not known yet. Not strict, so a slow machine cannot block CI, and XPASS/XFAIL stays visible;
+# remove the mark once the restart is fast again.
+@pytest.mark.xfail(strict=False, reason="hub restart after SIGKILL on PostgreSQL took over 30 s "
                    "(open defect, session note 2026-12-02)")
 def test_sigkill_three_times_on_postgresql(tmp_path, keep, postgres_url):
     kill_and_restart_while_streaming(tmp_path, keep, postgres_url)
