@@ -72,14 +72,15 @@ class SqliteSeenMessages:
         self._writer.start()
 
     def first_sighting(self, message_id: str, now: float, expires_at: float) -> bool:
+        # One critical section: the writer commits a batch *before* it forgets those IDs under
+        # this lock, so an ID is always either pending here or visible to the read. A read
+        # outside the lock could miss both (read before the commit, look after the forget) and
+        # admit a replay twice.
         with self._lock:
             if self._pending.get(message_id, 0.0) > now:
                 return False
-        row = self._read.execute(_READ, (message_id,)).fetchone()
-        if row is not None and row[0] > now:
-            return False
-        with self._lock:
-            if self._pending.get(message_id, 0.0) > now:  # another thread, meanwhile
+            row = self._read.execute(_READ, (message_id,)).fetchone()
+            if row is not None and row[0] > now:
                 return False
             self._pending[message_id] = expires_at
         self._queue.put((message_id, expires_at))

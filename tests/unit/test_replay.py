@@ -20,6 +20,7 @@ from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.soap_headers import HUB_ROLE, SOAP11_NEXT, SOAP12_NEXT
 from bus.core.validator import MessageValidator
 from bus.store.seen_messages import SqliteSeenMessages
+from tests.support.polling import wait_until
 from messages import (CHIYODA, SOAP11_NS, SOAP12_NS, builtin_catalog, envelope, inquiry_body,
                       line_of, request_header)
 
@@ -181,6 +182,47 @@ def test_sqlite_store_of_two_threads_admits_one(tmp_path):
         t.join()
     store.close()
     assert sorted(results) == [False] * 7 + [True]
+
+
+def test_sqlite_store_admits_once_when_a_commit_lands_between_read_and_reservation(tmp_path):
+    """The interleaving CI once hit by chance, forced: while one sighting has read "not
+    committed", a second sighting of the same ID is admitted, committed and forgotten by the
+    writer. The first must still refuse — the read and the reservation are one decision."""
+    store = SqliteSeenMessages(tmp_path / "s.seen.sqlite3", clock=lambda: NOW)
+    mid, results = str(uuid.uuid4()), []
+    real_read = store._read
+
+    def other_sighting():
+        results.append(store.first_sighting(mid, NOW, NOW + 100))
+        store.flush()  # committed, and gone from the writer's pending IDs
+
+    class ReadThenInterleave:
+        def __init__(self):
+            self.first = True
+
+        def execute(self, *args):
+            cursor = real_read.execute(*args).fetchall()
+            if self.first:
+                self.first = False
+                other = threading.Thread(target=other_sighting)
+                other.start()
+                other.join(timeout=0.5)  # blocked when the decision is one critical section
+            return _Rows(cursor)
+
+    store._read = ReadThenInterleave()
+    results.append(store.first_sighting(mid, NOW, NOW + 100))
+    wait_until(lambda: len(results) == 2, 10, "the other sighting's answer")
+    store._read = real_read
+    store.close()
+    assert sorted(results) == [False, True]
+
+
+class _Rows:
+    def __init__(self, rows):
+        self._rows = rows
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
 
 
 def test_inspector_refuses_a_request_id_only_through_the_guard(inspector):
