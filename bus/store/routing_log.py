@@ -450,8 +450,10 @@ class RoutingLog:
             raise ValueError(f"unknown status {status!r}")
         if hop is not None and hop not in HOPS:
             raise ValueError(f"unknown hop {hop!r}")
+        # "+status", "+hop": a few values each, their index would be picked over message_id's
+        # (SQLite has no statistics here) and scan most of the log.
         for column, value in (("exchange_id", exchange_id), ("service_id", service_id),
-                              ("status", status), ("hop", hop)):
+                              ("+status", status), ("+hop", hop)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
@@ -488,7 +490,10 @@ class RoutingLog:
 
     def has_hop(self, message_id: str, hops: tuple[Hop, ...], provider: str | None = None,
                 ok: bool = False) -> bool:
-        sql = (f"SELECT 1 FROM hops WHERE message_id = ? AND hop IN "
+        # INDEXED BY: without statistics SQLite took the index on status for ``status = 'ok'``
+        # and scanned every ok hop per call — recovery after a kill (one call per fact) then
+        # grew with the square of the log and held a restart for tens of seconds.
+        sql = (f"SELECT 1 FROM hops INDEXED BY hops_message_id WHERE message_id = ? AND hop IN "
                f"({', '.join('?' for _ in hops)})")
         params: tuple = (message_id, *hops)
         if provider is not None:
