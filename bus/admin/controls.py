@@ -85,6 +85,24 @@ class Controls:
                    frozenset(routes))
 
 
+class LiveControls:
+    """The controls in force now (現在の運用制御): built before the exchange and the delivery
+    service, which read it on every request and claim; the admin service replaces ``current``
+    once a change is recorded. Without ``[admin]`` there is none (nothing is refused or paused).
+    """
+
+    def __init__(self, current: Controls, retry_after: int):
+        self.current = current
+        self.retry_after = retry_after  # seconds, the Retry-After told to callers refused
+
+    def refusal(self, service_id: str | None, local_gov_code: str | None,
+                message_id: str | None = None) -> HubFault | None:
+        return self.current.refusal(service_id, local_gov_code, message_id)
+
+    def is_paused(self, subscriber_id: str) -> bool:
+        return self.current.is_paused(subscriber_id)
+
+
 def parse_target(target: str) -> tuple[str, str]:
     """``hub:on``/``hub:off``, ``subscriber:ID``, ``route:SERVICE/団体コード`` → (kind, value)."""
     kind, _, value = target.partition(":")

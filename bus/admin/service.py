@@ -19,7 +19,7 @@ from ..core.jsonlog import JsonLineLog
 from ..store import hop_search
 from ..store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 from . import state_file
-from .controls import Change, Controls, parse_target, validate_change
+from .controls import Change, Controls, LiveControls, parse_target, validate_change
 from ..core.masking import mask_payload
 from .metrics import HubMetrics, snapshot_families
 from .readiness import Prober, store_probe, verdict
@@ -37,7 +37,8 @@ def clean_reason(text: str | None) -> str:
 
 
 class AdminService:
-    def __init__(self, hub, reactor, events: JsonLineLog):
+    def __init__(self, hub, reactor, events: JsonLineLog, controls: LiveControls,
+                 metrics: HubMetrics, traffic: Traffic):
         config = hub.config
         self.hub = hub
         self.reactor = reactor
@@ -47,10 +48,9 @@ class AdminService:
         # pausable routes: sync routes and notice subscriptions, as (service, 団体コード)
         self.routes = {(r.service_id, r.local_gov_code) for r in config.registry} | {
             (service, code) for code, service, _ in config.registry.subscriptions()}
-        self.controls = state_file.load(self.settings.state)  # StateFileError: config error
-        self.metrics = HubMetrics(
-            hub.catalog.services, [r.provider.id for r in config.registry], self.subscribers, config.node_id)
-        self.traffic = Traffic()
+        self.live = controls  # the exchange and the delivery service read the same object
+        self.metrics = metrics
+        self.traffic = traffic
         probes = {"routing_log": store_probe(f"sqlite:{config.routing_log}")}
         if config.notice_store and self.subscribers:
             probes["notices"] = store_probe(config.notice_store)
@@ -64,12 +64,10 @@ class AdminService:
 
     # -- state ---------------------------------------------------------------------------
 
-    def apply(self) -> None:
-        """Hand the current controls to the exchange and the delivery service."""
-        self.hub.exchange.controls = self.controls
-        self.hub.exchange.retry_after = self.settings.retry_after
-        if self.hub.delivery is not None:
-            self.hub.delivery.is_paused = self.controls.is_paused
+    @property
+    def controls(self) -> Controls:
+        """The controls in force now."""
+        return self.live.current
 
     @property
     def draining(self) -> bool:
@@ -170,8 +168,7 @@ class AdminService:
             await threads.deferToThread(state_file.save, self.settings.state, new)
         except state_file.StateFileError as exc:
             raise ActionError(str(exc)) from None
-        self.controls = new
-        self.apply()
+        self.live.current = new  # in force from the next request and claim on
         if kind == "subscriber" and change.action == "resumed" and self.hub.delivery:
             self.hub.delivery.notify([value])
         event = {"maintenance": "admin.maintenance", "paused": "admin.paused",

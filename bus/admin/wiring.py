@@ -1,39 +1,60 @@
-"""Attaching the operators' side to a hub: the observer (always: events on stdout), and with
-``[admin]`` the metrics, controls, readiness probe and the admin listener."""
+"""The operators' side of a hub: the observer (always: events on stdout), and with ``[admin]``
+the metrics, controls, readiness probe and the admin listener. ``operators`` is built before the
+hub's parts (they take it in their constructors), ``admin_service`` once they exist."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet import defer, task
 
 from ..core.config import ConfigError
+from ..core.jsonlog import JsonLineLog
+from . import state_file
+from .controls import LiveControls
+from .metrics import HubMetrics
 from .observer import HubObserver
 from .sessions import Sessions, TokenFileError, load_token_file
 from .state_file import StateFileError
+from .traffic import Traffic
 
 PROBE_INTERVAL = 5.0  # seconds between store probes (readiness, queue gauges)
 
 
-def attach(hub):
-    """Give the hub's exchange and delivery service their observer (and controls); returns the
-    AdminService, or None without ``[admin]``."""
-    admin = None
-    if hub.config.admin is not None:
-        from .service import AdminService
-        try:
-            admin = AdminService(hub, hub.reactor, hub.events)
-        except StateFileError as exc:
-            raise ConfigError(f"{hub.config.path}: admin.state: {exc}") from None
-    observer = HubObserver(hub.events, admin.metrics if admin else None,
-                           admin.traffic if admin else None)
-    hub.exchange.observer = observer
-    if hub.delivery is not None:
-        hub.delivery.observer = observer
-    hub.refusals.observer = observer
-    if admin is not None:
-        admin.apply()
-    return admin
+@dataclass(frozen=True)
+class Operators:
+    """What the hub's parts are built with, before they are built: the observer (always), and
+    with ``[admin]`` the controls in force, the metrics and the dashboard's traffic."""
+
+    observer: HubObserver
+    controls: LiveControls | None = None
+    metrics: HubMetrics | None = None
+    traffic: Traffic | None = None
+
+
+def operators(config, catalog, events: JsonLineLog) -> Operators:
+    """The operators' side of a hub about to be assembled (``Hub.__init__`` passes its parts to
+    the exchange, the delivery service and the refusal log); a bad state file is a config error."""
+    if config.admin is None:
+        return Operators(HubObserver(events))
+    try:
+        saved = state_file.load(config.admin.state)
+    except StateFileError as exc:
+        raise ConfigError(f"{config.path}: admin.state: {exc}") from None
+    metrics = HubMetrics(catalog.services, [r.provider.id for r in config.registry],
+                         sorted(config.registry.all_subscribers()), config.node_id)
+    traffic = Traffic()
+    return Operators(HubObserver(events, metrics, traffic),
+                     LiveControls(saved, config.admin.retry_after), metrics, traffic)
+
+
+def admin_service(hub, ops: Operators):
+    """The AdminService of an assembled hub, or None without ``[admin]``."""
+    if ops.controls is None or ops.metrics is None or ops.traffic is None:
+        return None
+    from .service import AdminService
+    return AdminService(hub, hub.reactor, hub.events, ops.controls, ops.metrics, ops.traffic)
 
 
 class AdminListener:

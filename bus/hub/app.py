@@ -81,6 +81,9 @@ class Hub:
         # starts at 0, and SentAt is the sender's wall-clock time.
         self.inspector = Inspector(self.catalog, validator, config.registry, config.limits,
                                    access=config.access, freshness=freshness)
+        # The operators' side, before any store opens (a bad [admin] state file is a config
+        # error): the observer (events; with [admin] metrics, traffic) and the controls in force.
+        ops = admin_wiring.operators(config, self.catalog, self.events)
         # Requests' MessageIds, remembered for [hub] replay_window across restarts.
         seen_path = seen_messages_path(config.routing_log)
         try:
@@ -115,8 +118,10 @@ class Hub:
         if subscribers and config.notice_store:
             store = open_notice_store(config.notice_store)
             threads = self.threads = store_threads or StoreThreads(reactor)
-            self.delivery = DeliveryService(reactor, store, threads, subscribers, self.forwarder,
-                                            self.inspector, self.routing_log, config.node_id)
+            self.delivery = DeliveryService(
+                reactor, store, threads, subscribers, self.forwarder, self.inspector,
+                self.routing_log, config.node_id, observer=ops.observer,
+                is_paused=ops.controls.is_paused if ops.controls is not None else None)
             intake = NoticeIntake(store, threads, self.delivery.notify)
         # The previous run crashed: a gap record and the notice store's facts, before serving.
         recovery = recover(self.routing_log, self.delivery.store if self.delivery else None)
@@ -128,15 +133,16 @@ class Hub:
                                                         in config.systems.items()}),
                                      admission=Admission(config.adapter_limits),
                                      archive=self.archive, clock=reactor,
-                                     evidence=self.evidence, replay=replay)
+                                     evidence=self.evidence, replay=replay,
+                                     controls=ops.controls, observer=ops.observer)
         self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
         self.port: IListeningPort | None = None
         self.site: HubSite | None = None
         self.url: str | None = None
         # TLS and HTTP refusals before a message is read: one line per peer per interval.
-        self.refusals = RefusalLog(self.events, reactor)
-        # The operators' side: events, and with [admin] metrics, controls, the admin listener.
-        self.admin = admin_wiring.attach(self)
+        self.refusals = RefusalLog(self.events, reactor, observer=ops.observer)
+        # With [admin]: the operator actions (they use the parts above), the admin listener.
+        self.admin = admin_wiring.admin_service(self, ops)
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
         self._retention_timer: task.LoopingCall | None = None
@@ -158,10 +164,9 @@ class Hub:
                               "([hub] tls = { certificate, key, client_ca }); plain HTTP only "
                               "with [hub] allow_plain_http = true, for development")
         site = self.site = HubSite(HubResource(self.exchange, self.publisher,
-                                               access=config.access),
+                                               access=config.access, state=lambda: self.state),
                                    config.limits, config.read_timeout, self.events,
                                    self.refusals)
-        site.resource.state = lambda: self.state
         if config.tls is not None:
             try:
                 options = server_options(config, config.access)

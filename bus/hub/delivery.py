@@ -18,11 +18,13 @@ counting the attempt; ``drain()`` returns once no loop and no delivery touches t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from twisted.internet import defer
 from twisted.python import log as twisted_log
 from twisted.python.failure import Failure
 
+from ..admin.observer import HubObserver
 from ..core import faults
 from ..core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail, HubFault
 from ..core.findings import Finding
@@ -39,7 +41,9 @@ from .notices import StoreThreads
 class DeliveryService:
     def __init__(self, clock, store: NoticeStore, threads: StoreThreads,
                  subscribers: dict[str, Provider], forwarder: Forwarder, inspector: Inspector,
-                 routing_log: RoutingLog, node_id: str, poll_interval: float = 0.5):
+                 routing_log: RoutingLog, node_id: str, poll_interval: float = 0.5, *,
+                 is_paused: Callable[[str], bool] | None = None,
+                 observer: HubObserver | None = None):
         self.clock = clock  # IReactorTime
         self.store = store
         self.threads = threads
@@ -54,8 +58,9 @@ class DeliveryService:
         self._wake: dict[str, defer.Deferred] = {}
         self._loops: list[defer.Deferred] = []
         self._inflight: set[defer.Deferred] = set()
-        self.is_paused = lambda subscriber_id: False  # an operator's pause (bus.admin.controls)
-        self.observer = None  # bus.admin.observer.HubObserver: events and metrics
+        # an operator's pause (bus.admin.controls.LiveControls.is_paused), read at each claim
+        self.is_paused = is_paused or (lambda subscriber_id: False)
+        self.observer = observer  # events and metrics
         self.counts = {"delivered": 0, "retried": 0, "dead": 0, "released": 0}
 
     @property

@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from twisted.internet import defer
 
+from ..admin.observer import HubObserver
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
@@ -36,6 +38,15 @@ from .forwarder import Forwarder
 from .notices import NoticeIntake
 
 
+class RefusalPolicy(Protocol):
+    """An operator's refusals of new requests (bus.admin.controls.LiveControls)."""
+
+    retry_after: int  # seconds, told to callers refused (Retry-After)
+
+    def refusal(self, service_id: str | None, local_gov_code: str | None,
+                message_id: str | None = None) -> HubFault | None: ...
+
+
 @dataclass(frozen=True)
 class HttpReply:
     status: int
@@ -50,7 +61,8 @@ class SyncExchange:
                  characters: CharacterAudit | None = None, admission: Admission | None = None,
                  archive: PayloadArchive | None = None, clock=None,
                  evidence: Evidence | None = None,
-                 replay: ReplayGuard | None = None):
+                 replay: ReplayGuard | None = None, controls: RefusalPolicy | None = None,
+                 observer: HubObserver | None = None):
         self.inspector = inspector
         self.forwarder = forwarder
         self.log = routing_log
@@ -63,6 +75,9 @@ class SyncExchange:
             from twisted.internet import reactor as clock
         self.clock = clock  # IReactorTime: admission's windows
         self.replay = replay  # requests' MessageIds seen within [hub] replay_window
+        # [admin]: an operator's maintenance or paused routes (bus.admin.controls.LiveControls)
+        self.controls = controls
+        self.observer = observer  # events, metrics, dashboard traffic (bus.admin.observer)
         self.open = 0  # exchanges begun and not yet answered
         self.answered = 0  # exchanges answered (with a reply or a fault)
         self.cut = 0  # of which answered PF-HUB-STOPPING: cut by the hub's drain deadline
@@ -142,15 +157,17 @@ class SyncExchange:
         hops.bind(request)
         hops.add(Hop.VALIDATED, Status.OK)
         # An operator's maintenance or paused route (bus.admin.controls): 503 + Retry-After.
-        refusal = self.controls.refusal(
+        controls = self.controls
+        refusal = controls.refusal(
             request.header.service_id, request.header.receiver.local_gov_code,
-            request.header.message_id) if self.controls is not None else None
+            request.header.message_id) if controls is not None else None
         if refusal is not None:
+            assert controls is not None
             if early is not None:
                 early()
             hops.add(Hop.REJECTED, Status.FAULT, refusal)
             return self._fault_reply(hops, refusal, request.envelope.soap_ns, status=503,
-                                     headers=(("Retry-After", str(self.retry_after)),))
+                                     headers=(("Retry-After", str(controls.retry_after)),))
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
                                                     self.clock.seconds())
@@ -243,10 +260,6 @@ class SyncExchange:
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
-
-    controls = None  # bus.admin.controls.Controls with [admin] (maintenance, paused routes)
-    retry_after = 120  # seconds, told to callers refused by the controls
-    observer = None  # bus.admin.observer.HubObserver: events, metrics, dashboard traffic
 
     def _archive(self, request: AcceptedRequest, kind: str, payload: bytes, hops: _Hops) -> None:
         """Keep the exact bytes, encrypted; the archive's writer thread does the work."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from twisted.internet import task
 
+from ..admin.observer import HubObserver
 from ..core.jsonlog import JsonLineLog
 from ..core.refusal_report import RefusalReport
 
@@ -22,13 +23,13 @@ def peer_host(transport) -> str:
 
 
 class RefusalLog:
-    def __init__(self, events: JsonLineLog | None, reactor, interval: float = 10.0):
+    def __init__(self, events: JsonLineLog | None, reactor, interval: float = 10.0, *,
+                 observer: HubObserver | None = None):
         self.events = events
+        self.observer = observer  # counts every refusal (metrics)
         self.reactor = reactor
         self.report = RefusalReport(interval)
         self._loop: task.LoopingCall | None = None
-
-    observer = None  # bus.admin.observer.HubObserver: counts every refusal (metrics)
 
     def refused(self, event: str, transport, reason: str, **fields: Any) -> None:
         if self.observer is not None:

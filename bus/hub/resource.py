@@ -15,6 +15,7 @@ Everything else is answered here too, never by twisted.web: a path that cannot b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from twisted.internet import defer
 from twisted.python import log as twisted_log
@@ -46,12 +47,13 @@ class HubResource(resource.Resource):
     isLeaf = True
 
     def __init__(self, exchange: SyncExchange, publisher: WsdlPublisher,
-                 access: AccessPolicy | None = None):
+                 access: AccessPolicy | None = None,
+                 state: Callable[[], str] = lambda: "serving"):
         super().__init__()
         self.exchange = exchange
         self.publisher = publisher
         self.access = access  # maps a verified client certificate to its adapter ID
-        self.state = lambda: "serving"  # the Hub's state (bus.hub.app.Hub.state)
+        self.state = state  # the Hub's state (bus.hub.app.Hub.state)
 
     def render(self, request: server.Request):
         request.setHeader(b"server", b"pfbus")  # not Twisted's name and version

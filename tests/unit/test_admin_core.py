@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bus.admin.controls import Change, Controls, parse_target, validate_change
+from bus.admin.controls import Change, Controls, LiveControls, parse_target, validate_change
 from bus.core.masking import MASK, mask_payload
 from bus.admin.readiness import Snapshot, verdict
 from bus.admin.sessions import (MAX_AGE, Principal, Sessions, TokenFileError, csrf_ok,
@@ -33,6 +33,17 @@ def test_pausing_a_subscriber_and_round_trip_through_json():
     assert c.is_paused("vendor-b-tax") and not c.is_paused("vendor-c")
     assert Controls.from_json(c.to_json()) == c
     assert not c.apply("resumed", "subscriber:vendor-b-tax").is_paused("vendor-b-tax")
+
+
+def test_live_controls_answer_with_what_is_in_force_now():
+    # the exchange and the delivery service hold the LiveControls from their construction on;
+    # an operator's change replaces only ``current``
+    live = LiveControls(Controls(), retry_after=30)
+    paused_check = live.is_paused  # what the delivery service keeps
+    assert live.refusal("juki.ResidentInquiry", "131016") is None and not paused_check("b")
+    live.current = Controls().apply("maintenance", "hub:on").apply("paused", "subscriber:b")
+    assert live.refusal("juki.ResidentInquiry", "131016").fault.code == "PF-MAINTENANCE"
+    assert paused_check("b") and live.retry_after == 30
 
 
 @pytest.mark.parametrize("target", ["route:juki.ResidentInquiry", "route:x/1310",
