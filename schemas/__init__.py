@@ -7,3 +7,4 @@ catalogs at start and hard-codes no business schema. See docs/schemas.md to add 
 from pathlib import Path
 
 BUILTIN_CATALOG = Path(__file__).with_name("catalog.toml")
+BUILTIN_FILE_KINDS = Path(__file__).with_name("file_kinds.toml")

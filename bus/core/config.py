@@ -17,6 +17,7 @@ from schemas import BUILTIN_CATALOG
 from .access import ANY_CODE, AccessPolicy, AccessRule, Adapter, normalise_fingerprint
 from .character_config import SystemCharacters, parse_systems
 from .envelope import Limits
+from .files_config import FilesConfig, parse_files
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
                           NoCheckDigit)
 from .ratelimit import AdapterLimits, LimitPolicy
@@ -111,6 +112,7 @@ class HubConfig:
     max_age: float = 3600.0  # [hub] max_age: seconds a SentAt may lie in the past
     admin: AdminConfig | None = None  # [admin]; None: no admin listener
     retention: Retention = Retention()
+    files: FilesConfig | None = None  # [files]: file linkage (ファイル連携); None: off
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -156,7 +158,8 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
                        tls is not None),
         drain_timeout=hub["drain_timeout"], backlog=hub["backlog"],
         replay_window=hub["replay_window"], clock_skew=hub["clock_skew"], max_age=hub["max_age"],
-        admin=_admin(top["admin"]), retention=Retention(**top["retention"]))
+        admin=_admin(top["admin"]), retention=Retention(**top["retention"]),
+        files=parse_files(top["files"], top["adapters"], frozenset(tenants)))
 
 
 def _tls(t: Section | None) -> TlsServer | None:

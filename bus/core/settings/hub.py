@@ -175,6 +175,8 @@ ADAPTERS = Table("adapters", (
     Key("certificate_fingerprints", ListOf(Str()), [], "several (certificate rollover)"),
     Key("certificate_cn", Str(), None, "or its certificate's common name"),
     Key("parties", ListOf(Str()), REQUIRED, "the sender identities it owns"),
+    Key("ssh_public_keys", ListOf(Str(nonempty=True)), [],
+        "file linkage: OpenSSH public keys of its SFTP account (\"ssh-ed25519 AAAA… comment\")"),
 ), "a registered adapter and its TLS identity")
 
 ACCESS = Table("access", (
@@ -217,6 +219,34 @@ RETENTION = Table("retention", (
     Key("archive", Duration(forever=True), 365 * 86_400.0, "archived payloads (personal data)"),
 ), "how long each store keeps its rows")
 
+# Issue 16 (ファイル連携): read onto FilesConfig by bus/core/files_config.py.
+FILE_SUBSCRIPTIONS = Table("files.subscriptions", (
+    Key("local_gov_code", Str(), REQUIRED, "the 団体コード of the files"),
+    Key("kind", Str(nonempty=True), REQUIRED, "a file kind of the file kind catalogs"),
+    Key("subscriber", Str(nonempty=True), REQUIRED, "an [[adapters]] id: gets the files in its "
+        "outbox/"),
+), "who receives which files (recipient list)")
+
+FILES = Table("files", (
+    Key("root", Str(nonempty=True), "var/files", "the accounts' folders: ROOT/ADAPTER/inbox and "
+        "outbox (drop folders), and the hub's own ROOT/.hub"),
+    Key("listen", Str(), None, "HOST:PORT of the SFTP server; absent: drop folders only",
+        host_port),
+    Key("host_key", Str(nonempty=True), None, "the SFTP server's private host key (OpenSSH "
+        "format); required with listen"),
+    Key("ledger", Str(nonempty=True), "var/file-ledger.sqlite3",
+        "the delivery ledger (SQLite path): what was picked up, accepted and delivered"),
+    Key("kinds", ListOf(Str()), ["builtin"],
+        'file kind catalogs: "builtin" (schemas/file_kinds.toml) and paths'),
+    Key("layouts", ListOf(Str()), [], "layout files or folders besides the shipped ones"),
+    Key("max_file_bytes", POSITIVE, 2 * 1024 ** 3, "a larger upload is refused"),
+    Key("concurrency", POSITIVE, 4, "uploads in flight per adapter"),
+    Key("min_free_bytes", Int(minimum=0), 256 * 1024 ** 2,
+        "uploads are refused while the root's disk has less free space"),
+    Key("scan_interval", Duration(), 2.0, "how often inboxes and outboxes are looked at"),
+    Key("subscriptions", Tables(FILE_SUBSCRIPTIONS), [], FILE_SUBSCRIPTIONS.doc),
+), "file linkage (ファイル連携): SFTP and drop folders; on only when this table is present")
+
 CONFIG = Table("hub config", (
     Key("hub", Sub(HUB), {}, HUB.doc),
     Key("store", Sub(STORE), {}, STORE.doc),
@@ -230,4 +260,5 @@ CONFIG = Table("hub config", (
     Key("subscriptions", Tables(SUBSCRIPTIONS), [], SUBSCRIPTIONS.doc),
     Key("adapters", Tables(ADAPTERS), [], ADAPTERS.doc),
     Key("access", Tables(ACCESS), [], ACCESS.doc),
+    Key("files", Sub(FILES), None, FILES.doc),
 ))
