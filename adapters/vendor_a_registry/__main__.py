@@ -19,6 +19,7 @@ import json
 import sys
 
 from adapters.sdk.characters import CharacterPolicy
+from adapters.sdk.runner import add_backlog_option
 from bus.core.header import Party
 
 from . import GAIJI_TABLE
@@ -54,6 +55,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--retry-base", type=float, default=1.0,
                         help="first backoff (seconds) after a failed send; doubles each time")
     parser.add_argument("--retry-max", type=float, default=300.0, help="longest backoff")
+    add_backlog_option(parser)
     args = parser.parse_args(argv)
 
     from twisted.internet import reactor
@@ -80,7 +82,8 @@ def serve(argv: list[str]) -> int:
         publisher = OutboxPublisher(store.outbox(), client, soap_version=args.soap_version,
                                     retry_base=args.retry_base, retry_max=args.retry_max)
         PublishLoop(publisher, reactor, interval=args.publish_interval).start()
-    run_provider(app, name=args.system_id, host=args.host, port=args.port)
+    run_provider(app, name=args.system_id, host=args.host, port=args.port,
+                 backlog=args.backlog)
     return 0
 
 

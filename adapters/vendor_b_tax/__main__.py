@@ -18,6 +18,7 @@ import sys
 from adapters.sdk.characters import CharacterPolicy
 from adapters.sdk.consumer import ConsumerClient, ConsumerError
 from adapters.sdk.full_transfer import TransferError
+from adapters.sdk.runner import add_backlog_option
 from bus.core.header import Party
 
 from . import GAIJI_TABLE
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--seed", action="store_true", help="add the demo taxation rows if empty")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
+    add_backlog_option(serve)
     fetch = sub.add_parser("fetch-resident", help="ask the registry for a resident via the hub")
     fetch.add_argument("addressee_number", help="宛名番号")
     full = sub.add_parser("full-load", help="全件: load every resident, resumable by its ID")
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             seed(store)
         app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
                           errors=ERRORS, characters=characters)
-        run_provider(app, name=args.system_id, host=args.host, port=args.port)
+        run_provider(app, name=args.system_id, host=args.host, port=args.port,
+                     backlog=args.backlog)
         return 0
     client = ConsumerClient(args.hub, party, args.user_id, characters=characters)
     registry = Party(args.local_gov_code, "01", args.registry_system)

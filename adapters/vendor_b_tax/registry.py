@@ -287,7 +287,7 @@ def serve(argv: list[str]) -> int:
 
     from adapters.sdk.characters import CharacterPolicy
     from adapters.sdk.provider import ProviderApp
-    from adapters.sdk.runner import run_provider
+    from adapters.sdk.runner import add_backlog_option, run_provider
     from bus.core.header import Party
 
     from . import GAIJI_TABLE
@@ -299,12 +299,14 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--local-gov-code", default="131016")
     parser.add_argument("--system-id", default=REGISTRY_SYSTEM_ID)
     parser.add_argument("--gaiji", default=str(GAIJI_TABLE), metavar="TSV")
+    add_backlog_option(parser)
     args = parser.parse_args(argv)
     store = TaxStore.open(args.db, local_gov_code=args.local_gov_code)
     app = ProviderApp(Party(args.local_gov_code, "01", args.system_id), handlers(store),
                       errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
                       characters=CharacterPolicy(args.gaiji or None))
-    run_provider(app, name=args.system_id, host=args.host, port=args.port)
+    run_provider(app, name=args.system_id, host=args.host, port=args.port,
+                 backlog=args.backlog)
     return 0
 
 

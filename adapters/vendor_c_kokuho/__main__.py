@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from adapters.sdk.runner import add_backlog_option
 from bus.core.header import Party
 
 from .store import DEMO_INSURER_NUMBER, KokuhoStore, seed
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--local-gov-code", default="131016", help="団体コード")
     serve.add_argument("--insurer-number", default=DEMO_INSURER_NUMBER, help="保険者番号")
     serve.add_argument("--system-id", default=SYSTEM_ID)
+    add_backlog_option(serve)
     args = parser.parse_args(argv)
 
     from adapters.sdk.provider import ProviderApp
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     party = Party(args.local_gov_code, "11", args.system_id)
     app = ProviderApp(party, {**handlers(store), **notice_handlers(store)},
                       errors=ERRORS)
-    run_provider(app, name=args.system_id, host=args.host, port=args.port)
+    run_provider(app, name=args.system_id, host=args.host, port=args.port,
+                 backlog=args.backlog)
     return 0
 
 

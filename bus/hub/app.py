@@ -174,9 +174,11 @@ class Hub:
                 raise ConfigError(f"{config.path}: hub.tls: cannot load the certificate, key or "
                                   f"client CA: {exc.__class__.__name__}: {exc}") from None
             self.port = self.reactor.listenSSL(config.port, site, options,
-                                               interface=config.host)
+                                               backlog=config.backlog, interface=config.host)
         else:
-            self.port = self.reactor.listenTCP(config.port, site, interface=config.host)
+            # [hub] backlog: Twisted's default of 50 overflows at a few hundred clients.
+            self.port = self.reactor.listenTCP(config.port, site, backlog=config.backlog,
+                                               interface=config.host)
         bound = cast(IPv4Address | IPv6Address, self.port.getHost()).port
         scheme = "https" if config.tls is not None else "http"
         self.url = config.public_url or f"{scheme}://{config.host}:{bound}"
