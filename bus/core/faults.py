@@ -8,9 +8,9 @@ be read, and every finding with its rule, element path and line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -112,9 +112,10 @@ PROVIDER_INTERNAL = _c("PF-PROVIDER-INTERNAL", P, 500, "the provider failed to a
 ALL_CODES = tuple(v for v in globals().values() if isinstance(v, FaultCode))
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class HubFault(Exception):
-    """A failure the hub answers with a SOAP Fault."""
+    """A failure the hub answers with a SOAP Fault: a value — what a later step knows (the
+    MessageId, the header read) goes into a new fault, ``fault.but(message_id=…)``."""
 
     fault: FaultCode
     findings: tuple[Finding, ...] = field(default_factory=tuple)
@@ -134,6 +135,31 @@ class HubFault(Exception):
     def detail(self) -> FaultDetail:
         return FaultDetail(self.fault.code, self.fault.party.value, self.message_id,
                            tuple(self.findings))
+
+    def but(self, **changes: Any) -> HubFault:
+        """This fault with ``changes`` (``message_id``, ``header``, ``sender``, ``findings``)."""
+        return replace(self, **changes)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle rebuild it through __init__: BaseException's default restores the
+        # fields by assignment, which a frozen value refuses
+        return (type(self), (self.fault, self.findings, self.message_id, self.header,
+                             self.sender))
+
+
+def _assign_exception_state(self: HubFault, name: str, value: Any) -> None:
+    """The frozen dataclass refuses every assignment; the fields stay refused, but what Python
+    sets on any raised exception (``__traceback__``, ``__cause__``, ``__context__`` — contextlib
+    assigns ``__traceback__`` in Python code) and ``__notes__`` must pass."""
+    if name in _HUB_FAULT_FIELDS:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}: a HubFault is a value, "
+                                  f"build another with fault.but({name}=...)")
+    Exception.__setattr__(self, name, value)
+
+
+_HUB_FAULT_FIELDS = frozenset(f.name for f in fields(HubFault))
+setattr(HubFault, "__setattr__", _assign_exception_state)  # noqa: B010 — set after @dataclass,
+# which refuses a class that defines its own __setattr__ with frozen=True
 
 
 def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:

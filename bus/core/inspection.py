@@ -111,9 +111,8 @@ class Inspector:
                     element_path(envelope.header, self.catalog.prefixes),
                     envelope.header.sourceline),), header.message_id)
             return self._accept(envelope, header, endpoint_service, peer)
-        except HubFault as fault:
-            fault.header = header  # the routing log records who sent what to whom
-            raise
+        except HubFault as fault:  # the routing log records who sent what to whom
+            raise fault.but(header=header).with_traceback(fault.__traceback__) from None
 
     def _accept(self, envelope: Envelope, header: PlatformHeader,
                 endpoint_service: str | None, peer: str | None = None) -> AcceptedRequest:

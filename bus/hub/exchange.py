@@ -171,10 +171,10 @@ class SyncExchange:
         try:  # per-adapter rate and concurrency (bus.core.ratelimit)
             release = early or self.admission.admit(limit_key(peer, str(request.header.sender)),
                                                     self.clock.seconds())
-        except HubFault as fault:
-            fault.message_id = request.header.message_id
-            hops.add(Hop.REJECTED, Status.FAULT, fault)
-            return self._fault_reply(hops, fault, request.envelope.soap_ns)
+        except HubFault as raised:
+            limited = raised.but(message_id=request.header.message_id)
+            hops.add(Hop.REJECTED, Status.FAULT, limited)
+            return self._fault_reply(hops, limited, request.envelope.soap_ns)
         try:
             if self.replay is not None and not request.is_notice:
                 # Notices: the notice store is their idempotent receiver (a `duplicate` receipt).
@@ -208,8 +208,8 @@ class SyncExchange:
         try:
             answer = await self.forwarder.post(route.provider.url, raw, CONTENT_TYPES[soap_ns],
                                                soap_action, route.timeout)
-        except HubFault as fault:
-            fault.message_id = request.header.message_id
+        except HubFault as raised:
+            fault = raised.but(message_id=request.header.message_id)
             hops.provider_ms = _ms(started)
             hops.add(Hop.ROUTED, Status.ERROR, fault, duration_ms=hops.provider_ms)
             return self._fault_reply(hops, fault, soap_ns)

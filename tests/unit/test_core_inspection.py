@@ -68,6 +68,8 @@ def test_unknown_service(inspector):
     assert fault.fault is faults.SERVICE_UNKNOWN
     assert (fault.first.rule, fault.first.path) == ("service:known", HEADER_PATH)
     assert fault.message_id == header.message_id
+    # a fault raised once the header was read carries it (the routing log's sender/receiver)
+    assert fault.header is not None and fault.header.message_id == header.message_id
 
 
 def test_wrong_service_version(inspector):
