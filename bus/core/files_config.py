@@ -59,6 +59,7 @@ class FilesConfig:
     concurrency: int = 4  # uploads in flight per adapter
     min_free_bytes: int = 256 * 1024 ** 2
     scan_interval: float = 2.0
+    markers: bool = False  # completion = "marker": a NAME.done marker completes an upload
 
 
 def public_key_blob(text: str) -> bytes | None:
@@ -85,6 +86,9 @@ def parse_files(files: Section | None, adapters: list[Section],
     accounts: dict[str, Account] = {}
     owner: dict[bytes, str] = {}
     for a in adapters:
+        if not _plain_folder_name(a["id"]):
+            raise a.error("id", "with [files], an adapter's id is also its folder and SFTP user "
+                                "name: letters, digits, '-', '_' and '.', not starting with '.'")
         blobs = []
         for j, text in enumerate(a["ssh_public_keys"]):
             blob = public_key_blob(text)
@@ -133,4 +137,10 @@ def parse_files(files: Section | None, adapters: list[Section],
         host=host, port=port, host_key=files.file("host_key"), kinds=tuple(kinds),
         layouts=tuple((files.source.base / p).resolve() for p in files["layouts"]),
         max_file_bytes=files["max_file_bytes"], concurrency=files["concurrency"],
-        min_free_bytes=files["min_free_bytes"], scan_interval=files["scan_interval"])
+        min_free_bytes=files["min_free_bytes"], scan_interval=files["scan_interval"],
+        markers=files["completion"] == "marker")
+
+
+def _plain_folder_name(name: str) -> bool:
+    return (name.isascii() and not name.startswith(".") and len(name) <= 64
+            and name.replace("-", "").replace("_", "").replace(".", "").isalnum())

@@ -34,6 +34,7 @@ from ..core.ratelimit import Admission
 from ..core.replay import Freshness, ReplayGuard
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
+from ..files.service import FileLinkage
 from ..store.archive import ArchiveError, open_configured
 from ..store.log_recovery import recover
 from ..store.retention import run_retention
@@ -145,6 +146,9 @@ class Hub:
         self.admin = admin_wiring.admin_service(self, ops)
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
+        # [files]: file linkage (ファイル連携), SFTP and drop folders (bus/files)
+        self.files = FileLinkage(config.files, reactor, self.events, config.path) \
+            if config.files is not None else None
         self._retention_timer: task.LoopingCall | None = None
         self._retention_run: defer.Deferred | None = None
         self._retention_stop = threading.Event()
@@ -192,6 +196,8 @@ class Hub:
                            "no [[adapters]]/[[access]] configured: access control is off"))
         # Addresses in WSDLs are known only once bound (port 0 = any free port).
         self.publisher.publish_at(self.url)
+        if self.files is not None:
+            self.files.listen()
         self.events.emit("hub.listening", url=self.url, catalogs=[s.name for s in
                                                                   self.catalog.sources],
                          services=len(self.catalog.services), routes=len(self.config.registry),
@@ -258,6 +264,8 @@ class Hub:
         error = None
         try:
             stopped_listening = self.port.stopListening() if self.port is not None else None
+            if self.files is not None:
+                await defer.Deferred.fromCoroutine(self.files.stop())
             if self.site is not None:
                 self.site.drain()
             deadline = self._deadline = clock.callLater(timeout, self._cut)

@@ -243,6 +243,8 @@ FILES = Table("files", (
     Key("concurrency", POSITIVE, 4, "uploads in flight per adapter"),
     Key("min_free_bytes", Int(minimum=0), 256 * 1024 ** 2,
         "uploads are refused while the root's disk has less free space"),
+    Key("completion", Choice(("rename", "marker")), "rename", 'when an upload is complete: '
+        '"rename" (from a temporary name: .part, .tmp) or "marker" (a NAME.done beside it)'),
     Key("scan_interval", Duration(), 2.0, "how often inboxes and outboxes are looked at"),
     Key("subscriptions", Tables(FILE_SUBSCRIPTIONS), [], FILE_SUBSCRIPTIONS.doc),
 ), "file linkage (ファイル連携): SFTP and drop folders; on only when this table is present")
