@@ -17,7 +17,6 @@ from twisted.internet.interfaces import IListeningPort
 from ..core.config import ConfigError
 from ..core.files_config import FilesConfig
 from ..core.jsonlog import JsonLineLog
-from .sftp import FileAccounts, sftp_factory
 
 
 class FileLinkage:
@@ -26,6 +25,9 @@ class FileLinkage:
         self.reactor = reactor
         self.events = events
         self.config_path = config_path
+        # imported here: twisted.conch needs bcrypt (twisted[conch]), which a hub without
+        # [files] never loads, so an environment installed before that extra still serves SOAP
+        from .sftp import FileAccounts
         self.accounts = FileAccounts(config, self.changed)
         self.port: IListeningPort | None = None
         self.sftp_port: int | None = None
@@ -39,6 +41,7 @@ class FileLinkage:
             self.events.emit("files.drop_folders", root=str(config.root),
                              accounts=len(config.accounts))
             return
+        from .sftp import sftp_factory
         try:
             factory = sftp_factory(self.accounts, config.host_key)
         except Exception as exc:  # an unreadable or encrypted key file: name it, no traceback
