@@ -24,12 +24,6 @@ from adapters.sdk.text import hiragana_to_katakana, parse_arabic
 from .mapping import _labels, wareki_to_date, date_to_wareki
 from .store import SEED_RESIDENTS, RegistryStore
 
-HISTORY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS "異動履歴" (
-    "宛名番号" TEXT NOT NULL, "異動連番" INTEGER NOT NULL, "異動事由" TEXT NOT NULL,
-    "異動年月日" TEXT NOT NULL, "届出年月日" TEXT, "異動後住民状態" TEXT NOT NULL,
-    "異動後世帯番号" TEXT NOT NULL, PRIMARY KEY ("宛名番号", "異動連番"));
-"""
 _COLUMN_LIST = {"性別": "gender", "続柄": "relationship", "住民種別": "resident_kind",
                 "住民状態": "resident_status"}
 
@@ -48,11 +42,6 @@ def _code(column: str, label: str, where: str) -> str:
                              f"{_COLUMN_LIST[column]}") from None
 
 
-def ensure_history(store: RegistryStore) -> None:
-    with store.lock, store.conn:
-        store.conn.executescript(HISTORY_SCHEMA)
-
-
 class VendorAExporter(Exporter):
     """Vendor A's registry as juki/pfbus-1 rows (the SDK writes the files)."""
 
@@ -62,7 +51,6 @@ class VendorAExporter(Exporter):
         self.store = store
         self.producer = producer
         self.local_gov_code = store.local_gov_code
-        ensure_history(store)
 
     def rows(self, record: str) -> Iterator[Mapping[str, str | None]]:
         if record == "household":
@@ -171,7 +159,6 @@ def populate(store: RegistryStore, residents: int, *, first_serial: int = 100_00
              batch: int = 20_000) -> int:
     """Add ``residents`` synthetic residents in households (deterministic), their 世帯 rows and
     異動履歴. Returns the number of households."""
-    ensure_history(store)
     addressees = _serials(first_serial)
     households = _serials(first_serial + 50_000_000)
     people: list[tuple] = []
@@ -241,7 +228,6 @@ _RESIDENT_COLUMNS_WRITTEN = ("宛名番号", "世帯番号", "住民票コード
 def seed_history(store: RegistryStore) -> None:
     """The 異動履歴 of the seed residents (``store.seed``): each came in (転入, or 出生 when born
     on the day they became residents); those no longer 住民 left (転出)."""
-    ensure_history(store)
     rows = []
     for r in SEED_RESIDENTS:
         since = r["住民となった年月日"]

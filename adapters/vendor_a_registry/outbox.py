@@ -74,7 +74,7 @@ def status_after(reason: str, current: str | None) -> str:
     return current or "住民"
 
 
-def _day(value: dt.date | str) -> dt.date:
+def day(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
@@ -121,10 +121,10 @@ def append(conn: sqlite3.Connection, row: Mapping[str, object], reason: str,
     last = conn.execute('SELECT MAX("異動連番") FROM "異動通知送信" WHERE "宛名番号" = ?',
                         (number,)).fetchone()[0]
     sequence = (last or 0) + 1
-    occurred = _day(occurred_on)
+    occurred = day(occurred_on)
     try:
         notice = build_notice(row, sequence, reason, occurred,
-                              None if notified_on is None else _day(notified_on),
+                              None if notified_on is None else day(notified_on),
                               dt.datetime.now(JST).date())
     except ValueError as exc:  # MappingError, or a column the mapping cannot read
         raise OutboxError(f"the 異動通知 cannot be built: {exc}") from None

@@ -22,6 +22,7 @@ from adapters.sdk.seed import (DEMO_CITY, DEMO_LOCAL_GOV_CODE, DEMO_PREFECTURE,
 
 from adapters.sdk.upsert import upsert
 
+from . import history as _history
 from . import outbox as _outbox
 
 # (column, declaration) of the 住民 table, in the vendor's order.
@@ -93,7 +94,7 @@ class RegistryStore:
         self._lock = threading.RLock()
         self.local_gov_code = local_gov_code  # 団体コード of the municipality it serves
         conn.row_factory = sqlite3.Row
-        conn.executescript(_SCHEMA + _outbox.SCHEMA)
+        conn.executescript(_SCHEMA + _outbox.SCHEMA + _history.SCHEMA)
 
     @classmethod
     def open(cls, path: str | Path = ":memory:", *,
@@ -180,6 +181,8 @@ class RegistryStore:
                 entry = _outbox.append(self._conn, row, reason, occurred_on,
                                       local_gov_code=self.local_gov_code, user_id=user_id,
                                       notified_on=notified_on, characters=characters)
+                _history.append(self._conn, row, reason, _outbox.day(occurred_on),
+                                None if notified_on is None else _outbox.day(notified_on))
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()

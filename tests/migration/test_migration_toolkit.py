@@ -241,3 +241,36 @@ def test_the_import_command_refuses_an_extract_that_does_not_validate(extract, t
     assert run.returncode == 1 and "nothing was loaded" in run.stderr
     assert "resident.csv:4" in run.stderr
     assert not db.exists()  # vendor B's database was not even opened
+
+
+def test_live_changes_keep_the_history_that_the_export_hands_over(tmp_path):
+    """A registry in live use hands over a history that adds up to its current state: vendor A's
+    異動 (record_change) appends its 異動履歴 row with the outbox entry, so an export taken after
+    転居 and 転出 of a known resident validates without a finding."""
+    from adapters.vendor_a_registry import GAIJI_TABLE as A_GAIJI
+    from adapters.vendor_a_registry.migration import VendorAExporter
+    from adapters.vendor_a_registry.outbox import status_after
+    from bus.migration.validator import validate_extract
+
+    from .extracts import vendor_a_store
+
+    store = vendor_a_store(tmp_path / "a.sqlite3", residents=0)
+    try:
+        number = SEED_RESIDENTS[0]["宛名番号"]
+        before = len(store.conn.execute('SELECT * FROM "異動履歴" WHERE "宛名番号" = ?',
+                                        (number,)).fetchall())
+        for reason, town in (("C01", "永田町"), ("B01", None)):
+            row = store.resident_by_addressee_number(number)
+            row = {**row, "住民状態": status_after(reason, row["住民状態"]),
+                   **({"住所1": town} if town else {})}
+            store.record_change(row, reason, "2026-11-30")
+        history = store.conn.execute(
+            'SELECT "異動連番", "異動事由", "異動後住民状態" FROM "異動履歴" WHERE "宛名番号" = ? '
+            'ORDER BY "異動連番"', (number,)).fetchall()
+        assert [tuple(r) for r in history[before:]] == [
+            (before + 1, "C01", "住民"), (before + 2, "B01", status_after("B01", "住民"))]
+        export_extract(VendorAExporter(store), tmp_path / "out", gaiji=GaijiTable.load(A_GAIJI))
+    finally:
+        store.close()
+    report = validate_extract(tmp_path / "out")
+    assert report.ok, [str(f) for f in report.findings]
