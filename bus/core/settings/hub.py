@@ -83,7 +83,8 @@ HUB = Table("hub", (
     Key("max_depth", POSITIVE, Limits.max_depth, "deeper nesting: PF-LIMIT-DEPTH"),
     Key("limits", Sub(LIMITS), {}, "per-adapter rate, burst and concurrency"),
     Key("read_timeout", Duration(), 30.0, "time to receive one whole request (PF-LIMIT-TIME)"),
-    Key("max_connections_per_provider", POSITIVE, 64, "pooled connections to each provider"),
+    Key("max_connections_per_provider", POSITIVE, 64, "connections open to each provider at once; "
+        "more requests wait for one, their timeout running"),
     Key("tls", Sub(TLS), None, "listen over TLS: { certificate, key, client_ca }"),
     Key("allow_plain_http", Bool(), False, "development only: plain HTTP, identities only claimed"),
     Key("provider_ca", Str(nonempty=True), None, "PEM: trust for https:// providers; "

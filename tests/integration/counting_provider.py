@@ -1,0 +1,72 @@
+"""A slow provider that counts its connections: ``python -m tests.integration.counting_provider
+DELAY``. It answers ResidentInquiry (not-found) ``DELAY`` seconds after each request, and
+``GET /connections`` tells how many TCP connections carrying SOAP requests were open at most at
+once, how many are open now, how many there were and how many requests arrived — the provider's
+side of a connection cap (the GET's own connection is not counted)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from twisted.internet import reactor
+from twisted.web import server
+
+from .fake_provider import ScriptedProvider
+
+
+class CountingSite(server.Site):
+    def __init__(self, resource):
+        super().__init__(resource)
+        self.soap: set = set()  # open connections that carried a POST
+        self.max_open = self.total = 0
+
+    def carried_post(self, channel) -> None:
+        if channel not in self.soap:
+            self.soap.add(channel)
+            self.total += 1
+            self.max_open = max(self.max_open, len(self.soap))
+
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        lost = protocol.connectionLost
+
+        def connection_lost(reason):
+            self.soap.discard(protocol)
+            lost(reason)
+
+        protocol.connectionLost = connection_lost
+        return protocol
+
+
+class SlowCountingProvider(ScriptedProvider):
+    def __init__(self, delay: float):
+        super().__init__("valid")
+        self.delay = delay
+        self.site: CountingSite | None = None
+
+    def render_GET(self, request):
+        site = self.site
+        assert site is not None
+        request.setHeader(b"content-type", b"application/json")
+        return json.dumps({"open": len(site.soap), "max_open": site.max_open,
+                           "connections": site.total, "received": self.received}).encode()
+
+    def render_POST(self, request):
+        assert self.site is not None
+        self.site.carried_post(request.channel)
+        reply = super().render_POST(request)
+        reactor.callLater(self.delay, self._late, request, reply)
+        return server.NOT_DONE_YET
+
+
+def main() -> None:
+    provider = SlowCountingProvider(float(sys.argv[1]))
+    site = provider.site = CountingSite(provider)
+    port = reactor.listenTCP(0, site, interface="127.0.0.1")
+    print(json.dumps({"port": port.getHost().port}), flush=True)
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()
