@@ -153,12 +153,47 @@ class Exporter(ABC):
         """The rows of record file ``record``, in the layout's sort order (streaming)."""
 
 
+@dataclass(frozen=True)
+class Window:
+    """The cost of 100,000 rows of one file (export) or one load group (import): wall seconds
+    and this process's CPU seconds (on a shared machine the CPU figure is the steadier one)."""
+
+    file: str
+    wall_s: float
+    cpu_s: float
+
+    def to_json(self) -> list:
+        return [self.file, round(self.wall_s, 3), round(self.cpu_s, 3)]
+
+
+class _Windows:
+    """Cuts a stream of rows into windows of 100,000, per file."""
+
+    def __init__(self, out: list[Window]):
+        self.out = out
+        self.file = ""
+        self.rows = 0
+        self._wall = self._cpu = 0.0
+
+    def start(self, file: str) -> None:
+        self.file, self.rows = file, 0
+        self._wall, self._cpu = time.monotonic(), time.process_time()
+
+    def count(self, rows: int = 1) -> None:
+        self.rows += rows
+        while self.rows >= 100_000:
+            self.rows -= 100_000
+            wall, cpu = time.monotonic(), time.process_time()
+            self.out.append(Window(self.file, wall - self._wall, cpu - self._cpu))
+            self._wall, self._cpu = wall, cpu
+
+
 @dataclass
 class ExportResult:
     folder: Path
     manifest: Manifest
     seconds: float
-    per_100k: list[float] = field(default_factory=list)  # seconds per 100,000 rows written
+    per_100k: list[Window] = field(default_factory=list)  # one per 100,000 rows of a file
 
 
 def export_extract(exporter: Exporter, folder: str | Path, *, gaiji: GaijiTable | None = None,
@@ -175,10 +210,10 @@ def export_extract(exporter: Exporter, folder: str | Path, *, gaiji: GaijiTable 
     ledger = CharacterLedger()
     to_standard = SourceCharacters(gaiji, ledger)
     entries: dict[str, FileEntry] = {}
-    marks: list[float] = []
-    written = 0
-    last = time.monotonic()
+    marks: list[Window] = []
+    windows = _Windows(marks)
     for rf in layout.files:
+        windows.start(rf.file)
         text_items = {i.name for i in rf.items if i.type == "text"}
         header = rf.header
         tmp = folder / (rf.file + ".part")
@@ -202,13 +237,9 @@ def export_extract(exporter: Exporter, folder: str | Path, *, gaiji: GaijiTable 
                     values.append(v)
                 writer.writerow(values)
                 rows += 1
-                written += 1
-                if written % 100_000 == 0:
-                    now = time.monotonic()
-                    marks.append(now - last)
-                    last = now
-                    if progress:
-                        progress(rf.file, rows)
+                windows.count()
+                if progress and rows % 100_000 == 0:
+                    progress(rf.file, rows)
             out.flush()
         tmp.replace(folder / rf.file)
         entries[rf.file] = FileEntry(rows, digest.hexdigest())
@@ -300,7 +331,7 @@ class ImportResult:
     dry_run: bool = False
     resumed: bool = False
     seconds: float = 0.0
-    per_100k: list[float] = field(default_factory=list)
+    per_100k: list[Window] = field(default_factory=list)  # one per 100,000 rows of a group
 
     def to_json(self) -> dict:
         return {"run": self.run, "rows": dict(self.rows), "skipped": dict(self.skipped),
@@ -430,9 +461,10 @@ def import_extract(folder: str | Path, importer: Importer, *,
     def convert(text: str) -> tuple[str, str | None]:
         return characters.convert(text, ledger)
     total = 0
-    last = time.monotonic()
+    windows = _Windows(result.per_100k)
     for group in load_plan(layout):
         files = [group.parent, *(c for c, _ in group.children)]
+        windows.start(group.parent.file)
         readers = {f.record: _Reader(folder / f.file, f, convert, state["lines"].get(f.file, 1))
                    for f in files}
         try:
@@ -476,10 +508,7 @@ def import_extract(folder: str | Path, importer: Importer, *,
                     result.rows[f.record] += len(batch[f.record])
                 result.batches += 1
                 total += size
-                while total >= 100_000 * (len(result.per_100k) + 1):
-                    now = time.monotonic()
-                    result.per_100k.append(now - last)
-                    last = now
+                windows.count(size)
                 if progress:
                     progress(total)
                 if pause:

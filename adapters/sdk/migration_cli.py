@@ -60,7 +60,7 @@ def export_main(argv: list[str] | None, make: Callable[[argparse.Namespace], Exp
                       "layout": f"{m.layout}/{m.version}",
                       "files": {n: e.rows for n, e in m.files.items()},
                       "seconds": round(result.seconds, 3),
-                      "seconds_per_100k": [round(s, 3) for s in result.per_100k],
+                      "per_100k": [w.to_json() for w in result.per_100k],
                       "character_changes": character_summary(m.character_changes)},
                      ensure_ascii=False))
     return 0
@@ -115,6 +115,6 @@ def import_main(argv: list[str] | None,
         return 1
     out = result.to_json()
     out["character_changes"] = character_summary(result.changes)
-    out["seconds_per_100k"] = [round(s, 3) for s in result.per_100k]
+    out["per_100k"] = [w.to_json() for w in result.per_100k]  # [file, wall s, CPU s]
     print(json.dumps({"event": "import.done", **out}, ensure_ascii=False))
     return 0
