@@ -202,7 +202,7 @@ class NoticeSink(Resource):
     def render_POST(self, request):
         from bus.core.header import HEADER_TAG, PlatformHeader
 
-        from .receiver import notice_receipt
+        from .receiver import ACCEPTED, DUPLICATE, notice_receipt
 
         raw = request.content.read()
         root = etree.fromstring(raw)
@@ -213,7 +213,7 @@ class NoticeSink(Resource):
             seen = any(m == header.message_id for m, _ in self.accepted)
             if action != "503" and not seen:
                 self.accepted.append((header.message_id, raw))
-            status = "duplicate" if seen else "accepted"
+            status = DUPLICATE if seen else ACCEPTED
             self.posts.append((header.message_id, raw, action if action != "answer" else status))
         if action in ("503", "lose"):
             request.setResponseCode(503 if action == "503" else 500)

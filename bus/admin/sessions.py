@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-ROLES = ("viewer", "operator")
+from ..core.console_roles import ROLES, ConsoleRole
+
 MAX_AGE = 8 * 3600.0  # a session ends after a working day however active
 MIN_TOKEN = 16
 
@@ -29,11 +30,14 @@ class TokenFileError(ValueError):
 @dataclass(frozen=True)
 class Principal:
     name: str
-    role: str
+    role: ConsoleRole
+
+    def __post_init__(self) -> None:  # a role read as text becomes the member (or ValueError)
+        object.__setattr__(self, "role", ConsoleRole(self.role))
 
     @property
     def can_change(self) -> bool:
-        return self.role == "operator"
+        return self.role is ConsoleRole.OPERATOR
 
 
 @dataclass
@@ -67,7 +71,7 @@ def parse_token_file(text: str, where: str = "token file") -> dict[bytes, Princi
                                  f"characters")
         if _digest(token) in tokens:
             raise TokenFileError(f"{where}:{number}: this token is already listed")
-        tokens[_digest(token)] = Principal(name, role)
+        tokens[_digest(token)] = Principal(name, ConsoleRole(role))
     return tokens
 
 
@@ -97,7 +101,7 @@ class Sessions:
 
     def authenticate_certificate(self, cn: str | None) -> Principal | None:
         role = self.client_roles.get(cn or "")
-        return Principal(f"cert:{cn}", role) if role else None
+        return Principal(f"cert:{cn}", ConsoleRole(role)) if role else None
 
     def open(self, principal: Principal, now: float) -> Session:
         self._expire(now)

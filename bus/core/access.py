@@ -23,12 +23,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from . import faults
 from .faults import HubFault
 from .findings import Finding
 
-RIGHTS = ("call", "publish", "subscribe")
+class Right(StrEnum):
+    """An access right (アクセス権) on (service, receiver 団体コード): ``[[access]] right``."""
+
+    CALL = "call"  # send a request of a request-response service
+    PUBLISH = "publish"  # send a notice
+    SUBSCRIBE = "subscribe"  # receive a notice ([[subscriptions]])
+
+
+class Identity(StrEnum):
+    """Where the caller's identity comes from (see the module doc)."""
+
+    CERTIFICATE = "certificate"  # the verified TLS client certificate (a TLS hub)
+    CLAIMED = "claimed"  # the header's Sender (plain HTTP, development only)
+
+
+RIGHTS = tuple(r.value for r in Right)  # the config's choice, in declaration order
 ANY_CODE = "*"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -61,16 +77,20 @@ class AccessRule:
     service_id: str
     local_gov_code: str  # the receiver's 団体コード, or "*" for every tenant
     adapters: tuple[str, ...]
-    right: str  # call | publish | subscribe
+    right: Right
+
+    def __post_init__(self) -> None:  # read as text (a test, a tool): the member, or ValueError
+        object.__setattr__(self, "right", Right(self.right))
 
 
 @dataclass
 class AccessPolicy:
     adapters: dict[str, Adapter] = field(default_factory=dict)
     rules: tuple[AccessRule, ...] = ()
-    identity: str = "certificate"  # "certificate" (TLS) or "claimed" (plain HTTP, development)
+    identity: Identity = Identity.CERTIFICATE
 
     def __post_init__(self) -> None:
+        self.identity = Identity(self.identity)
         self._by_fingerprint = {fp: a.id for a in self.adapters.values() for fp in a.fingerprints}
         self._by_cn = {a.subject_cn: a.id for a in self.adapters.values() if a.subject_cn}
         self._by_party = {p: a.id for a in self.adapters.values() for p in a.parties}
@@ -88,18 +108,18 @@ class AccessPolicy:
         return None
 
     # -- rights -----------------------------------------------------------------------------
-    def allows(self, adapter_id: str, service_id: str, local_gov_code: str, right: str) -> bool:
+    def allows(self, adapter_id: str, service_id: str, local_gov_code: str, right: Right) -> bool:
         return ((service_id, local_gov_code, right, adapter_id) in self._granted
                 or (service_id, ANY_CODE, right, adapter_id) in self._granted)
 
     def check(self, peer: str | None, sender: str, service_id: str, local_gov_code: str,
-              right: str, path: str | None = None, line: int | None = None,
+              right: Right, path: str | None = None, line: int | None = None,
               message_id: str | None = None) -> str:
         """The adapter acting, once it may send this message; else raise HubFault."""
         def deny(code: faults.FaultCode, rule: str, message: str) -> HubFault:
             return HubFault(code, (Finding(rule, message, path, line),), message_id)
 
-        if self.identity == "claimed":
+        if self.identity is Identity.CLAIMED:
             adapter = self._by_party.get(sender)
             if adapter is None:
                 raise deny(faults.ACCESS_DENIED, "access:adapter",
@@ -115,6 +135,6 @@ class AccessPolicy:
                            f"adapter {peer} does not own the sender identity {sender}")
         if not self.allows(adapter, service_id, local_gov_code, right):
             raise deny(faults.ACCESS_DENIED, f"access:{right}",
-                       f"adapter {adapter} has no {right!r} right on {service_id} of 団体コード "
+                       f"adapter {adapter} has no {str(right)!r} right on {service_id} of 団体コード "
                        f"{local_gov_code}")
         return adapter

@@ -14,7 +14,8 @@ from typing import Any
 
 from schemas import BUILTIN_CATALOG
 
-from .access import ANY_CODE, AccessPolicy, AccessRule, Adapter, normalise_fingerprint
+from .access import (ANY_CODE, AccessPolicy, AccessRule, Adapter, Identity, Right,
+                     normalise_fingerprint)
 from .character_config import SystemCharacters, parse_systems
 from .envelope import Limits
 from .files_config import FilesConfig, parse_files
@@ -275,10 +276,12 @@ def _access(top: Section, adapter_tables: list[Section], access_tables: list[Sec
         for j, name in enumerate(r["adapters"]):
             if name not in adapters:
                 raise r.error(f"adapters[{j}]", f"no [[adapters]] entry with id {name!r}")
-        rules.append(AccessRule(r["service"], code, tuple(r["adapters"]), r["right"]))
-    policy = AccessPolicy(adapters, tuple(rules), "certificate" if over_tls else "claimed")
+        rules.append(AccessRule(r["service"], code, tuple(r["adapters"]), Right(r["right"])))
+    policy = AccessPolicy(adapters, tuple(rules),
+                          Identity.CERTIFICATE if over_tls else Identity.CLAIMED)
     for i, sub in enumerate(subscriptions):
-        if not policy.allows(sub.subscriber.id, sub.service_id, sub.local_gov_code, "subscribe"):
+        if not policy.allows(sub.subscriber.id, sub.service_id, sub.local_gov_code,
+                              Right.SUBSCRIBE):
             raise top.error(f"subscriptions[{i}].subscriber",
                             f"{sub.subscriber.id!r} has no 'subscribe' right on {sub.service_id} "
                             f"of {sub.local_gov_code} in [[access]] (the subscriber's "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from . import faults
-from .access import AccessPolicy
+from .access import AccessPolicy, Right
 from .catalog import Catalog, ServiceSpec
 from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
@@ -141,7 +141,8 @@ class Inspector:
         adapter = None
         if self.access is not None:
             adapter = self.access.check(peer, str(header.sender), service.id, code,
-                                        "publish" if service.pattern is ServicePattern.NOTICE else "call",
+                                        Right.PUBLISH if service.pattern is ServicePattern.NOTICE
+                                        else Right.CALL,
                                         hdr_path, line, mid)
         self._check_request_header(envelope.header, header,
                                     service.pattern is ServicePattern.NOTICE)

@@ -3,17 +3,29 @@ notice is stored durably — and reads back from subscribers."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from lxml import etree
 
 from .inspection import AcceptedRequest
 
 RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
 RECEIPT_TAG = f"{{{RECEIPT_NS}}}NoticeReceipt"
-ACCEPTED, DUPLICATE, APPLIED = "accepted", "duplicate", "applied"
-STATUSES = (ACCEPTED, DUPLICATE, APPLIED)
 
 
-def receipt_element(message_id: str, status: str, subscribers: int | None = None
+class ReceiptStatus(StrEnum):
+    """``pfr:NoticeReceipt/pfr:Status`` (受領状態) — the enumeration of receipt-v1.xsd."""
+
+    ACCEPTED = "accepted"  # the hub stored it; it will be delivered to every subscriber
+    DUPLICATE = "duplicate"  # this MessageId was received before: nothing done again
+    APPLIED = "applied"  # the subscriber applied it to its records
+
+
+ACCEPTED, DUPLICATE, APPLIED = ReceiptStatus.ACCEPTED, ReceiptStatus.DUPLICATE, ReceiptStatus.APPLIED
+STATUSES = tuple(s.value for s in ReceiptStatus)
+
+
+def receipt_element(message_id: str, status: ReceiptStatus, subscribers: int | None = None
                     ) -> etree._Element:
     """A ``pfr:NoticeReceipt``: ``status`` is applied / duplicate (a subscriber) or
     accepted / duplicate (the hub, with the number of ``subscribers``)."""
@@ -21,13 +33,13 @@ def receipt_element(message_id: str, status: str, subscribers: int | None = None
         raise ValueError(f"receipt status must be one of {', '.join(STATUSES)}, not {status!r}")
     receipt = etree.Element(RECEIPT_TAG, nsmap={"pfr": RECEIPT_NS})
     etree.SubElement(receipt, f"{{{RECEIPT_NS}}}MessageId").text = message_id
-    etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Status").text = status
+    etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Status").text = str(status)
     if subscribers is not None:
         etree.SubElement(receipt, f"{{{RECEIPT_NS}}}Subscribers").text = str(subscribers)
     return receipt
 
 
-def receipt_envelope(request: AcceptedRequest, status: str) -> bytes:
+def receipt_envelope(request: AcceptedRequest, status: ReceiptStatus) -> bytes:
     """The reply to a notice: bound to it (RelatesTo, RequestHash) like any reply, sent by the
     party the notice was addressed to (the hub's channel for the service)."""
     soap = request.envelope.soap_ns

@@ -28,7 +28,7 @@ from ..core.ratelimit import Admission, limit_key
 from ..core.shrink import CharacterAudit
 from ..core.shrink import summary as shrink_summary
 from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
-from ..store.archive import PayloadArchive
+from ..store.archive import PayloadArchive, PayloadKind
 from ..core.replay import ReplayGuard
 from ..core.xmlpath import element_path
 from ..store.routing_log import HopRecord, RoutingLog
@@ -184,7 +184,8 @@ class SyncExchange:
                     hops.add(Hop.REJECTED, Status.FAULT, fault)
                     return self._fault_reply(hops, fault, request.envelope.soap_ns)
             # Archived once admitted: a flood refused by the limits does not fill the archive.
-            self._archive(request, "notice" if request.is_notice else "request", raw, hops)
+            self._archive(request, PayloadKind.NOTICE if request.is_notice
+                          else PayloadKind.REQUEST, raw, hops)
             return await self._dispatch(request, hops, raw, soap_action)
         finally:
             release()
@@ -217,7 +218,7 @@ class SyncExchange:
         hops.add(Hop.ROUTED, Status.OK, duration_ms=hops.provider_ms)
         hops.add(Hop.PROVIDER_RESPONSE, Status.FAULT if answer.status >= 400 else Status.OK,
                  http_status=answer.status, response_bytes=len(answer.body))
-        self._archive(request, "response", answer.body, hops)
+        self._archive(request, PayloadKind.RESPONSE, answer.body, hops)
         try:
             response = self.inspector.inspect_response(answer.body, request)
         except HubFault as fault:

@@ -28,13 +28,24 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from enum import StrEnum
 
 from .batching import STOP, Flush, next_batch
 from .routing_log import _connect
 
 log = logging.getLogger(__name__)
 
-KINDS = ("request", "response", "notice")
+
+class PayloadKind(StrEnum):
+    """Which payload of an exchange (``payloads.kind``; with the MessageId, the AEAD's
+    associated data: the text must never change)."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+    NOTICE = "notice"
+
+
+KINDS = tuple(k.value for k in PayloadKind)
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12
 MAX_QUEUED = 10_000

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .hop_record import Hop, HopRecord, Status
-from .notices.base import NoticeStore
+from .notices.base import Fact, NoticeStore
 from .routing_log import RoutingLog
 
 # Hops are recorded right after the store's commit, on the reactor; a busy reactor may take a
@@ -57,7 +57,7 @@ def recover(rl: RoutingLog, notices: NoticeStore | None) -> Recovery | None:
     if notices is not None:
         since = _epoch(last_at or run.get("started_at")) - MARGIN_SECONDS
         for fact in notices.recent_facts(since):
-            if fact[0] == "accepted":
+            if fact[0] == Fact.ACCEPTED:
                 _, mid, service, sender, at = fact
                 if not rl.has_hop(mid, (Hop.ACCEPTED, Hop.DUPLICATE)):
                     accepted.append(HopRecord(

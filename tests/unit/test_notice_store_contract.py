@@ -426,3 +426,23 @@ def test_sqlite_every_acknowledged_notice_survives_sigkill(tmp_path):
     missing = [m for m in acknowledged if m not in stored]
     assert not missing, f"{len(missing)} acknowledged notices lost, e.g. {missing[:3]}"
     assert all(stored[m] == m.encode() * 100 for m in acknowledged)
+
+
+def test_recent_facts_and_purging_finished_notices(store):
+    # one shared implementation (bus/store/notices/base.py), each store's parameter marks
+    before = time.time() - 1
+    for mid in ("r1", "r2", "r3"):
+        store.accept(notice(mid, subjects=()), ["tax"])
+    first, second, _ = store.claim("tax", "n1", 30, 10, now=time.time())
+    assert store.complete(first.id, "n1") and store.dead(second.id, "n1", "gone")
+    facts = list(store.recent_facts(before))
+    assert [f[:2] for f in facts] == [("accepted", "r1"), ("accepted", "r2"),
+                                      ("accepted", "r3"), ("delivered", "r1")]
+    assert facts[0][2:4] == ("juki.ResidentChangeNotice", "131016/01/vendor-a-juki")
+    assert facts[-1][3] == "tax" and facts[-1][5] == 1  # subscriber, attempts
+    assert list(store.recent_facts(time.time() + 60)) == []
+    later = time.time() + 60
+    assert store.purge_finished(None, None) == 0
+    assert store.purge_finished(later, None, batch=1) == 1  # r1; dead r2 and unfinished r3 kept
+    assert store.purge_finished(later, later, batch=1) == 1  # r2 (dead)
+    assert [f[1] for f in store.recent_facts(before)] == ["r3"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 
 from ..access import RIGHTS
+from ..console_roles import ROLES as CONSOLE_ROLES
 from ..characters import REPERTOIRES
 from ..envelope import Limits
 from ..identifiers import is_valid_local_gov_code
@@ -187,7 +188,7 @@ ACCESS = Table("access", (
     Key("adapters", ListOf(Str(), nonempty=True), REQUIRED, "the adapters granted the right"),
 ), "an access right (default deny over TLS)")
 
-ADMIN_ROLES = ("operator", "viewer")
+ADMIN_ROLES = CONSOLE_ROLES
 ADMIN_TLS = Table("admin.tls", (
     Key("certificate", Str(nonempty=True), REQUIRED, "PEM: the admin listener's certificate"),
     Key("key", Str(nonempty=True), REQUIRED, "PEM: its private key"),

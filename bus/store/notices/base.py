@@ -19,11 +19,32 @@ POSIX seconds (float).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
-STATES = ("pending", "inflight", "delivered", "dead", "purged")
+
+class DeliveryState(StrEnum):
+    """Where one delivery is (配信状態): ``deliveries.state``. The stores' SQL writes these as
+    literals and their CHECK constraint (a released migration) lists them:
+    ``tests/unit/test_vocabularies.py`` fails when the SQL and this enum disagree."""
+
+    PENDING = "pending"  # due at not_before
+    INFLIGHT = "inflight"  # claimed by a node under a lease
+    DELIVERED = "delivered"
+    DEAD = "dead"  # the dead letter channel, until an operator replays or purges it
+    PURGED = "purged"  # given up by an operator: kept for audit, never delivered
+
+
+STATES = tuple(s.value for s in DeliveryState)
+
+
+class Fact(StrEnum):
+    """The kind of a ``recent_facts`` row (the routing log's recovery after a crash)."""
+
+    ACCEPTED = "accepted"  # ("accepted", message_id, service_id, sender, at)
+    DELIVERED = "delivered"  # ("delivered", message_id, service_id, subscriber, at, attempts)
 
 # The columns both stores select (deliveries d joined with their notices n), in the order the
 # row readers below expect.
@@ -92,6 +113,56 @@ class DeadLetter:
     died_at: float
     last_error: str
     payload: bytes | None = None  # only from dead_letter(id)
+
+
+# -- reads both stores share; ``{m}`` is the driver's parameter mark (``?`` or ``%s``) ---------
+
+_RECENT_FACTS = (
+    f"SELECT '{Fact.ACCEPTED}', message_id, service_id, sender, accepted_at FROM notices "
+    "WHERE accepted_at >= {m} ORDER BY seq",
+    f"SELECT '{Fact.DELIVERED}', n.message_id, n.service_id, d.subscriber, d.finished_at, "
+    "d.attempts FROM deliveries d JOIN notices n ON n.seq = d.seq "
+    f"WHERE d.state = '{DeliveryState.DELIVERED}' AND d.finished_at >= {{m}} ORDER BY d.id")
+
+# Notices whose every delivery is finished and old enough (retention), a batch at a time.
+_FINISHED_NOTICES = (
+    "SELECT seq FROM notices n WHERE seq > {m} AND accepted_at < {m} AND NOT EXISTS ("
+    " SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND NOT ("
+    f"  (d.state = '{DeliveryState.DELIVERED}' AND d.finished_at < {{m}})"
+    f"  OR (d.state IN ('{DeliveryState.DEAD}', '{DeliveryState.PURGED}')"
+    "   AND d.finished_at < {m}))) ORDER BY seq LIMIT {m}")
+
+Execute = Callable[[str, Sequence[Any]], Any]  # a connection's execute: returns a cursor
+
+
+def read_recent_facts(execute: Execute, mark: str, since: float) -> Iterator[tuple]:
+    """``NoticeStore.recent_facts`` over a connection's ``execute``, streamed."""
+    for statement in _RECENT_FACTS:
+        for row in execute(statement.format(m=mark), (since,)):
+            yield tuple(row)
+
+
+def purge_finished_notices(execute: Execute, mark: str, delete: Callable[[list[int]], None],
+                           delivered_before: float | None, dead_before: float | None,
+                           batch: int) -> int:
+    """``NoticeStore.purge_finished``: finds finished notices ``batch`` at a time and hands
+    their ``seq``s to ``delete`` (the store's own transaction); returns how many."""
+    never = float("-inf")
+    delivered = never if delivered_before is None else delivered_before
+    dead = never if dead_before is None else dead_before
+    newest = max(delivered, dead)
+    if newest == never:
+        return 0
+    statement = _FINISHED_NOTICES.format(m=mark)
+    deleted, after = 0, 0
+    while True:
+        seqs = [r[0] for r in execute(statement,
+                                      (after, newest, delivered, dead, batch)).fetchall()]
+        if not seqs:
+            return deleted
+        delete(seqs)
+        deleted += len(seqs)
+        after = seqs[-1]
 
 
 def delivery_from_row(row: Sequence, subjects: Sequence[str]) -> Delivery:

@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from .base import DeliveryState
+
 # States a candidate row may have; delivered and purged rows never block anything.
-CANDIDATE_STATES = ("pending", "inflight", "dead")
+CANDIDATE_STATES = (DeliveryState.PENDING, DeliveryState.INFLIGHT, DeliveryState.DEAD)
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,9 @@ class Candidate:
     subjects: tuple[str, ...]
 
     def available(self, now: float) -> bool:
-        if self.state == "pending":
+        if self.state == DeliveryState.PENDING:
             return self.not_before <= now
-        if self.state == "inflight":
+        if self.state == DeliveryState.INFLIGHT:
             # A missing lease_until cannot happen in a consistent store; treat it as expired
             # rather than block the subscriber's queue forever.
             return self.lease_until is None or self.lease_until <= now

@@ -34,7 +34,8 @@ from psycopg import sql
 
 from ..migrations import SchemaVersionError
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
-                   QueueStats, dead_letter_from_row, delivery_from_row)
+                   QueueStats, dead_letter_from_row, delivery_from_row,
+                   purge_finished_notices, read_recent_facts)
 from .claiming import Candidate, select_claimable
 from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
 
@@ -341,44 +342,21 @@ class PostgresNoticeStore:
                 for s, p, i, d, x, age, error in rows]
 
     def recent_facts(self, since: float) -> Iterator[tuple]:
-        conn = self._conn()
-        for row in conn.execute(
-                "SELECT 'accepted', message_id, service_id, sender, accepted_at FROM notices "
-                "WHERE accepted_at >= %s ORDER BY seq", (since,)):
-            yield tuple(row)
-        for row in conn.execute(
-                "SELECT 'delivered', n.message_id, n.service_id, d.subscriber, d.finished_at, "
-                "d.attempts FROM deliveries d JOIN notices n ON n.seq = d.seq "
-                "WHERE d.state = 'delivered' AND d.finished_at >= %s ORDER BY d.id", (since,)):
-            yield tuple(row)
+        return read_recent_facts(self._conn().execute, "%s", since)
 
     def purge_finished(self, delivered_before: float | None, dead_before: float | None,
                        batch: int = 5000) -> int:
         """Retention: delete notices whose every delivery is finished and old enough —
         delivered before ``delivered_before``, dead or purged before ``dead_before`` (None:
         kept for ever) — ``batch`` notices per transaction; returns how many."""
-        never = float("-inf")
-        delivered = never if delivered_before is None else delivered_before
-        dead = never if dead_before is None else dead_before
-        newest = max(delivered, dead)
-        if newest == never:
-            return 0
-        deleted, after = 0, 0
-        while True:
-            seqs = [r[0] for r in self._conn().execute(
-                """SELECT seq FROM notices n WHERE seq > %s AND accepted_at < %s AND NOT EXISTS (
-                    SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND NOT (
-                        (d.state = 'delivered' AND d.finished_at < %s)
-                        OR (d.state IN ('dead', 'purged') AND d.finished_at < %s)))
-                ORDER BY seq LIMIT %s""", (after, newest, delivered, dead, batch)).fetchall()]
-            if not seqs:
-                return deleted
+        def delete(seqs: list[int]) -> None:
             conn = self._conn()
             with conn.transaction():
                 conn.execute("DELETE FROM deliveries WHERE seq = ANY(%s)", (seqs,))
                 conn.execute("DELETE FROM notices WHERE seq = ANY(%s)", (seqs,))
-            deleted += len(seqs)
-            after = seqs[-1]
+
+        return purge_finished_notices(self._conn().execute, "%s", delete, delivered_before,
+                                      dead_before, batch)
 
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)

@@ -27,7 +27,8 @@ from pathlib import Path
 from ..migrations import migrate
 from ..sqlite_readonly import connect_readonly, user_version
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
-                   QueueStats, dead_letter_from_row, delivery_from_row)
+                   QueueStats, dead_letter_from_row, delivery_from_row,
+                   purge_finished_notices, read_recent_facts)
 from .claiming import Candidate, select_claimable
 from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
 
@@ -307,44 +308,21 @@ class SqliteNoticeStore:
                 for s, p, i, d, x, oldest in rows]
 
     def recent_facts(self, since: float) -> Iterator[tuple]:
-        conn = self._conn()
-        for row in conn.execute(
-                "SELECT 'accepted', message_id, service_id, sender, accepted_at FROM notices "
-                "WHERE accepted_at >= ? ORDER BY seq", (since,)):
-            yield tuple(row)
-        for row in conn.execute(
-                "SELECT 'delivered', n.message_id, n.service_id, d.subscriber, d.finished_at, "
-                "d.attempts FROM deliveries d JOIN notices n ON n.seq = d.seq "
-                "WHERE d.state = 'delivered' AND d.finished_at >= ? ORDER BY d.id", (since,)):
-            yield tuple(row)
+        return read_recent_facts(self._conn().execute, "?", since)
 
     def purge_finished(self, delivered_before: float | None, dead_before: float | None,
                        batch: int = 5000) -> int:
         """Retention: delete notices whose every delivery is finished and old enough —
         delivered before ``delivered_before``, dead or purged before ``dead_before`` (None:
         kept for ever) — ``batch`` notices per transaction; returns how many."""
-        never = float("-inf")
-        delivered = never if delivered_before is None else delivered_before
-        dead = never if dead_before is None else dead_before
-        newest = max(delivered, dead)
-        if newest == never:
-            return 0
-        deleted, after = 0, 0
-        while True:
-            seqs = [r[0] for r in self._conn().execute(
-                """SELECT seq FROM notices n WHERE seq > ? AND accepted_at < ? AND NOT EXISTS (
-                    SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND NOT (
-                        (d.state = 'delivered' AND d.finished_at < ?)
-                        OR (d.state IN ('dead', 'purged') AND d.finished_at < ?)))
-                ORDER BY seq LIMIT ?""", (after, newest, delivered, dead, batch)).fetchall()]
-            if not seqs:
-                return deleted
+        def delete(seqs: list[int]) -> None:
             marks = ", ".join("?" for _ in seqs)
             with self._transaction() as conn:
                 conn.execute(f"DELETE FROM deliveries WHERE seq IN ({marks})", seqs)
                 conn.execute(f"DELETE FROM notices WHERE seq IN ({marks})", seqs)
-            deleted += len(seqs)
-            after = seqs[-1]
+
+        return purge_finished_notices(self._conn().execute, "?", delete, delivered_before,
+                                      dead_before, batch)
 
     def dead_letters(self, subscriber: str | None = None, limit: int = 100) -> list[DeadLetter]:
         where, params = _selection(subscriber, None)
