@@ -39,6 +39,7 @@ from .chain import GENESIS, Formats, record_hash
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, column_names,
                          to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
+from .sqlite_readonly import connect_readonly
 
 # Re-exported: the record and its vocabularies are declared in hop_record.py.
 __all__ = ["HOPS", "PARTIES", "STATUSES", "Hop", "HopRecord", "Party", "RoutingLog",
@@ -67,19 +68,11 @@ def _now() -> str:
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    if readonly:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        if not path.with_name(path.name + "-wal").exists():
-            # No hub has the file open: read it as immutable. A plain read-only open of a WAL
-            # database would leave -wal/-shm files owned by whoever ran `pfbus log` (often
-            # root), which the hub's own user then cannot open.
-            uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None,
-                               check_same_thread=False)
-    else:
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        conn.execute("PRAGMA synchronous=NORMAL")  # fsync at checkpoints, not every commit
+    if readonly:  # never leaves -wal/-shm files behind (bus/store/sqlite_readonly.py)
+        return connect_readonly(path)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    conn.execute("PRAGMA synchronous=NORMAL")  # fsync at checkpoints, not every commit
     return conn
 
 
