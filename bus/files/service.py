@@ -1,42 +1,101 @@
 """File linkage on the hub's reactor (ファイル連携): the SFTP listener and the pipeline's turns.
 
-The pipeline (``pipeline.FilePipeline``) is synchronous and runs in one thread at a time, so a
-million-row file being validated never blocks the reactor; a turn runs every ``[files]
-scan_interval`` and as soon as an SFTP session completes an upload or removes a delivered file.
-Drop folders (ROOT/ADAPTER/inbox) need no listener: the same turns pick their files up.
+The pipeline (``pipeline.FilePipeline``) is synchronous and runs in one thread, one turn at a
+time, so a million-row file being validated never blocks the reactor; a turn runs every
+``[files] scan_interval`` and as soon as an SFTP session completes an upload or removes a
+delivered file. Drop folders (ROOT/ADAPTER/inbox) need no listener: the same turns take their
+files. A stop waits for the turn in progress (it is safe to kill, but a clean stop is cheaper).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import cast
 
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IListeningPort
+from twisted.internet.threads import deferToThread
 
 from ..core.config import ConfigError
 from ..core.files_config import FilesConfig
+from ..core.identifiers import AddresseeNumberScheme
 from ..core.jsonlog import JsonLineLog
+from ..core.settings import SettingsError
+from ..migration.layout import LayoutCatalog
+from .kinds import FileKindCatalog
+from .ledger import FileLedger
+from .pipeline import FilePipeline, RoutingLogLike, Turn
 
 
 class FileLinkage:
-    def __init__(self, config: FilesConfig, reactor, events: JsonLineLog, config_path=None):
+    def __init__(self, config: FilesConfig, reactor, events: JsonLineLog, log: RoutingLogLike,
+                 schemes: Mapping[str, AddresseeNumberScheme], config_path: Path | None = None):
         self.config = config
         self.reactor = reactor
         self.events = events
         self.config_path = config_path
+        try:
+            kinds = FileKindCatalog.load(config.kinds, LayoutCatalog.load(config.layouts))
+        except SettingsError as exc:
+            raise ConfigError(f"{config_path}: files: {exc}") from None
+        for i, s in enumerate(config.subscriptions):
+            if s.kind not in kinds:
+                raise ConfigError(f"{config_path}: files.subscriptions[{i}].kind: no file kind "
+                                  f"{s.kind!r} (known: {', '.join(kinds.kinds)})")
         # imported here: twisted.conch needs bcrypt (twisted[conch]), which a hub without
         # [files] never loads, so an environment installed before that extra still serves SOAP
         from .sftp import FileAccounts
         self.accounts = FileAccounts(config, self.changed)
+        self.ledger = FileLedger(config.ledger)
+        self.pipeline = FilePipeline(config, kinds, self.ledger, log, schemes=schemes,
+                                     busy=lambda path: path in self.accounts.writing)
         self.port: IListeningPort | None = None
         self.sftp_port: int | None = None
+        self._loop: task.LoopingCall | None = None
+        self._running: defer.Deferred | None = None
+        self._again = False
+        self._stopping = False
+        self.totals = Turn()  # since start: files and deliveries (the operator's counts)
 
     def changed(self, adapter: str) -> None:
-        """An upload completed or a delivered file was removed (the pipeline's cue)."""
+        """An upload completed or a delivered file was removed: a turn now, not at the scan."""
+        if not self._stopping:
+            self.reactor.callLater(0, self.turn)
+
+    def turn(self) -> None:
+        if self._stopping:
+            return
+        if self._running is not None:
+            self._again = True  # once this one ends
+            return
+        d = self._running = deferToThread(self.pipeline.turn)
+        d.addCallbacks(self._turned, self._failed)
+        d.addBoth(self._ended)
+
+    def _turned(self, done: Turn) -> None:
+        for key in ("picked", "accepted", "rejected", "duplicates", "delivered", "confirmed"):
+            setattr(self.totals, key, getattr(self.totals, key) + getattr(done, key))
+        if done.any():
+            self.events.emit("files.turn", **done.as_event())
+
+    def _failed(self, failure) -> None:
+        # the next turn resumes from the ledger; say what went wrong (no content in it)
+        self.events.emit("files.turn_failed", error=f"{failure.type.__name__}: "
+                                                    f"{failure.getErrorMessage()}")
+
+    def _ended(self, _) -> None:
+        self._running = None
+        if self._again and not self._stopping:
+            self._again = False
+            self.turn()
 
     def listen(self) -> None:
         config = self.config
+        self._loop = task.LoopingCall(self.turn)
+        self._loop.clock = self.reactor
+        self._loop.start(config.scan_interval, now=True)
         if config.host is None or config.host_key is None:
             self.events.emit("files.drop_folders", root=str(config.root),
                              accounts=len(config.accounts))
@@ -53,6 +112,13 @@ class FileLinkage:
                          root=str(config.root), accounts=len(config.accounts))
 
     async def stop(self) -> None:
+        """No new turn; the SFTP listener closes; the turn in progress ends; the ledger closes."""
+        self._stopping = True
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
         if self.port is not None:
             await defer.maybeDeferred(self.port.stopListening)
             self.port = None
+        if self._running is not None:
+            await self._running
+        self.ledger.close()

@@ -147,7 +147,9 @@ class Hub:
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
         # [files]: file linkage (ファイル連携), SFTP and drop folders (bus/files)
-        self.files = FileLinkage(config.files, reactor, self.events, config.path) \
+        self.files = FileLinkage(
+            config.files, reactor, self.events, self.routing_log,
+            {code: t.addressee_scheme for code, t in config.tenants.items()}, config.path) \
             if config.files is not None else None
         self._retention_timer: task.LoopingCall | None = None
         self._retention_run: defer.Deferred | None = None

@@ -61,6 +61,15 @@ class Hop(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     PAYLOAD_REVEALED = "payload_revealed"
+    # file linkage (ファイル連携, bus/files): a file taken from a sender's inbox; judged whole
+    # (accepted, rejected, or a duplicate of one accepted); put into a subscriber's outbox;
+    # confirmed by the subscriber removing it. Metadata only: kind, size, rows, SHA-256.
+    FILE_PICKED_UP = "file_picked_up"
+    FILE_ACCEPTED = "file_accepted"
+    FILE_REJECTED = "file_rejected"
+    FILE_DUPLICATE = "file_duplicate"
+    FILE_DELIVERED = "file_delivered"
+    FILE_CONFIRMED = "file_confirmed"
 
 
 class Status(StrEnum):
@@ -155,6 +164,10 @@ class HopRecord:
     remote: str | None = column("TEXT", "the caller's address, IP:port", chain=2)
     recovered: int | None = column("INTEGER", "1: written at start from the notice store's "
                                               "facts, after a crash lost the original", chain=2)
+    # chain format 3 (migration 6): file linkage — the rows of a file (its size is
+    # request_bytes, its SHA-256 message_id, its kind service_id)
+    rows: int | None = column("INTEGER", "file linkage: data rows of the file (header "
+                                         "excluded)", chain=3)
 
     def __post_init__(self) -> None:
         # Fail at the call site, not later on the writer thread where nobody sees it; store

@@ -99,6 +99,10 @@ MIGRATIONS: list[list[str]] = [
     [  # 5: operators search by 団体コード: a prefix range on the receiver
         *add_indexes("receiver"),
     ],
+    [  # 6: file linkage (bus/files): a file's rows; chain format 3 covers them
+        *add_columns("rows"),
+        *start_format(3),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

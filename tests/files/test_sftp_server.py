@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+from tests.support.polling import wait_until
+
 from .hubs import sftp, start, write_config
 
 pytestmark = pytest.mark.integration
@@ -28,16 +30,21 @@ def served(tmp_path_factory):
     process.stop()
 
 
-def test_an_upload_lands_in_the_inbox_under_its_final_name(served, tmp_path):
+def test_an_upload_lands_in_the_inbox_and_is_taken_once_renamed(served, tmp_path):
     hub, port = served
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
-    result = sftp(hub, port, "vendor-a", "put x.csv /inbox/up1.csv.part\n"
-                  "rename /inbox/up1.csv.part /inbox/up1.csv\nls /inbox\n", cwd=tmp_path)
+    result = sftp(hub, port, "vendor-a", "put x.csv /inbox/up1.csv.part\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     inbox = hub.root / "vendor-a" / "inbox"
-    assert (inbox / "up1.csv").read_text() == "a,b\n1,2\n"
-    assert not (inbox / "up1.csv.part").exists()
-    assert not (hub.root / "vendor-b" / "inbox" / "up1.csv").exists()
+    assert (inbox / "up1.csv.part").read_text() == "a,b\n1,2\n"  # temporary: left alone
+    assert not (hub.root / "vendor-b" / "inbox" / "up1.csv.part").exists()
+    result = sftp(hub, port, "vendor-a", "rename /inbox/up1.csv.part /inbox/up1.csv\n",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # complete now: the pipeline takes it (and rejects it: the name fits no file kind)
+    wait_until(lambda: list((hub.root / "vendor-a" / "outbox").glob("up1.csv.*.receipt.json")),
+               30, "the receipt of up1.csv")
+    assert list(inbox.iterdir()) == []
 
 
 def test_the_account_sees_only_its_two_folders(served, tmp_path):

@@ -1,0 +1,210 @@
+"""The delivery ledger (配信台帳) of file linkage, SQLite: what was picked up, how it was judged,
+and each subscriber's delivery — the facts that make delivery exactly-once across crashes.
+
+A file row goes ``picking`` (recorded before the file leaves the inbox) → ``picked`` (it is in
+the spool) → ``accepted`` | ``rejected`` | ``duplicate`` (decided in one transaction with its
+deliveries) → ``receipt`` set once the sender's receipt is written. A delivery goes ``pending``
+→ ``staged`` (a complete copy waits beside the outbox, fsynced) → ``delivered`` (renamed into
+the outbox) → ``confirmed`` (the subscriber removed it). Every step is committed before the next
+file-system step, so a restart knows exactly which step to redo (``pipeline.FilePipeline``).
+Only one pipeline turn runs at a time; the lock is for the SFTP side's reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    exchange_id TEXT NOT NULL,      -- groups the file's routing-log records
+    sender TEXT NOT NULL,           -- the adapter whose inbox it came from
+    name TEXT NOT NULL,             -- its name as uploaded
+    marker TEXT,                    -- its NAME.done marker, removed at pickup
+    state TEXT NOT NULL,
+    kind TEXT,
+    local_gov_code TEXT,
+    bytes INTEGER,
+    rows INTEGER,
+    sha256 TEXT,
+    duplicate_of INTEGER,
+    receipt TEXT,                   -- the receipt's name in the sender's outbox, once written
+    picked_up_at TEXT NOT NULL,
+    decided_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS files_accepted_sha256 ON files (sha256)
+    WHERE state = 'accepted';
+CREATE UNIQUE INDEX IF NOT EXISTS files_accepted_name ON files (sender, name, kind)
+    WHERE state = 'accepted';
+CREATE INDEX IF NOT EXISTS files_state ON files (state);
+CREATE TABLE IF NOT EXISTS deliveries (
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    subscriber TEXT NOT NULL,
+    seq INTEGER NOT NULL,           -- the subscriber's order
+    name TEXT NOT NULL,             -- its name in the subscriber's outbox
+    state TEXT NOT NULL,
+    delivered_at TEXT,
+    confirmed_at TEXT,
+    inode TEXT,                     -- "dev:ino" of the delivered file: a later file of the same
+                                    -- name is not it
+    PRIMARY KEY (file_id, subscriber),
+    UNIQUE (subscriber, seq)
+);
+CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, subscriber, seq);
+"""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    exchange_id: str
+    sender: str
+    name: str
+    marker: str | None
+    state: str
+    kind: str | None
+    local_gov_code: str | None
+    bytes: int | None
+    rows: int | None
+    sha256: str | None
+    duplicate_of: int | None
+    receipt: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    file_id: int
+    subscriber: str
+    seq: int
+    name: str
+    state: str
+
+
+_FILE_COLUMNS = ("id, exchange_id, sender, name, marker, state, kind, local_gov_code, bytes, "
+                 "rows, sha256, duplicate_of, receipt")
+
+
+class FileLedger:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")  # a committed step survives power loss
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- files ------------------------------------------------------------------------------
+
+    def begin_pickup(self, sender: str, name: str, marker: str | None) -> FileRow:
+        cur = self._write("INSERT INTO files (exchange_id, sender, name, marker, state, "
+                          "picked_up_at) VALUES (?, ?, ?, ?, 'picking', ?)",
+                          (str(uuid.uuid4()), sender, name, marker, _now()))
+        row = self.file(int(cur.lastrowid or 0))
+        assert row is not None
+        return row
+
+    def set_state(self, file_id: int, state: str) -> None:
+        self._write("UPDATE files SET state = ? WHERE id = ?", (state, file_id))
+
+    def file(self, file_id: int) -> FileRow | None:
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,))
+        return FileRow(*rows[0]) if rows else None
+
+    def files_in(self, *states: str) -> list[FileRow]:
+        marks = ", ".join("?" for _ in states)
+        return [FileRow(*r) for r in self._read(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE state IN ({marks}) ORDER BY id", states)]
+
+    def unreceipted(self) -> list[FileRow]:
+        return [FileRow(*r) for r in self._read(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE state IN ('accepted', 'rejected', "
+            "'duplicate') AND receipt IS NULL ORDER BY id")]
+
+    def accepted_like(self, sha256: str, sender: str, name: str, kind: str) -> FileRow | None:
+        """The accepted file this one duplicates: the same SHA-256, or the same sender, name
+        and kind."""
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE state = 'accepted' AND "
+                          "(sha256 = ? OR (sender = ? AND name = ? AND kind = ?)) ORDER BY id "
+                          "LIMIT 1", (sha256, sender, name, kind))
+        return FileRow(*rows[0]) if rows else None
+
+    def decide(self, file_id: int, state: str, *, kind: str | None, code: str | None,
+               size: int | None, rows: int | None, sha256: str | None,
+               subscribers: tuple[str, ...] = (), duplicate_of: int | None = None,
+               delivered_name: str | None = None) -> None:
+        """The verdict and, for an accepted file, one pending delivery per subscriber (each
+        next in its subscriber's order), in one transaction."""
+        with self._lock:
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute("UPDATE files SET state = ?, kind = ?, local_gov_code = ?, bytes = ?, "
+                          "rows = ?, sha256 = ?, duplicate_of = ?, decided_at = ? WHERE id = ?",
+                          (state, kind, code, size, rows, sha256, duplicate_of, _now(), file_id))
+                for subscriber in subscribers:
+                    seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE "
+                                    "subscriber = ?", (subscriber,)).fetchone()[0]
+                    c.execute("INSERT INTO deliveries (file_id, subscriber, seq, name, state) "
+                              "VALUES (?, ?, ?, ?, 'pending')",
+                              (file_id, subscriber, seq, delivered_name))
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def receipt_written(self, file_id: int, receipt: str) -> None:
+        self._write("UPDATE files SET receipt = ? WHERE id = ?", (receipt, file_id))
+
+    # -- deliveries ---------------------------------------------------------------------------
+
+    def deliveries(self, *states: str) -> list[Delivery]:
+        """In each subscriber's order."""
+        marks = ", ".join("?" for _ in states)
+        return [Delivery(*r) for r in self._read(
+            "SELECT file_id, subscriber, seq, name, state FROM deliveries WHERE state IN "
+            f"({marks}) ORDER BY subscriber, seq", states)]
+
+    def deliveries_of(self, file_id: int) -> list[Delivery]:
+        return [Delivery(*r) for r in self._read(
+            "SELECT file_id, subscriber, seq, name, state FROM deliveries WHERE file_id = ? "
+            "ORDER BY subscriber", (file_id,))]
+
+    def set_delivery(self, file_id: int, subscriber: str, state: str,
+                     inode: str | None = None) -> None:
+        if state == "delivered":
+            self._write("UPDATE deliveries SET state = ?, delivered_at = ?, inode = ? WHERE "
+                        "file_id = ? AND subscriber = ?",
+                        (state, _now(), inode, file_id, subscriber))
+        elif state == "confirmed":
+            self._write("UPDATE deliveries SET state = ?, confirmed_at = ? WHERE file_id = ? "
+                        "AND subscriber = ?", (state, _now(), file_id, subscriber))
+        else:
+            self._write("UPDATE deliveries SET state = ? WHERE file_id = ? AND subscriber = ?",
+                        (state, file_id, subscriber))
+
+    def inode(self, file_id: int, subscriber: str) -> str | None:
+        rows = self._read("SELECT inode FROM deliveries WHERE file_id = ? AND subscriber = ?",
+                          (file_id, subscriber))
+        return rows[0][0] if rows else None

@@ -1,0 +1,378 @@
+"""The file pipeline (ファイル連携の処理): pickup → whole-file validation → receipt → delivery →
+confirmation, one synchronous turn at a time, safe to kill at any instant.
+
+Every file-system step is preceded by a committed ledger step that says what comes next, and
+every file appears in a folder by an atomic link of a complete, fsynced file — never by writing
+in place:
+
+- pickup: the ledger row (``picking``) first, then the rename from ``inbox/`` into the spool
+  (ROOT/.hub/spool/ID), then ``picked``. A restart finishes a ``picking`` row from wherever
+  the file is.
+- judgement: the spool copy is validated whole (``FileValidator``, streaming); the verdict and
+  the accepted file's deliveries are one transaction; then the receipt is written.
+- delivery, per subscriber in order: a copy in ROOT/.hub/staging (fsynced) → ``staged`` → the
+  copy renamed into ``outbox/NAME`` (never over a file: a name still taken holds the
+  subscriber's queue) → ``delivered``. A ``staged`` delivery whose staging copy is gone was
+  renamed: it is only marked; one whose copy is still there is renamed. So no subscriber gets a
+  file twice, even one it removed while the hub was down, and an outbox never holds half a
+  file.
+- confirmation: the subscriber removes (or moves away) the delivered file; once every
+  subscriber has, the spool copy goes.
+
+Evidence or refuse: a file is picked up only while the routing log accepts records; otherwise it
+stays in the inbox untouched (and is taken once the log recovers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from ..core.files_config import FilesConfig
+from ..core.identifiers import DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme
+from ..migration.findings import LayoutFinding
+from ..migration.items import ItemRules
+from ..migration.validator import FileValidator
+from ..store.hop_record import Hop, HopRecord, Status
+from .kinds import FileKind, FileKindCatalog
+from .ledger import FileLedger, FileRow
+from .names import complete_files
+from .receipts import MAX_FINDINGS, Receipt
+from .routing import RecipientList
+
+KEPT_FINDINGS = MAX_FINDINGS  # findings held in memory for the receipt; counts has them all
+
+
+class RoutingLogLike(Protocol):
+    def record(self, hop: HopRecord) -> int: ...
+
+    def health(self) -> dict: ...
+
+
+@dataclass
+class Turn:
+    """What one turn did (for the operator log and the tests)."""
+
+    picked: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    delivered: int = 0
+    confirmed: int = 0
+    held: list[str] = field(default_factory=list)  # why files were left where they are
+
+    def any(self) -> bool:
+        return bool(self.picked or self.delivered or self.confirmed or self.held)
+
+    def as_event(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_fsynced(source: Path, target: Path) -> None:
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+class FilePipeline:
+    def __init__(self, config: FilesConfig, kinds: FileKindCatalog, ledger: FileLedger,
+                 log: RoutingLogLike, *,
+                 schemes: Mapping[str, AddresseeNumberScheme] | None = None,
+                 busy: Callable[[Path], bool] = lambda path: False,
+                 on_stage: Callable[[str], None] = lambda step: None):
+        self.config, self.kinds, self.ledger, self.log = config, kinds, ledger, log
+        self.recipients = RecipientList(config.subscriptions)
+        self.schemes = dict(schemes or {})
+        self.busy = busy
+        self.on_stage = on_stage  # the kill tests stop the process between steps
+        self.hub_dir = config.root / ".hub"
+        self.spool = self.hub_dir / "spool"
+        self.staging = self.hub_dir / "staging"
+        for d in (self.spool, self.staging):
+            d.mkdir(parents=True, exist_ok=True)
+
+    def folder(self, adapter: str, which: str) -> Path:
+        return self.config.root / adapter / which
+
+    # -- one turn ---------------------------------------------------------------------------
+
+    def turn(self) -> Turn:
+        done = Turn()
+        self._resume(done)
+        self._confirm(done)  # first: a name a subscriber freed can take its next file
+        self._pick_up(done)
+        self._deliver(done)
+        return done
+
+    def _resume(self, done: Turn) -> None:
+        """What a previous run left between two steps (a crash, a kill)."""
+        for row in self.ledger.files_in("picking"):
+            self._finish_move(row)
+        for row in self.ledger.files_in("picked"):
+            self._judge(row, done)
+        for row in self.ledger.unreceipted():
+            self._send_receipt(row)
+
+    def _pick_up(self, done: Turn) -> None:
+        for adapter in self.config.accounts:
+            inbox = self.folder(adapter, "inbox")
+            try:
+                names = [e.name for e in os.scandir(inbox) if e.is_file(follow_symlinks=False)]
+            except FileNotFoundError:
+                continue
+            for name, marker in complete_files(names, self.config.markers):
+                if self.busy(inbox / name):
+                    continue  # an SFTP session still writes it
+                if not self.log.health().get("accepting", False):
+                    done.held.append("routing log not accepting records: files stay in the "
+                                     "inboxes")
+                    return
+                row = self.ledger.begin_pickup(adapter, name, marker)
+                self.on_stage("picking")
+                if self._finish_move(row):
+                    done.picked += 1
+                    picked = self.ledger.file(row.id)
+                    assert picked is not None
+                    self._judge(picked, done)
+
+    def _finish_move(self, row: FileRow) -> bool:
+        spooled = self.spool / str(row.id)
+        if not spooled.exists():
+            try:
+                os.rename(self.folder(row.sender, "inbox") / row.name, spooled)
+            except FileNotFoundError:  # the sender removed it before the move
+                self.ledger.set_state(row.id, "vanished")
+                return False
+            fsync_dir(self.spool)
+        if row.marker:
+            (self.folder(row.sender, "inbox") / row.marker).unlink(missing_ok=True)
+        self.ledger.set_state(row.id, "picked")
+        self.log.record(self._hop(row, Hop.FILE_PICKED_UP, size=spooled.stat().st_size))
+        self.on_stage("picked")
+        return True
+
+    # -- judgement --------------------------------------------------------------------------
+
+    def _judge(self, row: FileRow, done: Turn) -> None:
+        spooled = self.spool / str(row.id)
+        identified = self.kinds.identify(row.name)
+        account = self.config.accounts.get(row.sender)
+        findings: list[LayoutFinding] = []
+        counts: dict[str, int] = {}
+        kind: FileKind | None = None
+        code: str | None = None
+        rows: int | None = None
+        with spooled.open("rb") as stream:
+            if identified is None:
+                findings.append(LayoutFinding(row.name, None, "file:kind", "the name fits no "
+                                              "file kind: " + ", ".join(
+                                                  k.pattern for k in self.kinds.kinds.values())))
+            else:
+                kind, code = identified
+                if account is None or code not in account.codes():
+                    findings.append(LayoutFinding(row.name, None, "file:sender", f"adapter "
+                                                  f"{row.sender} does not send for 団体コード "
+                                                  f"{code} (its [[adapters]] parties)"))
+            if findings:
+                counts = {findings[0].rule: 1}
+                size, sha256 = _hash(stream)
+            else:
+                assert kind is not None and code is not None
+                rules = ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME))
+                validator = FileValidator(kind.layout, kind.record, rules)
+                for f in validator.run(stream):
+                    if len(findings) < KEPT_FINDINGS:  # named by the upload, not change.csv
+                        findings.append(replace(f, file=row.name))
+                counts = dict(validator.counts)
+                sha256, rows = validator.sha256, validator.rows
+                size = spooled.stat().st_size
+        kind_name = kind.kind if kind is not None else None
+        duplicate_of: FileRow | None = None
+        subscribers: tuple[str, ...] = ()
+        if counts:
+            state = "rejected"
+        elif (duplicate_of := self.ledger.accepted_like(sha256, row.sender, row.name,
+                                                        kind_name or "")) is not None:
+            state = "duplicate"
+        else:
+            assert code is not None and kind_name is not None
+            subscribers = self.recipients.subscribers(code, kind_name, row.sender)
+            if subscribers:
+                state = "accepted"
+            else:
+                state = "rejected"
+                findings = [LayoutFinding(row.name, None, "route:none", f"no subscriber "
+                                          f"receives {kind_name} files of {code} "
+                                          "([[files.subscriptions]])")]
+                counts = {"route:none": 1}
+        self.ledger.decide(row.id, state, kind=kind_name, code=code, size=size, rows=rows,
+                           sha256=sha256, subscribers=subscribers,
+                           duplicate_of=duplicate_of.id if duplicate_of else None,
+                           delivered_name=row.name)
+        decided = self.ledger.file(row.id)
+        assert decided is not None
+        hop = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
+               "duplicate": Hop.FILE_DUPLICATE}[state]
+        first = findings[0] if findings else None
+        self.log.record(self._hop(
+            decided, hop, status=Status.FAULT if state == "rejected" else Status.OK,
+            provider=",".join(subscribers) or None, kind=kind,
+            rule=first.rule if first else None, line=first.line if first else None,
+            path=f"項目{first.item_no} {first.item_name}" if first and first.item_no else None,
+            reason=first.message if first else (
+                f"duplicate of file {duplicate_of.id}" if duplicate_of else None)))
+        counter = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
+        setattr(done, counter[state], getattr(done, counter[state]) + 1)
+        self.on_stage("decided")
+        self._send_receipt(decided, findings, counts, duplicate_of)
+
+    def _send_receipt(self, row: FileRow, findings: list[LayoutFinding] | None = None,
+                      counts: dict[str, int] | None = None,
+                      duplicate_of: FileRow | None = None) -> None:
+        if findings is None and row.state == "rejected":
+            findings, counts = self._findings_again(row)
+        if duplicate_of is None and row.duplicate_of is not None:
+            duplicate_of = self.ledger.file(row.duplicate_of)
+        subscribers = tuple(d.subscriber for d in self.ledger.deliveries_of(row.id))
+        receipt = Receipt(
+            file=row.name, file_id=row.id, status=row.state, kind=row.kind,
+            local_gov_code=row.local_gov_code, size=row.bytes, rows=row.rows,
+            sha256=row.sha256, subscribers=subscribers, findings=findings or (),
+            counts=counts or {},
+            duplicate_of=None if duplicate_of is None else {
+                "file_id": duplicate_of.id, "file": duplicate_of.name,
+                "sha256": duplicate_of.sha256},
+            at=_now())
+        staged = self.staging / f"receipt-{row.id}"
+        staged.write_bytes(receipt.to_bytes())
+        with staged.open("rb") as f:
+            os.fsync(f.fileno())
+        outbox = self.folder(row.sender, "outbox")
+        outbox.mkdir(parents=True, exist_ok=True)
+        target = outbox / receipt.name
+        if not target.exists():
+            os.link(staged, target)
+        staged.unlink()
+        fsync_dir(outbox)
+        self.ledger.receipt_written(row.id, receipt.name)
+        if row.state != "accepted":  # never delivered: the spool copy is not kept
+            (self.spool / str(row.id)).unlink(missing_ok=True)
+
+    def _findings_again(self, row: FileRow) -> tuple[list[LayoutFinding], dict[str, int]]:
+        """After a crash between the verdict and the receipt: validate again for the list."""
+        spooled = self.spool / str(row.id)
+        identified = self.kinds.identify(row.name)
+        if identified is None or not spooled.exists() or row.rows is None:
+            return [LayoutFinding(row.name, None, "file:rejected", "rejected; the findings "
+                                  "were lost in a restart: send the file again")], {}
+        kind, code = identified
+        validator = FileValidator(kind.layout, kind.record,
+                                  ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME)))
+        with spooled.open("rb") as stream:
+            found: list[LayoutFinding] = []
+            for f in validator.run(stream):  # to the end: counts has every finding
+                if len(found) < KEPT_FINDINGS:
+                    found.append(replace(f, file=row.name))
+        return found, dict(validator.counts)
+
+    # -- delivery and confirmation ------------------------------------------------------------
+
+    def _deliver(self, done: Turn) -> None:
+        blocked: set[str] = set()
+        for d in self.ledger.deliveries("pending", "staged"):
+            if d.subscriber in blocked:
+                continue  # its order: nothing after a file that cannot be delivered yet
+            staged = self.staging / f"{d.file_id}-{d.subscriber}"
+            outbox = self.folder(d.subscriber, "outbox")
+            target = outbox / d.name
+            if d.state == "pending":
+                _copy_fsynced(self.spool / str(d.file_id), staged)
+                fsync_dir(self.staging)
+                self.ledger.set_delivery(d.file_id, d.subscriber, "staged")
+                self.on_stage("staged")
+            if staged.exists():  # else: renamed before a restart (delivered, maybe confirmed)
+                outbox.mkdir(parents=True, exist_ok=True)
+                if os.path.lexists(target):
+                    blocked.add(d.subscriber)
+                    done.held.append(f"{d.subscriber}: outbox/{d.name} is still there (an "
+                                     "earlier file of that name, not yet confirmed)")
+                    continue
+                # one atomic step that also consumes the staging copy, so a restart can tell
+                # "not yet" (the copy is there) from "done" (it is not). Only the hub creates
+                # files in an outbox (SFTP refuses writes there), so nothing appears at the
+                # name between the check above and this rename.
+                os.rename(staged, target)
+                fsync_dir(outbox)
+                self.on_stage("linked")
+            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", _inode(target))
+            row = self.ledger.file(d.file_id)
+            assert row is not None
+            self.log.record(self._hop(row, Hop.FILE_DELIVERED, provider=d.subscriber,
+                                      attempt=d.seq))
+            done.delivered += 1
+            self.on_stage("delivered")
+
+    def _confirm(self, done: Turn) -> None:
+        for d in self.ledger.deliveries("delivered"):
+            present = _inode(self.folder(d.subscriber, "outbox") / d.name)
+            if present is not None and present == self.ledger.inode(d.file_id, d.subscriber):
+                continue  # still there: not confirmed yet
+            self.ledger.set_delivery(d.file_id, d.subscriber, "confirmed")
+            row = self.ledger.file(d.file_id)
+            assert row is not None
+            self.log.record(self._hop(row, Hop.FILE_CONFIRMED, provider=d.subscriber,
+                                      attempt=d.seq))
+            done.confirmed += 1
+            if all(x.state == "confirmed" for x in self.ledger.deliveries_of(d.file_id)):
+                (self.spool / str(d.file_id)).unlink(missing_ok=True)
+
+    # -- the routing log ----------------------------------------------------------------------
+
+    def _hop(self, row: FileRow, hop: Hop, *, status: Status = Status.OK,
+             size: int | None = None, kind: FileKind | None = None, **fields: Any) -> HopRecord:
+        account = self.config.accounts.get(row.sender)
+        code = row.local_gov_code
+        sender = account.party_for(code) if account and code and code in account.codes() \
+            else None
+        kind = kind or (self.kinds.kinds.get(row.kind) if row.kind else None)
+        return HopRecord(
+            hop=hop, status=status, exchange_id=row.exchange_id, message_id=row.sha256,
+            service_id=row.kind, service_version=kind.layout.ident if kind else None,
+            sender=sender, peer=row.sender, receiver=code,
+            request_bytes=size if size is not None else row.bytes, rows=row.rows, **fields)
+
+
+def _inode(path: Path) -> str | None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _hash(stream: BinaryIO) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _now() -> str:
+    import datetime as dt
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
