@@ -27,6 +27,7 @@ from bus.cli import common
 from bus.core.xmlpath import keep_end
 from bus.store import hop_search
 from bus.store.hop_search import HopQuery
+from bus.store.hop_record import TABLE_COLUMNS, Column
 from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
 
 EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
@@ -220,26 +221,23 @@ def _at(at: str, tz: str) -> str:
     return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " JST"
 
 
-# (heading, how to get the cell, max width or None, right-aligned)
-_COLUMNS = [
-    ("message", lambda h: (h.message_id or "")[:8], None, False),  # short, like a git hash
-    ("exchange", lambda h: (h.exchange_id or "")[:8], None, False),  # a prefix finds it
-    ("hop", lambda h: h.hop, None, False),
-    ("status", lambda h: h.status, None, False),
-    ("service", lambda h: _join("@", h.service_id, h.service_version), 40, False),
-    ("sender→receiver", lambda h: _join("→", h.sender, h.receiver), 60, False),
-    # who actually sent it (TLS-authenticated adapter @ address), whatever the header claims
-    ("sent by", lambda h: _join("@", h.peer, h.remote) if h.peer else h.remote, 40, False),
-    ("provider", lambda h: h.provider, 30, False),
-    ("fault_code", lambda h: h.fault_code, 30, False),
-    ("party", lambda h: h.party, None, False),
-    ("rule", lambda h: h.rule, 30, False),
-    ("path", lambda h: keep_end(h.path, 50), None, False),  # its end names the element
-    ("line", lambda h: h.line, None, True),
-    ("ms", lambda h: None if h.duration_ms is None else f"{h.duration_ms:.1f}", None, True),
-    ("req B", lambda h: h.request_bytes, None, True),
-    ("resp B", lambda h: h.response_bytes, None, True),
-]
+def _cell(h: HopRecord, column: Column, tz: str) -> object:
+    """One cell of the table, as the field's declaration says (``Show`` in hop_record.py)."""
+    show, value = column.table, getattr(h, column.name)
+    if show.time:
+        return _at(value, tz)
+    if show.prefix is not None:  # short, like a git hash: the prefix finds the rows
+        return (value or "")[:show.prefix]
+    if show.keep_end is not None:  # its end names the element
+        return keep_end(value, show.keep_end)
+    if show.decimals is not None:
+        return None if value is None else f"{value:.{show.decimals}f}"
+    if show.join is not None:
+        sep, other = show.join
+        if show.bare and not value:
+            return getattr(h, other)
+        return _join(sep, value, getattr(h, other))
+    return value
 
 
 def _join(sep: str, left: str | None, right: str | None) -> str:
@@ -249,8 +247,9 @@ def _join(sep: str, left: str | None, right: str | None) -> str:
 
 
 def format_table(hops: list[HopRecord], tz: str = "jst") -> list[str]:
-    columns = [("at", lambda h: _at(h.at, tz), None, False), *_COLUMNS]
-    return common.table([name for name, *_ in columns],
-                        ([get(h) for _, get, _, _ in columns] for h in hops),
-                        right=[i for i, (*_, right) in enumerate(columns) if right],
-                        limits=[limit for _, _, limit, _ in columns])
+    """The table of ``hops``: its columns are the declaration's (``TABLE_COLUMNS``)."""
+    columns = TABLE_COLUMNS
+    return common.table([c.table.heading or c.name for c in columns],
+                        ([_cell(h, c, tz) for c in columns] for h in hops),
+                        right=[i for i, c in enumerate(columns) if c.table.right],
+                        limits=[c.table.width for c in columns])

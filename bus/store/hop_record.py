@@ -4,7 +4,8 @@
 covers it, whether operators' queries need an index, and what it means. Everything else derives
 from it: the writer's INSERT and the readers (``bus/store/routing_log.py``), the hash chain's field
 lists and type affinities (``bus/store/chain.py``), the schema check at open and in the tests
-(``bus/store/migrations.py``), the exports and the CLI's JSON output.
+(``bus/store/migrations.py``), the exports, the CLI's JSON output and ``pfbus log``'s table
+columns (``table=Show(...)``: where and how a field shows, or why it does not).
 
 Adding a field (docs/contributing.md): declare it here with ``column(...)``, giving ``chain`` the
 next chain format; append a migration built with ``migrations.add_columns(...)``; the tests in
@@ -23,8 +24,8 @@ from typing import Any
 
 from ..core.faults import Party
 
-__all__ = ["Column", "HOPS", "Hop", "HopRecord", "PARTIES", "Party", "STATUSES", "Status",
-           "COLUMNS", "column_names", "to_utc_iso"]
+__all__ = ["Column", "HOPS", "Hop", "HopRecord", "PARTIES", "Party", "STATUSES", "Show",
+           "Status", "COLUMNS", "TABLE_COLUMNS", "column_names", "hidden", "to_utc_iso"]
 
 
 class Hop(StrEnum):
@@ -104,16 +105,45 @@ def _new_exchange_id() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class Show:
+    """How a field shows in ``pfbus log``'s table (its JSON output and exports carry every
+    field). By default a field is a column under its own name, after the ranked ones, so a new
+    field is never silently left out; ``hidden`` says why one is not shown, ``within`` names the
+    field whose cell shows it (that field's ``join``)."""
+
+    rank: int = 100  # columns left to right by rank, then in declaration order
+    heading: str | None = None  # default: the field's name
+    width: int | None = None  # at most this many columns (the table cuts with …)
+    right: bool = False  # right-aligned (numbers)
+    prefix: int | None = None  # only the first N characters (IDs: the prefix finds the rows)
+    keep_end: int | None = None  # cut to N from its START: the end names the element (paths)
+    decimals: int | None = None  # a number with N decimals
+    time: bool = False  # a time, in the table's time zone (JST or UTC)
+    # (separator, other field): shown in this cell as "this<sep>other"; ``bare``: just the other
+    # field when this one is empty (no dangling separator)
+    join: tuple[str, str] | None = None
+    bare: bool = False
+    within: str | None = None  # shown in this field's cell instead (its ``join`` names us)
+    hidden: str | None = None  # why the table leaves it out (too wide, rarely needed, …)
+
+
+def hidden(why: str) -> Show:
+    return Show(hidden=why)
+
+
 def column(sql: str, doc: str, *, chain: int = 1, index: bool = False, default: Any = None,
-           default_factory: Any = None, not_null: bool = False) -> Any:
+           default_factory: Any = None, not_null: bool = False, table: Show = Show()) -> Any:
     """A field of ``HopRecord`` with its column facts (in the dataclass field's metadata).
 
     ``chain``: the chain format from which the record hash covers the field (every field is
     covered: a new field comes with a new chain format). ``index``: operators query by it.
+    ``table``: how ``pfbus log`` shows it (``Show``).
     """
     if sql not in SQL_TYPES:
         raise ValueError(f"unknown SQL type {sql!r}")
-    meta = {"sql": sql, "doc": doc, "chain": chain, "index": index, "not_null": not_null}
+    meta = {"sql": sql, "doc": doc, "chain": chain, "index": index, "not_null": not_null,
+            "table": table}
     if default_factory is not None:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -129,45 +159,69 @@ class HopRecord:
     file is read by operators and kept far longer than the messages themselves.
     """
 
-    hop: Hop = column("TEXT", "the step (Hop)", not_null=True)
-    status: Status = column("TEXT", "ok, fault or error (Status)", not_null=True, index=True)
-    message_id: str | None = column("TEXT", "the platform header's MessageId", index=True)
-    relates_to: str | None = column("TEXT", "on a reply: the request's message ID", index=True)
-    service_id: str | None = column("TEXT", "service ID", index=True)
-    service_version: str | None = column("TEXT", "service version")
+    hop: Hop = column("TEXT", "the step (Hop)", not_null=True, table=Show(rank=3))
+    status: Status = column("TEXT", "ok, fault or error (Status)", not_null=True, index=True,
+                            table=Show(rank=4))
+    message_id: str | None = column("TEXT", "the platform header's MessageId", index=True,
+                                    table=Show(rank=1, heading="message", prefix=8))
+    relates_to: str | None = column("TEXT", "on a reply: the request's message ID", index=True,
+                                    table=hidden("--message-id shows the reply's hops too"))
+    service_id: str | None = column("TEXT", "service ID", index=True, table=Show(
+        rank=5, heading="service", width=40, join=("@", "service_version")))
+    service_version: str | None = column("TEXT", "service version",
+                                         table=Show(within="service_id"))
     sender: str | None = column("TEXT", "the claimed sender, 団体コード/業務ユニット/system, "
-                                        "e.g. 131016/07/vendor-b-tax", index=True)
+                                        "e.g. 131016/07/vendor-b-tax", index=True,
+                                table=Show(rank=6, heading="sender→receiver", width=60,
+                                           join=("→", "receiver")))
     receiver: str | None = column("TEXT", "the addressed receiver (団体コード/…): searched by "
-                                          "団体コード prefix", index=True)
-    provider: str | None = column("TEXT", "provider (or subscribers) routed to")
-    endpoint: str | None = column("TEXT", "provider URL")
-    http_status: int | None = column("INTEGER", "HTTP status answered or received")
-    fault_code: str | None = column("TEXT", "PF-… fault code", index=True)
-    party: Party | None = column("TEXT", "who was at fault (Party)")
-    rule: str | None = column("TEXT", "the rule a finding names")
-    path: str | None = column("TEXT", "element path of the first finding")
-    line: int | None = column("INTEGER", "line of the first finding")
-    reason: str | None = column("TEXT", "what was wrong, never a payload value")
-    duration_ms: float | None = column("REAL", "time taken")
-    request_bytes: int | None = column("INTEGER", "request size")
-    response_bytes: int | None = column("INTEGER", "response size")
-    soap_version: str | None = column("TEXT", "1.1 or 1.2")
-    attempt: int | None = column("INTEGER", "notices: which delivery attempt (1 = the first)")
+                                          "団体コード prefix", index=True,
+                                  table=Show(within="sender"))
+    provider: str | None = column("TEXT", "provider (or subscribers) routed to",
+                                  table=Show(rank=8, width=30))
+    endpoint: str | None = column("TEXT", "provider URL", table=hidden("wide; the provider names it"))
+    http_status: int | None = column("INTEGER", "HTTP status answered or received",
+                                     table=hidden("status and fault_code say it"))
+    fault_code: str | None = column("TEXT", "PF-… fault code", index=True,
+                                    table=Show(rank=9, width=30))
+    party: Party | None = column("TEXT", "who was at fault (Party)", table=Show(rank=10))
+    rule: str | None = column("TEXT", "the rule a finding names", table=Show(rank=11, width=30))
+    path: str | None = column("TEXT", "element path of the first finding",
+                              table=Show(rank=12, keep_end=50))
+    line: int | None = column("INTEGER", "line of the first finding",
+                              table=Show(rank=13, right=True))
+    reason: str | None = column("TEXT", "what was wrong, never a payload value",
+                                table=hidden("prose: --format json and the console show it"))
+    duration_ms: float | None = column("REAL", "time taken",
+                                       table=Show(rank=14, heading="ms", right=True, decimals=1))
+    request_bytes: int | None = column("INTEGER", "request size",
+                                       table=Show(rank=15, heading="req B", right=True))
+    response_bytes: int | None = column("INTEGER", "response size",
+                                        table=Show(rank=16, heading="resp B", right=True))
+    soap_version: str | None = column("TEXT", "1.1 or 1.2", table=hidden("rarely needed"))
+    attempt: int | None = column("INTEGER", "notices: which delivery attempt (1 = the first)",
+                                 table=hidden("--format json shows it"))
     at: str = column("TEXT", "UTC ISO-8601 with microseconds", not_null=True, index=True,
-                     default_factory=_now)
+                     default_factory=_now, table=Show(rank=0, time=True))
     # One per inbound HTTP exchange: groups the hops even when no message ID could be read.
     exchange_id: str = column("TEXT", "one per inbound HTTP exchange", not_null=True,
-                              index=True, default_factory=_new_exchange_id)
+                              index=True, default_factory=_new_exchange_id,
+                              table=Show(rank=2, heading="exchange", prefix=8))
     # chain format 2 (migration 4): who actually sent it, whatever the header claims
     peer: str | None = column("TEXT", "the adapter authenticated by its TLS client "
-                                      "certificate ([[adapters]] id)", chain=2, index=True)
-    remote: str | None = column("TEXT", "the caller's address, IP:port", chain=2)
+                                      "certificate ([[adapters]] id)", chain=2, index=True,
+                            # who actually sent it, whatever the header claims
+                            table=Show(rank=7, heading="sent by", width=40,
+                                       join=("@", "remote"), bare=True))
+    remote: str | None = column("TEXT", "the caller's address, IP:port", chain=2,
+                                table=Show(within="peer"))
     recovered: int | None = column("INTEGER", "1: written at start from the notice store's "
-                                              "facts, after a crash lost the original", chain=2)
+                                              "facts, after a crash lost the original", chain=2,
+                                   table=hidden("the record's reason says so"))
     # chain format 3 (migration 6): file linkage — the rows of a file (its size is
     # request_bytes, its SHA-256 message_id, its kind service_id)
     rows: int | None = column("INTEGER", "file linkage: data rows of the file (header "
-                                         "excluded)", chain=3)
+                                         "excluded)", chain=3, table=Show(right=True))
 
     def __post_init__(self) -> None:
         # Fail at the call site, not later on the writer thread where nobody sees it; store
@@ -202,12 +256,18 @@ class Column:
     index: bool
     not_null: bool
     doc: str
+    table: Show  # how pfbus log's table shows it
 
 
 COLUMNS: tuple[Column, ...] = tuple(
     Column(f.name, f.metadata["sql"], f.metadata["chain"], f.metadata["index"],
-           f.metadata["not_null"], f.metadata["doc"]) for f in fields(HopRecord))
+           f.metadata["not_null"], f.metadata["doc"], f.metadata["table"])
+    for f in fields(HopRecord))
 BY_NAME = {c.name: c for c in COLUMNS}
+# pfbus log's table, left to right: the fields shown in a cell of their own
+TABLE_COLUMNS: tuple[Column, ...] = tuple(sorted(
+    (c for c in COLUMNS if c.table.hidden is None and c.table.within is None),
+    key=lambda c: c.table.rank))
 
 
 def column_names() -> tuple[str, ...]:
