@@ -38,7 +38,11 @@ def _gaiji(path: str) -> GaijiTable | None:
 
 def export_main(argv: list[str] | None, make: Callable[[argparse.Namespace], Exporter], *,
                 prog: str, gaiji_default: str | None = None,
-                extra: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+                extra: Callable[[argparse.ArgumentParser], None] | None = None,
+                fills_new_db: Callable[[argparse.Namespace], bool] = lambda ns: False) -> int:
+    """An export reads the vendor's existing database: a missing ``--db`` is an error naming
+    it (exit 2), never a new empty database exported as an empty registry — unless
+    ``fills_new_db(args)`` says the command fills it first (demo seeding)."""
     parser = argparse.ArgumentParser(prog=prog, description="データ抽出: export to the "
                                      "中間標準レイアウト (CSV + manifest.json)")
     _common(parser, gaiji_default)
@@ -46,6 +50,9 @@ def export_main(argv: list[str] | None, make: Callable[[argparse.Namespace], Exp
     if extra:
         extra(parser)
     args = parser.parse_args(argv)
+    if not Path(args.db).is_file() and not fills_new_db(args):
+        print(f"{prog}: {args.db}: no such database", file=sys.stderr)
+        return 2
     try:
         catalog = LayoutCatalog.load(args.layouts)
         result = export_extract(make(args), args.out, gaiji=_gaiji(args.gaiji), catalog=catalog)

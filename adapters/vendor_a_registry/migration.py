@@ -290,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                 populate(store, ns.populate)
         return VendorAExporter(store)
     return export_main(args, make, prog="python -m adapters.vendor_a_registry.migration export",
-                       gaiji_default=str(GAIJI_TABLE), extra=extra)
+                       gaiji_default=str(GAIJI_TABLE), extra=extra,
+                       fills_new_db=lambda ns: bool(ns.seed_demo or ns.populate))
 
 
 if __name__ == "__main__":

@@ -243,6 +243,17 @@ def test_the_import_command_refuses_an_extract_that_does_not_validate(extract, t
     assert not db.exists()  # vendor B's database was not even opened
 
 
+@pytest.mark.parametrize("module", ["adapters.vendor_a_registry.migration",
+                                    "adapters.vendor_b_tax.registry"])
+def test_an_export_of_a_missing_database_is_an_error_not_an_empty_registry(tmp_path, module):
+    db = tmp_path / "typo.sqlite3"
+    run = subprocess.run([sys.executable, "-m", module, "export", "--db", str(db), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2 and f"{db}: no such database" in run.stderr
+    assert not db.exists() and not (tmp_path / "out").exists()
+
+
 def test_live_changes_keep_the_history_that_the_export_hands_over(tmp_path):
     """A registry in live use hands over a history that adds up to its current state: vendor A's
     異動 (record_change) appends its 異動履歴 row with the outbox entry, so an export taken after
