@@ -37,10 +37,11 @@ EXAMPLE_PROVIDER_URLS = {"vendor-a-juki": "http://127.0.0.1:9001/soap",
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", nargs="?", choices=("linkage", "migration"),
+    parser.add_argument("scenario", nargs="?", choices=("linkage", "migration", "files"),
                         default="linkage", help="linkage (default): the hub between vendors A, "
                         "B and C; migration: the registry moves from vendor A to vendor B "
-                        "(中間標準レイアウト export, validation, import, reconciliation)")
+                        "(中間標準レイアウト export, validation, import, reconciliation); files: "
+                        "file linkage over SFTP (validated whole, delivered exactly once)")
     parser.add_argument("--workdir", metavar="DIR",
                         help="keep the stores, config and routing log here (default: a temporary "
                              "folder, removed afterwards)")
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     demo = _demo
     if getattr(args, "scenario", "linkage") == "migration":
         from .demo_migration import run_migration as demo
+    if getattr(args, "scenario", "linkage") == "files":
+        from .demo_files import run_files as demo
     if args.workdir:
         workdir = Path(args.workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
