@@ -9,18 +9,35 @@ A paused route (service, 団体コード) refuses new requests for it with PF-PA
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from ..core import faults
 from ..core.faults import HubFault
 from ..core.findings import Finding
 
 
+class Action(StrEnum):
+    """An operator's control action (運用操作); its value is the routing-log hop recording it."""
+
+    MAINTENANCE = "maintenance"  # target hub:on / hub:off
+    PAUSED = "paused"  # a subscriber or a route
+    RESUMED = "resumed"
+
+
+class TargetKind(StrEnum):
+    """What an action applies to: ``hub:on|off``, ``subscriber:ID``, ``route:SERVICE/団体コード``."""
+
+    HUB = "hub"
+    SUBSCRIBER = "subscriber"
+    ROUTE = "route"
+
+
 @dataclass(frozen=True)
 class Change:
     """Who changed what, and why: recorded before it takes effect."""
 
-    action: str  # "maintenance" | "paused" | "resumed" (the routing-log hop)
-    target: str  # "hub", "subscriber:ID" or "route:SERVICE/団体コード"
+    action: str  # an Action's value, as the caller sent it (apply() refuses any other)
+    target: str  # "hub:on", "subscriber:ID" or "route:SERVICE/団体コード"
     who: str
     reason: str
 
@@ -49,18 +66,18 @@ class Controls:
     def apply(self, action: str, target: str) -> Controls:
         """The controls after ``action`` on ``target`` (see ``parse_target``)."""
         kind, value = parse_target(target)
-        if action == "maintenance":
-            if kind != "hub":
+        if action == Action.MAINTENANCE:
+            if kind is not TargetKind.HUB:
                 raise ValueError("maintenance applies to the hub")
             return replace(self, maintenance=value == "on")
-        if action not in ("paused", "resumed"):
+        if action not in (Action.PAUSED, Action.RESUMED):
             raise ValueError(f"unknown action {action!r}")
-        pause = action == "paused"
-        if kind == "subscriber":
+        pause = action == Action.PAUSED
+        if kind is TargetKind.SUBSCRIBER:
             subs = set(self.paused_subscribers)
             subs.add(value) if pause else subs.discard(value)
             return replace(self, paused_subscribers=frozenset(subs))
-        if kind == "route":
+        if kind is TargetKind.ROUTE:
             service, _, code = value.rpartition("/")
             routes = set(self.paused_routes)
             routes.add((service, code)) if pause else routes.discard((service, code))
@@ -103,17 +120,17 @@ class LiveControls:
         return self.current.is_paused(subscriber_id)
 
 
-def parse_target(target: str) -> tuple[str, str]:
+def parse_target(target: str) -> tuple[TargetKind, str]:
     """``hub:on``/``hub:off``, ``subscriber:ID``, ``route:SERVICE/団体コード`` → (kind, value)."""
     kind, _, value = target.partition(":")
-    if kind == "hub" and value in ("on", "off"):
-        return kind, value
-    if kind == "subscriber" and value:
-        return kind, value
-    if kind == "route":
+    if kind == TargetKind.HUB and value in ("on", "off"):
+        return TargetKind.HUB, value
+    if kind == TargetKind.SUBSCRIBER and value:
+        return TargetKind.SUBSCRIBER, value
+    if kind == TargetKind.ROUTE:
         service, _, code = value.rpartition("/")
         if service and len(code) == 6 and code.isdigit():
-            return kind, value
+            return TargetKind.ROUTE, value
         raise ValueError(f"route {value!r}: expected SERVICE/団体コード, e.g. "
                          f"juki.ResidentInquiry/131016")
     raise ValueError(f"unknown target {target!r}")
@@ -124,9 +141,9 @@ def validate_change(change: Change, known_subscribers, known_routes) -> str | No
     if not change.reason.strip():
         return "a reason is required (--reason): it is recorded in the routing log"
     kind, value = parse_target(change.target)
-    if kind == "subscriber" and value not in known_subscribers:
+    if kind is TargetKind.SUBSCRIBER and value not in known_subscribers:
         return f"no subscriber {value!r} in this hub's configuration"
-    if kind == "route":
+    if kind is TargetKind.ROUTE:
         service, _, code = value.rpartition("/")
         if (service, code) not in known_routes:
             return f"no route {value} in this hub's configuration"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import time
 
+from ..core.faults import Party
 from ..core.jsonlog import JsonLineLog
+from ..store.hop_record import Hop, Status
 from .metrics import REFUSAL_OF_FAULT, HubMetrics
 from .traffic import Traffic
 
@@ -30,9 +32,9 @@ class HubObserver:
             now = self.clock()
             service = self.metrics.service(last.service_id) if self.metrics else (
                 last.service_id or "other")
-            self.traffic.exchange(service, last.status == "ok", now)
+            self.traffic.exchange(service, last.status == Status.OK, now)
             if last.provider and provider_ms is not None:  # the provider was called
-                self.traffic.provider(last.provider, last.party != "provider", last.fault_code,
+                self.traffic.provider(last.provider, last.party != Party.PROVIDER, last.fault_code,
                                       now)
 
     def notices_accepted(self, subscriber_ids) -> None:
@@ -43,12 +45,12 @@ class HubObserver:
     def delivery(self, hop: str, status: str, fields: dict, reason: str) -> None:
         """One delivery attempt ended: delivered, failed (to be retried) or dead-lettered."""
         sub = fields.get("provider") or "other"
-        outcome = ("dead" if hop == "dead_lettered" else
-                   "delivered" if status == "ok" else "retried")
+        outcome = ("dead" if hop == Hop.DEAD_LETTERED else
+                   "delivered" if status == Status.OK else "retried")
         if self.metrics is not None:
             self.metrics.notice(sub, outcome)
         if self.traffic is not None:
-            self.traffic.provider(sub, status == "ok", fields.get("fault_code"), self.clock())
+            self.traffic.provider(sub, status == Status.OK, fields.get("fault_code"), self.clock())
         if self.events is not None and outcome != "delivered":
             self.events.emit("notice.dead_lettered" if outcome == "dead" else
                              "notice.delivery_failed", message_id=fields.get("message_id"),

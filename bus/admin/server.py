@@ -25,7 +25,7 @@ from ..hub.tls import certificate_identity
 from ..store.hop_search import HopQuery
 from .console import layout, log_pages, ops_pages, static
 from .controls import Change
-from .service import ActionError, AdminService
+from .service import ActionError, AdminService, DeadLetterAction
 from .sessions import Principal, Sessions, csrf_ok, same_origin
 
 COOKIE = b"pfbus_session"
@@ -313,10 +313,11 @@ class AdminResource(resource.Resource):
                 raise self._redirect(back)
             parts = path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "dlq" and parts[1].isdigit() and parts[2] in (
-                    "replay", "purge", "reveal"):
-                done = await self.admin.dead_letter_action(parts[2], int(parts[1]),
+                    list(DeadLetterAction)):
+                action = DeadLetterAction(parts[2])
+                done = await self.admin.dead_letter_action(action, int(parts[1]),
                                                            principal.name, form.get("reason"))
-                if parts[2] == "reveal":
+                if action is DeadLetterAction.REVEAL:
                     letter = await self.admin.dead_letter(int(parts[1]))
                     raise self._html(f"Dead letter {parts[1]}", ops_pages.dead_letter_page(
                         letter, done, True, session.csrf, True), session)

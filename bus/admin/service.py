@@ -12,6 +12,7 @@ thread, so a console user never delays an exchange.
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 
 from twisted.internet import threads
 
@@ -19,13 +20,28 @@ from ..core.jsonlog import JsonLineLog
 from ..store import hop_search
 from ..store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 from . import state_file
-from .controls import Change, Controls, LiveControls, parse_target, validate_change
+from .controls import (Action, Change, Controls, LiveControls, TargetKind, parse_target,
+                       validate_change)
 from ..core.masking import mask_payload
 from .metrics import HubMetrics, snapshot_families
 from .readiness import Prober, store_probe, verdict
 from .traffic import Traffic
 
 MAX_REASON = 200
+
+
+class DeadLetterAction(StrEnum):
+    """What an operator does to a dead letter in the console (デッドレター操作)."""
+
+    REPLAY = "replay"  # deliver again
+    PURGE = "purge"  # give up, keep for audit
+    REVEAL = "reveal"  # show the payload unmasked
+
+    @property
+    def hop(self) -> Hop:
+        """The routing-log hop recording it (before it is done)."""
+        return {DeadLetterAction.REPLAY: Hop.REPLAYED, DeadLetterAction.PURGE: Hop.DEAD_LETTERED,
+                DeadLetterAction.REVEAL: Hop.PAYLOAD_REVEALED}[self]
 
 
 class ActionError(Exception):
@@ -156,30 +172,28 @@ class AdminService:
             raise ActionError(str(exc)) from None
         if problem:
             raise ActionError(problem)
+        action = Action(change.action)  # apply() refused any other
         kind, value = parse_target(change.target)
-        service = value.rpartition("/")[0] if kind == "route" else None
-        what = {"hub": f"maintenance {value}", "subscriber": f"subscriber {value}",
-                "route": f"route {value}"}[kind]
+        service = value.rpartition("/")[0] if kind is TargetKind.ROUTE else None
+        what = f"maintenance {value}" if kind is TargetKind.HUB else f"{kind} {value}"
         await self.record(HopRecord(
-            hop=Hop(change.action), status=Status.OK, service_id=service,
-            provider=value if kind == "subscriber" else None,
+            hop=Hop(action), status=Status.OK, service_id=service,
+            provider=value if kind is TargetKind.SUBSCRIBER else None,
             reason=f"by {change.who}: {what}; reason: {clean_reason(change.reason)}"))
         try:
             await threads.deferToThread(state_file.save, self.settings.state, new)
         except state_file.StateFileError as exc:
             raise ActionError(str(exc)) from None
         self.live.current = new  # in force from the next request and claim on
-        if kind == "subscriber" and change.action == "resumed" and self.hub.delivery:
+        if kind is TargetKind.SUBSCRIBER and action is Action.RESUMED and self.hub.delivery:
             self.hub.delivery.notify([value])
-        event = {"maintenance": "admin.maintenance", "paused": "admin.paused",
-                 "resumed": "admin.resumed"}[change.action]
-        self.events.emit(event, **({"on": value == "on"} if kind == "hub" else {kind: value}),
-                         by=change.who)
+        self.events.emit(f"admin.{action}", **({"on": value == "on"} if kind is TargetKind.HUB
+                                                else {str(kind): value}), by=change.who)
         return new
 
-    async def dead_letter_action(self, action: str, delivery_id: int, who: str,
+    async def dead_letter_action(self, action: DeadLetterAction, delivery_id: int, who: str,
                                  reason: str | None) -> str:
-        """``replay`` | ``purge`` | ``reveal`` one dead letter; reveal returns the payload."""
+        """Replay, purge or reveal one dead letter; reveal returns the payload."""
         reason = clean_reason(reason)
         if not reason:
             raise ActionError("a reason is required: it is recorded in the routing log")
@@ -187,20 +201,18 @@ class AdminService:
         letter = await self._store_call(store.dead_letter, delivery_id)
         if letter is None:
             raise ActionError(f"no dead letter {delivery_id}")
-        hop = {"replay": "replayed", "purge": "dead_lettered", "reveal": "payload_revealed"}[
-            action]
         await self.record(HopRecord(
-            hop=Hop(hop), status=Status.OK, message_id=letter.message_id, service_id=letter.service_id,
-            provider=letter.subscriber,
+            hop=action.hop, status=Status.OK, message_id=letter.message_id,
+            service_id=letter.service_id, provider=letter.subscriber,
             reason=f"by {who}: {action} delivery {delivery_id}; reason: {reason}"))
-        if action == "reveal":
+        if action is DeadLetterAction.REVEAL:
             return (letter.payload or b"").decode("utf-8", "replace")
-        method = store.replay if action == "replay" else store.purge
-        done = await self._store_call(method, None, [delivery_id])
-        if action == "replay" and self.hub.delivery is not None:
+        replay = action is DeadLetterAction.REPLAY
+        done = await self._store_call(store.replay if replay else store.purge, None,
+                                      [delivery_id])
+        if replay and self.hub.delivery is not None:
             self.hub.delivery.notify([letter.subscriber])
-        self.events.emit("admin.dead_letter_replayed" if action == "replay" else
-                         "admin.dead_letter_purged",
+        self.events.emit("admin.dead_letter_replayed" if replay else "admin.dead_letter_purged",
                          delivery_id=delivery_id, subscriber=letter.subscriber,
                          message_id=letter.message_id, by=who)
         return f"{action}: {done} dead letter(s)"

@@ -45,6 +45,7 @@ from .evidence import Evidence
 from .exchange import SyncExchange
 from .forwarder import Forwarder
 from .http import HubSite
+from .lifecycle import HubState
 from .notices import NoticeIntake, StoreThreads
 from .refusal_log import RefusalLog
 from .resource import HubResource
@@ -64,7 +65,7 @@ class Hub:
         with a ``forwarder`` and ``store_threads`` that need no real reactor)."""
         self.config = config
         self.reactor = reactor  # IReactorCore + IReactorTCP/SSL + IReactorTime
-        self.state = "serving"  # then "draining", then "stopped"
+        self.state = HubState.SERVING
         self.drain_timeout = config.drain_timeout  # [hub] drain_timeout
         self._waiters: list[defer.Deferred] = []
         self._deadline = None
@@ -233,19 +234,19 @@ class Hub:
     @property
     def draining(self) -> bool:
         """True from the moment a stop begins: readiness answers "not ready" (ops' /ready)."""
-        return self.state != "serving"
+        return self.state is not HubState.SERVING
 
     def drain(self, timeout: float | None = None) -> defer.Deferred:
         """Stop gracefully (see the module doc); fires once everything is closed. Called again
         while draining, it only brings the deadline forward to ``timeout`` (a second signal:
         ``timeout=0`` cuts what is in flight now — the stores are still closed safely)."""
-        if self.state == "stopped":
+        if self.state is HubState.STOPPED:
             return defer.succeed(None)
         timeout = self.drain_timeout if timeout is None else max(0.0, timeout)
         waiter: defer.Deferred = defer.Deferred()
         self._waiters.append(waiter)
-        if self.state == "serving":
-            self.state = "draining"
+        if self.state is HubState.SERVING:
+            self.state = HubState.DRAINING
             defer.Deferred.fromCoroutine(self._drain(timeout))
         elif self._deadline is not None and self._deadline.active() and \
                 self._deadline.getTime() - self.reactor.seconds() > timeout:
@@ -317,7 +318,7 @@ class Hub:
                     self.events.emit("routing_log.lost", count=self.routing_log.lost)
             except Exception as exc:
                 error, within = error or f"{exc.__class__.__name__}: {exc}", False
-            self.state = "stopped"
+            self.state = HubState.STOPPED
         after = delivery.counts if delivery else {}
         self.events.emit(
             "hub.stopped", drained=within, seconds=round(clock.seconds() - began, 3),

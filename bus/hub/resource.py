@@ -27,6 +27,7 @@ from ..core.faults import FaultCode
 from ..core.findings import Finding
 from ..core.request_path import PathRefused, path_segments
 from .exchange import SyncExchange
+from .lifecycle import HubState
 from .http import JSON_TYPE, LimitedRequest, error_answer, reason_phrase
 from .tls import certificate_identity
 from .wsdl import WsdlPublisher
@@ -48,7 +49,7 @@ class HubResource(resource.Resource):
 
     def __init__(self, exchange: SyncExchange, publisher: WsdlPublisher,
                  access: AccessPolicy | None = None,
-                 state: Callable[[], str] = lambda: "serving"):
+                 state: Callable[[], HubState] = lambda: HubState.SERVING):
         super().__init__()
         self.exchange = exchange
         self.publisher = publisher
@@ -96,8 +97,9 @@ class HubResource(resource.Resource):
             return self._send(request, 200, XML_TYPE, body)
         if parts == ("health",):
             state = self.state()
-            return self._send(request, 200 if state == "serving" else 503, JSON_TYPE,
-                              json.dumps({"status": "ok" if state == "serving" else state}
+            serving = state is HubState.SERVING
+            return self._send(request, 200 if serving else 503, JSON_TYPE,
+                              json.dumps({"status": "ok" if serving else str(state)}
                                          ).encode())
         return self._not_found(request)
 

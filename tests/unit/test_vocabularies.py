@@ -115,3 +115,13 @@ def test_console_roles_one_vocabulary_for_config_token_file_and_sessions():
     console = (ROOT / "docs/console.md").read_text(encoding="utf-8")
     for role in ConsoleRole:
         assert f"`{role}`" in console, role
+
+
+def test_operator_actions_are_recorded_as_their_hops():
+    from bus.admin.controls import Action
+    from bus.admin.service import DeadLetterAction
+    from bus.store.hop_record import Hop
+
+    assert [Hop(a.value) for a in Action] == [Hop.MAINTENANCE, Hop.PAUSED, Hop.RESUMED]
+    assert [a.hop for a in DeadLetterAction] == [Hop.REPLAYED, Hop.DEAD_LETTERED,
+                                                 Hop.PAYLOAD_REVEALED]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ...core.faults import ALL_CODES
 from ...core.xmlpath import keep_end
-from ...store.routing_log import STATUSES
+from ...store.routing_log import STATUSES, Hop
 from .charts import timeline
 from .layout import e, link, short, table, when
 
@@ -86,7 +86,7 @@ def trace_page(exchange_id: str, hops: list, related: list) -> str:
     for _, h in hops:
         offset = (dt.datetime.fromisoformat(h.at) - start).total_seconds() * 1000
         points.append({"name": h.hop, "offset_ms": offset, "duration_ms":
-                       h.duration_ms if h.hop in ("routed", "delivery") else None,
+                       h.duration_ms if h.hop in (Hop.ROUTED, Hop.DELIVERY) else None,
                        "status": h.status})
     first = hops[0][1]
     last = hops[-1][1]
@@ -103,7 +103,7 @@ def trace_page(exchange_id: str, hops: list, related: list) -> str:
                      f'<code title="{e(h.path)}">{e(h.path)}</code>', e(h.line),
                      e(h.http_status), e("" if h.duration_ms is None else
                                          f"{h.duration_ms:.1f}"), e(h.attempt), e(h.reason)])
-    shrink = [h for _, h in hops if h.hop == "shrink"]
+    shrink = [h for _, h in hops if h.hop == Hop.SHRINK]
     audit = ("<h2>縮退 audit</h2><ul id='shrink'>" + "".join(
         f"<li>{e(h.reason)} at <code>{e(h.path)}</code> line {e(h.line)}</li>" for h in shrink)
         + "</ul>") if shrink else ""
