@@ -44,13 +44,22 @@ from .names import complete_files
 from .receipts import MAX_FINDINGS, Receipt
 from .routing import RecipientList
 
+VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
+            "duplicate": Hop.FILE_DUPLICATE}
 KEPT_FINDINGS = MAX_FINDINGS  # findings held in memory for the receipt; counts has them all
 
 
 class RoutingLogLike(Protocol):
     def record(self, hop: HopRecord) -> int: ...
 
+    def flush(self, timeout: float = 5.0) -> None: ...
+
     def health(self) -> dict: ...
+
+    def query(self, message_id: str | None = None, service_id: str | None = None,
+              status: str | None = None, hop: str | None = None, since: Any = None,
+              until: Any = None, limit: int | None = 1000, *,
+              exchange_id: str | None = None) -> list[HopRecord]: ...
 
 
 @dataclass
@@ -98,7 +107,12 @@ class FilePipeline:
         self.recipients = RecipientList(config.subscriptions)
         self.schemes = dict(schemes or {})
         self.busy = busy
-        self.on_stage = on_stage  # the kill tests stop the process between steps
+        self.on_stage = on_stage  # the tests stop a turn between two steps
+        self.commit_timeout = 10.0  # seconds a step waits for its routing-log record
+        # steps recorded in the routing log during a turn that failed before its ledger step
+        # (the record may still be queued, so the log cannot tell yet); cleared by each turn
+        # that completes
+        self._recorded: set[tuple[str, str, str | None]] = set()
         self.hub_dir = config.root / ".hub"
         self.spool = self.hub_dir / "spool"
         self.staging = self.hub_dir / "staging"
@@ -116,6 +130,7 @@ class FilePipeline:
         self._confirm(done)  # first: a name a subscriber freed can take its next file
         self._pick_up(done)
         self._deliver(done)
+        self._recorded.clear()  # every step of this turn is committed, in the log and ledger
         return done
 
     def _resume(self, done: Turn) -> None:
@@ -125,7 +140,7 @@ class FilePipeline:
         for row in self.ledger.files_in("picked"):
             self._judge(row, done)
         for row in self.ledger.unreceipted():
-            self._send_receipt(row)
+            self._conclude(row)
 
     def _pick_up(self, done: Turn) -> None:
         for adapter in self.config.accounts:
@@ -160,8 +175,8 @@ class FilePipeline:
             fsync_dir(self.spool)
         if row.marker:
             (self.folder(row.sender, "inbox") / row.marker).unlink(missing_ok=True)
+        self._evidence(self._hop(row, Hop.FILE_PICKED_UP, size=spooled.stat().st_size))
         self.ledger.set_state(row.id, "picked")
-        self.log.record(self._hop(row, Hop.FILE_PICKED_UP, size=spooled.stat().st_size))
         self.on_stage("picked")
         return True
 
@@ -225,29 +240,34 @@ class FilePipeline:
                            delivered_name=row.name)
         decided = self.ledger.file(row.id)
         assert decided is not None
-        hop = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
-               "duplicate": Hop.FILE_DUPLICATE}[state]
-        first = findings[0] if findings else None
-        self.log.record(self._hop(
-            decided, hop, status=Status.FAULT if state == "rejected" else Status.OK,
-            provider=",".join(subscribers) or None, kind=kind,
-            rule=first.rule if first else None, line=first.line if first else None,
-            path=f"項目{first.item_no} {first.item_name}" if first and first.item_no else None,
-            reason=first.message if first else (
-                f"duplicate of file {duplicate_of.id}" if duplicate_of else None)))
         counter = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
         setattr(done, counter[state], getattr(done, counter[state]) + 1)
         self.on_stage("decided")
-        self._send_receipt(decided, findings, counts, duplicate_of)
+        self._conclude(decided, findings, counts, duplicate_of)
 
-    def _send_receipt(self, row: FileRow, findings: list[LayoutFinding] | None = None,
-                      counts: dict[str, int] | None = None,
-                      duplicate_of: FileRow | None = None) -> None:
+    def _conclude(self, row: FileRow, findings: list[LayoutFinding] | None = None,
+                  counts: dict[str, int] | None = None,
+                  duplicate_of: FileRow | None = None) -> None:
+        """The verdict's routing-log record and the sender's receipt (again after a restart:
+        the findings of a rejected file are found again)."""
         if findings is None and row.state == "rejected":
             findings, counts = self._findings_again(row)
         if duplicate_of is None and row.duplicate_of is not None:
             duplicate_of = self.ledger.file(row.duplicate_of)
         subscribers = tuple(d.subscriber for d in self.ledger.deliveries_of(row.id))
+        first = findings[0] if findings else None
+        self._evidence(self._hop(
+            row, VERDICTS[row.state], status=Status.FAULT if row.state == "rejected" else Status.OK,
+            provider=",".join(subscribers) or None,
+            rule=first.rule if first else None, line=first.line if first else None,
+            path=f"項目{first.item_no} {first.item_name}" if first and first.item_no else None,
+            reason=first.message if first else (
+                f"duplicate of file {duplicate_of.id}" if duplicate_of else None)),
+            any_of=tuple(VERDICTS.values()))
+        self._send_receipt(row, findings or [], counts or {}, duplicate_of, subscribers)
+
+    def _send_receipt(self, row: FileRow, findings: list[LayoutFinding], counts: dict[str, int],
+                      duplicate_of: FileRow | None, subscribers: tuple[str, ...]) -> None:
         receipt = Receipt(
             file=row.name, file_id=row.id, status=row.state, kind=row.kind,
             local_gov_code=row.local_gov_code, size=row.bytes, rows=row.rows,
@@ -318,11 +338,11 @@ class FilePipeline:
                 os.rename(staged, target)
                 fsync_dir(outbox)
                 self.on_stage("linked")
-            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", _inode(target))
             row = self.ledger.file(d.file_id)
             assert row is not None
-            self.log.record(self._hop(row, Hop.FILE_DELIVERED, provider=d.subscriber,
-                                      attempt=d.seq))
+            self._evidence(self._hop(row, Hop.FILE_DELIVERED, provider=d.subscriber,
+                                     attempt=d.seq))
+            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", _inode(target))
             done.delivered += 1
             self.on_stage("delivered")
 
@@ -331,16 +351,31 @@ class FilePipeline:
             present = _inode(self.folder(d.subscriber, "outbox") / d.name)
             if present is not None and present == self.ledger.inode(d.file_id, d.subscriber):
                 continue  # still there: not confirmed yet
-            self.ledger.set_delivery(d.file_id, d.subscriber, "confirmed")
             row = self.ledger.file(d.file_id)
             assert row is not None
-            self.log.record(self._hop(row, Hop.FILE_CONFIRMED, provider=d.subscriber,
-                                      attempt=d.seq))
+            self._evidence(self._hop(row, Hop.FILE_CONFIRMED, provider=d.subscriber,
+                                     attempt=d.seq))
+            self.ledger.set_delivery(d.file_id, d.subscriber, "confirmed")
             done.confirmed += 1
             if all(x.state == "confirmed" for x in self.ledger.deliveries_of(d.file_id)):
                 (self.spool / str(d.file_id)).unlink(missing_ok=True)
 
     # -- the routing log ----------------------------------------------------------------------
+
+    def _evidence(self, record: HopRecord, any_of: tuple[Hop, ...] = ()) -> None:
+        """Record a step before the ledger moves past it, committed (flushed): a step the log
+        cannot record does not happen (the turn fails; the next one retries it). Once per step:
+        a step redone after a restart finds its record of the previous run."""
+        key = (record.exchange_id, record.hop, record.provider)
+        if key not in self._recorded:  # else: recorded by this process, maybe not yet committed
+            if any(h.provider == record.provider
+                   for hop in any_of or (record.hop,)
+                   for h in self.log.query(exchange_id=record.exchange_id, hop=hop.value,
+                                           limit=None)):
+                return  # committed by a previous run
+            self.log.record(record)
+            self._recorded.add(key)
+        self.log.flush(self.commit_timeout)
 
     def _hop(self, row: FileRow, hop: Hop, *, status: Status = Status.OK,
              size: int | None = None, kind: FileKind | None = None, **fields: Any) -> HopRecord:
