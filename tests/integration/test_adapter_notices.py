@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from lxml import etree
@@ -26,6 +25,8 @@ from adapters.vendor_c_kokuho.store import KokuhoStore
 from bus.core.catalog import Catalog
 from bus.core.header import Party
 from schemas import BUILTIN_CATALOG
+
+from tests.support.polling import wait_until
 
 from .processes import REPO, python
 
@@ -186,10 +187,8 @@ def test_the_outbox_publisher_resends_the_same_message_until_a_receipt_in_order(
                 change(db, DAISUKE, "C01", "住所1=永田町", "住所2=1"),
                 change(db, SHOKO, "C10", "方書=永田町ハイツ101")]
         assert [m["異動連番"] for m in made] == [1, 1, 2]
-        deadline = time.monotonic() + 30
-        while any(e["状態"] != SENT for e in outbox(db)):
-            assert time.monotonic() < deadline, outbox(db)
-            time.sleep(0.05)
+        wait_until(lambda: all(e["状態"] == SENT for e in outbox(db)), 30,
+                   "every outbox entry sent")
     finally:
         registry.stop()
         hub.close()

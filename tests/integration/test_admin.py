@@ -69,8 +69,16 @@ def test_metrics_count_known_traffic(kit):
                              subscriber="vendor-c-kokuho", outcome="delivered") >
                value(before, "pfbus_notices_total", subscriber="vendor-c-kokuho",
                      outcome="delivered"), 20, "the delivery")
-    time.sleep(kit_module_probe_wait())
-    after = scrape(kit.admin_url)
+    # queue gauges come from the latest store probe: one taken after the dead letter (dead
+    # counted) and after vendor-c's delivery (its queue empty again, not 1)
+    def probed_after_both():
+        m = scrape(kit.admin_url)
+        return m if (value(m, "pfbus_queue_dead", subscriber="vendor-b-tax") >= 1
+                     and value(m, "pfbus_queue_depth", subscriber="vendor-c-kokuho") == 0) \
+            else None
+
+    after = wait_until(probed_after_both, kit_module_probe_wait() * 3,
+                       "a store probe after the dead letter and the delivery")
 
     def delta(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,8 @@ from bus.cli.main import main as pfbus
 from bus.core.gaiji import GaijiTable
 from bus.migration.manifest import read_manifest
 from bus.migration.reconcile import reconcile
+
+from tests.support.polling import wait_until
 
 from .extracts import export_vendor_a, field, lines, rewrite
 
@@ -157,14 +158,10 @@ def test_a_killed_import_process_resumes_to_the_same_database(extract, tmp_path)
                str(extract), "--characters", "jisx0213", "--batch-rows", "40", "--pause", "0.05"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    batches = 0
     try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            batches = _checkpoint_batches(db)
-            if batches >= 4:
-                break
-            time.sleep(0.02)
+        wait_until(lambda: proc.poll() is not None or _checkpoint_batches(db) >= 4, 60,
+                   "four committed batches", interval=0.02)
+        batches = _checkpoint_batches(db)
         assert proc.poll() is None, "the import ended before it could be killed"
         proc.send_signal(signal.SIGKILL)
     finally:
