@@ -208,7 +208,8 @@ class FilePipeline:
             else:
                 assert kind is not None and code is not None
                 rules = ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME))
-                validator = FileValidator(kind.layout, kind.record, rules)
+                validator = FileValidator(kind.layout, kind.record, rules,
+                                          fixed=_code_items(kind, code))
                 for f in validator.run(stream):
                     if len(findings) < KEPT_FINDINGS:  # named by the upload, not change.csv
                         findings.append(replace(f, file=row.name))
@@ -301,7 +302,8 @@ class FilePipeline:
                                   "were lost in a restart: send the file again")], {}
         kind, code = identified
         validator = FileValidator(kind.layout, kind.record,
-                                  ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME)))
+                                  ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME)),
+                                  fixed=_code_items(kind, code))
         with spooled.open("rb") as stream:
             found: list[LayoutFinding] = []
             for f in validator.run(stream):  # to the end: counts has every finding
@@ -389,6 +391,13 @@ class FilePipeline:
             service_id=row.kind, service_version=kind.layout.ident if kind else None,
             sender=sender, peer=row.sender, receiver=code,
             request_bytes=size if size is not None else row.bytes, rows=row.rows, **fields)
+
+
+def _code_items(kind: FileKind, code: str) -> dict[str, str]:
+    """Items of identifier rule 団体コード must be the file's 団体コード in every row: a file is
+    routed by the code in its name, so a row of another municipality would reach the wrong
+    subscribers."""
+    return {i.name: code for i in kind.record.items if i.identifier == "local_gov_code"}
 
 
 def _inode(path: Path) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -32,8 +32,13 @@ class FileValidator:
     rule; ``counts`` has them all); afterwards ``rows``, ``bytes`` and ``sha256`` describe it."""
 
     def __init__(self, layout: Layout, record_file: RecordFile, rules: ItemRules = ItemRules(),
-                 keys: KeyIndex | None = None, max_per_rule: int = MAX_PER_RULE):
+                 keys: KeyIndex | None = None, max_per_rule: int = MAX_PER_RULE,
+                 fixed: Mapping[str, str] | None = None):
+        """``fixed``: items every row must hold exactly (item name → value): file linkage
+        requires each row's 団体コード to be the one the file is addressed to."""
         self.layout, self.file, self.keys = layout, record_file, keys
+        self._fixed = [(record_file.index(n), record_file.item(n), v)
+                       for n, v in (fixed or {}).items()]
         self.max_per_rule = max_per_rule
         self.counts: Counter[str] = Counter()
         self.rows = 0
@@ -89,6 +94,13 @@ class FileValidator:
             fields = rec.fields
             if rec.broken or not usable:
                 continue
+            for i, item, value in self._fixed:
+                if i < len(fields) and fields[i] and fields[i] != value:
+                    out = self._emit(LayoutFinding(name, rec.line, "file:fixed-item", "is not "
+                                                   "the file's value (every row must have it)",
+                                                   item.no, item.name))
+                    if out is not None:
+                        yield out
             text = rec.text
             if text is not None and fast(text):
                 for i, item, check in semantic:  # the form is right: days and check digits

@@ -98,3 +98,14 @@ def test_a_symlink_in_a_folder_is_never_followed(files, tmp_path):
 def test_the_virtual_root_lists_the_two_folders(files):
     assert [n for n, _, _ in files.openDirectory(b"/")] == [b"inbox", b"outbox"]
     assert files.realPath(b".") == b"/"
+
+
+def test_no_upload_while_the_disk_is_nearly_full(tmp_path):
+    # a full disk stand-in: more free space required than any disk has
+    config = FilesConfig(root=tmp_path / "root", ledger=tmp_path / "l.sqlite3",
+                         accounts={"a": Account("a", ("131016/01/x",), ())},
+                         min_free_bytes=10 ** 18)
+    files = ConfinedFiles(FilesAvatar("a", FileAccounts(config)))
+    write = filetransfer.FXF_WRITE | filetransfer.FXF_CREAT
+    assert "disk is nearly full" in refused(files.openFile, b"/inbox/x.part", write, {}).message
+    assert list((tmp_path / "root" / "a" / "inbox").iterdir()) == []

@@ -150,6 +150,17 @@ def test_a_file_already_accepted_is_answered_as_a_duplicate(hub, second_name, da
     assert list(hub.outbox("vendor-b")) == [name()]
 
 
+def test_a_row_of_another_municipality_rejects_the_file(hub):
+    data = change_file(3).replace(b"\r\n131016,", b"\r\n141003,", 1)  # line 2: 横浜市
+    hub.drop("vendor-a", name(), data)
+    hub.pipeline.turn()
+    [receipt] = hub.receipts("vendor-a")
+    assert receipt["status"] == "rejected"
+    assert [(f["line"], f["item_no"], f["rule"]) for f in receipt["findings"]] == [
+        (2, 1, "file:fixed-item")]
+    assert hub.outbox("vendor-b") == {}
+
+
 @pytest.mark.parametrize("filename, sender, rule", [
     ("residents.csv", "vendor-a", "file:kind"),
     (name(code="141003"), "vendor-x", "route:none"),  # valid, nobody subscribes
