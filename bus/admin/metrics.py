@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from typing import Any
 
 from prometheus_client import (CollectorRegistry, Counter, Histogram, Info,
@@ -21,6 +22,7 @@ from prometheus_client import (CollectorRegistry, Counter, Histogram, Info,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from ..core import faults
 from ..core.faults import ALL_CODES
 
 disable_created_metrics()  # no *_created series: half the lines, nothing a dashboard reads
@@ -28,14 +30,33 @@ OTHER = "other"
 # Hub-added time is small (validation both ways, routing): buckets from 0.5 ms.
 HUB_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 PROVIDER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-REFUSAL_KINDS = ("limits", "access", "tls")
-NOTICE_OUTCOMES = ("accepted", "delivered", "retried", "dead")
+
+
+class RefusalKind(StrEnum):
+    """Why a request was refused before an exchange (``pfbus_refusals_total``'s ``kind``)."""
+
+    LIMITS = "limits"  # size, depth, rate, concurrency, read time
+    ACCESS = "access"  # no right, or a spoofed sender
+    TLS = "tls"  # the handshake
+
+
+class NoticeOutcome(StrEnum):
+    """What became of a notice for one subscriber (``pfbus_notices_total``'s ``outcome``)."""
+
+    ACCEPTED = "accepted"  # stored, queued for the subscriber
+    DELIVERED = "delivered"
+    RETRIED = "retried"  # an attempt failed; another is scheduled
+    DEAD = "dead"  # moved to the dead letter channel
+
+
+REFUSAL_KINDS = tuple(k.value for k in RefusalKind)
+NOTICE_OUTCOMES = tuple(o.value for o in NoticeOutcome)
 
 # Which refusal kind a fault code is (requests refused by limits, access rights or TLS).
-REFUSAL_OF_FAULT = {"PF-LIMIT-SIZE": "limits", "PF-LIMIT-DEPTH": "limits",
-                    "PF-LIMIT-RATE": "limits", "PF-LIMIT-CONCURRENCY": "limits",
-                    "PF-LIMIT-TIME": "limits", "PF-ACCESS-DENIED": "access",
-                    "PF-SENDER-SPOOFED": "access"}
+REFUSAL_OF_FAULT = {
+    **{f.code: RefusalKind.LIMITS for f in (faults.TOO_LARGE, faults.TOO_DEEP, faults.LIMIT_RATE,
+                                            faults.LIMIT_CONCURRENCY, faults.LIMIT_TIME)},
+    **{f.code: RefusalKind.ACCESS for f in (faults.ACCESS_DENIED, faults.SENDER_SPOOFED)}}
 
 
 def build_version() -> str:
@@ -106,14 +127,14 @@ class HubMetrics:
         kind = REFUSAL_OF_FAULT.get(code)
         if kind is not None:
             self.refusals.labels(kind).inc()
-        if code == "PF-STORE-UNAVAILABLE":
+        if code == faults.STORE_UNAVAILABLE.code:
             self.store_errors.labels("notices").inc()
 
-    def refused(self, kind: str) -> None:
+    def refused(self, kind: RefusalKind) -> None:
         """A refusal before any exchange began (HTTP limits, a TLS handshake)."""
         self.refusals.labels(kind).inc()
 
-    def notice(self, subscriber: str, outcome: str) -> None:
+    def notice(self, subscriber: str, outcome: NoticeOutcome) -> None:
         self.notices.labels(subscriber if subscriber in self._subscribers else OTHER,
                             outcome).inc()
 

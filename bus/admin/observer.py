@@ -11,7 +11,7 @@ import time
 from ..core.faults import Party
 from ..core.jsonlog import JsonLineLog
 from ..store.hop_record import Hop, Status
-from .metrics import REFUSAL_OF_FAULT, HubMetrics
+from .metrics import REFUSAL_OF_FAULT, HubMetrics, NoticeOutcome, RefusalKind
 from .traffic import Traffic
 
 
@@ -40,19 +40,19 @@ class HubObserver:
     def notices_accepted(self, subscriber_ids) -> None:
         if self.metrics is not None:
             for sid in subscriber_ids:
-                self.metrics.notice(sid, "accepted")
+                self.metrics.notice(sid, NoticeOutcome.ACCEPTED)
 
     def delivery(self, hop: str, status: str, fields: dict, reason: str) -> None:
         """One delivery attempt ended: delivered, failed (to be retried) or dead-lettered."""
         sub = fields.get("provider") or "other"
-        outcome = ("dead" if hop == Hop.DEAD_LETTERED else
-                   "delivered" if status == Status.OK else "retried")
+        outcome = (NoticeOutcome.DEAD if hop == Hop.DEAD_LETTERED else
+                   NoticeOutcome.DELIVERED if status == Status.OK else NoticeOutcome.RETRIED)
         if self.metrics is not None:
             self.metrics.notice(sub, outcome)
         if self.traffic is not None:
             self.traffic.provider(sub, status == Status.OK, fields.get("fault_code"), self.clock())
-        if self.events is not None and outcome != "delivered":
-            self.events.emit("notice.dead_lettered" if outcome == "dead" else
+        if self.events is not None and outcome is not NoticeOutcome.DELIVERED:
+            self.events.emit("notice.dead_lettered" if outcome is NoticeOutcome.DEAD else
                              "notice.delivery_failed", message_id=fields.get("message_id"),
                              service_id=fields.get("service_id"), subscriber=sub,
                              attempt=fields.get("attempt"), fault_code=fields.get("fault_code"),
@@ -64,7 +64,7 @@ class HubObserver:
         if self.metrics is None:
             return
         if event == "hub.tls_refused":
-            self.metrics.refused("tls")
+            self.metrics.refused(RefusalKind.TLS)
         elif (refusal := REFUSAL_OF_FAULT.get(fault_code or "")) is not None:
             self.metrics.refused(refusal)
 
