@@ -48,6 +48,9 @@ class ServiceSpec:
     sample: Path | None = None  # an example request body (XML) its rules accept
     # notices: the values that order delivery (異動 of one resident in order), from the body
     subject: etree.XPath | None = field(default=None, compare=False)
+    # notices: the 業務ユニット that subscribe to it (購読する業務ユニット): each is a role the
+    # conformance suite certifies (a subscriber profile per unit)
+    subscriber_units: tuple[str, ...] = ()
 
     def subjects(self, body: etree._Element, local_gov_code: str) -> tuple[str, ...]:
         """The ordering keys of a notice body: ``団体コード:value``, sorted, distinct."""
@@ -197,12 +200,15 @@ def _load_one(path: Path, sources: list[CatalogSource], schema_files: dict[str, 
                 subject = etree.XPath(entry["subject"], namespaces=ns_table)
             except etree.XPathSyntaxError as exc:
                 raise entry.error("subject", f"not a valid XPath: {exc}") from None
+        if entry["subscribers"] and pattern != ServicePattern.NOTICE:
+            raise entry.error("subscribers", "only notices have subscribers")
         services[sid] = ServiceSpec(
             id=sid, version=entry["version"], unit=entry["unit"],
             pattern=ServicePattern(pattern),
             request_tag=resolve_qname(entry, "request"),
             response_tag=resolve_qname(entry, "response"), wsdl=referenced(entry, "wsdl"),
-            catalog=name, subject=subject, sample=entry.file("sample"))
+            catalog=name, subject=subject, sample=entry.file("sample"),
+            subscriber_units=tuple(entry["subscribers"]))
 
 
 def _umbrella(schema_files: dict[str, Path]) -> bytes:

@@ -15,12 +15,12 @@ from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
-from .references import (KOKUHO_PROFILE, PARTIES, JUKI_PROFILE, SUB_PROFILE, TAX_PROFILE,
-                         References, Sut)
+from .references import (KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, PARTIES, JUKI_PROFILE,
+                         SUB_PROFILE, SUBSCRIBER_PROFILES, TAX_PROFILE, References, Sut)
 
 BOTH = (JUKI_PROFILE, TAX_PROFILE, KOKUHO_PROFILE)
-# the subscriber answers notices like a provider
-ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE)
+# the subscribers answer notices like a provider
+ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE)
 
 
 # the cases whose invalid request a product without validation answers as if it were valid
@@ -61,6 +61,7 @@ FAULTY = [
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
         SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
+        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/juki.ResidentInquiry"),
         TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
@@ -100,7 +101,8 @@ FAULTY = [
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
     # 異動通知 receipts
-    Faulty("receipt-extra-element", "RQ-MSG-01", (SUB_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
+    Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
+           ("P-MSG-01/*", "INV-MSG-01")),
     # 個人住民税 bodies
     Faulty("taxation-extra-element", "RQ-MSG-01", (TAX_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
     # a code outside the list is also not the category the record has (K-INQ-01)
@@ -126,7 +128,7 @@ FAULTY = [
            ("INV-MSG-02",)),
     Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
     # the boundary request of P-BEH-04 is a not-found inquiry too
-    Faulty("slow-duplicate-receipt", "RQ-BEH-04", (SUB_PROFILE,), ("INV-BEH-04",),
+    Faulty("slow-duplicate-receipt", "RQ-BEH-04", SUBSCRIBER_PROFILES, ("INV-BEH-04",),
            params={"response_limit": "1.0"}),
     Faulty("slow-not-found", "RQ-BEH-04", BOTH, ("INV-BEH-04", "P-BEH-04/*Inquiry"),
            params={"response_limit": "1.0"}),
@@ -148,7 +150,8 @@ FAULTY = [
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
         JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
-        KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",)}),
+        KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",),
+        KOKUHO_SUB_PROFILE: ("S-ADDR-01",)}),
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03", "J-INQ-06")),
     Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-06",)),
     Faulty("future-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-07",)),

@@ -22,18 +22,21 @@ from adapters.vendor_b_tax.mapping import MappingError as VendorBMappingError
 from adapters.vendor_b_tax.notices import notice_handlers
 from adapters.vendor_b_tax.store import TaxStore, seed as seed_b
 from adapters.vendor_c_kokuho import service as vendor_c
-from adapters.vendor_c_kokuho.mapping import MappingError as VendorCMappingError
+from adapters.vendor_c_kokuho.notices import notice_handlers as vendor_c_notice_handlers
 from adapters.vendor_c_kokuho.store import KokuhoStore, seed as seed_c
 from bus.core.header import Party
 from conformance.commands import CallableCommand
 
+from . import observe_vendor_c
 from .observe_vendor_b import observe
 
 JUKI_PROFILE, TAX_PROFILE = "juki.provider", "kojinjuminzei.provider"
 SUB_PROFILE = "kojinjuminzei.subscriber"
-KOKUHO_PROFILE = "kokuho.provider"
+KOKUHO_PROFILE, KOKUHO_SUB_PROFILE = "kokuho.provider", "kokuho.subscriber"
+SUBSCRIBER_PROFILES = (SUB_PROFILE, KOKUHO_SUB_PROFILE)
 PARTIES = {JUKI_PROFILE: Party("131016", "01", "vendor-a-juki"),
            KOKUHO_PROFILE: Party("131016", "11", "vendor-c-kokuho"),
+           KOKUHO_SUB_PROFILE: Party("131016", "11", "vendor-c-kokuho"),
            TAX_PROFILE: Party("131016", "07", "vendor-b-tax"),
            SUB_PROFILE: Party("131016", "07", "vendor-b-tax")}
 
@@ -66,6 +69,10 @@ class References:
         self.subscriber_store = TaxStore.open()  # vendor B receiving 異動通知, a store of its own
         self.kokuho_store = KokuhoStore.open()
         seed_c(self.kokuho_store)
+        # vendor C receiving 異動通知 (`serve --seed`), a store of its own: the provider cases'
+        # 被保険者 stay as seeded
+        self.kokuho_subscriber_store = KokuhoStore.open()
+        seed_c(self.kokuho_subscriber_store)
         self._servers: list[Server] = []
         self._urls: dict[str, str] = {}
 
@@ -76,6 +83,8 @@ class References:
             return notice_handlers(self.subscriber_store)
         if profile == KOKUHO_PROFILE:
             return vendor_c.handlers(self.kokuho_store)
+        if profile == KOKUHO_SUB_PROFILE:
+            return vendor_c_notice_handlers(self.kokuho_subscriber_store)
         return vendor_b.handlers(self.tax_store)
 
     def app(self, profile: str, handlers: Mapping | None = None, party: Party | None = None,
@@ -83,8 +92,9 @@ class References:
         """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``), as its
         own party or as ``party`` (another vendor's product with the same data)."""
         errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN", MappingError: "VENDOR-A-DATA-ERROR"} \
-            if profile == JUKI_PROFILE else {VendorCMappingError: "VENDOR-C-DATA-ERROR"} \
-            if profile == KOKUHO_PROFILE else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
+            if profile == JUKI_PROFILE else vendor_c.ERRORS \
+            if profile in (KOKUHO_PROFILE, KOKUHO_SUB_PROFILE) \
+            else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
         app = ProviderApp(party or PARTIES[profile], handlers or self.handlers(profile), errors=errors,
                           **options)
         root = Resource()
@@ -103,12 +113,20 @@ class References:
         """The --observe contract for vendor B's subscriber (observe_vendor_b.py), in process."""
         return observe(self.subscriber_store, values["addressee_number"])
 
+    def observe_vendor_c(self, values) -> tuple[int, str]:
+        """The --observe contract for vendor C's subscriber (observe_vendor_c.py), in process."""
+        return observe_vendor_c.observe(self.kokuho_subscriber_store, values["addressee_number"])
+
     def observer(self, profile: str) -> CallableCommand | None:
-        return CallableCommand(self.observe_vendor_b, "vendor-b observe") \
-            if profile == SUB_PROFILE else None
+        if profile == SUB_PROFILE:
+            return CallableCommand(self.observe_vendor_b, "vendor-b observe")
+        if profile == KOKUHO_SUB_PROFILE:
+            return CallableCommand(self.observe_vendor_c, "vendor-c observe")
+        return None
 
     def close(self) -> None:
         for server in self._servers:
             server.close()
-        for store in (self.juki_store, self.tax_store, self.subscriber_store, self.kokuho_store):
+        for store in (self.juki_store, self.tax_store, self.subscriber_store, self.kokuho_store,
+                      self.kokuho_subscriber_store):
             store.close()

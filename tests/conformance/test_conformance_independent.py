@@ -17,6 +17,7 @@ from conformance.runner import RunOptions, run_profile
 
 from .independent.process import IndependentAdapter
 from .independent.variants import ALTERNATIVES, DEFECTS, INTEROP, PROFILE, SYSTEM_ID, VARIANTS
+from .references import SUBSCRIBER_PROFILES
 from .subscriber import DURABILITY_MODES
 
 pytestmark = pytest.mark.integration
@@ -28,17 +29,24 @@ def suite():
 
 
 def run(suite, profile: str, adapter: IndependentAdapter):
+    params = {"sut_system_id": adapter.system_id}
+    if adapter.business_unit:
+        params["sut_business_unit"] = adapter.business_unit
     return run_profile(RunOptions(
-        profile, target=adapter.url, params={"sut_system_id": adapter.system_id},
+        profile, target=adapter.url, params=params,
         observe=CallableCommand(adapter.observe, "independent observe"),
         restart=CallableCommand(adapter.restart, "independent restart")), suite)
 
 
-def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=None):
+def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=None,
+            profile=None):
+    """Run the independent adapter (one defect or alternative) through its profile, or through
+    ``profile`` (another unit's subscriber profile: the adapter then serves as that unit)."""
+    unit = suite.profiles[profile].unit if profile else None
     adapter = IndependentAdapter(role, tmp_path, system_id=SYSTEM_ID[role], defect=defect,
-                                 alternative=alternative)
+                                 alternative=alternative, business_unit=unit)
     try:
-        result = run(suite, (PROFILE if level == 1 else INTEROP)[role], adapter)
+        result = run(suite, profile or (PROFILE if level == 1 else INTEROP)[role], adapter)
     finally:
         adapter.close()
     return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
@@ -62,11 +70,12 @@ def test_every_standard_conformant_alternative_passes(suite, tmp_path, alternati
     assert failed == {}, f"{alternative} ({ALTERNATIVES[alternative]}) failed: {failed}"
 
 
+@pytest.mark.parametrize("profile", SUBSCRIBER_PROFILES)
 @pytest.mark.parametrize("mode", sorted(DURABILITY_MODES))
-def test_faulty_subscriber_fails_exactly_its_durability_targets(suite, tmp_path, mode):
+def test_faulty_subscriber_fails_exactly_its_durability_targets(suite, tmp_path, mode, profile):
     """The suite's own mutation check for S-DUR-*: killed and restarted, each durability mutant
-    fails exactly the cases of its defect."""
-    result, failed = outcome(suite, tmp_path, "subscriber", 1, defect=mode)
+    fails exactly the cases of its defect, in every subscriber profile."""
+    result, failed = outcome(suite, tmp_path, "subscriber", 1, defect=mode, profile=profile)
     assert set(failed) == set(DURABILITY_MODES[mode][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed
 

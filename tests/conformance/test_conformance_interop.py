@@ -13,12 +13,15 @@ from conformance.runner import RunOptions, run_profile
 
 from . import consumers
 from .faulty import FAULTY, build
-from .references import JUKI_PROFILE, SUB_PROFILE, References
+from .references import JUKI_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE, References
 from .subscriber import INTEROP_MODES, TestSubscriber
 
 pytestmark = pytest.mark.integration
 PROVIDER, CONSUMER, SUBSCRIBER = ("interop.juki.provider", "interop.kojinjuminzei.consumer",
                                   "interop.kojinjuminzei.subscriber")
+KOKUHO_SUBSCRIBER = "interop.kokuho.subscriber"
+# level-2 subscriber profile → the level-1 profile whose reference adapter plays the product
+SUBSCRIBERS = {SUBSCRIBER: SUB_PROFILE, KOKUHO_SUBSCRIBER: KOKUHO_SUB_PROFILE}
 
 # faulty adapter → the level-2 cases it must fail
 PROVIDER_FAULTY = {
@@ -61,13 +64,14 @@ def run_consumer(suite, trigger):
                        suite)
 
 
-def run_subscriber(refs, suite, subscriber=None, params=None):
+def run_subscriber(refs, suite, subscriber=None, params=None, profile=SUBSCRIBER):
+    reference = SUBSCRIBERS[profile]
     if subscriber is None:
-        url, observe = refs.url(SUB_PROFILE), refs.observer(SUB_PROFILE)
+        url, observe = refs.url(reference), refs.observer(reference)
     else:
-        url = refs.app(SUB_PROFILE, {"juki.ResidentChangeNotice": subscriber.handler})
+        url = refs.app(reference, {"juki.ResidentChangeNotice": subscriber.handler})
         observe = CallableCommand(subscriber.observe, "test subscriber")
-    return run_profile(RunOptions(SUBSCRIBER, target=url, observe=observe,
+    return run_profile(RunOptions(profile, target=url, observe=observe,
                                   params=params or {}), suite)
 
 
@@ -98,10 +102,15 @@ def test_reference_tax_system_applies_the_reference_registrys_notices(refs, suit
     assert not_passed(result) == {} and len(result.results) == 2
 
 
+def test_reference_kokuho_system_applies_the_reference_registrys_notices(refs, suite):
+    result = run_subscriber(refs, suite, profile=KOKUHO_SUBSCRIBER)
+    assert not_passed(result) == {} and len(result.results) == 2
+
+
 def test_every_interop_case_is_targeted(suite):
     targeted = {*set().union(*PROVIDER_FAULTY.values()), *set().union(*CONSUMER_FAULTY.values()),
                 *{c for _, cases in INTEROP_MODES.values() for c in cases}}
-    ids = {i.id for p in (PROVIDER, CONSUMER, SUBSCRIBER)
+    ids = {i.id for p in (PROVIDER, CONSUMER, SUBSCRIBER, KOKUHO_SUBSCRIBER)
            for i in suite.instances(suite.profiles[p])}
     assert sorted(ids - targeted) == []
 
@@ -125,7 +134,8 @@ def test_faulty_tax_consumer_fails_exactly_its_interop_targets(suite, mode):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("profile", sorted(SUBSCRIBERS))
 @pytest.mark.parametrize("mode", sorted(INTEROP_MODES))
-def test_faulty_subscriber_fails_exactly_its_interop_targets(refs, suite, mode):
-    result = run_subscriber(refs, suite, TestSubscriber(mode), {"delivery_limit": "3"})
+def test_faulty_subscriber_fails_exactly_its_interop_targets(refs, suite, mode, profile):
+    result = run_subscriber(refs, suite, TestSubscriber(mode), {"delivery_limit": "3"}, profile)
     assert set(not_passed(result)) == set(INTEROP_MODES[mode][1]), not_passed(result)

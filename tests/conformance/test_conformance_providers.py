@@ -10,7 +10,8 @@ from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from .faulty import CASES, FAULTY, build
-from .references import JUKI_PROFILE, KOKUHO_PROFILE, SUB_PROFILE, TAX_PROFILE, References
+from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
+                         SUBSCRIBER_PROFILES, TAX_PROFILE, References)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
 
 pytestmark = pytest.mark.integration
@@ -37,7 +38,7 @@ def not_passed(result) -> dict[str, str]:
             and not (r.verdict == "skip" and r.reason.startswith("needs --restart-command"))}
 
 
-PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE]
+PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE]
 # Each faulty adapter runs against its first profile by default, against the others (the same
 # defect on another vendor's reference) in the slow tier: the default run stays short.
 FAULTY_RUNS = [pytest.param(f, p, id=f"{f.name}@{p}",
@@ -73,19 +74,27 @@ def test_faulty_adapter_fails_exactly_its_targets(refs, suite, faulty, profile):
     assert result.verdict == "fail"
 
 
-def subscriber_run(refs, suite, subscriber):
-    url = refs.app(SUB_PROFILE, {"juki.ResidentChangeNotice": subscriber.handler})
-    return run_profile(RunOptions(SUB_PROFILE, target=url, observe=CallableCommand(
+def subscriber_run(refs, suite, subscriber, profile=SUB_PROFILE):
+    """An SDK-built subscriber as the product of ``profile`` (its unit's party)."""
+    url = refs.app(profile, {"juki.ResidentChangeNotice": subscriber.handler})
+    return run_profile(RunOptions(profile, target=url, observe=CallableCommand(
         subscriber.observe, "test subscriber")), suite)
 
 
-def test_sdk_built_subscriber_passes_every_case(refs, suite):
-    assert not_passed(subscriber_run(refs, suite, TestSubscriber())) == {}
+@pytest.mark.parametrize("profile", SUBSCRIBER_PROFILES)
+def test_sdk_built_subscriber_passes_every_case(refs, suite, profile):
+    assert not_passed(subscriber_run(refs, suite, TestSubscriber(), profile)) == {}
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
-def test_faulty_subscriber_fails_exactly_its_targets(refs, suite, mode):
-    result = subscriber_run(refs, suite, TestSubscriber(mode))
+# each mode against the first subscriber profile by default, against the other in the slow tier
+SUBSCRIBER_RUNS = [pytest.param(m, p, id=f"{m}@{p}",
+                                marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
+                   for m in sorted(MODES) for p in SUBSCRIBER_PROFILES]
+
+
+@pytest.mark.parametrize("mode,profile", SUBSCRIBER_RUNS)
+def test_faulty_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
+    result = subscriber_run(refs, suite, TestSubscriber(mode), profile)
     assert set(not_passed(result)) == set(MODES[mode][1]), not_passed(result)
 
 
@@ -96,7 +105,7 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     for faulty, p in CASES:
         if p == profile:
             targeted |= faulty.expected(profile, instances)
-    if profile == SUB_PROFILE:
+    if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
         targeted |= {i for modes in (MODES, DURABILITY_MODES) for _, cases in modes.values()
                      for i in cases}
     assert sorted(set(instances) - targeted) == []

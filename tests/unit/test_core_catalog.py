@@ -284,3 +284,12 @@ def test_schema_that_does_not_compile_names_the_xsd_and_line(tmp_path, xsd, line
     with pytest.raises(CatalogError, match="do not compile") as info:
         Catalog.load([path])
     assert f"{xsd_file.resolve().as_uri()}:{line}: " in str(info.value)
+
+
+def test_a_notice_names_its_subscribing_units_and_only_a_notice_may(tmp_path):
+    builtin = Catalog.load([BUILTIN_CATALOG])
+    assert builtin.service("juki.ResidentChangeNotice").subscriber_units == ("07", "11")
+    assert builtin.service("juki.ResidentInquiry").subscriber_units == ()
+    message = load_error(tmp_path, edit('wsdl = "library.wsdl"',
+                                        'wsdl = "library.wsdl"\nsubscribers = ["07"]'))
+    assert "services[0].subscribers" in message and "only notices have subscribers" in message

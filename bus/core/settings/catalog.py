@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..rules import RULE_NAMES
 from ..service_pattern import ServicePattern
 from .declare import REQUIRED, Key, Table
-from .kinds import Choice, Int, MapOf, Str, Tables
+from .kinds import Choice, Int, ListOf, MapOf, Str, Tables
 
 PATTERNS = tuple(ServicePattern)
 
@@ -49,6 +49,8 @@ SERVICES = Table("services", (
     Key("response", Str(), REQUIRED, "the response body element, prefix:local"),
     Key("subject", Str(nonempty=True), None,
         "notices: XPath from the body to the values that order delivery"),
+    Key("subscribers", ListOf(Str(nonempty=True)), (),
+        "notices: the 業務ユニットコード of the units that subscribe (購読する業務ユニット)"),
     Key("wsdl", Str(nonempty=True), REQUIRED, "its WSDL, relative to the catalog"),
     Key("sample", Str(nonempty=True), None,
         "an example request body (XML) the catalog's rules accept: the SDK's sample_request"),

@@ -1,7 +1,7 @@
 """``python -m tests.conformance.independent serve|observe``: the independent adapter as a process.
 
-    serve --role provider|subscriber --db FILE [--port 0] [--system-id ID] [--defect NAME]
-          [--alternative NAME]      prints {"event": "listening", "url": …} once bound
+    serve --role provider|subscriber --db FILE [--port 0] [--system-id ID] [--business-unit U]
+          [--defect NAME] [--alternative NAME]      prints {"event": "listening", "url": …} once bound
     observe --db FILE NUMBER        the --observe contract: {"name", "changes_applied"}, exit 1
                                     when the resident is not held
 """
@@ -18,7 +18,7 @@ from .adapter import Adapter
 
 
 def serve(args) -> int:
-    unit = "01" if args.role == "provider" else "07"
+    unit = args.business_unit or ("01" if args.role == "provider" else "07")
     adapter = Adapter(args.role, args.local_gov_code, unit, args.system_id, db=args.db,
                       defect=args.defect, alternative=args.alternative)
     alt = args.alternative
@@ -99,6 +99,7 @@ def main(argv=None) -> int:
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--local-gov-code", default="131016")
     s.add_argument("--system-id", default="indie")
+    s.add_argument("--business-unit", help="業務ユニット (default: 01 provider, 07 subscriber)")
     s.add_argument("--defect")
     s.add_argument("--alternative")
     o = sub.add_parser("observe")

@@ -20,8 +20,9 @@ _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopba
 
 class IndependentAdapter:
     def __init__(self, role: str, workdir: Path, *, system_id: str, defect: str | None = None,
-                 alternative: str | None = None, timeout: float = 30.0):
-        self.role, self.system_id = role, system_id
+                 alternative: str | None = None, timeout: float = 30.0,
+                 business_unit: str | None = None):
+        self.role, self.system_id, self.business_unit = role, system_id, business_unit
         self.db = workdir / f"indie-{role}-{defect or alternative or 'correct'}.sqlite3"
         self.defect, self.alternative, self.timeout = defect, alternative, timeout
         self.port = 0
@@ -32,6 +33,8 @@ class IndependentAdapter:
         argv = [sys.executable, "-m", "tests.conformance.independent", "serve", "--role",
                 self.role, "--db", str(self.db), "--port", str(self.port), "--system-id",
                 self.system_id]
+        if self.business_unit:
+            argv += ["--business-unit", self.business_unit]
         if self.defect:
             argv += ["--defect", self.defect]
         if self.alternative:
