@@ -337,3 +337,32 @@ def test_has_hop_reads_one_message_not_every_ok_hop(log):
     finally:
         log._reader.set_progress_handler(None, 0)
     assert len(steps) < 20, f"{len(steps) * 100} VM steps for three single-message look-ups"
+
+
+def test_recovery_after_a_crash_records_the_notice_stores_facts(tmp_path):
+    # the facts' kinds (bus.store.notices.base.Fact) decide which hop each becomes
+    from bus.store.log_recovery import recover
+    from bus.store.notices.base import NoticeRecord
+    from bus.store.notices.sqlite_store import SqliteNoticeStore
+
+    crashed = RoutingLog(tmp_path / "r.db", marks_runs=True)  # never closed: a killed run
+    crashed.record(hop())
+    crashed.flush()
+    store = SqliteNoticeStore(tmp_path / "n.db")
+    mid = "3f1c2a9e-0000-4000-8000-0000000000aa"
+    store.accept(NoticeRecord(mid, "juki.ResidentMoved", "131016", "131016/01/juki", (),
+                              "text/xml", None, b"<x/>", 0.0), ["tax"])
+    [delivery] = store.claim("tax", "n1", 30, 10)
+    store.complete(delivery.id, "n1")
+    restarted = RoutingLog(tmp_path / "r.db", marks_runs=True)
+    try:
+        recovery = recover(restarted, store)
+        assert recovery is not None and (recovery.accepted, recovery.delivered) == (1, 1)
+        rows = [h for h in restarted.query() if h.recovered]
+        assert [(h.hop, h.message_id) for h in rows] == [
+            ("gap", None), ("accepted", mid), ("delivery", mid)]
+        assert rows[2].provider == "tax" and rows[2].attempt == 1
+    finally:
+        restarted.close()
+        store.close()
+        crashed.close()
