@@ -72,6 +72,7 @@ class Turn:
     duplicates: int = 0
     delivered: int = 0
     confirmed: int = 0
+    rows: int = 0  # data rows of the files accepted
     held: list[str] = field(default_factory=list)  # why files were left where they are
 
     def any(self) -> bool:
@@ -243,6 +244,8 @@ class FilePipeline:
         assert decided is not None
         counter = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
         setattr(done, counter[state], getattr(done, counter[state]) + 1)
+        if state == "accepted":
+            done.rows += rows or 0
         self.on_stage("decided")
         self._conclude(decided, findings, counts, duplicate_of)
 

@@ -29,6 +29,9 @@ from .ledger import FileLedger
 from .pipeline import FilePipeline, RoutingLogLike, Turn
 
 
+OUTCOMES = ("picked", "accepted", "rejected", "duplicates", "delivered", "confirmed")
+
+
 class FileLinkage:
     def __init__(self, config: FilesConfig, reactor, events: JsonLineLog, log: RoutingLogLike,
                  schemes: Mapping[str, AddresseeNumberScheme], config_path: Path | None = None):
@@ -75,7 +78,7 @@ class FileLinkage:
         d.addBoth(self._ended)
 
     def _turned(self, done: Turn) -> None:
-        for key in ("picked", "accepted", "rejected", "duplicates", "delivered", "confirmed"):
+        for key in OUTCOMES + ("rows",):
             setattr(self.totals, key, getattr(self.totals, key) + getattr(done, key))
         if done.any():
             self.events.emit("files.turn", **done.as_event())
@@ -90,6 +93,19 @@ class FileLinkage:
         if self._again and not self._stopping:
             self._again = False
             self.turn()
+
+    def metric_families(self) -> list:
+        """``pfbus_files_total`` by outcome and ``pfbus_file_rows_total`` (rows accepted) since
+        the start, for /metrics (read at each scrape: plain counters, no store access)."""
+        from prometheus_client.core import CounterMetricFamily
+        files = CounterMetricFamily("pfbus_files", "Files of file linkage since the start, by "
+                                    "outcome (picked up, accepted, rejected, duplicates, "
+                                    "deliveries, confirmations)", labels=("outcome",))
+        for outcome in OUTCOMES:
+            files.add_metric((outcome,), getattr(self.totals, outcome))
+        rows = CounterMetricFamily("pfbus_file_rows", "Data rows of the files accepted since "
+                                   "the start", value=self.totals.rows)
+        return [files, rows]
 
     def listen(self) -> None:
         config = self.config

@@ -152,6 +152,8 @@ class Hub:
             config.files, reactor, self.events, self.routing_log,
             {code: t.addressee_scheme for code, t in config.tenants.items()}, config.path) \
             if config.files is not None else None
+        if self.files is not None and self.admin is not None:  # files and rows on /metrics
+            self.admin.metrics.add_gauges(self.files.metric_families)
         self._retention_timer: task.LoopingCall | None = None
         self._retention_run: defer.Deferred | None = None
         self._retention_stop = threading.Event()

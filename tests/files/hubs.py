@@ -23,7 +23,8 @@ class FilesHub:
 
 
 def write_config(folder: Path, *, sftp: bool = True, subscribers=("vendor-b", "vendor-c"),
-                 extra: str = "", adapters=("vendor-a", "vendor-b", "vendor-c")) -> FilesHub:
+                 extra: str = "", adapters=("vendor-a", "vendor-b", "vendor-c"),
+                 tail: str = "") -> FilesHub:
     folder.mkdir(parents=True, exist_ok=True)
     keys = {}
     entries = []
@@ -56,7 +57,8 @@ root = "files"
 ledger = "var/file-ledger.sqlite3"
 scan_interval = "1s"
 {host_key}{extra}
-{subscriptions}""", encoding="utf-8")
+{subscriptions}
+{tail}""", encoding="utf-8")
     return FilesHub(config, folder / "files", keys, folder)
 
 

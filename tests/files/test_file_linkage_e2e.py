@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+import requests
 
 from tests.support.polling import wait_until
 
@@ -69,16 +70,23 @@ def test_upload_validate_deliver_confirm_over_sftp(tmp_path, keep):
 
 
 def test_a_local_drop_folder_uses_the_same_pipeline(tmp_path, keep):
-    hub = write_config(tmp_path / "hub", sftp=False)
+    hub = write_config(tmp_path / "hub", sftp=False, tail='[admin]\nlisten = "127.0.0.1:0"\n')
     process, port = start(hub)
     keep(process)
     assert port is None
+    admin = process.wait_for("admin.listening", 30)["url"]
     inbox = hub.root / "vendor-a" / "inbox"
     (inbox / (name() + ".tmp")).write_bytes(change_file(2))
     (inbox / (name() + ".tmp")).rename(inbox / name())
     wait_until(lambda: (hub.root / "vendor-c" / "outbox" / name()).exists(), 30,
                "the delivery to C")
     assert (hub.root / "vendor-b" / "outbox" / name()).read_bytes() == change_file(2)
+    # counted once the turn has ended
+    metrics = wait_until(lambda: (lambda text: text if 'pfbus_files_total{outcome="delivered"} '
+                                  '2.0' in text else None)(
+        requests.get(f"{admin}/metrics", timeout=10).text), 30, "the turn's counts on /metrics")
+    assert 'pfbus_files_total{outcome="accepted"} 1.0' in metrics
+    assert "pfbus_file_rows_total 2.0" in metrics
 
 
 def test_a_subscription_of_an_unknown_kind_stops_the_start(tmp_path):

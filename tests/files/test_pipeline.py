@@ -291,3 +291,26 @@ def test_a_subscriber_that_confirmed_before_the_restart_gets_nothing_again(hub):
     hub.open()
     hub.pipeline.turn()
     assert hub.outbox("vendor-b") == {} and hub.outbox("vendor-c") == {name(): data}
+
+
+def test_metrics_count_files_and_rows(tmp_path):
+    from bus.admin.metrics import HubMetrics
+    from bus.core.jsonlog import JsonLineLog
+    from bus.files.service import FileLinkage
+    hub = Hub(tmp_path)
+    try:
+        linkage = FileLinkage(hub.config, None, JsonLineLog(open(tmp_path / "events", "w")),
+                              hub.log, {})
+        hub.drop("vendor-a", name(), change_file(7))
+        hub.drop("vendor-a", name("x"), broken_file())
+        linkage._turned(linkage.pipeline.turn())
+        metrics = HubMetrics([], [], [], "n")
+        metrics.add_gauges(linkage.metric_families)
+        text = metrics.exposition()[0].decode()
+        assert 'pfbus_files_total{outcome="accepted"} 1.0' in text
+        assert 'pfbus_files_total{outcome="rejected"} 1.0' in text
+        assert 'pfbus_files_total{outcome="delivered"} 2.0' in text
+        assert "pfbus_file_rows_total 7.0" in text
+        linkage.ledger.close()
+    finally:
+        hub.close()
