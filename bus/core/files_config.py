@@ -47,7 +47,7 @@ class FileSubscription:
 @dataclass(frozen=True)
 class FilesConfig:
     root: Path
-    ledger: Path
+    ledger: Path | str  # a SQLite path, or a postgresql:// URL
     accounts: dict[str, Account]
     subscriptions: tuple[FileSubscription, ...] = ()
     host: str | None = None  # SFTP listener; None: drop folders only
@@ -130,7 +130,9 @@ def parse_files(files: Section | None, adapters: list[Section],
         if not path.is_file():
             raise files.error(f"kinds[{i}]", f"file not found: {path}")
         kinds.append(str(path))
-    root, ledger = files.path("root"), files.path("ledger")
+    root = files.path("root")
+    ledger: Path | str | None = files["ledger"] if files["ledger"].startswith(
+        ("postgresql://", "postgres://")) else files.path("ledger")
     assert root is not None and ledger is not None  # keys with defaults
     return FilesConfig(
         root=root, ledger=ledger, accounts=accounts, subscriptions=tuple(subscriptions),

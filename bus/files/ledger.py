@@ -8,6 +8,11 @@ deliveries) → ``receipt`` set once the sender's receipt is written. A delivery
 the outbox) → ``confirmed`` (the subscriber removed it). Every step is committed before the next
 file-system step, so a restart knows exactly which step to redo (``pipeline.FilePipeline``).
 Only one pipeline turn runs at a time; the lock is for the SFTP side's reads.
+
+Two stores, one interface: ``FileLedger`` on SQLite (the default, ``[files] ledger = PATH``) and
+``ledger_postgres.PostgresFileLedger`` (``ledger = "postgresql://…?schema=NAME"``); ``open_ledger``
+picks by the value. The SQL is written once, with ``?`` placeholders; a store says how to connect,
+insert returning the new id, and run a transaction.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ import datetime as dt
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     exchange_id TEXT NOT NULL,      -- groups the file's routing-log records
     sender TEXT NOT NULL,           -- the adapter whose inbox it came from
     name TEXT NOT NULL,             -- its name as uploaded
@@ -29,10 +37,10 @@ CREATE TABLE IF NOT EXISTS files (
     state TEXT NOT NULL,
     kind TEXT,
     local_gov_code TEXT,
-    bytes INTEGER,
-    rows INTEGER,
+    bytes BIGINT,
+    rows BIGINT,
     sha256 TEXT,
-    duplicate_of INTEGER,
+    duplicate_of BIGINT,
     receipt TEXT,                   -- the receipt's name in the sender's outbox, once written
     picked_up_at TEXT NOT NULL,
     decided_at TEXT
@@ -43,9 +51,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS files_accepted_name ON files (sender, name, ki
     WHERE state = 'accepted';
 CREATE INDEX IF NOT EXISTS files_state ON files (state);
 CREATE TABLE IF NOT EXISTS deliveries (
-    file_id INTEGER NOT NULL REFERENCES files (id),
+    file_id BIGINT NOT NULL REFERENCES files (id),
     subscriber TEXT NOT NULL,
-    seq INTEGER NOT NULL,           -- the subscriber's order
+    seq BIGINT NOT NULL,           -- the subscriber's order
     name TEXT NOT NULL,             -- its name in the subscriber's outbox
     state TEXT NOT NULL,
     delivered_at TEXT,
@@ -89,39 +97,79 @@ class Delivery:
     state: str
 
 
+class TxLike(Protocol):
+    """A transaction's statements (``?`` placeholders)."""
+
+    def execute(self, sql: str, params: tuple = ()) -> None: ...
+
+    def one(self, sql: str, params: tuple = ()) -> Any: ...
+
+
+class _SqliteTx:
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        self._conn.execute(sql, params)
+
+    def one(self, sql: str, params: tuple = ()) -> Any:
+        return self._conn.execute(sql, params).fetchone()[0]
+
+
 _FILE_COLUMNS = ("id, exchange_id, sender, name, marker, state, kind, local_gov_code, bytes, "
                  "rows, sha256, duplicate_of, receipt")
 
 
 class FileLedger:
+    """The ledger on SQLite (``synchronous=FULL``: a committed step survives power loss)."""
+
+    SERIAL = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")  # a committed step survives power loss
-        self._conn.executescript(SCHEMA)
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(SCHEMA.format(serial=self.SERIAL))
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+    # -- what a store provides (SQLite here) ----------------------------------------------------
+
+    def _write(self, sql: str, params: tuple = ()) -> None:
         with self._lock:
-            return self._conn.execute(sql, params)
+            self._conn.execute(sql, params)
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def _insert(self, sql: str, params: tuple) -> int:
+        with self._lock:
+            return int(self._conn.execute(sql, params).lastrowid or 0)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[TxLike]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(self._conn)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
     # -- files ------------------------------------------------------------------------------
 
     def begin_pickup(self, sender: str, name: str, marker: str | None) -> FileRow:
-        cur = self._write("INSERT INTO files (exchange_id, sender, name, marker, state, "
-                          "picked_up_at) VALUES (?, ?, ?, ?, 'picking', ?)",
-                          (str(uuid.uuid4()), sender, name, marker, _now()))
-        row = self.file(int(cur.lastrowid or 0))
+        new_id = self._insert("INSERT INTO files (exchange_id, sender, name, marker, state, "
+                              "picked_up_at) VALUES (?, ?, ?, ?, 'picking', ?)",
+                              (str(uuid.uuid4()), sender, name, marker, _now()))
+        row = self.file(new_id)
         assert row is not None
         return row
 
@@ -156,23 +204,16 @@ class FileLedger:
                delivered_name: str | None = None) -> None:
         """The verdict and, for an accepted file, one pending delivery per subscriber (each
         next in its subscriber's order), in one transaction."""
-        with self._lock:
-            c = self._conn
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                c.execute("UPDATE files SET state = ?, kind = ?, local_gov_code = ?, bytes = ?, "
-                          "rows = ?, sha256 = ?, duplicate_of = ?, decided_at = ? WHERE id = ?",
-                          (state, kind, code, size, rows, sha256, duplicate_of, _now(), file_id))
-                for subscriber in subscribers:
-                    seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE "
-                                    "subscriber = ?", (subscriber,)).fetchone()[0]
-                    c.execute("INSERT INTO deliveries (file_id, subscriber, seq, name, state) "
-                              "VALUES (?, ?, ?, ?, 'pending')",
-                              (file_id, subscriber, seq, delivered_name))
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._transaction() as c:
+            c.execute("UPDATE files SET state = ?, kind = ?, local_gov_code = ?, bytes = ?, "
+                      "rows = ?, sha256 = ?, duplicate_of = ?, decided_at = ? WHERE id = ?",
+                      (state, kind, code, size, rows, sha256, duplicate_of, _now(), file_id))
+            for subscriber in subscribers:
+                seq = c.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE "
+                            "subscriber = ?", (subscriber,))
+                c.execute("INSERT INTO deliveries (file_id, subscriber, seq, name, state) "
+                          "VALUES (?, ?, ?, ?, 'pending')",
+                          (file_id, subscriber, seq, delivered_name))
 
     def receipt_written(self, file_id: int, receipt: str) -> None:
         self._write("UPDATE files SET receipt = ? WHERE id = ?", (receipt, file_id))
@@ -208,3 +249,13 @@ class FileLedger:
         rows = self._read("SELECT inode FROM deliveries WHERE file_id = ? AND subscriber = ?",
                           (file_id, subscriber))
         return rows[0][0] if rows else None
+
+
+def open_ledger(location: str | Path) -> FileLedger:
+    """The ledger ``[files] ledger`` names: a ``postgresql://…[?schema=NAME]`` URL or a SQLite
+    path."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        from .ledger_postgres import PostgresFileLedger
+        return PostgresFileLedger(text)
+    return FileLedger(location)

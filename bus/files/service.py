@@ -25,7 +25,7 @@ from ..core.jsonlog import JsonLineLog
 from ..core.settings import SettingsError
 from ..migration.layout import LayoutCatalog
 from .kinds import FileKindCatalog
-from .ledger import FileLedger
+from .ledger import open_ledger
 from .pipeline import FilePipeline, RoutingLogLike, Turn
 
 
@@ -51,7 +51,7 @@ class FileLinkage:
         # [files] never loads, so an environment installed before that extra still serves SOAP
         from .sftp import FileAccounts
         self.accounts = FileAccounts(config, self.changed)
-        self.ledger = FileLedger(config.ledger)
+        self.ledger = open_ledger(config.ledger)
         self.pipeline = FilePipeline(config, kinds, self.ledger, log, schemes=schemes,
                                      busy=lambda path: path in self.accounts.writing)
         self.port: IListeningPort | None = None

@@ -137,3 +137,11 @@ def test_a_kind_naming_what_does_not_exist_is_refused(tmp_path, old, new, messag
         FileKindCatalog.load([str(path)])
     with pytest.raises(FileKindError, match=message.replace("{", "\\{").replace("}", "\\}")):
         FileKindCatalog.load([str(path)])
+
+
+def test_the_ledger_is_a_sqlite_path_or_a_postgresql_url(tmp_path):
+    config = parse_config(base(tmp_path, ledger="var/l.sqlite3"), tmp_path / "h.toml")
+    assert config.files is not None and config.files.ledger == tmp_path / "var" / "l.sqlite3"
+    url = "postgresql://postgres@127.0.0.1:5432/test?schema=files_x"
+    config = parse_config(base(tmp_path, ledger=url), tmp_path / "h.toml")
+    assert config.files is not None and config.files.ledger == url

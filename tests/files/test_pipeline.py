@@ -12,7 +12,7 @@ import pytest
 
 from bus.core.files_config import Account, FilesConfig, FileSubscription
 from bus.files.kinds import FileKindCatalog
-from bus.files.ledger import FileLedger
+from bus.files.ledger import open_ledger
 from bus.files.pipeline import FilePipeline
 from bus.store.routing_log import RoutingLog
 
@@ -22,9 +22,9 @@ PARTIES = {"vendor-a": "131016/01/vendor-a-registry", "vendor-b": "131016/07/ven
            "vendor-c": "131016/09/vendor-c-kokuho", "vendor-x": "141003/01/other"}
 
 
-def files_config(tmp_path: Path, markers: bool = False) -> FilesConfig:
+def files_config(tmp_path: Path, markers: bool = False, ledger: str | None = None) -> FilesConfig:
     return FilesConfig(
-        root=tmp_path / "root", ledger=tmp_path / "ledger.sqlite3",
+        root=tmp_path / "root", ledger=ledger or tmp_path / "ledger.sqlite3",
         accounts={a: Account(a, (p,), ()) for a, p in PARTIES.items()},
         subscriptions=(FileSubscription("131016", "juki-change", "vendor-b"),
                        FileSubscription("131016", "juki-change", "vendor-c")),
@@ -34,8 +34,8 @@ def files_config(tmp_path: Path, markers: bool = False) -> FilesConfig:
 class Hub:
     """A pipeline and what it writes, reopened at will (a restart)."""
 
-    def __init__(self, tmp_path: Path, markers: bool = False):
-        self.config = files_config(tmp_path, markers)
+    def __init__(self, tmp_path: Path, markers: bool = False, ledger: str | None = None):
+        self.config = files_config(tmp_path, markers, ledger)
         self.kinds = FileKindCatalog.load()
         self.log_path = tmp_path / "routing-log.sqlite3"
         for adapter in PARTIES:
@@ -45,7 +45,7 @@ class Hub:
 
     def open(self, **kw) -> None:
         self.log = RoutingLog(self.log_path)
-        self.ledger = FileLedger(self.config.ledger)
+        self.ledger = open_ledger(self.config.ledger)
         self.pipeline = FilePipeline(self.config, self.kinds, self.ledger, self.log, **kw)
 
     def close(self) -> None:

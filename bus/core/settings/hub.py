@@ -237,7 +237,7 @@ FILES = Table("files", (
     Key("host_key", Str(nonempty=True), None, "the SFTP server's private host key (OpenSSH "
         "format); required with listen"),
     Key("ledger", Str(nonempty=True), "var/file-ledger.sqlite3",
-        "the delivery ledger (SQLite path): what was picked up, accepted and delivered"),
+        "the delivery ledger: a SQLite path, or a postgresql://…?schema=NAME URL"),
     Key("kinds", ListOf(Str()), ["builtin"],
         'file kind catalogs: "builtin" (schemas/file_kinds.toml) and paths'),
     Key("layouts", ListOf(Str()), [], "layout files or folders besides the shipped ones"),
