@@ -78,6 +78,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mig.add_argument("--report", type=Path, metavar="DIR", help="folder for report.json/.html")
     mig.add_argument("--workdir", type=Path, metavar="DIR", help="keep the run's files here")
 
+    fil = sub.add_parser("files", help="certify a file producer or consumer (*.file-producer, "
+                         "*.file-consumer): see docs/files.md")
+    fil.add_argument("--profile", help="e.g. juki.file-consumer (without it: list them)")
+    fil.add_argument("--command", metavar="CMD", help="the product's command ({out} for a "
+                     "producer; {outbox}, {store} for a consumer); default: the reference tool")
+    fil.add_argument("--report", type=Path, metavar="DIR", help="folder for report.json")
+    fil.add_argument("--workdir", type=Path, metavar="DIR", help="keep the run's files here")
+
     ver = sub.add_parser("verify", help="check that a report folder was not changed")
     ver.add_argument("report", type=Path, metavar="REPORT_DIR")
     ver.add_argument("--digest", metavar="HEX", help="the digest printed when it was written")
@@ -86,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         return {"list": _list, "run": _run, "verify": _verify,
-                "migration": _migration}[args.conformance_command](args)
+                "migration": _migration, "files": _files}[args.conformance_command](args)
     except SuiteError as exc:
         print(f"pfbus conformance: {exc}", file=sys.stderr)
         return 2
@@ -205,6 +213,28 @@ def _migration(args) -> int:
         raise SuiteError("--report DIR is required to run a profile")
     result = run_migration_profile(profile, export=args.export, import_=args.import_,
                                    workdir=args.workdir)
+    for check in result.checks:
+        print(f"{check.verdict.upper():<5} {check.id} {check.title}")
+        for detail in check.details[:10]:
+            print(f"      {detail}")
+    digest = write(result, args.report)
+    print(f"\n{profile.id}: {result.verdict.upper()}; report: {args.report} (report.json SHA-256 "
+          f"{digest})")
+    return 0 if result.verdict == "pass" else 1
+
+
+def _files(args) -> int:
+    from .files import PROFILES, run_file_profile, write_report as write
+    if not args.profile:
+        for p in PROFILES.values():
+            print(f"{p.id:<24} {p.role:<14} {p.kind:<14} {p.title}")
+        return 0
+    profile = PROFILES.get(args.profile)
+    if profile is None:
+        raise SuiteError(f"no file profile {args.profile!r}; known: {', '.join(PROFILES)}")
+    if args.report is None:
+        raise SuiteError("--report DIR is required to run a profile")
+    result = run_file_profile(profile, args.command, args.workdir)
     for check in result.checks:
         print(f"{check.verdict.upper():<5} {check.id} {check.title}")
         for detail in check.details[:10]:

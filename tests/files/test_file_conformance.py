@@ -1,0 +1,87 @@
+"""The file linkage conformance profiles: the reference tools pass; producers and consumers that
+break a rule fail the check that names it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.files import PROFILES, run_file_profile
+from tests.integration.processes import REPO
+
+PRODUCER, CONSUMER = PROFILES["juki.file-producer"], PROFILES["juki.file-consumer"]
+
+
+def verdicts(run) -> dict[str, str]:
+    return {c.id: c.verdict for c in run.checks}
+
+
+def script(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "tool.py"
+    path.write_text("import os, sys, json, pathlib\n"
+                    "from adapters.sdk.files import change_file, write_file, take_files\n" + body)
+    return f"{{python}} {path}"
+
+
+def test_the_reference_producer_passes(tmp_path):
+    run = run_file_profile(PRODUCER, workdir=tmp_path)
+    assert run.verdict == "pass", run.checks
+
+
+@pytest.mark.parametrize("body, failing", [
+    ("out = pathlib.Path(sys.argv[1])\n"
+     "(out / 'juki_change_131016_1.csv.part').write_bytes(change_file('131016', 5))\n",
+     "files.pickup"),  # never renamed
+    ("out = pathlib.Path(sys.argv[1])\n"
+     "write_file(out, 'juki_change_131016_1.csv', change_file('131016', 5).replace("
+     "b',C01,', b',Z99,', 1))\n", "files.validation"),
+    ("out = pathlib.Path(sys.argv[1])\n"
+     "write_file(out, 'juki_change_131016_1.csv', change_file('141003', 5))\n",
+     "files.validation"),  # rows of another municipality
+    ("out = pathlib.Path(sys.argv[1])\nwrite_file(out, 'residents.csv', b'x')\n", "files.pickup"),
+])
+def test_a_producer_breaking_a_rule_fails_it(tmp_path, body, failing):
+    run = run_file_profile(PRODUCER, script(tmp_path, body) + " {out}", workdir=tmp_path / "w")
+    assert verdicts(run)[failing] == "fail", run.checks
+    assert run.verdict == "fail"
+
+
+def test_the_reference_consumer_passes(tmp_path):
+    run = run_file_profile(CONSUMER, workdir=tmp_path)
+    assert run.verdict == "pass", run.checks
+
+
+@pytest.mark.parametrize("body, failing", [
+    # reads but never removes: nothing confirmed, and the second run takes them again
+    ("outbox = pathlib.Path(sys.argv[1])\n"
+     "print(json.dumps({'taken': sorted(p.name for p in outbox.glob('*.csv'))}))\n",
+     "files.confirm"),
+    ("outbox = pathlib.Path(sys.argv[1])\n"
+     "print(json.dumps({'taken': sorted(p.name for p in outbox.glob('*.csv'))}))\n",
+     "files.once"),
+    # removes in reverse order
+    ("outbox = pathlib.Path(sys.argv[1])\nnames = sorted((p.name for p in outbox.glob('*.csv')),"
+     " reverse=True)\nfor n in names: (outbox / n).unlink()\n"
+     "print(json.dumps({'taken': names}))\n", "files.order"),
+    ("sys.exit(3)\n", "files.take"),
+])
+def test_a_consumer_breaking_a_rule_fails_it(tmp_path, body, failing):
+    run = run_file_profile(CONSUMER, script(tmp_path, body) + " {outbox} {store}",
+                           workdir=tmp_path / "w")
+    assert verdicts(run)[failing] == "fail", run.checks
+
+
+def test_the_cli_lists_runs_and_reports(tmp_path):
+    listed = subprocess.run([sys.executable, "-m", "bus.cli.main", "conformance", "files"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "juki.file-producer" in listed.stdout and "juki.file-consumer" in listed.stdout
+    done = subprocess.run([sys.executable, "-m", "bus.cli.main", "conformance", "files",
+                           "--profile", "juki.file-consumer", "--report", str(tmp_path / "r")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == "pass" and len(report["checks"]) == 4
