@@ -158,7 +158,7 @@ class _Gauges:
 
 
 def snapshot_families(queues, paused: frozenset[str], routing_log: dict,
-                      maintenance: bool) -> list:
+                      maintenance: bool, archive: dict | None = None) -> list:
     """Metric families from the latest probe snapshot (see ``readiness``)."""
     depth = GaugeMetricFamily("pfbus_queue_depth", "Notices waiting per subscriber (pending + "
                               "in flight)", labels=("subscriber",))
@@ -182,4 +182,15 @@ def snapshot_families(queues, paused: frozenset[str], routing_log: dict,
                                   "could not write", value=routing_log.get("dropped", 0))
     maint = GaugeMetricFamily("pfbus_maintenance", "1 while the hub is in maintenance",
                               value=1.0 if maintenance else 0.0)
-    return [depth, age, dead, paused_g, backlog, commit, dropped, maint]
+    families = [depth, age, dead, paused_g, backlog, commit, dropped, maint]
+    if archive:  # [store] archive configured: its writer, as the routing log's
+        families += [
+            GaugeMetricFamily("pfbus_payload_archive_backlog", "Payloads queued for the "
+                              "archive's writer", value=archive.get("backlog", 0)),
+            GaugeMetricFamily("pfbus_payload_archive_failing", "1 while the archive cannot be "
+                              "written (new exchanges are refused)",
+                              value=1.0 if archive.get("state") == "failing" else 0.0),
+            CounterMetricFamily("pfbus_payload_archive_lost", "Payloads the archive gave up "
+                                "(only at a stop while writing failed)",
+                                value=archive.get("lost", 0))]
+    return families

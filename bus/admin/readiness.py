@@ -1,7 +1,9 @@
 """``GET /health`` (the process is alive) and ``GET /ready`` (send it traffic).
 
 Ready only when: the stores are writable, the routing log keeps up (its writer lives, loses
-nothing, its backlog stays under half its bound), the hub is not draining and not in maintenance.
+nothing, writing does not fail, its backlog stays under half its bound) and so does the payload
+archive when one is configured (the same checks: the hub refuses exchanges it cannot archive),
+the hub is not draining and not in maintenance.
 The body names each check and which failed. Providers' reachability is reported alongside but
 never makes the hub unready: a vendor's outage is not a reason to take the hub out of a load
 balancer (its requests get PF-PROVIDER-* faults, the others still pass).
@@ -29,6 +31,8 @@ class Snapshot:
     routing_log: dict = field(default_factory=dict)  # RoutingLog.health()
     dropped_before: int = 0  # routing-log losses at the previous probe
     queues: tuple = ()  # QueueStats
+    archive: dict = field(default_factory=dict)  # PayloadArchive.health(), when configured
+    archive_lost_before: int = 0  # archive losses at the previous probe
 
 
 def verdict(snapshot: Snapshot | None, *, draining: bool, maintenance: bool,
@@ -46,28 +50,37 @@ def verdict(snapshot: Snapshot | None, *, draining: bool, maintenance: bool,
         check("probe", age <= STALE_AFTER, f"last store probe {age:.1f} s ago")
         for name, error in sorted(snapshot.stores.items()):
             check(f"store:{name}", error is None, error or "writable")
-        rl = snapshot.routing_log
-        if rl:
-            lost = rl.get("dropped", 0) - snapshot.dropped_before
-            backlog, bound = rl.get("backlog", 0), rl.get("max_backlog", 1)
-            problems = []
-            if not rl.get("writer_alive", False):
-                problems.append("the writer thread is not running")
-            if rl.get("state") == "failing":  # evidence or refuse: exchanges are refused
-                problems.append(f"writing fails since {rl.get('failing_since')}: "
-                                f"{rl.get('last_error')}")
-            if lost > 0:
-                problems.append(f"{lost} hop records lost since the previous probe")
-            if backlog > bound // 2:
-                problems.append(f"backlog {backlog} of at most {bound}")
-            check("routing_log", not problems, "; ".join(problems) or
-                  f"keeps up (backlog {backlog})")
+        for name, health, lost_before, what in (
+                ("routing_log", snapshot.routing_log, snapshot.dropped_before, "hop records"),
+                ("payload_archive", snapshot.archive, snapshot.archive_lost_before,
+                 "payloads")):
+            if health:
+                problems = writer_problems(health, lost_before, what)
+                check(name, not problems, "; ".join(problems) or
+                      f"keeps up (backlog {health.get('backlog', 0)})")
     check("draining", not draining, "draining: finishing what is in flight" if draining
           else "not draining")
     check("maintenance", not maintenance, "in maintenance (pfbus admin maintenance off)"
           if maintenance else "not in maintenance")
     failed = [name for name, c in checks.items() if not c["ok"]]
     return {"ready": not failed, "failed": failed, "checks": checks}
+
+
+def writer_problems(health: dict, lost_before: int, what: str) -> list[str]:
+    """Why a background writer (routing log, payload archive) makes the hub unready."""
+    lost = health.get("dropped", 0) - lost_before
+    backlog, bound = health.get("backlog", 0), health.get("max_backlog", 1)
+    problems = []
+    if not health.get("writer_alive", False):
+        problems.append("the writer thread is not running")
+    if health.get("state") == "failing":  # evidence or refuse: exchanges are refused
+        problems.append(f"writing fails since {health.get('failing_since')}: "
+                        f"{health.get('last_error')}")
+    if lost > 0:
+        problems.append(f"{lost} {what} lost since the previous probe")
+    if backlog > bound // 2 or health.get("state") == "behind":  # exchanges are held
+        problems.append(f"backlog {backlog} of at most {bound}")
+    return problems
 
 
 def sqlite_writable(path: Path) -> str | None:
@@ -113,9 +126,11 @@ def store_probe(url: str):
 class Prober:
     """Runs the store probes (blocking; call ``probe`` from a thread) and keeps the latest."""
 
-    def __init__(self, probes: dict, routing_log, notice_store=None, clock=time.time):
+    def __init__(self, probes: dict, routing_log, notice_store=None, clock=time.time,
+                 archive=None):
         self.probes = probes  # name → callable answering None or an error
         self.routing_log = routing_log
+        self.archive = archive  # PayloadArchive, when [store] archive is configured
         self.notice_store = notice_store
         self.clock = clock
         self.latest: Snapshot | None = None
@@ -134,5 +149,8 @@ class Prober:
             except Exception as exc:
                 stores["notices"] = stores.get("notices") or f"cannot read: {exc}"
         before = self.latest.routing_log.get("dropped", 0) if self.latest else 0
-        self.latest = Snapshot(self.clock(), stores, self.routing_log.health(), before, queues)
+        archive_before = self.latest.archive.get("dropped", 0) if self.latest else 0
+        self.latest = Snapshot(self.clock(), stores, self.routing_log.health(), before, queues,
+                               self.archive.health() if self.archive is not None else {},
+                               archive_before)
         return self.latest

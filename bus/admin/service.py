@@ -70,12 +70,18 @@ class AdminService:
         probes = {"routing_log": store_probe(f"sqlite:{config.routing_log}")}
         if config.notice_store and self.subscribers:
             probes["notices"] = store_probe(config.notice_store)
-        self.prober = Prober(probes, hub.routing_log, getattr(hub.delivery, "store", None))
+        archive = getattr(hub, "archive", None)
+        if archive is not None:
+            probes["archive"] = store_probe(f"sqlite:{archive.path}")
+        self.prober = Prober(probes, hub.routing_log, getattr(hub.delivery, "store", None),
+                             archive=archive)
         self.metrics.add_gauges(lambda: snapshot_families(
             self.prober.latest.queues if self.prober.latest else (),
             self.controls.paused_subscribers,
             self.prober.latest.routing_log if self.prober.latest else hub.routing_log.health(),
-            self.controls.maintenance))
+            self.controls.maintenance,
+            self.prober.latest.archive if self.prober.latest else
+            (archive.health() if archive is not None else None)))
         self._reader: RoutingLog | None = None
 
     # -- state ---------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class Hub:
         # Evidence or refuse (bus/hub/evidence.py): new exchanges only while the log can
         # record them, replies released once recorded.
         self.evidence = Evidence.open(reactor, config.routing_log, self.events,
+                                      archive=self.archive,
                                       on_checkpoint=lambda hop_id, digest: self.events.emit(
                                           "routing_log.checkpoint", id=hop_id, hash=digest))
         self.routing_log = self.evidence.log
@@ -310,6 +311,8 @@ class Hub:
             try:
                 if self.archive is not None:
                     self.archive.close()
+                    if self.archive.lost:  # writing failed to the end of the drain
+                        self.events.emit("payload_archive.lost", count=self.archive.lost)
                 self.refusals.stop()
                 self.seen_messages.close()  # no exchange is open any more
                 if self.admin_listener is not None:  # last: /ready says "not ready" until the end

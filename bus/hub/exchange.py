@@ -127,7 +127,7 @@ class SyncExchange:
                                      content_type)
         if self.evidence is not None:
             try:  # the strict form: the client sees the answer only once it is on record
-                await self.evidence.released(hops.seq)
+                await self.evidence.released(hops.seq, hops.archive_seq)
             except HubFault as fault:
                 return self._fault_reply(hops, fault, _soap_ns_of(raw))
         return reply
@@ -263,9 +263,10 @@ class SyncExchange:
         return HttpReply(200, CONTENT_TYPES[soap_ns], body)
 
     def _archive(self, request: AcceptedRequest, kind: str, payload: bytes, hops: _Hops) -> None:
-        """Keep the exact bytes, encrypted; the archive's writer thread does the work."""
+        """Keep the exact bytes, encrypted; the archive's writer thread does the work (the reply
+        waits for its commit: ``Evidence.released``)."""
         if self.archive is not None:
-            self.archive.store(request.header.message_id, kind, payload,
+            hops.archive_seq = self.archive.store(request.header.message_id, kind, payload,
                                hops.common["exchange_id"])
 
     def _audit_shrink(self, hops: _Hops, body, receiver: str) -> None:
@@ -314,6 +315,7 @@ class _Hops:
         self.last: HopRecord | None = None
         self.provider_ms: float | None = None  # the provider's round trip, once called
         self.seq: int | None = None  # the routing log's sequence number of the last hop
+        self.archive_seq: int | None = None  # the archive's, of the last payload archived
         self.add(Hop.RECEIVED, Status.OK)
 
     def bind(self, request: AcceptedRequest) -> None:

@@ -92,3 +92,82 @@ def test_config_off_by_default_and_validated(tmp_path):
                                         "archive_key_env": "K"}}, tmp_path / "hub.toml")
     with pytest.raises(ConfigError, match="no archive"):
         parse_config({**base, "store": {"archive_key_env": "K"}}, tmp_path / "hub.toml")
+
+
+# -- evidence or refuse: the writer never drops ---------------------------------------------------
+
+
+def test_failed_commit_is_kept_and_retried_never_dropped(tmp_path):
+    """A commit that fails (here: the table is gone) keeps the payloads and says ``failing``
+    with the error and since when; once writing works again they are all written."""
+    states = []
+    archive = PayloadArchive(tmp_path / "a.db", key(), on_state=states.append)
+    other = sqlite3.connect(tmp_path / "a.db")
+    try:
+        other.execute("ALTER TABLE payloads RENAME TO payloads_away")
+        other.commit()
+        seq = archive.store("m1", "request", PAYLOAD, "x1")
+        with pytest.raises(TimeoutError, match="writing fails"):
+            archive.flush(timeout=1.0)
+        health = archive.health()
+        assert health["state"] == "failing" and not health["accepting"]
+        assert health["backlog"] == 1 and health["failing_since"]
+        assert "no such table" in health["last_error"]
+        assert archive.committed() < seq and states[-1]["state"] == "failing"
+        other.execute("ALTER TABLE payloads_away RENAME TO payloads")
+        other.commit()
+        archive.store("m2", "notice", PAYLOAD)
+        archive.flush(timeout=10)
+        assert [p.kind for p in archive.read("m1")] == ["request"]
+        assert [p.kind for p in archive.read("m2")] == ["notice"]
+        health = archive.health()
+        assert health["state"] == "ok" and health["backlog"] == 0 and health["lost"] == 0
+        assert archive.committed() == seq + 1 and states[-1]["state"] == "ok"
+    finally:
+        other.close()
+        archive.close()
+
+
+def test_a_full_queue_is_behind_not_dropped(tmp_path):
+    """More payloads waiting than ``high_water`` (or ``high_water_bytes``): ``behind`` — the hub
+    holds, then refuses new exchanges — and every payload is still written."""
+    archive = PayloadArchive(tmp_path / "a.db", key(), high_water=5, high_water_bytes=10 ** 9)
+    other = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock: the writer waits (busy)
+        for i in range(20):
+            archive.store(f"m{i}", "request", PAYLOAD)
+        health = archive.health()
+        assert health["state"] == "behind" and not health["accepting"]
+        assert health["backlog"] > 5 and health["backlog_bytes"] > 5 * len(PAYLOAD)
+        other.execute("COMMIT")
+        archive.flush(timeout=30)
+        assert archive.health()["state"] == "ok" and archive.dropped == 0
+        assert all(len(archive.read(f"m{i}")) == 1 for i in range(20))
+    finally:
+        other.close()
+        archive.close()
+    bytes_bound = PayloadArchive(tmp_path / "b.db", key(), high_water_bytes=len(PAYLOAD))
+    other = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        bytes_bound.store("m", "request", PAYLOAD)
+        bytes_bound.store("n", "request", PAYLOAD)
+        assert bytes_bound.health()["state"] == "behind"  # two payloads: over the byte bound
+        other.execute("COMMIT")
+    finally:
+        other.close()
+        bytes_bound.close()
+
+
+def test_close_gives_up_after_its_timeout_and_counts_what_was_lost(tmp_path):
+    archive = PayloadArchive(tmp_path / "a.db", key())
+    other = sqlite3.connect(tmp_path / "a.db")
+    other.execute("ALTER TABLE payloads RENAME TO payloads_away")
+    other.commit()
+    other.close()
+    archive.store("m1", "request", PAYLOAD)
+    archive.close(timeout=0.5)
+    assert archive.lost == 1 and archive.dropped == 1 and archive.health()["state"] == "closed"
+    with pytest.raises(ArchiveError, match="closed"):
+        archive.store("m2", "request", PAYLOAD)
