@@ -8,7 +8,8 @@ many there were.
 
 Exit status: 0 rows found, 1 none matched, 2 usage or file error. Never creates a file.
 
-``pfbus log verify`` walks the hash chain (exit 0 intact, 1 not: the first bad record is named);
+``pfbus log verify`` walks the hash chain (exit 0 intact, 1 not: the first bad record is named;
+3 intact but with gap records: records lost after a crash);
 ``pfbus log export`` writes a time range with what is needed to check it offline;
 ``pfbus log verify-export FILE`` checks such a file without the database.
 """

@@ -1,7 +1,8 @@
 """``pfbus log verify | export | verify-export``: the routing log's hash chain.
 
 Exit status: 0 intact (or exported), 1 tampering found (or nothing to export), 2 usage or file
-error.
+error, 3 intact but with gap records — the hub's own account of records lost after a crash, not
+tampering, yet something monitoring must notice (a 0 would hide it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bus.store.routing_log import RoutingLogError, open_readonly
 
 from .log_command import EXIT_USAGE, UsageError, _time_option, resolve_db_path
 
-EXIT_OK, EXIT_BAD = 0, 1
+EXIT_OK, EXIT_BAD, EXIT_GAPS = 0, 1, 3
 
 
 def run(action: str, args: argparse.Namespace) -> int:
@@ -87,4 +88,4 @@ def _print(name: str, report: Report, what: str) -> int:
                      f"the notice store")
         lines += [f"  gap record {rid} at {at}: {reason}" for rid, at, reason in report.gaps]
     print("\n".join(lines))
-    return EXIT_OK
+    return EXIT_GAPS if report.gaps else EXIT_OK

@@ -285,7 +285,8 @@ def test_sigkill_during_a_burst_loses_no_answered_exchange_and_records_the_gap(
     assert delivered <= delivery_ok, f"{len(delivered - delivery_ok)} deliveries unrecorded"
     assert gaps == 1
     status, out = verify(log_path)
-    assert status == 0 and "intact" in out and "gaps: 1 recorded by the hub" in out, out
+    # exit 3: intact, but with a gap record (monitoring must notice; 1 would mean tampering)
+    assert status == 3 and "intact" in out and "gaps: 1 recorded by the hub" in out, out
     ro = open_readonly(log_path)
     try:
         assert ro.query(hop="gap")[0].reason.startswith("the run started")

@@ -54,6 +54,22 @@ def test_intact_chain_links_every_row(db, capsys):
     assert "intact" in out and f"head: 20:{rows[-1][2]}" in out
 
 
+def test_gap_records_exit_3_intact_but_noticed(db, capsys):
+    """A gap record (the next start's account of a crashed run) keeps the chain intact but has
+    its own exit status, so monitoring sees the loss: 3, not 0 (fine) and not 1 (tampering)."""
+    from bus.store.log_recovery import recover
+
+    raw(db, "INSERT INTO chain_meta (key, value) VALUES ('run', ?)",
+        json.dumps({"started_at": "2026-11-27T06:00:00+00:00", "pid": 4242, "after_id": 10}))
+    with RoutingLog(db, marks_runs=True) as rl:  # finds the crashed run's mark
+        assert recover(rl, None) is not None
+    assert verify(db) == 3
+    out = capsys.readouterr().out
+    assert "intact" in out and "gaps: 1 recorded by the hub" in out and "pid 4242" in out
+    raw(db, "UPDATE hops SET fault_code = 'none' WHERE id = 7")
+    assert verify(db) == 1  # tampering still wins
+
+
 def test_edited_field_is_named(db, capsys):
     raw(db, "UPDATE hops SET fault_code = 'none' WHERE id = 7")
     assert verify(db) == 1
