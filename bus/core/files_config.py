@@ -60,6 +60,7 @@ class FilesConfig:
     min_free_bytes: int = 256 * 1024 ** 2
     scan_interval: float = 2.0
     markers: bool = False  # completion = "marker": a NAME.done marker completes an upload
+    retention: float | None = 90 * 86_400.0  # seconds; None: for ever
 
 
 def public_key_blob(text: str) -> bytes | None:
@@ -140,7 +141,7 @@ def parse_files(files: Section | None, adapters: list[Section],
         layouts=tuple((files.source.base / p).resolve() for p in files["layouts"]),
         max_file_bytes=files["max_file_bytes"], concurrency=files["concurrency"],
         min_free_bytes=files["min_free_bytes"], scan_interval=files["scan_interval"],
-        markers=files["completion"] == "marker")
+        markers=files["completion"] == "marker", retention=files["retention"])
 
 
 def _plain_folder_name(name: str) -> bool:

@@ -218,6 +218,21 @@ class FileLedger:
     def receipt_written(self, file_id: int, receipt: str) -> None:
         self._write("UPDATE files SET receipt = ? WHERE id = ?", (receipt, file_id))
 
+    def purge(self, before: str) -> int:
+        """Forget files done with before ``before`` (UTC ISO): confirmed by every subscriber,
+        rejected or duplicate (their receipt written), or vanished. A file still waiting for a
+        subscriber is never purged. Returns the number of files forgotten."""
+        done = ("COALESCE(decided_at, picked_up_at) < ? AND (state = 'vanished' OR (receipt IS "
+                "NOT NULL AND (state IN ('rejected', 'duplicate') OR (state = 'accepted' AND NOT "
+                "EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = files.id AND d.state <> "
+                "'confirmed')))))")
+        with self._transaction() as c:
+            count = c.one(f"SELECT count(*) FROM files WHERE {done}", (before,))
+            c.execute(f"DELETE FROM deliveries WHERE file_id IN (SELECT id FROM files WHERE "
+                      f"{done})", (before,))
+            c.execute(f"DELETE FROM files WHERE {done}", (before,))
+        return int(count)
+
     # -- deliveries ---------------------------------------------------------------------------
 
     def deliveries(self, *states: str) -> list[Delivery]:

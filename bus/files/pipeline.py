@@ -25,8 +25,10 @@ stays in the inbox untouched (and is taken once the log recovers).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,7 +43,7 @@ from ..store.hop_record import Hop, HopRecord, Status
 from .kinds import FileKind, FileKindCatalog
 from .ledger import FileLedger, FileRow
 from .names import complete_files
-from .receipts import MAX_FINDINGS, Receipt
+from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
 
 VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
@@ -114,6 +116,7 @@ class FilePipeline:
         # (the record may still be queued, so the log cannot tell yet); cleared by each turn
         # that completes
         self._recorded: set[tuple[str, str, str | None]] = set()
+        self._purged_at = float("-inf")  # retention runs at most hourly, inside a turn
         self.hub_dir = config.root / ".hub"
         self.spool = self.hub_dir / "spool"
         self.staging = self.hub_dir / "staging"
@@ -132,7 +135,29 @@ class FilePipeline:
         self._pick_up(done)
         self._deliver(done)
         self._recorded.clear()  # every step of this turn is committed, in the log and ledger
+        if self.config.retention is not None and time.monotonic() - self._purged_at > 3600:
+            self.purge(dt.datetime.now(dt.timezone.utc))
         return done
+
+    def purge(self, now: dt.datetime) -> tuple[int, int]:
+        """``[files] retention``: the ledger's rows of files done with, and receipts left in the
+        outboxes, older than it. Delivered files a subscriber has not taken are never removed.
+        Returns (files forgotten, receipts removed)."""
+        self._purged_at = time.monotonic()
+        if self.config.retention is None:
+            return 0, 0
+        cutoff = now - dt.timedelta(seconds=self.config.retention)
+        forgotten = self.ledger.purge(cutoff.isoformat(timespec="microseconds"))
+        removed = 0
+        for adapter in self.config.accounts:
+            for receipt in self.folder(adapter, "outbox").glob(f"*{RECEIPT_SUFFIX}"):
+                try:
+                    if receipt.lstat().st_mtime < cutoff.timestamp():
+                        receipt.unlink()
+                        removed += 1
+                except FileNotFoundError:  # the sender removed it meanwhile
+                    pass
+        return forgotten, removed
 
     def _resume(self, done: Turn) -> None:
         """What a previous run left between two steps (a crash, a kill)."""
@@ -421,5 +446,4 @@ def _hash(stream: BinaryIO) -> tuple[int, str]:
 
 
 def _now() -> str:
-    import datetime as dt
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")

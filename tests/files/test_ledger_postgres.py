@@ -46,3 +46,7 @@ def test_a_restart_after_any_step_delivers_exactly_once(hub, stage):
 
 def test_a_subscriber_that_confirmed_before_the_restart_gets_nothing_again(hub):
     scenarios.test_a_subscriber_that_confirmed_before_the_restart_gets_nothing_again(hub)
+
+
+def test_retention(hub):
+    scenarios.test_retention_forgets_files_done_with_and_old_receipts_only(hub)

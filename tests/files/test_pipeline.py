@@ -314,3 +314,36 @@ def test_metrics_count_files_and_rows(tmp_path):
         linkage.ledger.close()
     finally:
         hub.close()
+
+
+def test_retention_forgets_files_done_with_and_old_receipts_only(hub):
+    import datetime as dt
+    import os
+    hub.drop("vendor-a", name(), change_file(2))
+    hub.drop("vendor-a", name("bad"), broken_file())
+    hub.pipeline.turn()
+    (hub.config.root / "vendor-b" / "outbox" / name()).unlink()  # B confirms, C does not
+    hub.pipeline.turn()
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=91)
+    for r in (hub.config.root / "vendor-a" / "outbox").iterdir():  # receipts 91 days old
+        os.utime(r, (later.timestamp() - 91 * 86400 - 10,) * 2)
+    assert hub.pipeline.purge(later) == (1, 2)  # the rejected file; both receipts
+    assert [f.state for f in hub.ledger.files_in("accepted")] == ["accepted"]  # C still waits
+    assert (hub.config.root / "vendor-c" / "outbox" / name()).exists()
+    (hub.config.root / "vendor-c" / "outbox" / name()).unlink()
+    hub.pipeline.turn()
+    assert hub.pipeline.purge(later) == (1, 0)
+    assert hub.ledger.files_in("accepted", "rejected") == []
+    # after retention the same file is new again: the duplicate window is the retention
+    hub.drop("vendor-a", name(), change_file(2))
+    assert hub.pipeline.turn().accepted == 1
+
+
+def test_nothing_is_forgotten_within_retention(hub):
+    import datetime as dt
+    hub.drop("vendor-a", name(), change_file(2))
+    hub.pipeline.turn()
+    for s in ("vendor-b", "vendor-c"):
+        (hub.config.root / s / "outbox" / name()).unlink()
+    hub.pipeline.turn()
+    assert hub.pipeline.purge(dt.datetime.now(dt.timezone.utc)) == (0, 0)

@@ -247,6 +247,9 @@ FILES = Table("files", (
         "uploads are refused while the root's disk has less free space"),
     Key("completion", Choice(("rename", "marker")), "rename", 'when an upload is complete: '
         '"rename" (from a temporary name: .part, .tmp) or "marker" (a NAME.done beside it)'),
+    Key("retention", Duration(forever=True), 90 * 86_400.0, "the ledger's rows of files done "
+        "with (confirmed by every subscriber, rejected, duplicates) and receipts left in "
+        "outboxes are removed after this; also how long a duplicate is recognised"),
     Key("scan_interval", Duration(), 2.0, "how often inboxes and outboxes are looked at"),
     Key("subscriptions", Tables(FILE_SUBSCRIPTIONS), [], FILE_SUBSCRIPTIONS.doc),
 ), "file linkage (ファイル連携): SFTP and drop folders; on only when this table is present")
