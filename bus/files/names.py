@@ -23,6 +23,7 @@ from dataclasses import dataclass
 FOLDERS = ("inbox", "outbox")
 TEMPORARY_SUFFIXES = (".part", ".tmp", ".filepart")
 MARKER = ".done"
+MANIFEST = ".manifest.json"  # bus/files/manifest.py: also completes its file
 MAX_NAME_BYTES = 255
 # Windows device names, with or without an extension: a file of such a name cannot be copied
 # onto a Windows vendor system (and on some, opening it reaches the device)
@@ -106,16 +107,20 @@ def complete_files(names: list[str], markers: bool = False) -> list[tuple[str, s
     """The complete files of an inbox listing, in name order: (file, its marker or None).
 
     ``markers`` False (``[files] completion = "rename"``): every final name is complete, a marker
-    beside it is taken along. True (``"marker"``): only a file whose ``NAME.done`` is present; a
-    marker that came before its file waits for it.
+    or manifest (``NAME.manifest.json``, uploaded before its file) beside it is taken along.
+    True (``"marker"``): only a file whose ``NAME.done`` or manifest is present; a marker that
+    came before its file waits for it.
     """
     present = set(names)
     out: list[tuple[str, str | None]] = []
     for name in sorted(present):
-        if is_temporary(name) or marker_target(name) is not None:
+        if is_temporary(name) or marker_target(name) is not None or \
+                name.endswith(MANIFEST) and len(name) > len(MANIFEST):
             continue
-        marker = name + MARKER
-        if marker in present:
+        marker, manifest = name + MARKER, name + MANIFEST
+        if manifest in present:  # a manifest completes its file, in either mode
+            out.append((name, manifest))
+        elif marker in present:
             out.append((name, marker))
         elif not markers:
             out.append((name, None))

@@ -42,6 +42,7 @@ from ..migration.validator import FileValidator
 from ..store.hop_record import Hop, HopRecord, Status
 from .kinds import FileKind, FileKindCatalog
 from .ledger import FileLedger, FileRow
+from .manifest import FileManifest, manifest_target, read_file_manifest
 from .names import complete_files
 from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
@@ -200,7 +201,15 @@ class FilePipeline:
                 return False
             fsync_dir(self.spool)
         if row.marker:
-            (self.folder(row.sender, "inbox") / row.marker).unlink(missing_ok=True)
+            source = self.folder(row.sender, "inbox") / row.marker
+            if manifest_target(row.marker) is not None:  # kept: it is judged with the file
+                if not (self.spool / f"{row.id}.manifest").exists():
+                    try:
+                        os.rename(source, self.spool / f"{row.id}.manifest")
+                    except FileNotFoundError:
+                        pass  # removed by the sender meanwhile: judged as missing
+            else:
+                source.unlink(missing_ok=True)
         self._evidence(self._hop(row, Hop.FILE_PICKED_UP, size=spooled.stat().st_size))
         self.ledger.set_state(row.id, "picked")
         self.on_stage("picked")
@@ -210,18 +219,35 @@ class FilePipeline:
 
     def _judge(self, row: FileRow, done: Turn) -> None:
         spooled = self.spool / str(row.id)
-        identified = self.kinds.identify(row.name)
         account = self.config.accounts.get(row.sender)
         findings: list[LayoutFinding] = []
         counts: dict[str, int] = {}
         kind: FileKind | None = None
         code: str | None = None
         rows: int | None = None
+        manifest: FileManifest | None = None
+        identified: tuple[FileKind, str] | None = None
+        if row.marker is not None and manifest_target(row.marker) is not None:
+            path = self.spool / f"{row.id}.manifest"
+            manifest, problems = read_file_manifest(
+                row.name, path.read_bytes() if path.exists() else b"", self.kinds)
+            findings += problems
+            if manifest is not None:
+                identified = manifest.kind, manifest.local_gov_code
+                if manifest.sender is not None and (
+                        account is None or manifest.sender not in account.parties):
+                    findings.append(LayoutFinding(row.marker, None, "file:sender", f"the "
+                                                  f"manifest's sender is not a party of adapter "
+                                                  f"{row.sender}"))
+        else:
+            identified = self.kinds.identify(row.name)
         with spooled.open("rb") as stream:
             if identified is None:
-                findings.append(LayoutFinding(row.name, None, "file:kind", "the name fits no "
-                                              "file kind: " + ", ".join(
-                                                  k.pattern for k in self.kinds.kinds.values())))
+                if not findings:
+                    findings.append(LayoutFinding(row.name, None, "file:kind", "the name fits "
+                                                  "no file kind: " + ", ".join(
+                                                      k.pattern for k in self.kinds.kinds.values())
+                                                  + " (or send a NAME.manifest.json first)"))
             else:
                 kind, code = identified
                 if account is None or code not in account.codes():
@@ -229,7 +255,7 @@ class FilePipeline:
                                                   f"{row.sender} does not send for 団体コード "
                                                   f"{code} (its [[adapters]] parties)"))
             if findings:
-                counts = {findings[0].rule: 1}
+                counts = {f.rule: 1 for f in findings}
                 size, sha256 = _hash(stream)
             else:
                 assert kind is not None and code is not None
@@ -242,6 +268,15 @@ class FilePipeline:
                 counts = dict(validator.counts)
                 sha256, rows = validator.sha256, validator.rows
                 size = spooled.stat().st_size
+                if manifest is not None:  # cut off or altered after the manifest was written
+                    for rule, differs, what in (
+                            ("manifest:rows", manifest.rows != rows,
+                             f"the manifest says {manifest.rows} rows, the file has {rows}"),
+                            ("manifest:sha256", manifest.sha256 != sha256,
+                             "the file's SHA-256 differs from the manifest's")):
+                        if differs:
+                            findings.append(LayoutFinding(row.name, None, rule, what))
+                            counts[rule] = 1
         kind_name = kind.kind if kind is not None else None
         duplicate_of: FileRow | None = None
         subscribers: tuple[str, ...] = ()
@@ -319,16 +354,17 @@ class FilePipeline:
         fsync_dir(outbox)
         self.ledger.receipt_written(row.id, receipt.name)
         if row.state != "accepted":  # never delivered: the spool copy is not kept
-            (self.spool / str(row.id)).unlink(missing_ok=True)
+            self._drop_spool(row.id)
 
     def _findings_again(self, row: FileRow) -> tuple[list[LayoutFinding], dict[str, int]]:
         """After a crash between the verdict and the receipt: validate again for the list."""
         spooled = self.spool / str(row.id)
-        identified = self.kinds.identify(row.name)
-        if identified is None or not spooled.exists() or row.rows is None:
-            return [LayoutFinding(row.name, None, "file:rejected", "rejected; the findings "
-                                  "were lost in a restart: send the file again")], {}
-        kind, code = identified
+        lost = [LayoutFinding(row.name, None, "file:rejected", "rejected; the findings were lost "
+                              "in a restart: send the file again")]
+        kind = self.kinds.kinds.get(row.kind or "")
+        code = row.local_gov_code
+        if kind is None or code is None or not spooled.exists() or row.rows is None:
+            return lost, {}
         validator = FileValidator(kind.layout, kind.record,
                                   ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME)),
                                   fixed=_code_items(kind, code))
@@ -337,7 +373,11 @@ class FilePipeline:
             for f in validator.run(stream):  # to the end: counts has every finding
                 if len(found) < KEPT_FINDINGS:
                     found.append(replace(f, file=row.name))
-        return found, dict(validator.counts)
+        return (found, dict(validator.counts)) if found else (lost, {})
+
+    def _drop_spool(self, file_id: int) -> None:
+        (self.spool / str(file_id)).unlink(missing_ok=True)
+        (self.spool / f"{file_id}.manifest").unlink(missing_ok=True)
 
     # -- delivery and confirmation ------------------------------------------------------------
 
@@ -388,7 +428,7 @@ class FilePipeline:
             self.ledger.set_delivery(d.file_id, d.subscriber, "confirmed")
             done.confirmed += 1
             if all(x.state == "confirmed" for x in self.ledger.deliveries_of(d.file_id)):
-                (self.spool / str(d.file_id)).unlink(missing_ok=True)
+                self._drop_spool(d.file_id)
 
     # -- the routing log ----------------------------------------------------------------------
 

@@ -109,3 +109,9 @@ def test_no_upload_while_the_disk_is_nearly_full(tmp_path):
     write = filetransfer.FXF_WRITE | filetransfer.FXF_CREAT
     assert "disk is nearly full" in refused(files.openFile, b"/inbox/x.part", write, {}).message
     assert list((tmp_path / "root" / "a" / "inbox").iterdir()) == []
+
+
+def test_a_manifest_completes_its_file_and_is_never_a_file_itself():
+    names = ["a.csv", "a.csv.manifest.json", "b.csv.manifest.json"]
+    assert complete_files(names) == [("a.csv", "a.csv.manifest.json")]
+    assert complete_files(names, markers=True) == [("a.csv", "a.csv.manifest.json")]

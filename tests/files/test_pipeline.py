@@ -347,3 +347,47 @@ def test_nothing_is_forgotten_within_retention(hub):
         (hub.config.root / s / "outbox" / name()).unlink()
     hub.pipeline.turn()
     assert hub.pipeline.purge(dt.datetime.now(dt.timezone.utc)) == (0, 0)
+
+
+def manifest_of(data: bytes, **changes) -> bytes:
+    import hashlib
+    doc = {"format": 1, "layout": "juki", "version": "pfbus-1", "record": "change",
+           "local_gov_code": "131016", "sender": PARTIES["vendor-a"],
+           "rows": data.count(b"\r\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+    doc.update(changes)
+    return json.dumps({k: v for k, v in doc.items() if v is not None}).encode()
+
+
+def test_a_manifest_names_the_kind_of_a_file_of_any_name(hub):
+    data = change_file(4)
+    hub.drop("vendor-a", "IDO20261201.CSV.manifest.json", manifest_of(data))
+    assert hub.pipeline.turn().picked == 0  # the manifest first: it waits for its file
+    hub.drop("vendor-a", "IDO20261201.CSV", data)
+    turn = hub.pipeline.turn()
+    assert (turn.accepted, turn.delivered) == (1, 2)
+    assert hub.outbox("vendor-b") == {"IDO20261201.CSV": data}
+    [receipt] = hub.receipts("vendor-a")
+    assert receipt["kind"] == "juki-change" and receipt["rows"] == 4
+    assert list((hub.config.root / "vendor-a" / "inbox").iterdir()) == []
+    assert list((hub.config.root / ".hub" / "spool").glob("*.manifest")) == [
+        hub.config.root / ".hub" / "spool" / "1.manifest"]  # kept until confirmed
+
+
+@pytest.mark.parametrize("changes, rule", [
+    ({"rows": 5}, "manifest:rows"),  # the file was cut off
+    ({"sha256": "0" * 64}, "manifest:sha256"),
+    ({"record": None, "version": "V9"}, "manifest:kind"),
+    ({"extra": 1}, "manifest:unknown-key"),
+    ({"sender": PARTIES["vendor-b"]}, "file:sender"),
+    ({"local_gov_code": "131017"}, "manifest:local_gov_code"),
+])
+def test_a_manifest_that_does_not_fit_rejects_the_file(hub, changes, rule):
+    data = change_file(4)
+    hub.drop("vendor-a", "ido.csv.manifest.json", manifest_of(data, **changes))
+    hub.drop("vendor-a", "ido.csv", data)
+    hub.pipeline.turn()
+    [receipt] = hub.receipts("vendor-a")
+    assert receipt["status"] == "rejected"
+    assert rule in {f["rule"] for f in receipt["findings"]}
+    assert hub.outbox("vendor-b") == {}
+    assert list((hub.config.root / ".hub" / "spool").iterdir()) == []
