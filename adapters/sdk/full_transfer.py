@@ -8,6 +8,13 @@ transaction, so after any failure — hub or provider down, this process killed 
 from the last confirmed page of the same snapshot: no page is applied twice or skipped. The
 transfer completes when every page is confirmed and the residents received equal TotalCount.
 
+The first request carries the transfer's RequestId (kept with it): retried after a lost answer
+or a crash, it gets the same snapshot from the provider, never a second one. With ``window`` N > 1
+up to N pages are fetched at once (worker threads: the consumer client is synchronous) and still
+applied strictly in page order, each as it becomes the next one: a later page that arrives
+first waits (at most N pages in memory); a failed page stops the run after the pages before it
+are applied, so resuming stays exact.
+
 Why a pull and not notices: a full extract is the receiver's initial load or re-sync; pulling at
 its own pace bounds the work in flight on both sides, and the snapshot keeps pages consistent.
 差分 (changes) travel as notices (異動通知).
@@ -19,6 +26,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lxml import etree
@@ -34,7 +42,7 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS pfbus_full_transfers (
     transfer_id TEXT PRIMARY KEY, service_id TEXT NOT NULL, extract_id TEXT,
     page_size INTEGER NOT NULL, total_pages INTEGER, total_count INTEGER,
     confirmed_pages INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT 'running')"""
+    state TEXT NOT NULL DEFAULT 'running', request_id TEXT)"""
 
 # apply(conn, residents) writes one page's cmn:Resident elements in the caller's layout, on the
 # transfer's connection, inside the transaction that confirms the page.
@@ -55,6 +63,7 @@ class TransferState:
     confirmed_pages: int  # pages applied and confirmed, 1..confirmed_pages
     received: int  # residents applied
     state: str  # running | complete
+    request_id: str | None  # the RequestId of the first request (the provider's idempotency key)
 
     @property
     def complete(self) -> bool:
@@ -69,46 +78,85 @@ class FullTransfer:
 
     def __init__(self, conn: sqlite3.Connection, client: ConsumerClient, provider: Party,
                  apply: ApplyPage, *, transfer_id: str | None = None, page_size: int = 500,
-                 lock: threading.RLock | None = None):
+                 lock: threading.RLock | None = None, window: int = 1):
+        if window < 1:
+            raise ValueError("window must be at least 1 page")
         self.conn = conn
         self.client = client
         self.provider = provider
         self.apply = apply
+        self.window = window
         self.lock = lock or threading.RLock()
         with self.lock, conn:
             conn.execute(_SCHEMA)
+            if "request_id" not in {r[1] for r in conn.execute(
+                    "PRAGMA table_info(pfbus_full_transfers)")}:  # a table of an older SDK
+                conn.execute("ALTER TABLE pfbus_full_transfers ADD COLUMN request_id TEXT")
             self.transfer_id = transfer_id or str(uuid.uuid4())
             conn.execute("INSERT OR IGNORE INTO pfbus_full_transfers (transfer_id, service_id, "
                          "page_size) VALUES (?, ?, ?)", (self.transfer_id, FULL_EXTRACT, page_size))
+            conn.execute("UPDATE pfbus_full_transfers SET request_id = ? WHERE transfer_id = ? "
+                         "AND request_id IS NULL", (uuid.uuid4().hex, self.transfer_id))
 
     def state(self) -> TransferState:
         with self.lock:
             row = self.conn.execute(
                 "SELECT transfer_id, extract_id, page_size, total_pages, total_count, "
-                "confirmed_pages, received, state FROM pfbus_full_transfers "
+                "confirmed_pages, received, state, request_id FROM pfbus_full_transfers "
                 "WHERE transfer_id = ?", (self.transfer_id,)).fetchone()
         return TransferState(*row)
 
     def run(self, max_pages: int | None = None) -> TransferState:
         """Fetch and apply pages from the last confirmed one on, until complete (or
         ``max_pages`` pages this call). Errors of the exchange propagate: call again to resume."""
-        done = 0
         state = self.state()
-        while not state.complete and (max_pages is None or done < max_pages):
-            page = state.confirmed_pages + 1
-            reply = self.client.call(FULL_EXTRACT, self.provider,
-                                     self._request(state.extract_id, page, state.page_size),
-                                     linkage_kind=LINKAGE_FULL)
-            state = self._confirm(state, page, reply.body)
-            done += 1
+        budget = -1 if max_pages is None else max_pages
+        if not state.complete and budget != 0 and state.extract_id is None:
+            # The first page alone: it names the snapshot and its totals.
+            state = self._confirm(state, 1, self._fetch(state, 1))
+            budget -= 1
+        if state.complete or budget == 0:
+            return state
+        assert state.total_pages is not None
+        last = state.total_pages if budget < 0 else \
+            min(state.total_pages, state.confirmed_pages + budget)
+        if self.window == 1:
+            while state.confirmed_pages < last:
+                page = state.confirmed_pages + 1
+                state = self._confirm(state, page, self._fetch(state, page))
+            return state
+        return self._run_windowed(state, last)
+
+    def _run_windowed(self, state: TransferState, last: int) -> TransferState:
+        """Pages up to ``last`` with up to ``window`` in flight, applied in page order."""
+        in_flight: dict[int, Future] = {}
+        with ThreadPoolExecutor(self.window, thread_name_prefix="full-transfer") as pool:
+            try:
+                following = state.confirmed_pages + 1
+                while state.confirmed_pages < last:
+                    while following <= last and len(in_flight) < self.window:
+                        in_flight[following] = pool.submit(self._fetch, state, following)
+                        following += 1
+                    page = state.confirmed_pages + 1
+                    state = self._confirm(state, page, in_flight.pop(page).result())
+            finally:
+                for future in in_flight.values():  # after a failure: what was not sent, isn't
+                    future.cancel()
         return state
 
-    def _request(self, extract_id: str | None, page: int, page_size: int) -> etree._Element:
+    def _fetch(self, state: TransferState, page: int) -> etree._Element:
+        reply = self.client.call(FULL_EXTRACT, self.provider,
+                                 self._request(state, page), linkage_kind=LINKAGE_FULL)
+        return reply.body
+
+    def _request(self, state: TransferState, page: int) -> etree._Element:
         request = etree.Element(f"{{{JUKI}}}ResidentFullExtractRequest", nsmap={"juki": JUKI})
-        if extract_id is not None:
-            etree.SubElement(request, f"{{{JUKI}}}ExtractId").text = extract_id
+        if state.extract_id is not None:
+            etree.SubElement(request, f"{{{JUKI}}}ExtractId").text = state.extract_id
         etree.SubElement(request, f"{{{JUKI}}}Page").text = str(page)
-        etree.SubElement(request, f"{{{JUKI}}}PageSize").text = str(page_size)
+        etree.SubElement(request, f"{{{JUKI}}}PageSize").text = str(state.page_size)
+        if state.extract_id is None and state.request_id is not None:
+            etree.SubElement(request, f"{{{JUKI}}}RequestId").text = state.request_id
         return request
 
     def _confirm(self, state: TransferState, page: int, body: etree._Element) -> TransferState:

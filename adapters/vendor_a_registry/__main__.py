@@ -70,7 +70,13 @@ def serve(argv: list[str]) -> int:
         seed(store)
     party = Party(args.local_gov_code, "01", args.system_id)
     characters = CharacterPolicy(args.gaiji or None)  # its 外字 leave as MJ characters
-    app = ProviderApp(party, handlers(store),
+    extracts = None
+    if store.path is not None:  # 全件抽出 built in batches off the reactor (extracts.py)
+        from .extracts import ExtractService
+
+        extracts = ExtractService(store, reactor)
+        extracts.start()
+    app = ProviderApp(party, handlers(store, extracts.handle if extracts else None),
                       errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN",
                               MappingError: "VENDOR-A-DATA-ERROR"}, characters=characters)
     if args.hub:

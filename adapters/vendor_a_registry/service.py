@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -24,10 +26,12 @@ RESIDENT_INQUIRY = "juki.ResidentInquiry"
 RESIDENT_FULL_EXTRACT = "juki.ResidentFullExtract"
 MAX_PAGE_SIZE = 1000  # juki:PageSizeType
 
-__all__ = ["RESIDENT_INQUIRY", "RESIDENT_FULL_EXTRACT", "UnknownExtract", "full_extract",
-           "handlers", "resident_inquiry", "service_ids"]
+__all__ = ["RESIDENT_INQUIRY", "RESIDENT_FULL_EXTRACT", "ExtractRequest", "UnknownExtract",
+           "extract_page_element", "full_extract", "handlers", "requester_of",
+           "resident_inquiry", "service_ids"]
 
-Handler = Callable[[PlatformHeader, etree._Element], etree._Element]
+# (header, request element) → response element, or a Deferred firing with it
+Handler = Callable[[PlatformHeader, etree._Element], Any]
 
 
 def _j(name: str) -> str:
@@ -89,31 +93,67 @@ def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
     return response
 
 
+@dataclass(frozen=True)
+class ExtractRequest:
+    """A juki:ResidentFullExtractRequest, read and checked."""
+    page: int
+    page_size: int
+    extract_id: str | None  # None: the first request, which makes (or finds) the snapshot
+    as_of: dt.date | None
+    request_id: str | None  # the requester's ID of this extract (idempotent creation)
+
+    @classmethod
+    def read(cls, request_el: etree._Element) -> ExtractRequest:
+        _expect(request_el, "ResidentFullExtractRequest")
+        page = int(_child(request_el, "Page") or "0")
+        page_size = int(_child(request_el, "PageSize") or "0")
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"Page must be ≥ 1 and PageSize 1..{MAX_PAGE_SIZE}")
+        return cls(page, page_size, _child(request_el, "ExtractId"), _as_of(request_el),
+                   _child(request_el, "RequestId"))
+
+    @property
+    def rows_needed(self) -> int:
+        """Records of the snapshot that must be built before this page can be read."""
+        return self.page * self.page_size
+
+
+def requester_of(header: PlatformHeader | None) -> str:
+    """Whose RequestIds a snapshot is found by: the requesting system (送信元)."""
+    return str(header.sender) if header is not None else "-"
+
+
+def extract_page_element(request: ExtractRequest, extract_id: str, total: int,
+                         rows: list[dict]) -> etree._Element:
+    """One page of juki:ResidentFullExtractResponse."""
+    response = etree.Element(_j("ResidentFullExtractResponse"), nsmap=NSMAP)
+    for name, value in (("ExtractId", extract_id), ("Page", request.page),
+                        ("TotalPages", -(-total // request.page_size)), ("TotalCount", total)):
+        etree.SubElement(response, _j(name)).text = str(value)
+    for row in rows:
+        resident_to_element(row, _j("Resident"), response)
+    return response
+
+
 def full_extract(store: RegistryStore, header: PlatformHeader | None,
                  request_el: etree._Element) -> etree._Element:
     """全件抽出: juki:ResidentFullExtractRequest → one page of juki:ResidentFullExtractResponse.
 
     Without ExtractId a new snapshot is frozen (every record, 消除者 included, ordered by
-    宛名番号) and its ID returned; later pages name that ExtractId and read the same snapshot
-    even if the registry changes meanwhile. A page past the end has no Resident. An unknown or
-    expired ExtractId raises UnknownExtract (the provider turns it into a fault).
+    宛名番号) and its ID returned — or, for a RequestId this requester used before, the snapshot
+    made then (a retried first request never makes a second one). Later pages name that
+    ExtractId and read the same snapshot even if the registry changes meanwhile. A page past the
+    end has no Resident. An unknown or expired ExtractId raises UnknownExtract (the provider
+    turns it into a fault). This form builds the snapshot while its caller waits; a serving
+    process uses extracts.ExtractService (in batches, off the reactor).
     """
-    _expect(request_el, "ResidentFullExtractRequest")
-    page = int(_child(request_el, "Page") or "0")
-    page_size = int(_child(request_el, "PageSize") or "0")
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"Page must be ≥ 1 and PageSize 1..{MAX_PAGE_SIZE}")
-    extract_id = _child(request_el, "ExtractId")
+    request = ExtractRequest.read(request_el)
+    extract_id = request.extract_id
     if extract_id is None:
-        extract_id, _ = store.create_extract(_as_of(request_el))
-    total, rows = store.extract_page(extract_id, page, page_size)
-    response = etree.Element(_j("ResidentFullExtractResponse"), nsmap=NSMAP)
-    for name, value in (("ExtractId", extract_id), ("Page", page),
-                        ("TotalPages", -(-total // page_size)), ("TotalCount", total)):
-        etree.SubElement(response, _j(name)).text = str(value)
-    for row in rows:
-        resident_to_element(row, _j("Resident"), response)
-    return response
+        extract_id, _ = store.create_extract(request.as_of, requester=requester_of(header),
+                                             request_id=request.request_id)
+    total, rows = store.extract_page(extract_id, request.page, request.page_size)
+    return extract_page_element(request, extract_id, total, rows)
 
 
 def service_ids() -> tuple[str, ...]:
@@ -121,8 +161,11 @@ def service_ids() -> tuple[str, ...]:
     return (RESIDENT_INQUIRY, RESIDENT_FULL_EXTRACT)
 
 
-def handlers(store: RegistryStore) -> dict[str, Handler]:
+def handlers(store: RegistryStore, full_extract_handler: Handler | None = None
+             ) -> dict[str, Handler]:
     """Service ID → handler ``(header, request element) → response element`` bound to ``store``,
-    ready to register with the SDK provider."""
+    ready to register with the SDK provider. ``full_extract_handler``: the serving process's
+    (extracts.ExtractService.handle: snapshots built off the reactor); default: ``full_extract``
+    (built while the caller waits)."""
     return {RESIDENT_INQUIRY: functools.partial(resident_inquiry, store),
-            RESIDENT_FULL_EXTRACT: functools.partial(full_extract, store)}
+            RESIDENT_FULL_EXTRACT: full_extract_handler or functools.partial(full_extract, store)}

@@ -10,10 +10,8 @@ A 異動 goes through ``record_change``: the row and its 異動通知 (``outbox`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +22,10 @@ from adapters.sdk.upsert import upsert
 
 from . import history as _history
 from . import outbox as _outbox
+from . import snapshot as _snapshot
+from .snapshot import UnknownExtract
+
+__all__ = ["RegistryStore", "UnknownExtract", "seed", "SEED_RESIDENTS"]
 
 # (column, declaration) of the 住民 table, in the vendor's order.
 RESIDENT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -54,7 +56,6 @@ RESIDENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 RESIDENT_COLUMN_NAMES = tuple(c for c, _ in RESIDENT_COLUMNS)
 HOUSEHOLD_COLUMN_NAMES = ("世帯番号", "世帯主宛名番号", "世帯主氏名")
-EXTRACT_RETENTION = dt.timedelta(hours=24)  # snapshots older than this are pruned
 
 
 def _q(name: str) -> str:
@@ -66,10 +67,6 @@ CREATE TABLE IF NOT EXISTS "住民" ({", ".join(f"{_q(c)} {d}" for c, d in RESID
 CREATE INDEX IF NOT EXISTS "住民_世帯番号" ON "住民" ("世帯番号");
 CREATE TABLE IF NOT EXISTS "世帯" ("世帯番号" TEXT PRIMARY KEY, "世帯主宛名番号" TEXT,
                                    "世帯主氏名" TEXT);
-CREATE TABLE IF NOT EXISTS "全件抽出管理" ("抽出ID" TEXT PRIMARY KEY, "作成日時" TEXT NOT NULL,
-                                         "件数" INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS "全件抽出" ("抽出ID" TEXT NOT NULL, "連番" INTEGER NOT NULL,
-                                     "内容" TEXT NOT NULL, PRIMARY KEY ("抽出ID", "連番"));
 CREATE TABLE IF NOT EXISTS "照会記録" ("記録日時" TEXT NOT NULL, "メッセージID" TEXT,
                                      "照会元" TEXT, "操作者ID" TEXT, "サービスID" TEXT,
                                      "宛名番号" TEXT);
@@ -79,10 +76,6 @@ CREATE TABLE IF NOT EXISTS "照会記録" ("記録日時" TEXT NOT NULL, "メッ
 def _upsert_sql(table: str, columns: tuple[str, ...]) -> str:
     return (f"INSERT OR REPLACE INTO {_q(table)} ({', '.join(map(_q, columns))}) "
             f"VALUES ({', '.join('?' * len(columns))})")
-
-
-class UnknownExtract(LookupError):
-    """A 全件抽出 ExtractId this store never issued or has already pruned."""
 
 
 class RegistryStore:
@@ -95,6 +88,7 @@ class RegistryStore:
         self.local_gov_code = local_gov_code  # 団体コード of the municipality it serves
         conn.row_factory = sqlite3.Row
         conn.executescript(_SCHEMA + _outbox.SCHEMA + _history.SCHEMA)
+        _snapshot.upgrade(conn)
 
     @classmethod
     def open(cls, path: str | Path = ":memory:", *,
@@ -204,39 +198,30 @@ class RegistryStore:
     def access_log(self) -> list[dict]:
         return self._all('SELECT * FROM "照会記録" ORDER BY rowid')
 
-    def create_extract(self, as_of: dt.date | None = None) -> tuple[str, int]:
+    @property
+    def path(self) -> str | None:
+        """The database file, or None for a store in memory."""
+        with self._lock:
+            name = self._conn.execute("PRAGMA database_list").fetchone()[2]
+        return name or None
+
+    def create_extract(self, as_of: dt.date | None = None, *, requester: str | None = None,
+                       request_id: str | None = None) -> tuple[str, int]:
         """Freeze the records of a 全件抽出 (those resident on or before ``as_of``, ordered by
-        宛名番号) so that every page of it reads one consistent snapshot. Returns (id, count)."""
-        extract_id = uuid.uuid4().hex
-        now = dt.datetime.now(dt.timezone.utc)
-        with self._lock, self._conn:
-            stale = (now - EXTRACT_RETENTION).isoformat()
-            self._conn.execute('DELETE FROM "全件抽出" WHERE "抽出ID" IN (SELECT "抽出ID" FROM '
-                               '"全件抽出管理" WHERE "作成日時" < ?)', (stale,))
-            self._conn.execute('DELETE FROM "全件抽出管理" WHERE "作成日時" < ?', (stale,))
-            rows = [dict(r) for r in self._conn.execute(
-                'SELECT * FROM "住民" WHERE ? IS NULL OR "住民となった年月日" IS NULL '
-                'OR "住民となった年月日" <= ? ORDER BY "宛名番号"',
-                (None if as_of is None else as_of.strftime("%Y%m%d"),) * 2)]
-            self._conn.executemany('INSERT INTO "全件抽出" VALUES (?, ?, ?)',
-                                   [(extract_id, n, json.dumps(r, ensure_ascii=False))
-                                    for n, r in enumerate(rows)])
-            self._conn.execute('INSERT INTO "全件抽出管理" VALUES (?, ?, ?)',
-                               (extract_id, now.isoformat(), len(rows)))
-        return extract_id, len(rows)
+        宛名番号) in one transaction, the caller waiting (snapshot.build_now; a serving process
+        builds in batches off its reactor: extracts.py). With ``request_id``: the snapshot made
+        for the same requester and request ID if there is one. Returns (id, count)."""
+        with self._lock:
+            _snapshot.prune(self._conn)
+            made = _snapshot.build_now(self._conn, RESIDENT_COLUMN_NAMES, as_of, requester,
+                                       request_id)
+        return made.extract_id, made.count
 
     def extract_page(self, extract_id: str, page: int, page_size: int) -> tuple[int, list[dict]]:
-        """(total count, rows of 1-based ``page``) of a frozen extract; raises UnknownExtract."""
+        """(total count, rows of 1-based ``page``) of a frozen extract; raises UnknownExtract
+        (or snapshot.ExtractNotReady for a page not built yet)."""
         with self._lock:
-            head = self._conn.execute('SELECT "件数" FROM "全件抽出管理" WHERE "抽出ID" = ?',
-                                      (extract_id,)).fetchone()
-            if head is None:
-                raise UnknownExtract(f"unknown or expired ExtractId {extract_id!r}")
-            start = (page - 1) * page_size
-            rows = self._conn.execute(
-                'SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND "連番" < ? '
-                'ORDER BY "連番"', (extract_id, start, start + page_size)).fetchall()
-        return head[0], [json.loads(r[0]) for r in rows]
+            return _snapshot.read_page(self._conn, extract_id, page, page_size)
 
 
 # --- seed data: fictional residents of 千代田区 -------------------------------------------------

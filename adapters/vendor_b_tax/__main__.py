@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="names the transfer; run again with it to resume after a failure")
     full.add_argument("--page-size", type=int, default=500)
     full.add_argument("--max-pages", type=int, help="stop after this many pages (this run)")
+    full.add_argument("--window", type=int, default=4,
+                      help="pages fetched at once, applied in order (default 4)")
     for p in (fetch, full):
         p.add_argument("--hub", required=True, help="the hub's URL")
         p.add_argument("--registry-system", default="vendor-a-juki")
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "full-load":
         try:
             state = full_load(client, store, registry, args.transfer_id,
-                              page_size=args.page_size, max_pages=args.max_pages)
+                              page_size=args.page_size, max_pages=args.max_pages,
+                              window=args.window)
         except (ConsumerError, TransferError) as exc:
             print(f"full-load: {exc} (run again with the same --transfer-id to resume)",
                   file=sys.stderr)

@@ -36,14 +36,16 @@ def fetch_resident(client: ConsumerClient, store: TaxStore, registry: Party,
 
 
 def full_load(client: ConsumerClient, store: TaxStore, registry: Party, transfer_id: str, *,
-              page_size: int = 500, max_pages: int | None = None) -> TransferState:
+              page_size: int = 500, max_pages: int | None = None,
+              window: int = 1) -> TransferState:
     """全件: every resident of the registry into vendor B's 宛名 table, page by page; run it
-    again with the same ``transfer_id`` to resume after any failure."""
+    again with the same ``transfer_id`` to resume after any failure. ``window``: pages in
+    flight at once (applied in order)."""
 
     def apply(conn, residents) -> None:
         for resident in residents:
             write_addressee(conn, resident_to_row(resident))
 
     transfer = FullTransfer(store.conn, client, registry, apply, transfer_id=transfer_id,
-                            page_size=page_size, lock=store.lock)
+                            page_size=page_size, lock=store.lock, window=window)
     return transfer.run(max_pages)

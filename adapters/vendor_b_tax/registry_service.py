@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS "抽出管理" ("抽出ID" TEXT PRIMARY KEY, "作成�
     "件数" INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS "抽出明細" ("抽出ID" TEXT NOT NULL, "連番" INTEGER NOT NULL,
     "内容" TEXT NOT NULL, PRIMARY KEY ("抽出ID", "連番"));
+CREATE TABLE IF NOT EXISTS "抽出要求" ("依頼元" TEXT NOT NULL, "要求ID" TEXT NOT NULL,
+    "抽出ID" TEXT NOT NULL, PRIMARY KEY ("依頼元", "要求ID"));
 """
 
 Handler = Callable[[PlatformHeader, etree._Element], etree._Element]
@@ -109,7 +111,7 @@ class RegistryService:
         page_size = int(_child(request, "PageSize") or "0")
         if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"Page must be ≥ 1 and PageSize 1..{MAX_PAGE_SIZE}")
-        extract_id = _child(request, "ExtractId") or self._freeze(_as_of(request))
+        extract_id = _child(request, "ExtractId") or self._first(header, request)
         conn = self.store.conn
         with self.store.lock:
             head = conn.execute('SELECT "件数" FROM "抽出管理" WHERE "抽出ID" = ?',
@@ -128,6 +130,25 @@ class RegistryService:
         for (content,) in rows:
             resident_element(json.loads(content), _j("Resident"), response)
         return response
+
+    def _first(self, header: PlatformHeader | None, request: etree._Element) -> str:
+        """The snapshot of a first request: the one made for its RequestId (the same requester
+        retrying), else a new one."""
+        request_id = _child(request, "RequestId")
+        requester = str(header.sender) if header is not None else "-"
+        if request_id is not None:
+            with self.store.lock:
+                known = self.store.conn.execute(
+                    'SELECT r."抽出ID" FROM "抽出要求" r JOIN "抽出管理" h USING ("抽出ID") '
+                    'WHERE r."依頼元" = ? AND r."要求ID" = ?', (requester, request_id)).fetchone()
+            if known is not None:
+                return known[0]
+        extract_id = self._freeze(_as_of(request))
+        if request_id is not None:
+            with self.store.lock, self.store.conn:
+                self.store.conn.execute('INSERT OR REPLACE INTO "抽出要求" VALUES (?, ?, ?)',
+                                        (requester, request_id, extract_id))
+        return extract_id
 
     def _freeze(self, as_of: str | None) -> str:
         extract_id = uuid.uuid4().hex

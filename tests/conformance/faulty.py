@@ -100,6 +100,8 @@ FAULTY = [
            ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-CHR-02")),
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
+    # a retried first request gets a second snapshot
+    Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03",)),
     # 異動通知 receipts
     Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
            ("P-MSG-01/*", "INV-MSG-01")),

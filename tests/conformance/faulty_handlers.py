@@ -145,6 +145,18 @@ def qualification_as_of_ignored(refs: References, profile: str) -> str:
     return refs.app(profile, {**handlers, QUALIFICATION: handler})
 
 
+def extract_per_request(refs: References, profile: str) -> str:
+    """Every first 全件 request makes a new snapshot: the RequestId is ignored."""
+    handlers = refs.handlers(profile)
+
+    def handler(header, request):
+        for el in request.findall(f"{{{JUKI}}}RequestId"):
+            request.remove(el)
+        return vendor_a.full_extract(refs.juki_store, header, request)
+
+    return refs.app(profile, {**handlers, EXTRACT: handler})
+
+
 def no_validation(refs: References, profile: str) -> str:
     """The SDK's validation switched off: whatever arrives goes to the vendor's code."""
     return refs.app(profile, validate=False)
@@ -155,6 +167,7 @@ HANDLERS = {
     "answers-household-head": answers_household_head,
     "limits-narrower": limits_narrower,
     "paging-overlap": paging_overlap,
+    "extract-per-request": extract_per_request,
     "wrong-fiscal-year": wrong_fiscal_year,
     "no-validation": no_validation,
     "qualification-lost-ignored": qualification_lost_ignored,

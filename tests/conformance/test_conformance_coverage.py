@@ -88,7 +88,7 @@ def test_the_schema_walk_finds_choice_branches_and_optional_elements(catalog):
     xsd = catalog.schema_files["urn:pfbus:unit:juki:v1"]
     assert variable_paths(xsd, "ResidentInquiryRequest") == {
         "AddresseeNumber", "IndividualNumber", "AsOf"}
-    assert {"ExtractId", "AsOf"} == variable_paths(xsd, "ResidentFullExtractRequest")
+    assert {"ExtractId", "AsOf", "RequestId"} == variable_paths(xsd, "ResidentFullExtractRequest")
     notice = variable_paths(xsd, "ResidentChangeNotice")
     assert {"Change/Resident/FormerSurname/Kana/Given", "Change/Event/NotifiedOn"} <= notice
     assert "Change/Sequence" not in notice  # required

@@ -4,6 +4,7 @@ last confirmed page after a failure, never applied twice."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -106,3 +107,100 @@ def test_a_changed_snapshot_is_refused(registry_store):
     conn.commit()
     with pytest.raises(TransferError):
         transfer.run()
+
+
+class OutOfOrderClient(DirectClient):
+    """Answers page 2 only after pages 3 and 4 were answered (threads of a window), and counts
+    the calls in flight at once."""
+
+    def __init__(self, store: RegistryStore, fail_page: int | None = None):
+        super().__init__(store)
+        self.later_done = threading.Event()
+        self.answered: list[int] = []
+        self.in_flight = self.most_in_flight = 0
+        self.fail_page = fail_page
+        self.lock = threading.Lock()
+
+    def call(self, service_id, receiver, body, **options):
+        page = int(body.findtext("{urn:pfbus:unit:juki:v1}Page"))
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if page == 2:
+                assert self.later_done.wait(10), "pages 3 and 4 were never asked at once with 2"
+            if page == self.fail_page:
+                raise ConnectionError("hub down")
+            with self.lock:  # the registry's in-memory store: one call at a time
+                reply = super().call(service_id, receiver, body, **options)
+            self.answered.append(page)
+            if {3, 4} <= set(self.answered):
+                self.later_done.set()
+            return reply
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_a_window_fetches_pages_at_once_and_applies_them_in_page_order(registry_store):
+    conn = receiver_db()
+    client = OutOfOrderClient(registry_store)
+    confirmed: list[int] = []
+
+    def apply(c, residents):
+        confirmed.append(c.execute("SELECT confirmed_pages FROM pfbus_full_transfers"
+                                   ).fetchone()[0])
+        apply_into(c, residents)
+
+    state = FullTransfer(conn, client, REGISTRY, apply, transfer_id="w1", page_size=1,
+                         window=3).run()
+    everyone = sorted(r["宛名番号"] for r in registry_store.residents())
+    assert state.complete and stored(conn) == everyone
+    assert client.answered.index(3) < client.answered.index(2)  # 3 arrived before 2 …
+    # … and each page was applied after its predecessor was confirmed
+    assert confirmed == list(range(len(everyone)))
+    # the window: while page 2 waits, pages 3 and 4 are in flight, page 5 is not asked yet
+    assert client.answered.index(5) > client.answered.index(2)
+    assert 2 <= client.most_in_flight <= 3
+
+
+def test_a_window_stops_at_a_failed_page_after_applying_those_before_it_and_resumes(
+        registry_store):
+    conn = receiver_db()
+    failing = OutOfOrderClient(registry_store, fail_page=5)
+    with pytest.raises(ConnectionError):
+        FullTransfer(conn, failing, REGISTRY, apply_into, transfer_id="w2", page_size=1,
+                     window=3).run()
+    state = FullTransfer(conn, failing, REGISTRY, apply_into, transfer_id="w2").state()
+    assert state.confirmed_pages == 4 and len(stored(conn)) == 4  # 1-4 applied, none after
+    resumed = DirectClient(registry_store)
+    state = FullTransfer(conn, resumed, REGISTRY, apply_into, transfer_id="w2",
+                         window=3).run()
+    assert state.complete
+    assert stored(conn) == sorted(r["宛名番号"] for r in registry_store.residents())
+    pages = sorted(int(b.findtext("{urn:pfbus:unit:juki:v1}Page")) for _, _, b in resumed.calls)
+    assert pages[0] == 5
+
+
+def test_a_retried_first_request_carries_the_same_request_id_and_gets_the_same_snapshot(
+        registry_store):
+    conn = receiver_db()
+    lost = DirectClient(registry_store, fail_on_call=1)  # the first answer is lost …
+    original = lost.call
+
+    def answer_then_lose(service_id, receiver, body, **options):
+        if len(lost.calls) == 0:  # … after the provider made the snapshot
+            registry.full_extract(registry_store, None, body)
+        return original(service_id, receiver, body, **options)
+
+    lost.call = answer_then_lose
+    with pytest.raises(ConnectionError):
+        FullTransfer(conn, lost, REGISTRY, apply_into, transfer_id="r1", page_size=2).run()
+    retried = DirectClient(registry_store)
+    state = FullTransfer(conn, retried, REGISTRY, apply_into, transfer_id="r1").run()
+    assert state.complete
+    ids = {b.findtext("{urn:pfbus:unit:juki:v1}RequestId")
+           for _, _, b in lost.calls + retried.calls[:1]}
+    assert len(ids) == 1 and None not in ids  # the first request, both times, same RequestId
+    snapshots = registry_store.conn.execute('SELECT count(*) FROM "全件抽出管理"').fetchone()[0]
+    assert snapshots == 1  # the retry found the snapshot of the lost answer

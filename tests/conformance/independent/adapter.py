@@ -117,6 +117,7 @@ class Adapter:
     schema: etree.XMLSchema = field(default_factory=_schema)
     codes: dict = field(default_factory=_codes)
     extracts: dict = field(default_factory=dict)
+    extract_requests: dict = field(default_factory=dict)  # (sender, RequestId) → ExtractId
     lock: threading.Lock = field(default_factory=threading.Lock)
     memory_seen: set = field(default_factory=set)
     memory_last: dict = field(default_factory=dict)
@@ -330,12 +331,19 @@ class Adapter:
         page = int(body.findtext(f"{{{JUKI}}}Page"))
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
         with self.lock:
+            request_id = body.findtext(f"{{{JUKI}}}RequestId")
+            key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
+                         for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
+            if extract_id is None and request_id is not None:
+                extract_id = self.extract_requests.get(key)  # the same extract, made once
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 numbers = sorted(n for n, r in self.residents.items()
                                  if not as_of or self._lived_here(r, as_of))
                 extract_id = uuid.uuid4().hex
                 self.extracts[extract_id] = numbers
+                if request_id is not None:
+                    self.extract_requests[key] = extract_id
             numbers = self.extracts.get(extract_id)
         if numbers is None:
             raise Refusal("PF-EXTRACT-UNKNOWN", "client", "no such extract",

@@ -1,0 +1,290 @@
+"""全件抽出 snapshots (スナップショット) of vendor A's 住民 table, built and kept in the database.
+
+A snapshot freezes every record of a 全件抽出 (those resident on or before 基準日, ordered by
+宛名番号) as JSON rows in ``全件抽出``, numbered 0…件数-1, so that every page reads one consistent
+state while the registry keeps changing. Its head row in ``全件抽出管理`` says how far it is built.
+
+Two ways to build one, both without the records passing through Python lists:
+
+- ``build_now``: one ``INSERT … SELECT`` on the caller's connection, in one transaction (a store
+  in memory, tests, embedded use: the caller waits);
+- ``SnapshotBuilder``: on a database file, in the caller's (worker) thread, with its own two
+  connections: a reader whose single read transaction is the snapshot (WAL: it blocks no
+  writer), and a writer that commits ``batch`` rows at a time, so the registry's other writers
+  (照会記録 of an inquiry, a clerk's 異動) wait at most one batch. The head is written first
+  (with 件数): pages already built can be served while the rest is copied.
+
+Idempotent creation: a first request naming a RequestId gets the snapshot made for the same
+requester and RequestId, never a second one (a unique index, checked in the writer's write
+transaction). Cleanup: a snapshot not read (or built) for ``lease``, or older than ``max_age``,
+is pruned — its head marked 削除中 first (pages of it are then unknown), then its rows deleted
+in batches, then the head; an unfinished one left by a crashed builder is pruned likewise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+BUILDING, COMPLETE, DELETING = "作成中", "完了", "削除中"
+EXTRACT_LEASE = dt.timedelta(hours=6)  # unread this long: the receiver gave up (abandoned)
+EXTRACT_RETENTION = dt.timedelta(hours=24)  # older than this: pruned whatever its use
+BATCH = 5_000  # rows per write transaction of a build or a prune
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS "全件抽出管理" ("抽出ID" TEXT PRIMARY KEY, "作成日時" TEXT NOT NULL,
+    "件数" INTEGER NOT NULL, "依頼元" TEXT, "要求ID" TEXT,
+    "状態" TEXT NOT NULL DEFAULT '完了', "作成済件数" INTEGER NOT NULL DEFAULT 0,
+    "最終利用日時" TEXT);
+CREATE TABLE IF NOT EXISTS "全件抽出" ("抽出ID" TEXT NOT NULL, "連番" INTEGER NOT NULL,
+                                     "内容" TEXT NOT NULL, PRIMARY KEY ("抽出ID", "連番"));
+"""
+_INDEX = ('CREATE UNIQUE INDEX IF NOT EXISTS "全件抽出管理_要求" ON "全件抽出管理" '
+          '("依頼元", "要求ID") WHERE "要求ID" IS NOT NULL')
+# Columns added to a store made before snapshots were built in batches (UPGRADE on open).
+_ADDED = (('"依頼元"', "TEXT"), ('"要求ID"', "TEXT"),
+          ('"状態"', "TEXT NOT NULL DEFAULT '完了'"),
+          ('"作成済件数"', "INTEGER NOT NULL DEFAULT 0"), ('"最終利用日時"', "TEXT"))
+
+
+class UnknownExtract(LookupError):
+    """A 全件抽出 ExtractId this store never issued or has already pruned."""
+
+
+class SnapshotStopped(Exception):
+    """The builder was told to stop before the copy was complete (the snapshot is pruned)."""
+
+
+class ExtractNotReady(LookupError):
+    """The page asked for is not built yet (its snapshot is still being copied)."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """A snapshot's 全件抽出管理 row."""
+    extract_id: str
+    count: int  # 件数: records in the snapshot
+    built: int  # 作成済件数: records copied so far (= count once complete)
+    state: str
+
+    @property
+    def complete(self) -> bool:
+        return self.state == COMPLETE
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Create the tables, or add the columns a store of an older version lacks."""
+    conn.executescript(SCHEMA)
+    have = {r[1] for r in conn.execute('PRAGMA table_info("全件抽出管理")')}
+    with conn:
+        for column, declaration in _ADDED:
+            if column.strip('"') not in have:
+                conn.execute(f'ALTER TABLE "全件抽出管理" ADD COLUMN {column} {declaration}')
+        conn.execute(_INDEX)
+
+
+_INSERT_HEAD = ('INSERT INTO "全件抽出管理" ("抽出ID", "作成日時", "件数", "依頼元", "要求ID", '
+                '"状態", "作成済件数", "最終利用日時") VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+_AS_OF = '? IS NULL OR "住民となった年月日" IS NULL OR "住民となった年月日" <= ?'  # 基準日
+
+
+def _json(resident_columns: tuple[str, ...]) -> str:
+    # The row as a JSON object made by SQLite (json_object keeps UTF-8 and NULL as null): what
+    # json.dumps(dict(row), ensure_ascii=False) gave, without Python work per row.
+    return "json_object(" + ", ".join(f"'{c}', \"{c}\"" for c in resident_columns) + ")"
+
+
+def _records_sql(resident_columns: tuple[str, ...]) -> str:
+    return f'SELECT {_json(resident_columns)} FROM "住民" WHERE {_AS_OF} ORDER BY "宛名番号"'
+
+
+def _count_sql() -> str:
+    return f'SELECT count(*) FROM "住民" WHERE {_AS_OF}'
+
+
+def _as_of_args(as_of: dt.date | None) -> tuple[str | None, str | None]:
+    return (None if as_of is None else as_of.strftime("%Y%m%d"),) * 2  # type: ignore[return-value]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+def _head(conn: sqlite3.Connection, where: str, args: tuple) -> Head | None:
+    row = conn.execute(f'SELECT "抽出ID", "件数", "作成済件数", "状態" FROM "全件抽出管理" '
+                       f'WHERE {where}', args).fetchone()
+    if row is None:
+        return None
+    extract_id, count, built, state = row
+    return Head(extract_id, count, count if state == COMPLETE else built, state)
+
+
+def find(conn: sqlite3.Connection, requester: str, request_id: str) -> Head | None:
+    """The live snapshot made for ``requester``'s ``request_id``, if any."""
+    head = _head(conn, '"依頼元" = ? AND "要求ID" = ?', (requester, request_id))
+    return None if head is None or head.state == DELETING else head
+
+
+def head(conn: sqlite3.Connection, extract_id: str) -> Head:
+    """A snapshot's head; UnknownExtract when never issued, pruned or being pruned."""
+    found = _head(conn, '"抽出ID" = ?', (extract_id,))
+    if found is None or found.state == DELETING:
+        raise UnknownExtract(f"unknown or expired ExtractId {extract_id!r}")
+    return found
+
+
+def build_now(conn: sqlite3.Connection, resident_columns: tuple[str, ...],
+              as_of: dt.date | None, requester: str | None = None,
+              request_id: str | None = None) -> Head:
+    """Build a whole snapshot in one transaction on ``conn`` (the caller holds its lock), or
+    return the one already made for ``requester``'s ``request_id``."""
+    with conn:
+        if request_id is not None:
+            existing = find(conn, requester or "", request_id)
+            if existing is not None:
+                return existing
+        extract_id, now = uuid.uuid4().hex, _now()
+        count = conn.execute(
+            'INSERT INTO "全件抽出" SELECT ?, row_number() OVER (ORDER BY "宛名番号") - 1, '
+            f'{_json(resident_columns)} FROM "住民" WHERE {_AS_OF}',
+            (extract_id, *_as_of_args(as_of))).rowcount
+        conn.execute(_INSERT_HEAD, (extract_id, now, count, requester or "", request_id,
+                                    COMPLETE, count, now))
+    return Head(extract_id, count, count, COMPLETE)
+
+
+def read_page(conn: sqlite3.Connection, extract_id: str, page: int,
+              page_size: int) -> tuple[int, list[dict]]:
+    """(件数, records of 1-based ``page``); UnknownExtract, or ExtractNotReady for a page not
+    copied yet. Reading renews the snapshot's lease."""
+    found = head(conn, extract_id)
+    start = (page - 1) * page_size
+    if found.built < min(start + page_size, found.count):
+        raise ExtractNotReady(f"page {page} of {extract_id} is not built yet")
+    rows = conn.execute('SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND '
+                        '"連番" < ? ORDER BY "連番"', (extract_id, start, start + page_size))
+    records = [json.loads(r[0]) for r in rows]
+    with conn:
+        conn.execute('UPDATE "全件抽出管理" SET "最終利用日時" = ? WHERE "抽出ID" = ?',
+                     (_now(), extract_id))
+    return found.count, records
+
+
+class SnapshotBuilder:
+    """Builds one snapshot of the database file ``path`` in batches (see the module doc); run
+    ``open`` and then ``copy`` in worker threads (one after the other), never in a reactor's."""
+
+    def __init__(self, path: str, resident_columns: tuple[str, ...], *, batch: int = BATCH,
+                 stop: threading.Event | None = None):
+        self.path = path
+        self.columns = resident_columns
+        self.batch = batch
+        self.stop = stop or threading.Event()  # set: copy gives up between two batches
+        self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+
+    def open(self, as_of: dt.date | None, requester: str,
+             request_id: str | None) -> tuple[Head, bool]:
+        """(head, True) of a new snapshot whose records are then copied by ``copy``; or
+        (head, False) of the one already made for ``requester``'s ``request_id``."""
+        # check_same_thread off: open and copy may run in two threads of a pool, never at once
+        writer = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                 check_same_thread=False)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # the check and the insert: one writer at a time
+            existing = find(writer, requester, request_id) if request_id else None
+            if existing is not None:
+                writer.execute("ROLLBACK")
+                writer.close()
+                return existing, False
+            reader = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                     check_same_thread=False)
+            reader.execute("BEGIN")  # the snapshot: this read transaction, until copy() ends
+            count = reader.execute(_count_sql(), _as_of_args(as_of)).fetchone()[0]
+            head_ = Head(uuid.uuid4().hex, count, 0, BUILDING)
+            now = _now()
+            writer.execute(_INSERT_HEAD, (head_.extract_id, now, count, requester, request_id,
+                                          BUILDING, 0, now))
+            writer.execute("COMMIT")
+        except BaseException:
+            writer.close()
+            raise
+        self._reader, self._writer, self._as_of = reader, writer, as_of
+        return head_, True
+
+    def copy(self, extract_id: str, on_progress: Callable[[int], None]) -> int:
+        """Copy the records, ``batch`` per transaction, calling ``on_progress(rows copied)``
+        after each commit; marks the snapshot complete. On failure the snapshot is marked for
+        pruning (its pages are unknown from then on) and the error raised."""
+        reader, writer = self._reader, self._writer
+        assert reader is not None and writer is not None, "open() first"
+        done = 0
+        try:
+            cursor = reader.execute(_records_sql(self.columns), _as_of_args(self._as_of))
+            while rows := cursor.fetchmany(self.batch):
+                if self.stop.is_set():  # the process stops: not wait for the whole copy
+                    raise SnapshotStopped(f"{extract_id}: stopped after {done} records")
+                writer.execute("BEGIN IMMEDIATE")
+                writer.executemany('INSERT INTO "全件抽出" VALUES (?, ?, ?)',
+                                   [(extract_id, done + i, r[0]) for i, r in enumerate(rows)])
+                done += len(rows)
+                writer.execute('UPDATE "全件抽出管理" SET "作成済件数" = ?, "最終利用日時" = ? '
+                               'WHERE "抽出ID" = ?', (done, _now(), extract_id))
+                writer.execute("COMMIT")
+                on_progress(done)
+            writer.execute('UPDATE "全件抽出管理" SET "状態" = ?, "作成済件数" = ? '
+                           'WHERE "抽出ID" = ?', (COMPLETE, done, extract_id))
+            return done
+        except BaseException:
+            if writer.in_transaction:
+                writer.execute("ROLLBACK")
+            writer.execute('UPDATE "全件抽出管理" SET "状態" = ? WHERE "抽出ID" = ?',
+                           (DELETING, extract_id))
+            raise
+        finally:
+            reader.execute("ROLLBACK")
+            reader.close()
+            writer.close()
+
+
+def abandon_unfinished(conn: sqlite3.Connection) -> int:
+    """Mark for pruning the snapshots a builder left unfinished (the serving process starts:
+    no builder of it runs yet). Returns how many."""
+    with conn:
+        return conn.execute('UPDATE "全件抽出管理" SET "状態" = ? WHERE "状態" = ?',
+                            (DELETING, BUILDING)).rowcount
+
+
+def prune(conn: sqlite3.Connection, *, lease: dt.timedelta = EXTRACT_LEASE,
+          max_age: dt.timedelta = EXTRACT_RETENTION, batch: int = BATCH,
+          now: dt.datetime | None = None) -> list[str]:
+    """Delete the snapshots unread for ``lease`` or older than ``max_age`` (and those marked
+    削除中), ``batch`` rows per transaction; returns their IDs. Safe to stop at any point: a
+    head marked 削除中 is finished by the next run."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    idle, old = (now - lease).isoformat(), (now - max_age).isoformat()
+    with conn:
+        conn.execute('UPDATE "全件抽出管理" SET "状態" = ? WHERE "状態" <> ? AND '
+                     '(coalesce("最終利用日時", "作成日時") < ? OR "作成日時" < ?)',
+                     (DELETING, BUILDING, idle, old))
+        # a builder that stalled past the lease (its process hung or died) is abandoned too
+        conn.execute('UPDATE "全件抽出管理" SET "状態" = ? WHERE "状態" = ? AND '
+                     '"最終利用日時" < ?', (DELETING, BUILDING, idle))
+    doomed = [r[0] for r in conn.execute('SELECT "抽出ID" FROM "全件抽出管理" WHERE "状態" = ?',
+                                         (DELETING,))]
+    for extract_id in doomed:
+        while True:
+            with conn:
+                deleted = conn.execute(
+                    'DELETE FROM "全件抽出" WHERE rowid IN (SELECT rowid FROM "全件抽出" '
+                    'WHERE "抽出ID" = ? LIMIT ?)', (extract_id, batch)).rowcount
+            if deleted == 0:
+                break
+        with conn:
+            conn.execute('DELETE FROM "全件抽出管理" WHERE "抽出ID" = ?', (extract_id,))
+    return doomed

@@ -1,0 +1,140 @@
+"""Vendor A's 全件抽出 snapshots in the database (adapters/vendor_a_registry/snapshot.py): built
+in batches from one read transaction, the same for a repeated RequestId, and pruned when
+abandoned (unread past the lease, too old, or left unfinished by a builder that died)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+
+import pytest
+
+from adapters.vendor_a_registry import snapshot
+from adapters.vendor_a_registry.migration import populate
+from adapters.vendor_a_registry.store import RESIDENT_COLUMN_NAMES, RegistryStore, seed
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = RegistryStore.open(tmp_path / "a.sqlite3")
+    seed(store)
+    populate(store, 2_000)
+    yield store
+    store.close()
+
+
+def build(store, request_id=None, batch=300) -> snapshot.Head:
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=batch)
+    head, created = builder.open(None, "131016/07/vendor-b-tax", request_id)
+    if created:
+        builder.copy(head.extract_id, lambda built: None)
+    return head
+
+
+def rows_of(store, extract_id) -> int:
+    return store.conn.execute('SELECT count(*) FROM "全件抽出" WHERE "抽出ID" = ?',
+                              (extract_id,)).fetchone()[0]
+
+
+def test_a_batched_build_is_one_consistent_snapshot_in_addressee_order(store):
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300)
+    head, _ = builder.open(None, "r", None)
+    before = [dict(r) for r in store.conn.execute('SELECT * FROM "住民" ORDER BY "宛名番号"')]
+    first = before[0]["宛名番号"]
+    store.upsert_resident({**before[0], "住所1": "永田町"})  # changes after the snapshot began …
+    store.conn.execute('DELETE FROM "住民" WHERE "宛名番号" = ?', (before[-1]["宛名番号"],))
+    store.conn.commit()
+    progress: list[int] = []
+    assert builder.copy(head.extract_id, progress.append) == len(before) == head.count
+    assert progress == [min(n, len(before)) for n in range(300, len(before) + 300, 300)]
+    total, page = store.extract_page(head.extract_id, 1, len(before))
+    assert total == len(before) and page == before  # … are not in it
+    assert page[0]["宛名番号"] == first and page[0]["住所1"] != "永田町"
+
+
+def test_the_same_request_id_finds_the_same_snapshot(store):
+    one = build(store, "load-1")
+    again = build(store, "load-1")
+    assert again.extract_id == one.extract_id and again.complete
+    assert rows_of(store, one.extract_id) == one.count  # copied once
+    assert build(store, "load-2").extract_id != one.extract_id
+
+
+def test_a_page_not_built_yet_is_not_served(store):
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300)
+    head, _ = builder.open(None, "r", None)
+    with pytest.raises(snapshot.ExtractNotReady):
+        store.extract_page(head.extract_id, 1, 10)
+    builder.copy(head.extract_id, lambda built: None)
+    assert len(store.extract_page(head.extract_id, 1, 10)[1]) == 10
+
+
+def test_snapshots_unread_past_the_lease_or_too_old_are_pruned(store):
+    read, unread = build(store), build(store)
+    store.extract_page(read.extract_id, 1, 10)  # renews its lease
+    store.conn.execute('UPDATE "全件抽出管理" SET "最終利用日時" = ?, "作成日時" = ? '
+                       'WHERE "抽出ID" = ?', ((NOW - dt.timedelta(hours=7)).isoformat(),
+                                            (NOW - dt.timedelta(hours=7)).isoformat(),
+                                            unread.extract_id))
+    store.conn.commit()
+    assert snapshot.prune(store.conn, batch=500) == [unread.extract_id]
+    assert rows_of(store, unread.extract_id) == 0
+    with pytest.raises(snapshot.UnknownExtract):
+        store.extract_page(unread.extract_id, 1, 10)
+    assert rows_of(store, read.extract_id) == read.count
+    assert snapshot.prune(store.conn, now=NOW + dt.timedelta(hours=25)) == [read.extract_id]
+
+
+def test_a_snapshot_left_unfinished_by_a_dead_builder_is_pruned(store):
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300)
+    head, _ = builder.open(None, "r", "load-9")
+    copied = []
+
+    def die(built):  # the process dies after the second batch
+        copied.append(built)
+        if len(copied) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        builder.copy(head.extract_id, die)
+    with pytest.raises(snapshot.UnknownExtract):  # marked at once: its pages are never served
+        store.extract_page(head.extract_id, 1, 10)
+    assert snapshot.find(store.conn, "r", "load-9") is None  # a retry builds a new one
+    assert snapshot.prune(store.conn) == [head.extract_id]
+    assert rows_of(store, head.extract_id) == 0
+
+
+def test_at_start_unfinished_snapshots_of_a_previous_run_are_abandoned(store):
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300)
+    head, _ = builder.open(None, "r", None)  # the process was killed here: copy never ran
+    assert snapshot.abandon_unfinished(store.conn) == 1
+    assert snapshot.prune(store.conn) == [head.extract_id]
+    done = build(store)
+    assert snapshot.abandon_unfinished(store.conn) == 0 and snapshot.prune(store.conn) == []
+    assert rows_of(store, done.extract_id) == done.count
+
+
+def test_a_store_of_the_previous_layout_is_upgraded(tmp_path):
+    conn = sqlite3.connect(tmp_path / "old.sqlite3")
+    conn.executescript('CREATE TABLE "全件抽出管理" ("抽出ID" TEXT PRIMARY KEY, '
+                       '"作成日時" TEXT NOT NULL, "件数" INTEGER NOT NULL);'
+                       f'INSERT INTO "全件抽出管理" VALUES (\'old\', \'{NOW.isoformat()}\', 0);')
+    conn.close()
+    store = RegistryStore.open(tmp_path / "old.sqlite3")
+    assert snapshot.head(store.conn, "old").complete
+    assert store.create_extract(request_id="x", requester="r") == \
+        store.create_extract(request_id="x", requester="r")
+
+
+def test_a_stopping_builder_gives_up_between_two_batches(store):
+    stop = threading.Event()
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300, stop=stop)
+    head, _ = builder.open(None, "r", None)
+    with pytest.raises(snapshot.SnapshotStopped):
+        builder.copy(head.extract_id, lambda built: stop.set())  # the process stops
+    assert rows_of(store, head.extract_id) == 300  # one batch, not the whole copy
+    with pytest.raises(snapshot.UnknownExtract):
+        store.extract_page(head.extract_id, 1, 10)
