@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -118,6 +119,9 @@ class FilePipeline:
         # that completes
         self._recorded: set[tuple[str, str, str | None]] = set()
         self._purged_at = float("-inf")  # retention runs at most hourly, inside a turn
+        # set by a stop (another thread): the turn ends before its next file or delivery; every
+        # step is resumable, so what is left is taken by the next run
+        self.stopping = threading.Event()
         self.hub_dir = config.root / ".hub"
         self.spool = self.hub_dir / "spool"
         self.staging = self.hub_dir / "staging"
@@ -177,6 +181,8 @@ class FilePipeline:
             except FileNotFoundError:
                 continue
             for name, marker in complete_files(names, self.config.markers):
+                if self.stopping.is_set():
+                    return
                 if self.busy(inbox / name):
                     continue  # an SFTP session still writes it
                 if not self.log.health().get("accepting", False):
@@ -384,6 +390,8 @@ class FilePipeline:
     def _deliver(self, done: Turn) -> None:
         blocked: set[str] = set()
         for d in self.ledger.deliveries("pending", "staged"):
+            if self.stopping.is_set():
+                return
             if d.subscriber in blocked:
                 continue  # its order: nothing after a file that cannot be delivered yet
             staged = self.staging / f"{d.file_id}-{d.subscriber}"

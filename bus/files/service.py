@@ -4,7 +4,8 @@ The pipeline (``pipeline.FilePipeline``) is synchronous and runs in one thread, 
 time, so a million-row file being validated never blocks the reactor; a turn runs every
 ``[files] scan_interval`` and as soon as an SFTP session completes an upload or removes a
 delivered file. Drop folders (ROOT/ADAPTER/inbox) need no listener: the same turns take their
-files. A stop waits for the turn in progress (it is safe to kill, but a clean stop is cheaper).
+files. A stop ends the turn in progress after the file or delivery it is at (every step is
+resumable: the next run takes the rest) and waits for that.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class FileLinkage:
     async def stop(self) -> None:
         """No new turn; the SFTP listener closes; the turn in progress ends; the ledger closes."""
         self._stopping = True
+        self.pipeline.stopping.set()  # the turn in progress ends after its current file
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         if self.port is not None:

@@ -391,3 +391,22 @@ def test_a_manifest_that_does_not_fit_rejects_the_file(hub, changes, rule):
     assert rule in {f["rule"] for f in receipt["findings"]}
     assert hub.outbox("vendor-b") == {}
     assert list((hub.config.root / ".hub" / "spool").iterdir()) == []
+
+
+def test_a_stop_ends_the_turn_between_files_and_the_next_run_takes_the_rest(hub):
+    for i in range(3):
+        hub.drop("vendor-a", name(f"s{i}"), change_file(2, start=10 * i + 1))
+    stages = []
+
+    def stop_after_first(step: str) -> None:
+        stages.append(step)
+        if step == "decided":
+            hub.pipeline.stopping.set()
+    hub.open(on_stage=stop_after_first)
+    turn = hub.pipeline.turn()
+    assert (turn.picked, turn.delivered) == (1, 0)
+    hub.close()
+    hub.open()
+    turn = hub.pipeline.turn()
+    assert (turn.picked, turn.delivered) == (2, 6)
+    assert len(hub.outbox("vendor-b")) == 3
