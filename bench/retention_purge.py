@@ -33,7 +33,7 @@ from bus.store.hop_record import Hop, HopRecord, Status  # noqa: E402
 from bus.store.chain import GENESIS, record_hash  # noqa: E402
 from bus.store.routing_log import _COLUMNS, _INSERT, RoutingLog, read_formats  # noqa: E402
 from tests.integration.processes import python, start_hub  # noqa: E402
-from tests.integration.test_hub_faults import envelope  # noqa: E402
+from tests.support.soap import inquiry_envelope as envelope  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
