@@ -190,6 +190,9 @@ class Hub:
             self.port = self.reactor.listenTCP(config.port, site, backlog=config.backlog,
                                                interface=config.host)
         bound = cast(IPv4Address | IPv6Address, self.port.getHost()).port
+        # backpressure (bus/hub/evidence.py): a writer behind holds the reading of new requests
+        site.listening_port = self.port
+        self.evidence.read_gate = site.hold_reads
         scheme = "https" if config.tls is not None else "http"
         self.url = config.public_url or f"{scheme}://{config.host}:{bound}"
         if config.tls is None:

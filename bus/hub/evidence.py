@@ -21,6 +21,15 @@ keep — is refused, never served unrecorded.
   of two commits that run side by side (one more reactor wake-up per archive commit) — and it is
   consistent: an archive is configured because the exact payloads are evidence, and "evidence or
   refuse" is only true if a SIGKILL after the answer cannot take them.
+- Backpressure (背圧) first: while a writer is behind, the hub stops reading new requests
+  (``read_gate``: ``HubSite.hold_reads`` — the listening port accepts nothing, connections
+  between requests read nothing) and reads again once every writer is at or below its low-water
+  mark (half its high water). The hold-then-refuse above stays the bound: reads are held at most
+  ``hold_timeout`` per episode (then requests are read and refused if the writer is still behind,
+  and reads are not held again until it was back below low water), and not at all while a writer
+  fails (the refusal is the answer then, at once). All on the reactor: checked when an exchange is
+  admitted or released and when a writer commits or changes state — no polling. Stdout:
+  ``evidence.reads_held`` / ``evidence.reads_released``.
 - State changes of the writers go to stdout: ``routing_log.unavailable`` /
   ``routing_log.available`` and ``payload_archive.unavailable`` / ``payload_archive.available``.
 """
@@ -30,6 +39,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from twisted.internet import defer, task
@@ -83,9 +93,13 @@ class Evidence:
         self._reported_at: dict[str, float] = {}
         self._log_commits = _Commits()
         self._archive_commits = _Commits()
+        # backpressure: HubSite.hold_reads once the hub listens (None: nothing to hold)
+        self.read_gate: Callable[[bool], None] | None = None
+        self.reads_held = False
+        self._hold_spent = False  # this episode's hold timed out: refusals bound it now
+        self._hold_timer = None
         if archive is not None:  # its writer thread calls these (it may already run)
-            archive.on_commit = lambda seq: reactor.callFromThread(
-                self._archive_commits.committed, seq)
+            archive.on_commit = lambda seq: reactor.callFromThread(self._archived, seq)
             archive.on_state = lambda health: self._state_changed(_ARCHIVE, health)
 
     @classmethod
@@ -99,6 +113,49 @@ class Evidence:
             on_state=lambda health: holder[0]._state_changed(_LOG, health), **log_options)
         holder.append(cls(reactor, routing_log, events, archive=archive))
         return holder[0]
+
+    # -- backpressure ---------------------------------------------------------------------------
+
+    def pressure(self) -> None:
+        """On the reactor: hold or release reading new requests (see the module doc)."""
+        behind = failing = False
+        above_low = False
+        for writer in (self.log, self.archive):
+            if writer is None:
+                continue
+            health = writer.health()
+            behind = behind or health["state"] == "behind"
+            failing = failing or health["state"] in ("failing", "closed")
+            above_low = above_low or health["backlog"] > health["high_water"] // 2 or \
+                health.get("backlog_bytes", 0) > health.get("high_water_bytes", 1 << 62) // 2
+        if not above_low:
+            self._hold_spent = False
+        if not self.reads_held:
+            if behind and not failing and not self._hold_spent:
+                self._hold(True)
+        elif failing or not above_low:
+            self._hold(False)
+
+    def _hold(self, held: bool) -> None:
+        self.reads_held = held
+        if held:
+            self._hold_timer = self.reactor.callLater(self.hold_timeout, self._hold_expired)
+        elif self._hold_timer is not None and self._hold_timer.active():
+            self._hold_timer.cancel()
+        if self.read_gate is not None:
+            self.read_gate(held)
+        if self.events is not None:
+            self.events.emit("evidence.reads_held" if held else "evidence.reads_released",
+                             log_backlog=self.log.health()["backlog"],
+                             archive_backlog=(self.archive.health()["backlog"]
+                                              if self.archive is not None else None))
+
+    def _hold_expired(self) -> None:
+        """Reads were held ``hold_timeout``: read again; admission refuses while behind."""
+        self._hold_timer = None
+        self._hold_spent = True
+        if self.reads_held:
+            self._hold(False)
 
     # -- admission ------------------------------------------------------------------------------
 
@@ -116,6 +173,7 @@ class Evidence:
         blocked = self._not_accepting()
         if blocked is None:
             return
+        self.pressure()
         deadline = time.monotonic() + self.hold_timeout
         while blocked is not None and blocked[1]["state"] == "behind" \
                 and time.monotonic() < deadline:
@@ -151,6 +209,7 @@ class Evidence:
     async def released(self, seq: int | None, archive_seq: int | None = None) -> None:
         """Return once the record ``seq`` (and so every record before it) is committed, and the
         archive's payload ``archive_seq`` (and every one before it)."""
+        self.pressure()  # the exchange's records are queued: is a writer behind now?
         waits = []
         if seq is not None and self.log.committed() < seq:
             waits.append((_LOG, self._log_commits.wait(seq)))
@@ -181,9 +240,18 @@ class Evidence:
     def _committed(self, seq: int) -> None:
         """On the reactor thread, after the log's writer committed up to ``seq``."""
         self._log_commits.committed(seq)
+        if self.reads_held:
+            self.pressure()
+
+    def _archived(self, seq: int) -> None:
+        """On the reactor thread, after the archive's writer committed up to ``seq``."""
+        self._archive_commits.committed(seq)
+        if self.reads_held:
+            self.pressure()
 
     def _state_changed(self, store: tuple[str, str, str], health: dict) -> None:
         """On a writer thread (JsonLineLog is thread-safe)."""
+        self.reactor.callFromThread(self.pressure)  # failing: reads must not stay held
         if self.events is None:
             return
         event = store[1]

@@ -19,6 +19,11 @@ twisted.web reads a whole request body before ``render`` sees it. These classes 
 - ``LimitedRequest.handleContentChunk``: a chunked body is stopped as soon as it passes the limit;
 - ``LimitedRequest.processingFailed``: an exception escaping a resource is answered 500
   (PF-HUB-INTERNAL), never with Twisted's HTML page.
+- ``HubSite.hold_reads()`` (backpressure, bus/hub/evidence.py: a writer of the evidence is
+  behind): the listening port accepts no new connection and a connection between two requests
+  reads nothing more (its idle timeout paused); a request being received or processed goes on.
+  Released, everything reads again. ``ReadGate`` (bus/hub/read_gate.py) keeps this apart from
+  Twisted's own pausing.
 - ``HubSite.drain()`` (the hub is stopping): idle keep-alive connections are closed; a request
   being processed is answered with ``Connection: close``; a POST that arrives on an open
   connection after that is read and answered PF-HUB-STOPPING (503), never processed or dropped.
@@ -36,7 +41,7 @@ from typing import Any, cast
 
 from OpenSSL import SSL
 from twisted.internet import defer
-from twisted.internet.interfaces import ITCPTransport
+from twisted.internet.interfaces import IListeningPort, IPushProducer, ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.python import log as twisted_log
 from twisted.python.failure import Failure
@@ -46,6 +51,7 @@ from ..core import faults
 from ..core.envelope import CONTENT_TYPES, Limits
 from ..core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from ..core.findings import Finding
+from .read_gate import ReadGate
 from .refusal_log import RefusalLog
 
 SOAP_MEDIA_TYPES = {b"text/xml": SOAP11_NS, b"application/soap+xml": SOAP12_NS}
@@ -244,10 +250,41 @@ class HubChannel(http.HTTPChannel):
     draining = False
     _head_refused = False
     _bytes_received = 0
+    _gate: ReadGate | None = None
+    _hold_wanted = False  # the site holds reads (backpressure)
+    _held_timeout = None  # the idle timeout, paused while held
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self._gate = ReadGate(self._networkProducer)
+        self._networkProducer = cast(IPushProducer, self._gate)
+        if getattr(_site_of(self), "reads_held", False):
+            self.hold_reads(True)
+
+    def hold_reads(self, held: bool) -> None:
+        """Backpressure: read nothing more while between requests (see ``HubSite.hold_reads``)."""
+        self._hold_wanted = held
+        self._apply_hold()
+
+    def _apply_hold(self) -> None:
+        gate = self._gate
+        if gate is None:
+            return
+        hold = self._hold_wanted and self.idle and not self.draining
+        if hold and not gate.held:
+            gate.hold(True)
+            # waiting for the hub is not the peer's idleness: no idle timeout meanwhile
+            self._held_timeout = self.setTimeout(None)
+        elif not hold and gate.held:
+            gate.hold(False)
+            self.setTimeout(self._held_timeout)
 
     def dataReceived(self, data: bytes) -> None:
         if self._head_refused:
             return
+        if self._gate is not None and self._gate.held:  # already in flight (TLS buffers): a
+            self._hold_wanted = False  # request began, let it be read whole
+            self._apply_hold()
         self._bytes_received += len(data)
         if data and self._read_deadline is None and not self._handlingRequest:
             self._read_deadline = self.callLater(self.read_timeout, self._read_timed_out)
@@ -339,6 +376,8 @@ class HubChannel(http.HTTPChannel):
         super().requestDone(request)  # closes the connection when it is not persistent
         if self.draining and self.persistent and self.idle:
             self.loseConnection()
+        elif getattr(_site_of(self), "reads_held", False):  # between requests now: hold
+            self.hold_reads(True)
 
     def _report_tls_refusal(self, error: SSL.Error) -> None:
         """A TLS connection that ended in an OpenSSL error: the handshake was refused (our
@@ -405,6 +444,22 @@ class HubSite(server.Site):
         self.draining = False
         self.refused_while_draining = 0
         self._all_closed: list[defer.Deferred] = []
+        self.listening_port: IListeningPort | None = None  # set by the hub once it listens
+        self.reads_held = False
+
+    def hold_reads(self, held: bool) -> None:
+        """Backpressure (bus/hub/evidence.py): while held, the listening port accepts no new
+        connection (they wait in the kernel's backlog) and no open connection reads a new
+        request; a request being received or processed goes on. Released: all read again."""
+        if held == self.reads_held:
+            return
+        self.reads_held = held
+        port = self.listening_port
+        if port is not None and getattr(port, "connected", False):  # not once stopped
+            # tcp.Port (TCP and TLS alike) is a FileDescriptor: reading = accepting
+            (port.stopReading if held else port.startReading)()  # type: ignore[attr-defined]
+        for channel in list(self.channels):
+            channel.hold_reads(held)
 
     def drain(self) -> None:
         """Stop taking requests on the connections already open (see the module doc)."""

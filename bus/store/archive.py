@@ -288,6 +288,7 @@ class PayloadArchive:
             lost = self.lost
         return {"state": state, "accepting": state == "ok", "backlog": backlog,
                 "backlog_bytes": queued_bytes, "high_water": self.high_water,
+                "high_water_bytes": self.high_water_bytes,
                 "max_backlog": 2 * self.high_water,
                 "last_error": failing[0] if failing else None,
                 "failing_since": failing[1] if failing else None,

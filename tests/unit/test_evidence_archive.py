@@ -8,40 +8,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import queue
 import sqlite3
-import time
 
 import pytest
 from twisted.internet import defer
-from twisted.internet.task import Clock
 
 from bus.core.faults import HubFault
 from bus.core.jsonlog import JsonLineLog
 from bus.hub.evidence import Evidence
 from bus.store.archive import PayloadArchive
-
-
-class ThreadedClock(Clock):
-    """task.Clock plus callFromThread: the writers' calls queue until ``settle`` runs them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.queued: queue.SimpleQueue = queue.SimpleQueue()
-
-    def callFromThread(self, f, *args, **kwargs) -> None:
-        self.queued.put((f, args, kwargs))
-
-    def settle(self, until, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not until():
-            try:
-                f, args, kwargs = self.queued.get(timeout=0.05)
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    raise AssertionError("the writers did not hand back in time") from None
-                continue
-            f(*args, **kwargs)
+from tests.support.threaded_clock import ThreadedClock
 
 
 @pytest.fixture
