@@ -142,6 +142,33 @@ def test_readiness_names_the_failed_checks():
     assert verdict(None, draining=False, maintenance=False, now=0)["failed"] == ["probe"]
 
 
+def test_readiness_and_metrics_show_the_payload_archive():
+    ok_log = {"state": "ok", "backlog": 0, "max_backlog": 100, "dropped": 0,
+              "writer_alive": True}
+    failing = {"state": "failing", "backlog": 4, "max_backlog": 100, "dropped": 0,
+               "writer_alive": True, "last_error": "OperationalError: attempt to write a "
+               "readonly database", "failing_since": "2026-12-02T18:00:00+00:00", "lost": 0}
+    snap = Snapshot(at=100.0, routing_log=ok_log, archive=failing)
+    doc = verdict(snap, draining=False, maintenance=False, now=101)
+    assert doc["failed"] == ["payload_archive"]
+    assert "readonly database" in doc["checks"]["payload_archive"]["detail"]
+    behind = {**failing, "state": "behind", "last_error": None, "backlog": 30}
+    doc = verdict(Snapshot(at=100.0, routing_log=ok_log, archive=behind), draining=False,
+                  maintenance=False, now=101)
+    assert doc["failed"] == ["payload_archive"]  # behind by bytes: under half the count bound
+    assert "payload_archive" not in verdict(Snapshot(at=100.0, routing_log=ok_log),
+                                            draining=False, maintenance=False,
+                                            now=101)["checks"]  # no archive configured
+    from bus.admin.metrics import snapshot_families
+
+    values = {f.name: f.samples[0].value for f in snapshot_families((), frozenset(), ok_log,
+                                                                    False, failing) if f.samples}
+    assert values["pfbus_payload_archive_failing"] == 1.0
+    assert values["pfbus_payload_archive_backlog"] == 4
+    assert "pfbus_payload_archive_failing" not in {
+        f.name for f in snapshot_families((), frozenset(), ok_log, False)}
+
+
 def test_traffic_series_and_provider_health():
     t = Traffic()
     for i in range(10):

@@ -136,3 +136,30 @@ def test_reads_are_released_when_writing_fails(hub, tmp_path):
     assert idle.producerState == "producing"  # refused at once, not left waiting
     blocker.execute("ALTER TABLE hops_away RENAME TO hops")
     evidence.log.flush(timeout=30)
+
+
+def test_an_archive_behind_holds_reads_too(tmp_path):
+    import os
+
+    from bus.store.archive import PayloadArchive
+
+    clock = ThreadedClock()
+    archive = PayloadArchive(tmp_path / "archive.sqlite3", os.urandom(32), high_water=HIGH_WATER)
+    evidence = Evidence.open(clock, tmp_path / "log.sqlite3", archive=archive)
+    site = HubSite(Resource())
+    site.listening_port = port = FakePort()
+    evidence.read_gate = site.hold_reads
+    blocker = sqlite3.connect(tmp_path / "archive.sqlite3", isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        for i in range(3 * HIGH_WATER):
+            archive.store(f"m{i}", "request", b"<a/>")
+        evidence.pressure()
+        assert not port.reading
+        blocker.execute("COMMIT")
+        clock.settle(lambda: port.reading)
+        assert archive.health()["backlog"] <= HIGH_WATER // 2
+    finally:
+        blocker.close()
+        archive.close()
+        evidence.log.close()
