@@ -31,7 +31,8 @@ def serve(args) -> int:
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            answer = adapter.handle(raw, self.headers.get("Content-Type", ""))
+            answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
+                                    self.headers.get("SOAPAction"))
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             if alt == "chunked":

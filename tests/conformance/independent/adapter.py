@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import hashlib
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -123,6 +124,7 @@ class Adapter:
     memory_last: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     counter: int = 0
+    first_pages: dict = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
 
     def __post_init__(self) -> None:
@@ -133,6 +135,8 @@ class Adapter:
             self.conn = sqlite3.connect(str(self.db), check_same_thread=False,
                                         isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
+            if self.defect == "synchronous-off":  # faster: the OS decides when to write
+                self.conn.execute("PRAGMA synchronous=OFF")
             self.conn.executescript(
                 "CREATE TABLE IF NOT EXISTS seen (message_id TEXT PRIMARY KEY);"
                 "CREATE TABLE IF NOT EXISTS resident (number TEXT PRIMARY KEY, name TEXT, "
@@ -144,13 +148,23 @@ class Adapter:
             if self.defect == "write-behind":
                 self.pending: dict[str, tuple] = {}
                 threading.Thread(target=self._flush_forever, daemon=True).start()
+            if self.defect == "seen-ids-pruned-on-start":  # housekeeping at start-up
+                self.conn.execute("DELETE FROM seen")
+            if self.defect == "last-sequence-reset-on-start":  # a re-index at start-up
+                self.conn.execute("UPDATE resident SET last_sequence = 0")
 
     # --- HTTP in, HTTP out ----------------------------------------------------------------------
 
-    def handle(self, raw: bytes, content_type: str) -> Answer:
+    def handle(self, raw: bytes, content_type: str, soap_action: str | None = None) -> Answer:
         soap = SOAP12 if content_type.lower().startswith("application/soap+xml") else SOAP11
         message_id = None
         try:
+            if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
+                raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
+                              [("http:soapaction", "no SOAPAction header")])
+            if self.defect == "utf8-bom-refused" and raw.startswith(b"\xef\xbb\xbf"):
+                raise Refusal("PF-SOAP-ENVELOPE", "client", "a byte order mark is not allowed",
+                              [("xml:bom", "the request starts with a BOM")])
             root, soap = self._parse(raw, content_type, soap)
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
@@ -206,6 +220,8 @@ class Adapter:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "soap:Body must hold one element",
                           [("soap:body", f"{len(children)} elements")])
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
+        if self.defect == "header-prefix-assumed":  # the header found by its usual prefix
+            headers = [h for h in headers if h.prefix == "pfh"]
         return (headers[0] if len(headers) == 1 else None), children[0]
 
     # --- the platform's checks, then the business ------------------------------------------------
@@ -271,6 +287,8 @@ class Adapter:
         number = body.findtext(f"{{{JUKI}}}AddresseeNumber")
         if number is None:
             mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
+            if self.defect == "individual-number-leading-zero":  # kept as a number
+                mynumber = str(int(mynumber))
             if self.defect == "individual-number-unsupported":
                 raise Refusal("VENDOR-UNSUPPORTED", "provider", "個人番号 not supported")
             number = next((n for n, r in self.residents.items()
@@ -279,12 +297,17 @@ class Adapter:
                 raise Refusal("VENDOR-NOT-FOUND", "provider", "no such 個人番号")
         resident = self.residents.get(number or "")
         as_of = body.findtext(f"{{{JUKI}}}AsOf")
+        self._check_as_of(as_of)
         if as_of and self.defect == "as-of-future-refused" and \
                 as_of[:10] > dt.date.today().isoformat():
             raise Refusal("VENDOR-AS-OF", "client", "基準日 in the future")
         if resident is not None and as_of and not self._lived_here(resident, as_of):
             resident = None
         return resident
+
+    def _check_as_of(self, as_of: str | None) -> None:
+        if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
+            raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
 
     def _lived_here(self, resident, as_of: str) -> bool:
         since = resident.findtext(f"{{{CMN}}}BecameResidentOn")
@@ -338,6 +361,7 @@ class Adapter:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
+                self._check_as_of(as_of)
                 numbers = sorted(n for n, r in self.residents.items()
                                  if not as_of or self._lived_here(r, as_of))
                 extract_id = uuid.uuid4().hex
@@ -373,11 +397,19 @@ class Adapter:
         changes = body.findall(f"{{{JUKI}}}Change")
         if self.defect == "only-last-change":
             changes = changes[-1:]
+        if self.defect == "multi-resident-notice-first-only" and changes:
+            first = changes[0].findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+            changes = [c for c in changes
+                       if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
         with self.lock:
             duplicate = self._seen(mid)
             if not duplicate:
                 if self.defect in ("ack-before-commit", "apply-in-background"):
                     threading.Thread(target=self._apply_later, args=(mid, changes),
+                                     daemon=True).start()
+                elif self.defect == "seen-before-apply":  # the ID first, the changes after
+                    self._mark_seen(mid)
+                    threading.Thread(target=self._apply_later, args=(None, changes),
                                      daemon=True).start()
                 else:
                     self.conn.execute("BEGIN IMMEDIATE")
@@ -393,12 +425,13 @@ class Adapter:
 
     def _apply_later(self, mid, changes) -> None:
         # the receipt leaves first; the change is stored a moment later
-        time.sleep(0.05 if self.defect == "ack-before-commit" else 0.5)
+        time.sleep(0.5 if self.defect == "apply-in-background" else 0.05)
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             for change in changes:
                 self._apply(change)
-            self._mark_seen(mid)
+            if mid is not None:
+                self._mark_seen(mid)
             self.conn.execute("COMMIT")
 
     def _seen(self, mid: str) -> bool:
@@ -433,6 +466,14 @@ class Adapter:
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "stores-nfc":
             name = unicodedata.normalize("NFC", name)
+        elif self.defect == "subscriber-name-truncated-8":  # the name column is 8 wide
+            name = name[:8]
+        elif self.defect == "stores-ivs-stripped":
+            name = "".join(c for c in name if not (0xE0100 <= ord(c) <= 0xE01EF
+                                                   or 0xFE00 <= ord(c) <= 0xFE0F))
+        elif self.defect == "stores-half-width-to-full-width":
+            name = re.sub("[\uff61-\uff9f]+", lambda m: unicodedata.normalize("NFKC", m[0]),
+                          name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "last-sequence-in-memory":
@@ -485,6 +526,14 @@ class Adapter:
             now = now + dt.timedelta(hours=9)  # a JST clock converted to JST once more
         elif self.defect == "sent-at-one-hour-ahead":
             now = now + dt.timedelta(hours=1)
+        elif self.defect == "sent-at-start-time":  # computed once, when the process started
+            now = self.started
+        elif self.defect == "sent-at-ten-minutes-behind":
+            now = now - dt.timedelta(minutes=10)
+        elif self.defect == "sent-at-no-seconds":
+            return now.isoformat(timespec="minutes")
+        elif self.defect == "sent-at-naive-local":
+            return now.replace(tzinfo=None).isoformat(timespec="seconds")
         return now.isoformat(timespec="seconds")
 
     def _message_id(self, body_el) -> str:
@@ -501,7 +550,11 @@ class Adapter:
         is_not_found = response.findtext(f"{{{JUKI}}}Status") == "not-found"
         later_page = (response.findtext(f"{{{JUKI}}}Page") or "1") != "1"
         h = etree.Element(q("PlatformHeader"), nsmap={"pfh": PFH})
-        mid = self._message_id(response)
+        mid, sent_at = self._message_id(response), self._now()
+        if self.defect == "later-pages-reuse-header" and response.find(
+                f"{{{JUKI}}}ExtractId") is not None:  # the first page's header, kept
+            mid, sent_at = self.first_pages.setdefault(
+                response.findtext(f"{{{JUKI}}}ExtractId"), (mid, sent_at))
         etree.SubElement(h, q("MessageId")).text = mid
         relates = request_header.findtext(q("MessageId"))
         if self.defect == "soap12-relates-to-self" and soap == SOAP12:
@@ -522,16 +575,22 @@ class Adapter:
             f"{q('Service')}/{q('ServiceId')}")
         etree.SubElement(svc, q("Version")).text = request_header.findtext(
             f"{q('Service')}/{q('Version')}")
-        etree.SubElement(h, q("SentAt")).text = self._now()
-        etree.SubElement(h, q("UserId")).text = \
-            "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
+        etree.SubElement(h, q("SentAt")).text = sent_at
+        if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
+            etree.SubElement(h, q("UserId")).text = \
+                "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
         etree.SubElement(h, q("LinkageKind")).text = request_header.findtext(q("LinkageKind"))
         etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
             q("StandardVersion"))
-        if not (self.defect == "not-found-no-request-hash" and is_not_found):
+        duplicate = response.findtext(f"{{{PFR}}}Status") == "duplicate"
+        if not (self.defect == "not-found-no-request-hash" and is_not_found) and \
+                not (self.defect == "duplicate-receipt-no-request-hash" and duplicate):
             hashed = raw
             if self.defect == "soap12-hash-of-body" and soap == SOAP12:
                 hashed = etree.tostring(etree.fromstring(raw).find(f"{{{SOAP12}}}Body"))
+            if self.defect == "by-individual-number-hash-without-declaration" and \
+                    b"IndividualNumber>" in raw and raw.startswith(b"<?xml"):
+                hashed = raw.split(b"?>", 1)[1].lstrip()
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         return h
@@ -550,6 +609,9 @@ class Adapter:
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
             return self._bytes(env, soap, 200, charset="iso-8859-1")
+        if self.defect == "not-found-http-404" and \
+                response.findtext(f"{{{JUKI}}}Status") == "not-found":
+            return self._bytes(env, soap, 404)
         return self._bytes(env, soap, 200)
 
     def _degrade_text(self, response) -> None:
@@ -563,6 +625,11 @@ class Adapter:
                              response if "FullExtract" in response.tag else None),
             # the reading written the way the vendor's own screens keep it: half-width
             "kana-half-width": (_half_width_kana, f"{{{CMN}}}Kana"),
+            "katagaki-nfkd": (lambda t: unicodedata.normalize("NFKD", t), f"{{{CMN}}}Katagaki"),
+            "wave-dash-cp932": (lambda t: t.replace("\u301c", "\uff5e"), response),
+            "banchi-minus-to-hyphen": (lambda t: t.replace("\u2212", "-"), f"{{{CMN}}}Banchi"),
+            "former-surname-nfc": (lambda t: unicodedata.normalize("NFC", t),
+                                   f"{{{CMN}}}FormerSurname"),
         }.get(self.defect, (None, None))
         if change is None or scope is None:
             return
@@ -594,6 +661,8 @@ class Adapter:
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         client = refusal.party == "client"
+        if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
+            soap = SOAP11
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -604,6 +673,8 @@ class Adapter:
                 refusal.party, "エラー") + f"（{refusal.code}）"
         if soap == SOAP11:
             etree.SubElement(fault, "faultcode").text = f"{prefix}:{'Client' if client else 'Server'}"
+            if self.defect == "soap11-faultcode-unqualified":
+                fault[0].text = "Client" if client else "Server"
             etree.SubElement(fault, "faultstring").text = reason
             holder = etree.SubElement(fault, "detail")
             status = 500
