@@ -89,6 +89,7 @@ MESSAGES_FILE = Table("messages.toml", (
 # step; its value is the step's target (a message, another step's name, a service …).
 STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "send": ("name", "soap", "timeout", "header", "omit_header", "vars", "via", "tamper",
+             "omit_soap_action",
              "content_type"),
     "resend": ("name", "timeout", "via"),
     "expect": ("outcome", "http_status", "checks", "xpath", "fault", "same_body_as", "ignore",

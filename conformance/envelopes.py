@@ -8,6 +8,7 @@ naming another service) and must know the exact bytes it sent, which RequestHash
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -123,10 +124,19 @@ def tamper(raw: bytes, how: str) -> bytes:
         return _with_dtd(raw, decl, b"&e;")
     if how == "malformed":  # cut off inside the body: not well-formed
         return raw[:-len(b"</soap:Body></soap:Envelope>") - 5]
+    # standard-conformant variants a product must read like any other request
+    if how == "bom":  # XML 1.0 §4.3.3: a UTF-8 entity may begin with a byte order mark
+        return codecs.BOM_UTF8 + raw
+    if how == "other_prefixes":  # prefixes are the sender's choice: S for SOAP, h for the header
+        for old, new in ((b"soap", b"S"), (b"pfh", b"h")):
+            for form in (b"<%s:", b"</%s:", b"xmlns:%s="):
+                raw = raw.replace(form % old, form % new)
+        return raw
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
-TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed")
+TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
+           "other_prefixes")
 
 
 def http_headers(soap: str, action: str) -> dict[str, str]:

@@ -72,7 +72,8 @@ class CaseRunner:
 
     def run(self) -> CaseResult:
         started = time.monotonic()
-        values = {**self.s.params, "fresh_addressee": self._fresh_addressee()}
+        values = {**self.s.params, "fresh_addressee": self._fresh_addressee(),
+                  "second_fresh_addressee": self._fresh_addressee()}
         try:
             for step in self.instance.case.steps:
                 for message in self._do(step, values):
@@ -152,6 +153,8 @@ class CaseRunner:
                 raise CaseDataError(f"{step.where}.tamper: needs the request's header")
             request = tamper(request, step.get("tamper"))
         headers = http_headers(soap, soap_actions(spec.wsdl).get(soap, ""))
+        if step.get("omit_soap_action"):  # SOAP 1.1 allows a request without one (the hub does)
+            headers.pop("SOAPAction", None)
         if step.get("content_type"):  # e.g. a charset that is not the body's encoding
             headers["Content-Type"] = fill(step.get("content_type"), merged)
         ex = Exchange(step=name, direction="to-product", method="POST",

@@ -101,6 +101,7 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
             problems.append(f"Content-Type says charset={charset.strip()}, the body is "
                             f"{actual}")
     if env.is_fault:
+        problems += _fault_code(env)
         if env.soap_ns == SOAP11_NS:
             wanted = (500,)
         else:
@@ -112,6 +113,20 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
         problems.append(f"HTTP {ex.status} for {'a fault' if env.is_fault else 'an answer'}, "
                         f"expected {wanted[0]}")
     return problems
+
+
+def _fault_code(env) -> list[str]:
+    """A fault's code (1.1 faultcode, 1.2 Code/Value) is a QName in the SOAP envelope's
+    namespace (soap:Client, soap:Sender): an unprefixed 'Client' names no SOAP code at all."""
+    path = "faultcode" if env.soap_ns == SOAP11_NS else \
+        f"{{{env.soap_ns}}}Code/{{{env.soap_ns}}}Value"
+    el = env.body.find(path)
+    if el is None:
+        return [f"the fault has no {path.rpartition('}')[2] or path}"]
+    prefix, colon, local = (el.text or "").strip().rpartition(":")
+    if el.nsmap.get(prefix or None) != env.soap_ns:
+        return [f"fault code {el.text!r} is not a QName of the SOAP namespace {env.soap_ns}"]
+    return []
 
 
 def _answer(ex: Exchange):

@@ -12,6 +12,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_handlers import HANDLERS, WSDLS
+from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
@@ -94,10 +95,10 @@ FAULTY = [
     # rule and the private-use invariant see it there
     Faulty("gaiji-leaked", "RQ-MSG-08", (JUKI_PROFILE,), ("J-CHR-03", "INV-MSG-02", "INV-MSG-08")),
     # answers the household's head: wrong for the member asked about (J-INQ-01, and by 個人番号
-    # or with a 基準日: J-INQ-03/04) and for the IVS case's resident, a wife whose 旧氏 the head
-    # does not have (J-CHR-02)
+    # or with a 基準日, with or without a timezone: J-INQ-03/04/07/08) and for the IVS case's
+    # resident, a wife whose 旧氏 the head does not have (J-CHR-02)
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
-           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-CHR-02")),
+           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-CHR-02")),
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
     # a retried first request gets a second snapshot
@@ -157,9 +158,15 @@ FAULTY = [
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03", "J-INQ-06")),
     Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-06",)),
     Faulty("future-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-07",)),
-    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04", "J-INQ-07")),
+    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04", "J-INQ-07", "J-INQ-08")),
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
+    # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
+    Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
+    Faulty("header-by-prefix", "RQ-MSG-03", ALL, ("P-PFX-01/*",)),
+    Faulty("bom-refused", "RQ-SOAP-05", ALL, ("P-ENC-02/*",)),
+    Faulty("faultcode-unqualified", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
+    Faulty("as-of-timezone-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-08",)),
 ]
 
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
@@ -167,7 +174,7 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
-    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name)
+    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -177,5 +184,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         proxy = TamperProxy(refs.url(profile), wsdl=WSDLS[faulty.name])
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
-    handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS[faulty.name]
+    handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
+        or INPUT_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

@@ -33,8 +33,14 @@ MODES = {
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01",)),
     # the receipt names the reply's own MessageId instead of the notice's
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01")),
-    # applies the first change of a notice and drops the rest
-    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01",)),
+    # applies the first change of a notice and drops the rest (of one resident or another)
+    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02")),
+    # applies only the changes about the resident of the notice's first change
+    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02",)),
+    # drops variation selectors (IVS) from names before storing them
+    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02",)),
+    # its name column holds 50 characters
+    "name-column-50": ("RQ-MSG-07", ("S-MAX-01",)),
     # "cleans" names with NFKC before storing them
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01",)),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
@@ -85,6 +91,10 @@ class TestSubscriber:
             if (not duplicate or self.mode == "applies-duplicates") \
                     and self.mode != "receipt-only":
                 changes = notice.findall(f"{{{JUKI}}}Change")
+                if self.mode == "one-resident-per-notice":
+                    first = changes[0].findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+                    changes = [c for c in changes if c.findtext(
+                        f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
                 for change in changes[:1] if self.mode == "first-change-only" else changes:
                     self._apply(change)
         status = "duplicate" if duplicate and self.mode != "receipt-applied-on-duplicate" \
@@ -105,6 +115,10 @@ class TestSubscriber:
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.mode == "stores-nfkc":
             name = unicodedata.normalize("NFKC", name)
+        elif self.mode == "stores-ivs-stripped":
+            name = "".join(c for c in name if not 0xE0100 <= ord(c) <= 0xE01EF)
+        elif self.mode == "name-column-50":
+            name = name[:50]
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
 
