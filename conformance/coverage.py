@@ -19,6 +19,7 @@ import xmlschema
 from lxml import etree
 from xmlschema.validators import XsdElement, XsdGroup
 
+from bus.core import xmlschema_compat  # noqa: F401  (before any schema is built)
 from .model import Profile, Suite
 
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")

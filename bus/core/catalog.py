@@ -18,6 +18,7 @@ from lxml import etree
 
 from schemas import BUILTIN_CATALOG
 
+from . import xmlschema_compat  # noqa: F401  (before any schema is built)
 from .catalog_files import reference_problem
 from .codelists import CodeList, CodeListError
 from .faults import SOAP11_NS, SOAP12_NS

@@ -15,6 +15,7 @@ from typing import Any
 import xmlschema
 from xmlschema.validators import XsdAnyElement, XsdElement
 
+from . import xmlschema_compat  # noqa: F401  (before any schema is built)
 from .rules import Rule
 
 
