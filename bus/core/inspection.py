@@ -148,7 +148,7 @@ class Inspector:
                                     service.pattern is ServicePattern.NOTICE)
         if service.pattern is ServicePattern.NOTICE:
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
-            self._check_body(envelope, service.request_tag, header.sender.local_gov_code,
+            self._check_body(envelope, header, service.request_tag, header.sender.local_gov_code,
                              faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
             subscribers = self.registry.subscribers(code, service.id)
             if not subscribers:
@@ -159,7 +159,7 @@ class Inspector:
                                    service.subjects(envelope.body, header.sender.local_gov_code),
                                    adapter)
         # The receiver owns the data asked about: its 宛名番号 scheme applies.
-        self._check_body(envelope, service.request_tag, code, faults.SCHEMA_INVALID,
+        self._check_body(envelope, header, service.request_tag, code, faults.SCHEMA_INVALID,
                          faults.RULE_VIOLATION, mid)
         route = self.registry.route(code, service.id)
         if route is None:
@@ -229,15 +229,17 @@ class Inspector:
             raise HubFault(invalid, findings, request.header.message_id)
         if not envelope.is_fault:
             # The provider (the response's sender) owns the data it returns.
-            self._check_body(envelope, request.service.response_tag, header.sender.local_gov_code,
-                             invalid, invalid, request.header.message_id)
+            self._check_body(envelope, header, request.service.response_tag,
+                             header.sender.local_gov_code, invalid, invalid,
+                             request.header.message_id)
         return AcceptedResponse(envelope, header)
 
-    def _check_body(self, envelope: Envelope, expected_tag: str, data_owner: str,
-                    schema_fault: faults.FaultCode, rule_fault: faults.FaultCode,
+    def _check_body(self, envelope: Envelope, header: PlatformHeader, expected_tag: str,
+                    data_owner: str, schema_fault: faults.FaultCode, rule_fault: faults.FaultCode,
                     message_id: str) -> None:
-        # The sender's registered 外字 are acceptable in names (the header is valid by now).
-        sender = str(PlatformHeader.from_element(envelope.header).sender)
+        # The sender's registered 外字 are acceptable in names (the header is valid by now and
+        # was read once, into ``header``: not read from the element a second time).
+        sender = str(header.sender)
         findings = self.validator.validate(envelope.body, expected_tag, data_owner, sender)
         if findings:
             is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
