@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -92,6 +92,50 @@ def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str,
     doc["id"] = record_id
     doc["prev_hash"] = prev_hash
     return _ENCODE(doc).encode("utf-8")
+
+
+def _real(value: object) -> object:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _integer(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _text(value: object) -> object:
+    if value is None or type(value) is str:  # the common case first
+        return value
+    if isinstance(value, Enum):  # Hop, Status, Party: their text
+        return value.value
+    return value if isinstance(value, str) else str(value)
+
+
+def _converter(name: str) -> Callable[[object], object]:
+    return _real if name in _REAL else _integer if name in _INTEGER else _text
+
+
+# The writer's fast path (``canonical`` is the definition): per format, every key of the
+# canonical object in sorted order with how its value is stored, so a record's object is built
+# already sorted and encoded without sorting — the same bytes (tests/unit/test_routing_log_chain
+# checks both against each other), for ~6 rows per exchange on the writer thread.
+_KEYS: dict[int, tuple[tuple[str, Callable[[object], object] | None], ...]] = {
+    n: tuple((name, None if name in ("id", "prev_hash") else _converter(name))
+             for name in sorted((*names, "id", "prev_hash")))
+    for n, names in CHAIN_FIELDS.items()}
+_ENCODE_SORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
+                                  allow_nan=False).encode
+
+
+def fast_record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,
+                     fmt: int = CHAIN_FORMAT) -> str:
+    """``record_hash``, computed without per-field dispatch or sorting (the writer's path)."""
+    doc: dict[str, object] = {}
+    for name, convert in _KEYS[fmt]:
+        if convert is None:
+            doc[name] = record_id if name == "id" else prev_hash
+        else:
+            doc[name] = convert(fields.get(name))
+    return hashlib.sha256(_ENCODE_SORTED(doc).encode("utf-8")).hexdigest()
 
 
 def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,
