@@ -29,6 +29,19 @@ def _q(name: str) -> str:
     return f"{{{HEADER_NS}}}{name}"
 
 
+_NS_PREFIX = f"{{{HEADER_NS}}}"
+
+
+def _children(el: etree._Element) -> dict[str, etree._Element]:
+    """The pfh: child elements of ``el`` by local name, the first of each (what ``find`` gives)."""
+    found: dict[str, etree._Element] = {}
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag.startswith(_NS_PREFIX):
+            found.setdefault(tag[len(_NS_PREFIX):], child)
+    return found
+
+
 @dataclass(frozen=True)
 class Party:
     """A sending or receiving system: 団体コード + 業務ユニット + system ID."""
@@ -80,29 +93,33 @@ class PlatformHeader:
 
     @classmethod
     def from_element(cls, el: etree._Element) -> PlatformHeader:
-        """Read a header from a schema-valid ``pfh:PlatformHeader`` element."""
+        """Read a header from a schema-valid ``pfh:PlatformHeader`` element.
 
-        def text(parent: etree._Element, name: str) -> str | None:
-            child = parent.find(_q(name))
+        One pass over each level's children instead of a ``find`` per field (~12 per header,
+        two headers per exchange: ~2 % of the hub's CPU per exchange, issue 13)."""
+        top = _children(el)
+
+        def text(children: dict[str, etree._Element], name: str) -> str | None:
+            child = children.get(name)
             return None if child is None else (child.text or "")
 
-        def required(parent: etree._Element, name: str) -> str:
-            return cast(str, text(parent, name))  # the schema requires it: present
+        def required(children: dict[str, etree._Element], name: str) -> str:
+            return cast(str, text(children, name))  # the schema requires it: present
 
         def party(name: str) -> Party:
-            p = el.find(_q(name))
+            p = _children(top[name])
             return Party(required(p, "LocalGovCode"), required(p, "BusinessUnit"),
                          required(p, "SystemId"))
 
-        service = el.find(_q("Service"))
-        return cls(message_id=required(el, "MessageId"), relates_to=text(el, "RelatesTo"),
+        service = _children(top["Service"])
+        return cls(message_id=required(top, "MessageId"), relates_to=text(top, "RelatesTo"),
                    sender=party("Sender"), receiver=party("Receiver"),
                    service_id=required(service, "ServiceId"),
                    service_version=required(service, "Version"),
-                   sent_at=required(el, "SentAt"), user_id=required(el, "UserId"),
-                   linkage_kind=required(el, "LinkageKind"),
-                   standard_version=required(el, "StandardVersion"),
-                   request_hash=text(el, "RequestHash"))
+                   sent_at=required(top, "SentAt"), user_id=required(top, "UserId"),
+                   linkage_kind=required(top, "LinkageKind"),
+                   standard_version=required(top, "StandardVersion"),
+                   request_hash=text(top, "RequestHash"))
 
     def to_element(self) -> etree._Element:
         """This header as a ``pfh:PlatformHeader`` element, in schema order."""
