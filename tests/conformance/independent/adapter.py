@@ -124,6 +124,7 @@ class Adapter:
     memory_last: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     counter: int = 0
+    open_transaction: bool = False
     first_pages: dict = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
 
@@ -137,6 +138,8 @@ class Adapter:
             self.conn.execute("PRAGMA journal_mode=WAL")
             if self.defect == "synchronous-off":  # faster: the OS decides when to write
                 self.conn.execute("PRAGMA synchronous=OFF")
+            if self.defect == "db-recreated-on-start":  # a schema "migration" on every boot
+                self.conn.executescript("DROP TABLE IF EXISTS seen; DROP TABLE IF EXISTS resident;")
             self.conn.executescript(
                 "CREATE TABLE IF NOT EXISTS seen (message_id TEXT PRIMARY KEY);"
                 "CREATE TABLE IF NOT EXISTS resident (number TEXT PRIMARY KEY, name TEXT, "
@@ -165,6 +168,9 @@ class Adapter:
             if self.defect == "utf8-bom-refused" and raw.startswith(b"\xef\xbb\xbf"):
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "a byte order mark is not allowed",
                               [("xml:bom", "the request starts with a BOM")])
+            if self.defect == "utf16-request-refused" and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise Refusal("PF-SOAP-ENVELOPE", "client", "only UTF-8 is supported",
+                              [("xml:encoding", "the request is not UTF-8")])
             root, soap = self._parse(raw, content_type, soap)
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
@@ -250,7 +256,8 @@ class Adapter:
             mine = receiver[0] == self.local_gov_code or self.defect == "notice-receiver-unchecked"
         else:
             mine = receiver == [self.local_gov_code, self.business_unit, self.system_id] \
-                or self.defect == "receiver-unchecked"
+                or self.defect == "receiver-unchecked" \
+                or (self.defect == "receiver-system-id-only" and receiver[2] == self.system_id)
         if not mine:
             raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this system",
                           [("header:receiver", f"addressed to {'/'.join(receiver)}")], mid)
@@ -273,18 +280,27 @@ class Adapter:
             if not m11_ok(el.text or "0"):
                 problems.append(("addressee_number", f"{el.text}: check digit"))
         for el in body.iter(f"{{{CMN}}}IndividualNumber", f"{{{JUKI}}}IndividualNumber"):
-            if not mynumber_ok(el.text or "0" * 12):
+            ok = _mynumber_mod10(el.text or "0" * 12) if \
+                self.defect == "mynumber-check-digit-mod10" else mynumber_ok(el.text or "0" * 12)
+            if not ok:
                 problems.append(("individual_number", f"{el.text}: check digit"))
         for local, listname in CODELISTS.items():
+            if self.defect == "change-reason-unchecked" and listname == "change_reason":
+                continue
             for el in body.iter(f"{{{CMN}}}{local}"):
                 if el.text not in self.codes[listname]:
                     problems.append((f"codelist:{listname}", f"{el.text} is not a code"))
+        if self.defect == "notice-kana-given-required":  # the vendor's table: NOT NULL columns
+            for name in body.iter(f"{{{CMN}}}Name"):
+                if name.find(f"{{{CMN}}}Kana/{{{CMN}}}Given") is None:
+                    problems.append(("vendor:kana", "a reading (Given) is required"))
         return problems
 
     # --- 住民照会 -----------------------------------------------------------------------------------
 
     def _find(self, body):
         number = body.findtext(f"{{{JUKI}}}AddresseeNumber")
+        by_individual_number = number is None
         if number is None:
             mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
             if self.defect == "individual-number-leading-zero":  # kept as a number
@@ -297,6 +313,8 @@ class Adapter:
                 raise Refusal("VENDOR-NOT-FOUND", "provider", "no such 個人番号")
         resident = self.residents.get(number or "")
         as_of = body.findtext(f"{{{JUKI}}}AsOf")
+        if self.defect == "as-of-ignored-by-individual-number" and by_individual_number:
+            as_of = None  # the 個人番号 lookup path forgot the 基準日
         self._check_as_of(as_of)
         if as_of and self.defect == "as-of-future-refused" and \
                 as_of[:10] > dt.date.today().isoformat():
@@ -333,7 +351,8 @@ class Adapter:
                          key=lambda r: (r.findtext(f"{{{CMN}}}Relationship") != "01",
                                         r.findtext(f"{{{CMN}}}AddresseeNumber")))
         etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = number
-        head_name = self._copy(members[0].find(f"{{{CMN}}}Name"), f"{{{CMN}}}HeadName")
+        head = resident if self.defect == "head-name-of-requested" else members[0]
+        head_name = self._copy(head.find(f"{{{CMN}}}Name"), f"{{{CMN}}}HeadName")
         if self.defect == "head-name-nonbmp-degraded":
             for t in head_name.iter(f"{{{CMN}}}Text"):
                 t.text = t.text.replace("\U00020BB7", "吉")
@@ -341,6 +360,9 @@ class Adapter:
         if not (self.defect == "single-household-no-member" and len(members) == 1):
             for m in members:
                 member = self._copy(m, f"{{{CMN}}}Member")
+                if self.defect == "member-kana-dropped":  # members read from a table without
+                    for kana in list(member.iter(f"{{{CMN}}}Kana")):  # readings
+                        kana.getparent().remove(kana)
                 if self.defect == "member-ivs-stripped":
                     for t in member.iter(f"{{{CMN}}}Text"):
                         t.text = "".join(c for c in t.text if not 0xE0100 <= ord(c) <= 0xE01EF)
@@ -357,10 +379,14 @@ class Adapter:
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
                          for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
+            if self.defect == "extract-request-id-ignored":
+                request_id = None
             if extract_id is None and request_id is not None:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
+                if self.defect == "extract-as-of-ignored":
+                    as_of = None
                 self._check_as_of(as_of)
                 numbers = sorted(n for n, r in self.residents.items()
                                  if not as_of or self._lived_here(r, as_of))
@@ -369,6 +395,8 @@ class Adapter:
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
             numbers = self.extracts.get(extract_id)
+        if numbers is None and self.defect == "extract-unknown-id-empty-page":
+            numbers = []
         if numbers is None:
             raise Refusal("PF-EXTRACT-UNKNOWN", "client", "no such extract",
                           [("extract:unknown", extract_id)],
@@ -379,9 +407,16 @@ class Adapter:
             self.extracts[extract_id] = numbers
         pages = len(numbers) // size if self.defect == "total-pages-floor" \
             else math.ceil(len(numbers) / size)
+        if self.defect == "page-past-end-fault" and page > max(pages, 1):
+            raise Refusal("VENDOR-PAGE", "client", "no such page",
+                          [("extract:page", f"page {page} of {pages}")],
+                          header.findtext(f"{{{PFH}}}MessageId"))
+        count = len(numbers)
+        if self.defect == "later-pages-total-count-of-page" and page > 1:
+            count = len(numbers[(page - 1) * size:page * size])  # counted on this page
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
-                            ("TotalCount", len(numbers))):
+                            ("TotalCount", count)):
             etree.SubElement(out, f"{{{JUKI}}}{name}").text = str(value)
         for number in numbers[(page - 1) * size:page * size]:
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
@@ -402,6 +437,9 @@ class Adapter:
             changes = [c for c in changes
                        if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
         with self.lock:
+            if self.open_transaction:  # the previous notice's transaction, committed now
+                self.conn.execute("COMMIT")
+                self.open_transaction = False
             duplicate = self._seen(mid)
             if not duplicate:
                 if self.defect in ("ack-before-commit", "apply-in-background"):
@@ -411,12 +449,30 @@ class Adapter:
                     self._mark_seen(mid)
                     threading.Thread(target=self._apply_later, args=(None, changes),
                                      daemon=True).start()
+                elif self.defect == "seen-after-receipt":  # changes first, the ID after
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    for change in changes:
+                        self._apply(change)
+                    self.conn.execute("COMMIT")
+                    threading.Thread(target=self._mark_seen_later, args=(mid,),
+                                     daemon=True).start()
+                elif self.defect == "seen-insert-uncommitted":  # the ID's insert left open
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    for change in changes:
+                        self._apply(change)
+                    self.conn.execute("COMMIT")
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    self._mark_seen(mid)
+                    self.open_transaction = True
                 else:
                     self.conn.execute("BEGIN IMMEDIATE")
                     for change in changes:
                         self._apply(change)
                     self._mark_seen(mid)
-                    self.conn.execute("COMMIT")
+                    if self.defect == "apply-uncommitted-until-next":  # commit() forgotten
+                        self.open_transaction = True
+                    else:
+                        self.conn.execute("COMMIT")
         receipt = etree.Element(f"{{{PFR}}}NoticeReceipt", nsmap={"pfr": PFR})
         etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = mid
         etree.SubElement(receipt, f"{{{PFR}}}Status").text = \
@@ -433,6 +489,11 @@ class Adapter:
             if mid is not None:
                 self._mark_seen(mid)
             self.conn.execute("COMMIT")
+
+    def _mark_seen_later(self, mid) -> None:
+        time.sleep(0.05)
+        with self.lock:
+            self._mark_seen(mid)
 
     def _seen(self, mid: str) -> bool:
         if self.defect == "seen-ids-window-2":  # a de-duplication window of 2 messages
@@ -471,6 +532,8 @@ class Adapter:
         elif self.defect == "stores-ivs-stripped":
             name = "".join(c for c in name if not (0xE0100 <= ord(c) <= 0xE01EF
                                                    or 0xFE00 <= ord(c) <= 0xFE0F))
+        elif self.defect == "stores-cp932-replace":  # a Shift_JIS column: 外字 become ?
+            name = name.encode("cp932", "replace").decode("cp932")
         elif self.defect == "stores-half-width-to-full-width":
             name = re.sub("[\uff61-\uff9f]+", lambda m: unicodedata.normalize("NFKC", m[0]),
                           name)
@@ -478,7 +541,7 @@ class Adapter:
         last = row[2] if row else 0
         if self.defect == "last-sequence-in-memory":
             last = self.memory_last.get(number, 0)
-        if sequence <= last:
+        if sequence <= last and self.defect != "stale-change-applied":
             return  # stale: a later change is already applied
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
@@ -528,6 +591,10 @@ class Adapter:
             now = now + dt.timedelta(hours=1)
         elif self.defect == "sent-at-start-time":  # computed once, when the process started
             now = self.started
+        elif self.defect == "sent-at-six-minutes-ahead":
+            now = now + dt.timedelta(minutes=6)
+        elif self.defect == "sent-at-host-timezone":  # the container's clock, its own offset
+            return dt.datetime.now().astimezone().isoformat(timespec="seconds")
         elif self.defect == "sent-at-ten-minutes-behind":
             now = now - dt.timedelta(minutes=10)
         elif self.defect == "sent-at-no-seconds":
@@ -559,7 +626,10 @@ class Adapter:
         relates = request_header.findtext(q("MessageId"))
         if self.defect == "soap12-relates-to-self" and soap == SOAP12:
             relates = mid
-        etree.SubElement(h, q("RelatesTo")).text = relates
+        duplicate = response.findtext(f"{{{PFR}}}Status") == "duplicate"
+        if not ((self.defect == "not-found-relates-to-missing" and is_not_found)
+                or (self.defect == "duplicate-receipt-relates-to-missing" and duplicate)):
+            etree.SubElement(h, q("RelatesTo")).text = relates
         mine = [self.local_gov_code, self.business_unit, self.system_id]
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
@@ -575,6 +645,8 @@ class Adapter:
             f"{q('Service')}/{q('ServiceId')}")
         etree.SubElement(svc, q("Version")).text = request_header.findtext(
             f"{q('Service')}/{q('Version')}")
+        if self.defect == "sent-at-echoes-request":  # the request's header copied over
+            sent_at = request_header.findtext(q("SentAt"))
         etree.SubElement(h, q("SentAt")).text = sent_at
         if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
             etree.SubElement(h, q("UserId")).text = \
@@ -582,7 +654,6 @@ class Adapter:
         etree.SubElement(h, q("LinkageKind")).text = request_header.findtext(q("LinkageKind"))
         etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
             q("StandardVersion"))
-        duplicate = response.findtext(f"{{{PFR}}}Status") == "duplicate"
         if not (self.defect == "not-found-no-request-hash" and is_not_found) and \
                 not (self.defect == "duplicate-receipt-no-request-hash" and duplicate):
             hashed = raw
@@ -630,7 +701,20 @@ class Adapter:
             "banchi-minus-to-hyphen": (lambda t: t.replace("\u2212", "-"), f"{{{CMN}}}Banchi"),
             "former-surname-nfc": (lambda t: unicodedata.normalize("NFC", t),
                                    f"{{{CMN}}}FormerSurname"),
+            # utf8mb3 storage: characters beyond the BMP (𠮷, IVS selectors) become 〓
+            "nonbmp-geta-everywhere": (lambda t: re.sub("[\U00010000-\U0010FFFF]", "〓", t),
+                                       response),
+            "name-spaces-removed": (lambda t: re.sub("[ \u3000]", "", t), f"{{{CMN}}}Name"),
+            "hashigo-taka-folded": (lambda t: t.translate(_JIS0208_FOLD), response),
+            "katagaki-half-width-widened": (
+                lambda t: re.sub("[\uff61-\uff9f]+",
+                                 lambda m: unicodedata.normalize("NFKC", m[0]), t),
+                f"{{{CMN}}}Katagaki"),
         }.get(self.defect, (None, None))
+        if self.defect == "dates-shifted-via-utc":  # midnight JST formatted as a UTC date
+            for el in response.iter(f"{{{CMN}}}DateOfBirth", f"{{{CMN}}}BecameResidentOn",
+                                    f"{{{CMN}}}AddressFixedOn"):
+                el.text = (dt.date.fromisoformat(el.text) - dt.timedelta(days=1)).isoformat()
         if change is None or scope is None:
             return
         roots = [scope] if not isinstance(scope, str) else list(response.iter(scope))
@@ -682,6 +766,8 @@ class Adapter:
             code = etree.SubElement(fault, f"{{{soap}}}Code")
             etree.SubElement(code, f"{{{soap}}}Value").text = \
                 f"{prefix}:{'Sender' if client else 'Receiver'}"
+            if self.defect == "soap12-fault-code-client":  # SOAP 1.1's names in 1.2
+                code[0].text = f"{prefix}:{'Client' if client else 'Server'}"
             text = etree.SubElement(etree.SubElement(fault, f"{{{soap}}}Reason"),
                                     f"{{{soap}}}Text")
             text.set("{http://www.w3.org/XML/1998/namespace}lang",
@@ -696,13 +782,29 @@ class Adapter:
         etree.SubElement(detail, f"{{{PFF}}}Party").text = refusal.party
         if self.defect == "rule-fault-without-message-id" and refusal.code == "PF-RULE-VIOLATION":
             message_id = None
+        if self.defect == "fault-message-id-fresh" and message_id:  # the fault's own ID
+            message_id = str(uuid.uuid4())
         if message_id and message_id.strip():
             etree.SubElement(detail, f"{{{PFF}}}MessageId").text = message_id.strip()
         for rule, text in refusal.findings:
             finding = etree.SubElement(detail, f"{{{PFF}}}Finding")
             etree.SubElement(finding, f"{{{PFF}}}Rule").text = rule
             etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
+        if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
+            fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         return self._bytes(env, soap, status)
+
+
+def _mynumber_mod10(number: str) -> bool:
+    """個人番号 with the check digit taken mod 10: remainder 0 expects 1, not 0."""
+    s = sum(int(d) * (n + 1 if n <= 6 else n - 5)
+            for n, d in enumerate(reversed(number[:11]), start=1))
+    r = s % 11
+    return int(number[11]) == (0 if r == 1 else (11 - r) % 10)
+
+
+# JIS X 0208 fallbacks of a legacy character layer: 髙 → 高, 﨑 → 崎, 德 → 徳, 濵 → 濱
+_JIS0208_FOLD = str.maketrans("髙﨑德濵", "高崎徳濱")
 
 
 def _half_width_kana(text: str) -> str:
