@@ -16,8 +16,9 @@ from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from .independent.process import IndependentAdapter
-from .independent.variants import (ALTERNATIVES, DEFECTS, FOURTH_BATCH, INTEROP, PROFILE,
-                                   SYSTEM_ID, THIRD_BATCH, VARIANTS)
+from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, DEFECTS, FOURTH_BATCH, INTEROP,
+                                   MEASURED_MISSES, MEASURED_ONLY, PROFILE, SYSTEM_ID,
+                                   THIRD_BATCH, VARIANTS)
 from .references import SUBSCRIBER_PROFILES
 from .subscriber import DURABILITY_MODES
 
@@ -84,18 +85,24 @@ def test_faulty_subscriber_fails_exactly_its_durability_targets(suite, tmp_path,
 @pytest.mark.slow
 @pytest.mark.timeout(2400)  # one process and one profile run per variant (124 of them)
 def test_the_suite_detects_at_least_95_percent_of_the_defects(suite, tmp_path):
-    missed, by_class = [], {}
+    """≥ 95 % of VARIANTS detected; the measured-only batch (MEASURED_ONLY) is run as well and
+    printed, and may miss no variant beyond those recorded as missed (MEASURED_MISSES)."""
+    missed, by_class, all_class, measured_missed = [], {}, {}, set()
     batches = {"third": THIRD_BATCH, "fourth": FOURTH_BATCH}
     by_batch: dict[str, dict[int, tuple[int, int]]] = {b: {} for b in batches}
-    for name, role in VARIANTS:
+    for name, role in ALL_VARIANTS:
         result, failed = outcome(suite, tmp_path, role, 1, defect=name)
         cls = DEFECTS[name][0]
         detected = any(r.verdict == "fail" for r in result.results)
-        for tally in [by_class] + [by_batch[b] for b, names in batches.items() if name in names]:
+        asserted = name not in MEASURED_ONLY
+        for tally in [all_class] + [by_class] * asserted + [
+                by_batch[b] for b, names in batches.items() if name in names]:
             caught, total = tally.get(cls, (0, 0))
             tally[cls] = (caught + detected, total + 1)
         if not detected:
             missed.append(f"{name} ({role}): {DEFECTS[name][2]}")
+            if not asserted:
+                measured_missed.add((name, role))
 
     def summary(tally):
         caught = sum(c for c, _ in tally.values())
@@ -104,6 +111,8 @@ def test_the_suite_detects_at_least_95_percent_of_the_defects(suite, tmp_path):
     caught = sum(c for c, _ in by_class.values())
     rate = caught / len(VARIANTS)
     print(f"detection: {caught}/{len(VARIANTS)} = {rate:.1%}; {summary(by_class)}"
+          + f"; all variants incl. measured-only: {summary(all_class)}"
           + "".join(f"; {b} batch: {summary(t)}" for b, t in by_batch.items())
           + (f"; missed: {missed}" if missed else ""))  # measured; recorded in the docs
     assert rate >= 0.95, missed
+    assert measured_missed <= MEASURED_MISSES, measured_missed - MEASURED_MISSES
