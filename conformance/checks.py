@@ -7,6 +7,7 @@ are generic assertions whose expected values are the case's data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -126,6 +127,29 @@ def fault_detail(ctx: Context, ex: Exchange) -> list[str]:
     if detail is None:
         return ["the fault carries no pff:FaultDetail"]
     return [str(f) for f in ctx.validation.validator.validate(detail)]
+
+
+def sent_at_now(ctx: Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-10: the answer's SentAt is within ``clock_skew`` seconds of the suite's clock at
+    receipt (not the request's SentAt, not a clock 9 hours off with a right suffix)."""
+    try:
+        value = ex.header().sent_at
+    except ValueError:
+        return []  # RQ-MSG-03 reports a missing header
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return []  # not a dateTime: the header's XSD (RQ-MSG-03) reports it
+    if stamp.tzinfo is None:
+        return []  # no offset: RQ-MSG-03
+    received = dt.datetime.fromisoformat(ex.started_at) + dt.timedelta(seconds=ex.elapsed)
+    skew = float(ctx.params.get("clock_skew", 120.0))
+    off = (stamp - received).total_seconds()
+    if abs(off) > skew:
+        return [f"SentAt {value} is {off:+.0f} s from the suite's clock at receipt "
+                f"({received.astimezone(stamp.tzinfo).isoformat(timespec='seconds')}); "
+                f"allowed ±{skew:g} s"]
+    return []
 
 
 def fault_message_id(ctx: Context, ex: Exchange) -> list[str]:
@@ -287,6 +311,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "binding.echo": echo,
     "fault.detail": fault_detail,
     "fault.message_id": fault_message_id,
+    "header.sent_at_now": sent_at_now,
     "request.addressing": request_addressing,
     "request.soap_binding": request_soap_binding,
 }

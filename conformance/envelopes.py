@@ -9,6 +9,7 @@ naming another service) and must know the exact bytes it sent, which RequestHash
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,7 +29,7 @@ WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HEADER_OVERRIDES = ("service_id", "service_version", "receiver_system_id",
-                    "receiver_local_gov_code", "message_id", "linkage_kind")
+                    "receiver_local_gov_code", "message_id", "linkage_kind", "sent_at_age")
 
 
 class TemplateError(ValueError):
@@ -80,6 +81,10 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     receiver_system = overrides.pop("receiver_system_id", None)
     if receiver_system:
         header = replace(header, receiver=replace(header.receiver, system_id=receiver_system))
+    age = overrides.pop("sent_at_age", None)  # seconds: a request sent that long ago
+    if age:
+        sent = dt.datetime.fromisoformat(header.sent_at) - dt.timedelta(seconds=float(age))
+        header = replace(header, sent_at=sent.isoformat())
     receiver_code = overrides.pop("receiver_local_gov_code", None)
     if receiver_code:
         header = replace(header, receiver=replace(header.receiver, local_gov_code=receiver_code))
@@ -132,11 +137,14 @@ def tamper(raw: bytes, how: str) -> bytes:
             for form in (b"<%s:", b"</%s:", b"xmlns:%s="):
                 raw = raw.replace(form % old, form % new)
         return raw
+    if how == "utf16":  # XML 1.0 §4.3.3: every processor reads UTF-16 (here with its BOM)
+        return raw.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1) \
+            .encode("utf-16")
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
-           "other_prefixes")
+           "other_prefixes", "utf16")
 
 
 def http_headers(soap: str, action: str) -> dict[str, str]:

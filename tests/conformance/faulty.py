@@ -48,6 +48,8 @@ FAULTY = [
     Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02")),
     Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "INV-BIND-03")),
     Faulty("sent-at-utc", "RQ-MSG-03", ALL, ("P-MSG-03/*", "INV-MSG-03")),
+    # only P-MSG-10 sends a SentAt that is not now: the echo is off by 20 minutes there only
+    Faulty("sent-at-echoed", "RQ-MSG-10", ALL, ("P-MSG-10/*", "INV-MSG-10")),
     # SOAP and faults
     Faulty("soap11-as-12", "RQ-SOAP-11", ALL, ("P-SOAP-01/*", "INV-SOAP-04")),
     Faulty("soap12-as-11", "RQ-SOAP-12", ALL, ("P-SOAP-02/*", "INV-SOAP-04")),
@@ -75,7 +77,7 @@ FAULTY = [
     # 'not found' as a fault: the boundary request (an unknown 15-digit 宛名番号) is a
     # not-found inquiry too, so P-MSG-07 fails with it.
     Faulty("not-found-as-fault", "RQ-BEH-02", BOTH, (), targets_by_profile={
-        JUKI_PROFILE: ("J-INQ-02", "J-INQ-06", "P-MSG-07/juki.ResidentInquiry"),
+        JUKI_PROFILE: ("J-INQ-02", "J-INQ-06", "J-INQ-09", "P-MSG-07/juki.ResidentInquiry"),
         TAX_PROFILE: ("K-INQ-02", "P-MSG-07/*"), KOKUHO_PROFILE: ("KH-INQ-02", "P-MSG-07/*")}),
     # service descriptions (run with --wsdl pointing at the faulty one)
     Faulty("wsdl-fault-undeclared", "RQ-WSDL-01", ALL, ("P-WSDL-01/*",)),
@@ -98,7 +100,7 @@ FAULTY = [
     # or with a 基準日, with or without a timezone: J-INQ-03/04/07/08) and for the IVS case's
     # resident, a wife whose 旧氏 the head does not have (J-CHR-02)
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
-           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-CHR-02")),
+           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-10", "J-CHR-02")),
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
     # a retried first request gets a second snapshot
@@ -137,7 +139,7 @@ FAULTY = [
            params={"response_limit": "1.0"}),
     # across answers, and time
     Faulty("reply-id-reused", "RQ-MSG-09", ALL, ("INV-MSG-09",)),
-    Faulty("clock-nine-hours-off", "RQ-MSG-10", ALL, ("INV-MSG-10",)),
+    Faulty("clock-nine-hours-off", "RQ-MSG-10", ALL, ("INV-MSG-10", "P-MSG-10/*")),
     Faulty("fault-text-private-use", "RQ-MSG-08", ALL, ("INV-MSG-08",)),
     Faulty("charset-mislabelled", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     # characters that NFC, NFKC and code pages change
@@ -149,22 +151,35 @@ FAULTY = [
     # hostile and unusual input
     Faulty("dtd-expanded", "RQ-FAULT-07", ALL, ("P-HOST-01/*", "P-HOST-02/*", "P-HOST-03/*")),
     Faulty("malformed-as-html", "RQ-FAULT-07", ALL, ("P-HOST-04/*", "INV-SOAP-04")),
-    Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*",)),
+    # a real UTF-16 body is labelled utf-16 too (P-ENC-03): the same crash
+    Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*", "P-ENC-03/*")),
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
         JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
         KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",),
         KOKUHO_SUB_PROFILE: ("S-ADDR-01",)}),
-    Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-03", "J-INQ-06")),
-    Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-06",)),
+    Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,),
+           ("J-INQ-03", "J-INQ-06", "J-INQ-09", "J-INQ-11")),
+    # J-INQ-09's 個人番号 is held, but not on its 基準日: not-found, answered as a fault here
+    Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,),
+           ("J-INQ-06", "J-INQ-09")),
     Faulty("future-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-07",)),
-    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-04", "J-INQ-07", "J-INQ-08")),
+    Faulty("as-of-ignored-by-individual-number", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-09",)),
+    Faulty("extract-unknown-id-empty-page", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-04",)),
+    Faulty("head-name-of-requested", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-10",)),
+    Faulty("member-kana-dropped", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-10",)),
+    Faulty("dates-shifted", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-10",)),
+    Faulty("name-spaces-removed", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
+    Faulty("mynumber-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-11",)),
+    Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
+           ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09")),
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
     Faulty("header-by-prefix", "RQ-MSG-03", ALL, ("P-PFX-01/*",)),
     Faulty("bom-refused", "RQ-SOAP-05", ALL, ("P-ENC-02/*",)),
+    Faulty("utf16-refused", "RQ-SOAP-05", ALL, ("P-ENC-03/*",)),
     Faulty("faultcode-unqualified", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     Faulty("as-of-timezone-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-08",)),
 ]

@@ -60,6 +60,13 @@ def bom_refused(call: Call) -> bytes | Reply:
     return call.request
 
 
+def utf16_refused(call: Call) -> bytes | Reply:
+    """Reads UTF-8 only: a request in UTF-16 (it begins with a UTF-16 byte order mark) refused."""
+    if call.request[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return _refuse(call, "PF-SOAP-ENVELOPE", "xml:encoding", "only UTF-8 is read")
+    return call.request
+
+
 def faultcode_unqualified(call: Call) -> Reply:
     """Writes a SOAP 1.1 faultcode without its prefix ("Client", not "soap:Client")."""
     if not is_fault(call.reply.body) or soap_ns(call.reply.body) != SOAP11_NS:
@@ -88,6 +95,7 @@ INPUTS = {
     "soap-action-required": {"on_request": soap_action_required},
     "header-by-prefix": {"on_request": header_by_prefix},
     "bom-refused": {"on_request": bom_refused},
+    "utf16-refused": {"on_request": utf16_refused},
     "faultcode-unqualified": {"on_reply": faultcode_unqualified},
 }
 INPUT_HANDLERS = {

@@ -19,6 +19,7 @@ from lxml import etree
 
 from adapters.sdk.provider import ProviderError
 from adapters.vendor_a_registry import service as vendor_a
+from adapters.vendor_a_registry.store import UnknownExtract
 from bus.core import faults
 from bus.core.faults import FAULT_NS, SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
@@ -289,6 +290,103 @@ def individual_number_unsupported(refs: References, profile: str) -> str:
     return _inquiry_refusing(refs, profile, INQUIRY, "IndividualNumber")
 
 
+def as_of_ignored_by_individual_number(refs: References, profile: str) -> str:
+    """The 個人番号 lookup path forgets the 基準日: answered as of today."""
+    handlers = refs.handlers(profile)
+    inner = handlers[INQUIRY]
+
+    def handler(header, request):
+        if request.find(f"{{{JUKI}}}IndividualNumber") is not None:
+            request = copy.deepcopy(request)
+            for as_of in request.findall(f"{{{JUKI}}}AsOf"):
+                request.remove(as_of)
+        return inner(header, request)
+
+    return refs.app(profile, {**handlers, INQUIRY: handler})
+
+
+def extract_unknown_id_empty_page(refs: References, profile: str) -> str:
+    """An unknown ExtractId is answered with an empty page (0 of 0) instead of a fault."""
+    handlers = refs.handlers(profile)
+    inner = handlers[EXTRACT]
+
+    def handler(header, request):
+        try:
+            return inner(header, request)
+        except UnknownExtract:
+            read = vendor_a.ExtractRequest.read(request)
+            return vendor_a.extract_page_element(read, read.extract_id or "", 0, [])
+
+    return refs.app(profile, {**handlers, EXTRACT: handler})
+
+
+def _inquiry_edited(refs: References, profile: str, edit) -> str:
+    """The reference's 住民照会 with ``edit(request, response)`` applied to each found answer."""
+    handlers = refs.handlers(profile)
+    inner = handlers[INQUIRY]
+
+    def handler(header, request):
+        response = inner(header, request)
+        if response.find(f"{{{JUKI}}}Resident") is not None:
+            edit(request, response)
+        return response
+
+    return refs.app(profile, {**handlers, INQUIRY: handler})
+
+
+def head_name_of_requested(refs: References, profile: str) -> str:
+    """HeadName is the requested resident's name, not the 世帯主's."""
+    def edit(request, response):
+        head = response.find(f"{{{JUKI}}}Household/{{{CMN}}}HeadName")
+        name = copy.deepcopy(response.find(f"{{{JUKI}}}Resident/{{{CMN}}}Name"))
+        name.tag = head.tag
+        head.getparent().replace(head, name)
+    return _inquiry_edited(refs, profile, edit)
+
+
+def member_kana_dropped(refs: References, profile: str) -> str:
+    """Household members are read from a table without readings: no Kana."""
+    def edit(request, response):
+        for kana in response.findall(f"{{{JUKI}}}Household/{{{CMN}}}Member/{{{CMN}}}Name/"
+                                     f"{{{CMN}}}Kana"):
+            kana.getparent().remove(kana)
+    return _inquiry_edited(refs, profile, edit)
+
+
+def dates_shifted(refs: References, profile: str) -> str:
+    """Dates written through UTC midnight: each one day early."""
+    def edit(request, response):
+        for el in response.iter(f"{{{CMN}}}DateOfBirth"):
+            el.text = (dt.date.fromisoformat(el.text) - dt.timedelta(days=1)).isoformat()
+    return _inquiry_edited(refs, profile, edit)
+
+
+def name_spaces_removed(refs: References, profile: str) -> str:
+    """Spaces removed from names (ROSSI VIOLA → ROSSIVIOLA) in the Resident and Members."""
+    def edit(request, response):
+        for text in response.iter(f"{{{CMN}}}Text"):
+            if text.getparent().tag == f"{{{CMN}}}Name":
+                text.text = (text.text or "").replace(" ", "").replace("\u3000", "")
+    return _inquiry_edited(refs, profile, edit)
+
+
+def mynumber_remainder_zero_refused(refs: References, profile: str) -> str:
+    """個人番号 check digit taken mod 10: a number whose remainder is 0 (check digit 0) refused."""
+    handlers = refs.handlers(profile)
+    inner = handlers[INQUIRY]
+
+    def handler(header, request):
+        number = request.findtext(f"{{{JUKI}}}IndividualNumber")
+        if number is not None:
+            s = sum(int(d) * (n + 1 if n <= 6 else n - 5)
+                    for n, d in enumerate(reversed(number[:11]), start=1))
+            if s % 11 == 0:
+                raise ProviderError("VENDOR-CHECK-DIGIT", "個人番号 check digit does not match")
+        return inner(header, request)
+
+    return refs.app(profile, {**handlers, INQUIRY: handler})
+
+
 def as_of_refused(refs: References, profile: str) -> str:
     """No history: an inquiry with a 基準日 is refused."""
     return _inquiry_refusing(refs, profile, INQUIRY, "AsOf")
@@ -347,6 +445,13 @@ SHAPE_HANDLERS = {
     "receiver-unchecked": receiver_unchecked,
     "individual-number-unsupported": individual_number_unsupported,
     "as-of-refused": as_of_refused,
+    "as-of-ignored-by-individual-number": as_of_ignored_by_individual_number,
+    "extract-unknown-id-empty-page": extract_unknown_id_empty_page,
+    "head-name-of-requested": head_name_of_requested,
+    "member-kana-dropped": member_kana_dropped,
+    "dates-shifted": dates_shifted,
+    "name-spaces-removed": name_spaces_removed,
+    "mynumber-remainder-zero-refused": mynumber_remainder_zero_refused,
     "extract-as-of-refused": extract_as_of_refused,
     "single-member-twice": single_member_twice,
     "unknown-individual-number-fault": unknown_individual_number_fault,

@@ -79,6 +79,11 @@ def sent_at_utc(header, request):
         "%Y-%m-%dT%H:%M:%SZ")
 
 
+def sent_at_echoed(header, request):
+    # the request's header copied over: its SentAt, not the answer's
+    header.find(_h("SentAt")).text = request.findtext(_h("SentAt"))
+
+
 def _copy(el):
     return etree.fromstring(etree.tostring(el))
 
@@ -295,6 +300,7 @@ WIRE = {
     "hash-of-c14n": {"on_reply": _edit_header(hash_of_c14n)},
     "parties-not-swapped": {"on_reply": _edit_header(parties_not_swapped)},
     "sent-at-utc": {"on_reply": _edit_header(sent_at_utc)},
+    "sent-at-echoed": {"on_reply": _edit_header(sent_at_echoed)},
     "soap11-as-12": {"on_reply": soap11_as_12},
     "soap12-as-11": {"on_reply": soap12_as_11},
     "soap12-fault-500": {"on_reply": soap12_fault_500},

@@ -172,18 +172,14 @@ ALTERNATIVES: dict[str, str] = {
     "no-charset": "Content-Type without a charset parameter",
 }
 
-# Measured only (not in the asserted VARIANTS): the fourth batch, blind 26/40, left the
-# all-variants rate at 85.5 % and no cases were added for it yet (docs/conformance.md). Its
-# detection is asserted as a floor: a variant caught then must stay caught; these were missed.
+# Measured only (not in the asserted VARIANTS): the fourth batch, blind 26/40 (all variants
+# 85.5 %); after the cases added for its misses 37/40, all variants 117/124 = 94.4 % — still
+# below 95 % (docs/conformance.md). Its detection is asserted as a floor: a variant caught must
+# stay caught; these three are still missed.
 MEASURED_ONLY = FOURTH_BATCH
 MEASURED_MISSES = frozenset({
-    ("member-kana-dropped", "provider"), ("head-name-of-requested", "provider"),
-    ("as-of-ignored-by-individual-number", "provider"), ("extract-as-of-ignored", "provider"),
-    ("extract-unknown-id-empty-page", "provider"), ("receiver-system-id-only", "provider"),
-    ("mynumber-check-digit-mod10", "provider"), ("mynumber-check-digit-mod10", "subscriber"),
-    ("utf16-request-refused", "provider"), ("utf16-request-refused", "subscriber"),
-    ("name-spaces-removed", "provider"), ("sent-at-echoes-request", "provider"),
-    ("sent-at-echoes-request", "subscriber"), ("dates-shifted-via-utc", "provider"),
+    ("extract-as-of-ignored", "provider"), ("receiver-system-id-only", "provider"),
+    ("mynumber-check-digit-mod10", "subscriber"),
 })
 
 ALL_VARIANTS = [(name, role) for name, (_, roles, _) in DEFECTS.items() for role in roles]
