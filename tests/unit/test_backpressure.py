@@ -13,7 +13,9 @@ import sqlite3
 import pytest
 from twisted.internet import defer
 from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 
 from bus.core.jsonlog import JsonLineLog
@@ -49,6 +51,8 @@ def hub(tmp_path):
     evidence.read_gate = site.hold_reads
     blocker = sqlite3.connect(tmp_path / "log.sqlite3", isolation_level=None)
     yield clock, evidence, site, port, blocker, out
+    for channel in list(site.channels):  # their timeouts are on the global reactor: cancel them
+        channel.connectionLost(Failure(ConnectionDone()))
     if blocker.in_transaction:
         blocker.execute("COMMIT")
     blocker.close()
