@@ -206,21 +206,8 @@ def _migration(args) -> int:
         for p in profiles.values():
             print(f"{p.id:<28} {p.role:<17} {p.layout:<16} {p.title}")
         return 0
-    profile = profiles.get(args.profile)
-    if profile is None:
-        raise SuiteError(f"no migration profile {args.profile!r}; known: {', '.join(profiles)}")
-    if args.report is None:
-        raise SuiteError("--report DIR is required to run a profile")
-    result = run_migration_profile(profile, export=args.export, import_=args.import_,
-                                   workdir=args.workdir)
-    for check in result.checks:
-        print(f"{check.verdict.upper():<5} {check.id} {check.title}")
-        for detail in check.details[:10]:
-            print(f"      {detail}")
-    digest = write(result, args.report)
-    print(f"\n{profile.id}: {result.verdict.upper()}; report: {args.report} (report.json SHA-256 "
-          f"{digest})")
-    return 0 if result.verdict == "pass" else 1
+    return _run_checked(profiles, "migration", args, write, lambda profile: run_migration_profile(
+        profile, export=args.export, import_=args.import_, workdir=args.workdir))
 
 
 def _files(args) -> int:
@@ -229,12 +216,19 @@ def _files(args) -> int:
         for p in PROFILES.values():
             print(f"{p.id:<24} {p.role:<14} {p.kind:<14} {p.title}")
         return 0
-    profile = PROFILES.get(args.profile)
+    return _run_checked(PROFILES, "file", args, write,
+                        lambda profile: run_file_profile(profile, args.command, args.workdir))
+
+
+def _run_checked(profiles: dict, kind: str, args, write, run) -> int:
+    """A profile judged by checks (migration tools, file producers/consumers): look it up, run
+    it, print each check with its first details, write the report; exit 0 only on a pass."""
+    profile = profiles.get(args.profile)
     if profile is None:
-        raise SuiteError(f"no file profile {args.profile!r}; known: {', '.join(PROFILES)}")
+        raise SuiteError(f"no {kind} profile {args.profile!r}; known: {', '.join(profiles)}")
     if args.report is None:
         raise SuiteError("--report DIR is required to run a profile")
-    result = run_file_profile(profile, args.command, args.workdir)
+    result = run(profile)
     for check in result.checks:
         print(f"{check.verdict.upper():<5} {check.id} {check.title}")
         for detail in check.details[:10]:

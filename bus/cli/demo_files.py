@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..files.keys import key_pair
 from .children import ChildProcess
 
 CODE = "131016"  # 千代田区
@@ -51,29 +52,15 @@ def broken_file() -> bytes:
     return "\r\n".join(lines).encode("utf-8")
 
 
-def _key_pair(folder: Path, name: str) -> tuple[Path, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    key = ed25519.Ed25519PrivateKey.generate()
-    path = folder / name
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.OpenSSH,
-                                       serialization.NoEncryption()))
-    path.chmod(0o600)
-    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
-                                           serialization.PublicFormat.OpenSSH).decode()
-    return path, f"{public} {name}"
-
-
 def write_config(workdir: Path, sftp: bool) -> tuple[Path, dict[str, Path]]:
     keys, adapters = {}, []
     for adapter, party in PARTIES.items():
-        keys[adapter], public = _key_pair(workdir, adapter)
+        keys[adapter], public = key_pair(workdir, adapter)
         adapters.append(f'[[adapters]]\nid = "{adapter}"\nparties = ["{party}"]\n'
                         f'ssh_public_keys = ["{public}"]\n')
     listen = ""
     if sftp:
-        host_key, _ = _key_pair(workdir, "host_key")
+        host_key, _ = key_pair(workdir, "host_key")
         listen = f'listen = "127.0.0.1:0"\nhost_key = "{host_key.name}"\n'
     subscriptions = "".join(f'[[files.subscriptions]]\nlocal_gov_code = "{CODE}"\n'
                             f'kind = "juki-change"\nsubscriber = "{s}"\n'

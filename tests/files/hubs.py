@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.integration.processes import Process
 
-from .keys import key_pair
+from bus.files.keys import key_pair
 
 CODE = "131016"
 

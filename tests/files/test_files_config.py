@@ -14,7 +14,7 @@ from bus.files.kinds import FileKindCatalog, FileKindError
 from schemas import BUILTIN_FILE_KINDS
 from tests.unit.test_settings_typos import cases
 
-from .keys import key_pair
+from bus.files.keys import key_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 

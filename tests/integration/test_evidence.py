@@ -29,6 +29,7 @@ from bus.store.routing_log import open_readonly
 from .notice_tools import addressee, notice
 from .processes import python, start_hub
 from tests.support.soap import inquiry_envelope as envelope
+from tests.support.immutable import chattr, require_chattr
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -190,17 +191,8 @@ def outage(hub, clients: Clients, log_path: Path, break_it, repair_it) -> None:
     assert status == 0 and "intact" in out, out
 
 
-def chattr(flag: str, *paths: Path) -> None:
-    for p in paths:
-        subprocess.run(["chattr", flag, str(p)], check=True, capture_output=True)
-
-
 def test_read_only_log_file_refuses_exchanges_until_writable_again(tmp_path, linkage):
-    if subprocess.run(["chattr", "+i", str(tmp_path)], capture_output=True).returncode:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chattr +i is not permitted here; the test needs it in CI")
-        pytest.skip("chattr +i not permitted (not root, or the filesystem lacks it)")
-    chattr("-i", tmp_path)
+    require_chattr(tmp_path)
     hub, url, _ = linkage()
     log_path = tmp_path / "log.sqlite3"
     files = [log_path, log_path.with_name(log_path.name + "-wal")]  # never -shm: it is mmapped

@@ -14,7 +14,6 @@ import base64
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ import pytest
 import requests
 
 from tests.support.soap import fault_detail, inquiry_envelope
+from tests.support.immutable import chattr, require_chattr
 
 from .processes import python, start_hub
 
@@ -92,18 +92,9 @@ def start(tmp_path: Path, keep, monkeypatch):
     return keep(hub), url
 
 
-def chattr(flag: str, *paths: Path) -> None:
-    for p in paths:
-        subprocess.run(["chattr", flag, str(p)], check=True, capture_output=True)
-
-
 def test_read_only_archive_refuses_exchanges_and_every_answer_is_archived(
         tmp_path, keep, monkeypatch):
-    if subprocess.run(["chattr", "+i", str(tmp_path)], capture_output=True).returncode:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chattr +i is not permitted here; the test needs it in CI")
-        pytest.skip("chattr +i not permitted (not root, or the filesystem lacks it)")
-    chattr("-i", tmp_path)
+    require_chattr(tmp_path)
     hub, url = start(tmp_path, keep, monkeypatch)
     archive = tmp_path / "archive.sqlite3"
     files = [archive, archive.with_name(archive.name + "-wal")]  # never -shm: it is mmapped

@@ -1,4 +1,5 @@
-"""SSH key pairs for the file linkage tests, made fresh (never a key checked into the repo)."""
+"""SSH key pairs made fresh for the file linkage demo and tests (never a key checked into the
+repository): an adapter's login key, the hub's host key."""
 
 from __future__ import annotations
 
