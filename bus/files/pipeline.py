@@ -21,6 +21,10 @@ in place:
 
 Evidence or refuse: a file is picked up only while the routing log accepts records; otherwise it
 stays in the inbox untouched (and is taken once the log recovers).
+
+Never fill the disk (``space.Room``): no pickup, staging copy or receipt while the disk holding
+ROOT is below ``min_free_bytes``; a copy or receipt cut short by it is removed, the turn ends
+there and the next one resumes (the ledger has not moved past the step).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from .manifest import FileManifest, manifest_target, read_file_manifest
 from .names import complete_files
 from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
+from .space import DiskFull, Room
 
 VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
             "duplicate": Hop.FILE_DUPLICATE}
@@ -94,12 +99,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _copy_fsynced(source: Path, target: Path) -> None:
-    with source.open("rb") as src, target.open("wb") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
+def _copy_fsynced(source: Path, target: Path, room: Room) -> None:
+    """A complete, fsynced copy, or none: a copy the disk has no room for is removed."""
+    try:
+        with source.open("rb") as src, target.open("wb") as dst, room.writing("delivery"):
+            while chunk := src.read(1 << 20):
+                room.check(len(chunk), "delivery")
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except DiskFull:
+        target.unlink(missing_ok=True)
+        raise
 
 
 class FilePipeline:
@@ -107,8 +118,10 @@ class FilePipeline:
                  log: RoutingLogLike, *,
                  schemes: Mapping[str, AddresseeNumberScheme] | None = None,
                  busy: Callable[[Path], bool] = lambda path: False,
-                 on_stage: Callable[[str], None] = lambda step: None):
+                 on_stage: Callable[[str], None] = lambda step: None,
+                 room: Room | None = None):
         self.config, self.kinds, self.ledger, self.log = config, kinds, ledger, log
+        self.room = room or Room(config.root, config.min_free_bytes)
         self.recipients = RecipientList(config.subscriptions)
         self.schemes = dict(schemes or {})
         self.busy = busy
@@ -135,10 +148,14 @@ class FilePipeline:
 
     def turn(self) -> Turn:
         done = Turn()
-        self._resume(done)
-        self._confirm(done)  # first: a name a subscriber freed can take its next file
-        self._pick_up(done)
-        self._deliver(done)
+        try:
+            self._resume(done)
+            self._confirm(done)  # first: a name a subscriber freed can take its next file
+            self._pick_up(done)
+            self._deliver(done)
+        except DiskFull as exc:  # the ledger did not move past the step: the next turn resumes
+            done.held.append(f"{exc}: the rest waits until there is room")
+            return done
         self._recorded.clear()  # every step of this turn is committed, in the log and ledger
         if self.config.retention is not None and time.monotonic() - self._purged_at > 3600:
             self.purge(dt.datetime.now(dt.timezone.utc))
@@ -189,6 +206,7 @@ class FilePipeline:
                     done.held.append("routing log not accepting records: files stay in the "
                                      "inboxes")
                     return
+                self.room.check(0, "pickup")  # its receipt and copies would not fit: it waits
                 row = self.ledger.begin_pickup(adapter, name, marker)
                 self.on_stage("picking")
                 if self._finish_move(row):
@@ -247,6 +265,8 @@ class FilePipeline:
                                                   f"{row.sender}"))
         else:
             identified = self.kinds.identify(row.name)
+        if (too_large := self._too_large(row)) is not None:
+            findings.append(too_large)
         with spooled.open("rb") as stream:
             if identified is None:
                 if not findings:
@@ -348,9 +368,16 @@ class FilePipeline:
                 "sha256": duplicate_of.sha256},
             at=_now())
         staged = self.staging / f"receipt-{row.id}"
-        staged.write_bytes(receipt.to_bytes())
-        with staged.open("rb") as f:
-            os.fsync(f.fileno())
+        data = receipt.to_bytes()
+        try:
+            self.room.check(len(data), "receipt")
+            with self.room.writing("receipt"), staged.open("wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except DiskFull:
+            staged.unlink(missing_ok=True)  # no half receipt; the next turn writes it
+            raise
         outbox = self.folder(row.sender, "outbox")
         outbox.mkdir(parents=True, exist_ok=True)
         target = outbox / receipt.name
@@ -362,8 +389,19 @@ class FilePipeline:
         if row.state != "accepted":  # never delivered: the spool copy is not kept
             self._drop_spool(row.id)
 
+    def _too_large(self, row: FileRow) -> LayoutFinding | None:
+        """``max_file_bytes`` for a drop folder's file (an SFTP upload stops at the limit)."""
+        limit = self.config.max_file_bytes
+        spooled = self.spool / str(row.id)
+        if not spooled.exists() or spooled.stat().st_size <= limit:
+            return None
+        return LayoutFinding(row.name, None, "file:too-large", f"the file is over {limit} bytes "
+                             "(max_file_bytes)")
+
     def _findings_again(self, row: FileRow) -> tuple[list[LayoutFinding], dict[str, int]]:
         """After a crash between the verdict and the receipt: validate again for the list."""
+        if (too_large := self._too_large(row)) is not None:
+            return [too_large], {too_large.rule: 1}
         spooled = self.spool / str(row.id)
         lost = [LayoutFinding(row.name, None, "file:rejected", "rejected; the findings were lost "
                               "in a restart: send the file again")]
@@ -398,7 +436,7 @@ class FilePipeline:
             outbox = self.folder(d.subscriber, "outbox")
             target = outbox / d.name
             if d.state == "pending":
-                _copy_fsynced(self.spool / str(d.file_id), staged)
+                _copy_fsynced(self.spool / str(d.file_id), staged, self.room)
                 fsync_dir(self.staging)
                 self.ledger.set_delivery(d.file_id, d.subscriber, "staged")
                 self.on_stage("staged")

@@ -10,14 +10,14 @@ What an account may do: upload into ``/inbox`` (open for writing, rename within 
 own temporary files), read and remove in ``/outbox`` (removing a delivered file confirms it,
 docs/files.md), list both. Uploads are bounded: ``[files] max_file_bytes`` per file (the upload is
 refused and what was written removed), ``concurrency`` files open for writing per adapter, and
-none while the disk holding ROOT has less than ``min_free_bytes`` free.
+no write that would leave the disk holding ROOT with less than ``min_free_bytes`` free (checked
+at the open and before every chunk: the upload is refused and what was written removed).
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,6 +37,7 @@ from zope.interface import implementer
 
 from ..core.files_config import FilesConfig
 from .names import FOLDERS, PathRefused, Place, confine, is_temporary, marker_target
+from .space import DiskFull, Room
 
 DENIED = filetransfer.FX_PERMISSION_DENIED
 _WRITE_FLAGS = filetransfer.FXF_WRITE | filetransfer.FXF_APPEND | filetransfer.FXF_CREAT | \
@@ -58,9 +59,11 @@ class FileAccounts:
     """What every session shares: the folders, the limits, the uploads in flight, and whom to
     tell that an inbox or outbox changed (the pipeline looks then, not only every scan)."""
 
-    def __init__(self, config: FilesConfig, changed: Callable[[str], None] = lambda a: None):
+    def __init__(self, config: FilesConfig, changed: Callable[[str], None] = lambda a: None,
+                 room: Room | None = None):
         self.config = config
         self.changed = changed
+        self.room = room or Room(config.root, config.min_free_bytes)
         self.uploads: Counter[str] = Counter()  # files open for writing, per adapter
         self.writing: Counter[Path] = Counter()  # … and which (never picked up while open)
         ensure_folders(config)
@@ -100,7 +103,7 @@ class _OpenFile:
     def __init__(self, accounts: FileAccounts, adapter: str, path: Path, fd: int, writing: bool):
         self.accounts, self.adapter, self.path, self.fd = accounts, adapter, path, fd
         self.writing = writing
-        self.too_large = False
+        self.discard = False  # a write was refused: removed at close, nothing half-written stays
         if writing:
             accounts.uploads[adapter] += 1
             accounts.writing[path] += 1
@@ -116,10 +119,19 @@ class _OpenFile:
             raise SFTPError(DENIED, "opened for reading only")
         limit = self.accounts.config.max_file_bytes
         if offset + len(data) > limit:
-            self.too_large = True  # removed at close: nothing half-written stays behind
+            self.discard = True
             raise SFTPError(filetransfer.FX_FAILURE, f"file too large: over {limit} bytes "
                                                      "(max_file_bytes)")
-        os.pwrite(self.fd, data, offset)
+        room = self.accounts.room
+        try:
+            # the bytes past the file's end are what this chunk adds to the disk
+            room.check(max(0, offset + len(data) - os.fstat(self.fd).st_size), "upload")
+            with room.writing("upload"):
+                os.pwrite(self.fd, data, offset)
+        except DiskFull as exc:
+            self.discard = True
+            raise SFTPError(filetransfer.FX_FAILURE, f"{exc}: upload refused, try again "
+                                                     "later") from None
 
     def close(self) -> None:
         if self.fd < 0:
@@ -133,7 +145,7 @@ class _OpenFile:
         accounts.writing[self.path] -= 1
         if accounts.writing[self.path] <= 0:
             del accounts.writing[self.path]
-        if self.too_large:
+        if self.discard:
             self.path.unlink(missing_ok=True)
         elif not is_temporary(self.path.name):
             accounts.changed(self.adapter)
@@ -206,9 +218,11 @@ class ConfinedFiles:
         if self.accounts.uploads[self.adapter] >= config.concurrency:
             raise SFTPError(filetransfer.FX_FAILURE, f"too many uploads at once: at most "
                                                      f"{config.concurrency} per account")
-        if shutil.disk_usage(config.root).free < config.min_free_bytes:
-            raise SFTPError(filetransfer.FX_FAILURE, "the hub's disk is nearly full: upload "
-                                                     "refused, try again later")
+        try:
+            self.accounts.room.check(0, "upload")
+        except DiskFull as exc:
+            raise SFTPError(filetransfer.FX_FAILURE, f"{exc}: upload refused, try again "
+                                                     "later") from None
 
     def removeFile(self, filename: bytes) -> None:
         place, path = self._file(filename)
