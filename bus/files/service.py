@@ -27,6 +27,7 @@ from ..core.settings import SettingsError
 from ..migration.layout import LayoutCatalog
 from .kinds import FileKindCatalog
 from .ledger import open_ledger
+from .lock import RootInUse, RootLock
 from .pipeline import FilePipeline, RoutingLogLike, Turn
 
 
@@ -50,6 +51,11 @@ class FileLinkage:
                                   f"{s.kind!r} (known: {', '.join(kinds.kinds)})")
         # imported here: twisted.conch needs bcrypt (twisted[conch]), which a hub without
         # [files] never loads, so an environment installed before that extra still serves SOAP
+        self.root_lock = RootLock(config.root)
+        try:
+            self.root_lock.acquire()
+        except RootInUse as exc:
+            raise ConfigError(f"{config_path}: files.root: {exc} (docs/files.md)") from None
         from .sftp import FileAccounts
         self.accounts = FileAccounts(config, self.changed)
         self.ledger = open_ledger(config.ledger)
@@ -129,7 +135,8 @@ class FileLinkage:
                          root=str(config.root), accounts=len(config.accounts))
 
     async def stop(self) -> None:
-        """No new turn; the SFTP listener closes; the turn in progress ends; the ledger closes."""
+        """No new turn; the SFTP listener closes; the turn in progress ends; the ledger closes
+        and ROOT is free for another hub."""
         self._stopping = True
         self.pipeline.stopping.set()  # the turn in progress ends after its current file
         if self._loop is not None and self._loop.running:
@@ -140,3 +147,4 @@ class FileLinkage:
         if self._running is not None:
             await self._running
         self.ledger.close()
+        self.root_lock.release()
