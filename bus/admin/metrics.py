@@ -24,6 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from ..core import faults
 from ..core.faults import ALL_CODES
+from ..store.notices.base import NOTICE_OUTCOMES, NoticeOutcome
 
 disable_created_metrics()  # no *_created series: half the lines, nothing a dashboard reads
 OTHER = "other"
@@ -40,17 +41,7 @@ class RefusalKind(StrEnum):
     TLS = "tls"  # the handshake
 
 
-class NoticeOutcome(StrEnum):
-    """What became of a notice for one subscriber (``pfbus_notices_total``'s ``outcome``)."""
-
-    ACCEPTED = "accepted"  # stored, queued for the subscriber
-    DELIVERED = "delivered"
-    RETRIED = "retried"  # an attempt failed; another is scheduled
-    DEAD = "dead"  # moved to the dead letter channel
-
-
 REFUSAL_KINDS = tuple(k.value for k in RefusalKind)
-NOTICE_OUTCOMES = tuple(o.value for o in NoticeOutcome)
 
 # Which refusal kind a fault code is (requests refused by limits, access rights or TLS).
 REFUSAL_OF_FAULT = {
@@ -90,7 +81,8 @@ class HubMetrics:
                                 "TLS", ("kind",), registry=r)
         self.notices = Counter("pfbus_notices", "Notices per subscriber: accepted, delivered, "
                                "retried (a failed attempt to be retried), dead (dead letter "
-                               "channel)", ("subscriber", "outcome"), registry=r)
+                               "channel), released (cut by a stop, due again)",
+                               ("subscriber", "outcome"), registry=r)
         self.store_errors = Counter("pfbus_store_errors", "Store operations that failed",
                                     ("store",), registry=r)
         Info("pfbus_build", "pfbus build", registry=r).info(

@@ -10,8 +10,9 @@ import time
 
 from ..core.faults import Party
 from ..core.jsonlog import JsonLineLog
-from ..store.hop_record import Hop, Status
-from .metrics import REFUSAL_OF_FAULT, HubMetrics, NoticeOutcome, RefusalKind
+from ..store.hop_record import Status
+from ..store.notices.base import NoticeOutcome
+from .metrics import REFUSAL_OF_FAULT, HubMetrics, RefusalKind
 from .traffic import Traffic
 
 
@@ -42,11 +43,11 @@ class HubObserver:
             for sid in subscriber_ids:
                 self.metrics.notice(sid, NoticeOutcome.ACCEPTED)
 
-    def delivery(self, hop: str, status: str, fields: dict, reason: str) -> None:
-        """One delivery attempt ended: delivered, failed (to be retried) or dead-lettered."""
+    def delivery(self, outcome: NoticeOutcome, status: Status, fields: dict,
+                 reason: str) -> None:
+        """One delivery attempt ended: delivered, failed (to be retried), dead-lettered, or
+        released by a stop (the delivery service says which)."""
         sub = fields.get("provider") or "other"
-        outcome = (NoticeOutcome.DEAD if hop == Hop.DEAD_LETTERED else
-                   NoticeOutcome.DELIVERED if status == Status.OK else NoticeOutcome.RETRIED)
         if self.metrics is not None:
             self.metrics.notice(sub, outcome)
         if self.traffic is not None:

@@ -31,7 +31,7 @@ from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.receipt import APPLIED, DUPLICATE, receipt_status
 from ..core.routing import Provider
-from ..store.notices.base import Delivery, NoticeStore
+from ..store.notices.base import ATTEMPT_OUTCOMES, Delivery, NoticeOutcome, NoticeStore
 from ..store.routing_log import HopRecord, RoutingLog
 from ..store.hop_record import Hop, Status
 from .forwarder import Forwarder
@@ -61,7 +61,8 @@ class DeliveryService:
         # an operator's pause (bus.admin.controls.LiveControls.is_paused), read at each claim
         self.is_paused = is_paused or (lambda subscriber_id: False)
         self.observer = observer  # events and metrics
-        self.counts = {"delivered": 0, "retried": 0, "dead": 0, "released": 0}
+        # how attempts ended since the start (the hub.stopped event reports a stop's share)
+        self.counts: dict[NoticeOutcome, int] = dict.fromkeys(ATTEMPT_OUTCOMES, 0)
 
     @property
     def in_flight(self) -> int:
@@ -180,17 +181,18 @@ class DeliveryService:
                 "hub:delivery", exc.__class__.__name__),)), hop, started)
             return
         done = await self.threads.run(self.store.complete, d.id, self.node_id)
-        self.counts["delivered"] += 1
-        self._record(Hop.DELIVERY, Status.OK, hop, started, reason=status if done else
+        self._record(NoticeOutcome.DELIVERED, Hop.DELIVERY, Status.OK, hop, started,
+                     reason=status if done else
                      f"{status}; lease had expired, another node redelivers")
 
     async def _release(self, sub: Provider, d: Delivery, why: str, hop: dict | None = None,
                        started: float | None = None) -> None:
         """The hub is stopping: back to pending, due now, the attempt not counted."""
         released = await self.threads.run(self.store.release, d.id, self.node_id)
-        self.counts["released"] += 1
-        if hop is not None and started is not None:
-            self._record(Hop.DELIVERY, Status.ERROR, hop, started,
+        if hop is None or started is None:  # never attempted: nothing to record
+            self.counts[NoticeOutcome.RELEASED] += 1
+        else:
+            self._record(NoticeOutcome.RELEASED, Hop.DELIVERY, Status.ERROR, hop, started,
                          reason=f"released for redelivery: {why}" if released else
                          f"{why}; lease had expired, another node redelivers")
 
@@ -211,21 +213,22 @@ class DeliveryService:
                    line=first.line if first else None)
         if when is None:
             await self.threads.run(self.store.dead, d.id, self.node_id, error)
-            self.counts["dead"] += 1
-            self._record(Hop.DEAD_LETTERED, Status.ERROR, hop, started,
+            self._record(NoticeOutcome.DEAD, Hop.DEAD_LETTERED, Status.ERROR, hop, started,
                          reason=f"policy exhausted after {d.attempts} attempt(s)")
         else:
             await self.threads.run(self.store.retry_later, d.id, self.node_id, error, when)
-            self.counts["retried"] += 1
-            self._record(Hop.DELIVERY, Status.ERROR, hop, started,
+            self._record(NoticeOutcome.RETRIED, Hop.DELIVERY, Status.ERROR, hop, started,
                          reason=f"retry in {when - now:.1f} s")
 
-    def _record(self, hop_name: Hop, status: Status, hop: dict, started: float, reason: str) -> None:
+    def _record(self, outcome: NoticeOutcome, hop_name: Hop, status: Status, hop: dict,
+                started: float, reason: str) -> None:
+        """An attempt ended: counted, recorded (a routing-log hop), told to the observer."""
+        self.counts[outcome] += 1
         self.log.record(HopRecord(hop=hop_name, status=status, reason=reason,
                                   duration_ms=round((time.monotonic() - started) * 1000, 3),
                                   **hop))
         if self.observer is not None:
-            self.observer.delivery(hop_name, status, hop, reason)
+            self.observer.delivery(outcome, status, hop, reason)
 
 
 MAX_MESSAGE = 300  # characters of a subscriber's error message kept with its dead letter

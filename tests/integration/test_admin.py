@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from bus.store.notices.base import NoticeOutcome
 
 from . import admin_kit as kit_
 from .admin_kit import OPERATOR_TOKEN, VIEWER_TOKEN, api, inquiry, post, scrape
@@ -66,9 +67,9 @@ def test_metrics_count_known_traffic(kit):
     wait_until(lambda: any(h.message_id == mid for h in hops(kit, "dead_lettered")), 20,
                "the dead letter")
     wait_until(lambda: value(scrape(kit.admin_url), "pfbus_notices_total",
-                             subscriber="vendor-c-kokuho", outcome="delivered") >
+                             subscriber="vendor-c-kokuho", outcome=NoticeOutcome.DELIVERED) >
                value(before, "pfbus_notices_total", subscriber="vendor-c-kokuho",
-                     outcome="delivered"), 20, "the delivery")
+                     outcome=NoticeOutcome.DELIVERED), 20, "the delivery")
     # queue gauges come from the latest store probe: one taken after the dead letter (dead
     # counted) and after vendor-c's delivery (its queue empty again, not 1)
     def probed_after_both():
@@ -92,10 +93,10 @@ def test_metrics_count_known_traffic(kit):
     assert delta("pfbus_hub_latency_seconds_count", service=svc) == 5
     assert delta("pfbus_provider_latency_seconds_count", provider="vendor-a-juki") == 3
     for sub in ("vendor-b-tax", "vendor-c-kokuho"):
-        assert delta("pfbus_notices_total", subscriber=sub, outcome="accepted") == 1
-    assert delta("pfbus_notices_total", subscriber="vendor-c-kokuho", outcome="delivered") == 1
-    assert delta("pfbus_notices_total", subscriber="vendor-b-tax", outcome="retried") == 1
-    assert delta("pfbus_notices_total", subscriber="vendor-b-tax", outcome="dead") == 1
+        assert delta("pfbus_notices_total", subscriber=sub, outcome=NoticeOutcome.ACCEPTED) == 1
+    assert delta("pfbus_notices_total", subscriber="vendor-c-kokuho", outcome=NoticeOutcome.DELIVERED) == 1
+    assert delta("pfbus_notices_total", subscriber="vendor-b-tax", outcome=NoticeOutcome.RETRIED) == 1
+    assert delta("pfbus_notices_total", subscriber="vendor-b-tax", outcome=NoticeOutcome.DEAD) == 1
     assert value(after, "pfbus_queue_dead", subscriber="vendor-b-tax") >= 1
     assert value(after, "pfbus_queue_depth", subscriber="vendor-c-kokuho") == 0
     assert ("pfbus_routing_log_backlog", ()) in after

@@ -26,8 +26,11 @@ from bus.core.envelope import parse_envelope
 from bus.core.header import Party, PlatformHeader
 from bus.core.jsonlog import JsonLineLog
 from bus.core.receipt import APPLIED, receipt_element
+from bus.admin.metrics import HubMetrics
+from bus.admin.observer import HubObserver
 from bus.hub.app import Hub
 from bus.hub.forwarder import Forwarder, ProviderAnswer
+from bus.store.notices.base import NOTICE_OUTCOMES, NoticeOutcome
 from bus.store.routing_log import open_readonly
 from tests.integration.notice_tools import addressee, notice
 from tests.support.soap import inquiry_envelope as envelope
@@ -237,6 +240,10 @@ def test_a_dead_nodes_lease_is_claimed_only_once_it_expires(hub_of):
 def test_drain_waits_until_the_deadline_then_cuts_and_releases(hub_of, tmp_path):
     hub = hub_of()
     clock, forwarder = hub.clock, hub.forwarder
+    # metrics as an [admin] hub has them (this test's hub has none): a release is counted as
+    # released, not as a failed attempt to retry
+    metrics = HubMetrics([], [], ["tax"], "node-1")
+    hub.delivery.observer = HubObserver(None, metrics)
     start_delivery(hub)
     publish(hub, addressee(4200))
     reply = inquire(hub)
@@ -252,7 +259,11 @@ def test_drain_waits_until_the_deadline_then_cuts_and_releases(hub_of, tmp_path)
     assert reply.result.status == 500  # SOAP 1.1: every fault is 500 (1.2 would be 503)
     (done,) = events(hub, "hub.stopped")
     assert (done["drained"], done["exchanges_cut"]) == (False, 1)
-    assert done["deliveries"]["released"] == 1
+    assert done["deliveries"] == {NoticeOutcome.DELIVERED: 0, NoticeOutcome.RETRIED: 0,
+                                  NoticeOutcome.DEAD: 0, NoticeOutcome.RELEASED: 1}
+    notices = {s.labels["outcome"]: s.value for m in metrics.registry.collect()
+               if m.name == "pfbus_notices" for s in m.samples if s.name.endswith("_total")}
+    assert notices == {**dict.fromkeys(NOTICE_OUTCOMES, 0.0), NoticeOutcome.RELEASED: 1.0}
     log = open_readonly(tmp_path / "log.sqlite3")
     try:
         hops = log.query(limit=None)
@@ -289,7 +300,7 @@ def test_drain_ends_before_the_deadline_when_work_finishes(hub_of):
     forwarder.receipt(0)
     settle(hub, lambda: stopped.called)
     (done,) = events(hub, "hub.stopped")
-    assert done["drained"] is True and done["deliveries"]["delivered"] == 1
+    assert done["drained"] is True and done["deliveries"][NoticeOutcome.DELIVERED] == 1
 
 
 def test_a_second_stop_cuts_at_once(hub_of):

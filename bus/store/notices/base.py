@@ -40,6 +40,23 @@ class DeliveryState(StrEnum):
 STATES = tuple(s.value for s in DeliveryState)
 
 
+class NoticeOutcome(StrEnum):
+    """What became of a notice for one subscriber (通知の結果): accepted into its queue, then how
+    each delivery attempt ended. The hub's delivery counts (``hub.stopped``) and
+    ``pfbus_notices_total``'s ``outcome`` label are these values."""
+
+    ACCEPTED = "accepted"  # stored, queued for the subscriber
+    DELIVERED = "delivered"
+    RETRIED = "retried"  # an attempt failed; another is scheduled
+    DEAD = "dead"  # moved to the dead letter channel
+    RELEASED = "released"  # cut by a stop: due again at once, the attempt not counted
+
+
+NOTICE_OUTCOMES = tuple(o.value for o in NoticeOutcome)
+# how one delivery attempt can end
+ATTEMPT_OUTCOMES = tuple(o for o in NoticeOutcome if o is not NoticeOutcome.ACCEPTED)
+
+
 class Fact(StrEnum):
     """The kind of a ``recent_facts`` row (the routing log's recovery after a crash)."""
 
