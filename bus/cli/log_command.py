@@ -25,10 +25,9 @@ import time
 from pathlib import Path
 
 from bus.cli import common
-from bus.core.xmlpath import keep_end
-from bus.store import hop_search
+from bus.store import hop_cells, hop_search
 from bus.store.hop_search import HopQuery
-from bus.store.hop_record import TABLE_COLUMNS, Column
+from bus.store.hop_cells import TABLE_COLUMNS
 from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
 
 EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
@@ -222,35 +221,11 @@ def _at(at: str, tz: str) -> str:
     return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " JST"
 
 
-def _cell(h: HopRecord, column: Column, tz: str) -> object:
-    """One cell of the table, as the field's declaration says (``Show`` in hop_record.py)."""
-    show, value = column.table, getattr(h, column.name)
-    if show.time:
-        return _at(value, tz)
-    if show.prefix is not None:  # short, like a git hash: the prefix finds the rows
-        return (value or "")[:show.prefix]
-    if show.keep_end is not None:  # its end names the element
-        return keep_end(value, show.keep_end)
-    if show.decimals is not None:
-        return None if value is None else f"{value:.{show.decimals}f}"
-    if show.join is not None:
-        sep, other = show.join
-        if show.bare and not value:
-            return getattr(h, other)
-        return _join(sep, value, getattr(h, other))
-    return value
-
-
-def _join(sep: str, left: str | None, right: str | None) -> str:
-    if left is None and right is None:
-        return ""
-    return f"{left or ''}{sep}{right or ''}"
-
-
 def format_table(hops: list[HopRecord], tz: str = "jst") -> list[str]:
     """The table of ``hops``: its columns are the declaration's (``TABLE_COLUMNS``)."""
     columns = TABLE_COLUMNS
-    return common.table([c.table.heading or c.name for c in columns],
-                        ([_cell(h, c, tz) for c in columns] for h in hops),
+    return common.table([hop_cells.heading(c) for c in columns],
+                        ([hop_cells.cell(h, c, lambda at: _at(at, tz)) for c in columns]
+                         for h in hops),
                         right=[i for i, c in enumerate(columns) if c.table.right],
                         limits=[c.table.width for c in columns])

@@ -4,8 +4,9 @@
 covers it, whether operators' queries need an index, and what it means. Everything else derives
 from it: the writer's INSERT and the readers (``bus/store/routing_log.py``), the hash chain's field
 lists and type affinities (``bus/store/chain.py``), the schema check at open and in the tests
-(``bus/store/migrations.py``), the exports, the CLI's JSON output and ``pfbus log``'s table
-columns (``table=Show(...)``: where and how a field shows, or why it does not).
+(``bus/store/migrations.py``), the exports, the CLI's JSON output, and the columns of ``pfbus
+log``'s table and the console's (``table=Show(...)``: where and how a field shows, or why it does
+not; cells in ``bus/store/hop_cells.py``).
 
 Adding a field (docs/contributing.md): declare it here with ``column(...)``, giving ``chain`` the
 next chain format; append a migration built with ``migrations.add_columns(...)``; the tests in
@@ -107,7 +108,7 @@ def _new_exchange_id() -> str:
 
 @dataclass(frozen=True)
 class Show:
-    """How a field shows in ``pfbus log``'s table (its JSON output and exports carry every
+    """How a field shows in ``pfbus log``'s table and the console's search (its JSON output and exports carry every
     field). By default a field is a column under its own name, after the ranked ones, so a new
     field is never silently left out; ``hidden`` says why one is not shown, ``within`` names the
     field whose cell shows it (that field's ``join``)."""

@@ -14,9 +14,9 @@ import threading
 import pytest
 
 from bus.cli import log_command
-from bus.store.hop_record import (BY_NAME, COLUMNS, TABLE_COLUMNS, Hop, Party, Status,
-                                  column_names)
+from bus.store.hop_record import COLUMNS, TABLE_COLUMNS, column_names
 from bus.store.routing_log import HopRecord, RoutingLog
+from tests.support.hop_records import full_record, sample
 
 PATH = "/soap:Envelope/soap:Header/pfh:PlatformHeader/pfh:Sender/pfh:LocalGovCode"
 
@@ -122,27 +122,6 @@ def test_follow_prints_new_records_as_they_are_written(db):
 
 # -- the table and the JSON output derive from HopRecord's declaration ------------------------
 
-def _sample(name: str, which: int):
-    """A value of field ``name`` (two different ones: ``which`` 0 or 1), short enough for any
-    column width, differing within an ID's 8-character prefix."""
-    column = BY_NAME[name]
-    if name in ("hop", "status", "party"):
-        return {"hop": (Hop.RECEIVED, Hop.REPLIED), "status": (Status.OK, Status.FAULT),
-                "party": (Party.CLIENT, Party.HUB)}[name][which]
-    if name == "at":
-        return ("2026-11-27T06:00:00+00:00", "2026-11-27T07:30:00+00:00")[which]
-    if column.sql == "INTEGER":
-        return 1 + which
-    if column.sql == "REAL":
-        return 1.5 + which
-    return f"{'ab'[which] * 8}-{name}"
-
-
-def _full_record(**changes) -> HopRecord:
-    values = {c.name: _sample(c.name, 0) for c in COLUMNS}
-    return HopRecord(**{**values, **changes})
-
-
 def test_every_declared_field_is_shown_joined_or_hidden_with_a_reason():
     shown = {c.name for c in TABLE_COLUMNS}
     joined = {c.table.join[1]: c.name for c in TABLE_COLUMNS if c.table.join}
@@ -160,14 +139,14 @@ def test_every_declared_field_is_shown_joined_or_hidden_with_a_reason():
 def test_each_shown_field_reaches_the_table(name):
     # a field declared as shown (or shown within another's cell) that the table drops or
     # renders from the wrong field: changing its value would not change the row
-    before = log_command.format_table([_full_record()], "utc")
-    after = log_command.format_table([_full_record(**{name: _sample(name, 1)})], "utc")
+    before = log_command.format_table([full_record()], "utc")
+    after = log_command.format_table([full_record(**{name: sample(name, 1)})], "utc")
     assert before[0].split() == after[0].split()  # the same columns
     assert before[2] != after[2], name
 
 
 def test_json_output_carries_every_declared_field(tmp_path, capsys):
-    record = _full_record()
+    record = full_record()
     with RoutingLog(tmp_path / "r.db") as log:
         log.record(record)
     assert log_command.run(parse("--db", str(tmp_path / "r.db"), "--format", "json")) == 0

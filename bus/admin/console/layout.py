@@ -66,8 +66,11 @@ def page(title: str, body: str, *, who: str | None = None, role: str | None = No
             f'<script src="/static/console.js"></script></body></html>').encode("utf-8")
 
 
-def table(headings: list[str], rows: list[list[str]], css: str = "") -> str:
-    """Cells are HTML already escaped by the caller."""
+def table(headings: list[str], rows: list[list[str]], css: str = "",
+          right: frozenset[int] = frozenset()) -> str:
+    """Cells are HTML already escaped by the caller; ``right``: the columns aligned right."""
     head = "".join(f"<th>{e(h)}</th>" for h in headings)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in right else
+                                    f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
     return f'<table class="{e(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,11 +1,15 @@
-"""Routing-log search and the exchange trace."""
+"""Routing-log search and the exchange trace. Their hop tables are HopRecord's declaration
+(bus/store/hop_cells.py): the search shows pfbus log's columns, the trace every field."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 
 from ...core.faults import ALL_CODES
-from ...core.xmlpath import keep_end
+from ...store import hop_cells
+from ...store.hop_cells import DETAIL_COLUMNS, TABLE_COLUMNS
+from ...store.hop_record import Column, HopRecord
 from ...store.routing_log import STATUSES, Hop
 from .charts import timeline
 from .layout import e, link, short, table, when
@@ -56,26 +60,44 @@ def jst_to_utc(text: str | None) -> str | None:
 def search_results(rows: list, values: dict, page_size: int) -> str:
     if not rows:
         return '<p class="empty" id="no-results">No matching records.</p>'
-    cells = []
-    for _row_id, h in rows:
-        cells.append([
-            when(h.at),
-            link("/log", short(h.message_id), message=h.message_id) if h.message_id else "",
-            link(f"/trace/{h.exchange_id}", short(h.exchange_id)),
-            e(h.hop), f'<span class="st-{e(h.status)}">{e(h.status)}</span>',
-            e(h.service_id), e(f"{h.sender or ''}→{h.receiver or ''}" if h.sender or h.receiver
-                               else ""),
-            e(h.provider), e(h.fault_code), e(h.rule),
-            f'<span title="{e(h.path)}">{e(keep_end(h.path))}</span>', e(h.line),
-            e("" if h.duration_ms is None else f"{h.duration_ms:.1f}")])
     more = ""
     if len(rows) == page_size:
         more = ('<p class="paging">' + link("/log", "Older →", **{**values,
                                                                    "before": rows[-1][0]})
                 + "</p>")
-    return (table(["at (JST)", "message", "exchange", "hop", "status", "service",
-                   "sender→receiver", "provider", "fault code", "rule", "path", "line", "ms"],
-                  cells, "results") + more)
+    return hop_table([h for _, h in rows], TABLE_COLUMNS, "results") + more
+
+
+# What the console adds around a field's cell (keys are HopRecord field names; the column
+# tests check that each is declared): where an ID leads, and the fields coloured by value.
+LINKS: dict[str, Callable[[str, str], str]] = {
+    "message_id": lambda value, text: link("/log", text, message=value),
+    "exchange_id": lambda value, text: link(f"/trace/{value}", text)}
+COLOURED = frozenset({"status"})  # class st-ok, st-fault, st-error
+
+
+def hop_table(hops: list[HopRecord], columns: Sequence[Column], css: str,
+              whole: bool = False) -> str:
+    """Hops as a table whose columns and cells are HopRecord's declaration (``hop_cells``, as
+    in ``pfbus log``); ``whole``: paths not cut (the trace has the room)."""
+    return table([hop_cells.heading(c) + (" (JST)" if c.table.time else "") for c in columns],
+                 [[_cell(h, c, whole) for c in columns] for h in hops], css,
+                 right=frozenset(i for i, c in enumerate(columns) if c.table.right))
+
+
+def _cell(h: HopRecord, column: Column, whole: bool) -> str:
+    value = getattr(h, column.name)
+    if column.table.time:
+        return when(value)  # JST, UTC on hover
+    text = hop_cells.cell(h, column, whole=whole)
+    if value and column.name in LINKS:
+        return LINKS[column.name](value, str(text))
+    html = e(text)
+    if value and hop_cells.is_cut(column, whole) and text != value:
+        html = f'<span title="{e(value)}">{html}</span>'  # the whole value on hover
+    if value and column.name in COLOURED:
+        html = f'<span class="st-{e(value)}">{html}</span>'
+    return html
 
 
 def trace_page(exchange_id: str, hops: list, related: list) -> str:
@@ -96,13 +118,10 @@ def trace_page(exchange_id: str, hops: list, related: list) -> str:
              ("outcome", last.status), ("fault code", last.fault_code),
              ("total", f"{last.duration_ms:.1f} ms" if last.duration_ms is not None else "")]
     summary = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts if v)
-    rows = []
-    for _, h in hops:
-        rows.append([when(h.at), e(h.hop), f'<span class="st-{e(h.status)}">{e(h.status)}'
-                     f'</span>', e(h.fault_code), e(h.party), e(h.rule),
-                     f'<code title="{e(h.path)}">{e(h.path)}</code>', e(h.line),
-                     e(h.http_status), e("" if h.duration_ms is None else
-                                         f"{h.duration_ms:.1f}"), e(h.attempt), e(h.reason)])
+    # every field of the hops (the detail view), but none that is empty in all of them
+    records = [h for _, h in hops]
+    columns = [c for c in DETAIL_COLUMNS
+               if any(hop_cells.cell(h, c) not in (None, "") for h in records)]
     shrink = [h for _, h in hops if h.hop == Hop.SHRINK]
     audit = ("<h2>縮退 audit</h2><ul id='shrink'>" + "".join(
         f"<li>{e(h.reason)} at <code>{e(h.path)}</code> line {e(h.line)}</li>" for h in shrink)
@@ -115,6 +134,4 @@ def trace_page(exchange_id: str, hops: list, related: list) -> str:
              for xid, _, names, status in related], "related")
     return (f'<dl class="facts" id="trace-facts">{summary}</dl>'
             f'<h2>Timeline</h2>{timeline(points)}'
-            f'<h2>Hops</h2>' + table(["at (JST)", "hop", "status", "fault code", "party", "rule",
-                                      "element path", "line", "HTTP", "ms", "attempt",
-                                      "reason"], rows, "hops") + audit + rel)
+            f'<h2>Hops</h2>' + hop_table(records, columns, "hops", whole=True) + audit + rel)

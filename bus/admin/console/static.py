@@ -7,7 +7,7 @@ header a{color:#cfd8dc;text-decoration:none;margin-right:1em}header a:hover{colo
 .brand{font-weight:700}.who{margin-left:auto}form.inline{display:inline}
 main{padding:1em 1.5em}h1{font-size:1.4em;margin:.2em 0 .6em}h2{font-size:1.1em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #e0e0e0;padding:3px 8px;
-text-align:left;vertical-align:top}th{background:#eceff1}
+text-align:left;vertical-align:top}th{background:#eceff1}td.num{text-align:right}
 .banner{padding:.5em 1.5em;font-weight:600}.maint{background:#c62828;color:#fff}.note{background:#e3f2fd}
 .st-ok,.st-pass{color:#2e7d32}.st-fault,.st-error,.st-fail{color:#c62828;font-weight:600}
 .paused{color:#6d4c9f;font-weight:600}.ready.ok{color:#2e7d32;font-weight:600}
