@@ -108,10 +108,11 @@ def _new_exchange_id() -> str:
 
 @dataclass(frozen=True)
 class Show:
-    """How a field shows in ``pfbus log``'s table and the console's search (its JSON output and exports carry every
-    field). By default a field is a column under its own name, after the ranked ones, so a new
-    field is never silently left out; ``hidden`` says why one is not shown, ``within`` names the
-    field whose cell shows it (that field's ``join``)."""
+    """How a field shows in ``pfbus log``'s table and the console's search (its JSON output,
+    the console's trace and exports carry every field). By default a field is a column under
+    its own name, after the ranked ones, so a new field is never silently left out; ``hidden``
+    says why one is not shown, ``within`` names the field whose cell shows it (that field's
+    ``join``)."""
 
     rank: int = 100  # columns left to right by rank, then in declaration order
     heading: str | None = None  # default: the field's name
