@@ -23,23 +23,19 @@ only once its payloads are in the file. Only ``close()`` gives up, after its tim
 
 from __future__ import annotations
 
-import atexit
 import base64
 import binascii
 import datetime as dt
 import logging
 import os
-import queue
 import sqlite3
-import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from enum import StrEnum
 
-from .batching import STOP, Flush, next_batch
+from .group_writer import GroupWriter
 from .routing_log import _connect
 
 log = logging.getLogger(__name__)
@@ -60,7 +56,6 @@ NONCE_BYTES = 12
 MAX_BATCH = 200  # payloads per commit
 HIGH_WATER = 10_000  # payloads waiting beyond this: "behind", new exchanges wait
 HIGH_WATER_BYTES = 64 << 20  # or bytes waiting beyond this (payloads can be large)
-RETRY_MAX = 2.0  # seconds between two attempts while writing fails
 _KEY_CHECK = b"pfbus payload archive key check v1"
 _KEY_CHECK_AD = b"pfbus:key-check"
 
@@ -129,10 +124,6 @@ def load_key(env: str | None = None, key_file: str | Path | None = None,
     return key
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
 def _aead(key: bytes):
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -152,7 +143,7 @@ class ArchivedPayload:
     payload: bytes
 
 
-class PayloadArchive:
+class PayloadArchive(GroupWriter):
     """``PayloadArchive(path, key)`` opens or creates the archive; ``readonly=True`` only reads.
 
     ``store()`` is non-blocking, thread-safe and never drops; ``flush()`` waits for everything
@@ -160,32 +151,23 @@ class PayloadArchive:
     decrypts (for ``pfbus archive show``, which logs the read).
     """
 
+    WHAT = "payload archive"
+    UNIT = "payloads"
+    MAX_BATCH = MAX_BATCH
+    Error = ArchiveError
+
     def __init__(self, path: str | Path, key: bytes, *, readonly: bool = False,
                  high_water: int = HIGH_WATER, high_water_bytes: int = HIGH_WATER_BYTES,
                  on_commit: Callable[[int], None] | None = None,
                  on_state: Callable[[dict], None] | None = None) -> None:
         self.path = Path(path)
+        self.name = str(self.path)
         self.readonly = readonly
-        self.high_water = high_water
-        self.high_water_bytes = high_water_bytes
-        # Writer-thread callbacks: on_commit(seq) after each commit; on_state(health) when
-        # writing starts or stops failing. The hub sets them (bus/hub/evidence.py).
-        self.on_commit = on_commit
-        self.on_state = on_state
-        self.lost = 0  # payloads given up: only by close() while writing still failed
-        self._lost_reported = 0
-        self._stored = 0  # sequence numbers, as the routing log's
-        self._committed = 0
-        self._queued_bytes = 0
-        self._failing: tuple[str, str] | None = None  # (error, since) while writing fails
-        self._give_up = threading.Event()
-        self.last_commit_seconds: float | None = None
-        self.last_commit_at: float | None = None
+        # The queue, writer thread, retries and health: GroupWriter (bus/store/group_writer.py).
+        # The hub sets on_commit/on_state (bus/hub/evidence.py).
+        self._init_writer(high_water=high_water, high_water_bytes=high_water_bytes,
+                          on_commit=on_commit, on_state=on_state)
         self._aead = _aead(key)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._closed = False
-        self._thread: threading.Thread | None = None
         try:
             if readonly:
                 if not self.path.is_file():
@@ -205,16 +187,13 @@ class PayloadArchive:
                 self._conn.execute("COMMIT")
             self._check_key()
         except sqlite3.Error as exc:
-            self._conn_close()
+            self._close_connections()
             raise ArchiveError(f"{self.path}: {exc}") from exc
         except ArchiveError:
-            self._conn_close()
+            self._close_connections()
             raise
         if not readonly:
-            self._thread = threading.Thread(target=self._run, daemon=True,
-                                            name=f"payload-archive:{self.path.name}")
-            self._thread.start()
-            atexit.register(_close_ref, weakref.ref(self))
+            self._start_writer(f"payload-archive:{self.path.name}")
 
     def _meta(self, key: str):
         row = self._conn.execute("SELECT value FROM archive_meta WHERE key = ?",
@@ -254,103 +233,10 @@ class PayloadArchive:
             raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         payload = bytes(payload)
-        with self._lock:  # so a payload cannot slip in behind close()'s stop marker
-            if self._closed or self.readonly:
-                raise ArchiveError(f"{self.path}: payload archive is "
-                                   f"{'read-only' if self.readonly else 'closed'}")
-            self._stored += 1
-            self._queued_bytes += len(payload)
-            self._queue.put((message_id, kind, exchange_id, at, payload))
-            return self._stored
+        return self._enqueue((message_id, kind, exchange_id, at, payload), size=len(payload))
 
-    def committed(self) -> int:
-        """The sequence number (see ``store``) up to which every payload is committed."""
-        return self._committed
-
-    def health(self) -> dict:
-        """The writer's state (thread-safe, cheap), with the routing log's keys
-        (``RoutingLog.health``): ``state`` ok / behind / failing / closed, ``accepting``,
-        ``backlog`` (payloads waiting), ``backlog_bytes``, ``high_water``, ``max_backlog``,
-        ``last_error`` and ``failing_since`` while failing, ``lost`` (= ``dropped``),
-        ``writer_alive``, ``last_commit_seconds``, ``last_commit_at``."""
-        with self._lock:
-            backlog = self._stored - self._committed - self.lost
-            queued_bytes = self._queued_bytes
-            failing = self._failing
-            if self._closed:
-                state = "closed"
-            elif failing is not None:
-                state = "failing"
-            elif backlog > self.high_water or queued_bytes > self.high_water_bytes:
-                state = "behind"
-            else:
-                state = "ok"
-            lost = self.lost
-        return {"state": state, "accepting": state == "ok", "backlog": backlog,
-                "backlog_bytes": queued_bytes, "high_water": self.high_water,
-                "high_water_bytes": self.high_water_bytes,
-                "max_backlog": 2 * self.high_water,
-                "last_error": failing[0] if failing else None,
-                "failing_since": failing[1] if failing else None,
-                "lost": lost, "dropped": lost,
-                "writer_alive": self._thread is not None and self._thread.is_alive(),
-                "last_commit_seconds": self.last_commit_seconds,
-                "last_commit_at": self.last_commit_at}
-
-    def flush(self, timeout: float = 5.0) -> None:
-        """Block until every payload stored before this call is committed. TimeoutError if that
-        takes longer than ``timeout`` (e.g. while writing fails: the payloads are kept);
-        ArchiveError if payloads were given up since the previous flush (only close() does)."""
-        if self._thread is None or not self._thread.is_alive():
-            return
-        marker = Flush()
-        self._queue.put(marker)
-        if not marker.done.wait(timeout):
-            error = self.health()["last_error"]
-            raise TimeoutError(f"payload archive {self.path}: flush not done in {timeout} s"
-                               + (f" (writing fails: {error})" if error else ""))
-        with self._lock:
-            lost, self._lost_reported = self.lost - self._lost_reported, self.lost
-        if lost:
-            raise ArchiveError(f"{self.path}: {lost} payloads were not archived")
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Flush, stop the writer, close the file. While writing fails the writer keeps trying
-        for up to ``timeout`` seconds; what is still unwritten then is counted in ``lost``."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        if self._thread is not None:
-            self._queue.put(STOP)
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                self._give_up.set()
-                self._thread.join()
-            if self.lost:
-                log.error("payload archive %s: %d payloads could not be written before close",
-                          self.path, self.lost)
-        self._conn_close()
-
-    def __enter__(self) -> PayloadArchive:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch, markers, stop = next_batch(self._queue, MAX_BATCH)
-            if batch:
-                self._write_until_done(batch)
-            for marker in markers:
-                marker.done.set()
-
-    def _write_until_done(self, batch: list[tuple]) -> None:
-        """A batch that fails to commit is kept and retried (backing off up to RETRY_MAX) until
-        it is written; meanwhile ``health()`` says failing. Sealed once: a retry writes the
-        same ciphertexts."""
+    def _prepare(self, batch: list[tuple]) -> tuple[list[tuple], int, int]:
+        """Sealed once per batch: a retry writes the same ciphertexts."""
         rows = []
         size = 0
         for message_id, kind, exchange_id, at, payload in batch:
@@ -358,39 +244,7 @@ class PayloadArchive:
             rows.append((message_id, kind, exchange_id, at, nonce,
                          self._aead.encrypt(nonce, payload, _ad(message_id, kind))))
             size += len(payload)
-        delay = 0.05
-        while True:
-            error = self._write(rows)
-            if error is None:
-                break
-            with self._lock:
-                first = self._failing is None
-                self._failing = (f"{error.__class__.__name__}: {error}",
-                                 self._failing[1] if self._failing else _now())
-            if first:
-                log.error("payload archive %s: writing fails, %d payloads kept and retried: %s",
-                          self.path, len(batch), error)
-                self._tell_state()
-            if self._give_up.wait(delay):
-                with self._lock:
-                    self.lost += len(batch)
-                    self._queued_bytes -= size
-                return
-            delay = min(delay * 2, RETRY_MAX)
-        with self._lock:
-            recovered = self._failing is not None
-            self._failing = None
-            self._committed += len(batch)
-            self._queued_bytes -= size
-            committed = self._committed
-        if recovered:
-            log.warning("payload archive %s: writing works again", self.path)
-            self._tell_state()
-        if self.on_commit is not None:
-            try:
-                self.on_commit(committed)
-            except Exception:  # the hub's callback must not stop the writer
-                log.exception("payload archive %s: commit callback failed", self.path)
+        return rows, len(batch), size
 
     def _write(self, rows: list[tuple]) -> Exception | None:
         started = time.monotonic()
@@ -410,14 +264,7 @@ class PayloadArchive:
         self.last_commit_at = time.time()
         return None
 
-    def _tell_state(self) -> None:
-        if self.on_state is not None:
-            try:
-                self.on_state(self.health())
-            except Exception:
-                log.exception("payload archive %s: state callback failed", self.path)
-
-    def _conn_close(self) -> None:
+    def _close_connections(self) -> None:
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
@@ -442,12 +289,6 @@ class PayloadArchive:
                                    f"(changed, or moved from another message)") from None
             out.append(ArchivedPayload(message_id, kind, at, exchange_id, plain))
         return out
-
-
-def _close_ref(ref: weakref.ref) -> None:
-    archive = ref()
-    if archive is not None:
-        archive.close()
 
 
 def open_configured(config) -> PayloadArchive | None:

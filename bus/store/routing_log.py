@@ -2,7 +2,8 @@
 
 An embedded SQLite file with one row per *hop* (received, validated, routed, replied, ...).
 Writes go through a queue to one background writer thread that commits in batches (group
-commit), so the Twisted reactor never waits on the disk. WAL + ``synchronous=NORMAL``: a commit
+commit: ``GroupWriter``, bus/store/group_writer.py; the chaining and run marks both dialects
+share: ``ChainedLog``, bus/store/chained_log.py), so the Twisted reactor never waits on the disk. WAL + ``synchronous=NORMAL``: a commit
 survives a crash of the process; only a power loss can take the last few commits with it.
 
 Tamper evidence: the writer chains every row to the one before it (``prev_hash``, ``hash``;
@@ -21,24 +22,18 @@ The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import json
 import logging
-import operator
-import os
-import queue
 import sqlite3
-import threading
 import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from .batching import STOP, Flush, next_batch
-from .chain import GENESIS, Formats, fast_record_hash
-from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, column_names,
-                         to_utc_iso)
+from .chain import GENESIS, Formats
+from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
+                          RoutingLogError, hop_from_row)
+from .group_writer import _now
+from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
 from .sqlite_readonly import connect_readonly
 
@@ -48,27 +43,10 @@ __all__ = ["HOPS", "PARTIES", "STATUSES", "Hop", "HopRecord", "Party", "RoutingL
 
 log = logging.getLogger(__name__)
 
-# hand-offs per commit (a hop, or one exchange's few hops): bounds one transaction, amortises
-# the fsync
-MAX_BATCH = 1000
-HIGH_WATER = 10_000  # records waiting beyond this: the log is "behind", new exchanges wait
-RETRY_MAX = 2.0  # seconds between two attempts while writing fails
-CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
-
-
-class RoutingLogError(Exception):
-    """The routing log cannot be opened, written or read."""
-
-
-_COLUMNS = column_names()
-_VALUES = operator.attrgetter(*_COLUMNS)  # a record's column values, in column order
-_CHAINED = ("id", *_COLUMNS, "prev_hash", "hash")
+_COLUMNS = COLUMNS  # the names other modules import from here
+_CHAINED = CHAINED
 _INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "
            f"VALUES ({', '.join('?' for _ in _CHAINED)})")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -80,13 +58,18 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
-class RoutingLog:
+class RoutingLog(ChainedLog):
     """``RoutingLog(path)`` opens or creates the log; ``readonly=True`` only reads an existing one.
 
     ``record()`` is non-blocking and thread-safe; ``flush()`` waits until everything recorded so
     far is committed; ``close()`` flushes and stops the writer. ``query()`` reads on its own
-    connection and sees committed rows only.
+    connection and sees committed rows only. The writer's queue, thread, retries and health
+    are ``GroupWriter``'s (bus/store/group_writer.py).
     """
+
+    # hop_search's dialect: "+column" keeps SQLite off an index; -1 is no limit
+    PLUS = "+"
+    NO_LIMIT = -1
 
     def __init__(self, path: str | Path, *, readonly: bool = False,
                  checkpoint_every: int = CHECKPOINT_EVERY,
@@ -95,33 +78,12 @@ class RoutingLog:
                  on_state: Callable[[dict], None] | None = None,
                  high_water: int = HIGH_WATER, marks_runs: bool = False) -> None:
         self.path = Path(path)
-        self.readonly = readonly
-        self.checkpoint_every = checkpoint_every
-        # Writer-thread callbacks: on_checkpoint(hop_id, hash) after a checkpoint's commit;
-        # on_commit(seq) after each commit; on_state(health) when writing starts or stops failing.
-        self.on_checkpoint = on_checkpoint
-        self.on_commit = on_commit
-        self.on_state = on_state
-        self.high_water = high_water
-        # The hub marks its run in the file (chain_meta 'run'), cleared by a clean close: the
-        # next start finds a crashed run in ``unclean`` (bus/store/log_recovery.py).
-        self.marks_runs = marks_runs
-        self.unclean: dict | None = None
-        self.lost = 0  # records given up (close() while writing failed)
-        self._lost_reported = 0  # what flush() has already raised about
-        self._recorded = 0
-        self._committed = 0
-        self._failing: tuple[str, str] | None = None  # (error, since) while writing fails
-        self._give_up = threading.Event()
-        self.last_commit_seconds: float | None = None  # how long the last commit took
-        self.last_commit_at: float | None = None  # epoch seconds of the last commit
-        self._lock = threading.Lock()  # record/close/counters: held only for microseconds
-        self._read_lock = threading.Lock()  # the reader connection: a query never holds _lock
-        self._closed = False
+        self.name = str(self.path)
+        self._init_log(readonly=readonly, checkpoint_every=checkpoint_every,
+                       on_checkpoint=on_checkpoint, on_commit=on_commit, on_state=on_state,
+                       high_water=high_water, marks_runs=marks_runs)
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
-        self._thread: threading.Thread | None = None
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         try:
             if readonly:
                 if not self.path.is_file():
@@ -144,213 +106,21 @@ class RoutingLog:
             self._close_connections()
             raise RoutingLogError(f"{self.path}: {exc}") from exc
         if not readonly:
-            self._thread = threading.Thread(target=self._run, name=f"routing-log:{self.path.name}",
-                                            daemon=True)
-            self._thread.start()
-            # A daemon thread dies silently at exit: flush whatever is queued first.
-            atexit.register(_close_ref, weakref.ref(self))
+            self._start_writer(f"routing-log:{self.path.name}")
 
-    # -- writing -----------------------------------------------------------------------------
-
-    def record(self, hop: HopRecord) -> int:
-        """Queue one hop for writing; never waits for the disk and never drops it.
-
-        Returns the record's sequence number in this process: ``committed()`` reaches it once
-        the record is in the file (``on_commit`` is told). Memory is bounded by the callers:
-        the hub admits no new exchange while ``health()`` says behind or failing (bus/hub/
-        evidence.py), so only exchanges already in flight add records.
-        """
-        with self._lock:  # so a record cannot slip in behind close()'s stop marker
-            if self._closed or self.readonly:
-                raise RoutingLogError(f"{self.path}: routing log is "
-                                      f"{'read-only' if self.readonly else 'closed'}")
-            self._recorded += 1
-            self._queue.put(hop)
-            return self._recorded
-
-    def record_many(self, hops: list[HopRecord]) -> int:
-        """Queue several hops (in order) as ONE hand-off to the writer: ``record`` for each,
-        with one queue put and at most one wake-up of the writer thread instead of one per hop.
-        The hub hands off an exchange's hops together (bus/hub/exchange.py). Returns the last
-        hop's sequence number (the current one when ``hops`` is empty)."""
-        with self._lock:
-            if self._closed or self.readonly:
-                raise RoutingLogError(f"{self.path}: routing log is "
-                                      f"{'read-only' if self.readonly else 'closed'}")
-            if hops:
-                self._recorded += len(hops)
-                self._queue.put(hops)
-            return self._recorded
-
-    def committed(self) -> int:
-        """The sequence number (see ``record``) up to which every record is committed."""
-        return self._committed
-
-    def health(self) -> dict:
-        """The writer's state for admission, readiness, metrics and the console (thread-safe,
-        cheap). Keys:
-
-        - ``state``: ``ok``; ``behind`` (more than ``high_water`` records wait: new exchanges
-          are held); ``failing`` (a commit failed and is retried: new exchanges are refused with
-          PF-LOG-UNAVAILABLE); ``closed``. ``accepting``: state is ``ok``.
-        - ``backlog``: records recorded, not yet committed; ``high_water``; ``max_backlog``
-          (twice ``high_water``: readiness says "not ready" past half of it, i.e. when behind).
-        - ``last_error``, ``failing_since`` (ISO) while failing; ``lost`` (= ``dropped``):
-          records given up, only ever by close() while writing still failed.
-        - ``writer_alive``; ``last_commit_seconds`` (how long the last commit took) and
-          ``last_commit_at`` (epoch seconds).
-        """
-        with self._lock:
-            backlog = self._recorded - self._committed - self.lost
-            failing = self._failing
-            if self._closed:
-                state = "closed"
-            elif failing is not None:
-                state = "failing"
-            elif backlog > self.high_water:
-                state = "behind"
-            else:
-                state = "ok"
-            lost = self.lost
-        return {"state": state, "accepting": state == "ok", "backlog": backlog,
-                "high_water": self.high_water, "max_backlog": 2 * self.high_water,
-                "last_error": failing[0] if failing else None,
-                "failing_since": failing[1] if failing else None,
-                "lost": lost, "dropped": lost,
-                "writer_alive": self._thread is not None and self._thread.is_alive(),
-                "last_commit_seconds": self.last_commit_seconds,
-                "last_commit_at": self.last_commit_at}
-
-    def flush(self, timeout: float = 5.0) -> None:
-        """Block until every hop recorded before this call is committed.
-
-        Raises TimeoutError if that takes longer than ``timeout`` seconds (e.g. while writing
-        fails: the records are kept and retried), and RoutingLogError if records were given up
-        since the previous flush (only ``close()`` gives up, after its timeout).
-        """
-        if self.readonly or self._thread is None or not self._thread.is_alive():
-            return
-        marker = Flush()
-        self._queue.put(marker)
-        if not marker.done.wait(timeout):
-            error = self.health()["last_error"]
-            raise TimeoutError(f"routing log {self.path}: flush not done in {timeout} s"
-                               + (f" (writing fails: {error})" if error else ""))
-        with self._lock:
-            lost = self.lost - self._lost_reported
-            self._lost_reported = self.lost
-        if lost:
-            raise RoutingLogError(f"{self.path}: {lost} hop records were not written")
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Flush, stop the writer thread, close the connections. Safe to call twice.
-
-        While writing fails, the writer keeps retrying for up to ``timeout`` seconds; what is
-        still unwritten then is given up and counted in ``lost`` (reported on stderr; the next
-        start of a hub finds the run marked unclean and writes a gap record)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        if self._thread is not None:
-            self._queue.put(STOP)  # after every record: record() now refuses
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                self._give_up.set()
-                self._thread.join()
-            if self.lost:
-                log.error("routing log %s: %d hop records could not be written before close",
-                          self.path, self.lost)
-            elif self.marks_runs:
-                self._end_run()
-        with self._read_lock:
-            self._close_connections()
-
-    def __enter__(self) -> RoutingLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _run(self) -> None:
-        assert self._writer is not None
-        stop = False
-        while not stop:
-            items, markers, stop = next_batch(self._queue, MAX_BATCH)
-            batch: list[HopRecord] = []
-            for item in items:  # a HopRecord (record) or a list of them (record_many)
-                if isinstance(item, list):
-                    batch.extend(item)
-                else:
-                    batch.append(item)
-            if batch:
-                self._write_until_done(batch)
-            for marker in markers:
-                marker.done.set()
-
-    def _write_until_done(self, batch: list[HopRecord]) -> None:
-        """Evidence or refuse: a batch that fails (disk full, read-only file, locked or broken
-        database) is kept and retried until it is written; the hub refuses new exchanges
-        meanwhile (``health().state == "failing"``). Only close() can give up."""
-        delay = 0.05
-        while True:
-            error = self._write(batch)
-            if error is None:
-                break
-            with self._lock:
-                first = self._failing is None
-                self._failing = (f"{error.__class__.__name__}: {error}",
-                                 self._failing[1] if self._failing else _now())
-            if first:
-                log.error("routing log %s: writing fails, %d records kept and retried: %s",
-                          self.path, len(batch), error)
-                self._tell_state()
-            if self._give_up.wait(delay):
-                with self._lock:
-                    self.lost += len(batch)
-                return
-            delay = min(delay * 2, RETRY_MAX)
-        with self._lock:
-            recovered = self._failing is not None
-            self._failing = None
-            self._committed += len(batch)
-            committed = self._committed
-        if recovered:
-            log.warning("routing log %s: writing works again", self.path)
-            self._tell_state()
-        if self.on_commit is not None:
-            try:
-                self.on_commit(committed)
-            except Exception:  # the hub's callback must not stop the writer
-                log.exception("routing log %s: commit callback failed", self.path)
-
-    def _tell_state(self) -> None:
-        if self.on_state is not None:
-            try:
-                self.on_state(self.health())
-            except Exception:
-                log.exception("routing log %s: state callback failed", self.path)
+    def chains(self) -> list[RoutingLog]:
+        """The hash chains in the log, each verified on its own: one in a SQLite file."""
+        return [self]
 
     def _write(self, batch: list[HopRecord]) -> Exception | None:
         assert self._writer is not None
-        checkpoints: list[tuple[int, str]] = []
         started = time.monotonic()
         try:
             # IMMEDIATE: the head read below and the inserts are one step for any other writer.
             self._writer.execute("BEGIN IMMEDIATE")
             head_id, prev = self._head()
-            rows = []
-            for h in batch:
-                head_id += 1
-                columns = _VALUES(h)
-                # the writer's path to the chain's definition (chain.record_hash, which
-                # ``pfbus log verify`` recomputes): the same bytes, cheaper (issue 13)
-                digest = fast_record_hash(head_id, dict(zip(_COLUMNS, columns, strict=True)),
-                                          prev, self._formats.of(head_id))
-                rows.append((head_id, *columns, prev, digest))
-                if self.checkpoint_every and head_id % self.checkpoint_every == 0:
-                    checkpoints.append((head_id, digest))
-                prev = digest
+            rows, checkpoints = self._chain(batch, head_id, prev, self._formats,
+                                            self.checkpoint_every)
             self._writer.executemany(_INSERT, rows)
             self._writer.executemany(
                 "INSERT OR REPLACE INTO chain_checkpoints (hop_id, hash, at) VALUES (?, ?, ?)",
@@ -378,14 +148,9 @@ class RoutingLog:
         try:
             row = conn.execute("SELECT value FROM chain_meta WHERE key = 'run'").fetchone()
             head = conn.execute("SELECT MAX(id) FROM hops").fetchone()[0] or 0
-            if row is not None:
-                try:
-                    self.unclean = {**json.loads(row[0]), "last_id": head}
-                except ValueError:
-                    self.unclean = {"last_id": head}
-            mark = {"started_at": _now(), "pid": os.getpid(), "after_id": head}
+            mark = self._new_run(row[0] if row is not None else None, head)
             conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES ('run', ?)",
-                         (json.dumps(mark),))
+                         (mark,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -406,15 +171,6 @@ class RoutingLog:
         if row is None or row[0] <= base_id:  # empty, only rows from before the chain, or purged
             return max(base_id, row[0] if row else 0), base_hash
         return row[0], row[1] or GENESIS  # an unhashed row in the chain: verify names it
-
-    def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
-        if self.on_checkpoint is None:
-            return
-        for hop_id, digest in checkpoints:
-            try:
-                self.on_checkpoint(hop_id, digest)
-            except Exception:  # a broken stdout must not stop the routing log
-                log.exception("routing log %s: checkpoint callback failed", self.path)
 
     def checkpoint_head(self) -> tuple[int, str] | None:
         """Store and announce the current head now (the hub does so when it stops), so that a
@@ -441,11 +197,12 @@ class RoutingLog:
         return row[0], row[1]
 
     def _close_connections(self) -> None:
-        for name in ("_reader", "_writer"):
-            conn = getattr(self, name, None)
-            if conn is not None:
-                conn.close()
-                setattr(self, name, None)
+        with self._read_lock:
+            for name in ("_reader", "_writer"):
+                conn = getattr(self, name, None)
+                if conn is not None:
+                    conn.close()
+                    setattr(self, name, None)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -495,7 +252,7 @@ class RoutingLog:
                 rows = self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise RoutingLogError(f"{self.path}: {exc}") from exc
-        return [HopRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
+        return [hop_from_row(row) for row in rows]
 
 
     def run_summary(self, after_id: int) -> tuple[int, str | None]:
@@ -633,9 +390,3 @@ def read_formats(conn: sqlite3.Connection) -> Formats:
 def open_readonly(path: str | Path) -> RoutingLog:
     """Open an existing routing log for reading only; never creates a file."""
     return RoutingLog(path, readonly=True)
-
-
-def _close_ref(ref: weakref.ref) -> None:
-    routing_log = ref()
-    if routing_log is not None:
-        routing_log.close()

@@ -1,0 +1,144 @@
+"""What the routing log (経路ログ) does whatever database holds it: hand-offs of hop records to
+the group-commit writer (bus/store/group_writer.py), chaining each batch onto the head
+(bus/store/chain.py), checkpoints, and the run mark that lets the next start know the previous
+run crashed (bus/store/log_recovery.py).
+
+The SQL is the dialect's: ``RoutingLog`` (SQLite, bus/store/routing_log.py) and
+``PostgresRoutingLog`` (bus/store/routing_log_pg.py) supply ``_write``, the run mark's storage and
+the readers. The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import operator
+import os
+import threading
+from collections.abc import Callable
+
+from .chain import Formats, fast_record_hash
+from .group_writer import GroupWriter, _now
+from .hop_record import HopRecord, column_names
+
+log = logging.getLogger(__name__)
+
+# hand-offs per commit (a hop, or one exchange's few hops): bounds one transaction, amortises
+# the fsync
+MAX_BATCH = 1000
+HIGH_WATER = 10_000  # records waiting beyond this: the log is "behind", new exchanges wait
+CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
+
+COLUMNS = column_names()
+VALUES = operator.attrgetter(*COLUMNS)  # a record's column values, in column order
+# a chained row as verify and export see it: ``id`` is the position in its chain
+CHAINED = ("id", *COLUMNS, "prev_hash", "hash")
+
+
+class RoutingLogError(Exception):
+    """The routing log cannot be opened, written or read."""
+
+
+class ChainedLog(GroupWriter):
+    """The writer side shared by both dialects; see the module doc."""
+
+    WHAT = "routing log"
+    UNIT = "hop records"
+    MAX_BATCH = MAX_BATCH
+    Error = RoutingLogError
+
+    def _init_log(self, *, readonly: bool, checkpoint_every: int,
+                  on_checkpoint: Callable[[int, str], None] | None,
+                  on_commit: Callable[[int], None] | None,
+                  on_state: Callable[[dict], None] | None, high_water: int,
+                  marks_runs: bool) -> None:
+        self.readonly = readonly
+        self.checkpoint_every = checkpoint_every
+        # on_checkpoint(hop_id, hash) after a checkpoint's commit (the writer thread)
+        self.on_checkpoint = on_checkpoint
+        # The hub marks its run in the log (chain_meta 'run'), cleared by a clean close: the
+        # next start finds a crashed run in ``unclean`` (bus/store/log_recovery.py).
+        self.marks_runs = marks_runs
+        self.unclean: dict | None = None
+        self._read_lock = threading.Lock()  # the reader connection: a query never holds _lock
+        self._init_writer(high_water=high_water, on_commit=on_commit, on_state=on_state)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record(self, hop: HopRecord) -> int:
+        """Queue one hop for writing; never waits for the disk and never drops it.
+
+        Returns the record's sequence number in this process: ``committed()`` reaches it once
+        the record is written (``on_commit`` is told). Memory is bounded by the callers: the hub
+        admits no new exchange while ``health()`` says behind or failing (bus/hub/evidence.py),
+        so only exchanges already in flight add records.
+        """
+        return self._enqueue(hop)
+
+    def record_many(self, hops: list[HopRecord]) -> int:
+        """Queue several hops (in order) as ONE hand-off to the writer: ``record`` for each,
+        with one queue put and at most one wake-up of the writer thread instead of one per hop.
+        The hub hands off an exchange's hops together (bus/hub/exchange.py). Returns the last
+        hop's sequence number (the current one when ``hops`` is empty)."""
+        return self._enqueue(hops, len(hops))
+
+    def _prepare(self, items: list) -> tuple[list[HopRecord], int, int]:
+        batch: list[HopRecord] = []
+        for item in items:  # a HopRecord (record) or a list of them (record_many)
+            if isinstance(item, list):
+                batch.extend(item)
+            else:
+                batch.append(item)
+        return batch, len(batch), 0
+
+    def _stopped(self) -> None:
+        # given-up records: the mark stays, so the next start writes a gap record
+        if self.marks_runs and not self.lost:
+            self._end_run()
+
+    def _end_run(self) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _chain(batch: list[HopRecord], head_id: int, prev: str, formats: Formats,
+               checkpoint_every: int) -> tuple[list[tuple], list[tuple[int, str]]]:
+        """The rows (id, fields..., prev_hash, hash) of ``batch`` chained onto (head_id, prev),
+        and the checkpoints among them."""
+        rows = []
+        checkpoints = []
+        for h in batch:
+            head_id += 1
+            columns = VALUES(h)
+            # the writer's path to the chain's definition (chain.record_hash, which
+            # ``pfbus log verify`` recomputes): the same bytes, cheaper (issue 13)
+            digest = fast_record_hash(head_id, dict(zip(COLUMNS, columns, strict=True)), prev,
+                                      formats.of(head_id))
+            rows.append((head_id, *columns, prev, digest))
+            if checkpoint_every and head_id % checkpoint_every == 0:
+                checkpoints.append((head_id, digest))
+            prev = digest
+        return rows, checkpoints
+
+    def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
+        if self.on_checkpoint is None:
+            return
+        for hop_id, digest in checkpoints:
+            try:
+                self.on_checkpoint(hop_id, digest)
+            except Exception:  # a broken stdout must not stop the routing log
+                log.exception("routing log %s: checkpoint callback failed", self.name)
+
+    # -- the run mark ----------------------------------------------------------------------------
+
+    def _new_run(self, previous: str | None, head: int) -> str:
+        """The mark for this run (JSON); sets ``unclean`` from a mark an earlier run left."""
+        if previous is not None:
+            try:
+                self.unclean = {**json.loads(previous), "last_id": head}
+            except ValueError:
+                self.unclean = {"last_id": head}
+        return json.dumps({"started_at": _now(), "pid": os.getpid(), "after_id": head})
+
+
+def hop_from_row(row) -> HopRecord:
+    return HopRecord(**dict(zip(COLUMNS, row, strict=True)))
