@@ -3,7 +3,9 @@
 ``accepted`` (SHA-256, rows, bytes, the subscribers it goes to), ``rejected`` (the findings:
 file, line, 項目番号 and 項目名, rule, and what is wrong in general terms — never a value, as the
 layout validator words them) or ``duplicate`` (of which accepted file). JSON, UTF-8, one object.
-Pure: the pipeline writes it atomically.
+Pure: the pipeline writes it atomically. The format vendors read is ``SCHEMA`` (JSON Schema
+2020-12, schemas/files/receipt-v1.schema.json; docs/files.md): every receipt written is valid
+against it (tests/files/test_receipt_schema.py and every pipeline test that reads a receipt).
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import schemas
 
 from ..migration.findings import LayoutFinding
 
 FORMAT = 1
 SUFFIX = ".receipt.json"
+SCHEMA = Path(schemas.__file__).with_name("files") / "receipt-v1.schema.json"
 MAX_FINDINGS = 100  # listed; ``counts`` has them all, by rule
 
 

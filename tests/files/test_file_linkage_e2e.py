@@ -14,6 +14,7 @@ from tests.support.polling import wait_until
 
 from .files_data import broken_file, change_file, name
 from .hubs import sftp, start, write_config
+from .receipt_schema import checked
 
 pytestmark = pytest.mark.integration
 
@@ -49,8 +50,8 @@ def test_upload_validate_deliver_confirm_over_sftp(tmp_path, keep):
                and (outbox["vendor-c"] / name()).exists(), 30, "deliveries to B and C")
     wait_until(lambda: len(list(outbox["vendor-a"].glob("*.receipt.json"))) == 2, 30,
                "two receipts")
-    receipts = {json.loads(p.read_text("utf-8"))["file"]: json.loads(p.read_text("utf-8"))
-                for p in outbox["vendor-a"].glob("*.receipt.json")}
+    receipts = {r["file"]: r for r in (checked(json.loads(p.read_text("utf-8")))
+                                       for p in outbox["vendor-a"].glob("*.receipt.json"))}
     assert receipts[name()]["status"] == "accepted" and receipts[name()]["rows"] == 5
     assert receipts[bad_name]["status"] == "rejected"
     assert {f["rule"] for f in receipts[bad_name]["findings"]} == {"type:date",
