@@ -20,6 +20,7 @@ Pure: every check takes the time as a parameter (seconds since the epoch).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,12 +75,19 @@ def request_only_fields(header: PlatformHeader, *, is_notice: bool, path: str | 
     return tuple(findings)
 
 
+class SeenMessagesUnavailable(Exception):
+    """The store of seen MessageIds cannot decide (disk full, read-only, locked too long)."""
+
+
 class SeenMessages(Protocol):
     """Where the MessageIds of accepted requests are remembered until they expire."""
 
-    def first_sighting(self, message_id: str, now: float, expires_at: float) -> bool:
+    def first_sighting(self, message_id: str, now: float,
+                       expires_at: float) -> Awaitable[bool]:
         """Record ``message_id`` until ``expires_at``; False when it is already recorded with an
-        expiry after ``now`` (a replay). Atomic: of two concurrent callers, one gets True."""
+        expiry after ``now`` (a replay). Atomic: of two concurrent callers — in one process or
+        in several sharing the store — one gets True. Raises SeenMessagesUnavailable when the
+        store cannot decide."""
         ...
 
     def close(self) -> None:
@@ -98,10 +106,17 @@ class ReplayGuard:
         self.seen = seen
         self.window = window
 
-    def admit(self, message_id: str, now: float, path: str | None = None,
-              line: int | None = None) -> None:
-        """Remember ``message_id`` or raise PF-DUPLICATE-MESSAGE."""
-        if not self.seen.first_sighting(message_id, now, now + self.window):
+    async def admit(self, message_id: str, now: float, path: str | None = None,
+                    line: int | None = None) -> None:
+        """Remember ``message_id`` or raise PF-DUPLICATE-MESSAGE; PF-LOG-UNAVAILABLE when the
+        store cannot say (evidence or refuse: the hub keeps the IDs beside its routing log)."""
+        try:
+            first = await self.seen.first_sighting(message_id, now, now + self.window)
+        except SeenMessagesUnavailable as exc:
+            raise HubFault(faults.LOG_UNAVAILABLE, (Finding(
+                "replay:unavailable", f"the MessageIds seen cannot be recorded: {exc}",
+                path, line),), message_id) from None
+        if not first:
             raise HubFault(faults.DUPLICATE_MESSAGE, (Finding(
                 "replay:message_id", f"MessageId {message_id} was received within the last "
                 f"{self.window:g} s ([hub] replay_window); a new request needs a new MessageId",

@@ -89,7 +89,7 @@ class Hub:
         # Requests' MessageIds, remembered for [hub] replay_window across restarts.
         seen_path = seen_messages_path(config.routing_log)
         try:
-            self.seen_messages = SqliteSeenMessages(seen_path)
+            self.seen_messages = SqliteSeenMessages(seen_path, deliver=reactor.callFromThread)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"{config.path}: store.routing_log: cannot open {seen_path} (the "
                               f"MessageIds seen): {exc}") from None

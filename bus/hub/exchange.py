@@ -182,7 +182,7 @@ class SyncExchange:
             if self.replay is not None and not request.is_notice:
                 # Notices: the notice store is their idempotent receiver (a `duplicate` receipt).
                 try:
-                    self._check_replay(self.replay, request)
+                    await self._check_replay(self.replay, request)
                 except HubFault as fault:
                     hops.add(Hop.REJECTED, Status.FAULT, fault)
                     return self._fault_reply(hops, fault, request.envelope.soap_ns)
@@ -193,12 +193,12 @@ class SyncExchange:
         finally:
             release()
 
-    def _check_replay(self, replay: ReplayGuard, request: AcceptedRequest) -> None:
+    async def _check_replay(self, replay: ReplayGuard, request: AcceptedRequest) -> None:
         header_el = request.envelope.header
         mid = header_el.find(f"{{{HEADER_NS}}}MessageId") if header_el is not None else None
-        replay.admit(request.header.message_id, self.inspector.clock(),
-                     element_path(mid, self.inspector.catalog.prefixes) if mid is not None
-                     else None, mid.sourceline if mid is not None else None)
+        await replay.admit(request.header.message_id, self.inspector.clock(),
+                           element_path(mid, self.inspector.catalog.prefixes) if mid is not None
+                           else None, mid.sourceline if mid is not None else None)
 
     async def _dispatch(self, request: AcceptedRequest, hops: _Hops, raw: bytes,
                         soap_action: str | None) -> HttpReply:

@@ -1,34 +1,42 @@
 """The MessageIds of accepted requests, each until it expires (``bus.core.replay.SeenMessages``):
 the idempotent receiver's table for request-response exchanges, surviving restarts.
 
-SQLite, one file next to the routing log, one hub process. The hot path stays cheap: a sighting
-is a dictionary look-up of the IDs not yet committed plus one primary-key read (~20 µs measured
-on the 2-core development machine; a write per request was ~130 µs). The new ID goes into that
-dictionary at once — so a replay arriving a microsecond later is refused — and is inserted by a
-writer thread in batches (``bus.store.batching``), one commit per batch, then leaves the
-dictionary. A crash of the process can forget the IDs of the last batch not yet committed (a few
-milliseconds of traffic); WAL with ``synchronous=NORMAL``: a power cut may forget a little more.
-Expired rows are deleted by the writer, in bounded batches through the ``expires_at`` index.
+SQLite, one file next to the routing log, shared by every hub process writing that log
+(``pfbus serve --workers N``). The insert IS the decision: ``INSERT … ON CONFLICT (message_id)
+DO UPDATE … WHERE expires_at <= now`` changes a row only for an ID not seen or expired, inside
+one write transaction — so of two sightings of one ID, in this process or in another one on the
+same file, exactly one is admitted, whichever commits first. A dictionary of IDs "not yet
+committed" (the single-process design before) could not see the other process's.
 
-Several hub processes on PostgreSQL will need the same table shared and the insert as the
-decision (``INSERT … ON CONFLICT (message_id) DO UPDATE … WHERE expires_at <= now``, one round
-trip, off the reactor thread); not written yet (issue 13 brings the shared PostgreSQL routing log
-it would live beside).
+The hot path stays off the disk's critical path and off the reactor: ``first_sighting`` queues
+the sighting and returns a Deferred; a writer thread takes every sighting waiting
+(``bus.store.batching``), decides them in one transaction (one commit per batch, WAL with
+``synchronous=NORMAL``) and hands the decisions back in one call of ``deliver`` (the hub passes
+``reactor.callFromThread``: one wake-up of the reactor per batch). A request waits for that
+commit before it is forwarded, so an admitted ID is on disk before its exchange goes on: a crash
+cannot forget an admitted ID (a power cut may, within ``synchronous=NORMAL``'s last commits).
+Expired rows are deleted by the writer, in bounded batches through the ``expires_at`` index.
 """
 
 from __future__ import annotations
 
+import functools
 import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from twisted.internet import defer
+
+from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
 
 BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
 PURGE_BATCH = 10_000  # rows deleted at most at once
+BUSY_TIMEOUT = 30.0  # seconds the writer waits for another process's write lock
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS seen_messages (
@@ -37,10 +45,14 @@ _SCHEMA = (
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS seen_messages_expiry ON seen_messages (expires_at)",
 )
-_READ = "SELECT expires_at FROM seen_messages WHERE message_id = ?"
-_WRITE = "INSERT OR REPLACE INTO seen_messages (message_id, expires_at) VALUES (?, ?)"
+# A row changes (rowcount 1) only for an ID never seen or whose window has passed.
+_SIGHT = """INSERT INTO seen_messages (message_id, expires_at) VALUES (?, ?)
+    ON CONFLICT (message_id) DO UPDATE SET expires_at = excluded.expires_at
+    WHERE seen_messages.expires_at <= ?"""
 _PURGE = """DELETE FROM seen_messages WHERE message_id IN (
     SELECT message_id FROM seen_messages WHERE expires_at <= ? LIMIT ?)"""
+
+Decided = list[tuple[defer.Deferred, object]]  # (waiter, True/False or the error)
 
 
 def seen_messages_path(routing_log: Path) -> Path:
@@ -50,44 +62,52 @@ def seen_messages_path(routing_log: Path) -> Path:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
+                           check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")  # the reader never waits for the writer
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=5000")
     return conn
 
 
+def _fire(decided: Decided) -> None:
+    for waiter, result in decided:
+        if isinstance(result, BaseException):
+            waiter.errback(result)
+        else:
+            waiter.callback(result)
+
+
 class SqliteSeenMessages:
-    def __init__(self, path: Path, clock=time.time):
+    """``deliver(call)`` runs ``call`` where the Deferreds may fire: the reactor thread in the
+    hub (``reactor.callFromThread``); by default the writer thread itself."""
+
+    def __init__(self, path: Path, clock=time.time,
+                 deliver: Callable[[Callable[[], None]], None] | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._read = _connect(path)  # the caller's thread (the reactor)
-        for statement in _SCHEMA:
-            self._read.execute(statement)
+        self._path = path
+        conn = _connect(path)
+        try:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+        except BaseException:
+            conn.close()
+            raise
         self._clock = clock  # for the writer's purges only
-        self._pending: dict[str, float] = {}  # seen, not yet committed
-        self._lock = threading.Lock()
+        self._deliver = deliver or (lambda call: call())
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write, args=(_connect(path),),
+        self._writer = threading.Thread(target=self._write, args=(conn,),
                                         name="pfbus-seen-messages", daemon=True)
         self._writer.start()
 
-    def first_sighting(self, message_id: str, now: float, expires_at: float) -> bool:
-        # One critical section: the writer commits a batch *before* it forgets those IDs under
-        # this lock, so an ID is always either pending here or visible to the read. A read
-        # outside the lock could miss both (read before the commit, look after the forget) and
-        # admit a replay twice.
-        with self._lock:
-            if self._pending.get(message_id, 0.0) > now:
-                return False
-            row = self._read.execute(_READ, (message_id,)).fetchone()
-            if row is not None and row[0] > now:
-                return False
-            self._pending[message_id] = expires_at
-        self._queue.put((message_id, expires_at))
-        return True
+    def first_sighting(self, message_id: str, now: float, expires_at: float) -> defer.Deferred:
+        """Fires with True when ``message_id`` is recorded until ``expires_at`` by this call,
+        False when it is already recorded with an expiry after ``now`` (a replay)."""
+        waiter: defer.Deferred = defer.Deferred()
+        self._queue.put((message_id, now, expires_at, waiter))
+        return waiter
 
     def flush(self) -> None:
-        """Return once every sighting so far is committed."""
+        """Return once every sighting so far is decided and handed to ``deliver``."""
         marker = Flush()
         self._queue.put(marker)
         marker.done.wait()
@@ -97,16 +117,13 @@ class SqliteSeenMessages:
         while True:
             items, markers, stop = next_batch(self._queue, BATCH)
             if items:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(_WRITE, items)
-                conn.execute("COMMIT")
-                with self._lock:
-                    for message_id, expires_at in items:
-                        if self._pending.get(message_id) == expires_at:
-                            del self._pending[message_id]
+                self._deliver(functools.partial(_fire, self._decide(conn, items)))
             now = self._clock()
             if now >= next_purge:  # a full batch deleted: more is waiting, go on next time
-                deleted = conn.execute(_PURGE, (now, PURGE_BATCH)).rowcount
+                try:
+                    deleted = conn.execute(_PURGE, (now, PURGE_BATCH)).rowcount
+                except sqlite3.Error:  # busy or failing: the next batch's purge tries again
+                    deleted = 0
                 next_purge = now if deleted >= PURGE_BATCH else now + PURGE_EVERY
             for marker in markers:
                 marker.done.set()
@@ -114,12 +131,34 @@ class SqliteSeenMessages:
                 conn.close()
                 return
 
+    @staticmethod
+    def _decide(conn: sqlite3.Connection, items: list) -> Decided:
+        """One transaction for the batch; an error refuses the whole batch's sightings (the
+        exchanges fail, none is admitted unrecorded)."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
+                           for mid, now, expires_at, _ in items]
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            error = SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}")
+            return [(waiter, error) for *_, waiter in items]
+        return [(waiter, result) for (*_, waiter), result in zip(items, results, strict=True)]
+
     def __len__(self) -> int:
         self.flush()
-        return self._read.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
+        conn = _connect(self._path)
+        try:
+            return conn.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
+        finally:
+            conn.close()
 
     def close(self) -> None:
         if self._writer.is_alive():
             self._queue.put(STOP)
             self._writer.join()
-        self._read.close()

@@ -193,8 +193,12 @@ def publish(hub, who: str, sequence: int = 1):
 
 
 def inquire(hub) -> defer.Deferred:
+    """A request, let through the replay guard (its writer thread decides the MessageId)."""
     raw, _ = envelope()
-    return exchange(hub, raw, "juki.ResidentInquiry")
+    reply = exchange(hub, raw, "juki.ResidentInquiry")
+    hub.seen_messages.flush()
+    hub.clock.run_queued()
+    return reply
 
 
 def fault_code(reply) -> str | None:

@@ -4,18 +4,22 @@ SQLite store of seen MessageIds (bus.store.seen_messages) — pure checks with t
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import json
+import sqlite3
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 
 import pytest
+from twisted.internet.defer import Deferred
 
 from bus.core import faults
 from bus.core.faults import HubFault
 from bus.core.header import JST
 from bus.core.identifiers import Modulus11Scheme
 from bus.core.inspection import Inspector
-from bus.core.replay import Freshness, ReplayGuard
+from bus.core.replay import Freshness, ReplayGuard, SeenMessagesUnavailable
 from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.soap_headers import HUB_ROLE, SOAP11_NEXT, SOAP12_NEXT
 from bus.core.validator import MessageValidator
@@ -124,7 +128,7 @@ class MemorySeen:
     def __init__(self):
         self.ids: dict[str, float] = {}
 
-    def first_sighting(self, message_id, now, expires_at):
+    async def first_sighting(self, message_id, now, expires_at):
         if self.ids.get(message_id, 0) > now:
             return False
         self.ids[message_id] = expires_at
@@ -134,14 +138,35 @@ class MemorySeen:
         pass
 
 
+def _run(coroutine):
+    """Drive a coroutine that awaits nothing pending (MemorySeen answers at once)."""
+    d = Deferred.fromCoroutine(coroutine)
+    failures = []
+    d.addErrback(failures.append)
+    if failures:
+        failures[0].raiseException()
+
+
 def test_replay_within_the_window_is_refused_and_accepted_after_it():
     guard = ReplayGuard(MemorySeen(), window=86400, freshness=Freshness(300, 3600))
     mid = str(uuid.uuid4())
-    guard.admit(mid, NOW)
+    _run(guard.admit(mid, NOW))
     with pytest.raises(HubFault) as info:
-        guard.admit(mid, NOW + 86399)
+        _run(guard.admit(mid, NOW + 86399))
     assert info.value.fault is faults.DUPLICATE_MESSAGE and info.value.message_id == mid
-    guard.admit(mid, NOW + 86400)  # forgotten: by then SentAt is long stale anyway
+    _run(guard.admit(mid, NOW + 86400))  # forgotten: by then SentAt is long stale anyway
+
+
+def test_a_store_that_cannot_decide_refuses_with_log_unavailable():
+    class Failing(MemorySeen):
+        async def first_sighting(self, message_id, now, expires_at):
+            raise SeenMessagesUnavailable("OperationalError: database or disk is full")
+
+    guard = ReplayGuard(Failing(), window=86400, freshness=Freshness(300, 3600))
+    with pytest.raises(HubFault) as info:
+        _run(guard.admit(str(uuid.uuid4()), NOW))
+    assert info.value.fault is faults.LOG_UNAVAILABLE
+    assert info.value.first.rule == "replay:unavailable"
 
 
 def test_the_window_must_cover_max_age_and_clock_skew():
@@ -149,80 +174,85 @@ def test_the_window_must_cover_max_age_and_clock_skew():
         ReplayGuard(MemorySeen(), window=3000, freshness=Freshness(300, 3600))
 
 
+def sightings(store, ids, now, expires_at):
+    """Each ID's decision (the writer thread fires the Deferreds: no ``deliver`` given)."""
+    waiters = [store.first_sighting(i, now, expires_at) for i in ids]
+    store.flush()
+    return [d.result for d in waiters]
+
+
 def test_sqlite_store_survives_a_restart_and_expires(tmp_path):
     path = tmp_path / "log.seen.sqlite3"
     store = SqliteSeenMessages(path, clock=lambda: NOW)
     ids = [str(uuid.uuid4()) for _ in range(50)]
-    assert all(store.first_sighting(i, NOW, NOW + 100) for i in ids)
-    assert not any(store.first_sighting(i, NOW + 1, NOW + 101) for i in ids)  # not yet committed
+    assert all(sightings(store, ids, NOW, NOW + 100))
+    assert not any(sightings(store, ids, NOW + 1, NOW + 101))
     store.close()
     store = SqliteSeenMessages(path, clock=lambda: NOW)
-    assert not store.first_sighting(ids[0], NOW + 50, NOW + 150)  # committed: after a restart
-    assert store.first_sighting(ids[1], NOW + 100, NOW + 200)  # expired
+    assert sightings(store, ids[:2], NOW + 50, NOW + 150) == [False, False]  # after a restart
+    assert sightings(store, ids[1:2], NOW + 100, NOW + 200) == [True]  # expired
     store.close()
     store = SqliteSeenMessages(path, clock=lambda: NOW + 1000)  # its writer purges expired rows
-    store.first_sighting(str(uuid.uuid4()), NOW + 1000, NOW + 1100)
+    sightings(store, [str(uuid.uuid4())], NOW + 1000, NOW + 1100)
     assert len(store) == 1
     store.close()
 
 
-def test_sqlite_store_of_two_threads_admits_one(tmp_path):
-    store = SqliteSeenMessages(tmp_path / "s.seen.sqlite3", clock=lambda: NOW)
-    mid, results = str(uuid.uuid4()), []
-    barrier = threading.Barrier(8)
-
-    def sight():
-        barrier.wait()
-        results.append(store.first_sighting(mid, NOW, NOW + 100))
-
-    threads = [threading.Thread(target=sight) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def test_sqlite_store_admits_one_of_the_same_id_in_one_batch(tmp_path):
+    """Sightings queued while another process holds the file's write lock are decided in one
+    batch: the first of the same ID is admitted, the others are replays."""
+    path = tmp_path / "s.seen.sqlite3"
+    store = SqliteSeenMessages(path, clock=lambda: NOW)
+    sightings(store, [str(uuid.uuid4())], NOW, NOW + 100)  # the writer is up, the file exists
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer waits for this lock
+    mid = str(uuid.uuid4())
+    waiters = [store.first_sighting(mid, NOW, NOW + 100) for _ in range(8)]
+    blocker.execute("COMMIT")
+    blocker.close()
+    store.flush()
     store.close()
-    assert sorted(results) == [False] * 7 + [True]
+    assert [d.result for d in waiters] == [True] + [False] * 7
 
 
-def test_sqlite_store_admits_once_when_a_commit_lands_between_read_and_reservation(tmp_path):
-    """The interleaving CI once hit by chance, forced: while one sighting has read "not
-    committed", a second sighting of the same ID is admitted, committed and forgotten by the
-    writer. The first must still refuse — the read and the reservation are one decision."""
-    store = SqliteSeenMessages(tmp_path / "s.seen.sqlite3", clock=lambda: NOW)
-    mid, results = str(uuid.uuid4()), []
-    real_read = store._read
-
-    def other_sighting():
-        results.append(store.first_sighting(mid, NOW, NOW + 100))
-        store.flush()  # committed, and gone from the writer's pending IDs
-
-    class ReadThenInterleave:
-        def __init__(self):
-            self.first = True
-
-        def execute(self, *args):
-            cursor = real_read.execute(*args).fetchall()
-            if self.first:
-                self.first = False
-                other = threading.Thread(target=other_sighting)
-                other.start()
-                other.join(timeout=0.5)  # blocked when the decision is one critical section
-            return _Rows(cursor)
-
-    store._read = ReadThenInterleave()
-    results.append(store.first_sighting(mid, NOW, NOW + 100))
-    wait_until(lambda: len(results) == 2, 10, "the other sighting's answer")
-    store._read = real_read
-    store.close()
-    assert sorted(results) == [False, True]
+def test_sqlite_store_of_two_processes_admits_each_id_once(tmp_path):
+    """Two hub processes on one file (pfbus serve --workers 2): every ID both of them sight at
+    the same moment is admitted by exactly one. Both processes queue their sightings while a
+    third connection holds the write lock, so their batches meet at the lock (the interleaving
+    forced, not hoped for)."""
+    path = tmp_path / "s.seen.sqlite3"
+    SqliteSeenMessages(path).close()  # created before the processes open it
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    (tmp_path / "ids").write_text("\n".join(ids))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    children = [subprocess.Popen(
+        [sys.executable, "-c", _SIGHTING_PROCESS, str(path), str(tmp_path / "ids"),
+         str(tmp_path / f"queued{n}")], stdout=subprocess.PIPE, text=True) for n in (1, 2)]
+    wait_until(lambda: all((tmp_path / f"queued{n}").exists() for n in (1, 2)), 30,
+               "both processes queued their sightings")
+    blocker.execute("COMMIT")
+    blocker.close()
+    outputs = [child.communicate(timeout=60)[0] for child in children]
+    assert [child.returncode for child in children] == [0, 0]
+    admitted = [set(json.loads(out)) for out in outputs]
+    assert admitted[0].isdisjoint(admitted[1])
+    assert admitted[0] | admitted[1] == set(ids)
 
 
-class _Rows:
-    def __init__(self, rows):
-        self._rows = rows
-
-    def fetchone(self):
-        return self._rows[0] if self._rows else None
+_SIGHTING_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from bus.store.seen_messages import SqliteSeenMessages
+path, ids, queued = Path(sys.argv[1]), Path(sys.argv[2]).read_text().split(), Path(sys.argv[3])
+store = SqliteSeenMessages(path)
+now = time.time()
+waiters = [(i, store.first_sighting(i, now, now + 100)) for i in ids]
+queued.touch()
+store.flush()
+store.close()
+print(json.dumps([i for i, d in waiters if d.result]))
+"""
 
 
 def test_inspector_refuses_a_request_id_only_through_the_guard(inspector):
