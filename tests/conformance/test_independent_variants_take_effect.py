@@ -1,4 +1,5 @@
-"""Each variant of the fourth batch really takes effect (variants.py FOURTH_BATCH).
+"""Each variant of the fourth and fifth batches really takes effect (variants.py FOURTH_BATCH,
+FIFTH_BATCH).
 
 A variant that behaves like the correct adapter on every input the standard allows would count
 as a "miss" of the suite that is really the yardstick's own. Here the independent adapter runs
@@ -6,7 +7,8 @@ in-process (no suite, no hub): for each defect a short scenario of standard-conf
 — including a crash (the connection closed without commit) and a start on the same database —
 and the transcript must differ from the correct adapter's. Random parts (IDs, SentAt) are
 masked so that only behaviour differs: IDs become labels in order of first appearance, SentAt
-its distance from now in minutes and its offset, the right RequestHash a placeholder.
+its distance from now in minutes, its offset and its shape, the right RequestHash a placeholder.
+A crash leaves the database files as a SIGKILL does: what was written, uncommitted work not.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import time
 import uuid
 
 import pytest
 
 from .independent.adapter import JST, Adapter
-from .independent.variants import DEFECTS, FOURTH_BATCH
+from .independent.variants import DEFECTS, FIFTH_BATCH, FOURTH_BATCH
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -54,9 +57,9 @@ def inquiry(key: str, *, by="AddresseeNumber", as_of=None, **kw) -> bytes:
                    service="juki.ResidentInquiry", **kw)
 
 
-def extract(page: int, *, extract_id=None, as_of=None, request_id=None) -> bytes:
+def extract(page: int, *, extract_id=None, as_of=None, request_id=None, page_size=3) -> bytes:
     parts = (f"<j:ExtractId>{extract_id}</j:ExtractId>" if extract_id else "") + \
-        f"<j:Page>{page}</j:Page><j:PageSize>3</j:PageSize>" + \
+        f"<j:Page>{page}</j:Page><j:PageSize>{page_size}</j:PageSize>" + \
         (f"<j:AsOf>{as_of}</j:AsOf>" if as_of else "") + \
         (f"<j:RequestId>{request_id}</j:RequestId>" if request_id else "")
     return request(f'<j:ResidentFullExtractRequest xmlns:j="urn:pfbus:unit:juki:v1">{parts}'
@@ -131,27 +134,51 @@ def _mask(text: str, labels: dict) -> str:
         if value.tzinfo is None:
             return f"<SentAt naive {m[1][10:]}>"
         minutes = round((value - dt.datetime.now(JST)).total_seconds() / 60)
-        return f"<SentAt {minutes:+d}min {value.utcoffset()}>"
+        return f"<SentAt {minutes:+d}min {value.utcoffset()} {re.sub(r'[0-9]', '9', m[1])}>"
     text = re.sub(r"SentAt>([^<]+)<", lambda m: sent_at(m) + "<", text)
     return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}",
                   lambda m: labels.setdefault(m[0], f"ID{len(labels)}"), text)
 
 
-def transcript(role: str, db, defect: str | None) -> list[str]:
+def _crash(adapter, db) -> None:
+    """SIGKILL: nothing runs after it; the files keep what was written (committed WAL frames
+    not yet checkpointed included), uncommitted work is gone."""
+    adapter.lock.acquire()
+    files = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
+    on_disk = {f: f.read_bytes() for f in files[:2] if f.exists()}
+    adapter.conn.close()  # rolls back; as the last connection it checkpoints: undone below
+    for f in files:
+        f.unlink(missing_ok=True)
+    for f, data in on_disk.items():
+        f.write_bytes(data)
+
+
+def _nested(raw: bytes, depth: int = 60) -> bytes:
+    """A vendor header block nested ``depth`` elements deep beside the platform header."""
+    block = '<v:Trace xmlns:v="urn:example:vendor">' + "<v:n>" * depth + "</v:n>" * depth + \
+        "</v:Trace>"
+    return raw.replace(b"<soap:Header>", b"<soap:Header>" + block.encode(), 1)
+
+
+def transcript(role: str, db, defect: str | None, steps=None) -> list[str]:
     make = lambda: Adapter(role, GOV, "01" if role == "provider" else "07", "indie",  # noqa: E731
                            db=db, defect=defect)
     adapter, labels, out, extract_id = make(), {}, [], None
-    for step in PROVIDER_STEPS if role == "provider" else SUBSCRIBER_STEPS:
-        if step[0] == "crash":  # SIGKILL: nothing runs after it, nothing uncommitted survives
-            adapter.lock.acquire()
-            adapter.conn.close()
+    for step in steps or (PROVIDER_STEPS if role == "provider" else SUBSCRIBER_STEPS):
+        if step[0] == "crash":
+            _crash(adapter, db)
             adapter = make()
+            continue
+        if step[0] == "sleep":
+            time.sleep(step[1])
             continue
         if step[0] == "observe":
             out.append(repr(adapter.observe(step[1])))
             continue
         if step[0] == "page":
             step = extract(step[1], extract_id=extract_id)
+        if step[0] == "nested":
+            step = _nested(step[1])
         if step[0] == "utf-16":
             raw = step[1].decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
             raw, ctype = raw.encode("utf-16"), "text/xml; charset=utf-16"
@@ -159,7 +186,7 @@ def transcript(role: str, db, defect: str | None) -> list[str]:
             raw, ctype = step if isinstance(step, tuple) else (step, TEXT_XML)
         _mask(raw.decode("utf-16" if ctype.endswith("16") else "utf-8"), labels)  # its IDs
         answer = adapter.handle(raw, ctype, '""')
-        text = answer.body.decode("utf-8").replace(  # the right RequestHash, whatever the bytes
+        text = answer.body.decode("utf-8", "backslashreplace").replace(  # the right RequestHash
             base64.b64encode(hashlib.sha256(raw).digest()).decode(), "hash-of-the-request")
         if "FullExtractResponse" in text and extract_id is None:
             extract_id = re.search(r"ExtractId>([^<]+)<", text)[1]
@@ -167,7 +194,45 @@ def transcript(role: str, db, defect: str | None) -> list[str]:
     return out
 
 
+# the fifth batch's scenario: each step is there for one or more of its variants
+RESENT_11 = notice(change(seq=4, number="0000010014", name="総務翔子"), message_id=NOTICE_A)
+RESENT_12 = notice(change(seq=1, number="0000010022", name="総務大輔"), soap=SOAP12,
+                   message_id=NOTICE_B)
+WITH_ORIGINAL = notice(change(number="0000010065", name="ROSSI VIOLA")).replace(
+    b"</c:Text><c:Kana>", b"</c:Text><c:Original>ROSSI VIOLA</c:Original><c:Kana>")
+TO_THE_HUB = notice(change(number="0000010073", name="𠮷田一郎")).replace(
+    b"<pfh:BusinessUnit>07</pfh:BusinessUnit><pfh:SystemId>indie</pfh:SystemId>",
+    b"<pfh:BusinessUnit>01</pfh:BusinessUnit><pfh:SystemId>hub</pfh:SystemId>")
+FIFTH_PROVIDER_STEPS = [
+    inquiry("0000010014"), inquiry("0000010030"),   # found; check digit remainder 0
+    inquiry("0000010057"), inquiry("0000010065"),   # 旧氏 with an IVS; 外国人 with 方書
+    inquiry("0000010073"), inquiry("0000010219"),   # 𠮷; half-width kana, full-width digits
+    inquiry("0000010022"),                          # voiced readings
+    inquiry("0000010022", as_of="2018-06-01"),      # a resident since that very day
+    inquiry("0000010014", receiver=("011002", "01", "indie")),  # another 団体
+    ("nested", inquiry("0000010014")), ("utf-16", inquiry("0000010014")),
+    extract(1), ("page", 2), ("page", 3), extract(1, page_size=4),
+]
+FIFTH_SUBSCRIBER_STEPS = [
+    ("utf-16", notice(change(seq=1))),
+    (RESENT_12, SOAP12_TYPE), (RESENT_12, SOAP12_TYPE),
+    notice(change(seq=2, number="0000010030", name="総務陽翔")) + b"\n",
+    notice(change(seq=9, number="0000010049", name="髙橋健一")),
+    notice(change(seq=10, number="0000010049", name="髙橋健")),
+    notice(change(seq=10, number="0000010049", name="髙橋健")),  # the same 異動, a new ID
+    ("observe", "0000010049"),
+    notice(change(seq=1, number="0000010057", name="髙橋美咲")), ("observe", "0000010057"),
+    WITH_ORIGINAL, TO_THE_HUB,
+    notice(change(seq=3, number="0000010219", name="神谷マリア")),
+    notice(change(seq=2, number="0000010219", name="神谷ﾏﾘｱ")), ("observe", "0000010219"),
+    notice(change(seq=1, number="0000010111", name="総務花子"),
+           sent_at=dt.datetime.now(JST) - dt.timedelta(hours=2)),  # an outbox's late resend
+    RESENT_11, RESENT_11, ("sleep", 1.2), RESENT_11,
+    ("crash",), ("observe", "0000010014"), ("observe", "0000010049"),
+]
+
 CASES = sorted((name, role) for name in FOURTH_BATCH for role in DEFECTS[name][1])
+FIFTH_CASES = sorted((name, role) for name in FIFTH_BATCH for role in DEFECTS[name][1])
 
 
 @pytest.mark.parametrize(("defect", "role"), CASES)
@@ -188,3 +253,23 @@ def test_the_scenarios_are_served_without_faults_where_none_is_due(tmp_path):
     assert faults == [2, 5, 17], faults  # rule violation, other 業務ユニット, unknown extract
     assert [i for i, t in enumerate(subscriber) if "Fault>" in t] == [1, 2]
     assert "'name': '総務大輔'" in subscriber[6] and "𠮷田一郎" in subscriber[8]
+
+
+@pytest.mark.parametrize(("defect", "role"), FIFTH_CASES)
+def test_each_fifth_batch_variant_behaves_differently(tmp_path, defect, role):
+    steps = FIFTH_PROVIDER_STEPS if role == "provider" else FIFTH_SUBSCRIBER_STEPS
+    correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
+    variant = transcript(role, tmp_path / "variant.sqlite3", defect, steps)
+    assert variant != correct, f"{defect} ({role}): {DEFECTS[defect][2]} — no effect"
+
+
+def test_the_fifth_scenarios_are_served_without_faults_where_none_is_due(tmp_path):
+    provider = transcript("provider", tmp_path / "p.sqlite3", None, FIFTH_PROVIDER_STEPS)
+    subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None, FIFTH_SUBSCRIBER_STEPS)
+    assert [i for i, t in enumerate(provider) if "Fault>" in t] == [8]  # another 団体
+    assert not [t for t in subscriber if "Fault>" in t]
+    assert "'changes_applied': 2" in subscriber[7]  # seq 9, then 10 once
+    assert "'name': '神谷マリア'" in subscriber[14]  # the older 異動 stayed unapplied
+    assert [t.count("duplicate") for t in subscriber[16:19]] == [0, 1, 1]  # across the second
+    assert subscriber[-2:] == ["{'name': '総務翔子', 'changes_applied': 2}",
+                               "{'name': '髙橋健', 'changes_applied': 2}"]  # the crash
