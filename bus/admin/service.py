@@ -11,6 +11,8 @@ thread, so a console user never delays an exchange.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from enum import StrEnum
 
@@ -18,7 +20,10 @@ from twisted.internet import threads
 
 from ..core.jsonlog import JsonLineLog
 from ..store import hop_search
-from ..store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
+from ..store.routing_log import Hop, HopRecord, RoutingLogError, Status, open_readonly
+
+if TYPE_CHECKING:
+    from ..store.routing_log import AnyLog
 from . import state_file
 from .controls import (Action, Change, Controls, LiveControls, TargetKind, parse_target,
                        validate_change)
@@ -67,7 +72,8 @@ class AdminService:
         self.live = controls  # the exchange and the delivery service read the same object
         self.metrics = metrics
         self.traffic = traffic
-        probes = {"routing_log": store_probe(f"sqlite:{config.routing_log}")}
+        probes = {"routing_log": store_probe(config.routing_log_url
+                                             or f"sqlite:{config.routing_log}")}
         if config.notice_store and self.subscribers:
             probes["notices"] = store_probe(config.notice_store)
         archive = getattr(hub, "archive", None)
@@ -82,7 +88,7 @@ class AdminService:
             self.controls.maintenance,
             self.prober.latest.archive if self.prober.latest else
             (archive.health() if archive is not None else None)))
-        self._reader: RoutingLog | None = None
+        self._reader: AnyLog | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -121,9 +127,9 @@ class AdminService:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _log(self) -> RoutingLog:
+    def _log(self) -> AnyLog:
         if self._reader is None:
-            self._reader = RoutingLog(self.hub.config.routing_log, readonly=True)
+            self._reader = open_readonly(self.hub.config.routing_log_location)
         return self._reader
 
     def search(self, query: hop_search.HopQuery, limit: int):

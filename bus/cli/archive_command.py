@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     reason = " ".join(str(args.reason).split())[:MAX_REASON] or "(no reason given)"
     who = _operator()
     try:  # an existing log: an operator's read never starts a new, empty one
-        routing_log = common.routing_log_existing(config.routing_log)
+        routing_log = common.routing_log_existing(config)
     except common.CommandError as exc:
         return _fail(f"cannot record the read in the routing log, so nothing is shown: {exc}")
     try:

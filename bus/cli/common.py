@@ -76,15 +76,19 @@ def notice_store_writable(config: HubConfig):
         raise CommandError(_store_problem(exc)) from None
 
 
-def routing_log_existing(path: Path):
-    """The routing log at ``path`` for recording an operator's action: it must exist already
-    (an operator's command never starts a new, empty log beside the hub's)."""
-    from ..store.routing_log import RoutingLog, RoutingLogError
+def routing_log_existing(config):
+    """The hub's routing log (``[store] routing_log``) for recording an operator's action, in
+    the chain of the config's ``[hub] node_id``: it must exist already (an operator's command
+    never starts a new, empty log beside the hub's)."""
+    from ..store.routing_log import RoutingLogError, is_postgres, open_routing_log
 
-    if not path.is_file():
-        raise CommandError(f"{path}: no such routing log")
+    location = config.routing_log_location
+    if not is_postgres(location) and not Path(location).is_file():
+        raise CommandError(f"{location}: no such routing log")
     try:
-        return RoutingLog(path)
+        if is_postgres(location):
+            open_routing_log(location, readonly=True).close()  # exists: never a new schema
+        return open_routing_log(location, node=config.node_id)
     except RoutingLogError as exc:
         raise CommandError(str(exc)) from None
 

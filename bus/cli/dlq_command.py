@@ -93,7 +93,7 @@ def _show(store, args, config) -> int:
         print(f"pfbus dlq: no dead letter {args.id}", file=sys.stderr)
         return 1
     shown = "revealed" if args.reveal else "masked"
-    log = common.routing_log_existing(config.routing_log)  # the read is recorded first
+    log = common.routing_log_existing(config)  # the read is recorded first
     try:
         log.record(HopRecord(hop=Hop.PAYLOAD_READ, status=Status.OK, message_id=d.message_id,
                              service_id=d.service_id, provider=d.subscriber,
@@ -126,7 +126,7 @@ def _change(store, args, config) -> int:
     selector = dict(subscriber=args.subscriber, delivery_ids=args.ids)
     letters = store.dead_letters(args.subscriber, limit=1_000_000) if not args.ids else \
         [d for d in (store.dead_letter(i) for i in args.ids) if d is not None]
-    log = common.routing_log_existing(config.routing_log)  # before the change: it is recorded
+    log = common.routing_log_existing(config)  # before the change: it is recorded
     try:
         count = (store.replay if args.action == "replay" else store.purge)(**selector)
         _record(log, args, letters)

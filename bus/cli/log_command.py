@@ -28,7 +28,8 @@ from bus.cli import common
 from bus.store import hop_cells, hop_search
 from bus.store.hop_search import HopQuery
 from bus.store.hop_cells import TABLE_COLUMNS
-from bus.store.routing_log import HOPS, STATUSES, HopRecord, RoutingLogError, open_readonly, to_utc_iso
+from bus.store.routing_log import (HOPS, STATUSES, HopRecord, RoutingLogError, is_postgres,
+                                   open_readonly, to_utc_iso)
 
 EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -40,7 +41,8 @@ class UsageError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH", help="routing log file (SQLite)")
+    parser.add_argument("--db", metavar="PATH|URL", help="routing log file (SQLite) or "
+                        "postgresql://…?schema=NAME")
     parser.add_argument("--config", metavar="FILE",
                         help="hub config whose [store] routing_log names the file (instead of --db)")
     parser.add_argument("--message-id", metavar="ID",
@@ -79,9 +81,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             ("export", "write a time range with what is needed to check it "
                                        "offline")):
         p = actions.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", metavar="PATH", default=keep, help="routing log file (SQLite)")
+        p.add_argument("--db", metavar="PATH|URL", default=keep,
+                       help="routing log file (SQLite) or postgresql://…?schema=NAME")
         p.add_argument("--config", metavar="FILE", default=keep,
                        help="hub config whose [store] routing_log names the file")
+        p.add_argument("--node", metavar="NODE_ID", default=keep,
+                       help="PostgreSQL: only this node's chain (default: "
+                            + ("every node's" if name == "verify" else "the only node's") + ")")
         if name == "export":
             p.add_argument("--since", metavar="ISO", default=keep, help="from (inclusive)")
             p.add_argument("--until", metavar="ISO", default=keep, help="up to (exclusive)")
@@ -100,16 +106,17 @@ def _anchor_option(p: argparse.ArgumentParser) -> None:
                         "export's last hash): the record must still have it (repeatable)")
 
 
-def resolve_db_path(args: argparse.Namespace) -> Path:
-    """Where the routing log is: ``--db``, else the ``[store] routing_log`` of ``--config``."""
+def resolve_db_path(args: argparse.Namespace) -> str | Path:
+    """Where the routing log is: ``--db`` (a path or a postgresql:// URL), else the
+    ``[store] routing_log`` of ``--config``."""
     db = getattr(args, "db", None)
     if db:
-        return Path(db)
+        return db if is_postgres(db) else Path(db)
     if getattr(args, "config", None):
         from ..core.config import ConfigError, load_config
 
         try:
-            return load_config(args.config).routing_log
+            return load_config(args.config).routing_log_location
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     raise UsageError("give --db PATH or --config FILE")
@@ -152,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(routing_log, query: HopQuery, args: argparse.Namespace) -> int:
+    location = routing_log.path or resolve_db_path(args)
     limit = args.tail or args.limit
     rows = hop_search.search(routing_log, query, limit)
     if args.tail or args.follow:  # the newest N, shown in time order as they continue
@@ -174,7 +182,7 @@ def _show(routing_log, query: HopQuery, args: argparse.Namespace) -> int:
     while args.follow:
         time.sleep(FOLLOW_POLL)
         # Opened afresh each time: a log no hub had open was read as an immutable snapshot.
-        with open_readonly(routing_log.path) as fresh:
+        with open_readonly(location) as fresh:
             more = hop_search.search(fresh, dataclasses.replace(
                 query, after_id=last, newest_first=False), None)
         if more:

@@ -43,10 +43,17 @@ def run(action: str, args: argparse.Namespace) -> int:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        chains = _chains(routing_log, getattr(args, "node", None))
         if action == "verify":
-            return _print(name, verify_log(routing_log, anchors), what=str(db_path))
+            # every chain (one per node on PostgreSQL); the worst outcome is the exit status
+            codes = [_print(name, verify_log(chain, anchors), what=chain.name) for chain in chains]
+            return max(codes, key=[EXIT_OK, EXIT_GAPS, EXIT_BAD].index, default=EXIT_OK)
+        if len(chains) != 1:
+            print(f"{name}: error: the log holds the chains of {len(chains)} nodes; give --node "
+                  f"({', '.join(getattr(c, 'node', '?') for c in chains)})", file=sys.stderr)
+            return EXIT_USAGE
         try:
-            trailer = write_export(routing_log, Path(args.out), since, until)
+            trailer = write_export(chains[0], Path(args.out), since, until)
         except ExportError as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             return EXIT_BAD
@@ -64,6 +71,17 @@ def run(action: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         routing_log.close()
+
+
+def _chains(routing_log, node: str | None) -> list:
+    """The chains to check: a SQLite file's one; on PostgreSQL every node's, or ``node``'s."""
+    if node is None:
+        return routing_log.chains()
+    if routing_log.path is not None:
+        raise RoutingLogError("--node: a SQLite routing log has one chain (no nodes)")
+    if node not in routing_log.nodes():
+        raise RoutingLogError(f"--node {node}: no such node in {routing_log.name}")
+    return [routing_log.chain(node)]
 
 
 def _print(name: str, report: Report, what: str) -> int:

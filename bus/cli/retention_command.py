@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     config = common.hub_config(args.config)
-    routing_log = common.routing_log_existing(Path(config.routing_log))
+    routing_log = common.routing_log_existing(config)
     notices = None
     try:
         if config.notice_store and _exists(config.notice_store):

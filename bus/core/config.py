@@ -19,6 +19,7 @@ from .access import (ANY_CODE, AccessPolicy, AccessRule, Adapter, Identity, Righ
 from .character_config import SystemCharacters, parse_systems
 from .envelope import Limits
 from .files_config import FilesConfig, parse_files
+from .pg_url import is_postgres, split_url
 from .identifiers import (DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme, Modulus11Scheme,
                           NoCheckDigit)
 from .ratelimit import AdapterLimits, LimitPolicy
@@ -104,7 +105,8 @@ class HubConfig:
     archive: Path | None = None
     archive_key_env: str | None = None
     archive_key_file: Path | None = None
-    # [store] routing_log = "postgresql://…": the URL (then routing_log is not used)
+    # [store] routing_log = "postgresql://…": the URL (then routing_log only places the seen
+    # MessageIds file); ``routing_log_location`` is whichever is in use
     routing_log_url: str | None = None
     drain_timeout: float = 30.0  # [hub] drain_timeout: seconds for in-flight work on a stop
     backlog: int = 1024  # [hub] backlog: the listening socket's queue
@@ -114,6 +116,11 @@ class HubConfig:
     admin: AdminConfig | None = None  # [admin]; None: no admin listener
     retention: Retention = Retention()
     files: FilesConfig | None = None  # [files]: file linkage (ファイル連携); None: off
+
+    @property
+    def routing_log_location(self) -> str | Path:
+        """The routing log in use: a postgresql:// URL, or the SQLite file."""
+        return self.routing_log_url or self.routing_log
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -368,13 +375,16 @@ def _store_url(store: Section, name: str) -> str:
 
 
 def _routing_log(store: Section) -> tuple[Path, str | None]:
-    """A SQLite path (relative to the config file), or a postgresql:// URL (issue 13). Until the
-    routing log has a PostgreSQL store, the URL is refused here, never silently ignored; its
-    wiring returns ``(the default path, value)`` instead."""
+    """A SQLite path (relative to the config file), or a postgresql:// URL (issue 13 item 5:
+    ``(the default path beside the config, the URL)``; the hub keeps its seen MessageIds
+    beside that path)."""
     value: str = store["routing_log"]
-    if value.startswith(("postgresql://", "postgres://")):
-        raise store.error("routing_log", "a PostgreSQL routing log is not available in this "
-                                         "version; give a SQLite file path")
+    if is_postgres(value):
+        try:
+            split_url(value, "pfbus_log", "routing log")
+        except ValueError as exc:
+            raise store.error("routing_log", str(exc)) from None
+        return (store.source.base / "var/routing-log.sqlite3").resolve(), value
     path = store.path("routing_log")
     assert path is not None
     return path, None

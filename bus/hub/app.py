@@ -106,8 +106,8 @@ class Hub:
         # machine: a rewritten or truncated routing log shows against it (pfbus log verify --anchor).
         # Evidence or refuse (bus/hub/evidence.py): new exchanges only while the log can
         # record them, replies released once recorded.
-        self.evidence = Evidence.open(reactor, config.routing_log, self.events,
-                                      archive=self.archive,
+        self.evidence = Evidence.open(reactor, config.routing_log_location, self.events,
+                                      archive=self.archive, node=config.node_id,
                                       on_checkpoint=lambda hop_id, digest: self.events.emit(
                                           "routing_log.checkpoint", id=hop_id, hash=digest))
         self.routing_log = self.evidence.log
@@ -210,7 +210,7 @@ class Hub:
         self.events.emit("hub.listening", url=self.url, catalogs=[s.name for s in
                                                                   self.catalog.sources],
                          services=len(self.catalog.services), routes=len(self.config.registry),
-                         routing_log=str(self.config.routing_log))
+                         routing_log=self.routing_log.name)
         if self.admin_listener is not None:
             self.admin_listener.listen()
         return bound

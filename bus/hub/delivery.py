@@ -32,7 +32,8 @@ from ..core.inspection import Inspector
 from ..core.receipt import APPLIED, DUPLICATE, receipt_status
 from ..core.routing import Provider
 from ..store.notices.base import ATTEMPT_OUTCOMES, Delivery, NoticeOutcome, NoticeStore
-from ..store.routing_log import HopRecord, RoutingLog
+from ..store.chained_log import ChainedLog
+from ..store.routing_log import HopRecord
 from ..store.hop_record import Hop, Status
 from .forwarder import Forwarder
 from .notices import StoreThreads
@@ -41,7 +42,7 @@ from .notices import StoreThreads
 class DeliveryService:
     def __init__(self, clock, store: NoticeStore, threads: StoreThreads,
                  subscribers: dict[str, Provider], forwarder: Forwarder, inspector: Inspector,
-                 routing_log: RoutingLog, node_id: str, poll_interval: float = 0.5, *,
+                 routing_log: ChainedLog, node_id: str, poll_interval: float = 0.5, *,
                  is_paused: Callable[[str], bool] | None = None,
                  observer: HubObserver | None = None):
         self.clock = clock  # IReactorTime

@@ -39,6 +39,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from typing import TYPE_CHECKING
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,7 +50,10 @@ from ..core.faults import HubFault
 from ..core.findings import Finding
 from ..core.jsonlog import JsonLineLog
 from ..store.archive import PayloadArchive
-from ..store.routing_log import RoutingLog
+from ..store.routing_log import open_routing_log
+
+if TYPE_CHECKING:
+    from ..store.routing_log import AnyLog
 
 # rule prefix, operator-log event prefix, what the fault's text calls the store
 _LOG = ("log", "routing_log", "the routing log")
@@ -76,7 +80,7 @@ class _Commits:
 
 
 class Evidence:
-    def __init__(self, reactor, routing_log: RoutingLog, events: JsonLineLog | None = None, *,
+    def __init__(self, reactor, routing_log: AnyLog, events: JsonLineLog | None = None, *,
                  archive: PayloadArchive | None = None,
                  hold_timeout: float = 5.0, commit_timeout: float = 10.0,
                  poll_interval: float = 0.02, report_every: float = 10.0) -> None:
@@ -104,11 +108,13 @@ class Evidence:
 
     @classmethod
     def open(cls, reactor, path: str | Path, events: JsonLineLog | None = None, *,
-             archive: PayloadArchive | None = None, **log_options) -> Evidence:
-        """Open the hub's routing log with the callbacks this class needs."""
+             archive: PayloadArchive | None = None, node: str | None = None,
+             **log_options) -> Evidence:
+        """Open the hub's routing log (a SQLite path or a postgresql:// URL, where ``node``
+        names this process's chain) with the callbacks this class needs."""
         holder: list[Evidence] = []
-        routing_log = RoutingLog(
-            path, marks_runs=True,
+        routing_log = open_routing_log(
+            path, node=node, marks_runs=True,
             on_commit=lambda seq: reactor.callFromThread(holder[0]._committed, seq),
             on_state=lambda health: holder[0]._state_changed(_LOG, health), **log_options)
         holder.append(cls(reactor, routing_log, events, archive=archive))

@@ -31,7 +31,8 @@ from ..core.receipt import ACCEPTED, DUPLICATE, receipt_envelope
 from ..store.archive import PayloadArchive, PayloadKind
 from ..core.replay import ReplayGuard
 from ..core.xmlpath import element_path
-from ..store.routing_log import HopRecord, RoutingLog
+from ..store.chained_log import ChainedLog
+from ..store.routing_log import HopRecord
 from ..store.hop_record import Hop, Status
 from .evidence import Evidence
 from .forwarder import Forwarder
@@ -56,7 +57,7 @@ class HttpReply:
 
 
 class SyncExchange:
-    def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: RoutingLog,
+    def __init__(self, inspector: Inspector, forwarder: Forwarder, routing_log: ChainedLog,
                  events: JsonLineLog | None = None, notices: NoticeIntake | None = None, *,
                  characters: CharacterAudit | None = None, admission: Admission | None = None,
                  archive: PayloadArchive | None = None, clock=None,
@@ -319,7 +320,7 @@ class _Hops:
     within the same reactor turn, and the reply is still released only once its last hop —
     and so every hop before it — is committed (``seq``, bus/hub/evidence.py)."""
 
-    def __init__(self, log: RoutingLog, request_bytes: int, peer: str | None = None,
+    def __init__(self, log: ChainedLog, request_bytes: int, peer: str | None = None,
                  remote: str | None = None):
         self.log = log
         self.started = time.monotonic()

@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
+
+if TYPE_CHECKING:  # psycopg is an extra
+    from .routing_log_pg import PostgresRoutingLog
+
+    AnyLog = RoutingLog | PostgresRoutingLog
 
 
 AT_SLACK = dt.timedelta(minutes=5)  # how far ``at`` may run out of row order (see _edge)
@@ -61,7 +67,8 @@ def _broad_prefixes(q: HopQuery) -> list[tuple[str, str]]:
                                                         q.local_gov_code + "/")) if v]
 
 
-def where_clause(q: HopQuery) -> tuple[str, list]:
+def where_clause(q: HopQuery, plus: str = "+") -> tuple[str, list]:
+    """``plus``: the dialect's way to keep an index out (SQLite ``+column``; none on PG)."""
     where: list[str] = []
     params: list = []
     if q.message_id:
@@ -75,7 +82,7 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
         where.append(sql)
         params += p
     for column, value in _broad_prefixes(q):
-        sql, p = _prefix("+" + column, value)
+        sql, p = _prefix(plus + column, value)
         where.append(sql)
         params += p
     for column in ("service_id", "status", "hop", "fault_code"):
@@ -84,10 +91,10 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
             where.append(f"{column} = ?")
             params.append(value)
     if q.since:
-        where.append("+at >= ?")
+        where.append(f"{plus}at >= ?")
         params.append(to_utc_iso(q.since))
     if q.until:
-        where.append("+at < ?")
+        where.append(f"{plus}at < ?")
         params.append(to_utc_iso(q.until))
     if q.before_id is not None:
         where.append("id < ?")
@@ -98,7 +105,7 @@ def where_clause(q: HopQuery) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
-def _bounded(log: RoutingLog, q: HopQuery) -> HopQuery | None:
+def _bounded(log: AnyLog, q: HopQuery) -> HopQuery | None:
     """``q`` with the row ids its time range and broad prefixes allow; None: nothing matches."""
     for column, value in _broad_prefixes(q):
         sql, p = _prefix(column, value)
@@ -116,7 +123,7 @@ def _bounded(log: RoutingLog, q: HopQuery) -> HopQuery | None:
     return q
 
 
-def _edge(log: RoutingLog, when: str, first: bool) -> int | None:
+def _edge(log: AnyLog, when: str, first: bool) -> int | None:
     """A row id bounding a time range: the first row at or after ``when`` (``first``) or the
     last before it, found on the ``at`` index, widened by ``AT_SLACK``: ``at`` is taken when a
     record is made and rows are numbered when written, so the two orders can differ a little
@@ -132,44 +139,36 @@ def _edge(log: RoutingLog, when: str, first: bool) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def search(log: RoutingLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
+def search(log: AnyLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
     """(row id, hop) pairs, newest first unless ``q.newest_first`` is False."""
     bounded = _bounded(log, q)
     if bounded is None:
         return []
-    where, params = where_clause(bounded)
+    where, params = where_clause(bounded, log.PLUS)
     order = "DESC" if q.newest_first else "ASC"
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
-                     f"LIMIT ?", (*params, -1 if limit is None else int(limit)))
+                     f"LIMIT ?", (*params, log.NO_LIMIT if limit is None else int(limit)))
     return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
-def count(log: RoutingLog, q: HopQuery) -> int:
+def count(log: AnyLog, q: HopQuery) -> int:
     bounded = _bounded(log, q)
     if bounded is None:
         return 0
-    where, params = where_clause(bounded)
+    where, params = where_clause(bounded, log.PLUS)
     return int(log._read(f"SELECT count(*) FROM hops{where}", tuple(params))[0][0])
 
 
-def exchange_hops(log: RoutingLog, exchange_id: str) -> list[tuple[int, HopRecord]]:
+def exchange_hops(log: AnyLog, exchange_id: str) -> list[tuple[int, HopRecord]]:
     """Every hop of one exchange, in order."""
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops WHERE exchange_id = ? "
                      f"ORDER BY id", (exchange_id,))
     return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
-def related_exchanges(log: RoutingLog, message_id: str, limit: int = 200) -> list[tuple]:
+def related_exchanges(log: AnyLog, message_id: str, limit: int = 200) -> list[tuple]:
     """Exchanges about the same message (its request, reply, each delivery attempt of a notice,
     operator actions): (exchange_id, first id, hop names, last status), oldest first."""
-    # The matching rows first (two index searches, whatever statistics say), then grouped:
-    # grouping the table directly makes SQLite walk the whole exchange_id index.
-    rows = log._read(
-        "WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops INDEXED BY "
-        "hops_message_id WHERE message_id = ? UNION SELECT id, exchange_id, hop FROM hops "
-        "INDEXED BY hops_relates_to WHERE relates_to = ?) "
-        "SELECT exchange_id, MIN(id), group_concat(hop, ','), "
-        "(SELECT status FROM hops h2 WHERE h2.exchange_id = m.exchange_id ORDER BY id DESC "
-        "LIMIT 1) FROM m GROUP BY exchange_id ORDER BY MIN(id) LIMIT ?",
+    rows = log._read(log.related_sql(),
         (message_id, message_id, limit))
     return [tuple(r) for r in rows]

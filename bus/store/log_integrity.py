@@ -13,6 +13,8 @@ is caught only against a head hash kept elsewhere: a checkpoint printed to the h
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import hashlib
 import json
@@ -21,7 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chain import CHAIN_FORMAT, Formats, Problem, WalkResult, walk
-from .routing_log import RoutingLog, _CHAINED
+from .chained_log import CHAINED as _CHAINED
+from .routing_log import RoutingLog
+
+if TYPE_CHECKING:  # psycopg is an extra
+    from .routing_log_pg import NodeChain
+
+    Chain = RoutingLog | NodeChain  # one hash chain: a SQLite log, or a node's on PostgreSQL
 
 EXPORT_FORMAT = "pfbus-routing-log-export"
 EXPORT_VERSION = 2  # 2: the header names from which id each chain format applies
@@ -58,7 +66,7 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(rid), digest.strip().lower()
 
 
-def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Report:
+def verify_log(rl: Chain, anchors: Iterable[tuple[int, str]] = ()) -> Report:
     """Walk the whole chain — from the retention anchor when old records were purged — then
     check the purge anchor against the chain's own ``purged`` record, the stored checkpoints
     and any ``anchors``."""
@@ -68,10 +76,7 @@ def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Repor
     purged = purge is not None and purge[0] > start_after
     # rows at or before the base: unchained ones from before migration 3, or (purged) the rest
     # of a purge that was interrupted; either way outside the chain
-    unchained = 0 if purged else rl._read("SELECT COUNT(*) FROM hops WHERE id <= ?",
-                                          (start_after,))[0][0]
-    hashed_early = None if purged else rl._read(
-        "SELECT MIN(id) FROM hops WHERE id <= ? AND hash IS NOT NULL", (start_after,))[0][0]
+    unchained, hashed_early = (0, None) if purged else rl.unchained_stats(start_after)
     result = walk(rl.chain_rows(after_id=base_id), prev_hash=base_hash, first_id=base_id + 1,
                   formats=rl.chain_formats())
     if hashed_early is not None:  # the recorded chain start was moved to hide rows
@@ -105,15 +110,14 @@ def verify_log(rl: RoutingLog, anchors: Iterable[tuple[int, str]] = ()) -> Repor
                   recovered=rl.recovered_count())
 
 
-def _check_purge(rl: RoutingLog, through: int, digest: str) -> Problem | None:
+def _check_purge(rl: Chain, through: int, digest: str) -> Problem | None:
     """The purge anchor in chain_meta must be the one the newest chained ``purged`` record
     names: an edited anchor (hiding deleted records) shows against the chain itself."""
-    rows = rl._read("SELECT id, path, reason FROM hops WHERE hop = 'purged' AND id > ? "
-                    "ORDER BY id DESC LIMIT 1", (through,))
-    if not rows:
+    row = rl.last_purged_record(through)
+    if row is None:
         return Problem(None, None, "anchor moved", f"chain_meta says records up to {through} "
                        f"were purged, but no chained 'purged' record says so")
-    rid, path, reason = rows[0]
+    rid, path, reason = row
     if not (path or "").endswith(f"..{through}") or f"last hash {digest}" not in (reason or ""):
         return Problem(rid, None, "anchor moved", f"the purge anchor ({through}:{digest[:16]}…) "
                        f"is not the one the chained purged record names ({path})")
@@ -138,7 +142,7 @@ def _check_anchor(rid: int, expected: str, actual: str | None, result: WalkResul
 
 # -- export ----------------------------------------------------------------------------------
 
-def write_export(rl: RoutingLog, out: Path, since: str | None, until: str | None) -> dict:
+def write_export(rl: Chain, out: Path, since: str | None, until: str | None) -> dict:
     """Write the records of [since, until) — as the contiguous id range from the first to the
     last record in it, so the chain can be checked — and return the trailer."""
     span = rl.id_range(since, until)
@@ -148,7 +152,7 @@ def write_export(rl: RoutingLog, out: Path, since: str | None, until: str | None
     return export_ids(rl, out, max(span[0], base_id + 1), span[1], since, until)
 
 
-def export_ids(rl: RoutingLog, out: Path, lo: int, hi: int, since: str | None = None,
+def export_ids(rl: Chain, out: Path, lo: int, hi: int, since: str | None = None,
                until: str | None = None) -> dict:
     """Write the records with ids lo..hi (see ``write_export``); retention exports the range it
     is about to delete with this."""
@@ -158,6 +162,7 @@ def export_ids(rl: RoutingLog, out: Path, lo: int, hi: int, since: str | None = 
         raise ExportError(f"record {lo - 1} (before the range) is missing: run pfbus log verify")
     # Refuse to hand out a range whose chain is already broken: the export would mislead.
     formats = rl.chain_formats()
+    node = getattr(rl, "node", None)  # a PostgreSQL log's chain: whose
     check = walk(rl.chain_rows(lo - 1, hi), prev_hash=prev, first_id=lo, formats=formats)
     if check.problem is not None:
         raise ExportError(f"the chain is broken inside the range: {check.problem}")
@@ -165,7 +170,8 @@ def export_ids(rl: RoutingLog, out: Path, lo: int, hi: int, since: str | None = 
     header = {"type": "header", "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
               "chain_format": CHAIN_FORMAT,
               "chain_formats_after": {str(n): i for n, i in formats.after},
-              "source": str(rl.path), "since": since,
+              "source": rl.name, **({"node": node} if node else {}),
+              "since": since,
               "until": until, "first_id": lo, "last_id": hi, "prev_hash": prev,
               "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     count, last_hash = 0, prev

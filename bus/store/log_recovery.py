@@ -24,7 +24,10 @@ from dataclasses import dataclass
 
 from .hop_record import Hop, HopRecord, Status
 from .notices.base import Fact, NoticeStore
-from .routing_log import RoutingLog
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .routing_log import AnyLog
 
 # Hops are recorded right after the store's commit, on the reactor; a busy reactor may take a
 # while. Facts this much older than the last record the crashed run committed are looked at too.
@@ -44,7 +47,7 @@ class Recovery:
                 "recovered_accepted": self.accepted, "recovered_delivered": self.delivered}
 
 
-def recover(rl: RoutingLog, notices: NoticeStore | None) -> Recovery | None:
+def recover(rl: AnyLog, notices: NoticeStore | None) -> Recovery | None:
     """If the previous run of this hub crashed, write the gap record and the recovered hops
     (committed before returning). None if the previous run closed the log cleanly."""
     run = rl.unclean

@@ -17,6 +17,8 @@ Interrupted anywhere, a run leaves a consistent store and the next run finishes 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import sqlite3
 import threading
@@ -29,6 +31,13 @@ from .chain import walk
 from .hop_record import Hop, HopRecord, Status, to_utc_iso
 from .log_integrity import export_ids
 from .routing_log import RoutingLog
+
+if TYPE_CHECKING:  # psycopg is an extra
+    from .routing_log_pg import NodeChain
+
+    from .routing_log import AnyLog
+
+    Chain = RoutingLog | NodeChain  # one hash chain: a SQLite log, or a node's on PostgreSQL
 
 BATCH = 10_000  # rows per delete transaction
 PAUSE = 0.01  # seconds between two batches: lets the hub's writer in
@@ -52,19 +61,14 @@ def cutoff(period: float | None, now: float | None = None) -> float | None:
     return (time.time() if now is None else now) - period
 
 
-def purge_routing_log(rl: RoutingLog, before: float, *, export_dir: Path | None = None,
+def purge_routing_log(rl: Chain, before: float, *, export_dir: Path | None = None,
                       batch: int = BATCH, pause: float = PAUSE,
                       progress: Callable[[int], None] | None = None,
                       stop: threading.Event | None = None) -> Purged:
     """Delete the records written before ``before`` (epoch seconds); see the module doc."""
     before_iso = to_utc_iso(dt.datetime.fromtimestamp(before, dt.timezone.utc))
     base_id, base_hash = rl.chain_base()
-    rows = rl._read("SELECT id FROM hops WHERE at >= ? ORDER BY at LIMIT 1", (before_iso,))
-    if rows:
-        hi = int(rows[0][0]) - 1
-    else:
-        hi = int(rl._read("SELECT COALESCE(MAX(id), 0) FROM hops")[0][0])
-    first = rl._read("SELECT MIN(id) FROM hops")[0][0]
+    first, hi = rl.purge_bounds(before_iso)
     if first is None or hi < first:
         return Purged("routing_log", 0, "nothing older than the retention period")
     detail = ""
@@ -88,17 +92,16 @@ def purge_routing_log(rl: RoutingLog, before: float, *, export_dir: Path | None 
                                    f"{before_iso} deleted; last hash {last_hash}{exported}"))
         rl.flush(timeout=60)
         # ... then where verify starts from.
-        _set_anchor(rl.path, hi, last_hash)
+        rl.set_purge_anchor(hi, last_hash)
         detail = f"records {base_id + 1}..{hi}, anchor {hi}:{last_hash}{exported}"
     anchor = rl.purge_anchor()  # an interrupted earlier purge left rows up to its anchor
     upper = max(hi, anchor[0] if anchor else 0)
-    deleted = _delete_ids(rl.path, "hops", "id", int(first), upper, batch, pause, progress,
-                          stop)
-    _delete_ids(rl.path, "chain_checkpoints", "hop_id", 0, upper, batch, pause, None, stop)
+    deleted = rl.delete_through(first, upper, batch, pause, progress, stop)
     return Purged("routing_log", deleted, detail)
 
 
 def _set_anchor(path: Path, through: int, digest: str) -> None:
+    """The SQLite log's retention anchor in chain_meta (``RoutingLog.set_purge_anchor``)."""
     conn = _connect(path)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -176,7 +179,7 @@ def _delete_where(path: Path, table: str, lo: int, hi: int, condition: str, para
     return deleted
 
 
-def run_retention(retention, routing_log: RoutingLog, notices=None, archive: Path | None = None,
+def run_retention(retention, routing_log: AnyLog, notices=None, archive: Path | None = None,
                   *, export_dir: Path | None = None, now: float | None = None,
                   batch: int = BATCH, pause: float = PAUSE,
                   stop: threading.Event | None = None) -> list[Purged]:
@@ -185,7 +188,7 @@ def run_retention(retention, routing_log: RoutingLog, notices=None, archive: Pat
     done = []
     before = cutoff(retention.routing_log, now)
     if before is not None:
-        done.append(purge_routing_log(routing_log, before, export_dir=export_dir, batch=batch,
+        done.append(purge_routing_log(routing_log.own_chain(), before, export_dir=export_dir, batch=batch,
                                       pause=pause, stop=stop))
     if notices is not None and not (stop is not None and stop.is_set()):
         delivered = cutoff(retention.delivered_notices, now)

@@ -3,14 +3,16 @@
 An embedded SQLite file with one row per *hop* (received, validated, routed, replied, ...).
 Writes go through a queue to one background writer thread that commits in batches (group
 commit: ``GroupWriter``, bus/store/group_writer.py; the chaining and run marks both dialects
-share: ``ChainedLog``, bus/store/chained_log.py), so the Twisted reactor never waits on the disk. WAL + ``synchronous=NORMAL``: a commit
-survives a crash of the process; only a power loss can take the last few commits with it.
+share: ``ChainedLog``, bus/store/chained_log.py), so the Twisted reactor never waits on the
+disk. WAL + ``synchronous=NORMAL``: a commit survives a crash of the process; only a power loss
+can take the last few commits with it.
 
 Tamper evidence: the writer chains every row to the one before it (``prev_hash``, ``hash``;
 ``bus/store/chain.py``) inside the same ``BEGIN IMMEDIATE`` transaction that inserts it, reading
 the head from the file each time — so an occasional second writer (``pfbus dlq replay``,
 ``pfbus archive show``) extends the same chain. Several *hub* processes sharing one routing log
-file is not a supported setup: each hub process has its own routing log. Every
+file is not a supported setup: each hub process has its own routing log, or a cluster shares one
+on PostgreSQL (``open_routing_log("postgresql://…")``, bus/store/routing_log_pg.py). Every
 ``checkpoint_every`` rows the head hash is stored in ``chain_checkpoints`` and handed to
 ``on_checkpoint`` (the hub prints it to its JSON operator log, so it leaves the machine).
 
@@ -25,9 +27,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .chain import GENESIS, Formats
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
@@ -35,11 +39,16 @@ from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, Chaine
 from .group_writer import _now
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
+from ..core.pg_url import is_postgres
 from .sqlite_readonly import connect_readonly
+
+if TYPE_CHECKING:  # psycopg is an extra
+    from .routing_log_pg import PostgresRoutingLog
 
 # Re-exported: the record and its vocabularies are declared in hop_record.py.
 __all__ = ["HOPS", "PARTIES", "STATUSES", "Hop", "HopRecord", "Party", "RoutingLog",
-           "RoutingLogError", "Status", "open_readonly", "to_utc_iso"]
+           "RoutingLogError", "Status", "is_postgres", "open_readonly", "open_routing_log",
+           "to_utc_iso"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +120,10 @@ class RoutingLog(ChainedLog):
     def chains(self) -> list[RoutingLog]:
         """The hash chains in the log, each verified on its own: one in a SQLite file."""
         return [self]
+
+    def own_chain(self) -> RoutingLog:
+        """The chain this process writes (retention purges it)."""
+        return self
 
     def _write(self, batch: list[HopRecord]) -> Exception | None:
         assert self._writer is not None
@@ -366,6 +379,58 @@ class RoutingLog(ChainedLog):
         lo, hi = self._read(sql, tuple(params))[0]
         return None if lo is None else (int(lo), int(hi))
 
+    def unchained_stats(self, start_after: int) -> tuple[int, int | None]:
+        """(rows at or before the chain start, the first of them with a hash): verify's check
+        that the recorded start was not moved to hide rows."""
+        count = self._read("SELECT COUNT(*) FROM hops WHERE id <= ?", (start_after,))[0][0]
+        early = self._read("SELECT MIN(id) FROM hops WHERE id <= ? AND hash IS NOT NULL",
+                           (start_after,))[0][0]
+        return int(count), early
+
+    def last_purged_record(self, after: int) -> tuple[int, str | None, str | None] | None:
+        """(id, path, reason) of the newest chained ``purged`` record after ``after``."""
+        rows = self._read("SELECT id, path, reason FROM hops WHERE hop = 'purged' AND id > ? "
+                          "ORDER BY id DESC LIMIT 1", (after,))
+        return tuple(rows[0]) if rows else None
+
+    # -- retention (bus/store/retention.py) ------------------------------------------------------
+
+    def purge_bounds(self, before_iso: str) -> tuple[int | None, int]:
+        """(the first id, the last id written before ``before_iso``)."""
+        rows = self._read("SELECT id FROM hops WHERE at >= ? ORDER BY at LIMIT 1", (before_iso,))
+        hi = int(rows[0][0]) - 1 if rows else int(
+            self._read("SELECT COALESCE(MAX(id), 0) FROM hops")[0][0])
+        first = self._read("SELECT MIN(id) FROM hops")[0][0]
+        return (None if first is None else int(first)), hi
+
+    def set_purge_anchor(self, through: int, digest: str) -> None:
+        from . import retention
+
+        retention._set_anchor(self.path, through, digest)
+
+    def delete_through(self, lo: int, hi: int, batch: int, pause: float,
+                       progress: Callable[[int], None] | None,
+                       stop: threading.Event | None) -> int:
+        """Delete rows (and checkpoints) with ids lo..hi, ``batch`` ids per transaction."""
+        from . import retention  # its SQLite helpers (looked up here: tests interrupt them)
+
+        deleted = retention._delete_ids(self.path, "hops", "id", lo, hi, batch, pause,
+                                        progress, stop)
+        retention._delete_ids(self.path, "chain_checkpoints", "hop_id", 0, hi, batch, pause,
+                              None, stop)
+        return deleted
+
+    def related_sql(self) -> str:
+        """hop_search.related_exchanges' statement: the matching rows first (two index
+        searches, whatever statistics say), then grouped — grouping the table directly makes
+        SQLite walk the whole exchange_id index."""
+        return ("WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops INDEXED BY "
+                "hops_message_id WHERE message_id = ? UNION SELECT id, exchange_id, hop FROM hops "
+                "INDEXED BY hops_relates_to WHERE relates_to = ?) "
+                "SELECT exchange_id, MIN(id), group_concat(hop, ','), "
+                "(SELECT status FROM hops h2 WHERE h2.exchange_id = m.exchange_id ORDER BY id "
+                "DESC LIMIT 1) FROM m GROUP BY exchange_id ORDER BY MIN(id) LIMIT ?")
+
     def row_hash(self, row_id: int) -> str | None:
         rows = self._read("SELECT hash FROM hops WHERE id = ?", (row_id,))
         return rows[0][0] if rows else None
@@ -387,6 +452,27 @@ def read_formats(conn: sqlite3.Connection) -> Formats:
     return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
 
 
-def open_readonly(path: str | Path) -> RoutingLog:
-    """Open an existing routing log for reading only; never creates a file."""
-    return RoutingLog(path, readonly=True)
+if TYPE_CHECKING:
+    AnyLog = RoutingLog | PostgresRoutingLog  # a routing log, either dialect
+
+
+def open_routing_log(location: str | Path, *, node: str | None = None, readonly: bool = False,
+                     **options) -> RoutingLog | PostgresRoutingLog:
+    """The routing log at ``location``: a SQLite path, or a ``postgresql://…?schema=NAME`` URL
+    (bus/store/routing_log_pg.py; ``node`` is the chain this process writes)."""
+    if not is_postgres(location):
+        return RoutingLog(location, readonly=readonly, **options)
+    try:
+        from .routing_log_pg import PostgresRoutingLog
+    except ImportError as exc:  # the PostgreSQL extra is not installed
+        raise RoutingLogError(f"a postgresql:// routing log needs psycopg "
+                              f"(pip install 'pfbus[postgres]'): {exc}") from None
+    try:
+        return PostgresRoutingLog(str(location), node=node, readonly=readonly, **options)
+    except ValueError as exc:
+        raise RoutingLogError(str(exc)) from None
+
+
+def open_readonly(location: str | Path) -> RoutingLog | PostgresRoutingLog:
+    """Open an existing routing log for reading only; never creates a file or a schema."""
+    return open_routing_log(location, readonly=True)

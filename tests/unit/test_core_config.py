@@ -246,8 +246,16 @@ def test_keys_declared_for_drain_replay_backlog_admin_and_retention(tmp_path):
     ('[retention]\nrouting_log = "5 years"\n', "retention.routing_log", '"forever"'),
     ('[admin]\nlisten = "0.0.0.0:9090"\n', "admin.listen", "not a loopback address"),
     ('[admin]\nlisten = "9090"\n', "admin.listen", "HOST:PORT"),
-    ('[store]\nrouting_log = "postgresql://db/pfbus"\n', "store.routing_log", "not available"),
+    ('[store]\nrouting_log = "postgresql://db/pfbus?schema=Log-1"\n', "store.routing_log",
+     "lower-case letters"),
 ])
 def test_errors_of_the_new_keys(tmp_path, text, key, detail):
     message = error_of(tmp_path, text)
     assert f": {key}: " in message and detail in message, message
+
+
+def test_a_postgresql_routing_log_is_taken_as_its_url(tmp_path):
+    """issue 13 item 5: the URL is the log; the seen MessageIds stay beside the config."""
+    config = load_config(write(tmp_path, '[store]\nrouting_log = "postgresql://db/x?schema=log"\n'))
+    assert config.routing_log_location == "postgresql://db/x?schema=log"
+    assert config.routing_log == (tmp_path / "var/routing-log.sqlite3").resolve()

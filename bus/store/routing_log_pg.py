@@ -1,0 +1,564 @@
+"""The routing log (経路ログ) on PostgreSQL: one log for a cluster of hub processes
+(``[store] routing_log = "postgresql://…?schema=NAME"``, default schema ``pfbus_log``).
+
+The same records, writer and guarantees as the SQLite log (``ChainedLog``: group commit,
+evidence or refuse, run marks, checkpoints); what differs is where the chain lives:
+
+- **One chain per node** (``[hub] node_id``). Every row carries ``node`` and ``seq``, its
+  position in that node's chain — the ``id`` its hash covers (bus/store/chain.py), so verify,
+  export and retention work per node exactly as on SQLite, and nodes never contend on one
+  chain head. A batch takes the node's advisory lock (``pg_advisory_xact_lock``) before reading
+  its head, so an occasional second writer for the same node (``pfbus dlq replay``,
+  ``pfbus retention run``) extends the same chain, as ``BEGIN IMMEDIATE`` does on SQLite.
+- **One global ``id``** (an identity column): the cluster's order for readers — ``pfbus log``,
+  the console and recovery's ``has_hop`` see every node's rows, paged by ``id``. Identities
+  are taken at insert, so between two concurrent commits of different nodes ``id`` order may
+  differ from commit order by a batch: a ``--follow`` reader can miss such a row (re-query to
+  see it); verify never relies on ``id``.
+- chain_meta and chain_checkpoints are keyed by (node, …): a node's run mark, its chain
+  formats (a new node's chain starts with the newest format) and its retention anchor.
+
+The DDL derives from ``HopRecord`` (bus/store/hop_record.py): TEXT as ``text COLLATE "C"`` (byte
+order, as SQLite's BINARY: the prefix and time-range searches compare the same way), INTEGER
+as bigint, REAL as double precision. The writer's session runs with ``synchronous_commit = on``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+from psycopg import sql
+
+from .chain import CHAIN_FORMAT, GENESIS, Formats, _converter
+from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError,
+                          hop_from_row)
+from .group_writer import _now
+from .hop_record import COLUMNS as DECLARED
+from .hop_record import HOPS, STATUSES, Hop, HopRecord, to_utc_iso
+from .migrations import SchemaVersionError
+from ..core.pg_url import redacted, split_url
+
+log = logging.getLogger(__name__)
+
+_PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double precision"}
+
+
+def _fields_ddl(max_chain: int) -> str:
+    return ",\n".join(f"{c.name} {_PG_TYPES[c.sql]}{' NOT NULL' if c.not_null else ''}"
+                      for c in DECLARED if c.chain <= max_chain)
+
+
+# Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one. A field added
+# to HopRecord later comes with a migration adding its column (from its declaration) and, for
+# every node already in chain_meta, ``format_<n>_after`` = that node's MAX(seq).
+MIGRATIONS: list[list[str]] = [
+    [  # 1: the fields of chain formats 1-3, per-node chains, cluster-wide ids
+        f"""CREATE TABLE hops (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            node text COLLATE "C" NOT NULL,
+            seq bigint NOT NULL,
+            {_fields_ddl(3)},
+            prev_hash text COLLATE "C",
+            hash text COLLATE "C",
+            UNIQUE (node, seq)
+        )""",
+        *(f"CREATE INDEX hops_{c.name} ON hops ({c.name})" for c in DECLARED if c.index),
+        "CREATE INDEX hops_node_at ON hops (node, at)",
+        """CREATE TABLE chain_meta (
+            node text COLLATE "C" NOT NULL,
+            key text NOT NULL,
+            value text NOT NULL,
+            PRIMARY KEY (node, key)
+        )""",
+        """CREATE TABLE chain_checkpoints (
+            node text COLLATE "C" NOT NULL,
+            seq bigint NOT NULL,
+            hash text NOT NULL,
+            at text NOT NULL,
+            PRIMARY KEY (node, seq)
+        )""",
+    ],
+]
+
+_TO_DB = tuple(_converter(name) for name in COLUMNS)  # values as the columns store them
+_COPY = f"COPY hops (node, seq, {', '.join(COLUMNS)}, prev_hash, hash) FROM STDIN"
+_CHAINED_SQL = f"seq, {', '.join(COLUMNS)}, prev_hash, hash"
+
+
+def _lock_key(schema: str, node: str) -> int:
+    digest = hashlib.blake2b(f"pfbus.routing_log:{schema}:{node}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _pg(query: str) -> str:
+    """The readers' SQL uses SQLite's ``?``; psycopg wants ``%s`` (and ``%%`` for ``%``)."""
+    return query.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresRoutingLog(ChainedLog):
+    """``PostgresRoutingLog(url, node=…)``: writes ``node``'s chain; reads the whole cluster.
+    ``readonly=True`` (operators' commands) only reads an existing schema."""
+
+    PLUS = ""  # hop_search's dialect: the planner has statistics; no limit is NULL
+    NO_LIMIT = None
+
+    def __init__(self, url: str, *, node: str | None = None, readonly: bool = False,
+                 checkpoint_every: int = CHECKPOINT_EVERY,
+                 on_checkpoint: Callable[[int, str], None] | None = None,
+                 on_commit: Callable[[int], None] | None = None,
+                 on_state: Callable[[dict], None] | None = None,
+                 high_water: int = HIGH_WATER, marks_runs: bool = False) -> None:
+        self.dsn, self.schema = split_url(url, "pfbus_log", "routing log")
+        self.path = None  # no file
+        self.node = node
+        self.name = f"{redacted(self.dsn)}?schema={self.schema}"
+        self._init_log(readonly=readonly, checkpoint_every=checkpoint_every,
+                       on_checkpoint=on_checkpoint, on_commit=on_commit, on_state=on_state,
+                       high_water=high_water, marks_runs=marks_runs)
+        self._writer: psycopg.Connection | None = None
+        self._reader: psycopg.Connection | None = None
+        if not readonly and not node:
+            raise RoutingLogError(f"{self.name}: writing needs a node name ([hub] node_id)")
+        try:
+            if readonly:
+                self._check_readable()
+            else:
+                self._key = _lock_key(self.schema, node or "")
+                self._migrate()
+                self._writer = self._connect()
+                self._formats = self._join()
+                if marks_runs:
+                    self._begin_run()
+            self._reader = self._connect()
+        except (psycopg.Error, SchemaVersionError) as exc:
+            self._close_connections()
+            raise RoutingLogError(f"{self.name}: {exc}") from exc
+        if not readonly:
+            self._start_writer(f"routing-log:{self.schema}:{node}")
+
+    # -- connections and schema ------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        # per session: a hop's commit never depends on the server's default
+        conn.execute("SET synchronous_commit TO on")
+        if self.readonly:
+            conn.execute("SET default_transaction_read_only TO on")
+        return conn
+
+    def _migrate(self) -> None:
+        target = len(MIGRATIONS)
+        with self._connect() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, ""),))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(self.schema)))
+            conn.execute("CREATE TABLE IF NOT EXISTS hops_migrations (version integer PRIMARY "
+                         "KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            current = self._version(conn)
+            if current > target:
+                raise SchemaVersionError(f"routing log schema {self.schema} is at version "
+                                         f"{current}, newer than this pfbus understands "
+                                         f"({target}); use a newer pfbus")
+            for version in range(current + 1, target + 1):
+                for statement in MIGRATIONS[version - 1]:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO hops_migrations (version) VALUES (%s)", (version,))
+            problems = check_schema(conn, self.schema)
+            if problems:  # a hand-edited schema: writing would break the chain
+                raise SchemaVersionError("the hops table does not match HopRecord: "
+                                         + "; ".join(problems))
+
+    @staticmethod
+    def _version(conn: psycopg.Connection) -> int:
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM hops_migrations").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_readable(self) -> None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT to_regclass(%s)",
+                               (f"{self.schema}.hops_migrations",)).fetchone()
+            if row is None or row[0] is None:
+                raise RoutingLogError(f"{self.name}: no routing log in schema {self.schema}")
+            current = self._version(conn)
+        if current != len(MIGRATIONS):
+            raise SchemaVersionError(f"routing log schema {self.schema} is at version "
+                                     f"{current}, this pfbus reads {len(MIGRATIONS)}")
+
+    def _join(self) -> Formats:
+        """Register this node (its chain starts with the newest format); its formats."""
+        assert self._writer is not None
+        self._writer.cursor().executemany(
+            "INSERT INTO chain_meta (node, key, value) VALUES (%s, %s, '0') "
+            "ON CONFLICT DO NOTHING", [(self.node, f"format_{n}_after")
+                                       for n in range(2, CHAIN_FORMAT + 1)])
+        return _formats(self._writer, self.node or "")
+
+    def _close_connections(self) -> None:
+        with self._read_lock:
+            for name in ("_reader", "_writer"):
+                conn = getattr(self, name, None)
+                if conn is not None:
+                    conn.close()
+                    setattr(self, name, None)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _write(self, batch: list[HopRecord]) -> Exception | None:
+        started = time.monotonic()
+        try:
+            if self._writer is None or self._writer.closed:  # lost: the server restarted
+                self._writer = self._connect()
+            conn = self._writer
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
+                head, prev = _head(conn, self.node or "")
+                rows, checkpoints = self._chain(batch, head, prev, self._formats,
+                                                self.checkpoint_every)
+                with conn.cursor().copy(_COPY) as copy:
+                    for seq, *fields, prev_hash, digest in rows:
+                        copy.write_row((self.node, seq, *(to(v) for to, v in
+                                                          zip(_TO_DB, fields, strict=True)),
+                                        prev_hash, digest))
+                if checkpoints:
+                    conn.cursor().executemany(_CHECKPOINT, [(self.node, i, d, _now())
+                                                            for i, d in checkpoints])
+        except Exception as exc:  # the caller keeps the batch and retries
+            if self._writer is not None and self._writer.broken:
+                self._writer.close()
+            return exc
+        self.last_commit_seconds = time.monotonic() - started
+        self.last_commit_at = time.time()
+        self._announce(checkpoints)
+        return None
+
+    def _begin_run(self) -> None:
+        assert self._writer is not None
+        conn = self._writer
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
+            row = conn.execute("SELECT value FROM chain_meta WHERE node = %s AND key = 'run'",
+                               (self.node,)).fetchone()
+            head = _head(conn, self.node or "")[0]
+            mark = self._new_run(row[0] if row else None, head)
+            conn.execute("INSERT INTO chain_meta (node, key, value) VALUES (%s, 'run', %s) "
+                         "ON CONFLICT (node, key) DO UPDATE SET value = EXCLUDED.value",
+                         (self.node, mark))
+
+    def _end_run(self) -> None:
+        try:
+            if self._writer is None or self._writer.closed:
+                self._writer = self._connect()
+            self._writer.execute("DELETE FROM chain_meta WHERE node = %s AND key = 'run'",
+                                 (self.node,))
+        except psycopg.Error as exc:  # the next start then writes a gap record that says so
+            log.error("routing log %s: cannot mark the run closed: %s", self.name, exc)
+
+    def checkpoint_head(self) -> tuple[int, str] | None:
+        """Store and announce this node's head now (the hub does so when it stops)."""
+        if self.readonly or self.node is None:
+            return None
+        try:
+            self.flush()
+        except (TimeoutError, RoutingLogError) as exc:  # the head is still worth printing
+            log.error("routing log %s: %s", self.name, exc)
+        rows = self._read("SELECT seq, hash FROM hops WHERE node = ? ORDER BY seq DESC LIMIT 1",
+                          (self.node,))
+        if not rows or rows[0][1] is None:
+            return None
+        seq, digest = rows[0]
+        self._read(_CHECKPOINT.replace("%s", "?"), (self.node, seq, digest, _now()), rows=False)
+        self._announce([(seq, digest)])
+        return seq, digest
+
+    # -- reading: the whole cluster ----------------------------------------------------------------
+
+    def _read(self, query: str, params: tuple | list = (), *, rows: bool = True) -> list[tuple]:
+        with self._read_lock:
+            if self._closed and self._reader is None:
+                raise RoutingLogError(f"{self.name}: routing log is closed")
+            try:
+                if self._reader is None or self._reader.closed:
+                    self._reader = self._connect()
+                cur = self._reader.execute(_pg(query), tuple(params))
+                return cur.fetchall() if rows else []
+            except psycopg.Error as exc:
+                if self._reader is not None and self._reader.broken:
+                    self._reader.close()
+                raise RoutingLogError(f"{self.name}: {exc}") from exc
+
+    def query(self, message_id: str | None = None, service_id: str | None = None,
+              status: str | None = None, hop: str | None = None,
+              since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
+              limit: int | None = 1000, *, exchange_id: str | None = None) -> list[HopRecord]:
+        """``RoutingLog.query`` over every node's rows, in ``id`` order."""
+        where: list[str] = []
+        params: list[object] = []
+        if message_id is not None:
+            where.append("(message_id = ? OR relates_to = ? OR exchange_id IN "
+                         "(SELECT exchange_id FROM hops WHERE message_id = ? OR relates_to = ?))")
+            params += [message_id] * 4
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if hop is not None and hop not in HOPS:
+            raise ValueError(f"unknown hop {hop!r}")
+        for column, value in (("exchange_id", exchange_id), ("service_id", service_id),
+                              ("status", status), ("hop", hop)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_utc_iso(since))
+        if until is not None:
+            where.append("at < ?")
+            params.append(to_utc_iso(until))
+        text = f"SELECT {', '.join(COLUMNS)} FROM hops"
+        if where:
+            text += " WHERE " + " AND ".join(where)
+        return [hop_from_row(r) for r in self._read(text + " ORDER BY id LIMIT ?",
+                                                    (*params, limit))]
+
+    def has_hop(self, message_id: str, hops: tuple[Hop, ...], provider: str | None = None,
+                ok: bool = False) -> bool:
+        """Any node's hop (a notice accepted on one node may be delivered by another)."""
+        text = "SELECT 1 FROM hops WHERE message_id = ? AND hop = ANY(?)"
+        params: tuple = (message_id, [str(h) for h in hops])
+        if provider is not None:
+            text += " AND provider = ?"
+            params += (provider,)
+        if ok:
+            text += " AND status = 'ok'"
+        return bool(self._read(text + " LIMIT 1", params))
+
+    def run_summary(self, after_id: int) -> tuple[int, str | None]:
+        """For recovery, over this node's chain (``after_id`` is a ``seq``)."""
+        cut = self._read(
+            "SELECT COUNT(DISTINCT exchange_id) FROM hops WHERE node = ? AND seq > ? AND "
+            "hop = 'received' AND exchange_id NOT IN (SELECT exchange_id FROM hops WHERE "
+            "node = ? AND seq > ? AND hop = 'replied')",
+            (self.node, after_id, self.node, after_id))[0][0]
+        last = self._read("SELECT at FROM hops WHERE node = ? ORDER BY seq DESC LIMIT 1",
+                          (self.node,))
+        return int(cut), (last[0][0] if last else None)
+
+    def related_sql(self) -> str:
+        """hop_search.related_exchanges' statement in this dialect."""
+        return ("WITH m AS MATERIALIZED (SELECT id, exchange_id, hop FROM hops WHERE "
+                "message_id = ? UNION SELECT id, exchange_id, hop FROM hops WHERE "
+                "relates_to = ?) SELECT exchange_id, MIN(id), string_agg(hop, ',' ORDER BY id), "
+                "(SELECT status FROM hops h2 WHERE h2.exchange_id = m.exchange_id ORDER BY id "
+                "DESC LIMIT 1) FROM m GROUP BY exchange_id ORDER BY MIN(id) LIMIT ?")
+
+    def gaps(self) -> list[tuple[int, str, str]]:
+        """Every node's gap records (id, at, reason)."""
+        return [tuple(r) for r in self._read(
+            "SELECT id, at, reason FROM hops WHERE hop = 'gap' ORDER BY id")]
+
+    def nodes(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT DISTINCT node FROM chain_meta ORDER BY node")]
+
+    def chains(self) -> list[NodeChain]:
+        """One hash chain per node, each verified, exported and purged on its own."""
+        return [self.chain(n) for n in self.nodes()]
+
+    def chain(self, node: str) -> NodeChain:
+        return NodeChain(self, node)
+
+    def own_chain(self) -> NodeChain:
+        """The chain this process writes (retention purges it: each node its own)."""
+        if self.node is None:
+            raise RoutingLogError(f"{self.name}: opened without a node")
+        return self.chain(self.node)
+
+
+_CHECKPOINT = ("INSERT INTO chain_checkpoints (node, seq, hash, at) VALUES (%s, %s, %s, %s) "
+               "ON CONFLICT (node, seq) DO UPDATE SET hash = EXCLUDED.hash, at = EXCLUDED.at")
+
+
+def _head(conn: psycopg.Connection, node: str) -> tuple[int, str]:
+    """(seq, hash) where the node's next row chains on: its last row, else its retention
+    anchor, else the genesis."""
+    row = conn.execute("SELECT seq, hash FROM hops WHERE node = %s ORDER BY seq DESC LIMIT 1",
+                       (node,)).fetchone()
+    base_id, base_hash = _base(dict(conn.execute(
+        "SELECT key, value FROM chain_meta WHERE node = %s AND key IN ('purged_through', "
+        "'purged_hash')", (node,)).fetchall()))
+    if row is None or row[0] <= base_id:
+        return base_id, base_hash
+    return int(row[0]), row[1] or GENESIS
+
+
+def _base(meta: dict) -> tuple[int, str]:
+    if "purged_through" in meta:
+        return int(meta["purged_through"]), str(meta["purged_hash"])
+    return 0, GENESIS
+
+
+def _formats(conn: psycopg.Connection, node: str) -> Formats:
+    rows = conn.execute("SELECT key, value FROM chain_meta WHERE node = %s AND key LIKE "
+                        "'format^_%%^_after' ESCAPE '^'", (node,)).fetchall()
+    return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
+
+
+def check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
+    """Where the ``hops`` table disagrees with ``HopRecord`` (empty: none)."""
+    info = {name: (dtype, nullable == "NO") for name, dtype, nullable in conn.execute(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = 'hops'", (schema,)).fetchall()}
+    expected = {"TEXT": "text", "INTEGER": "bigint", "REAL": "double precision"}
+    problems = []
+    for c in DECLARED:
+        if c.name not in info:
+            problems.append(f"column {c.name} is declared but not in the table")
+        elif info[c.name] != (expected[c.sql], c.not_null):
+            problems.append(f"column {c.name}: table has {info[c.name]}, declared "
+                            f"{(expected[c.sql], c.not_null)}")
+    for extra in set(info) - {c.name for c in DECLARED} - {"id", "node", "seq", "prev_hash",
+                                                            "hash"}:
+        problems.append(f"column {extra} is in the table but not declared in HopRecord")
+    return problems
+
+
+class NodeChain:
+    """One node's chain in a PostgreSQL routing log, with the interface verify, export and
+    retention use on a SQLite ``RoutingLog`` (bus/store/log_integrity.py, retention.py): a
+    record's ``id`` there is its ``seq`` here."""
+
+    def __init__(self, rl: PostgresRoutingLog, node: str) -> None:
+        self.log = rl
+        self.node = node
+        self.name = f"{rl.name} node {node}"
+        self._read = rl._read
+
+    def chain_start_after(self) -> int:
+        return 0  # chained from its first row
+
+    def unchained_stats(self, start_after: int) -> tuple[int, int | None]:
+        return 0, None
+
+    def chain_formats(self) -> Formats:
+        rows = self._read("SELECT key, value FROM chain_meta WHERE node = ? AND key LIKE "
+                          "'format^_%^_after' ESCAPE '^'", (self.node,))
+        return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
+
+    def chain_base(self) -> tuple[int, str]:
+        return _base(self._meta())
+
+    def purge_anchor(self) -> tuple[int, str] | None:
+        meta = self._meta()
+        return (int(meta["purged_through"]), meta["purged_hash"]) \
+            if "purged_through" in meta else None
+
+    def _meta(self) -> dict:
+        return dict(self._read("SELECT key, value FROM chain_meta WHERE node = ? AND key IN "
+                               "('purged_through', 'purged_hash')", (self.node,)))
+
+    def checkpoints(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in self._read("SELECT seq, hash, at FROM chain_checkpoints "
+                                             "WHERE node = ? ORDER BY seq", (self.node,))]
+
+    def chain_rows(self, after_id: int = 0, through_id: int | None = None,
+                   page: int = 5000) -> Iterator[dict]:
+        names = ("id", *COLUMNS, "prev_hash", "hash")
+        last = after_id
+        while True:
+            text = f"SELECT {_CHAINED_SQL} FROM hops WHERE node = ? AND seq > ?"
+            params: tuple = (self.node, last)
+            if through_id is not None:
+                text += " AND seq <= ?"
+                params += (through_id,)
+            rows = self._read(text + " ORDER BY seq LIMIT ?", params + (page,))
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+
+    def id_range(self, since: str | None, until: str | None) -> tuple[int, int] | None:
+        text, params = "SELECT MIN(seq), MAX(seq) FROM hops WHERE node = ?", [self.node]
+        if since is not None:
+            text += " AND at >= ?"
+            params.append(to_utc_iso(since))
+        if until is not None:
+            text += " AND at < ?"
+            params.append(to_utc_iso(until))
+        lo, hi = self._read(text, params)[0]
+        return None if lo is None else (int(lo), int(hi))
+
+    def row_hash(self, row_id: int) -> str | None:
+        rows = self._read("SELECT hash FROM hops WHERE node = ? AND seq = ?", (self.node, row_id))
+        return rows[0][0] if rows else None
+
+    def gaps(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in self._read("SELECT seq, at, reason FROM hops WHERE node = ? "
+                                             "AND hop = 'gap' ORDER BY seq", (self.node,))]
+
+    def recovered_count(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM hops WHERE node = ? AND recovered = 1 AND "
+                              "hop != 'gap'", (self.node,))[0][0])
+
+    def last_purged_record(self, after: int) -> tuple[int, str | None, str | None] | None:
+        rows = self._read("SELECT seq, path, reason FROM hops WHERE node = ? AND hop = 'purged' "
+                          "AND seq > ? ORDER BY seq DESC LIMIT 1", (self.node, after))
+        return tuple(rows[0]) if rows else None
+
+    # -- retention: only the node's own writer appends to its chain --------------------------------
+
+    def _writer(self) -> PostgresRoutingLog:
+        if self.log.node != self.node or self.log.readonly:
+            raise RoutingLogError(f"{self.name}: open the routing log as node {self.node} to "
+                                  f"write into its chain")
+        return self.log
+
+    def record(self, hop: HopRecord) -> int:
+        return self._writer().record(hop)
+
+    def flush(self, timeout: float = 5.0) -> None:
+        self._writer().flush(timeout)
+
+    def purge_bounds(self, before_iso: str) -> tuple[int | None, int]:
+        """(the node's first seq, the last seq written before ``before_iso``)."""
+        rows = self._read("SELECT seq FROM hops WHERE node = ? AND at >= ? ORDER BY at LIMIT 1",
+                          (self.node, before_iso))
+        hi = int(rows[0][0]) - 1 if rows else int(self._read(
+            "SELECT COALESCE(MAX(seq), 0) FROM hops WHERE node = ?", (self.node,))[0][0])
+        first = self._read("SELECT MIN(seq) FROM hops WHERE node = ?", (self.node,))[0][0]
+        return (None if first is None else int(first)), hi
+
+    def set_purge_anchor(self, through: int, digest: str) -> None:
+        self._writer()
+        for key, value in (("purged_through", str(through)), ("purged_hash", digest)):
+            self._read("INSERT INTO chain_meta (node, key, value) VALUES (?, ?, ?) ON CONFLICT "
+                       "(node, key) DO UPDATE SET value = EXCLUDED.value",
+                       (self.node, key, value), rows=False)
+
+    def delete_through(self, lo: int, hi: int, batch: int, pause: float,
+                       progress: Callable[[int], None] | None,
+                       stop: threading.Event | None) -> int:
+        """Delete the node's rows (and checkpoints) with lo <= seq <= hi, a batch per
+        statement (each its own transaction: the writers interleave)."""
+        self._writer()
+        deleted = 0
+        for table in ("hops", "chain_checkpoints"):
+            start = 0 if table == "chain_checkpoints" else lo
+            while start <= hi and not (stop is not None and stop.is_set()):
+                end = min(start + batch - 1, hi)
+                count = self._read(f"WITH d AS (DELETE FROM {table} WHERE node = ? AND seq "
+                                   f"BETWEEN ? AND ? RETURNING 1) SELECT count(*) FROM d",
+                                   (self.node, start, end))[0][0]
+                if table == "hops":
+                    deleted += int(count)
+                    if progress is not None:
+                        progress(deleted)
+                start = end + 1
+                if pause:
+                    time.sleep(pause)
+        return deleted
+
