@@ -85,6 +85,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "producer; {outbox}, {store} for a consumer); default: the reference tool")
     fil.add_argument("--report", type=Path, metavar="DIR", help="folder for report.json")
     fil.add_argument("--workdir", type=Path, metavar="DIR", help="keep the run's files here")
+    fil.add_argument("--sftp", action="store_true", help="over SFTP: the suite runs a hub as the "
+                     "product's counterpart; the command gets {host} {port} {user} {key} "
+                     "{known_hosts} (and {store} for a consumer)")
+    fil.add_argument("--restart-command", metavar="CMD", help="file consumers over SFTP: the "
+                     "command that stops the product abruptly and starts it again, run between "
+                     "the two passes")
 
     ver = sub.add_parser("verify", help="check that a report folder was not changed")
     ver.add_argument("report", type=Path, metavar="REPORT_DIR")
@@ -217,7 +223,9 @@ def _files(args) -> int:
             print(f"{p.id:<24} {p.role:<14} {p.kind:<14} {p.title}")
         return 0
     return _run_checked(PROFILES, "file", args, write,
-                        lambda profile: run_file_profile(profile, args.command, args.workdir))
+                        lambda profile: run_file_profile(profile, args.command, args.workdir,
+                                                         sftp=args.sftp,
+                                                         restart=args.restart_command))
 
 
 def _run_checked(profiles: dict, kind: str, args, write, run) -> int:

@@ -15,6 +15,10 @@ commands and judge folders, with the hub's own rules (bus/files):
 
 Commands are templates: ``{python}``, ``{out}``, ``{outbox}``, ``{store}`` (a folder the consumer
 may keep its files in). The report is ``report.json`` in ``--report``.
+
+With ``sftp=True`` (``--sftp``) both profiles run against the vendor over SFTP instead, the suite
+running a real hub as its counterpart (``files_sftp``): the same checks, judged by the hub's
+receipts and delivery ledger.
 """
 
 from __future__ import annotations
@@ -49,16 +53,21 @@ class FileProfile:
     kind: str  # a file kind of schemas/file_kinds.toml
     local_gov_code: str
     command: str  # the reference command (template)
+    sftp_command: str  # the reference command over SFTP (template)
     timeout: float = 120.0
 
 
 PROFILES = {p.id: p for p in (
     FileProfile("juki.file-producer", "住民異動ファイルの作成: pickup rules and whole-file "
                 "validation", "file-producer", "juki-change", "131016",
-                "{python} -m adapters.sdk.files produce --out {out} --rows 200"),
+                "{python} -m adapters.sdk.files produce --out {out} --rows 200",
+                "{python} -m adapters.sdk.files produce-sftp --host {host} --port {port} "
+                "--user {user} --key {key} --known-hosts {known_hosts} --rows 200"),
     FileProfile("juki.file-consumer", "住民異動ファイルの受取: each file once, in order, confirmed, "
                 "across a restart", "file-consumer", "juki-change", "131016",
-                "{python} -m adapters.sdk.files consume --outbox {outbox} --store {store}"),
+                "{python} -m adapters.sdk.files consume --outbox {outbox} --store {store}",
+                "{python} -m adapters.sdk.files consume-sftp --host {host} --port {port} "
+                "--user {user} --key {key} --known-hosts {known_hosts} --store {store}"),
 )}
 
 
@@ -68,6 +77,7 @@ class FileRun:
     checks: list[Check]
     started_at: str
     finished_at: str = ""
+    transport: str = "folder"  # or "sftp"
 
     @property
     def verdict(self) -> str:
@@ -79,13 +89,24 @@ def _now() -> str:
 
 
 def run_file_profile(profile: FileProfile, command: str | None = None,
-                     workdir: Path | None = None) -> FileRun:
-    run = FileRun(profile, [], _now())
+                     workdir: Path | None = None, *, sftp: bool = False,
+                     restart: str | None = None) -> FileRun:
+    """``restart`` (consumers over SFTP): the command that kills the product and starts it again
+    between the two passes."""
+    run = FileRun(profile, [], _now(), transport="sftp" if sftp else "folder")
     scratch = None
     if workdir is None:
         scratch = workdir = Path(tempfile.mkdtemp(prefix="pfbus-files-conformance-"))
     try:
-        if profile.role == "file-producer":
+        if sftp:
+            from . import files_sftp
+            if profile.role == "file-producer":
+                files_sftp.producer(profile, command or profile.sftp_command, workdir,
+                                    run.checks)
+            else:
+                files_sftp.consumer(profile, command or profile.sftp_command, restart, workdir,
+                                    run.checks)
+        elif profile.role == "file-producer":
             _producer(profile, command or profile.command, workdir, run)
         else:
             _consumer(profile, command or profile.command, workdir, run)
@@ -158,12 +179,12 @@ def _consumer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -
         sent: list[str] = []
         taken: list[str] = []
         for batch in range(2):  # the second run of the command is a restart
-            for i in range(3):
-                n = f"juki_change_{code}_2026120{batch + 1}-{i}.csv"
+            for i in range(3):  # names that sort against their delivery order
+                n = f"juki_change_{code}_2026120{batch + 1}-{3 - i}.csv"
                 write_file(config.root / "suite" / "inbox", n,
                            change_file(code, 20, start=1 + 100 * (3 * batch + i)))
                 sent.append(n)
-            pipeline.turn()
+                pipeline.turn()  # one at a time: the hub takes the files of one turn by name
             done = run_command(f"consume {batch + 1}", argv_of(command, {
                 "outbox": config.root / consumer / "outbox", "store": workdir / "store"}),
                 profile.timeout)
@@ -180,6 +201,7 @@ def _consumer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -
         states = ledger.deliveries("pending", "staged", "delivered")
         for d in states:
             confirm.fail(f"{d.name}: {d.state}, not confirmed")
+        sent = [d.name for d in ledger.deliveries("pending", "staged", "delivered", "confirmed")]
         counts = {n: taken.count(n) for n in set(taken) | set(sent)}
         for n in sent:
             if counts.get(n, 0) != 1:
@@ -197,7 +219,8 @@ def write_report(run: FileRun, folder: Path) -> str:
     """report.json; returns its SHA-256."""
     folder.mkdir(parents=True, exist_ok=True)
     doc = {"profile": run.profile.id, "title": run.profile.title, "role": run.profile.role,
-           "kind": run.profile.kind, "verdict": run.verdict, "started_at": run.started_at,
+           "kind": run.profile.kind, "transport": run.transport, "verdict": run.verdict,
+           "started_at": run.started_at,
            "finished_at": run.finished_at,
            "checks": [{"id": c.id, "title": c.title, "verdict": c.verdict,
                        "details": c.details} for c in run.checks]}

@@ -451,6 +451,7 @@ class FilePipeline:
                 # "not yet" (the copy is there) from "done" (it is not). Only the hub creates
                 # files in an outbox (SFTP refuses writes there), so nothing appears at the
                 # name between the check above and this rename.
+                _stamp_order(staged, outbox)
                 os.rename(staged, target)
                 fsync_dir(outbox)
                 self.on_stage("linked")
@@ -512,6 +513,20 @@ def _code_items(kind: FileKind, code: str) -> dict[str, str]:
     routed by the code in its name, so a row of another municipality would reach the wrong
     subscribers."""
     return {i.name: code for i in kind.record.items if i.identifier == "local_gov_code"}
+
+
+def _stamp_order(staged: Path, outbox: Path) -> None:
+    """A delivered file's modification time gives its place in the subscriber's order, also over
+    SFTP, whose file times are whole seconds: a whole second later than every file still waiting
+    in the outbox (receipts aside), so files delivered within one second still sort in order. A
+    subscriber that leaves many files waiting sees their times run ahead of the clock."""
+    latest = max((int(e.stat(follow_symlinks=False).st_mtime) for e in os.scandir(outbox)
+                  if e.is_file(follow_symlinks=False) and not e.name.endswith(RECEIPT_SUFFIX)),
+                 default=0)
+    stamp = max(int(time.time()), latest + 1)
+    os.utime(staged, (stamp, stamp))
+    with staged.open("rb") as f:  # the time survives a crash with the file
+        os.fsync(f.fileno())
 
 
 def _inode(path: Path) -> str | None:

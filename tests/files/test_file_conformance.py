@@ -63,9 +63,9 @@ def test_the_reference_consumer_passes(tmp_path):
     ("outbox = pathlib.Path(sys.argv[1])\n"
      "print(json.dumps({'taken': sorted(p.name for p in outbox.glob('*.csv'))}))\n",
      "files.once"),
-    # removes in reverse order
-    ("outbox = pathlib.Path(sys.argv[1])\nnames = sorted((p.name for p in outbox.glob('*.csv')),"
-     " reverse=True)\nfor n in names: (outbox / n).unlink()\n"
+    # takes by name, not in delivery order (the suite's names sort against it)
+    ("outbox = pathlib.Path(sys.argv[1])\nnames = sorted(p.name for p in outbox.glob('*.csv'))\n"
+     "for n in names: (outbox / n).unlink()\n"
      "print(json.dumps({'taken': names}))\n", "files.order"),
     ("sys.exit(3)\n", "files.take"),
 ])
@@ -85,3 +85,75 @@ def test_the_cli_lists_runs_and_reports(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "r" / "report.json").read_text("utf-8"))
     assert report["verdict"] == "pass" and len(report["checks"]) == 4
+
+
+# -- over SFTP: the suite runs a hub as the product's counterpart ---------------------------------
+
+SFTP_ARGS = " {host} {port} {user} {key} {known_hosts}"
+SESSION = ("host, port, user, key, known = sys.argv[1:6]\n"
+           "from adapters.sdk.files import sftp_session, upload, take_over_sftp\n"
+           "import io\n"
+           "ssh = sftp_session(host, int(port), user, pathlib.Path(key), pathlib.Path(known))\n"
+           "s = ssh.open_sftp()\n")
+
+
+def sftp_script(tmp_path: Path, body: str) -> str:
+    return script(tmp_path, SESSION + body) + SFTP_ARGS
+
+
+def test_the_reference_producer_passes_over_sftp(tmp_path):
+    run = run_file_profile(PRODUCER, workdir=tmp_path, sftp=True)
+    assert run.verdict == "pass", run.checks
+    assert run.transport == "sftp"
+
+
+@pytest.mark.slow  # a hub process per run; the folder-mode mutants run by default
+@pytest.mark.parametrize("body, failing", [
+    ("s.putfo(io.BytesIO(change_file('131016', 5)), '/inbox/juki_change_131016_1.csv.part')\n",
+     "files.pickup"),  # never renamed
+    ("upload(s, 'juki_change_131016_1.csv', change_file('131016', 5).replace(b',C01,', "
+     "b',Z99,', 1))\n", "files.validation"),
+    ("upload(s, 'juki_change_131016_1.csv', change_file('141003', 5))\n", "files.validation"),
+    ("upload(s, 'residents.csv', change_file('131016', 5))\n", "files.pickup"),
+])
+def test_a_producer_breaking_a_rule_over_sftp_fails_it(tmp_path, body, failing):
+    run = run_file_profile(PRODUCER, sftp_script(tmp_path, body), workdir=tmp_path / "w",
+                           sftp=True)
+    assert verdicts(run)[failing] == "fail", run.checks
+    assert run.verdict == "fail"
+
+
+def test_the_reference_consumer_passes_over_sftp_across_a_restart_command(tmp_path):
+    restarted = tmp_path / "restarted"
+    restart = f"{{python}} -c \"import pathlib; pathlib.Path('{restarted}').touch()\""
+    run = run_file_profile(CONSUMER, workdir=tmp_path / "w", sftp=True, restart=restart)
+    assert run.verdict == "pass", run.checks
+    assert restarted.exists()
+
+
+LISTED = ("names = [a.filename for a in sorted(s.listdir_attr('/outbox'), key=lambda a: "
+          "(a.st_mtime, a.filename)) if a.filename.endswith('.csv')]\n")
+
+
+@pytest.mark.slow  # a hub process per run; the folder-mode mutants run by default
+@pytest.mark.parametrize("body, failing", [
+    # reads but never removes: nothing confirmed, and the second pass takes them again
+    (LISTED + "print(json.dumps({'taken': names}))\n", "files.confirm"),
+    (LISTED + "print(json.dumps({'taken': names}))\n", "files.once"),
+    # whole-second times tie: by name alone is not the delivery order
+    ("names = sorted(n for n in s.listdir('/outbox') if n.endswith('.csv'))\n"
+     "for n in names: s.remove('/outbox/' + n)\nprint(json.dumps({'taken': names}))\n",
+     "files.order"),
+    ("sys.exit(3)\n", "files.take"),
+])
+def test_a_consumer_breaking_a_rule_over_sftp_fails_it(tmp_path, body, failing):
+    run = run_file_profile(CONSUMER, sftp_script(tmp_path, body) + " {store}",
+                           workdir=tmp_path / "w", sftp=True)
+    assert verdicts(run)[failing] == "fail", run.checks
+
+
+@pytest.mark.slow  # a hub process per run; the folder-mode mutants run by default
+def test_a_restart_command_that_fails_fails_the_consumer(tmp_path):
+    run = run_file_profile(CONSUMER, workdir=tmp_path / "w", sftp=True,
+                           restart="{python} -c 'raise SystemExit(1)'")
+    assert verdicts(run)["files.take"] == "fail", run.checks

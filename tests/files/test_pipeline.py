@@ -412,3 +412,15 @@ def test_a_stop_ends_the_turn_between_files_and_the_next_run_takes_the_rest(hub)
     turn = hub.pipeline.turn()
     assert (turn.picked, turn.delivered) == (2, 6)
     assert len(hub.outbox("vendor-b")) == 3
+
+
+def test_delivery_order_shows_in_whole_second_modification_times(hub):
+    # names that sort against their order, delivered within one second
+    names = [name(f"{3 - i}") for i in range(3)]
+    for i, n in enumerate(names):
+        hub.drop("vendor-a", n, change_file(2, start=10 * i + 1))
+        hub.pipeline.turn()
+    outbox = hub.config.root / "vendor-b" / "outbox"
+    times = [(outbox / n).stat().st_mtime for n in names]
+    assert all(t == int(t) for t in times)  # what SFTP shows: whole seconds
+    assert times == sorted(set(times)), times  # strictly increasing, in delivery order
