@@ -1,8 +1,12 @@
-"""``pfbus serve --config FILE``: run the hub until SIGINT/SIGTERM.
+"""``pfbus serve --config FILE [--workers N]``: run the hub until SIGINT/SIGTERM.
 
 The first SIGTERM or SIGINT drains the hub (``Hub.drain``: in-flight work gets ``[hub]
 drain_timeout``); a second one cuts what is still in flight at once. Either way the stores are
 closed safely before the process exits with status 0.
+
+``--workers N`` (or ``[hub] workers``; ``auto``: one per core) above 1 runs a supervisor
+(bus/cli/supervisor.py) and N hub processes sharing its listening socket; the hidden
+``--worker`` argument is how it starts each of them (bus/hub/workers.py).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import argparse
 import signal
 import sys
 
+from ..core.config import worker_count
 from ..core.jsonlog import JsonLineLog
 from ..core.settings import SettingsError
 from . import common
@@ -20,6 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_config_argument(parser)
     parser.add_argument("--port", type=int, metavar="N",
                         help="override [hub] listen's port (0 = any free port)")
+    parser.add_argument("--workers", type=_workers, metavar="N|auto",
+                        help="hub processes sharing the listening socket, supervised "
+                             "(overrides [hub] workers; default 1; auto: one per core)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # set by the supervisor
+
+
+def _workers(text: str) -> int:
+    if text != "auto" and not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError('must be a positive integer or "auto"')
+    return worker_count(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,17 +42,27 @@ def run(args: argparse.Namespace) -> int:
     from twisted.internet.error import CannotListenError
 
     from ..hub.app import Hub
+    from ..hub.workers import SINGLE, parse_worker, watch_parent
 
-    events = JsonLineLog(sys.stdout)
+    role = parse_worker(args.worker) if args.worker else SINGLE
+    events = JsonLineLog(sys.stdout, **role.event_fields())
     try:
         config = common.hub_config(args.config)
         if args.port is not None:
             config = config.with_port(args.port)
-        hub = Hub(config, reactor, events)
+        workers = args.workers or config.workers
+        if not args.worker and workers > 1:
+            from .supervisor import Supervisor
+            return Supervisor(config, args.config, workers, events).run()
+        hub = Hub(config, reactor, events, worker=role)
         hub.listen()
         if hub.delivery is not None:
             reactor.callWhenRunning(_start_delivery, hub, events)
-        reactor.callWhenRunning(hub.start_retention)  # daily, off the reactor
+        if role.first:  # once per hub, not once per worker
+            reactor.callWhenRunning(hub.start_retention)  # daily, off the reactor
+        if role.parent_pid is not None:  # the supervisor gone: drain, as on SIGTERM
+            watch_parent(reactor, role.parent_pid,
+                         lambda: hub.drain().addBoth(lambda _: reactor.stop()))
     except SettingsError as exc:  # the config's or a catalog's: names the file and the key
         events.emit("hub.config_error", error=str(exc))
         print(f"pfbus serve: error: {exc}", file=sys.stderr)

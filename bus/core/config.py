@@ -7,6 +7,7 @@ checks, docs); this module turns what was read into ``HubConfig`` and checks wha
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -110,6 +111,7 @@ class HubConfig:
     routing_log_url: str | None = None
     drain_timeout: float = 30.0  # [hub] drain_timeout: seconds for in-flight work on a stop
     backlog: int = 1024  # [hub] backlog: the listening socket's queue
+    workers: int = 1  # [hub] workers: hub processes sharing the listening socket ("auto" read)
     replay_window: float = 24 * 3600.0  # [hub] replay_window: seconds a MessageId is remembered
     clock_skew: float = 300.0  # [hub] clock_skew: seconds a SentAt may lie in the future
     max_age: float = 3600.0  # [hub] max_age: seconds a SentAt may lie in the past
@@ -124,6 +126,11 @@ class HubConfig:
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
+
+
+def worker_count(value: int | str) -> int:
+    """``[hub] workers`` or ``--workers``: a count, or "auto" for one per core."""
+    return (os.cpu_count() or 1) if value == "auto" else int(value)
 
 
 def load_config(path: str | Path) -> HubConfig:
@@ -165,6 +172,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         access=_access(top, top["adapters"], top["access"], tenants, subscriptions,
                        tls is not None),
         drain_timeout=hub["drain_timeout"], backlog=hub["backlog"],
+        workers=worker_count(hub["workers"]),
         replay_window=hub["replay_window"], clock_skew=hub["clock_skew"], max_age=hub["max_age"],
         admin=_admin(top["admin"]), retention=Retention(**top["retention"]),
         files=parse_files(top["files"], top["adapters"], frozenset(tenants)))

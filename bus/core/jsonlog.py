@@ -24,8 +24,10 @@ class JsonLineLog:
     fields whose value is None are left out. Safe to call from any thread.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, **context: Any) -> None:
+        """``context``: fields on every line after ``event`` (a worker's index, say)."""
         self.stream = stream
+        self.context = context
         self._lock = threading.Lock()  # one line per write, never interleaved
 
     def emit(self, event: str, **fields: Any) -> None:
@@ -34,6 +36,7 @@ class JsonLineLog:
         record: dict[str, Any] = {
             "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
             "event": event,
+            **self.context,
         }
         record.update((k, v) for k, v in fields.items() if v is not None)
         # default=str: an odd value (Path, datetime) must not turn a log call into a crash.

@@ -16,12 +16,14 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
+import time
 from typing import cast
 
 from twisted.internet import defer, task
 from twisted.internet.threads import deferToThread
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IListeningPort
+from twisted.protocols.tls import TLSMemoryBIOFactory
 
 from ..admin import wiring as admin_wiring
 from ..core.catalog import Catalog
@@ -50,6 +52,7 @@ from .notices import NoticeIntake, StoreThreads
 from .refusal_log import RefusalLog
 from .resource import HubResource
 from .tls import ProviderTLSPolicy, server_options
+from .workers import SINGLE, WorkerRole, adopt_listening_socket
 from .wsdl import WsdlPublisher
 
 
@@ -60,10 +63,14 @@ class Hub:
     """A running hub: listening port, routing log, connection pool."""
 
     def __init__(self, config: HubConfig, reactor, events: JsonLineLog | None = None, *,
-                 forwarder: Forwarder | None = None, store_threads: StoreThreads | None = None):
+                 forwarder: Forwarder | None = None, store_threads: StoreThreads | None = None,
+                 worker: WorkerRole = SINGLE):
         """``reactor`` is also the clock of everything time-based (``task.Clock`` in tests,
-        with a ``forwarder`` and ``store_threads`` that need no real reactor)."""
+        with a ``forwarder`` and ``store_threads`` that need no real reactor). ``worker``: this
+        process among ``pfbus serve --workers N`` (bus/hub/workers.py)."""
+        started = time.time()  # recovery looks only at notice-store facts older than this
         self.config = config
+        self.worker = worker
         self.reactor = reactor  # IReactorCore + IReactorTCP/SSL + IReactorTime
         self.state = HubState.SERVING
         self.drain_timeout = config.drain_timeout  # [hub] drain_timeout
@@ -107,7 +114,8 @@ class Hub:
         # Evidence or refuse (bus/hub/evidence.py): new exchanges only while the log can
         # record them, replies released once recorded.
         self.evidence = Evidence.open(reactor, config.routing_log_location, self.events,
-                                      archive=self.archive, node=config.node_id,
+                                      archive=self.archive, node=worker.node_id(config.node_id),
+                                      run_key=worker.run_key(config.node_id),
                                       on_checkpoint=lambda hop_id, digest: self.events.emit(
                                           "routing_log.checkpoint", id=hop_id, hash=digest))
         self.routing_log = self.evidence.log
@@ -123,11 +131,12 @@ class Hub:
             threads = self.threads = store_threads or StoreThreads(reactor)
             self.delivery = DeliveryService(
                 reactor, store, threads, subscribers, self.forwarder, self.inspector,
-                self.routing_log, config.node_id, observer=ops.observer,
+                self.routing_log, worker.node_id(config.node_id), observer=ops.observer,
                 is_paused=ops.controls.is_paused if ops.controls is not None else None)
             intake = NoticeIntake(store, threads, self.delivery.notify)
         # The previous run crashed: a gap record and the notice store's facts, before serving.
-        recovery = recover(self.routing_log, self.delivery.store if self.delivery else None)
+        recovery = recover(self.routing_log, self.delivery.store if self.delivery else None,
+                           until=started, shared=worker.shared)
         if recovery is not None:
             self.events.emit("routing_log.gap", **recovery.as_event())
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
@@ -144,15 +153,16 @@ class Hub:
         self.url: str | None = None
         # TLS and HTTP refusals before a message is read: one line per peer per interval.
         self.refusals = RefusalLog(self.events, reactor, observer=ops.observer)
-        # With [admin]: the operator actions (they use the parts above), the admin listener.
-        self.admin = admin_wiring.admin_service(self, ops)
+        # With [admin]: the operator actions (they use the parts above), the admin listener —
+        # in the first worker only (one admin port per hub; bus/hub/workers.py).
+        self.admin = admin_wiring.admin_service(self, ops) if worker.first else None
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
         # [files]: file linkage (ファイル連携), SFTP and drop folders (bus/files)
         self.files = FileLinkage(
             config.files, reactor, self.events, self.routing_log,
             {code: t.addressee_scheme for code, t in config.tenants.items()}, config.path) \
-            if config.files is not None else None
+            if config.files is not None and worker.first else None
         if self.files is not None and self.admin is not None:  # files and rows on /metrics
             self.admin.metrics.add_gauges(self.files.metric_families)
         self._retention_timer: task.LoopingCall | None = None
@@ -183,8 +193,14 @@ class Hub:
             except Exception as exc:  # unreadable PEM, a key that does not match …
                 raise ConfigError(f"{config.path}: hub.tls: cannot load the certificate, key or "
                                   f"client CA: {exc.__class__.__name__}: {exc}") from None
-            self.port = self.reactor.listenSSL(config.port, site, options,
-                                               backlog=config.backlog, interface=config.host)
+            if self.worker.listen_fd is not None:  # the supervisor's socket, shared
+                self.port = adopt_listening_socket(
+                    self.reactor, self.worker.listen_fd, TLSMemoryBIOFactory(options, False, site))
+            else:
+                self.port = self.reactor.listenSSL(config.port, site, options,
+                                                   backlog=config.backlog, interface=config.host)
+        elif self.worker.listen_fd is not None:
+            self.port = adopt_listening_socket(self.reactor, self.worker.listen_fd, site)
         else:
             # [hub] backlog: Twisted's default of 50 overflows at a few hundred clients.
             self.port = self.reactor.listenTCP(config.port, site, backlog=config.backlog,

@@ -15,6 +15,14 @@ Both are facts the notice store keeps; ``recover`` writes them back as hops with
 ``recovered = 1``, after one ``gap`` record that says what happened. ``pfbus log verify`` lists gap
 records apart from tampering: the chain over them is intact, they are the log's own account of
 its loss.
+
+Several workers on one log (``pfbus serve --workers N``): each keeps its own run mark, so the
+restart of a killed worker recovers that worker's run while the others go on writing. Only facts
+older than the restarted process (``until``) are looked at — the crashed worker stored them
+before it died, and the live workers' own hops for facts that old were committed long since.
+The gap record's count of cut-off exchanges cannot tell whose they are (hops carry no worker):
+it counts every exchange with no 'replied' record since the crashed run began, an upper bound
+that includes exchanges the other workers have in flight, and says so.
 """
 
 from __future__ import annotations
@@ -47,9 +55,12 @@ class Recovery:
                 "recovered_accepted": self.accepted, "recovered_delivered": self.delivered}
 
 
-def recover(rl: AnyLog, notices: NoticeStore | None) -> Recovery | None:
+def recover(rl: AnyLog, notices: NoticeStore | None, *, until: float | None = None,
+            shared: bool = False) -> Recovery | None:
     """If the previous run of this hub crashed, write the gap record and the recovered hops
-    (committed before returning). None if the previous run closed the log cleanly."""
+    (committed before returning). None if the previous run closed the log cleanly. ``until``:
+    facts of the notice store from before this time only (epoch seconds; this process's start);
+    ``shared``: other workers write the same log (see the module doc)."""
     run = rl.unclean
     if run is None:
         return None
@@ -60,6 +71,8 @@ def recover(rl: AnyLog, notices: NoticeStore | None) -> Recovery | None:
     if notices is not None:
         since = _epoch(last_at or run.get("started_at")) - MARGIN_SECONDS
         for fact in notices.recent_facts(since):
+            if until is not None and fact[4] >= until:  # stored after this process started
+                continue
             if fact[0] == Fact.ACCEPTED:
                 _, mid, service, sender, at = fact
                 if not rl.has_hop(mid, (Hop.ACCEPTED, Hop.DUPLICATE)):
@@ -81,8 +94,12 @@ def recover(rl: AnyLog, notices: NoticeStore | None) -> Recovery | None:
         reason=(f"the run started {run.get('started_at', '?')} (pid {run.get('pid', '?')}) ended "
                 f"without closing the routing log (killed or crashed) after record "
                 f"{run.get('last_id', '?')}; records not yet committed then are lost. Known: "
-                f"{cut_off} exchange(s) of that run have no 'replied' record (cut off: the "
-                f"strict form released no answer for them); {len(accepted)} 'accepted' and "
+                f"{cut_off} exchange(s) "
+                + ("received by any worker of this log since that run began (an upper bound: "
+                   "other workers' exchanges in flight count too) " if shared else
+                   "of that run ")
+                + f"have no 'replied' record (cut off: the strict form released no answer for "
+                f"them); {len(accepted)} 'accepted' and "
                 f"{len(delivered)} 'delivery' record(s) follow, recovered from the notice "
                 f"store (recovered=1)")))
     for hop in (*accepted, *delivered):

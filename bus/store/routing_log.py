@@ -85,12 +85,17 @@ class RoutingLog(ChainedLog):
                  on_checkpoint: Callable[[int, str], None] | None = None,
                  on_commit: Callable[[int], None] | None = None,
                  on_state: Callable[[dict], None] | None = None,
-                 high_water: int = HIGH_WATER, marks_runs: bool = False) -> None:
+                 high_water: int = HIGH_WATER, marks_runs: bool = False,
+                 run_key: str = "run") -> None:
         self.path = Path(path)
         self.name = str(self.path)
         self._init_log(readonly=readonly, checkpoint_every=checkpoint_every,
                        on_checkpoint=on_checkpoint, on_commit=on_commit, on_state=on_state,
                        high_water=high_water, marks_runs=marks_runs)
+        # Whose run mark: "run" for a hub of one process; with ``pfbus serve --workers N`` each
+        # worker after the first keys its own (bus/hub/workers.py: WorkerRole.run_key), so a
+        # worker's crash is found by its own restart while the others write the same file.
+        self.run_key = run_key
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         try:
@@ -159,11 +164,12 @@ class RoutingLog(ChainedLog):
         conn = self._writer
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT value FROM chain_meta WHERE key = 'run'").fetchone()
+            row = conn.execute("SELECT value FROM chain_meta WHERE key = ?",
+                               (self.run_key,)).fetchone()
             head = conn.execute("SELECT MAX(id) FROM hops").fetchone()[0] or 0
             mark = self._new_run(row[0] if row is not None else None, head)
-            conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES ('run', ?)",
-                         (mark,))
+            conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES (?, ?)",
+                         (self.run_key, mark))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -172,7 +178,7 @@ class RoutingLog(ChainedLog):
     def _end_run(self) -> None:
         try:
             assert self._writer is not None
-            self._writer.execute("DELETE FROM chain_meta WHERE key = 'run'")
+            self._writer.execute("DELETE FROM chain_meta WHERE key = ?", (self.run_key,))
         except sqlite3.Error as exc:  # the next start then writes a gap record that says so
             log.error("routing log %s: cannot mark the run closed: %s", self.path, exc)
 
@@ -457,11 +463,12 @@ if TYPE_CHECKING:
 
 
 def open_routing_log(location: str | Path, *, node: str | None = None, readonly: bool = False,
-                     **options) -> RoutingLog | PostgresRoutingLog:
+                     run_key: str = "run", **options) -> RoutingLog | PostgresRoutingLog:
     """The routing log at ``location``: a SQLite path, or a ``postgresql://…?schema=NAME`` URL
-    (bus/store/routing_log_pg.py; ``node`` is the chain this process writes)."""
+    (bus/store/routing_log_pg.py; ``node`` is the chain this process writes). ``run_key``: a
+    SQLite file's run mark (PostgreSQL keys it by ``node``, one chain per node or worker)."""
     if not is_postgres(location):
-        return RoutingLog(location, readonly=readonly, **options)
+        return RoutingLog(location, readonly=readonly, run_key=run_key, **options)
     try:
         from .routing_log_pg import PostgresRoutingLog
     except ImportError as exc:  # the PostgreSQL extra is not installed

@@ -17,7 +17,7 @@ from ..identifiers import is_valid_local_gov_code
 from ..ratelimit import AdapterLimits
 from ..retry import RetryPolicy
 from .declare import REQUIRED, Key, Table
-from .kinds import Bool, Choice, Duration, Int, ListOf, MapOf, Number, Str, Sub, Tables
+from .kinds import Bool, Choice, CountOrAuto, Duration, Int, ListOf, MapOf, Number, Str, Sub, Tables
 
 POSITIVE = Int(minimum=1)
 PORT_TEXT = "must be HOST:PORT, e.g. 127.0.0.1:8080 (port 0 = any free port)"
@@ -99,6 +99,8 @@ HUB = Table("hub", (
     Key("drain_timeout", Duration(), 30.0, "on SIGTERM, how long exchanges and deliveries in "
         "flight may take to finish"),
     Key("backlog", POSITIVE, 1024, "the listening socket's queue of connections not yet accepted"),
+    Key("workers", CountOrAuto(), 1, 'hub processes sharing the listening socket, supervised; '
+        '"auto": one per core (pfbus serve --workers overrides it)'),
     Key("replay_window", Duration(), 24 * 3600.0, "a MessageId seen within it is refused "
         "(PF-DUPLICATE-MESSAGE)"),
     Key("clock_skew", Duration(), 300.0, "how far into the future a header's SentAt may be"),

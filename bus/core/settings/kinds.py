@@ -90,6 +90,23 @@ class Int(Kind):
         return self.minimum if self.minimum is not None else 1
 
 
+class CountOrAuto(Kind):
+    """A positive integer, or ``"auto"`` (the code using it picks the count)."""
+
+    what = 'a positive integer or "auto"'
+    plural = 'positive integers or "auto"'
+
+    def convert(self, value: Any) -> int | str:
+        if value == "auto":
+            return "auto"
+        if type(value) is int and value >= 1:
+            return int(value)
+        raise Invalid('must be a positive integer or "auto"')
+
+    def example(self) -> Any:
+        return 1
+
+
 @dataclass(frozen=True)
 class Number(Kind):
     positive: bool = False

@@ -1,0 +1,56 @@
+"""``pfbus serve --workers N``: the count (``[hub] workers``, ``--workers``, ``auto``) and each
+worker's identity in the stores (bus/hub/workers.py). The processes themselves:
+tests/integration/test_workers.py."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import pytest
+
+from bus.cli import serve_command
+from bus.core.config import ConfigError, load_config
+from bus.hub.workers import SINGLE, WorkerRole, parse_worker, worker_argument
+
+
+def config_with(tmp_path, line: str):
+    path = tmp_path / "hub.toml"
+    path.write_text(f"[hub]\n{line}\n", encoding="utf-8")
+    return path
+
+
+def test_workers_key_counts_or_auto(tmp_path):
+    assert load_config(config_with(tmp_path, "")).workers == 1
+    assert load_config(config_with(tmp_path, "workers = 3")).workers == 3
+    assert load_config(config_with(tmp_path, 'workers = "auto"')).workers == os.cpu_count()
+
+
+@pytest.mark.parametrize("value", ["0", "-2", '"many"', "1.5", "true"])
+def test_a_bad_workers_value_names_the_key_and_the_file(tmp_path, value):
+    path = config_with(tmp_path, f"workers = {value}")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path.resolve()}: hub.workers: ")
+    assert 'must be a positive integer or "auto"' in str(info.value)
+
+
+def test_the_flag_takes_a_count_or_auto():
+    parser = argparse.ArgumentParser()
+    serve_command.add_arguments(parser)
+    config = ["--config", "hub.toml"]
+    assert parser.parse_args([*config, "--workers", "2"]).workers == 2
+    assert parser.parse_args([*config, "--workers", "auto"]).workers == os.cpu_count()
+    assert parser.parse_args(config).workers is None  # then [hub] workers decides
+    with pytest.raises(SystemExit):
+        parser.parse_args([*config, "--workers", "0"])
+
+
+def test_worker_one_is_the_hub_of_one_process_the_others_are_their_own_node():
+    assert (SINGLE.node_id("node-a"), SINGLE.run_key("node-a")) == ("node-a", "run")
+    first, second = WorkerRole(1, 2, 5, 100), WorkerRole(2, 2, 5, 100)
+    assert (first.node_id("node-a"), first.run_key("node-a")) == ("node-a", "run")
+    assert (second.node_id("node-a"), second.run_key("node-a")) == ("node-a/2", "run:node-a/2")
+    assert first.first and not second.first and second.shared and not SINGLE.shared
+    assert SINGLE.event_fields() == {} and second.event_fields() == {"worker": 2}
+    assert parse_worker(worker_argument(second)) == second
