@@ -28,9 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -39,56 +38,16 @@ from .chain import CHAIN_FORMAT, GENESIS, Formats, _converter
 from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError,
                           hop_from_row)
 from .group_writer import _now
-from .hop_record import COLUMNS as DECLARED
 from .hop_record import HOPS, STATUSES, Hop, HopRecord, to_utc_iso
 from .migrations import SchemaVersionError
+from .node_chain import NodeChain, base_of
+from .routing_log_pg_schema import MIGRATIONS, check_schema
 from ..core.pg_url import redacted, split_url
 
 log = logging.getLogger(__name__)
 
-_PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double precision"}
-
-
-def _fields_ddl(max_chain: int) -> str:
-    return ",\n".join(f"{c.name} {_PG_TYPES[c.sql]}{' NOT NULL' if c.not_null else ''}"
-                      for c in DECLARED if c.chain <= max_chain)
-
-
-# Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one. A field added
-# to HopRecord later comes with a migration adding its column (from its declaration) and, for
-# every node already in chain_meta, ``format_<n>_after`` = that node's MAX(seq).
-MIGRATIONS: list[list[str]] = [
-    [  # 1: the fields of chain formats 1-3, per-node chains, cluster-wide ids
-        f"""CREATE TABLE hops (
-            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            node text COLLATE "C" NOT NULL,
-            seq bigint NOT NULL,
-            {_fields_ddl(3)},
-            prev_hash text COLLATE "C",
-            hash text COLLATE "C",
-            UNIQUE (node, seq)
-        )""",
-        *(f"CREATE INDEX hops_{c.name} ON hops ({c.name})" for c in DECLARED if c.index),
-        "CREATE INDEX hops_node_at ON hops (node, at)",
-        """CREATE TABLE chain_meta (
-            node text COLLATE "C" NOT NULL,
-            key text NOT NULL,
-            value text NOT NULL,
-            PRIMARY KEY (node, key)
-        )""",
-        """CREATE TABLE chain_checkpoints (
-            node text COLLATE "C" NOT NULL,
-            seq bigint NOT NULL,
-            hash text NOT NULL,
-            at text NOT NULL,
-            PRIMARY KEY (node, seq)
-        )""",
-    ],
-]
-
 _TO_DB = tuple(_converter(name) for name in COLUMNS)  # values as the columns store them
 _COPY = f"COPY hops (node, seq, {', '.join(COLUMNS)}, prev_hash, hash) FROM STDIN"
-_CHAINED_SQL = f"seq, {', '.join(COLUMNS)}, prev_hash, hash"
 
 
 def _lock_key(schema: str, node: str) -> int:
@@ -387,7 +346,7 @@ def _head(conn: psycopg.Connection, node: str) -> tuple[int, str]:
     anchor, else the genesis."""
     row = conn.execute("SELECT seq, hash FROM hops WHERE node = %s ORDER BY seq DESC LIMIT 1",
                        (node,)).fetchone()
-    base_id, base_hash = _base(dict(conn.execute(
+    base_id, base_hash = base_of(dict(conn.execute(
         "SELECT key, value FROM chain_meta WHERE node = %s AND key IN ('purged_through', "
         "'purged_hash')", (node,)).fetchall()))
     if row is None or row[0] <= base_id:
@@ -395,170 +354,7 @@ def _head(conn: psycopg.Connection, node: str) -> tuple[int, str]:
     return int(row[0]), row[1] or GENESIS
 
 
-def _base(meta: dict) -> tuple[int, str]:
-    if "purged_through" in meta:
-        return int(meta["purged_through"]), str(meta["purged_hash"])
-    return 0, GENESIS
-
-
 def _formats(conn: psycopg.Connection, node: str) -> Formats:
     rows = conn.execute("SELECT key, value FROM chain_meta WHERE node = %s AND key LIKE "
                         "'format^_%%^_after' ESCAPE '^'", (node,)).fetchall()
     return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
-
-
-def check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
-    """Where the ``hops`` table disagrees with ``HopRecord`` (empty: none)."""
-    info = {name: (dtype, nullable == "NO") for name, dtype, nullable in conn.execute(
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = 'hops'", (schema,)).fetchall()}
-    expected = {"TEXT": "text", "INTEGER": "bigint", "REAL": "double precision"}
-    problems = []
-    for c in DECLARED:
-        if c.name not in info:
-            problems.append(f"column {c.name} is declared but not in the table")
-        elif info[c.name] != (expected[c.sql], c.not_null):
-            problems.append(f"column {c.name}: table has {info[c.name]}, declared "
-                            f"{(expected[c.sql], c.not_null)}")
-    for extra in set(info) - {c.name for c in DECLARED} - {"id", "node", "seq", "prev_hash",
-                                                            "hash"}:
-        problems.append(f"column {extra} is in the table but not declared in HopRecord")
-    return problems
-
-
-class NodeChain:
-    """One node's chain in a PostgreSQL routing log, with the interface verify, export and
-    retention use on a SQLite ``RoutingLog`` (bus/store/log_integrity.py, retention.py): a
-    record's ``id`` there is its ``seq`` here."""
-
-    def __init__(self, rl: PostgresRoutingLog, node: str) -> None:
-        self.log = rl
-        self.node = node
-        self.name = f"{rl.name} node {node}"
-        self._read = rl._read
-
-    def chain_start_after(self) -> int:
-        return 0  # chained from its first row
-
-    def unchained_stats(self, start_after: int) -> tuple[int, int | None]:
-        return 0, None
-
-    def chain_formats(self) -> Formats:
-        rows = self._read("SELECT key, value FROM chain_meta WHERE node = ? AND key LIKE "
-                          "'format^_%^_after' ESCAPE '^'", (self.node,))
-        return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
-
-    def chain_base(self) -> tuple[int, str]:
-        return _base(self._meta())
-
-    def purge_anchor(self) -> tuple[int, str] | None:
-        meta = self._meta()
-        return (int(meta["purged_through"]), meta["purged_hash"]) \
-            if "purged_through" in meta else None
-
-    def _meta(self) -> dict:
-        return dict(self._read("SELECT key, value FROM chain_meta WHERE node = ? AND key IN "
-                               "('purged_through', 'purged_hash')", (self.node,)))
-
-    def checkpoints(self) -> list[tuple[int, str, str]]:
-        return [tuple(r) for r in self._read("SELECT seq, hash, at FROM chain_checkpoints "
-                                             "WHERE node = ? ORDER BY seq", (self.node,))]
-
-    def chain_rows(self, after_id: int = 0, through_id: int | None = None,
-                   page: int = 5000) -> Iterator[dict]:
-        names = ("id", *COLUMNS, "prev_hash", "hash")
-        last = after_id
-        while True:
-            text = f"SELECT {_CHAINED_SQL} FROM hops WHERE node = ? AND seq > ?"
-            params: tuple = (self.node, last)
-            if through_id is not None:
-                text += " AND seq <= ?"
-                params += (through_id,)
-            rows = self._read(text + " ORDER BY seq LIMIT ?", params + (page,))
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
-
-    def id_range(self, since: str | None, until: str | None) -> tuple[int, int] | None:
-        text, params = "SELECT MIN(seq), MAX(seq) FROM hops WHERE node = ?", [self.node]
-        if since is not None:
-            text += " AND at >= ?"
-            params.append(to_utc_iso(since))
-        if until is not None:
-            text += " AND at < ?"
-            params.append(to_utc_iso(until))
-        lo, hi = self._read(text, params)[0]
-        return None if lo is None else (int(lo), int(hi))
-
-    def row_hash(self, row_id: int) -> str | None:
-        rows = self._read("SELECT hash FROM hops WHERE node = ? AND seq = ?", (self.node, row_id))
-        return rows[0][0] if rows else None
-
-    def gaps(self) -> list[tuple[int, str, str]]:
-        return [tuple(r) for r in self._read("SELECT seq, at, reason FROM hops WHERE node = ? "
-                                             "AND hop = 'gap' ORDER BY seq", (self.node,))]
-
-    def recovered_count(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM hops WHERE node = ? AND recovered = 1 AND "
-                              "hop != 'gap'", (self.node,))[0][0])
-
-    def last_purged_record(self, after: int) -> tuple[int, str | None, str | None] | None:
-        rows = self._read("SELECT seq, path, reason FROM hops WHERE node = ? AND hop = 'purged' "
-                          "AND seq > ? ORDER BY seq DESC LIMIT 1", (self.node, after))
-        return tuple(rows[0]) if rows else None
-
-    # -- retention: only the node's own writer appends to its chain --------------------------------
-
-    def _writer(self) -> PostgresRoutingLog:
-        if self.log.node != self.node or self.log.readonly:
-            raise RoutingLogError(f"{self.name}: open the routing log as node {self.node} to "
-                                  f"write into its chain")
-        return self.log
-
-    def record(self, hop: HopRecord) -> int:
-        return self._writer().record(hop)
-
-    def flush(self, timeout: float = 5.0) -> None:
-        self._writer().flush(timeout)
-
-    def purge_bounds(self, before_iso: str) -> tuple[int | None, int]:
-        """(the node's first seq, the last seq written before ``before_iso``)."""
-        rows = self._read("SELECT seq FROM hops WHERE node = ? AND at >= ? ORDER BY at LIMIT 1",
-                          (self.node, before_iso))
-        hi = int(rows[0][0]) - 1 if rows else int(self._read(
-            "SELECT COALESCE(MAX(seq), 0) FROM hops WHERE node = ?", (self.node,))[0][0])
-        first = self._read("SELECT MIN(seq) FROM hops WHERE node = ?", (self.node,))[0][0]
-        return (None if first is None else int(first)), hi
-
-    def set_purge_anchor(self, through: int, digest: str) -> None:
-        self._writer()
-        for key, value in (("purged_through", str(through)), ("purged_hash", digest)):
-            self._read("INSERT INTO chain_meta (node, key, value) VALUES (?, ?, ?) ON CONFLICT "
-                       "(node, key) DO UPDATE SET value = EXCLUDED.value",
-                       (self.node, key, value), rows=False)
-
-    def delete_through(self, lo: int, hi: int, batch: int, pause: float,
-                       progress: Callable[[int], None] | None,
-                       stop: threading.Event | None) -> int:
-        """Delete the node's rows (and checkpoints) with lo <= seq <= hi, a batch per
-        statement (each its own transaction: the writers interleave)."""
-        self._writer()
-        deleted = 0
-        for table in ("hops", "chain_checkpoints"):
-            start = 0 if table == "chain_checkpoints" else lo
-            while start <= hi and not (stop is not None and stop.is_set()):
-                end = min(start + batch - 1, hi)
-                count = self._read(f"WITH d AS (DELETE FROM {table} WHERE node = ? AND seq "
-                                   f"BETWEEN ? AND ? RETURNING 1) SELECT count(*) FROM d",
-                                   (self.node, start, end))[0][0]
-                if table == "hops":
-                    deleted += int(count)
-                    if progress is not None:
-                        progress(deleted)
-                start = end + 1
-                if pause:
-                    time.sleep(pause)
-        return deleted
-

@@ -1,0 +1,70 @@
+"""The PostgreSQL routing log's schema (bus/store/routing_log_pg.py), derived from ``HopRecord``
+(bus/store/hop_record.py): TEXT as ``text COLLATE "C"`` (byte order, as SQLite's BINARY: the
+prefix and time-range searches compare the same way), INTEGER as bigint, REAL as double
+precision; ``check_schema`` compares a schema with the declaration before anything is written.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from .hop_record import COLUMNS as DECLARED
+
+_PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double precision"}
+
+
+def _fields_ddl(max_chain: int) -> str:
+    return ",\n".join(f"{c.name} {_PG_TYPES[c.sql]}{' NOT NULL' if c.not_null else ''}"
+                      for c in DECLARED if c.chain <= max_chain)
+
+
+# Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one. A field added
+# to HopRecord later comes with a migration adding its column (from its declaration) and, for
+# every node already in chain_meta, ``format_<n>_after`` = that node's MAX(seq).
+MIGRATIONS: list[list[str]] = [
+    [  # 1: the fields of chain formats 1-3, per-node chains, cluster-wide ids
+        f"""CREATE TABLE hops (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            node text COLLATE "C" NOT NULL,
+            seq bigint NOT NULL,
+            {_fields_ddl(3)},
+            prev_hash text COLLATE "C",
+            hash text COLLATE "C",
+            UNIQUE (node, seq)
+        )""",
+        *(f"CREATE INDEX hops_{c.name} ON hops ({c.name})" for c in DECLARED if c.index),
+        "CREATE INDEX hops_node_at ON hops (node, at)",
+        """CREATE TABLE chain_meta (
+            node text COLLATE "C" NOT NULL,
+            key text NOT NULL,
+            value text NOT NULL,
+            PRIMARY KEY (node, key)
+        )""",
+        """CREATE TABLE chain_checkpoints (
+            node text COLLATE "C" NOT NULL,
+            seq bigint NOT NULL,
+            hash text NOT NULL,
+            at text NOT NULL,
+            PRIMARY KEY (node, seq)
+        )""",
+    ],
+]
+
+
+def check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
+    """Where the ``hops`` table disagrees with ``HopRecord`` (empty: none)."""
+    info = {name: (dtype, nullable == "NO") for name, dtype, nullable in conn.execute(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = 'hops'", (schema,)).fetchall()}
+    expected = {"TEXT": "text", "INTEGER": "bigint", "REAL": "double precision"}
+    problems = []
+    for c in DECLARED:
+        if c.name not in info:
+            problems.append(f"column {c.name} is declared but not in the table")
+        elif info[c.name] != (expected[c.sql], c.not_null):
+            problems.append(f"column {c.name}: table has {info[c.name]}, declared "
+                            f"{(expected[c.sql], c.not_null)}")
+    for extra in set(info) - {c.name for c in DECLARED} - {"id", "node", "seq", "prev_hash",
+                                                            "hash"}:
+        problems.append(f"column {extra} is in the table but not declared in HopRecord")
+    return problems
