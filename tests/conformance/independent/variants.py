@@ -230,17 +230,24 @@ ALTERNATIVES: dict[str, str] = {
 
 # Measured only (not in the asserted VARIANTS): the fourth batch, blind 26/40 (all variants
 # 85.5 %); after the cases added for its misses 37/40, all variants 117/124 = 94.4 % — still
-# below 95 % (docs/conformance.md). Its detection is asserted as a floor: a variant caught must
-# stay caught; these three are still missed.
-MEASURED_ONLY = FOURTH_BATCH
+# below 95 % (docs/conformance.md). The fifth batch, blind 26/39 (docs/conformance.md). Their
+# detection is asserted as a floor: a variant caught must stay caught; these are still missed.
+MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH
 MEASURED_MISSES = frozenset({
     ("extract-as-of-ignored", "provider"), ("receiver-system-id-only", "provider"),
     ("mynumber-check-digit-mod10", "subscriber"),
+    # the fifth batch's blind misses (class 1: one, 2: eight, 3: one, 4: two, 5: one)
+    ("soap12-notice-not-deduplicated", "subscriber"),
+    ("total-pages-plus-one-when-exact", "provider"), ("receiver-local-gov-unchecked", "provider"),
+    ("soap12-action-required", "subscriber"), ("deep-nesting-html-500", "provider"),
+    ("request-hash-stripped", "subscriber"), ("addressee-check-digit-mod10", "provider"),
+    ("sequence-compared-as-text", "subscriber"), ("stale-check-strict-less", "subscriber"),
+    ("stores-jis0208-fallback", "subscriber"),
+    ("as-of-via-utc-day-early", "provider"), ("notice-max-age-applied", "subscriber"),
+    ("seen-ids-ttl-1s", "subscriber"),
 })
 
-# the fifth batch joins the measured variants once the suite has been run on it (blind until then)
-ALL_VARIANTS = [(name, role) for name, (_, roles, _) in DEFECTS.items() for role in roles
-                if name not in FIFTH_BATCH]
+ALL_VARIANTS = [(name, role) for name, (_, roles, _) in DEFECTS.items() for role in roles]
 VARIANTS = [(name, role) for name, role in ALL_VARIANTS if name not in MEASURED_ONLY]
 PROFILE = {"provider": "juki.provider", "subscriber": "kojinjuminzei.subscriber"}
 INTEROP = {"provider": "interop.juki.provider", "subscriber": "interop.kojinjuminzei.subscriber"}
