@@ -51,6 +51,7 @@ from .manifest import FileManifest, manifest_target, read_file_manifest
 from .names import complete_files
 from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
+from .publish import copy_fsynced, fsync_dir, inode, stamp_order
 from .space import DiskFull, Room
 
 VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
@@ -89,28 +90,6 @@ class Turn:
 
     def as_event(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v}
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _copy_fsynced(source: Path, target: Path, room: Room) -> None:
-    """A complete, fsynced copy, or none: a copy the disk has no room for is removed."""
-    try:
-        with source.open("rb") as src, target.open("wb") as dst, room.writing("delivery"):
-            while chunk := src.read(1 << 20):
-                room.check(len(chunk), "delivery")
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-    except DiskFull:
-        target.unlink(missing_ok=True)
-        raise
 
 
 class FilePipeline:
@@ -436,7 +415,7 @@ class FilePipeline:
             outbox = self.folder(d.subscriber, "outbox")
             target = outbox / d.name
             if d.state == "pending":
-                _copy_fsynced(self.spool / str(d.file_id), staged, self.room)
+                copy_fsynced(self.spool / str(d.file_id), staged, self.room)
                 fsync_dir(self.staging)
                 self.ledger.set_delivery(d.file_id, d.subscriber, "staged")
                 self.on_stage("staged")
@@ -451,7 +430,7 @@ class FilePipeline:
                 # "not yet" (the copy is there) from "done" (it is not). Only the hub creates
                 # files in an outbox (SFTP refuses writes there), so nothing appears at the
                 # name between the check above and this rename.
-                _stamp_order(staged, outbox)
+                stamp_order(staged, outbox)
                 os.rename(staged, target)
                 fsync_dir(outbox)
                 self.on_stage("linked")
@@ -459,13 +438,13 @@ class FilePipeline:
             assert row is not None
             self._evidence(self._hop(row, Hop.FILE_DELIVERED, provider=d.subscriber,
                                      attempt=d.seq))
-            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", _inode(target))
+            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", inode(target))
             done.delivered += 1
             self.on_stage("delivered")
 
     def _confirm(self, done: Turn) -> None:
         for d in self.ledger.deliveries("delivered"):
-            present = _inode(self.folder(d.subscriber, "outbox") / d.name)
+            present = inode(self.folder(d.subscriber, "outbox") / d.name)
             if present is not None and present == self.ledger.inode(d.file_id, d.subscriber):
                 continue  # still there: not confirmed yet
             row = self.ledger.file(d.file_id)
@@ -513,28 +492,6 @@ def _code_items(kind: FileKind, code: str) -> dict[str, str]:
     routed by the code in its name, so a row of another municipality would reach the wrong
     subscribers."""
     return {i.name: code for i in kind.record.items if i.identifier == "local_gov_code"}
-
-
-def _stamp_order(staged: Path, outbox: Path) -> None:
-    """A delivered file's modification time gives its place in the subscriber's order, also over
-    SFTP, whose file times are whole seconds: a whole second later than every file still waiting
-    in the outbox (receipts aside), so files delivered within one second still sort in order. A
-    subscriber that leaves many files waiting sees their times run ahead of the clock."""
-    latest = max((int(e.stat(follow_symlinks=False).st_mtime) for e in os.scandir(outbox)
-                  if e.is_file(follow_symlinks=False) and not e.name.endswith(RECEIPT_SUFFIX)),
-                 default=0)
-    stamp = max(int(time.time()), latest + 1)
-    os.utime(staged, (stamp, stamp))
-    with staged.open("rb") as f:  # the time survives a crash with the file
-        os.fsync(f.fileno())
-
-
-def _inode(path: Path) -> str | None:
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    return f"{st.st_dev}:{st.st_ino}"
 
 
 def _hash(stream: BinaryIO) -> tuple[int, str]:
