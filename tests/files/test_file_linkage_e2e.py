@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import requests
 
+from tests.integration.processes import REPO
 from tests.support.polling import wait_until
 
 from .files_data import broken_file, change_file, name
@@ -27,6 +30,8 @@ def file_hops(hub) -> list[tuple]:
                             "ORDER BY id").fetchall()
     finally:
         conn.close()
+
+VIEWER = "view-token-0123456789abcdef"
 
 
 def test_upload_validate_deliver_confirm_over_sftp(tmp_path, keep):
@@ -71,7 +76,10 @@ def test_upload_validate_deliver_confirm_over_sftp(tmp_path, keep):
 
 
 def test_a_local_drop_folder_uses_the_same_pipeline(tmp_path, keep):
-    hub = write_config(tmp_path / "hub", sftp=False, tail='[admin]\nlisten = "127.0.0.1:0"\n')
+    (tmp_path / "hub").mkdir()
+    (tmp_path / "hub" / "tokens").write_text(f"viewer bob {VIEWER}\n", encoding="utf-8")
+    hub = write_config(tmp_path / "hub", sftp=False, tail='[admin]\nlisten = "127.0.0.1:0"\n'
+                       'token_file = "tokens"\n')
     process, port = start(hub)
     keep(process)
     assert port is None
@@ -88,6 +96,18 @@ def test_a_local_drop_folder_uses_the_same_pipeline(tmp_path, keep):
         requests.get(f"{admin}/metrics", timeout=10).text), 30, "the turn's counts on /metrics")
     assert 'pfbus_files_total{outcome="accepted"} 1.0' in metrics
     assert "pfbus_file_rows_total 2.0" in metrics
+    # the operators see each step: the console's routing log and pfbus log
+    console = requests.Session()
+    assert console.post(f"{admin}/login", data={"token": VIEWER}, timeout=10).ok
+    page = console.get(f"{admin}/log", timeout=10).text
+    for hop in ("file_picked_up", "file_accepted", "file_delivered"):
+        assert f"<td>{hop}</td>" in page, hop
+    listed = subprocess.run([sys.executable, "-m", "bus.cli.main", "log", "--config",
+                             str(hub.config), "--format", "json"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    hops = [h["hop"] for h in json.loads(listed.stdout) if h["hop"].startswith("file_")]
+    assert sorted(hops) == ["file_accepted", "file_delivered", "file_delivered",
+                            "file_picked_up"], listed.stdout + listed.stderr
 
 
 def test_a_subscription_of_an_unknown_kind_stops_the_start(tmp_path):
