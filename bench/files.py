@@ -189,6 +189,8 @@ def main() -> int:
     size = write_file(args.workdir / "root" / "vendor-a" / "inbox" / KINDS[args.kind][1],
                       args.rows, args.kind)
     load_before = os.getloadavg()[0]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,  # the tree measured
+                            capture_output=True, text=True).stdout.strip()
     proc = subprocess.Popen([sys.executable, __file__, "--child", "--workdir", str(args.workdir),
                              "--kind", args.kind],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -204,8 +206,7 @@ def main() -> int:
     validation = result.get("validation_cpu_s") or 0
     print(json.dumps({
         "kind": args.kind, "rows": args.rows, "file_bytes": size,
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                 capture_output=True, text=True).stdout.strip(),
+        "commit": commit,
         "exit": os.waitstatus_to_exitcode(status),
         **result,
         "validation_rows_per_cpu_s": round(rows / validation) if validation else None,
