@@ -44,6 +44,9 @@ def run(action: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         chains = _chains(routing_log, getattr(args, "node", None))
+        if action == "verify" and not chains:
+            print(f"intact: {routing_log.name}: no chained records yet")
+            return EXIT_OK
         if action == "verify":
             # every chain (one per node on PostgreSQL); the worst outcome is the exit status
             codes = [_print(name, verify_log(chain, anchors), what=chain.name) for chain in chains]

@@ -79,6 +79,7 @@ class RoutingLog(ChainedLog):
     # hop_search's dialect: "+column" keeps SQLite off an index; -1 is no limit
     PLUS = "+"
     NO_LIMIT = -1
+    AT_FOLLOWS_ID = True  # one writer: ``at`` grows with the id, give or take (hop_search)
 
     def __init__(self, path: str | Path, *, readonly: bool = False,
                  checkpoint_every: int = CHECKPOINT_EVERY,

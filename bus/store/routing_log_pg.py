@@ -66,6 +66,7 @@ class PostgresRoutingLog(ChainedLog):
 
     PLUS = ""  # hop_search's dialect: the planner has statistics; no limit is NULL
     NO_LIMIT = None
+    AT_FOLLOWS_ID = False  # nodes' batches interleave: a time range is not an id range
 
     def __init__(self, url: str, *, node: str | None = None, readonly: bool = False,
                  checkpoint_every: int = CHECKPOINT_EVERY,

@@ -71,6 +71,24 @@ def test_every_node_chains_its_own_rows_and_readers_see_the_cluster(two_nodes, p
         assert {h.message_id for _, h in rows} == {"a1", "a10", "a11"}  # an ID prefix
         assert hop_search.count(ro, HopQuery(status="ok")) == 48
         assert len(hop_search.related_exchanges(ro, "b2")) == 2
+        a1 = rows[-1][1]
+        assert [h.hop for _, h in hop_search.exchange_hops(ro, a1.exchange_id)] == ["received"]
+
+
+def test_a_time_range_finds_rows_whose_ids_run_against_their_times(two_nodes, postgres_url):
+    """Two nodes commit batches made at overlapping times: a later id can carry an earlier
+    ``at``. On SQLite a time range is read as an id range (one writer); here it must not be."""
+    a, b = two_nodes["a"], two_nodes["b"]
+    a.record(hop("late", at="2026-12-01T10:00:01+00:00"))
+    a.flush()
+    b.record(hop("early", at="2026-12-01T10:00:00+00:00"))  # made first, committed second
+    b.flush()
+    with open_readonly(postgres_url) as ro:
+        since = HopQuery(since="2026-12-01T10:00:00", newest_first=False)
+        assert [h.message_id for _, h in hop_search.search(ro, since)] == ["late", "early"]
+        until = HopQuery(until="2026-12-01T10:00:01")
+        assert [h.message_id for _, h in hop_search.search(ro, until)] == ["early"]
+        assert hop_search.count(ro, HopQuery(since="2026-12-01T10:00:01")) == 1
 
 
 def test_verify_names_the_tampered_row_of_its_node_only(two_nodes, postgres_url):
