@@ -10,16 +10,18 @@ the readers. The fields are declared once, in ``HopRecord`` (bus/store/hop_recor
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import operator
 import os
 import threading
 from collections.abc import Callable
+from typing import ClassVar
 
 from .chain import Formats, fast_record_hash
 from .group_writer import GroupWriter, _now
-from .hop_record import HopRecord, column_names
+from .hop_record import HOPS, STATUSES, HopRecord, column_names, to_utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,55 @@ class ChainedLog(GroupWriter):
                 self.on_checkpoint(hop_id, digest)
             except Exception:  # a broken stdout must not stop the routing log
                 log.exception("routing log %s: checkpoint callback failed", self.name)
+
+    # -- reading (the dialect supplies ``_read(sql, params)`` with ``?`` placeholders) ------------
+
+    PLUS: ClassVar[str] = ""  # how the dialect keeps an index out of a plan ("+column")
+    NO_LIMIT: ClassVar[int | None] = None  # LIMIT's "no limit"
+
+    def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def query(self, message_id: str | None = None, service_id: str | None = None,
+              status: str | None = None, hop: str | None = None,
+              since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
+              limit: int | None = 1000, *, exchange_id: str | None = None) -> list[HopRecord]:
+        """Committed hops matching every given filter, oldest first (by row id; on PostgreSQL
+        every node's).
+
+        ``message_id`` matches a hop's message_id or relates_to (a request ID also finds its
+        reply's hops) and every hop of the same HTTP exchange (e.g. "received" before the ID was
+        read). ``since`` is inclusive, ``until`` exclusive; naive times are UTC. ``limit=None``
+        means no limit.
+        """
+        where: list[str] = []
+        params: list[object] = []
+        if message_id is not None:
+            where.append("(message_id = ? OR relates_to = ? OR exchange_id IN "
+                         "(SELECT exchange_id FROM hops WHERE message_id = ? OR relates_to = ?))")
+            params += [message_id] * 4
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if hop is not None and hop not in HOPS:
+            raise ValueError(f"unknown hop {hop!r}")
+        # "+status", "+hop" on SQLite: a few values each, their index would be picked over
+        # message_id's (SQLite has no statistics here) and scan most of the log.
+        for column, value in (("exchange_id", exchange_id), ("service_id", service_id),
+                              (self.PLUS + "status", status), (self.PLUS + "hop", hop)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_utc_iso(since))
+        if until is not None:
+            where.append("at < ?")
+            params.append(to_utc_iso(until))
+        sql = f"SELECT {', '.join(COLUMNS)} FROM hops"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        params.append(self.NO_LIMIT if limit is None else int(limit))
+        return [hop_from_row(row) for row in self._read(sql + " ORDER BY id LIMIT ?", params)]
 
     # -- the run mark ----------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sqlite3
 import threading
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from .chain import GENESIS, Formats
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
-                          RoutingLogError, hop_from_row)
+                          RoutingLogError)
 from .group_writer import _now
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
@@ -226,55 +225,6 @@ class RoutingLog(ChainedLog):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def query(self, message_id: str | None = None, service_id: str | None = None,
-              status: str | None = None, hop: str | None = None,
-              since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
-              limit: int | None = 1000, *, exchange_id: str | None = None) -> list[HopRecord]:
-        """Committed hops matching every given filter, oldest first (by row id).
-
-        ``message_id`` matches a hop's message_id or relates_to (a request ID also finds its
-        reply's hops) and every hop of the same HTTP exchange (e.g. "received" before the ID was
-        read). ``since`` is inclusive, ``until`` exclusive; naive times are UTC. ``limit=None``
-        means no limit.
-        """
-        where: list[str] = []
-        params: list[object] = []
-        if message_id is not None:
-            where.append("(message_id = ? OR relates_to = ? OR exchange_id IN "
-                         "(SELECT exchange_id FROM hops WHERE message_id = ? OR relates_to = ?))")
-            params += [message_id] * 4
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
-        if hop is not None and hop not in HOPS:
-            raise ValueError(f"unknown hop {hop!r}")
-        # "+status", "+hop": a few values each, their index would be picked over message_id's
-        # (SQLite has no statistics here) and scan most of the log.
-        for column, value in (("exchange_id", exchange_id), ("service_id", service_id),
-                              ("+status", status), ("+hop", hop)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_utc_iso(since))
-        if until is not None:
-            where.append("at < ?")
-            params.append(to_utc_iso(until))
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM hops"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id LIMIT ?"
-        params.append(-1 if limit is None else int(limit))
-        with self._read_lock:
-            if self._reader is None:
-                raise RoutingLogError(f"{self.path}: routing log is closed")
-            try:
-                rows = self._reader.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise RoutingLogError(f"{self.path}: {exc}") from exc
-        return [hop_from_row(row) for row in rows]
-
-
     def run_summary(self, after_id: int) -> tuple[int, str | None]:
         """For recovery: (exchanges recorded after ``after_id`` that have no 'replied' hop,
         the time of the last record)."""
@@ -311,7 +261,7 @@ class RoutingLog(ChainedLog):
 
     # -- the chain ---------------------------------------------------------------------------
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         with self._read_lock:
             if self._reader is None:
                 raise RoutingLogError(f"{self.path}: routing log is closed")

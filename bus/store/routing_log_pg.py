@@ -25,7 +25,6 @@ as bigint, REAL as double precision. The writer's session runs with ``synchronou
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import time
@@ -35,10 +34,9 @@ import psycopg
 from psycopg import sql
 
 from .chain import CHAIN_FORMAT, GENESIS, Formats, _converter
-from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError,
-                          hop_from_row)
+from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError)
 from .group_writer import _now
-from .hop_record import HOPS, STATUSES, Hop, HopRecord, to_utc_iso
+from .hop_record import Hop, HopRecord
 from .migrations import SchemaVersionError
 from .node_chain import NodeChain, base_of
 from .routing_log_pg_schema import MIGRATIONS, check_schema
@@ -252,38 +250,6 @@ class PostgresRoutingLog(ChainedLog):
                 if self._reader is not None and self._reader.broken:
                     self._reader.close()
                 raise RoutingLogError(f"{self.name}: {exc}") from exc
-
-    def query(self, message_id: str | None = None, service_id: str | None = None,
-              status: str | None = None, hop: str | None = None,
-              since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
-              limit: int | None = 1000, *, exchange_id: str | None = None) -> list[HopRecord]:
-        """``RoutingLog.query`` over every node's rows, in ``id`` order."""
-        where: list[str] = []
-        params: list[object] = []
-        if message_id is not None:
-            where.append("(message_id = ? OR relates_to = ? OR exchange_id IN "
-                         "(SELECT exchange_id FROM hops WHERE message_id = ? OR relates_to = ?))")
-            params += [message_id] * 4
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
-        if hop is not None and hop not in HOPS:
-            raise ValueError(f"unknown hop {hop!r}")
-        for column, value in (("exchange_id", exchange_id), ("service_id", service_id),
-                              ("status", status), ("hop", hop)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_utc_iso(since))
-        if until is not None:
-            where.append("at < ?")
-            params.append(to_utc_iso(until))
-        text = f"SELECT {', '.join(COLUMNS)} FROM hops"
-        if where:
-            text += " WHERE " + " AND ".join(where)
-        return [hop_from_row(r) for r in self._read(text + " ORDER BY id LIMIT ?",
-                                                    (*params, limit))]
 
     def has_hop(self, message_id: str, hops: tuple[Hop, ...], provider: str | None = None,
                 ok: bool = False) -> bool:
