@@ -49,9 +49,9 @@ from .kinds import FileKind, FileKindCatalog
 from .ledger import FileLedger, FileRow
 from .manifest import FileManifest, manifest_target, read_file_manifest
 from .names import complete_files
+from .publish import copy_fsynced, fsync_dir, inode, stamp_order
 from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
-from .publish import copy_fsynced, fsync_dir, inode, stamp_order
 from .space import DiskFull, Room
 
 VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
