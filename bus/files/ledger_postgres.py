@@ -6,16 +6,13 @@ deliveries in one explicit transaction — the same steps the pipeline's crash s
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..core.pg_url import split_url
 from .ledger import SCHEMA, FileLedger, TxLike
-
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _placeholders(sql: str) -> str:
@@ -40,14 +37,7 @@ class PostgresFileLedger(FileLedger):
         import psycopg
         from psycopg import sql
 
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        schema = next((v for k, v in query if k == "schema"), "pfbus_files")
-        if not _SCHEMA_NAME.fullmatch(schema):
-            raise ValueError(f"file ledger schema {schema!r}: use lower-case letters, digits "
-                             "and _ (at most 63, not starting with a digit)")
-        dsn = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query
-                                                         if k != "schema"])))
+        dsn, schema = split_url(url, "pfbus_files", "file ledger")
         self.path = None  # type: ignore[assignment]  # no file
         self.schema = schema
         self._lock = threading.Lock()

@@ -10,13 +10,10 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
+from ...core.pg_url import is_postgres, redacted, split_url
 from .base import NoticeStore
 from .group_commit import NoticeStoreError, check_notice
 
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def open_notice_store(url: str, *, readonly: bool = False) -> NoticeStore:
@@ -28,23 +25,11 @@ def open_notice_store(url: str, *, readonly: bool = False) -> NoticeStore:
             raise ValueError("notice store URL 'sqlite:' needs a path, e.g. sqlite:var/notices.db")
         from .sqlite_store import SqliteNoticeStore
         return SqliteNoticeStore(path, readonly=readonly)
-    if url.startswith(("postgresql://", "postgres://")):
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        schemas = [value for key, value in query if key == "schema"]
-        if len(schemas) > 1:
-            raise ValueError(f"notice store URL gives ?schema= {len(schemas)} times")
-        schema = schemas[0] if schemas else "pfbus"
-        if not _SCHEMA_NAME.fullmatch(schema):
-            raise ValueError(f"notice store schema {schema!r}: use lower-case letters, digits "
-                             f"and _ (at most 63, not starting with a digit)")
-        # libpq refuses parameters it does not know: hand it the URL without ours.
-        dsn = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query
-                                                         if k != "schema"])))
+    if is_postgres(url):
+        dsn, schema = split_url(url, "pfbus", "notice store")
         from .postgres_store import PostgresNoticeStore
         return PostgresNoticeStore(dsn, schema=schema, readonly=readonly)
-    shown = re.sub(r"//[^@/]*@", "//…@", url)  # never echo a password into a log
-    raise ValueError(f"unknown notice store URL {shown!r}: expected sqlite:PATH or "
+    raise ValueError(f"unknown notice store URL {redacted(url)!r}: expected sqlite:PATH or "
                      f"postgresql://user@host/db[?schema=name]")
 
 
