@@ -33,7 +33,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from .chain import CHAIN_FORMAT, GENESIS, Formats, _converter
+from .chain import CHAIN_FORMAT, GENESIS, _converter
 from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError)
 from .group_writer import _now
 from .hop_record import Hop, HopRecord
@@ -90,13 +90,17 @@ class PostgresRoutingLog(ChainedLog):
                 self._key = _lock_key(self.schema, node or "")
                 self._migrate()
                 self._writer = self._connect()
-                self._formats = self._join()
+                self._join()
+                self._formats = self.chain(node or "").chain_formats()
                 if marks_runs:
                     self._begin_run()
-            self._reader = self._connect()
+            # the reader connects on its first read (``_read``; again after a server restart)
         except (psycopg.Error, SchemaVersionError) as exc:
             self._close_connections()
             raise RoutingLogError(f"{self.name}: {exc}") from exc
+        except RoutingLogError:
+            self._close_connections()
+            raise
         if not readonly:
             self._start_writer(f"routing-log:{self.schema}:{node}")
 
@@ -149,14 +153,13 @@ class PostgresRoutingLog(ChainedLog):
             raise SchemaVersionError(f"routing log schema {self.schema} is at version "
                                      f"{current}, this pfbus reads {len(MIGRATIONS)}")
 
-    def _join(self) -> Formats:
-        """Register this node (its chain starts with the newest format); its formats."""
+    def _join(self) -> None:
+        """Register this node: its chain starts with the newest format."""
         assert self._writer is not None
         self._writer.cursor().executemany(
             "INSERT INTO chain_meta (node, key, value) VALUES (%s, %s, '0') "
             "ON CONFLICT DO NOTHING", [(self.node, f"format_{n}_after")
                                        for n in range(2, CHAIN_FORMAT + 1)])
-        return _formats(self._writer, self.node or "")
 
     def _close_connections(self) -> None:
         with self._read_lock:
@@ -319,9 +322,3 @@ def _head(conn: psycopg.Connection, node: str) -> tuple[int, str]:
     if row is None or row[0] <= base_id:
         return base_id, base_hash
     return int(row[0]), row[1] or GENESIS
-
-
-def _formats(conn: psycopg.Connection, node: str) -> Formats:
-    rows = conn.execute("SELECT key, value FROM chain_meta WHERE node = %s AND key LIKE "
-                        "'format^_%%^_after' ESCAPE '^'", (node,)).fetchall()
-    return Formats({int(k.split("_")[1]): int(v) for k, v in rows})
