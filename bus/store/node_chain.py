@@ -109,16 +109,20 @@ class NodeChain:
                           "AND seq > ? ORDER BY seq DESC LIMIT 1", (self.node, after))
         return tuple(rows[0]) if rows else None
 
-    # -- retention: only the node's own writer appends to its chain --------------------------------
+    # -- retention: a writer (not a read-only open) appends to the chain -----------------------------
 
     def _writer(self) -> PostgresRoutingLog:
-        if self.log.node != self.node or self.log.readonly:
-            raise RoutingLogError(f"{self.name}: open the routing log as node {self.node} to "
-                                  f"write into its chain")
+        if self.log.node is None or self.log.readonly:
+            raise RoutingLogError(f"{self.name}: opened read-only: open the routing log as a "
+                                  f"node to write into a chain")
         return self.log
 
-    def record(self, hop: HopRecord) -> int:
-        return self._writer().record(hop)
+    def record(self, hop: HopRecord) -> None:
+        """Into this chain: queued by its own writer, or written now (another node's)."""
+        if self.log.node == self.node:
+            self._writer().record(hop)
+        else:
+            self._writer().append_as(self.node, [hop])
 
     def flush(self, timeout: float = 5.0) -> None:
         self._writer().flush(timeout)

@@ -188,8 +188,9 @@ def run_retention(retention, routing_log: AnyLog, notices=None, archive: Path | 
     done = []
     before = cutoff(retention.routing_log, now)
     if before is not None:
-        done.append(purge_routing_log(routing_log.own_chain(), before, export_dir=export_dir, batch=batch,
-                                      pause=pause, stop=stop))
+        for chain in routing_log.own_chains():  # PostgreSQL: this node's and its workers'
+            done.append(purge_routing_log(chain, before, export_dir=export_dir, batch=batch,
+                                          pause=pause, stop=stop))
     if notices is not None and not (stop is not None and stop.is_set()):
         delivered = cutoff(retention.delivered_notices, now)
         dead = cutoff(retention.dead_letters, now)

@@ -126,9 +126,9 @@ class RoutingLog(ChainedLog):
         """The hash chains in the log, each verified on its own: one in a SQLite file."""
         return [self]
 
-    def own_chain(self) -> RoutingLog:
-        """The chain this process writes (retention purges it)."""
-        return self
+    def own_chains(self) -> list[RoutingLog]:
+        """The chains retention purges from this process: the file's one."""
+        return [self]
 
     def _write(self, batch: list[HopRecord]) -> Exception | None:
         assert self._writer is not None

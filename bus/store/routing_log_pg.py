@@ -33,8 +33,8 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from .chain import CHAIN_FORMAT, GENESIS, _converter
-from .chained_log import (CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError)
+from .chain import CHAIN_FORMAT, GENESIS, Formats, _converter
+from .chained_log import CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog, RoutingLogError
 from .group_writer import _now
 from .hop_record import Hop, HopRecord
 from .migrations import SchemaVersionError
@@ -176,20 +176,8 @@ class PostgresRoutingLog(ChainedLog):
         try:
             if self._writer is None or self._writer.closed:  # lost: the server restarted
                 self._writer = self._connect()
-            conn = self._writer
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._key,))
-                head, prev = _head(conn, self.node or "")
-                rows, checkpoints = self._chain(batch, head, prev, self._formats,
-                                                self.checkpoint_every)
-                with conn.cursor().copy(_COPY) as copy:
-                    for seq, *fields, prev_hash, digest in rows:
-                        copy.write_row((self.node, seq, *(to(v) for to, v in
-                                                          zip(_TO_DB, fields, strict=True)),
-                                        prev_hash, digest))
-                if checkpoints:
-                    conn.cursor().executemany(_CHECKPOINT, [(self.node, i, d, _now())
-                                                            for i, d in checkpoints])
+            with self._writer.transaction():
+                checkpoints = self._append(self._writer, self.node or "", self._formats, batch)
         except Exception as exc:  # the caller keeps the batch and retries
             if self._writer is not None and self._writer.broken:
                 self._writer.close()
@@ -198,6 +186,33 @@ class PostgresRoutingLog(ChainedLog):
         self.last_commit_at = time.time()
         self._announce(checkpoints)
         return None
+
+    def _append(self, conn: psycopg.Connection, node: str, formats: Formats,
+                batch: list[HopRecord]) -> list[tuple[int, str]]:
+        """Chain ``batch`` onto ``node``'s head and insert it, inside the caller's transaction;
+        the node's advisory lock orders it with any other writer of that chain."""
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, node),))
+        head, prev = _head(conn, node)
+        rows, checkpoints = self._chain(batch, head, prev, formats, self.checkpoint_every)
+        with conn.cursor().copy(_COPY) as copy:
+            for seq, *fields, prev_hash, digest in rows:
+                copy.write_row((node, seq, *(to(v) for to, v in zip(_TO_DB, fields, strict=True)),
+                                prev_hash, digest))
+        if checkpoints:
+            conn.cursor().executemany(_CHECKPOINT, [(node, i, d, _now()) for i, d in checkpoints])
+        return checkpoints
+
+    def append_as(self, node: str, hops: list[HopRecord]) -> None:
+        """Write ``hops`` into another node's chain now (committed on return): retention of a
+        worker's chain (``NODE/k``, ``pfbus serve --workers``) by the node's first process."""
+        if self.readonly:
+            raise RoutingLogError(f"{self.name}: routing log is read-only")
+        formats = self.chain(node).chain_formats()
+        try:
+            with self._connect() as conn, conn.transaction():
+                self._append(conn, node, formats, hops)
+        except psycopg.Error as exc:
+            raise RoutingLogError(f"{self.name}: {exc}") from exc
 
     def _begin_run(self) -> None:
         assert self._writer is not None
@@ -300,11 +315,13 @@ class PostgresRoutingLog(ChainedLog):
     def chain(self, node: str) -> NodeChain:
         return NodeChain(self, node)
 
-    def own_chain(self) -> NodeChain:
-        """The chain this process writes (retention purges it: each node its own)."""
+    def own_chains(self) -> list[NodeChain]:
+        """The chains retention purges from this process: its node's and its workers'
+        (``NODE/k``: only the first worker runs retention). Each node purges its own."""
         if self.node is None:
             raise RoutingLogError(f"{self.name}: opened without a node")
-        return self.chain(self.node)
+        return [self.chain(n) for n in self.nodes()
+                if n == self.node or n.startswith(f"{self.node}/")]
 
 
 _CHECKPOINT = ("INSERT INTO chain_checkpoints (node, seq, hash, at) VALUES (%s, %s, %s, %s) "

@@ -17,7 +17,8 @@ from bus.store import hop_search
 from bus.store.hop_search import HopQuery
 from bus.store.log_integrity import verify_export, verify_log
 from bus.store.log_recovery import recover
-from bus.store.retention import purge_routing_log
+from bus.core.config import Retention
+from bus.store.retention import purge_routing_log, run_retention
 from bus.store.routing_log import Hop, HopRecord, Status, open_readonly, open_routing_log
 
 
@@ -135,7 +136,7 @@ def test_retention_purges_a_nodes_oldest_rows_and_verify_still_passes(postgres_u
             b.record(hop(f"b{i}", at=at))
         a.flush()
         b.flush()
-        purged = purge_routing_log(a.own_chain(), (old + dt.timedelta(minutes=20)).timestamp(),
+        purged = purge_routing_log(a.chain("a"), (old + dt.timedelta(minutes=20)).timestamp(),
                                    export_dir=tmp_path, pause=0)
         assert purged.deleted == 20
         a.record(hop("after"))
@@ -147,6 +148,29 @@ def test_retention_purges_a_nodes_oldest_rows_and_verify_still_passes(postgres_u
         assert report.walk.first_id == 21  # 21..30, the purged record, "after"
         assert verify_log(ro.chain("b")).walk.count == 30  # another node's rows stay
     assert verify_export(tmp_path / "routing-log-1-20.jsonl").intact
+
+
+def test_a_nodes_retention_run_purges_its_workers_chains_too(postgres_url):
+    """``pfbus serve --workers``: worker k writes chain NODE/k, only worker 1 runs retention."""
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    logs = {n: open_routing_log(postgres_url, node=n) for n in ("n", "n/2", "other")}
+    try:
+        for i in range(10):
+            for rl in logs.values():
+                rl.record(hop(f"{rl.node}-{i}", at=(old + dt.timedelta(minutes=i)).isoformat()))
+        for rl in logs.values():
+            rl.flush()
+        retention = Retention(routing_log=1.0, delivered_notices=None, dead_letters=None,
+                              archive=None)
+        done = run_retention(retention, logs["n"], pause=0)
+        assert [p.deleted for p in done] == [10, 10]  # n and n/2; "other" purges its own
+    finally:
+        for rl in logs.values():
+            rl.close()
+    with open_readonly(postgres_url) as ro:
+        for node, kept in (("n", 1), ("n/2", 1), ("other", 10)):  # 1: the purged record
+            report = verify_log(ro.chain(node))
+            assert report.intact and report.walk.count == kept, (node, report)
 
 
 def test_a_crashed_run_of_a_node_gets_a_gap_record_in_its_chain(postgres_url):
