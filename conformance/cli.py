@@ -88,9 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fil.add_argument("--sftp", action="store_true", help="over SFTP: the suite runs a hub as the "
                      "product's counterpart; the command gets {host} {port} {user} {key} "
                      "{known_hosts} (and {store} for a consumer)")
-    fil.add_argument("--restart-command", metavar="CMD", help="file consumers over SFTP: the "
-                     "command that stops the product abruptly and starts it again, run between "
-                     "the two passes")
+    fil.add_argument("--restart-command", metavar="CMD", help="file consumers: the command "
+                     "that stops the product abruptly and starts it again, run between the two "
+                     "passes")
 
     ver = sub.add_parser("verify", help="check that a report folder was not changed")
     ver.add_argument("report", type=Path, metavar="REPORT_DIR")

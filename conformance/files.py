@@ -91,8 +91,8 @@ def _now() -> str:
 def run_file_profile(profile: FileProfile, command: str | None = None,
                      workdir: Path | None = None, *, sftp: bool = False,
                      restart: str | None = None) -> FileRun:
-    """``restart`` (consumers over SFTP): the command that kills the product and starts it again
-    between the two passes."""
+    """``restart`` (consumers): the command that kills the product and starts it again between
+    the two passes."""
     run = FileRun(profile, [], _now(), transport="sftp" if sftp else "folder")
     scratch = None
     if workdir is None:
@@ -109,7 +109,7 @@ def run_file_profile(profile: FileProfile, command: str | None = None,
         elif profile.role == "file-producer":
             _producer(profile, command or profile.command, workdir, run)
         else:
-            _consumer(profile, command or profile.command, workdir, run)
+            _consumer(profile, command or profile.command, restart, workdir, run)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -158,7 +158,8 @@ def _producer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -
             pickup.fail(f"{n}: a marker without its file")
 
 
-def _consumer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -> None:
+def _consumer(profile: FileProfile, command: str, restart: str | None, workdir: Path,
+              run: FileRun) -> None:
     code, consumer = profile.local_gov_code, "consumer"
     config = FilesConfig(root=workdir / "hub", ledger=workdir / "ledger.sqlite3",
                          accounts={"suite": Account("suite", (f"{code}/01/suite",), ()),
@@ -179,6 +180,14 @@ def _consumer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -
         sent: list[str] = []
         taken: list[str] = []
         for batch in range(2):  # the second run of the command is a restart
+            if batch and restart:  # the product killed and started again between the runs
+                done = run_command("restart", argv_of(restart, {
+                    "outbox": config.root / consumer / "outbox", "store": workdir / "store"}),
+                    profile.timeout)
+                if done.exit_code != 0:
+                    take.fail(f"--restart-command: exit status {done.exit_code}; stderr: "
+                              f"{done.stderr.strip()[-300:]}")
+                    return
             for i in range(3):  # names that sort against their delivery order
                 n = f"juki_change_{code}_2026120{batch + 1}-{3 - i}.csv"
                 write_file(config.root / "suite" / "inbox", n,

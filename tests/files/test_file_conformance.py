@@ -75,6 +75,16 @@ def test_a_consumer_breaking_a_rule_fails_it(tmp_path, body, failing):
     assert verdicts(run)[failing] == "fail", run.checks
 
 
+def test_a_restart_command_runs_between_the_passes_and_must_succeed(tmp_path):
+    restarted = tmp_path / "restarted"
+    restart = f"{{python}} -c \"import pathlib; pathlib.Path('{restarted}').touch()\""
+    run = run_file_profile(CONSUMER, workdir=tmp_path / "w", restart=restart)
+    assert run.verdict == "pass" and restarted.exists(), run.checks
+    run = run_file_profile(CONSUMER, workdir=tmp_path / "w2",
+                           restart="{python} -c 'raise SystemExit(1)'")
+    assert verdicts(run)["files.take"] == "fail", run.checks
+
+
 def test_the_cli_lists_runs_and_reports(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "bus.cli.main", "conformance", "files"],
                             cwd=REPO, capture_output=True, text=True, timeout=60)
