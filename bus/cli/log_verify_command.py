@@ -44,6 +44,10 @@ def run(action: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         chains = _chains(routing_log, getattr(args, "node", None))
+        if anchors and len(chains) > 1:  # an anchor is one node's SEQ:HASH
+            print(f"{name}: error: --anchor names a record of one node's chain: give --node "
+                  f"({', '.join(getattr(c, 'node', '?') for c in chains)})", file=sys.stderr)
+            return EXIT_USAGE
         if action == "verify" and not chains:
             print(f"intact: {routing_log.name}: no chained records yet")
             return EXIT_OK

@@ -121,6 +121,12 @@ def test_pfbus_log_verify_checks_every_node_and_exports_one(two_nodes, postgres_
     assert main(["log", "export", "--db", postgres_url, "--node", "b", "--out",
                  str(export)]) == 0
     assert verify_export(export).intact
+    with open_readonly(postgres_url) as ro:
+        head = verify_log(ro.chain("b"))
+    anchor = f"{head.walk.last_id}:{head.walk.last_hash}"
+    assert main(["log", "verify", "--db", postgres_url, "--anchor", anchor]) == 2  # whose?
+    assert main(["log", "verify", "--db", postgres_url, "--node", "b", "--anchor", anchor]) == 0
+    assert main(["log", "verify", "--db", postgres_url, "--node", "a", "--anchor", anchor]) == 1
     sql(postgres_url, "UPDATE hops SET reason = 'edited' WHERE node = 'a' AND seq = 2")
     assert main(["log", "verify", "--db", postgres_url]) == 1
     assert "node a" in capsys.readouterr().out.split("TAMPERED")[1]
