@@ -6,6 +6,10 @@ keep-alive connections, runs a fixed-duration closed-loop load against (a) the p
 and (b) the hub's juki.ResidentInquiry endpoint, which forwards to the same provider. Every
 answer must be HTTP 200 and contain a ResidentInquiryResponse; anything else counts as an error.
 
+With --workers 1,2 the hub is measured once per count (``pfbus serve --workers N``, each with its
+own routing log; CPU is the supervisor's and its workers' together), so the table compares them
+side by side in one run.
+
 With --bare-relay, (c) bench/bare_relay.py is measured too: the hub's twisted.web server and
 Forwarder without any of the hub's work, which splits the hub's cost into "Twisted relaying HTTP"
 and "what pfbus does per message" (parse, validate, routing log, event log).
@@ -23,6 +27,7 @@ affected by such load.
     python bench/hub_vs_direct.py [--duration 10] [--connections 1,16,64] [--bare-relay]
                                   [--repeat N] [--quiet-wait 30] [--max-other-load 0.25]
                                   [--attempts 3] [--generator auto|wrk|python] [--json FILE]
+                                  [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from lxml import etree
@@ -91,6 +97,8 @@ def build_request() -> bytes:
 
 PATHS = {"direct": "client → provider", "relay": "client → bare relay → provider",
          "hub": "client → hub → provider"}
+for _n in range(2, 17):
+    PATHS[f"hub-w{_n}"] = f"client → hub ({_n} workers) → provider"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds over all runs, interleaved; the table shows medians")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--workers", default="1", help="comma-separated hub worker counts, "
+                        "each measured (pfbus serve --workers N)")
     args = parser.parse_args(argv)
+    counts = [int(n) for n in args.workers.split(",")]
     levels = [int(c) for c in args.connections.split(",")]
     generator = args.generator if args.generator != "auto" else (
         "wrk" if shutil.which("wrk") else "python")
@@ -125,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def cpu() -> dict:
         own = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF)]
-        return {"hub": hub.cpu_seconds(), "hub_main": hub.main_thread_cpu(),
+        per_hub = {f"{h.name}:cpu": h.tree_cpu_seconds() for h in hubs} | {
+            f"{h.name}:main": h.tree_main_thread_cpu() for h in hubs}
+        return {**per_hub, "hub": sum(per_hub[f"{h.name}:cpu"] for h in hubs),
                 "relay": relay.cpu_seconds() if relay else 0.0, "provider": prov.cpu_seconds(),
                 "generator": own[0].ru_utime + own[0].ru_stime,
                 "self": own[1].ru_utime + own[1].ru_stime, "machine": busy_seconds()}
@@ -140,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         r = load(url, conns, args.duration)
         used = {k: v - before[k] for k, v in cpu().items()}
         ms = {k: v * 1e3 / max(r["requests"], 1) for k, v in used.items()}
-        mid = {"hub": ("hub", "hub_main"), "relay": ("relay", "relay")}.get(path)
+        mid = (f"{path}:cpu", f"{path}:main") if path.startswith("hub") else \
+            {"relay": ("relay", "relay")}.get(path)
         r.update(path=path, connections=conns, rps=r["requests"] / r["seconds"], waited_s=waited,
                  middle_cpu_ms=ms[mid[0]] if mid else None,
                  middle_main_thread_cpu_ms=ms[mid[1]] if mid else None,
@@ -164,22 +178,28 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
         workdir = Path(tmp)
         prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
-        hub = relay = None
+        hubs: list[Child] = []
+        relay = None
         try:
             provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
-            (workdir / "hub.toml").write_text(HUB_CONFIG.format(provider_url=provider_url),
-                                              "utf-8")
-            hub = Child("hub", [sys.executable, "-m", "bus.cli.main", "serve", "--config",
-                                str(workdir / "hub.toml"), "--port", "0"], workdir)
-            hub_url = hub.wait_json("event", "hub.listening")["url"] + \
-                "/services/juki.ResidentInquiry"
+            hub_targets = []
+            for n in counts:  # one hub per worker count, each in its own directory
+                path = "hub" if n == 1 else f"hub-w{n}"
+                (workdir / path).mkdir()
+                (workdir / path / "hub.toml").write_text(
+                    HUB_CONFIG.format(provider_url=provider_url), "utf-8")
+                hubs.append(Child(path, [sys.executable, "-m", "bus.cli.main", "serve",
+                                         "--config", str(workdir / path / "hub.toml"),
+                                         "--port", "0", "--workers", str(n)], workdir))
+                hub_targets.append((path, _wait_listening(hubs[-1], n)
+                                    + "/services/juki.ResidentInquiry", hubs[-1]))
             targets = [("direct", provider_url, None)]
             if args.bare_relay:
                 relay = Child("relay", [sys.executable, "bench/bare_relay.py", "--to",
                                         provider_url], workdir)
                 targets.append(("relay", f"http://127.0.0.1:{relay.wait_json('port')['port']}"
                                          "/soap", relay))
-            targets.append(("hub", hub_url, hub))
+            targets += hub_targets
             sizes = {path: smoke(url, body, EXPECTED_ELEMENT) for path, url, _ in targets}
             info.update(request_bytes=len(body), response_bytes=sizes["direct"],
                         response_bytes_by_path=sizes)
@@ -189,17 +209,28 @@ def main(argv: list[str] | None = None) -> int:
                 for conns in levels:
                     for path, url, middle in targets:
                         results.append(measure(path, url, middle, conns) | {"round": round_})
-            info.update(hub_vmhwm_mb=hub.status_kb("VmHWM") / 1024,
+            info.update(hub_vmhwm_mb=hubs[0].status_kb("VmHWM") / 1024,
                         provider_vmhwm_mb=prov.status_kb("VmHWM") / 1024,
-                        hub_cpu_total_s=hub.cpu_seconds())
+                        hub_cpu_total_s=sum(h.tree_cpu_seconds() for h in hubs))
         finally:
-            for child in (hub, relay, prov):
+            for child in (*hubs, relay, prov):
                 if child is not None:
                     child.stop()
-        db = sqlite3.connect(workdir / "routing-log.sqlite3")
-        info["routing_log_replied"] = dict(db.execute(
-            "SELECT status, COUNT(*) FROM hops WHERE hop = 'replied' GROUP BY status").fetchall())
-        db.close()
+        info["exchanges_by_worker"] = {}  # how evenly the kernel's accepts spread connections
+        for h in hubs:
+            counts_by: dict[str, int] = {}
+            for line in h.log.read_text("utf-8", "replace").splitlines():
+                if '"event":"exchange"' in line:
+                    key = str(json.loads(line).get("worker", 1))
+                    counts_by[key] = counts_by.get(key, 0) + 1
+            info["exchanges_by_worker"][h.name] = counts_by
+        info["routing_log_replied"] = {}
+        for h in hubs:
+            db = sqlite3.connect(workdir / h.name / "routing-log.sqlite3")
+            info["routing_log_replied"][h.name] = dict(db.execute(
+                "SELECT status, COUNT(*) FROM hops WHERE hop = 'replied' GROUP BY status"
+            ).fetchall())
+            db.close()
     summary = summarise(results)
     report(summary, info, args)
     if args.json:
@@ -207,6 +238,19 @@ def main(argv: list[str] | None = None) -> int:
             {"machine": info, "duration_s": args.duration, "warmup_s": args.warmup,
              "summary": summary, "runs": results}, ensure_ascii=False, indent=2), "utf-8")
     return 1 if any(r["errors"] for r in results) else 0
+
+
+def _wait_listening(hub: Child, workers: int, timeout: float = 60.0) -> str:
+    """The hub's URL once every worker listens (one ``hub.listening`` line each)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = [json.loads(line) for line in hub.log.read_text("utf-8", "replace").splitlines()
+                 if '"hub.listening"' in line]
+        if len(lines) >= workers:
+            return lines[0]["url"]
+        time.sleep(0.1)
+    raise RuntimeError(f"{hub.name}: {workers} worker(s) not listening:\n"
+                       f"{hub.log.read_text('utf-8', 'replace')}")
 
 
 def summarise(results: list[dict]) -> list[dict]:
@@ -249,7 +293,8 @@ def report(results: list[dict], info: dict, args) -> None:
               f"| {r['other_load_cores']:.2f} |")
     print(f"\nhub: max RSS (VmHWM) {info['hub_vmhwm_mb']:.1f} MB, CPU {info['hub_cpu_total_s']:.1f}"
           f" s in total; provider VmHWM {info['provider_vmhwm_mb']:.1f} MB; routing log "
-          f"'replied' hops by status: {info['routing_log_replied']}")
+          f"'replied' hops by status: {info['routing_log_replied']}; exchanges by worker: "
+          f"{info['exchanges_by_worker']}")
 
 
 if __name__ == "__main__":

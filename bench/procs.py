@@ -40,12 +40,31 @@ class Child:
 
     def cpu_seconds(self, task: str = "") -> float:
         """utime + stime of the whole process, or of one thread (``task`` = "task/TID")."""
-        stat = Path(f"/proc/{self.popen.pid}/{task}stat").read_text()
-        fields = stat.rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
+        return _cpu(self.popen.pid, task)
 
     def main_thread_cpu(self) -> float:
         return self.cpu_seconds(f"task/{self.popen.pid}/")
+
+    def tree_cpu_seconds(self) -> float:
+        """``cpu_seconds`` of the process and its live children (``pfbus serve --workers N``:
+        the supervisor and its workers; a child's time reaches the parent only once reaped)."""
+        return _cpu(self.popen.pid) + sum(_cpu(pid) for pid in self.children())
+
+    def tree_main_thread_cpu(self) -> float:
+        return _cpu(self.popen.pid, f"task/{self.popen.pid}/") + sum(
+            _cpu(pid, f"task/{pid}/") for pid in self.children())
+
+    def children(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rpartition(")")[2].split()[1]) == self.popen.pid:
+                    found.append(int(entry.name))
+        return found
 
     def status_kb(self, key: str) -> int:
         for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
@@ -61,6 +80,15 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(5)
+
+
+def _cpu(pid: int, task: str = "") -> float:
+    try:
+        stat = Path(f"/proc/{pid}/{task}stat").read_text()
+    except OSError:  # gone meanwhile
+        return 0.0
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def busy_seconds() -> float:

@@ -102,8 +102,9 @@ def store_errors() -> tuple[type[BaseException], ...]:
     from ..store.notices import NoticeStoreError
     from ..store.routing_log import RoutingLogError
 
+    # OSError: a store's folder that cannot be created (a typo in a path, a read-only mount)
     errors: tuple[type[BaseException], ...] = (RoutingLogError, NoticeStoreError, ArchiveError,
-                                               SchemaVersionError, sqlite3.Error)
+                                               SchemaVersionError, sqlite3.Error, OSError)
     try:
         import psycopg
     except ImportError:  # the PostgreSQL extra is not installed: no such store in use

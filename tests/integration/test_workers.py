@@ -30,7 +30,7 @@ from .notice_tools import addressee, applied, assert_exactly_once_in_order, noti
 from .processes import python
 from .test_drain import drain_config
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = pytest.mark.integration
 
 RESIDENTS, PER_RESIDENT = 6, 15  # 90 notices
 SLOW_EXCHANGES = 8
@@ -114,6 +114,8 @@ def received(db: Path) -> int:
         conn.close()
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_two_workers_survive_a_kill_and_drain_on_sigterm(tmp_path, keep):
     hub, url, config, provider_url = start_workers(tmp_path, keep, "slow-2s")
     taxes = [tmp_path / "tax.sqlite3", tmp_path / "kokuho.sqlite3"]
@@ -179,3 +181,43 @@ def test_two_workers_survive_a_kill_and_drain_on_sigterm(tmp_path, keep):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and done.stdout.startswith("intact"), done.stdout + done.stderr
     assert "gaps: 1 recorded by the hub after a crash" in done.stdout
+
+
+def minimal_config(tmp: Path, store: str = "") -> Path:
+    config = tmp / "hub.toml"
+    config.write_text('[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n'
+                      f'[store]\nrouting_log = "log.sqlite3"\n{store}', encoding="utf-8")
+    return config
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_that_cannot_open_its_store_stops_the_hub_with_status_2(tmp_path, keep):
+    """Starting it again cannot help: no restart loop, the supervisor exits 2 and says why."""
+    config = minimal_config(tmp_path, 'notices = "sqlite:/proc/no-such-dir/n.sqlite3"\n'
+                            '[[providers]]\nid = "tax"\nurl = "http://127.0.0.1:9/"\n'
+                            '[[tenants]]\nlocal_gov_code = "131016"\n'
+                            '[[subscriptions]]\nlocal_gov_code = "131016"\n'
+                            'service = "juki.ResidentChangeNotice"\nsubscriber = "tax"\n')
+    hub = keep(python("-m", "bus.cli.main", "serve", "--config", str(config), "--workers", "2"))
+    assert hub.popen.wait(60) == 2
+    gave_up = hub.wait_json(lambda d: d.get("event") == "supervisor.worker_exited"
+                            and d.get("gave_up"))
+    assert gave_up["exit_code"] == 2 and "restart_in" not in gave_up
+    assert hub.wait_for("supervisor.stopped")["status"] == 2
+    assert '"restarts":1' not in "".join(hub.output)
+
+
+@pytest.mark.timeout(120)
+def test_workers_drain_when_the_supervisor_is_killed(tmp_path, keep):
+    config = minimal_config(tmp_path)
+    hub = keep(python("-m", "bus.cli.main", "serve", "--config", str(config), "--workers", "2"))
+    for _ in range(2):
+        hub.wait_for("hub.listening")
+    pids = worker_pids(hub)
+    hub.popen.kill()  # SIGKILL: no chance to pass anything on
+    for pid in pids.values():
+        wait_until(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 30, f"worker {pid} gone")
+    # their last lines come through the pipe they still held (the supervisor's stdout)
+    wait_until(lambda: "".join(hub.output).count('"hub.stopped"') == 2, 10, "both drained")
+    stopped = [json.loads(line) for line in hub.output if '"hub.stopped"' in line]
+    assert sorted(s["worker"] for s in stopped) == [1, 2] and all(s["drained"] for s in stopped)
