@@ -151,18 +151,15 @@ def producer(profile, command: str, workdir: Path, checks: list[Check]) -> None:
             pickup.fail("no complete file was uploaded")
         outbox = hub.root / VENDOR / "outbox"
         for name, state, kind, code, receipt in rows:
-            if (kind, code) != (profile.kind, profile.local_gov_code) and state != "rejected":
-                pickup.fail(f"{name}: a {kind} file of {code}, not {profile.kind} of "
-                            f"{profile.local_gov_code}")
+            if (kind, code) != (profile.kind, profile.local_gov_code):
+                pickup.fail(f"{name}: not a {profile.kind} file of {profile.local_gov_code} "
+                            f"({kind or 'no file kind'})")
+                continue  # judged as another kind, or not placed at all
             if state == "accepted":
                 continue
             findings = []
             if receipt and (outbox / receipt).exists():
-                doc = json.loads((outbox / receipt).read_text("utf-8"))
-                findings = doc.get("findings", [])
-            if any(f["rule"] in ("file:kind", "file:sender") for f in findings):
-                pickup.fail(f"{name}: not a {profile.kind} file name of {profile.local_gov_code}")
-                continue  # a name the hub cannot place: never validated
+                findings = json.loads((outbox / receipt).read_text("utf-8")).get("findings", [])
             valid.fail(f"{name}: {state}" + "".join(
                 f"; line {f['line']} 項目{f['item_no']} {f['item_name']} [{f['rule']}]"
                 for f in findings[:20]))
