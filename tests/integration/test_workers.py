@@ -221,3 +221,29 @@ def test_workers_drain_when_the_supervisor_is_killed(tmp_path, keep):
     wait_until(lambda: "".join(hub.output).count('"hub.stopped"') == 2, 10, "both drained")
     stopped = [json.loads(line) for line in hub.output if '"hub.stopped"' in line]
     assert sorted(s["worker"] for s in stopped) == [1, 2] and all(s["drained"] for s in stopped)
+
+
+@pytest.mark.timeout(120)
+def test_workers_serve_tls_on_the_shared_socket(tmp_path, keep):
+    """The adopted socket wraps TLS as listenSSL does: handshakes with the hub's certificate
+    on new connections, whichever worker accepts them."""
+    from bus.hub.testca import make_test_ca
+    make_test_ca(tmp_path)
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[hub]\nlisten = "127.0.0.1:0"\ntls = {{ certificate = "{tmp_path}/hub.pem",'
+                      f' key = "{tmp_path}/hub.key" }}\n[store]\nrouting_log = "log.sqlite3"\n'
+                      '[[tenants]]\nlocal_gov_code = "131016"\n'
+                      '[[adapters]]\nid = "tax"\ncertificate_cn = "tax"\n'
+                      'parties = ["131016/07/tax"]\n'
+                      '[[access]]\nservice = "juki.ResidentInquiry"\nlocal_gov_code = "131016"\n'
+                      'right = "call"\nadapters = ["tax"]\n', encoding="utf-8")
+    hub = keep(python("-m", "bus.cli.main", "serve", "--config", str(config), "--workers", "2"))
+    listening = [hub.wait_for("hub.listening") for _ in range(2)]
+    url = listening[0]["url"]
+    assert url.startswith("https://")
+    for _ in range(6):  # new connections each: both workers take some, all over TLS
+        with requests.Session() as session:
+            answer = session.get(f"{url}/health", verify=str(tmp_path / "ca.pem"), timeout=10)
+        assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(f"{url}/health", verify=True, timeout=10)  # not a publicly trusted cert
