@@ -140,11 +140,19 @@ def tamper(raw: bytes, how: str) -> bytes:
     if how == "utf16":  # XML 1.0 §4.3.3: every processor reads UTF-16 (here with its BOM)
         return raw.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1) \
             .encode("utf-16")
+    if how == "deep_header":  # a vendor header block nesting to DEEP_REQUEST levels, within
+        # the hub's max_depth (64): the hub forwards it, a provider ignores a block not for it
+        block = b'<v:Trace xmlns:v="urn:example:vendor:trace">' + b"<v:n>" * (DEEP_REQUEST - 3) \
+            + b"</v:n>" * (DEEP_REQUEST - 3) + b"</v:Trace>"
+        return raw.replace(b"<soap:Header>", b"<soap:Header>" + block, 1)
+    if how == "trailing_whitespace":  # XML 1.0 §2.1: Misc after the root element (a newline)
+        return raw + b"\r\n"
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
-           "other_prefixes", "utf16")
+           "other_prefixes", "utf16", "deep_header", "trailing_whitespace")
+DEEP_REQUEST = 60  # levels, the envelope's own included
 
 
 def http_headers(soap: str, action: str) -> dict[str, str]:

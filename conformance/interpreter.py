@@ -153,8 +153,9 @@ class CaseRunner:
                 raise CaseDataError(f"{step.where}.tamper: needs the request's header")
             request = tamper(request, step.get("tamper"))
         headers = http_headers(soap, soap_actions(spec.wsdl).get(soap, ""))
-        if step.get("omit_soap_action"):  # SOAP 1.1 allows a request without one (the hub does)
+        if step.get("omit_soap_action"):  # optional in both versions (the hub relays it as is)
             headers.pop("SOAPAction", None)
+            headers["Content-Type"] = headers["Content-Type"].split("; action=")[0]
         if step.get("content_type"):  # e.g. a charset that is not the body's encoding
             headers["Content-Type"] = fill(step.get("content_type"), merged)
         ex = Exchange(step=name, direction="to-product", method="POST",

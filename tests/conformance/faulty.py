@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
+from .faulty_bounds import BOUND_HANDLERS, BOUNDS
 from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -182,6 +183,16 @@ FAULTY = [
     Faulty("utf16-refused", "RQ-SOAP-05", ALL, ("P-ENC-03/*",)),
     Faulty("faultcode-unqualified", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     Faulty("as-of-timezone-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-08",)),
+    # --- round 5 (faulty_bounds.py): inputs at boundaries the fifth blind batch found unsent
+    Faulty("soap12-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-04/*",)),
+    Faulty("request-hash-stripped", "RQ-BIND-02", ALL, ("P-ENC-04/*", "INV-BIND-02")),
+    # the error page is also an answer without SOAP (INV-SOAP-04)
+    Faulty("deep-request-as-html", "RQ-FAULT-07", ALL, ("P-HOST-05/*", "INV-SOAP-04")),
+    Faulty("receiver-gov-code-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-02/*", "INV-BIND-03")),
+    Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
+    Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
+    Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
+    Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES, ("S-ONCE-04",)),
 ]
 
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
@@ -189,7 +200,8 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
-    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name)
+    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
+        or BOUNDS.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -200,5 +212,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
-        or INPUT_HANDLERS[faulty.name]
+        or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

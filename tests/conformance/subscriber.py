@@ -9,6 +9,7 @@ change whose 異動連番 is not after the last one applied is kept out (stale).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import unicodedata
@@ -27,8 +28,8 @@ MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
-    # as a duplicate: only the records show it
-    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02",)),
+    # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
+    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02")),
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01",)),
     # the receipt names the reply's own MessageId instead of the notice's
@@ -47,6 +48,12 @@ MODES = {
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02",)),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03",)),
+    # round 5: 異動連番 kept in a text column ("10" < "9")
+    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02",)),
+    # a legacy character map folds MJ characters to JIS X 0208 forms (髙 → 高)
+    "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03",)),
+    # applies the hub's max_age for requests to notices: one sent long ago is refused
+    "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01",)),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -69,6 +76,10 @@ INTEROP_MODES = {
 }
 
 
+# MJ characters a JIS X 0208 character map replaces with their standard forms
+_JIS0208 = str.maketrans("髙﨑德濵", "高崎徳濱")
+
+
 class TestSubscriber:
     __test__ = False  # not a pytest class
 
@@ -82,6 +93,9 @@ class TestSubscriber:
         if self.mode == "former-surname-refused" and notice.find(f".//{{{CMN}}}FormerSurname") \
                 is not None:
             raise ProviderError("VENDOR-UNSUPPORTED", "旧氏 cannot be stored")
+        if self.mode == "late-notice-refused" and dt.datetime.now(dt.timezone.utc) - \
+                dt.datetime.fromisoformat(header.sent_at) > dt.timedelta(seconds=3600):
+            raise ProviderError("VENDOR-STALE", "the notice is too old")
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
@@ -109,7 +123,9 @@ class TestSubscriber:
         number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
         state = self.residents.setdefault(number, {"last": 0, "changes_applied": 0})
         stale = sequence < state["last"] if self.mode == "applies-duplicates" \
-            else state["last"] > 0 if self.mode == "keeps-first" else sequence <= state["last"]
+            else state["last"] > 0 if self.mode == "keeps-first" \
+            else str(sequence) <= str(state["last"]) if self.mode == "sequence-as-text" \
+            else sequence <= state["last"]
         if stale and self.mode != "last-writer-wins":
             return  # stale: the newer state stays
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
@@ -119,6 +135,8 @@ class TestSubscriber:
             name = "".join(c for c in name if not 0xE0100 <= ord(c) <= 0xE01EF)
         elif self.mode == "name-column-50":
             name = name[:50]
+        elif self.mode == "jis0208-fallbacks":
+            name = name.translate(_JIS0208)
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
 
