@@ -245,7 +245,7 @@ class FilePipeline:
         else:
             identified = self.kinds.identify(row.name)
         if (too_large := self._too_large(row)) is not None:
-            findings.append(too_large)
+            findings.append(too_large)  # (its manifest's findings, if any, are kept)
         with spooled.open("rb") as stream:
             if identified is None:
                 if not findings:
@@ -259,7 +259,10 @@ class FilePipeline:
                     findings.append(LayoutFinding(row.name, None, "file:sender", f"adapter "
                                                   f"{row.sender} does not send for 団体コード "
                                                   f"{code} (its [[adapters]] parties)"))
-            if findings:
+            if too_large is not None:  # bounded work: a file over the limit is not read at all
+                counts = {f.rule: 1 for f in findings}
+                size, sha256 = spooled.stat().st_size, None
+            elif findings:
                 counts = {f.rule: 1 for f in findings}
                 size, sha256 = _hash(stream)
             else:
@@ -287,8 +290,8 @@ class FilePipeline:
         subscribers: tuple[str, ...] = ()
         if counts:
             state = "rejected"
-        elif (duplicate_of := self.ledger.accepted_like(sha256, row.sender, row.name,
-                                                        kind_name or "")) is not None:
+        elif sha256 is not None and (duplicate_of := self.ledger.accepted_like(
+                sha256, row.sender, row.name, kind_name or "")) is not None:  # hashed: read whole
             state = "duplicate"
         else:
             assert code is not None and kind_name is not None

@@ -62,6 +62,7 @@ def test_a_drop_folder_file_over_max_file_bytes_is_rejected_and_never_delivered(
     [receipt] = hub.receipts("vendor-a")
     assert receipt["status"] == "rejected"
     assert [f["rule"] for f in receipt["findings"]] == ["file:too-large"]
+    assert receipt["sha256"] is None and receipt["bytes"] == len(data)  # not read at all
     assert hub.outbox("vendor-b") == {} and hub.outbox("vendor-c") == {}
     assert list((hub.config.root / ".hub" / "spool").iterdir()) == []
 
