@@ -74,9 +74,20 @@ def adopt_listening_socket(reactor, fd: int, factory):
         family = probe.family
     os.set_blocking(fd, False)  # the reactor's accept must not block (shared by every worker)
     try:
-        return reactor.adoptStreamPort(fd, family, factory)
+        port = reactor.adoptStreamPort(fd, family, factory)
     finally:
         os.close(fd)
+    # One accept per wake-up: Twisted accepts up to ~100 connections per readable event, so the
+    # first worker to wake would take a whole burst of clients (a pool opening its keep-alive
+    # connections) and keep them; taking one, the workers share a burst between them.
+    accept = port.doRead
+
+    def accept_one():
+        port.numberAccepts = 1
+        return accept()
+
+    port.doRead = accept_one
+    return port
 
 
 def watch_parent(reactor, parent_pid: int, gone, every: float = 1.0) -> task.LoopingCall:

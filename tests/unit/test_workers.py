@@ -54,3 +54,36 @@ def test_worker_one_is_the_hub_of_one_process_the_others_are_their_own_node():
     assert first.first and not second.first and second.shared and not SINGLE.shared
     assert SINGLE.event_fields() == {} and second.event_fields() == {"worker": 2}
     assert parse_worker(worker_argument(second)) == second
+
+
+def test_a_worker_accepts_one_connection_per_wake_up():
+    """Twisted accepts a whole burst per readable event; a worker takes one, so the workers
+    sharing the socket share a burst (measured: docs/performance.md "Workers")."""
+    import socket
+
+    from twisted.internet.epollreactor import EPollReactor
+    from twisted.internet.protocol import Factory, Protocol
+
+    from bus.hub.workers import adopt_listening_socket
+
+    reactor = EPollReactor()  # never run: doRead is called by hand
+    built = []
+
+    class Counting(Factory):
+        def buildProtocol(self, addr):
+            built.append(addr)
+            return Protocol()
+
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+    clients = [socket.create_connection(listener.getsockname()) for _ in range(5)]
+    try:
+        port = adopt_listening_socket(reactor, os.dup(listener.fileno()), Counting())
+        for expected in (1, 2, 3):
+            port.doRead()
+            assert len(built) == expected
+        port.stopListening()
+    finally:
+        for client in clients:
+            client.close()
+        listener.close()
+        reactor.disconnectAll()
