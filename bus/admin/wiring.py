@@ -5,6 +5,7 @@ hub's parts (they take it in their constructors), ``admin_service`` once they ex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from twisted.internet import defer, task
@@ -123,3 +124,33 @@ def _tls_options(tls):
                   "requireCertificate": False}
     return ssl.CertificateOptions(privateKey=cert.privateKey.original,
                                   certificate=cert.original, **kwargs)
+
+
+def follow_state_file(reactor, path: Path, controls: LiveControls, events: JsonLineLog,
+                      every: float = 1.0) -> task.LoopingCall:
+    """Workers 2..N of ``pfbus serve --workers N`` (bus/hub/workers.py): the admin listener is
+    worker 1's, which records a change and saves it to ``[admin] state`` before it takes effect;
+    the other workers take it from there within ``every`` seconds (a stat per second; the file
+    is read only when it changed, and it is always whole: saved by an atomic rename)."""
+    seen: list[tuple[int, int] | None] = [None]
+
+    def look() -> None:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return
+        mark = (stat.st_mtime_ns, stat.st_ino)
+        if mark == seen[0]:
+            return
+        try:
+            controls.current = state_file.load(path)
+        except StateFileError as exc:  # keep what is in force; say so once per change
+            events.emit("admin.state_unreadable", error=str(exc))
+        else:
+            events.emit("admin.controls_followed", controls=controls.current.to_json())
+        seen[0] = mark
+
+    follower = task.LoopingCall(look)
+    follower.clock = reactor
+    follower.start(every, now=True)
+    return follower

@@ -156,6 +156,8 @@ class Hub:
         # With [admin]: the operator actions (they use the parts above), the admin listener —
         # in the first worker only (one admin port per hub; bus/hub/workers.py).
         self.admin = admin_wiring.admin_service(self, ops) if worker.first else None
+        self._controls = ops.controls  # the other workers follow worker 1's changes (listen)
+        self._follower: task.LoopingCall | None = None
         self.admin_listener = (admin_wiring.AdminListener(self, self.admin)
                                if self.admin is not None else None)
         # [files]: file linkage (ファイル連携), SFTP and drop folders (bus/files)
@@ -229,6 +231,9 @@ class Hub:
                          routing_log=self.routing_log.name)
         if self.admin_listener is not None:
             self.admin_listener.listen()
+        elif self._controls is not None and config.admin is not None:  # a worker after the 1st
+            self._follower = admin_wiring.follow_state_file(self.reactor, config.admin.state,
+                                                            self._controls, self.events)
         return bound
 
     def start_retention(self, every: float = 86_400.0, first_after: float = 60.0) -> None:
@@ -333,6 +338,8 @@ class Hub:
                     if self.archive.lost:  # writing failed to the end of the drain
                         self.events.emit("payload_archive.lost", count=self.archive.lost)
                 self.refusals.stop()
+                if self._follower is not None and self._follower.running:
+                    self._follower.stop()
                 self.seen_messages.close()  # no exchange is open any more
                 if self.admin_listener is not None:  # last: /ready says "not ready" until the end
                     await self.admin_listener.stop()

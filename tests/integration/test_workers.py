@@ -11,6 +11,7 @@ log the workers share verifies intact.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -247,3 +248,32 @@ def test_workers_serve_tls_on_the_shared_socket(tmp_path, keep):
         assert answer.status_code == 200 and answer.json()["status"] == "ok"
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(f"{url}/health", verify=True, timeout=10)  # not a publicly trusted cert
+
+
+@pytest.mark.timeout(120)
+def test_maintenance_set_through_worker_one_reaches_every_worker(tmp_path, keep):
+    """The admin listener is worker 1's; the others follow the state file it saves."""
+    token = "op-token-0123456789abcdef"
+    (tmp_path / "tokens").write_text(f"operator alice {token}\n", encoding="utf-8")
+    config = minimal_config(tmp_path, '[[tenants]]\nlocal_gov_code = "131016"\n'
+                            '[[providers]]\nid = "juki"\nurl = "http://127.0.0.1:9/"\n'
+                            '[[routes]]\nlocal_gov_code = "131016"\n'
+                            'service = "juki.ResidentInquiry"\nprovider = "juki"\n'
+                            '[admin]\nlisten = "127.0.0.1:0"\ntoken_file = "tokens"\n')
+    hub = keep(python("-m", "bus.cli.main", "serve", "--config", str(config), "--workers", "2"))
+    url = [hub.wait_for("hub.listening") for _ in range(2)][0]["url"]
+    # (wait_for consumes the lines it passes: the admin listener's is looked up in the output)
+    wait_until(lambda: '"admin.listening"' in "".join(hub.output), 30, "the admin listener")
+    admins = [json.loads(line) for line in hub.output if '"admin.listening"' in line]
+    assert [a["worker"] for a in admins] == [1]  # one admin listener, worker 1's
+    done = subprocess.run([sys.executable, "-m", "bus.cli.main", "admin", "--config", str(config),
+                           "maintenance", "on", "--reason", "workers test"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PFBUS_ADMIN_TOKEN": token})
+    assert done.returncode == 0, done.stdout + done.stderr
+    followed = hub.wait_json(lambda d: d.get("event") == "admin.controls_followed"
+                             and d["controls"]["maintenance"], 30)
+    assert followed["worker"] == 2
+    for _ in range(8):  # new connections: whichever worker takes one refuses it
+        answer = inquire(url)
+        assert etree.fromstring(answer.content).findtext(f".//{FAULT_CODE}") == "PF-MAINTENANCE"
