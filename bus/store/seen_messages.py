@@ -16,6 +16,10 @@ the sighting and returns a Deferred; a writer thread takes every sighting waitin
 commit before it is forwarded, so an admitted ID is on disk before its exchange goes on: a crash
 cannot forget an admitted ID (a power cut may, within ``synchronous=NORMAL``'s last commits).
 Expired rows are deleted by the writer, in bounded batches through the ``expires_at`` index.
+
+Hubs on several machines (one PostgreSQL notice store and routing log) each keep their own file
+still: a replay sent to another machine's hub is not refused. The same upsert in a PostgreSQL
+table beside the routing log would close that; not written yet.
 """
 
 from __future__ import annotations
