@@ -129,8 +129,9 @@ class HubConfig:
 
 
 def worker_count(value: int | str) -> int:
-    """``[hub] workers`` or ``--workers``: a count, or "auto" for one per core."""
-    return (os.cpu_count() or 1) if value == "auto" else int(value)
+    """``[hub] workers`` or ``--workers``: a count, or "auto" for one per core this process may
+    run on (its CPU affinity, e.g. ``taskset``; not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if value == "auto" else int(value)
 
 
 def load_config(path: str | Path) -> HubConfig:

@@ -23,7 +23,7 @@ def config_with(tmp_path, line: str):
 def test_workers_key_counts_or_auto(tmp_path):
     assert load_config(config_with(tmp_path, "")).workers == 1
     assert load_config(config_with(tmp_path, "workers = 3")).workers == 3
-    assert load_config(config_with(tmp_path, 'workers = "auto"')).workers == os.cpu_count()
+    assert load_config(config_with(tmp_path, 'workers = "auto"')).workers == len(os.sched_getaffinity(0))
 
 
 @pytest.mark.parametrize("value", ["0", "-2", '"many"', "1.5", "true"])
@@ -40,7 +40,7 @@ def test_the_flag_takes_a_count_or_auto():
     serve_command.add_arguments(parser)
     config = ["--config", "hub.toml"]
     assert parser.parse_args([*config, "--workers", "2"]).workers == 2
-    assert parser.parse_args([*config, "--workers", "auto"]).workers == os.cpu_count()
+    assert parser.parse_args([*config, "--workers", "auto"]).workers == len(os.sched_getaffinity(0))
     assert parser.parse_args(config).workers is None  # then [hub] workers decides
     with pytest.raises(SystemExit):
         parser.parse_args([*config, "--workers", "0"])
