@@ -97,8 +97,20 @@ def build_request() -> bytes:
 
 PATHS = {"direct": "client → provider", "relay": "client → bare relay → provider",
          "hub": "client → hub → provider"}
-for _n in range(2, 17):
-    PATHS[f"hub-w{_n}"] = f"client → hub ({_n} workers) → provider"
+
+
+def label(path: str) -> str:
+    """A path's row heading; ``hub-wN``: the hub run with --workers N."""
+    if path.startswith("hub-w"):
+        return f"client → hub ({path[5:]} workers) → provider"
+    return PATHS[path]
+
+
+def path_order(path: str) -> tuple[int, int]:
+    """direct, relay, then the hubs by worker count."""
+    if path.startswith("hub"):
+        return 2, 1 if path == "hub" else int(path[5:])
+    return list(PATHS).index(path), 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,9 +270,9 @@ def summarise(results: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for r in results:
         groups.setdefault((r["path"], r["connections"]), []).append(r)
-    summary, order = [], list(PATHS)
+    summary = []
     for (path, conns), runs in sorted(groups.items(), key=lambda g: (g[0][1],
-                                                                     order.index(g[0][0]))):
+                                                                     path_order(g[0][0]))):
         row = {"path": path, "connections": conns, "rounds": len(runs),
                "errors": sum(r["errors"] for r in runs),
                "rps_min": min(r["rps"] for r in runs), "rps_max": max(r["rps"] for r in runs)}
@@ -287,7 +299,7 @@ def report(results: list[dict], info: dict, args) -> None:
         rps = f"{r['rps']:,.0f}"
         if r["rounds"] > 1:
             rps += f" ({r['rps_min']:,.0f}–{r['rps_max']:,.0f})"
-        print(f"| {PATHS[r['path']]} | {r['connections']} | {rps} | {r['p50']:.2f} "
+        print(f"| {label(r['path'])} | {r['connections']} | {rps} | {r['p50']:.2f} "
               f"| {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} | {mid} "
               f"| {r['provider_cpu_ms']:.3f} | {r['generator_cpu_ms']:.3f} "
               f"| {r['other_load_cores']:.2f} |")
