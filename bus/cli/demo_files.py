@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..files.ledger import FileState
 from ..files.keys import key_pair
 from .children import ChildProcess
 
@@ -164,7 +165,7 @@ def run_files(workdir: Path, timeout: float) -> int:
         assert accepted is not None
         say(f"   receipt: {accepted['status']}, rows {accepted['rows']}, sha256 "
             f"{accepted['sha256'][:16]}…, subscribers {', '.join(accepted['subscribers'])}")
-        if accepted["status"] != "accepted" or accepted["rows"] != 120:
+        if accepted["status"] != FileState.ACCEPTED or accepted["rows"] != 120:
             return fail(f"unexpected receipt {accepted}")
 
         bad = "juki_change_131016_20261202.csv"
@@ -177,7 +178,7 @@ def run_files(workdir: Path, timeout: float) -> int:
         for f in rejected.get("findings", []):
             say(f"   {f['file']}:{f['line']} 項目{f['item_no']} {f['item_name']} [{f['rule']}] "
                 f"{f['message']}")
-        if rejected["status"] != "rejected" or any((outbox[s] / bad).exists()
+        if rejected["status"] != FileState.REJECTED or any((outbox[s] / bad).exists()
                                                    for s in ("vendor-b", "vendor-c")):
             return fail("the broken file was not rejected, or was delivered")
 
@@ -191,7 +192,7 @@ def run_files(workdir: Path, timeout: float) -> int:
         of = duplicate.get("duplicate_of") or {}
         say(f"   receipt: {duplicate['status']} of file {of.get('file_id')} ({of.get('file')}); "
             "delivered to nobody again")
-        if duplicate["status"] != "duplicate":
+        if duplicate["status"] != FileState.DUPLICATE:
             return fail("the resent file was not answered as a duplicate")
 
         say("\n5. vendors B and C fetch their files and remove them (the confirmation)")

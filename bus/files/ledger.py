@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,6 +68,27 @@ CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, subscriber, se
 """
 
 
+class FileState(StrEnum):
+    """Where a file is (ファイルの状態): ``files.state``. Its verdicts are also the receipt's
+    ``status``; ``tests/unit/test_vocabularies.py`` fails when the ledger's SQL names another."""
+
+    PICKING = "picking"  # recorded before the file leaves the inbox
+    PICKED = "picked"  # in the spool, to be judged
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"  # of a file accepted before
+    VANISHED = "vanished"  # the sender removed it before the move
+
+
+class FileDeliveryState(StrEnum):
+    """Where one file's delivery to one subscriber is (配信状態): ``deliveries.state``."""
+
+    PENDING = "pending"
+    STAGED = "staged"  # a complete copy waits beside the outbox, fsynced
+    DELIVERED = "delivered"  # renamed into the outbox
+    CONFIRMED = "confirmed"  # the subscriber removed it
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
@@ -78,7 +100,7 @@ class FileRow:
     sender: str
     name: str
     marker: str | None
-    state: str
+    state: FileState
     kind: str | None
     local_gov_code: str | None
     bytes: int | None
@@ -87,6 +109,9 @@ class FileRow:
     duplicate_of: int | None
     receipt: str | None
 
+    def __post_init__(self) -> None:  # read back as text: the member (an unknown one fails)
+        object.__setattr__(self, "state", FileState(self.state))
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -94,7 +119,10 @@ class Delivery:
     subscriber: str
     seq: int
     name: str
-    state: str
+    state: FileDeliveryState
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", FileDeliveryState(self.state))
 
 
 class TxLike(Protocol):
@@ -167,38 +195,40 @@ class FileLedger:
 
     def begin_pickup(self, sender: str, name: str, marker: str | None) -> FileRow:
         new_id = self._insert("INSERT INTO files (exchange_id, sender, name, marker, state, "
-                              "picked_up_at) VALUES (?, ?, ?, ?, 'picking', ?)",
-                              (str(uuid.uuid4()), sender, name, marker, _now()))
+                              "picked_up_at) VALUES (?, ?, ?, ?, ?, ?)",
+                              (str(uuid.uuid4()), sender, name, marker, FileState.PICKING,
+                               _now()))
         row = self.file(new_id)
         assert row is not None
         return row
 
-    def set_state(self, file_id: int, state: str) -> None:
+    def set_state(self, file_id: int, state: FileState) -> None:
         self._write("UPDATE files SET state = ? WHERE id = ?", (state, file_id))
 
     def file(self, file_id: int) -> FileRow | None:
         rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,))
         return FileRow(*rows[0]) if rows else None
 
-    def files_in(self, *states: str) -> list[FileRow]:
+    def files_in(self, *states: FileState) -> list[FileRow]:
         marks = ", ".join("?" for _ in states)
         return [FileRow(*r) for r in self._read(
             f"SELECT {_FILE_COLUMNS} FROM files WHERE state IN ({marks}) ORDER BY id", states)]
 
     def unreceipted(self) -> list[FileRow]:
         return [FileRow(*r) for r in self._read(
-            f"SELECT {_FILE_COLUMNS} FROM files WHERE state IN ('accepted', 'rejected', "
-            "'duplicate') AND receipt IS NULL ORDER BY id")]
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE state IN ('{FileState.ACCEPTED}', "
+            f"'{FileState.REJECTED}', '{FileState.DUPLICATE}') AND receipt IS NULL ORDER BY id")]
 
     def accepted_like(self, sha256: str, sender: str, name: str, kind: str) -> FileRow | None:
         """The accepted file this one duplicates: the same SHA-256, or the same sender, name
         and kind."""
-        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE state = 'accepted' AND "
+        rows = self._read(f"SELECT {_FILE_COLUMNS} FROM files WHERE state = "
+                          f"'{FileState.ACCEPTED}' AND "
                           "(sha256 = ? OR (sender = ? AND name = ? AND kind = ?)) ORDER BY id "
                           "LIMIT 1", (sha256, sender, name, kind))
         return FileRow(*rows[0]) if rows else None
 
-    def decide(self, file_id: int, state: str, *, kind: str | None, code: str | None,
+    def decide(self, file_id: int, state: FileState, *, kind: str | None, code: str | None,
                size: int | None, rows: int | None, sha256: str | None,
                subscribers: tuple[str, ...] = (), duplicate_of: int | None = None,
                delivered_name: str | None = None) -> None:
@@ -212,8 +242,8 @@ class FileLedger:
                 seq = c.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE "
                             "subscriber = ?", (subscriber,))
                 c.execute("INSERT INTO deliveries (file_id, subscriber, seq, name, state) "
-                          "VALUES (?, ?, ?, ?, 'pending')",
-                          (file_id, subscriber, seq, delivered_name))
+                          "VALUES (?, ?, ?, ?, ?)",
+                          (file_id, subscriber, seq, delivered_name, FileDeliveryState.PENDING))
 
     def receipt_written(self, file_id: int, receipt: str) -> None:
         self._write("UPDATE files SET receipt = ? WHERE id = ?", (receipt, file_id))
@@ -222,10 +252,11 @@ class FileLedger:
         """Forget files done with before ``before`` (UTC ISO): confirmed by every subscriber,
         rejected or duplicate (their receipt written), or vanished. A file still waiting for a
         subscriber is never purged. Returns the number of files forgotten."""
-        done = ("COALESCE(decided_at, picked_up_at) < ? AND (state = 'vanished' OR (receipt IS "
-                "NOT NULL AND (state IN ('rejected', 'duplicate') OR (state = 'accepted' AND NOT "
-                "EXISTS (SELECT 1 FROM deliveries d WHERE d.file_id = files.id AND d.state <> "
-                "'confirmed')))))")
+        done = (f"COALESCE(decided_at, picked_up_at) < ? AND (state = '{FileState.VANISHED}' OR "
+                f"(receipt IS NOT NULL AND (state IN ('{FileState.REJECTED}', "
+                f"'{FileState.DUPLICATE}') OR (state = '{FileState.ACCEPTED}' AND NOT EXISTS "
+                "(SELECT 1 FROM deliveries d WHERE d.file_id = files.id AND d.state <> "
+                f"'{FileDeliveryState.CONFIRMED}')))))")
         with self._transaction() as c:
             count = c.one(f"SELECT count(*) FROM files WHERE {done}", (before,))
             c.execute(f"DELETE FROM deliveries WHERE file_id IN (SELECT id FROM files WHERE "
@@ -235,7 +266,7 @@ class FileLedger:
 
     # -- deliveries ---------------------------------------------------------------------------
 
-    def deliveries(self, *states: str) -> list[Delivery]:
+    def deliveries(self, *states: FileDeliveryState) -> list[Delivery]:
         """In each subscriber's order."""
         marks = ", ".join("?" for _ in states)
         return [Delivery(*r) for r in self._read(
@@ -247,13 +278,13 @@ class FileLedger:
             "SELECT file_id, subscriber, seq, name, state FROM deliveries WHERE file_id = ? "
             "ORDER BY subscriber", (file_id,))]
 
-    def set_delivery(self, file_id: int, subscriber: str, state: str,
+    def set_delivery(self, file_id: int, subscriber: str, state: FileDeliveryState,
                      inode: str | None = None) -> None:
-        if state == "delivered":
+        if state == FileDeliveryState.DELIVERED:
             self._write("UPDATE deliveries SET state = ?, delivered_at = ?, inode = ? WHERE "
                         "file_id = ? AND subscriber = ?",
                         (state, _now(), inode, file_id, subscriber))
-        elif state == "confirmed":
+        elif state == FileDeliveryState.CONFIRMED:
             self._write("UPDATE deliveries SET state = ?, confirmed_at = ? WHERE file_id = ? "
                         "AND subscriber = ?", (state, _now(), file_id, subscriber))
         else:

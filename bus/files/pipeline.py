@@ -46,7 +46,7 @@ from ..migration.items import ItemRules
 from ..migration.validator import FileValidator
 from ..store.hop_record import Hop, HopRecord, Status
 from .kinds import FileKind, FileKindCatalog
-from .ledger import FileLedger, FileRow
+from .ledger import FileDeliveryState, FileLedger, FileRow, FileState
 from .manifest import FileManifest, manifest_target, read_file_manifest
 from .names import complete_files
 from .publish import copy_fsynced, fsync_dir, inode, stamp_order
@@ -54,8 +54,8 @@ from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
 from .space import DiskFull, Room
 
-VERDICTS = {"accepted": Hop.FILE_ACCEPTED, "rejected": Hop.FILE_REJECTED,
-            "duplicate": Hop.FILE_DUPLICATE}
+VERDICTS = {FileState.ACCEPTED: Hop.FILE_ACCEPTED, FileState.REJECTED: Hop.FILE_REJECTED,
+            FileState.DUPLICATE: Hop.FILE_DUPLICATE}
 KEPT_FINDINGS = MAX_FINDINGS  # findings held in memory for the receipt; counts has them all
 
 
@@ -162,9 +162,9 @@ class FilePipeline:
 
     def _resume(self, done: Turn) -> None:
         """What a previous run left between two steps (a crash, a kill)."""
-        for row in self.ledger.files_in("picking"):
+        for row in self.ledger.files_in(FileState.PICKING):
             self._finish_move(row)
-        for row in self.ledger.files_in("picked"):
+        for row in self.ledger.files_in(FileState.PICKED):
             self._judge(row, done)
         for row in self.ledger.unreceipted():
             self._conclude(row)
@@ -200,7 +200,7 @@ class FilePipeline:
             try:
                 os.rename(self.folder(row.sender, "inbox") / row.name, spooled)
             except FileNotFoundError:  # the sender removed it before the move
-                self.ledger.set_state(row.id, "vanished")
+                self.ledger.set_state(row.id, FileState.VANISHED)
                 return False
             fsync_dir(self.spool)
         if row.marker:
@@ -214,7 +214,7 @@ class FilePipeline:
             else:
                 source.unlink(missing_ok=True)
         self._evidence(self._hop(row, Hop.FILE_PICKED_UP, size=spooled.stat().st_size))
-        self.ledger.set_state(row.id, "picked")
+        self.ledger.set_state(row.id, FileState.PICKED)
         self.on_stage("picked")
         return True
 
@@ -289,17 +289,17 @@ class FilePipeline:
         duplicate_of: FileRow | None = None
         subscribers: tuple[str, ...] = ()
         if counts:
-            state = "rejected"
+            state = FileState.REJECTED
         elif sha256 is not None and (duplicate_of := self.ledger.accepted_like(
                 sha256, row.sender, row.name, kind_name or "")) is not None:  # hashed: read whole
-            state = "duplicate"
+            state = FileState.DUPLICATE
         else:
             assert code is not None and kind_name is not None
             subscribers = self.recipients.subscribers(code, kind_name, row.sender)
             if subscribers:
-                state = "accepted"
+                state = FileState.ACCEPTED
             else:
-                state = "rejected"
+                state = FileState.REJECTED
                 findings = [LayoutFinding(row.name, None, "route:none", f"no subscriber "
                                           f"receives {kind_name} files of {code} "
                                           "([[files.subscriptions]])")]
@@ -310,9 +310,10 @@ class FilePipeline:
                            delivered_name=row.name)
         decided = self.ledger.file(row.id)
         assert decided is not None
-        counter = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
-        setattr(done, counter[state], getattr(done, counter[state]) + 1)
-        if state == "accepted":
+        counter = {FileState.ACCEPTED: "accepted", FileState.REJECTED: "rejected",
+                   FileState.DUPLICATE: "duplicates"}[state]  # the Turn's field
+        setattr(done, counter, getattr(done, counter) + 1)
+        if state is FileState.ACCEPTED:
             done.rows += rows or 0
         self.on_stage("decided")
         self._conclude(decided, findings, counts, duplicate_of)
@@ -322,14 +323,15 @@ class FilePipeline:
                   duplicate_of: FileRow | None = None) -> None:
         """The verdict's routing-log record and the sender's receipt (again after a restart:
         the findings of a rejected file are found again)."""
-        if findings is None and row.state == "rejected":
+        if findings is None and row.state is FileState.REJECTED:
             findings, counts = self._findings_again(row)
         if duplicate_of is None and row.duplicate_of is not None:
             duplicate_of = self.ledger.file(row.duplicate_of)
         subscribers = tuple(d.subscriber for d in self.ledger.deliveries_of(row.id))
         first = findings[0] if findings else None
         self._evidence(self._hop(
-            row, VERDICTS[row.state], status=Status.FAULT if row.state == "rejected" else Status.OK,
+            row, VERDICTS[row.state], status=Status.FAULT if row.state is FileState.REJECTED
+            else Status.OK,
             provider=",".join(subscribers) or None,
             rule=first.rule if first else None, line=first.line if first else None,
             path=f"項目{first.item_no} {first.item_name}" if first and first.item_no else None,
@@ -368,7 +370,7 @@ class FilePipeline:
         staged.unlink()
         fsync_dir(outbox)
         self.ledger.receipt_written(row.id, receipt.name)
-        if row.state != "accepted":  # never delivered: the spool copy is not kept
+        if row.state is not FileState.ACCEPTED:  # never delivered: the spool copy is not kept
             self._drop_spool(row.id)
 
     def _too_large(self, row: FileRow) -> LayoutFinding | None:
@@ -409,7 +411,8 @@ class FilePipeline:
 
     def _deliver(self, done: Turn) -> None:
         blocked: set[str] = set()
-        for d in self.ledger.deliveries("pending", "staged"):
+        for d in self.ledger.deliveries(FileDeliveryState.PENDING,
+                                        FileDeliveryState.STAGED):
             if self.stopping.is_set():
                 return
             if d.subscriber in blocked:
@@ -417,10 +420,10 @@ class FilePipeline:
             staged = self.staging / f"{d.file_id}-{d.subscriber}"
             outbox = self.folder(d.subscriber, "outbox")
             target = outbox / d.name
-            if d.state == "pending":
+            if d.state is FileDeliveryState.PENDING:
                 copy_fsynced(self.spool / str(d.file_id), staged, self.room)
                 fsync_dir(self.staging)
-                self.ledger.set_delivery(d.file_id, d.subscriber, "staged")
+                self.ledger.set_delivery(d.file_id, d.subscriber, FileDeliveryState.STAGED)
                 self.on_stage("staged")
             if staged.exists():  # else: renamed before a restart (delivered, maybe confirmed)
                 outbox.mkdir(parents=True, exist_ok=True)
@@ -441,12 +444,13 @@ class FilePipeline:
             assert row is not None
             self._evidence(self._hop(row, Hop.FILE_DELIVERED, provider=d.subscriber,
                                      attempt=d.seq))
-            self.ledger.set_delivery(d.file_id, d.subscriber, "delivered", inode(target))
+            self.ledger.set_delivery(d.file_id, d.subscriber, FileDeliveryState.DELIVERED,
+                                     inode(target))
             done.delivered += 1
             self.on_stage("delivered")
 
     def _confirm(self, done: Turn) -> None:
-        for d in self.ledger.deliveries("delivered"):
+        for d in self.ledger.deliveries(FileDeliveryState.DELIVERED):
             present = inode(self.folder(d.subscriber, "outbox") / d.name)
             if present is not None and present == self.ledger.inode(d.file_id, d.subscriber):
                 continue  # still there: not confirmed yet
@@ -454,9 +458,9 @@ class FilePipeline:
             assert row is not None
             self._evidence(self._hop(row, Hop.FILE_CONFIRMED, provider=d.subscriber,
                                      attempt=d.seq))
-            self.ledger.set_delivery(d.file_id, d.subscriber, "confirmed")
+            self.ledger.set_delivery(d.file_id, d.subscriber, FileDeliveryState.CONFIRMED)
             done.confirmed += 1
-            if all(x.state == "confirmed" for x in self.ledger.deliveries_of(d.file_id)):
+            if all(x.state is FileDeliveryState.CONFIRMED for x in self.ledger.deliveries_of(d.file_id)):
                 self._drop_spool(d.file_id)
 
     # -- the routing log ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import schemas
 
 from ..migration.findings import LayoutFinding
+from .ledger import FileState
 
 FORMAT = 1
 SUFFIX = ".receipt.json"
@@ -30,7 +31,7 @@ MAX_FINDINGS = 100  # listed; ``counts`` has them all, by rule
 class Receipt:
     file: str  # the name as uploaded
     file_id: int  # the hub's number of the file (pfbus log: its exchange)
-    status: str  # accepted | rejected | duplicate
+    status: FileState  # a verdict: accepted | rejected | duplicate
     kind: str | None = None
     local_gov_code: str | None = None
     size: int | None = None  # bytes
@@ -52,9 +53,9 @@ class Receipt:
                                "status": self.status, "kind": self.kind,
                                "local_gov_code": self.local_gov_code, "bytes": self.size,
                                "rows": self.rows, "sha256": self.sha256, "at": self.at}
-        if self.status == "accepted":
+        if self.status == FileState.ACCEPTED:
             out["subscribers"] = list(self.subscribers)
-        if self.status == "rejected":
+        if self.status == FileState.REJECTED:
             out["findings"] = [f.to_json() for f in self.findings[:MAX_FINDINGS]]
             out["findings_total"] = sum(self.counts.values()) or len(self.findings)
             out["counts"] = dict(self.counts)

@@ -12,7 +12,7 @@ import pytest
 
 from bus.core.files_config import Account, FilesConfig, FileSubscription
 from bus.files.kinds import FileKindCatalog
-from bus.files.ledger import open_ledger
+from bus.files.ledger import FileState, open_ledger
 from bus.files.pipeline import FilePipeline
 from bus.store.routing_log import RoutingLog
 
@@ -239,7 +239,7 @@ def test_a_step_the_routing_log_cannot_commit_does_not_happen(hub):
     hub.log.flush = flush  # type: ignore[method-assign]
     with pytest.raises(TimeoutError):
         hub.pipeline.turn()
-    assert hub.ledger.files_in("picking")  # the move happened, the step is not past it
+    assert hub.ledger.files_in(FileState.PICKING)  # the move happened, the step is not past it
     assert hub.outbox("vendor-b") == {} and hub.receipts("vendor-a") == []
     del hub.log.flush
     hub.pipeline.turn()
@@ -330,12 +330,13 @@ def test_retention_forgets_files_done_with_and_old_receipts_only(hub):
     for r in (hub.config.root / "vendor-a" / "outbox").iterdir():  # receipts 91 days old
         os.utime(r, (later.timestamp() - 91 * 86400 - 10,) * 2)
     assert hub.pipeline.purge(later) == (1, 2)  # the rejected file; both receipts
-    assert [f.state for f in hub.ledger.files_in("accepted")] == ["accepted"]  # C still waits
+    # C still waits
+    assert [f.state for f in hub.ledger.files_in(FileState.ACCEPTED)] == [FileState.ACCEPTED]
     assert (hub.config.root / "vendor-c" / "outbox" / name()).exists()
     (hub.config.root / "vendor-c" / "outbox" / name()).unlink()
     hub.pipeline.turn()
     assert hub.pipeline.purge(later) == (1, 0)
-    assert hub.ledger.files_in("accepted", "rejected") == []
+    assert hub.ledger.files_in(FileState.ACCEPTED, FileState.REJECTED) == []
     # after retention the same file is new again: the duplicate window is the retention
     hub.drop("vendor-a", name(), change_file(2))
     assert hub.pipeline.turn().accepted == 1

@@ -55,6 +55,38 @@ def test_delivery_states_in_the_stores_sql_are_the_enum():
             assert re.findall(r"'([^']*)'", check) == list(STATES), source.name
 
 
+def test_file_ledger_states_in_its_sql_are_the_enums():
+    from bus.files.ledger import FileDeliveryState, FileState
+
+    for source in (ROOT / "bus/files/ledger.py", ROOT / "bus/files/ledger_postgres.py"):
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(r"\{(FileState|FileDeliveryState)\.(\w+)\}",
+                      lambda m: {"FileState": FileState,
+                                 "FileDeliveryState": FileDeliveryState}[m[1]][m[2]].value, text)
+        literals = re.findall(r"state\s*(?:=|<>|!=)\s*'([^']*)'", text)
+        for group in re.findall(r"state\s+IN\s*\(([^)]*)\)", text, flags=re.IGNORECASE):
+            literals += re.findall(r"'([^']*)'", group)
+        assert literals or source.name == "ledger_postgres.py", source
+        # both tables' states: a file's (files.state) and a delivery's (d.state)
+        assert set(literals) <= {*FileState, *FileDeliveryState}, (source.name, literals)
+
+
+def test_file_ledger_reads_states_back_as_members(tmp_path):
+    from bus.files.ledger import FileDeliveryState, FileState, open_ledger
+
+    ledger = open_ledger(str(tmp_path / "ledger.sqlite3"))
+    try:
+        row = ledger.begin_pickup("vendor-a", "f.csv", None)
+        ledger.decide(row.id, FileState.ACCEPTED, kind="k", code="131016", size=1, rows=1,
+                      sha256="0" * 64, subscribers=("vendor-b",), delivered_name="f.csv")
+        [delivery] = ledger.deliveries(FileDeliveryState.PENDING)
+        decided = ledger.file(row.id)
+    finally:
+        ledger.close()
+    assert row.state is FileState.PICKING and decided is not None
+    assert decided.state is FileState.ACCEPTED and delivery.state is FileDeliveryState.PENDING
+
+
 def test_a_created_sqlite_store_checks_exactly_the_states(tmp_path):
     SqliteNoticeStore(tmp_path / "n.db").close()
     with sqlite3.connect(tmp_path / "n.db") as conn:
