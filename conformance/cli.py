@@ -12,7 +12,6 @@ Exit status of ``run``: 0 the product passed, 1 it did not, 2 the run could not 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bus.cli import common
@@ -20,7 +19,7 @@ from bus.core.settings import load_toml
 
 from .commands import TemplateCommand
 from .model import Suite, SuiteError
-from .records import VERDICTS
+from .records import PASS, VERDICTS
 from .report import verify, write_report
 from .report.digest import CERTIFICATE, MANIFEST, REPORT_FILES
 from .runner import RunOptions, run_profile
@@ -98,12 +97,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return common.run_command("conformance", lambda: _command(args))
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         return {"list": _list, "run": _run, "verify": _verify,
                 "migration": _migration, "files": _files}[args.conformance_command](args)
     except SuiteError as exc:
-        print(f"pfbus conformance: {exc}", file=sys.stderr)
-        return 2
+        raise common.CommandError(str(exc)) from None
 
 
 def _list(args) -> int:
@@ -116,7 +118,7 @@ def _list(args) -> int:
         if args.format == "text":
             common.print_lines(common.table(("requirement", "title", "roles"), (
                 (r["id"], r["title"], ", ".join(r["roles"])) for r in rows)))
-        return 0
+        return common.EXIT_OK
     if args.profile:
         profile = suite.profiles.get(args.profile)
         if profile is None:
@@ -132,7 +134,7 @@ def _list(args) -> int:
                     " (pending)" if r["status"] == "pending" else
                     f" (needs --{', --'.join(r['requires'])})" if r["requires"] else ""))
                 for r in rows)))
-        return 0
+        return common.EXIT_OK
     rows = [{"id": p.id, "level": p.level, "role": p.role, "status": p.status,
              "title": p.title, "services": list(p.services),
              "cases": len(suite.instances(p)), "reference": p.reference}
@@ -144,7 +146,7 @@ def _list(args) -> int:
             (r["id"], r["level"], r["role"], r["cases"],
              r["title"] + (" [draft]" if r["status"] == "draft" else "")) for r in rows),
             right=(1, 3)))
-    return 0
+    return common.EXIT_OK
 
 
 def _params(args) -> dict:
@@ -179,17 +181,14 @@ def _run(args) -> int:
     if profile.role == "consumer" and not args.trigger:
         hint = f" (the reference adapter's: {profile.reference_trigger!r})" \
             if profile.reference_trigger else ""
-        print(f"pfbus conformance: {profile.id} needs --trigger{hint}", file=sys.stderr)
-        return 2
+        raise SuiteError(f"{profile.id} needs --trigger{hint}")
     if profile.role != "consumer" and (profile.level == 1 or profile.hub_routes
                                        or profile.hub_subscriptions) and not args.target:
-        print(f"pfbus conformance: {profile.id} needs --target URL", file=sys.stderr)
-        return 2
+        raise SuiteError(f"{profile.id} needs --target URL")
     instances = suite.instances(profile)
     if instances and not args.observe and all("observe" in i.case.requires for i in instances):
-        print(f"pfbus conformance: every case of {profile.id} needs --observe (a command that "
-              f"prints the resident as the product holds it)", file=sys.stderr)
-        return 2
+        raise SuiteError(f"every case of {profile.id} needs --observe (a command that prints "
+                         f"the resident as the product holds it)")
 
     def progress(result) -> None:
         if not args.quiet:
@@ -202,7 +201,7 @@ def _run(args) -> int:
     print(f"\n{profile.id}: {result.verdict.upper()} ({counts}) in {result.duration:.1f} s")
     print(f"report: {report}")
     print(f"report digest (SHA-256): {digest}")
-    return 0 if result.verdict == "pass" else 1
+    return common.EXIT_OK if result.verdict == PASS else common.EXIT_FINDINGS
 
 
 def _migration(args) -> int:
@@ -211,7 +210,7 @@ def _migration(args) -> int:
     if not args.profile:
         for p in profiles.values():
             print(f"{p.id:<28} {p.role:<17} {p.layout:<16} {p.title}")
-        return 0
+        return common.EXIT_OK
     return _run_checked(profiles, "migration", args, write, lambda profile: run_migration_profile(
         profile, export=args.export, import_=args.import_, workdir=args.workdir))
 
@@ -221,7 +220,7 @@ def _files(args) -> int:
     if not args.profile:
         for p in PROFILES.values():
             print(f"{p.id:<24} {p.role:<14} {p.kind:<14} {p.title}")
-        return 0
+        return common.EXIT_OK
     return _run_checked(PROFILES, "file", args, write,
                         lambda profile: run_file_profile(profile, args.command, args.workdir,
                                                          sftp=args.sftp,
@@ -244,7 +243,7 @@ def _run_checked(profiles: dict, kind: str, args, write, run) -> int:
     digest = write(result, args.report)
     print(f"\n{profile.id}: {result.verdict.upper()}; report: {args.report} (report.json SHA-256 "
           f"{digest})")
-    return 0 if result.verdict == "pass" else 1
+    return common.EXIT_OK if result.verdict == PASS else common.EXIT_FINDINGS
 
 
 def _verify(args) -> int:
@@ -255,4 +254,4 @@ def _verify(args) -> int:
         print(f"CHANGED: {p}")
     print("OK: the report is as it was written" if not problems else
           f"the report was changed or is incomplete ({len(problems)} problem(s))")
-    return 0 if not problems else 1
+    return common.EXIT_OK if not problems else common.EXIT_FINDINGS

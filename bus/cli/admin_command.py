@@ -23,18 +23,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..core.settings import SettingsError
+from ..admin.controls import Action, TargetKind
+from ..core.console_roles import ConsoleRole
 from . import common
+from .common import EXIT_OK, EXIT_USAGE, CommandError
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
+EXIT_REFUSED = common.EXIT_FINDINGS  # the hub refused the change (403, 409)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, metavar="FILE", help="hub TOML configuration")
+    common.add_config_argument(parser)
     parser.add_argument("--url", metavar="URL", help="the admin listener (default: where the "
                         "hub says it listens, else [admin] listen)")
     parser.add_argument("--token-file", metavar="FILE", help="a file holding only your token")
@@ -61,23 +59,23 @@ def _token(args, config) -> str:
         try:
             return Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise UsageError(f"--token-file: {exc.strerror}") from None
+            raise CommandError(f"--token-file: {exc.strerror}") from None
     token_file = config.admin.token_file
     if token_file is None:
-        raise UsageError("no token: set PFBUS_ADMIN_TOKEN or --token-file ([admin] has no "
+        raise CommandError("no token: set PFBUS_ADMIN_TOKEN or --token-file ([admin] has no "
                          "token_file)")
     try:
         lines = [line.split() for line in token_file.read_text(encoding="utf-8").splitlines()
                  if line.strip() and not line.lstrip().startswith("#")]
     except OSError as exc:
-        raise UsageError(f"{token_file}: {exc.strerror} (use PFBUS_ADMIN_TOKEN or "
+        raise CommandError(f"{token_file}: {exc.strerror} (use PFBUS_ADMIN_TOKEN or "
                          f"--token-file)") from None
     name = args.user or _login()
     mine = [t for t in lines if len(t) == 3 and t[1] == name]
-    operators = [t for t in lines if len(t) == 3 and t[0] == "operator"]
+    operators = [t for t in lines if len(t) == 3 and t[0] == ConsoleRole.OPERATOR]
     chosen = mine[0] if mine else operators[0] if len(operators) == 1 else None
     if chosen is None:
-        raise UsageError(f"{token_file}: no line for {name!r}; use --as NAME")
+        raise CommandError(f"{token_file}: no line for {name!r}; use --as NAME")
     return chosen[2]
 
 
@@ -114,32 +112,32 @@ def _call(url: str, token: str, method: str, body: dict | None = None) -> tuple[
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = common.hub_config(args.config)
-        if config.admin is None:
-            raise UsageError(f"{config.path}: this hub has no [admin] listener")
-        url = _url(args, config)
-        token = _token(args, config)
-    except (SettingsError, UsageError) as exc:
-        print(f"pfbus admin: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return common.run_command("admin", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = common.hub_config(args.config)
+    if config.admin is None:
+        raise CommandError(f"{config.path}: this hub has no [admin] listener")
+    url = _url(args, config)
+    token = _token(args, config)
     try:
         if args.action == "status":
             status, doc = _call(url + "/api/state", token, "GET")
         else:
             if args.action == "maintenance":
-                action, target = "maintenance", f"hub:{args.state}"
+                action, target = Action.MAINTENANCE, f"{TargetKind.HUB}:{args.state}"
             else:
-                action = "paused" if args.action == "pause" else "resumed"
-                target = (f"subscriber:{args.subscriber}" if args.subscriber
-                          else f"route:{args.route}")
+                action = Action.PAUSED if args.action == "pause" else Action.RESUMED
+                target = (f"{TargetKind.SUBSCRIBER}:{args.subscriber}" if args.subscriber
+                          else f"{TargetKind.ROUTE}:{args.route}")
             status, doc = _call(url + "/api/controls", token, "POST",
                                 {"action": action, "target": target, "reason": args.reason})
     except (urllib.error.URLError, OSError) as exc:
-        print(f"pfbus admin: cannot reach the admin listener at {url}: "
-              f"{getattr(exc, 'reason', exc)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(f"cannot reach the admin listener at {url}: "
+                           f"{getattr(exc, 'reason', exc)}") from None
     if status != 200:
+        # the hub's refusal as it words it (no "error:" prefix: the hub answered)
         print(f"pfbus admin: {doc.get('error', f'HTTP {status}')}", file=sys.stderr)
         return EXIT_REFUSED if status in (403, 409) else EXIT_USAGE
     print(json.dumps(doc, ensure_ascii=False, indent=1))

@@ -13,14 +13,14 @@ import argparse
 import getpass
 import sys
 
-from bus.core.settings import SettingsError
 from bus.store.archive import KINDS, ArchiveError, ArchiveKeyError, PayloadArchive, load_key
 from bus.store.routing_log import Hop, HopRecord, RoutingLog, RoutingLogError, Status
 
 from . import common
 
-EXIT_SHOWN, EXIT_NONE, EXIT_USAGE = 0, 1, 2
+EXIT_SHOWN, EXIT_NONE = common.EXIT_OK, common.EXIT_FINDINGS
 MAX_REASON = 200
+UNRECORDED = "cannot record the read in the routing log, so nothing is shown"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,24 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--kind", choices=KINDS, help="only this payload")
 
 
-def _fail(message: str) -> int:
-    print(f"pfbus archive: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = common.hub_config(args.config)
-    except SettingsError as exc:
-        return _fail(str(exc))
+    return common.run_command("archive", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = common.hub_config(args.config)
     if config.archive is None:
-        return _fail(f"{config.path}: this hub has no payload archive ([store] archive)")
+        raise common.CommandError(f"{config.path}: this hub has no payload archive ([store] archive)")
     reason = " ".join(str(args.reason).split())[:MAX_REASON] or "(no reason given)"
     who = _operator()
     try:  # an existing log: an operator's read never starts a new, empty one
         routing_log = common.routing_log_existing(config)
     except common.CommandError as exc:
-        return _fail(f"cannot record the read in the routing log, so nothing is shown: {exc}")
+        raise common.CommandError(f"{UNRECORDED}: {exc}") from None
     try:
         try:
             archive = PayloadArchive(config.archive, load_key(config.archive_key_env,
@@ -61,15 +57,15 @@ def run(args: argparse.Namespace) -> int:
         except ArchiveKeyError as exc:
             _record(routing_log, args.message_id, Status.ERROR,
                     f"by {who}: refused, archive key missing or wrong; reason: {reason}")
-            return _fail(str(exc))
+            raise common.CommandError(str(exc)) from None
         except ArchiveError as exc:
-            return _fail(str(exc))
+            raise common.CommandError(str(exc)) from None
         try:
             payloads = archive.read(args.message_id)
         except ArchiveError as exc:
             _record(routing_log, args.message_id, Status.ERROR,
                     f"by {who}: refused, a payload does not authenticate; reason: {reason}")
-            return _fail(str(exc))
+            raise common.CommandError(str(exc)) from None
         finally:
             archive.close()
         if args.kind:
@@ -79,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                     f"by {who}: {reason} ({len(payloads)} payload(s)"
                     + (f", {args.kind} only" if args.kind else "") + ")")
         except (RoutingLogError, TimeoutError) as exc:
-            return _fail(f"cannot record the read in the routing log, so nothing is shown: {exc}")
+            raise common.CommandError(f"{UNRECORDED}: {exc}") from None
     finally:
         routing_log.close()
     if not payloads:

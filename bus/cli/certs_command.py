@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return common.run_command("certs", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
@@ -39,13 +44,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             cert = x509.load_pem_x509_certificate(Path(args.certificate).read_bytes())
         except (OSError, ValueError) as exc:
-            print(f"pfbus certs: {args.certificate}: {exc}", file=sys.stderr)
-            return 2
+            raise common.CommandError(f"{args.certificate}: {exc}") from None
         print(format_fingerprint(cert.fingerprint(hashes.SHA256()).hex()))
-        return 0
+        return common.EXIT_OK
     prints = make_test_ca(args.directory, args.adapter, args.server, args.days)
     print(f"# test CA in {args.directory} (ca.pem, hub.pem/.key, one .pem/.key per name)")
     for name in args.adapter:
         print(f'[[adapters]]\nid = "{name}"\ncertificate_fingerprint = "{prints[name]}"\n'
               f'parties = []  # the sender identities it owns: "団体コード/業務ユニット/{name}"\n')
-    return 0
+    return common.EXIT_OK

@@ -13,13 +13,11 @@ be refused in a name (private use with no mapping, unknown); 2 on usage errors.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..core.character_config import SystemCharacters
 from ..core.characters import (ATTRIBUTION, JIS, MJ, MJ_IVS, PRIVATE, CharInfo, graphemes,
                                mj_table)
-from ..core.settings import SettingsError
 from . import common
 
 
@@ -34,23 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return common.run_command("chars", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     systems: dict[str, SystemCharacters] = {
         "(any MJ receiver)": SystemCharacters("(any MJ receiver)", "mj"),
         "(any JIS X 0213 receiver)": SystemCharacters("(any JIS X 0213 receiver)", "jisx0213")}
     tenants: dict[str, str] = {}
     if args.config:
-        try:
-            config = common.hub_config(args.config)
-        except SettingsError as exc:
-            print(f"pfbus chars: error: {exc}", file=sys.stderr)
-            return common.EXIT_USAGE
+        config = common.hub_config(args.config)
         systems = config.systems or systems
         tenants = {f"names of {code} {t.name}": t.characters for code, t in config.tenants.items()}
     sender = systems.get(args.sender) if args.sender else None
     if args.sender and (sender is None or sender.gaiji is None):
-        print(f"pfbus chars: {args.sender} has no registered 外字 table in the config",
-              file=sys.stderr)
-        return 2
+        raise common.CommandError(f"{args.sender} has no registered 外字 table in the config")
     path = Path(args.input)
     try:
         is_file = path.is_file()
@@ -59,15 +55,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8-sig") if is_file else args.input
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"pfbus chars: {args.input}: {exc}", file=sys.stderr)
-        return 2
+        raise common.CommandError(f"{args.input}: {exc}") from None
     rows = [_row(info, where, sender, systems, tenants) for info, where in _items(text, is_file)]
     if args.format == "json":
         common.print_json(rows)
     else:
         _table(rows, [*systems, *tenants])
         print(f"\nMJ data: {ATTRIBUTION}")
-    return 1 if any(r["refused"] for r in rows) else 0
+    return common.EXIT_FINDINGS if any(r["refused"] for r in rows) else common.EXIT_OK
 
 
 def _items(text: str, is_file: bool):

@@ -81,7 +81,7 @@ def _list(store, args, config) -> int:
              _iso(d.died_at), d.last_error) for d in letters), right=(0, 4)))
     if not letters:
         print("no dead letters", file=sys.stderr)
-    return 0
+    return common.EXIT_OK
 
 
 def _show(store, args, config) -> int:
@@ -91,7 +91,7 @@ def _show(store, args, config) -> int:
     d = store.dead_letter(args.id)
     if d is None:
         print(f"pfbus dlq: no dead letter {args.id}", file=sys.stderr)
-        return 1
+        return common.EXIT_FINDINGS
     shown = "revealed" if args.reveal else "masked"
     log = common.routing_log_existing(config)  # the read is recorded first
     try:
@@ -112,7 +112,7 @@ def _show(store, args, config) -> int:
     payload = d.payload or b""
     sys.stdout.write((payload.decode("utf-8", "replace") if args.reveal
                       else mask_payload(payload)) + "\n")
-    return 0
+    return common.EXIT_OK
 
 
 def _operator() -> str:
@@ -133,7 +133,7 @@ def _change(store, args, config) -> int:
     finally:
         log.close()
     print(f"{args.action}: {count} dead letter(s)")
-    return 0 if count else 1
+    return common.EXIT_OK if count else common.EXIT_FINDINGS
 
 
 def _record(log, args, letters) -> None:

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from ..core.gaiji import GaijiTable, GaijiTableError
 from ..core.identifiers import DEFAULT_ADDRESSEE_SCHEME
-from ..core.settings import SettingsError
 from ..migration import report as reports
 from ..migration.items import ItemRules
 from ..migration.layout import TYPE_LABELS, LayoutCatalog, LayoutError
@@ -51,23 +49,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    name = "layout validate" if args.action == "validate" else "layout"
+    return common.run_command(name, lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         catalog = LayoutCatalog.load(args.layouts)
     except LayoutError as exc:
-        print(f"pfbus layout: {exc}", file=sys.stderr)
-        return 2
+        raise common.CommandError(str(exc)) from None
     if args.action == "list":
         common.print_lines(common.table(("layout", "title", "files"), (
             (layout.ident, layout.title,
              ", ".join(f"{f.file} ({f.title}, {len(f.items)} items)" for f in layout.files))
             for layout in catalog)))
-        return 0
+        return common.EXIT_OK
     if args.action == "show":
         layout_id, _, version = args.ident.partition("/")
         layout = catalog.get(layout_id, version)
         if layout is None:
-            print(f"pfbus layout: no layout {args.ident}", file=sys.stderr)
-            return 2
+            raise common.CommandError(f"no layout {args.ident}")
         for f in layout.files:
             print(f"{f.file}  {f.title}  key {'・'.join(f.key)}  order {'・'.join(f.order)}")
             common.print_lines("  " + line for line in common.table(
@@ -79,15 +80,14 @@ def run(args: argparse.Namespace) -> int:
                                         i.identifier and f"check {i.identifier}",
                                         i.characters and f"characters {i.characters}") if x))
                  for i in f.items), right=(0,)))
-        return 0
+        return common.EXIT_OK
     return _validate(args, catalog)
 
 
 def _validate(args: argparse.Namespace, catalog: LayoutCatalog) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
-        print(f"pfbus layout validate: {folder}: not a folder", file=sys.stderr)
-        return 2
+        raise common.CommandError(f"{folder}: not a folder")
     scheme = DEFAULT_ADDRESSEE_SCHEME
     try:
         gaiji = GaijiTable.load(args.gaiji).private if args.gaiji else frozenset()
@@ -97,9 +97,8 @@ def _validate(args: argparse.Namespace, catalog: LayoutCatalog) -> int:
             tenant = config.tenants.get(manifest.local_gov_code) if manifest else None
             if tenant is not None:
                 scheme = tenant.addressee_scheme
-    except (SettingsError, GaijiTableError) as exc:
-        print(f"pfbus layout validate: {exc}", file=sys.stderr)
-        return 2
+    except GaijiTableError as exc:
+        raise common.CommandError(str(exc)) from None
     report = validate_extract(folder, catalog, ItemRules(scheme, gaiji),
                               max_per_rule=args.max_findings)
     try:
@@ -108,10 +107,9 @@ def _validate(args: argparse.Namespace, catalog: LayoutCatalog) -> int:
         if args.html:
             Path(args.html).write_text(reports.to_html(report), encoding="utf-8")
     except OSError as exc:
-        print(f"pfbus layout validate: cannot write the report: {exc}", file=sys.stderr)
-        return 2
+        raise common.CommandError(f"cannot write the report: {exc}") from None
     if args.format == "json":
         print(json.dumps(reports.to_json(report), ensure_ascii=False, indent=2))
     else:
         print("\n".join(reports.to_text(report)))
-    return 0 if report.ok else 1
+    return common.EXIT_OK if report.ok else common.EXIT_FINDINGS

@@ -25,19 +25,16 @@ import time
 from pathlib import Path
 
 from bus.cli import common
+from bus.cli.common import CommandError
 from bus.store import hop_cells, hop_search
 from bus.store.hop_search import HopQuery
 from bus.store.hop_cells import TABLE_COLUMNS
 from bus.store.routing_log import (HOPS, STATUSES, HopRecord, RoutingLogError, is_postgres,
                                    open_readonly, to_utc_iso)
 
-EXIT_FOUND, EXIT_NONE, EXIT_USAGE = 0, 1, 2
+EXIT_FOUND, EXIT_NONE = common.EXIT_OK, common.EXIT_FINDINGS
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 FOLLOW_POLL = 0.5  # seconds between two reads of --follow
-
-
-class UsageError(Exception):
-    """A bad option value; reported on stderr with exit status 2."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,13 +110,15 @@ def resolve_db_path(args: argparse.Namespace) -> str | Path:
     if db:
         return db if is_postgres(db) else Path(db)
     if getattr(args, "config", None):
-        from ..core.config import ConfigError, load_config
+        return common.hub_config(args.config).routing_log_location
+    raise CommandError("give --db PATH or --config FILE")
 
-        try:
-            return load_config(args.config).routing_log_location
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
-    raise UsageError("give --db PATH or --config FILE")
+def open_log(args: argparse.Namespace):
+    """The routing log the options name, read-only (a RoutingLogError is a usage error)."""
+    try:
+        return open_readonly(resolve_db_path(args))
+    except RoutingLogError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,15 +126,14 @@ def run(args: argparse.Namespace) -> int:
     if action is not None:
         from . import log_verify_command
 
-        return log_verify_command.run(action, args)
-    try:
-        db_path = resolve_db_path(args)
-        since = _time_option(args, "since")
-        until = _time_option(args, "until")
-        routing_log = open_readonly(db_path)
-    except (UsageError, RoutingLogError) as exc:
-        print(f"pfbus log: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return common.run_command(f"log {action}", lambda: log_verify_command.run(action, args))
+    return common.run_command("log", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    since = _time_option(args, "since")
+    until = _time_option(args, "until")
+    routing_log = open_log(args)
     try:
         query = HopQuery(message_id=args.message_id, exchange_id=getattr(args, "exchange_id",
                                                                          None),
@@ -145,13 +143,11 @@ def run(args: argparse.Namespace) -> int:
                          newest_first=not args.oldest_first or bool(args.tail or args.follow))
     except ValueError as exc:
         routing_log.close()
-        print(f"pfbus log: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(str(exc)) from None
     try:
         return _show(routing_log, query, args)
     except RoutingLogError as exc:
-        print(f"pfbus log: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(str(exc)) from None
     except KeyboardInterrupt:  # the end of --follow
         return EXIT_FOUND
     finally:
@@ -218,8 +214,8 @@ def _time_option(args: argparse.Namespace, name: str) -> str | None:
     try:
         return to_utc_iso(value)
     except (ValueError, TypeError):
-        raise UsageError(f"--{name}: not an ISO-8601 time: {value!r} "
-                         f"(e.g. 2026-11-27T15:00:00+09:00)") from None
+        raise CommandError(f"--{name}: not an ISO-8601 time: {value!r} "
+                           f"(e.g. 2026-11-27T15:00:00+09:00)") from None
 
 
 def _at(at: str, tz: str) -> str:

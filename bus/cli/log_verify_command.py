@@ -8,46 +8,40 @@ tampering, yet something monitoring must notice (a 0 would hide it).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bus.store.log_integrity import (ExportError, Report, parse_anchor, verify_export,
                                      verify_log, write_export)
-from bus.store.routing_log import RoutingLogError, open_readonly
+from bus.store.routing_log import RoutingLogError
 
-from .log_command import EXIT_USAGE, UsageError, _time_option, resolve_db_path
+from .common import EXIT_FINDINGS, EXIT_OK, CommandError
+from .log_command import _time_option, open_log
 
-EXIT_OK, EXIT_BAD, EXIT_GAPS = 0, 1, 3
+EXIT_BAD = EXIT_FINDINGS  # tampering found, or nothing to export
+EXIT_GAPS = 3  # intact, with gap records
 
 
 def run(action: str, args: argparse.Namespace) -> int:
+    """Run inside ``common.run_command`` (``pfbus log ACTION: error: …``, exit 2)."""
     name = f"pfbus log {action}"
     try:
         anchors = [parse_anchor(a) for a in getattr(args, "anchor", [])]
     except ValueError as exc:
-        print(f"{name}: error: --anchor: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(f"--anchor: {exc}") from None
     if action == "verify-export":
         try:
             report = verify_export(Path(args.file), anchors)
         except ExportError as exc:
-            print(f"{name}: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            raise CommandError(str(exc)) from None
         return _print(name, report, what=f"export {args.file}")
-    try:
-        db_path = resolve_db_path(args)
-        since = _time_option(args, "since")
-        until = _time_option(args, "until")
-        routing_log = open_readonly(db_path)
-    except (UsageError, RoutingLogError) as exc:
-        print(f"{name}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    since = _time_option(args, "since")
+    until = _time_option(args, "until")
+    routing_log = open_log(args)
     try:
         chains = _chains(routing_log, getattr(args, "node", None))
         if anchors and len(chains) > 1:  # an anchor is one node's SEQ:HASH
-            print(f"{name}: error: --anchor names a record of one node's chain: give --node "
-                  f"({', '.join(getattr(c, 'node', '?') for c in chains)})", file=sys.stderr)
-            return EXIT_USAGE
+            raise CommandError(f"--anchor names a record of one node's chain: give --node "
+                               f"({', '.join(getattr(c, 'node', '?') for c in chains)})")
         if action == "verify" and not chains:
             print(f"intact: {routing_log.name}: no chained records yet")
             return EXIT_OK
@@ -56,17 +50,14 @@ def run(action: str, args: argparse.Namespace) -> int:
             codes = [_print(name, verify_log(chain, anchors), what=chain.name) for chain in chains]
             return max(codes, key=[EXIT_OK, EXIT_GAPS, EXIT_BAD].index, default=EXIT_OK)
         if len(chains) != 1:
-            print(f"{name}: error: the log holds the chains of {len(chains)} nodes; give --node "
-                  f"({', '.join(getattr(c, 'node', '?') for c in chains)})", file=sys.stderr)
-            return EXIT_USAGE
+            raise CommandError(f"the log holds the chains of {len(chains)} nodes; give --node "
+                               f"({', '.join(getattr(c, 'node', '?') for c in chains)})")
         try:
             trailer = write_export(chains[0], Path(args.out), since, until)
-        except ExportError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_BAD
+        except ExportError as exc:  # nothing to export: not a usage error
+            raise CommandError(str(exc), EXIT_BAD) from None
         except OSError as exc:
-            print(f"{name}: error: {args.out}: {exc.strerror}", file=sys.stderr)
-            return EXIT_USAGE
+            raise CommandError(f"{args.out}: {exc.strerror}") from None
         print(f"exported {trailer['count']} records up to id {trailer['last_id']} to {args.out}\n"
               f"last hash {trailer['last_hash']}\n"
               f"file sha256 {trailer['sha256']}\n"
@@ -74,8 +65,7 @@ def run(action: str, args: argparse.Namespace) -> int:
               f"--anchor {trailer['last_id']}:{trailer['last_hash']}")
         return EXIT_OK
     except RoutingLogError as exc:
-        print(f"{name}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandError(str(exc)) from None
     finally:
         routing_log.close()
 
@@ -94,7 +84,7 @@ def _chains(routing_log, node: str | None) -> list:
 def _print(name: str, report: Report, what: str) -> int:
     w = report.walk
     if report.problem is not None:
-        print(f"{name}: TAMPERED: {what}: first bad {report.problem}", file=sys.stdout)
+        print(f"{name}: TAMPERED: {what}: first bad {report.problem}")
         if w.last_id is not None:
             print(f"intact before it: {w.count} records, ids {w.first_id}..{w.last_id}")
         return EXIT_BAD

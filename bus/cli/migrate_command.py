@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from ..migration.layout import LayoutCatalog, LayoutError
 from ..migration.reconcile import ReconcileError, reconcile, summary
+from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,12 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return common.run_command("migrate reconcile", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         result = reconcile(args.old, args.new, LayoutCatalog.load(args.layouts),
                            limit=max(args.list, 0))
     except (ReconcileError, LayoutError) as exc:
-        print(f"pfbus migrate reconcile: {exc}", file=sys.stderr)
-        return 2
+        raise common.CommandError(str(exc)) from None
     if args.format == "json":
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -47,4 +50,4 @@ def run(args: argparse.Namespace) -> int:
         for d in result.differences[:args.list]:
             print(f"  {d}")
     ok = result.identical if args.strict else result.equal
-    return 0 if ok else 1
+    return common.EXIT_OK if ok else common.EXIT_FINDINGS

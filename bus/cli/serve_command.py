@@ -18,6 +18,7 @@ import sys
 from ..core.config import worker_count
 from ..core.jsonlog import JsonLineLog
 from ..core.settings import SettingsError
+from ..hub.lifecycle import HubState
 from . import common
 
 
@@ -65,22 +66,27 @@ def run(args: argparse.Namespace) -> int:
                          lambda: hub.drain().addBoth(lambda _: reactor.stop()))
     except SettingsError as exc:  # the config's or a catalog's: names the file and the key
         events.emit("hub.config_error", error=str(exc))
-        print(f"pfbus serve: error: {exc}", file=sys.stderr)
-        return 2
+        return _failed(str(exc))
     except common.store_errors() as exc:  # a store that cannot be opened: say which, no trace
         events.emit("hub.store_error", error=str(exc))
-        print(f"pfbus serve: error: cannot open a store: {exc}", file=sys.stderr)
-        return 2
+        return _failed(f"cannot open a store: {exc}")
     except CannotListenError as exc:
         events.emit("hub.listen_error", error=str(exc))
-        print(f"pfbus serve: cannot listen: {exc}", file=sys.stderr)
-        return 2
+        return _failed(f"cannot listen: {exc}")
     # Our own handlers (not Twisted's, which only stop the reactor): a first signal drains,
     # a second one hurries the drain; the reactor stops once the hub has closed its stores.
     _install_signal_handlers(hub, reactor)
     reactor.addSystemEventTrigger("before", "shutdown", hub.stop)  # any other stop: cut now
     reactor.run(installSignalHandlers=False)  # type: ignore[call-arg]  # the reactor takes it
-    return 0
+    return common.EXIT_OK
+
+
+def _failed(message: str) -> int:
+    """After the JSON event on stdout: the usual error line on stderr, exit 2."""
+    def fail() -> int:
+        raise common.CommandError(message)
+
+    return common.run_command("serve", fail)
 
 
 def _install_signal_handlers(hub, reactor) -> None:
@@ -89,7 +95,7 @@ def _install_signal_handlers(hub, reactor) -> None:
             reactor.stop()
 
     def received(signum: int) -> None:
-        if hub.state == "serving":
+        if hub.state is HubState.SERVING:
             hub.drain().addBoth(stop_reactor)
         else:
             hub.events.emit("hub.stop_now", signal=signal.Signals(signum).name)

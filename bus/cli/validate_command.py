@@ -8,58 +8,56 @@ document whose root is an element of a loaded schema. Exit status: 0 valid, 1 fi
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from schemas import BUILTIN_CATALOG
 
 from ..core.catalog import Catalog
-from ..core.config import load_config
 from ..core.envelope import Limits, parse_document, parse_envelope
 from ..core.faults import SOAP11_NS, SOAP12_NS, HubFault
 from ..core.findings import Finding
 from ..core.header import PlatformHeader
-from ..core.settings import SettingsError
 from ..core.validator import MessageValidator
 from . import common
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="message file(s) to validate")
-    parser.add_argument("--config", metavar="FILE",
-                        help="hub config: its catalogs, tenants' 宛名番号 schemes and character "
-                             "repertoires, systems' registered 外字 tables, limits")
+    common.add_config_argument(parser, required=False,
+                               help="hub config: its catalogs, tenants' 宛名番号 schemes and "
+                                    "character repertoires, systems' registered 外字 tables, "
+                                    "limits")
     parser.add_argument("--catalog", action="append", metavar="FILE",
                         help='schema catalog (repeatable; "builtin": the one shipped; default: builtin)')
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        limits = Limits()
-        schemes, repertoires, gaiji = {}, {}, {}
-        catalogs: list[Path | str] = list(args.catalog or [])  # "builtin" or a path
-        if args.config:
-            config = load_config(args.config)
-            limits = config.limits
-            schemes = {code: t.addressee_scheme for code, t in config.tenants.items()}
-            repertoires = {code: t.characters for code, t in config.tenants.items()}
-            gaiji = {party: s.registered_gaiji for party, s in config.systems.items()}
-            catalogs = catalogs or list(config.catalogs)
-        catalog = Catalog.load(catalogs or [BUILTIN_CATALOG])
-    except SettingsError as exc:  # the config's or a catalog's: names the file and the key
-        print(f"pfbus validate: error: {exc}", file=sys.stderr)
-        return 2
+    # a configuration's or a catalog's error names the file and the key (exit 2)
+    return common.run_command("validate", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    limits = Limits()
+    schemes, repertoires, gaiji = {}, {}, {}
+    catalogs: list[Path | str] = list(args.catalog or [])  # "builtin" or a path
+    if args.config:
+        config = common.hub_config(args.config)
+        limits = config.limits
+        schemes = {code: t.addressee_scheme for code, t in config.tenants.items()}
+        repertoires = {code: t.characters for code, t in config.tenants.items()}
+        gaiji = {party: s.registered_gaiji for party, s in config.systems.items()}
+        catalogs = catalogs or list(config.catalogs)
+    catalog = Catalog.load(catalogs or [BUILTIN_CATALOG])
     validator = MessageValidator(catalog, schemes, characters=repertoires, gaiji=gaiji)
     worst, results = 0, []
     for name in args.files:
         try:
             raw = Path(name).read_bytes()
         except OSError as exc:
-            print(f"pfbus validate: error: {name}: {exc.strerror}", file=sys.stderr)
-            return 2
+            raise common.CommandError(f"{name}: {exc.strerror}") from None
         code, findings = validate_bytes(raw, catalog, validator, limits)
-        worst = max(worst, 1 if findings else 0)
+        worst = max(worst, common.EXIT_FINDINGS if findings else common.EXIT_OK)
         if args.format == "json":
             results.append({"file": name, "valid": not findings, "code": code,
                             "findings": [f.__dict__ for f in findings]})

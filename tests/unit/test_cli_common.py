@@ -59,3 +59,26 @@ def test_run_command_turns_errors_into_a_message_and_a_status(capsys):
     assert common.run_command("queue", failing) == 5
     assert capsys.readouterr().err == \
         "pfbus queue: error: /x/hub.toml: store.notices: no notice store configured\n"
+
+
+def _command_modules():
+    from bus.cli import log_verify_command
+    from bus.cli.main import COMMANDS
+
+    return [*((name, module) for name, (module, _) in COMMANDS.items() if name != "demo"),
+            ("log verify", log_verify_command)]
+
+
+@pytest.mark.parametrize("name, module", _command_modules(),
+                         ids=lambda v: getattr(v, "__name__", v))
+def test_every_command_errs_and_exits_through_common(name, module):
+    # demo is left out: it runs the reference processes and reports their steps as it goes
+    import inspect
+    import re
+
+    source = inspect.getsource(module)
+    assert "run_command(" in source or name == "log verify", name  # log runs it for verify
+    # no error line, usage-error class or 0/1/2 status of its own (above 2: its own meaning)
+    assert not re.search(r'"pfbus [\w -]+: error:', source), name
+    assert not re.search(r"EXIT_\w+(, EXIT_\w+)* = [0-2]\b", source), name
+    assert "class UsageError" not in source, name
