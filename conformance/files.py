@@ -43,6 +43,7 @@ from bus.store.routing_log import RoutingLog
 
 from .commands import argv_of, parse_json, run_command
 from .migration import Check
+from .records import FAIL, PASS, Verdict
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ class FileRun:
     transport: str = "folder"  # or "sftp"
 
     @property
-    def verdict(self) -> str:
-        return "pass" if all(c.verdict == "pass" for c in self.checks) else "fail"
+    def verdict(self) -> Verdict:
+        return PASS if all(c.verdict == PASS for c in self.checks) else FAIL
 
 
 def _now() -> str:

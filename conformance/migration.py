@@ -41,6 +41,7 @@ from bus.migration.validator import validate_extract
 
 from .commands import argv_of, run_command
 from .model import SuiteError
+from .records import FAIL, PASS, Verdict
 
 PROFILES = Path(__file__).with_name("migration_profiles.toml")
 ROLES = ("migration-export", "migration-import")
@@ -88,11 +89,11 @@ def load_profiles(path: Path = PROFILES) -> dict[str, MigrationProfile]:
 class Check:
     id: str
     title: str
-    verdict: str = "pass"  # pass | fail
+    verdict: Verdict = PASS  # PASS | FAIL
     details: list[str] = field(default_factory=list)  # positions and rules, never values
 
     def fail(self, detail: str) -> None:
-        self.verdict = "fail"
+        self.verdict = FAIL
         self.details.append(detail)
 
 
@@ -104,8 +105,8 @@ class MigrationRun:
     finished_at: str = ""
 
     @property
-    def verdict(self) -> str:
-        return "pass" if all(c.verdict == "pass" for c in self.checks) else "fail"
+    def verdict(self) -> Verdict:
+        return PASS if all(c.verdict == PASS for c in self.checks) else FAIL
 
 
 def _command(template: str, values: dict, step: str, timeout: float, check: Check):
@@ -177,7 +178,7 @@ def run_export_profile(profile: MigrationProfile, export: str, workdir: Path) ->
                 gaiji.fail(f"{c.source} ×{c.count}: a private-use code with no MJ character")
     again = Check("ME-04", "a second export of the same database gives the same files")
     _command(export, {**values, "out": out2}, "export again", profile.timeout, again)
-    if again.verdict == "pass":
+    if again.verdict == PASS:
         first, second = _hashes(out1), _hashes(out2)
         for name in sorted(set(first) | set(second)):
             if first.get(name) != second.get(name):
@@ -194,7 +195,7 @@ def run_import_profile(profile: MigrationProfile, import_: str, export: str,
     loaded = _command(import_, values, "import", profile.timeout, ran)
     exported = Check("MI-02", "the product's export of what it loaded passes the validator")
     _command(export, values, "export", profile.timeout, exported)
-    if exported.verdict == "fail" or not (out / "manifest.json").is_file():
+    if exported.verdict == FAIL or not (out / "manifest.json").is_file():
         exported.fail("no extract to judge")
         return [ran, exported]
     _validated(out, profile.layout, exported)
@@ -218,12 +219,12 @@ def run_import_profile(profile: MigrationProfile, import_: str, export: str,
         if source not in listed:
             trip.fail(f"{source} → {target} ×{n} changed but not listed by the import")
     trip.details += [f"reconcile: {line.strip()}" for line in reconcile_summary(result)] \
-        if trip.verdict == "pass" else []
+        if trip.verdict == PASS else []
     twice = Check("MI-04", "the import run again after it completed changes nothing")
     _command(import_, values, "import again", profile.timeout, twice)
     again = workdir / "product-export-again"
     _command(export, {**values, "out": again}, "export again", profile.timeout, twice)
-    if twice.verdict == "pass":
+    if twice.verdict == PASS:
         first, second = _hashes(out), _hashes(again)
         for name in sorted(set(first) | set(second)):
             if first.get(name) != second.get(name):

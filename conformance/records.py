@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from lxml import etree
@@ -20,8 +21,17 @@ from bus.core.header import HEADER_TAG, PlatformHeader
 # hub would, the suite is not on a hot path.
 _LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=128)
 
-PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
-VERDICTS = (PASS, FAIL, ERROR, SKIP)
+class Verdict(StrEnum):
+    """A case's or a check's verdict (判定); its text is what reports carry."""
+
+    PASS = "pass"  # 適合
+    FAIL = "fail"  # 不適合
+    ERROR = "error"  # 判定不能: the suite could not judge (setup, a crashed product)
+    SKIP = "skip"  # 対象外
+
+
+PASS, FAIL, ERROR, SKIP = Verdict.PASS, Verdict.FAIL, Verdict.ERROR, Verdict.SKIP
+VERDICTS = tuple(Verdict)
 
 
 def now_iso() -> str:

@@ -35,7 +35,7 @@ from twisted.web.resource import Resource
 
 from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
-from bus.core.faults import FaultDetail
+from bus.core.faults import FaultDetail, Party as FaultParty
 from bus.core.findings import Finding
 from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
 from bus.core.service_pattern import ServicePattern
@@ -83,7 +83,7 @@ class _PlatformFault(Fault):
     """A spyne Fault that carries our FaultDetail (added to the envelope in ``serialize``)."""
 
     def __init__(self, detail: FaultDetail, reason: str):
-        super().__init__("Client" if detail.party == "client" else "Server", reason)
+        super().__init__("Client" if detail.party == FaultParty.CLIENT else "Server", reason)
         self.platform_detail = detail
 
 

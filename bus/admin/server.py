@@ -24,7 +24,7 @@ from twisted.web import resource, server
 from ..hub.tls import certificate_identity
 from ..store.hop_search import HopQuery
 from .console import layout, log_pages, ops_pages, static
-from .controls import Change
+from .controls import Action, Change
 from .service import ActionError, AdminService, DeadLetterAction
 from .sessions import Principal, Sessions, csrf_ok, same_origin
 
@@ -309,7 +309,7 @@ class AdminResource(resource.Resource):
             if path == "/controls":
                 await self.admin.change(Change(form.get("action", ""), form.get("target", ""),
                                                principal.name, form.get("reason", "")))
-                back = "/" if form.get("action") == "maintenance" else "/queues"
+                back = "/" if form.get("action") == Action.MAINTENANCE else "/queues"
                 raise self._redirect(back)
             parts = path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "dlq" and parts[1].isdigit() and parts[2] in (

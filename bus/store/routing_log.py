@@ -247,16 +247,16 @@ class RoutingLog(ChainedLog):
             sql += " AND provider = ?"
             params += (provider,)
         if ok:
-            sql += " AND status = 'ok'"
+            sql += f" AND status = '{Status.OK}'"
         return bool(self._read(sql + " LIMIT 1", params))
 
     def gaps(self) -> list[tuple[int, str, str]]:
         """Gap records (id, at, reason): the log's own account of records lost in a crash."""
         return [tuple(r) for r in self._read(
-            "SELECT id, at, reason FROM hops WHERE hop = 'gap' ORDER BY id")]
+            f"SELECT id, at, reason FROM hops WHERE hop = '{Hop.GAP}' ORDER BY id")]
 
     def recovered_count(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM hops WHERE recovered = 1 AND hop != 'gap'"
+        return int(self._read(f"SELECT COUNT(*) FROM hops WHERE recovered = 1 AND hop != '{Hop.GAP}'"
                               )[0][0])
 
     # -- the chain ---------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from typing import Any
 
 from lxml import etree
 
-VERDICT_LABEL = {"pass": "PASS 適合", "fail": "FAIL 不適合", "error": "ERROR 判定不能",
-                 "skip": "SKIP 対象外"}
+from ..records import ERROR, FAIL, PASS, SKIP
+
+VERDICT_LABEL = {PASS: "PASS 適合", FAIL: "FAIL 不適合", ERROR: "ERROR 判定不能",
+                 SKIP: "SKIP 対象外"}
 ROLE_LABEL = {"provider": "provider (サービス提供)", "consumer": "consumer (サービス利用)",
               "subscriber": "subscriber (異動通知の受信)"}
 
@@ -71,8 +73,8 @@ def render(doc: dict[str, Any]) -> bytes:
         ("Product 製品", f'{doc["product"]["target"] or "(called through --trigger)"}, '
                          f'party {doc["product"]["party"]}'),
         ("Reference adapter 参照実装", p["reference"]),
-        ("Cases 試験ケース", f'{s["cases"]}: {s["pass"]} pass, {s["fail"]} fail, '
-                            f'{s["error"]} error, {s["skip"]} skip'),
+        ("Cases 試験ケース", f'{s["cases"]}: {s[PASS]} pass, {s[FAIL]} fail, '
+                            f'{s[ERROR]} error, {s[SKIP]} skip'),
         ("Requirements 確認項目", f'{s["requirements_passed"]} of {s["requirements"]} passed'),
         ("Run 実施", f'{run["started_at"]} – {run["finished_at"]} ({run["duration_s"]} s)'),
         ("Personal data 個人情報", "redacted in the evidence" if run["redacted"]

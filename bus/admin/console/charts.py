@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...store.hop_record import Status
 from .layout import e
 
 COLOURS = {"ok": "#2e7d32", "degraded": "#f9a825", "down": "#c62828", "unknown": "#9e9e9e",
@@ -55,7 +56,7 @@ def timeline(hops: list[dict], width: int = 760) -> str:
     for i, h in enumerate(hops):
         y = 20 + i * row
         x = pad_l + w * h["offset_ms"] / span
-        colour = COLOURS["ok"] if h["status"] == "ok" else COLOURS["down"]
+        colour = COLOURS["ok"] if h["status"] == Status.OK else COLOURS["down"]
         parts.append(f'<text x="{pad_l - 8}" y="{y + 4}" text-anchor="end" class="a">'
                      f'{e(h["name"])}</text>')
         if h["duration_ms"]:
