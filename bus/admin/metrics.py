@@ -24,6 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from ..core import faults
 from ..core.faults import ALL_CODES
+from ..store.group_writer import WriterState
 from ..store.notices.base import NOTICE_OUTCOMES, NoticeOutcome
 
 disable_created_metrics()  # no *_created series: half the lines, nothing a dashboard reads
@@ -181,7 +182,7 @@ def snapshot_families(queues, paused: frozenset[str], routing_log: dict,
                               "archive's writer", value=archive.get("backlog", 0)),
             GaugeMetricFamily("pfbus_payload_archive_failing", "1 while the archive cannot be "
                               "written (new exchanges are refused)",
-                              value=1.0 if archive.get("state") == "failing" else 0.0),
+                              value=1.0 if archive.get("state") == WriterState.FAILING else 0.0),
             CounterMetricFamily("pfbus_payload_archive_lost", "Payloads the archive gave up "
                                 "(only at a stop while writing failed)",
                                 value=archive.get("lost", 0))]

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..store.group_writer import WriterState
+
 STALE_AFTER = 30.0  # seconds: a probe older than this is itself a failure
 
 
@@ -73,12 +75,12 @@ def writer_problems(health: dict, lost_before: int, what: str) -> list[str]:
     problems = []
     if not health.get("writer_alive", False):
         problems.append("the writer thread is not running")
-    if health.get("state") == "failing":  # evidence or refuse: exchanges are refused
+    if health.get("state") == WriterState.FAILING:  # evidence or refuse: exchanges are refused
         problems.append(f"writing fails since {health.get('failing_since')}: "
                         f"{health.get('last_error')}")
     if lost > 0:
         problems.append(f"{lost} {what} lost since the previous probe")
-    if backlog > bound // 2 or health.get("state") == "behind":  # exchanges are held
+    if backlog > bound // 2 or health.get("state") == WriterState.BEHIND:  # exchanges are held
         problems.append(f"backlog {backlog} of at most {bound}")
     return problems
 

@@ -50,6 +50,7 @@ from ..core.faults import HubFault
 from ..core.findings import Finding
 from ..core.jsonlog import JsonLineLog
 from ..store.archive import PayloadArchive
+from ..store.group_writer import WriterState
 from ..store.routing_log import open_routing_log
 
 if TYPE_CHECKING:
@@ -130,8 +131,8 @@ class Evidence:
             if writer is None:
                 continue
             health = writer.health()
-            behind = behind or health["state"] == "behind"
-            failing = failing or health["state"] in ("failing", "closed")
+            behind = behind or health["state"] == WriterState.BEHIND
+            failing = failing or health["state"] in (WriterState.FAILING, WriterState.CLOSED)
             above_low = above_low or health["backlog"] > health["high_water"] // 2 or \
                 health.get("backlog_bytes", 0) > health.get("high_water_bytes", 1 << 62) // 2
         if not above_low:
@@ -181,14 +182,14 @@ class Evidence:
             return
         self.pressure()
         deadline = time.monotonic() + self.hold_timeout
-        while blocked is not None and blocked[1]["state"] == "behind" \
+        while blocked is not None and blocked[1]["state"] == WriterState.BEHIND \
                 and time.monotonic() < deadline:
             await task.deferLater(self.reactor, self.poll_interval, lambda: None)
             blocked = self._not_accepting()
         if blocked is None:
             return
         (prefix, _, name), health = blocked
-        failing = health["state"] == "failing"
+        failing = health["state"] == WriterState.FAILING
         rule = f"{prefix}:failing" if failing else f"{prefix}:behind"
         text = (f"{name} cannot be written ({health['last_error']}) since "
                 f"{health['failing_since']}" if failing else
@@ -261,7 +262,7 @@ class Evidence:
         if self.events is None:
             return
         event = store[1]
-        if health["state"] == "failing":
+        if health["state"] == WriterState.FAILING:
             self.events.emit(f"{event}.unavailable", error=health["last_error"],
                              since=health["failing_since"], backlog=health["backlog"],
                              action="new exchanges are refused with PF-LOG-UNAVAILABLE")

@@ -24,6 +24,7 @@ import queue
 import threading
 import weakref
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from .batching import STOP, Flush, next_batch
@@ -35,6 +36,16 @@ RETRY_MAX = 2.0  # seconds between two attempts while writing fails
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+class WriterState(StrEnum):
+    """A background writer's state (書き込み状態; ``health()["state"]`` of the routing log and
+    the payload archive): what admission, readiness and metrics decide by."""
+
+    OK = "ok"
+    BEHIND = "behind"  # more than high_water wait: new exchanges are held
+    FAILING = "failing"  # a commit failed and is retried: new exchanges are refused
+    CLOSED = "closed"
 
 
 class GroupWriter:
@@ -129,16 +140,17 @@ class GroupWriter:
             queued_bytes = self._queued_bytes
             failing = self._failing
             if self._closed:
-                state = "closed"
+                state = WriterState.CLOSED
             elif failing is not None:
-                state = "failing"
+                state = WriterState.FAILING
             elif backlog > self.high_water or (self.high_water_bytes is not None
                                                and queued_bytes > self.high_water_bytes):
-                state = "behind"
+                state = WriterState.BEHIND
             else:
-                state = "ok"
+                state = WriterState.OK
             lost = self.lost
-        health: dict = {"state": state, "accepting": state == "ok", "backlog": backlog}
+        health: dict = {"state": state, "accepting": state is WriterState.OK,
+                        "backlog": backlog}
         if self.high_water_bytes is not None:
             health.update(backlog_bytes=queued_bytes, high_water=self.high_water,
                           high_water_bytes=self.high_water_bytes)
@@ -214,7 +226,7 @@ class GroupWriter:
     def _write_until_done(self, rows: Any, count: int, size: int) -> None:
         """Evidence or refuse: a batch that fails (disk full, read-only file, locked or broken
         database, server gone) is kept and retried until it is written; the hub refuses new
-        exchanges meanwhile (``health().state == "failing"``). Only close() can give up."""
+        exchanges meanwhile (``health()["state"]`` is ``WriterState.FAILING``). Only close() can give up."""
         delay = 0.05
         while True:
             error = self._write(rows)

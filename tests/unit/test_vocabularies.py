@@ -131,6 +131,22 @@ def test_archive_kinds_are_stored_and_authenticated_as_their_text(tmp_path):
     assert stored == {"request", "response", "notice"}  # the AEAD binds this text: never change
 
 
+def test_both_writers_report_their_state_by_the_one_enum(tmp_path):
+    from bus.store.group_writer import WriterState
+    from bus.store.routing_log import RoutingLog
+
+    log = RoutingLog(tmp_path / "r.db")
+    archive = PayloadArchive(tmp_path / "a.db", os.urandom(32))
+    states = [log.health()["state"], archive.health()["state"]]
+    log.close()
+    archive.close()
+    states += [log.health()["state"], archive.health()["state"]]
+    # readiness, admission and metrics compare with the members: a writer's own text for a
+    # state would never match them
+    assert [type(s) for s in states] == [WriterState] * 4
+    assert states == [WriterState.OK] * 2 + [WriterState.CLOSED] * 2
+
+
 def test_access_rights_are_the_configs_choice_and_documented():
     assert RIGHTS == tuple(r.value for r in Right)
     security = (ROOT / "docs/security.md").read_text(encoding="utf-8")
