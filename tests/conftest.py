@@ -1,4 +1,5 @@
-"""Shared fixtures: the PostgreSQL server the notice store tests use.
+"""Shared fixtures: the PostgreSQL server the notice store tests use, and ``hub_of`` (a hub on
+a task.Clock: tests/support/clocked_hub.py).
 
 ``postgres_dsn`` is the one place that decides whether PostgreSQL tests run: outside CI (``CI``
 unset) they skip, saying so, when no server answers; under ``CI=true`` a missing server (or a
@@ -12,6 +13,8 @@ import os
 import uuid
 
 import pytest
+
+from tests.support.clocked_hub import hub_of  # noqa: F401  # a fixture: pytest finds it here
 
 POSTGRES_DSN = os.environ.get("PFBUS_TEST_POSTGRES_DSN",
                               "postgresql://postgres@127.0.0.1:5432/test")

@@ -63,7 +63,7 @@ class FileValidator:
         name = self.file.file
         digest = hashlib.sha256()
         hashing = _Hashing(stream, digest)
-        csv = CsvStream(hashing, name)  # type: ignore[arg-type]
+        csv = CsvStream(hashing, name)  # type: ignore[arg-type]  # CsvStream reads only readline
         header = self.file.header
         ncols = len(header)
         fast = self._fast.fullmatch

@@ -53,7 +53,7 @@ def _as_stored(name: str, value: object) -> object:
     if value is None:
         return None
     if name in _REAL:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]  # a REAL column holds a number
     if name in _INTEGER:
         if isinstance(value, float) and value.is_integer():
             return int(value)
@@ -95,7 +95,7 @@ def canonical(record_id: int, fields: Mapping[str, object], prev_hash: str,
 
 
 def _real(value: object) -> object:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+    return None if value is None else float(value)  # type: ignore[arg-type]  # REAL: a number
 
 
 def _integer(value: object) -> object:

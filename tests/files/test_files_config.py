@@ -12,7 +12,7 @@ from bus.core.files_config import public_key_blob
 from bus.core.settings import hub as hub_declared
 from bus.files.kinds import FileKindCatalog, FileKindError
 from schemas import BUILTIN_FILE_KINDS
-from tests.unit.test_settings_typos import cases
+from tests.support.settings_typos import cases
 
 from bus.files.keys import key_pair
 

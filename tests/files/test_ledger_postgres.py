@@ -8,7 +8,7 @@ import pytest
 from bus.files.ledger_postgres import PostgresFileLedger
 
 from . import test_pipeline as scenarios
-from .test_pipeline import Hub
+from .pipeline_kit import Hub
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bus.files.sftp import ConfinedFiles, FileAccounts, FilesAvatar
 from bus.files.space import Room
 
 from .files_data import change_file, name
-from .test_pipeline import Hub
+from .pipeline_kit import Hub
 
 MIN_FREE = 1_000_000
 

@@ -11,7 +11,7 @@ import pytest
 
 from .files_data import broken_file, change_file, name
 from .receipt_schema import problems
-from .test_pipeline import Hub, manifest_of
+from .pipeline_kit import Hub, manifest_of
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from lxml import etree
 
 from adapters.sdk.seed import with_m11_check
 from bus.core.header import Party, PlatformHeader
+from tests.support.routing_log import read_hops
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 JUKI = "urn:pfbus:unit:juki:v1"
@@ -103,3 +104,21 @@ def assert_exactly_once_in_order(rows, acknowledged: dict[str, tuple[str, int]])
     for _, who, sequence in rows:
         assert sequence > last.get(who, 0), f"{who}: {sequence} applied after {last[who]}"
         last[who] = sequence
+
+
+def hops(tmp, **query):
+    """The routing log of a hub_config hub in ``tmp`` (node-1), queried."""
+    return read_hops(tmp / "log-node-1.sqlite3", **query)
+
+
+def drain_config(tmp: Path, store_url: str, subscribers: dict[str, str], provider_url: str,
+                 extra_hub: str = "") -> Path:
+    """hub_config's hub, with ``extra_hub`` lines in [hub] and juki.ResidentInquiry routed to
+    the provider at ``provider_url`` (the drain tests)."""
+    config = hub_config(tmp / "hub.toml", store_url, subscribers)
+    text = config.read_text(encoding="utf-8").replace("[hub]\n", f"[hub]\n{extra_hub}", 1)
+    text += (f'\n[[providers]]\nid = "registry"\nurl = "{provider_url}"\ntimeout = 20.0\n'
+             '\n[[routes]]\nlocal_gov_code = "131016"\nservice = "juki.ResidentInquiry"\n'
+             'provider = "registry"\n')
+    config.write_text(text, encoding="utf-8")
+    return config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,3 +31,30 @@ def start_hub(config: Path, timeout: float = 30.0, port: int = 0) -> tuple[Proce
         hub.stop()
         raise
     return hub, ready["url"]
+
+
+def pfbus(*args: str) -> subprocess.CompletedProcess:
+    """``pfbus ARGS`` run to its end (60 s at most), output captured as text."""
+    return subprocess.run([sys.executable, "-m", "bus.cli.main", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def subscriber(keep, db, mode="ok", port=0) -> tuple[object, int]:
+    """A fake subscriber (tests/integration/fake_subscriber.py) kept by ``keep``; its port."""
+    p = keep(python("-m", "tests.integration.fake_subscriber", str(db), mode, str(port)))
+    return p, p.wait_json(lambda d: "port" in d)["port"]
+
+
+def hub(keep, config) -> str:
+    """``pfbus serve`` of ``config`` kept by ``keep``; its URL."""
+    process, url = start_hub(config)
+    keep(process)
+    return url
+
+
+def assert_clean_exit(hub, timeout: float) -> dict:
+    """The hub exited 0 without a traceback; its hub.stopped event."""
+    assert hub.popen.wait(timeout) == 0
+    output = "".join(hub.output)
+    assert "Traceback" not in output and "Unhandled" not in output, output[-3000:]
+    return hub.wait_for("hub.stopped", 5)

@@ -10,8 +10,8 @@ import pytest
 
 from tests.support.polling import wait_until
 
-from .notice_tools import addressee, hub_config, notice, publish
-from .test_notice_delivery import hops, hub, pfbus, subscriber
+from .notice_tools import addressee, hops, hub_config, notice, publish
+from .processes import hub, pfbus, subscriber
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ from bus.store.routing_log import open_readonly
 from tests.support.polling import wait_until
 from tests.support.soap import inquiry_envelope as envelope
 
-from .notice_tools import addressee, applied, assert_exactly_once_in_order, hub_config, notice
-from .processes import python, start_hub
+from .notice_tools import addressee, applied, assert_exactly_once_in_order, drain_config, notice
+from .processes import assert_clean_exit, python, start_hub
 
 pytestmark = pytest.mark.integration
 
@@ -34,17 +34,6 @@ PUBLISHERS, PER_PUBLISHER = 8, 25  # 200 notices
 RECEIPT = "{urn:pfbus:platform:receipt:v1}Status"
 FAULT_CODE = f"{{{FAULT_NS}}}Code"
 TERMINAL_HOPS = {"replied"}
-
-
-def drain_config(tmp: Path, store_url: str, subscribers: dict[str, str], provider_url: str,
-                 extra_hub: str = "") -> Path:
-    config = hub_config(tmp / "hub.toml", store_url, subscribers)
-    text = config.read_text(encoding="utf-8").replace("[hub]\n", f"[hub]\n{extra_hub}", 1)
-    text += (f'\n[[providers]]\nid = "registry"\nurl = "{provider_url}"\ntimeout = 20.0\n'
-             '\n[[routes]]\nlocal_gov_code = "131016"\nservice = "juki.ResidentInquiry"\n'
-             'provider = "registry"\n')
-    config.write_text(text, encoding="utf-8")
-    return config
 
 
 def start_processes(tmp: Path, keep, provider_mode: str, store_url: str,
@@ -114,13 +103,6 @@ def exchanges(log_path: Path) -> dict[str, list]:
     for hop in hops:
         by_exchange.setdefault(hop.exchange_id, []).append(hop)
     return by_exchange
-
-
-def assert_clean_exit(hub, timeout: float) -> dict:
-    assert hub.popen.wait(timeout) == 0
-    output = "".join(hub.output)
-    assert "Traceback" not in output and "Unhandled" not in output, output[-3000:]
-    return hub.wait_for("hub.stopped", 5)
 
 
 def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_path, keep):

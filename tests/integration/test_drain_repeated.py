@@ -20,8 +20,7 @@ from tests.support.polling import wait_until
 
 from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
                            publish)
-from .processes import python, start_hub
-from .test_drain import assert_clean_exit
+from .processes import assert_clean_exit, python, start_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -5,41 +5,18 @@ lettered by its policy and replayed by an operator. Real processes, real SQLite 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.support.network import free_port
 from tests.support.polling import wait_until
-from tests.support.routing_log import read_hops
 
-from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hub_config, notice,
-                           publish)
-from .processes import REPO, python, start_hub
+from .notice_tools import (addressee, applied, assert_exactly_once_in_order, hops, hub_config,
+                           notice, publish)
+from .processes import hub, pfbus, subscriber
 
 pytestmark = pytest.mark.integration
-
-
-def pfbus(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bus.cli.main", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
-
-
-def subscriber(keep, db, mode="ok", port=0) -> tuple[object, int]:
-    p = keep(python("-m", "tests.integration.fake_subscriber", str(db), mode, str(port)))
-    return p, p.wait_json(lambda d: "port" in d)["port"]
-
-
-def hub(keep, config) -> str:
-    process, url = start_hub(config)
-    keep(process)
-    return url
-
-
-def hops(tmp, **query):
-    return read_hops(tmp / "log-node-1.sqlite3", **query)
 
 
 def test_every_subscriber_gets_each_notice_once_in_per_resident_order(tmp_path, keep):

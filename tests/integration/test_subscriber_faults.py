@@ -21,11 +21,10 @@ from adapters.vendor_c_kokuho.store import KokuhoStore
 from bus.core.header import Party
 from bus.hub.delivery import subscriber_fault
 from tests.integration.notice_tools import addressee, notice
-from tests.unit.test_hub_clock import exchange, settle, start_delivery
-from tests.unit.test_hub_clock import hub_of  # noqa: F401 (a fixture: used by name)
+from tests.support.clocked_hub import exchange, settle, start_delivery
 
 
-def test_a_dead_letter_carries_the_subscribers_own_code_and_message(hub_of, tmp_path):  # noqa: F811
+def test_a_dead_letter_carries_the_subscribers_own_code_and_message(hub_of, tmp_path):
     path = tmp_path / "c.sqlite3"
     writable = KokuhoStore.open(path)
     notice_handlers(writable)  # creates its tables; then the disk turns read-only

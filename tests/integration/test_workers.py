@@ -27,9 +27,9 @@ from lxml import etree
 from tests.support.polling import wait_until
 from tests.support.soap import inquiry_envelope as envelope
 
-from .notice_tools import addressee, applied, assert_exactly_once_in_order, notice, publish
+from .notice_tools import (addressee, applied, assert_exactly_once_in_order, drain_config, notice,
+                           publish)
 from .processes import python
-from .test_drain import drain_config
 
 pytestmark = pytest.mark.integration
 

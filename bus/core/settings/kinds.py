@@ -173,7 +173,7 @@ class Choice(Kind):
     values: Sequence[str]
 
     @property
-    def what(self) -> str:  # type: ignore[override]
+    def what(self) -> str:  # type: ignore[override]  # a class attribute elsewhere, computed here
         return "one of " + ", ".join(f'"{v}"' for v in self.values)
 
     def convert(self, value: Any) -> str:
@@ -191,7 +191,7 @@ class ListOf(Kind):
     nonempty: bool = False
 
     @property
-    def what(self) -> str:  # type: ignore[override]
+    def what(self) -> str:  # type: ignore[override]  # a class attribute elsewhere, computed here
         return f"a list of {self.item.plural}"
 
     def convert(self, value: Any) -> tuple[Any, ...]:
@@ -245,7 +245,7 @@ class Tables(Kind):
     table: Table | Variant
 
     @property
-    def what(self) -> str:  # type: ignore[override]
+    def what(self) -> str:  # type: ignore[override]  # a class attribute elsewhere, computed here
         return f"an array of tables ([[{self.table.name}]])"
 
 
