@@ -73,7 +73,8 @@ class CaseRunner:
     def run(self) -> CaseResult:
         started = time.monotonic()
         values = {**self.s.params, "fresh_addressee": self._fresh_addressee(),
-                  "second_fresh_addressee": self._fresh_addressee()}
+                  "second_fresh_addressee": self._fresh_addressee(),
+                  "fresh_remainder_zero_addressee": self._fresh_addressee(remainder_zero=True)}
         try:
             for step in self.instance.case.steps:
                 for message in self._do(step, values):
@@ -89,9 +90,14 @@ class CaseRunner:
         self.result.duration = time.monotonic() - started
         return self.result
 
-    def _fresh_addressee(self) -> str:
-        body = f"{self.s.rng.randrange(10**8, 10**9):09d}"
-        return body + str(Modulus11Scheme().check_digit(body))
+    def _fresh_addressee(self, remainder_zero: bool = False) -> str:
+        """A valid 宛名番号 drawn anew; ``remainder_zero``: one whose weighted sum (2–7 from the
+        right) is divisible by 11, the check digit 0 that a mod-10 computation gets wrong."""
+        while True:
+            body = f"{self.s.rng.randrange(10**8, 10**9):09d}"
+            if not remainder_zero or sum(int(d) * (2 + i % 6)
+                                         for i, d in enumerate(reversed(body))) % 11 == 0:
+                return body + str(Modulus11Scheme().check_digit(body))
 
     # --- dispatch -------------------------------------------------------------------------------
 

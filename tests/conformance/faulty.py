@@ -192,6 +192,7 @@ FAULTY = [
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
+    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06",)),
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES, ("S-ONCE-04",)),
 ]
 

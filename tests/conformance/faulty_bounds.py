@@ -17,7 +17,7 @@ import re
 from adapters.sdk.provider import ProviderError
 from bus.core.header import HEADER_TAG
 
-from .faulty_handlers import INQUIRY
+from .faulty_handlers import EXTRACT, INQUIRY
 from .faulty_inputs import _refuse
 from .faulty_shapes import _original_hash
 from .faulty_wire import JUKI, _h
@@ -116,6 +116,20 @@ def as_of_day_early(refs: References, profile: str) -> str:
     return refs.app(profile, {**handlers, INQUIRY: handler})
 
 
+def extract_as_of_ignored(refs: References, profile: str) -> str:
+    """The snapshot is always today's: 全件's 基準日 is read and never applied."""
+    handlers = refs.handlers(profile)
+    inner = handlers[EXTRACT]
+
+    def handler(header, request):
+        request = copy.deepcopy(request)
+        for as_of in request.findall(f"{{{JUKI}}}AsOf"):
+            request.remove(as_of)
+        return inner(header, request)
+
+    return refs.app(profile, {**handlers, EXTRACT: handler})
+
+
 BOUNDS = {
     "soap12-action-required": {"on_request": soap12_action_required},
     "request-hash-stripped": {"on_reply": request_hash_stripped},
@@ -128,4 +142,5 @@ BOUNDS = {
 BOUND_HANDLERS = {
     "addressee-remainder-zero-refused": addressee_remainder_zero_refused,
     "as-of-day-early": as_of_day_early,
+    "extract-as-of-ignored": extract_as_of_ignored,
 }

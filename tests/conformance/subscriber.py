@@ -54,6 +54,8 @@ MODES = {
     "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03",)),
     # applies the hub's max_age for requests to notices: one sent long ago is refused
     "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01",)),
+    # 個人番号 check digit as (11 − remainder) mod 10: remainder 0 wants 1, valid numbers refused
+    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03",)),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -80,6 +82,12 @@ INTEROP_MODES = {
 _JIS0208 = str.maketrans("髙﨑德濵", "高崎徳濱")
 
 
+def _mynumber_mod10_ok(number: str) -> bool:
+    total = sum(int(d) * (n + 1 if n <= 6 else n - 5)
+                for n, d in enumerate(reversed(number[:11]), start=1))
+    return number[11:] == str((11 - total % 11) % 10 if total % 11 != 1 else 0)
+
+
 class TestSubscriber:
     __test__ = False  # not a pytest class
 
@@ -96,6 +104,9 @@ class TestSubscriber:
         if self.mode == "late-notice-refused" and dt.datetime.now(dt.timezone.utc) - \
                 dt.datetime.fromisoformat(header.sent_at) > dt.timedelta(seconds=3600):
             raise ProviderError("VENDOR-STALE", "the notice is too old")
+        if self.mode == "mynumber-mod10" and any(
+                not _mynumber_mod10_ok(el.text or "") for el in notice.iter(f"{{{CMN}}}IndividualNumber")):
+            raise ProviderError("VENDOR-CHECK-DIGIT", "個人番号 check digit does not match")
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
