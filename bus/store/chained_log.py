@@ -16,7 +16,7 @@ import logging
 import operator
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 from .chain import Formats, fast_record_hash
@@ -167,12 +167,9 @@ class ChainedLog(GroupWriter):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_utc_iso(since))
-        if until is not None:
-            where.append("at < ?")
-            params.append(to_utc_iso(until))
+        window, values = at_window(since, until)
+        where += window
+        params += values
         sql = f"SELECT {', '.join(COLUMNS)} FROM hops"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -190,6 +187,41 @@ class ChainedLog(GroupWriter):
                 self.unclean = {"last_id": head}
         return json.dumps({"started_at": _now(), "pid": os.getpid(), "after_id": head})
 
+
+
+def at_window(since: str | dt.datetime | None, until: str | dt.datetime | None
+              ) -> tuple[list[str], list[object]]:
+    """SQL conditions (and their parameters) for ``since <= at < until``; naive times are UTC."""
+    where: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        where.append("at >= ?")
+        params.append(to_utc_iso(since))
+    if until is not None:
+        where.append("at < ?")
+        params.append(to_utc_iso(until))
+    return where, params
+
+
+def chain_pages(read: Callable[[str, tuple], list[tuple]], select: str, key: str,
+                fixed: tuple, after_id: int, through_id: int | None,
+                page: int) -> Iterator[dict]:
+    """Rows of one chain with ``after_id < key <= through_id`` as dicts named by ``CHAINED``, in
+    ``key`` order, read page by page (constant memory). ``select`` ends in ``WHERE`` or ``AND``;
+    ``fixed`` are its parameters; the first selected column is ``key``."""
+    last = after_id
+    while True:
+        sql = f"{select} {key} > ?"
+        params: tuple = (*fixed, last)
+        if through_id is not None:
+            sql += f" AND {key} <= ?"
+            params += (through_id,)
+        rows = read(sql + f" ORDER BY {key} LIMIT ?", params + (page,))
+        for row in rows:
+            yield dict(zip(CHAINED, row, strict=True))
+        if len(rows) < page:
+            return
+        last = rows[-1][0]
 
 def hop_from_row(row) -> HopRecord:
     return HopRecord(**dict(zip(COLUMNS, row, strict=True)))

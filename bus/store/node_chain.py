@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .chain import GENESIS, Formats
-from .chained_log import COLUMNS, RoutingLogError
-from .hop_record import HopRecord, to_utc_iso
+from .chained_log import COLUMNS, RoutingLogError, at_window, chain_pages
+from .hop_record import HopRecord
 
 if TYPE_CHECKING:
     from .routing_log_pg import PostgresRoutingLog
@@ -66,30 +66,13 @@ class NodeChain:
 
     def chain_rows(self, after_id: int = 0, through_id: int | None = None,
                    page: int = 5000) -> Iterator[dict]:
-        names = ("id", *COLUMNS, "prev_hash", "hash")
-        last = after_id
-        while True:
-            text = f"SELECT {_CHAINED_SQL} FROM hops WHERE node = ? AND seq > ?"
-            params: tuple = (self.node, last)
-            if through_id is not None:
-                text += " AND seq <= ?"
-                params += (through_id,)
-            rows = self._read(text + " ORDER BY seq LIMIT ?", params + (page,))
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
+        return chain_pages(self._read, f"SELECT {_CHAINED_SQL} FROM hops WHERE node = ? AND",
+                           "seq", (self.node,), after_id, through_id, page)
 
     def id_range(self, since: str | None, until: str | None) -> tuple[int, int] | None:
-        text, params = "SELECT MIN(seq), MAX(seq) FROM hops WHERE node = ?", [self.node]
-        if since is not None:
-            text += " AND at >= ?"
-            params.append(to_utc_iso(since))
-        if until is not None:
-            text += " AND at < ?"
-            params.append(to_utc_iso(until))
-        lo, hi = self._read(text, params)[0]
+        where, params = at_window(since, until)
+        text = " AND ".join(["SELECT MIN(seq), MAX(seq) FROM hops WHERE node = ?", *where])
+        lo, hi = self._read(text, [self.node, *params])[0]
         return None if lo is None else (int(lo), int(hi))
 
     def row_hash(self, row_id: int) -> str | None:

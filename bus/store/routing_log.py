@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from .chain import GENESIS, Formats
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
-                          RoutingLogError)
+                          RoutingLogError, at_window, chain_pages)
 from .group_writer import _now
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
@@ -307,30 +307,12 @@ class RoutingLog(ChainedLog):
     def chain_rows(self, after_id: int = 0, through_id: int | None = None, page: int = 5000):
         """Every row with ``after_id < id <= through_id`` as a dict with ``id``, the hop fields,
         ``prev_hash`` and ``hash``, in id order; read page by page (constant memory)."""
-        names = _CHAINED
-        last = after_id
-        while True:
-            sql = f"SELECT {', '.join(names)} FROM hops WHERE id > ?"
-            params: tuple = (last,)
-            if through_id is not None:
-                sql += " AND id <= ?"
-                params += (through_id,)
-            rows = self._read(sql + " ORDER BY id LIMIT ?", params + (page,))
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
+        return chain_pages(self._read, f"SELECT {', '.join(_CHAINED)} FROM hops WHERE", "id", (),
+                           after_id, through_id, page)
 
     def id_range(self, since: str | None, until: str | None) -> tuple[int, int] | None:
         """The smallest and largest row id whose ``at`` is in [since, until), if any."""
-        where, params = [], []
-        if since is not None:
-            where.append("at >= ?")
-            params.append(to_utc_iso(since))
-        if until is not None:
-            where.append("at < ?")
-            params.append(to_utc_iso(until))
+        where, params = at_window(since, until)
         sql = "SELECT MIN(id), MAX(id) FROM hops" + (" WHERE " + " AND ".join(where) if where
                                                      else "")
         lo, hi = self._read(sql, tuple(params))[0]
