@@ -17,9 +17,8 @@ commit before it is forwarded, so an admitted ID is on disk before its exchange 
 cannot forget an admitted ID (a power cut may, within ``synchronous=NORMAL``'s last commits).
 Expired rows are deleted by the writer, in bounded batches through the ``expires_at`` index.
 
-Hubs on several machines (one PostgreSQL notice store and routing log) each keep their own file
-still: a replay sent to another machine's hub is not refused. The same upsert in a PostgreSQL
-table beside the routing log would close that; not written yet.
+Hubs on several machines keep their seen MessageIds on PostgreSQL instead (one table for all,
+bus/store/seen_messages_pg.py: the same upsert, the same writer as here — ``BatchedSeenMessages``).
 """
 
 from __future__ import annotations
@@ -81,26 +80,23 @@ def _fire(decided: Decided) -> None:
             waiter.callback(result)
 
 
-class SqliteSeenMessages:
-    """``deliver(call)`` runs ``call`` where the Deferreds may fire: the reactor thread in the
+Sighting = tuple[str, float, float]  # (message_id, now, expires_at)
+
+
+class BatchedSeenMessages:
+    """The queue, writer thread and decision loop every store of seen MessageIds shares; a
+    store gives ``_decide`` (a batch of sightings → one decision each, in one transaction),
+    ``_purge`` and ``_close``.
+
+    ``deliver(call)`` runs ``call`` where the Deferreds may fire: the reactor thread in the
     hub (``reactor.callFromThread``); by default the writer thread itself."""
 
-    def __init__(self, path: Path, clock=time.time,
+    def __init__(self, name: str, clock: Callable[[], float] = time.time,
                  deliver: Callable[[Callable[[], None]], None] | None = None):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        conn = _connect(path)
-        try:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        except BaseException:
-            conn.close()
-            raise
         self._clock = clock  # for the writer's purges only
         self._deliver = deliver or (lambda call: call())
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write, args=(conn,),
-                                        name="pfbus-seen-messages", daemon=True)
+        self._writer = threading.Thread(target=self._write, name=name, daemon=True)
         self._writer.start()
 
     def first_sighting(self, message_id: str, now: float, expires_at: float) -> defer.Deferred:
@@ -116,43 +112,90 @@ class SqliteSeenMessages:
         self._queue.put(marker)
         marker.done.wait()
 
-    def _write(self, conn: sqlite3.Connection) -> None:
+    def _write(self) -> None:
         next_purge = 0.0
         while True:
             items, markers, stop = next_batch(self._queue, BATCH)
             if items:
-                self._deliver(functools.partial(_fire, self._decide(conn, items)))
+                self._deliver(functools.partial(_fire, self._decided(items)))
             now = self._clock()
             if now >= next_purge:  # a full batch deleted: more is waiting, go on next time
                 try:
-                    deleted = conn.execute(_PURGE, (now, PURGE_BATCH)).rowcount
-                except sqlite3.Error:  # busy or failing: the next batch's purge tries again
+                    deleted = self._purge(now, PURGE_BATCH)
+                except SeenMessagesUnavailable:  # the next batch's purge tries again
                     deleted = 0
                 next_purge = now if deleted >= PURGE_BATCH else now + PURGE_EVERY
             for marker in markers:
                 marker.done.set()
             if stop:
-                conn.close()
+                self._close()
                 return
 
-    @staticmethod
-    def _decide(conn: sqlite3.Connection, items: list) -> Decided:
-        """One transaction for the batch; an error refuses the whole batch's sightings (the
-        exchanges fail, none is admitted unrecorded)."""
+    def _decided(self, items: list) -> Decided:
+        """An error refuses the whole batch's sightings (the exchanges fail, none is admitted
+        unrecorded)."""
+        try:
+            results = self._decide([(mid, now, expires_at) for mid, now, expires_at, _ in items])
+        except SeenMessagesUnavailable as exc:
+            return [(waiter, exc) for *_, waiter in items]
+        return [(waiter, result) for (*_, waiter), result in zip(items, results, strict=True)]
+
+    def _decide(self, sightings: list[Sighting]) -> list[bool]:
+        """One decision per sighting, committed together; SeenMessagesUnavailable otherwise."""
+        raise NotImplementedError
+
+    def _purge(self, now: float, limit: int) -> int:
+        """Delete at most ``limit`` rows expired at ``now``; how many were."""
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._writer.is_alive():
+            self._queue.put(STOP)
+            self._writer.join()
+
+
+class SqliteSeenMessages(BatchedSeenMessages):
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time,
+                 deliver: Callable[[Callable[[], None]], None] | None = None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        conn = _connect(path)
+        try:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn  # the writer thread's from here on
+        super().__init__("pfbus-seen-messages", clock, deliver)
+
+    def _decide(self, sightings: list[Sighting]) -> list[bool]:
+        conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
-                           for mid, now, expires_at, _ in items]
+                           for mid, now, expires_at in sightings]
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            error = SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}")
-            return [(waiter, error) for *_, waiter in items]
-        return [(waiter, result) for (*_, waiter), result in zip(items, results, strict=True)]
+            raise SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}") from None
+        return results
+
+    def _purge(self, now: float, limit: int) -> int:
+        try:
+            return self._conn.execute(_PURGE, (now, limit)).rowcount
+        except sqlite3.Error as exc:  # busy or failing
+            raise SeenMessagesUnavailable(str(exc)) from None
+
+    def _close(self) -> None:
+        self._conn.close()
 
     def __len__(self) -> int:
         self.flush()
@@ -161,8 +204,3 @@ class SqliteSeenMessages:
             return conn.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
         finally:
             conn.close()
-
-    def close(self) -> None:
-        if self._writer.is_alive():
-            self._queue.put(STOP)
-            self._writer.join()

@@ -1,0 +1,144 @@
+"""The seen MessageIds on PostgreSQL (bus/store/seen_messages_pg.py): the SQLite store's
+contract (tests/unit/test_replay.py) on one table shared by several hubs. Each test has its own
+schema (tests/conftest.py ``postgres_url``); outside CI they skip, saying so, when no server
+answers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+from twisted.internet import defer
+from twisted.python.failure import Failure
+
+from bus.core import faults
+from bus.core.faults import HubFault
+from bus.core.replay import Freshness, ReplayGuard, SeenMessagesUnavailable
+from bus.store.seen_messages_pg import PostgresSeenMessages
+from tests.support.polling import wait_until
+
+pytestmark = pytest.mark.integration
+
+NOW = time.time()
+
+
+def sightings(store, ids, now, expires_at):
+    waiters = [store.first_sighting(i, now, expires_at) for i in ids]
+    store.flush()
+    return [d.result for d in waiters]
+
+
+def test_admits_once_survives_a_restart_and_expiry_readmits(postgres_url):
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    ids = [str(uuid.uuid4()) for _ in range(50)]
+    assert all(sightings(store, ids, NOW, NOW + 100))
+    assert not any(sightings(store, ids, NOW + 1, NOW + 101))
+    store.close()
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    assert sightings(store, ids[:2], NOW + 50, NOW + 150) == [False, False]  # after a restart
+    assert sightings(store, ids[1:2], NOW + 100, NOW + 200) == [True]  # expired: admitted again
+    # each sighting is judged at its own time, in one batch
+    assert sightings(store, ids[2:4], NOW + 99, NOW + 199) == [False, False]
+    store.close()
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW + 1000)  # purges expired rows
+    sightings(store, [str(uuid.uuid4())], NOW + 1000, NOW + 1100)
+    assert len(store) == 1
+    store.close()
+
+
+def test_the_same_id_twice_in_one_batch_admits_the_first(postgres_url, postgres_dsn):
+    """Sightings queued while another session locks the table are decided in one statement:
+    the first of an ID is admitted, its repeats are replays (PostgreSQL refuses to change one
+    row twice in a statement: the store inserts it once)."""
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    with psycopg.connect(postgres_dsn) as blocker:
+        blocker.execute(sql.SQL("LOCK TABLE {}.seen_messages IN EXCLUSIVE MODE").format(
+            sql.Identifier(store.schema)))
+        mid, other = str(uuid.uuid4()), str(uuid.uuid4())
+        waiters = [store.first_sighting(m, NOW, NOW + 100) for m in (mid, other, mid, mid)]
+    store.flush()
+    store.close()
+    assert [d.result for d in waiters] == [True, True, False, False]
+
+
+def test_a_lost_connection_refuses_that_batch_then_reconnects(postgres_url, postgres_dsn):
+    """Evidence or refuse: a sighting the store cannot decide is PF-LOG-UNAVAILABLE through the
+    guard, never admitted; the next batch reconnects."""
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    guard = ReplayGuard(store, window=100, freshness=_freshness())
+    assert sightings(store, [str(uuid.uuid4())], NOW, NOW + 100) == [True]
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (store._conn.info.backend_pid,))
+    mid = str(uuid.uuid4())
+    refused = _admit(guard, store, mid)
+    assert isinstance(refused, HubFault) and refused.fault == faults.LOG_UNAVAILABLE
+    assert _admit(guard, store, mid) is None  # not recorded before: admitted now
+    refused = _admit(guard, store, mid)
+    assert isinstance(refused, HubFault) and refused.fault == faults.DUPLICATE_MESSAGE
+    store.close()
+
+
+def test_an_unreachable_server_is_said_at_the_start():
+    with pytest.raises(SeenMessagesUnavailable, match="seen|127.0.0.1"):
+        PostgresSeenMessages("postgresql://postgres@127.0.0.1:1/test?schema=pfbus_none")
+
+
+def test_two_processes_admit_each_id_once(postgres_url, postgres_dsn, tmp_path):
+    """Two hubs on one database: every ID both sight at the same moment is admitted by exactly
+    one. Both queue their sightings while a third session locks the table, so their statements
+    run together once it is released (the interleaving forced, not hoped for)."""
+    PostgresSeenMessages(postgres_url).close()  # the table exists before the processes start
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    (tmp_path / "ids").write_text("\n".join(ids))
+    schema = postgres_url.rpartition("schema=")[2]
+    with psycopg.connect(postgres_dsn) as blocker:
+        blocker.execute(sql.SQL("LOCK TABLE {}.seen_messages IN EXCLUSIVE MODE").format(
+            sql.Identifier(schema)))
+        children = [subprocess.Popen(
+            [sys.executable, "-c", _SIGHTING_PROCESS, postgres_url, str(tmp_path / "ids"),
+             str(tmp_path / f"queued{n}")], stdout=subprocess.PIPE, text=True) for n in (1, 2)]
+        wait_until(lambda: all((tmp_path / f"queued{n}").exists() for n in (1, 2)), 30,
+                   "both processes queued their sightings")
+        waiting = blocker.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+            (f"{schema}.seen_messages",)).fetchone()
+        assert waiting is not None and waiting[0] == 2  # both statements wait for the lock
+    outputs = [child.communicate(timeout=60)[0] for child in children]
+    assert [child.returncode for child in children] == [0, 0]
+    admitted = [set(json.loads(out)) for out in outputs]
+    assert admitted[0].isdisjoint(admitted[1])
+    assert admitted[0] | admitted[1] == set(ids)
+
+
+_SIGHTING_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from bus.store.seen_messages_pg import PostgresSeenMessages
+url, ids, queued = sys.argv[1], Path(sys.argv[2]).read_text().split(), Path(sys.argv[3])
+store = PostgresSeenMessages(url)
+now = time.time()
+waiters = [(i, store.first_sighting(i, now, now + 100)) for i in ids]
+queued.touch()
+store.flush()
+store.close()
+print(json.dumps([i for i, d in waiters if d.result]))
+"""
+
+
+def _freshness():
+    return Freshness(clock_skew=10, max_age=50)
+
+
+def _admit(guard, store, mid):
+    """The guard's verdict on ``mid`` now: None (admitted) or the HubFault."""
+    verdict = defer.ensureDeferred(guard.admit(mid, NOW))
+    store.flush()  # its writer thread decided and fired the sighting: the verdict is in
+    outcome: list = []
+    verdict.addBoth(outcome.append)
+    return outcome[0].value if isinstance(outcome[0], Failure) else outcome[0]
