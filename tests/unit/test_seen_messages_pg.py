@@ -74,7 +74,8 @@ def test_a_lost_connection_refuses_that_batch_then_reconnects(postgres_url, post
     guard = ReplayGuard(store, window=100, freshness=_freshness())
     assert sightings(store, [str(uuid.uuid4())], NOW, NOW + 100) == [True]
     with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (store._conn.info.backend_pid,))
+        # waits (up to 10 s) until the backend is gone: the next batch meets a dead connection
+        admin.execute("SELECT pg_terminate_backend(%s, 10000)", (store._conn.info.backend_pid,))
     mid = str(uuid.uuid4())
     refused = _admit(guard, store, mid)
     assert isinstance(refused, HubFault) and refused.fault == faults.LOG_UNAVAILABLE
@@ -105,10 +106,8 @@ def test_two_processes_admit_each_id_once(postgres_url, postgres_dsn, tmp_path):
              str(tmp_path / f"queued{n}")], stdout=subprocess.PIPE, text=True) for n in (1, 2)]
         wait_until(lambda: all((tmp_path / f"queued{n}").exists() for n in (1, 2)), 30,
                    "both processes queued their sightings")
-        waiting = blocker.execute(
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
-            (f"{schema}.seen_messages",)).fetchone()
-        assert waiting is not None and waiting[0] == 2  # both statements wait for the lock
+        wait_until(lambda: _waiting(postgres_dsn, schema) == 2, 30,
+                   "both processes' statements to wait for the lock")
     outputs = [child.communicate(timeout=60)[0] for child in children]
     assert [child.returncode for child in children] == [0, 0]
     admitted = [set(json.loads(out)) for out in outputs]
@@ -129,6 +128,14 @@ store.flush()
 store.close()
 print(json.dumps([i for i, d in waiters if d.result]))
 """
+
+
+def _waiting(dsn: str, schema: str) -> int:
+    """Sessions waiting for a lock on the schema's seen_messages table."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                           "%s::regclass", (f"{schema}.seen_messages",)).fetchone()
+    return row[0] if row else 0
 
 
 def _freshness():
