@@ -106,9 +106,11 @@ class HubConfig:
     archive: Path | None = None
     archive_key_env: str | None = None
     archive_key_file: Path | None = None
-    # [store] routing_log = "postgresql://…": the URL (then routing_log only places the seen
-    # MessageIds file); ``routing_log_location`` is whichever is in use
+    # [store] routing_log = "postgresql://…": the URL (then routing_log is unused);
+    # ``routing_log_location`` is whichever is in use
     routing_log_url: str | None = None
+    # [store] seen_messages: "sqlite:PATH" or "postgresql://…" (its default resolved)
+    seen_messages: str = "sqlite:var/routing-log.seen.sqlite3"
     drain_timeout: float = 30.0  # [hub] drain_timeout: seconds for in-flight work on a stop
     backlog: int = 1024  # [hub] backlog: the listening socket's queue
     workers: int = 1  # [hub] workers: hub processes sharing the listening socket ("auto" read)
@@ -161,6 +163,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         path=path, host=host, port=int(port), public_url=hub["public_url"],
         limits=Limits(max_bytes=hub["max_message_bytes"], max_depth=hub["max_depth"]),
         routing_log=routing_log, routing_log_url=routing_log_url,
+        seen_messages=_seen_messages(store, routing_log, routing_log_url),
         catalogs=_catalogs(top["schemas"]), tenants=tenants,
         registry=ServiceRegistry(_routes(top["routes"], tenants, providers), subscriptions),
         max_connections_per_provider=hub["max_connections_per_provider"],
@@ -385,8 +388,7 @@ def _store_url(store: Section, name: str) -> str:
 
 def _routing_log(store: Section) -> tuple[Path, str | None]:
     """A SQLite path (relative to the config file), or a postgresql:// URL (issue 13 item 5:
-    ``(the default path beside the config, the URL)``; the hub keeps its seen MessageIds
-    beside that path)."""
+    ``(the default path beside the config, the URL)``)."""
     value: str = store["routing_log"]
     if is_postgres(value):
         try:
@@ -397,6 +399,20 @@ def _routing_log(store: Section) -> tuple[Path, str | None]:
     path = store.path("routing_log")
     assert path is not None
     return path, None
+
+
+def _seen_messages(store: Section, routing_log: Path, routing_log_url: str | None) -> str:
+    """``[store] seen_messages``; by default where the routing log is: its PostgreSQL database
+    and schema (one table for every hub of a cluster), or ``NAME.seen.sqlite3`` beside its file
+    (shared by the workers of one machine)."""
+    if store["seen_messages"] is None:
+        return routing_log_url or f"sqlite:{routing_log.with_name(routing_log.stem + '.seen.sqlite3')}"
+    if is_postgres(store["seen_messages"]):
+        try:
+            split_url(store["seen_messages"], "pfbus_log", "seen messages")
+        except ValueError as exc:
+            raise store.error("seen_messages", str(exc)) from None
+    return _store_url(store, "seen_messages")
 
 
 def _admin(t: Section | None) -> AdminConfig | None:

@@ -13,7 +13,6 @@ printed as the last checkpoint), and ``hub.stopped`` says what the drain did.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import threading
 import time
@@ -33,14 +32,15 @@ from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission
-from ..core.replay import Freshness, ReplayGuard
+from ..core.pg_url import redacted
+from ..core.replay import Freshness, ReplayGuard, SeenMessagesUnavailable
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..files.service import FileLinkage
 from ..store.archive import ArchiveError, open_configured
 from ..store.log_recovery import recover
 from ..store.retention import run_retention
-from ..store.seen_messages import SqliteSeenMessages, seen_messages_path
+from ..store.seen_messages import open_seen_messages
 from ..store.notices import open_notice_store
 from .delivery import DeliveryService
 from .evidence import Evidence
@@ -94,12 +94,13 @@ class Hub:
         # error): the observer (events; with [admin] metrics, traffic) and the controls in force.
         ops = admin_wiring.operators(config, self.catalog, self.events)
         # Requests' MessageIds, remembered for [hub] replay_window across restarts.
-        seen_path = seen_messages_path(config.routing_log)
         try:
-            self.seen_messages = SqliteSeenMessages(seen_path, deliver=reactor.callFromThread)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"{config.path}: store.routing_log: cannot open {seen_path} (the "
-                              f"MessageIds seen): {exc}") from None
+            self.seen_messages = open_seen_messages(config.seen_messages,
+                                                    deliver=reactor.callFromThread)
+        except SeenMessagesUnavailable as exc:
+            raise ConfigError(f"{config.path}: store.seen_messages: cannot open "
+                              f"{redacted(config.seen_messages)} (the MessageIds seen): "
+                              f"{exc}") from None
         try:
             replay = ReplayGuard(self.seen_messages, config.replay_window, freshness)
         except ValueError as exc:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from twisted.internet import defer
 
+from ..core.pg_url import is_postgres
 from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
 
@@ -56,12 +57,6 @@ _PURGE = """DELETE FROM seen_messages WHERE message_id IN (
     SELECT message_id FROM seen_messages WHERE expires_at <= ? LIMIT ?)"""
 
 Decided = list[tuple[defer.Deferred, object]]  # (waiter, True/False or the error)
-
-
-def seen_messages_path(routing_log: Path) -> Path:
-    """Where a hub keeps its seen MessageIds: beside its routing log
-    (``var/routing-log.sqlite3`` → ``var/routing-log.seen.sqlite3``)."""
-    return routing_log.with_name(routing_log.stem + ".seen.sqlite3")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -204,3 +199,20 @@ class SqliteSeenMessages(BatchedSeenMessages):
             return conn.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
         finally:
             conn.close()
+
+
+def open_seen_messages(location: str, deliver: Callable[[Callable[[], None]], None] | None = None
+                       ) -> BatchedSeenMessages:
+    """The store at ``[store] seen_messages`` (resolved by bus/core/config.py): ``sqlite:PATH``
+    or a ``postgresql://…?schema=NAME`` URL. SeenMessagesUnavailable when it cannot be opened."""
+    if not is_postgres(location):
+        try:
+            return SqliteSeenMessages(Path(location.removeprefix("sqlite:")), deliver=deliver)
+        except (OSError, sqlite3.Error) as exc:
+            raise SeenMessagesUnavailable(f"{location}: {exc}") from None
+    try:
+        from .seen_messages_pg import PostgresSeenMessages
+    except ImportError as exc:  # the PostgreSQL extra is not installed
+        raise SeenMessagesUnavailable(f"a postgresql:// store needs psycopg "
+                                      f"(pip install 'pfbus[postgres]'): {exc}") from None
+    return PostgresSeenMessages(location, deliver=deliver)

@@ -248,6 +248,9 @@ def test_keys_declared_for_drain_replay_backlog_admin_and_retention(tmp_path):
     ('[admin]\nlisten = "9090"\n', "admin.listen", "HOST:PORT"),
     ('[store]\nrouting_log = "postgresql://db/pfbus?schema=Log-1"\n', "store.routing_log",
      "lower-case letters"),
+    ('[store]\nseen_messages = "postgresql://db/pfbus?schema=Seen"\n', "store.seen_messages",
+     "lower-case letters"),
+    ('[store]\nseen_messages = "var/seen.sqlite3"\n', "store.seen_messages", "sqlite:PATH"),
 ])
 def test_errors_of_the_new_keys(tmp_path, text, key, detail):
     message = error_of(tmp_path, text)
@@ -255,7 +258,18 @@ def test_errors_of_the_new_keys(tmp_path, text, key, detail):
 
 
 def test_a_postgresql_routing_log_is_taken_as_its_url(tmp_path):
-    """issue 13 item 5: the URL is the log; the seen MessageIds stay beside the config."""
+    """issue 13 item 5: the URL is the log, and by default the seen MessageIds' database too
+    (one table for every hub of the cluster: a replay to another node is refused)."""
     config = load_config(write(tmp_path, '[store]\nrouting_log = "postgresql://db/x?schema=log"\n'))
     assert config.routing_log_location == "postgresql://db/x?schema=log"
-    assert config.routing_log == (tmp_path / "var/routing-log.sqlite3").resolve()
+    assert config.seen_messages == "postgresql://db/x?schema=log"
+
+
+def test_seen_messages_default_beside_the_log_file_or_as_given(tmp_path):
+    config = load_config(write(tmp_path, '[store]\nrouting_log = "log/r.sqlite3"\n'))
+    assert config.seen_messages == f"sqlite:{(tmp_path / 'log/r.seen.sqlite3').resolve()}"
+    config = load_config(write(tmp_path, '[store]\nrouting_log = "postgresql://db/x"\n'
+                                         'seen_messages = "sqlite:var/s.sqlite3"\n'))
+    assert config.seen_messages == f"sqlite:{(tmp_path / 'var/s.sqlite3').resolve()}"
+    config = load_config(write(tmp_path, '[store]\nseen_messages = "postgresql://db/y?schema=s"\n'))
+    assert config.seen_messages == "postgresql://db/y?schema=s"

@@ -112,6 +112,10 @@ STORE = Table("store", (
         "the routing log (経路ログ): a SQLite path, or a postgresql:// URL"),
     Key("notices", Str(), "sqlite:var/notices.sqlite3",
         "store-and-forward of notices: sqlite:PATH or a postgresql:// URL", store_url),
+    Key("seen_messages", Str(), None, "the MessageIds seen within [hub] replay_window (a "
+        "replay: PF-DUPLICATE-MESSAGE): sqlite:PATH or a postgresql://…?schema=NAME URL; "
+        "default: the routing log's PostgreSQL database and schema when the log is there, "
+        "else a file beside the routing log", store_url),
     Key("archive", Str(), None, "encrypted payload archive, sqlite:PATH; off by default"),
     Key("archive_key_env", Str(), None, "the environment variable holding the archive's key"),
     Key("archive_key_file", Str(), None, "or a file holding it"),
