@@ -8,6 +8,9 @@ it, or recovered from the notice store by the restarted node after its gap recor
 chain verifies (``pfbus log verify`` over the URL: intact, the gap listed); every acknowledged
 notice was applied by each subscriber exactly once, in order.
 
+A second test: a request replayed to the other node is refused (PF-DUPLICATE-MESSAGE): the seen
+MessageIds are one table in the routing log's schema (``[store] seen_messages`` by default).
+
 Needs a PostgreSQL server (tests/conftest.py ``postgres_url``: its own schema, for both stores;
 outside CI the test skips, saying so, when no server answers).
 """
@@ -26,6 +29,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from lxml import etree
+
 from bus.store.routing_log import open_readonly
 from tests.support.network import free_port
 from tests.support.polling import wait_until
@@ -39,11 +44,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(600
 RESIDENTS = 20
 PER_RESIDENT = 15  # 300 notices, each resident's in order
 INQUIRY_THREADS = 4
+FAULT_CODE = "{urn:pfbus:platform:fault:v1}Code"
 SUBSCRIBERS = ("tax", "kokuho")
 
 
 def hub_config(tmp: Path, node: str, url: str, provider: str, subs: dict[str, str]) -> Path:
-    home = tmp / node  # its own seen-MessageIds file (beside the config)
+    home = tmp / node
     home.mkdir(exist_ok=True)
     lines = [f'[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\nnode_id = "{node}"\n'
              'limits = { rate = 10000.0, burst = 10000, concurrency = 64 }\n',
@@ -193,3 +199,30 @@ def test_two_hubs_on_one_postgresql_one_killed_log_complete_and_verifiable(tmp_p
     for node in ("node-1", "node-2"):
         assert re.search(rf"^intact: .* node {node}: [1-9][0-9]* chained records", done.stdout,
                          re.MULTILINE), done.stdout
+
+
+def inquire(url: str, raw: bytes) -> tuple[int, str | None]:
+    """(HTTP status, the fault code or None) of one inquiry."""
+    r = requests.post(f"{url}/services/juki.ResidentInquiry", data=raw, timeout=30,
+                      headers={"Content-Type": "text/xml; charset=utf-8"})
+    return r.status_code, etree.fromstring(r.content).findtext(f".//{FAULT_CODE}")
+
+
+def test_a_request_replayed_to_the_other_node_is_refused(tmp_path, keep, postgres_url):
+    """Two hubs on one PostgreSQL, ``[store] seen_messages`` not given: a request answered by
+    one node and sent again, same bytes, to the other is refused as a replay — both ways."""
+    provider = keep(python("-m", "tests.integration.fake_provider", "valid"))
+    provider_url = f"http://127.0.0.1:{provider.wait_json(lambda d: 'port' in d)['port']}/"
+    urls = []
+    for node in ("node-1", "node-2"):
+        hub, url = start_hub(hub_config(tmp_path, node, postgres_url, provider_url, {}),
+                             timeout=60)
+        keep(hub)
+        urls.append(url)
+    for first, other in ((0, 1), (1, 0)):
+        raw, _ = inquiry_envelope()
+        assert inquire(urls[first], raw) == (200, None)
+        assert inquire(urls[other], raw) == (500, "PF-DUPLICATE-MESSAGE")  # a SOAP 1.1 fault
+        assert inquire(urls[first], raw) == (500, "PF-DUPLICATE-MESSAGE")
+    with open_readonly(postgres_url) as ro:
+        assert ro.nodes() == ["node-1", "node-2"]
