@@ -18,7 +18,8 @@ change one row twice in a statement), its later sightings being replays of the f
 
 Expired rows are deleted in bounded batches; ``SKIP LOCKED``: hubs purging together, or a purge
 meeting a batch re-admitting an expired ID, never wait for one another. A lost connection
-refuses that batch's requests (PF-LOG-UNAVAILABLE) and is reopened for the next one.
+refuses that batch's requests (PF-LOG-UNAVAILABLE) and is reopened for the next one; so does a
+statement taking longer than ``BUSY_TIMEOUT`` (``statement_timeout``: a lock held too long).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from psycopg import sql
 
 from ..core.pg_url import redacted, split_url
 from ..core.replay import SeenMessagesUnavailable
-from .seen_messages import BatchedSeenMessages, Sighting
+from .seen_messages import BUSY_TIMEOUT, BatchedSeenMessages, Sighting
 
 DEFAULT_SCHEMA = "pfbus_log"  # beside the routing log's tables, as the file is beside its file
 
@@ -88,6 +89,9 @@ class PostgresSeenMessages(BatchedSeenMessages):
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             # per session: an admitted ID is durable before its request goes on
             conn.execute("SET synchronous_commit TO on")
+            # a batch waiting longer (a lock held, a stalled server) is refused, as on SQLite
+            conn.execute(sql.SQL("SET statement_timeout TO {}").format(
+                sql.Literal(int(BUSY_TIMEOUT * 1000))))
         return conn
 
     def _connection(self) -> psycopg.Connection:

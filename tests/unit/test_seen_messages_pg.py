@@ -85,6 +85,23 @@ def test_a_lost_connection_refuses_that_batch_then_reconnects(postgres_url, post
     store.close()
 
 
+def test_a_lock_held_too_long_refuses_the_batch(postgres_url, postgres_dsn, monkeypatch):
+    """A batch that cannot be decided within the busy timeout is refused, not left waiting."""
+    monkeypatch.setattr("bus.store.seen_messages_pg.BUSY_TIMEOUT", 0.5)
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    mid = str(uuid.uuid4())
+    with psycopg.connect(postgres_dsn) as blocker:
+        blocker.execute(sql.SQL("LOCK TABLE {}.seen_messages IN EXCLUSIVE MODE").format(
+            sql.Identifier(store.schema)))
+        waiter = store.first_sighting(mid, NOW, NOW + 100)
+        store.flush()  # decided while the lock is still held
+    assert isinstance(waiter.result, Failure)
+    assert "QueryCanceled" in str(waiter.result.value)
+    waiter.addErrback(lambda failure: None)  # seen
+    assert sightings(store, [mid], NOW, NOW + 100) == [True]  # not recorded by the refused batch
+    store.close()
+
+
 def test_an_unreachable_server_is_said_at_the_start():
     with pytest.raises(SeenMessagesUnavailable, match="seen|127.0.0.1"):
         PostgresSeenMessages("postgresql://postgres@127.0.0.1:1/test?schema=pfbus_none")
