@@ -109,8 +109,8 @@ class HubConfig:
     # [store] routing_log = "postgresql://…": the URL (then routing_log is unused);
     # ``routing_log_location`` is whichever is in use
     routing_log_url: str | None = None
-    # [store] seen_messages: "sqlite:PATH" or "postgresql://…" (its default resolved)
-    seen_messages: str = "sqlite:var/routing-log.seen.sqlite3"
+    # [store] seen_messages: "sqlite:PATH" or "postgresql://…"; None: where the routing log is
+    seen_messages: str | None = None
     drain_timeout: float = 30.0  # [hub] drain_timeout: seconds for in-flight work on a stop
     backlog: int = 1024  # [hub] backlog: the listening socket's queue
     workers: int = 1  # [hub] workers: hub processes sharing the listening socket ("auto" read)
@@ -125,6 +125,16 @@ class HubConfig:
     def routing_log_location(self) -> str | Path:
         """The routing log in use: a postgresql:// URL, or the SQLite file."""
         return self.routing_log_url or self.routing_log
+
+    @property
+    def seen_messages_location(self) -> str:
+        """``[store] seen_messages``, by default where the routing log is: its PostgreSQL
+        database and schema (one table for every hub of a cluster), or ``NAME.seen.sqlite3``
+        beside its file (shared by the workers of one machine)."""
+        if self.seen_messages is not None:
+            return self.seen_messages
+        log = self.routing_log
+        return self.routing_log_url or f"sqlite:{log.with_name(log.stem + '.seen.sqlite3')}"
 
     def with_port(self, port: int) -> HubConfig:
         return replace(self, port=port)
@@ -163,7 +173,7 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         path=path, host=host, port=int(port), public_url=hub["public_url"],
         limits=Limits(max_bytes=hub["max_message_bytes"], max_depth=hub["max_depth"]),
         routing_log=routing_log, routing_log_url=routing_log_url,
-        seen_messages=_seen_messages(store, routing_log, routing_log_url),
+        seen_messages=_seen_messages(store),
         catalogs=_catalogs(top["schemas"]), tenants=tenants,
         registry=ServiceRegistry(_routes(top["routes"], tenants, providers), subscriptions),
         max_connections_per_provider=hub["max_connections_per_provider"],
@@ -401,12 +411,10 @@ def _routing_log(store: Section) -> tuple[Path, str | None]:
     return path, None
 
 
-def _seen_messages(store: Section, routing_log: Path, routing_log_url: str | None) -> str:
-    """``[store] seen_messages``; by default where the routing log is: its PostgreSQL database
-    and schema (one table for every hub of a cluster), or ``NAME.seen.sqlite3`` beside its file
-    (shared by the workers of one machine)."""
+def _seen_messages(store: Section) -> str | None:
+    """``[store] seen_messages`` if given (``HubConfig.seen_messages_location``: the default)."""
     if store["seen_messages"] is None:
-        return routing_log_url or f"sqlite:{routing_log.with_name(routing_log.stem + '.seen.sqlite3')}"
+        return None
     if is_postgres(store["seen_messages"]):
         try:
             split_url(store["seen_messages"], "pfbus_log", "seen messages")

@@ -32,7 +32,6 @@ from ..core.findings import Finding
 from ..core.inspection import Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission
-from ..core.pg_url import redacted
 from ..core.replay import Freshness, ReplayGuard, SeenMessagesUnavailable
 from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
@@ -95,12 +94,11 @@ class Hub:
         ops = admin_wiring.operators(config, self.catalog, self.events)
         # Requests' MessageIds, remembered for [hub] replay_window across restarts.
         try:
-            self.seen_messages = open_seen_messages(config.seen_messages,
+            self.seen_messages = open_seen_messages(config.seen_messages_location,
                                                     deliver=reactor.callFromThread)
-        except SeenMessagesUnavailable as exc:
-            raise ConfigError(f"{config.path}: store.seen_messages: cannot open "
-                              f"{redacted(config.seen_messages)} (the MessageIds seen): "
-                              f"{exc}") from None
+        except SeenMessagesUnavailable as exc:  # it names the file or the redacted URL
+            raise ConfigError(f"{config.path}: store.seen_messages: cannot open the MessageIds "
+                              f"seen: {exc}") from None
         try:
             replay = ReplayGuard(self.seen_messages, config.replay_window, freshness)
         except ValueError as exc:

@@ -262,14 +262,14 @@ def test_a_postgresql_routing_log_is_taken_as_its_url(tmp_path):
     (one table for every hub of the cluster: a replay to another node is refused)."""
     config = load_config(write(tmp_path, '[store]\nrouting_log = "postgresql://db/x?schema=log"\n'))
     assert config.routing_log_location == "postgresql://db/x?schema=log"
-    assert config.seen_messages == "postgresql://db/x?schema=log"
+    assert config.seen_messages_location == "postgresql://db/x?schema=log"
 
 
 def test_seen_messages_default_beside_the_log_file_or_as_given(tmp_path):
     config = load_config(write(tmp_path, '[store]\nrouting_log = "log/r.sqlite3"\n'))
-    assert config.seen_messages == f"sqlite:{(tmp_path / 'log/r.seen.sqlite3').resolve()}"
+    assert config.seen_messages_location == f"sqlite:{(tmp_path / 'log/r.seen.sqlite3').resolve()}"
     config = load_config(write(tmp_path, '[store]\nrouting_log = "postgresql://db/x"\n'
                                          'seen_messages = "sqlite:var/s.sqlite3"\n'))
-    assert config.seen_messages == f"sqlite:{(tmp_path / 'var/s.sqlite3').resolve()}"
+    assert config.seen_messages_location == f"sqlite:{(tmp_path / 'var/s.sqlite3').resolve()}"
     config = load_config(write(tmp_path, '[store]\nseen_messages = "postgresql://db/y?schema=s"\n'))
-    assert config.seen_messages == "postgresql://db/y?schema=s"
+    assert config.seen_messages_location == "postgresql://db/y?schema=s"

@@ -107,6 +107,20 @@ def test_an_unreachable_server_is_said_at_the_start():
         PostgresSeenMessages("postgresql://postgres@127.0.0.1:1/test?schema=pfbus_none")
 
 
+def test_a_hub_that_cannot_open_it_does_not_start(tmp_path):
+    """[store] seen_messages unreachable: pfbus serve exits with a configuration error naming
+    the key and file, the URL's password not echoed."""
+    config = tmp_path / "hub.toml"
+    config.write_text('[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n[store]\n'
+                      'seen_messages = "postgresql://postgres:secret@127.0.0.1:1/test?schema=s"\n')
+    done = subprocess.run([sys.executable, "-m", "bus.cli.main", "serve", "--config", str(config)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{config}: store.seen_messages: cannot open the MessageIds seen: postgresql://…@" \
+        in done.stderr
+    assert "secret" not in done.stdout + done.stderr
+
+
 def test_two_processes_admit_each_id_once(postgres_url, postgres_dsn, tmp_path):
     """Two hubs on one database: every ID both sight at the same moment is admitted by exactly
     one. Both queue their sightings while a third session locks the table, so their statements
