@@ -99,6 +99,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "paginate": ("next", "name", "page_size", "max_pages", "via", "timeout", "extract_id", "page",
                  "total_pages", "total_count", "item", "key"),
     "wsdl": ("checks", "name", "timeout"),
+    "grid": ("timeout",),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, invariants, wsdl_checks
+from . import checks, grid, invariants, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -207,6 +207,27 @@ class CaseRunner:
                             step.get("name") or "pages", self.s.context.namespaces)
         self._record(step.get("name"), self.result.exchanges)
         return problems
+
+    def _grid(self, step: Step, values) -> list[str]:
+        """A model-based input grid (conformance/grid.py): ``inquiry`` or ``extract``, judged
+        against the test data the ``model_data`` parameter names."""
+        if "model_data" not in values:
+            raise CaseDataError(f"{step.where}: the profile names no model_data (test data)")
+        model = grid.load_model(str(values["model_data"]))
+        ns = self.s.context.namespaces
+
+        def send(ref: str, extra: Mapping[str, Any], soap: str, label: str) -> Exchange:
+            return self._post(step.with_options(soap=soap), values, ref, extra, label)
+
+        if step.target == "inquiry":
+            problems = []
+            for point in grid.inquiry_points(model):
+                ex = send(point.message, point.vars, point.soap, point.label)
+                problems += grid.judge_inquiry(point, ex, model, ns)
+            return problems
+        if step.target == "extract":
+            return grid.extract_grid(send, model, ns)
+        raise CaseDataError(f"{step.where}: unknown grid {step.target!r} (inquiry, extract)")
 
     def _wsdl(self, step: Step, values) -> list[str]:
         spec = self._service_of(step.target, step)

@@ -58,6 +58,9 @@ class Step:
     def get(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
 
+    def with_options(self, **options: Any) -> Step:
+        return Step(self.kind, self.target, {**self.options, **options}, self.where)
+
 
 @dataclass(frozen=True)
 class Case:

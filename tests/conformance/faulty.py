@@ -8,10 +8,12 @@ provider profile is some faulty adapter's target.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
+from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -46,7 +48,8 @@ class Faulty:
 FAULTY = [
     # the reply's binding and header
     Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01")),
-    Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02")),
+    # P-ENC-04's newline after the envelope is what canonicalisation drops
+    Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02", "P-ENC-04/*")),
     Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "INV-BIND-03")),
     Faulty("sent-at-utc", "RQ-MSG-03", ALL, ("P-MSG-03/*", "INV-MSG-03")),
     # only P-MSG-10 sends a SentAt that is not now: the echo is off by 20 minutes there only
@@ -78,7 +81,8 @@ FAULTY = [
     # 'not found' as a fault: the boundary request (an unknown 15-digit 宛名番号) is a
     # not-found inquiry too, so P-MSG-07 fails with it.
     Faulty("not-found-as-fault", "RQ-BEH-02", BOTH, (), targets_by_profile={
-        JUKI_PROFILE: ("J-INQ-02", "J-INQ-06", "J-INQ-09", "P-MSG-07/juki.ResidentInquiry"),
+        JUKI_PROFILE: ("J-INQ-02", "J-INQ-06", "J-INQ-09", "J-INQ-13",
+                       "P-MSG-07/juki.ResidentInquiry"),
         TAX_PROFILE: ("K-INQ-02", "P-MSG-07/*"), KOKUHO_PROFILE: ("KH-INQ-02", "P-MSG-07/*")}),
     # service descriptions (run with --wsdl pointing at the faulty one)
     Faulty("wsdl-fault-undeclared", "RQ-WSDL-01", ALL, ("P-WSDL-01/*",)),
@@ -101,9 +105,10 @@ FAULTY = [
     # or with a 基準日, with or without a timezone: J-INQ-03/04/07/08) and for the IVS case's
     # resident, a wife whose 旧氏 the head does not have (J-CHR-02)
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
-           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-10", "J-CHR-02")),
+           ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-10", "J-CHR-02", "J-INQ-12",
+            "J-INQ-13")),
     # every paging of the extract overlaps, with or without a 基準日
-    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02")),
+    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02", "J-FULL-05")),
     # a retried first request gets a second snapshot
     Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03",)),
     # 異動通知 receipts
@@ -156,7 +161,8 @@ FAULTY = [
     Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*", "P-ENC-03/*")),
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
-        JUKI_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
+        JUKI_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "INV-BIND-03"),
+        TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
         KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",),
         KOKUHO_SUB_PROFILE: ("S-ADDR-01",)}),
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,),
@@ -173,8 +179,8 @@ FAULTY = [
     Faulty("name-spaces-removed", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     Faulty("mynumber-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-11",)),
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09")),
-    Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02",)),
+           ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13")),
+    Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-02", "J-FULL-06")),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
@@ -194,7 +200,40 @@ FAULTY = [
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
     Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06",)),
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES, ("S-ONCE-04",)),
+    # --- the model-based grids (faulty_grid.py): boundaries no example case sends
+    Faulty("individual-number-as-of-utc", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
+    Faulty("individual-remainder-one-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
+    Faulty("extract-as-of-exclusive", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-02",)),
+    Faulty("one-page-counted-as-two", "RQ-BEH-03", (JUKI_PROFILE,), ("J-GRID-02",)),
 ]
+
+# The grids judge every answer they ask for against the test data, so a defect written for its
+# own case fails a grid as well when it changes an answer to one of the grid's inputs.
+_ALSO_GRID_01 = ("not-found-as-fault", "answers-household-head", "individual-number-unsupported",
+                 "unknown-individual-number-fault", "future-as-of-refused",
+                 "as-of-ignored-by-individual-number", "member-kana-dropped", "dates-shifted",
+                 "name-spaces-removed", "mynumber-remainder-zero-refused", "as-of-refused",
+                 "addressee-remainder-zero-refused", "as-of-day-early")
+_ALSO_GRID_02 = ("paging-overlap", "later-pages-gender-dropped",
+                 "later-pages-individual-number-mangled", "extract-nfc", "extract-as-of-refused",
+                 "total-pages-plus-one", "extract-as-of-ignored")
+_ALSO_BOTH = ("address-in-unit-namespace", "gender-missing", "individual-number-bad-check-digit",
+              "nonbmp-degraded", "ivs-stripped", "gaiji-leaked", "nfc-normalised",
+              "nfkc-normalised", "cp932-round-trip")
+
+
+def _with_grids(f: Faulty) -> Faulty:
+    grids = (("J-GRID-01",) if f.name in _ALSO_GRID_01 + _ALSO_BOTH else ()) + \
+        (("J-GRID-02",) if f.name in _ALSO_GRID_02 + _ALSO_BOTH else ())
+    if not grids:
+        return f
+    by_profile = dict(f.targets_by_profile)
+    if JUKI_PROFILE in by_profile:
+        by_profile[JUKI_PROFILE] = tuple(by_profile[JUKI_PROFILE]) + grids
+    return dataclasses.replace(f, targets=f.targets + grids, targets_by_profile=by_profile)
+
+
+FAULTY = [_with_grids(f) for f in FAULTY]
 
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
@@ -202,7 +241,7 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
-        or BOUNDS.get(faulty.name)
+        or BOUNDS.get(faulty.name) or GRID.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -213,5 +252,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
-        or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS[faulty.name]
+        or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
+        or GRID_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
