@@ -10,6 +10,15 @@ With --workers 1,2 the hub is measured once per count (``pfbus serve --workers N
 own routing log; CPU is the supervisor's and its workers' together), so the table compares them
 side by side in one run.
 
+With --nginx, nginx as a pure reverse proxy (bench/nginx_proxy.py: one worker, keep-alive to the
+provider) is measured in the same run, and the table is followed by the ratio hub/nginx (req/s
+and CPU per request) at each number of connections.
+
+With --answer-bytes N the provider answers about N bytes (a household of that many members; the
+big-message runs: 100 KB at 500 connections, 1 MB at 50). Each run also reports the kernel's
+accept-queue overflows (``nstat`` TcpExtListenOverflows, before/after: the network namespace's
+count, so another job's overflows would show too).
+
 With --bare-relay, (c) bench/bare_relay.py is measured too: the hub's twisted.web server and
 Forwarder without any of the hub's work, which splits the hub's cost into "Twisted relaying HTTP"
 and "what pfbus does per message" (parse, validate, routing log, event log).
@@ -27,7 +36,7 @@ affected by such load.
     python bench/hub_vs_direct.py [--duration 10] [--connections 1,16,64] [--bare-relay]
                                   [--repeat N] [--quiet-wait 30] [--max-other-load 0.25]
                                   [--attempts 3] [--generator auto|wrk|python] [--json FILE]
-                                  [--workers 1,2]
+                                  [--workers 1,2] [--nginx] [--answer-bytes N]
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import resource
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +57,7 @@ from pathlib import Path
 
 from lxml import etree
 
+import nginx_proxy
 from bus.core.header import Party, PlatformHeader
 # bench/*.py beside this file (the script's directory is on sys.path)
 from loadgen import MESSAGE_ID_SLOT, SENT_AT_SLOT, run_python, run_wrk, smoke
@@ -96,7 +107,8 @@ def build_request() -> bytes:
 
 
 PATHS = {"direct": "client → provider", "relay": "client → bare relay → provider",
-         "hub": "client → hub → provider"}
+         "nginx": "client → nginx → provider", "hub": "client → hub → provider"}
+MIDDLE = ("relay", "nginx")  # the proxies other than the hub: their CPU is the "middle" column
 
 
 def label(path: str) -> str:
@@ -107,9 +119,9 @@ def label(path: str) -> str:
 
 
 def path_order(path: str) -> tuple[int, int]:
-    """direct, relay, then the hubs by worker count."""
+    """direct, relay, nginx, then the hubs by worker count."""
     if path.startswith("hub"):
-        return 2, 1 if path == "hub" else int(path[5:])
+        return 3, 1 if path == "hub" else int(path[5:])
     return list(PATHS).index(path), 0
 
 
@@ -133,7 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--workers", default="1", help="comma-separated hub worker counts, "
                         "each measured (pfbus serve --workers N)")
+    parser.add_argument("--nginx", action="store_true",
+                        help="also measure nginx as a pure reverse proxy (bench/nginx_proxy.py)")
+    parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
+                        help="the provider answers about N bytes (default: about 3.2 KB)")
     args = parser.parse_args(argv)
+    if args.nginx and not nginx_proxy.available():
+        parser.error("--nginx: no nginx on PATH (apt-get install nginx-light)")
     counts = [int(n) for n in args.workers.split(",")]
     levels = [int(c) for c in args.connections.split(",")]
     generator = args.generator if args.generator != "auto" else (
@@ -151,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         per_hub = {f"{h.name}:cpu": h.tree_cpu_seconds() for h in hubs} | {
             f"{h.name}:main": h.tree_main_thread_cpu() for h in hubs}
         return {**per_hub, "hub": sum(per_hub[f"{h.name}:cpu"] for h in hubs),
-                "relay": relay.cpu_seconds() if relay else 0.0, "provider": prov.cpu_seconds(),
+                "relay": relay.cpu_seconds() if relay else 0.0,
+                "nginx": nginx.tree_cpu_seconds() if nginx else 0.0, "provider": prov.cpu_seconds(),
                 "generator": own[0].ru_utime + own[0].ru_stime,
                 "self": own[1].ru_utime + own[1].ru_stime, "machine": busy_seconds()}
 
@@ -161,21 +180,25 @@ def main(argv: list[str] | None = None) -> int:
         waited = wait_quiet(args.quiet_wait)
         if args.warmup > 0:
             load(url, conns, args.warmup)
+        overflows = listen_overflows()
         before = cpu()
         r = load(url, conns, args.duration)
         used = {k: v - before[k] for k, v in cpu().items()}
+        overflows = listen_overflows() - overflows
         ms = {k: v * 1e3 / max(r["requests"], 1) for k, v in used.items()}
         mid = (f"{path}:cpu", f"{path}:main") if path.startswith("hub") else \
-            {"relay": ("relay", "relay")}.get(path)
+            (path, path) if path in MIDDLE else None
         r.update(path=path, connections=conns, rps=r["requests"] / r["seconds"], waited_s=waited,
+                 listen_overflows=overflows,
                  middle_cpu_ms=ms[mid[0]] if mid else None,
                  middle_main_thread_cpu_ms=ms[mid[1]] if mid else None,
                  provider_cpu_ms=ms["provider"], generator_cpu_ms=ms["generator"],
                  # Busy CPU that none of this benchmark's processes used (other jobs, the VM).
                  other_load_cores=(used["machine"] - sum(used[k] for k in (
-                     "hub", "relay", "provider", "generator", "self"))) / r["seconds"])
-        print(f"# {path:6} c={conns:<3} {r['rps']:8.0f} req/s  p50 {r['p50']:.2f} ms"
-              f"  errors {r['errors']}  other load {r['other_load_cores']:.2f}", file=sys.stderr)
+                     "hub", "relay", "nginx", "provider", "generator", "self"))) / r["seconds"])
+        print(f"# {path:6} c={conns:<3} {r['rps']:8.0f} req/s  p50 {r['p50']:.2f} ms  p99 "
+              f"{r['p99']:.2f} ms  errors {r['errors']}  overflows {overflows}  other load "
+              f"{r['other_load_cores']:.2f}", file=sys.stderr)
         return r
 
     def measure(path: str, url: str, middle: Child | None, conns: int) -> dict:
@@ -189,9 +212,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
         workdir = Path(tmp)
-        prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
+        prov = Child("provider", [sys.executable, "bench/provider.py", "--answer-bytes",
+                                  str(args.answer_bytes)], workdir)
         hubs: list[Child] = []
-        relay = None
+        relay = nginx = None
         try:
             provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
             hub_targets = []
@@ -211,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
                                         provider_url], workdir)
                 targets.append(("relay", f"http://127.0.0.1:{relay.wait_json('port')['port']}"
                                          "/soap", relay))
+            if args.nginx:
+                nginx, nginx_url = nginx_proxy.start(workdir, provider_url)
+                targets.append(("nginx", nginx_url, nginx))
             targets += hub_targets
             sizes = {path: smoke(url, body, EXPECTED_ELEMENT) for path, url, _ in targets}
             info.update(request_bytes=len(body), response_bytes=sizes["direct"],
@@ -225,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                         provider_vmhwm_mb=prov.status_kb("VmHWM") / 1024,
                         hub_cpu_total_s=sum(h.tree_cpu_seconds() for h in hubs))
         finally:
-            for child in (*hubs, relay, prov):
+            for child in (*hubs, relay, nginx, prov):
                 if child is not None:
                     child.stop()
         info["exchanges_by_worker"] = {}  # how evenly the kernel's accepts spread connections
@@ -275,6 +302,7 @@ def summarise(results: list[dict]) -> list[dict]:
                                                                      path_order(g[0][0]))):
         row = {"path": path, "connections": conns, "rounds": len(runs),
                "errors": sum(r["errors"] for r in runs),
+               "listen_overflows": sum(r["listen_overflows"] for r in runs),
                "rps_min": min(r["rps"] for r in runs), "rps_max": max(r["rps"] for r in runs)}
         for key in ("rps", "p50", "p95", "p99", "middle_cpu_ms", "middle_main_thread_cpu_ms",
                     "provider_cpu_ms", "generator_cpu_ms", "other_load_cores"):
@@ -290,9 +318,10 @@ def report(results: list[dict], info: dict, args) -> None:
           f"{info['generator']}; request {info['request_bytes']} B, response "
           f"{info['response_bytes']} B; {args.duration:g} s per run after {args.warmup:g} s "
           f"warm-up; {args.repeat} round(s), medians (req/s: median, min–max)\n")
-    print("| path | conns | req/s | p50 ms | p95 ms | p99 ms | errors | hub/relay CPU ms/req "
-          "(main thread) | provider CPU ms/req | generator CPU ms/req | other load, cores |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| path | conns | req/s | p50 ms | p95 ms | p99 ms | errors | accept-queue overflows "
+          "| proxy CPU ms/req (main thread) | provider CPU ms/req | generator CPU ms/req "
+          "| other load, cores |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         mid = ("–" if r["middle_cpu_ms"] is None else
                f"{r['middle_cpu_ms']:.3f} ({r['middle_main_thread_cpu_ms']:.3f})")
@@ -300,13 +329,33 @@ def report(results: list[dict], info: dict, args) -> None:
         if r["rounds"] > 1:
             rps += f" ({r['rps_min']:,.0f}–{r['rps_max']:,.0f})"
         print(f"| {label(r['path'])} | {r['connections']} | {rps} | {r['p50']:.2f} "
-              f"| {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} | {mid} "
+              f"| {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['listen_overflows']} "
+              f"| {mid} "
               f"| {r['provider_cpu_ms']:.3f} | {r['generator_cpu_ms']:.3f} "
               f"| {r['other_load_cores']:.2f} |")
     print(f"\nhub: max RSS (VmHWM) {info['hub_vmhwm_mb']:.1f} MB, CPU {info['hub_cpu_total_s']:.1f}"
           f" s in total; provider VmHWM {info['provider_vmhwm_mb']:.1f} MB; routing log "
           f"'replied' hops by status: {info['routing_log_replied']}; exchanges by worker: "
           f"{info['exchanges_by_worker']}")
+    by = {(r["path"], r["connections"]): r for r in results}
+    for conns in sorted({r["connections"] for r in results}):
+        hub, nginx = by.get(("hub", conns)), by.get(("nginx", conns))
+        if hub and nginx and hub["middle_cpu_ms"] and nginx["middle_cpu_ms"]:
+            print(f"hub/nginx at {conns} connections: req/s {hub['rps'] / nginx['rps']:.2f}, "
+                  f"p50 {hub['p50'] / nginx['p50']:.1f}×, proxy CPU per request "
+                  f"{hub['middle_cpu_ms'] / nginx['middle_cpu_ms']:.1f}×")
+
+
+def listen_overflows() -> int:
+    """TcpExtListenOverflows of the network namespace (connections the kernel dropped because
+    a listening socket's accept queue was full); -1 without ``nstat``."""
+    try:
+        out = subprocess.run(["nstat", "-azs", "TcpExtListenOverflows"], capture_output=True,
+                             text=True, timeout=10).stdout
+    except OSError:
+        return -1
+    return next((int(line.split()[1]) for line in out.splitlines()
+                 if line.startswith("TcpExtListenOverflows")), -1)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ Per request the provider does what a real one must at least do: parse the reques
 platform header and answer with a reply header bound to the exact request bytes (RelatesTo,
 RequestHash). The business body is fixed bytes built once at start.
 
-    python bench/provider.py [--port N]      # prints {"port": N} once listening
+    python bench/provider.py [--port N] [--answer-bytes N]   # prints {"port": N} once listening
+
+``--answer-bytes N``: a household of as many members as make the whole answer about N bytes
+(the big-message benchmarks: 100 KB, 1 MB); every member is the same valid resident.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ assert local_gov_code_check_digit("13101") == 6  # 131016 千代田区, the tena
 assert individual_number("12345678901") == "123456789018"
 
 HEAD_ADDRESSEE = addressee_number("000012345")
+ENVELOPE_BYTES = 1200  # the answer's envelope and reply header around the body, about
 HOUSEHOLD = "0000567890"
 
 
@@ -75,8 +79,8 @@ def _resident(addressee: str, number: str, name: str, kana: tuple[str, str], bor
     return "".join(f"\n{indent}{line}" for line in lines)
 
 
-def response_body() -> bytes:
-    """The fixed j:ResidentInquiryResponse: one resident, and their household of one member."""
+def response_body(members: int = 1) -> bytes:
+    """The fixed j:ResidentInquiryResponse: one resident, and their household of ``members``."""
     head = (HEAD_ADDRESSEE, individual_number("12345678901"), "千代田　太郎", ("チヨダ", "タロウ"),
             "1980-05-14", "1", "01")  # 性別 1 男, 続柄 01 世帯主
     text = (f'<j:ResidentInquiryResponse xmlns:j="{JUKI}" xmlns:c="{COMMON}">\n'
@@ -84,18 +88,18 @@ def response_body() -> bytes:
             f"  <j:Resident>{_resident(*head, indent='    ')}\n  </j:Resident>\n"
             f"  <j:Household>\n    <c:HouseholdNumber>{HOUSEHOLD}</c:HouseholdNumber>\n"
             f"    <c:HeadName><c:Text>千代田　太郎</c:Text></c:HeadName>\n"
-            f"    <c:Member>{_resident(*head, indent='      ')}\n    </c:Member>\n"
-            f"  </j:Household>\n"
-            f"</j:ResidentInquiryResponse>")
+            + f"    <c:Member>{_resident(*head, indent='      ')}\n    </c:Member>\n" * members +
+            "  </j:Household>\n"
+            "</j:ResidentInquiryResponse>")
     return text.encode("utf-8")
 
 
 class ResidentInquiryProvider(resource.Resource):
     isLeaf = True
 
-    def __init__(self) -> None:
+    def __init__(self, members: int = 1) -> None:
         super().__init__()
-        self.body = response_body()
+        self.body = response_body(members)
         self.served = 0
 
     def render_GET(self, request):
@@ -123,9 +127,16 @@ class ResidentInquiryProvider(resource.Resource):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any)")
+    parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
+                        help="household members enough for answers of about N bytes")
     args = parser.parse_args(argv)
-    port = reactor.listenTCP(args.port, server.Site(ResidentInquiryProvider()),
-                             interface="127.0.0.1")
+    members = 1
+    if args.answer_bytes:
+        one, two = len(response_body(1)), len(response_body(2))
+        members = max(1, 1 + round((args.answer_bytes - ENVELOPE_BYTES - one) / (two - one)))
+    # backlog as the hub's default: hundreds of clients connect at once in the big-message runs
+    port = reactor.listenTCP(args.port, server.Site(ResidentInquiryProvider(members)),
+                             backlog=1024, interface="127.0.0.1")
     print(json.dumps({"port": port.getHost().port}), flush=True)
     reactor.run()
     return 0
