@@ -12,7 +12,10 @@ the figure is an upper bound for the log's share, against which code changes com
 is much less disturbed by a shared machine than ``bench/hub_vs_direct.py`` (no sockets, no other
 process of ours). To compare two trees, run it alternately with ``PYTHONPATH=<tree>``.
 
-    python bench/exchange_cpu.py [--exchanges 2000] [--warmup 200] [--rounds 1]
+    python bench/exchange_cpu.py [--exchanges 2000] [--warmup 200] [--rounds 1] [--members N]
+
+``--members N``: the answer's household has N members (about 0.9 KB each; 110 make the 100 KB
+answers of the big-message runs).
 """
 
 from __future__ import annotations
@@ -64,9 +67,9 @@ class _Forwarder:
         return _Answer(self.answer)
 
 
-def exchanges(count: int) -> list[tuple[bytes, bytes]]:
+def exchanges(count: int, members: int = 1) -> list[tuple[bytes, bytes]]:
     """(request, the provider's answer bound to it) pairs, as bench/provider.py answers."""
-    template, body = build_request(), response_body()
+    template, body = build_request(), response_body(members)
     pairs = []
     for _ in range(count):
         raw = fresh(template)
@@ -78,7 +81,7 @@ def exchanges(count: int) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
-def measure(count: int, warmup: int, directory: Path) -> tuple[float, float]:
+def measure(count: int, warmup: int, directory: Path, members: int = 1) -> tuple[float, float]:
     """(CPU ms per exchange, exchanges/s of wall time) over ``count`` after ``warmup``."""
     catalog = Catalog.load((BUILTIN_CATALOG,))
     registry = ServiceRegistry([Route(TENANT, SERVICE, Provider("p", "http://127.0.0.1:9/",
@@ -91,7 +94,7 @@ def measure(count: int, warmup: int, directory: Path) -> tuple[float, float]:
         exchange = SyncExchange(inspector, forwarder, log, JsonLineLog(out),
                                 admission=Admission(LimitPolicy(AdapterLimits(
                                     rate=1e9, burst=1_000_000_000, concurrency=4096))))
-        pairs = exchanges(warmup + count)
+        pairs = exchanges(warmup + count, members)
 
         def one(raw: bytes, answer: bytes) -> None:
             forwarder.answer = answer
@@ -122,11 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exchanges", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--members", type=int, default=1,
+                        help="household members in each answer (110: about 100 KB)")
     args = parser.parse_args(argv)
     results = []
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(measure(args.exchanges, args.warmup, Path(tmp)))
+            results.append(measure(args.exchanges, args.warmup, Path(tmp), args.members))
         print(f"{results[-1][0]:.3f} ms CPU per exchange, {results[-1][1]:,.0f} exchanges/s "
               f"(one after another), load {open('/proc/loadavg').read().split()[0]}")
     if len(results) > 1:
