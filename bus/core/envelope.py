@@ -7,6 +7,7 @@ resulting tree is what validation and routing read.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -117,16 +118,20 @@ def _doctype_line(raw: bytes) -> int | None:
 
 
 def _check_depth(root: etree._Element, max_depth: int) -> None:
-    depth = 0
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            if depth > max_depth:
-                raise HubFault(faults.TOO_DEEP, (Finding(
-                    "limit:max_depth", f"elements nest deeper than {max_depth} levels", None,
-                    el.sourceline),))
-        else:
-            depth -= 1
+    # The elements one level too deep, found by libxml2's XPath (one step per level, in C): a
+    # Python walk over every element cost 7 % of the hub's CPU on a 100 KB answer. The first in
+    # document order is where a walk would have stopped (anything deeper lies inside one).
+    too_deep = _too_deep(max_depth)(root)
+    if too_deep:
+        raise HubFault(faults.TOO_DEEP, (Finding(
+            "limit:max_depth", f"elements nest deeper than {max_depth} levels", None,
+            too_deep[0].sourceline),))
+
+
+@functools.lru_cache(maxsize=8)
+def _too_deep(max_depth: int) -> etree.XPath:
+    """Elements at depth ``max_depth + 1`` (the root is at depth 1)."""
+    return etree.XPath("/".join(["*"] * max_depth))  # max_depth ≥ 1: the config's rule
 
 
 def _split(raw: bytes, root: etree._Element) -> Envelope:

@@ -153,6 +153,15 @@ def test_depth_limit_is_inclusive_and_names_the_line():
     assert fault.first.line == 3
 
 
+def test_depth_limit_names_the_first_element_too_deep_in_document_order():
+    deep = "<y>" * 9 + "</y>" * 9
+    raw = (f"<soap:Envelope {SOAP11}>\n<soap:Body>\n<w><x><x/></x>\n<x>\n{deep}</x>\n"
+           f"<x>{deep}</x></w></soap:Body></soap:Envelope>").encode()
+    parse_envelope(raw, Limits(max_depth=13))  # Envelope, Body, w, x and nine y: 13 levels
+    fault = fault_of(raw, Limits(max_depth=11))
+    assert fault.fault is faults.TOO_DEEP and fault.first.line == 5
+
+
 def test_default_depth_limit_refuses_deep_nesting():
     assert fault_of(_nested(Limits().max_depth + 1)).fault is faults.TOO_DEEP
 
