@@ -72,20 +72,24 @@ class MessageValidator:
                findings: list[Finding]) -> None:
         # The value, not the lexical form: types derived from xs:token, xs:integer… collapse
         # whitespace, so the XSD accepts a code padded with it (a newline in pretty-printed XML).
-        value = (el.text or "").strip(" \t\r\n")
-        for rule in node.rules:
-            problem = rule.problem(value, ctx)
-            if problem is not None:
-                path = element_path(el, self.catalog.prefixes)
-                for text in (problem,) if isinstance(problem, str) else problem:
-                    findings.append(Finding(rule.name, text, path, el.sourceline))
-        roots = self.catalog.plan.roots
+        if node.rules:  # most elements have none (read only to reach those below that do)
+            value = (el.text or "").strip(" \t\r\n")
+            for rule in node.rules:
+                problem = rule.problem(value, ctx)
+                if problem is not None:
+                    path = element_path(el, self.catalog.prefixes)
+                    for text in (problem,) if isinstance(problem, str) else problem:
+                        findings.append(Finding(rule.name, text, path, el.sourceline))
+        children, open_content = node.children, node.open_content
+        if not children and not open_content:  # nothing below has a rule: not walked
+            return
         for child in el:
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 continue
-            child_node = node.children.get(child.tag)
-            if child_node is None and node.open_content:
-                child_node = roots.get(child.tag)
+            child_node = children.get(tag)
+            if child_node is None and open_content:
+                child_node = self.catalog.plan.roots.get(tag)
             if child_node is not None:
                 self._check(child, child_node, ctx, findings)
 
