@@ -201,10 +201,18 @@ def judge_inquiry(p: InquiryPoint, ex: Exchange, model: list[Resident],
     if number != p.expected.household:
         problems.append(f"{p.label}: HouseholdNumber {number!r}, the test data says "
                         f"{p.expected.household}")
+    model_members = {r.addressee: r for r in model if r.household == p.expected.household}
+    heads = [r for r in model_members.values() if r.fields.get("cmn:Relationship") == "01"]
+    head_name = h.xpath("cmn:HeadName", namespaces=ns)
+    if heads and head_name:  # the 世帯主's name, whoever was asked about
+        want = {k[len("cmn:Name/"):]: v for k, v in heads[0].fields.items()
+                if k.startswith("cmn:Name/")}
+        if leaves(head_name[0]) != want:
+            problems.append(f"{p.label}: HeadName {leaves(head_name[0])}, the test data's 世帯主 "
+                            f"{heads[0].addressee} is {want}")
     if p.as_of is None:  # membership on a past day is history the standard leaves open
         members = {m.xpath("string(cmn:AddresseeNumber)", namespaces=ns): m
                    for m in h.xpath("cmn:Member", namespaces=ns)}
-        model_members = {r.addressee: r for r in model if r.household == p.expected.household}
         if sorted(members) != sorted(model_members):
             problems.append(f"{p.label}: Household members {sorted(members)}, the test data "
                             f"says {sorted(model_members)}")
@@ -231,14 +239,12 @@ def extract_dates(model: list[Resident]) -> list[tuple[dt.date | None, str]]:
     return dates
 
 
-def extract_grid(send: Send, model: list[Resident], ns: Mapping[str, str],
-                 page_limit: int = 1000) -> list[str]:
+def extract_grid(send: Send, model: list[Resident], ns: Mapping[str, str]) -> list[str]:
     problems: list[str] = []
     for k, (as_of, as_of_label) in enumerate(extract_dates(model)):
         living = {r.addressee: r for r in model if lived_here(r, as_of)}
         count = len(living)
         size, size_label = page_sizes(count)[k % 5]
-        size = min(size, page_limit)
         soap = "1.2" if k % 2 else "1.1"
         label = (f"[基準日 {as_of} ({as_of_label}), " if as_of else "[no 基準日, ") + \
             f"PageSize {size} ({size_label}), TotalCount {count}, SOAP {soap}]"
@@ -281,6 +287,11 @@ def _extract_point(send: Send, living: Mapping[str, Resident], size: int, as_of:
         where = f"{label} page {number}"
         expected = 0 if number > last else size if number < last else count - size * (last - 1)
         records = page.xpath("juki:Resident", namespaces=ns)
+        for name, want in (("ExtractId", head["ExtractId"]), ("TotalPages", str(last)),
+                           ("TotalCount", str(count))):
+            got = page.xpath(f"string(juki:{name})", namespaces=ns)
+            if number > 1 and got != want:  # page 1's own values are judged above
+                problems.append(f"{where}: {name} {got!r}, expected {want!r}")
         if len(records) != expected:
             problems.append(f"{where}: {len(records)} records, expected {expected}")
         if page.xpath("string(juki:Page)", namespaces=ns) != str(number):

@@ -213,7 +213,8 @@ _ALSO_GRID_01 = ("not-found-as-fault", "answers-household-head", "individual-num
                  "unknown-individual-number-fault", "future-as-of-refused",
                  "as-of-ignored-by-individual-number", "member-kana-dropped", "dates-shifted",
                  "name-spaces-removed", "mynumber-remainder-zero-refused", "as-of-refused",
-                 "addressee-remainder-zero-refused", "as-of-day-early")
+                 "addressee-remainder-zero-refused", "as-of-day-early", "head-name-of-requested",
+                 "head-name-nfkc")
 _ALSO_GRID_02 = ("paging-overlap", "later-pages-gender-dropped",
                  "later-pages-individual-number-mangled", "extract-nfc", "extract-as-of-refused",
                  "total-pages-plus-one", "extract-as-of-ignored")
