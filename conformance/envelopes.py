@@ -29,7 +29,8 @@ WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HEADER_OVERRIDES = ("service_id", "service_version", "receiver_system_id",
-                    "receiver_local_gov_code", "message_id", "linkage_kind", "sent_at_age")
+                    "receiver_local_gov_code", "receiver_business_unit", "message_id", "linkage_kind",
+                    "sent_at_age")
 
 
 class TemplateError(ValueError):
@@ -88,6 +89,9 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     receiver_code = overrides.pop("receiver_local_gov_code", None)
     if receiver_code:
         header = replace(header, receiver=replace(header.receiver, local_gov_code=receiver_code))
+    receiver_unit = overrides.pop("receiver_business_unit", None)
+    if receiver_unit:
+        header = replace(header, receiver=replace(header.receiver, business_unit=receiver_unit))
     return replace(header, **overrides)
 
 

@@ -161,9 +161,10 @@ FAULTY = [
     Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*", "P-ENC-03/*")),
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
-        JUKI_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "INV-BIND-03"),
-        TAX_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"),
-        KOKUHO_PROFILE: ("P-ADDR-01/*", "INV-BIND-03"), SUB_PROFILE: ("S-ADDR-01",),
+        JUKI_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03"),
+        TAX_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03"),
+        KOKUHO_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03"),
+        SUB_PROFILE: ("S-ADDR-01",),
         KOKUHO_SUB_PROFILE: ("S-ADDR-01",)}),
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-INQ-03", "J-INQ-06", "J-INQ-09", "J-INQ-11")),
@@ -194,7 +195,8 @@ FAULTY = [
     Faulty("request-hash-stripped", "RQ-BIND-02", ALL, ("P-ENC-04/*", "INV-BIND-02")),
     # the error page is also an answer without SOAP (INV-SOAP-04)
     Faulty("deep-request-as-html", "RQ-FAULT-07", ALL, ("P-HOST-05/*", "INV-SOAP-04")),
-    Faulty("receiver-gov-code-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-02/*", "INV-BIND-03")),
+    Faulty("receiver-gov-code-unchecked", "RQ-FAULT-08", BOTH,
+           ("P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03")),
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
@@ -205,6 +207,8 @@ FAULTY = [
     Faulty("individual-remainder-one-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
     Faulty("extract-as-of-exclusive", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-02",)),
     Faulty("one-page-counted-as-two", "RQ-BEH-03", (JUKI_PROFILE,), ("J-GRID-02",)),
+    # the request rewritten to its own party is answered as such: INV-BIND-03 sees the Sender
+    Faulty("receiver-unit-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-03/*", "INV-BIND-03")),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its

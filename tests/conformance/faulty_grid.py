@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 
 from adapters.sdk.provider import ProviderError
 
 from .faulty_handlers import EXTRACT, INQUIRY
+from .faulty_shapes import _original_hash
 from .faulty_wire import JUKI
 from .proxy import Call, Reply, is_fault, serialize, tree
 from .references import References
@@ -92,3 +94,14 @@ GRID_HANDLERS = {
     "individual-remainder-one-refused": individual_remainder_one_refused,
     "extract-as-of-exclusive": extract_as_of_exclusive,
 }
+
+
+def receiver_unit_unchecked(call: Call) -> bytes:
+    """The Receiver matched on 団体コード and SystemId: the 業務ユニット is taken to be its own."""
+    own = call.state["receiver"].business_unit.encode()
+    return re.sub(rb"(<(\w+:)?Receiver>\s*<(\w+:)?LocalGovCode>[0-9]{6}</(\w+:)?LocalGovCode>\s*"
+                  rb"<(\w+:)?BusinessUnit>)[0-9]{2}", rb"\g<1>" + own, call.request, count=1)
+
+
+GRID["receiver-unit-unchecked"] = {"on_request": receiver_unit_unchecked,
+                                   "on_reply": _original_hash}
