@@ -26,14 +26,14 @@ SERVICE = "juki.ResidentChangeNotice"
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
-    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03")),
+    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
     "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02")),
     # applies whatever comes last, even an older 異動連番
-    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01",)),
+    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02")),
     # the receipt names the reply's own MessageId instead of the notice's
-    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01")),
+    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02")),
     # applies only the changes about the resident of the notice's first change
