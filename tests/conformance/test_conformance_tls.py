@@ -61,7 +61,9 @@ def test_mutual_tls_with_the_ca_and_a_client_certificate(pki, https_product):
     assert https_product.startswith("https://127.0.0.1:")
     result = run(https_product, TlsOptions(str(pki / "ca.pem"), str(pki / "client.pem"),
                                            str(pki / "client.key")))
-    assert [r.verdict for r in result.results] == ["pass"] * 6  # P-SOAP-01…03, 2 services
+    # every P-SOAP case on both services; how many there are is the suite's business
+    assert len(result.results) >= 6
+    assert {r.verdict for r in result.results} == {"pass"}
     assert result.environment["tls"] == {"ca_file": str(pki / "ca.pem"),
                                          "client_certificate": True, "verify": True}
 
