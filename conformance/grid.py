@@ -78,10 +78,15 @@ def leaves(el: etree._Element) -> dict[str, str]:
     return out
 
 
+def model_path(name: str) -> Path:
+    """The test data file ``model_data`` names: a path, or a name in conformance/data."""
+    return Path(name) if Path(name).is_absolute() or Path(name).exists() else DATA_DIR / name
+
+
 def load_model(name: str) -> list[Resident]:
     """The test data: a file of cmn:Resident records (a path, or a name in conformance/data)."""
-    path = Path(name) if Path(name).is_absolute() or Path(name).exists() else DATA_DIR / name
-    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    root = etree.parse(str(model_path(name)),
+                       etree.XMLParser(resolve_entities=False, no_network=True))
     residents = []
     for el in root.getroot().iter(f"{{{CMN}}}Resident"):
         f = leaves(el)

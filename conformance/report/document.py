@@ -70,9 +70,13 @@ def build(result: RunResult, redact: bool = False) -> dict[str, Any]:
     cases = [_case(c, r) for c in result.results]  # XML first: it teaches r the values to mask
     for case in cases:
         case["reason"] = r.text(case["reason"])
+        # every free text: a grid's step names its input (宛名番号, …), findings quote values
         for f in case["findings"]:
-            f["message"] = r.text(f["message"])
+            f["where"], f["message"] = r.text(f["where"]), r.text(f["message"])
+        for ex in case["evidence"]:
+            ex["step"], ex["error"] = r.text(ex["step"]), r.text(ex["error"])
         for cmd in case["commands"]:
+            cmd["step"] = r.text(cmd["step"])
             cmd["stdout"], cmd["stderr"] = r.text(cmd["stdout"]), r.text(cmd["stderr"])
             cmd["argv"] = r.all_text(cmd["argv"])
     requirements = []

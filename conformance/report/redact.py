@@ -14,6 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..grid import model_path
+
 MASK = "[redacted]"
 REDACTION_FILE = Path(__file__).resolve().parents[1] / "redaction.toml"
 _MIN_GLOBAL = 3  # shorter values (a code "1", a 丁目 "2") are masked in their element only
@@ -41,6 +43,10 @@ class Redactor:
         for name in doc.get("params", []):
             if name in params and len(str(params[name])) >= _MIN_GLOBAL:
                 self.values.add(str(params[name]))
+        if "model_data" in params:
+            # the grids' findings quote the test data (expected values), not only the evidence:
+            # every personal element of that file is masked too
+            self.xml(model_path(str(params["model_data"])).read_text("utf-8"))
 
     def xml(self, text: str) -> str:
         """A message with the personal elements' text masked (collects the masked values)."""
