@@ -18,7 +18,7 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from twisted.internet import address, task
 from twisted.internet.error import ConnectionDone
@@ -140,6 +140,8 @@ def responses(written: bytes) -> list[tuple[int, bytes]]:
         if b"content-length" in lengths:
             n = int(lengths[b"content-length"])
             body, rest = rest[:n], rest[n:]
+        elif head.startswith(b"HTTP/1.0") and b"transfer-encoding" not in lengths:
+            body, rest = rest, b""  # HTTP/1.0 has no chunking: the body ends with the connection
         else:
             assert lengths.get(b"transfer-encoding") == b"chunked", head
             body = b""
@@ -171,7 +173,8 @@ def run(site, pieces: list[bytes]) -> list[tuple[int, bytes]]:
     for status, body in answers:
         assert status in STATUSES, status
         assert b"<html" not in body.lower() and b"traceback" not in body.lower(), body[:200]
-        if status != 200:
+        # an answer to HEAD has no body (RFC 9110 9.3.2); every other refusal names its code
+        if status != 200 and not (body == b"" and b"HEAD" in b"".join(pieces).upper()):
             assert b"PF-" in body, body[:200]
             if body.startswith(b"{"):
                 assert json.loads(body)["code"].startswith("PF-")
@@ -256,6 +259,11 @@ def pieces(draw) -> list[bytes]:
 
 @settings(max_examples=3000, **SETTINGS)
 @given(parts=pieces())
+# found by the fuzzer once: a refusal of HEAD (no body), an HTTP/1.0 answer (no chunking)
+@example(parts=[b"HEAD / HTTP/1.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+                b"Content-Length: 0\r\n\r\n"])
+@example(parts=[b"POST / HTTP/1.0\r\nContent-Type: text/xml; charset=utf-8\r\n"
+                b"Content-Length: 0\r\n\r\n"])
 def test_every_answer_is_the_hubs_own(site, errors, parts):
     run(site, parts)
     assert errors == [], errors[:1]
