@@ -7,7 +7,6 @@ CI the tests skip, saying so, when no server answers; in CI they run).
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import psycopg
 import pytest
@@ -204,8 +203,8 @@ def test_the_writer_reconnects_when_its_session_is_killed(postgres_url):
         rl.record(hop("before"))
         rl.flush()
         pid = rl._writer.info.backend_pid
-        sql(postgres_url, "SELECT pg_terminate_backend(%s)", (pid,))
-        time.sleep(0.2)  # the server closes the session before the next commit
+        # with a timeout, pg_terminate_backend returns once the session is gone
+        sql(postgres_url, "SELECT pg_terminate_backend(%s, 10000)", (pid,))
         seq = rl.record(hop("after"))
         rl.flush(timeout=30)
         assert rl.committed() >= seq and rl.lost == 0
