@@ -135,6 +135,15 @@ class ChainedLog(GroupWriter):
     PLUS: ClassVar[str] = ""  # how the dialect keeps an index out of a plan ("+column")
     NO_LIMIT: ClassVar[int | None] = None  # LIMIT's "no limit"
 
+    def _close_connections(self) -> None:
+        # both dialects: a reader and a writer connection, closed under the reader's lock
+        with self._read_lock:
+            for name in ("_reader", "_writer"):
+                conn = getattr(self, name, None)
+                if conn is not None:
+                    conn.close()
+                    setattr(self, name, None)
+
     def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         raise NotImplementedError
 

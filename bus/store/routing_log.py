@@ -215,14 +215,6 @@ class RoutingLog(ChainedLog):
         self._announce([(row[0], row[1])])
         return row[0], row[1]
 
-    def _close_connections(self) -> None:
-        with self._read_lock:
-            for name in ("_reader", "_writer"):
-                conn = getattr(self, name, None)
-                if conn is not None:
-                    conn.close()
-                    setattr(self, name, None)
-
     # -- reading -----------------------------------------------------------------------------
 
     def run_summary(self, after_id: int) -> tuple[int, str | None]:

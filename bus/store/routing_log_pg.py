@@ -161,14 +161,6 @@ class PostgresRoutingLog(ChainedLog):
             "ON CONFLICT DO NOTHING", [(self.node, f"format_{n}_after")
                                        for n in range(2, CHAIN_FORMAT + 1)])
 
-    def _close_connections(self) -> None:
-        with self._read_lock:
-            for name in ("_reader", "_writer"):
-                conn = getattr(self, name, None)
-                if conn is not None:
-                    conn.close()
-                    setattr(self, name, None)
-
     # -- writing ---------------------------------------------------------------------------------
 
     def _write(self, batch: list[HopRecord]) -> Exception | None:
