@@ -39,6 +39,7 @@ from .group_writer import _now
 from .hop_record import Hop, HopRecord
 from .migrations import SchemaVersionError
 from .node_chain import NodeChain, base_of
+from .pg_schema import applied_version, migrate
 from .routing_log_pg_schema import MIGRATIONS, check_schema
 from ..core.pg_url import redacted, split_url
 
@@ -116,39 +117,19 @@ class PostgresRoutingLog(ChainedLog):
         return conn
 
     def _migrate(self) -> None:
-        target = len(MIGRATIONS)
         with self._connect() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, ""),))
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(self.schema)))
-            conn.execute("CREATE TABLE IF NOT EXISTS hops_migrations (version integer PRIMARY "
-                         "KEY, applied_at timestamptz NOT NULL DEFAULT now())")
-            current = self._version(conn)
-            if current > target:
-                raise SchemaVersionError(f"routing log schema {self.schema} is at version "
-                                         f"{current}, newer than this pfbus understands "
-                                         f"({target}); use a newer pfbus")
-            for version in range(current + 1, target + 1):
-                for statement in MIGRATIONS[version - 1]:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO hops_migrations (version) VALUES (%s)", (version,))
+            migrate(conn, self.schema, MIGRATIONS, versions_table="hops_migrations",
+                    lock_key=_lock_key(self.schema, ""), what="routing log")
             problems = check_schema(conn, self.schema)
             if problems:  # a hand-edited schema: writing would break the chain
                 raise SchemaVersionError("the hops table does not match HopRecord: "
                                          + "; ".join(problems))
 
-    @staticmethod
-    def _version(conn: psycopg.Connection) -> int:
-        row = conn.execute("SELECT coalesce(max(version), 0) FROM hops_migrations").fetchone()
-        return int(row[0]) if row else 0
-
     def _check_readable(self) -> None:
         with self._connect() as conn:
-            row = conn.execute("SELECT to_regclass(%s)",
-                               (f"{self.schema}.hops_migrations",)).fetchone()
-            if row is None or row[0] is None:
-                raise RoutingLogError(f"{self.name}: no routing log in schema {self.schema}")
-            current = self._version(conn)
+            current = applied_version(conn, self.schema, "hops_migrations")
+        if current is None:
+            raise RoutingLogError(f"{self.name}: no routing log in schema {self.schema}")
         if current != len(MIGRATIONS):
             raise SchemaVersionError(f"routing log schema {self.schema} is at version "
                                      f"{current}, this pfbus reads {len(MIGRATIONS)}")

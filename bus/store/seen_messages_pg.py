@@ -24,7 +24,6 @@ statement taking longer than ``BUSY_TIMEOUT`` (``statement_timeout``: a lock hel
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 
@@ -33,14 +32,22 @@ from psycopg import sql
 
 from ..core.pg_url import redacted, split_url
 from ..core.replay import SeenMessagesUnavailable
+from .migrations import SchemaVersionError
+from .pg_schema import advisory_key, applied_version, migrate
 from .seen_messages import BUSY_TIMEOUT, BatchedSeenMessages, Sighting
 
 DEFAULT_SCHEMA = "pfbus_log"  # beside the routing log's tables, as the file is beside its file
 
-_TABLE = """CREATE TABLE IF NOT EXISTS seen_messages (
-    message_id text COLLATE "C" PRIMARY KEY,
-    expires_at double precision NOT NULL)"""
-_INDEX = "CREATE INDEX IF NOT EXISTS seen_messages_expiry ON seen_messages (expires_at)"
+# Migration n is MIGRATIONS[n - 1]; append, never edit a released one (bus/store/pg_schema.py).
+MIGRATIONS: list[list[str]] = [
+    [  # 1: IF NOT EXISTS adopts a table made before versions were recorded (by the same DDL)
+        """CREATE TABLE IF NOT EXISTS seen_messages (
+            message_id text COLLATE "C" PRIMARY KEY,
+            expires_at double precision NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS seen_messages_expiry ON seen_messages (expires_at)",
+    ],
+]
+VERSIONS_TABLE = "seen_messages_migrations"
 _SIGHT = """WITH batch AS (
         SELECT * FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS b(message_id, now, expires_at))
     INSERT INTO seen_messages AS s (message_id, expires_at)
@@ -50,11 +57,6 @@ _SIGHT = """WITH batch AS (
     RETURNING message_id"""
 _PURGE = """DELETE FROM seen_messages WHERE message_id IN (
     SELECT message_id FROM seen_messages WHERE expires_at <= %s LIMIT %s FOR UPDATE SKIP LOCKED)"""
-
-
-def _lock_key(schema: str) -> int:
-    digest = hashlib.blake2b(f"pfbus.seen_messages:{schema}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 class PostgresSeenMessages(BatchedSeenMessages):
@@ -68,18 +70,16 @@ class PostgresSeenMessages(BatchedSeenMessages):
         self.name = f"{redacted(self.dsn)}?schema={self.schema}"
         try:
             with self._connect() as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    sql.Identifier(self.schema)))
                 conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(
                     sql.Identifier(self.schema)))
-                # DDL only when missing: CREATE INDEX IF NOT EXISTS would still lock the table
-                # against the other hubs' inserts at every start
-                if conn.execute("SELECT to_regclass('seen_messages')").fetchone() == (None,):
-                    conn.execute(_TABLE)
-                    conn.execute(_INDEX)
+                # DDL only when a version is missing: even CREATE INDEX IF NOT EXISTS would
+                # lock the table against the other hubs' inserts at every start
+                if applied_version(conn, self.schema, VERSIONS_TABLE) != len(MIGRATIONS):
+                    migrate(conn, self.schema, MIGRATIONS, versions_table=VERSIONS_TABLE,
+                            lock_key=advisory_key(f"pfbus.seen_messages:{self.schema}"),
+                            what="seen messages")
             self._conn: psycopg.Connection | None = self._connect(search_path=True)
-        except psycopg.Error as exc:
+        except (psycopg.Error, SchemaVersionError) as exc:
             raise SeenMessagesUnavailable(f"{self.name}: {exc}") from None
         super().__init__(f"pfbus-seen-messages:{self.schema}", clock, deliver)
 

@@ -216,3 +216,17 @@ def test_a_hand_edited_table_is_refused_before_it_is_written(postgres_url):
     sql(postgres_url, "ALTER TABLE hops ADD COLUMN secret text")
     with pytest.raises(Exception, match="secret is in the table but not declared"):
         open_routing_log(postgres_url, node="a")
+
+
+def test_a_schema_newer_than_this_pfbus_is_refused_for_writing_and_reading(postgres_url):
+    """A newer pfbus migrated the schema further: this one neither writes with its older layout
+    nor reads rows it would misread; a schema with no log in it is said to be so."""
+    schema = postgres_url.partition("?schema=")[2]
+    with pytest.raises(Exception, match=f"no routing log in schema {schema}"):
+        open_readonly(postgres_url)
+    open_routing_log(postgres_url, node="a").close()
+    sql(postgres_url, "INSERT INTO hops_migrations (version) VALUES (99)")
+    with pytest.raises(Exception, match="at version 99, newer than this pfbus"):
+        open_routing_log(postgres_url, node="a")
+    with pytest.raises(Exception, match="at version 99, this pfbus reads"):
+        open_readonly(postgres_url)

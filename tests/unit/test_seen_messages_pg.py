@@ -102,6 +102,31 @@ def test_a_lock_held_too_long_refuses_the_batch(postgres_url, postgres_dsn, monk
     store.close()
 
 
+def test_the_schema_is_versioned_adopts_an_unversioned_table_and_refuses_a_newer_one(
+        postgres_url, postgres_dsn, postgres_schema):
+    """Its own versions table (bus/store/pg_schema.py): a table made before versions were
+    recorded keeps its rows, and a schema a newer pfbus migrated further is refused at the start
+    with the version named, never written with the older layout."""
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:  # as released before versions
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(postgres_schema)))
+        conn.execute(sql.SQL('CREATE TABLE {}.seen_messages (message_id text COLLATE "C" '
+                             "PRIMARY KEY, expires_at double precision NOT NULL)").format(
+            sql.Identifier(postgres_schema)))
+        conn.execute(sql.SQL("INSERT INTO {}.seen_messages VALUES ('before', %s)").format(
+            sql.Identifier(postgres_schema)), (NOW + 100,))
+    store = PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+    assert sightings(store, ["before", "after"], NOW, NOW + 100) == [False, True]
+    store.close()
+    versions = sql.SQL("SELECT version FROM {}.seen_messages_migrations ORDER BY version").format(
+        sql.Identifier(postgres_schema))
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        assert [v for (v,) in conn.execute(versions).fetchall()] == [1]
+        conn.execute(sql.SQL("INSERT INTO {}.seen_messages_migrations (version) VALUES (99)")
+                     .format(sql.Identifier(postgres_schema)))
+    with pytest.raises(SeenMessagesUnavailable, match="at version 99, newer than this pfbus"):
+        PostgresSeenMessages(postgres_url, clock=lambda: NOW)
+
+
 def test_an_unreachable_server_is_said_at_the_start():
     with pytest.raises(SeenMessagesUnavailable, match="seen|127.0.0.1"):
         PostgresSeenMessages("postgresql://postgres@127.0.0.1:1/test?schema=pfbus_none")

@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..migrations import SchemaVersionError
+from ..pg_schema import applied_version, migrate
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
@@ -159,17 +159,13 @@ class PostgresNoticeStore:
 
     def _check_readable(self) -> None:
         """The schema exists at this pfbus's version; nothing is created."""
-        target = len(MIGRATIONS)
         with self._connect() as conn:
-            (exists,) = conn.execute("SELECT to_regclass(%s)",
-                                     (f"{self.schema}.schema_migrations",)).fetchall()[0]
-            if exists is None:
-                raise NoticeStoreError(f"notice store schema {self.schema}: not found")
-            (current,) = conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0]
-        if current != target:
+            current = applied_version(conn, self.schema, "schema_migrations")
+        if current is None:
+            raise NoticeStoreError(f"notice store schema {self.schema}: not found")
+        if current != len(MIGRATIONS):
             raise NoticeStoreError(f"notice store schema {self.schema} is at version {current}, "
-                                   f"this pfbus reads {target}")
+                                   f"this pfbus reads {len(MIGRATIONS)}")
 
     def _conn(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
@@ -184,23 +180,9 @@ class PostgresNoticeStore:
         return conn
 
     def _migrate(self) -> None:
-        target = len(MIGRATIONS)
         with self._connect() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("migrate", self.schema),))
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(self.schema)))
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         "version integer PRIMARY KEY, applied_at timestamptz NOT NULL "
-                         "DEFAULT now())")
-            current = _one(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
-            if current > target:
-                raise SchemaVersionError(
-                    f"notice store schema {self.schema} is at version {current}, newer than "
-                    f"this pfbus understands ({target}); use a newer pfbus")
-            for version in range(current + 1, target + 1):
-                for statement in MIGRATIONS[version - 1]:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+            migrate(conn, self.schema, MIGRATIONS, versions_table="schema_migrations",
+                    lock_key=_lock_key("migrate", self.schema), what="notice store")
 
     # -- accepting -----------------------------------------------------------------------------
 
