@@ -57,6 +57,28 @@ class AcceptedResponse:
         return self.envelope.is_fault
 
 
+@dataclass(frozen=True)
+class RequestBinding:
+    """What a provider's answer is bound to and checked against: the request's SOAP version,
+    MessageId, service and exact bytes (RelatesTo, RequestHash, the response schema). Built from
+    an accepted request, or — for a stored notice (異動通知) — from the fields the notice store
+    kept at acceptance, so that delivery need not parse the stored bytes again."""
+
+    soap_ns: str
+    message_id: str
+    service: ServiceSpec
+    raw: bytes
+
+    @property
+    def soap_version(self) -> str:
+        return SOAP_VERSION_NAME[self.soap_ns]
+
+    @classmethod
+    def of(cls, request: AcceptedRequest) -> RequestBinding:
+        return cls(request.envelope.soap_ns, request.header.message_id, request.service,
+                   request.envelope.raw)
+
+
 class Inspector:
     def __init__(self, catalog: Catalog, validator: MessageValidator, registry: ServiceRegistry,
                  limits: Limits = Limits(), access: AccessPolicy | None = None,
@@ -197,18 +219,31 @@ class Inspector:
                 header.message_id)
         return AcceptedRequest(envelope, header, service, None, (subscriber,))
 
-    def inspect_response(self, raw: bytes, request: AcceptedRequest) -> AcceptedResponse:
+    def stored_binding(self, raw: bytes, soap_ns: str, message_id: str,
+                       service_id: str) -> RequestBinding:
+        """What a stored notice's receipt is checked against, from the fields the store kept
+        when the notice was accepted (and validated): no second parse of ``raw``."""
+        service = self.catalog.service(service_id)
+        if service is None:
+            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
+                "service:known", f"no catalog defines service {service_id} any more"),),
+                message_id)
+        return RequestBinding(soap_ns, message_id, service, raw)
+
+    def inspect_response(self, raw: bytes,
+                         request: AcceptedRequest | RequestBinding) -> AcceptedResponse:
         """Check the provider's answer; any problem is the provider's (PROVIDER_INVALID)."""
+        bound = request if isinstance(request, RequestBinding) else RequestBinding.of(request)
         invalid = faults.PROVIDER_INVALID
         try:
             envelope = parse_envelope(raw, self.limits)
         except HubFault as exc:
-            raise HubFault(invalid, exc.findings, request.header.message_id) from None
-        if envelope.soap_ns != request.envelope.soap_ns:
+            raise HubFault(invalid, exc.findings, bound.message_id) from None
+        if envelope.soap_ns != bound.soap_ns:
             raise HubFault(invalid, (Finding(
                 "soap:version", f"answered in SOAP {envelope.soap_version} to a SOAP "
-                f"{request.envelope.soap_version} request", element_path(envelope.root),
-                envelope.root.sourceline),), request.header.message_id)
+                f"{bound.soap_version} request", element_path(envelope.root),
+                envelope.root.sourceline),), bound.message_id)
         if envelope.is_fault and envelope.header is None:
             return AcceptedResponse(envelope, None)
         header = self._read_header(envelope, invalid, invalid, invalid)
@@ -216,22 +251,21 @@ class Inspector:
         path = element_path(envelope.header, self.catalog.prefixes)
         line = envelope.header.sourceline
         expected = {
-            "binding:relates_to": (header.relates_to, request.header.message_id,
+            "binding:relates_to": (header.relates_to, bound.message_id,
                                    "RelatesTo must echo the request's MessageId"),
-            "binding:request_hash": (header.request_hash, request_digest(request.envelope.raw),
+            "binding:request_hash": (header.request_hash, request_digest(bound.raw),
                                      "RequestHash must be the SHA-256 of the request bytes"),
-            "binding:service": (header.service_id, request.header.service_id,
+            "binding:service": (header.service_id, bound.service.id,
                                 "the response must name the request's service"),
         }
         findings = tuple(Finding(rule, message, path, line)
                          for rule, (got, want, message) in expected.items() if got != want)
         if findings:
-            raise HubFault(invalid, findings, request.header.message_id)
+            raise HubFault(invalid, findings, bound.message_id)
         if not envelope.is_fault:
             # The provider (the response's sender) owns the data it returns.
-            self._check_body(envelope, header, request.service.response_tag,
-                             header.sender.local_gov_code, invalid, invalid,
-                             request.header.message_id)
+            self._check_body(envelope, header, bound.service.response_tag,
+                             header.sender.local_gov_code, invalid, invalid, bound.message_id)
         return AcceptedResponse(envelope, header)
 
     def _check_body(self, envelope: Envelope, header: PlatformHeader, expected_tag: str,

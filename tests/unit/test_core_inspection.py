@@ -14,7 +14,7 @@ from bus.core.envelope import Limits
 from bus.core.faults import FAULT_NS, HubFault, fault_envelope
 from bus.core.header import Party, request_digest
 from bus.core.identifiers import Modulus11Scheme
-from bus.core.inspection import Inspector
+from bus.core.inspection import Inspector, RequestBinding
 from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.validator import MessageValidator
 from messages import (ADDRESSEE_8, ADDRESSEE_BAD, CHIYODA, JUKI_NS, JUKI_SYSTEM, SOAP11_NS,
@@ -207,6 +207,41 @@ def test_reply_must_be_bound_to_its_request(inspector, request_, changes, rule):
     assert [f.rule for f in fault.findings] == [rule]
     assert fault.first.path == HEADER_PATH
     assert fault.message_id == request_.header.message_id
+
+
+@pytest.mark.parametrize("changes, rule", [
+    ({}, None),
+    ({"relates_to": str(uuid.uuid4())}, "binding:relates_to"),
+    ({"request_hash": request_digest(b"other request bytes")}, "binding:request_hash"),
+    ({"service_id": "juki.ResidentFullExtract"}, "binding:service"),
+])
+def test_a_binding_from_stored_fields_checks_answers_as_the_parsed_request_does(
+        inspector, request_, changes, rule):
+    """Delivery checks a receipt against the fields the notice store kept (no second parse):
+    the same verdict, finding and message ID as with the request parsed again."""
+    stored = inspector.stored_binding(request_.envelope.raw, request_.envelope.soap_ns,
+                                      request_.header.message_id, request_.header.service_id)
+    assert stored == RequestBinding.of(request_)
+    raw = reply(request_, **changes)
+    if rule is None:
+        assert not inspector.inspect_response(raw, stored).is_fault
+        return
+    by_binding = refused(inspector.inspect_response, raw, stored)
+    by_request = refused(inspector.inspect_response, raw, request_)
+    assert [f.rule for f in by_binding.findings] == [f.rule for f in by_request.findings] == [rule]
+    assert by_binding.message_id == by_request.message_id == request_.header.message_id
+
+
+def test_a_binding_names_soap_version_and_refuses_a_service_no_catalog_defines(
+        inspector, request_):
+    stored = inspector.stored_binding(request_.envelope.raw, SOAP12_NS,
+                                      request_.header.message_id, request_.header.service_id)
+    fault = refused(inspector.inspect_response, reply(request_), stored)
+    assert fault.first.rule == "soap:version"
+    assert "SOAP 1.1 to a SOAP 1.2 request" in fault.first.message
+    gone = refused(inspector.stored_binding, request_.envelope.raw, SOAP11_NS,
+                   request_.header.message_id, "juki.NoLongerOffered")
+    assert gone.fault is faults.SERVICE_UNKNOWN and gone.first.rule == "service:known"
 
 
 def test_reply_digest_covers_every_byte_of_the_request(inspector, request_):
