@@ -28,6 +28,7 @@ from bus.cli import common
 from bus.cli.common import CommandError
 from bus.store import hop_cells, hop_search
 from bus.store.hop_search import HopQuery
+from bus.store.log_follow import LogFollower
 from bus.store.hop_cells import TABLE_COLUMNS
 from bus.store.routing_log import (HOPS, STATUSES, HopRecord, RoutingLogError, is_postgres,
                                    open_readonly, to_utc_iso)
@@ -157,34 +158,38 @@ def _run(args: argparse.Namespace) -> int:
 def _show(routing_log, query: HopQuery, args: argparse.Namespace) -> int:
     location = routing_log.path or resolve_db_path(args)
     limit = args.tail or args.limit
+    if args.follow:
+        return _follow(routing_log, location, query, limit, args)
     rows = hop_search.search(routing_log, query, limit)
-    if args.tail or args.follow:  # the newest N, shown in time order as they continue
+    if args.tail:  # the newest N, shown in time order
         rows.reverse()
     if len(rows) == limit and not args.tail:
         total = hop_search.count(routing_log, query)
         if total > len(rows):
             print(f"{len(rows):,} of {total:,} shown; --limit", file=sys.stderr)
     hops = [h for _, h in rows]
-    if args.follow:
-        _write_following(hops, args, header=True)
-    elif args.format == "json":  # one JSON array, [] when nothing matched
+    if args.format == "json":  # one JSON array, [] when nothing matched
         common.print_json(dataclasses.asdict(h) for h in hops)
     elif hops:
         common.print_lines(format_table(hops, args.tz))
-    if not hops and not args.follow:
+    if not hops:
         print("pfbus log: no matching records", file=sys.stderr)
         return EXIT_NONE
-    last = max((i for i, _ in rows), default=0)
-    while args.follow:
+    return EXIT_FOUND
+
+
+def _follow(routing_log, location, query: HopQuery, limit: int,
+            args: argparse.Namespace) -> int:
+    """The newest ``limit`` rows, then every row committed since, each once (LogFollower)."""
+    follower = LogFollower(query)
+    _write_following([h for _, h in follower.start(routing_log, limit)], args, header=True)
+    while True:
         time.sleep(FOLLOW_POLL)
         # Opened afresh each time: a log no hub had open was read as an immutable snapshot.
         with open_readonly(location) as fresh:
-            more = hop_search.search(fresh, dataclasses.replace(
-                query, after_id=last, newest_first=False), None)
+            more = follower.poll(fresh)
         if more:
-            last = more[-1][0]
             _write_following([h for _, h in more], args, header=False)
-    return EXIT_FOUND
 
 
 def _write_following(hops: list[HopRecord], args: argparse.Namespace, header: bool) -> None:

@@ -141,12 +141,17 @@ def _edge(log: AnyLog, when: str, first: bool) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def search(log: AnyLog, q: HopQuery, limit: int | None = 100) -> list[tuple[int, HopRecord]]:
-    """(row id, hop) pairs, newest first unless ``q.newest_first`` is False."""
+def search(log: AnyLog, q: HopQuery, limit: int | None = 100,
+           also: tuple[str, list] | None = None) -> list[tuple[int, HopRecord]]:
+    """(row id, hop) pairs, newest first unless ``q.newest_first`` is False; ``also``: one more
+    condition and its parameters (bus/store/log_follow.py: the nodes' cursors)."""
     bounded = _bounded(log, q)
     if bounded is None:
         return []
     where, params = where_clause(bounded, log.PLUS)
+    if also is not None:
+        where = f"{where} AND ({also[0]})" if where else f" WHERE {also[0]}"
+        params += also[1]
     order = "DESC" if q.newest_first else "ASC"
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
                      f"LIMIT ?", (*params, log.NO_LIMIT if limit is None else int(limit)))

@@ -230,3 +230,35 @@ def test_a_schema_newer_than_this_pfbus_is_refused_for_writing_and_reading(postg
         open_routing_log(postgres_url, node="a")
     with pytest.raises(Exception, match="at version 99, this pfbus reads"):
         open_readonly(postgres_url)
+
+
+def test_follow_shows_a_row_committed_after_a_higher_id_of_another_node_once(two_nodes,
+                                                                             postgres_url):
+    """Ids are taken at insert: node a's row can become visible after node b's later id was
+    read. A single "after id" cursor skips it; the follower's per-node cursors show it, once."""
+    from bus.store.hop_search import HopQuery
+    from bus.store.log_follow import LogFollower
+    from bus.store.routing_log import _COLUMNS
+
+    fill(two_nodes, 2)
+    follower = LogFollower(HopQuery())
+    with open_readonly(postgres_url) as ro:
+        assert len(follower.start(ro, 3)) == 3
+    dsn, _, schema = postgres_url.partition("?schema=")
+    others = ", ".join(c for c in _COLUMNS if c != "message_id")
+    with psycopg.connect(dsn) as late, late.transaction():  # node a, in flight: an id, unseen
+        late.execute(f"SET search_path TO {schema}")
+        late.execute(f"INSERT INTO hops (node, seq, message_id, {others}) SELECT node, seq + 1000,"
+                     f" 'late', {others} FROM hops WHERE node = 'a' ORDER BY seq DESC LIMIT 1")
+        two_nodes["b"].record_many([hop("b-after")])
+        two_nodes["b"].flush()
+        with open_readonly(postgres_url) as ro:
+            assert [h.message_id for _, h in follower.poll(ro)] == ["b-after"]
+    with open_readonly(postgres_url) as ro:  # committed now, below b-after's id
+        assert [h.message_id for _, h in follower.poll(ro)] == ["late"]
+        assert follower.poll(ro) == []
+    two_nodes["a"].record_many([hop("a-next")])
+    two_nodes["a"].flush()
+    with open_readonly(postgres_url) as ro:
+        assert [h.message_id for _, h in follower.poll(ro)] == ["a-next"]
+        assert follower.poll(ro) == []
