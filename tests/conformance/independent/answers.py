@@ -1,0 +1,226 @@
+"""Writing the independent adapter's answers: the reply header (docs/faults.md, README's header
+rules), the SOAP envelope, its bytes and Content-Type, and SOAP Faults."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import uuid
+
+from lxml import etree
+
+from .characters import _cesu8
+from .standard import CMN, JST, JUKI, PFF, PFH, PFR, SHA256, SOAP11, SOAP12, Answer, Refusal
+
+
+class Writer:
+    """Mixed into Adapter (its fields: alternative, defect, identity, first_pages, …)."""
+
+    # --- writing answers ----------------------------------------------------------------------------
+
+    def _nsmap(self) -> dict:
+        if self.alternative == "other-prefixes":
+            return {"r": JUKI, "c": CMN}
+        if self.alternative == "default-namespace":
+            return {None: JUKI, "c": CMN}
+        return {"juki": JUKI, "cmn": CMN}
+
+    @staticmethod
+    def _copy(el, tag):
+        out = etree.Element(tag)
+        out.text = el.text
+        for child in el:
+            out.append(etree.fromstring(etree.tostring(child)))
+        return out
+
+    def _now(self) -> str:
+        now = dt.datetime.now(JST)
+        if self.defect == "sent-at-utc-with-jst-suffix":
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
+        elif self.defect == "sent-at-double-offset":
+            now = now + dt.timedelta(hours=9)  # a JST clock converted to JST once more
+        elif self.defect == "sent-at-one-hour-ahead":
+            now = now + dt.timedelta(hours=1)
+        elif self.defect == "sent-at-start-time":  # computed once, when the process started
+            now = self.started
+        elif self.defect == "sent-at-six-minutes-ahead":
+            now = now + dt.timedelta(minutes=6)
+        elif self.defect == "sent-at-host-timezone":  # the container's clock, its own offset
+            return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        elif self.defect == "sent-at-ten-minutes-behind":
+            now = now - dt.timedelta(minutes=10)
+        elif self.defect == "sent-at-no-seconds":
+            return now.isoformat(timespec="minutes")
+        elif self.defect == "receipt-sent-at-decimal-comma":  # a European locale's format
+            return now.isoformat(timespec="milliseconds").replace(".", ",")
+        elif self.defect == "sent-at-naive-local":
+            return now.replace(tzinfo=None).isoformat(timespec="seconds")
+        return now.isoformat(timespec="seconds")
+
+    def _message_id(self, body_el) -> str:
+        if self.defect == "reply-id-per-page":
+            page = body_el.findtext(f"{{{JUKI}}}Page") if body_el is not None else None
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"page-{page}"))
+        return str(uuid.uuid4())
+
+    def _reply_header(self, soap, request_header, raw, response) -> etree._Element:
+        def q(n):
+            return f"{{{PFH}}}{n}"
+        sender = [request_header.findtext(f"{q('Sender')}/{q(n)}")
+                  for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
+        is_not_found = response.findtext(f"{{{JUKI}}}Status") == "not-found"
+        later_page = (response.findtext(f"{{{JUKI}}}Page") or "1") != "1"
+        h = etree.Element(q("PlatformHeader"), nsmap={"pfh": PFH})
+        mid, sent_at = self._message_id(response), self._now()
+        if self.defect == "later-pages-reuse-header" and response.find(
+                f"{{{JUKI}}}ExtractId") is not None:  # the first page's header, kept
+            mid, sent_at = self.first_pages.setdefault(
+                response.findtext(f"{{{JUKI}}}ExtractId"), (mid, sent_at))
+        extract_id = response.findtext(f"{{{JUKI}}}ExtractId")
+        if self.defect == "extract-sent-at-snapshot-date" and extract_id is not None:
+            sent_at = dt.datetime.now(JST).replace(hour=0, minute=0, second=0,
+                                                   microsecond=0).isoformat()
+        etree.SubElement(h, q("MessageId")).text = mid
+        relates = request_header.findtext(q("MessageId"))
+        if self.defect == "later-pages-relates-to-first-request" and extract_id is not None:
+            relates = self.first_requests.setdefault(extract_id, relates)  # the transfer's
+        if self.defect == "soap12-relates-to-self" and soap == SOAP12:
+            relates = mid
+        duplicate = response.findtext(f"{{{PFR}}}Status") == "duplicate"
+        if not ((self.defect == "not-found-relates-to-missing" and is_not_found)
+                or (self.defect == "duplicate-receipt-relates-to-missing" and duplicate)):
+            etree.SubElement(h, q("RelatesTo")).text = relates
+        mine = [self.local_gov_code, self.business_unit, self.system_id]
+        first, second = ("Sender", "Receiver")
+        if self.defect == "later-pages-parties-echoed" and later_page:
+            first, second = ("Receiver", "Sender")
+        for name, party in ((first, mine), (second, sender)):
+            p = etree.SubElement(h, q(name))
+            for n, v in zip(("LocalGovCode", "BusinessUnit", "SystemId"), party, strict=True):
+                etree.SubElement(p, q(n)).text = v
+        if first == "Receiver":  # keep the XSD's order: Sender before Receiver
+            h.insert(2, h[3])
+        svc = etree.SubElement(h, q("Service"))
+        etree.SubElement(svc, q("ServiceId")).text = request_header.findtext(
+            f"{q('Service')}/{q('ServiceId')}")
+        etree.SubElement(svc, q("Version")).text = request_header.findtext(
+            f"{q('Service')}/{q('Version')}")
+        if self.defect == "sent-at-echoes-request":  # the request's header copied over
+            sent_at = request_header.findtext(q("SentAt"))
+        etree.SubElement(h, q("SentAt")).text = sent_at
+        if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
+            etree.SubElement(h, q("UserId")).text = \
+                "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
+        etree.SubElement(h, q("LinkageKind")).text = request_header.findtext(q("LinkageKind"))
+        etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
+            q("StandardVersion"))
+        if not (self.defect == "not-found-no-request-hash" and is_not_found) and \
+                not (self.defect == "duplicate-receipt-no-request-hash" and duplicate):
+            hashed = raw
+            if self.defect == "request-hash-utf16-reencoded" and raw[:2] in (b"\xff\xfe",
+                                                                            b"\xfe\xff"):
+                hashed = raw.decode("utf-16").encode("utf-8")  # hashed after decoding
+            if self.defect == "request-hash-stripped":  # the framework strips the body
+                hashed = raw.strip()
+            if self.defect == "soap12-hash-of-body" and soap == SOAP12:
+                hashed = etree.tostring(etree.fromstring(raw).find(f"{{{SOAP12}}}Body"))
+            if self.defect == "by-individual-number-hash-without-declaration" and \
+                    b"IndividualNumber>" in raw and raw.startswith(b"<?xml"):
+                hashed = raw.split(b"?>", 1)[1].lstrip()
+            digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
+            etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
+        return h
+
+    def _envelope(self, soap, response, request_header, raw) -> Answer:
+        prefix = "S" if self.alternative == "other-prefixes" else "soap"
+        env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
+        head = etree.SubElement(env, f"{{{soap}}}Header")
+        if self.alternative == "extra-header-block":
+            extra = etree.SubElement(head, "{urn:example:vendor:trace}Trace",
+                                     nsmap={"t": "urn:example:vendor:trace"})
+            extra.text = "indie-1"
+        head.append(self._reply_header(soap, request_header, raw, response))
+        etree.SubElement(env, f"{{{soap}}}Body").append(response)
+        self._degrade_text(response)
+        if self.defect == "not-found-charset-latin1" and \
+                response.findtext(f"{{{JUKI}}}Status") == "not-found":
+            return self._bytes(env, soap, 200, charset="iso-8859-1")
+        if self.defect == "not-found-http-404" and \
+                response.findtext(f"{{{JUKI}}}Status") == "not-found":
+            return self._bytes(env, soap, 404)
+        return self._bytes(env, soap, 200)
+
+    def _bytes(self, env, soap, status, charset=None) -> Answer:
+        media = "text/xml" if soap == SOAP11 or self.defect == "soap12-as-text-xml" \
+            else "application/soap+xml"
+        alt = self.alternative
+        if alt == "utf-16":
+            body = etree.tostring(env, encoding="UTF-16", xml_declaration=True)
+            return Answer(status, body, f"{media}; charset=utf-16")
+        if alt == "character-references":
+            body = etree.tostring(env, encoding="US-ASCII", xml_declaration=True)
+            return Answer(status, body, f"{media}; charset=us-ascii")
+        if alt == "cdata":
+            for el in env.iter():
+                if isinstance(el.tag, str) and len(el) == 0 and el.text and \
+                        not el.text.isascii():
+                    el.text = etree.CDATA(el.text)
+        body = etree.tostring(env, encoding="UTF-8", xml_declaration=alt != "no-declaration",
+                              pretty_print=alt == "pretty-print")
+        if self.defect == "nonbmp-cesu8":  # Oracle's "UTF8": each surrogate in 3 bytes
+            body = re.sub(rb"[\xf0-\xf4][\x80-\xbf]{3}", lambda m: _cesu8(m[0].decode()), body)
+        ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
+        return Answer(status, body, ctype)
+
+    def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
+        client = refusal.party == "client"
+        if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
+            soap = SOAP11
+        prefix = "S" if self.alternative == "other-prefixes" else "soap"
+        env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
+        body = etree.SubElement(env, f"{{{soap}}}Body")
+        fault = etree.SubElement(body, f"{{{soap}}}Fault")
+        reason = refusal.reason
+        if self.alternative == "japanese-fault-text":
+            reason = {"client": "要求に誤りがあります", "provider": "処理できませんでした"}.get(
+                refusal.party, "エラー") + f"（{refusal.code}）"
+        if soap == SOAP11:
+            etree.SubElement(fault, "faultcode").text = f"{prefix}:{'Client' if client else 'Server'}"
+            if self.defect == "soap11-faultcode-unqualified":
+                fault[0].text = "Client" if client else "Server"
+            etree.SubElement(fault, "faultstring").text = reason
+            holder = etree.SubElement(fault, "detail")
+            status = 500
+        else:
+            code = etree.SubElement(fault, f"{{{soap}}}Code")
+            etree.SubElement(code, f"{{{soap}}}Value").text = \
+                f"{prefix}:{'Sender' if client else 'Receiver'}"
+            if self.defect == "soap12-fault-code-client":  # SOAP 1.1's names in 1.2
+                code[0].text = f"{prefix}:{'Client' if client else 'Server'}"
+            text = etree.SubElement(etree.SubElement(fault, f"{{{soap}}}Reason"),
+                                    f"{{{soap}}}Text")
+            text.set("{http://www.w3.org/XML/1998/namespace}lang",
+                     "ja" if self.alternative == "japanese-fault-text" else "en")
+            text.text = reason
+            holder = etree.SubElement(fault, f"{{{soap}}}Detail")
+            status = 400 if client else 500
+            if self.defect == "soap12-rule-fault-500" and refusal.code == "PF-RULE-VIOLATION":
+                status = 500
+        detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
+        etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
+        etree.SubElement(detail, f"{{{PFF}}}Party").text = refusal.party
+        if self.defect == "rule-fault-without-message-id" and refusal.code == "PF-RULE-VIOLATION":
+            message_id = None
+        if self.defect == "fault-message-id-fresh" and message_id:  # the fault's own ID
+            message_id = str(uuid.uuid4())
+        if message_id and message_id.strip():
+            etree.SubElement(detail, f"{{{PFF}}}MessageId").text = message_id.strip()
+        for rule, text in refusal.findings:
+            finding = etree.SubElement(detail, f"{{{PFF}}}Finding")
+            etree.SubElement(finding, f"{{{PFF}}}Rule").text = rule
+            etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
+        if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
+            fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
+        return self._bytes(env, soap, status)

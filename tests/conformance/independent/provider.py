@@ -1,0 +1,160 @@
+"""The 住民基本台帳 provider of the independent adapter: 住民照会 by 宛名番号 or 個人番号 with 基準日,
+全件抽出 paged over a snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+
+from lxml import etree
+
+from .standard import CMN, JST, JUKI, PFH, Refusal
+
+
+class Provider:
+    """Mixed into Adapter (its fields: residents, defect, extracts, extract_requests, lock)."""
+
+    # --- 住民照会 -----------------------------------------------------------------------------------
+
+    def _find(self, body):
+        number = body.findtext(f"{{{JUKI}}}AddresseeNumber")
+        by_individual_number = number is None
+        if number is None:
+            mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
+            if self.defect == "individual-number-leading-zero":  # kept as a number
+                mynumber = str(int(mynumber))
+            if self.defect == "individual-number-unsupported":
+                raise Refusal("VENDOR-UNSUPPORTED", "provider", "個人番号 not supported")
+            number = next((n for n, r in self.residents.items()
+                           if r.findtext(f"{{{CMN}}}IndividualNumber") == mynumber), None)
+            if number is None and self.defect == "unknown-individual-number-fault":
+                raise Refusal("VENDOR-NOT-FOUND", "provider", "no such 個人番号")
+        resident = self.residents.get(number or "")
+        as_of = body.findtext(f"{{{JUKI}}}AsOf")
+        if self.defect == "as-of-ignored-by-individual-number" and by_individual_number:
+            as_of = None  # the 個人番号 lookup path forgot the 基準日
+        self._check_as_of(as_of)
+        if as_of and self.defect == "as-of-future-refused" and \
+                as_of[:10] > dt.date.today().isoformat():
+            raise Refusal("VENDOR-AS-OF", "client", "基準日 in the future")
+        if resident is not None and as_of and not self._lived_here(resident, as_of):
+            resident = None
+        return resident
+
+    def _check_as_of(self, as_of: str | None) -> None:
+        if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
+            raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
+
+    def _lived_here(self, resident, as_of: str) -> bool:
+        since = resident.findtext(f"{{{CMN}}}BecameResidentOn")
+        if self.defect == "as-of-exclusive":  # only residents who came after the 基準日
+            return since is not None and since > as_of[:10]
+        day = as_of[:10]
+        if self.defect == "as-of-via-utc-day-early":  # JST midnight stored as a UTC date
+            day = (dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), JST)
+                   .astimezone(dt.timezone.utc).date().isoformat())
+        return since is None or since <= day
+
+    def _inquiry(self, header, body, soap):
+        resident = self._find(body)
+        out = etree.Element(f"{{{JUKI}}}ResidentInquiryResponse", nsmap=self._nsmap())
+        status = etree.SubElement(out, f"{{{JUKI}}}Status")
+        if resident is None:
+            status.text = "not-found"
+            if self.defect == "not-found-extra-element":
+                etree.SubElement(out, f"{{{JUKI}}}Reason").text = "no such resident"
+            return out
+        status.text = "found"
+        out.append(self._copy(resident, f"{{{JUKI}}}Resident"))
+        household = etree.SubElement(out, f"{{{JUKI}}}Household")
+        number = resident.findtext(f"{{{CMN}}}HouseholdNumber")
+        members = sorted((r for r in self.residents.values()
+                          if r.findtext(f"{{{CMN}}}HouseholdNumber") == number),
+                         key=lambda r: (r.findtext(f"{{{CMN}}}Relationship") != "01",
+                                        r.findtext(f"{{{CMN}}}AddresseeNumber")))
+        etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = \
+            str(int(number)) if self.defect == "household-number-as-integer" else number
+        head = resident if self.defect == "head-name-of-requested" else members[0]
+        head_name = self._copy(head.find(f"{{{CMN}}}Name"), f"{{{CMN}}}HeadName")
+        if self.defect == "head-name-nonbmp-degraded":
+            for t in head_name.iter(f"{{{CMN}}}Text"):
+                t.text = t.text.replace("\U00020BB7", "吉")
+        household.append(head_name)
+        if not (self.defect == "single-household-no-member" and len(members) == 1):
+            for m in members:
+                if self.defect == "members-exclude-requested" and m is resident:
+                    continue  # "the others in the household"
+                member = self._copy(m, f"{{{CMN}}}Member")
+                if self.defect == "member-kana-dropped":  # members read from a table without
+                    for kana in list(member.iter(f"{{{CMN}}}Kana")):  # readings
+                        kana.getparent().remove(kana)
+                if self.defect == "member-ivs-stripped":
+                    for t in member.iter(f"{{{CMN}}}Text"):
+                        t.text = "".join(c for c in t.text if not 0xE0100 <= ord(c) <= 0xE01EF)
+                household.append(member)
+        return out
+
+    # --- 全件抽出 -----------------------------------------------------------------------------------
+
+    def _extract(self, header, body, soap):
+        size = int(body.findtext(f"{{{JUKI}}}PageSize"))
+        page = int(body.findtext(f"{{{JUKI}}}Page"))
+        extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
+        with self.lock:
+            request_id = body.findtext(f"{{{JUKI}}}RequestId")
+            key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
+                         for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
+            if self.defect == "extract-request-id-ignored":
+                request_id = None
+            if extract_id is None and request_id is not None:
+                extract_id = self.extract_requests.get(key)  # the same extract, made once
+            if extract_id is None:
+                as_of = body.findtext(f"{{{JUKI}}}AsOf")
+                if self.defect == "extract-as-of-ignored":
+                    as_of = None
+                self._check_as_of(as_of)
+                numbers = sorted(n for n, r in self.residents.items()
+                                 if not as_of or self._lived_here(r, as_of))
+                extract_id = uuid.uuid4().hex
+                self.extracts[extract_id] = numbers
+                if request_id is not None:
+                    self.extract_requests[key] = extract_id
+            numbers = self.extracts.get(extract_id)
+        if numbers is None and self.defect == "extract-unknown-id-empty-page":
+            numbers = []
+        if numbers is None:
+            raise Refusal("PF-EXTRACT-UNKNOWN", "client", "no such extract",
+                          [("extract:unknown", extract_id)],
+                          header.findtext(f"{{{PFH}}}MessageId"))
+        out = etree.Element(f"{{{JUKI}}}ResidentFullExtractResponse", nsmap=self._nsmap())
+        if self.defect == "extract-id-per-page":
+            extract_id = uuid.uuid4().hex
+            self.extracts[extract_id] = numbers
+        pages = len(numbers) // size if self.defect == "total-pages-floor" \
+            else len(numbers) // size + 1 if self.defect == "total-pages-plus-one-when-exact" \
+            else math.ceil(len(numbers) / size)
+        if self.defect == "page-past-end-fault" and page > max(pages, 1):
+            raise Refusal("VENDOR-PAGE", "client", "no such page",
+                          [("extract:page", f"page {page} of {pages}")],
+                          header.findtext(f"{{{PFH}}}MessageId"))
+        count = len(numbers)
+        if self.defect == "later-pages-total-count-of-page" and page > 1:
+            count = len(numbers[(page - 1) * size:page * size])  # counted on this page
+        for name, value in (("ExtractId", extract_id), ("Page", page),
+                            ("TotalPages", pages),
+                            ("TotalCount", count)):
+            etree.SubElement(out, f"{{{JUKI}}}{name}").text = str(value)
+        end = page * size + (self.defect == "page-slice-inclusive-end")  # end index inclusive
+        for number in numbers[(page - 1) * size:end]:
+            resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
+            if self.defect == "extract-former-surname-dropped":  # the export's column list
+                for former in resident.findall(f"{{{CMN}}}FormerSurname"):
+                    resident.remove(former)
+            if self.defect == "extract-addressee-number-unpadded":  # a numeric CSV column
+                el = resident.find(f"{{{CMN}}}AddresseeNumber")
+                el.text = str(int(el.text))
+            if page > 1 and self.defect == "later-pages-gender-code-9":
+                resident.find(f"{{{CMN}}}Gender").text = "9"
+            out.append(resident)
+        return out

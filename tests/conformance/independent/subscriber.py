@@ -1,0 +1,260 @@
+"""The 異動通知 subscriber of the independent adapter: receipts, exactly once, in 異動連番 order per
+resident, stored in SQLite (the store) before the receipt is sent."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+from lxml import etree
+
+from .characters import _JIS0208_FOLD
+from .standard import CMN, JUKI, PFH, PFR, SOAP12, Refusal
+
+
+class Subscriber:
+    """Mixed into Adapter (its fields: db, defect, lock, memory_seen, memory_last,
+    open_transaction)."""
+
+    def _open_store(self) -> None:
+        """The store at start-up: tables created, and what each durability variant does then."""
+        if self.defect == "wal-deleted-on-start":  # a start script's "stale journal" cleanup
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        self.conn = sqlite3.connect(str(self.db), check_same_thread=False,
+                                    isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        if self.defect == "synchronous-off":  # faster: the OS decides when to write
+            self.conn.execute("PRAGMA synchronous=OFF")
+        if self.defect == "db-recreated-on-start":  # a schema "migration" on every boot
+            self.conn.executescript("DROP TABLE IF EXISTS seen; DROP TABLE IF EXISTS resident;")
+        self.conn.executescript(
+            "CREATE TABLE IF NOT EXISTS seen (message_id TEXT PRIMARY KEY);"
+            "CREATE TABLE IF NOT EXISTS resident (number TEXT PRIMARY KEY, name TEXT, "
+            "last_sequence INTEGER, changes_applied INTEGER);")
+        # the suite's own durability mutants (tests/conformance/test_conformance_durability):
+        # state in a TEMP table vanishes with the process
+        if self.defect == "seen-ids-temp-table":
+            self.conn.execute("CREATE TEMP TABLE seen (message_id TEXT PRIMARY KEY)")
+        if self.defect == "write-behind":
+            self.pending: dict[str, tuple] = {}
+            threading.Thread(target=self._flush_forever, daemon=True).start()
+        if self.defect == "seen-ids-pruned-on-start":  # housekeeping at start-up
+            self.conn.execute("DELETE FROM seen")
+        if self.defect == "last-sequence-reset-on-start":  # a re-index at start-up
+            self.conn.execute("UPDATE resident SET last_sequence = 0")
+        self.conn.executescript(_SIDE_TABLES.get(self.defect, ""))
+        if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
+            row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
+                                    "LIMIT 1").fetchone()
+            for number in (row[0].split(",") if row else []):
+                self.conn.execute("UPDATE resident SET changes_applied = changes_applied + 1"
+                                  " WHERE number = ?", (number,))
+
+    # --- 異動通知 -----------------------------------------------------------------------------------
+
+    def _notice(self, header, body, soap):
+        mid = header.findtext(f"{{{PFH}}}MessageId")
+        changes = body.findall(f"{{{JUKI}}}Change")
+        if self.defect == "only-last-change":
+            changes = changes[-1:]
+        if self.defect == "multi-resident-notice-first-only" and changes:
+            first = changes[0].findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+            changes = [c for c in changes
+                       if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
+        with self.lock:
+            if self.open_transaction:  # the previous notice's transaction, committed now
+                self.conn.execute("COMMIT")
+                self.open_transaction = False
+            duplicate = self._seen(mid)
+            if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
+                duplicate = False  # the SOAP 1.2 endpoint's own handler
+            if self.defect == "sequence-gap-refused" and not duplicate:
+                self._refuse_gaps(changes, mid)
+            if self.defect == "inbox-replayed-on-start" and not duplicate:
+                self.conn.execute("INSERT INTO inbox (numbers) VALUES (?)", (",".join(
+                    c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+                    for c in changes),))
+            if not duplicate:
+                if self.defect in ("ack-before-commit", "apply-in-background"):
+                    threading.Thread(target=self._apply_later, args=(mid, changes),
+                                     daemon=True).start()
+                elif self.defect == "seen-before-apply":  # the ID first, the changes after
+                    self._mark_seen(mid)
+                    threading.Thread(target=self._apply_later, args=(None, changes),
+                                     daemon=True).start()
+                elif self.defect == "seen-after-receipt":  # changes first, the ID after
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    for change in changes:
+                        self._apply(change)
+                    self.conn.execute("COMMIT")
+                    threading.Thread(target=self._mark_seen_later, args=(mid,),
+                                     daemon=True).start()
+                elif self.defect == "seen-insert-uncommitted":  # the ID's insert left open
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    for change in changes:
+                        self._apply(change)
+                    self.conn.execute("COMMIT")
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    self._mark_seen(mid)
+                    self.open_transaction = True
+                else:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    for change in changes:
+                        self._apply(change)
+                    self._mark_seen(mid)
+                    if self.defect == "apply-uncommitted-until-next":  # commit() forgotten
+                        self.open_transaction = True
+                    else:
+                        self.conn.execute("COMMIT")
+        receipt = etree.Element(f"{{{PFR}}}NoticeReceipt", nsmap={"pfr": PFR})
+        etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = mid
+        etree.SubElement(receipt, f"{{{PFR}}}Status").text = \
+            "duplicate" if duplicate and self.defect != "duplicate-answered-applied" \
+            else "applied"
+        return receipt
+
+    def _apply_later(self, mid, changes) -> None:
+        # the receipt leaves first; the change is stored a moment later
+        time.sleep(0.5 if self.defect == "apply-in-background" else 0.05)
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            for change in changes:
+                self._apply(change)
+            if mid is not None:
+                self._mark_seen(mid)
+            self.conn.execute("COMMIT")
+
+    def _mark_seen_later(self, mid) -> None:
+        time.sleep(0.05)
+        with self.lock:
+            self._mark_seen(mid)
+
+    def _refuse_gaps(self, changes, mid) -> None:
+        """sequence-gap-refused: 異動連番 must be the last one + 1 (the vendor waits for a gap)."""
+        last: dict[str, int] = {}
+        for change in changes:
+            number = change.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+            if number not in last:
+                row = self._row(number)
+                last[number] = row[2] if row else 0
+            sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+            if sequence > last[number] + 1:
+                raise Refusal("VENDOR-SEQUENCE-GAP", "client", "a 異動 is missing",
+                              [("vendor:sequence", f"{sequence} after {last[number]}")], mid)
+            last[number] = max(last[number], sequence)
+
+    def _seen(self, mid: str) -> bool:
+        if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
+            row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
+                                    (mid,)).fetchone()
+            return row is not None and time.time() - row[0] < 1.0
+        if self.defect == "seen-ids-window-2":  # a de-duplication window of 2 messages
+            recent = self.conn.execute("SELECT message_id FROM seen ORDER BY rowid DESC "
+                                       "LIMIT 2").fetchall()
+            return (mid,) in recent
+        if self.defect == "seen-ids-in-memory":
+            return mid in self.memory_seen
+        return self.conn.execute("SELECT 1 FROM seen WHERE message_id = ?",
+                                 (mid,)).fetchone() is not None
+
+    def _mark_seen(self, mid: str) -> None:
+        if self.defect == "seen-ids-in-memory":
+            self.memory_seen.add(mid)
+        else:
+            self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
+        if self.defect == "seen-ids-ttl-1s":
+            self.conn.execute("INSERT OR REPLACE INTO seen_at VALUES (?, ?)", (mid, time.time()))
+
+    def _flush_forever(self) -> None:
+        """write-behind: applied changes are kept in memory and written once a minute. (It was
+        every 2 s: on a loaded machine the kill after the receipt could come after the flush,
+        and the mutant passed S-DUR-01 by luck.)"""
+        while True:
+            time.sleep(60.0)
+            with self.lock:
+                rows, self.pending = list(self.pending.values()), {}
+                for row in rows:
+                    self.conn.execute("INSERT OR REPLACE INTO resident VALUES (?, ?, ?, ?)", row)
+
+    def _apply(self, change) -> None:
+        sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+        resident = change.find(f"{{{JUKI}}}Resident")
+        number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
+        name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
+        if self.defect == "stores-nfc":
+            name = unicodedata.normalize("NFC", name)
+        elif self.defect == "subscriber-name-truncated-8":  # the name column is 8 wide
+            name = name[:8]
+        elif self.defect == "stores-ivs-stripped":
+            name = "".join(c for c in name if not (0xE0100 <= ord(c) <= 0xE01EF
+                                                   or 0xFE00 <= ord(c) <= 0xFE0F))
+        elif self.defect == "stores-cp932-replace":  # a Shift_JIS column: 外字 become ?
+            name = name.encode("cp932", "replace").decode("cp932")
+        elif self.defect == "stores-jis0208-fallback":  # 髙 → 高, 﨑 → 崎 in the name column
+            name = name.translate(_JIS0208_FOLD)
+        elif self.defect == "stores-half-width-to-full-width":
+            name = re.sub("[\uff61-\uff9f]+", lambda m: unicodedata.normalize("NFKC", m[0]),
+                          name)
+        row = self._row(number)
+        last = row[2] if row else 0
+        if self.defect == "last-sequence-in-memory":
+            last = self.memory_last.get(number, 0)
+        if self.defect == "sequence-compared-as-text" and str(sequence) <= str(last):
+            return  # a TEXT column: "10" < "9"
+        if self.defect == "stale-check-strict-less" and sequence < last:
+            return
+        if self.defect == "order-by-occurred-on":  # 異動年月日 taken for the order
+            if self._stale_by(number, change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}OccurredOn"),
+                              "occurred"):
+                return
+        elif self.defect == "sequence-tracked-per-household":  # one 連番 per 世帯
+            if self._stale_by(resident.findtext(f"{{{CMN}}}HouseholdNumber"), sequence,
+                              "household_sequence"):
+                return
+        elif sequence <= last and self.defect not in (
+                "stale-change-applied", "sequence-compared-as-text", "stale-check-strict-less"):
+            return  # stale: a later change is already applied
+        self.memory_last[number] = sequence
+        if self.defect == "write-behind":
+            self.pending[number] = (number, name, sequence, (row[3] if row else 0) + 1)
+            return
+        self.conn.execute(
+            "INSERT INTO resident VALUES (?, ?, ?, 1) ON CONFLICT(number) DO UPDATE SET "
+            "name = excluded.name, last_sequence = excluded.last_sequence, "
+            "changes_applied = changes_applied + 1", (number, name, sequence))
+
+    def _stale_by(self, key: str, value, table: str) -> bool:
+        """The fifth batch's ordering variants: the last value per key in a side table."""
+        row = self.conn.execute(f"SELECT last FROM {table} WHERE key = ?", (key,)).fetchone()
+        if row is not None and (value < row[0] if table == "occurred" else value <= row[0]):
+            return True
+        self.conn.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (key, value))
+        return False
+
+    def _row(self, number: str):
+        if self.defect == "write-behind" and number in self.pending:
+            return self.pending[number]
+        return self.conn.execute("SELECT * FROM resident WHERE number = ?",
+                                 (number,)).fetchone()
+
+    def observe(self, number: str) -> dict | None:
+        """The resident as this product holds it (what its own screens would show)."""
+        with self.lock:
+            row = self._row(number)
+        return None if row is None else {"name": row[1], "changes_applied": row[3]}
+
+
+
+# the fifth batch's side tables (created at start-up by the variant that keeps them)
+_SIDE_TABLES = {
+    "inbox-replayed-on-start": "CREATE TABLE IF NOT EXISTS inbox (numbers TEXT);",
+    "seen-ids-ttl-1s": "CREATE TABLE IF NOT EXISTS seen_at (message_id TEXT PRIMARY KEY, at REAL);",
+    "order-by-occurred-on": "CREATE TABLE IF NOT EXISTS occurred (key TEXT PRIMARY KEY, last TEXT);",
+    "sequence-tracked-per-household":
+        "CREATE TABLE IF NOT EXISTS household_sequence (key TEXT PRIMARY KEY, last INTEGER);",
+}
