@@ -53,6 +53,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
     lock: threading.Lock = field(default_factory=threading.Lock)
     memory_seen: set = field(default_factory=set)
     memory_last: dict = field(default_factory=dict)
+    notice_last: dict = field(default_factory=dict)  # the last 異動連番s as a notice began
     cache: dict = field(default_factory=dict)
     counter: int = 0
     open_transaction: bool = False
@@ -111,6 +112,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
                 dt.timedelta(hours=1):  # the hub's request rule, applied to notices
             raise Refusal("PF-MESSAGE-STALE", "client", "SentAt is too old",
                           [("freshness:max_age", "older than 3600 s")], mid)
+        self._vendor_header_checks(header, mid)
         problems = self._rules(body)
         if problems:
             raise Refusal("PF-RULE-VIOLATION", "client", "a rule beyond XSD is broken",
@@ -119,6 +121,22 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
                    "juki.ResidentFullExtract": self._extract,
                    "juki.ResidentChangeNotice": self._notice}[service_id]
         return handler(header, body, soap), header
+
+    def _vendor_header_checks(self, header, mid) -> None:
+        """The sixth batch's header checks of the vendor's own (stricter than the standard)."""
+        if self.defect in ("request-max-age-300s", "notice-sent-at-ahead-refused"):
+            sent_at = dt.datetime.fromisoformat(header.findtext(f"{{{PFH}}}SentAt"))
+            now = dt.datetime.now(JST)
+            if self.defect == "request-max-age-300s" and now - sent_at > dt.timedelta(seconds=300):
+                raise Refusal("PF-MESSAGE-STALE", "client", "SentAt is too old",  # its cache
+                              [("freshness:max_age", "older than 300 s")], mid)
+            if self.defect == "notice-sent-at-ahead-refused" and sent_at > now:  # no skew
+                raise Refusal("PF-MESSAGE-STALE", "client", "SentAt is in the future",
+                              [("freshness:clock_skew", f"ahead of {now.isoformat()}")], mid)
+        if self.defect == "notice-relates-to-refused" and \
+                header.find(f"{{{PFH}}}RelatesTo") is not None:  # a request's rule
+            raise Refusal("PF-HEADER-INVALID", "client", "RelatesTo on a request",
+                          [("header:relates_to", "a reply-only field")], mid)
 
     def _rules(self, body) -> list[tuple[str, str]]:
         problems = []
@@ -140,6 +158,16 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
         if self.defect == "notice-original-name-refused" and \
                 next(body.iter(f"{{{CMN}}}Original"), None) is not None:
             problems.append(("vendor:schema", "cmn:Original is not supported"))
+        for change in body.iter(f"{{{JUKI}}}Change"):
+            resident = change.find(f"{{{JUKI}}}Resident")
+            if self.defect == "notice-without-individual-number-refused" and \
+                    resident.find(f"{{{CMN}}}IndividualNumber") is None:  # the tax system's key
+                problems.append(("vendor:individual_number", "個人番号 is required"))
+            occurred = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}OccurredOn")
+            notified = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}NotifiedOn")
+            if self.defect == "notified-before-occurred-refused" and notified and \
+                    notified[:10] < occurred[:10]:  # "a 届出 cannot precede its 異動"
+                problems.append(("vendor:dates", "届出年月日 before 異動年月日"))
         if self.defect == "notice-kana-given-required":  # the vendor's table: NOT NULL columns
             for name in body.iter(f"{{{CMN}}}Name"):
                 if name.find(f"{{{CMN}}}Kana/{{{CMN}}}Given") is None:

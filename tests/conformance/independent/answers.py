@@ -57,6 +57,11 @@ class Writer:
             return now.isoformat(timespec="milliseconds").replace(".", ",")
         elif self.defect == "sent-at-naive-local":
             return now.replace(tzinfo=None).isoformat(timespec="seconds")
+        elif self.defect == "sent-at-lmt-offset":  # tzinfo=pytz.timezone("Asia/Tokyo"): LMT
+            return now.replace(tzinfo=dt.timezone(dt.timedelta(hours=9, minutes=19))).isoformat(
+                timespec="seconds")
+        elif self.defect == "sent-at-offset-without-colon":
+            return now.strftime("%Y-%m-%dT%H:%M:%S%z")
         return now.isoformat(timespec="seconds")
 
     def _message_id(self, body_el) -> str:
@@ -82,6 +87,9 @@ class Writer:
         if self.defect == "extract-sent-at-snapshot-date" and extract_id is not None:
             sent_at = dt.datetime.now(JST).replace(hour=0, minute=0, second=0,
                                                    microsecond=0).isoformat()
+        if self.defect == "duplicate-reply-id-is-notice-id" and \
+                response.findtext(f"{{{PFR}}}Status") == "duplicate":  # the stored row's ID
+            mid = request_header.findtext(q("MessageId"))
         etree.SubElement(h, q("MessageId")).text = mid
         relates = request_header.findtext(q("MessageId"))
         if self.defect == "later-pages-relates-to-first-request" and extract_id is not None:
@@ -96,6 +104,8 @@ class Writer:
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
             first, second = ("Receiver", "Sender")
+        if self.defect == "receipt-receiver-hub" and self.role == "subscriber":
+            sender = [self.local_gov_code, sender[1], "hub"]  # "the hub sent it"
         for name, party in ((first, mine), (second, sender)):
             p = etree.SubElement(h, q(name))
             for n, v in zip(("LocalGovCode", "BusinessUnit", "SystemId"), party, strict=True):
@@ -113,7 +123,9 @@ class Writer:
         if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
             etree.SubElement(h, q("UserId")).text = \
                 "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
-        etree.SubElement(h, q("LinkageKind")).text = request_header.findtext(q("LinkageKind"))
+        etree.SubElement(h, q("LinkageKind")).text = "delta" \
+            if self.defect == "extract-linkage-kind-delta" else request_header.findtext(
+                q("LinkageKind"))
         etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
             q("StandardVersion"))
         if not (self.defect == "not-found-no-request-hash" and is_not_found) and \
@@ -150,6 +162,8 @@ class Writer:
         if self.defect == "not-found-http-404" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
             return self._bytes(env, soap, 404)
+        if self.defect == "utf16-answer-labelled-utf16" and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return self._bytes(env, soap, 200, charset="utf-16")  # the request's charset echoed
         return self._bytes(env, soap, 200)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:

@@ -52,6 +52,14 @@ class CharacterLayer:
                 lambda t: re.sub("[\uff61-\uff9f]+",
                                  lambda m: unicodedata.normalize("NFKC", m[0]), t),
                 f"{{{CMN}}}Katagaki"),
+            # the sixth batch: 全銀-style readings (no small kana), a reading table without ヴ,
+            # 全角-only columns, and 番地 printed in kanji numerals
+            "kana-small-to-large": (lambda t: t.translate(_SMALL_KANA), f"{{{CMN}}}Kana"),
+            "kana-vu-folded": (lambda t: re.sub("ヴ[ァィェォ]?", lambda m: _VU[m[0]], t),
+                               f"{{{CMN}}}Kana"),
+            "katagaki-digits-widened": (lambda t: t.translate(_WIDE_DIGITS),
+                                        f"{{{CMN}}}Katagaki"),
+            "banchi-kanji-numerals": (lambda t: t.translate(_KANJI_DIGITS), f"{{{CMN}}}Banchi"),
         }.get(self.defect, (None, None))
         if self.defect == "resident-kind-foreigner-3":  # the vendor's legacy code: 3 外国人
             for el in response.iter(f"{{{CMN}}}ResidentKind"):
@@ -89,6 +97,10 @@ def _cesu8(char: str) -> bytes:
 
 
 _NARROW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_WIDE_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+_KANJI_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "〇一二三四五六七八九" * 2)
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_VU = {"ヴ": "ブ", "ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ"}
 # JIS X 0208 fallbacks of a legacy character layer: 髙 → 高, 﨑 → 崎, 德 → 徳, 濵 → 濱
 _JIS0208_FOLD = str.maketrans("髙﨑德濵", "高崎徳濱")
 

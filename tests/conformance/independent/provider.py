@@ -30,7 +30,13 @@ class Provider:
                            if r.findtext(f"{{{CMN}}}IndividualNumber") == mynumber), None)
             if number is None and self.defect == "unknown-individual-number-fault":
                 raise Refusal("VENDOR-NOT-FOUND", "provider", "no such 個人番号")
+        if self.defect == "addressee-number-short-refused" and not by_individual_number and \
+                len(number) != 10:  # the vendor's 宛名番号 column: CHAR(10)
+            raise Refusal("VENDOR-NUMBER", "client", "宛名番号 must have 10 digits")
         resident = self.residents.get(number or "")
+        if self.defect == "removed-residents-not-found" and resident is not None and \
+                resident.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # WHERE 住民状態 = '1'
+            resident = None
         as_of = body.findtext(f"{{{JUKI}}}AsOf")
         if self.defect == "as-of-ignored-by-individual-number" and by_individual_number:
             as_of = None  # the 個人番号 lookup path forgot the 基準日
@@ -48,6 +54,8 @@ class Provider:
 
     def _lived_here(self, resident, as_of: str) -> bool:
         since = resident.findtext(f"{{{CMN}}}BecameResidentOn")
+        if self.defect == "as-of-compared-with-birth":  # the neighbouring date column
+            since = resident.findtext(f"{{{CMN}}}DateOfBirth")
         if self.defect == "as-of-exclusive":  # only residents who came after the 基準日
             return since is not None and since > as_of[:10]
         day = as_of[:10]
@@ -93,12 +101,20 @@ class Provider:
                     for t in member.iter(f"{{{CMN}}}Text"):
                         t.text = "".join(c for c in t.text if not 0xE0100 <= ord(c) <= 0xE01EF)
                 household.append(member)
+        if self.defect == "by-individual-number-number-omitted" and \
+                body.find(f"{{{JUKI}}}IndividualNumber") is not None:  # "they have it already"
+            for el in list(out.iter(f"{{{CMN}}}IndividualNumber")):
+                el.getparent().remove(el)
         return out
 
     # --- 全件抽出 -----------------------------------------------------------------------------------
 
     def _extract(self, header, body, soap):
         size = int(body.findtext(f"{{{JUKI}}}PageSize"))
+        if self.defect == "page-size-max-refused" and size >= 1000:  # "< 1000" for "≤ 1000"
+            raise Refusal("VENDOR-PAGE-SIZE", "client", "PageSize too large",
+                          [("extract:page_size", f"{size}")],
+                          header.findtext(f"{{{PFH}}}MessageId"))
         page = int(body.findtext(f"{{{JUKI}}}Page"))
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
         with self.lock:

@@ -54,12 +54,36 @@ class Subscriber:
             for number in (row[0].split(",") if row else []):
                 self.conn.execute("UPDATE resident SET changes_applied = changes_applied + 1"
                                   " WHERE number = ?", (number,))
+        if self.defect == "last-seen-rolled-back-on-start":  # "the last one may be incomplete"
+            self.conn.execute("DELETE FROM seen WHERE rowid = (SELECT MAX(rowid) FROM seen)")
+        if self.defect == "seen-ids-warmed-up-late":  # the cache is filled off the start path
+            timer = threading.Timer(1.0, self._warm_up)
+            timer.daemon = True
+            timer.start()
+
+    def _warm_up(self) -> None:
+        """seen-ids-warmed-up-late: the seen MessageIds read into the cache, 1 s after start."""
+        with self.lock:
+            try:
+                self.memory_seen |= {r[0] for r in self.conn.execute("SELECT message_id "
+                                                                     "FROM seen")}
+            except sqlite3.Error:  # the store is gone (a test's crash): nothing to warm
+                pass
 
     # --- 異動通知 -----------------------------------------------------------------------------------
 
     def _notice(self, header, body, soap):
         mid = header.findtext(f"{{{PFH}}}MessageId")
         changes = body.findall(f"{{{JUKI}}}Change")
+        several = len(changes) > 1
+        if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
+            latest: dict[str, etree._Element] = {}
+            for c in changes:
+                key = c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+                if key not in latest or int(c.findtext(f"{{{JUKI}}}Sequence")) > int(
+                        latest[key].findtext(f"{{{JUKI}}}Sequence")):
+                    latest[key] = c
+            changes = [c for c in changes if c in latest.values()]
         if self.defect == "only-last-change":
             changes = changes[-1:]
         if self.defect == "multi-resident-notice-first-only" and changes:
@@ -71,6 +95,7 @@ class Subscriber:
                 self.conn.execute("COMMIT")
                 self.open_transaction = False
             duplicate = self._seen(mid)
+            self.notice_last = {}  # stale-check-once-per-notice: this notice's snapshot
             if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
             if self.defect == "sequence-gap-refused" and not duplicate:
@@ -94,6 +119,13 @@ class Subscriber:
                     self.conn.execute("COMMIT")
                     threading.Thread(target=self._mark_seen_later, args=(mid,),
                                      daemon=True).start()
+                elif self.defect == "later-changes-applied-after-receipt":  # a worker's batch
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    self._apply(changes[0])
+                    self._mark_seen(mid)
+                    self.conn.execute("COMMIT")
+                    threading.Thread(target=self._apply_later, args=(None, changes[1:]),
+                                     daemon=True).start()
                 elif self.defect == "seen-insert-uncommitted":  # the ID's insert left open
                     self.conn.execute("BEGIN IMMEDIATE")
                     for change in changes:
@@ -112,9 +144,11 @@ class Subscriber:
                     else:
                         self.conn.execute("COMMIT")
         receipt = etree.Element(f"{{{PFR}}}NoticeReceipt", nsmap={"pfr": PFR})
-        etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = mid
+        etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = \
+            mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid
         etree.SubElement(receipt, f"{{{PFR}}}Status").text = \
             "duplicate" if duplicate and self.defect != "duplicate-answered-applied" \
+            else "accepted" if several and self.defect == "multi-change-receipt-accepted" \
             else "applied"
         return receipt
 
@@ -157,7 +191,7 @@ class Subscriber:
             recent = self.conn.execute("SELECT message_id FROM seen ORDER BY rowid DESC "
                                        "LIMIT 2").fetchall()
             return (mid,) in recent
-        if self.defect == "seen-ids-in-memory":
+        if self.defect in ("seen-ids-in-memory", "seen-ids-warmed-up-late"):
             return mid in self.memory_seen
         return self.conn.execute("SELECT 1 FROM seen WHERE message_id = ?",
                                  (mid,)).fetchone() is not None
@@ -167,6 +201,8 @@ class Subscriber:
             self.memory_seen.add(mid)
         else:
             self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
+        if self.defect == "seen-ids-warmed-up-late":
+            self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
             self.conn.execute("INSERT OR REPLACE INTO seen_at VALUES (?, ?)", (mid, time.time()))
 
@@ -183,6 +219,8 @@ class Subscriber:
 
     def _apply(self, change) -> None:
         sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+        if self.defect == "sequence-int32-wraps":  # a Java int
+            sequence = (sequence + 2**31) % 2**32 - 2**31
         resident = change.find(f"{{{JUKI}}}Resident")
         number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
@@ -200,10 +238,22 @@ class Subscriber:
         elif self.defect == "stores-half-width-to-full-width":
             name = re.sub("[\uff61-\uff9f]+", lambda m: unicodedata.normalize("NFKC", m[0]),
                           name)
+        elif self.defect == "stores-latin-full-width":  # a 全角-only name column
+            name = name.translate(_WIDE_ASCII)
+        elif self.defect == "stores-ideographic-space-to-ascii":
+            name = name.replace("\u3000", " ")
+        elif self.defect == "stores-latin-title-case":  # "names as people write them"
+            name = re.sub("[A-Za-z]+", lambda m: m[0].capitalize(), name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "last-sequence-in-memory":
             last = self.memory_last.get(number, 0)
+        if self.defect == "stale-check-once-per-notice":  # read once, before the first change
+            last = self.notice_last.setdefault(number, last)
+        reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
+        if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
+                row is None:  # 修正 is an UPDATE: no row, nothing updated
+            return
         if self.defect == "sequence-compared-as-text" and str(sequence) <= str(last):
             return  # a TEXT column: "10" < "9"
         if self.defect == "stale-check-strict-less" and sequence < last:
@@ -222,6 +272,9 @@ class Subscriber:
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
             self.pending[number] = (number, name, sequence, (row[3] if row else 0) + 1)
+            return
+        if self.defect == "removal-deletes-resident" and reason.startswith("B"):  # 消除
+            self.conn.execute("DELETE FROM resident WHERE number = ?", (number,))
             return
         self.conn.execute(
             "INSERT INTO resident VALUES (?, ?, ?, 1) ON CONFLICT(number) DO UPDATE SET "
@@ -258,3 +311,5 @@ _SIDE_TABLES = {
     "sequence-tracked-per-household":
         "CREATE TABLE IF NOT EXISTS household_sequence (key TEXT PRIMARY KEY, last INTEGER);",
 }
+# a 全角-only column: ASCII letters, digits and signs widened, the space to U+3000
+_WIDE_ASCII = {c: c + 0xFEE0 for c in range(0x21, 0x7F)} | {0x20: 0x3000}

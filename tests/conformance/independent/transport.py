@@ -30,6 +30,11 @@ class Transport:
                     "action=" not in content_type.lower():
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "the action parameter is required",
                               [("soap:action", "no action in the Content-Type")])
+            media = content_type.split(";")[0].strip()
+            if self.defect == "content-type-case-sensitive" and \
+                    media not in ("text/xml", "application/soap+xml"):  # RFC 9110: no case
+                raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
+                              [("http:content-type", media)])
             root, soap = self._parse(raw, content_type, soap)
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
@@ -83,7 +88,8 @@ class Transport:
 
     def _parts(self, root, soap):
         body_el = root.find(f"{{{soap}}}Body")
-        children = [c for c in (body_el if body_el is not None else []) if isinstance(c.tag, str)]
+        children = [c for c in (body_el if body_el is not None else []) if isinstance(c.tag, str)
+                    or self.defect == "comment-in-body-refused"]  # len(body) counts comments
         if len(children) != 1:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "soap:Body must hold one element",
                           [("soap:body", f"{len(children)} elements")])

@@ -197,6 +197,64 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "inbox-replayed-on-start": (5, S, "at start-up the last notice is applied once more"),
     "wal-deleted-on-start": (5, S, "the SQLite -wal file deleted at start-up (committed "
                                    "notices not yet checkpointed are lost)"),
+    # --- sixth batch, committed before the suite was run on it (blind): -----------------------
+    # 1. one message shape
+    "extract-linkage-kind-delta": (1, P, "replies' LinkageKind always delta (全件 pages too)"),
+    "by-individual-number-number-omitted": (1, P, "answers by 個人番号 leave out the residents' "
+                                                  "個人番号"),
+    "utf16-answer-labelled-utf16": (1, BOTH, "answers to UTF-16 requests labelled charset=utf-16 "
+                                             "(the bytes are UTF-8)"),
+    "receipt-receiver-hub": (1, S, "receipts addressed to the hub, not to the notice's Sender"),
+    "multi-change-receipt-accepted": (1, S, "notices with several changes receipted 'accepted' "
+                                            "(the hub's word)"),
+    "duplicate-receipt-id-uppercase": (1, S, "'duplicate' receipts echo the MessageId in upper "
+                                             "case (read back from a GUID column)"),
+    "duplicate-reply-id-is-notice-id": (1, S, "'duplicate' receipts' reply MessageId is the "
+                                              "notice's own"),
+    # 2. inputs the suite may never send
+    "removed-residents-not-found": (2, P, "residents with 住民状態 other than 1 (転出者 …) "
+                                          "answered not-found"),
+    "as-of-compared-with-birth": (2, P, "基準日 compared with 生年月日, not 住民となった年月日"),
+    "page-size-max-refused": (2, P, "PageSize 1000 (the maximum) refused"),
+    "addressee-number-short-refused": (2, P, "宛名番号 of other than 10 digits refused (the XSD "
+                                             "allows 2–15)"),
+    "comment-in-body-refused": (2, BOTH, "a comment in soap:Body counted as a second element: "
+                                         "refused"),
+    "content-type-case-sensitive": (2, BOTH, "media types compared case-sensitively: "
+                                             "Application/SOAP+XML refused"),
+    "notice-relates-to-refused": (2, S, "notices carrying RelatesTo refused (the request rule)"),
+    "notice-without-individual-number-refused": (2, S, "residents without 個人番号 refused"),
+    "notified-before-occurred-refused": (2, S, "a 届出年月日 before the 異動年月日 (転出予定) "
+                                               "refused"),
+    "changes-collapsed-per-resident": (2, S, "of several changes of one resident in a notice "
+                                             "only the latest applied"),
+    "stale-check-once-per-notice": (2, S, "the last 異動連番 read once per notice: an older "
+                                          "change later in the same notice applied"),
+    "removal-deletes-resident": (2, S, "a 消除 (B..) deletes the resident's record"),
+    "correction-for-unknown-ignored": (2, S, "a 修正 (C..) of a resident not held is dropped"),
+    "sequence-int32-wraps": (2, S, "異動連番 in a 32-bit integer: above 2³¹−1 it wraps and "
+                                   "the change is skipped as stale"),
+    # 3. characters that normalisation or legacy code pages change
+    "kana-small-to-large": (3, P, "readings with small kana written large (ショウコ → シヨウコ)"),
+    "kana-vu-folded": (3, P, "readings with ヴ folded (ヴィオラ → ビオラ)"),
+    "katagaki-digits-widened": (3, P, "ASCII digits in 方書 widened (301 → ３０１)"),
+    "banchi-kanji-numerals": (3, P, "digits in 番地 written as kanji numerals (1番2号 → 一番二号)"),
+    "stores-latin-full-width": (3, S, "stores Latin names full-width (ＲＯＳＳＩ　ＶＩＯＬＡ)"),
+    "stores-ideographic-space-to-ascii": (3, S, "stores names with U+3000 as an ASCII space"),
+    "stores-latin-title-case": (3, S, "stores Latin names title-cased (Rossi Viola)"),
+    # 4. time
+    "request-max-age-300s": (4, P, "requests with SentAt more than 5 minutes old refused"),
+    "sent-at-lmt-offset": (4, P, "SentAt with Tokyo's LMT offset +09:19 (pytz's first offset)"),
+    "notice-sent-at-ahead-refused": (4, S, "notices with SentAt ahead of the own clock refused "
+                                           "(no skew allowed)"),
+    "sent-at-offset-without-colon": (4, S, "SentAt's offset written +0900 (strftime %z)"),
+    # 5. durability
+    "seen-ids-warmed-up-late": (5, S, "seen MessageIds checked in a cache loaded 1 s after "
+                                      "start-up"),
+    "last-seen-rolled-back-on-start": (5, S, "at start-up the last seen MessageId is deleted "
+                                             "(\"the last one may be incomplete\")"),
+    "later-changes-applied-after-receipt": (5, S, "a notice's first change committed before "
+                                                  "the receipt, the others 50 ms after"),
 }
 
 
@@ -205,11 +263,12 @@ def _batch(first: str, last: str | None = None) -> frozenset[str]:
     return frozenset(names[names.index(first):names.index(last) + 1 if last else None])
 
 
-# the third, fourth and fifth batches: written from the five classes and measured before any
+# the third to sixth batches: written from the five classes and measured before any
 # case was added for them
 THIRD_BATCH = _batch("soap12-fault-in-soap11-envelope", "last-sequence-reset-on-start")
 FOURTH_BATCH = _batch("soap12-fault-no-detail", "db-recreated-on-start")
-FIFTH_BATCH = _batch("later-pages-relates-to-first-request")
+FIFTH_BATCH = _batch("later-pages-relates-to-first-request", "wal-deleted-on-start")
+SIXTH_BATCH = _batch("extract-linkage-kind-delta")
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
@@ -233,7 +292,9 @@ ALTERNATIVES: dict[str, str] = {
 # below 95 % (docs/conformance.md). The fifth batch, blind 26/39; after the round-5 cases 38/39,
 # fourth 40/40, all variants 158/163 = 96.9 % (after the fact). Their detection is asserted as a
 # floor: a variant caught must stay caught; this one is still missed.
-MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH
+# The sixth batch: landed on main before the suite was first run on it (blind); its figures and
+# misses are recorded in docs/conformance.md and MEASURED_MISSES once measured.
+MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH
 MEASURED_MISSES = frozenset({
     ("seen-ids-ttl-1s", "subscriber"),  # a de-duplication window longer than the redelivery
 })
