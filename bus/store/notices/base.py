@@ -67,7 +67,7 @@ class Fact(StrEnum):
 # row readers below expect.
 DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
     n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
-    d.lease_until"""
+    d.lease_until, n.sender, n.receiver, n.service_version"""
 DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
     d.finished_at, d.last_error"""
 
@@ -85,6 +85,10 @@ class NoticeRecord:
     soap_action: str | None
     payload: bytes  # the exact bytes received: forwarded unchanged
     received_at: float
+    # Header fields delivery records in its routing-log hops, kept so that it never parses
+    # the stored bytes again (schema version 2; None: the store's caller did not give them).
+    receiver: str | None = None  # "団体コード/業務ユニット/system"
+    service_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,11 @@ class Delivery:
     enqueued_at: float
     lease_owner: str
     lease_until: float
+    sender: str = ""
+    # None for a notice stored before schema version 2 kept them (delivery then reads them
+    # from the payload)
+    receiver: str | None = None
+    service_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +196,8 @@ def delivery_from_row(row: Sequence, subjects: Sequence[str]) -> Delivery:
     return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
                     service_id=row[4], subjects=tuple(subjects), content_type=row[6],
                     soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
-                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12])
+                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12],
+                    sender=row[13], receiver=row[14], service_version=row[15])
 
 
 def dead_letter_from_row(row: Sequence, with_payload: bool = False) -> DeadLetter:
@@ -213,6 +223,14 @@ class NoticeStore(Protocol):
 
     def complete(self, delivery_id: int, node: str) -> bool:
         """Mark delivered; False (and no change) if ``node`` no longer holds the lease."""
+
+    def complete_and_claim(self, completed: Sequence[int], subscriber: str, node: str,
+                           lease_seconds: float, limit: int, now: float | None = None
+                           ) -> tuple[list[bool], list[Delivery]]:
+        """``complete`` each of ``completed`` (one answer each, in order), then ``claim`` —
+        in one transaction, so that a delivery loop pays one store round trip and one commit
+        for all it finished since its last claim. A completion frees its subjects for the
+        claim that follows it."""
 
     def retry_later(self, delivery_id: int, node: str, error: str, not_before: float) -> bool:
         """Back to pending, due at ``not_before``, remembering ``error``; False if not leased."""

@@ -82,18 +82,26 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX deliveries_errors ON deliveries (subscriber, error_at) "
         "WHERE error_at IS NOT NULL",
     ],
+    [  # 2: the header fields delivery records in its hops, so it never parses a notice again
+        # (NULL for notices accepted before: delivery reads those from the payload).
+        "ALTER TABLE notices ADD COLUMN receiver text, ADD COLUMN service_version text",
+    ],
 ]
 
 _NOW = "extract(epoch FROM clock_timestamp())::float8"  # the server's clock, POSIX seconds
 _INSERT_NOTICES = """INSERT INTO notices (message_id, service_id, local_gov_code, sender,
-        subjects, content_type, soap_action, payload, received_at, accepted_at)
-    SELECT m, sv, lg, sd, sj::jsonb, ct, sa, p, r, extract(epoch FROM clock_timestamp())::float8
+        subjects, content_type, soap_action, payload, received_at, accepted_at, receiver,
+        service_version)
+    SELECT m, sv, lg, sd, sj::jsonb, ct, sa, p, r, extract(epoch FROM clock_timestamp())::float8,
+        rc, vr
     FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                %s::text[], %s::bytea[], %s::float8[])
-         WITH ORDINALITY AS u (m, sv, lg, sd, sj, ct, sa, p, r, ord)
+                %s::text[], %s::bytea[], %s::float8[], %s::text[], %s::text[])
+         WITH ORDINALITY AS u (m, sv, lg, sd, sj, ct, sa, p, r, rc, vr, ord)
     ORDER BY ord  -- seq follows arrival order within the batch
     ON CONFLICT (message_id) DO NOTHING
     RETURNING message_id, seq"""
+# lease_owner is kept: it records which node delivered.
+_COMPLETE = f"state = 'delivered', lease_until = NULL, finished_at = {_NOW}"
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = %s AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
@@ -224,7 +232,8 @@ class PostgresNoticeStore:
             [n.local_gov_code for n in notices], [n.sender for n in notices],
             [json.dumps(list(n.subjects)) for n in notices], [n.content_type for n in notices],
             [n.soap_action for n in notices], [n.payload for n in notices],
-            [float(n.received_at) for n in notices])).fetchall()
+            [float(n.received_at) for n in notices], [n.receiver for n in notices],
+            [n.service_version for n in notices])).fetchall()
         new: dict[str, int] = dict(rows)  # message_id -> seq of the rows this statement inserted
         seqs, names = [], []
         for request in batch:
@@ -248,30 +257,50 @@ class PostgresNoticeStore:
 
     def claim(self, subscriber: str, node: str, lease_seconds: float, limit: int,
               now: float | None = None) -> list[Delivery]:
-        if limit <= 0:
-            return []
+        return self.complete_and_claim((), subscriber, node, lease_seconds, limit, now)[1]
+
+    def complete_and_claim(self, completed: Sequence[int], subscriber: str, node: str,
+                           lease_seconds: float, limit: int, now: float | None = None
+                           ) -> tuple[list[bool], list[Delivery]]:
+        if not completed and limit <= 0:
+            return [], []
         conn = self._conn()
         with conn.transaction():
-            if now is None:
-                now = _one(conn.execute(f"SELECT {_NOW}"))
-            if conn.execute("SELECT name FROM subscribers WHERE name = %s "
-                            "FOR NO KEY UPDATE SKIP LOCKED", (subscriber,)).fetchone() is None:
-                return []  # unknown subscriber, or another node is claiming for it right now
-            with conn.cursor(name="pfbus_claim_candidates") as cur:  # one snapshot, streamed
-                cur.itersize = 256
-                cur.execute(_CANDIDATES, (subscriber,))
-                ids = [c.id for c in select_claimable(
-                    (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(r[5])) for r in cur),
-                    now, limit)]
-            if not ids:
-                return []
-            # The state guard: the old owner of an expired lease may have finished it since
-            # the snapshot; never turn a delivered or dead row back into an in-flight one.
-            rows = conn.execute(
-                f"UPDATE deliveries d SET state = 'inflight', lease_owner = %s, "
-                f"lease_until = %s, attempts = d.attempts + 1 FROM notices n "
-                f"WHERE n.seq = d.seq AND d.id = ANY(%s) AND d.state IN ('pending', 'inflight') "
-                f"RETURNING {DELIVERY_COLUMNS}", (node, now + lease_seconds, ids)).fetchall()
+            done: list[bool] = []
+            if completed:
+                ids = [int(i) for i in completed]
+                finished = {r[0] for r in conn.execute(
+                    f"UPDATE deliveries SET {_COMPLETE} WHERE id = ANY(%s) "
+                    f"AND state = 'inflight' AND lease_owner = %s RETURNING id",
+                    (ids, node))}
+                done = [i in finished for i in ids]
+            return done, self._claim(conn, subscriber, node, lease_seconds, limit, now)
+
+    @staticmethod
+    def _claim(conn: psycopg.Connection, subscriber: str, node: str, lease_seconds: float,
+               limit: int, now: float | None) -> list[Delivery]:
+        if limit <= 0:
+            return []
+        if now is None:
+            now = _one(conn.execute(f"SELECT {_NOW}"))
+        if conn.execute("SELECT name FROM subscribers WHERE name = %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED", (subscriber,)).fetchone() is None:
+            return []  # unknown subscriber, or another node is claiming for it right now
+        with conn.cursor(name="pfbus_claim_candidates") as cur:  # one snapshot, streamed
+            cur.itersize = 256
+            cur.execute(_CANDIDATES, (subscriber,))
+            ids = [c.id for c in select_claimable(
+                (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(r[5])) for r in cur),
+                now, limit)]
+        if not ids:
+            return []
+        # The state guard: the old owner of an expired lease may have finished it since
+        # the snapshot; never turn a delivered or dead row back into an in-flight one.
+        rows = conn.execute(
+            f"UPDATE deliveries d SET state = 'inflight', lease_owner = %s, "
+            f"lease_until = %s, attempts = d.attempts + 1 FROM notices n "
+            f"WHERE n.seq = d.seq AND d.id = ANY(%s) AND d.state IN ('pending', 'inflight') "
+            f"RETURNING {DELIVERY_COLUMNS}", (node, now + lease_seconds, ids)).fetchall()
         return sorted((delivery_from_row(r, r[5]) for r in rows), key=lambda d: d.seq)
 
     def _finish(self, assignments: str, delivery_id: int, node: str, params: tuple = ()) -> bool:
@@ -282,9 +311,7 @@ class PostgresNoticeStore:
         return cur.rowcount == 1
 
     def complete(self, delivery_id: int, node: str) -> bool:
-        # lease_owner is kept: it records which node delivered.
-        return self._finish(f"state = 'delivered', lease_until = NULL, finished_at = {_NOW}",
-                            delivery_id, node)
+        return self._finish(_COMPLETE, delivery_id, node)
 
     def retry_later(self, delivery_id: int, node: str, error: str, not_before: float) -> bool:
         return self._finish(f"state = 'pending', not_before = %s, last_error = %s, "

@@ -75,15 +75,25 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX deliveries_errors ON deliveries (subscriber, error_at) "
         "WHERE error_at IS NOT NULL",
     ],
+    [  # 2: the header fields delivery records in its hops, so it never parses a notice again
+        # (NULL for notices accepted before: delivery reads those from the payload).
+        "ALTER TABLE notices ADD COLUMN receiver TEXT",
+        "ALTER TABLE notices ADD COLUMN service_version TEXT",
+    ],
 ]
 
 _INSERT_NOTICE = """INSERT INTO notices (message_id, service_id, local_gov_code, sender, subjects,
-    content_type, soap_action, payload, received_at, accepted_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"""
+    content_type, soap_action, payload, received_at, accepted_at, receiver, service_version)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"""
 _INSERT_DELIVERY = "INSERT INTO deliveries (seq, subscriber, enqueued_at) VALUES (?, ?, ?)"
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = ? AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
+# lease_owner is kept: it records which node delivered.
+_COMPLETE = """UPDATE deliveries SET state = 'delivered', lease_until = NULL, finished_at = ?
+    WHERE id = ? AND state = 'inflight' AND lease_owner = ?"""
+
+
 def _selection(subscriber: str | None, delivery_ids: Sequence[int] | None) -> tuple[str, list]:
     """The WHERE terms narrowing an operator action; an empty id list selects nothing."""
     terms = ""
@@ -219,7 +229,8 @@ class SqliteNoticeStore:
         n = request.notice
         cur = conn.execute(_INSERT_NOTICE, (
             n.message_id, n.service_id, n.local_gov_code, n.sender, json.dumps(list(n.subjects)),
-            n.content_type, n.soap_action, n.payload, n.received_at, now))
+            n.content_type, n.soap_action, n.payload, n.received_at, now, n.receiver,
+            n.service_version))
         if cur.rowcount != 1:
             return False  # seen before (maybe earlier in this very batch): store nothing
         conn.executemany(_INSERT_DELIVERY, [(cur.lastrowid, s, now) for s in request.subscribers])
@@ -229,23 +240,38 @@ class SqliteNoticeStore:
 
     def claim(self, subscriber: str, node: str, lease_seconds: float, limit: int,
               now: float | None = None) -> list[Delivery]:
+        return self.complete_and_claim((), subscriber, node, lease_seconds, limit, now)[1]
+
+    def complete_and_claim(self, completed: Sequence[int], subscriber: str, node: str,
+                           lease_seconds: float, limit: int, now: float | None = None
+                           ) -> tuple[list[bool], list[Delivery]]:
         now = time.time() if now is None else now
+        if not completed and limit <= 0:
+            return [], []
+        with self._transaction() as conn:
+            finished_at = time.time()
+            done = [conn.execute(_COMPLETE, (finished_at, i, node)).rowcount == 1
+                    for i in completed]
+            return done, self._claim(conn, subscriber, node, lease_seconds, limit, now)
+
+    @staticmethod
+    def _claim(conn: sqlite3.Connection, subscriber: str, node: str, lease_seconds: float,
+               limit: int, now: float) -> list[Delivery]:
         if limit <= 0:
             return []
-        with self._transaction() as conn:
-            cur = conn.execute(_CANDIDATES, (subscriber,))
-            rows = (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5]))) for r in cur)
-            ids = [c.id for c in select_claimable(rows, now, limit)]
-            cur.close()  # the scan usually stops early: finish the statement before writing
-            if not ids:
-                return []
-            conn.executemany(
-                "UPDATE deliveries SET state = 'inflight', lease_owner = ?, lease_until = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
-                [(node, now + lease_seconds, i) for i in ids])
-            claimed = conn.execute(
-                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
-                f"WHERE d.id IN ({', '.join('?' for _ in ids)}) ORDER BY d.seq", ids).fetchall()
+        cur = conn.execute(_CANDIDATES, (subscriber,))
+        rows = (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5]))) for r in cur)
+        ids = [c.id for c in select_claimable(rows, now, limit)]
+        cur.close()  # the scan usually stops early: finish the statement before writing
+        if not ids:
+            return []
+        conn.executemany(
+            "UPDATE deliveries SET state = 'inflight', lease_owner = ?, lease_until = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            [(node, now + lease_seconds, i) for i in ids])
+        claimed = conn.execute(
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
+            f"WHERE d.id IN ({', '.join('?' for _ in ids)}) ORDER BY d.seq", ids).fetchall()
         return [delivery_from_row(r, json.loads(r[5])) for r in claimed]
 
     def _finish(self, sql: str, params: tuple) -> bool:
@@ -253,11 +279,7 @@ class SqliteNoticeStore:
             return conn.execute(sql, params).rowcount == 1
 
     def complete(self, delivery_id: int, node: str) -> bool:
-        # lease_owner is kept: it records which node delivered.
-        return self._finish(
-            "UPDATE deliveries SET state = 'delivered', lease_until = NULL, finished_at = ? "
-            "WHERE id = ? AND state = 'inflight' AND lease_owner = ?",
-            (time.time(), delivery_id, node))
+        return self._finish(_COMPLETE, (time.time(), delivery_id, node))
 
     def retry_later(self, delivery_id: int, node: str, error: str, not_before: float) -> bool:
         return self._finish(
