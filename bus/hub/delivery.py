@@ -28,7 +28,8 @@ from ..admin.observer import HubObserver
 from ..core import faults
 from ..core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail, HubFault
 from ..core.findings import Finding
-from ..core.inspection import Inspector
+from ..core.envelope import CONTENT_TYPES
+from ..core.inspection import Inspector, RequestBinding
 from ..core.receipt import APPLIED, DUPLICATE, receipt_status
 from ..core.routing import Provider
 from ..store.notices.base import ATTEMPT_OUTCOMES, Delivery, NoticeOutcome, NoticeStore
@@ -57,6 +58,11 @@ class DeliveryService:
         self.running = False
         self.draining = False
         self._wake: dict[str, defer.Deferred] = {}
+        self._poked: set[str] = set()  # woken while not asleep: the next sleep returns at once
+        # Deliveries answered with a receipt, waiting for their loop's next store call, which
+        # completes them and claims in one transaction (delivery id, fired with its answer).
+        self._completions: dict[str, list[tuple[int, defer.Deferred]]] = {}
+        self._looping: set[str] = set()  # subscribers whose loop takes completions
         self._loops: list[defer.Deferred] = []
         self._inflight: set[defer.Deferred] = set()
         # an operator's pause (bus.admin.controls.LiveControls.is_paused), read at each claim
@@ -102,9 +108,14 @@ class DeliveryService:
         d = self._wake.pop(sid, None)
         if d is not None and not d.called:
             d.callback(None)
+        else:  # the loop is in a store call: it must look again before it sleeps
+            self._poked.add(sid)
 
     async def _sleep(self, sid: str, seconds: float) -> None:
         if not self.running:
+            return
+        if sid in self._poked:
+            self._poked.discard(sid)
             return
         d = self._wake[sid] = defer.Deferred()
         timer = self.clock.callLater(seconds, self._wakeup, sid)
@@ -113,20 +124,24 @@ class DeliveryService:
             timer.cancel()
 
     async def _loop(self, sub: Provider) -> None:
-        lease = sub.timeout * 2 + 10  # expires only if this node died mid-delivery
+        self._looping.add(sub.id)
+        try:
+            await self._claim_loop(sub)
+        finally:
+            # Deliveries answered after the loop's last store call: complete them now (and
+            # those still to come go to the store directly, see _settled).
+            self._looping.discard(sub.id)
+            while self._completions.get(sub.id):
+                await self._complete_and_claim(sub, 0)
+
+    async def _claim_loop(self, sub: Provider) -> None:
         mine: set[defer.Deferred] = set()
         while self.running:
-            if not self.log.health()["accepting"]:  # evidence or refuse: no unrecordable delivery
-                await self._sleep(sub.id, self.poll_interval)
-                continue
-            free = sub.concurrency - len(mine)
-            claimed: list[Delivery] = []
-            if free > 0 and not self.is_paused(sub.id):  # paused: the queue stays as it is
-                try:
-                    claimed = await self.threads.run(self.store.claim, sub.id, self.node_id,
-                                                     lease, free, self.clock.seconds())
-                except Exception:  # the store is unreachable: keep trying, say so
-                    twisted_log.err(None, f"claiming for {sub.id} failed")
+            # evidence or refuse: no unrecordable delivery; paused: the queue stays as it is
+            may_claim = self.log.health()["accepting"] and not self.is_paused(sub.id)
+            # the deliveries completed in the same transaction free their slots for the claim
+            free = sub.concurrency - len(mine) + len(self._completions.get(sub.id, ()))
+            claimed = await self._complete_and_claim(sub, free if may_claim else 0)
             if not self.running:  # draining began while claiming: hand them straight back
                 for delivery in claimed:
                     await self._release(sub, delivery, "the hub began to drain while claiming")
@@ -136,25 +151,68 @@ class DeliveryService:
                 mine.add(task)
                 self._inflight.add(task)
                 task.addBoth(self._finished, task, mine, sub.id)
-            if not claimed:
+            if not claimed and not self._completions.get(sub.id):
                 await self._sleep(sub.id, self.poll_interval)
+
+    async def _complete_and_claim(self, sub: Provider, limit: int) -> list[Delivery]:
+        """One store call: complete the deliveries answered since the last one, then claim up
+        to ``limit``. Completing before claiming frees their subjects for this very claim."""
+        completing = self._completions.pop(sub.id, [])
+        if not completing and limit <= 0:
+            return []
+        lease = sub.timeout * 2 + 10  # expires only if this node died mid-delivery
+        try:
+            done, claimed = await self.threads.run(
+                self.store.complete_and_claim, [i for i, _ in completing], sub.id, self.node_id,
+                lease, max(limit, 0), self.clock.seconds())
+        except Exception as exc:  # the store is unreachable: keep trying, say so
+            twisted_log.err(None, f"claiming for {sub.id} failed")
+            for _, waiter in completing:  # the lease brings these back
+                waiter.errback(exc)
+            return []
+        for (_, waiter), ok in zip(completing, done, strict=True):
+            waiter.callback(ok)
+        return claimed
+
+    async def _settled(self, sub: Provider, d: Delivery) -> bool:
+        """Mark ``d`` delivered: through the loop's next store call while it runs (one
+        transaction for all answered since), else directly. False: the lease had expired."""
+        if sub.id not in self._looping:
+            return await self.threads.run(self.store.complete, d.id, self.node_id)
+        waiter: defer.Deferred[bool] = defer.Deferred()
+        self._completions.setdefault(sub.id, []).append((d.id, waiter))
+        self._wakeup(sub.id)
+        return await waiter
 
     def _finished(self, result, task, mine: set, sid: str) -> None:
         mine.discard(task)
         self._inflight.discard(task)
-        self._wakeup(sid)  # a finished delivery may unblock its subject or free a slot
+        if result is not _COMPLETED_BY_LOOP:  # that claim already counted the slot and subject
+            self._wakeup(sid)  # a finished delivery may unblock its subject or free a slot
         if isinstance(result, Failure):  # e.g. the store failed: the lease brings it back
             twisted_log.err(result, f"delivery to {sid} did not complete")
 
-    async def _deliver(self, sub: Provider, d: Delivery) -> None:
-        started = time.monotonic()
-        hop = dict(message_id=d.message_id, service_id=d.service_id, provider=sub.id,
-                   endpoint=sub.url, attempt=d.attempts, request_bytes=len(d.payload))
-        try:
+    def _binding(self, sub: Provider, d: Delivery, hop: dict) -> RequestBinding:
+        """What the receipt is checked against, and the hop's header fields: from the fields
+        stored at acceptance; a notice stored before they were kept is parsed once more."""
+        soap_ns = _SOAP_NS.get(d.content_type)
+        if d.receiver is None or d.service_version is None or soap_ns is None:
             request = self.inspector.stored_request(d.payload, sub)
             hop.update(sender=str(request.header.sender), receiver=str(request.header.receiver),
                        service_version=request.header.service_version,
                        soap_version=request.envelope.soap_version)
+            return RequestBinding.of(request)
+        binding = self.inspector.stored_binding(d.payload, soap_ns, d.message_id, d.service_id)
+        hop.update(sender=d.sender, receiver=d.receiver, service_version=d.service_version,
+                   soap_version=binding.soap_version)
+        return binding
+
+    async def _deliver(self, sub: Provider, d: Delivery) -> object | None:
+        started = time.monotonic()
+        hop = dict(message_id=d.message_id, service_id=d.service_id, provider=sub.id,
+                   endpoint=sub.url, attempt=d.attempts, request_bytes=len(d.payload))
+        try:
+            request = self._binding(sub, d, hop)
             answer = await self.forwarder.post(sub.url, d.payload, d.content_type, d.soap_action,
                                                sub.timeout)
             hop.update(http_status=answer.status, response_bytes=len(answer.body))
@@ -173,18 +231,20 @@ class DeliveryService:
                 hop.update(fault_code=fault.fault.code, party=fault.fault.party,
                            rule=fault.first.rule if fault.first else None)
                 await self._release(sub, d, "cut at the drain deadline", hop, started)
-                return
+                return None
             await self._failed(sub, d, fault, hop, started)
-            return
+            return None
         except Exception as exc:  # a defect: never lose the delivery over it
             twisted_log.err(None, f"delivering {d.message_id} to {sub.id}")
             await self._failed(sub, d, HubFault(faults.HUB_INTERNAL, (Finding(
                 "hub:delivery", exc.__class__.__name__),)), hop, started)
-            return
-        done = await self.threads.run(self.store.complete, d.id, self.node_id)
+            return None
+        by_loop = sub.id in self._looping
+        done = await self._settled(sub, d)
         self._record(NoticeOutcome.DELIVERED, Hop.DELIVERY, Status.OK, hop, started,
                      reason=status if done else
                      f"{status}; lease had expired, another node redelivers")
+        return _COMPLETED_BY_LOOP if by_loop else None
 
     async def _release(self, sub: Provider, d: Delivery, why: str, hop: dict | None = None,
                        started: float | None = None) -> None:
@@ -231,6 +291,9 @@ class DeliveryService:
         if self.observer is not None:
             self.observer.delivery(outcome, status, hop, reason)
 
+
+_COMPLETED_BY_LOOP = object()  # a delivery's result: its loop completed it along with a claim
+_SOAP_NS = {content_type: ns for ns, content_type in CONTENT_TYPES.items()}
 
 MAX_MESSAGE = 300  # characters of a subscriber's error message kept with its dead letter
 

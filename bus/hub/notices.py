@@ -85,7 +85,8 @@ class NoticeIntake:
             local_gov_code=header.receiver.local_gov_code, sender=str(header.sender),
             subjects=request.subjects, content_type=CONTENT_TYPES[request.envelope.soap_ns],
             soap_action=f"urn:pfbus:service:{header.service_id}", payload=request.envelope.raw,
-            received_at=time.time())
+            received_at=time.time(), receiver=str(header.receiver),
+            service_version=header.service_version)
         subscribers = tuple(s.id for s in request.subscribers)
         try:
             is_new = await self.threads.run(self.store.accept, record, subscribers)
