@@ -14,6 +14,11 @@ process of ours). To compare two trees, run it alternately with ``PYTHONPATH=<tr
 
     python bench/exchange_cpu.py [--exchanges 2000] [--warmup 200] [--rounds 1] [--members N]
 
+Instructions per exchange, load-independent (what docs/performance.md reports): two callgrind
+runs that differ only in ``--exchanges``, with the same ``--prepare`` (so that building the
+pairs is the same in both), e.g. ``--exchanges 20`` and ``--exchanges 60`` with ``--warmup 20
+--prepare 80``; (Ir(60) − Ir(20)) / 40.
+
 ``--members N``: the answer's household has N members (about 0.9 KB each; 110 make the 100 KB
 answers of the big-message runs).
 """
@@ -81,8 +86,10 @@ def exchanges(count: int, members: int = 1) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
-def measure(count: int, warmup: int, directory: Path, members: int = 1) -> tuple[float, float]:
-    """(CPU ms per exchange, exchanges/s of wall time) over ``count`` after ``warmup``."""
+def measure(count: int, warmup: int, directory: Path, members: int = 1,
+            prepare: int = 0) -> tuple[float, float]:
+    """(CPU ms per exchange, exchanges/s of wall time) over ``count`` after ``warmup``;
+    ``prepare``: build at least this many request/answer pairs before the first exchange."""
     catalog = Catalog.load((BUILTIN_CATALOG,))
     registry = ServiceRegistry([Route(TENANT, SERVICE, Provider("p", "http://127.0.0.1:9/",
                                                                 10.0), 10.0)])
@@ -94,7 +101,7 @@ def measure(count: int, warmup: int, directory: Path, members: int = 1) -> tuple
         exchange = SyncExchange(inspector, forwarder, log, JsonLineLog(out),
                                 admission=Admission(LimitPolicy(AdapterLimits(
                                     rate=1e9, burst=1_000_000_000, concurrency=4096))))
-        pairs = exchanges(warmup + count, members)
+        pairs = exchanges(max(warmup + count, prepare), members)
 
         def one(raw: bytes, answer: bytes) -> None:
             forwarder.answer = answer
@@ -112,7 +119,7 @@ def measure(count: int, warmup: int, directory: Path, members: int = 1) -> tuple
             one(raw, answer)
         log.flush(60)
         cpu, wall = time.process_time(), time.perf_counter()
-        for raw, answer in pairs[warmup:]:
+        for raw, answer in pairs[warmup:warmup + count]:
             one(raw, answer)
         log.flush(60)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -127,11 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--members", type=int, default=1,
                         help="household members in each answer (110: about 100 KB)")
+    parser.add_argument("--prepare", type=int, default=0,
+                        help="build at least this many request/answer pairs first, used or not: "
+                             "two callgrind runs with different --exchanges and the same "
+                             "--prepare differ by the exchanges alone")
     args = parser.parse_args(argv)
     results = []
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(measure(args.exchanges, args.warmup, Path(tmp), args.members))
+            results.append(measure(args.exchanges, args.warmup, Path(tmp), args.members,
+                                   args.prepare))
         print(f"{results[-1][0]:.3f} ms CPU per exchange, {results[-1][1]:,.0f} exchanges/s "
               f"(one after another), load {open('/proc/loadavg').read().split()[0]}")
     if len(results) > 1:
