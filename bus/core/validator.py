@@ -17,7 +17,7 @@ from .catalog import Catalog
 from .findings import Finding
 from .identifiers import DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme
 from .rules import RuleContext
-from .typeplan import PlanNode
+from .typeplan import PlanNode, RuleIndex, rule_index
 from .xmlpath import element_path, qname_text
 
 _ELEMENT_RE = re.compile(r"^Element '([^']+)'(?:, attribute '[^']+')?: ")
@@ -43,6 +43,8 @@ class MessageValidator:
                           for code in {*schemes, *repertoires}}
         self._default_context = RuleContext(default_addressee_scheme)
         self._gaiji = dict(gaiji or {})
+        # per root node, built on first use: what its walk may check (typeplan.rule_index)
+        self._indexes: dict[PlanNode, RuleIndex] = {}
 
     def validate(self, el: etree._Element, expected_tag: str | None = None,
                  data_owner: str | None = None, sender: str | None = None) -> list[Finding]:
@@ -65,8 +67,32 @@ class MessageValidator:
             ctx = self._contexts.get(data_owner or "", self._default_context)
             if sender:
                 ctx = replace(ctx, gaiji=self._gaiji.get(sender, frozenset()), sender=sender)
-            self._check(el, node, ctx, findings)
+            if not self._passes(el, node, ctx):  # findings: the walk's, in its order
+                self._check(el, node, ctx, findings)
         return findings
+
+    def _passes(self, el: etree._Element, node: PlanNode, ctx: RuleContext) -> bool:
+        """True when no rule can find a problem in ``el`` (the common case), checked without
+        the walk: libxml2 iterates over the element names that bear rules below ``node`` and
+        Python reads only those elements (typeplan.rule_index: a superset of the walk's
+        checks). False sends the message through ``_check``, which decides and gives the
+        findings in document order (the first one is the one the routing log names)."""
+        try:
+            index = self._indexes[node]
+        except KeyError:
+            index = self._indexes[node] = rule_index(node, self.catalog.plan.roots)
+        for rule in node.rules:
+            if rule.problem((el.text or "").strip(" \t\r\n"), ctx) is not None:
+                return False
+        if not index.names:
+            return True
+        rules_of = index.rules
+        for child in el.iterdescendants(*index.names):
+            value = (child.text or "").strip(" \t\r\n")
+            for rule in rules_of[child.tag]:
+                if rule.problem(value, ctx) is not None:
+                    return False
+        return True
 
     def _check(self, el: etree._Element, node: PlanNode, ctx: RuleContext,
                findings: list[Finding]) -> None:
