@@ -77,6 +77,8 @@ class Hub:
         self._deadline = None
         self.threads: StoreThreads | None = None
         self.events = events or JsonLineLog(sys.stderr)
+        # The line per exchange is flushed once per reactor turn, not per line (issue 13)
+        self.events.flush_each_turn(lambda flush: reactor.callLater(0, flush))
         # Everything compiled here, once: the hot path compiles nothing per request.
         self.catalog = Catalog.load(config.catalogs)
         self._check_routes()

@@ -303,7 +303,7 @@ class SyncExchange:
         if self.events is not None:
             last = hops.last
             assert last is not None  # _Hops starts with the "received" hop
-            self.events.emit("exchange", exchange_id=last.exchange_id, message_id=last.message_id,
+            self.events.emit_soon("exchange", exchange_id=last.exchange_id, message_id=last.message_id,
                              service_id=last.service_id, sender=last.sender,
                              receiver=last.receiver, provider=last.provider, status=last.status,
                              fault_code=last.fault_code, party=last.party,
