@@ -20,6 +20,8 @@ validation of the provider (and the hub) refuses them, naming the code point, fi
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +46,10 @@ class CharacterPolicy:
             raise ValueError(f"characters must be one of {', '.join(REPERTOIRES)}")
         self.gaiji = GaijiTable.load(gaiji) if isinstance(gaiji, (str, Path)) else gaiji
         self.characters = characters
+        # the characters a text must hold for the table to change it: its codes (to standard),
+        # the first characters of the MJ sequences it keeps as codes (from standard)
+        self._private = "".join(sorted(self.gaiji.private)) if self.gaiji else ""
+        self._bases = "".join(sorted({s[0] for s in self.gaiji.standard})) if self.gaiji else ""
         self._catalog = catalog
         self._catalogs = tuple(catalogs)
         mj_table()  # load the MJ data now, not on the first message
@@ -70,10 +76,10 @@ class CharacterPolicy:
     def outbound(self, body: etree._Element) -> etree._Element:
         """``body`` as standard text: a copy with every mapped 外字 replaced by its MJ character
         (``body`` itself when there is no table). Unmapped 外字 stay, for validation to report."""
-        if self.gaiji is None:
-            return body
+        if self.gaiji is None or not _texts_with(body, self._private):
+            return body  # nothing to map: no copy (a 全件 page is a thousand records)
         out = copy.deepcopy(body)
-        _map_text(out, self.gaiji.to_standard)
+        _map_text(out, self.gaiji.to_standard, self._private)
         return out
 
     def standardize(self, body: etree._Element) -> None:
@@ -81,7 +87,7 @@ class CharacterPolicy:
         sharing the vendor's codes, registered at the hub) become their MJ characters, so that
         validation and ``inbound`` see standard text."""
         if self.gaiji is not None:
-            _map_text(body, self.gaiji.to_standard)
+            _map_text(body, self.gaiji.to_standard, self._private)
 
     def inbound(self, body: etree._Element) -> list[FieldSubstitution]:
         """Make a received standard ``body`` fit this system, in place: 縮退 (JIS X 0213 only;
@@ -93,7 +99,7 @@ class CharacterPolicy:
             keep = self.gaiji.standard if self.gaiji else frozenset()
             done = apply_shrink(body, self.catalog, keep)
         if self.gaiji is not None:
-            _map_text(body, self.gaiji.from_standard)
+            _map_text(body, self.gaiji.from_standard, self._bases)
         return done
 
     def unmapped(self, text: str) -> list[CharInfo]:
@@ -102,17 +108,57 @@ class CharacterPolicy:
         return (self.gaiji or GaijiTable(())).unmapped(text)
 
 
-def _map_text(root: etree._Element, convert) -> None:
-    for el in root.iter(etree.Element):
-        if el.text:
-            new = convert(el.text)
-            if new != el.text:
-                el.text = new
-        if el is not root and el.tail:
-            new = convert(el.tail)
-            if new != el.tail:
-                el.tail = new
-        for name, value in el.attrib.items():
-            new = convert(value)
-            if new != value:
+_DIRECT = 4  # up to this many characters: XPath alone; more: first see which ones occur
+
+
+def _texts_with(root: etree._Element, chars: str) -> list:
+    """The text nodes and attribute values of ``root``'s subtree that hold one of ``chars``.
+
+    Found by libxml2 in C, not by a Python step per element (a 全件 page has tens of thousands):
+    one XPath per kind of node; for a table of more than a few characters, which of them occur
+    at all is found first by one regular-expression search of the serialised subtree."""
+    if len(chars) > _DIRECT:
+        serialised = etree.tostring(root, encoding=str, with_tail=False)
+        chars = "".join(sorted(set(_any_of(chars).findall(serialised))))
+    if not chars:
+        return []
+    texts, attributes = _holding(len(chars))
+    found = {f"c{i}": c for i, c in enumerate(chars)}
+    return texts(root, **found) + attributes(root, **found)  # type: ignore[operator]
+
+
+@functools.cache
+def _any_of(chars: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(chars)}]")
+
+
+@functools.cache
+def _holding(count: int) -> tuple[etree.XPath, etree.XPath]:
+    """Text nodes below the context element (not its tail), attribute values of it and below,
+    that contain one of the variables $c0…$c<count-1>."""
+    test = " or ".join(f"contains(., $c{i})" for i in range(count))
+    return (etree.XPath(f"descendant::text()[{test}]"),
+            etree.XPath(f"descendant-or-self::*/@*[{test}]"))
+
+
+def _map_text(root: etree._Element, convert, chars: str) -> None:
+    """``convert`` the text, tails (not the root's own) and attribute values of the elements
+    of ``root``'s subtree that hold one of ``chars`` (what ``convert`` can change)."""
+    done: set[tuple[etree._Element, str]] = set()  # holds the proxies: identity stays valid
+    for found in _texts_with(root, chars):
+        el = found.getparent()
+        if not isinstance(el.tag, str):  # the tail of a comment or PI: not an element's text
+            continue
+        if found.is_attribute:
+            name = found.attrname
+            value = el.get(name)
+            if (new := convert(value)) != value:
                 el.set(name, new)
+            continue
+        kind = "text" if found.is_text else "tail"
+        if (el, kind) in done:  # text split in nodes (a CDATA section): converted once
+            continue
+        done.add((el, kind))
+        value = el.text if kind == "text" else el.tail
+        if (new := convert(value)) != value:
+            setattr(el, kind, new)
