@@ -8,6 +8,11 @@ update of a known person fails whenever the partial row leaves out a NOT NULL co
 only the columns given when the key exists; for a new row it first checks that every NOT NULL
 column without a default is given and raises ``IncompleteRow`` (naming the table and the
 columns, never a value) instead of a bare IntegrityError.
+
+``upsert_many`` does the same for many rows (a 全件 page): rows that carry every required column
+(the usual case) go in one ``executemany`` of ``INSERT … ON CONFLICT (key) DO UPDATE`` of the
+columns they carry — safe there, since no NOT NULL check can fail before the conflict is seen —
+and any other row through ``upsert``, so each row ends exactly as ``upsert`` would leave it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-__all__ = ["IncompleteRow", "required_columns", "upsert"]
+__all__ = ["IncompleteRow", "required_columns", "upsert", "upsert_many"]
 
 
 class IncompleteRow(ValueError):
@@ -66,3 +71,37 @@ def upsert(conn: sqlite3.Connection, table: str, key: Sequence[str],
     conn.execute(f"INSERT INTO {_q(table)} ({', '.join(map(_q, row))}) "
                  f"VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
     return "inserted"
+
+
+def upsert_many(conn: sqlite3.Connection, table: str, key: Sequence[str],
+                rows: Sequence[Mapping[str, object]]) -> None:
+    """``upsert`` each of ``rows`` in order (no commit), with one statement per set of columns
+    for the rows that carry every required column. ``key`` must be the table's primary key or
+    a unique constraint (what ``ON CONFLICT`` names)."""
+    required = required_columns(conn, table)
+    batch: list[tuple] = []
+    columns: tuple[str, ...] | None = None
+
+    def flush() -> None:
+        if batch and columns is not None:
+            conn.executemany(_upsert_sql(table, tuple(key), columns), batch)
+        batch.clear()
+
+    for row in rows:
+        if any(k not in row for k in key) or any(row.get(c) is None for c in required):
+            flush()
+            upsert(conn, table, key, row)  # the key or a required column is missing: as one
+            continue
+        names = tuple(row)
+        if names != columns:
+            flush()
+            columns = names
+        batch.append(tuple(row.values()))
+    flush()
+
+
+def _upsert_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    update = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c not in key)
+    return (f"INSERT INTO {_q(table)} ({', '.join(map(_q, columns))}) "
+            f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({', '.join(map(_q, key))}) "
+            + (f"DO UPDATE SET {update}" if update else "DO NOTHING"))

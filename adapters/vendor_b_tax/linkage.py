@@ -15,7 +15,7 @@ from bus.core.header import Party
 
 from .mapping import resident_to_row
 from .service import store_resident_from_inquiry
-from .store import TaxStore, write_addressee
+from .store import TaxStore, write_addressees
 
 JUKI = "urn:pfbus:unit:juki:v1"
 RESIDENT_INQUIRY = "juki.ResidentInquiry"
@@ -43,8 +43,7 @@ def full_load(client: ConsumerClient, store: TaxStore, registry: Party, transfer
     flight at once (applied in order)."""
 
     def apply(conn, residents) -> None:
-        for resident in residents:
-            write_addressee(conn, resident_to_row(resident))
+        write_addressees(conn, [resident_to_row(resident) for resident in residents])
 
     transfer = FullTransfer(store.conn, client, registry, apply, transfer_id=transfer_id,
                             page_size=page_size, lock=store.lock, window=window)

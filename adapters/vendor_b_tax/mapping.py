@@ -38,17 +38,36 @@ def _text(el: etree._Element | None, name: str) -> str | None:
 
 def _yyyymmdd(xsd_date: str) -> int:
     # xs:date may carry a timezone ("1990-04-01+09:00"); the calendar day is what is kept.
-    return int(dt.date.fromisoformat(xsd_date.strip()[:10]).strftime("%Y%m%d"))
+    day = dt.date.fromisoformat(xsd_date.strip()[:10])
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _children(el: etree._Element) -> dict:
+    """Tag → the first child element of that tag: one pass over the children, where a
+    ``find`` per item parses its path each time (a 全件 page maps thousands of residents)."""
+    found: dict = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _in(children: dict, name: str) -> str | None:
+    """The text of the child ``cmn:name`` ("" when empty), None when absent (as ``_text``)."""
+    child = children.get(_c(name))
+    return None if child is None else (child.text or "")
 
 
 def resident_to_row(resident: etree._Element, household: etree._Element | None = None) -> dict:
     """A schema-valid cmn:ResidentType element (and optionally its cmn:HouseholdType, for
     世帯主名) → a vendor B 宛名 row (取得日時 left for the store to stamp)."""
-    name = resident.find(_c("Name"))
-    kana = name.find(_c("Kana"))
-    addr = resident.find(_c("Address"))
-    chome = _text(addr, "Chome")
-    gender = _text(resident, "Gender")
+    items = _children(resident)
+    name = _children(items[_c("Name")])
+    kana_el = name.get(_c("Kana"))
+    kana = {} if kana_el is None else _children(kana_el)
+    addr_el = items.get(_c("Address"))
+    addr = {} if addr_el is None else _children(addr_el)
+    chome = _in(addr, "Chome")
+    gender = _in(items, "Gender")
     if gender not in _GENDER:
         raise MappingError(f"性別 code {gender!r} has no vendor B value")
     try:
@@ -56,20 +75,20 @@ def resident_to_row(resident: etree._Element, household: etree._Element | None =
     except ValueError as exc:
         raise MappingError(f"Chome {chome!r}: {exc}") from None
     return {
-        "宛名番号": _text(resident, "AddresseeNumber"),
-        "個人番号": _text(resident, "IndividualNumber"),
-        "世帯番号": _text(resident, "HouseholdNumber"),
-        "名前1": _text(kana, "Family"), "名前2": _text(kana, "Given"),
-        "名前(漢字)": _text(name, "Text"),  # exact code points: IVS, non-BMP, 髙 untouched
-        "生年月日": _yyyymmdd(_text(resident, "DateOfBirth")),
+        "宛名番号": _in(items, "AddresseeNumber"),
+        "個人番号": _in(items, "IndividualNumber"),
+        "世帯番号": _in(items, "HouseholdNumber"),
+        "名前1": _in(kana, "Family"), "名前2": _in(kana, "Given"),
+        "名前(漢字)": _in(name, "Text"),  # exact code points: IVS, non-BMP, 髙 untouched
+        "生年月日": _yyyymmdd(_in(items, "DateOfBirth")),
         "性別": _GENDER[gender],
-        "続柄": _text(resident, "Relationship"),
-        "住民種別": _text(resident, "ResidentKind"),
-        "住民状態": _text(resident, "ResidentStatus"),
-        "郵便番号": _text(addr, "PostalCode"),
-        "都道府県": _text(addr, "Prefecture"), "市区町村": _text(addr, "City"),
-        "町名": _text(addr, "Town"), "丁": cho,
-        "番地": _text(addr, "Banchi"), "方書": _text(addr, "Katagaki"),
+        "続柄": _in(items, "Relationship"),
+        "住民種別": _in(items, "ResidentKind"),
+        "住民状態": _in(items, "ResidentStatus"),
+        "郵便番号": _in(addr, "PostalCode"),
+        "都道府県": _in(addr, "Prefecture"), "市区町村": _in(addr, "City"),
+        "町名": _in(addr, "Town"), "丁": cho,
+        "番地": _in(addr, "Banchi"), "方書": _in(addr, "Katagaki"),
         "世帯主名": _text(household.find(_c("HeadName")), "Text") if household is not None
         else None,
     }

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from adapters.sdk.seed import DEMO_LOCAL_GOV_CODE, with_m11_check
-from adapters.sdk.upsert import upsert
+from adapters.sdk.upsert import upsert, upsert_many
 
 ADDRESSEE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("宛名番号", "TEXT PRIMARY KEY"),
@@ -155,6 +155,20 @@ def write_addressee(conn: sqlite3.Connection, row: Mapping[str, object]) -> None
     row.setdefault("取得日時", dt.datetime.now(dt.timezone.utc).isoformat())
     # Only the columns given are updated; a new person needs every NOT NULL column.
     upsert(conn, "宛名", ("宛名番号",), row)
+
+
+def write_addressees(conn: sqlite3.Connection, rows: list[Mapping[str, object]]) -> None:
+    """``write_addressee`` for each of ``rows`` (a 全件 page) on ``conn``, without committing:
+    one statement for the page (adapters.sdk.upsert.upsert_many), one 取得日時 for the rows
+    that carry none (they were taken from the registry in one answer)."""
+    known = set(ADDRESSEE_COLUMN_NAMES)
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    stamped = []
+    for row in rows:
+        if not row.keys() <= known:
+            raise KeyError(f"not columns of 宛名: {sorted(set(row) - known)}")
+        stamped.append(row if "取得日時" in row else {**row, "取得日時": now})
+    upsert_many(conn, "宛名", ("宛名番号",), stamped)
 
 
 # --- seed data: fictional 課税台帳 of 千代田区 ------------------------------------------------
