@@ -15,7 +15,8 @@ returns the standard response body element, or a Deferred firing with it. Everyt
   received (read from the Twisted request, identical to spyne's ``ctx.in_string``);
 * a :class:`ProviderError` (and any failure) becomes a SOAP Fault with a ``pff:FaultDetail``.
 
-Handlers run in the reactor thread: blocking work (a database) belongs in ``deferToThread``.
+Handlers run in the reactor thread: blocking work (a database) belongs in ``deferToThread``. An
+answer a handler gives through a Deferred is checked (外字, validation) in a worker thread.
 ``ProviderApp.resource()`` answers all its services at one URL (the hub's provider ``url``),
 dispatching by body element, and each at ``<url>/<ServiceId>``; ``GET <url>/<ServiceId>?wsdl``
 is spyne's own description (bodies ``xs:anyType``): the contract is the catalog's WSDL, which the
@@ -25,11 +26,13 @@ hub serves. docs/adapter-sdk.md has the fault codes and the spyne notes.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lxml import etree
 from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 
@@ -273,6 +276,7 @@ class ProviderApp:
         self._services = {sid: services[sid] for sid in handlers}
         # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
         self._validator = MessageValidator(catalog)
+        self._validating = threading.Lock()
         # 外字 table and repertoire of this system (docs/characters.md), applied to every body
         self.characters = characters.bind(catalog) if characters else None
         self._resources = {sid: self._service_resource(info) for sid, info in
@@ -322,7 +326,7 @@ class ProviderApp:
             if self.characters:
                 self.characters.standardize(body)  # codes of this system's own 外字 table
             if self.validate:
-                findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
+                findings = self._validate(body, data_owner=self.party.local_gov_code)
                 if findings:
                     raise _fault(faults.SCHEMA_INVALID, "client", "the request body is invalid",
                                  findings, header.message_id)
@@ -332,7 +336,7 @@ class ProviderApp:
         except Exception as e:  # noqa: BLE001 - every failure must become a fault
             raise self._as_fault(e, header) from None
         if isinstance(result, Deferred):
-            result.addCallback(self._respond, ctx, info, header, raw)
+            result.addCallback(self._respond_in_thread, ctx, info, header, raw)
             result.addErrback(self._fault_from_failure, header)
             return result.addBoth(_unless_caller_gone, ctx.transport.req)
         try:
@@ -351,7 +355,7 @@ class ProviderApp:
             rule = "header:required" if not found else "header:single"
             raise _fault(code, "client", "one pfh:PlatformHeader is required",
                          [Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader")])
-        findings = self._validator.validate(found[0])
+        findings = self._validate(found[0])
         if findings:
             raise _fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
                          findings)
@@ -373,6 +377,29 @@ class ProviderApp:
         return header
 
     def _respond(self, element, ctx, info: ServiceSpec, header: PlatformHeader, raw: bytes):
+        return self._reply(self._checked(element, info, header), ctx, header, raw)
+
+    def _respond_in_thread(self, element, ctx, info: ServiceSpec, header: PlatformHeader,
+                           raw: bytes) -> Deferred:
+        """An answer that came through a Deferred (a handler doing I/O — a 全件 page of a
+        thousand residents takes tens of ms to check) is checked in a worker thread, so the
+        reactor answers other requests meanwhile."""
+        checked = deferToThread(self._checked, element, info, header)
+        return checked.addCallback(self._reply, ctx, header, raw)
+
+    def _reply(self, element: etree._Element, ctx, header: PlatformHeader, raw: bytes):
+        ctx.udc = header.reply(raw, sender=self.party).to_element()
+        return element
+
+    def _validate(self, el: etree._Element, **options) -> list[Finding]:
+        # One validation at a time: lxml's XMLSchema keeps its error log on the schema object,
+        # which two threads (the reactor, a worker checking a page) must not fill at once.
+        with self._validating:
+            return self._validator.validate(el, **options)
+
+    def _checked(self, element, info: ServiceSpec, header: PlatformHeader) -> etree._Element:
+        """The handler's answer as it leaves: the service's response element, in standard
+        characters, valid; else a fault. Safe in a worker thread."""
         if not isinstance(element, etree._Element) or element.tag != info.response_tag:
             got = element.tag if isinstance(element, etree._Element) else type(element).__name__
             raise _fault(faults.PROVIDER_INVALID, "provider", "wrong response element",
@@ -381,11 +408,10 @@ class ProviderApp:
         if self.characters:
             element = self.characters.outbound(element)  # this system's 外字 → MJ
         if self.validate:
-            findings = self._validator.validate(element, data_owner=self.party.local_gov_code)
+            findings = self._validate(element, data_owner=self.party.local_gov_code)
             if findings:
                 raise _fault(faults.PROVIDER_INVALID, "provider",
                              "the handler's response is invalid", findings, header.message_id)
-        ctx.udc = header.reply(raw, sender=self.party).to_element()
         return element
 
     def _fault_from_failure(self, failure: Failure, header: PlatformHeader | None):
