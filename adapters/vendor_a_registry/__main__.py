@@ -74,7 +74,7 @@ def serve(argv: list[str]) -> int:
     if store.path is not None:  # 全件抽出 built in batches off the reactor (extracts.py)
         from .extracts import ExtractService
 
-        extracts = ExtractService(store, reactor)
+        extracts = ExtractService(store, reactor, gaiji=characters.gaiji)
         extracts.start()
     app = ProviderApp(party, handlers(store, extracts.handle if extracts else None),
                       errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN",

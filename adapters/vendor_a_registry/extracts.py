@@ -4,8 +4,9 @@ A first request (no ExtractId) opens a snapshot in a worker thread (snapshot.Sna
 the head with its 件数 at once, then the records copied in batches by that thread) and is
 answered as soon as its page is built — at 1,000,000 residents the first page no longer waits for
 the whole copy (it did: 25 s, past the hub's 10 s timeout, issue 13). A page not built yet waits
-for the builder's progress; pages are read in worker threads. Inquiries keep being answered
-meanwhile: the reactor only maps records to XML.
+for the builder's progress. Pages are read and written as XML (service.extract_page_xml) in
+worker threads, and the SDK provider checks an answer that comes through a Deferred in a worker
+thread too: the reactor keeps answering inquiries meanwhile.
 
 Idempotent creation: first requests with the same requester and RequestId get one snapshot — the
 one in the database, or, while its head is being written, the same pending open. At start,
@@ -25,10 +26,11 @@ from twisted.internet import defer, task
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
+from bus.core.gaiji import GaijiTable
 from bus.core.header import PlatformHeader
 
 from . import snapshot
-from .service import ExtractRequest, extract_page_element, requester_of
+from .service import ExtractRequest, extract_page_xml, requester_of
 from .snapshot import Head, UnknownExtract
 from .store import RESIDENT_COLUMN_NAMES, RegistryStore
 
@@ -65,13 +67,14 @@ class ExtractService:
     def __init__(self, store: RegistryStore, reactor, *, batch: int = snapshot.BATCH,
                  lease: dt.timedelta = snapshot.EXTRACT_LEASE,
                  max_age: dt.timedelta = snapshot.EXTRACT_RETENTION,
-                 prune_every: float = 600.0):
+                 prune_every: float = 600.0, gaiji: GaijiTable | None = None):
         path = store.path
         if path is None:
             raise ValueError("snapshots are built off the reactor only in a database file; "
                              "a store in memory uses service.full_extract")
         self.store, self.reactor, self.path = store, reactor, path
         self.batch, self.lease, self.max_age, self.prune_every = batch, lease, max_age, prune_every
+        self.gaiji = gaiji  # vendor A's 外字 table: pages leave as standard text
         self._builds: dict[str, _Build] = {}
         self._opening: dict[tuple[str, str], list[defer.Deferred]] = {}
         self._pruner: task.LoopingCall | None = None
@@ -128,9 +131,12 @@ class ExtractService:
         else:
             head = await deferToThread(self._head, request.extract_id)
         await self._built(head, min(request.rows_needed, head.count))
-        total, rows = await deferToThread(self.store.extract_page, head.extract_id,
-                                          request.page, request.page_size)
-        return extract_page_element(request, head.extract_id, total, rows)
+        return await deferToThread(self._page, head.extract_id, request)
+
+    def _page(self, extract_id: str, request: ExtractRequest) -> etree._Element:
+        """One page, read and written as XML in a worker thread (never in the reactor's)."""
+        total, rows = self.store.extract_page(extract_id, request.page, request.page_size)
+        return extract_page_xml(request, extract_id, total, rows, self.gaiji)
 
     def _head(self, extract_id: str) -> Head:
         with self.store.lock:

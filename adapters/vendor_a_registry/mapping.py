@@ -111,10 +111,7 @@ _KANA = re.compile("[\u30a1-\u30f6\u30fb\u30fc\u3000]+")  # cmn:KanaTextType
 
 
 def _kana(column: str, hiragana: str) -> str:
-    kata = hiragana_to_katakana(hiragana)
-    if not _KANA.fullmatch(kata):
-        raise MappingError(f"{column} {hiragana!r} is not a kana reading the standard can carry")
-    return kata
+    return _kana_of(column, hiragana)
 
 
 def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
@@ -162,6 +159,68 @@ def _new(tag: str, parent: etree._Element | None) -> etree._Element:
     return etree.Element(tag, nsmap=NSMAP) if parent is None else etree.SubElement(parent, tag)
 
 
+# Conversions of one value, cached: a 全件 page maps a thousand residents, and birthdays,
+# readings, code labels and postal codes repeat across a municipality.
+_CACHE = 65_536
+
+
+@functools.lru_cache(_CACHE)
+def _birth_iso(wareki: str) -> str:
+    return wareki_to_date(wareki).isoformat()
+
+
+@functools.lru_cache(_CACHE)
+def _checked_kana(hiragana: str) -> str | None:
+    kata = hiragana_to_katakana(hiragana)
+    return kata if _KANA.fullmatch(kata) else None
+
+
+def _kana_of(column: str, hiragana: str) -> str:
+    kata = _checked_kana(hiragana)
+    if kata is None:
+        raise MappingError(f"{column} {hiragana!r} is not a kana reading the standard can carry")
+    return kata
+
+
+@functools.lru_cache(_CACHE)
+def _postal_code(postal: str) -> str:
+    m = re.fullmatch(r"([0-9]{3})-?([0-9]{4})", postal)
+    if not m:
+        raise MappingError(f"郵便番号 {postal!r} is not like '100-0013'")
+    return m[1] + m[2]
+
+
+@functools.lru_cache(_CACHE)
+def _chome(arabic: str) -> str:
+    chome = parse_arabic(arabic)
+    if chome < 1:
+        raise MappingError(f"住所2 (丁) {arabic!r} is not a positive number")
+    return str(chome)
+
+
+@functools.lru_cache(_CACHE)
+def _iso_day(yyyymmdd: str) -> str | None:
+    return _ymd_to_iso(yyyymmdd)
+
+
+@functools.cache
+def _codes_of(column: str) -> dict[str, str]:
+    """label → code (the first code of a label, as ``label_to_code`` finds it)."""
+    found: dict[str, str] = {}
+    for code, text in _labels(_COLUMN_LIST[column]).items():
+        found.setdefault(text, code)
+    return found
+
+
+def _code_of(column: str, label: str) -> str:
+    code = _codes_of(column).get(label)
+    return code if code is not None else label_to_code(column, label)  # raises, as it did
+
+
+_CODED = (("性別", "Gender"), ("続柄", "Relationship"), ("住民種別", "ResidentKind"),
+          ("住民状態", "ResidentStatus"))
+
+
 def resident_to_element(row: Mapping[str, object], tag: str,
                         parent: etree._Element | None = None) -> etree._Element:
     """A vendor A 住民 row → an element ``tag`` with cmn:ResidentType content (under ``parent``
@@ -174,31 +233,83 @@ def resident_to_element(row: Mapping[str, object], tag: str,
     _name_to_element(el, "Name", row["氏名3"], row.get("氏名1"), row.get("氏名2"), "氏名1/氏名2")
     if row.get("旧氏3"):
         _name_to_element(el, "FormerSurname", row["旧氏3"], row.get("旧氏1"), None, "旧氏1")
-    _add(el, "DateOfBirth", wareki_to_date(row["生年月日"]).isoformat())
-    for column, name in (("性別", "Gender"), ("続柄", "Relationship"),
-                         ("住民種別", "ResidentKind"), ("住民状態", "ResidentStatus")):
-        _add(el, name, label_to_code(column, row[column]))
+    _add(el, "DateOfBirth", _birth_iso(row["生年月日"]))
+    for column, name in _CODED:
+        _add(el, name, _code_of(column, row[column]))
     addr = _add(el, "Address")
     postal = row.get("郵便番号")
     if postal:
-        m = re.fullmatch(r"([0-9]{3})-?([0-9]{4})", postal)
-        if not m:
-            raise MappingError(f"郵便番号 {postal!r} is not like '100-0013'")
-        _add(addr, "PostalCode", m[1] + m[2])
+        _add(addr, "PostalCode", _postal_code(postal))
     _opt(addr, "AddressCode", row.get("住所コード"))
     _add(addr, "Prefecture", row["都道府県"])
     _add(addr, "City", row["市区町村"])
     _add(addr, "Town", row["住所1"])
     if row.get("住所2"):
-        chome = parse_arabic(row["住所2"])
-        if chome < 1:
-            raise MappingError(f"住所2 (丁) {row['住所2']!r} is not a positive number")
-        _add(addr, "Chome", str(chome))
+        _add(addr, "Chome", _chome(row["住所2"]))
     _opt(addr, "Banchi", row.get("番地"))
     _opt(addr, "Katagaki", row.get("方書"))
-    _opt(el, "BecameResidentOn", _ymd_to_iso(row.get("住民となった年月日")))
-    _opt(el, "AddressFixedOn", _ymd_to_iso(row.get("住定年月日")))
+    _opt(el, "BecameResidentOn", _iso_day(row.get("住民となった年月日")))
+    _opt(el, "AddressFixedOn", _iso_day(row.get("住定年月日")))
     return el
+
+
+# --- the same as text: a 全件 page is written as one string and parsed once ---------------------
+
+_MARKUP = re.compile("[&<>\r]")
+
+
+def escape(text: str) -> str:
+    """Text as XML character data (a carriage return kept as one, not read as a line end)."""
+    if _MARKUP.search(text) is None:  # nearly always: no copy
+        return text
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def _x(name: str, text: str | None) -> str:
+    """``<cmn:name>text</cmn:name>`` (an empty element for None, as ``_add`` makes it)."""
+    if text is None:
+        return f"<cmn:{name}/>"
+    return f"<cmn:{name}>{escape(text)}</cmn:{name}>"
+
+
+def _xo(name: str, text: str | None) -> str:
+    return "" if text in (None, "") else _x(name, text)
+
+
+def _name_xml(tag: str, kanji: str | None, family: str | None, given: str | None,
+              column: str) -> str:
+    if family:
+        given_xml = _x("Given", _kana_of(column, given)) if given else ""
+        kana = f"<cmn:Kana>{_x('Family', _kana_of(column, family))}{given_xml}</cmn:Kana>"
+    elif given:
+        raise MappingError(f"{column}: a given-name reading without a surname reading")
+    else:
+        kana = ""
+    return f"<cmn:{tag}>{_x('Text', kanji)}{kana}</cmn:{tag}>"
+
+
+def resident_xml(row: Mapping, tag: str) -> str:
+    """``resident_to_element(row, tag)`` as XML text, ``tag`` a prefixed name and the ``cmn``
+    prefix declared by the enclosing document: the same content, value for value (tested), and
+    a few µs per resident instead of an lxml call per item."""
+    get = row.get
+    postal, chome = get("郵便番号"), get("住所2")
+    return "".join((  # in document order: a row with two faults names the same first one
+        f"<{tag}>", _x("AddresseeNumber", row["宛名番号"]), _xo("ResidentCode", get("住民票コード")),
+        _xo("IndividualNumber", get("個人番号")), _x("HouseholdNumber", row["世帯番号"]),
+        _name_xml("Name", row["氏名3"], get("氏名1"), get("氏名2"), "氏名1/氏名2"),
+        _name_xml("FormerSurname", row["旧氏3"], get("旧氏1"), None, "旧氏1")
+        if get("旧氏3") else "",
+        _x("DateOfBirth", _birth_iso(row["生年月日"])),
+        *(_x(name, _code_of(column, row[column])) for column, name in _CODED),
+        "<cmn:Address>", _x("PostalCode", _postal_code(postal)) if postal else "",
+        _xo("AddressCode", get("住所コード")), _x("Prefecture", row["都道府県"]),
+        _x("City", row["市区町村"]), _x("Town", row["住所1"]),
+        _x("Chome", _chome(chome)) if chome else "", _xo("Banchi", get("番地")),
+        _xo("Katagaki", get("方書")), "</cmn:Address>",
+        _xo("BecameResidentOn", _iso_day(get("住民となった年月日"))),
+        _xo("AddressFixedOn", _iso_day(get("住定年月日"))), f"</{tag}>"))
 
 
 def resident_from_element(el: etree._Element) -> dict:

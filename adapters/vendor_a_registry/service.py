@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from bus.core.gaiji import GaijiTable
 from bus.core.header import PlatformHeader
 
-from .mapping import CMN, household_to_element, resident_to_element
+from .mapping import CMN, escape, household_to_element, resident_to_element, resident_xml
 from .store import RegistryStore, UnknownExtract
 
 JUKI = "urn:pfbus:unit:juki:v1"
@@ -27,7 +30,7 @@ RESIDENT_FULL_EXTRACT = "juki.ResidentFullExtract"
 MAX_PAGE_SIZE = 1000  # juki:PageSizeType
 
 __all__ = ["RESIDENT_INQUIRY", "RESIDENT_FULL_EXTRACT", "ExtractRequest", "UnknownExtract",
-           "extract_page_element", "full_extract", "handlers", "requester_of",
+           "extract_page_element", "extract_page_xml", "full_extract", "handlers", "requester_of",
            "resident_inquiry", "service_ids"]
 
 # (header, request element) → response element, or a Deferred firing with it
@@ -133,6 +136,40 @@ def extract_page_element(request: ExtractRequest, extract_id: str, total: int,
     for row in rows:
         resident_to_element(row, _j("Resident"), response)
     return response
+
+
+def extract_page_xml(request: ExtractRequest, extract_id: str, total: int, rows: list[dict],
+                     gaiji: GaijiTable | None = None) -> etree._Element:
+    """``extract_page_element``'s page written as one string and parsed once (what a serving
+    registry does: a page of 1,000 residents in a few ms, not one lxml call per item), its 外字
+    codes (``gaiji``: vendor A's table) replaced by their MJ characters — the names leave as
+    standard text and the provider's ``outbound`` finds nothing to copy or change."""
+    head = "".join(f"<juki:{name}>{value}</juki:{name}>" for name, value in (
+        ("ExtractId", escape(extract_id)), ("Page", request.page),
+        ("TotalPages", -(-total // request.page_size)), ("TotalCount", total)))
+    text = "".join((f'<juki:ResidentFullExtractResponse xmlns:juki="{JUKI}" xmlns:cmn="{CMN}">',
+                    head, *(resident_xml(row, "juki:Resident") for row in rows),
+                    "</juki:ResidentFullExtractResponse>"))
+    if gaiji is not None and gaiji.private:
+        # the codes are single private-use characters (element names are ASCII): found by one
+        # regular-expression scan — str.translate would look up every character of the page
+        text = _codes_of(gaiji).sub(lambda m: gaiji.to_standard(m[0]), text)
+    return etree.fromstring(text.encode("utf-8"), _page_parser())
+
+
+@functools.lru_cache(8)
+def _codes_of(gaiji: GaijiTable) -> re.Pattern:
+    return re.compile(f"[{re.escape(''.join(sorted(gaiji.private)))}]")
+
+
+_PARSERS = threading.local()  # pages are built in worker threads: an lxml parser is not shared
+
+
+def _page_parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return parser
 
 
 def full_extract(store: RegistryStore, header: PlatformHeader | None,
