@@ -25,10 +25,12 @@ hub serves. docs/adapter-sdk.md has the fault codes and the spyne notes.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 from twisted.internet.defer import Deferred
@@ -276,7 +278,12 @@ class ProviderApp:
         self._services = {sid: services[sid] for sid in handlers}
         # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
         self._validator = MessageValidator(catalog)
-        self._validating = threading.Lock()
+        # Answers checked in worker threads (_respond_in_thread) have their own validator: an
+        # lxml XMLSchema keeps its error log on the object, so each is used by one thread at a
+        # time, and the reactor's must never wait for a page's check (~40 ms, longer while
+        # other threads hold the GIL).
+        self._worker_validator = MessageValidator(_own_schema(catalog))
+        self._worker_validating = threading.Lock()
         # 外字 table and repertoire of this system (docs/characters.md), applied to every body
         self.characters = characters.bind(catalog) if characters else None
         self._resources = {sid: self._service_resource(info) for sid, info in
@@ -313,6 +320,7 @@ class ProviderApp:
             # spyne keeps every Application in a process-wide debug registry keyed by
             # (tns, name) and warns on "overwriting"; we never look them up there.
             unregister_application(app)
+            app.event_manager.add_listener("method_context_closed", _release_documents)
             resources.append(TwistedWebResource(app))
         return _ServiceResource(*resources)
 
@@ -326,7 +334,7 @@ class ProviderApp:
             if self.characters:
                 self.characters.standardize(body)  # codes of this system's own 外字 table
             if self.validate:
-                findings = self._validate(body, data_owner=self.party.local_gov_code)
+                findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
                 if findings:
                     raise _fault(faults.SCHEMA_INVALID, "client", "the request body is invalid",
                                  findings, header.message_id)
@@ -355,7 +363,7 @@ class ProviderApp:
             rule = "header:required" if not found else "header:single"
             raise _fault(code, "client", "one pfh:PlatformHeader is required",
                          [Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader")])
-        findings = self._validate(found[0])
+        findings = self._validator.validate(found[0])
         if findings:
             raise _fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
                          findings)
@@ -377,29 +385,29 @@ class ProviderApp:
         return header
 
     def _respond(self, element, ctx, info: ServiceSpec, header: PlatformHeader, raw: bytes):
-        return self._reply(self._checked(element, info, header), ctx, header, raw)
+        return self._reply(self._checked(element, info, header, self._validator), ctx, header,
+                           raw)
 
     def _respond_in_thread(self, element, ctx, info: ServiceSpec, header: PlatformHeader,
                            raw: bytes) -> Deferred:
         """An answer that came through a Deferred (a handler doing I/O — a 全件 page of a
         thousand residents takes tens of ms to check) is checked in a worker thread, so the
         reactor answers other requests meanwhile."""
-        checked = deferToThread(self._checked, element, info, header)
-        return checked.addCallback(self._reply, ctx, header, raw)
+        def check() -> etree._Element:
+            with self._worker_validating:
+                return self._checked(element, info, header, self._worker_validator)
+
+        return deferToThread(check).addCallback(self._reply, ctx, header, raw)
 
     def _reply(self, element: etree._Element, ctx, header: PlatformHeader, raw: bytes):
         ctx.udc = header.reply(raw, sender=self.party).to_element()
         return element
 
-    def _validate(self, el: etree._Element, **options) -> list[Finding]:
-        # One validation at a time: lxml's XMLSchema keeps its error log on the schema object,
-        # which two threads (the reactor, a worker checking a page) must not fill at once.
-        with self._validating:
-            return self._validator.validate(el, **options)
-
-    def _checked(self, element, info: ServiceSpec, header: PlatformHeader) -> etree._Element:
+    def _checked(self, element, info: ServiceSpec, header: PlatformHeader,
+                 validator: MessageValidator) -> etree._Element:
         """The handler's answer as it leaves: the service's response element, in standard
-        characters, valid; else a fault. Safe in a worker thread."""
+        characters, valid by ``validator`` (one a single thread uses at a time); else a
+        fault."""
         if not isinstance(element, etree._Element) or element.tag != info.response_tag:
             got = element.tag if isinstance(element, etree._Element) else type(element).__name__
             raise _fault(faults.PROVIDER_INVALID, "provider", "wrong response element",
@@ -408,7 +416,7 @@ class ProviderApp:
         if self.characters:
             element = self.characters.outbound(element)  # this system's 外字 → MJ
         if self.validate:
-            findings = self._validate(element, data_owner=self.party.local_gov_code)
+            findings = validator.validate(element, data_owner=self.party.local_gov_code)
             if findings:
                 raise _fault(faults.PROVIDER_INVALID, "provider",
                              "the handler's response is invalid", findings, header.message_id)
@@ -433,6 +441,19 @@ class ProviderApp:
                       message_id=message_id)
 
 
+def _own_schema(catalog: Catalog) -> Catalog:
+    """``catalog`` with its own compiled XMLSchema (the same schemas: one importing every
+    namespace, as ``Catalog`` compiles it; a few ms), everything else shared (read only)."""
+    imports = "".join(f"<xs:import namespace={quoteattr(ns)} schemaLocation="
+                      f"{quoteattr(path.as_uri())}/>" for ns, path in catalog.schema_files.items())
+    umbrella = (f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                f'targetNamespace="urn:pfbus:catalog:umbrella">{imports}</xs:schema>')
+    own = copy.copy(catalog)
+    own.xsd = etree.XMLSchema(etree.fromstring(umbrella.encode(), etree.XMLParser(
+        no_network=True, resolve_entities=False)))
+    return own
+
+
 def _unless_caller_gone(result, request):
     """The caller (the hub) may disconnect while a handler works: it stops, or gave up at its
     timeout. Its answer then has nobody to go to, and spyne writing it to the closed request
@@ -442,6 +463,25 @@ def _unless_caller_gone(result, request):
     if request._disconnected:
         return Deferred()  # never fires: no write, no error
     return result
+
+
+# What a spyne context holds of one exchange: the documents, their parts, the bodies' objects.
+_DOCUMENTS = ("in_string", "in_document", "in_header_doc", "in_body_doc", "in_object",
+              "out_object", "out_header_doc", "out_body_doc", "out_document", "out_string",
+              "udc")
+
+
+def _release_documents(ctx) -> None:
+    """Once an exchange is answered, its context lets go of the request and the answer.
+
+    spyne's contexts are reference cycles (context ↔ transport ↔ protocol), freed only when the
+    cyclic collector runs — and spyne_compat stops spyne forcing that once a second. A 全件 page
+    is a tree of ~35,000 elements (MBs of libxml2 memory): held by cycles until a collection,
+    a few dozen of them took vendor A from ~200 to ~370 MB. Released here, they are freed at once.
+    """
+    for name in _DOCUMENTS:
+        if getattr(ctx, name, None) is not None:
+            setattr(ctx, name, None)
 
 
 def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:

@@ -33,10 +33,13 @@ def test_an_answer_through_a_deferred_is_checked_off_the_reactor_thread_and_refu
         task.deferLater(reactor, 0, answer, header, next(answers)))})
     checked_in: list[str] = []
     check = app._checked
+    # its own compiled schema: the reactor's validator never waits for a worker's check
+    assert app._worker_validator.catalog.xsd is not app._validator.catalog.xsd
 
-    def recording(element, info, header):
+    def recording(element, info, header, validator):
         checked_in.append(threading.current_thread().name)
-        return check(element, info, header)
+        assert validator is app._worker_validator
+        return check(element, info, header, validator)
 
     app._checked = recording  # type: ignore[method-assign]
     server = serve(app.resource())
