@@ -1,7 +1,8 @@
 """全件抽出 as a running registry serves it (Twisted): nothing of it blocks the reactor.
 
 A first request (no ExtractId) opens a snapshot in a worker thread (snapshot.SnapshotBuilder:
-the head with its 件数 at once, then the records copied in batches by that thread) and is
+the head with its 件数 at once, then the records copied in batches by that thread, ``ahead``
+records past the furthest page asked for) and is
 answered as soon as its page is built — at 1,000,000 residents the first page no longer waits for
 the whole copy (it did: 25 s, past the hub's 10 s timeout, issue 13). A page not built yet waits
 for the builder's progress. Pages are read and written as XML (service.extract_page_xml) in
@@ -39,6 +40,7 @@ from .store import RESIDENT_COLUMN_NAMES, RegistryStore
 class _Build:
     """A snapshot this process is copying: how far, and the page requests waiting for it."""
     head: Head
+    builder: snapshot.SnapshotBuilder
     built: int = 0
     done: bool = False
     error: Failure | None = None
@@ -65,6 +67,7 @@ class ExtractService:
     """juki.ResidentFullExtract of a serving registry whose store is a database file."""
 
     def __init__(self, store: RegistryStore, reactor, *, batch: int = snapshot.BATCH,
+                 ahead: int | None = snapshot.AHEAD,
                  lease: dt.timedelta = snapshot.EXTRACT_LEASE,
                  max_age: dt.timedelta = snapshot.EXTRACT_RETENTION,
                  prune_every: float = 600.0, gaiji: GaijiTable | None = None):
@@ -74,6 +77,7 @@ class ExtractService:
                              "a store in memory uses service.full_extract")
         self.store, self.reactor, self.path = store, reactor, path
         self.batch, self.lease, self.max_age, self.prune_every = batch, lease, max_age, prune_every
+        self.ahead = ahead  # records copied past the furthest page asked (None: all at once)
         self.gaiji = gaiji  # vendor A's 外字 table: pages leave as standard text
         self._builds: dict[str, _Build] = {}
         self._opening: dict[tuple[str, str], list[defer.Deferred]] = {}
@@ -144,9 +148,11 @@ class ExtractService:
 
     async def _built(self, head: Head, needed: int) -> None:
         """Return once the first ``needed`` records of the snapshot are copied."""
+        build = self._builds.get(head.extract_id)
+        if build is not None and not build.done:
+            build.builder.want(needed)  # the copy keeps ahead of the pages asked for
         if head.complete or head.built >= needed:
             return
-        build = self._builds.get(head.extract_id)
         if build is None:  # being built, but not by this process: its builder is gone
             raise UnknownExtract(f"ExtractId {head.extract_id!r} was abandoned unfinished")
         if build.error is not None:
@@ -167,7 +173,8 @@ class ExtractService:
         if key is not None:
             self._opening[key] = []
         builder = snapshot.SnapshotBuilder(self.path, RESIDENT_COLUMN_NAMES, batch=self.batch,
-                                           stop=self._stopping)
+                                           stop=self._stopping, ahead=self.ahead,
+                                           idle=self.lease)
         try:
             head, created = await deferToThread(builder.open, request.as_of, requester,
                                                 request.request_id)
@@ -183,7 +190,7 @@ class ExtractService:
         return head
 
     def _start_copy(self, builder: snapshot.SnapshotBuilder, head: Head) -> None:
-        build = self._builds[head.extract_id] = _Build(head)
+        build = self._builds[head.extract_id] = _Build(head, builder)
 
         def progress(built: int) -> None:  # in the builder's thread
             self.reactor.callFromThread(build.advance, built)

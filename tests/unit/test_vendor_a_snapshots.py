@@ -13,6 +13,7 @@ import pytest
 from adapters.vendor_a_registry import snapshot
 from adapters.vendor_a_registry.migration import populate
 from adapters.vendor_a_registry.store import RESIDENT_COLUMN_NAMES, RegistryStore, seed
+from tests.support.polling import wait_until
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
@@ -138,3 +139,48 @@ def test_a_stopping_builder_gives_up_between_two_batches(store):
     assert rows_of(store, head.extract_id) == 300  # one batch, not the whole copy
     with pytest.raises(snapshot.UnknownExtract):
         store.extract_page(head.extract_id, 1, 10)
+
+
+def test_a_builder_with_ahead_copies_only_that_far_past_the_pages_asked_for(store):
+    """The copy follows the pages asked for (its cost spread over the transfer): it stops
+    ``ahead`` records past the most wanted, goes on as more is wanted, and the snapshot is the
+    same consistent one (rows made after it began are not in it)."""
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300, ahead=600)
+    head, _ = builder.open(None, "r", None)
+    everyone = [r["宛名番号"] for r in store.residents()]
+    store.conn.execute('DELETE FROM "住民" WHERE "宛名番号" = ?', (everyone[-1],))
+    store.conn.commit()
+    progress: list[int] = []
+    copying = threading.Thread(target=builder.copy, args=(head.extract_id, progress.append))
+    copying.start()
+    try:
+        wait_until(lambda: progress[-1:] == [600], 30, "the first 600 records copied")
+        copying.join(0.3)  # 600 ≥ 0 wanted + 600 ahead: it waits (no third batch)
+        assert progress == [300, 600] and copying.is_alive()
+        builder.want(700)  # a page needs the first 700: the copy runs to ≥ 1,300
+        wait_until(lambda: progress[-1] >= 1_300, 30, "the copy to follow the demand")
+        copying.join(0.3)
+        assert progress == [300, 600, 900, 1_200, 1_500]
+        builder.want(head.count)  # the last page asked for: the rest is copied
+        copying.join(30)
+        assert not copying.is_alive() and progress[-1] == head.count == len(everyone)
+    finally:
+        builder.stop.set()
+        copying.join(30)
+    total, rows = store.extract_page(head.extract_id, 1, head.count)
+    assert total == head.count and [r["宛名番号"] for r in rows] == everyone
+
+
+def test_a_builder_waiting_for_demand_stops_when_told_or_when_no_page_is_asked_for(store):
+    for stop_it in (True, False):
+        builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300,
+                                           ahead=300, idle=dt.timedelta(seconds=0 if not
+                                                                        stop_it else 3600))
+        head, _ = builder.open(None, "r", None)
+        if stop_it:
+            threading.Timer(0.2, builder.stop.set).start()
+        with pytest.raises(snapshot.SnapshotStopped):  # idle 0: abandoned after one batch
+            builder.copy(head.extract_id, lambda built: None)
+        assert rows_of(store, head.extract_id) == 300
+        with pytest.raises(snapshot.UnknownExtract):  # marked for pruning
+            store.extract_page(head.extract_id, 1, 10)
