@@ -46,6 +46,8 @@ class Freshness:
         if sent.tzinfo is None:
             sent = sent.replace(tzinfo=JST)
         delta = sent.timestamp() - now
+        if -self.max_age <= delta <= self.clock_skew or (is_notice and delta <= self.clock_skew):
+            return None  # fresh: the usual case, without formatting the hub's time
         hub_time = dt.datetime.fromtimestamp(now, JST).replace(microsecond=0).isoformat()
         if delta > self.clock_skew:
             return Finding("freshness:clock_skew", f"SentAt {sent_at} is {delta:.0f} s ahead of "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from twisted.internet import defer
@@ -195,11 +195,17 @@ class SyncExchange:
             release()
 
     async def _check_replay(self, replay: ReplayGuard, request: AcceptedRequest) -> None:
-        header_el = request.envelope.header
-        mid = header_el.find(f"{{{HEADER_NS}}}MessageId") if header_el is not None else None
-        await replay.admit(request.header.message_id, self.inspector.clock(),
-                           element_path(mid, self.inspector.catalog.prefixes) if mid is not None
-                           else None, mid.sourceline if mid is not None else None)
+        try:
+            await replay.admit(request.header.message_id, self.inspector.clock())
+        except HubFault as fault:  # the MessageId's path and line: only for a refusal
+            header_el = request.envelope.header
+            mid = header_el.find(f"{{{HEADER_NS}}}MessageId") if header_el is not None else None
+            if mid is None:
+                raise
+            where = {"path": element_path(mid, self.inspector.catalog.prefixes),
+                     "line": mid.sourceline}
+            raise fault.but(findings=tuple(replace(f, **where) for f in fault.findings)
+                            ).with_traceback(fault.__traceback__) from None
 
     async def _dispatch(self, request: AcceptedRequest, hops: _Hops, raw: bytes,
                         soap_action: str | None) -> HttpReply:

@@ -69,6 +69,9 @@ def test_the_same_message_id_with_another_body_is_refused(hub):
     assert refused(hub, message(message_id=mid, body=other))["code"] == "PF-DUPLICATE-MESSAGE"
     rows = hubkit.log_rows(hub, "PF-DUPLICATE-MESSAGE", wait_for=2)
     assert {r.message_id for r in rows} >= {mid} and {r.hop for r in rows} >= {"rejected"}
+    # the refusal names where the MessageId is (computed only for a refusal, issue 13)
+    assert {(r.path, r.line) for r in rows if r.message_id == mid and r.hop == "rejected"} == {
+        ("/soap:Envelope/soap:Header/pfh:PlatformHeader/pfh:MessageId", 4)}
 
 
 def test_relates_to_on_a_request_is_refused(hub):
