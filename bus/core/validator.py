@@ -25,6 +25,9 @@ _FACET_RE = re.compile(r"\[facet '([A-Za-z]+)'\]")
 _NS_RE = re.compile(r"\{([A-Za-z][A-Za-z0-9+.\-]*:[^}]*)\}")  # {namespace-URI}, not {2,15}
 
 
+MAX_CONTEXTS = 1024  # (data owner, sender) pairs whose rule context is kept made
+
+
 class MessageValidator:
     """Validates platform headers and bodies against the catalog's schemas and rules."""
 
@@ -45,6 +48,7 @@ class MessageValidator:
         self._gaiji = dict(gaiji or {})
         # per root node, built on first use: what its walk may check (typeplan.rule_index)
         self._indexes: dict[PlanNode, RuleIndex] = {}
+        self._by_sender: dict[tuple[str, str | None], RuleContext] = {}  # see _context
 
     def validate(self, el: etree._Element, expected_tag: str | None = None,
                  data_owner: str | None = None, sender: str | None = None) -> list[Finding]:
@@ -64,12 +68,25 @@ class MessageValidator:
         node = self.catalog.plan.node_for(el.tag)
         findings: list[Finding] = []
         if node is not None:
-            ctx = self._contexts.get(data_owner or "", self._default_context)
-            if sender:
-                ctx = replace(ctx, gaiji=self._gaiji.get(sender, frozenset()), sender=sender)
+            ctx = self._context(data_owner or "", sender)
             if not self._passes(el, node, ctx):  # findings: the walk's, in its order
                 self._check(el, node, ctx, findings)
         return findings
+
+    def _context(self, data_owner: str, sender: str | None) -> RuleContext:
+        """The rules' context for this data owner and sender, made once per pair (a
+        ``dataclasses.replace`` per body before, issue 13). The cache is bounded: senders are
+        whatever valid headers name, so it starts over past ``MAX_CONTEXTS`` pairs."""
+        key = (data_owner, sender)
+        ctx = self._by_sender.get(key)
+        if ctx is None:
+            ctx = self._contexts.get(data_owner, self._default_context)
+            if sender:
+                ctx = replace(ctx, gaiji=self._gaiji.get(sender, frozenset()), sender=sender)
+            if len(self._by_sender) >= MAX_CONTEXTS:
+                self._by_sender.clear()
+            self._by_sender[key] = ctx
+        return ctx
 
     def _passes(self, el: etree._Element, node: PlanNode, ctx: RuleContext) -> bool:
         """True when no rule can find a problem in ``el`` (the common case), checked without
