@@ -33,7 +33,7 @@ from ..core.replay import ReplayGuard
 from ..core.xmlpath import element_path
 from ..store.chained_log import ChainedLog
 from ..store.routing_log import HopRecord
-from ..store.hop_record import Hop, Status
+from ..store.hop_record import Hop, Status, trusted_record
 from .evidence import Evidence
 from .forwarder import Forwarder
 from .notices import NoticeIntake
@@ -368,7 +368,7 @@ class _Hops:
             record["relates_to"] = reply_header.relates_to
             record["message_id"] = reply_header.message_id
         record.update(fields)
-        self.last = HopRecord(hop=hop, status=status, **record)
+        self.last = trusted_record(hop, status, record)  # HopRecord(hop=…, status=…, **record)
         self._pending.append(self.last)
 
     def hand_off(self) -> None:
