@@ -2,15 +2,19 @@
 
 ``accept`` returns once the notice and its deliveries are committed (the store batches
 concurrent callers into one commit), so the publisher's receipt always means "stored durably".
+No thread waits for that commit: the store's group-commit writer answers through a callback
+(``StoreThreads.submit``), so an accept costs one hand-off to the writer, not a pool thread.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
 from twisted.internet import defer
 from twisted.internet.threads import deferToThreadPool
+from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..core import faults
@@ -36,6 +40,9 @@ class StoreThreads:
         self.pool.start()
         self._running: set[defer.Deferred] = set()  # fire when their call has returned
         self._stopped = False
+        # answers of submit()'s calls, handed to the reactor in bursts (one wake-up for many)
+        self._answers: list[tuple[defer.Deferred, object, BaseException | None]] = []
+        self._answers_lock = threading.Lock()
         reactor.addSystemEventTrigger("during", "shutdown", self._stop_pool)
 
     @property
@@ -57,6 +64,48 @@ class StoreThreads:
                 self.reactor.callFromThread(returned.callback, None)
 
         return deferToThreadPool(self.reactor, self.pool, call)
+
+    def submit(self, f: Callable, *args) -> defer.Deferred:
+        """A store call that answers through a callback: ``f(*args, done)`` returns at once and
+        ``done(value, error)`` is called once later, from any thread (the accept group commit's
+        writer). No pool thread waits for it, and answers arriving together reach the reactor
+        with one wake-up. Counted in ``busy`` until answered, like ``run``'s calls."""
+        if self._stopped:
+            return defer.fail(NoticeStoreError("the hub is stopping: the notice store is closing"))
+        answered: defer.Deferred = defer.Deferred()
+
+        def done(value: object, error: BaseException | None) -> None:
+            with self._answers_lock:
+                self._answers.append((answered, value, error))
+                if len(self._answers) > 1:  # a wake-up is already on its way
+                    return
+            self.reactor.callFromThread(self._fire_answers)
+
+        try:
+            f(*args, done)
+        except Exception:
+            return defer.fail()
+        self._running.add(answered)
+        result: defer.Deferred = defer.Deferred()
+
+        def settle(outcome):
+            self._running.discard(answered)
+            if isinstance(outcome, Failure):
+                result.errback(outcome)
+            else:
+                result.callback(outcome)
+
+        answered.addBoth(settle)
+        return result
+
+    def _fire_answers(self) -> None:
+        with self._answers_lock:
+            answers, self._answers = self._answers, []
+        for answered, value, error in answers:
+            if error is not None:
+                answered.errback(error)
+            else:
+                answered.callback(value)
 
     async def stop(self) -> None:
         """Refuse new calls, wait until every call made has returned, then end the threads."""
@@ -88,8 +137,8 @@ class NoticeIntake:
             received_at=time.time(), receiver=str(header.receiver),
             service_version=header.service_version)
         subscribers = tuple(s.id for s in request.subscribers)
-        try:
-            is_new = await self.threads.run(self.store.accept, record, subscribers)
+        try:  # no thread waits for the commit: the store's writer answers
+            is_new = await self.threads.submit(self.store.accept_async, record, subscribers)
         except Exception as exc:  # the store is down or refused: nothing was acknowledged
             raise HubFault(faults.STORE_UNAVAILABLE, (Finding(
                 "store:commit", f"the notice store failed: {exc.__class__.__name__}"),),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import queue
+import threading
 import time
 
 import pytest
@@ -76,6 +77,24 @@ class InlineThreads:
 
     def run(self, f, *args, **kwargs) -> defer.Deferred:
         return defer.maybeDeferred(f, *args, **kwargs)
+
+    def submit(self, f, *args) -> defer.Deferred:
+        """StoreThreads.submit, answered before it returns: the caller's thread waits for the
+        callback (the group commit's writer thread calls it), so tests stay in step."""
+        answered, answers = threading.Event(), []
+
+        def done(value, error) -> None:
+            answers.append((value, error))
+            answered.set()
+
+        try:
+            f(*args, done)
+        except Exception:
+            return defer.fail()
+        if not answered.wait(30.0):
+            raise AssertionError("the store never answered the call")
+        value, error = answers[0]
+        return defer.fail(error) if error is not None else defer.succeed(value)
 
     async def stop(self) -> None:
         pass

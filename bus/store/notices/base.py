@@ -215,6 +215,13 @@ class NoticeStore(Protocol):
         queued again). Concurrent callers are committed together (group commit).
         """
 
+    def accept_async(self, notice: NoticeRecord, subscribers: Sequence[str],
+                     on_done: Callable[[bool | None, BaseException | None], None]) -> None:
+        """``accept`` without a waiting thread: returns once the notice is queued for the next
+        group commit; ``on_done(is_new, None)`` once it is durable, or ``on_done(None, error)``
+        if nothing was stored — called once, on the store's writer thread. A notice refused
+        before queueing (invalid, store closed) raises here instead."""
+
     def claim(self, subscriber: str, node: str, lease_seconds: float, limit: int,
               now: float | None = None) -> list[Delivery]:
         """Up to ``limit`` deliveries now due for ``subscriber``, in ``seq`` order, leased to

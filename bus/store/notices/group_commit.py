@@ -60,6 +60,12 @@ def check_notice(notice: NoticeRecord, subscribers: Sequence[str]) -> list[str]:
     return names
 
 
+# How an accept submitted with a callback ends: (True new / False duplicate, None) once
+# committed, or (None, NoticeStoreError) when nothing of it was stored. Called once, on the
+# writer thread (or the caller's, if it is refused before queueing).
+AcceptDone = Callable[[bool | None, BaseException | None], None]
+
+
 @dataclass(eq=False)
 class AcceptRequest:
     notice: NoticeRecord
@@ -67,6 +73,16 @@ class AcceptRequest:
     accepted: bool | None = None  # set by the batch writer: True new, False duplicate
     error: BaseException | None = None  # set instead when this notice failed
     done: threading.Event = field(default_factory=threading.Event)
+    on_done: AcceptDone | None = None  # submit_async's callback
+
+    def failure(self) -> NoticeStoreError | None:
+        """What the caller is told when this notice was not stored."""
+        if self.error is None:
+            return None
+        failure = NoticeStoreError(f"notice {self.notice.message_id!r} not accepted: "
+                                   f"{self.error}")
+        failure.__cause__ = self.error
+        return failure
 
 
 
@@ -88,20 +104,33 @@ class GroupCommitter:
         self._thread.start()
 
     def submit(self, notice: NoticeRecord, subscribers: Sequence[str]) -> bool:
-        request = AcceptRequest(notice, check_notice(notice, subscribers))
-        with self._lock:
-            if self._closed:
-                raise NoticeStoreError("notice store is closed")
-            self._queue.put(request)
+        request = self._queue_request(AcceptRequest(notice, check_notice(notice, subscribers)))
         # Poll the thread's liveness: if it ever died, waiting forever would hang the sender.
         while not request.done.wait(1.0):
             if not self._thread.is_alive():
                 raise NoticeStoreError("notice store writer thread is not running")
-        if request.error is not None:
-            raise NoticeStoreError(f"notice {notice.message_id!r} not accepted: "
-                                   f"{request.error}") from request.error
+        failure = request.failure()
+        if failure is not None:
+            raise failure
         assert request.accepted is not None
         return request.accepted
+
+    def submit_async(self, notice: NoticeRecord, subscribers: Sequence[str],
+                     on_done: AcceptDone) -> None:
+        """Queue the notice and return at once; ``on_done`` is called once its batch has
+        committed (or failed), on the writer thread — no thread of the caller's waits for the
+        commit. A notice refused before queueing (invalid, store closed) raises here."""
+        self._queue_request(AcceptRequest(notice, check_notice(notice, subscribers),
+                                          on_done=on_done))
+
+    def _queue_request(self, request: AcceptRequest) -> AcceptRequest:
+        with self._lock:
+            if self._closed:
+                raise NoticeStoreError("notice store is closed")
+            if not self._thread.is_alive():
+                raise NoticeStoreError("notice store writer thread is not running")
+            self._queue.put(request)
+        return request
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer. Safe to call twice."""
@@ -114,10 +143,24 @@ class GroupCommitter:
 
     def _run(self) -> None:
         stop = False
-        while not stop:
-            batch, _, stop = next_batch(self._queue, MAX_BATCH)
-            if batch:
-                self._commit(batch)
+        try:
+            while not stop:
+                batch, _, stop = next_batch(self._queue, MAX_BATCH)
+                if batch:
+                    self._commit(batch)
+        except BaseException as exc:  # a defect: no queued caller may wait for ever
+            log.error("notice store writer stopped: %s", exc)
+            with self._lock:
+                self._closed = True
+            while True:
+                try:
+                    request = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(request, AcceptRequest):
+                    request.error = exc
+                    self._answer(request)
+            raise
 
     def _commit(self, batch: list[AcceptRequest]) -> None:
         try:
@@ -130,4 +173,14 @@ class GroupCommitter:
             for request in batch:
                 if request.accepted is None and request.error is None:
                     request.error = RuntimeError("batch writer gave no answer")
-                request.done.set()
+                self._answer(request)
+
+    @staticmethod
+    def _answer(request: AcceptRequest) -> None:
+        request.done.set()
+        if request.on_done is not None:
+            try:
+                failure = request.failure()
+                request.on_done(None if failure else request.accepted, failure)
+            except Exception:  # the caller's callback must not stop the writer
+                log.exception("notice store: accept callback failed")

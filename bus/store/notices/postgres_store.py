@@ -37,7 +37,7 @@ from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeR
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
 from .claiming import Candidate, select_claimable
-from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
+from .group_commit import AcceptDone, AcceptRequest, GroupCommitter, NoticeStoreError
 
 # Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one.
 MIGRATIONS: list[list[str]] = [
@@ -198,6 +198,12 @@ class PostgresNoticeStore:
         if self._committer is None:
             raise NoticeStoreError(f"notice store {self.schema}: opened read-only")
         return self._committer.submit(notice, subscribers)
+
+    def accept_async(self, notice: NoticeRecord, subscribers: Sequence[str],
+                     on_done: AcceptDone) -> None:
+        if self._committer is None:
+            raise NoticeStoreError(f"notice store {self.schema}: opened read-only")
+        self._committer.submit_async(notice, subscribers, on_done)
 
     def _write_batch(self, batch: list[AcceptRequest]) -> None:
         if self._writer is None or self._writer.closed:

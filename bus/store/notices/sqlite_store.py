@@ -30,7 +30,7 @@ from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeR
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
 from .claiming import Candidate, select_claimable
-from .group_commit import AcceptRequest, GroupCommitter, NoticeStoreError
+from .group_commit import AcceptDone, AcceptRequest, GroupCommitter, NoticeStoreError
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for SQLite's write lock before failing
 
@@ -203,6 +203,12 @@ class SqliteNoticeStore:
         if self._committer is None:
             raise NoticeStoreError(f"{self.path}: notice store opened read-only")
         return self._committer.submit(notice, subscribers)
+
+    def accept_async(self, notice: NoticeRecord, subscribers: Sequence[str],
+                     on_done: AcceptDone) -> None:
+        if self._committer is None:
+            raise NoticeStoreError(f"{self.path}: notice store opened read-only")
+        self._committer.submit_async(notice, subscribers, on_done)
 
     def _write_batch(self, batch: list[AcceptRequest]) -> None:
         conn, now = self._writer, time.time()
