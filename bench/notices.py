@@ -126,7 +126,7 @@ def run(store: str, n: int, threads: int, postgres: str, workdir: Path, workers:
         with ThreadPoolExecutor(threads) as pool:
             total = sum(pool.map(publish, messages))
         accepted_s = time.monotonic() - started
-        dbs = [workdir / f"{store}-{name}.sqlite3" for name in urls]
+        dbs = [workdir / f"{tag}-{name}.sqlite3" for name in urls]
         while min(applied(db) for db in dbs) < total:
             if time.monotonic() - started > 600:
                 raise RuntimeError("delivery did not finish within 600 s")
