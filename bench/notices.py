@@ -15,8 +15,12 @@ runs made close together). Each row says how busy the machine was with other wor
 (``others`` = the machine's busy CPU less the hub's, the subscribers' and this script's, in
 cores), so a number measured on a busy machine is read as such.
 
+``--subscriber-sync normal`` runs the subscribers with SQLite's ``synchronous=NORMAL`` (mode
+``ok-nosync``): with the default (``full``) each subscriber fsyncs twice per notice, one notice
+at a time, which on a slow disk caps delivery whatever the hub does.
+
     python bench/notices.py [--notices 5000] [--threads 16] [--stores sqlite,postgresql]
-                            [--workers 1] [--rounds 1]
+                            [--workers 1] [--rounds 1] [--subscriber-sync full|normal]
                             [--postgres postgresql://postgres@127.0.0.1:5432/test] [--json FILE]
 
 Results: docs/performance.md.
@@ -89,13 +93,16 @@ def wait_listening(hub: Child, workers: int, timeout: float = 60.0) -> str:
                        f"{hub.log.read_text('utf-8', 'replace')}")
 
 
-def run(store: str, n: int, threads: int, postgres: str, workdir: Path, workers: int = 1) -> dict:
+def run(store: str, n: int, threads: int, postgres: str, workdir: Path, workers: int = 1,
+        subscriber_sync: str = "full") -> dict:
     py = sys.executable
     subs, urls = [], {}
     tag = f"{store}-w{workers}-{uuid.uuid4().hex[:6]}"
     for name in ("tax", "kokuho"):
         child = Child(f"{tag}-{name}", [py, "-m", "tests.integration.fake_subscriber",
-                                        str(workdir / f"{tag}-{name}.sqlite3"), "ok"], workdir)
+                                        str(workdir / f"{tag}-{name}.sqlite3"),
+                                        "ok" if subscriber_sync == "full" else "ok-nosync"],
+                        workdir)
         subs.append(child)
         urls[name] = f"http://127.0.0.1:{child.wait_json('port')['port']}/"
     url = (f"sqlite:{workdir / f'{tag}-notices.sqlite3'}" if store == "sqlite"
@@ -135,6 +142,7 @@ def run(store: str, n: int, threads: int, postgres: str, workdir: Path, workers:
         hub_cpu = hub.tree_cpu_seconds() - cpu0
         ours = hub_cpu + sum(sub.cpu_seconds() for sub in subs) - subs0 + own_cpu() - mine0
         return {"store": store, "workers": workers, "notices": total, "threads": threads,
+                "subscriber_sync": subscriber_sync,
                 "accepted_per_s": round(total / accepted_s, 1),
                 "delivered_per_s": round(total / delivered_s, 1),
                 "deliveries_per_s": round(2 * total / delivered_s, 1),
@@ -158,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--workers", default="1", help="comma-separated hub worker counts")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--subscriber-sync", choices=("full", "normal"), default="full")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
     results = []
@@ -166,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             for store in args.stores.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
                     results.append(run(store, args.notices, args.threads, args.postgres,
-                                       Path(tmp), workers))
+                                       Path(tmp), workers, args.subscriber_sync))
                     print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     info = machine("python", 1)
     print(f"machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}, "

@@ -2,7 +2,10 @@
 in which it applied notices, in its own SQLite file.
 
 ``python -m tests.integration.fake_subscriber DB MODE [PORT]`` — MODE ``ok`` applies and answers
-``pfr:NoticeReceipt``; MODE ``fail`` answers every notice with a SOAP fault. Prints ``{"port": N}``.
+``pfr:NoticeReceipt``; MODE ``fail`` answers every notice with a SOAP fault; MODE ``ok-nosync``
+is ``ok`` with SQLite's ``synchronous=NORMAL`` (no fsync per notice: an applied notice survives
+a crash of this process, not a power cut), for bench/notices.py, so that the benchmark measures
+the hub rather than the disk's fsync latency. Prints ``{"port": N}``.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ JUKI = "urn:pfbus:unit:juki:v1"
 CMN = "urn:pfbus:platform:common:v1"
 
 
-def open_db(path: str) -> sqlite3.Connection:
+def open_db(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("CREATE TABLE IF NOT EXISTS applied (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                  "message_id TEXT UNIQUE NOT NULL, addressee TEXT, sequence INTEGER)")
     conn.execute("CREATE TABLE IF NOT EXISTS received (n INTEGER)")
@@ -71,8 +75,9 @@ class Subscriber(resource.Resource):
 def main() -> None:
     db, mode = sys.argv[1], sys.argv[2]
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    listening = reactor.listenTCP(port, server.Site(Subscriber(open_db(db), mode)),
-                                  interface="127.0.0.1")
+    nosync = mode == "ok-nosync"
+    subscriber = Subscriber(open_db(db, "NORMAL" if nosync else "FULL"), "ok" if nosync else mode)
+    listening = reactor.listenTCP(port, server.Site(subscriber), interface="127.0.0.1")
     print(json.dumps({"port": listening.getHost().port}), flush=True)
     reactor.run()
 
