@@ -12,6 +12,9 @@ subscribers are in the figure, so it is far less disturbed by a shared machine t
 ``bench/notices.py``. To compare two trees, run each tree's copy alternately.
 
     python bench/notices_cpu.py [--notices 2000] [--publishers 16] [--rounds 3]
+                                [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+``--postgres URL``: the notice store on PostgreSQL (a fresh schema per round, dropped after).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -42,7 +46,7 @@ SUBSCRIBERS = ("tax", "kokuho")
 RESIDENTS = 50
 
 
-def config(tmp: Path) -> Path:
+def config(tmp: Path, store_url: str) -> Path:
     path = tmp / "hub.toml"
     text = f"""
 [hub]
@@ -52,7 +56,7 @@ node_id = "node-1"
 limits = {{ rate = 100000.0, burst = 100000, concurrency = 64 }}
 [store]
 routing_log = "{tmp / 'log.sqlite3'}"
-notices = "sqlite:{tmp / 'notices.sqlite3'}"
+notices = "{store_url}"
 [[tenants]]
 local_gov_code = "131016"
 name = "千代田区"
@@ -97,35 +101,48 @@ class AnsweringForwarder(Forwarder):
                                self.receipts[body])
 
 
-async def one_round(n: int, publishers: int) -> float:
-    """CPU seconds (process, all threads) for n notices accepted and delivered twice."""
+async def one_round(n: int, publishers: int, postgres: str | None) -> float:
+    """CPU seconds (process, all threads) per notice accepted and delivered twice."""
     with tempfile.TemporaryDirectory(prefix="pfbus-notices-cpu-") as tmp:
-        streams = [[notice(addressee(9000 + r), s + 1)[0] for s in range(n // RESIDENTS)]
-                   for r in range(RESIDENTS)]
-        raws = [raw for stream in streams for raw in stream]
-        forwarder = AnsweringForwarder(reactor, {raw: receipt(raw) for raw in raws})
-        hub = Hub(load_config(config(Path(tmp))), reactor, JsonLineLog(io.StringIO()),
-                  forwarder=forwarder)
-        await hub.delivery.start()
-        queue = list(streams)
+        schema = f"pfbus_bench_{uuid.uuid4().hex[:8]}"
+        store_url = f"{postgres}?schema={schema}" if postgres else \
+            f"sqlite:{Path(tmp) / 'notices.sqlite3'}"
+        try:
+            return await _round(n, publishers, Path(tmp), store_url)
+        finally:
+            if postgres:
+                import psycopg
+                with psycopg.connect(postgres, autocommit=True) as conn:
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
-        async def publisher() -> None:
-            while queue:
-                for raw in queue.pop():
-                    reply = await hub.exchange.handle(raw, "juki.ResidentChangeNotice", None,
-                                                      None, "text/xml; charset=utf-8")
-                    assert reply.status == 200, reply.body[:300]
 
-        cpu = time.process_time()
-        await defer.gatherResults([defer.Deferred.fromCoroutine(publisher())
-                                   for _ in range(publishers)])
-        store = hub.delivery.store
-        while sum(s.delivered for s in store.stats()) < 2 * len(raws):
-            await task.deferLater(reactor, 0.02, lambda: None)
-        hub.routing_log.flush()
-        cpu = time.process_time() - cpu
-        await hub.stop()
-        return cpu / len(raws)
+async def _round(n: int, publishers: int, tmp: Path, store_url: str) -> float:
+    streams = [[notice(addressee(9000 + r), s + 1)[0] for s in range(n // RESIDENTS)]
+               for r in range(RESIDENTS)]
+    raws = [raw for stream in streams for raw in stream]
+    forwarder = AnsweringForwarder(reactor, {raw: receipt(raw) for raw in raws})
+    hub = Hub(load_config(config(tmp, store_url)), reactor, JsonLineLog(io.StringIO()),
+              forwarder=forwarder)
+    await hub.delivery.start()
+    queue = list(streams)
+
+    async def publisher() -> None:
+        while queue:
+            for raw in queue.pop():
+                reply = await hub.exchange.handle(raw, "juki.ResidentChangeNotice", None,
+                                                  None, "text/xml; charset=utf-8")
+                assert reply.status == 200, reply.body[:300]
+
+    cpu = time.process_time()
+    await defer.gatherResults([defer.Deferred.fromCoroutine(publisher())
+                               for _ in range(publishers)])
+    store = hub.delivery.store
+    while sum(s.delivered for s in store.stats()) < 2 * len(raws):
+        await task.deferLater(reactor, 0.02, lambda: None)
+    hub.routing_log.flush()
+    cpu = time.process_time() - cpu
+    await hub.stop()
+    return cpu / len(raws)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,13 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notices", type=int, default=2000)
     parser.add_argument("--publishers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", metavar="URL", help="the notice store on PostgreSQL")
     args = parser.parse_args(argv)
     per_notice: list[float] = []
 
     async def rounds() -> None:
-        await one_round(RESIDENTS * 2, args.publishers)  # warm-up: imports, schema compilation
+        # warm-up: imports, schema compilation
+        await one_round(RESIDENTS * 2, args.publishers, args.postgres)
         for _ in range(args.rounds):
-            per_notice.append(1000 * await one_round(args.notices, args.publishers))
+            per_notice.append(1000 * await one_round(args.notices, args.publishers,
+                                                     args.postgres))
 
     done = defer.Deferred.fromCoroutine(rounds())
     done.addErrback(lambda failure: failure.printTraceback())
@@ -148,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     reactor.run()
     if len(per_notice) < args.rounds:
         return 1
-    print(f"hub CPU per notice (accepted + delivered to {len(SUBSCRIBERS)}, no HTTP): "
+    print(f"hub CPU per notice (accepted + delivered to {len(SUBSCRIBERS)}, no HTTP, "
+          f"{'postgresql' if args.postgres else 'sqlite'}): "
           f"median {statistics.median(per_notice):.3f} ms, "
           f"rounds {', '.join(f'{x:.3f}' for x in per_notice)} ms")
     return 0
