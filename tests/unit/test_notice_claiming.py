@@ -106,3 +106,14 @@ def test_property_order_is_never_violated_and_free_due_rows_are_claimed(spec, li
     free = [r for i, r in enumerate(rows) if _available(r) and not set(r.subjects) & blocked
             and all(set(e.subjects).isdisjoint(r.subjects) for e in rows[:i])]
     assert chosen == free[:limit]
+
+
+def test_subjects_are_decoded_once_per_distinct_text_and_must_be_an_array_of_strings():
+    from bus.store.notices.claiming import decode_subjects
+    text = f'["{A}", "{B}"]'
+    assert decode_subjects(text) == (A, B)
+    assert decode_subjects(str(text)) is decode_subjects(text)  # cached: the same tuple
+    assert decode_subjects("[]") == ()
+    for bad in ('{"a": 1}', '"131016:0000010014"', "[1]"):
+        with pytest.raises(ValueError):
+            decode_subjects(bad)

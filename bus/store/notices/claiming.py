@@ -16,18 +16,24 @@ once, so a failure of the first can never let the second overtake it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from .base import DeliveryState
 
 # States a candidate row may have; delivered and purged rows never block anything.
 CANDIDATE_STATES = (DeliveryState.PENDING, DeliveryState.INFLIGHT, DeliveryState.DEAD)
+_STATES = frozenset(str(s) for s in CANDIDATE_STATES)
+_PENDING, _INFLIGHT = str(DeliveryState.PENDING), str(DeliveryState.INFLIGHT)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One unfinished delivery as the claim query reads it (no payload: it may be large)."""
+class Candidate(NamedTuple):
+    """One unfinished delivery as the claim query reads it (no payload: it may be large).
+
+    A NamedTuple, not a dataclass: a claim may read every unfinished row of a long queue (when
+    most are blocked), so building one must cost next to nothing."""
 
     id: int
     seq: int
@@ -37,13 +43,23 @@ class Candidate:
     subjects: tuple[str, ...]
 
     def available(self, now: float) -> bool:
-        if self.state == DeliveryState.PENDING:
+        if self.state == _PENDING:
             return self.not_before <= now
-        if self.state == DeliveryState.INFLIGHT:
+        if self.state == _INFLIGHT:
             # A missing lease_until cannot happen in a consistent store; treat it as expired
             # rather than block the subscriber's queue forever.
             return self.lease_until is None or self.lease_until <= now
         return False  # dead: only an operator's replay makes it pending again
+
+
+@lru_cache(maxsize=8192)
+def decode_subjects(text: str) -> tuple[str, ...]:
+    """A notice's subjects as stored (a JSON array). Cached: a queue holds many notices of the
+    same residents, and a claim may decode every unfinished row of it."""
+    subjects = json.loads(text)
+    if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+        raise ValueError(f"notice subjects are not a JSON array of strings: {text[:100]!r}")
+    return tuple(subjects)
 
 
 def select_claimable(candidates: Iterable[Candidate], now: float, limit: int,
@@ -61,15 +77,16 @@ def select_claimable(candidates: Iterable[Candidate], now: float, limit: int,
     held = set(blocked_subjects)
     last_seq: int | None = None
     for row in candidates:
-        if last_seq is not None and row.seq < last_seq:
+        seq, state, subjects = row.seq, row.state, row.subjects
+        if last_seq is not None and seq < last_seq:
             # Guard the precondition: out-of-order input would silently break the ordering.
-            raise ValueError(f"candidates not in seq order: {row.seq} after {last_seq}")
-        last_seq = row.seq
-        if row.state not in CANDIDATE_STATES:
-            raise ValueError(f"delivery {row.id}: unexpected state {row.state!r}")
-        if row.available(now) and held.isdisjoint(row.subjects):
+            raise ValueError(f"candidates not in seq order: {seq} after {last_seq}")
+        last_seq = seq
+        if state not in _STATES:
+            raise ValueError(f"delivery {row.id}: unexpected state {state!r}")
+        if held.isdisjoint(subjects) and row.available(now):
             chosen.append(row)
             if len(chosen) >= limit:
                 break
-        held.update(row.subjects)
+        held.update(subjects)
     return chosen

@@ -36,7 +36,7 @@ from ..pg_schema import applied_version, migrate
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
-from .claiming import Candidate, select_claimable
+from .claiming import Candidate, decode_subjects, select_claimable
 from .group_commit import AcceptDone, AcceptRequest, GroupCommitter, NoticeStoreError
 
 # Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one.
@@ -102,7 +102,7 @@ _INSERT_NOTICES = """INSERT INTO notices (message_id, service_id, local_gov_code
     RETURNING message_id, seq"""
 # lease_owner is kept: it records which node delivered.
 _COMPLETE = f"state = 'delivered', lease_until = NULL, finished_at = {_NOW}"
-_CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
+_CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects::text
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = %s AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
 def _lock_key(purpose: str, schema: str) -> int:
@@ -296,7 +296,7 @@ class PostgresNoticeStore:
             cur.itersize = 256
             cur.execute(_CANDIDATES, (subscriber,))
             ids = [c.id for c in select_claimable(
-                (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(r[5])) for r in cur),
+                (Candidate(r[0], r[1], r[2], r[3], r[4], decode_subjects(r[5])) for r in cur),
                 now, limit)]
         if not ids:
             return []

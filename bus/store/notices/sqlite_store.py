@@ -29,7 +29,7 @@ from ..sqlite_readonly import connect_readonly, user_version
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
-from .claiming import Candidate, select_claimable
+from .claiming import Candidate, decode_subjects, select_claimable
 from .group_commit import AcceptDone, AcceptRequest, GroupCommitter, NoticeStoreError
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for SQLite's write lock before failing
@@ -266,7 +266,7 @@ class SqliteNoticeStore:
         if limit <= 0:
             return []
         cur = conn.execute(_CANDIDATES, (subscriber,))
-        rows = (Candidate(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5]))) for r in cur)
+        rows = (Candidate(r[0], r[1], r[2], r[3], r[4], decode_subjects(r[5])) for r in cur)
         ids = [c.id for c in select_claimable(rows, now, limit)]
         cur.close()  # the scan usually stops early: finish the statement before writing
         if not ids:
@@ -278,7 +278,7 @@ class SqliteNoticeStore:
         claimed = conn.execute(
             f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN notices n ON n.seq = d.seq "
             f"WHERE d.id IN ({', '.join('?' for _ in ids)}) ORDER BY d.seq", ids).fetchall()
-        return [delivery_from_row(r, json.loads(r[5])) for r in claimed]
+        return [delivery_from_row(r, decode_subjects(r[5])) for r in claimed]
 
     def _finish(self, sql: str, params: tuple) -> bool:
         with self._transaction() as conn:
