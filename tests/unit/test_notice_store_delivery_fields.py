@@ -116,3 +116,19 @@ def test_a_version_1_store_is_migrated_and_its_queued_notices_still_delivered(ur
         assert [s.inflight for s in readonly.stats(now=T)] == [2]
     finally:
         readonly.close()
+
+
+@pytest.mark.parametrize("first_page", [3, 512])
+def test_a_claim_finds_what_waits_beyond_its_first_page_of_the_queue(store, first_page,
+                                                                      monkeypatch):
+    """PostgreSQL reads the first page of a queue in one round trip and streams the rest only
+    when that page does not decide; the answer is the same either way (SQLite always streams)."""
+    from bus.store.notices import postgres_store
+    monkeypatch.setattr(postgres_store, "_FIRST_PAGE", first_page)
+    for i in range(5):
+        store.accept(notice(f"a{i}", [A]), ["tax"])
+    store.accept(notice("b0", [B]), ["tax"])
+    assert [d.message_id for d in store.claim("tax", "n1", 30, 1, now=T)] == ["a0"]
+    # a1 … a4 wait behind a0 (in flight); b0 is the sixth row, beyond a first page of three
+    assert [d.message_id for d in store.claim("tax", "n1", 30, 5, now=T)] == ["b0"]
+    assert store.claim("tax", "n1", 30, 5, now=T) == []

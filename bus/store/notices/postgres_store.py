@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -105,6 +105,13 @@ _COMPLETE = f"state = 'delivered', lease_until = NULL, finished_at = {_NOW}"
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects::text
     FROM deliveries d JOIN notices n ON n.seq = d.seq
     WHERE d.subscriber = %s AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
+_FIRST_PAGE = 512  # unfinished deliveries a claim reads in one round trip before streaming
+
+
+def _candidates(rows: Iterable[Sequence[Any]]) -> Iterator[Candidate]:
+    return (Candidate(r[0], r[1], r[2], r[3], r[4], decode_subjects(r[5])) for r in rows)
+
+
 def _lock_key(purpose: str, schema: str) -> int:
     """A stable 64-bit advisory lock key per purpose and schema (stores in other schemas of
     the same database do not contend)."""
@@ -292,12 +299,18 @@ class PostgresNoticeStore:
         if conn.execute("SELECT name FROM subscribers WHERE name = %s "
                         "FOR NO KEY UPDATE SKIP LOCKED", (subscriber,)).fetchone() is None:
             return []  # unknown subscriber, or another node is claiming for it right now
-        with conn.cursor(name="pfbus_claim_candidates") as cur:  # one snapshot, streamed
-            cur.itersize = 256
-            cur.execute(_CANDIDATES, (subscriber,))
-            ids = [c.id for c in select_claimable(
-                (Candidate(r[0], r[1], r[2], r[3], r[4], decode_subjects(r[5])) for r in cur),
-                now, limit)]
+        # Most claims decide within the queue's first rows: read those in one round trip. Only
+        # when they are all read without deciding is the whole queue streamed (one snapshot,
+        # a server-side cursor). select_claimable abandons its input once it has decided, so a
+        # decision within the first page is the one the whole stream would give.
+        page = conn.execute(_CANDIDATES + " LIMIT %s", (subscriber, _FIRST_PAGE)).fetchall()
+        chosen = select_claimable(_candidates(page), now, limit)
+        if len(page) == _FIRST_PAGE and len(chosen) < limit:
+            with conn.cursor(name="pfbus_claim_candidates") as cur:  # one snapshot, streamed
+                cur.itersize = 256
+                cur.execute(_CANDIDATES, (subscriber,))
+                chosen = select_claimable(_candidates(cur), now, limit)
+        ids = [c.id for c in chosen]
         if not ids:
             return []
         # The state guard: the old owner of an expired lease may have finished it since
