@@ -139,44 +139,49 @@ class Inspector:
     def _accept(self, envelope: Envelope, header: PlatformHeader,
                 endpoint_service: str | None, peer: str | None = None) -> AcceptedRequest:
         mid = header.message_id
-        assert envelope.header is not None  # _read_header refused an envelope without
-        hdr_path = element_path(envelope.header, self.catalog.prefixes)
-        line = envelope.header.sourceline
+        header_el = envelope.header
+        assert header_el is not None  # _read_header refused an envelope without
+
+        def at_header(rule: str, message: str) -> Finding:
+            # the header's path and line, computed only for a refusal (issue 13: the paths
+            # were built on every exchange and thrown away)
+            return Finding(rule, message, element_path(header_el, self.catalog.prefixes),
+                           header_el.sourceline)
+
         if endpoint_service and endpoint_service != header.service_id:
-            raise HubFault(faults.HEADER_INVALID, (Finding(
+            raise HubFault(faults.HEADER_INVALID, (at_header(
                 "service:endpoint", f"posted to the endpoint of {endpoint_service} but the header "
-                f"names {header.service_id}", hdr_path, line),), mid)
+                f"names {header.service_id}"),), mid)
         service = self.catalog.service(header.service_id)
         if service is None:
-            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
-                "service:known", f"no catalog defines service {header.service_id}", hdr_path,
-                line),), mid)
+            raise HubFault(faults.SERVICE_UNKNOWN, (at_header(
+                "service:known", f"no catalog defines service {header.service_id}"),), mid)
         if header.service_version != service.version:
-            raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
+            raise HubFault(faults.SERVICE_UNKNOWN, (at_header(
                 "service:version", f"{service.id} is offered in version {service.version}, not "
-                f"{header.service_version}", hdr_path, line),), mid)
+                f"{header.service_version}"),), mid)
         if header.receiver.business_unit != service.unit:
-            raise HubFault(faults.HEADER_INVALID, (Finding(
+            raise HubFault(faults.HEADER_INVALID, (at_header(
                 "service:unit", f"{service.id} belongs to 業務ユニット {service.unit}, the receiver "
-                f"names {header.receiver.business_unit}", hdr_path, line),), mid)
+                f"names {header.receiver.business_unit}"),), mid)
         code = header.receiver.local_gov_code
         adapter = None
         if self.access is not None:
             adapter = self.access.check(peer, str(header.sender), service.id, code,
                                         Right.PUBLISH if service.pattern is ServicePattern.NOTICE
                                         else Right.CALL,
-                                        hdr_path, line, mid)
-        self._check_request_header(envelope.header, header,
-                                    service.pattern is ServicePattern.NOTICE)
+                                        element_path(header_el, self.catalog.prefixes),
+                                        header_el.sourceline, mid)
+        self._check_request_header(header_el, header, service.pattern is ServicePattern.NOTICE)
         if service.pattern is ServicePattern.NOTICE:
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
             self._check_body(envelope, header, service.request_tag, header.sender.local_gov_code,
                              faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
             subscribers = self.registry.subscribers(code, service.id)
             if not subscribers:
-                raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
-                    "route:subscribed", f"nobody subscribes to {service.id} of 団体コード {code}",
-                    hdr_path, line),), mid)
+                raise HubFault(faults.ROUTE_NOT_FOUND, (at_header(
+                    "route:subscribed", f"nobody subscribes to {service.id} of 団体コード {code}"
+                ),), mid)
             return AcceptedRequest(envelope, header, service, None, subscribers,
                                    service.subjects(envelope.body, header.sender.local_gov_code),
                                    adapter)
@@ -185,27 +190,31 @@ class Inspector:
                          faults.RULE_VIOLATION, mid)
         route = self.registry.route(code, service.id)
         if route is None:
-            raise HubFault(faults.ROUTE_NOT_FOUND, (Finding(
+            raise HubFault(faults.ROUTE_NOT_FOUND, (at_header(
                 "route:registered", f"no provider of {service.id} is registered for 団体コード "
-                f"{header.receiver.local_gov_code}", hdr_path, line),), mid)
+                f"{header.receiver.local_gov_code}"),), mid)
         return AcceptedRequest(envelope, header, service, route, adapter=adapter)
 
     def _check_request_header(self, header_el: etree._Element, header: PlatformHeader,
                               is_notice: bool) -> None:
-        """Reply-only fields, then SentAt's freshness (bus.core.replay)."""
-        path = element_path(header_el, self.catalog.prefixes)
-        wrong = request_only_fields(header, is_notice=is_notice, path=path,
-                                    line=header_el.sourceline)
-        if wrong:
-            raise HubFault(faults.HEADER_INVALID, wrong, header.message_id)
+        """Reply-only fields, then SentAt's freshness (bus.core.replay). The findings' paths
+        are computed only when there are findings (the checks are pure: asked again with the
+        paths, they say the same)."""
+        if request_only_fields(header, is_notice=is_notice):
+            raise HubFault(faults.HEADER_INVALID, request_only_fields(
+                header, is_notice=is_notice, path=element_path(header_el, self.catalog.prefixes),
+                line=header_el.sourceline), header.message_id)
         if self.freshness is not None:
+            now = self.clock()
+            if self.freshness.check(header.sent_at, now, is_notice=is_notice) is None:
+                return
             sent_at = header_el.find(f"{{{HEADER_NS}}}SentAt")  # the schema requires it
-            stale = self.freshness.check(
-                header.sent_at, self.clock(), is_notice=is_notice,
-                path=element_path(sent_at, self.catalog.prefixes) if sent_at is not None else path,
-                line=sent_at.sourceline if sent_at is not None else header_el.sourceline)
-            if stale is not None:
-                raise HubFault(faults.MESSAGE_STALE, (stale,), header.message_id)
+            at = sent_at if sent_at is not None else header_el
+            stale = self.freshness.check(header.sent_at, now, is_notice=is_notice,
+                                         path=element_path(at, self.catalog.prefixes),
+                                         line=at.sourceline)
+            assert stale is not None  # the same question, the same answer
+            raise HubFault(faults.MESSAGE_STALE, (stale,), header.message_id)
 
     def stored_request(self, raw: bytes, subscriber: Provider) -> AcceptedRequest:
         """A notice accepted earlier, read back for delivery to ``subscriber`` (it was validated
@@ -247,9 +256,8 @@ class Inspector:
         if envelope.is_fault and envelope.header is None:
             return AcceptedResponse(envelope, None)
         header = self._read_header(envelope, invalid, invalid, invalid)
-        assert envelope.header is not None  # _read_header refused an envelope without
-        path = element_path(envelope.header, self.catalog.prefixes)
-        line = envelope.header.sourceline
+        header_el = envelope.header
+        assert header_el is not None  # _read_header refused an envelope without
         expected = {
             "binding:relates_to": (header.relates_to, bound.message_id,
                                    "RelatesTo must echo the request's MessageId"),
@@ -258,10 +266,12 @@ class Inspector:
             "binding:service": (header.service_id, bound.service.id,
                                 "the response must name the request's service"),
         }
-        findings = tuple(Finding(rule, message, path, line)
-                         for rule, (got, want, message) in expected.items() if got != want)
-        if findings:
-            raise HubFault(invalid, findings, bound.message_id)
+        if any(got != want for got, want, _ in expected.values()):
+            path = element_path(header_el, self.catalog.prefixes)  # only for a refusal
+            raise HubFault(invalid, tuple(
+                Finding(rule, message, path, header_el.sourceline)
+                for rule, (got, want, message) in expected.items() if got != want),
+                bound.message_id)
         if not envelope.is_fault:
             # The provider (the response's sender) owns the data it returns.
             self._check_body(envelope, header, bound.service.response_tag,

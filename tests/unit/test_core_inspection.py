@@ -342,3 +342,19 @@ def test_client_fault_envelope_names_the_sender():
     detail = out.find(f".//{{{FAULT_NS}}}FaultDetail")
     assert detail.findtext(f"{{{FAULT_NS}}}Party") == "client"
     assert detail.find(f"{{{FAULT_NS}}}Finding") is None
+
+
+# --- where a refused header is: paths computed only for a refusal (issue 13) ---------------------
+
+@pytest.mark.parametrize("changes, rule, path", [
+    ({"sent_at": "2020-01-01T09:00:00+09:00"}, "freshness:max_age", f"{HEADER_PATH}/pfh:SentAt"),
+    ({"sent_at": "2099-01-01T09:00:00+09:00"}, "freshness:clock_skew",
+     f"{HEADER_PATH}/pfh:SentAt"),
+    ({"relates_to": str(uuid.uuid4())}, "header:relates_to", HEADER_PATH),
+])
+def test_a_refused_header_names_where(inspector, changes, rule, path):
+    raw = envelope(inquiry_body(), replace(request_header(), **changes))
+    fault = refused(inspector.inspect_request, raw)
+    assert (fault.first.rule, fault.first.path) == (rule, path)
+    assert fault.first.line == line_of(raw, "<pfh:SentAt" if "SentAt" in path
+                                       else "<pfh:PlatformHeader")
