@@ -78,7 +78,7 @@ def upsert_many(conn: sqlite3.Connection, table: str, key: Sequence[str],
     """``upsert`` each of ``rows`` in order (no commit), with one statement per set of columns
     for the rows that carry every required column. ``key`` must be the table's primary key or
     a unique constraint (what ``ON CONFLICT`` names)."""
-    required = required_columns(conn, table)
+    needed = frozenset((*key, *required_columns(conn, table)))  # given, and not None
     batch: list[tuple] = []
     columns: tuple[str, ...] | None = None
 
@@ -88,15 +88,16 @@ def upsert_many(conn: sqlite3.Connection, table: str, key: Sequence[str],
         batch.clear()
 
     for row in rows:
-        if any(k not in row for k in key) or any(row.get(c) is None for c in required):
-            flush()
-            upsert(conn, table, key, row)  # the key or a required column is missing: as one
-            continue
         names = tuple(row)
         if names != columns:
             flush()
-            columns = names
-        batch.append(tuple(row.values()))
+            columns = names if needed <= row.keys() else None
+        values = tuple(row.values())
+        if columns is None or None in values and any(row[c] is None for c in needed):
+            flush()
+            upsert(conn, table, key, row)  # the key or a required column is missing: as one
+            continue
+        batch.append(values)
     flush()
 
 

@@ -51,23 +51,32 @@ def _children(el: etree._Element) -> dict:
     return found
 
 
-def _in(children: dict, name: str) -> str | None:
-    """The text of the child ``cmn:name`` ("" when empty), None when absent (as ``_text``)."""
-    child = children.get(_c(name))
+def _in(children: dict, tag: str) -> str | None:
+    """The text of the child ``tag`` ("" when empty), None when absent (as ``_text``)."""
+    child = children.get(tag)
     return None if child is None else (child.text or "")
+
+
+# cmn: names read per resident, spelt once (not formatted again for each of a page's thousand)
+(_NAME, _KANA, _ADDRESS, _CHOME, _GENDER_TAG, _ADDRESSEE, _INDIVIDUAL, _HOUSEHOLD, _FAMILY,
+ _GIVEN, _TEXT, _BIRTH, _RELATIONSHIP, _KIND, _STATUS, _POSTAL, _PREFECTURE, _CITY, _TOWN,
+ _BANCHI, _KATAGAKI) = (_c(n) for n in (
+    "Name", "Kana", "Address", "Chome", "Gender", "AddresseeNumber", "IndividualNumber",
+    "HouseholdNumber", "Family", "Given", "Text", "DateOfBirth", "Relationship", "ResidentKind",
+    "ResidentStatus", "PostalCode", "Prefecture", "City", "Town", "Banchi", "Katagaki"))
 
 
 def resident_to_row(resident: etree._Element, household: etree._Element | None = None) -> dict:
     """A schema-valid cmn:ResidentType element (and optionally its cmn:HouseholdType, for
     世帯主名) → a vendor B 宛名 row (取得日時 left for the store to stamp)."""
     items = _children(resident)
-    name = _children(items[_c("Name")])
-    kana_el = name.get(_c("Kana"))
+    name = _children(items[_NAME])
+    kana_el = name.get(_KANA)
     kana = {} if kana_el is None else _children(kana_el)
-    addr_el = items.get(_c("Address"))
+    addr_el = items.get(_ADDRESS)
     addr = {} if addr_el is None else _children(addr_el)
-    chome = _in(addr, "Chome")
-    gender = _in(items, "Gender")
+    chome = _in(addr, _CHOME)
+    gender = _in(items, _GENDER_TAG)
     if gender not in _GENDER:
         raise MappingError(f"性別 code {gender!r} has no vendor B value")
     try:
@@ -75,20 +84,20 @@ def resident_to_row(resident: etree._Element, household: etree._Element | None =
     except ValueError as exc:
         raise MappingError(f"Chome {chome!r}: {exc}") from None
     return {
-        "宛名番号": _in(items, "AddresseeNumber"),
-        "個人番号": _in(items, "IndividualNumber"),
-        "世帯番号": _in(items, "HouseholdNumber"),
-        "名前1": _in(kana, "Family"), "名前2": _in(kana, "Given"),
-        "名前(漢字)": _in(name, "Text"),  # exact code points: IVS, non-BMP, 髙 untouched
-        "生年月日": _yyyymmdd(_in(items, "DateOfBirth")),
+        "宛名番号": _in(items, _ADDRESSEE),
+        "個人番号": _in(items, _INDIVIDUAL),
+        "世帯番号": _in(items, _HOUSEHOLD),
+        "名前1": _in(kana, _FAMILY), "名前2": _in(kana, _GIVEN),
+        "名前(漢字)": _in(name, _TEXT),  # exact code points: IVS, non-BMP, 髙 untouched
+        "生年月日": _yyyymmdd(_in(items, _BIRTH)),
         "性別": _GENDER[gender],
-        "続柄": _in(items, "Relationship"),
-        "住民種別": _in(items, "ResidentKind"),
-        "住民状態": _in(items, "ResidentStatus"),
-        "郵便番号": _in(addr, "PostalCode"),
-        "都道府県": _in(addr, "Prefecture"), "市区町村": _in(addr, "City"),
-        "町名": _in(addr, "Town"), "丁": cho,
-        "番地": _in(addr, "Banchi"), "方書": _in(addr, "Katagaki"),
+        "続柄": _in(items, _RELATIONSHIP),
+        "住民種別": _in(items, _KIND),
+        "住民状態": _in(items, _STATUS),
+        "郵便番号": _in(addr, _POSTAL),
+        "都道府県": _in(addr, _PREFECTURE), "市区町村": _in(addr, _CITY),
+        "町名": _in(addr, _TOWN), "丁": cho,
+        "番地": _in(addr, _BANCHI), "方書": _in(addr, _KATAGAKI),
         "世帯主名": _text(household.find(_c("HeadName")), "Text") if household is not None
         else None,
     }
