@@ -10,7 +10,10 @@
    W``) pulls everything; its progress (received residents, from its own database) is sampled
    every 0.25 s: seconds per 100,000 records, records/s overall;
 4. meanwhile a ResidentInquiry goes through the hub every second: its latency (target < 1 s);
-5. peak RSS (VmHWM) of the hub and vendor A, ``ru_maxrss`` of the loader; CPU seconds of each;
+   and the same inquiry straight to vendor A every second (half a second apart): which of the
+   two the time is spent in;
+5. peak RSS (VmHWM) of the hub and vendor A, ``ru_maxrss`` of the loader; CPU seconds of each,
+   and per record;
    the machine's other load (busy CPU minus these processes').
 
 Targets (issue 13): hub and adapters ≤ 256 MB RSS each, time per 100k flat within ±20 %,
@@ -78,12 +81,16 @@ def received(db: Path) -> int:
 class Inquirer(threading.Thread):
     """One ResidentInquiry through the hub every ``every`` s until stopped: latencies."""
 
-    def __init__(self, hub_url: str, addressee: str, every: float = 1.0):
+    def __init__(self, hub_url: str, addressee: str, every: float = 1.0,
+                 direct: str | None = None):
         super().__init__(daemon=True)
         from adapters.sdk.consumer import ConsumerClient
         from bus.core.header import Party
 
-        self.client = ConsumerClient(hub_url, Party(*CLIENT), "bench-clerk", timeout=30)
+        # direct: vendor A's own URL — the same request, not through the hub (which of the two
+        # an inquiry waits for); the hub still serves the WSDL
+        self.client = ConsumerClient(hub_url, Party(*CLIENT), "bench-clerk", timeout=30,
+                                     endpoint_url=None if direct is None else lambda _: direct)
         self.registry = Party(*REGISTRY)
         self.addressee, self.every = addressee, every
         self.latencies: list[float] = []
@@ -137,11 +144,13 @@ def main() -> int:
                             "--port", "0"], run_dir)
         hub_url = hub.wait_json("event", "hub.listening", timeout=60)["url"]
         inquirer = Inquirer(hub_url, asked)
+        direct = Inquirer(hub_url, asked, direct=url)
         db_b = run_dir / "vendor-b.sqlite3"
         cpu_before = {c.name: c.cpu_seconds() for c in (hub, registry)}
         busy_before = busy_seconds()
         started = time.monotonic()
         inquirer.start()
+        threading.Timer(0.5, direct.start).start()  # between the hub's, not at the same time
         with (run_dir / "loader.log").open("wb") as log:
             loader = subprocess.Popen(
                 [py, "-m", "adapters.vendor_b_tax", "full-load", "--hub", hub_url, "--db",
@@ -162,8 +171,9 @@ def main() -> int:
             loader.kill()
             raise SystemExit("the transfer did not finish within --timeout")
         wall = time.monotonic() - started
-        inquirer.stopping.set()
-        inquirer.join(60)
+        for asking in (inquirer, direct):
+            asking.stopping.set()
+            asking.join(60)
         cpu = {c.name: round(c.cpu_seconds() - cpu_before[c.name], 1) for c in (hub, registry)}
         loader_cpu = usage.ru_utime + usage.ru_stime
         rss = {"hub": round(hub.status_kb("VmHWM") / 1024, 1),
@@ -172,7 +182,16 @@ def main() -> int:
         other = busy_seconds() - busy_before - sum(cpu.values()) - loader_cpu
         final = received(db_b)
         per_100k = [round(b - a, 1) for a, b in zip([0.0, *marks][:len(marks)], marks, strict=True)]
-        lat = sorted(inquirer.latencies)
+
+        def latencies(asking: Inquirer) -> dict:
+            lat = sorted(asking.latencies)
+            return {"count": len(lat), "errors": asking.errors[:5],
+                    "error_count": len(asking.errors),
+                    "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
+                    "p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 1) if lat else None,
+                    "max_ms": round(lat[-1] * 1000, 1) if lat else None}
+
+        all_cpu = {**cpu, "vendor-b loader": round(loader_cpu, 1)}
         result = {
             "residents": args.residents, "page_size": args.page_size, "window": args.window,
             "loader_returncode": loader.returncode, "received": final,
@@ -182,13 +201,13 @@ def main() -> int:
             "per_100k_spread": None if len(per_100k) < 2 else
             f"{min(per_100k) / statistics.median(per_100k) - 1:+.0%} .. "
             f"{max(per_100k) / statistics.median(per_100k) - 1:+.0%} of the median",
-            "cpu_s": {**cpu, "vendor-b loader": round(loader_cpu, 1)},
+            "cpu_s": all_cpu,
+            "cpu_us_per_record": {name: round(seconds * 1e6 / max(final, 1), 1)
+                                  for name, seconds in all_cpu.items()},
             "hub_cpu_ms_per_1000_records": round(cpu["hub"] * 1e6 / max(final, 1), 1),
             "max_rss_mb": rss,
-            "inquiries": {"count": len(lat), "errors": inquirer.errors[:5],
-                          "error_count": len(inquirer.errors),
-                          "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
-                          "max_ms": round(lat[-1] * 1000, 1) if lat else None},
+            "inquiries": latencies(inquirer),
+            "inquiries_direct_to_vendor_a": latencies(direct),
             "other_load_cores": round(other / wall, 2),
             "load_average_after": os.getloadavg(),
             "machine": machine("python", 1), "workdir": str(run_dir),
