@@ -45,7 +45,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS "全件抽出管理" ("抽出ID" TEXT PRIMARY KEY, "作成日時" TEXT NOT NULL,
     "件数" INTEGER NOT NULL, "依頼元" TEXT, "要求ID" TEXT,
     "状態" TEXT NOT NULL DEFAULT '完了', "作成済件数" INTEGER NOT NULL DEFAULT 0,
-    "最終利用日時" TEXT);
+    "最終利用日時" TEXT, "列名" TEXT);
 CREATE TABLE IF NOT EXISTS "全件抽出" ("抽出ID" TEXT NOT NULL, "連番" INTEGER NOT NULL,
                                      "内容" TEXT NOT NULL, PRIMARY KEY ("抽出ID", "連番"));
 """
@@ -54,7 +54,9 @@ _INDEX = ('CREATE UNIQUE INDEX IF NOT EXISTS "全件抽出管理_要求" ON "全
 # Columns added to a store made before snapshots were built in batches (UPGRADE on open).
 _ADDED = (('"依頼元"', "TEXT"), ('"要求ID"', "TEXT"),
           ('"状態"', "TEXT NOT NULL DEFAULT '完了'"),
-          ('"作成済件数"', "INTEGER NOT NULL DEFAULT 0"), ('"最終利用日時"', "TEXT"))
+          ('"作成済件数"', "INTEGER NOT NULL DEFAULT 0"), ('"最終利用日時"', "TEXT"),
+          ('"列名"', "TEXT"))
+RENEW_EVERY = dt.timedelta(minutes=1)  # a page read renews the lease at most this often
 
 
 class UnknownExtract(LookupError):
@@ -76,6 +78,8 @@ class Head:
     count: int  # 件数: records in the snapshot
     built: int  # 作成済件数: records copied so far (= count once complete)
     state: str
+    used: str | None = None  # 最終利用日時
+    columns: tuple[str, ...] | None = None  # 列名: a record's values, in order (None: objects)
 
     @property
     def complete(self) -> bool:
@@ -94,14 +98,16 @@ def upgrade(conn: sqlite3.Connection) -> None:
 
 
 _INSERT_HEAD = ('INSERT INTO "全件抽出管理" ("抽出ID", "作成日時", "件数", "依頼元", "要求ID", '
-                '"状態", "作成済件数", "最終利用日時") VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+                '"状態", "作成済件数", "最終利用日時", "列名") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
 _AS_OF = '? IS NULL OR "住民となった年月日" IS NULL OR "住民となった年月日" <= ?'  # 基準日
 
 
 def _json(resident_columns: tuple[str, ...]) -> str:
-    # The row as a JSON object made by SQLite (json_object keeps UTF-8 and NULL as null): what
-    # json.dumps(dict(row), ensure_ascii=False) gave, without Python work per row.
-    return "json_object(" + ", ".join(f"'{c}', \"{c}\"" for c in resident_columns) + ")"
+    # The row as a JSON array made by SQLite (json_array keeps UTF-8 and NULL as null), in the
+    # order of the columns the head names (列名): half the bytes of an object repeating the
+    # names in every row, cheaper to make and to read. Snapshots of an older version, whose head
+    # names no columns, hold objects (json_object) and are read as such.
+    return "json_array(" + ", ".join(f'"{c}"' for c in resident_columns) + ")"
 
 
 def _records_sql(resident_columns: tuple[str, ...]) -> str:
@@ -121,12 +127,13 @@ def _now() -> str:
 
 
 def _head(conn: sqlite3.Connection, where: str, args: tuple) -> Head | None:
-    row = conn.execute(f'SELECT "抽出ID", "件数", "作成済件数", "状態" FROM "全件抽出管理" '
-                       f'WHERE {where}', args).fetchone()
+    row = conn.execute(f'SELECT "抽出ID", "件数", "作成済件数", "状態", "最終利用日時", "列名" '
+                       f'FROM "全件抽出管理" WHERE {where}', args).fetchone()
     if row is None:
         return None
-    extract_id, count, built, state = row
-    return Head(extract_id, count, count if state == COMPLETE else built, state)
+    extract_id, count, built, state, used, columns = row
+    return Head(extract_id, count, count if state == COMPLETE else built, state, used,
+                None if columns is None else tuple(json.loads(columns)))
 
 
 def find(conn: sqlite3.Connection, requester: str, request_id: str) -> Head | None:
@@ -159,8 +166,8 @@ def build_now(conn: sqlite3.Connection, resident_columns: tuple[str, ...],
             f'{_json(resident_columns)} FROM "住民" WHERE {_AS_OF}',
             (extract_id, *_as_of_args(as_of))).rowcount
         conn.execute(_INSERT_HEAD, (extract_id, now, count, requester or "", request_id,
-                                    COMPLETE, count, now))
-    return Head(extract_id, count, count, COMPLETE)
+                                    COMPLETE, count, now, json.dumps(resident_columns)))
+    return Head(extract_id, count, count, COMPLETE, now, tuple(resident_columns))
 
 
 def read_page(conn: sqlite3.Connection, extract_id: str, page: int,
@@ -173,10 +180,16 @@ def read_page(conn: sqlite3.Connection, extract_id: str, page: int,
         raise ExtractNotReady(f"page {page} of {extract_id} is not built yet")
     rows = conn.execute('SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND '
                         '"連番" < ? ORDER BY "連番"', (extract_id, start, start + page_size))
-    records = [json.loads(r[0]) for r in rows]
-    with conn:
-        conn.execute('UPDATE "全件抽出管理" SET "最終利用日時" = ? WHERE "抽出ID" = ?',
-                     (_now(), extract_id))
+    if found.columns is None:  # made by an older version: objects
+        records = [json.loads(r[0]) for r in rows]
+    else:
+        columns = found.columns
+        records = [dict(zip(columns, json.loads(r[0]), strict=True)) for r in rows]
+    now = dt.datetime.now(dt.timezone.utc)
+    if found.used is None or dt.datetime.fromisoformat(found.used) < now - RENEW_EVERY:
+        with conn:  # not per page: a write (and its commit) per page only to say "still read"
+            conn.execute('UPDATE "全件抽出管理" SET "最終利用日時" = ? WHERE "抽出ID" = ?',
+                         (now.isoformat(), extract_id))
     return found.count, records
 
 
@@ -244,7 +257,7 @@ class SnapshotBuilder:
             head_ = Head(uuid.uuid4().hex, count, 0, BUILDING)
             now = _now()
             writer.execute(_INSERT_HEAD, (head_.extract_id, now, count, requester, request_id,
-                                          BUILDING, 0, now))
+                                          BUILDING, 0, now, json.dumps(self.columns)))
             writer.execute("COMMIT")
         except BaseException:
             writer.close()

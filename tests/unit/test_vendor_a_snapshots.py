@@ -130,6 +130,39 @@ def test_a_store_of_the_previous_layout_is_upgraded(tmp_path):
         store.create_extract(request_id="x", requester="r")
 
 
+def test_a_snapshot_of_the_previous_version_holding_objects_is_read_as_before(store):
+    """Snapshots rows are JSON arrays in the order of the head's 列名; one made before (no 列名)
+    holds JSON objects and is read as such, the same records."""
+    now = NOW.isoformat()
+    with store.conn:
+        store.conn.execute('INSERT INTO "全件抽出" SELECT \'old\', row_number() OVER (ORDER BY '
+                           '"宛名番号") - 1, json_object(' + ", ".join(
+                               f"'{c}', \"{c}\"" for c in RESIDENT_COLUMN_NAMES) +
+                           ') FROM "住民"')
+        count = store.conn.execute('SELECT count(*) FROM "住民"').fetchone()[0]
+        store.conn.execute('INSERT INTO "全件抽出管理" ("抽出ID", "作成日時", "件数", "状態", '
+                           '"作成済件数", "最終利用日時") VALUES (\'old\', ?, ?, ?, ?, ?)',
+                           (now, count, snapshot.COMPLETE, count, now))
+    new = build(store)
+    assert snapshot.head(store.conn, "old").columns is None
+    assert snapshot.head(store.conn, new.extract_id).columns == RESIDENT_COLUMN_NAMES
+    assert store.extract_page("old", 2, 700) == store.extract_page(new.extract_id, 2, 700)
+    assert store.extract_page("old", 2, 700)[1][0] == store.residents()[700]
+
+
+def test_a_page_read_renews_the_lease_at_most_once_a_minute(store):
+    head = build(store)
+    set_used = 'UPDATE "全件抽出管理" SET "最終利用日時" = ? WHERE "抽出ID" = ?'
+    used = 'SELECT "最終利用日時" FROM "全件抽出管理" WHERE "抽出ID" = ?'
+    for ago, renewed in ((dt.timedelta(seconds=30), False), (dt.timedelta(minutes=2), True)):
+        then = (NOW - ago).isoformat()
+        with store.conn:
+            store.conn.execute(set_used, (then, head.extract_id))
+        store.extract_page(head.extract_id, 1, 10)
+        after = store.conn.execute(used, (head.extract_id,)).fetchone()[0]
+        assert (after != then) is renewed
+
+
 def test_a_stopping_builder_gives_up_between_two_batches(store):
     stop = threading.Event()
     builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=300, stop=stop)
