@@ -1,0 +1,367 @@
+"""The subscriber's notice grid (S-GRID-01): 異動通知 sequences judged against a receiver model.
+
+The example cases (S-ONCE-*, S-ORD-*, S-MULTI-*, S-CHR-*) each send one sequence; a defect on a
+boundary none of them sends passes. The grid sends, on fresh residents, a bounded set of notice
+sequences over every dimension the documents give a subscriber (docs/notices.md, the XSD's
+``Sequence`` "per resident, increasing; receivers apply in this order", the receipt's
+vocabulary ``applied | duplicate``, docs/faults.md on notices and time), and judges every receipt
+and — with ``--observe`` — every resident against the model of an exactly-once, in-order,
+idempotent receiver:
+
+- a MessageId received before is receipted ``duplicate`` and changes nothing, whatever came in
+  between, however long after, over either SOAP version — also when its changes were kept out;
+- any other notice is receipted ``applied`` (the receipt's vocabulary has no "stale": a
+  ``duplicate`` means "this MessageId was received before");
+- each change, in 異動連番 order, is applied exactly when its 異動連番 is greater, as a number,
+  than the last one applied to that resident (per resident; the first one of a resident, whatever
+  its number, and after a gap, is applied; an equal or lower one is kept out);
+- an applied change leaves the resident as the notice says (observed: Name/Text exactly, not
+  normalised) and counts once (observed: ``changes_applied``).
+
+Every receipt is also judged for its MessageId and RelatesTo (the notice's); the invariants
+(INV-*) judge its schema, RequestHash, parties and SentAt as for every answer. Pure: the
+interpreter provides a ``Driver``; a finding names its grid point.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from .checks import outcome
+from .records import CommandRun, Exchange
+
+PFR = "urn:pfbus:platform:receipt:v1"
+LATE_RESEND = 2.5  # seconds: a resend this long after the receipt (a seen-ID store with a TTL)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One juki:Change: whose (index into the point's residents), 異動連番 as sent, 異動事由."""
+
+    who: int
+    sequence: str
+    reason: str = "C12"  # 誤記修正: a 修正 of a resident already known
+    name: str | None = None  # Name/Text; None: one of the grid's own, unique per change
+    fields: Mapping[str, str] = field(default_factory=dict)  # Original, FormerSurname, Town …
+    relationship: str = "01"
+
+
+@dataclass(frozen=True)
+class Send:
+    changes: tuple[Change, ...]
+    soap: str = "1.1"
+    age: float = 0.0  # seconds SentAt lies in the past (negative: ahead of the clock)
+    key: str = ""  # a name to resend it by
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class Resend:
+    """An earlier notice again: the same bytes, the same header over another SOAP version, or
+    (``new_id``) the same content under a new MessageId; ``wait``: at least so long after the
+    first receipt (run after every other point, so that the wait overlaps them)."""
+
+    key: str
+    soap: str | None = None
+    new_id: bool = False
+    wait: float = 0.0
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class Point:
+    dimension: str
+    what: str
+    residents: int
+    steps: tuple[Send | Resend, ...]
+
+
+@dataclass
+class Driver:
+    """What the grid needs from the interpreter."""
+
+    fresh: Callable[[], str]  # a valid 宛名番号 nobody used
+    # (body, SOAP version, step label, header overrides) -> the exchange
+    send: Callable[[str, str, str, Mapping[str, str]], Exchange]
+    # (earlier exchange, its body, SOAP version, label) -> the same header again
+    resend: Callable[[Exchange, str, str, str], Exchange]
+    observe: Callable[[str, str], CommandRun] | None  # (宛名番号, label); None: no --observe
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+# --- the points -------------------------------------------------------------------------------
+
+FIRST = "A01"  # 国内転入: every resident's first change, so that any subscriber takes it on
+# characters NFC, NFKC or a JIS X 0208 character map change, and MJ characters beyond it
+CHARACTERS = (
+    ("神 U+FA19 (NFC: U+795E)", "\uFA19"),
+    ("half-width katakana (NFKC)", "ﾏﾘｱ"),
+    ("full-width digits (NFKC)", "１２３"),
+    ("MJ beyond JIS X 0208 (髙 﨑 德)", "髙﨑德"),
+    ("an IVS (葛 U+E0102)", "葛\U000E0102"),
+    ("outside the BMP (𠮷 U+20BB7)", "𠮷"),
+)
+OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
+
+
+def _seq(*numbers: str, soap: str = "1.1") -> tuple[Send, ...]:
+    return tuple(Send((Change(0, n, FIRST if i == 0 else "C12"),),
+                      soap="1.2" if (i + (soap == "1.2")) % 2 else "1.1")
+                 for i, n in enumerate(numbers))
+
+
+def points(reasons: Iterable[str]) -> list[Point]:
+    """Every point of the grid; ``reasons``: the change_reason code list's codes."""
+    p = [Point("異動連番", f"{' → '.join(ns)}", 1, _seq(*ns, soap=("1.1", "1.2")[k % 2]))
+         for k, ns in enumerate((
+             ("1",), ("1", "2"), ("9", "10"), ("99", "100"), ("999", "1000"),
+             ("8", "09"),  # the same number in another lexical form of xs:positiveInteger
+             ("2147483647", "2147483648"), ("9007199254740992", "9007199254740993"),
+             ("57",),  # a resident first seen mid-stream
+             ("10", "9"), ("100", "99"), ("1000", "1000"), ("5", "5"),
+             ("1", "3", "2", "4"),  # a gap is applied; the missing one, late, is kept out
+         ))]
+    p += [
+        Point("異動連番", "two residents interleaved: A 1, B 1, A 2, B 2, A 7, B 3", 2, tuple(
+            Send((Change(who, n, FIRST if n == "1" else "C12"),), soap="1.2" if k % 2 else "1.1")
+            for k, (who, n) in enumerate(((0, "1"), (1, "1"), (0, "2"), (1, "2"), (0, "7"),
+                                          (1, "3"))))),
+        Point("異動連番", "A 10 applied, then one notice of A 9 (kept out) and B 1 (applied)", 2, (
+            Send((Change(0, "10", FIRST),)),
+            Send((Change(0, "9"), Change(1, "1", FIRST, relationship="02")), soap="1.2"))),
+        # --- resends
+        Point("resend", "the same bytes at once", 1, (
+            Send((Change(0, "1", FIRST),), key="n"), Resend("n"))),
+        Point("resend", "SOAP 1.1, then the same MessageId over SOAP 1.2", 1, (
+            Send((Change(0, "1", FIRST),), key="n"), Resend("n", soap="1.2"))),
+        Point("resend", "SOAP 1.2, then the same MessageId over SOAP 1.1", 1, (
+            Send((Change(0, "1", FIRST),), soap="1.2", key="n"), Resend("n", soap="1.1"))),
+        Point("resend", "the first notice again after the resident's next one", 1, (
+            Send((Change(0, "1", FIRST),), key="n"), Send((Change(0, "2"),), soap="1.2"),
+            Resend("n"))),
+        Point("resend", "the same content under a new MessageId", 1, (
+            Send((Change(0, "1", FIRST),), key="n"), Resend("n", new_id=True))),
+        Point("resend", "a notice kept out (stale), sent again", 1, (
+            Send((Change(0, "5", FIRST),)), Send((Change(0, "4"),), soap="1.2", key="n"),
+            Resend("n"))),
+        Point("resend", "a notice of three changes, sent again", 1, (
+            Send((Change(0, "1", FIRST), Change(0, "2"), Change(0, "3")), key="n"),
+            Resend("n", soap="1.2"))),
+        Point("resend", f"the same bytes {LATE_RESEND:g} s after the receipt", 1, (
+            Send((Change(0, "1", FIRST),), soap="1.2", key="n"),
+            Resend("n", wait=LATE_RESEND))),
+        # --- shapes
+        Point("shape", "three changes of one resident in one notice", 1, (
+            Send((Change(0, "1", FIRST), Change(0, "2"), Change(0, "3")), soap="1.2"),)),
+        Point("shape", "a household of three moving in: one notice, a change each", 3, (
+            Send(tuple(Change(who, "1", FIRST, relationship=("01", "02", "03")[who])
+                       for who in range(3))),)),
+        Point("shape", "a one-person household (世帯主 alone)", 1, (
+            Send((Change(0, "1", FIRST, relationship="01"),), soap="1.2"),)),
+        Point("shape", "a name of the XSD's 100 characters (𠮷 counting one)", 1, (
+            Send((Change(0, "1", FIRST, name="𠮷" + "田" * 98 + "子"),)),)),
+        # --- time
+        Point("SentAt", "sent 25 hours ago (an outbox after an outage)", 1, (
+            Send((Change(0, "1", FIRST),), age=25 * 3600, key="n"), Resend("n", soap="1.2"))),
+        Point("SentAt", "sent 2 days ago, after a newer one of another resident", 2, (
+            Send((Change(1, "1", FIRST),), soap="1.2"),
+            Send((Change(0, "1", FIRST),), age=2 * 86400))),
+        Point("SentAt", "60 s ahead of the clock (within the skew)", 1, (
+            Send((Change(0, "1", FIRST),), age=-60, soap="1.2"),)),
+    ]
+    # --- each 異動事由 of the code list, after the 転入 that makes the resident known
+    p += [Point("異動事由", f"{code} after {FIRST}", 1, (
+        Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1"),
+        Send((Change(0, "2", code),), soap="1.1" if k % 2 else "1.2")))
+        for k, code in enumerate(sorted(reasons))]
+    # --- characters: in Name/Text (observed), and in every other name and address field
+    for k, (label, chars) in enumerate(CHARACTERS):
+        soap = "1.2" if k % 2 else "1.1"
+        p.append(Point("characters", f"{label} in Name/Text", 1, (
+            Send((Change(0, "1", FIRST, name=f"{chars}田花子"),), soap=soap),)))
+        p.append(Point("characters", f"{label} in {', '.join(OTHER_FIELDS)}", 1, (
+            Send((Change(0, "1", FIRST, fields={f: chars for f in OTHER_FIELDS}),),
+                 soap="1.1" if k % 2 else "1.2"),)))
+    return p
+
+
+# --- the notice -------------------------------------------------------------------------------
+
+def _name(text: str, original: str | None = None) -> str:
+    return (f"<cmn:Text>{escape(text)}</cmn:Text>"
+            + (f"<cmn:Original>{escape(original)}</cmn:Original>" if original else "")
+            + "<cmn:Kana><cmn:Family>シケン</cmn:Family><cmn:Given>ハナコ</cmn:Given></cmn:Kana>")
+
+
+def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
+    """A juki:ResidentChangeNotice of (change, 宛名番号, 世帯番号, Name/Text) in document order."""
+    out = []
+    for c, number, household, name in changes:
+        f = c.fields
+        former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
+                  if "FormerSurname" in f else "")
+        address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
+                   f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town><cmn:Chome>1</cmn:Chome>"
+                   f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>"
+                   + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
+                      if "Katagaki" in f else ""))
+        original = f"{f['Original']}田花子" if "Original" in f else None
+        out.append(
+            f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
+            f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>2024-04-01</cmn:OccurredOn>"
+            f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
+            f"<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
+            f"<cmn:Name>{_name(name, original)}</cmn:Name>{former}"
+            "<cmn:DateOfBirth>1980-01-01</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
+            f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
+            "<cmn:ResidentKind>1</cmn:ResidentKind><cmn:ResidentStatus>1</cmn:ResidentStatus>"
+            f"<cmn:Address>{address}</cmn:Address></juki:Resident></juki:Change>")
+    return ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
+            'xmlns:cmn="urn:pfbus:platform:common:v1">' + "".join(out)
+            + "</juki:ResidentChangeNotice>")
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+# --- the model and the run --------------------------------------------------------------------
+
+@dataclass
+class Held:
+    """What the model says a resident now is: the last 異動連番 applied, Name/Text, count."""
+
+    last: int = 0
+    name: str = ""
+    applied: int = 0
+
+
+@dataclass
+class _Sent:
+    index: int  # the notice's number in its point
+    exchange: Exchange
+    body: str
+    changes: tuple[tuple[Change, str, str, str], ...]
+    received: float
+
+
+class NoticeGrid:
+    def __init__(self, driver: Driver, namespaces: Mapping[str, str]):
+        self.d = driver
+        self.ns = {**namespaces, "pfr": PFR}
+        self.held: dict[str, Held] = {}
+        self.seen: set[str] = set()  # MessageIds the product has received
+        self.where: dict[str, str] = {}  # 宛名番号 -> its point's label
+        self.names = 0
+
+    def run(self, reasons: Iterable[str]) -> list[str]:
+        problems: list[str] = []
+        later: list[tuple[str, int, list[str], dict[str, _Sent], Resend]] = []
+        for k, point in enumerate(points(reasons), start=1):
+            who = [self.d.fresh() for _ in range(point.residents)]
+            label = f"[{point.dimension} #{k}: {point.what}; 宛名番号 {', '.join(who)}]"
+            sent: dict[str, _Sent] = {}
+            for i, step in enumerate(point.steps, start=1):
+                at = f"{label} notice {i}"
+                if isinstance(step, Resend) and step.wait:
+                    later.append((at, i, who, sent, step))
+                    continue
+                problems += self._step(step, i, at, who, sent)
+            for number in who:
+                self.where[number] = label
+        for at, i, who, sent, step in later:
+            wait = sent[step.key].received + step.wait - self.d.clock()
+            if wait > 0:  # what the points above took already counts
+                self.d.sleep(wait)
+            problems += self._step(step, i, at, who, sent)
+        if self.d.observe is not None:
+            for number, held in self.held.items():
+                problems += self._observed(number, held)
+        return problems
+
+    def _fresh_name(self) -> str:
+        self.names += 1
+        return "𠮷田花子" + "".join(_DIGITS[int(d)] for d in str(self.names))
+
+    def _step(self, step: Send | Resend, index: int, at: str, who: list[str],
+              sent: dict[str, _Sent]) -> list[str]:
+        if isinstance(step, Send):
+            changes = tuple((c, who[c.who], who[0][::-1], c.name or self._fresh_name())
+                            for c in step.changes)
+            body = notice_body(changes)
+            overrides = {"sent_at_age": str(step.age)} if step.age else {}
+            ex = self.d.send(body, step.soap, f"{at} (SOAP {step.soap})", overrides)
+            record = _Sent(index, ex, body, changes, self.d.clock())
+            if step.key:
+                sent[step.key] = record
+            return self._judge(record, f"{at} (SOAP {step.soap})")
+        first = sent[step.key]
+        soap = step.soap or first.exchange.soap_version or "1.1"
+        what = f"notice {first.index}'s content under a new MessageId" if step.new_id \
+            else f"notice {first.index} again"
+        at = f"{at} ({what}, SOAP {soap})"
+        if step.new_id:
+            ex = self.d.send(first.body, soap, at, {})
+        else:
+            ex = self.d.resend(first.exchange, first.body, soap, at)
+        return self._judge(_Sent(index, ex, first.body, first.changes, self.d.clock()), at)
+
+    def _judge(self, s: _Sent, at: str) -> list[str]:
+        """The model's answer to this notice, and the receipt judged against it."""
+        header = s.exchange.sent_header
+        message_id = header.message_id if header else ""
+        duplicate = message_id in self.seen
+        self.seen.add(message_id)
+        if not duplicate:  # 異動連番 order within the notice; each resident on its own
+            for c, number, _, name in sorted(s.changes, key=lambda x: int(x[0].sequence)):
+                held = self.held.setdefault(number, Held())
+                if int(c.sequence) > held.last:
+                    held.last, held.name, held.applied = int(c.sequence), name, held.applied + 1
+        want = "duplicate" if duplicate else "applied"
+        if problems := outcome(s.exchange, "response"):
+            return [f"{at}: {m} (the model: a receipt, Status {want})" for m in problems]
+        body = s.exchange.envelope().body
+        problems = []
+        status = body.xpath("string(pfr:Status)", namespaces=self.ns)
+        if status != want:
+            why = "this MessageId was received before" if duplicate else \
+                "a MessageId not received before (a kept-out change is still received)"
+            problems.append(f"{at}: Status is {status!r}, the model says {want} ({why})")
+        named = body.xpath("string(pfr:MessageId)", namespaces=self.ns)
+        if named != message_id:
+            problems.append(f"{at}: the receipt names MessageId {named!r}, the notice's is "
+                            f"{message_id}")
+        try:
+            relates = s.exchange.header().relates_to
+        except ValueError as exc:
+            return problems + [f"{at}: {exc}"]
+        if relates != message_id:
+            problems.append(f"{at}: RelatesTo is {relates}, the notice's MessageId is "
+                            f"{message_id}")
+        return problems
+
+    def _observed(self, number: str, held: Held) -> list[str]:
+        at = f"{self.where.get(number, '')} observed {number}"
+        assert self.d.observe is not None
+        run = self.d.observe(number, at)
+        if run.exit_code != 0 or not isinstance(run.json, dict):
+            return [f"{at}: the observe command exited {run.exit_code} with "
+                    f"{run.stdout.strip()[:200]!r}; the model holds {held.applied} change(s)"]
+        problems = []
+        if run.json.get("name") != held.name:
+            problems.append(f"{at}: name is {_show(run.json.get('name'))}, the model says "
+                            f"{_show(held.name)} (the change of 異動連番 {held.last})")
+        if str(run.json.get("changes_applied")) != str(held.applied):
+            problems.append(f"{at}: changes_applied is {run.json.get('changes_applied')}, the "
+                            f"model says {held.applied} (last 異動連番 applied {held.last})")
+        return problems
+
+
+def _show(text: object) -> str:
+    """A name with its code points: U+FA19 and U+795E look alike on a report."""
+    if not isinstance(text, str):
+        return repr(text)
+    return f"{text!r} [{' '.join(f'U+{ord(c):04X}' for c in text)}]"
