@@ -23,37 +23,39 @@ JUKI = "urn:pfbus:unit:juki:v1"
 CMN = "urn:pfbus:platform:common:v1"
 SERVICE = "juki.ResidentChangeNotice"
 
-# mode → (the requirement it breaks, the subscriber cases it must fail)
+# mode → (the requirement it breaks, the subscriber cases it must fail); the notice grid
+# (S-GRID-01) sends every boundary these defects lie on, so it fails them too (all but
+# mynumber-mod10: the grid's notices carry no 個人番号)
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
-    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04")),
+    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
-    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02")),
+    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-GRID-01")),
     # applies whatever comes last, even an older 異動連番
-    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02")),
+    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-GRID-01")),
     # the receipt names the reply's own MessageId instead of the notice's
-    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04")),
+    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
-    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02")),
+    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01")),
     # applies only the changes about the resident of the notice's first change
-    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02",)),
+    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01")),
     # drops variation selectors (IVS) from names before storing them
-    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02",)),
+    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01")),
     # its name column holds 50 characters
-    "name-column-50": ("RQ-MSG-07", ("S-MAX-01",)),
+    "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
     # "cleans" names with NFKC before storing them
-    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01",)),
+    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
-    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02",)),
+    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
-    "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03",)),
+    "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
     # round 5: 異動連番 kept in a text column ("10" < "9")
-    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02",)),
+    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01")),
     # a legacy character map folds MJ characters to JIS X 0208 forms (髙 → 高)
-    "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03",)),
+    "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03", "S-GRID-01")),
     # applies the hub's max_age for requests to notices: one sent long ago is refused
-    "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01",)),
+    "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01", "S-GRID-01")),
     # 個人番号 check digit as (11 − remainder) mod 10: remainder 0 wants 1, valid numbers refused
     "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03",)),
 }

@@ -10,6 +10,7 @@ from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from .faulty import CASES, FAULTY, build
+from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE, References)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -98,6 +99,22 @@ def test_faulty_subscriber_fails_exactly_its_targets(refs, suite, mode, profile)
     assert set(not_passed(result)) == set(MODES[mode][1]), not_passed(result)
 
 
+# each notice-grid mode against the first subscriber profile, against the other in the slow tier
+GRID_SUBSCRIBER_RUNS = [pytest.param(m, p, id=f"{m}@{p}",
+                                     marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
+                        for m in sorted(GRID_MODES) for p in SUBSCRIBER_PROFILES]
+
+
+@pytest.mark.parametrize("mode,profile", GRID_SUBSCRIBER_RUNS)
+def test_faulty_grid_subscriber_fails_exactly_the_notice_grid(refs, suite, mode, profile):
+    """The notice grid's own mutation check: a defect on a boundary only S-GRID-01 sends."""
+    url, observe = build_grid_subscriber(refs, mode, profile)
+    result = run_profile(RunOptions(profile, target=url, observe=observe), suite)
+    failed = not_passed(result)
+    assert set(failed) == set(GRID_MODES[mode][1]), failed
+    assert all(v.startswith("fail") for v in failed.values()), failed
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     instances = [i.id for i in suite.instances(suite.profiles[profile])]
@@ -106,8 +123,8 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
         if p == profile:
             targeted |= faulty.expected(profile, instances)
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
-        targeted |= {i for modes in (MODES, DURABILITY_MODES) for _, cases in modes.values()
-                     for i in cases}
+        targeted |= {i for modes in (MODES, DURABILITY_MODES, GRID_MODES)
+                     for _, cases in modes.values() for i in cases}
     assert sorted(set(instances) - targeted) == []
 
 

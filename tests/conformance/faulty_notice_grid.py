@@ -1,0 +1,139 @@
+"""Faulty subscribers for the notice grid (S-GRID-01): each the SDK-built test subscriber with one
+defect on a boundary no example case sends — only a grid point shows it. Written from the
+classes of issue 11 (one message shape, inputs never sent, characters, time, durability) and the
+documents' rules for a receiver, not from any blind variant.
+
+``GRID_MODES``: mode → (the requirement it breaks, the cases it must fail). ``build`` serves one
+and returns its URL and its ``--observe`` command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import unicodedata
+
+from lxml import etree
+from twisted.web.resource import Resource
+
+from adapters.sdk.provider import ProviderApp, ProviderError
+from adapters.sdk.testing import serve
+from bus.core.receipt import receipt_element
+from conformance.commands import CallableCommand
+
+from .references import PARTIES, References
+from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
+
+GRID_MODES = {
+    # the seen-MessageId store is a cache whose entries expire 2 s after they were written
+    "seen-ids-expire-2s": ("RQ-SUB-02", ("S-GRID-01",)),
+    # SOAP 1.1 and SOAP 1.2 are served by two endpoints, each with its own seen-MessageIds
+    "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01",)),
+    # 異動連番 kept in a signed 32-bit column: 2147483648 wraps to a negative number
+    "sequence-int32": ("RQ-SUB-03", ("S-GRID-01",)),
+    # a notice is applied all or nothing: one kept-out change keeps out the other residents' too
+    "notice-stale-as-a-whole": ("RQ-SUB-04", ("S-GRID-01",)),
+    # a MessageId is recorded only when a change of its notice was applied
+    "kept-out-id-not-recorded": ("RQ-SUB-02", ("S-GRID-01",)),
+    # a 異動連番 that skips one is kept out (the subscriber waits for the missing one forever)
+    "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01",)),
+    # half-width katakana refused in the address (its 方書 column is 全角 only)
+    "half-width-address-refused": ("RQ-MSG-06", ("S-GRID-01",)),
+    # refuses a notice whose SentAt is more than a day old (a retention window for freshness)
+    "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01",)),
+    # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
+    "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
+}
+
+RARE_REASONS = {"A05", "A06", "A07", "B05", "B06", "B07"}  # 改製, 再製, 取消し of the code list
+
+
+def _half_width_kana(text: str) -> bool:
+    return any(unicodedata.east_asian_width(c) == "H" and "KATAKANA" in unicodedata.name(c, "")
+               for c in text)
+
+
+class GridFaultySubscriber(TestSubscriber):
+    """TestSubscriber (correct) plus one of GRID_MODES."""
+
+    __test__ = False
+
+    def __init__(self, mode: str):
+        super().__init__()
+        self.grid_mode = mode
+        self.written: dict[str, float] = {}  # MessageId -> when it entered the seen store
+
+    def handler(self, header, notice: etree._Element) -> etree._Element:
+        mode, message_id = self.grid_mode, header.message_id
+        if mode == "half-width-address-refused" and any(
+                _half_width_kana(el.text or "") for el in notice.iter(f"{{{CMN}}}Address")
+                for el in el.iter()):
+            raise ProviderError("VENDOR-ADDRESS", "方書 accepts full-width characters only")
+        if mode == "day-old-notice-refused" and dt.datetime.now(dt.timezone.utc) - \
+                dt.datetime.fromisoformat(header.sent_at) > dt.timedelta(days=1):
+            raise ProviderError("VENDOR-STALE", "the notice is older than a day")
+        if mode == "rare-reasons-refused" and any(
+                el.text in RARE_REASONS for el in notice.iter(f"{{{CMN}}}Reason")):
+            raise ProviderError("VENDOR-UNSUPPORTED", "異動事由 not supported")
+        with self.lock:
+            if mode == "seen-ids-expire-2s":
+                now = time.monotonic()
+                for gone in [m for m, t in self.written.items() if now - t > 2.0]:
+                    self.seen.discard(gone)
+                    del self.written[gone]
+                self.written.setdefault(message_id, now)
+            duplicate = message_id in self.seen
+            before = sum(s["changes_applied"] for s in self.residents.values())
+            if mode == "notice-stale-as-a-whole" and not duplicate and any(
+                    int(c.findtext(f"{{{JUKI}}}Sequence")) <= self.residents.get(
+                        c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber"),
+                        {"last": 0})["last"] for c in notice.iter(f"{{{JUKI}}}Change")):
+                self.seen.add(message_id)
+                return receipt_element(message_id, "applied")
+        receipt = super().handler(header, notice)
+        with self.lock:
+            if mode == "kept-out-id-not-recorded" and not duplicate and \
+                    sum(s["changes_applied"] for s in self.residents.values()) == before:
+                self.seen.discard(message_id)
+        return receipt
+
+    def _apply(self, change: etree._Element) -> None:
+        mode = self.grid_mode
+        number = change.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+        sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+        last = self.residents.get(number, {"last": 0})["last"]
+        if mode == "sequence-int32" and sequence >= 2**31 and sequence - 2**32 <= last:
+            return  # wrapped to a negative number: older than anything
+        if mode == "gap-kept-out" and last and sequence > last + 1:
+            return
+        super()._apply(change)
+
+
+class _ByVersion(Resource):
+    """One URL, two endpoints: SOAP 1.2 (application/soap+xml) to one, SOAP 1.1 to the other."""
+
+    isLeaf = True
+
+    def __init__(self, v11: Resource, v12: Resource):
+        super().__init__()
+        self.v11, self.v12 = v11, v12
+
+    def render(self, request):
+        ctype = request.getHeader(b"content-type") or b""
+        return (self.v12 if b"soap+xml" in ctype else self.v11).render(request)
+
+
+def build(refs: References, mode: str, profile: str) -> tuple[str, CallableCommand]:
+    """Serve the faulty subscriber ``mode`` as the product of ``profile``."""
+    sub = GridFaultySubscriber(mode)
+    observe = CallableCommand(sub.observe, f"faulty subscriber {mode}")
+    if mode != "seen-ids-per-soap-version":
+        return refs.app(profile, {SERVICE: sub.handler}), observe
+    other = TestSubscriber()  # the SOAP 1.2 endpoint: the same records, its own seen-IDs
+    other.residents, other.lock = sub.residents, sub.lock
+    apps = [ProviderApp(PARTIES[profile], {SERVICE: s.handler}).resource() for s in (sub, other)]
+    root = Resource()
+    root.putChild(b"soap", _ByVersion(*apps))
+    server = serve(root)
+    refs._servers.append(server)
+    return f"{server.url}/soap", observe
