@@ -114,13 +114,13 @@ def compare(where: str, got: etree._Element, want: Resident) -> list[str]:
 
 # --- 住民照会 ---------------------------------------------------------------------------------
 
-def _with_check_digit(body: str, kind: str) -> str:
+def with_check_digit(body: str, kind: str) -> str:
     if kind == "addressee":
         return body + str(Modulus11Scheme().check_digit(body))
     return body + str(individual_number_check_digit(body))
 
 
-def _remainder(number: str, kind: str) -> int:
+def check_remainder(number: str, kind: str) -> int:
     body = number[:-1]
     if kind == "addressee":
         return sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(body))) % 11
@@ -135,8 +135,8 @@ def unknown_numbers(model: list[Resident], kind: str) -> dict[int, str]:
     width, base = (10, 99_000_000) if kind == "addressee" else (12, 99_000_000_000)
     found: dict[int, str] = {}
     for n in range(base, base + 1000):
-        number = _with_check_digit(f"{n:0{width - 1}d}", kind)
-        rem = _remainder(number, kind)
+        number = with_check_digit(f"{n:0{width - 1}d}", kind)
+        rem = check_remainder(number, kind)
         if rem in (0, 1, 10) and rem not in found and number not in held:
             found[rem] = number
         if len(found) == 3:

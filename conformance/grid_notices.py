@@ -25,12 +25,14 @@ interpreter provides a ``Driver``; a finding names its grid point.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
 from .checks import outcome
+from .grid import check_remainder, with_check_digit
 from .records import CommandRun, Exchange
 
 PFR = "urn:pfbus:platform:receipt:v1"
@@ -77,6 +79,8 @@ class Point:
     what: str
     residents: int
     steps: tuple[Send | Resend, ...]
+    remainder: int | None = None  # the residents' 宛名番号 and 個人番号 have this check-digit
+    # remainder (0 and 1 give check digit 0, 10 gives 1: what a mod-10 slip gets wrong)
 
 
 @dataclass
@@ -91,6 +95,7 @@ class Driver:
     observe: Callable[[str, str], CommandRun] | None  # (宛名番号, label); None: no --observe
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
 
 
 # --- the points -------------------------------------------------------------------------------
@@ -173,6 +178,10 @@ def points(reasons: Iterable[str]) -> list[Point]:
         Point("SentAt", "60 s ahead of the clock (within the skew)", 1, (
             Send((Change(0, "1", FIRST),), age=-60, soap="1.2"),)),
     ]
+    # --- check digits: 宛名番号 and the optional 個人番号 with each rare remainder
+    p += [Point("check digit", f"宛名番号 and 個人番号 of check-digit remainder {r}", 1, (
+        Send((Change(0, "1", FIRST, fields={"IndividualNumber": ""}),),
+             soap="1.2" if r % 2 else "1.1"),), remainder=r) for r in (0, 1, 10)]
     # --- each 異動事由 of the code list, after the 転入 that makes the resident known
     p += [Point("異動事由", f"{code} after {FIRST}", 1, (
         Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1"),
@@ -202,6 +211,8 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
     out = []
     for c, number, household, name in changes:
         f = c.fields
+        individual = (f"<cmn:IndividualNumber>{f['IndividualNumber']}</cmn:IndividualNumber>"
+                      if f.get("IndividualNumber") else "")
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
         address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
@@ -214,7 +225,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>2024-04-01</cmn:OccurredOn>"
             f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
-            f"<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
+            f"{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
             f"<cmn:Name>{_name(name, original)}</cmn:Name>{former}"
             "<cmn:DateOfBirth>1980-01-01</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
@@ -261,7 +272,7 @@ class NoticeGrid:
         problems: list[str] = []
         later: list[tuple[str, int, list[str], dict[str, _Sent], Resend]] = []
         for k, point in enumerate(points(reasons), start=1):
-            who = [self.d.fresh() for _ in range(point.residents)]
+            who = [self._fresh(point.remainder) for _ in range(point.residents)]
             label = f"[{point.dimension} #{k}: {point.what}; 宛名番号 {', '.join(who)}]"
             sent: dict[str, _Sent] = {}
             for i, step in enumerate(point.steps, start=1):
@@ -269,7 +280,7 @@ class NoticeGrid:
                 if isinstance(step, Resend) and step.wait:
                     later.append((at, i, who, sent, step))
                     continue
-                problems += self._step(step, i, at, who, sent)
+                problems += self._step(step, i, at, who, sent, point.remainder)
             for number in who:
                 self.where[number] = label
         for at, i, who, sent, step in later:
@@ -282,15 +293,32 @@ class NoticeGrid:
                 problems += self._observed(number, held)
         return problems
 
+    def _fresh(self, remainder: int | None) -> str:
+        while True:  # one in eleven has the remainder asked for
+            number = self.d.fresh()
+            if remainder is None or check_remainder(number, "addressee") == remainder:
+                return number
+
+    def _individual(self, remainder: int) -> str:
+        while True:
+            number = with_check_digit(f"{self.d.rng.randrange(10**10, 10**11):011d}",
+                                       "individual")
+            if check_remainder(number, "individual") == remainder:
+                return number
+
     def _fresh_name(self) -> str:
         self.names += 1
         return "𠮷田花子" + "".join(_DIGITS[int(d)] for d in str(self.names))
 
     def _step(self, step: Send | Resend, index: int, at: str, who: list[str],
-              sent: dict[str, _Sent]) -> list[str]:
+              sent: dict[str, _Sent], remainder: int | None = None) -> list[str]:
         if isinstance(step, Send):
             changes = tuple((c, who[c.who], who[0][::-1], c.name or self._fresh_name())
                             for c in step.changes)
+            if remainder is not None:  # the 個人番号 drawn now: unique to this resident
+                changes = tuple((replace(c, fields={**c.fields, "IndividualNumber":
+                                                    self._individual(remainder)}), *rest)
+                                for c, *rest in changes)
             body = notice_body(changes)
             overrides = {"sent_at_age": str(step.age)} if step.age else {}
             ex = self.d.send(body, step.soap, f"{at} (SOAP {step.soap})", overrides)

@@ -269,7 +269,8 @@ class CaseRunner:
         if not reasons:
             raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
         driver = grid_notices.Driver(self._fresh_addressee, send, resend,
-                                     observe if self.s.observe is not None else None)
+                                     observe if self.s.observe is not None else None,
+                                     rng=self.s.rng)
         return grid_notices.NoticeGrid(driver, self.s.context.namespaces).run(reasons.labels)
 
     def _wsdl(self, step: Step, values) -> list[str]:

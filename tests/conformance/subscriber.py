@@ -24,8 +24,7 @@ CMN = "urn:pfbus:platform:common:v1"
 SERVICE = "juki.ResidentChangeNotice"
 
 # mode → (the requirement it breaks, the subscriber cases it must fail); the notice grid
-# (S-GRID-01) sends every boundary these defects lie on, so it fails them too (all but
-# mynumber-mod10: the grid's notices carry no 個人番号)
+# (S-GRID-01) sends every boundary these defects lie on, so it fails each of them too
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01")),
@@ -57,7 +56,7 @@ MODES = {
     # applies the hub's max_age for requests to notices: one sent long ago is refused
     "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01", "S-GRID-01")),
     # 個人番号 check digit as (11 − remainder) mod 10: remainder 0 wants 1, valid numbers refused
-    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03",)),
+    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03", "S-GRID-01")),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
