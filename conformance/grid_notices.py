@@ -167,6 +167,11 @@ def points(reasons: Iterable[str]) -> list[Point]:
                        for who in range(3))),)),
         Point("shape", "a one-person household (世帯主 alone)", 1, (
             Send((Change(0, "1", FIRST, relationship="01"),), soap="1.2"),)),
+        Point("shape", "no optional element: Name without Kana, Address without Chome and "
+              "Banchi", 1, (Send((Change(0, "1", FIRST, fields={"Kana": "none", "Address":
+                                                                 "minimal"}),)),)),
+        Point("shape", "a reading of the family name only (Kana without Given)", 1, (
+            Send((Change(0, "1", FIRST, fields={"Kana": "family"}),), soap="1.2"),)),
         Point("shape", "a name of the XSD's 100 characters (𠮷 counting one)", 1, (
             Send((Change(0, "1", FIRST, name="𠮷" + "田" * 98 + "子"),)),)),
         # --- time
@@ -200,10 +205,12 @@ def points(reasons: Iterable[str]) -> list[Point]:
 
 # --- the notice -------------------------------------------------------------------------------
 
-def _name(text: str, original: str | None = None) -> str:
+def _name(text: str, original: str | None = None, kana: str = "full") -> str:
+    """cmn:NameType; ``kana``: "full", "family" (no Given: minOccurs 0) or "none" (no Kana)."""
     return (f"<cmn:Text>{escape(text)}</cmn:Text>"
             + (f"<cmn:Original>{escape(original)}</cmn:Original>" if original else "")
-            + "<cmn:Kana><cmn:Family>シケン</cmn:Family><cmn:Given>ハナコ</cmn:Given></cmn:Kana>")
+            + ("" if kana == "none" else "<cmn:Kana><cmn:Family>シケン</cmn:Family>"
+               + ("<cmn:Given>ハナコ</cmn:Given>" if kana == "full" else "") + "</cmn:Kana>"))
 
 
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
@@ -216,8 +223,9 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
         address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
-                   f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town><cmn:Chome>1</cmn:Chome>"
-                   f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>"
+                   f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town>"
+                   + ("" if f.get("Address") == "minimal" else "<cmn:Chome>1</cmn:Chome>"
+                      f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>")
                    + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
                       if "Katagaki" in f else ""))
         original = f"{f['Original']}田花子" if "Original" in f else None
@@ -226,7 +234,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>2024-04-01</cmn:OccurredOn>"
             f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
             f"{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
-            f"<cmn:Name>{_name(name, original)}</cmn:Name>{former}"
+            f"<cmn:Name>{_name(name, original, f.get('Kana', 'full'))}</cmn:Name>{former}"
             "<cmn:DateOfBirth>1980-01-01</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
             "<cmn:ResidentKind>1</cmn:ResidentKind><cmn:ResidentStatus>1</cmn:ResidentStatus>"
