@@ -47,7 +47,8 @@ class Faulty:
 
 FAULTY = [
     # the reply's binding and header
-    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01")),
+    # the notice grid (S-GRID-01) judges every receipt's RelatesTo as well
+    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01", "S-GRID-01")),
     # P-ENC-04's newline after the envelope is what canonicalisation drops
     Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02", "P-ENC-04/*")),
     Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "INV-BIND-03")),
@@ -201,7 +202,8 @@ FAULTY = [
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
     Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06",)),
-    Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES, ("S-ONCE-04",)),
+    Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
+           ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends
     Faulty("individual-number-as-of-utc", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
     Faulty("individual-remainder-one-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
