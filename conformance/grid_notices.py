@@ -102,13 +102,17 @@ class Driver:
 
 FIRST = "A01"  # 国内転入: every resident's first change, so that any subscriber takes it on
 # characters NFC, NFKC or a JIS X 0208 character map change, and MJ characters beyond it
+# (label, the characters, a Name/Text holding them)
 CHARACTERS = (
-    ("神 U+FA19 (NFC: U+795E)", "\uFA19"),
-    ("half-width katakana (NFKC)", "ﾏﾘｱ"),
-    ("full-width digits (NFKC)", "１２３"),
-    ("MJ beyond JIS X 0208 (髙 﨑 德)", "髙﨑德"),
-    ("an IVS (葛 U+E0102)", "葛\U000E0102"),
-    ("outside the BMP (𠮷 U+20BB7)", "𠮷"),
+    ("神 U+FA19 (NFC: U+795E)", "\uFA19", "\uFA19田花子"),
+    ("half-width katakana (NFKC)", "ﾏﾘｱ", "ﾏﾘｱ田花子"),
+    ("full-width digits (NFKC)", "１２３", "１２３田花子"),
+    ("full-width Latin letters (NFKC)", "ＲＯＳＳＩ", "ＲＯＳＳＩ　ＶＩＯＬＡ"),
+    ("an ideographic space U+3000 (NFKC: U+0020)", "　", "田中　花子"),
+    ("Latin capitals and an ASCII space, as sent", "ROSSI VIOLA", "ROSSI VIOLA"),
+    ("MJ beyond JIS X 0208 (髙 﨑 德)", "髙﨑德", "髙﨑德美"),
+    ("an IVS (葛 U+E0102)", "葛\U000E0102", "葛\U000E0102西花子"),
+    ("outside the BMP (𠮷 U+20BB7)", "𠮷", "𠮷田花子"),
 )
 OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
 
@@ -185,18 +189,18 @@ def points(reasons: Iterable[str]) -> list[Point]:
     ]
     # --- check digits: 宛名番号 and the optional 個人番号 with each rare remainder
     p += [Point("check digit", f"宛名番号 and 個人番号 of check-digit remainder {r}", 1, (
-        Send((Change(0, "1", FIRST, fields={"IndividualNumber": ""}),),
-             soap="1.2" if r % 2 else "1.1"),), remainder=r) for r in (0, 1, 10)]
+        Send((Change(0, "1", FIRST),), soap="1.2" if r % 2 else "1.1"),), remainder=r)
+        for r in (0, 1, 10)]
     # --- each 異動事由 of the code list, after the 転入 that makes the resident known
     p += [Point("異動事由", f"{code} after {FIRST}", 1, (
         Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1"),
         Send((Change(0, "2", code),), soap="1.1" if k % 2 else "1.2")))
         for k, code in enumerate(sorted(reasons))]
     # --- characters: in Name/Text (observed), and in every other name and address field
-    for k, (label, chars) in enumerate(CHARACTERS):
+    for k, (label, chars, name) in enumerate(CHARACTERS):
         soap = "1.2" if k % 2 else "1.1"
         p.append(Point("characters", f"{label} in Name/Text", 1, (
-            Send((Change(0, "1", FIRST, name=f"{chars}田花子"),), soap=soap),)))
+            Send((Change(0, "1", FIRST, name=name),), soap=soap),)))
         p.append(Point("characters", f"{label} in {', '.join(OTHER_FIELDS)}", 1, (
             Send((Change(0, "1", FIRST, fields={f: chars for f in OTHER_FIELDS}),),
                  soap="1.1" if k % 2 else "1.2"),)))

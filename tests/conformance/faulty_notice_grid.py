@@ -43,6 +43,8 @@ GRID_MODES = {
     "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01",)),
     # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
     "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
+    # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola)
+    "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01",)),
 }
 
 RARE_REASONS = {"A05", "A06", "A07", "B05", "B06", "B07"}  # 改製, 再製, 取消し of the code list
@@ -106,6 +108,10 @@ class GridFaultySubscriber(TestSubscriber):
             return  # wrapped to a negative number: older than anything
         if mode == "gap-kept-out" and last and sequence > last + 1:
             return
+        if mode == "latin-names-title-cased":
+            name = change.find(f"{{{JUKI}}}Resident/{{{CMN}}}Name/{{{CMN}}}Text")
+            if name is not None and name.text and name.text.isascii():
+                name.text = name.text.title()
         super()._apply(change)
 
 
