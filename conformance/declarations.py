@@ -100,6 +100,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
                  "total_pages", "total_count", "item", "key"),
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout",),
+    "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

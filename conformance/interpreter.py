@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, grid, grid_notices, invariants, wsdl_checks
+from . import checks, equivalence, grid, grid_notices, invariants, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -145,7 +145,7 @@ class CaseRunner:
         return self.s.target
 
     def _post(self, step: Step, values: Mapping[str, Any], message_ref: str,
-              extra: Mapping[str, Any], name: str) -> Exchange:
+              extra: Mapping[str, Any], name: str, rewrite=None) -> Exchange:
         merged = {**values, **fill(step.get("vars", {}), values), **extra}
         msg = self.s.suite.message(message_ref, self.instance.service, step.where)
         spec = self._service(msg.service or self.instance.service, step.where)
@@ -164,6 +164,8 @@ class CaseRunner:
             headers["Content-Type"] = headers["Content-Type"].split("; action=")[0]
         if step.get("content_type"):  # e.g. a charset that is not the body's encoding
             headers["Content-Type"] = fill(step.get("content_type"), merged)
+        if rewrite is not None:  # an equivalent encoding (equivalence.py)
+            request, headers = rewrite(request, headers)
         ex = Exchange(step=name, direction="to-product", method="POST",
                       url=self._url(step, spec.id), request=request, request_headers=headers,
                       service=spec.id, soap_version=soap, sent_header=header)
@@ -196,6 +198,23 @@ class CaseRunner:
         self._observe_answer(step, ex)
         self._record(step.get("name"), ex)
         return [ex.error] if ex.error else []
+
+    def _equivalence(self, step: Step, values) -> list[str]:
+        """The canonical request and its equivalent encodings (equivalence.py), each answered
+        as the canonical form is."""
+        try:
+            return equivalence.run_step(self, step, values)
+        except ValueError as exc:  # an unknown variant name: the case's data
+            raise CaseDataError(str(exc)) from None
+
+    def observed_state(self, step: Step, values: dict[str, Any], observe_vars, label: str):
+        """The product's state as ``--observe`` prints it (its JSON), after ``label``."""
+        if self.s.observe is None:
+            raise CaseDataError(f"{step.where}: needs --observe")
+        merged = {**self._command_values(step, values), **fill(observe_vars, values)}
+        run = self.s.observe.run(f"observe after {label}", merged, self._timeout(step, merged))
+        self.result.commands.append(run)
+        return run.json if run.exit_code == 0 else f"exit {run.exit_code}: {run.stderr[-200:]}"
 
     def _paginate(self, step: Step, values) -> list[str]:
         options = fill(dict(step.options), values)

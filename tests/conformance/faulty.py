@@ -13,6 +13,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
+from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
@@ -26,6 +27,9 @@ BOTH = (JUKI_PROFILE, TAX_PROFILE, KOKUHO_PROFILE)
 # the subscribers answer notices like a provider
 ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE)
 
+
+# the equivalent-encoding cases: every service's P-EQUIV-01 and, on a subscriber, S-EQUIV-01
+_EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 
 # the cases whose invalid request a product without validation answers as if it were valid
 _INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*")
@@ -159,7 +163,8 @@ FAULTY = [
     Faulty("dtd-expanded", "RQ-FAULT-07", ALL, ("P-HOST-01/*", "P-HOST-02/*", "P-HOST-03/*")),
     Faulty("malformed-as-html", "RQ-FAULT-07", ALL, ("P-HOST-04/*", "INV-SOAP-04")),
     # a real UTF-16 body is labelled utf-16 too (P-ENC-03): the same crash
-    Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*", "P-ENC-03/*")),
+    # … and the equivalent encodings in UTF-16 or without a charset (P-EQUIV-01, S-EQUIV-01)
+    Faulty("charset-crash", "RQ-SOAP-05", ALL, ("P-ENC-01/*", "P-ENC-03/*", *_EQUIV)),
     # a provider answering a request for another system also answers as that system's peer
     Faulty("receiver-unchecked", "RQ-FAULT-08", ALL, (), targets_by_profile={
         JUKI_PROFILE: ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03"),
@@ -188,7 +193,7 @@ FAULTY = [
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
     Faulty("header-by-prefix", "RQ-MSG-03", ALL, ("P-PFX-01/*",)),
     Faulty("bom-refused", "RQ-SOAP-05", ALL, ("P-ENC-02/*",)),
-    Faulty("utf16-refused", "RQ-SOAP-05", ALL, ("P-ENC-03/*",)),
+    Faulty("utf16-refused", "RQ-SOAP-05", ALL, ("P-ENC-03/*", *_EQUIV)),  # and UTF-16BE
     Faulty("faultcode-unqualified", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     Faulty("as-of-timezone-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-08",)),
     # --- round 5 (faulty_bounds.py): inputs at boundaries the fifth blind batch found unsent
@@ -211,6 +216,8 @@ FAULTY = [
     Faulty("one-page-counted-as-two", "RQ-BEH-03", (JUKI_PROFILE,), ("J-GRID-02",)),
     # the request rewritten to its own party is answered as such: INV-BIND-03 sees the Sender
     Faulty("receiver-unit-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-03/*", "INV-BIND-03")),
+    # --- equivalent encodings (faulty_equivalence.py): one form of the class refused each
+    *(Faulty(name, "RQ-SOAP-06", ALL, _EQUIV) for name in EQUIVALENCE),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -248,7 +255,7 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
-        or BOUNDS.get(faulty.name) or GRID.get(faulty.name)
+        or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})

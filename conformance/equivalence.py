@@ -1,0 +1,325 @@
+"""Equivalent encodings (P-EQUIV-01, S-EQUIV-01): the suite's canonical request, re-encoded.
+
+Each variant rewrites the bytes or the HTTP headers of a canonical request into another form the
+XML 1.0, Namespaces in XML, SOAP 1.1/1.2, RFC 7303 (XML media types), RFC 3902
+(application/soap+xml) and RFC 9110 (HTTP semantics) specifications say means the same message.
+The variants are derived from those specifications, not from defects: a product must answer each
+exactly as it answers the canonical form. What a variant must NOT change, it does not: text of
+leaf elements (whitespace there is data), a text node is never split by a comment (XPath's
+string-value would join it, yet the platform's XSD treats the element's character children as its
+value: the docs do not say, so no variant relies on it), QName-valued content (there is none in a
+request body).
+
+Every variant is a function ``(text, headers, soap) -> (bytes, headers)`` over the canonical
+envelope as the suite writes it (``envelopes.envelope``: UTF-8, an XML declaration, prefixes
+``soap``/``pfh``, one line).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from bus.core.header import HEADER_NS
+
+from . import checks
+from .records import Exchange
+
+Headers = dict[str, str]
+Rewrite = Callable[[str, Headers, str], tuple[bytes, Headers]]
+
+_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_COMMENT = "<!-- conformance: a comment (XML 1.0 2.5) -->"
+_PI = "<?conformance a processing instruction (XML 1.0 2.6)?>"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    spec: str  # where the specifications say the variant means the same
+    rewrite: Rewrite
+
+
+def _body_span(text: str) -> tuple[int, int]:
+    """Start and end of the payload: between ``<soap:Body>`` and ``</soap:Body>``."""
+    start = text.index("<soap:Body>") + len("<soap:Body>")
+    return start, text.index("</soap:Body>", start)
+
+
+def _in_body(text: str, change: Callable[[str], str]) -> str:
+    start, end = _body_span(text)
+    return text[:start] + change(text[start:end]) + text[end:]
+
+
+def _after_payload_start(text: str, insert: str) -> str:
+    """``insert`` right after the payload element's start tag (between elements)."""
+    start, _ = _body_span(text)
+    close = text.index(">", start)
+    return text[:close + 1] + insert + text[close + 1:]
+
+
+def _utf8(change: Callable[[str], str]) -> Rewrite:
+    def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+        return change(text).encode("utf-8"), headers
+    return rewrite
+
+
+def _content_type(change: Callable[[str, str], str]) -> Rewrite:
+    """A rewrite of the Content-Type only: ``change(value, soap)``."""
+    def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+        return text.encode("utf-8"), {**headers, "Content-Type": change(
+            headers["Content-Type"], soap)}
+    return rewrite
+
+
+def _params(value: str) -> tuple[str, dict[str, str]]:
+    media, *rest = [p.strip() for p in value.split(";")]
+    return media, dict(p.split("=", 1) for p in rest)
+
+
+def _prefixes_in(fragment: str) -> dict[str, str]:
+    return dict(re.findall(r'xmlns:([A-Za-z_][\w.-]*)="([^"]*)"', fragment))
+
+
+def _rename_prefix(fragment: str, old: str, new: str) -> str:
+    """Prefix ``old`` → ``new`` (``""``: the default namespace) in tags and declarations."""
+    fragment = re.sub(rf"(</?){re.escape(old)}:", rf"\g<1>{new}:" if new else r"\g<1>", fragment)
+    return fragment.replace(f"xmlns:{old}=", f"xmlns:{new}=" if new else "xmlns=")
+
+
+def _other_payload_prefixes(body: str) -> str:
+    for i, prefix in enumerate(sorted(_prefixes_in(body))):
+        body = _rename_prefix(body, prefix, f"n{i}")
+    return body
+
+
+def _default_payload_namespace(body: str) -> str:
+    root = re.match(r"<([A-Za-z_][\w.-]*):", body)
+    return _rename_prefix(body, root.group(1), "") if root else body
+
+
+def _default_soap_namespace(text: str) -> str:
+    return _rename_prefix(text, "soap", "")
+
+
+def _redundant_declarations(text: str) -> str:
+    """Every namespace used anywhere declared again on the Envelope, plus one never used."""
+    extra = {**_prefixes_in(text[text.index("<soap:Header>"):]), "pfh": HEADER_NS,
+             "unused": "urn:example:conformance:unused"}
+    decls = "".join(f' xmlns:{p}="{ns}"' for p, ns in sorted(extra.items()))
+    return text.replace("<soap:Envelope ", f"<soap:Envelope{decls} ", 1)
+
+
+_BETWEEN_ELEMENTS = re.compile(r"(<[^/!?][^>]*[^/]>|</[^>]+>)(?=<)")
+
+
+def _pretty(text: str) -> str:
+    """White space (CRLF, tabs) where content is elements only: after a start tag followed by
+    another start tag, and after every end tag. Never inside a leaf element (``<a></a>``)."""
+    def one(m: re.Match) -> str:
+        tag, rest = m.group(1), text[m.end():m.end() + 2]
+        if not tag.startswith("</") and rest.startswith("</"):
+            return tag  # an empty leaf: its content is text, not element-only
+        return tag + "\r\n\t"
+    return _BETWEEN_ELEMENTS.sub(one, text)
+
+
+def _cdata(body: str) -> str:
+    """Every leaf text without a reference as a CDATA section (XML 1.0 2.7)."""
+    return re.sub(r">([^<&]+)<", lambda m: f"><![CDATA[{m.group(1)}]]><", body)
+
+
+def _character_references(body: str) -> str:
+    """Every character of every leaf text as a character reference (XML 1.0 4.1), hexadecimal
+    and decimal alternately."""
+    def one(m: re.Match) -> str:
+        refs = (f"&#x{ord(c):X};" if i % 2 else f"&#{ord(c)};" for i, c in enumerate(m.group(1)))
+        return ">" + "".join(refs) + "<"
+    return re.sub(r">([^<&]+)<", one, body)
+
+
+def _utf16be(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    body = text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+    media, params = _params(headers["Content-Type"])
+    params["charset"] = "utf-16"
+    value = "; ".join([media, *(f"{k}={v}" for k, v in params.items())])
+    return codecs.BOM_UTF16_BE + body.encode("utf-16-be"), {**headers, "Content-Type": value}
+
+
+def _media_type_case(value: str, soap: str) -> str:
+    media, params = _params(value)
+    media = "Text/XML" if soap == "1.1" else "Application/SOAP+XML"
+    out = [media, "Charset=UTF-8"]
+    if "action" in params:
+        out.append(f"Action={params['action']}")  # parameter names: case-insensitive
+    return "; ".join(out)
+
+
+def _charset_quoted(value: str, soap: str) -> str:
+    return value.replace("charset=utf-8", 'charset="utf-8"')
+
+
+def _params_reordered(value: str, soap: str) -> str:
+    """No white space around ``;`` (RFC 9110 OWS), the parameters in another order."""
+    media, params = _params(value)
+    return ";".join([media, *(f"{k}={v}" for k, v in reversed(params.items()))])
+
+
+def _no_charset(value: str, soap: str) -> str:
+    """No charset parameter: the XML declaration (UTF-8) says the encoding (RFC 7303 3.2/3.6)."""
+    media, params = _params(value)
+    params.pop("charset", None)
+    return "; ".join([media, *(f"{k}={v}" for k, v in params.items())])
+
+
+def _header_names_lower(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    return text.encode("utf-8"), {k.lower(): v for k, v in headers.items()}
+
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("comment-in-body", "XML 1.0 2.5; SOAP 1.1 4.3, SOAP 1.2 5.3 (comments in soap:Body)",
+            _utf8(lambda t: t.replace("<soap:Body>", "<soap:Body>" + _COMMENT, 1)
+                  .replace("</soap:Body>", _COMMENT + "</soap:Body>", 1))),
+    Variant("comment-in-header", "XML 1.0 2.5",
+            _utf8(lambda t: t.replace("<soap:Header>", "<soap:Header>" + _COMMENT, 1))),
+    Variant("comment-in-payload", "XML 1.0 2.5 (between elements)",
+            _utf8(lambda t: _after_payload_start(t, _COMMENT))),
+    Variant("comment-before-envelope", "XML 1.0 2.8 (Misc in the prolog)",
+            _utf8(lambda t: t.replace(_DECL, _DECL + _COMMENT + "\n", 1))),
+    Variant("pi-in-payload", "XML 1.0 2.6 (between elements)",
+            _utf8(lambda t: _after_payload_start(t, _PI))),
+    Variant("cdata", "XML 1.0 2.7", _utf8(lambda t: _in_body(t, _cdata))),
+    Variant("character-references", "XML 1.0 4.1",
+            _utf8(lambda t: _in_body(t, _character_references))),
+    Variant("other-payload-prefixes", "Namespaces in XML 1.0 (a prefix is the sender's choice)",
+            _utf8(lambda t: _in_body(t, _other_payload_prefixes))),
+    Variant("default-payload-namespace", "Namespaces in XML 1.0 6.2",
+            _utf8(lambda t: _in_body(t, _default_payload_namespace))),
+    Variant("default-soap-namespace", "Namespaces in XML 1.0 6.2", _utf8(_default_soap_namespace)),
+    Variant("redundant-declarations", "Namespaces in XML 1.0 (declarations in scope)",
+            _utf8(_redundant_declarations)),
+    Variant("pretty-printed", "XML 1.0 2.10, 2.11; XSD 1.0 (white space in element-only content)",
+            _utf8(_pretty)),
+    Variant("no-xml-declaration", "XML 1.0 2.8, 4.3.3 (UTF-8 without a declaration)",
+            _utf8(lambda t: t.removeprefix(_DECL))),
+    Variant("declaration-single-quoted", "XML 1.0 2.8 (quotes, encoding name case-insensitive)",
+            _utf8(lambda t: t.replace(
+                _DECL, "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\r\n", 1))),
+    Variant("white-space-in-tags", "XML 1.0 3.1 (S before '>' and between attributes)",
+            _utf8(lambda t: t.replace("<soap:Envelope ", "<soap:Envelope\r\n\t", 1)
+                  .replace("</soap:Body>", "</soap:Body\n>", 1)
+                  .replace("</soap:Envelope>", "</soap:Envelope >", 1))),
+    Variant("utf-16be", "XML 1.0 4.3.3 (UTF-16 with its byte order mark); RFC 7303 3.2",
+            _utf16be),
+    Variant("media-type-case", "RFC 9110 8.3.1 (type, subtype, parameter names and the charset "
+            "value are case-insensitive)", _content_type(_media_type_case)),
+    Variant("charset-quoted", "RFC 9110 5.6.6 (a parameter value token or quoted-string)",
+            _content_type(_charset_quoted)),
+    Variant("parameters-reordered", "RFC 9110 5.6.6 (OWS around ';', parameter order)",
+            _content_type(_params_reordered)),
+    Variant("no-charset", "RFC 7303 3.2 (text/xml), RFC 3902 (application/soap+xml): charset "
+            "optional, the XML declaration names the encoding", _content_type(_no_charset)),
+    Variant("header-names-lower-case", "RFC 9110 5.1 (field names are case-insensitive)",
+            _header_names_lower),
+)
+NAMES = tuple(v.name for v in VARIANTS)
+
+
+def rewrite(raw: bytes, headers: Headers, soap: str, variant: Variant) -> tuple[bytes, Headers]:
+    """``variant`` of a canonical request (UTF-8 bytes as ``envelopes.envelope`` writes them)."""
+    return variant.rewrite(raw.decode("utf-8"), dict(headers), soap)
+
+
+# --- the step: every variant of a canonical request, judged against the canonical answer -------
+
+def first_difference(a: etree._Element, b: etree._Element) -> str:
+    """Where two answers' bodies first differ, element by element in document order."""
+    for x, y in zip(a.iter(), b.iter(), strict=False):
+        if x.tag != y.tag:
+            return f"{y.tag} where the canonical answer has {x.tag}"
+        if (x.text or "").strip() != (y.text or "").strip():
+            return f"{etree.QName(y).localname} is {(y.text or '').strip()!r}, " \
+                f"canonical {(x.text or '').strip()!r}"
+    return "a different number of elements"
+
+
+def _canonical_body(env, ignore: list[str], namespaces) -> etree._Element:
+    body = etree.fromstring(etree.tostring(env.body))
+    for path in ignore:
+        for el in body.xpath(f".//{path}", namespaces=namespaces):
+            el.getparent().remove(el)
+    return body
+
+
+def compare(canon: Exchange, ex: Exchange, ignore: list[str], namespaces) -> list[str]:
+    """The variant's answer judged against the canonical one: the same kind (answer or fault),
+    the same HTTP status, the same body field by field (``ignore``: fields that name the message,
+    e.g. the receipt's MessageId, or a new snapshot's ExtractId)."""
+    if ex.error:
+        return [ex.error]
+    try:
+        want, got = canon.envelope(), ex.envelope()
+    except ValueError as exc:
+        return [f"HTTP {ex.status}: {exc}"]
+    if want.is_fault != got.is_fault:
+        summary = checks.fault_summary(got if got.is_fault else want)
+        which = "a SOAP Fault" if got.is_fault else "an answer"
+        return [f"HTTP {ex.status}: {which} where the canonical form got "
+                f"{'an answer' if got.is_fault else 'a SOAP Fault'} ({summary})"]
+    problems = []
+    if ex.status != canon.status:
+        problems.append(f"HTTP status {ex.status}, the canonical form's {canon.status}")
+    if got.is_fault:
+        a, b = checks.fault_summary(want).split(" ")[0], checks.fault_summary(got).split(" ")[0]
+        if a != b:
+            problems.append(f"fault {b}, the canonical form's {a}")
+        return problems
+    x, y = _canonical_body(want, ignore, namespaces), _canonical_body(got, ignore, namespaces)
+    c14n = {"method": "c14n", "exclusive": True, "with_comments": False}
+    if etree.tostring(x, **c14n) != etree.tostring(y, **c14n):  # type: ignore[call-overload]
+        problems.append(f"answered differently: {first_difference(x, y)}")
+    return problems
+
+
+def run_step(runner, step, values: dict[str, Any]) -> list[str]:
+    """Send the canonical request and each variant (fresh values, a fresh MessageId each) in
+    every SOAP version of ``soap``; with ``observe_vars`` (the observation command's vars), the
+    product's observed state after each variant must equal the state after the canonical."""
+    only = step.get("variants") or list(NAMES)
+    unknown = set(only) - set(NAMES)
+    if unknown:
+        raise ValueError(f"{step.where}.variants: unknown {sorted(unknown)}; known: {NAMES}")
+    chosen = [v for v in VARIANTS if v.name in only]
+    ignore, observe = step.get("ignore", []), step.get("observe_vars")
+    namespaces = runner.s.context.namespaces
+    problems: list[str] = []
+    for soap in step.get("soap", ["1.1", "1.2"]):
+        canon, state = _send(runner, step, values, soap, None, observe)
+        for variant in chosen:
+            ex, seen = _send(runner, step, values, soap, variant, observe)
+            found = compare(canon, ex, ignore, namespaces)
+            if observe and seen != state:
+                found.append(f"observed {seen!r} after it, {state!r} after the canonical form")
+            problems += [f"{variant.name} SOAP {soap} ({variant.spec}): {p}" for p in found]
+    return problems
+
+
+def _send(runner, step, values: dict[str, Any], soap: str, variant: Variant | None,
+          observe) -> tuple[Exchange, Any]:
+    """One request (fresh values: a new resident for a notice, a new MessageId) and, with
+    ``observe``, the product's state after it."""
+    label = f"{variant.name if variant else 'canonical'} SOAP {soap}"
+    vals = {**values, "fresh_addressee": runner._fresh_addressee()}
+
+    def change(raw: bytes, headers: Headers) -> tuple[bytes, Headers]:
+        assert variant is not None
+        return rewrite(raw, headers, soap, variant)
+
+    ex = runner._post(step.with_options(soap=soap), vals, step.target, {}, label,
+                      rewrite=change if variant else None)
+    return ex, (runner.observed_state(step, vals, observe, label) if observe else None)
