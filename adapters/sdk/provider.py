@@ -320,7 +320,8 @@ class ProviderApp:
             # spyne keeps every Application in a process-wide debug registry keyed by
             # (tns, name) and warns on "overwriting"; we never look them up there.
             unregister_application(app)
-            app.event_manager.add_listener("method_context_closed", _release_documents)
+            app.event_manager.add_listener("method_context_closed",
+                                            spyne_compat.release_documents)
             resources.append(TwistedWebResource(app))
         return _ServiceResource(*resources)
 
@@ -463,25 +464,6 @@ def _unless_caller_gone(result, request):
     if request._disconnected:
         return Deferred()  # never fires: no write, no error
     return result
-
-
-# What a spyne context holds of one exchange: the documents, their parts, the bodies' objects.
-_DOCUMENTS = ("in_string", "in_document", "in_header_doc", "in_body_doc", "in_object",
-              "out_object", "out_header_doc", "out_body_doc", "out_document", "out_string",
-              "udc")
-
-
-def _release_documents(ctx) -> None:
-    """Once an exchange is answered, its context lets go of the request and the answer.
-
-    spyne's contexts are reference cycles (context ↔ transport ↔ protocol), freed only when the
-    cyclic collector runs — and spyne_compat stops spyne forcing that once a second. A 全件 page
-    is a tree of ~35,000 elements (MBs of libxml2 memory): held by cycles until a collection,
-    a few dozen of them took vendor A from ~200 to ~370 MB. Released here, they are freed at once.
-    """
-    for name in _DOCUMENTS:
-        if getattr(ctx, name, None) is not None:
-            setattr(ctx, name, None)
 
 
 def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:

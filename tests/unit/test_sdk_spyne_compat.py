@@ -135,3 +135,17 @@ def test_unpatched_large_bodies_fail_to_parse():
     """)
     assert result.returncode == 0, result.stderr
     assert "has_fd True" in result.stdout and "mmap-TypeError" in result.stdout
+
+
+def test_a_finished_context_lets_go_of_its_documents():
+    from types import SimpleNamespace
+
+    from lxml import etree
+
+    page = etree.Element("page")
+    ctx = SimpleNamespace(in_string=[b"<x/>"], in_document=page, out_document=page,
+                          out_object=[page], udc=page, transport="kept", out_error=None)
+    spyne_compat.release_documents(ctx)
+    assert (ctx.in_string, ctx.in_document, ctx.out_document, ctx.out_object, ctx.udc) == \
+        (None,) * 5
+    assert ctx.transport == "kept"  # only the exchange's documents, nothing else
