@@ -101,6 +101,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout",),
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout"),
+    "domain": ("vars", "observe_vars", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

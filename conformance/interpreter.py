@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, equivalence, grid, grid_notices, invariants, wsdl_checks
+from . import checks, domain, equivalence, grid, grid_notices, invariants, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -206,6 +206,10 @@ class CaseRunner:
             return equivalence.run_step(self, step, values)
         except ValueError as exc:  # an unknown variant name: the case's data
             raise CaseDataError(str(exc)) from None
+
+    def _domain(self, step: Step, values) -> list[str]:
+        """The notice's value domain from its XSD and code lists (domain.py)."""
+        return domain.run_step(self, step, values)
 
     def observed_state(self, step: Step, values: dict[str, Any], observe_vars, label: str):
         """The product's state as ``--observe`` prints it (its JSON), after ``label``."""

@@ -11,6 +11,7 @@ from conformance.runner import RunOptions, run_profile
 
 from .faulty import CASES, FAULTY, build
 from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
+from .faulty_domain import DOMAIN_MODES, DomainSubscriber
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE, References)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -115,6 +116,14 @@ def test_faulty_grid_subscriber_fails_exactly_the_notice_grid(refs, suite, mode,
     assert all(v.startswith("fail") for v in failed.values()), failed
 
 
+@pytest.mark.parametrize("mode,profile", [
+    pytest.param(m, p, id=f"{m}@{p}", marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
+    for m in sorted(DOMAIN_MODES) for p in SUBSCRIBER_PROFILES])
+def test_faulty_domain_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
+    result = subscriber_run(refs, suite, DomainSubscriber(mode), profile)
+    assert set(not_passed(result)) == set(DOMAIN_MODES[mode][1]), not_passed(result)
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     instances = [i.id for i in suite.instances(suite.profiles[profile])]
@@ -123,7 +132,7 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
         if p == profile:
             targeted |= faulty.expected(profile, instances)
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
-        targeted |= {i for modes in (MODES, DURABILITY_MODES, GRID_MODES)
+        targeted |= {i for modes in (MODES, DURABILITY_MODES, GRID_MODES, DOMAIN_MODES)
                      for _, cases in modes.values() for i in cases}
     assert sorted(set(instances) - targeted) == []
 

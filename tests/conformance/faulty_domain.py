@@ -1,0 +1,48 @@
+"""Faulty subscribers for the value domain of a notice (S-DOMAIN-01): the SDK-built subscriber
+(subscriber.py) with ONE defect of the class "an optional element or header field the XSD and
+docs/faults.md allow is refused", written from the schema, not from any blind batch's variants:
+RelatesTo refused on a notice, NotifiedOn or RecordedOn required to follow OccurredOn."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lxml import etree
+
+from adapters.sdk.provider import ProviderError
+
+from .subscriber import CMN, JUKI, TestSubscriber
+
+# mode → (the requirement it breaks, the subscriber cases it must fail)
+DOMAIN_MODES = {
+    # a notice naming a request (RelatesTo) is taken for a reply and refused
+    "relates-to-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
+    # 届出年月日 before 異動年月日 refused as inconsistent (the XSD orders neither)
+    "notified-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
+    # 記録年月日 before 異動年月日 refused (a correction recorded for an earlier date)
+    "recorded-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
+}
+
+
+def _date(text: str | None) -> dt.date:
+    return dt.date.fromisoformat(text or "")
+
+
+class DomainSubscriber(TestSubscriber):
+    __test__ = False
+
+    def handler(self, header, notice: etree._Element) -> etree._Element:
+        mode = self.mode
+        if mode == "relates-to-refused" and header.relates_to:
+            raise ProviderError("VENDOR-HEADER", "a notice is not a reply")
+        for event in notice.iter(f"{{{JUKI}}}Event"):
+            notified = event.findtext(f"{{{CMN}}}NotifiedOn")
+            occurred = _date(event.findtext(f"{{{CMN}}}OccurredOn"))
+            if mode == "notified-before-occurred-refused" and notified \
+                    and _date(notified) < occurred:
+                raise ProviderError("VENDOR-DATE", "届出年月日 before 異動年月日")
+            recorded = event.findtext(f"{{{CMN}}}RecordedOn")
+            if mode == "recorded-before-occurred-refused" and recorded \
+                    and _date(recorded) < occurred:
+                raise ProviderError("VENDOR-DATE", "記録年月日 before 異動年月日")
+        return super().handler(header, notice)
