@@ -52,7 +52,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from lxml import etree
@@ -61,7 +60,7 @@ import nginx_proxy
 from bus.core.header import Party, PlatformHeader
 # bench/*.py beside this file (the script's directory is on sys.path)
 from loadgen import MESSAGE_ID_SLOT, SENT_AT_SLOT, run_python, run_wrk, smoke
-from procs import Child, busy_seconds, machine, wait_quiet
+from procs import Child, busy_seconds, machine, wait_listening, wait_quiet
 from provider import EXPECTED_ELEMENT, HEAD_ADDRESSEE
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -227,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 hubs.append(Child(path, [sys.executable, "-m", "bus.cli.main", "serve",
                                          "--config", str(workdir / path / "hub.toml"),
                                          "--port", "0", "--workers", str(n)], workdir))
-                hub_targets.append((path, _wait_listening(hubs[-1], n)
+                hub_targets.append((path, wait_listening(hubs[-1], n)
                                     + "/services/juki.ResidentInquiry", hubs[-1]))
             targets = [("direct", provider_url, None)]
             if args.bare_relay:
@@ -277,19 +276,6 @@ def main(argv: list[str] | None = None) -> int:
             {"machine": info, "duration_s": args.duration, "warmup_s": args.warmup,
              "summary": summary, "runs": results}, ensure_ascii=False, indent=2), "utf-8")
     return 1 if any(r["errors"] for r in results) else 0
-
-
-def _wait_listening(hub: Child, workers: int, timeout: float = 60.0) -> str:
-    """The hub's URL once every worker listens (one ``hub.listening`` line each)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = [json.loads(line) for line in hub.log.read_text("utf-8", "replace").splitlines()
-                 if '"hub.listening"' in line]
-        if len(lines) >= workers:
-            return lines[0]["url"]
-        time.sleep(0.1)
-    raise RuntimeError(f"{hub.name}: {workers} worker(s) not listening:\n"
-                       f"{hub.log.read_text('utf-8', 'replace')}")
 
 
 def summarise(results: list[dict]) -> list[dict]:

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench.procs import Child, busy_seconds, machine  # noqa: E402
+from bench.procs import Child, busy_seconds, machine, wait_listening  # noqa: E402
 from tests.integration.notice_tools import addressee, hub_config, notice  # noqa: E402
 
 RESIDENTS = 50
@@ -78,19 +78,6 @@ def max_rss_mb(hub: Child) -> float:
         peaks += [int(line.split()[1]) for line in status.splitlines()
                   if line.startswith("VmHWM:")]
     return round(max(peaks, default=0) / 1024, 1)
-
-
-def wait_listening(hub: Child, workers: int, timeout: float = 60.0) -> str:
-    """The hub's URL once every worker listens (one ``hub.listening`` line each)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = [json.loads(line) for line in hub.log.read_text("utf-8", "replace").splitlines()
-                 if '"hub.listening"' in line]
-        if len(lines) >= workers:
-            return lines[0]["url"]
-        time.sleep(0.1)
-    raise RuntimeError(f"{hub.name}: {workers} worker(s) not listening:\n"
-                       f"{hub.log.read_text('utf-8', 'replace')}")
 
 
 def run(store: str, n: int, threads: int, postgres: str, workdir: Path, workers: int = 1,

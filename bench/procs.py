@@ -82,6 +82,19 @@ class Child:
                 self.popen.wait(5)
 
 
+def wait_listening(hub: Child, workers: int, timeout: float = 60.0) -> str:
+    """The hub's URL once every worker listens (one ``hub.listening`` line each)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = [json.loads(line) for line in hub.log.read_text("utf-8", "replace").splitlines()
+                 if '"hub.listening"' in line]
+        if len(lines) >= workers:
+            return lines[0]["url"]
+        time.sleep(0.1)
+    raise RuntimeError(f"{hub.name}: {workers} worker(s) not listening:\n"
+                       f"{hub.log.read_text('utf-8', 'replace')}")
+
+
 def _cpu(pid: int, task: str = "") -> float:
     try:
         stat = Path(f"/proc/{pid}/{task}stat").read_text()

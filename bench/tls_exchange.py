@@ -36,9 +36,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from hub_vs_direct import HUB_CONFIG, _wait_listening, build_request
+from hub_vs_direct import HUB_CONFIG, build_request
 from loadgen import CONTENT_TYPE, fresh
-from procs import Child, busy_seconds, machine, wait_quiet
+from procs import Child, busy_seconds, machine, wait_listening, wait_quiet
 from provider import EXPECTED_ELEMENT
 
 from bus.hub.testca import make_test_ca
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 hub = Child(f"hub-{kind}", [sys.executable, "-m", "bus.cli.main", "serve",
                                             "--config", str(workdir / kind / "hub.toml"),
                                             "--port", "0"], workdir)
-                hubs[kind] = hub, _wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
+                hubs[kind] = hub, wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
             for _ in range(args.repeat):
                 for kind, connection in RUNS:
                     hub, url = hubs[kind]
