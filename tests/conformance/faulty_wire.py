@@ -157,8 +157,10 @@ def unknown_as_404_page(call: Call) -> bytes | Reply:
     """An unknown body element gets the web server's HTML 404 page, not a SOAP fault."""
     try:
         root = tree(call.request)
-        body = root.find(f"{{{root.tag[1:].split('}')[0]}}}Body")[0]
-    except (etree.XMLSyntaxError, TypeError, IndexError):
+        # the body's first element (a comment before it is no body element: one defect only)
+        body = next(el for el in root.find(f"{{{root.tag[1:].split('}')[0]}}}Body")
+                    if isinstance(el.tag, str))
+    except (etree.XMLSyntaxError, TypeError, StopIteration):
         return call.request
     if any(s.request_tag == body.tag for s in CATALOG.services.values()):
         return call.request
