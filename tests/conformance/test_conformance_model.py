@@ -86,8 +86,8 @@ BROKEN = [
      "[[case.step]] (expect); known: expect, outcome"),
     ("cases/juki.toml", 'send = "resident_inquiry.found"', 'send = "resident_inquiry.fuond"',
      "J-INQ-01).step[0]: no message 'resident_inquiry.fuond' in messages.toml"),
-    ("profiles.toml", 'case_files = ["wsdl", "provider", "juki", "invariants"]',
-     'case_files = ["wsdl", "provider", "jyuki", "invariants"]',
+    ("profiles.toml", 'case_files = ["wsdl", "provider", "juki",',  # the rest of the list may grow
+     'case_files = ["wsdl", "provider", "jyuki",',
      "juki.provider.case_files: no cases/jyuki.toml"),
     ("cases/interop.toml", 'requires = ["observe"]', 'require = ["observe"]',
      "interop.toml: case[6].require: unknown key in [[case]]; did you mean requires?"),

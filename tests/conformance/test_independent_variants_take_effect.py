@@ -279,7 +279,6 @@ def test_the_fifth_scenarios_are_served_without_faults_where_none_is_due(tmp_pat
 NOTICE_C = "3b9d2f10-6a4e-4c1b-8d2e-0f1a2b3c4d5e"
 NOTICE_D = "7c0e3a21-5b6f-4d2c-9e3f-1a2b3c4d5e6f"
 MIXED_CASE_12 = "Application/SOAP+XML; charset=utf-8"  # media types are case-insensitive
-NOW = dt.datetime.now(JST)
 
 
 def _comment_in_body(raw: bytes) -> bytes:
@@ -290,61 +289,71 @@ def _full(raw: bytes) -> bytes:
     return raw.replace(b"<pfh:LinkageKind>delta<", b"<pfh:LinkageKind>full<", 1)
 
 
-SIXTH_PROVIDER_STEPS = [
-    inquiry("890123456780", by="IndividualNumber"),
-    inquiry("0000010073"),                          # 住民状態 2 (転出者): held, found
-    inquiry("0000010022", as_of="2017-01-01"),      # born 1987, resident since 2018: not found
-    inquiry("1000004"),                             # a valid 7-digit 宛名番号, not held
-    _comment_in_body(inquiry("0000010014")),
-    (inquiry("0000010014", soap=SOAP12), MIXED_CASE_12),
-    inquiry("0000010065"), inquiry("0000010014"),   # ヴィオラ, ロッシ, 方書 301号; ショウコ, 1番2号
-    inquiry("0000010014", sent_at=NOW - dt.timedelta(minutes=10)),
-    ("utf-16", inquiry("0000010014")),
-    _full(extract(1, page_size=1000)),              # the largest page the XSD allows
-]
-SIXTH_SUBSCRIBER_STEPS = [
-    ("utf-16", notice(change(seq=1))),
-    _comment_in_body(notice(change(seq=2))),
-    (notice(change(seq=3), soap=SOAP12), MIXED_CASE_12),
-    notice(change(seq=1, number="0000010022", name="総務大輔"),
-           change(seq=2, number="0000010022", name="総務大介")), ("observe", "0000010022"),
-    notice(change(seq=5, number="0000010030", name="総務陽翔"),
-           change(seq=4, number="0000010030", name="総務陽斗")), ("observe", "0000010030"),
-    notice(change(number="0000010049", name="髙橋健一"), message_id=NOTICE_C),
-    notice(change(number="0000010049", name="髙橋健一"), message_id=NOTICE_C),  # resent
-    notice(change(seq=4)).replace(b"</pfh:MessageId>", b"</pfh:MessageId><pfh:RelatesTo>"
-                                  + NOTICE_A.encode() + b"</pfh:RelatesTo>", 1),
-    notice(change(seq=5)).replace(b"<c:IndividualNumber>890123456780</c:IndividualNumber>", b""),
-    notice(change(seq=6)).replace(b"</c:OccurredOn>",  # a 転出予定届: notified before
-                                  b"</c:OccurredOn><c:NotifiedOn>2025-03-20</c:NotifiedOn>"),
-    notice(change(seq=2, number="0000010049", name="髙橋健一", reason="B01")),  # 国内転出
-    ("observe", "0000010049"),
-    notice(change(seq=2147483648, number="0000010057", name="髙橋美咲")),
-    ("observe", "0000010057"),
-    notice(change(number="0000010065", name="ROSSI VIOLA", given=None)), ("observe", "0000010065"),
-    notice(change(seq=7, name="総務\u3000翔子")), ("observe", "0000010014"),
-    notice(change(seq=8), sent_at=NOW + dt.timedelta(seconds=100)),  # within any clock skew
-    notice(change(number="0000010219", name="神谷マリア"),
-           change(number="0000010111", name="総務花子"), message_id=NOTICE_D),
-    ("crash",), ("observe", "0000010111"),           # killed right after the receipt
-    notice(change(number="0000010219", name="神谷マリア"),
-           change(number="0000010111", name="総務花子"), message_id=NOTICE_D),  # redelivered
-    ("observe", "0000010111"),
-]
+def sixth_provider_steps() -> list:
+    """Built when a test runs: SentAt relative to the clock then, not at collection."""
+    now = dt.datetime.now(JST)
+    return [
+        inquiry("890123456780", by="IndividualNumber"),
+        inquiry("0000010073"),                          # 住民状態 2 (転出者): held, found
+        inquiry("0000010022", as_of="2017-01-01"),      # born 1987, resident since 2018: not found
+        inquiry("1000004"),                             # a valid 7-digit 宛名番号, not held
+        _comment_in_body(inquiry("0000010014")),
+        (inquiry("0000010014", soap=SOAP12), MIXED_CASE_12),
+        inquiry("0000010065"), inquiry("0000010014"),   # ヴィオラ, ロッシ, 方書 301号; ショウコ, 1番2号
+        inquiry("0000010014", sent_at=now - dt.timedelta(minutes=10)),
+        ("utf-16", inquiry("0000010014")),
+        _full(extract(1, page_size=1000)),              # the largest page the XSD allows
+    ]
+
+
+def sixth_subscriber_steps() -> list:
+    """Built when a test runs (a SentAt 100 s ahead must still be ahead then)."""
+    now = dt.datetime.now(JST)
+    return [
+        ("utf-16", notice(change(seq=1))),
+        _comment_in_body(notice(change(seq=2))),
+        (notice(change(seq=3), soap=SOAP12), MIXED_CASE_12),
+        notice(change(seq=1, number="0000010022", name="総務大輔"),
+               change(seq=2, number="0000010022", name="総務大介")), ("observe", "0000010022"),
+        notice(change(seq=5, number="0000010030", name="総務陽翔"),
+               change(seq=4, number="0000010030", name="総務陽斗")), ("observe", "0000010030"),
+        notice(change(number="0000010049", name="髙橋健一"), message_id=NOTICE_C),
+        notice(change(number="0000010049", name="髙橋健一"), message_id=NOTICE_C),  # resent
+        notice(change(seq=4)).replace(b"</pfh:MessageId>", b"</pfh:MessageId><pfh:RelatesTo>"
+                                      + NOTICE_A.encode() + b"</pfh:RelatesTo>", 1),
+        notice(change(seq=5)).replace(b"<c:IndividualNumber>890123456780</c:IndividualNumber>", b""),
+        notice(change(seq=6)).replace(b"</c:OccurredOn>",  # a 転出予定届: notified before
+                                      b"</c:OccurredOn><c:NotifiedOn>2025-03-20</c:NotifiedOn>"),
+        notice(change(seq=2, number="0000010049", name="髙橋健一", reason="B01")),  # 国内転出
+        ("observe", "0000010049"),
+        notice(change(seq=2147483648, number="0000010057", name="髙橋美咲")),
+        ("observe", "0000010057"),
+        notice(change(number="0000010065", name="ROSSI VIOLA", given=None)), ("observe", "0000010065"),
+        notice(change(seq=7, name="総務\u3000翔子")), ("observe", "0000010014"),
+        notice(change(seq=8), sent_at=now + dt.timedelta(seconds=100)),  # within any clock skew
+        notice(change(number="0000010219", name="神谷マリア"),
+               change(number="0000010111", name="総務花子"), message_id=NOTICE_D),
+        ("crash",), ("observe", "0000010111"),           # killed right after the receipt
+        notice(change(number="0000010219", name="神谷マリア"),
+               change(number="0000010111", name="総務花子"), message_id=NOTICE_D),  # redelivered
+        ("observe", "0000010111"),
+    ]
+
+
 SIXTH_CASES = sorted((name, role) for name in SIXTH_BATCH for role in DEFECTS[name][1])
 
 
 @pytest.mark.parametrize(("defect", "role"), SIXTH_CASES)
 def test_each_sixth_batch_variant_behaves_differently(tmp_path, defect, role):
-    steps = SIXTH_PROVIDER_STEPS if role == "provider" else SIXTH_SUBSCRIBER_STEPS
+    steps = sixth_provider_steps() if role == "provider" else sixth_subscriber_steps()
     correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
     variant = transcript(role, tmp_path / "variant.sqlite3", defect, steps)
     assert variant != correct, f"{defect} ({role}): {DEFECTS[defect][2]} — no effect"
 
 
 def test_the_sixth_scenarios_are_served_without_faults(tmp_path):
-    provider = transcript("provider", tmp_path / "p.sqlite3", None, SIXTH_PROVIDER_STEPS)
-    subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None, SIXTH_SUBSCRIBER_STEPS)
+    provider = transcript("provider", tmp_path / "p.sqlite3", None, sixth_provider_steps())
+    subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None, sixth_subscriber_steps())
     assert not [t for t in provider + subscriber if "Fault>" in t]
     assert [t.count("found<") for t in provider[1:4]] == [1, 1, 1]  # found, not-found ×2
     assert "not-found" in provider[2] and "not-found" in provider[3]

@@ -155,7 +155,8 @@ def test_a_page_read_renews_the_lease_at_most_once_a_minute(store):
     set_used = 'UPDATE "全件抽出管理" SET "最終利用日時" = ? WHERE "抽出ID" = ?'
     used = 'SELECT "最終利用日時" FROM "全件抽出管理" WHERE "抽出ID" = ?'
     for ago, renewed in ((dt.timedelta(seconds=30), False), (dt.timedelta(minutes=2), True)):
-        then = (NOW - ago).isoformat()
+        # the page read compares with the wall clock: NOW (taken at import) may be minutes old
+        then = (dt.datetime.now(dt.timezone.utc) - ago).isoformat()
         with store.conn:
             store.conn.execute(set_used, (then, head.extract_id))
         store.extract_page(head.extract_id, 1, 10)
