@@ -48,6 +48,9 @@ class RunOptions:
     catalogs: Sequence[Path] = ()  # further schema catalogs (an official schema set)
     workdir: Path | None = None
     startup_timeout: float = 30.0
+    # the suite's own mutation measurement asks only whether a defect is caught at all: the
+    # run ends at the first failing case (a certification run never stops early)
+    stop_at_first_failure: bool = False
 
 
 @dataclass
@@ -117,6 +120,8 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
                 results.append(result)
                 if progress:
                     progress(result)
+                if options.stop_at_first_failure and result.verdict == FAIL:
+                    break
         finally:
             if state.simulator:
                 state.simulator.close()

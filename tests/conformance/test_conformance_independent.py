@@ -30,25 +30,27 @@ def suite():
     return Suite.load()
 
 
-def run(suite, profile: str, adapter: IndependentAdapter):
+def run(suite, profile: str, adapter: IndependentAdapter, stop_at_first_failure: bool = False):
     params = {"sut_system_id": adapter.system_id}
     if adapter.business_unit:
         params["sut_business_unit"] = adapter.business_unit
     return run_profile(RunOptions(
         profile, target=adapter.url, params=params,
         observe=CallableCommand(adapter.observe, "independent observe"),
-        restart=CallableCommand(adapter.restart, "independent restart")), suite)
+        restart=CallableCommand(adapter.restart, "independent restart"),
+        stop_at_first_failure=stop_at_first_failure), suite)
 
 
 def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=None,
-            profile=None):
+            profile=None, stop_at_first_failure: bool = False):
     """Run the independent adapter (one defect or alternative) through its profile, or through
     ``profile`` (another unit's subscriber profile: the adapter then serves as that unit)."""
     unit = suite.profiles[profile].unit if profile else None
     adapter = IndependentAdapter(role, tmp_path, system_id=SYSTEM_ID[role], defect=defect,
                                  alternative=alternative, business_unit=unit)
     try:
-        result = run(suite, profile or (PROFILE if level == 1 else INTEROP)[role], adapter)
+        result = run(suite, profile or (PROFILE if level == 1 else INTEROP)[role], adapter,
+                     stop_at_first_failure)
     finally:
         adapter.close()
     return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
@@ -92,7 +94,10 @@ def test_the_suite_detects_at_least_95_percent_of_the_defects(suite, tmp_path):
                "sixth": SIXTH_BATCH}
     by_batch: dict[str, dict[int, tuple[int, int]]] = {b: {} for b in batches}
     for name, role in ALL_VARIANTS:
-        result, failed = outcome(suite, tmp_path, role, 1, defect=name)
+        # caught or not is all this asks: the run ends at the first failing case (a missed
+        # variant still runs every case, the invariants last)
+        result, failed = outcome(suite, tmp_path, role, 1, defect=name,
+                                 stop_at_first_failure=True)
         cls = DEFECTS[name][0]
         detected = any(r.verdict == "fail" for r in result.results)
         asserted = name not in MEASURED_ONLY
@@ -117,3 +122,16 @@ def test_the_suite_detects_at_least_95_percent_of_the_defects(suite, tmp_path):
           + (f"; missed: {missed}" if missed else ""))  # measured; recorded in the docs
     assert rate >= 0.95, missed
     assert measured_missed <= MEASURED_MISSES, measured_missed - MEASURED_MISSES
+
+
+def test_a_run_told_to_stop_at_the_first_failure_ends_there(suite, tmp_path):
+    """The detection measurement's shortcut (RunOptions.stop_at_first_failure): the same
+    verdict for the variant, one failing case, and nothing run after it."""
+    defect = "sent-at-lmt-offset"  # six cases judge its SentAt
+    full, failed = outcome(suite, tmp_path / "full", "provider", 1, defect=defect)
+    short, _ = outcome(suite, tmp_path / "short", "provider", 1, defect=defect,
+                       stop_at_first_failure=True)
+    assert len(failed) >= 2, failed
+    assert [r.verdict for r in short.results].count("fail") == 1
+    assert short.results[-1].verdict == "fail" and len(short.results) < len(full.results)
+    assert short.verdict == full.verdict == "fail"
