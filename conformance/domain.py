@@ -28,7 +28,7 @@ from typing import Any
 from lxml import etree
 from xmlschema.validators import XsdElement, XsdGroup
 
-from .checks import fault_summary
+from .checks import outcome
 from .coverage import _schema
 from .envelopes import substitute
 from .records import Exchange
@@ -159,14 +159,8 @@ def _post(runner, step, vals: dict[str, Any], sequence: str, point: Point | None
 
 
 def _receipt_applied(ex: Exchange) -> list[str]:
-    if ex.error:
-        return [ex.error]
-    try:
-        env = ex.envelope()
-    except ValueError as exc:
-        return [f"HTTP {ex.status}: {exc}"]
-    if env.is_fault:
-        return [f"HTTP {ex.status}: a SOAP Fault, expected a receipt 'applied': "
-                f"{fault_summary(env)}"]
-    status = env.body.findtext("{*}Status")
+    problems = outcome(ex, "response")  # transport errors, unparsable answers, faults
+    if problems:
+        return problems
+    status = ex.envelope().body.findtext("{*}Status")
     return [] if status == "applied" else [f"receipt Status {status!r}, expected 'applied'"]
