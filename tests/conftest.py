@@ -62,6 +62,16 @@ def postgres_url(postgres_dsn: str, postgres_schema: str) -> str:
     return f"{postgres_dsn}?schema={postgres_schema}"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def notice_store_url(request, tmp_path) -> str:
+    """A notice store URL on each store in turn: a fresh SQLite file, a fresh PostgreSQL schema
+    (skipped, saying so, outside CI when no server answers)."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'notices.db'}"
+    return f"{request.getfixturevalue('postgres_dsn')}?schema=" \
+           f"{request.getfixturevalue('postgres_schema')}"
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Stop the in-process reactor some tests run in a thread: its thread pool would otherwise
     keep the interpreter from exiting after the run."""

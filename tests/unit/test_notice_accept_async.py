@@ -25,14 +25,6 @@ def notice(mid: str, subjects=(A,)) -> NoticeRecord:
                         soap_action=None, payload=f"<n>{mid}</n>".encode(), received_at=0.0)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'notices.db'}"
-    return f"{request.getfixturevalue('postgres_dsn')}?schema=" \
-           f"{request.getfixturevalue('postgres_schema')}"
-
-
 def accept_async(store, record: NoticeRecord, subscribers=("tax",)):
     """(value, error) as the writer thread answered, waited for here."""
     answered, answers = threading.Event(), []
@@ -47,8 +39,8 @@ def accept_async(store, record: NoticeRecord, subscribers=("tax",)):
     return answers[0]
 
 
-def test_accept_async_answers_once_durable_like_accept(url):
-    store = open_notice_store(url)
+def test_accept_async_answers_once_durable_like_accept(notice_store_url):
+    store = open_notice_store(notice_store_url)
     try:
         value, error, thread = accept_async(store, notice("m1"))
         assert (value, error) == (True, None)
@@ -58,7 +50,7 @@ def test_accept_async_answers_once_durable_like_accept(url):
             store.accept_async(notice("x"), "tax", lambda value, error: None)
     finally:
         store.close()
-    again = open_notice_store(url)  # durable: there after a reopen
+    again = open_notice_store(notice_store_url)  # durable: there after a reopen
     try:
         assert [d.message_id for d in again.claim("tax", "n1", 30, 10, now=0.0)] == ["m1"]
         with pytest.raises(NoticeStoreError):

@@ -25,17 +25,9 @@ def notice(mid: str, subjects=(A,), **fields) -> NoticeRecord:
                         payload=f"<n>{mid}</n>".encode(), received_at=T, **fields)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'notices.db'}"
-    return f"{request.getfixturevalue('postgres_dsn')}?schema=" \
-           f"{request.getfixturevalue('postgres_schema')}"
-
-
 @pytest.fixture
-def store(url):
-    opened = open_notice_store(url)
+def store(notice_store_url):
+    opened = open_notice_store(notice_store_url)
     yield opened
     opened.close()
 
@@ -100,9 +92,9 @@ def _create_version_1(url: str) -> None:
     close()
 
 
-def test_a_version_1_store_is_migrated_and_its_queued_notices_still_delivered(url):
-    _create_version_1(url)
-    store = open_notice_store(url)
+def test_a_version_1_store_is_migrated_and_its_queued_notices_still_delivered(notice_store_url):
+    _create_version_1(notice_store_url)
+    store = open_notice_store(notice_store_url)
     try:
         store.accept(notice("new", [B], receiver=RECEIVER, service_version="1.0"), ["tax"])
         old, new = store.claim("tax", "n1", 30, 10, now=T)
@@ -111,7 +103,7 @@ def test_a_version_1_store_is_migrated_and_its_queued_notices_still_delivered(ur
         assert (new.receiver, new.service_version) == (RECEIVER, "1.0")
     finally:
         store.close()
-    readonly = open_notice_store(url, readonly=True)  # operators' commands read version 2
+    readonly = open_notice_store(notice_store_url, readonly=True)  # operators' commands read version 2
     try:
         assert [s.inflight for s in readonly.stats(now=T)] == [2]
     finally:
