@@ -14,6 +14,7 @@ apply to that answer — e.g. the binding of a reply to a request that had no he
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -271,8 +272,62 @@ def unique_message_ids(seen: list[Seen]) -> list[str]:
     return problems
 
 
+# A SentAt of whole seconds is up to 1 s behind the instant it names; the rest absorbs the
+# scheduling between the suite's clock readings and the product's (not a skew: a rate).
+SENT_AT_RESOLUTION = 1.0
+SENT_AT_SLACK = 0.25
+_SHOWN = 3  # a frozen clock fails every later answer: the first few say it
+
+
+def _sent_at(ex: Exchange) -> tuple[str, dt.datetime] | None:
+    try:
+        value = ex.header().sent_at
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None  # no header, no dateTime: RQ-MSG-03 reports it
+    return (value, stamp) if stamp.tzinfo is not None else None
+
+
+def sent_at_advances(seen: list[Seen]) -> list[str]:
+    """RQ-MSG-10: SentAt tracks time across the run. Between the run's first answer and each
+    later one, SentAt moves as far as the suite's monotonic clock did, within the answers' own
+    round trips, the 1 s of a timestamp in whole seconds and a little scheduling: a clock
+    frozen at start-up (or running at a wrong rate) stays within ``clock_skew`` of the suite's
+    clock for a short run, but not in step with it. A cached reply (a MessageId repeated for a
+    resend, which RQ-MSG-09 allows) keeps its first SentAt, so it is not judged."""
+    first: tuple[float, float, str, dt.datetime, Seen] | None = None
+    ids: set[str] = set()
+    problems = []
+    for s in seen:
+        ex = s.exchange
+        env = _answer(ex)
+        if env is None or env.is_fault or ex.sent_monotonic is None:
+            continue
+        stamped = _sent_at(ex)
+        mid = ex.header().message_id if stamped else ""
+        if stamped is None or mid in ids:
+            continue
+        ids.add(mid)
+        if first is None:
+            first = (ex.sent_monotonic, ex.elapsed, *stamped, s)
+            continue
+        t0, e0, value0, stamp0, s0 = first
+        span = ex.sent_monotonic - t0
+        moved = (stamped[1] - stamp0).total_seconds()
+        allowed = SENT_AT_RESOLUTION + SENT_AT_SLACK + e0 + ex.elapsed
+        if abs(moved - span) > allowed:
+            problems.append(f"{s.label}: SentAt {stamped[0]} is {moved:+.1f} s from the SentAt "
+                            f"{value0} of the run's first answer ({s0.label}), sent "
+                            f"{span:.1f} s later by the suite's monotonic clock (allowed "
+                            f"±{allowed:.1f} s): SentAt does not track time")
+    if len(problems) > _SHOWN:
+        problems[_SHOWN:] = [f"… and {len(problems) - _SHOWN} more answers so"]
+    return problems
+
+
 ACROSS: dict[str, Callable[[list[Seen]], list[str]]] = {
     "unique_message_id": unique_message_ids,
+    "sent_at_advances": sent_at_advances,
 }
 
 NAMES = (*SINGLE, *ACROSS)

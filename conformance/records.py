@@ -57,6 +57,7 @@ class Exchange:
     elapsed: float = 0.0
     error: str | None = None  # transport failure: no (complete) answer
     started_at: str = field(default_factory=now_iso)
+    sent_monotonic: float | None = None  # the suite's monotonic clock when the request went out
     _parsed: dict = field(default_factory=dict, repr=False)
 
     def envelope(self, which: str = "response") -> Envelope:

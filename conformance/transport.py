@@ -51,7 +51,7 @@ class Transport:
 
     def exchange(self, ex: Exchange, timeout: float) -> Exchange:
         """Perform ``ex`` (method, url, request, request_headers); fill in the answer."""
-        started = time.monotonic()
+        started = ex.sent_monotonic = time.monotonic()
         deadline = started + timeout
         try:
             response = self.session.request(ex.method, ex.url, data=ex.request or None,

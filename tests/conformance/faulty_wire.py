@@ -84,6 +84,16 @@ def sent_at_echoed(header, request):
     header.find(_h("SentAt")).text = request.findtext(_h("SentAt"))
 
 
+def sent_at_frozen(call: Call) -> Reply:
+    """Every answer carries the SentAt of its first one: a reply-header template filled in once,
+    at start-up. Within clock_skew of the suite's clock, so only the run-level check sees it."""
+    root, header = _reply_tree(call)
+    if header is None:
+        return call.reply
+    header.find(_h("SentAt")).text = call.state.setdefault("frozen", header.findtext(_h("SentAt")))
+    return Reply(call.reply.status, serialize(root), call.reply.content_type)
+
+
 def _copy(el):
     return etree.fromstring(etree.tostring(el))
 
@@ -303,6 +313,7 @@ WIRE = {
     "parties-not-swapped": {"on_reply": _edit_header(parties_not_swapped)},
     "sent-at-utc": {"on_reply": _edit_header(sent_at_utc)},
     "sent-at-echoed": {"on_reply": _edit_header(sent_at_echoed)},
+    "sent-at-frozen": {"on_reply": sent_at_frozen},
     "soap11-as-12": {"on_reply": soap11_as_12},
     "soap12-as-11": {"on_reply": soap12_as_11},
     "soap12-fault-500": {"on_reply": soap12_fault_500},
