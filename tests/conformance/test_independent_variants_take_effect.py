@@ -190,7 +190,8 @@ def transcript(role: str, db, defect: str | None, steps=None) -> list[str]:
             base64.b64encode(hashlib.sha256(raw).digest()).decode(), "hash-of-the-request")
         if "FullExtractResponse" in text and extract_id is None:
             extract_id = re.search(r"ExtractId>([^<]+)<", text)[1]
-        out.append(f"{answer.status} {answer.content_type} {_mask(text, labels)}")
+        length = "" if answer.content_length is None else f" length {answer.content_length}"
+        out.append(f"{answer.status} {answer.content_type}{length} {_mask(text, labels)}")
     return out
 
 

@@ -44,7 +44,7 @@ def serve(args) -> int:
                 self.wfile.write(b"0\r\n\r\n")
                 return
             if alt != "http10":
-                self.send_header("Content-Length", str(len(answer.body)))
+                self.send_header("Content-Length", str(answer.content_length or len(answer.body)))
             self.end_headers()
             self.wfile.write(answer.body)
 

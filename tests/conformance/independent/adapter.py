@@ -28,6 +28,7 @@ from lxml import etree
 from .answers import Writer
 from .characters import CharacterLayer
 from .provider import Provider
+from .seventh import SeventhBatch, mynumber_weights_from_left
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVICES,
                        Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema, m11_ok,
                        mynumber_ok)
@@ -38,7 +39,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 
 @dataclass
-class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
+class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -114,6 +115,15 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
                           [("freshness:max_age", "older than 3600 s")], mid)
         self._vendor_header_checks(header, mid)
         problems = self._rules(body)
+        digits = {"addressee_number", "individual_number"}
+        if self.defect == "check-digit-failure-not-found" and self.role == "provider":
+            problems = [p for p in problems if p[0] not in digits]  # looked up, never checked
+        if problems and self.defect == "rule-violation-receipted" and self.role == "subscriber":
+            return self._receipt(mid, "applied"), header  # "poison message": ack and drop
+        if problems and self.defect == "check-digit-as-schema-invalid" and \
+                {p[0] for p in problems} <= digits:  # the check digit as an XSD assertion
+            raise Refusal("PF-SCHEMA-INVALID", "client", "the body is invalid",
+                          [("xsd:assertion", m) for _, m in problems], mid)
         if problems:
             raise Refusal("PF-RULE-VIOLATION", "client", "a rule beyond XSD is broken",
                           problems, mid)
@@ -145,8 +155,10 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
                     el.text or "0"):
                 problems.append(("addressee_number", f"{el.text}: check digit"))
         for el in body.iter(f"{{{CMN}}}IndividualNumber", f"{{{JUKI}}}IndividualNumber"):
-            ok = _mynumber_mod10(el.text or "0" * 12) if \
-                self.defect == "mynumber-check-digit-mod10" else mynumber_ok(el.text or "0" * 12)
+            check = _mynumber_mod10 if self.defect == "mynumber-check-digit-mod10" else \
+                mynumber_weights_from_left if \
+                self.defect == "individual-number-weights-from-left" else mynumber_ok
+            ok = check(el.text or "0" * 12)
             if not ok:
                 problems.append(("individual_number", f"{el.text}: check digit"))
         for local, listname in CODELISTS.items():
@@ -163,8 +175,14 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer):
             if self.defect == "notice-without-individual-number-refused" and \
                     resident.find(f"{{{CMN}}}IndividualNumber") is None:  # the tax system's key
                 problems.append(("vendor:individual_number", "個人番号 is required"))
+            if self.defect == "notice-postal-code-required" and resident.find(
+                    f"{{{CMN}}}Address/{{{CMN}}}PostalCode") is None:  # a NOT NULL column
+                problems.append(("vendor:postal_code", "郵便番号 is required"))
             occurred = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}OccurredOn")
             notified = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}NotifiedOn")
+            if self.defect == "occurred-on-future-refused" and \
+                    occurred[:10] > dt.datetime.now(JST).date().isoformat():  # 転出予定 exist
+                problems.append(("vendor:dates", "異動年月日 in the future"))
             if self.defect == "notified-before-occurred-refused" and notified and \
                     notified[:10] < occurred[:10]:  # "a 届出 cannot precede its 異動"
                 problems.append(("vendor:dates", "届出年月日 before 異動年月日"))

@@ -12,6 +12,7 @@ import uuid
 from lxml import etree
 
 from .characters import _cesu8
+from .seventh import surrogate_references
 from .standard import CMN, JST, JUKI, PFF, PFH, PFR, SHA256, SOAP11, SOAP12, Answer, Refusal
 
 
@@ -60,6 +61,8 @@ class Writer:
         elif self.defect == "sent-at-lmt-offset":  # tzinfo=pytz.timezone("Asia/Tokyo"): LMT
             return now.replace(tzinfo=dt.timezone(dt.timedelta(hours=9, minutes=19))).isoformat(
                 timespec="seconds")
+        elif self.defect == "sent-at-utc-z":  # Instant.toString(): UTC with Z
+            return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         elif self.defect == "sent-at-offset-without-colon":
             return now.strftime("%Y-%m-%dT%H:%M:%S%z")
         return now.isoformat(timespec="seconds")
@@ -146,6 +149,8 @@ class Writer:
         return h
 
     def _envelope(self, soap, response, request_header, raw) -> Answer:
+        if self.defect == "soap12-receipt-in-soap11-envelope" and self.role == "subscriber":
+            soap = SOAP11  # the receipt writer knows one envelope
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         head = etree.SubElement(env, f"{{{soap}}}Header")
@@ -155,6 +160,7 @@ class Writer:
             extra.text = "indie-1"
         head.append(self._reply_header(soap, request_header, raw, response))
         etree.SubElement(env, f"{{{soap}}}Body").append(response)
+        self._seventh_answer(response)
         self._degrade_text(response)
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
@@ -164,6 +170,8 @@ class Writer:
             return self._bytes(env, soap, 404)
         if self.defect == "utf16-answer-labelled-utf16" and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
             return self._bytes(env, soap, 200, charset="utf-16")  # the request's charset echoed
+        if self.defect == "receipt-http-202" and self.role == "subscriber":  # one-way: 202
+            return self._bytes(env, soap, 202)
         return self._bytes(env, soap, 200)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
@@ -183,13 +191,17 @@ class Writer:
                     el.text = etree.CDATA(el.text)
         body = etree.tostring(env, encoding="UTF-8", xml_declaration=alt != "no-declaration",
                               pretty_print=alt == "pretty-print")
+        if self.defect == "nonbmp-surrogate-references":
+            body = surrogate_references(body)
         if self.defect == "nonbmp-cesu8":  # Oracle's "UTF8": each surrogate in 3 bytes
             body = re.sub(rb"[\xf0-\xf4][\x80-\xbf]{3}", lambda m: _cesu8(m[0].decode()), body)
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
         return Answer(status, body, ctype)
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
-        client = refusal.party == "client"
+        client = refusal.party == "client" and self.defect != "client-faults-as-server"
+        if self.defect == "client-faults-as-server":  # one catch-all handler for every error
+            refusal.party = "provider"
         if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
             soap = SOAP11
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
@@ -197,6 +209,8 @@ class Writer:
         body = etree.SubElement(env, f"{{{soap}}}Body")
         fault = etree.SubElement(body, f"{{{soap}}}Fault")
         reason = refusal.reason
+        if self.defect == "fault-string-cp932-bytes":  # the message file is Shift_JIS
+            reason = f"要求を処理できません（{refusal.code}）"
         if self.alternative == "japanese-fault-text":
             reason = {"client": "要求に誤りがあります", "provider": "処理できませんでした"}.get(
                 refusal.party, "エラー") + f"（{refusal.code}）"
@@ -206,7 +220,7 @@ class Writer:
                 fault[0].text = "Client" if client else "Server"
             etree.SubElement(fault, "faultstring").text = reason
             holder = etree.SubElement(fault, "detail")
-            status = 500
+            status = 400 if client and self.defect == "soap11-fault-http-400" else 500
         else:
             code = etree.SubElement(fault, f"{{{soap}}}Code")
             etree.SubElement(code, f"{{{soap}}}Value").text = \
@@ -222,6 +236,8 @@ class Writer:
             status = 400 if client else 500
             if self.defect == "soap12-rule-fault-500" and refusal.code == "PF-RULE-VIOLATION":
                 status = 500
+            if self.defect == "soap12-fault-http-200":  # the framework's default status
+                status = 200
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
         etree.SubElement(detail, f"{{{PFF}}}Party").text = refusal.party
@@ -237,4 +253,7 @@ class Writer:
             etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
-        return self._bytes(env, soap, status)
+        answer = self._bytes(env, soap, status)
+        if self.defect == "fault-string-cp932-bytes":
+            answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
+        return answer

@@ -111,6 +111,8 @@ class Provider:
 
     def _extract(self, header, body, soap):
         size = int(body.findtext(f"{{{JUKI}}}PageSize"))
+        if self.defect == "page-size-capped-at-5":  # the vendor's own page limit, silently
+            size = min(size, 5)
         if self.defect == "page-size-max-refused" and size >= 1000:  # "< 1000" for "≤ 1000"
             raise Refusal("VENDOR-PAGE-SIZE", "client", "PageSize too large",
                           [("extract:page_size", f"{size}")],
@@ -121,6 +123,8 @@ class Provider:
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
                          for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
+            if self.defect == "extract-request-id-global":  # keyed by RequestId alone
+                key = (None, request_id)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if extract_id is None and request_id is not None:
@@ -131,7 +135,9 @@ class Provider:
                     as_of = None
                 self._check_as_of(as_of)
                 numbers = sorted(n for n, r in self.residents.items()
-                                 if not as_of or self._lived_here(r, as_of))
+                                 if (not as_of or self._lived_here(r, as_of)) and not (
+                                     self.defect == "extract-removed-excluded" and  # 住民 only
+                                     r.findtext(f"{{{CMN}}}ResidentStatus") != "1"))
                 extract_id = uuid.uuid4().hex
                 self.extracts[extract_id] = numbers
                 if request_id is not None:
@@ -150,6 +156,8 @@ class Provider:
         pages = len(numbers) // size if self.defect == "total-pages-floor" \
             else len(numbers) // size + 1 if self.defect == "total-pages-plus-one-when-exact" \
             else math.ceil(len(numbers) / size)
+        if self.defect == "empty-extract-one-page":  # "there is always a first page"
+            pages = max(pages, 1)
         if self.defect == "page-past-end-fault" and page > max(pages, 1):
             raise Refusal("VENDOR-PAGE", "client", "no such page",
                           [("extract:page", f"page {page} of {pages}")],
@@ -157,12 +165,21 @@ class Provider:
         count = len(numbers)
         if self.defect == "later-pages-total-count-of-page" and page > 1:
             count = len(numbers[(page - 1) * size:page * size])  # counted on this page
+        if self.defect == "total-count-active-only":  # SELECT COUNT(*) … WHERE 住民状態 = '1'
+            count = sum(self.residents[n].findtext(f"{{{CMN}}}ResidentStatus") == "1"
+                        for n in numbers)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
             etree.SubElement(out, f"{{{JUKI}}}{name}").text = str(value)
         end = page * size + (self.defect == "page-slice-inclusive-end")  # end index inclusive
-        for number in numbers[(page - 1) * size:end]:
+        start = (page - 1) * size
+        if self.defect == "page-index-zero-based":  # OFFSET page * size: page 1 is the second
+            start, end = page * size, (page + 1) * size
+        if self.defect == "later-pages-ordered-by-kana" and page > 1:  # the next pages' query
+            numbers = sorted(numbers, key=lambda n: "".join(  # has ORDER BY カナ氏名
+                self.residents[n].find(f"{{{CMN}}}Name/{{{CMN}}}Kana").itertext()))
+        for number in numbers[start:end]:
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list
                 for former in resident.findall(f"{{{CMN}}}FormerSurname"):

@@ -86,6 +86,7 @@ class Answer:
     status: int
     body: bytes
     content_type: str
+    content_length: int | None = None  # content-length-counts-characters: the header's value
 
 
 

@@ -8,11 +8,13 @@ import sqlite3
 import threading
 import time
 import unicodedata
+import uuid
 from pathlib import Path
 
 from lxml import etree
 
 from .characters import _JIS0208_FOLD
+from .seventh import gaiji_to_pua
 from .standard import CMN, JUKI, PFH, PFR, SOAP12, Refusal
 
 
@@ -25,6 +27,8 @@ class Subscriber:
         if self.defect == "wal-deleted-on-start":  # a start script's "stale journal" cleanup
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        if self.defect == "store-path-per-process":  # the installer's template: a new file
+            self.db = Path(f"{self.db}.{uuid.uuid4().hex[:8]}")  # at every start
         self.conn = sqlite3.connect(str(self.db), check_same_thread=False,
                                     isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -74,6 +78,10 @@ class Subscriber:
 
     def _notice(self, header, body, soap):
         mid = header.findtext(f"{{{PFH}}}MessageId")
+        key = mid
+        if self.defect == "dedup-key-sent-at":  # "one sender sends one message a second"
+            key = header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}SystemId") + "@" + \
+                header.findtext(f"{{{PFH}}}SentAt")
         changes = body.findall(f"{{{JUKI}}}Change")
         several = len(changes) > 1
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
@@ -94,7 +102,7 @@ class Subscriber:
             if self.open_transaction:  # the previous notice's transaction, committed now
                 self.conn.execute("COMMIT")
                 self.open_transaction = False
-            duplicate = self._seen(mid)
+            duplicate = self._seen(key)
             self.notice_last = {}  # stale-check-once-per-notice: this notice's snapshot
             if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
@@ -105,7 +113,8 @@ class Subscriber:
                     c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
                     for c in changes),))
             if not duplicate:
-                if self.defect in ("ack-before-commit", "apply-in-background"):
+                if self.defect in ("ack-before-commit", "apply-in-background") or (
+                        self.defect == "soap12-ack-before-commit" and soap == SOAP12):
                     threading.Thread(target=self._apply_later, args=(mid, changes),
                                      daemon=True).start()
                 elif self.defect == "seen-before-apply":  # the ID first, the changes after
@@ -134,23 +143,44 @@ class Subscriber:
                     self.conn.execute("BEGIN IMMEDIATE")
                     self._mark_seen(mid)
                     self.open_transaction = True
+                elif self.defect == "redelivery-after-restart-fault":
+                    self._apply_checked_in_memory(mid, changes)
                 else:
                     self.conn.execute("BEGIN IMMEDIATE")
                     for change in changes:
                         self._apply(change)
-                    self._mark_seen(mid)
+                    self._mark_seen(key)
                     if self.defect == "apply-uncommitted-until-next":  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
+        return self._receipt(
+            mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
+            "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
+            else "accepted" if several and self.defect == "multi-change-receipt-accepted"
+            else "applied")
+
+    @staticmethod
+    def _receipt(mid: str, status: str):
         receipt = etree.Element(f"{{{PFR}}}NoticeReceipt", nsmap={"pfr": PFR})
-        etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = \
-            mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid
-        etree.SubElement(receipt, f"{{{PFR}}}Status").text = \
-            "duplicate" if duplicate and self.defect != "duplicate-answered-applied" \
-            else "accepted" if several and self.defect == "multi-change-receipt-accepted" \
-            else "applied"
+        etree.SubElement(receipt, f"{{{PFR}}}MessageId").text = mid
+        etree.SubElement(receipt, f"{{{PFR}}}Status").text = status
         return receipt
+
+    def _apply_checked_in_memory(self, mid, changes) -> None:
+        """redelivery-after-restart-fault: seen IDs checked in a cache of this process, stored
+        with a plain INSERT — after a restart a redelivered notice hits the primary key."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for change in changes:
+                self._apply(change)
+            self.conn.execute("INSERT INTO seen VALUES (?)", (mid,))
+        except sqlite3.IntegrityError as exc:
+            self.conn.execute("ROLLBACK")
+            raise Refusal("PF-PROVIDER-INTERNAL", "provider", "the notice could not be stored",
+                          [("vendor:store", str(exc))], mid) from None
+        self.conn.execute("COMMIT")
+        self.memory_seen.add(mid)
 
     def _apply_later(self, mid, changes) -> None:
         # the receipt leaves first; the change is stored a moment later
@@ -191,7 +221,8 @@ class Subscriber:
             recent = self.conn.execute("SELECT message_id FROM seen ORDER BY rowid DESC "
                                        "LIMIT 2").fetchall()
             return (mid,) in recent
-        if self.defect in ("seen-ids-in-memory", "seen-ids-warmed-up-late"):
+        if self.defect in ("seen-ids-in-memory", "seen-ids-warmed-up-late",
+                           "redelivery-after-restart-fault"):
             return mid in self.memory_seen
         return self.conn.execute("SELECT 1 FROM seen WHERE message_id = ?",
                                  (mid,)).fetchone() is not None
@@ -242,12 +273,19 @@ class Subscriber:
             name = name.translate(_WIDE_ASCII)
         elif self.defect == "stores-ideographic-space-to-ascii":
             name = name.replace("\u3000", " ")
+        elif self.defect == "stores-name-stripped":  # str.strip(): U+3000 and spaces go
+            name = name.strip()
+        elif self.defect == "stores-gaiji-pua":  # the vendor's 外字 codes in its name column
+            name = gaiji_to_pua(name)
         elif self.defect == "stores-latin-title-case":  # "names as people write them"
             name = re.sub("[A-Za-z]+", lambda m: m[0].capitalize(), name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "last-sequence-in-memory":
             last = self.memory_last.get(number, 0)
+        if self.defect == "sequence-watermark-global":  # 異動連番 taken as one global counter
+            last = self.conn.execute("SELECT COALESCE(MAX(last_sequence), 0) FROM "
+                                     "resident").fetchone()[0]
         if self.defect == "stale-check-once-per-notice":  # read once, before the first change
             last = self.notice_last.setdefault(number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
@@ -273,6 +311,8 @@ class Subscriber:
         if self.defect == "write-behind":
             self.pending[number] = (number, name, sequence, (row[3] if row else 0) + 1)
             return
+        if self.defect == "removal-not-applied" and reason.startswith("B"):  # the tax system
+            return  # "handles 記載 and 修正 only": a 消除 is receipted, never recorded
         if self.defect == "removal-deletes-resident" and reason.startswith("B"):  # 消除
             self.conn.execute("DELETE FROM resident WHERE number = ?", (number,))
             return

@@ -48,6 +48,8 @@ class Transport:
                     return cached
             response, header_out = self._serve(raw, header, body, soap)
             answer = self._envelope(soap, response, header_out, raw)
+            if self.defect == "content-length-counts-characters":  # len() of the text
+                answer.content_length = len(answer.body.decode("utf-8"))
             if caching:
                 self.cache[raw] = answer
             return answer

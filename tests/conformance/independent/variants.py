@@ -255,6 +255,78 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
                                              "(\"the last one may be incomplete\")"),
     "later-changes-applied-after-receipt": (5, S, "a notice's first change committed before "
                                                   "the receipt, the others 50 ms after"),
+    # --- seventh batch, committed before the suite was run on it (blind, by a reviewer who read
+    # only the vendors' documents and this adapter): ------------------------------------------
+    # 1. one message shape
+    "member-individual-number-omitted": (1, P, "household members without their 個人番号 (the "
+                                               "household view leaves it out)"),
+    "member-relationship-unpadded": (1, P, "household members' 続柄 without the leading zero "
+                                           "(01 → 1)"),
+    "member-former-surname-dropped": (1, P, "household members without their 旧氏"),
+    "head-name-kana-dropped": (1, P, "the 世帯主's HeadName without its reading (Kana)"),
+    "empty-katagaki-written": (1, P, "an address without 方書 written with an empty Katagaki"),
+    "later-pages-ordered-by-kana": (1, P, "全件 pages after the first sliced from the snapshot "
+                                          "ordered by reading, not by 宛名番号"),
+    "total-count-active-only": (1, P, "TotalCount counts residents with 住民状態 1 only (the "
+                                      "pages hold all)"),
+    "client-faults-as-server": (1, BOTH, "every fault soap:Server / soap:Receiver with Party "
+                                         "provider (one catch-all handler)"),
+    "check-digit-as-schema-invalid": (1, BOTH, "check-digit failures answered PF-SCHEMA-INVALID "
+                                               "(an XSD assertion), not PF-RULE-VIOLATION"),
+    "soap11-fault-http-400": (1, BOTH, "SOAP 1.1 client faults sent with HTTP 400"),
+    "soap12-fault-http-200": (1, BOTH, "SOAP 1.2 faults sent with HTTP 200"),
+    "fault-string-cp932-bytes": (1, BOTH, "fault text in Japanese written in Shift_JIS bytes "
+                                          "inside a UTF-8 envelope"),
+    "content-length-counts-characters": (1, P, "Content-Length counts characters, not bytes "
+                                               "(answers with Japanese text cut short)"),
+    "soap12-receipt-in-soap11-envelope": (1, S, "receipts to SOAP 1.2 notices in a SOAP 1.1 "
+                                                "envelope, text/xml"),
+    "receipt-http-202": (1, S, "receipts sent with HTTP 202 (the one-way operation's status)"),
+    # 2. inputs the suite may never send
+    "extract-removed-excluded": (2, P, "全件 leaves out residents with 住民状態 other than 1"),
+    "page-size-capped-at-5": (2, P, "PageSize above 5 silently treated as 5"),
+    "extract-request-id-global": (2, P, "RequestId remembered without its sender: another "
+                                        "system's retry gets this one's snapshot"),
+    "page-index-zero-based": (2, P, "Page taken as 0-based (OFFSET Page × PageSize): page 1 "
+                                    "holds the second slice"),
+    "check-digit-failure-not-found": (2, P, "an inquiry with a wrong check digit answered "
+                                            "not-found, not a fault"),
+    "empty-extract-one-page": (2, P, "an empty 全件 answered TotalPages 1 (the XSD says 0)"),
+    "individual-number-weights-from-left": (2, BOTH, "個人番号 check digit with the weights "
+                                                     "counted from the left"),
+    "rule-violation-receipted": (2, S, "notices breaking a rule beyond XSD receipted applied "
+                                       "and dropped (\"poison message\" handling)"),
+    "dedup-key-sent-at": (2, S, "de-duplicates by the Sender's SystemId and SentAt: a second "
+                                "notice sent in the same second is taken for a duplicate"),
+    "sequence-watermark-global": (2, S, "the last 異動連番 kept as one watermark for all "
+                                        "residents"),
+    "removal-not-applied": (2, S, "消除 (B..) receipted applied, never recorded (\"the tax "
+                                  "system handles 記載 and 修正\")"),
+    "notice-postal-code-required": (2, S, "residents without 郵便番号 (optional) refused"),
+    # 3. characters
+    "name-char-column-padded": (3, P, "names padded with U+3000 to 10 characters (a 全角 CHAR "
+                                      "column)"),
+    "kana-as-hiragana": (3, P, "readings (Kana) written in hiragana, as the vendor keeps them"),
+    "nonbmp-surrogate-references": (3, P, "characters beyond the BMP written as two character "
+                                          "references to UTF-16 surrogates"),
+    "name-gaiji-as-pua": (3, P, "names' characters outside JIS X 0208 written as the vendor's "
+                                "外字 (private-use) codes"),
+    "stores-name-stripped": (3, S, "stores names strip()ped: leading and trailing spaces and "
+                                   "U+3000 lost"),
+    "stores-gaiji-pua": (3, S, "stores names' characters outside JIS X 0208 as the vendor's "
+                               "外字 (private-use) codes"),
+    # 4. time
+    "wareki-reiwa-year-off-by-one": (4, P, "dates from 令和 on converted from 和暦 with 2019 as "
+                                           "令和0年: one year late"),
+    "sent-at-utc-z": (4, BOTH, "SentAt in UTC with Z (Instant.toString())"),
+    "occurred-on-future-refused": (4, S, "notices with a 異動年月日 after today (転出予定) refused"),
+    # 5. durability
+    "redelivery-after-restart-fault": (5, S, "seen MessageIds checked in memory, stored with a "
+                                             "plain INSERT: a redelivery after a restart gets a "
+                                             "fault"),
+    "store-path-per-process": (5, S, "a new database file at every start-up"),
+    "soap12-ack-before-commit": (5, S, "over SOAP 1.2 the change is committed 50 ms after the "
+                                       "receipt"),
 }
 
 
@@ -263,12 +335,13 @@ def _batch(first: str, last: str | None = None) -> frozenset[str]:
     return frozenset(names[names.index(first):names.index(last) + 1 if last else None])
 
 
-# the third to sixth batches: written from the five classes and measured before any
+# the third to seventh batches: written from the five classes and measured before any
 # case was added for them
 THIRD_BATCH = _batch("soap12-fault-in-soap11-envelope", "last-sequence-reset-on-start")
 FOURTH_BATCH = _batch("soap12-fault-no-detail", "db-recreated-on-start")
 FIFTH_BATCH = _batch("later-pages-relates-to-first-request", "wal-deleted-on-start")
-SIXTH_BATCH = _batch("extract-linkage-kind-delta")
+SIXTH_BATCH = _batch("extract-linkage-kind-delta", "later-changes-applied-after-receipt")
+SEVENTH_BATCH = _batch("member-individual-number-omitted")
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
@@ -295,7 +368,7 @@ ALTERNATIVES: dict[str, str] = {
 # The sixth batch, landed (f9a208d) before the suite was first run on it: blind 23/38; its 15
 # misses re-run on 475f29e (S-GRID-01, P-EQUIV-01/S-EQUIV-01 added by others): 33/38
 # (docs/conformance.md). Still missed, by class:
-MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH
+MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH
 MEASURED_MISSES = frozenset({
     ("seen-ids-ttl-1s", "subscriber"),  # a de-duplication window longer than the redelivery
     ("extract-linkage-kind-delta", "provider"),  # 1: a reply's LinkageKind never compared
