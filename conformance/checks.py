@@ -118,6 +118,17 @@ def echo(ctx: Context, ex: Exchange) -> list[str]:
     return problems
 
 
+def linkage(ctx: Context, ex: Exchange) -> list[str]:
+    """RQ-BIND-05: a reply belongs to its request's linkage — the request's LinkageKind (全件 /
+    差分) and StandardVersion, on every answer (each 全件 page, not-found, a receipt)."""
+    reply, sent = ex.header(), ex.header("request")
+    return [f"reply {name} is {got!r}, the request's is {want!r}"
+            for name, got, want in (("LinkageKind", reply.linkage_kind, sent.linkage_kind),
+                                    ("StandardVersion", reply.standard_version,
+                                     sent.standard_version))
+            if got != want]
+
+
 def _detail(ex: Exchange) -> etree._Element | None:
     return ex.envelope().body.find(f".//{FAULT_DETAIL_TAG}")
 

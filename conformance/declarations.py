@@ -82,6 +82,8 @@ MESSAGES_FILE = Table("messages.toml", (
     FORMAT,
     Key("roles", MapOf(Sub(SERVICE_ROLES)), {}, SERVICE_ROLES.doc),
     Key("message", MapOf(Sub(MESSAGE)), {}, MESSAGE.doc),
+    Key("linkage_kind", MapOf(Choice(("full", "delta"))), {},
+        "the LinkageKind (連携種別) of the suite's requests of a service; others: delta"),
 ))
 
 # --- cases/*.toml ---

@@ -21,7 +21,7 @@ from lxml import etree
 
 from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
-from bus.core.header import Party, PlatformHeader
+from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -62,7 +62,8 @@ def fill(value, values: Mapping[str, object]):
 
 
 def request_header(service: ServiceSpec, params: Mapping[str, object],
-                   overrides: Mapping[str, str] | None = None) -> PlatformHeader:
+                   overrides: Mapping[str, str] | None = None,
+                   linkage_kind: str = LINKAGE_DELTA) -> PlatformHeader:
     """The header of a request from the suite (sender) to the product (receiver).
 
     A notice is addressed to the hub of the municipality (``receiver_system_id``), which delivers
@@ -73,7 +74,8 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     header = PlatformHeader.new(
         sender=Party(code, str(params["suite_business_unit"]), str(params["suite_system_id"])),
         receiver=Party(code, service.unit, receiver),
-        service_id=service.id, service_version=service.version, user_id=str(params["user_id"]))
+        service_id=service.id, service_version=service.version, user_id=str(params["user_id"]),
+        linkage_kind=linkage_kind)
     overrides = dict(overrides or {})
     unknown = set(overrides) - set(HEADER_OVERRIDES)
     if unknown:

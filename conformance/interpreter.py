@@ -152,7 +152,8 @@ class CaseRunner:
         body = substitute(msg.body, merged, xml=True)
         soap = str(step.get("soap", "1.1"))
         header = None if step.get("omit_header") else \
-            request_header(spec, merged, fill(step.get("header"), merged))
+            request_header(spec, merged, fill(step.get("header"), merged),
+                           self.s.suite.linkage_kind(spec.id))
         request = envelope(body, soap, header)
         if step.get("tamper"):
             if header is None:
@@ -273,7 +274,7 @@ class CaseRunner:
             return ex
 
         def send(body: str, soap: str, label: str, overrides: Mapping[str, str]) -> Exchange:
-            header = request_header(spec, values, overrides)
+            header = request_header(spec, values, overrides, self.s.suite.linkage_kind(spec.id))
             return exchange(envelope(body, soap, header), soap, header, label)
 
         def resend(first: Exchange, body: str, soap: str, label: str) -> Exchange:

@@ -241,6 +241,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "relates_to": _bound(checks.relates_to),
     "request_hash": _bound(checks.request_hash),
     "echo": _bound(checks.echo),
+    "linkage": _bound(checks.linkage),
     "private_use": private_use,
     "fault_message_id": fault_names_message,
     "time_limit": time_limit,

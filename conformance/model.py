@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bus.core.header import LINKAGE_DELTA
 from bus.core.settings import Invalid, Section, SettingsError, Source, Table, load_toml, read
 
 from . import declarations as declared
@@ -130,6 +131,12 @@ class Suite:
     actions: dict[str, dict]
     fingerprint: str  # SHA-256 over every data file: which case data a report ran
     files: tuple[Path, ...] = field(default=())
+    linkage_kinds: dict[str, str] = field(default_factory=dict)  # service -> 連携種別 it is sent as
+
+    def linkage_kind(self, service: str) -> str:
+        """The LinkageKind the suite's requests of ``service`` carry: 全件 services ``full``
+        (docs/notices.md), everything else ``delta`` (差分, the SDK's default)."""
+        return self.linkage_kinds.get(service, LINKAGE_DELTA)
 
     @classmethod
     def load(cls, root: Path = HERE) -> Suite:
@@ -213,7 +220,7 @@ def _load(root: Path) -> Suite:
             cases[case.id] = case
     suite = Suite(requirements, profiles, messages, roles, cases,
                   dict(prof_doc["counterpart"]), dict(prof_doc["action"]),
-                  digest.hexdigest(), tuple(files))
+                  digest.hexdigest(), tuple(files), dict(msg_doc["linkage_kind"]))
     _cross_check(suite)
     return suite
 

@@ -17,6 +17,7 @@ from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
+from .faulty_linkage import LINKAGE
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
@@ -221,6 +222,9 @@ FAULTY = [
     Faulty("receiver-unit-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-03/*", "INV-BIND-03")),
     # --- equivalent encodings (faulty_equivalence.py): one form of the class refused each
     *(Faulty(name, "RQ-SOAP-06", ALL, _EQUIV) for name in EQUIVALENCE),
+    # --- reply header fields tied to the request (faulty_linkage.py): one shape each
+    Faulty("linkage-kind-by-record-count", "RQ-BIND-05", (JUKI_PROFILE,), ("INV-BIND-04",)),
+    Faulty("standard-version-own", "RQ-BIND-05", ALL, ("INV-BIND-04",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -258,7 +262,8 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
-        or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name)
+        or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
+        or LINKAGE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
