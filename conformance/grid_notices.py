@@ -12,11 +12,16 @@ idempotent receiver:
   between, however long after, over either SOAP version — also when its changes were kept out;
 - any other notice is receipted ``applied`` (the receipt's vocabulary has no "stale": a
   ``duplicate`` means "this MessageId was received before");
-- each change, in 異動連番 order, is applied exactly when its 異動連番 is greater, as a number,
-  than the last one applied to that resident (per resident; the first one of a resident, whatever
-  its number, and after a gap, is applied; an equal or lower one is kept out);
+- each change is applied exactly when its 異動連番 is greater, as a number, than the last one
+  applied to that resident — by an earlier notice or earlier in the same one (per resident, per
+  change; the first one of a resident, whatever its number and 異動事由 — a 修正 too —, and
+  after a gap, is applied; an equal or lower one is kept out). A notice's changes may be taken
+  in 異動連番 order or in document order: the resident ends the same, only how many changes
+  counted may differ, and either count is accepted;
 - an applied change leaves the resident as the notice says (observed: Name/Text exactly, not
-  normalised) and counts once (observed: ``changes_applied``).
+  normalised) and counts once (observed: ``changes_applied``); a 消除 keeps the record, marked
+  removed on the change's OccurredOn, a 記載 clears the mark, a 修正 leaves it (observed when
+  the command prints ``removed_on``).
 
 Every receipt is also judged for its MessageId and RelatesTo (the notice's); the invariants
 (INV-*) judge its schema, RequestHash, parties and SentAt as for every answer. Pure: the
@@ -49,6 +54,7 @@ class Change:
     name: str | None = None  # Name/Text; None: one of the grid's own, unique per change
     fields: Mapping[str, str] = field(default_factory=dict)  # Original, FormerSurname, Town …
     relationship: str = "01"
+    occurred: str = "2024-04-01"  # OccurredOn: 事由の生じた年月日
 
 
 @dataclass(frozen=True)
@@ -133,12 +139,28 @@ def points(reasons: Iterable[str]) -> list[Point]:
              ("57",),  # a resident first seen mid-stream
              ("10", "9"), ("100", "99"), ("1000", "1000"), ("5", "5"),
              ("1", "3", "2", "4"),  # a gap is applied; the missing one, late, is kept out
+             # the top of the value domain (18 digits): a double or DECIMAL(17) loses it
+             ("999999999999999998", "999999999999999999"),
          ))]
     p += [
         Point("異動連番", "two residents interleaved: A 1, B 1, A 2, B 2, A 7, B 3", 2, tuple(
             Send((Change(who, n, FIRST if n == "1" else "C12"),), soap="1.2" if k % 2 else "1.1")
             for k, (who, n) in enumerate(((0, "1"), (1, "1"), (0, "2"), (1, "2"), (0, "7"),
                                           (1, "3"))))),
+        # one notice, one resident, 異動連番 not ascending: each change judged on its own
+        Point("異動連番", "A 5, then one notice of A 8, 6, 6, 4: 8 applied, 4 and the second 6 "
+              "kept out, the first 6 counted or not (order taken)", 1, (
+            Send((Change(0, "5", FIRST),)),
+            Send((Change(0, "8"), Change(0, "6"), Change(0, "6"), Change(0, "4")), soap="1.2"))),
+        Point("異動連番", "one notice of A 7, 3: 7 applied, 3 counted or not", 1, (
+            Send((Change(0, "7", FIRST), Change(0, "3", "C01")),),)),
+        # a resident first seen in a 修正: the change carries its whole state
+        Point("異動連番", "a 修正 (C01) of a resident not held, then an older one kept out", 1, (
+            Send((Change(0, "4", "C01"),)), Send((Change(0, "3", "C12"),), soap="1.2"))),
+        Point("異動連番", "a 修正 (C12) of a resident not held, in a notice with a 転入 of "
+              "another", 2, (
+            Send((Change(1, "1", FIRST, relationship="02"), Change(0, "9", "C12")),
+                 soap="1.2"),)),
         Point("異動連番", "A 10 applied, then one notice of A 9 (kept out) and B 1 (applied)", 2, (
             Send((Change(0, "10", FIRST),)),
             Send((Change(0, "9"), Change(1, "1", FIRST, relationship="02")), soap="1.2"))),
@@ -194,8 +216,18 @@ def points(reasons: Iterable[str]) -> list[Point]:
     # --- each 異動事由 of the code list, after the 転入 that makes the resident known
     p += [Point("異動事由", f"{code} after {FIRST}", 1, (
         Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1"),
-        Send((Change(0, "2", code),), soap="1.1" if k % 2 else "1.2")))
+        Send((Change(0, "2", code, occurred=f"2024-05-{k + 1:02d}"),),
+             soap="1.1" if k % 2 else "1.2")))
         for k, code in enumerate(sorted(reasons))]
+    # --- the state after a 消除: kept, marked; a 修正 keeps the mark, a 記載 clears it
+    p += [Point("消除", "B03 (死亡), then a 修正 (C12) of the removed record", 1, (
+        Send((Change(0, "1", FIRST),)),
+        Send((Change(0, "2", "B03", occurred="2024-06-30"),), soap="1.2"),
+        Send((Change(0, "3", "C12", occurred="2024-07-02"),)))),
+        Point("消除", "B01 (国内転出), then A01 (国内転入: back again)", 1, (
+            Send((Change(0, "1", FIRST),), soap="1.2"),
+            Send((Change(0, "2", "B01", occurred="2024-08-31"),)),
+            Send((Change(0, "3", FIRST, occurred="2024-10-01"),), soap="1.2")))]
     # --- characters: in Name/Text (observed), and in every other name and address field
     for k, (label, chars, name) in enumerate(CHARACTERS):
         soap = "1.2" if k % 2 else "1.1"
@@ -235,7 +267,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
         original = f"{f['Original']}田花子" if "Original" in f else None
         out.append(
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
-            f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>2024-04-01</cmn:OccurredOn>"
+            f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
             f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
             f"{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
             f"<cmn:Name>{_name(name, original, f.get('Kana', 'full'))}</cmn:Name>{former}"
@@ -255,11 +287,25 @@ _DIGITS = "〇一二三四五六七八九"
 
 @dataclass
 class Held:
-    """What the model says a resident now is: the last 異動連番 applied, Name/Text, count."""
+    """What the model says a resident now is: the last 異動連番 applied, Name/Text, the counts
+    of applied changes it accepts (taken in 異動連番 or document order), the day it was removed
+    (消除: 事由の生じた年月日; None while current)."""
 
     last: int = 0
     name: str = ""
-    applied: int = 0
+    applied: frozenset[int] = frozenset({0})
+    removed_on: str | None = None
+
+    def take(self, changes: list[tuple[Change, str]], groups: Mapping[str, str]) -> int:
+        """Apply ``changes`` (this resident's, in the order given); how many were applied."""
+        count = 0
+        for c, name in changes:
+            if int(c.sequence) > self.last:
+                self.last, self.name, count = int(c.sequence), name, count + 1
+                group = groups.get(c.reason, "")
+                self.removed_on = c.occurred if group == "消除" else \
+                    None if group == "記載" else self.removed_on
+        return count
 
 
 @dataclass
@@ -272,9 +318,11 @@ class _Sent:
 
 
 class NoticeGrid:
-    def __init__(self, driver: Driver, namespaces: Mapping[str, str]):
+    def __init__(self, driver: Driver, namespaces: Mapping[str, str],
+                 groups: Mapping[str, str] | None = None):
         self.d = driver
         self.ns = {**namespaces, "pfr": PFR}
+        self.groups = dict(groups or {})  # 異動事由 → 記載 | 消除 | 修正 (the code list's)
         self.held: dict[str, Held] = {}
         self.seen: set[str] = set()  # MessageIds the product has received
         self.where: dict[str, str] = {}  # 宛名番号 -> its point's label
@@ -355,11 +403,14 @@ class NoticeGrid:
         message_id = header.message_id if header else ""
         duplicate = message_id in self.seen
         self.seen.add(message_id)
-        if not duplicate:  # 異動連番 order within the notice; each resident on its own
-            for c, number, _, name in sorted(s.changes, key=lambda x: int(x[0].sequence)):
+        if not duplicate:  # each resident on its own, each change judged on its own
+            for number in dict.fromkeys(number for _, number, _, _ in s.changes):
+                mine = [(c, name) for c, n, _, name in s.changes if n == number]
                 held = self.held.setdefault(number, Held())
-                if int(c.sequence) > held.last:
-                    held.last, held.name, held.applied = int(c.sequence), name, held.applied + 1
+                as_sent = replace(held)  # the same notice in document order
+                counts = {held.take(sorted(mine, key=lambda x: int(x[0].sequence)), self.groups),
+                          as_sent.take(mine, self.groups)}
+                held.applied = frozenset(a + n for a in held.applied for n in counts)
         want = "duplicate" if duplicate else "applied"
         if problems := outcome(s.exchange, "response"):
             return [f"{at}: {m} (the model: a receipt, Status {want})" for m in problems]
@@ -389,14 +440,21 @@ class NoticeGrid:
         run = self.d.observe(number, at)
         if run.exit_code != 0 or not isinstance(run.json, dict):
             return [f"{at}: the observe command exited {run.exit_code} with "
-                    f"{run.stdout.strip()[:200]!r}; the model holds {held.applied} change(s)"]
+                    f"{run.stdout.strip()[:200]!r}; the model holds the resident, "
+                    f"{' or '.join(map(str, sorted(held.applied)))} change(s) applied"]
         problems = []
         if run.json.get("name") != held.name:
             problems.append(f"{at}: name is {_show(run.json.get('name'))}, the model says "
                             f"{_show(held.name)} (the change of 異動連番 {held.last})")
-        if str(run.json.get("changes_applied")) != str(held.applied):
+        if str(run.json.get("changes_applied")) not in {str(n) for n in held.applied}:
             problems.append(f"{at}: changes_applied is {run.json.get('changes_applied')}, the "
-                            f"model says {held.applied} (last 異動連番 applied {held.last})")
+                            f"model says {' or '.join(map(str, sorted(held.applied)))} (last "
+                            f"異動連番 applied {held.last})")
+        if "removed_on" in run.json and run.json["removed_on"] != held.removed_on:
+            problems.append(f"{at}: removed_on is {run.json['removed_on']!r}, the model says "
+                            f"{held.removed_on!r} (" + ("the OccurredOn of its 消除"
+                                                        if held.removed_on else "not removed:"
+                                                        " no 消除, or a 記載 after it") + ")")
         return problems
 
 

@@ -295,7 +295,8 @@ class CaseRunner:
         driver = grid_notices.Driver(self._fresh_addressee, send, resend,
                                      observe if self.s.observe is not None else None,
                                      rng=self.s.rng)
-        return grid_notices.NoticeGrid(driver, self.s.context.namespaces).run(reasons.labels)
+        return grid_notices.NoticeGrid(driver, self.s.context.namespaces,
+                                       reasons.groups).run(reasons.labels)
 
     def _wsdl(self, step: Step, values) -> list[str]:
         spec = self._service_of(step.target, step)

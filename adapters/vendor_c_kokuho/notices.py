@@ -8,8 +8,11 @@ in vendor C's own way (処理結果 logged in 異動処理履歴):
   insured elsewhere), 取得候補; 出生 into a household with a 被保険者 → 資格取得 on the birthday,
   otherwise 取得候補; 取消し (A07) of a 喪失 → 資格回復; an insured person's 改製/再製 → 更新;
 - 消除 (B0x): a 被保険者 → 資格喪失 on the day after (国民健康保険法第8条, simplified), 喪失事由
-  転出 / 死亡 / その他; a candidate → 候補取消; someone vendor C never knew → 対象外;
-- 修正 (C0x): the personal columns of a known person are updated (更新), others → 対象外.
+  転出 / 死亡 / その他; a candidate → 候補取消, dated and with its reason the same way (the
+  record is kept, marked: docs/notices.md); someone vendor C never knew → 対象外;
+- 修正 (C0x): the personal columns of a known person are updated (更新); someone vendor C never
+  knew is taken on as a candidate (取得候補), as by a 転入: the change carries the resident's
+  whole state, and a 修正 may be the first 異動 vendor C sees of a resident (docs/notices.md).
 
 A change whose 異動連番 is not after the last one processed for that person is logged 旧異動 and
 changes nothing (the hub keeps order, so this is a second line of defence only).
@@ -22,7 +25,7 @@ import sqlite3
 
 from lxml import etree
 
-from adapters.sdk.juki_notice import DELETED, RECORDED, changes, reason_group
+from adapters.sdk.juki_notice import DELETED, MODIFIED, RECORDED, changes, reason_group
 from adapters.sdk.receiver import IdempotentReceiver
 from bus.core.header import PlatformHeader
 
@@ -53,7 +56,7 @@ def _decide(conn: sqlite3.Connection, reason: str, occurred: dt.date, person: di
     group = reason_group(reason)
     code = None if row is None else row["資格区分"]
     day = ymd(occurred)
-    if group == RECORDED:
+    if group == RECORDED or (row is None and group == MODIFIED):
         if reason == "A07" and code == LOST:
             return "資格回復", {**person, "資格区分": INSURED, "資格喪失日": None, "喪失事由": None}
         if reason == "A03" and _household_insured(conn, person["世帯番号"], person["宛名番号"]):
@@ -72,7 +75,9 @@ def _decide(conn: sqlite3.Connection, reason: str, occurred: dt.date, person: di
                          "資格喪失日": ymd(occurred + dt.timedelta(days=1)),
                          "喪失事由": LOSS_REASON.get(reason, "19")}
     if group == DELETED and code == CANDIDATE:
-        return "候補取消", {**person, "資格区分": CANCELLED}
+        return "候補取消", {**person, "資格区分": CANCELLED,
+                         "資格喪失日": ymd(occurred + dt.timedelta(days=1)),
+                         "喪失事由": LOSS_REASON.get(reason, "19")}
     return "更新", person
 
 

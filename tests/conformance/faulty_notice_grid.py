@@ -16,6 +16,7 @@ import unicodedata
 from lxml import etree
 from twisted.web.resource import Resource
 
+from adapters.sdk.juki_notice import DELETED, MODIFIED, reason_group
 from adapters.sdk.provider import ProviderApp, ProviderError
 from adapters.sdk.testing import serve
 from bus.core.receipt import receipt_element
@@ -45,6 +46,18 @@ GRID_MODES = {
     "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
     # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola)
     "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01",)),
+    # --- the notice semantics settled in docs/notices.md (issue 11, round 7)
+    # a 修正 is an UPDATE of a record: one of a resident not held waits for a 記載 that never comes
+    "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01",)),
+    # each resident's last 異動連番 is read once, before the notice: a change is compared with
+    # that snapshot, not with one applied earlier in the same notice (taken in document order)
+    "notice-last-read-once": ("RQ-SUB-03", ("S-GRID-01",)),
+    # 異動連番 in a DECIMAL(17) column: an 18-digit one (within the XSD's domain) is refused
+    "sequence-17-digits": ("RQ-SUB-01", ("S-GRID-01",)),
+    # a 消除 marks the record removed on the day it was processed, not on its 異動年月日
+    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01",)),
+    # a 修正 rewrites the whole record, the removal mark with it
+    "correction-clears-removal": ("RQ-SUB-04", ("S-GRID-01",)),
 }
 
 RARE_REASONS = {"A05", "A06", "A07", "B05", "B06", "B07"}  # 改製, 再製, 取消し of the code list
@@ -74,6 +87,10 @@ class GridFaultySubscriber(TestSubscriber):
         if mode == "day-old-notice-refused" and dt.datetime.now(dt.timezone.utc) - \
                 dt.datetime.fromisoformat(header.sent_at) > dt.timedelta(days=1):
             raise ProviderError("VENDOR-STALE", "the notice is older than a day")
+        if mode == "sequence-17-digits" and any(
+                int(el.text) >= 10**17 for el in notice.iter(f"{{{JUKI}}}Sequence")):
+            raise ProviderError("VENDOR-SEQUENCE", "異動連番 exceeds NUMBER(17)")
+        self.snapshot: dict[str, int] = {}  # notice-last-read-once: this notice's
         if mode == "rare-reasons-refused" and any(
                 el.text in RARE_REASONS for el in notice.iter(f"{{{CMN}}}Reason")):
             raise ProviderError("VENDOR-UNSUPPORTED", "異動事由 not supported")
@@ -108,11 +125,25 @@ class GridFaultySubscriber(TestSubscriber):
             return  # wrapped to a negative number: older than anything
         if mode == "gap-kept-out" and last and sequence > last + 1:
             return
+        group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
+        if mode == "correction-waits-for-record" and group == MODIFIED and \
+                number not in self.residents:
+            return
+        if mode == "notice-last-read-once":
+            state = self.residents.setdefault(number, {"last": 0, "changes_applied": 0})
+            state["last"] = self.snapshot.setdefault(number, state["last"])
         if mode == "latin-names-title-cased":
             name = change.find(f"{{{JUKI}}}Resident/{{{CMN}}}Name/{{{CMN}}}Text")
             if name is not None and name.text and name.text.isascii():
                 name.text = name.text.title()
         super()._apply(change)
+        state = self.residents[number]
+        if state["last"] != sequence:
+            return  # kept out
+        if mode == "removal-dated-today" and group == DELETED:
+            state["removed_on"] = dt.date.today().isoformat()
+        if mode == "correction-clears-removal" and group == MODIFIED:
+            state["removed_on"] = None
 
 
 class _ByVersion(Resource):

@@ -1,6 +1,7 @@
 """``--observe`` for vendor B's subscriber, as a vendor would write one for its own product:
 ``python -m tests.conformance.observe_vendor_b --db vendor-b.sqlite3 0000010014`` prints the
-resident as vendor B holds it — {"name": 名前(漢字), "changes_applied": 異動 applied} — and exits
+resident as vendor B holds it — {"name": 名前(漢字), "changes_applied": 異動 applied,
+"removed_on": 消除日 or null} — and exits
 1 when vendor B does not hold the resident."""
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ def observe(store: TaxStore, number: str) -> tuple[int, str]:
             (number, "applied")).fetchone()[0]
     if row is None:
         return 1, json.dumps({"error": "no such resident"})
-    return 0, json.dumps({"name": row["名前(漢字)"], "changes_applied": applied},
+    removed = row["消除日"]  # yyyymmdd, set by a 消除 (vendor B's 消除区分 beside it)
+    return 0, json.dumps({"name": row["名前(漢字)"], "changes_applied": applied,
+                          "removed_on": None if removed is None else
+                          f"{removed // 10000:04d}-{removed // 100 % 100:02d}-{removed % 100:02d}"},
                          ensure_ascii=False)
 
 

@@ -16,6 +16,7 @@ import unicodedata
 
 from lxml import etree
 
+from adapters.sdk.juki_notice import DELETED, RECORDED, reason_group
 from adapters.sdk.provider import ProviderError
 from bus.core.receipt import receipt_element
 
@@ -151,6 +152,11 @@ class TestSubscriber:
             name = name.translate(_JIS0208)
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
+        group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
+        if group == DELETED:  # the record kept, marked removed on the 事由の生じた年月日
+            state["removed_on"] = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}OccurredOn")
+        elif group == RECORDED:
+            state["removed_on"] = None
 
     def observe(self, values) -> tuple[int, str]:
         with self.lock:
@@ -158,7 +164,7 @@ class TestSubscriber:
         if state is None:
             return 1, json.dumps({"error": "no such resident"})
         return 0, json.dumps({"name": state.get("name"),
-                              "changes_applied": state["changes_applied"]},
-                             ensure_ascii=False)
+                              "changes_applied": state["changes_applied"],
+                              "removed_on": state.get("removed_on")}, ensure_ascii=False)
 
 

@@ -16,8 +16,8 @@ from bus.core.header import Party
 from bus.core.inspection import Inspector
 from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.validator import MessageValidator
-from messages import (CHIYODA, JUKI_NS, TAX_SYSTEM, builtin_catalog, element, envelope,
-                      inquiry_body, line_of, request_header)
+from messages import (CHIYODA, JUKI_NS, TAX_SYSTEM, builtin_catalog, change_notice_body,
+                      element, envelope, inquiry_body, line_of, request_header)
 from schemas import BUILTIN_CATALOG
 
 LIB_NS = "urn:example:library:v1"
@@ -38,6 +38,18 @@ def test_builtin_catalog_loads():
     assert catalog.codelists["change_reason"].groups["B03"] == "消除"
     assert catalog.prefixes[JUKI_NS] == "juki"
     assert catalog.source("pfbus-builtin").root == BUILTIN_CATALOG.parent
+
+
+def test_a_change_sequence_has_at_most_18_digits():
+    """異動連番's value domain (docs/notices.md): 1 … 10^18 − 1, what a 64-bit integer holds;
+    one beyond is refused with the facet and the element's path, not left to the subscriber."""
+    v = MessageValidator(builtin_catalog())
+
+    def notice(sequence: str) -> str:
+        return change_notice_body().replace("<juki:Sequence>1<", f"<juki:Sequence>{sequence}<")
+    assert v.validate(element(notice("999999999999999999"))) == []
+    [finding] = v.validate(element(notice("1000000000000000000")))
+    assert "maxInclusive" in finding.rule and finding.path.endswith("juki:Sequence")
 
 
 def test_no_catalog_is_an_error():

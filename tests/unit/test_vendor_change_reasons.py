@@ -25,6 +25,7 @@ from adapters.vendor_a_registry.store import seed as seed_registry
 from adapters.vendor_b_tax import notices as b_notices
 from adapters.vendor_b_tax.store import TaxStore
 from adapters.vendor_c_kokuho import notices as c_notices
+from adapters.vendor_c_kokuho.mapping import CANDIDATE
 from adapters.vendor_c_kokuho.store import KokuhoStore
 from adapters.vendor_c_kokuho.store import seed as seed_kokuho
 from bus.core.header import Party, PlatformHeader
@@ -120,9 +121,11 @@ def test_vendor_c_applies_every_change(reason, who):
         assert receipt_fields(receipt)[1] == APPLIED
         (done,) = store.processed_changes(number)
         row = store.insured(number)
-        if who == "new" and reason_group(reason) != RECORDED:
+        if who == "new" and reason_group(reason) == DELETED:
             assert (done["処理結果"], row) == ("対象外", None)  # not a 国保 matter
             return
+        if who == "new" and reason_group(reason) == MODIFIED:  # the whole state: a candidate
+            assert (done["処理結果"], row["資格区分"]) == ("取得候補", CANDIDATE)
         assert row is not None and row["資格区分"] is not None
         assert row["住所"].startswith("東京都千代田区永田町")
         if who == "known":

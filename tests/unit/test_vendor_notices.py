@@ -21,7 +21,7 @@ from adapters.vendor_b_tax.mapping import MappingError as BMappingError
 from adapters.vendor_b_tax.store import TaxStore
 from adapters.vendor_c_kokuho import notices as c_notices
 from adapters.vendor_c_kokuho.mapping import MappingError as CMappingError
-from adapters.vendor_c_kokuho.mapping import to_halfwidth_kana
+from adapters.vendor_c_kokuho.mapping import CANDIDATE, to_halfwidth_kana
 from adapters.vendor_c_kokuho.service import qualification_inquiry
 from adapters.vendor_c_kokuho.store import KokuhoStore, seed
 from bus.core.catalog import Catalog
@@ -199,12 +199,20 @@ def test_vendor_c_move_out_and_death_lose_the_qualification_the_day_after(kokuho
     assert ask(kokuho[0], misaki, "2024-03-05")[1] == "insured"
 
 
-def test_vendor_c_candidate_moving_out_is_cancelled_and_strangers_are_ignored(kokuho):
+def test_vendor_c_candidate_moving_out_is_cancelled_and_strangers_are_taken_on(kokuho):
     assert apply_c(kokuho, (seed_row(SHOKO), 1, "A01", "2024-04-01"),
                    (seed_row(SHOKO), 2, "B01", "2024-04-20")) == ["取得候補", "候補取消"]
     assert ask(kokuho[0], SHOKO, "2024-04-21")[0] == "not-found"
-    assert apply_c(kokuho, (seed_row(HARUTO), 1, "C01", "2024-04-01")) == ["対象外"]
-    assert kokuho[0].insured(HARUTO) is None
+    # the record kept, marked, dated like a 喪失 (docs/notices.md: the state after a 消除)
+    assert kokuho[0].insured(SHOKO)["資格喪失日"] == "20240421"
+    # a 修正 of someone never seen carries their whole state: a candidate, as by a 転入;
+    # a 消除 of someone never seen is no 国保 matter
+    assert apply_c(kokuho, (seed_row(HARUTO), 1, "C01", "2024-04-01")) == ["取得候補"]
+    assert kokuho[0].insured(HARUTO)["資格区分"] == CANDIDATE
+    stranger = with_m11_check(1077)
+    assert apply_c(kokuho, (seed_row(HARUTO, 宛名番号=stranger), 1, "B03", "2024-04-01")) == \
+        ["対象外"]
+    assert kokuho[0].insured(stranger) is None
     assert apply_c(kokuho, (seed_row(SHOKO), 2, "C01", "2024-04-01")) == ["旧異動"]
     assert [c["処理結果"] for c in kokuho[0].processed_changes(SHOKO)] == \
         ["取得候補", "候補取消", "旧異動"]
