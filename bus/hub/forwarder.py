@@ -1,4 +1,4 @@
-"""Forwarding to providers over persistent pooled HTTP connections (twisted.web.client.Agent).
+"""Forwarding to providers over persistent pooled HTTP connections (twisted.web's HTTP/1.1 client).
 
 The pool keeps many connections per provider: the default of two halves throughput
 (docs/performance.md). ``[hub] max_connections_per_provider`` caps the connections open to one
@@ -8,19 +8,28 @@ the provider's N slots before it uses a connection and gives it back once the an
 so at most N are open; the rest wait in arrival order, their timeout counting from arrival (a
 request that waited too long gets PF-PROVIDER-TIMEOUT and never reaches the provider).
 Failures are mapped to the hub's fault codes here, at the edge.
+
+Requests go straight to twisted.web's HTTP/1.1 client protocol (``HTTP11ClientProtocol``, its
+strict response parser) on the pool's connections, without ``Agent``: Agent parsed the URL,
+built an endpoint and encoded the host name (IDNA) for every request, and sent the body
+through a cooperator task a reactor turn later; here each provider's endpoint, pool key and
+Host header are made once, and the body is written with the head.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from urllib.parse import urlsplit
 
-from twisted.internet import defer, error
-from twisted.web.client import (Agent, FileBodyProducer, HTTPConnectionPool,
-                                PartialDownloadError, ResponseFailed, readBody)
+from twisted.internet import defer, error, protocol
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.web.client import (BrowserLikePolicyForHTTPS, HTTPConnectionPool, Request,
+                                ResponseDone, ResponseFailed)
+from twisted.web.http import PotentialDataLoss
 from twisted.web.http_headers import Headers
-from twisted.web.iweb import UNKNOWN_LENGTH
+from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
+from zope.interface import implementer
 
 from ..core import faults
 from ..core.faults import HubFault
@@ -37,6 +46,17 @@ class ProviderAnswer:
     body: bytes
 
 
+@dataclass(frozen=True)
+class _Target:
+    """One provider URL, resolved once: the pool's key (scheme, host, port: one provider), the
+    request target and the Host header."""
+
+    key: tuple[str, str, int]
+    path: bytes
+    host: bytes
+    slots: defer.DeferredSemaphore
+
+
 class Forwarder:
     def __init__(self, reactor, max_per_provider: int = 64, connect_timeout: float = 5.0,
                  tls=None):
@@ -46,10 +66,12 @@ class Forwarder:
         self.pool = HTTPConnectionPool(reactor, persistent=True)
         self.pool.maxPersistentPerHost = max_per_provider
         self.pool.retryAutomatically = False  # a retried POST could be applied twice
-        extra = {"contextFactory": tls} if tls is not None else {}
-        self._agent = Agent(reactor, pool=self.pool, connectTimeout=connect_timeout, **extra)
+        self._tls = tls if tls is not None else BrowserLikePolicyForHTTPS()
+        self._connect_timeout = connect_timeout
         self.max_per_provider = max_per_provider
         self._slots: dict[tuple[str, str, int], defer.DeferredSemaphore] = {}
+        self._targets: dict[bytes, _Target] = {}  # the configured providers' and subscribers'
+        self._endpoints: dict[tuple[str, str, int], IStreamClientEndpoint] = {}
         self._in_flight: set[defer.Deferred] = set()
         self._stopping: Finding | None = None  # set by abort(): why cut posts fail
 
@@ -63,15 +85,36 @@ class Forwarder:
         """Posts waiting for one of their provider's connections (all N busy)."""
         return sum(len(s.waiting) for s in self._slots.values())
 
-    def _provider_slots(self, url: str) -> defer.DeferredSemaphore:
-        # The pool's own key: one provider = one scheme, host and port.
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "",
-               parts.port or (443 if parts.scheme == "https" else 80))
-        slots = self._slots.get(key)
-        if slots is None:
-            slots = self._slots[key] = defer.DeferredSemaphore(self.max_per_provider)
-        return slots
+    def _target(self, url: bytes) -> _Target:
+        target = self._targets.get(url)
+        if target is None:
+            parts = urlsplit(url.decode("ascii"))
+            host, https = parts.hostname or "", parts.scheme == "https"
+            port = parts.port or (443 if https else 80)
+            key = (parts.scheme, host, port)  # one provider = one scheme, host and port
+            slots = self._slots.get(key)
+            if slots is None:
+                slots = self._slots[key] = defer.DeferredSemaphore(self.max_per_provider)
+            netloc = f"[{host}]" if ":" in host else host
+            if parts.port is not None and parts.port != (443 if https else 80):
+                netloc += f":{port}"
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            target = self._targets[url] = _Target(key, path.encode("ascii"),
+                                                  netloc.encode("idna"), slots)
+        return target
+
+    def _endpoint(self, key: tuple[str, str, int]) -> IStreamClientEndpoint:
+        """How new connections to one provider are made (TLS for https)."""
+        endpoint = self._endpoints.get(key)
+        if endpoint is None:
+            scheme, host, port = key
+            endpoint = HostnameEndpoint(self._reactor, host, port,
+                                        timeout=self._connect_timeout)
+            if scheme == "https":
+                endpoint = wrapClientTLS(self._tls.creatorForNetloc(host.encode("idna"), port),
+                                         endpoint)
+            self._endpoints[key] = endpoint
+        return endpoint
 
     def abort(self, why: Finding) -> None:
         """Cut every post in flight, and refuse new ones, with PF-HUB-STOPPING: the hub's drain
@@ -85,11 +128,13 @@ class Forwarder:
         """POST ``body`` unchanged to the provider; raise HubFault when it fails to answer."""
         if self._stopping is not None:
             raise HubFault(faults.HUB_STOPPING, (self._stopping,))
-        headers = Headers({b"Content-Type": [content_type.encode("latin-1")]})
+        target = self._target(url.encode("ascii"))
+        headers = Headers({b"Host": [target.host],
+                           b"Content-Type": [content_type.encode("latin-1")]})
         if soap_action is not None:
             headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
         stage = ["waiting"]  # then "sent": which of the two the timeout cut
-        d = self._when_free(self._provider_slots(url), url.encode("ascii"), headers, body, stage)
+        d = self._when_free(target.slots, url.encode("ascii"), headers, body, stage)
         self._in_flight.add(d)
         # Cancelling surfaces as different errors depending on the stage it hit (waiting for a
         # connection, connecting, waiting, reading the body), so whether it was the timeout is
@@ -147,21 +192,73 @@ class Forwarder:
 
     @defer.inlineCallbacks
     def _exchange(self, url: bytes, headers: Headers, body: bytes):
-        response = yield self._agent.request(b"POST", url, headers,
-                                             FileBodyProducer(BytesIO(body)))
-        try:
-            content = yield readBody(response)
-        except PartialDownloadError as exc:
-            # an HTTP/1.0 answer without Content-Length ends where the provider closes the
-            # connection (RFC 9112 6.3): complete, though Twisted calls it possible data loss
-            if response.length != UNKNOWN_LENGTH:
-                raise
-            content = exc.response
+        target = self._targets[url]
+        connection = yield self.pool.getConnection(target.key, self._endpoint(target.key))
+        response = yield connection.request(Request(b"POST", target.path, headers,
+                                                    _BytesBody(body), persistent=True))
+        content = yield _read_body(response, connection)
         ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
         return ProviderAnswer(response.code, ctype.decode("latin-1") if ctype else None, content)
 
     def close(self) -> defer.Deferred:
         return self.pool.closeCachedConnections()
+
+
+@implementer(IBodyProducer)
+class _BytesBody:
+    """A request body already in memory, written at once after the head (FileBodyProducer
+    would write it from a cooperator task, a reactor turn later)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.length = len(body)
+        self._body = body
+
+    def startProducing(self, consumer) -> defer.Deferred:
+        consumer.write(self._body)
+        return defer.succeed(None)
+
+    def pauseProducing(self) -> None:
+        pass
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
+
+
+class _BodyReader(protocol.Protocol):
+    """Collects an answer's body; an HTTP/1.0 answer without Content-Length ends where the
+    provider closes the connection (RFC 9112 6.3): complete, though Twisted calls it possible
+    data loss."""
+
+    def __init__(self, done: defer.Deferred, length) -> None:
+        self._done, self._length = done, length
+        self._parts: list[bytes] = []
+
+    def dataReceived(self, data: bytes) -> None:
+        self._parts.append(data)
+
+    def connectionLost(self, reason=protocol.connectionDone) -> None:
+        if self._done.called:  # cancelled: the connection's end comes later
+            return
+        if reason.check(ResponseDone) or (reason.check(PotentialDataLoss)
+                                          and self._length is UNKNOWN_LENGTH):
+            self._done.callback(b"".join(self._parts))
+        else:
+            self._done.errback(reason)
+
+
+def _read_body(response, connection) -> defer.Deferred:
+    """The answer's whole body. Cancelled (the timeout), the connection is closed at once: it
+    is not handed back to the pool with an answer half read, and no longer counts as open."""
+    def cancel(_: defer.Deferred) -> None:
+        if connection.transport is not None:
+            connection.transport.abortConnection()
+
+    done: defer.Deferred = defer.Deferred(cancel)
+    response.deliverBody(_BodyReader(done, response.length))
+    return done
 
 
 def _tls_error(exc: Exception) -> str | None:

@@ -1,5 +1,6 @@
 """A slow provider that counts its connections: ``python -m tests.integration.counting_provider
-DELAY``. It answers ResidentInquiry (not-found) ``DELAY`` seconds after each request, and
+DELAY [stall-body]``. It answers ResidentInquiry (not-found) ``DELAY`` seconds after each
+request (with ``stall-body``: sends the head and half the body, then nothing more), and
 ``GET /connections`` tells how many TCP connections carrying SOAP requests were open at most at
 once, how many are open now, how many there were and how many requests arrived — the provider's
 side of a connection cap (the GET's own connection is not counted)."""
@@ -40,9 +41,10 @@ class CountingSite(server.Site):
 
 
 class SlowCountingProvider(ScriptedProvider):
-    def __init__(self, delay: float):
+    def __init__(self, delay: float, stall_body: bool = False):
         super().__init__("valid")
         self.delay = delay
+        self.stall_body = stall_body
         self.site: CountingSite | None = None
 
     def render_GET(self, request):
@@ -56,12 +58,16 @@ class SlowCountingProvider(ScriptedProvider):
         assert self.site is not None
         self.site.carried_post(request.channel)
         reply = super().render_POST(request)
+        if self.stall_body:
+            request.setHeader(b"content-length", b"%d" % len(reply))
+            request.write(reply[:len(reply) // 2])  # and never the rest
+            return server.NOT_DONE_YET
         reactor.callLater(self.delay, self._late, request, reply)
         return server.NOT_DONE_YET
 
 
 def main() -> None:
-    provider = SlowCountingProvider(float(sys.argv[1]))
+    provider = SlowCountingProvider(float(sys.argv[1]), sys.argv[2:] == ["stall-body"])
     site = provider.site = CountingSite(provider)
     port = reactor.listenTCP(0, site, interface="127.0.0.1")
     print(json.dumps({"port": port.getHost().port}), flush=True)

@@ -7,6 +7,8 @@ with a cap of 64)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -25,8 +27,10 @@ QUEUED = "no connection to the provider free"
 OTHER_CITY = "011002"  # a second municipality whose route to the same provider is shorter
 
 
-def start(tmp_path, keep, delay: float, cap: int, timeout: float, other_timeout: float = 30.0):
-    provider = keep(python("-m", "tests.integration.counting_provider", str(delay)))
+def start(tmp_path, keep, delay: float, cap: int, timeout: float, other_timeout: float = 30.0,
+          *provider_args: str):
+    provider = keep(python("-m", "tests.integration.counting_provider", str(delay),
+                           *provider_args))
     port = provider.wait_json(lambda d: "port" in d)["port"]
     config = tmp_path / "hub.toml"
     config.write_text(
@@ -88,3 +92,31 @@ def test_a_request_waiting_for_a_connection_times_out_from_its_arrival(tmp_path,
     assert answered.status_code == 200 and b"ResidentInquiryResponse" in answered.content
     seen = requests.get(counts, timeout=5).json()
     assert (seen["received"], seen["max_open"]) == (1, 1), seen
+
+
+def hub_connections_to(port: int) -> int:
+    """Established TCP connections to ``port`` on 127.0.0.1, counted on the connecting side
+    (the hub's): Twisted's server, which reads nothing while it handles a request, would not
+    notice them closed."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+            count += 1
+    return count
+
+
+def test_an_answer_cut_by_the_timeout_closes_its_connection(tmp_path, keep):
+    # The provider sends the head and half the body, then nothing. The timeout closes that
+    # connection: it is not left open with an answer half read while its slot is reused (the
+    # cap of 1 would then allow a second open connection).
+    url, counts = start(tmp_path, keep, 0.0, 1, 1.0, 30.0, "stall-body")
+    port = urlsplit(counts).port
+    assert port is not None
+    for _ in range(2):
+        answer = inquire(url)
+        detail = fault_detail(answer)
+        assert detail["code"] == "PF-PROVIDER-TIMEOUT", detail
+        assert "no complete answer within 1 s" in detail["findings"][0]["Message"], detail
+        wait_until(lambda: hub_connections_to(port) == 0, 10, "the cut connection closed")
+    assert requests.get(counts, timeout=5).json()["received"] == 2
