@@ -9,7 +9,11 @@ elements and header fields that one never carries, each as its own notice about 
   RecordedOn beside OccurredOn), present alone, a day before and two weeks after the required
   date: the XSD orders none of them;
 - RelatesTo in the header of a notice (docs/faults.md: a notice may name the request whose
-  asynchronous result it carries).
+  asynchronous result it carries);
+- values of required elements the other notices never carry: an OccurredOn after today (a
+  転出予定: nothing in the XSD or the docs bounds a 異動年月日 by the day it is sent), and names
+  that must be stored byte for byte (NameTextType is whiteSpace="preserve"): leading and trailing
+  spaces, leading and trailing U+3000 (全角空白), a run of two spaces inside.
 
 A point the schema or the rules beyond XSD would refuse is not in the domain and is not sent
 (each body is validated by the suite first). Judged as the docs say: the notice is receipted
@@ -37,6 +41,7 @@ JUKI = "urn:pfbus:unit:juki:v1"
 CMN = "urn:pfbus:platform:common:v1"
 # a RelatesTo of the header's pattern (a UUID), naming no message the subscriber knows
 RELATES_TO = "0f5e2a10-6c1b-4c6e-9d3a-5b2f1c0d7e91"
+JST = dt.timezone(dt.timedelta(hours=9))
 
 
 Mutation = Callable[[etree._Element], None]
@@ -63,16 +68,49 @@ def _event(optional: str, days: int) -> Mutation:
     return change
 
 
+def _occurred_ahead(days: int) -> Mutation:
+    """Every change's OccurredOn ``days`` after today in JST (the municipality's day)."""
+    def change(payload: etree._Element) -> None:
+        day = (dt.datetime.now(JST).date() + dt.timedelta(days=days)).isoformat()
+        for occurred in payload.iter(f"{{{CMN}}}OccurredOn"):
+            occurred.text = day
+    return change
+
+
+def _name_text(text: str) -> Mutation:
+    """Every resident's Name/Text replaced by ``text`` (sent as is: the XML text node)."""
+    def change(payload: etree._Element) -> None:
+        for el in payload.iter(f"{{{JUKI}}}Resident"):
+            name = el.find(f"{{{CMN}}}Name/{{{CMN}}}Text")
+            if name is not None:
+                name.text = text
+    return change
+
+
+def value_points(canonical_name: str) -> list[Point]:
+    """Values of required elements no other notice carries: a future 異動年月日 and names
+    whose white space is data (NameTextType: whiteSpace="preserve")."""
+    first, rest = canonical_name[:1], canonical_name[1:]
+    names = [("leading and trailing spaces", f" {canonical_name} "),
+             ("leading and trailing U+3000", f"\u3000{canonical_name}\u3000"),
+             ("two spaces inside", f"{first}  {rest}")]
+    return [Point("OccurredOn 30 days after today (転出予定)", _occurred_ahead(30),
+                  name=canonical_name),
+            *(Point(f"Name/Text with {label} {text!r}", _name_text(text), name=text)
+              for label, text in names)]
+
+
 def points(xsd: Path, element: str, canonical_name: str) -> list[Point]:
     """The points S-GRID-01 does not send: every optional date of the change's event present,
-    a day before and two weeks after the required one, and RelatesTo on the notice."""
+    a day before and two weeks after the required one, RelatesTo on the notice, and the
+    values of ``value_points``."""
     out = [Point(f"{name} {when} {required}", _event(optional=name, days=days),
                  name=canonical_name)
            for required, name in optional_dates(xsd, element)
            for when, days in (("before", -1), ("after", 14))]
     out.append(Point("RelatesTo in the header", lambda p: None, relates_to=True,
                      name=canonical_name))
-    return out
+    return out + value_points(canonical_name)
 
 
 def optional_dates(xsd: Path, element: str) -> Iterator[tuple[str, str]]:
