@@ -28,7 +28,7 @@ SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
 WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-HEADER_OVERRIDES = ("service_id", "service_version", "receiver_system_id",
+HEADER_OVERRIDES = ("service_id", "service_version", "sender_system_id", "receiver_system_id",
                     "receiver_local_gov_code", "receiver_business_unit", "message_id", "linkage_kind",
                     "sent_at_age", "relates_to")
 
@@ -81,6 +81,9 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     if unknown:
         raise TemplateError(f"header: unknown field(s) {', '.join(sorted(unknown))}; known: "
                             f"{', '.join(HEADER_OVERRIDES)}")
+    sender_system = overrides.pop("sender_system_id", None)  # a second requesting system
+    if sender_system:
+        header = replace(header, sender=replace(header.sender, system_id=sender_system))
     receiver_system = overrides.pop("receiver_system_id", None)
     if receiver_system:
         header = replace(header, receiver=replace(header.receiver, system_id=receiver_system))

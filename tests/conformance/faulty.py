@@ -17,6 +17,7 @@ from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
+from .faulty_keys import KEY_HANDLERS
 from .faulty_linkage import LINKAGE
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
@@ -115,8 +116,8 @@ FAULTY = [
             "J-INQ-13")),
     # every paging of the extract overlaps, with or without a 基準日
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02", "J-FULL-05")),
-    # a retried first request gets a second snapshot
-    Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03",)),
+    # a retried first request gets a second snapshot (J-FULL-07 retries one too)
+    Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
     # 異動通知 receipts
     Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
            ("P-MSG-01/*", "INV-MSG-01")),
@@ -225,6 +226,8 @@ FAULTY = [
     # --- reply header fields tied to the request (faulty_linkage.py): one shape each
     Faulty("linkage-kind-by-record-count", "RQ-BIND-05", (JUKI_PROFILE,), ("INV-BIND-04",)),
     Faulty("standard-version-own", "RQ-BIND-05", ALL, ("INV-BIND-04",)),
+    # --- idempotency keys scoped by party (faulty_keys.py)
+    Faulty("request-id-per-municipality", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-07",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -275,5 +278,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
                    observe=observe, closers=[proxy.close])
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
-        or GRID_HANDLERS[faulty.name]
+        or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
