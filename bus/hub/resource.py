@@ -159,6 +159,8 @@ class HubResource(resource.Resource):
             return
         request.setResponseCode(status, reason_phrase(status))
         request.setHeader(b"content-type", content_type.encode())
+        # with its length the answer is written whole (Twisted would frame it as chunks)
+        request.setHeader(b"content-length", b"%d" % len(body))
         for name, value in headers:
             request.setHeader(name.encode(), value.encode())
         request.write(body)

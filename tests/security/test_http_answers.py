@@ -199,7 +199,11 @@ def test_malformed_heads_are_400_with_a_body(hub, head):
 
 def test_a_valid_exchange_still_passes(hub):
     raw, _ = envelope()
-    assert hubkit.post(hub, raw, SOAP11).status_code == 200
+    answer = hubkit.post(hub, raw, SOAP11)
+    assert answer.status_code == 200
+    # written whole with its length (one write), not as chunks
+    assert answer.headers["content-length"] == str(len(answer.content)), answer.headers
+    assert "transfer-encoding" not in answer.headers, answer.headers
 
 
 def test_no_exception_in_the_hub_log(hub):
