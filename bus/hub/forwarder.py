@@ -176,29 +176,29 @@ class Forwarder:
             if timer.active():
                 timer.cancel()
 
-    @defer.inlineCallbacks
     def _when_free(self, slots: defer.DeferredSemaphore, url: bytes, headers: Headers,
-                   body: bytes, stage: list[str]):
+                   body: bytes, stage: list[str]) -> defer.Deferred:
         # One Deferred for slot + request + body, so a timeout cancels whichever is in progress
-        # (a cancelled wait leaves the queue and holds no slot).
-        yield slots.acquire()
-        stage[0] = "sent"
-        try:
-            return (yield self._exchange(url, headers, body))
-        finally:
-            # The body is read: twisted has put the connection back in the pool already (its
-            # quiescent callback runs before the body's end), so the next waiter reuses it.
-            slots.release()
+        # (a cancelled wait leaves the queue and holds no slot). Plain callbacks: a chained
+        # Deferred's cancel reaches the step in progress, as inlineCallbacks' did, for less.
+        def acquired(_) -> defer.Deferred:
+            stage[0] = "sent"
+            return self._exchange(url, headers, body)
 
-    @defer.inlineCallbacks
-    def _exchange(self, url: bytes, headers: Headers, body: bytes):
+        def release(result):
+            if stage[0] == "sent":
+                # The body is read: twisted has put the connection back in the pool already
+                # (its quiescent callback runs before the body's end), so the next waiter
+                # reuses it.
+                slots.release()
+            return result
+
+        return slots.acquire().addCallback(acquired).addBoth(release)
+
+    def _exchange(self, url: bytes, headers: Headers, body: bytes) -> defer.Deferred:
         target = self._targets[url]
-        connection = yield self.pool.getConnection(target.key, self._endpoint(target.key))
-        response = yield connection.request(Request(b"POST", target.path, headers,
-                                                    _BytesBody(body), persistent=True))
-        content = yield _read_body(response, connection)
-        ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
-        return ProviderAnswer(response.code, ctype.decode("latin-1") if ctype else None, content)
+        return self.pool.getConnection(target.key, self._endpoint(target.key)).addCallback(
+            _send, target.path, headers, body)
 
     def close(self) -> defer.Deferred:
         return self.pool.closeCachedConnections()
@@ -232,8 +232,8 @@ class _BodyReader(protocol.Protocol):
     provider closes the connection (RFC 9112 6.3): complete, though Twisted calls it possible
     data loss."""
 
-    def __init__(self, done: defer.Deferred, length) -> None:
-        self._done, self._length = done, length
+    def __init__(self, done: defer.Deferred, response) -> None:
+        self._done, self._response = done, response
         self._parts: list[bytes] = []
 
     def dataReceived(self, data: bytes) -> None:
@@ -242,22 +242,32 @@ class _BodyReader(protocol.Protocol):
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         if self._done.called:  # cancelled: the connection's end comes later
             return
+        response = self._response
         if reason.check(ResponseDone) or (reason.check(PotentialDataLoss)
-                                          and self._length is UNKNOWN_LENGTH):
-            self._done.callback(b"".join(self._parts))
+                                          and response.length is UNKNOWN_LENGTH):
+            ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
+            self._done.callback(ProviderAnswer(response.code, ctype.decode("latin-1")
+                                               if ctype else None, b"".join(self._parts)))
         else:
             self._done.errback(reason)
 
 
-def _read_body(response, connection) -> defer.Deferred:
-    """The answer's whole body. Cancelled (the timeout), the connection is closed at once: it
-    is not handed back to the pool with an answer half read, and no longer counts as open."""
+def _send(connection, path: bytes, headers: Headers, body: bytes) -> defer.Deferred:
+    """One POST on ``connection`` (HTTP11ClientProtocol); fires with the whole answer."""
+    return connection.request(Request(b"POST", path, headers, _BytesBody(body),
+                                       persistent=True)).addCallback(_read_answer, connection)
+
+
+def _read_answer(response, connection) -> defer.Deferred:
+    """The answer with its whole body. Cancelled (the timeout), the connection is closed at
+    once: it is not handed back to the pool with an answer half read, and no longer counts as
+    open."""
     def cancel(_: defer.Deferred) -> None:
         if connection.transport is not None:
             connection.transport.abortConnection()
 
     done: defer.Deferred = defer.Deferred(cancel)
-    response.deliverBody(_BodyReader(done, response.length))
+    response.deliverBody(_BodyReader(done, response))
     return done
 
 
