@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
-from .hop_record import COLUMNS
+from .hop_record import COLUMNS, Hop, Party, Status
 
 GENESIS = "0" * 64  # prev_hash of the first chained record
 
@@ -114,14 +116,50 @@ def _converter(name: str) -> Callable[[object], object]:
     return _real if name in _REAL else _integer if name in _INTEGER else _text
 
 
-# The writer's fast path (``canonical`` is the definition): per format, every key of the
-# canonical object in sorted order with how its value is stored, so a record's object is built
-# already sorted and encoded without sorting — the same bytes (tests/unit/test_routing_log_chain
-# checks both against each other), for ~6 rows per exchange on the writer thread.
-_KEYS: dict[int, tuple[tuple[str, Callable[[object], object] | None], ...]] = {
-    n: tuple((name, None if name in ("id", "prev_hash") else _converter(name))
-             for name in sorted((*names, "id", "prev_hash")))
-    for n, names in CHAIN_FIELDS.items()}
+# The writer's path (``canonical`` is the definition), ~6 rows per exchange on the writer thread
+# (issue 13). Per format, the canonical object is a fixed text with a slot per value: the keys
+# sorted, each value encoded by what JSON writes for its type when that type is how the column
+# stores it (text as a JSON string, None as null, an int in an INTEGER column, a float in a REAL
+# column) — one C call per value, no dict to build and no key to escape per row. A value of any
+# other type (an int in a REAL column, a float in an INTEGER one, ...) sends the row through the
+# per-field conversion. Both give ``canonical``'s bytes (tests/unit/test_hop_record.py).
+_NULL = "null".format  # called with the value: "null"
+_STRING = json.encoder.encode_basestring  # without ensure_ascii, as _ENCODE writes strings
+
+
+def _json_float(value: float) -> str:
+    if not math.isfinite(value):  # JSON has no NaN/Infinity: as _ENCODE (allow_nan=False)
+        raise ValueError(f"out of range float value for JSON: {value!r}")
+    return float.__repr__(value)
+
+
+# What JSON writes for each type a column stores as is (str subclasses: their text).
+_AS_STORED: dict[str, dict[type, Callable[[Any], str]]] = {
+    "REAL": {float: _json_float, type(None): _NULL},
+    "INTEGER": {int: int.__repr__, type(None): _NULL},
+    "TEXT": {str: _STRING, Hop: _STRING, Status: _STRING, Party: _STRING, type(None): _NULL}}
+_SQL = {c.name: c.sql for c in COLUMNS}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    values: Callable[[Mapping[str, object]], tuple]  # the fields' values in sorted order
+    encoders: tuple[dict[type, Callable[[Any], str]], ...]  # per field, by the value's type
+    text: str  # the object with a %s slot per key, in sorted order
+    at_id: int  # how many fields sort before "id"
+    at_prev: int  # ... before "prev_hash"
+    slow: tuple[tuple[str, Callable[[object], object] | None], ...]  # per key: its converter
+
+
+def _plan(names: tuple[str, ...]) -> _Plan:
+    keys = sorted((*names, "id", "prev_hash"))
+    text = "{" + ",".join(f"{_STRING(k)}:%s" for k in keys) + "}"
+    return _Plan(operator.itemgetter(*names), tuple(_AS_STORED[_SQL[n]] for n in names), text,
+                 sum(n < "id" for n in names), sum(n < "prev_hash" for n in names),
+                 tuple((k, None if k in ("id", "prev_hash") else _converter(k)) for k in keys))
+
+
+_PLANS: dict[int, _Plan] = {n: _plan(names) for n, names in CHAIN_FIELDS.items()}
 _ENCODE_SORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
                                   allow_nan=False).encode
 
@@ -129,13 +167,25 @@ _ENCODE_SORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
 def fast_record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,
                      fmt: int = CHAIN_FORMAT) -> str:
     """``record_hash``, computed without per-field dispatch or sorting (the writer's path)."""
-    doc: dict[str, object] = {}
-    for name, convert in _KEYS[fmt]:
-        if convert is None:
-            doc[name] = record_id if name == "id" else prev_hash
-        else:
-            doc[name] = convert(fields.get(name))
-    return hashlib.sha256(_ENCODE_SORTED(doc).encode("utf-8")).hexdigest()
+    plan = _PLANS[fmt]
+    try:
+        if type(record_id) is not int or type(prev_hash) is not str:
+            raise KeyError("id")  # not what the writer passes: the general path
+        parts = [encode[type(value)](value)
+                 for encode, value in zip(plan.encoders, plan.values(fields), strict=True)]
+    except KeyError:  # an absent field, or a value stored converted: field by field
+        doc: dict[str, object] = {}
+        for name, convert in plan.slow:
+            if convert is None:
+                doc[name] = record_id if name == "id" else prev_hash
+            else:
+                doc[name] = convert(fields.get(name))
+        text = _ENCODE_SORTED(doc)
+    else:
+        i, j = plan.at_id, plan.at_prev
+        text = plan.text % (*parts[:i], int.__repr__(record_id), *parts[i:j], _STRING(prev_hash),
+                            *parts[j:])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,

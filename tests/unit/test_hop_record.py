@@ -171,7 +171,22 @@ def test_the_writers_fast_hash_is_the_chains_definition(fmt):
         {c.name: 2.5 for c in COLUMNS if c.sql == "INTEGER"},
         dataclasses.asdict(HopRecord(hop=Hop.RECEIVED, status=Status.OK, request_bytes=1081,
                                      duration_ms=0.125, message_id="m-1")),
+        # every field present with its stored type (the writer's usual row): text JSON must
+        # escape, a tiny and a huge float, a big int, a bool in an INTEGER column
+        {**{c.name: ('q"b\\s\n\x01\u2028 \U0001f600 住所' if c.sql == "TEXT" else
+                     1e-7 if c.sql == "REAL" else 10**20) for c in COLUMNS},
+         "hop": Hop.REPLIED, "duration_ms": 1.5e300},
+        {c.name: True for c in COLUMNS if c.sql == "INTEGER"},
     ]
     for fields in kinds:
         for rid, prev in ((1, GENESIS), (4711, "ab" * 32)):
             assert fast_record_hash(rid, fields, prev, fmt) == record_hash(rid, fields, prev, fmt)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_the_writers_fast_hash_refuses_what_json_cannot_hold(bad):
+    """A non-finite time is refused on either path (the chain's JSON has no NaN/Infinity)."""
+    fields = {c.name: SAMPLE[c.sql][0] for c in COLUMNS} | {"duration_ms": bad}
+    for compute in (fast_record_hash, record_hash):
+        with pytest.raises(ValueError):
+            compute(1, fields, GENESIS)
