@@ -218,6 +218,30 @@ def test_concurrent_writers_in_two_connections_keep_one_chain(tmp_path):
     assert report.intact and report.walk.count == 600
 
 
+def test_the_writer_reads_the_head_again_only_after_another_connection_wrote(tmp_path):
+    """The writer keeps the head it committed (issue 13: two reads per batch saved) and reads
+    it from the file again once another connection committed — e.g. a second writer, or
+    retention's purge — so the chain stays one and intact."""
+    path = tmp_path / "r.db"
+    heads = []
+    with RoutingLog(path) as a, RoutingLog(path) as b:
+        assert a._writer is not None
+        a._writer.set_trace_callback(lambda sql: heads.append(sql) if "ORDER BY id DESC" in sql
+                                     else None)
+        for i in range(3):  # three batches of this writer alone: the head is read once
+            a.record(hop(i))
+            a.flush()
+        assert len(heads) == 1
+        b.record(hop(10, provider="b"))
+        b.flush()
+        a.record(hop(11))  # chains onto b's record, which it must read
+        a.flush()
+        assert len(heads) == 2
+    with open_readonly(path) as ro:
+        report = verify_log(ro)
+    assert report.intact and report.walk.count == 5
+
+
 def test_rows_from_before_the_migration_are_not_covered(tmp_path, capsys):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
