@@ -37,6 +37,7 @@ Refusals made before a message is read are reported on the operator log through 
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from typing import Any, cast
 
 from OpenSSL import SSL
@@ -168,7 +169,10 @@ class LimitedRequest(server.Request):
             self.stopping = True
             self.content = _Discard()
             return
-        super().gotLength(length)
+        # In memory whatever its size: the body is bounded by max_bytes (a chunked one is cut at
+        # it) and read whole right after; Twisted would open a temporary file for every body
+        # over 100,000 bytes or without Content-Length (a file created and written, then read).
+        self.content = BytesIO()
 
     def handleContentChunk(self, data: bytes) -> None:
         if self.refused:
