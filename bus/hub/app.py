@@ -123,7 +123,7 @@ class Hub:
         self.forwarder = forwarder or Forwarder(
             reactor, config.max_connections_per_provider,
             tls=ProviderTLSPolicy(config.provider_ca, config.client_certificate,
-                                  config.client_key))
+                                  config.client_key), max_answer_bytes=config.limits.max_bytes)
         self.delivery: DeliveryService | None = None
         intake = None
         subscribers = config.registry.all_subscribers()

@@ -7,7 +7,10 @@ connection for every request beyond them, so a burst opened hundreds. Here a pos
 the provider's N slots before it uses a connection and gives it back once the answer is read,
 so at most N are open; the rest wait in arrival order, their timeout counting from arrival (a
 request that waited too long gets PF-PROVIDER-TIMEOUT and never reaches the provider).
-Failures are mapped to the hub's fault codes here, at the edge.
+Failures are mapped to the hub's fault codes here, at the edge. An answer is held in memory
+until it is checked, so it is bounded like a request (``[hub] max_message_bytes``): a larger one
+is cut as it passes the limit (or refused from its Content-Length, unread) and its connection
+closed — a provider cannot make the hub hold an answer of any size.
 
 Requests go straight to twisted.web's HTTP/1.1 client protocol (``HTTP11ClientProtocol``, its
 strict response parser) on the pool's connections, without ``Agent``: Agent parsed the URL,
@@ -57,12 +60,17 @@ class _Target:
     slots: defer.DeferredSemaphore
 
 
+class AnswerTooLarge(Exception):
+    """The provider's answer passed ``max_answer_bytes`` (declared or as received)."""
+
+
 class Forwarder:
     def __init__(self, reactor, max_per_provider: int = 64, connect_timeout: float = 5.0,
-                 tls=None):
+                 tls=None, max_answer_bytes: int = 8 * 1024 * 1024):
         """``tls``: the IPolicyForHTTPS for https:// providers (bus.hub.tls.ProviderTLSPolicy);
         None: Twisted's default (the system's trust store)."""
         self._reactor = reactor
+        self.max_answer_bytes = max_answer_bytes
         self.pool = HTTPConnectionPool(reactor, persistent=True)
         self.pool.maxPersistentPerHost = max_per_provider
         self.pool.retryAutomatically = False  # a retried POST could be applied twice
@@ -159,6 +167,10 @@ class Forwarder:
             if expired:
                 raise HubFault(faults.PROVIDER_TIMEOUT, (Finding(
                     "provider:timeout", f"no complete answer within {timeout:g} s"),)) from None
+            if isinstance(exc, AnswerTooLarge):
+                raise HubFault(faults.PROVIDER_INVALID, (Finding(
+                    "provider:max_bytes", f"the answer is larger than {self.max_answer_bytes} "
+                    "bytes ([hub] max_message_bytes): cut, its connection closed"),)) from None
             if isinstance(exc, _UNREACHABLE):
                 raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
                     "provider:connect", f"cannot connect: {exc.__class__.__name__}"),)) from None
@@ -198,7 +210,7 @@ class Forwarder:
     def _exchange(self, url: bytes, headers: Headers, body: bytes) -> defer.Deferred:
         target = self._targets[url]
         return self.pool.getConnection(target.key, self._endpoint(target.key)).addCallback(
-            _send, target.path, headers, body)
+            _send, target.path, headers, body, self.max_answer_bytes)
 
     def close(self) -> defer.Deferred:
         return self.pool.closeCachedConnections()
@@ -232,11 +244,17 @@ class _BodyReader(protocol.Protocol):
     provider closes the connection (RFC 9112 6.3): complete, though Twisted calls it possible
     data loss."""
 
-    def __init__(self, done: defer.Deferred, response) -> None:
-        self._done, self._response = done, response
+    def __init__(self, done: defer.Deferred, response, limit: int, close) -> None:
+        self._done, self._response, self._left, self._close = done, response, limit, close
         self._parts: list[bytes] = []
 
     def dataReceived(self, data: bytes) -> None:
+        self._left -= len(data)
+        if self._left < 0:
+            if not self._done.called:
+                self._done.errback(AnswerTooLarge())
+                self._close()  # not back to the pool with the answer half read
+            return
         self._parts.append(data)
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
@@ -252,22 +270,26 @@ class _BodyReader(protocol.Protocol):
             self._done.errback(reason)
 
 
-def _send(connection, path: bytes, headers: Headers, body: bytes) -> defer.Deferred:
+def _send(connection, path: bytes, headers: Headers, body: bytes, limit: int) -> defer.Deferred:
     """One POST on ``connection`` (HTTP11ClientProtocol); fires with the whole answer."""
     return connection.request(Request(b"POST", path, headers, _BytesBody(body),
-                                       persistent=True)).addCallback(_read_answer, connection)
+                                       persistent=True)).addCallback(_read_answer, connection,
+                                                                     limit)
 
 
-def _read_answer(response, connection) -> defer.Deferred:
+def _read_answer(response, connection, limit: int) -> defer.Deferred:
     """The answer with its whole body. Cancelled (the timeout), the connection is closed at
     once: it is not handed back to the pool with an answer half read, and no longer counts as
     open."""
-    def cancel(_: defer.Deferred) -> None:
+    def close() -> None:
         if connection.transport is not None:
             connection.transport.abortConnection()
 
-    done: defer.Deferred = defer.Deferred(cancel)
-    response.deliverBody(_BodyReader(done, response))
+    if response.length is not UNKNOWN_LENGTH and response.length > limit:
+        close()  # refused from its head: the body is never read
+        return defer.fail(AnswerTooLarge())
+    done: defer.Deferred = defer.Deferred(lambda _: close())
+    response.deliverBody(_BodyReader(done, response, limit, close))
     return done
 
 

@@ -1,6 +1,8 @@
 """A slow provider that counts its connections: ``python -m tests.integration.counting_provider
-DELAY [stall-body]``. It answers ResidentInquiry (not-found) ``DELAY`` seconds after each
-request (with ``stall-body``: sends the head and half the body, then nothing more), and
+DELAY [stall-body|huge-body|huge-chunked]``. It answers ResidentInquiry (not-found) ``DELAY``
+seconds after each request (with ``stall-body``: sends the head and half the body, then nothing
+more; with ``huge-body``: declares and sends 1 MB beyond the answer; with ``huge-chunked``: the
+same without Content-Length, chunk by chunk), and
 ``GET /connections`` tells how many TCP connections carrying SOAP requests were open at most at
 once, how many are open now, how many there were and how many requests arrived — the provider's
 side of a connection cap (the GET's own connection is not counted)."""
@@ -40,11 +42,14 @@ class CountingSite(server.Site):
         return protocol
 
 
+HUGE = 1024 * 1024
+
+
 class SlowCountingProvider(ScriptedProvider):
-    def __init__(self, delay: float, stall_body: bool = False):
+    def __init__(self, delay: float, mode: str | None = None):
         super().__init__("valid")
         self.delay = delay
-        self.stall_body = stall_body
+        self.mode = mode
         self.site: CountingSite | None = None
 
     def render_GET(self, request):
@@ -58,16 +63,25 @@ class SlowCountingProvider(ScriptedProvider):
         assert self.site is not None
         self.site.carried_post(request.channel)
         reply = super().render_POST(request)
-        if self.stall_body:
+        if self.mode == "stall-body":
             request.setHeader(b"content-length", b"%d" % len(reply))
             request.write(reply[:len(reply) // 2])  # and never the rest
+            return server.NOT_DONE_YET
+        if self.mode in ("huge-body", "huge-chunked"):
+            padding = b" " * HUGE  # white space after the envelope: only its size is wrong
+            if self.mode == "huge-body":
+                request.setHeader(b"content-length", b"%d" % (len(reply) + HUGE))
+            request.write(reply)
+            for start in range(0, HUGE, 65536):
+                request.write(padding[start:start + 65536])
+            request.finish()
             return server.NOT_DONE_YET
         reactor.callLater(self.delay, self._late, request, reply)
         return server.NOT_DONE_YET
 
 
 def main() -> None:
-    provider = SlowCountingProvider(float(sys.argv[1]), sys.argv[2:] == ["stall-body"])
+    provider = SlowCountingProvider(float(sys.argv[1]), sys.argv[2] if sys.argv[2:] else None)
     site = provider.site = CountingSite(provider)
     port = reactor.listenTCP(0, site, interface="127.0.0.1")
     print(json.dumps({"port": port.getHost().port}), flush=True)

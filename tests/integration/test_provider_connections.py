@@ -28,14 +28,14 @@ OTHER_CITY = "011002"  # a second municipality whose route to the same provider 
 
 
 def start(tmp_path, keep, delay: float, cap: int, timeout: float, other_timeout: float = 30.0,
-          *provider_args: str):
+          *provider_args: str, hub_settings: str = ""):
     provider = keep(python("-m", "tests.integration.counting_provider", str(delay),
                            *provider_args))
     port = provider.wait_json(lambda d: "port" in d)["port"]
     config = tmp_path / "hub.toml"
     config.write_text(
         f'[hub]\nlisten = "127.0.0.1:0"\nallow_plain_http = true\n'
-        f'max_connections_per_provider = {cap}\n'
+        f'max_connections_per_provider = {cap}\n{hub_settings}'
         'limits = { rate = 1000.0, burst = 1000, concurrency = 64 }\n'
         '[store]\nrouting_log = "log.sqlite3"\n'
         '[[tenants]]\nlocal_gov_code = "131016"\n'
@@ -118,5 +118,24 @@ def test_an_answer_cut_by_the_timeout_closes_its_connection(tmp_path, keep):
         detail = fault_detail(answer)
         assert detail["code"] == "PF-PROVIDER-TIMEOUT", detail
         assert "no complete answer within 1 s" in detail["findings"][0]["Message"], detail
+        wait_until(lambda: hub_connections_to(port) == 0, 10, "the cut connection closed")
+    assert requests.get(counts, timeout=5).json()["received"] == 2
+
+
+@pytest.mark.parametrize("mode", ["huge-body", "huge-chunked"])
+def test_an_answer_larger_than_the_message_limit_is_cut_and_its_connection_closed(tmp_path, keep,
+                                                                                 mode):
+    # An answer is held in memory until it is checked: bounded by [hub] max_message_bytes like
+    # a request. 1 MB over a limit of 64 KiB: refused from its Content-Length, or cut as the
+    # chunks pass the limit; the client gets the hub's fault, the connection is not reused.
+    url, counts = start(tmp_path, keep, 0.0, 1, 10.0, 30.0, mode,
+                        hub_settings="max_message_bytes = 65536\n")
+    port = urlsplit(counts).port
+    assert port is not None
+    for _ in range(2):  # the second finds no half-read connection in the pool
+        detail = fault_detail(inquire(url))
+        assert detail["code"] == "PF-PROVIDER-INVALID-RESPONSE", detail
+        assert detail["findings"][0]["Rule"] == "provider:max_bytes", detail
+        assert "larger than 65536 bytes" in detail["findings"][0]["Message"], detail
         wait_until(lambda: hub_connections_to(port) == 0, 10, "the cut connection closed")
     assert requests.get(counts, timeout=5).json()["received"] == 2
