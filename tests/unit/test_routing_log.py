@@ -64,6 +64,17 @@ def test_round_trip_keeps_every_field(log):
     assert log.query() == [h]
 
 
+def test_absent_fields_and_vocabularies_are_stored_as_null_and_text(log):
+    """The values sqlite3 binds through the adapters routing_log registers (issue 13): an
+    absent field is NULL, a Hop/Status/Party member its plain text — what readers compare."""
+    log.record(hop("replied", "fault", party="provider"))
+    log.flush()
+    row = log._read("SELECT hop, typeof(hop), status, party, typeof(party), typeof(message_id), "
+                    "typeof(http_status), typeof(duration_ms) FROM hops")[0]
+    assert row == ("replied", "text", "fault", "provider", "text", "null", "null", "null")
+    assert log.query(status="fault", hop="replied")[0].party == "provider"
+
+
 def test_query_filters(log):
     log.record(hop("received", message_id="req-1", service_id="a", exchange_id="x1",
                    at="2026-11-27T05:00:00+00:00"))
