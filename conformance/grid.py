@@ -152,12 +152,14 @@ class InquiryPoint:
     as_of_label: str
     soap: str
     expected: Resident | None
+    edge: str = ""  # P-DOMAIN-01: the edges of the key's value domain this number is at
 
     @property
     def label(self) -> str:
         key = "宛名番号" if self.key == "addressee" else "個人番号"
         as_of = f", 基準日 {self.as_of} ({self.as_of_label})" if self.as_of else ""
-        return f"[{key} {self.number}{as_of}, SOAP {self.soap}]"
+        edge = f" ({self.edge})" if self.edge else ""
+        return f"[{key} {self.number}{edge}{as_of}, SOAP {self.soap}]"
 
     @property
     def message(self) -> str:
@@ -182,6 +184,57 @@ def inquiry_points(model: list[Resident]) -> Iterator[InquiryPoint]:
     for k, kind in enumerate(("addressee", "individual")):
         for rem, number in sorted(unknown_numbers(model, kind).items()):
             yield InquiryPoint(kind, number, None, "", "1.2" if (rem + k) % 2 else "1.1", None)
+
+
+def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:
+    """P-DOMAIN-01: each key of the inquiry at the edges of its value domain that the test data
+    holds — the smallest and the largest value, the most leading zeros, the shortest and the
+    longest — in SOAP 1.1 and 1.2, without 基準日 (the grid rotates keys; this asks each edge by
+    its own key). Where a product keeps a key as a number (leading zeros lost, a 32-bit
+    overflow) or in a fixed width, an edge is where it shows."""
+    for kind in ("addressee", "individual"):
+        held = [(r.addressee if kind == "addressee" else r.individual, r) for r in model]
+        held = [(n, r) for n, r in held if n]
+        if not held:
+            continue
+        picks = [("smallest", min(held, key=lambda h: int(h[0]))),
+                 ("largest", max(held, key=lambda h: int(h[0]))),
+                 ("most leading zeros",
+                  max(held, key=lambda h: len(h[0]) - len(h[0].lstrip("0"))))]
+        if len({len(n) for n, _ in held}) > 1:  # one width (a municipality's): no length edge
+            picks += [("shortest", min(held, key=lambda h: len(h[0]))),
+                      ("longest", max(held, key=lambda h: len(h[0])))]
+        edges: dict[str, list[str]] = {}
+        for name, pick in picks:
+            edges.setdefault(pick[0], []).append(name)
+        residents = dict(held)
+        for number, names in edges.items():
+            for soap in ("1.1", "1.2"):
+                yield InquiryPoint(kind, number, None, "", soap, residents[number],
+                                   ", ".join(names))
+
+
+_IDENTIFIERS = ("cmn:AddresseeNumber", "cmn:ResidentCode", "cmn:IndividualNumber",
+                "cmn:HouseholdNumber")
+
+
+def judge_domain(p: InquiryPoint, ex: Exchange, ns: Mapping[str, str]) -> list[str]:
+    """P-DOMAIN-01: found, and every identifier of the Resident and the Household's 世帯番号
+    exactly as the test data holds them (J-GRID-01 judges the other fields)."""
+    if problems := outcome(ex, "response"):
+        return [f"{p.label}: {m}" for m in problems]
+    body = ex.envelope().body
+    status = body.xpath("string(juki:Status)", namespaces=ns)
+    if status != "found" or p.expected is None:
+        return [f"{p.label}: Status is {status!r}, the test data holds the number"]
+    have = {path: body.xpath(f"string(juki:Resident/{path})", namespaces=ns)
+            for path in _IDENTIFIERS}
+    have["juki:Household/cmn:HouseholdNumber"] = body.xpath(
+        "string(juki:Household/cmn:HouseholdNumber)", namespaces=ns)
+    want = {path: p.expected.fields.get(path, "") for path in _IDENTIFIERS}
+    want["juki:Household/cmn:HouseholdNumber"] = p.expected.household
+    return [f"{p.label}: {path} is {have[path]!r}, the test data says {want[path]!r}"
+            for path in want if have[path] != want[path]]
 
 
 def judge_inquiry(p: InquiryPoint, ex: Exchange, model: list[Resident],

@@ -246,16 +246,21 @@ class CaseRunner:
         def send(ref: str, extra: Mapping[str, Any], soap: str, label: str) -> Exchange:
             return self._post(step.with_options(soap=soap), values, ref, extra, label)
 
-        if step.target == "inquiry":
+        if step.target in ("inquiry", "domain"):
             problems = []
+            if step.target == "domain":  # P-DOMAIN-01: the keys' value domain
+                for point in grid.domain_points(model):
+                    ex = send(point.message, point.vars, point.soap, point.label)
+                    problems += grid.judge_domain(point, ex, ns)
+                return problems
             for point in grid.inquiry_points(model):
                 ex = send(point.message, point.vars, point.soap, point.label)
                 problems += grid.judge_inquiry(point, ex, model, ns)
             return problems
         if step.target == "extract":
             return grid.extract_grid(send, model, ns)
-        raise CaseDataError(f"{step.where}: unknown grid {step.target!r} (inquiry, extract, "
-                            f"notices)")
+        raise CaseDataError(f"{step.where}: unknown grid {step.target!r} (inquiry, domain, "
+                            f"extract, notices)")
 
     def _notice_grid(self, step: Step, values) -> list[str]:
         """The subscriber's notice grid (conformance/grid_notices.py): notices built by the grid,

@@ -229,9 +229,20 @@ class RegistryStore:
 
 # --- seed data: fictional residents of 千代田区 -------------------------------------------------
 
+# The characters whose mapping differs between JIS X 0208 (Shift_JIS / EUC-JP decoders) and
+# CP932: 〜 ‖ − ¢ £ ¬ ― as JIS maps them (a CP932 round trip makes them ～ ∥ － ￠ ￡ ￢; ― U+2015
+# is JIS X 0213's — EM DASH U+2014), and ～ ∥ － as CP932 maps them (a Shift_JIS or EUC-JP
+# decoder makes them 〜 ‖ −). ￠ ￡ ￢ are outside the catalog's repertoire, so never in the data.
+LEGACY_JIS = "\u301c\u2016\u2212\u00a2\u00a3\u00ac\u2015"
+LEGACY_CP932 = "\uff5e\u2225\uff0d"
+# each text field also holds a CJK compatibility ideograph (NFC changes it) and half-width kana
+# or full-width digits (NFKC changes them)
+CP_TOWN_JIS = "\uFA1B田ﾏﾁ" + LEGACY_JIS
+CP_TOWN_CP932 = "\uFA26筑ﾏﾁ" + LEGACY_CP932
+
 _PLACES = {  # 町名 → 郵便番号
     "霞が関": "100-0013", "神田神保町": "101-0051", "麹町": "102-0083", "永田町": "100-0014",
-    "\uFA19田小川町": "101-0052"}
+    "\uFA19田小川町": "101-0052", CP_TOWN_JIS: "101-0054", CP_TOWN_CP932: "101-0047"}
 
 
 def _resident(serial: int, household: int, kana: tuple[str, str | None], kanji: str, born: str,
@@ -280,6 +291,22 @@ SEED_RESIDENTS: tuple[dict, ...] = (
     _resident(1021, 5021, ("かみや", "まりあ"), "\uFA19谷ﾏﾘｱ", "H10.03.03", "女", "世帯主",
               "\uFA19田小川町", "3", "１２番地\u22123", "20240501", mynumber="89012345678",
               jumin="1000000021", katagaki="ｶﾝﾀﾞﾊｲﾂ１０１号", former=("かんだ", "\uFA19田")),
+    # the edges of the inquiry keys' value domains (docs/conformance.md, P-DOMAIN-01), each alone
+    # in her household, 宛名番号 in 千代田区's width (10 digits, examples/hub.toml): the smallest
+    # 宛名番号 and 世帯番号 issued (eight leading zeros), a 個人番号 and a 住民票コード beginning
+    # with 0 (a number column drops them) …
+    _resident(1, 2, ("ふくだ", "はな"), "\uFA1B田ﾊﾅ" + LEGACY_JIS, "H12.02.29", "女",
+              "世帯主", CP_TOWN_JIS, "1", "１２番地" + LEGACY_JIS, "20240901",
+              mynumber="00012345678", jumin="0000000001",
+              katagaki="ﾊｲﾂ\uFA1B１号" + LEGACY_JIS,
+              former=("ふくい", "\uFA1B井ｲ" + LEGACY_JIS)),
+    # … and the largest valid values: 宛名番号 9999999996 (a 32-bit column overflows), 個人番号
+    # 999999999996; her text holds the CP932 side of each mapping difference
+    _resident(999999999, 999999990, ("つづき", "ゆき"), "\uFA26筑ﾕｷ" + LEGACY_CP932,
+              "R02.02.29", "女", "世帯主", CP_TOWN_CP932, "2", "３番地" + LEGACY_CP932,
+              "20250301", mynumber="99999999999", jumin="9999999999",
+              katagaki="ﾂﾂﾞｷ\uFA26２号" + LEGACY_CP932,
+              former=("つつい", "\uFA26井ｲ" + LEGACY_CP932)),
 )
 
 

@@ -13,6 +13,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
+from .faulty_domain_keys import CODE_PAGES, DOMAIN_KEY_HANDLERS
 from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
@@ -99,10 +100,11 @@ FAULTY = [
     # 住民基本台帳 bodies
     # (the address cases read cmn:Address/cmn:Town …: J-CHR-04/05 cannot find them either)
     Faulty("address-in-unit-namespace", "RQ-MSG-01", (JUKI_PROFILE,),
-           ("P-MSG-01/*", "INV-MSG-01", "J-CHR-04", "J-CHR-05")),
+           ("P-MSG-01/*", "INV-MSG-01", "J-CHR-04", "J-CHR-05", "J-CHR-06", "J-CHR-07")),
     Faulty("gender-missing", "RQ-MSG-01", (JUKI_PROFILE,), ("P-MSG-01/*", "INV-MSG-01")),
+    # (P-DOMAIN-01 compares the answered 個人番号 with the test data's)
     Faulty("individual-number-bad-check-digit", "RQ-MSG-02", (JUKI_PROFILE,),
-           ("P-MSG-02/*", "INV-MSG-02")),
+           ("P-MSG-02/*", "INV-MSG-02", "P-DOMAIN-01")),
     Faulty("nonbmp-degraded", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-01",)),
     Faulty("ivs-stripped", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-02",)),
     # the 外字 is in every answer about 髙橋 (and on the full extract's pages): the mj_characters
@@ -159,11 +161,12 @@ FAULTY = [
     Faulty("fault-text-private-use", "RQ-MSG-08", ALL, ("INV-MSG-08",)),
     Faulty("charset-mislabelled", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     # characters that NFC, NFKC and code pages change
-    Faulty("nfc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
-    Faulty("nfkc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
-    Faulty("cp932-round-trip", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-05")),
-    Faulty("head-name-nfkc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04",)),
-    Faulty("extract-nfc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-05",)),
+    # (the code-page residents of J-CHR-06/07 hold NFC and NFKC characters and − U+2212 too)
+    Faulty("nfc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-0[4-7]",)),
+    Faulty("nfkc-normalised", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-0[4-7]",)),
+    Faulty("cp932-round-trip", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-0[4-7]",)),
+    Faulty("head-name-nfkc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-04", "J-CHR-06")),
+    Faulty("extract-nfc", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-05", "J-CHR-07")),
     # hostile and unusual input
     Faulty("dtd-expanded", "RQ-FAULT-07", ALL, ("P-HOST-01/*", "P-HOST-02/*", "P-HOST-03/*")),
     Faulty("malformed-as-html", "RQ-FAULT-07", ALL, ("P-HOST-04/*", "INV-SOAP-04")),
@@ -178,7 +181,7 @@ FAULTY = [
         SUB_PROFILE: ("S-ADDR-01",),
         KOKUHO_SUB_PROFILE: ("S-ADDR-01",)}),
     Faulty("individual-number-unsupported", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-INQ-03", "J-INQ-06", "J-INQ-09", "J-INQ-11")),
+           ("J-INQ-03", "J-INQ-06", "J-INQ-09", "J-INQ-11", "P-DOMAIN-01")),
     # J-INQ-09's 個人番号 is held, but not on its 基準日: not-found, answered as a fault here
     Faulty("unknown-individual-number-fault", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-INQ-06", "J-INQ-09")),
@@ -228,6 +231,20 @@ FAULTY = [
     Faulty("standard-version-own", "RQ-BIND-05", ALL, ("INV-BIND-04",)),
     # --- idempotency keys scoped by party (faulty_keys.py)
     Faulty("request-id-per-municipality", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-07",)),
+    # --- the keys' value domain and legacy code pages (faulty_domain_keys.py); the grids judge
+    # the same residents field by field
+    Faulty("individual-number-as-integer", "RQ-BEH-09", (JUKI_PROFILE,),
+           ("P-DOMAIN-01", "J-GRID-01")),
+    # (J-CHR-06 asks the largest 宛名番号's resident by it)
+    Faulty("addressee-number-int32", "RQ-BEH-09", (JUKI_PROFILE,),
+           ("P-DOMAIN-01", "J-GRID-01", "J-CHR-06")),
+    # CP932's ￠ ￡ ￢ are outside the catalog's repertoire: the rules beyond XSD refuse them
+    # (P-MSG-02's sample is the first 全件 page)
+    Faulty("names-jis-to-cp932", "RQ-MSG-06", (JUKI_PROFILE,),
+           ("J-CHR-06", "J-CHR-07", "J-GRID-01", "J-GRID-02", "INV-MSG-02",
+            "P-MSG-02/juki.ResidentFullExtract")),
+    Faulty("address-cp932-read-as-jis", "RQ-MSG-06", (JUKI_PROFILE,),
+           ("J-CHR-06", "J-CHR-07", "J-GRID-01", "J-GRID-02")),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -266,7 +283,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
-        or LINKAGE.get(faulty.name)
+        or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -278,5 +295,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
                    observe=observe, closers=[proxy.close])
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
-        or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS[faulty.name]
+        or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
+        or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
