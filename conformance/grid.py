@@ -13,6 +13,8 @@ PageSize⌉; a page past the end is empty). Dimensions:
   nobody holds with check-digit remainders 0, 1 and 10 for both keys (answer: not-found);
 - 全件抽出: 基準日 (none, future, each change date −1 / 0) × PageSize (1, a divisor of the
   count, a non-divisor, the count, the count + 1, rotating) × Page (1, the last, the last + 1).
+- the keys' value domain (P-DOMAIN-01): each key's smallest, largest, most-leading-zeros (and
+  shortest and longest) value the test data holds, judged on the identifiers only.
 
 The functions here are pure: the interpreter sends (``Send``) and records; a problem names its
 grid point, e.g. ``[個人番号 234567890121, 基準日 2018-05-31 (BecameResidentOn −1), SOAP 1.2]``.
@@ -189,9 +191,9 @@ def inquiry_points(model: list[Resident]) -> Iterator[InquiryPoint]:
 def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:
     """P-DOMAIN-01: each key of the inquiry at the edges of its value domain that the test data
     holds — the smallest and the largest value, the most leading zeros, the shortest and the
-    longest — in SOAP 1.1 and 1.2, without 基準日 (the grid rotates keys; this asks each edge by
-    its own key). Where a product keeps a key as a number (leading zeros lost, a 32-bit
-    overflow) or in a fixed width, an edge is where it shows."""
+    longest (when the lengths differ) — in SOAP 1.1 and 1.2, without 基準日 (the grid rotates
+    keys; this asks each edge by its own key). Where a product keeps a key as a number
+    (leading zeros lost, a 32-bit overflow) or in a fixed width, an edge is where it shows."""
     for kind in ("addressee", "individual"):
         held = [(r.addressee if kind == "addressee" else r.individual, r) for r in model]
         held = [(n, r) for n, r in held if n]
