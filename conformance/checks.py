@@ -173,7 +173,7 @@ def fault_message_id(ctx: Context, ex: Exchange) -> list[str]:
 
 
 def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
-    """``fault = {soap_code, code_in, party, finding = "xsd" | "rule"}``."""
+    """``fault = {soap_code, code_in, party, finding = "xsd" | "rule", rule_in}``."""
     env = ex.envelope()
     problems = []
     if "soap_code" in spec:
@@ -199,6 +199,9 @@ def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
     if kind == "rule" and not any(f.rule in RULE_NAMES or f.rule.startswith("codelist:")
                                   for f in d.findings):
         problems.append(f"no finding names a rule beyond XSD (rules: "
+                        f"{[f.rule for f in d.findings]})")
+    if "rule_in" in spec and not any(f.rule in spec["rule_in"] for f in d.findings):
+        problems.append(f"no finding names {' or '.join(spec['rule_in'])} (rules: "
                         f"{[f.rule for f in d.findings]})")
     return problems
 

@@ -13,6 +13,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
+from .faulty_codes import CODES
 from .faulty_domain_keys import CODE_PAGES, DOMAIN_KEY_HANDLERS
 from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
@@ -35,7 +36,7 @@ ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFIL
 _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 
 # the cases whose invalid request a product without validation answers as if it were valid
-_INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*")
+_INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*", "P-FAULT-08/*")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ FAULTY = [
     Faulty("fault-without-message-id", "RQ-FAULT-06", ALL, ("P-FAULT-06/*", "INV-FAULT-06")),
     Faulty("header-optional", "RQ-FAULT-04", ALL, ("P-FAULT-04/*",)),
     Faulty("unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*", "INV-SOAP-04")),
-    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*")),
+    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*")),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
@@ -216,7 +217,7 @@ FAULTY = [
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
-    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06",)),
+    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06", "J-FULL-07")),
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
            ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends
@@ -231,6 +232,12 @@ FAULTY = [
     # --- reply header fields tied to the request (faulty_linkage.py): one shape each
     Faulty("linkage-kind-by-record-count", "RQ-BIND-05", (JUKI_PROFILE,), ("INV-BIND-04",)),
     Faulty("standard-version-own", "RQ-BIND-05", ALL, ("INV-BIND-04",)),
+    # --- the fault's code and rule on every shape (faulty_codes.py); a provider's invalid_rule
+    # is a wrong check digit (P-FAULT-02/07 see it), a subscriber's a code list (only P-FAULT-08)
+    Faulty("check-digit-as-xsd-assertion", "RQ-FAULT-02", ALL,
+           ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
+           targets_by_profile={p: ("P-FAULT-08/*",) for p in SUBSCRIBER_PROFILES}),
+    Faulty("soap12-schema-fault-as-envelope", "RQ-FAULT-03", ALL, ("P-FAULT-03/*",)),
     # --- idempotency keys scoped by party (faulty_keys.py)
     Faulty("request-id-per-municipality", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-07",)),
     # --- the keys' value domain and legacy code pages (faulty_domain_keys.py); the grids judge
@@ -285,7 +292,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
-        or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name)
+        or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
+        or CODES.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
