@@ -252,8 +252,10 @@ class _BodyReader(protocol.Protocol):
         self._left -= len(data)
         if self._left < 0:
             if not self._done.called:
+                # closed first: the errback frees the slot, and the next waiter must not find
+                # this connection still open (one more than max_connections_per_provider)
+                self._close()
                 self._done.errback(AnswerTooLarge())
-                self._close()  # not back to the pool with the answer half read
             return
         self._parts.append(data)
 
