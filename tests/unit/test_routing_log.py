@@ -17,7 +17,8 @@ import pytest
 from bus.cli import log_command
 from bus.core.jsonlog import JsonLineLog, hop_fields
 from bus.store.migrations import SCHEMA_VERSION
-from bus.store.routing_log import HopRecord, RoutingLog, RoutingLogError, open_readonly, to_utc_iso
+from bus.store.routing_log import (Hop, HopRecord, Party, RoutingLog, RoutingLogError, Status,
+                                   open_readonly, to_utc_iso)
 
 REPO = Path(__file__).resolve().parents[2]
 SENDER = "131016/07/vendor-b-tax"
@@ -65,14 +66,17 @@ def test_round_trip_keeps_every_field(log):
 
 
 def test_absent_fields_and_vocabularies_are_stored_as_null_and_text(log):
-    """The values sqlite3 binds through the adapters routing_log registers (issue 13): an
-    absent field is NULL, a Hop/Status/Party member its plain text — what readers compare."""
+    """What is stored for absent fields and vocabularies — an absent field NULL, a
+    Hop/Status/Party member its plain text, what readers compare — now that routing_log binds
+    them through registered adapters (issue 13); the adapters are the ones in use."""
     log.record(hop("replied", "fault", party="provider"))
     log.flush()
     row = log._read("SELECT hop, typeof(hop), status, party, typeof(party), typeof(message_id), "
                     "typeof(http_status), typeof(duration_ms) FROM hops")[0]
     assert row == ("replied", "text", "fault", "provider", "text", "null", "null", "null")
     assert log.query(status="fault", hop="replied")[0].party == "provider"
+    assert all((kind, sqlite3.PrepareProtocol) in sqlite3.adapters
+               for kind in (type(None), Hop, Status, Party))
 
 
 def test_query_filters(log):
