@@ -14,7 +14,8 @@ from conformance.model import HERE, Suite, SuiteError
 from conformance.validation import Validation
 from schemas import BUILTIN_CATALOG
 
-INVALID_ROLES = {"invalid_schema": "xsd", "invalid_rule": "rule", "unknown_body": "unknown"}
+INVALID_ROLES = {"invalid_schema": "xsd", "invalid_rule": "rule", "invalid_check_digit": "rule",
+                 "unknown_body": "unknown"}
 
 
 @pytest.fixture(scope="module")
