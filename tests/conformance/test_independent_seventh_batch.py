@@ -11,8 +11,8 @@ import pytest
 
 from .independent.adapter import JST
 from .independent.variants import DEFECTS, SEVENTH_BATCH
-from .test_independent_variants_take_effect import (BAD_CHECK_DIGIT, SOAP12, SOAP12_TYPE, change,
-                                                    extract, inquiry, notice, transcript)
+from .variant_transcripts import (BAD_CHECK_DIGIT, SOAP12, SOAP12_TYPE, change, extract, inquiry,
+                                  notice, transcript)
 
 NOTICE_E = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 

@@ -5,96 +5,20 @@ A variant that behaves like the correct adapter on every input the standard allo
 as a "miss" of the suite that is really the yardstick's own. Here the independent adapter runs
 in-process (no suite, no hub): for each defect a short scenario of standard-conformant exchanges
 — including a crash (the connection closed without commit) and a start on the same database —
-and the transcript must differ from the correct adapter's. Random parts (IDs, SentAt) are
-masked so that only behaviour differs: IDs become labels in order of first appearance, SentAt
-its distance from now in minutes, its offset and its shape, the right RequestHash a placeholder.
-A crash leaves the database files as a SIGKILL does: what was written, uncommitted work not.
+and the transcript must differ from the correct adapter's (variant_transcripts.py: random parts
+masked, so that only behaviour differs).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import re
-import time
-import uuid
 
 import pytest
 
-from .independent.adapter import JST, Adapter
+from .independent.adapter import JST
 from .independent.variants import DEFECTS, FIFTH_BATCH, FOURTH_BATCH, SIXTH_BATCH
-
-SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-GOV = "131016"
-NOT_HELD = "0000100005"  # a valid 宛名番号 (modulus 11) that the test data does not hold
-BAD_CHECK_DIGIT = "0000100006"
-
-
-def request(body: str, *, service: str, soap: str = SOAP11, receiver=(GOV, "01", "indie"),
-            sent_at: dt.datetime | None = None, message_id: str | None = None) -> bytes:
-    sent = (sent_at or dt.datetime.now(JST)).isoformat(timespec="seconds")
-    parties = "".join(
-        f"<pfh:{role}><pfh:LocalGovCode>{g}</pfh:LocalGovCode><pfh:BusinessUnit>{u}"
-        f"</pfh:BusinessUnit><pfh:SystemId>{s}</pfh:SystemId></pfh:{role}>"
-        for role, (g, u, s) in (("Sender", (GOV, "07", "tax")), ("Receiver", receiver)))
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{soap}">'
-        f'<soap:Header><pfh:PlatformHeader xmlns:pfh="urn:pfbus:platform:header:v1">'
-        f"<pfh:MessageId>{message_id or uuid.uuid4()}</pfh:MessageId>{parties}"
-        f"<pfh:Service><pfh:ServiceId>{service}</pfh:ServiceId><pfh:Version>1.0</pfh:Version>"
-        f"</pfh:Service><pfh:SentAt>{sent}</pfh:SentAt><pfh:UserId>batch</pfh:UserId>"
-        f"<pfh:LinkageKind>delta</pfh:LinkageKind><pfh:StandardVersion>1.0"
-        f"</pfh:StandardVersion></pfh:PlatformHeader></soap:Header>"
-        f"<soap:Body>{body}</soap:Body></soap:Envelope>").encode()
-
-
-def inquiry(key: str, *, by="AddresseeNumber", as_of=None, **kw) -> bytes:
-    as_of_el = f"<j:AsOf>{as_of}</j:AsOf>" if as_of else ""
-    return request(f'<j:ResidentInquiryRequest xmlns:j="urn:pfbus:unit:juki:v1"><j:{by}>{key}'
-                   f"</j:{by}>{as_of_el}</j:ResidentInquiryRequest>",
-                   service="juki.ResidentInquiry", **kw)
-
-
-def extract(page: int, *, extract_id=None, as_of=None, request_id=None, page_size=3) -> bytes:
-    parts = (f"<j:ExtractId>{extract_id}</j:ExtractId>" if extract_id else "") + \
-        f"<j:Page>{page}</j:Page><j:PageSize>{page_size}</j:PageSize>" + \
-        (f"<j:AsOf>{as_of}</j:AsOf>" if as_of else "") + \
-        (f"<j:RequestId>{request_id}</j:RequestId>" if request_id else "")
-    return request(f'<j:ResidentFullExtractRequest xmlns:j="urn:pfbus:unit:juki:v1">{parts}'
-                   "</j:ResidentFullExtractRequest>", service="juki.ResidentFullExtract")
-
-
-def notice(*changes, soap=SOAP11, message_id=None, sent_at=None) -> bytes:
-    """changes: (sequence, 宛名番号, name, reason, kana given or None)."""
-    body = "".join(
-        f"<j:Change><j:Sequence>{seq}</j:Sequence><j:Event><c:Reason>{reason}</c:Reason>"
-        f"<c:OccurredOn>2025-04-01</c:OccurredOn></j:Event><j:Resident>"
-        f"<c:AddresseeNumber>{number}</c:AddresseeNumber>"
-        f"<c:IndividualNumber>890123456780</c:IndividualNumber>"
-        f"<c:HouseholdNumber>0000050016</c:HouseholdNumber><c:Name><c:Text>{name}</c:Text>"
-        f"<c:Kana><c:Family>ソウム</c:Family>"
-        + (f"<c:Given>{given}</c:Given>" if given else "") +
-        "</c:Kana></c:Name><c:DateOfBirth>1990-04-01</c:DateOfBirth><c:Gender>2</c:Gender>"
-        "<c:Relationship>01</c:Relationship><c:ResidentKind>1</c:ResidentKind>"
-        "<c:ResidentStatus>1</c:ResidentStatus><c:Address><c:Prefecture>東京都</c:Prefecture>"
-        "<c:City>千代田区</c:City><c:Town>霞が関</c:Town></c:Address></j:Resident></j:Change>"
-        for seq, number, name, reason, given in changes)
-    return request(f'<j:ResidentChangeNotice xmlns:j="urn:pfbus:unit:juki:v1" '
-                   f'xmlns:c="urn:pfbus:platform:common:v1">{body}</j:ResidentChangeNotice>',
-                   service="juki.ResidentChangeNotice", soap=soap, receiver=(GOV, "07", "indie"),
-                   message_id=message_id, sent_at=sent_at)
-
-
-def change(seq=1, number="0000010014", name="総務翔子", reason="C01", given="ショウコ"):
-    return (seq, number, name, reason, given)
-
-
-SOAP12_TYPE = "application/soap+xml; charset=utf-8"
-TEXT_XML = "text/xml; charset=utf-8"
-NOTICE_A = "6f1c2a3e-1b2c-4d5e-8f90-123456789abc"
-NOTICE_B = "0d6e1f2a-3b4c-4d5e-9f01-23456789abcd"
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A, NOTICE_B, SOAP12,
+                                  SOAP12_TYPE, change, extract, inquiry, notice, transcript)
 
 PROVIDER_STEPS = [
     inquiry("0000010022"),                                  # a member, not the 世帯主
@@ -127,72 +51,7 @@ SUBSCRIBER_STEPS = [
     notice(change(number="0000010049", name="髙橋健一"), message_id=NOTICE_B),  # redelivered
 ]
 
-
-def _mask(text: str, labels: dict) -> str:
-    def sent_at(m):
-        value = dt.datetime.fromisoformat(m[1])
-        if value.tzinfo is None:
-            return f"<SentAt naive {m[1][10:]}>"
-        minutes = round((value - dt.datetime.now(JST)).total_seconds() / 60)
-        return f"<SentAt {minutes:+d}min {value.utcoffset()} {re.sub(r'[0-9]', '9', m[1])}>"
-    text = re.sub(r"SentAt>([^<]+)<", lambda m: sent_at(m) + "<", text)
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}",
-                  lambda m: labels.setdefault(m[0], f"ID{len(labels)}"), text)
-
-
-def _crash(adapter, db) -> None:
-    """SIGKILL: nothing runs after it; the files keep what was written (committed WAL frames
-    not yet checkpointed included), uncommitted work is gone."""
-    adapter.lock.acquire()
-    files = [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
-    on_disk = {f: f.read_bytes() for f in files[:2] if f.exists()}
-    adapter.conn.close()  # rolls back; as the last connection it checkpoints: undone below
-    for f in files:
-        f.unlink(missing_ok=True)
-    for f, data in on_disk.items():
-        f.write_bytes(data)
-
-
-def _nested(raw: bytes, depth: int = 60) -> bytes:
-    """A vendor header block nested ``depth`` elements deep beside the platform header."""
-    block = '<v:Trace xmlns:v="urn:example:vendor">' + "<v:n>" * depth + "</v:n>" * depth + \
-        "</v:Trace>"
-    return raw.replace(b"<soap:Header>", b"<soap:Header>" + block.encode(), 1)
-
-
-def transcript(role: str, db, defect: str | None, steps=None) -> list[str]:
-    make = lambda: Adapter(role, GOV, "01" if role == "provider" else "07", "indie",  # noqa: E731
-                           db=db, defect=defect)
-    adapter, labels, out, extract_id = make(), {}, [], None
-    for step in steps or (PROVIDER_STEPS if role == "provider" else SUBSCRIBER_STEPS):
-        if step[0] == "crash":
-            _crash(adapter, db)
-            adapter = make()
-            continue
-        if step[0] == "sleep":
-            time.sleep(step[1])
-            continue
-        if step[0] == "observe":
-            out.append(repr(adapter.observe(step[1])))
-            continue
-        if step[0] == "page":
-            step = extract(step[1], extract_id=extract_id)
-        if step[0] == "nested":
-            step = _nested(step[1])
-        if step[0] == "utf-16":
-            raw = step[1].decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
-            raw, ctype = raw.encode("utf-16"), "text/xml; charset=utf-16"
-        else:
-            raw, ctype = step if isinstance(step, tuple) else (step, TEXT_XML)
-        _mask(raw.decode("utf-16" if ctype.endswith("16") else "utf-8"), labels)  # its IDs
-        answer = adapter.handle(raw, ctype, '""')
-        text = answer.body.decode("utf-8", "backslashreplace").replace(  # the right RequestHash
-            base64.b64encode(hashlib.sha256(raw).digest()).decode(), "hash-of-the-request")
-        if "FullExtractResponse" in text and extract_id is None:
-            extract_id = re.search(r"ExtractId>([^<]+)<", text)[1]
-        length = "" if answer.content_length is None else f" length {answer.content_length}"
-        out.append(f"{answer.status} {answer.content_type}{length} {_mask(text, labels)}")
-    return out
+STEPS = {"provider": PROVIDER_STEPS, "subscriber": SUBSCRIBER_STEPS}
 
 
 # the fifth batch's scenario: each step is there for one or more of its variants
@@ -238,18 +97,18 @@ FIFTH_CASES = sorted((name, role) for name in FIFTH_BATCH for role in DEFECTS[na
 
 @pytest.mark.parametrize(("defect", "role"), CASES)
 def test_each_fourth_batch_variant_behaves_differently(tmp_path, defect, role):
-    correct = transcript(role, tmp_path / "correct.sqlite3", None)
-    variant = transcript(role, tmp_path / "variant.sqlite3", defect)
+    correct = transcript(role, tmp_path / "correct.sqlite3", None, STEPS[role])
+    variant = transcript(role, tmp_path / "variant.sqlite3", defect, STEPS[role])
     assert variant != correct, f"{defect} ({role}): {DEFECTS[defect][2]} — no effect"
 
 
 def test_the_scenarios_are_served_without_faults_where_none_is_due(tmp_path):
     """The yardstick's own check: the correct adapter answers the conformant steps, and two
     runs of it give the same transcript (the masking leaves only behaviour)."""
-    assert transcript("provider", tmp_path / "p1.sqlite3", None) == \
-        transcript("provider", tmp_path / "p2.sqlite3", None)
-    provider = transcript("provider", tmp_path / "p.sqlite3", None)
-    subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None)
+    assert transcript("provider", tmp_path / "p1.sqlite3", None, PROVIDER_STEPS) == \
+        transcript("provider", tmp_path / "p2.sqlite3", None, PROVIDER_STEPS)
+    provider = transcript("provider", tmp_path / "p.sqlite3", None, PROVIDER_STEPS)
+    subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None, SUBSCRIBER_STEPS)
     faults = [i for i, t in enumerate(provider) if "Fault>" in t]
     assert faults == [2, 5, 17], faults  # rule violation, other 業務ユニット, unknown extract
     assert [i for i, t in enumerate(subscriber) if "Fault>" in t] == [1, 2]
