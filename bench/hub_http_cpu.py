@@ -25,6 +25,7 @@ the hub stops (read it with ``python -m pstats FILE``); profiling inflates the C
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +42,27 @@ from hub_vs_direct import HUB_CONFIG, build_request
 from loadgen import CONTENT_TYPE, fresh, run_wrk, smoke
 from procs import Child, wait_listening
 from provider import EXPECTED_ELEMENT
+
+
+@contextlib.contextmanager
+def provider_and_hub(launcher: list[str]) -> Iterator[tuple[Child, Path]]:
+    """The bench provider and a hub in front of it, the hub started as ``launcher`` followed by
+    the hub's own command line; both stopped on leaving."""
+    with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
+        workdir = Path(tmp)
+        prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
+        hub = None
+        try:
+            provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
+            (workdir / "hub.toml").write_text(HUB_CONFIG.format(provider_url=provider_url),
+                                              "utf-8")
+            hub = Child("hub", [*launcher, "-m", "bus.cli.main", "serve", "--config",
+                                str(workdir / "hub.toml"), "--port", "0"], workdir)
+            yield hub, workdir
+        finally:
+            for child in (hub, prov):
+                if child is not None:
+                    child.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,40 +79,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.callgrind:
         return count_instructions(args)
     body = build_request()
-    with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
-        workdir = Path(tmp)
-        prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
-        hub = None
-        try:
-            provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
-            (workdir / "hub.toml").write_text(HUB_CONFIG.format(provider_url=provider_url),
-                                              "utf-8")
-            profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] \
-                if args.profile else []
-            hub = Child("hub", [sys.executable, *profile, "-m", "bus.cli.main", "serve",
-                                "--config", str(workdir / "hub.toml"), "--port", "0"], workdir)
-            url = wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
-            smoke(url, body, EXPECTED_ELEMENT)
-            if args.warmup > 0:
-                run_wrk(url, body, EXPECTED_ELEMENT, args.connections, args.warmup, workdir)
-            for round_ in range(1, args.rounds + 1):
-                load_before = os.getloadavg()[0]
-                main0, all0 = hub.main_thread_cpu(), hub.cpu_seconds()
-                r = run_wrk(url, body, EXPECTED_ELEMENT, args.connections, args.duration,
-                            workdir)
-                main1, all1 = hub.main_thread_cpu(), hub.cpu_seconds()
-                n = max(r["requests"], 1)
-                print(json.dumps({
-                    "round": round_, "connections": args.connections, "requests": r["requests"],
-                    "errors": r["errors"], "rps": round(r["requests"] / r["seconds"]),
-                    "hub_main_ms": round((main1 - main0) * 1e3 / n, 3),
-                    "hub_process_ms": round((all1 - all0) * 1e3 / n, 3),
-                    "load1_before": load_before, "load1_after": os.getloadavg()[0]}),
-                    flush=True)
-        finally:
-            for child in (hub, prov):
-                if child is not None:
-                    child.stop()
+    profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
+    with provider_and_hub([sys.executable, *profile]) as (hub, workdir):
+        url = wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
+        smoke(url, body, EXPECTED_ELEMENT)
+        if args.warmup > 0:
+            run_wrk(url, body, EXPECTED_ELEMENT, args.connections, args.warmup, workdir)
+        for round_ in range(1, args.rounds + 1):
+            load_before = os.getloadavg()[0]
+            main0, all0 = hub.main_thread_cpu(), hub.cpu_seconds()
+            r = run_wrk(url, body, EXPECTED_ELEMENT, args.connections, args.duration, workdir)
+            main1, all1 = hub.main_thread_cpu(), hub.cpu_seconds()
+            n = max(r["requests"], 1)
+            print(json.dumps({
+                "round": round_, "connections": args.connections, "requests": r["requests"],
+                "errors": r["errors"], "rps": round(r["requests"] / r["seconds"]),
+                "hub_main_ms": round((main1 - main0) * 1e3 / n, 3),
+                "hub_process_ms": round((all1 - all0) * 1e3 / n, 3),
+                "load1_before": load_before, "load1_after": os.getloadavg()[0]}),
+                flush=True)
     return 0
 
 
@@ -124,47 +132,31 @@ def count_instructions(args) -> int:
     out = Path(args.callgrind).resolve()
     out.mkdir(parents=True, exist_ok=True)
     body = build_request()
-    with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
-        workdir = Path(tmp)
-        prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
-        hub = None
-        try:
-            provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
-            (workdir / "hub.toml").write_text(HUB_CONFIG.format(provider_url=provider_url),
-                                              "utf-8")
-            hub = Child("hub", ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                                "--separate-threads=yes",
-                                f"--callgrind-out-file={out}/callgrind.%p", sys.executable,
-                                "-m", "bus.cli.main", "serve", "--config",
-                                str(workdir / "hub.toml"), "--port", "0"], workdir)
-            url = wait_listening(hub, 1, timeout=900) + "/services/juki.ResidentInquiry"
-            send(url, body, args.warmup_exchanges, args.connections)
-            pid = str(hub.popen.pid)
-            subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
-            subprocess.run(["callgrind_control", "-i", "on", pid], check=True,
-                           capture_output=True)
-            send(url, body, args.exchanges, args.connections)
-            time.sleep(2)  # the routing log's writer commits the last batch
-            subprocess.run(["callgrind_control", "-i", "off", pid], check=True,
-                           capture_output=True)
-            subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
-        finally:
-            for child in (hub, prov):
-                if child is not None:
-                    child.stop()
-        threads = {}
-        for dump in out.glob(f"callgrind.{pid}*"):
-            totals = [line for line in dump.read_text("utf-8", "replace").splitlines()
-                      if line.startswith(("totals:", "summary:"))]
-            if totals:
-                tid = dump.name.rsplit("-", 1)[-1]
-                threads[tid] = threads.get(tid, 0) + int(totals[-1].split()[1])
-        main_ir = threads.get("01", 0)
-        print(json.dumps({"exchanges": args.exchanges, "connections": args.connections,
-                          "hub_main_Mir_per_exchange": round(main_ir / args.exchanges / 1e6, 3),
-                          "hub_process_Mir_per_exchange": round(
-                              sum(threads.values()) / args.exchanges / 1e6, 3),
-                          "threads": threads}))
+    with provider_and_hub(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                           "--separate-threads=yes", f"--callgrind-out-file={out}/callgrind.%p",
+                           sys.executable]) as (hub, _):
+        url = wait_listening(hub, 1, timeout=900) + "/services/juki.ResidentInquiry"
+        send(url, body, args.warmup_exchanges, args.connections)
+        pid = str(hub.popen.pid)
+        subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
+        send(url, body, args.exchanges, args.connections)
+        time.sleep(2)  # the routing log's writer commits the last batch
+        subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+    threads = {}
+    for dump in out.glob(f"callgrind.{pid}*"):
+        totals = [line for line in dump.read_text("utf-8", "replace").splitlines()
+                  if line.startswith(("totals:", "summary:"))]
+        if totals:
+            tid = dump.name.rsplit("-", 1)[-1]
+            threads[tid] = threads.get(tid, 0) + int(totals[-1].split()[1])
+    main_ir = threads.get("01", 0)
+    print(json.dumps({"exchanges": args.exchanges, "connections": args.connections,
+                      "hub_main_Mir_per_exchange": round(main_ir / args.exchanges / 1e6, 3),
+                      "hub_process_Mir_per_exchange": round(
+                          sum(threads.values()) / args.exchanges / 1e6, 3),
+                      "threads": threads}))
     return 0
 
 
