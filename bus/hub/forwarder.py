@@ -142,7 +142,7 @@ class Forwarder:
         if soap_action is not None:
             headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
         stage = ["waiting"]  # then "sent": which of the two the timeout cut
-        d = self._when_free(target.slots, url.encode("ascii"), headers, body, stage)
+        d = self._when_free(target, headers, body, stage)
         self._in_flight.add(d)
         # Cancelling surfaces as different errors depending on the stage it hit (waiting for a
         # connection, connecting, waiting, reading the body), so whether it was the timeout is
@@ -188,27 +188,26 @@ class Forwarder:
             if timer.active():
                 timer.cancel()
 
-    def _when_free(self, slots: defer.DeferredSemaphore, url: bytes, headers: Headers,
-                   body: bytes, stage: list[str]) -> defer.Deferred:
+    def _when_free(self, target: _Target, headers: Headers, body: bytes,
+                   stage: list[str]) -> defer.Deferred:
         # One Deferred for slot + request + body, so a timeout cancels whichever is in progress
         # (a cancelled wait leaves the queue and holds no slot). Plain callbacks: a chained
         # Deferred's cancel reaches the step in progress, as inlineCallbacks' did, for less.
         def acquired(_) -> defer.Deferred:
             stage[0] = "sent"
-            return self._exchange(url, headers, body)
+            return self._exchange(target, headers, body)
 
         def release(result):
             if stage[0] == "sent":
                 # The body is read: twisted has put the connection back in the pool already
                 # (its quiescent callback runs before the body's end), so the next waiter
                 # reuses it.
-                slots.release()
+                target.slots.release()
             return result
 
-        return slots.acquire().addCallback(acquired).addBoth(release)
+        return target.slots.acquire().addCallback(acquired).addBoth(release)
 
-    def _exchange(self, url: bytes, headers: Headers, body: bytes) -> defer.Deferred:
-        target = self._targets[url]
+    def _exchange(self, target: _Target, headers: Headers, body: bytes) -> defer.Deferred:
         return self.pool.getConnection(target.key, self._endpoint(target.key)).addCallback(
             _send, target.path, headers, body, self.max_answer_bytes)
 
