@@ -95,7 +95,7 @@ class AnsweringForwarder(Forwarder):
         self.receipts = receipts
         self.answered = 0
 
-    def _exchange(self, url, headers, body):
+    def _exchange(self, target, headers, body):
         self.answered += 1
         return task.deferLater(reactor, 0, ProviderAnswer, 200, "text/xml; charset=utf-8",
                                self.receipts[body])

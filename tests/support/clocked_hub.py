@@ -107,9 +107,10 @@ class ScriptedForwarder(Forwarder):
         super().__init__(clock)
         self.posts: list[tuple[str, bytes, defer.Deferred]] = []
 
-    def _exchange(self, url, headers, body):
+    def _exchange(self, target, headers, body):
         d: defer.Deferred = defer.Deferred()
-        self.posts.append((url.decode(), body, d))
+        scheme, host, port = target.key
+        self.posts.append((f"{scheme}://{host}:{port}{target.path.decode()}", body, d))
         return d
 
     def pending(self) -> list[int]:
