@@ -44,7 +44,7 @@ class Validation:
         if self.catalog.xsd.validate(body):
             return []
         return [str(f) for f in self.validator.validate(body, expected_tag)
-                if f.rule.startswith(("xsd:", "service:"))]
+                if f.is_schema]
 
     def body_rules(self, body: etree._Element) -> list[str]:
         """Findings of the rules beyond XSD (check digits, code lists) anywhere in ``body``."""

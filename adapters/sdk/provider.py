@@ -41,7 +41,7 @@ from twisted.web.resource import Resource
 from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.faults import FaultDetail, Party as FaultParty
-from bus.core.findings import Finding
+from bus.core.findings import Finding, breaks_schema
 from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
 from bus.core.service_pattern import ServicePattern
 from bus.core.validator import MessageValidator
@@ -336,8 +336,8 @@ class ProviderApp:
                 self.characters.standardize(body)  # codes of this system's own 外字 table
             if self.validate:
                 findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
-                if findings:  # as the hub tells them apart (bus.core.inspection)
-                    schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
+                if findings:
+                    schema = breaks_schema(findings)  # as the hub tells them apart
                     raise _fault(faults.SCHEMA_INVALID if schema else faults.RULE_VIOLATION,
                                  "client", "the request body is invalid" if schema else
                                  "the request breaks a rule beyond XSD", findings,

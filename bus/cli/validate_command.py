@@ -15,7 +15,7 @@ from schemas import BUILTIN_CATALOG
 from ..core.catalog import Catalog
 from ..core.envelope import Limits, parse_document, parse_envelope
 from ..core.faults import SOAP11_NS, SOAP12_NS, HubFault
-from ..core.findings import Finding
+from ..core.findings import Finding, breaks_schema
 from ..core.header import PlatformHeader
 from ..core.validator import MessageValidator
 from . import common
@@ -97,8 +97,7 @@ def validate_bytes(raw: bytes, catalog: Catalog, validator: MessageValidator,
         return fault.fault.code, list(fault.findings)
     if not findings:
         return None, []
-    is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
-    return ("PF-SCHEMA-INVALID" if is_schema else "PF-RULE-VIOLATION"), findings
+    return ("PF-SCHEMA-INVALID" if breaks_schema(findings) else "PF-RULE-VIOLATION"), findings
 
 
 def _is_envelope(raw: bytes) -> bool:

@@ -20,7 +20,7 @@ from .access import AccessPolicy, Right
 from .catalog import Catalog, ServiceSpec
 from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
-from .findings import Finding
+from .findings import Finding, breaks_schema
 from .header import HEADER_NS, PlatformHeader, request_digest
 from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
@@ -286,8 +286,8 @@ class Inspector:
         sender = str(header.sender)
         findings = self.validator.validate(envelope.body, expected_tag, data_owner, sender)
         if findings:
-            is_schema = any(f.rule.startswith(("xsd:", "service:")) for f in findings)
-            raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings), message_id)
+            raise HubFault(schema_fault if breaks_schema(findings) else rule_fault,
+                           tuple(findings), message_id)
 
 
 SERVICE_ACTION = "urn:pfbus:service:"  # + service ID: the soapAction every WSDL declares
