@@ -1,6 +1,6 @@
 """A bare relay for benchmarks: the hub's HTTP plumbing without the hub's work.
 
-Same twisted.web server and the same ``bus.hub.forwarder.Forwarder`` (pooled persistent Agent
+Same twisted.web server and the same ``bus.hub.forwarder.Forwarder`` (persistent pooled
 connections) as the hub, but no parsing, no validation, no routing log and no event log: every
 POST is forwarded unchanged to ``--to`` and the answer relayed back. Measured beside the hub, it
 splits the hub's cost into "Twisted relaying HTTP" and "what pfbus does per message".

@@ -1,22 +1,20 @@
-"""Forwarding to providers over persistent pooled HTTP connections (twisted.web's HTTP/1.1 client).
+"""Forwarding to providers over persistent HTTP/1.1 connections, at most N open per provider.
 
 The pool keeps many connections per provider: the default of two halves throughput
 (docs/performance.md). ``[hub] max_connections_per_provider`` caps the connections open to one
-provider (scheme, host, port): twisted's pool caps only the idle ones it keeps, and opens a new
-connection for every request beyond them, so a burst opened hundreds. Here a post takes one of
-the provider's N slots before it uses a connection and gives it back once the answer is read,
-so at most N are open; the rest wait in arrival order, their timeout counting from arrival (a
-request that waited too long gets PF-PROVIDER-TIMEOUT and never reaches the provider).
+provider (scheme, host, port) (twisted's pool, used before, capped only the idle ones it kept,
+so a burst opened hundreds). A post takes one of the provider's N slots before it uses a
+connection and gives it back once the answer is read, so at most N are open; the rest wait in
+arrival order, their timeout counting from arrival (a request that waited too long gets
+PF-PROVIDER-TIMEOUT and never reaches the provider).
 Failures are mapped to the hub's fault codes here, at the edge. An answer is held in memory
 until it is checked, so it is bounded like a request (``[hub] max_message_bytes``): a larger one
 is cut as it passes the limit (or refused from its Content-Length, unread) and its connection
 closed — a provider cannot make the hub hold an answer of any size.
 
-Requests go straight to twisted.web's HTTP/1.1 client protocol (``HTTP11ClientProtocol``, its
-strict response parser) on the pool's connections, without ``Agent``: Agent parsed the URL,
-built an endpoint and encoded the host name (IDNA) for every request, and sent the body
-through a cooperator task a reactor turn later; here each provider's endpoint, pool key and
-Host header are made once, and the body is written with the head.
+Requests go over the hub's own persistent-connection client (bus/hub/provider_client.py, its
+strict answer parser bus/hub/http_answer.py): each provider's endpoint, request line and Host
+header are made once, and a request is written as one piece, head and body.
 """
 
 from __future__ import annotations
@@ -24,44 +22,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from twisted.internet import defer, error, protocol
+from twisted.internet import defer, error
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.interfaces import IStreamClientEndpoint
-from twisted.web.client import (BrowserLikePolicyForHTTPS, HTTPConnectionPool, Request,
-                                ResponseDone, ResponseFailed)
-from twisted.web.http import PotentialDataLoss
-from twisted.web.http_headers import Headers
-from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
-from zope.interface import implementer
+from twisted.web.client import BrowserLikePolicyForHTTPS
 
 from ..core import faults
 from ..core.faults import HubFault
 from ..core.findings import Finding
+from .http_answer import Answer, AnswerTooLarge, MalformedAnswer
+from .provider_client import ConnectionFailed, ProviderLink
 
 _UNREACHABLE = (error.ConnectError, error.DNSLookupError, error.ConnectionRefusedError,
                 error.NoRouteError, error.TCPTimedOutError)
 
-
-@dataclass(frozen=True)
-class ProviderAnswer:
-    status: int
-    content_type: str | None
-    body: bytes
+ProviderAnswer = Answer  # status, content type, body (and whether the connection stays open)
 
 
 @dataclass(frozen=True)
 class _Target:
     """One provider URL, resolved once: the pool's key (scheme, host, port: one provider), the
-    request target and the Host header."""
+    request target, the head's start (request line and Host) and the provider's connections."""
 
     key: tuple[str, str, int]
     path: bytes
-    host: bytes
-    slots: defer.DeferredSemaphore
-
-
-class AnswerTooLarge(Exception):
-    """The provider's answer passed ``max_answer_bytes`` (declared or as received)."""
+    start: bytes
+    link: ProviderLink
 
 
 class Forwarder:
@@ -71,15 +57,11 @@ class Forwarder:
         None: Twisted's default (the system's trust store)."""
         self._reactor = reactor
         self.max_answer_bytes = max_answer_bytes
-        self.pool = HTTPConnectionPool(reactor, persistent=True)
-        self.pool.maxPersistentPerHost = max_per_provider
-        self.pool.retryAutomatically = False  # a retried POST could be applied twice
         self._tls = tls if tls is not None else BrowserLikePolicyForHTTPS()
         self._connect_timeout = connect_timeout
         self.max_per_provider = max_per_provider
-        self._slots: dict[tuple[str, str, int], defer.DeferredSemaphore] = {}
+        self._links: dict[tuple[str, str, int], ProviderLink] = {}
         self._targets: dict[bytes, _Target] = {}  # the configured providers' and subscribers'
-        self._endpoints: dict[tuple[str, str, int], IStreamClientEndpoint] = {}
         self._in_flight: set[defer.Deferred] = set()
         self._stopping: Finding | None = None  # set by abort(): why cut posts fail
 
@@ -91,7 +73,7 @@ class Forwarder:
     @property
     def waiting(self) -> int:
         """Posts waiting for one of their provider's connections (all N busy)."""
-        return sum(len(s.waiting) for s in self._slots.values())
+        return sum(len(link.slots.waiting) for link in self._links.values())
 
     def _target(self, url: bytes) -> _Target:
         target = self._targets.get(url)
@@ -100,28 +82,28 @@ class Forwarder:
             host, https = parts.hostname or "", parts.scheme == "https"
             port = parts.port or (443 if https else 80)
             key = (parts.scheme, host, port)  # one provider = one scheme, host and port
-            slots = self._slots.get(key)
-            if slots is None:
-                slots = self._slots[key] = defer.DeferredSemaphore(self.max_per_provider)
+            link = self._links.get(key)
+            if link is None:
+                link = self._links[key] = ProviderLink(
+                    self._reactor, lambda: self._endpoint(key), self.max_per_provider)
             netloc = f"[{host}]" if ":" in host else host
             if parts.port is not None and parts.port != (443 if https else 80):
                 netloc += f":{port}"
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            target = self._targets[url] = _Target(key, path.encode("ascii"),
-                                                  netloc.encode("idna"), slots)
+            path = ((parts.path or "/") + (f"?{parts.query}" if parts.query else "")).encode(
+                "ascii")
+            target = self._targets[url] = _Target(
+                key, path, b"POST %s HTTP/1.1\r\nHost: %s\r\n" % (path, netloc.encode("idna")),
+                link)
         return target
 
     def _endpoint(self, key: tuple[str, str, int]) -> IStreamClientEndpoint:
         """How new connections to one provider are made (TLS for https)."""
-        endpoint = self._endpoints.get(key)
-        if endpoint is None:
-            scheme, host, port = key
-            endpoint = HostnameEndpoint(self._reactor, host, port,
-                                        timeout=self._connect_timeout)
-            if scheme == "https":
-                endpoint = wrapClientTLS(self._tls.creatorForNetloc(host.encode("idna"), port),
-                                         endpoint)
-            self._endpoints[key] = endpoint
+        scheme, host, port = key
+        endpoint: IStreamClientEndpoint = HostnameEndpoint(self._reactor, host, port,
+                                                           timeout=self._connect_timeout)
+        if scheme == "https":
+            endpoint = wrapClientTLS(self._tls.creatorForNetloc(host.encode("idna"), port),
+                                     endpoint)
         return endpoint
 
     def abort(self, why: Finding) -> None:
@@ -137,10 +119,9 @@ class Forwarder:
         if self._stopping is not None:
             raise HubFault(faults.HUB_STOPPING, (self._stopping,))
         target = self._target(url.encode("ascii"))
-        headers = Headers({b"Host": [target.host],
-                           b"Content-Type": [content_type.encode("latin-1")]})
+        headers = b"Content-Type: %s\r\n" % _field_value(content_type)
         if soap_action is not None:
-            headers.addRawHeader(b"SOAPAction", soap_action.encode("latin-1"))
+            headers += b"SOAPAction: %s\r\n" % _field_value(soap_action)
         stage = ["waiting"]  # then "sent": which of the two the timeout cut
         d = self._when_free(target, headers, body, stage)
         self._in_flight.add(d)
@@ -178,120 +159,57 @@ class Forwarder:
             if tls_error is not None:
                 raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
                     "provider:tls", f"TLS with the provider failed: {tls_error}"),)) from None
-            if isinstance(exc, (ResponseFailed, error.ConnectionLost, error.ConnectionDone)):
+            if isinstance(exc, (ConnectionFailed, MalformedAnswer, error.ConnectionLost,
+                                error.ConnectionDone)):
+                what = ("the answer is not HTTP/1.1 as this hub reads it, its connection closed"
+                        if isinstance(exc, MalformedAnswer) else
+                        "the connection failed before a complete answer")
                 raise HubFault(faults.PROVIDER_UNREACHABLE, (Finding(
-                    "provider:connection", "the connection failed before a complete answer: "
-                    f"{exc.__class__.__name__}"),)) from None
+                    "provider:connection", f"{what}: {exc}"),)) from None
             raise
         finally:
             self._in_flight.discard(d)
             if timer.active():
                 timer.cancel()
 
-    def _when_free(self, target: _Target, headers: Headers, body: bytes,
+    def _when_free(self, target: _Target, headers: bytes, body: bytes,
                    stage: list[str]) -> defer.Deferred:
-        # One Deferred for slot + request + body, so a timeout cancels whichever is in progress
-        # (a cancelled wait leaves the queue and holds no slot). Plain callbacks: a chained
-        # Deferred's cancel reaches the step in progress, as inlineCallbacks' did, for less.
+        # One Deferred for slot + request + answer, so a timeout cancels whichever is in
+        # progress (a cancelled wait leaves the queue and holds no slot). Plain callbacks: a
+        # chained Deferred's cancel reaches the step in progress.
+        slots = target.link.slots
+
         def acquired(_) -> defer.Deferred:
             stage[0] = "sent"
             return self._exchange(target, headers, body)
 
         def release(result):
             if stage[0] == "sent":
-                # The body is read: twisted has put the connection back in the pool already
-                # (its quiescent callback runs before the body's end), so the next waiter
-                # reuses it.
-                target.slots.release()
+                # The answer is read: its connection is idle again (or closed) already, so the
+                # next waiter reuses it or may open one.
+                slots.release()
             return result
 
-        return target.slots.acquire().addCallback(acquired).addBoth(release)
+        return slots.acquire().addCallback(acquired).addBoth(release)
 
-    def _exchange(self, target: _Target, headers: Headers, body: bytes) -> defer.Deferred:
-        return self.pool.getConnection(target.key, self._endpoint(target.key)).addCallback(
-            _send, target.path, headers, body, self.max_answer_bytes)
+    def _exchange(self, target: _Target, headers: bytes, body: bytes) -> defer.Deferred:
+        """One POST of ``body`` to ``target``; fires with its ``ProviderAnswer``. ``headers``:
+        the request's Content-Type and SOAPAction lines."""
+        return target.link.exchange(b"%s%sContent-Length: %d\r\n\r\n%s" % (
+            target.start, headers, len(body), body), self.max_answer_bytes)
 
     def close(self) -> defer.Deferred:
-        return self.pool.closeCachedConnections()
+        """Close the idle connections; fires once they have ended."""
+        return defer.gatherResults([link.close() for link in self._links.values()])
 
 
-@implementer(IBodyProducer)
-class _BytesBody:
-    """A request body already in memory, written at once after the head (FileBodyProducer
-    would write it from a cooperator task, a reactor turn later)."""
-
-    def __init__(self, body: bytes) -> None:
-        self.length = len(body)
-        self._body = body
-
-    def startProducing(self, consumer) -> defer.Deferred:
-        consumer.write(self._body)
-        return defer.succeed(None)
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def resumeProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
-
-
-class _BodyReader(protocol.Protocol):
-    """Collects an answer's body; an HTTP/1.0 answer without Content-Length ends where the
-    provider closes the connection (RFC 9112 6.3): complete, though Twisted calls it possible
-    data loss."""
-
-    def __init__(self, done: defer.Deferred, response, limit: int, close) -> None:
-        self._done, self._response, self._left, self._close = done, response, limit, close
-        self._parts: list[bytes] = []
-
-    def dataReceived(self, data: bytes) -> None:
-        self._left -= len(data)
-        if self._left < 0:
-            if not self._done.called:
-                # closed first: the errback frees the slot, and the next waiter must not find
-                # this connection still open (one more than max_connections_per_provider)
-                self._close()
-                self._done.errback(AnswerTooLarge())
-            return
-        self._parts.append(data)
-
-    def connectionLost(self, reason=protocol.connectionDone) -> None:
-        if self._done.called:  # cancelled: the connection's end comes later
-            return
-        response = self._response
-        if reason.check(ResponseDone) or (reason.check(PotentialDataLoss)
-                                          and response.length is UNKNOWN_LENGTH):
-            ctype = response.headers.getRawHeaders(b"content-type", [None])[0]
-            self._done.callback(ProviderAnswer(response.code, ctype.decode("latin-1")
-                                               if ctype else None, b"".join(self._parts)))
-        else:
-            self._done.errback(reason)
-
-
-def _send(connection, path: bytes, headers: Headers, body: bytes, limit: int) -> defer.Deferred:
-    """One POST on ``connection`` (HTTP11ClientProtocol); fires with the whole answer."""
-    return connection.request(Request(b"POST", path, headers, _BytesBody(body),
-                                       persistent=True)).addCallback(_read_answer, connection,
-                                                                     limit)
-
-
-def _read_answer(response, connection, limit: int) -> defer.Deferred:
-    """The answer with its whole body. Cancelled (the timeout), the connection is closed at
-    once: it is not handed back to the pool with an answer half read, and no longer counts as
-    open."""
-    def close() -> None:
-        if connection.transport is not None:
-            connection.transport.abortConnection()
-
-    if response.length is not UNKNOWN_LENGTH and response.length > limit:
-        close()  # refused from its head: the body is never read
-        return defer.fail(AnswerTooLarge())
-    done: defer.Deferred = defer.Deferred(lambda _: close())
-    response.deliverBody(_BodyReader(done, response, limit, close))
-    return done
+def _field_value(text: str) -> bytes:
+    """A header value as sent: latin-1, a line break or other control character as a space (a
+    value must not end the header line)."""
+    value = text.encode("latin-1")
+    if not text.isprintable():
+        value = bytes(32 if c < 32 or c == 127 else c for c in value)
+    return value
 
 
 def _tls_error(exc: Exception) -> str | None:

@@ -1,8 +1,9 @@
 """A slow provider that counts its connections: ``python -m tests.integration.counting_provider
-DELAY [stall-body|huge-body|huge-chunked]``. It answers ResidentInquiry (not-found) ``DELAY``
-seconds after each request (with ``stall-body``: sends the head and half the body, then nothing
-more; with ``huge-body``: declares and sends 1 MB beyond the answer; with ``huge-chunked``: the
-same without Content-Length, chunk by chunk), and
+DELAY [stall-body|huge-body|huge-chunked|two-lengths]``. It answers ResidentInquiry (not-found)
+``DELAY`` seconds after each request (with ``stall-body``: sends the head and half the body, then
+nothing more; with ``huge-body``: declares and sends 1 MB beyond the answer; with
+``huge-chunked``: the same without Content-Length, chunk by chunk; with ``two-lengths``: the
+answer framed by two Content-Length headers, on the raw connection, which it then leaves open), and
 ``GET /connections`` tells how many TCP connections carrying SOAP requests were open at most at
 once, how many are open now, how many there were and how many requests arrived — the provider's
 side of a connection cap (the GET's own connection is not counted)."""
@@ -66,6 +67,11 @@ class SlowCountingProvider(ScriptedProvider):
         if self.mode == "stall-body":
             request.setHeader(b"content-length", b"%d" % len(reply))
             request.write(reply[:len(reply) // 2])  # and never the rest
+            return server.NOT_DONE_YET
+        if self.mode == "two-lengths":
+            request.channel.transport.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: "
+                b"%d\r\nContent-Length: %d\r\n\r\n%s" % (len(reply), len(reply), reply))
             return server.NOT_DONE_YET
         if self.mode in ("huge-body", "huge-chunked"):
             padding = b" " * HUGE  # white space after the envelope: only its size is wrong

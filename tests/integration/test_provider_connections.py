@@ -139,3 +139,19 @@ def test_an_answer_larger_than_the_message_limit_is_cut_and_its_connection_close
         assert "larger than 65536 bytes" in detail["findings"][0]["Message"], detail
         wait_until(lambda: hub_connections_to(port) == 0, 10, "the cut connection closed")
     assert requests.get(counts, timeout=5).json()["received"] == 2
+
+
+def test_a_malformed_answer_is_refused_and_its_connection_closed(tmp_path, keep):
+    # Framed two ways (two Content-Length headers, equal even): the hub does not guess which
+    # bytes are the answer; the client gets the hub's fault naming the rule, and the
+    # connection, which the provider leaves open, is closed by the hub.
+    url, counts = start(tmp_path, keep, 0.0, 1, 10.0, 30.0, "two-lengths")
+    port = urlsplit(counts).port
+    assert port is not None
+    for _ in range(2):
+        detail = fault_detail(inquire(url))
+        assert detail["code"] == "PF-PROVIDER-UNREACHABLE", detail
+        assert detail["findings"][0]["Rule"] == "provider:connection", detail
+        assert "more than one Content-Length" in detail["findings"][0]["Message"], detail
+        wait_until(lambda: hub_connections_to(port) == 0, 10, "the refused connection closed")
+    assert requests.get(counts, timeout=5).json()["received"] == 2
