@@ -79,9 +79,10 @@ class _Connection(protocol.Protocol):
             try:
                 answer = parser.end()
             except AnswerCut as exc:
-                self._fail(ConnectionFailed(f"{exc} ({type(reason.value).__name__})", reason), False)
+                self._fail(ConnectionFailed(f"{exc} ({type(reason.value).__name__})", reason),
+                           abort=False)
             except MalformedAnswer as exc:
-                self._fail(exc, False)
+                self._fail(exc, abort=False)
             else:
                 self._answered(answer, parser)
         self.lost.callback(None)
