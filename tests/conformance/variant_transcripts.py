@@ -137,8 +137,8 @@ def transcript(role: str, db, defect: str | None, steps: list) -> list[str]:
         if step[0] == "observe":
             out.append(repr(adapter.observe(step[1])))
             continue
-        if step[0] == "page":
-            step = extract(step[1], extract_id=extract_id)
+        if step[0] == "page":  # ("page", n) or ("page", n, page size)
+            step = extract(step[1], extract_id=extract_id, page_size=(*step[2:], 3)[0])
         if step[0] == "nested":
             step = nested(step[1])
         if step[0] == "utf-16":

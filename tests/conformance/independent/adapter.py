@@ -27,6 +27,7 @@ from lxml import etree
 
 from .answers import Writer
 from .characters import CharacterLayer
+from .eighth import EighthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVICES,
@@ -39,7 +40,8 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 
 @dataclass
-class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch):
+class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
+              EighthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -61,6 +63,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     first_pages: dict = field(default_factory=dict)
     first_requests: dict = field(default_factory=dict)  # ExtractId → its first request's ID
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
+    eighth: dict = field(default_factory=dict)  # the eighth batch's per-extract memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -102,7 +105,9 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
-            raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this system",
+            raise Refusal("PF-PROVIDER-MISROUTED",  # "our routing table's error": soap:Server
+                          "provider" if self.defect == "misrouted-fault-as-server" else "client",
+                          "not for this system",
                           [("header:receiver", f"addressed to {'/'.join(receiver)}")], mid)
         if not self.schema.validate(body):
             err = self.schema.error_log.last_error
@@ -114,7 +119,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             raise Refusal("PF-MESSAGE-STALE", "client", "SentAt is too old",
                           [("freshness:max_age", "older than 3600 s")], mid)
         self._vendor_header_checks(header, mid)
-        problems = self._rules(body)
+        problems = self._rules(body) + self._eighth_rules(body)
         digits = {"addressee_number", "individual_number"}
         if self.defect == "check-digit-failure-not-found" and self.role == "provider":
             problems = [p for p in problems if p[0] not in digits]  # looked up, never checked
@@ -124,9 +129,14 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                 {p[0] for p in problems} <= digits:  # the check digit as an XSD assertion
             raise Refusal("PF-SCHEMA-INVALID", "client", "the body is invalid",
                           [("xsd:assertion", m) for _, m in problems], mid)
+        if problems and self.defect == "notice-applied-up-to-bad-change" and \
+                self.role == "subscriber":
+            self._eighth_apply_until_bad(body)
         if problems:
             raise Refusal("PF-RULE-VIOLATION", "client", "a rule beyond XSD is broken",
                           problems, mid)
+        if self.defect == "key-read-by-regex" and service_id == "juki.ResidentInquiry":
+            self._eighth_key_from_bytes(raw, body)
         handler = {"juki.ResidentInquiry": self._inquiry,
                    "juki.ResidentFullExtract": self._extract,
                    "juki.ResidentChangeNotice": self._notice}[service_id]
@@ -134,6 +144,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
 
     def _vendor_header_checks(self, header, mid) -> None:
         """The sixth batch's header checks of the vendor's own (stricter than the standard)."""
+        self._eighth_header_checks(header, mid)
         if self.defect in ("request-max-age-300s", "notice-sent-at-ahead-refused"):
             sent_at = dt.datetime.fromisoformat(header.findtext(f"{{{PFH}}}SentAt"))
             now = dt.datetime.now(JST)
@@ -154,19 +165,22 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             if not (_m11_mod10 if self.defect == "addressee-check-digit-mod10" else m11_ok)(
                     el.text or "0"):
                 problems.append(("addressee_number", f"{el.text}: check digit"))
+        misnamed = self.defect == "individual-number-finding-named-addressee"  # copy-paste
         for el in body.iter(f"{{{CMN}}}IndividualNumber", f"{{{JUKI}}}IndividualNumber"):
             check = _mynumber_mod10 if self.defect == "mynumber-check-digit-mod10" else \
                 mynumber_weights_from_left if \
                 self.defect == "individual-number-weights-from-left" else mynumber_ok
             ok = check(el.text or "0" * 12)
             if not ok:
-                problems.append(("individual_number", f"{el.text}: check digit"))
+                problems.append(("addressee_number" if misnamed else "individual_number",
+                                 f"{el.text}: check digit"))
         for local, listname in CODELISTS.items():
             if self.defect == "change-reason-unchecked" and listname == "change_reason":
                 continue
             for el in body.iter(f"{{{CMN}}}{local}"):
                 if el.text not in self.codes[listname]:
-                    problems.append((f"codelist:{listname}", f"{el.text} is not a code"))
+                    problems.append(("codelist" if self.defect == "codelist-finding-unnamed"
+                                     else f"codelist:{listname}", f"{el.text} is not a code"))
         if self.defect == "notice-original-name-refused" and \
                 next(body.iter(f"{{{CMN}}}Original"), None) is not None:
             problems.append(("vendor:schema", "cmn:Original is not supported"))

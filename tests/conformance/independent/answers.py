@@ -94,6 +94,9 @@ class Writer:
                 response.findtext(f"{{{PFR}}}Status") == "duplicate":  # the stored row's ID
             mid = request_header.findtext(q("MessageId"))
         etree.SubElement(h, q("MessageId")).text = mid
+        if self.defect == "receipt-message-id-is-reply-id" and response.tag == \
+                f"{{{PFR}}}NoticeReceipt":  # the receipt's ID field filled with its own
+            response.find(f"{{{PFR}}}MessageId").text = mid
         relates = request_header.findtext(q("MessageId"))
         if self.defect == "later-pages-relates-to-first-request" and extract_id is not None:
             relates = self.first_requests.setdefault(extract_id, relates)  # the transfer's
@@ -104,6 +107,9 @@ class Writer:
                 or (self.defect == "duplicate-receipt-relates-to-missing" and duplicate)):
             etree.SubElement(h, q("RelatesTo")).text = relates
         mine = [self.local_gov_code, self.business_unit, self.system_id]
+        if self.defect == "receipt-sender-from-notice-receiver" and self.role == "subscriber":
+            mine = [request_header.findtext(f"{q('Receiver')}/{q(n)}")  # "who it was sent to"
+                    for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
             first, second = ("Receiver", "Sender")
@@ -129,8 +135,9 @@ class Writer:
         etree.SubElement(h, q("LinkageKind")).text = "delta" \
             if self.defect == "extract-linkage-kind-delta" else request_header.findtext(
                 q("LinkageKind"))
-        etree.SubElement(h, q("StandardVersion")).text = request_header.findtext(
-            q("StandardVersion"))
+        etree.SubElement(h, q("StandardVersion")).text = "1.0" \
+            if self.defect == "standard-version-not-echoed" else request_header.findtext(
+                q("StandardVersion"))  # the version the vendor implements
         if not (self.defect == "not-found-no-request-hash" and is_not_found) and \
                 not (self.defect == "duplicate-receipt-no-request-hash" and duplicate):
             hashed = raw
@@ -139,6 +146,10 @@ class Writer:
                 hashed = raw.decode("utf-16").encode("utf-8")  # hashed after decoding
             if self.defect == "request-hash-stripped":  # the framework strips the body
                 hashed = raw.strip()
+            if self.defect == "request-hash-crlf-normalised":  # read in text mode
+                hashed = raw.replace(b"\r\n", b"\n")
+            if self.defect == "later-pages-request-hash-of-first" and extract_id is not None:
+                hashed = self.eighth.setdefault(("hashed", extract_id), hashed)
             if self.defect == "soap12-hash-of-body" and soap == SOAP12:
                 hashed = etree.tostring(etree.fromstring(raw).find(f"{{{SOAP12}}}Body"))
             if self.defect == "by-individual-number-hash-without-declaration" and \
@@ -161,6 +172,7 @@ class Writer:
         head.append(self._reply_header(soap, request_header, raw, response))
         etree.SubElement(env, f"{{{soap}}}Body").append(response)
         self._seventh_answer(response)
+        self._eighth_answer(response)
         self._degrade_text(response)
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
@@ -214,7 +226,13 @@ class Writer:
         if self.alternative == "japanese-fault-text":
             reason = {"client": "要求に誤りがあります", "provider": "処理できませんでした"}.get(
                 refusal.party, "エラー") + f"（{refusal.code}）"
-        if soap == SOAP11:
+        if soap == SOAP11 and self.defect == "soap11-fault-children-qualified":
+            for local in ("faultcode", "faultstring", "detail"):  # SOAP 1.1: unqualified
+                etree.SubElement(fault, f"{{{soap}}}{local}")
+            fault[0].text = f"{prefix}:{'Client' if client else 'Server'}"
+            fault[1].text = reason
+            holder, status = fault[2], 500
+        elif soap == SOAP11:
             etree.SubElement(fault, "faultcode").text = f"{prefix}:{'Client' if client else 'Server'}"
             if self.defect == "soap11-faultcode-unqualified":
                 fault[0].text = "Client" if client else "Server"
@@ -229,8 +247,9 @@ class Writer:
                 code[0].text = f"{prefix}:{'Client' if client else 'Server'}"
             text = etree.SubElement(etree.SubElement(fault, f"{{{soap}}}Reason"),
                                     f"{{{soap}}}Text")
-            text.set("{http://www.w3.org/XML/1998/namespace}lang",
-                     "ja" if self.alternative == "japanese-fault-text" else "en")
+            if self.defect != "soap12-fault-reason-without-lang":  # SOAP 1.2: required
+                text.set("{http://www.w3.org/XML/1998/namespace}lang",
+                         "ja" if self.alternative == "japanese-fault-text" else "en")
             text.text = reason
             holder = etree.SubElement(fault, f"{{{soap}}}Detail")
             status = 400 if client else 500

@@ -33,6 +33,9 @@ class Provider:
         if self.defect == "addressee-number-short-refused" and not by_individual_number and \
                 len(number) != 10:  # the vendor's 宛名番号 column: CHAR(10)
             raise Refusal("VENDOR-NUMBER", "client", "宛名番号 must have 10 digits")
+        if self.defect == "addressee-number-compared-as-integer" and not by_individual_number \
+                and number:  # a NUMBER column: 00000010014 = 0000010014
+            number = next((n for n in self.residents if int(n) == int(number)), number)
         resident = self.residents.get(number or "")
         if self.defect == "removed-residents-not-found" and resident is not None and \
                 resident.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # WHERE 住民状態 = '1'
@@ -49,6 +52,8 @@ class Provider:
         return resident
 
     def _check_as_of(self, as_of: str | None) -> None:
+        if as_of:
+            self._eighth_as_of(as_of)
         if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
             raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
 
@@ -125,6 +130,8 @@ class Provider:
                          for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
             if self.defect == "extract-request-id-global":  # keyed by RequestId alone
                 key = (None, request_id)
+            if self.defect == "request-id-case-folded" and request_id is not None:
+                key = (key[0], request_id.lower())  # a case-insensitive collation
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if extract_id is None and request_id is not None:
@@ -149,6 +156,8 @@ class Provider:
             raise Refusal("PF-EXTRACT-UNKNOWN", "client", "no such extract",
                           [("extract:unknown", extract_id)],
                           header.findtext(f"{{{PFH}}}MessageId"))
+        if self.defect == "extract-page-size-of-first-request":  # kept with the snapshot
+            size = self.eighth.setdefault(("size", extract_id), size)
         out = etree.Element(f"{{{JUKI}}}ResidentFullExtractResponse", nsmap=self._nsmap())
         if self.defect == "extract-id-per-page":
             extract_id = uuid.uuid4().hex
@@ -162,6 +171,8 @@ class Provider:
             raise Refusal("VENDOR-PAGE", "client", "no such page",
                           [("extract:page", f"page {page} of {pages}")],
                           header.findtext(f"{{{PFH}}}MessageId"))
+        if self.defect == "page-past-end-clamped" and pages and page > pages:
+            page = pages  # LIMIT/OFFSET clamped to the last page
         count = len(numbers)
         if self.defect == "later-pages-total-count-of-page" and page > 1:
             count = len(numbers[(page - 1) * size:page * size])  # counted on this page

@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from .characters import _JIS0208_FOLD
+from .eighth import _JIS_TO_CP932
 from .seventh import gaiji_to_pua
 from .standard import CMN, JUKI, PFH, PFR, SOAP12, Refusal
 
@@ -27,6 +28,7 @@ class Subscriber:
         if self.defect == "wal-deleted-on-start":  # a start script's "stale journal" cleanup
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        self._eighth_store_opening()
         if self.defect == "store-path-per-process":  # the installer's template: a new file
             self.db = Path(f"{self.db}.{uuid.uuid4().hex[:8]}")  # at every start
         self.conn = sqlite3.connect(str(self.db), check_same_thread=False,
@@ -52,6 +54,7 @@ class Subscriber:
         if self.defect == "last-sequence-reset-on-start":  # a re-index at start-up
             self.conn.execute("UPDATE resident SET last_sequence = 0")
         self.conn.executescript(_SIDE_TABLES.get(self.defect, ""))
+        self._eighth_store_opened()
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -147,9 +150,14 @@ class Subscriber:
                     self._apply_checked_in_memory(mid, changes)
                 else:
                     self.conn.execute("BEGIN IMMEDIATE")
+                    before = self.conn.total_changes
                     for change in changes:
                         self._apply(change)
-                    self._mark_seen(key)
+                    # stale-notice-receipted-duplicate: "nothing changed" taken for a duplicate
+                    duplicate = self.defect == "stale-notice-receipted-duplicate" and \
+                        self.conn.total_changes == before
+                    if not (several and self.defect == "multi-change-notice-id-not-recorded"):
+                        self._mark_seen(key)  # (the batch path of the vendor forgot the ID)
                     if self.defect == "apply-uncommitted-until-next":  # commit() forgotten
                         self.open_transaction = True
                     else:
@@ -222,13 +230,13 @@ class Subscriber:
                                        "LIMIT 2").fetchall()
             return (mid,) in recent
         if self.defect in ("seen-ids-in-memory", "seen-ids-warmed-up-late",
-                           "redelivery-after-restart-fault"):
+                           "redelivery-after-restart-fault", "seen-ids-saved-at-exit"):
             return mid in self.memory_seen
         return self.conn.execute("SELECT 1 FROM seen WHERE message_id = ?",
                                  (mid,)).fetchone() is not None
 
     def _mark_seen(self, mid: str) -> None:
-        if self.defect == "seen-ids-in-memory":
+        if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
         else:
             self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
@@ -252,9 +260,13 @@ class Subscriber:
         sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
         if self.defect == "sequence-int32-wraps":  # a Java int
             sequence = (sequence + 2**31) % 2**32 - 2**31
+        if self.defect == "sequence-as-double":  # a JSON number read as a double
+            sequence = float(sequence)  # type: ignore[assignment]
         resident = change.find(f"{{{JUKI}}}Resident")
         number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
+        if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
+            name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
         if self.defect == "stores-nfc":
             name = unicodedata.normalize("NFC", name)
         elif self.defect == "subscriber-name-truncated-8":  # the name column is 8 wide
@@ -277,6 +289,8 @@ class Subscriber:
             name = name.strip()
         elif self.defect == "stores-gaiji-pua":  # the vendor's 外字 codes in its name column
             name = gaiji_to_pua(name)
+        elif self.defect == "stores-cp932-signs":  # a name column written through MS932
+            name = name.translate(_JIS_TO_CP932)
         elif self.defect == "stores-latin-title-case":  # "names as people write them"
             name = re.sub("[A-Za-z]+", lambda m: m[0].capitalize(), name)
         row = self._row(number)
@@ -307,6 +321,12 @@ class Subscriber:
         elif sequence <= last and self.defect not in (
                 "stale-change-applied", "sequence-compared-as-text", "stale-check-strict-less"):
             return  # stale: a later change is already applied
+        if self.defect == "unchanged-state-not-recorded" and row is not None and \
+                row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
+            return
+        if self.defect == "nonbmp-change-dropped-after-error" and \
+                any(ord(c) > 0xFFFF for c in name):  # a utf8mb3 column raises; the error
+            return  # is logged, the change skipped and the notice receipted applied
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
             self.pending[number] = (number, name, sequence, (row[3] if row else 0) + 1)

@@ -30,6 +30,9 @@ class Transport:
                     "action=" not in content_type.lower():
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "the action parameter is required",
                               [("soap:action", "no action in the Content-Type")])
+            if self.defect == "charset-quoted-refused" and 'charset="' in content_type.lower():
+                raise Refusal("PF-CONTENT-TYPE", "client", "unsupported charset",  # '"utf-8"'
+                              [("http:content-type", "charset must be utf-8")])
             media = content_type.split(";")[0].strip()
             if self.defect == "content-type-case-sensitive" and \
                     media not in ("text/xml", "application/soap+xml"):  # RFC 9110: no case
@@ -95,6 +98,10 @@ class Transport:
         if len(children) != 1:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "soap:Body must hold one element",
                           [("soap:body", f"{len(children)} elements")])
+        blocks = [c for c in root.iterfind(f"{{{soap}}}Header/*") if isinstance(c.tag, str)]
+        if self.defect == "foreign-header-block-refused" and len(blocks) > 1:  # the header
+            raise Refusal("PF-SOAP-ENVELOPE", "client", "unexpected header block",  # mapper's
+                          [("soap:header", f"{len(blocks)} header blocks")])  # one class
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix
             headers = [h for h in headers if h.prefix == "pfh"]

@@ -327,6 +327,112 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
     "store-path-per-process": (5, S, "a new database file at every start-up"),
     "soap12-ack-before-commit": (5, S, "over SOAP 1.2 the change is committed 50 ms after the "
                                        "receipt"),
+    # --- eighth batch, committed before the suite was run on it (blind: written from the
+    # documents, the schemas and this adapter, without reading the suite). The rule each breaks
+    # is named in brackets. ------------------------------------------------------------------
+    # 1. one message shape
+    "later-pages-request-hash-of-first": (1, P, "全件 pages after the first carry the first "
+                                                "request's RequestHash (kept with the snapshot) "
+                                                "[RequestHash: the bytes answered, header-v1.xsd]"),
+    "foreigner-kana-dropped": (1, P, "residents and members with 住民種別 2 (外国人) answered "
+                                     "without their reading [氏名フリガナ, platform.md]"),
+    "individual-number-finding-named-addressee": (
+        1, BOTH, "a 個人番号 check-digit fault's finding named addressee_number "
+                 "[faults.md: individual_number]"),
+    "codelist-finding-unnamed": (1, S, "code-list findings named codelist, without the list "
+                                       "[faults.md: codelist:NAME]"),
+    "misrouted-fault-as-server": (1, BOTH, "PF-PROVIDER-MISROUTED answered soap:Server / "
+                                           "Receiver, Party provider [faults.md: client, 400]"),
+    "soap12-fault-reason-without-lang": (1, BOTH, "SOAP 1.2 fault Reason/Text without xml:lang "
+                                                  "[SOAP 1.2 part 1, 5.4.2: required]"),
+    "soap11-fault-children-qualified": (1, BOTH, "SOAP 1.1 faultcode, faultstring, detail in "
+                                                 "the envelope's namespace [SOAP 1.1 4.4: "
+                                                 "unqualified]"),
+    "receipt-sender-from-notice-receiver": (1, S, "receipts' Sender copied from the notice's "
+                                                  "Receiver (the hub), not the subscriber "
+                                                  "[platform.md: sender and receiver]"),
+    "stale-notice-receipted-duplicate": (1, S, "a new notice whose changes are all older than "
+                                               "those held receipted duplicate [receipt-v1.xsd: "
+                                               "duplicate = this MessageId was received "
+                                               "before]"),
+    "receipt-message-id-is-reply-id": (1, S, "the receipt's pfr:MessageId is the reply's own "
+                                             "MessageId [receipt-v1.xsd: the notice's]"),
+    "multi-change-notice-id-not-recorded": (1, S, "notices with several changes: the MessageId "
+                                                  "not recorded, a redelivery receipted applied "
+                                                  "[notices.md: idempotent receiver]"),
+    # 2. inputs the suite may never send
+    "standard-version-not-echoed": (2, BOTH, "replies' StandardVersion always 1.0, the version "
+                                             "implemented [header-v1.xsd: the request's, "
+                                             "unchanged]"),
+    "addressee-number-compared-as-integer": (2, P, "宛名番号 compared as numbers: 00000010014 "
+                                                   "finds 0000010014 [common-v1.xsd: a string "
+                                                   "of 2–15 digits]"),
+    "page-past-end-clamped": (2, P, "a page past the end answered as the last page (Page "
+                                    "clamped, its residents) [notices.md: paging contract]"),
+    "request-id-case-folded": (2, P, "RequestId compared case-insensitively: r7 gets R7's "
+                                     "snapshot [notices.md: any text the requester chooses]"),
+    "key-read-by-regex": (2, P, "the 宛名番号 read from the request's bytes by a regex: in CDATA "
+                                "or as character references not found [XML 1.0]"),
+    "extract-page-size-of-first-request": (2, P, "later 全件 pages sized by the first request's "
+                                                 "PageSize, not their own [juki-v1.xsd: "
+                                                 "TotalPages = ⌈TotalCount / PageSize⌉]"),
+    "foreign-header-block-refused": (2, BOTH, "a header block beside pfh:PlatformHeader (no "
+                                              "mustUnderstand) refused [faults.md: header "
+                                              "blocks pass through]"),
+    "charset-quoted-refused": (2, BOTH, "Content-Type with a quoted charset (charset=\"utf-8\") "
+                                        "refused [RFC 9110 8.3.1: the same parameter]"),
+    "request-hash-crlf-normalised": (2, BOTH, "RequestHash over the request with CRLF read as "
+                                              "LF [adapter-sdk.md: the exact bytes]"),
+    "sequence-as-double": (2, S, "異動連番 read as a double: above 2⁵³ a newer change is taken "
+                                 "for a stale one [notices.md: compare exactly]"),
+    "sequence-18-digits-refused": (2, S, "異動連番 of 18 digits refused (a DECIMAL(17) column) "
+                                         "[notices.md, juki-v1.xsd: up to 18 digits]"),
+    "name-overwritten-by-former-surname": (2, S, "the name stored is the 旧氏 when the resident "
+                                                 "has one (the last cmn:Text) [common-v1.xsd]"),
+    "notice-applied-up-to-bad-change": (2, S, "a notice with a bad later change refused after "
+                                              "its earlier changes were committed [BRIEF: "
+                                              "nothing half-written]"),
+    "unchanged-state-not-recorded": (2, S, "a change carrying the name held is skipped without "
+                                           "recording its 異動連番: an older change after it "
+                                           "is applied [notices.md: per change]"),
+    # 3. characters
+    "cp932-forms-to-jis": (3, P, "CP932 forms ～ ∥ － written as 〜 ‖ − (a Shift_JIS table on "
+                                 "the way out) [platform.md: never normalise]"),
+    "horizontal-bar-to-em-dash": (3, P, "― U+2015 written as — U+2014 (JIS's mapping of 1-29) "
+                                        "[platform.md]"),
+    "latin-signs-full-width": (3, P, "¢ £ ¬ written as ￠ ￡ ￢ (CP932's mapping) "
+                                     "[platform.md]"),
+    "half-width-voiced-mark-dropped": (3, P, "half-width ﾞ and ﾟ dropped (ﾂﾂﾞｷ → ﾂﾂｷ) "
+                                             "[platform.md]"),
+    "name-space-widened": (3, P, "spaces in names written as U+3000 (ROSSI　VIOLA) "
+                                 "[common-v1.xsd: whiteSpace preserve]"),
+    "town-from-address-master": (3, P, "町字 written from the vendor's address master (霞が関 → "
+                                       "霞ヶ関, 麹町 → 麴町) [the resident's record]"),
+    "banchi-abbreviated": (3, P, "番地 in the 住居表示 short form (1番2号 → 1-2) [the "
+                                 "resident's record]"),
+    "kana-dot-and-space-refused": (3, S, "readings with ・ or U+3000 refused [common-v1.xsd "
+                                         "KanaTextType allows both]"),
+    "stores-cp932-signs": (3, S, "stores names through MS932: 〜 ‖ − ¢ £ ¬ become ～ ∥ － ￠ ￡ ￢ "
+                                 "[platform.md]"),
+    # 4. time
+    "wareki-leap-year-by-era-year": (4, P, "29 February kept only in 和暦 years divisible by 4: "
+                                           "2020-02-29 (令和2年) written 02-28 [the record]"),
+    "as-of-wareki-leap-day-refused": (4, P, "a 基準日 of 29 February in a 和暦 year not "
+                                            "divisible by 4 (2024: 令和6年) refused "
+                                            "[juki-v1.xsd: xs:date]"),
+    "sent-at-fraction-refused": (4, BOTH, "SentAt with fractional seconds refused "
+                                          "[header-v1.xsd: xs:dateTime]"),
+    "birth-before-epoch-refused": (4, S, "residents born before 1970-01-01 refused (dates as "
+                                         "Unix time) [common-v1.xsd: xs:date]"),
+    # 5. durability
+    "restored-from-start-snapshot": (5, S, "after a crash (the -wal file left) the store is "
+                                           "restored from the copy taken at the last start "
+                                           "[notices.md: a receipt means stored]"),
+    "nonbmp-change-dropped-after-error": (5, S, "a change whose name holds a character beyond "
+                                                "the BMP (𠮷, IVS) fails to store, is skipped "
+                                                "and receipted applied [notices.md]"),
+    "seen-ids-saved-at-exit": (5, S, "seen MessageIds kept in memory, saved to a file at a "
+                                     "clean exit only [notices.md: idempotent receiver]"),
 }
 
 
@@ -335,13 +441,14 @@ def _batch(first: str, last: str | None = None) -> frozenset[str]:
     return frozenset(names[names.index(first):names.index(last) + 1 if last else None])
 
 
-# the third to seventh batches: written from the five classes and measured before any
+# the third to eighth batches: written from the five classes and measured before any
 # case was added for them
 THIRD_BATCH = _batch("soap12-fault-in-soap11-envelope", "last-sequence-reset-on-start")
 FOURTH_BATCH = _batch("soap12-fault-no-detail", "db-recreated-on-start")
 FIFTH_BATCH = _batch("later-pages-relates-to-first-request", "wal-deleted-on-start")
 SIXTH_BATCH = _batch("extract-linkage-kind-delta", "later-changes-applied-after-receipt")
-SEVENTH_BATCH = _batch("member-individual-number-omitted")
+SEVENTH_BATCH = _batch("member-individual-number-omitted", "soap12-ack-before-commit")
+EIGHTH_BATCH = _batch("later-pages-request-hash-of-first")
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
@@ -370,8 +477,9 @@ ALTERNATIVES: dict[str, str] = {
 # (docs/conformance.md); 38/38 on abc6bb4 (INV-BIND-04, INV-MSG-10's clock, the settled notice
 # rules), after the fact. The seventh batch (fe13af7), landed before the suite was run on it:
 # blind 42/46 (91.3 %); 45/46 on abc6bb4; its last miss (check-digit-as-schema-invalid) is what
-# P-FAULT-08 was then written for (c1a0dba).
-MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH
+# P-FAULT-08 was then written for (c1a0dba). The eighth batch, landed before the suite was run
+# on it: not measured yet.
+MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH | EIGHTH_BATCH
 MEASURED_MISSES = frozenset({
     # caught only when a resend lands inside its 50 ms window before the commit (a race, seen
     # caught 3 times of 3): allowed to be missed, never counted on
