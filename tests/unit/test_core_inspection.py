@@ -123,6 +123,28 @@ def test_header_schema_error_is_header_invalid(inspector):
     assert fault.message_id == header.message_id
 
 
+@pytest.mark.parametrize("soap_ns, attributes", [
+    (SOAP11_NS, {"mustUnderstand": "1", "actor": "http://schemas.xmlsoap.org/soap/actor/next"}),
+    (SOAP12_NS, {"mustUnderstand": "true", "role": "urn:pfbus:role:hub", "relay": "false"}),
+])
+def test_the_platform_header_may_carry_soaps_header_block_attributes(inspector, soap_ns,
+                                                                      attributes):
+    """SOAP allows its attributes on any header block: a sender may mark the platform's own
+    header mustUnderstand (SOAP 1.1 §4.2, SOAP 1.2 Part 1 §5.2)."""
+    header = request_header().to_element()
+    for name, value in attributes.items():
+        header.set(f"{{{soap_ns}}}{name}", value)
+    raw = envelope(inquiry_body(), header=header, soap_ns=soap_ns)
+    assert inspector.inspect_request(raw).service.id == "juki.ResidentInquiry"
+
+
+def test_other_attributes_on_the_platform_header_are_refused(inspector):
+    header = request_header().to_element()
+    header.set("{urn:vendor}flag", "1")
+    fault = refused(inspector.inspect_request, envelope(inquiry_body(), header=header))
+    assert fault.fault is faults.HEADER_INVALID and fault.first.rule == "xsd:attribute"
+
+
 def test_header_rule_error_is_rule_violation(inspector):
     fault = _request_fault(inspector, request_header(sender=Party("131017", "07", "tax")))
     assert fault.fault is faults.RULE_VIOLATION
