@@ -354,3 +354,35 @@ def stdout_json(run: CommandRun, assertions: list[Mapping[str, Any]]) -> list[st
             problems.append(f"{a['key']} is {_show(None if value is None else str(value))}, "
                             f"expected {_show(str(a['equals']))}")
     return problems
+
+
+def command(context: Context, run: CommandRun, opts: Mapping[str, Any],
+            output: Callable[[str], Any]) -> list[str]:
+    """An ``expect`` on a command run (a trigger, an action, an observe): ``output`` gives an
+    earlier step's run by name."""
+    problems = []
+    if "requests" in opts and len(run.requests) != int(opts["requests"]):
+        problems.append(f"the product sent {len(run.requests)} request(s), expected "
+                        f"{opts['requests']}")
+    if "exit" in opts:
+        problems += exit_status(run, opts["exit"])
+    if "stdout_json" in opts:
+        problems += stdout_json(run, opts["stdout_json"])
+    if opts.get("checks"):
+        if not run.requests:
+            return problems + ["the product sent no request"]
+        for name in opts["checks"]:
+            try:
+                problems += NAMED[name](context, run.requests[-1])
+            except ValueError as exc:
+                problems.append(str(exc))
+    if "distinct_message_ids" in opts:
+        ids = []
+        for other in opts["distinct_message_ids"]:
+            try:
+                ids.append(output(other).requests[-1].header("request").message_id)
+            except (IndexError, ValueError) as exc:
+                problems.append(f"{other}: no request with a readable header ({exc})")
+        if len(set(ids)) != len(ids):
+            problems.append(f"the requests share MessageId(s): {ids}")
+    return problems

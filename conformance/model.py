@@ -77,6 +77,7 @@ class Case:
     pending_reason: str = ""
     requires: tuple[str, ...] = ()
     role: str | None = None  # only for profiles of this role (None: any)
+    each_binding: bool = False  # the steps run once per SOAP version (a defect of one binding)
 
     def role_refs(self) -> set[str]:
         """The message roles (``@sample`` …) the steps use: the case needs all of them."""
@@ -240,7 +241,8 @@ def _case(c: Section, file: str, where: str, requirements: Mapping[str, Requirem
     if not steps:
         raise SuiteError(f"{where}.step: a case has steps")
     return Case(cid, c["title"], reqs, steps, file, c["description"], c["service"],
-                c["each_service"], c["status"], c["pending_reason"], c["requires"], c["role"])
+                c["each_service"], c["status"], c["pending_reason"], c["requires"], c["role"],
+                c["each_binding"])
 
 
 def _step(s: Section, where: str) -> Step:

@@ -15,7 +15,8 @@ from lxml import etree
 from .checks import outcome
 from .records import Exchange
 
-SendPage = Callable[[str, Mapping[str, object], str], Exchange]  # (message ref, vars, name)
+# (message ref, vars, name, SOAP version or None for the step's)
+SendPage = Callable[[str, Mapping[str, object], str, str | None], Exchange]
 
 
 def paginate(send: SendPage, first: str, following: str, options: Mapping[str, object],
@@ -38,7 +39,7 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
                 "keys": [k.text if isinstance(k, etree._Element) else k for k in keys]}
 
     problems: list[str] = []
-    ex = send(first, {"page_size": page_size}, f"{name}[1]")
+    ex = send(first, {"page_size": page_size}, f"{name}[1]", None)
     if p := outcome(ex, "response"):
         return [f"page 1: {m}" for m in p]
     head = read(ex)
@@ -58,7 +59,7 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
     pages = {1: head}
     for number in range(2, total_pages + 2):  # … and one past the end
         ex = send(following, {"page_size": page_size, "page": number,
-                              "extract_id": extract_id}, f"{name}[{number}]")
+                              "extract_id": extract_id}, f"{name}[{number}]", None)
         if p := outcome(ex, "response"):
             problems += [f"page {number}: {m}" for m in p]
             continue
@@ -87,4 +88,19 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
     if len(set(seen)) != total_count:
         problems.append(f"the pages hold {len(set(seen))} distinct records, TotalCount is "
                         f"{total_count}")
+    if options.get("reread"):
+        other = "1.1" if str(options.get("soap", "1.1")) == "1.2" else "1.2"
+        for number in range(total_pages, 0, -1):
+            ex = send(following, {"page_size": page_size, "page": number,
+                                  "extract_id": extract_id}, f"{name} again[{number}]", other)
+            if p := outcome(ex, "response"):
+                problems += [f"page {number} again (SOAP {other}): {m}" for m in p]
+            elif number in pages and (again := read(ex)) != pages[number]:
+                problems.append(f"page {number} again (SOAP {other}, last to first): "
+                                f"{_differs(again, pages[number])}")
     return problems
+
+
+def _differs(again: dict, first: dict) -> str:
+    return "; ".join(f"{k} {again[k]!r}, the first read {first[k]!r}"
+                     for k in first if again[k] != first[k])

@@ -21,6 +21,7 @@ from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_keys import KEY_HANDLERS
 from .faulty_linkage import LINKAGE
+from .faulty_paging import PAGING_HANDLERS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
@@ -117,8 +118,9 @@ FAULTY = [
     Faulty("answers-household-head", "RQ-BEH-02", (JUKI_PROFILE,),
            ("J-INQ-01", "J-INQ-03", "J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-10", "J-CHR-02", "J-INQ-12",
             "J-INQ-13")),
-    # every paging of the extract overlaps, with or without a 基準日
-    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-01", "J-FULL-02", "J-FULL-05")),
+    # every paging of the extract overlaps, with or without a 基準日, read again or at PageSize 1000
+    Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,),
+           ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08")),
     # a retried first request gets a second snapshot (J-FULL-07 retries one too)
     Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
     # 異動通知 receipts
@@ -254,6 +256,10 @@ FAULTY = [
             "P-MSG-02/juki.ResidentFullExtract")),
     Faulty("address-cp932-read-as-jis", "RQ-MSG-06", (JUKI_PROFILE,),
            ("J-CHR-06", "J-CHR-07", "J-GRID-01", "J-GRID-02")),
+    # --- the paging contract read directly (faulty_paging.py): J-FULL-08's re-read and PageSize
+    # 1000; the grid's reads of the last page and past it come from the cursor too
+    Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
+    Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-GRID-02")),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -306,5 +312,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
-        or DOMAIN_KEY_HANDLERS[faulty.name]
+        or PAGING_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

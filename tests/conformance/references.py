@@ -99,9 +99,13 @@ class References:
                           **options)
         root = Resource()
         root.putChild(b"soap", app.resource())
+        return self.serve(root) + "/soap"
+
+    def serve(self, root: Resource) -> str:
+        """Serve ``root`` on loopback until ``close``; its base URL."""
         server = serve(root)
         self._servers.append(server)
-        return f"{server.url}/soap"
+        return server.url
 
     def url(self, profile: str) -> str:
         """The reference adapter of ``profile`` (one server, shared)."""

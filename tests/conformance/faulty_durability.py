@@ -1,0 +1,95 @@
+"""Durability on one binding only (S-DUR-01…03 run once per SOAP version): the SDK-built
+subscriber (subscriber.py) as a product that can crash in this process, and its mutant whose
+SOAP 1.2 endpoint writes through a cache.
+
+A crash (``restart``) loses what the product kept only in memory and keeps what it wrote: the
+correct subscriber writes everything at once (its state survives), the mutant's SOAP 1.2 handler
+keeps its writes in a cache flushed once a minute — never within a run — so a crash right after
+a SOAP 1.2 receipt loses the change and the MessageId, while every SOAP 1.1 notice is durable.
+Written from the class "a rule kept on one binding only", not from any blind batch's variant."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from twisted.web.resource import Resource
+
+from adapters.sdk.provider import ProviderApp
+
+from .references import PARTIES, References
+from .subscriber import CMN, SERVICE, TestSubscriber
+
+# mode → (the requirement it breaks, the subscriber cases it must fail)
+CRASH_MODES = {
+    "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03")),
+}
+
+_MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageId>\s*([^<\s]+)\s*</(?:\w+:)?MessageId>")
+
+
+class CrashableSubscriber(TestSubscriber):
+    """``seen`` and ``residents`` are what it wrote; ``crash`` drops what the mutant's SOAP 1.2
+    cache held: the residents its SOAP 1.2 notices touched go back to how they were written
+    before, and their MessageIds are unseen again."""
+
+    __test__ = False
+
+    def __init__(self, mode: str | None = None):
+        super().__init__(mode)
+        self.soap12_ids: set[str] = set()  # MessageIds that came in over SOAP 1.2
+        self.unflushed_ids: set[str] = set()
+        self.unflushed: dict[str, dict | None] = {}  # resident → as written before the cache
+        self.crashes = 0
+
+    def handler(self, header, notice):
+        if self.mode == "soap12-write-behind" and header.message_id in self.soap12_ids:
+            with self.lock:
+                if header.message_id not in self.seen:
+                    self.unflushed_ids.add(header.message_id)
+                for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
+                    if number not in self.unflushed:
+                        self.unflushed[number] = copy.deepcopy(self.residents.get(number))
+        return super().handler(header, notice)
+
+    def crash(self, values=None) -> int:
+        """The ``--restart-command``: the process is gone, what it had written is read again."""
+        with self.lock:
+            for number, written in self.unflushed.items():
+                if written is None:
+                    self.residents.pop(number, None)
+                else:
+                    self.residents[number] = written
+            self.seen -= self.unflushed_ids
+            self.unflushed, self.unflushed_ids = {}, set()
+            self.crashes += 1
+        return 0
+
+
+class _Soap12Marker(Resource):
+    """Notes the MessageId of every SOAP 1.2 request before the endpoint handles it: the
+    mutant's SOAP 1.2 path is its own handler, as a vendor's second endpoint would be."""
+
+    isLeaf = True
+
+    def __init__(self, inner: Resource, subscriber: CrashableSubscriber):
+        super().__init__()
+        self.inner, self.subscriber = inner, subscriber
+
+    def render(self, request):
+        if (request.getHeader(b"content-type") or b"").lower().startswith(
+                b"application/soap+xml"):
+            request.content.seek(0)
+            if m := _MESSAGE_ID.search(request.content.read()):
+                self.subscriber.soap12_ids.add(m[1].decode())
+            request.content.seek(0)
+        return self.inner.render(request)
+
+
+def serve_crashable(refs: References, subscriber: CrashableSubscriber, profile: str) -> str:
+    """The subscriber served as ``profile``'s product; the server is closed with ``refs``."""
+    app = ProviderApp(PARTIES[profile], {SERVICE: subscriber.handler})
+    root = Resource()
+    root.putChild(b"soap", _Soap12Marker(app.resource(), subscriber))
+    return refs.serve(root) + "/soap"
+

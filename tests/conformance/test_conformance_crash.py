@@ -1,0 +1,62 @@
+"""Durability on every binding (S-DUR-01…03 run once per SOAP version, ``each_binding``): the
+SDK-built subscriber that can crash in this process passes them; its mutant whose SOAP 1.2 path
+writes through a cache fails exactly them, and only in their SOAP 1.2 pass — the defect a run
+over SOAP 1.1 alone never saw."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.commands import CallableCommand
+from conformance.model import Suite
+from conformance.runner import RunOptions, run_profile
+
+from .faulty_durability import CRASH_MODES, CrashableSubscriber, serve_crashable
+from .references import SUB_PROFILE, SUBSCRIBER_PROFILES, References
+
+pytestmark = pytest.mark.integration
+
+DURABILITY = ("S-DUR-01", "S-DUR-02", "S-DUR-03")
+
+
+@pytest.fixture(scope="module")
+def refs():
+    r = References()
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="module")
+def suite():
+    return Suite.load()
+
+
+def crash_run(refs, suite, subscriber: CrashableSubscriber, profile: str):
+    url = serve_crashable(refs, subscriber, profile)
+    result = run_profile(RunOptions(
+        profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
+        restart=CallableCommand(subscriber.crash, "crash")), suite)
+    return {r.id: r for r in result.results if r.verdict != "pass"}, result
+
+
+def _profiles():
+    return [pytest.param(p, marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
+            for p in SUBSCRIBER_PROFILES]
+
+
+@pytest.mark.parametrize("profile", _profiles())
+def test_a_crashable_subscriber_passes_every_case_across_crashes(refs, suite, profile):
+    subscriber = CrashableSubscriber()
+    failed, result = crash_run(refs, suite, subscriber, profile)
+    assert failed == {} and result.verdict == "pass"
+    assert subscriber.crashes == 8  # S-DUR-01, 02 (twice), 03: once per binding
+
+
+@pytest.mark.parametrize("profile", _profiles())
+@pytest.mark.parametrize("mode", sorted(CRASH_MODES))
+def test_faulty_crash_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
+    failed, _ = crash_run(refs, suite, CrashableSubscriber(mode), profile)
+    assert set(failed) == set(CRASH_MODES[mode][1]), {k: str(r.findings) for k, r in failed.items()}
+    for result in failed.values():
+        assert result.verdict == "fail"
+        assert all("[SOAP 1.2]" in f.where for f in result.findings), result.findings
