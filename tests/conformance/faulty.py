@@ -86,8 +86,9 @@ FAULTY = [
     Faulty("duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"),
            params={"response_limit": "1.0"}),
-    # Boundary values are refused: the 'not-found' answer P-MSG-07 expects never comes.
-    Faulty("limits-narrower", "RQ-MSG-07", BOTH, ("P-MSG-07/*",)),
+    # Boundary values are refused: the 'not-found' answer P-MSG-07 expects never comes (and
+    # J-FULL-08's extract at PageSize 1000 is refused too).
+    Faulty("limits-narrower", "RQ-MSG-07", BOTH, ("P-MSG-07/*", "J-FULL-08")),
     # 'not found' as a fault: the boundary request (an unknown 15-digit 宛名番号) is a
     # not-found inquiry too, so P-MSG-07 fails with it.
     Faulty("not-found-as-fault", "RQ-BEH-02", BOTH, (), targets_by_profile={
