@@ -14,7 +14,8 @@ from bus.core.settings import (REQUIRED, Anything, Bool, Choice, Int, Key, ListO
 ROLES = ("provider", "consumer", "subscriber")
 REQUIRES = ("trigger", "observe", "restart")
 MESSAGE_ROLES = ("sample", "repeatable", "rules_sample", "not_found", "invalid_schema",
-                 "invalid_rule", "invalid_check_digit", "boundary_max", "unknown_body", "reply")
+                 "invalid_rule", "invalid_check_digit", "boundary_max", "domain_low",
+                 "domain_high", "unknown_body", "reply")
 
 
 def format_one(value: int) -> str | None:

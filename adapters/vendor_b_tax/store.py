@@ -195,6 +195,10 @@ SEED_TAXATION: tuple[dict, ...] = (
     {"宛名番号": with_m11_check(1006), "課税年度": 2024, "課税区分": "M",  # 未申告: no amounts
      "市町村民税所得割額": None, "市町村民税均等割額": None,
      "道府県民税所得割額": None, "道府県民税均等割額": None},
+    # the edges of the 宛名番号's value domain (the conformance suite's P-DOMAIN-02): the most
+    # leading zeros and the largest of the registry's numbers
+    _taxation(1, "K", 98_400),  # 福田ﾊﾅ, 0000000019
+    _taxation(999_999_999, "K", 150_000),  # 都筑ﾕｷ, 9999999996
 )
 
 

@@ -247,9 +247,10 @@ FAULTY = [
     # the same residents field by field
     Faulty("individual-number-as-integer", "RQ-BEH-09", (JUKI_PROFILE,),
            ("P-DOMAIN-01", "J-GRID-01")),
-    # (J-CHR-06 asks the largest 宛名番号's resident by it)
-    Faulty("addressee-number-int32", "RQ-BEH-09", (JUKI_PROFILE,),
-           ("P-DOMAIN-01", "J-GRID-01", "J-CHR-06")),
+    # (J-CHR-06 asks the largest 宛名番号's resident by it; the other providers' P-DOMAIN-02
+    # asks 9999999996 over each binding)
+    Faulty("addressee-number-int32", "RQ-BEH-09", BOTH, ("P-DOMAIN-02/*",),
+           targets_by_profile={JUKI_PROFILE: ("P-DOMAIN-01", "J-GRID-01", "J-CHR-06")}),
     # CP932's ￠ ￡ ￢ are outside the catalog's repertoire: the rules beyond XSD refuse them
     # (P-MSG-02's sample is the first 全件 page)
     Faulty("names-jis-to-cp932", "RQ-MSG-06", (JUKI_PROFILE,),

@@ -11,8 +11,8 @@ import re
 
 from adapters.sdk.provider import ProviderError
 
-from .faulty_handlers import INQUIRY
-from .faulty_wire import CMN, JUKI
+from .faulty_handlers import INQUIRIES, INQUIRY, TAXATION
+from .faulty_wire import CMN, JUKI, TAX
 from .proxy import Call, Reply, is_fault, serialize, tree
 from .references import References
 
@@ -36,17 +36,18 @@ def individual_number_as_integer(refs: References, profile: str) -> str:
 
 def addressee_number_int32(refs: References, profile: str) -> str:
     """宛名番号 parsed into a signed 32-bit column: a valid number above 2^31 − 1 is refused as
-    out of range (the XSD allows 15 digits)."""
+    out of range (the XSD allows 15 digits) — by any provider's inquiry."""
     handlers = refs.handlers(profile)
-    inner = handlers[INQUIRY]
+    sid, ns = INQUIRIES.get(profile, (TAXATION, TAX))
+    inner = handlers[sid]
 
     def handler(header, request):
-        number = request.findtext(f"{{{JUKI}}}AddresseeNumber")
+        number = request.findtext(f"{{{ns}}}AddresseeNumber")
         if number and int(number) > 2**31 - 1:
             raise ProviderError("VENDOR-NUMBER-RANGE", "宛名番号 out of range")
         return inner(header, request)
 
-    return refs.app(profile, {**handlers, INQUIRY: handler})
+    return refs.app(profile, {**handlers, sid: handler})
 
 
 # JIS X 0208 as Shift_JIS / EUC-JP decoders map it → as CP932 maps the same code (a database
