@@ -5,7 +5,8 @@ SOAP 1.2 endpoint writes through a cache.
 A crash (``restart``) loses what the product kept only in memory and keeps what it wrote: the
 correct subscriber writes everything at once (its state survives), the mutant's SOAP 1.2 handler
 keeps its writes in a cache flushed once a minute — never within a run — so a crash right after
-a SOAP 1.2 receipt loses the change and the MessageId, while every SOAP 1.1 notice is durable.
+a SOAP 1.2 receipt loses the change and the MessageId, while every SOAP 1.1 notice is durable;
+the other mutant caches the changes of notices with several changes (one message shape).
 Written from the class "a rule kept on one binding only", not from any blind batch's variant."""
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from twisted.web.resource import Resource
 from adapters.sdk.provider import ProviderApp
 
 from .references import PARTIES, References
-from .subscriber import CMN, SERVICE, TestSubscriber
+from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
 
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 CRASH_MODES = {
-    "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03")),
+    "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04")),
+    # a notice of several changes goes to a batch worker's cache (its MessageId is written at
+    # once): a crash after its receipt loses its changes — one change a notice is durable
+    "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04",)),
 }
 
 _MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageId>\s*([^<\s]+)\s*</(?:\w+:)?MessageId>")
@@ -43,9 +47,11 @@ class CrashableSubscriber(TestSubscriber):
         self.crashes = 0
 
     def handler(self, header, notice):
-        if self.mode == "soap12-write-behind" and header.message_id in self.soap12_ids:
+        soap12 = self.mode == "soap12-write-behind" and header.message_id in self.soap12_ids
+        if soap12 or (self.mode == "multi-change-write-behind"
+                      and len(notice.findall(f"{{{JUKI}}}Change")) > 1):
             with self.lock:
-                if header.message_id not in self.seen:
+                if soap12 and header.message_id not in self.seen:
                     self.unflushed_ids.add(header.message_id)
                 for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
                     if number not in self.unflushed:
