@@ -12,6 +12,7 @@ import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 
+from .faulty_bindings import SOAP12_ONLY, soap12_router
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
 from .faulty_codes import CODES
 from .faulty_domain_keys import CODE_PAGES, DOMAIN_KEY_HANDLERS
@@ -132,13 +133,14 @@ FAULTY = [
     # a code outside the list is also not the category the record has (K-INQ-01)
     Faulty("category-not-in-code-list", "RQ-MSG-02", (TAX_PROFILE,),
            ("P-MSG-02/*", "K-INQ-01", "INV-MSG-02")),
-    Faulty("wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01",)),
+    # (P-DOMAIN-02 asks its residents in taxed_year too)
+    Faulty("wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01", "P-DOMAIN-02/*")),
     # 国民健康保険 bodies and answers
     Faulty("qualification-extra-element", "RQ-MSG-01", (KOKUHO_PROFILE,),
            ("P-MSG-01/*", "INV-MSG-01")),
-    # the wrong 宛名番号 is also not the resident asked about (KH-INQ-01)
+    # the wrong 宛名番号 is also not the resident asked about (KH-INQ-01, P-DOMAIN-02)
     Faulty("qualification-number-bad-check-digit", "RQ-MSG-02", (KOKUHO_PROFILE,),
-           ("P-MSG-02/*", "INV-MSG-02", "KH-INQ-01")),
+           ("P-MSG-02/*", "INV-MSG-02", "KH-INQ-01", "P-DOMAIN-02/*")),
     Faulty("insurer-number-wrong", "RQ-BEH-02", (KOKUHO_PROFILE,), ("KH-INQ-01",)),
     Faulty("qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
     Faulty("qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
@@ -262,6 +264,22 @@ FAULTY = [
     # 1000; the grid's reads of the last page and past it come from the cursor too
     Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
     Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-GRID-02")),
+    # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
+    # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail
+    Faulty("soap12-header-optional", "RQ-FAULT-04", ALL, ("P-FAULT-04/*",)),
+    Faulty("soap12-unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*", "INV-SOAP-04")),
+    Faulty("soap12-malformed-as-html", "RQ-FAULT-07", ALL, ("P-HOST-04/*", "INV-SOAP-04")),
+    Faulty("soap12-deep-request-as-html", "RQ-FAULT-07", ALL, ("P-HOST-05/*", "INV-SOAP-04")),
+    Faulty("soap12-duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
+    Faulty("soap12-extract-unknown-id-empty-page", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-04",)),
+    Faulty("soap12-extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
+    Faulty("soap12-not-found-as-fault", "RQ-BEH-02", (TAX_PROFILE, KOKUHO_PROFILE), (),
+           targets_by_profile={TAX_PROFILE: ("K-INQ-02",), KOKUHO_PROFILE: ("KH-INQ-02",)}),
+    Faulty("soap12-wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01", "P-DOMAIN-02/*")),
+    Faulty("soap12-insurer-number-wrong", "RQ-BEH-02", (KOKUHO_PROFILE,), ("KH-INQ-01",)),
+    Faulty("soap12-qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
+    Faulty("soap12-qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
+    Faulty("soap12-receiver-unchecked", "RQ-FAULT-08", SUBSCRIBER_PROFILES, ("S-ADDR-01",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -298,6 +316,12 @@ CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     observe = refs.observer(profile)
+    if faulty.name in SOAP12_ONLY:  # the reference for SOAP 1.1, a faulty adapter for 1.2
+        soap12 = build(refs, next(f for f in FAULTY if f.name == SOAP12_ONLY[faulty.name]),
+                       profile)
+        proxy = TamperProxy(refs.url(profile), **soap12_router(soap12.url))
+        return Sut(proxy.url, params=dict(faulty.params), observe=observe,
+                   closers=[proxy.close, soap12.close])
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \

@@ -187,8 +187,10 @@ def duplicate_refused(call: Call) -> bytes | Reply:
     if mid is not None and mid in seen:
         code = FaultCode("VENDOR-DUPLICATE", faults.Party.PROVIDER, 500, "already received")
         ns = soap_ns(call.request) or SOAP11_NS
+        media = "text/xml" if ns == SOAP11_NS else "application/soap+xml"  # one defect only
         return Reply(500, fault_envelope(HubFault(code, (Finding("vendor:duplicate",
-                                                                 "seen before"),), mid), ns))
+                                                                 "seen before"),), mid), ns),
+                     f"{media}; charset=utf-8")
     seen.add(mid)
     return call.request
 
