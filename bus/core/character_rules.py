@@ -11,7 +11,7 @@ travel exactly as sent.
 
 from __future__ import annotations
 
-from .characters import JIS, MJ, MJ_IVS, PRIVATE, CharInfo, MJTable, mj_table
+from .characters import JIS, MJ, MJ_IVS, PRIVATE, CharInfo, MJTable, in_jisx0213, mj_table
 from .rules import CHARACTER_RULES, Rule, RuleContext
 
 __all__ = ["CHARACTER_RULES", "CharactersRule", "make_character_rule"]
@@ -24,8 +24,10 @@ class CharactersRule(Rule):
         self.table = table  # loaded once, when the catalog is
 
     def problem(self, value: str, ctx: RuleContext) -> tuple[str, ...] | None:
+        if in_jisx0213(value):  # every repertoire holds JIS X 0213, and no 外字 encodes in it:
+            return None  # the common case, decided by one C call (``outside`` would say [])
         repertoire = self.fixed or ctx.characters
-        bad = self.table.outside(value, repertoire)  # [] at the cost of one encode when JIS
+        bad = self.table.outside(value, repertoire)
         problems = tuple(p for p in (self._why(c, ctx, repertoire) for c in bad) if p)
         return problems or None
 

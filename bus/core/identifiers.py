@@ -7,13 +7,31 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from operator import mul
+
+_LOCAL_GOV_WEIGHTS = (6, 5, 4, 3, 2)
+_INDIVIDUAL_WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(11, 0, -1))  # left to right
+
+
+def weighted_sum(digits: str, weights: tuple[int, ...]) -> int:
+    """Σ weight·digit, ``weights`` listed left to right, one per digit.
+
+    These sums run for every identifier of every message, both ways (issue 13): for ASCII
+    digits they are taken on the characters' codes (``ord("0")`` is 48, so Σ w·(c − 48) is
+    Σ w·c − 48·Σ w), one C-level ``sum(map(mul, …))`` instead of an ``int()`` and a generator
+    step per digit. Anything else is read as before, digit by digit with ``int()`` (which
+    raises on what is not a digit), and must have exactly one weight per digit."""
+    if len(digits) == len(weights) and digits.isascii() and digits.isdigit():
+        total: int = sum(map(mul, digits.encode("ascii"), weights))
+        return total - 48 * sum(weights)
+    return sum(w * int(d) for w, d in zip(weights, digits, strict=True))
 
 
 def local_gov_code_check_digit(first5: str) -> int:
     """団体コード: S = 6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5; check = last digit of (11 − S mod 11)."""
-    s = sum(w * int(d) for w, d in zip((6, 5, 4, 3, 2), first5, strict=True))
-    return (11 - s % 11) % 10
+    return (11 - weighted_sum(first5, _LOCAL_GOV_WEIGHTS) % 11) % 10
 
 
 def is_valid_local_gov_code(code: str) -> bool:
@@ -23,8 +41,9 @@ def is_valid_local_gov_code(code: str) -> bool:
 
 def individual_number_check_digit(first11: str) -> int:
     """個人番号: Pn weighted by Qn = n+1 (n ≤ 6) or n−5 (n ≥ 7), n counted from the right; mod 11."""
-    s = sum(int(d) * (n + 1 if n <= 6 else n - 5) for n, d in enumerate(reversed(first11), start=1))
-    r = s % 11
+    weights = _INDIVIDUAL_WEIGHTS if len(first11) == 11 else tuple(
+        n + 1 if n <= 6 else n - 5 for n in range(len(first11), 0, -1))
+    r = weighted_sum(first11, weights) % 11
     return 0 if r <= 1 else 11 - r
 
 
@@ -47,8 +66,7 @@ class Modulus11Scheme:
     length: int | None = None
 
     def check_digit(self, body: str) -> int:
-        s = sum(int(d) * self.weights[i % len(self.weights)] for i, d in enumerate(reversed(body)))
-        r = s % 11
+        r = weighted_sum(body, _cycled(self.weights, len(body))) % 11
         if r == 0:
             return 0
         if r == 1:
@@ -65,6 +83,13 @@ class Modulus11Scheme:
             return "check digit does not match (modulus 11, weights " + \
                 "-".join(map(str, self.weights)) + ")"
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _cycled(weights: tuple[int, ...], length: int) -> tuple[int, ...]:
+    """``weights`` applied from the rightmost of ``length`` digits (cycling), listed left to
+    right; a municipality's numbers have one or two lengths, so these are few."""
+    return tuple(weights[i % len(weights)] for i in range(length - 1, -1, -1))
 
 
 @dataclass(frozen=True)

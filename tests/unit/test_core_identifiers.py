@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from bus.core.identifiers import (DEFAULT_ADDRESSEE_SCHEME, Modulus11Scheme, NoCheckDigit,
                                   individual_number_check_digit, is_valid_individual_number,
-                                  is_valid_local_gov_code, local_gov_code_check_digit)
+                                  is_valid_local_gov_code, local_gov_code_check_digit,
+                                  weighted_sum)
 
 DIGITS = "0123456789"
 
@@ -156,3 +157,47 @@ def test_no_check_digit_checks_only_the_length():
     assert NoCheckDigit().problem("1") is None
     assert NoCheckDigit(8).problem("12345678") is None
     assert NoCheckDigit(8).problem("1234567") == "must be 8 digits long"
+
+
+# --- the sums on character codes (issue 13) agree with the formulas, digit by digit -------------
+
+def _by_formula(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(w * int(d) for w, d in zip(weights, digits, strict=True))
+
+
+@given(st.lists(st.integers(0, 9), min_size=0, max_size=20).flatmap(lambda ws: st.tuples(
+    st.text(alphabet=DIGITS + "１２３٣", min_size=len(ws), max_size=len(ws)), st.just(tuple(ws)))))
+def test_weighted_sum_is_the_formula(case):
+    digits, weights = case
+    assert weighted_sum(digits, weights) == _by_formula(digits, weights)
+
+
+@pytest.mark.parametrize("digits, weights", [("123", (1, 2)), ("12", (1, 2, 3)), ("1a", (1, 2))])
+def test_weighted_sum_refuses_what_the_formula_refuses(digits, weights):
+    with pytest.raises(ValueError):
+        _by_formula(digits, weights)
+    with pytest.raises(ValueError):
+        weighted_sum(digits, weights)
+
+
+@given(st.text(alphabet=DIGITS, min_size=1, max_size=16),
+       st.lists(st.integers(1, 10), min_size=1, max_size=8).map(tuple))
+def test_modulus11_check_digit_is_the_formula(body, weights):
+    s = sum(int(d) * weights[i % len(weights)] for i, d in enumerate(reversed(body)))
+    r = s % 11
+    assert Modulus11Scheme(weights).check_digit(body) == (0 if r == 0 else 0 if r == 1
+                                                          else 11 - r)
+
+
+@given(st.text(alphabet=DIGITS, min_size=11, max_size=11))
+def test_individual_number_check_digit_is_the_formula(first11):
+    s = sum(int(d) * (n + 1 if n <= 6 else n - 5)
+            for n, d in enumerate(reversed(first11), start=1))
+    assert individual_number_check_digit(first11) == (0 if s % 11 <= 1 else 11 - s % 11)
+    assert is_valid_individual_number(first11 + str(individual_number_check_digit(first11)))
+
+
+@given(st.text(alphabet=DIGITS, min_size=5, max_size=5))
+def test_local_gov_code_check_digit_is_the_formula(first5):
+    s = sum(w * int(d) for w, d in zip((6, 5, 4, 3, 2), first5, strict=True))
+    assert local_gov_code_check_digit(first5) == (11 - s % 11) % 10
