@@ -10,6 +10,7 @@ serve (control characters such as NUL, ``.`` and ``..`` segments).
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_to_bytes
 
@@ -26,6 +27,7 @@ class PathRefused(ValueError):
         self.rule = rule
 
 
+@functools.lru_cache(maxsize=256)  # a hub serves few paths; a refused one raises, never kept
 def path_segments(raw: bytes) -> tuple[str, ...]:
     """The decoded segments of ``raw`` (the path part of the request target, without the query):
     ``b"/"`` → ``()``, ``b"/services/juki.ResidentInquiry"`` → ``("services", "juki.…")``.

@@ -37,6 +37,7 @@ Refusals made before a message is read are reported on the operator log through 
 from __future__ import annotations
 
 import json
+import time
 from io import BytesIO
 from typing import Any, cast
 
@@ -47,6 +48,8 @@ from twisted.internet.protocol import connectionDone
 from twisted.python import log as twisted_log
 from twisted.python.failure import Failure
 from twisted.web import http, server
+from twisted.web.resource import _IEncodingResource
+from twisted.web.server import unquote
 
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES, Limits
@@ -60,6 +63,7 @@ JSON_TYPE = "application/json"
 MAX_REQUEST_LINE = MAX_HEADER_LINE = 8192  # bytes of one line: the request line → 414, a header → 431
 MAX_HEADER_BYTES = 16384  # the request line and all header lines together: more → 431
 MAX_HEADERS = 100  # header fields per request: more → 431
+DEFAULT_LIMITS = Limits()  # made once: a default built in every getattr() costs a Limits() each
 
 
 def _site_of(channel: http.HTTPChannel) -> Any:
@@ -149,7 +153,7 @@ class LimitedRequest(server.Request):
 
     @property
     def _limits(self) -> Limits:
-        return getattr(_site_of(self.channel), "limits", Limits())
+        return getattr(_site_of(self.channel), "limits", DEFAULT_LIMITS)
 
     def gotLength(self, length):
         ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
@@ -210,6 +214,25 @@ class LimitedRequest(server.Request):
             channel.persistent = False
         super().write(data)
 
+    def process(self):
+        """Twisted's ``Request.process`` with the Date header formatted once a second
+        (``http_date``) instead of per request, and the Server header naming pfbus."""
+        self.site = _site_of(self.channel)
+        self.setHeader(b"server", b"pfbus")  # not Twisted's name and version
+        self.setHeader(b"date", http_date())
+        self.prepath = []
+        self.postpath = list(map(unquote, self.path[1:].split(b"/")))
+        if self.path == b"*":
+            self._handleStar()
+            return
+        try:
+            resrc = self.site.getResourceFor(self)
+            if _IEncodingResource.providedBy(resrc):
+                self._encoder = resrc.getEncoder(self)
+            self.render(resrc)
+        except BaseException:
+            self.processingFailed(Failure())
+
     def _handleStar(self):
         # Twisted answers "*" targets itself (an empty 200 or 405): the resource answers instead.
         try:
@@ -265,6 +288,8 @@ class HubChannel(http.HTTPChannel):
     _hold_wanted = False  # the site holds reads (backpressure)
     _held_timeout = None  # the idle timeout, paused while held
     _host = None
+    _peer = None
+    _remote: str | None = None  # "" when the peer has no IP address (not a TCP connection)
 
     def getHost(self):
         # Twisted asks for every request (Request.__init__), a getsockname() system call each
@@ -272,6 +297,19 @@ class HubChannel(http.HTTPChannel):
         if self._host is None:
             self._host = _tcp(self).getHost()
         return self._host
+
+    def getPeer(self):
+        # Likewise asked for every request; the transport builds a new address object each time.
+        if self._peer is None:
+            self._peer = _tcp(self).getPeer()
+        return self._peer
+
+    @property
+    def remote(self) -> str | None:
+        """The peer's address as IP:port (the routing log's ``remote``), formatted once."""
+        if self._remote is None:
+            self._remote = address_text(self.getPeer())
+        return self._remote or None
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -434,6 +472,27 @@ class HubChannel(http.HTTPChannel):
             _tcp(self).abortConnection()
 
 
+def address_text(address: object) -> str:
+    """An IP address and port as IP:port ([IP]:port for IPv6); "" when it is not one."""
+    host, port = getattr(address, "host", None), getattr(address, "port", None)
+    if host is None:
+        return ""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_date: tuple[int, bytes] = (-1, b"")
+
+
+def http_date(now: float | None = None) -> bytes:
+    """The Date header's value (RFC 9110 IMF-fixdate) for ``now`` (default: the time), formatted
+    once per second: Twisted formats it for every request."""
+    global _date
+    second = int(time.time() if now is None else now)
+    if _date[0] != second:
+        _date = (second, http.datetimeToString(second))
+    return _date[1]
+
+
 def tls_error_text(error: SSL.Error) -> str:
     """OpenSSL's reason for a failed TLS connection, e.g. ``peer did not return a certificate``,
     ``unsupported protocol``, ``certificate verify failed``."""
@@ -451,7 +510,7 @@ class HubSite(server.Site):
     protocol = HubChannel  # type: ignore[assignment]
     requestFactory = LimitedRequest
 
-    def __init__(self, resource, limits: Limits = Limits(), read_timeout: float = 30.0,
+    def __init__(self, resource, limits: Limits = DEFAULT_LIMITS, read_timeout: float = 30.0,
                  events=None, refusals: RefusalLog | None = None, **kwargs):
         super().__init__(resource, timeout=read_timeout, **kwargs)
         self.limits = limits

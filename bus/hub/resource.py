@@ -28,7 +28,8 @@ from ..core.findings import Finding
 from ..core.request_path import PathRefused, path_segments
 from .exchange import SyncExchange
 from .lifecycle import HubState
-from .http import JSON_TYPE, LimitedRequest, error_answer, reason_phrase
+from .http import (JSON_TYPE, HubChannel, LimitedRequest, address_text, error_answer,
+                   reason_phrase)
 from .tls import certificate_identity
 from .wsdl import WsdlPublisher
 
@@ -37,11 +38,10 @@ XML_TYPE = "text/xml; charset=utf-8"
 
 def remote_of(request: server.Request) -> str | None:
     """The caller's address as IP:port (the routing log's ``remote``)."""
-    address = request.getClientAddress()
-    host, port = getattr(address, "host", None), getattr(address, "port", None)
-    if host is None:
-        return None
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    channel = request.channel
+    if isinstance(channel, HubChannel):  # formatted once per connection
+        return channel.remote
+    return address_text(request.getClientAddress()) or None
 
 
 class HubResource(resource.Resource):
@@ -57,7 +57,6 @@ class HubResource(resource.Resource):
         self.state = state  # the Hub's state (bus.hub.app.Hub.state)
 
     def render(self, request: server.Request):
-        request.setHeader(b"server", b"pfbus")  # not Twisted's name and version
         try:
             return self._route(request)
         except Exception:  # a defect: still the hub's own answer (LimitedRequest.processingFailed)
