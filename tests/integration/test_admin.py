@@ -179,6 +179,7 @@ def test_a_paused_subscriber_keeps_its_queue_then_gets_it_on_resume(kit):
     assert [h for h in hops(kit, "resumed")][-1].provider == "vendor-c-kokuho"
 
 
+@pytest.mark.slow
 def test_a_paused_route_and_maintenance_survive_a_restart(kit):
     assert pfbus_admin(kit, "pause", "--route", "juki.ResidentInquiry/131016", "--reason",
                        "provider migration").returncode == 0

@@ -90,6 +90,7 @@ def test_an_invalid_request_never_reaches_the_registry(linkage):
                 if h.hop == "routed"]
 
 
+@pytest.mark.slow
 def test_demo_exits_0():
     # The timeout only guards against a hang; how long the demo takes is a number for
     # docs/performance.md, not an assertion (a loaded CI machine must not fail it).

@@ -201,6 +201,7 @@ def outage(hub, clients: Clients, log_path: Path, break_it, repair_it) -> None:
     assert status == 0 and "intact" in out, out
 
 
+@pytest.mark.slow
 def test_read_only_log_file_refuses_exchanges_until_writable_again(tmp_path, linkage):
     require_chattr(tmp_path)
     hub, url, _ = linkage()
@@ -210,6 +211,7 @@ def test_read_only_log_file_refuses_exchanges_until_writable_again(tmp_path, lin
            lambda: chattr("-i", *files))
 
 
+@pytest.mark.slow
 def test_full_filesystem_refuses_exchanges_until_space_is_freed(tmp_path, linkage):
     small = tmp_path / "small"
     small.mkdir()
@@ -238,6 +240,7 @@ def test_full_filesystem_refuses_exchanges_until_space_is_freed(tmp_path, linkag
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_burst_loses_no_answered_exchange_and_records_the_gap(
         tmp_path, linkage):
     hub, url, _ = linkage()

@@ -92,6 +92,7 @@ def start(tmp_path: Path, keep, monkeypatch):
     return keep(hub), url
 
 
+@pytest.mark.slow
 def test_read_only_archive_refuses_exchanges_and_every_answer_is_archived(
         tmp_path, keep, monkeypatch):
     require_chattr(tmp_path)
@@ -125,6 +126,7 @@ def test_read_only_archive_refuses_exchanges_and_every_answer_is_archived(
     assert not missing, f"{len(missing)} answered exchanges without their archived payloads"
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_burst_loses_no_answered_exchange_s_payloads(
         tmp_path, keep, monkeypatch):
     hub, url = start(tmp_path, keep, monkeypatch)

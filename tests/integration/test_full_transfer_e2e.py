@@ -50,6 +50,7 @@ def confirmed_pages(db) -> int:
     return row[0] if row else 0
 
 
+@pytest.mark.slow
 def test_a_windowed_full_load_killed_midway_resumes_in_order_from_the_same_snapshot(
         tmp_path, keep):
     store = RegistryStore.open(tmp_path / "a.sqlite3")
@@ -91,6 +92,7 @@ def test_a_windowed_full_load_killed_midway_resumes_in_order_from_the_same_snaps
     assert snapshots == 1  # the resumed load read the same snapshot
 
 
+@pytest.mark.slow
 def test_full_load_resumes_after_the_hub_was_down(tmp_path):
     registry = python("-m", "adapters.vendor_a_registry", "--db", str(tmp_path / "a.sqlite3"),
                       "--seed")

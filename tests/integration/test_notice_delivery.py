@@ -64,6 +64,7 @@ def test_a_duplicated_message_id_is_never_delivered_twice(tmp_path, keep):
     assert names.count("delivery") == 1
 
 
+@pytest.mark.slow
 def test_a_subscriber_down_receives_everything_once_back(tmp_path, keep):
     port = free_port()  # where the subscriber will listen once it is back
     config = hub_config(tmp_path / "hub.toml", f"sqlite:{tmp_path / 'n.sqlite3'}",
@@ -86,6 +87,7 @@ def test_a_subscriber_down_receives_everything_once_back(tmp_path, keep):
     assert failed and failed[0].fault_code == "PF-PROVIDER-UNREACHABLE"
 
 
+@pytest.mark.slow
 def test_always_failing_subscriber_ends_in_the_dead_letter_channel_and_replay_delivers(
         tmp_path, keep):
     failing, port = subscriber(keep, tmp_path / "a.sqlite3", "fail")

@@ -191,6 +191,7 @@ def minimal_config(tmp: Path, store: str = "") -> Path:
     return config
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_worker_that_cannot_open_its_store_stops_the_hub_with_status_2(tmp_path, keep):
     """Starting it again cannot help: no restart loop, the supervisor exits 2 and says why."""
@@ -208,6 +209,7 @@ def test_a_worker_that_cannot_open_its_store_stops_the_hub_with_status_2(tmp_pat
     assert '"restarts":1' not in "".join(hub.output)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_workers_drain_when_the_supervisor_is_killed(tmp_path, keep):
     config = minimal_config(tmp_path)
@@ -250,6 +252,7 @@ def test_workers_serve_tls_on_the_shared_socket(tmp_path, keep):
         requests.get(f"{url}/health", verify=True, timeout=10)  # not a publicly trusted cert
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_maintenance_set_through_worker_one_reaches_every_worker(tmp_path, keep):
     """The admin listener is worker 1's; the others follow the state file it saves."""

@@ -40,6 +40,7 @@ def test_an_exporter_leaking_its_gaiji_fails(profiles, tmp_path):
     assert not any("髙" in d or "橋" in d for c in run.checks for d in c.details)
 
 
+@pytest.mark.slow
 def test_the_reference_importer_passes_and_a_lossy_one_fails(profiles, tmp_path):
     profile = profiles["juki.migration-import"]
     good = run_migration_profile(profile, workdir=tmp_path / "good")

@@ -43,6 +43,7 @@ def paced(hub, url: str, count: int, interval: float) -> tuple[list[float], list
     return latencies, statuses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", hubkit.MODES)
 def test_a_flooding_adapter_does_not_starve_the_others(tmp_path, mode):
     hub = hubkit.start(tmp_path, f"limits = {{ rate = {RATE}, burst = {BURST}, "
@@ -90,6 +91,7 @@ def test_a_flooding_adapter_does_not_starve_the_others(tmp_path, mode):
         hubkit.stop(hub)
 
 
+@pytest.mark.slow
 def test_over_tls_a_flood_claiming_anothers_sender_spends_only_its_own_limits(tmp_path):
     """flooder-sys's certificate, vendor-b-tax's Sender in every header: the limits key on the
     authenticated adapter, so the real vendor-b-tax (10 requests/s) is never refused."""

@@ -116,6 +116,7 @@ def test_a_must_understand_block_for_the_provider_passes_through(hub):
     assert hubkit.received(hub) == before + 1
 
 
+@pytest.mark.slow
 def test_seen_message_ids_survive_a_restart(tmp_path):
     h = hubkit.start(tmp_path)
     raw = message()
