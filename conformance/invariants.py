@@ -233,6 +233,28 @@ def sent_at(ctx: checks.Context, ex: Exchange) -> list[str]:
     return checks.sent_at_now(ctx, ex)
 
 
+RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
+SUBSCRIBER_STATUSES = ("applied", "duplicate")  # "accepted" is the hub's, to a publisher
+
+
+def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-SUB-01: every receipt a subscriber gives (pfr:NoticeReceipt) names the notice it
+    answers and says applied or duplicate (receipt-v1.xsd: accepted is the hub's answer)."""
+    env = _answer(ex)
+    request = _request_header(ex)
+    if env is None or env.is_fault or request is None \
+            or env.body.tag != f"{{{RECEIPT_NS}}}NoticeReceipt":
+        return []
+    problems = []
+    named = env.body.findtext(f"{{{RECEIPT_NS}}}MessageId")
+    if named != request.message_id:
+        problems.append(f"the receipt names {named!r}, the notice is {request.message_id}")
+    status = env.body.findtext(f"{{{RECEIPT_NS}}}Status")
+    if status not in SUBSCRIBER_STATUSES:
+        problems.append(f"receipt Status {status!r}: a subscriber answers applied or duplicate")
+    return problems
+
+
 SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "soap": soap_answer,
     "schema": schema,
@@ -246,6 +268,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "fault_message_id": fault_names_message,
     "time_limit": time_limit,
     "sent_at": sent_at,
+    "receipt": receipt,
 }
 
 

@@ -23,6 +23,7 @@ from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_keys import KEY_HANDLERS
 from .faulty_linkage import LINKAGE
 from .faulty_paging import PAGING_HANDLERS
+from .faulty_receipts import RECEIPTS
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
@@ -243,6 +244,9 @@ FAULTY = [
            ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
            targets_by_profile={p: ("P-FAULT-08/*",) for p in SUBSCRIBER_PROFILES}),
     Faulty("soap12-schema-fault-as-envelope", "RQ-FAULT-03", ALL, ("P-FAULT-03/*",)),
+    Faulty("misrouted-as-header-invalid", "RQ-FAULT-08", ALL,
+           ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*"),
+           targets_by_profile={p: ("S-ADDR-01",) for p in SUBSCRIBER_PROFILES}),
     # --- idempotency keys scoped by party (faulty_keys.py)
     Faulty("request-id-per-municipality", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-07",)),
     # --- the keys' value domain and legacy code pages (faulty_domain_keys.py); the grids judge
@@ -280,6 +284,8 @@ FAULTY = [
     Faulty("soap12-qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
     Faulty("soap12-qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
     Faulty("soap12-receiver-unchecked", "RQ-FAULT-08", SUBSCRIBER_PROFILES, ("S-ADDR-01",)),
+    # --- every receipt judged (faulty_receipts.py)
+    Faulty("mj-name-receipt-accepted", "RQ-SUB-01", SUBSCRIBER_PROFILES, ("INV-SUB-01",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -325,7 +331,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
-        or CODES.get(faulty.name)
+        or CODES.get(faulty.name) or RECEIPTS.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})

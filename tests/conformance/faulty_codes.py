@@ -49,7 +49,16 @@ def soap12_schema_fault_as_envelope(call: Call) -> Reply:
                    "PF-SOAP-ENVELOPE", "soap:envelope")
 
 
+def misrouted_as_header_invalid(call: Call) -> Reply:
+    """A message for another system refused as a bad header (PF-HEADER-INVALID, header:receiver)
+    — the hub's code for a receiver of another 業務ユニット, used for every Receiver field —
+    instead of PF-PROVIDER-MISROUTED."""
+    return _recode(call, lambda d: d.findtext(_f("Code")) == "PF-PROVIDER-MISROUTED",
+                   "PF-HEADER-INVALID", "header:receiver")
+
+
 CODES = {
     "check-digit-as-xsd-assertion": {"on_reply": check_digit_as_xsd_assertion},
     "soap12-schema-fault-as-envelope": {"on_reply": soap12_schema_fault_as_envelope},
+    "misrouted-as-header-invalid": {"on_reply": misrouted_as_header_invalid},
 }

@@ -35,7 +35,9 @@ MODES = {
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-GRID-01")),
     # the receipt names the reply's own MessageId instead of the notice's
-    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01")),
+    # (and every receipt of the run: INV-SUB-01)
+    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
+                                           "INV-SUB-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01")),
     # applies only the changes about the resident of the notice's first change
