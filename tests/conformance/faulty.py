@@ -284,8 +284,10 @@ FAULTY = [
     Faulty("soap12-qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
     Faulty("soap12-qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
     Faulty("soap12-receiver-unchecked", "RQ-FAULT-08", SUBSCRIBER_PROFILES, ("S-ADDR-01",)),
-    # --- every receipt judged (faulty_receipts.py)
-    Faulty("mj-name-receipt-accepted", "RQ-SUB-01", SUBSCRIBER_PROFILES, ("INV-SUB-01",)),
+    # --- every receipt judged (faulty_receipts.py); the notice grid's character points judge
+    # their receipts too
+    Faulty("mj-name-receipt-accepted", "RQ-SUB-01", SUBSCRIBER_PROFILES,
+           ("INV-SUB-01", "S-GRID-01")),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
