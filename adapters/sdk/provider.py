@@ -44,6 +44,7 @@ from bus.core.faults import FaultDetail, Party as FaultParty
 from bus.core.findings import Finding, breaks_schema
 from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
 from bus.core.service_pattern import ServicePattern
+from bus.core.soap_headers import not_understood_by_receiver
 from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
@@ -87,17 +88,21 @@ class _StandardXml(AnyXml):
 class _PlatformFault(Fault):
     """A spyne Fault that carries our FaultDetail (added to the envelope in ``serialize``)."""
 
-    def __init__(self, detail: FaultDetail, reason: str):
-        super().__init__("Client" if detail.party == FaultParty.CLIENT else "Server", reason)
+    def __init__(self, detail: FaultDetail, reason: str, soap_code: str | None = None):
+        """``soap_code``: a code SOAP defines (``MustUnderstand``) instead of Client/Server."""
+        super().__init__(soap_code or ("Client" if detail.party == FaultParty.CLIENT
+                                       else "Server"), reason)
         self.platform_detail = detail
 
 
 def _fault(code: str | faults.FaultCode, party: str, reason: str,
            findings: Iterable[Finding] = (), message_id: str | None = None) -> _PlatformFault:
+    soap_code = code.soap_code if isinstance(code, faults.FaultCode) else None
     code = code.code if isinstance(code, faults.FaultCode) else code
     detail = FaultDetail(code=code, party=party, message_id=message_id, findings=tuple(findings))
     first = detail.findings[0] if detail.findings else None
-    return _PlatformFault(detail, f"{code}: {reason}" + (f" ({first})" if first else ""))
+    return _PlatformFault(detail, f"{code}: {reason}" + (f" ({first})" if first else ""),
+                          soap_code)
 
 
 class _ProtocolMixin:
@@ -171,6 +176,12 @@ class _Soap11(_ProtocolMixin, Soap11):
 
 
 class _Soap12(_ProtocolMixin, Soap12):
+    def gen_fault_codes(self, faultstring):
+        # spyne knows Client and Server only; SOAP 1.2's own codes keep their name
+        if faultstring == "MustUnderstand":
+            return f"{self.soap_env}:MustUnderstand", []
+        return super().gen_fault_codes(faultstring)
+
     def fault_to_http_response_code(self, fault):
         # SOAP 1.2 part 2, 7.5.2: env:Sender faults are 400, others 500.
         code = str(getattr(fault, "faultcode", ""))
@@ -331,7 +342,8 @@ class ProviderApp:
         raw = _raw_request(ctx)
         header = None
         try:
-            header = self._read_header(ctx.in_header_doc, info, body)
+            header = self._read_header(ctx.in_header_doc, ctx.in_protocol.ns_soap_env, info,
+                                       body)
             if self.characters:
                 self.characters.standardize(body)  # codes of this system's own 外字 table
             if self.validate:
@@ -356,11 +368,18 @@ class ProviderApp:
         except Exception as e:  # noqa: BLE001
             raise self._as_fault(e, header) from None
 
-    def _read_header(self, header_doc, info: ServiceSpec, body: etree._Element) -> PlatformHeader:
+    def _read_header(self, header_doc, soap_ns: str, info: ServiceSpec,
+                     body: etree._Element) -> PlatformHeader:
         docinfo = body.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
             raise _fault(faults.DTD_FORBIDDEN, "client", "a DTD is not allowed in SOAP",
                          [Finding("soap:no-dtd", "the message has a document type declaration")])
+        # SOAP's processing model: a block for this system that it must understand and does
+        # not is refused before anything else is processed (docs/faults.md, Header blocks)
+        unknown = not_understood_by_receiver(header_doc or [], soap_ns)
+        if unknown:
+            raise _fault(faults.MUST_UNDERSTAND, "client", "a header block addressed to this "
+                         "system with mustUnderstand is not understood", unknown)
         found = [el for el in (header_doc or []) if el.tag == HEADER_TAG]
         if len(found) != 1:
             code = faults.HEADER_MISSING if not found else faults.HEADER_INVALID

@@ -177,6 +177,55 @@ def test_a_post_to_the_endpoint_is_dispatched_by_body_element(provider):
     assert b"service:element" in unknown.content
 
 
+def _with_block(soap_ns: str, block: str) -> bytes:
+    """A request to the juki endpoint carrying ``block`` beside its PlatformHeader."""
+    header = PlatformHeader.new(sender=TAX, receiver=JUKI, service_id=INQUIRY, user_id="clerk01")
+    return (f'<s:Envelope xmlns:s="{soap_ns}"><s:Header>'
+            f'{etree.tostring(header.to_element()).decode()}{block}</s:Header><s:Body>'
+            f'{etree.tostring(sample_request(INQUIRY)).decode()}</s:Body></s:Envelope>').encode()
+
+
+@pytest.mark.parametrize("soap_ns, content_type, must, addressed", [
+    (SOAP11_NS, "text/xml", 's:mustUnderstand="1"', ""),
+    (SOAP11_NS, "text/xml", 's:mustUnderstand="1"',
+     ' s:actor="http://schemas.xmlsoap.org/soap/actor/next"'),
+    (SOAP12_NS, "application/soap+xml", 's:mustUnderstand="true"', ""),
+    (SOAP12_NS, "application/soap+xml", 's:mustUnderstand="1"',
+     ' s:role="http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"'),
+])
+def test_a_block_for_the_provider_it_must_understand_and_does_not_is_a_must_understand_fault(
+        provider, soap_ns, content_type, must, addressed):
+    """SOAP's processing model at the ultimate receiver (docs/faults.md, Header blocks): the
+    hub passes such a block through, the provider refuses it before anything else."""
+    block = f'<v:Token xmlns:v="urn:vendor" {must}{addressed}>t</v:Token>'
+    answer = requests.post(f"{provider}/juki", data=_with_block(soap_ns, block), timeout=10,
+                           headers={"Content-Type": f"{content_type}; charset=utf-8"})
+    assert answer.status_code == 500
+    root = etree.fromstring(answer.content)
+    code = (root.findtext(".//faultcode") if soap_ns == SOAP11_NS
+            else root.findtext(f".//{{{soap_ns}}}Code/{{{soap_ns}}}Value"))
+    prefix, _, name = code.partition(":")
+    assert (root.nsmap.get(prefix) or root.find(".//*").nsmap.get(prefix), name) == \
+        (soap_ns, "MustUnderstand")
+    assert b"<pff:Code>PF-MUST-UNDERSTAND</pff:Code>" in answer.content
+    assert b"soap:mustUnderstand" in answer.content
+
+
+@pytest.mark.parametrize("soap_ns, content_type, attributes", [
+    (SOAP11_NS, "text/xml", 's:mustUnderstand="0"'),
+    (SOAP11_NS, "text/xml", 's:mustUnderstand="1" s:actor="urn:someone-else"'),
+    (SOAP12_NS, "application/soap+xml", 's:mustUnderstand="false"'),
+    (SOAP12_NS, "application/soap+xml",
+     's:mustUnderstand="true" s:role="http://www.w3.org/2003/05/soap-envelope/role/none"'),
+])
+def test_optional_blocks_and_blocks_for_others_are_ignored(provider, soap_ns, content_type,
+                                                          attributes):
+    block = f'<v:Token xmlns:v="urn:vendor" {attributes}>t</v:Token>'
+    answer = requests.post(f"{provider}/juki", data=_with_block(soap_ns, block), timeout=10,
+                           headers={"Content-Type": f"{content_type}; charset=utf-8"})
+    assert answer.status_code == 200, answer.content[:500]
+
+
 # --- consumer -> hub stub -> provider ----------------------------------------------------------
 
 @pytest.mark.parametrize("version", [11, 12])
