@@ -9,18 +9,12 @@ import fnmatch
 import pytest
 
 from conformance.commands import CallableCommand
-from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from . import consumers
 
 pytestmark = pytest.mark.integration
 PROFILE = "kojinjuminzei.consumer"
-
-
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
 
 
 def run(suite, trigger):

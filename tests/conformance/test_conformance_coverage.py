@@ -10,15 +10,9 @@ import pytest
 
 from bus.core.service_pattern import ServicePattern
 from conformance.coverage import present_paths, uncovered, variable_paths
-from conformance.model import Suite
 from conformance.runner import _catalog
 from conformance.traceability import table
 from tests.integration.processes import REPO
-
-
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
 
 
 @pytest.fixture(scope="module")

@@ -8,27 +8,14 @@ from __future__ import annotations
 import pytest
 
 from conformance.commands import CallableCommand
-from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from .faulty_durability import CRASH_MODES, CrashableSubscriber, serve_crashable
-from .references import SUB_PROFILE, SUBSCRIBER_PROFILES, References
+from .references import SUB_PROFILE, SUBSCRIBER_PROFILES
 
 pytestmark = pytest.mark.integration
 
 DURABILITY = ("S-DUR-01", "S-DUR-02", "S-DUR-03")
-
-
-@pytest.fixture(scope="module")
-def refs():
-    r = References()
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
 
 
 def crash_run(refs, suite, subscriber: CrashableSubscriber, profile: str):

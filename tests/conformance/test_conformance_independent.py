@@ -31,11 +31,6 @@ from .subscriber import DURABILITY_MODES
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
-
-
 def run(suite, profile: str, adapter: IndependentAdapter, stop_at_first_failure: bool = False):
     params = {"sut_system_id": adapter.system_id}
     if adapter.business_unit:

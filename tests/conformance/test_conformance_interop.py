@@ -8,12 +8,11 @@ import pytest
 
 from bus.core.header import Party
 from conformance.commands import CallableCommand
-from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from . import consumers
 from .faulty import FAULTY, build
-from .references import JUKI_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE, References
+from .references import JUKI_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE
 from .subscriber import INTEROP_MODES, TestSubscriber
 
 pytestmark = pytest.mark.integration
@@ -36,18 +35,6 @@ CONSUMER_FAULTY = {
     "nonbmp-rejected": {"I-CON-02"},
     "fault-as-not-found": {"I-CON-03"},
 }
-
-
-@pytest.fixture(scope="module")
-def refs():
-    r = References()
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
 
 
 def not_passed(result):

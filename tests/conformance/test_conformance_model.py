@@ -18,11 +18,6 @@ INVALID_ROLES = {"invalid_schema": "xsd", "invalid_rule": "rule", "invalid_check
                  "unknown_body": "unknown"}
 
 
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
-
-
 def test_every_requirement_is_checked_by_a_case_and_every_case_traces_to_one(suite):
     used = {r for c in suite.cases.values() for r in c.requirements}
     assert sorted(set(suite.requirements) - used) == []

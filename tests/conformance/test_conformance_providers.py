@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from conformance.commands import CallableCommand
-from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
 from .faulty import CASES, FAULTY, build
@@ -14,22 +13,10 @@ from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
 from .faulty_domain import DOMAIN_MODES, DomainSubscriber
 from .faulty_durability import CRASH_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
-                         SUBSCRIBER_PROFILES, TAX_PROFILE, References)
+                         SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def refs():
-    r = References()
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def suite():
-    return Suite.load()
 
 
 def not_passed(result) -> dict[str, str]:

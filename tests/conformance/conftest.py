@@ -1,0 +1,22 @@
+"""Fixtures the suite's test modules share: the suite as loaded from conformance/, and the
+in-process reference adapters (one set per module, closed at its end)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.model import Suite
+
+from .references import References
+
+
+@pytest.fixture(scope="module")
+def suite():
+    return Suite.load()
+
+
+@pytest.fixture(scope="module")
+def refs():
+    r = References()
+    yield r
+    r.close()
