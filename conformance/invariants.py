@@ -101,7 +101,7 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
             problems.append(f"Content-Type says charset={charset.strip()}, the body is "
                             f"{actual}")
     if env.is_fault:
-        problems += _fault_code(env)
+        problems += _fault_code(env) + _fault_parts(env)
         if env.soap_ns == SOAP11_NS:
             wanted = (500,)
         else:
@@ -127,6 +127,38 @@ def _fault_code(env) -> list[str]:
     if el.nsmap.get(prefix or None) != env.soap_ns:
         return [f"fault code {el.text!r} is not a QName of the SOAP namespace {env.soap_ns}"]
     return []
+
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_SOAP11_FAULT_PARTS = ("faultcode", "faultstring", "faultactor", "detail")
+_SOAP12_FAULT_PARTS = ("Code", "Reason", "Node", "Role", "Detail")
+
+
+def _fault_parts(env) -> list[str]:
+    """The Fault's own structure as SOAP defines it, whoever wrote it: SOAP 1.1 §4.4 —
+    faultcode and faultstring, unqualified, and no other unqualified child than faultactor and
+    detail; SOAP 1.2 Part 1 §5.4 — Code, Reason, then Node, Role, Detail at most once each, in
+    that order, nothing else, and every Reason/Text with the xml:lang SOAP requires."""
+    fault = env.body
+    children = [c for c in fault if isinstance(c.tag, str)]
+    if env.soap_ns == SOAP11_NS:
+        names = [c.tag for c in children if not c.tag.startswith("{")]
+        problems = [f"the SOAP 1.1 fault has no unqualified {part}"
+                    for part in _SOAP11_FAULT_PARTS[:2] if part not in names]
+        return problems + [f"the SOAP 1.1 fault has an unqualified {n} (SOAP defines "
+                           f"faultcode, faultstring, faultactor, detail)"
+                           for n in names if n not in _SOAP11_FAULT_PARTS]
+    ns = f"{{{env.soap_ns}}}"
+    names = [c.tag[len(ns):] if c.tag.startswith(ns) else c.tag for c in children]
+    order = [_SOAP12_FAULT_PARTS.index(n) for n in names if n in _SOAP12_FAULT_PARTS]
+    if (len(order) != len(names) or order != sorted(set(order)) or names[:2] != ["Code", "Reason"]):
+        return [f"the SOAP 1.2 fault holds {names}; SOAP 1.2 wants Code, Reason, then Node, Role "
+                f"and Detail at most once each, in that order"]
+    texts = children[1].findall(f"{ns}Text")
+    if not texts:
+        return ["the SOAP 1.2 fault's Reason holds no Text"]
+    return ["a SOAP 1.2 fault's Reason/Text has no xml:lang (SOAP 1.2 Part 1 §5.4.2)"
+            for t in texts if t.get(_XML_LANG) is None][:1]
 
 
 def _answer(ex: Exchange):

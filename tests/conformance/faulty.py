@@ -212,6 +212,7 @@ FAULTY = [
     Faulty("bom-refused", "RQ-SOAP-05", ALL, ("P-ENC-02/*",)),
     Faulty("utf16-refused", "RQ-SOAP-05", ALL, ("P-ENC-03/*", *_EQUIV)),  # and UTF-16BE
     Faulty("faultcode-unqualified", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
+    Faulty("soap12-reason-without-lang", "RQ-SOAP-04", ALL, ("INV-SOAP-04",)),
     Faulty("as-of-timezone-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-08",)),
     # --- round 5 (faulty_bounds.py): inputs at boundaries the fifth blind batch found unsent
     Faulty("soap12-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-04/*",)),
