@@ -9,53 +9,19 @@ its own process; the durability cases kill it (SIGKILL) and start it again.
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from pathlib import Path
 
 import pytest
 
-from conformance.commands import CallableCommand
-from conformance.model import Suite
-from conformance.runner import RunOptions, run_profile
-
-from .independent.process import IndependentAdapter
 from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, DEFECTS, EIGHTH_BATCH,
-                                   FIFTH_BATCH, FOURTH_BATCH, INTEROP, MEASURED_MISSES,
-                                   MEASURED_ONLY, PROFILE, SEVENTH_BATCH, SIXTH_BATCH, SYSTEM_ID,
-                                   THIRD_BATCH, VARIANTS)
+                                   FIFTH_BATCH, FOURTH_BATCH, MEASURED_MISSES, MEASURED_ONLY,
+                                   SEVENTH_BATCH, SIXTH_BATCH, THIRD_BATCH, VARIANTS)
+from .independent_runs import MEASURING_PROCESSES, detected, outcome
 from .references import SUBSCRIBER_PROFILES
 from .subscriber import DURABILITY_MODES
 
 pytestmark = pytest.mark.integration
-
-
-def run(suite, profile: str, adapter: IndependentAdapter, stop_at_first_failure: bool = False):
-    params = {"sut_system_id": adapter.system_id}
-    if adapter.business_unit:
-        params["sut_business_unit"] = adapter.business_unit
-    return run_profile(RunOptions(
-        profile, target=adapter.url, params=params,
-        observe=CallableCommand(adapter.observe, "independent observe"),
-        restart=CallableCommand(adapter.restart, "independent restart"),
-        stop_at_first_failure=stop_at_first_failure), suite)
-
-
-def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=None,
-            profile=None, stop_at_first_failure: bool = False):
-    """Run the independent adapter (one defect or alternative) through its profile, or through
-    ``profile`` (another unit's subscriber profile: the adapter then serves as that unit)."""
-    unit = suite.profiles[profile].unit if profile else None
-    adapter = IndependentAdapter(role, tmp_path, system_id=SYSTEM_ID[role], defect=defect,
-                                 alternative=alternative, business_unit=unit)
-    try:
-        result = run(suite, profile or (PROFILE if level == 1 else INTEROP)[role], adapter,
-                     stop_at_first_failure)
-    finally:
-        adapter.close()
-    return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
-                    for r in result.results if r.verdict != "pass"}
 
 
 @pytest.mark.parametrize("level", [1, 2])
@@ -83,26 +49,6 @@ def test_faulty_subscriber_fails_exactly_its_durability_targets(suite, tmp_path,
     result, failed = outcome(suite, tmp_path, "subscriber", 1, defect=mode, profile=profile)
     assert set(failed) == set(DURABILITY_MODES[mode][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed
-
-
-@functools.cache
-def loaded_suite() -> Suite:
-    return Suite.load()
-
-
-def detected(name: str, role: str, workdir: str) -> bool:
-    """Whether the suite catches one variant. Caught or not is all this asks: the run ends at
-    its first failing case (a missed variant still runs every case, the invariants last)."""
-    Path(workdir).mkdir(parents=True, exist_ok=True)
-    result, _ = outcome(loaded_suite(), Path(workdir), role, 1, defect=name,
-                        stop_at_first_failure=True)
-    return any(r.verdict == "fail" for r in result.results)
-
-
-# Variants are measured side by side: a run mostly waits (on its adapter, on time-limit and
-# redelivery cases), and each variant has its own process, port and database. Two at a time keep
-# the load of a 2-core machine low enough that no time-limit case is missed for the machine's sake.
-MEASURING_PROCESSES = 2
 
 
 @pytest.mark.slow

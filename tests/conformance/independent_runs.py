@@ -1,0 +1,101 @@
+"""Running the independent adapter through the suite (issue 11's measurement): one variant or
+alternative per run, and the measurement of a batch of defects.
+
+``python -m tests.conformance.independent_runs EIGHTH_BATCH`` measures one batch (a name in
+tests/conformance/independent/variants.py): each variant and the case that caught it, or
+MISSED, then the rate — how a new blind batch is first measured, before any case is written
+for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from conformance.commands import CallableCommand
+from conformance.model import Suite
+from conformance.runner import RunOptions, run_profile
+
+from .independent import variants
+from .independent.process import IndependentAdapter
+from .independent.variants import INTEROP, PROFILE, SYSTEM_ID
+
+
+def run(suite, profile: str, adapter: IndependentAdapter, stop_at_first_failure: bool = False):
+    params = {"sut_system_id": adapter.system_id}
+    if adapter.business_unit:
+        params["sut_business_unit"] = adapter.business_unit
+    return run_profile(RunOptions(
+        profile, target=adapter.url, params=params,
+        observe=CallableCommand(adapter.observe, "independent observe"),
+        restart=CallableCommand(adapter.restart, "independent restart"),
+        stop_at_first_failure=stop_at_first_failure), suite)
+
+
+def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=None,
+            profile=None, stop_at_first_failure: bool = False):
+    """Run the independent adapter (one defect or alternative) through its profile, or through
+    ``profile`` (another unit's subscriber profile: the adapter then serves as that unit)."""
+    unit = suite.profiles[profile].unit if profile else None
+    adapter = IndependentAdapter(role, tmp_path, system_id=SYSTEM_ID[role], defect=defect,
+                                 alternative=alternative, business_unit=unit)
+    try:
+        result = run(suite, profile or (PROFILE if level == 1 else INTEROP)[role], adapter,
+                     stop_at_first_failure)
+    finally:
+        adapter.close()
+    return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
+                    for r in result.results if r.verdict != "pass"}
+
+
+@functools.cache
+def loaded_suite() -> Suite:
+    return Suite.load()
+
+
+def first_failure(name: str, role: str, workdir: str) -> str | None:
+    """The case that caught one variant ("ID: why"), or None. Caught or not is all this asks:
+    the run ends at its first failing case (a missed variant still runs every case, the
+    invariants last)."""
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    _, failed = outcome(loaded_suite(), Path(workdir), role, 1, defect=name,
+                        stop_at_first_failure=True)
+    return next((f"{case}: {why}" for case, why in failed.items() if why.startswith("fail")),
+                None)
+
+
+def detected(name: str, role: str, workdir: str) -> bool:
+    return first_failure(name, role, workdir) is not None
+
+
+# Variants are measured side by side: a run mostly waits (on its adapter, on time-limit and
+# redelivery cases), and each variant has its own process, port and database. Two at a time keep
+# the load of a 2-core machine low enough that no time-limit case is missed for the machine's sake.
+MEASURING_PROCESSES = 2
+
+
+def measure(batch_name: str) -> float:
+    """Print each variant of one batch as CAUGHT (with its case) or MISSED; return the rate."""
+    batch = getattr(variants, batch_name)
+    todo = [(name, role) for name, role in variants.ALL_VARIANTS if name in batch]
+    workdir = tempfile.mkdtemp(prefix="pfbus-measure-")
+    with ProcessPoolExecutor(MEASURING_PROCESSES, mp_context=get_context("spawn")) as pool:
+        found = pool.map(first_failure, [n for n, _ in todo], [r for _, r in todo],
+                         [f"{workdir}/{i}" for i in range(len(todo))])
+        caught = 0
+        for (name, role), hit in zip(todo, found, strict=True):
+            caught += hit is not None
+            cls, _, what = variants.DEFECTS[name]
+            print(f"{'CAUGHT' if hit else 'MISSED'} {name} ({role}, class {cls}): "
+                  f"{hit[:200] if hit else what}", flush=True)
+    rate = caught / len(todo)
+    print(f"{batch_name}: {caught}/{len(todo)} = {rate:.1%}")
+    return rate
+
+
+if __name__ == "__main__":
+    measure(sys.argv[1])
