@@ -169,7 +169,10 @@ class Writer:
             extra = etree.SubElement(head, "{urn:example:vendor:trace}Trace",
                                      nsmap={"t": "urn:example:vendor:trace"})
             extra.text = "indie-1"
-        head.append(self._reply_header(soap, request_header, raw, response))
+        reply_header = self._reply_header(soap, request_header, raw, response)
+        if self.alternative == "header-must-understand":  # SOAP allows it on any block
+            reply_header.set(f"{{{soap}}}mustUnderstand", "1" if soap == SOAP11 else "true")
+        head.append(reply_header)
         etree.SubElement(env, f"{{{soap}}}Body").append(response)
         self._seventh_answer(response)
         self._eighth_answer(response)

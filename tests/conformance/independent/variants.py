@@ -464,6 +464,8 @@ ALTERNATIVES: dict[str, str] = {
     "cached-resend": "a resent inquiry answered with the cached first answer (same reply "
                      "MessageId; a subscriber receipts a resent notice anew: duplicate)",
     "extra-header-block": "a vendor header block beside pfh:PlatformHeader",
+    "header-must-understand": "the reply's pfh:PlatformHeader marked mustUnderstand (SOAP allows "
+                              "its attributes on any header block)",
     "no-charset": "Content-Type without a charset parameter",
 }
 
