@@ -120,23 +120,12 @@ def _exchanges(n: int, inspector, segments: _Segments) -> None:
                                         rate=1e9, burst=10**9, concurrency=4096))))
             pairs = ec.exchanges(n + WARMUP)
 
-            def one(raw: bytes, answer: bytes) -> None:
-                forwarder.answer = answer
-                coro = exchange.handle(raw, ec.SERVICE, ACTION, content_type=CONTENT_TYPE)
-                try:
-                    coro.send(None)
-                except StopIteration as done:
-                    if done.value.status != 200:
-                        raise SystemExit(f"not answered 200: {done.value.body[:300]!r}") from None
-                    return
-                raise SystemExit("the exchange waited for something: not measurable here")
-
             for raw, answer in pairs[:WARMUP]:
-                one(raw, answer)
+                ec.handle_at_once(exchange, forwarder, raw, answer)
             log.flush(60)
             segments.start("exchange (SyncExchange.handle, no HTTP)")
             for raw, answer in pairs[WARMUP:]:
-                one(raw, answer)
+                ec.handle_at_once(exchange, forwarder, raw, answer)
             segments.start("")
             log.flush(60)
         log.close()
