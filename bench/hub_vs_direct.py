@@ -36,7 +36,7 @@ affected by such load.
     python bench/hub_vs_direct.py [--duration 10] [--connections 1,16,64] [--bare-relay]
                                   [--repeat N] [--quiet-wait 30] [--max-other-load 0.25]
                                   [--attempts 3] [--generator auto|wrk|python] [--json FILE]
-                                  [--workers 1,2] [--nginx] [--answer-bytes N]
+                                  [--workers 1,2] [--nginx] [--answer-bytes N] [--lean-provider]
 """
 
 from __future__ import annotations
@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure nginx as a pure reverse proxy (bench/nginx_proxy.py)")
     parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
                         help="the provider answers about N bytes (default: about 3.2 KB)")
+    parser.add_argument("--lean-provider", action="store_true",
+                        help="bench/provider.py --lean: the provider's bare HTTP protocol, so "
+                        "more of the machine is left to the hub (the workers target)")
     args = parser.parse_args(argv)
     if args.nginx and not nginx_proxy.available():
         parser.error("--nginx: no nginx on PATH (apt-get install nginx-light)")
@@ -212,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
         workdir = Path(tmp)
         prov = Child("provider", [sys.executable, "bench/provider.py", "--answer-bytes",
-                                  str(args.answer_bytes)], workdir)
+                                  str(args.answer_bytes)] + ["--lean"] * args.lean_provider,
+                     workdir)
         hubs: list[Child] = []
         relay = nginx = None
         try:

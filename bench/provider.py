@@ -10,8 +10,12 @@ Per request the provider does what a real one must at least do: parse the reques
 platform header and answer with a reply header bound to the exact request bytes (RelatesTo,
 RequestHash). The business body is fixed bytes built once at start.
 
-    python bench/provider.py [--port N] [--answer-bytes N]   # prints {"port": N} once listening
+    python bench/provider.py [--port N] [--answer-bytes N] [--lean]   # prints {"port": N}
 
+``--lean``: the same answers from a bare HTTP/1.1 keep-alive protocol instead of twisted.web
+(requests with a Content-Length only; anything else gets 400 and the connection closed). It
+costs the provider about half its CPU per request, so on a 2-core machine more of the machine is
+left to the hub: the workers benchmark uses it to measure where the hub is the bottleneck.
 ``--answer-bytes N``: a household of as many members as make the whole answer about N bytes
 (the big-message benchmarks: 100 KB, 1 MB); every member is the same valid resident.
 """
@@ -23,7 +27,7 @@ import json
 import sys
 
 from lxml import etree
-from twisted.internet import reactor
+from twisted.internet import protocol, reactor
 from twisted.web import resource, server
 
 from bus.core.envelope import CONTENT_TYPES, parse_envelope
@@ -107,21 +111,64 @@ class ResidentInquiryProvider(resource.Resource):
         return json.dumps({"served": self.served}).encode()
 
     def render_POST(self, request):
-        raw = request.content.read()
+        status, content_type, body = self.answer(request.content.read())
+        request.setResponseCode(int(status[:3]))
+        request.setHeader(b"content-type", content_type)
+        return body
+
+    def answer(self, raw: bytes) -> tuple[bytes, bytes, bytes]:
+        """(status line's code and reason, Content-Type, body) for the request bytes ``raw``."""
         try:
             env = parse_envelope(raw)
             header = PlatformHeader.from_element(env.header).reply(raw)
         except (HubFault, AttributeError, TypeError):
-            request.setResponseCode(400)
-            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-            return b"not a juki.ResidentInquiry request with a platform header\n"
+            return (b"400 Bad Request", b"text/plain; charset=utf-8",
+                    b"not a juki.ResidentInquiry request with a platform header\n")
         self.served += 1
         soap = env.soap_ns.encode()
-        request.setHeader(b"content-type", CONTENT_TYPES[env.soap_ns].encode())
-        return b"".join((
+        return b"200 OK", CONTENT_TYPES[env.soap_ns].encode(), b"".join((
             b'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="', soap,
             b'">\n<soap:Header>\n', etree.tostring(header.to_element()),
             b"\n</soap:Header>\n<soap:Body>\n", self.body, b"\n</soap:Body>\n</soap:Envelope>\n"))
+
+
+class LeanHTTP(protocol.Protocol):
+    """HTTP/1.1 keep-alive, one request at a time (pipelined ones wait in the buffer): a POST
+    with a Content-Length is answered as ``ResidentInquiryProvider.render_POST`` would."""
+
+    MAX_HEAD = 16384
+
+    def __init__(self, app: ResidentInquiryProvider) -> None:
+        self.app, self.buffer = app, b""
+
+    def dataReceived(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buffer) > self.MAX_HEAD:
+                    self._refuse()
+                return
+            head = self.buffer[:end].split(b"\r\n")
+            fields = dict(line.split(b":", 1) for line in head[1:] if b":" in line)
+            fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+            if not head[0].startswith(b"POST ") or b"content-length" not in fields \
+                    or b"transfer-encoding" in fields:
+                self._refuse()
+                return
+            length = int(fields[b"content-length"])
+            if len(self.buffer) < end + 4 + length:
+                return
+            raw, self.buffer = self.buffer[end + 4:end + 4 + length], self.buffer[end + 4 + length:]
+            status, content_type, body = self.app.answer(raw)
+            self.transport.write(b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                                 % (status, content_type, len(body)) + body)
+
+    def _refuse(self) -> None:
+        self.transport.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")
+        self.transport.loseConnection()
+        self.buffer = b""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,14 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any)")
     parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
                         help="household members enough for answers of about N bytes")
+    parser.add_argument("--lean", action="store_true",
+                        help="a bare HTTP/1.1 protocol instead of twisted.web (less CPU)")
     args = parser.parse_args(argv)
     members = 1
     if args.answer_bytes:
         one, two = len(response_body(1)), len(response_body(2))
         members = max(1, 1 + round((args.answer_bytes - ENVELOPE_BYTES - one) / (two - one)))
+    app = ResidentInquiryProvider(members)
+    factory = protocol.Factory.forProtocol(lambda: LeanHTTP(app)) if args.lean \
+        else server.Site(app)
     # backlog as the hub's default: hundreds of clients connect at once in the big-message runs
-    port = reactor.listenTCP(args.port, server.Site(ResidentInquiryProvider(members)),
-                             backlog=1024, interface="127.0.0.1")
+    port = reactor.listenTCP(args.port, factory, backlog=1024, interface="127.0.0.1")
     print(json.dumps({"port": port.getHost().port}), flush=True)
     reactor.run()
     return 0
