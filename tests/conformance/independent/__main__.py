@@ -15,6 +15,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .adapter import Adapter
+from .ninth import http_defect
 
 
 def serve(args) -> int:
@@ -35,6 +36,8 @@ def serve(args) -> int:
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
+            if http_defect(self, adapter.defect, answer):
+                return
             if alt == "chunked":
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()

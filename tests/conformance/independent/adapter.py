@@ -28,6 +28,7 @@ from lxml import etree
 from .answers import Writer
 from .characters import CharacterLayer
 from .eighth import EighthBatch
+from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVICES,
@@ -41,7 +42,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch):
+              EighthBatch, NinthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -64,6 +65,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     first_requests: dict = field(default_factory=dict)  # ExtractId → its first request's ID
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
     eighth: dict = field(default_factory=dict)  # the eighth batch's per-extract memories
+    ninth: dict = field(default_factory=dict)  # the ninth batch's shared fields
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -77,6 +79,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     def _serve(self, raw, header, body, soap):
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
+        self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
         if service is None or service[1] != self.role:
             raise Refusal("PF-SCHEMA-INVALID", "client", "no service here has this element",
                           [("service:element", f"unknown request element {body.tag}")], mid)
@@ -119,7 +122,13 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             raise Refusal("PF-MESSAGE-STALE", "client", "SentAt is too old",
                           [("freshness:max_age", "older than 3600 s")], mid)
         self._vendor_header_checks(header, mid)
-        problems = self._rules(body) + self._eighth_rules(body)
+        self._ninth_header_checks(header, mid)
+        if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
+            with self.lock:  # the inbox row written first, the checks after
+                self.ninth["fresh"] = None if self._seen(mid) else mid
+                self._mark_seen(mid)
+        problems = self._ninth_findings(
+            self._rules(body) + self._eighth_rules(body) + self._ninth_rules(body), mid)
         digits = {"addressee_number", "individual_number"}
         if self.defect == "check-digit-failure-not-found" and self.role == "provider":
             problems = [p for p in problems if p[0] not in digits]  # looked up, never checked
@@ -180,6 +189,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             for el in body.iter(f"{{{CMN}}}{local}"):
                 if el.text not in self.codes[listname]:
                     problems.append(("codelist" if self.defect == "codelist-finding-unnamed"
+                                     else f"codelist:{local}" if  # named by the element
+                                     self.defect == "codelist-finding-named-by-element"
                                      else f"codelist:{listname}", f"{el.text} is not a code"))
         if self.defect == "notice-original-name-refused" and \
                 next(body.iter(f"{{{CMN}}}Original"), None) is not None:

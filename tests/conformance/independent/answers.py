@@ -11,6 +11,7 @@ import uuid
 
 from lxml import etree
 
+from . import ninth
 from .characters import _cesu8
 from .seventh import surrogate_references
 from .standard import CMN, JST, JUKI, PFF, PFH, PFR, SHA256, SOAP11, SOAP12, Answer, Refusal
@@ -65,13 +66,15 @@ class Writer:
             return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         elif self.defect == "sent-at-offset-without-colon":
             return now.strftime("%Y-%m-%dT%H:%M:%S%z")
+        elif self.defect == "sent-at-utc-date-jst-time":  # LocalDate.now(UTC) + LocalTime (JST)
+            return ninth.utc_date_jst_time(ninth.utc_now())
         return now.isoformat(timespec="seconds")
 
     def _message_id(self, body_el) -> str:
         if self.defect == "reply-id-per-page":
             page = body_el.findtext(f"{{{JUKI}}}Page") if body_el is not None else None
             return str(uuid.uuid5(uuid.NAMESPACE_URL, f"page-{page}"))
-        return str(uuid.uuid4())
+        return self._ninth_message_id() or str(uuid.uuid4())
 
     def _reply_header(self, soap, request_header, raw, response) -> etree._Element:
         def q(n):
@@ -97,7 +100,7 @@ class Writer:
         if self.defect == "receipt-message-id-is-reply-id" and response.tag == \
                 f"{{{PFR}}}NoticeReceipt":  # the receipt's ID field filled with its own
             response.find(f"{{{PFR}}}MessageId").text = mid
-        relates = request_header.findtext(q("MessageId"))
+        relates = self._ninth_relates_to(request_header.findtext(q("MessageId")))
         if self.defect == "later-pages-relates-to-first-request" and extract_id is not None:
             relates = self.first_requests.setdefault(extract_id, relates)  # the transfer's
         if self.defect == "soap12-relates-to-self" and soap == SOAP12:
@@ -110,6 +113,8 @@ class Writer:
         if self.defect == "receipt-sender-from-notice-receiver" and self.role == "subscriber":
             mine = [request_header.findtext(f"{q('Receiver')}/{q(n)}")  # "who it was sent to"
                     for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
+        if self.defect == "reply-receiver-system-id-lowercased":  # the routing table's key
+            sender[2] = sender[2].lower()
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
             first, second = ("Receiver", "Sender")
@@ -131,7 +136,9 @@ class Writer:
         etree.SubElement(h, q("SentAt")).text = sent_at
         if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
             etree.SubElement(h, q("UserId")).text = \
-                "山田太郎" if self.defect == "user-id-person-name" else "indie-batch"
+                "山田太郎" if self.defect == "user-id-person-name" else \
+                request_header.findtext(q("UserId")) if self.defect == "user-id-echoed" else \
+                "indie-batch"
         etree.SubElement(h, q("LinkageKind")).text = "delta" \
             if self.defect == "extract-linkage-kind-delta" else request_header.findtext(
                 q("LinkageKind"))
@@ -146,6 +153,8 @@ class Writer:
                 hashed = raw.decode("utf-16").encode("utf-8")  # hashed after decoding
             if self.defect == "request-hash-stripped":  # the framework strips the body
                 hashed = raw.strip()
+            if self.defect == "request-hash-without-bom" and raw.startswith(b"\xef\xbb\xbf"):
+                hashed = raw[3:]  # read through a BOM-skipping reader
             if self.defect == "request-hash-crlf-normalised":  # read in text mode
                 hashed = raw.replace(b"\r\n", b"\n")
             if self.defect == "later-pages-request-hash-of-first" and extract_id is not None:
@@ -176,6 +185,7 @@ class Writer:
         etree.SubElement(env, f"{{{soap}}}Body").append(response)
         self._seventh_answer(response)
         self._eighth_answer(response)
+        self._ninth_answer(response)
         self._degrade_text(response)
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
@@ -187,6 +197,12 @@ class Writer:
             return self._bytes(env, soap, 200, charset="utf-16")  # the request's charset echoed
         if self.defect == "receipt-http-202" and self.role == "subscriber":  # one-way: 202
             return self._bytes(env, soap, 202)
+        if self.defect == "duplicate-receipt-http-409" and \
+                response.findtext(f"{{{PFR}}}Status") == "duplicate":  # "a conflict"
+            return self._bytes(env, soap, 409)
+        if self.defect == "extract-pages-shift-jis" and response.tag == \
+                f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
+            return ninth.shift_jis_answer(env, soap, 200)
         return self._bytes(env, soap, 200)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
@@ -210,6 +226,8 @@ class Writer:
             body = surrogate_references(body)
         if self.defect == "nonbmp-cesu8":  # Oracle's "UTF8": each surrogate in 3 bytes
             body = re.sub(rb"[\xf0-\xf4][\x80-\xbf]{3}", lambda m: _cesu8(m[0].decode()), body)
+        if charset is None and self.defect == "content-type-charset-utf8-label":
+            charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
         return Answer(status, body, ctype)
 
@@ -239,6 +257,8 @@ class Writer:
             etree.SubElement(fault, "faultcode").text = f"{prefix}:{'Client' if client else 'Server'}"
             if self.defect == "soap11-faultcode-unqualified":
                 fault[0].text = "Client" if client else "Server"
+            if self.defect == "fault-code-prefix-undeclared":  # a template's prefix
+                fault[0].text = f"SOAP-ENV:{'Client' if client else 'Server'}"
             etree.SubElement(fault, "faultstring").text = reason
             holder = etree.SubElement(fault, "detail")
             status = 400 if client and self.defect == "soap11-fault-http-400" else 500
@@ -248,6 +268,8 @@ class Writer:
                 f"{prefix}:{'Sender' if client else 'Receiver'}"
             if self.defect == "soap12-fault-code-client":  # SOAP 1.1's names in 1.2
                 code[0].text = f"{prefix}:{'Client' if client else 'Server'}"
+            if self.defect == "fault-code-prefix-undeclared":  # a template's prefix
+                code[0].text = f"env:{'Sender' if client else 'Receiver'}"
             text = etree.SubElement(etree.SubElement(fault, f"{{{soap}}}Reason"),
                                     f"{{{soap}}}Text")
             if self.defect != "soap12-fault-reason-without-lang":  # SOAP 1.2: required
@@ -260,9 +282,13 @@ class Writer:
                 status = 500
             if self.defect == "soap12-fault-http-200":  # the framework's default status
                 status = 200
+        if self.defect == "misrouted-http-421" and refusal.code == "PF-PROVIDER-MISROUTED":
+            status = 421  # RFC 9110 15.5.20: "not able to produce a response" for this target
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
-        etree.SubElement(detail, f"{{{PFF}}}Party").text = refusal.party
+        etree.SubElement(detail, f"{{{PFF}}}Party").text = "hub" if \
+            self.defect == "rule-fault-party-hub" and refusal.code == "PF-RULE-VIOLATION" \
+            else refusal.party
         if self.defect == "rule-fault-without-message-id" and refusal.code == "PF-RULE-VIOLATION":
             message_id = None
         if self.defect == "fault-message-id-fresh" and message_id:  # the fault's own ID

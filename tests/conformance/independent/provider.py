@@ -9,6 +9,7 @@ import uuid
 
 from lxml import etree
 
+from .ninth import as_of_day_via_jst
 from .standard import CMN, JST, JUKI, PFH, Refusal
 
 
@@ -64,6 +65,8 @@ class Provider:
         if self.defect == "as-of-exclusive":  # only residents who came after the 基準日
             return since is not None and since > as_of[:10]
         day = as_of[:10]
+        if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
+            day = as_of_day_via_jst(as_of)
         if self.defect == "as-of-via-utc-day-early":  # JST midnight stored as a UTC date
             day = (dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), JST)
                    .astimezone(dt.timezone.utc).date().isoformat())
@@ -89,6 +92,8 @@ class Provider:
         etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = \
             str(int(number)) if self.defect == "household-number-as-integer" else number
         head = resident if self.defect == "head-name-of-requested" else members[0]
+        if self.defect == "head-name-of-oldest-member":  # "the head is the eldest"
+            head = min(members, key=lambda r: r.findtext(f"{{{CMN}}}DateOfBirth"))
         head_name = self._copy(head.find(f"{{{CMN}}}Name"), f"{{{CMN}}}HeadName")
         if self.defect == "head-name-nonbmp-degraded":
             for t in head_name.iter(f"{{{CMN}}}Text"):
@@ -98,6 +103,9 @@ class Provider:
             for m in members:
                 if self.defect == "members-exclude-requested" and m is resident:
                     continue  # "the others in the household"
+                if self.defect == "household-members-active-only" and \
+                        m.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # the view: 住民 only
+                    continue
                 member = self._copy(m, f"{{{CMN}}}Member")
                 if self.defect == "member-kana-dropped":  # members read from a table without
                     for kana in list(member.iter(f"{{{CMN}}}Kana")):  # readings
@@ -123,7 +131,13 @@ class Provider:
                           [("extract:page_size", f"{size}")],
                           header.findtext(f"{{{PFH}}}MessageId"))
         page = int(body.findtext(f"{{{JUKI}}}Page"))
+        if self.defect == "page-int32-overflow" and page > 2**31 - 1:  # Integer.parseInt
+            raise Refusal("PF-PROVIDER-INTERNAL", "provider", "the page cannot be read",
+                          [("vendor:page", "NumberFormatException")],
+                          header.findtext(f"{{{PFH}}}MessageId"))
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
+        if self.defect == "extract-first-page-rebuilt" and page == 1:  # "page 1 starts one"
+            extract_id = None
         with self.lock:
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
@@ -132,8 +146,13 @@ class Provider:
                 key = (None, request_id)
             if self.defect == "request-id-case-folded" and request_id is not None:
                 key = (key[0], request_id.lower())  # a case-insensitive collation
+            if self.defect == "extract-request-id-truncated-32" and request_id is not None:
+                key = (key[0], request_id[:32])  # a VARCHAR(32) column
             if self.defect == "extract-request-id-ignored":
                 request_id = None
+            if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
+                for k in [k for k, v in self.extract_requests.items() if v == extract_id]:
+                    del self.extract_requests[k]  # "the transfer is under way"
             if extract_id is None and request_id is not None:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
             if extract_id is None:
@@ -146,6 +165,8 @@ class Provider:
                                      self.defect == "extract-removed-excluded" and  # 住民 only
                                      r.findtext(f"{{{CMN}}}ResidentStatus") != "1"))
                 extract_id = uuid.uuid4().hex
+                if self.defect == "extract-id-counter-per-process":  # a sequence in memory
+                    extract_id = str(len(self.extracts) + 1)
                 self.extracts[extract_id] = numbers
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
@@ -153,7 +174,9 @@ class Provider:
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
         if numbers is None:
-            raise Refusal("PF-EXTRACT-UNKNOWN", "client", "no such extract",
+            raise Refusal("PF-EXTRACT-UNKNOWN",  # "expired: our side"
+                          "provider" if self.defect == "extract-unknown-id-party-provider"
+                          else "client", "no such extract",
                           [("extract:unknown", extract_id)],
                           header.findtext(f"{{{PFH}}}MessageId"))
         if self.defect == "extract-page-size-of-first-request":  # kept with the snapshot

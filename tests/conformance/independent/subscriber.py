@@ -15,6 +15,7 @@ from lxml import etree
 
 from .characters import _JIS0208_FOLD
 from .eighth import _JIS_TO_CP932
+from .ninth import utf16_cut
 from .seventh import gaiji_to_pua
 from .standard import CMN, JUKI, PFH, PFR, SOAP12, Refusal
 
@@ -82,6 +83,8 @@ class Subscriber:
     def _notice(self, header, body, soap):
         mid = header.findtext(f"{{{PFH}}}MessageId")
         key = mid
+        if self.defect == "seen-id-first-group-only":  # a CHAR(8) column
+            key = mid[:8]
         if self.defect == "dedup-key-sent-at":  # "one sender sends one message a second"
             key = header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}SystemId") + "@" + \
                 header.findtext(f"{{{PFH}}}SentAt")
@@ -106,6 +109,9 @@ class Subscriber:
                 self.conn.execute("COMMIT")
                 self.open_transaction = False
             duplicate = self._seen(key)
+            if self.defect == "seen-id-taken-before-checks":  # taken in _serve, before the rules
+                duplicate = self.ninth.pop("fresh", None) != key
+            self.ninth.pop("first_name", None)  # notice-name-of-first-change: a new notice
             self.notice_last = {}  # stale-check-once-per-notice: this notice's snapshot
             if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
@@ -293,8 +299,16 @@ class Subscriber:
             name = name.translate(_JIS_TO_CP932)
         elif self.defect == "stores-latin-title-case":  # "names as people write them"
             name = re.sub("[A-Za-z]+", lambda m: m[0].capitalize(), name)
+        elif self.defect == "stores-name-utf16-100-units":  # NVARCHAR(100): UTF-16 units
+            name = utf16_cut(name, 100)
+        elif self.defect == "stores-apostrophe-doubled":  # escaped, then bound as a parameter
+            name = name.replace("'", "''")
+        elif self.defect == "notice-name-of-first-change":  # set once, outside the loop
+            name = self.ninth.setdefault("first_name", name)
         row = self._row(number)
         last = row[2] if row else 0
+        if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
+            last = self.memory_last.get(number, last)
         if self.defect == "last-sequence-in-memory":
             last = self.memory_last.get(number, 0)
         if self.defect == "sequence-watermark-global":  # 異動連番 taken as one global counter
@@ -339,7 +353,10 @@ class Subscriber:
         self.conn.execute(
             "INSERT INTO resident VALUES (?, ?, ?, 1) ON CONFLICT(number) DO UPDATE SET "
             "name = excluded.name, last_sequence = excluded.last_sequence, "
-            "changes_applied = changes_applied + 1", (number, name, sequence))
+            "changes_applied = changes_applied + 1", (number, name, 0 if row is None and
+                                                      self.defect ==
+                                                      "first-insert-sequence-not-stored"
+                                                      else sequence))
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -72,6 +72,9 @@ class Transport:
             except (UnicodeDecodeError, LookupError):
                 raise Refusal("PF-PROVIDER-INTERNAL", "provider", "cannot decode") from None
             raw = text.encode("utf-8", "surrogatepass")
+        if b"<!DOCTYPE" in raw[:2048] and self.defect == "dtd-refused-as-malformed":
+            raise Refusal("PF-SOAP-ENVELOPE", "client", "not well-formed XML",  # the parser's
+                          [("xml:well-formed", "DOCTYPE is not allowed")])  # own refusal
         if b"<!DOCTYPE" in raw[:2048] and self.defect not in ("dtd-expanded", "xxe-resolved"):
             raise Refusal("PF-XML-DTD", "client", "a DTD is not allowed in SOAP",
                           [("soap:no-dtd", "the message has a document type declaration")])

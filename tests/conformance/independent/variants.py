@@ -8,6 +8,8 @@ each must pass.
 
 from __future__ import annotations
 
+from .ninth import NINTH_DEFECTS
+
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
 
@@ -433,6 +435,8 @@ DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
                                                 "and receipted applied [notices.md]"),
     "seen-ids-saved-at-exit": (5, S, "seen MessageIds kept in memory, saved to a file at a "
                                      "clean exit only [notices.md: idempotent receiver]"),
+    # --- ninth batch (ninth.py), committed before the suite was run on it (blind) -------------
+    **NINTH_DEFECTS,
 }
 
 
@@ -448,7 +452,8 @@ FOURTH_BATCH = _batch("soap12-fault-no-detail", "db-recreated-on-start")
 FIFTH_BATCH = _batch("later-pages-relates-to-first-request", "wal-deleted-on-start")
 SIXTH_BATCH = _batch("extract-linkage-kind-delta", "later-changes-applied-after-receipt")
 SEVENTH_BATCH = _batch("member-individual-number-omitted", "soap12-ack-before-commit")
-EIGHTH_BATCH = _batch("later-pages-request-hash-of-first")
+EIGHTH_BATCH = _batch("later-pages-request-hash-of-first", "seen-ids-saved-at-exit")
+NINTH_BATCH = frozenset(NINTH_DEFECTS)
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
@@ -481,7 +486,8 @@ ALTERNATIVES: dict[str, str] = {
 # blind 42/46 (91.3 %); 45/46 on abc6bb4; its last miss (check-digit-as-schema-invalid) is what
 # P-FAULT-08 was then written for (c1a0dba). The eighth batch (d44e893), landed before the
 # suite was run on it: blind 32/50 (64.0 %) on 2bf114f; its misses are below.
-MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH | EIGHTH_BATCH
+MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH | EIGHTH_BATCH | \
+    NINTH_BATCH  # the ninth: not measured yet
 # The measured-only variants allowed to be missed: the eighth batch's blind misses (classes in
 # docs/conformance.md: values at the XSD's edges, fault details, an echo checked with one value,
 # notice semantics, paging per request, a subscriber's code page); no case was written for them
