@@ -486,8 +486,10 @@ ALTERNATIVES: dict[str, str] = {
 # blind 42/46 (91.3 %); 45/46 on abc6bb4; its last miss (check-digit-as-schema-invalid) is what
 # P-FAULT-08 was then written for (c1a0dba). The eighth batch (d44e893), landed before the
 # suite was run on it: blind 32/50 (64.0 %) on 2bf114f; its misses are below.
+# The ninth batch (ninth.py, e8c4f7e), landed before the suite was run on it: blind 22/46
+# (47.8 %) on e8c4f7e; its 24 misses are not in MEASURED_MISSES yet (the slow test fails on them).
 MEASURED_ONLY = FOURTH_BATCH | FIFTH_BATCH | SIXTH_BATCH | SEVENTH_BATCH | EIGHTH_BATCH | \
-    NINTH_BATCH  # the ninth: not measured yet
+    NINTH_BATCH
 # The measured-only variants allowed to be missed: the eighth batch's blind misses (classes in
 # docs/conformance.md: values at the XSD's edges, fault details, an echo checked with one value,
 # notice semantics, paging per request, a subscriber's code page); no case was written for them
