@@ -51,12 +51,16 @@ class MessageValidator:
         self._by_sender: dict[tuple[str, str | None], RuleContext] = {}  # see _context
 
     def validate(self, el: etree._Element, expected_tag: str | None = None,
-                 data_owner: str | None = None, sender: str | None = None) -> list[Finding]:
+                 data_owner: str | None = None, sender: str | None = None, *,
+                 descendants: list[tuple[object, str | None]] | None = None) -> list[Finding]:
         """Findings for one element (a header block or a body); empty when valid.
 
         ``expected_tag`` is the element the service requires here; ``data_owner`` the 団体コード
         whose 宛名番号 scheme and character repertoire apply in this element; ``sender`` the
-        sending party, whose registered 外字 are acceptable in names.
+        sending party, whose registered 外字 are acceptable in names. ``descendants``: the
+        ``(tag, text)`` of every node below ``el`` in document order (header.descendant_items),
+        when the caller reads them anyway (the header model): the rules then read these instead
+        of the tree (the same values, in the same order).
         """
         prefixes = self.catalog.prefixes
         if expected_tag is not None and el.tag != expected_tag:
@@ -69,7 +73,7 @@ class MessageValidator:
         findings: list[Finding] = []
         if node is not None:
             ctx = self._context(data_owner or "", sender)
-            if not self._passes(el, node, ctx):  # findings: the walk's, in its order
+            if not self._passes(el, node, ctx, descendants):  # findings: the walk's, in order
                 self._check(el, node, ctx, findings)
         return findings
 
@@ -88,7 +92,8 @@ class MessageValidator:
             self._by_sender[key] = ctx
         return ctx
 
-    def _passes(self, el: etree._Element, node: PlanNode, ctx: RuleContext) -> bool:
+    def _passes(self, el: etree._Element, node: PlanNode, ctx: RuleContext,
+                descendants: list[tuple[object, str | None]] | None = None) -> bool:
         """True when no rule can find a problem in ``el`` (the common case), checked without
         the walk: libxml2 iterates over the element names that bear rules below ``node`` and
         Python reads only those elements (typeplan.rule_index: a superset of the walk's
@@ -104,6 +109,15 @@ class MessageValidator:
         if not index.names:
             return True
         rules_of = index.rules
+        if descendants is not None:  # the same elements as iterdescendants(*names), in order
+            for tag, text in descendants:
+                rules = rules_of.get(tag)  # type: ignore[call-overload]
+                if rules is not None:
+                    value = (text or "").strip(" \t\r\n")
+                    for rule in rules:
+                        if rule.problem(value, ctx) is not None:
+                            return False
+            return True
         for child in el.iterdescendants(*index.names):
             value = (child.text or "").strip(" \t\r\n")
             for rule in rules_of[child.tag]:
