@@ -7,10 +7,11 @@ metadata only — never payload values or personal data.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
+
+from .utc_text import utc_now_text
 
 if TYPE_CHECKING:  # bus.core stays free of store imports at run time
     from collections.abc import Callable
@@ -82,7 +83,7 @@ class JsonLineLog:
         if "ts" in fields:
             raise ValueError("'ts' is set by emit() itself")
         record: dict[str, Any] = {
-            "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "ts": utc_now_text(),  # UTC ISO-8601, microseconds (datetime's text)
             "event": event,
             **self.context,
         }

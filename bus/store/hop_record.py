@@ -24,6 +24,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from ..core.faults import Party
+from ..core.utc_text import utc_now_text
 
 __all__ = ["Column", "HOPS", "Hop", "HopRecord", "PARTIES", "Party", "STATUSES", "Show",
            "Status", "COLUMNS", "TABLE_COLUMNS", "column_names", "hidden", "to_utc_iso"]
@@ -98,8 +99,9 @@ def to_utc_iso(value: str | dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+# datetime.now(timezone.utc).isoformat(timespec="microseconds"), its date and time of day
+# formatted once a second (six records per exchange, issue 13)
+_now = utc_now_text
 
 
 def _new_exchange_id() -> str:
