@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
-from .chain import Formats, fast_record_hash
+from .chain import CHAIN_FORMAT, ROW_IS_ARRAY, Formats, Shape, fast_record_hash, row_hash
 from .group_writer import GroupWriter, _now
 from .hop_record import HOPS, STATUSES, HopRecord, column_names, to_utc_iso
 
@@ -103,23 +103,31 @@ class ChainedLog(GroupWriter):
 
     @staticmethod
     def _chain(batch: list[HopRecord], head_id: int, prev: str, formats: Formats,
-               checkpoint_every: int) -> tuple[list[tuple], list[tuple[int, str]]]:
+               checkpoint_every: int
+               ) -> tuple[list[tuple], list[Shape | None], list[tuple[int, str]]]:
         """The rows (id, fields..., prev_hash, hash) of ``batch`` chained onto (head_id, prev),
-        and the checkpoints among them."""
+        their shapes (``chain.Shape``; None: not known) and the checkpoints among them."""
         rows = []
+        shapes: list[Shape | None] = []
         checkpoints = []
+        newest = formats.of(head_id + 1) == CHAIN_FORMAT and ROW_IS_ARRAY
         for h in batch:
             head_id += 1
-            columns = VALUES(h)
-            # the writer's path to the chain's definition (chain.record_hash, which
-            # ``pfbus log verify`` recomputes): the same bytes, cheaper (issue 13); the
-            # record's own field dict (every column is a field) instead of a new one per row
-            digest = fast_record_hash(head_id, vars(h), prev, formats.of(head_id))
-            rows.append((head_id, *columns, prev, digest))
+            row = (head_id, *VALUES(h), prev)
+            if newest:  # the row as inserted is the hashed array (chain format 4, issue 13)
+                digest, shape = row_hash(row)
+                shapes.append(shape)
+            else:
+                # the writer's path to an older format's definition (chain.record_hash, which
+                # ``pfbus log verify`` recomputes): the same bytes, cheaper; the record's own
+                # field dict (every column is a field) instead of a new one per row
+                digest = fast_record_hash(head_id, vars(h), prev, formats.of(head_id))
+                shapes.append(None)
+            rows.append(row + (digest,))
             if checkpoint_every and head_id % checkpoint_every == 0:
                 checkpoints.append((head_id, digest))
             prev = digest
-        return rows, checkpoints
+        return rows, shapes, checkpoints
 
     def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
         if self.on_checkpoint is None:

@@ -103,6 +103,10 @@ MIGRATIONS: list[list[str]] = [
         *add_columns("rows"),
         *start_format(3),
     ],
+    [  # 7: chain format 4 — the same fields hashed as a JSON array (bus/store/chain.py; the
+        # writer's CPU, issue 13); the rows before keep the format they were written with
+        *start_format(4),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

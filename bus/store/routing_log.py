@@ -25,15 +25,17 @@ The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
 
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .chain import GENESIS, Formats
+from .chain import GENESIS, Formats, Shape
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
                           RoutingLogError, at_window, chain_pages)
 from .group_writer import _now
@@ -68,10 +70,58 @@ for _vocabulary in (Hop, Status, Party):
     sqlite3.register_adapter(_vocabulary, str)  # a StrEnum's str() is its value
 
 
+def _by_shape(rows: list[tuple], shapes: list[Shape | None]) -> Iterable[tuple[str, list]]:
+    """The rows as (INSERT, parameters): one statement per shape and run of up to 32 rows.
+
+    - Each INSERT names only the columns its rows fill, so sqlite3 binds no NULL (about 16 of
+      a hop's 31 values; each one a search for an adapter and a call). An omitted column is
+      NULL, as bound before.
+    - Several rows per statement (``VALUES (…), (…)``): SQLite opens the table's and its ten
+      indexes' cursors and updates ``sqlite_sequence`` once per statement, not once per row.
+    Runs of 32, 16, …, 1 rows keep the statements few (sqlite3 caches them). Rows without a
+    shape go in whole, one per statement."""
+    groups: dict[Shape | None, list[tuple]] = {}
+    for row, shape in zip(rows, shapes, strict=True):
+        group = groups.get(shape)
+        if group is None:
+            group = groups[shape] = []
+        group.append(row)
+    for shape, group in groups.items():
+        if shape is None:
+            for row in group:
+                yield _INSERT, list(row)
+            continue
+        present = shape.present
+        done = 0
+        while done < len(group):
+            count = _RUN if len(group) - done >= _RUN else 1 << ((len(group) - done).bit_length() - 1)
+            insert, pick = _INSERTS.get((present, count)) or _insert_for(present, count)
+            yield insert, list(itertools.chain.from_iterable(map(pick, group[done:done + count])))
+            done += count
+
+
+_RUN = 32  # rows per statement at most: 32 × 31 values, within any SQLite's 999 parameters
+# (present, rows) -> (INSERT, picker); present: positions of the values that are not None
+_INSERTS: dict[tuple[tuple[int, ...], int], tuple[str, Callable[[tuple], tuple]]] = {}
+
+
+def _insert_for(present: tuple[int, ...], count: int) -> tuple[str, Callable[[tuple], tuple]]:
+    names = ("id", *(_COLUMNS[i] for i in present), "prev_hash", "hash")
+    last = len(_COLUMNS) + 1  # a row is (id, *columns, prev_hash, hash)
+    one = f"({', '.join('?' for _ in names)})"
+    made = (f"INSERT INTO hops ({', '.join(names)}) VALUES {', '.join([one] * count)}",
+            operator.itemgetter(0, *(i + 1 for i in present), last, last + 1))
+    if len(_INSERTS) < 4096:  # bounded like chain's shapes
+        _INSERTS[(present, count)] = made
+    return made
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:  # never leaves -wal/-shm files behind (bus/store/sqlite_readonly.py)
         return connect_readonly(path)
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    # cached_statements: the writer's INSERTs are one per shape and run length (_by_shape)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False,
+                           cached_statements=256)
     conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     conn.execute("PRAGMA synchronous=NORMAL")  # fsync at checkpoints, not every commit
     return conn
@@ -155,9 +205,10 @@ class RoutingLog(ChainedLog):
             head = self._last_head
             if head is None or head[0] != version:
                 head = (version, *self._head())
-            rows, checkpoints = self._chain(batch, head[1], head[2], self._formats,
-                                            self.checkpoint_every)
-            self._writer.executemany(_INSERT, rows)
+            rows, shapes, checkpoints = self._chain(batch, head[1], head[2], self._formats,
+                                                    self.checkpoint_every)
+            for insert, values in _by_shape(rows, shapes):
+                self._writer.execute(insert, values)
             if checkpoints:
                 self._writer.executemany(
                     "INSERT OR REPLACE INTO chain_checkpoints (hop_id, hash, at) "

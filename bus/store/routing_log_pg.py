@@ -166,7 +166,7 @@ class PostgresRoutingLog(ChainedLog):
         the node's advisory lock orders it with any other writer of that chain."""
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema, node),))
         head, prev = _head(conn, node)
-        rows, checkpoints = self._chain(batch, head, prev, formats, self.checkpoint_every)
+        rows, _, checkpoints = self._chain(batch, head, prev, formats, self.checkpoint_every)
         with conn.cursor().copy(_COPY) as copy:
             for seq, *fields, prev_hash, digest in rows:
                 copy.write_row((node, seq, *(to(v) for to, v in zip(_TO_DB, fields, strict=True)),

@@ -48,6 +48,17 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (node, seq)
         )""",
     ],
+    [  # 2: chain format 4 (bus/store/chain.py: the same fields hashed as a JSON array; the
+        # writer's CPU, issue 13) for every node's rows after its last one; a node that joins
+        # later starts with it (PostgresRoutingLog._join)
+        """INSERT INTO chain_meta (node, key, value)
+           SELECT m.node, 'format_4_after', CAST(GREATEST(
+               COALESCE((SELECT MAX(h.seq) FROM hops h WHERE h.node = m.node), 0),
+               COALESCE((SELECT CAST(p.value AS bigint) FROM chain_meta p
+                         WHERE p.node = m.node AND p.key = 'purged_through'), 0)) AS text)
+           FROM (SELECT DISTINCT node FROM chain_meta) m
+           ON CONFLICT (node, key) DO NOTHING""",
+    ],
 ]
 
 

@@ -127,8 +127,8 @@ def test_format_1_rows_keep_verifying_after_migration_4(tmp_path, capsys):
     conn.close()
     ro = open_readonly(path)
     try:
-        # migrations 4 and 6 both run at this open: the newest format (3) applies from id 6
-        assert ro.chain_formats().of(5) == 1 and ro.chain_formats().of(6) == 3
+        # migrations 4, 6 and 7 all run at this open: the newest format applies from id 6
+        assert ro.chain_formats().of(5) == 1 and ro.chain_formats().of(6) == CHAIN_FORMAT
         report = verify_log(ro)
         assert report.intact and report.walk.count == 6
         out = tmp_path / "e.jsonl"
