@@ -33,6 +33,8 @@ CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
 
 COLUMNS = column_names()
 VALUES = operator.attrgetter(*COLUMNS)  # a record's column values, in column order
+# the same from the record's field dict (every field is in it): a fifth of the instructions
+_FIELD_VALUES = operator.itemgetter(*COLUMNS)
 # a chained row as verify and export see it: ``id`` is the position in its chain
 CHAINED = ("id", *COLUMNS, "prev_hash", "hash")
 
@@ -113,7 +115,10 @@ class ChainedLog(GroupWriter):
         newest = formats.of(head_id + 1) == CHAIN_FORMAT and ROW_IS_ARRAY
         for h in batch:
             head_id += 1
-            row = (head_id, *VALUES(h), prev)
+            try:
+                row = (head_id, *_FIELD_VALUES(h.__dict__), prev)
+            except (KeyError, AttributeError):  # not a plain HopRecord: by attribute
+                row = (head_id, *VALUES(h), prev)
             if newest:  # the row as inserted is the hashed array (chain format 4, issue 13)
                 digest, shape = row_hash(row)
                 shapes.append(shape)

@@ -9,7 +9,8 @@ log``'s table and the console's (``table=Show(...)``: where and how a field show
 not; cells in ``bus/store/hop_cells.py``).
 
 Adding a field (docs/contributing.md): declare it here with ``column(...)``, giving ``chain`` the
-next chain format (``chain.CHAIN_FORMAT`` + 1: format 4 changed only the serialisation); append a migration built with ``migrations.add_columns(...)``; the tests in
+next chain format (``chain.CHAIN_FORMAT`` + 1: format 4 changed only the serialisation); append
+a migration built with ``migrations.add_columns(...)``; the tests in
 ``tests/unit/test_hop_record.py`` fail until the DDL, the chain and the declaration agree.
 
 Pure: no SQLite, no Twisted.
