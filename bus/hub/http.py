@@ -107,12 +107,15 @@ def raw_error_response(fault: FaultCode, finding: Finding, soap_ns: str | None) 
             b"\r\n" % (status, reason, content_type.encode(), len(body))) + body
 
 
+_RESPONSES = http.RESPONSES
 _REASONS = {408: b"Request Timeout", 413: b"Content Too Large", 414: b"URI Too Long",
             431: b"Request Header Fields Too Large"}
 
 
 def reason_phrase(status: int) -> bytes:
-    return _REASONS.get(status) or http.RESPONSES.get(status, b"Error")
+    # RESPONSES read once: twisted.web.http is a deprecation proxy, an attribute read through
+    # it costs a Python call per answer
+    return _REASONS.get(status) or _RESPONSES.get(status, b"Error")
 
 
 def raw_fault_response(fault: FaultCode, finding: Finding, soap_ns: str) -> bytes:

@@ -15,7 +15,7 @@ Everything else is answered here too, never by twisted.web: a path that cannot b
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from twisted.internet import defer
 from twisted.python import log as twisted_log
@@ -42,6 +42,12 @@ def remote_of(request: server.Request) -> str | None:
     if isinstance(channel, HubChannel):  # formatted once per connection
         return channel.remote
     return address_text(request.getClientAddress()) or None
+
+
+def _last_text(values: Sequence[bytes] | None) -> str | None:
+    """``request.getHeader(name)`` for a ``str`` name: the last value, as UTF-8 text (by
+    ``bytes`` name, not ``str``: Twisted encodes a ``str`` name and decodes every value)."""
+    return values[-1].decode("utf8") if values else None
 
 
 class HubResource(resource.Resource):
@@ -105,12 +111,12 @@ class HubResource(resource.Resource):
     def _exchange(self, request: server.Request, endpoint_service: str | None):
         assert request.content is not None  # the body, read by twisted.web before rendering
         raw = request.content.read()
-        action = request.getHeader("soapaction")
-        d = defer.Deferred.fromCoroutine(self.exchange.handle(raw, endpoint_service, action,
-                                                              peer=self.peer_of(request),
-                                                              content_type=request.getHeader(
-                                                                  "content-type"),
-                                                              remote=remote_of(request)))
+        headers = request.requestHeaders
+        d = defer.Deferred.fromCoroutine(self.exchange.handle(
+            raw, endpoint_service, _last_text(headers.getRawHeaders(b"soapaction")),
+            peer=self.peer_of(request),
+            content_type=_last_text(headers.getRawHeaders(b"content-type")),
+            remote=remote_of(request)))
         d.addCallback(lambda reply: self._finish(request, reply.status, reply.content_type,
                                                  reply.body, reply.headers))
         d.addErrback(self._internal_error, request)
