@@ -57,6 +57,7 @@ from ..core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envel
 from ..core.findings import Finding
 from .read_gate import ReadGate
 from .refusal_log import RefusalLog
+from .write_now import AnswerWriter
 
 SOAP_MEDIA_TYPES = {b"text/xml": SOAP11_NS, b"application/soap+xml": SOAP12_NS}
 JSON_TYPE = "application/json"
@@ -274,7 +275,7 @@ class LimitedRequest(server.Request):
         channel.loseConnection()
 
 
-class HubChannel(http.HTTPChannel):
+class HubChannel(AnswerWriter, http.HTTPChannel):
     """An HTTP channel that answers every malformed or oversized request head itself, with a
     deadline on receiving each whole request (slow loris), reporting failed TLS handshakes."""
 
@@ -427,12 +428,17 @@ class HubChannel(http.HTTPChannel):
         """No request in progress or partly received."""
         return not self.requests and self._read_deadline is None
 
+    def loseConnection(self) -> None:
+        self._flush_head()  # what was written goes first
+        super().loseConnection()
+
     def drain(self) -> None:
         self.draining = True
         if self.idle:
             self.loseConnection()
 
     def requestDone(self, request) -> None:
+        self._flush_head()  # a head without a body
         super().requestDone(request)  # closes the connection when it is not persistent
         if self.draining and self.persistent and self.idle:
             self.loseConnection()

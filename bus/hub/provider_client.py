@@ -26,6 +26,7 @@ from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.python.failure import Failure
 
 from .http_answer import Answer, AnswerCut, AnswerParser, AnswerTooLarge, MalformedAnswer
+from .write_now import write_now
 
 IDLE_TIMEOUT = 240.0  # seconds an unused connection stays open (twisted's pool's default)
 
@@ -54,7 +55,7 @@ class _Connection(protocol.Protocol):
         self._parser = AnswerParser(max_body)
         done = self._done = defer.Deferred(self._cancel)
         assert self.transport is not None
-        self.transport.write(data)
+        write_now(self.transport, data)  # sent now, not on the reactor's next turn
         return done
 
     def dataReceived(self, data: bytes) -> None:
