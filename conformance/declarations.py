@@ -14,8 +14,8 @@ from bus.core.settings import (REQUIRED, Anything, Bool, Choice, Int, Key, ListO
 ROLES = ("provider", "consumer", "subscriber")
 REQUIRES = ("trigger", "observe", "restart")
 MESSAGE_ROLES = ("sample", "repeatable", "rules_sample", "not_found", "invalid_schema",
-                 "invalid_rule", "invalid_check_digit", "boundary_max", "domain_low",
-                 "domain_high", "unknown_body", "reply")
+                 "invalid_rule", "invalid_check_digit", "invalid_individual_number",
+                 "boundary_max", "domain_low", "domain_high", "unknown_body", "reply")
 
 
 def format_one(value: int) -> str | None:
@@ -75,6 +75,8 @@ MESSAGE = Table("message.NAME", (
     Key("body", Str(), REQUIRED, "the body's XML, with ${param} placeholders"),
     Key("service", Str(), None, "its service; none: any"),
     Key("reply", Bool(), False, "an answer the suite gives when it plays the hub"),
+    Key("breaks", Str(nonempty=True), None,
+        "the one rule beyond XSD the message breaks: a send step names it ${<step>_breaks}"),
 ), "a message body the cases send")
 SERVICE_ROLES = Table("roles.SERVICE", tuple(
     Key(role, Str(nonempty=True), None, f"the message playing {role!r}")
@@ -100,7 +102,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "validate": ("message", "part", "against"),
     "wait": ("steps", "every", "timeout"),
     "paginate": ("next", "name", "page_size", "max_pages", "via", "timeout", "extract_id", "page",
-                 "total_pages", "total_count", "item", "key", "soap", "reread"),
+                 "total_pages", "total_count", "item", "key", "soap", "reread", "resize"),
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout",),
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout"),

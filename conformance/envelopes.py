@@ -156,11 +156,21 @@ def tamper(raw: bytes, how: str) -> bytes:
         return raw.replace(b"<soap:Header>", b"<soap:Header>" + block, 1)
     if how == "trailing_whitespace":  # XML 1.0 §2.1: Misc after the root element (a newline)
         return raw + b"\r\n"
+    if how in ("must_understand", "must_understand_elsewhere"):
+        # a vendor's header block the product cannot know, mustUnderstand true (1.1: "1", 1.2:
+        # "true"); addressed to the product (no actor/role: the ultimate receiver) or elsewhere
+        soap12 = SOAP_NS["1.2"].encode() in raw[:300]
+        role = b"" if how == "must_understand" else \
+            b' soap:%s="urn:example:vendor:audit"' % (b"role" if soap12 else b"actor")
+        block = b'<v:Signature xmlns:v="urn:example:vendor:unknown" soap:mustUnderstand="' + \
+            (b"true" if soap12 else b"1") + b'"' + role + b">s-1</v:Signature>"
+        return raw.replace(b"<soap:Header>", b"<soap:Header>" + block, 1)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
-           "other_prefixes", "utf16", "deep_header", "trailing_whitespace")
+           "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
+           "must_understand_elsewhere")
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -119,6 +119,10 @@ CHARACTERS = (
     ("MJ beyond JIS X 0208 (髙 﨑 德)", "髙﨑德", "髙﨑德美"),
     ("an IVS (葛 U+E0102)", "葛\U000E0102", "葛\U000E0102西花子"),
     ("outside the BMP (𠮷 U+20BB7)", "𠮷", "𠮷田花子"),
+    # JIS X 0208 signs Shift_JIS and CP932 (MS932) tables map apart: a column written through
+    # one changes the other's (〜 U+301C ↔ ～ U+FF5E, ‖ ↔ ∥, − ↔ －, ¢ £ ¬ → ￠ ￡ ￢, ― → —)
+    ("signs a CP932 round trip changes (〜 ‖ − ¢ £ ¬ ―)", "〜‖−¢£¬―", "〜‖−¢£¬―田花子"),
+    ("CP932's forms a Shift_JIS round trip changes (～ ∥ －)", "～∥－", "～∥－田花子"),
 )
 OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
 
@@ -161,6 +165,11 @@ def points(reasons: Iterable[str]) -> list[Point]:
               "another", 2, (
             Send((Change(1, "1", FIRST, relationship="02"), Change(0, "9", "C12")),
                  soap="1.2"),)),
+        # a change leaving the state as held is applied all the same: its 異動連番 recorded
+        Point("異動連番", "A 1, then A 3 carrying the same name (nothing changes), then A 2: "
+              "kept out", 1, (Send((Change(0, "1", FIRST, name="𠮷田花子"),)),
+                             Send((Change(0, "3", name="𠮷田花子"),), soap="1.2"),
+                             Send((Change(0, "2"),)))),
         Point("異動連番", "A 10 applied, then one notice of A 9 (kept out) and B 1 (applied)", 2, (
             Send((Change(0, "10", FIRST),)),
             Send((Change(0, "9"), Change(1, "1", FIRST, relationship="02")), soap="1.2"))),

@@ -194,6 +194,9 @@ class CaseRunner:
         self._record(step.get("name"), ex)
         if ex.sent_header is not None:  # ${message_id}, ${<name>_message_id} for later steps
             values["message_id"] = values[f"{name}_message_id"] = ex.sent_header.message_id
+        breaks = self.s.suite.message(step.target, self.instance.service, step.where).breaks
+        if breaks:  # ${breaks}, ${<name>_breaks}: the one rule its fault must name
+            values["breaks"] = values[f"{name}_breaks"] = breaks
         return [ex.error] if ex.error else []  # a send asserts that an answer came in time
 
     def _resend(self, step: Step, values) -> list[str]:

@@ -47,6 +47,7 @@ class Message:
     body: str  # a template: ${param} placeholders
     service: str | None  # None: any service (e.g. an unknown element)
     reply: bool = False  # a reply the suite sends when it plays the hub
+    breaks: str | None = None  # the one rule beyond XSD it breaks (a fault must name it)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def _load(root: Path) -> Suite:
                                             r["roles"])
 
     msg_doc = _read(files[2], declared.MESSAGES_FILE)
-    messages = {name: Message(name, m["body"], m["service"], m["reply"])
+    messages = {name: Message(name, m["body"], m["service"], m["reply"], m["breaks"])
                 for name, m in msg_doc["message"].items()}
     roles = {sid: {role: name for role, name in t.items() if name is not None}
              for sid, t in msg_doc["roles"].items()}

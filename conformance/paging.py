@@ -3,6 +3,7 @@
 Paging is a protocol of the standard (ExtractId, Page, TotalPages, TotalCount), so it is one
 step kind whose element names are the case's data. The loop is bounded by ``max_pages`` and by
 the product's own TotalPages; one page past the end is asked for too (it must hold nothing).
+``resize``: the extract read once more at that PageSize (each request's PageSize is its own).
 """
 
 from __future__ import annotations
@@ -98,6 +99,33 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
             elif number in pages and (again := read(ex)) != pages[number]:
                 problems.append(f"page {number} again (SOAP {other}, last to first): "
                                 f"{_differs(again, pages[number])}")
+    if options.get("resize") and not problems:  # the order to judge against is known
+        problems += _resized(send, following, int(options["resize"]), extract_id, seen, name,
+                             read)
+    return problems
+
+
+def _resized(send: SendPage, following: str, size: int, extract_id: str, order: list[str],
+             name: str, read) -> list[str]:
+    """The same extract read again at another PageSize: PageSize is each request's own, so page
+    p now holds the snapshot's residents (p − 1)·size + 1 … p·size in the order the first read
+    showed, and TotalPages is ⌈TotalCount / size⌉ — not the first request's paging."""
+    problems = []
+    pages = math.ceil(len(order) / size)
+    for number in range(1, pages + 1):
+        ex = send(following, {"page_size": size, "page": number, "extract_id": extract_id},
+                  f"{name} at PageSize {size}[{number}]", None)
+        if p := outcome(ex, "response"):
+            problems += [f"page {number} at PageSize {size}: {m}" for m in p]
+            continue
+        got, want = read(ex), order[(number - 1) * size:number * size]
+        if got["total_pages"] != str(pages):
+            problems.append(f"page {number} asked with PageSize {size}: TotalPages is "
+                            f"{got['total_pages']}, ⌈TotalCount {len(order)} / {size}⌉ is {pages}")
+        if got["keys"] != want:
+            problems.append(f"page {number} asked with PageSize {size}: holds {got['keys']}, "
+                            f"the snapshot's records {(number - 1) * size + 1}–"
+                            f"{(number - 1) * size + len(want)} are {want}")
     return problems
 
 

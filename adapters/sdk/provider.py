@@ -376,11 +376,13 @@ class ProviderApp:
                          [Finding("soap:no-dtd", "the message has a document type declaration")])
         # SOAP's processing model: a block for this system that it must understand and does
         # not is refused before anything else is processed (docs/faults.md, Header blocks)
-        unknown = not_understood_by_receiver(header_doc or [], soap_ns)
-        if unknown:
-            raise _fault(faults.MUST_UNDERSTAND, "client", "a header block addressed to this "
-                         "system with mustUnderstand is not understood", unknown)
         found = [el for el in (header_doc or []) if el.tag == HEADER_TAG]
+        unknown = not_understood_by_receiver(header_doc or [], soap_ns)
+        if unknown:  # the fault names the request's MessageId when its header has one
+            message_id = found[0].findtext(f"{{{HEADER_NS}}}MessageId") if found else None
+            raise _fault(faults.MUST_UNDERSTAND, "client", "a header block addressed to this "
+                         "system with mustUnderstand is not understood", unknown,
+                         (message_id or "").strip() or None)
         if len(found) != 1:
             code = faults.HEADER_MISSING if not found else faults.HEADER_INVALID
             rule = "header:required" if not found else "header:single"

@@ -24,6 +24,8 @@ from .faulty_keys import KEY_HANDLERS
 from .faulty_linkage import LINKAGE
 from .faulty_paging import PAGING_HANDLERS
 from .faulty_receipts import RECEIPTS
+from .faulty_must_understand import MUST_UNDERSTAND
+from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
 from .proxy import TamperProxy
@@ -39,7 +41,8 @@ ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFIL
 _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 
 # the cases whose invalid request a product without validation answers as if it were valid
-_INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*", "P-FAULT-08/*")
+_INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*",
+                     "P-FAULT-08/*", "P-FAULT-09/*")
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,16 @@ FAULTY = [
     Faulty("fault-without-message-id", "RQ-FAULT-06", ALL, ("P-FAULT-06/*", "INV-FAULT-06")),
     Faulty("header-optional", "RQ-FAULT-04", ALL, ("P-FAULT-04/*",)),
     Faulty("unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*", "INV-SOAP-04")),
-    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*")),
+    # (S-ATOM-01's refused notices are applied: nothing is refused)
+    Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
+           targets_by_profile={p: ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "S-ATOM-01")
+                               for p in SUBSCRIBER_PROFILES}),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
-        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
-        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
+        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01"),
+        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01"),
         JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/juki.ResidentInquiry"),
         TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
@@ -123,7 +129,7 @@ FAULTY = [
             "J-INQ-13")),
     # every paging of the extract overlaps, with or without a 基準日, read again or at PageSize 1000
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,),
-           ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08")),
+           ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08", "J-FULL-09")),
     # a retried first request gets a second snapshot (J-FULL-07 retries one too)
     Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
     # 異動通知 receipts
@@ -242,8 +248,8 @@ FAULTY = [
     # --- the fault's code and rule on every shape (faulty_codes.py); a provider's invalid_rule
     # is a wrong check digit (P-FAULT-02/07 see it), a subscriber's a code list (only P-FAULT-08)
     Faulty("check-digit-as-xsd-assertion", "RQ-FAULT-02", ALL,
-           ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
-           targets_by_profile={p: ("P-FAULT-08/*",) for p in SUBSCRIBER_PROFILES}),
+           ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "P-FAULT-09/*"),
+           targets_by_profile={p: ("P-FAULT-08/*", "P-FAULT-09/*") for p in SUBSCRIBER_PROFILES}),
     Faulty("soap12-schema-fault-as-envelope", "RQ-FAULT-03", ALL, ("P-FAULT-03/*",)),
     Faulty("misrouted-as-header-invalid", "RQ-FAULT-08", ALL,
            ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*"),
@@ -268,7 +274,10 @@ FAULTY = [
     # --- the paging contract read directly (faulty_paging.py): J-FULL-08's re-read and PageSize
     # 1000; the grid's reads of the last page and past it come from the cursor too
     Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
-    Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-GRID-02")),
+    # (J-FULL-09's second read starts again at page 1: the cursor serves the next slice)
+    Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-FULL-09",
+                                                             "J-GRID-02")),
+    Faulty("pages-cut-at-snapshot", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-09",)),
     # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
     # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail
     Faulty("soap12-header-optional", "RQ-FAULT-04", ALL, ("P-FAULT-04/*",)),
@@ -289,6 +298,14 @@ FAULTY = [
     # their receipts too
     Faulty("mj-name-receipt-accepted", "RQ-SUB-01", SUBSCRIBER_PROFILES,
            ("INV-SUB-01", "S-GRID-01")),
+    # --- the one rule a fault names (faulty_rules.py): P-FAULT-09 runs where a request may carry
+    # a 個人番号; a code list is broken by a subscriber's invalid_rule only (P-FAULT-02/07)
+    Faulty("check-digits-one-rule", "RQ-FAULT-02", (JUKI_PROFILE, *SUBSCRIBER_PROFILES),
+           ("P-FAULT-09/*",)),
+    Faulty("codelist-unnamed", "RQ-FAULT-02", SUBSCRIBER_PROFILES,
+           ("P-FAULT-02/*", "P-FAULT-07/*")),
+    # --- SOAP's mustUnderstand (faulty_must_understand.py)
+    Faulty("must-understand-ignored", "RQ-SOAP-07", ALL, ("P-SOAP-05/*",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -334,7 +351,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
-        or CODES.get(faulty.name) or RECEIPTS.get(faulty.name)
+        or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
+        or MUST_UNDERSTAND.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})

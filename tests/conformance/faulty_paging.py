@@ -1,4 +1,4 @@
-"""Faulty providers for the paging contract read directly (J-FULL-08): vendor A's 全件抽出 with
+"""Faulty providers for the paging contract read directly (J-FULL-08/09): vendor A's 全件抽出 with
 ONE defect that a forward read at a small PageSize never shows — written from the juki XSD's
 paging annotation (Page names a page; one stable order; PageSize up to 1000), not from any blind
 batch's variants."""
@@ -55,7 +55,34 @@ def page_from_cursor(refs: References, profile: str) -> str:
     return refs.app(profile, {**handlers, EXTRACT: handler})
 
 
+def pages_cut_at_snapshot(refs: References, profile: str) -> str:
+    """The snapshot is cut into pages once, when it is made, at the first request's PageSize (a
+    page table per ExtractId); a later request's own PageSize is not looked at (J-FULL-09).
+    Read at one PageSize throughout, every answer is right."""
+    handlers = refs.handlers(profile)
+    inner = handlers[EXTRACT]
+    sizes: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def handler(header, request):
+        extract_id = request.findtext(f"{{{JUKI}}}ExtractId")
+        with lock:
+            cut = sizes.get(extract_id or "")
+        if cut is not None:
+            request = copy.deepcopy(request)
+            request.find(f"{{{JUKI}}}PageSize").text = cut
+        response = inner(header, request)
+        made = response.findtext(f"{{{JUKI}}}ExtractId")
+        if made:
+            with lock:
+                sizes.setdefault(made, request.findtext(f"{{{JUKI}}}PageSize"))
+        return response
+
+    return refs.app(profile, {**handlers, EXTRACT: handler})
+
+
 PAGING_HANDLERS = {
+    "pages-cut-at-snapshot": pages_cut_at_snapshot,
     "page-size-three-digits": page_size_three_digits,
     "page-from-cursor": page_from_cursor,
 }

@@ -31,9 +31,10 @@ MODES = {
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
-    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-GRID-01")),
+    # (S-ORD-03 too)
+    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01")),
     # applies whatever comes last, even an older 異動連番
-    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-GRID-01")),
+    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
@@ -47,8 +48,8 @@ MODES = {
     # its name column holds 50 characters
     "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
     # "cleans" names with NFKC before storing them
-    # NFKC also makes S-DOMAIN-01's U+3000 around a name a space
-    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01")),
+    # NFKC also makes S-DOMAIN-01's U+3000 around a name a space, and S-CHR-04's ～ － ASCII
+    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)

@@ -254,7 +254,8 @@ class Writer:
             fault[1].text = reason
             holder, status = fault[2], 500
         elif soap == SOAP11:
-            etree.SubElement(fault, "faultcode").text = f"{prefix}:{'Client' if client else 'Server'}"
+            etree.SubElement(fault, "faultcode").text = \
+                f"{prefix}:{refusal.soap_code or ('Client' if client else 'Server')}"
             if self.defect == "soap11-faultcode-unqualified":
                 fault[0].text = "Client" if client else "Server"
             if self.defect == "fault-code-prefix-undeclared":  # a template's prefix
@@ -265,7 +266,7 @@ class Writer:
         else:
             code = etree.SubElement(fault, f"{{{soap}}}Code")
             etree.SubElement(code, f"{{{soap}}}Value").text = \
-                f"{prefix}:{'Sender' if client else 'Receiver'}"
+                f"{prefix}:{refusal.soap_code or ('Sender' if client else 'Receiver')}"
             if self.defect == "soap12-fault-code-client":  # SOAP 1.1's names in 1.2
                 code[0].text = f"{prefix}:{'Client' if client else 'Server'}"
             if self.defect == "fault-code-prefix-undeclared":  # a template's prefix
@@ -282,6 +283,14 @@ class Writer:
                 status = 500
             if self.defect == "soap12-fault-http-200":  # the framework's default status
                 status = 200
+            if refusal.soap_code == "MustUnderstand":  # SOAP 1.2 part 2, 7.5.2.2: 500
+                status = 500
+                if refusal.not_understood:  # part 1, 5.4.8: the NotUnderstood block (optional)
+                    ns, _, local = refusal.not_understood[1:].partition("}")
+                    head = etree.Element(f"{{{soap}}}Header")
+                    etree.SubElement(head, f"{{{soap}}}NotUnderstood", nsmap={"nu": ns},
+                                     qname=f"nu:{local}")
+                    env.insert(0, head)
         if self.defect == "misrouted-http-421" and refusal.code == "PF-PROVIDER-MISROUTED":
             status = 421  # RFC 9110 15.5.20: "not able to produce a response" for this target
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})

@@ -75,10 +75,13 @@ def mynumber_ok(number: str) -> bool:
 class Refusal(Exception):
     """A SOAP Fault to answer: code, who is at fault, the findings (rule, message)."""
 
-    def __init__(self, code: str, party: str, reason: str, findings=(), message_id=None):
+    def __init__(self, code: str, party: str, reason: str, findings=(), message_id=None,
+                 soap_code: str | None = None, not_understood: str | None = None):
         super().__init__(reason)
         self.code, self.party, self.reason = code, party, reason
         self.findings, self.message_id = list(findings), message_id
+        self.soap_code = soap_code  # a code SOAP itself defines (MustUnderstand)
+        self.not_understood = not_understood  # the block's {ns}name (SOAP 1.2 NotUnderstood)
 
 
 @dataclass

@@ -7,6 +7,13 @@ from lxml import etree
 
 from .standard import PFH, SOAP11, SOAP12, Answer, Refusal, _HtmlError
 
+# SOAP 1.1 (4.2.2, 4.2.3) and SOAP 1.2 part 1 (5.2.2, 5.2.3): the roles this node plays as the
+# ultimate receiver (no attribute: the ultimate receiver), and the true values of mustUnderstand
+_MY_ROLES = {SOAP11: {"", "http://schemas.xmlsoap.org/soap/actor/next"},
+             SOAP12: {"", "http://www.w3.org/2003/05/soap-envelope/role/next",
+                      "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"}}
+_TRUE = {SOAP11: {"1"}, SOAP12: {"1", "true"}}
+
 
 class Transport:
     """Mixed into Adapter: ``handle`` is the one entry point of an HTTP POST."""
@@ -105,7 +112,23 @@ class Transport:
         if self.defect == "foreign-header-block-refused" and len(blocks) > 1:  # the header
             raise Refusal("PF-SOAP-ENVELOPE", "client", "unexpected header block",  # mapper's
                           [("soap:header", f"{len(blocks)} header blocks")])  # one class
+        self._must_understand(blocks, soap)
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix
             headers = [h for h in headers if h.prefix == "pfh"]
         return (headers[0] if len(headers) == 1 else None), children[0]
+
+    def _must_understand(self, blocks, soap) -> None:
+        """SOAP's processing model: a header block addressed to this node with mustUnderstand
+        true that it does not understand (anything but pfh:PlatformHeader) is refused before
+        anything else, with SOAP's own MustUnderstand fault."""
+        role = f"{{{soap}}}{'actor' if soap == SOAP11 else 'role'}"
+        mid = next((b.findtext(f"{{{PFH}}}MessageId") for b in blocks
+                    if b.tag == f"{{{PFH}}}PlatformHeader"), None)  # the fault names it
+        for block in blocks:
+            if block.tag != f"{{{PFH}}}PlatformHeader" and \
+                    block.get(f"{{{soap}}}mustUnderstand", "").strip() in _TRUE[soap] and \
+                    block.get(role, "").strip() in _MY_ROLES[soap]:
+                raise Refusal("PF-MUST-UNDERSTAND", "client", "a header block is not understood",
+                              [("soap:mustUnderstand", f"{block.tag} is not understood")],
+                              mid, soap_code="MustUnderstand", not_understood=block.tag)
