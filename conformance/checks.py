@@ -118,6 +118,16 @@ def echo(ctx: Context, ex: Exchange) -> list[str]:
     return problems
 
 
+def receiver(ctx: Context, ex: Exchange) -> list[str]:
+    """The reply's Receiver is the request's Sender byte for byte (P-BIND-04: a SystemId of
+    mixed case and the XSD's 64 characters)."""
+    reply, sent = ex.header(), ex.header("request")
+    if reply.receiver != sent.sender:
+        return [f"reply Receiver is {reply.receiver}, expected the request's Sender "
+                f"{sent.sender} exactly"]
+    return []
+
+
 def linkage(ctx: Context, ex: Exchange) -> list[str]:
     """RQ-BIND-05: a reply belongs to its request's linkage — the request's LinkageKind (全件 /
     差分) and StandardVersion, on every answer (each 全件 page, not-found, a receipt)."""
@@ -323,6 +333,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "binding.relates_to": relates_to,
     "binding.request_hash": request_hash,
     "binding.echo": echo,
+    "binding.receiver": receiver,
     "fault.detail": fault_detail,
     "fault.message_id": fault_message_id,
     "header.sent_at_now": sent_at_now,

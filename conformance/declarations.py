@@ -95,10 +95,11 @@ MESSAGES_FILE = Table("messages.toml", (
 STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "send": ("name", "soap", "timeout", "header", "omit_header", "vars", "via", "tamper",
              "omit_soap_action",
-             "content_type"),
+             "content_type", "capture"),
     "resend": ("name", "timeout", "via"),
+    "concurrent": ("count", "vars", "timeout"),
     "expect": ("outcome", "http_status", "checks", "xpath", "fault", "same_body_as", "ignore",
-               "exit", "stdout_json", "distinct_message_ids", "requests"),
+               "exit", "stdout_json", "distinct_message_ids", "requests", "unseen"),
     "validate": ("message", "part", "against"),
     "wait": ("steps", "every", "timeout"),
     "paginate": ("next", "name", "page_size", "max_pages", "via", "timeout", "extract_id", "page",

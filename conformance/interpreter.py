@@ -17,7 +17,8 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, domain, equivalence, grid, grid_notices, invariants, wsdl_checks
+from . import checks, domain, equivalence, grid, grid_notices, invariants, per_request, \
+    wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -80,7 +81,8 @@ class CaseRunner:
                 values = {**self.s.params, "fresh_addressee": self._fresh_addressee(),
                           "second_fresh_addressee": self._fresh_addressee(),
                           "fresh_remainder_zero_addressee":
-                              self._fresh_addressee(remainder_zero=True)}
+                              self._fresh_addressee(remainder_zero=True),
+                          **per_request.fresh_message_ids(self.s.rng)}
                 for step in case.steps:
                     if soap and step.kind in ("send", "paginate") and "soap" not in step.options:
                         step = step.with_options(soap=soap)
@@ -197,7 +199,13 @@ class CaseRunner:
         breaks = self.s.suite.message(step.target, self.instance.service, step.where).breaks
         if breaks:  # ${breaks}, ${<name>_breaks}: the one rule its fault must name
             values["breaks"] = values[f"{name}_breaks"] = breaks
-        return [ex.error] if ex.error else []  # a send asserts that an answer came in time
+        if ex.error:
+            return [ex.error]  # a send asserts that an answer came in time
+        return self._capture(step, ex, values)
+
+    def _capture(self, step: Step, ex: Exchange, values) -> list[str]:
+        return per_request.capture(ex, step.get("capture") or {}, values,
+                                   self.s.context.namespaces)
 
     def _resend(self, step: Step, values) -> list[str]:
         first = self._output(step, step.target)
@@ -210,6 +218,13 @@ class CaseRunner:
         self._observe_answer(step, ex)
         self._record(step.get("name"), ex)
         return [ex.error] if ex.error else []
+
+    def _concurrent(self, step: Step, values) -> list[str]:
+        """Requests in flight together, each reply judged against its own (per_request.py)."""
+        try:
+            return per_request.concurrent(self, step, values)
+        except ValueError as exc:  # a count or check the case names wrongly: the case's data
+            raise CaseDataError(str(exc)) from None
 
     def _equivalence(self, step: Step, values) -> list[str]:
         """The canonical request and its equivalent encodings (equivalence.py), each answered
@@ -429,6 +444,9 @@ class CaseRunner:
                 problems += checks.fault(self.s.context, ex, opts["fault"])
             if "xpath" in opts:
                 problems += checks.xpath(self.s.context, ex, opts["xpath"])
+            if "unseen" in opts:
+                problems += per_request.unseen(ex, str(opts["unseen"]), self.s.observed.answers,
+                                              self.s.context.namespaces)
             if "same_body_as" in opts:
                 other = self._output(step, opts["same_body_as"])
                 problems += checks.outcome(other, "any") or checks.same_body(

@@ -115,6 +115,39 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
     return problems
 
 
+# Encodings whose every character maps to exactly one UCS code point in every decoder: the
+# Unicode ones, and US-ASCII (the rest as character references). Shift_JIS, CP932, EUC-JP and
+# ISO-2022-JP are not among them: a JIS X 0208 and a CP932 decoder read 0x8160 as 〜 U+301C and
+# ～ U+FF5E — the name a receiver stores depends on its library.
+UCS_ENCODINGS = ("utf-8", "utf-16", "utf-32", "ascii")
+# the IANA charset registry's names and aliases of those (RFC 9110 8.3.2: the label is one)
+IANA_LABELS = ("utf-8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be",
+               "us-ascii", "ascii", "iso646-us", "ansi_x3.4-1968", "us", "cp367", "ibm367")
+
+
+def ucs_encoding(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-11: every answer is in an encoding of the UCS (platform notes: "Exchange names as
+    UTF-8 UCS"): UTF-8, UTF-16, or US-ASCII with character references — never a Japanese code
+    page (Shift_JIS, CP932, EUC-JP), even labelled so, with the characters beyond it as
+    character references; a charset label, if any, is a registered name (not utf8)."""
+    if ex.error or not ex.response:
+        return []
+    actual = body_encoding(ex.response)
+    problems = [] if actual in UCS_ENCODINGS else [
+        f"the answer is in {actual}, a code page whose mapping to UCS depends on the decoder "
+        f"(platform notes: UTF-8 UCS)"]
+    ctype = ex.content_type()
+    params = dict(p.strip().split("=", 1) for p in ctype.split(";")[1:] if "=" in p)
+    label = next((v.strip().strip('"') for k, v in params.items()
+                  if k.strip().lower() == "charset"), None)
+    # a label naming another encoding than the body's is INV-SOAP-04's; here: the right
+    # encoding under a name only some libraries know
+    if label is not None and _codec(label) in UCS_ENCODINGS and label.lower() not in IANA_LABELS:
+        problems.append(f"Content-Type charset={label} is no registered name of "
+                        f"{_codec(label)} (IANA: UTF-8, UTF-16, US-ASCII)")
+    return problems
+
+
 def _fault_code(env) -> list[str]:
     """A fault's code (1.1 faultcode, 1.2 Code/Value) is a QName in the SOAP envelope's
     namespace (soap:Client, soap:Sender): an unprefixed 'Client' names no SOAP code at all."""
@@ -289,6 +322,7 @@ def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "soap": soap_answer,
+    "ucs_encoding": ucs_encoding,
     "schema": schema,
     "rules": rules,
     "header": header,

@@ -281,7 +281,8 @@ def _cross_check(suite: Suite) -> None:
                 raise SuiteError(f"profiles.toml: {p.id}.counterparts: unknown {c!r}")
     for case in suite.cases.values():
         for step in _all_steps(case.steps):
-            refs = [step.target] if step.kind in ("send", "paginate", "equivalence", "domain") else []
+            refs = [step.target] if step.kind in ("send", "paginate", "equivalence", "domain",
+                                                 "concurrent") else []
             refs += [step.get("next")] if step.get("next") else []
             refs += [step.get("reply_message")] if step.get("reply_message") else []
             for ref in refs:

@@ -178,8 +178,11 @@ def read_page(conn: sqlite3.Connection, extract_id: str, page: int,
     start = (page - 1) * page_size
     if found.built < min(start + page_size, found.count):
         raise ExtractNotReady(f"page {page} of {extract_id} is not built yet")
-    rows = conn.execute('SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND '
-                        '"連番" < ? ORDER BY "連番"', (extract_id, start, start + page_size))
+    # a page past the end holds nothing, however far past: Page is xs:positiveInteger, and a
+    # start beyond SQLite's 64-bit integers would not even bind (2⁶³ and up, J-FULL-12)
+    rows = [] if start >= found.count else conn.execute(
+        'SELECT "内容" FROM "全件抽出" WHERE "抽出ID" = ? AND "連番" >= ? AND "連番" < ? ORDER BY '
+        '"連番"', (extract_id, start, start + page_size))
     if found.columns is None:  # made by an older version: objects
         records = [json.loads(r[0]) for r in rows]
     else:

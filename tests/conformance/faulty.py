@@ -22,6 +22,7 @@ from .faulty_handlers import HANDLERS, WSDLS
 from .faulty_inputs import INPUT_HANDLERS, INPUTS
 from .faulty_keys import KEY_HANDLERS
 from .faulty_linkage import LINKAGE
+from .faulty_ninth import NINTH_HANDLERS, NINTH_WIRE
 from .faulty_paging import PAGING_HANDLERS
 from .faulty_receipts import RECEIPTS
 from .faulty_must_understand import MUST_UNDERSTAND
@@ -65,7 +66,8 @@ FAULTY = [
     Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01", "S-GRID-01")),
     # P-ENC-04's newline after the envelope is what canonicalisation drops
     Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02", "P-ENC-04/*")),
-    Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "INV-BIND-03")),
+    # (P-BIND-04 reads the reply's Receiver too)
+    Faulty("parties-not-swapped", "RQ-BIND-03", ALL, ("P-BIND-03/*", "P-BIND-04/*", "INV-BIND-03")),
     Faulty("sent-at-utc", "RQ-MSG-03", ALL, ("P-MSG-03/*", "INV-MSG-03")),
     # only P-MSG-10 sends a SentAt that is not now: the echo is off by 20 minutes there only
     Faulty("sent-at-echoed", "RQ-MSG-10", ALL, ("P-MSG-10/*", "INV-MSG-10")),
@@ -131,7 +133,8 @@ FAULTY = [
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,),
            ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08", "J-FULL-09")),
     # a retried first request gets a second snapshot (J-FULL-07 retries one too)
-    Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
+    Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,),
+           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11")),
     # 異動通知 receipts
     Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
            ("P-MSG-01/*", "INV-MSG-01")),
@@ -153,7 +156,7 @@ FAULTY = [
     Faulty("qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
     # --- round 2 (faulty_shapes.py): one message shape only — only the invariants see them
     Faulty("soap12-hash-of-c14n", "RQ-BIND-02", ALL, ("INV-BIND-02",)),
-    Faulty("soap12-parties-not-swapped", "RQ-BIND-03", ALL, ("INV-BIND-03",)),
+    Faulty("soap12-parties-not-swapped", "RQ-BIND-03", ALL, ("INV-BIND-03", "P-BIND-04/*")),
     Faulty("soap12-fault-without-message-id", "RQ-FAULT-06", ALL, ("INV-FAULT-06",)),
     Faulty("later-pages-relates-to-fresh", "RQ-BIND-01", (JUKI_PROFILE,), ("INV-BIND-01",)),
     Faulty("later-pages-gender-dropped", "RQ-MSG-01", (JUKI_PROFILE,), ("INV-MSG-01",)),
@@ -286,7 +289,8 @@ FAULTY = [
     Faulty("soap12-deep-request-as-html", "RQ-FAULT-07", ALL, ("P-HOST-05/*", "INV-SOAP-04")),
     Faulty("soap12-duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     Faulty("soap12-extract-unknown-id-empty-page", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-04",)),
-    Faulty("soap12-extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-07")),
+    Faulty("soap12-extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,),
+           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11")),
     Faulty("soap12-not-found-as-fault", "RQ-BEH-02", (TAX_PROFILE, KOKUHO_PROFILE), (),
            targets_by_profile={TAX_PROFILE: ("K-INQ-02",), KOKUHO_PROFILE: ("KH-INQ-02",)}),
     Faulty("soap12-wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01", "P-DOMAIN-02/*")),
@@ -294,6 +298,16 @@ FAULTY = [
     Faulty("soap12-qualification-as-of-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-03",)),
     Faulty("soap12-qualification-lost-ignored", "RQ-BEH-07", (KOKUHO_PROFILE,), ("KH-INQ-04",)),
     Faulty("soap12-receiver-unchecked", "RQ-FAULT-08", SUBSCRIBER_PROFILES, ("S-ADDR-01",)),
+    # --- the ninth blind batch's classes (faulty_ninth.py): the reply's parties byte for byte
+    # and its binding under concurrent requests (the invariants see the same answers), answers
+    # in UTF-8, paging judged per request
+    Faulty("reply-receiver-case-folded", "RQ-BIND-03", ALL, ("P-BIND-04/*", "INV-BIND-03")),
+    Faulty("relates-to-shared-field", "RQ-BIND-01", ALL, ("P-BIND-05/*", "INV-BIND-01")),
+    Faulty("answers-in-euc-jp", "RQ-MSG-11", ALL, ("INV-MSG-11",)),
+    Faulty("answers-labelled-utf8", "RQ-MSG-11", ALL, ("INV-MSG-11",)),
+    Faulty("request-id-prefix-40", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-11",)),
+    Faulty("request-id-released-when-paging", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-10",)),
+    Faulty("page-read-as-int64", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-12",)),
     # --- every receipt judged (faulty_receipts.py); the notice grid's character points judge
     # their receipts too
     Faulty("mj-name-receipt-accepted", "RQ-SUB-01", SUBSCRIBER_PROFILES,
@@ -352,7 +366,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
-        or MUST_UNDERSTAND.get(faulty.name)
+        or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -365,5 +379,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
     handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
-        or PAGING_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
+        or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
+        or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

@@ -13,6 +13,7 @@ from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
 from .faulty_domain import DOMAIN_MODES, DomainSubscriber
 from .faulty_durability import CRASH_MODES
 from .faulty_notice_semantics import SEMANTICS_MODES
+from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBSCRIBER_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -122,8 +123,10 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
             targeted |= faulty.expected(profile, instances)
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
         targeted |= {i for modes in (MODES, DURABILITY_MODES, CRASH_MODES, GRID_MODES,
-                                     DOMAIN_MODES, SEMANTICS_MODES)
+                                     DOMAIN_MODES, SEMANTICS_MODES, NINTH_SUBSCRIBER_MODES)
                      for _, cases in modes.values() for i in cases}
+    if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
+        targeted |= {i for _, cases in PROVIDER_RESTART_MODES.values() for i in cases}
     assert sorted(set(instances) - targeted) == []
 
 
