@@ -97,7 +97,6 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
              "omit_soap_action",
              "content_type", "capture"),
     "resend": ("name", "timeout", "via"),
-    "concurrent": ("count", "vars", "timeout"),
     "expect": ("outcome", "http_status", "checks", "xpath", "fault", "same_body_as", "ignore",
                "exit", "stdout_json", "distinct_message_ids", "requests", "unseen"),
     "validate": ("message", "part", "against"),
@@ -114,6 +113,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "log": ("hops", "status", "rule", "fault_code", "absent", "timeout"),
     "invariant": (),
     "restart": ("name", "timeout"),
+    "concurrent": ("count", "vars", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

@@ -278,8 +278,9 @@ FAULTY = [
     # 1000; the grid's reads of the last page and past it come from the cursor too
     Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
     # (J-FULL-09's second read starts again at page 1: the cursor serves the next slice)
+    # (J-FULL-12's pages past the end come from the cursor too)
     Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-FULL-09",
-                                                             "J-GRID-02")),
+                                                             "J-FULL-12", "J-GRID-02")),
     Faulty("pages-cut-at-snapshot", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-09",)),
     # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
     # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail

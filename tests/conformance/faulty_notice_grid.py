@@ -44,8 +44,9 @@ GRID_MODES = {
     "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01",)),
     # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
     "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
-    # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola)
-    "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01",)),
+    # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola; S-CHR-09's
+    # O'BRIEN too)
+    "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-09")),
     # --- the notice semantics settled in docs/notices.md (issue 11, round 7)
     # a 修正 is an UPDATE of a record: one of a resident not held waits for a 記載 that never comes
     "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01",)),
