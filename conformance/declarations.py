@@ -107,6 +107,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "grid": ("timeout",),
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout"),
     "domain": ("vars", "observe_vars", "timeout"),
+    "edges": ("vars", "observe_vars", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

@@ -30,7 +30,7 @@ WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HEADER_OVERRIDES = ("service_id", "service_version", "sender_system_id", "receiver_system_id",
                     "receiver_local_gov_code", "receiver_business_unit", "message_id", "linkage_kind",
-                    "sent_at_age", "relates_to")
+                    "sent_at_age", "relates_to", "sent_at", "standard_version", "user_id")
 
 
 class TemplateError(ValueError):

@@ -17,8 +17,8 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.identifiers import Modulus11Scheme
 
-from . import checks, domain, equivalence, grid, grid_notices, invariants, per_request, \
-    wsdl_checks
+from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
+    per_request, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -237,6 +237,10 @@ class CaseRunner:
     def _domain(self, step: Step, values) -> list[str]:
         """The notice's value domain from its XSD and code lists (domain.py)."""
         return domain.run_step(self, step, values)
+
+    def _edges(self, step: Step, values) -> list[str]:
+        """Valid values at the edges of their fields (edge_cases.py, edges.py)."""
+        return edge_cases.run_step(self, step, values)
 
     def observed_state(self, step: Step, values: dict[str, Any], observe_vars, label: str):
         """The product's state as ``--observe`` prints it (its JSON), after ``label``."""

@@ -16,6 +16,7 @@ from .faulty_bindings import SOAP12_ONLY, soap12_router
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
 from .faulty_codes import CODES
 from .faulty_domain_keys import CODE_PAGES, DOMAIN_KEY_HANDLERS
+from .faulty_edges import EDGE_HANDLERS, EDGE_WIRE
 from .faulty_equivalence import EQUIVALENCE
 from .faulty_grid import GRID, GRID_HANDLERS
 from .faulty_handlers import HANDLERS, WSDLS
@@ -321,6 +322,15 @@ FAULTY = [
            ("P-FAULT-02/*", "P-FAULT-07/*")),
     # --- SOAP's mustUnderstand (faulty_must_understand.py)
     Faulty("must-understand-ignored", "RQ-SOAP-07", ALL, ("P-SOAP-05/*",)),
+    # --- valid values at the edges of their fields (faulty_edges.py)
+    Faulty("as-of-epoch-seconds", "RQ-EDGE-01", (JUKI_PROFILE,), ("P-EDGE-01",)),
+    Faulty("addressee-number-zero-filled", "RQ-EDGE-01", (JUKI_PROFILE,), ("P-EDGE-01",)),
+    Faulty("request-id-upper-cased", "RQ-EDGE-01", (JUKI_PROFILE,), ("P-EDGE-01",)),
+    Faulty("sent-at-millis", "RQ-EDGE-02", (JUKI_PROFILE,), ("P-EDGE-02",)),
+    # only the edge cases send a StandardVersion longer than 8 characters; INV-BIND-04 judges
+    # their answers too
+    Faulty("standard-version-char8", "RQ-EDGE-02", (JUKI_PROFILE, SUB_PROFILE, KOKUHO_SUB_PROFILE),
+           ("P-EDGE-02", "S-EDGE-02", "INV-BIND-04")),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -352,6 +362,32 @@ def _with_grids(f: Faulty) -> Faulty:
 
 FAULTY = [_with_grids(f) for f in FAULTY]
 
+# The edge cases (P-EDGE-01/02, S-EDGE-02) judge every answer they ask for — the right resident
+# or not-found, 基準日 and keys at their edges, the echoed StandardVersion — so a defect of those
+# fails them as well (a 15-digit 宛名番号 refused, a 基準日 refused or ignored, not-found as a
+# fault, the household's head answered …).
+_E1, _E2, _E12 = ("P-EDGE-01",), ("P-EDGE-02", "S-EDGE-02"), ("P-EDGE-01", "P-EDGE-02")
+_ALSO_EDGE = {
+    "limits-narrower": _E1, "not-found-as-fault": _E1, "individual-number-unsupported": _E1,
+    "unknown-individual-number-fault": _E1, "future-as-of-refused": _E1,
+    "as-of-ignored-by-individual-number": _E1, "extract-unknown-id-empty-page": _E1,
+    "as-of-refused": _E1, "extract-as-of-refused": _E1, "as-of-timezone-refused": _E1,
+    "extract-as-of-ignored": _E1, "individual-number-bad-check-digit": _E12,
+    "answers-household-head": _E12, "addressee-number-int32": _E1,
+    "addressee-remainder-zero-refused": _E2[:1], "standard-version-own": _E2,
+}
+
+
+def _with_edges(f: Faulty) -> Faulty:
+    extra = _ALSO_EDGE.get(f.name, ())
+    if not extra:
+        return f
+    by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}
+    return dataclasses.replace(f, targets=f.targets + extra, targets_by_profile=by_profile)
+
+
+FAULTY = [_with_edges(f) for f in FAULTY]
+
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
 
 
@@ -367,7 +403,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
-        or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name)
+        or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
+        or EDGE_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -381,5 +418,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
+        or EDGE_HANDLERS.get(faulty.name) \
         or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
