@@ -18,8 +18,9 @@ from bus.store.chain import (ARRAY_FORMAT, CHAIN_FIELDS, CHAIN_FORMAT, GENESIS, 
                              row_hash)
 from bus.store.hop_record import COLUMNS, Hop, HopRecord, Party, Status
 from bus.store.log_integrity import verify_export, verify_log, write_export
-from bus.store.migrations import MIGRATIONS, migrate
 from bus.store.routing_log import RoutingLog, open_readonly, open_routing_log
+
+from tests.support.old_logs import write_old_format_log
 
 NAMES = tuple(c.name for c in COLUMNS)
 SAMPLE = {"TEXT": ("a", "b"), "INTEGER": (1, 2), "REAL": (1.5, 2.5)}
@@ -116,20 +117,7 @@ def test_a_batch_of_many_shapes_is_stored_exactly_in_few_statements(tmp_path):
 
 def _format_3_file(path, rows: int) -> None:
     """A routing log as written by the release before migration 7 (chain format 3)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, MIGRATIONS[:6])
-    prev = GENESIS
-    names = CHAIN_FIELDS[3]
-    for i in range(1, rows + 1):
-        values = {n: None for n in names}
-        values.update(hop="routed", status="ok", exchange_id=f"x{i}", message_id=f"m{i}",
-                      at=f"2026-12-01T06:00:{i:02d}.000000+00:00", duration_ms=i / 3)
-        digest = record_hash(i, values, prev, fmt=3)
-        conn.execute(f"INSERT INTO hops (id, {', '.join(names)}, prev_hash, hash) VALUES "
-                     f"(?, {', '.join('?' for _ in names)}, ?, ?)",
-                     (i, *values.values(), prev, digest))
-        prev = digest
-    conn.close()
+    write_old_format_log(path, rows, migrations=6, fmt=3, day="2026-12-01")
 
 
 def _problem(path):

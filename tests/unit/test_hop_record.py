@@ -17,6 +17,8 @@ from bus.store.log_integrity import verify_export, verify_log, write_export
 from bus.store.migrations import MIGRATIONS, check_schema, migrate
 from bus.store.routing_log import RoutingLog, RoutingLogError, open_readonly
 
+from tests.support.old_logs import write_old_format_log
+
 # One value per SQL type, and a different one: the hash must change with every field.
 SAMPLE = {"TEXT": ("a", "b"), "INTEGER": (1, 2), "REAL": (1.5, 2.5)}
 
@@ -99,20 +101,7 @@ def test_vocabularies_are_enums_and_checked_at_the_call_site():
 
 def _old_file(path, rows: int) -> None:
     """A routing log as written by the release before migration 4 (chain format 1)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, MIGRATIONS[:3])
-    prev = GENESIS
-    names = CHAIN_FIELDS[1]
-    for i in range(1, rows + 1):
-        values = {n: None for n in names}
-        values.update(hop="routed", status="ok", exchange_id=f"x{i}", message_id=f"m{i}",
-                      at=f"2026-11-27T06:00:{i:02d}.000000+00:00", duration_ms=i / 3)
-        digest = record_hash(i, values, prev, fmt=1)
-        conn.execute(f"INSERT INTO hops (id, {', '.join(names)}, prev_hash, hash) VALUES "
-                     f"(?, {', '.join('?' for _ in names)}, ?, ?)",
-                     (i, *values.values(), prev, digest))
-        prev = digest
-    conn.close()
+    write_old_format_log(path, rows, migrations=3, fmt=1, day="2026-11-27")
 
 
 def test_format_1_rows_keep_verifying_after_migration_4(tmp_path, capsys):
