@@ -212,9 +212,9 @@ FAULTY = [
     Faulty("mynumber-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-11",)),
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13")),
-    # (J-FULL-07's other Sender asks with a 基準日 too)
+    # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts)
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-FULL-02", "J-FULL-06", "J-FULL-07")),
+           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11")),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
