@@ -119,9 +119,12 @@ class RegistryService:
             if head is None:
                 raise UnknownExtract(f"unknown or expired ExtractId {extract_id!r}")
             start = (page - 1) * page_size
-            rows = conn.execute('SELECT "内容" FROM "抽出明細" WHERE "抽出ID" = ? AND "連番" >= ? '
-                                'AND "連番" < ? ORDER BY "連番"',
-                                (extract_id, start, start + page_size)).fetchall()
+            # a page past the end is answered empty without a query: SQLite binds integers
+            # only up to 2^63 - 1, and Page may be any xs:positiveInteger
+            rows = [] if start >= head[0] else conn.execute(
+                'SELECT "内容" FROM "抽出明細" WHERE "抽出ID" = ? AND "連番" >= ? '
+                'AND "連番" < ? ORDER BY "連番"',
+                (extract_id, start, start + page_size)).fetchall()
         total = head[0]
         response = etree.Element(_j("ResidentFullExtractResponse"), nsmap=NSMAP)
         for name, value in (("ExtractId", extract_id), ("Page", page),

@@ -234,7 +234,8 @@ FAULTY = [
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
-    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-06", "J-FULL-07")),
+    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),
+           ("J-FULL-06", "J-FULL-07", "J-FULL-11")),  # J-FULL-11's extracts differ by 基準日
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
            ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends

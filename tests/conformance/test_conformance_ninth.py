@@ -15,7 +15,7 @@ from .faulty_ninth import (NINTH_WIRE, PROVIDER_RESTART_MODES, SUBSCRIBER_MODES,
 from .proxy import TamperProxy
 from .references import JUKI_PROFILE, SUB_PROFILE, SUBSCRIBER_PROFILES
 from .subscriber import SERVICE
-from .test_conformance_providers import not_passed
+from .outcomes import not_passed
 
 pytestmark = pytest.mark.integration
 

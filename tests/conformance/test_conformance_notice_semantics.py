@@ -11,7 +11,7 @@ from conformance.runner import RunOptions, run_profile
 
 from .faulty_notice_semantics import SEMANTICS_MODES, build
 from .references import SUB_PROFILE, SUBSCRIBER_PROFILES
-from .test_conformance_providers import not_passed
+from .outcomes import not_passed
 
 pytestmark = pytest.mark.integration
 

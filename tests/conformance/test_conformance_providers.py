@@ -9,6 +9,7 @@ from conformance.commands import CallableCommand
 from conformance.runner import RunOptions, run_profile
 
 from .faulty import CASES, FAULTY, build
+from .outcomes import not_passed
 from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
 from .faulty_domain import DOMAIN_MODES, DomainSubscriber
 from .faulty_edges import EDGE_MODES, EdgeSubscriber
@@ -20,15 +21,6 @@ from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_P
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
 
 pytestmark = pytest.mark.integration
-
-
-def not_passed(result) -> dict[str, str]:
-    """Cases that did not pass — except the durability cases, skipped here because the
-    in-process references cannot be killed: test_conformance_independent.py runs them against
-    processes, with their mutants."""
-    return {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
-            for r in result.results if r.verdict != "pass"
-            and not (r.verdict == "skip" and r.reason.startswith("needs --restart-command"))}
 
 
 PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE]

@@ -20,6 +20,7 @@ from bus.core.header import Party
 from bus.migration.manifest import read_manifest
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
+from tests.conformance.outcomes import not_passed
 
 from .extracts import export_vendor_a
 
@@ -50,9 +51,8 @@ def test_the_juki_provider_profile_passes_against_the_new_registry(vendor_b_regi
     assert store.addressee("0000010049")["名前(漢字)"] == "高橋健一"
     result = run_profile(RunOptions("juki.provider", target=url,
                                     params={"sut_system_id": REGISTRY_SYSTEM_ID}), Suite.load())
-    failed = {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
-              for r in result.results if r.verdict != "pass"}
-    assert failed == {} and result.verdict == "pass"
+    # the restart cases (J-DUR-01) are skipped: an in-process registry cannot be killed
+    assert not_passed(result) == {} and result.verdict == "pass"
     assert len(result.results) > 20
 
 

@@ -1,0 +1,12 @@
+"""What a profile run's result says, as the suite's own tests read it."""
+
+from __future__ import annotations
+
+
+def not_passed(result) -> dict[str, str]:
+    """Cases that did not pass — except the durability cases, skipped here because the
+    in-process references cannot be killed: test_conformance_independent.py runs them against
+    processes, with their mutants."""
+    return {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
+            for r in result.results if r.verdict != "pass"
+            and not (r.verdict == "skip" and r.reason.startswith("needs --restart-command"))}
