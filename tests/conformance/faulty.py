@@ -82,7 +82,8 @@ FAULTY = [
     Faulty("unknown-as-404-page", "RQ-FAULT-05", ALL, ("P-FAULT-05/*", "INV-SOAP-04")),
     # (S-ATOM-01's refused notices are applied: nothing is refused)
     Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
-           targets_by_profile={p: ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "S-ATOM-01")
+           targets_by_profile={p: ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "S-ATOM-01",
+                                   "S-ONCE-05")  # its refused notice is accepted
                                for p in SUBSCRIBER_PROFILES}),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
