@@ -89,8 +89,9 @@ FAULTY = [
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
-        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01"),
-        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01"),
+        # (S-ONCE-05: the notice it expects refused is applied, its corrected resend a duplicate)
+        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
+        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
         JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/juki.ResidentInquiry"),
         TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
