@@ -81,7 +81,9 @@ MEASURING_PROCESSES = 2
 def measure(batch_name: str) -> float:
     """Print each variant of one batch as CAUGHT (with its case) or MISSED; return the rate."""
     batch = getattr(variants, batch_name)
-    todo = [(name, role) for name, role in variants.ALL_VARIANTS if name in batch]
+    entries = {**variants.DEFECTS, **variants.APART}
+    todo = [(name, role) for name, (_, roles, _) in entries.items() for role in roles
+            if name in batch]
     workdir = tempfile.mkdtemp(prefix="pfbus-measure-")
     with ProcessPoolExecutor(MEASURING_PROCESSES, mp_context=get_context("spawn")) as pool:
         found = pool.map(first_failure, [n for n, _ in todo], [r for _, r in todo],
@@ -89,7 +91,7 @@ def measure(batch_name: str) -> float:
         caught = 0
         for (name, role), hit in zip(todo, found, strict=True):
             caught += hit is not None
-            cls, _, what = variants.DEFECTS[name]
+            cls, _, what = entries[name]
             print(f"{'CAUGHT' if hit else 'MISSED'} {name} ({role}, class {cls}): "
                   f"{hit[:200] if hit else what}", flush=True)
     rate = caught / len(todo)

@@ -35,6 +35,7 @@ from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, 
                        Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema, m11_ok,
                        mynumber_ok)
 from .subscriber import Subscriber
+from .tenth import TenthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -42,7 +43,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch, NinthBatch):
+              EighthBatch, NinthBatch, TenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -66,6 +67,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
     eighth: dict = field(default_factory=dict)  # the eighth batch's per-extract memories
     ninth: dict = field(default_factory=dict)  # the ninth batch's shared fields
+    tenth: dict = field(default_factory=dict)  # the tenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -123,6 +125,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           [("freshness:max_age", "older than 3600 s")], mid)
         self._vendor_header_checks(header, mid)
         self._ninth_header_checks(header, mid)
+        self._tenth_checks(header, body, mid)
+        self._tenth_request_bytes(raw)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid
@@ -186,7 +190,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         for local, listname in CODELISTS.items():
             if self.defect == "change-reason-unchecked" and listname == "change_reason":
                 continue
-            for el in body.iter(f"{{{CMN}}}{local}"):
+            for el in self._tenth_codelist_scope(body).iter(f"{{{CMN}}}{local}"):
                 if el.text not in self.codes[listname]:
                     problems.append(("codelist" if self.defect == "codelist-finding-unnamed"
                                      else f"codelist:{local}" if  # named by the element

@@ -166,6 +166,7 @@ class Writer:
                 hashed = raw.split(b"?>", 1)[1].lstrip()
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
+        self._tenth_reply_header(h, soap)
         return h
 
     def _envelope(self, soap, response, request_header, raw) -> Answer:
@@ -186,6 +187,7 @@ class Writer:
         self._seventh_answer(response)
         self._eighth_answer(response)
         self._ninth_answer(response)
+        self._tenth_answer(response)
         self._degrade_text(response)
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
@@ -232,6 +234,7 @@ class Writer:
         return Answer(status, body, ctype)
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
+        message_id = self._tenth_fault(soap, refusal, message_id)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
         if self.defect == "client-faults-as-server":  # one catch-all handler for every error
             refusal.party = "provider"

@@ -77,6 +77,7 @@ class Provider:
         out = etree.Element(f"{{{JUKI}}}ResidentInquiryResponse", nsmap=self._nsmap())
         status = etree.SubElement(out, f"{{{JUKI}}}Status")
         if resident is None:
+            self._tenth_not_found(soap, header.findtext(f"{{{PFH}}}MessageId"))
             status.text = "not-found"
             if self.defect == "not-found-extra-element":
                 etree.SubElement(out, f"{{{JUKI}}}Reason").text = "no such resident"
@@ -118,12 +119,13 @@ class Provider:
                 body.find(f"{{{JUKI}}}IndividualNumber") is not None:  # "they have it already"
             for el in list(out.iter(f"{{{CMN}}}IndividualNumber")):
                 el.getparent().remove(el)
+        self._tenth_inquiry_answer(body, out)
         return out
 
     # --- 全件抽出 -----------------------------------------------------------------------------------
 
     def _extract(self, header, body, soap):
-        size = int(body.findtext(f"{{{JUKI}}}PageSize"))
+        size = self._tenth_page_size(int(body.findtext(f"{{{JUKI}}}PageSize")))
         if self.defect == "page-size-capped-at-5":  # the vendor's own page limit, silently
             size = min(size, 5)
         if self.defect == "page-size-max-refused" and size >= 1000:  # "< 1000" for "≤ 1000"
@@ -202,6 +204,7 @@ class Provider:
         if self.defect == "total-count-active-only":  # SELECT COUNT(*) … WHERE 住民状態 = '1'
             count = sum(self.residents[n].findtext(f"{{{CMN}}}ResidentStatus") == "1"
                         for n in numbers)
+        pages, count = self._tenth_totals(page, pages, count)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):

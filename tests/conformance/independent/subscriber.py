@@ -56,6 +56,7 @@ class Subscriber:
             self.conn.execute("UPDATE resident SET last_sequence = 0")
         self.conn.executescript(_SIDE_TABLES.get(self.defect, ""))
         self._eighth_store_opened()
+        self._tenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -88,8 +89,10 @@ class Subscriber:
         if self.defect == "dedup-key-sent-at":  # "one sender sends one message a second"
             key = header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}SystemId") + "@" + \
                 header.findtext(f"{{{PFH}}}SentAt")
+        key = self._tenth_dedup_key(key, body)
         changes = body.findall(f"{{{JUKI}}}Change")
         several = len(changes) > 1
+        changes = self._tenth_changes(changes)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
             for c in changes:
@@ -168,11 +171,11 @@ class Subscriber:
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
-        return self._receipt(
+        return self._tenth_receipt(self._receipt(
             mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
             "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
             else "accepted" if several and self.defect == "multi-change-receipt-accepted"
-            else "applied")
+            else "applied"), mid, duplicate)
 
     @staticmethod
     def _receipt(mid: str, status: str):
@@ -305,6 +308,7 @@ class Subscriber:
             name = name.replace("'", "''")
         elif self.defect == "notice-name-of-first-change":  # set once, outside the loop
             name = self.ninth.setdefault("first_name", name)
+        name = self._tenth_name(change, name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -316,6 +320,7 @@ class Subscriber:
                                      "resident").fetchone()[0]
         if self.defect == "stale-check-once-per-notice":  # read once, before the first change
             last = self.notice_last.setdefault(number, last)
+        last = self._tenth_last(change, resident, number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -334,6 +339,7 @@ class Subscriber:
                 return
         elif sequence <= last and self.defect not in (
                 "stale-change-applied", "sequence-compared-as-text", "stale-check-strict-less"):
+            self._tenth_stale(number, sequence)
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
@@ -357,6 +363,7 @@ class Subscriber:
                                                       self.defect ==
                                                       "first-insert-sequence-not-stored"
                                                       else sequence))
+        self._tenth_applied(resident, number, sequence, reason)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

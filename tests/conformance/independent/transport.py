@@ -46,6 +46,7 @@ class Transport:
                 raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
                               [("http:content-type", media)])
             root, soap = self._parse(raw, content_type, soap)
+            self._tenth_envelope(root, soap)
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
@@ -125,10 +126,11 @@ class Transport:
         role = f"{{{soap}}}{'actor' if soap == SOAP11 else 'role'}"
         mid = next((b.findtext(f"{{{PFH}}}MessageId") for b in blocks
                     if b.tag == f"{{{PFH}}}PlatformHeader"), None)  # the fault names it
+        roles = self._tenth_must_understand(blocks, soap, _MY_ROLES[soap], mid)
         for block in blocks:
             if block.tag != f"{{{PFH}}}PlatformHeader" and \
                     block.get(f"{{{soap}}}mustUnderstand", "").strip() in _TRUE[soap] and \
-                    block.get(role, "").strip() in _MY_ROLES[soap]:
+                    block.get(role, "").strip() in roles:
                 raise Refusal("PF-MUST-UNDERSTAND", "client", "a header block is not understood",
                               [("soap:mustUnderstand", f"{block.tag} is not understood")],
                               mid, soap_code="MustUnderstand", not_understood=block.tag)
