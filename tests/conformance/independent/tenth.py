@@ -12,8 +12,10 @@ keys, several changes, odd but valid values), 3 characters, 4 time, 5 durability
 provider.py, subscriber.py and answers.py, and do nothing unless ``self.defect`` names one of
 this batch's defects.
 
-Measured blind (``python -m tests.conformance.independent_runs TENTH_BATCH``, once, after this
-batch was committed): see MEASURED below.
+Measured blind, once, after the batch was committed (43617aa, suite of ecfaccc; ``python -m
+tests.conformance.independent_runs TENTH_BATCH``, two at a time, 22:59–23:05 UTC): 33/46 =
+71.7 % — class 1: 8/11, class 2: 9/15, class 3: 6/8, class 4: 7/7, class 5: 3/5. The misses
+are TENTH_MEASURED_MISSES; no defect was changed after the run.
 """
 
 from __future__ import annotations
@@ -173,8 +175,22 @@ TENTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
                                     "MessageId was received before]"),
 }
 
-# Filled in once, from the one blind run (independent_runs TENTH_BATCH), never changed after.
-MEASURED = "not yet measured"
+# The one blind run's misses (variant, role), for the lead: not part of variants.MEASURED_MISSES.
+TENTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset({
+    ("header-fault-as-schema-invalid", "provider"),
+    ("header-fault-as-schema-invalid", "subscriber"),
+    ("duplicate-receipt-subscribers-count", "subscriber"),
+    ("rule-fault-first-finding-only", "subscriber"),
+    ("notice-changes-capped-at-10", "subscriber"),
+    ("must-understand-presence-only", "provider"),
+    ("must-understand-presence-only", "subscriber"),
+    ("soap12-role-next-ignored", "provider"),
+    ("individual-number-zeros-refused", "provider"),
+    ("stores-trailing-ivs-trimmed", "subscriber"),
+    ("name-combining-mark-refused", "subscriber"),
+    ("stale-change-lowers-watermark", "subscriber"),
+    ("removal-resets-sequence", "subscriber"),
+})
 
 _IVS = "\U000e0100-\U000e01ef\ufe00-\ufe0f"
 _SHRINK = str.maketrans({"髙": "高", "﨑": "崎", "\U00020bb7": "吉", "德": "徳", "濵": "濱"})
