@@ -46,8 +46,10 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IListeningPort, IPushProducer, ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.python import log as twisted_log
+from twisted.protocols import basic
 from twisted.python.failure import Failure
 from twisted.web import http, server
+from twisted.web.iweb import INonQueuedRequestFactory
 from twisted.web.resource import _IEncodingResource
 from twisted.web.server import unquote
 
@@ -57,6 +59,7 @@ from ..core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envel
 from ..core.findings import Finding
 from .read_gate import ReadGate
 from .refusal_log import RefusalLog
+from .request_head import SimpleHead, simple_head
 from .write_now import AnswerWriter
 
 SOAP_MEDIA_TYPES = {b"text/xml": SOAP11_NS, b"application/soap+xml": SOAP12_NS}
@@ -349,12 +352,57 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         self._bytes_received += len(data)
         if data and self._read_deadline is None and not self._handlingRequest:
             self._read_deadline = self.callLater(self.read_timeout, self._read_timed_out)
+        if self._at_request_start():
+            head = simple_head(data, self.MAX_LENGTH, self.totalHeadersSize, self.maxHeaders)
+            if head is not None:
+                self.resetTimeout()  # as HTTPChannel.dataReceived
+                self._read_head(head, data)
+                return
         super().dataReceived(data)
+
+    def _at_request_start(self) -> bool:
+        """Nothing of a request received yet, and ``LineReceiver`` would read lines now."""
+        return bool(self.line_mode and not self._buffer and not self._busyReceiving
+                    and not self.paused and self.persistent and not self._handlingRequest
+                    and self._HTTPChannel__first_line == 1
+                    and not self._HTTPChannel__header  # type: ignore[attr-defined]
+                    and not self._receivedHeaderSize)
+
+    def _read_head(self, head: SimpleHead, data: bytes) -> None:
+        """What ``LineReceiver.dataReceived`` and ``HTTPChannel.lineReceived`` /
+        ``headerReceived`` do for a plain head (bus/hub/request_head.py), the same state left
+        in the same order, in one pass; then the rest (the body, a pipelined request) is read
+        by ``LineReceiver`` as before."""
+        self._buffer = data[head.end:]  # where LineReceiver keeps it while a line is handled
+        self._busyReceiving = True  # what arrives meanwhile is queued behind it, as there
+        try:
+            factory = self.requestFactory
+            request = (factory(self) if INonQueuedRequestFactory.providedBy(factory)
+                       else factory(self, len(self.requests)))
+            self.requests.append(request)
+            self._HTTPChannel__first_line = 0
+            self._command, self._path, self._version = head.command, head.path, head.version
+            stored = request.requestHeaders._rawHeaders
+            for name, value in head.headers:
+                self._maybeChooseTransferDecoder(name, value)  # a plain head's cannot fail
+                stored.setdefault(name, []).append(value)  # as Headers.addRawHeader
+            self._receivedHeaderCount = len(head.headers)
+            self._receivedHeaderSize = head.size
+            self.allHeadersReceived()
+            if self.length == 0:
+                self.allContentReceived()
+            else:
+                self.setRawMode()
+        finally:
+            self._busyReceiving = False
+        if getattr(self.transport, "disconnecting", False):
+            return  # LineReceiver stops there too
+        basic.LineReceiver.dataReceived(self, b"")
 
     @property
     def _on_first_line(self) -> bool:
         # Twisted's own (name-mangled, undeclared) state: no request line yet
-        return bool(self._HTTPChannel__first_line)  # type: ignore[attr-defined]
+        return bool(self._HTTPChannel__first_line)
 
     def lineReceived(self, line: bytes) -> None:
         # Longer lines never get here (MAX_LENGTH: lineLengthExceeded); Twisted would answer an
