@@ -36,6 +36,7 @@ Refusals made before a message is read are reported on the operator log through 
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from io import BytesIO
@@ -377,7 +378,7 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         self._busyReceiving = True  # what arrives meanwhile is queued behind it, as there
         try:
             factory = self.requestFactory
-            request = (factory(self) if INonQueuedRequestFactory.providedBy(factory)
+            request = (factory(self) if _non_queued(factory)
                        else factory(self, len(self.requests)))
             self.requests.append(request)
             self._HTTPChannel__first_line = 0
@@ -527,6 +528,13 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
     def _abort(self) -> None:
         if getattr(self.transport, "connected", False):
             _tcp(self).abortConnection()
+
+
+@functools.lru_cache(maxsize=8)
+def _non_queued(factory: object) -> bool:
+    """Whether Twisted builds requests with ``factory(channel)`` (it asks per request; a zope
+    interface check costs ~5 k instructions, and the site's factory is one class)."""
+    return bool(INonQueuedRequestFactory.providedBy(factory))
 
 
 def address_text(address: object) -> str:
