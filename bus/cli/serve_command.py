@@ -39,6 +39,8 @@ def _workers(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..hub import reactor as hub_reactor
+    hub_reactor.install()  # before the first import of twisted.internet.reactor
     from twisted.internet import reactor
     from twisted.internet.error import CannotListenError
 
