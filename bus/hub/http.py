@@ -12,7 +12,9 @@ twisted.web reads a whole request body before ``render`` sees it. These classes 
   One request (request line, headers and body) must arrive within ``[hub] read_timeout`` seconds
   from its first byte, however slowly it trickles (slow loris); idle keep-alive connections are
   closed after the same time (``Site.timeout``). A TLS handshake that fails (no certificate,
-  unknown CA, unregistered certificate, protocol version) is reported with the peer's address;
+  unknown CA, unregistered certificate, protocol version) is reported with the peer's address.
+  A head that arrives whole and plain is read in one pass (bus/hub/request_head.py), leaving
+  the state Twisted's line-by-line reading would; any other head is read by Twisted;
 - ``LimitedRequest.gotLength``: a ``Content-Length`` above ``[hub] max_message_bytes`` is
   answered at once with PF-LIMIT-SIZE (413) and the connection closed — the body is never read;
   a POST whose Content-Type is not SOAP's is answered with PF-CONTENT-TYPE (415) the same way;
@@ -385,7 +387,8 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
             self._command, self._path, self._version = head.command, head.path, head.version
             stored = request.requestHeaders._rawHeaders
             for name, value in head.headers:
-                self._maybeChooseTransferDecoder(name, value)  # a plain head's cannot fail
+                if not self._maybeChooseTransferDecoder(name, value):  # answered 400 (a plain
+                    return  # head never is): Twisted's headerReceived stops there too
                 stored.setdefault(name, []).append(value)  # as Headers.addRawHeader
             self._receivedHeaderCount = len(head.headers)
             self._receivedHeaderSize = head.size
