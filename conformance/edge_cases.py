@@ -202,7 +202,8 @@ def _extract_id_case(runner, step, values, extract_ids: list[str]) -> list[str]:
         ex = runner._post(step.with_options(soap="1.1"), values, "full_extract.next",
                           {"page_size": values["page_size"], "page": 1, "extract_id": swapped},
                           label)
-        problems += [f"{label}: {m}" for m in checks.outcome(ex, "fault")]
+        problems += [f"{label}: {m}" for m in checks.outcome(ex, "fault") or checks.fault(
+            runner.s.context, ex, checks.client_fault_spec(ex))]
     return problems
 
 

@@ -165,12 +165,30 @@ def tamper(raw: bytes, how: str) -> bytes:
         block = b'<v:Signature xmlns:v="urn:example:vendor:unknown" soap:mustUnderstand="' + \
             (b"true" if soap12 else b"1") + b'"' + role + b">s-1</v:Signature>"
         return raw.replace(b"<soap:Header>", b"<soap:Header>" + block, 1)
+    if how in ("header_soap_attributes", "header_soap_attributes_optional"):
+        # SOAP's own attributes on pfh:PlatformHeader, as on any header block (header-v1.xsd's
+        # anyAttribute): mustUnderstand true (1.1 "1", 1.2 "true") with the actor/role of the
+        # ultimate receiver and an encodingStyle, or mustUnderstand false ("0", "false") with
+        # SOAP 1.2's relay — the product understands the block: a normal answer either way
+        soap12 = SOAP_NS["1.2"].encode() in raw[:300]
+        if how == "header_soap_attributes":
+            attrs = (b' soap:mustUnderstand="true" soap:role="%s/role/ultimateReceiver"'
+                     b' soap:encodingStyle="%s/encoding/none"' % ((SOAP12_NS.encode(),) * 2)
+                     if soap12 else
+                     b' soap:mustUnderstand="1" soap:actor="http://schemas.xmlsoap.org/soap/'
+                     b'actor/next" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"')
+        else:
+            attrs = b' soap:mustUnderstand="false" soap:relay="true"' if soap12 else \
+                b' soap:mustUnderstand="0"'
+        start = raw.index(b"PlatformHeader", raw.index(b"<soap:Header>")) + len(b"PlatformHeader")
+        return raw[:start] + attrs + raw[start:]
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
-           "must_understand_elsewhere")
+           "must_understand_elsewhere", "header_soap_attributes",
+           "header_soap_attributes_optional")
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -444,8 +444,9 @@ class CaseRunner:
                 if name not in checks.NAMED:
                     raise CaseDataError(f"{step.where}.checks: unknown check {name!r}")
                 problems += checks.NAMED[name](self.s.context, ex)
-            if "fault" in opts:
-                problems += checks.fault(self.s.context, ex, opts["fault"])
+            if opts.get("outcome") == "fault":  # every expected fault is the client's
+                problems += checks.fault(self.s.context, ex,
+                                         checks.client_fault_spec(ex, opts.get("fault")))
             if "xpath" in opts:
                 problems += checks.xpath(self.s.context, ex, opts["xpath"])
             if "unseen" in opts:

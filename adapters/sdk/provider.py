@@ -141,6 +141,8 @@ class _ProtocolMixin:
             client = code == "Client" or code.startswith("Client.")
             if code == "Client.ResourceNotFound":  # no service here has this request element
                 pf_code, rule = faults.SCHEMA_INVALID, "service:element"
+            elif code == "Client.XMLSyntaxError":  # the hub's code and rule (docs/faults.md)
+                pf_code, rule = faults.MALFORMED_XML, "xml:well-formed"
             elif client:
                 pf_code, rule = faults.NOT_SOAP, f"spyne:{code}"
             else:
@@ -260,7 +262,10 @@ class ProviderApp:
     str(exc))`` (e.g. ``{UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"}``) — or to ``(code,
     message)`` when the exception's text may quote a value (personal data must never leave in a
     fault: the hub keeps a subscriber's message with its dead letter); anything else unexpected
-    is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent. ``characters``
+    is ``PF-PROVIDER-INTERNAL``, logged with its traceback, its text not sent. ``client_errors``
+    maps the same way the exceptions that mean the request, though valid, is the caller's error
+    — an unknown or expired ExtractId (docs/notices.md) —: a fault of Party client
+    (soap:Client / env:Sender), not the provider's. ``characters``
     (``adapters.sdk.characters.CharacterPolicy``): this system's 外字 table and repertoire; a
     handler then gets requests in its own characters and may answer in them.
 
@@ -272,6 +277,7 @@ class ProviderApp:
                  catalogs: Sequence[Path | str] = (BUILTIN_CATALOG,), validate: bool = True,
                  check_receiver: bool = True,
                  errors: Mapping[type[BaseException], str | tuple[str, str]] | None = None,
+                 client_errors: Mapping[type[BaseException], str | tuple[str, str]] | None = None,
                  characters: CharacterPolicy | None = None):
         schema_catalogs = list(catalogs)
         if Path(BUILTIN_CATALOG) not in map(Path, schema_catalogs):
@@ -285,6 +291,7 @@ class ProviderApp:
         self.validate = validate
         self.check_receiver = check_receiver
         self.errors = dict(errors or {})
+        self.client_errors = dict(client_errors or {})
         self._handlers = dict(handlers)
         self._services = {sid: services[sid] for sid in handlers}
         # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
@@ -456,11 +463,11 @@ class ProviderApp:
             return error
         if isinstance(error, ProviderError):
             return _fault(error.code, "provider", error.message, error.findings, message_id)
-        for kind, code in self.errors.items():
-            if isinstance(error, kind):
-                code, message = code if isinstance(code, tuple) else (code, str(error))
-                message = message or kind.__name__
-                return _fault(code, "provider", message, (), message_id)
+        for party, mapping in (("client", self.client_errors), ("provider", self.errors)):
+            for kind, code in mapping.items():
+                if isinstance(error, kind):
+                    code, message = code if isinstance(code, tuple) else (code, str(error))
+                    return _fault(code, party, message or kind.__name__, (), message_id)
         log.error("handler failed (message %s)", message_id, exc_info=error)
         return _fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
                       message_id=message_id)

@@ -77,8 +77,9 @@ def serve(argv: list[str]) -> int:
         extracts = ExtractService(store, reactor, gaiji=characters.gaiji)
         extracts.start()
     app = ProviderApp(party, handlers(store, extracts.handle if extracts else None),
-                      errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN",
-                              MappingError: "VENDOR-A-DATA-ERROR"}, characters=characters)
+                      errors={MappingError: "VENDOR-A-DATA-ERROR"},
+                      client_errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"},
+                      characters=characters)
     if args.hub:
         from adapters.sdk.consumer import ConsumerClient
 

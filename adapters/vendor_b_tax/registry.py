@@ -303,7 +303,7 @@ def serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     store = TaxStore.open(args.db, local_gov_code=args.local_gov_code)
     app = ProviderApp(Party(args.local_gov_code, "01", args.system_id), handlers(store),
-                      errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
+                      client_errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
                       characters=CharacterPolicy(args.gaiji or None))
     run_provider(app, name=args.system_id, host=args.host, port=args.port,
                  backlog=args.backlog)

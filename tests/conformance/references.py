@@ -91,12 +91,14 @@ class References:
             **options) -> str:
         """Serve a ProviderApp of ``profile``'s vendor (its handlers, or ``handlers``), as its
         own party or as ``party`` (another vendor's product with the same data)."""
-        errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN", MappingError: "VENDOR-A-DATA-ERROR"} \
-            if profile == JUKI_PROFILE else vendor_c.ERRORS \
-            if profile in (KOKUHO_PROFILE, KOKUHO_SUB_PROFILE) \
+        errors = {MappingError: "VENDOR-A-DATA-ERROR"} if profile == JUKI_PROFILE else \
+            vendor_c.ERRORS if profile in (KOKUHO_PROFILE, KOKUHO_SUB_PROFILE) \
             else {VendorBMappingError: "VENDOR-B-DATA-ERROR"}
+        # an unknown ExtractId is the client's error (docs/notices.md)
+        client_errors = {UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"} if profile == JUKI_PROFILE \
+            else {}
         app = ProviderApp(party or PARTIES[profile], handlers or self.handlers(profile), errors=errors,
-                          **options)
+                          client_errors=client_errors, **options)
         root = Resource()
         root.putChild(b"soap", app.resource())
         return self.serve(root) + "/soap"

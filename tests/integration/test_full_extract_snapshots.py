@@ -66,7 +66,7 @@ def registry(tmp_path_factory):
     extracts = ExtractService(store, reactor, batch=BATCH, ahead=None)
     blockingCallFromThread(reactor, extracts.start)
     app = ProviderApp(REGISTRY, handlers(store, extracts.handle),
-                      errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"},
+                      client_errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"},
                       characters=CharacterPolicy(str(GAIJI_TABLE)))  # its 外字 leave as MJ
     provider = serve(app.resource())
     hub = serve(HubStub(lambda sid: provider.url))

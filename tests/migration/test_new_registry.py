@@ -35,7 +35,7 @@ def vendor_b_registry(tmp_path_factory):
     import_extract(folder, RegistryImporter(store, manifest.created),
                    characters=TargetCharacters(GaijiTable.load(B_GAIJI), "jisx0213"))
     app = ProviderApp(Party("131016", "01", REGISTRY_SYSTEM_ID), handlers(store),
-                      errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
+                      client_errors={UnknownExtract: "VENDOR-B-EXTRACT-UNKNOWN"},
                       characters=CharacterPolicy(B_GAIJI))
     root = Resource()
     root.putChild(b"soap", app.resource())
