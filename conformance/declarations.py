@@ -14,7 +14,7 @@ from bus.core.settings import (REQUIRED, Anything, Bool, Choice, Int, Key, ListO
 ROLES = ("provider", "consumer", "subscriber")
 REQUIRES = ("trigger", "observe", "restart")
 MESSAGE_ROLES = ("sample", "repeatable", "rules_sample", "not_found", "invalid_schema",
-                 "invalid_rule", "invalid_check_digit", "invalid_individual_number",
+                 "invalid_rule", "invalid_check_digit", "invalid_individual_number", "invalid_rules",
                  "boundary_max", "domain_low", "domain_high", "unknown_body", "reply")
 
 

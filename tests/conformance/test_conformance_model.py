@@ -15,7 +15,8 @@ from conformance.validation import Validation
 from schemas import BUILTIN_CATALOG
 
 INVALID_ROLES = {"invalid_schema": "xsd", "invalid_rule": "rule", "invalid_check_digit": "rule",
-                 "invalid_individual_number": "rule", "unknown_body": "unknown"}
+                 "invalid_individual_number": "rule", "unknown_body": "unknown",
+                 "invalid_rules": "rules"}
 
 
 def test_every_requirement_is_checked_by_a_case_and_every_case_traces_to_one(suite):
@@ -59,6 +60,8 @@ def test_messages_are_what_their_roles_say(suite):
                     # the one rule its fault must name (messages.toml ``breaks``), and no other
                     assert msg.breaks and all(f"[{msg.breaks}]" in r for r in rules), \
                         (where, msg.breaks, rules)
+                elif kind == "rules":  # several problems, each its own rule
+                    assert not schema and len(rules) >= 2, (where, rules)
                 elif kind == "unknown":
                     assert body.tag not in {s.request_tag for s in catalog.services.values()}
                 else:
