@@ -27,6 +27,7 @@ Judged as the suite's existing cases judge the same messages — nothing of its 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import uuid
@@ -44,18 +45,21 @@ NOTICE = "change_notice.one"  # the canonical notice the subscriber's points cha
 
 
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
-    if step.target in ("inquiry", "inquiry_header"):
+    if step.target in ("inquiry", "inquiry_header", "as_of_timezones"):
         if "model_data" not in values:
             raise ValueError(f"{step.where}: the profile names no model_data (test data)")
         model = grid.load_model(str(values["model_data"]))
         if step.target == "inquiry":
             return _inquiries(runner, step, values, model, inquiry_points(model)) + \
                 _request_ids(runner, step, values, model)
+        if step.target == "as_of_timezones":
+            return _inquiries(runner, step, values, model, timezone_points(model)) + \
+                _extract_counts(runner, step, values, model)
         return _inquiries(runner, step, values, model, header_points(model, values))
-    if step.target in ("notice", "notice_header"):
+    if step.target in ("notice", "notice_header", "notice_timezones"):
         return _notices(runner, step, values)
     raise ValueError(f"{step.where}: unknown edges {step.target!r} (inquiry, inquiry_header, "
-                     f"notice, notice_header)")
+                     f"as_of_timezones, notice, notice_header, notice_timezones)")
 
 
 # --- the provider --------------------------------------------------------------------------------
@@ -89,6 +93,53 @@ def inquiry_points(model: list[grid.Resident]) -> Iterator[Ask]:
         p = grid.InquiryPoint("addressee", e.value, None, "", "1.2" if k % 2 else "1.1", expected,
                               e.label if e.value not in held else "")
         yield Ask(p, p.vars)
+
+
+def timezone_day(model: list[grid.Resident]) -> tuple[grid.Resident, dt.date]:
+    """The resident with a 個人番号 who moved in last, and that day: asked on it and on the day
+    before, the answer tells which date the product read."""
+    r = max((r for r in model if r.individual), key=lambda r: r.moved_in)
+    return r, r.moved_in
+
+
+def timezone_points(model: list[grid.Resident]) -> Iterator[Ask]:
+    """P-EDGE-03: 基準日 on a resident's moving-in day and the day before, written with
+    timezones far from JST (edges.date_timezone_edges): found on the day, not found the day
+    before, whatever the timezone — xs:date is the date as written, not a JST midnight."""
+    r, moved_in = timezone_day(model)
+    k = 0
+    for day in (moved_in, moved_in - dt.timedelta(days=1)):
+        for e in edges.date_timezone_edges(day):
+            key = "individual" if k % 2 else "addressee"
+            p = grid.InquiryPoint(key, r.individual if key == "individual" else r.addressee, day,
+                                  e.label, "1.2" if k // 2 % 2 else "1.1",
+                                  r if grid.lived_here(r, day) else None)
+            k += 1
+            yield Ask(p, {**p.vars, "as_of": e.value})
+
+
+def _extract_counts(runner, step, values, model: list[grid.Resident]) -> list[str]:
+    """P-EDGE-03 on the 全件 path: first requests whose 基準日 is the moving-in day written at
+    +14:00 and the day before written at −12:00, each TotalCount the test data's on the date
+    as written."""
+    ns = runner.s.context.namespaces
+    _, moved_in = timezone_day(model)
+    problems: list[str] = []
+    for k, day in enumerate((moved_in, moved_in - dt.timedelta(days=1))):
+        as_of = edges.date_timezone_edges(day)[k].value  # +14:00, then −12:00
+        label = f"[全件 基準日 {as_of}, SOAP {'1.2' if k % 2 else '1.1'}]"
+        ex = runner._post(step.with_options(soap="1.2" if k % 2 else "1.1"), values,
+                          "full_extract.first_as_of",
+                          {"page_size": values["page_size"], "as_of": as_of}, label)
+        if found := checks.outcome(ex, "response"):
+            problems += [f"{label}: {m}" for m in found]
+            continue
+        total = ex.envelope().body.xpath("string(juki:TotalCount)", namespaces=ns)
+        count = sum(grid.lived_here(r, day) for r in model)
+        if total != str(count):
+            problems.append(f"{label}: TotalCount {total!r}, the test data says {count} on "
+                            f"{day} (the date as written)")
+    return problems
 
 
 def side_by_side(pairs: list[tuple[str, edges.Edge]]) -> list[tuple[str, dict[str, str]]]:
@@ -296,7 +347,63 @@ def notice_points(canonical_name: str, kana: tuple[str, str]) -> list[domain.Poi
     return out
 
 
+def _then_removed(day: str) -> domain.Mutation:
+    """A second change of the same resident after the first: a 消除 (B03 死亡) on ``day``."""
+    def change(payload: etree._Element) -> None:
+        first = payload.find(f"{{{JUKI}}}Change")
+        second = copy.deepcopy(first)
+        second.find(f"{{{JUKI}}}Sequence").text = "2"
+        second.find(f"{{{JUKI}}}Event/{{{CMN}}}Reason").text = "B03"
+        second.find(f"{{{JUKI}}}Event/{{{CMN}}}OccurredOn").text = day
+        first.addnext(second)
+    return change
+
+
+def _timezone_notices(runner, step, values: dict[str, Any]) -> list[str]:
+    """S-EDGE-03: notices whose every date carries a timezone (edges.TIMEZONES and +09:00),
+    each about a fresh resident: receipted applied, the name held, one change applied; then a
+    記載 and a 消除 whose dates are written at +14:00: both applied, and the 消除's date — when
+    the observe command prints removed_on — the date as written."""
+    name = str(values.get("notice_name", ""))
+    day = dt.date(2025, 3, 31)
+    asks = [(f"every date {e.value}", _dates(e.value), None)
+            for e in [edges.Edge("+09:00", f"{day}+09:00"), *edges.date_timezone_edges(day)]]
+    removed = edges.date_timezone_edges(day)[0].value  # +14:00: the day before in JST
+    asks.append((f"a 記載 then a 消除, every date {removed}", _both(_dates(removed),
+                                                            _then_removed(removed)), day))
+    notice_step = dataclasses.replace(step, target=NOTICE)
+    observe = step.get("observe_vars")
+    problems: list[str] = []
+    for label, change, removed_on in asks:
+        vals = {**values, "fresh_addressee": runner._fresh_addressee()}
+        point = domain.Point(label, change, name=name)
+        ex = domain._post(runner, notice_step, vals, "1", point, False, label)
+        if ex is None:
+            raise ValueError(f"{step.where}: {label}: the notice is not valid")
+        found = domain._receipt_applied(ex)
+        if observe and not found:
+            state = runner.observed_state(notice_step, vals, observe, label)
+            want = {"name": name, "changes_applied": 2 if removed_on else 1}
+            if not isinstance(state, dict) or any(state.get(k) != v for k, v in want.items()):
+                found.append(f"observed {state!r}, expected {want}")
+            elif removed_on and "removed_on" in state and \
+                    str(state["removed_on"] or "")[:10] != removed_on.isoformat():
+                found.append(f"removed_on is {state['removed_on']!r}: the 消除 was written "
+                             f"{removed} — the date {removed_on} (xs:date: the date as written)")
+        problems += [f"[{label}]: {p}" for p in found]
+    return problems
+
+
+def _both(*changes: domain.Mutation) -> domain.Mutation:
+    def change(payload: etree._Element) -> None:
+        for c in changes:
+            c(payload)
+    return change
+
+
 def _notices(runner, step, values: dict[str, Any]) -> list[str]:
+    if step.target == "notice_timezones":
+        return _timezone_notices(runner, step, values)
     canonical_name = str(values.get("notice_name", ""))
     message = runner.s.suite.message(NOTICE, runner.instance.service, step.where)
     body = etree.fromstring(message.body.replace("${", "$_{").encode("utf-8"))

@@ -88,6 +88,20 @@ def date_edges(until: dt.date | None = None, timezones: bool = False) -> list[Ed
     return out
 
 
+# timezones far from JST, either way: the earliest and latest xs:date allows, UTC, and one behind
+TIMEZONES = ("+14:00", "-12:00", "Z", "-05:00")
+
+
+def date_timezone_edges(day: dt.date) -> list[Edge]:
+    """``day`` written with each of TIMEZONES: xs:date's value is the date as written — a
+    product that takes it for a midnight at that offset and converts to JST (or UTC) reads
+    another day (+14:00: the day before in JST)."""
+    out = [Edge(f"{day} written with {zone}", f"{day.isoformat()}{zone}") for zone in TIMEZONES]
+    for e in out:
+        valid("xs:date", e.value, _date_type())
+    return out
+
+
 def jst_date_time_edges(now: dt.datetime | None = None) -> list[Edge]:
     """The current time in JST, as pfh:JstDateTimeType (xs:dateTime, ``+09:00``) allows it to be
     written: fractional seconds of 1, 3, 6 and 9 digits and a fraction of zeros."""

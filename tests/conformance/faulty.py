@@ -26,6 +26,7 @@ from .faulty_linkage import LINKAGE
 from .faulty_ninth import NINTH_HANDLERS, NINTH_WIRE
 from .faulty_paging import PAGING_HANDLERS
 from .faulty_receipts import RECEIPTS
+from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -334,6 +335,14 @@ FAULTY = [
     # their answers too
     Faulty("standard-version-char8", "RQ-EDGE-02", (JUKI_PROFILE, SUB_PROFILE, KOKUHO_SUB_PROFILE),
            ("P-EDGE-02", "S-EDGE-02", "INV-BIND-04")),
+    # --- how a product refuses, how it reads a date (faulty_refusals.py): the ninth batch's
+    # remaining classes. (P-EDGE-01 names an issued ExtractId with its case swapped: unknown too)
+    Faulty("extract-expiry-blamed-on-self", "RQ-FAULT-09", (JUKI_PROFILE,),
+           ("J-FULL-04", "P-EDGE-01")),
+    Faulty("dtd-named-malformed", "RQ-FAULT-07", ALL, ("P-HOST-01/*", "P-HOST-02/*", "P-HOST-03/*")),
+    Faulty("header-attributes-strict", "RQ-SOAP-08", ALL, ("P-SOAP-06/*",)),
+    Faulty("findings-fail-fast", "RQ-FAULT-10", SUBSCRIBER_PROFILES, ("P-FAULT-10/*",)),
+    Faulty("as-of-at-jst-midnight", "RQ-EDGE-03", (JUKI_PROFILE,), ("P-EDGE-03",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -407,7 +416,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
         or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
-        or EDGE_WIRE.get(faulty.name)
+        or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -421,6 +430,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
-        or EDGE_HANDLERS.get(faulty.name) \
+        or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
         or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

@@ -13,6 +13,7 @@ from .outcomes import not_passed
 from .faulty_notice_grid import GRID_MODES, build as build_grid_subscriber
 from .faulty_domain import DOMAIN_MODES, DomainSubscriber
 from .faulty_edges import EDGE_MODES, EdgeSubscriber
+from .faulty_refusals import DATE_MODES, DateSubscriber
 from .faulty_durability import CRASH_MODES
 from .faulty_notice_semantics import SEMANTICS_MODES
 from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBSCRIBER_MODES
@@ -115,6 +116,14 @@ def test_faulty_edge_subscriber_fails_exactly_its_targets(refs, suite, mode, pro
     assert set(not_passed(result)) == set(EDGE_MODES[mode][1]), not_passed(result)
 
 
+@pytest.mark.parametrize("mode,profile", [
+    pytest.param(m, p, id=f"{m}@{p}", marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
+    for m in sorted(DATE_MODES) for p in SUBSCRIBER_PROFILES])
+def test_faulty_date_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
+    result = subscriber_run(refs, suite, DateSubscriber(mode), profile)
+    assert set(not_passed(result)) == set(DATE_MODES[mode][1]), not_passed(result)
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     instances = [i.id for i in suite.instances(suite.profiles[profile])]
@@ -125,7 +134,7 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
         targeted |= {i for modes in (MODES, DURABILITY_MODES, CRASH_MODES, GRID_MODES,
                                      DOMAIN_MODES, SEMANTICS_MODES, NINTH_SUBSCRIBER_MODES,
-                                     EDGE_MODES)
+                                     EDGE_MODES, DATE_MODES)
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
         targeted |= {i for _, cases in PROVIDER_RESTART_MODES.values() for i in cases}
