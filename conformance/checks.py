@@ -224,26 +224,30 @@ def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
     if "rule_in" in spec and not any(f.rule in spec["rule_in"] for f in d.findings):
         problems.append(f"no finding names {' or '.join(spec['rule_in'])} (rules: "
                         f"{[f.rule for f in d.findings]})")
+    unused = list(d.findings)
     for want in spec.get("all_of", ()):  # one finding per problem (docs/faults.md)
-        if not any(f.rule == want["rule"] and _path_ends(f.path, want["path"])
-                   for f in d.findings):
-            problems.append(f"no finding names {want['rule']} at …/{want['path']}: one Finding "
-                            f"per problem (findings: "
+        match = next((f for f in unused if f.rule == want["rule"] and (
+            f.path is None or _path_ends(f.path, want["path"]))), None)
+        if match is None:
+            problems.append(f"no finding (of its own) names {want['rule']} at …/{want['path']}: "
+                            f"one Finding per problem (findings: "
                             f"{[(f.rule, f.path) for f in d.findings]})")
+        else:
+            unused.remove(match)
     return problems
 
 
 _PREDICATE = re.compile(r"\[[^]]*\]")
 
 
-def _path_ends(path: str | None, tail: str) -> bool:
+def _path_ends(path: str, tail: str) -> bool:
     """``path`` (a finding's, prefixes the product's own) names the element ``tail`` names: its
     last steps are ``tail``'s local names (positions are not compared: a product may leave
     them out)."""
     def steps(p: str) -> list[str]:
         return [s.rpartition(":")[2] for s in _PREDICATE.sub("", p).strip("/").split("/")]
     want = steps(tail)
-    return path is not None and steps(path)[-len(want):] == want
+    return steps(path)[-len(want):] == want
 
 
 def xpath(ctx: Context, ex: Exchange, assertions: list[Mapping[str, Any]]) -> list[str]:

@@ -88,12 +88,13 @@ FAULTY = [
                                for p in SUBSCRIBER_PROFILES}),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
-    # (PF-PROVIDER-INTERNAL, Receiver): wrong code and SOAP code, but it names the message.
+    # (PF-PROVIDER-INTERNAL, Receiver): wrong code, party and SOAP code.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
         # (S-ONCE-05: the notice it expects refused is applied, its corrected resend a duplicate)
         SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
         KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
-        JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/juki.ResidentInquiry"),
+        # (its 全件 fault for PageSize 1001 is Party provider: RQ-FAULT-09)
+        JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
         KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
     # behaviour
@@ -322,8 +323,9 @@ FAULTY = [
     # a 個人番号; a code list is broken by a subscriber's invalid_rule only (P-FAULT-02/07)
     Faulty("check-digits-one-rule", "RQ-FAULT-02", (JUKI_PROFILE, *SUBSCRIBER_PROFILES),
            ("P-FAULT-09/*",)),
+    # (P-FAULT-10's notice breaks a code list too)
     Faulty("codelist-unnamed", "RQ-FAULT-02", SUBSCRIBER_PROFILES,
-           ("P-FAULT-02/*", "P-FAULT-07/*")),
+           ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-10/*")),
     # --- SOAP's mustUnderstand (faulty_must_understand.py)
     Faulty("must-understand-ignored", "RQ-SOAP-07", ALL, ("P-SOAP-05/*",)),
     # --- valid values at the edges of their fields (faulty_edges.py)
@@ -388,10 +390,17 @@ _ALSO_EDGE = {
     "answers-household-head": _E12, "addressee-number-int32": _E1,
     "addressee-remainder-zero-refused": _E2[:1], "standard-version-own": _E2,
 }
+# P-EDGE-03 asks by both keys, on a moving-in day and the day before, and counts two extracts:
+# a defect of a key, of the 基準日 or of not-found fails it too
+_ALSO_EDGE_03 = ("not-found-as-fault", "individual-number-bad-check-digit",
+                 "individual-number-unsupported", "unknown-individual-number-fault",
+                 "as-of-ignored-by-individual-number", "as-of-refused", "extract-as-of-refused",
+                 "as-of-timezone-refused", "as-of-day-early", "extract-as-of-ignored",
+                 "individual-number-as-of-utc", "extract-as-of-exclusive", "addressee-number-int32")
 
 
 def _with_edges(f: Faulty) -> Faulty:
-    extra = _ALSO_EDGE.get(f.name, ())
+    extra = _ALSO_EDGE.get(f.name, ()) + (("P-EDGE-03",) if f.name in _ALSO_EDGE_03 else ())
     if not extra:
         return f
     by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}

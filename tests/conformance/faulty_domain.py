@@ -31,7 +31,7 @@ DOMAIN_MODES = {
 
 
 def _date(text: str | None) -> dt.date:
-    return dt.date.fromisoformat(text or "")
+    return dt.date.fromisoformat((text or "")[:10])  # the date as written (xs:date)
 
 
 class DomainSubscriber(TestSubscriber):

@@ -56,7 +56,8 @@ GRID_MODES = {
     # 異動連番 in a DECIMAL(17) column: an 18-digit one (within the XSD's domain) is refused
     "sequence-17-digits": ("RQ-SUB-01", ("S-GRID-01",)),
     # a 消除 marks the record removed on the day it was processed, not on its 異動年月日
-    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01",)),
+    # (S-EDGE-03 observes its 消除's removed_on too)
+    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01", "S-EDGE-03")),
     # a 修正 rewrites the whole record, the removal mark with it
     "correction-clears-removal": ("RQ-SUB-04", ("S-GRID-01",)),
 }

@@ -211,6 +211,8 @@ def rules_ignored(call: Call) -> bytes:
     """Checks the XSD but no check digit or code list: the reference adapter is handed the
     request with the rule violations 'ignored' (made valid), and its reply's RequestHash is put
     back to the digest of what the suite sent."""
+    if b"<!DOCTYPE" in call.request[:4096]:  # no rule to ignore: not re-serialised
+        return call.request
     root = tree(call.request)
     for el in root.iter(f"{{{JUKI}}}AddresseeNumber", f"{{{TAX}}}AddresseeNumber",
                         f"{{{KOKUHO}}}AddresseeNumber", f"{{{CMN}}}AddresseeNumber"):

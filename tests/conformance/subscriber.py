@@ -40,7 +40,8 @@ MODES = {
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
                                            "INV-SUB-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
-    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01")),
+    # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied)
+    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03")),
     # applies only the changes about the resident of the notice's first change
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01")),
     # drops variation selectors (IVS) from names before storing them
