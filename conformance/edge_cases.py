@@ -16,6 +16,10 @@ Judged as the suite's existing cases judge the same messages — nothing of its 
   (the fields side by side: request i carries each field's i-th edge); the answer judged as
   above, and its LinkageKind and StandardVersion the request's (checks.linkage,
   RQ-BIND-05).
+- ``as_of_timezones`` (P-EDGE-03): 住民照会 with a 基準日 on a resident's moving-in day and the
+  day before, written with timezones far from JST (edges.TIMEZONES), judged as ``inquiry``
+  judges (found on the day, not found before it); two 全件 first requests whose TotalCount must
+  be the test data's on the date as written.
 - ``notice`` (S-EDGE-01): a notice about a fresh resident whose every date (DateOfBirth,
   BecameResidentOn, AddressFixedOn, OccurredOn) is one date edge on or before today, readings
   (Kana) at each edge of KanaTextType's pattern, a one-character name, PostalCode and
@@ -23,6 +27,8 @@ Judged as the suite's existing cases judge the same messages — nothing of its 
   with ``--observe``, the name sent held and one change applied).
 - ``notice_header`` (S-EDGE-02): the canonical notice about a fresh resident with each header
   edge; judged as S-EDGE-01, and the receipt's LinkageKind and StandardVersion the notice's.
+- ``notice_timezones`` (S-EDGE-03): every date of a notice with a timezone, judged as S-EDGE-01;
+  a 記載 and a 消除 at +14:00, the 消除's removed_on the date as written.
 """
 
 from __future__ import annotations
@@ -56,8 +62,10 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
             return _inquiries(runner, step, values, model, timezone_points(model)) + \
                 _extract_counts(runner, step, values, model)
         return _inquiries(runner, step, values, model, header_points(model, values))
-    if step.target in ("notice", "notice_header", "notice_timezones"):
+    if step.target in ("notice", "notice_header"):
         return _notices(runner, step, values)
+    if step.target == "notice_timezones":
+        return _timezone_notices(runner, step, values)
     raise ValueError(f"{step.where}: unknown edges {step.target!r} (inquiry, inquiry_header, "
                      f"as_of_timezones, notice, notice_header, notice_timezones)")
 
@@ -402,8 +410,6 @@ def _both(*changes: domain.Mutation) -> domain.Mutation:
 
 
 def _notices(runner, step, values: dict[str, Any]) -> list[str]:
-    if step.target == "notice_timezones":
-        return _timezone_notices(runner, step, values)
     canonical_name = str(values.get("notice_name", ""))
     message = runner.s.suite.message(NOTICE, runner.instance.service, step.where)
     body = etree.fromstring(message.body.replace("${", "$_{").encode("utf-8"))
