@@ -45,7 +45,7 @@ _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 
 # the cases whose invalid request a product without validation answers as if it were valid
 _INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*",
-                     "P-FAULT-08/*", "P-FAULT-09/*")
+                     "P-FAULT-08/*", "P-FAULT-09/*", "P-FAULT-10/*")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ FAULTY = [
     # (S-ATOM-01's refused notices are applied: nothing is refused)
     Faulty("rules-ignored", "RQ-FAULT-02", ALL, ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*"),
            targets_by_profile={p: ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "S-ATOM-01",
-                                   "S-ONCE-05")  # its refused notice is accepted
+                                   "S-ONCE-05",  # its refused notice is accepted
+                                   "P-FAULT-10/*")  # only the 個人番号 left to find
                                for p in SUBSCRIBER_PROFILES}),
     # No validation at all: every case sending an invalid request sees an answer, not a fault.
     # The full extract's handler refuses PageSize 1001 itself, as an internal error
