@@ -20,3 +20,14 @@ def refs():
     r = References()
     yield r
     r.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_the_tests_servers(request):
+    """The servers a test started on the module's ``refs`` (its faulty variants) close at its end."""
+    if "refs" not in request.fixturenames:
+        yield
+        return
+    close = request.getfixturevalue("refs").closer_of_new_servers()
+    yield
+    close()

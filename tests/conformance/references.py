@@ -115,6 +115,20 @@ class References:
             self._urls[profile] = self.app(profile)
         return self._urls[profile]
 
+    def closer_of_new_servers(self) -> Callable[[], None]:
+        """What closes the servers started from now on (a test's faulty variants), keeping the
+        shared ones: a module's tests would otherwise leave one listening server each, and every
+        later test's reactor turn pays for them."""
+        mark = len(self._servers)
+
+        def close() -> None:
+            started, self._servers[mark:] = self._servers[mark:], []
+            urls = {s.url for s in started}
+            self._urls = {p: u for p, u in self._urls.items() if u.removesuffix("/soap") not in urls}
+            for server in started:
+                server.close()
+        return close
+
     def observe_vendor_b(self, values) -> tuple[int, str]:
         """The --observe contract for vendor B's subscriber (observe_vendor_b.py), in process."""
         return observe(self.subscriber_store, values["addressee_number"])

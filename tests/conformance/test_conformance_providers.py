@@ -20,16 +20,15 @@ from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBS
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
+from .tiers import faulty_run
 
 pytestmark = pytest.mark.integration
 
 
 PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE]
-# Each faulty adapter runs against its first profile by default, against the others (the same
-# defect on another vendor's reference) in the slow tier: the default run stays short.
-FAULTY_RUNS = [pytest.param(f, p, id=f"{f.name}@{p}",
-                            marks=[pytest.mark.slow] if p != f.profiles[0] else [])
-               for f, p in CASES]
+# Each faulty adapter runs against every profile it applies to (the same defect on another
+# vendor's reference) in the slow tier; the default run holds a sample (tiers.py).
+FAULTY_RUNS = [faulty_run(f.name, p, f.profiles[0], f) for f, p in CASES]
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -72,10 +71,12 @@ def test_sdk_built_subscriber_passes_every_case(refs, suite, profile):
     assert not_passed(subscriber_run(refs, suite, TestSubscriber(), profile)) == {}
 
 
-# each mode against the first subscriber profile by default, against the other in the slow tier
-SUBSCRIBER_RUNS = [pytest.param(m, p, id=f"{m}@{p}",
-                                marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
-                   for m in sorted(MODES) for p in SUBSCRIBER_PROFILES]
+def subscriber_runs(modes) -> list:
+    """Each mode against every subscriber profile (the default run: tiers.py's sample)."""
+    return [faulty_run(m, p, SUB_PROFILE) for m in sorted(modes) for p in SUBSCRIBER_PROFILES]
+
+
+SUBSCRIBER_RUNS = subscriber_runs(MODES)
 
 
 @pytest.mark.parametrize("mode,profile", SUBSCRIBER_RUNS)
@@ -84,10 +85,7 @@ def test_faulty_subscriber_fails_exactly_its_targets(refs, suite, mode, profile)
     assert set(not_passed(result)) == set(MODES[mode][1]), not_passed(result)
 
 
-# each notice-grid mode against the first subscriber profile, against the other in the slow tier
-GRID_SUBSCRIBER_RUNS = [pytest.param(m, p, id=f"{m}@{p}",
-                                     marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
-                        for m in sorted(GRID_MODES) for p in SUBSCRIBER_PROFILES]
+GRID_SUBSCRIBER_RUNS = subscriber_runs(GRID_MODES)
 
 
 @pytest.mark.parametrize("mode,profile", GRID_SUBSCRIBER_RUNS)
@@ -100,25 +98,19 @@ def test_faulty_grid_subscriber_fails_exactly_the_notice_grid(refs, suite, mode,
     assert all(v.startswith("fail") for v in failed.values()), failed
 
 
-@pytest.mark.parametrize("mode,profile", [
-    pytest.param(m, p, id=f"{m}@{p}", marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
-    for m in sorted(DOMAIN_MODES) for p in SUBSCRIBER_PROFILES])
+@pytest.mark.parametrize("mode,profile", subscriber_runs(DOMAIN_MODES))
 def test_faulty_domain_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
     result = subscriber_run(refs, suite, DomainSubscriber(mode), profile)
     assert set(not_passed(result)) == set(DOMAIN_MODES[mode][1]), not_passed(result)
 
 
-@pytest.mark.parametrize("mode,profile", [
-    pytest.param(m, p, id=f"{m}@{p}", marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
-    for m in sorted(EDGE_MODES) for p in SUBSCRIBER_PROFILES])
+@pytest.mark.parametrize("mode,profile", subscriber_runs(EDGE_MODES))
 def test_faulty_edge_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
     result = subscriber_run(refs, suite, EdgeSubscriber(mode), profile)
     assert set(not_passed(result)) == set(EDGE_MODES[mode][1]), not_passed(result)
 
 
-@pytest.mark.parametrize("mode,profile", [
-    pytest.param(m, p, id=f"{m}@{p}", marks=[pytest.mark.slow] if p != SUB_PROFILE else [])
-    for m in sorted(DATE_MODES) for p in SUBSCRIBER_PROFILES])
+@pytest.mark.parametrize("mode,profile", subscriber_runs(DATE_MODES))
 def test_faulty_date_subscriber_fails_exactly_its_targets(refs, suite, mode, profile):
     result = subscriber_run(refs, suite, DateSubscriber(mode), profile)
     assert set(not_passed(result)) == set(DATE_MODES[mode][1]), not_passed(result)
