@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bus.core.catalog import Catalog, ServiceSpec
-from bus.core.identifiers import Modulus11Scheme
 
 from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
     per_request, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
+from .fresh_addressees import PROCESS_STREAM, FreshAddressees
 from .hubsim import REPLIES, HubSimulator, Script
 from .interop import InteropHarness
 from .loghops import check_hops
@@ -59,6 +59,7 @@ class RunState:
     observe: Command | None = None
     restart: Command | None = None
     rng: random.Random = field(default_factory=random.Random)
+    fresh: FreshAddressees = PROCESS_STREAM
     observed: invariants.Observed = field(default_factory=invariants.Observed)
 
 
@@ -101,13 +102,9 @@ class CaseRunner:
         return self.result
 
     def _fresh_addressee(self, remainder_zero: bool = False) -> str:
-        """A valid 宛名番号 drawn anew; ``remainder_zero``: one whose weighted sum (2–7 from the
-        right) is divisible by 11, the check digit 0 that a mod-10 computation gets wrong."""
-        while True:
-            body = f"{self.s.rng.randrange(10**8, 10**9):09d}"
-            if not remainder_zero or sum(int(d) * (2 + i % 6)
-                                         for i, d in enumerate(reversed(body))) % 11 == 0:
-                return body + str(Modulus11Scheme().check_digit(body))
+        """A valid 宛名番号 the product does not hold yet (fresh_addressees.py); ``remainder_zero``:
+        one whose check digit is 0 by a remainder of 0."""
+        return self.s.fresh.draw(remainder_zero)
 
     # --- dispatch -------------------------------------------------------------------------------
 
