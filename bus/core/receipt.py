@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from lxml import etree
 
+from .header import PlatformHeader, header_xml, xml_text
 from .inspection import AcceptedRequest
 
 RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
@@ -41,13 +42,32 @@ def receipt_element(message_id: str, status: ReceiptStatus, subscribers: int | N
 
 def receipt_envelope(request: AcceptedRequest, status: ReceiptStatus) -> bytes:
     """The reply to a notice: bound to it (RelatesTo, RequestHash) like any reply, sent by the
-    party the notice was addressed to (the hub's channel for the service)."""
+    party the notice was addressed to (the hub's channel for the service).
+
+    Written as text: the very bytes the lxml tree below serialises to (tests compare the two),
+    for about a fifth of the instructions (issue 13: ~0.5 M per notice, a sixth of the
+    accept)."""
     soap = request.envelope.soap_ns
     header = request.header.reply(request.envelope.raw, sender=request.header.receiver)
+    header_text, mid = header_xml(header), xml_text(request.header.message_id)
+    if header_text is None or mid is None or status not in STATUSES:  # the tree refuses them
+        return receipt_envelope_tree(soap, header, request.header.message_id, status,
+                                     len(request.subscribers))
+    return (f"<?xml version='1.0' encoding='UTF-8'?>\n<soap:Envelope xmlns:soap=\"{soap}\">"
+            f"<soap:Header>{header_text}</soap:Header><soap:Body>"
+            f'<pfr:NoticeReceipt xmlns:pfr="{RECEIPT_NS}"><pfr:MessageId>{mid}</pfr:MessageId>'
+            f"<pfr:Status>{status}</pfr:Status><pfr:Subscribers>{len(request.subscribers)}"
+            "</pfr:Subscribers></pfr:NoticeReceipt></soap:Body></soap:Envelope>"
+            ).encode("utf-8")
+
+
+def receipt_envelope_tree(soap: str, header: PlatformHeader, message_id: str,
+                          status: ReceiptStatus, subscribers: int) -> bytes:
+    """``receipt_envelope``'s bytes built as an lxml tree (``header``: the reply's)."""
     env = etree.Element(f"{{{soap}}}Envelope", nsmap={"soap": soap})
     etree.SubElement(env, f"{{{soap}}}Header").append(header.to_element())
     body = etree.SubElement(env, f"{{{soap}}}Body")
-    body.append(receipt_element(request.header.message_id, status, len(request.subscribers)))
+    body.append(receipt_element(message_id, status, subscribers))
     return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
 
 

@@ -34,8 +34,7 @@ from ..core.receipt import APPLIED, DUPLICATE, receipt_status
 from ..core.routing import Provider
 from ..store.notices.base import ATTEMPT_OUTCOMES, Delivery, NoticeOutcome, NoticeStore
 from ..store.chained_log import ChainedLog
-from ..store.routing_log import HopRecord
-from ..store.hop_record import Hop, Status
+from ..store.hop_record import Hop, Status, trusted_record
 from .forwarder import Forwarder
 from .notices import StoreThreads
 
@@ -285,9 +284,11 @@ class DeliveryService:
                 started: float, reason: str) -> None:
         """An attempt ended: counted, recorded (a routing-log hop), told to the observer."""
         self.counts[outcome] += 1
-        self.log.record(HopRecord(hop=hop_name, status=status, reason=reason,
-                                  duration_ms=round((time.monotonic() - started) * 1000, 3),
-                                  **hop))
+        # the frozen dataclass's checks skipped for the hub's own values (trusted_record:
+        # the same record; ~0.1 M instructions per delivery less, issue 13)
+        self.log.record(trusted_record(hop_name, status, {
+            **hop, "reason": reason,
+            "duration_ms": round((time.monotonic() - started) * 1000, 3)}))
         if self.observer is not None:
             self.observer.delivery(outcome, status, hop, reason)
 

@@ -9,7 +9,6 @@ tests drive limit windows with ``task.Clock``; the hub's drain waits on ``idle()
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -21,7 +20,7 @@ from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
-from ..core.header import HEADER_NS, PlatformHeader
+from ..core.header import HEADER_NS, PlatformHeader, new_uuid4
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission, limit_key
@@ -379,17 +378,6 @@ class _Hops:
 
     def elapsed_ms(self) -> float:
         return _ms(self.started)
-
-
-def new_uuid4() -> str:
-    """``str(uuid.uuid4())`` without the ``UUID`` object (its checks, its integer and its text
-    cost ~21 k instructions, issue 13): 16 random bytes, the version (4) and variant (RFC 4122)
-    bits set as ``UUID(bytes=…, version=4)`` sets them, in the 8-4-4-4-12 form."""
-    b = bytearray(os.urandom(16))
-    b[6] = b[6] & 0x0F | 0x40
-    b[8] = b[8] & 0x3F | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _ms(since: float) -> float:

@@ -16,8 +16,8 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 from twisted.web import http
 
+from bus.core import header
 from bus.core.characters import in_jisx0213
-from bus.hub import exchange
 from bus.hub.exchange import HttpReply, new_uuid4
 from bus.hub.http import HubSite, reason_phrase
 from bus.hub.resource import HubResource
@@ -25,7 +25,7 @@ from bus.hub.resource import HubResource
 
 @given(st.binary(min_size=16, max_size=16))
 def test_the_exchange_id_is_uuid4s_text(random):
-    with mock.patch.object(exchange, "os", SimpleNamespace(urandom=lambda n: random)):
+    with mock.patch.object(header, "os", SimpleNamespace(urandom=lambda n: random)):
         made = new_uuid4()
     assert made == str(uuid.UUID(bytes=random, version=4))
     assert uuid.UUID(made).version == 4 and uuid.UUID(made).variant == uuid.RFC_4122
