@@ -228,6 +228,7 @@ async def _pieces(hub: Hub, raws: list[bytes], receipts: dict[bytes, bytes],
                   marks: _Marks) -> None:
     """Pieces of the path on their own, each over ``raws`` (main thread; per notice, or per
     receipt checked — one per delivery)."""
+    await marks.start("")  # what they are run on is made outside every stretch
     inspector = hub.exchange.inspector
     sub = hub.delivery.subscribers[SUBSCRIBERS[0]]
     requests = [inspector.inspect_request(raw, "juki.ResidentChangeNotice", None,
