@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -97,9 +97,13 @@ class PlatformHeader:
         message and carries the digest of the exact request bytes it answers (X-Road's requestHash),
         so a response is provably bound to its request.
         """
-        return replace(self, message_id=new_message_id(), sender=sender or self.receiver,
-                       receiver=self.sender, sent_at=jst_now(), relates_to=self.message_id,
-                       request_hash=request_digest(request_bytes))
+        reply = object.__new__(PlatformHeader)  # replace() without the frozen __init__'s
+        state = reply.__dict__                   # checks: the same fields (issue 13)
+        state.update(self.__dict__)
+        state.update(message_id=new_message_id(), sender=sender or self.receiver,
+                     receiver=self.sender, sent_at=jst_now(), relates_to=self.message_id,
+                     request_hash=request_digest(request_bytes))
+        return reply
 
     @classmethod
     def from_element(cls, el: etree._Element) -> PlatformHeader:
@@ -226,6 +230,8 @@ def new_uuid4() -> str:
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 # A character XML 1.0 cannot carry: lxml refuses it in text (ValueError)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Printable ASCII that libxml2 writes as it is (not &, < or >)
+_PLAIN = re.compile("[\x20-\x25\x27-\x3b\x3d\x3f-\x7e]*")
 
 
 def xml_text(value: str) -> str | None:
@@ -246,11 +252,13 @@ def header_xml(header: PlatformHeader) -> str | None:
               header.receiver.system_id, header.service_id, header.service_version,
               header.sent_at, header.user_id, header.linkage_kind, header.standard_version,
               header.request_hash]
-    if any(v is not None and _NOT_XML.search(v) for v in values):
-        return None
+    if _PLAIN.fullmatch("".join([v for v in values if v is not None])) is None:
+        # something to escape, or to refuse: value by value (the common case needs neither)
+        if any(v is not None and _NOT_XML.search(v) for v in values):
+            return None
+        values = [None if v is None else v.translate(_TEXT_ESCAPES) for v in values]
     (mid, relates, s_code, s_unit, s_system, r_code, r_unit, r_system, service, version,
-     sent_at, user, kind, standard, digest) = [
-        None if v is None else v.translate(_TEXT_ESCAPES) for v in values]
+     sent_at, user, kind, standard, digest) = values
     return "".join((
         f'<pfh:PlatformHeader xmlns:pfh="{HEADER_NS}"><pfh:MessageId>{mid}</pfh:MessageId>',
         "" if relates is None else f"<pfh:RelatesTo>{relates}</pfh:RelatesTo>",

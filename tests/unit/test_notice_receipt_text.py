@@ -7,7 +7,7 @@ version-4 UUIDs."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bus.core.faults import SOAP11_NS, SOAP12_NS
-from bus.core.header import Party, PlatformHeader, header_xml, new_message_id
+from bus.core.header import Party, PlatformHeader, header_xml, new_message_id, request_digest
 from bus.core.receipt import (
     ACCEPTED,
     DUPLICATE,
@@ -103,3 +103,16 @@ def test_message_and_exchange_ids_are_uuid4():
     for text in made:
         parsed = uuid.UUID(text)
         assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+@pytest.mark.parametrize("sender", [None, Party("131016", "07", "tax")])
+def test_a_reply_header_is_the_requests_with_the_reply_fields_replaced(sender):
+    made = NOTICE.reply(b"the request's bytes", sender=sender)
+    expected = replace(NOTICE, message_id=made.message_id, sender=sender or NOTICE.receiver,
+                       receiver=NOTICE.sender, sent_at=made.sent_at,
+                       relates_to=NOTICE.message_id,
+                       request_hash=request_digest(b"the request's bytes"))
+    assert made == expected and hash(made) == hash(expected) and type(made) is PlatformHeader
+    assert made.message_id != NOTICE.message_id and made.sent_at.endswith("+09:00")
+    with pytest.raises(FrozenInstanceError):
+        made.user_id = "someone"  # type: ignore[misc]
