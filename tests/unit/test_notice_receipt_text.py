@@ -116,3 +116,21 @@ def test_a_reply_header_is_the_requests_with_the_reply_fields_replaced(sender):
     assert made.message_id != NOTICE.message_id and made.sent_at.endswith("+09:00")
     with pytest.raises(FrozenInstanceError):
         made.user_id = "someone"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("children", [
+    "<r:MessageId>m-1</r:MessageId><r:Status>applied</r:Status>",
+    "<r:Status>duplicate</r:Status><r:MessageId>m-2</r:MessageId>",  # out of order
+    "<r:MessageId/><r:Status></r:Status>",  # empty: "" as findtext gives
+    "<!-- c --><r:MessageId>a</r:MessageId><r:MessageId>b</r:MessageId><?pi x?>",  # first wins
+    "<r:Status>applied<x:Other xmlns:x='urn:other'>t</x:Other></r:Status>",  # no MessageId
+    "<r:Other>x</r:Other>",
+    "",
+])
+def test_receipt_fields_read_what_findtext_reads(children):
+    element = etree.fromstring(
+        f'<r:NoticeReceipt xmlns:r="urn:pfbus:platform:receipt:v1">{children}</r:NoticeReceipt>')
+    ns = "{urn:pfbus:platform:receipt:v1}"
+    assert receipt_fields(element) == (element.findtext(f"{ns}MessageId"),
+                                       element.findtext(f"{ns}Status"))
+    assert receipt_fields(etree.fromstring("<other/>")) == (None, None)
