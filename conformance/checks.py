@@ -183,13 +183,39 @@ def fault_message_id(ctx: Context, ex: Exchange) -> list[str]:
     return [] if got == want else [f"pff:MessageId is {got}, the request's MessageId is {want}"]
 
 
-def client_fault_spec(ex: Exchange, spec: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def client_fault_spec(ex: Exchange, spec: Mapping[str, Any] | None = None,
+                      ctx: Context | None = None) -> dict[str, Any]:
     """What every fault a case expects must be: the suite sent something wrong (invalid,
     unknown, hostile, misaddressed), so the fault is the client's — pff:Party client and the
     SOAP code Client (1.1) / Sender (1.2) — unless the case names another (SOAP's own
-    MustUnderstand); ``spec`` (the case's ``fault``) adds to it."""
-    return {"party": "client", "soap_code": "Sender" if ex.soap_version == "1.2" else "Client",
-            **(spec or {})}
+    MustUnderstand); ``spec`` (the case's ``fault``) adds to it. A request whose platform
+    header header-v1.xsd refuses is refused PF-HEADER-INVALID (docs/faults.md), whatever else
+    it holds: with ``ctx``, the suite's own request is validated to know."""
+    base: dict[str, Any] = {"party": "client",
+                            "soap_code": "Sender" if ex.soap_version == "1.2" else "Client"}
+    merged = {**base, **(spec or {})}
+    if ctx is not None and sent_header_invalid(ctx, ex):  # no case may expect another code
+        merged["code_in"] = [HEADER_INVALID]
+    return merged
+
+
+HEADER_INVALID = "PF-HEADER-INVALID"
+
+
+def sent_header_invalid(ctx: Context, ex: Exchange) -> bool:
+    """The request's one pfh:PlatformHeader is there and header-v1.xsd refuses it (a request
+    with a DTD, not well-formed, or without one header is another rule's business)."""
+    raw = ex.request.removeprefix(b"\xef\xbb\xbf")
+    if b"<!DOCTYPE" in raw[:4096]:
+        return False
+    try:
+        root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return False
+    headers = root.findall(f"*/{HEADER_TAG}")
+    if len(headers) != 1:
+        return False
+    return any(f.is_schema for f in ctx.validation.validator.validate(headers[0]))
 
 
 def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:

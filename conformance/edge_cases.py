@@ -262,7 +262,7 @@ def _extract_id_case(runner, step, values, extract_ids: list[str]) -> list[str]:
                           {"page_size": values["page_size"], "page": 1, "extract_id": swapped},
                           label)
         problems += [f"{label}: {m}" for m in checks.outcome(ex, "fault") or checks.fault(
-            runner.s.context, ex, checks.client_fault_spec(ex))]
+            runner.s.context, ex, checks.client_fault_spec(ex, ctx=runner.s.context))]
     return problems
 
 

@@ -182,13 +182,49 @@ def tamper(raw: bytes, how: str) -> bytes:
                 b' soap:mustUnderstand="0"'
         start = raw.index(b"PlatformHeader", raw.index(b"<soap:Header>")) + len(b"PlatformHeader")
         return raw[:start] + attrs + raw[start:]
+    if how in MUST_UNDERSTAND_FORMS:  # round 10: mustUnderstand read as SOAP's boolean and
+        # every role that names the product (P-SOAP-07); the version's own spellings only
+        soap12 = SOAP_NS["1.2"].encode() in raw[:300]
+        value, role = MUST_UNDERSTAND_FORMS[how]["1.2" if soap12 else "1.1"]
+        attrs = b' soap:mustUnderstand="%s"' % value.encode() + (
+            b' soap:%s="%s"' % (b"role" if soap12 else b"actor", role.encode()) if role else b"")
+        block = b'<v:Audit xmlns:v="urn:example:vendor:audit"' + attrs + b">a-1</v:Audit>"
+        return raw.replace(b"<soap:Header>", b"<soap:Header>" + block, 1)
+    if how == "many_changes":  # a notice of MANY_CHANGES changes (Change maxOccurs unbounded):
+        # the first change repeated with 異動連番 1 … MANY_CHANGES − 1, the second as the last
+        text = raw.decode("utf-8")
+        changes = re.findall(r"<juki:Change>.*?</juki:Change>", text, flags=re.DOTALL)
+        if len(changes) != 2:
+            raise TemplateError("tamper many_changes: needs a notice of two changes")
+        numbered = [re.sub(r"<juki:Sequence>\d+</juki:Sequence>",
+                           f"<juki:Sequence>{i}</juki:Sequence>", changes[0])
+                    for i in range(1, MANY_CHANGES)]
+        numbered.append(re.sub(r"<juki:Sequence>\d+</juki:Sequence>",
+                               f"<juki:Sequence>{MANY_CHANGES}</juki:Sequence>", changes[1]))
+        start, end = text.index(changes[0]), text.index(changes[1]) + len(changes[1])
+        return (text[:start] + "".join(numbered) + text[end:]).encode("utf-8")
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
+
+
+# P-SOAP-07's vendor header blocks: tamper → SOAP version → (mustUnderstand, actor/role). SOAP
+# 1.1's mustUnderstand is "0" or "1" (§4.2.3), SOAP 1.2's an xs:boolean (Part 1 §5.2.3); the
+# roles naming the ultimate receiver: none, 1.1 actor …/actor/next, 1.2 role …/role/next and
+# …/role/ultimateReceiver (1.1 §4.2.2, 1.2 Part 1 §2.2)
+_NEXT11 = "http://schemas.xmlsoap.org/soap/actor/next"
+_ROLE12 = "http://www.w3.org/2003/05/soap-envelope/role/"
+MUST_UNDERSTAND_FORMS = {
+    "must_understand_false": {"1.1": ("0", None), "1.2": ("false", None)},
+    "must_understand_zero": {"1.1": ("0", _NEXT11), "1.2": ("0", None)},
+    "must_understand_next": {"1.1": ("1", _NEXT11), "1.2": ("true", _ROLE12 + "next")},
+    "must_understand_ultimate": {"1.1": (" 1 ", None), "1.2": ("1", _ROLE12 + "ultimateReceiver")},
+}
+MANY_CHANGES = 256  # past 10, 16, 32, 50, 64, 100, 128 and 255 (a batch, a page, a byte)
 
 
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
-           "header_soap_attributes_optional")
+           "header_soap_attributes_optional", "many_changes", *MUST_UNDERSTAND_FORMS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -193,7 +193,9 @@ def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:
     holds — the smallest and the largest value, the most leading zeros, the shortest and the
     longest (when the lengths differ) — in SOAP 1.1 and 1.2, without 基準日 (the grid rotates
     keys; this asks each edge by its own key). Where a product keeps a key as a number
-    (leading zeros lost, a 32-bit overflow) or in a fixed width, an edge is where it shows."""
+    (leading zeros lost, a 32-bit overflow) or in a fixed width, an edge is where it shows.
+    Then the domain's own ends the data does not hold (all zeros, all nines, each with its
+    check digit), once each: not found (``expected`` None)."""
     for kind in ("addressee", "individual"):
         held = [(r.addressee if kind == "addressee" else r.individual, r) for r in model]
         held = [(n, r) for n, r in held if n]
@@ -214,6 +216,17 @@ def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:
             for soap in ("1.1", "1.2"):
                 yield InquiryPoint(kind, number, None, "", soap, residents[number],
                                    ", ".join(names))
+        # the value domain's own ends at the data's widths, when nobody holds them: all zeros
+        # and all nines with their check digit are valid numbers — looked up and not found,
+        # not refused as a placeholder (a product's "dummy number" check is no XSD rule)
+        for width in sorted({len(n) for n, _ in held}):
+            for digit, soap in (("0", "1.2" if kind == "individual" else "1.1"),
+                                ("9", "1.1" if kind == "individual" else "1.2")):
+                number = with_check_digit(digit * (width - 1), kind)
+                if number not in residents:
+                    yield InquiryPoint(kind, number, None, "", soap, None,
+                                       f"the value domain's {'smallest' if digit == '0' else 'largest'}"
+                                       f" of {width} digits, not held")
 
 
 _IDENTIFIERS = ("cmn:AddresseeNumber", "cmn:ResidentCode", "cmn:IndividualNumber",

@@ -284,7 +284,8 @@ class CaseRunner:
             problems = []
             for point in grid.domain_points(model):
                 ex = send(point.message, point.vars, point.soap, point.label)
-                problems += grid.judge_domain(point, ex, ns)
+                problems += grid.judge_inquiry(point, ex, model, ns) if point.expected is None \
+                    else grid.judge_domain(point, ex, ns)
             return problems
         if step.target == "extract":
             return grid.extract_grid(send, model, ns)
@@ -443,7 +444,8 @@ class CaseRunner:
                 problems += checks.NAMED[name](self.s.context, ex)
             if opts.get("outcome") == "fault":  # every expected fault is the client's
                 problems += checks.fault(self.s.context, ex,
-                                         checks.client_fault_spec(ex, opts.get("fault")))
+                                         checks.client_fault_spec(ex, opts.get("fault"),
+                                                                  self.s.context))
             if "xpath" in opts:
                 problems += checks.xpath(self.s.context, ex, opts["xpath"])
             if "unseen" in opts:

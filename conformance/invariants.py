@@ -272,9 +272,12 @@ def private_use(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 
 def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
-    """RQ-FAULT-06: a fault answering a request with a readable header names its MessageId."""
+    """RQ-FAULT-06: a fault answering a request with a readable header names its MessageId.
+    A header header-v1.xsd refuses (P-FAULT-11) is not taken as read: which of its fields a
+    product may trust is not written down, so naming the MessageId is not judged there."""
     env = _answer(ex)
-    if env is None or not env.is_fault or _request_header(ex) is None:
+    if env is None or not env.is_fault or _request_header(ex) is None \
+            or checks.sent_header_invalid(ctx, ex):
         return []
     return checks.fault_message_id(ctx, ex)
 
@@ -304,7 +307,8 @@ SUBSCRIBER_STATUSES = ("applied", "duplicate")  # "accepted" is the hub's, to a 
 
 def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-SUB-01: every receipt a subscriber gives (pfr:NoticeReceipt) names the notice it
-    answers and says applied or duplicate (receipt-v1.xsd: accepted is the hub's answer)."""
+    answers and says applied or duplicate, without the hub's pfr:Subscribers (receipt-v1.xsd:
+    accepted and the count of subscribers are the hub's answer to a publisher)."""
     env = _answer(ex)
     request = _request_header(ex)
     if env is None or env.is_fault or request is None \
@@ -317,6 +321,10 @@ def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
     status = env.body.findtext(f"{{{RECEIPT_NS}}}Status")
     if status not in SUBSCRIBER_STATUSES:
         problems.append(f"receipt Status {status!r}: a subscriber answers applied or duplicate")
+    counted = env.body.findtext(f"{{{RECEIPT_NS}}}Subscribers")
+    if counted is not None:  # the hub's count of the subscribers it queued for, to a publisher
+        problems.append(f"the {status} receipt carries pfr:Subscribers {counted!r}: only the "
+                        f"hub's receipt to a publisher counts subscribers (receipt-v1.xsd)")
     return problems
 
 

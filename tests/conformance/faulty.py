@@ -27,6 +27,7 @@ from .faulty_ninth import NINTH_HANDLERS, NINTH_WIRE
 from .faulty_paging import PAGING_HANDLERS
 from .faulty_receipts import RECEIPTS
 from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
+from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -346,6 +347,12 @@ FAULTY = [
     Faulty("header-attributes-strict", "RQ-SOAP-08", ALL, ("P-SOAP-06/*",)),
     Faulty("findings-fail-fast", "RQ-FAULT-10", SUBSCRIBER_PROFILES, ("P-FAULT-10/*",)),
     Faulty("as-of-at-jst-midnight", "RQ-EDGE-03", (JUKI_PROFILE,), ("P-EDGE-03",)),
+    # --- the tenth blind batch's classes (faulty_tenth.py): mustUnderstand's value and roles,
+    # the code of a header's schema violation, a valid key at the end of its value domain
+    Faulty("must-understand-any-value", "RQ-SOAP-07", ALL, ("P-SOAP-07/*",)),
+    Faulty("roles-taken-as-elsewhere", "RQ-SOAP-07", ALL, ("P-SOAP-07/*",)),
+    Faulty("header-facets-as-schema", "RQ-FAULT-01", ALL, ("P-FAULT-11/*",)),
+    Faulty("repeated-digit-keys-refused", "RQ-BEH-09", (JUKI_PROFILE,), ("P-DOMAIN-01",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -426,7 +433,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
         or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
-        or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name)
+        or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name) \
+        or TENTH_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -441,5 +449,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
         or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
-        or DOMAIN_KEY_HANDLERS[faulty.name]
+        or TENTH_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
