@@ -329,7 +329,8 @@ FAULTY = [
     Faulty("codelist-unnamed", "RQ-FAULT-02", SUBSCRIBER_PROFILES,
            ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-10/*")),
     # --- SOAP's mustUnderstand (faulty_must_understand.py)
-    Faulty("must-understand-ignored", "RQ-SOAP-07", ALL, ("P-SOAP-05/*",)),
+    # (P-SOAP-07's blocks for actor/role next and ultimateReceiver are answered too)
+    Faulty("must-understand-ignored", "RQ-SOAP-07", ALL, ("P-SOAP-05/*", "P-SOAP-07/*")),
     # --- valid values at the edges of their fields (faulty_edges.py)
     Faulty("as-of-epoch-seconds", "RQ-EDGE-01", (JUKI_PROFILE,), ("P-EDGE-01",)),
     Faulty("addressee-number-zero-filled", "RQ-EDGE-01", (JUKI_PROFILE,), ("P-EDGE-01",)),
@@ -407,8 +408,15 @@ _ALSO_EDGE_03 = ("not-found-as-fault", "individual-number-bad-check-digit",
                  "individual-number-as-of-utc", "extract-as-of-exclusive", "addressee-number-int32")
 
 
+# P-DOMAIN-01 asks the key domain's all-zeros values nobody holds (not found): a defect of
+# not-found, or a check digit refusing a valid remainder-0 number, fails it too
+_ALSO_DOMAIN_01 = ("not-found-as-fault", "unknown-individual-number-fault",
+                   "mynumber-remainder-zero-refused", "addressee-remainder-zero-refused")
+
+
 def _with_edges(f: Faulty) -> Faulty:
-    extra = _ALSO_EDGE.get(f.name, ()) + (("P-EDGE-03",) if f.name in _ALSO_EDGE_03 else ())
+    extra = _ALSO_EDGE.get(f.name, ()) + (("P-EDGE-03",) if f.name in _ALSO_EDGE_03 else ()) \
+        + (("P-DOMAIN-01",) if f.name in _ALSO_DOMAIN_01 else ())
     if not extra:
         return f
     by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}

@@ -34,18 +34,21 @@ MODES = {
     # (S-ORD-03 too)
     "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01")),
     # applies whatever comes last, even an older 異動連番
-    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01")),
+    "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
+                                        "S-ORD-04")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
                                            "INV-SUB-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
-    # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied)
-    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03")),
+    # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
+    "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
+                                        "S-MULTI-03")),
     # applies only the changes about the resident of the notice's first change
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01")),
     # drops variation selectors (IVS) from names before storing them
-    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01")),
+    # (S-CHR-10's selector at a name's end too)
+    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10")),
     # its name column holds 50 characters
     "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
     # "cleans" names with NFKC before storing them
@@ -55,8 +58,8 @@ MODES = {
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
-    # round 5: 異動連番 kept in a text column ("10" < "9")
-    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01")),
+    # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
+    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01", "S-MULTI-03")),
     # a legacy character map folds MJ characters to JIS X 0208 forms (髙 → 高)
     "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03", "S-GRID-01")),
     # applies the hub's max_age for requests to notices: one sent long ago is refused
