@@ -29,8 +29,10 @@ SEMANTICS_MODES = {
     "staged-import-after-refusal": ("RQ-SUB-06", ("S-ATOM-01",)),
     # an UPDATE … WHERE name <> new: a change carrying the state held updates no row, so its
     # 異動連番 is not recorded either (the last one stays the older number); a 消除 carrying the
-    # name held is lost the same way (S-EDGE-03's 記載 then 消除)
-    "unchanged-row-not-touched": ("RQ-SUB-03", ("S-ORD-03", "S-GRID-01", "S-EDGE-03")),
+    # name held is lost the same way (S-EDGE-03's 記載 then 消除), and so are S-MULTI-03's 254
+    # changes repeating the name of the one before
+    "unchanged-row-not-touched": ("RQ-SUB-03", ("S-ORD-03", "S-GRID-01", "S-EDGE-03",
+                                                "S-MULTI-03")),
     # the name column is written through a Shift_JIS table and read through CP932's (a
     # batch job and the screens using different code pages for the same column)
     "name-column-ms932": ("RQ-MSG-06", ("S-CHR-04", "S-GRID-01")),
