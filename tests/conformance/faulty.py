@@ -323,8 +323,9 @@ FAULTY = [
            ("INV-SUB-01", "S-GRID-01")),
     # --- the one rule a fault names (faulty_rules.py): P-FAULT-09 runs where a request may carry
     # a 個人番号; a code list is broken by a subscriber's invalid_rule only (P-FAULT-02/07)
+    # (P-FAULT-10's notice carries a wrong 個人番号 too: on a subscriber, named addressee_number)
     Faulty("check-digits-one-rule", "RQ-FAULT-02", (JUKI_PROFILE, *SUBSCRIBER_PROFILES),
-           ("P-FAULT-09/*",)),
+           ("P-FAULT-09/*", "P-FAULT-10/*")),
     # (P-FAULT-10's notice breaks a code list too)
     Faulty("codelist-unnamed", "RQ-FAULT-02", SUBSCRIBER_PROFILES,
            ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-10/*")),
