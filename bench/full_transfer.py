@@ -94,14 +94,17 @@ class Inquirer(threading.Thread):
         self.registry = Party(*REGISTRY)
         self.addressee, self.every = addressee, every
         self.latencies: list[float] = []
+        self.asked_at: list[float] = []  # seconds since the thread started, per inquiry
         self.errors: list[str] = []
         self.stopping = threading.Event()
 
     def run(self) -> None:
         from adapters.vendor_b_tax.linkage import RESIDENT_INQUIRY, resident_inquiry
 
+        began = time.monotonic()
         while not self.stopping.wait(self.every):
             started = time.monotonic()
+            self.asked_at.append(started - began)
             try:
                 reply = self.client.call(RESIDENT_INQUIRY, self.registry,
                                          resident_inquiry(self.addressee))
@@ -189,7 +192,13 @@ def main() -> int:
                     "error_count": len(asking.errors),
                     "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
                     "p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 1) if lat else None,
-                    "max_ms": round(lat[-1] * 1000, 1) if lat else None}
+                    "max_ms": round(lat[-1] * 1000, 1) if lat else None,
+                    # when the slowest were asked (s after the transfer started): the first
+                    # inquiry includes the client's start (its WSDL), later ones do not
+                    "slowest_at_s_ms": sorted(
+                        ((round(at, 1), round(s * 1000)) for at, s in
+                         zip(asking.asked_at, asking.latencies, strict=True)),
+                        key=lambda p: -p[1])[:3]}
 
         all_cpu = {**cpu, "vendor-b loader": round(loader_cpu, 1)}
         result = {
