@@ -27,11 +27,13 @@ from lxml import etree
 from twisted.internet import reactor
 from twisted.internet.threads import blockingCallFromThread, deferToThread
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET, Site
+from twisted.web.server import NOT_DONE_YET
 
 from bus.core.catalog import Catalog
 from bus.hub.wsdl import WsdlPublisher
 from schemas import BUILTIN_CATALOG
+
+from .runner import provider_site
 
 _reactor_lock = threading.Lock()
 _reactor_threads: list[threading.Thread] = []
@@ -78,7 +80,7 @@ class Server:
 def serve(resource: Resource) -> Server:
     """Serve ``resource`` on 127.0.0.1:<ephemeral> from the reactor thread."""
     reactor_thread()
-    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, Site(resource),
+    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, provider_site(resource),
                                   interface="127.0.0.1")
     return Server(url=f"http://127.0.0.1:{port.getHost().port}", port=port)
 

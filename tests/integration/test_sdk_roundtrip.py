@@ -177,6 +177,19 @@ def test_a_post_to_the_endpoint_is_dispatched_by_body_element(provider):
     assert b"service:element" in unknown.content
 
 
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary=",
+                                          "application/x-www-form-urlencoded"])
+def test_a_body_labelled_as_a_form_gets_a_soap_fault_not_twisteds_empty_400(provider,
+                                                                          content_type):
+    """Twisted parses a POST labelled as a form before any resource sees it, and answers one it
+    cannot read (a multipart type without a boundary) with its own empty 400 and a dropped
+    connection: the provider never had the chance to answer with a SOAP Fault."""
+    answer = requests.post(f"{provider}/juki", data=b"--x\r\nnot a part", timeout=10,
+                           headers={"Content-Type": content_type})
+    assert answer.status_code == 500
+    assert b"Fault>" in answer.content and answer.headers["Content-Type"].startswith("text/xml")
+
+
 def _with_block(soap_ns: str, block: str) -> bytes:
     """A request to the juki endpoint carrying ``block`` beside its PlatformHeader."""
     header = PlatformHeader.new(sender=TAX, receiver=JUKI, service_id=INQUIRY, user_id="clerk01")
