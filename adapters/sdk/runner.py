@@ -14,19 +14,6 @@ if TYPE_CHECKING:
 DEFAULT_BACKLOG = 1024
 
 
-def provider_site(root):
-    """The ``twisted.web`` Site an adapter serves ``root`` with (a ``Resource``).
-
-    SOAP bodies are never forms, so Twisted is told not to look for one: it would parse every
-    POST's Content-Type with the email package, and answer a ``multipart/form-data`` type it
-    cannot read (no boundary) with its own empty 400, not a SOAP Fault."""
-    from twisted.web.server import Site
-
-    site = Site(root, parsePOSTFormSubmission=False)
-    site.displayTracebacks = False
-    return site
-
-
 def run_provider(app: ProviderApp, *, name: str, host: str = "127.0.0.1", port: int = 0,
                  path: str = "soap", tls=None, backlog: int = DEFAULT_BACKLOG) -> None:
     """Serve ``app`` at ``http://host:port/<path>`` until SIGINT/SIGTERM.
@@ -49,6 +36,8 @@ def run_provider(app: ProviderApp, *, name: str, host: str = "127.0.0.1", port: 
 
     root = Resource()
     root.putChild(path.encode("ascii"), app.resource())
+    from .site import provider_site
+
     site = provider_site(root)
     if tls is not None:
         listening = reactor.listenSSL(port, site, tls, backlog=backlog, interface=host)

@@ -33,7 +33,7 @@ from bus.core.catalog import Catalog
 from bus.hub.wsdl import WsdlPublisher
 from schemas import BUILTIN_CATALOG
 
-from .runner import provider_site
+from .site import provider_site
 
 _reactor_lock = threading.Lock()
 _reactor_threads: list[threading.Thread] = []

@@ -1,0 +1,102 @@
+"""An adapter's endpoint answers everything itself (adapters/sdk/site.py): what no resource
+serves — an unknown path, a method, a resource that fails — gets the platform's answer (a SOAP
+Fault to a POST, JSON otherwise), never one of Twisted's HTML pages."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+import requests
+from lxml import etree
+from twisted.web.resource import Resource
+
+from adapters.sdk.provider import ProviderApp
+from adapters.sdk.testing import sample_request, serve
+from bus.core.envelope import SOAP11_NS, SOAP12_NS
+from bus.core.faults import FAULT_NS
+from bus.core.header import Party, PlatformHeader
+
+pytestmark = pytest.mark.integration
+
+JUKI = Party("131016", "01", "vendor-a-juki")
+TAX = Party("131016", "07", "vendor-b-tax")
+FAULT_CODE = f"{{{FAULT_NS}}}Code"
+
+
+class Failing(Resource):
+    isLeaf = True
+
+    def render_POST(self, request):
+        raise RuntimeError("a defect in the vendor's resource")
+
+
+@pytest.fixture(scope="module")
+def adapter():
+    root = Resource()
+    root.putChild(b"juki", ProviderApp(JUKI, {"juki.ResidentInquiry": lambda h, b: None},
+                                       validate=False).resource())
+    root.putChild(b"failing", Failing())
+    server = serve(root)
+    yield server.url
+    server.close()
+
+
+def _fault_code(answer: requests.Response, soap_ns: str) -> str:
+    env = etree.fromstring(answer.content)
+    assert env.tag == f"{{{soap_ns}}}Envelope"
+    return env.findtext(f".//{FAULT_CODE}")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"])
+def test_a_method_the_endpoint_does_not_serve_is_refused_with_allow(adapter, method):
+    answer = requests.request(method, f"{adapter}/juki", timeout=10)
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "POST"
+    if method != "HEAD":  # a HEAD answer has no body
+        assert answer.json()["code"] == "PF-HTTP-METHOD"
+
+
+@pytest.mark.parametrize("soap_ns, content_type", [(SOAP11_NS, "text/xml; charset=utf-8"),
+                                                   (SOAP12_NS, "application/soap+xml")])
+def test_a_post_to_an_unknown_path_gets_a_soap_fault_in_its_version(adapter, soap_ns,
+                                                                     content_type):
+    header = PlatformHeader.new(sender=TAX, receiver=JUKI, service_id="juki.ResidentInquiry",
+                                user_id="clerk01")
+    body = (f'<s:Envelope xmlns:s="{soap_ns}"><s:Header>'
+            f'{etree.tostring(header.to_element()).decode()}</s:Header><s:Body>'
+            f'{etree.tostring(sample_request("juki.ResidentInquiry")).decode()}</s:Body>'
+            f'</s:Envelope>').encode()
+    answer = requests.post(f"{adapter}/elsewhere", data=body, timeout=10,
+                           headers={"Content-Type": content_type})
+    assert answer.status_code == 404
+    assert _fault_code(answer, soap_ns) == "PF-HTTP-NOT-FOUND"
+    assert b"elsewhere" not in answer.content  # the client's path is not echoed
+
+
+def test_a_get_of_an_unknown_path_gets_json(adapter):
+    answer = requests.get(f"{adapter}/nothing/here", timeout=10)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert json.loads(answer.content)["code"] == "PF-HTTP-NOT-FOUND"
+
+
+def test_a_resource_that_fails_is_answered_with_the_providers_internal_fault(adapter):
+    answer = requests.post(f"{adapter}/failing", data=b"<x/>", timeout=10,
+                           headers={"Content-Type": "text/xml"})
+    assert answer.status_code == 500
+    assert _fault_code(answer, SOAP11_NS) == "PF-PROVIDER-INTERNAL"
+    assert b"a defect" not in answer.content  # nothing of the traceback leaves
+
+
+def test_no_answer_is_html(adapter):
+    host, port = adapter.split("//")[1].split(":")
+    for method, path in [("GET", "/"), ("HEAD", "/juki"), ("POST", "/"), ("GET", "/juki/x/y")]:
+        answer = requests.request(method, f"{adapter}{path}", timeout=10, data=b"<x/>"
+                                  if method == "POST" else None)
+        assert "html" not in answer.headers.get("Content-Type", ""), (method, path)
+        assert b"<html" not in answer.content.lower(), (method, path)
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(b"GET /juki HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"<html" not in raw.recv(4096).lower()
