@@ -28,6 +28,7 @@ from lxml import etree
 from .answers import Writer
 from .characters import CharacterLayer
 from .eighth import EighthBatch
+from .eleventh import EleventhBatch
 from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
@@ -43,7 +44,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch, NinthBatch, TenthBatch):
+              EighthBatch, NinthBatch, TenthBatch, EleventhBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -68,6 +69,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     eighth: dict = field(default_factory=dict)  # the eighth batch's per-extract memories
     ninth: dict = field(default_factory=dict)  # the ninth batch's shared fields
     tenth: dict = field(default_factory=dict)  # the tenth batch's memories
+    eleventh: dict = field(default_factory=dict)  # the eleventh batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -127,6 +129,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._ninth_header_checks(header, mid)
         self._tenth_checks(header, body, mid)
         self._tenth_request_bytes(raw)
+        self._eleventh_checks(raw, header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

@@ -180,6 +180,7 @@ class Writer:
                                      nsmap={"t": "urn:example:vendor:trace"})
             extra.text = "indie-1"
         reply_header = self._reply_header(soap, request_header, raw, response)
+        reply_header = self._eleventh_reply_header(reply_header, response)
         if self.alternative == "header-must-understand":  # SOAP allows it on any block
             reply_header.set(f"{{{soap}}}mustUnderstand", "1" if soap == SOAP11 else "true")
         head.append(reply_header)
@@ -188,7 +189,11 @@ class Writer:
         self._eighth_answer(response)
         self._ninth_answer(response)
         self._tenth_answer(response)
+        self._eleventh_answer(response)
         self._degrade_text(response)
+        special = self._eleventh_answer_out(env, soap, response)
+        if special is not None:
+            return special
         if self.defect == "not-found-charset-latin1" and \
                 response.findtext(f"{{{JUKI}}}Status") == "not-found":
             return self._bytes(env, soap, 200, charset="iso-8859-1")
@@ -208,6 +213,7 @@ class Writer:
         return self._bytes(env, soap, 200)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
+        self._eleventh_bytes(env, soap)
         media = "text/xml" if soap == SOAP11 or self.defect == "soap12-as-text-xml" \
             else "application/soap+xml"
         alt = self.alternative
@@ -235,6 +241,7 @@ class Writer:
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         message_id = self._tenth_fault(soap, refusal, message_id)
+        self._eleventh_fault(soap, refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
         if self.defect == "client-faults-as-server":  # one catch-all handler for every error
             refusal.party = "provider"

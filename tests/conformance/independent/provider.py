@@ -38,6 +38,7 @@ class Provider:
                 and number:  # a NUMBER column: 00000010014 = 0000010014
             number = next((n for n in self.residents if int(n) == int(number)), number)
         resident = self.residents.get(number or "")
+        resident = self._eleventh_found(resident, by_individual_number)
         if self.defect == "removed-residents-not-found" and resident is not None and \
                 resident.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # WHERE 住民状態 = '1'
             resident = None
@@ -55,6 +56,7 @@ class Provider:
     def _check_as_of(self, as_of: str | None) -> None:
         if as_of:
             self._eighth_as_of(as_of)
+            self._eleventh_as_of(as_of)
         if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
             raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
 
@@ -70,6 +72,8 @@ class Provider:
         if self.defect == "as-of-via-utc-day-early":  # JST midnight stored as a UTC date
             day = (dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), JST)
                    .astimezone(dt.timezone.utc).date().isoformat())
+        if self._eleventh_moving_day_excluded(since, day):
+            return False
         return since is None or since <= day
 
     def _inquiry(self, header, body, soap):
@@ -150,6 +154,7 @@ class Provider:
                 key = (key[0], request_id.lower())  # a case-insensitive collation
             if self.defect == "extract-request-id-truncated-32" and request_id is not None:
                 key = (key[0], request_id[:32])  # a VARCHAR(32) column
+            key, request_id = self._eleventh_request_key(key, request_id, body)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -157,6 +162,7 @@ class Provider:
                     del self.extract_requests[k]  # "the transfer is under way"
             if extract_id is None and request_id is not None:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
+                self._eleventh_request_reused(key, extract_id)
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
@@ -205,6 +211,7 @@ class Provider:
             count = sum(self.residents[n].findtext(f"{{{CMN}}}ResidentStatus") == "1"
                         for n in numbers)
         pages, count = self._tenth_totals(page, pages, count)
+        pages, count = self._eleventh_totals(page, pages, count)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
@@ -227,4 +234,5 @@ class Provider:
             if page > 1 and self.defect == "later-pages-gender-code-9":
                 resident.find(f"{{{CMN}}}Gender").text = "9"
             out.append(resident)
+        self._eleventh_page_served(extract_id, page, pages)
         return out

@@ -82,6 +82,9 @@ class Subscriber:
     # --- 異動通知 -----------------------------------------------------------------------------------
 
     def _notice(self, header, body, soap):
+        racy = self._eleventh_racy_notice(header, body, soap)
+        if racy is not None:
+            return racy
         mid = header.findtext(f"{{{PFH}}}MessageId")
         key = mid
         if self.defect == "seen-id-first-group-only":  # a CHAR(8) column
@@ -118,6 +121,7 @@ class Subscriber:
             self.notice_last = {}  # stale-check-once-per-notice: this notice's snapshot
             if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
+            duplicate = self._eleventh_duplicate(mid, duplicate)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -125,7 +129,11 @@ class Subscriber:
                     c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
                     for c in changes),))
             if not duplicate:
-                if self.defect in ("ack-before-commit", "apply-in-background") or (
+                self._eleventh_before_apply(changes, mid)
+            if not duplicate:
+                if self._eleventh_in_background(mid, changes):
+                    pass  # a worker applies it after the receipt
+                elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
                     threading.Thread(target=self._apply_later, args=(mid, changes),
                                      daemon=True).start()
@@ -167,7 +175,8 @@ class Subscriber:
                         self.conn.total_changes == before
                     if not (several and self.defect == "multi-change-notice-id-not-recorded"):
                         self._mark_seen(key)  # (the batch path of the vendor forgot the ID)
-                    if self.defect == "apply-uncommitted-until-next":  # commit() forgotten
+                    if self.defect == "apply-uncommitted-until-next" or \
+                            self._eleventh_leave_open(several):  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
@@ -309,6 +318,7 @@ class Subscriber:
         elif self.defect == "notice-name-of-first-change":  # set once, outside the loop
             name = self.ninth.setdefault("first_name", name)
         name = self._tenth_name(change, name)
+        name = self._eleventh_name(name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -364,6 +374,7 @@ class Subscriber:
                                                       "first-insert-sequence-not-stored"
                                                       else sequence))
         self._tenth_applied(resident, number, sequence, reason)
+        self._eleventh_applied(number, row, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -24,6 +24,7 @@ class Transport:
         soap = SOAP12 if content_type.lower().startswith("application/soap+xml") else SOAP11
         message_id = None
         try:
+            self._eleventh_raw(raw)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -47,6 +48,7 @@ class Transport:
                               [("http:content-type", media)])
             root, soap = self._parse(raw, content_type, soap)
             self._tenth_envelope(root, soap)
+            self._eleventh_envelope(root)
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
