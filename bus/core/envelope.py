@@ -59,9 +59,13 @@ def _parser() -> etree.XMLParser:
     # would put work on the hot path.
     parser = getattr(_local, "parser", None)
     if parser is None:
+        # Comments and processing instructions are dropped from the tree (the bytes forwarded
+        # keep them): a value like ``00000<!-- -->10014`` is one value, which the XSD reads
+        # whole, but in lxml's tree it is two text nodes, and every rule reading ``.text``
+        # would judge "00000" — a valid message refused.
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 dtd_validation=False, huge_tree=False, remove_comments=False,
-                                 collect_ids=False)
+                                 dtd_validation=False, huge_tree=False, remove_comments=True,
+                                 remove_pis=True, collect_ids=False)
         _local.parser = parser
     return parser
 

@@ -250,3 +250,21 @@ def test_doctype_text_outside_the_prolog_is_no_dtd():
     raw = (f'<?xml version="1.0"?>\n<!-- <!DOCTYPE in a comment -->\n<soap:Envelope {SOAP11}>'
            f'<soap:Body><a><![CDATA[<!DOCTYPE x>]]></a></soap:Body></soap:Envelope>').encode()
     assert parse_envelope(raw).body.text == "<!DOCTYPE x>"
+
+
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+def test_a_comment_or_processing_instruction_inside_a_value_is_not_part_of_it(soap_ns):
+    """XML's value of an element is its text without comments and PIs: ``10000<!-- -->00015``
+    is 1000000015, which the XSD reads whole — the rules, the header model and the routing must
+    read the same (lxml's tree gives ``.text`` = "10000" unless the parser drops them)."""
+    header = request_header()
+    raw = envelope(inquiry_body(), header, soap_ns=soap_ns)
+    number, mid = inquiry_body().split("<juki:AddresseeNumber>")[1].split("<")[0], \
+        header.message_id
+    assert raw.count(number.encode()) == 1 and raw.count(mid.encode()) == 1
+    split = raw.replace(number.encode(), f"{number[:5]}<!-- a note -->{number[5:]}".encode()) \
+        .replace(mid.encode(), f"{mid[:8]}<?vendor trace?>{mid[8:]}".encode())
+    env = parse_envelope(split)
+    assert env.body.findtext(f"{{{JUKI_NS}}}AddresseeNumber") == number
+    assert env.header.findtext(f"{{{HEADER_NS}}}MessageId") == mid
+    assert env.raw is split  # what is forwarded keeps them

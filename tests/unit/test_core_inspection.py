@@ -52,6 +52,20 @@ def test_request_is_accepted_and_routed(inspector, soap_ns):
     assert accepted.envelope.raw is raw and accepted.envelope.soap_ns == soap_ns
 
 
+def test_values_split_by_comments_are_read_whole(inspector):
+    """A comment or PI inside a value (the header's 団体コード and MessageId, the body's
+    宛名番号) is not part of it: the message is valid, routed by its receiver, and its header
+    is what the XML says."""
+    header = request_header()
+    raw = envelope(inquiry_body(), header).decode()
+    number = inquiry_body().split("<juki:AddresseeNumber>")[1].split("<")[0]
+    for value in (number, header.message_id, f"<pfh:LocalGovCode>{CHIYODA}"):
+        assert value in raw, value  # every occurrence is split (sender and receiver)
+        raw = raw.replace(value, f"{value[:-3]}<!-- x -->{value[-3:-1]}<?pi?>{value[-1:]}")
+    accepted = inspector.inspect_request(raw.encode(), endpoint_service="juki.ResidentInquiry")
+    assert accepted.header == header and accepted.route.provider is VENDOR_A
+
+
 def test_request_without_endpoint_service_is_accepted(inspector):
     assert inspector.inspect_request(envelope(inquiry_body())).service.id == "juki.ResidentInquiry"
 
