@@ -21,7 +21,11 @@ valgrind's ``--dump-before=os_getppid`` writes one dump per stretch. Pieces:
 What the real hub does beyond these (``bench/hub_http_cpu.py --callgrind``'s main-thread count
 minus ``exchange`` and ``http server``) is the reactor, socket I/O and the forwarder's client.
 
-    python bench/exchange_breakdown.py --callgrind DIR [--exchanges 200]
+    python bench/exchange_breakdown.py --callgrind DIR [--exchanges 200] [--members N]
+
+``--members N``: the answer's household has N members (110: the 100 KB answers of the
+big-message runs); the answer's pieces then show what a big answer costs, beside the floor
+(libxml2's parse alone and the XSD of the body).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
 import exchange_cpu as ec
+from lxml import etree
+
+from bus.core import envelope as envelope_module
 from bus.core.envelope import parse_envelope
 from bus.core.header import PlatformHeader, request_digest
 from bus.hub.exchange import HttpReply, SyncExchange
@@ -62,13 +69,13 @@ class _Segments:
         self.names.append(name)
 
 
-def run(n: int, segments: _Segments) -> None:
+def run(n: int, segments: _Segments, members: int = 1) -> None:
     catalog = ec.Catalog.load((ec.BUILTIN_CATALOG,))
     registry = ec.ServiceRegistry([ec.Route(ec.TENANT, ec.SERVICE, ec.Provider(
         "p", "http://127.0.0.1:9/", 10.0), 10.0)])
     validator = ec.MessageValidator(catalog, {ec.TENANT: ec.Modulus11Scheme(length=10)})
     inspector = ec.Inspector(catalog, validator, registry)
-    pairs = ec.exchanges(n + WARMUP)
+    pairs = ec.exchanges(n + WARMUP, members)
     work = pairs[WARMUP:]
     requests = [inspector.inspect_request(r, ec.SERVICE, ACTION, CONTENT_TYPE) for r, _ in pairs]
     service, sender = requests[0].service, str(requests[0].header.sender)
@@ -76,6 +83,10 @@ def run(n: int, segments: _Segments) -> None:
     for side, raws, tag in (("request", [r for r, _ in work], service.request_tag),
                             ("answer", [a for _, a in work], service.response_tag)):
         envelopes = [parse_envelope(raw) for raw in raws]
+        parser = envelope_module._parser()
+        segments.start(f"{side}: lxml parse alone (the floor)")
+        for raw in raws:
+            etree.fromstring(raw, parser)
         segments.start(f"{side}: parse")
         for raw in raws:
             parse_envelope(raw)
@@ -91,6 +102,10 @@ def run(n: int, segments: _Segments) -> None:
         segments.start(f"{side}: body validated (XSD + rules)")
         for e in envelopes:
             validator.validate(e.body, tag, ec.TENANT, sender)
+        segments.start(f"{side}: rules beyond XSD of the body (no walk)")
+        for e in envelopes:
+            validator._passes(e.body, catalog.plan.node_for(tag), validator._context(ec.TENANT,
+                                                                                   sender))
         segments.start(f"{side}: header model")
         for e in envelopes:
             PlatformHeader.from_element(e.header)
@@ -105,12 +120,12 @@ def run(n: int, segments: _Segments) -> None:
     for raw, _ in work:
         request_digest(raw)
     segments.start("")
-    _exchanges(n, inspector, segments)
-    _http_server(n, segments)
+    _exchanges(n, inspector, segments, members)
+    _http_server(n, segments, members)
     segments.start("")
 
 
-def _exchanges(n: int, inspector, segments: _Segments) -> None:
+def _exchanges(n: int, inspector, segments: _Segments, members: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = ec.RoutingLog(Path(tmp) / "routing-log.sqlite3", marks_runs=True)
         forwarder = ec._Forwarder()
@@ -118,7 +133,7 @@ def _exchanges(n: int, inspector, segments: _Segments) -> None:
             exchange = SyncExchange(inspector, forwarder, log, ec.JsonLineLog(out),
                                     admission=ec.Admission(ec.LimitPolicy(ec.AdapterLimits(
                                         rate=1e9, burst=10**9, concurrency=4096))))
-            pairs = ec.exchanges(n + WARMUP)
+            pairs = ec.exchanges(n + WARMUP, members)
 
             for raw, answer in pairs[:WARMUP]:
                 ec.handle_at_once(exchange, forwarder, raw, answer)
@@ -132,19 +147,20 @@ def _exchanges(n: int, inspector, segments: _Segments) -> None:
 
 
 class _AnsweringExchange:
-    answer = b"<x>" + response_body(1) + b"</x>"
+    def __init__(self, members: int = 1) -> None:
+        self.answer = b"<x>" + response_body(members) + b"</x>"
 
     async def handle(self, raw, endpoint_service=None, soap_action=None, peer=None,
                      content_type=None, remote=None) -> HttpReply:
         return HttpReply(200, CONTENT_TYPE, self.answer)
 
 
-def _http_server(n: int, segments: _Segments) -> None:
+def _http_server(n: int, segments: _Segments, members: int = 1) -> None:
     body = build_request()
     request = (b"POST /services/juki.ResidentInquiry HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
                b"Content-Type: text/xml; charset=utf-8\r\nSOAPAction: %s\r\n"
                b"Content-Length: %d\r\n\r\n%s" % (ACTION.encode(), len(body), body))
-    site = HubSite(HubResource(_AnsweringExchange(), publisher=None))
+    site = HubSite(HubResource(_AnsweringExchange(members), publisher=None))
     channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
     transport = StringTransport(hostAddress=IPv4Address("TCP", "127.0.0.1", 8080),
                                 peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
@@ -165,11 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--callgrind", metavar="DIR", help="run under callgrind, dumps in DIR")
     parser.add_argument("--exchanges", type=int, default=200)
+    parser.add_argument("--members", type=int, default=1,
+                        help="household members in each answer (110: about 100 KB)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     segments = _Segments()
     if args.inner or not args.callgrind:  # without --callgrind: a dry run, checks only
-        run(args.exchanges, segments)
+        run(args.exchanges, segments, args.members)
         print(json.dumps(segments.names))
         return 0
     out = Path(args.callgrind).resolve()
@@ -177,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--dump-before=os_getppid",
          f"--callgrind-out-file={out}/callgrind.%p", sys.executable, __file__, "--inner",
-         "--exchanges", str(args.exchanges)], check=True, capture_output=True, text=True)
+         "--exchanges", str(args.exchanges), "--members", str(args.members)],
+        check=True, capture_output=True, text=True)
     names = json.loads(done.stdout.strip().splitlines()[-1])
     counts: dict[int, int] = {}
     for dump in out.glob("callgrind.*.*-01"):  # the main thread's dumps, one per stretch

@@ -20,6 +20,8 @@ the hub stops (read it with ``python -m pstats FILE``); profiling inflates the C
     python bench/hub_http_cpu.py [--connections 16] [--duration 8] [--warmup 2] [--rounds 3]
                                  [--profile FILE]
     python bench/hub_http_cpu.py --callgrind DIR [--exchanges 200] [--connections 4]
+
+``--answer-bytes N`` (either form): the provider answers about N bytes (bench/provider.py).
 """
 
 from __future__ import annotations
@@ -45,12 +47,15 @@ from provider import EXPECTED_ELEMENT
 
 
 @contextlib.contextmanager
-def provider_and_hub(launcher: list[str]) -> Iterator[tuple[Child, Path]]:
+def provider_and_hub(launcher: list[str], answer_bytes: int = 0
+                     ) -> Iterator[tuple[Child, Path]]:
     """The bench provider and a hub in front of it, the hub started as ``launcher`` followed by
-    the hub's own command line; both stopped on leaving."""
+    the hub's own command line; both stopped on leaving. ``answer_bytes``: the provider's
+    ``--answer-bytes`` (0: its 3.2 KB answer)."""
     with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
         workdir = Path(tmp)
-        prov = Child("provider", [sys.executable, "bench/provider.py"], workdir)
+        prov = Child("provider", [sys.executable, "bench/provider.py", "--answer-bytes",
+                                  str(answer_bytes)], workdir)
         hub = None
         try:
             provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
@@ -75,12 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--callgrind", metavar="DIR", help="count instructions (see above)")
     parser.add_argument("--exchanges", type=int, default=200)
     parser.add_argument("--warmup-exchanges", type=int, default=100)
+    parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
+                        help="the provider answers about N bytes (102400: the big-message runs)")
     args = parser.parse_args(argv)
     if args.callgrind:
         return count_instructions(args)
     body = build_request()
     profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
-    with provider_and_hub([sys.executable, *profile]) as (hub, workdir):
+    with provider_and_hub([sys.executable, *profile], args.answer_bytes) as (hub, workdir):
         url = wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
         smoke(url, body, EXPECTED_ELEMENT)
         if args.warmup > 0:
@@ -134,7 +141,7 @@ def count_instructions(args) -> int:
     body = build_request()
     with provider_and_hub(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                            "--separate-threads=yes", f"--callgrind-out-file={out}/callgrind.%p",
-                           sys.executable]) as (hub, _):
+                           sys.executable], args.answer_bytes) as (hub, _):
         url = wait_listening(hub, 1, timeout=900) + "/services/juki.ResidentInquiry"
         send(url, body, args.warmup_exchanges, args.connections)
         pid = str(hub.popen.pid)
@@ -153,6 +160,7 @@ def count_instructions(args) -> int:
             threads[tid] = threads.get(tid, 0) + int(totals[-1].split()[1])
     main_ir = threads.get("01", 0)
     print(json.dumps({"exchanges": args.exchanges, "connections": args.connections,
+                      "answer_bytes": args.answer_bytes,
                       "hub_main_Mir_per_exchange": round(main_ir / args.exchanges / 1e6, 3),
                       "hub_process_Mir_per_exchange": round(
                           sum(threads.values()) / args.exchanges / 1e6, 3),

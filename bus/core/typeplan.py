@@ -51,6 +51,10 @@ class RuleIndex:
 
     names: tuple[str, ...]  # the element names that bear rules, for iterdescendants
     rules: dict[str, tuple[Rule, ...]]
+    # the names grouped by the rules they bear (names with the same rules together, in the
+    # order of ``names``): one libxml2 iteration per group gives each group's texts without
+    # reading any element's name (lxml builds a new "{ns}name" string per read)
+    groups: tuple[tuple[tuple[str, ...], tuple[Rule, ...]], ...] = ()
 
 
 def rule_index(node: PlanNode, roots: Mapping[str, PlanNode]) -> RuleIndex:
@@ -73,7 +77,12 @@ def rule_index(node: PlanNode, roots: Mapping[str, PlanNode]) -> RuleIndex:
                 for rule in child.rules:
                     bucket.setdefault(id(rule), rule)
             pending.append(child)
-    return RuleIndex(tuple(found), {tag: tuple(r.values()) for tag, r in found.items()})
+    rules = {tag: tuple(r.values()) for tag, r in found.items()}
+    groups: dict[tuple[int, ...], tuple[list[str], tuple[Rule, ...]]] = {}
+    for tag, bound in rules.items():
+        groups.setdefault(tuple(map(id, bound)), ([], bound))[0].append(tag)
+    return RuleIndex(tuple(found), rules,
+                     tuple((tuple(names), bound) for names, bound in groups.values()))
 
 
 def build_plan(schema: xmlschema.XMLSchemaBase,

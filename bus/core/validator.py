@@ -16,7 +16,7 @@ from lxml import etree
 from .catalog import Catalog
 from .findings import Finding
 from .identifiers import DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme
-from .rules import RuleContext
+from .rules import WHITESPACE, RuleContext
 from .typeplan import PlanNode, RuleIndex, rule_index
 from .xmlpath import element_path, qname_text
 
@@ -104,7 +104,7 @@ class MessageValidator:
         except KeyError:
             index = self._indexes[node] = rule_index(node, self.catalog.plan.roots)
         for rule in node.rules:
-            if rule.problem((el.text or "").strip(" \t\r\n"), ctx) is not None:
+            if rule.problem((el.text or "").strip(WHITESPACE), ctx) is not None:
                 return False
         if not index.names:
             return True
@@ -113,16 +113,22 @@ class MessageValidator:
             for tag, text in descendants:
                 rules = rules_of.get(tag)  # type: ignore[call-overload]
                 if rules is not None:
-                    value = (text or "").strip(" \t\r\n")
+                    value = (text or "").strip(WHITESPACE)
                     for rule in rules:
                         if rule.problem(value, ctx) is not None:
                             return False
             return True
-        for child in el.iterdescendants(*index.names):
-            value = (child.text or "").strip(" \t\r\n")
-            for rule in rules_of[child.tag]:
-                if rule.problem(value, ctx) is not None:
-                    return False
+        # The texts gathered first, one libxml2 iteration per group of names bearing the same
+        # rules, then each rule judges all of its values at once (Rule.all_pass: one C call for
+        # the characters of every name, each distinct code once). A rule per value, and reading
+        # each element's name to find its rules, cost ~9 k instructions per value on a 100 KB
+        # answer (issue 13 item 2).
+        for names, rules in index.groups:
+            found = [child.text for child in el.iterdescendants(*names)]
+            if found:
+                for rule in rules:
+                    if not rule.all_pass(found, ctx):
+                        return False
         return True
 
     def _check(self, el: etree._Element, node: PlanNode, ctx: RuleContext,

@@ -92,3 +92,17 @@ def test_findings_are_the_walks(body, monkeypatch):
     through_index = findings()
     monkeypatch.setattr(validator, "_passes", lambda el, node, ctx, *_: False)  # the walk alone
     assert through_index == findings()
+
+
+def test_names_bearing_the_same_rules_are_one_group():
+    first, second = Digits("first"), Digits("second")
+    root = PlanNode(children={"A": PlanNode(rules=(first,)), "B": PlanNode(rules=(second,)),
+                              "C": PlanNode(rules=(first,)),
+                              "D": PlanNode(children={"B": PlanNode(rules=(first,))})})
+    index = rule_index(root, {})
+    assert set(index.rules["B"]) == {first, second}
+    assert sorted((sorted(names), rules) for names, rules in index.groups) == [
+        (["A", "C"], (first,)), (["B"], index.rules["B"])]
+    # every name in exactly one group, with its rules
+    assert sorted(n for names, _ in index.groups for n in names) == sorted(index.names)
+    assert all(index.rules[n] == rules for names, rules in index.groups for n in names)
