@@ -89,11 +89,7 @@ class AddresseeNumberRule(Rule):
         return None if why is None else f"宛名番号 {why}"
 
     def all_pass(self, texts: list[str | None], ctx: RuleContext) -> bool:
-        problem = ctx.addressee_scheme.problem
-        for text in texts:
-            if problem((text or "").strip(WHITESPACE)) is not None:
-                return False
-        return True
+        return ctx.addressee_scheme.all_valid([(text or "").strip(WHITESPACE) for text in texts])
 
 
 @dataclass(frozen=True)
