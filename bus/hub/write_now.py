@@ -24,16 +24,44 @@ from twisted.web.http_headers import Headers
 _PLAIN_TCP = (tcp.Server, tcp.Client)
 
 
+def _can_send_now(transport: Any) -> bool:
+    """An open plain TCP transport with nothing queued: bytes sent now cannot be reordered."""
+    return (type(transport) in _PLAIN_TCP and transport.connected
+            and not transport.disconnecting and not transport._writeDisconnected
+            and not transport.dataBuffer and not transport._tempDataBuffer)
+
+
 def write_now(transport: Any, data: bytes) -> None:
     """``transport.write(data)``, the bytes sent at once where that cannot reorder them."""
-    if (data and type(transport) in _PLAIN_TCP and transport.connected
-            and not transport.disconnecting and not transport._writeDisconnected
-            and not transport.dataBuffer and not transport._tempDataBuffer):
+    if data and _can_send_now(transport):
         sent = transport.writeSomeData(data)
         if isinstance(sent, int) and sent > 0:
             data = data[sent:]
     if data:
         transport.write(data)
+
+
+GATHER_FROM = 16 * 1024  # a body at least this long goes with its head without joining them
+
+
+def write_now_pair(transport: Any, head: bytes, body: bytes) -> None:
+    """``write_now(transport, head + body)`` without joining them (issue 13 item 2: a copy of
+    every big answer): one ``sendmsg`` of both where ``write_now`` would send at once, the rest
+    queued behind in order — the rest of the body a copy only when the socket did not take it
+    all (``write_now``'s ``data[sent:]`` did the same). An error leaves everything queued:
+    Twisted's own next attempt reports it, as after ``write_now``'s ``writeSomeData``."""
+    sent = 0
+    if _can_send_now(transport):
+        try:
+            sent = transport.socket.sendmsg((head, body))
+        except OSError:  # EAGAIN, ENOBUFS: later; any other: Twisted's next attempt says it
+            sent = 0
+    if sent < len(head):
+        transport.write(head[sent:] if sent else head)
+        if body:
+            transport.write(body)
+    elif sent < len(head) + len(body):
+        transport.write(body[sent - len(head):])
 
 
 class AnswerWriter(http.HTTPChannel):
@@ -62,6 +90,9 @@ class AnswerWriter(http.HTTPChannel):
         head = self._head
         if head is not None:
             self._head = None
+            if len(data) >= GATHER_FROM:  # a big answer: not copied to join it to its head
+                write_now_pair(self.transport, head, data)
+                return
             data = head + data
         write_now(self.transport, data)
 

@@ -119,3 +119,89 @@ def test_another_transport_is_written_as_before():
     write_now(transport, b"abc")
     write_now(transport, b"")
     assert transport.value() == b"abc"
+
+
+class _BigAnswer(Resource):
+    isLeaf = True
+    body = bytes(range(256)) * 1200  # 307,200 bytes: sent with its head, not joined to it
+
+    def render_POST(self, request) -> bytes:
+        return self.body
+
+
+def _read_answer_of(sock: socket.socket, body_bytes: int) -> tuple[bytes, bytes]:
+    """(head, body) of one answer whose body is ``body_bytes`` long."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < body_bytes:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "the connection closed"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_a_big_answer_goes_with_its_head_whole_and_in_order(monkeypatch):
+    import bus.hub.write_now as module
+    joined: list[int] = []
+    original = module.write_now
+
+    def counting(transport, data):  # every join of head and body ends here
+        joined.append(len(data))
+        original(transport, data)
+    monkeypatch.setattr(module, "write_now", counting)
+    reactor = reactor_thread()
+    site = HubSite(_BigAnswer())
+    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, site, interface="127.0.0.1")
+    client = socket.create_connection(("127.0.0.1", port.getHost().port), timeout=30)
+    try:
+        for _ in range(3):
+            client.sendall(REQUEST)
+            head, body = _read_answer_of(client, len(_BigAnswer.body))
+            assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Length: 307200" in head
+            assert body == _BigAnswer.body
+        assert joined == []  # never joined, never copied through write_now
+    finally:
+        client.close()
+        blockingCallFromThread(reactor, port.stopListening)
+
+
+class _Trickle:
+    """A socket that takes at most ``limit`` bytes per sendmsg (a full send buffer)."""
+
+    def __init__(self, sock, limit: int) -> None:
+        self._sock, self.limit = sock, limit
+
+    def sendmsg(self, buffers):
+        data = b"".join(buffers)[:self.limit]
+        return self._sock.send(data)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+@pytest.mark.parametrize("limit", [0, 3, 20, 5000])
+def test_what_the_socket_did_not_take_is_queued_in_order(limit):
+    from bus.hub.write_now import write_now_pair
+    reactor = reactor_thread()
+    received = _Collect()
+    factory = protocol.Factory.forProtocol(lambda: received)
+    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, factory, interface="127.0.0.1")
+    connected = blockingCallFromThread(
+        reactor, protocol.ClientCreator(reactor, protocol.Protocol).connectTCP, "127.0.0.1",
+        port.getHost().port)
+    transport = connected.transport
+    head, body = b"HEAD-" * 3, bytes(range(256)) * 64
+    try:
+        def send() -> None:
+            real = transport.socket
+            transport.socket = _Trickle(real, limit)
+            try:
+                write_now_pair(transport, head, body)
+            finally:
+                transport.socket = real
+        blockingCallFromThread(reactor, send)
+        wait_until(lambda: len(received.data) >= len(head + body), 10, "the whole answer")
+        assert received.data == head + body
+    finally:
+        blockingCallFromThread(reactor, transport.loseConnection)
+        blockingCallFromThread(reactor, port.stopListening)
