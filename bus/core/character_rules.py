@@ -11,6 +11,8 @@ travel exactly as sent.
 
 from __future__ import annotations
 
+import functools
+
 from .characters import JIS, MJ, MJ_IVS, PRIVATE, CharInfo, MJTable, in_jisx0213, mj_table
 from .rules import CHARACTER_RULES, Rule, RuleContext
 
@@ -58,5 +60,9 @@ class CharactersRule(Rule):
         return None
 
 
+@functools.cache
 def make_character_rule(name: str) -> CharactersRule:
+    """One rule per name, shared by every type it is bound to (it keeps no state beyond its
+    name and the table): the validator then reads the texts of all names bearing it in one
+    libxml2 iteration (typeplan.RuleIndex.groups) instead of one per type."""
     return CharactersRule(name, mj_table())

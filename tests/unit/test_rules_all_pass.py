@@ -133,3 +133,12 @@ def test_check_digits_on_the_ascii_codes_are_the_digit_by_digit_ones(number, wei
     valid = digits and (length is None or len(number) == length) and int(
         number[-1]) == scheme.check_digit(number[:-1])
     assert (scheme.problem(number) is None) == valid
+
+
+def test_every_name_bearing_the_character_rule_is_read_in_one_iteration():
+    from bus.core.typeplan import rule_index
+    plan = builtin_catalog().plan
+    index = rule_index(plan.node_for(f"{{{JUKI_NS}}}ResidentInquiryResponse"), plan.roots)
+    groups = [names for names, rules in index.groups
+              if [r.name for r in rules] == ["mj_characters"]]
+    assert len(groups) == 1 and {f"{{{CMN_NS}}}Text", f"{{{CMN_NS}}}Town"} <= set(groups[0])
