@@ -203,7 +203,32 @@ def tamper(raw: bytes, how: str) -> bytes:
                                f"<juki:Sequence>{MANY_CHANGES}</juki:Sequence>", changes[1]))
         start, end = text.index(changes[0]), text.index(changes[1]) + len(changes[1])
         return (text[:start] + "".join(numbered) + text[end:]).encode("utf-8")
+    if how == "xinclude":
+        return xinclude(raw)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
+
+
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
+XINCLUDE_HREF = "file:///nonexistent/pfbus-conformance/xinclude.xml"
+
+
+def xinclude(raw: bytes) -> bytes:
+    """P-HOST-06: the payload's first child wrapped in an xi:include of a resource that does not
+    exist, the child itself its xi:fallback. A product that processes XInclude (XInclude 1.0
+    §4.4: a failed inclusion takes the fallback's content) sees the request as it was, valid,
+    and answers it; one that reads the message as it is sees an xi:include element the XSD does
+    not allow there: schema-invalid."""
+    root = etree.fromstring(raw)
+    body = root.find(f"{{{etree.QName(root).namespace}}}Body")
+    payload = next(c for c in body if isinstance(c.tag, str))
+    child = next(c for c in payload if isinstance(c.tag, str))
+    include = etree.Element(f"{{{XINCLUDE_NS}}}include", {"href": XINCLUDE_HREF},
+                            nsmap={"xi": XINCLUDE_NS})
+    fallback = etree.SubElement(include, f"{{{XINCLUDE_NS}}}fallback")
+    child.addprevious(include)
+    include.tail, child.tail = child.tail, None
+    fallback.append(child)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 # P-SOAP-07's vendor header blocks: tamper → SOAP version → (mustUnderstand, actor/role). SOAP
@@ -224,7 +249,7 @@ MANY_CHANGES = 256  # past 10, 16, 32, 50, 64, 100, 128 and 255 (a batch, a page
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
-           "header_soap_attributes_optional", "many_changes", *MUST_UNDERSTAND_FORMS)
+           "header_soap_attributes_optional", "many_changes", "xinclude", *MUST_UNDERSTAND_FORMS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

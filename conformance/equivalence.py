@@ -27,7 +27,7 @@ from lxml import etree
 
 from bus.core.header import HEADER_NS
 
-from . import checks
+from . import checks, lexical
 from .records import Exchange
 
 Headers = dict[str, str]
@@ -43,6 +43,8 @@ class Variant:
     name: str
     spec: str  # where the specifications say the variant means the same
     rewrite: Rewrite
+    # generated from the payload's XSD types (lexical.py): rewrite(text, headers, soap, catalog)
+    typed: bool = False
 
 
 def _body_span(text: str) -> tuple[int, int]:
@@ -177,6 +179,18 @@ def _no_charset(value: str, soap: str) -> str:
     return "; ".join([media, *(f"{k}={v}" for k, v in params.items())])
 
 
+def _typed_payload(change: Callable[[etree._Element, Any], etree._Element | None]):
+    """A rewrite of the payload element through lexical.py, given the catalog; the rest of the
+    envelope's text unchanged."""
+    def rewrite(text: str, headers: Headers, soap: str, catalog) -> tuple[bytes, Headers]:
+        start, end = _body_span(text)
+        payload = etree.fromstring(text[start:end].strip())
+        changed = change(payload, catalog)
+        out = etree.tostring(payload if changed is None else changed, encoding="unicode")
+        return (text[:start] + out + text[end:]).encode("utf-8"), headers
+    return rewrite
+
+
 def _header_names_lower(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
     return text.encode("utf-8"), {k.lower(): v for k, v in headers.items()}
 
@@ -226,12 +240,24 @@ VARIANTS: tuple[Variant, ...] = (
             "optional, the XML declaration names the encoding", _content_type(_no_charset)),
     Variant("header-names-lower-case", "RFC 9110 5.1 (field names are case-insensitive)",
             _header_names_lower),
+    Variant("lexical-forms", "XML Schema 1.0 Part 2 §3.3.13, §3.3.25, §4.3.6 (a sign, leading "
+            "zeros, collapsed white space: one value of the field's type)",
+            _typed_payload(lexical.lexical_forms), typed=True),  # type: ignore[arg-type]
+    Variant("xsi-attributes", "XML Schema 1.0 Part 1 §2.6, §3.2.7, §3.4.6 (xsi:schemaLocation, "
+            "xsi:noNamespaceSchemaLocation, xsi:type naming the declared type, xsi:nil false)",
+            _typed_payload(lexical.xsi_attributes), typed=True),  # type: ignore[arg-type]
 )
 NAMES = tuple(v.name for v in VARIANTS)
 
 
-def rewrite(raw: bytes, headers: Headers, soap: str, variant: Variant) -> tuple[bytes, Headers]:
-    """``variant`` of a canonical request (UTF-8 bytes as ``envelopes.envelope`` writes them)."""
+def rewrite(raw: bytes, headers: Headers, soap: str, variant: Variant,
+            catalog=None) -> tuple[bytes, Headers]:
+    """``variant`` of a canonical request (UTF-8 bytes as ``envelopes.envelope`` writes them);
+    a typed variant needs the ``catalog`` (its XSDs) and raises lexical.NotApplicable when the
+    request holds nothing it changes."""
+    if variant.typed:
+        return variant.rewrite(raw.decode("utf-8"), dict(headers), soap,
+                               catalog)  # type: ignore[call-arg]
     return variant.rewrite(raw.decode("utf-8"), dict(headers), soap)
 
 
@@ -301,7 +327,10 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     for soap in step.get("soap", ["1.1", "1.2"]):
         canon, state = _send(runner, step, values, soap, None, observe)
         for variant in chosen:
-            ex, seen = _send(runner, step, values, soap, variant, observe)
+            try:
+                ex, seen = _send(runner, step, values, soap, variant, observe)
+            except lexical.NotApplicable:
+                continue  # nothing of the request has another form of this kind: not sent
             found = compare(canon, ex, ignore, namespaces)
             if observe and seen != state:
                 found.append(f"observed {seen!r} after it, {state!r} after the canonical form")
@@ -318,7 +347,7 @@ def _send(runner, step, values: dict[str, Any], soap: str, variant: Variant | No
 
     def change(raw: bytes, headers: Headers) -> tuple[bytes, Headers]:
         assert variant is not None
-        return rewrite(raw, headers, soap, variant)
+        return rewrite(raw, headers, soap, variant, runner.s.catalog)
 
     ex = runner._post(step.with_options(soap=soap), vals, step.target, {}, label,
                       rewrite=change if variant else None)

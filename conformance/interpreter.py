@@ -153,6 +153,15 @@ class CaseRunner:
 
     def _post(self, step: Step, values: Mapping[str, Any], message_ref: str,
               extra: Mapping[str, Any], name: str, rewrite=None) -> Exchange:
+        ex, timeout = self._build(step, values, message_ref, extra, name, rewrite)
+        self.s.transport.exchange(ex, timeout)
+        self.result.exchanges.append(ex)
+        self._observe_answer(step, ex)
+        return ex
+
+    def _build(self, step: Step, values: Mapping[str, Any], message_ref: str,
+               extra: Mapping[str, Any], name: str, rewrite=None) -> tuple[Exchange, float]:
+        """The request ``_post`` sends (not sent yet) and the step's timeout."""
         merged = {**values, **fill(step.get("vars", {}), values), **extra}
         msg = self.s.suite.message(message_ref, self.instance.service, step.where)
         spec = self._service(msg.service or self.instance.service, step.where)
@@ -177,10 +186,7 @@ class CaseRunner:
         ex = Exchange(step=name, direction="to-product", method="POST",
                       url=self._url(step, spec.id), request=request, request_headers=headers,
                       service=spec.id, soap_version=soap, sent_header=header)
-        self.s.transport.exchange(ex, self._timeout(step, merged))
-        self.result.exchanges.append(ex)
-        self._observe_answer(step, ex)
-        return ex
+        return ex, self._timeout(step, merged)
 
     def _observe_answer(self, step: Step, ex: Exchange) -> None:
         """Every answer straight from the product is judged by the invariants too."""
@@ -189,7 +195,10 @@ class CaseRunner:
 
     def _send(self, step: Step, values) -> list[str]:
         name = step.get("name") or "send"
-        ex = self._post(step, values, step.target, {}, name)
+        if step.get("together"):  # the same bytes several times at once (per_request.py)
+            ex, problems = per_request.together(self, step, values, name)
+        else:
+            ex, problems = self._post(step, values, step.target, {}, name), []
         self._record(step.get("name"), ex)
         if ex.sent_header is not None:  # ${message_id}, ${<name>_message_id} for later steps
             values["message_id"] = values[f"{name}_message_id"] = ex.sent_header.message_id
@@ -198,7 +207,7 @@ class CaseRunner:
             values["breaks"] = values[f"{name}_breaks"] = breaks
         if ex.error:
             return [ex.error]  # a send asserts that an answer came in time
-        return self._capture(step, ex, values)
+        return problems + self._capture(step, ex, values)
 
     def _capture(self, step: Step, ex: Exchange, values) -> list[str]:
         return per_request.capture(ex, step.get("capture") or {}, values,

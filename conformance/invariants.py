@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from bus.core.faults import SOAP11_NS
 
-from . import checks
+from . import checks, soap_structure
 from .envelopes import SOAP_VERSION
 from .records import Exchange
 
@@ -194,6 +194,13 @@ def _fault_parts(env) -> list[str]:
             for t in texts if t.get(_XML_LANG) is None][:1]
 
 
+def envelope_structure(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-SOAP-09: the Envelope, Header and Body themselves as the SOAP 1.1 and 1.2 envelope
+    schemas and specifications define them (soap_structure.py), on every answer."""
+    env = _answer(ex)
+    return [] if env is None else soap_structure.structure(env.root, env.soap_ns)
+
+
 def _answer(ex: Exchange):
     """The parsed answer if it is a usable envelope, else None (soap_answer reports it)."""
     if ex.error:
@@ -330,6 +337,7 @@ def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "soap": soap_answer,
+    "envelope": envelope_structure,
     "ucs_encoding": ucs_encoding,
     "schema": schema,
     "rules": rules,

@@ -10,10 +10,15 @@ SystemId with a suffix); every answer must be a response, and none may carry ano
 MessageId as RelatesTo, the hash of another's bytes or another's Sender as Receiver. Whether each
 binding is right at all is the invariants' (INV-BIND-01…03) and P-BIND-01…04's to judge: this
 step judges only the cross-talk, so a defect of the binding in general is not counted twice.
+
+``together`` (a send option): one request's very bytes sent several times at once — a hub
+redelivering a notice while its first attempt is still in flight (S-ONCE-08); what the product
+did with them is judged by the case's observation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import uuid
@@ -50,6 +55,31 @@ def concurrent(runner: Any, step: Any, values: dict[str, Any]) -> list[str]:
         found = [ex.error] if ex.error else checks.outcome(ex, "response")
         problems += [f"{where}: {m}" for m in found or _crossed(ex, answers)]
     return problems
+
+
+def together(runner: Any, step: Any, values: dict[str, Any], name: str) -> tuple[Exchange, list[str]]:
+    """``send`` with ``together = N``: one request, its very bytes sent N times released
+    together from a barrier — a hub redelivering while its first attempt is still in flight.
+    The first copy is the step's exchange; every copy must be answered in time."""
+    count = int(step.get("together"))
+    if count < 2:
+        raise ValueError(f"{step.where}: together must be 2 or more")
+    first, timeout = runner._build(step, values, step.target, {}, name)
+    copies = [first] + [dataclasses.replace(first, step=f"{name}[{i + 1}]", _parsed={})
+                        for i in range(1, count)]
+    barrier = threading.Barrier(count)
+
+    def one(ex: Exchange) -> Exchange:
+        barrier.wait(timeout=10)
+        runner.s.transport.exchange(ex, timeout)
+        return ex
+
+    with ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(one, copies))
+    for ex in answers:
+        runner.result.exchanges.append(ex)
+        runner._observe_answer(step, ex)
+    return first, [f"{ex.step}: {ex.error}" for ex in answers[1:] if ex.error]
 
 
 def _crossed(ex: Exchange, burst: list[Exchange]) -> list[str]:

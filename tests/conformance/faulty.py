@@ -28,6 +28,7 @@ from .faulty_paging import PAGING_HANDLERS
 from .faulty_receipts import RECEIPTS
 from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
 from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
+from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -141,7 +142,7 @@ FAULTY = [
            ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08", "J-FULL-09")),
     # a retried first request gets a second snapshot (J-FULL-07 retries one too)
     Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,),
-           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11")),
+           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11", "J-FULL-13")),
     # 異動通知 receipts
     Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
            ("P-MSG-01/*", "INV-MSG-01")),
@@ -299,7 +300,7 @@ FAULTY = [
     Faulty("soap12-duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     Faulty("soap12-extract-unknown-id-empty-page", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-04",)),
     Faulty("soap12-extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,),
-           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11")),
+           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11", "J-FULL-13")),
     Faulty("soap12-not-found-as-fault", "RQ-BEH-02", (TAX_PROFILE, KOKUHO_PROFILE), (),
            targets_by_profile={TAX_PROFILE: ("K-INQ-02",), KOKUHO_PROFILE: ("KH-INQ-02",)}),
     Faulty("soap12-wrong-fiscal-year", "RQ-BEH-02", (TAX_PROFILE,), ("K-INQ-01", "P-DOMAIN-02/*")),
@@ -355,6 +356,17 @@ FAULTY = [
     Faulty("roles-taken-as-elsewhere", "RQ-SOAP-07", ALL, ("P-SOAP-07/*",)),
     Faulty("header-facets-as-schema", "RQ-FAULT-01", ALL, ("P-FAULT-11/*",)),
     Faulty("repeated-digit-keys-refused", "RQ-BEH-09", (JUKI_PROFILE,), ("P-DOMAIN-01",)),
+    # --- the eleventh blind batch's classes (faulty_eleventh.py): the envelope's own structure,
+    # a RequestId retried more than once and with a 基準日, XInclude, other lexical forms of a
+    # value, XML Schema instance attributes
+    Faulty("header-block-unqualified", "RQ-SOAP-09", ALL, ("INV-SOAP-05",)),
+    # J-FULL-03 sends its one RequestId in both passes: its SOAP 1.2 pass is the third request
+    Faulty("request-id-retried-once", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-13")),
+    Faulty("request-id-undated-only", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-13",)),
+    Faulty("xinclude-resolved", "RQ-FAULT-07", ALL, ("P-HOST-06/*",)),
+    Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,),
+           ("P-EQUIV-01/juki.ResidentFullExtract",)),
+    Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -443,7 +455,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
         or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
         or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name) \
-        or TENTH_WIRE.get(faulty.name)
+        or TENTH_WIRE.get(faulty.name) or ELEVENTH_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -458,5 +470,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
         or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
-        or TENTH_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
+        or TENTH_HANDLERS.get(faulty.name) or ELEVENTH_HANDLERS.get(faulty.name) \
+        or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)

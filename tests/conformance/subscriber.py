@@ -15,6 +15,8 @@ import threading
 import unicodedata
 
 from lxml import etree
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 
 from adapters.sdk.juki_notice import DELETED, RECORDED, reason_group
 from adapters.sdk.provider import ProviderError
@@ -82,6 +84,16 @@ MODES = {
     "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10",)),
     # a notice's changes written by a batched INSERT of 64 rows; the rest silently dropped
     "changes-batch-64": ("RQ-SUB-04", ("S-MULTI-03",)),
+    # --- the eleventh blind batch's classes (round 11) -------------------------------------------
+    # a poison-message guard: a MessageId answered duplicate twice is dropped from the seen set
+    # ("the hub is stuck on it"), so the fourth delivery is applied and receipted applied
+    "duplicates-counted-out": ("RQ-SUB-02", ("S-ONCE-07",)),
+    # the seen MessageId and the resident's last 異動連番 read, then the write done in a later
+    # callback (an asynchronous database): deliveries in flight together are each applied
+    "check-then-act": ("RQ-SUB-02", ("S-ONCE-08",)),
+    # the 外字 converter looks each base character's selector up once per name: a base met
+    # again keeps the selector of its first occurrence
+    "selector-per-base-once": ("RQ-MSG-06", ("S-CHR-11",)),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -114,6 +126,19 @@ def _mynumber_mod10_ok(number: str) -> bool:
     return number[11:] == str((11 - total % 11) % 10 if total % 11 != 1 else 0)
 
 
+def _selector_per_base_once(name: str) -> str:
+    """Each base's IVS selector looked up at its first occurrence and reused for the others."""
+    first: dict[str, str] = {}
+    out = []
+    for i, c in enumerate(name):
+        if 0xE0100 <= ord(c) <= 0xE01EF:
+            continue  # written with its base below
+        selector = name[i + 1] if i + 1 < len(name) and 0xE0100 <= ord(name[i + 1]) <= 0xE01EF \
+            else ""
+        out.append(c + (first.setdefault(c, selector) if selector else ""))
+    return "".join(out)
+
+
 class TestSubscriber:
     __test__ = False  # not a pytest class
 
@@ -122,6 +147,7 @@ class TestSubscriber:
         self.seen: set[str] = set()
         self.residents: dict[str, dict] = {}
         self.joshou: dict[str, dict] = {}  # removal-moves-to-joshou: the 除票 of removed residents
+        self.counted: dict[str, int] = {}  # duplicates-counted-out: duplicates answered per ID
         self.lock = threading.Lock()
 
     def handler(self, header, notice: etree._Element) -> etree._Element:
@@ -134,9 +160,15 @@ class TestSubscriber:
         if self.mode == "mynumber-mod10" and any(
                 not _mynumber_mod10_ok(el.text or "") for el in notice.iter(f"{{{CMN}}}IndividualNumber")):
             raise ProviderError("VENDOR-CHECK-DIGIT", "個人番号 check digit does not match")
+        if self.mode == "check-then-act":
+            return self._check_then_act(header, notice)
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
+            if self.mode == "duplicates-counted-out" and duplicate:
+                self.counted[header.message_id] = self.counted.get(header.message_id, 0) + 1
+                if self.counted[header.message_id] >= 2:
+                    self.seen.discard(header.message_id)
             if self.mode == "seen-window-2":
                 self.window = [*getattr(self, "window", []), header.message_id][-2:]
                 self.seen = set(self.window)
@@ -159,7 +191,29 @@ class TestSubscriber:
             return receipt_element(named, status, subscribers=1)
         return receipt_element(named, status)
 
-    def _apply(self, change: etree._Element) -> None:
+    def _check_then_act(self, header, notice: etree._Element):
+        """check-then-act: what to apply decided now, written 50 ms later by a callback."""
+        with self.lock:
+            duplicate = header.message_id in self.seen
+            lasts = {n: s["last"] for n, s in self.residents.items()}
+        fresh = []
+        for change in [] if duplicate else notice.findall(f"{{{JUKI}}}Change"):
+            number = change.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+            sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
+            if sequence > lasts.get(number, 0):
+                fresh.append(change)
+                lasts[number] = sequence
+
+        def act():
+            with self.lock:
+                self.seen.add(header.message_id)
+                for change in fresh:
+                    self._apply(change, checked=True)
+            return receipt_element(header.message_id, "duplicate" if duplicate else "applied")
+
+        return deferLater(reactor, 0.05, act)
+
+    def _apply(self, change: etree._Element, checked: bool = False) -> None:
         sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
         resident = change.find(f"{{{JUKI}}}Resident")
         number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
@@ -174,7 +228,7 @@ class TestSubscriber:
             else sequence <= state["last"]
         if self.mode == "sequence-cursor-of-arrivals":
             state["last"] = sequence  # where the cursor is now, applied or not
-        if stale and self.mode != "last-writer-wins":
+        if stale and self.mode != "last-writer-wins" and not checked:
             return  # stale: the newer state stays
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.mode == "name-trailing-marks-dropped":
@@ -188,6 +242,8 @@ class TestSubscriber:
             name = name[:50]
         elif self.mode == "jis0208-fallbacks":
             name = name.translate(_JIS0208)
+        elif self.mode == "selector-per-base-once":
+            name = _selector_per_base_once(name)
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
