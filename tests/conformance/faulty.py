@@ -367,6 +367,7 @@ FAULTY = [
     Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,),
            ("P-EQUIV-01/juki.ResidentFullExtract",)),
     Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
+    Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its

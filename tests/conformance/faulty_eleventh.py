@@ -83,6 +83,28 @@ def xsi_type_refused(call: Call) -> bytes | Reply:
     return call.request
 
 
+def resend_answered_once(call: Call) -> bytes | Reply:
+    """A replay guard that allows one retry: a MessageId seen twice before is refused as a
+    replay (PF-DUPLICATE-MESSAGE) — the second resend of a lost reply gets a fault."""
+    root = tree(call.request)
+    mid = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    with _LOCK:
+        seen = call.state.setdefault("seen", {})
+        seen[mid] = seen.get(mid, 0) + 1
+        replayed = mid is not None and seen[mid] > 2
+    if not replayed:
+        return call.request
+    ns = etree.QName(root).namespace
+    fault = HubFault(faults.DUPLICATE_MESSAGE, (Finding("header:replay", "seen twice before"),),
+                     mid)
+    soap12 = ns == SOAP12_NS
+    return Reply(400 if soap12 else 500, fault_envelope(fault, ns),
+                 "application/soap+xml; charset=utf-8" if soap12 else "text/xml; charset=utf-8")
+
+
+_LOCK = threading.Lock()
+
+
 def request_id_retried_once(refs: References, profile: str) -> str:
     """A retry table with a budget: a (Sender, RequestId) row answers one retry ("a consumer
     retries once"), the next request with that RequestId is taken for a new transfer."""
@@ -145,6 +167,7 @@ ELEVENTH_WIRE = {
     "header-block-unqualified": {"on_reply": header_block_unqualified},
     "xinclude-resolved": {"on_request": xinclude_resolved, "on_reply": hash_of_what_was_sent},
     "xsi-type-refused": {"on_request": xsi_type_refused},
+    "resend-answered-once": {"on_request": resend_answered_once},
 }
 ELEVENTH_HANDLERS = {
     "request-id-retried-once": request_id_retried_once,
