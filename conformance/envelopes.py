@@ -228,7 +228,7 @@ def xinclude(raw: bytes) -> bytes:
     child.addprevious(include)
     include.tail, child.tail = child.tail, None
     fallback.append(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return _DECL + etree.tostring(root, encoding="UTF-8")  # the suite's own declaration
 
 
 # P-SOAP-07's vendor header blocks: tamper → SOAP version → (mustUnderstand, actor/role). SOAP

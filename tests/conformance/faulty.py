@@ -94,12 +94,14 @@ FAULTY = [
     # (PF-PROVIDER-INTERNAL, Receiver): wrong code, party and SOAP code.
     Faulty("no-validation", "RQ-FAULT-01", ALL, (), targets_by_profile={
         # (S-ONCE-05: the notice it expects refused is applied, its corrected resend a duplicate)
-        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
-        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05"),
+        # (P-HOST-06: an xi:include where the XSD allows none is not refused either)
+        SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05", "P-HOST-06/*"),
+        KOKUHO_SUB_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "S-ATOM-01", "S-ONCE-05",
+                             "P-HOST-06/*"),
         # (its 全件 fault for PageSize 1001 is Party provider: RQ-FAULT-09)
-        JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
-        TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*"),
-        KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*")}),
+        JUKI_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "P-HOST-06/*"),
+        TAX_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "P-HOST-06/*"),
+        KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "P-HOST-06/*")}),
     # behaviour
     Faulty("duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"),
@@ -167,9 +169,11 @@ FAULTY = [
     Faulty("soap12-parties-not-swapped", "RQ-BIND-03", ALL, ("INV-BIND-03", "P-BIND-04/*")),
     Faulty("soap12-fault-without-message-id", "RQ-FAULT-06", ALL, ("INV-FAULT-06",)),
     Faulty("later-pages-relates-to-fresh", "RQ-BIND-01", (JUKI_PROFILE,), ("INV-BIND-01",)),
-    Faulty("later-pages-gender-dropped", "RQ-MSG-01", (JUKI_PROFILE,), ("INV-MSG-01",)),
+    # (a "later page" is one whose Page is not the text "1": P-EQUIV-01's +01 too)
+    Faulty("later-pages-gender-dropped", "RQ-MSG-01", (JUKI_PROFILE,),
+           ("INV-MSG-01", "P-EQUIV-01/juki.ResidentFullExtract")),
     Faulty("later-pages-individual-number-mangled", "RQ-MSG-02", (JUKI_PROFILE,),
-           ("INV-MSG-02",)),
+           ("INV-MSG-02", "P-EQUIV-01/juki.ResidentFullExtract")),
     Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
     # the boundary request of P-BEH-04 is a not-found inquiry too
     Faulty("slow-duplicate-receipt", "RQ-BEH-04", SUBSCRIBER_PROFILES, ("INV-BEH-04",),
@@ -221,7 +225,7 @@ FAULTY = [
            ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13")),
     # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts)
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11")),
+           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
@@ -241,8 +245,9 @@ FAULTY = [
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
-    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-FULL-06", "J-FULL-07", "J-FULL-11")),  # J-FULL-11's extracts differ by 基準日
+    Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),  # J-FULL-11's extracts
+           ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),  # differ by 基準日, J-FULL-13's
+    # dated one has the 基準日's TotalCount
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
            ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends
@@ -288,8 +293,10 @@ FAULTY = [
     Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
     # (J-FULL-09's second read starts again at page 1: the cursor serves the next slice)
     # (J-FULL-12's pages past the end come from the cursor too)
+    # (P-EQUIV-01's first request with Page +01: its Page is echoed as written)
     Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-FULL-09",
-                                                             "J-FULL-12", "J-GRID-02")),
+                                                             "J-FULL-12", "J-GRID-02",
+                                                             "P-EQUIV-01/juki.ResidentFullExtract")),
     Faulty("pages-cut-at-snapshot", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-09",)),
     # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
     # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail

@@ -30,18 +30,20 @@ SERVICE = "juki.ResidentChangeNotice"
 # (S-GRID-01) sends every boundary these defects lie on, so it fails each of them too
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
-    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01")),
+    "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01",
+                                                   "S-ONCE-07")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
-    # (S-ORD-03 too)
-    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01")),
+    # (S-ORD-03 too; S-ONCE-07/08's redeliveries, later or at once)
+    "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01",
+                                         "S-ONCE-07", "S-ONCE-08")),
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
                                         "S-ORD-04")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
-                                           "INV-SUB-01")),
+                                           "INV-SUB-01", "S-ONCE-07")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
@@ -49,8 +51,8 @@ MODES = {
     # applies only the changes about the resident of the notice's first change
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01")),
     # drops variation selectors (IVS) from names before storing them
-    # (S-CHR-10's selector at a name's end too)
-    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10")),
+    # (S-CHR-10's selector at a name's end too, S-CHR-11's several)
+    "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10", "S-CHR-11")),
     # its name column holds 50 characters
     "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
     # "cleans" names with NFKC before storing them
@@ -81,7 +83,7 @@ MODES = {
     "removal-moves-to-joshou": ("RQ-SUB-03", ("S-ORD-04",)),
     # a "clean-up" of names before storing: combining characters (Mn/Me, the variation
     # selectors among them) at the end of a name taken for stray input and dropped
-    "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10",)),
+    "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10", "S-CHR-11")),  # か゚き゚…く゚ too
     # a notice's changes written by a batched INSERT of 64 rows; the rest silently dropped
     "changes-batch-64": ("RQ-SUB-04", ("S-MULTI-03",)),
     # --- the eleventh blind batch's classes (round 11) -------------------------------------------
