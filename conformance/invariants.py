@@ -198,7 +198,7 @@ def envelope_structure(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-SOAP-09: the Envelope, Header and Body themselves as the SOAP 1.1 and 1.2 envelope
     schemas and specifications define them (soap_structure.py), on every answer."""
     env = _answer(ex)
-    return [] if env is None else soap_structure.structure(env.root, env.soap_ns)
+    return [] if env is None else soap_structure.structure(env.root, env.soap_ns, ex.response)
 
 
 def _answer(ex: Exchange):

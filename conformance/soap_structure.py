@@ -105,12 +105,34 @@ def _fault12(fault: etree._Element, ns: str) -> list[str]:
     return problems
 
 
-def structure(root: etree._Element, ns: str) -> list[str]:
-    """Every rule of the module docstring for the envelope ``root`` of SOAP namespace ``ns``."""
-    problems = _own_attributes(root, ns) + _text(root)
+_PI_MARKS = (b"<?", "<?".encode("utf-16-le"), "<?".encode("utf-16-be"))
+_KEEPING = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           remove_pis=False, huge_tree=True)
+
+
+def _has_pi(root: etree._Element, raw: bytes | None) -> bool:
+    """A processing instruction in the message. The hardened parse may drop them from its tree
+    (a value split by one is one value), so the answer's bytes are searched too: any ``<?``
+    past the XML declaration is read again with a parser that keeps them."""
     siblings = [*root.itersiblings(preceding=True), *root.itersiblings()]
     if any(isinstance(n, etree._ProcessingInstruction) for n in siblings) \
             or next(root.iter(etree.PI), None) is not None:
+        return True
+    if raw is None or not any(raw.find(mark, 8) >= 0 for mark in _PI_MARKS):
+        return False
+    try:
+        again = etree.fromstring(raw, _KEEPING)
+    except etree.XMLSyntaxError:
+        return False
+    return any(isinstance(n, etree._ProcessingInstruction) for n in
+               [*again.itersiblings(preceding=True), *again.itersiblings(), *again.iter()])
+
+
+def structure(root: etree._Element, ns: str, raw: bytes | None = None) -> list[str]:
+    """Every rule of the module docstring for the envelope ``root`` of SOAP namespace ``ns``
+    (``raw``: the answer's bytes, for what the parse left out of the tree)."""
+    problems = _own_attributes(root, ns) + _text(root)
+    if _has_pi(root, raw):
         problems.append("the message holds a processing instruction (SOAP 1.1 §3, SOAP 1.2 "
                         "Part 1 §5: not in a SOAP message)")
     for part in root:
