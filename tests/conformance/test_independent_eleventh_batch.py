@@ -12,10 +12,9 @@ import threading
 import pytest
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import m11_ok
 from .independent.variants import APART, ELEVENTH_BATCH
 from .variant_transcripts import (GOV, NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML, change, extract,
-                                  inquiry, notice, request, transcript)
+                                  inquiry, notice, request, transcript, unheld_numbers)
 
 REPEATED = "eeeeeeee-6666-4666-8666-666666666666"
 REUSED = "ffffffff-7777-4777-8777-777777777777"
@@ -47,16 +46,6 @@ def _xsi(raw: bytes, element: bytes) -> bytes:
     return _with(raw, element, element + XSI)
 
 
-def _numbers(count: int) -> list[str]:
-    """宛名番号 the test data does not hold, each with its modulus-11 check digit."""
-    out = []
-    for base in range(100011000, 100019999):
-        digit = next((d for d in range(10) if m11_ok(f"{base:09d}{d}")), None)
-        if digit is not None:
-            out.append(f"{base:09d}{digit}")
-        if len(out) == count:
-            return out
-    raise AssertionError("not enough numbers")
 
 
 def provider_steps(tmp_path) -> list:
@@ -95,7 +84,7 @@ def provider_steps(tmp_path) -> list:
 
 
 def subscriber_steps() -> list:
-    n = _numbers(18)
+    n = unheld_numbers(18, 100011000)
     two_days_ago = dt.datetime.now(JST) - dt.timedelta(days=2)
     return [
         (notice(change(seq=1), soap=SOAP12), SOAP12_TYPE),                          # 0

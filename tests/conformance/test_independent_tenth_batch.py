@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from .independent.standard import m11_ok
 from .independent.variants import APART, TENTH_BATCH
 from .variant_transcripts import (GOV, NOT_HELD, SOAP12, SOAP12_TYPE, change, extract, inquiry,
-                                  notice, request, transcript)
+                                  notice, request, transcript, unheld_numbers)
 
 RESENT = "bbbbbbbb-3333-4333-8333-333333333333"
 REDELIVERED = "cccccccc-4444-4444-8444-444444444444"
@@ -38,16 +37,6 @@ def _indented(raw: bytes) -> bytes:
     return _with(raw, b"<soap:Body>", b"\n  <soap:Body>\n    ")
 
 
-def _numbers(count: int) -> list[str]:
-    """宛名番号 the test data does not hold, each with its modulus-11 check digit."""
-    out = []
-    for base in range(100001000, 100009999):
-        digit = next((d for d in range(10) if m11_ok(f"{base:09d}{d}")), None)
-        if digit is not None:
-            out.append(f"{base:09d}{digit}")
-        if len(out) == count:
-            return out
-    raise AssertionError("not enough numbers")
 
 
 DEFAULT_NAMESPACE = request(
@@ -75,7 +64,7 @@ PROVIDER_STEPS = [
 
 
 def subscriber_steps() -> list:
-    n = _numbers(19)
+    n = unheld_numbers(19, 100001000)
     same_body = notice(change(seq=1, number=n[18], name="同一"))
     return [
         (notice(change(seq=1), soap=SOAP12), SOAP12_TYPE),

@@ -17,6 +17,7 @@ import time
 import uuid
 
 from .independent.adapter import JST, Adapter
+from .independent.standard import m11_ok
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -155,3 +156,16 @@ def transcript(role: str, db, defect: str | None, steps: list) -> list[str]:
         length = "" if answer.content_length is None else f" length {answer.content_length}"
         out.append(f"{answer.status} {answer.content_type}{length} {mask(text, labels)}")
     return out
+
+
+def unheld_numbers(count: int, first: int) -> list[str]:
+    """``count`` 宛名番号 from the 9-digit base ``first`` on, each with its modulus-11 check
+    digit (bases without one skipped): numbers the test data does not hold."""
+    out = []
+    for base in range(first, first + 9999):
+        digit = next((d for d in range(10) if m11_ok(f"{base:09d}{d}")), None)
+        if digit is not None:
+            out.append(f"{base:09d}{digit}")
+        if len(out) == count:
+            return out
+    raise AssertionError("not enough numbers")
