@@ -19,6 +19,7 @@ from adapters.sdk.seed import (DEMO_CITY, DEMO_LOCAL_GOV_CODE, DEMO_PREFECTURE,
                                individual_number, resident_code, with_m11_check)
 
 from adapters.sdk.upsert import upsert
+from bus.store.sqlite_wal import use_wal
 
 from . import history as _history
 from . import outbox as _outbox
@@ -97,7 +98,7 @@ class RegistryStore:
         mode: the serving (publishing) process and a clerk's process share it."""
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         if str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
+            use_wal(conn, 30)
             # A 全件抽出 snapshot is copied while its reader holds the WAL open: the WAL grows by
             # the snapshot's size (~0.75 GB at 1,000,000 residents); shrink it afterwards.
             conn.execute("PRAGMA journal_size_limit = 67108864")

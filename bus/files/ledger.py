@@ -28,6 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..store.sqlite_wal import use_wal
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     id {serial},
@@ -158,7 +160,7 @@ class FileLedger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._conn, 5.0)
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(SCHEMA.format(serial=self.SERIAL))
 

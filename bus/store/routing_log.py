@@ -43,6 +43,7 @@ from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status,
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
 from ..core.pg_url import is_postgres
 from .sqlite_readonly import connect_readonly
+from .sqlite_wal import use_wal
 
 if TYPE_CHECKING:  # psycopg is an extra
     from .routing_log_pg import PostgresRoutingLog
@@ -122,7 +123,7 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     # cached_statements: the writer's INSERTs are one per shape and run length (_by_shape)
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False,
                            cached_statements=256)
-    conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    use_wal(conn, 5.0)  # readers never block the writer
     conn.execute("PRAGMA synchronous=NORMAL")  # fsync at checkpoints, not every commit
     return conn
 

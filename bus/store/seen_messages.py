@@ -36,6 +36,7 @@ from twisted.internet import defer
 from ..core.pg_url import is_postgres
 from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
+from .sqlite_wal import use_wal
 
 BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
@@ -62,7 +63,7 @@ Decided = list[tuple[defer.Deferred, object]]  # (waiter, True/False or the erro
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
                            check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")  # the reader never waits for the writer
+    use_wal(conn, BUSY_TIMEOUT)  # the reader never waits for the writer
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 

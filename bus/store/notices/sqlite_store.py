@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..migrations import migrate
 from ..sqlite_readonly import connect_readonly, user_version
+from ..sqlite_wal import use_wal
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
@@ -158,7 +159,7 @@ class SqliteNoticeStore:
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
                                check_same_thread=False)  # closed by close() on another thread
-        conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        use_wal(conn, BUSY_TIMEOUT)  # readers never block the writer
         conn.execute(f"PRAGMA synchronous={synchronous}")
         return conn
 
