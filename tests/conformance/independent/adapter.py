@@ -37,6 +37,7 @@ from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, 
                        mynumber_ok)
 from .subscriber import Subscriber
 from .tenth import TenthBatch
+from .twelfth import TwelfthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -44,7 +45,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch, NinthBatch, TenthBatch, EleventhBatch):
+              EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -70,6 +71,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     ninth: dict = field(default_factory=dict)  # the ninth batch's shared fields
     tenth: dict = field(default_factory=dict)  # the tenth batch's memories
     eleventh: dict = field(default_factory=dict)  # the eleventh batch's memories
+    twelfth: dict = field(default_factory=dict)  # the twelfth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -130,12 +132,14 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._tenth_checks(header, body, mid)
         self._tenth_request_bytes(raw)
         self._eleventh_checks(raw, header, body, mid)
+        self._twelfth_checks(header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid
                 self._mark_seen(mid)
         problems = self._ninth_findings(
-            self._rules(body) + self._eighth_rules(body) + self._ninth_rules(body), mid)
+            self._twelfth_rules(body, self._rules(body)) + self._eighth_rules(body)
+            + self._ninth_rules(body), mid)
         digits = {"addressee_number", "individual_number"}
         if self.defect == "check-digit-failure-not-found" and self.role == "provider":
             problems = [p for p in problems if p[0] not in digits]  # looked up, never checked

@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._twelfth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -101,6 +103,7 @@ class Writer:
                 f"{{{PFR}}}NoticeReceipt":  # the receipt's ID field filled with its own
             response.find(f"{{{PFR}}}MessageId").text = mid
         relates = self._ninth_relates_to(request_header.findtext(q("MessageId")))
+        relates = self._twelfth_relates_to(request_header, raw, relates)
         if self.defect == "later-pages-relates-to-first-request" and extract_id is not None:
             relates = self.first_requests.setdefault(extract_id, relates)  # the transfer's
         if self.defect == "soap12-relates-to-self" and soap == SOAP12:
@@ -190,8 +193,10 @@ class Writer:
         self._ninth_answer(response)
         self._tenth_answer(response)
         self._eleventh_answer(response)
+        self._twelfth_answer(response)
         self._degrade_text(response)
-        special = self._eleventh_answer_out(env, soap, response)
+        special = self._eleventh_answer_out(env, soap, response) or \
+            self._twelfth_answer_out(env, soap, response)
         if special is not None:
             return special
         if self.defect == "not-found-charset-latin1" and \
@@ -242,6 +247,7 @@ class Writer:
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
+        message_id = self._twelfth_fault(soap, refusal, message_id)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
         if self.defect == "client-faults-as-server":  # one catch-all handler for every error
             refusal.party = "provider"

@@ -19,7 +19,7 @@ class Provider:
     # --- 住民照会 -----------------------------------------------------------------------------------
 
     def _find(self, body):
-        number = body.findtext(f"{{{JUKI}}}AddresseeNumber")
+        number = self._twelfth_key(body, body.findtext(f"{{{JUKI}}}AddresseeNumber"))
         by_individual_number = number is None
         if number is None:
             mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
@@ -77,7 +77,7 @@ class Provider:
         return since is None or since <= day
 
     def _inquiry(self, header, body, soap):
-        resident = self._find(body)
+        resident = self._twelfth_find(body)
         out = etree.Element(f"{{{JUKI}}}ResidentInquiryResponse", nsmap=self._nsmap())
         status = etree.SubElement(out, f"{{{JUKI}}}Status")
         if resident is None:
@@ -129,6 +129,8 @@ class Provider:
     # --- 全件抽出 -----------------------------------------------------------------------------------
 
     def _extract(self, header, body, soap):
+        if (cached := self._twelfth_cached_page(body)) is not None:
+            return cached
         size = self._tenth_page_size(int(body.findtext(f"{{{JUKI}}}PageSize")))
         if self.defect == "page-size-capped-at-5":  # the vendor's own page limit, silently
             size = min(size, 5)
@@ -144,6 +146,7 @@ class Provider:
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
         if self.defect == "extract-first-page-rebuilt" and page == 1:  # "page 1 starts one"
             extract_id = None
+        extract_id = self._twelfth_racy_first(header, body, extract_id)
         with self.lock:
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
@@ -176,6 +179,7 @@ class Provider:
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)
                 self.extracts[extract_id] = numbers
+                self._twelfth_snapshot_made(extract_id)
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
             numbers = self.extracts.get(extract_id)
@@ -223,7 +227,7 @@ class Provider:
         if self.defect == "later-pages-ordered-by-kana" and page > 1:  # the next pages' query
             numbers = sorted(numbers, key=lambda n: "".join(  # has ORDER BY カナ氏名
                 self.residents[n].find(f"{{{CMN}}}Name/{{{CMN}}}Kana").itertext()))
-        for number in numbers[start:end]:
+        for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list
                 for former in resident.findall(f"{{{CMN}}}FormerSurname"):
@@ -235,4 +239,4 @@ class Provider:
                 resident.find(f"{{{CMN}}}Gender").text = "9"
             out.append(resident)
         self._eleventh_page_served(extract_id, page, pages)
-        return out
+        return self._twelfth_page_cache(out, body)

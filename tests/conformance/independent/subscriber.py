@@ -122,6 +122,7 @@ class Subscriber:
             if self.defect == "soap12-notice-not-deduplicated" and soap == SOAP12:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
             duplicate = self._eleventh_duplicate(mid, duplicate)
+            duplicate = self._twelfth_duplicate(header, changes, mid, duplicate)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -131,7 +132,8 @@ class Subscriber:
             if not duplicate:
                 self._eleventh_before_apply(changes, mid)
             if not duplicate:
-                if self._eleventh_in_background(mid, changes):
+                if self._eleventh_in_background(mid, changes) or \
+                        self._twelfth_in_background(mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -173,7 +175,8 @@ class Subscriber:
                     # stale-notice-receipted-duplicate: "nothing changed" taken for a duplicate
                     duplicate = self.defect == "stale-notice-receipted-duplicate" and \
                         self.conn.total_changes == before
-                    if not (several and self.defect == "multi-change-notice-id-not-recorded"):
+                    if not (several and self.defect == "multi-change-notice-id-not-recorded") \
+                            and not self._twelfth_nothing_applied(before):
                         self._mark_seen(key)  # (the batch path of the vendor forgot the ID)
                     if self.defect == "apply-uncommitted-until-next" or \
                             self._eleventh_leave_open(several):  # commit() forgotten
@@ -281,7 +284,7 @@ class Subscriber:
         if self.defect == "sequence-as-double":  # a JSON number read as a double
             sequence = float(sequence)  # type: ignore[assignment]
         resident = change.find(f"{{{JUKI}}}Resident")
-        number = resident.findtext(f"{{{CMN}}}AddresseeNumber")
+        number = self._twelfth_number(resident.findtext(f"{{{CMN}}}AddresseeNumber"))
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
             name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
@@ -319,6 +322,7 @@ class Subscriber:
             name = self.ninth.setdefault("first_name", name)
         name = self._tenth_name(change, name)
         name = self._eleventh_name(name)
+        name = self._twelfth_name(name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -393,7 +397,7 @@ class Subscriber:
     def observe(self, number: str) -> dict | None:
         """The resident as this product holds it (what its own screens would show)."""
         with self.lock:
-            row = self._row(number)
+            row = self._row(self._twelfth_number(number))
         return None if row is None else {"name": row[1], "changes_applied": row[3]}
 
 

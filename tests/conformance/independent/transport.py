@@ -25,6 +25,7 @@ class Transport:
         message_id = None
         try:
             self._eleventh_raw(raw)
+            raw = self._twelfth_raw(raw)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
