@@ -17,7 +17,14 @@ format and fractions, 和暦 leap days, dates with a timezone, 基準日 before 
 de-duplication); 5 durability (receipts before the commit on one path, seen IDs lost or
 overwritten, a race on one RequestId, a snapshot evicted mid-transfer).
 
-Measurement: not yet run.
+Measured once, blind, on 56c0d32 (the batch's own commit, main 26b48f4 below it), 2026-12-04
+13:19:53-13:24:21 UTC (`python -m tests.conformance.independent_runs TWELFTH_BATCH`, two variants
+at a time): 30/36 caught = 83.3 %. Per class: 1 10/10, 2 4/7, 3 5/6, 4 7/7, 5 4/6. Per role:
+provider 14/18, subscriber 16/18. Missed: a RelatesTo taken by a regex from a vendor header block
+(both roles), a provider that cuts a request at 64 KiB (the subscriber's cut was caught by
+S-MULTI-03), a subscriber that expands 々, two first 全件 requests with one RequestId at once
+getting two snapshots, and a snapshot evicted by a third extract mid-transfer. No variant failed
+to start or crashed the adapter. TWELFTH_MEASURED_MISSES lists the missed runs as measured.
 """
 
 from __future__ import annotations
@@ -186,6 +193,16 @@ TWELFTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
         "[docs/notices.md: snapshots unread for 6 hours are pruned; a transfer resumes from the "
         "same snapshot]"),
 }
+
+# the blind measurement's MISSED runs (name, role), kept as measured
+TWELFTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset({
+    ("relates-to-read-by-regex", "provider"),
+    ("relates-to-read-by-regex", "subscriber"),
+    ("request-cut-at-64-kib", "provider"),
+    ("stores-iteration-mark-expanded", "subscriber"),
+    ("extract-request-id-race", "provider"),
+    ("extract-snapshots-kept-two", "provider"),
+})
 
 _POSITIVE = re.compile(r"[1-9][0-9]*")
 _ERAS = ((dt.date(2019, 5, 1), 2018), (dt.date(1989, 1, 8), 1988), (dt.date(1926, 12, 25), 1925))
