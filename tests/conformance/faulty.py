@@ -29,6 +29,7 @@ from .faulty_receipts import RECEIPTS
 from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
 from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
 from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
+from .faulty_twelfth import TWELFTH_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -375,6 +376,8 @@ FAULTY = [
            ("P-EQUIV-01/juki.ResidentFullExtract",)),
     Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
     Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
+    # --- round 12 (faulty_twelfth.py): a value split by a comment or PI
+    Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -463,7 +466,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
         or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
         or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name) \
-        or TENTH_WIRE.get(faulty.name) or ELEVENTH_WIRE.get(faulty.name)
+        or TENTH_WIRE.get(faulty.name) or ELEVENTH_WIRE.get(faulty.name) \
+        or TWELFTH_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})

@@ -131,7 +131,11 @@ class _Handler(BaseHTTPRequestHandler):
 # --- helpers for tamper functions ----------------------------------------------------------------
 
 def tree(raw: bytes) -> etree._Element:
-    return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+    """The message as a product reads it: comments and processing instructions dropped, so a
+    value split by one (P-EQUIV-01's ``comment-in-value``) is read whole — a tamper function
+    must not add a second defect by reading only its first text node."""
+    return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                 remove_comments=True, remove_pis=True))
 
 
 def serialize(root: etree._Element) -> bytes:
