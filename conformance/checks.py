@@ -19,6 +19,7 @@ from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_di
 from bus.core.service_pattern import ServicePattern
 from bus.core.rules import RULE_NAMES
 
+from . import xmlread
 from .envelopes import SOAP_VERSION, soap_actions
 from .records import CommandRun, Exchange
 
@@ -209,7 +210,7 @@ def sent_header_invalid(ctx: Context, ex: Exchange) -> bool:
     if b"<!DOCTYPE" in raw[:4096]:
         return False
     try:
-        root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(raw, xmlread.parser())
     except etree.XMLSyntaxError:
         return False
     headers = root.findall(f"*/{HEADER_TAG}")

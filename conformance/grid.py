@@ -32,6 +32,7 @@ from lxml import etree
 
 from bus.core.identifiers import Modulus11Scheme, individual_number_check_digit
 
+from . import xmlread
 from .checks import outcome
 from .records import Exchange
 
@@ -87,8 +88,7 @@ def model_path(name: str) -> Path:
 
 def load_model(name: str) -> list[Resident]:
     """The test data: a file of cmn:Resident records (a path, or a name in conformance/data)."""
-    root = etree.parse(str(model_path(name)),
-                       etree.XMLParser(resolve_entities=False, no_network=True))
+    root = etree.parse(str(model_path(name)), xmlread.parser())
     residents = []
     for el in root.getroot().iter(f"{{{CMN}}}Resident"):
         f = leaves(el)

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from .. import xmlread
 from ..grid import model_path
 
 MASK = "[redacted]"
 REDACTION_FILE = Path(__file__).resolve().parents[1] / "redaction.toml"
 _MIN_GLOBAL = 3  # shorter values (a code "1", a 丁目 "2") are masked in their element only
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False)
 
 
 class Redactor:
@@ -53,7 +52,9 @@ class Redactor:
         if not self.enabled or not text.strip():
             return text
         try:
-            root = etree.fromstring(text.encode("utf-8"), _PARSER)
+            # comments and PIs dropped: a value split by one is masked whole, and a comment's
+            # own text (which may quote anything) does not reach the report
+            root = etree.fromstring(text.encode("utf-8"), xmlread.parser())
         except etree.XMLSyntaxError:
             return self.text(text)
         for el in root.iter(*self.tags):
