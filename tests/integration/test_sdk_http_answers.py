@@ -100,3 +100,44 @@ def test_no_answer_is_html(adapter):
     with socket.create_connection((host, int(port)), timeout=10) as raw:
         raw.sendall(b"GET /juki HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b"<html" not in raw.recv(4096).lower()
+
+
+def _exchange_raw(adapter: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """``data`` on a socket of its own; (status, headers, body) of the answer, read until the
+    adapter closes the connection."""
+    host, port = adapter.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(data)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *fields = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, v in (f.split(":", 1) for f in fields)}
+    assert int(headers["content-length"]) == len(body) and headers["connection"] == "close"
+    return int(status_line.split(" ")[1]), headers, body
+
+
+@pytest.mark.parametrize("data, status, code", [
+    (b"GARBAGE\r\n\r\n", 400, "PF-HTTP-BAD-REQUEST"),  # not a request line
+    (b"GET /juki HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "PF-HTTP-BAD-REQUEST"),
+    (b"GET /juki HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx", 400,
+     "PF-HTTP-BAD-REQUEST"),  # conflicting lengths
+    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414, "PF-LIMIT-URI"),
+    (b"GET /juki HTTP/1.1\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", 431, "PF-LIMIT-HEADERS"),
+])
+def test_what_twisteds_parser_refuses_is_answered_with_a_code(adapter, data, status, code):
+    """Twisted answered these with a bare "400 Bad Request" (no body) or dropped the
+    connection (a line longer than it reads): now the hub's codes, in JSON, then close."""
+    got, headers, body = _exchange_raw(adapter, data)
+    assert (got, headers["content-type"].split(";")[0]) == (status, "application/json")
+    assert json.loads(body)["code"] == code
+    assert b"aaaa" not in body  # what the client sent is not echoed
+
+
+def test_a_post_whose_header_is_refused_gets_a_soap_fault_in_its_version(adapter):
+    got, headers, body = _exchange_raw(
+        adapter, b"POST /juki HTTP/1.1\r\nContent-Type: application/soap+xml\r\n"
+                 b"Content-Length: 4\r\nbroken header\r\n\r\n<x/>")
+    assert got == 400 and headers["content-type"].startswith("application/soap+xml")
+    assert etree.fromstring(body).findtext(f".//{FAULT_CODE}") == "PF-HTTP-BAD-REQUEST"
