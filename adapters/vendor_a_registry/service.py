@@ -56,20 +56,14 @@ def _as_of(el: etree._Element) -> dt.date | None:
     return None if text is None else dt.date.fromisoformat(text[:10])  # drop a timezone
 
 
-def _resident_on(row: dict, as_of: dt.date | None) -> bool:
-    """Whether the record existed on ``as_of``. Vendor A keeps current state only (no history),
-    so 基準日 can only exclude those who became residents after it."""
-    became = row.get("住民となった年月日")
-    return as_of is None or not became or became <= as_of.strftime("%Y%m%d")
-
-
 def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
                      request_el: etree._Element) -> etree._Element:
     """住民照会: juki:ResidentInquiryRequest (by 宛名番号 or 個人番号) → juki:ResidentInquiryResponse.
 
     Found: the resident and the whole household (世帯主 first, then by 宛名番号; members that
-    left carry their 住民状態). Not found: Status "not-found" alone. Every inquiry, found or not,
-    is written to the store's 照会記録.
+    left carry their 住民状態), both as of the 基準日 when there is one (the household's members
+    on that day: ``RegistryStore.as_of``). Not found: Status "not-found" alone. Every inquiry,
+    found or not, is written to the store's 照会記録.
     """
     _expect(request_el, "ResidentInquiryRequest")
     addressee_number = _child(request_el, "AddresseeNumber")
@@ -81,8 +75,9 @@ def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
             raise ValueError("ResidentInquiryRequest has neither AddresseeNumber nor "
                              "IndividualNumber")
         row = store.resident_by_individual_number(individual)
-    if row is not None and not _resident_on(row, _as_of(request_el)):
-        row = None
+    as_of = _as_of(request_el)
+    if row is not None:
+        row = store.as_of(row, as_of)
     store.log_access(message_id=header.message_id if header else "-",
                      requester=str(header.sender) if header else "-",
                      user_id=header.user_id if header else "-", service_id=RESIDENT_INQUIRY,
@@ -92,7 +87,8 @@ def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
     if row is not None:
         resident_to_element(row, _j("Resident"), response)
         household_to_element(store.household(row["世帯番号"]),
-                             store.household_members(row["世帯番号"]), _j("Household"), response)
+                             store.household_members_on(row["世帯番号"], as_of), _j("Household"),
+                             response)
     return response
 
 

@@ -137,6 +137,35 @@ class RegistryStore:
         return self._all('SELECT * FROM "住民" WHERE "世帯番号" = ? '
                          'ORDER BY "続柄" <> \'世帯主\', "宛名番号"', (household_number,))
 
+    def as_of(self, row: dict, day: dt.date | None) -> dict | None:
+        """Resident ``row`` as it was at the end of ``day`` (None: not a resident yet then).
+
+        The 基準日 of a 住民照会 asks for the state on that day (juki-v1.xsd). Vendor A keeps
+        住民状態 and 世帯番号 per 異動 (history.py), not names or addresses: those are today's.
+        Before a record's first recorded 異動 (records loaded before history was kept) its
+        current state stands, from the day it became a resident."""
+        if day is None:
+            return row
+        became = row.get("住民となった年月日")
+        if became and became > day.strftime("%Y%m%d"):
+            return None
+        with self._lock:
+            state = _history.state_on(self._conn, row["宛名番号"], day)
+        return row if state is None else {**row, **state}
+
+    def household_members_on(self, household_number: str, day: dt.date | None) -> list[dict]:
+        """The records of household ``household_number`` at the end of ``day`` (today's when
+        None), each as it was then; 世帯主 first, then by 宛名番号."""
+        if day is None:
+            return self.household_members(household_number)
+        with self._lock:
+            ever = _history.households_of(self._conn, household_number)
+        marks = ", ".join("?" * len(ever))
+        rows = self._all(f'SELECT * FROM "住民" WHERE "世帯番号" = ? OR "宛名番号" IN ({marks}) '
+                         'ORDER BY "続柄" <> \'世帯主\', "宛名番号"', (household_number, *ever))
+        then = (self.as_of(r, day) for r in rows)
+        return [r for r in then if r is not None and r["世帯番号"] == household_number]
+
     def residents(self) -> list[dict]:
         return self._all('SELECT * FROM "住民" ORDER BY "宛名番号"')
 

@@ -126,6 +126,45 @@ def test_inquiry_as_of_after_becoming_resident_finds(registry_store):
     assert response.findtext(f"{{{JUKI}}}Status") == "found"
 
 
+def _members_on(store: RegistryStore, number: str, as_of: str) -> list[tuple[str, str]]:
+    response = registry.resident_inquiry(store, None, inquiry(AddresseeNumber=number, AsOf=as_of))
+    household = response.find(f"{{{JUKI}}}Household")
+    assert household.findtext(f"{{{CMN}}}HouseholdNumber") == \
+        response.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}HouseholdNumber")
+    return [(m.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text"), m.findtext(f"{{{CMN}}}HouseholdNumber"))
+            for m in household.findall(f"{{{CMN}}}Member")]
+
+
+@pytest.mark.parametrize("as_of,names", [
+    ("2018-05-31", ["総務翔子"]),  # 総務大輔 moved in on 2018-06-01, 総務陽翔 born 2021-06-15
+    ("2018-06-01", ["総務翔子", "総務大輔"]),
+    ("2021-06-15", ["総務翔子", "総務大輔", "総務陽翔"]),
+])
+def test_the_household_is_answered_as_of_the_base_date(registry_store, schema, as_of, names):
+    """juki-v1.xsd: 基準日 is "the state as of this date" — the household too, not today's."""
+    assert [n for n, _ in _members_on(registry_store, SHOKO, as_of)] == names
+
+
+def test_a_member_who_left_the_household_since_the_base_date_is_still_in_it(registry_store):
+    """A 世帯分離 (C02) on 2024-07-01: as of the day before, 総務大輔 is in 総務翔子's household
+    (異動履歴 keeps each 異動's 世帯番号), and his own inquiry answers that household. The seed's
+    history as the migration export writes it: a record without one answers its current state
+    before its first recorded 異動 (RegistryStore.as_of)."""
+    from adapters.vendor_a_registry.migration import seed_history
+
+    seed_history(registry_store)
+    daisuke, own = with_m11_check(1002), with_m11_check(5099)
+    row = {**registry_store.resident_by_addressee_number(daisuke), "世帯番号": own, "続柄": "世帯主"}
+    registry_store.record_change(row, "C02", "2024-07-01", household={
+        "世帯番号": own, "世帯主宛名番号": daisuke, "世帯主氏名": row["氏名3"]})
+    shared = registry_store.resident_by_addressee_number(SHOKO)["世帯番号"]
+    before = [("総務翔子", shared), ("総務大輔", shared), ("総務陽翔", shared)]
+    assert _members_on(registry_store, SHOKO, "2024-06-30") == before
+    assert _members_on(registry_store, daisuke, "2024-06-30") == before
+    assert _members_on(registry_store, SHOKO, "2024-07-01") == before[::2]
+    assert _members_on(registry_store, daisuke, "2024-07-01") == [("総務大輔", own)]
+
+
 def test_moved_out_resident_is_found_with_its_status(registry_store, schema):
     yoshida = with_m11_check(1007)
     response = registry.resident_inquiry(registry_store, None, inquiry(AddresseeNumber=yoshida))
