@@ -72,9 +72,29 @@ class RegistryService:
         with store.lock, store.conn:
             store.conn.executescript(SCHEMA)
 
-    def _members(self, household: str) -> list[dict]:
-        return list(self.rows.residents('WHERE a."世帯番号" = ? ORDER BY a."続柄" <> \'01\', '
-                                        'a."宛名番号"', (household,)))
+    def _members(self, household: str, as_of: str | None) -> list[dict]:
+        """The household's members on ``as_of`` (today's when None): those resident by then
+        whose 世帯番号 then (its 異動履歴) was this one — 基準日 is the state as of that date,
+        the household included (juki-v1.xsd)."""
+        if as_of is None:
+            return list(self.rows.residents('WHERE a."世帯番号" = ? ORDER BY a."続柄" <> \'01\', '
+                                            'a."宛名番号"', (household,)))
+        rows = self.rows.residents(
+            'WHERE a."世帯番号" = ? OR a."宛名番号" IN (SELECT "宛名番号" FROM "異動履歴" '
+            'WHERE "異動後世帯番号" = ?) ORDER BY a."続柄" <> \'01\', a."宛名番号"',
+            (household, household))
+        return [r for r in rows if _on(r, as_of) and self._household_on(r, as_of) == household]
+
+    def _household_on(self, row: dict, as_of: str | None) -> str:
+        """The resident's 世帯番号 on ``as_of``: after its last 異動 by then, else today's."""
+        if as_of is None:
+            return row["世帯番号"]
+        with self.store.lock:
+            then = self.store.conn.execute(
+                'SELECT "異動後世帯番号" FROM "異動履歴" WHERE "宛名番号" = ? AND "異動日" <= ? '
+                'ORDER BY "異動日" DESC, "異動連番" DESC LIMIT 1',
+                (row["宛名番号"], int(as_of))).fetchone()
+        return row["世帯番号"] if then is None else then[0]
 
     def inquiry(self, header: PlatformHeader | None, request: etree._Element) -> etree._Element:
         if request.tag != _j("ResidentInquiryRequest"):
@@ -88,7 +108,8 @@ class RegistryService:
                 raise ValueError("ResidentInquiryRequest has neither AddresseeNumber nor "
                                  "IndividualNumber")
             found = list(self.rows.residents('WHERE a."個人番号" = ?', (individual,)))
-        row = found[0] if found and _on(found[0], _as_of(request)) else None
+        as_of = _as_of(request)
+        row = found[0] if found and _on(found[0], as_of) else None
         with self.store.lock, self.store.conn:
             self.store.conn.execute('INSERT INTO "照会履歴" VALUES (?, ?, ?, ?, ?, ?)', (
                 dt.datetime.now(dt.timezone.utc).isoformat(),
@@ -98,9 +119,10 @@ class RegistryService:
         response = etree.Element(_j("ResidentInquiryResponse"), nsmap=NSMAP)
         etree.SubElement(response, _j("Status")).text = "found" if row else "not-found"
         if row is not None:
+            row = {**row, "世帯番号": self._household_on(row, as_of)}
             resident_element(row, _j("Resident"), response)
             household_element(self.rows.household(row["世帯番号"]),
-                              self._members(row["世帯番号"]), _j("Household"), response)
+                              self._members(row["世帯番号"], as_of), _j("Household"), response)
         return response
 
     def full_extract(self, header: PlatformHeader | None,

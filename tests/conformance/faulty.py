@@ -29,7 +29,7 @@ from .faulty_receipts import RECEIPTS
 from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
 from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
 from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
-from .faulty_twelfth import TWELFTH_WIRE
+from .faulty_twelfth import TWELFTH_HANDLERS, TWELFTH_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -223,7 +223,7 @@ FAULTY = [
     Faulty("name-spaces-removed", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     Faulty("mynumber-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-11",)),
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13")),
+           ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13", "J-INQ-14")),
     # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts)
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),
@@ -245,7 +245,8 @@ FAULTY = [
            ("P-ADDR-02/*", "P-ADDR-03/*", "INV-BIND-03")),
     Faulty("total-pages-plus-one", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-05",)),
     Faulty("addressee-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-12",)),
-    Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13",)),
+    # (J-INQ-14 asks on found_addressee's moving-in day too)
+    Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13", "J-INQ-14")),
     Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),  # J-FULL-11's extracts
            ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),  # differ by 基準日, J-FULL-13's
     # dated one has the 基準日's TotalCount
@@ -376,8 +377,10 @@ FAULTY = [
            ("P-EQUIV-01/juki.ResidentFullExtract",)),
     Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
     Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
-    # --- round 12 (faulty_twelfth.py): a value split by a comment or PI
+    # --- round 12 (faulty_twelfth.py): a value split by a comment or PI, the household as of
+    # the 基準日
     Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV),
+    Faulty("household-as-of-today", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-14",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -483,5 +486,5 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
         or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
         or TENTH_HANDLERS.get(faulty.name) or ELEVENTH_HANDLERS.get(faulty.name) \
-        or DOMAIN_KEY_HANDLERS[faulty.name]
+        or TWELFTH_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
