@@ -271,8 +271,8 @@ FAULTY = [
            targets_by_profile={p: ("P-FAULT-08/*", "P-FAULT-09/*") for p in SUBSCRIBER_PROFILES}),
     Faulty("soap12-schema-fault-as-envelope", "RQ-FAULT-03", ALL, ("P-FAULT-03/*",)),
     Faulty("misrouted-as-header-invalid", "RQ-FAULT-08", ALL,
-           ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*"),
-           targets_by_profile={p: ("S-ADDR-01",) for p in SUBSCRIBER_PROFILES}),
+           ("P-ADDR-01/*", "P-ADDR-02/*", "P-ADDR-03/*", "P-ADDR-04/*"),
+           targets_by_profile={p: ("S-ADDR-01", "S-ADDR-02") for p in SUBSCRIBER_PROFILES}),
     # --- idempotency keys scoped by party (faulty_keys.py)
     Faulty("request-id-per-municipality", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-07",)),
     # --- the keys' value domain and legacy code pages (faulty_domain_keys.py); the grids judge
@@ -378,9 +378,16 @@ FAULTY = [
     Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
     Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     # --- round 12 (faulty_twelfth.py): a value split by a comment or PI, the household as of
-    # the 基準日
+    # the 基準日, another Version of the service
     Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV),
     Faulty("household-as-of-today", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-14",)),
+    Faulty("service-version-unchecked", "RQ-FAULT-08", ALL, ("P-ADDR-04/*",),
+           targets_by_profile={p: ("S-ADDR-02",) for p in SUBSCRIBER_PROFILES}),
+    # (P-FAULT-05's unknown ServiceId is answered too; a subscriber's receipt for it is judged
+    # as a reply to a request, not to a notice: its Sender is not the hub it was sent to)
+    Faulty("service-id-unchecked", "RQ-FAULT-08", ALL, ("P-FAULT-05/*", "P-ADDR-04/*"),
+           targets_by_profile={p: ("P-FAULT-05/*", "S-ADDR-02", "INV-BIND-03")
+                               for p in SUBSCRIBER_PROFILES}),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
