@@ -90,8 +90,10 @@ class Provider:
         out.append(self._copy(resident, f"{{{JUKI}}}Resident"))
         household = etree.SubElement(out, f"{{{JUKI}}}Household")
         number = resident.findtext(f"{{{CMN}}}HouseholdNumber")
+        as_of = body.findtext(f"{{{JUKI}}}AsOf")  # the household as it was that day too
         members = sorted((r for r in self.residents.values()
-                          if r.findtext(f"{{{CMN}}}HouseholdNumber") == number),
+                          if r.findtext(f"{{{CMN}}}HouseholdNumber") == number
+                          and (not as_of or self._lived_here(r, as_of))),
                          key=lambda r: (r.findtext(f"{{{CMN}}}Relationship") != "01",
                                         r.findtext(f"{{{CMN}}}AddresseeNumber")))
         etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = \
