@@ -44,6 +44,7 @@ from .migrations import SchemaVersionError, check_readable, check_schema, migrat
 from ..core.pg_url import is_postgres
 from .sqlite_readonly import connect_readonly
 from .sqlite_wal import use_wal
+from .write_turns import Checkpoints, WriteTurns
 
 if TYPE_CHECKING:  # psycopg is an extra
     from .routing_log_pg import PostgresRoutingLog
@@ -117,6 +118,11 @@ def _insert_for(present: tuple[int, ...], count: int) -> tuple[str, Callable[[tu
     return made
 
 
+# WAL checkpoints after this many commits (bus/store/write_turns.py): about SQLite's default of
+# 1,000 pages when a commit holds three exchanges' 18 rows (~48 pages with the ten indexes)
+CHECKPOINT_COMMITS = 20
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:  # never leaves -wal/-shm files behind (bus/store/sqlite_readonly.py)
         return connect_readonly(path)
@@ -159,6 +165,7 @@ class RoutingLog(ChainedLog):
         # worker's crash is found by its own restart while the others write the same file.
         self.run_key = run_key
         self._writer: sqlite3.Connection | None = None
+        self._turns: WriteTurns | None = None  # the writer's turns at the file's write lock
         # (data_version, id, hash) after this writer's last commit (the writer thread's)
         self._last_head: tuple[int, int, str] | None = None
         self._reader: sqlite3.Connection | None = None
@@ -170,7 +177,9 @@ class RoutingLog(ChainedLog):
                 check_readable(self._reader)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._turns = WriteTurns(self.path)
                 self._writer = _connect(self.path, readonly=False)
+                self._checkpoints = Checkpoints(self._writer, CHECKPOINT_COMMITS)
                 migrate(self._writer)
                 problems = check_schema(self._writer)
                 if problems:  # a hand-edited or foreign file: writing would break the chain
@@ -186,6 +195,12 @@ class RoutingLog(ChainedLog):
         if not readonly:
             self._start_writer(f"routing-log:{self.path.name}")
 
+    def _close_connections(self) -> None:
+        super()._close_connections()
+        if self._turns is not None:
+            self._turns.close()
+            self._turns = None
+
     def chains(self) -> list[RoutingLog]:
         """The hash chains in the log, each verified on its own: one in a SQLite file."""
         return [self]
@@ -195,8 +210,18 @@ class RoutingLog(ChainedLog):
         return [self]
 
     def _write(self, batch: list[HopRecord]) -> Exception | None:
-        assert self._writer is not None
+        assert self._writer is not None and self._turns is not None
         started = time.monotonic()
+        with self._turns:  # given back after COMMIT or ROLLBACK (bus/store/write_turns.py)
+            error = self._write_in_turn(batch)
+        if error is None:
+            self.last_commit_seconds = time.monotonic() - started
+            self.last_commit_at = time.time()
+            self._checkpoints.committed()
+        return error
+
+    def _write_in_turn(self, batch: list[HopRecord]) -> Exception | None:
+        assert self._writer is not None
         try:
             # IMMEDIATE: the head read below and the inserts are one step for any other writer.
             self._writer.execute("BEGIN IMMEDIATE")
@@ -216,8 +241,6 @@ class RoutingLog(ChainedLog):
                     "VALUES (?, ?, ?)", [(i, d, _now()) for i, d in checkpoints])
             self._writer.execute("COMMIT")
             self._last_head = (version, rows[-1][0], rows[-1][-1]) if rows else head
-            self.last_commit_seconds = time.monotonic() - started
-            self.last_commit_at = time.time()
         except Exception as exc:  # e.g. disk full: the caller keeps the batch and retries
             self._last_head = None
             try:
@@ -235,18 +258,20 @@ class RoutingLog(ChainedLog):
         """Mark this process's run; return what an earlier, unclosed run left (``unclean``)."""
         assert self._writer is not None
         conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT value FROM chain_meta WHERE key = ?",
-                               (self.run_key,)).fetchone()
-            head = conn.execute("SELECT MAX(id) FROM hops").fetchone()[0] or 0
-            mark = self._new_run(row[0] if row is not None else None, head)
-            conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES (?, ?)",
-                         (self.run_key, mark))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        assert self._turns is not None
+        with self._turns:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT value FROM chain_meta WHERE key = ?",
+                                   (self.run_key,)).fetchone()
+                head = conn.execute("SELECT MAX(id) FROM hops").fetchone()[0] or 0
+                mark = self._new_run(row[0] if row is not None else None, head)
+                conn.execute("INSERT OR REPLACE INTO chain_meta (key, value) VALUES (?, ?)",
+                             (self.run_key, mark))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def _end_run(self) -> None:
         try:

@@ -37,11 +37,15 @@ from ..core.pg_url import is_postgres
 from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
 from .sqlite_wal import use_wal
+from .write_turns import Checkpoints, WriteTurns
 
 BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
 PURGE_BATCH = 10_000  # rows deleted at most at once
 BUSY_TIMEOUT = 30.0  # seconds the writer waits for another process's write lock
+# WAL checkpoints after this many commits (bus/store/write_turns.py): about SQLite's default of
+# 1,000 pages when a commit decides two sightings (~5.5 pages)
+CHECKPOINT_COMMITS = 180
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS seen_messages (
@@ -166,32 +170,42 @@ class SqliteSeenMessages(BatchedSeenMessages):
             conn.close()
             raise
         self._conn = conn  # the writer thread's from here on
+        try:
+            self._turns = WriteTurns(path)  # bus/store/write_turns.py
+            self._checkpoints = Checkpoints(conn, CHECKPOINT_COMMITS)
+        except BaseException:
+            conn.close()
+            raise
         super().__init__("pfbus-seen-messages", clock, deliver)
 
     def _decide(self, sightings: list[Sighting]) -> list[bool]:
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
-                           for mid, now, expires_at in sightings]
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            with self._turns:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
+                               for mid, now, expires_at in sightings]
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as exc:
             raise SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}") from None
+        self._checkpoints.committed()
         return results
 
     def _purge(self, now: float, limit: int) -> int:
         try:
-            return self._conn.execute(_PURGE, (now, limit)).rowcount
+            with self._turns:
+                return self._conn.execute(_PURGE, (now, limit)).rowcount
         except sqlite3.Error as exc:  # busy or failing
             raise SeenMessagesUnavailable(str(exc)) from None
 
     def _close(self) -> None:
         self._conn.close()
+        self._turns.close()
 
     def __len__(self) -> int:
         self.flush()

@@ -270,9 +270,11 @@ def test_cli_exit_codes(db, tmp_path, capsys):
 def test_readonly_read_of_a_closed_log_leaves_no_sidecar_files(tmp_path):
     with RoutingLog(tmp_path / "r.db") as rw:
         rw.record(hop())
+    # the writer leaves its turn file (bus/store/write_turns.py); the reader adds nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "r.db-lock"]
     with open_readonly(tmp_path / "r.db") as ro:
         assert len(ro.query()) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "r.db-lock"]
 
 
 def test_failed_commit_is_kept_and_retried_never_dropped(log):
