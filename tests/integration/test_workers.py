@@ -10,6 +10,7 @@ log the workers share verifies intact.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -18,12 +19,14 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
 import pytest
 import requests
 from lxml import etree
 
+from bus.store.write_turns import SUFFIX
 from tests.support.polling import wait_until
 from tests.support.soap import inquiry_envelope as envelope
 
@@ -224,6 +227,33 @@ def test_workers_drain_when_the_supervisor_is_killed(tmp_path, keep):
     wait_until(lambda: "".join(hub.output).count('"hub.stopped"') == 2, 10, "both drained")
     stopped = [json.loads(line) for line in hub.output if '"hub.stopped"' in line]
     assert sorted(s["worker"] for s in stopped) == [1, 2] and all(s["drained"] for s in stopped)
+
+
+@pytest.mark.timeout(120)
+def test_workers_write_the_shared_routing_log_in_turns(tmp_path, keep):
+    """Both workers commit to the one routing log in turns (bus/store/write_turns.py): while
+    another writer holds the turn, no worker commits, so no reply is released (a reply waits
+    for its records); once the turn is given back every reply comes and the log verifies."""
+    hub, url, config, _ = start_workers(tmp_path, keep, "valid")
+    db = config.parent / "log-node-1.sqlite3"
+    assert inquire(url).status_code == 200
+    turn = os.open(f"{db}{SUFFIX}", os.O_RDWR | os.O_CREAT)  # a third writer, in its commit
+    with ThreadPoolExecutor(8) as pool:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        try:
+            answers = [pool.submit(inquire, url) for _ in range(8)]
+            wait_until(lambda: requests.get(f"{url}/health", timeout=5).ok, 10, "health")
+            done = futures_wait(answers, timeout=1.0).done
+            assert not done, [a.result().status_code for a in done]
+        finally:
+            fcntl.flock(turn, fcntl.LOCK_UN)
+            os.close(turn)
+        assert [a.result(timeout=30).status_code for a in answers] == [200] * 8
+    hub.popen.send_signal(signal.SIGTERM)
+    assert hub.popen.wait(60) == 0
+    verified = subprocess.run([sys.executable, "-m", "bus.cli.main", "log", "verify", "--db",
+                               str(db)], capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0 and verified.stdout.startswith("intact"), verified.stdout
 
 
 @pytest.mark.timeout(120)

@@ -1,0 +1,155 @@
+"""Turns at a SQLite file's write lock (bus/store/write_turns.py): the routing log's and the seen
+MessageIds' writers wait for a turn another process holds and go on once it is given back; a
+dead holder gives it back; WAL checkpoints run after the turn, not inside a COMMIT."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bus.store.log_integrity import verify_log
+from bus.store.hop_record import Hop, HopRecord, Status
+from bus.store.routing_log import RoutingLog
+from bus.store.seen_messages import SqliteSeenMessages
+from bus.store.write_turns import SUFFIX, Checkpoints, WriteTurns
+
+HELD = 0.3  # seconds a test holds a turn and checks that nothing got past it meanwhile
+
+
+class Holder:
+    """Another writer's turn: its own open file description, as another process has."""
+
+    def __init__(self, db: Path):
+        self.fd = os.open(f"{db}{SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self):
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def hop(n: int) -> HopRecord:
+    return HopRecord(hop=Hop.RECEIVED, status=Status.OK, message_id=f"m-{n}",
+                     exchange_id=f"x-{n}")
+
+
+def test_a_turn_is_not_taken_while_another_holds_it(tmp_path):
+    turns = WriteTurns(tmp_path / "a.db")
+    entered = threading.Event()
+
+    def take() -> None:
+        with turns:
+            entered.set()
+
+    with Holder(tmp_path / "a.db"):
+        taker = threading.Thread(target=take)
+        taker.start()
+        assert not entered.wait(HELD)
+    taker.join(10)
+    assert entered.is_set()
+    turns.close()
+
+
+def test_a_process_that_dies_holding_its_turn_gives_it_back(tmp_path):
+    db = tmp_path / "a.db"
+    held = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from bus.store.write_turns import WriteTurns; "
+         f"t = WriteTurns({str(db)!r}); t.__enter__(); print('held', flush=True); "
+         "time.sleep(600)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert held.stdout is not None and held.stdout.readline().strip() == "held"
+        probe = os.open(f"{db}{SUFFIX}", os.O_RDWR)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.kill()
+        held.wait(10)
+        with WriteTurns(db):  # would block for ever if the dead process still held it
+            pass
+        os.close(probe)
+    finally:
+        held.kill()
+        held.wait(10)
+
+
+def test_the_routing_log_commits_only_in_its_turn_and_its_chain_holds(tmp_path):
+    db = tmp_path / "log.sqlite3"
+    with RoutingLog(db) as log:
+        log.record(hop(0))
+        log.flush()
+        with Holder(db):
+            seq = log.record_many([hop(1), hop(2)])
+            with pytest.raises(TimeoutError):
+                log.flush(timeout=HELD)
+            assert log.committed() < seq
+            other = sqlite3.connect(db)  # what another worker wrote meanwhile, in its turn
+            assert other.execute("SELECT COUNT(*) FROM hops").fetchone()[0] == 1
+            other.close()
+        log.flush(timeout=10)
+        assert log.committed() == seq
+        assert [h.message_id for h in log.query()] == ["m-0", "m-1", "m-2"]
+        assert verify_log(log).intact
+
+
+def test_the_seen_messages_decide_only_in_their_turn(tmp_path):
+    db = tmp_path / "seen.sqlite3"
+    seen = SqliteSeenMessages(db)
+    try:
+        now = time.time()
+        with Holder(db):
+            first = seen.first_sighting("m-1", now, now + 60)
+            time.sleep(HELD)
+            assert not first.called
+        seen.flush()
+        assert first.result is True
+        again = seen.first_sighting("m-1", now, now + 60)
+        seen.flush()
+        assert again.result is False
+    finally:
+        seen.close()
+
+
+def test_checkpoints_run_every_n_commits_not_inside_a_commit(tmp_path):
+    db = tmp_path / "c.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (b BLOB)")
+    checkpoints = Checkpoints(conn, every=2)
+    size = db.stat().st_size
+    # more than SQLite's automatic threshold (1,000 pages of 4 KB): that commit would copy the
+    # WAL into the database file itself, inside the COMMIT (and so inside a writer's turn)
+    conn.execute("INSERT INTO t VALUES (zeroblob(5000000))")
+    checkpoints.committed()
+    assert db.stat().st_size == size  # still only in the WAL
+    conn.execute("INSERT INTO t VALUES (zeroblob(10))")
+    checkpoints.committed()  # the second commit: checkpointed now
+    assert db.stat().st_size > 5_000_000
+    conn.close()
+
+
+def test_the_routing_log_checkpoints_after_its_turns_not_in_a_commit(tmp_path):
+    """The log's WAL reaches the database file only by its own checkpoint, every
+    CHECKPOINT_COMMITS commits, never by SQLite's automatic one inside a COMMIT (in the turn)."""
+    from bus.store.routing_log import CHECKPOINT_COMMITS
+
+    db = tmp_path / "log.sqlite3"
+    with RoutingLog(db) as log:
+        log.flush()
+        size = db.stat().st_size
+        log.record_many([hop(n) for n in range(15_000)])  # one commit of ~1,400 pages
+        log.flush(timeout=60)
+        assert db.stat().st_size == size
+        for n in range(CHECKPOINT_COMMITS - 1):
+            log.record(hop(10_000 + n))
+            log.flush()
+        assert db.stat().st_size > size + 1_000_000
