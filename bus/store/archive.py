@@ -36,6 +36,7 @@ from pathlib import Path
 from enum import StrEnum
 
 from .group_writer import GroupWriter
+from .write_turns import WriteTurns
 from .routing_log import _connect
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class PayloadArchive(GroupWriter):
         self._init_writer(high_water=high_water, high_water_bytes=high_water_bytes,
                           on_commit=on_commit, on_state=on_state)
         self._aead = _aead(key)
+        self._turns: WriteTurns | None = None
         try:
             if readonly:
                 if not self.path.is_file():
@@ -175,6 +177,7 @@ class PayloadArchive(GroupWriter):
                 self._conn = _connect(self.path, readonly=True)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._turns = WriteTurns(self.path)  # every worker writes it: bus/store/write_turns.py
                 self._conn = _connect(self.path, readonly=False)
                 self._conn.execute("BEGIN IMMEDIATE")
                 for statement in _SCHEMA:
@@ -248,18 +251,20 @@ class PayloadArchive(GroupWriter):
 
     def _write(self, rows: list[tuple]) -> Exception | None:
         started = time.monotonic()
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany("INSERT INTO payloads (message_id, kind, exchange_id, at, "
-                                   "nonce, ciphertext) VALUES (?, ?, ?, ?, ?, ?)", rows)
-            self._conn.execute("COMMIT")
-        except Exception as exc:  # e.g. disk full: the caller keeps the batch and retries
+        assert self._turns is not None
+        with self._turns:
             try:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            return exc
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany("INSERT INTO payloads (message_id, kind, exchange_id, "
+                                       "at, nonce, ciphertext) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                self._conn.execute("COMMIT")
+            except Exception as exc:  # e.g. disk full: the caller keeps the batch and retries
+                try:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                return exc
         self.last_commit_seconds = time.monotonic() - started
         self.last_commit_at = time.time()
         return None
@@ -269,6 +274,9 @@ class PayloadArchive(GroupWriter):
         if conn is not None:
             conn.close()
             del self._conn
+        if self._turns is not None:
+            self._turns.close()
+            self._turns = None
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""Turns at a SQLite file's write lock (bus/store/write_turns.py): the routing log's and the seen
-MessageIds' writers wait for a turn another process holds and go on once it is given back; a
-dead holder gives it back; WAL checkpoints run after the turn, not inside a COMMIT."""
+"""Turns at a SQLite file's write lock (bus/store/write_turns.py): the writers of the routing
+log, the seen MessageIds, the notice store and the payload archive wait for a turn another
+process holds and go on once it is given back; a dead holder gives it back; WAL checkpoints run
+after the turn, not inside a COMMIT."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from bus.store.archive import PayloadArchive
 from bus.store.log_integrity import verify_log
+from bus.store.notices.base import NoticeRecord
+from bus.store.notices.sqlite_store import SqliteNoticeStore
 from bus.store.hop_record import Hop, HopRecord, Status
 from bus.store.routing_log import RoutingLog
 from bus.store.seen_messages import SqliteSeenMessages
 from bus.store.write_turns import SUFFIX, Checkpoints, WriteTurns
+from tests.support.polling import wait_until
 
 HELD = 0.3  # seconds a test holds a turn and checks that nothing got past it meanwhile
 
@@ -153,3 +158,36 @@ def test_the_routing_log_checkpoints_after_its_turns_not_in_a_commit(tmp_path):
             log.record(hop(10_000 + n))
             log.flush()
         assert db.stat().st_size > size + 1_000_000
+
+
+def test_the_notice_store_accepts_and_claims_only_in_its_turn(tmp_path):
+    db = tmp_path / "notices.sqlite3"
+    record = NoticeRecord(message_id="n-1", service_id="juki.ResidentChangeNotice",
+                          local_gov_code="131016", sender="131016/01/vendor-a-juki",
+                          subjects=("131016:0000010014",), content_type="text/xml",
+                          soap_action=None, payload=b"<n/>", received_at=0.0)
+    with SqliteNoticeStore(db) as store:
+        accepted: list = []
+        with Holder(db):
+            store.accept_async(record, ["tax"], lambda new, error: accepted.append((new, error)))
+            claimed: list = []
+            claimer = threading.Thread(target=lambda: claimed.append(
+                store.claim("tax", "node", 30.0, 10)))
+            claimer.start()
+            time.sleep(HELD)
+            assert accepted == [] and claimed == []
+        claimer.join(10)
+        wait_until(lambda: accepted, 10, "the accept committed")
+        assert accepted == [(True, None)] and len(claimed) == 1
+
+
+def test_the_payload_archive_commits_only_in_its_turn(tmp_path):
+    db = tmp_path / "archive.sqlite3"
+    with PayloadArchive(db, b"k" * 32) as archive:
+        with Holder(db):
+            seq = archive.store("m-1", "request", b"<x/>")
+            with pytest.raises(TimeoutError):
+                archive.flush(timeout=HELD)
+        archive.flush(timeout=10)
+        assert archive.committed() == seq
+        assert [p.payload for p in archive.read("m-1")] == [b"<x/>"]

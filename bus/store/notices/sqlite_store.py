@@ -27,6 +27,7 @@ from pathlib import Path
 from ..migrations import migrate
 from ..sqlite_readonly import connect_readonly, user_version
 from ..sqlite_wal import use_wal
+from ..write_turns import WriteTurns
 from .base import (DEAD_COLUMNS, DELIVERY_COLUMNS, DeadLetter, Delivery, NoticeRecord,
                    QueueStats, dead_letter_from_row, delivery_from_row,
                    purge_finished_notices, read_recent_facts)
@@ -126,10 +127,14 @@ class SqliteNoticeStore:
         self._lock = threading.Lock()  # the connection list and the closed flag
         self._closed = False
         self._committer: GroupCommitter | None = None
+        self._turns: WriteTurns | None = None
         if readonly:
             self._writer = self._open_readonly()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # every write transaction, of any thread or worker process, in its turn
+        # (bus/store/write_turns.py)
+        self._turns = WriteTurns(self.path)
         self._writer = self._connect(synchronous="FULL")
         try:
             migrate(self._writer, MIGRATIONS)
@@ -185,15 +190,17 @@ class SqliteNoticeStore:
         conn = self._conn()
         if durable:
             conn.execute("PRAGMA synchronous=FULL")
+        assert self._turns is not None
         try:
-            conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            with self._turns:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -213,23 +220,25 @@ class SqliteNoticeStore:
 
     def _write_batch(self, batch: list[AcceptRequest]) -> None:
         conn, now = self._writer, time.time()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for request in batch:
-                # A savepoint per notice: one failing insert must not take the others with it.
-                conn.execute("SAVEPOINT notice")
-                try:
-                    request.accepted = self._insert(conn, request, now)
-                    conn.execute("RELEASE notice")
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO notice")
-                    conn.execute("RELEASE notice")
-                    request.accepted, request.error = None, exc
-            conn.execute("COMMIT")  # the one fsync of the batch (synchronous=FULL)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        assert self._turns is not None
+        with self._turns:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for request in batch:
+                    # A savepoint per notice: one failing insert must not take the others with it.
+                    conn.execute("SAVEPOINT notice")
+                    try:
+                        request.accepted = self._insert(conn, request, now)
+                        conn.execute("RELEASE notice")
+                    except Exception as exc:
+                        conn.execute("ROLLBACK TO notice")
+                        conn.execute("RELEASE notice")
+                        request.accepted, request.error = None, exc
+                conn.execute("COMMIT")  # the one fsync of the batch (synchronous=FULL)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, request: AcceptRequest, now: float) -> bool:
@@ -397,6 +406,8 @@ class SqliteNoticeStore:
             connections, self._connections = self._connections, []
         for conn in (self._writer, *connections):
             conn.close()
+        if self._turns is not None:
+            self._turns.close()
 
     def __enter__(self) -> SqliteNoticeStore:
         return self
