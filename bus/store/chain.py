@@ -278,6 +278,25 @@ def row_hash(row: tuple) -> tuple[str, Shape]:
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), shape
 
 
+def values_text(values: tuple) -> tuple[str | None, Shape]:
+    """A row's values (column order, without id, prev_hash and hash) as the JSON text that sits
+    between its id and prev_hash in the newest format's hashed array, and their shape; the text
+    is None when ``row_hash`` would convert them first. Made before the writer takes its turn at
+    the file (bus/store/write_turns.py), so that chaining in the turn is ``linked_hash`` only."""
+    types = tuple(map(type, values))
+    shape = _SHAPES.get(types) or _new_shape(types)
+    if shape.exact and _ENCODE_ARRAY is not None:
+        return "".join(_ENCODE_ARRAY(values, 0))[1:-1], shape
+    return None, shape
+
+
+def linked_hash(record_id: int, text: str, prev_hash: str) -> str:
+    """``row_hash`` of (record_id, *values, prev_hash) from ``values_text(values)``'s text: the
+    same bytes (the C encoder writes an array as its items joined by ","); both exact types."""
+    return hashlib.sha256(f"[{int.__repr__(record_id)},{text},{_STRING(prev_hash)}]"
+                          .encode("utf-8")).hexdigest()
+
+
 def record_hash(record_id: int, fields: Mapping[str, object], prev_hash: str,
                 fmt: int = CHAIN_FORMAT) -> str:
     return hashlib.sha256(canonical(record_id, fields, prev_hash, fmt)).hexdigest()

@@ -17,9 +17,11 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from .chain import CHAIN_FORMAT, ROW_IS_ARRAY, Formats, Shape, fast_record_hash, row_hash
+from .chain import (CHAIN_FORMAT, ROW_IS_ARRAY, Formats, Shape, fast_record_hash, linked_hash,
+                    row_hash, values_text)
 from .group_writer import GroupWriter, _now
 from .hop_record import HOPS, STATUSES, HopRecord, column_names, to_utc_iso
 
@@ -41,6 +43,32 @@ CHAINED = ("id", *COLUMNS, "prev_hash", "hash")
 
 class RoutingLogError(Exception):
     """The routing log cannot be opened, written or read."""
+
+
+@dataclass(frozen=True)
+class Unchained:
+    """A batch before it is chained: each row's values, their text and shape
+    (``chain.values_text``), made outside the writer's turn at the file; chaining in the turn
+    then adds only id, prev_hash and hash (``ChainedLog._chain_unchained``)."""
+
+    batch: list[HopRecord]
+    values: list[tuple]
+    texts: list[str | None]
+    shapes: list[Shape]
+
+    @classmethod
+    def of(cls, batch: list[HopRecord]) -> Unchained:
+        values, texts, shapes = [], [], []
+        for h in batch:
+            try:
+                row = _FIELD_VALUES(h.__dict__)
+            except (KeyError, AttributeError):  # not a plain HopRecord: by attribute
+                row = VALUES(h)
+            text, shape = values_text(row)
+            values.append(row)
+            texts.append(text)
+            shapes.append(shape)
+        return cls(batch, values, texts, shapes)
 
 
 class ChainedLog(GroupWriter):
@@ -86,14 +114,19 @@ class ChainedLog(GroupWriter):
         hop's sequence number (the current one when ``hops`` is empty)."""
         return self._enqueue(hops, len(hops))
 
-    def _prepare(self, items: list) -> tuple[list[HopRecord], int, int]:
+    def _prepare(self, items: list) -> tuple[Any, int, int]:
+        batch = self._flatten(items)
+        return batch, len(batch), 0
+
+    @staticmethod
+    def _flatten(items: list) -> list[HopRecord]:
         batch: list[HopRecord] = []
         for item in items:  # a HopRecord (record) or a list of them (record_many)
             if isinstance(item, list):
                 batch.extend(item)
             else:
                 batch.append(item)
-        return batch, len(batch), 0
+        return batch
 
     def _stopped(self) -> None:
         # given-up records: the mark stays, so the next start writes a gap record
@@ -133,6 +166,31 @@ class ChainedLog(GroupWriter):
                 checkpoints.append((head_id, digest))
             prev = digest
         return rows, shapes, checkpoints
+
+    @staticmethod
+    def _chain_unchained(unchained: Unchained, head_id: int, prev: str, formats: Formats,
+                         checkpoint_every: int
+                         ) -> tuple[list[tuple], list[Shape | None], list[tuple[int, str]]]:
+        """``_chain`` of ``unchained.batch``, with the rows' text made beforehand; the same
+        rows, shapes and checkpoints."""
+        if not (ROW_IS_ARRAY and formats.of(head_id + 1) == CHAIN_FORMAT) \
+                or type(prev) is not str:
+            return ChainedLog._chain(unchained.batch, head_id, prev, formats, checkpoint_every)
+        rows = []
+        checkpoints = []
+        for values, text in zip(unchained.values, unchained.texts, strict=True):
+            head_id += 1
+            if text is not None:
+                digest = linked_hash(head_id, text, prev)
+                rows.append((head_id, *values, prev, digest))
+            else:  # values hashed converted: row_hash's own path
+                row = (head_id, *values, prev)
+                digest = row_hash(row)[0]
+                rows.append(row + (digest,))
+            if checkpoint_every and head_id % checkpoint_every == 0:
+                checkpoints.append((head_id, digest))
+            prev = digest
+        return rows, list(unchained.shapes), checkpoints
 
     def _announce(self, checkpoints: list[tuple[int, str]]) -> None:
         if self.on_checkpoint is None:

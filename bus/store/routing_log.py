@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from .chain import GENESIS, Formats, Shape
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
-                          RoutingLogError, at_window, chain_pages)
+                          RoutingLogError, Unchained, at_window, chain_pages)
 from .group_writer import _now
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
@@ -209,7 +209,12 @@ class RoutingLog(ChainedLog):
         """The chains retention purges from this process: the file's one."""
         return [self]
 
-    def _write(self, batch: list[HopRecord]) -> Exception | None:
+    def _prepare(self, items: list) -> tuple[Unchained, int, int]:
+        # the rows' values and text now, outside the turn (bus/store/write_turns.py)
+        batch = self._flatten(items)
+        return Unchained.of(batch), len(batch), 0
+
+    def _write(self, batch: Unchained) -> Exception | None:
         assert self._writer is not None and self._turns is not None
         started = time.monotonic()
         with self._turns:  # given back after COMMIT or ROLLBACK (bus/store/write_turns.py)
@@ -220,7 +225,7 @@ class RoutingLog(ChainedLog):
             self._checkpoints.committed()
         return error
 
-    def _write_in_turn(self, batch: list[HopRecord]) -> Exception | None:
+    def _write_in_turn(self, batch: Unchained) -> Exception | None:
         assert self._writer is not None
         try:
             # IMMEDIATE: the head read below and the inserts are one step for any other writer.
@@ -231,8 +236,8 @@ class RoutingLog(ChainedLog):
             head = self._last_head
             if head is None or head[0] != version:
                 head = (version, *self._head())
-            rows, shapes, checkpoints = self._chain(batch, head[1], head[2], self._formats,
-                                                    self.checkpoint_every)
+            rows, shapes, checkpoints = self._chain_unchained(batch, head[1], head[2],
+                                                              self._formats, self.checkpoint_every)
             for insert, values in _by_shape(rows, shapes):
                 self._writer.execute(insert, values)
             if checkpoints:
