@@ -19,6 +19,11 @@ big-message runs: 100 KB at 500 connections, 1 MB at 50). Each run also reports 
 accept-queue overflows (``nstat`` TcpExtListenOverflows, before/after: the network namespace's
 count, so another job's overflows would show too).
 
+With --lock-stats, every hub process counts, per SQLite file it writes, its write transactions,
+the rows they changed, the time waiting for the write lock and the time holding it
+(bench/lock_stats/sitecustomize.py; one Python call per statement more, so take req/s from a
+run without it); the table is followed by those counters per worker.
+
 With --bare-relay, (c) bench/bare_relay.py is measured too: the hub's twisted.web server and
 Forwarder without any of the hub's work, which splits the hub's cost into "Twisted relaying HTTP"
 and "what pfbus does per message" (parse, validate, routing log, event log).
@@ -37,6 +42,7 @@ affected by such load.
                                   [--repeat N] [--quiet-wait 30] [--max-other-load 0.25]
                                   [--attempts 3] [--generator auto|wrk|python] [--json FILE]
                                   [--workers 1,2] [--nginx] [--answer-bytes N] [--lean-provider]
+                                  [--lock-stats]
 """
 
 from __future__ import annotations
@@ -151,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lean-provider", action="store_true",
                         help="bench/provider.py --lean: the provider's bare HTTP protocol, so "
                         "more of the machine is left to the hub (the workers target)")
+    parser.add_argument("--lock-stats", action="store_true",
+                        help="count each hub process's SQLite write-lock waits and holds "
+                        "(bench/lock_stats)")
     args = parser.parse_args(argv)
     if args.nginx and not nginx_proxy.available():
         parser.error("--nginx: no nginx on PATH (apt-get install nginx-light)")
@@ -229,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                     HUB_CONFIG.format(provider_url=provider_url), "utf-8")
                 hubs.append(Child(path, [sys.executable, "-m", "bus.cli.main", "serve",
                                          "--config", str(workdir / path / "hub.toml"),
-                                         "--port", "0", "--workers", str(n)], workdir))
+                                         "--port", "0", "--workers", str(n)], workdir,
+                                  lock_stats_env(workdir / path) if args.lock_stats else None))
                 hub_targets.append((path, wait_listening(hubs[-1], n)
                                     + "/services/juki.ResidentInquiry", hubs[-1]))
             targets = [("direct", provider_url, None)]
@@ -266,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                     key = str(json.loads(line).get("worker", 1))
                     counts_by[key] = counts_by.get(key, 0) + 1
             info["exchanges_by_worker"][h.name] = counts_by
+        if args.lock_stats:
+            info["lock_stats"] = {h.name: read_lock_stats(workdir / h.name) for h in hubs}
         info["routing_log_replied"] = {}
         for h in hubs:
             db = sqlite3.connect(workdir / h.name / "routing-log.sqlite3")
@@ -327,6 +339,22 @@ def report(results: list[dict], info: dict, args) -> None:
           f" s in total; provider VmHWM {info['provider_vmhwm_mb']:.1f} MB; routing log "
           f"'replied' hops by status: {info['routing_log_replied']}; exchanges by worker: "
           f"{info['exchanges_by_worker']}")
+    for hub, processes in info.get("lock_stats", {}).items():
+        print(f"\nSQLite write lock, {hub} (all runs and warm-ups; per worker process):\n")
+        print("| process | file | transactions | rows per transaction | waiting s (max ms) "
+              "| holding s (mean ms, max ms) | waits ≥ 5 ms | waits ≥ 100 ms |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for pid, stores in processes.items():
+            for store, s in sorted(stores.items()):
+                if s["tx"] < 50:  # start-up and stop only
+                    continue
+                slow = sum(n for b, n in s["wait_hist"].items() if b in ("<20ms", "<100ms",
+                                                                          ">=100ms"))
+                print(f"| {pid} | {store} | {s['tx']:,} | {s['rows'] / s['tx']:.1f} "
+                      f"| {s['wait_s']:.2f} ({s['max_wait_s'] * 1e3:.0f}) "
+                      f"| {s['hold_s']:.2f} ({s['hold_s'] / s['tx'] * 1e3:.2f}, "
+                      f"{s['max_hold_s'] * 1e3:.0f}) | {slow} "
+                      f"| {s['wait_hist'].get('>=100ms', 0)} |")
     by = {(r["path"], r["connections"]): r for r in results}
     for conns in sorted({r["connections"] for r in results}):
         hub, nginx = by.get(("hub", conns)), by.get(("nginx", conns))
@@ -334,6 +362,19 @@ def report(results: list[dict], info: dict, args) -> None:
             print(f"hub/nginx at {conns} connections: req/s {hub['rps'] / nginx['rps']:.2f}, "
                   f"p50 {hub['p50'] / nginx['p50']:.1f}×, proxy CPU per request "
                   f"{hub['middle_cpu_ms'] / nginx['middle_cpu_ms']:.1f}×")
+
+
+def lock_stats_env(directory: Path) -> dict:
+    """The hub's environment for --lock-stats: bench/lock_stats first on its path."""
+    here = Path(__file__).resolve().parent / "lock_stats"
+    path = os.pathsep.join(p for p in (str(here), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "PFBUS_LOCKSTATS": str(directory)}
+
+
+def read_lock_stats(directory: Path) -> dict:
+    """{pid: {file: counters}} as each hub process wrote them at exit."""
+    return {f.stem.removeprefix("lock-"): json.loads(f.read_text("utf-8"))
+            for f in sorted(directory.glob("lock-*.json"))}
 
 
 def listen_overflows() -> int:

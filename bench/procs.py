@@ -19,11 +19,12 @@ TICK = os.sysconf("SC_CLK_TCK")
 class Child:
     """A server process; its output goes to a file (the hub writes one JSON line per exchange)."""
 
-    def __init__(self, name: str, args: list[str], workdir: Path):
+    def __init__(self, name: str, args: list[str], workdir: Path, env: dict | None = None):
         self.name, self.log = name, workdir / f"{name}.log"
         with self.log.open("wb") as out:
             self.popen = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                          env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                               **(env or {})})
 
     def wait_json(self, key: str, value=None, timeout: float = 30.0) -> dict:
         deadline = time.monotonic() + timeout

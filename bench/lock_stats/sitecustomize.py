@@ -1,0 +1,100 @@
+"""Write-lock counters for ``bench/hub_vs_direct.py --lock-stats`` (never loaded by the product).
+
+The bench puts this directory on the hub's PYTHONPATH and names a directory in
+``PFBUS_LOCKSTATS``; Python imports ``sitecustomize`` at start-up, so every hub process (each
+worker) counts, per SQLite file it writes: write transactions, rows they changed, the time spent
+waiting for the write lock (a turn's ``flock`` plus ``BEGIN IMMEDIATE``, which includes SQLite's
+busy-handler sleeps) and the time holding it (``BEGIN IMMEDIATE`` to the end of ``COMMIT`` or
+``ROLLBACK``), with histograms. Each process writes ``lock-PID.json`` there at exit.
+Counters, not timings of the product: they hold under other load. Cost: one Python call around
+each SQLite statement of the hub (~1 µs), so the run's req/s are not the bench's without it.
+"""
+
+from __future__ import annotations
+
+import os
+
+if os.environ.get("PFBUS_LOCKSTATS"):
+    import atexit
+    import fcntl
+    import json
+    import sqlite3
+    import threading
+    import time
+
+    _STATS: dict[str, dict] = {}
+    _GUARD = threading.Lock()
+    _THREAD = threading.local()
+    _BUCKETS = ((1e-4, "<0.1ms"), (1e-3, "<1ms"), (5e-3, "<5ms"), (2e-2, "<20ms"),
+                (1e-1, "<100ms"), (float("inf"), ">=100ms"))
+
+    def _bucket(seconds: float) -> str:
+        return next(name for limit, name in _BUCKETS if seconds < limit)
+
+    def _note(store: str, wait: float, hold: float, rows: int) -> None:
+        with _GUARD:
+            s = _STATS.setdefault(store, {
+                "tx": 0, "rows": 0, "wait_s": 0.0, "hold_s": 0.0, "max_wait_s": 0.0,
+                "max_hold_s": 0.0, "wait_hist": {}, "hold_hist": {}})
+            s["tx"] += 1
+            s["rows"] += rows
+            s["wait_s"] += wait
+            s["hold_s"] += hold
+            s["max_wait_s"] = max(s["max_wait_s"], wait)
+            s["max_hold_s"] = max(s["max_hold_s"], hold)
+            for key, value in (("wait_hist", wait), ("hold_hist", hold)):
+                s[key][_bucket(value)] = s[key].get(_bucket(value), 0) + 1
+
+    _flock = fcntl.flock
+
+    def _timed_flock(fd, operation):  # the turn's wait, added to the next BEGIN's
+        started = time.monotonic()
+        result = _flock(fd, operation)
+        if operation == fcntl.LOCK_EX:
+            _THREAD.turn_wait = time.monotonic() - started
+        return result
+
+    fcntl.flock = _timed_flock
+
+    class _Counted(sqlite3.Connection):
+        store = ""
+        _began: float | None = None
+        _wait = 0.0
+        _rows = 0
+
+        def execute(self, sql, *args):
+            if sql == "BEGIN IMMEDIATE":
+                started = time.monotonic()
+                cursor = super().execute(sql, *args)
+                self._began = time.monotonic()
+                self._wait = self._began - started + getattr(_THREAD, "turn_wait", 0.0)
+                _THREAD.turn_wait = 0.0
+                self._rows = 0
+                return cursor
+            cursor = super().execute(sql, *args)
+            if self._began is not None:
+                if sql in ("COMMIT", "ROLLBACK"):
+                    _note(self.store, self._wait, time.monotonic() - self._began, self._rows)
+                    self._began = None
+                elif cursor.rowcount > 0:
+                    self._rows += cursor.rowcount
+            return cursor
+
+    _connect = sqlite3.connect
+
+    def _counted_connect(database, *args, **kwargs):
+        kwargs.setdefault("factory", _Counted)
+        conn = _connect(database, *args, **kwargs)
+        if isinstance(conn, _Counted):
+            conn.store = os.path.basename(str(database))
+        return conn
+
+    sqlite3.connect = _counted_connect
+
+    def _dump() -> None:
+        if _STATS:
+            path = os.path.join(os.environ["PFBUS_LOCKSTATS"], f"lock-{os.getpid()}.json")
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump(_STATS, out)
+
+    atexit.register(_dump)
