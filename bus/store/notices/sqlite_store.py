@@ -116,7 +116,8 @@ class SqliteNoticeStore:
 
     Accepts go through one writer thread (group commit); every other method runs on the calling
     thread's own connection (``threading.local``), writing inside ``BEGIN IMMEDIATE`` so that
-    claims for a subscriber are serialised by SQLite's write lock.
+    claims for a subscriber are serialised by SQLite's write lock — each transaction in its turn
+    at that lock, across threads and worker processes (bus/store/write_turns.py).
     """
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
@@ -135,11 +136,15 @@ class SqliteNoticeStore:
         # every write transaction, of any thread or worker process, in its turn
         # (bus/store/write_turns.py)
         self._turns = WriteTurns(self.path)
-        self._writer = self._connect(synchronous="FULL")
         try:
-            migrate(self._writer, MIGRATIONS)
+            self._writer = self._connect(synchronous="FULL")
+            try:
+                migrate(self._writer, MIGRATIONS)
+            except BaseException:
+                self._writer.close()
+                raise
         except BaseException:
-            self._writer.close()
+            self._turns.close()
             raise
         self._committer = GroupCommitter(f"notice-store:{self.path.name}", self._write_batch)
 
