@@ -36,8 +36,8 @@ from pathlib import Path
 from enum import StrEnum
 
 from .group_writer import GroupWriter
-from .write_turns import WriteTurns
 from .routing_log import _connect
+from .write_turns import WriteTurns
 
 log = logging.getLogger(__name__)
 

@@ -43,9 +43,10 @@ BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
 PURGE_BATCH = 10_000  # rows deleted at most at once
 BUSY_TIMEOUT = 30.0  # seconds the writer waits for another process's write lock
-# WAL checkpoints after this many commits (bus/store/write_turns.py): about SQLite's default of
-# 1,000 pages when a commit decides two sightings (~5.5 pages)
+# A WAL checkpoint after this many commits or sightings (bus/store/write_turns.py): about
+# SQLite's default of 1,000 pages when a commit decides two sightings (~5.5 pages)
 CHECKPOINT_COMMITS = 180
+CHECKPOINT_ROWS = 360
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS seen_messages (
@@ -172,7 +173,7 @@ class SqliteSeenMessages(BatchedSeenMessages):
         self._conn = conn  # the writer thread's from here on
         try:
             self._turns = WriteTurns(path)  # bus/store/write_turns.py
-            self._checkpoints = Checkpoints(conn, CHECKPOINT_COMMITS)
+            self._checkpoints = Checkpoints(conn, CHECKPOINT_COMMITS, CHECKPOINT_ROWS)
         except BaseException:
             conn.close()
             raise
@@ -193,7 +194,7 @@ class SqliteSeenMessages(BatchedSeenMessages):
                     raise
         except sqlite3.Error as exc:
             raise SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}") from None
-        self._checkpoints.committed()
+        self._checkpoints.committed(len(sightings))
         return results
 
     def _purge(self, now: float, limit: int) -> int:

@@ -16,8 +16,9 @@ waits for a turn while it holds SQLite's lock, so the two cannot wait for each o
 
 SQLite checkpoints a WAL file (copies it into the database, an fsync: milliseconds) inside the
 ``COMMIT`` that crosses 1,000 pages, so inside the turn; ``Checkpoints`` turns that off on the
-writer's connection and runs the same PASSIVE checkpoint after the turn instead, every
-``every`` commits, while another process may take its turn.
+writer's connection and runs the same PASSIVE checkpoint after the turn instead — every
+``commits`` commits or ``rows`` rows, whichever comes first, so that a burst of big commits
+does not grow the WAL far past SQLite's 1,000 pages — while another process may take its turn.
 
 A process that dies gives its turn back (the kernel closes its descriptor). A turn is held for
 one transaction only; a process stopped inside one (SIGSTOP) holds up the others' writers, as it
@@ -76,18 +77,20 @@ class WriteTurns:
 class Checkpoints:
     """A writer connection's WAL checkpoints, run outside its turns (see the module doc)."""
 
-    def __init__(self, conn: sqlite3.Connection, every: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, commits: int, rows: int) -> None:
         conn.execute("PRAGMA wal_autocheckpoint=0")
         self._conn = conn
-        self.every = every
-        self._commits = 0
+        self.commits = commits
+        self.rows = rows
+        self._commits = self._rows = 0
 
-    def committed(self) -> None:
-        """After a commit, with the turn given back."""
+    def committed(self, rows: int) -> None:
+        """After a commit of ``rows`` rows, with the turn given back."""
         self._commits += 1
-        if self._commits < self.every:
+        self._rows += rows
+        if self._commits < self.commits and self._rows < self.rows:
             return
-        self._commits = 0
+        self._commits = self._rows = 0
         try:
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.OperationalError:  # busy or failing: the WAL keeps it, the next one copies it

@@ -124,39 +124,53 @@ def test_the_seen_messages_decide_only_in_their_turn(tmp_path):
         seen.close()
 
 
-def test_checkpoints_run_every_n_commits_not_inside_a_commit(tmp_path):
+def test_checkpoints_run_after_n_commits_or_rows_not_inside_a_commit(tmp_path):
     db = tmp_path / "c.db"
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE t (b BLOB)")
-    checkpoints = Checkpoints(conn, every=2)
+    checkpoints = Checkpoints(conn, commits=2, rows=10)
     size = db.stat().st_size
     # more than SQLite's automatic threshold (1,000 pages of 4 KB): that commit would copy the
     # WAL into the database file itself, inside the COMMIT (and so inside a writer's turn)
     conn.execute("INSERT INTO t VALUES (zeroblob(5000000))")
-    checkpoints.committed()
+    checkpoints.committed(1)
     assert db.stat().st_size == size  # still only in the WAL
     conn.execute("INSERT INTO t VALUES (zeroblob(10))")
-    checkpoints.committed()  # the second commit: checkpointed now
-    assert db.stat().st_size > 5_000_000
+    checkpoints.committed(1)  # the second commit: checkpointed now
+    grown = db.stat().st_size
+    assert grown > 5_000_000
+    conn.execute("INSERT INTO t VALUES (zeroblob(5000000))")
+    checkpoints.committed(10)  # ten rows: checkpointed at once
+    assert db.stat().st_size > grown + 4_000_000
     conn.close()
 
 
-def test_the_routing_log_checkpoints_after_its_turns_not_in_a_commit(tmp_path):
-    """The log's WAL reaches the database file only by its own checkpoint, every
-    CHECKPOINT_COMMITS commits, never by SQLite's automatic one inside a COMMIT (in the turn)."""
-    from bus.store.routing_log import CHECKPOINT_COMMITS
-
+def test_the_routing_log_checkpoints_after_its_turn_not_in_the_commit(tmp_path):
+    """A commit past SQLite's automatic threshold copies nothing into the database while the
+    writer holds its turn; the log's own checkpoint copies it once the turn is given back."""
     db = tmp_path / "log.sqlite3"
     with RoutingLog(db) as log:
         log.flush()
         size = db.stat().st_size
+        turns, at_end_of_turn = log._turns, []
+        assert turns is not None
+
+        class Watched:  # the log's turns, noting the database's size as each turn ends
+            def __enter__(self):
+                turns.__enter__()
+
+            def __exit__(self, *exc):
+                at_end_of_turn.append(db.stat().st_size)
+                turns.__exit__(*exc)
+
+            def close(self):
+                turns.close()
+
+        log._turns = Watched()
         log.record_many([hop(n) for n in range(15_000)])  # one commit of ~1,400 pages
         log.flush(timeout=60)
-        assert db.stat().st_size == size
-        for n in range(CHECKPOINT_COMMITS - 1):
-            log.record(hop(10_000 + n))
-            log.flush()
+        assert at_end_of_turn == [size]
         assert db.stat().st_size > size + 1_000_000
 
 
