@@ -37,3 +37,21 @@ def next_batch(q: queue.SimpleQueue | queue.Queue, max_items: int) -> tuple[list
             item = q.get_nowait()
         except queue.Empty:
             return items, markers, False
+
+
+def take_waiting(q: queue.SimpleQueue | queue.Queue, max_items: int) -> tuple[list, list[Flush], bool]:
+    """``next_batch`` without blocking: whatever is already waiting (possibly nothing)."""
+    items: list = []
+    markers: list[Flush] = []
+    while len(items) < max_items:
+        try:
+            item = q.get_nowait()
+        except queue.Empty:
+            break
+        if item is STOP:
+            return items, markers, True
+        if isinstance(item, Flush):
+            markers.append(item)
+        else:
+            items.append(item)
+    return items, markers, False

@@ -58,17 +58,22 @@ class Unchained:
 
     @classmethod
     def of(cls, batch: list[HopRecord]) -> Unchained:
-        values, texts, shapes = [], [], []
-        for h in batch:
+        unchained = cls([], [], [], [])
+        unchained.extend(batch)
+        return unchained
+
+    def extend(self, hops: list[HopRecord]) -> None:
+        """Add ``hops`` at the end (the writer's late items: ``GroupWriter._take_waiting``)."""
+        for h in hops:
             try:
                 row = _FIELD_VALUES(h.__dict__)
             except (KeyError, AttributeError):  # not a plain HopRecord: by attribute
                 row = VALUES(h)
             text, shape = values_text(row)
-            values.append(row)
-            texts.append(text)
-            shapes.append(shape)
-        return cls(batch, values, texts, shapes)
+            self.values.append(row)
+            self.texts.append(text)
+            self.shapes.append(shape)
+        self.batch.extend(hops)
 
 
 class ChainedLog(GroupWriter):

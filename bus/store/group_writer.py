@@ -27,7 +27,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from .batching import STOP, Flush, next_batch
+from .batching import STOP, Flush, next_batch, take_waiting
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ class GroupWriter:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # what _take_waiting added to the batch being written (the writer thread's)
+        self._late_count = self._late_size = 0
+        self._late_markers: list[Flush] = []
+        self._late_stop = False
 
     def _start_writer(self, thread_name: str) -> None:
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
@@ -95,6 +99,22 @@ class GroupWriter:
 
     def _write(self, rows: Any) -> Exception | None:
         raise NotImplementedError
+
+    def _take_waiting(self) -> list:
+        """For ``_write``, once its turn at the file came (bus/store/write_turns.py): the
+        items queued since the batch was taken, to go into the same commit — they would
+        otherwise wait for another turn. ``count``/``size`` say how many items and bytes they
+        add (the caller counts them: ``_added``); flush markers and STOP met here are handled
+        once the batch is committed, as if they had come with it."""
+        items, markers, stop = take_waiting(self._queue, self.MAX_BATCH)
+        self._late_markers += markers
+        self._late_stop = self._late_stop or stop
+        return items
+
+    def _added(self, count: int, size: int = 0) -> None:
+        """What ``_take_waiting``'s items add to the batch being written."""
+        self._late_count += count
+        self._late_size += size
 
     def _stopped(self) -> None:
         """After the writer thread ended (``lost`` is final), before the connections close."""
@@ -220,6 +240,9 @@ class GroupWriter:
             items, markers, stop = next_batch(self._queue, self.MAX_BATCH)
             if items:
                 self._write_until_done(*self._prepare(items))
+            markers += self._late_markers  # after any marker of the batch: queue order
+            stop = stop or self._late_stop
+            self._late_markers, self._late_stop = [], False
             for marker in markers:
                 marker.done.set()
 
@@ -242,15 +265,17 @@ class GroupWriter:
                 self._tell_state()
             if self._give_up.wait(delay):
                 with self._lock:
-                    self.lost += count
-                    self._queued_bytes -= size
+                    self.lost += count + self._late_count
+                    self._queued_bytes -= size + self._late_size
+                    self._late_count = self._late_size = 0
                 return
             delay = min(delay * 2, RETRY_MAX)
         with self._lock:
             recovered = self._failing is not None
             self._failing = None
-            self._committed += count
-            self._queued_bytes -= size
+            self._committed += count + self._late_count
+            self._queued_bytes -= size + self._late_size
+            self._late_count = self._late_size = 0
             committed = self._committed
         if recovered:
             log.warning("%s %s: writing works again", self.WHAT, self.name)

@@ -25,20 +25,20 @@ The fields are declared once, in ``HopRecord`` (bus/store/hop_record.py).
 
 from __future__ import annotations
 
-import itertools
 import logging
-import operator
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .chain import GENESIS, Formats, Shape
+from .chain import GENESIS, Formats
 from .chained_log import (CHAINED, CHECKPOINT_EVERY, COLUMNS, HIGH_WATER, ChainedLog,
                           RoutingLogError, Unchained, at_window, chain_pages)
 from .group_writer import _now
+from .hop_inserts import _INSERT as _INSERT  # re-exported: bench/retention_purge.py
+from .hop_inserts import _by_shape
 from .hop_record import (HOPS, PARTIES, STATUSES, Hop, HopRecord, Party, Status, to_utc_iso)
 from .migrations import SchemaVersionError, check_readable, check_schema, migrate
 from ..core.pg_url import is_postgres
@@ -58,71 +58,13 @@ log = logging.getLogger(__name__)
 
 _COLUMNS = COLUMNS  # the names other modules import from here
 _CHAINED = CHAINED
-_INSERT = (f"INSERT INTO hops ({', '.join(_CHAINED)}) "
-           f"VALUES ({', '.join('?' for _ in _CHAINED)})")
-
-# sqlite3 binds an exact str, int or float as it is; for anything else — None in most of a hop's
-# columns, the Hop/Status/Party members — it looks for an adapter and, finding none, formats and
-# clears an AttributeError per value (~16 per row, a tenth of the writer's instructions; issue 13).
-# A registered adapter is found first and gives the same value: None (NULL), the member's text.
-# The registry is the process's: every store binding these types gets the same values, faster.
-_NULL: dict[None, None] = {None: None}
-sqlite3.register_adapter(type(None), _NULL.__getitem__)  # None -> None, without a Python frame
-for _vocabulary in (Hop, Status, Party):
-    sqlite3.register_adapter(_vocabulary, str)  # a StrEnum's str() is its value
-
-
-def _by_shape(rows: list[tuple], shapes: list[Shape | None]) -> Iterable[tuple[str, list]]:
-    """The rows as (INSERT, parameters): one statement per shape and run of up to 32 rows.
-
-    - Each INSERT names only the columns its rows fill, so sqlite3 binds no NULL (about 16 of
-      a hop's 31 values; each one a search for an adapter and a call). An omitted column is
-      NULL, as bound before.
-    - Several rows per statement (``VALUES (…), (…)``): SQLite opens the table's and its ten
-      indexes' cursors and updates ``sqlite_sequence`` once per statement, not once per row.
-    Runs of 32, 16, …, 1 rows keep the statements few (sqlite3 caches them). Rows without a
-    shape go in whole, one per statement."""
-    groups: dict[Shape | None, list[tuple]] = {}
-    for row, shape in zip(rows, shapes, strict=True):
-        group = groups.get(shape)
-        if group is None:
-            group = groups[shape] = []
-        group.append(row)
-    for shape, group in groups.items():
-        if shape is None:
-            for row in group:
-                yield _INSERT, list(row)
-            continue
-        present = shape.present
-        done = 0
-        while done < len(group):
-            count = _RUN if len(group) - done >= _RUN else 1 << ((len(group) - done).bit_length() - 1)
-            insert, pick = _INSERTS.get((present, count)) or _insert_for(present, count)
-            yield insert, list(itertools.chain.from_iterable(map(pick, group[done:done + count])))
-            done += count
-
-
-_RUN = 32  # rows per statement at most: 32 × 31 values, within any SQLite's 999 parameters
-# (present, rows) -> (INSERT, picker); present: positions of the values that are not None
-_INSERTS: dict[tuple[tuple[int, ...], int], tuple[str, Callable[[tuple], tuple]]] = {}
-
-
-def _insert_for(present: tuple[int, ...], count: int) -> tuple[str, Callable[[tuple], tuple]]:
-    names = ("id", *(_COLUMNS[i] for i in present), "prev_hash", "hash")
-    last = len(_COLUMNS) + 1  # a row is (id, *columns, prev_hash, hash)
-    one = f"({', '.join('?' for _ in names)})"
-    made = (f"INSERT INTO hops ({', '.join(names)}) VALUES {', '.join([one] * count)}",
-            operator.itemgetter(0, *(i + 1 for i in present), last, last + 1))
-    if len(_INSERTS) < 4096:  # bounded like chain's shapes
-        _INSERTS[(present, count)] = made
-    return made
-
-
 # A WAL checkpoint after this many commits or rows (bus/store/write_turns.py): about SQLite's
 # default of 1,000 pages when commits hold three exchanges' 18 rows (~48 pages with the ten
 # indexes); bigger commits share index pages (15,000 rows: ~1,400 pages)
 CHECKPOINT_COMMITS = 20
 CHECKPOINT_ROWS = 400
+# no more late hops join a batch this big (a batch retried while writing fails would grow)
+MAX_ROWS = 6000
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -220,6 +162,10 @@ class RoutingLog(ChainedLog):
         assert self._writer is not None and self._turns is not None
         started = time.monotonic()
         with self._turns:  # given back after COMMIT or ROLLBACK (bus/store/write_turns.py)
+            if len(batch.values) < MAX_ROWS:  # what came while waiting for the turn joins
+                late = self._flatten(self._take_waiting())
+                batch.extend(late)
+                self._added(len(late))
             error = self._write_in_turn(batch)
         if error is None:
             self.last_commit_seconds = time.monotonic() - started

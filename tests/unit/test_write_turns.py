@@ -21,7 +21,7 @@ from bus.store.log_integrity import verify_log
 from bus.store.notices.base import NoticeRecord
 from bus.store.notices.sqlite_store import SqliteNoticeStore
 from bus.store.hop_record import Hop, HopRecord, Status
-from bus.store.routing_log import RoutingLog
+from bus.store.routing_log import RoutingLog, open_readonly
 from bus.store.seen_messages import SqliteSeenMessages
 from bus.store.write_turns import SUFFIX, Checkpoints, WriteTurns
 from tests.support.polling import wait_until
@@ -104,6 +104,35 @@ def test_the_routing_log_commits_only_in_its_turn_and_its_chain_holds(tmp_path):
         assert log.committed() == seq
         assert [h.message_id for h in log.query()] == ["m-0", "m-1", "m-2"]
         assert verify_log(log).intact
+
+
+def test_hops_queued_while_the_writer_waits_for_its_turn_join_its_commit(tmp_path):
+    """What comes while the writer waits for the turn goes into the same commit, not into
+    another turn's: one commit for three hand-offs here, in order, a flush marker queued
+    meanwhile released with it; a close meanwhile ends the writer after that commit."""
+    db = tmp_path / "log.sqlite3"
+    commits: list[int] = []
+    log = RoutingLog(db, on_commit=commits.append)
+    try:
+        with Holder(db):
+            log.record(hop(1))
+            wait_until(log._queue.empty, 10, "the writer took the first hop")  # and waits
+            log.record_many([hop(2), hop(3)])
+            last = log.record(hop(4))
+            flushed = threading.Thread(target=log.flush, kwargs={"timeout": 30})
+            flushed.start()
+            closing = threading.Thread(target=log.close)
+            wait_until(lambda: not log._queue.empty(), 10, "the flush marker queued")
+            closing.start()
+        flushed.join(30)
+        closing.join(30)
+        assert not flushed.is_alive() and not closing.is_alive()
+        assert commits == [last]  # one commit for all four hops
+    finally:
+        log.close()
+    with open_readonly(db) as ro:
+        assert [h.message_id for h in ro.query()] == ["m-1", "m-2", "m-3", "m-4"]
+        assert verify_log(ro).intact
 
 
 def test_the_seen_messages_decide_only_in_their_turn(tmp_path):
