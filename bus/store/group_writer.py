@@ -103,9 +103,9 @@ class GroupWriter:
     def _take_waiting(self) -> list:
         """For ``_write``, once its turn at the file came (bus/store/write_turns.py): the
         items queued since the batch was taken, to go into the same commit — they would
-        otherwise wait for another turn. ``count``/``size`` say how many items and bytes they
-        add (the caller counts them: ``_added``); flush markers and STOP met here are handled
-        once the batch is committed, as if they had come with it."""
+        otherwise wait for another turn. The caller tells ``_added`` how many items and bytes
+        they add to the batch; flush markers and STOP met here are handled once the batch is
+        committed, as if they had come with it."""
         items, markers, stop = take_waiting(self._queue, self.MAX_BATCH)
         self._late_markers += markers
         self._late_stop = self._late_stop or stop
