@@ -23,6 +23,8 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
+from . import vendor_blocks
+
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
 WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -205,6 +207,8 @@ def tamper(raw: bytes, how: str) -> bytes:
         return (text[:start] + "".join(numbered) + text[end:]).encode("utf-8")
     if how == "xinclude":
         return xinclude(raw)
+    if how in vendor_blocks.TAMPERS:  # round 12b: look-alike fields, a large request
+        return vendor_blocks.tamper(raw, how)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
@@ -249,7 +253,8 @@ MANY_CHANGES = 256  # past 10, 16, 32, 50, 64, 100, 128 and 255 (a batch, a page
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
-           "header_soap_attributes_optional", "many_changes", "xinclude", *MUST_UNDERSTAND_FORMS)
+           "header_soap_attributes_optional", "many_changes", "xinclude", *MUST_UNDERSTAND_FORMS,
+           *vendor_blocks.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -13,7 +13,10 @@ step judges only the cross-talk, so a defect of the binding in general is not co
 
 ``together`` (a send option): one request's very bytes sent several times at once — a hub
 redelivering a notice while its first attempt is still in flight (S-ONCE-08); what the product
-did with them is judged by the case's observation.
+did with them is judged by the case's observation. With ``new_ids = true`` each copy is built
+anew (its own MessageId and SentAt): a client's retries in flight together, not a hub's
+redelivery (J-FULL-14: two first 全件 requests with one RequestId at once); copy i is named
+``<name>[i]`` for later steps.
 """
 
 from __future__ import annotations
@@ -65,8 +68,12 @@ def together(runner: Any, step: Any, values: dict[str, Any], name: str) -> tuple
     if count < 2:
         raise ValueError(f"{step.where}: together must be 2 or more")
     first, timeout = runner._build(step, values, step.target, {}, name)
-    copies = [first] + [dataclasses.replace(first, step=f"{name}[{i + 1}]", _parsed={})
-                        for i in range(1, count)]
+    if step.get("new_ids"):  # retries: every copy a new message with the same body
+        copies = [first] + [runner._build(step, values, step.target, {}, f"{name}[{i + 1}]")[0]
+                            for i in range(1, count)]
+    else:
+        copies = [first] + [dataclasses.replace(first, step=f"{name}[{i + 1}]", _parsed={})
+                            for i in range(1, count)]
     barrier = threading.Barrier(count)
 
     def one(ex: Exchange) -> Exchange:
@@ -79,6 +86,8 @@ def together(runner: Any, step: Any, values: dict[str, Any], name: str) -> tuple
     for ex in answers:
         runner.result.exchanges.append(ex)
         runner._observe_answer(step, ex)
+        if ex is not first:
+            runner._record(ex.step, ex)
     return first, [f"{ex.step}: {ex.error}" for ex in answers[1:] if ex.error]
 
 

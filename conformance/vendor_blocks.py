@@ -1,0 +1,91 @@
+"""Vendor header blocks a product must ignore, in the two forms the twelfth blind batch passed
+through the suite (docs/conformance.md, Round 12b): look-alike platform fields, and size.
+
+A SOAP header may carry any number of blocks; a product reads the one it understands,
+pfh:PlatformHeader in header-v1's namespace, and ignores the others when their mustUnderstand is
+absent or false (SOAP 1.1 §4.2, SOAP 1.2 Part 1 §5.2; docs/faults.md: every other header block
+passes through). Both tampers put the vendor's block BEFORE the platform header, where a reader
+that takes the first match wins or loses.
+
+``lookalike_header``: a block named PlatformHeader, written with the prefix pfh, in a vendor's
+namespace — the platform header's own fields (MessageId, RelatesTo, Sender, Receiver, Service,
+SentAt, UserId …) each with another value. A product that finds the header or its fields by local
+name, by prefix or with a regex over the bytes reads the vendor's values: its RelatesTo,
+Receiver or Service are then not the request's, or it refuses a request that is valid (a stale
+SentAt, another Receiver). The bodies' XSDs have no extension point (no xs:any), so no
+look-alike can be put in a body without making it invalid.
+
+``large_request``: LARGE_REQUEST bytes and more, past the buffer sizes products are written
+with (64 KiB, 1 MiB) and within the hub's documented max_message_bytes (8 MiB): half in a vendor
+block of many lines before the platform header, half white space inside the payload element
+(element-only content: XML white space between its children means nothing).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from lxml import etree
+
+from bus.core.header import HEADER_NS, HEADER_TAG
+
+LOOKALIKE_NS = "urn:example:vendor:relay"
+PADDING_NS = "urn:example:vendor:padding"
+LARGE_REQUEST = 1_310_720  # 1.25 MiB: past 64 KiB and 1 MiB, far below the hub's 8 MiB
+_FAKE_SENT_AT = "2001-01-01T00:00:00+09:00"
+# header fields and the vendor's value for each (what a misreading product would echo)
+_FAKE_TEXT = {"SystemId": "VENDOR-RELAY", "LocalGovCode": "999999", "BusinessUnit": "vendor",
+              "ServiceId": "vendor.Relay", "Version": "9", "SentAt": _FAKE_SENT_AT,
+              "UserId": "vendor-relay", "LinkageKind": "bulk", "StandardVersion": "9.9"}
+_LINE = "pfbus 住民記録 padding 0123456789 ".encode()
+
+
+def lookalike_block(raw: bytes) -> bytes:
+    """The request's platform header copied into a vendor's namespace (prefix pfh), every value
+    changed, RelatesTo added if the request has none."""
+    root = etree.fromstring(raw)
+    real = root.find(f"{{{etree.QName(root).namespace}}}Header/{HEADER_TAG}")
+    if real is None:
+        raise ValueError("lookalike_header needs the request's platform header")
+    fake = _copy_as_vendor(real, None)
+    if fake.find(f"{{{LOOKALIKE_NS}}}RelatesTo") is None:
+        relates = etree.Element(f"{{{LOOKALIKE_NS}}}RelatesTo")
+        relates.text = str(uuid.uuid4())
+        fake.insert(1, relates)
+    return etree.tostring(fake, encoding="UTF-8")
+
+
+def _copy_as_vendor(el, parent):
+    name = etree.QName(el).localname
+    tag = f"{{{LOOKALIKE_NS}}}{name}"
+    new = etree.Element(tag, nsmap={"pfh": LOOKALIKE_NS}) if parent is None \
+        else etree.SubElement(parent, tag)
+    children = [c for c in el if isinstance(c.tag, str)]
+    for child in children:
+        _copy_as_vendor(child, new)
+    if not children:
+        new.text = str(uuid.uuid4()) if name in ("MessageId", "RelatesTo", "RequestHash") \
+            else _FAKE_TEXT.get(name, "vendor")
+    return new
+
+
+def tamper(raw: bytes, how: str) -> bytes:
+    header = raw.index(b"Header>") + len(b"Header>")  # the SOAP Header's start tag, any prefix
+    if how == "lookalike_header":
+        return raw[:header] + lookalike_block(raw) + raw[header:]
+    if how == "large_request":
+        lines = [b'<v:Padding xmlns:v="%s">' % PADDING_NS.encode()]
+        size = 0
+        while size < LARGE_REQUEST // 2:
+            lines.append(b"<v:Line>%d %s</v:Line>\n" % (len(lines), _LINE))
+            size += len(lines[-1])
+        block = b"".join(lines) + b"</v:Padding>"
+        body = raw.index(b"Body>", header) + len(b"Body>")
+        body_end = raw.rindex(b"</", 0, raw.index(b"Body>", body))  # the SOAP Body's end tag
+        payload_end = raw.rindex(b"</", body, body_end)  # the payload's end tag
+        white = b"\n" + b" " * (LARGE_REQUEST // 2)
+        return raw[:header] + block + raw[header:payload_end] + white + raw[payload_end:]
+    raise ValueError(f"vendor_blocks: unknown tamper {how!r}")
+
+
+TAMPERS = ("lookalike_header", "large_request")
