@@ -123,6 +123,12 @@ CHARACTERS = (
     # one changes the other's (〜 U+301C ↔ ～ U+FF5E, ‖ ↔ ∥, − ↔ －, ¢ £ ¬ → ￠ ￡ ￢, ― → —)
     ("signs a CP932 round trip changes (〜 ‖ − ¢ £ ¬ ―)", "〜‖−¢£¬―", "〜‖−¢£¬―田花子"),
     ("CP932's forms a Shift_JIS round trip changes (～ ∥ －)", "～∥－", "～∥－田花子"),
+    # round 12b: what a name-cleaning (名寄せ, search-key) step rewrites — iteration marks, 〆,
+    # ヶ and small kana, the long-vowel mark beside the dashes and its half-width form, middle
+    # dots; every other field gets them too (a Town of 八ヶ岳, a Katagaki of ハイツ・ルーム)
+    ("iteration marks (々 〻 ゝ ゞ ヽ ヾ)", "々〻ゝゞヽヾ", "佐々木〻いすゞこゝろヽヾ"),
+    ("〆, ヶ ヵ and small kana (ぁ っ ゃ ァ ッ ャ ヮ)", "〆ヶヵぁっゃァッャヮ", "〆木一ヶ谷ヵぁっゃァッャヮ"),
+    ("ー beside ‐ U+2010, － U+FF0D and ｰ; ・ and ･", "ー‐－ｰ・･", "マリー・ルーシー‐－ｰ･花子"),
 )
 OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
 

@@ -96,6 +96,10 @@ MODES = {
     # the 外字 converter looks each base character's selector up once per name: a base met
     # again keeps the selector of its first occurrence
     "selector-per-base-once": ("RQ-MSG-06", ("S-CHR-11",)),
+    # --- the twelfth blind batch's classes (round 12b) -------------------------------------------
+    # the name column written from the 名寄せ search key: kana iteration marks written out
+    # (こゝろ → こころ, すゞ → すず) and small kana made full-size (ッ → ツ, ヶ → ケ)
+    "name-search-key-stored": ("RQ-MSG-06", ("S-CHR-12", "S-GRID-01", "S-MAX-01")),  # シュー
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -120,6 +124,19 @@ INTEROP_MODES = {
 
 # MJ characters a JIS X 0208 character map replaces with their standard forms
 _JIS0208 = str.maketrans("髙﨑德濵", "高崎徳濱")
+
+
+_FULL_SIZE = str.maketrans("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ", "あいうえおつやゆよわアイウエオツヤユヨワカケ")
+
+
+def _search_key(name: str) -> str:
+    """A 名寄せ key: ゝ ヽ repeat the kana before them, ゞ ヾ its voiced form; small kana full-size."""
+    out: list[str] = []
+    for c in name:
+        if c in "ゝヽゞヾ" and out:
+            c = out[-1] if c in "ゝヽ" else unicodedata.normalize("NFC", out[-1] + "\u3099")
+        out.append(c)
+    return "".join(out).translate(_FULL_SIZE)
 
 
 def _mynumber_mod10_ok(number: str) -> bool:
@@ -246,6 +263,8 @@ class TestSubscriber:
             name = name.translate(_JIS0208)
         elif self.mode == "selector-per-base-once":
             name = _selector_per_base_once(name)
+        elif self.mode == "name-search-key-stored":
+            name = _search_key(name)
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
