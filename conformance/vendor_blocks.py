@@ -9,7 +9,7 @@ that takes the first match wins or loses.
 
 ``lookalike_header``: a block named PlatformHeader, written with the prefix pfh, in a vendor's
 namespace — the platform header's own fields (MessageId, RelatesTo, Sender, Receiver, Service,
-SentAt, UserId …) each with another value. A product that finds the header or its fields by local
+SentAt, UserId …), the identifying ones with other values. A product that finds the header or its fields by local
 name, by prefix or with a regex over the bytes reads the vendor's values: its RelatesTo,
 Receiver or Service are then not the request's, or it refuses a request that is valid (a stale
 SentAt, another Receiver). The bodies' XSDs have no extension point (no xs:any), so no
@@ -33,10 +33,10 @@ LOOKALIKE_NS = "urn:example:vendor:relay"
 PADDING_NS = "urn:example:vendor:padding"
 LARGE_REQUEST = 1_310_720  # 1.25 MiB: past 64 KiB and 1 MiB, far below the hub's 8 MiB
 _FAKE_SENT_AT = "2001-01-01T00:00:00+09:00"
-# header fields and the vendor's value for each (what a misreading product would echo)
-_FAKE_TEXT = {"SystemId": "VENDOR-RELAY", "LocalGovCode": "999999", "BusinessUnit": "vendor",
-              "ServiceId": "vendor.Relay", "Version": "9", "SentAt": _FAKE_SENT_AT,
-              "UserId": "vendor-relay", "LinkageKind": "bulk", "StandardVersion": "9.9"}
+# header fields and the vendor's value for each, valid for header-v1.xsd (what a misreading
+# product would echo); the others (団体コード, 業務ユニット, LinkageKind) keep the request's
+_FAKE_TEXT = {"SystemId": "VENDOR-RELAY", "ServiceId": "vendor.Relay", "Version": "9",
+              "SentAt": _FAKE_SENT_AT, "UserId": "vendor-relay", "StandardVersion": "9.9"}
 _LINE = "pfbus 住民記録 padding 0123456789 ".encode()
 
 
@@ -65,7 +65,7 @@ def _copy_as_vendor(el, parent):
         _copy_as_vendor(child, new)
     if not children:
         new.text = str(uuid.uuid4()) if name in ("MessageId", "RelatesTo", "RequestHash") \
-            else _FAKE_TEXT.get(name, "vendor")
+            else _FAKE_TEXT.get(name, el.text)
     return new
 
 

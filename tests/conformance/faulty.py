@@ -30,6 +30,7 @@ from .faulty_refusals import REFUSAL_HANDLERS, REFUSAL_WIRE
 from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
 from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
 from .faulty_twelfth import TWELFTH_HANDLERS, TWELFTH_WIRE
+from .faulty_round12b import ROUND12B_HANDLERS, ROUND12B_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -388,6 +389,14 @@ FAULTY = [
     Faulty("service-id-unchecked", "RQ-FAULT-08", ALL, ("P-FAULT-05/*", "P-ADDR-04/*"),
            targets_by_profile={p: ("P-FAULT-05/*", "S-ADDR-02", "INV-BIND-03")
                                for p in SUBSCRIBER_PROFILES}),
+    # --- round 12b (faulty_round12b.py): look-alike header fields, size, a first 全件 request's
+    # retries in flight together, extracts read interleaved (the invariants judge P-LOOK-01's
+    # answers too)
+    Faulty("header-by-local-name", "RQ-SOAP-10", ALL, ("P-LOOK-01/*", "INV-BIND-01", "INV-BIND-03")),
+    # (its fault for the cut request cannot name the MessageId the suite sent: INV-FAULT-06)
+    Faulty("request-read-into-1-mib", "RQ-MSG-07", ALL, ("P-SIZE-01/*", "INV-FAULT-06")),
+    Faulty("extract-check-then-act", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-14",)),
+    Faulty("extract-snapshots-kept-three", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-15",)),
 ]
 
 # The grids judge every answer they ask for against the test data, so a defect written for its
@@ -477,7 +486,7 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
         or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name) \
         or TENTH_WIRE.get(faulty.name) or ELEVENTH_WIRE.get(faulty.name) \
-        or TWELFTH_WIRE.get(faulty.name)
+        or TWELFTH_WIRE.get(faulty.name) or ROUND12B_WIRE.get(faulty.name)
     if wire is not None:
         proxy = TamperProxy(refs.url(profile), **wire,
                             state={"receiver": PARTIES[profile]})
@@ -493,5 +502,6 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
         or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
         or TENTH_HANDLERS.get(faulty.name) or ELEVENTH_HANDLERS.get(faulty.name) \
-        or TWELFTH_HANDLERS.get(faulty.name) or DOMAIN_KEY_HANDLERS[faulty.name]
+        or TWELFTH_HANDLERS.get(faulty.name) or ROUND12B_HANDLERS.get(faulty.name) \
+        or DOMAIN_KEY_HANDLERS[faulty.name]
     return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
