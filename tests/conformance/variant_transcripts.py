@@ -27,7 +27,9 @@ BAD_CHECK_DIGIT = "0000100006"
 
 
 def request(body: str, *, service: str, soap: str = SOAP11, receiver=(GOV, "01", "indie"),
-            sent_at: dt.datetime | None = None, message_id: str | None = None) -> bytes:
+            sent_at: dt.datetime | None = None, message_id: str | None = None,
+            version: str = "1") -> bytes:
+    """A request as the suite's peers send it; ``version`` is the catalog's (catalog.toml: "1")."""
     sent = (sent_at or dt.datetime.now(JST)).isoformat(timespec="seconds")
     parties = "".join(
         f"<pfh:{role}><pfh:LocalGovCode>{g}</pfh:LocalGovCode><pfh:BusinessUnit>{u}"
@@ -37,7 +39,7 @@ def request(body: str, *, service: str, soap: str = SOAP11, receiver=(GOV, "01",
         f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{soap}">'
         f'<soap:Header><pfh:PlatformHeader xmlns:pfh="urn:pfbus:platform:header:v1">'
         f"<pfh:MessageId>{message_id or uuid.uuid4()}</pfh:MessageId>{parties}"
-        f"<pfh:Service><pfh:ServiceId>{service}</pfh:ServiceId><pfh:Version>1.0</pfh:Version>"
+        f"<pfh:Service><pfh:ServiceId>{service}</pfh:ServiceId><pfh:Version>{version}</pfh:Version>"
         f"</pfh:Service><pfh:SentAt>{sent}</pfh:SentAt><pfh:UserId>batch</pfh:UserId>"
         f"<pfh:LinkageKind>delta</pfh:LinkageKind><pfh:StandardVersion>1.0"
         f"</pfh:StandardVersion></pfh:PlatformHeader></soap:Header>"

@@ -32,8 +32,8 @@ from .eleventh import EleventhBatch
 from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
-from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVICES,
-                       Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema, m11_ok,
+from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVED_VERSION,
+                       SERVICES, Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema, m11_ok,
                        mynumber_ok)
 from .subscriber import Subscriber
 from .tenth import TenthBatch
@@ -101,6 +101,11 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS else "PF-HEADER-INVALID"
             raise Refusal(code, "client", "the header names another service",
                           [("service:endpoint", f"header {named}, body {service_id}")], mid)
+        version = header.findtext(f"{{{PFH}}}Service/{{{PFH}}}Version")
+        if version != SERVED_VERSION:  # README: another Version is not served here
+            raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this endpoint",
+                          [("service:version", f"version {version} is not served here "
+                                               f"(served: {SERVED_VERSION})")], mid)
         receiver = [header.findtext(f"{{{PFH}}}Receiver/{{{PFH}}}{n}")
                     for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
         if self.role == "subscriber":

@@ -34,6 +34,7 @@ SERVICES = {
 KNOWN_SERVICE_IDS = {"juki.ResidentInquiry", "juki.ResidentFullExtract",
                      "juki.ResidentChangeNotice", "kojinjuminzei.TaxationStatusInquiry",
                      "kokuho.QualificationInquiry"}
+SERVED_VERSION = "1"  # schemas/catalog.toml: the one Version of every service served
 CODELISTS = {"Reason": "change_reason", "Gender": "gender", "Relationship": "relationship",
              "ResidentKind": "resident_kind", "ResidentStatus": "resident_status"}
 
