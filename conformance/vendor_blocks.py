@@ -9,11 +9,11 @@ that takes the first match wins or loses.
 
 ``lookalike_header``: a block named PlatformHeader, written with the prefix pfh, in a vendor's
 namespace — the platform header's own fields (MessageId, RelatesTo, Sender, Receiver, Service,
-SentAt, UserId …), the identifying ones with other values. A product that finds the header or its fields by local
-name, by prefix or with a regex over the bytes reads the vendor's values: its RelatesTo,
-Receiver or Service are then not the request's, or it refuses a request that is valid (a stale
-SentAt, another Receiver). The bodies' XSDs have no extension point (no xs:any), so no
-look-alike can be put in a body without making it invalid.
+SentAt, UserId …), the identifying ones with other values. A product that finds the header or
+its fields by local name, by prefix or with a regex over the bytes reads the vendor's values:
+its RelatesTo, Receiver or Service are then not the request's, or it refuses a request that is
+valid (a stale SentAt, another Receiver or Version). The bodies' XSDs have no extension point
+(no xs:any), so no look-alike can be put in a body without making it invalid.
 
 ``large_request``: LARGE_REQUEST bytes and more, past the buffer sizes products are written
 with (64 KiB, 1 MiB) and within the hub's documented max_message_bytes (8 MiB): half in a vendor
@@ -27,7 +27,7 @@ import uuid
 
 from lxml import etree
 
-from bus.core.header import HEADER_NS, HEADER_TAG
+from bus.core.header import HEADER_TAG
 
 LOOKALIKE_NS = "urn:example:vendor:relay"
 PADDING_NS = "urn:example:vendor:padding"
@@ -41,8 +41,8 @@ _LINE = "pfbus 住民記録 padding 0123456789 ".encode()
 
 
 def lookalike_block(raw: bytes) -> bytes:
-    """The request's platform header copied into a vendor's namespace (prefix pfh), every value
-    changed, RelatesTo added if the request has none."""
+    """The request's platform header copied into a vendor's namespace (prefix pfh), its
+    identifying values changed, a RelatesTo added if the request has none."""
     root = etree.fromstring(raw)
     real = root.find(f"{{{etree.QName(root).namespace}}}Header/{HEADER_TAG}")
     if real is None:

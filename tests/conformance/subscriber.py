@@ -126,7 +126,8 @@ INTEROP_MODES = {
 _JIS0208 = str.maketrans("髙﨑德濵", "高崎徳濱")
 
 
-_FULL_SIZE = str.maketrans("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ", "あいうえおつやゆよわアイウエオツヤユヨワカケ")
+_FULL_SIZE = str.maketrans("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ",
+                           "あいうえおつやゆよわアイウエオツヤユヨワカケ")
 
 
 def _search_key(name: str) -> str:
