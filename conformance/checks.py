@@ -19,7 +19,7 @@ from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_di
 from bus.core.service_pattern import ServicePattern
 from bus.core.rules import RULE_NAMES
 
-from . import xmlread
+from . import vendor_blocks, xmlread
 from .envelopes import SOAP_VERSION, soap_actions
 from .records import CommandRun, Exchange
 
@@ -395,6 +395,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "binding.request_hash": request_hash,
     "binding.echo": echo,
     "binding.receiver": receiver,
+    "binding.not_lookalike": vendor_blocks.not_lookalike,  # P-LOOK-01
     "fault.detail": fault_detail,
     "fault.message_id": fault_message_id,
     "header.sent_at_now": sent_at_now,

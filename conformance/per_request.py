@@ -129,6 +129,9 @@ def capture(ex: Exchange, wanted: dict[str, str], values: dict[str, Any],
             return [f"capture {var}: {exc}"]
         if not found or not isinstance(found, list) or not (found[0].text or "").strip():
             problems.append(f"capture {var}: the answer has no {path}")
+            # later steps still run and name a value nobody issued: their findings are the
+            # product's too, not a template error of the suite's data
+            values.setdefault(var, f"missing-{var}")
             continue
         values[var] = found[0].text.strip()
     return problems

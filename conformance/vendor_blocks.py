@@ -29,6 +29,8 @@ from lxml import etree
 
 from bus.core.header import HEADER_TAG
 
+from .records import Exchange
+
 LOOKALIKE_NS = "urn:example:vendor:relay"
 PADDING_NS = "urn:example:vendor:padding"
 LARGE_REQUEST = 1_310_720  # 1.25 MiB: past 64 KiB and 1 MiB, far below the hub's 8 MiB
@@ -67,6 +69,31 @@ def _copy_as_vendor(el, parent):
         new.text = str(uuid.uuid4()) if name in ("MessageId", "RelatesTo", "RequestHash") \
             else _FAKE_TEXT.get(name, el.text)
     return new
+
+
+def not_lookalike(ctx: object, ex: Exchange) -> list[str]:
+    """``binding.not_lookalike``: no field of the reply's header took a value of the request's
+    look-alike block. Only that is judged here: whether the binding is right at all is the
+    invariants' (INV-BIND-01…03), so a defect of the binding in general is not counted twice."""
+    env = ex.envelope("request")
+    block = env.root.find(f"{{{env.soap_ns}}}Header/{{{LOOKALIKE_NS}}}PlatformHeader")
+    if block is None:
+        return []
+    reply = ex.header()
+
+    def fake(path: str) -> str | None:
+        return block.findtext("/".join(f"{{{LOOKALIKE_NS}}}{n}" for n in path.split("/")))
+
+    taken = [(name, value) for name, value, vendor in (
+        ("RelatesTo", reply.relates_to, (fake("MessageId"), fake("RelatesTo"))),
+        ("Receiver SystemId", reply.receiver.system_id, (fake("Sender/SystemId"),)),
+        ("Sender SystemId", reply.sender.system_id, (fake("Receiver/SystemId"),)),
+        ("ServiceId", reply.service_id, (fake("Service/ServiceId"),)),
+        ("Version", reply.service_version, (fake("Service/Version"),)),
+        ("StandardVersion", reply.standard_version, (fake("StandardVersion"),)),
+    ) if value is not None and value in vendor]
+    return [f"the reply's {name} is {value}, the value of the vendor block "
+            f"{{{LOOKALIKE_NS}}}PlatformHeader before the platform header" for name, value in taken]
 
 
 def tamper(raw: bytes, how: str) -> bytes:

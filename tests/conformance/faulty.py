@@ -144,9 +144,10 @@ FAULTY = [
     # every paging of the extract overlaps, with or without a 基準日, read again or at PageSize 1000
     Faulty("paging-overlap", "RQ-BEH-03", (JUKI_PROFILE,),
            ("J-FULL-01", "J-FULL-02", "J-FULL-05", "J-FULL-08", "J-FULL-09")),
-    # a retried first request gets a second snapshot (J-FULL-07 retries one too)
+    # a retried first request gets a second snapshot (J-FULL-07 retries one too; J-FULL-14's
+    # retries are in flight together)
     Faulty("extract-per-request", "RQ-BEH-08", (JUKI_PROFILE,),
-           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11", "J-FULL-13")),
+           ("J-FULL-03", "J-FULL-07", "J-FULL-10", "J-FULL-11", "J-FULL-13", "J-FULL-14")),
     # 異動通知 receipts
     Faulty("receipt-extra-element", "RQ-MSG-01", SUBSCRIBER_PROFILES,
            ("P-MSG-01/*", "INV-MSG-01")),
@@ -225,9 +226,10 @@ FAULTY = [
     Faulty("mynumber-remainder-zero-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-11",)),
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13", "J-INQ-14")),
-    # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts)
+    # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts and
+    # J-FULL-15's second)
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),
+           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15")),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
@@ -249,8 +251,8 @@ FAULTY = [
     # (J-INQ-14 asks on found_addressee's moving-in day too)
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13", "J-INQ-14")),
     Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),  # J-FULL-11's extracts
-           ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13")),  # differ by 基準日, J-FULL-13's
-    # dated one has the 基準日's TotalCount
+           ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15")),  # differ by 基準日,
+    # J-FULL-13's and J-FULL-15's dated ones have the 基準日's TotalCount
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
            ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends
@@ -261,7 +263,10 @@ FAULTY = [
     # the request rewritten to its own party is answered as such: INV-BIND-03 sees the Sender
     Faulty("receiver-unit-unchecked", "RQ-FAULT-08", BOTH, ("P-ADDR-03/*", "INV-BIND-03")),
     # --- equivalent encodings (faulty_equivalence.py): one form of the class refused each
-    *(Faulty(name, "RQ-SOAP-06", ALL, _EQUIV) for name in EQUIVALENCE),
+    # (P-SIZE-01's request holds white space between the payload's elements)
+    *(Faulty(name, "RQ-SOAP-06", ALL, _EQUIV + (("P-SIZE-01/*",) if name ==
+                                                "white-space-between-elements-refused" else ()))
+      for name in EQUIVALENCE),
     # --- reply header fields tied to the request (faulty_linkage.py): one shape each
     Faulty("linkage-kind-by-record-count", "RQ-BIND-05", (JUKI_PROFILE,), ("INV-BIND-04",)),
     Faulty("standard-version-own", "RQ-BIND-05", ALL, ("INV-BIND-04",)),
@@ -370,8 +375,10 @@ FAULTY = [
     # a RequestId retried more than once and with a 基準日, XInclude, other lexical forms of a
     # value, XML Schema instance attributes
     Faulty("header-block-unqualified", "RQ-SOAP-09", ALL, ("INV-SOAP-05",)),
-    # J-FULL-03 sends its one RequestId in both passes: its SOAP 1.2 pass is the third request
-    Faulty("request-id-retried-once", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-03", "J-FULL-13")),
+    # J-FULL-03 sends its one RequestId in both passes: its SOAP 1.2 pass is the third request;
+    # J-FULL-14 sends four
+    Faulty("request-id-retried-once", "RQ-BEH-08", (JUKI_PROFILE,),
+           ("J-FULL-03", "J-FULL-13", "J-FULL-14")),
     Faulty("request-id-undated-only", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-13",)),
     Faulty("xinclude-resolved", "RQ-FAULT-07", ALL, ("P-HOST-06/*",)),
     Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,),
@@ -389,9 +396,8 @@ FAULTY = [
     Faulty("service-id-unchecked", "RQ-FAULT-08", ALL, ("P-FAULT-05/*", "P-ADDR-04/*"),
            targets_by_profile={p: ("P-FAULT-05/*", "S-ADDR-02", "INV-BIND-03")
                                for p in SUBSCRIBER_PROFILES}),
-    # --- round 12b (faulty_round12b.py): look-alike header fields, size, a first 全件 request's
-    # retries in flight together, extracts read interleaved (the invariants judge P-LOOK-01's
-    # answers too)
+    # --- round 12b (faulty_round12b.py): look-alike header fields (INV-BIND-* judge P-LOOK-01's
+    # answers too), size, first 全件 requests in flight together, extracts read interleaved
     Faulty("header-by-local-name", "RQ-SOAP-10", ALL, ("P-LOOK-01/*", "INV-BIND-01", "INV-BIND-03")),
     # (its fault for the cut request cannot name the MessageId the suite sent: INV-FAULT-06)
     Faulty("request-read-into-1-mib", "RQ-MSG-07", ALL, ("P-SIZE-01/*", "INV-FAULT-06")),

@@ -56,8 +56,10 @@ MODES = {
     # its name column holds 50 characters
     "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
     # "cleans" names with NFKC before storing them
-    # NFKC also makes S-DOMAIN-01's U+3000 around a name a space, and S-CHR-04's ～ － ASCII
-    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04")),
+    # NFKC also makes S-DOMAIN-01's U+3000 around a name a space, S-CHR-04's ～ － ASCII, and
+    # S-CHR-12's half-width ｰ ･ full-width
+    "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04",
+                                  "S-CHR-12")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
