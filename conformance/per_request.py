@@ -15,7 +15,7 @@ step judges only the cross-talk, so a defect of the binding in general is not co
 redelivering a notice while its first attempt is still in flight (S-ONCE-08); what the product
 did with them is judged by the case's observation. With ``new_ids = true`` each copy is built
 anew (its own MessageId and SentAt): a client's retries in flight together, not a hub's
-redelivery (J-FULL-14: two first 全件 requests with one RequestId at once); copy i is named
+redelivery (J-FULL-14: first 全件 requests with one RequestId at once); copy i is named
 ``<name>[i]`` for later steps.
 """
 
