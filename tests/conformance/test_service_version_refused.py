@@ -1,6 +1,7 @@
-"""README: a provider or subscriber refuses a message whose Service names a Version other than the
-one it serves (catalog.toml: "1") with PF-PROVIDER-MISROUTED (service:version), before it reads
-the body — the independent adapter in both roles, and the SDK-built reference adapters."""
+"""README: a provider or subscriber refuses a message whose Service it does not serve — a Version
+other than the one it serves (catalog.toml: "1"), or another ServiceId of the catalog — with
+PF-PROVIDER-MISROUTED (service:version, service:endpoint), before it reads the body: the
+independent adapter in both roles, and the SDK-built reference adapters."""
 
 from __future__ import annotations
 
@@ -45,6 +46,16 @@ def test_the_independent_adapter_refuses_another_version(role, version):
     body = answer.body.decode()
     assert answer.status == 500, body
     assert "PF-PROVIDER-MISROUTED" in body and "service:version" in body, body
+
+
+def test_the_independent_adapter_refuses_another_known_service_as_misrouted():
+    """An inquiry whose header names the 異動通知 (a service of the catalog, not this endpoint's):
+    misrouted, as the SDK answers it — not PF-HEADER-INVALID (the header is valid)."""
+    raw = request('<j:ResidentInquiryRequest xmlns:j="urn:pfbus:unit:juki:v1"><j:AddresseeNumber>'
+                  "0000010014</j:AddresseeNumber></j:ResidentInquiryRequest>",
+                  service="juki.ResidentChangeNotice")
+    body = _independent("provider", raw).body.decode()
+    assert "PF-PROVIDER-MISROUTED" in body and "service:endpoint" in body, body
 
 
 @pytest.mark.parametrize("role", ["provider", "subscriber"])

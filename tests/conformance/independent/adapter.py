@@ -98,7 +98,9 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           [("xsd:header", str(self.schema.error_log.last_error))], mid)
         named = header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId")
         if named != service_id:
-            code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS else "PF-HEADER-INVALID"
+            # README: a service this endpoint does not serve is misrouted; an unknown one unknown
+            code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS \
+                else "PF-PROVIDER-MISROUTED"
             raise Refusal(code, "client", "the header names another service",
                           [("service:endpoint", f"header {named}, body {service_id}")], mid)
         version = header.findtext(f"{{{PFH}}}Service/{{{PFH}}}Version")
