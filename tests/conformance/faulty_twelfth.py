@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from bus.core.header import HEADER_NS
+
 from .faulty_handlers import INQUIRY
 from .faulty_tenth import hash_of_what_was_sent
 from .faulty_wire import CATALOG, JUKI
@@ -48,11 +50,17 @@ def first_text_node_only(call: Call) -> bytes:
 _VERSION = re.compile(rb"(<(?:[\w.-]+:)?Version>)([^<]*)(</)")
 
 
+def _in_header(field: re.Pattern, raw: bytes) -> re.Match | None:
+    """``field`` in the platform header, not in a vendor block before it (P-LOOK-01): searched
+    from header-v1's namespace on, so the defect stays the one the docstring names."""
+    return field.search(raw, max(raw.find(HEADER_NS.encode()), 0))
+
+
 def version_unchecked(call: Call) -> bytes:
     """The dispatcher looks a request up by its body element and never reads the header's
     Service/Version: a request for version 2 is answered as version 1's (the reply header
     still copies the request's Service, as ``header.reply`` does)."""
-    m = _VERSION.search(call.request)
+    m = _in_header(_VERSION, call.request)
     if m is None or m.group(2).strip() == b"1":
         return call.request
     return call.request[:m.start(2)] + b"1" + call.request[m.end(2):]
@@ -66,7 +74,7 @@ def service_id_unchecked(call: Call) -> bytes:
     """The dispatcher takes the service from the body element and never reads the header's
     ServiceId: a request naming another service (or none the catalog has) is answered as the
     body's."""
-    m = _SERVICE_ID.search(call.request)
+    m = _in_header(_SERVICE_ID, call.request)
     root = tree(call.request)
     body = root.find(f"{{{etree.QName(root).namespace}}}Body")
     payload = next((el for el in body if isinstance(el.tag, str)), None) \
@@ -82,7 +90,7 @@ def _named_back(field: re.Pattern) -> Callable[[Call], Reply]:
     Service, as ``header.reply`` does), and hashes the bytes the suite sent."""
     def on_reply(call: Call) -> Reply:
         reply = hash_of_what_was_sent(call)
-        sent = field.search(call.request)
+        sent = _in_header(field, call.request)
         if reply is None or sent is None or call.forwarded == call.request:
             return reply
         body = field.sub(lambda m: m.group(1) + sent.group(2) + m.group(3), reply.body,
