@@ -93,7 +93,9 @@ class Provider:
         as_of = body.findtext(f"{{{JUKI}}}AsOf")  # the household as it was that day too
         members = sorted((r for r in self.residents.values()
                           if r.findtext(f"{{{CMN}}}HouseholdNumber") == number
-                          and (not as_of or self._lived_here(r, as_of))),
+                          # the answered resident is a member even when a variant found them
+                          # without the 基準日 (else no head: IndexError)
+                          and (r is resident or not as_of or self._lived_here(r, as_of))),
                          key=lambda r: (r.findtext(f"{{{CMN}}}Relationship") != "01",
                                         r.findtext(f"{{{CMN}}}AddresseeNumber")))
         etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = \
