@@ -21,22 +21,12 @@ def next_batch(q: queue.SimpleQueue | queue.Queue, max_items: int) -> tuple[list
     """Block for one item, then take whatever else is already waiting, up to ``max_items``.
 
     Returns (items, flush markers seen, whether STOP was seen)."""
-    items: list = []
-    markers: list[Flush] = []
     item = q.get()
-    while True:
-        if item is STOP:
-            return items, markers, True
-        if isinstance(item, Flush):
-            markers.append(item)
-        else:
-            items.append(item)
-        if len(items) >= max_items:
-            return items, markers, False
-        try:
-            item = q.get_nowait()
-        except queue.Empty:
-            return items, markers, False
+    if item is STOP:
+        return [], [], True
+    items, markers = ([], [item]) if isinstance(item, Flush) else ([item], [])
+    more, more_markers, stopped = take_waiting(q, max_items - len(items))
+    return items + more, markers + more_markers, stopped
 
 
 def take_waiting(q: queue.SimpleQueue | queue.Queue, max_items: int) -> tuple[list, list[Flush], bool]:
