@@ -3,7 +3,7 @@ independent/twelfth.py), in the way of the tenth and eleventh batches' tests: th
 adapter in process, a short scenario of standard-conformant exchanges (a crash and a start on the
 same database included), and the variant's transcript must differ from the correct adapter's.
 The race of the batch (one RequestId twice at once) and the 12-hour clock (invisible from 01:00 to
-11:59 JST) have tests of their own."""
+12:59 JST, so its test reads an evening clock) have tests of their own."""
 
 from __future__ import annotations
 
@@ -149,16 +149,31 @@ def test_each_variant_takes_effect(tmp_path, name, role):
     assert variant != correct
 
 
+class _Evening(dt.datetime):
+    """Today at 22:30 JST (seconds as they run): an hour the 12-hour clock writes as 10."""
+
+    @classmethod
+    def now(cls, tz=None):
+        evening = _REAL_DATETIME.now(JST).replace(hour=22, minute=30)
+        return evening.astimezone(tz) if tz else evening.astimezone().replace(tzinfo=None)
+
+
+_REAL_DATETIME = dt.datetime
+
+
 @pytest.mark.parametrize("role", ["provider", "subscriber"])
-def test_sent_at_12_hour_clock_takes_effect(tmp_path, role):
+def test_sent_at_12_hour_clock_takes_effect(tmp_path, monkeypatch, role):
     afternoon = dt.datetime(2026, 12, 4, 22, 30, 5, tzinfo=JST)
     assert twelve_hour(afternoon) == "2026-12-04T10:30:05+09:00"
+    # every clock of the exchange (the requests' SentAt, both adapters, the transcript's "distance
+    # from now") reads the evening, so the test does not depend on the hour it runs at
+    monkeypatch.setattr(dt, "datetime", _Evening)
     steps = [inquiry("0000010014")] if role == "provider" else [notice(change())]
-    if 1 <= dt.datetime.now(JST).hour <= 11:
-        pytest.skip("from 01:00 to 11:59 JST the 12-hour clock writes the right hour")
     correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
     variant = transcript(role, tmp_path / "variant.sqlite3", "sent-at-12-hour-clock", steps)
     assert variant != correct
+    assert any("SentAt -720min" in line for line in variant), variant
+    assert not any("SentAt -720min" in line for line in correct), correct
 
 
 def test_era_lenient_keeps_heisei_leap_days_and_rolls_reiwa_2():
