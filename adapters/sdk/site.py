@@ -19,7 +19,7 @@ from twisted.web import http, resource, server
 from bus.core import faults
 from bus.core.envelope import SOAP11_NS
 from bus.core.findings import Finding
-from bus.hub.http import error_answer, raw_error_response, soap_ns_of_content_type
+from bus.hub.http_answers import error_answer, raw_error_response, soap_ns_of_content_type
 
 
 def provider_site(root: resource.Resource) -> server.Site:

@@ -180,7 +180,7 @@ class Hub:
 
     def listen(self):
         """Bind the listening socket; returns the bound port number."""
-        # Size, Content-Type and read-time limits act before a body is read (bus/hub/http.py).
+        # Size, Content-Type and read-time limits act before a body is read (bus/hub/http*.py).
         config = self.config
         if config.tls is None and not config.allow_plain_http:
             raise ConfigError(f"{config.path}: hub.tls: is required: the hub listens over TLS "

@@ -39,246 +39,31 @@ Refusals made before a message is read are reported on the operator log through 
 from __future__ import annotations
 
 import functools
-import json
-import time
-from io import BytesIO
-from typing import Any, cast
+from typing import cast
 
 from OpenSSL import SSL
 from twisted.internet import defer
-from twisted.internet.interfaces import IListeningPort, IPushProducer, ITCPTransport
+from twisted.internet.interfaces import IListeningPort, IPushProducer
 from twisted.internet.protocol import connectionDone
-from twisted.python import log as twisted_log
 from twisted.protocols import basic
 from twisted.python.failure import Failure
 from twisted.web import http, server
 from twisted.web.iweb import INonQueuedRequestFactory
-from twisted.web.resource import _IEncodingResource
-from twisted.web.server import unquote
 
 from ..core import faults
-from ..core.envelope import CONTENT_TYPES, Limits
-from ..core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
+from ..core.envelope import Limits
+from ..core.faults import SOAP11_NS, FaultCode
 from ..core.findings import Finding
+from .http_answers import address_text, raw_error_response, tls_error_text
+from .http_request import DEFAULT_LIMITS, LimitedRequest, site_of, tcp_of
 from .read_gate import ReadGate
 from .refusal_log import RefusalLog
 from .request_head import SimpleHead, simple_head
 from .write_now import AnswerWriter
 
-SOAP_MEDIA_TYPES = {b"text/xml": SOAP11_NS, b"application/soap+xml": SOAP12_NS}
-JSON_TYPE = "application/json"
 MAX_REQUEST_LINE = MAX_HEADER_LINE = 8192  # bytes of one line: the request line → 414, a header → 431
 MAX_HEADER_BYTES = 16384  # the request line and all header lines together: more → 431
 MAX_HEADERS = 100  # header fields per request: more → 431
-DEFAULT_LIMITS = Limits()  # made once: a default built in every getattr() costs a Limits() each
-
-
-def _site_of(channel: http.HTTPChannel) -> Any:
-    """The Site that built ``channel`` (set by ``Site.buildProtocol``; twisted.web does not
-    declare the attribute)."""
-    return getattr(channel, "site", None)
-
-
-def _tcp(channel: http.HTTPChannel) -> ITCPTransport:
-    """The channel's connection: TCP or TLS over TCP (both abort and report ``connected``)."""
-    return cast(ITCPTransport, channel.transport)
-
-
-def soap_ns_of_content_type(content_type: bytes | None) -> str | None:
-    """The SOAP version a Content-Type names, or None when it names neither."""
-    if not content_type:
-        return None
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return SOAP_MEDIA_TYPES.get(media)
-
-
-def error_answer(fault: FaultCode, finding: Finding, soap_ns: str | None
-                 ) -> tuple[int, str, bytes]:
-    """(HTTP status, Content-Type, body) of a refusal: a SOAP Fault in ``soap_ns``, or, for a
-    client that does not speak SOAP (``soap_ns`` None), ``{"code", "status", "message"}``.
-    Neither quotes what the client sent beyond the finding's own text."""
-    if soap_ns is None:
-        body = json.dumps({"code": fault.code, "status": fault.http_status,
-                           "message": f"{fault.summary} ({finding.message})"},
-                          ensure_ascii=False).encode() + b"\n"
-        return fault.http_status, JSON_TYPE, body
-    return (fault.http_status, CONTENT_TYPES[soap_ns],
-            fault_envelope(HubFault(fault, (finding,)), soap_ns))
-
-
-def raw_error_response(fault: FaultCode, finding: Finding, soap_ns: str | None) -> bytes:
-    """A complete HTTP/1.1 response carrying ``error_answer``; the connection closes after it."""
-    status, content_type, body = error_answer(fault, finding, soap_ns)
-    reason = reason_phrase(status)
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n"
-            b"\r\n" % (status, reason, content_type.encode(), len(body))) + body
-
-
-_RESPONSES = http.RESPONSES
-_REASONS = {408: b"Request Timeout", 413: b"Content Too Large", 414: b"URI Too Long",
-            431: b"Request Header Fields Too Large"}
-
-
-def reason_phrase(status: int) -> bytes:
-    # RESPONSES read once: twisted.web.http is a deprecation proxy, an attribute read through
-    # it costs a Python call per answer
-    return _REASONS.get(status) or _RESPONSES.get(status, b"Error")
-
-
-def raw_fault_response(fault: FaultCode, finding: Finding, soap_ns: str) -> bytes:
-    """``raw_error_response`` as a SOAP Fault (the refusals of a POST)."""
-    return raw_error_response(fault, finding, soap_ns)
-
-
-class _Discard:
-    """Where the rest of a refused body goes (nowhere)."""
-
-    def write(self, data: bytes) -> None:
-        pass
-
-    def seek(self, *args) -> None:
-        pass
-
-    def read(self, *args) -> bytes:
-        return b""
-
-    def close(self) -> None:
-        pass
-
-
-class LimitedRequest(server.Request):
-    """A request that refuses oversized bodies and non-SOAP POSTs before reading them, and never
-    answers with Twisted's error page."""
-
-    refused = False
-    stopping = False  # arrived while the hub drains: read whole, then answered PF-HUB-STOPPING
-    _received = 0
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # A SOAP body is never a form: without this, Twisted parses every POST's Content-Type
-        # with the ``email`` package (to look for form data) — ~3 % of the hub's CPU per
-        # exchange, for ``request.args`` that nothing on the hub reads.
-        self._parsePOSTFormSubmission = False
-
-    @property
-    def _limits(self) -> Limits:
-        return getattr(_site_of(self.channel), "limits", DEFAULT_LIMITS)
-
-    def gotLength(self, length):
-        ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
-        soap_ns = soap_ns_of_content_type(ctype)
-        max_bytes = self._limits.max_bytes
-        if length is not None and length > max_bytes:
-            return self._refuse(faults.TOO_LARGE, Finding(
-                "limit:max_bytes", f"Content-Length {length} exceeds the limit of {max_bytes} "
-                f"bytes; the body was not read"), soap_ns or SOAP11_NS)
-        if getattr(self.channel, "_command", b"") == b"POST" and soap_ns is None:
-            shown = (ctype or b"(none)").decode("latin-1")[:80]
-            return self._refuse(faults.CONTENT_TYPE, Finding(
-                "http:content-type", f"Content-Type {shown} is neither text/xml (SOAP 1.1) nor "
-                f"application/soap+xml (SOAP 1.2)"), SOAP11_NS)
-        if getattr(self.channel, "_command", b"") == b"POST" and getattr(self.channel, "draining",
-                                                                         False):
-            self.stopping = True
-            self.content = _Discard()
-            return
-        # In memory whatever its size: the body is bounded by max_bytes (a chunked one is cut at
-        # it) and read whole right after; Twisted would open a temporary file for every body
-        # over 100,000 bytes or without Content-Length (a file created and written, then read).
-        self.content = BytesIO()
-
-    def handleContentChunk(self, data: bytes) -> None:
-        if self.refused:
-            return
-        self._received += len(data)
-        max_bytes = self._limits.max_bytes
-        if self._received > max_bytes:  # chunked (no Content-Length): stop at the limit
-            ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
-            self._refuse(faults.TOO_LARGE, Finding(
-                "limit:max_bytes", f"the body exceeds the limit of {max_bytes} bytes; the rest "
-                f"was not read"), soap_ns_of_content_type(ctype) or SOAP11_NS)
-            return
-        super().handleContentChunk(data)
-
-    def requestReceived(self, command, path, version):
-        if self.refused:  # already answered; the body (if it all came) is not processed
-            return
-        if self.stopping:
-            channel = cast(HubChannel, self.channel)  # HubSite builds HubChannels only
-            _site_of(channel).refused_while_draining += 1
-            finding = Finding("hub:draining", "the hub is stopping: the request was not "
-                                              "processed; send it again")
-            channel.report_refusal(faults.HUB_STOPPING, finding)
-            _tcp(channel).write(raw_error_response(faults.HUB_STOPPING, finding,
-                                                   self.soap_ns()))
-            channel.loseConnection()
-            return
-        super().requestReceived(command, path, version)
-
-    def write(self, data: bytes) -> None:
-        channel = self.channel
-        if not self.startedWriting and getattr(channel, "draining", False) \
-                and not channel._dataBuffer:  # pipelined requests behind this one are answered
-            self.responseHeaders.setRawHeaders(b"connection", [b"close"])
-            channel.persistent = False
-        super().write(data)
-
-    def process(self):
-        """Twisted's ``Request.process`` with the Date header formatted once a second
-        (``http_date``) instead of per request, and the Server header naming pfbus."""
-        self.site = _site_of(self.channel)
-        self.setHeader(b"server", b"pfbus")  # not Twisted's name and version
-        self.setHeader(b"date", http_date())
-        self.prepath = []
-        self.postpath = list(map(unquote, self.path[1:].split(b"/")))
-        if self.path == b"*":
-            self._handleStar()
-            return
-        try:
-            resrc = self.site.getResourceFor(self)
-            if _IEncodingResource.providedBy(resrc):
-                self._encoder = resrc.getEncoder(self)
-            self.render(resrc)
-        except BaseException:
-            self.processingFailed(Failure())
-
-    def _handleStar(self):
-        # Twisted answers "*" targets itself (an empty 200 or 405): the resource answers instead.
-        try:
-            assert self.site is not None  # the channel sets it before a request is parsed
-            self.render(self.site.getResourceFor(self))
-        except BaseException:
-            self.processingFailed(Failure())
-
-    def processingFailed(self, reason):
-        """A defect: answered with PF-HUB-INTERNAL, never Twisted's HTML "Processing Failed"."""
-        twisted_log.err(reason, "pfbus: a resource raised")
-        if self.finished or self._disconnected:
-            return reason
-        soap_ns = self.soap_ns() if self.method == b"POST" else None
-        status, content_type, body = error_answer(faults.HUB_INTERNAL, Finding(
-            "hub:internal", "the hub failed to answer this request; its log says more"), soap_ns)
-        self.setResponseCode(status)
-        self.responseHeaders.setRawHeaders(b"content-type", [content_type.encode()])
-        self.responseHeaders.setRawHeaders(b"content-length", [b"%d" % len(body)])
-        self.write(body)
-        self.finish()
-        return reason
-
-    def soap_ns(self) -> str:
-        """The SOAP version this request's Content-Type names (1.1 when it names none)."""
-        ctype = self.requestHeaders.getRawHeaders(b"content-type", [None])[0]
-        return soap_ns_of_content_type(ctype) or SOAP11_NS
-
-    def _refuse(self, fault: FaultCode, finding: Finding, soap_ns: str) -> None:
-        self.refused = True
-        self.content = _Discard()
-        self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
-        channel = cast(HubChannel, self.channel)  # HubSite builds HubChannels only
-        channel.report_refusal(fault, finding)
-        _tcp(channel).write(raw_error_response(fault, finding, soap_ns))
-        channel.loseConnection()
 
 
 class HubChannel(AnswerWriter, http.HTTPChannel):
@@ -305,13 +90,13 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         # Twisted asks for every request (Request.__init__), a getsockname() system call each
         # time; a connection's local address does not change.
         if self._host is None:
-            self._host = _tcp(self).getHost()
+            self._host = tcp_of(self).getHost()
         return self._host
 
     def getPeer(self):
         # Likewise asked for every request; the transport builds a new address object each time.
         if self._peer is None:
-            self._peer = _tcp(self).getPeer()
+            self._peer = tcp_of(self).getPeer()
         return self._peer
 
     @property
@@ -325,7 +110,7 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         super().connectionMade()
         self._gate = ReadGate(self._networkProducer)
         self._networkProducer = cast(IPushProducer, self._gate)
-        if getattr(_site_of(self), "reads_held", False):
+        if getattr(site_of(self), "reads_held", False):
             self.hold_reads(True)
 
     def hold_reads(self, held: bool) -> None:
@@ -471,7 +256,7 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         if self.refusals is not None and isinstance(reason.value, SSL.Error):
             self._report_tls_refusal(reason.value)
         super().connectionLost(reason)
-        site = _site_of(self)
+        site = site_of(self)
         if isinstance(site, HubSite):
             site.channel_closed(self)
 
@@ -494,7 +279,7 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         super().requestDone(request)  # closes the connection when it is not persistent
         if self.draining and self.persistent and self.idle:
             self.loseConnection()
-        elif getattr(_site_of(self), "reads_held", False):  # between requests now: hold
+        elif getattr(site_of(self), "reads_held", False):  # between requests now: hold
             self.hold_reads(True)
 
     def _report_tls_refusal(self, error: SSL.Error) -> None:
@@ -515,12 +300,12 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
         self._read_deadline = None
         req = self.requests[-1] if self.requests else None
         if req is not None and getattr(req, "refused", False):
-            _tcp(self).abortConnection()
+            tcp_of(self).abortConnection()
             return
         finding = Finding("limit:read_timeout", f"the request was not received within "
                                                 f"{self.read_timeout:g} seconds")
         self.report_refusal(faults.LIMIT_TIME, finding)
-        _tcp(self).write(raw_error_response(
+        tcp_of(self).write(raw_error_response(
             faults.LIMIT_TIME, finding, req.soap_ns() if isinstance(req, LimitedRequest)
             else SOAP11_NS))
         self._head_refused = True
@@ -530,7 +315,9 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
 
     def _abort(self) -> None:
         if getattr(self.transport, "connected", False):
-            _tcp(self).abortConnection()
+            tcp_of(self).abortConnection()
+
+
 
 
 @functools.lru_cache(maxsize=8)
@@ -539,35 +326,6 @@ def _non_queued(factory: object) -> bool:
     interface check costs ~5 k instructions, and the site's factory is one class)."""
     return bool(INonQueuedRequestFactory.providedBy(factory))
 
-
-def address_text(address: object) -> str:
-    """An IP address and port as IP:port ([IP]:port for IPv6); "" when it is not one."""
-    host, port = getattr(address, "host", None), getattr(address, "port", None)
-    if host is None:
-        return ""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-_date: tuple[int, bytes] = (-1, b"")
-
-
-def http_date(now: float | None = None) -> bytes:
-    """The Date header's value (RFC 9110 IMF-fixdate) for ``now`` (default: the time), formatted
-    once per second: Twisted formats it for every request."""
-    global _date
-    second = int(time.time() if now is None else now)
-    if _date[0] != second:
-        _date = (second, http.datetimeToString(second))
-    return _date[1]
-
-
-def tls_error_text(error: SSL.Error) -> str:
-    """OpenSSL's reason for a failed TLS connection, e.g. ``peer did not return a certificate``,
-    ``unsupported protocol``, ``certificate verify failed``."""
-    for entry in (error.args[0] if error.args and isinstance(error.args[0], list) else []):
-        if isinstance(entry, tuple) and entry and entry[-1]:
-            return str(entry[-1])[:200]
-    return error.__class__.__name__
 
 
 class HubSite(server.Site):
@@ -633,7 +391,7 @@ class HubSite(server.Site):
     def abort_connections(self) -> None:
         """Peers that do not read their answer are not waited for."""
         for channel in list(self.channels):
-            _tcp(channel).abortConnection()
+            tcp_of(channel).abortConnection()
 
     def channel_closed(self, channel: HubChannel) -> None:
         self.channels.discard(channel)

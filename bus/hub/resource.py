@@ -28,8 +28,9 @@ from ..core.findings import Finding
 from ..core.request_path import PathRefused, path_segments
 from .exchange import SyncExchange
 from .lifecycle import HubState
-from .http import (JSON_TYPE, HubChannel, LimitedRequest, address_text, error_answer,
-                   reason_phrase)
+from .http import HubChannel
+from .http_answers import JSON_TYPE, address_text, error_answer, reason_phrase
+from .http_request import LimitedRequest
 from .tls import certificate_identity
 from .wsdl import WsdlPublisher
 

@@ -12,8 +12,9 @@ from twisted.web.resource import Resource
 import pytest
 
 from bus.core.request_path import PathRefused, path_segments
-from bus.hub import http as hub_http
-from bus.hub.http import HubSite, address_text, http_date
+from bus.hub import http_answers
+from bus.hub.http import HubSite
+from bus.hub.http_answers import address_text, http_date
 
 
 def test_http_date_is_twisteds_for_each_second_and_formatted_once_a_second(monkeypatch):
@@ -21,7 +22,7 @@ def test_http_date_is_twisteds_for_each_second_and_formatted_once_a_second(monke
     original = twisted_http.datetimeToString
     monkeypatch.setattr(twisted_http, "datetimeToString",
                         lambda t=None: formatted.append(t) or original(t))
-    monkeypatch.setattr(hub_http, "_date", (-1, b""))
+    monkeypatch.setattr(http_answers, "_date", (-1, b""))
     assert http_date(1_700_000_000.2) == original(1_700_000_000) \
         == b"Tue, 14 Nov 2023 22:13:20 GMT"
     assert http_date(1_700_000_000.9) == b"Tue, 14 Nov 2023 22:13:20 GMT"

@@ -1,4 +1,4 @@
-"""The hub's HTTP requests (bus/hub/http.LimitedRequest) do not parse a SOAP POST's body as a
+"""The hub's HTTP requests (bus/hub/http_request.LimitedRequest) do not parse a SOAP POST's body as a
 form: Twisted would otherwise run every request's Content-Type through the ``email`` package
 (issue 13: ~3 % of the hub's CPU per exchange) for ``request.args`` nothing on the hub reads;
 and they read a body in memory, never into a temporary file."""

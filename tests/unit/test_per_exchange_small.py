@@ -19,7 +19,8 @@ from twisted.web import http
 from bus.core import header
 from bus.core.characters import in_jisx0213
 from bus.hub.exchange import HttpReply, new_uuid4
-from bus.hub.http import HubSite, reason_phrase
+from bus.hub.http import HubSite
+from bus.hub.http_answers import reason_phrase
 from bus.hub.resource import HubResource
 
 

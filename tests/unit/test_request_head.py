@@ -14,6 +14,7 @@ from twisted.web.resource import Resource
 import pytest
 
 from bus.hub import http as hub_http
+from bus.hub import http_request
 from bus.hub.http import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE, HubSite
 from bus.hub.request_head import simple_head
 
@@ -101,7 +102,7 @@ def converse(chunks: list[bytes], one_pass: bool, monkeypatch) -> tuple:
     with monkeypatch.context() as m:
         if not one_pass:
             m.setattr(hub_http, "simple_head", lambda *args: None)
-        m.setattr(hub_http, "http_date", lambda now=None: b"Thu, 03 Dec 2026 00:00:00 GMT")
+        m.setattr(http_request, "http_date", lambda now=None: b"Thu, 03 Dec 2026 00:00:00 GMT")
         clock = Clock()
         transport = StringTransport(peerAddress=IPv4Address("TCP", "10.0.0.7", 41000))
         channel = HubSite(Echo()).buildProtocol(IPv4Address("TCP", "10.0.0.7", 41000))
