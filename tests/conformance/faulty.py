@@ -8,10 +8,10 @@ provider profile is some faulty adapter's target.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 
+from .faulty_also import with_cases_also_failed
 from .faulty_bindings import SOAP12_ONLY, soap12_router
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
 from .faulty_codes import CODES
@@ -405,76 +405,31 @@ FAULTY = [
     Faulty("extract-snapshots-kept-three", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-15",)),
 ]
 
-# The grids judge every answer they ask for against the test data, so a defect written for its
-# own case fails a grid as well when it changes an answer to one of the grid's inputs.
-_ALSO_GRID_01 = ("not-found-as-fault", "answers-household-head", "individual-number-unsupported",
-                 "unknown-individual-number-fault", "future-as-of-refused",
-                 "as-of-ignored-by-individual-number", "member-kana-dropped", "dates-shifted",
-                 "name-spaces-removed", "mynumber-remainder-zero-refused", "as-of-refused",
-                 "addressee-remainder-zero-refused", "as-of-day-early", "head-name-of-requested",
-                 "head-name-nfkc")
-_ALSO_GRID_02 = ("paging-overlap", "later-pages-gender-dropped",
-                 "later-pages-individual-number-mangled", "extract-nfc", "extract-as-of-refused",
-                 "total-pages-plus-one", "extract-as-of-ignored")
-_ALSO_BOTH = ("address-in-unit-namespace", "gender-missing", "individual-number-bad-check-digit",
-              "nonbmp-degraded", "ivs-stripped", "gaiji-leaked", "nfc-normalised",
-              "nfkc-normalised", "cp932-round-trip")
-
-
-def _with_grids(f: Faulty) -> Faulty:
-    grids = (("J-GRID-01",) if f.name in _ALSO_GRID_01 + _ALSO_BOTH else ()) + \
-        (("J-GRID-02",) if f.name in _ALSO_GRID_02 + _ALSO_BOTH else ())
-    if not grids:
-        return f
-    by_profile = dict(f.targets_by_profile)
-    if JUKI_PROFILE in by_profile:
-        by_profile[JUKI_PROFILE] = tuple(by_profile[JUKI_PROFILE]) + grids
-    return dataclasses.replace(f, targets=f.targets + grids, targets_by_profile=by_profile)
-
-
-FAULTY = [_with_grids(f) for f in FAULTY]
-
-# The edge cases (P-EDGE-01/02, S-EDGE-02) judge every answer they ask for — the right resident
-# or not-found, 基準日 and keys at their edges, the echoed StandardVersion — so a defect of those
-# fails them as well (a 15-digit 宛名番号 refused, a 基準日 refused or ignored, not-found as a
-# fault, the household's head answered …).
-_E1, _E2, _E12 = ("P-EDGE-01",), ("P-EDGE-02", "S-EDGE-02"), ("P-EDGE-01", "P-EDGE-02")
-_ALSO_EDGE = {
-    "limits-narrower": _E1, "not-found-as-fault": _E1, "individual-number-unsupported": _E1,
-    "unknown-individual-number-fault": _E1, "future-as-of-refused": _E1,
-    "as-of-ignored-by-individual-number": _E1, "extract-unknown-id-empty-page": _E1,
-    "as-of-refused": _E1, "extract-as-of-refused": _E1, "as-of-timezone-refused": _E1,
-    "extract-as-of-ignored": _E1, "individual-number-bad-check-digit": _E12,
-    "answers-household-head": _E12, "addressee-number-int32": _E1,
-    "addressee-remainder-zero-refused": _E2[:1], "standard-version-own": _E2,
-}
-# P-EDGE-03 asks by both keys, on a moving-in day and the day before, and counts two extracts:
-# a defect of a key, of the 基準日 or of not-found fails it too
-_ALSO_EDGE_03 = ("not-found-as-fault", "individual-number-bad-check-digit",
-                 "individual-number-unsupported", "unknown-individual-number-fault",
-                 "as-of-ignored-by-individual-number", "as-of-refused", "extract-as-of-refused",
-                 "as-of-timezone-refused", "as-of-day-early", "extract-as-of-ignored",
-                 "individual-number-as-of-utc", "extract-as-of-exclusive", "addressee-number-int32")
-
-
-# P-DOMAIN-01 asks the key domain's all-zeros values nobody holds (not found): a defect of
-# not-found, or a check digit refusing a valid remainder-0 number, fails it too
-_ALSO_DOMAIN_01 = ("not-found-as-fault", "unknown-individual-number-fault",
-                   "mynumber-remainder-zero-refused", "addressee-remainder-zero-refused")
-
-
-def _with_edges(f: Faulty) -> Faulty:
-    extra = _ALSO_EDGE.get(f.name, ()) + (("P-EDGE-03",) if f.name in _ALSO_EDGE_03 else ()) \
-        + (("P-DOMAIN-01",) if f.name in _ALSO_DOMAIN_01 else ())
-    if not extra:
-        return f
-    by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}
-    return dataclasses.replace(f, targets=f.targets + extra, targets_by_profile=by_profile)
-
-
-FAULTY = [_with_edges(f) for f in FAULTY]
+FAULTY = [with_cases_also_failed(f) for f in FAULTY]
 
 CASES = [(f, p) for f in FAULTY for p in f.profiles]
+
+
+def _registry(*parts: dict) -> dict:
+    """One name → how-to-build map from the per-round modules; a name in two is a mistake."""
+    merged: dict = {}
+    for part in parts:
+        twice = merged.keys() & part.keys()
+        assert not twice, f"faulty adapters declared twice: {sorted(twice)}"
+        merged.update(part)
+    return merged
+
+
+# TamperProxy settings in front of the reference adapter, by faulty adapter
+_WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, CODE_PAGES, CODES,
+                   RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
+                   TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE)
+# handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
+_HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
+                      GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
+                      REFUSAL_HANDLERS, TENTH_HANDLERS, ELEVENTH_HANDLERS, TWELFTH_HANDLERS,
+                      ROUND12B_HANDLERS, DOMAIN_KEY_HANDLERS)
+assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 
 def build(refs: References, faulty: Faulty, profile: str) -> Sut:
@@ -485,16 +440,8 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         proxy = TamperProxy(refs.url(profile), **soap12_router(soap12.url))
         return Sut(proxy.url, params=dict(faulty.params), observe=observe,
                    closers=[proxy.close, soap12.close])
-    wire = WIRE.get(faulty.name) or SHAPES.get(faulty.name) or INPUTS.get(faulty.name) \
-        or BOUNDS.get(faulty.name) or GRID.get(faulty.name) or EQUIVALENCE.get(faulty.name) \
-        or LINKAGE.get(faulty.name) or CODE_PAGES.get(faulty.name) \
-        or CODES.get(faulty.name) or RECEIPTS.get(faulty.name) or RULES.get(faulty.name) \
-        or MUST_UNDERSTAND.get(faulty.name) or NINTH_WIRE.get(faulty.name) \
-        or EDGE_WIRE.get(faulty.name) or REFUSAL_WIRE.get(faulty.name) \
-        or TENTH_WIRE.get(faulty.name) or ELEVENTH_WIRE.get(faulty.name) \
-        or TWELFTH_WIRE.get(faulty.name) or ROUND12B_WIRE.get(faulty.name)
-    if wire is not None:
-        proxy = TamperProxy(refs.url(profile), **wire,
+    if faulty.name in _WIRES:
+        proxy = TamperProxy(refs.url(profile), **_WIRES[faulty.name],
                             state={"receiver": PARTIES[profile]})
         return Sut(proxy.url, params=dict(faulty.params), observe=observe,
                    closers=[proxy.close])
@@ -502,12 +449,4 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         proxy = TamperProxy(refs.url(profile), wsdl=WSDLS[faulty.name])
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
-    handler = HANDLERS.get(faulty.name) or SHAPE_HANDLERS.get(faulty.name) \
-        or INPUT_HANDLERS.get(faulty.name) or BOUND_HANDLERS.get(faulty.name) \
-        or KEY_HANDLERS.get(faulty.name) or GRID_HANDLERS.get(faulty.name) \
-        or PAGING_HANDLERS.get(faulty.name) or NINTH_HANDLERS.get(faulty.name) \
-        or EDGE_HANDLERS.get(faulty.name) or REFUSAL_HANDLERS.get(faulty.name) \
-        or TENTH_HANDLERS.get(faulty.name) or ELEVENTH_HANDLERS.get(faulty.name) \
-        or TWELFTH_HANDLERS.get(faulty.name) or ROUND12B_HANDLERS.get(faulty.name) \
-        or DOMAIN_KEY_HANDLERS[faulty.name]
-    return Sut(handler(refs, profile), params=dict(faulty.params), observe=observe)
+    return Sut(_HANDLERS[faulty.name](refs, profile), params=dict(faulty.params), observe=observe)

@@ -1,0 +1,83 @@
+"""The cases a faulty adapter (tests/conformance/faulty.py) fails besides its own: the grids,
+edge and key-domain cases judge every answer they ask for, so a defect that changes one of those
+answers fails them as well — listed here by defect, added to its targets."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from .references import JUKI_PROFILE
+
+if TYPE_CHECKING:
+    from .faulty import Faulty
+
+
+# The grids judge every answer they ask for against the test data, so a defect written for its
+# own case fails a grid as well when it changes an answer to one of the grid's inputs.
+_ALSO_GRID_01 = ("not-found-as-fault", "answers-household-head", "individual-number-unsupported",
+                 "unknown-individual-number-fault", "future-as-of-refused",
+                 "as-of-ignored-by-individual-number", "member-kana-dropped", "dates-shifted",
+                 "name-spaces-removed", "mynumber-remainder-zero-refused", "as-of-refused",
+                 "addressee-remainder-zero-refused", "as-of-day-early", "head-name-of-requested",
+                 "head-name-nfkc")
+_ALSO_GRID_02 = ("paging-overlap", "later-pages-gender-dropped",
+                 "later-pages-individual-number-mangled", "extract-nfc", "extract-as-of-refused",
+                 "total-pages-plus-one", "extract-as-of-ignored")
+_ALSO_BOTH = ("address-in-unit-namespace", "gender-missing", "individual-number-bad-check-digit",
+              "nonbmp-degraded", "ivs-stripped", "gaiji-leaked", "nfc-normalised",
+              "nfkc-normalised", "cp932-round-trip")
+
+
+def _with_grids(f: Faulty) -> Faulty:
+    grids = (("J-GRID-01",) if f.name in _ALSO_GRID_01 + _ALSO_BOTH else ()) + \
+        (("J-GRID-02",) if f.name in _ALSO_GRID_02 + _ALSO_BOTH else ())
+    if not grids:
+        return f
+    by_profile = dict(f.targets_by_profile)
+    if JUKI_PROFILE in by_profile:
+        by_profile[JUKI_PROFILE] = tuple(by_profile[JUKI_PROFILE]) + grids
+    return dataclasses.replace(f, targets=f.targets + grids, targets_by_profile=by_profile)
+
+
+# The edge cases (P-EDGE-01/02, S-EDGE-02) judge every answer they ask for — the right resident
+# or not-found, 基準日 and keys at their edges, the echoed StandardVersion — so a defect of those
+# fails them as well (a 15-digit 宛名番号 refused, a 基準日 refused or ignored, not-found as a
+# fault, the household's head answered …).
+_E1, _E2, _E12 = ("P-EDGE-01",), ("P-EDGE-02", "S-EDGE-02"), ("P-EDGE-01", "P-EDGE-02")
+_ALSO_EDGE = {
+    "limits-narrower": _E1, "not-found-as-fault": _E1, "individual-number-unsupported": _E1,
+    "unknown-individual-number-fault": _E1, "future-as-of-refused": _E1,
+    "as-of-ignored-by-individual-number": _E1, "extract-unknown-id-empty-page": _E1,
+    "as-of-refused": _E1, "extract-as-of-refused": _E1, "as-of-timezone-refused": _E1,
+    "extract-as-of-ignored": _E1, "individual-number-bad-check-digit": _E12,
+    "answers-household-head": _E12, "addressee-number-int32": _E1,
+    "addressee-remainder-zero-refused": _E2[:1], "standard-version-own": _E2,
+}
+# P-EDGE-03 asks by both keys, on a moving-in day and the day before, and counts two extracts:
+# a defect of a key, of the 基準日 or of not-found fails it too
+_ALSO_EDGE_03 = ("not-found-as-fault", "individual-number-bad-check-digit",
+                 "individual-number-unsupported", "unknown-individual-number-fault",
+                 "as-of-ignored-by-individual-number", "as-of-refused", "extract-as-of-refused",
+                 "as-of-timezone-refused", "as-of-day-early", "extract-as-of-ignored",
+                 "individual-number-as-of-utc", "extract-as-of-exclusive", "addressee-number-int32")
+
+
+# P-DOMAIN-01 asks the key domain's all-zeros values nobody holds (not found): a defect of
+# not-found, or a check digit refusing a valid remainder-0 number, fails it too
+_ALSO_DOMAIN_01 = ("not-found-as-fault", "unknown-individual-number-fault",
+                   "mynumber-remainder-zero-refused", "addressee-remainder-zero-refused")
+
+
+def _with_edges(f: Faulty) -> Faulty:
+    extra = _ALSO_EDGE.get(f.name, ()) + (("P-EDGE-03",) if f.name in _ALSO_EDGE_03 else ()) \
+        + (("P-DOMAIN-01",) if f.name in _ALSO_DOMAIN_01 else ())
+    if not extra:
+        return f
+    by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}
+    return dataclasses.replace(f, targets=f.targets + extra, targets_by_profile=by_profile)
+
+
+def with_cases_also_failed(f: Faulty) -> Faulty:
+    """``f`` with the grid, edge and key-domain cases its defect fails besides its own."""
+    return _with_edges(_with_grids(f))
