@@ -14,12 +14,13 @@ PF-HTTP-BAD-REQUEST (400), PF-LIMIT-URI (414), PF-LIMIT-HEADERS (431), then clos
 from __future__ import annotations
 
 from twisted.python import log as twisted_log
-from twisted.web import http, resource, server
+from twisted.web import resource, server
 
 from bus.core import faults
 from bus.core.envelope import SOAP11_NS
 from bus.core.findings import Finding
-from bus.hub.http_answers import error_answer, raw_error_response, soap_ns_of_content_type
+from bus.hub.http_answers import error_answer, soap_ns_of_content_type
+from bus.hub.refusing_channel import RefusingChannel
 
 
 def provider_site(root: resource.Resource) -> server.Site:
@@ -34,40 +35,9 @@ def provider_site(root: resource.Resource) -> server.Site:
     return site
 
 
-class AdapterChannel(http.HTTPChannel):
-    """HTTP/1.1 whose parser refusals are answered with the platform's codes, then closed."""
-
-    def _respondToBadRequestAndDisconnect(self) -> None:
-        # Twisted's parser refused the request line, a header, the lengths or the chunking
-        self._refuse_head(faults.HTTP_BAD_REQUEST, Finding(
-            "http:syntax", "the request line, a header or the body's framing is not valid "
-                           "HTTP/1.1"))
-
-    def lineLengthExceeded(self, line: bytes) -> None:
-        # Twisted would drop the connection without a word
-        if getattr(self, "_HTTPChannel__first_line", 0):  # Twisted's own state: no line yet
-            self._refuse_head(faults.LIMIT_URI, Finding(
-                "limit:request_line", f"the request line is longer than {self.MAX_LENGTH} "
-                                      f"bytes"), line)
-        else:
-            self._refuse_head(faults.LIMIT_HEADERS, Finding(
-                "limit:header_line", f"a header line is longer than {self.MAX_LENGTH} bytes"))
-
-    def _refuse_head(self, fault: faults.FaultCode, finding: Finding,
-                     request_line: bytes = b"") -> None:
-        """A SOAP Fault to a POST (in the version its Content-Type names, if read by then),
-        JSON to anything else; then the connection closes."""
-        if self.transport is None or getattr(self, "_head_refused", False):
-            return
-        self._head_refused = True
-        command = getattr(self, "_command", None) or request_line.split(b" ", 1)[0]
-        soap_ns = None
-        if command == b"POST":
-            request = self.requests[-1] if self.requests else None
-            content_type = request.getHeader(b"content-type") if request is not None else None
-            soap_ns = soap_ns_of_content_type(content_type) or SOAP11_NS
-        self.transport.write(raw_error_response(fault, finding, soap_ns))
-        self.loseConnection()
+class AdapterChannel(RefusingChannel):
+    """HTTP/1.1 whose parser refusals are answered with the platform's codes, then closed
+    (bus/hub/refusing_channel.py, as the hub's channel)."""
 
 
 class AdapterRequest(server.Request):

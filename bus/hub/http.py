@@ -47,7 +47,7 @@ from twisted.internet.interfaces import IListeningPort, IPushProducer
 from twisted.internet.protocol import connectionDone
 from twisted.protocols import basic
 from twisted.python.failure import Failure
-from twisted.web import http, server
+from twisted.web import server
 from twisted.web.iweb import INonQueuedRequestFactory
 
 from ..core import faults
@@ -58,6 +58,7 @@ from .http_answers import address_text, raw_error_response, tls_error_text
 from .http_request import DEFAULT_LIMITS, LimitedRequest, site_of, tcp_of
 from .read_gate import ReadGate
 from .refusal_log import RefusalLog
+from .refusing_channel import RefusingChannel
 from .request_head import SimpleHead, simple_head
 from .write_now import AnswerWriter
 
@@ -66,7 +67,7 @@ MAX_HEADER_BYTES = 16384  # the request line and all header lines together: more
 MAX_HEADERS = 100  # header fields per request: more → 431
 
 
-class HubChannel(AnswerWriter, http.HTTPChannel):
+class HubChannel(AnswerWriter, RefusingChannel):
     """An HTTP channel that answers every malformed or oversized request head itself, with a
     deadline on receiving each whole request (slow loris), reporting failed TLS handshakes."""
 
@@ -77,7 +78,6 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
     refusals: RefusalLog | None = None
     _read_deadline = None
     draining = False
-    _head_refused = False
     _bytes_received = 0
     _gate: ReadGate | None = None
     _hold_wanted = False  # the site holds reads (backpressure)
@@ -188,11 +188,6 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
             return  # LineReceiver stops there too
         basic.LineReceiver.dataReceived(self, b"")
 
-    @property
-    def _on_first_line(self) -> bool:
-        # Twisted's own (name-mangled, undeclared) state: no request line yet
-        return bool(self._HTTPChannel__first_line)
-
     def lineReceived(self, line: bytes) -> None:
         # Longer lines never get here (MAX_LENGTH: lineLengthExceeded); Twisted would answer an
         # oversized header section with a bare 400.
@@ -204,15 +199,6 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
                 f"{self.totalHeadersSize} bytes"))
         super().lineReceived(line)
 
-    def lineLengthExceeded(self, line: bytes) -> None:
-        if self._on_first_line:
-            self._refuse_head(faults.LIMIT_URI, Finding(
-                "limit:request_line", f"the request line is longer than {MAX_REQUEST_LINE} "
-                f"bytes"), line)
-        else:
-            self._refuse_head(faults.LIMIT_HEADERS, Finding(
-                "limit:header_line", f"a header line is longer than {MAX_HEADER_LINE} bytes"))
-
     def headerReceived(self, line: bytes) -> bool:
         if self._receivedHeaderCount >= self.maxHeaders:
             self._refuse_head(faults.LIMIT_HEADERS, Finding(
@@ -220,27 +206,9 @@ class HubChannel(AnswerWriter, http.HTTPChannel):
             return False
         return super().headerReceived(line)
 
-    def _respondToBadRequestAndDisconnect(self) -> None:
-        # Twisted's parser refused the request line, a header, the lengths or the chunking.
-        self._refuse_head(faults.HTTP_BAD_REQUEST, Finding(
-            "http:syntax", "the request line, a header or the body's framing is not valid "
-                           "HTTP/1.1"))
-
-    def _refuse_head(self, fault: FaultCode, finding: Finding, request_line: bytes = b"") -> None:
-        """Answer a request whose head cannot be read, then close (what is still sent is
-        ignored)."""
-        if self._head_refused or self.transport is None:
-            return
-        self._head_refused = True
+    def head_refused(self, fault: FaultCode, finding: Finding) -> None:
         self._cancel_deadline()
-        command = getattr(self, "_command", None) or request_line.split(b" ", 1)[0]
-        soap_ns = None
-        if command == b"POST":
-            req = self.requests[-1] if self.requests else None
-            soap_ns = req.soap_ns() if isinstance(req, LimitedRequest) else SOAP11_NS
         self.report_refusal(fault, finding)
-        self.transport.write(raw_error_response(fault, finding, soap_ns))
-        self.loseConnection()
 
     def report_refusal(self, fault: FaultCode, finding: Finding) -> None:
         if self.refusals is not None:
