@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .adapter import Adapter
 from .ninth import http_defect
+from .thirteenth import expect_100
 
 
 def serve(args) -> int:
@@ -29,6 +30,10 @@ def serve(args) -> int:
 
         def log_message(self, format, *a):  # noqa: A002
             pass
+
+        def handle_expect_100(self):
+            special = expect_100(self, adapter.defect)
+            return super().handle_expect_100() if special is None else special
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -37,6 +37,7 @@ from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, 
                        mynumber_ok)
 from .subscriber import Subscriber
 from .tenth import TenthBatch
+from .thirteenth import ThirteenthBatch
 from .twelfth import TwelfthBatch
 from .transport import Transport
 
@@ -45,7 +46,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch):
+              EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -72,6 +73,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     tenth: dict = field(default_factory=dict)  # the tenth batch's memories
     eleventh: dict = field(default_factory=dict)  # the eleventh batch's memories
     twelfth: dict = field(default_factory=dict)  # the twelfth batch's memories
+    thirteenth: dict = field(default_factory=dict)  # the thirteenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -140,6 +142,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._tenth_request_bytes(raw)
         self._eleventh_checks(raw, header, body, mid)
         self._twelfth_checks(header, body, mid)
+        self._thirteenth_checks(header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

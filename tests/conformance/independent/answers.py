@@ -40,6 +40,8 @@ class Writer:
     def _now(self) -> str:
         if (special := self._twelfth_now()) is not None:
             return special
+        if (special := self._thirteenth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -169,6 +171,7 @@ class Writer:
                 hashed = raw.split(b"?>", 1)[1].lstrip()
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
+        self._thirteenth_reply_header(h, request_header, response, soap)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -194,6 +197,7 @@ class Writer:
         self._tenth_answer(response)
         self._eleventh_answer(response)
         self._twelfth_answer(response)
+        self._thirteenth_answer(response)
         self._degrade_text(response)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response)
@@ -248,7 +252,9 @@ class Writer:
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
+        self._thirteenth_fault(soap, refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
+        client = self._thirteenth_client(soap, refusal, client)
         if self.defect == "client-faults-as-server":  # one catch-all handler for every error
             refusal.party = "provider"
         if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
@@ -327,6 +333,7 @@ class Writer:
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         answer = self._bytes(env, soap, status)
+        self._thirteenth_fault_answer(soap, answer)
         if self.defect == "fault-string-cp932-bytes":
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
         return answer

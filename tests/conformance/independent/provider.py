@@ -67,6 +67,8 @@ class Provider:
         if self.defect == "as-of-exclusive":  # only residents who came after the 基準日
             return since is not None and since > as_of[:10]
         day = as_of[:10]
+        if (special := self._thirteenth_lived_here(since, day)) is not None:
+            return special
         if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
             day = as_of_day_via_jst(as_of)
         if self.defect == "as-of-via-utc-day-early":  # JST midnight stored as a UTC date
@@ -83,6 +85,9 @@ class Provider:
         if resident is None:
             self._tenth_not_found(soap, header.findtext(f"{{{PFH}}}MessageId"))
             status.text = "not-found"
+            if self._thirteenth_found_empty(body):
+                status.text = "found"
+                return out
             if self.defect == "not-found-extra-element":
                 etree.SubElement(out, f"{{{JUKI}}}Reason").text = "no such resident"
             return out
@@ -91,11 +96,13 @@ class Provider:
         household = etree.SubElement(out, f"{{{JUKI}}}Household")
         number = resident.findtext(f"{{{CMN}}}HouseholdNumber")
         as_of = body.findtext(f"{{{JUKI}}}AsOf")  # the household as it was that day too
+        member_as_of = self._thirteenth_member_as_of(as_of)
         members = sorted((r for r in self.residents.values()
                           if r.findtext(f"{{{CMN}}}HouseholdNumber") == number
                           # the answered resident is a member even when a variant found them
                           # without the 基準日 (else no head: IndexError)
-                          and (r is resident or not as_of or self._lived_here(r, as_of))),
+                          and (r is resident or not member_as_of
+                               or self._lived_here(r, member_as_of))),
                          key=lambda r: (r.findtext(f"{{{CMN}}}Relationship") != "01",
                                         r.findtext(f"{{{CMN}}}AddresseeNumber")))
         etree.SubElement(household, f"{{{CMN}}}HouseholdNumber").text = \
@@ -167,6 +174,7 @@ class Provider:
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
                 for k in [k for k, v in self.extract_requests.items() if v == extract_id]:
                     del self.extract_requests[k]  # "the transfer is under way"
+            self._thirteenth_expire_requests()
             if extract_id is None and request_id is not None:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
                 self._eleventh_request_reused(key, extract_id)

@@ -32,6 +32,7 @@ class Subscriber:
         self._eighth_store_opening()
         if self.defect == "store-path-per-process":  # the installer's template: a new file
             self.db = Path(f"{self.db}.{uuid.uuid4().hex[:8]}")  # at every start
+        self._thirteenth_store_opening()
         self.conn = sqlite3.connect(str(self.db), check_same_thread=False,
                                     isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -57,6 +58,7 @@ class Subscriber:
         self.conn.executescript(_SIDE_TABLES.get(self.defect, ""))
         self._eighth_store_opened()
         self._tenth_store_opened(self.conn)
+        self._thirteenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -96,6 +98,7 @@ class Subscriber:
         changes = body.findall(f"{{{JUKI}}}Change")
         several = len(changes) > 1
         changes = self._tenth_changes(changes)
+        changes = self._thirteenth_changes(changes)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
             for c in changes:
@@ -110,6 +113,7 @@ class Subscriber:
             first = changes[0].findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
             changes = [c for c in changes
                        if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
+        self._thirteenth_pre_read(key, changes)
         with self.lock:
             if self.open_transaction:  # the previous notice's transaction, committed now
                 self.conn.execute("COMMIT")
@@ -123,6 +127,7 @@ class Subscriber:
                 duplicate = False  # the SOAP 1.2 endpoint's own handler
             duplicate = self._eleventh_duplicate(mid, duplicate)
             duplicate = self._twelfth_duplicate(header, changes, mid, duplicate)
+            duplicate = self._thirteenth_duplicate(duplicate)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -183,6 +188,7 @@ class Subscriber:
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
+        self._thirteenth_notice_done()
         return self._tenth_receipt(self._receipt(
             mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
             "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
@@ -242,6 +248,8 @@ class Subscriber:
             last[number] = max(last[number], sequence)
 
     def _seen(self, mid: str) -> bool:
+        if (special := self._thirteenth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -257,6 +265,8 @@ class Subscriber:
                                  (mid,)).fetchone() is not None
 
     def _mark_seen(self, mid: str) -> None:
+        if self._thirteenth_mark_seen(self.conn, mid):
+            return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
         else:
@@ -323,6 +333,7 @@ class Subscriber:
         name = self._tenth_name(change, name)
         name = self._eleventh_name(name)
         name = self._twelfth_name(name)
+        name = self._thirteenth_name(change, name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -335,6 +346,7 @@ class Subscriber:
         if self.defect == "stale-check-once-per-notice":  # read once, before the first change
             last = self.notice_last.setdefault(number, last)
         last = self._tenth_last(change, resident, number, last)
+        last = self._thirteenth_last(number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated

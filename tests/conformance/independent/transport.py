@@ -26,6 +26,7 @@ class Transport:
         try:
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
+            raw = self._thirteenth_raw(raw)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -120,6 +121,7 @@ class Transport:
         if self.defect == "foreign-header-block-refused" and len(blocks) > 1:  # the header
             raise Refusal("PF-SOAP-ENVELOPE", "client", "unexpected header block",  # mapper's
                           [("soap:header", f"{len(blocks)} header blocks")])  # one class
+        self._thirteenth_must_understand(blocks, soap)
         self._must_understand(blocks, soap)
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .eleventh import ELEVENTH_DEFECTS
 from .ninth import NINTH_DEFECTS, NINTH_MEASURED_MISSES
 from .tenth import TENTH_DEFECTS
+from .thirteenth import THIRTEENTH_DEFECTS
 from .twelfth import TWELFTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
@@ -475,8 +476,13 @@ ELEVENTH_BATCH = frozenset(ELEVENTH_DEFECTS)
 # record, kept as measured). Re-measured after the round-12b cases (6a7728f, before the rebase;
 # 623a410 after it): 36/36, after the fact (docs/conformance.md).
 TWELFTH_BATCH = frozenset(TWELFTH_DEFECTS)
+# The thirteenth batch (thirteenth.py), blind like the tenth to twelfth: kept apart from DEFECTS,
+# measured by name; committed before the suite was run on it. Blind 33/40 (82.5 %) on f60f40e;
+# its record is thirteenth.py's docstring, its misses thirteenth.THIRTEENTH_MEASURED_MISSES (the
+# blind record, kept as measured).
+THIRTEENTH_BATCH = frozenset(THIRTEENTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
-                                                      **TWELFTH_DEFECTS}
+                                                      **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
