@@ -35,34 +35,30 @@ def hold_write_lock(path) -> threading.Thread:
     return release
 
 
-def test_the_plain_pragma_fails_at_once_while_the_lock_is_held(tmp_path):
+@pytest.fixture
+def locked(tmp_path):
+    """A connection (busy timeout 5 s) to a file another connection is creating."""
+    path = tmp_path / "store.sqlite3"
+    release = hold_write_lock(path)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    yield conn
+    release.join()
+    conn.close()
+
+
+def test_the_plain_pragma_fails_at_once_while_the_lock_is_held(locked):
     """What the stores did: the connection's busy timeout does not apply to this pragma."""
-    path = tmp_path / "store.sqlite3"
-    release = hold_write_lock(path)
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        conn.execute("PRAGMA journal_mode=WAL")
-    release.join()
-    conn.close()
+        locked.execute("PRAGMA journal_mode=WAL")
 
 
-def test_use_wal_waits_for_the_lock(tmp_path):
-    path = tmp_path / "store.sqlite3"
-    release = hold_write_lock(path)
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-    assert use_wal(conn, 5.0) == "wal"
-    release.join()
-    conn.close()
+def test_use_wal_waits_for_the_lock(locked):
+    assert use_wal(locked, 5.0) == "wal"
 
 
-def test_use_wal_gives_up_after_its_timeout(tmp_path):
-    path = tmp_path / "store.sqlite3"
-    release = hold_write_lock(path)
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+def test_use_wal_gives_up_after_its_timeout(locked):
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        use_wal(conn, 0.05)
-    release.join()
-    conn.close()
+        use_wal(locked, 0.05)
 
 
 def _routing_log(path):
