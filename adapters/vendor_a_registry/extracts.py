@@ -183,7 +183,7 @@ class ExtractService:
             for joined in self._opening.pop(key, []) if key else []:
                 joined.errback(failure)
             raise
-        if created:
+        if created and not head.complete:  # complete: it fitted in one batch (open copied it)
             self._start_copy(builder, head)
         for joined in self._opening.pop(key, []) if key else []:
             joined.callback(head)
