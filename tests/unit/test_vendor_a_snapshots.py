@@ -232,3 +232,23 @@ def test_the_wal_the_snapshot_pinned_is_checkpointed_by_the_builder(store):
     assert rows_of(store, head.extract_id) == head.count > 0
     page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
     assert os.path.getsize(path) - before >= head.count * 40 // page_size * page_size
+
+
+def test_records_that_fit_in_one_batch_are_copied_by_open_at_once(store):
+    """One batch or less: ``open`` copies them in its write transaction — complete at once,
+    pages served, ``copy`` has nothing left to do, and the RequestId finds it again."""
+    count = len(store.residents())
+    builder = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES, batch=count)
+    head, created = builder.open(None, "r", "load-small")
+    assert created and head.complete and head.count == head.built == count
+    assert rows_of(store, head.extract_id) == count
+    total, rows = store.extract_page(head.extract_id, 1, count)
+    everyone = [dict(r) for r in store.conn.execute('SELECT * FROM "住民" ORDER BY "宛名番号"')]
+    assert total == count and rows == everyone
+    progress: list[int] = []
+    assert builder.copy(head.extract_id, progress.append) == count and progress == [count]
+    assert rows_of(store, head.extract_id) == count  # nothing copied twice
+    again, created = snapshot.SnapshotBuilder(store.path, RESIDENT_COLUMN_NAMES,
+                                              batch=count).open(None, "r", "load-small")
+    assert not created and again.extract_id == head.extract_id
+    assert snapshot.abandon_unfinished(store.conn) == 0  # not left 作成中
