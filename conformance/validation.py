@@ -51,6 +51,11 @@ class Validation:
         node = self.catalog.plan.node_for(body.tag)
         if node is None:
             return []  # an element no schema declares has no rules: RQ-MSG-01 reports it
+        # The hub's own fast pass first: it checks a superset of what the walk checks
+        # (typeplan.rule_index), so when it finds nothing the walk would not either; otherwise
+        # the walk finds the problems and where they are.
+        if self.validator.rules_pass(body, node, self.rule_context):
+            return []
         problems: list[str] = []
         self._walk(body, node, problems)
         return problems

@@ -92,6 +92,11 @@ class MessageValidator:
             self._by_sender[key] = ctx
         return ctx
 
+    def rules_pass(self, el: etree._Element, node: PlanNode, ctx: RuleContext) -> bool:
+        """True when no rule beyond XSD can find a problem in ``el`` (``node`` its plan node),
+        decided without the walk (``_passes``); False: a walk says what and where."""
+        return self._passes(el, node, ctx)
+
     def _passes(self, el: etree._Element, node: PlanNode, ctx: RuleContext,
                 descendants: list[tuple[object, str | None]] | None = None) -> bool:
         """True when no rule can find a problem in ``el`` (the common case), checked without
