@@ -23,6 +23,7 @@ block of many lines before the platform header, half white space inside the payl
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from lxml import etree
@@ -101,18 +102,24 @@ def tamper(raw: bytes, how: str) -> bytes:
     if how == "lookalike_header":
         return raw[:header] + lookalike_block(raw) + raw[header:]
     if how == "large_request":
-        lines = [b'<v:Padding xmlns:v="%s">' % PADDING_NS.encode()]
-        size = 0
-        while size < LARGE_REQUEST // 2:
-            lines.append(b"<v:Line>%d %s</v:Line>\n" % (len(lines), _LINE))
-            size += len(lines[-1])
-        block = b"".join(lines) + b"</v:Padding>"
+        block = _padding()
         body = raw.index(b"Body>", header) + len(b"Body>")
         body_end = raw.rindex(b"</", 0, raw.index(b"Body>", body))  # the SOAP Body's end tag
         payload_end = raw.rindex(b"</", body, body_end)  # the payload's end tag
         white = b"\n" + b" " * (LARGE_REQUEST // 2)
         return raw[:header] + block + raw[header:payload_end] + white + raw[payload_end:]
     raise ValueError(f"vendor_blocks: unknown tamper {how!r}")
+
+
+@functools.cache
+def _padding() -> bytes:
+    """The vendor block of ``large_request``: always the same bytes, so made once."""
+    lines = [b'<v:Padding xmlns:v="%s">' % PADDING_NS.encode()]
+    size = 0
+    while size < LARGE_REQUEST // 2:
+        lines.append(b"<v:Line>%d %s</v:Line>\n" % (len(lines), _LINE))
+        size += len(lines[-1])
+    return b"".join(lines) + b"</v:Padding>"
 
 
 TAMPERS = ("lookalike_header", "large_request")
