@@ -133,9 +133,17 @@ class ExtractService:
         if request.extract_id is None:
             head = await self._open(requester, request)
         else:
-            head = await deferToThread(self._head, request.extract_id)
+            head, page = await deferToThread(self._head_and_page, request)
+            if page is not None:
+                return page
         await self._built(head, min(request.rows_needed, head.count))
         return await deferToThread(self._page, head.extract_id, request)
+
+    def _head_and_page(self, request: ExtractRequest) -> tuple[Head, etree._Element | None]:
+        """The head of a later page's snapshot and, when it is complete (nothing to wait for),
+        the page too: one trip to a worker thread instead of two."""
+        head = self._head(request.extract_id or "")
+        return head, self._page(head.extract_id, request) if head.complete else None
 
     def _page(self, extract_id: str, request: ExtractRequest) -> etree._Element:
         """One page, read and written as XML in a worker thread (never in the reactor's)."""
