@@ -1,4 +1,4 @@
-"""The SDK endpoint's dispatch tag (adapters/sdk/provider.py ``_body_tag``): a request of a few
+"""The SDK endpoint's dispatch tag (adapters/sdk/dispatch.py ``body_tag``): a request of a few
 kB is parsed whole, a larger or broken one incrementally; both give the same tag — the start
 tag right after a Body child of the root — for well-formed, odd and broken requests alike."""
 
@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from adapters.sdk.provider import _WHOLE, _body_tag, _body_tag_incrementally
+from adapters.sdk.dispatch import _WHOLE, _body_tag_incrementally, body_tag
 
 SOAP11 = b'xmlns:a="http://schemas.xmlsoap.org/soap/envelope/"'
 MANY = b"<x/>" * (_WHOLE // 4)  # past the size parsed whole
@@ -44,4 +44,4 @@ def test_the_whole_and_the_incremental_parse_find_the_same_tag(name):
     data, tag = REQUESTS[name]
     assert _body_tag_incrementally(io.BytesIO(data)) == tag
     stream = io.BytesIO(data)
-    assert _body_tag(stream) == tag
+    assert body_tag(stream) == tag
