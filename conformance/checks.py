@@ -19,7 +19,7 @@ from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_di
 from bus.core.service_pattern import ServicePattern
 from bus.core.rules import RULE_NAMES
 
-from . import vendor_blocks, xmlread
+from . import sent_at_forms, vendor_blocks, xmlread
 from .envelopes import SOAP_VERSION, soap_actions
 from .records import CommandRun, Exchange
 
@@ -399,6 +399,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "fault.detail": fault_detail,
     "fault.message_id": fault_message_id,
     "header.sent_at_now": sent_at_now,
+    "answer.or_stale": sent_at_forms.answer_or_stale,  # P-LEX-01
     "request.addressing": request_addressing,
     "request.soap_binding": request_soap_binding,
 }

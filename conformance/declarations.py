@@ -95,7 +95,7 @@ MESSAGES_FILE = Table("messages.toml", (
 STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "send": ("name", "soap", "timeout", "header", "omit_header", "vars", "via", "tamper",
              "omit_soap_action",
-             "content_type", "capture", "together", "new_ids"),
+             "content_type", "capture", "together", "new_ids", "each_resident"),
     "resend": ("name", "timeout", "via"),
     "expect": ("outcome", "http_status", "checks", "xpath", "fault", "same_body_as", "ignore",
                "exit", "stdout_json", "distinct_message_ids", "requests", "unseen"),

@@ -23,7 +23,7 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
-from . import vendor_blocks
+from . import sent_at_forms, vendor_blocks
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -32,7 +32,7 @@ WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HEADER_OVERRIDES = ("service_id", "service_version", "sender_system_id", "receiver_system_id",
                     "receiver_local_gov_code", "receiver_business_unit", "message_id", "linkage_kind",
-                    "sent_at_age", "relates_to", "sent_at", "standard_version", "user_id")
+                    "sent_at_age", "sent_at_form", "relates_to", "sent_at", "standard_version", "user_id")
 
 
 class TemplateError(ValueError):
@@ -93,6 +93,11 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     if age:
         sent = dt.datetime.fromisoformat(header.sent_at) - dt.timedelta(seconds=float(age))
         header = replace(header, sent_at=sent.isoformat())
+    form = overrides.pop("sent_at_form", None)  # another lexical form (sent_at_forms.py)
+    if form:
+        if form not in sent_at_forms.FORMS:
+            raise TemplateError(f"header.sent_at_form: {form!r}; known: {sorted(sent_at_forms.FORMS)}")
+        header = replace(header, sent_at=sent_at_forms.FORMS[form]())
     receiver_code = overrides.pop("receiver_local_gov_code", None)
     if receiver_code:
         header = replace(header, receiver=replace(header.receiver, local_gov_code=receiver_code))

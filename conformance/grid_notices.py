@@ -129,6 +129,10 @@ CHARACTERS = (
     ("iteration marks (々 〻 ゝ ゞ ヽ ヾ)", "々〻ゝゞヽヾ", "佐々木〻いすゞこゝろヽヾ"),
     ("〆, ヶ ヵ and small kana (ぁ っ ゃ ァ ッ ャ ヮ)", "〆ヶヵぁっゃァッャヮ", "〆木一ヶ谷ヵぁっゃァッャヮ"),
     ("ー beside ‐ U+2010, － U+FF0D and ｰ; ・ and ･", "ー‐－ｰ・･", "マリー・ルーシー‐－ｰ･花子"),
+    # round 13: the ends of the IVS selectors MJ uses — VS17 U+E0100 (俞󠄀 MJ006784), which a
+    # cleaner taking it for "the default glyph" drops, and U+E011F (邉󠄟 MJ026193)
+    ("IVS selectors U+E0100 (VS17) and U+E011F", "俞\U000E0100邉\U000E011F",
+     "俞\U000E0100渡邉\U000E011F花子"),
 )
 OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
 

@@ -16,7 +16,8 @@ redelivering a notice while its first attempt is still in flight (S-ONCE-08); wh
 did with them is judged by the case's observation. With ``new_ids = true`` each copy is built
 anew (its own MessageId and SentAt): a client's retries in flight together, not a hub's
 redelivery (J-FULL-14: first 全件 requests with one RequestId at once); copy i is named
-``<name>[i]`` for later steps.
+``<name>[i]`` for later steps. With ``each_resident = true`` each copy is a new message about a
+fresh resident of its own (S-PAR-01: different residents' notices delivered in parallel).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def together(runner: Any, step: Any, values: dict[str, Any], name: str) -> tuple
     count = int(step.get("together"))
     if count < 2:
         raise ValueError(f"{step.where}: together must be 2 or more")
+    if step.get("each_resident"):  # notices of different residents at once (S-PAR-01)
+        return _residents_together(runner, step, values, name, count)
     first, timeout = runner._build(step, values, step.target, {}, name)
     if step.get("new_ids"):  # retries: every copy a new message with the same body
         copies = [first] + [runner._build(step, values, step.target, {}, f"{name}[{i + 1}]")[0]
@@ -74,21 +77,44 @@ def together(runner: Any, step: Any, values: dict[str, Any], name: str) -> tuple
     else:
         copies = [first] + [dataclasses.replace(first, step=f"{name}[{i + 1}]", _parsed={})
                             for i in range(1, count)]
-    barrier = threading.Barrier(count)
+    return first, _released(runner, step, first, copies, timeout)
+
+
+def _residents_together(runner: Any, step: Any, values: dict[str, Any], name: str,
+                        count: int) -> tuple[Exchange, list[str]]:
+    """``each_resident = true``: N new messages, each about a fresh resident of its own
+    (``${fresh_addressee}`` drawn anew per copy, kept as ``${<name>_addressee_<i>}``, i = 1…N,
+    for the observations): a hub delivering different residents' notices in parallel
+    (docs/notices.md: concurrency per subscriber)."""
+    copies = []
+    for i in range(1, count + 1):
+        values[f"{name}_addressee_{i}"] = runner._fresh_addressee()
+        mine = {**values, "fresh_addressee": values[f"{name}_addressee_{i}"]}
+        copies.append(runner._build(step, mine, step.target, {},
+                                    name if i == 1 else f"{name}[{i}]")[0])
+    timeout = runner._timeout(step, values)
+    return copies[0], _released(runner, step, copies[0], copies, timeout)
+
+
+def _released(runner: Any, step: Any, first: Exchange, copies: list[Exchange],
+              timeout: float) -> list[str]:
+    """Send ``copies`` released together from a barrier; each recorded and judged by the
+    invariants; the problems: copies (after the first) without an answer in time."""
+    barrier = threading.Barrier(len(copies))
 
     def one(ex: Exchange) -> Exchange:
         barrier.wait(timeout=10)
         runner.s.transport.exchange(ex, timeout)
         return ex
 
-    with ThreadPoolExecutor(count) as pool:
+    with ThreadPoolExecutor(len(copies)) as pool:
         answers = list(pool.map(one, copies))
     for ex in answers:
         runner.result.exchanges.append(ex)
         runner._observe_answer(step, ex)
         if ex is not first:
             runner._record(ex.step, ex)
-    return first, [f"{ex.step}: {ex.error}" for ex in answers[1:] if ex.error]
+    return [f"{ex.step}: {ex.error}" for ex in answers[1:] if ex.error]
 
 
 def _crossed(ex: Exchange, burst: list[Exchange]) -> list[str]:
