@@ -12,7 +12,7 @@ from bus.core.settings import (REQUIRED, Anything, Bool, Choice, Int, Key, ListO
                                OneOrMore, Str, Sub, Table, Tables, Variant)
 
 ROLES = ("provider", "consumer", "subscriber")
-REQUIRES = ("trigger", "observe", "restart")
+REQUIRES = ("trigger", "observe", "restart", "waiting")  # waiting: opt-in (waiting.py)
 MESSAGE_ROLES = ("sample", "repeatable", "rules_sample", "not_found", "invalid_schema",
                  "invalid_rule", "invalid_check_digit", "invalid_individual_number", "invalid_rules",
                  "boundary_max", "domain_low", "domain_high", "unknown_body", "reply")
@@ -115,6 +115,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "invariant": (),
     "restart": ("name", "timeout"),
     "concurrent": ("count", "vars", "timeout"),
+    "pause": (),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
-    per_request, wsdl_checks
+    per_request, waiting, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -33,6 +33,9 @@ from .validation import Validation
 
 Command = CallableCommand | TemplateCommand
 BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
+# the notice's value domain (domain.py), valid values at the edges of their fields
+# (edge_cases.py), a pause of a waiting case (waiting.py)
+MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause}
 
 
 class CaseDataError(Exception):
@@ -109,7 +112,9 @@ class CaseRunner:
     # --- dispatch -------------------------------------------------------------------------------
 
     def _do(self, step: Step, values: dict[str, Any]) -> list[str]:
-        handler = getattr(self, f"_{step.kind}")
+        handler = getattr(self, f"_{step.kind}", None)
+        if handler is None:  # a step of its own module, called with this runner
+            return MODULE_STEPS[step.kind](self, step, values)
         return handler(step, values)
 
     def _timeout(self, step: Step, values: Mapping[str, Any]) -> float:
@@ -239,14 +244,6 @@ class CaseRunner:
             return equivalence.run_step(self, step, values)
         except ValueError as exc:  # an unknown variant name: the case's data
             raise CaseDataError(str(exc)) from None
-
-    def _domain(self, step: Step, values) -> list[str]:
-        """The notice's value domain from its XSD and code lists (domain.py)."""
-        return domain.run_step(self, step, values)
-
-    def _edges(self, step: Step, values) -> list[str]:
-        """Valid values at the edges of their fields (edge_cases.py, edges.py)."""
-        return edge_cases.run_step(self, step, values)
 
     def observed_state(self, step: Step, values: dict[str, Any], observe_vars, label: str):
         """The product's state as ``--observe`` prints it (its JSON), after ``label``."""

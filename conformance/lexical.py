@@ -10,8 +10,8 @@ whose XSD type allows it into another lexical form of its value: integers (and d
 with a leading zero and surrounded by white space; booleans swapped between their two spellings;
 dates, times and other collapsed types surrounded by white space (tokens with their inner
 spaces doubled) — or followed by it where the schema, as libxml2 reads it, refuses white space
-before the value (xs:date, xs:dateTime: round 13). Fields derived from xs:string with whiteSpace preserve — the platform's keys,
-names and codes — are data as written and are left alone.
+before the value (xs:date, xs:dateTime: round 13). Fields derived from xs:string with whiteSpace
+preserve — the platform's keys, names and codes — are data as written and are left alone.
 
 XML Schema 1.0 Part 1 §2.6 and §3.2.7: xsi:type, xsi:nil, xsi:schemaLocation and
 xsi:noNamespaceSchemaLocation may appear on any element without being declared; the

@@ -24,7 +24,7 @@ import lxml
 from bus.core.catalog import Catalog
 from schemas import BUILTIN_CATALOG
 
-from . import SUITE_VERSION, checks
+from . import SUITE_VERSION, checks, waiting
 from .hubsim import HubSimulator
 from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
@@ -151,6 +151,8 @@ def _skip_reason(instance, state: RunState, setup_error: str | None) -> CaseResu
         reason = "needs --observe (the command that shows the product's records)"
     elif "restart" in case.requires and state.restart is None:
         reason = "needs --restart-command (the command that kills and restarts the product)"
+    elif "waiting" in case.requires and not waiting.enabled(state.params):
+        reason = waiting.skip_reason()
     elif setup_error:
         reason, verdict = setup_error, ERROR
     if reason is None:
