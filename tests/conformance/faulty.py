@@ -31,6 +31,7 @@ from .faulty_tenth import TENTH_HANDLERS, TENTH_WIRE
 from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
 from .faulty_twelfth import TWELFTH_HANDLERS, TWELFTH_WIRE
 from .faulty_round12b import ROUND12B_HANDLERS, ROUND12B_WIRE
+from .faulty_round13 import ROUND13_HANDLERS, ROUND13_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -403,6 +404,15 @@ FAULTY = [
     Faulty("request-read-into-1-mib", "RQ-MSG-07", ALL, ("P-SIZE-01/*", "INV-FAULT-06")),
     Faulty("extract-check-then-act", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-14",)),
     Faulty("extract-snapshots-kept-three", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-15",)),
+    # --- round 13 (faulty_round13.py): SentAt's lexical forms (white space after it: P-EQUIV-01's
+    # sent-at-white-space; the hour 24: P-LEX-01), HTTP forms (Expect, Connection: close), the
+    # optional elements of a later 全件 page
+    Faulty("sent-at-anchored", "RQ-SOAP-06", ALL, _EQUIV),
+    Faulty("sent-at-hour-24-refused", "RQ-SOAP-06", ALL, ("P-LEX-01/*",)),
+    Faulty("expect-answered-unread", "RQ-SOAP-06", ALL, _EQUIV),
+    # (an empty answer is no SOAP envelope: INV-SOAP-04)
+    Faulty("close-before-flush", "RQ-SOAP-06", ALL, (*_EQUIV, "INV-SOAP-04")),
+    Faulty("later-page-keyed-by-request-id", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-16",)),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -423,12 +433,12 @@ def _registry(*parts: dict) -> dict:
 # TamperProxy settings in front of the reference adapter, by faulty adapter
 _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, CODE_PAGES, CODES,
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
-                   TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE)
+                   TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
                       REFUSAL_HANDLERS, TENTH_HANDLERS, ELEVENTH_HANDLERS, TWELFTH_HANDLERS,
-                      ROUND12B_HANDLERS, DOMAIN_KEY_HANDLERS)
+                      ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS)
 assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 

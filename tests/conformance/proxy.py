@@ -38,6 +38,7 @@ class Call:
     forwarded: bytes = b""  # as forwarded to the provider (after on_request)
     reply: Reply | None = None
     state: dict = field(default_factory=dict)  # shared by all calls of one proxy
+    received: dict[str, str] = field(default_factory=dict)  # every request field, names lower
 
 
 OnRequest = Callable[[Call], "bytes | Reply"]
@@ -110,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() in ("content-type", "soapaction")}
-        call = Call(raw, headers, state=self.owner.state)
+        call = Call(raw, headers, state=self.owner.state,
+                    received={k.lower(): v for k, v in self.headers.items()})
         # a tamper function models ONE defect: on input it cannot read (hostile or broken XML)
         # it leaves the exchange to the reference adapter rather than add a second defect
         try:

@@ -102,6 +102,15 @@ MODES = {
     # the name column written from the 名寄せ search key: kana iteration marks written out
     # (こゝろ → こころ, すゞ → すず) and small kana made full-size (ッ → ツ, ヶ → ケ)
     "name-search-key-stored": ("RQ-MSG-06", ("S-CHR-12", "S-GRID-01", "S-MAX-01")),  # シュー
+    # --- the thirteenth blind batch's classes (round 13) -----------------------------------------
+    # the name cleaner keeps a selector when 0xE0100 < cp <= 0xE01EF (one off): VS17 is dropped
+    "ivs-range-from-e0101": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
+    # the IVS table holds VS17–VS32 (a font's sixteen): U+E011F is dropped
+    "ivs-table-of-sixteen": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
+    # changes staged in a buffer on the service object and written 100 ms later: a notice
+    # arriving in between replaces the staged changes — the first notice's are never written,
+    # yet it is receipted applied
+    "staging-buffer-shared": ("RQ-SUB-07", ("S-PAR-01",)),
 }
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
@@ -184,6 +193,8 @@ class TestSubscriber:
             raise ProviderError("VENDOR-CHECK-DIGIT", "個人番号 check digit does not match")
         if self.mode == "check-then-act":
             return self._check_then_act(header, notice)
+        if self.mode == "staging-buffer-shared":
+            return self._staged(header, notice)
         with self.lock:
             duplicate = header.message_id in self.seen
             self.seen.add(header.message_id)
@@ -235,6 +246,22 @@ class TestSubscriber:
 
         return deferLater(reactor, 0.05, act)
 
+    def _staged(self, header, notice: etree._Element):
+        """staging-buffer-shared: one buffer for the object, written by a later callback."""
+        with self.lock:
+            duplicate = header.message_id in self.seen
+            self.seen.add(header.message_id)
+            if not duplicate:
+                self.staging = notice.findall(f"{{{JUKI}}}Change")
+
+        def write():
+            with self.lock:
+                for change in getattr(self, "staging", []):
+                    self._apply(change)
+            return receipt_element(header.message_id, "duplicate" if duplicate else "applied")
+
+        return deferLater(reactor, 0.1, write)
+
     def _apply(self, change: etree._Element, checked: bool = False) -> None:
         sequence = int(change.findtext(f"{{{JUKI}}}Sequence"))
         resident = change.find(f"{{{JUKI}}}Resident")
@@ -268,6 +295,11 @@ class TestSubscriber:
             name = _selector_per_base_once(name)
         elif self.mode == "name-search-key-stored":
             name = _search_key(name)
+        elif self.mode in ("ivs-range-from-e0101", "ivs-table-of-sixteen"):
+            low, high = (0xE0100, 0xE01EF) if self.mode == "ivs-range-from-e0101" \
+                else (0xE00FF, 0xE010F)
+            name = "".join(c for c in name if not 0xE0100 <= ord(c) <= 0xE01EF
+                           or low < ord(c) <= high)
         state.update(last=sequence, name=name)
         state["changes_applied"] += 1
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))

@@ -17,6 +17,7 @@ from .faulty_refusals import DATE_MODES, DateSubscriber
 from .faulty_durability import CRASH_MODES
 from .faulty_notice_semantics import SEMANTICS_MODES
 from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBSCRIBER_MODES
+from .faulty_round13 import WAITING_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -130,6 +131,8 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
         targeted |= {i for _, cases in PROVIDER_RESTART_MODES.values() for i in cases}
+        # run with --param waiting_cases=true: test_conformance_round13.py
+        targeted |= {i for _, cases in WAITING_MODES.values() for i in cases}
     assert sorted(set(instances) - targeted) == []
 
 
