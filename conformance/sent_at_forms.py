@@ -3,13 +3,13 @@
 XML Schema 1.0 Part 2 §3.2.7: the hour 24 is allowed when minutes and seconds are zero, and
 ``24:00:00`` is the first instant of the next day — ``2026-12-03T24:00:00+09:00`` is the instant
 ``2026-12-04T00:00:00+09:00``. (XSD 1.1 keeps the form.) header-v1.xsd's SentAt is such a value
-with the suffix +09:00, so the only T24:00:00 SentAt near now is the last midnight in Japan:
-written as the day before's 24:00, it lies between 0 and 24 hours in the past. A provider may
-hold a request to ``max_age`` (the hub's PF-MESSAGE-STALE, freshness:max_age): read right, the
-value is then stale except in the first hour of the Japanese day, so ``answer_or_stale`` accepts
-an answer or that refusal — a product that cannot read the form answers neither (the thirteenth
-blind batch: PF-PROVIDER-INTERNAL). A notice is held to the future bound only (docs/faults.md),
-so a notice must be answered.
+with the suffix +09:00, so a T24:00:00 SentAt is a midnight in Japan, and none is near now at
+every hour. The case sends the midnight that began yesterday (Japan's date), written as the day
+before's 24:00 — 24 to 48 hours ago at any hour the run falls on. A provider may hold a request to
+``max_age`` (the hub's PF-MESSAGE-STALE, freshness:max_age): read right, the value is then stale,
+so ``answer_or_stale`` accepts an answer or that refusal — a product that cannot read the form
+answers neither (the thirteenth blind batch: PF-PROVIDER-INTERNAL). A notice is held to the
+future bound only (docs/faults.md), so a notice must be answered.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ STALE = "PF-MESSAGE-STALE"
 
 
 def hour_24() -> str:
-    """The last midnight in Japan, written as the day before's 24:00:00."""
-    yesterday = dt.datetime.now(JST).date() - dt.timedelta(days=1)
-    return f"{yesterday.isoformat()}T24:00:00+09:00"
+    """Yesterday's 00:00 in Japan, written as the day before's 24:00:00 (24–48 hours ago)."""
+    before = dt.datetime.now(JST).date() - dt.timedelta(days=2)
+    return f"{before.isoformat()}T24:00:00+09:00"
 
 
 FORMS: dict[str, Callable[[], str]] = {"hour_24": hour_24}

@@ -13,7 +13,7 @@ from lxml import etree
 
 from adapters.sdk.provider import ProviderError
 
-from .subscriber import CMN, JUKI, TestSubscriber
+from .subscriber import CMN, JUKI, TestSubscriber, instant
 
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 DOMAIN_MODES = {
@@ -41,7 +41,7 @@ class DomainSubscriber(TestSubscriber):
         mode = self.mode
         if mode == "relates-to-refused" and header.relates_to:
             raise ProviderError("VENDOR-HEADER", "a notice is not a reply")
-        sent_on = dt.datetime.fromisoformat(header.sent_at).date()
+        sent_on = instant(header.sent_at).date()
         for event in notice.iter(f"{{{JUKI}}}Event"):
             if mode == "occurred-after-sent-refused" and \
                     _date(event.findtext(f"{{{CMN}}}OccurredOn")) > sent_on:

@@ -23,7 +23,7 @@ from bus.core.receipt import receipt_element
 from conformance.commands import CallableCommand
 
 from .references import PARTIES, References
-from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
+from .subscriber import CMN, JUKI, SERVICE, TestSubscriber, instant
 
 GRID_MODES = {
     # the seen-MessageId store is a cache whose entries expire 2 s after they were written
@@ -41,7 +41,8 @@ GRID_MODES = {
     # half-width katakana refused in the address (its 方書 column is 全角 only)
     "half-width-address-refused": ("RQ-MSG-06", ("S-GRID-01",)),
     # refuses a notice whose SentAt is more than a day old (a retention window for freshness)
-    "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01",)),
+    # (P-LEX-01: its notice's SentAt, 24:00:00 of the day before yesterday, is a day old or more)
+    "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01", "P-LEX-01/juki.ResidentChangeNotice")),
     # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
     "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
     # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola; S-CHR-09's
@@ -87,7 +88,7 @@ class GridFaultySubscriber(TestSubscriber):
                 for el in el.iter()):
             raise ProviderError("VENDOR-ADDRESS", "方書 accepts full-width characters only")
         if mode == "day-old-notice-refused" and dt.datetime.now(dt.timezone.utc) - \
-                dt.datetime.fromisoformat(header.sent_at) > dt.timedelta(days=1):
+                instant(header.sent_at) > dt.timedelta(days=1):
             raise ProviderError("VENDOR-STALE", "the notice is older than a day")
         if mode == "sequence-17-digits" and any(
                 int(el.text) >= 10**17 for el in notice.iter(f"{{{JUKI}}}Sequence")):
