@@ -228,9 +228,10 @@ FAULTY = [
     Faulty("as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
            ("J-INQ-04", "J-INQ-07", "J-INQ-08", "J-INQ-09", "J-INQ-13", "J-INQ-14")),
     # (J-FULL-07's other Sender asks with a 基準日 too, and so do J-FULL-11's two extracts and
-    # J-FULL-15's second)
+    # J-FULL-15's second, and J-FULL-16's dated extract)
     Faulty("extract-as-of-refused", "RQ-BEH-07", (JUKI_PROFILE,),
-           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15")),
+           ("J-FULL-02", "J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15",
+            "J-FULL-16")),
     Faulty("single-member-twice", "RQ-BEH-02", (JUKI_PROFILE,), ("J-INQ-05",)),
     # --- round 3 (faulty_inputs.py): requests written another way, a fault code's QName
     Faulty("soap-action-required", "RQ-SOAP-11", ALL, ("P-SOAP-03/*",)),
@@ -252,8 +253,9 @@ FAULTY = [
     # (J-INQ-14 asks on found_addressee's moving-in day too)
     Faulty("as-of-day-early", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-13", "J-INQ-14")),
     Faulty("extract-as-of-ignored", "RQ-BEH-07", (JUKI_PROFILE,),  # J-FULL-11's extracts
-           ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15")),  # differ by 基準日,
-    # J-FULL-13's and J-FULL-15's dated ones have the 基準日's TotalCount
+           ("J-FULL-06", "J-FULL-07", "J-FULL-11", "J-FULL-13", "J-FULL-15",  # differ by 基準日,
+            "J-FULL-16")),
+    # J-FULL-13's, J-FULL-15's and J-FULL-16's dated ones have the 基準日's TotalCount
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
            ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends

@@ -115,8 +115,10 @@ EDGE_MODES = {
     "wareki-from-showa": ("RQ-EDGE-01", ("S-EDGE-01",)),
     # readings checked against JIS X 0208's katakana row only (no ・ ー or ideographic space)
     "kana-katakana-row-only": ("RQ-EDGE-01", ("S-EDGE-01",)),
-    # SentAt kept in a VARCHAR(25): a longer one (fractional seconds) refused
-    "sent-at-varchar25": ("RQ-EDGE-02", ("S-EDGE-02",)),
+    # SentAt kept in a VARCHAR(25): a longer one (fractional seconds) refused — and one followed
+    # by white space (P-EQUIV-01/S-EQUIV-01's sent-at-white-space: 28 characters as received)
+    "sent-at-varchar25": ("RQ-EDGE-02", ("S-EDGE-02", "P-EQUIV-01/juki.ResidentChangeNotice",
+                                         "S-EQUIV-01")),
 }
 SHOWA = dt.date(1926, 12, 25)
 _KATAKANA_ROW = re.compile("[\u30a1-\u30f6]+")
