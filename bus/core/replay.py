@@ -20,6 +20,7 @@ Pure: every check takes the time as a parameter (seconds since the epoch).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,8 +42,10 @@ class Freshness:
         try:
             sent = dt.datetime.fromisoformat(sent_at)
         except ValueError:
-            return Finding("freshness:sent_at", "SentAt is not a date and time the hub can read",
-                           path, line)
+            sent = _xs_date_time(sent_at)  # the rarer lexical forms, only when needed
+            if sent is None:
+                return Finding("freshness:sent_at", "SentAt is not a date and time the hub can "
+                               "read", path, line)
         if sent.tzinfo is None:
             sent = sent.replace(tzinfo=JST)
         delta = sent.timestamp() - now
@@ -62,6 +65,23 @@ class Freshness:
 
 
 DEFAULT_FRESHNESS = Freshness()
+
+
+_HOUR_24 = re.compile(r"(-?\d{4,}-\d\d-\d\d)T24:00:00(?:\.0+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def _xs_date_time(text: str) -> dt.datetime | None:
+    """An xs:dateTime in the forms ``fromisoformat`` refuses and XML Schema allows: white space
+    around it (whiteSpace collapse) and the hour 24 with zero minutes and seconds, the first
+    instant of the next day (XSD 1.0 §3.2.7). None if it is not one."""
+    value = text.strip()
+    m = _HOUR_24.fullmatch(value)
+    try:
+        if m:
+            return dt.datetime.fromisoformat(f"{m[1]}T00:00:00{m[2] or ''}") + dt.timedelta(days=1)
+        return dt.datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
 
 
 def request_only_fields(header: PlatformHeader, *, is_notice: bool, path: str | None = None,

@@ -72,6 +72,35 @@ def test_stale_or_future_sent_at_is_refused_with_the_rule_and_the_hubs_time(insp
     assert fault.first.line == line_of(raw, "<pfh:SentAt>")
 
 
+def _midnight_as_24(seconds_from_now: float) -> str:
+    """The JST midnight that began ``seconds_from_now`` after NOW's day, written as 24:00:00 of
+    the day before (XSD 1.0: the same instant)."""
+    day = dt.datetime.fromtimestamp(NOW + seconds_from_now, JST).date() - dt.timedelta(days=1)
+    return f"{day.isoformat()}T24:00:00+09:00"
+
+
+def test_sent_at_in_other_lexical_forms_is_read_as_xml_schema_defines_it():
+    """White space after SentAt (xs:dateTime collapses it; libxml2 accepts it after the value)
+    and the hour 24 (the next day's 00:00): read as the instant they name — not refused as
+    unreadable (freshness:sent_at), as datetime.fromisoformat alone would (round 13)."""
+    fresh = Freshness(300, 3600)
+    assert fresh.check(jst(-60) + "\n\t ", NOW) is None
+    assert fresh.check(" " + jst(-60), NOW) is None
+    # NOW is 23:00 JST: the coming midnight is an hour ahead, the last one 23 hours old
+    assert fresh.check(_midnight_as_24(3600), NOW).rule == "freshness:clock_skew"
+    assert fresh.check(_midnight_as_24(0), NOW).rule == "freshness:max_age"
+    assert fresh.check(_midnight_as_24(-7 * 86400), NOW, is_notice=True) is None
+    assert fresh.check(_midnight_as_24(0).replace("24:00:00", "24:00:00.000"), NOW).rule == \
+        "freshness:max_age"
+    for unreadable in ("2026-12-02T24:00:01+09:00", "2026-12-02T25:00:00+09:00", "soon"):
+        assert fresh.check(unreadable, NOW).rule == "freshness:sent_at"
+
+
+def test_a_request_with_sent_at_followed_by_white_space_is_inspected(inspector):
+    raw = envelope(inquiry_body(), request_header(sent_at=jst(-60)))
+    inspector.inspect_request(raw.replace(b"</pfh:SentAt>", b"\n </pfh:SentAt>", 1))
+
+
 def test_notices_are_held_to_the_future_bound_only():
     fresh = Freshness(300, 3600)
     assert fresh.check(jst(-7 * 86400), NOW, is_notice=True) is None
