@@ -42,10 +42,11 @@ class Freshness:
         try:
             sent = dt.datetime.fromisoformat(sent_at)
         except ValueError:
-            sent = _xs_date_time(sent_at)  # the rarer lexical forms, only when needed
-            if sent is None:
+            other = _xs_date_time(sent_at)  # the rarer lexical forms, only when needed
+            if other is None:
                 return Finding("freshness:sent_at", "SentAt is not a date and time the hub can "
                                "read", path, line)
+            sent = other
         if sent.tzinfo is None:
             sent = sent.replace(tzinfo=JST)
         delta = sent.timestamp() - now
