@@ -305,9 +305,11 @@ FAULTY = [
     # (J-FULL-09's second read starts again at page 1: the cursor serves the next slice)
     # (J-FULL-12's pages past the end come from the cursor too)
     # (P-EQUIV-01's first request with Page +01: its Page is echoed as written)
+    # (J-FULL-16 asks page 2 of one extract twice: the cursor serves page 3 the second time)
     Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-FULL-09",
                                                              "J-FULL-12", "J-GRID-02",
-                                                             "P-EQUIV-01/juki.ResidentFullExtract")),
+                                                             "P-EQUIV-01/juki.ResidentFullExtract",
+                                                             "J-FULL-16")),
     Faulty("pages-cut-at-snapshot", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-09",)),
     # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
     # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail

@@ -479,7 +479,9 @@ TWELFTH_BATCH = frozenset(TWELFTH_DEFECTS)
 # The thirteenth batch (thirteenth.py), blind like the tenth to twelfth: kept apart from DEFECTS,
 # measured by name; committed before the suite was run on it. Blind 33/40 (82.5 %) on f60f40e;
 # its record is thirteenth.py's docstring, its misses thirteenth.THIRTEENTH_MEASURED_MISSES (the
-# blind record, kept as measured).
+# blind record, kept as measured). Re-measured after the round-13 cases (8807d8d): 39/40, after
+# the fact — request-id-map-ttl-60s is caught only by the waiting case J-FULL-17, which an
+# ordinary run skips (docs/conformance.md).
 THIRTEENTH_BATCH = frozenset(THIRTEENTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS}
