@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+from conformance import waiting
 from conformance.commands import CallableCommand
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
@@ -49,7 +50,8 @@ def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=
     finally:
         adapter.close()
     return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
-                    for r in result.results if r.verdict != "pass"}
+                    for r in result.results if r.verdict != "pass"
+                    and not (r.verdict == "skip" and r.reason == waiting.skip_reason())}
 
 
 @functools.cache

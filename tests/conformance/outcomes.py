@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 
+from conformance import waiting
+
+
 def not_passed(result) -> dict[str, str]:
     """Cases that did not pass — except the durability cases, skipped here because the
-    in-process references cannot be killed: test_conformance_independent.py runs them against
-    processes, with their mutants."""
+    in-process references cannot be killed (test_conformance_independent.py runs them against
+    processes, with their mutants), and the waiting cases, skipped in an ordinary run
+    (test_conformance_round13.py runs them)."""
     return {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"
             for r in result.results if r.verdict != "pass"
-            and not (r.verdict == "skip" and r.reason.startswith("needs --restart-command"))}
+            and not (r.verdict == "skip" and (r.reason.startswith("needs --restart-command")
+                                              or r.reason == waiting.skip_reason()))}

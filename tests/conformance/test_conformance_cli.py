@@ -52,11 +52,12 @@ def test_full_provider_run_passes_writes_a_verifiable_report_and_verify_catches_
     assert done.returncode == 0, done.stdout + done.stderr
     suite = Suite.load()
     instances = suite.instances(suite.profiles["juki.provider"])
-    # without --restart-command the restart cases (J-DUR-01) are skipped, and say why
-    restart = sum("restart" in i.case.requires for i in instances)
-    assert restart and f"juki.provider: PASS ({len(instances) - restart} pass, 0 fail, 0 error, " \
-        f"{restart} skip)" in done.stdout
-    assert "needs --restart-command" in done.stdout
+    # without --restart-command the restart cases (J-DUR-01) are skipped, and say why; so are
+    # the waiting cases (J-FULL-17) without --param waiting_cases=true
+    skipped = sum(bool({"restart", "waiting"} & set(i.case.requires)) for i in instances)
+    assert skipped and f"juki.provider: PASS ({len(instances) - skipped} pass, 0 fail, 0 error, " \
+        f"{skipped} skip)" in done.stdout
+    assert "needs --restart-command" in done.stdout and "waiting_cases=true" in done.stdout
     digest = re.search(r"report digest \(SHA-256\): ([0-9a-f]{64})", done.stdout)[1]
     assert sorted(p.name for p in report.iterdir()) == [
         "certificate.txt", "junit.xml", "manifest.json", "report.html", "report.json"]
