@@ -9,9 +9,8 @@ xs:date, ``1`` and ``true`` one xs:boolean. ``lexical_forms`` rewrites each fiel
 whose XSD type allows it into another lexical form of its value: integers (and decimals) signed,
 with a leading zero and surrounded by white space; booleans swapped between their two spellings;
 dates, times and other collapsed types surrounded by white space (tokens with their inner
-spaces doubled) — or followed by it where the schema, as libxml2 reads it, refuses white space
-before the value (xs:date, xs:dateTime: round 13). Fields derived from xs:string with whiteSpace
-preserve — the platform's keys, names and codes — are data as written and are left alone.
+spaces doubled). Fields derived from xs:string with whiteSpace preserve — the platform's keys,
+names and codes — are data as written and are left alone.
 
 XML Schema 1.0 Part 1 §2.6 and §3.2.7: xsi:type, xsi:nil, xsi:schemaLocation and
 xsi:noNamespaceSchemaLocation may appear on any element without being declared; the
@@ -101,12 +100,9 @@ def lexical_forms(payload: etree._Element, catalog) -> None:
         form = _other_form(t, el.text)
         if form is None:
             continue
-        before = el.text
-        # libxml2 refuses white space before an xs:date (collapse allows it): then after only
-        for el.text in (form, f"{before.strip()}\n\t "):
-            if _valid(catalog, payload):
-                changed = True
-                break
+        before, el.text = el.text, form
+        if _valid(catalog, payload):
+            changed = True
         else:
             el.text = before
     if not changed:
