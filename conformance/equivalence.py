@@ -232,7 +232,8 @@ def _http_field(name: str, value: str) -> Rewrite:
 
 def _sent_at_white_space(text: str) -> str:
     """The header's SentAt followed by white space (xs:dateTime collapses it: the same instant).
-    Trailing only: libxml2, and so a pfbus hub, refuses white space before an xs:dateTime."""
+    Trailing only: libxml2 refuses white space before a plain xs:dateTime (a pfbus hub strips
+    it and validates again: bus/core/date_whitespace.py; other libxml2-based products may not)."""
     return re.sub(r"(<pfh:SentAt>[^<]+)(</pfh:SentAt>)", "\\1\n\t \\2", text, count=1)
 
 

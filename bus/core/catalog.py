@@ -21,6 +21,7 @@ from schemas import BUILTIN_CATALOG
 from . import xmlschema_compat  # noqa: F401  (before any schema is built)
 from .catalog_files import reference_problem
 from .codelists import CodeList, CodeListError
+from .date_whitespace import date_typed_elements
 from .faults import SOAP11_NS, SOAP12_NS
 from .rules import Rule, make_rule
 from .service_pattern import ServicePattern
@@ -103,6 +104,8 @@ class Catalog:
         except (xmlschema.XMLSchemaException, OSError) as exc:
             raise CatalogError(f"schemas do not compile: {exc}") from None
         self.plan: RulePlan = build_plan(model, bindings)
+        # the elements whose white space libxml2 does not collapse (bus/core/date_whitespace.py)
+        self.date_elements = date_typed_elements(model.maps.iter_components())
 
     @classmethod
     def load(cls, paths: Sequence[Path | str]) -> Catalog:

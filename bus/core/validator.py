@@ -14,6 +14,7 @@ from dataclasses import replace
 from lxml import etree
 
 from .catalog import Catalog
+from .date_whitespace import collapse_dates
 from .findings import Finding
 from .identifiers import DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme
 from .rules import WHITESPACE, RuleContext
@@ -67,7 +68,8 @@ class MessageValidator:
             return [Finding("service:element", f"expected {qname_text(expected_tag, prefixes)}, "
                             f"found {qname_text(el.tag, prefixes, el.prefix)}",
                             element_path(el, prefixes), el.sourceline)]
-        if not self.catalog.xsd.validate(el):
+        if not self.catalog.xsd.validate(el) and not (
+                collapse_dates(el, self.catalog.date_elements) and self.catalog.xsd.validate(el)):
             return [self._xsd_finding(el, e) for e in self.catalog.xsd.error_log]
         node = self.catalog.plan.node_for(el.tag)
         findings: list[Finding] = []
