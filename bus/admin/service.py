@@ -11,19 +11,23 @@ thread, so a console user never delays an exchange.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import time
 from enum import StrEnum
+from pathlib import Path
 
 from twisted.internet import threads
 
 from ..core.jsonlog import JsonLineLog
 from ..store import hop_search
-from ..store.routing_log import Hop, HopRecord, RoutingLogError, Status, open_readonly
+from ..store.routing_log import (Hop, HopRecord, RoutingLogError, Status, is_postgres,
+                                 open_readonly)
+from ..store.routing_log_files import RoutingLogFiles, reopen_if_grown
 
 if TYPE_CHECKING:
-    from ..store.routing_log import AnyLog
+    from ..store.hop_search import Readable
+    from ..store.routing_log import RoutingLog
 from . import state_file
 from .controls import (Action, Change, Controls, LiveControls, TargetKind, parse_target,
                        validate_change)
@@ -88,7 +92,7 @@ class AdminService:
             self.controls.maintenance,
             self.prober.latest.archive if self.prober.latest else
             (archive.health() if archive is not None else None)))
-        self._reader: AnyLog | None = None
+        self._reader: Readable | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -127,9 +131,16 @@ class AdminService:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _log(self) -> AnyLog:
-        if self._reader is None:
-            self._reader = open_readonly(self.hub.config.routing_log_location)
+    def _log(self) -> Readable:
+        location = self.hub.config.routing_log_location
+        if is_postgres(location):
+            if self._reader is None:
+                self._reader = open_readonly(location)
+            return self._reader
+        # every worker's file (bus/store/routing_log_files.py): a worker that started after
+        # the first search added its own
+        self._reader = reopen_if_grown(cast("RoutingLog | RoutingLogFiles | None", self._reader),
+                                       Path(location), RoutingLogFiles.open)
         return self._reader
 
     def search(self, query: hop_search.HopQuery, limit: int):

@@ -84,8 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--config", metavar="FILE", default=keep,
                        help="hub config whose [store] routing_log names the file")
         p.add_argument("--node", metavar="NODE_ID", default=keep,
-                       help="PostgreSQL: only this node's chain (default: "
-                            + ("every node's" if name == "verify" else "the only node's") + ")")
+                       help="PostgreSQL: only this node's chain; SQLite written by several "
+                            "workers: only worker NODE_ID's file (default: "
+                            + ("every chain" if name == "verify" else "the only chain") + ")")
         if name == "export":
             p.add_argument("--since", metavar="ISO", default=keep, help="from (inclusive)")
             p.add_argument("--until", metavar="ISO", default=keep, help="up to (exclusive)")

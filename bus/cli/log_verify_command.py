@@ -40,8 +40,8 @@ def run(action: str, args: argparse.Namespace) -> int:
     try:
         chains = _chains(routing_log, getattr(args, "node", None))
         if anchors and len(chains) > 1:  # an anchor is one node's SEQ:HASH
-            raise CommandError(f"--anchor names a record of one node's chain: give --node "
-                               f"({', '.join(getattr(c, 'node', '?') for c in chains)})")
+            raise CommandError(f"--anchor names a record of one chain: give --node "
+                               f"({', '.join(routing_log.nodes())})")
         if action == "verify" and not chains:
             print(f"intact: {routing_log.name}: no chained records yet")
             return EXIT_OK
@@ -50,8 +50,8 @@ def run(action: str, args: argparse.Namespace) -> int:
             codes = [_print(name, verify_log(chain, anchors), what=chain.name) for chain in chains]
             return max(codes, key=[EXIT_OK, EXIT_GAPS, EXIT_BAD].index, default=EXIT_OK)
         if len(chains) != 1:
-            raise CommandError(f"the log holds the chains of {len(chains)} nodes; give --node "
-                               f"({', '.join(getattr(c, 'node', '?') for c in chains)})")
+            raise CommandError(f"the log holds {len(chains)} chains ({_what(routing_log)}); "
+                               f"give --node ({', '.join(routing_log.nodes())})")
         try:
             trailer = write_export(chains[0], Path(args.out), since, until)
         except ExportError as exc:  # nothing to export: not a usage error
@@ -71,14 +71,21 @@ def run(action: str, args: argparse.Namespace) -> int:
 
 
 def _chains(routing_log, node: str | None) -> list:
-    """The chains to check: a SQLite file's one; on PostgreSQL every node's, or ``node``'s."""
+    """The chains to check: a SQLite file's one; of several workers' files (``pfbus serve
+    --workers``) each file's, or worker ``node``'s; on PostgreSQL every node's, or ``node``'s."""
     if node is None:
         return routing_log.chains()
-    if routing_log.path is not None:
-        raise RoutingLogError("--node: a SQLite routing log has one chain (no nodes)")
+    if not hasattr(routing_log, "nodes"):
+        raise RoutingLogError("--node: this SQLite routing log has one chain (one file, no "
+                              "workers' files beside it)")
     if node not in routing_log.nodes():
-        raise RoutingLogError(f"--node {node}: no such node in {routing_log.name}")
+        raise RoutingLogError(f"--node {node}: not one of the {_what(routing_log)} of "
+                              f"{routing_log.name} ({', '.join(routing_log.nodes())})")
     return [routing_log.chain(node)]
+
+
+def _what(routing_log) -> str:
+    return "workers' files" if getattr(routing_log, "FILES", False) else "nodes"
 
 
 def _print(name: str, report: Report, what: str) -> int:

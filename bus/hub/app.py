@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import cast
 
 from twisted.internet import defer, task
@@ -37,8 +38,9 @@ from ..core.shrink import CharacterAudit
 from ..core.validator import MessageValidator
 from ..files.service import FileLinkage
 from ..store.archive import ArchiveError, open_configured
-from ..store.log_recovery import recover
+from ..store.log_recovery import recover, recover_files
 from ..store.retention import run_retention
+from ..store.routing_log import is_postgres, open_readonly
 from ..store.seen_messages import open_seen_messages
 from ..store.notices import open_notice_store
 from .delivery import DeliveryService
@@ -114,9 +116,10 @@ class Hub:
         # machine: a rewritten or truncated routing log shows against it (pfbus log verify --anchor).
         # Evidence or refuse (bus/hub/evidence.py): new exchanges only while the log can
         # record them, replies released once recorded.
-        self.evidence = Evidence.open(reactor, config.routing_log_location, self.events,
-                                      archive=self.archive, node=worker.node_id(config.node_id),
-                                      run_key=worker.run_key(config.node_id),
+        # With --workers N on SQLite each worker writes a file of its own (bus/hub/workers.py).
+        self.evidence = Evidence.open(reactor, worker.routing_log(config.routing_log_location),
+                                      self.events, archive=self.archive,
+                                      node=worker.node_id(config.node_id),
                                       on_checkpoint=lambda hop_id, digest: self.events.emit(
                                           "routing_log.checkpoint", id=hop_id, hash=digest))
         self.routing_log = self.evidence.log
@@ -136,10 +139,17 @@ class Hub:
                 is_paused=ops.controls.is_paused if ops.controls is not None else None)
             intake = NoticeIntake(store, threads, self.delivery.notify)
         # The previous run crashed: a gap record and the notice store's facts, before serving.
-        recovery = recover(self.routing_log, self.delivery.store if self.delivery else None,
-                           until=started, shared=worker.shared)
+        notices = self.delivery.store if self.delivery else None
+        location = config.routing_log_location
+        sqlite_files = not is_postgres(location)
+        recovery = recover(self.routing_log, notices, until=started, reader=(
+            (lambda: open_readonly(location)) if sqlite_files else None))
         if recovery is not None:
             self.events.emit("routing_log.gap", **recovery.as_event())
+        if sqlite_files and worker.first:  # files of workers a restart with fewer left behind
+            for path, orphan in recover_files(Path(location), worker.count, notices,
+                                              until=started):
+                self.events.emit("routing_log.gap", file=str(path), **orphan.as_event())
         self.exchange = SyncExchange(self.inspector, self.forwarder, self.routing_log,
                                      self.events, intake, characters=CharacterAudit(
                                          self.catalog, {party: s.receiver for party, s

@@ -2,12 +2,14 @@
 in the stores, what only the first worker does, and the listening socket it inherits.
 
 Worker 1 is the hub of one process (``--workers 1`` is exactly the hub before workers
-existed): node id ``[hub] node_id``, routing-log run mark ``run``. Worker k > 1 is
+existed): node id ``[hub] node_id``, the configured routing-log file. Worker k > 1 is
 ``NODE/k`` in the notice store's leases (a restarted worker releases only its own predecessor's
-deliveries) and keeps its run mark under ``run:NODE/k`` (its own crash is recovered by its own
-restart while the others keep writing). Only worker 1 binds the admin listener, runs the SFTP
-server and drop folders (bus/files) and the daily retention: one of each per hub, never N
-competing ones (docs/operations.md "Several worker processes").
+deliveries) and in a PostgreSQL routing log (its own chain); on SQLite it writes its own
+routing-log file, ``STEM.worker-K.SUFFIX`` beside the configured one (bus/store/
+routing_log_files.py), so its crash is recovered by its own restart from its own run mark while
+the others keep writing theirs. Only worker 1 binds the admin listener, runs the SFTP server and
+drop folders (bus/files) and the daily retention (over every worker's file): one of each per
+hub, never N competing ones (docs/operations.md "Several worker processes").
 
 The supervisor (bus/cli/supervisor.py) binds the listening socket once and passes its file
 descriptor; every worker accepts from the same kernel queue (``adoptStreamPort``), so a killed
@@ -19,8 +21,12 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from twisted.internet import task
+
+from ..core.pg_url import is_postgres
+from ..store.routing_log_files import worker_path
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,12 @@ class WorkerRole:
         """This worker's name in the notice store's leases and the operator log."""
         return node if self.first else f"{node}/{self.index}"
 
-    def run_key(self, node: str) -> str:
-        """Where this worker marks its run in the routing log (bus/store/log_recovery.py)."""
-        return "run" if self.first else f"run:{node}/{self.index}"
+    def routing_log(self, location: str | Path) -> str | Path:
+        """The routing log this worker writes: on SQLite its own file (worker 1: the configured
+        one), on PostgreSQL the shared schema (its chain is its ``node_id``)."""
+        if is_postgres(location):
+            return location
+        return worker_path(location, self.index)
 
     def event_fields(self) -> dict:
         """Added to each operator-log line of a worker, so N processes' lines can be told apart."""

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
 
 if TYPE_CHECKING:  # psycopg is an extra
+    from .routing_log_files import RoutingLogFiles
     from .routing_log_pg import PostgresRoutingLog
 
     AnyLog = RoutingLog | PostgresRoutingLog
+    # or several workers' SQLite files read as one
+    Readable: TypeAlias = "RoutingLog | PostgresRoutingLog | RoutingLogFiles"
 
 
 AT_SLACK = dt.timedelta(minutes=5)  # how far ``at`` may run out of row order (see _edge)
@@ -141,10 +144,18 @@ def _edge(log: AnyLog, when: str, first: bool) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def search(log: AnyLog, q: HopQuery, limit: int | None = 100,
-           also: tuple[str, list] | None = None) -> list[tuple[int, HopRecord]]:
+def search(log: Readable, q: HopQuery, limit: int | None = 100,
+           also: tuple[str, list] | None = None, *,
+           by_time: bool = False) -> list[tuple[int, HopRecord]]:
     """(row id, hop) pairs, newest first unless ``q.newest_first`` is False; ``also``: one more
-    condition and its parameters (bus/store/log_follow.py: the nodes' cursors)."""
+    condition and its parameters (bus/store/log_follow.py: the nodes' cursors); ``by_time``:
+    ordered by ``at``, then id (one file of several: bus/store/routing_log_files.py). Several
+    workers' files: their rows in time order, each named by its key across the files."""
+    files = _files(log)
+    if files is not None:
+        assert also is None and not by_time
+        return files.search(q, limit)
+    log = cast("AnyLog", log)
     bounded = _bounded(log, q)
     if bounded is None:
         return []
@@ -153,12 +164,17 @@ def search(log: AnyLog, q: HopQuery, limit: int | None = 100,
         where = f"{where} AND ({also[0]})" if where else f" WHERE {also[0]}"
         params += also[1]
     order = "DESC" if q.newest_first else "ASC"
-    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
+    by = f"at {order}, id {order}" if by_time else f"id {order}"
+    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY {by} "
                      f"LIMIT ?", (*params, log.NO_LIMIT if limit is None else int(limit)))
     return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
-def count(log: AnyLog, q: HopQuery) -> int:
+def count(log: Readable, q: HopQuery) -> int:
+    files = _files(log)
+    if files is not None:
+        return files.count(q)
+    log = cast("AnyLog", log)
     bounded = _bounded(log, q)
     if bounded is None:
         return 0
@@ -166,16 +182,31 @@ def count(log: AnyLog, q: HopQuery) -> int:
     return int(log._read(f"SELECT count(*) FROM hops{where}", tuple(params))[0][0])
 
 
-def exchange_hops(log: AnyLog, exchange_id: str) -> list[tuple[int, HopRecord]]:
+def exchange_hops(log: Readable, exchange_id: str) -> list[tuple[int, HopRecord]]:
     """Every hop of one exchange, in order."""
+    files = _files(log)
+    if files is not None:
+        return files.exchange_hops(exchange_id)
+    log = cast("AnyLog", log)
     rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops WHERE exchange_id = ? "
                      f"ORDER BY id", (exchange_id,))
     return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 
 
-def related_exchanges(log: AnyLog, message_id: str, limit: int = 200) -> list[tuple]:
+def related_exchanges(log: Readable, message_id: str, limit: int = 200) -> list[tuple]:
     """Exchanges about the same message (its request, reply, each delivery attempt of a notice,
-    operator actions): (exchange_id, first id, hop names, last status), oldest first."""
+    operator actions): (exchange_id, first id, hop names, last status), oldest first (several
+    workers' files: the first row's time instead of its id)."""
+    files = _files(log)
+    if files is not None:
+        return files.related_exchanges(message_id, limit)
+    log = cast("AnyLog", log)
     rows = log._read(log.related_sql(),
         (message_id, message_id, limit))
     return [tuple(r) for r in rows]
+
+
+def _files(log: Readable) -> RoutingLogFiles | None:
+    from .routing_log_files import RoutingLogFiles  # it searches each file with this module
+
+    return log if isinstance(log, RoutingLogFiles) else None

@@ -9,6 +9,9 @@ ids do follow commits (its batches are inserted in turn under the node's advisor
 follower keeps one cursor per node: the newest id of that node read before each query (every row
 of the node up to it is committed, hence visible to the query that follows), and remembers the
 few ids it showed above those cursors so they are not shown twice.
+
+Several workers' SQLite files (bus/store/routing_log_files.py): each file is numbered by its one
+writer, so one cursor per file is exact; what a poll finds in the files is shown in time order.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from .hop_search import HopQuery
 from .routing_log import HopRecord
 
 if TYPE_CHECKING:
-    from .hop_search import AnyLog
+    from .hop_search import Readable
+    from .routing_log_files import RoutingLogFiles
     from .routing_log_pg import PostgresRoutingLog
 
 Rows = list[tuple[int, HopRecord]]
@@ -37,10 +41,21 @@ class LogFollower:
         self.after_id = 0  # one cursor: SQLite
         self.by_node: dict[str, int] | None = None  # a cursor per node: PostgreSQL
         self.shown: set[int] = set()  # ids shown above their node's cursor
+        self.by_file: dict[int, int] | None = None  # a cursor per worker's file: SQLite files
 
-    def start(self, log: AnyLog, limit: int | None) -> Rows:
+    def start(self, log: Readable, limit: int | None) -> Rows:
         newest = dataclasses.replace(self.query, newest_first=True)
-        if log.AT_FOLLOWS_ID:
+        if getattr(log, "FILES", False):
+            from .routing_log_files import split_key
+
+            files = cast("RoutingLogFiles", log)
+            # each file's head first; a row committed after it is poll's to show
+            self.by_file = {w: max((i for i, _ in hop_search.search(rl, newest, 1)), default=0)
+                            for w, rl in files.logs}
+            heads = self.by_file
+            rows = [(key, h) for key, h in hop_search.search(files, newest, limit)
+                    if split_key(key)[1] <= heads.get(split_key(key)[0], 0)]
+        elif log.AT_FOLLOWS_ID:
             rows = hop_search.search(log, newest, limit)
             self.after_id = max((i for i, _ in rows), default=0)
         else:
@@ -50,7 +65,11 @@ class LogFollower:
         rows.reverse()
         return rows
 
-    def poll(self, log: AnyLog) -> Rows:
+    def poll(self, log: Readable) -> Rows:
+        if getattr(log, "FILES", False):
+            if self.by_file is None:  # started on worker 1's file alone; another worker's came
+                self.by_file = {1: self.after_id}
+            return self._poll_files(cast("RoutingLogFiles", log))
         if self.by_node is None:
             rows = hop_search.search(log, dataclasses.replace(self.query, after_id=self.after_id),
                                      None)
@@ -67,6 +86,19 @@ class LogFollower:
         floor = min(self.by_node.values(), default=0)
         self.shown = {i for i in self.shown if i > floor}
         return rows
+
+    def _poll_files(self, log: RoutingLogFiles) -> Rows:
+        from .routing_log_files import merge_by_time, row_key
+
+        assert self.by_file is not None
+        streams = []
+        for worker, rl in log.logs:  # a file that appeared since (another worker) from its start
+            rows = hop_search.search(rl, dataclasses.replace(
+                self.query, after_id=self.by_file.get(worker, 0)), None)
+            if rows:
+                self.by_file[worker] = rows[-1][0]
+            streams.append((worker, sorted(rows, key=lambda r: (r[1].at, r[0]))))
+        return [(row_key(w, rid), h) for _, w, rid, h in merge_by_time(streams, False)]
 
 
 def node_heads(log: PostgresRoutingLog) -> dict[str, int]:

@@ -16,25 +16,29 @@ Both are facts the notice store keeps; ``recover`` writes them back as hops with
 records apart from tampering: the chain over them is intact, they are the log's own account of
 its loss.
 
-Several workers on one log (``pfbus serve --workers N``): each keeps its own run mark, so the
-restart of a killed worker recovers that worker's run while the others go on writing. Only facts
-older than the restarted process (``until``) are looked at — the crashed worker stored them
-before it died, and the live workers' own hops for facts that old were committed long since.
-The gap record's count of cut-off exchanges cannot tell whose they are (hops carry no worker):
-it counts every exchange with no 'replied' record since the crashed run began, an upper bound
-that includes exchanges the other workers have in flight, and says so.
+Several workers (``pfbus serve --workers N``): each writes its own chain — its own SQLite file
+(bus/store/routing_log_files.py) or its node's chain on PostgreSQL — with its own run mark, so
+the restart of a killed worker recovers that worker's run from its own records while the others
+go on writing; a fact is looked up in every worker's records (``reader``: a notice accepted by
+one worker may have been delivered by another). Only facts older than the restarted process
+(``until``) are looked at — the crashed worker stored them before it died, and the live workers'
+own hops for facts that old were committed long since. A SQLite file of a worker that no longer
+runs (restarted with fewer workers) is recovered by worker 1 at its start (``recover_files``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .hop_record import Hop, HopRecord, Status
 from .notices.base import Fact, NoticeStore
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .hop_search import Readable
     from .routing_log import AnyLog
 
 # Hops are recorded right after the store's commit, on the reactor; a busy reactor may take a
@@ -56,14 +60,50 @@ class Recovery:
 
 
 def recover(rl: AnyLog, notices: NoticeStore | None, *, until: float | None = None,
-            shared: bool = False) -> Recovery | None:
+            reader: Callable[[], Readable] | None = None) -> Recovery | None:
     """If the previous run of this hub crashed, write the gap record and the recovered hops
     (committed before returning). None if the previous run closed the log cleanly. ``until``:
     facts of the notice store from before this time only (epoch seconds; this process's start);
-    ``shared``: other workers write the same log (see the module doc)."""
+    ``reader``: opens every worker's records for the facts' look-ups (closed here; default:
+    ``rl``'s own, which on PostgreSQL are the whole cluster's)."""
     run = rl.unclean
     if run is None:
         return None
+    if reader is None:
+        return _recover(rl, run, notices, until, rl)
+    with reader() as everything:
+        return _recover(rl, run, notices, until, everything)
+
+
+def recover_files(location: Path, workers: int, notices: NoticeStore | None, *,
+                  until: float | None = None) -> list[tuple[Path, Recovery]]:
+    """Worker 1's start: the SQLite files of workers beyond ``workers`` (a hub restarted with
+    fewer) whose last run crashed get its gap record and recovered hops, as that worker's own
+    restart would have written them; then their run is closed. No file: nothing to do."""
+    from .routing_log import RoutingLog, open_readonly
+    from .routing_log_files import worker_files
+
+    done = []
+    for worker, path in worker_files(location)[1:]:
+        if worker <= workers or not _has_run_mark(path):
+            continue
+        with RoutingLog(path, marks_runs=True) as orphan:
+            recovery = recover(orphan, notices, until=until,
+                               reader=lambda: open_readonly(location))
+            if recovery is not None:
+                done.append((path, recovery))
+    return done
+
+
+def _has_run_mark(path: Path) -> bool:
+    from .routing_log import RoutingLog
+
+    with RoutingLog(path, readonly=True) as rl:
+        return bool(rl._read("SELECT 1 FROM chain_meta WHERE key = 'run'"))
+
+
+def _recover(rl: AnyLog, run: dict, notices: NoticeStore | None, until: float | None,
+             reader: Readable) -> Recovery:
     after_id = int(run.get("after_id") or 0)
     cut_off, last_at = rl.run_summary(after_id)
     accepted: list[HopRecord] = []
@@ -75,7 +115,7 @@ def recover(rl: AnyLog, notices: NoticeStore | None, *, until: float | None = No
                 continue
             if fact[0] == Fact.ACCEPTED:
                 _, mid, service, sender, at = fact
-                if not rl.has_hop(mid, (Hop.ACCEPTED, Hop.DUPLICATE)):
+                if not reader.has_hop(mid, (Hop.ACCEPTED, Hop.DUPLICATE)):
                     accepted.append(HopRecord(
                         hop=Hop.ACCEPTED, status=Status.OK, message_id=mid, service_id=service,
                         sender=sender, recovered=1,
@@ -83,7 +123,7 @@ def recover(rl: AnyLog, notices: NoticeStore | None, *, until: float | None = No
                                f"{_iso(at)}"))
             else:
                 _, mid, service, subscriber, at, attempts = fact
-                if not rl.has_hop(mid, (Hop.DELIVERY,), provider=subscriber, ok=True):
+                if not reader.has_hop(mid, (Hop.DELIVERY,), provider=subscriber, ok=True):
                     delivered.append(HopRecord(
                         hop=Hop.DELIVERY, status=Status.OK, message_id=mid, service_id=service,
                         provider=subscriber, attempt=attempts, recovered=1,
@@ -94,12 +134,8 @@ def recover(rl: AnyLog, notices: NoticeStore | None, *, until: float | None = No
         reason=(f"the run started {run.get('started_at', '?')} (pid {run.get('pid', '?')}) ended "
                 f"without closing the routing log (killed or crashed) after record "
                 f"{run.get('last_id', '?')}; records not yet committed then are lost. Known: "
-                f"{cut_off} exchange(s) "
-                + ("received by any worker of this log since that run began (an upper bound: "
-                   "other workers' exchanges in flight count too) " if shared else
-                   "of that run ")
-                + f"have no 'replied' record (cut off: the strict form released no answer for "
-                f"them); {len(accepted)} 'accepted' and "
+                f"{cut_off} exchange(s) of that run have no 'replied' record (cut off: the "
+                f"strict form released no answer for them); {len(accepted)} 'accepted' and "
                 f"{len(delivered)} 'delivery' record(s) follow, recovered from the notice "
                 f"store (recovered=1)")))
     for hop in (*accepted, *delivered):

@@ -64,8 +64,10 @@ def cutoff(period: float | None, now: float | None = None) -> float | None:
 def purge_routing_log(rl: Chain, before: float, *, export_dir: Path | None = None,
                       batch: int = BATCH, pause: float = PAUSE,
                       progress: Callable[[int], None] | None = None,
-                      stop: threading.Event | None = None) -> Purged:
-    """Delete the records written before ``before`` (epoch seconds); see the module doc."""
+                      stop: threading.Event | None = None,
+                      name: str = "routing-log") -> Purged:
+    """Delete the records written before ``before`` (epoch seconds); see the module doc.
+    ``name``: the export's file name before the ids (one per chain: ids are per chain)."""
     before_iso = to_utc_iso(dt.datetime.fromtimestamp(before, dt.timezone.utc))
     base_id, base_hash = rl.chain_base()
     first, hi = rl.purge_bounds(before_iso)
@@ -82,7 +84,7 @@ def purge_routing_log(rl: Chain, before: float, *, export_dir: Path | None = Non
         exported = ""
         if export_dir is not None:
             export_dir.mkdir(parents=True, exist_ok=True)
-            out = export_dir / f"routing-log-{base_id + 1}-{hi}.jsonl"
+            out = export_dir / f"{name}-{base_id + 1}-{hi}.jsonl"
             trailer = export_ids(rl, out, base_id + 1, hi, until=before_iso)
             exported = f"; exported to {out.name} (sha256 {trailer['sha256']})"
         # The anchor, in the chain itself first (an edited chain_meta shows against it) ...
@@ -179,6 +181,17 @@ def _delete_where(path: Path, table: str, lo: int, hi: int, condition: str, para
     return deleted
 
 
+def _export_name(chain: Chain, number: int) -> str:
+    """``routing-log`` for the process's own chain; the others' exports name their chain, so
+    that two chains' ranges of the same ids never share a file: ``routing-log.worker-2``
+    (a worker's SQLite file), ``routing-log.node-NODE-2`` (a chain on PostgreSQL)."""
+    if number == 0:
+        return "routing-log"
+    if isinstance(chain, RoutingLog):
+        return "routing-log." + chain.path.stem.rpartition(".")[2]
+    return "routing-log.node-" + "".join(c if c.isalnum() else "-" for c in chain.node)
+
+
 def run_retention(retention, routing_log: AnyLog, notices=None, archive: Path | None = None,
                   *, export_dir: Path | None = None, now: float | None = None,
                   batch: int = BATCH, pause: float = PAUSE,
@@ -188,9 +201,18 @@ def run_retention(retention, routing_log: AnyLog, notices=None, archive: Path | 
     done = []
     before = cutoff(retention.routing_log, now)
     if before is not None:
-        for chain in routing_log.own_chains():  # PostgreSQL: this node's and its workers'
-            done.append(purge_routing_log(chain, before, export_dir=export_dir, batch=batch,
-                                          pause=pause, stop=stop))
+        # PostgreSQL: this node's and its workers' chains; SQLite: the file's and the workers'
+        # files beside it (opened for this run: closed here)
+        chains: list[Chain] = list(routing_log.own_chains())
+        try:
+            for number, chain in enumerate(chains):
+                done.append(purge_routing_log(chain, before, export_dir=export_dir,
+                                              batch=batch, pause=pause, stop=stop,
+                                              name=_export_name(chain, number)))
+        finally:
+            for chain in chains:
+                if chain is not routing_log and isinstance(chain, RoutingLog):
+                    chain.close()
     if notices is not None and not (stop is not None and stop.is_set()):
         delivered = cutoff(retention.delivered_notices, now)
         dead = cutoff(retention.dead_letters, now)

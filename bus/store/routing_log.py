@@ -11,9 +11,10 @@ Tamper evidence: the writer chains every row to the one before it (``prev_hash``
 ``bus/store/chain.py``) inside the same ``BEGIN IMMEDIATE`` transaction that inserts it, reading
 the head from the file whenever another connection committed since (``PRAGMA data_version``) —
 so an occasional second writer (``pfbus dlq replay``, ``pfbus archive show``) extends the same
-chain. Several *hub* processes sharing one routing log file is not a supported setup: each hub
-process has its own routing log, or a cluster shares one on PostgreSQL
-(``open_routing_log("postgresql://…")``, bus/store/routing_log_pg.py). Every
+chain. Several *hub* processes do not share a file: ``pfbus serve --workers N`` gives each worker
+its own file beside the configured one, read as one log (bus/store/routing_log_files.py), and a
+cluster shares one log on PostgreSQL (``open_routing_log("postgresql://…")``,
+bus/store/routing_log_pg.py). Every
 ``checkpoint_every`` rows the head hash is stored in ``chain_checkpoints`` and handed to
 ``on_checkpoint`` (the hub prints it to its JSON operator log, so it leaves the machine).
 
@@ -150,8 +151,20 @@ class RoutingLog(ChainedLog):
         return [self]
 
     def own_chains(self) -> list[RoutingLog]:
-        """The chains retention purges from this process: the file's one."""
-        return [self]
+        """The chains retention purges from this process: the file's one, and those of the
+        workers' files beside it (``pfbus serve --workers``: worker 1 runs retention), each
+        opened to write here (its ``purged`` record joins that worker's chain as any second
+        writer's does); ``retention.run_retention`` closes them."""
+        from .routing_log_files import worker_files
+
+        chains = [self]
+        try:
+            chains += [RoutingLog(path) for _, path in worker_files(self.path)[1:]]
+        except RoutingLogError:
+            for opened in chains[1:]:
+                opened.close()
+            raise
+        return chains
 
     def _prepare(self, items: list) -> tuple[Unchained, int, int]:
         # the rows' values and text now, outside the turn (bus/store/write_turns.py)
@@ -435,6 +448,8 @@ def read_formats(conn: sqlite3.Connection) -> Formats:
 
 
 if TYPE_CHECKING:
+    from .routing_log_files import RoutingLogFiles
+
     AnyLog = RoutingLog | PostgresRoutingLog  # a routing log, either dialect
 
 
@@ -456,6 +471,11 @@ def open_routing_log(location: str | Path, *, node: str | None = None, readonly:
         raise RoutingLogError(str(exc)) from None
 
 
-def open_readonly(location: str | Path) -> RoutingLog | PostgresRoutingLog:
-    """Open an existing routing log for reading only; never creates a file or a schema."""
+def open_readonly(location: str | Path) -> RoutingLog | PostgresRoutingLog | RoutingLogFiles:
+    """Open an existing routing log for reading only; never creates a file or a schema. A SQLite
+    log that workers wrote a file each of is read as one (bus/store/routing_log_files.py)."""
+    if not is_postgres(location):
+        from .routing_log_files import RoutingLogFiles
+
+        return RoutingLogFiles.open(Path(location))
     return open_routing_log(location, readonly=True)

@@ -4,8 +4,8 @@ One hub of two workers sharing the listening socket: inquiries and notices answe
 each notice delivered once (no two workers claim the same delivery); a worker killed with
 SIGKILL mid-stream is reported and restarted by the supervisor, and no acknowledged notice is
 lost or applied twice; a request replayed to the other worker is refused; SIGTERM drains both
-workers — slow inquiries in flight are answered — and the supervisor exits 0; the one routing
-log the workers share verifies intact.
+workers — slow inquiries in flight are answered — and the supervisor exits 0; each worker's
+routing-log file verifies intact, and ``pfbus log`` reads them as one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
@@ -178,8 +180,9 @@ def test_two_workers_survive_a_kill_and_drain_on_sigterm(tmp_path, keep):
     output = "".join(hub.output)
     assert "Traceback" not in output, output[-3000:]
 
-    # One routing log, one chain, written by both workers and the restarted one: intact, with
-    # the restarted worker's account of the kill (exit 3: intact, gap records present).
+    # A routing-log file per worker, a chain each, worker 2's written by it and its restarted
+    # successor: intact, with the restarted worker's account of the kill in its own file (exit
+    # 3: intact, gap records present).
     done = subprocess.run([sys.executable, "-m", "bus.cli.main", "log", "verify", "--db",
                            str(config.parent / "log-node-1.sqlite3")],
                           capture_output=True, text=True, timeout=120)
@@ -229,31 +232,108 @@ def test_workers_drain_when_the_supervisor_is_killed(tmp_path, keep):
     assert sorted(s["worker"] for s in stopped) == [1, 2] and all(s["drained"] for s in stopped)
 
 
-@pytest.mark.timeout(120)
-def test_workers_write_the_shared_routing_log_in_turns(tmp_path, keep):
-    """Both workers commit to the one routing log in turns (bus/store/write_turns.py): while
-    another writer holds the turn, no worker commits, so no reply is released (a reply waits
-    for its records); once the turn is given back every reply comes and the log verifies."""
+def pfbus(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bus.cli.main", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def received_exchanges(db: Path) -> list[str]:
+    """The exchange of every 'received' record, as ``pfbus log`` shows them (all files)."""
+    done = pfbus("log", "--db", str(db), "--hop", "received", "--limit", "10000",
+                 "--format", "json")
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: none
+    return [h["exchange_id"] for h in json.loads(done.stdout)]
+
+
+@pytest.mark.timeout(180)
+def test_workers_write_a_routing_log_file_each_read_as_one(tmp_path, keep):
+    """Each worker writes its own file (bus/store/routing_log_files.py): while a third writer
+    holds worker 1's file, worker 2 still records and answers (a worker never waits for
+    another's evidence) and worker 1's replies wait for their records; ``pfbus log`` shows every
+    exchange of both files once, verify checks each file's chain; restarted with one worker the
+    hub reads both files, and retention purges both."""
     hub, url, config, _ = start_workers(tmp_path, keep, "valid")
     db = config.parent / "log-node-1.sqlite3"
+    second = config.parent / "log-node-1.worker-2.sqlite3"
     assert inquire(url).status_code == 200
-    turn = os.open(f"{db}{SUFFIX}", os.O_RDWR | os.O_CREAT)  # a third writer, in its commit
-    with ThreadPoolExecutor(8) as pool:
+    assert db.is_file() and second.is_file()
+    turn = os.open(f"{db}{SUFFIX}", os.O_RDWR | os.O_CREAT)  # a third writer of worker 1's file
+    with ThreadPoolExecutor(40) as pool:
         fcntl.flock(turn, fcntl.LOCK_EX)
         try:
-            answers = [pool.submit(inquire, url) for _ in range(8)]
-            wait_until(lambda: requests.get(f"{url}/health", timeout=5).ok, 10, "health")
-            done = futures_wait(answers, timeout=1.0).done
-            assert not done, [a.result().status_code for a in done]
+            answers = []
+            for _ in range(40):  # new connections: the kernel gives some to worker 2
+                answers.append(pool.submit(inquire, url))
+                done = futures_wait(answers, timeout=0.5, return_when=FIRST_COMPLETED).done
+                if done:
+                    break
+            assert done and {a.result().status_code for a in done} == {200}
         finally:
             fcntl.flock(turn, fcntl.LOCK_UN)
             os.close(turn)
-        assert [a.result(timeout=30).status_code for a in answers] == [200] * 8
+        assert [a.result(timeout=60).status_code for a in answers] == [200] * len(answers)
     hub.popen.send_signal(signal.SIGTERM)
     assert hub.popen.wait(60) == 0
-    verified = subprocess.run([sys.executable, "-m", "bus.cli.main", "log", "verify", "--db",
-                               str(db)], capture_output=True, text=True, timeout=120)
-    assert verified.returncode == 0 and verified.stdout.startswith("intact"), verified.stdout
+    exchanges = received_exchanges(db)
+    assert len(exchanges) == 1 + len(answers) == len(set(exchanges))
+    with sqlite3.connect(second) as conn:  # worker 2's own records, in its own file
+        assert conn.execute("SELECT count(*) FROM hops WHERE hop = 'received'").fetchone()[0] \
+            >= len(done)
+    verified = pfbus("log", "verify", "--db", str(db))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert [line.split(":")[1].strip() for line in verified.stdout.splitlines()
+            if line.startswith("intact")] == [str(db), str(second)]
+
+    # restarted with one worker: it writes worker 1's file and reads both
+    single = keep(python("-m", "bus.cli.main", "serve", "--config", str(config)))
+    again = single.wait_for("hub.listening")["url"]
+    assert inquire(again).status_code == 200
+    single.popen.send_signal(signal.SIGTERM)
+    assert single.popen.wait(60) == 0
+    assert len(set(received_exchanges(db))) == 2 + len(answers)
+
+    # retention (worker 1's, or pfbus retention run) purges every worker's file, each with
+    # its own anchor; the chains verify from them
+    with config.open("a", encoding="utf-8") as f:
+        f.write("\n[retention]\nrouting_log = 1\n")
+    time.sleep(1.1)  # every record is more than the retention period old
+    purged = pfbus("retention", "run", "--config", str(config))
+    assert purged.returncode == 0, purged.stdout + purged.stderr
+    logs = [json.loads(line) for line in purged.stdout.splitlines()
+            if json.loads(line)["store"] == "routing_log"]
+    assert len(logs) == 2 and all(p["deleted"] > 0 for p in logs)
+    assert received_exchanges(db) == []
+    verified = pfbus("log", "verify", "--db", str(db))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.count("verified from the retention anchor") == 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_a_killed_workers_file_is_recovered_by_a_hub_restarted_with_fewer_workers(tmp_path,
+                                                                                   keep):
+    """Worker 2 killed with the supervisor (no restart of it): a hub restarted with one worker
+    writes worker 2's gap record into worker 2's file and closes its run."""
+    hub, url, config, _ = start_workers(tmp_path, keep, "valid")
+    for _ in range(6):
+        assert inquire(url).status_code == 200
+    second = config.parent / "log-node-1.worker-2.sqlite3"
+    # both at once: the supervisor cannot restart worker 2; worker 1 drains (its parent gone)
+    subprocess.run(["kill", "-9", str(worker_pids(hub)[2]), str(hub.popen.pid)], check=True)
+    hub.popen.wait(30)
+    wait_until(lambda: '"hub.stopped"' in "".join(hub.output), 30, "worker 1 drained")
+    single = keep(python("-m", "bus.cli.main", "serve", "--config", str(config)))
+    gap = single.wait_json(lambda d: d.get("event") == "routing_log.gap", 60)
+    assert gap["file"] == str(second) and gap["cut_off"] == 0
+    single.wait_for("hub.listening")
+    single.popen.send_signal(signal.SIGTERM)
+    assert single.popen.wait(60) == 0
+    verified = pfbus("log", "verify", "--db", str(config.parent / "log-node-1.sqlite3"))
+    assert verified.returncode == 3, verified.stdout + verified.stderr  # intact, with a gap
+    assert "gaps: 1 recorded by the hub after a crash" in verified.stdout
+    with sqlite3.connect(second) as conn:  # its run is closed: the next start finds none
+        assert conn.execute("SELECT count(*) FROM chain_meta WHERE key = 'run'").fetchone() \
+            == (0,)
 
 
 @pytest.mark.timeout(120)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from pathlib import Path
+
 import pytest
 
 from bus.cli import serve_command
@@ -47,10 +49,14 @@ def test_the_flag_takes_a_count_or_auto():
 
 
 def test_worker_one_is_the_hub_of_one_process_the_others_are_their_own_node():
-    assert (SINGLE.node_id("node-a"), SINGLE.run_key("node-a")) == ("node-a", "run")
+    log, url = Path("/var/lib/pfbus/routing-log.sqlite3"), "postgresql://db/pfbus?schema=log"
+    assert (SINGLE.node_id("node-a"), SINGLE.routing_log(log)) == ("node-a", log)
     first, second = WorkerRole(1, 2, 5, 100), WorkerRole(2, 2, 5, 100)
-    assert (first.node_id("node-a"), first.run_key("node-a")) == ("node-a", "run")
-    assert (second.node_id("node-a"), second.run_key("node-a")) == ("node-a/2", "run:node-a/2")
+    assert (first.node_id("node-a"), first.routing_log(log)) == ("node-a", log)
+    # on SQLite a file of its own beside the configured one; on PostgreSQL its own chain
+    assert (second.node_id("node-a"), second.routing_log(log)) == (
+        "node-a/2", Path("/var/lib/pfbus/routing-log.worker-2.sqlite3"))
+    assert second.routing_log(url) == url
     assert first.first and not second.first and second.shared and not SINGLE.shared
     assert SINGLE.event_fields() == {} and second.event_fields() == {"worker": 2}
     assert parse_worker(worker_argument(second)) == second
