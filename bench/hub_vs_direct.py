@@ -64,6 +64,7 @@ from lxml import etree
 
 import nginx_proxy
 from bus.core.header import Party, PlatformHeader
+from bus.store.routing_log_files import worker_files
 # bench/*.py beside this file (the script's directory is on sys.path)
 from loadgen import MESSAGE_ID_SLOT, SENT_AT_SLOT, run_python, run_wrk, smoke
 from procs import Child, busy_seconds, machine, wait_listening, wait_quiet
@@ -279,12 +280,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.lock_stats:
             info["lock_stats"] = {h.name: read_lock_stats(workdir / h.name) for h in hubs}
         info["routing_log_replied"] = {}
-        for h in hubs:
-            db = sqlite3.connect(workdir / h.name / "routing-log.sqlite3")
-            info["routing_log_replied"][h.name] = dict(db.execute(
-                "SELECT status, COUNT(*) FROM hops WHERE hop = 'replied' GROUP BY status"
-            ).fetchall())
-            db.close()
+        for h in hubs:  # every worker's file (bus/store/routing_log_files.py)
+            replied: dict[str, int] = {}
+            for _, path in worker_files(workdir / h.name / "routing-log.sqlite3"):
+                db = sqlite3.connect(path)
+                for status, count in db.execute("SELECT status, COUNT(*) FROM hops WHERE "
+                                                "hop = 'replied' GROUP BY status"):
+                    replied[status] = replied.get(status, 0) + count
+                db.close()
+            info["routing_log_replied"][h.name] = replied
     summary = summarise(results)
     report(summary, info, args)
     if args.json:
