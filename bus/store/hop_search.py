@@ -145,15 +145,13 @@ def _edge(log: AnyLog, when: str, first: bool) -> int | None:
 
 
 def search(log: Readable, q: HopQuery, limit: int | None = 100,
-           also: tuple[str, list] | None = None, *,
-           by_time: bool = False) -> list[tuple[int, HopRecord]]:
+           also: tuple[str, list] | None = None) -> list[tuple[int, HopRecord]]:
     """(row id, hop) pairs, newest first unless ``q.newest_first`` is False; ``also``: one more
-    condition and its parameters (bus/store/log_follow.py: the nodes' cursors); ``by_time``:
-    ordered by ``at``, then id (one file of several: bus/store/routing_log_files.py). Several
+    condition and its parameters (bus/store/log_follow.py: the nodes' cursors). Several
     workers' files: their rows in time order, each named by its key across the files."""
     files = _files(log)
     if files is not None:
-        assert also is None and not by_time
+        assert also is None
         return files.search(q, limit)
     log = cast("AnyLog", log)
     bounded = _bounded(log, q)
@@ -164,8 +162,7 @@ def search(log: Readable, q: HopQuery, limit: int | None = 100,
         where = f"{where} AND ({also[0]})" if where else f" WHERE {also[0]}"
         params += also[1]
     order = "DESC" if q.newest_first else "ASC"
-    by = f"at {order}, id {order}" if by_time else f"id {order}"
-    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY {by} "
+    rows = log._read(f"SELECT id, {', '.join(_COLUMNS)} FROM hops{where} ORDER BY id {order} "
                      f"LIMIT ?", (*params, log.NO_LIMIT if limit is None else int(limit)))
     return [(row[0], HopRecord(**dict(zip(_COLUMNS, row[1:], strict=True)))) for row in rows]
 

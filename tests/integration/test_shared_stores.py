@@ -1,5 +1,7 @@
 """The SQLite stores written by two real processes at once, as ``pfbus serve --workers 2`` does
-(the seen MessageIds: tests/unit/test_replay.py).
+(the seen MessageIds: tests/unit/test_replay.py) — and a routing-log file, which the workers no
+longer share (a file each: bus/store/routing_log_files.py) but a second writer still may
+(``pfbus dlq replay``, retention of another worker's file).
 
 Each test starts two processes that prepare their work, say so, then wait while the test holds
 the file's write lock; the test releases it once both are waiting, so their transactions meet

@@ -196,3 +196,37 @@ def test_search_filters_apply_in_every_file(two):
         assert [h.message_id for _, h in hop_search.search(log, q, 4)] == \
             ["m19", "m18", "m17", "m16"]
         assert hop_search.count(log, q) == 10
+
+
+def test_pfbus_log_verifies_each_file_and_exports_one_workers_chain(two, tmp_path, capsys):
+    from bus.cli.main import main
+
+    assert main(["log", "verify", "--db", str(two)]) == 0
+    out = capsys.readouterr().out
+    assert f"intact: {two}: 10 chained records" in out
+    assert f"intact: {worker_path(two, 2)}: 10 chained records" in out
+    assert main(["log", "export", "--db", str(two), "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert "give --node (1, 2)" in capsys.readouterr().err
+    assert main(["log", "export", "--db", str(two), "--node", "2", "--out",
+                 str(tmp_path / "x.jsonl")]) == 0
+    assert verify_export(tmp_path / "x.jsonl").intact
+    assert main(["log", "verify", "--db", str(two), "--node", "3"]) == 2
+    assert main(["log", "--db", str(two), "--format", "json", "--limit", "3"]) == 0
+    assert '"message_id": "m19"' in capsys.readouterr().out
+
+
+def test_a_broad_filter_is_read_along_the_time_index_with_the_same_rows(two, monkeypatch):
+    from bus.store import routing_log_files
+
+    queries = [HopQuery(), HopQuery(status="ok"), HopQuery(message_id="m1"),
+               HopQuery(since=at(5), until=at(15)), HopQuery(newest_first=False, until=at(7))]
+    with open_readonly(two) as log:
+        narrow = [hop_search.search(log, q, 4) for q in queries]
+        monkeypatch.setattr(routing_log_files, "BROAD", 2)
+        statements = []
+        for _, rl in log.logs:
+            rl._reader.set_trace_callback(statements.append)
+        assert [hop_search.search(log, q, 4) for q in queries] == narrow
+        assert any("INDEXED BY hops_at" in s for s in statements)
+    assert [h.message_id for _, h in narrow[3]] == ["m14", "m13", "m12", "m11"]
+    assert [h.message_id for _, h in narrow[4]] == ["m00", "m01", "m02", "m03"]

@@ -110,7 +110,8 @@ HUB = Table("hub", (
 
 STORE = Table("store", (
     Key("routing_log", Str(nonempty=True), "var/routing-log.sqlite3",
-        "the routing log (経路ログ): a SQLite path, or a postgresql:// URL"),
+        "the routing log (経路ログ): a SQLite path (with several workers, worker k > 1 writes "
+        "STEM.worker-K.SUFFIX beside it), or a postgresql:// URL"),
     Key("notices", Str(), "sqlite:var/notices.sqlite3",
         "store-and-forward of notices: sqlite:PATH or a postgresql:// URL", store_url),
     Key("seen_messages", Str(), None, "the MessageIds seen within [hub] replay_window (a "
