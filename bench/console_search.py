@@ -10,7 +10,11 @@ Then times what the console does for each search — ``hop_search`` newest first
 and the HTML page rendered — and for a trace (the exchange's hops, its related exchanges, the
 page), each query RUNS times with fresh random targets; prints p50/p95/max per query.
 
-    python bench/console_search.py [--exchanges N] [--runs R] [--db PATH] [--keep]
+With --workers N the exchanges are spread over N files as ``pfbus serve --workers N`` writes
+them (the configured file and ``STEM.worker-K.SUFFIX``, bus/store/routing_log_files.py) and
+searched as the console reads them: every file, merged in time order.
+
+    python bench/console_search.py [--exchanges N] [--runs R] [--db PATH] [--workers N]
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from bus.admin.console import log_pages  # noqa: E402
 from bus.store import hop_search  # noqa: E402
 from bus.store.hop_search import HopQuery  # noqa: E402
 from bus.store.migrations import migrate  # noqa: E402
-from bus.store.routing_log import RoutingLog  # noqa: E402
+from bus.store.routing_log import open_readonly  # noqa: E402
+from bus.store.routing_log_files import row_key, worker_path  # noqa: E402
 
 SERVICES = ["juki.ResidentInquiry", "juki.ResidentChangeNotice", "zei.TaxInquiry",
             "kokuho.Eligibility", "juki.FullExtract"]
@@ -116,26 +121,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exchanges", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--db", type=Path, help="reuse (or keep) this file")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="spread the exchanges over this many workers' files")
     args = parser.parse_args(argv)
     tmp = None
     path = args.db
     if path is None:
         tmp = tempfile.TemporaryDirectory(prefix="pfbus-console-bench-")
         path = Path(tmp.name) / "routing.sqlite3"
-    if not path.exists():
-        started = time.perf_counter()
-        sample = build(path, args.exchanges)
-        rows = sqlite3.connect(path).execute("SELECT count(*) FROM hops").fetchone()[0]
-        print(f"built {args.exchanges:,} exchanges ({rows:,} hops, "
-              f"{path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.0f} s")
-    else:
-        conn = sqlite3.connect(path)
-        sample = conn.execute("SELECT message_id, exchange_id FROM hops WHERE hop = 'replied' "
-                              "AND id % 15000 = 0").fetchall()
-        conn.close()
+    sample = []
+    for worker in range(1, args.workers + 1):
+        file = worker_path(path, worker)
+        if not file.exists():
+            started = time.perf_counter()
+            sample += build(file, args.exchanges // args.workers, seed=6 + worker)
+            rows = sqlite3.connect(file).execute("SELECT count(*) FROM hops").fetchone()[0]
+            print(f"built {args.exchanges // args.workers:,} exchanges ({rows:,} hops, "
+                  f"{file.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.0f} s"
+                  f" in {file.name}")
+        else:
+            conn = sqlite3.connect(file)
+            sample += conn.execute("SELECT message_id, exchange_id FROM hops WHERE hop = "
+                                   "'replied' AND id % 15000 = 0").fetchall()
+            conn.close()
     rnd = random.Random(11)
-    log = RoutingLog(path, readonly=True)
-    max_id = log._read("SELECT MAX(id) FROM hops")[0][0]
+    log = open_readonly(path)  # several files: read as one, as the console does
+    max_id = sqlite3.connect(path).execute("SELECT MAX(id) FROM hops").fetchone()[0]
+
+    def deep() -> int:  # a row to page back from: a row id, or across files a row key
+        rid = rnd.randrange(1, max_id)
+        return rid if args.workers == 1 else row_key(rnd.randint(1, args.workers), rid)
 
     def page(q: HopQuery) -> None:
         rows = hop_search.search(log, q, 50)
@@ -167,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             service_id=rnd.choice(SERVICES), local_gov_code=rnd.choice(CODES), status="fault",
             since=(w := window())[0], until=w[1])),
         "page deep (before_id)": lambda: page(HopQuery(service_id=rnd.choice(SERVICES),
-                                                       before_id=rnd.randrange(max_id))),
+                                                       before_id=deep())),
         "trace (hops + related)": lambda: trace(rnd.choice(sample)[1]),
     }
     print(f"{'query':38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")

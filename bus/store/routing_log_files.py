@@ -193,7 +193,7 @@ class RoutingLogFiles:
         edges = []
         for cursor, older in bounds:
             edge = self._at_of(cursor)
-            if edge is None:  # the row a page ended at was purged since: start again
+            if edge is None:  # the row a page ended at was purged since: no page after it
                 return []
             edges.append((edge, split_key(cursor), older))
         streams = []
