@@ -105,9 +105,10 @@ class RoutingLog(ChainedLog):
         self._init_log(readonly=readonly, checkpoint_every=checkpoint_every,
                        on_checkpoint=on_checkpoint, on_commit=on_commit, on_state=on_state,
                        high_water=high_water, marks_runs=marks_runs)
-        # Whose run mark: "run" for a hub of one process; with ``pfbus serve --workers N`` each
-        # worker after the first keys its own (bus/hub/workers.py: WorkerRole.run_key), so a
-        # worker's crash is found by its own restart while the others write the same file.
+        # Whose run mark: "run" for the hub's process (each worker of ``pfbus serve --workers
+        # N`` has a file of its own); several marking writers of one file key their own, so a
+        # writer's crash is found by its own restart (before files per worker the workers
+        # shared one, marked "run:NODE/k": tests/integration/test_shared_stores.py).
         self.run_key = run_key
         self._writer: sqlite3.Connection | None = None
         self._turns: WriteTurns | None = None  # the writer's turns at the file's write lock
