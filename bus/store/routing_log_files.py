@@ -30,6 +30,7 @@ import glob
 import heapq
 import itertools
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +41,7 @@ from .chained_log import COLUMNS, hop_from_row
 from .hop_record import HopRecord, to_utc_iso
 from .hop_search import HopQuery
 from .routing_log import RoutingLog, RoutingLogError
+from .sqlite_readonly import connect_readonly, user_version
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -118,6 +120,8 @@ class RoutingLogFiles:
         logs: list[tuple[int, RoutingLog]] = []
         try:
             for worker, file in files:
+                if worker > 1 and _being_created(file):
+                    continue
                 logs.append((worker, RoutingLog(file, readonly=True)))
         except RoutingLogError:
             for _, rl in logs:
@@ -230,6 +234,19 @@ class RoutingLogFiles:
                 rows = rl._read("SELECT at FROM hops WHERE id = ?", (rid,))
                 return rows[0][0] if rows else None
         return None
+
+
+def _being_created(path: Path) -> bool:
+    """A worker's file that has no schema yet: its worker is starting (it holds no records),
+    so a reader at that moment — another worker's recovery, the console — passes it by."""
+    try:
+        conn = connect_readonly(path)
+        try:
+            return user_version(conn) == 0
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # the open that follows names the problem
 
 
 # A filter matching at least this many rows of a file is read along the index on ``at``

@@ -230,3 +230,13 @@ def test_a_broad_filter_is_read_along_the_time_index_with_the_same_rows(two, mon
         assert any("INDEXED BY hops_at" in s for s in statements)
     assert [h.message_id for _, h in narrow[3]] == ["m14", "m13", "m12", "m11"]
     assert [h.message_id for _, h in narrow[4]] == ["m00", "m01", "m02", "m03"]
+
+
+def test_a_worker_file_without_a_schema_yet_is_passed_by(two):
+    """Its worker is starting: another worker's recovery reading every file must not fail."""
+    import sqlite3
+
+    starting = worker_path(two, 3)
+    sqlite3.connect(starting).close()  # created, no schema yet
+    with open_readonly(two) as log:
+        assert log.nodes() == ["1", "2"] and len(log.query(limit=None)) == 20
