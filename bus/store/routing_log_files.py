@@ -263,17 +263,24 @@ def _by_time(rl: RoutingLog, q: HopQuery, limit: int | None,
     bounded = hop_search._bounded(rl, q)
     if bounded is None:
         return []
-    where, params = hop_search.where_clause(bounded, rl.PLUS)
     conditions = list(conditions)
     if q.since:  # also as a range the index on ``at`` can seek (the +at filters stay)
         conditions.append(("at >= ?", [to_utc_iso(q.since)]))
     if q.until:
         conditions.append(("at < ?", [to_utc_iso(q.until)]))
-    for sql, values in conditions:
-        where = f"{where} AND {sql}" if where else f" WHERE {sql}"
-        params += values
+
+    def where_with(plus: str) -> tuple[str, list]:
+        where, params = hop_search.where_clause(bounded, plus)
+        for sql, values in conditions:
+            where = f"{where} AND {sql}" if where else f" WHERE {sql}"
+            params += values
+        return where, params
+
+    # counted by any index (no "+column": a prefix of sender or receiver seeks its own)
+    where, params = where_with("")
     broad = rl._read(f"SELECT count(*) FROM (SELECT 1 FROM hops{where} LIMIT {BROAD})",
                      tuple(params))[0][0] >= BROAD
+    where, params = where_with(rl.PLUS)
     order = "DESC" if q.newest_first else "ASC"
     rows = rl._read(f"SELECT id, {', '.join(COLUMNS)} FROM hops"
                     f"{' INDEXED BY hops_at' if broad else ''}{where} "
@@ -287,12 +294,14 @@ def _beyond(worker: int, at: str, position: tuple[int, int], older: bool
     """SQL for worker ``worker``'s rows before (``older``) or after the row at ``position``
     (worker, id), whose time is ``at``, in the order (at, worker, id)."""
     cursor_worker, cursor_id = position
-    less, not_more = ("<", "<=") if older else (">", ">=")
-    if worker < cursor_worker:
-        return (f"at {not_more if older else less} ?", [at])
-    if worker > cursor_worker:
-        return (f"at {less if older else not_more} ?", [at])
-    return (f"(at {less} ? OR (at = ? AND id {less} ?))", [at, at, cursor_id])
+    strict, inclusive = ("<", "<=") if older else (">", ">=")
+    if worker != cursor_worker:  # at the same time, a smaller worker's rows come first
+        before_cursor = (worker < cursor_worker) == older
+        return (f"at {inclusive if before_cursor else strict} ?", [at])
+    # the plain range first: the index on ``at`` seeks to it (an OR alone would scan from the
+    # newest entry down to the cursor)
+    return (f"at {inclusive} ? AND (at {strict} ? OR (at = ? AND id {strict} ?))",
+            [at, at, at, cursor_id])
 
 
 def reopen_if_grown(reader: RoutingLog | RoutingLogFiles | None, path: Path,
