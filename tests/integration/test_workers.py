@@ -325,7 +325,8 @@ def test_a_killed_workers_file_is_recovered_by_a_hub_restarted_with_fewer_worker
     single = keep(python("-m", "bus.cli.main", "serve", "--config", str(config)))
     gap = single.wait_json(lambda d: d.get("event") == "routing_log.gap", 60)
     assert gap["file"] == str(second) and gap["cut_off"] == 0
-    single.wait_for("hub.listening")
+    again = single.wait_for("hub.listening")["url"]
+    assert inquire(again).status_code == 200  # serving (its signal handlers come after listen)
     single.popen.send_signal(signal.SIGTERM)
     assert single.popen.wait(60) == 0
     verified = pfbus("log", "verify", "--db", str(config.parent / "log-node-1.sqlite3"))
