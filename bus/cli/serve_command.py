@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
             from .supervisor import Supervisor
             return Supervisor(config, args.config, workers, events).run()
         hub = Hub(config, reactor, events, worker=role)
+        # Our own handlers (not Twisted's, which only stop the reactor): a first signal drains,
+        # a second one hurries the drain; the reactor stops once the hub has closed its stores.
+        # Installed before the hub listens: once it says "hub.listening", a SIGTERM must drain
+        # it, never find Python's default handler (which kills the process at once).
+        _install_signal_handlers(hub, reactor)
         hub.listen()
         if hub.delivery is not None:
             reactor.callWhenRunning(_start_delivery, hub, events)
@@ -75,9 +80,6 @@ def run(args: argparse.Namespace) -> int:
     except CannotListenError as exc:
         events.emit("hub.listen_error", error=str(exc))
         return _failed(f"cannot listen: {exc}")
-    # Our own handlers (not Twisted's, which only stop the reactor): a first signal drains,
-    # a second one hurries the drain; the reactor stops once the hub has closed its stores.
-    _install_signal_handlers(hub, reactor)
     reactor.addSystemEventTrigger("before", "shutdown", hub.stop)  # any other stop: cut now
     reactor.run(installSignalHandlers=False)  # type: ignore[call-arg]  # the reactor takes it
     return common.EXIT_OK
