@@ -18,8 +18,9 @@ import pytest
 from .independent.adapter import JST, Adapter
 from .independent.thirteenth import expect_100
 from .independent.variants import APART, THIRTEENTH_BATCH
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOTICE_A, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  change, extract, inquiry, notice, transcript)
+from .variant_transcripts import (assert_declared_apart, assert_takes_effect, batch_cases,
+                                  BAD_CHECK_DIGIT, GOV, NOTICE_A, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  change, extract, inquiry, notice)
 
 
 def _with(raw: bytes, old: bytes, new: bytes) -> bytes:
@@ -100,26 +101,17 @@ OWN_TESTS = {"reply-message-id-per-second", "later-page-request-id-refused",
              "expect-100-continue-refused", "sent-at-cached-60s",
              "duplicate-receipt-sent-at-of-first", "seen-checked-before-transaction",
              "locked-writes-dropped-under-concurrency", "request-id-map-ttl-60s"}
-CASES = sorted((name, role) for name in THIRTEENTH_BATCH for role in APART[name][1]
-               if name not in OWN_TESTS)
+CASES = batch_cases(THIRTEENTH_BATCH, APART, OWN_TESTS)
 
 
 def test_the_batch_is_declared_apart_and_sized():
-    roles = [role for name in THIRTEENTH_BATCH for role in APART[name][1]]
+    roles = assert_declared_apart(THIRTEENTH_BATCH, APART, min_per_class=4)
     assert len(roles) == 40 and len(THIRTEENTH_BATCH) == 35
-    assert {"provider", "subscriber"} <= set(roles)
-    for cls in range(1, 6):
-        assert sum(APART[name][0] == cls for name in THIRTEENTH_BATCH) >= 4, cls
-    for name in THIRTEENTH_BATCH:
-        assert APART[name][2].endswith("]"), name
 
 
 @pytest.mark.parametrize(("name", "role"), CASES)
 def test_each_variant_takes_effect(tmp_path, name, role):
-    steps = STEPS[role](name)
-    correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
-    variant = transcript(role, tmp_path / "variant.sqlite3", name, steps)
-    assert variant != correct
+    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 
 
 # --- what needs time to pass: clocks moved forward, never waited for ---------------------------

@@ -15,7 +15,8 @@ import pytest
 from .independent.adapter import JST, Adapter
 from .independent.twelfth import era_lenient, twelve_hour
 from .independent.variants import APART, TWELFTH_BATCH
-from .variant_transcripts import (GOV, NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, change, extract,
+from .variant_transcripts import (assert_declared_apart, assert_takes_effect, batch_cases,
+                                  GOV, NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, change, extract,
                                   inquiry, notice, request, transcript)
 
 RELATED = "12121212-3434-4567-8989-abababababab"
@@ -127,26 +128,17 @@ def subscriber_steps(name: str) -> list:
 
 STEPS = {"provider": provider_steps, "subscriber": subscriber_steps}
 OWN_TESTS = {"extract-request-id-race", "sent-at-12-hour-clock"}
-CASES = sorted((name, role) for name in TWELFTH_BATCH for role in APART[name][1]
-               if name not in OWN_TESTS)
+CASES = batch_cases(TWELFTH_BATCH, APART, OWN_TESTS)
 
 
 def test_the_batch_is_declared_apart_and_sized():
-    roles = [role for name in TWELFTH_BATCH for role in APART[name][1]]
+    roles = assert_declared_apart(TWELFTH_BATCH, APART, min_per_class=5)
     assert 30 <= len(roles) <= 36
-    assert {"provider", "subscriber"} <= set(roles)
-    for cls in range(1, 6):
-        assert sum(APART[name][0] == cls for name in TWELFTH_BATCH) >= 5, cls
-    for name in TWELFTH_BATCH:
-        assert APART[name][2].endswith("]"), name
 
 
 @pytest.mark.parametrize(("name", "role"), CASES)
 def test_each_variant_takes_effect(tmp_path, name, role):
-    steps = STEPS[role](name)
-    correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
-    variant = transcript(role, tmp_path / "variant.sqlite3", name, steps)
-    assert variant != correct
+    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 
 
 class _Evening(dt.datetime):

@@ -171,3 +171,31 @@ def unheld_numbers(count: int, first: int) -> list[str]:
         if len(out) == count:
             return out
     raise AssertionError("not enough numbers")
+
+
+# --- a blind batch's own tests (test_independent_twelfth_batch.py and after) -------------------
+
+def batch_cases(batch, declared, own_tests=frozenset()) -> list[tuple[str, str]]:
+    """(variant, role) of every run of ``batch`` (``declared``: variants.APART) but those with
+    tests of their own."""
+    return sorted((name, role) for name in batch for role in declared[name][1]
+                  if name not in own_tests)
+
+
+def assert_declared_apart(batch, declared, *, min_per_class: int) -> list[str]:
+    """Both roles, every class of issue 11 at least ``min_per_class`` times, each description
+    citing its requirement; the roles of its runs, for the batch's own size checks."""
+    roles = [role for name in batch for role in declared[name][1]]
+    assert {"provider", "subscriber"} <= set(roles)
+    for cls in range(1, 6):
+        assert sum(declared[name][0] == cls for name in batch) >= min_per_class, cls
+    for name in batch:
+        assert declared[name][2].endswith("]"), name
+    return roles
+
+
+def assert_takes_effect(tmp_path, role: str, name: str, steps: list) -> None:
+    """The variant's transcript of ``steps`` differs from the correct adapter's."""
+    correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
+    variant = transcript(role, tmp_path / "variant.sqlite3", name, steps)
+    assert variant != correct
