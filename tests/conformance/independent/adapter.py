@@ -80,6 +80,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self.residents = {el.findtext(f"{{{CMN}}}AddresseeNumber"): el
                           for el in tree.getroot().iter(f"{{{CMN}}}Resident")}
         if self.role == "subscriber":
+            if self.db is None:  # str(None) would open a file named "None" in the cwd
+                raise ValueError("a subscriber needs db=PATH, its store")
             self._open_store()
 
     # --- the platform's checks, then the business ------------------------------------------------
