@@ -16,7 +16,6 @@ from __future__ import annotations
 import socket
 import sqlite3
 import threading
-import time
 
 import pytest
 
@@ -190,9 +189,9 @@ def test_attack_gets_a_fault_and_is_not_forwarded(hub, listener, name):
     soap = SOAP12 if "Content-Type" in headers and "soap+xml" in headers["Content-Type"] \
         else SOAP11
     before = hubkit.received(hub)
-    started = time.monotonic()
-    r = hubkit.post(hub, raw, soap, headers)
-    assert time.monotonic() - started < 5, f"{name} took {time.monotonic() - started:.1f} s"
+    # A bound, not a speed check: an attack that stalls the hub fails here (requests' timeout)
+    # instead of hanging the run; how fast refusals are is bench/'s business.
+    r = hubkit.post(hub, raw, soap, headers, timeout=30)
     assert r.status_code in (400, 404, 413, 415, 500), r.status_code
     assert b"Traceback" not in r.content and b"root:" not in r.content
     fault = hubkit.fault_of(r.content)
