@@ -15,6 +15,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .adapter import Adapter
+from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
 
@@ -36,12 +37,16 @@ def serve(args) -> int:
             return super().handle_expect_100() if special is None else special
 
         def do_POST(self):
+            if front_refused(self, adapter.defect):
+                return
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             if http_defect(self, adapter.defect, answer):
+                return
+            if write_chunked(self, adapter.defect, answer):
                 return
             if alt == "chunked":
                 self.send_header("Transfer-Encoding", "chunked")

@@ -29,6 +29,7 @@ from .answers import Writer
 from .characters import CharacterLayer
 from .eighth import EighthBatch
 from .eleventh import EleventhBatch
+from .fourteenth import FourteenthBatch
 from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
@@ -46,7 +47,8 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
-              EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch):
+              EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
+              FourteenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -74,11 +76,13 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     eleventh: dict = field(default_factory=dict)  # the eleventh batch's memories
     twelfth: dict = field(default_factory=dict)  # the twelfth batch's memories
     thirteenth: dict = field(default_factory=dict)  # the thirteenth batch's memories
+    fourteenth: dict = field(default_factory=dict)  # the fourteenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
         self.residents = {el.findtext(f"{{{CMN}}}AddresseeNumber"): el
                           for el in tree.getroot().iter(f"{{{CMN}}}Resident")}
+        self._fourteenth_started()
         if self.role == "subscriber":
             if self.db is None:  # str(None) would open a file named "None" in the cwd
                 raise ValueError("a subscriber needs db=PATH, its store")
@@ -122,6 +126,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                 or (self.defect == "receiver-system-id-only" and receiver[2] == self.system_id) \
                 or (self.defect == "receiver-local-gov-unchecked"
                     and receiver[1:] == [self.business_unit, self.system_id])
+        mine = self._fourteenth_mine(receiver, mine)
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
@@ -145,6 +150,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._eleventh_checks(raw, header, body, mid)
         self._twelfth_checks(header, body, mid)
         self._thirteenth_checks(header, body, mid)
+        self._fourteenth_checks(header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

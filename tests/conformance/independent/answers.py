@@ -42,6 +42,8 @@ class Writer:
             return special
         if (special := self._thirteenth_now()) is not None:
             return special
+        if (special := self._fourteenth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -172,6 +174,7 @@ class Writer:
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
+        self._fourteenth_reply_header(h)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -198,6 +201,7 @@ class Writer:
         self._eleventh_answer(response)
         self._twelfth_answer(response)
         self._thirteenth_answer(response)
+        self._fourteenth_answer(response)
         self._degrade_text(response)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response)
@@ -253,6 +257,7 @@ class Writer:
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
         self._thirteenth_fault(soap, refusal)
+        self._fourteenth_fault(refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
         client = self._thirteenth_client(soap, refusal, client)
         if self.defect == "client-faults-as-server":  # one catch-all handler for every error
@@ -334,6 +339,7 @@ class Writer:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
+        self._fourteenth_fault_answer(soap, refusal, answer)
         if self.defect == "fault-string-cp932-bytes":
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
         return answer

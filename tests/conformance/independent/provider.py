@@ -67,6 +67,7 @@ class Provider:
         if self.defect == "as-of-exclusive":  # only residents who came after the 基準日
             return since is not None and since > as_of[:10]
         day = as_of[:10]
+        day = self._fourteenth_day(day)
         if (special := self._thirteenth_lived_here(since, day)) is not None:
             return special
         if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
@@ -169,6 +170,7 @@ class Provider:
             if self.defect == "extract-request-id-truncated-32" and request_id is not None:
                 key = (key[0], request_id[:32])  # a VARCHAR(32) column
             key, request_id = self._eleventh_request_key(key, request_id, body)
+            key = self._fourteenth_request_key(key, body)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -194,6 +196,7 @@ class Provider:
                 self._twelfth_snapshot_made(extract_id)
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
+                    self._fourteenth_request_kept()
             numbers = self.extracts.get(extract_id)
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
@@ -239,6 +242,7 @@ class Provider:
         if self.defect == "later-pages-ordered-by-kana" and page > 1:  # the next pages' query
             numbers = sorted(numbers, key=lambda n: "".join(  # has ORDER BY カナ氏名
                 self.residents[n].find(f"{{{CMN}}}Name/{{{CMN}}}Kana").itertext()))
+        start, end = self._fourteenth_cursor(extract_id, start, end)
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

@@ -59,6 +59,7 @@ class Subscriber:
         self._eighth_store_opened()
         self._tenth_store_opened(self.conn)
         self._thirteenth_store_opened(self.conn)
+        self._fourteenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -128,6 +129,7 @@ class Subscriber:
             duplicate = self._eleventh_duplicate(mid, duplicate)
             duplicate = self._twelfth_duplicate(header, changes, mid, duplicate)
             duplicate = self._thirteenth_duplicate(duplicate)
+            self._fourteenth_duplicate(duplicate, changes)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -334,6 +336,7 @@ class Subscriber:
         name = self._eleventh_name(name)
         name = self._twelfth_name(name)
         name = self._thirteenth_name(change, name)
+        name = self._fourteenth_name(change, name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -347,6 +350,7 @@ class Subscriber:
             last = self.notice_last.setdefault(number, last)
         last = self._tenth_last(change, resident, number, last)
         last = self._thirteenth_last(number, last)
+        last = self._fourteenth_last(number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -373,6 +377,8 @@ class Subscriber:
         if self.defect == "nonbmp-change-dropped-after-error" and \
                 any(ord(c) > 0xFFFF for c in name):  # a utf8mb3 column raises; the error
             return  # is logged, the change skipped and the notice receipted applied
+        if self._fourteenth_skip(change, number, sequence, last):
+            return
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
             self.pending[number] = (number, name, sequence, (row[3] if row else 0) + 1)
@@ -391,6 +397,7 @@ class Subscriber:
                                                       else sequence))
         self._tenth_applied(resident, number, sequence, reason)
         self._eleventh_applied(number, row, sequence)
+        self._fourteenth_applied(number, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -27,6 +27,7 @@ class Transport:
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
+            self._fourteenth_content_type(content_type)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -98,6 +99,7 @@ class Transport:
                                  # README): dropped here, findtext reads it whole
                                  remove_comments=self.defect != "comment-in-body-refused",
                                  remove_pis=True)
+        raw = self._fourteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as exc:
@@ -122,6 +124,7 @@ class Transport:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "unexpected header block",  # mapper's
                           [("soap:header", f"{len(blocks)} header blocks")])  # one class
         self._thirteenth_must_understand(blocks, soap)
+        self._fourteenth_must_understand(blocks, soap)
         self._must_understand(blocks, soap)
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix

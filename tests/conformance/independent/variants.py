@@ -9,6 +9,7 @@ each must pass.
 from __future__ import annotations
 
 from .eleventh import ELEVENTH_DEFECTS
+from .fourteenth import FOURTEENTH_DEFECTS
 from .ninth import NINTH_DEFECTS, NINTH_MEASURED_MISSES
 from .tenth import TENTH_DEFECTS
 from .thirteenth import THIRTEENTH_DEFECTS
@@ -483,8 +484,12 @@ TWELFTH_BATCH = frozenset(TWELFTH_DEFECTS)
 # the fact — request-id-map-ttl-60s is caught only by the waiting case J-FULL-17, which an
 # ordinary run skips (docs/conformance.md).
 THIRTEENTH_BATCH = frozenset(THIRTEENTH_DEFECTS)
+# The fourteenth batch (fourteenth.py), blind like the tenth to thirteenth: kept apart from
+# DEFECTS, measured by name; committed before the suite was run on it. Not measured yet.
+FOURTEENTH_BATCH = frozenset(FOURTEENTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
-                                                      **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS}
+                                                      **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
+                                                      **FOURTEENTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
