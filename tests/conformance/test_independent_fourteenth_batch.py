@@ -15,7 +15,7 @@ import io
 import pytest
 
 from .independent.adapter import JST, Adapter
-from .independent.fourteenth import front_refused, write_chunked
+from .independent.fourteenth import FOURTEENTH_MEASURED_MISSES, front_refused, write_chunked
 from .independent.standard import Answer
 from .independent.variants import APART, FOURTEENTH_BATCH
 from .variant_transcripts import (GOV, NOTICE_A, SOAP12, SOAP12_TYPE, assert_declared_apart,
@@ -129,6 +129,7 @@ def test_the_batch_is_declared_apart_and_sized():
     roles = assert_declared_apart(FOURTEENTH_BATCH, APART, min_per_class=4)
     assert len(roles) == 40 and len(FOURTEENTH_BATCH) == 35
     assert roles.count("subscriber") >= 18
+    assert FOURTEENTH_MEASURED_MISSES <= set(batch_cases(FOURTEENTH_BATCH, APART))  # its runs
 
 
 @pytest.mark.parametrize(("name", "role"), CASES)

@@ -10,7 +10,23 @@ date parser, a lock file, a cursor, a reorder buffer — and breaks a requiremen
 this batch is selected. The HTTP front end's defects are ``front_refused`` and ``write_chunked``
 (called by __main__.py).
 
-Not measured yet.
+Measured once, blind, on c8abe9c (the suite of main 4c37c6e; `python -m
+tests.conformance.independent_runs FOURTEENTH_BATCH`, 2026-12-04 20:39:20Z – 20:46:05Z, two at a
+time, load average 5.5–10.6 from other helpers' work): 28/40 caught = 70.0 %. Per class: 1 (one
+exchange only) 8/9, 2 (inputs rarely sent) 8/15, 3 (characters) 3/4, 4 (time) 5/6,
+5 (durability) 4/6. Per role: provider 11/19, subscriber 17/21. No variant crashed or failed to
+start. Missed: foreigner-name-order-swapped (a 外国人住民's name stored given name first),
+trailing-content-accepted (provider and subscriber: bytes after </soap:Envelope> ignored, the
+request answered), http10-request-answered-chunked (chunked to an HTTP/1.0 request),
+receiver-compared-case-insensitively (a request for INDIE-JUKI answered by indie-juki),
+sender-local-gov-pinned (a Sender of another 団体コード refused), absolute-form-target-404 (404 to
+an absolute-form request target), request-id-keyed-with-page-size (a first request retried with
+another PageSize gets a second snapshot), stores-latin-accents-folded (MÜLLER stored MULLER),
+reply-sent-at-not-before-request (provider: a request's SentAt ahead of the clock copied into the
+reply), sequence-keyed-by-sender (異動連番 per publishing system: an older change from a second
+registry system applied), request-id-map-outlives-snapshots (after a restart a retried first
+request answered PF-EXTRACT-UNKNOWN) — FOURTEENTH_MEASURED_MISSES. No variant was changed after
+the measurement.
 """
 
 from __future__ import annotations
@@ -252,6 +268,22 @@ FOURTEENTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
         "again is answered from the same snapshot; an unknown ExtractId is the client's error "
         "— this request named none]"),
 }
+
+# the blind record, kept as measured (runs named (defect, role) as independent_runs names them)
+FOURTEENTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset({
+    ("foreigner-name-order-swapped", "subscriber"),
+    ("trailing-content-accepted", "provider"),
+    ("trailing-content-accepted", "subscriber"),
+    ("http10-request-answered-chunked", "provider"),
+    ("receiver-compared-case-insensitively", "provider"),
+    ("sender-local-gov-pinned", "provider"),
+    ("absolute-form-target-404", "provider"),
+    ("request-id-keyed-with-page-size", "provider"),
+    ("stores-latin-accents-folded", "subscriber"),
+    ("reply-sent-at-not-before-request", "provider"),
+    ("sequence-keyed-by-sender", "subscriber"),
+    ("request-id-map-outlives-snapshots", "provider"),
+})
 
 _HIRAGANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
