@@ -141,3 +141,19 @@ def test_a_post_whose_header_is_refused_gets_a_soap_fault_in_its_version(adapter
                  b"Content-Length: 4\r\nbroken header\r\n\r\n<x/>")
     assert got == 400 and headers["content-type"].startswith("application/soap+xml")
     assert etree.fromstring(body).findtext(f".//{FAULT_CODE}") == "PF-HTTP-BAD-REQUEST"
+
+
+def test_no_access_log_line_is_written(adapter):
+    """Twisted's Site wrote a Combined Log Format line per request to twisted.python.log,
+    which no adapter observes (formatted, buffered, never read): an adapter writes none."""
+    from twisted.logger import globalLogPublisher
+
+    events: list[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        for method in ("GET", "POST"):
+            requests.request(method, f"{adapter}/juki/access-log-probe", timeout=10,
+                             data=b"<x/>" if method == "POST" else None)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    assert not [e for e in events if "access-log-probe" in repr(e)]
