@@ -5,6 +5,7 @@ Fault to a POST, JSON otherwise), never one of Twisted's HTML pages."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 
 import pytest
@@ -157,3 +158,34 @@ def test_no_access_log_line_is_written(adapter):
     finally:
         globalLogPublisher.removeObserver(events.append)
     assert not [e for e in events if "access-log-probe" in repr(e)]
+
+
+def _soap(header: PlatformHeader, body: str) -> bytes:
+    return (f'<s:Envelope xmlns:s="{SOAP11_NS}"><s:Header>'
+            f'{etree.tostring(header.to_element()).decode()}</s:Header><s:Body>{body}'
+            f'</s:Body></s:Envelope>').encode()
+
+
+def test_faults_of_the_callers_making_are_not_logged(adapter, caplog):
+    """spyne logged every fault it answered at ERROR (with a traceback), and a request that is
+    not XML with its bytes: the caller's errors are answered, not logged; the provider's are."""
+    inquiry = etree.tostring(sample_request("juki.ResidentInquiry")).decode()
+    misaddressed = PlatformHeader.new(sender=TAX, receiver=Party("131016", "01", "someone-else"),
+                                      service_id="juki.ResidentInquiry", user_id="clerk01")
+    ours = PlatformHeader.new(sender=TAX, receiver=JUKI, service_id="juki.ResidentInquiry",
+                              user_id="clerk01")
+    caplog.set_level(logging.WARNING)
+    for data, code in [
+            (_soap(misaddressed, inquiry), "PF-PROVIDER-MISROUTED"),
+            (_soap(ours, "<x:Unknown xmlns:x='urn:x'/>"), "PF-SCHEMA-INVALID"),
+            (_soap(ours, inquiry)[:-40] + b"<unclosed privacy-probe>", "PF-XML-MALFORMED")]:
+        answer = requests.post(f"{adapter}/juki", data=data, timeout=10,
+                               headers={"Content-Type": "text/xml"})
+        assert _fault_code(answer, SOAP11_NS) == code
+    assert not [r for r in caplog.records if r.name.startswith("spyne")]
+    # the handler answers None: a provider-side fault, still logged by spyne
+    answer = requests.post(f"{adapter}/juki", data=_soap(ours, inquiry), timeout=10,
+                           headers={"Content-Type": "text/xml"})
+    assert _fault_code(answer, SOAP11_NS) == "PF-PROVIDER-INVALID-RESPONSE"
+    assert [r for r in caplog.records if r.name.startswith("spyne")
+            and "PF-PROVIDER-INVALID" in r.getMessage()]
