@@ -89,11 +89,15 @@ class CharacterPolicy:
         if self.gaiji is not None:
             _map_text(body, self.gaiji.to_standard, self._private)
 
-    def inbound(self, body: etree._Element) -> list[FieldSubstitution]:
+    def inbound(self, body: etree._Element, *, standardized: bool = False
+                ) -> list[FieldSubstitution]:
         """Make a received standard ``body`` fit this system, in place: 縮退 (JIS X 0213 only;
         not for characters the 外字 table keeps), then the MJ characters the table keeps become
-        its codes. Returns the fields substituted (what, where; for the adapter's audit)."""
-        self.standardize(body)
+        its codes. Returns the fields substituted (what, where; for the adapter's audit).
+        ``standardized``: ``body`` went through ``standardize`` already (the provider does so
+        before validating it), which is then not repeated (a scan of the whole body)."""
+        if not standardized:
+            self.standardize(body)
         done: list[FieldSubstitution] = []
         if self.characters == "jisx0213":
             keep = self.gaiji.standard if self.gaiji else frozenset()

@@ -367,7 +367,8 @@ class ProviderApp:
                                  "the request breaks a rule beyond XSD", findings,
                                  header.message_id)
             if self.characters:
-                self.characters.inbound(body)  # after validation: 縮退, this system's 外字
+                # after validation: 縮退, this system's 外字
+                self.characters.inbound(body, standardized=True)
             result = self._handlers[info.id](header, body)
         except Exception as e:  # noqa: BLE001 - every failure must become a fault
             raise self._as_fault(e, header) from None

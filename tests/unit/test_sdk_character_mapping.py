@@ -67,3 +67,26 @@ def test_inbound_maps_the_kept_mj_sequences_back_to_codes_in_place():
     body = etree.fromstring(f"<r><n>渡{WATANABE_IVS}</n><k>渡邊 \U00020BB7</k><j>髙</j></r>")
     assert policy.inbound(body) == []
     assert [el.text for el in body] == ["渡\ue000", "渡邊 \ue002", "\ue001"]
+
+
+def test_inbound_of_a_standardized_body_scans_it_once_less(monkeypatch):
+    """The provider standardizes a request before validating it: its ``inbound`` then does
+    not repeat that scan of the whole body, and the body comes out the same."""
+    from adapters.sdk import characters
+
+    scans = []
+    real = characters._texts_with
+    monkeypatch.setattr(characters, "_texts_with", lambda root, chars: scans.append(chars)
+                        or real(root, chars))
+    policy = CharacterPolicy(TABLE, "jisx0213")
+    text = f"<r><n>渡\ue000</n><k>渡{WATANABE_IVS} \U00020BB7</k></r>"
+    twice, once = etree.fromstring(text), etree.fromstring(text)
+    policy.standardize(twice)
+    policy.inbound(twice)
+    assert len(scans) == 3
+    scans.clear()
+    policy.standardize(once)
+    policy.inbound(once, standardized=True)
+    assert len(scans) == 2
+    assert etree.tostring(once) == etree.tostring(twice)
+    assert [el.text for el in once] == ["渡\ue000", "渡\ue000 \ue002"]
