@@ -8,7 +8,8 @@ A plain-HTTP product is spoken to with ``http.client`` (``_Plain``) doing exactl
 suite did with ``requests`` — the same request bytes (requests' default headers, their merge and
 order, its cookie jar), one kept-alive connection per host, dropped ones replaced before use,
 gzip/deflate answers decoded, the same error texts — for a fifth of the CPU per exchange
-(~0.2 ms instead of ~0.8 ms: a quarter of the suite's CPU in a provider run).
+(~0.2 ms instead of ~0.8 ms: a quarter of the suite's CPU in a provider run); its responses
+read their header block without the email package (http_response.py).
 An https:// product still goes through ``requests``: its TLS (certifi's CA bundle, urllib3's
 host name matching, TLS 1.2 at least, its error texts) is not re-implemented here.
 """
@@ -32,6 +33,7 @@ from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cook
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, default_headers
 
+from .http_response import Connection
 from .records import Exchange
 
 _CHUNK = 64 * 1024
@@ -222,7 +224,7 @@ class _Plain:
             idle = self._idle.get((target.host, target.port))
             conn = idle.pop() if idle else None
         if conn is None:
-            conn = http.client.HTTPConnection(target.host, target.port)
+            conn = Connection(target.host, target.port)  # headers read without email
         elif conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
             conn.close()  # the product closed it (or says something unasked): a new one
         conn.timeout = timeout
