@@ -2,7 +2,8 @@
 
 A vendor writes one handler per service: it receives the validated request header and the
 standard request body element (e.g. ``{urn:pfbus:unit:juki:v1}ResidentInquiryRequest``) and
-returns the standard response body element, or a Deferred firing with it. Everything else is here:
+returns the standard response body element, a Deferred firing with it, or a :class:`Held`
+answer (sent once something it waits for is done). Everything else is here:
 
 * SOAP 1.1 and 1.2 on spyne inside Twisted (spyne parses the envelope, dispatches, writes the
   response or fault envelope); each request is answered in its own SOAP version, chosen by the
@@ -29,6 +30,7 @@ import copy
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -85,9 +87,20 @@ for _name in ("spyne.application", "spyne.application.client", "spyne.server.twi
     logging.getLogger(_name).addFilter(lambda record: not _callers_fault(record.msg))
 logging.getLogger("spyne.protocol.soap.soap11.invalid").addFilter(lambda record: False)
 
-Handler = Callable[[PlatformHeader, etree._Element], "etree._Element | Deferred"]
+Handler = Callable[[PlatformHeader, etree._Element], "etree._Element | Deferred | Held"]
 
-__all__ = ["Handler", "ProviderApp", "ProviderError", "provider_resource"]
+__all__ = ["Handler", "Held", "ProviderApp", "ProviderError", "provider_resource"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """A handler's answer that may leave only once ``until`` has fired — e.g. once the record
+    of the access it answers is durable (vendor A's 照会記録). It is checked at once, in the
+    reactor, as an answer returned directly is, while ``until`` is awaited; if ``until`` fails,
+    the caller gets PF-PROVIDER-INTERNAL instead (the failure logged), never the answer."""
+
+    element: etree._Element
+    until: Deferred
 
 
 class ProviderError(Exception):
@@ -372,6 +385,14 @@ class ProviderApp:
             result = self._handlers[info.id](header, body)
         except Exception as e:  # noqa: BLE001 - every failure must become a fault
             raise self._as_fault(e, header) from None
+        if isinstance(result, Held):
+            try:
+                answer = self._respond(result.element, ctx, info, header, raw)
+            except Exception as e:  # noqa: BLE001
+                raise self._as_fault(e, header) from None
+            held = result.until.addCallback(lambda _: answer)
+            held.addErrback(self._fault_from_failure, header)
+            return held.addBoth(_unless_caller_gone, ctx.transport.req)
         if isinstance(result, Deferred):
             result.addCallback(self._respond_in_thread, ctx, info, header, raw)
             result.addErrback(self._fault_from_failure, header)
