@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
 
@@ -70,13 +71,17 @@ def serve(argv: list[str]) -> int:
         seed(store)
     party = Party(args.local_gov_code, "01", args.system_id)
     characters = CharacterPolicy(args.gaiji or None)  # its 外字 leave as MJ characters
-    extracts = None
+    extracts = inquiries = None
     if store.path is not None:  # 全件抽出 built in batches off the reactor (extracts.py)
+        from .access_journal import AccessJournal, journaled_inquiry
         from .extracts import ExtractService
 
         extracts = ExtractService(store, reactor, gaiji=characters.gaiji)
         extracts.start()
-    app = ProviderApp(party, handlers(store, extracts.handle if extracts else None),
+        journal = AccessJournal(store.path, reactor)  # 照会記録 in group commits, off the reactor
+        journal.start()
+        inquiries = functools.partial(journaled_inquiry, store, journal)
+    app = ProviderApp(party, handlers(store, extracts.handle if extracts else None, inquiries),
                       errors={MappingError: "VENDOR-A-DATA-ERROR"},
                       client_errors={UnknownExtract: "VENDOR-A-EXTRACT-UNKNOWN"},
                       characters=characters)

@@ -29,9 +29,9 @@ RESIDENT_INQUIRY = "juki.ResidentInquiry"
 RESIDENT_FULL_EXTRACT = "juki.ResidentFullExtract"
 MAX_PAGE_SIZE = 1000  # juki:PageSizeType
 
-__all__ = ["RESIDENT_INQUIRY", "RESIDENT_FULL_EXTRACT", "ExtractRequest", "UnknownExtract",
-           "extract_page_element", "extract_page_xml", "full_extract", "handlers", "requester_of",
-           "resident_inquiry", "service_ids"]
+__all__ = ["RESIDENT_INQUIRY", "RESIDENT_FULL_EXTRACT", "ExtractRequest", "Inquiry",
+           "UnknownExtract", "extract_page_element", "extract_page_xml", "full_extract", "handlers",
+           "inquiry_response", "look_up", "requester_of", "resident_inquiry", "service_ids"]
 
 # (header, request element) → response element, or a Deferred firing with it
 Handler = Callable[[PlatformHeader, etree._Element], Any]
@@ -56,15 +56,24 @@ def _as_of(el: etree._Element) -> dt.date | None:
     return None if text is None else dt.date.fromisoformat(text[:10])  # drop a timezone
 
 
-def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
-                     request_el: etree._Element) -> etree._Element:
-    """住民照会: juki:ResidentInquiryRequest (by 宛名番号 or 個人番号) → juki:ResidentInquiryResponse.
+@dataclass(frozen=True)
+class Inquiry:
+    """A juki:ResidentInquiryRequest looked up: the resident as of the 基準日, or None."""
+    row: dict | None
+    asked: str | None  # the 宛名番号 asked for (None when asked by 個人番号)
+    as_of: dt.date | None
 
-    Found: the resident and the whole household (世帯主 first, then by 宛名番号; members that
-    left carry their 住民状態), both as of the 基準日 when there is one (the household's members
-    on that day: ``RegistryStore.as_of``). Not found: Status "not-found" alone. Every inquiry,
-    found or not, is written to the store's 照会記録.
-    """
+    def access(self, header: PlatformHeader | None) -> dict[str, str | None]:
+        """The 照会記録 of this inquiry (``RegistryStore.log_access``'s arguments)."""
+        return {"message_id": header.message_id if header else "-",
+                "requester": str(header.sender) if header else "-",
+                "user_id": header.user_id if header else "-", "service_id": RESIDENT_INQUIRY,
+                "addressee_number": self.row["宛名番号"] if self.row else self.asked}
+
+
+def look_up(store: RegistryStore, request_el: etree._Element) -> Inquiry:
+    """The resident a juki:ResidentInquiryRequest asks for (by 宛名番号 or 個人番号), as of its
+    基準日 when it has one (``RegistryStore.as_of``)."""
     _expect(request_el, "ResidentInquiryRequest")
     addressee_number = _child(request_el, "AddresseeNumber")
     if addressee_number is not None:
@@ -78,18 +87,32 @@ def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
     as_of = _as_of(request_el)
     if row is not None:
         row = store.as_of(row, as_of)
-    store.log_access(message_id=header.message_id if header else "-",
-                     requester=str(header.sender) if header else "-",
-                     user_id=header.user_id if header else "-", service_id=RESIDENT_INQUIRY,
-                     addressee_number=row["宛名番号"] if row else addressee_number)
+    return Inquiry(row, addressee_number, as_of)
+
+
+def inquiry_response(store: RegistryStore, inquiry: Inquiry) -> etree._Element:
+    """juki:ResidentInquiryResponse: found, the resident and the whole household (世帯主 first,
+    then by 宛名番号; members that left carry their 住民状態), both as of the 基準日; not found,
+    Status "not-found" alone."""
+    row = inquiry.row
     response = etree.Element(_j("ResidentInquiryResponse"), nsmap=NSMAP)
     etree.SubElement(response, _j("Status")).text = "found" if row else "not-found"
     if row is not None:
         resident_to_element(row, _j("Resident"), response)
         household_to_element(store.household(row["世帯番号"]),
-                             store.household_members_on(row["世帯番号"], as_of), _j("Household"),
-                             response)
+                             store.household_members_on(row["世帯番号"], inquiry.as_of),
+                             _j("Household"), response)
     return response
+
+
+def resident_inquiry(store: RegistryStore, header: PlatformHeader | None,
+                     request_el: etree._Element) -> etree._Element:
+    """住民照会: juki:ResidentInquiryRequest (by 宛名番号 or 個人番号) → juki:ResidentInquiryResponse
+    (``look_up``, ``inquiry_response``). Every inquiry, found or not, is written to the store's
+    照会記録 (a serving process writes it through an access_journal.AccessJournal instead)."""
+    inquiry = look_up(store, request_el)
+    store.log_access(**inquiry.access(header))
+    return inquiry_response(store, inquiry)
 
 
 @dataclass(frozen=True)
@@ -194,11 +217,13 @@ def service_ids() -> tuple[str, ...]:
     return (RESIDENT_INQUIRY, RESIDENT_FULL_EXTRACT)
 
 
-def handlers(store: RegistryStore, full_extract_handler: Handler | None = None
-             ) -> dict[str, Handler]:
+def handlers(store: RegistryStore, full_extract_handler: Handler | None = None,
+             inquiry_handler: Handler | None = None) -> dict[str, Handler]:
     """Service ID → handler ``(header, request element) → response element`` bound to ``store``,
     ready to register with the SDK provider. ``full_extract_handler``: the serving process's
     (extracts.ExtractService.handle: snapshots built off the reactor); default: ``full_extract``
-    (built while the caller waits)."""
-    return {RESIDENT_INQUIRY: functools.partial(resident_inquiry, store),
+    (built while the caller waits). ``inquiry_handler``: the serving process's
+    (access_journal.journaled_inquiry: 照会記録 in group commits); default:
+    ``resident_inquiry``."""
+    return {RESIDENT_INQUIRY: inquiry_handler or functools.partial(resident_inquiry, store),
             RESIDENT_FULL_EXTRACT: full_extract_handler or functools.partial(full_extract, store)}

@@ -74,6 +74,16 @@ CREATE TABLE IF NOT EXISTS "照会記録" ("記録日時" TEXT NOT NULL, "メッ
 """
 
 
+ACCESS_INSERT = 'INSERT INTO "照会記録" VALUES (?, ?, ?, ?, ?, ?)'
+
+
+def access_row(*, message_id: str | None, requester: str | None, user_id: str | None,
+               service_id: str | None, addressee_number: str | None) -> tuple:
+    """A 照会記録 row (``ACCESS_INSERT``), stamped now (UTC): when the access happened."""
+    return (dt.datetime.now(dt.timezone.utc).isoformat(), message_id, requester, user_id,
+            service_id, addressee_number)
+
+
 def _upsert_sql(table: str, columns: tuple[str, ...]) -> str:
     return (f"INSERT OR REPLACE INTO {_q(table)} ({', '.join(map(_q, columns))}) "
             f"VALUES ({', '.join('?' * len(columns))})")
@@ -220,13 +230,11 @@ class RegistryStore:
         """The 異動通知 outbox over this store's connection (for the publisher)."""
         return _outbox.Outbox(self._conn, self._lock)
 
-    def log_access(self, *, message_id: str, requester: str, user_id: str, service_id: str,
-                   addressee_number: str | None) -> None:
-        """照会記録: who looked at whom (the registry must be able to answer for every access)."""
+    def log_access(self, **access: str | None) -> None:
+        """照会記録: who looked at whom (the registry must be able to answer for every access);
+        ``access_row``'s arguments. Committed (fsynced) before it returns."""
         with self._lock, self._conn:
-            self._conn.execute('INSERT INTO "照会記録" VALUES (?, ?, ?, ?, ?, ?)',
-                               (dt.datetime.now(dt.timezone.utc).isoformat(), message_id,
-                                requester, user_id, service_id, addressee_number))
+            self._conn.execute(ACCESS_INSERT, access_row(**access))
 
     def access_log(self) -> list[dict]:
         return self._all('SELECT * FROM "照会記録" ORDER BY rowid')
