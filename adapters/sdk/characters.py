@@ -121,8 +121,13 @@ def _texts_with(root: etree._Element, chars: str) -> list:
     that do (usually none, or a handful)."""
     if not chars:
         return []
-    text = etree.tostring(root, method="text", encoding=str, with_tail=False)
-    present = set(_any_of(chars).findall(text + "".join(_ATTRIBUTES(root))))  # type: ignore
+    text = etree.tostring(root, method="text", encoding=str, with_tail=False) \
+        + "".join(_ATTRIBUTES(root))  # type: ignore[arg-type]
+    if text.isascii():  # known without a scan (CPython marks ASCII strings)
+        chars = _ascii_of(chars)  # a table's characters never are: nothing to look for
+        if not chars:  # (P-SIZE-01's 640 KiB of white space: ~30 M instructions a scan)
+            return []
+    present = set(_any_of(chars).findall(text))
     if not present:
         return []
     texts, attributes = _holding(len(present))
@@ -131,6 +136,11 @@ def _texts_with(root: etree._Element, chars: str) -> list:
 
 
 _ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
+
+
+@functools.cache
+def _ascii_of(chars: str) -> str:
+    return "".join(c for c in chars if c.isascii())
 
 
 @functools.cache

@@ -90,3 +90,20 @@ def test_inbound_of_a_standardized_body_scans_it_once_less(monkeypatch):
     assert len(scans) == 2
     assert etree.tostring(once) == etree.tostring(twice)
     assert [el.text for el in once] == ["渡\ue000", "渡\ue000 \ue002"]
+
+
+def test_an_ascii_body_is_not_searched_for_a_tables_characters(monkeypatch):
+    """A table's characters are never ASCII: a body whose text is all ASCII (a request padded
+    with white space) holds none of them, known without a scan; ASCII ones are still found."""
+    from adapters.sdk import characters
+
+    searched = []
+    real = characters._any_of
+    monkeypatch.setattr(characters, "_any_of", lambda chars: searched.append(chars)
+                        or real(chars))
+    body = etree.fromstring("<r a='x'><n>sato</n>" + " " * 1000 + "</r>")
+    assert characters._texts_with(body, "\ue000\ue001") == [] and searched == []
+    assert [str(t) for t in characters._texts_with(body, "\ue000t")] == ["sato"]
+    assert searched == ["t"]
+    japanese = etree.fromstring("<r><n>渡\ue000</n></r>")
+    assert [str(t) for t in characters._texts_with(japanese, "\ue000\ue001")] == ["渡\ue000"]
