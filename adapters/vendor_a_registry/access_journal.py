@@ -4,7 +4,7 @@ per fsync (group commit), off the reactor.
 Vendor A must be able to answer for every access (who looked at whom), so an inquiry's record
 must survive a power cut before its answer leaves: its commit is fsynced (WAL,
 ``synchronous=FULL``). Written in the reactor thread, each inquiry waited for its own fsync
-(~0.6 ms of wall on this host's disk; 237 a conformance run), during which nothing else ran.
+(~0.6 ms of wall on this host's disk; 234 a conformance run), during which nothing else ran.
 Here one writer thread commits the records: those that arrive while it commits go into its next
 transaction together (one fsync for all of them), the reactor meanwhile builds and checks the
 answer, and the answer leaves only once its record's transaction is committed
@@ -39,7 +39,7 @@ class AccessJournal:
         self._closing = False
         self._closed: Deferred = Deferred()
         self._thread = threading.Thread(target=self._write, name="access-journal", daemon=True)
-        self.commits = 0  # transactions committed (each one fsync), for the curious
+        self.commits = 0  # transactions committed (each one fsync): tests, diagnostics
 
     def start(self) -> None:
         self._thread.start()
