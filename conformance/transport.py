@@ -180,10 +180,17 @@ class _Plain:
         except BaseException:
             conn.close()
             raise
+        failed = False
         try:
             self._read(response, ex, deadline)
+        except _Failure:
+            # as urllib3: a connection an answer failed on goes, even when http.client closed
+            # the answer itself (a bad chunk size): the product may be closing it, or the rest
+            # of that answer is still on it
+            failed = True
+            raise
         finally:
-            if not response.isclosed():  # an answer not read to its end: the connection goes
+            if failed or not response.isclosed():  # or an answer not read to its end
                 response.close()
                 conn.close()
             else:

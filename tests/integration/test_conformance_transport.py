@@ -234,6 +234,16 @@ def test_broken_answers_are_reported_as_before(answer, error):
     assert outcome(second) == (200, b"hello", None)
 
 
+def test_a_connection_an_answer_failed_on_is_not_used_again():
+    """A bad chunk size: http.client closes the answer but not the connection. It went back to
+    the pool, and the next request went over it — racing the product's close (the test above
+    failed now and then) or reading what was left of the broken answer; urllib3 drops it."""
+    first, second, product = run(send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                      b"zz\r\nhello\r\n0\r\n\r\n"))
+    assert first.error and first.error.startswith("transport failure: ChunkedEncodingError")
+    assert outcome(second) == (200, b"hello", None) and product.connections == 2
+
+
 def test_a_refused_connection():
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
