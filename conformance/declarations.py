@@ -105,7 +105,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
                  "total_pages", "total_count", "item", "key", "soap", "reread", "resize"),
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout",),
-    "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout"),
+    "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes"),
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),

@@ -29,7 +29,8 @@ from lxml import etree
 
 from bus.core.header import HEADER_NS
 
-from . import checks, lexical
+from . import checks, lexical, request_shapes
+from .envelopes import fill
 from .records import Exchange
 
 Headers = dict[str, str]
@@ -379,31 +380,54 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     ignore, observe = step.get("ignore", []), step.get("observe_vars")
     namespaces = runner.s.context.namespaces
     problems: list[str] = []
-    for soap in step.get("soap", ["1.1", "1.2"]):
-        canon, state = _send(runner, step, values, soap, None, observe)
-        for variant in (v for v in chosen if soap in v.soap):
-            try:
-                ex, seen = _send(runner, step, values, soap, variant, observe)
-            except lexical.NotApplicable:
-                continue  # nothing of the request has another form of this kind: not sent
-            found = compare(canon, ex, ignore, namespaces)
-            if observe and seen != state:
-                found.append(f"observed {seen!r} after it, {state!r} after the canonical form")
-            problems += [f"{variant.name} SOAP {soap} ({variant.spec}): {p}" for p in found]
+    for ref in _messages(runner, step, values):
+        for soap in step.get("soap", ["1.1", "1.2"]):
+            canon, state = _send(runner, step, ref, values, soap, None, observe)
+            for variant in (v for v in chosen if soap in v.soap):
+                try:
+                    ex, seen = _send(runner, step, ref, values, soap, variant, observe)
+                except lexical.NotApplicable:
+                    continue  # nothing of the request has another form of this kind: not sent
+                found = compare(canon, ex, ignore, namespaces)
+                if observe and seen != state:
+                    found.append(f"observed {seen!r} after it, {state!r} after the canonical "
+                                 f"form")
+                which = f"{ref} " if step.get("shapes") else ""
+                problems += [f"{which}{variant.name} SOAP {soap} ({variant.spec}): {p}"
+                             for p in found]
     return problems
 
 
-def _send(runner, step, values: dict[str, Any], soap: str, variant: Variant | None,
+def _messages(runner, step, values: dict[str, Any]) -> list[str]:
+    """The step's message; with ``shapes``, instead the messages that add the optional elements
+    and choice branches its message lacks (request_shapes.py) — none: the case is skipped."""
+    if not step.get("shapes"):
+        return [step.target]
+    service = runner.instance.service
+    sample = runner.s.suite.message(step.target, service, step.where).name
+    merged = {**values, "fresh_addressee": runner._fresh_addressee()}
+    merged = {**merged, **fill(step.get("vars", {}), merged)}
+    cover = request_shapes.covering(runner.s.suite, runner.s.catalog, service, sample, merged)
+    if not cover.messages:
+        runner.skip_reason = (f"the sample {sample} holds every optional element and choice "
+                              f"branch of {service}'s request the run can send"
+                              + (f" (not sendable here: {', '.join(cover.left_out)})"
+                                 if cover.left_out else ""))
+    return list(cover.messages)
+
+
+def _send(runner, step, ref: str, values: dict[str, Any], soap: str, variant: Variant | None,
           observe) -> tuple[Exchange, Any]:
-    """One request (fresh values: a new resident for a notice, a new MessageId) and, with
-    ``observe``, the product's state after it."""
-    label = f"{variant.name if variant else 'canonical'} SOAP {soap}"
+    """One request of message ``ref`` (fresh values: a new resident for a notice, a new
+    MessageId) and, with ``observe``, the product's state after it."""
+    label = f"{ref if step.get('shapes') else ''} {variant.name if variant else 'canonical'} " \
+        f"SOAP {soap}".lstrip()
     vals = {**values, "fresh_addressee": runner._fresh_addressee()}
 
     def change(raw: bytes, headers: Headers) -> tuple[bytes, Headers]:
         assert variant is not None
         return rewrite(raw, headers, soap, variant, runner.s.catalog)
 
-    ex = runner._post(step.with_options(soap=soap), vals, step.target, {}, label,
+    ex = runner._post(step.with_options(soap=soap), vals, ref, {}, label,
                       rewrite=change if variant else None)
     return ex, (runner.observed_state(step, vals, observe, label) if observe else None)

@@ -34,8 +34,8 @@ from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVED_VERSION,
-                       SERVICES, Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema, m11_ok,
-                       mynumber_ok)
+                       SERVICES, Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema,
+                       collapse_dates, m11_ok, mynumber_ok)
 from .subscriber import Subscriber
 from .tenth import TenthBatch
 from .thirteenth import ThirteenthBatch
@@ -134,7 +134,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           "provider" if self.defect == "misrouted-fault-as-server" else "client",
                           "not for this system",
                           [("header:receiver", f"addressed to {'/'.join(receiver)}")], mid)
-        if not self.schema.validate(body):
+        if not self.schema.validate(body) and not (collapse_dates(body)
+                                                   and self.schema.validate(body)):
             err = self.schema.error_log.last_error
             raise Refusal("PF-SCHEMA-INVALID", "client", "the body is invalid",
                           [(f"xsd:{err.type_name.lower()}", err.message)], mid)

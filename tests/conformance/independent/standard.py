@@ -23,6 +23,7 @@ PFR = "urn:pfbus:platform:receipt:v1"
 CMN = "urn:pfbus:platform:common:v1"
 JUKI = "urn:pfbus:unit:juki:v1"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+XS = "http://www.w3.org/2001/XMLSchema"
 JST = dt.timezone(dt.timedelta(hours=9))
 
 # service ID, its request element and its response element (schemas/catalog.toml)
@@ -47,6 +48,31 @@ def _schema() -> etree.XMLSchema:
                       (JUKI, "units/juki/juki-v1.xsd")))
     doc = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
     return etree.XMLSchema(etree.fromstring(doc))
+
+
+def _date_elements() -> frozenset[str]:
+    """The elements the schemas declare xs:date (Clark names): XML Schema collapses white space
+    around their values, libxml2 refuses it, so a body whose validation fails is validated again
+    with it stripped (``collapse_dates``)."""
+    out = set()
+    for f in ("platform/common-v1.xsd", "units/juki/juki-v1.xsd"):
+        root = etree.parse(str(SCHEMAS / f)).getroot()
+        ns = root.get("targetNamespace")
+        out |= {f"{{{ns}}}{el.get('name')}" for el in root.iter(f"{{{XS}}}element")
+                if el.get("type") == "xs:date"}
+    return frozenset(out)
+
+
+DATE_ELEMENTS = _date_elements()
+
+
+def collapse_dates(body: etree._Element) -> bool:
+    """Strip the white space around every xs:date value in ``body``; True when one had any."""
+    changed = False
+    for el in body.iter(*DATE_ELEMENTS):
+        if el.text and el.text != el.text.strip(" \t\r\n"):
+            el.text, changed = el.text.strip(" \t\r\n"), True
+    return changed
 
 
 def _codes() -> dict[str, set[str]]:

@@ -1,0 +1,58 @@
+"""The request shapes an equivalence step re-encodes besides its sample (入力の形: P-EQUIV-02,
+S-EQUIV-02): the messages of the service that together hold every optional element and every
+choice branch of its request XSD, read from the catalog's schemas (coverage.variable_paths).
+
+P-EQUIV-01 re-encodes one request per service — its sample, which for 住民照会 names the
+resident by 宛名番号 without a 基準日. A product that reads 基準日 or 個人番号 by another code path
+(``as_of[:10]``, a date parser that refuses white space, a lookup by prefix) was never sent
+them in another lexical form. ``covering`` picks, greedily, the messages the run can render
+(every ``${name}`` bound, valid against the XSD, breaking no rule beyond it) that add the
+variable paths the sample lacks, the message adding most first; a path no renderable message
+holds (a later 全件 page's ExtractId needs an extract first) is left out and named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .coverage import present_paths, variable_paths
+from .envelopes import TemplateError, substitute
+
+
+@dataclass(frozen=True)
+class Cover:
+    messages: tuple[str, ...]  # besides the sample, in the order chosen
+    left_out: tuple[str, ...]  # variable paths no renderable message holds
+
+
+def covering(suite, catalog, service: str, sample: str, values: Mapping[str, object]) -> Cover:
+    """The messages of ``service`` that with ``sample`` hold every variable path of its request
+    (module docstring), rendered with ``values``."""
+    spec = catalog.service(service)
+    qname = etree.QName(spec.request_tag)
+    wanted = variable_paths(catalog.schema_files[qname.namespace], qname.localname)
+    have = present_paths(suite.messages[sample].body) & wanted
+    candidates = {name: present_paths(m.body) & wanted
+                  for name, m in sorted(suite.messages.items())
+                  if m.service == service and not m.reply and not m.breaks and name != sample
+                  and _renders_valid(m.body, values, catalog)}
+    chosen: list[str] = []
+    while True:
+        gain = {name: paths - have for name, paths in candidates.items() if paths - have}
+        if not gain:
+            break
+        best = max(gain, key=lambda n: (len(gain[n]), -len(candidates[n])))
+        chosen.append(best)
+        have |= candidates.pop(best)
+    return Cover(tuple(chosen), tuple(sorted(wanted - have)))
+
+
+def _renders_valid(body: str, values: Mapping[str, object], catalog) -> bool:
+    try:
+        payload = etree.fromstring(substitute(body, values, xml=True).encode("utf-8"))
+    except TemplateError:
+        return False
+    return bool(catalog.xsd.validate(payload))
