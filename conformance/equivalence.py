@@ -409,8 +409,8 @@ def _messages(runner, step, values: dict[str, Any]) -> list[str]:
     merged = {**merged, **fill(step.get("vars", {}), merged)}
     cover = request_shapes.covering(runner.s.suite, runner.s.catalog, service, sample, merged)
     if not cover.messages:
-        runner.skip_reason = (f"the sample {sample} holds every optional element and choice "
-                              f"branch of {service}'s request the run can send"
+        runner.skip_reason = (f"{request_shapes.ONLY_SAMPLE} of {service}'s request the run "
+                              f"can send ({sample})"
                               + (f" (not sendable here: {', '.join(cover.left_out)})"
                                  if cover.left_out else ""))
     return list(cover.messages)

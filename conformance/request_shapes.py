@@ -22,6 +22,9 @@ from .coverage import present_paths, variable_paths
 from .envelopes import TemplateError, substitute
 
 
+ONLY_SAMPLE = "the sample holds every optional element and choice branch"  # a skip's reason
+
+
 @dataclass(frozen=True)
 class Cover:
     messages: tuple[str, ...]  # besides the sample, in the order chosen

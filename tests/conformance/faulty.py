@@ -32,6 +32,7 @@ from .faulty_eleventh import ELEVENTH_HANDLERS, ELEVENTH_WIRE
 from .faulty_twelfth import TWELFTH_HANDLERS, TWELFTH_WIRE
 from .faulty_round12b import ROUND12B_HANDLERS, ROUND12B_WIRE
 from .faulty_round13 import ROUND13_HANDLERS, ROUND13_WIRE
+from .faulty_round14 import ROUND14_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -47,6 +48,11 @@ ALL = (JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFIL
 
 # the equivalent-encoding cases: every service's P-EQUIV-01 and, on a subscriber, S-EQUIV-01
 _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
+# … and the request shapes beyond the sample, in the forms that change how a value is written
+# (P-EQUIV-02 runs where a request has optional elements or choices: not 課税状況照会)
+_SHAPES = ("P-EQUIV-02/juki.*", "P-EQUIV-02/kokuho.*")
+# the defects of a form S-EQUIV-02 sends too (a comment in a value, the default namespace)
+_SHAPES_BOTH = _SHAPES + ("S-EQUIV-02",)
 
 # the cases whose invalid request a product without validation answers as if it were valid
 _INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*",
@@ -268,7 +274,9 @@ FAULTY = [
     # --- equivalent encodings (faulty_equivalence.py): one form of the class refused each
     # (P-SIZE-01's request holds white space between the payload's elements)
     *(Faulty(name, "RQ-SOAP-06", ALL, _EQUIV + (("P-SIZE-01/*",) if name ==
-                                                "white-space-between-elements-refused" else ()))
+                                                "white-space-between-elements-refused" else ())
+             + {"comment-refused": _SHAPES_BOTH, "payload-by-prefix": _SHAPES_BOTH,
+                "cdata-refused": _SHAPES}.get(name, ()))
       for name in EQUIVALENCE),
     # --- reply header fields tied to the request (faulty_linkage.py): one shape each
     Faulty("linkage-kind-by-record-count", "RQ-BIND-05", (JUKI_PROFILE,), ("INV-BIND-04",)),
@@ -387,12 +395,12 @@ FAULTY = [
     Faulty("request-id-undated-only", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-13",)),
     Faulty("xinclude-resolved", "RQ-FAULT-07", ALL, ("P-HOST-06/*",)),
     Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,),
-           ("P-EQUIV-01/juki.ResidentFullExtract",)),
-    Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV),
+           ("P-EQUIV-01/juki.ResidentFullExtract", "P-EQUIV-02/juki.ResidentFullExtract")),
+    Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV + _SHAPES),
     Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     # --- round 12 (faulty_twelfth.py): a value split by a comment or PI, the household as of
     # the 基準日, another Version of the service
-    Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV),
+    Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV + _SHAPES_BOTH),
     Faulty("household-as-of-today", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-14",)),
     Faulty("service-version-unchecked", "RQ-FAULT-08", ALL, ("P-ADDR-04/*",),
            targets_by_profile={p: ("S-ADDR-02",) for p in SUBSCRIBER_PROFILES}),
@@ -417,6 +425,16 @@ FAULTY = [
     # (an empty answer is no SOAP envelope: INV-SOAP-04)
     Faulty("close-before-flush", "RQ-SOAP-06", ALL, (*_EQUIV, "INV-SOAP-04")),
     Faulty("later-page-keyed-by-request-id", "RQ-BEH-07", (JUKI_PROFILE,), ("J-FULL-16",)),
+    # --- round 14 (faulty_round14.py): the request shapes beyond the sample in their lexical
+    # forms (P-EQUIV-02, S-EQUIV-02); dates with white space around them (P-EQUIV-01's 課税年度,
+    # a notice's dates)
+    Faulty("dates-validated-by-libxml2", "RQ-SOAP-06", ALL, (), targets_by_profile={
+        JUKI_PROFILE: ("P-EQUIV-02/*",), TAX_PROFILE: ("P-EQUIV-01/*",),
+        KOKUHO_PROFILE: ("P-EQUIV-02/*",),
+        **{p: ("P-EQUIV-01/*", "S-EQUIV-01", "S-EQUIV-02") for p in SUBSCRIBER_PROFILES}}),
+    Faulty("as-of-first-ten-characters", "RQ-SOAP-06", (JUKI_PROFILE, KOKUHO_PROFILE),
+           ("P-EQUIV-02/*",)),
+    Faulty("optional-dates-untrimmed", "RQ-SOAP-06", SUBSCRIBER_PROFILES, ("S-EQUIV-02",)),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -437,7 +455,8 @@ def _registry(*parts: dict) -> dict:
 # TamperProxy settings in front of the reference adapter, by faulty adapter
 _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, CODE_PAGES, CODES,
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
-                   TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE)
+                   TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
+                   ROUND14_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
