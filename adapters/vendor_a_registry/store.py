@@ -329,6 +329,11 @@ SEED_RESIDENTS: tuple[dict, ...] = (
     _resident(1021, 5021, ("かみや", "まりあ"), "\uFA19谷ﾏﾘｱ", "H10.03.03", "女", "世帯主",
               "\uFA19田小川町", "3", "１２番地\u22123", "20240501", mynumber="89012345678",
               jumin="1000000021", katagaki="ｶﾝﾀﾞﾊｲﾂ１０１号", former=("かんだ", "\uFA19田")),
+    # IVS sequences at both ends of the selectors MJ uses, two in one name: 渡邉 with U+E011F
+    # (MJ026193) and 俞 with U+E0100 (VS17, MJ006784). Alone in her household.
+    _resident(1031, 5031, ("わたなべ", "ゆうこ"), "渡邉\U000E011F俞\U000E0100子", "H05.05.05", "女",
+              "世帯主", "麹町", "4", "2番地", "20190701", mynumber="90123456789",
+              jumin="1000000031"),
     # the edges of the inquiry keys' value domains (docs/conformance.md, P-DOMAIN-01), each alone
     # in her household, 宛名番号 in 千代田区's width (10 digits, examples/hub.toml): the smallest
     # 宛名番号 and 世帯番号 issued (eight leading zeros), a 個人番号 and a 住民票コード beginning

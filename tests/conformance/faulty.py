@@ -138,7 +138,8 @@ FAULTY = [
     Faulty("individual-number-bad-check-digit", "RQ-MSG-02", (JUKI_PROFILE,),
            ("P-MSG-02/*", "INV-MSG-02", "P-DOMAIN-01")),
     Faulty("nonbmp-degraded", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-01",)),
-    Faulty("ivs-stripped", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-02",)),
+    # (a bare 俞 is no MJ character: 渡邉俞子's answers break mj_characters too, INV-MSG-02)
+    Faulty("ivs-stripped", "RQ-MSG-06", (JUKI_PROFILE,), ("J-CHR-02", "J-CHR-08", "INV-MSG-02")),
     # the 外字 is in every answer about 髙橋 (and on the full extract's pages): the mj_characters
     # rule and the private-use invariant see it there
     Faulty("gaiji-leaked", "RQ-MSG-08", (JUKI_PROFILE,), ("J-CHR-03", "INV-MSG-02", "INV-MSG-08")),
@@ -435,6 +436,10 @@ FAULTY = [
     Faulty("as-of-first-ten-characters", "RQ-SOAP-06", (JUKI_PROFILE, KOKUHO_PROFILE),
            ("P-EQUIV-02/*",)),
     Faulty("optional-dates-untrimmed", "RQ-SOAP-06", SUBSCRIBER_PROFILES, ("S-EQUIV-02",)),
+    # (the grids compare every name of the test data, 渡邉俞子 among them; a bare 俞 is no MJ
+    # character: INV-MSG-02)
+    Faulty("ivs-range-from-e0101", "RQ-MSG-06", (JUKI_PROFILE,),
+           ("J-CHR-08", "J-GRID-01", "J-GRID-02", "INV-MSG-02")),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]

@@ -6,7 +6,9 @@ xs:gYear collapse white space) and libxml2's known gap there (bus/core/date_whit
 from any blind batch's variants: a validator that is libxml2 alone, a 基準日 read as the first ten
 characters of its raw text, and a subscriber whose optional dates go through a converter of
 their own that does not trim. On the wire in front of the reference (the reference itself
-reads every form right).
+reads every form right). And, for J-CHR-08 (written from the MJ selector range, U+E0100–
+U+E011F, as S-CHR-13's subscriber modes are): a provider's text layer whose IVS range starts one
+selector late.
 """
 
 from __future__ import annotations
@@ -74,8 +76,16 @@ def optional_dates_untrimmed(call: Call) -> bytes | Reply:
     return call.request
 
 
+def ivs_range_from_e0101(call: Call) -> Reply:
+    """The answer's text layer keeps IVS selectors by a range test written one off
+    (U+E0101–U+E01EF): VS17 U+E0100, the first selector MJ uses, is dropped from every name."""
+    text = call.reply.body.decode("utf-8").replace("\U000E0100", "")
+    return Reply(call.reply.status, text.encode("utf-8"), call.reply.content_type)
+
+
 ROUND14_WIRE = {
     "dates-validated-by-libxml2": {"on_request": dates_validated_by_libxml2},
     "as-of-first-ten-characters": {"on_request": as_of_first_ten_characters},
     "optional-dates-untrimmed": {"on_request": optional_dates_untrimmed},
+    "ivs-range-from-e0101": {"on_reply": ivs_range_from_e0101},
 }
