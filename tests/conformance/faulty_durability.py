@@ -1,6 +1,8 @@
 """Durability on one binding only (S-DUR-01…03 run once per SOAP version): the SDK-built
 subscriber (subscriber.py) as a product that can crash in this process, and its mutant whose
-SOAP 1.2 endpoint writes through a cache.
+SOAP 1.2 endpoint writes through a cache; and round 14's neighbours of the kill after one
+notice: a group commit for notices in flight together (S-DUR-05), a seen-ID set rebuilt at
+start-up from each resident's last MessageId (S-DUR-06).
 
 A crash (``restart``) loses what the product kept only in memory and keeps what it wrote: the
 correct subscriber writes everything at once (its state survives), the mutant's SOAP 1.2 handler
@@ -14,6 +16,8 @@ from __future__ import annotations
 import copy
 import re
 
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 from twisted.web.resource import Resource
 
 from adapters.sdk.provider import ProviderApp
@@ -23,11 +27,21 @@ from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
 
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 CRASH_MODES = {
-    "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04")),
+    "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04",
+                                          "S-DUR-05", "S-DUR-06")),
     # a notice of several changes goes to a batch worker's cache (its MessageId is written at
     # once): a crash after its receipt loses its changes — one change a notice is durable
     "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04",)),
+    # round 14: a notice arriving while another is being written joins its group commit, whose
+    # flush a timer does later (never within a run): a crash after a burst loses the joiners
+    "burst-group-commit": ("RQ-SUB-05", ("S-DUR-05",)),
+    # round 14: the seen-ID set lives in memory and is rebuilt at start-up from each resident's
+    # row, whose column keeps the MessageId of the last notice written to it: after a crash an
+    # older notice redelivered is taken for new (its changes stale, kept out), receipted applied
+    "seen-ids-rebuilt-from-residents": ("RQ-SUB-05", ("S-DUR-06",)),
 }
+
+_GROUP_WINDOW = 0.05  # s: how long a group commit collects the writers that join it
 
 _MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageId>\s*([^<\s]+)\s*</(?:\w+:)?MessageId>")
 
@@ -44,9 +58,17 @@ class CrashableSubscriber(TestSubscriber):
         self.soap12_ids: set[str] = set()  # MessageIds that came in over SOAP 1.2
         self.unflushed_ids: set[str] = set()
         self.unflushed: dict[str, dict | None] = {}  # resident → as written before the cache
+        self.newest_id: dict[str, str] = {}  # seen-ids-rebuilt-from-residents: the row's column
+        self.group_open = False  # burst-group-commit: a group collecting writers
         self.crashes = 0
 
     def handler(self, header, notice):
+        if self.mode == "burst-group-commit":
+            return self._group_commit(header, notice)
+        if self.mode == "seen-ids-rebuilt-from-residents":
+            with self.lock:
+                for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
+                    self.newest_id[number] = header.message_id
         soap12 = self.mode == "soap12-write-behind" and header.message_id in self.soap12_ids
         if soap12 or (self.mode == "multi-change-write-behind"
                       and len(notice.findall(f"{{{JUKI}}}Change")) > 1):
@@ -58,9 +80,35 @@ class CrashableSubscriber(TestSubscriber):
                         self.unflushed[number] = copy.deepcopy(self.residents.get(number))
         return super().handler(header, notice)
 
+    def _group_commit(self, header, notice):
+        """burst-group-commit: the first writer opens a group and commits its own notice; a
+        notice arriving while the group collects (``_GROUP_WINDOW``) is written to the cache
+        the group's timer flushes later. Handlers run in the reactor thread: the group is open
+        while its first notice's answer is deferred."""
+        if self.group_open:
+            self._unflushed(header.message_id, notice)
+            return super().handler(header, notice)
+        self.group_open = True
+        answer = super().handler(header, notice)
+
+        def close():
+            self.group_open = False
+            return answer
+        return deferLater(reactor, _GROUP_WINDOW, close)
+
+    def _unflushed(self, message_id: str, notice) -> None:
+        with self.lock:
+            if message_id not in self.seen:
+                self.unflushed_ids.add(message_id)
+            for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
+                if number not in self.unflushed:
+                    self.unflushed[number] = copy.deepcopy(self.residents.get(number))
+
     def crash(self, values=None) -> int:
         """The ``--restart-command``: the process is gone, what it had written is read again."""
         with self.lock:
+            if self.mode == "seen-ids-rebuilt-from-residents":
+                self.seen = set(self.newest_id.values())
             for number, written in self.unflushed.items():
                 if written is None:
                     self.residents.pop(number, None)

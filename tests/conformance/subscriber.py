@@ -122,9 +122,10 @@ MODES = {
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 DURABILITY_MODES = {
     # applied changes kept in memory, written every 2 s: a crash loses what was receipted
-    "write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04")),
+    "write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04", "S-DUR-05",
+                                   "S-DUR-06")),
     # seen MessageIds in a TEMP table: gone with the process, a redelivery is applied again
-    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02",)),
+    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06")),
 }
 
 # mode → (the requirement it breaks, the level-2 cases it must fail)
