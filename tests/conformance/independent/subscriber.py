@@ -102,11 +102,11 @@ class Subscriber:
         changes = self._thirteenth_changes(changes)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
-            for c in changes:
-                key = c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
-                if key not in latest or int(c.findtext(f"{{{JUKI}}}Sequence")) > int(
-                        latest[key].findtext(f"{{{JUKI}}}Sequence")):
-                    latest[key] = c
+            for c in changes:  # (its own name: ``key`` is the notice's de-duplication key)
+                number = c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber")
+                if number not in latest or int(c.findtext(f"{{{JUKI}}}Sequence")) > int(
+                        latest[number].findtext(f"{{{JUKI}}}Sequence")):
+                    latest[number] = c
             changes = [c for c in changes if c in latest.values()]
         if self.defect == "only-last-change":
             changes = changes[-1:]
