@@ -381,6 +381,7 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     namespaces = runner.s.context.namespaces
     problems: list[str] = []
     for ref in _messages(runner, step, values):
+        which = f"{ref} " if step.get("shapes") else ""  # several messages: say which
         for soap in step.get("soap", ["1.1", "1.2"]):
             canon, state = _send(runner, step, ref, values, soap, None, observe)
             for variant in (v for v in chosen if soap in v.soap):
@@ -392,7 +393,6 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                 if observe and seen != state:
                     found.append(f"observed {seen!r} after it, {state!r} after the canonical "
                                  f"form")
-                which = f"{ref} " if step.get("shapes") else ""
                 problems += [f"{which}{variant.name} SOAP {soap} ({variant.spec}): {p}"
                              for p in found]
     return problems
@@ -420,8 +420,8 @@ def _send(runner, step, ref: str, values: dict[str, Any], soap: str, variant: Va
           observe) -> tuple[Exchange, Any]:
     """One request of message ``ref`` (fresh values: a new resident for a notice, a new
     MessageId) and, with ``observe``, the product's state after it."""
-    label = f"{ref if step.get('shapes') else ''} {variant.name if variant else 'canonical'} " \
-        f"SOAP {soap}".lstrip()
+    which = f"{ref} " if step.get("shapes") else ""
+    label = f"{which}{variant.name if variant else 'canonical'} SOAP {soap}"
     vals = {**values, "fresh_addressee": runner._fresh_addressee()}
 
     def change(raw: bytes, headers: Headers) -> tuple[bytes, Headers]:
