@@ -31,6 +31,13 @@ class Cover:
     left_out: tuple[str, ...]  # variable paths no renderable message holds
 
 
+def has_shapes(catalog, service: str) -> bool:
+    """Whether ``service``'s request has any optional element or choice at all: without one,
+    every request is its sample's shape and P-EQUIV-02 has nothing to send (課税状況照会)."""
+    qname = etree.QName(catalog.service(service).request_tag)
+    return bool(variable_paths(catalog.schema_files[qname.namespace], qname.localname))
+
+
 def covering(suite, catalog, service: str, sample: str, values: Mapping[str, object]) -> Cover:
     """The messages of ``service`` that with ``sample`` hold every variable path of its request
     (module docstring), rendered with ``values``."""

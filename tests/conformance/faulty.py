@@ -53,6 +53,8 @@ _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 _SHAPES = ("P-EQUIV-02/juki.*", "P-EQUIV-02/kokuho.*")
 # the defects of a form S-EQUIV-02 sends too (a comment in a value, the default namespace)
 _SHAPES_BOTH = _SHAPES + ("S-EQUIV-02",)
+# the first 全件 requests whose Page is +01 (lexical-forms)
+_PLUS_01 = ("P-EQUIV-01/juki.ResidentFullExtract", "P-EQUIV-02/juki.ResidentFullExtract")
 
 # the cases whose invalid request a product without validation answers as if it were valid
 _INVALID_ANSWERED = ("P-FAULT-01/*", "P-FAULT-02/*", "P-FAULT-03/*", "P-FAULT-07/*",
@@ -180,11 +182,11 @@ FAULTY = [
     Faulty("soap12-parties-not-swapped", "RQ-BIND-03", ALL, ("INV-BIND-03", "P-BIND-04/*")),
     Faulty("soap12-fault-without-message-id", "RQ-FAULT-06", ALL, ("INV-FAULT-06",)),
     Faulty("later-pages-relates-to-fresh", "RQ-BIND-01", (JUKI_PROFILE,), ("INV-BIND-01",)),
-    # (a "later page" is one whose Page is not the text "1": P-EQUIV-01's +01 too)
+    # (a "later page" is one whose Page is not the text "1": P-EQUIV-01/02's +01 too)
     Faulty("later-pages-gender-dropped", "RQ-MSG-01", (JUKI_PROFILE,),
-           ("INV-MSG-01", "P-EQUIV-01/juki.ResidentFullExtract")),
+           ("INV-MSG-01", *_PLUS_01)),
     Faulty("later-pages-individual-number-mangled", "RQ-MSG-02", (JUKI_PROFILE,),
-           ("INV-MSG-02", "P-EQUIV-01/juki.ResidentFullExtract")),
+           ("INV-MSG-02", *_PLUS_01)),
     Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
     # the boundary request of P-BEH-04 is a not-found inquiry too
     Faulty("slow-duplicate-receipt", "RQ-BEH-04", SUBSCRIBER_PROFILES, ("INV-BEH-04",),
@@ -313,12 +315,11 @@ FAULTY = [
     Faulty("page-size-three-digits", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08",)),
     # (J-FULL-09's second read starts again at page 1: the cursor serves the next slice)
     # (J-FULL-12's pages past the end come from the cursor too)
-    # (P-EQUIV-01's first request with Page +01: its Page is echoed as written)
+    # (P-EQUIV-01/02's first request with Page +01: its Page is echoed as written)
     # (J-FULL-16 asks page 2 of one extract twice: the cursor serves page 3 the second time)
     Faulty("page-from-cursor", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-08", "J-FULL-09",
                                                              "J-FULL-12", "J-GRID-02",
-                                                             "P-EQUIV-01/juki.ResidentFullExtract",
-                                                             "J-FULL-16")),
+                                                             *_PLUS_01, "J-FULL-16")),
     Faulty("pages-cut-at-snapshot", "RQ-BEH-03", (JUKI_PROFILE,), ("J-FULL-09",)),
     # --- a defect on the SOAP 1.2 path only (faulty_bindings.py: the faulty adapter of the same
     # name without "soap12-" answers SOAP 1.2): the cases running once per binding fail
@@ -395,8 +396,7 @@ FAULTY = [
            ("J-FULL-03", "J-FULL-13", "J-FULL-14")),
     Faulty("request-id-undated-only", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-13",)),
     Faulty("xinclude-resolved", "RQ-FAULT-07", ALL, ("P-HOST-06/*",)),
-    Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,),
-           ("P-EQUIV-01/juki.ResidentFullExtract", "P-EQUIV-02/juki.ResidentFullExtract")),
+    Faulty("page-size-digits-only", "RQ-SOAP-06", (JUKI_PROFILE,), _PLUS_01),
     Faulty("xsi-type-refused", "RQ-SOAP-06", ALL, _EQUIV + _SHAPES),
     Faulty("resend-answered-once", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
     # --- round 12 (faulty_twelfth.py): a value split by a comment or PI, the household as of

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.commands import CallableCommand
-from conformance.runner import RunOptions, run_profile
+from conformance.request_shapes import has_shapes
+from conformance.runner import RunOptions, _catalog, run_profile
 
 from .faulty import CASES, FAULTY, build
 from .outcomes import not_passed
@@ -119,7 +120,9 @@ def test_faulty_date_subscriber_fails_exactly_its_targets(refs, suite, mode, pro
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
-    instances = [i.id for i in suite.instances(suite.profiles[profile])]
+    catalog = _catalog(())  # P-EQUIV-02 is skipped for a request without optional elements
+    instances = [i.id for i in suite.instances(suite.profiles[profile])
+                 if not (i.case.id == "P-EQUIV-02" and not has_shapes(catalog, i.service))]
     targeted = set()
     for faulty, p in CASES:
         if p == profile:
