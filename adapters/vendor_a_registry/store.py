@@ -330,9 +330,10 @@ SEED_RESIDENTS: tuple[dict, ...] = (
               "\uFA19田小川町", "3", "１２番地\u22123", "20240501", mynumber="89012345678",
               jumin="1000000021", katagaki="ｶﾝﾀﾞﾊｲﾂ１０１号", former=("かんだ", "\uFA19田")),
     # IVS sequences at both ends of the selectors MJ uses, two in one name: 渡邉 with U+E011F
-    # (MJ026193) and 俞 with U+E0100 (VS17, MJ006784). Alone in her household.
+    # (MJ026193) and 俞 with U+E0100 (VS17, MJ006784). Alone in her household; she moved in on
+    # 総務陽翔's day (a day of its own would add 全件 grid points: J-GRID-02's 基準日 per day).
     _resident(1031, 5031, ("わたなべ", "ゆうこ"), "渡邉\U000E011F俞\U000E0100子", "H05.05.05", "女",
-              "世帯主", "麹町", "4", "2番地", "20190701", mynumber="90123456789",
+              "世帯主", "麹町", "4", "2番地", "20210615", mynumber="90123456789",
               jumin="1000000031"),
     # the edges of the inquiry keys' value domains (docs/conformance.md, P-DOMAIN-01), each alone
     # in her household, 宛名番号 in 千代田区's width (10 digits, examples/hub.toml): the smallest
