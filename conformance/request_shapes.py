@@ -31,19 +31,21 @@ class Cover:
     left_out: tuple[str, ...]  # variable paths no renderable message holds
 
 
+def _variable_paths(catalog, service: str) -> set[str]:
+    qname = etree.QName(catalog.service(service).request_tag)
+    return variable_paths(catalog.schema_files[qname.namespace], qname.localname)
+
+
 def has_shapes(catalog, service: str) -> bool:
     """Whether ``service``'s request has any optional element or choice at all: without one,
     every request is its sample's shape and P-EQUIV-02 has nothing to send (課税状況照会)."""
-    qname = etree.QName(catalog.service(service).request_tag)
-    return bool(variable_paths(catalog.schema_files[qname.namespace], qname.localname))
+    return bool(_variable_paths(catalog, service))
 
 
 def covering(suite, catalog, service: str, sample: str, values: Mapping[str, object]) -> Cover:
     """The messages of ``service`` that with ``sample`` hold every variable path of its request
     (module docstring), rendered with ``values``."""
-    spec = catalog.service(service)
-    qname = etree.QName(spec.request_tag)
-    wanted = variable_paths(catalog.schema_files[qname.namespace], qname.localname)
+    wanted = _variable_paths(catalog, service)
     have = present_paths(suite.messages[sample].body) & wanted
     candidates = {name: present_paths(m.body) & wanted
                   for name, m in sorted(suite.messages.items())

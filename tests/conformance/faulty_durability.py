@@ -72,12 +72,7 @@ class CrashableSubscriber(TestSubscriber):
         soap12 = self.mode == "soap12-write-behind" and header.message_id in self.soap12_ids
         if soap12 or (self.mode == "multi-change-write-behind"
                       and len(notice.findall(f"{{{JUKI}}}Change")) > 1):
-            with self.lock:
-                if soap12 and header.message_id not in self.seen:
-                    self.unflushed_ids.add(header.message_id)
-                for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
-                    if number not in self.unflushed:
-                        self.unflushed[number] = copy.deepcopy(self.residents.get(number))
+            self._unflushed(header.message_id if soap12 else None, notice)
         return super().handler(header, notice)
 
     def _group_commit(self, header, notice):
@@ -96,9 +91,10 @@ class CrashableSubscriber(TestSubscriber):
             return answer
         return deferLater(reactor, _GROUP_WINDOW, close)
 
-    def _unflushed(self, message_id: str, notice) -> None:
+    def _unflushed(self, message_id: str | None, notice) -> None:
+        """The notice's residents (and, given, its MessageId) go to the cache a crash loses."""
         with self.lock:
-            if message_id not in self.seen:
+            if message_id is not None and message_id not in self.seen:
                 self.unflushed_ids.add(message_id)
             for number in notice.itertext(f"{{{CMN}}}AddresseeNumber"):
                 if number not in self.unflushed:
