@@ -74,7 +74,7 @@ PROVIDER_STEPS = [
     *_both_role_steps(lambda: inquiry("0000010030"),
                       inquiry(BAD_INDIVIDUAL_NUMBER, by="IndividualNumber"),
                       inquiry(BAD_INDIVIDUAL_NUMBER, by="IndividualNumber", soap=SOAP12)),
-    extract(1, request_id="R8"),          # 10 residents, 3 a page: 4 pages
+    extract(1, request_id="R8"),          # 11 residents, 3 a page: 4 pages
     ("page", 2), ("page", 9),             # a later page, a page past the end
     ("page", 2, 4),                       # the receiver asks 4 a page now
     extract(1, request_id="r8"),          # another RequestId

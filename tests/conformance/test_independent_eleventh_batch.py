@@ -167,8 +167,8 @@ def test_the_eleventh_scenarios_are_served_as_the_standard_says(tmp_path):
     assert [i for i, t in enumerate(provider) if "Fault>" in t] == [1, 20]
     assert "soap:MustUnderstand" in provider[1] and "PF-SCHEMA-INVALID" in provider[20]
     assert "application/soap+xml" in provider[0] and "encodingStyle" not in provider[0]
-    assert "<juki:TotalPages>4<" in provider[7] and "<juki:TotalCount>10<" in provider[7]
-    assert "<juki:Resident>" not in provider[7] and provider[6].count("<juki:Resident>") == 1
+    assert "<juki:TotalPages>4<" in provider[7] and "<juki:TotalCount>11<" in provider[7]
+    assert "<juki:Resident>" not in provider[7] and provider[6].count("<juki:Resident>") == 2
     assert "カサイ" in provider[8] and "葛\U000e0102西" in provider[8]
     assert "<cmn:Given>ヴィオラ<" in provider[9]
     extract_ids = [t.split("ExtractId>")[1].split("<")[0] for t in provider[10:19]]

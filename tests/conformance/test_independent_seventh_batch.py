@@ -27,7 +27,7 @@ PROVIDER_STEPS = [
     inquiry("0000010030"),               # born in 令和3年
     inquiry(BAD_CHECK_DIGIT), (inquiry(BAD_CHECK_DIGIT, soap=SOAP12), SOAP12_TYPE),
     inquiry("890123456780", by="IndividualNumber"),
-    extract(1, request_id="R7"),         # 10 residents, one 転出者, 3 a page
+    extract(1, request_id="R7"),         # 11 residents, one 転出者, 3 a page
     ("page", 2), ("page", 3),            # by reading, pages 3 and 4 differ from by 宛名番号
     _other_sender(extract(1, request_id="R7")),  # another system's transfer, same RequestId
     extract(1, page_size=8),
@@ -77,7 +77,7 @@ def test_the_seventh_scenarios_are_served_as_the_standard_says(tmp_path):
     provider = transcript("provider", tmp_path / "p.sqlite3", None, PROVIDER_STEPS)
     subscriber = transcript("subscriber", tmp_path / "s.sqlite3", None, subscriber_steps())
     assert [i for i, t in enumerate(provider) if "Fault>" in t] == [2, 3]
-    assert "<juki:TotalCount>10<" in provider[5] and "<juki:TotalPages>4<" in provider[5]
+    assert "<juki:TotalCount>11<" in provider[5] and "<juki:TotalPages>4<" in provider[5]
     assert "<juki:TotalPages>0<" in provider[-1]
     assert [i for i, t in enumerate(subscriber) if "Fault>" in t] == [2, 3]
     assert [subscriber[i] for i in (5, 7, 10, 11, 13, 16)] == [

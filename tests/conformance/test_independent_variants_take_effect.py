@@ -71,7 +71,7 @@ FIFTH_PROVIDER_STEPS = [
     inquiry("0000010022", as_of="2018-06-01"),      # a resident since that very day
     inquiry("0000010014", receiver=("011002", "01", "indie")),  # another 団体
     ("nested", inquiry("0000010014")), ("utf-16", inquiry("0000010014")),
-    extract(1), ("page", 2), ("page", 3), extract(1, page_size=5),  # 10 residents: 2 pages exactly
+    extract(1), ("page", 2), ("page", 3), extract(1, page_size=11),  # 11 residents: 1 page exactly
 ]
 FIFTH_SUBSCRIBER_STEPS = [
     ("utf-16", notice(change(seq=1))),
