@@ -346,8 +346,9 @@ def report(results: list[dict], info: dict, args) -> None:
     for hub, processes in info.get("lock_stats", {}).items():
         print(f"\nSQLite write lock, {hub} (all runs and warm-ups; per worker process):\n")
         print("| process | file | transactions | rows per transaction | waiting s (max ms) "
-              "| holding s (mean ms, max ms) | waits ≥ 5 ms | waits ≥ 100 ms |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+              "| holding s (mean ms, max ms) | waits ≥ 5 ms | waits ≥ 100 ms "
+              "| turns found taken (their wait s) |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for pid, stores in processes.items():
             for store, s in sorted(stores.items()):
                 if s["tx"] < 50:  # start-up and stop only
@@ -358,7 +359,8 @@ def report(results: list[dict], info: dict, args) -> None:
                       f"| {s['wait_s']:.2f} ({s['max_wait_s'] * 1e3:.0f}) "
                       f"| {s['hold_s']:.2f} ({s['hold_s'] / s['tx'] * 1e3:.2f}, "
                       f"{s['max_hold_s'] * 1e3:.0f}) | {slow} "
-                      f"| {s['wait_hist'].get('>=100ms', 0)} |")
+                      f"| {s['wait_hist'].get('>=100ms', 0)} "
+                      f"| {s.get('taken', 0):,} ({s.get('taken_wait_s', 0.0):.2f}) |")
     by = {(r["path"], r["connections"]): r for r in results}
     for conns in sorted({r["connections"] for r in results}):
         hub, nginx = by.get(("hub", conns)), by.get(("nginx", conns))

@@ -5,7 +5,9 @@ The bench puts this directory on the hub's PYTHONPATH and names a directory in
 worker) counts, per SQLite file it writes: write transactions, rows they changed, the time spent
 waiting for the write lock (a turn's ``flock`` plus ``BEGIN IMMEDIATE``, which includes SQLite's
 busy-handler sleeps) and the time holding it (``BEGIN IMMEDIATE`` to the end of ``COMMIT`` or
-``ROLLBACK``), with histograms. Each process writes ``lock-PID.json`` there at exit.
+``ROLLBACK``), with histograms, and how many turns were found taken by another process (a
+non-blocking ``flock`` first: the wait of a turn found free is the thread's own — the GIL, the
+CPU — not another writer's). Each process writes ``lock-PID.json`` there at exit.
 Counters, not timings of the product: they hold under other load. Cost: one Python call around
 each SQLite statement of the hub (~1 µs), so the run's req/s are not the bench's without it.
 """
@@ -31,12 +33,16 @@ if os.environ.get("PFBUS_LOCKSTATS"):
     def _bucket(seconds: float) -> str:
         return next(name for limit, name in _BUCKETS if seconds < limit)
 
-    def _note(store: str, wait: float, hold: float, rows: int) -> None:
+    def _note(store: str, wait: float, hold: float, rows: int, taken: bool) -> None:
         with _GUARD:
             s = _STATS.setdefault(store, {
                 "tx": 0, "rows": 0, "wait_s": 0.0, "hold_s": 0.0, "max_wait_s": 0.0,
-                "max_hold_s": 0.0, "wait_hist": {}, "hold_hist": {}})
+                "max_hold_s": 0.0, "wait_hist": {}, "hold_hist": {}, "taken": 0,
+                "taken_wait_s": 0.0})
             s["tx"] += 1
+            if taken:
+                s["taken"] += 1
+                s["taken_wait_s"] += wait
             s["rows"] += rows
             s["wait_s"] += wait
             s["hold_s"] += hold
@@ -48,10 +54,16 @@ if os.environ.get("PFBUS_LOCKSTATS"):
     _flock = fcntl.flock
 
     def _timed_flock(fd, operation):  # the turn's wait, added to the next BEGIN's
+        if operation != fcntl.LOCK_EX:
+            return _flock(fd, operation)
         started = time.monotonic()
-        result = _flock(fd, operation)
-        if operation == fcntl.LOCK_EX:
-            _THREAD.turn_wait = time.monotonic() - started
+        try:  # free, or taken by another process?
+            result = _flock(fd, operation | fcntl.LOCK_NB)
+            _THREAD.turn_taken = False
+        except BlockingIOError:
+            result = _flock(fd, operation)
+            _THREAD.turn_taken = True
+        _THREAD.turn_wait = time.monotonic() - started
         return result
 
     fcntl.flock = _timed_flock
@@ -61,6 +73,7 @@ if os.environ.get("PFBUS_LOCKSTATS"):
         _began: float | None = None
         _wait = 0.0
         _rows = 0
+        _taken = False
 
         def execute(self, sql, *args):
             if sql == "BEGIN IMMEDIATE":
@@ -68,13 +81,16 @@ if os.environ.get("PFBUS_LOCKSTATS"):
                 cursor = super().execute(sql, *args)
                 self._began = time.monotonic()
                 self._wait = self._began - started + getattr(_THREAD, "turn_wait", 0.0)
+                self._taken = getattr(_THREAD, "turn_taken", False)
                 _THREAD.turn_wait = 0.0
+                _THREAD.turn_taken = False
                 self._rows = 0
                 return cursor
             cursor = super().execute(sql, *args)
             if self._began is not None:
                 if sql in ("COMMIT", "ROLLBACK"):
-                    _note(self.store, self._wait, time.monotonic() - self._began, self._rows)
+                    _note(self.store, self._wait, time.monotonic() - self._began, self._rows,
+                          self._taken)
                     self._began = None
                 elif cursor.rowcount > 0:
                     self._rows += cursor.rowcount
