@@ -1,16 +1,18 @@
 """The MessageIds of accepted requests, each until it expires (``bus.core.replay.SeenMessages``):
 the idempotent receiver's table for request-response exchanges, surviving restarts.
 
-SQLite, one file next to the routing log, shared by every hub process writing that log
-(``pfbus serve --workers N``). The insert IS the decision: ``INSERT … ON CONFLICT (message_id)
-DO UPDATE … WHERE expires_at <= now`` changes a row only for an ID not seen or expired, inside
-one write transaction — so of two sightings of one ID, in this process or in another one on the
-same file, exactly one is admitted, whichever commits first. A dictionary of IDs "not yet
+SQLite, files next to the routing log shared by every hub process writing that log (``pfbus
+serve --workers N``): one table split by a hash of the MessageId into shards, a file each
+(bus/store/seen_shards.py), so that the workers rarely meet at one file's write lock. The
+insert IS the decision: ``INSERT … ON CONFLICT (message_id) DO UPDATE … WHERE expires_at <=
+now`` changes a row only for an ID not seen or expired, inside one write transaction of the
+ID's shard — so of two sightings of one ID, in this process or in another one on the same
+files, exactly one is admitted, whichever commits first. A dictionary of IDs "not yet
 committed" (the single-process design before) could not see the other process's.
 
 The hot path stays off the disk's critical path and off the reactor: ``first_sighting`` queues
 the sighting and returns a Deferred; a writer thread takes every sighting waiting
-(``bus.store.batching``), decides them in one transaction (one commit per batch, WAL with
+(``bus.store.batching``), decides them in one transaction per shard they fall in (WAL with
 ``synchronous=NORMAL``) and hands the decisions back in one call of ``deliver`` (the hub passes
 ``reactor.callFromThread``: one wake-up of the reactor per batch). A request waits for that
 commit before it is forwarded, so an admitted ID is on disk before its exchange goes on: a crash
@@ -36,25 +38,12 @@ from twisted.internet import defer
 from ..core.pg_url import is_postgres
 from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
-from .sqlite_wal import use_wal
-from .write_turns import Checkpoints, WriteTurns
+from .seen_shards import Shard, open_shards, shard_of, transaction
 
 BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
-PURGE_BATCH = 10_000  # rows deleted at most at once
-BUSY_TIMEOUT = 30.0  # seconds the writer waits for another process's write lock
-# A WAL checkpoint after this many commits or sightings (bus/store/write_turns.py): about
-# SQLite's default of 1,000 pages when a commit decides two sightings (~5.5 pages)
-CHECKPOINT_COMMITS = 180
-CHECKPOINT_ROWS = 360
+PURGE_BATCH = 10_000  # rows deleted at most at once (per file on SQLite)
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS seen_messages (
-        message_id TEXT PRIMARY KEY,
-        expires_at REAL NOT NULL
-    ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS seen_messages_expiry ON seen_messages (expires_at)",
-)
 # A row changes (rowcount 1) only for an ID never seen or whose window has passed.
 _SIGHT = """INSERT INTO seen_messages (message_id, expires_at) VALUES (?, ?)
     ON CONFLICT (message_id) DO UPDATE SET expires_at = excluded.expires_at
@@ -63,14 +52,6 @@ _PURGE = """DELETE FROM seen_messages WHERE message_id IN (
     SELECT message_id FROM seen_messages WHERE expires_at <= ? LIMIT ?)"""
 
 Decided = list[tuple[defer.Deferred, object]]  # (waiter, True/False or the error)
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
-                           check_same_thread=False)
-    use_wal(conn, BUSY_TIMEOUT)  # the reader never waits for the writer
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
 
 
 def _fire(decided: Decided) -> None:
@@ -82,6 +63,7 @@ def _fire(decided: Decided) -> None:
 
 
 Sighting = tuple[str, float, float]  # (message_id, now, expires_at)
+Decision = bool | SeenMessagesUnavailable  # admitted, a replay, or this sighting's error
 
 
 class BatchedSeenMessages:
@@ -120,12 +102,12 @@ class BatchedSeenMessages:
             if items:
                 self._deliver(functools.partial(_fire, self._decided(items)))
             now = self._clock()
-            if now >= next_purge:  # a full batch deleted: more is waiting, go on next time
+            if now >= next_purge:  # more is waiting: go on next time
                 try:
-                    deleted = self._purge(now, PURGE_BATCH)
+                    more = self._purge(now, PURGE_BATCH)
                 except SeenMessagesUnavailable:  # the next batch's purge tries again
-                    deleted = 0
-                next_purge = now if deleted >= PURGE_BATCH else now + PURGE_EVERY
+                    more = False
+                next_purge = now if more else now + PURGE_EVERY
             for marker in markers:
                 marker.done.set()
             if stop:
@@ -141,12 +123,14 @@ class BatchedSeenMessages:
             return [(waiter, exc) for *_, waiter in items]
         return [(waiter, result) for (*_, waiter), result in zip(items, results, strict=True)]
 
-    def _decide(self, sightings: list[Sighting]) -> list[bool]:
-        """One decision per sighting, committed together; SeenMessagesUnavailable otherwise."""
+    def _decide(self, sightings: list[Sighting]) -> list[Decision]:
+        """One decision per sighting, each committed before it is returned; raises
+        SeenMessagesUnavailable when none can be decided."""
         raise NotImplementedError
 
-    def _purge(self, now: float, limit: int) -> int:
-        """Delete at most ``limit`` rows expired at ``now``; how many were."""
+    def _purge(self, now: float, limit: int) -> bool:
+        """Delete rows expired at ``now``, at most ``limit`` at once (per file); whether more
+        may be waiting."""
         raise NotImplementedError
 
     def _close(self) -> None:
@@ -159,62 +143,72 @@ class BatchedSeenMessages:
 
 
 class SqliteSeenMessages(BatchedSeenMessages):
+    """The seen MessageIds in SQLite files beside the routing log, split by a hash of the ID
+    (bus/store/seen_shards.py): each sighting is decided in its shard's turn and transaction,
+    so two workers wait for each other only when their IDs meet in one file."""
+
     def __init__(self, path: Path, clock: Callable[[], float] = time.time,
                  deliver: Callable[[Callable[[], None]], None] | None = None):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        conn = _connect(path)
-        try:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn  # the writer thread's from here on
-        try:
-            self._turns = WriteTurns(path)  # bus/store/write_turns.py
-            self._checkpoints = Checkpoints(conn, CHECKPOINT_COMMITS, CHECKPOINT_ROWS)
-        except BaseException:
-            conn.close()
-            raise
+        self._shards = open_shards(path, clock())  # the writer thread's from here on
         super().__init__("pfbus-seen-messages", clock, deliver)
 
-    def _decide(self, sightings: list[Sighting]) -> list[bool]:
-        conn = self._conn
-        try:
-            with self._turns:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
-                               for mid, now, expires_at in sightings]
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as exc:
-            raise SeenMessagesUnavailable(f"{exc.__class__.__name__}: {exc}") from None
-        self._checkpoints.committed(len(sightings))
+    @property
+    def paths(self) -> list[Path]:
+        """Every file of the store, shard 0 (the configured one) first."""
+        return [shard.path for shard in self._shards]
+
+    def _decide(self, sightings: list[Sighting]) -> list[Decision]:
+        count = len(self._shards)
+        by_shard: dict[int, list[int]] = {}
+        for n, (mid, _, _) in enumerate(sightings):
+            by_shard.setdefault(shard_of(mid, count), []).append(n)
+        results: list[Decision] = [False] * len(sightings)
+        for k, ns in by_shard.items():
+            try:
+                decided: list[Decision] = list(
+                    self._decide_in(self._shards[k], [sightings[n] for n in ns]))
+            except SeenMessagesUnavailable as exc:  # this file's sightings only
+                decided = [exc] * len(ns)
+            for n, result in zip(ns, decided, strict=True):
+                results[n] = result
         return results
 
-    def _purge(self, now: float, limit: int) -> int:
+    @staticmethod
+    def _decide_in(shard: Shard, sightings: list[Sighting]) -> list[bool]:
         try:
-            with self._turns:
-                return self._conn.execute(_PURGE, (now, limit)).rowcount
-        except sqlite3.Error as exc:  # busy or failing
-            raise SeenMessagesUnavailable(str(exc)) from None
+            with shard.turns, transaction(shard.conn) as conn:
+                results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
+                           for mid, now, expires_at in sightings]
+        except sqlite3.Error as exc:
+            raise SeenMessagesUnavailable(
+                f"{shard.path.name}: {exc.__class__.__name__}: {exc}") from None
+        shard.checkpoints.committed(len(sightings))
+        return results
+
+    def _purge(self, now: float, limit: int) -> bool:
+        more = False
+        for shard in self._shards:
+            try:
+                with shard.turns:
+                    more |= shard.conn.execute(_PURGE, (now, limit)).rowcount >= limit
+            except sqlite3.Error as exc:  # busy or failing
+                raise SeenMessagesUnavailable(f"{shard.path.name}: {exc}") from None
+        return more
 
     def _close(self) -> None:
-        self._conn.close()
-        self._turns.close()
+        for shard in self._shards:
+            shard.close()
 
     def __len__(self) -> int:
         self.flush()
-        conn = _connect(self._path)
-        try:
-            return conn.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
-        finally:
-            conn.close()
+        total = 0
+        for path in self.paths:
+            conn = sqlite3.connect(path)
+            try:
+                total += conn.execute("SELECT count(*) FROM seen_messages").fetchone()[0]
+            finally:
+                conn.close()
+        return total
 
 
 def open_seen_messages(location: str, deliver: Callable[[Callable[[], None]], None] | None = None

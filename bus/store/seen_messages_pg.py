@@ -34,7 +34,8 @@ from ..core.pg_url import redacted, split_url
 from ..core.replay import SeenMessagesUnavailable
 from .migrations import SchemaVersionError
 from .pg_schema import advisory_key, applied_version, migrate
-from .seen_messages import BUSY_TIMEOUT, BatchedSeenMessages, Sighting
+from .seen_messages import BatchedSeenMessages, Decision, Sighting
+from .seen_shards import BUSY_TIMEOUT
 
 DEFAULT_SCHEMA = "pfbus_log"  # beside the routing log's tables, as the file is beside its file
 
@@ -108,7 +109,7 @@ class PostgresSeenMessages(BatchedSeenMessages):
             raise SeenMessagesUnavailable(f"{self.name}: {exc.__class__.__name__}: "
                                           f"{str(exc).strip()}") from None
 
-    def _decide(self, sightings: list[Sighting]) -> list[bool]:
+    def _decide(self, sightings: list[Sighting]) -> list[Decision]:
         first: dict[str, Sighting] = {}
         for sighting in sightings:
             first.setdefault(sighting[0], sighting)
@@ -116,14 +117,14 @@ class PostgresSeenMessages(BatchedSeenMessages):
         admitted = {row[0] for row in self._run(_SIGHT, (
             [mid for mid, _, _ in batch], [now for _, now, _ in batch],
             [expires_at for _, _, expires_at in batch])).fetchall()}
-        results = []
+        results: list[Decision] = []
         for mid, _, _ in sightings:
             results.append(mid in admitted)
             admitted.discard(mid)  # the same ID again in this batch: a replay of the first
         return results
 
-    def _purge(self, now: float, limit: int) -> int:
-        return self._run(_PURGE, (now, limit)).rowcount
+    def _purge(self, now: float, limit: int) -> bool:
+        return self._run(_PURGE, (now, limit)).rowcount >= limit
 
     def _close(self) -> None:
         if self._conn is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -245,28 +246,35 @@ def test_sqlite_store_admits_one_of_the_same_id_in_one_batch(tmp_path):
 
 
 def test_sqlite_store_of_two_processes_admits_each_id_once(tmp_path):
-    """Two hub processes on one file (pfbus serve --workers 2): every ID both of them sight at
+    """Two hub processes on one store (pfbus serve --workers 2): every ID both of them sight at
     the same moment is admitted by exactly one. Both processes queue their sightings while a
-    third connection holds the write lock, so their batches meet at the lock (the interleaving
-    forced, not hoped for)."""
+    third connection holds the write lock of every file of the store, so their batches meet
+    at each shard's lock (the interleaving forced, not hoped for); their string hashes differ
+    (PYTHONHASHSEED), so the shard of an ID must not depend on the process."""
     path = tmp_path / "s.seen.sqlite3"
-    SqliteSeenMessages(path).close()  # created before the processes open it
+    store = SqliteSeenMessages(path)  # created before the processes open it
+    paths = store.paths
+    store.close()
     ids = [str(uuid.uuid4()) for _ in range(300)]
     (tmp_path / "ids").write_text("\n".join(ids))
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
+    blockers = [sqlite3.connect(p, isolation_level=None) for p in paths]
+    for blocker in blockers:
+        blocker.execute("BEGIN IMMEDIATE")
     children = [subprocess.Popen(
         [sys.executable, "-c", _SIGHTING_PROCESS, str(path), str(tmp_path / "ids"),
-         str(tmp_path / f"queued{n}")], stdout=subprocess.PIPE, text=True) for n in (1, 2)]
+         str(tmp_path / f"queued{n}")], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONHASHSEED": str(n)}) for n in (1, 2)]
     wait_until(lambda: all((tmp_path / f"queued{n}").exists() for n in (1, 2)), 30,
                "both processes queued their sightings")
-    blocker.execute("COMMIT")
-    blocker.close()
+    for blocker in blockers:
+        blocker.execute("COMMIT")
+        blocker.close()
     outputs = [child.communicate(timeout=60)[0] for child in children]
     assert [child.returncode for child in children] == [0, 0]
     admitted = [set(json.loads(out)) for out in outputs]
     assert admitted[0].isdisjoint(admitted[1])
     assert admitted[0] | admitted[1] == set(ids)
+    assert len(paths) > 1 and all(p.exists() for p in paths)
 
 
 _SIGHTING_PROCESS = """

@@ -23,6 +23,7 @@ from bus.store.notices.sqlite_store import SqliteNoticeStore
 from bus.store.hop_record import Hop, HopRecord, Status
 from bus.store.routing_log import RoutingLog, open_readonly
 from bus.store.seen_messages import SqliteSeenMessages
+from bus.store.seen_shards import shard_of
 from bus.store.write_turns import SUFFIX, Checkpoints, WriteTurns
 from tests.support.polling import wait_until
 
@@ -135,18 +136,23 @@ def test_hops_queued_while_the_writer_waits_for_its_turn_join_its_commit(tmp_pat
         assert verify_log(ro).intact
 
 
-def test_the_seen_messages_decide_only_in_their_turn(tmp_path):
+def test_the_seen_messages_decide_only_in_their_turn_of_their_shard(tmp_path):
+    """A sighting waits for the turn of its ID's file (shard), not another file's: while another
+    process holds m-2's shard, m-1 is decided; while it holds m-1's, m-1 waits until the turn
+    is given back (bus/store/seen_shards.py; with one file for all, both waited)."""
     db = tmp_path / "seen.sqlite3"
     seen = SqliteSeenMessages(db)
     try:
+        assert (shard_of("m-1", len(seen.paths)), shard_of("m-2", len(seen.paths))) == (4, 6)
         now = time.time()
-        with Holder(db):
+        with Holder(seen.paths[6]):
             first = seen.first_sighting("m-1", now, now + 60)
-            time.sleep(HELD)
-            assert not first.called
-        seen.flush()
+            wait_until(lambda: first.called, 10, "m-1 decided beside a turn of another shard")
         assert first.result is True
-        again = seen.first_sighting("m-1", now, now + 60)
+        with Holder(seen.paths[4]):
+            again = seen.first_sighting("m-1", now, now + 60)
+            time.sleep(HELD)
+            assert not again.called
         seen.flush()
         assert again.result is False
     finally:
