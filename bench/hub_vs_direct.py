@@ -51,6 +51,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -350,7 +351,7 @@ def report(results: list[dict], info: dict, args) -> None:
               "| turns found taken (their wait s) |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for pid, stores in processes.items():
-            for store, s in sorted(stores.items()):
+            for store, s in sorted(by_store(stores).items()):
                 if s["tx"] < 50:  # start-up and stop only
                     continue
                 slow = sum(n for b, n in s["wait_hist"].items() if b in ("<20ms", "<100ms",
@@ -368,6 +369,28 @@ def report(results: list[dict], info: dict, args) -> None:
             print(f"hub/nginx at {conns} connections: req/s {hub['rps'] / nginx['rps']:.2f}, "
                   f"p50 {hub['p50'] / nginx['p50']:.1f}×, proxy CPU per request "
                   f"{hub['middle_cpu_ms'] / nginx['middle_cpu_ms']:.1f}×")
+
+
+def by_store(files: dict[str, dict]) -> dict[str, dict]:
+    """One process's counters per store: the files of the seen MessageIds (``NAME.SUFFIX`` and
+    its shards ``NAME.shard-K.SUFFIX``, bus/store/seen_shards.py) added into one row."""
+    groups: dict[str, list[dict]] = {}
+    for name, s in files.items():
+        groups.setdefault(re.sub(r"\.shard-[0-9]+(?=\.[^.]*$|$)", "", name), []).append(s)
+    stores: dict[str, dict] = {}
+    for name, group in groups.items():
+        into: dict = stores.setdefault(name if len(group) == 1 else f"{name} ({len(group)} files)",
+                                       {"wait_hist": {}})
+        for s in group:
+            for key, value in s.items():
+                if key == "wait_hist":
+                    for bucket, n in value.items():
+                        into[key][bucket] = into[key].get(bucket, 0) + n
+                elif key.startswith("max_"):
+                    into[key] = max(into.get(key, 0.0), value)
+                elif key != "hold_hist":
+                    into[key] = into.get(key, 0) + value
+    return stores
 
 
 def lock_stats_env(directory: Path) -> dict:
