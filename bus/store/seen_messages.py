@@ -175,10 +175,16 @@ class SqliteSeenMessages(BatchedSeenMessages):
 
     @staticmethod
     def _decide_in(shard: Shard, sightings: list[Sighting]) -> list[bool]:
+        conn = shard.conn
         try:
-            with shard.turns, transaction(shard.conn) as conn:
-                results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
-                           for mid, now, expires_at in sightings]
+            with shard.turns:
+                if len(sightings) == 1:  # its own transaction: one call into SQLite in the turn
+                    mid, now, expires_at = sightings[0]
+                    results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1]
+                else:
+                    with transaction(conn):
+                        results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1
+                                   for mid, now, expires_at in sightings]
         except sqlite3.Error as exc:
             raise SeenMessagesUnavailable(
                 f"{shard.path.name}: {exc.__class__.__name__}: {exc}") from None
