@@ -86,6 +86,9 @@ if os.environ.get("PFBUS_LOCKSTATS"):
                 _THREAD.turn_taken = False
                 self._rows = 0
                 return cursor
+            if self._began is None and not self.in_transaction and \
+                    sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+                return self._own_transaction(sql, *args)
             cursor = super().execute(sql, *args)
             if self._began is not None:
                 if sql in ("COMMIT", "ROLLBACK"):
@@ -94,6 +97,17 @@ if os.environ.get("PFBUS_LOCKSTATS"):
                     self._began = None
                 elif cursor.rowcount > 0:
                     self._rows += cursor.rowcount
+            return cursor
+
+        def _own_transaction(self, sql, *args):
+            """A write statement outside BEGIN: its own transaction (the seen MessageIds'
+            single sightings), holding the lock while it runs."""
+            started = time.monotonic()
+            cursor = super().execute(sql, *args)
+            _note(self.store, getattr(_THREAD, "turn_wait", 0.0), time.monotonic() - started,
+                  max(cursor.rowcount, 0), getattr(_THREAD, "turn_taken", False))
+            _THREAD.turn_wait = 0.0
+            _THREAD.turn_taken = False
             return cursor
 
     _connect = sqlite3.connect
