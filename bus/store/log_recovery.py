@@ -23,7 +23,8 @@ go on writing; a fact is looked up in every worker's records (``reader``: a noti
 one worker may have been delivered by another). Only facts older than the restarted process
 (``until``) are looked at — the crashed worker stored them before it died, and the live workers'
 own hops for facts that old were committed long since. A SQLite file of a worker that no longer
-runs (restarted with fewer workers) is recovered by worker 1 at its start (``recover_files``).
+runs (restarted with fewer workers) is recovered by worker 1 at its start (``recover_files``),
+and so is a crashed worker's run marked in the configured file by a version before the files.
 """
 
 from __future__ import annotations
@@ -79,15 +80,19 @@ def recover_files(location: Path, workers: int, notices: NoticeStore | None, *,
                   until: float | None = None) -> list[tuple[Path, Recovery]]:
     """Worker 1's start: the SQLite files of workers beyond ``workers`` (a hub restarted with
     fewer) whose last run crashed get its gap record and recovered hops, as that worker's own
-    restart would have written them; then their run is closed. No file: nothing to do."""
+    restart would have written them; then their run is closed. So do the runs of workers k > 1
+    that a version before the files per worker marked in the configured file (``run:NODE/k``:
+    their records are there; no worker of this version writes such a mark, so one found is a
+    crashed run of that version). No file: nothing to do."""
     from .routing_log import RoutingLog, open_readonly
     from .routing_log_files import worker_files
 
+    orphans = [(path, "run") for worker, path in worker_files(location)[1:]
+               if worker > workers and _run_marks(path, "run")]
+    orphans += [(location, key) for key in _run_marks(location, "run:*")]
     done = []
-    for worker, path in worker_files(location)[1:]:
-        if worker <= workers or not _has_run_mark(path):
-            continue
-        with RoutingLog(path, marks_runs=True) as orphan:
+    for path, key in orphans:
+        with RoutingLog(path, marks_runs=True, run_key=key) as orphan:
             recovery = recover(orphan, notices, until=until,
                                reader=lambda: open_readonly(location))
             if recovery is not None:
@@ -95,11 +100,15 @@ def recover_files(location: Path, workers: int, notices: NoticeStore | None, *,
     return done
 
 
-def _has_run_mark(path: Path) -> bool:
+def _run_marks(path: Path, pattern: str) -> list[str]:
+    """The run marks in the file at ``path`` whose key matches ``pattern`` (GLOB)."""
     from .routing_log import RoutingLog
 
+    if not path.is_file():
+        return []
     with RoutingLog(path, readonly=True) as rl:
-        return bool(rl._read("SELECT 1 FROM chain_meta WHERE key = 'run'"))
+        return [row[0] for row in rl._read("SELECT key FROM chain_meta WHERE key GLOB ?",
+                                           (pattern,))]
 
 
 def _recover(rl: AnyLog, run: dict, notices: NoticeStore | None, until: float | None,

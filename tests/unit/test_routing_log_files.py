@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,33 @@ def test_recovery_looks_facts_up_in_every_file_and_worker_one_recovers_a_gone_wo
     assert recover_files(main, 3, Notices()) == []  # a running worker's file: its own
     with RoutingLog(worker_path(main, 2), marks_runs=True) as w2:
         assert recover(w2, Notices(), reader=lambda: open_readonly(main)) is None
+
+
+def test_worker_one_recovers_a_crashed_run_an_earlier_version_marked_in_the_shared_file(
+        tmp_path):
+    """Before the files per worker, worker k wrote the configured file and marked its run
+    ``run:NODE/k`` there. Such a run killed before the upgrade is recovered at worker 1's first
+    start after it (gap record and facts, in that file, where its records are), then closed."""
+    main = tmp_path / "r.sqlite3"
+    crashed = RoutingLog(main, marks_runs=True, run_key="run:hub-1/2")  # the old worker 2
+    crashed.record(HopRecord(hop=Hop.ACCEPTED, status=Status.OK, message_id="n1"))
+    crashed.flush()
+
+    class Notices:  # n1 accepted and recorded, n2 accepted and not recorded before the kill
+        def recent_facts(self, since):
+            return [("accepted", "n1", "svc", "s", T0.timestamp()),
+                    ("accepted", "n2", "svc", "s", T0.timestamp())]
+
+    with RoutingLog(main, marks_runs=True) as worker1:  # this version's worker 1 starts
+        assert worker1.unclean is None  # its own mark: none left
+        done = recover_files(main, 2, Notices())
+        assert [(p, r.accepted, r.previous_run.get("pid")) for p, r in done] == [
+            (main, 1, os.getpid())]
+        assert recover_files(main, 2, Notices()) == []  # that run is closed now
+    with open_readonly(main) as log:
+        assert [h.message_id for h in log.query(hop=Hop.ACCEPTED, limit=None)] == ["n1", "n2"]
+        assert len(log.gaps()) == 1
+        assert verify_log(log).intact
 
 
 def test_the_consoles_reader_reopens_when_a_worker_file_appears(tmp_path):
