@@ -165,8 +165,7 @@ class SqliteSeenMessages(BatchedSeenMessages):
         results: list[Decision] = [False] * len(sightings)
         for k, ns in by_shard.items():
             try:
-                decided: list[Decision] = list(
-                    self._decide_in(self._shards[k], [sightings[n] for n in ns]))
+                decided = self._decide_in(self._shards[k], [sightings[n] for n in ns])
             except SeenMessagesUnavailable as exc:  # this file's sightings only
                 decided = [exc] * len(ns)
             for n, result in zip(ns, decided, strict=True):
@@ -174,13 +173,14 @@ class SqliteSeenMessages(BatchedSeenMessages):
         return results
 
     @staticmethod
-    def _decide_in(shard: Shard, sightings: list[Sighting]) -> list[bool]:
+    def _decide_in(shard: Shard, sightings: list[Sighting]) -> list[Decision]:
         conn = shard.conn
         try:
             with shard.turns:
                 if len(sightings) == 1:  # its own transaction: one call into SQLite in the turn
                     mid, now, expires_at = sightings[0]
-                    results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1]
+                    results: list[Decision] = [
+                        conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1]
                 else:
                     with transaction(conn):
                         results = [conn.execute(_SIGHT, (mid, expires_at, now)).rowcount == 1

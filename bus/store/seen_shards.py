@@ -88,8 +88,8 @@ class Shard:
         self.turns.close()
 
 
-def _open_shard(path: Path, conn: sqlite3.Connection | None = None) -> Shard:
-    conn = conn or connect(path)
+def _open_shard(path: Path) -> Shard:
+    conn = connect(path)
     try:
         return Shard(path, conn, WriteTurns(path),
                      Checkpoints(conn, CHECKPOINT_COMMITS, CHECKPOINT_ROWS))
