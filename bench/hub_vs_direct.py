@@ -22,7 +22,9 @@ count, so another job's overflows would show too).
 With --lock-stats, every hub process counts, per SQLite file it writes, its write transactions,
 the rows they changed, the time waiting for the write lock and the time holding it
 (bench/lock_stats/sitecustomize.py; one Python call per statement more, so take req/s from a
-run without it); the table is followed by those counters per worker.
+run without it); the table is followed by those counters per worker, and by the wall time of an
+exchange in the hub and of the steps it waits for (MessageId admitted, provider answered, reply
+released).
 
 With --bare-relay, (c) bench/bare_relay.py is measured too: the hub's twisted.web server and
 Forwarder without any of the hub's work, which splits the hub's cost into "Twisted relaying HTTP"
@@ -280,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             info["exchanges_by_worker"][h.name] = counts_by
         if args.lock_stats:
             info["lock_stats"] = {h.name: read_lock_stats(workdir / h.name) for h in hubs}
+            info["step_waits"] = {h.name: read_step_waits(workdir / h.name) for h in hubs}
         info["routing_log_replied"] = {}
         for h in hubs:  # every worker's file (bus/store/routing_log_files.py)
             replied: dict[str, int] = {}
@@ -362,6 +365,15 @@ def report(results: list[dict], info: dict, args) -> None:
                       f"{s['max_hold_s'] * 1e3:.0f}) | {slow} "
                       f"| {s['wait_hist'].get('>=100ms', 0)} "
                       f"| {s.get('taken', 0):,} ({s.get('taken_wait_s', 0.0):.2f}) |")
+    for hub, waits in info.get("step_waits", {}).items():
+        print(f"\nWall time of an exchange's steps, {hub} (all runs and warm-ups; all workers):\n")
+        print("| step | count | mean ms | p50 ms | p90 ms | p99 ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for step, times in waits.items():
+            times = sorted(times)
+            q = [times[min(len(times) - 1, int(len(times) * f))] * 1e3 for f in (.5, .9, .99)]
+            print(f"| {step} | {len(times):,} | {statistics.fmean(times) * 1e3:.2f} "
+                  f"| {q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} |")
     by = {(r["path"], r["connections"]): r for r in results}
     for conns in sorted({r["connections"] for r in results}):
         hub, nginx = by.get(("hub", conns)), by.get(("nginx", conns))
@@ -398,6 +410,15 @@ def lock_stats_env(directory: Path) -> dict:
     here = Path(__file__).resolve().parent / "lock_stats"
     path = os.pathsep.join(p for p in (str(here), os.environ.get("PYTHONPATH", "")) if p)
     return {"PYTHONPATH": path, "PFBUS_LOCKSTATS": str(directory)}
+
+
+def read_step_waits(directory: Path) -> dict[str, list[float]]:
+    """{step: wall times in s} of every hub process (bench/lock_stats/sitecustomize.py)."""
+    waits: dict[str, list[float]] = {}
+    for f in sorted(directory.glob("waits-*.json")):
+        for step, times in json.loads(f.read_text("utf-8")).items():
+            waits.setdefault(step, []).extend(times)
+    return waits
 
 
 def read_lock_stats(directory: Path) -> dict:

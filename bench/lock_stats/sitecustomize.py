@@ -7,7 +7,10 @@ waiting for the write lock (a turn's ``flock`` plus ``BEGIN IMMEDIATE``, which i
 busy-handler sleeps) and the time holding it (``BEGIN IMMEDIATE`` to the end of ``COMMIT`` or
 ``ROLLBACK``), with histograms, and how many turns were found taken by another process (a
 non-blocking ``flock`` first: the wait of a turn found free is the thread's own — the GIL, the
-CPU — not another writer's). Each process writes ``lock-PID.json`` there at exit.
+CPU — not another writer's). Each process writes ``lock-PID.json`` there at exit, and
+``waits-PID.json``: the wall time of each exchange in the hub and of the steps it waits for —
+its MessageId's admission (the seen store's commit), the provider's answer, the release of the
+reply once its records are committed — so a step's share of an exchange's time is seen.
 Counters, not timings of the product: they hold under other load. Cost: one Python call around
 each SQLite statement of the hub (~1 µs), so the run's req/s are not the bench's without it.
 """
@@ -128,3 +131,55 @@ if os.environ.get("PFBUS_LOCKSTATS"):
                 json.dump(_STATS, out)
 
     atexit.register(_dump)
+
+    import importlib.abc
+    import sys
+
+    _WAITS: dict[str, list[float]] = {}
+
+    def _timed(name, method):
+        async def timed(*args, **kwargs):
+            started = time.monotonic()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                _WAITS.setdefault(name, []).append(time.monotonic() - started)
+        return timed
+
+    # module -> (class, async method, name in the report)
+    _STEPS = {"bus.hub.exchange": ("SyncExchange", "handle", "exchange in the hub"),
+              "bus.core.replay": ("ReplayGuard", "admit", "MessageId admitted"),
+              "bus.hub.forwarder": ("Forwarder", "post", "provider answered"),
+              "bus.hub.evidence": ("Evidence", "released", "reply released")}
+
+    class _TimeSteps(importlib.abc.MetaPathFinder):
+        """Wraps each step's method once its module is loaded (this runs before bus is)."""
+
+        def find_spec(self, name, path, target=None):
+            if name not in _STEPS:
+                return None
+            for finder in sys.meta_path:
+                spec = None if finder is self else finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+            else:
+                return None
+            load = spec.loader.exec_module
+
+            def exec_module(module):
+                load(module)
+                cls, method, label = _STEPS[name]
+                owner = getattr(module, cls)
+                setattr(owner, method, _timed(label, getattr(owner, method)))
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _TimeSteps())
+
+    def _dump_waits() -> None:
+        if _WAITS:
+            path = os.path.join(os.environ["PFBUS_LOCKSTATS"], f"waits-{os.getpid()}.json")
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump(_WAITS, out)
+
+    atexit.register(_dump_waits)
