@@ -11,6 +11,8 @@ CPU — not another writer's). Each process writes ``lock-PID.json`` there at ex
 ``waits-PID.json``: the wall time of each exchange in the hub and of the steps it waits for —
 its MessageId's admission (the seen store's commit), the provider's answer, the release of the
 reply once its records are committed — so a step's share of an exchange's time is seen.
+``PFBUS_SWITCHINTERVAL=SECONDS`` sets the hub's GIL switch interval (``sys.setswitchinterval``;
+5 ms by default): an experiment, not a setting of the product.
 Counters, not timings of the product: they hold under other load. Cost: one Python call around
 each SQLite statement of the hub (~1 µs), so the run's req/s are not the bench's without it.
 """
@@ -175,6 +177,8 @@ if os.environ.get("PFBUS_LOCKSTATS"):
             return spec
 
     sys.meta_path.insert(0, _TimeSteps())
+    if os.environ.get("PFBUS_SWITCHINTERVAL"):
+        sys.setswitchinterval(float(os.environ["PFBUS_SWITCHINTERVAL"]))
 
     def _dump_waits() -> None:
         if _WAITS:
