@@ -32,7 +32,9 @@ def single_file(path: Path, rows: list[tuple[str, float]]) -> None:
     conn.execute("CREATE TABLE seen_messages (message_id TEXT PRIMARY KEY, expires_at REAL "
                  "NOT NULL) WITHOUT ROWID")
     conn.execute("CREATE INDEX seen_messages_expiry ON seen_messages (expires_at)")
-    conn.executemany("INSERT INTO seen_messages VALUES (?, ?)", rows)
+    with conn:  # one transaction
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO seen_messages VALUES (?, ?)", rows)
     conn.close()
 
 
