@@ -110,8 +110,9 @@ def test_the_recorded_count_of_shards_is_kept(tmp_path, monkeypatch):
 
 
 def test_workers_starting_together_on_a_single_file_take_it_over_once(tmp_path):
-    """Two processes open a single-file store at once (workers started after an upgrade): one
-    takes it over, the other waits for its turn and finds the layout; no ID is forgotten."""
+    """Two processes open a single-file store at the same moment (workers started after an
+    upgrade): whichever takes it over, the other — waiting for shard 0's turn if their opens
+    overlap — finds the layout recorded and takes nothing over twice; no ID is forgotten."""
     path = tmp_path / "log.seen.sqlite3"
     ids = [str(uuid.uuid4()) for _ in range(3000)]
     single_file(path, [(m, 4e9) for m in ids])
