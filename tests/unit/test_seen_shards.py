@@ -4,6 +4,8 @@ code's, and the purge of expired IDs reaches every file."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +17,8 @@ import pytest
 from bus.store import seen_messages, seen_shards
 from bus.store.seen_messages import SqliteSeenMessages
 from bus.store.seen_shards import shard_of, shard_path
+from bus.store.write_turns import SUFFIX
+from tests.support.polling import wait_until
 
 NOW = 1_800_000_000.0
 
@@ -111,18 +115,34 @@ def test_the_recorded_count_of_shards_is_kept(tmp_path, monkeypatch):
 
 def test_workers_starting_together_on_a_single_file_take_it_over_once(tmp_path):
     """Two processes open a single-file store at the same moment (workers started after an
-    upgrade): whichever takes it over, the other — waiting for shard 0's turn if their opens
-    overlap — finds the layout recorded and takes nothing over twice; no ID is forgotten."""
+    upgrade): both find no layout and wait for shard 0's turn (held here until the kernel shows
+    both waiting: the overlap forced); the first takes the file over, the second finds the
+    layout recorded in its turn and takes nothing over twice; no ID is forgotten."""
     path = tmp_path / "log.seen.sqlite3"
     ids = [str(uuid.uuid4()) for _ in range(3000)]
     single_file(path, [(m, 4e9) for m in ids])
     (tmp_path / "ids").write_text("\n".join(ids))
-    children = [subprocess.Popen([sys.executable, "-c", _OPEN_AND_SIGHT, str(path),
-                                  str(tmp_path / "ids")], stdout=subprocess.PIPE, text=True)
-                for _ in range(2)]
+    turn = os.open(f"{path}{SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        children = [subprocess.Popen([sys.executable, "-c", _OPEN_AND_SIGHT, str(path),
+                                      str(tmp_path / "ids")], stdout=subprocess.PIPE, text=True)
+                    for _ in range(2)]
+        wait_until(lambda: waiting_for(Path(f"{path}{SUFFIX}")) == 2, 30,
+                   "both processes waiting for shard 0's turn")
+        fcntl.flock(turn, fcntl.LOCK_UN)
+    finally:
+        os.close(turn)
     outputs = [child.communicate(timeout=60)[0] for child in children]
     assert [child.returncode for child in children] == [0, 0]
     assert outputs == ["0\n", "0\n"]  # no ID admitted again by either
+
+
+def waiting_for(lock: Path) -> int:
+    """Processes blocked in flock on ``lock`` (the kernel's /proc/locks: "->" lines)."""
+    inode = f":{lock.stat().st_ino} "
+    return sum(1 for line in Path("/proc/locks").read_text().splitlines()
+               if "->" in line and inode in line)
 
 
 _OPEN_AND_SIGHT = """
