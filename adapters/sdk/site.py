@@ -24,6 +24,7 @@ from twisted.web import resource, server
 from bus.core import faults
 from bus.core.envelope import SOAP11_NS
 from bus.core.findings import Finding
+from bus.core.request_path import origin_form
 from bus.hub.http_answers import error_answer, soap_ns_of_content_type
 from bus.hub.refusing_channel import RefusingChannel
 
@@ -52,6 +53,10 @@ class AdapterChannel(RefusingChannel):
 
 class AdapterRequest(server.Request):
     """A request whose refusals and failures are answered as the adapter's, not Twisted's."""
+
+    def requestReceived(self, command, path, version):
+        # an absolute-form target (a client behind a forward proxy) names the same resource
+        super().requestReceived(command, origin_form(path), version)
 
     def render(self, resrc) -> None:
         if _is_twisted_error_page(resrc):  # what traversal gives for an unknown path

@@ -18,6 +18,21 @@ _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
+_ABSOLUTE_FORM = re.compile(rb"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]*")
+
+
+def origin_form(target: bytes) -> bytes:
+    """The request target in origin-form: an absolute-form target (``http://host:port/p?q``,
+    what a client sends through a forward proxy; RFC 9112 3.2.2: a server MUST accept it, the
+    scheme and host in any case) becomes ``/p?q`` — ``/`` when it names no path; any other
+    target is returned as it is (the path's own checks judge it)."""
+    m = _ABSOLUTE_FORM.match(target)
+    if m is None:
+        return target
+    rest = target[m.end():]
+    return rest if rest.startswith(b"/") else b"/" + rest
+
+
 class PathRefused(ValueError):
     """A request path the hub does not read; ``status`` is the HTTP answer (400 or 404)."""
 

@@ -18,6 +18,7 @@ from ..core import faults
 from ..core.envelope import Limits
 from ..core.faults import SOAP11_NS, FaultCode
 from ..core.findings import Finding
+from ..core.request_path import origin_form
 from .http_answers import error_answer, http_date, raw_error_response, soap_ns_of_content_type
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class LimitedRequest(server.Request):
                                                    self.soap_ns()))
             channel.loseConnection()
             return
-        super().requestReceived(command, path, version)
+        super().requestReceived(command, origin_form(path), version)
 
     def write(self, data: bytes) -> None:
         channel = self.channel
