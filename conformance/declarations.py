@@ -116,6 +116,8 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "restart": ("name", "timeout"),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
+    "wire": ("vars", "soap", "ignore", "forms", "timeout"),
+    "parties": ("vars", "ignore", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

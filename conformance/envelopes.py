@@ -32,7 +32,8 @@ WSDL_SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HEADER_OVERRIDES = ("service_id", "service_version", "sender_system_id", "receiver_system_id",
                     "receiver_local_gov_code", "receiver_business_unit", "message_id", "linkage_kind",
-                    "sent_at_age", "sent_at_form", "relates_to", "sent_at", "standard_version", "user_id")
+                    "sent_at_age", "sent_at_form", "relates_to", "sent_at", "standard_version", "user_id",
+                    "sender_local_gov_code", "sender_business_unit")
 
 
 class TemplateError(ValueError):
@@ -86,6 +87,12 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
     sender_system = overrides.pop("sender_system_id", None)  # a second requesting system
     if sender_system:
         header = replace(header, sender=replace(header.sender, system_id=sender_system))
+    sender_code = overrides.pop("sender_local_gov_code", None)  # a requester of another 団体
+    if sender_code:
+        header = replace(header, sender=replace(header.sender, local_gov_code=sender_code))
+    sender_unit = overrides.pop("sender_business_unit", None)
+    if sender_unit:
+        header = replace(header, sender=replace(header.sender, business_unit=sender_unit))
     receiver_system = overrides.pop("receiver_system_id", None)
     if receiver_system:
         header = replace(header, receiver=replace(header.receiver, system_id=receiver_system))

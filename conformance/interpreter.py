@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
-    per_request, waiting, wsdl_checks
+    parties, per_request, waiting, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -34,8 +34,10 @@ from .validation import Validation
 Command = CallableCommand | TemplateCommand
 BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # the notice's value domain (domain.py), valid values at the edges of their fields
-# (edge_cases.py), a pause of a waiting case (waiting.py)
-MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause}
+# (edge_cases.py), a pause of a waiting case (waiting.py), HTTP request forms and content after
+# the document (wire_forms.py), other spellings of the Receiver and other Senders (parties.py)
+MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
+                "wire": wire_forms.run_step, "parties": parties.run_step}
 
 
 class CaseDataError(Exception):

@@ -33,6 +33,7 @@ from .faulty_twelfth import TWELFTH_HANDLERS, TWELFTH_WIRE
 from .faulty_round12b import ROUND12B_HANDLERS, ROUND12B_WIRE
 from .faulty_round13 import ROUND13_HANDLERS, ROUND13_WIRE
 from .faulty_round14 import ROUND14_WIRE
+from .faulty_round14b import ROUND14B_HANDLERS, ROUND14B_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -440,6 +441,24 @@ FAULTY = [
     # character: INV-MSG-02)
     Faulty("ivs-range-from-e0101", "RQ-MSG-06", (JUKI_PROFILE,),
            ("J-CHR-08", "J-GRID-01", "J-GRID-02", "INV-MSG-02")),
+    # --- round 14b (faulty_round14b.py): HTTP request forms, content after the document, the
+    # Receiver spelled otherwise, other Senders, a requester's fast clock, a retried first 全件
+    # request with another PageSize
+    # (the router's 404 fault is no 500/400 and names no MessageId: INV-SOAP-04, INV-FAULT-06)
+    Faulty("target-matched-as-path", "RQ-SOAP-13", ALL,
+           ("P-WIRE-01/*", "INV-SOAP-04", "INV-FAULT-06")),
+    Faulty("answers-always-chunked", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
+    # (it refuses the newline after the envelope P-ENC-04 sends too)
+    Faulty("trailer-refused", "RQ-SOAP-13", ALL, ("P-WIRE-01/*", "P-ENC-04/*")),
+    Faulty("extra-content-recovered", "RQ-FAULT-07", ALL, ("P-HOST-07/*",)),
+    # (answering as itself a request for another system, its reply's Sender is not the request's
+    # Receiver: INV-BIND-03; a reply's SentAt 200 s ahead is judged on every answer: INV-MSG-10)
+    Faulty("receiver-collation-case-insensitive", "RQ-FAULT-08", BOTH,
+           ("P-ADDR-05/*", "INV-BIND-03")),
+    Faulty("receiver-matched-by-prefix", "RQ-FAULT-08", BOTH, ("P-ADDR-05/*", "INV-BIND-03")),
+    Faulty("sender-party-pinned", "RQ-FAULT-12", BOTH, ("P-ADDR-06/*",)),
+    Faulty("sent-at-hybrid-clock", "RQ-MSG-10", ALL, ("P-MSG-11/*", "INV-MSG-10")),
+    Faulty("request-ids-keyed-by-parameters", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-18",)),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -461,12 +480,13 @@ def _registry(*parts: dict) -> dict:
 _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, CODE_PAGES, CODES,
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
                    TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
-                   ROUND14_WIRE)
+                   ROUND14_WIRE, ROUND14B_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
                       REFUSAL_HANDLERS, TENTH_HANDLERS, ELEVENTH_HANDLERS, TWELFTH_HANDLERS,
-                      ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS)
+                      ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS,
+                      ROUND14B_HANDLERS)
 assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 

@@ -107,8 +107,21 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.owner.wsdl(path[len("/wsdl/"):])
         self._send(Reply(200, body) if body is not None else Reply(404, b"no", "text/plain"))
 
+    def _body(self) -> bytes:
+        """Content-Length bytes, or the chunks of a chunked body (RFC 9112 7.1: every HTTP/1.1
+        recipient parses it — a product in front of which the proxy stands does)."""
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        parts = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # trailer fields
+            pass
+        return b"".join(parts)
+
     def do_POST(self):
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self._body()
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() in ("content-type", "soapaction")}
         call = Call(raw, headers, state=self.owner.state,

@@ -19,6 +19,8 @@ from .faulty_durability import CRASH_MODES
 from .faulty_notice_semantics import SEMANTICS_MODES
 from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBSCRIBER_MODES
 from .faulty_round13 import WAITING_MODES
+from .faulty_round14b import RESTART_MODES as ROUND14B_RESTART_MODES, \
+    SUBSCRIBER_MODES as ROUND14B_SUBSCRIBER_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -130,10 +132,11 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
         targeted |= {i for modes in (MODES, DURABILITY_MODES, CRASH_MODES, GRID_MODES,
                                      DOMAIN_MODES, SEMANTICS_MODES, NINTH_SUBSCRIBER_MODES,
-                                     EDGE_MODES, DATE_MODES)
+                                     EDGE_MODES, DATE_MODES, ROUND14B_SUBSCRIBER_MODES)
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
-        targeted |= {i for _, cases in PROVIDER_RESTART_MODES.values() for i in cases}
+        targeted |= {i for modes in (PROVIDER_RESTART_MODES, ROUND14B_RESTART_MODES)
+                     for _, cases in modes.values() for i in cases}
         # run with --param waiting_cases=true: test_conformance_round13.py
         targeted |= {i for _, cases in WAITING_MODES.values() for i in cases}
     assert sorted(set(instances) - targeted) == []

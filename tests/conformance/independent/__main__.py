@@ -20,6 +20,20 @@ from .ninth import http_defect
 from .thirteenth import expect_100
 
 
+def read_body(handler) -> bytes:
+    """The request's body: Content-Length bytes, or chunks (RFC 9112 7.1: every HTTP/1.1
+    recipient parses the chunked coding; extensions and trailer fields are skipped)."""
+    if "chunked" not in handler.headers.get("Transfer-Encoding", "").lower():
+        return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+    parts = []
+    while size := int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16):
+        parts.append(handler.rfile.read(size))
+        handler.rfile.readline()  # the CRLF after the chunk
+    while handler.rfile.readline().strip():  # trailer fields, up to the empty line
+        pass
+    return b"".join(parts)
+
+
 def serve(args) -> int:
     unit = args.business_unit or ("01" if args.role == "provider" else "07")
     adapter = Adapter(args.role, args.local_gov_code, unit, args.system_id, db=args.db,
@@ -39,7 +53,7 @@ def serve(args) -> int:
         def do_POST(self):
             if front_refused(self, adapter.defect):
                 return
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = read_body(self)
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)
@@ -48,7 +62,7 @@ def serve(args) -> int:
                 return
             if write_chunked(self, adapter.defect, answer):
                 return
-            if alt == "chunked":
+            if alt == "chunked" and self.request_version != "HTTP/1.0":  # 1.0 cannot read it
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for i in range(0, len(answer.body), 100):

@@ -1,0 +1,273 @@
+"""HTTP/1.x request forms a server must accept (P-WIRE-01) and documents followed by other
+content (P-HOST-07), step ``wire = "@sample"`` with ``forms = "accepted"`` or ``"trailing"``.
+
+``accepted`` (RQ-SOAP-13): the canonical request, then the same request (a fresh MessageId, for
+a notice a fresh resident) in each form RFC 9112 and XML 1.0 give it that the suite's client
+never writes, each answered exactly as the canonical form (equivalence.compare): every
+request-target form a POST may have — origin-form (the canonical) and absolute-form (RFC 9112
+3.2.2: "a server MUST accept the absolute-form"), the latter with its scheme and host in upper
+case too (RFC 3986 3.1, 3.2.2: case-insensitive) — in HTTP/1.1 and HTTP/1.0 (an HTTP/1.0
+request need not carry Host, RFC 9112 3.2), a body in the chunked transfer coding (RFC 9112
+7.1: every HTTP/1.1 recipient MUST be able to parse it), and a comment after the document (XML
+1.0 2.1, 2.8: Misc may follow the root element; P-ENC-04 sends white space there). The answer's framing is judged
+too: a response to an HTTP/1.0 request must not be chunked (RFC 9112 7.1, 6.1: Transfer-Encoding
+only to a request that indicates HTTP/1.1), so it is delimited by Content-Length or by closing
+the connection. These forms go over a socket of this module's own: the suite's client writes an
+origin-form HTTP/1.1 request with a Content-Length only.
+
+``trailing`` (RQ-FAULT-07): the canonical request followed after its root element by what XML
+1.0 2.1 does not allow there — another element, character data, a CDATA section, a second copy
+of the envelope, a second XML declaration — each refused as not well-formed: a client fault
+naming xml:well-formed (P-HOST-04's judgement), never answered as the envelope before it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import checks, equivalence
+from .records import Exchange
+
+Headers = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    spec: str
+    version: str = "HTTP/1.1"
+    target: str = "origin"  # origin | absolute | absolute-upper
+    host: bool = True  # send a Host field
+    chunked: bool = False  # the body in the chunked transfer coding
+    trailer: bytes = b""  # after the document (Misc, or what is not allowed there)
+
+
+ACCEPTED: tuple[Form, ...] = (
+    Form("absolute-form", "RFC 9112 3.2.2 (a server MUST accept the absolute-form)",
+         target="absolute"),
+    Form("absolute-form-upper-case", "RFC 9112 3.2.2; RFC 3986 3.1, 3.2.2 (scheme and host are "
+         "case-insensitive)", target="absolute-upper"),
+    Form("http-1.0", "RFC 9112 2.3, 3.2 (an HTTP/1.0 request, Host optional); RFC 9110 6.2",
+         version="HTTP/1.0", host=False),
+    Form("http-1.0-absolute-form", "RFC 9112 3.2.2 with HTTP/1.0 (a request through a proxy)",
+         version="HTTP/1.0", target="absolute"),
+    Form("chunked-body", "RFC 9112 7.1 (a recipient MUST be able to parse chunked)",
+         chunked=True),
+    Form("comment-after-document", "XML 1.0 2.1, 2.8 (Misc after the root element)",
+         trailer=b"\n<!-- conformance: a comment after the document -->\n"),
+)
+
+TRAILING: tuple[Form, ...] = (
+    Form("element-after-document", "XML 1.0 2.1 (one root element)", trailer=b"<extra/>"),
+    Form("text-after-document", "XML 1.0 2.1 (no character data after the root)",
+         trailer=b"\nextra"),
+    Form("cdata-after-document", "XML 1.0 2.1, 2.7 (CDATA only in content)",
+         trailer=b"<![CDATA[extra]]>"),
+    Form("envelope-twice", "XML 1.0 2.1 (one root element)", trailer=b"=ENVELOPE="),
+    Form("declaration-after-document", "XML 1.0 2.8 (the XML declaration only at the start)",
+         trailer=b'<?xml version="1.0" encoding="UTF-8"?>'),
+)
+FORMS = {"accepted": ACCEPTED, "trailing": TRAILING}
+
+
+def run_step(runner, step, values: dict[str, Any]) -> list[str]:
+    """Each form once, the SOAP versions in turn (form i over the i-th, modulo their number);
+    an accepted form judged against the canonical request's answer in its SOAP version."""
+    which = step.get("forms", "accepted")
+    if which not in FORMS:
+        raise ValueError(f"{step.where}.forms: {which!r}; known: {sorted(FORMS)}")
+    ignore, namespaces = step.get("ignore", []), runner.s.context.namespaces
+    versions = step.get("soap", ["1.1", "1.2"])
+    canon: dict[str, Exchange] = {}
+    problems: list[str] = []
+    for k, form in enumerate(FORMS[which]):
+        soap = versions[k % len(versions)]
+        if which == "accepted" and soap not in canon:
+            canon[soap] = _post(runner, step, values, soap, None)
+        ex = _post(runner, step, values, soap, form)
+        found = _judge(runner, ex, canon.get(soap), form, ignore, namespaces)
+        problems += [f"{form.name} SOAP {soap} ({form.spec}): {p}" for p in found]
+    return problems
+
+
+def _judge(runner, ex: Exchange, canon: Exchange | None, form: Form, ignore, namespaces):
+    if canon is not None:
+        return _framing(ex, form) + equivalence.compare(canon, ex, ignore, namespaces)
+    if ex.error:
+        return [ex.error]
+    problems = checks.outcome(ex, "fault")
+    if problems:
+        return problems
+    try:
+        return checks.fault(runner.s.context, ex, checks.client_fault_spec(
+            ex, {"rule_in": ["xml:well-formed"]}, runner.s.context))
+    except ValueError as exc:
+        return [str(exc)]
+
+
+def _framing(ex: Exchange, form: Form) -> list[str]:
+    coding = next((v for k, v in ex.response_headers.items()
+                   if k.lower() == "transfer-encoding"), "")
+    if form.version == "HTTP/1.0" and coding:
+        return [f"Transfer-Encoding: {coding} in the answer to an HTTP/1.0 request (RFC 9112 "
+                f"6.1, 7.1: it cannot read it; Content-Length or closing the connection "
+                f"delimits the body)"]
+    return []
+
+
+def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) -> Exchange:
+    """One request with fresh values (a new resident for a notice, a new MessageId): through the
+    suite's client when ``form`` is None, else written by this module."""
+    vals = {**values, "fresh_addressee": runner._fresh_addressee()}
+    label = f"{form.name if form else 'canonical'} SOAP {soap}"
+    one = step.with_options(soap=soap)
+    if form is None:
+        return runner._post(one, vals, step.target, {}, label)
+    ex, timeout = runner._build(one, vals, step.target, {}, label)
+    if form.trailer:
+        trailer = ex.request if form.trailer == b"=ENVELOPE=" else form.trailer
+        ex.request = ex.request + trailer
+    if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked:
+        runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
+    else:
+        send_raw(ex, form, timeout, _tls(runner.s.transport.session))
+    runner.result.exchanges.append(ex)
+    runner._observe_answer(one, ex)
+    return ex
+
+
+# --- the socket --------------------------------------------------------------------------------
+
+def _tls(session) -> ssl.SSLContext:
+    """An https:// product's TLS as the suite's requests session has it (--cacert, --cert,
+    --insecure)."""
+    verify = session.verify
+    ctx = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if verify is False:
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    if session.cert:
+        cert, key = session.cert if isinstance(session.cert, tuple) else (session.cert, None)
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def request_bytes(ex: Exchange, form: Form) -> bytes:
+    url = urlsplit(ex.url)
+    path = url.path or "/"
+    if url.query:
+        path += "?" + url.query
+    target = path
+    if form.target != "origin":
+        scheme, netloc = url.scheme, url.netloc
+        if form.target == "absolute-upper":
+            scheme, netloc = scheme.upper(), netloc.upper()
+        target = f"{scheme}://{netloc}{path}"
+    lines = [f"POST {target} {form.version}"]
+    if form.host:
+        lines.append(f"Host: {url.netloc}")
+    lines += [f"{k}: {v}" for k, v in ex.request_headers.items()]
+    body = ex.request
+    if form.chunked:  # in two chunks, the first with a chunk extension (RFC 9112 7.1.1)
+        half = len(body) // 2
+        body = (f"{half:x};conformance=1\r\n".encode() + body[:half] + b"\r\n"
+                + f"{len(body) - half:X}\r\n".encode() + body[half:] + b"\r\n0\r\n\r\n")
+        lines.append("Transfer-Encoding: chunked")
+    else:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext) -> None:
+    """Send ``ex`` in ``form`` on a connection of its own; fill in the answer (a complete one
+    within ``timeout``, else ``ex.error``)."""
+    url = urlsplit(ex.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    started = ex.sent_monotonic = time.monotonic()
+    deadline = started + timeout
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout) as raw:
+            sock = tls.wrap_socket(raw, server_hostname=url.hostname) \
+                if url.scheme == "https" else raw
+            sock.sendall(request_bytes(ex, form))
+            reader = _Reader(sock, deadline)
+            _read_answer(reader, ex)
+    except (OSError, ValueError) as exc:
+        ex.error = f"transport failure ({form.name}): {type(exc).__name__}: {exc}"
+    ex.elapsed = time.monotonic() - started
+
+
+class _Reader:
+    def __init__(self, sock, deadline: float):
+        self.sock, self.deadline, self.buf = sock, deadline, b""
+
+    def _more(self) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no complete answer in time")
+        self.sock.settimeout(left)
+        return self.sock.recv(65536)
+
+    def line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            more = self._more()
+            if not more:
+                raise ValueError("the connection closed in the answer's head")
+            self.buf += more
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def exactly(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            more = self._more()
+            if not more:
+                raise ValueError(f"the connection closed {n - len(self.buf)} bytes early")
+            self.buf += more
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def rest(self) -> bytes:
+        while more := self._more():
+            self.buf += more
+        out, self.buf = self.buf, b""
+        return out
+
+
+def _read_answer(r: _Reader, ex: Exchange) -> None:
+    status = r.line()
+    while status.startswith(b"HTTP/1.1 100") or status.startswith(b"HTTP/1.0 100"):
+        while r.line():  # an interim answer's head: skipped
+            pass
+        status = r.line()
+    parts = status.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP/1.x status line: {status[:80]!r}")
+    headers: Headers = {}
+    while line := r.line():
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    ex.status, ex.response_headers = int(parts[1]), headers
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        ex.response = _dechunk(r)
+    elif "content-length" in headers:
+        ex.response = r.exactly(int(headers["content-length"]))
+    else:
+        ex.response = r.rest()
+
+
+def _dechunk(r: _Reader) -> bytes:
+    out = []
+    while True:
+        size = int(r.line().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while r.line():  # trailer fields
+                pass
+            return b"".join(out)
+        out.append(r.exactly(size))
+        r.exactly(2)
+
