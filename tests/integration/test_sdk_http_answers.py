@@ -190,3 +190,18 @@ def test_faults_of_the_callers_making_are_not_logged(adapter, caplog):
     assert _fault_code(answer, SOAP11_NS) == "PF-PROVIDER-INVALID-RESPONSE"
     assert [r for r in caplog.records if r.name.startswith("spyne")
             and "PF-PROVIDER-INVALID" in r.getMessage()]
+
+
+def test_an_absolute_form_target_reaches_the_service_at_its_path(adapter):
+    """RFC 9112 3.2.2: a server MUST accept the absolute-form (a client behind a forward
+    proxy): the SDK answered it 404 before request_path.origin_form."""
+    header = PlatformHeader.new(sender=TAX, receiver=JUKI, service_id="juki.ResidentInquiry",
+                                user_id="clerk01")
+    body = (f'<s:Envelope xmlns:s="{SOAP11_NS}"><s:Header>'
+            f'{etree.tostring(header.to_element()).decode()}</s:Header><s:Body>'
+            f'{etree.tostring(sample_request("juki.ResidentInquiry")).decode()}</s:Body>'
+            f'</s:Envelope>').encode()
+    head = (f"POST {adapter}/juki HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8"
+            f"\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    status, _, answer = _exchange_raw(adapter, head + body)
+    assert status != 404 and b"PF-HTTP-NOT-FOUND" not in answer, answer[:300]

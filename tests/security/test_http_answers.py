@@ -210,3 +210,12 @@ def test_no_exception_in_the_hub_log(hub):
     """Runs last in this module: nothing above made the hub print a traceback."""
     output = "".join(hub["processes"][0].output)
     assert "Traceback" not in output and "Unhandled" not in output, output[-3000:]
+
+
+def test_an_absolute_form_target_is_served_as_its_path(hub):
+    """RFC 9112 3.2.2: a server MUST accept the absolute-form (a client behind a forward
+    proxy); the hub refused it 400 before request_path.origin_form."""
+    scheme, _, rest = hub["url"].partition("://")
+    for target in (f"{hub['url']}/health", f"{scheme.upper()}://{rest.upper()}/health"):
+        status, _, _ = exchange(hub, get(hub, target))
+        assert status == 200, target

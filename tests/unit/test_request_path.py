@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bus.core.request_path import PathRefused, path_segments
+from bus.core.request_path import PathRefused, origin_form, path_segments
 
 
 @pytest.mark.parametrize("raw,segments", [
@@ -35,3 +35,17 @@ def test_refused(raw, status, rule):
     with pytest.raises(PathRefused) as refused:
         path_segments(raw)
     assert (refused.value.status, refused.value.rule) == (status, rule)
+
+
+@pytest.mark.parametrize("target,origin", [
+    (b"http://127.0.0.1:8080/services/juki.ResidentInquiry",
+     b"/services/juki.ResidentInquiry"),
+    (b"HTTPS://Hub.Example:8443/health?x=1", b"/health?x=1"),  # scheme and host in any case
+    (b"http://hub.example", b"/"),  # no path: the root
+    (b"http://hub.example?q", b"/?q"),
+    (b"/health", b"/health"),  # origin-form as it is
+    (b"*", b"*"),  # anything else is the path checks' to judge
+    (b"httpx://h/p", b"httpx://h/p"),
+])
+def test_an_absolute_form_target_is_read_as_its_origin_form(target, origin):
+    assert origin_form(target) == origin
