@@ -78,6 +78,27 @@ def _with_edges(f: Faulty) -> Faulty:
     return dataclasses.replace(f, targets=f.targets + extra, targets_by_profile=by_profile)
 
 
+# Round 14b's cases send what a class of older defects mishandles too: a comment after the
+# document is white space and a comment between "elements" (P-WIRE-01); a reply's SentAt off by
+# nine hours is off whatever the request's (P-MSG-11); J-FULL-18 retries with PageSize 1000 (read
+# as three digits: 100) and over SOAP 1.2 (a second extract per request)
+_ALSO_ROUND14B = {
+    "white-space-between-elements-refused": ("P-WIRE-01/*",),
+    "clock-nine-hours-off": ("P-MSG-11/*",),
+    "page-size-three-digits": ("J-FULL-18",),
+    "soap12-extract-per-request": ("J-FULL-18",),
+}
+
+
+def _with_round14b(f: Faulty) -> Faulty:
+    extra = _ALSO_ROUND14B.get(f.name, ())
+    if not extra:
+        return f
+    by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}
+    return dataclasses.replace(f, targets=f.targets + extra, targets_by_profile=by_profile)
+
+
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge and key-domain cases its defect fails besides its own."""
-    return _with_edges(_with_grids(f))
+    """``f`` with the grid, edge, key-domain and round-14b cases its defect fails besides its
+    own."""
+    return _with_round14b(_with_edges(_with_grids(f)))
