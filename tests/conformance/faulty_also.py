@@ -79,14 +79,25 @@ def _with_edges(f: Faulty) -> Faulty:
 
 
 # Round 14b's cases send what a class of older defects mishandles too: a comment after the
-# document is white space and a comment between "elements" (P-WIRE-01); a reply's SentAt off by
-# nine hours is off whatever the request's (P-MSG-11); J-FULL-18 retries with PageSize 1000 (read
-# as three digits: 100) and over SOAP 1.2 (a second extract per request)
+# document (P-WIRE-01) is a comment, and stands between white space; a reply's SentAt off or
+# echoed is so for a fast requester too (P-MSG-11); J-FULL-18 retries with PageSize 1000 (read
+# as three digits, beyond a narrower limit) and makes a new extract per request; content after
+# the document (P-HOST-07) is malformed XML, holds a CDATA section; P-ADDR-05's Receivers are
+# other systems
 _ALSO_ROUND14B = {
     "white-space-between-elements-refused": ("P-WIRE-01/*",),
+    "comment-refused": ("P-WIRE-01/*",),
     "clock-nine-hours-off": ("P-MSG-11/*",),
+    "sent-at-echoed": ("P-MSG-11/*",),
     "page-size-three-digits": ("J-FULL-18",),
+    "limits-narrower": ("J-FULL-18",),
+    "extract-per-request": ("J-FULL-18",),
     "soap12-extract-per-request": ("J-FULL-18",),
+    "malformed-as-html": ("P-HOST-07/*",),
+    "soap12-malformed-as-html": ("P-HOST-07/*",),
+    "cdata-refused": ("P-HOST-07/*",),
+    "receiver-unchecked": ("P-ADDR-05/*",),
+    "misrouted-as-header-invalid": ("P-ADDR-05/*",),
 }
 
 
