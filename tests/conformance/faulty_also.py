@@ -80,19 +80,21 @@ def _with_edges(f: Faulty) -> Faulty:
 
 # Round 14b's cases send what a class of older defects mishandles too: a comment after the
 # document (P-WIRE-01) is a comment, and stands between white space; a reply's SentAt off or
-# echoed is so for a fast requester too (P-MSG-11); J-FULL-18 retries with PageSize 1000 (read
-# as three digits, beyond a narrower limit) and makes a new extract per request; content after
-# the document (P-HOST-07) is malformed XML, holds a CDATA section; P-ADDR-05's Receivers are
+# echoed is so for a fast requester too (P-MSG-11); J-FULL-18 retries three times, with PageSize
+# 1000 (read as three digits, beyond a narrower limit), against a new extract per request;
+# content after the document (P-HOST-07) is malformed XML, holds CDATA; P-ADDR-05's Receivers are
 # other systems
 _ALSO_ROUND14B = {
     "white-space-between-elements-refused": ("P-WIRE-01/*",),
     "comment-refused": ("P-WIRE-01/*",),
+    "close-before-flush": ("P-WIRE-01/*",),  # every raw request says Connection: close
     "clock-nine-hours-off": ("P-MSG-11/*",),
     "sent-at-echoed": ("P-MSG-11/*",),
     "page-size-three-digits": ("J-FULL-18",),
     "limits-narrower": ("J-FULL-18",),
     "extract-per-request": ("J-FULL-18",),
     "soap12-extract-per-request": ("J-FULL-18",),
+    "request-id-retried-once": ("J-FULL-18",),
     "malformed-as-html": ("P-HOST-07/*",),
     "soap12-malformed-as-html": ("P-HOST-07/*",),
     "cdata-refused": ("P-HOST-07/*",),

@@ -39,7 +39,7 @@ MODES = {
                                          "S-ONCE-07", "S-ONCE-08")),
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                        "S-ORD-04")),
+                                        "S-ORD-04", "S-ORD-05")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
