@@ -126,13 +126,16 @@ if os.environ.get("PFBUS_LOCKSTATS"):
 
     sqlite3.connect = _counted_connect
 
-    def _dump() -> None:
-        if _STATS:
-            path = os.path.join(os.environ["PFBUS_LOCKSTATS"], f"lock-{os.getpid()}.json")
-            with open(path, "w", encoding="utf-8") as out:
-                json.dump(_STATS, out)
+    def _dump_at_exit(prefix: str, data: dict) -> None:
+        """Write ``data`` as PREFIX-PID.json into the run's folder when the process ends."""
+        def dump() -> None:
+            if data:
+                path = os.path.join(os.environ["PFBUS_LOCKSTATS"], f"{prefix}-{os.getpid()}.json")
+                with open(path, "w", encoding="utf-8") as out:
+                    json.dump(data, out)
+        atexit.register(dump)
 
-    atexit.register(_dump)
+    _dump_at_exit("lock", _STATS)
 
     import importlib.abc
     import sys
@@ -180,10 +183,4 @@ if os.environ.get("PFBUS_LOCKSTATS"):
     if os.environ.get("PFBUS_SWITCHINTERVAL"):
         sys.setswitchinterval(float(os.environ["PFBUS_SWITCHINTERVAL"]))
 
-    def _dump_waits() -> None:
-        if _WAITS:
-            path = os.path.join(os.environ["PFBUS_LOCKSTATS"], f"waits-{os.getpid()}.json")
-            with open(path, "w", encoding="utf-8") as out:
-                json.dump(_WAITS, out)
-
-    atexit.register(_dump_waits)
+    _dump_at_exit("waits", _WAITS)
