@@ -8,7 +8,7 @@ answer (sent once something it waits for is done). Everything else is here:
 * SOAP 1.1 and 1.2 on spyne inside Twisted (spyne parses the envelope, dispatches, writes the
   response or fault envelope); each request is answered in its own SOAP version, chosen by the
   ``Content-Type`` (``application/soap+xml`` is 1.2, anything else 1.1);
-* the body is carried as is: a tiny spyne model (``_StandardXml``) hands the body element through
+* the body is carried as is: a tiny spyne model (``StandardXml``) hands the body element through
   untouched in both directions, so the response body is exactly the handler's element;
 * the request header is checked against the header XSD and against this service and party;
   request and response bodies against the catalog's standard XSDs (``validate=True``);
@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -42,7 +42,6 @@ from twisted.web.resource import Resource
 
 from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
-from bus.core.faults import FaultDetail, Party as FaultParty
 from bus.core.findings import Finding, breaks_schema
 from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
 from bus.core.service_pattern import ServicePattern
@@ -53,39 +52,16 @@ from schemas import BUILTIN_CATALOG
 from . import spyne_compat
 from .characters import CharacterPolicy
 from .dispatch import body_tag
+from .soap_protocol import (PlatformFault, Soap11Protocol, Soap12Protocol, StandardXml,
+                            platform_fault)
 
-spyne_compat.apply()  # before spyne.server.twisted is imported
-
-from spyne import AnyXml, Application, ServiceBase, rpc  # noqa: E402
-from spyne.const.http import HTTP_400, HTTP_500  # noqa: E402
-from spyne.model.fault import Fault  # noqa: E402
-from spyne.protocol.soap import Soap11, Soap12  # noqa: E402
-from spyne.server.twisted import TwistedWebResource  # noqa: E402
-from spyne.util.appreg import unregister_application  # noqa: E402
+# spyne after .soap_protocol, which applies spyne_compat before spyne.server.twisted is imported
+from spyne import Application, ServiceBase, rpc
+from spyne.server.twisted import TwistedWebResource
+from spyne.util.appreg import unregister_application
 
 log = logging.getLogger(__name__)
 
-
-def _callers_fault(fault: object) -> bool:
-    """Whether ``fault`` is a spyne Fault answering the caller's error (Party client)."""
-    if not isinstance(fault, Fault):
-        return False
-    detail = getattr(fault, "platform_detail", None)
-    if detail is not None:
-        return bool(detail.party == FaultParty.CLIENT)
-    code = str(fault.faultcode)
-    return code == "Client" or code.startswith("Client.")
-
-
-# spyne logs every fault it answers at ERROR, twice (spyne.application[.client] with a traceback,
-# spyne.server.twisted.http), and a request that is not XML with its bytes (soap11.invalid). A
-# fault of the caller's making is answered with its code and findings, and the hub keeps it in
-# its routing log: no operator event, and the request's bytes may be personal data. Those records
-# are dropped before they are formatted (the tracebacks were ~4 % of vendor A's CPU in a
-# conformance run, where many cases send bad input on purpose); provider-side faults are logged.
-for _name in ("spyne.application", "spyne.application.client", "spyne.server.twisted.http"):
-    logging.getLogger(_name).addFilter(lambda record: not _callers_fault(record.msg))
-logging.getLogger("spyne.protocol.soap.soap11.invalid").addFilter(lambda record: False)
 
 Handler = Callable[[PlatformHeader, etree._Element], "etree._Element | Deferred | Held"]
 
@@ -115,115 +91,6 @@ class ProviderError(Exception):
         self.code = code
         self.message = message
         self.findings = tuple(findings)
-
-
-class _StandardXml(AnyXml):
-    """A body entry that is already standard XML: passed through, never (de)serialised by spyne."""
-
-
-class _PlatformFault(Fault):
-    """A spyne Fault that carries our FaultDetail (added to the envelope in ``serialize``)."""
-
-    def __init__(self, detail: FaultDetail, reason: str, soap_code: str | None = None):
-        """``soap_code``: a code SOAP defines (``MustUnderstand``) instead of Client/Server."""
-        super().__init__(soap_code or ("Client" if detail.party == FaultParty.CLIENT
-                                       else "Server"), reason)
-        self.platform_detail = detail
-
-
-def _fault(code: str | faults.FaultCode, party: str, reason: str,
-           findings: Iterable[Finding] = (), message_id: str | None = None) -> _PlatformFault:
-    soap_code = code.soap_code if isinstance(code, faults.FaultCode) else None
-    code = code.code if isinstance(code, faults.FaultCode) else code
-    detail = FaultDetail(code=code, party=party, message_id=message_id, findings=tuple(findings))
-    first = detail.findings[0] if detail.findings else None
-    return _PlatformFault(detail, f"{code}: {reason}" + (f" ({first})" if first else ""),
-                          soap_code)
-
-
-class _ProtocolMixin:
-    """What our spyne SOAP protocols add: body pass-through, reply header, fault detail."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("parse_xsi_type", False)  # the body is opaque to spyne
-        super().__init__(*args, **kwargs)
-        self.serialization_handlers[_StandardXml] = self._standard_to_parent
-        self.deserialization_handlers[_StandardXml] = self._standard_from_element
-
-    def _standard_to_parent(self, ctx, cls, inst, parent, ns, *args, **kwargs):
-        parent.append(inst)
-
-    def _standard_from_element(self, ctx, cls, element):
-        return element
-
-    def serialize(self, ctx, message):
-        super().serialize(ctx, message)
-        soap = self.ns_soap_env
-        if ctx.out_error is not None:
-            self._add_fault_detail(ctx.out_document.find(f"{{{soap}}}Body/{{{soap}}}Fault"),
-                                   ctx.out_error, _request_message_id(ctx))
-        elif isinstance(ctx.udc, etree._Element):  # the reply PlatformHeader set by _respond
-            header = etree.Element(f"{{{soap}}}Header")
-            header.append(ctx.udc)
-            ctx.out_document.insert(0, header)
-
-    def _add_fault_detail(self, fault_el: etree._Element | None, error: Exception,
-                          message_id: str | None = None) -> None:
-        if fault_el is None:
-            return
-        detail = getattr(error, "platform_detail", None)
-        if detail is None:  # spyne's own fault (bad envelope, unknown body element...)
-            code = str(getattr(error, "faultcode", ""))
-            client = code == "Client" or code.startswith("Client.")
-            if code == "Client.ResourceNotFound":  # no service here has this request element
-                pf_code, rule = faults.SCHEMA_INVALID, "service:element"
-            elif code == "Client.XMLSyntaxError":  # the hub's code and rule (docs/faults.md)
-                pf_code, rule = faults.MALFORMED_XML, "xml:well-formed"
-            elif client:
-                pf_code, rule = faults.NOT_SOAP, f"spyne:{code}"
-            else:
-                pf_code, rule = faults.PROVIDER_INTERNAL, f"spyne:{code}"
-            detail = FaultDetail(code=pf_code.code, party="client" if client else "provider",
-                                 findings=(Finding(rule=rule, message=str(
-                                     getattr(error, "faultstring", error))),),
-                                 message_id=message_id)
-        soap = self.ns_soap_env
-        for empty in ("faultactor", f"{{{soap}}}Role"):  # spyne writes them empty
-            el = fault_el.find(empty)
-            if el is not None and not (el.text or "").strip():
-                fault_el.remove(el)
-        tag = "detail" if soap == Soap11.ns_soap_env else f"{{{soap}}}Detail"
-        holder = fault_el.find(tag)
-        if holder is None:
-            holder = etree.SubElement(fault_el, tag)
-        holder.append(detail.to_element())
-
-
-def _request_message_id(ctx) -> str | None:
-    """The request's MessageId when its header could be read, for spyne's own faults (an
-    unknown body element): a fault names the message it answers (docs/faults.md)."""
-    root = getattr(ctx, "in_document", None)
-    if not isinstance(root, etree._Element):
-        return None
-    text = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
-    return text.strip() if text and text.strip() else None
-
-
-class _Soap11(_ProtocolMixin, Soap11):
-    pass
-
-
-class _Soap12(_ProtocolMixin, Soap12):
-    def gen_fault_codes(self, faultstring):
-        # spyne knows Client and Server only; SOAP 1.2's own codes keep their name
-        if faultstring == "MustUnderstand":
-            return f"{self.soap_env}:MustUnderstand", []
-        return super().gen_fault_codes(faultstring)
-
-    def fault_to_http_response_code(self, fault):
-        # SOAP 1.2 part 2, 7.5.2: env:Sender faults are 400, others 500.
-        code = str(getattr(fault, "faultcode", ""))
-        return HTTP_400 if code == "Client" or code.startswith("Client.") else HTTP_500
 
 
 class _ServiceResource(Resource):
@@ -346,11 +213,11 @@ class ProviderApp:
         def operation(ctx, body):
             return self._invoke(ctx, info, body)
 
-        method = rpc(_StandardXml, _returns=_StandardXml, _body_style="bare",
+        method = rpc(StandardXml, _returns=StandardXml, _body_style="bare",
                      _in_message_name=req_local, _out_message_name=info.response_tag)(operation)
         service = type(info.operation, (ServiceBase,), {info.operation: method})
         resources = []
-        for protocol in (_Soap11, _Soap12):
+        for protocol in (Soap11Protocol, Soap12Protocol):
             app = Application([service], tns=req_ns, name=info.operation,
                               in_protocol=protocol(), out_protocol=protocol())
             # spyne keeps every Application in a process-wide debug registry keyed by
@@ -375,7 +242,7 @@ class ProviderApp:
                 findings = self._validator.validate(body, data_owner=self.party.local_gov_code)
                 if findings:
                     schema = breaks_schema(findings)  # as the hub tells them apart
-                    raise _fault(faults.SCHEMA_INVALID if schema else faults.RULE_VIOLATION,
+                    raise platform_fault(faults.SCHEMA_INVALID if schema else faults.RULE_VIOLATION,
                                  "client", "the request body is invalid" if schema else
                                  "the request breaks a rule beyond XSD", findings,
                                  header.message_id)
@@ -406,7 +273,7 @@ class ProviderApp:
                      body: etree._Element) -> PlatformHeader:
         docinfo = body.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
-            raise _fault(faults.DTD_FORBIDDEN, "client", "a DTD is not allowed in SOAP",
+            raise platform_fault(faults.DTD_FORBIDDEN, "client", "a DTD is not allowed in SOAP",
                          [Finding("soap:no-dtd", "the message has a document type declaration")])
         # SOAP's processing model: a block for this system that it must understand and does
         # not is refused before anything else is processed (docs/faults.md, Header blocks)
@@ -414,17 +281,17 @@ class ProviderApp:
         unknown = not_understood_by_receiver(header_doc or [], soap_ns)
         if unknown:  # the fault names the request's MessageId when its header has one
             message_id = found[0].findtext(f"{{{HEADER_NS}}}MessageId") if found else None
-            raise _fault(faults.MUST_UNDERSTAND, "client", "a header block addressed to this "
+            raise platform_fault(faults.MUST_UNDERSTAND, "client", "a header block addressed to this "
                          "system with mustUnderstand is not understood", unknown,
                          (message_id or "").strip() or None)
         if len(found) != 1:
             code = faults.HEADER_MISSING if not found else faults.HEADER_INVALID
             rule = "header:required" if not found else "header:single"
-            raise _fault(code, "client", "one pfh:PlatformHeader is required",
+            raise platform_fault(code, "client", "one pfh:PlatformHeader is required",
                          [Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader")])
         findings = self._validator.validate(found[0])
         if findings:
-            raise _fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
+            raise platform_fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
                          findings)
         header = PlatformHeader.from_element(found[0])
         where = "/pfh:PlatformHeader/pfh:"
@@ -439,7 +306,7 @@ class ProviderApp:
             wrong.append(Finding("header:receiver", f"addressed to {header.receiver}, this "
                                  f"system is {self.party}", where + "Receiver"))
         if wrong:
-            raise _fault(faults.PROVIDER_MISROUTED, "client", "the message is not for this "
+            raise platform_fault(faults.PROVIDER_MISROUTED, "client", "the message is not for this "
                          "endpoint", wrong, header.message_id)
         return header
 
@@ -469,7 +336,7 @@ class ProviderApp:
         fault."""
         if not isinstance(element, etree._Element) or element.tag != info.response_tag:
             got = element.tag if isinstance(element, etree._Element) else type(element).__name__
-            raise _fault(faults.PROVIDER_INVALID, "provider", "wrong response element",
+            raise platform_fault(faults.PROVIDER_INVALID, "provider", "wrong response element",
                          [Finding("service:element", f"handler returned {got}, the service "
                                   f"answers {info.response_tag}")], header.message_id)
         if self.characters:
@@ -477,26 +344,26 @@ class ProviderApp:
         if self.validate:
             findings = validator.validate(element, data_owner=self.party.local_gov_code)
             if findings:
-                raise _fault(faults.PROVIDER_INVALID, "provider",
+                raise platform_fault(faults.PROVIDER_INVALID, "provider",
                              "the handler's response is invalid", findings, header.message_id)
         return element
 
     def _fault_from_failure(self, failure: Failure, header: PlatformHeader | None):
         raise self._as_fault(failure.value, header)
 
-    def _as_fault(self, error: BaseException, header: PlatformHeader | None) -> _PlatformFault:
+    def _as_fault(self, error: BaseException, header: PlatformHeader | None) -> PlatformFault:
         message_id = header.message_id if header is not None else None
-        if isinstance(error, _PlatformFault):
+        if isinstance(error, PlatformFault):
             return error
         if isinstance(error, ProviderError):
-            return _fault(error.code, "provider", error.message, error.findings, message_id)
+            return platform_fault(error.code, "provider", error.message, error.findings, message_id)
         for party, mapping in (("client", self.client_errors), ("provider", self.errors)):
             for kind, code in mapping.items():
                 if isinstance(error, kind):
                     code, message = code if isinstance(code, tuple) else (code, str(error))
-                    return _fault(code, party, message or kind.__name__, (), message_id)
+                    return platform_fault(code, party, message or kind.__name__, (), message_id)
         log.error("handler failed (message %s)", message_id, exc_info=error)
-        return _fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
+        return platform_fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
                       message_id=message_id)
 
 
