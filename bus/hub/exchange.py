@@ -215,7 +215,9 @@ class SyncExchange:
         assert route is not None  # a request (not a notice) is routed to its provider
         soap_ns = request.envelope.soap_ns
         started = time.monotonic()
-        hops.hand_off()  # received, validated (…) are queued before the provider is waited for
+        # received, validated (…) are queued before the provider is waited for; nothing waits
+        # for their commit, so they may share the reply's (ChainedLog.record_many)
+        hops.hand_off(awaited=False)
         try:
             answer = await self.forwarder.post(route.provider.url, raw, CONTENT_TYPES[soap_ns],
                                                soap_action, route.timeout)
@@ -256,7 +258,7 @@ class SyncExchange:
                 "store:configured", "this hub has no notice store"),), request.header.message_id)
             hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
-        hops.hand_off()  # before the store is waited for
+        hops.hand_off(awaited=False)  # before the store is waited for
         try:
             is_new = await self.notices.accept(request)
         except HubFault as fault:
@@ -370,11 +372,12 @@ class _Hops:
         self.last = trusted_record(hop, status, record)  # HopRecord(hop=…, status=…, **record)
         self._pending.append(self.last)
 
-    def hand_off(self) -> None:
-        """Queue the hops added since the last hand-off, as one group."""
+    def hand_off(self, awaited: bool = True) -> None:
+        """Queue the hops added since the last hand-off, as one group; ``awaited=False``: one
+        the reply's release does not wait for (it may wait for the reply's own commit)."""
         if self._pending:
             pending, self._pending = self._pending, []
-            self.seq = self.log.record_many(pending)
+            self.seq = self.log.record_many(pending, awaited)
 
     def elapsed_ms(self) -> float:
         return _ms(self.started)

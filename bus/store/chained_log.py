@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .batching import Unawaited
 from .chain import (CHAIN_FORMAT, ROW_IS_ARRAY, Formats, Shape, fast_record_hash, linked_hash,
                     row_hash, values_text)
 from .group_writer import GroupWriter, _now
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 HIGH_WATER = 10_000  # records waiting beyond this: the log is "behind", new exchanges wait
 CHECKPOINT_EVERY = 1000  # rows between two stored (and emitted) head hashes
+# Seconds a hand-off nobody awaits (``record_many(awaited=False)``: an exchange's hops before it
+# forwards) may wait for the next awaited one's commit (batching.gather): about a provider's
+# answer on a LAN, so that an exchange commits once, not twice, when the writer is idle
+DEFER = 0.05
 
 COLUMNS = column_names()
 VALUES = operator.attrgetter(*COLUMNS)  # a record's column values, in column order
@@ -82,6 +87,7 @@ class ChainedLog(GroupWriter):
     WHAT = "routing log"
     UNIT = "hop records"
     MAX_BATCH = MAX_BATCH
+    DEFER = DEFER
     Error = RoutingLogError
 
     def _init_log(self, *, readonly: bool, checkpoint_every: int,
@@ -112,12 +118,16 @@ class ChainedLog(GroupWriter):
         """
         return self._enqueue(hop)
 
-    def record_many(self, hops: list[HopRecord]) -> int:
+    def record_many(self, hops: list[HopRecord], awaited: bool = True) -> int:
         """Queue several hops (in order) as ONE hand-off to the writer: ``record`` for each,
         with one queue put and at most one wake-up of the writer thread instead of one per hop.
         The hub hands off an exchange's hops together (bus/hub/exchange.py). Returns the last
-        hop's sequence number (the current one when ``hops`` is empty)."""
-        return self._enqueue(hops, len(hops))
+        hop's sequence number (the current one when ``hops`` is empty).
+
+        ``awaited=False``: nobody waits for these hops' commit (the hub's hops before it forwards);
+        the writer may then hold them up to ``defer`` seconds for the next awaited hand-off, so
+        that one commit covers both (batching.gather)."""
+        return self._enqueue(hops if awaited else Unawaited(hops), len(hops))
 
     def _prepare(self, items: list) -> tuple[Any, int, int]:
         batch = self._flatten(items)

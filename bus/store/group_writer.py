@@ -27,7 +27,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from .batching import STOP, Flush, next_batch, take_waiting
+from .batching import STOP, Flush, gather, next_batch, take_waiting
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class GroupWriter:
     WHAT: ClassVar[str] = "store"  # in messages: "routing log", "payload archive"
     UNIT: ClassVar[str] = "records"  # what it writes, in messages
     MAX_BATCH: ClassVar[int] = 1000  # hand-offs per commit: bounds one transaction
+    # seconds an ``Unawaited`` hand-off may wait for the next awaited one (batching.gather)
+    DEFER: ClassVar[float] = 0.0
     Error: ClassVar[type[Exception]] = Exception  # what record/flush raise
     name: str  # where it writes, in messages (a path, a redacted URL)
     readonly: bool
@@ -80,6 +82,7 @@ class GroupWriter:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.defer = self.DEFER  # the writer thread reads it per batch
         # what _take_waiting added to the batch being written (the writer thread's)
         self._late_count = self._late_size = 0
         self._late_markers: list[Flush] = []
@@ -125,7 +128,8 @@ class GroupWriter:
     # -- the callers' side -------------------------------------------------------------------------
 
     def _enqueue(self, item: object, count: int = 1, size: int = 0) -> int:
-        """Queue one hand-off of ``count`` items; returns the last one's sequence number."""
+        """Queue one hand-off of ``count`` items; returns the last one's sequence number. An
+        ``Unawaited`` list may wait for the next hand-off's commit (``DEFER``)."""
         with self._lock:  # so nothing slips in behind close()'s stop marker
             if self._closed or self.readonly:
                 raise self.Error(f"{self.name}: {self.WHAT} is "
@@ -237,7 +241,8 @@ class GroupWriter:
     def _run(self) -> None:
         stop = False
         while not stop:
-            items, markers, stop = next_batch(self._queue, self.MAX_BATCH)
+            items, markers, stop = gather(self._queue, *next_batch(self._queue, self.MAX_BATCH),
+                                          self.MAX_BATCH, self.defer)
             if items:
                 self._write_until_done(*self._prepare(items))
             markers += self._late_markers  # after any marker of the batch: queue order
