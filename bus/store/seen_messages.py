@@ -10,14 +10,21 @@ ID's shard — so of two sightings of one ID, in this process or in another one 
 files, exactly one is admitted, whichever commits first. A dictionary of IDs "not yet
 committed" (the single-process design before) could not see the other process's.
 
-The hot path stays off the disk's critical path and off the reactor: ``first_sighting`` queues
-the sighting and returns a Deferred; a writer thread takes every sighting waiting
-(``bus.store.batching``), decides them in one transaction per shard they fall in (WAL with
-``synchronous=NORMAL``) and hands the decisions back in one call of ``deliver`` (the hub passes
-``reactor.callFromThread``: one wake-up of the reactor per batch). A request waits for that
-commit before it is forwarded, so an admitted ID is on disk before its exchange goes on: a crash
-cannot forget an admitted ID (a power cut may, within ``synchronous=NORMAL``'s last commits).
-Expired rows are deleted by the writer, in bounded batches through the ``expires_at`` index.
+The hot path waits for no thread when it need not: on SQLite, ``first_sighting`` decides a
+sighting at once, in the caller's thread (the reactor's in the hub), when its shard's turn is
+free — one non-blocking ``flock``, the INSERT as its own transaction (WAL, ``synchronous=NORMAL``:
+no fsync), the turn given back — and returns a Deferred already fired. A hand-off to a writer
+thread and back (``callFromThread``) cost an exchange 3–7 ms of waiting for threads and the
+reactor, for a commit that holds the file 0.1–0.25 ms (docs/performance.md). Otherwise (the turn
+is taken: another worker, the writer thread's batch or purge; SQLite busy; an error) it queues
+the sighting; a writer thread takes every sighting waiting (``bus.store.batching``), decides
+them in one transaction per shard they fall in and hands the decisions back in one call of
+``deliver`` (the hub passes ``reactor.callFromThread``: one wake-up of the reactor per batch).
+Either way a request waits for that commit before it is forwarded, so an admitted ID is on disk
+before its exchange goes on: a crash cannot forget an admitted ID (a power cut may, within
+``synchronous=NORMAL``'s last commits). The writer thread also runs the WAL checkpoints (an
+fsync) for the commits made at once, and deletes expired rows in bounded batches through the
+``expires_at`` index.
 
 Hubs on several machines keep their seen MessageIds on PostgreSQL instead (one table for all,
 bus/store/seen_messages_pg.py: the same upsert, the same writer as here — ``BatchedSeenMessages``).
@@ -38,7 +45,7 @@ from twisted.internet import defer
 from ..core.pg_url import is_postgres
 from ..core.replay import SeenMessagesUnavailable
 from .batching import STOP, Flush, next_batch
-from .seen_shards import Shard, open_shards, shard_of, transaction
+from .seen_shards import CHECKPOINT_COMMITS, Shard, open_shards, shard_of, transaction
 
 BATCH = 500  # sightings per commit at most
 PURGE_EVERY = 60.0  # seconds between two deletions of expired rows
@@ -52,6 +59,7 @@ _PURGE = """DELETE FROM seen_messages WHERE message_id IN (
     SELECT message_id FROM seen_messages WHERE expires_at <= ? LIMIT ?)"""
 
 Decided = list[tuple[defer.Deferred, object]]  # (waiter, True/False or the error)
+WAKE = object()  # in a writer's queue: no sighting, only its housekeeping (checkpoints, purge)
 
 
 def _fire(decided: Decided) -> None:
@@ -99,8 +107,10 @@ class BatchedSeenMessages:
         next_purge = 0.0
         while True:
             items, markers, stop = next_batch(self._queue, BATCH)
+            items = [item for item in items if item is not WAKE]
             if items:
                 self._deliver(functools.partial(_fire, self._decided(items)))
+            self._housekeeping()
             now = self._clock()
             if now >= next_purge:  # more is waiting: go on next time
                 try:
@@ -128,6 +138,9 @@ class BatchedSeenMessages:
         SeenMessagesUnavailable when none can be decided."""
         raise NotImplementedError
 
+    def _housekeeping(self) -> None:
+        """On the writer thread, after each batch (or WAKE): what the store does besides."""
+
     def _purge(self, now: float, limit: int) -> bool:
         """Delete rows expired at ``now``, at most ``limit`` at once (per file); whether more
         may be waiting."""
@@ -150,7 +163,29 @@ class SqliteSeenMessages(BatchedSeenMessages):
     def __init__(self, path: Path, clock: Callable[[], float] = time.time,
                  deliver: Callable[[Callable[[], None]], None] | None = None):
         self._shards = open_shards(path, clock())  # the writer thread's from here on
+        self._woken = False  # a WAKE is queued for checkpoints of the commits made at once
         super().__init__("pfbus-seen-messages", clock, deliver)
+
+    def first_sighting(self, message_id: str, now: float, expires_at: float) -> defer.Deferred:
+        """As ``BatchedSeenMessages.first_sighting``; decided at once when the ID's shard's turn
+        is free (module doc), else by the writer thread."""
+        shard = self._shards[shard_of(message_id, len(self._shards))]
+        decided = _decide_now(shard, message_id, now, expires_at)
+        if decided is None:
+            return super().first_sighting(message_id, now, expires_at)
+        if shard.now_commits - shard.now_counted >= CHECKPOINT_COMMITS and not self._woken:
+            self._woken = True  # once until the writer has counted them: not a put per call
+            self._queue.put(WAKE)
+        return defer.succeed(decided)
+
+    def _housekeeping(self) -> None:
+        """Count the commits made at once for the WAL checkpoints (the writer's to run)."""
+        self._woken = False
+        for shard in self._shards:
+            made = shard.now_commits - shard.now_counted  # read once: the caller may add more
+            if made:
+                shard.now_counted += made
+                shard.checkpoints.committed(made, made)
 
     @property
     def paths(self) -> list[Path]:
@@ -215,6 +250,30 @@ class SqliteSeenMessages(BatchedSeenMessages):
             finally:
                 conn.close()
         return total
+
+
+def _decide_now(shard: Shard, message_id: str, now: float, expires_at: float) -> bool | None:
+    """A sighting decided in the caller's thread if the shard's turn is free now: admitted or
+    a replay, committed; None when it was not tried or failed (busy, an error): nothing was
+    written then, and the writer thread decides it (and reports an error)."""
+    if not shard.now_lock.acquire(blocking=False):  # another thread is deciding on it
+        return None
+    try:
+        try:
+            if not shard.turns.try_take():
+                return None
+        except OSError:  # e.g. closed: the writer thread says what is wrong
+            return None
+        try:  # its own transaction: SQLite's lock, the INSERT, the commit, in one call
+            admitted = shard.now.execute(_SIGHT, (message_id, expires_at, now)).rowcount == 1
+        except sqlite3.Error:  # not written (a failed statement rolls back)
+            return None
+        finally:  # never swallowed: a decision made must not be made again as a replay
+            shard.turns.__exit__(None, None, None)
+        shard.now_commits += 1
+        return admitted
+    finally:
+        shard.now_lock.release()
 
 
 def open_seen_messages(location: str, deliver: Callable[[Callable[[], None]], None] | None = None

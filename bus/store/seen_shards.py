@@ -22,10 +22,11 @@ before an upgrade (a process of the earlier version would go on writing every ID
 from __future__ import annotations
 
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .sqlite_wal import use_wal
@@ -76,25 +77,43 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @dataclass
 class Shard:
-    """One file of the store: the writer thread's connection, its turns and checkpoints."""
+    """One file of the store: the writer thread's connection, its turns and checkpoints; and
+    the connection a sighting is decided on at once, in the caller's thread, when the file's
+    turn is free (``now``: SQLite's busy handler off, checkpoints left to the writer thread,
+    which counts these commits from ``now_commits``)."""
 
     path: Path
     conn: sqlite3.Connection
     turns: WriteTurns
     checkpoints: Checkpoints
+    now: sqlite3.Connection
+    now_lock: threading.Lock = field(default_factory=threading.Lock)
+    now_commits: int = 0  # commits on ``now`` (under now_lock)
+    now_counted: int = 0  # of which the writer thread has counted for checkpoints
 
     def close(self) -> None:
+        with self.now_lock:
+            self.now.close()
         self.conn.close()
         self.turns.close()
 
 
 def _open_shard(path: Path) -> Shard:
     conn = connect(path)
+    now = None
     try:
+        now = connect(path)
+        # Neither may wait on the caller's thread: a lock held by a program that takes no turn
+        # (the sqlite3 shell) answers BUSY at once, and the sighting goes to the writer thread;
+        # a checkpoint (an fsync) is run by the writer thread for these commits too.
+        now.execute("PRAGMA busy_timeout=0")
+        now.execute("PRAGMA wal_autocheckpoint=0")
         return Shard(path, conn, WriteTurns(path),
-                     Checkpoints(conn, CHECKPOINT_COMMITS, CHECKPOINT_ROWS))
+                     Checkpoints(conn, CHECKPOINT_COMMITS, CHECKPOINT_ROWS), now)
     except BaseException:
         conn.close()
+        if now is not None:
+            now.close()
         raise
 
 

@@ -66,6 +66,15 @@ class WriteTurns:
                  tb: TracebackType | None) -> None:
         fcntl.flock(self._local.fd, fcntl.LOCK_UN)
 
+    def try_take(self) -> bool:
+        """Take the turn only if it is free now (never waits): True when taken — give it back
+        with ``__exit__`` (``with turns`` after a True is wrong: it would wait again)."""
+        try:
+            fcntl.flock(self._fd(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
     def close(self) -> None:
         """Close every thread's descriptor (the file stays: another process may hold it)."""
         with self._fds_lock:
@@ -84,9 +93,9 @@ class Checkpoints:
         self.rows = rows
         self._commits = self._rows = 0
 
-    def committed(self, rows: int) -> None:
-        """After a commit of ``rows`` rows, with the turn given back."""
-        self._commits += 1
+    def committed(self, rows: int, commits: int = 1) -> None:
+        """After ``commits`` commits of ``rows`` rows in all, with the turn given back."""
+        self._commits += commits
         self._rows += rows
         if self._commits < self.commits and self._rows < self.rows:
             return
