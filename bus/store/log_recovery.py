@@ -3,7 +3,9 @@ the notice store's facts written back as *recovered* hops (経路ログの欠落
 
 The hub marks its run in the routing log (``RoutingLog(marks_runs=True)``); a clean close clears
 the mark. A start that finds the mark left behind knows the previous run was killed (SIGKILL,
-power loss, OOM): records queued but not committed at that moment are lost. Thanks to the strict
+power loss, OOM): records queued but not committed at that moment are lost (an exchange's hops
+from before it forwarded wait up to ``chained_log.DEFER``, 50 ms, to share its reply's commit:
+bus/store/batching.py ``gather``). Thanks to the strict
 form (bus/hub/evidence.py) no exchange whose answer a client saw is among them; what can be lost
 is the tail of exchanges cut off mid-way and the hops written after a store commit:
 
