@@ -30,46 +30,67 @@ for _vocabulary in (Hop, Status, Party):
 
 
 def _by_shape(rows: list[tuple], shapes: list[Shape | None]) -> Iterable[tuple[str, list]]:
-    """The rows as (INSERT, parameters): one statement per shape and run of up to 32 rows.
+    """The rows as (INSERT, parameters): as few statements as the batch allows.
 
-    - Each INSERT names only the columns its rows fill, so sqlite3 binds no NULL (about 16 of
-      a hop's 31 values; each one a search for an adapter and a call). An omitted column is
-      NULL, as bound before.
-    - Several rows per statement (``VALUES (…), (…)``): SQLite opens the table's and its ten
-      indexes' cursors and updates ``sqlite_sequence`` once per statement, not once per row.
-    Runs of 32, 16, …, 1 rows keep the statements few (sqlite3 caches them). Rows without a
-    shape go in whole, one per statement."""
-    groups: dict[Shape | None, list[tuple]] = {}
+    - Each row binds only its values that are not NULL: the statement writes ``NULL`` for the
+      others (about 16 of a hop's 31 values; for a bound None sqlite3 searches an adapter and
+      calls it).
+    - Rows of every shape go into one statement (``VALUES (…), (…)``), grouped by shape: SQLite
+      opens the table's and its ten indexes' cursors and updates ``sqlite_sequence`` once per
+      statement, not once per row or shape — an exchange's six hops have five or six shapes.
+    Up to 32 rows per statement; a statement is made once per sequence of (shape, rows) and
+    cached (sqlite3 caches the prepared ones). Rows without a shape go in whole, one each."""
+    groups: dict[tuple[int, ...], list[tuple]] = {}
     for row, shape in zip(rows, shapes, strict=True):
-        group = groups.get(shape)
-        if group is None:
-            group = groups[shape] = []
-        group.append(row)
-    for shape, group in groups.items():
         if shape is None:
-            for row in group:
-                yield _INSERT, list(row)
+            yield _INSERT, list(row)
             continue
-        present = shape.present
+        group = groups.get(shape.present)
+        if group is None:
+            group = groups[shape.present] = []
+        group.append(row)
+    segments: list[tuple[tuple[int, ...], int]] = []
+    values: list = []
+    room = _RUN
+    for present, group in groups.items():
+        pick = _PICKS.get(present) or _pick_for(present)
         done = 0
         while done < len(group):
-            count = _RUN if len(group) - done >= _RUN else 1 << ((len(group) - done).bit_length() - 1)
-            insert, pick = _INSERTS.get((present, count)) or _insert_for(present, count)
-            yield insert, list(itertools.chain.from_iterable(map(pick, group[done:done + count])))
+            count = min(room, len(group) - done)
+            segments.append((present, count))
+            values.extend(itertools.chain.from_iterable(map(pick, group[done:done + count])))
             done += count
+            room -= count
+            if not room:
+                yield _INSERTS.get(tuple(segments)) or _insert_for(tuple(segments)), values
+                segments, values, room = [], [], _RUN
+    if segments:
+        yield _INSERTS.get(tuple(segments)) or _insert_for(tuple(segments)), values
 
 
 _RUN = 32  # rows per statement at most: 32 × 31 values, within any SQLite's 999 parameters
-# (present, rows) -> (INSERT, picker); present: positions of the values that are not None
-_INSERTS: dict[tuple[tuple[int, ...], int], tuple[str, Callable[[tuple], tuple]]] = {}
+_Segments = tuple[tuple[tuple[int, ...], int], ...]  # (positions not NULL, rows) in order
+_INSERTS: dict[_Segments, str] = {}
+_PICKS: dict[tuple[int, ...], Callable[[tuple], tuple]] = {}
+_LAST = len(_COLUMNS) + 1  # a row is (id, *columns, prev_hash, hash)
 
 
-def _insert_for(present: tuple[int, ...], count: int) -> tuple[str, Callable[[tuple], tuple]]:
-    names = ("id", *(_COLUMNS[i] for i in present), "prev_hash", "hash")
-    last = len(_COLUMNS) + 1  # a row is (id, *columns, prev_hash, hash)
-    one = f"({', '.join('?' for _ in names)})"
-    made = (f"INSERT INTO hops ({', '.join(names)}) VALUES {', '.join([one] * count)}",
-            operator.itemgetter(0, *(i + 1 for i in present), last, last + 1))
-    if len(_INSERTS) < 4096:  # bounded like chain's shapes
-        _INSERTS[(present, count)] = made
+def _pick_for(present: tuple[int, ...]) -> Callable[[tuple], tuple]:
+    """A row's values that are bound: id, those of ``present``, prev_hash, hash."""
+    pick = operator.itemgetter(0, *(i + 1 for i in present), _LAST, _LAST + 1)
+    if len(_PICKS) < 4096:  # bounded like chain's shapes
+        _PICKS[present] = pick
+    return pick
+
+
+def _insert_for(segments: _Segments) -> str:
+    tuples = []
+    for present, count in segments:
+        bound = set(present)
+        one = "(?, " + "".join("?, " if i in bound else "NULL, " for i in range(len(_COLUMNS))) \
+            + "?, ?)"
+        tuples += [one] * count
+    made = f"INSERT INTO hops ({', '.join(_CHAINED)}) VALUES {', '.join(tuples)}"
+    if len(_INSERTS) < 4096:  # bounded: the batches' mixes of shapes repeat
+        _INSERTS[segments] = made
     return made

@@ -17,7 +17,8 @@ import pytest
 from bus.store import chain
 from bus.store.chain import (ARRAY_FORMAT, CHAIN_FIELDS, CHAIN_FORMAT, GENESIS, Formats,
                              record_hash, row_hash)
-from bus.store.chained_log import ChainedLog, Unchained
+from bus.store.chained_log import _FIELD_VALUES, ChainedLog, Unchained
+from bus.store.hop_inserts import _by_shape
 from bus.store.hop_record import COLUMNS, Hop, HopRecord, Party, Status
 from bus.store.log_integrity import verify_export, verify_log, write_export
 from bus.store.routing_log import RoutingLog, open_readonly, open_routing_log
@@ -122,9 +123,8 @@ def test_a_batch_of_many_shapes_is_stored_exactly_in_few_statements(tmp_path):
         rl._writer.set_trace_callback(None)
         inserts = [s for s in statements if s.startswith("INSERT INTO hops ")]
         # three shapes (the third's int in a REAL column is converted before it is hashed),
-        # 40 rows each: a statement of 32 rows and one of 8 per shape
-        assert len(inserts) == 6, inserts
-        assert not any("NULL" in s for s in inserts)
+        # 40 rows each: 120 rows of every shape together, 32 per statement
+        assert len(inserts) == 4, inserts
         got = rl.query(limit=None)
     assert [dataclasses.asdict(h) for h in got] == [
         {**dataclasses.asdict(h), "duration_ms": None if h.duration_ms is None
@@ -132,6 +132,22 @@ def test_a_batch_of_many_shapes_is_stored_exactly_in_few_statements(tmp_path):
     with open_readonly(tmp_path / "log.db") as ro:
         report = verify_log(ro)
     assert report.intact and report.walk.count == 120
+
+
+def test_the_inserts_bind_no_null_and_put_every_shape_in_one_statement():
+    """NULLs are written by the statement, not bound (sqlite3 searches an adapter per None);
+    rows of every shape share one statement, each shape's rows one run of ``VALUES`` tuples."""
+    rows, shapes = [], []
+    for i in range(3):
+        for h in _mixed(i):
+            row = (len(rows) + 1, *_FIELD_VALUES(vars(h)), "prev", "hash")
+            rows.append(row)
+            shapes.append(row_hash(row[:-1])[1])
+    (insert, values), = list(_by_shape(rows, shapes))
+    assert None not in values
+    assert insert.count("(?") == 9 and "NULL" in insert
+    ids = [v for v in values if type(v) is int and v in range(1, 10)]
+    assert ids[:3] == [1, 4, 7]  # the first shape's rows first, in their order
 
 
 def _format_3_file(path, rows: int) -> None:
