@@ -15,18 +15,19 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .adapter import Adapter
+from .fifteenth import BadChunk, answer_bad_chunk, chunk_size
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
 
 
-def read_body(handler) -> bytes:
+def read_body(handler, defect: str | None = None) -> bytes:
     """The request's body: Content-Length bytes, or chunks (RFC 9112 7.1: every HTTP/1.1
     recipient parses the chunked coding; extensions and trailer fields are skipped)."""
     if "chunked" not in handler.headers.get("Transfer-Encoding", "").lower():
         return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
     parts = []
-    while size := int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16):
+    while size := chunk_size(handler.rfile.readline(), defect):
         parts.append(handler.rfile.read(size))
         handler.rfile.readline()  # the CRLF after the chunk
     while handler.rfile.readline().strip():  # trailer fields, up to the empty line
@@ -53,7 +54,11 @@ def serve(args) -> int:
         def do_POST(self):
             if front_refused(self, adapter.defect):
                 return
-            raw = read_body(self)
+            try:
+                raw = read_body(self, adapter.defect)
+            except BadChunk:  # chunk-extension-refused
+                answer_bad_chunk(self)
+                return
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)

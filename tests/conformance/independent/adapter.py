@@ -29,6 +29,7 @@ from .answers import Writer
 from .characters import CharacterLayer
 from .eighth import EighthBatch
 from .eleventh import EleventhBatch
+from .fifteenth import FifteenthBatch
 from .fourteenth import FourteenthBatch
 from .ninth import NinthBatch
 from .provider import Provider
@@ -48,7 +49,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
-              FourteenthBatch):
+              FourteenthBatch, FifteenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -77,6 +78,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twelfth: dict = field(default_factory=dict)  # the twelfth batch's memories
     thirteenth: dict = field(default_factory=dict)  # the thirteenth batch's memories
     fourteenth: dict = field(default_factory=dict)  # the fourteenth batch's memories
+    fifteenth: dict = field(default_factory=dict)  # the fifteenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -134,6 +136,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           "provider" if self.defect == "misrouted-fault-as-server" else "client",
                           "not for this system",
                           [("header:receiver", f"addressed to {'/'.join(receiver)}")], mid)
+        self._fifteenth_body(body)
         if not self.schema.validate(body) and not (collapse_dates(body)
                                                    and self.schema.validate(body)):
             err = self.schema.error_log.last_error
@@ -152,6 +155,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twelfth_checks(header, body, mid)
         self._thirteenth_checks(header, body, mid)
         self._fourteenth_checks(header, body, mid)
+        self._fifteenth_checks(raw, header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

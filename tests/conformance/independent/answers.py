@@ -122,6 +122,7 @@ class Writer:
                     for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
         if self.defect == "reply-receiver-system-id-lowercased":  # the routing table's key
             sender[2] = sender[2].lower()
+        sender = self._fifteenth_reply_receiver(sender)
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
             first, second = ("Receiver", "Sender")
@@ -202,6 +203,7 @@ class Writer:
         self._twelfth_answer(response)
         self._thirteenth_answer(response)
         self._fourteenth_answer(response)
+        self._fifteenth_answer(response)
         self._degrade_text(response)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response)
@@ -337,6 +339,7 @@ class Writer:
             etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
+        self._fifteenth_fault(fault, soap)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

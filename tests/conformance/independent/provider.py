@@ -20,6 +20,7 @@ class Provider:
 
     def _find(self, body):
         number = self._twelfth_key(body, body.findtext(f"{{{JUKI}}}AddresseeNumber"))
+        self._fifteenth_key(number, self.ninth.get("current"))
         by_individual_number = number is None
         if number is None:
             mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
@@ -39,6 +40,7 @@ class Provider:
             number = next((n for n in self.residents if int(n) == int(number)), number)
         resident = self.residents.get(number or "")
         resident = self._eleventh_found(resident, by_individual_number)
+        resident = self._fifteenth_found(resident)
         if self.defect == "removed-residents-not-found" and resident is not None and \
                 resident.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # WHERE 住民状態 = '1'
             resident = None
@@ -56,6 +58,7 @@ class Provider:
     def _check_as_of(self, as_of: str | None) -> None:
         if as_of:
             self._eighth_as_of(as_of)
+            self._fifteenth_as_of(as_of)
             self._eleventh_as_of(as_of)
         if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
             raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
@@ -189,11 +192,13 @@ class Provider:
                                  if (not as_of or self._lived_here(r, as_of)) and not (
                                      self.defect == "extract-removed-excluded" and  # 住民 only
                                      r.findtext(f"{{{CMN}}}ResidentStatus") != "1"))
+                numbers = self._fifteenth_numbers(numbers)
                 extract_id = uuid.uuid4().hex
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)
                 self.extracts[extract_id] = numbers
                 self._twelfth_snapshot_made(extract_id)
+                self._fifteenth_snapshot_made(extract_id, key)
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
                     self._fourteenth_request_kept()
@@ -231,6 +236,7 @@ class Provider:
                         for n in numbers)
         pages, count = self._tenth_totals(page, pages, count)
         pages, count = self._eleventh_totals(page, pages, count)
+        pages, count = self._fifteenth_totals(page, pages, count, size)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
@@ -243,6 +249,7 @@ class Provider:
             numbers = sorted(numbers, key=lambda n: "".join(  # has ORDER BY カナ氏名
                 self.residents[n].find(f"{{{CMN}}}Name/{{{CMN}}}Kana").itertext()))
         start, end = self._fourteenth_cursor(extract_id, start, end)
+        start, end = self._fifteenth_slice(start, end, page, pages, len(numbers))
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

@@ -60,6 +60,7 @@ class Subscriber:
         self._tenth_store_opened(self.conn)
         self._thirteenth_store_opened(self.conn)
         self._fourteenth_store_opened(self.conn)
+        self._fifteenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -130,6 +131,7 @@ class Subscriber:
             duplicate = self._twelfth_duplicate(header, changes, mid, duplicate)
             duplicate = self._thirteenth_duplicate(duplicate)
             self._fourteenth_duplicate(duplicate, changes)
+            duplicate = self._fifteenth_duplicate(duplicate, changes, mid)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -190,6 +192,7 @@ class Subscriber:
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
+        self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
         return self._tenth_receipt(self._receipt(
             mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
@@ -337,6 +340,7 @@ class Subscriber:
         name = self._twelfth_name(name)
         name = self._thirteenth_name(change, name)
         name = self._fourteenth_name(change, name)
+        name = self._fifteenth_name(change, name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -398,6 +402,7 @@ class Subscriber:
         self._tenth_applied(resident, number, sequence, reason)
         self._eleventh_applied(number, row, sequence)
         self._fourteenth_applied(number, sequence)
+        self._fifteenth_applied(number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -28,6 +28,7 @@ class Transport:
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
             self._fourteenth_content_type(content_type)
+            self._fifteenth_content_type(content_type)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -100,6 +101,7 @@ class Transport:
                                  remove_comments=self.defect != "comment-in-body-refused",
                                  remove_pis=True)
         raw = self._fourteenth_parse_bytes(raw)
+        raw = self._fifteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as exc:
@@ -141,7 +143,8 @@ class Transport:
         roles = self._tenth_must_understand(blocks, soap, _MY_ROLES[soap], mid)
         for block in blocks:
             if block.tag != f"{{{PFH}}}PlatformHeader" and \
-                    block.get(f"{{{soap}}}mustUnderstand", "").strip() in _TRUE[soap] and \
+                    block.get(f"{{{soap}}}mustUnderstand", "").strip() in \
+                    self._fifteenth_true(_TRUE[soap]) and \
                     block.get(role, "").strip() in roles:
                 raise Refusal("PF-MUST-UNDERSTAND", "client", "a header block is not understood",
                               [("soap:mustUnderstand", f"{block.tag} is not understood")],
