@@ -3,7 +3,11 @@
 The hub hands the writer an exchange's hops in two groups (before it forwards: received,
 validated; with the reply: routed … replied) and the writer commits whatever is waiting when it
 wakes: under load most commits covered one hand-off (``hub_vs_direct.py`` at 16–64 connections,
-2026-12-03: 4,842 of 7,600 commits). This bench does the writer thread's step — ``_prepare`` and
+2026-12-03: 4,842 of 7,600 commits). Since 2026-12-05 the first group waits up to 50 ms for the
+second's commit (``batching.gather``), so an idle writer commits once per exchange
+(``--handoffs 2``) where it committed twice (``--handoffs 1``).
+
+This bench does the writer thread's step — ``_prepare`` and
 ``_write_until_done`` of a batch of exactly ``H`` hand-offs: chaining, INSERTs, COMMIT — on the
 bench's own thread, with the log's writer thread idle, so the batch size does not depend on
 thread scheduling and ``time.process_time`` is the writer's work alone. The records are the
