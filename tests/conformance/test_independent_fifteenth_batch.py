@@ -15,7 +15,8 @@ import pytest
 
 from .independent.__main__ import read_body
 from .independent.adapter import JST
-from .independent.fifteenth import BadChunk, answer_bad_chunk, kanji_numeral, last_sax_chunk
+from .independent.fifteenth import (FIFTEENTH_MEASURED_MISSES, BadChunk, answer_bad_chunk,
+                                    kanji_numeral, last_sax_chunk)
 from .independent.standard import m11_ok
 from .independent.variants import APART, FIFTEENTH_BATCH
 from .variant_transcripts import (BAD_CHECK_DIGIT, NOTICE_A, SOAP12, SOAP12_TYPE,
@@ -137,6 +138,7 @@ def test_the_batch_is_declared_apart_and_sized():
     roles = assert_declared_apart(FIFTEENTH_BATCH, APART, min_per_class=5)
     assert len(roles) == 40 and len(FIFTEENTH_BATCH) == 36
     assert roles.count("subscriber") >= 18 and roles.count("provider") >= 18
+    assert FIFTEENTH_MEASURED_MISSES <= set(batch_cases(FIFTEENTH_BATCH, APART))  # its runs
 
 
 @pytest.mark.parametrize(("name", "role"), CASES)
