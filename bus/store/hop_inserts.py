@@ -36,7 +36,7 @@ def _by_shape(rows: list[tuple], shapes: list[Shape | None]) -> Iterable[tuple[s
       others (about 16 of a hop's 31 values; for a bound None sqlite3 searches an adapter and
       calls it).
     - Rows of every shape go into one statement (``VALUES (…), (…)``), grouped by shape: SQLite
-      opens the table's and its ten indexes' cursors and updates ``sqlite_sequence`` once per
+      opens the table's and its indexes' cursors and updates ``sqlite_sequence`` once per
       statement, not once per row or shape — an exchange's six hops have five or six shapes.
     Up to 32 rows per statement; a statement is made once per sequence of (shape, rows) and
     cached (sqlite3 caches the prepared ones). Rows without a shape go in whole, one each."""

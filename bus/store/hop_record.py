@@ -1,16 +1,18 @@
 """The routing log's record (経路ログの記録): the ONE declaration of its fields and vocabularies.
 
 ``HopRecord`` declares every field once — name, Python type, SQL type, which chain format first
-covers it, whether operators' queries need an index, and what it means. Everything else derives
-from it: the writer's INSERT and the readers (``bus/store/routing_log.py``), the hash chain's field
-lists and type affinities (``bus/store/chain.py``), the schema check at open and in the tests
-(``bus/store/migrations.py``), the exports, the CLI's JSON output, and the columns of ``pfbus
-log``'s table and the console's (``table=Show(...)``: where and how a field shows, or why it does
-not; cells in ``bus/store/hop_cells.py``).
+covers it, whether operators' queries need an index and which rows it holds, and what it
+means. Everything else derives from it: the writer's INSERT and the readers
+(``bus/store/routing_log.py``), the hash chain's field lists and type affinities
+(``bus/store/chain.py``), the schema and its indexes, the check at open and in the tests
+(``bus/store/migrations.py``, ``routing_log_pg_schema.py``), the exports, the CLI's JSON
+output, and the columns of ``pfbus log``'s table and the console's (``table=Show(...)``: where
+and how a field shows, or why it does not; cells in ``bus/store/hop_cells.py``).
 
 Adding a field (docs/contributing.md): declare it here with ``column(...)``, giving ``chain`` the
 next chain format (``chain.CHAIN_FORMAT`` + 1: format 4 changed only the serialisation); append
-a migration built with ``migrations.add_columns(...)``; the tests in
+a migration built with ``migrations.add_columns(...)`` (an index changed: ``declare_indexes``,
+and its PostgreSQL migration); the tests in
 ``tests/unit/test_hop_record.py`` fail until the DDL, the chain and the declaration agree.
 
 Pure: no SQLite, no Twisted.
@@ -137,18 +139,27 @@ def hidden(why: str) -> Show:
     return Show(hidden=why)
 
 
-def column(sql: str, doc: str, *, chain: int = 1, index: bool = False, default: Any = None,
+def column(sql: str, doc: str, *, chain: int = 1, index: bool = False,
+           index_without: tuple[str, ...] = (), default: Any = None,
            default_factory: Any = None, not_null: bool = False, table: Show = Show()) -> Any:
     """A field of ``HopRecord`` with its column facts (in the dataclass field's metadata).
 
     ``chain``: the chain format from which the record hash covers the field (every field is
     covered: a new field comes with a new chain format). ``index``: operators query by it.
+    The index holds only the rows those queries can look for (a partial index, 部分索引):
+    never a NULL (no query searches for one), nor a value in ``index_without`` — a value on
+    almost every row, which a search reads along the row order instead (``Column.index_where``;
+    every row pays a B-tree insert and a dirty page per index it is in, issue 13).
     ``table``: how ``pfbus log`` shows it (``Show``).
     """
     if sql not in SQL_TYPES:
         raise ValueError(f"unknown SQL type {sql!r}")
+    if index_without and not index:
+        raise ValueError("index_without needs index=True")
+    if any("'" in v for v in index_without):
+        raise ValueError(f"index_without {index_without!r}: values are written into the DDL")
     meta = {"sql": sql, "doc": doc, "chain": chain, "index": index, "not_null": not_null,
-            "table": table}
+            "index_without": tuple(index_without), "table": table}
     if default_factory is not None:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -165,8 +176,9 @@ class HopRecord:
     """
 
     hop: Hop = column("TEXT", "the step (Hop)", not_null=True, table=Show(rank=3))
+    # almost every row is ok: the index holds the faults and errors operators look for
     status: Status = column("TEXT", "ok, fault or error (Status)", not_null=True, index=True,
-                            table=Show(rank=4))
+                            index_without=(Status.OK.value,), table=Show(rank=4))
     message_id: str | None = column("TEXT", "the platform header's MessageId", index=True,
                                     table=Show(rank=1, heading="message", prefix=8))
     relates_to: str | None = column("TEXT", "on a reply: the request's message ID", index=True,
@@ -212,9 +224,10 @@ class HopRecord:
     exchange_id: str = column("TEXT", "one per inbound HTTP exchange", not_null=True,
                               index=True, default_factory=_new_exchange_id,
                               table=Show(rank=2, heading="exchange", prefix=8))
-    # chain format 2 (migration 4): who actually sent it, whatever the header claims
+    # chain format 2 (migration 4): who actually sent it, whatever the header claims; no
+    # search filters by it (its index was dropped in migration 8)
     peer: str | None = column("TEXT", "the adapter authenticated by its TLS client "
-                                      "certificate ([[adapters]] id)", chain=2, index=True,
+                                      "certificate ([[adapters]] id)", chain=2,
                             # who actually sent it, whatever the header claims
                             table=Show(rank=7, heading="sent by", width=40,
                                        join=("@", "remote"), bare=True))
@@ -294,12 +307,37 @@ class Column:
     index: bool
     not_null: bool
     doc: str
-    table: Show  # how pfbus log's table shows it
+    table: Show  # how pfbus log shows it
+    index_without: tuple[str, ...] = ()  # values the index leaves out (``column``)
+
+    @property
+    def index_where(self) -> str | None:
+        """The index's WHERE (both dialects), None for an index of every row.
+
+        SQLite uses a partial index only when the query's WHERE implies this one: ``x = ?`` or
+        a range on ``x`` implies ``x IS NOT NULL``; ``x <> 'v'`` must be in the query as
+        written — ``query_term`` gives it."""
+        if not self.index:
+            return None
+        if self.index_without:
+            values = ", ".join(f"'{v}'" for v in self.index_without)
+            # either form leaves NULLs out too (NULL <> 'v' is not true)
+            return (f"{self.name} <> {values}" if len(self.index_without) == 1
+                    else f"{self.name} NOT IN ({values})")
+        return None if self.not_null else f"{self.name} IS NOT NULL"
+
+    def query_term(self, value: object) -> str | None:
+        """What a query for ``name = value`` adds so that the index can serve it (None: the
+        comparison implies the index's WHERE, or the index does not hold ``value``'s rows)."""
+        if not self.index_without or value is None or str(value) in self.index_without:
+            return None
+        return self.index_where
 
 
 COLUMNS: tuple[Column, ...] = tuple(
     Column(f.name, f.metadata["sql"], f.metadata["chain"], f.metadata["index"],
-           f.metadata["not_null"], f.metadata["doc"], f.metadata["table"])
+           f.metadata["not_null"], f.metadata["doc"], f.metadata["table"],
+           f.metadata["index_without"])
     for f in fields(HopRecord))
 BY_NAME = {c.name: c for c in COLUMNS}
 # pfbus log's table, left to right: the fields shown in a cell of their own

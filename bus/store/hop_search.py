@@ -5,7 +5,10 @@ One ``HopQuery`` (every filter optional) becomes one SQL statement. IDs match by
 finds its reply's hops and every hop of the same exchange. Newest first by default; pages are
 keyset pages on the row id (``before_id`` / ``after_id``), so page 100 costs what page 1 does.
 Selective filters (IDs, service, status, fault code) use their index, whose entries are in row
-order, so "newest first" needs no sort; prefixes are ranges, not ``LIKE``. A 団体コード or sender
+order, so "newest first" needs no sort; prefixes are ranges, not ``LIKE``. The indexes are
+partial (bus/store/hop_record.py ``index_where``): a comparison implies ``IS NOT NULL``, and a
+status other than ok says ``status <> 'ok'`` as the index does, or SQLite would not use it;
+``status = 'ok'`` (most rows) is read in row order. A 団体コード or sender
 prefix matches many receivers/senders, whose index ranges are not in row order: those are
 checked on the rows while reading newest first (``+column`` keeps SQLite off the index), after
 the index said whether anything matches at all. A time range becomes a row-id range (``at``
@@ -18,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeAlias, cast
 
+from .hop_record import BY_NAME
 from .routing_log import _COLUMNS, HOPS, STATUSES, HopRecord, RoutingLog, to_utc_iso
 
 if TYPE_CHECKING:  # psycopg is an extra
@@ -93,6 +97,9 @@ def where_clause(q: HopQuery, plus: str = "+") -> tuple[str, list]:
         if value:
             where.append(f"{column} = ?")
             params.append(value)
+            term = BY_NAME[column].query_term(value)  # the partial index's own WHERE
+            if term is not None:
+                where.append(term)
     if q.since:
         where.append(f"{plus}at >= ?")
         params.append(to_utc_iso(q.since))

@@ -3,8 +3,8 @@
 Each migration is a list of SQL statements; migration *n* takes the schema from version n-1 to n.
 Append new migrations, never edit released ones: a deployed file records which ones it has run.
 Columns and indexes of new migrations are built from ``HopRecord``'s declaration
-(``add_columns``, ``add_indexes``), and ``check_schema`` compares a migrated file with the
-declaration, so the SQL type of a field is written in one place.
+(``add_columns``, ``declare_indexes``), and ``check_schema`` compares a migrated file with the
+declaration, so the SQL type of a field and what its index holds are written in one place.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from .hop_record import BY_NAME, COLUMNS
+from .hop_record import BY_NAME, COLUMNS, Column
 
 
 def add_columns(*names: str) -> list[str]:
@@ -21,7 +21,23 @@ def add_columns(*names: str) -> list[str]:
 
 
 def add_indexes(*names: str) -> list[str]:
+    """An index of every row per name: the form of released migrations 4 and 5 (new ones use
+    ``declare_indexes``)."""
     return [f"CREATE INDEX IF NOT EXISTS hops_{n} ON hops ({n})" for n in names]
+
+
+def index_ddl(c: Column) -> str:
+    """CREATE INDEX for a field declared ``index`` (partial where it declares so); the
+    PostgreSQL schema uses it too (bus/store/routing_log_pg_schema.py)."""
+    where = c.index_where
+    return f"CREATE INDEX hops_{c.name} ON hops ({c.name})" + (f" WHERE {where}" if where else "")
+
+
+def declare_indexes(*names: str) -> list[str]:
+    """Each named field's index made as declared now: dropped, then created again when the field
+    is still declared ``index`` (a rebuild: its cost grows with the table)."""
+    return [statement for n in names for statement in (
+        f"DROP INDEX IF EXISTS hops_{n}", *([index_ddl(BY_NAME[n])] if BY_NAME[n].index else []))]
 
 
 def start_format(fmt: int) -> list[str]:
@@ -107,6 +123,11 @@ MIGRATIONS: list[list[str]] = [
         # writer's CPU, issue 13); the rows before keep the format they were written with
         *start_format(4),
     ],
+    [  # 8: indexes hold only the rows operators' searches look for (the writer's CPU and WAL
+        # pages, issue 13): no NULLs, no ok status; peer's index goes (no search uses it)
+        *declare_indexes("status", "message_id", "relates_to", "service_id", "sender",
+                         "receiver", "fault_code", "peer"),
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -163,7 +184,10 @@ def check_schema(conn: sqlite3.Connection) -> list[str]:
     """Where the file's ``hops`` table disagrees with ``HopRecord``'s declaration (empty: none).
 
     Checks every declared field's column, SQL type and NOT NULL, that no undeclared column
-    exists (besides id, prev_hash, hash), and that each field declared ``index`` leads an index.
+    exists (besides id, prev_hash, hash), that each field declared ``index`` has its index
+    ``hops_<field>`` on it with the declared WHERE (``Column.index_where``), and that no field
+    declared without one has a ``hops_<field>`` index (each costs the writer per row). Indexes
+    under other names are an operator's own and not checked.
     """
     info = {r[1]: (r[2].upper(), bool(r[3])) for r in conn.execute("PRAGMA table_info(hops)")}
     problems = []
@@ -175,15 +199,30 @@ def check_schema(conn: sqlite3.Connection) -> list[str]:
                             f"{(c.sql, c.not_null)}")
     for extra in set(info) - set(BY_NAME) - {"id", "prev_hash", "hash"}:
         problems.append(f"column {extra} is in the table but not declared in HopRecord")
-    leading = set()
-    for _, name, *_ in conn.execute("PRAGMA index_list(hops)"):
-        first = conn.execute(f"PRAGMA index_info({name})").fetchone()
-        if first is not None:
-            leading.add(first[2])
+    indexes = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                                "tbl_name = 'hops' AND sql IS NOT NULL"))
     for c in COLUMNS:
-        if c.index and c.name not in leading:
-            problems.append(f"column {c.name} is declared index=True but no index starts with it")
+        name = f"hops_{c.name}"
+        if name not in indexes:
+            if c.index:
+                problems.append(f"column {c.name} is declared index=True but has no index "
+                                f"{name}")
+            continue
+        if not c.index:
+            problems.append(f"index {name} exists but column {c.name} is declared without one")
+            continue
+        keys = [r[2] for r in conn.execute(f"PRAGMA index_info({name})")]
+        where = _where_of(indexes[name])
+        if keys != [c.name] or where != c.index_where:
+            problems.append(f"index {name} is on {keys} where {where}; declared on "
+                            f"[{c.name!r}] where {c.index_where}")
     return problems
+
+
+def _where_of(create: str) -> str | None:
+    """The WHERE of a CREATE INDEX statement as stored in sqlite_master (None: every row)."""
+    head, sep, where = create.partition(" WHERE ")
+    return " ".join(where.split()) if sep else None
 
 
 def _refuse_newer(current: int, target: int) -> None:

@@ -1,14 +1,17 @@
 """The PostgreSQL routing log's schema (bus/store/routing_log_pg.py), derived from ``HopRecord``
 (bus/store/hop_record.py): TEXT as ``text COLLATE "C"`` (byte order, as SQLite's BINARY: the
 prefix and time-range searches compare the same way), INTEGER as bigint, REAL as double
-precision; ``check_schema`` compares a schema with the declaration before anything is written.
+precision; ``check_schema`` compares a schema with the declaration — columns and the
+operators' indexes, partial as declared (``Column.index_where``) — before anything is written.
 """
 
 from __future__ import annotations
 
 import psycopg
 
+from .hop_record import BY_NAME
 from .hop_record import COLUMNS as DECLARED
+from .migrations import index_ddl
 
 _PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double precision"}
 
@@ -16,6 +19,19 @@ _PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double pr
 def _fields_ddl(max_chain: int) -> str:
     return ",\n".join(f"{c.name} {_PG_TYPES[c.sql]}{' NOT NULL' if c.not_null else ''}"
                       for c in DECLARED if c.chain <= max_chain)
+
+
+# The indexes migration 1 created, one per field, of every row: named here, not derived from the
+# declaration, which has changed since (migration 3)
+_MIGRATION_1_INDEXES = ("status", "message_id", "relates_to", "service_id", "sender", "receiver",
+                        "fault_code", "at", "exchange_id", "peer")
+
+
+def _declare_indexes(*names: str) -> list[str]:
+    """Each named field's index made as declared now (bus/store/migrations.py's
+    ``declare_indexes``, in this dialect): dropped, created again if still declared."""
+    return [statement for n in names for statement in (
+        f"DROP INDEX IF EXISTS hops_{n}", *([index_ddl(BY_NAME[n])] if BY_NAME[n].index else []))]
 
 
 # Migration n (1-based) is MIGRATIONS[n - 1]; append, never edit a released one. A field added
@@ -32,7 +48,7 @@ MIGRATIONS: list[list[str]] = [
             hash text COLLATE "C",
             UNIQUE (node, seq)
         )""",
-        *(f"CREATE INDEX hops_{c.name} ON hops ({c.name})" for c in DECLARED if c.index),
+        *(f"CREATE INDEX hops_{n} ON hops ({n})" for n in _MIGRATION_1_INDEXES),
         "CREATE INDEX hops_node_at ON hops (node, at)",
         """CREATE TABLE chain_meta (
             node text COLLATE "C" NOT NULL,
@@ -59,6 +75,12 @@ MIGRATIONS: list[list[str]] = [
            FROM (SELECT DISTINCT node FROM chain_meta) m
            ON CONFLICT (node, key) DO NOTHING""",
     ],
+    [  # 3: indexes hold only the rows operators' searches look for (the writers' cost, issue
+        # 13): no NULLs, no ok status; peer's index goes (no search uses it). Rebuilds them
+        # under a lock that holds every node's writes meanwhile (docs/operations.md).
+        *_declare_indexes("status", "message_id", "relates_to", "service_id", "sender",
+                          "receiver", "fault_code", "peer"),
+    ],
 ]
 
 
@@ -78,4 +100,35 @@ def check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
     for extra in set(info) - {c.name for c in DECLARED} - {"id", "node", "seq", "prev_hash",
                                                             "hash"}:
         problems.append(f"column {extra} is in the table but not declared in HopRecord")
+    indexes = {name: (keys, where) for name, keys, where in conn.execute(
+        "SELECT i.relname, ARRAY(SELECT a.attname FROM unnest(x.indkey) k JOIN pg_attribute a "
+        "ON a.attrelid = x.indrelid AND a.attnum = k), pg_get_expr(x.indpred, x.indrelid) "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON "
+        "t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE n.nspname = %s AND t.relname = 'hops'", (schema,)).fetchall()}
+    for c in DECLARED:
+        name = f"hops_{c.name}"
+        if name not in indexes:
+            if c.index:
+                problems.append(f"column {c.name} is declared index=True but has no index "
+                                f"{name}")
+            continue
+        if not c.index:
+            problems.append(f"index {name} exists but column {c.name} is declared without one")
+            continue
+        keys, where = indexes[name]
+        if list(keys) != [c.name] or _plain(where) != c.index_where:
+            problems.append(f"index {name} is on {list(keys)} where {where}; declared on "
+                            f"[{c.name!r}] where {c.index_where}")
     return problems
+
+
+def _plain(predicate: str | None) -> str | None:
+    """PostgreSQL's rendering of an index's WHERE as the declaration writes it: without the
+    outer parentheses and the literals' ``::text`` casts."""
+    if predicate is None:
+        return None
+    text = predicate.replace("::text", "")
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    return " ".join(text.split())
