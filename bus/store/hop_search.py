@@ -182,7 +182,20 @@ def count(log: Readable, q: HopQuery) -> int:
     bounded = _bounded(log, q)
     if bounded is None:
         return 0
-    where, params = where_clause(bounded, log.PLUS)
+    status = BY_NAME["status"]
+    if status.not_null and bounded.status is not None and (bounded.status,) == \
+            status.index_without:
+        # ``status = 'ok'``, most rows, has no index: every row less those its index holds
+        # (pfbus log's "N of M shown" read the whole table at 3,000,000 rows: 0.35-0.55 s)
+        rest = replace(bounded, status=None)
+        return _count(log, rest) - _count(log, rest, status.index_where)
+    return _count(log, bounded)
+
+
+def _count(log: AnyLog, q: HopQuery, also: str | None = None) -> int:
+    where, params = where_clause(q, log.PLUS)
+    if also is not None:
+        where = f"{where} AND {also}" if where else f" WHERE {also}"
     return int(log._read(f"SELECT count(*) FROM hops{where}", tuple(params))[0][0])
 
 
