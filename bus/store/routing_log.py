@@ -59,9 +59,9 @@ log = logging.getLogger(__name__)
 
 _COLUMNS = COLUMNS  # the names other modules import from here
 _CHAINED = CHAINED
-# A WAL checkpoint after this many commits or rows (bus/store/write_turns.py): about SQLite's
-# default of 1,000 pages when commits hold three exchanges' 18 rows (~48 pages with the ten
-# indexes); bigger commits share index pages (15,000 rows: ~1,400 pages)
+# A WAL checkpoint after this many commits or rows (bus/store/write_turns.py): at most about
+# SQLite's default of 1,000 pages when commits hold three exchanges' 18 rows (~50 pages with ten
+# full indexes, ~36 since they are partial, migration 8); bigger commits share index pages
 CHECKPOINT_COMMITS = 20
 CHECKPOINT_ROWS = 400
 # no more late hops join a batch this big (a batch retried while writing fails would grow)
