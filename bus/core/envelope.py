@@ -17,6 +17,7 @@ from lxml import etree
 from . import faults
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding
+from .frozen import built
 from .header import HEADER_TAG
 from .xmlpath import element_path
 
@@ -42,6 +43,7 @@ class Envelope:
     soap_ns: str
     header: etree._Element | None  # the pfh:PlatformHeader block
     body: etree._Element  # the single child of soap:Body
+    soap_header: etree._Element | None = None  # the soap:Header element, when there is one
 
     @property
     def soap_version(self) -> str:
@@ -149,30 +151,48 @@ def _too_deep(max_depth: int) -> etree.XPath:
     return etree.XPath("/".join(["*"] * max_depth))  # max_depth ≥ 1: the config's rule
 
 
+_ENVELOPE_TAGS = {ns: (f"{{{ns}}}Envelope", f"{{{ns}}}Header", f"{{{ns}}}Body")
+                  for ns in (SOAP11_NS, SOAP12_NS)}
+
+
 def _split(raw: bytes, root: etree._Element) -> Envelope:
-    soap_ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
-    if soap_ns not in (SOAP11_NS, SOAP12_NS) or root.tag != f"{{{soap_ns}}}Envelope":
+    # Each tag is read once, and only where it is needed (lxml builds a new "{ns}name" string
+    # per read; issue 13): the Body's child is told from a comment, PI or entity by its class.
+    tag = root.tag
+    soap_ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    tags = _ENVELOPE_TAGS.get(soap_ns)
+    if tags is None or tag != tags[0]:
         raise _not_soap(root, "the root element must be a SOAP 1.1 or 1.2 Envelope")
-    children = [c for c in root if isinstance(c.tag, str)]
+    _, header_tag, body_tag = tags
+    children = list(root)
     names = [c.tag for c in children]
-    header_tag, body_tag = f"{{{soap_ns}}}Header", f"{{{soap_ns}}}Body"
-    if names not in ([body_tag], [header_tag, body_tag]):
-        raise _not_soap(root, "an Envelope holds at most one Header followed by exactly one Body,"
-                              " and nothing else")
+    if names != [body_tag] and names != [header_tag, body_tag]:
+        kept = [(c, name) for c, name in zip(children, names, strict=True)
+                if isinstance(name, str)]
+        children, names = [c for c, _ in kept], [name for _, name in kept]
+        if names != [body_tag] and names != [header_tag, body_tag]:
+            raise _not_soap(root, "an Envelope holds at most one Header followed by exactly "
+                                  "one Body, and nothing else")
     body_el = children[-1]
-    body_children = [c for c in body_el if isinstance(c.tag, str)]
+    body_children = [c for c in body_el if not isinstance(c, _NOT_ELEMENTS)]
     if len(body_children) != 1:
         raise _not_soap(body_el, f"the Body must hold exactly one element, found "
                                  f"{len(body_children)}")
-    header = None
+    header = soap_header = None
     if len(children) == 2:
-        blocks = [c for c in children[0] if c.tag == HEADER_TAG]
+        soap_header = children[0]
+        blocks = [c for c in soap_header if c.tag == HEADER_TAG]
         if len(blocks) > 1:
             raise HubFault(faults.HEADER_INVALID, (Finding(
                 "header:single", "the Header holds more than one PlatformHeader", element_path(blocks[1]),
                 blocks[1].sourceline),))
         header = blocks[0] if blocks else None
-    return Envelope(raw, root, soap_ns, header, body_children[0])
+    return built(Envelope, raw=raw, root=root, soap_ns=soap_ns, header=header,
+                 body=body_children[0], soap_header=soap_header)
+
+
+# The nodes among an element's children whose ``tag`` is not a string (lxml's factories).
+_NOT_ELEMENTS = (etree._Comment, etree._ProcessingInstruction, etree._Entity)
 
 
 def _not_soap(el: etree._Element, message: str) -> HubFault:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import NoReturn
 from dataclasses import dataclass
 
 from lxml import etree
@@ -21,11 +22,12 @@ from .catalog import Catalog, ServiceSpec
 from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding, breaks_schema
+from .frozen import built
 from .header import HEADER_NS, PlatformHeader, descendant_items, request_digest
 from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
 from .service_pattern import ServicePattern
-from .soap_headers import not_understood
+from .soap_headers import not_understood_in
 from .validator import MessageValidator
 from .xmlpath import element_path
 
@@ -75,8 +77,9 @@ class RequestBinding:
 
     @classmethod
     def of(cls, request: AcceptedRequest) -> RequestBinding:
-        return cls(request.envelope.soap_ns, request.header.message_id, request.service,
-                   request.envelope.raw)
+        return built(cls, soap_ns=request.envelope.soap_ns,
+                     message_id=request.header.message_id, service=request.service,
+                     raw=request.envelope.raw)
 
 
 class Inspector:
@@ -122,7 +125,8 @@ class Inspector:
         envelope = parse_envelope(raw, self.limits)
         action = check_media_type(envelope, content_type, soap_action)
         # SOAP's processing model: mustUnderstand before anything else is processed.
-        findings = not_understood(envelope.root, envelope.soap_ns, self.catalog.prefixes)
+        findings = () if envelope.soap_header is None else not_understood_in(
+            envelope.soap_header, envelope.soap_ns, self.catalog.prefixes)
         if findings:
             raise HubFault(faults.MUST_UNDERSTAND, findings,
                            _message_id(envelope.header) if envelope.header is not None else None)
@@ -197,7 +201,8 @@ class Inspector:
             raise HubFault(faults.ROUTE_NOT_FOUND, (at_header(
                 "route:registered", f"no provider of {service.id} is registered for 団体コード "
                 f"{header.receiver.local_gov_code}"),), mid)
-        return AcceptedRequest(envelope, header, service, route, adapter=adapter)
+        return built(AcceptedRequest, envelope=envelope, header=header, service=service,
+                     route=route, subscribers=(), subjects=(), adapter=adapter)
 
     def _check_request_header(self, header_el: etree._Element, header: PlatformHeader,
                               is_notice: bool) -> None:
@@ -262,25 +267,32 @@ class Inspector:
         header = self._read_header(envelope, invalid, invalid, invalid)
         header_el = envelope.header
         assert header_el is not None  # _read_header refused an envelope without
-        expected = {
-            "binding:relates_to": (header.relates_to, bound.message_id,
-                                   "RelatesTo must echo the request's MessageId"),
-            "binding:request_hash": (header.request_hash, request_digest(bound.raw),
-                                     "RequestHash must be the SHA-256 of the request bytes"),
-            "binding:service": (header.service_id, bound.service.id,
-                                "the response must name the request's service"),
-        }
-        if any(got != want for got, want, _ in expected.values()):
-            path = element_path(header_el, self.catalog.prefixes)  # only for a refusal
-            raise HubFault(invalid, tuple(
-                Finding(rule, message, path, header_el.sourceline)
-                for rule, (got, want, message) in expected.items() if got != want),
-                bound.message_id)
+        digest = request_digest(bound.raw)
+        if (header.relates_to != bound.message_id or header.request_hash != digest
+                or header.service_id != bound.service.id):
+            self._refuse_binding(header, header_el, bound, digest)  # findings only then
         if not envelope.is_fault:
             # The provider (the response's sender) owns the data it returns.
             self._check_body(envelope, header, bound.service.response_tag,
                              header.sender.local_gov_code, invalid, invalid, bound.message_id)
-        return AcceptedResponse(envelope, header)
+        return built(AcceptedResponse, envelope=envelope, header=header)
+
+    def _refuse_binding(self, header: PlatformHeader, header_el: etree._Element,
+                        bound: RequestBinding, digest: str) -> NoReturn:
+        """The binding's findings (RelatesTo, RequestHash, service), each one that fails."""
+        expected = {
+            "binding:relates_to": (header.relates_to, bound.message_id,
+                                   "RelatesTo must echo the request's MessageId"),
+            "binding:request_hash": (header.request_hash, digest,
+                                     "RequestHash must be the SHA-256 of the request bytes"),
+            "binding:service": (header.service_id, bound.service.id,
+                                "the response must name the request's service"),
+        }
+        path = element_path(header_el, self.catalog.prefixes)
+        raise HubFault(faults.PROVIDER_INVALID, tuple(
+            Finding(rule, message, path, header_el.sourceline)
+            for rule, (got, want, message) in expected.items() if got != want),
+            bound.message_id)
 
     def _check_body(self, envelope: Envelope, header: PlatformHeader, expected_tag: str,
                     data_owner: str, schema_fault: faults.FaultCode, rule_fault: faults.FaultCode,

@@ -52,6 +52,13 @@ def not_understood(root: etree._Element, soap_ns: str,
     header = next((c for c in root if c.tag == f"{{{soap_ns}}}Header"), None)
     if header is None:
         return ()
+    return not_understood_in(header, soap_ns, prefixes)
+
+
+def not_understood_in(header: etree._Element, soap_ns: str,
+                      prefixes: dict[str, str] | None = None) -> tuple[Finding, ...]:
+    """``not_understood`` of an envelope whose ``soap:Header`` element is ``header``, when the
+    caller has it (envelope.Envelope.soap_header): the envelope's children not read again."""
     return _not_understood(header, soap_ns, _FOR_THE_HUB[soap_ns], "the hub", prefixes or {})
 
 
@@ -69,7 +76,8 @@ def _not_understood(blocks: Iterable[etree._Element], soap_ns: str, roles: froze
     role_attr, must_attr = _ROLE_ATTRIBUTE[soap_ns], f"{{{soap_ns}}}mustUnderstand"
     findings = []
     for block in blocks:
-        if not isinstance(block.tag, str) or block.tag in understood:
+        tag = block.tag  # read once: lxml makes a new string per read
+        if not isinstance(tag, str) or tag in understood:
             continue
         if (block.get(must_attr, "").strip() not in _TRUE[soap_ns]
                 or block.get(role_attr, "").strip() not in roles):

@@ -63,15 +63,17 @@ class MessageValidator:
         when the caller reads them anyway (the header model): the rules then read these instead
         of the tree (the same values, in the same order).
         """
-        prefixes = self.catalog.prefixes
-        if expected_tag is not None and el.tag != expected_tag:
+        tag = el.tag  # read once: lxml makes a new string per read
+        if expected_tag is not None and tag != expected_tag:
+            prefixes = self.catalog.prefixes
             return [Finding("service:element", f"expected {qname_text(expected_tag, prefixes)}, "
-                            f"found {qname_text(el.tag, prefixes, el.prefix)}",
+                            f"found {qname_text(tag, prefixes, el.prefix)}",
                             element_path(el, prefixes), el.sourceline)]
-        if not self.catalog.xsd.validate(el) and not (
-                collapse_dates(el, self.catalog.date_elements) and self.catalog.xsd.validate(el)):
-            return [self._xsd_finding(el, e) for e in self.catalog.xsd.error_log]
-        node = self.catalog.plan.node_for(el.tag)
+        xsd = self.catalog.xsd
+        if not xsd.validate(el) and not (
+                collapse_dates(el, self.catalog.date_elements) and xsd.validate(el)):
+            return [self._xsd_finding(el, e) for e in xsd.error_log]
+        node = self.catalog.plan.roots.get(tag)  # RulePlan.node_for without its call
         findings: list[Finding] = []
         if node is not None:
             ctx = self._context(data_owner or "", sender)

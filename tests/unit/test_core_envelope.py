@@ -268,3 +268,24 @@ def test_a_comment_or_processing_instruction_inside_a_value_is_not_part_of_it(so
     assert env.body.findtext(f"{{{JUKI_NS}}}AddresseeNumber") == number
     assert env.header.findtext(f"{{{HEADER_NS}}}MessageId") == mid
     assert env.raw is split  # what is forwarded keeps them
+
+
+def test_the_split_leaves_out_comments_and_pis_it_is_given():
+    """``_split`` reads a tree that still has comments and PIs (the parser drops them, other
+    callers may not) as before: they are neither the Header, nor the Body, nor its element."""
+    from bus.core.envelope import _split
+
+    raw = envelope(inquiry_body(), request_header()).decode()
+    raw = raw.replace("<soap:Header>", "<!-- a --><soap:Header><?pi x?>", 1)
+    raw = raw.replace("<soap:Body>", "<!-- b --><soap:Body><!-- c --><?pi y?>", 1)
+    assert raw.count("<!--") == 3
+    root = etree.fromstring(raw.encode(), etree.XMLParser(remove_comments=False))
+    env = _split(raw.encode(), root)
+    assert env.body.tag == f"{{{JUKI_NS}}}ResidentInquiryRequest"
+    assert env.header is not None and env.header.tag == HEADER_TAG
+    assert env.soap_header is not None and env.soap_header.tag == f"{{{SOAP11_NS}}}Header"
+    two = etree.fromstring(raw.replace("<!-- c -->", "<x/>").encode(),
+                           etree.XMLParser(remove_comments=False))
+    with pytest.raises(HubFault) as info:
+        _split(b"", two)
+    assert "found 2" in info.value.findings[0].message

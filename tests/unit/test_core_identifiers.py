@@ -201,3 +201,22 @@ def test_individual_number_check_digit_is_the_formula(first11):
 def test_local_gov_code_check_digit_is_the_formula(first5):
     s = sum(w * int(d) for w, d in zip((6, 5, 4, 3, 2), first5, strict=True))
     assert local_gov_code_check_digit(first5) == (11 - s % 11) % 10
+
+
+def test_the_rule_remembers_each_code_as_the_formula_decides_it(monkeypatch):
+    """LocalGovCodeRule keeps each value's verdict (issue 13): asked again, and after its
+    memory starts over, it says what the check digit formula says, for valid and invalid
+    codes alike."""
+    from bus.core import rules
+
+    monkeypatch.setattr(rules, "MAX_KNOWN_CODES", 50)
+    rule = rules.LocalGovCodeRule()
+    ctx = rules.RuleContext()
+    codes = [f"{n:05d}{d}" for n in range(0, 100_000, 997) for d in (0, 3, 7)]
+    codes += ["13101", "1310166", "13101６", " 131016", "abcdef", ""]
+    for _ in range(2):
+        for code in codes:
+            valid = (len(code) == 6 and code.isascii() and code.isdigit()
+                     and int(code[5]) == local_gov_code_check_digit(code[:5]))
+            assert (rule.problem(code, ctx) is None) is valid, code
+            assert len(rule._known) <= 50
