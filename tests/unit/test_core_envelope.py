@@ -289,3 +289,31 @@ def test_the_split_leaves_out_comments_and_pis_it_is_given():
     with pytest.raises(HubFault) as info:
         _split(b"", two)
     assert "found 2" in info.value.findings[0].message
+
+
+def test_a_small_utf8_message_with_few_start_tags_is_decided_without_the_xpath(monkeypatch):
+    """At most max_depth "<" in a small UTF-8 message: no element can be deeper, and the
+    XPath is not run (issue 13); one more "<", another encoding or a bigger message: it is,
+    and a message too deep is refused however it is written."""
+    from bus.core import envelope as module
+
+    calls: list[int] = []
+    real = module._check_depth
+    monkeypatch.setattr(module, "_check_depth", lambda root, depth: (calls.append(depth),
+                                                                      real(root, depth)))
+    small = _nested(6)  # Envelope, Body and four x: 6 start tags
+    assert small.count(b"<") == 12  # and six end tags
+    parse_envelope(small, Limits(max_depth=12))
+    assert calls == []
+    parse_envelope(small, Limits(max_depth=11))  # 12 "<": the XPath decides (6 levels: fine)
+    assert calls == [11]
+    assert fault_of(small, Limits(max_depth=5)).fault is faults.TOO_DEEP
+    latin = b'<?xml version="1.0" encoding="ISO-8859-1"?>' + small
+    parse_envelope(latin, Limits(max_depth=20))
+    assert calls == [11, 5, 20]
+    assert fault_of(latin, Limits(max_depth=5)).fault is faults.TOO_DEEP
+    utf16 = small.decode().encode("utf-16")  # "<" is a byte of its own there too
+    assert fault_of(utf16, Limits(max_depth=5)).fault is faults.TOO_DEEP
+    big = _nested(6).replace(b"<x>", b"<x>" + b" " * 600)
+    parse_envelope(big, Limits(max_depth=64))
+    assert calls[-1] == 64 and len(big) > module._COUNTED_BYTES

@@ -394,3 +394,20 @@ def test_a_refused_header_names_where(inspector, changes, rule, path):
     assert (fault.first.rule, fault.first.path) == (rule, path)
     assert fault.first.line == line_of(raw, "<pfh:SentAt" if "SentAt" in path
                                        else "<pfh:PlatformHeader")
+
+
+def test_a_content_type_read_once_still_judges_each_envelope():
+    """The Content-Type's reading is kept per header value (issue 13); what it says about an
+    envelope is decided per envelope: the same value passes a SOAP 1.2 envelope (naming its
+    action) and refuses a SOAP 1.1 one, again and again."""
+    from bus.core.envelope import parse_envelope
+    from bus.core.inspection import check_media_type
+
+    ct = 'application/soap+xml; charset=utf-8; action="urn:pfbus:service:juki.ResidentInquiry"'
+    v12 = parse_envelope(envelope(inquiry_body(), request_header(), SOAP12_NS))
+    v11 = parse_envelope(envelope(inquiry_body(), request_header(), SOAP11_NS))
+    for _ in range(2):
+        assert check_media_type(v12, ct, None) == "urn:pfbus:service:juki.ResidentInquiry"
+        assert check_media_type(v12, "application/soap+xml", "x") is None
+        assert refused(check_media_type, v11, ct, None).fault is faults.NOT_SOAP
+        assert check_media_type(v11, "text/xml; action=y", '"z"') == "z"

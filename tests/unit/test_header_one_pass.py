@@ -88,3 +88,23 @@ def test_the_inspector_reads_a_request_header_in_one_pass(monkeypatch):
 
     monkeypatch.setattr(PlatformHeader, "from_element", second_read)
     assert inspector.inspect_request(raw).header == REQUEST
+
+
+def test_parties_are_made_once_and_read_as_their_texts_say(monkeypatch):
+    """from_descendants shares each party it has made (issue 13): the same texts give the same
+    object, other texts another, and after its memory starts over each is still what the
+    texts say."""
+    from bus.core import header as module
+
+    monkeypatch.setattr(module, "MAX_PARTIES", 3)
+    monkeypatch.setattr(module, "_parties", {})
+    first = PlatformHeader.from_descendants(descendant_items(REQUEST.to_element()))
+    again = PlatformHeader.from_descendants(descendant_items(REQUEST.to_element()))
+    assert first is not None and again is not None
+    assert again.sender is first.sender and again.receiver is first.receiver
+    for n in range(8):
+        other = Party(f"13{n:04d}", f"{n:02d}", f"system-{n}")
+        read = PlatformHeader.from_descendants(descendant_items(
+            replace(REQUEST, sender=other).to_element()))
+        assert read is not None and read.sender == other and read.receiver == REQUEST.receiver
+        assert len(module._parties) <= 3
