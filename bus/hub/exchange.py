@@ -21,6 +21,7 @@ from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
 from ..core.header import HEADER_NS, PlatformHeader, new_uuid4
+from ..core.header import Party as PartyOfHeader  # faults.Party is the fault's side
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
 from ..core.ratelimit import Admission, limit_key
@@ -210,7 +211,7 @@ class SyncExchange:
                         soap_action: str | None) -> HttpReply:
         if request.is_notice:
             return await self._publish(request, hops)
-        self._audit_shrink(hops, request.envelope.body, str(request.header.receiver))
+        self._audit_shrink(hops, request.envelope.body, request.header.receiver)
         route = request.route
         assert route is not None  # a request (not a notice) is routed to its provider
         soap_ns = request.envelope.soap_ns
@@ -241,7 +242,7 @@ class SyncExchange:
         hops.add(Hop.RESPONSE_VALIDATED, Status.FAULT if response.is_fault else Status.OK,
                  reply_header=response.header)
         if not response.is_fault:  # the reply's receiver: the system that asked
-            self._audit_shrink(hops, response.envelope.body, str(request.header.sender))
+            self._audit_shrink(hops, response.envelope.body, request.header.sender)
         status = 500 if response.is_fault else 200
         hops.add(Hop.REPLIED, Status.FAULT if response.is_fault else Status.OK, http_status=status,
                  response_bytes=len(answer.body), duration_ms=hops.elapsed_ms(),
@@ -282,10 +283,15 @@ class SyncExchange:
             hops.archive_seq = self.archive.store(request.header.message_id, kind, payload,
                                hops.common["exchange_id"])
 
-    def _audit_shrink(self, hops: _Hops, body, receiver: str) -> None:
+    def _audit_shrink(self, hops: _Hops, body, party: PartyOfHeader) -> None:
         """Record the 縮退 the receiver's adapter applies (it declared JIS X 0213 only): which
-        MJ characters became what, and the first field's path; never the name itself."""
-        plan = self.characters.shrink_plan(body, receiver) if self.characters else None
+        MJ characters became what, and the first field's path; never the name itself. The
+        party is named as text only when there is a policy to ask (issue 13: twice per
+        exchange for nothing otherwise)."""
+        if not self.characters:
+            return
+        receiver = str(party)
+        plan = self.characters.shrink_plan(body, receiver)
         if plan:
             hops.add(Hop.SHRINK, Status.OK, rule="shrink", path=plan[0].path, line=plan[0].line,
                      reason=f"縮退 for {receiver} (JIS X 0213): {shrink_summary(plan)}")
