@@ -296,3 +296,18 @@ def test_inspector_refuses_a_request_id_only_through_the_guard(inspector):
     # the Inspector itself is stateless: the same bytes inspect the same way twice
     raw = envelope(inquiry_body(), replace(request_header(), sent_at=jst(0)))
     assert inspector.inspect_request(raw).header == inspector.inspect_request(raw).header
+
+
+def test_a_sent_at_read_once_is_judged_against_each_now():
+    """SentAt's reading is kept per text (issue 13); the verdict is the clock's each time: the
+    same text is fresh, then too old, then ahead, and an unreadable one is refused each time."""
+    freshness = Freshness(clock_skew=300, max_age=3600)
+    sent_at = "2026-12-05T10:00:00+09:00"
+    sent = dt.datetime(2026, 12, 5, 10, tzinfo=JST).timestamp()
+    for _ in range(2):
+        assert freshness.check(sent_at, sent + 60) is None
+        assert freshness.check(sent_at, sent + 3601).rule == "freshness:max_age"
+        assert freshness.check(sent_at, sent - 301).rule == "freshness:clock_skew"
+        assert freshness.check("2026-12-05T10:00:00", sent + 60) is None  # JST when unnamed
+        assert freshness.check("2026-12-05T10:00:00", sent + 9 * 3600 + 60) is not None
+        assert freshness.check("yesterday", sent).rule == "freshness:sent_at"
