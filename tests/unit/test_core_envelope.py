@@ -312,6 +312,11 @@ def test_a_small_utf8_message_with_few_start_tags_is_decided_without_the_xpath(m
     parse_envelope(latin, Limits(max_depth=20))
     assert calls == [11, 5, 20]
     assert fault_of(latin, Limits(max_depth=5)).fault is faults.TOO_DEEP
+    # UTF-7 may write "<" as "+ADw-": few "<" bytes, deep all the same
+    hidden = small.replace(b"<x>", b"+ADw-x+AD4-").replace(b"</x>", b"+ADw-/x+AD4-")
+    utf7 = b'<?xml version="1.0" encoding="UTF-7"?>' + hidden
+    assert utf7.count(b"<") <= 5  # what the count alone would let through
+    assert fault_of(utf7, Limits(max_depth=5)).fault is faults.TOO_DEEP
     utf16 = small.decode().encode("utf-16")  # "<" is a byte of its own there too
     assert fault_of(utf16, Limits(max_depth=5)).fault is faults.TOO_DEEP
     big = _nested(6).replace(b"<x>", b"<x>" + b" " * 600)
