@@ -23,7 +23,7 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
-from . import sent_at_forms, vendor_blocks
+from . import dtd_forms, sent_at_forms, vendor_blocks
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -221,6 +221,8 @@ def tamper(raw: bytes, how: str) -> bytes:
         return xinclude(raw)
     if how in vendor_blocks.TAMPERS:  # round 12b: look-alike fields, a large request
         return vendor_blocks.tamper(raw, how)
+    if how in dtd_forms.TAMPERS:  # round 15: the DOCTYPE forms P-HOST-01…03 never send
+        return dtd_forms.tamper(raw, how)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
@@ -266,7 +268,7 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", *MUST_UNDERSTAND_FORMS,
-           *vendor_blocks.TAMPERS)
+           *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -294,6 +294,9 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("expect-100-continue", "RFC 9110 10.1.1 (a server answers 100 Continue or the final "
             "status; the client may send the content without waiting: .NET's default for a POST)",
             _http_field("Expect", "100-continue"), soap=("1.1",)),  # HTTP's, not SOAP's: once
+    Variant("soap-action-empty", "SOAP 1.1 6.1.1 (an empty SOAPAction \"\": the intent is the "
+            "request-URI's); docs/security.md (the hub accepts an empty one and forwards it as "
+            "sent)", _http_field("SOAPAction", '""'), soap=("1.1",)),
     Variant("connection-close", "RFC 9112 9.6 (the last request of a connection: answered, then "
             "closed)", _http_field("Connection", "close"), soap=("1.2",)),
     Variant("lexical-forms", "XML Schema 1.0 Part 2 §3.3.13, §3.3.25, §4.3.6 (a sign, leading "

@@ -58,6 +58,7 @@ class Exchange:
     error: str | None = None  # transport failure: no (complete) answer
     started_at: str = field(default_factory=now_iso)
     sent_monotonic: float | None = None  # the suite's monotonic clock when the request went out
+    framing: str | None = None  # why the hub's answer parser refuses the answer (wire_forms)
     _parsed: dict = field(default_factory=dict, repr=False)
 
     def envelope(self, which: str = "response") -> Envelope:

@@ -12,8 +12,12 @@ request need not carry Host, RFC 9112 3.2), a body in the chunked transfer codin
 1.0 2.1, 2.8: Misc may follow the root element; P-ENC-04 sends white space there). The answer's
 framing is judged too: a response to an HTTP/1.0 request must not be chunked (RFC 9112 7.1,
 6.1: Transfer-Encoding only to a request that indicates HTTP/1.1), so it is delimited by
-Content-Length or by closing the connection. These forms go over a socket of this module's
-own: the suite's client writes an origin-form HTTP/1.1 request with a Content-Length only.
+Content-Length or by closing the connection; and every answer read on this socket must be one
+the hub's own answer parser reads (round 15, ``hub_reading``: CRLF only, one Content-Length,
+none beside Transfer-Encoding — what docs/security.md says the hub refuses with
+PF-PROVIDER-UNREACHABLE, and the suite's lenient HTTP client reads). These forms go over a
+socket of this module's own: the suite's client writes an origin-form HTTP/1.1 request with a
+Content-Length only.
 
 ``trailing`` (RQ-FAULT-07): the canonical request followed after its root element by what XML
 1.0 2.1 does not allow there — another element, character data, a CDATA section, a second copy
@@ -29,6 +33,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from bus.hub.http_answer import AnswerCut, AnswerParser, AnswerTooLarge, MalformedAnswer
 
 from . import checks, equivalence
 from .records import Exchange
@@ -112,13 +118,14 @@ def _judge(runner, ex: Exchange, canon: Exchange | None, form: Form, ignore, nam
 
 
 def _framing(ex: Exchange, form: Form) -> list[str]:
+    problems = [ex.framing] if ex.framing else []
     coding = next((v for k, v in ex.response_headers.items()
                    if k.lower() == "transfer-encoding"), "")
     if form.version == "HTTP/1.0" and coding:
-        return [f"Transfer-Encoding: {coding} in the answer to an HTTP/1.0 request (RFC 9112 "
-                f"6.1, 7.1: it cannot read it; Content-Length or closing the connection "
-                f"delimits the body)"]
-    return []
+        problems.append(f"Transfer-Encoding: {coding} in the answer to an HTTP/1.0 request (RFC "
+                        f"9112 6.1, 7.1: it cannot read it; Content-Length or closing the "
+                        f"connection delimits the body)")
+    return problems
 
 
 def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) -> Exchange:
@@ -196,21 +203,41 @@ def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext) -> N
             sock.sendall(request_bytes(ex, form))
             reader = _Reader(sock, deadline)
             _read_answer(reader, ex)
+            ex.framing = hub_reading(bytes(reader.raw))
     except (OSError, ValueError) as exc:
         ex.error = f"transport failure ({form.name}): {type(exc).__name__}: {exc}"
     ex.elapsed = time.monotonic() - started
 
 
+def hub_reading(raw: bytes) -> str | None:
+    """Why the hub's answer parser (bus/hub/http_answer.py, docs/security.md: CRLF only, one
+    Content-Length and none beside Transfer-Encoding, no obs-fold) refuses the answer ``raw``
+    — an answer the suite's lenient client reads and the hub does not (PF-PROVIDER-UNREACHABLE
+    at level 2) — or None."""
+    parser = AnswerParser(max_body=len(raw) + 1)
+    try:
+        if parser.feed(raw) is None:
+            parser.end()
+    except MalformedAnswer as exc:
+        return f"the answer is not framed as the hub reads it (docs/security.md; RFC 9112): {exc}"
+    except (AnswerCut, AnswerTooLarge):
+        return None  # what was read is the suite's own reading's to judge
+    return None
+
+
 class _Reader:
     def __init__(self, sock, deadline: float):
         self.sock, self.deadline, self.buf = sock, deadline, b""
+        self.raw = bytearray()  # every byte read, for the hub's reading (hub_reading)
 
     def _more(self) -> bytes:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("no complete answer in time")
         self.sock.settimeout(left)
-        return self.sock.recv(65536)
+        more = self.sock.recv(65536)
+        self.raw += more
+        return more
 
     def line(self) -> bytes:
         while b"\r\n" not in self.buf:

@@ -34,6 +34,7 @@ from .faulty_round12b import ROUND12B_HANDLERS, ROUND12B_WIRE
 from .faulty_round13 import ROUND13_HANDLERS, ROUND13_WIRE
 from .faulty_round14 import ROUND14_WIRE
 from .faulty_round14b import ROUND14B_HANDLERS, ROUND14B_WIRE
+from .faulty_round15 import ROUND15_HANDLERS, ROUND15_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -459,6 +460,16 @@ FAULTY = [
     Faulty("sender-party-pinned", "RQ-FAULT-12", BOTH, ("P-ADDR-06/*",)),
     Faulty("sent-at-hybrid-clock", "RQ-MSG-10", ALL, ("P-MSG-11/*", "INV-MSG-10")),
     Faulty("request-ids-keyed-by-parameters", "RQ-BEH-08", (JUKI_PROFILE,), ("J-FULL-18",)),
+    # --- round 15 (faulty_round15.py): the statements the inventory found unchecked — which
+    # refusal comes first, a DOCTYPE in other forms, an empty SOAPAction
+    Faulty("schema-gateway-first", "RQ-FAULT-08", ALL, ("P-ORDER-01/*",)),
+    Faulty("header-routed-before-must-understand", "RQ-SOAP-07", ALL, ("P-ORDER-01/*",)),
+    Faulty("receiver-checked-after-validation", "RQ-FAULT-08", ALL, ("P-ORDER-01/*",)),
+    Faulty("dtd-refused-when-declaring-entities", "RQ-FAULT-07", ALL, ("P-HOST-08/*",)),
+    Faulty("doctype-sought-in-utf8-bytes", "RQ-FAULT-07", ALL, ("P-HOST-08/*",)),
+    Faulty("doctype-anchored-after-declaration", "RQ-FAULT-07", ALL, ("P-HOST-08/*",)),
+    Faulty("soap-action-dispatch", "RQ-SOAP-06", ALL, _EQUIV),
+    Faulty("answer-length-beside-chunked", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -480,13 +491,13 @@ def _registry(*parts: dict) -> dict:
 _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, CODE_PAGES, CODES,
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
                    TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
-                   ROUND14_WIRE, ROUND14B_WIRE)
+                   ROUND14_WIRE, ROUND14B_WIRE, ROUND15_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
                       REFUSAL_HANDLERS, TENTH_HANDLERS, ELEVENTH_HANDLERS, TWELFTH_HANDLERS,
                       ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS,
-                      ROUND14B_HANDLERS)
+                      ROUND14B_HANDLERS, ROUND15_HANDLERS)
 assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 

@@ -103,8 +103,27 @@ _ALSO_ROUND14B = {
 }
 
 
-def _with_round14b(f: Faulty) -> Faulty:
-    extra = _ALSO_ROUND14B.get(f.name, ())
+# Round 15's cases send what older defects mishandle too: P-HOST-08's DOCTYPEs are DTDs (one in
+# UTF-16, one after a comment and a processing instruction); P-ORDER-01 sends an unknown
+# mandatory block, another 団体's Receiver and Version 2 beside a schema-invalid body, so a
+# product that ignores any of them, or names the misaddressing otherwise, is refused for the body
+_ALSO_ROUND15 = {
+    "dtd-expanded": ("P-HOST-08/*",),
+    "dtd-named-malformed": ("P-HOST-08/*",),
+    "utf16-refused": ("P-HOST-08/*",),
+    "charset-crash": ("P-HOST-08/*",),
+    "comment-refused": ("P-HOST-08/*",),
+    "processing-instruction-refused": ("P-HOST-08/*",),
+    "receiver-unchecked": ("P-ORDER-01/*",),
+    "receiver-gov-code-unchecked": ("P-ORDER-01/*",),
+    "service-version-unchecked": ("P-ORDER-01/*",),
+    "misrouted-as-header-invalid": ("P-ORDER-01/*",),
+    "must-understand-ignored": ("P-ORDER-01/*",),
+}
+
+
+def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
+    extra = also.get(f.name, ())
     if not extra:
         return f
     by_profile = {p: tuple(t) + extra for p, t in f.targets_by_profile.items()}
@@ -112,6 +131,6 @@ def _with_round14b(f: Faulty) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and round-14b cases its defect fails besides its
-    own."""
-    return _with_round14b(_with_edges(_with_grids(f)))
+    """``f`` with the grid, edge, key-domain, round-14b and round-15 cases its defect fails
+    besides its own."""
+    return _with_also(_with_also(_with_edges(_with_grids(f)), _ALSO_ROUND14B), _ALSO_ROUND15)

@@ -109,6 +109,10 @@ class Transport:
                 raise _HtmlError() from None
             raise Refusal("PF-SOAP-ENVELOPE", "client", "not well-formed XML",
                           [("xml:well-formed", str(exc))]) from None
+        if root.getroottree().docinfo.doctype and self.defect not in (
+                "dtd-expanded", "xxe-resolved"):  # a DTD in any encoding (docs/security.md)
+            raise Refusal("PF-XML-DTD", "client", "a DTD is not allowed in SOAP",
+                          [("soap:no-dtd", "the message has a document type declaration")])
         if root.tag not in (f"{{{SOAP11}}}Envelope", f"{{{SOAP12}}}Envelope"):
             raise Refusal("PF-SOAP-ENVELOPE", "client", "not a SOAP envelope",
                           [("soap:envelope", f"the root is {root.tag}")])
