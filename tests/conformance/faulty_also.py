@@ -116,6 +116,7 @@ _ALSO_ROUND15 = {
     "processing-instruction-refused": ("P-HOST-08/*",),
     "receiver-unchecked": ("P-ORDER-01/*",),
     "receiver-gov-code-unchecked": ("P-ORDER-01/*",),
+    "soap12-receiver-unchecked": ("P-ORDER-01/*",),
     "service-version-unchecked": ("P-ORDER-01/*",),
     "misrouted-as-header-invalid": ("P-ORDER-01/*",),
     "must-understand-ignored": ("P-ORDER-01/*",),

@@ -29,7 +29,10 @@ def _refuse(call: Call, code: str, rule: str, message: str) -> Reply:
     except etree.XMLSyntaxError:
         header = None
     mid = header.findtext(_h("MessageId")) if header is not None else None
-    ns = soap_ns(call.request.removeprefix(codecs.BOM_UTF8)) or SOAP11_NS
+    # a request the envelope parser refuses (a DTD) is in the version its Content-Type names
+    media = next((v for k, v in call.headers.items() if k.lower() == "content-type"), "")
+    ns = soap_ns(call.request.removeprefix(codecs.BOM_UTF8)) or (
+        SOAP12_NS if "soap+xml" in media.lower() else SOAP11_NS)
     fault = FaultCode(code, faults.Party.CLIENT, 400, message)
     soap12 = ns == SOAP12_NS
     return Reply(400 if soap12 else 500,

@@ -20,13 +20,13 @@ from lxml import etree
 
 from bus.core import faults
 from bus.core.catalog import Catalog
-from bus.core.faults import SOAP11_NS, FaultCode, HubFault, fault_envelope
+from bus.core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
 from bus.core.header import HEADER_TAG
 from bus.core.soap_headers import not_understood_by_receiver
 from bus.core.validator import MessageValidator
 
-from .faulty_round14b import _message_id, _refusal, _rehashed
+from .faulty_round14b import _message_id, _rehashed
 from .proxy import Call, Reply, TamperProxy, _Handler, has_doctype, soap_ns
 from .references import References
 
@@ -66,12 +66,18 @@ def _parts(root: etree._Element) -> tuple[list[etree._Element], etree._Element |
     return [c for c in header if isinstance(c.tag, str)] if header is not None else [], payload
 
 
-def _fault(raw: bytes, code: FaultCode, findings: list[Finding]) -> Reply:
-    """A client fault of ``findings`` in the request's SOAP version, naming its MessageId."""
-    ns = soap_ns(raw) or SOAP11_NS
+def _fault(call: Call, code: FaultCode, findings: list[Finding]) -> Reply:
+    """A client fault of ``findings`` in the request's SOAP version (the one its Content-Type
+    names when the envelope cannot be read: a DTD, UTF-16), naming its MessageId."""
+    media = next((v for k, v in call.headers.items() if k.lower() == "content-type"), "")
+    ns = soap_ns(call.request) or (SOAP12_NS if "soap+xml" in media.lower() else SOAP11_NS)
     status, media = (500, "text/xml") if ns == SOAP11_NS else (400, "application/soap+xml")
-    return Reply(status, fault_envelope(HubFault(code, tuple(findings), _message_id(raw)), ns),
-                 f"{media}; charset=utf-8")
+    fault = HubFault(code, tuple(findings), _message_id(call.request))
+    return Reply(status, fault_envelope(fault, ns), f"{media}; charset=utf-8")
+
+
+def _refusal(call: Call, code: FaultCode, rule: str, text: str) -> Reply:
+    return _fault(call, code, [Finding(rule, text)])
 
 
 def _xsd_findings(payload: etree._Element | None) -> list[Finding]:
@@ -109,7 +115,7 @@ def schema_gateway_first(call: Call) -> bytes | Reply:
     if root is None:
         return call.request
     findings = _xsd_findings(_parts(root)[1])
-    return _fault(call.request, faults.SCHEMA_INVALID, findings) if findings else call.request
+    return _fault(call, faults.SCHEMA_INVALID, findings) if findings else call.request
 
 
 def header_routed_before_must_understand(call: Call) -> bytes | Reply:
@@ -124,7 +130,7 @@ def header_routed_before_must_understand(call: Call) -> bytes | Reply:
     rule = _misaddressed(call, blocks)
     if rule is None:
         return call.request
-    return _refusal(call.request, faults.PROVIDER_MISROUTED, rule, "not for this system")
+    return _refusal(call, faults.PROVIDER_MISROUTED, rule, "not for this system")
 
 
 def receiver_checked_after_validation(call: Call) -> bytes | Reply:
@@ -139,7 +145,7 @@ def receiver_checked_after_validation(call: Call) -> bytes | Reply:
             or _misaddressed(call, blocks) is None:
         return call.request
     findings = _xsd_findings(payload)
-    return _fault(call.request, faults.SCHEMA_INVALID, findings) if findings else call.request
+    return _fault(call, faults.SCHEMA_INVALID, findings) if findings else call.request
 
 
 # --- a DOCTYPE in other forms (P-HOST-08) ---------------------------------------------------------
@@ -160,8 +166,8 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-16") if raw.startswith(_UTF16_BOMS) else raw.decode("utf-8", "replace")
 
 
-def _dtd_refusal(raw: bytes) -> Reply:
-    return _refusal(raw, faults.DTD_FORBIDDEN, "soap:no-dtd", "a DTD is not allowed in SOAP")
+def _dtd_refusal(call: Call) -> Reply:
+    return _refusal(call, faults.DTD_FORBIDDEN, "soap:no-dtd", "a DTD is not allowed in SOAP")
 
 
 def _dtd_check(refuse):
@@ -169,7 +175,7 @@ def _dtd_check(refuse):
     past (the reply hashed over the request as sent)."""
     def on_request(call: Call) -> bytes | Reply:
         if refuse(call.request):
-            return _dtd_refusal(call.request)
+            return _dtd_refusal(call)
         return _past_the_doctype(call.request) if has_doctype(call.request) else call.request
     return {"on_request": on_request, "on_reply": _rehashed}
 
@@ -187,7 +193,7 @@ def soap_action_dispatch(call: Call) -> bytes | Reply:
     action = next((v for k, v in call.headers.items() if k.lower() == "soapaction"), None)
     if action is None or action.strip().strip('"'):
         return call.request
-    return _refusal(call.request, faults.NOT_SOAP, "soap:action",
+    return _refusal(call, faults.NOT_SOAP, "soap:action",
                     "the SOAPAction names no operation of this endpoint")
 
 
