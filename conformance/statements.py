@@ -206,13 +206,20 @@ def uncovered(inventory: Inventory, document: str, root: Path = REPO) -> list[st
     return [u for u in obligations(root / document) if not any(q in u for q in quotes)]
 
 
+def present(root: Path = REPO) -> list[str]:
+    """The DOCUMENTS found at ``root`` (the platform notes live beside the repository)."""
+    return [d for d in DOCUMENTS if (root / d).is_file()]
+
+
 def missing_quotes(inventory: Inventory, root: Path = REPO) -> list[str]:
-    """Quotes of the public documents that their document no longer holds (docs drift)."""
-    texts = {d: document_text(root / d) for d in DOCUMENTS}
+    """Quotes of the public documents that their document no longer holds (docs drift); a
+    document absent at ``root`` is not read (``present``)."""
+    texts = {d: document_text(root / d) for d in present(root)}
     out = [f"{s.id}: {s.document}: {s.quote!r}" for s in inventory.statements
-           if not s.standard and s.quote not in texts[s.document]]
+           if s.document in texts and s.quote not in texts[s.document]]
     out += [f"informative {i.document}: {i.quote!r}" for i in inventory.informative
-            if i.document not in texts or i.quote not in texts[i.document]]
+            if i.document not in DOCUMENTS
+            or (i.document in texts and i.quote not in texts[i.document])]
     return out
 
 

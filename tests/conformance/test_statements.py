@@ -6,6 +6,7 @@ the suite cannot check is the inventory's."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,15 @@ def test_every_quote_is_still_in_its_document(inventory):
     assert statements.missing_quotes(inventory) == []
 
 
+def test_every_document_is_read():
+    """The platform notes are beside the repository (../shared): in CI a missing one fails, as
+    tests/unit/test_characters_table.py treats the MJ source."""
+    absent = sorted(set(DOCUMENTS) - set(statements.present()))
+    if absent and os.environ.get("CI", "").lower() in ("", "0", "false", "no"):
+        pytest.skip(f"not beside the repository here: {absent}")
+    assert absent == []
+
+
 def test_every_id_named_is_a_requirement_or_a_case(inventory, suite):
     assert statements.unknown_ids(inventory, suite) == []
 
@@ -34,6 +44,8 @@ def test_every_obligation_of_a_public_document_is_inventoried(inventory, documen
     """A sentence stating an obligation (statements.OBLIGATION; an XSD's every annotation) holds
     a quote of a statement or of an informative entry: one added later fails here until it is
     inventoried."""
+    if document not in statements.present():
+        pytest.skip(f"{document} is not beside the repository here")
     assert statements.obligations(statements.REPO / document), document  # the scan reads it
     assert statements.uncovered(inventory, document) == []
 
