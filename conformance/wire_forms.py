@@ -63,8 +63,8 @@ ACCEPTED: tuple[Form, ...] = (
          version="HTTP/1.0", host=False),
     Form("http-1.0-absolute-form", "RFC 9112 3.2.2 with HTTP/1.0 (a request through a proxy)",
          version="HTTP/1.0", target="absolute"),
-    Form("chunked-body", "RFC 9112 7.1 (a recipient MUST be able to parse chunked)",
-         chunked=True),
+    Form("chunked-body", "RFC 9112 7.1 (a recipient MUST be able to parse chunked: two chunks, "
+         "an extension, a trailer field)", chunked=True),
     Form("comment-after-document", "XML 1.0 2.1, 2.8 (Misc after the root element)",
          trailer=b"\n<!-- conformance: a comment after the document -->\n"),
 )
@@ -178,10 +178,12 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
         lines.append(f"Host: {url.netloc}")
     lines += [f"{k}: {v}" for k, v in ex.request_headers.items()]
     body = ex.request
-    if form.chunked:  # in two chunks, the first with a chunk extension (RFC 9112 7.1.1)
+    if form.chunked:  # in two chunks, the first with a chunk extension (RFC 9112 7.1.1), the
+        # last chunk followed by a trailer field (7.1.2: a recipient may discard it)
         half = len(body) // 2
         body = (f"{half:x};conformance=1\r\n".encode() + body[:half] + b"\r\n"
-                + f"{len(body) - half:X}\r\n".encode() + body[half:] + b"\r\n0\r\n\r\n")
+                + f"{len(body) - half:X}\r\n".encode() + body[half:] + b"\r\n0\r\n"
+                + b"Conformance-Trailer: 1\r\n\r\n")
         lines.append("Transfer-Encoding: chunked")
     else:
         lines.append(f"Content-Length: {len(body)}")

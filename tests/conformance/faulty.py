@@ -470,6 +470,9 @@ FAULTY = [
     Faulty("doctype-anchored-after-declaration", "RQ-FAULT-07", ALL, ("P-HOST-08/*",)),
     Faulty("soap-action-dispatch", "RQ-SOAP-06", ALL, _EQUIV),
     Faulty("answer-length-beside-chunked", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
+    # (its HTTP-layer 400 names no MessageId and is no SOAP 1.1 500: INV-SOAP-04, INV-FAULT-06)
+    Faulty("chunk-trailer-refused", "RQ-SOAP-13", ALL,
+           ("P-WIRE-01/*", "INV-SOAP-04", "INV-FAULT-06")),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]

@@ -13,6 +13,7 @@ too — not from any blind batch's variants.
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 
@@ -223,7 +224,42 @@ def answer_length_beside_chunked(refs: References, profile: str) -> str:
     return proxy.url
 
 
-ROUND15_HANDLERS = {"answer-length-beside-chunked": answer_length_beside_chunked}
+class _TrailerRefused(_Handler):
+    """A chunked-body decoder that expects the empty line right after the last chunk: a
+    trailer field (RFC 9112 7.1.2) is refused as bad chunking (400)."""
+
+    def do_POST(self):
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            return super().do_POST()
+        parts = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+        if self.rfile.readline().strip():  # a trailer field where the empty line belongs
+            media = self.headers.get("Content-Type", "")
+            ns = SOAP12_NS if "soap+xml" in media.lower() else SOAP11_NS
+            fault = HubFault(faults.HTTP_BAD_REQUEST, (Finding("http:syntax", "bad chunking"),))
+            self.close_connection = True
+            return self._send(Reply(400, fault_envelope(fault, ns), (
+                "application/soap+xml" if ns == SOAP12_NS else "text/xml") + "; charset=utf-8"))
+        # the body is read: handed on as if it had come with a Content-Length
+        raw = b"".join(parts)
+        del self.headers["Transfer-Encoding"]
+        self.headers["Content-Length"] = str(len(raw))
+        self.rfile = io.BufferedReader(io.BytesIO(raw))  # type: ignore[arg-type]
+        return super().do_POST()
+
+
+def chunk_trailer_refused(refs: References, profile: str) -> str:
+    proxy = TamperProxy(refs.url(profile))
+    proxy._server.RequestHandlerClass = type(  # type: ignore[attr-defined]
+        "TrailerRefused", (_TrailerRefused,), {"owner": proxy})
+    refs._servers.append(proxy)  # closed with the references' servers  # type: ignore[arg-type]
+    return proxy.url
+
+
+ROUND15_HANDLERS = {"answer-length-beside-chunked": answer_length_beside_chunked,
+                    "chunk-trailer-refused": chunk_trailer_refused}
 
 ROUND15_WIRE = {
     "schema-gateway-first": {"on_request": schema_gateway_first},
