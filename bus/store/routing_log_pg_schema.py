@@ -11,7 +11,7 @@ import psycopg
 
 from .hop_record import BY_NAME
 from .hop_record import COLUMNS as DECLARED
-from .migrations import index_ddl
+from .migrations import index_ddl, index_problems
 
 _PG_TYPES = {"TEXT": 'text COLLATE "C"', "INTEGER": "bigint", "REAL": "double precision"}
 
@@ -100,26 +100,13 @@ def check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
     for extra in set(info) - {c.name for c in DECLARED} - {"id", "node", "seq", "prev_hash",
                                                             "hash"}:
         problems.append(f"column {extra} is in the table but not declared in HopRecord")
-    indexes = {name: (keys, where) for name, keys, where in conn.execute(
+    indexes = {name: (list(keys), _plain(where)) for name, keys, where in conn.execute(
         "SELECT i.relname, ARRAY(SELECT a.attname FROM unnest(x.indkey) k JOIN pg_attribute a "
         "ON a.attrelid = x.indrelid AND a.attnum = k), pg_get_expr(x.indpred, x.indrelid) "
         "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON "
         "t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
         "WHERE n.nspname = %s AND t.relname = 'hops'", (schema,)).fetchall()}
-    for c in DECLARED:
-        name = f"hops_{c.name}"
-        if name not in indexes:
-            if c.index:
-                problems.append(f"column {c.name} is declared index=True but has no index "
-                                f"{name}")
-            continue
-        if not c.index:
-            problems.append(f"index {name} exists but column {c.name} is declared without one")
-            continue
-        keys, where = indexes[name]
-        if list(keys) != [c.name] or _plain(where) != c.index_where:
-            problems.append(f"index {name} is on {list(keys)} where {where}; declared on "
-                            f"[{c.name!r}] where {c.index_where}")
+    problems += index_problems(indexes)
     return problems
 
 
