@@ -26,11 +26,15 @@ def test_every_quote_is_still_in_its_document(inventory):
     assert statements.missing_quotes(inventory) == []
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
 def test_every_document_is_read():
     """The platform notes are beside the repository (../shared): in CI a missing one fails, as
     tests/unit/test_characters_table.py treats the MJ source."""
     absent = sorted(set(DOCUMENTS) - set(statements.present()))
-    if absent and os.environ.get("CI", "").lower() in ("", "0", "false", "no"):
+    if absent and not _in_ci():
         pytest.skip(f"not beside the repository here: {absent}")
     assert absent == []
 
@@ -44,7 +48,7 @@ def test_every_obligation_of_a_public_document_is_inventoried(inventory, documen
     """A sentence stating an obligation (statements.OBLIGATION; an XSD's every annotation) holds
     a quote of a statement or of an informative entry: one added later fails here until it is
     inventoried."""
-    if document not in statements.present():
+    if document not in statements.present() and not _in_ci():  # in CI: read, or fail below
         pytest.skip(f"{document} is not beside the repository here")
     assert statements.obligations(statements.REPO / document), document  # the scan reads it
     assert statements.uncovered(inventory, document) == []

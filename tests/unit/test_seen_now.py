@@ -9,21 +9,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 from bus.store.seen_messages import SqliteSeenMessages
+from tests.support.polling import wait_until
 from bus.store.seen_shards import CHECKPOINT_COMMITS, shard_of
 from bus.store.write_turns import SUFFIX
 
 NOW = 1_900_000_000.0
-
-
-def wait_until(predicate, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.005)
 
 
 def ids_in_shard(shard: int, count: int, shards: int) -> list[str]:
@@ -70,7 +63,7 @@ def test_a_sighting_whose_turn_is_taken_waits_for_the_writer_thread(tmp_path):
             assert not waiter.called  # queued: the writer thread waits for the turn
         finally:
             os.close(fd)  # the turn is given back
-        wait_until(lambda: waiter.called, "the writer thread decided it")
+        wait_until(lambda: waiter.called, 30, "the writer thread decided it", interval=0.005)
         assert waiter.result is True
         assert store.first_sighting(mid, NOW, NOW + 100).result is False  # at once, a replay
     finally:
@@ -88,7 +81,8 @@ def test_commits_made_at_once_are_checkpointed_by_the_writer_thread(tmp_path):
         ids = ids_in_shard(0, CHECKPOINT_COMMITS, len(store.paths))
         assert all(store.first_sighting(i, NOW, NOW + 100).result for i in ids)
         # no flush: the store wakes its writer thread for them once there are enough
-        wait_until(lambda: sum(counted) >= CHECKPOINT_COMMITS, "the writer counted them")
+        wait_until(lambda: sum(counted) >= CHECKPOINT_COMMITS, 30, "the writer counted them",
+                   interval=0.005)
         assert sum(counted) == CHECKPOINT_COMMITS
     finally:
         store.close()
@@ -106,7 +100,8 @@ def test_two_processes_deciding_at_once_admit_each_id_once(tmp_path):
         [sys.executable, "-c", _SIGHTING_PROCESS, str(path), str(tmp_path / "ids"), str(go),
          str(tmp_path / f"ready{n}")], stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONHASHSEED": str(n)}) for n in (1, 2)]
-    wait_until(lambda: all((tmp_path / f"ready{n}").exists() for n in (1, 2)), "both ready")
+    wait_until(lambda: all((tmp_path / f"ready{n}").exists() for n in (1, 2)), 30, "both ready",
+               interval=0.005)
     go.touch()
     outputs = [child.communicate(timeout=120)[0] for child in children]
     assert [child.returncode for child in children] == [0, 0]
