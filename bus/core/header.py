@@ -17,6 +17,8 @@ from typing import Any
 
 from lxml import etree
 
+from .frozen import built
+
 HEADER_NS = "urn:pfbus:platform:header:v1"
 HEADER_TAG = f"{{{HEADER_NS}}}PlatformHeader"
 SHA256_URI = "http://www.w3.org/2001/04/xmlenc#sha256"
@@ -140,13 +142,11 @@ class PlatformHeader:
             return None
         texts = [text or "" for _, text in items]
         r, h = offsets  # RelatesTo present (0/1); RequestHash's index (0: absent)
-        header = object.__new__(cls)  # a frozen dataclass without __post_init__: same fields
-        header.__dict__.update(
-            message_id=texts[0], sender=_party(texts, 2 + r), receiver=_party(texts, 6 + r),
+        return built(  # the frozen __init__ skipped: the same fields (bus/core/frozen.py)
+            cls, message_id=texts[0], sender=_party(texts, 2 + r), receiver=_party(texts, 6 + r),
             service_id=texts[10 + r], service_version=texts[11 + r], sent_at=texts[12 + r],
             user_id=texts[13 + r], linkage_kind=texts[14 + r], standard_version=texts[15 + r],
             relates_to=texts[1] if r else None, request_hash=texts[h] if h else None)
-        return header
 
     def to_element(self) -> etree._Element:
         """This header as a ``pfh:PlatformHeader`` element, in schema order."""
@@ -197,8 +197,7 @@ def _party(texts: list[str], at: int) -> Party:
     key = (texts[at], texts[at + 1], texts[at + 2])
     party = _parties.get(key)
     if party is None:
-        party = object.__new__(Party)  # a frozen dataclass without __post_init__: same fields
-        party.__dict__.update(local_gov_code=key[0], business_unit=key[1], system_id=key[2])
+        party = built(Party, local_gov_code=key[0], business_unit=key[1], system_id=key[2])
         if len(_parties) >= MAX_PARTIES:
             _parties.clear()
         _parties[key] = party
