@@ -36,7 +36,8 @@ from bus.core.files_config import Account, FilesConfig, FileSubscription
 from bus.files.kinds import FileKindCatalog
 from bus.files.ledger import FileLedger
 from bus.files.names import complete_files, is_temporary, marker_target
-from bus.files.pipeline import FilePipeline, _code_items
+from bus.files.judgement import code_items
+from bus.files.pipeline import FilePipeline
 from bus.migration.items import ItemRules
 from bus.migration.validator import FileValidator
 from bus.store.routing_log import RoutingLog
@@ -147,7 +148,7 @@ def _producer(profile: FileProfile, command: str, workdir: Path, run: FileRun) -
             continue
         kind, code = identified
         validator = FileValidator(kind.layout, kind.record, ItemRules(),
-                                  fixed=_code_items(kind, code))
+                                  fixed=code_items(kind, code))
         with (out / n).open("rb") as stream:
             for finding in validator.run(stream):
                 if len(valid.details) < 50:

@@ -8,8 +8,8 @@ in place:
 - pickup: the ledger row (``picking``) first, then the rename from ``inbox/`` into the spool
   (ROOT/.hub/spool/ID), then ``picked``. A restart finishes a ``picking`` row from wherever
   the file is.
-- judgement: the spool copy is validated whole (``FileValidator``, streaming); the verdict and
-  the accepted file's deliveries are one transaction; then the receipt is written.
+- judgement: the spool copy is validated whole (``judgement.FileJudge``, streaming); the
+  verdict and the accepted file's deliveries are one transaction; then the receipt is written.
 - delivery, per subscriber in order: a copy in ROOT/.hub/staging (fsynced) → ``staged`` → the
   copy renamed into ``outbox/NAME`` (never over a file: a name still taken holds the
   subscriber's queue) → ``delivered``. A ``staged`` delivery whose staging copy is gone was
@@ -30,33 +30,30 @@ there and the next one resumes (the ledger has not moved past the step).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from ..core.files_config import FilesConfig
-from ..core.identifiers import DEFAULT_ADDRESSEE_SCHEME, AddresseeNumberScheme
+from ..core.identifiers import AddresseeNumberScheme
 from ..migration.findings import LayoutFinding
-from ..migration.items import ItemRules
-from ..migration.validator import FileValidator
 from ..store.hop_record import Hop, HopRecord, Status
 from .kinds import FileKind, FileKindCatalog
 from .ledger import FileDeliveryState, FileLedger, FileRow, FileState
-from .manifest import FileManifest, manifest_target, read_file_manifest
+from .judgement import FileJudge
+from .manifest import manifest_target
 from .names import complete_files
 from .publish import copy_fsynced, fsync_dir, inode, stamp_order
-from .receipts import MAX_FINDINGS, SUFFIX as RECEIPT_SUFFIX, Receipt
+from .receipts import SUFFIX as RECEIPT_SUFFIX, Receipt
 from .routing import RecipientList
 from .space import DiskFull, Room
 
 VERDICTS = {FileState.ACCEPTED: Hop.FILE_ACCEPTED, FileState.REJECTED: Hop.FILE_REJECTED,
             FileState.DUPLICATE: Hop.FILE_DUPLICATE}
-KEPT_FINDINGS = MAX_FINDINGS  # findings held in memory for the receipt; counts has them all
 
 
 class RoutingLogLike(Protocol):
@@ -119,6 +116,7 @@ class FilePipeline:
         self.staging = self.hub_dir / "staging"
         for d in (self.spool, self.staging):
             d.mkdir(parents=True, exist_ok=True)
+        self.judge = FileJudge(config, kinds, self.spool, self.schemes)
 
     def folder(self, adapter: str, which: str) -> Path:
         return self.config.root / adapter / which
@@ -221,70 +219,9 @@ class FilePipeline:
     # -- judgement --------------------------------------------------------------------------
 
     def _judge(self, row: FileRow, done: Turn) -> None:
-        spooled = self.spool / str(row.id)
-        account = self.config.accounts.get(row.sender)
-        findings: list[LayoutFinding] = []
-        counts: dict[str, int] = {}
-        kind: FileKind | None = None
-        code: str | None = None
-        rows: int | None = None
-        manifest: FileManifest | None = None
-        identified: tuple[FileKind, str] | None = None
-        if row.marker is not None and manifest_target(row.marker) is not None:
-            path = self.spool / f"{row.id}.manifest"
-            manifest, problems = read_file_manifest(
-                row.name, path.read_bytes() if path.exists() else b"", self.kinds)
-            findings += problems
-            if manifest is not None:
-                identified = manifest.kind, manifest.local_gov_code
-                if manifest.sender is not None and (
-                        account is None or manifest.sender not in account.parties):
-                    findings.append(LayoutFinding(row.marker, None, "file:sender", f"the "
-                                                  f"manifest's sender is not a party of adapter "
-                                                  f"{row.sender}"))
-        else:
-            identified = self.kinds.identify(row.name)
-        if (too_large := self._too_large(row)) is not None:
-            findings.append(too_large)  # (its manifest's findings, if any, are kept)
-        with spooled.open("rb") as stream:
-            if identified is None:
-                if not findings:
-                    findings.append(LayoutFinding(row.name, None, "file:kind", "the name fits "
-                                                  "no file kind: " + ", ".join(
-                                                      k.pattern for k in self.kinds.kinds.values())
-                                                  + " (or send a NAME.manifest.json first)"))
-            else:
-                kind, code = identified
-                if account is None or code not in account.codes():
-                    findings.append(LayoutFinding(row.name, None, "file:sender", f"adapter "
-                                                  f"{row.sender} does not send for 団体コード "
-                                                  f"{code} (its [[adapters]] parties)"))
-            if too_large is not None:  # bounded work: a file over the limit is not read at all
-                counts = {f.rule: 1 for f in findings}
-                size, sha256 = spooled.stat().st_size, None
-            elif findings:
-                counts = {f.rule: 1 for f in findings}
-                size, sha256 = _hash(stream)
-            else:
-                assert kind is not None and code is not None
-                rules = ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME))
-                validator = FileValidator(kind.layout, kind.record, rules,
-                                          fixed=_code_items(kind, code))
-                for f in validator.run(stream):
-                    if len(findings) < KEPT_FINDINGS:  # named by the upload, not change.csv
-                        findings.append(replace(f, file=row.name))
-                counts = dict(validator.counts)
-                sha256, rows = validator.sha256, validator.rows
-                size = spooled.stat().st_size
-                if manifest is not None:  # cut off or altered after the manifest was written
-                    for rule, differs, what in (
-                            ("manifest:rows", manifest.rows != rows,
-                             f"the manifest says {manifest.rows} rows, the file has {rows}"),
-                            ("manifest:sha256", manifest.sha256 != sha256,
-                             "the file's SHA-256 differs from the manifest's")):
-                        if differs:
-                            findings.append(LayoutFinding(row.name, None, rule, what))
-                            counts[rule] = 1
+        judged = self.judge.judge(row)
+        findings, counts, kind, code = judged.findings, judged.counts, judged.kind, judged.code
+        sha256, rows, size = judged.sha256, judged.rows, judged.size
         kind_name = kind.kind if kind is not None else None
         duplicate_of: FileRow | None = None
         subscribers: tuple[str, ...] = ()
@@ -324,7 +261,7 @@ class FilePipeline:
         """The verdict's routing-log record and the sender's receipt (again after a restart:
         the findings of a rejected file are found again)."""
         if findings is None and row.state is FileState.REJECTED:
-            findings, counts = self._findings_again(row)
+            findings, counts = self.judge.findings_again(row)
         if duplicate_of is None and row.duplicate_of is not None:
             duplicate_of = self.ledger.file(row.duplicate_of)
         subscribers = tuple(d.subscriber for d in self.ledger.deliveries_of(row.id))
@@ -372,36 +309,6 @@ class FilePipeline:
         self.ledger.receipt_written(row.id, receipt.name)
         if row.state is not FileState.ACCEPTED:  # never delivered: the spool copy is not kept
             self._drop_spool(row.id)
-
-    def _too_large(self, row: FileRow) -> LayoutFinding | None:
-        """``max_file_bytes`` for a drop folder's file (an SFTP upload stops at the limit)."""
-        limit = self.config.max_file_bytes
-        spooled = self.spool / str(row.id)
-        if not spooled.exists() or spooled.stat().st_size <= limit:
-            return None
-        return LayoutFinding(row.name, None, "file:too-large", f"the file is over {limit} bytes "
-                             "(max_file_bytes)")
-
-    def _findings_again(self, row: FileRow) -> tuple[list[LayoutFinding], dict[str, int]]:
-        """After a crash between the verdict and the receipt: validate again for the list."""
-        if (too_large := self._too_large(row)) is not None:
-            return [too_large], {too_large.rule: 1}
-        spooled = self.spool / str(row.id)
-        lost = [LayoutFinding(row.name, None, "file:rejected", "rejected; the findings were lost "
-                              "in a restart: send the file again")]
-        kind = self.kinds.kinds.get(row.kind or "")
-        code = row.local_gov_code
-        if kind is None or code is None or not spooled.exists() or row.rows is None:
-            return lost, {}
-        validator = FileValidator(kind.layout, kind.record,
-                                  ItemRules(self.schemes.get(code, DEFAULT_ADDRESSEE_SCHEME)),
-                                  fixed=_code_items(kind, code))
-        with spooled.open("rb") as stream:
-            found: list[LayoutFinding] = []
-            for f in validator.run(stream):  # to the end: counts has every finding
-                if len(found) < KEPT_FINDINGS:
-                    found.append(replace(f, file=row.name))
-        return (found, dict(validator.counts)) if found else (lost, {})
 
     def _drop_spool(self, file_id: int) -> None:
         (self.spool / str(file_id)).unlink(missing_ok=True)
@@ -492,22 +399,6 @@ class FilePipeline:
             service_id=row.kind, service_version=kind.layout.ident if kind else None,
             sender=sender, peer=row.sender, receiver=code,
             request_bytes=size if size is not None else row.bytes, rows=row.rows, **fields)
-
-
-def _code_items(kind: FileKind, code: str) -> dict[str, str]:
-    """Items of identifier rule 団体コード must be the file's 団体コード in every row: a file is
-    routed by the code in its name, so a row of another municipality would reach the wrong
-    subscribers."""
-    return {i.name: code for i in kind.record.items if i.identifier == "local_gov_code"}
-
-
-def _hash(stream: BinaryIO) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(1 << 20):
-        digest.update(chunk)
-        size += len(chunk)
-    return size, digest.hexdigest()
 
 
 def _now() -> str:
