@@ -82,6 +82,46 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE notices ADD COLUMN receiver TEXT",
         "ALTER TABLE notices ADD COLUMN service_version TEXT",
     ],
+    [  # 3: the same table, its state's CHECK and the claim's partial index written without a
+        # list of 3+ constants: SQLite evaluates `x IN (a, b, c)` by building a temporary B-tree
+        # (each execution, for the new row and the old), three per UPDATE of a delivery and two
+        # per INSERT — about half of each statement's instructions (issue 13). The same rows are
+        # allowed and indexed; a CHECK cannot be altered, so the table is copied (ids and its
+        # AUTOINCREMENT counter kept).
+        """CREATE TABLE deliveries_3 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER NOT NULL REFERENCES notices (seq),
+            subscriber TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state = 'pending' OR state = 'inflight' OR state = 'delivered'
+                       OR state = 'dead' OR state = 'purged'),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before REAL NOT NULL DEFAULT 0,     -- 0: due whatever the clock says
+            lease_owner TEXT,
+            lease_until REAL,
+            last_error TEXT,
+            error_at REAL,
+            enqueued_at REAL NOT NULL,
+            finished_at REAL,                       -- delivered, died or purged at
+            UNIQUE (seq, subscriber)
+        )""",
+        "INSERT INTO deliveries_3 (id, seq, subscriber, state, attempts, not_before, lease_owner, "
+        "lease_until, last_error, error_at, enqueued_at, finished_at) SELECT id, seq, subscriber, "
+        "state, attempts, not_before, lease_owner, lease_until, last_error, error_at, "
+        "enqueued_at, finished_at FROM deliveries",
+        "DELETE FROM sqlite_sequence WHERE name = 'deliveries_3'",
+        "INSERT INTO sqlite_sequence (name, seq) "
+        "SELECT 'deliveries_3', seq FROM sqlite_sequence WHERE name = 'deliveries'",
+        "DROP TABLE deliveries",  # its indexes and counter with it
+        "ALTER TABLE deliveries_3 RENAME TO deliveries",
+        # The claim's rows (pending, inflight, dead); its query repeats this term.
+        "CREATE INDEX deliveries_unfinished ON deliveries (subscriber, seq) "
+        "WHERE state NOT IN ('delivered', 'purged')",
+        "CREATE INDEX deliveries_leases ON deliveries (lease_owner) WHERE state = 'inflight'",
+        "CREATE INDEX deliveries_state ON deliveries (subscriber, state)",
+        "CREATE INDEX deliveries_errors ON deliveries (subscriber, error_at) "
+        "WHERE error_at IS NOT NULL",
+    ],
 ]
 
 _INSERT_NOTICE = """INSERT INTO notices (message_id, service_id, local_gov_code, sender, subjects,
@@ -90,7 +130,7 @@ _INSERT_NOTICE = """INSERT INTO notices (message_id, service_id, local_gov_code,
 _INSERT_DELIVERY = "INSERT INTO deliveries (seq, subscriber, enqueued_at) VALUES (?, ?, ?)"
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
-    WHERE d.subscriber = ? AND d.state IN ('pending', 'inflight', 'dead') ORDER BY d.seq"""
+    WHERE d.subscriber = ? AND d.state NOT IN ('delivered', 'purged') ORDER BY d.seq"""
 # lease_owner is kept: it records which node delivered.
 _COMPLETE = """UPDATE deliveries SET state = 'delivered', lease_until = NULL, finished_at = ?
     WHERE id = ? AND state = 'inflight' AND lease_owner = ?"""
