@@ -34,6 +34,7 @@ from .fourteenth import FourteenthBatch
 from .ninth import NinthBatch
 from .provider import Provider
 from .seventh import SeventhBatch, mynumber_weights_from_left
+from .sixteenth import SixteenthBatch
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVED_VERSION,
                        SERVICES, Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema,
                        collapse_dates, m11_ok, mynumber_ok)
@@ -49,7 +50,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
-              FourteenthBatch, FifteenthBatch):
+              FourteenthBatch, FifteenthBatch, SixteenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -79,6 +80,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirteenth: dict = field(default_factory=dict)  # the thirteenth batch's memories
     fourteenth: dict = field(default_factory=dict)  # the fourteenth batch's memories
     fifteenth: dict = field(default_factory=dict)  # the fifteenth batch's memories
+    sixteenth: dict = field(default_factory=dict)  # the sixteenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -156,6 +158,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirteenth_checks(header, body, mid)
         self._fourteenth_checks(header, body, mid)
         self._fifteenth_checks(raw, header, body, mid)
+        self._sixteenth_checks(raw, header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

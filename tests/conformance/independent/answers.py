@@ -44,6 +44,8 @@ class Writer:
             return special
         if (special := self._fourteenth_now()) is not None:
             return special
+        if (special := self._sixteenth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -204,9 +206,11 @@ class Writer:
         self._thirteenth_answer(response)
         self._fourteenth_answer(response)
         self._fifteenth_answer(response)
+        self._sixteenth_answer(response)
         self._degrade_text(response)
         special = self._eleventh_answer_out(env, soap, response) or \
-            self._twelfth_answer_out(env, soap, response)
+            self._twelfth_answer_out(env, soap, response) or \
+            self._sixteenth_answer_out(env, soap, response)
         if special is not None:
             return special
         if self.defect == "not-found-charset-latin1" and \
@@ -343,6 +347,7 @@ class Writer:
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)
+        self._sixteenth_fault_answer(soap, answer)
         if self.defect == "fault-string-cp932-bytes":
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
         return answer

@@ -60,6 +60,7 @@ class Provider:
             self._eighth_as_of(as_of)
             self._fifteenth_as_of(as_of)
             self._eleventh_as_of(as_of)
+            self._sixteenth_as_of(as_of)
         if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
             raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
 
@@ -71,6 +72,7 @@ class Provider:
             return since is not None and since > as_of[:10]
         day = as_of[:10]
         day = self._fourteenth_day(day)
+        day = self._sixteenth_day(day)
         if (special := self._thirteenth_lived_here(since, day)) is not None:
             return special
         if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
@@ -158,6 +160,7 @@ class Provider:
             raise Refusal("PF-PROVIDER-INTERNAL", "provider", "the page cannot be read",
                           [("vendor:page", "NumberFormatException")],
                           header.findtext(f"{{{PFH}}}MessageId"))
+        page = self._sixteenth_page(body, page)
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
         if self.defect == "extract-first-page-rebuilt" and page == 1:  # "page 1 starts one"
             extract_id = None
@@ -174,6 +177,7 @@ class Provider:
                 key = (key[0], request_id[:32])  # a VARCHAR(32) column
             key, request_id = self._eleventh_request_key(key, request_id, body)
             key = self._fourteenth_request_key(key, body)
+            key = self._sixteenth_request_key(key)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -193,15 +197,18 @@ class Provider:
                                      self.defect == "extract-removed-excluded" and  # 住民 only
                                      r.findtext(f"{{{CMN}}}ResidentStatus") != "1"))
                 numbers = self._fifteenth_numbers(numbers)
+                numbers = self._sixteenth_numbers(numbers)
                 extract_id = uuid.uuid4().hex
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)
                 self.extracts[extract_id] = numbers
                 self._twelfth_snapshot_made(extract_id)
                 self._fifteenth_snapshot_made(extract_id, key)
+                self._sixteenth_snapshot_made(extract_id)
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
                     self._fourteenth_request_kept()
+            self._sixteenth_expire(body, extract_id)
             numbers = self.extracts.get(extract_id)
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
@@ -237,6 +244,7 @@ class Provider:
         pages, count = self._tenth_totals(page, pages, count)
         pages, count = self._eleventh_totals(page, pages, count)
         pages, count = self._fifteenth_totals(page, pages, count, size)
+        pages, count = self._sixteenth_totals(extract_id, pages, count, size)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):

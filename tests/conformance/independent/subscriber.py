@@ -61,6 +61,7 @@ class Subscriber:
         self._thirteenth_store_opened(self.conn)
         self._fourteenth_store_opened(self.conn)
         self._fifteenth_store_opened(self.conn)
+        self._sixteenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -132,6 +133,7 @@ class Subscriber:
             duplicate = self._thirteenth_duplicate(duplicate)
             self._fourteenth_duplicate(duplicate, changes)
             duplicate = self._fifteenth_duplicate(duplicate, changes, mid)
+            duplicate = self._sixteenth_duplicate(duplicate, changes, header)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -194,11 +196,11 @@ class Subscriber:
                         self.conn.execute("COMMIT")
         self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
-        return self._tenth_receipt(self._receipt(
+        return self._sixteenth_receipt(self._tenth_receipt(self._receipt(
             mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
             "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
             else "accepted" if several and self.defect == "multi-change-receipt-accepted"
-            else "applied"), mid, duplicate)
+            else "applied"), mid, duplicate), duplicate)
 
     @staticmethod
     def _receipt(mid: str, status: str):
@@ -255,6 +257,8 @@ class Subscriber:
     def _seen(self, mid: str) -> bool:
         if (special := self._thirteenth_seen(mid)) is not None:
             return special
+        if (special := self._sixteenth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -270,7 +274,7 @@ class Subscriber:
                                  (mid,)).fetchone() is not None
 
     def _mark_seen(self, mid: str) -> None:
-        if self._thirteenth_mark_seen(self.conn, mid):
+        if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -341,6 +345,7 @@ class Subscriber:
         name = self._thirteenth_name(change, name)
         name = self._fourteenth_name(change, name)
         name = self._fifteenth_name(change, name)
+        name = self._sixteenth_name(number, name)
         row = self._row(number)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
@@ -355,6 +360,7 @@ class Subscriber:
         last = self._tenth_last(change, resident, number, last)
         last = self._thirteenth_last(number, last)
         last = self._fourteenth_last(number, last)
+        last = self._sixteenth_last(number, sequence, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -381,7 +387,7 @@ class Subscriber:
         if self.defect == "nonbmp-change-dropped-after-error" and \
                 any(ord(c) > 0xFFFF for c in name):  # a utf8mb3 column raises; the error
             return  # is logged, the change skipped and the notice receipted applied
-        if self._fourteenth_skip(change, number, sequence, last):
+        if self._fourteenth_skip(change, number, sequence, last) or self._sixteenth_skip(number):
             return
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
@@ -403,6 +409,7 @@ class Subscriber:
         self._eleventh_applied(number, row, sequence)
         self._fourteenth_applied(number, sequence)
         self._fifteenth_applied(number)
+        self._sixteenth_applied(number, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

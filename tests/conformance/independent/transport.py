@@ -29,6 +29,7 @@ class Transport:
             raw = self._thirteenth_raw(raw)
             self._fourteenth_content_type(content_type)
             self._fifteenth_content_type(content_type)
+            self._sixteenth_content_type(content_type)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -53,11 +54,13 @@ class Transport:
             root, soap = self._parse(raw, content_type, soap)
             self._tenth_envelope(root, soap)
             self._eleventh_envelope(root)
+            self._sixteenth_envelope(root)
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
+            self._sixteenth_soap_action(soap, soap_action, header, message_id)
             caching = self.alternative == "cached-resend" and self.role == "provider"
             if caching:  # a resent notice must be receipted "duplicate": providers only
                 cached = self.cache.get(raw)
@@ -102,6 +105,7 @@ class Transport:
                                  remove_pis=True)
         raw = self._fourteenth_parse_bytes(raw)
         raw = self._fifteenth_parse_bytes(raw)
+        self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as exc:
