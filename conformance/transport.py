@@ -190,7 +190,10 @@ class _Plain:
             failed = True
             raise
         finally:
-            if failed or not response.isclosed():  # or an answer not read to its end
+            # or an answer not read to its end; or a request that said Connection: close — its
+            # sender MUST NOT send another on it (RFC 9112 9.6), and the product closes it at
+            # a moment of its own, so a reuse would race the close
+            if failed or not response.isclosed() or _says_close(headers):
                 response.close()
                 conn.close()
             else:
@@ -384,3 +387,9 @@ class _Gzip:
                 return bytes(out)
             self._members += 1
             self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+
+def _says_close(headers: dict[str, tuple[str, str]]) -> bool:
+    """Whether the request's Connection field holds the ``close`` option."""
+    _, value = headers.get("connection", ("", ""))
+    return any(option.strip().lower() == "close" for option in value.split(","))

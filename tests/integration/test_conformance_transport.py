@@ -198,6 +198,27 @@ def test_a_connection_the_product_closed_after_answering_is_replaced_before_use(
     assert product.connections == 2
 
 
+def test_a_connection_the_suite_asked_to_close_is_not_used_again():
+    """RFC 9112 9.6: a client that sends Connection: close sends nothing more on that
+    connection. The product here closes it a while after answering, without saying so in its
+    answer (a SHOULD): a reuse would send the next request into that close."""
+    def answer_then_close_later(conn):
+        conn.sendall(OK)
+        time.sleep(0.3)
+        return "close"
+
+    product = Product(answer_then_close_later, send(OK))
+    transport = Transport()
+    try:
+        first = post(transport, product, headers={**SOAP_HEADERS, "Connection": "close"})
+        second = get(transport, product)
+    finally:
+        transport.close()
+    product.thread.join(10)
+    assert outcome(first) == outcome(second) == (200, b"hello", None)
+    assert product.connections == 2 and "Connection: close" in product.requests[0]
+
+
 @pytest.mark.parametrize("actions, timeout, error, connections", [
     ((silent(1.5),), 0.8, "no complete answer within 0.8 s", 2),  # no status line
     # a byte every 50 ms: every read is within the socket timeout, the deadline is not
