@@ -259,7 +259,10 @@ class SyncExchange:
                 "store:configured", "this hub has no notice store"),), request.header.message_id)
             hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
-        hops.hand_off(awaited=False)  # before the store is waited for
+        # received and validated stay with the exchange until its reply: one hand-off per
+        # notice (issue 13). Nothing waited for their commit; the store's commit comes within
+        # milliseconds, and a crash meanwhile leaves the notice unacknowledged (or, if stored,
+        # in the gap record's facts: bus/store/log_recovery.py).
         try:
             is_new = await self.notices.accept(request)
         except HubFault as fault:
@@ -326,8 +329,8 @@ class SyncExchange:
 class _Hops:
     """Builds the hop records of one exchange, carrying what every hop repeats.
 
-    Hops are handed to the routing log in groups (``hand_off``: before each wait for the
-    provider or the notice store, and with the reply), not one by one: one queue put and at most
+    Hops are handed to the routing log in groups (``hand_off``: before the wait for the
+    provider, and with the reply; a notice's all with its reply), not one by one: one queue put and at most
     one wake-up of the writer thread per group instead of per hop (issue 13: ~6 puts per
     exchange). Nothing changes for the evidence: records were only *queued* per hop before too,
     within the same reactor turn, and the reply is still released only once its last hop —

@@ -143,3 +143,45 @@ def test_receipts_answered_during_a_store_call_are_completed_together_with_the_n
     forwarder.receipt(3)
     settle(hub, lambda: delivered(hub) == 4)
     assert len(hops(hub, tmp_path, "delivery")) == 4
+
+
+def spy_hand_offs(hub) -> list[tuple[list[str], bool]]:
+    """Each hand-off to the routing log: (its hops' names, whether its commit is awaited)."""
+    calls: list[tuple[list[str], bool]] = []
+    log = hub.routing_log
+    real_many, real_one = log.record_many, log.record
+
+    def record_many(hops, awaited=True):
+        calls.append(([h.hop for h in hops], awaited))
+        return real_many(hops, awaited)
+
+    def record(hop):
+        calls.append(([hop.hop], True))
+        return real_one(hop)
+
+    log.record_many, log.record = record_many, record
+    return calls
+
+
+def test_a_notice_is_one_hand_off_and_one_store_calls_deliveries_are_one_more(hub_of, tmp_path):
+    """Issue 13: a notice's four hops reach the routing log's writer in one hand-off (with its
+    reply), and the delivery hops of the receipts one store call completed in one more, which
+    may share a later commit (nothing waits for it: the outcome is in the notice store)."""
+    hub = hub_of()
+    threads = hub.delivery.threads = GatedThreads()
+    calls = spy_hand_offs(hub)
+    for n in (4900, 5000, 5100):
+        publish(hub, addressee(n), 1)
+    assert calls == [(["received", "validated", "accepted", "replied"], True)] * 3
+    del calls[:]
+    start_delivery(hub)
+    forwarder = hub.forwarder
+    assert forwarder.pending() == [0, 1, 2]
+    threads.gated = True
+    forwarder.receipt(0)  # its loop's store call waits at the gate ...
+    forwarder.receipt(1)  # ... while these two are answered: the next call completes both
+    forwarder.receipt(2)
+    threads.open()
+    settle(hub, lambda: delivered(hub) == 3)
+    assert calls == [(["delivery"], False), (["delivery", "delivery"], False)], calls
+    assert len(hops(hub, tmp_path, "delivery")) == 3  # committed all the same
