@@ -140,7 +140,7 @@ class DeliveryService:
         mine: set[defer.Deferred] = set()
         while self.running:
             # evidence or refuse: no unrecordable delivery; paused: the queue stays as it is
-            may_claim = self.log.health()["accepting"] and not self.is_paused(sub.id)
+            may_claim = self.log.accepting() and not self.is_paused(sub.id)
             # the deliveries completed in the same transaction free their slots for the claim
             free = sub.concurrency - len(mine) + len(self._completions.get(sub.id, ()))
             claimed = await self._complete_and_claim(sub, free if may_claim else 0)

@@ -130,11 +130,10 @@ class Evidence:
         for writer in (self.log, self.archive):
             if writer is None:
                 continue
-            health = writer.health()
-            behind = behind or health["state"] == WriterState.BEHIND
-            failing = failing or health["state"] in (WriterState.FAILING, WriterState.CLOSED)
-            above_low = above_low or health["backlog"] > health["high_water"] // 2 or \
-                health.get("backlog_bytes", 0) > health.get("high_water_bytes", 1 << 62) // 2
+            state, above = writer.pressure()
+            behind = behind or state == WriterState.BEHIND
+            failing = failing or state in (WriterState.FAILING, WriterState.CLOSED)
+            above_low = above_low or above
         if not above_low:
             self._hold_spent = False
         if not self.reads_held:
@@ -169,8 +168,8 @@ class Evidence:
     def _not_accepting(self) -> tuple[tuple[str, str, str], dict] | None:
         """The first writer that cannot take a new exchange now, with its health."""
         for store, writer in ((_LOG, self.log), (_ARCHIVE, self.archive)):
-            if writer is not None:
-                health = writer.health()
+            if writer is not None and not writer.accepting():
+                health = writer.health()  # the whole answer only for a refusal
                 if not health["accepting"]:
                     return store, health
         return None

@@ -160,18 +160,8 @@ class GroupWriter:
           ``last_commit_at`` (epoch seconds).
         """
         with self._lock:
-            backlog = self._recorded - self._committed - self.lost
-            queued_bytes = self._queued_bytes
+            state, backlog, queued_bytes = self._levels()
             failing = self._failing
-            if self._closed:
-                state = WriterState.CLOSED
-            elif failing is not None:
-                state = WriterState.FAILING
-            elif backlog > self.high_water or (self.high_water_bytes is not None
-                                               and queued_bytes > self.high_water_bytes):
-                state = WriterState.BEHIND
-            else:
-                state = WriterState.OK
             lost = self.lost
         health: dict = {"state": state, "accepting": state is WriterState.OK,
                         "backlog": backlog}
@@ -188,6 +178,38 @@ class GroupWriter:
                        "last_commit_seconds": self.last_commit_seconds,
                        "last_commit_at": self.last_commit_at})
         return health
+
+    def _levels(self) -> tuple[WriterState, int, int]:
+        """(state, backlog, queued bytes); the caller holds ``_lock``."""
+        backlog = self._recorded - self._committed - self.lost
+        queued_bytes = self._queued_bytes
+        if self._closed:
+            state = WriterState.CLOSED
+        elif self._failing is not None:
+            state = WriterState.FAILING
+        elif backlog > self.high_water or (self.high_water_bytes is not None
+                                           and queued_bytes > self.high_water_bytes):
+            state = WriterState.BEHIND
+        else:
+            state = WriterState.OK
+        return state, backlog, queued_bytes
+
+    def accepting(self) -> bool:
+        """``health()["accepting"]`` without the rest of ``health()`` (a dict of 15 keys and a
+        look at the thread): admission and the delivery loops ask it per exchange and per claim
+        (issue 13)."""
+        with self._lock:
+            return self._levels()[0] is WriterState.OK
+
+    def pressure(self) -> tuple[WriterState, bool]:
+        """(state, whether the backlog is above its low-water mark — half its high water, in
+        records or bytes): what backpressure decides by (bus/hub/evidence.py), as
+        ``health()`` says it."""
+        with self._lock:
+            state, backlog, queued_bytes = self._levels()
+        above_low = backlog > self.high_water // 2 or (
+            self.high_water_bytes is not None and queued_bytes > self.high_water_bytes // 2)
+        return state, above_low
 
     def flush(self, timeout: float = 5.0) -> None:
         """Block until every item queued before this call is committed.

@@ -288,6 +288,7 @@ def test_failed_commit_is_kept_and_retried_never_dropped(log):
         log.flush(timeout=1.0)
     health = log.health()
     assert health["state"] == "failing" and not health["accepting"] and health["backlog"] == 1
+    assert log.accepting() is False and log.pressure() == ("failing", False)
     assert "no such table" in health["last_error"] and health["failing_since"]
     assert log.committed() < seq
     other.execute("ALTER TABLE hops_away RENAME TO hops")
@@ -298,6 +299,7 @@ def test_failed_commit_is_kept_and_retried_never_dropped(log):
     assert [r.message_id for r in log.query()] == ["during", "after"]
     health = log.health()
     assert health["state"] == "ok" and health["backlog"] == 0 and health["lost"] == 0
+    assert log.accepting() is True and log.pressure() == ("ok", False)
     assert log.committed() == seq + 1
 
 
@@ -309,9 +311,12 @@ def test_behind_when_more_than_high_water_records_wait(tmp_path):
         for i in range(20):
             rl.record(hop(message_id=str(i)))
         assert rl.health()["state"] == "behind" and rl.health()["backlog"] > 5
+        # what admission and backpressure ask instead of health(): the same answer
+        assert rl.accepting() is False and rl.pressure() == ("behind", True)
         other.execute("COMMIT")
         rl.flush(timeout=20)
         assert rl.health()["state"] == "ok"
+        assert rl.accepting() is True and rl.pressure() == ("ok", False)
     finally:
         other.close()
         rl.close()
@@ -325,6 +330,7 @@ def test_close_gives_up_after_its_timeout_and_counts_what_was_lost(tmp_path):
     rl.record(hop())
     rl.close(timeout=0.5)
     assert rl.lost == 1 and rl.health()["state"] == "closed"
+    assert rl.accepting() is False and rl.pressure()[0] == "closed"
     other.execute("ALTER TABLE hops_away RENAME TO hops")
     other.commit()
     other.close()
