@@ -9,7 +9,37 @@ mechanics and to stay clear of them. ``SixteenthBatch`` is mixed into ``Adapter`
 ``_sixteenth_*`` hooks are called where each defect lives and change nothing when no defect of
 this batch is selected. The subscriber's store hooks are in sixteenth_store.py.
 
-Measured once, blind: (to be filled by the lead after the measurement)
+Measured once, blind, on 3d074b0 (main at that moment: neither round 16's cases nor the
+settling of the four document disagreements, both written by authors who had not seen this
+batch; `python -m tests.conformance.independent_runs SIXTEENTH_BATCH`, 2026-12-05
+04:10:49Z – 04:12:18Z, two at a time, load average 9.7 from other helpers' work): 32/40 caught =
+80.0 %. Per class: 1 (one exchange only) 9/9, 2 (inputs rarely sent) 5/10, 3 (characters) 7/7,
+4 (time) 7/8, 5 (durability) 4/6. Per role: provider 16/20, subscriber 16/20. No variant
+crashed or failed to start. Missed:
+- request-id-numeric-normalised (provider): RequestIds 0042 and 42 of one Sender name one
+  extract — seemingly no case sends two RequestIds equal as numbers;
+- first-request-page-taken-as-1 (provider): a first request (no ExtractId) for Page 2 is
+  answered page 1 — seemingly every first request asks for page 1;
+- local-gov-check-digit-m11-convention (provider): a Sender 団体コード whose weighted sum is a
+  multiple of 11 (check digit 1) is refused — seemingly no case's party has such a code;
+- content-type-ows-refused (subscriber): "text/xml ; charset=utf-8" refused — seemingly no
+  notice is sent with whitespace around the parameters' ';';
+- body-sliced-as-text (subscriber): namespaces declared on the Envelope or Body are lost when
+  the notice element is cut out as text — seemingly no notice declares the body's namespaces
+  on an ancestor;
+- changes-ordered-by-sent-at (subscriber): a newer 異動連番 in a notice with an earlier SentAt
+  is dropped — seemingly SentAt always grows with 異動連番 in the suite's notices;
+- watermark-restored-from-log-tail (subscriber): after a restart, the stale check reads the
+  last change received (stale ones too) — seemingly no stale change is received before a
+  restart;
+- seen-ids-journal-rotated-on-start (subscriber): a redelivery is recognised after one restart
+  but applied again after a second — seemingly no redelivery follows two restarts.
+These are SIXTEENTH_MEASURED_MISSES. No variant was changed after the measurement.
+processing-instruction-refused (both roles, caught by P-EQUIV-01's pi-in-payload over SOAP 1.2)
+follows SOAP 1.2 Part 1 §5's SHOULD (a Sender fault for a processing instruction); the
+documents, which required the normal answer when the batch was written and measured, were
+settled afterwards to take either (ST-STD-22): judged no defect since, so 30/38 = 78.9 % of the
+runs that are defects.
 """
 
 from __future__ import annotations
@@ -237,8 +267,17 @@ SIXTEENTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
               "characters]"),
 }
 
-# The lead fills this from the blind measurement (name, role) — the runs the suite missed.
-SIXTEENTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset()
+# The blind measurement's misses (name, role), kept as measured (the docstring).
+SIXTEENTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset({
+    ("request-id-numeric-normalised", "provider"),
+    ("first-request-page-taken-as-1", "provider"),
+    ("local-gov-check-digit-m11-convention", "provider"),
+    ("content-type-ows-refused", "subscriber"),
+    ("body-sliced-as-text", "subscriber"),
+    ("changes-ordered-by-sent-at", "subscriber"),
+    ("watermark-restored-from-log-tail", "subscriber"),
+    ("seen-ids-journal-rotated-on-start", "subscriber"),
+})
 
 _PI = re.compile(rb"<\?(?!xml[\s?])")  # a processing instruction; not the XML declaration
 _CONTENT_TYPE = re.compile(r"(text/xml|application/soap\+xml)(;\s*[^;]*)*")  # ';' right after
