@@ -92,19 +92,21 @@ class PlatformHeader:
                    user_id=user_id, linkage_kind=linkage_kind, standard_version=standard_version,
                    relates_to=relates_to)
 
-    def reply(self, request_bytes: bytes, *, sender: Party | None = None) -> PlatformHeader:
+    def reply(self, request_bytes: bytes, *, sender: Party | None = None,
+              digest: str | None = None) -> PlatformHeader:
         """The header of the response to this request.
 
         The provider becomes the sender, the requester the receiver; the reply relates to this
         message and carries the digest of the exact request bytes it answers (X-Road's requestHash),
-        so a response is provably bound to its request.
+        so a response is provably bound to its request. ``digest``: that digest when the caller
+        has already computed it (``request_digest(request_bytes)``).
         """
         reply = object.__new__(PlatformHeader)  # replace() without the frozen __init__'s
         state = reply.__dict__                   # checks: the same fields (issue 13)
         state.update(self.__dict__)
         state.update(message_id=new_message_id(), sender=sender or self.receiver,
                      receiver=self.sender, sent_at=jst_now(), relates_to=self.message_id,
-                     request_hash=request_digest(request_bytes))
+                     request_hash=digest or request_digest(request_bytes))
         return reply
 
     @classmethod

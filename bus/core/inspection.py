@@ -71,6 +71,9 @@ class RequestBinding:
     message_id: str
     service: ServiceSpec
     raw: bytes
+    # the SHA-256 (base64) of ``raw`` when known beforehand: a stored notice's, kept at
+    # acceptance (None: computed from ``raw`` when the answer is checked)
+    digest: str | None = None
 
     @property
     def soap_version(self) -> str:
@@ -80,7 +83,7 @@ class RequestBinding:
     def of(cls, request: AcceptedRequest) -> RequestBinding:
         return built(cls, soap_ns=request.envelope.soap_ns,
                      message_id=request.header.message_id, service=request.service,
-                     raw=request.envelope.raw)
+                     raw=request.envelope.raw, digest=None)
 
 
 class Inspector:
@@ -239,15 +242,17 @@ class Inspector:
         return AcceptedRequest(envelope, header, service, None, (subscriber,))
 
     def stored_binding(self, raw: bytes, soap_ns: str, message_id: str,
-                       service_id: str) -> RequestBinding:
+                       service_id: str, digest: str | None = None) -> RequestBinding:
         """What a stored notice's receipt is checked against, from the fields the store kept
-        when the notice was accepted (and validated): no second parse of ``raw``."""
+        when the notice was accepted (and validated): no second parse of ``raw``, and — with
+        the ``digest`` of ``raw`` kept then — no second hash of it."""
         service = self.catalog.service(service_id)
         if service is None:
             raise HubFault(faults.SERVICE_UNKNOWN, (Finding(
                 "service:known", f"no catalog defines service {service_id} any more"),),
                 message_id)
-        return RequestBinding(soap_ns, message_id, service, raw)
+        return built(RequestBinding, soap_ns=soap_ns, message_id=message_id, service=service,
+                     raw=raw, digest=digest)
 
     def inspect_response(self, raw: bytes,
                          request: AcceptedRequest | RequestBinding) -> AcceptedResponse:
@@ -268,7 +273,7 @@ class Inspector:
         header = self._read_header(envelope, invalid, invalid, invalid)
         header_el = envelope.header
         assert header_el is not None  # _read_header refused an envelope without
-        digest = request_digest(bound.raw)
+        digest = bound.digest or request_digest(bound.raw)
         if (header.relates_to != bound.message_id or header.request_hash != digest
                 or header.service_id != bound.service.id):
             self._refuse_binding(header, header_el, bound, digest)  # findings only then

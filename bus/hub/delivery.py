@@ -212,7 +212,8 @@ class DeliveryService:
                        service_version=request.header.service_version,
                        soap_version=request.envelope.soap_version)
             return RequestBinding.of(request)
-        binding = self.inspector.stored_binding(d.payload, soap_ns, d.message_id, d.service_id)
+        binding = self.inspector.stored_binding(d.payload, soap_ns, d.message_id, d.service_id,
+                                                d.request_hash)
         hop.update(sender=d.sender, receiver=d.receiver, service_version=d.service_version,
                    soap_version=binding.soap_version)
         return binding

@@ -20,7 +20,7 @@ from ..core import faults
 from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
-from ..core.header import HEADER_NS, PlatformHeader, new_uuid4
+from ..core.header import HEADER_NS, PlatformHeader, new_uuid4, request_digest
 from ..core.header import Party as PartyOfHeader  # faults.Party is the fault's side
 from ..core.inspection import AcceptedRequest, Inspector
 from ..core.jsonlog import JsonLineLog
@@ -263,8 +263,11 @@ class SyncExchange:
         # notice (issue 13). Nothing waited for their commit; the store's commit comes within
         # milliseconds, and a crash meanwhile leaves the notice unacknowledged (or, if stored,
         # in the gap record's facts: bus/store/log_recovery.py).
+        # once per notice: the publisher's receipt carries it, the store keeps it for the
+        # subscribers' receipts (issue 13: it was computed again for each delivery)
+        digest = request_digest(request.envelope.raw)
         try:
-            is_new = await self.notices.accept(request)
+            is_new = await self.notices.accept(request, digest)
         except HubFault as fault:
             hops.add(Hop.REJECTED, Status.ERROR, fault)
             return self._fault_reply(hops, fault, soap_ns)
@@ -273,7 +276,7 @@ class SyncExchange:
             self.observer.notices_accepted(s.id for s in request.subscribers)
         hops.add(Hop.ACCEPTED if is_new else Hop.DUPLICATE, Status.OK,
                  provider=",".join(s.id for s in request.subscribers))
-        body = receipt_envelope(request, status)
+        body = receipt_envelope(request, status, digest)
         hops.add(Hop.REPLIED, Status.OK, http_status=200, response_bytes=len(body),
                  duration_ms=hops.elapsed_ms())
         self._emit(hops)

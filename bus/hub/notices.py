@@ -126,8 +126,9 @@ class NoticeIntake:
         self.threads = threads
         self.on_accepted = on_accepted
 
-    async def accept(self, request: AcceptedRequest) -> bool:
-        """True once stored durably; False for a message ID accepted before."""
+    async def accept(self, request: AcceptedRequest, digest: str | None = None) -> bool:
+        """True once stored durably; False for a message ID accepted before. ``digest``: the
+        notice's ``request_digest``, kept with it (delivery checks receipts against it)."""
         header = request.header
         record = NoticeRecord(
             message_id=header.message_id, service_id=header.service_id,
@@ -135,7 +136,7 @@ class NoticeIntake:
             subjects=request.subjects, content_type=CONTENT_TYPES[request.envelope.soap_ns],
             soap_action=f"urn:pfbus:service:{header.service_id}", payload=request.envelope.raw,
             received_at=time.time(), receiver=str(header.receiver),
-            service_version=header.service_version)
+            service_version=header.service_version, request_hash=digest)
         subscribers = tuple(s.id for s in request.subscribers)
         try:  # no thread waits for the commit: the store's writer answers
             is_new = await self.threads.submit(self.store.accept_async, record, subscribers)

@@ -111,6 +111,55 @@ def test_a_notice_stored_before_its_fields_were_kept_is_parsed_once_more(
     assert header_fields(delivery) == header_fields(accepted)
 
 
+def spy_digests(monkeypatch) -> list[bytes]:
+    """The bytes each receipt check hashes (bus.core.inspection's request_digest)."""
+    import bus.core.inspection as inspection
+
+    hashed: list[bytes] = []
+    real = inspection.request_digest
+    monkeypatch.setattr(inspection, "request_digest",
+                        lambda raw: hashed.append(raw) or real(raw))
+    return hashed
+
+
+def test_a_receipt_is_bound_to_the_digest_kept_at_acceptance(hub_of, tmp_path, monkeypatch):
+    """Issue 13: the notice is hashed once, when accepted; a receipt's RequestHash is checked
+    against that digest — so bytes changed in the store since are refused, not delivered."""
+    hub = hub_of()
+    publish(hub, addressee(5200))
+    publish(hub, addressee(5300))
+    with sqlite3.connect(tmp_path / "notices.sqlite3") as conn:
+        kept = dict(conn.execute("SELECT message_id, request_hash FROM notices"))
+        [(payload,)] = conn.execute("SELECT payload FROM notices WHERE seq = 2")
+        altered = payload + b"\n"  # the same XML, other bytes
+        conn.execute("UPDATE notices SET payload = ? WHERE seq = 2", (altered,))
+    assert all(len(digest) == 44 for digest in kept.values())  # base64 of SHA-256
+    hashed = spy_digests(monkeypatch)
+    start_delivery(hub)
+    hub.forwarder.receipt(0)  # bound to the bytes accepted
+    hub.forwarder.receipt(1)  # bound to the bytes it was sent: not those accepted
+    settle(hub, lambda: delivered(hub) == 1 and len(hops(hub, tmp_path, "delivery")) == 2)
+    assert hashed == []  # neither receipt check hashed the stored payload again
+    ok, refused = sorted(hops(hub, tmp_path, "delivery"), key=lambda h: h.status != "ok")
+    assert (ok.status, ok.reason) == ("ok", APPLIED)
+    assert (refused.status, refused.fault_code, refused.rule) == (
+        "error", "PF-PROVIDER-INVALID-RESPONSE", "binding:request_hash")
+
+
+def test_a_notice_stored_before_its_digest_was_kept_is_hashed_for_its_receipt(
+        hub_of, tmp_path, monkeypatch):
+    hub = hub_of()
+    publish(hub, addressee(5400))
+    with sqlite3.connect(tmp_path / "notices.sqlite3") as conn:  # as schema version 3 left it
+        conn.execute("UPDATE notices SET request_hash = NULL")
+        [(payload,)] = conn.execute("SELECT payload FROM notices")
+    hashed = spy_digests(monkeypatch)
+    start_delivery(hub)
+    hub.forwarder.receipt(0)
+    settle(hub, lambda: delivered(hub) == 1)
+    assert hashed == [payload]
+
+
 def test_receipts_answered_during_a_store_call_are_completed_together_with_the_next_claim(
         hub_of, tmp_path):
     hub = hub_of()

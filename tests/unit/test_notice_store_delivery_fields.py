@@ -51,11 +51,15 @@ def test_complete_and_claim_answers_each_completion_then_claims_what_they_freed(
 
 
 def test_claim_returns_the_header_fields_kept_at_acceptance(store):
-    store.accept(notice("m1", receiver=RECEIVER, service_version="1.0"), ["tax"])
+    digest = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+    store.accept(notice("m1", receiver=RECEIVER, service_version="1.0", request_hash=digest),
+                 ["tax"])
     store.accept(notice("m2", [B]), ["tax"])  # a caller that gave none
     m1, m2 = store.claim("tax", "n1", 30, 10, now=T)
     assert (m1.sender, m1.receiver, m1.service_version) == (SENDER, RECEIVER, "1.0")
-    assert (m2.sender, m2.receiver, m2.service_version) == (SENDER, None, None)
+    assert m1.request_hash == digest
+    assert (m2.sender, m2.receiver, m2.service_version, m2.request_hash) == (
+        SENDER, None, None, None)
 
 
 def _create_version_1(url: str) -> None:
@@ -100,6 +104,7 @@ def test_a_version_1_store_is_migrated_and_its_queued_notices_still_delivered(no
         old, new = store.claim("tax", "n1", 30, 10, now=T)
         assert (old.message_id, old.payload, old.sender) == ("old", b"<n>old</n>", SENDER)
         assert (old.receiver, old.service_version) == (None, None)  # delivery parses these
+        assert old.request_hash is None  # and hashes it
         assert (new.receiver, new.service_version) == (RECEIVER, "1.0")
     finally:
         store.close()

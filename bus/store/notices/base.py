@@ -67,7 +67,7 @@ class Fact(StrEnum):
 # row readers below expect.
 DELIVERY_COLUMNS = """d.id, d.seq, d.subscriber, n.message_id, n.service_id, n.subjects,
     n.content_type, n.soap_action, n.payload, d.attempts, d.enqueued_at, d.lease_owner,
-    d.lease_until, n.sender, n.receiver, n.service_version"""
+    d.lease_until, n.sender, n.receiver, n.service_version, n.request_hash"""
 DEAD_COLUMNS = """d.id, d.subscriber, n.message_id, n.service_id, d.attempts, d.enqueued_at,
     d.finished_at, d.last_error"""
 
@@ -89,6 +89,9 @@ class NoticeRecord:
     # the stored bytes again (schema version 2; None: the store's caller did not give them).
     receiver: str | None = None  # "団体コード/業務ユニット/system"
     service_version: str | None = None
+    # request_digest(payload), computed at acceptance (schema version 3 on PostgreSQL, 4 on
+    # SQLite): subscribers' receipts are checked against it without hashing the payload again
+    request_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Delivery:
     # from the payload)
     receiver: str | None = None
     service_version: str | None = None
+    request_hash: str | None = None  # None: not kept (accepted before it was), hashed again
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,8 @@ def delivery_from_row(row: Sequence, subjects: Sequence[str]) -> Delivery:
                     service_id=row[4], subjects=tuple(subjects), content_type=row[6],
                     soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
                     enqueued_at=row[10], lease_owner=row[11], lease_until=row[12],
-                    sender=row[13], receiver=row[14], service_version=row[15])
+                    sender=row[13], receiver=row[14], service_version=row[15],
+                    request_hash=row[16])
 
 
 def dead_letter_from_row(row: Sequence, with_payload: bool = False) -> DeadLetter:

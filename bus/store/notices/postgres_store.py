@@ -86,17 +86,21 @@ MIGRATIONS: list[list[str]] = [
         # (NULL for notices accepted before: delivery reads those from the payload).
         "ALTER TABLE notices ADD COLUMN receiver text, ADD COLUMN service_version text",
     ],
+    [  # 3: the notice's request_digest, kept at acceptance: its receipts are checked against
+        # it without hashing the payload once per delivery (NULL before: hashed then).
+        "ALTER TABLE notices ADD COLUMN request_hash text",
+    ],
 ]
 
 _NOW = "extract(epoch FROM clock_timestamp())::float8"  # the server's clock, POSIX seconds
 _INSERT_NOTICES = """INSERT INTO notices (message_id, service_id, local_gov_code, sender,
         subjects, content_type, soap_action, payload, received_at, accepted_at, receiver,
-        service_version)
+        service_version, request_hash)
     SELECT m, sv, lg, sd, sj::jsonb, ct, sa, p, r, extract(epoch FROM clock_timestamp())::float8,
-        rc, vr
+        rc, vr, rh
     FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                %s::text[], %s::bytea[], %s::float8[], %s::text[], %s::text[])
-         WITH ORDINALITY AS u (m, sv, lg, sd, sj, ct, sa, p, r, rc, vr, ord)
+                %s::text[], %s::bytea[], %s::float8[], %s::text[], %s::text[], %s::text[])
+         WITH ORDINALITY AS u (m, sv, lg, sd, sj, ct, sa, p, r, rc, vr, rh, ord)
     ORDER BY ord  -- seq follows arrival order within the batch
     ON CONFLICT (message_id) DO NOTHING
     RETURNING message_id, seq"""
@@ -246,7 +250,8 @@ class PostgresNoticeStore:
             [json.dumps(list(n.subjects)) for n in notices], [n.content_type for n in notices],
             [n.soap_action for n in notices], [n.payload for n in notices],
             [float(n.received_at) for n in notices], [n.receiver for n in notices],
-            [n.service_version for n in notices])).fetchall()
+            [n.service_version for n in notices],
+            [n.request_hash for n in notices])).fetchall()
         new: dict[str, int] = dict(rows)  # message_id -> seq of the rows this statement inserted
         seqs, names = [], []
         for request in batch:

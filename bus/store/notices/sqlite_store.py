@@ -122,11 +122,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX deliveries_errors ON deliveries (subscriber, error_at) "
         "WHERE error_at IS NOT NULL",
     ],
+    [  # 4: the notice's request_digest, kept at acceptance: its receipts are checked against
+        # it without hashing the payload once per delivery (NULL before: hashed then).
+        "ALTER TABLE notices ADD COLUMN request_hash TEXT",
+    ],
 ]
 
 _INSERT_NOTICE = """INSERT INTO notices (message_id, service_id, local_gov_code, sender, subjects,
-    content_type, soap_action, payload, received_at, accepted_at, receiver, service_version)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"""
+    content_type, soap_action, payload, received_at, accepted_at, receiver, service_version,
+    request_hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"""
 _INSERT_DELIVERY = "INSERT INTO deliveries (seq, subscriber, enqueued_at) VALUES (?, ?, ?)"
 _CANDIDATES = """SELECT d.id, d.seq, d.state, d.not_before, d.lease_until, n.subjects
     FROM deliveries d JOIN notices n ON n.seq = d.seq
@@ -291,7 +296,7 @@ class SqliteNoticeStore:
         cur = conn.execute(_INSERT_NOTICE, (
             n.message_id, n.service_id, n.local_gov_code, n.sender, json.dumps(list(n.subjects)),
             n.content_type, n.soap_action, n.payload, n.received_at, now, n.receiver,
-            n.service_version))
+            n.service_version, n.request_hash))
         if cur.rowcount != 1:
             return False  # seen before (maybe earlier in this very batch): store nothing
         conn.executemany(_INSERT_DELIVERY, [(cur.lastrowid, s, now) for s in request.subscribers])
