@@ -141,7 +141,8 @@ def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) ->
     if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked:
         runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
     else:
-        send_raw(ex, form, timeout, _tls(runner.s.transport.session))
+        https = urlsplit(ex.url).scheme == "https"
+        send_raw(ex, form, timeout, _tls(runner.s.transport.session) if https else None)
     runner.result.exchanges.append(ex)
     runner._observe_answer(one, ex)
     return ex
@@ -151,7 +152,7 @@ def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) ->
 
 def _tls(session) -> ssl.SSLContext:
     """An https:// product's TLS as the suite's requests session has it (--cacert, --cert,
-    --insecure)."""
+    --insecure); made only for an https:// product (loading the CA bundle costs ~30 ms)."""
     verify = session.verify
     ctx = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
     if verify is False:
@@ -191,17 +192,16 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext) -> None:
-    """Send ``ex`` in ``form`` on a connection of its own; fill in the answer (a complete one
-    within ``timeout``, else ``ex.error``)."""
+def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext | None) -> None:
+    """Send ``ex`` in ``form`` on a connection of its own (TLS with ``tls``, for an https://
+    product); fill in the answer (a complete one within ``timeout``, else ``ex.error``)."""
     url = urlsplit(ex.url)
     port = url.port or (443 if url.scheme == "https" else 80)
     started = ex.sent_monotonic = time.monotonic()
     deadline = started + timeout
     try:
         with socket.create_connection((url.hostname, port), timeout=timeout) as raw:
-            sock = tls.wrap_socket(raw, server_hostname=url.hostname) \
-                if url.scheme == "https" else raw
+            sock = tls.wrap_socket(raw, server_hostname=url.hostname) if tls else raw
             sock.sendall(request_bytes(ex, form))
             reader = _Reader(sock, deadline)
             _read_answer(reader, ex)
