@@ -137,3 +137,49 @@ def test_stop_waits_for_a_submitted_call_until_it_is_answered():
         assert call.result is True and stopped.called
     finally:
         threads._stop_pool()
+
+
+def test_run_answers_from_its_threads_in_bursts_and_starts_no_more_threads_than_calls():
+    """``StoreThreads.run``: each call on a store thread (never the caller's), its answer or
+    its error on the reactor, answers that came together in one wake-up; a thread is started
+    only when a call finds none waiting, and never more than ``size``."""
+    reactor = RecordingReactor()
+    threads = StoreThreads(reactor, size=3)
+    try:
+        gate = threading.Event()
+        where: list[str] = []
+
+        def call(value):
+            where.append(threading.current_thread().name)
+            assert gate.wait(30)
+            if value == "boom":
+                raise NoticeStoreError("disk full")
+            return value
+
+        calls = [threads.run(call, v) for v in ("a", "b", "boom", "c")]
+        assert threads.busy == 4 and len(threads._threads) == 3  # the 4th waits for one
+        gate.set()
+        for _ in range(3000):  # the threads answer (a bounded wait, no timing asserted)
+            if len(where) == 4 and threads._queued == 0 and sum(
+                    1 for t in threads._threads if t.is_alive()) == 3 and threads._waiting == 3:
+                break
+            threading.Event().wait(0.01)
+        assert not any(d.called for d in calls) and 1 <= len(reactor.calls) <= 4
+        reactor.run()
+        assert [calls[0].result, calls[1].result, calls[3].result] == ["a", "b", "c"]
+        assert calls[2].result.check(NoticeStoreError) and threads.busy == 0
+        calls[2].addErrback(lambda failure: None)
+        assert all(name.startswith("pfbus-store-") for name in where)
+        assert threads.run(lambda: "again") is not None and len(threads._threads) == 3
+        for _ in range(3000):
+            if reactor.calls:
+                break
+            threading.Event().wait(0.01)
+        reactor.run()
+        stopped = defer.Deferred.fromCoroutine(threads.stop())
+        assert stopped.called and threads._threads == []
+        late = threads.run(lambda: None)
+        assert isinstance(late.result.value, NoticeStoreError)
+        late.addErrback(lambda failure: None)
+    finally:
+        threads._stop_pool()
