@@ -95,7 +95,10 @@ NOTICE_B = "0d6e1f2a-3b4c-4d5e-9f01-23456789abcd"
 
 def mask(text: str, labels: dict) -> str:
     def sent_at(m):
-        value = dt.datetime.fromisoformat(m[1].strip())  # xs:dateTime collapses white space
+        try:
+            value = dt.datetime.fromisoformat(m[1].strip())  # xs:dateTime collapses white space
+        except ValueError:  # not a date and time at all (…T10:00:00JST): its shape only
+            return f"<SentAt unreadable {re.sub(r'[0-9]', '9', m[1])}>"
         if value.tzinfo is None:
             return f"<SentAt naive {m[1][10:]}>"
         minutes = round((value - dt.datetime.now(JST)).total_seconds() / 60)

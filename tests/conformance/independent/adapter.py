@@ -33,6 +33,7 @@ from .fifteenth import FifteenthBatch
 from .fourteenth import FourteenthBatch
 from .ninth import NinthBatch
 from .provider import Provider
+from .seventeenth import SeventeenthBatch
 from .seventh import SeventhBatch, mynumber_weights_from_left
 from .sixteenth import SixteenthBatch
 from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVED_VERSION,
@@ -50,7 +51,7 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
-              FourteenthBatch, FifteenthBatch, SixteenthBatch):
+              FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -81,6 +82,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fourteenth: dict = field(default_factory=dict)  # the fourteenth batch's memories
     fifteenth: dict = field(default_factory=dict)  # the fifteenth batch's memories
     sixteenth: dict = field(default_factory=dict)  # the sixteenth batch's memories
+    seventeenth: dict = field(default_factory=dict)  # the seventeenth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -159,6 +161,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fourteenth_checks(header, body, mid)
         self._fifteenth_checks(raw, header, body, mid)
         self._sixteenth_checks(raw, header, body, mid)
+        self._seventeenth_checks(raw, header, body, mid)
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

@@ -46,6 +46,8 @@ class Writer:
             return special
         if (special := self._sixteenth_now()) is not None:
             return special
+        if (special := self._seventeenth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -178,6 +180,7 @@ class Writer:
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
         self._fourteenth_reply_header(h)
+        self._seventeenth_reply_header(h)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -207,7 +210,9 @@ class Writer:
         self._fourteenth_answer(response)
         self._fifteenth_answer(response)
         self._sixteenth_answer(response)
+        self._seventeenth_answer(response, soap)
         self._degrade_text(response)
+        self._seventeenth_envelope_out(env, soap, response)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response) or \
             self._sixteenth_answer_out(env, soap, response)
@@ -229,7 +234,7 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._bytes(env, soap, 200)
+        return self._seventeenth_out(self._bytes(env, soap, 200))
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -259,6 +264,7 @@ class Writer:
         return Answer(status, body, ctype)
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
+        self._seventeenth_fault(refusal)
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)

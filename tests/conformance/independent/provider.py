@@ -73,6 +73,7 @@ class Provider:
         day = as_of[:10]
         day = self._fourteenth_day(day)
         day = self._sixteenth_day(day)
+        day = self._seventeenth_day(day)
         if (special := self._thirteenth_lived_here(since, day)) is not None:
             return special
         if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
@@ -178,6 +179,7 @@ class Provider:
             key, request_id = self._eleventh_request_key(key, request_id, body)
             key = self._fourteenth_request_key(key, body)
             key = self._sixteenth_request_key(key)
+            key = self._seventeenth_request_key(key, header)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -201,6 +203,7 @@ class Provider:
                 extract_id = uuid.uuid4().hex
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)
+                extract_id = self._seventeenth_extract_id(extract_id, header)
                 self.extracts[extract_id] = numbers
                 self._twelfth_snapshot_made(extract_id)
                 self._fifteenth_snapshot_made(extract_id, key)

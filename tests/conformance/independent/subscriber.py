@@ -62,6 +62,7 @@ class Subscriber:
         self._fourteenth_store_opened(self.conn)
         self._fifteenth_store_opened(self.conn)
         self._sixteenth_store_opened(self.conn)
+        self._seventeenth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -117,7 +118,7 @@ class Subscriber:
             changes = [c for c in changes
                        if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
         self._thirteenth_pre_read(key, changes)
-        with self.lock:
+        with self.lock, self._seventeenth_store(soap):
             if self.open_transaction:  # the previous notice's transaction, committed now
                 self.conn.execute("COMMIT")
                 self.open_transaction = False
@@ -196,11 +197,11 @@ class Subscriber:
                         self.conn.execute("COMMIT")
         self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
-        return self._sixteenth_receipt(self._tenth_receipt(self._receipt(
+        return self._seventeenth_receipt(self._sixteenth_receipt(self._tenth_receipt(self._receipt(
             mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
             "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
             else "accepted" if several and self.defect == "multi-change-receipt-accepted"
-            else "applied"), mid, duplicate), duplicate)
+            else "applied"), mid, duplicate), duplicate), duplicate)
 
     @staticmethod
     def _receipt(mid: str, status: str):
@@ -259,6 +260,8 @@ class Subscriber:
             return special
         if (special := self._sixteenth_seen(mid)) is not None:
             return special
+        if (special := self._seventeenth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -280,6 +283,7 @@ class Subscriber:
             self.memory_seen.add(mid)
         else:
             self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
+        self._seventeenth_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
@@ -347,6 +351,7 @@ class Subscriber:
         name = self._fifteenth_name(change, name)
         name = self._sixteenth_name(number, name)
         row = self._row(number)
+        name = self._seventeenth_name(change, name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -361,6 +366,7 @@ class Subscriber:
         last = self._thirteenth_last(number, last)
         last = self._fourteenth_last(number, last)
         last = self._sixteenth_last(number, sequence, last)
+        last = self._seventeenth_last(change, number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -387,7 +393,8 @@ class Subscriber:
         if self.defect == "nonbmp-change-dropped-after-error" and \
                 any(ord(c) > 0xFFFF for c in name):  # a utf8mb3 column raises; the error
             return  # is logged, the change skipped and the notice receipted applied
-        if self._fourteenth_skip(change, number, sequence, last) or self._sixteenth_skip(number):
+        if self._fourteenth_skip(change, number, sequence, last) or self._sixteenth_skip(number) \
+                or self._seventeenth_skip(change, row):
             return
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
@@ -410,6 +417,7 @@ class Subscriber:
         self._fourteenth_applied(number, sequence)
         self._fifteenth_applied(number)
         self._sixteenth_applied(number, sequence)
+        self._seventeenth_applied(change, number, name, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -30,6 +30,7 @@ class Transport:
             self._fourteenth_content_type(content_type)
             self._fifteenth_content_type(content_type)
             self._sixteenth_content_type(content_type)
+            self._seventeenth_raw(raw, content_type)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -55,6 +56,7 @@ class Transport:
             self._tenth_envelope(root, soap)
             self._eleventh_envelope(root)
             self._sixteenth_envelope(root)
+            self._seventeenth_envelope(root, soap)
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
@@ -68,6 +70,7 @@ class Transport:
                     return cached
             response, header_out = self._serve(raw, header, body, soap)
             answer = self._envelope(soap, response, header_out, raw)
+            answer = self._seventeenth_answer_kept(header, body, answer)
             if self.defect == "content-length-counts-characters":  # len() of the text
                 answer.content_length = len(answer.body.decode("utf-8"))
             if caching:
@@ -137,6 +140,7 @@ class Transport:
         self._fourteenth_must_understand(blocks, soap)
         self._must_understand(blocks, soap)
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
+        headers = self._seventeenth_headers(blocks, headers)
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix
             headers = [h for h in headers if h.prefix == "pfh"]
         return (headers[0] if len(headers) == 1 else None), children[0]
