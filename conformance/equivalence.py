@@ -29,7 +29,7 @@ from lxml import etree
 
 from bus.core.header import HEADER_NS
 
-from . import checks, lexical, request_shapes
+from . import checks, lexical, namespace_forms, request_shapes
 from .envelopes import fill
 from .records import Exchange
 
@@ -200,6 +200,23 @@ def _params_reordered(value: str, soap: str) -> str:
     return ";".join([media, *(f"{k}={v}" for k, v in reversed(params.items()))])
 
 
+def _params_ows(value: str, soap: str) -> str:
+    """Optional white space on both sides of every ``;`` — a space before, a space or a tab
+    after (RFC 9110 5.6.6: parameters = *( OWS ";" OWS [ parameter ] ), OWS = *( SP / HTAB ))."""
+    media, params = _params(value)
+    return media + "".join(f" ;{chr(9) if i % 2 else ' '}{k}={v}"
+                           for i, (k, v) in enumerate(params.items()))
+
+
+def _namespaces(change: Callable[[str], str]) -> Rewrite:
+    """A namespace form (namespace_forms.py), checked to hold the canonical message unchanged."""
+    def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+        out = change(text).encode("utf-8")
+        namespace_forms.equivalent(text.encode("utf-8"), out)
+        return out, headers
+    return rewrite
+
+
 def _no_charset(value: str, soap: str) -> str:
     """No charset parameter: the XML declaration (UTF-8) says the encoding (RFC 7303 3.2/3.6)."""
     media, params = _params(value)
@@ -284,6 +301,26 @@ VARIANTS: tuple[Variant, ...] = (
             _content_type(_charset_quoted)),
     Variant("parameters-reordered", "RFC 9110 5.6.6 (OWS around ';', parameter order)",
             _content_type(_params_reordered)),
+    # round 16b: OWS around ';', and namespace declarations placed where else they may be
+    Variant("parameters-ows", "RFC 9110 5.6.6 (OWS, a space or a tab, on both sides of ';')",
+            _content_type(_params_ows)),
+    Variant("namespaces-on-envelope", "Namespaces in XML 1.0 6.1 (a declaration's scope: the "
+            "element and its content; every one on the Envelope)",
+            _namespaces(namespace_forms.all_on_envelope)),
+    Variant("namespaces-on-body", "Namespaces in XML 1.0 6.1 (the payload's declarations on "
+            "soap:Body, the header block's on soap:Header)",
+            _namespaces(namespace_forms.on_body_and_header)),
+    Variant("namespaces-redeclared", "Namespaces in XML 1.0 6.1 (a binding declared again "
+            "inside its scope)", _namespaces(namespace_forms.redeclared_in_scope)),
+    Variant("prefixes-shadowed", "Namespaces in XML 1.0 6.1 (the inner declaration of a prefix "
+            "is in force: the Envelope binds the payload's prefixes to another namespace)",
+            _namespaces(namespace_forms.prefixes_shadowed)),
+    Variant("default-namespace-on-envelope", "Namespaces in XML 1.0 6.2 (the payload's "
+            "namespace as the Envelope's default)",
+            _namespaces(namespace_forms.default_namespace_on_envelope)),
+    Variant("two-prefixes-one-namespace", "Namespaces in XML 1.0 (a prefix is the sender's "
+            "choice: two bound to one namespace)",
+            _namespaces(namespace_forms.two_prefixes_for_one_namespace)),
     Variant("no-charset", "RFC 7303 3.2 (text/xml), RFC 3902 (application/soap+xml): charset "
             "optional, the XML declaration names the encoding", _content_type(_no_charset)),
     Variant("header-names-lower-case", "RFC 9110 5.1 (field names are case-insensitive)",
