@@ -129,3 +129,23 @@ def test_a_claim_finds_what_waits_beyond_its_first_page_of_the_queue(store, firs
     # a1 … a4 wait behind a0 (in flight); b0 is the sixth row, beyond a first page of three
     assert [d.message_id for d in store.claim("tax", "n1", 30, 5, now=T)] == ["b0"]
     assert store.claim("tax", "n1", 30, 5, now=T) == []
+
+
+def test_every_field_comes_back_as_it_was_accepted(store):
+    """What arrays in a batch's INSERT must carry unchanged (PostgreSQL sends them in binary):
+    every byte value in the payload, text with quotes, commas, braces, backslashes and
+    non-ASCII, and NULLs."""
+    awkward = 'a"b,c{d}e\\f 千代田'
+    payload = bytes(range(256)) * 10
+    store.accept(NoticeRecord(
+        message_id="m-awkward", service_id="juki.ResidentChangeNotice", local_gov_code="131016",
+        sender=awkward, subjects=(A, awkward), content_type="text/xml; charset=utf-8",
+        soap_action=None, payload=payload, received_at=T, receiver=awkward,
+        service_version=None, request_hash="x" * 44), ["tax"])
+    store.accept(notice("m-plain", [B]), ["tax"])
+    awk, plain = store.claim("tax", "n1", 30, 10, now=T)
+    assert (awk.message_id, awk.sender, awk.subjects, awk.soap_action, awk.payload,
+            awk.receiver, awk.service_version, awk.request_hash) == (
+        "m-awkward", awkward, (A, awkward), None, payload, awkward, None, "x" * 44)
+    assert plain.payload == b"<n>m-plain</n>" and plain.subjects == (B,)
+
