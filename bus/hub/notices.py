@@ -20,6 +20,7 @@ from ..core import faults
 from ..core.envelope import CONTENT_TYPES
 from ..core.faults import HubFault
 from ..core.findings import Finding
+from ..core.frozen import built
 from ..core.inspection import AcceptedRequest
 from ..store.notices.base import NoticeRecord, NoticeStore
 from ..store.notices.group_commit import NoticeStoreError
@@ -171,8 +172,9 @@ class NoticeIntake:
         """True once stored durably; False for a message ID accepted before. ``digest``: the
         notice's ``request_digest``, kept with it (delivery checks receipts against it)."""
         header = request.header
-        record = NoticeRecord(
-            message_id=header.message_id, service_id=header.service_id,
+        # every field named, without the frozen __init__ (bus/core/frozen.py: issue 13)
+        record = built(
+            NoticeRecord, message_id=header.message_id, service_id=header.service_id,
             local_gov_code=header.receiver.local_gov_code, sender=str(header.sender),
             subjects=request.subjects, content_type=CONTENT_TYPES[request.envelope.soap_ns],
             soap_action=f"urn:pfbus:service:{header.service_id}", payload=request.envelope.raw,

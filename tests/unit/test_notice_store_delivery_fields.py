@@ -149,3 +149,17 @@ def test_every_field_comes_back_as_it_was_accepted(store):
         "m-awkward", awkward, (A, awkward), None, payload, awkward, None, "x" * 44)
     assert plain.payload == b"<n>m-plain</n>" and plain.subjects == (B,)
 
+
+def test_a_claimed_delivery_is_what_its_constructor_makes(store):
+    """Deliveries are built without the frozen ``__init__`` (issue 13): every field there, and
+    the object equal to the constructor's, hashing alike."""
+    from dataclasses import fields
+
+    from bus.store.notices.base import Delivery
+
+    store.accept(notice("m1", receiver=RECEIVER, service_version="1.0"), ["tax"])
+    (claimed,) = store.claim("tax", "n1", 30, 10, now=T)
+    names = [f.name for f in fields(Delivery)]
+    assert type(claimed) is Delivery and sorted(vars(claimed)) == sorted(names)
+    made = Delivery(**{name: getattr(claimed, name) for name in names})
+    assert made == claimed and hash(made) == hash(claimed)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from ...core.frozen import built
+
 
 class DeliveryState(StrEnum):
     """Where one delivery is (配信状態): ``deliveries.state``. The stores' SQL writes these as
@@ -196,13 +198,15 @@ def purge_finished_notices(execute: Execute, mark: str, delete: Callable[[list[i
 
 
 def delivery_from_row(row: Sequence, subjects: Sequence[str]) -> Delivery:
-    """A row of DELIVERY_COLUMNS; ``subjects`` decoded by the store (JSON text or an array)."""
-    return Delivery(id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
-                    service_id=row[4], subjects=tuple(subjects), content_type=row[6],
-                    soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
-                    enqueued_at=row[10], lease_owner=row[11], lease_until=row[12],
-                    sender=row[13], receiver=row[14], service_version=row[15],
-                    request_hash=row[16])
+    """A row of DELIVERY_COLUMNS; ``subjects`` decoded by the store (JSON text or an array).
+    Built without the frozen ``__init__`` (19 guarded ``__setattr__``, ~40 k instructions a
+    delivery: issue 13) — the same object, every field named."""
+    return built(Delivery, id=row[0], seq=row[1], subscriber=row[2], message_id=row[3],
+                 service_id=row[4], subjects=tuple(subjects), content_type=row[6],
+                 soap_action=row[7], payload=bytes(row[8]), attempts=row[9],
+                 enqueued_at=row[10], lease_owner=row[11], lease_until=row[12],
+                 sender=row[13], receiver=row[14], service_version=row[15],
+                 request_hash=row[16])
 
 
 def dead_letter_from_row(row: Sequence, with_payload: bool = False) -> DeadLetter:
