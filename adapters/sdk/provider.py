@@ -42,14 +42,16 @@ from twisted.web.resource import Resource
 
 from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
+from bus.core.faults import SOAP12_NS
 from bus.core.findings import Finding, breaks_schema
-from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader
+from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader, notice_addressee
 from bus.core.service_pattern import ServicePattern
 from bus.core.soap_headers import not_understood_by_receiver
 from bus.core.validator import MessageValidator
+from bus.core.xmlpath import element_path
 from schemas import BUILTIN_CATALOG
 
-from . import spyne_compat
+from . import spyne_compat, version_check
 from .characters import CharacterPolicy
 from .dispatch import body_tag
 from .soap_protocol import (PlatformFault, Soap11Protocol, Soap12Protocol, StandardXml,
@@ -103,8 +105,15 @@ class _ServiceResource(Resource):
         self._soap11, self._soap12 = soap11, soap12
 
     def render(self, request):
-        content_type = (request.getHeader(b"content-type") or b"").lower()
-        if content_type.startswith(b"application/soap+xml"):
+        content_type = (request.getHeader(b"content-type") or b"").decode("latin-1")
+        if request.method == b"POST":  # a root of another SOAP version: VersionMismatch
+            refused = version_check.refusal(request.content, content_type)
+            if refused is not None:
+                status, media, body = refused
+                request.setResponseCode(status)
+                request.setHeader(b"content-type", media.encode())
+                return body
+        if version_check.expected_namespace(content_type) == SOAP12_NS:
             return self._soap12.render(request)
         return self._soap11.render(request)
 
@@ -155,7 +164,8 @@ class ProviderApp:
     handler then gets requests in its own characters and may answer in them.
 
     A notice service (pattern ``notice``) is delivered by the hub as the publisher sent it,
-    addressed to the hub: ``check_receiver`` then accepts any receiver of this 団体コード.
+    addressed to the hub: ``check_receiver`` then accepts exactly the Receiver (this 団体コード,
+    the notice service's 業務ユニット, ``hub``) — not another system's, not another unit's hub.
     """
 
     def __init__(self, party: Party, handlers: Mapping[str, Handler], *,
@@ -181,6 +191,7 @@ class ProviderApp:
         self._services = {sid: services[sid] for sid in handlers}
         # The same validation as the hub's (XSD and the rules beyond it), from the pure core.
         self._validator = MessageValidator(catalog)
+        self._prefixes = catalog.prefixes  # a finding's path, written as the hub writes it
         # Answers checked in worker threads (_respond_in_thread) have their own validator: an
         # lxml XMLSchema keeps its error log on the object, so each is used by one thread at a
         # time, and the reactor's must never wait for a page's check (~40 ms, longer while
@@ -219,7 +230,8 @@ class ProviderApp:
         resources = []
         for protocol in (Soap11Protocol, Soap12Protocol):
             app = Application([service], tns=req_ns, name=info.operation,
-                              in_protocol=protocol(), out_protocol=protocol())
+                              in_protocol=protocol(prefixes=self._prefixes),
+                              out_protocol=protocol(prefixes=self._prefixes))
             # spyne keeps every Application in a process-wide debug registry keyed by
             # (tns, name) and warns on "overwriting"; we never look them up there.
             unregister_application(app)
@@ -287,28 +299,45 @@ class ProviderApp:
         if len(found) != 1:
             code = faults.HEADER_MISSING if not found else faults.HEADER_INVALID
             rule = "header:required" if not found else "header:single"
+            # the place, as the hub names it: the Envelope without one, the second block
+            place = found[1] if found else body.getroottree().getroot()
             raise platform_fault(code, "client", "one pfh:PlatformHeader is required",
-                         [Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader")])
+                         [self._at(Finding(rule, f"soap:Header has {len(found)} pfh:PlatformHeader"),
+                              place)])
         findings = self._validator.validate(found[0])
         if findings:
             raise platform_fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
                          findings)
         header = PlatformHeader.from_element(found[0])
-        where = "/pfh:PlatformHeader/pfh:"
         wrong = []
         if header.service_id != info.id:
-            wrong.append(Finding("service:endpoint", f"the header names {header.service_id}, "
-                                 f"the body is {info.id}'s request", where + "Service"))
+            wrong.append(self._at(Finding("service:endpoint", f"the header names "
+                                     f"{header.service_id}, the body is {info.id}'s request"),
+                             found[0], "Service", "ServiceId"))
         elif header.service_version != info.version:
-            wrong.append(Finding("service:version", f"version {header.service_version} is not "
-                                 f"served here (served: {info.version})", where + "Service"))
+            wrong.append(self._at(Finding("service:version", f"version {header.service_version} is "
+                                     f"not served here (served: {info.version})"),
+                             found[0], "Service", "Version"))
         if self.check_receiver and not _addressed_to(header.receiver, self.party, info):
-            wrong.append(Finding("header:receiver", f"addressed to {header.receiver}, this "
-                                 f"system is {self.party}", where + "Receiver"))
+            wrong.append(self._at(Finding("header:receiver", f"addressed to {header.receiver}, "
+                                     f"this system accepts {_accepted(self.party, info)}"),
+                             found[0], "Receiver"))
         if wrong:
             raise platform_fault(faults.PROVIDER_MISROUTED, "client", "the message is not for this "
                          "endpoint", wrong, header.message_id)
         return header
+
+    def _at(self, finding: Finding, el: etree._Element, *children: str) -> Finding:
+        """``finding`` placed at ``el`` (or its descendant ``children``, platform header names,
+        when present): the element path and line in the request (fault-v1.xsd: a finding
+        about a place in the message names both)."""
+        for name in children:
+            child = el.find(f"{{{HEADER_NS}}}{name}")
+            if child is None:
+                break
+            el = child
+        return Finding(finding.rule, finding.message, element_path(el, self._prefixes),
+                       el.sourceline)
 
     def _respond(self, element, ctx, info: ServiceSpec, header: PlatformHeader, raw: bytes):
         return self._reply(self._checked(element, info, header, self._validator), ctx, header,
@@ -391,15 +420,25 @@ def _unless_caller_gone(result, request):
     return result
 
 
-def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:
-    """Whether a message to ``receiver`` may be answered by ``party``.
+def _accepted(party: Party, info: ServiceSpec) -> Party:
+    """The one Receiver ``party`` answers for ``info``.
 
-    A notice is addressed to the hub of its municipality, which delivers the exact bytes to
-    every subscriber it registered: a subscriber accepts any notice of its own 団体コード.
+    A notice is addressed to the hub of its municipality and service — (団体コード, the notice
+    service's 業務ユニット, ``hub``), docs/notices.md — which delivers the publisher's exact
+    bytes to every subscriber it registered: a subscriber accepts a notice so addressed to the
+    hub of its own 団体コード, and no other (another system's, another 業務ユニット's hub).
     """
     if info.pattern is ServicePattern.NOTICE:
-        return receiver.local_gov_code == party.local_gov_code
-    return receiver == party
+        return notice_addressee(party.local_gov_code, info.unit)
+    return party
+
+
+def _addressed_to(receiver: Party, party: Party, info: ServiceSpec) -> bool:
+    """Whether a message to ``receiver`` may be answered by ``party`` (README: a system answers
+    only what is addressed to it)."""
+    return receiver == _accepted(party, info)
+
+
 
 
 def _raw_request(ctx) -> bytes:

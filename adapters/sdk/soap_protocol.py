@@ -5,6 +5,7 @@ written with a ``pff:FaultDetail`` (docs/faults.md). Used by :mod:`adapters.sdk.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from lxml import etree
@@ -13,6 +14,7 @@ from bus.core import faults
 from bus.core.faults import FaultDetail, Party as FaultParty
 from bus.core.findings import Finding
 from bus.core.header import HEADER_NS, HEADER_TAG
+from bus.core.xmlpath import element_path
 
 from . import spyne_compat
 
@@ -75,9 +77,11 @@ def platform_fault(code: str | faults.FaultCode, party: str, reason: str,
 class _ProtocolMixin:
     """What our spyne SOAP protocols add: body pass-through, reply header, fault detail."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, prefixes: dict[str, str] | None = None, **kwargs):
+        """``prefixes``: the catalog's (namespace → prefix), for the paths of findings."""
         kwargs.setdefault("parse_xsi_type", False)  # the body is opaque to spyne
         super().__init__(*args, **kwargs)
+        self.prefixes = dict(prefixes or {})
         self.serialization_handlers[StandardXml] = self._standard_to_parent
         self.deserialization_handlers[StandardXml] = self._standard_from_element
 
@@ -92,32 +96,41 @@ class _ProtocolMixin:
         soap = self.ns_soap_env
         if ctx.out_error is not None:
             self._add_fault_detail(ctx.out_document.find(f"{{{soap}}}Body/{{{soap}}}Fault"),
-                                   ctx.out_error, _request_message_id(ctx))
+                                   ctx.out_error, _request_message_id(ctx), ctx)
         elif isinstance(ctx.udc, etree._Element):  # the reply PlatformHeader set by _respond
             header = etree.Element(f"{{{soap}}}Header")
             header.append(ctx.udc)
             ctx.out_document.insert(0, header)
 
     def _add_fault_detail(self, fault_el: etree._Element | None, error: Exception,
-                          message_id: str | None = None) -> None:
+                          message_id: str | None = None, ctx=None) -> None:
         if fault_el is None:
             return
         detail = getattr(error, "platform_detail", None)
         if detail is None:  # spyne's own fault (bad envelope, unknown body element...)
             code = str(getattr(error, "faultcode", ""))
             client = code == "Client" or code.startswith("Client.")
+            text = str(getattr(error, "faultstring", error))
+            place: etree._Element | None = None  # what the finding is about (fault-v1.xsd)
+            line = None
             if code == "Client.ResourceNotFound":  # no service here has this request element
                 pf_code, rule = faults.SCHEMA_INVALID, "service:element"
+                place = getattr(ctx, "in_body_doc", None)
             elif code == "Client.XMLSyntaxError":  # the hub's code and rule (docs/faults.md)
                 pf_code, rule = faults.MALFORMED_XML, "xml:well-formed"
+                lines = _PARSER_LINE.findall(text)  # no element: the parser's line only
+                line = int(lines[-1]) if lines else None
             elif client:
                 pf_code, rule = faults.NOT_SOAP, f"spyne:{code}"
+                place = _request_root(ctx) if code == "Client.SoapError" else None
             else:
                 pf_code, rule = faults.PROVIDER_INTERNAL, f"spyne:{code}"
+            finding = Finding(rule=rule, message=text, line=line)
+            if isinstance(place, etree._Element):
+                finding = Finding(rule, text, element_path(place, self.prefixes),
+                                  place.sourceline)
             detail = FaultDetail(code=pf_code.code, party="client" if client else "provider",
-                                 findings=(Finding(rule=rule, message=str(
-                                     getattr(error, "faultstring", error))),),
-                                 message_id=message_id)
+                                 findings=(finding,), message_id=message_id)
         soap = self.ns_soap_env
         for empty in ("faultactor", f"{{{soap}}}Role"):  # spyne writes them empty
             el = fault_el.find(empty)
@@ -128,6 +141,18 @@ class _ProtocolMixin:
         if holder is None:
             holder = etree.SubElement(fault_el, tag)
         holder.append(detail.to_element())
+
+
+_PARSER_LINE = re.compile(r"\bline (\d+)")  # lxml's message: "…, line 3, column 7 (…)"
+
+
+def _request_root(ctx) -> etree._Element | None:
+    """The request's root element as spyne parsed it (before its envelope is split, spyne
+    holds ``(root, ids)``)."""
+    doc = getattr(ctx, "in_document", None)
+    if isinstance(doc, tuple) and doc:
+        doc = doc[0]
+    return doc if isinstance(doc, etree._Element) else None
 
 
 def _request_message_id(ctx) -> str | None:

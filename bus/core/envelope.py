@@ -151,8 +151,8 @@ def _check_depth(root: etree._Element, max_depth: int) -> None:
     too_deep = _too_deep(max_depth)(root)
     if too_deep:
         raise HubFault(faults.TOO_DEEP, (Finding(
-            "limit:max_depth", f"elements nest deeper than {max_depth} levels", None,
-            too_deep[0].sourceline),))
+            "limit:max_depth", f"elements nest deeper than {max_depth} levels",
+            element_path(too_deep[0]), too_deep[0].sourceline),))
 
 
 @functools.lru_cache(maxsize=8)
@@ -172,7 +172,10 @@ def _split(raw: bytes, root: etree._Element) -> Envelope:
     soap_ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
     tags = _ENVELOPE_TAGS.get(soap_ns)
     if tags is None or tag != tags[0]:
-        raise _not_soap(root, "the root element must be a SOAP 1.1 or 1.2 Envelope")
+        # SOAP 1.1 4.1.2, SOAP 1.2 Part 1 5.4.7: a version error, SOAP's VersionMismatch
+        raise HubFault(faults.VERSION_MISMATCH, (Finding(
+            "soap:envelope", "the root element must be the Envelope of SOAP 1.1 "
+            f"({SOAP11_NS}) or SOAP 1.2 ({SOAP12_NS})", element_path(root), root.sourceline),))
     _, header_tag, body_tag = tags
     children = list(root)
     names = [c.tag for c in children]
@@ -199,6 +202,20 @@ def _split(raw: bytes, root: etree._Element) -> Envelope:
         header = blocks[0] if blocks else None
     return built(Envelope, raw=raw, root=root, soap_ns=soap_ns, header=header,
                  body=body_children[0], soap_header=soap_header)
+
+
+def version_mismatch_ns(fault: HubFault, content_type: str | None) -> str:
+    """The SOAP version a VersionMismatch fault is written in: SOAP 1.2 (with its Upgrade
+    block) when the request came as ``application/soap+xml`` and its root is no SOAP Envelope
+    (Part 1 5.4.7); SOAP 1.1 otherwise — a root of no SOAP version sent as ``text/xml`` or with
+    no SOAP media type (SOAP 1.1 4.1.2), and an envelope of the other version than the media
+    type names (``soap:version``: SOAP 1.1 4.1.2 for a 1.2 envelope as ``text/xml``, SOAP 1.2
+    Part 1 Appendix A.1 for a 1.1 envelope as ``application/soap+xml``: a SOAP/1.1 fault)."""
+    soap12 = (content_type or "").split(";")[0].strip().lower() == "application/soap+xml"
+    first = fault.first
+    if soap12 and not (first is not None and first.rule == "soap:version"):
+        return SOAP12_NS
+    return SOAP11_NS
 
 
 # The nodes among an element's children whose ``tag`` is not a string (lxml's factories).

@@ -2,7 +2,8 @@
 
 Each code names one class of failure; operators and vendors can rely on it (docs/faults.md).
 The detail (``pff:FaultDetail``) carries the code, who was at fault, the message ID when it could
-be read, and every finding with its rule, element path and line.
+be read, and every finding with its rule — and, when the finding is about a place in the message,
+its element path and line.
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ PROVIDER_MISROUTED = _c("PF-PROVIDER-MISROUTED", C, 400,
 PROVIDER_INTERNAL = _c("PF-PROVIDER-INTERNAL", P, 500, "the provider failed to answer")
 
 ALL_CODES = tuple(v for v in globals().values() if isinstance(v, FaultCode))
+# PF-SOAP-ENVELOPE answered with SOAP's own code (SOAP 1.1 4.1.2, SOAP 1.2 Part 1 5.4.7): the
+# root element is not the Envelope of the SOAP version the binding carries. The same stable
+# code, so it is not in ALL_CODES twice; HTTP 500 in both versions (SOAP 1.2 Part 2 7.5.2.2).
+VERSION_MISMATCH = _c("PF-SOAP-ENVELOPE", C, 500, "the message is not a SOAP envelope of the "
+                      "version its binding carries (a version error)",
+                      soap_code="VersionMismatch")
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +194,25 @@ def fault_envelope(fault: HubFault, soap_ns: str = SOAP11_NS) -> bytes:
         text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
         detail_parent = etree.SubElement(f, f"{{{soap_ns}}}Detail")
     detail_parent.append(fault.detail().to_element())
+    if soap_code == VERSION_MISMATCH.soap_code:
+        _add_upgrade(env, soap_ns)
     return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
+
+
+def _add_upgrade(env: etree._Element, soap_ns: str) -> None:
+    """A VersionMismatch fault's Header: SOAP 1.2's ``Upgrade`` block (Part 1 5.4.7; in a SOAP
+    1.1 fault too, as its Appendix A shows) listing the envelopes this node reads, the answer's
+    own version first (the order of preference). Built in place: each ``qname`` uses a prefix
+    declared where it stands."""
+    header = etree.SubElement(env, f"{{{soap_ns}}}Header")
+    env.insert(0, header)
+    upgrade = etree.SubElement(header, f"{{{SOAP12_NS}}}Upgrade",
+                               nsmap=None if soap_ns == SOAP12_NS else {"upg": SOAP12_NS})
+    for ns in (soap_ns, SOAP11_NS if soap_ns == SOAP12_NS else SOAP12_NS):
+        prefix = next((k for k, v in upgrade.nsmap.items() if v == ns and k), None)
+        supported = etree.SubElement(upgrade, f"{{{SOAP12_NS}}}SupportedEnvelope",
+                                     nsmap=None if prefix else {"v": ns})
+        supported.set("qname", f"{prefix or 'v'}:Envelope")
 
 
 FAULT_DETAIL_TAG = f"{{{FAULT_NS}}}FaultDetail"

@@ -26,6 +26,9 @@ JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
 LINKAGE_FULL = "full"  # 全件
 LINKAGE_DELTA = "delta"  # 差分
+# A notice (異動通知) is addressed to the hub of its municipality and service: its Receiver is
+# (団体コード, the notice service's 業務ユニット, HUB_SYSTEM_ID) (docs/notices.md).
+HUB_SYSTEM_ID = "hub"
 
 
 def _q(name: str) -> str:
@@ -64,6 +67,12 @@ class Party:
 
     def __str__(self) -> str:
         return f"{self.local_gov_code}/{self.business_unit}/{self.system_id}"
+
+
+def notice_addressee(local_gov_code: str, unit: str) -> Party:
+    """The Receiver of a notice of a service of 業務ユニット ``unit`` for ``local_gov_code``:
+    the hub's channel (お知らせの宛先), never a subscriber's own system."""
+    return Party(local_gov_code, unit, HUB_SYSTEM_ID)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding, breaks_schema
 from .frozen import built
-from .header import HEADER_NS, PlatformHeader, descendant_items, request_digest
+from .header import HEADER_NS, HUB_SYSTEM_ID, PlatformHeader, descendant_items, request_digest
 from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
 from .service_pattern import ServicePattern
@@ -186,6 +186,15 @@ class Inspector:
                                         header_el.sourceline, mid)
         self._check_request_header(header_el, header, service.pattern is ServicePattern.NOTICE)
         if service.pattern is ServicePattern.NOTICE:
+            if header.receiver.system_id != HUB_SYSTEM_ID:
+                # a notice is addressed to the hub (docs/notices.md); every subscriber refuses
+                # one addressed elsewhere, so stored it would only become dead letters
+                place = header_el.find(f"{{{HEADER_NS}}}Receiver/{{{HEADER_NS}}}SystemId")
+                place = header_el if place is None else place
+                raise HubFault(faults.HEADER_INVALID, (Finding(
+                    "header:receiver", f"a notice is addressed to the hub ({HUB_SYSTEM_ID}), "
+                    f"not to {header.receiver.system_id[:64]}",
+                    element_path(place, self.catalog.prefixes), place.sourceline),), mid)
             # The publisher owns the data it announces: its 宛名番号 scheme applies.
             self._check_body(envelope, header, service.request_tag, header.sender.local_gov_code,
                              faults.SCHEMA_INVALID, faults.RULE_VIOLATION, mid)
@@ -324,7 +333,9 @@ def check_media_type(envelope: Envelope, content_type: str | None,
         return _unquote(soap_action)
     media, expected, action = _media_type(content_type)
     if expected is not None and expected != envelope.soap_ns:
-        raise HubFault(faults.NOT_SOAP, (Finding(
+        # a version error (SOAP 1.1 4.1.2; SOAP 1.2 Part 1 Appendix A.1: VersionMismatch in a
+        # SOAP 1.1 fault), answered in SOAP 1.1 (envelope.version_mismatch_ns)
+        raise HubFault(faults.VERSION_MISMATCH, (Finding(
             "soap:version", f"a SOAP {envelope.soap_version} envelope sent as {media}, "
             f"which is SOAP {SOAP_VERSION_NAME[expected]}'s media type",
             element_path(envelope.root), envelope.root.sourceline),))

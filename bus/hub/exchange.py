@@ -17,7 +17,7 @@ from twisted.internet import defer
 
 from ..admin.observer import HubObserver
 from ..core import faults
-from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME
+from ..core.envelope import CONTENT_TYPES, SOAP_VERSION_NAME, version_mismatch_ns
 from ..core.faults import SOAP11_NS, HubFault, Party, fault_envelope
 from ..core.findings import Finding
 from ..core.header import HEADER_NS, PlatformHeader, new_uuid4, request_digest
@@ -157,7 +157,9 @@ class SyncExchange:
             else:  # an invalid header: what could safely be read of it
                 hops.common.update(message_id=fault.message_id, sender=fault.sender)
             hops.add(Hop.REJECTED, Status.FAULT, fault)
-            return self._fault_reply(hops, fault, _soap_ns_of(raw))
+            return self._fault_reply(hops, fault, version_mismatch_ns(fault, content_type)
+                                     if fault.fault is faults.VERSION_MISMATCH
+                                     else _soap_ns_of(raw))
         hops.bind(request)
         hops.add(Hop.VALIDATED, Status.OK)
         # An operator's maintenance or paused route (bus.admin.controls): 503 + Retry-After.

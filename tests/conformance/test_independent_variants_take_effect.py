@@ -60,9 +60,8 @@ RESENT_12 = notice(change(seq=1, number="0000010022", name="総務大輔"), soap
                    message_id=NOTICE_B)
 WITH_ORIGINAL = notice(change(number="0000010065", name="ROSSI VIOLA")).replace(
     b"</c:Text><c:Kana>", b"</c:Text><c:Original>ROSSI VIOLA</c:Original><c:Kana>")
-TO_THE_HUB = notice(change(number="0000010073", name="𠮷田一郎")).replace(
-    b"<pfh:BusinessUnit>07</pfh:BusinessUnit><pfh:SystemId>indie</pfh:SystemId>",
-    b"<pfh:BusinessUnit>01</pfh:BusinessUnit><pfh:SystemId>hub</pfh:SystemId>")
+# addressed to the hub, as every notice of variant_transcripts.notice is (docs/notices.md)
+TO_THE_HUB = notice(change(number="0000010073", name="𠮷田一郎"))
 FIFTH_PROVIDER_STEPS = [
     inquiry("0000010014"), inquiry("0000010030"),   # found; check digit remainder 0
     inquiry("0000010057"), inquiry("0000010065"),   # 旧氏 with an IVS; 外国人 with 方書

@@ -79,7 +79,7 @@ def notice(*changes, soap=SOAP11, message_id=None, sent_at=None) -> bytes:
         for seq, number, name, reason, given in changes)
     return request(f'<j:ResidentChangeNotice xmlns:j="urn:pfbus:unit:juki:v1" '
                    f'xmlns:c="urn:pfbus:platform:common:v1">{body}</j:ResidentChangeNotice>',
-                   service="juki.ResidentChangeNotice", soap=soap, receiver=(GOV, "07", "indie"),
+                   service="juki.ResidentChangeNotice", soap=soap, receiver=(GOV, "01", "hub"),
                    message_id=message_id, sent_at=sent_at)
 
 

@@ -37,6 +37,8 @@ pytestmark = pytest.mark.integration
 
 JUKI = Party("131016", "01", "vendor-a-juki")
 TAX = Party("131016", "07", "vendor-b-tax")
+HUB = Party("131016", "01", "hub")  # a notice's Receiver: the hub of 千代田区's 住基 (notices.md)
+NOTICE = "juki.ResidentChangeNotice"
 FAILING = "0000000027"  # a valid 宛名番号 the juki handler answers with a ProviderError
 INQUIRY = "juki.ResidentInquiry"
 ALL_JUKI = ("juki.ResidentInquiry", "juki.ResidentChangeNotice", "juki.ResidentFullExtract")
@@ -167,7 +169,7 @@ def test_a_post_to_the_endpoint_is_dispatched_by_body_element(provider):
     c = ConsumerClient(provider, TAX, "clerk01", wsdl_url=lambda sid: SERVICES[sid].wsdl.as_uri(),
                        endpoint_url=lambda sid: endpoint_of(provider, sid))
     for sid in ALL_JUKI:
-        reply = c.call(sid, JUKI, sample_request(sid))
+        reply = c.call(sid, HUB if sid == NOTICE else JUKI, sample_request(sid))
         assert reply.header.service_id == sid
     unknown = requests.post(f"{provider}/juki", timeout=10, data=(
         f'<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body><x:Nope xmlns:x="urn:x"/></s:Body>'
@@ -244,8 +246,9 @@ def test_optional_blocks_and_blocks_for_others_are_ignored(provider, soap_ns, co
 @pytest.mark.parametrize("version", [11, 12])
 @pytest.mark.parametrize("sid", [*ALL_JUKI, "kojinjuminzei.TaxationStatusInquiry"])
 def test_round_trip(stub, sid, version):
-    receiver = TAX if sid.startswith("kojin") else JUKI
+    receiver = TAX if sid.startswith("kojin") else HUB if sid == NOTICE else JUKI
     sender = JUKI if receiver is TAX else TAX
+    answering = JUKI if receiver is HUB else receiver  # a notice is receipted by the subscriber
     body = sample_request(sid)
     calls.clear()
     reply = consumer(stub[0], sender).call(sid, receiver, body, soap_version=version)
@@ -254,7 +257,7 @@ def test_round_trip(stub, sid, version):
     assert etree.fromstring(reply.raw).tag == f"{{{soap}}}Envelope"  # answered in its version
     assert reply.header.relates_to == request.message_id
     assert reply.header.request_hash == request_digest(reply.sent)
-    assert (reply.header.sender, reply.header.receiver) == (receiver, sender)
+    assert (reply.header.sender, reply.header.receiver) == (answering, sender)
     assert (reply.header.service_id, reply.header.user_id) == (sid, "clerk01")
     assert reply.body.tag == SERVICES[sid].response_tag
     if sid == INQUIRY:
@@ -304,6 +307,27 @@ def test_a_misaddressed_request_is_refused(stub):
     detail = caught.value.detail
     assert (detail.code, detail.party) == ("PF-PROVIDER-MISROUTED", "client")
     assert [f.rule for f in detail.findings] == ["header:receiver"]
+    (finding,) = detail.findings  # placed at the Receiver (fault-v1.xsd: path and line)
+    assert finding.path == "/soap:Envelope/soap:Header/pfh:PlatformHeader/pfh:Receiver"
+    assert finding.line == 2
+
+
+@pytest.mark.parametrize("receiver", [
+    Party("131016", "01", "vendor-a-juki"),  # the subscriber's own system, not the hub
+    Party("131016", "07", "hub"),  # the hub of another 業務ユニット
+    Party("011002", "01", "hub"),  # another 団体's hub
+], ids=["own-system", "another-unit", "another-municipality"])
+def test_a_notice_not_addressed_to_its_hub_is_refused(stub, receiver):
+    """docs/notices.md: a notice is addressed to (団体コード, the service's 業務ユニット, hub); a
+    subscriber accepts exactly that Receiver (README: a system answers only what is addressed
+    to it), whatever its own party is."""
+    with pytest.raises(PlatformFault) as caught:
+        consumer(stub[0], JUKI).call(NOTICE, receiver, sample_request(NOTICE))
+    detail = caught.value.detail
+    assert (detail.code, detail.party) == ("PF-PROVIDER-MISROUTED", "client")
+    (finding,) = detail.findings
+    assert (finding.rule, finding.line) == ("header:receiver", 2)
+    assert finding.path.endswith("/pfh:PlatformHeader/pfh:Receiver")
 
 
 def test_a_tampered_request_hash_is_detected(stub):
@@ -322,7 +346,7 @@ def test_large_messages_both_ways(stub):
     notice = sample_request("juki.ResidentChangeNotice")
     for _ in range(299):  # ~224 KB: the sample declares cmn once (no per-element xmlns)
         notice.append(copy.deepcopy(notice[0]))
-    reply = consumer(stub[0], JUKI).call("juki.ResidentChangeNotice", JUKI, notice)
+    reply = consumer(stub[0], JUKI).call(NOTICE, HUB, notice)
     assert len(reply.sent) > 200_000
     assert changes_seen[-1] == 300
     assert reply.body.findtext("{urn:pfbus:platform:receipt:v1}Status") == "applied"

@@ -20,6 +20,7 @@ import threading
 import pytest
 
 from . import hubkit
+from tests.support.routing_log import wait_for_hops
 from tests.support.soap import SOAP11, SOAP12
 from tests.support.soap import inquiry_envelope as envelope
 
@@ -224,6 +225,41 @@ def test_soap12_answers_with_its_status(hub):
     r = hubkit.post(hub, valid(SOAP12).replace("<soap:Body>", "<soap:Body><x/>").encode(),
                     SOAP12)
     assert r.status_code == 400 and hubkit.fault_of(r.content)["code"] == "PF-SOAP-ENVELOPE"
+
+
+DRAFT_SOAP12 = "http://www.w3.org/2001/12/soap-envelope"  # a SOAP 1.2 draft's namespace
+
+
+@pytest.mark.parametrize("soap", [SOAP11, SOAP12])
+def test_an_envelope_of_another_namespace_is_a_version_mismatch(hub, soap):
+    """SOAP 1.1 4.1.2 / SOAP 1.2 Part 1 5.4.7 (docs/faults.md): VersionMismatch in the version
+    the Content-Type names — with SOAP 1.2's Upgrade block listing the envelopes the hub
+    reads —, PF-SOAP-ENVELOPE in the detail, HTTP 500; recorded in the routing log as every
+    refusal is."""
+    from lxml import etree
+
+    def recorded(count: int = 0, timeout: float = 0) -> int:
+        """Reply hops of such refusals: the code, the rule and the status answered."""
+        return len(wait_for_hops(hub["log"], fault_code="PF-SOAP-ENVELOPE", count=count,
+                                 where=lambda h: h.rule == "soap:envelope"
+                                 and h.http_status == 500, timeout=timeout))
+
+    before = recorded()
+    raw = valid(soap).replace(soap, DRAFT_SOAP12).encode()
+    r = hubkit.post(hub, raw, soap)
+    assert r.status_code == 500, r.text
+    assert r.headers["Content-Type"].startswith(
+        "text/xml" if soap == SOAP11 else "application/soap+xml")
+    root = etree.fromstring(r.content)
+    assert root.tag == f"{{{soap}}}Envelope"
+    code = root.findtext(f".//{{{soap}}}Fault/faultcode") if soap == SOAP11 else \
+        root.findtext(f".//{{{soap}}}Code/{{{soap}}}Value")
+    assert code.rpartition(":")[2] == "VersionMismatch", r.text
+    assert hubkit.fault_of(r.content) == {"code": "PF-SOAP-ENVELOPE", "rule": "soap:envelope"}
+    supported = {se.nsmap[se.get("qname").split(":")[0]]
+                 for se in root.iter(f"{{{SOAP12}}}SupportedEnvelope")}
+    assert supported == {SOAP11, SOAP12}
+    assert recorded(before + 1, timeout=10) == before + 1
 
 
 def test_rejections_are_logged_without_payload_and_nothing_is_stored(hub, listener):

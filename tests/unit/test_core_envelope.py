@@ -160,6 +160,9 @@ def test_depth_limit_names_the_first_element_too_deep_in_document_order():
     parse_envelope(raw, Limits(max_depth=13))  # Envelope, Body, w, x and nine y: 13 levels
     fault = fault_of(raw, Limits(max_depth=11))
     assert fault.fault is faults.TOO_DEEP and fault.first.line == 5
+    # the first element too deep, by name (fault-v1.xsd: a place's path and line)
+    assert fault.first.path.startswith("/soap:Envelope/soap:Body/") and \
+        fault.first.path.count("/") == 12
 
 
 def test_default_depth_limit_refuses_deep_nesting():
@@ -168,23 +171,29 @@ def test_default_depth_limit_refuses_deep_nesting():
 
 # --- envelope structure --------------------------------------------------------------------------
 
-def _structure_fault(xml: str) -> HubFault:
+def _structure_fault(xml: str, code: faults.FaultCode = faults.NOT_SOAP) -> HubFault:
     fault = fault_of(xml.encode())
-    assert fault.fault is faults.NOT_SOAP
+    assert fault.fault is code
     assert fault.first.rule == "soap:envelope"
     return fault
 
 
 def test_a_document_that_is_not_an_envelope():
-    fault = _structure_fault(inquiry_body())
+    """SOAP 1.2 Part 1 5.4.7: "The namespace, local name or both did not match the Envelope":
+    a version error, the same stable code with SOAP's VersionMismatch."""
+    fault = _structure_fault(inquiry_body(), faults.VERSION_MISMATCH)
     assert fault.first.path == "/juki:ResidentInquiryRequest"
     assert fault.first.line == 1
 
 
-def test_envelope_of_an_unknown_namespace():
-    fault = _structure_fault('<soap:Envelope xmlns:soap="urn:not-soap"><soap:Body><a/></soap:Body>'
-                             '</soap:Envelope>')
-    assert fault.first.path == "/soap:Envelope"
+@pytest.mark.parametrize("namespace", ["urn:not-soap", "http://www.w3.org/2001/12/soap-envelope"])
+def test_envelope_of_another_namespace_is_a_version_mismatch(namespace):
+    """SOAP 1.1 4.1.2: an Envelope "associated with a different namespace" is a version error
+    (a SOAP 1.2 draft's namespace too); PF-SOAP-ENVELOPE with SOAP's VersionMismatch."""
+    fault = _structure_fault(f'<soap:Envelope xmlns:soap="{namespace}"><soap:Body><a/>'
+                             '</soap:Body></soap:Envelope>', faults.VERSION_MISMATCH)
+    assert fault.fault.code == "PF-SOAP-ENVELOPE" and fault.fault.soap_code == "VersionMismatch"
+    assert (fault.first.path, fault.first.line) == ("/soap:Envelope", 1)
 
 
 def test_two_bodies():

@@ -18,8 +18,9 @@ from bus.core.inspection import Inspector, RequestBinding
 from bus.core.routing import Provider, Route, ServiceRegistry
 from bus.core.validator import MessageValidator
 from messages import (ADDRESSEE_8, ADDRESSEE_BAD, CHIYODA, JUKI_NS, JUKI_SYSTEM, SOAP11_NS,
-                      SOAP12_NS, TAX_SYSTEM, YOKOHAMA, builtin_catalog, envelope, inquiry_body,
-                      inquiry_response_body, line_of, request_header, soap_fault_body)
+                      SOAP12_NS, TAX_SYSTEM, YOKOHAMA, builtin_catalog, change_notice_body,
+                      envelope, inquiry_body, inquiry_response_body, line_of, request_header,
+                      soap_fault_body)
 
 HEADER_PATH = "/soap:Envelope/soap:Header/pfh:PlatformHeader"
 VENDOR_A = Provider("vendor-a-juki", "http://127.0.0.1:9001/soap", 10.0)
@@ -98,6 +99,29 @@ def test_receiver_business_unit_must_be_the_services(inspector):
     fault = _request_fault(inspector, header)
     assert fault.fault is faults.HEADER_INVALID
     assert fault.first.rule == "service:unit"
+
+
+@pytest.mark.parametrize("system_id", ["vendor-b-tax", "vendor-a-juki"])
+def test_a_notice_not_addressed_to_the_hub_is_refused_at_the_door(inspector, system_id):
+    """docs/notices.md: a notice's Receiver is (団体コード, the service's 業務ユニット, hub); every
+    subscriber refuses any other, so the hub does not store one to dead-letter it."""
+    header = request_header(sender=JUKI_SYSTEM, receiver=Party(CHIYODA, "01", system_id),
+                            service_id="juki.ResidentChangeNotice")
+    raw = envelope(change_notice_body(), header)
+    fault = refused(inspector.inspect_request, raw)
+    assert fault.fault is faults.HEADER_INVALID and fault.message_id == header.message_id
+    assert fault.first.rule == "header:receiver"
+    assert fault.first.path == HEADER_PATH + "/pfh:Receiver/pfh:SystemId"
+    assert fault.first.line == line_of(raw, "<pfh:SystemId>", occurrence=2)
+
+
+def test_a_notice_addressed_to_the_hub_passes_the_receiver_check(inspector):
+    """The same notice to (千代田区, 01, hub) gets past it: refused only because this registry
+    has no subscriber of it."""
+    header = request_header(sender=JUKI_SYSTEM, receiver=Party(CHIYODA, "01", "hub"),
+                            service_id="juki.ResidentChangeNotice")
+    fault = refused(inspector.inspect_request, envelope(change_notice_body(), header))
+    assert fault.first.rule == "route:subscribed"
 
 
 def test_endpoint_must_match_the_headers_service(inspector):
@@ -409,5 +433,41 @@ def test_a_content_type_read_once_still_judges_each_envelope():
     for _ in range(2):
         assert check_media_type(v12, ct, None) == "urn:pfbus:service:juki.ResidentInquiry"
         assert check_media_type(v12, "application/soap+xml", "x") is None
-        assert refused(check_media_type, v11, ct, None).fault is faults.NOT_SOAP
+        assert refused(check_media_type, v11, ct, None).fault is faults.VERSION_MISMATCH
         assert check_media_type(v11, "text/xml; action=y", '"z"') == "z"
+
+
+@pytest.mark.parametrize("soap_ns, media", [(SOAP11_NS, "application/soap+xml"),
+                                            (SOAP12_NS, "text/xml")])
+def test_an_envelope_of_the_other_version_is_a_version_mismatch(inspector, soap_ns, media):
+    """SOAP 1.1 4.1.2 (a SOAP 1.1 receiver given another envelope) and SOAP 1.2 Part 1 Appendix
+    A.1 (a SOAP 1.2 node that does not process a SOAP/1.1 message as such): VersionMismatch,
+    answered as a SOAP 1.1 fault (bus.core.envelope.version_mismatch_ns)."""
+    from bus.core.envelope import version_mismatch_ns
+
+    fault = refused(inspector.inspect_request, envelope(inquiry_body(), request_header(),
+                                                        soap_ns), content_type=media)
+    assert fault.fault is faults.VERSION_MISMATCH and fault.first.rule == "soap:version"
+    assert (fault.first.path, fault.first.line) == ("/soap:Envelope", 2)
+    assert version_mismatch_ns(fault, media + "; charset=utf-8") == SOAP11_NS
+
+
+@pytest.mark.parametrize("media, answered", [("text/xml", SOAP11_NS), (None, SOAP11_NS),
+                                             ("Application/SOAP+xml", SOAP12_NS)])
+def test_a_root_of_no_soap_version_is_answered_in_the_media_types_version(inspector, media,
+                                                                          answered):
+    """docs/faults.md: SOAP 1.2 with its Upgrade block for
+    application/soap+xml, SOAP 1.1 for text/xml or a request naming no SOAP version."""
+    from bus.core.envelope import version_mismatch_ns
+
+    raw = envelope(inquiry_body(), request_header()).replace(
+        SOAP11_NS.encode(), b"http://www.w3.org/2001/12/soap-envelope")
+    fault = refused(inspector.inspect_request, raw, content_type=media)
+    assert fault.fault is faults.VERSION_MISMATCH and fault.first.rule == "soap:envelope"
+    assert version_mismatch_ns(fault, media) == answered
+    written = etree.fromstring(fault_envelope(fault, answered))
+    code = (written.findtext(f".//{{{answered}}}Fault/faultcode") if answered == SOAP11_NS else
+            written.findtext(f".//{{{answered}}}Code/{{{answered}}}Value"))
+    assert code == "soap:VersionMismatch"
+    offered = [el.get("qname") for el in written.iter(f"{{{SOAP12_NS}}}SupportedEnvelope")]
+    assert len(offered) == 2  # SOAP 1.2 Part 1 5.4.7: the envelopes this node reads

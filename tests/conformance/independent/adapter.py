@@ -10,6 +10,13 @@ stored in SQLite before the receipt is sent).
 ``defect`` switches on ONE deliberate defect (variants.py DEFECTS); ``alternative`` a
 standard-conformant way of writing the same messages (variants.py ALTERNATIVES).
 
+Corrected when the documents agreed (round 15b, docs/conformance.md): as a subscriber it took
+any notice of its own 団体コード, which README ("a system answers only what is addressed to it")
+and docs/notices.md (a notice's Receiver is the 団体コード, the service's 業務ユニット and ``hub``)
+never allowed — it now accepts exactly that Receiver; and it answered an envelope of another
+namespace PF-SOAP-ENVELOPE as a client fault, where SOAP names the code VersionMismatch
+(docs/faults.md now says so too).
+
 One module per concern, mixed into ``Adapter`` here (its state, the platform's checks):
 standard.py (namespaces, schemas, code lists, check digits), transport.py (HTTP in: parsing the
 request), provider.py (住民照会, 全件抽出), subscriber.py (異動通知 and its SQLite store),
@@ -36,9 +43,9 @@ from .provider import Provider
 from .seventeenth import SeventeenthBatch
 from .seventh import SeventhBatch, mynumber_weights_from_left
 from .sixteenth import SixteenthBatch
-from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, PFH, SERVED_VERSION,
-                       SERVICES, Answer, Refusal, _codes, _m11_mod10, _mynumber_mod10, _schema,
-                       collapse_dates, m11_ok, mynumber_ok)
+from .standard import (CMN, CODELISTS, HERE, JST, JUKI, KNOWN_SERVICE_IDS, NOTICE_SYSTEM_ID,
+                       NOTICE_UNIT, PFH, SERVED_VERSION, SERVICES, Answer, Refusal, _codes,
+                       _m11_mod10, _mynumber_mod10, _schema, collapse_dates, m11_ok, mynumber_ok)
 from .subscriber import Subscriber
 from .tenth import TenthBatch
 from .thirteenth import ThirteenthBatch
@@ -124,8 +131,9 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                                                f"(served: {SERVED_VERSION})")], mid)
         receiver = [header.findtext(f"{{{PFH}}}Receiver/{{{PFH}}}{n}")
                     for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
-        if self.role == "subscriber":
-            mine = receiver[0] == self.local_gov_code or self.defect == "notice-receiver-unchecked"
+        if self.role == "subscriber":  # docs/notices.md: a notice is addressed to the hub
+            mine = receiver == [self.local_gov_code, NOTICE_UNIT, NOTICE_SYSTEM_ID] \
+                or self.defect == "notice-receiver-unchecked"
         else:
             mine = receiver == [self.local_gov_code, self.business_unit, self.system_id] \
                 or self.defect == "receiver-unchecked" \

@@ -36,6 +36,9 @@ KNOWN_SERVICE_IDS = {"juki.ResidentInquiry", "juki.ResidentFullExtract",
                      "juki.ResidentChangeNotice", "kojinjuminzei.TaxationStatusInquiry",
                      "kokuho.QualificationInquiry"}
 SERVED_VERSION = "1"  # schemas/catalog.toml: the one Version of every service served
+# docs/notices.md: a notice is addressed to the hub — (団体コード, the service's 業務ユニット,
+# hub); 異動通知 is 住民基本台帳's, 業務ユニット 01 (schemas/catalog.toml)
+NOTICE_UNIT, NOTICE_SYSTEM_ID = "01", "hub"
 CODELISTS = {"Reason": "change_reason", "Gender": "gender", "Relationship": "relationship",
              "ResidentKind": "resident_kind", "ResidentStatus": "resident_status"}
 
