@@ -8,7 +8,6 @@ are generic assertions whose expected values are the case's data.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ from bus.core.header import HEADER_NS, HEADER_TAG, SHA256_URI, Party, request_di
 from bus.core.service_pattern import ServicePattern
 from bus.core.rules import RULE_NAMES
 
-from . import sent_at_forms, vendor_blocks, xmlread
+from . import fault_place, sent_at_forms, soap_structure, vendor_blocks, xmlread
 from .envelopes import SOAP_VERSION, soap_actions
 from .records import CommandRun, Exchange
 
@@ -220,7 +219,9 @@ def sent_header_invalid(ctx: Context, ex: Exchange) -> bool:
 
 
 def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
-    """``fault = {soap_code, code_in, party, finding = "xsd" | "rule", rule_in, all_of}``."""
+    """``fault = {soap_code, code_in, party, finding = "xsd" | "rule", rule_in, at, all_of}``;
+    ``at`` (with ``rule_in``) and each ``all_of``'s ``path``: the element the rule is broken at,
+    judged on what a Finding gives of its place (fault_place.py)."""
     env = ex.envelope()
     problems = []
     if "soap_code" in spec:
@@ -251,30 +252,21 @@ def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
     if "rule_in" in spec and not any(f.rule in spec["rule_in"] for f in d.findings):
         problems.append(f"no finding names {' or '.join(spec['rule_in'])} (rules: "
                         f"{[f.rule for f in d.findings]})")
+    lines = fault_place.request_lines(ex.request)
+    if spec.get("at") and "rule_in" in spec:  # fault-v1.xsd: a place's path and line
+        problems += fault_place.placed(list(d.findings), spec["rule_in"], spec["at"], lines)
     unused = list(d.findings)
     for want in spec.get("all_of", ()):  # one finding per problem (docs/faults.md)
         match = next((f for f in unused if f.rule == want["rule"] and (
-            f.path is None or _path_ends(f.path, want["path"]))), None)
+            f.path is None or fault_place.names(f.path, want["path"]))), None)
         if match is None:
             problems.append(f"no finding (of its own) names {want['rule']} at …/{want['path']}: "
                             f"one Finding per problem (findings: "
                             f"{[(f.rule, f.path) for f in d.findings]})")
         else:
             unused.remove(match)
+            problems += [p for p in [fault_place.line_problem(match, lines)] if p]
     return problems
-
-
-_PREDICATE = re.compile(r"\[[^]]*\]")
-
-
-def _path_ends(path: str, tail: str) -> bool:
-    """``path`` (a finding's, prefixes the product's own) names the element ``tail`` names: its
-    last steps are ``tail``'s local names (positions are not compared: a product may leave
-    them out)."""
-    def steps(p: str) -> list[str]:
-        return [s.rpartition(":")[2] for s in _PREDICATE.sub("", p).strip("/").split("/")]
-    want = steps(tail)
-    return steps(path)[-len(want):] == want
 
 
 def xpath(ctx: Context, ex: Exchange, assertions: list[Mapping[str, Any]]) -> list[str]:
@@ -398,6 +390,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "binding.not_lookalike": vendor_blocks.not_lookalike,  # P-LOOK-01
     "fault.detail": fault_detail,
     "fault.message_id": fault_message_id,
+    "fault.upgrade": lambda ctx, ex: soap_structure.upgrade(ex.envelope().root),  # P-SOAP-08
     "header.sent_at_now": sent_at_now,
     "answer.or_stale": sent_at_forms.answer_or_stale,  # P-LEX-01
     "request.addressing": request_addressing,

@@ -77,6 +77,8 @@ MESSAGE = Table("message.NAME", (
     Key("reply", Bool(), False, "an answer the suite gives when it plays the hub"),
     Key("breaks", Str(nonempty=True), None,
         "the one rule beyond XSD the message breaks: a send step names it ${<step>_breaks}"),
+    Key("breaks_at", Str(nonempty=True), None,
+        "the element breaking it, its last names (juki:Change/cmn:Reason): ${<step>_breaks_at}"),
 ), "a message body the cases send")
 SERVICE_ROLES = Table("roles.SERVICE", tuple(
     Key(role, Str(nonempty=True), None, f"the message playing {role!r}")

@@ -8,8 +8,10 @@ each declaring a general entity the header then uses — so a product that looks
 in UTF-8 refuses all three and passes. These tampers send a DOCTYPE each such product misses:
 
 - ``dtd_without_subset``: ``<!DOCTYPE soap:Envelope>``, no internal subset, nothing declared;
-- ``dtd_after_comment``: a comment and a processing instruction before the DOCTYPE (XML 1.0
-  2.8: Misc may precede it), its subset declaring an element only;
+- ``dtd_after_comment``: a comment before the DOCTYPE (XML 1.0 2.8: Misc may precede it), its
+  subset declaring an element only. No processing instruction beside it (round 15b): over SOAP
+  1.2 a receiver may refuse one first (SOAP 1.2 Part 1 §5, a Sender fault), and the form must
+  be judged by its DTD alone;
 - ``dtd_parameter_entity``: a subset declaring a parameter entity only (``<!ENTITY % …``);
 - ``dtd_utf16``: P-HOST-01's internal DTD with its entity, the whole request in UTF-16 with its
   byte order mark (XML 1.0 4.3.3; P-ENC-03 shows UTF-16 is read).
@@ -33,7 +35,6 @@ def tamper(raw: bytes, how: str) -> bytes:
         return DECL + b"<!DOCTYPE soap:Envelope>\n" + rest
     if how == "dtd_after_comment":
         return DECL + b"<!-- conformance: a comment before the DOCTYPE -->\n" \
-            b"<?conformance a processing instruction?>\n" \
             b"<!DOCTYPE soap:Envelope [<!ELEMENT soap:Envelope ANY>]>\n" + rest
     if how == "dtd_parameter_entity":
         return DECL + b'<!DOCTYPE soap:Envelope [<!ENTITY % conformance "declared only">]>\n' \

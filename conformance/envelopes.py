@@ -219,6 +219,12 @@ def tamper(raw: bytes, how: str) -> bytes:
         return (text[:start] + "".join(numbered) + text[end:]).encode("utf-8")
     if how == "xinclude":
         return xinclude(raw)
+    if how == "foreign_envelope":  # round 15b: the Envelope of another namespace, a version
+        # error (SOAP 1.1 4.1.2, SOAP 1.2 Part 1 5.4.7): SOAP 1.2's draft namespace
+        for ns in SOAP_NS.values():
+            raw = raw.replace(b'xmlns:soap="%s"' % ns.encode(),
+                              b'xmlns:soap="%s"' % FOREIGN_ENVELOPE_NS.encode(), 1)
+        return raw
     if how in vendor_blocks.TAMPERS:  # round 12b: look-alike fields, a large request
         return vendor_blocks.tamper(raw, how)
     if how in dtd_forms.TAMPERS:  # round 15: the DOCTYPE forms P-HOST-01…03 never send
@@ -226,6 +232,7 @@ def tamper(raw: bytes, how: str) -> bytes:
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
+FOREIGN_ENVELOPE_NS = "http://www.w3.org/2001/12/soap-envelope"  # a SOAP 1.2 working draft's
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 XINCLUDE_HREF = "file:///nonexistent/pfbus-conformance/xinclude.xml"
 
@@ -267,7 +274,8 @@ MANY_CHANGES = 256  # past 10, 16, 32, 50, 64, 100, 128 and 255 (a batch, a page
 TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "bom",
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
-           "header_soap_attributes_optional", "many_changes", "xinclude", *MUST_UNDERSTAND_FORMS,
+           "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
+           *MUST_UNDERSTAND_FORMS,
            *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 

@@ -8,7 +8,11 @@ exactly as it answers the canonical form. What a variant must NOT change, it doe
 leaf elements (whitespace there is data), QName-valued content (there is none in a request
 body). A value may be split by a comment or a processing instruction (``comment-in-value``,
 ``pi-in-value``): README reads a value as the XML Infoset does, without them; never by a CDATA
-boundary (no document says so much).
+boundary (no document says so much). A processing instruction is sent over SOAP 1.2 only (SOAP
+1.1 §3 forbids one in a message), where SOAP 1.2 Part 1 §5 says a receiver SHOULD fault with
+env:Sender: a form marked ``refusable`` is answered either as the canonical form or with such a
+fault (``sender_refusal``: SOAP 1.2, env:Sender, HTTP 400, a pff:FaultDetail of Party client; a
+notice so refused leaves its resident unheld) — round 15b, docs/conformance.md.
 
 Every variant is a function ``(text, headers, soap) -> (bytes, headers)`` over the canonical
 envelope as the suite writes it (``envelopes.envelope``: UTF-8, an XML declaration, prefixes
@@ -27,6 +31,7 @@ from typing import Any
 
 from lxml import etree
 
+from bus.core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail
 from bus.core.header import HEADER_NS
 
 from . import checks, lexical, namespace_forms, request_shapes
@@ -49,8 +54,12 @@ class Variant:
     # generated from the payload's XSD types (lexical.py): rewrite(text, headers, soap, catalog)
     typed: bool = False
     # the SOAP versions that allow the form: SOAP 1.1 §3 forbids processing instructions in a
-    # message; SOAP 1.2 Part 1 §5 tells a receiver to ignore them
+    # message; SOAP 1.2 Part 1 §5 lets a receiver read past them or fault (it SHOULD fault)
     soap: tuple[str, ...] = ("1.1", "1.2")
+    # SOAP 1.2 Part 1 §5: "SOAP receivers receiving a SOAP message containing a processing
+    # instruction information item SHOULD generate a SOAP fault with the Value of Code set to
+    # env:Sender" — that fault conforms as much as the canonical answer (sender_refusal)
+    refusable: bool = False
 
 
 def _body_span(text: str) -> tuple[int, int]:
@@ -265,13 +274,15 @@ VARIANTS: tuple[Variant, ...] = (
             _utf8(lambda t: _after_payload_start(t, _COMMENT))),
     Variant("comment-before-envelope", "XML 1.0 2.8 (Misc in the prolog)",
             _utf8(lambda t: t.replace(_DECL, _DECL + _COMMENT + "\n", 1))),
-    Variant("pi-in-payload", "XML 1.0 2.6 (between elements); SOAP 1.2 Part 1 §5 (ignored)",
-            _utf8(lambda t: _after_payload_start(t, _PI)), soap=("1.2",)),
+    Variant("pi-in-payload", "XML 1.0 2.6 (between elements); SOAP 1.2 Part 1 §5 (read "
+            "past, or a Sender fault)", _utf8(lambda t: _after_payload_start(t, _PI)),
+            soap=("1.2",), refusable=True),
     Variant("comment-in-value", "XML 1.0 2.5; XML Infoset 2.6 (a value is its character "
             "information items: a comment inside it is not part of it)",
             _utf8(_split_values(_COMMENT))),
-    Variant("pi-in-value", "XML 1.0 2.6; XML Infoset 2.6; SOAP 1.2 Part 1 §5 (a receiver "
-            "ignores processing instructions)", _utf8(_split_values(_PI)), soap=("1.2",)),
+    Variant("pi-in-value", "XML 1.0 2.6; XML Infoset 2.6 (the value without it); SOAP 1.2 "
+            "Part 1 §5 (read past, or a Sender fault)", _utf8(_split_values(_PI)),
+            soap=("1.2",), refusable=True),
     Variant("cdata", "XML 1.0 2.7", _utf8(lambda t: _in_body(t, _cdata))),
     Variant("character-references", "XML 1.0 4.1",
             _utf8(lambda t: _in_body(t, _character_references))),
@@ -408,6 +419,37 @@ def compare(canon: Exchange, ex: Exchange, ignore: list[str], namespaces) -> lis
     return problems
 
 
+def sender_refusal(ex: Exchange) -> str | None:
+    """Why ``ex``'s answer is not the fault SOAP 1.2 Part 1 §5 lets a receiver give a message
+    holding a processing instruction — a SOAP 1.2 Fault whose Code is env:Sender, HTTP 400
+    (Part 2 7.5.2.2), with a pff:FaultDetail of Party client (docs/faults.md recommends
+    PF-SOAP-ENVELOPE; the code is not judged); None when it is that fault."""
+    if ex.error:
+        return ex.error
+    try:
+        env = ex.envelope()
+    except ValueError as exc:
+        return f"HTTP {ex.status}: {exc}"
+    if env.soap_ns != SOAP12_NS or not env.is_fault:
+        return "not a SOAP 1.2 Fault"
+    code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
+    if code.rpartition(":")[2].strip() != "Sender":
+        return f"its Code is {code or 'missing'}, not env:Sender"
+    if ex.status != 400:
+        return f"HTTP {ex.status}: env:Sender is answered with 400"
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    if detail is None:
+        return "it carries no pff:FaultDetail"
+    party = FaultDetail.from_element(detail).party
+    return None if party == "client" else f"pff:Party is {party}, not client"
+
+
+def _unheld(seen: Any) -> bool:
+    """The observation of a resident the product does not hold: it exits non-zero
+    (interpreter.observed_state's text; a run killed at its timeout says ``exit None``)."""
+    return isinstance(seen, str) and re.match(r"exit -?[1-9][0-9]*:", seen) is not None
+
+
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     """Send the canonical request and each variant (fresh values, a fresh MessageId each) in
     every SOAP version of ``soap``; with ``observe_vars`` (the observation command's vars), the
@@ -430,7 +472,15 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                 except lexical.NotApplicable:
                     continue  # nothing of the request has another form of this kind: not sent
                 found = compare(canon, ex, ignore, namespaces)
-                if observe and seen != state:
+                refused = bool(found) and variant.refusable and sender_refusal(ex) is None
+                if refused:  # SOAP 1.2 Part 1 §5's other conformant answer: nothing applied
+                    found = [] if not observe or _unheld(seen) else [
+                        f"refused with a Sender fault, yet observed {seen!r} after it (a "
+                        f"refused notice changes nothing)"]
+                elif found and variant.refusable:
+                    found = [f"{p}; nor the Sender fault SOAP 1.2 Part 1 §5 allows instead "
+                             f"({sender_refusal(ex)})" for p in found]
+                if observe and not refused and seen != state:
                     found.append(f"observed {seen!r} after it, {state!r} after the canonical "
                                  f"form")
                 problems += [f"{which}{variant.name} SOAP {soap} ({variant.spec}): {p}"

@@ -209,9 +209,11 @@ class CaseRunner:
         self._record(step.get("name"), ex)
         if ex.sent_header is not None:  # ${message_id}, ${<name>_message_id} for later steps
             values["message_id"] = values[f"{name}_message_id"] = ex.sent_header.message_id
-        breaks = self.s.suite.message(step.target, self.instance.service, step.where).breaks
-        if breaks:  # ${breaks}, ${<name>_breaks}: the one rule its fault must name
-            values["breaks"] = values[f"{name}_breaks"] = breaks
+        message = self.s.suite.message(step.target, self.instance.service, step.where)
+        if message.breaks:  # ${breaks}, ${<name>_breaks}: the one rule its fault must name
+            values["breaks"] = values[f"{name}_breaks"] = message.breaks
+        if message.breaks_at:  # ${breaks_at}: the element it names (fault = {at})
+            values["breaks_at"] = values[f"{name}_breaks_at"] = message.breaks_at
         if ex.error:
             return [ex.error]  # a send asserts that an answer came in time
         return problems + self._capture(step, ex, values)

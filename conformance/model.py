@@ -48,6 +48,7 @@ class Message:
     service: str | None  # None: any service (e.g. an unknown element)
     reply: bool = False  # a reply the suite sends when it plays the hub
     breaks: str | None = None  # the one rule beyond XSD it breaks (a fault must name it)
+    breaks_at: str | None = None  # the element that breaks it, by its last names
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def _load(root: Path) -> Suite:
                                             r["roles"])
 
     msg_doc = _read(files[2], declared.MESSAGES_FILE)
-    messages = {name: Message(name, m["body"], m["service"], m["reply"], m["breaks"])
+    messages = {name: Message(name, m["body"], m["service"], m["reply"], m["breaks"],
+                              m["breaks_at"])
                 for name, m in msg_doc["message"].items()}
     roles = {sid: {role: name for role, name in t.items() if name is not None}
              for sid, t in msg_doc["roles"].items()}

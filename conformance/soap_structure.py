@@ -147,3 +147,22 @@ def structure(root: etree._Element, ns: str, raw: bytes | None = None) -> list[s
             if fault is not None:
                 problems += _fault12(fault, ns)
     return problems
+
+
+def upgrade(root: etree._Element) -> list[str]:
+    """SOAP 1.2 Part 1 5.4.7: the env:Upgrade header block a VersionMismatch fault SHOULD carry
+    (not required here), when it carries one, lists one or more env:SupportedEnvelope, each
+    ``qname`` the Envelope of a SOAP version, its prefix declared where it stands."""
+    problems = []
+    for block in root.iterfind(f"*/{{{SOAP12_NS}}}Upgrade"):
+        listed = block.findall(f"{{{SOAP12_NS}}}SupportedEnvelope")
+        if not listed:
+            problems.append("env:Upgrade lists no env:SupportedEnvelope")
+        for supported in listed:
+            qname = (supported.get("qname") or "").strip()
+            prefix, _, local = qname.rpartition(":")
+            if local != "Envelope" or supported.nsmap.get(prefix or None) not in (SOAP11_NS,
+                                                                                  SOAP12_NS):
+                problems.append(f"env:SupportedEnvelope qname {qname!r} names no SOAP Envelope "
+                                f"(a QName whose prefix is declared in scope)")
+    return problems

@@ -104,7 +104,7 @@ _ALSO_ROUND14B = {
 
 
 # Round 15's cases send what older defects mishandle too: P-HOST-08's DOCTYPEs are DTDs (one in
-# UTF-16, one after a comment and a processing instruction); P-ORDER-01 sends an unknown
+# UTF-16, one after a comment); P-ORDER-01 sends an unknown
 # mandatory block, another 団体's Receiver and Version 2 beside a schema-invalid body, so a
 # product that ignores any of them, or names the misaddressing otherwise, is refused for the body
 _ALSO_ROUND15 = {
@@ -113,7 +113,6 @@ _ALSO_ROUND15 = {
     "utf16-refused": ("P-HOST-08/*",),
     "charset-crash": ("P-HOST-08/*",),
     "comment-refused": ("P-HOST-08/*",),
-    "processing-instruction-refused": ("P-HOST-08/*",),
     "receiver-unchecked": ("P-ORDER-01/*",),
     "receiver-gov-code-unchecked": ("P-ORDER-01/*",),
     "soap12-receiver-unchecked": ("P-ORDER-01/*",),

@@ -14,8 +14,14 @@ import re
 
 from lxml import etree
 
+from bus.core import faults
+from bus.core.envelope import CONTENT_TYPES
+from bus.core.faults import SOAP11_NS, FaultCode, HubFault, fault_envelope
+from bus.core.findings import Finding
+from bus.core.header import HEADER_NS, HEADER_TAG
+
 from .faulty_inputs import _refuse
-from .proxy import Call, Reply, tree
+from .proxy import Call, Reply, soap_ns, tree
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # the prefixes the standard's examples and the suite's canonical messages use
@@ -41,9 +47,17 @@ def comment_refused(call: Call) -> bytes | Reply:
 
 
 def processing_instruction_refused(call: Call) -> bytes | Reply:
-    """Refuses a processing instruction other than the XML declaration."""
+    """Fails on a processing instruction other than the XML declaration — its parser throws,
+    answered as its own failure (env:Receiver, HTTP 500, PF-PROVIDER-INTERNAL). SOAP 1.2 Part 1
+    §5 allows a Sender fault instead of the canonical answer (round 15b), never this."""
     if re.search(rb"<\?(?!xml[\s?])", _xml(call) or b""):
-        return _refuse(call, "PF-SOAP-ENVELOPE", "xml:pi", "processing instructions are refused")
+        fault = FaultCode("PF-PROVIDER-INTERNAL", faults.Party.PROVIDER, 500,
+                          "the provider failed to answer")
+        ns = soap_ns(call.request) or SOAP11_NS
+        return Reply(500, fault_envelope(HubFault(fault, (Finding(
+            "provider:internal", "XMLSyntaxError: processing instruction not supported"),),
+            tree(call.request).findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")), ns),
+            CONTENT_TYPES[ns])
     return call.request
 
 

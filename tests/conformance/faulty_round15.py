@@ -47,12 +47,15 @@ def _schema() -> MessageValidator:
 
 def _read(raw: bytes) -> etree._Element | None:
     """The envelope as a product's parser reads it; None for what such a front end leaves to
-    the application (a DTD, broken XML: P-HOST-*'s, not this defect's)."""
+    the application (a DTD, broken XML: P-HOST-*'s, not this defect's; a root that is no SOAP
+    Envelope: P-SOAP-08's)."""
     try:
         root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True,
                                                      load_dtd=False, remove_comments=True,
                                                      remove_pis=True))
     except etree.XMLSyntaxError:
+        return None
+    if root.tag not in (f"{{{SOAP11_NS}}}Envelope", f"{{{SOAP12_NS}}}Envelope"):
         return None
     return None if root.getroottree().docinfo.doctype else root
 
@@ -97,9 +100,10 @@ def _misaddressed(call: Call, blocks: list[etree._Element]) -> str | None:
     service = header.findtext(f"{PFH}Service/{PFH}ServiceId") or ""
     got = (receiver.findtext(f"{PFH}LocalGovCode"), receiver.findtext(f"{PFH}BusinessUnit"),
            receiver.findtext(f"{PFH}SystemId")) if receiver is not None else (None,) * 3
-    notice = service.endswith("ChangeNotice")  # addressed to the hub of its municipality
-    if got[0] != own.local_gov_code or (not notice and got != (
-            own.local_gov_code, own.business_unit, own.system_id)):
+    # a notice is addressed to the hub of its municipality and unit (住基's 異動通知: 01)
+    notice = service.endswith("ChangeNotice")
+    if got != ((own.local_gov_code, "01", "hub") if notice else
+               (own.local_gov_code, own.business_unit, own.system_id)):
         return "header:receiver"
     if header.findtext(f"{PFH}Service/{PFH}Version") != _SERVED_VERSION:
         return "service:version"

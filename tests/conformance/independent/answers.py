@@ -322,6 +322,15 @@ class Writer:
                 status = 500
             if self.defect == "soap12-fault-http-200":  # the framework's default status
                 status = 200
+            if refusal.soap_code == "VersionMismatch":  # part 1, 5.4.7: with env:Upgrade
+                status = 500  # part 2, 7.5.2.2
+                head = etree.Element(f"{{{soap}}}Header")
+                upgrade = etree.SubElement(head, f"{{{soap}}}Upgrade")
+                etree.SubElement(upgrade, f"{{{soap}}}SupportedEnvelope").set(
+                    "qname", f"{env.prefix}:Envelope")  # this envelope's own prefix
+                etree.SubElement(upgrade, f"{{{soap}}}SupportedEnvelope",
+                                 nsmap={"v11": SOAP11}).set("qname", "v11:Envelope")
+                env.insert(0, head)
             if refusal.soap_code == "MustUnderstand":  # SOAP 1.2 part 2, 7.5.2.2: 500
                 status = 500
                 if refusal.not_understood:  # part 1, 5.4.8: the NotUnderstood block (optional)

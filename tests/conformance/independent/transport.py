@@ -121,9 +121,26 @@ class Transport:
             raise Refusal("PF-XML-DTD", "client", "a DTD is not allowed in SOAP",
                           [("soap:no-dtd", "the message has a document type declaration")])
         if root.tag not in (f"{{{SOAP11}}}Envelope", f"{{{SOAP12}}}Envelope"):
+            # SOAP 1.1 4.1.2, SOAP 1.2 Part 1 5.4.7, docs/faults.md: a version error
             raise Refusal("PF-SOAP-ENVELOPE", "client", "not a SOAP envelope",
-                          [("soap:envelope", f"the root is {root.tag}")])
+                          [("soap:envelope", f"the root is {root.tag}")],
+                          soap_code="VersionMismatch")
+        if self.alternative == "processing-instruction-fault":
+            self._refuse_processing_instructions(raw, root)
         return root, root.tag[1:].split("}")[0]
+
+    def _refuse_processing_instructions(self, raw: bytes, root) -> None:
+        """SOAP 1.2 Part 1 §5: a receiver SHOULD fault (env:Sender) on a message holding a
+        processing instruction, and SOAP 1.1 §3 forbids one in a message: refused, with the
+        code docs/faults.md recommends (the alternative README and P-EQUIV-01 allow)."""
+        kept = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                     load_dtd=False, huge_tree=False))
+        found = kept.getroottree().xpath("//processing-instruction()")
+        if found:
+            raise Refusal("PF-SOAP-ENVELOPE", "client", "a SOAP message must not contain a "
+                          "processing instruction",
+                          [("soap:processing-instruction", f"<?{found[0].target} …?>")],
+                          root.findtext(f".//{{{PFH}}}PlatformHeader/{{{PFH}}}MessageId"))
 
     def _parts(self, root, soap):
         body_el = root.find(f"{{{soap}}}Body")

@@ -530,6 +530,9 @@ ALTERNATIVES: dict[str, str] = {
     "header-must-understand": "the reply's pfh:PlatformHeader marked mustUnderstand (SOAP allows "
                               "its attributes on any header block)",
     "no-charset": "Content-Type without a charset parameter",
+    # round 15b: SOAP 1.2 Part 1 §5's SHOULD, which README and P-EQUIV-01 now allow
+    "processing-instruction-fault": "a message holding a processing instruction refused with a "
+                                    "Sender fault (PF-SOAP-ENVELOPE, soap:processing-instruction)",
 }
 
 # Measured only (not in the asserted VARIANTS): the fourth batch, blind 26/40 (all variants
