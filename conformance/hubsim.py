@@ -21,7 +21,7 @@ from lxml import etree
 
 from bus.core import faults
 from bus.core.catalog import Catalog
-from bus.core.envelope import CONTENT_TYPES
+from bus.core.envelope import CONTENT_TYPES, parse_envelope, version_mismatch_ns
 from bus.core.faults import HubFault, fault_envelope
 from bus.core.findings import Finding
 from bus.core.header import PlatformHeader, request_digest
@@ -105,6 +105,12 @@ class HubSimulator:
             env = ex.envelope("request")
             header = ex.header("request")
         except ValueError as exc:  # answered as a hub would: the product's own fault
+            try:
+                parse_envelope(ex.request)
+            except HubFault as refused:  # the hub's own reading: its code, rule and version
+                if refused.fault is faults.VERSION_MISMATCH:
+                    ns = version_mismatch_ns(refused, ex.content_type("request"))
+                    return 500, fault_envelope(refused, ns)
             return self._fault(ex, HubFault(faults.NOT_SOAP, (Finding("soap:envelope",
                                                                       str(exc)),)))
         reply = header.reply(ex.request)

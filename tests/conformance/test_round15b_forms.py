@@ -120,3 +120,26 @@ def test_every_message_that_breaks_a_rule_says_where_and_holds_that_element(suit
                                for a in [*reversed(list(el.iterancestors())), el]),
                 message.breaks_at)]
             assert named, (message.name, message.breaks_at, paths[:3])
+
+
+@pytest.mark.parametrize("media, answered", [("text/xml; charset=utf-8", SOAP11_NS),
+                                             ("application/soap+xml; charset=utf-8", SOAP12_NS)])
+def test_the_hub_simulator_answers_an_envelope_of_another_namespace_as_the_hub(media, answered):
+    """conformance/hubsim.py (the suite playing the hub for a consumer): VersionMismatch in the
+    version the Content-Type names, as bus.core answers it."""
+    from bus.core.catalog import Catalog
+    from conformance.hubsim import HubSimulator, Script
+    from schemas import BUILTIN_CATALOG
+
+    sim = HubSimulator(Catalog.load([BUILTIN_CATALOG]))
+    try:
+        sim.arm(Script("s", "valid", "<x/>"))
+        raw = tamper(envelope("<a:B xmlns:a='urn:y'>1</a:B>", "1.1", None), "foreign_envelope")
+        ex = Exchange(step="s", direction="from-product", method="POST", url="/", request=raw,
+                      request_headers={"Content-Type": media})
+        status, body = sim.answer(ex)
+    finally:
+        sim.close()
+    root = etree.fromstring(body)
+    assert status == 500 and root.tag == f"{{{answered}}}Envelope"
+    assert b"VersionMismatch" in body and b"PF-SOAP-ENVELOPE" in body

@@ -67,6 +67,17 @@ def test_values_split_by_comments_are_read_whole(inspector):
     assert accepted.header == header and accepted.route.provider is VENDOR_A
 
 
+def test_a_processing_instruction_over_soap12_is_read_past_and_kept(inspector):
+    """docs/faults.md: the hub reads past processing instructions in either SOAP version — SOAP
+    1.2 Part 1 §5 lets an intermediary leave them — and forwards the bytes as they are; the
+    provider or subscriber decides (the canonical answer or a Sender fault)."""
+    raw = envelope(inquiry_body(), request_header(), SOAP12_NS).replace(
+        b"<juki:AddresseeNumber>", b"<?vendor hint?><juki:AddresseeNumber>", 1)
+    assert b"<?vendor hint?>" in raw
+    accepted = inspector.inspect_request(raw, content_type="application/soap+xml")
+    assert accepted.envelope.raw is raw and accepted.route.provider is VENDOR_A
+
+
 def test_request_without_endpoint_service_is_accepted(inspector):
     assert inspector.inspect_request(envelope(inquiry_body())).service.id == "juki.ResidentInquiry"
 
