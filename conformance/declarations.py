@@ -110,6 +110,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes"),
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
+    "neighbours": ("timeout",),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

@@ -218,8 +218,10 @@ def _request_ids(runner, step, values, model: list[grid.Resident]) -> list[str]:
              sum(grid.lived_here(r, day) for r in model)),
             (f"RequestId of 64 characters (the longest), 基準日 {day}", longest, day.isoformat(),
              sum(grid.lived_here(r, day) for r in model))]
+    extremes = {d.isoformat() for _, d in edges.EXTREMES}
     for k, e in enumerate(edges.date_edges(timezones=True)):
-        if k % 3 == 0:  # every third date edge: the 基準日 of the 全件 path is its own code
+        # every third date edge and every extreme: the 基準日 of the 全件 path is its own code
+        if k % 3 == 0 or e.value in extremes:
             d = dt.date.fromisoformat(e.value[:10])
             asks.append((f"基準日 {e.value} ({e.label})", None, e.value,
                          sum(grid.lived_here(r, d) for r in model)))

@@ -12,6 +12,12 @@ module derives, per kind of simple type, the values where such a product breaks:
   last day of a signed 32-bit time_t (2038-01-19) and the day after, and 1873-01-01 (the first day
   of the Gregorian calendar in Japan: the far past a 生年月日 column still holds); with a
   timezone (``+09:00``, ``Z``) where the caller asks for the lexical forms xs:date allows.
+  Round 16 (the value space's extremes, ``EXTREMES``): the first and last day of xs:date's
+  four-digit years (0001-01-01, 9999-12-31: a DATETIME column from 1753, ``+ 1 day`` past the
+  end), a three-digit year (0999-12-31: ``strftime('%Y')`` drops its leading zero), the first
+  day of 明治 and the day before (1868-01-25/24: a 元号 table's first entry), the last day
+  before the Gregorian calendar (1872-12-31: a 和暦 conversion has no day for it), and a
+  century's turn (1999-12-31, 2000-01-01: a two-digit year).
 - ``xs:dateTime`` restricted to JST (``jst_date_time_edges``): the current time with 1, 3, 6 and
   9 fractional digits and with a fraction of zeros (xs:dateTime allows any number of digits).
 - string and token patterns (``pattern_edges``): the pattern is read as a sequence of character
@@ -46,6 +52,22 @@ JST = dt.timezone(dt.timedelta(hours=9))
 # (era, its first day): 元号 from 大正 on (the Gregorian calendar holds throughout)
 ERAS = (("大正", dt.date(1912, 7, 30)), ("昭和", dt.date(1926, 12, 25)),
         ("平成", dt.date(1989, 1, 8)), ("令和", dt.date(2019, 5, 1)))
+MEIJI = dt.date(1868, 1, 25)  # 明治元年: a 元号 table's first day (lunisolar until 1872-12-31)
+# the extremes of xs:date's value space a product's conversions meet (round 16): valid dates
+# that must be answered as the data says, never an internal error
+EXTREMES = (("the first day of xs:date's four-digit years", dt.date(1, 1, 1)),
+            ("the last day of a three-digit year (strftime's %Y writes it without its "
+             "leading zero on glibc: 9991231 sorts after every 20th-century day)",
+             dt.date(999, 12, 31)),
+            ("the last day before 明治 (a 元号 table starting in 明治 has none)",
+             MEIJI - dt.timedelta(days=1)),
+            ("the first day of 明治", MEIJI),
+            ("the last day before the Gregorian calendar in Japan (明治5年12月2日 was followed "
+             "by 明治6年1月1日)", dt.date(1872, 12, 31)),
+            ("the last day of the 20th century's last year (a two-digit year: 99)",
+             dt.date(1999, 12, 31)),
+            ("the first day of 2000 (a two-digit year: 00)", dt.date(2000, 1, 1)),
+            ("the last day of xs:date's four-digit years", dt.date(9999, 12, 31)))
 
 
 @dataclass(frozen=True)
@@ -55,8 +77,10 @@ class Edge:
 
 
 def wareki(day: dt.date) -> str:
-    """The 和暦 year of ``day``, e.g. 令和2; 明治 before 大正."""
-    era, start = next(((e, s) for e, s in reversed(ERAS) if day >= s), ("明治", dt.date(1868, 1, 25)))
+    """The 和暦 year of ``day``, e.g. 令和2; 明治 before 大正; before 明治 its 西暦 year."""
+    if day < MEIJI:
+        return f"西暦{day.year}"
+    era, start = next(((e, s) for e, s in reversed(ERAS) if day >= s), ("明治", MEIJI))
     year = day.year - start.year + 1
     return f"{era}{'元' if year == 1 else year}"
 
@@ -78,6 +102,7 @@ def date_edges(until: dt.date | None = None, timezones: bool = False) -> list[Ed
              for y in (1988, 1992, 2000, 2020, 2024)]
     days += [("the last day of a 32-bit time_t", dt.date(2038, 1, 19)),
              ("the day after it", dt.date(2038, 1, 20))]
+    days += list(EXTREMES)
     out = [Edge(label, day.isoformat()) for label, day in sorted(
         days, key=lambda d: d[1]) if until is None or day <= until]
     if timezones:

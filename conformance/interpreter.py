@@ -17,7 +17,7 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
-    parties, per_request, waiting, wire_forms, wsdl_checks
+    neighbours, parties, per_request, waiting, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -35,9 +35,11 @@ Command = CallableCommand | TemplateCommand
 BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # the notice's value domain (domain.py), valid values at the edges of their fields
 # (edge_cases.py), a pause of a waiting case (waiting.py), HTTP request forms and content after
-# the document (wire_forms.py), other spellings of the Receiver and other Senders (parties.py)
+# the document (wire_forms.py), other spellings of the Receiver and other Senders (parties.py),
+# schema-invalid neighbours of valid values (neighbours.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
-                "wire": wire_forms.run_step, "parties": parties.run_step}
+                "wire": wire_forms.run_step, "parties": parties.run_step,
+                "neighbours": neighbours.run_step}
 
 
 class CaseDataError(Exception):

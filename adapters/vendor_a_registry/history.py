@@ -31,8 +31,8 @@ def append(conn: sqlite3.Connection, row: Mapping[str, object], reason: str,
                         (number,)).fetchone()[0]
     sequence = (last or 0) + 1
     conn.execute('INSERT INTO "異動履歴" VALUES (?, ?, ?, ?, ?, ?, ?)',
-                 (number, sequence, reason, occurred_on.strftime("%Y%m%d"),
-                  (notified_on or occurred_on).strftime("%Y%m%d"), row["住民状態"],
+                 (number, sequence, reason, occurred_on.isoformat().replace("-", ""),
+                  (notified_on or occurred_on).isoformat().replace("-", ""), row["住民状態"],
                   row["世帯番号"]))
     return sequence
 
@@ -43,7 +43,7 @@ def state_on(conn: sqlite3.Connection, number: str, day: dt.date) -> dict | None
     found = conn.execute('SELECT "異動後住民状態", "異動後世帯番号" FROM "異動履歴" '
                          'WHERE "宛名番号" = ? AND "異動年月日" <= ? '
                          'ORDER BY "異動年月日" DESC, "異動連番" DESC LIMIT 1',
-                         (number, day.strftime("%Y%m%d"))).fetchone()
+                         (number, day.isoformat().replace("-", ""))).fetchone()
     return None if found is None else {"住民状態": found[0], "世帯番号": found[1]}
 
 

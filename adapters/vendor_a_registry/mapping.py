@@ -324,7 +324,7 @@ def resident_from_element(el: etree._Element) -> dict:
 
     def ymd(name: str) -> str | None:
         value = _text(el, name)
-        return None if value is None else _xsd_date(value).strftime("%Y%m%d")
+        return None if value is None else _xsd_date(value).isoformat().replace("-", "")
 
     return {
         "宛名番号": _text(el, "AddresseeNumber"), "世帯番号": _text(el, "HouseholdNumber"),

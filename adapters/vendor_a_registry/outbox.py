@@ -132,7 +132,7 @@ def append(conn: sqlite3.Connection, row: Mapping[str, object], reason: str,
         notice = characters.outbound(notice)
     validate_notice(notice, local_gov_code)
     entry = {"宛名番号": number, "異動連番": sequence, "メッセージID": str(uuid.uuid4()),
-             "異動事由": reason, "異動年月日": occurred.strftime("%Y%m%d"), "操作者ID": user_id,
+             "異動事由": reason, "異動年月日": occurred.isoformat().replace("-", ""), "操作者ID": user_id,
              "通知本文": etree.tostring(notice, encoding="unicode"), "状態": PENDING,
              "登録日時": dt.datetime.now(dt.timezone.utc).isoformat()}
     cur = conn.execute(f'INSERT INTO "異動通知送信" ({", ".join(_q(c) for c in entry)}) '

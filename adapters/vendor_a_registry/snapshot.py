@@ -124,7 +124,8 @@ def _count_sql() -> str:
 
 
 def _as_of_args(as_of: dt.date | None) -> tuple[str | None, str | None]:
-    return (None if as_of is None else as_of.strftime("%Y%m%d"),) * 2  # type: ignore[return-value]
+    # yyyymmdd with a four-digit year (strftime's %Y drops a three-digit year's leading zero)
+    return (None if as_of is None else as_of.isoformat().replace("-", ""),) * 2  # type: ignore[return-value]
 
 
 def _now() -> str:

@@ -157,7 +157,8 @@ class RegistryStore:
         if day is None:
             return row
         became = row.get("住民となった年月日")
-        if became and became > day.strftime("%Y%m%d"):
+        # isoformat, not strftime("%Y…"): glibc writes year 999 as "999", which sorts after 2015
+        if became and became > day.isoformat().replace("-", ""):
             return None
         with self._lock:
             state = _history.state_on(self._conn, row["宛名番号"], day)

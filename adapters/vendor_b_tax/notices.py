@@ -34,7 +34,7 @@ __all__ = ["APPLIED", "RESIDENT_CHANGE_NOTICE", "STALE", "apply_change_notice",
 
 
 def _yyyymmdd(iso_day: str) -> int:
-    return int(dt.date.fromisoformat(iso_day).strftime("%Y%m%d"))
+    return int(dt.date.fromisoformat(iso_day).isoformat().replace("-", ""))
 
 
 def apply_change_notice(conn: sqlite3.Connection, header: PlatformHeader,

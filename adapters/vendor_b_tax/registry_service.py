@@ -56,7 +56,7 @@ def _child(el: etree._Element, name: str) -> str | None:
 
 def _as_of(el: etree._Element) -> str | None:
     text = _child(el, "AsOf")
-    return None if text is None else dt.date.fromisoformat(text[:10]).strftime("%Y%m%d")
+    return None if text is None else dt.date.fromisoformat(text[:10]).isoformat().replace("-", "")
 
 
 def _on(row: dict, as_of: str | None) -> bool:

@@ -93,13 +93,13 @@ def resident_to_person(resident: etree._Element) -> dict:
             "世帯番号": _text(resident, "HouseholdNumber"),
             "カナ氏名": reading,
             "漢字氏名": _text(name, "Text"),  # exact code points
-            "生年月日": born.strftime("%Y/%m/%d"),
+            "生年月日": born.isoformat().replace("-", "/"),
             "性別": _text(resident, "Gender"),
             "住所": one_line_address(resident.find(_c("Address")))}
 
 
 def ymd(day: dt.date) -> str:
-    return day.strftime("%Y%m%d")
+    return day.isoformat().replace("-", "")
 
 
 def _date(yyyymmdd: str | None) -> dt.date | None:
