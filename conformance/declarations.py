@@ -111,6 +111,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
     "neighbours": ("timeout",),
+    "extremes": ("vars", "field", "past_like", "future_like", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
     "observe": ("name", "vars", "timeout"),

@@ -55,6 +55,7 @@ class Change:
     fields: Mapping[str, str] = field(default_factory=dict)  # Original, FormerSurname, Town …
     relationship: str = "01"
     occurred: str = "2024-04-01"  # OccurredOn: 事由の生じた年月日
+    born: str = "1980-01-01"  # DateOfBirth (fields: NotifiedOn, RecordedOn of the event too)
 
 
 @dataclass(frozen=True)
@@ -287,10 +288,11 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
         out.append(
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
-            f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
+            + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in ("NotifiedOn", "RecordedOn") if d in f)
+            + f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
             f"{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
             f"<cmn:Name>{_name(name, original, f.get('Kana', 'full'))}</cmn:Name>{former}"
-            "<cmn:DateOfBirth>1980-01-01</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
+            f"<cmn:DateOfBirth>{c.born}</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
             "<cmn:ResidentKind>1</cmn:ResidentKind><cmn:ResidentStatus>1</cmn:ResidentStatus>"
             f"<cmn:Address>{address}</cmn:Address></juki:Resident></juki:Change>")
@@ -347,10 +349,11 @@ class NoticeGrid:
         self.where: dict[str, str] = {}  # 宛名番号 -> its point's label
         self.names = 0
 
-    def run(self, reasons: Iterable[str]) -> list[str]:
+    def run(self, reasons: Iterable[str], chosen: list[Point] | None = None) -> list[str]:
+        """Every point (the grid's own, or ``chosen``: notice_runs.py's other sets)."""
         problems: list[str] = []
         later: list[tuple[str, int, list[str], dict[str, _Sent], Resend]] = []
-        for k, point in enumerate(points(reasons), start=1):
+        for k, point in enumerate(points(reasons) if chosen is None else chosen, start=1):
             who = [self._fresh(point.remainder) for _ in range(point.residents)]
             label = f"[{point.dimension} #{k}: {point.what}; 宛名番号 {', '.join(who)}]"
             sent: dict[str, _Sent] = {}

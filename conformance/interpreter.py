@@ -16,8 +16,8 @@ from typing import Any
 
 from bus.core.catalog import Catalog, ServiceSpec
 
-from . import checks, domain, edge_cases, equivalence, grid, grid_notices, invariants, \
-    neighbours, parties, per_request, waiting, wire_forms, wsdl_checks
+from . import checks, domain, edge_cases, equivalence, extremes, grid, invariants, \
+    neighbours, notice_runs, parties, per_request, waiting, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -36,10 +36,10 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # the notice's value domain (domain.py), valid values at the edges of their fields
 # (edge_cases.py), a pause of a waiting case (waiting.py), HTTP request forms and content after
 # the document (wire_forms.py), other spellings of the Receiver and other Senders (parties.py),
-# schema-invalid neighbours of valid values (neighbours.py)
+# schema-invalid neighbours of valid values (neighbours.py), valid extremes (extremes.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
-                "neighbours": neighbours.run_step}
+                "neighbours": neighbours.run_step, "extremes": extremes.run_step}
 
 
 class CaseDataError(Exception):
@@ -274,10 +274,10 @@ class CaseRunner:
 
     def _grid(self, step: Step, values) -> list[str]:
         """A model-based input grid (conformance/grid.py): ``inquiry`` or ``extract``, judged
-        against the test data the ``model_data`` parameter names; or ``notices`` (the
-        subscriber's, conformance/grid_notices.py), judged against a receiver model."""
-        if step.target == "notices":
-            return self._notice_grid(step, values)
+        against the test data the ``model_data`` parameter names; or notice sequences judged
+        against a receiver model (notice_runs.py: ``notices``, ``calendar``, ``redelivery``)."""
+        if step.target in notice_runs.POINT_SETS:
+            return notice_runs.run_step(self, step, values)
         if "model_data" not in values:
             raise CaseDataError(f"{step.where}: the profile names no model_data (test data)")
         model = grid.load_model(str(values["model_data"]))
@@ -302,48 +302,7 @@ class CaseRunner:
         if step.target == "extract":
             return grid.extract_grid(send, model, ns)
         raise CaseDataError(f"{step.where}: unknown grid {step.target!r} (inquiry, domain, "
-                            f"extract, notices)")
-
-    def _notice_grid(self, step: Step, values) -> list[str]:
-        """The subscriber's notice grid (conformance/grid_notices.py): notices built by the grid,
-        sent to the product; with --observe, every resident it touched observed at the end."""
-        spec = self._service(self.instance.service, step.where)
-        timeout = self._timeout(step, values)
-
-        def exchange(request: bytes, soap: str, header, label: str) -> Exchange:
-            ex = Exchange(step=label, direction="to-product", method="POST",
-                          url=self._url(step, spec.id), request=request,
-                          request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
-                          service=spec.id, soap_version=soap, sent_header=header)
-            self.s.transport.exchange(ex, timeout)
-            self.result.exchanges.append(ex)
-            self._observe_answer(step, ex)
-            return ex
-
-        def send(body: str, soap: str, label: str, overrides: Mapping[str, str]) -> Exchange:
-            header = request_header(spec, values, overrides, self.s.suite.linkage_kind(spec.id))
-            return exchange(envelope(body, soap, header), soap, header, label)
-
-        def resend(first: Exchange, body: str, soap: str, label: str) -> Exchange:
-            same = soap == first.soap_version  # the same bytes, or the same header re-wrapped
-            return exchange(first.request if same else envelope(body, soap, first.sent_header),
-                            soap, first.sent_header, label)
-
-        def observe(number: str, label: str) -> CommandRun:
-            assert self.s.observe is not None
-            run = self.s.observe.run(label, {**self._command_values(step, values),
-                                             "addressee_number": number}, timeout)
-            self.result.commands.append(run)
-            return run
-
-        reasons = self.s.catalog.codelists.get("change_reason")
-        if not reasons:
-            raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
-        driver = grid_notices.Driver(self._fresh_addressee, send, resend,
-                                     observe if self.s.observe is not None else None,
-                                     rng=self.s.rng)
-        return grid_notices.NoticeGrid(driver, self.s.context.namespaces,
-                                       reasons.groups).run(reasons.labels)
+                            f"extract, {', '.join(notice_runs.POINT_SETS)})")
 
     def _wsdl(self, step: Step, values) -> list[str]:
         spec = self._service_of(step.target, step)
