@@ -96,6 +96,20 @@ def _compatibility() -> dict[str, str]:
     return out
 
 
+_MARKS = {"\u3099": "\uff9e", "\u309a": "\uff9f"}  # (semi-)voiced sound marks, half-width
+
+
+def _compatible(c: str) -> str:
+    """``c`` in its compatibility form (ダ: ﾀﾞ, two characters), or ``c``."""
+    compat = _compatibility()
+    if c in compat:
+        return compat[c]
+    base, *marks = unicodedata.normalize("NFD", c)
+    if marks and base in compat and all(m in _MARKS for m in marks):
+        return compat[base] + "".join(_MARKS[m] for m in marks)
+    return c
+
+
 def _date_forms(value: str) -> Iterator[Form]:
     y, m, d = value[:4], value[5:7], value[8:10]
     year, month = int(y), int(m)
@@ -150,8 +164,7 @@ def _pattern_lengths(t) -> tuple[int, int] | None:
 
 def _string_forms(t, value: str) -> Iterator[Form]:
     yield Form("white space around it (xs:string keeps it: a reader trimming it)", f" {value} ")
-    compat = _compatibility()
-    wide = "".join(compat.get(c, c) for c in value)
+    wide = "".join(_compatible(c) for c in value)
     if wide != value:
         yield Form("in compatibility characters NFKC folds back (full-width, half-width)", wide)
     hiragana = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in value)

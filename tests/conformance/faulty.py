@@ -36,6 +36,7 @@ from .faulty_round14 import ROUND14_WIRE
 from .faulty_round14b import ROUND14B_HANDLERS, ROUND14B_WIRE
 from .faulty_round15 import ROUND15_HANDLERS, ROUND15_WIRE
 from .faulty_round15b import ROUND15B_HANDLERS, ROUND15B_WIRE
+from .faulty_round16 import ROUND16_FAULTS, ROUND16_WIRE
 from .faulty_round16b import ROUND16B_FAULTY, ROUND16B_HANDLERS, ROUND16B_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
@@ -480,6 +481,8 @@ FAULTY = [
     Faulty("version-mismatch-as-client", "RQ-SOAP-14", ALL, ("P-SOAP-08/*",)),
     Faulty("finding-line-as-offset", "RQ-FAULT-13", ALL,
            ("P-FAULT-02/*", "P-FAULT-07/*", "P-FAULT-08/*", "P-FAULT-09/*", "P-FAULT-10/*")),
+    # --- round 16: the fifteenth batch's classes (faulty_round16.py declares them)
+    *(Faulty(*entry) for entry in ROUND16_FAULTS),
     # --- round 16b: the sixteenth batch's classes (faulty_round16b.py declares them)
     *(Faulty(*entry) for entry in ROUND16B_FAULTY),
 ]
@@ -504,7 +507,7 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
                    TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
                    ROUND14_WIRE, ROUND14B_WIRE, ROUND15_WIRE, ROUND15B_WIRE,
-                   ROUND16B_WIRE)
+                   ROUND16_WIRE, ROUND16B_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,

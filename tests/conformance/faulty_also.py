@@ -122,6 +122,33 @@ _ALSO_ROUND15 = {
 }
 
 
+# Round 16's cases send what older defects mishandle too: P-NEIGH-01 sends schema-invalid
+# requests on every service, over SOAP 1.2 too, and wants PF-HEADER-INVALID for a header's field
+# (a product answering them, or faulting otherwise, fails it); S-CAL-01 and S-ONCE-09 are judged
+# by the notice grid's model (a receipt's RelatesTo, a duplicate); K-EDGE-01 asks about untaxed
+# years (not-found); the extremes of P-EDGE-01 meet a 基準日 read a day early or compared
+# exclusively; P-CAL-01 judges 福田ﾊﾅ and 都筑ﾕｷ leaf by leaf by both keys with a 基準日, and a
+# 全件 of every resident, so the defects of the grids' fields and keys fail it as they fail the
+# grids
+_NEIGH = ("P-NEIGH-01/*",)
+_ALSO_ROUND16 = {
+    "soap12-fault-500": _NEIGH, "no-validation": _NEIGH,
+    "soap12-schema-fault-as-envelope": _NEIGH, "header-facets-as-schema": _NEIGH,
+    "sent-at-anchored": _NEIGH,
+    "relates-to-fresh": ("S-CAL-01", "S-ONCE-09"), "soap12-duplicate-as-applied": ("S-ONCE-09",),
+    "not-found-as-fault": ("K-EDGE-01",), "soap12-not-found-as-fault": ("K-EDGE-01",),
+    "as-of-day-early": ("P-EDGE-01",), "extract-as-of-exclusive": ("P-EDGE-01", "P-CAL-01"),
+    **{name: ("P-CAL-01",) for name in (
+        "address-in-unit-namespace", "gender-missing", "individual-number-bad-check-digit",
+        "nonbmp-degraded", "ivs-stripped", "gaiji-leaked", "paging-overlap", "nfc-normalised",
+        "nfkc-normalised", "cp932-round-trip", "head-name-nfkc", "extract-nfc",
+        "individual-number-unsupported", "future-as-of-refused", "dates-shifted",
+        "as-of-refused", "extract-as-of-refused", "total-pages-plus-one", "extract-as-of-ignored",
+        "one-page-counted-as-two", "individual-number-as-integer", "addressee-number-int32",
+        "names-jis-to-cp932", "address-cp932-read-as-jis", "ivs-range-from-e0101")},
+}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -131,6 +158,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain, round-14b and round-15 cases its defect fails
-    besides its own."""
-    return _with_also(_with_also(_with_edges(_with_grids(f)), _ALSO_ROUND14B), _ALSO_ROUND15)
+    """``f`` with the grid, edge, key-domain, round-14b, round-15 and round-16 cases its defect
+    fails besides its own."""
+    return _with_also(_with_also(_with_also(_with_edges(_with_grids(f)), _ALSO_ROUND14B),
+                                 _ALSO_ROUND15), _ALSO_ROUND16)

@@ -26,12 +26,13 @@ from .references import PARTIES, References
 from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
 
 # mode → (the requirement it breaks, the subscriber cases it must fail)
+# (round 16: S-DUR-07's crashes after a 消除 notice and after one of two changes lose them too)
 CRASH_MODES = {
     "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04",
-                                          "S-DUR-05", "S-DUR-06")),
+                                          "S-DUR-05", "S-DUR-06", "S-DUR-07")),
     # a notice of several changes goes to a batch worker's cache (its MessageId is written at
     # once): a crash after its receipt loses its changes — one change a notice is durable
-    "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04",)),
+    "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04", "S-DUR-07")),
     # round 14: a notice arriving while another is being written joins its group commit, whose
     # flush a timer does later (never within a run): a crash after a burst loses the joiners
     "burst-group-commit": ("RQ-SUB-05", ("S-DUR-05",)),

@@ -113,7 +113,8 @@ EDGE_WIRE = {
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 EDGE_MODES = {
     # dates converted to 和暦 through a table that starts with 昭和: earlier dates refused
-    "wareki-from-showa": ("RQ-EDGE-01", ("S-EDGE-01",)),
+    # (S-CAL-01's residents born before 昭和 too)
+    "wareki-from-showa": ("RQ-EDGE-01", ("S-EDGE-01", "S-CAL-01")),
     # readings checked against JIS X 0208's katakana row only (no ・ ー or ideographic space)
     "kana-katakana-row-only": ("RQ-EDGE-01", ("S-EDGE-01",)),
     # SentAt kept in a VARCHAR(25): a longer one (fractional seconds) refused — and one followed

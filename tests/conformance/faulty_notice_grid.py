@@ -25,11 +25,13 @@ from conformance.commands import CallableCommand
 from .references import PARTIES, References
 from .subscriber import CMN, JUKI, SERVICE, TestSubscriber, instant
 
+# (round 16: S-CAL-01 and S-ONCE-09, judged by the same model, send 消除 of every code, 改製
+# and 再製 among them, and redeliver over the other SOAP version: three fail them too)
 GRID_MODES = {
     # the seen-MessageId store is a cache whose entries expire 2 s after they were written
     "seen-ids-expire-2s": ("RQ-SUB-02", ("S-GRID-01",)),
     # SOAP 1.1 and SOAP 1.2 are served by two endpoints, each with its own seen-MessageIds
-    "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01",)),
+    "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01", "S-ONCE-09")),
     # 異動連番 kept in a signed 32-bit column: 2147483648 wraps to a negative number
     "sequence-int32": ("RQ-SUB-03", ("S-GRID-01",)),
     # a notice is applied all or nothing: one kept-out change keeps out the other residents' too
@@ -44,7 +46,7 @@ GRID_MODES = {
     # (P-LEX-01: its notice's SentAt, 24:00:00 of the day before yesterday, is a day old or more)
     "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01", "P-LEX-01/juki.ResidentChangeNotice")),
     # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
-    "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01",)),
+    "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01", "S-CAL-01", "S-ONCE-09")),
     # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola; S-CHR-09's
     # O'BRIEN too)
     "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-09")),
@@ -58,7 +60,7 @@ GRID_MODES = {
     "sequence-17-digits": ("RQ-SUB-01", ("S-GRID-01",)),
     # a 消除 marks the record removed on the day it was processed, not on its 異動年月日
     # (S-EDGE-03 observes its 消除's removed_on too)
-    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01", "S-EDGE-03")),
+    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01", "S-EDGE-03", "S-CAL-01", "S-ONCE-09")),
     # a 修正 rewrites the whole record, the removal mark with it
     "correction-clears-removal": ("RQ-SUB-04", ("S-GRID-01",)),
 }

@@ -27,29 +27,31 @@ CMN = "urn:pfbus:platform:common:v1"
 SERVICE = "juki.ResidentChangeNotice"
 
 # mode → (the requirement it breaks, the subscriber cases it must fail); the notice grid
-# (S-GRID-01) sends every boundary these defects lie on, so it fails each of them too
+# (S-GRID-01) sends every boundary these defects lie on, so it fails each of them too; round 16's
+# S-ONCE-09 (every notice kind redelivered) and S-CAL-01 (three notices a resident), judged by
+# the grid's model, fail the defects of de-duplication, order and multi-change notices
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01",
-                                                   "S-ONCE-07")),
+                                                   "S-ONCE-07", "S-ONCE-09")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
     # (S-ORD-03 too; S-ONCE-07/08's redeliveries, later or at once)
     "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                         "S-ONCE-07", "S-ONCE-08")),
+                                         "S-ONCE-07", "S-ONCE-08", "S-ONCE-09")),
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                        "S-ORD-04", "S-ORD-05")),
+                                        "S-ORD-04", "S-ORD-05", "S-ONCE-09")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
-                                           "INV-SUB-01", "S-ONCE-07")),
+                                           "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
-                                        "S-MULTI-03")),
+                                        "S-MULTI-03", "S-ONCE-09")),
     # applies only the changes about the resident of the notice's first change
-    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01")),
+    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09")),
     # drops variation selectors (IVS) from names before storing them
     # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …)
     "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10", "S-CHR-11",
@@ -85,7 +87,7 @@ MODES = {
     # a 消除 moves the resident to a 除票 store, whose layout has no column for the last
     # 異動連番: the next change of the resident begins a live record from the 除票 at 0, so an
     # older 記載 arriving after the 消除 is applied
-    "removal-moves-to-joshou": ("RQ-SUB-03", ("S-ORD-04",)),
+    "removal-moves-to-joshou": ("RQ-SUB-03", ("S-ORD-04", "S-ONCE-09")),
     # a "clean-up" of names before storing: combining characters (Mn/Me, the variation
     # selectors among them) at the end of a name taken for stray input and dropped
     "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10", "S-CHR-11")),  # か゚き゚…く゚ too
@@ -118,14 +120,15 @@ MODES = {
 
 # Durability (S-DUR-*) needs a product that can be killed: these mutants are the independent
 # adapter's process (tests/conformance/independent) with a defect of the suite's own, written for
-# this check and not among the defects the detection rate is measured on.
+# this check and not among the defects the detection rate is measured on. (S-DUR-07 redelivers
+# a notice holding a 消除 after a crash: both fail it too.)
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 DURABILITY_MODES = {
     # applied changes kept in memory, written every 2 s: a crash loses what was receipted
     "write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04", "S-DUR-05",
-                                   "S-DUR-06")),
+                                   "S-DUR-06", "S-DUR-07")),
     # seen MessageIds in a TEMP table: gone with the process, a redelivery is applied again
-    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06")),
+    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06", "S-DUR-07")),
 }
 
 # mode → (the requirement it breaks, the level-2 cases it must fail)

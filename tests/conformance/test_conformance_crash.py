@@ -36,8 +36,8 @@ def test_a_crashable_subscriber_passes_every_case_across_crashes(refs, suite, pr
     subscriber = CrashableSubscriber()
     failed, result = crash_run(refs, suite, subscriber, profile)
     assert failed == {} and result.verdict == "pass"
-    # S-DUR-01, 02 (twice), 03, 04 (twice), 05, 06: once per binding
-    assert subscriber.crashes == 16
+    # S-DUR-01, 02 (twice), 03, 04 (twice), 05, 06, 07 (twice): once per binding
+    assert subscriber.crashes == 20
 
 
 @pytest.mark.parametrize("profile", _profiles())

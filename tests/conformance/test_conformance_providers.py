@@ -21,6 +21,7 @@ from .faulty_ninth import PROVIDER_RESTART_MODES, SUBSCRIBER_MODES as NINTH_SUBS
 from .faulty_round13 import WAITING_MODES
 from .faulty_round14b import RESTART_MODES as ROUND14B_RESTART_MODES, \
     SUBSCRIBER_MODES as ROUND14B_SUBSCRIBER_MODES
+from .faulty_round16 import ROUND16_CRASH_MODES, ROUND16_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -132,7 +133,8 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
     if profile in SUBSCRIBER_PROFILES:  # the durability modes: test_conformance_independent.py
         targeted |= {i for modes in (MODES, DURABILITY_MODES, CRASH_MODES, GRID_MODES,
                                      DOMAIN_MODES, SEMANTICS_MODES, NINTH_SUBSCRIBER_MODES,
-                                     EDGE_MODES, DATE_MODES, ROUND14B_SUBSCRIBER_MODES)
+                                     EDGE_MODES, DATE_MODES, ROUND14B_SUBSCRIBER_MODES,
+                                     ROUND16_MODES, ROUND16_CRASH_MODES)
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
         targeted |= {i for modes in (PROVIDER_RESTART_MODES, ROUND14B_RESTART_MODES)
