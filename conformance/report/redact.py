@@ -62,7 +62,9 @@ class Redactor:
                 if len(el.text.strip()) >= _MIN_GLOBAL:
                     self.values.add(el.text.strip())
                 el.text = MASK
-        return etree.tostring(root, encoding="unicode")
+        # a fault's text may quote the value it refuses (P-NEIGH-01's ' 0000010022 '): the known
+        # values are masked in the rest of the message too
+        return self.text(etree.tostring(root, encoding="unicode"))
 
     def text(self, text: str) -> str:
         """Free text with every known personal value masked (longest first)."""

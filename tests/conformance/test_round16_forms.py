@@ -156,3 +156,15 @@ def test_every_typed_leaf_of_every_request_is_reachable_by_the_walk():
     declared = {el for el, d in _declarations(payload, CATALOG.schema_files)
                 if not len(el) and el is not payload}
     assert len(walked) == len(declared) == 14
+
+
+def test_a_redacted_fault_text_quoting_a_personal_value_is_masked():
+    """P-NEIGH-01's neighbours of a held 宛名番号 come back quoted in a product's fault text: a
+    report with --redact masks the known values in the whole message, not only in the listed
+    elements."""
+    from conformance.report.redact import MASK, Redactor
+    redactor = Redactor(True, CATALOG.prefixes, {"found_addressee": "0000010022"})
+    fault = ("<faultstring xmlns=''>The value ' 0000010022 ' is not accepted by the pattern"
+             "</faultstring>")
+    masked = redactor.xml(fault)
+    assert "0000010022" not in masked and MASK in masked
