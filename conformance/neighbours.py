@@ -31,8 +31,9 @@ payload is invalid to libxml2 too, also with the white space around dates stripp
 Schema's whiteSpace collapse allows): a form some reading of the XSD accepts is not sent. Judged
 as the documents say (docs/faults.md, docs/adapter-sdk.md): a client fault (Client / Sender,
 HTTP 500 / 400, Party client) whose code is PF-SCHEMA-INVALID for a body field and
-PF-HEADER-INVALID for a header field, with a finding naming an xsd:* rule and — where a finding
-gives a Path (fault-v1.xsd makes it optional) — one ending at the element. Not sent: the
+PF-HEADER-INVALID for a header field, with a finding naming an xsd:* rule placed as
+fault_place.py judges a place (RQ-FAULT-13): a Path, where one is given, names the element,
+and a Line, where one is given, is a line of the request. Not sent: the
 addressing fields (Sender, Receiver, Service: P-ADDR-*, P-ORDER-01 judge which refusal comes
 first), forms XML itself changes (a character reference is the character), and values the
 rules beyond XSD refuse (a check digit: P-FAULT-02/08/09).
@@ -54,7 +55,7 @@ from lxml import etree
 from bus.core.date_whitespace import collapse_dates
 from bus.core.faults import FaultDetail
 
-from . import checks, request_shapes
+from . import checks, fault_place, request_shapes
 from .domain import payload_of
 from .edges import parse_pattern
 from .envelopes import request_header, substitute
@@ -341,7 +342,8 @@ def _send(runner, step, ref: str, values: dict[str, Any], soap: str, label: str,
 
 def judge(runner, ex: Exchange, path: str, code: str) -> list[str]:
     """A client fault of ``code`` (HTTP 500 over SOAP 1.1, 400 over 1.2) with an xsd:* finding;
-    where a finding gives a Path, one ends at the element."""
+    its place judged as fault_place.py judges it (RQ-FAULT-13): where an xsd:* finding gives a
+    Path, one names the element, and a Line it gives is a line of the request."""
     if found := checks.outcome(ex, "fault"):
         return found
     want = 500 if ex.soap_version == "1.1" else 400
@@ -352,9 +354,10 @@ def judge(runner, ex: Exchange, path: str, code: str) -> list[str]:
     detail = checks._detail(ex)
     if detail is None:
         return problems
-    paths = [f.path for f in FaultDetail.from_element(detail).findings
-             if f.rule.startswith("xsd:") and f.path]
+    xsd = [f for f in FaultDetail.from_element(detail).findings if f.rule.startswith("xsd:")]
     element = path.rpartition("/")[2]
-    if paths and not any(checks._path_ends(p, element) for p in paths):
-        problems.append(f"no xsd:* finding's Path ends at {element} (paths: {paths})")
-    return problems
+    if xsd and not any(f.path is None or fault_place.names(f.path, element) for f in xsd):
+        problems.append(f"no xsd:* finding's Path names {element} (paths: "
+                        f"{[f.path for f in xsd]})")
+    lines = fault_place.request_lines(ex.request)
+    return problems + [p for p in (fault_place.line_problem(f, lines) for f in xsd) if p]
