@@ -40,18 +40,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hub_vs_direct import HUB_CONFIG, build_request
+from hub_vs_direct import build_request, hub_config
 from loadgen import CONTENT_TYPE, fresh, run_wrk, smoke
 from procs import Child, wait_listening
 from provider import EXPECTED_ELEMENT
 
 
 @contextlib.contextmanager
-def provider_and_hub(launcher: list[str], answer_bytes: int = 0
-                     ) -> Iterator[tuple[Child, Path]]:
+def provider_and_hub(launcher: list[str], answer_bytes: int = 0,
+                     big_message_bytes: int | None = None) -> Iterator[tuple[Child, Path]]:
     """The bench provider and a hub in front of it, the hub started as ``launcher`` followed by
     the hub's own command line; both stopped on leaving. ``answer_bytes``: the provider's
-    ``--answer-bytes`` (0: its 3.2 KB answer)."""
+    ``--answer-bytes`` (0: its 3.2 KB answer); ``big_message_bytes``: the hub's (None: its
+    default)."""
     with tempfile.TemporaryDirectory(prefix="pfbus-bench-") as tmp:
         workdir = Path(tmp)
         prov = Child("provider", [sys.executable, "bench/provider.py", "--answer-bytes",
@@ -59,7 +60,7 @@ def provider_and_hub(launcher: list[str], answer_bytes: int = 0
         hub = None
         try:
             provider_url = f"http://127.0.0.1:{prov.wait_json('port')['port']}/soap"
-            (workdir / "hub.toml").write_text(HUB_CONFIG.format(provider_url=provider_url),
+            (workdir / "hub.toml").write_text(hub_config(provider_url, big_message_bytes),
                                               "utf-8")
             hub = Child("hub", [*launcher, "-m", "bus.cli.main", "serve", "--config",
                                 str(workdir / "hub.toml"), "--port", "0"], workdir)
@@ -82,12 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-exchanges", type=int, default=100)
     parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
                         help="the provider answers about N bytes (102400: the big-message runs)")
+    parser.add_argument("--big-message-bytes", type=int, default=None, metavar="N",
+                        help="the hub's [hub] big_message_bytes (default: the hub's; 0: none)")
     args = parser.parse_args(argv)
     if args.callgrind:
         return count_instructions(args)
     body = build_request()
     profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
-    with provider_and_hub([sys.executable, *profile], args.answer_bytes) as (hub, workdir):
+    with provider_and_hub([sys.executable, *profile], args.answer_bytes,
+                          args.big_message_bytes) as (hub, workdir):
         url = wait_listening(hub, 1) + "/services/juki.ResidentInquiry"
         smoke(url, body, EXPECTED_ELEMENT)
         if args.warmup > 0:
@@ -141,7 +145,8 @@ def count_instructions(args) -> int:
     body = build_request()
     with provider_and_hub(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                            "--separate-threads=yes", f"--callgrind-out-file={out}/callgrind.%p",
-                           sys.executable], args.answer_bytes) as (hub, _):
+                           sys.executable], args.answer_bytes,
+                          args.big_message_bytes) as (hub, _):
         url = wait_listening(hub, 1, timeout=900) + "/services/juki.ResidentInquiry"
         send(url, body, args.warmup_exchanges, args.connections)
         pid = str(hub.popen.pid)
@@ -161,6 +166,7 @@ def count_instructions(args) -> int:
     main_ir = threads.get("01", 0)
     print(json.dumps({"exchanges": args.exchanges, "connections": args.connections,
                       "answer_bytes": args.answer_bytes,
+                      "big_message_bytes": args.big_message_bytes,
                       "hub_main_Mir_per_exchange": round(main_ir / args.exchanges / 1e6, 3),
                       "hub_process_Mir_per_exchange": round(
                           sum(threads.values()) / args.exchanges / 1e6, 3),

@@ -99,6 +99,15 @@ provider = "bench-juki"
 """
 
 
+def hub_config(provider_url: str, big_message_bytes: int | None = None) -> str:
+    """HUB_CONFIG for ``provider_url``; ``big_message_bytes``: ``[hub] big_message_bytes``
+    (None: the hub's default; 0: every message parsed and validated on the reactor thread)."""
+    config = HUB_CONFIG.format(provider_url=provider_url)
+    if big_message_bytes is None:
+        return config
+    return config.replace("[hub]\n", f"[hub]\nbig_message_bytes = {big_message_bytes}\n", 1)
+
+
 def build_request() -> bytes:
     """One valid SOAP 1.1 juki.ResidentInquiry request (about 1 KB) with slots where each request
     gets its own MessageId and SentAt (``loadgen.fresh``)."""
@@ -158,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure nginx as a pure reverse proxy (bench/nginx_proxy.py)")
     parser.add_argument("--answer-bytes", type=int, default=0, metavar="N",
                         help="the provider answers about N bytes (default: about 3.2 KB)")
+    parser.add_argument("--big-message-bytes", type=int, default=None, metavar="N",
+                        help="the hub's [hub] big_message_bytes (default: the hub's; 0: every "
+                        "message parsed and validated on the reactor thread)")
     parser.add_argument("--lean-provider", action="store_true",
                         help="bench/provider.py --lean: the provider's bare HTTP protocol, so "
                         "more of the machine is left to the hub (the workers target)")
@@ -239,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = "hub" if n == 1 else f"hub-w{n}"
                 (workdir / path).mkdir()
                 (workdir / path / "hub.toml").write_text(
-                    HUB_CONFIG.format(provider_url=provider_url), "utf-8")
+                    hub_config(provider_url, args.big_message_bytes), "utf-8")
                 hubs.append(Child(path, [sys.executable, "-m", "bus.cli.main", "serve",
                                          "--config", str(workdir / path / "hub.toml"),
                                          "--port", "0", "--workers", str(n)], workdir,

@@ -49,7 +49,8 @@ local threads = {}
 function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
 function init(args)
   ok, bad, n = 0, 0, 0
-  math.randomseed(os.time() * 1000 + tid)
+  -- the stream number: wrk runs started in the same second draw MessageIds of their own
+  math.randomseed(os.time() * 1000 + tid + 100 * @STREAM@)
   run = math.random(0, 0x7fffffff)
 end
 -- every request: its own MessageId (run, thread, counter) and the current SentAt (JST)
@@ -77,13 +78,14 @@ end
 
 
 def run_wrk(url: str, body: bytes, expect: str, conns: int, seconds: float,
-            workdir: Path) -> dict:
+            workdir: Path, stream: int = 0) -> dict:
+    """``stream``: a number of its own for each wrk run at the same time (its MessageIds)."""
     script = workdir / "post.lua"
     script.write_text(WRK_SCRIPT.replace("@BODY@", body.decode("utf-8"))
                       .replace("@EXPECT@", expect).replace("@CTYPE@", CONTENT_TYPE)
                       .replace("@MID_SLOT@", MESSAGE_ID_SLOT.replace("-", "%-"))
                       .replace("@SENT_SLOT@", SENT_AT_SLOT.replace("-", "%-")
-                               .replace("+", "%+")), "utf-8")
+                               .replace("+", "%+")).replace("@STREAM@", str(stream)), "utf-8")
     threads = min(conns, os.cpu_count() or 1)
     seconds = max(1, round(seconds))  # wrk takes whole seconds
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout",

@@ -26,13 +26,11 @@ hub serves. docs/adapter-sdk.md has the fault codes and the spyne notes.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 from twisted.internet.defer import Deferred
@@ -44,7 +42,8 @@ from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
 from bus.core.faults import SOAP12_NS
 from bus.core.findings import Finding, breaks_schema
-from bus.core.header import HEADER_NS, HEADER_TAG, Party, PlatformHeader, notice_addressee
+from bus.core.header import (HEADER_NS, HEADER_TAG, Party, PlatformHeader, notice_addressee,
+                             readable_message_id)
 from bus.core.service_pattern import ServicePattern
 from bus.core.soap_headers import not_understood_by_receiver
 from bus.core.validator import MessageValidator
@@ -196,7 +195,7 @@ class ProviderApp:
         # lxml XMLSchema keeps its error log on the object, so each is used by one thread at a
         # time, and the reactor's must never wait for a page's check (~40 ms, longer while
         # other threads hold the GIL).
-        self._worker_validator = MessageValidator(_own_schema(catalog))
+        self._worker_validator = MessageValidator(catalog.with_own_schema())
         self._worker_validating = threading.Lock()
         # 外字 table and repertoire of this system (docs/characters.md), applied to every body
         self.characters = characters.bind(catalog) if characters else None
@@ -307,7 +306,7 @@ class ProviderApp:
         findings = self._validator.validate(found[0])
         if findings:
             raise platform_fault(faults.HEADER_INVALID, "client", "the platform header is invalid",
-                         findings)
+                         findings, readable_message_id(found[0]))
         header = PlatformHeader.from_element(found[0])
         wrong = []
         if header.service_id != info.id:
@@ -394,19 +393,6 @@ class ProviderApp:
         log.error("handler failed (message %s)", message_id, exc_info=error)
         return platform_fault(faults.PROVIDER_INTERNAL, "provider", "the provider failed to answer",
                       message_id=message_id)
-
-
-def _own_schema(catalog: Catalog) -> Catalog:
-    """``catalog`` with its own compiled XMLSchema (the same schemas: one importing every
-    namespace, as ``Catalog`` compiles it; a few ms), everything else shared (read only)."""
-    imports = "".join(f"<xs:import namespace={quoteattr(ns)} schemaLocation="
-                      f"{quoteattr(path.as_uri())}/>" for ns, path in catalog.schema_files.items())
-    umbrella = (f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-                f'targetNamespace="urn:pfbus:catalog:umbrella">{imports}</xs:schema>')
-    own = copy.copy(catalog)
-    own.xsd = etree.XMLSchema(etree.fromstring(umbrella.encode(), etree.XMLParser(
-        no_network=True, resolve_entities=False)))
-    return own
 
 
 def _unless_caller_gone(result, request):

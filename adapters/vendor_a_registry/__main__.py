@@ -21,7 +21,7 @@ import sys
 
 from adapters.sdk.characters import CharacterPolicy
 from adapters.sdk.runner import add_backlog_option
-from bus.core.header import Party
+from bus.core.header import JST, Party
 
 from . import GAIJI_TABLE
 
@@ -112,8 +112,9 @@ def change(argv: list[str]) -> int:
     _common(parser)
     parser.add_argument("--addressee", required=True, help="宛名番号")
     parser.add_argument("--reason", required=True, help="異動事由 code (change_reason: C01 転居…)")
-    parser.add_argument("--occurred-on", type=dt.date.fromisoformat, default=dt.date.today(),
-                        help="異動年月日 YYYY-MM-DD (default today)")
+    parser.add_argument("--occurred-on", type=dt.date.fromisoformat,
+                        help="異動年月日 YYYY-MM-DD (default: today in Japan, whatever the "
+                             "host's time zone)")
     parser.add_argument("--notified-on", type=dt.date.fromisoformat, help="届出年月日")
     parser.add_argument("--set", dest="sets", type=_assignment, action="append", default=[],
                         metavar="列=値", help="a 住民 column's new value (empty: NULL)")
@@ -132,7 +133,8 @@ def change(argv: list[str]) -> int:
         row = {**row, "宛名番号": args.addressee, **dict(args.sets)}
         if "住民状態" not in dict(args.sets):
             row["住民状態"] = status_after(args.reason, row.get("住民状態"))
-        entry = store.record_change(row, args.reason, args.occurred_on,
+        occurred_on = args.occurred_on or dt.datetime.now(JST).date()  # RecordedOn's day too
+        entry = store.record_change(row, args.reason, occurred_on,
                                     notified_on=args.notified_on, user_id=args.user_id,
                                     characters=CharacterPolicy(args.gaiji or None))
     except (OutboxError, MappingError, KeyError, ValueError) as exc:

@@ -336,7 +336,7 @@ SEED_RESIDENTS: tuple[dict, ...] = (
     _resident(1031, 5031, ("わたなべ", "ゆうこ"), "渡邉\U000E011F俞\U000E0100子", "H05.05.05", "女",
               "世帯主", "麹町", "4", "2番地", "20210615", mynumber="90123456789",
               jumin="1000000031"),
-    # the edges of the inquiry keys' value domains (docs/conformance.md, P-DOMAIN-01), each alone
+    # the edges of the inquiry keys' value domains (docs/conformance-testing.md, P-DOMAIN-01), each alone
     # in her household, 宛名番号 in 千代田区's width (10 digits, examples/hub.toml): the smallest
     # 宛名番号 and 世帯番号 issued (eight leading zeros), a 個人番号 and a 住民票コード beginning
     # with 0 (a number column drops them) …

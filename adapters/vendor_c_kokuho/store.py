@@ -147,6 +147,9 @@ SEED_INSURED: tuple[dict, ...] = (
 
 
 def seed(store: KokuhoStore) -> None:
-    """Fill the 被保険者 table with the fictional rows (idempotent)."""
+    """Fill the 被保険者 table with the fictional rows not there yet (idempotent): ``--seed`` is
+    given at every start, and a start must not undo what the notices applied since (a restart
+    changes no observation: docs/notices.md, S-HELD-01)."""
     for row in SEED_INSURED:
-        store.upsert_insured(row)
+        if store.insured(str(row["宛名番号"])) is None:
+            store.upsert_insured(row)

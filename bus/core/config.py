@@ -113,6 +113,9 @@ class HubConfig:
     seen_messages: str | None = None
     drain_timeout: float = 30.0  # [hub] drain_timeout: seconds for in-flight work on a stop
     backlog: int = 1024  # [hub] backlog: the listening socket's queue
+    # [hub] big_message_bytes / big_message_threads: big messages inspected off the reactor
+    big_message_bytes: int = 0  # 0: none (off by default: docs/performance.md)
+    big_message_threads: int = 2
     workers: int = 1  # [hub] workers: hub processes sharing the listening socket ("auto" read)
     replay_window: float = 24 * 3600.0  # [hub] replay_window: seconds a MessageId is remembered
     clock_skew: float = 300.0  # [hub] clock_skew: seconds a SentAt may lie in the future
@@ -186,6 +189,8 @@ def parse_config(doc: dict[str, Any], path: Path | None) -> HubConfig:
         access=_access(top, top["adapters"], top["access"], tenants, subscriptions,
                        tls is not None),
         drain_timeout=hub["drain_timeout"], backlog=hub["backlog"],
+        big_message_bytes=hub["big_message_bytes"],
+        big_message_threads=hub["big_message_threads"],
         workers=worker_count(hub["workers"]),
         replay_window=hub["replay_window"], clock_skew=hub["clock_skew"], max_age=hub["max_age"],
         admin=_admin(top["admin"]), retention=Retention(**top["retention"]),

@@ -7,7 +7,6 @@ resulting tree is what validation and routing read.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -155,10 +154,17 @@ def _check_depth(root: etree._Element, max_depth: int) -> None:
             element_path(too_deep[0]), too_deep[0].sourceline),))
 
 
-@functools.lru_cache(maxsize=8)
 def _too_deep(max_depth: int) -> etree.XPath:
-    """Elements at depth ``max_depth + 1`` (the root is at depth 1)."""
-    return etree.XPath("/".join(["*"] * max_depth))  # max_depth ≥ 1: the config's rule
+    """Elements at depth ``max_depth + 1`` (the root is at depth 1). One XPath per thread, like
+    the parser: an lxml XPath object runs one evaluation at a time (its own lock), and big
+    messages are parsed on several threads (bus/hub/inspection_threads.py)."""
+    made = getattr(_local, "too_deep", None)
+    if made is None:
+        made = _local.too_deep = {}
+    xpath = made.get(max_depth)
+    if xpath is None:  # max_depth ≥ 1: the config's rule
+        xpath = made[max_depth] = etree.XPath("/".join(["*"] * max_depth))
+    return xpath
 
 
 _ENVELOPE_TAGS = {ns: (f"{{{ns}}}Envelope", f"{{{ns}}}Header", f"{{{ns}}}Body")

@@ -234,6 +234,18 @@ def _layouts() -> dict[tuple[object, ...], tuple[int, int]]:
 _LAYOUTS = _layouts()
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def readable_message_id(header_el: etree._Element) -> str | None:
+    """The MessageId of a header that failed its checks, only if it is a UUID (never echo
+    arbitrary text): a fault answering a request whose header could be read names it
+    (docs/faults.md, pff:MessageId)."""
+    child = header_el.find(f"{{{HEADER_NS}}}MessageId")
+    text = child.text if child is not None else None
+    return text if text and _UUID.fullmatch(text) else None
+
+
 def new_message_id() -> str:
     return new_uuid4()
 

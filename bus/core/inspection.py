@@ -8,6 +8,7 @@ here: the Twisted edge calls these and moves the bytes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import time
@@ -24,7 +25,8 @@ from .envelope import SOAP_VERSION_NAME, Envelope, Limits, parse_envelope
 from .faults import SOAP11_NS, SOAP12_NS, HubFault
 from .findings import Finding, breaks_schema
 from .frozen import built
-from .header import HEADER_NS, HUB_SYSTEM_ID, PlatformHeader, descendant_items, request_digest
+from .header import (HEADER_NS, HUB_SYSTEM_ID, PlatformHeader, descendant_items,
+                     readable_message_id, request_digest)
 from .replay import DEFAULT_FRESHNESS, Freshness, request_only_fields
 from .routing import Provider, Route, ServiceRegistry
 from .service_pattern import ServicePattern
@@ -32,7 +34,6 @@ from .soap_headers import not_understood_in
 from .validator import MessageValidator
 from .xmlpath import element_path
 
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,13 @@ class Inspector:
         self.freshness = freshness  # SentAt bounds ([hub] clock_skew, max_age); None: off
         self.clock = clock  # the hub's time (seconds since the epoch) for the freshness check
 
+    def with_own_schema(self) -> Inspector:
+        """This inspector for another thread (bus/hub/inspection_threads.py): the same
+        checks, with a validator whose compiled XSD is its own."""
+        own = copy.copy(self)
+        own.validator = self.validator.with_own_schema()
+        return own
+
     def _read_header(self, envelope: Envelope, missing: faults.FaultCode,
                      schema_fault: faults.FaultCode, rule_fault: faults.FaultCode
                      ) -> PlatformHeader:
@@ -114,7 +122,7 @@ class Inspector:
         if findings:
             is_schema = any(f.rule.startswith("xsd:") for f in findings)
             raise HubFault(schema_fault if is_schema else rule_fault, tuple(findings),
-                           _message_id(envelope.header), sender=_claimed_sender(envelope.header))
+                           readable_message_id(envelope.header), sender=_claimed_sender(envelope.header))
         return (PlatformHeader.from_descendants(items)
                 or PlatformHeader.from_element(envelope.header))
 
@@ -133,7 +141,7 @@ class Inspector:
             envelope.soap_header, envelope.soap_ns, self.catalog.prefixes)
         if findings:
             raise HubFault(faults.MUST_UNDERSTAND, findings,
-                           _message_id(envelope.header) if envelope.header is not None else None)
+                           readable_message_id(envelope.header) if envelope.header is not None else None)
         header = self._read_header(envelope, faults.HEADER_MISSING, faults.HEADER_INVALID,
                                    faults.RULE_VIOLATION)
         try:
@@ -344,19 +352,32 @@ def check_media_type(envelope: Envelope, content_type: str | None,
     return _unquote(soap_action)
 
 
+# RFC 9110 §5.6.6: parameters = *( OWS ";" OWS [ parameter ] ), a value a token or a
+# quoted-string (§5.6.4), which may hold ";", "=" and quoted-pairs. An unquoted value is read up
+# to the next ";" or white space: senders write action=urn:… unquoted, ":" being no tchar
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_PARAMETER = re.compile(rf'[ \t]*;[ \t]*(?:({_TOKEN})=([^\s;"]+|"(?:[^"\\]|\\.)*"))?')
+
+
 @functools.lru_cache(maxsize=256)
 def _media_type(content_type: str) -> tuple[str, str | None, str | None]:
     """A Content-Type's media type (lower case), the SOAP namespace it names (None: neither
     SOAP's) and its first ``action`` parameter, unquoted (None: none). Read once per distinct
-    header value: a client sends the same one every time (~8 k instructions, issue 13)."""
-    media, *params = (p.strip() for p in content_type.split(";"))
+    header value: a client sends the same one every time (~8 k instructions, issue 13).
+    Parameters are read as RFC 9110 writes them (a quoted action may hold ";" and quoted-pairs);
+    reading stops at text the grammar does not admit: the hub judges the envelope, the product
+    behind it the rest of the header (README, Encodings and the Content-Type)."""
+    end = content_type.find(";")
+    media = (content_type if end < 0 else content_type[:end]).strip().lower()
     action = None
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "action":
-            action = _unquote(value.strip())
+    while end >= 0 and (match := _PARAMETER.match(content_type, end)) and match.end() > end:
+        name, value = match.group(1, 2)
+        if name is not None and name.lower() == "action":
+            action = (re.sub(r"\\(.)", r"\1", value[1:-1]) if value.startswith('"')
+                      else value)
             break
-    return media.lower(), _MEDIA_NS.get(media.lower()), action
+        end = match.end()
+    return media, _MEDIA_NS.get(media), action
 
 
 def _unquote(action: str | None) -> str | None:
@@ -389,8 +410,3 @@ def _claimed_sender(header_el: etree._Element) -> str | None:
     return "/".join(parts)
 
 
-def _message_id(header_el: etree._Element) -> str | None:
-    """The MessageId of an invalid header, only if it is a UUID (never echo arbitrary text)."""
-    child = header_el.find(f"{{{HEADER_NS}}}MessageId")
-    text = child.text if child is not None else None
-    return text if text and _UUID_RE.fullmatch(text) else None

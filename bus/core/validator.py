@@ -7,6 +7,7 @@ the line in the message as received.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -80,6 +81,14 @@ class MessageValidator:
             if not self._passes(el, node, ctx, descendants):  # findings: the walk's, in order
                 self._check(el, node, ctx, findings)
         return findings
+
+    def with_own_schema(self) -> MessageValidator:
+        """This validator for another thread: the catalog's XSD compiled again (an lxml
+        XMLSchema keeps its error log on the object) and caches of its own."""
+        own = copy.copy(self)
+        own.catalog = self.catalog.with_own_schema()
+        own._indexes, own._by_sender = {}, {}
+        return own
 
     def _context(self, data_owner: str, sender: str | None) -> RuleContext:
         """The rules' context for this data owner and sender, made once per pair (a

@@ -5,7 +5,9 @@ becomes ``draining`` (``/health`` answers 503, ``Hub.draining`` for readiness); 
 read are answered, new ones on open connections are answered PF-HUB-STOPPING; exchanges and
 deliveries in flight get until ``[hub] drain_timeout`` to finish. At the deadline the forwarder
 cuts what is left: an exchange is answered PF-HUB-STOPPING and closed in the routing log, a
-delivery is released for redelivery. Then, in this order — because a store must never be closed
+delivery is released for redelivery. An exchange whose big message is being parsed and validated
+on the inspection threads (``[hub] big_message_bytes``) is open like any other and is answered;
+those threads end once no exchange is open. Then, in this order — because a store must never be closed
 under a thread still using it — the store threads finish their calls, the notice store closes,
 the provider connections close, the archive and the routing log flush and close (its head hash
 printed as the last checkpoint), and ``hub.stopped`` says what the drain did.
@@ -48,6 +50,7 @@ from .evidence import Evidence
 from .exchange import SyncExchange
 from .forwarder import Forwarder
 from .http import HubSite
+from .inspection_threads import InspectionThreads
 from .lifecycle import HubState
 from .notices import NoticeIntake, StoreThreads
 from .refusal_log import RefusalLog
@@ -93,6 +96,10 @@ class Hub:
         # starts at 0, and SentAt is the sender's wall-clock time.
         self.inspector = Inspector(self.catalog, validator, config.registry, config.limits,
                                    access=config.access, freshness=freshness)
+        # [hub] big_message_bytes: big messages parsed and validated off the reactor thread
+        self.inspection = InspectionThreads(
+            reactor, self.inspector, config.big_message_threads, config.big_message_bytes
+        ) if config.big_message_bytes else None
         # The operators' side, before any store opens (a bad [admin] state file is a config
         # error): the observer (events; with [admin] metrics, traffic) and the controls in force.
         ops = admin_wiring.operators(config, self.catalog, self.events)
@@ -157,7 +164,8 @@ class Hub:
                                      admission=Admission(config.adapter_limits),
                                      archive=self.archive, clock=reactor,
                                      evidence=self.evidence, replay=replay,
-                                     controls=ops.controls, observer=ops.observer)
+                                     controls=ops.controls, observer=ops.observer,
+                                     inspection=self.inspection)
         self.publisher = WsdlPublisher(self.catalog)  # addressed once the port is bound
         self.port: IListeningPort | None = None
         self.site: HubSite | None = None
@@ -317,6 +325,8 @@ class Hub:
             within = deadline.active()
             if within:
                 deadline.cancel()
+            if self.inspection is not None:  # no exchange is open: nothing is left inside
+                await defer.Deferred.fromCoroutine(self.inspection.stop())
             # a retention run in progress uses the stores from a thread: it ends between two
             # batches (the next run deletes the rest)
             if self._retention_timer is not None and self._retention_timer.running:

@@ -36,6 +36,7 @@ from ..store.routing_log import HopRecord
 from ..store.hop_record import Hop, Status, trusted_record
 from .evidence import Evidence
 from .forwarder import Forwarder
+from .inspection_threads import InspectionThreads
 from .notices import NoticeIntake
 
 
@@ -63,8 +64,11 @@ class SyncExchange:
                  archive: PayloadArchive | None = None, clock=None,
                  evidence: Evidence | None = None,
                  replay: ReplayGuard | None = None, controls: RefusalPolicy | None = None,
-                 observer: HubObserver | None = None):
+                 observer: HubObserver | None = None,
+                 inspection: InspectionThreads | None = None):
         self.inspector = inspector
+        # [hub] big_message_bytes: big requests and answers inspected off the reactor thread
+        self.inspection = inspection
         self.forwarder = forwarder
         self.log = routing_log
         self.events = events
@@ -146,9 +150,15 @@ class SyncExchange:
             except HubFault as fault:
                 hops.add(Hop.REJECTED, Status.FAULT, fault)
                 return self._fault_reply(hops, fault, _soap_ns_of(raw))
+        inspection = self.inspection
         try:
-            request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
-                                                     content_type, peer=peer)
+            if inspection is not None and inspection.takes(len(raw)):
+                request = await inspection.inspect(len(raw), Inspector.inspect_request, raw,
+                                                   endpoint_service, soap_action, content_type,
+                                                   peer)
+            else:
+                request = self.inspector.inspect_request(raw, endpoint_service, soap_action,
+                                                         content_type, peer=peer)
         except HubFault as fault:
             if early is not None:
                 early()
@@ -234,8 +244,14 @@ class SyncExchange:
         hops.add(Hop.PROVIDER_RESPONSE, Status.FAULT if answer.status >= 400 else Status.OK,
                  http_status=answer.status, response_bytes=len(answer.body))
         self._archive(request, PayloadKind.RESPONSE, answer.body, hops)
+        inspection = self.inspection
         try:
-            response = self.inspector.inspect_response(answer.body, request)
+            if inspection is not None and inspection.takes(len(answer.body)):
+                response = await inspection.inspect(len(answer.body),
+                                                    Inspector.inspect_response, answer.body,
+                                                    request)
+            else:
+                response = self.inspector.inspect_response(answer.body, request)
         except HubFault as fault:
             if answer.status >= 400 and fault.fault is faults.PROVIDER_INVALID:
                 fault = HubFault(faults.PROVIDER_HTTP_ERROR, fault.findings, fault.message_id)

@@ -8,13 +8,10 @@ No thread waits for that commit: the store's group-commit writer answers through
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Callable
 
 from twisted.internet import defer
-from twisted.python.failure import Failure
 
 from ..core import faults
 from ..core.envelope import CONTENT_TYPES
@@ -24,75 +21,24 @@ from ..core.frozen import built
 from ..core.inspection import AcceptedRequest
 from ..store.notices.base import NoticeRecord, NoticeStore
 from ..store.notices.group_commit import NoticeStoreError
+from .threads import CallThreads
 
 
-class StoreThreads:
+class StoreThreads(CallThreads):
     """Threads of their own for store calls: group commit needs many callers waiting at once,
-    more than the reactor's default pool would let through.
+    more than the reactor's default pool would let through (bus/hub/threads.py: one queue put
+    a call, answers handed back in bursts).
 
-    A call is one queue put; a thread takes it, runs it and hands the answer back with the
-    others that arrive together — one wake-up of the reactor for many (issue 13: Twisted's
-    ``deferToThreadPool`` took ~170 k instructions a call, two wake-ups and its pool's
-    coordinator). Threads start as calls find none idle, up to ``size``.
+    ``stop()`` says when no thread is inside the store any more: only then may the store be
+    closed (closing a SQLite connection that a thread is using crashes the process)."""
 
-    It counts the calls still running, so that ``stop()`` can say when no thread is inside the
-    store any more: only then may the store be closed (closing a SQLite connection that a
-    thread is using crashes the process)."""
+    thread_name = "store"
 
     def __init__(self, reactor, size: int = 32):
-        self.reactor = reactor
-        self.size = size
-        self._calls: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._waiting = 0  # threads blocked for a call
-        self._queued = 0  # calls put and not yet taken by a thread
-        self._threads_lock = threading.Lock()
-        self._busy = 0  # calls made and not yet answered (the reactor's count)
-        self._quiet: list[defer.Deferred] = []  # stop()'s waits for _busy to reach 0
-        self._stopped = False
-        # answers of run()'s and submit()'s calls, handed to the reactor in bursts
-        self._answers: list[tuple[defer.Deferred, object, BaseException | Failure | None]] = []
-        self._answers_lock = threading.Lock()
-        reactor.addSystemEventTrigger("during", "shutdown", self._stop_pool)
+        super().__init__(reactor, size)
 
-    @property
-    def busy(self) -> int:
-        """Store calls not yet returned."""
-        return self._busy
-
-    def run(self, f: Callable, *args, **kwargs) -> defer.Deferred:
-        """``f(*args, **kwargs)`` on a store thread; its result (or failure) on the reactor."""
-        if self._stopped:
-            return defer.fail(NoticeStoreError("the hub is stopping: the notice store is closing"))
-        answered: defer.Deferred = defer.Deferred()
-        self._busy += 1
-        with self._threads_lock:
-            self._queued += 1
-            if self._queued > self._waiting and len(self._threads) < self.size:
-                thread = threading.Thread(target=self._work, daemon=True,
-                                          name=f"pfbus-store-{len(self._threads)}")
-                self._threads.append(thread)
-                thread.start()
-        self._calls.put((answered, f, args, kwargs))
-        return answered
-
-    def _work(self) -> None:
-        calls, lock = self._calls, self._threads_lock
-        while True:
-            with lock:
-                self._waiting += 1
-            item = calls.get()
-            with lock:
-                self._waiting -= 1
-                if item is _STOP:
-                    return
-                self._queued -= 1
-            answered, f, args, kwargs = item
-            try:
-                value, error = f(*args, **kwargs), None
-            except BaseException:
-                value, error = None, Failure()
-            self._answer(answered, value, error)
+    def _refusal(self) -> Exception:
+        return NoticeStoreError("the hub is stopping: the notice store is closing")
 
     def submit(self, f: Callable, *args) -> defer.Deferred:
         """A store call that answers through a callback: ``f(*args, done)`` returns at once and
@@ -100,7 +46,7 @@ class StoreThreads:
         writer). No store thread waits for it, and answers arriving together reach the reactor
         with one wake-up. Counted in ``busy`` until answered, like ``run``'s calls."""
         if self._stopped:
-            return defer.fail(NoticeStoreError("the hub is stopping: the notice store is closing"))
+            return defer.fail(self._refusal())
         answered: defer.Deferred = defer.Deferred()
 
         def done(value: object, error: BaseException | None) -> None:
@@ -112,53 +58,6 @@ class StoreThreads:
             return defer.fail()
         self._busy += 1
         return answered
-
-    def _answer(self, answered: defer.Deferred, value: object,
-                error: BaseException | Failure | None) -> None:
-        """From any thread: queue the answer; the first of a burst wakes the reactor."""
-        with self._answers_lock:
-            self._answers.append((answered, value, error))
-            if len(self._answers) > 1:  # a wake-up is already on its way
-                return
-        self.reactor.callFromThread(self._fire_answers)
-
-    def _fire_answers(self) -> None:
-        with self._answers_lock:
-            answers, self._answers = self._answers, []
-        self._busy -= len(answers)  # every one of these calls has returned
-        for answered, value, error in answers:
-            if answered.called:  # its caller gave up on it (cancelled): the call is over
-                continue
-            if error is not None:
-                answered.errback(error)
-            else:
-                answered.callback(value)
-        if not self._busy and self._quiet:
-            waiters, self._quiet = self._quiet, []
-            for waiter in waiters:
-                waiter.callback(None)
-
-    async def stop(self) -> None:
-        """Refuse new calls, wait until every call made has returned, then end the threads."""
-        self._stopped = True
-        while self._busy:
-            waiter: defer.Deferred = defer.Deferred()
-            self._quiet.append(waiter)
-            await waiter
-        self._stop_pool()
-
-    def _stop_pool(self) -> None:
-        """End the threads once the calls queued before have run (FIFO)."""
-        self._stopped = True  # the reactor's shutdown, or stop(): no call after this
-        with self._threads_lock:
-            threads, self._threads = self._threads, []
-        for _ in threads:
-            self._calls.put(_STOP)
-        for thread in threads:
-            thread.join()
-
-
-_STOP = object()  # a store thread's last item
 
 
 class NoticeIntake:

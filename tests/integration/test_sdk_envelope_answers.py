@@ -118,6 +118,22 @@ def test_header_findings_name_their_place(endpoint, soap_ns):
     assert finding.path == "/soap:Envelope/soap:Header/pfh:PlatformHeader[2]"
 
 
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+@pytest.mark.parametrize("wrong", [b"<pfh:LocalGovCode>131017</pfh:LocalGovCode>",  # check digit
+                                   b"<pfh:LocalGovCode>13101</pfh:LocalGovCode>"])  # schema
+def test_an_invalid_header_is_refused_naming_its_message_id(endpoint, soap_ns, wrong):
+    """docs/faults.md: a fault answering a request whose header could be read names its
+    MessageId — a Sender 団体コード that breaks the schema or its check digit included (the
+    SDK named none: round 21's finding, INV-FAULT-06)."""
+    raw = request(soap_ns)
+    message_id = etree.fromstring(raw).findtext(".//{*}MessageId")
+    raw = raw.replace(b"<pfh:LocalGovCode>131016</pfh:LocalGovCode>", wrong, 1)
+    assert wrong in raw
+    _, env = post(endpoint, raw, MEDIA[soap_ns])
+    assert detail(env).code == "PF-HEADER-INVALID"
+    assert detail(env).message_id == message_id
+
+
 def test_an_unknown_body_element_names_it(endpoint):
     raw = request(SOAP11_NS).replace(b"ResidentInquiryRequest", b"NoSuchRequest")
     _, env = post(endpoint, raw, MEDIA[SOAP11_NS])

@@ -85,10 +85,11 @@ def test_request_hash_on_a_request_is_refused(hub):
 
 
 def test_sent_at_in_2099_is_refused_with_the_hubs_time(hub):
+    before = dt.datetime.now(JST).date().isoformat()
     fault = refused(hub, message(sent_at="2099-01-01T00:00:00+09:00"))
+    after = dt.datetime.now(JST).date().isoformat()  # the hub's day, read around its answer
     assert (fault["code"], fault["rule"]) == ("PF-MESSAGE-STALE", "freshness:clock_skew")
-    today = dt.datetime.now(JST).date().isoformat()
-    assert today in fault["text"] and "clock_skew" in fault["text"]
+    assert (before in fault["text"] or after in fault["text"]) and "clock_skew" in fault["text"]
 
 
 def test_sent_at_two_hours_ago_is_refused(hub):

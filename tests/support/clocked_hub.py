@@ -45,6 +45,10 @@ class ReactorClock(Clock):
     def callFromThread(self, f, *args, **kwargs) -> None:
         self.queued.put((f, args, kwargs))
 
+    def addSystemEventTrigger(self, phase, event, f, *args, **kwargs) -> None:
+        """The reactor's shutdown triggers: never run here (the hub's drain stops what they
+        would)."""
+
     def run_queued(self) -> None:
         while True:
             try:
@@ -137,11 +141,12 @@ class ScriptedForwarder(Forwarder):
 
 @pytest.fixture
 def hub_of(tmp_path):
-    """``hub_of(limits=...)``: a Hub on a Clock; its events as parsed JSON lines."""
+    """``hub_of(limits=..., hub="more [hub] lines")``: a Hub on a Clock; its events as parsed
+    JSON lines."""
     made = []
 
     def make(limits: str = "{ rate = 1000.0, burst = 1000, concurrency = 64 }",
-             delivery: str = "max_attempts = 5, backoff_initial = 10.0"):
+             delivery: str = "max_attempts = 5, backoff_initial = 10.0", hub: str = ""):
         config = tmp_path / "hub.toml"
         config.write_text(f"""
 [hub]
@@ -149,6 +154,7 @@ listen = "127.0.0.1:0"
 allow_plain_http = true
 node_id = "node-1"
 limits = {limits}
+{hub}
 [store]
 routing_log = "log.sqlite3"
 notices = "sqlite:{tmp_path / 'notices.sqlite3'}"

@@ -448,6 +448,24 @@ def test_a_content_type_read_once_still_judges_each_envelope():
         assert check_media_type(v11, "text/xml; action=y", '"z"') == "z"
 
 
+@pytest.mark.parametrize("content_type,media,action", [
+    ('application/soap+xml;action="urn:a;b=c"', "application/soap+xml", "urn:a;b=c"),
+    ('APPLICATION/SOAP+XML ; Charset="utf-8" ;;\tACTION=urn:x;', "application/soap+xml", "urn:x"),
+    ('application/soap+xml; x="a;action=no"; action="q\\"d"', "application/soap+xml", 'q"d'),
+    ("application/soap+xml; charset=utf-8", "application/soap+xml", None),
+    ("text/xml;action", "text/xml", None),  # no "=": not a parameter the grammar reads
+    ("text/plain; action=x", "text/plain", "x"),
+])
+def test_the_content_type_is_read_as_rfc_9110_writes_it(content_type, media, action):
+    """Type, subtype and parameter names in any case, OWS around ";", empty parameters, and a
+    quoted-string is one value whatever ";", "=" or quoted-pair it holds (RFC 9110 §5.6.4,
+    §5.6.6, §8.3.1; README, Encodings and the Content-Type)."""
+    from bus.core.inspection import _media_type
+
+    assert _media_type(content_type)[0] == media
+    assert _media_type(content_type)[2] == action
+
+
 @pytest.mark.parametrize("soap_ns, media", [(SOAP11_NS, "application/soap+xml"),
                                             (SOAP12_NS, "text/xml")])
 def test_an_envelope_of_the_other_version_is_a_version_mismatch(inspector, soap_ns, media):

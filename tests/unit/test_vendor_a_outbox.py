@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from adapters.vendor_a_registry.outbox import PENDING, SENT, OutboxError, status
 from adapters.vendor_a_registry.publisher import OutboxPublisher, hub_party
 from adapters.vendor_a_registry.store import RegistryStore, seed
 from bus.core.catalog import Catalog
-from bus.core.header import HEADER_TAG, Party, PlatformHeader
+from bus.core.header import HEADER_TAG, JST, Party, PlatformHeader
 from schemas import BUILTIN_CATALOG
 
 SERVICES = Catalog.load([BUILTIN_CATALOG]).services
@@ -235,3 +236,30 @@ def test_consumer_resends_a_prepared_request_byte_for_byte():
     hub.script = ["down"]
     with pytest.raises(TransportError):
         client.send(prepared)
+
+
+def test_a_change_without_its_date_is_dated_today_in_japan(tmp_path, monkeypatch, capsys):
+    """From 00:00 to 08:59 JST a host on UTC is still on the day before: the default 異動年月日
+    is Japan's day (RecordedOn's), not the host's."""
+    from adapters.vendor_a_registry import __main__ as cli
+
+    db = tmp_path / "registry.sqlite3"
+    s = RegistryStore.open(db, local_gov_code="131016")
+    seed(s)
+    s.close()
+    japan_new_year = dt.datetime(2027, 1, 1, 0, 20, tzinfo=JST)  # 2026-12-31 15:20 UTC
+
+    class NewYear(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return japan_new_year.astimezone(tz)
+
+    recorded: list = []
+    real_record = RegistryStore.record_change
+    monkeypatch.setattr(dt, "datetime", NewYear)
+    monkeypatch.setattr(RegistryStore, "record_change", lambda self, row, reason, occurred_on, **kw:
+                        recorded.append(occurred_on) or real_record(self, row, reason, occurred_on,
+                                                                    **kw))
+    assert cli.change(["--db", str(db), "--addressee", SHOKO, "--reason", "C01",
+                       "--set", "住所1=永田町"]) == 0, capsys.readouterr().err
+    assert recorded == [dt.date(2027, 1, 1)]

@@ -83,6 +83,11 @@ HUB = Table("hub", (
     Key("max_message_bytes", POSITIVE, Limits.max_bytes,
         "a larger request: PF-LIMIT-SIZE; a larger answer: PF-PROVIDER-INVALID-RESPONSE"),
     Key("max_depth", POSITIVE, Limits.max_depth, "deeper nesting: PF-LIMIT-DEPTH"),
+    Key("big_message_bytes", Int(minimum=0), 0, "a request or answer of this many bytes or "
+        "more is parsed and validated on big_message_threads, off the reactor thread (the same "
+        "checks and faults), e.g. 65536 where the hub has cores of its own; 0 (the default): "
+        "every message on the reactor thread"),
+    Key("big_message_threads", POSITIVE, 2, "threads that parse and validate big messages"),
     Key("limits", Sub(LIMITS), {}, "per-adapter rate, burst and concurrency"),
     Key("read_timeout", Duration(), 30.0, "time to receive one whole request (PF-LIMIT-TIME)"),
     Key("max_connections_per_provider", POSITIVE, 64, "connections open to each provider at once; "
