@@ -106,11 +106,12 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "paginate": ("next", "name", "page_size", "max_pages", "via", "timeout", "extract_id", "page",
                  "total_pages", "total_count", "item", "key", "soap", "reread", "resize"),
     "wsdl": ("checks", "name", "timeout"),
-    "grid": ("timeout",),
+    "grid": ("timeout", "rotate"),
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes"),
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
     "neighbours": ("timeout",),
+    "names": ("timeout",),
     "extremes": ("vars", "field", "past_like", "future_like", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),
     "act": ("name", "vars", "timeout"),
@@ -122,6 +123,10 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "timeout"),
     "parties": ("vars", "ignore", "timeout"),
+    "identifiers": ("vars", "ignore", "timeout"),
+    "check_digits": ("vars", "ignore", "timeout"),
+    "party_domains": ("vars", "ignore", "timeout"),
+    "widths": ("vars", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

@@ -11,8 +11,8 @@ body). A value may be split by a comment or a processing instruction (``comment-
 boundary (no document says so much). A processing instruction is sent over SOAP 1.2 only (SOAP
 1.1 §3 forbids one in a message), where SOAP 1.2 Part 1 §5 says a receiver SHOULD fault with
 env:Sender: a form marked ``refusable`` is answered either as the canonical form or with such a
-fault (``sender_refusal``: SOAP 1.2, env:Sender, HTTP 400, a pff:FaultDetail of Party client; a
-notice so refused leaves its resident unheld) — round 15b, docs/conformance.md.
+fault (``answer_comparison.sender_refusal``: SOAP 1.2, env:Sender, HTTP 400, a pff:FaultDetail of
+Party client; a notice so refused leaves its resident unheld) — round 15b, docs/conformance-testing.md.
 
 Every variant is a function ``(text, headers, soap) -> (bytes, headers)`` over the canonical
 envelope as the suite writes it (``envelopes.envelope``: UTF-8, an XML declaration, prefixes
@@ -31,10 +31,11 @@ from typing import Any
 
 from lxml import etree
 
-from bus.core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail
 from bus.core.header import HEADER_NS
 
-from . import checks, lexical, namespace_forms, request_shapes
+from . import (answer_comparison, encoding_forms, envelope_attributes, lexical,
+               namespace_declarations, namespace_forms, reference_forms, request_shapes,
+               xml_placements)
 from .envelopes import fill
 from .records import Exchange
 
@@ -217,11 +218,13 @@ def _params_ows(value: str, soap: str) -> str:
                            for i, (k, v) in enumerate(params.items()))
 
 
-def _namespaces(change: Callable[[str], str]) -> Rewrite:
-    """A namespace form (namespace_forms.py), checked to hold the canonical message unchanged."""
+def _namespaces(change: Callable[[str], str],
+                check: Callable[[bytes, bytes], None] = namespace_forms.equivalent) -> Rewrite:
+    """A namespace form (namespace_forms.py) or an envelope attribute form
+    (envelope_attributes.py), checked to hold the canonical message unchanged."""
     def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
         out = change(text).encode("utf-8")
-        namespace_forms.equivalent(text.encode("utf-8"), out)
+        check(text.encode("utf-8"), out)
         return out, headers
     return rewrite
 
@@ -332,8 +335,52 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("two-prefixes-one-namespace", "Namespaces in XML 1.0 (a prefix is the sender's "
             "choice: two bound to one namespace)",
             _namespaces(namespace_forms.two_prefixes_for_one_namespace)),
+    # round 17: foreign attributes on the envelope's own elements (envelope_attributes.py)
+    Variant("envelope-wsu-ids", "SOAP 1.1 4.1.1 and its envelope schema (anyAttribute ##other "
+            "on Envelope, Header, Body); SOAP 1.2 Part 1 5.1-5.3 (namespace-qualified attributes "
+            "on each): wsu:Id on all three", _namespaces(envelope_attributes.wsu_ids,
+                                                         envelope_attributes.equivalent)),
+    Variant("envelope-attributes-declared-in-place", "SOAP 1.1 4.1.1; SOAP 1.2 Part 1 5.1-5.3; "
+            "Namespaces in XML 1.0 3 (the xml prefix bound by definition): xml:lang on the "
+            "Envelope, a middleware's attribute on Header and Body declared there",
+            _namespaces(envelope_attributes.declared_in_place, envelope_attributes.equivalent)),
+    # round 19: every kind of namespace attribute (namespace_declarations.py), every form of a
+    # character reference (reference_forms.py)
+    Variant("namespace-declarations-reserved", "Namespaces in XML 1.0 §3 (xmlns:xml MAY be "
+            "declared, bound to its namespace), §6.2 (xmlns=\"\" undeclares the default)",
+            _namespaces(namespace_declarations.reserved)),
+    Variant("namespace-declarations-unused", "Namespaces in XML 1.0 §5 (an unused declaration "
+            "binds no name): the other SOAP version's, xsi, xsd, wsse, wsu, the platform's own, "
+            "on every element (below the Envelope after its attributes)",
+            _namespaces(namespace_declarations.unused_well_known)),
+    Variant("namespace-prefixes-lookalike", "Namespaces in XML 1.0 §3 (a prefix is any NCName): "
+            "the other version's prefix, a long non-ASCII one, a local name",
+            _namespaces(namespace_declarations.lookalike)),
+    Variant("character-references-forms", "XML 1.0 §4.1 (CharRef: hexadecimal digits of either "
+            "case, leading zeros, any Char to U+10FFFF), in the header and the payload",
+            _utf8(reference_forms.every_form)),
+    # round 22: the prolog and epilogue's Misc items, unknown header blocks' content, a
+    # declaration on each element (xml_placements.py)
+    Variant("prolog-epilogue-non-ascii", "XML 1.0 §2.1, §2.5, §2.8 (Misc: comments of any "
+            "Char and white space before and after the root element)",
+            _utf8(xml_placements.prolog_epilogue)),
+    Variant("prolog-non-ascii-no-declaration", "XML 1.0 §2.8, §4.3.3 (no XML declaration: "
+            "UTF-8; the document starts with a non-ASCII comment)",
+            _utf8(xml_placements.prolog_without_declaration)),
+    Variant("vendor-blocks-any-content", "SOAP 1.1 §4.2, SOAP 1.2 Part 1 §5.2 (a header block "
+            "the receiver does not know, mustUnderstand absent or false, ignored whatever it "
+            "holds: non-ASCII names, 𠮷 as text, reference and CDATA)",
+            _utf8(xml_placements.vendor_blocks_any_content)),
+    Variant("namespaces-on-each-element", "Namespaces in XML 1.0 §6.1 (each element declares "
+            "the prefixes it uses, none on an ancestor: .NET writers)",
+            _namespaces(xml_placements.each_element_declares)),
+    Variant("default-namespace-per-element", "Namespaces in XML 1.0 §6.2 (every element "
+            "unprefixed, the default declared wherever the namespace changes)",
+            _namespaces(xml_placements.each_element_default)),
     Variant("no-charset", "RFC 7303 3.2 (text/xml), RFC 3902 (application/soap+xml): charset "
             "optional, the XML declaration names the encoding", _content_type(_no_charset)),
+    # round 20: every encoding and charset label README says a product reads (encoding_forms.py)
+    *(Variant(name, spec, form, soap=soap) for name, spec, form, soap in encoding_forms.FORMS),
     Variant("header-names-lower-case", "RFC 9110 5.1 (field names are case-insensitive)",
             _header_names_lower),
     Variant("sent-at-white-space", "XML Schema 1.0 Part 2 §3.2.7, §4.3.6 (xs:dateTime's "
@@ -370,80 +417,6 @@ def rewrite(raw: bytes, headers: Headers, soap: str, variant: Variant,
 
 # --- the step: every variant of a canonical request, judged against the canonical answer -------
 
-def first_difference(a: etree._Element, b: etree._Element) -> str:
-    """Where two answers' bodies first differ, element by element in document order."""
-    for x, y in zip(a.iter(), b.iter(), strict=False):
-        if x.tag != y.tag:
-            return f"{y.tag} where the canonical answer has {x.tag}"
-        if (x.text or "").strip() != (y.text or "").strip():
-            return f"{etree.QName(y).localname} is {(y.text or '').strip()!r}, " \
-                f"canonical {(x.text or '').strip()!r}"
-    return "a different number of elements"
-
-
-def _canonical_body(env, ignore: list[str], namespaces) -> etree._Element:
-    body = etree.fromstring(etree.tostring(env.body))
-    for path in ignore:
-        for el in body.xpath(f".//{path}", namespaces=namespaces):
-            el.getparent().remove(el)
-    return body
-
-
-def compare(canon: Exchange, ex: Exchange, ignore: list[str], namespaces) -> list[str]:
-    """The variant's answer judged against the canonical one: the same kind (answer or fault),
-    the same HTTP status, the same body field by field (``ignore``: fields that name the message,
-    e.g. the receipt's MessageId, or a new snapshot's ExtractId)."""
-    if ex.error:
-        return [ex.error]
-    try:
-        want, got = canon.envelope(), ex.envelope()
-    except ValueError as exc:
-        return [f"HTTP {ex.status}: {exc}"]
-    if want.is_fault != got.is_fault:
-        summary = checks.fault_summary(got if got.is_fault else want)
-        which = "a SOAP Fault" if got.is_fault else "an answer"
-        return [f"HTTP {ex.status}: {which} where the canonical form got "
-                f"{'an answer' if got.is_fault else 'a SOAP Fault'} ({summary})"]
-    problems = []
-    if ex.status != canon.status:
-        problems.append(f"HTTP status {ex.status}, the canonical form's {canon.status}")
-    if got.is_fault:
-        a, b = checks.fault_summary(want).split(" ")[0], checks.fault_summary(got).split(" ")[0]
-        if a != b:
-            problems.append(f"fault {b}, the canonical form's {a}")
-        return problems
-    x, y = _canonical_body(want, ignore, namespaces), _canonical_body(got, ignore, namespaces)
-    c14n = {"method": "c14n", "exclusive": True, "with_comments": False}
-    if etree.tostring(x, **c14n) != etree.tostring(y, **c14n):  # type: ignore[call-overload]
-        problems.append(f"answered differently: {first_difference(x, y)}")
-    return problems
-
-
-def sender_refusal(ex: Exchange) -> str | None:
-    """Why ``ex``'s answer is not the fault SOAP 1.2 Part 1 §5 lets a receiver give a message
-    holding a processing instruction — a SOAP 1.2 Fault whose Code is env:Sender, HTTP 400
-    (Part 2 7.5.2.2), with a pff:FaultDetail of Party client (docs/faults.md recommends
-    PF-SOAP-ENVELOPE; the code is not judged); None when it is that fault."""
-    if ex.error:
-        return ex.error
-    try:
-        env = ex.envelope()
-    except ValueError as exc:
-        return f"HTTP {ex.status}: {exc}"
-    if env.soap_ns != SOAP12_NS or not env.is_fault:
-        return "not a SOAP 1.2 Fault"
-    code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
-    if code.rpartition(":")[2].strip() != "Sender":
-        return f"its Code is {code or 'missing'}, not env:Sender"
-    if ex.status != 400:
-        return f"HTTP {ex.status}: env:Sender is answered with 400"
-    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    if detail is None:
-        return "it carries no pff:FaultDetail"
-    party = FaultDetail.from_element(detail).party
-    return None if party == "client" else f"pff:Party is {party}, not client"
-
-
 def _unheld(seen: Any) -> bool:
     """The observation of a resident the product does not hold: it exits non-zero
     (interpreter.observed_state's text; a run killed at its timeout says ``exit None``)."""
@@ -471,15 +444,16 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                     ex, seen = _send(runner, step, ref, values, soap, variant, observe)
                 except lexical.NotApplicable:
                     continue  # nothing of the request has another form of this kind: not sent
-                found = compare(canon, ex, ignore, namespaces)
-                refused = bool(found) and variant.refusable and sender_refusal(ex) is None
+                found = answer_comparison.compare(canon, ex, ignore, namespaces)
+                refused = (bool(found) and variant.refusable
+                           and answer_comparison.sender_refusal(ex) is None)
                 if refused:  # SOAP 1.2 Part 1 §5's other conformant answer: nothing applied
                     found = [] if not observe or _unheld(seen) else [
                         f"refused with a Sender fault, yet observed {seen!r} after it (a "
                         f"refused notice changes nothing)"]
                 elif found and variant.refusable:
                     found = [f"{p}; nor the Sender fault SOAP 1.2 Part 1 §5 allows instead "
-                             f"({sender_refusal(ex)})" for p in found]
+                             f"({answer_comparison.sender_refusal(ex)})" for p in found]
                 if observe and not refused and seen != state:
                     found.append(f"observed {seen!r} after it, {state!r} after the canonical "
                                  f"form")

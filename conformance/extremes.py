@@ -13,13 +13,16 @@ record of its one page judged leaf by leaf (grid's extract judge). A product com
 with ``date.replace(year=…)`` fails there. Without such a resident in the data the step is
 skipped, saying so.
 
+``extremes = "boundaries"`` (P-CAL-02, round 17): the test data asked on the calendar's
+boundaries — calendar_inquiries.py.
+
 ``extremes = MSG`` (a message whose ``field`` variable holds a date or a year): the extremes of
 that field's value space — for xs:date ``edges.EXTREMES`` (0001-01-01, 0999-12-31, 明治's first
 day and the day before, 1872-12-31, 1999-12-31, 2000-01-01, 9999-12-31), for a type with
 minInclusive / maxInclusive facets its bounds — each sent beside an ordinary value of the same
 side the data makes equivalent (``past_like``: every earlier value is answered as this one,
 e.g. a 基準日 before the 資格取得日; ``future_like``: every later value), over the same SOAP
-version; the extreme's answer must be the ordinary value's, field by field (equivalence.compare).
+version; the extreme's answer must be the ordinary value's, field by field (answer_comparison.compare).
 An extreme between the two is not sent (the data may change there). What it cannot see: an
 extreme the product answers as the ordinary value by accident of its representation.
 """
@@ -31,7 +34,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import checks, edges, equivalence, grid
+from . import answer_comparison, calendar_inquiries, checks, edges, grid
 from .envelopes import fill, substitute
 from .lexical import _declarations, _simple
 from .notice_points import births
@@ -40,6 +43,8 @@ from .notice_points import births
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     if step.target == "calendar":
         return _calendar(runner, step, values)
+    if step.target == "boundaries":  # round 17: P-CAL-02
+        return calendar_inquiries.run(runner, step, values)
     return _likes(runner, step, values)
 
 
@@ -165,5 +170,5 @@ def _likes(runner, step, values: dict[str, Any]) -> list[str]:
         ex = runner._post(step.with_options(soap=soap), merged, step.target, {field: value},
                           where)
         problems += [f"{where}: {m}" for m in checks.outcome(ex, "response")
-                     or equivalence.compare(canon, ex, [], ns)]
+                     or answer_comparison.compare(canon, ex, [], ns)]
     return problems

@@ -1,4 +1,4 @@
-"""Where a Finding says the problem is (fault-v1.xsd; round 15b, docs/conformance.md).
+"""Where a Finding says the problem is (fault-v1.xsd; round 15b, docs/conformance-testing.md).
 
 fault-v1.xsd makes a Finding's Path and Line optional: every Finding names its rule, and one about
 a place in the offending message names its element path and its line (findings about the HTTP

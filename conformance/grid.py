@@ -183,9 +183,19 @@ def inquiry_points(model: list[Resident]) -> Iterator[InquiryPoint]:
             yield InquiryPoint(key, r.individual if key == "individual" else r.addressee,
                                as_of, label, "1.2" if j % 2 else "1.1",
                                r if lived_here(r, as_of) else None)
+    # unknown numbers without a 基準日 and (round 22) with each kind of one — a day the test
+    # data knows, a future day, the earliest day there is: not-found is one answer whatever
+    # optional element the request holds
+    first = min(r.moved_in for r in model) - dt.timedelta(days=1)
+    dated = ((FUTURE, "a future day"), (model[0].moved_in, "a day of the test data"),
+             (first, "before every resident"))
     for k, kind in enumerate(("addressee", "individual")):
-        for rem, number in sorted(unknown_numbers(model, kind).items()):
-            yield InquiryPoint(kind, number, None, "", "1.2" if (rem + k) % 2 else "1.1", None)
+        for i, (rem, number) in enumerate(sorted(unknown_numbers(model, kind).items())):
+            soap = "1.2" if (rem + k) % 2 else "1.1"
+            yield InquiryPoint(kind, number, None, "", soap, None)
+            as_of, label = dated[(i + k) % len(dated)]
+            yield InquiryPoint(kind, number, as_of, label, "1.1" if soap == "1.2" else "1.2",
+                               None)
 
 
 def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:
@@ -348,9 +358,16 @@ def _extract_point(send: Send, living: Mapping[str, Resident], size: int, as_of:
         return problems + [f"{label} page 1: no ExtractId"]
     pages = {1: body}
     for number in sorted({max(last, 1), last + 1} - {1}):  # TotalCount 0: page 1 is past the end
-        ex = send("full_extract.next", {"page_size": size, "page": number,
-                                             "extract_id": head["ExtractId"]}, soap,
-                  f"{label} page {number}")
+        later: dict[str, object] = {"page_size": size, "page": number,
+                                    "extract_id": head["ExtractId"]}
+        # round 22: a dated snapshot's later pages repeat its 基準日 on every other page and
+        # point (the last page and the one past it each get both forms over the grid): the
+        # ExtractId names the snapshot, the AsOf beside it is that snapshot's own
+        repeat = as_of is not None and (number + as_of.toordinal()) % 2 == 0
+        if repeat:
+            later["as_of"] = as_of.isoformat()  # type: ignore[union-attr]
+        ex = send("full_extract.next" + ("_as_of" if repeat else ""), later, soap,
+                  f"{label} page {number}" + (" (基準日 repeated)" if repeat else ""))
         if p := outcome(ex, "response"):
             problems += [f"{label} page {number}: {m}" for m in p]
             continue

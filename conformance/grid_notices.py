@@ -38,6 +38,8 @@ from xml.sax.saxutils import escape
 
 from .checks import outcome
 from .grid import check_remainder, with_check_digit
+# the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
+from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
 from .records import CommandRun, Exchange
 
 PFR = "urn:pfbus:platform:receipt:v1"
@@ -55,7 +57,8 @@ class Change:
     fields: Mapping[str, str] = field(default_factory=dict)  # Original, FormerSurname, Town …
     relationship: str = "01"
     occurred: str = "2024-04-01"  # OccurredOn: 事由の生じた年月日
-    born: str = "1980-01-01"  # DateOfBirth (fields: NotifiedOn, RecordedOn of the event too)
+    born: str = "1980-01-01"  # DateOfBirth (fields: NotifiedOn, RecordedOn of the event and
+    # the resident's BecameResidentOn, AddressFixedOn too)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Send:
     age: float = 0.0  # seconds SentAt lies in the past (negative: ahead of the clock)
     key: str = ""  # a name to resend it by
     what: str = ""
+    message_id: str = ""  # a MessageId of the point's own (identifiers.py); "": a fresh one
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,16 @@ class Resend:
 
 
 @dataclass(frozen=True)
+class Restart:
+    """The product killed and started again (--restart-command): its state must survive."""
+
+
+@dataclass(frozen=True)
 class Point:
     dimension: str
     what: str
     residents: int
-    steps: tuple[Send | Resend, ...]
+    steps: tuple[Send | Resend | Restart, ...]
     remainder: int | None = None  # the residents' 宛名番号 and 個人番号 have this check-digit
     # remainder (0 and 1 give check digit 0, 10 gives 1: what a mod-10 slip gets wrong)
 
@@ -103,40 +112,10 @@ class Driver:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    restart: Callable[[str], list[str]] | None = None  # (label) -> problems; None: not given
 
 
 # --- the points -------------------------------------------------------------------------------
-
-FIRST = "A01"  # 国内転入: every resident's first change, so that any subscriber takes it on
-# characters NFC, NFKC or a JIS X 0208 character map change, and MJ characters beyond it
-# (label, the characters, a Name/Text holding them)
-CHARACTERS = (
-    ("神 U+FA19 (NFC: U+795E)", "\uFA19", "\uFA19田花子"),
-    ("half-width katakana (NFKC)", "ﾏﾘｱ", "ﾏﾘｱ田花子"),
-    ("full-width digits (NFKC)", "１２３", "１２３田花子"),
-    ("full-width Latin letters (NFKC)", "ＲＯＳＳＩ", "ＲＯＳＳＩ　ＶＩＯＬＡ"),
-    ("an ideographic space U+3000 (NFKC: U+0020)", "　", "田中　花子"),
-    ("Latin capitals and an ASCII space, as sent", "ROSSI VIOLA", "ROSSI VIOLA"),
-    ("MJ beyond JIS X 0208 (髙 﨑 德)", "髙﨑德", "髙﨑德美"),
-    ("an IVS (葛 U+E0102)", "葛\U000E0102", "葛\U000E0102西花子"),
-    ("outside the BMP (𠮷 U+20BB7)", "𠮷", "𠮷田花子"),
-    # JIS X 0208 signs Shift_JIS and CP932 (MS932) tables map apart: a column written through
-    # one changes the other's (〜 U+301C ↔ ～ U+FF5E, ‖ ↔ ∥, − ↔ －, ¢ £ ¬ → ￠ ￡ ￢, ― → —)
-    ("signs a CP932 round trip changes (〜 ‖ − ¢ £ ¬ ―)", "〜‖−¢£¬―", "〜‖−¢£¬―田花子"),
-    ("CP932's forms a Shift_JIS round trip changes (～ ∥ －)", "～∥－", "～∥－田花子"),
-    # round 12b: what a name-cleaning (名寄せ, search-key) step rewrites — iteration marks, 〆,
-    # ヶ and small kana, the long-vowel mark beside the dashes and its half-width form, middle
-    # dots; every other field gets them too (a Town of 八ヶ岳, a Katagaki of ハイツ・ルーム)
-    ("iteration marks (々 〻 ゝ ゞ ヽ ヾ)", "々〻ゝゞヽヾ", "佐々木〻いすゞこゝろヽヾ"),
-    ("〆, ヶ ヵ and small kana (ぁ っ ゃ ァ ッ ャ ヮ)", "〆ヶヵぁっゃァッャヮ", "〆木一ヶ谷ヵぁっゃァッャヮ"),
-    ("ー beside ‐ U+2010, － U+FF0D and ｰ; ・ and ･", "ー‐－ｰ・･", "マリー・ルーシー‐－ｰ･花子"),
-    # round 13: the ends of the IVS selectors MJ uses — VS17 U+E0100 (俞󠄀 MJ006784), which a
-    # cleaner taking it for "the default glyph" drops, and U+E011F (邉󠄟 MJ026193)
-    ("IVS selectors U+E0100 (VS17) and U+E011F", "俞\U000E0100邉\U000E011F",
-     "俞\U000E0100渡邉\U000E011F花子"),
-)
-OTHER_FIELDS = ("Original", "FormerSurname", "Town", "Banchi", "Katagaki")
-
 
 def _seq(*numbers: str, soap: str = "1.1") -> tuple[Send, ...]:
     return tuple(Send((Change(0, n, FIRST if i == 0 else "C12"),),
@@ -218,6 +197,12 @@ def points(reasons: Iterable[str]) -> list[Point]:
                                                                  "minimal"}),)),)),
         Point("shape", "a reading of the family name only (Kana without Given)", 1, (
             Send((Change(0, "1", FIRST, fields={"Kana": "family"}),), soap="1.2"),)),
+        # round 22: 丁目 is xs:positiveInteger — a value of every digit count a subscriber must
+        # keep (docs/notices.md: up to 9999), each a 転居 (C01) of one resident in one notice
+        Point("shape", "丁目 (xs:positiveInteger) 9, then " + ", ".join(CHOME), 1, (
+            Send((Change(0, "1", FIRST, fields={"Chome": "9"}),)),
+            Send(tuple(Change(0, str(k + 2), "C01", fields={"Chome": v})
+                       for k, v in enumerate(CHOME)), soap="1.2"))),
         Point("shape", "a name of the XSD's 100 characters (𠮷 counting one)", 1, (
             Send((Change(0, "1", FIRST, name="𠮷" + "田" * 98 + "子"),)),)),
         # --- time
@@ -229,15 +214,17 @@ def points(reasons: Iterable[str]) -> list[Point]:
         Point("SentAt", "60 s ahead of the clock (within the skew)", 1, (
             Send((Change(0, "1", FIRST),), age=-60, soap="1.2"),)),
     ]
-    # --- check digits: 宛名番号 and the optional 個人番号 with each rare remainder
+    # --- check digits: 宛名番号 and the optional 個人番号 with each remainder (every check digit)
     p += [Point("check digit", f"宛名番号 and 個人番号 of check-digit remainder {r}", 1, (
         Send((Change(0, "1", FIRST),), soap="1.2" if r % 2 else "1.1"),), remainder=r)
-        for r in (0, 1, 10)]
-    # --- each 異動事由 of the code list, after the 転入 that makes the resident known
-    p += [Point("異動事由", f"{code} after {FIRST}", 1, (
+        for r in range(11)]
+    # --- each 異動事由 of the code list, after the 転入 that makes the resident known; (round
+    # 22) each change carrying a 個人番号 other than the one held — the state after it whatever
+    # the reason (C06 個人番号変更 names it; a 誤記修正, a 記載 may carry one too)
+    p += [Point("異動事由", f"{code} after {FIRST}, another 個人番号", 1, (
         Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1"),
         Send((Change(0, "2", code, occurred=f"2024-05-{k + 1:02d}"),),
-             soap="1.1" if k % 2 else "1.2")))
+             soap="1.1" if k % 2 else "1.2")), remainder=k % 11)
         for k, code in enumerate(sorted(reasons))]
     # --- the state after a 消除: kept, marked; a 修正 keeps the mark, a 記載 clears it
     p += [Point("消除", "B03 (死亡), then a 修正 (C12) of the removed record", 1, (
@@ -261,26 +248,38 @@ def points(reasons: Iterable[str]) -> list[Point]:
 
 # --- the notice -------------------------------------------------------------------------------
 
-def _name(text: str, original: str | None = None, kana: str = "full") -> str:
-    """cmn:NameType; ``kana``: "full", "family" (no Given: minOccurs 0) or "none" (no Kana)."""
+def _name(text: str, original: str | None = None, kana: str = "full",
+          reading: tuple[str, str] = ("シケン", "ハナコ")) -> str:
+    """cmn:NameType; ``kana``: "full", "family" (no Given: minOccurs 0) or "none" (no Kana);
+    ``reading``: its Family and Given."""
     return (f"<cmn:Text>{escape(text)}</cmn:Text>"
             + (f"<cmn:Original>{escape(original)}</cmn:Original>" if original else "")
-            + ("" if kana == "none" else "<cmn:Kana><cmn:Family>シケン</cmn:Family>"
-               + ("<cmn:Given>ハナコ</cmn:Given>" if kana == "full" else "") + "</cmn:Kana>"))
+            + ("" if kana == "none" else f"<cmn:Kana><cmn:Family>{reading[0]}</cmn:Family>"
+               + (f"<cmn:Given>{reading[1]}</cmn:Given>" if kana == "full" else "")
+               + "</cmn:Kana>"))
+
+
+RESIDENT_DATES = ("BecameResidentOn", "AddressFixedOn")  # optional, after Address (fields)
 
 
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
-    """A juki:ResidentChangeNotice of (change, 宛名番号, 世帯番号, Name/Text) in document order."""
+    """A juki:ResidentChangeNotice of (change, 宛名番号, 世帯番号, Name/Text) in document order;
+    a change's ``fields`` may give its ResidentCode, its 世帯番号 (HouseholdNumber, instead of the
+    one passed) and its reading (KanaFamily, KanaGiven)."""
     out = []
     for c, number, household, name in changes:
         f = c.fields
+        household = f.get("HouseholdNumber", household)
+        code = (f"<cmn:ResidentCode>{f['ResidentCode']}</cmn:ResidentCode>"
+                if f.get("ResidentCode") else "")
+        reading = (f.get("KanaFamily", "シケン"), f.get("KanaGiven", "ハナコ"))
         individual = (f"<cmn:IndividualNumber>{f['IndividualNumber']}</cmn:IndividualNumber>"
                       if f.get("IndividualNumber") else "")
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
         address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
                    f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town>"
-                   + ("" if f.get("Address") == "minimal" else "<cmn:Chome>1</cmn:Chome>"
+                   + ("" if f.get("Address") == "minimal" else f"<cmn:Chome>{f.get('Chome', '1')}</cmn:Chome>"
                       f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>")
                    + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
                       if "Katagaki" in f else ""))
@@ -290,12 +289,15 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in ("NotifiedOn", "RecordedOn") if d in f)
             + f"</juki:Event><juki:Resident><cmn:AddresseeNumber>{number}</cmn:AddresseeNumber>"
-            f"{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
-            f"<cmn:Name>{_name(name, original, f.get('Kana', 'full'))}</cmn:Name>{former}"
+            f"{code}{individual}<cmn:HouseholdNumber>{household}</cmn:HouseholdNumber>"
+            f"<cmn:Name>{_name(name, original, f.get('Kana', 'full'), reading)}</cmn:Name>"
+            f"{former}"
             f"<cmn:DateOfBirth>{c.born}</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
             "<cmn:ResidentKind>1</cmn:ResidentKind><cmn:ResidentStatus>1</cmn:ResidentStatus>"
-            f"<cmn:Address>{address}</cmn:Address></juki:Resident></juki:Change>")
+            f"<cmn:Address>{address}</cmn:Address>"
+            + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in RESIDENT_DATES if d in f)
+            + "</juki:Resident></juki:Change>")
     return ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
             'xmlns:cmn="urn:pfbus:platform:common:v1">' + "".join(out)
             + "</juki:ResidentChangeNotice>")
@@ -392,8 +394,12 @@ class NoticeGrid:
         self.names += 1
         return "𠮷田花子" + "".join(_DIGITS[int(d)] for d in str(self.names))
 
-    def _step(self, step: Send | Resend, index: int, at: str, who: list[str],
+    def _step(self, step: Send | Resend | Restart, index: int, at: str, who: list[str],
               sent: dict[str, _Sent], remainder: int | None = None) -> list[str]:
+        if isinstance(step, Restart):
+            if self.d.restart is None:
+                raise ValueError(f"{at}: a restart needs --restart-command")
+            return self.d.restart(f"{at} (restart)")
         if isinstance(step, Send):
             changes = tuple((c, who[c.who], who[0][::-1], c.name or self._fresh_name())
                             for c in step.changes)
@@ -403,6 +409,8 @@ class NoticeGrid:
                                 for c, *rest in changes)
             body = notice_body(changes)
             overrides = {"sent_at_age": str(step.age)} if step.age else {}
+            if step.message_id:
+                overrides["message_id"] = step.message_id
             ex = self.d.send(body, step.soap, f"{at} (SOAP {step.soap})", overrides)
             record = _Sent(index, ex, body, changes, self.d.clock())
             if step.key:

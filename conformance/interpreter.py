@@ -16,8 +16,9 @@ from typing import Any
 
 from bus.core.catalog import Catalog, ServiceSpec
 
-from . import checks, domain, edge_cases, equivalence, extremes, grid, invariants, \
-    neighbours, notice_runs, parties, per_request, waiting, wire_forms, wsdl_checks
+from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
+    grid, identifiers, invariants, neighbours, notice_runs, paging_sequences, parties, \
+    party_domains, per_request, restart_runs, waiting, widths, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -36,10 +37,16 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # the notice's value domain (domain.py), valid values at the edges of their fields
 # (edge_cases.py), a pause of a waiting case (waiting.py), HTTP request forms and content after
 # the document (wire_forms.py), other spellings of the Receiver and other Senders (parties.py),
-# schema-invalid neighbours of valid values (neighbours.py), valid extremes (extremes.py)
+# schema-invalid neighbours of valid values (neighbours.py), valid extremes (extremes.py),
+# identifiers as opaque text (identifiers.py), check digits of every residue (check_digits.py),
+# names in another namespace (expanded_names.py), every value of a header Party's parts
+# (party_domains.py), identifiers at every width their type admits (widths.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
-                "neighbours": neighbours.run_step, "extremes": extremes.run_step}
+                "neighbours": neighbours.run_step, "extremes": extremes.run_step,
+                "identifiers": identifiers.run_step, "check_digits": check_digits.run_step,
+                "names": expanded_names.run_step, "party_domains": party_domains.run_step,
+                "widths": widths.run_step}
 
 
 class CaseDataError(Exception):
@@ -278,6 +285,10 @@ class CaseRunner:
         against a receiver model (notice_runs.py: ``notices``, ``calendar``, ``redelivery``)."""
         if step.target in notice_runs.POINT_SETS:
             return notice_runs.run_step(self, step, values)
+        if step.target == "paging":  # J-GRID-03: page-request sequences (paging_sequences.py)
+            return paging_sequences.run_step(self, step, values)
+        if step.target == "outcome_restarts":  # S-RST-01: every outcome across restarts
+            return restart_runs.run_step(self, step, values)
         if "model_data" not in values:
             raise CaseDataError(f"{step.where}: the profile names no model_data (test data)")
         model = grid.load_model(str(values["model_data"]))

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from bus.core.faults import SOAP11_NS
+from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
 
-from . import checks, soap_structure
+from . import answer_bytes, answer_labels, checks, soap_structure
 from .envelopes import SOAP_VERSION
 from .records import Exchange
 
@@ -95,13 +95,11 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
     want = "text/xml" if got == "1.1" else "application/soap+xml"
     if media != want:
         problems.append(f"Content-Type {media or 'missing'} for SOAP {got}, expected {want}")
-    params = dict(p.strip().split("=", 1) for p in ctype.split(";")[1:] if "=" in p)
-    charset = next((v for k, v in params.items() if k.strip().lower() == "charset"), None)
+    charset = _charset(ex)
     if charset is not None:
         declared, actual = _codec(charset), body_encoding(ex.response)
         if declared != actual:
-            problems.append(f"Content-Type says charset={charset.strip()}, the body is "
-                            f"{actual}")
+            problems.append(f"Content-Type says charset={charset}, the body is {actual}")
     if env.is_fault:
         problems += _fault_code(env) + _fault_parts(env)
         if env.soap_ns == SOAP11_NS:
@@ -111,6 +109,10 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
             wanted = (400,) if code.rpartition(":")[2] == "Sender" else (500,)
     else:
         wanted = (200,)
+    if env.is_fault and _detail_code(env) == "PF-CONTENT-TYPE":
+        # docs/faults.md: an answer of the HTTP layer carries its own status in both versions;
+        # README names PF-CONTENT-TYPE for a charset a product may refuse (round 20)
+        wanted = (*wanted, 415)
     if ex.status not in wanted:
         problems.append(f"HTTP {ex.status} for {'a fault' if env.is_fault else 'an answer'}, "
                         f"expected {wanted[0]}")
@@ -127,6 +129,13 @@ IANA_LABELS = ("utf-8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", 
                "us-ascii", "ascii", "iso646-us", "ansi_x3.4-1968", "us", "cp367", "ibm367")
 
 
+def _charset(ex: Exchange) -> str | None:
+    """The answer's Content-Type charset parameter, unquoted, or None."""
+    params = dict(p.strip().split("=", 1) for p in ex.content_type().split(";")[1:] if "=" in p)
+    return next((v.strip().strip('"') for k, v in params.items()
+                 if k.strip().lower() == "charset"), None)
+
+
 def ucs_encoding(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-11: every answer is in an encoding of the UCS (platform notes: "Exchange names as
     UTF-8 UCS"): UTF-8, UTF-16, or US-ASCII with character references — never a Japanese code
@@ -138,16 +147,35 @@ def ucs_encoding(ctx: checks.Context, ex: Exchange) -> list[str]:
     problems = [] if actual in UCS_ENCODINGS else [
         f"the answer is in {actual}, a code page whose mapping to UCS depends on the decoder "
         f"(platform notes: UTF-8 UCS)"]
-    ctype = ex.content_type()
-    params = dict(p.strip().split("=", 1) for p in ctype.split(";")[1:] if "=" in p)
-    label = next((v.strip().strip('"') for k, v in params.items()
-                  if k.strip().lower() == "charset"), None)
+    label = _charset(ex)
     # a label naming another encoding than the body's is INV-SOAP-04's; here: the right
     # encoding under a name only some libraries know
     if label is not None and _codec(label) in UCS_ENCODINGS and label.lower() not in IANA_LABELS:
         problems.append(f"Content-Type charset={label} is no registered name of "
                         f"{_codec(label)} (IANA: UTF-8, UTF-16, US-ASCII)")
     return problems
+
+
+def strict_bytes(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-11: the answer's bytes as the encoding rules say, not as a forgiving parser reads
+    them (answer_bytes.py: the BOM of UTF-16, the charset label's byte order, the declaration's
+    encoding, no byte illegal in the encoding)."""
+    if ex.error or not ex.response:
+        return []
+    return answer_bytes.problems(ex.response, _charset(ex))
+
+
+def labels(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-MSG-11 (round 20): the answer's Content-Type grammar, charset and declared encoding
+    within what README says every receiver reads (answer_labels.py)."""
+    if ex.error or not ex.response:
+        return []
+    return answer_labels.problems(ex.content_type(), ex.response)
+
+
+def _detail_code(env) -> str | None:
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    return None if detail is None else FaultDetail.from_element(detail).code
 
 
 def _fault_code(env) -> list[str]:
@@ -241,9 +269,16 @@ def rules(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 
 def header(ctx: checks.Context, ex: Exchange) -> list[str]:
-    """RQ-MSG-03: an answer (not a fault: faults have no header) carries one valid header."""
+    """RQ-MSG-03: an answer (not a fault: faults have no header) carries one valid header (its
+    Receiver's rules judged as far as the request's Sender kept them: validation.header)."""
     env = _answer(ex)
-    return [] if env is None or env.is_fault else ctx.validation.header(env)
+    if env is None or env.is_fault:
+        return []
+    try:
+        request = ex.envelope("request") if ex.direction == "to-product" else None
+    except ValueError:
+        request = None
+    return ctx.validation.header(env, request)
 
 
 def _bound(check: Callable[[checks.Context, Exchange], list[str]]):
@@ -345,6 +380,8 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "soap": soap_answer,
     "envelope": envelope_structure,
     "ucs_encoding": ucs_encoding,
+    "strict_bytes": strict_bytes,
+    "labels": labels,
     "schema": schema,
     "rules": rules,
     "header": header,

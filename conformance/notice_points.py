@@ -1,6 +1,8 @@
-"""Round 16's notice sequences, judged by the receiver model of grid_notices.py (notice_runs.py
-sends them): residents on the calendar's edges (S-CAL-01) and a redelivery of every notice kind
-(S-ONCE-09).
+"""Notice sequences of rounds 16, 16b and 18, judged by the receiver model of grid_notices.py
+(notice_runs.py sends them): residents on the calendar's edges (S-CAL-01), a redelivery of every
+notice kind (S-ONCE-09), SentAt in orders of its own beside 異動連番 (S-GRID-01's ``sent_at_points``),
+MessageIds that differ only where a normaliser does not look (S-IDENT-01), restarts at points of
+a sequence (S-DUR-08) and a notice's dates in every order (S-DATE-01, ``date_order_points``).
 
 ``calendar_points`` (S-CAL-01, 暦の端): a resident per day of birth on a calendar edge — 29
 February of leap years (2000: a century divisible by 400; 2020; 昭和63 = 1988), the last and first
@@ -21,15 +23,36 @@ delivered twice, and a notice of two residents — one removed, one moving in �
 a notice of several 修正 and a 消除 of one resident delivered twice; the removal notice under a
 new MessageId (``applied``, its change kept out). A redelivery is judged on every notice kind,
 not only those without a 消除.
+
+``sent_at_points`` (S-GRID-01, round 16b): docs/notices.md — a change is applied exactly when its
+異動連番 is greater than the last one applied to that resident; header-v1.xsd SentAt is the time
+a notice was sent, which says nothing of the 異動's order (a registry's standby with a slower
+clock, an outbox resending). A newer 異動連番 sent earlier is applied, an older one sent later is
+kept out, a resident's changes sent days apart in the reverse order of their SentAt are both
+applied.
+
+``identifier_points`` (S-IDENT-01): for each pair of identifiers.message_id_pairs, one resident's
+転入 under the first MessageId and its next change under the second — both ``applied`` and
+both applied (observed: two changes), as two MessageIds different as text are.
+
+``restart_points`` (S-DUR-08, ``--restart-command``): one sequence of four residents with two
+restarts in it, each resident's state judged by the same model after them: a change kept out
+as stale before a restart (the stale-check's watermark must come back as the highest 異動連番
+*applied*, not the last one received), a redelivery after the first restart and again after the
+second (seen MessageIds kept across every restart, not one), a newer 異動連番 sent earlier than
+the change before it, on either side of a restart, and a resident first seen after both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import random
 from collections.abc import Iterable, Mapping
 
 from .edges import ERAS
-from .grid_notices import FIRST, Change, Point, Resend, Send
+from .grid_notices import FIRST, Change, Point, Resend, Restart, Send
+from .identifiers import message_id_pairs
 
 
 def _anniversary(born: dt.date, year: int) -> tuple[dt.date, dt.date]:
@@ -104,6 +127,39 @@ def calendar_points(codes: Iterable[str], groups: Mapping[str, str]) -> list[Poi
     return out
 
 
+# A notice's dates (common-v1.xsd: independent xs:date values, none constrained by another), in
+# the order a life usually gives them, with a value each in that order
+NOTICE_DATES = (("DateOfBirth", "1980-01-01"), ("BecameResidentOn", "2024-04-01"),
+                ("AddressFixedOn", "2024-04-02"), ("OccurredOn", "2024-04-10"),
+                ("NotifiedOn", "2024-04-12"), ("RecordedOn", "2024-04-15"))
+
+
+def date_order_points(codes: Iterable[str], groups: Mapping[str, str]) -> list[Point]:
+    """S-DATE-01's points (関係の制約のない日付): for every pair of a notice's dates, one resident
+    whose change holds that pair in the other order than NOTICE_DATES — the later date moved to
+    the day before the earlier one, or (every other pair) the earlier moved to the day after
+    the later — in a 記載 and then a 修正 carrying the same dates. The schemas constrain no date
+    by another and docs/faults.md names the only rules beyond XSD (check digits, code lists):
+    every notice is applied."""
+    out = []
+    day = dt.timedelta(days=1)
+    for k, ((first, a), (second, b)) in enumerate(itertools.combinations(NOTICE_DATES, 2)):
+        dates = {name: dt.date.fromisoformat(value) for name, value in NOTICE_DATES}
+        if k % 2:
+            dates[first] = dt.date.fromisoformat(b) + day
+        else:
+            dates[second] = dt.date.fromisoformat(a) - day
+        iso = {name: d.isoformat() for name, d in dates.items()}
+        fields = {n: iso[n] for n in ("NotifiedOn", "RecordedOn", "BecameResidentOn",
+                                      "AddressFixedOn")}
+        what = f"{second} {iso[second]} before {first} {iso[first]}"
+        out.append(Point("日付の順序", what, 1, tuple(
+            Send((Change(0, str(n), reason, occurred=iso["OccurredOn"], born=iso["DateOfBirth"],
+                         fields=fields),), soap="1.2" if (k + n) % 2 else "1.1")
+            for n, reason in ((1, FIRST), (2, _correction(groups, k))))))
+    return out
+
+
 def redelivery_points(codes: Iterable[str], groups: Mapping[str, str]) -> list[Point]:
     """S-ONCE-09's points (module docstring)."""
     out = []
@@ -147,3 +203,55 @@ def redelivery_points(codes: Iterable[str], groups: Mapping[str, str]) -> list[P
             Resend("n", new_id=True))),
     ]
     return out
+
+
+HOUR = 3600.0
+
+
+def sent_at_points() -> list[Point]:
+    """S-GRID-01's SentAt orders beside 異動連番 (module docstring)."""
+    return [
+        Point("SentAt", "A 1 sent now, then A 2 sent an hour earlier: applied (異動連番 decides)",
+              1, (Send((Change(0, "1", FIRST),)), Send((Change(0, "2"),), age=HOUR, soap="1.2"))),
+        Point("SentAt", "A 1, A 3 sent two hours earlier, then A 2 sent now: 3 applied, 2 kept "
+              "out (a later SentAt is no newer change)", 1, (
+                  Send((Change(0, "1", FIRST),), soap="1.2"),
+                  Send((Change(0, "3"),), age=2 * HOUR), Send((Change(0, "2"),), soap="1.2"))),
+        Point("SentAt", "A 1 sent a day ago after B 1 sent now, then A 2 sent two days ago: both "
+              "of A applied", 2, (
+                  Send((Change(1, "1", FIRST),)), Send((Change(0, "1", FIRST),), age=24 * HOUR,
+                                                       soap="1.2"),
+                  Send((Change(0, "2"),), age=48 * HOUR))),
+    ]
+
+
+def identifier_points(rng: random.Random) -> list[Point]:
+    """S-IDENT-01's points (module docstring)."""
+    return [Point("MessageId", f"{what}: {one}, then {two}", 1, (
+        Send((Change(0, "1", FIRST),), soap="1.2" if k % 2 else "1.1", message_id=one),
+        Send((Change(0, "2"),), soap="1.1" if k % 2 else "1.2", message_id=two)))
+        for k, (what, one, two) in enumerate(message_id_pairs(rng))]
+
+
+def restart_points() -> list[Point]:
+    """S-DUR-08's sequence (module docstring): residents A (0), B (1), C (2), D (3)."""
+    return [Point("restart", "A 1, A 3, A 2 (stale), B 1, C 1, C 2 sent an hour earlier; restart; "
+                  "B 1 again, A 3 anew, C 4 sent two hours earlier, C 3 sent now; restart; B 1 "
+                  "and A 1 again, A 2 anew, D 1 and D 1 again", 4, (
+        Send((Change(0, "1", FIRST),), key="a1"),
+        Send((Change(0, "3"),), soap="1.2"),
+        Send((Change(0, "2"),)),  # kept out: the watermark is 3, the last received 2
+        Send((Change(1, "1", FIRST, relationship="02"),), soap="1.2", key="b1"),
+        Send((Change(2, "1", FIRST, relationship="03"),)),
+        Send((Change(2, "2"),), age=HOUR, soap="1.2"),
+        Restart(),
+        Resend("b1", soap="1.1"),
+        Send((Change(0, "3"),), soap="1.2"),  # a new name under 3: kept out
+        Send((Change(2, "4"),), age=2 * HOUR),
+        Send((Change(2, "3"),), soap="1.2"),  # sent last, older: kept out
+        Restart(),
+        Resend("b1", soap="1.2"),
+        Resend("a1"),
+        Send((Change(0, "2"),), soap="1.2"),  # kept out
+        Send((Change(3, "1", FIRST, relationship="03"),), key="d1"),
+        Resend("d1", soap="1.2")))]

@@ -1,25 +1,50 @@
 """Notice sequences judged by the receiver model of grid_notices.py (step ``grid``): the notice
-grid itself (S-GRID-01, ``notices``) and the point sets of round 16 (notice_points.py):
-``calendar`` (S-CAL-01: residents and 異動 on the calendar's edges) and ``redelivery``
-(S-ONCE-09: a redelivery of every notice kind). Each builds its own 異動通知 on fresh residents,
-sends them to the product and — with ``--observe`` — observes every resident it touched at the
-end (moved here from the interpreter, which keeps the dispatch)."""
+grid itself (S-GRID-01, ``notices``, with round 16b's SentAt orders), the point sets of
+notice_points.py: ``calendar`` (S-CAL-01: residents and 異動 on the calendar's edges),
+``redelivery`` (S-ONCE-09: a redelivery of every notice kind), ``identifiers`` (S-IDENT-01:
+MessageIds alike but for one digit), ``restarts`` (S-DUR-08: restarts inside a sequence) and
+``date_orders`` (S-DATE-01: every pair of a notice's dates in the other order), ``retention``
+(S-KEEP-01, seen_retention.py: seen MessageIds of every age across a restart), round 23b's
+``fields`` (S-FIELD-01, start_fields.py: every state a resident can be in, across a start-up)
+and ``partitions`` (S-PART-01, partitions.py: notices of earlier calendar periods delivered
+again), round 23c's ``id_changes`` (S-IDCHG-01, identifier_changes.py: a new 住民票コード, 個人番号
+and 世帯番号 under every 異動事由) and ``kana`` (S-KANA-01, kana_rows.py: JIS X 0208 rows 4 and
+5 as names), and round 17's
+``dates`` (S-CAL-02, notice_dates.py) and ``equivalents`` (S-CHR-15, notice_equivalents.py). Each
+builds its own 異動通知 on fresh residents, sends them to the product and — with ``--observe`` —
+observes every resident it touched at the end (moved here from the interpreter, which keeps the
+dispatch)."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import grid_notices, notice_points
+from . import (checks, grid_notices, identifier_changes, kana_rows, notice_dates,
+               notice_equivalents, notice_points, partitions, seen_retention, start_fields)
 from .envelopes import envelope, http_headers, request_header, soap_actions
 from .records import CommandRun, Exchange
 
-# grid target → (its points from the change_reason code list's codes and groups)
-POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str]],
+# grid target → (its points from the change_reason code list's codes and groups, the run's rng)
+POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random],
                                list[grid_notices.Point]]] = {
-    "notices": lambda codes, groups: grid_notices.points(codes),
-    "calendar": notice_points.calendar_points,
-    "redelivery": notice_points.redelivery_points,
+    "notices": lambda codes, groups, rng: grid_notices.points(codes)
+    + notice_points.sent_at_points(),
+    "calendar": lambda codes, groups, rng: notice_points.calendar_points(codes, groups),
+    "redelivery": lambda codes, groups, rng: notice_points.redelivery_points(codes, groups),
+    "identifiers": lambda codes, groups, rng: notice_points.identifier_points(rng),
+    "restarts": lambda codes, groups, rng: notice_points.restart_points(),
+    "dates": lambda codes, groups, rng: notice_dates.date_points(codes, groups),  # S-CAL-02
+    "equivalents": lambda codes, groups, rng: notice_equivalents.equivalent_points(codes, groups),
+    "date_orders": lambda codes, groups, rng: notice_points.date_order_points(codes, groups),
+    "retention": lambda codes, groups, rng: seen_retention.retention_points(),  # S-KEEP-01
+    "fields": lambda codes, groups, rng: start_fields.field_points(groups),  # S-FIELD-01
+    "partitions": lambda codes, groups, rng: partitions.partition_points(),  # S-PART-01
+    # round 23c: a new identifier under every 異動事由 (S-IDCHG-01), kana rows 4–5 (S-KANA-01)
+    "id_changes": lambda codes, groups, rng: identifier_changes.id_change_points(codes, groups,
+                                                                                 rng),
+    "kana": lambda codes, groups, rng: kana_rows.kana_points(),
 }
 
 
@@ -27,6 +52,17 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     """The point set ``step.target`` sent to the product, judged against the receiver model."""
     from .interpreter import CaseDataError  # the interpreter imports this module
 
+    reasons = runner.s.catalog.codelists.get("change_reason")
+    if not reasons:
+        raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
+    points = POINT_SETS[step.target](reasons.labels, reasons.groups, runner.s.rng)
+    return grid_notices.NoticeGrid(driver(runner, step, values), runner.s.context.namespaces,
+                                   reasons.groups).run(reasons.labels, points)
+
+
+def driver(runner, step, values: Mapping[str, Any]) -> grid_notices.Driver:
+    """What a notice sequence needs of the interpreter: send, resend, observe, restart (also
+    widths.py's S-WIDTH-01)."""
     spec = runner._service(runner.instance.service, step.where)
     timeout = runner._timeout(step, values)
     state = runner.s
@@ -57,11 +93,13 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
         runner.result.commands.append(run)
         return run
 
-    reasons = state.catalog.codelists.get("change_reason")
-    if not reasons:
-        raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
-    driver = grid_notices.Driver(runner._fresh_addressee, send, resend,
-                                 observe if state.observe is not None else None, rng=state.rng)
-    points = POINT_SETS[step.target](reasons.labels, reasons.groups)
-    return grid_notices.NoticeGrid(driver, state.context.namespaces,
-                                   reasons.groups).run(reasons.labels, points)
+    def restart(label: str) -> list[str]:
+        assert state.restart is not None
+        run = state.restart.run(label, runner._command_values(step, values),
+                                float(values.get("restart_timeout", timeout)))
+        runner.result.commands.append(run)
+        return [f"{label}: {p}" for p in checks.exit_status(run, "zero")]
+
+    return grid_notices.Driver(runner._fresh_addressee, send, resend,
+                               observe if state.observe is not None else None, rng=state.rng,
+                               restart=restart if state.restart is not None else None)

@@ -7,7 +7,10 @@
   PF-PROVIDER-MISROUTED (client), over SOAP 1.1 and 1.2 in turn. A product comparing without
   case (a database collation), by prefix or by ``startswith`` answers one of them.
 - ``other_senders`` (P-ADDR-06, RQ-FAULT-12): the Sender another 団体コード (a 自治体クラウド, a
-  広域連合, the prefecture), another 業務ユニット, another SystemId, and all three at once. Whom
+  広域連合, the prefecture), another 業務ユニット, another SystemId, and all three at once; and
+  (round 17) the product's own 業務ユニット — another system of the product's unit in its 団体,
+  and the same unit of another 団体 (a 住基 system of a neighbouring municipality): nothing in
+  the documents makes a Sender of the Receiver's unit a routing loop. Whom
   the hub lets ask is its access rights' business (docs/security.md: per service and 団体コード,
   default deny): a request it delivers is answered exactly as the suite's own (the same body,
   field by field; ``ignore`` the fields that name the message), the reply addressed to that
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import checks, equivalence
+from . import answer_comparison, checks
 from .records import Exchange
 
 SAMPLE = "@sample"
@@ -39,14 +42,21 @@ def receiver_spellings(own: str) -> list[str]:
     return out
 
 
-def other_senders(values: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+def other_senders(values: dict[str, Any], own: str = "") -> list[tuple[str, dict[str, str]]]:
+    """``own``: the Receiver's 業務ユニット (the service's unit)."""
     code = next(c for c in OTHER_CODES if c != str(values["sut_local_gov_code"]))
     unit = next(u for u in OTHER_UNITS if u != str(values["suite_business_unit"]))
-    return [("another 団体コード", {"sender_local_gov_code": code}),
-            ("another 業務ユニット", {"sender_business_unit": unit}),
-            ("another SystemId", {"sender_system_id": OTHER_SYSTEM}),
-            ("all three", {"sender_local_gov_code": code, "sender_business_unit": unit,
-                           "sender_system_id": OTHER_SYSTEM})]
+    out = [("another 団体コード", {"sender_local_gov_code": code}),
+           ("another 業務ユニット", {"sender_business_unit": unit}),
+           ("another SystemId", {"sender_system_id": OTHER_SYSTEM}),
+           ("all three", {"sender_local_gov_code": code, "sender_business_unit": unit,
+                          "sender_system_id": OTHER_SYSTEM})]
+    if own and own != str(values["suite_business_unit"]):
+        out += [("the product's own 業務ユニット (another system of its unit)",
+                 {"sender_business_unit": own}),
+                ("the product's own 業務ユニット of another 団体コード",
+                 {"sender_local_gov_code": code, "sender_business_unit": own})]
+    return out
 
 
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
@@ -81,11 +91,12 @@ def _senders(runner, step, values) -> list[str]:
     ignore, namespaces = step.get("ignore", []), runner.s.context.namespaces
     canon: dict[str, Exchange] = {}  # the suite's own request, once per SOAP version
     problems = []
-    for k, (label, header) in enumerate(other_senders(values)):
+    own = runner._service(runner.instance.service, step.where).unit
+    for k, (label, header) in enumerate(other_senders(values, own)):
         soap = "1.2" if k % 2 else "1.1"
         if soap not in canon:
             canon[soap] = _post(runner, step, values, soap, {}, f"canonical SOAP {soap}")
         ex = _post(runner, step, values, soap, header, f"{label} SOAP {soap}")
         problems += [f"Sender of {label} {header} SOAP {soap}: {p}"
-                     for p in equivalence.compare(canon[soap], ex, ignore, namespaces)]
+                     for p in answer_comparison.compare(canon[soap], ex, ignore, namespaces)]
     return problems

@@ -1,5 +1,5 @@
 """Each request judged on its own: the ``concurrent`` step, ``capture`` of a send and ``unseen``
-of an expect (the ninth blind batch's classes; docs/conformance.md).
+of an expect (the ninth blind batch's classes; docs/conformance-testing.md).
 
 ``concurrent``: requests in flight at the same time, no reply bound to another of them
 (P-BIND-05). Every other case sends one request and waits for its answer, so a product that

@@ -91,6 +91,10 @@ class Exchange:
                 self._parsed[key] = PlatformHeader.from_element(blocks[0])
             except ValueError as exc:
                 self._parsed[key] = exc
+            except KeyError as exc:  # from_element reads a valid header: Sender, Receiver or
+                # Service is not there in header-v1's namespace (P-NAME-01 sends such)
+                self._parsed[key] = ValueError(f"the {which}'s pfh:PlatformHeader has no "
+                                               f"{exc.args[0]}")
         value = self._parsed[key]
         if isinstance(value, Exception):
             raise value

@@ -25,3 +25,18 @@ def table(suite: Suite) -> str:
         rows.append(f"| {rid} | {r.title} | {', '.join(r.roles)} | "
                     f"{', '.join(sorted(cases)) or '**no case**'} |")
     return "\n".join([BEGIN, *rows, END])
+
+
+def rewrite(text: str, suite: Suite) -> str:
+    """``text`` (docs/conformance.md) with its one table, from BEGIN to END, regenerated."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1:
+        raise ValueError("docs/conformance.md must hold the table's begin and end marks once each")
+    head, rest = text.split(BEGIN)
+    return head + table(suite) + rest.split(END)[1]
+
+
+if __name__ == "__main__":  # python -m conformance.traceability: regenerate the table in place
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "conformance.md"
+    doc.write_text(rewrite(doc.read_text(encoding="utf-8"), Suite.load()), encoding="utf-8")

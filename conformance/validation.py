@@ -77,9 +77,21 @@ class Validation:
             if child_node is not None:
                 self._walk(child, child_node, problems)
 
-    def header(self, env: Envelope) -> list[str]:
-        """Exactly one pfh:PlatformHeader in soap:Header, valid (XSD and its rules)."""
+    def header(self, env: Envelope, echoed: Envelope | None = None) -> list[str]:
+        """Exactly one pfh:PlatformHeader in soap:Header, valid (XSD and its rules). With
+        ``echoed`` (the request answered): a rule beyond XSD broken at the answer's Receiver is
+        not the answer's when the request's Sender broke it too — the answer addresses the
+        Sender as sent, character for character (README; INV-BIND-03), and P-PARTY-02 sends a
+        Sender its rules refuse, which a product may answer."""
         blocks = env.root.findall(f"{{{env.soap_ns}}}Header/{HEADER_TAG}")
         if len(blocks) != 1:
             return [f"soap:Header holds {len(blocks)} pfh:PlatformHeader, not exactly one"]
-        return [str(f) for f in self.validator.validate(blocks[0])]
+        found = list(self.validator.validate(blocks[0]))
+        at_receiver = [f for f in found if not f.rule.startswith("xsd:")
+                       and "/pfh:Receiver/" in (f.path or "")]
+        if at_receiver and echoed is not None:
+            sent = echoed.root.findall(f"{{{echoed.soap_ns}}}Header/{HEADER_TAG}")
+            broken = {f.rule for f in (self.validator.validate(sent[0]) if len(sent) == 1 else ())
+                      if "/pfh:Sender/" in (f.path or "")}
+            found = [f for f in found if f not in at_receiver or f.rule not in broken]
+        return [str(f) for f in found]

@@ -1,5 +1,5 @@
 """Vendor header blocks a product must ignore, in the two forms the twelfth blind batch passed
-through the suite (docs/conformance.md, Round 12b): look-alike platform fields, and size.
+through the suite (docs/conformance-testing.md, Round 12b): look-alike platform fields, and size.
 
 A SOAP header may carry any number of blocks; a product reads the one it understands,
 pfh:PlatformHeader in header-v1's namespace, and ignores the others when their mustUnderstand is

@@ -3,7 +3,7 @@ content (P-HOST-07), step ``wire = "@sample"`` with ``forms = "accepted"`` or ``
 
 ``accepted`` (RQ-SOAP-13): the canonical request, then the same request (a fresh MessageId, for
 a notice a fresh resident) in each form RFC 9112 and XML 1.0 give it that the suite's client
-never writes, each answered exactly as the canonical form (equivalence.compare): every
+never writes, each answered exactly as the canonical form (answer_comparison.compare): every
 request-target form a POST may have — origin-form (the canonical) and absolute-form (RFC 9112
 3.2.2: "a server MUST accept the absolute-form"), the latter with its scheme and host in upper
 case too (RFC 3986 3.1, 3.2.2: case-insensitive) — in HTTP/1.1 and HTTP/1.0 (an HTTP/1.0
@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from bus.hub.http_answer import AnswerCut, AnswerParser, AnswerTooLarge, MalformedAnswer
 
-from . import checks, equivalence
+from . import answer_comparison, checks
 from .records import Exchange
 
 Headers = dict[str, str]
@@ -104,7 +104,7 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
 
 def _judge(runner, ex: Exchange, canon: Exchange | None, form: Form, ignore, namespaces):
     if canon is not None:
-        return _framing(ex, form) + equivalence.compare(canon, ex, ignore, namespaces)
+        return _framing(ex, form) + answer_comparison.compare(canon, ex, ignore, namespaces)
     if ex.error:
         return [ex.error]
     problems = checks.outcome(ex, "fault")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
+from conformance.runner import RunOptions, run_profile
+
 from .faulty_also import with_cases_also_failed
 from .faulty_bindings import SOAP12_ONLY, soap12_router
 from .faulty_bounds import BOUND_HANDLERS, BOUNDS
@@ -38,13 +40,22 @@ from .faulty_round15 import ROUND15_HANDLERS, ROUND15_WIRE
 from .faulty_round15b import ROUND15B_HANDLERS, ROUND15B_WIRE
 from .faulty_round16 import ROUND16_FAULTS, ROUND16_WIRE
 from .faulty_round16b import ROUND16B_FAULTY, ROUND16B_HANDLERS, ROUND16B_WIRE
+from .faulty_round17 import ROUND17_FAULTS, ROUND17_WIRE
+from .faulty_round18 import ROUND18_FAULTY, ROUND18_WIRE
+from .faulty_round19 import ROUND19_FAULTS, ROUND19_HANDLERS, ROUND19_WIRE
+from .faulty_round20 import ROUND20_FAULTS, ROUND20_WIRE
+from .faulty_round22 import ROUND22_FAULTS, ROUND22_HANDLERS, ROUND22_WIRE
+from .faulty_round23a import ROUND23A_FAULTS, ROUND23A_HANDLERS, ROUND23A_WIRE
+from .faulty_round23c import ROUND23C_FAULTS, ROUND23C_HANDLERS
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
 from .faulty_wire import WIRE
+from .outcomes import not_passed
 from .proxy import TamperProxy
 from .references import (KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, PARTIES, JUKI_PROFILE,
                          SUB_PROFILE, SUBSCRIBER_PROFILES, TAX_PROFILE, References, Sut)
+from .tiers import faulty_run, in_slow_tier
 
 BOTH = (JUKI_PROFILE, TAX_PROFILE, KOKUHO_PROFILE)
 # the subscribers answer notices like a provider
@@ -407,7 +418,8 @@ FAULTY = [
     # --- round 12 (faulty_twelfth.py): a value split by a comment or PI, the household as of
     # the 基準日, another Version of the service
     Faulty("first-text-node-only", "RQ-SOAP-06", ALL, _EQUIV + _SHAPES_BOTH),
-    Faulty("household-as-of-today", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-14",)),
+    # (J-INQ-15, round 19, asks the household as of a day of another member's as well)
+    Faulty("household-as-of-today", "RQ-BEH-07", (JUKI_PROFILE,), ("J-INQ-14", "J-INQ-15")),
     Faulty("service-version-unchecked", "RQ-FAULT-08", ALL, ("P-ADDR-04/*",),
            targets_by_profile={p: ("S-ADDR-02",) for p in SUBSCRIBER_PROFILES}),
     # (P-FAULT-05's unknown ServiceId is answered too; a subscriber's receipt for it is judged
@@ -485,6 +497,22 @@ FAULTY = [
     *(Faulty(*entry) for entry in ROUND16_FAULTS),
     # --- round 16b: the sixteenth batch's classes (faulty_round16b.py declares them)
     *(Faulty(*entry) for entry in ROUND16B_FAULTY),
+    # --- round 17: the seventeenth batch's classes (faulty_round17.py declares them)
+    *(Faulty(*entry) for entry in ROUND17_FAULTS),
+    # --- round 18: the eighteenth batch's classes (faulty_round18.py declares them)
+    *(Faulty(*entry) for entry in ROUND18_FAULTY),
+    # --- round 19: the nineteenth batch's classes (faulty_round19.py declares them)
+    *(Faulty(*entry) for entry in ROUND19_FAULTS),
+    # --- round 20: encodings and charset labels (faulty_round20.py declares them)
+    *(Faulty(*entry) for entry in ROUND20_FAULTS),
+    # --- round 22: the twenty-first batch's classes (faulty_round22.py declares them)
+    *(Faulty(*entry) for entry in ROUND22_FAULTS),
+    # --- round 23a: header Party values and identifier widths (faulty_round23a.py declares
+    # them; test_conformance_round23a.py runs them)
+    *(Faulty(*entry) for entry in ROUND23A_FAULTS),
+    # --- round 23c: a retry varying a field outside the idempotency key (faulty_round23c.py
+    # declares it; test_conformance_round23c.py runs it)
+    *(Faulty(*entry) for entry in ROUND23C_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -507,14 +535,16 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    RECEIPTS, RULES, MUST_UNDERSTAND, NINTH_WIRE, EDGE_WIRE, REFUSAL_WIRE,
                    TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
                    ROUND14_WIRE, ROUND14B_WIRE, ROUND15_WIRE, ROUND15B_WIRE,
-                   ROUND16_WIRE, ROUND16B_WIRE)
+                   ROUND16_WIRE, ROUND16B_WIRE, ROUND17_WIRE, ROUND18_WIRE, ROUND19_WIRE,
+                   ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
                       REFUSAL_HANDLERS, TENTH_HANDLERS, ELEVENTH_HANDLERS, TWELFTH_HANDLERS,
                       ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS,
                       ROUND14B_HANDLERS, ROUND15_HANDLERS, ROUND15B_HANDLERS,
-                      ROUND16B_HANDLERS)
+                      ROUND16B_HANDLERS, ROUND19_HANDLERS, ROUND22_HANDLERS,
+                      ROUND23A_HANDLERS, ROUND23C_HANDLERS)
 assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 
@@ -536,3 +566,37 @@ def build(refs: References, faulty: Faulty, profile: str) -> Sut:
         return Sut(proxy.url, wsdl=f"{proxy.url}/wsdl/{{service}}", params=dict(faulty.params),
                    observe=observe, closers=[proxy.close])
     return Sut(_HANDLERS[faulty.name](refs, profile), params=dict(faulty.params), observe=observe)
+
+
+def faulty_runs(names) -> list:
+    """``tiers.faulty_run`` of each adapter named in ``names`` on each profile it runs on."""
+    return [faulty_run(f.name, p, f.profiles[0], f) for f, p in CASES
+            if f.name in names and in_slow_tier(f.name, p, f.profiles[0], p in f.targets_by_profile)]
+
+
+def targeted_cases(names, subscriber_modes) -> set[str]:
+    """The case IDs the adapters named in ``names`` and the ``subscriber_modes`` ((requirement,
+    targets) each) are asserted to fail: a round's every new case must be among them."""
+    return {t.split("/")[0] for f, _ in CASES if f.name in names
+            for ts in (f.targets, *f.targets_by_profile.values()) for t in ts} | \
+        {t for _, ts in subscriber_modes.values() for t in ts}
+
+
+def assert_fails_exactly_its_targets(refs: References, suite, faulty: Faulty, profile: str) -> None:
+    """``faulty`` as the product of ``profile`` fails exactly the cases it targets there, each
+    with ``fail`` (the product's failure, not the suite's error), and the run's verdict with them."""
+    sut = build(refs, faulty, profile)
+    try:
+        result = run_profile(RunOptions(profile, target=sut.url, wsdl=sut.wsdl,
+                                        params=sut.params, observe=sut.observe), suite)
+    finally:
+        sut.close()
+    expected = faulty.expected(profile, [r.id for r in result.results])
+    assert expected, f"{faulty.name} targets no case of {profile}"
+    failed = not_passed(result)
+    assert set(failed) == expected, (
+        f"{faulty.name} ({faulty.breaks}) on {profile}: unexpected failures "
+        f"{ {k: v for k, v in failed.items() if k not in expected} }, unexpected passes "
+        f"{sorted(expected - set(failed))}")
+    assert all(v.startswith("fail") for v in failed.values()), failed
+    assert result.verdict == "fail"

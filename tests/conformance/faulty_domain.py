@@ -20,9 +20,10 @@ DOMAIN_MODES = {
     # a notice naming a request (RelatesTo) is taken for a reply and refused
     "relates-to-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
     # 届出年月日 before 異動年月日 refused as inconsistent (the XSD orders neither)
-    "notified-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
+    # (round 18's S-DATE-01 sends every pair of a notice's dates in the other order: it too)
+    "notified-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01", "S-CAL-02", "S-DATE-01")),
     # 記録年月日 before 異動年月日 refused (a correction recorded for an earlier date)
-    "recorded-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
+    "recorded-before-occurred-refused": ("RQ-SUB-01", ("S-DOMAIN-01", "S-CAL-02", "S-DATE-01")),
     # a 異動 dated after the notice was sent is taken for a clock error (転出予定 exist)
     "occurred-after-sent-refused": ("RQ-SUB-01", ("S-DOMAIN-01",)),
     # names kept in a fixed-width CHAR column: trailing blanks (space, U+3000) lost on read

@@ -21,26 +21,35 @@ from twisted.internet.task import deferLater
 from twisted.web.resource import Resource
 
 from adapters.sdk.provider import ProviderApp
+from conformance.commands import CallableCommand
+from conformance.runner import RunOptions, run_profile
 
+from .faulty_also import with_restart_cases_also_failed
 from .references import PARTIES, References
 from .subscriber import CMN, JUKI, SERVICE, TestSubscriber
 
 # mode → (the requirement it breaks, the subscriber cases it must fail)
 # (round 16: S-DUR-07's crashes after a 消除 notice and after one of two changes lose them too)
-CRASH_MODES = {
+# (round 21: S-RST-01 restarts after notices of both versions and several changes, and
+# redelivers an older notice of a resident after its newer ones)
+CRASH_MODES = with_restart_cases_also_failed({
+    # (round 22: S-KEEP-01's half of 34 notices and S-HELD-01's of 11 changes came over SOAP 1.2
+    # and are lost at their restarts too)
     "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04",
-                                          "S-DUR-05", "S-DUR-06", "S-DUR-07")),
+                                          "S-DUR-05", "S-DUR-06", "S-DUR-07", "S-DUR-08",
+                                          "S-DUR-09", "S-RST-01", "S-KEEP-01", "S-HELD-01")),
     # a notice of several changes goes to a batch worker's cache (its MessageId is written at
     # once): a crash after its receipt loses its changes — one change a notice is durable
-    "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04", "S-DUR-07")),
+    "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04", "S-DUR-07", "S-RST-01")),
     # round 14: a notice arriving while another is being written joins its group commit, whose
     # flush a timer does later (never within a run): a crash after a burst loses the joiners
     "burst-group-commit": ("RQ-SUB-05", ("S-DUR-05",)),
     # round 14: the seen-ID set lives in memory and is rebuilt at start-up from each resident's
     # row, whose column keeps the MessageId of the last notice written to it: after a crash an
     # older notice redelivered is taken for new (its changes stale, kept out), receipted applied
-    "seen-ids-rebuilt-from-residents": ("RQ-SUB-05", ("S-DUR-06",)),
-}
+    # (round 16b: S-DUR-08 redelivers a resident's first notice after its later ones and a crash)
+    "seen-ids-rebuilt-from-residents": ("RQ-SUB-05", ("S-DUR-06", "S-DUR-08", "S-RST-01")),
+})
 
 _GROUP_WINDOW = 0.05  # s: how long a group commit collects the writers that join it
 
@@ -144,3 +153,12 @@ def serve_crashable(refs: References, subscriber: CrashableSubscriber, profile: 
     root.putChild(b"soap", _Soap12Marker(app.resource(), subscriber))
     return refs.serve(root) + "/soap"
 
+
+def crash_run(refs, suite, subscriber: CrashableSubscriber, profile: str):
+    """One profile run against the crashable subscriber (``restart`` crashes it): the results
+    that did not pass, by case ID, and the whole result."""
+    url = serve_crashable(refs, subscriber, profile)
+    result = run_profile(RunOptions(
+        profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
+        restart=CallableCommand(subscriber.crash, "crash")), suite)
+    return {r.id: r for r in result.results if r.verdict != "pass"}, result

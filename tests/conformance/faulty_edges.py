@@ -120,7 +120,7 @@ EDGE_MODES = {
     # SentAt kept in a VARCHAR(25): a longer one (fractional seconds) refused — and one followed
     # by white space (P-EQUIV-01/S-EQUIV-01's sent-at-white-space: 28 characters as received)
     "sent-at-varchar25": ("RQ-EDGE-02", ("S-EDGE-02", "P-EQUIV-01/juki.ResidentChangeNotice",
-                                         "S-EQUIV-01")),
+                                         "S-EQUIV-01", "S-CAL-02")),
 }
 SHOWA = dt.date(1926, 12, 25)
 _KATAKANA_ROW = re.compile("[\u30a1-\u30f6]+")

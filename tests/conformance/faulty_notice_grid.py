@@ -31,7 +31,8 @@ GRID_MODES = {
     # the seen-MessageId store is a cache whose entries expire 2 s after they were written
     "seen-ids-expire-2s": ("RQ-SUB-02", ("S-GRID-01",)),
     # SOAP 1.1 and SOAP 1.2 are served by two endpoints, each with its own seen-MessageIds
-    "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01", "S-ONCE-09")),
+    # (round 23c: S-RETRY-01's last redelivery is over SOAP 1.2)
+    "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01", "S-ONCE-09", "S-RETRY-01")),
     # 異動連番 kept in a signed 32-bit column: 2147483648 wraps to a negative number
     "sequence-int32": ("RQ-SUB-03", ("S-GRID-01",)),
     # a notice is applied all or nothing: one kept-out change keeps out the other residents' too
@@ -39,14 +40,15 @@ GRID_MODES = {
     # a MessageId is recorded only when a change of its notice was applied
     "kept-out-id-not-recorded": ("RQ-SUB-02", ("S-GRID-01",)),
     # a 異動連番 that skips one is kept out (the subscriber waits for the missing one forever)
-    "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01",)),
+    "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01", "S-CAL-02")),
     # half-width katakana refused in the address (its 方書 column is 全角 only)
-    "half-width-address-refused": ("RQ-MSG-06", ("S-GRID-01",)),
+    "half-width-address-refused": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-15")),
     # refuses a notice whose SentAt is more than a day old (a retention window for freshness)
     # (P-LEX-01: its notice's SentAt, 24:00:00 of the day before yesterday, is a day old or more)
-    "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01", "P-LEX-01/juki.ResidentChangeNotice")),
+    "day-old-notice-refused": ("RQ-SUB-01", ("S-GRID-01", "P-LEX-01/juki.ResidentChangeNotice", "S-CAL-02")),
     # its mapping knows no 改製, 再製 or 取消し (the rare 異動事由): refused as unsupported
-    "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01", "S-CAL-01", "S-ONCE-09")),
+    # (round 23c: S-IDCHG-01 sends every 異動事由)
+    "rare-reasons-refused": ("RQ-SUB-01", ("S-GRID-01", "S-CAL-01", "S-ONCE-09", "S-IDCHG-01")),
     # a Latin name is stored "properly" capitalised (ROSSI VIOLA → Rossi Viola; S-CHR-09's
     # O'BRIEN too)
     "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-09")),
@@ -60,7 +62,9 @@ GRID_MODES = {
     "sequence-17-digits": ("RQ-SUB-01", ("S-GRID-01",)),
     # a 消除 marks the record removed on the day it was processed, not on its 異動年月日
     # (S-EDGE-03 observes its 消除's removed_on too)
-    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01", "S-EDGE-03", "S-CAL-01", "S-ONCE-09")),
+    # (round 23c: S-IDCHG-01's 消除 residents)
+    "removal-dated-today": ("RQ-SUB-04", ("S-GRID-01", "S-EDGE-03", "S-CAL-01", "S-ONCE-09",
+                                          "S-CAL-02", "S-IDCHG-01")),
     # a 修正 rewrites the whole record, the removal mark with it
     "correction-clears-removal": ("RQ-SUB-04", ("S-GRID-01",)),
 }

@@ -35,7 +35,7 @@ SEMANTICS_MODES = {
                                                 "S-MULTI-03")),
     # the name column is written through a Shift_JIS table and read through CP932's (a
     # batch job and the screens using different code pages for the same column)
-    "name-column-ms932": ("RQ-MSG-06", ("S-CHR-04", "S-GRID-01")),
+    "name-column-ms932": ("RQ-MSG-06", ("S-CHR-04", "S-GRID-01", "S-CHR-15")),
 }
 
 

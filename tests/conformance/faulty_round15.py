@@ -1,5 +1,5 @@
 """Faulty products for the statements round 15's inventory found checkable and unchecked
-(docs/conformance.md, Round 15): which refusal comes first (P-ORDER-01), a DOCTYPE in the forms
+(docs/conformance-testing.md, Round 15): which refusal comes first (P-ORDER-01), a DOCTYPE in the forms
 P-HOST-01…03 never send (P-HOST-08), an empty SOAPAction (P-EQUIV-01's soap-action-empty), an
 answer the hub's parser refuses (P-WIRE-01's hub_reading).
 

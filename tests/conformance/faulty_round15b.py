@@ -1,4 +1,4 @@
-"""Faulty adapters of round 15b (docs/conformance.md, "Round 15b: the documents agreed"): each is
+"""Faulty adapters of round 15b (docs/conformance-testing.md, "Round 15b: the documents agreed"): each is
 the reference adapter with ONE defect that the documents, now agreed, make one — what the SDK or
 the documents did before the round, or the plainest way to get the settled rule wrong:
 

@@ -1,4 +1,4 @@
-"""Faulty products for round 16's classes (docs/conformance.md, "Round 16"), each the reference
+"""Faulty products for round 16's classes (docs/conformance-testing.md, "Round 16"), each the reference
 adapter — or the SDK-built subscriber — with ONE defect, written from the class, not from the
 fifteenth batch's variants:
 
@@ -34,6 +34,7 @@ from bus.core.findings import Finding
 from bus.core.header import HEADER_TAG
 from schemas import BUILTIN_CATALOG
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .faulty_round14b import _message_id, _rehashed
 from .proxy import Call, Reply, is_fault, serialize, soap_ns, tree
@@ -308,11 +309,12 @@ class Round16Subscriber(TestSubscriber):
 
 # --- a crash (S-DUR-07) -----------------------------------------------------------------------------
 
-ROUND16_CRASH_MODES = {
+ROUND16_CRASH_MODES = with_restart_cases_also_failed({
     # a notice holding a 消除 has its MessageId written to the inbox by the purge job that runs
     # later (never within a run): a crash after its receipt forgets it
-    "removal-ids-written-later": ("RQ-SUB-05", ("S-DUR-07",)),
-}
+    # (round 21: S-RST-01 redelivers its 消除 outcome after a restart)
+    "removal-ids-written-later": ("RQ-SUB-05", ("S-DUR-07", "S-RST-01")),
+})
 
 
 class RemovalIdsLater(CrashableSubscriber):

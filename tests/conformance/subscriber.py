@@ -22,6 +22,8 @@ from adapters.sdk.juki_notice import DELETED, RECORDED, reason_group
 from adapters.sdk.provider import ProviderError
 from bus.core.receipt import receipt_element
 
+from .faulty_also import with_restart_cases_also_failed
+
 JUKI = "urn:pfbus:unit:juki:v1"
 CMN = "urn:pfbus:platform:common:v1"
 SERVICE = "juki.ResidentChangeNotice"
@@ -32,8 +34,9 @@ SERVICE = "juki.ResidentChangeNotice"
 # the grid's model, fail the defects of de-duplication, order and multi-change notices
 MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
+    # (round 23c: S-RETRY-01's redeliveries under the same MessageId)
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01",
-                                                   "S-ONCE-07", "S-ONCE-09")),
+                                                   "S-ONCE-07", "S-ONCE-09", "S-RETRY-01")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
     # (S-ORD-03 too; S-ONCE-07/08's redeliveries, later or at once)
@@ -41,30 +44,40 @@ MODES = {
                                          "S-ONCE-07", "S-ONCE-08", "S-ONCE-09")),
     # applies whatever comes last, even an older 異動連番
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                        "S-ORD-04", "S-ORD-05", "S-ONCE-09")),
+                                        "S-ORD-04", "S-ORD-05", "S-ONCE-09", "S-CAL-02")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
+    # (round 23c: S-IDCHG-01's and S-KANA-01's receipts, judged by the grid's model)
     "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
-                                           "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09")),
+                                           "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09",
+                                           "S-CAL-02", "S-CHR-15",
+                                           "S-IDENT-01", "S-DATE-01", "S-WIDTH-01", "S-IDCHG-01",
+                                           "S-KANA-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
+    # (round 23c: S-IDCHG-01's and S-KANA-01's notices of several residents)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
-                                        "S-MULTI-03", "S-ONCE-09")),
+                                        "S-MULTI-03", "S-ONCE-09", "S-WIDTH-01", "S-IDCHG-01",
+                                        "S-KANA-01")),
     # applies only the changes about the resident of the notice's first change
-    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09")),
+    # (S-WIDTH-01: one notice of eleven residents)
+    # (round 23c: the same)
+    "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09",
+                                              "S-WIDTH-01", "S-IDCHG-01", "S-KANA-01")),
     # drops variation selectors (IVS) from names before storing them
     # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …)
     "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10", "S-CHR-11",
-                                          "S-CHR-13")),
+                                          "S-CHR-13", "S-CHR-15")),
     # its name column holds 50 characters
-    "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01")),
+    # (round 23c: S-KANA-01's names of 83 and 86 characters)
+    "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01", "S-KANA-01")),
     # "cleans" names with NFKC before storing them
     # NFKC also makes S-DOMAIN-01's U+3000 around a name a space, S-CHR-04's ～ － ASCII, and
     # S-CHR-12's half-width ｰ ･ full-width
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04",
-                                  "S-CHR-12")),
+                                  "S-CHR-12", "S-CHR-15")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
-    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01")),
+    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
     # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
@@ -74,9 +87,10 @@ MODES = {
     # applies the hub's max_age for requests to notices: one sent long ago is refused
     # (P-LEX-01's notice carries a SentAt 24 to 48 hours old, written as 24:00:00)
     "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01", "S-GRID-01",
-                                          "P-LEX-01/juki.ResidentChangeNotice")),
+                                          "P-LEX-01/juki.ResidentChangeNotice", "S-CAL-02")),
     # 個人番号 check digit as (11 − remainder) mod 10: remainder 0 wants 1, valid numbers refused
-    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03", "S-GRID-01")),
+    # (round 23c: S-IDCHG-01's 個人番号 of every remainder)
+    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03", "S-GRID-01", "S-IDCHG-01")),
     # --- the tenth blind batch's classes (round 10) ---------------------------------------------
     # its receipts built by the code that writes the hub's: applied receipts count the one
     # subscriber (pfr:Subscribers 1), which receipt-v1.xsd keeps for the hub's receipts
@@ -96,7 +110,8 @@ MODES = {
     # --- the eleventh blind batch's classes (round 11) -------------------------------------------
     # a poison-message guard: a MessageId answered duplicate twice is dropped from the seen set
     # ("the hub is stuck on it"), so the fourth delivery is applied and receipted applied
-    "duplicates-counted-out": ("RQ-SUB-02", ("S-ONCE-07",)),
+    # (round 23c: S-RETRY-01's five redeliveries)
+    "duplicates-counted-out": ("RQ-SUB-02", ("S-ONCE-07", "S-RETRY-01")),
     # the seen MessageId and the resident's last 異動連番 read, then the write done in a later
     # callback (an asynchronous database): deliveries in flight together are each applied
     "check-then-act": ("RQ-SUB-02", ("S-ONCE-08",)),
@@ -106,7 +121,9 @@ MODES = {
     # --- the twelfth blind batch's classes (round 12b) -------------------------------------------
     # the name column written from the 名寄せ search key: kana iteration marks written out
     # (こゝろ → こころ, すゞ → すず) and small kana made full-size (ッ → ツ, ヶ → ケ)
-    "name-search-key-stored": ("RQ-MSG-06", ("S-CHR-12", "S-GRID-01", "S-MAX-01")),  # シュー
+    # (round 23c: S-KANA-01's small kana)
+    "name-search-key-stored": ("RQ-MSG-06", ("S-CHR-12", "S-GRID-01", "S-MAX-01",  # シュー
+                                             "S-KANA-01")),
     # --- the thirteenth blind batch's classes (round 13) -----------------------------------------
     # the name cleaner keeps a selector when 0xE0100 < cp <= 0xE01EF (one off): VS17 is dropped
     "ivs-range-from-e0101": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
@@ -123,13 +140,19 @@ MODES = {
 # this check and not among the defects the detection rate is measured on. (S-DUR-07 redelivers
 # a notice holding a 消除 after a crash: both fail it too.)
 # mode → (the requirement it breaks, the subscriber cases it must fail)
-DURABILITY_MODES = {
+DURABILITY_MODES = with_restart_cases_also_failed({
     # applied changes kept in memory, written every 2 s: a crash loses what was receipted
+    # (S-START-01's restart follows its applied notice within milliseconds: the name is lost;
+    # so does S-RST-01's first restart, after its tail points, and S-KEEP-01's and S-HELD-01's)
     "write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04", "S-DUR-05",
-                                   "S-DUR-06", "S-DUR-07")),
+                                   "S-DUR-06", "S-DUR-07", "S-DUR-08", "S-DUR-09",
+                                   "S-START-01", "S-RST-01", "S-KEEP-01", "S-HELD-01")),
     # seen MessageIds in a TEMP table: gone with the process, a redelivery is applied again
-    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06", "S-DUR-07")),
-}
+    # (S-DUR-09's applied notice redelivered after a restart too, S-RST-01's taken ones and
+    # S-KEEP-01's five)
+    "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06", "S-DUR-07", "S-DUR-08", "S-DUR-09",
+                                          "S-RST-01", "S-KEEP-01")),
+})
 
 # mode → (the requirement it breaks, the level-2 cases it must fail)
 INTEROP_MODES = {

@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.commands import CallableCommand
-from conformance.runner import RunOptions, run_profile
-
-from .faulty_durability import CRASH_MODES, CrashableSubscriber, serve_crashable
+from .faulty_durability import CRASH_MODES, CrashableSubscriber, crash_run
 from .references import SUB_PROFILE, SUBSCRIBER_PROFILES
 
 pytestmark = pytest.mark.integration
 
 DURABILITY = ("S-DUR-01", "S-DUR-02", "S-DUR-03")
-
-
-def crash_run(refs, suite, subscriber: CrashableSubscriber, profile: str):
-    url = serve_crashable(refs, subscriber, profile)
-    result = run_profile(RunOptions(
-        profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
-        restart=CallableCommand(subscriber.crash, "crash")), suite)
-    return {r.id: r for r in result.results if r.verdict != "pass"}, result
 
 
 def _profiles():
@@ -36,8 +25,10 @@ def test_a_crashable_subscriber_passes_every_case_across_crashes(refs, suite, pr
     subscriber = CrashableSubscriber()
     failed, result = crash_run(refs, suite, subscriber, profile)
     assert failed == {} and result.verdict == "pass"
-    # S-DUR-01, 02 (twice), 03, 04 (twice), 05, 06, 07 (twice): once per binding
-    assert subscriber.crashes == 20
+    # S-DUR-01, 02 (twice), 03, 04 (twice), 05, 06, 07 (twice): once per binding; S-DUR-08
+    # twice; S-DUR-09 three times per binding; S-START-01, S-KEEP-01 and S-HELD-01 once;
+    # S-RST-01 twice; S-FIELD-01 and S-PART-01 once (round 23b)
+    assert subscriber.crashes == 35
 
 
 @pytest.mark.parametrize("profile", _profiles())
@@ -47,5 +38,9 @@ def test_faulty_crash_subscriber_fails_exactly_its_targets(refs, suite, mode, pr
     assert set(failed) == set(CRASH_MODES[mode][1]), {k: str(r.findings) for k, r in failed.items()}
     for result in failed.values():
         assert result.verdict == "fail"
-        if mode.startswith("soap12-"):  # seen on that binding's pass only
+        # seen on that binding's pass only (S-DUR-08, S-RST-01, S-KEEP-01, S-HELD-01,
+        # S-FIELD-01 and S-PART-01 alternate the versions in one run)
+        if mode.startswith("soap12-") and result.id not in ("S-DUR-08", "S-RST-01", "S-KEEP-01",
+                                                            "S-HELD-01", "S-FIELD-01",
+                                                            "S-PART-01"):
             assert all("[SOAP 1.2]" in f.where for f in result.findings), result.findings

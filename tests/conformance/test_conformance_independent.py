@@ -42,7 +42,9 @@ def test_every_standard_conformant_alternative_passes(suite, tmp_path, alternati
     assert failed == {}, f"{alternative} ({ALTERNATIVES[alternative]}) failed: {failed}"
 
 
-@pytest.mark.parametrize("profile", SUBSCRIBER_PROFILES)
+# the same mutant as another unit's product: in the slow tier (20–30 s a run)
+@pytest.mark.parametrize("profile", [pytest.param(p, marks=[pytest.mark.slow] * (p != SUBSCRIBER_PROFILES[0]))
+                                     for p in SUBSCRIBER_PROFILES])
 @pytest.mark.parametrize("mode", sorted(DURABILITY_MODES))
 def test_faulty_subscriber_fails_exactly_its_durability_targets(suite, tmp_path, mode, profile):
     """The suite's own mutation check for S-DUR-*: killed and restarted, each durability mutant

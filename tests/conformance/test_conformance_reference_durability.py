@@ -25,7 +25,9 @@ REFERENCES = {
 }
 
 
-@pytest.mark.parametrize("profile", sorted(REFERENCES))
+# ~75 s each (restarts of a process): vendor C's in the slow tier, keeping the default run short
+@pytest.mark.parametrize("profile", [pytest.param(p, marks=[pytest.mark.slow] * (p == "kokuho.subscriber"))
+                                     for p in sorted(REFERENCES)])
 def test_reference_subscriber_process_passes_every_case_across_restarts(tmp_path, profile):
     module, options, store_class, observe = REFERENCES[profile]
     db = tmp_path / "subscriber.sqlite3"

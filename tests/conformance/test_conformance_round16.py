@@ -13,15 +13,13 @@ from conformance.runner import RunOptions, run_profile
 from .faulty_durability import serve_crashable
 from .faulty_round16 import ROUND16_CRASH_MODES, ROUND16_MODES, RemovalIdsLater, Round16Subscriber
 from .outcomes import not_passed
-from .references import SUB_PROFILE, SUBSCRIBER_PROFILES
 from .subscriber import SERVICE
-from .tiers import faulty_run
+from .tiers import subscriber_runs
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("mode,profile", [faulty_run(m, p, SUB_PROFILE) for m in
-                                          sorted(ROUND16_MODES) for p in SUBSCRIBER_PROFILES])
+@pytest.mark.parametrize("mode,profile", subscriber_runs(ROUND16_MODES))
 def test_faulty_subscriber_fails_exactly_its_round16_targets(refs, suite, mode, profile):
     subscriber = Round16Subscriber(mode)
     url = refs.app(profile, {SERVICE: subscriber.handler})
@@ -32,9 +30,7 @@ def test_faulty_subscriber_fails_exactly_its_round16_targets(refs, suite, mode, 
     assert all(v.startswith("fail") for v in failed.values()), failed
 
 
-@pytest.mark.parametrize("mode,profile", [faulty_run(m, p, SUB_PROFILE) for m in
-                                          sorted(ROUND16_CRASH_MODES)
-                                          for p in SUBSCRIBER_PROFILES])
+@pytest.mark.parametrize("mode,profile", subscriber_runs(ROUND16_CRASH_MODES))
 def test_removal_ids_written_later_fail_exactly_s_dur_07(refs, suite, mode, profile):
     subscriber = RemovalIdsLater()
     url = serve_crashable(refs, subscriber, profile)

@@ -20,9 +20,10 @@ from .independent.seventeenth import (SEVENTEENTH_MEASURED_MISSES, era_year, mys
 from .independent.seventeenth_store import bloom_bits, collation_key, fiscal_year
 from .independent.standard import _schema
 from .independent.variants import APART, SEVENTEENTH_BATCH
-from .variant_transcripts import (GOV, NOT_HELD, NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, extract, inquiry, notice, request, transcript)
+from .variant_transcripts import (GOV, NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, correct_and_variant, extract, inquiry,
+                                  neutral_scenario, notice, request, split_by_targets)
 
 VENDOR_BLOCK = b'<v:Trace xmlns:v="urn:example:vendor:trace">hop-1</v:Trace>'
 WSU = b"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
@@ -171,13 +172,7 @@ def test_each_variant_takes_effect(tmp_path, name, role):
 
 # --- what a variant does not target is left as the correct adapter answers it -----------------
 
-NEUTRAL = {  # a SOAP 1.2 inquiry of a resident not held …
-    "provider": [(inquiry(NOT_HELD, soap=SOAP12), SOAP12_TYPE)],
-    # … and two changes of one resident (JIS X 0208 names), one per notice, sent in order
-    "subscriber": [notice(change(number="0000010049", name="高橋健一")),
-                   notice(change(seq=2, number="0000010049", name="高橋健二")),
-                   ("observe", "0000010049")],
-}
+NEUTRAL = neutral_scenario()
 TARGETS_EVERY_EXCHANGE = {  # every reply's RequestHash or SentAt, every answer's declaration,
     "provider": {"request-hash-base64url", "sent-at-era-year", "sent-at-offset-sign-inverted",
                  "answer-declared-shift-jis"},
@@ -185,41 +180,29 @@ TARGETS_EVERY_EXCHANGE = {  # every reply's RequestHash or SentAt, every answer'
     "subscriber": {"request-hash-base64url", "sent-at-zone-abbreviation",
                    "soap11-receipt-two-headers"},
 }
-NEUTRAL_CASES = [(name, role) for name, role in CASES if name not in TARGETS_EVERY_EXCHANGE[role]]
-TARGETED_CASES = [(name, role) for role, names in TARGETS_EVERY_EXCHANGE.items()
-                  for name in sorted(names)]
-
-
-def _neutral(tmp_path, role: str, name: str) -> tuple[list[str], list[str]]:
-    return (transcript(role, tmp_path / "correct.sqlite3", None, NEUTRAL[role]),
-            transcript(role, tmp_path / "variant.sqlite3", name, NEUTRAL[role]))
+NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_EVERY_EXCHANGE)
 
 
 @pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
 def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = _neutral(tmp_path, role, name)
+    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
     assert variant == correct
 
 
 @pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
 def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
     assert (name, role) in CASES
-    correct, variant = _neutral(tmp_path, role, name)
+    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
     assert variant != correct
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _answer(role: str, defect: str | None, raw: bytes, ctype: str = TEXT_XML, db=None):
-    unit = "01" if role == "provider" else "07"
-    return Adapter(role, GOV, unit, "indie", db=db, defect=defect).handle(raw, ctype, '""')
-
-
 @pytest.mark.parametrize(("role", "raw"), [("provider", inquiry("0000010014", version="2")),
                                            ("subscriber", _version(notice(change()), b"2"))])
 def test_another_version_is_misrouted_and_the_variant_says_unknown(tmp_path, role, raw):
-    correct = _answer(role, None, raw, db=tmp_path / "c.sqlite3")
-    variant = _answer(role, "service-version-as-service-unknown", raw, db=tmp_path / "v.sqlite3")
+    correct = adapter_answer(role, None, raw, db=tmp_path / "c.sqlite3")
+    variant = adapter_answer(role, "service-version-as-service-unknown", raw, db=tmp_path / "v.sqlite3")
     assert b"PF-PROVIDER-MISROUTED" in correct.body and b"service:version" in correct.body
     assert b"PF-SERVICE-UNKNOWN" in variant.body and b"PF-PROVIDER-MISROUTED" not in variant.body
 
@@ -229,7 +212,7 @@ def test_the_schema_refuses_what_the_answer_variants_write():
     for defect in ("extract-resident-in-common-namespace", "soap11-answers-xsi-typed"):
         raw = extract(1) if defect.startswith("extract") else inquiry("0000010014")
         for name, ok in ((None, True), (defect, False)):
-            body = etree.fromstring(_answer("provider", name, raw).body).find(
+            body = etree.fromstring(adapter_answer("provider", name, raw).body).find(
                 f"{{{SOAP11}}}Body")[0]
             assert schema.validate(body) is ok, (defect, name)
 

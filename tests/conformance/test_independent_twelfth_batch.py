@@ -17,7 +17,7 @@ from .independent.twelfth import era_lenient, twelve_hour
 from .independent.variants import APART, TWELFTH_BATCH
 from .variant_transcripts import (assert_declared_apart, assert_takes_effect, batch_cases,
                                   GOV, NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, change, extract,
-                                  inquiry, notice, request, transcript)
+                                  inquiry, move_clock, notice, request, transcript)
 
 RELATED = "12121212-3434-4567-8989-abababababab"
 TRACE = b'<v:Trace xmlns:v="urn:example:vendor"><v:MessageId>trace-0001</v:MessageId></v:Trace>'
@@ -141,25 +141,13 @@ def test_each_variant_takes_effect(tmp_path, name, role):
     assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 
 
-class _Evening(dt.datetime):
-    """Today at 22:30 JST (seconds as they run): an hour the 12-hour clock writes as 10."""
-
-    @classmethod
-    def now(cls, tz=None):
-        evening = _REAL_DATETIME.now(JST).replace(hour=22, minute=30)
-        return evening.astimezone(tz) if tz else evening.astimezone().replace(tzinfo=None)
-
-
-_REAL_DATETIME = dt.datetime
-
-
 @pytest.mark.parametrize("role", ["provider", "subscriber"])
 def test_sent_at_12_hour_clock_takes_effect(tmp_path, monkeypatch, role):
     afternoon = dt.datetime(2026, 12, 4, 22, 30, 5, tzinfo=JST)
     assert twelve_hour(afternoon) == "2026-12-04T10:30:05+09:00"
     # every clock of the exchange (the requests' SentAt, both adapters, the transcript's "distance
     # from now") reads the evening, so the test does not depend on the hour it runs at
-    monkeypatch.setattr(dt, "datetime", _Evening)
+    move_clock(monkeypatch, lambda now: now.replace(hour=22, minute=30))  # 10 on a 12-hour clock
     steps = [inquiry("0000010014")] if role == "provider" else [notice(change())]
     correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
     variant = transcript(role, tmp_path / "variant.sqlite3", "sent-at-12-hour-clock", steps)

@@ -18,7 +18,8 @@ import pytest
 from .independent.adapter import JST
 from .independent.variants import DEFECTS, FIFTH_BATCH, FOURTH_BATCH, SIXTH_BATCH
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A, NOTICE_B, SOAP12,
-                                  SOAP12_TYPE, change, extract, inquiry, notice, transcript)
+                                  SOAP12_TYPE, change, extract, inquiry, move_clock, notice,
+                                  transcript)
 
 PROVIDER_STEPS = [
     inquiry("0000010022"),                                  # a member, not the 世帯主
@@ -115,7 +116,9 @@ def test_the_scenarios_are_served_without_faults_where_none_is_due(tmp_path):
 
 
 @pytest.mark.parametrize(("defect", "role"), FIFTH_CASES)
-def test_each_fifth_batch_variant_behaves_differently(tmp_path, defect, role):
+def test_each_fifth_batch_variant_behaves_differently(tmp_path, monkeypatch, defect, role):
+    if defect == "extract-sent-at-snapshot-date":  # today's midnight JST: -0 min at 00:00:20
+        move_clock(monkeypatch, lambda now: now.replace(hour=9, minute=10))
     steps = FIFTH_PROVIDER_STEPS if role == "provider" else FIFTH_SUBSCRIBER_STEPS
     correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
     variant = transcript(role, tmp_path / "variant.sqlite3", defect, steps)

@@ -1,6 +1,6 @@
-"""Round 15b's judgements (docs/conformance.md, "Round 15b: the documents agreed"), fast: where a
+"""Round 15b's judgements (docs/conformance-testing.md, "Round 15b: the documents agreed"), fast: where a
 Finding says the problem is (fault_place.py), the Sender fault a SOAP 1.2 receiver may answer a
-processing instruction with (equivalence.sender_refusal), the Upgrade block of a VersionMismatch
+processing instruction with (answer_comparison.sender_refusal), the Upgrade block of a VersionMismatch
 fault (soap_structure.upgrade), the envelope of another namespace the suite sends, and the
 messages that say where they break their rule (messages.toml ``breaks_at``)."""
 
@@ -14,7 +14,7 @@ from lxml import etree
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from conformance import equivalence, fault_place, soap_structure
+from conformance import answer_comparison, equivalence, fault_place, soap_structure
 from conformance.envelopes import FOREIGN_ENVELOPE_NS, envelope, tamper
 from conformance.records import Exchange
 
@@ -73,15 +73,15 @@ def _fault(code: FaultCode, ns: str = SOAP12_NS) -> bytes:
 
 def test_the_sender_fault_soap_12_allows_on_a_processing_instruction():
     """SOAP 1.2 Part 1 §5: env:Sender (HTTP 400) with the platform's detail, party client."""
-    assert equivalence.sender_refusal(_exchange(_fault(faults.NOT_SOAP), 400)) is None
-    internal = equivalence.sender_refusal(_exchange(_fault(faults.PROVIDER_INTERNAL), 500))
+    assert answer_comparison.sender_refusal(_exchange(_fault(faults.NOT_SOAP), 400)) is None
+    internal = answer_comparison.sender_refusal(_exchange(_fault(faults.PROVIDER_INTERNAL), 500))
     assert "Receiver" in internal
-    assert "400" in equivalence.sender_refusal(_exchange(_fault(faults.NOT_SOAP), 500))
-    assert "not a SOAP 1.2" in equivalence.sender_refusal(
+    assert "400" in answer_comparison.sender_refusal(_exchange(_fault(faults.NOT_SOAP), 500))
+    assert "not a SOAP 1.2" in answer_comparison.sender_refusal(
         _exchange(_fault(faults.NOT_SOAP, SOAP11_NS), 500, "1.1"))
     bare = re.sub(rb"<soap:Detail>.*</soap:Detail>", b"", _fault(faults.NOT_SOAP), flags=re.S)
-    assert "no pff:FaultDetail" in equivalence.sender_refusal(_exchange(bare, 400))
-    assert "HTTP 200" in equivalence.sender_refusal(_exchange(b"<html/>", 200))
+    assert "no pff:FaultDetail" in answer_comparison.sender_refusal(_exchange(bare, 400))
+    assert "HTTP 200" in answer_comparison.sender_refusal(_exchange(b"<html/>", 200))
 
 
 def test_only_the_processing_instruction_forms_may_be_refused():

@@ -108,6 +108,21 @@ def mask(text: str, labels: dict) -> str:
                   lambda m: labels.setdefault(m[0], f"ID{len(labels)}"), text)
 
 
+def move_clock(monkeypatch, moved) -> None:
+    """Every ``dt.datetime.now`` of the scenario, both adapters and ``mask`` reads ``moved(now
+    in JST)`` for the rest of the test: a variant keyed on the hour or the day of the year then
+    takes effect whenever the test runs."""
+    real = dt.datetime
+
+    class Moved(real):
+        @classmethod
+        def now(cls, tz=None):
+            aware = moved(real.now(JST))
+            return aware.astimezone(tz) if tz else aware.astimezone().replace(tzinfo=None)
+
+    monkeypatch.setattr(dt, "datetime", Moved)
+
+
 def crash(adapter, db) -> None:
     """SIGKILL: nothing runs after it; the files keep what was written (committed WAL frames
     not yet checkpointed included), uncommitted work is gone."""
@@ -163,6 +178,13 @@ def transcript(role: str, db, defect: str | None, steps: list) -> list[str]:
     return out
 
 
+def observed(tmp_path, defect: str | None, steps: list) -> list[str]:
+    """The subscriber's transcript of ``steps`` on a store of its own (a fresh name each time:
+    counting the folder's files repeats a name once a store's -wal and -shm files are gone)."""
+    return transcript("subscriber", tmp_path / f"{defect}-{uuid.uuid4().hex}.sqlite3", defect,
+                      steps)
+
+
 def unheld_numbers(count: int, first: int) -> list[str]:
     """``count`` 宛名番号 from the 9-digit base ``first`` on, each with its modulus-11 check
     digit (bases without one skipped): numbers the test data does not hold."""
@@ -202,3 +224,34 @@ def assert_takes_effect(tmp_path, role: str, name: str, steps: list) -> None:
     correct = transcript(role, tmp_path / "correct.sqlite3", None, steps)
     variant = transcript(role, tmp_path / "variant.sqlite3", name, steps)
     assert variant != correct
+
+
+def split_by_targets(cases, targets: dict[str, set[str]]):
+    """(the cases whose variant must leave a batch's neutral scenario as the correct adapter
+    answers it, the ones ``targets`` — role → names — declares to change it: a defect of every
+    reply, say)."""
+    neutral = [(name, role) for name, role in cases if name not in targets[role]]
+    targeted = [(name, role) for role, names in targets.items() for name in sorted(names)]
+    return neutral, targeted
+
+
+def correct_and_variant(tmp_path, role: str, name: str, steps: list) -> tuple[list[str], list[str]]:
+    """The transcripts of ``steps`` by the correct adapter and by the variant ``name``."""
+    return (transcript(role, tmp_path / "correct.sqlite3", None, steps),
+            transcript(role, tmp_path / "variant.sqlite3", name, steps))
+
+
+def adapter_answer(role: str, defect: str | None, raw: bytes, ctype: str = TEXT_XML, db=None):
+    """One request answered by the independent adapter (``defect``: a variant, or None)."""
+    unit = "01" if role == "provider" else "07"
+    return Adapter(role, GOV, unit, "indie", db=db, defect=defect).handle(raw, ctype, '""')
+
+
+def neutral_scenario() -> dict[str, list]:
+    """The exchanges most batches' variants must leave as the correct adapter answers them: a
+    SOAP 1.2 inquiry of a resident not held, and two changes of one resident (JIS X 0208 names),
+    one per notice, sent in order, then observed."""
+    return {"provider": [(inquiry(NOT_HELD, soap=SOAP12), SOAP12_TYPE)],
+            "subscriber": [notice(change(number="0000010049", name="高橋健一")),
+                           notice(change(seq=2, number="0000010049", name="高橋健二")),
+                           ("observe", "0000010049")]}

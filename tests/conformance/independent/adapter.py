@@ -10,7 +10,7 @@ stored in SQLite before the receipt is sent).
 ``defect`` switches on ONE deliberate defect (variants.py DEFECTS); ``alternative`` a
 standard-conformant way of writing the same messages (variants.py ALTERNATIVES).
 
-Corrected when the documents agreed (round 15b, docs/conformance.md): as a subscriber it took
+Corrected when the documents agreed (round 15b, docs/conformance-testing.md): as a subscriber it took
 any notice of its own 団体コード, which README ("a system answers only what is addressed to it")
 and docs/notices.md (a notice's Receiver is the 団体コード, the service's 業務ユニット and ``hub``)
 never allowed — it now accepts exactly that Receiver; and it answered an envelope of another
@@ -34,10 +34,12 @@ from lxml import etree
 
 from .answers import Writer
 from .characters import CharacterLayer
+from .eighteenth import EighteenthBatch
 from .eighth import EighthBatch
 from .eleventh import EleventhBatch
 from .fifteenth import FifteenthBatch
 from .fourteenth import FourteenthBatch
+from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
 from .provider import Provider
 from .seventeenth import SeventeenthBatch
@@ -50,6 +52,11 @@ from .subscriber import Subscriber
 from .tenth import TenthBatch
 from .thirteenth import ThirteenthBatch
 from .twelfth import TwelfthBatch
+from .twentieth import TwentiethBatch
+from .twentyfirst import TwentyFirstBatch
+from .twentysecond import TwentySecondBatch
+from .twentythird import TwentyThirdBatch
+from .twentyfourth import TwentyFourthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -58,7 +65,9 @@ __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
 @dataclass
 class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBatch,
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
-              FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch):
+              FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
+              EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
+              TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -90,6 +99,13 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fifteenth: dict = field(default_factory=dict)  # the fifteenth batch's memories
     sixteenth: dict = field(default_factory=dict)  # the sixteenth batch's memories
     seventeenth: dict = field(default_factory=dict)  # the seventeenth batch's memories
+    eighteenth: dict = field(default_factory=dict)  # the eighteenth batch's memories
+    nineteenth: dict = field(default_factory=dict)  # the nineteenth batch's memories
+    twentieth: dict = field(default_factory=dict)  # the twentieth batch's memories
+    twentyfirst: dict = field(default_factory=dict)  # the twenty-first batch's memories
+    twentysecond: dict = field(default_factory=dict)  # the twenty-second batch's memories
+    twentythird: dict = field(default_factory=dict)  # the twenty-third batch's memories
+    twentyfourth: dict = field(default_factory=dict)  # the twenty-fourth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -104,6 +120,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     # --- the platform's checks, then the business ------------------------------------------------
 
     def _serve(self, raw, header, body, soap):
+        self._eighteenth_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -111,6 +128,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             raise Refusal("PF-SCHEMA-INVALID", "client", "no service here has this element",
                           [("service:element", f"unknown request element {body.tag}")], mid)
         service_id = service[0]
+        self._twentyfirst_early(body, mid)
+        self._twentysecond_early(body, soap)
         if header is None:
             raise Refusal("PF-HEADER-MISSING", "client", "no pfh:PlatformHeader",
                           [("header:required", "soap:Header has no pfh:PlatformHeader")])
@@ -124,7 +143,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                 else "PF-PROVIDER-MISROUTED"
             raise Refusal(code, "client", "the header names another service",
                           [("service:endpoint", f"header {named}, body {service_id}")], mid)
-        version = header.findtext(f"{{{PFH}}}Service/{{{PFH}}}Version")
+        version = self._twentyfirst_version(header.findtext(
+            f"{{{PFH}}}Service/{{{PFH}}}Version"))
         if version != SERVED_VERSION:  # README: another Version is not served here
             raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this endpoint",
                           [("service:version", f"version {version} is not served here "
@@ -170,6 +190,13 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fifteenth_checks(raw, header, body, mid)
         self._sixteenth_checks(raw, header, body, mid)
         self._seventeenth_checks(raw, header, body, mid)
+        self._twentieth_checks(header, body, mid)
+        self._twentyfirst_checks(header, body, mid)
+        self._twentysecond_checks(header, body, mid)
+        self._twentythird_checks(header, body, mid)
+        self._twentyfourth_checks(header, body, mid)
+        if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
+            return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

@@ -48,6 +48,10 @@ class Writer:
             return special
         if (special := self._seventeenth_now()) is not None:
             return special
+        if (special := self._eighteenth_now()) is not None:
+            return special
+        if (special := self._nineteenth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -181,6 +185,12 @@ class Writer:
         self._thirteenth_reply_header(h, request_header, response, soap)
         self._fourteenth_reply_header(h)
         self._seventeenth_reply_header(h)
+        self._eighteenth_reply_header(h, soap)
+        self._nineteenth_reply_header(h, raw)
+        self._twentieth_reply_header(h, response, soap)
+        self._twentyfirst_reply_header(h, response, soap, raw)
+        self._twentythird_reply_header(h, request_header, response, raw)
+        self._twentyfourth_reply_header(h, response, raw)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -211,8 +221,16 @@ class Writer:
         self._fifteenth_answer(response)
         self._sixteenth_answer(response)
         self._seventeenth_answer(response, soap)
+        self._eighteenth_answer(response)
+        self._nineteenth_answer(response)
+        self._twentieth_answer(response)
+        self._twentyfirst_answer(response)
+        self._twentysecond_answer(response)
+        self._twentythird_answer(response, soap)
+        self._twentyfourth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
+        self._eighteenth_envelope_out(env, soap)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response) or \
             self._sixteenth_answer_out(env, soap, response)
@@ -234,7 +252,7 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._seventeenth_out(self._bytes(env, soap, 200))
+        return self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -265,6 +283,7 @@ class Writer:
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         self._seventeenth_fault(refusal)
+        self._nineteenth_refusal(refusal)
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
@@ -359,10 +378,12 @@ class Writer:
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         self._fifteenth_fault(fault, soap)
+        self._eighteenth_fault(detail, refusal)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)
         self._sixteenth_fault_answer(soap, answer)
         if self.defect == "fault-string-cp932-bytes":
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
+        self._twentythird_fault_answer(refusal, answer)
         return answer

@@ -297,7 +297,7 @@ def shift_jis_answer(env, soap: str, status: int) -> Answer:
 # P-EDGE-03, S-EDGE-03) — 45/46 on 3 December 2026 23:16–23:21 UTC (08:16–08:21 JST: the UTC
 # date a day behind, so sent-at-utc-date-jst-time was caught). user-id-echoed is judged no
 # defect: no document says what a reply's UserId is, and the platform's own reply header keeps
-# the request's (docs/conformance.md).
+# the request's (docs/conformance-testing.md).
 NINTH_MEASURED_MISSES: frozenset[tuple[str, str]] = frozenset({
     ("user-id-echoed", "subscriber"),
     ("sent-at-utc-date-jst-time", "provider"),

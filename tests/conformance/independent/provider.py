@@ -76,6 +76,12 @@ class Provider:
         day = self._seventeenth_day(day)
         if (special := self._thirteenth_lived_here(since, day)) is not None:
             return special
+        if (special := self._eighteenth_lived_here(since, day)) is not None:
+            return special
+        if (special := self._nineteenth_lived_here(since, day)) is not None:
+            return special
+        if (special := self._twentyfirst_lived_here(since, day)) is not None:
+            return special
         if self.defect == "as-of-offset-converted-to-jst":  # a ZonedDateTime at the offset
             day = as_of_day_via_jst(as_of)
         if self.defect == "as-of-via-utc-day-early":  # JST midnight stored as a UTC date
@@ -103,7 +109,8 @@ class Provider:
         household = etree.SubElement(out, f"{{{JUKI}}}Household")
         number = resident.findtext(f"{{{CMN}}}HouseholdNumber")
         as_of = body.findtext(f"{{{JUKI}}}AsOf")  # the household as it was that day too
-        member_as_of = self._thirteenth_member_as_of(as_of)
+        member_as_of = self._nineteenth_member_as_of(self._thirteenth_member_as_of(as_of),
+                                                     resident)
         members = sorted((r for r in self.residents.values()
                           if r.findtext(f"{{{CMN}}}HouseholdNumber") == number
                           # the answered resident is a member even when a variant found them
@@ -149,7 +156,8 @@ class Provider:
     def _extract(self, header, body, soap):
         if (cached := self._twelfth_cached_page(body)) is not None:
             return cached
-        size = self._tenth_page_size(int(body.findtext(f"{{{JUKI}}}PageSize")))
+        size = self._nineteenth_page_size(
+            body, self._tenth_page_size(int(body.findtext(f"{{{JUKI}}}PageSize"))))
         if self.defect == "page-size-capped-at-5":  # the vendor's own page limit, silently
             size = min(size, 5)
         if self.defect == "page-size-max-refused" and size >= 1000:  # "< 1000" for "≤ 1000"
@@ -163,6 +171,7 @@ class Provider:
                           header.findtext(f"{{{PFH}}}MessageId"))
         page = self._sixteenth_page(body, page)
         extract_id = body.findtext(f"{{{JUKI}}}ExtractId")
+        self._nineteenth_extract_id(extract_id, header.findtext(f"{{{PFH}}}MessageId"))
         if self.defect == "extract-first-page-rebuilt" and page == 1:  # "page 1 starts one"
             extract_id = None
         extract_id = self._twelfth_racy_first(header, body, extract_id)
@@ -180,6 +189,9 @@ class Provider:
             key = self._fourteenth_request_key(key, body)
             key = self._sixteenth_request_key(key)
             key = self._seventeenth_request_key(key, header)
+            key = self._eighteenth_request_key(key, soap)
+            key = self._twentythird_request_key(key, header)
+            key = self._twentyfourth_request_key(key)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -193,6 +205,7 @@ class Provider:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
                     as_of = None
+                as_of = self._eighteenth_extract_as_of(as_of)
                 self._check_as_of(as_of)
                 numbers = sorted(n for n, r in self.residents.items()
                                  if (not as_of or self._lived_here(r, as_of)) and not (
@@ -208,11 +221,15 @@ class Provider:
                 self._twelfth_snapshot_made(extract_id)
                 self._fifteenth_snapshot_made(extract_id, key)
                 self._sixteenth_snapshot_made(extract_id)
+                self._eighteenth_snapshot_made(extract_id, body)
                 if request_id is not None:
                     self.extract_requests[key] = extract_id
                     self._fourteenth_request_kept()
+                self._nineteenth_snapshot_made(key, extract_id)
+                self._twentythird_snapshot_made(extract_id, as_of)
             self._sixteenth_expire(body, extract_id)
-            numbers = self.extracts.get(extract_id)
+            numbers = self._twentythird_snapshot(body, extract_id,
+                                                 self.extracts.get(extract_id))
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
         if numbers is None:
@@ -248,6 +265,7 @@ class Provider:
         pages, count = self._eleventh_totals(page, pages, count)
         pages, count = self._fifteenth_totals(page, pages, count, size)
         pages, count = self._sixteenth_totals(extract_id, pages, count, size)
+        pages, count = self._eighteenth_totals(extract_id, pages, count, size)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
@@ -273,4 +291,5 @@ class Provider:
                 resident.find(f"{{{CMN}}}Gender").text = "9"
             out.append(resident)
         self._eleventh_page_served(extract_id, page, pages)
+        self._nineteenth_page_served(extract_id, page, pages)
         return self._twelfth_page_cache(out, body)

@@ -63,6 +63,13 @@ class Subscriber:
         self._fifteenth_store_opened(self.conn)
         self._sixteenth_store_opened(self.conn)
         self._seventeenth_store_opened(self.conn)
+        self._eighteenth_store_opened(self.conn)
+        self._nineteenth_store_opened(self.conn)
+        self._twentieth_store_opened(self.conn)
+        self._twentyfirst_store_opened(self.conn)
+        self._twentysecond_store_opened(self.conn)
+        self._twentythird_store_opened(self.conn)
+        self._twentyfourth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -103,6 +110,7 @@ class Subscriber:
         several = len(changes) > 1
         changes = self._tenth_changes(changes)
         changes = self._thirteenth_changes(changes)
+        changes = self._eighteenth_changes(changes)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
             for c in changes:  # (its own name: ``key`` is the notice's de-duplication key)
@@ -262,6 +270,14 @@ class Subscriber:
             return special
         if (special := self._seventeenth_seen(mid)) is not None:
             return special
+        if (special := self._eighteenth_seen(mid)) is not None:
+            return special
+        if (special := self._nineteenth_seen(mid)) is not None:
+            return special
+        if (special := self._twentyfirst_seen(mid)) is not None:
+            return special
+        if (special := self._twentysecond_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -277,13 +293,16 @@ class Subscriber:
                                  (mid,)).fetchone() is not None
 
     def _mark_seen(self, mid: str) -> None:
-        if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid):
+        if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid) or \
+                self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
+                self._twentysecond_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
         else:
             self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
         self._seventeenth_marked(mid)
+        self._twentyfirst_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
@@ -308,6 +327,8 @@ class Subscriber:
             sequence = float(sequence)  # type: ignore[assignment]
         resident = change.find(f"{{{JUKI}}}Resident")
         number = self._twelfth_number(resident.findtext(f"{{{CMN}}}AddresseeNumber"))
+        number = self._twentysecond_number(self._twentyfirst_number(resident, number))
+        number = self._twentythird_number(change, number)
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
             name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
@@ -352,6 +373,12 @@ class Subscriber:
         name = self._sixteenth_name(number, name)
         row = self._row(number)
         name = self._seventeenth_name(change, name, row)
+        name = self._eighteenth_name(change, name, row)
+        name = self._nineteenth_name(change, name, row)
+        name = self._twentieth_name(change, name, row)
+        name = self._twentythird_name(self._twentysecond_name(change,
+                                                              self._twentyfirst_name(name)))
+        name = self._twentyfourth_name(name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -367,6 +394,7 @@ class Subscriber:
         last = self._fourteenth_last(number, last)
         last = self._sixteenth_last(number, sequence, last)
         last = self._seventeenth_last(change, number, last)
+        last = self._twentyfourth_last(change, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -386,6 +414,8 @@ class Subscriber:
         elif sequence <= last and self.defect not in (
                 "stale-change-applied", "sequence-compared-as-text", "stale-check-strict-less"):
             self._tenth_stale(number, sequence)
+            self._eighteenth_stale()
+            self._nineteenth_stale(change, number)
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
@@ -394,7 +424,10 @@ class Subscriber:
                 any(ord(c) > 0xFFFF for c in name):  # a utf8mb3 column raises; the error
             return  # is logged, the change skipped and the notice receipted applied
         if self._fourteenth_skip(change, number, sequence, last) or self._sixteenth_skip(number) \
-                or self._seventeenth_skip(change, row):
+                or self._seventeenth_skip(change, row) or self._eighteenth_skip(change, row) \
+                or self._nineteenth_skip(change, number, row) \
+                or self._twentyfirst_skip(change, number) or self._twentysecond_skip(change) \
+                or self._twentyfourth_skip(change):
             return
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
@@ -418,6 +451,11 @@ class Subscriber:
         self._fifteenth_applied(number)
         self._sixteenth_applied(number, sequence)
         self._seventeenth_applied(change, number, name, sequence)
+        self._twentieth_applied(change, number)
+        self._twentyfirst_applied(change, number)
+        self._twentysecond_applied(change, number, name, sequence)
+        self._twentythird_applied(change, number, row)
+        self._twentyfourth_applied(change, number, row)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -31,6 +31,11 @@ class Transport:
             self._fifteenth_content_type(content_type)
             self._sixteenth_content_type(content_type)
             self._seventeenth_raw(raw, content_type)
+            self._eighteenth_raw(raw)
+            self._nineteenth_raw(raw)
+            self._twentieth_raw(raw, content_type)
+            self._twentyfirst_raw(raw)
+            self._twentythird_content_type(content_type)
             if self.defect == "soap-action-required" and soap == SOAP11 and not soap_action:
                 raise Refusal("PF-SOAP-ENVELOPE", "client", "SOAPAction is required",
                               [("http:soapaction", "no SOAPAction header")])
@@ -62,6 +67,8 @@ class Transport:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
+            self._twentyfirst_envelope(root, soap, message_id)
+            self._twentysecond_envelope(root, soap, message_id)
             self._sixteenth_soap_action(soap, soap_action, header, message_id)
             caching = self.alternative == "cached-resend" and self.role == "provider"
             if caching:  # a resent notice must be receipted "duplicate": providers only
@@ -108,6 +115,8 @@ class Transport:
                                  remove_pis=True)
         raw = self._fourteenth_parse_bytes(raw)
         raw = self._fifteenth_parse_bytes(raw)
+        raw = self._eighteenth_parse_bytes(raw, content_type)
+        raw = self._nineteenth_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)

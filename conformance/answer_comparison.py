@@ -1,0 +1,87 @@
+"""How two answers are judged alike: the same kind (answer or fault), HTTP status and body field
+by field (``compare``, used by every case that sends one request in several forms: the
+equivalence variants, the wire forms, the parties, the extremes, identifiers and check digits),
+and the one refusal SOAP 1.2 lets a receiver give a form instead (``sender_refusal``)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from bus.core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail
+
+from . import checks
+from .records import Exchange
+
+
+def first_difference(a: etree._Element, b: etree._Element) -> str:
+    """Where two answers' bodies first differ, element by element in document order."""
+    for x, y in zip(a.iter(), b.iter(), strict=False):
+        if x.tag != y.tag:
+            return f"{y.tag} where the canonical answer has {x.tag}"
+        if (x.text or "").strip() != (y.text or "").strip():
+            return f"{etree.QName(y).localname} is {(y.text or '').strip()!r}, " \
+                f"canonical {(x.text or '').strip()!r}"
+    return "a different number of elements"
+
+
+def _canonical_body(env, ignore: list[str], namespaces) -> etree._Element:
+    body = etree.fromstring(etree.tostring(env.body))
+    for path in ignore:
+        for el in body.xpath(f".//{path}", namespaces=namespaces):
+            el.getparent().remove(el)
+    return body
+
+
+def compare(canon: Exchange, ex: Exchange, ignore: list[str], namespaces) -> list[str]:
+    """The variant's answer judged against the canonical one: the same kind (answer or fault),
+    the same HTTP status, the same body field by field (``ignore``: fields that name the message,
+    e.g. the receipt's MessageId, or a new snapshot's ExtractId)."""
+    if ex.error:
+        return [ex.error]
+    try:
+        want, got = canon.envelope(), ex.envelope()
+    except ValueError as exc:
+        return [f"HTTP {ex.status}: {exc}"]
+    if want.is_fault != got.is_fault:
+        summary = checks.fault_summary(got if got.is_fault else want)
+        which = "a SOAP Fault" if got.is_fault else "an answer"
+        return [f"HTTP {ex.status}: {which} where the canonical form got "
+                f"{'an answer' if got.is_fault else 'a SOAP Fault'} ({summary})"]
+    problems = []
+    if ex.status != canon.status:
+        problems.append(f"HTTP status {ex.status}, the canonical form's {canon.status}")
+    if got.is_fault:
+        a, b = checks.fault_summary(want).split(" ")[0], checks.fault_summary(got).split(" ")[0]
+        if a != b:
+            problems.append(f"fault {b}, the canonical form's {a}")
+        return problems
+    x, y = _canonical_body(want, ignore, namespaces), _canonical_body(got, ignore, namespaces)
+    c14n = {"method": "c14n", "exclusive": True, "with_comments": False}
+    if etree.tostring(x, **c14n) != etree.tostring(y, **c14n):  # type: ignore[call-overload]
+        problems.append(f"answered differently: {first_difference(x, y)}")
+    return problems
+
+
+def sender_refusal(ex: Exchange) -> str | None:
+    """Why ``ex``'s answer is not the fault SOAP 1.2 Part 1 §5 lets a receiver give a message
+    holding a processing instruction — a SOAP 1.2 Fault whose Code is env:Sender, HTTP 400
+    (Part 2 7.5.2.2), with a pff:FaultDetail of Party client (docs/faults.md recommends
+    PF-SOAP-ENVELOPE; the code is not judged); None when it is that fault."""
+    if ex.error:
+        return ex.error
+    try:
+        env = ex.envelope()
+    except ValueError as exc:
+        return f"HTTP {ex.status}: {exc}"
+    if env.soap_ns != SOAP12_NS or not env.is_fault:
+        return "not a SOAP 1.2 Fault"
+    code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
+    if code.rpartition(":")[2].strip() != "Sender":
+        return f"its Code is {code or 'missing'}, not env:Sender"
+    if ex.status != 400:
+        return f"HTTP {ex.status}: env:Sender is answered with 400"
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    if detail is None:
+        return "it carries no pff:FaultDetail"
+    party = FaultDetail.from_element(detail).party
+    return None if party == "client" else f"pff:Party is {party}, not client"

@@ -1,0 +1,161 @@
+"""Every encoding and charset label a request may come in (round 20; P-EQUIV-01, S-EQUIV-01).
+
+README ("Encodings and the Content-Type") settles what every product reads: a message in UTF-8
+(with or without a byte order mark), in UTF-16 with its byte order mark (either byte order), or
+in US-ASCII (every other character as a character reference) — labelled by a ``charset`` of the
+names UTF-8, UTF-16 or US-ASCII in any case, a token or a quoted-string, or by none (the byte
+order mark and the XML declaration decide); the Content-Type as RFC 9110 §5.6.6 writes it. The
+older forms send some cells of that grid (the canonical request; ``no-xml-declaration``,
+``declaration-single-quoted``, ``no-charset``, ``media-type-case``, ``charset-quoted``,
+``parameters-reordered``, ``parameters-ows``, ``utf-16be``; P-ENC-02 a UTF-8 BOM, P-ENC-03
+UTF-16LE). These are the other cells, production by production:
+
+- XML 1.0 §4.3.3 / §2.8 [23]-[32]: an XMLDecl without an EncodingDecl (UTF-8 by default), with
+  white space around each ``=`` (Eq ::= S? '=' S?) and before ``?>``, SDDecl ``"no"``;
+- §4.3.3 and Appendix F: a UTF-8 byte order mark with no XML declaration after it; UTF-16 with
+  its BOM and no declaration (the BOM alone decides); a declaration naming ``utf-16`` in lower
+  case in single quotes, with SDDecl;
+- RFC 7303 §3.2 / RFC 3902: UTF-16 with no charset parameter (the BOM decides);
+- US-ASCII: the label and the declaration US-ASCII, every non-ASCII character a reference
+  (XML 1.0 §4.1), in decimal with a lower-case label and in hexadecimal with a quoted upper-case
+  one — US-ASCII is UTF-8 restricted to its first 128 characters, which every product reads;
+- RFC 9110 §5.6.6: an empty parameter (``;;`` — ``*( OWS ";" OWS [ parameter ] )``) and a
+  trailing ``;``; RFC 2045 §5.1 ("MIME implementations must ignore any parameters whose names
+  they do not recognize"): an unknown parameter before the charset, its quoted-string value
+  (RFC 9110 §5.6.4) holding ``;``, ``=``, ``charset=utf-16`` and a quoted-pair ``\\"`` — one
+  value, never a parameter of its own.
+
+Not sent (a product may refuse them, README): white space around a parameter's ``=`` (not in
+RFC 9110's grammar), a charset other than those three names (ISO-8859-1, Shift_JIS, UTF-16LE,
+an alias such as ``utf8``), UTF-16 without its BOM, a ``charset`` given twice.
+
+Each form is ``(text, headers, soap) -> (bytes, headers)`` over the canonical envelope
+(``envelopes.envelope``: UTF-8, the declaration ``<?xml version="1.0" encoding="UTF-8"?>``),
+checked to hold the canonical message (``namespace_forms.equivalent`` over the parsed bytes).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+
+from . import namespace_forms
+
+Headers = dict[str, str]
+Rewrite = Callable[[str, Headers, str], tuple[bytes, Headers]]
+
+DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+# an unknown parameter whose quoted-string holds what a split on ';' or a search for
+# "charset=" would take for parameters of their own (RFC 9110 §5.6.4, §5.6.6)
+UNKNOWN_PARAMETER = r'x-conformance="a; b=c; charset=utf-16; \"q\""'
+
+
+def _document(text: str) -> str:
+    """The canonical envelope without its XML declaration."""
+    if not text.startswith(DECL):
+        raise ValueError("not the canonical request: no UTF-8 XML declaration")
+    return text[len(DECL):]
+
+
+def _content_type(headers: Headers, charset: str | None, *, empty: bool = False) -> Headers:
+    """The suite's Content-Type (media type; charset; SOAP 1.2's quoted action, which holds no
+    ';') with ``charset`` its label (None: no charset parameter); ``empty`` adds RFC 9110's
+    empty parameter, the unknown parameter and a trailing ';'."""
+    media, *params = (p.strip() for p in headers["Content-Type"].split(";"))
+    params = [p for p in params if not p.lower().startswith("charset=")]
+    if charset is not None:
+        params.insert(0, f"charset={charset}")
+    if empty:
+        return {**headers, "Content-Type": ";".join([media, "", UNKNOWN_PARAMETER, *params, ""])}
+    return {**headers, "Content-Type": "; ".join([media, *params])}
+
+
+def _decimal(text: str) -> str:
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _hexadecimal(text: str) -> str:
+    return re.sub(r"[^\x00-\x7f]", lambda m: f"&#x{ord(m.group(0)):X};", text)
+
+
+def _checked(change: Callable[[str, Headers, str], tuple[bytes, Headers]]) -> Rewrite:
+    def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+        raw, out = change(text, headers, soap)
+        namespace_forms.equivalent(text.encode("utf-8"), raw)
+        return raw, out
+    return rewrite
+
+
+@_checked
+def us_ascii(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = '<?xml version="1.0" encoding="US-ASCII"?>\n' + _decimal(_document(text))
+    return doc.encode("ascii"), _content_type(headers, "us-ascii")
+
+
+@_checked
+def us_ascii_label_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = "<?xml version='1.0' encoding='us-ascii'?>\n" + _hexadecimal(_document(text))
+    return doc.encode("ascii"), _content_type(headers, '"US-ASCII"')
+
+
+@_checked
+def xml_declaration_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = "<?xml version = '1.0' standalone = \"no\" ?>\r\n" + _document(text)
+    return doc.encode("utf-8"), _content_type(headers, "UTF-8")
+
+
+@_checked
+def utf8_bom_no_declaration(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    return (codecs.BOM_UTF8 + _document(text).encode("utf-8"),
+            _content_type(headers, '"utf-8"'))
+
+
+@_checked
+def utf16_no_declaration(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    return (codecs.BOM_UTF16_LE + _document(text).encode("utf-16-le"),
+            _content_type(headers, "UTF-16"))
+
+
+@_checked
+def utf16_declaration_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = "<?xml version=\"1.0\" encoding='utf-16' standalone='yes'?>\n" + _document(text)
+    return codecs.BOM_UTF16_BE + doc.encode("utf-16-be"), _content_type(headers, '"Utf-16"')
+
+
+@_checked
+def utf16_no_charset(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + _document(text)
+    return codecs.BOM_UTF16_LE + doc.encode("utf-16-le"), _content_type(headers, None)
+
+
+@_checked
+def content_type_parameters(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    return text.encode("utf-8"), _content_type(headers, "utf-8", empty=True)
+
+
+# (name, where the specifications make it the canonical message, the form, SOAP versions):
+# forms of the body alone go over one version each, the Content-Type's over both (text/xml;
+# application/soap+xml with its action parameter)
+FORMS: tuple[tuple[str, str, Rewrite, tuple[str, ...]], ...] = (
+    ("us-ascii", "XML 1.0 §4.3.3, §4.1; RFC 7303 §3.2; README (US-ASCII is read: a subset of "
+     "UTF-8): charset=us-ascii, encoding=\"US-ASCII\", decimal references", us_ascii, ("1.1",)),
+    ("us-ascii-label-forms", "RFC 9110 §8.3.2, §5.6.4 (charset names case-insensitive, a "
+     "quoted-string): charset=\"US-ASCII\", encoding='us-ascii', hexadecimal references",
+     us_ascii_label_forms, ("1.2",)),
+    ("xml-declaration-forms", "XML 1.0 §2.8 [23]-[32], §4.3.3 (no EncodingDecl: UTF-8; S around "
+     "'=' and before '?>'; standalone=\"no\")", xml_declaration_forms, ("1.2",)),
+    ("utf-8-bom-no-declaration", "XML 1.0 §4.3.3, Appendix F.1 (a UTF-8 BOM, no XML "
+     "declaration)", utf8_bom_no_declaration, ("1.1",)),
+    ("utf-16-no-declaration", "XML 1.0 §4.3.3, Appendix F.1 (UTF-16LE with its BOM, no XML "
+     "declaration: the BOM decides)", utf16_no_declaration, ("1.2",)),
+    ("utf-16-declaration-forms", "XML 1.0 §4.3.3 (encoding names case-insensitive; single "
+     "quotes; SDDecl) in UTF-16BE; RFC 9110 §8.3.2 (charset=\"Utf-16\")",
+     utf16_declaration_forms, ("1.1",)),
+    ("utf-16-no-charset", "RFC 7303 §3.2, RFC 3902 (charset optional: UTF-16's BOM decides)",
+     utf16_no_charset, ("1.2",)),
+    ("content-type-parameters", "RFC 9110 §5.6.6 (an empty parameter, a trailing ';'), §5.6.4 "
+     "(a quoted-string is one value), RFC 2045 §5.1 (an unknown parameter is ignored)",
+     content_type_parameters, ("1.1", "1.2")),
+)
+NAMES = tuple(name for name, *_ in FORMS)
