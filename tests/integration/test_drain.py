@@ -9,6 +9,7 @@ after a restart every acknowledged notice is delivered exactly once, in order.
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -110,12 +111,14 @@ def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_
     hub, url, config, provider_url = start_processes(tmp_path, keep, "slow-2s", store_url)
     publishers = Publishers(url)
     with ThreadPoolExecutor(SLOW_EXCHANGES + PUBLISHERS) as pool:
-        inquiries = [pool.submit(inquire, url) for _ in range(SLOW_EXCHANGES)]
         streams = [pool.submit(publishers.stream, addressee(3000 + i)) for i in range(PUBLISHERS)]
-        # All 12 inquiries are at the provider, and the notice stream is well under way.
+        # The notice stream well under way, then all 12 inquiries at the provider (sent only
+        # now: the provider answers 2 s after each arrives, so waiting for the notices after
+        # them could let them be answered before the signal on a loaded host).
+        wait_until(lambda: publishers.count >= 40, 60, "40 acknowledged notices")
+        inquiries = [pool.submit(inquire, url) for _ in range(SLOW_EXCHANGES)]
         wait_until(lambda: requests.get(provider_url, timeout=5).json()["received"]
                    >= SLOW_EXCHANGES, 30, "12 inquiries at the provider")
-        wait_until(lambda: publishers.count >= 40, 60, "40 acknowledged notices")
         hub.popen.send_signal(signal.SIGTERM)
         answers = [f.result(timeout=60) for f in inquiries]
         for f in streams:
@@ -124,6 +127,8 @@ def test_sigterm_answers_slow_exchanges_and_keeps_every_acknowledged_notice(tmp_
     # Every inquiry was answered by the provider (2 s < the default 30 s drain_timeout).
     assert [a.status_code for a in answers] == [200] * SLOW_EXCHANGES
     assert stopped["drained"] is True and stopped["exchanges_cut"] == 0
+    draining = [json.loads(line) for line in hub.output if '"hub.draining"' in line]
+    assert draining[0]["exchanges"] >= 1, draining  # the drain had slow inquiries to wait for
     # A notice request either got a receipt or PF-HUB-STOPPING; a connection refused or closed
     # before the request was read is the only other outcome (nothing read is dropped).
     assert set(publishers.faults) <= {"PF-HUB-STOPPING"}

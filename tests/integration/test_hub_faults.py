@@ -183,7 +183,8 @@ def test_provider_down(hub):
 def test_provider_timeout(hub):
     started = time.monotonic()
     detail, rows = provider_fault(hub, SLOW, "PF-PROVIDER-TIMEOUT")
-    assert time.monotonic() - started < 10  # the route's 1 s timeout, not the provider's 30 s
+    # a bound, not a measurement: the route's 1 s timeout, far from the provider's 30 s
+    assert time.monotonic() - started < 25
     assert received(hub, "slow") >= 1
     assert next(h for h in rows if h.hop == "routed").status == "error"
 

@@ -73,10 +73,13 @@ def test_at_most_n_connections_are_open_to_a_slow_provider_and_all_are_answered(
 
 
 def test_a_request_waiting_for_a_connection_times_out_from_its_arrival(tmp_path, keep):
-    # One connection, held 2 s by the first inquiry (route timeout 30 s); the second's route
+    # One connection, held 10 s by the first inquiry (route timeout 30 s); the second's route
     # gives it 1 s: it waits for the connection, is answered PF-PROVIDER-TIMEOUT after its 1 s
-    # and never reaches the provider; the first is answered.
-    url, counts = start(tmp_path, keep, delay=2.0, cap=1, timeout=30.0, other_timeout=1.0)
+    # and never reaches the provider; the first is answered. The hold is long because the poll
+    # below sees the first inquiry's arrival only after the fact: the second must still find
+    # the connection held 1 s after it reaches the hub (a 2 s hold left 1 s for the poll, a new
+    # connection and the hub's checks on a loaded host).
+    url, counts = start(tmp_path, keep, delay=10.0, cap=1, timeout=30.0, other_timeout=1.0)
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(inquire, url)
         wait_until(lambda: requests.get(counts, timeout=5).json()["received"] == 1, 20,

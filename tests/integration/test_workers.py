@@ -173,8 +173,16 @@ def test_two_workers_survive_a_kill_and_drain_on_sigterm(tmp_path, keep):
     assert hub.popen.wait(60) == 0
     stopped = [hub.wait_json(lambda d: d.get("event") == "hub.stopped") for _ in range(2)]
     assert sorted(s["worker"] for s in stopped) == [1, 2]
-    assert all(s["drained"] for s in stopped)
-    assert sum(s["exchanges_answered"] for s in stopped) >= SLOW_EXCHANGES
+    assert all(s["drained"] and s["exchanges_cut"] == 0 for s in stopped)
+    # What was in flight is read from the workers' own account of the drain's start, not from
+    # the poll above (it saw the provider's count before the signal; a provider answer due 2 s
+    # after arrival can go out before the SIGTERM reaches both workers on a loaded host):
+    # every exchange open when the drain began was answered within it.
+    draining = [json.loads(line) for line in hub.output if '"hub.draining"' in line]
+    assert len(draining) == 2, draining
+    in_flight = sum(d["exchanges"] for d in draining)
+    assert in_flight >= 1, draining  # the drain had slow inquiries to wait for
+    assert sum(s["exchanges_answered"] for s in stopped) >= in_flight
     final = hub.wait_for("supervisor.stopped")
     assert final["status"] == 0 and final["exit_codes"] == {"1": 0, "2": 0}
     output = "".join(hub.output)

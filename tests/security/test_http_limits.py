@@ -16,6 +16,8 @@ from .hubkit import MAX_BYTES, READ_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
+IDLE_WAIT = READ_TIMEOUT + 60  # the client's read timeout in the idle test
+
 
 @pytest.fixture(scope="module", params=hubkit.MODES)
 def hub(tmp_path_factory, request):
@@ -41,7 +43,6 @@ def test_a_valid_message_still_passes(hub):
 def test_oversized_content_length_is_refused_before_the_body_is_sent(hub, soap):
     before = hubkit.received(hub)
     ctype = hubkit.CTYPE[soap]
-    started = time.monotonic()
     # Claims 50 MB, then trickles 1 KB parts: the fault must come before the body does.
     answer, sent = hubkit.raw_exchange(hub, head(hub, "Content-Length: 52428800\r\n", ctype),
                                        [b"<" * 1024] * 200, pause=0.02)
@@ -49,8 +50,7 @@ def test_oversized_content_length_is_refused_before_the_body_is_sent(hub, soap):
     assert status == 413
     assert hubkit.fault_of(body) == {"code": "PF-LIMIT-SIZE", "rule": "limit:max_bytes"}
     assert soap.encode() in body  # answered in the version the Content-Type names
-    assert sent < 64 * 1024, f"the hub read {sent} bytes of a refused body"
-    assert time.monotonic() - started < 10
+    assert sent < 64 * 1024, f"the hub read {sent} bytes of a refused body"  # answered early
     assert hubkit.received(hub) == before
 
 
@@ -100,8 +100,10 @@ def test_slow_body_times_out(hub):
     # 1 byte every 0.2 s: never idle long enough for an idle timeout, but far too slow.
     answer, sent = hubkit.raw_exchange(hub, head(hub, f"Content-Length: {len(raw)}\r\n"),
                                        [raw[i:i + 1] for i in range(len(raw))], pause=0.2)
-    elapsed = time.monotonic() - started
-    assert READ_TIMEOUT - 0.5 < elapsed < READ_TIMEOUT + 5
+    # Not before the deadline (a lower bound holds on any host); that it was cut at all is
+    # `sent < len(raw)` below: the whole body takes len(raw) * 0.2 s. No upper time bound: a
+    # loaded host fires the hub's timer late for reasons that are not the hub's.
+    assert time.monotonic() - started > READ_TIMEOUT - 0.5
     status, body = hubkit.split_http(answer)
     assert status == 408
     assert hubkit.fault_of(body) == {"code": "PF-LIMIT-TIME", "rule": "limit:read_timeout"}
@@ -110,17 +112,17 @@ def test_slow_body_times_out(hub):
 
 
 def test_slow_headers_time_out(hub):
-    started = time.monotonic()
     text = head(hub, "X-Padding: " + "a" * 200 + "\r\n")
     answer, sent = hubkit.raw_exchange(hub, b"", [text[i:i + 1] for i in range(len(text))],
                                        pause=0.1)
-    assert time.monotonic() - started < READ_TIMEOUT + 5
-    assert sent < len(text)
+    assert sent < len(text)  # cut before the headers ended (they take len(text) * 0.1 s)
     assert answer.startswith(b"HTTP/1.1 408")
 
 
 def test_idle_connection_is_closed(hub):
     started = time.monotonic()
-    answer, _ = hubkit.raw_exchange(hub, b"", read_timeout=READ_TIMEOUT + 10)
+    # A generous bound, not a measurement: the hub closes after READ_TIMEOUT, the client's own
+    # read gives up (also with b"") only after IDLE_WAIT, far beyond any scheduling delay.
+    answer, _ = hubkit.raw_exchange(hub, b"", read_timeout=IDLE_WAIT)
     assert answer == b""
-    assert time.monotonic() - started < READ_TIMEOUT + 5
+    assert time.monotonic() - started < IDLE_WAIT - 5
