@@ -57,6 +57,7 @@ from .twentyfirst import TwentyFirstBatch
 from .twentysecond import TwentySecondBatch
 from .twentythird import TwentyThirdBatch
 from .twentyfourth import TwentyFourthBatch
+from .twentyfifth import TwentyFifthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -67,7 +68,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
-              TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch):
+              TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -106,6 +107,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentysecond: dict = field(default_factory=dict)  # the twenty-second batch's memories
     twentythird: dict = field(default_factory=dict)  # the twenty-third batch's memories
     twentyfourth: dict = field(default_factory=dict)  # the twenty-fourth batch's memories
+    twentyfifth: dict = field(default_factory=dict)  # the twenty-fifth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -136,7 +138,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         if not self.schema.validate(header):
             raise Refusal("PF-HEADER-INVALID", "client", "the header is invalid",
                           [("xsd:header", str(self.schema.error_log.last_error))], mid)
-        named = header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId")
+        named = self._twentyfifth_service_id(
+            header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId"), service_id)
         if named != service_id:
             # README: a service this endpoint does not serve is misrouted; an unknown one unknown
             code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS \
@@ -195,6 +198,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentysecond_checks(header, body, mid)
         self._twentythird_checks(header, body, mid)
         self._twentyfourth_checks(header, body, mid)
+        self._twentyfifth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":

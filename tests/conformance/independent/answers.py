@@ -228,6 +228,7 @@ class Writer:
         self._twentysecond_answer(response)
         self._twentythird_answer(response, soap)
         self._twentyfourth_answer(response)
+        self._twentyfifth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -379,6 +380,7 @@ class Writer:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
+        self._twentyfifth_fault(detail, soap)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

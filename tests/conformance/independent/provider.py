@@ -47,6 +47,7 @@ class Provider:
         as_of = body.findtext(f"{{{JUKI}}}AsOf")
         if self.defect == "as-of-ignored-by-individual-number" and by_individual_number:
             as_of = None  # the 個人番号 lookup path forgot the 基準日
+        as_of = self._twentyfifth_as_of(as_of)
         self._check_as_of(as_of)
         if as_of and self.defect == "as-of-future-refused" and \
                 as_of[:10] > dt.date.today().isoformat():
@@ -108,7 +109,8 @@ class Provider:
         out.append(self._copy(resident, f"{{{JUKI}}}Resident"))
         household = etree.SubElement(out, f"{{{JUKI}}}Household")
         number = resident.findtext(f"{{{CMN}}}HouseholdNumber")
-        as_of = body.findtext(f"{{{JUKI}}}AsOf")  # the household as it was that day too
+        as_of = self._twentyfifth_as_of(  # the household as it was that day too
+            body.findtext(f"{{{JUKI}}}AsOf"))
         member_as_of = self._nineteenth_member_as_of(self._thirteenth_member_as_of(as_of),
                                                      resident)
         members = sorted((r for r in self.residents.values()
@@ -175,6 +177,7 @@ class Provider:
         if self.defect == "extract-first-page-rebuilt" and page == 1:  # "page 1 starts one"
             extract_id = None
         extract_id = self._twelfth_racy_first(header, body, extract_id)
+        extract_id = self._twentyfifth_extract_id(extract_id)
         with self.lock:
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
@@ -205,7 +208,7 @@ class Provider:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
                     as_of = None
-                as_of = self._eighteenth_extract_as_of(as_of)
+                as_of = self._twentyfifth_as_of(self._eighteenth_extract_as_of(as_of))
                 self._check_as_of(as_of)
                 numbers = sorted(n for n, r in self.residents.items()
                                  if (not as_of or self._lived_here(r, as_of)) and not (
@@ -227,6 +230,7 @@ class Provider:
                     self._fourteenth_request_kept()
                 self._nineteenth_snapshot_made(key, extract_id)
                 self._twentythird_snapshot_made(extract_id, as_of)
+                self._twentyfifth_snapshot_made(key, request_id)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
@@ -266,6 +270,7 @@ class Provider:
         pages, count = self._fifteenth_totals(page, pages, count, size)
         pages, count = self._sixteenth_totals(extract_id, pages, count, size)
         pages, count = self._eighteenth_totals(extract_id, pages, count, size)
+        pages, count = self._twentyfifth_totals(pages, count, size)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):

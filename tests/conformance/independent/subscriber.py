@@ -70,6 +70,7 @@ class Subscriber:
         self._twentysecond_store_opened(self.conn)
         self._twentythird_store_opened(self.conn)
         self._twentyfourth_store_opened(self.conn)
+        self._twentyfifth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -105,7 +106,7 @@ class Subscriber:
         if self.defect == "dedup-key-sent-at":  # "one sender sends one message a second"
             key = header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}SystemId") + "@" + \
                 header.findtext(f"{{{PFH}}}SentAt")
-        key = self._tenth_dedup_key(key, body)
+        key = self._twentyfifth_dedup_key(self._tenth_dedup_key(key, body), header)
         changes = body.findall(f"{{{JUKI}}}Change")
         several = len(changes) > 1
         changes = self._tenth_changes(changes)
@@ -153,7 +154,8 @@ class Subscriber:
                 self._eleventh_before_apply(changes, mid)
             if not duplicate:
                 if self._eleventh_in_background(mid, changes) or \
-                        self._twelfth_in_background(mid, changes):
+                        self._twelfth_in_background(mid, changes) or \
+                        self._twentyfifth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -378,7 +380,7 @@ class Subscriber:
         name = self._twentieth_name(change, name, row)
         name = self._twentythird_name(self._twentysecond_name(change,
                                                               self._twentyfirst_name(name)))
-        name = self._twentyfourth_name(name)
+        name = self._twentyfifth_name(self._twentyfourth_name(name))
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -416,6 +418,7 @@ class Subscriber:
             self._tenth_stale(number, sequence)
             self._eighteenth_stale()
             self._nineteenth_stale(change, number)
+            self._twentyfifth_stale(number)
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
@@ -456,6 +459,7 @@ class Subscriber:
         self._twentysecond_applied(change, number, name, sequence)
         self._twentythird_applied(change, number, row)
         self._twentyfourth_applied(change, number, row)
+        self._twentyfifth_applied(number, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""
