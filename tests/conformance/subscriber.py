@@ -4,7 +4,8 @@ own subscriber is the reference), and its faulty variants.
 It keeps, per resident, the name of the last change applied, the last 異動連番 and how many
 changes it applied; a MessageId seen before is receipted ``duplicate`` and not applied again; a
 change whose 異動連番 is not after the last one applied is kept out (stale). ``observe`` is the
-``--observe`` contract: the resident as this product holds it, as JSON.
+``--observe`` contract: the resident as this product holds it, as JSON (its address too, the
+contract's optional part: round 24).
 """
 
 from __future__ import annotations
@@ -209,6 +210,13 @@ def instant(sent_at: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def _value(part: etree._Element) -> str | None:
+    """An address part's value: Chome (xs:positiveInteger) as its number, a text as sent."""
+    if etree.QName(part).localname == "Chome":
+        return str(int((part.text or "").strip()))
+    return part.text
+
+
 class TestSubscriber:
     __test__ = False  # not a pytest class
 
@@ -339,7 +347,9 @@ class TestSubscriber:
                 else (0xE00FF, 0xE010F)
             name = "".join(c for c in name if not 0xE0100 <= ord(c) <= 0xE01EF
                            or low < ord(c) <= high)
-        state.update(last=sequence, name=name)
+        address = resident.find(f"{{{CMN}}}Address")
+        state.update(last=sequence, name=name, address=None if address is None else {
+            etree.QName(part).localname: _value(part) for part in address})
         state["changes_applied"] += 1
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
         if group == DELETED:  # the record kept, marked removed on the 事由の生じた年月日
@@ -357,6 +367,7 @@ class TestSubscriber:
             return 1, json.dumps({"error": "no such resident"})
         return 0, json.dumps({"name": state.get("name"),
                               "changes_applied": state["changes_applied"],
-                              "removed_on": state.get("removed_on")}, ensure_ascii=False)
+                              "removed_on": state.get("removed_on"),
+                              "address": state.get("address")}, ensure_ascii=False)
 
 
