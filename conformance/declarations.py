@@ -127,6 +127,8 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "check_digits": ("vars", "ignore", "timeout"),
     "party_domains": ("vars", "ignore", "timeout"),
     "widths": ("vars", "timeout"),
+    "user_ids": ("vars", "ignore", "timeout"),
+    "retry_widths": ("vars", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
 from .checks import outcome
+from .address_parts import ADDRESS_PARTS, address_of, address_problems, address_xml  # noqa: F401
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
 from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
@@ -97,6 +98,7 @@ class Point:
     steps: tuple[Send | Resend | Restart, ...]
     remainder: int | None = None  # the residents' 宛名番号 and 個人番号 have this check-digit
     # remainder (0 and 1 give check digit 0, 10 gives 1: what a mod-10 slip gets wrong)
+    judge_address: bool = False  # its residents' addresses judged when --observe prints them
 
 
 @dataclass
@@ -277,13 +279,15 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
                       if f.get("IndividualNumber") else "")
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
-        address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
+        parts = address_of(c)
+        address = address_xml(parts) if parts is not None else (
+                   "<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
                    f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town>"
                    + ("" if f.get("Address") == "minimal" else f"<cmn:Chome>{f.get('Chome', '1')}</cmn:Chome>"
                       f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>")
                    + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
                       if "Katagaki" in f else ""))
-        original = f"{f['Original']}田花子" if "Original" in f else None
+        original = f"{f['Original']}田花子" if "Original" in f else f.get("OriginalText")
         out.append(
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
@@ -318,6 +322,7 @@ class Held:
     name: str = ""
     applied: frozenset[int] = frozenset({0})
     removed_on: str | None = None
+    address: Mapping[str, str] | None = None  # the last applied change's explicit address
 
     def take(self, changes: list[tuple[Change, str]], groups: Mapping[str, str]) -> int:
         """Apply ``changes`` (this resident's, in the order given); how many were applied."""
@@ -325,6 +330,7 @@ class Held:
         for c, name in changes:
             if int(c.sequence) > self.last:
                 self.last, self.name, count = int(c.sequence), name, count + 1
+                self.address = address_of(c)
                 group = groups.get(c.reason, "")
                 self.removed_on = c.occurred if group == "消除" else \
                     None if group == "記載" else self.removed_on
@@ -350,6 +356,7 @@ class NoticeGrid:
         self.seen: set[str] = set()  # MessageIds the product has received
         self.where: dict[str, str] = {}  # 宛名番号 -> its point's label
         self.names = 0
+        self.address_judged: set[str] = set()  # 宛名番号 of points with judge_address
 
     def run(self, reasons: Iterable[str], chosen: list[Point] | None = None) -> list[str]:
         """Every point (the grid's own, or ``chosen``: notice_runs.py's other sets)."""
@@ -367,6 +374,8 @@ class NoticeGrid:
                 problems += self._step(step, i, at, who, sent, point.remainder)
             for number in who:
                 self.where[number] = label
+            if point.judge_address:
+                self.address_judged.update(who)
         for at, i, who, sent, step in later:
             wait = sent[step.key].received + step.wait - self.d.clock()
             if wait > 0:  # what the points above took already counts
@@ -485,6 +494,9 @@ class NoticeGrid:
                             f"{held.removed_on!r} (" + ("the OccurredOn of its 消除"
                                                         if held.removed_on else "not removed:"
                                                         " no 消除, or a 記載 after it") + ")")
+        if number in self.address_judged and held.address is not None and "address" in run.json:
+            problems += [f"{at}: {p}" for p in address_problems(run.json["address"],
+                                                                held.address)]
         return problems
 
 

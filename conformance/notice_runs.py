@@ -9,7 +9,10 @@ MessageIds alike but for one digit), ``restarts`` (S-DUR-08: restarts inside a s
 and ``partitions`` (S-PART-01, partitions.py: notices of earlier calendar periods delivered
 again), round 23c's ``id_changes`` (S-IDCHG-01, identifier_changes.py: a new 住民票コード, 個人番号
 and 世帯番号 under every 異動事由) and ``kana`` (S-KANA-01, kana_rows.py: JIS X 0208 rows 4 and
-5 as names), and round 17's
+5 as names), round 24's ``addresses`` (S-PREF-01, address_values.py: every 都道府県 and address
+part at its edges), ``cjk_blocks`` (S-CJK-01, cjk_blocks.py: every block of the MJ table) and
+``field_values`` (S-FIELD-02, value_restarts.py: values at their edges across a start-up), and
+round 17's
 ``dates`` (S-CAL-02, notice_dates.py) and ``equivalents`` (S-CHR-15, notice_equivalents.py). Each
 builds its own 異動通知 on fresh residents, sends them to the product and — with ``--observe`` —
 observes every resident it touched at the end (moved here from the interpreter, which keeps the
@@ -21,8 +24,9 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import (checks, grid_notices, identifier_changes, kana_rows, notice_dates,
-               notice_equivalents, notice_points, partitions, seen_retention, start_fields)
+from . import (address_values, checks, cjk_blocks, grid_notices, identifier_changes, kana_rows,
+               notice_dates, notice_equivalents, notice_points, partitions, seen_retention,
+               start_fields, value_restarts)
 from .envelopes import envelope, http_headers, request_header, soap_actions
 from .records import CommandRun, Exchange
 
@@ -45,6 +49,11 @@ POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random]
     "id_changes": lambda codes, groups, rng: identifier_changes.id_change_points(codes, groups,
                                                                                  rng),
     "kana": lambda codes, groups, rng: kana_rows.kana_points(),
+    # round 24: every address value (S-PREF-01), every block of the MJ table (S-CJK-01), values
+    # at their edges across a start-up (S-FIELD-02)
+    "addresses": lambda codes, groups, rng: address_values.address_points(),
+    "cjk_blocks": lambda codes, groups, rng: cjk_blocks.cjk_points(),
+    "field_values": lambda codes, groups, rng: value_restarts.value_points(),
 }
 
 

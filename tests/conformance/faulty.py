@@ -47,6 +47,7 @@ from .faulty_round20 import ROUND20_FAULTS, ROUND20_WIRE
 from .faulty_round22 import ROUND22_FAULTS, ROUND22_HANDLERS, ROUND22_WIRE
 from .faulty_round23a import ROUND23A_FAULTS, ROUND23A_HANDLERS, ROUND23A_WIRE
 from .faulty_round23c import ROUND23C_FAULTS, ROUND23C_HANDLERS
+from .faulty_round24 import ROUND24_FAULTS, ROUND24_HANDLERS
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -513,6 +514,9 @@ FAULTY = [
     # --- round 23c: a retry varying a field outside the idempotency key (faulty_round23c.py
     # declares it; test_conformance_round23c.py runs it)
     *(Faulty(*entry) for entry in ROUND23C_FAULTS),
+    # --- round 24: RequestId widths on a retry, UserId classes (faulty_round24.py declares
+    # them; test_conformance_round24.py runs them)
+    *(Faulty(*entry) for entry in ROUND24_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -544,7 +548,7 @@ _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, 
                       ROUND12B_HANDLERS, ROUND13_HANDLERS, DOMAIN_KEY_HANDLERS,
                       ROUND14B_HANDLERS, ROUND15_HANDLERS, ROUND15B_HANDLERS,
                       ROUND16B_HANDLERS, ROUND19_HANDLERS, ROUND22_HANDLERS,
-                      ROUND23A_HANDLERS, ROUND23C_HANDLERS)
+                      ROUND23A_HANDLERS, ROUND23C_HANDLERS, ROUND24_HANDLERS)
 assert not _WIRES.keys() & _HANDLERS.keys() and not WSDLS.keys() & (_WIRES.keys() | _HANDLERS.keys())
 
 

@@ -278,8 +278,19 @@ _ALSO_ROUND23B = {
 def with_restart_cases_also_failed(modes: dict[str, tuple[str, tuple[str, ...]]]) \
         -> dict[str, tuple[str, tuple[str, ...]]]:
     """A crash-capable round's modes with the restart cases of later rounds they fail too."""
-    return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ())) for m, (rq, targets) in
-            modes.items()}
+    return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ()))
+            for m, (rq, targets) in modes.items()}
+
+
+# Round 24: S-FIELD-02 restarts once after two notices of several residents, one over SOAP 1.2
+# (surveyed like round 23b's: every crash-capable mode on round 24's cases)
+_ALSO_ROUND24_RESTART = {
+    "soap12-write-behind": ("S-FIELD-02",),
+    "multi-change-write-behind": ("S-FIELD-02",),
+    # the independent adapter's durability mutant (a process, killed): its writes of the last
+    # second are lost, S-FIELD-02's two notices among them
+    "write-behind": ("S-FIELD-02",),
+}
 
 
 
@@ -330,6 +341,20 @@ _ALSO_ROUND23C = {
 }
 
 
+# Round 24: S-PREF-01 and S-CJK-01 are judged by the notice grid's model, J-RETRY-02 retries 64
+# RequestIds (surveyed by running every faulty adapter of faulty.py on round 24's cases on every
+# profile it applies to, 823 pairs, and every subscriber mode of the rounds before)
+_ALSO_ROUND24 = {
+    # the receipt's RelatesTo is judged by the notice grid's model on every notice
+    "relates-to-fresh": ("S-PREF-01", "S-CJK-01"),
+    # a second snapshot for every first request: each of J-RETRY-02's retries is one
+    **{name: ("J-RETRY-02",) for name in ("extract-per-request", "soap12-extract-per-request")},
+    # a RequestId keyed by its first 40 characters: J-RETRY-02's values of 41–64 characters
+    # extend each other (the first character aside), so they share one snapshot
+    "request-id-prefix-40": ("J-RETRY-02",),
+}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -339,11 +364,11 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–23c's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–24's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
-                 _ALSO_ROUND23C):
+                 _ALSO_ROUND23C, _ALSO_ROUND24):
         f = _with_also(f, also)
     return f

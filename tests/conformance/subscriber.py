@@ -4,7 +4,8 @@ own subscriber is the reference), and its faulty variants.
 It keeps, per resident, the name of the last change applied, the last 異動連番 and how many
 changes it applied; a MessageId seen before is receipted ``duplicate`` and not applied again; a
 change whose 異動連番 is not after the last one applied is kept out (stale). ``observe`` is the
-``--observe`` contract: the resident as this product holds it, as JSON.
+``--observe`` contract: the resident as this product holds it, as JSON (its address too, the
+contract's optional part: round 24).
 """
 
 from __future__ import annotations
@@ -52,22 +53,25 @@ MODES = {
                                            "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09",
                                            "S-CAL-02", "S-CHR-15",
                                            "S-IDENT-01", "S-DATE-01", "S-WIDTH-01", "S-IDCHG-01",
-                                           "S-KANA-01")),
+                                           "S-KANA-01", "S-PREF-01", "S-CJK-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
     # (round 23c: S-IDCHG-01's and S-KANA-01's notices of several residents)
+    # (round 24: S-PREF-01's and S-CJK-01's notices of several residents)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
                                         "S-MULTI-03", "S-ONCE-09", "S-WIDTH-01", "S-IDCHG-01",
-                                        "S-KANA-01")),
+                                        "S-KANA-01", "S-PREF-01", "S-CJK-01")),
     # applies only the changes about the resident of the notice's first change
     # (S-WIDTH-01: one notice of eleven residents)
     # (round 23c: the same)
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09",
-                                              "S-WIDTH-01", "S-IDCHG-01", "S-KANA-01")),
+                                              "S-WIDTH-01", "S-IDCHG-01", "S-KANA-01",
+                                              "S-PREF-01", "S-CJK-01")),
     # drops variation selectors (IVS) from names before storing them
-    # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …)
+    # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …;
+    # round 24: S-CJK-01's IVS sequences of every block)
     "stores-ivs-stripped": ("RQ-MSG-06", ("S-CHR-02", "S-GRID-01", "S-CHR-10", "S-CHR-11",
-                                          "S-CHR-13", "S-CHR-15")),
+                                          "S-CHR-13", "S-CHR-15", "S-CJK-01")),
     # its name column holds 50 characters
     # (round 23c: S-KANA-01's names of 83 and 86 characters)
     "name-column-50": ("RQ-MSG-07", ("S-MAX-01", "S-GRID-01", "S-KANA-01")),
@@ -104,7 +108,8 @@ MODES = {
     "removal-moves-to-joshou": ("RQ-SUB-03", ("S-ORD-04", "S-ONCE-09")),
     # a "clean-up" of names before storing: combining characters (Mn/Me, the variation
     # selectors among them) at the end of a name taken for stray input and dropped
-    "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10", "S-CHR-11")),  # か゚き゚…く゚ too
+    # (か゚き゚…く゚ too; round 24: S-CJK-01's names end with an IVS sequence, its selector a mark)
+    "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10", "S-CHR-11", "S-CJK-01")),
     # a notice's changes written by a batched INSERT of 64 rows; the rest silently dropped
     "changes-batch-64": ("RQ-SUB-04", ("S-MULTI-03",)),
     # --- the eleventh blind batch's classes (round 11) -------------------------------------------
@@ -126,7 +131,8 @@ MODES = {
                                              "S-KANA-01")),
     # --- the thirteenth blind batch's classes (round 13) -----------------------------------------
     # the name cleaner keeps a selector when 0xE0100 < cp <= 0xE01EF (one off): VS17 is dropped
-    "ivs-range-from-e0101": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
+    # (round 24: S-CJK-01's first IVS sequence of Extensions A, B, C, D, E and F is U+E0100's)
+    "ivs-range-from-e0101": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01", "S-CJK-01")),
     # the IVS table holds VS17–VS32 (a font's sixteen): U+E011F is dropped
     "ivs-table-of-sixteen": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
     # changes staged in a buffer on the service object and written 100 ms later: a notice
@@ -207,6 +213,13 @@ def instant(sent_at: str) -> dt.datetime:
     if "T24:00:00" in text:
         return dt.datetime.fromisoformat(text.replace("T24:", "T00:")) + dt.timedelta(days=1)
     return dt.datetime.fromisoformat(text)
+
+
+def _value(part: etree._Element) -> str | None:
+    """An address part's value: Chome (xs:positiveInteger) as its number, a text as sent."""
+    if etree.QName(part).localname == "Chome":
+        return str(int((part.text or "").strip()))
+    return part.text
 
 
 class TestSubscriber:
@@ -339,7 +352,9 @@ class TestSubscriber:
                 else (0xE00FF, 0xE010F)
             name = "".join(c for c in name if not 0xE0100 <= ord(c) <= 0xE01EF
                            or low < ord(c) <= high)
-        state.update(last=sequence, name=name)
+        address = resident.find(f"{{{CMN}}}Address")
+        state.update(last=sequence, name=name, address=None if address is None else {
+            etree.QName(part).localname: _value(part) for part in address})
         state["changes_applied"] += 1
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
         if group == DELETED:  # the record kept, marked removed on the 事由の生じた年月日
@@ -357,6 +372,7 @@ class TestSubscriber:
             return 1, json.dumps({"error": "no such resident"})
         return 0, json.dumps({"name": state.get("name"),
                               "changes_applied": state["changes_applied"],
-                              "removed_on": state.get("removed_on")}, ensure_ascii=False)
+                              "removed_on": state.get("removed_on"),
+                              "address": state.get("address")}, ensure_ascii=False)
 
 

@@ -145,7 +145,8 @@ def test_every_header_field_is_accounted_for_and_varied_where_it_can_be():
 
 def test_every_new_case_is_a_target():
     suite = Suite.load()
-    new = {c for c in suite.cases if c.split("-")[1] in ("IDCHG", "KANA", "RETRY")}
+    new = {c for c in suite.cases if c.split("-")[1] in ("IDCHG", "KANA", "RETRY")} - {
+        "J-RETRY-02"}  # round 24's
     assert new == {"S-IDCHG-01", "S-KANA-01", "J-RETRY-01", "S-RETRY-01"}
     assert new <= targeted_cases(ROUND23C_NAMES, ROUND23C_MODES)
 
