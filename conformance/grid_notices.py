@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
 from .checks import outcome
-from .address_parts import ADDRESS_PARTS, address_of, address_problems, address_xml  # noqa: F401
+from .address_parts import address_of, address_problems, address_xml
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
 from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
