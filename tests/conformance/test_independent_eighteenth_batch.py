@@ -16,10 +16,10 @@ from .independent.eighteenth import (EIGHTEENTH_MEASURED_MISSES, character_refer
 from .independent.eighteenth_store import outside_jisx0213
 from .independent.standard import CMN, JUKI, PFF
 from .independent.variants import APART, EIGHTEENTH_BATCH
-from .variant_transcripts import (NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  correct_and_variant, extract, inquiry, neutral_scenario, notice,
-                                  request, split_by_targets)
+from .variant_transcripts import (neutral_scenario_tests, NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, extract, inquiry, neutral_scenario, notice,
+                                  request)
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NAME = "総務翔子".encode()
@@ -156,20 +156,9 @@ TARGETS_EVERY_EXCHANGE = {  # every reply's SentAt
                  "soap12-reply-must-understand-yes"},  # … and every SOAP 1.2 reply
     "subscriber": {"sent-at-http-date-format", "receipt-sent-at-dated-occurred-on"},
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_EVERY_EXCHANGE)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_EVERY_EXCHANGE, NEUTRAL.__getitem__)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

@@ -20,8 +20,8 @@ from .independent.fifteenth import (FIFTEENTH_MEASURED_MISSES, BadChunk, answer_
 from .independent.standard import m11_ok
 from .independent.variants import APART, FIFTEENTH_BATCH
 from .variant_transcripts import (BAD_CHECK_DIGIT, NOTICE_A, SOAP12, SOAP12_TYPE,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, extract, inquiry, notice)
+                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
+                                  extract, inquiry, notice)
 
 
 def _with(raw: bytes, old: bytes, new: bytes) -> bytes:

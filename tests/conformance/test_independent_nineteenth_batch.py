@@ -15,10 +15,9 @@ from .independent.nineteenth import (NINETEENTH_MEASURED_MISSES, four_digit_refe
                                      json_escaped)
 from .independent.standard import CMN, JUKI
 from .independent.variants import APART, NINETEENTH_BATCH
-from .variant_transcripts import (NOTICE_A, NOT_HELD, SOAP12, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  correct_and_variant, extract, inquiry, neutral_scenario, notice,
-                                  split_by_targets)
+from .variant_transcripts import (neutral_scenario_tests, NOTICE_A, NOT_HELD, SOAP12, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, extract, inquiry, neutral_scenario, notice)
 
 UTF16 = "text/xml; charset=utf-16"
 JUKI_DECLARED = b'xmlns:j="urn:pfbus:unit:juki:v1"'
@@ -151,20 +150,9 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every reply's SentAt, every not-found answer
     "subscriber": {"sent-at-two-digit-year", "change-history-keyed-by-occurred-on",
                    "commit-failure-swallowed-for-new-household"},
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, NEUTRAL.__getitem__)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

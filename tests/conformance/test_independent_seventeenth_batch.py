@@ -20,10 +20,10 @@ from .independent.seventeenth import (SEVENTEENTH_MEASURED_MISSES, era_year, mys
 from .independent.seventeenth_store import bloom_bits, collation_key, fiscal_year
 from .independent.standard import _schema
 from .independent.variants import APART, SEVENTEENTH_BATCH
-from .variant_transcripts import (GOV, NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  adapter_answer, assert_declared_apart, assert_takes_effect,
-                                  batch_cases, change, correct_and_variant, extract, inquiry,
-                                  neutral_scenario, notice, request, split_by_targets)
+from .variant_transcripts import (neutral_scenario_tests, GOV, NOTICE_A, SOAP11, SOAP12,
+                                  SOAP12_TYPE, TEXT_XML, adapter_answer, assert_declared_apart,
+                                  assert_takes_effect, batch_cases, change, extract, inquiry,
+                                  neutral_scenario, notice, request)
 
 VENDOR_BLOCK = b'<v:Trace xmlns:v="urn:example:vendor:trace">hop-1</v:Trace>'
 WSU = b"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
@@ -180,20 +180,9 @@ TARGETS_EVERY_EXCHANGE = {  # every reply's RequestHash or SentAt, every answer'
     "subscriber": {"request-hash-base64url", "sent-at-zone-abbreviation",
                    "soap11-receipt-two-headers"},
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_EVERY_EXCHANGE)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_EVERY_EXCHANGE, NEUTRAL.__getitem__)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

@@ -18,9 +18,8 @@ from .independent.sixteenth import (SIXTEENTH_MEASURED_MISSES, business_day, lon
 from .independent.sixteenth_store import sjis_5c_eaten
 from .independent.variants import APART, SIXTEENTH_BATCH
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A, SOAP11, SOAP12,
-                                  SOAP12_TYPE, TEXT_XML, assert_declared_apart,
-                                  assert_takes_effect, batch_cases, change, extract, inquiry,
-                                  notice, transcript)
+                                  SOAP12_TYPE, TEXT_XML, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, extract, inquiry, notice, transcript)
 
 NAMESPACES = b' xmlns:j="urn:pfbus:unit:juki:v1" xmlns:c="urn:pfbus:platform:common:v1"'
 

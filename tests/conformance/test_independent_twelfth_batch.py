@@ -15,9 +15,9 @@ import pytest
 from .independent.adapter import JST, Adapter
 from .independent.twelfth import era_lenient, twelve_hour
 from .independent.variants import APART, TWELFTH_BATCH
-from .variant_transcripts import (assert_declared_apart, assert_takes_effect, batch_cases,
-                                  GOV, NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, change, extract,
-                                  inquiry, move_clock, notice, request, transcript)
+from .variant_transcripts import (assert_declared_apart, assert_takes_effect, batch_cases, GOV,
+                                  NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, change, extract, inquiry,
+                                  move_clock, notice, request, transcript)
 
 RELATED = "12121212-3434-4567-8989-abababababab"
 TRACE = b'<v:Trace xmlns:v="urn:example:vendor"><v:MessageId>trace-0001</v:MessageId></v:Trace>'

@@ -16,10 +16,10 @@ from .independent.twentieth import (TWENTIETH_MEASURED_MISSES, exclusive_day_bou
                                     month_partition_bound)
 from .independent.twentieth_store import NARROWED
 from .independent.variants import APART, TWENTIETH_BATCH
-from .variant_transcripts import (BAD_CHECK_DIGIT, NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  adapter_answer, assert_declared_apart, assert_takes_effect,
-                                  batch_cases, change, correct_and_variant, extract, inquiry,
-                                  notice, split_by_targets)
+from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, NOT_HELD, SOAP12,
+                                  SOAP12_TYPE, TEXT_XML, adapter_answer, assert_declared_apart,
+                                  assert_takes_effect, batch_cases, change, extract, inquiry,
+                                  notice)
 
 US_ASCII = "text/xml; charset=us-ascii"
 
@@ -143,20 +143,9 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every SOAP 1.2 reply's RequestHash
     "provider": {"soap12-request-hash-dsig-more-uri"},
     "subscriber": set(),
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, NEUTRAL[role])
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, NEUTRAL.__getitem__)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

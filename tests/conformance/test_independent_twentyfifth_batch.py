@@ -23,11 +23,10 @@ from .independent.twentyfifth import (EPOCH_DAY, TWENTYFIFTH_MEASURED_MISSES,
 from .independent.twentyfifth_store import (CATCH_UP_AFTER, compatibility_as_svs,
                                             voiced_katakana_split)
 from .independent.variants import APART, TWENTYFIFTH_BATCH
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A, SOAP12, SOAP12_TYPE,
-                                  TEXT_XML, adapter_answer, assert_declared_apart,
-                                  assert_takes_effect, batch_cases, change, correct_and_variant,
-                                  extract, inquiry, move_clock, notice, split_by_targets,
-                                  transcript)
+from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A,
+                                  SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
+                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
+                                  extract, inquiry, move_clock, notice, transcript)
 
 SVS = "compatibility-ideographs-as-svs"
 KATAKANA = "katakana-via-host-half-width"
@@ -201,20 +200,9 @@ def neutral(role: str) -> list:
 
 TARGETS_THE_NEUTRAL_SCENARIO = {  # 1975-02-28 of 髙橋健一; the 旧氏 of 髙橋美咲, his household's
     "provider": {"dates-written-unpadded", "former-surname-appended-last"}, "subscriber": set()}
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(ALL_CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in ALL_CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    ALL_CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
 
 
 def test_the_neutral_extract_is_of_whole_pages():

@@ -20,10 +20,9 @@ from .independent.twentyfirst import (TWENTYFIRST_MEASURED_MISSES, age_on, audit
                                       wareki_text)
 from .independent.twentyfirst_store import ASCII_QUOTES, SEEN_WARM_UP
 from .independent.variants import APART, TWENTYFIRST_BATCH
-from .variant_transcripts import (NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, correct_and_variant, extract, inquiry, notice,
-                                  split_by_targets, unheld_numbers)
+from .variant_transcripts import (neutral_scenario_tests, NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, extract, inquiry, notice, unheld_numbers)
 
 CMN_DECLARATION = b' xmlns:c="urn:pfbus:platform:common:v1"'
 
@@ -171,20 +170,9 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every SOAP 1.2 reply's Service Version
     "provider": {"soap12-reply-service-version-from-standard-version"},
     "subscriber": set(),
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

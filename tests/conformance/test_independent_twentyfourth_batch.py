@@ -23,10 +23,10 @@ from .independent.twentyfourth_store import (HOUSEHOLD_DIGITS, IDEOGRAPHIC_ZERO,
                                              OLD_RELATIONSHIPS, PREFECTURE_WIDTH, SMALL_KE,
                                              cleansed)
 from .independent.variants import APART, TWENTYFOURTH_BATCH
-from .variant_transcripts import (SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, correct_and_variant, extract, inquiry, move_clock, notice,
-                                  split_by_targets, transcript)
+from .variant_transcripts import (neutral_scenario_tests, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, correct_and_variant, extract, inquiry,
+                                  move_clock, notice, transcript)
 
 OFFSET = "sent-at-offset-with-seconds"
 NANOSECONDS = "request-sent-at-nanoseconds-refused"
@@ -175,20 +175,9 @@ def neutral(role: str) -> list:
 
 TARGETS_THE_NEUTRAL_SCENARIO = {  # every SentAt; 髙 of 髙橋健一
     "provider": {OFFSET, "answers-non-jis0208-kanji-as-geta"}, "subscriber": {OFFSET}}
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

@@ -21,10 +21,9 @@ from .independent.twentysecond import (CUSTOMER_UNITS, NBSP, TWENTYSECOND_MEASUR
 from .independent.twentysecond_store import (DEFAULT_IVS, KEY_WIDTH, MIDDLE_DOTS,
                                              with_default_ivs)
 from .independent.variants import APART, TWENTYSECOND_BATCH
-from .variant_transcripts import (NOT_HELD, SOAP12, SOAP12_TYPE, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, correct_and_variant, extract, inquiry, notice,
-                                  observed, split_by_targets)
+from .variant_transcripts import (neutral_scenario_tests, NOT_HELD, SOAP12, SOAP12_TYPE,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, extract, inquiry, notice, observed)
 
 LAST = "ffffffff-ffff-4fff-bfff-ffffffffffff"  # the MessageId that sorts last
 FIRST = "00000000-0000-4000-8000-000000000000"  # the MessageId that sorts first
@@ -158,20 +157,9 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # 髙橋 of the found inquiry
     "provider": {"ivs-added-to-mj-characters"},
     "subscriber": set(),
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

@@ -29,10 +29,10 @@ from .independent.twentythird_store import (ARCHAIC_KANA, GETA, INT32_MAX, KEY_D
                                             TOWN_WIDTH, has_key, pua_filtered,
                                             without_late_selectors)
 from .independent.variants import APART, TWENTYTHIRD_BATCH
-from .variant_transcripts import (NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases,
-                                  change, correct_and_variant, extract, inquiry, move_clock,
-                                  notice, observed, split_by_targets, transcript)
+from .variant_transcripts import (neutral_scenario_tests, NOT_HELD, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, assert_takes_effect,
+                                  batch_cases, change, correct_and_variant, extract, inquiry,
+                                  move_clock, notice, observed, transcript)
 
 DAY_OF_YEAR = "sent-at-day-of-year-pattern"
 # two 15-digit 宛名番号 (modulus 11) that share their first 12 digits
@@ -174,20 +174,9 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every reply's SentAt; 福 U+FA1B on the firs
     "provider": {"pua-filter-range-overreach", DAY_OF_YEAR},
     "subscriber": {DAY_OF_YEAR},
 }
-NEUTRAL_CASES, TARGETED_CASES = split_by_targets(CASES, TARGETS_THE_NEUTRAL_SCENARIO)
-
-
-@pytest.mark.parametrize(("name", "role"), NEUTRAL_CASES)
-def test_each_variant_leaves_what_it_does_not_target(tmp_path, name, role):
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant == correct
-
-
-@pytest.mark.parametrize(("name", "role"), TARGETED_CASES)
-def test_the_variants_left_out_of_it_do_target_the_neutral_scenario(tmp_path, name, role):
-    assert (name, role) in CASES
-    correct, variant = correct_and_variant(tmp_path, role, name, neutral(role))
-    assert variant != correct
+(test_each_variant_leaves_what_it_does_not_target,
+ test_the_variants_left_out_of_it_do_target_the_neutral_scenario) = neutral_scenario_tests(
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

@@ -15,6 +15,9 @@ import hashlib
 import re
 import time
 import uuid
+from collections.abc import Callable
+
+import pytest
 
 from .independent.adapter import JST, Adapter
 from .independent.standard import m11_ok
@@ -239,6 +242,28 @@ def correct_and_variant(tmp_path, role: str, name: str, steps: list) -> tuple[li
     """The transcripts of ``steps`` by the correct adapter and by the variant ``name``."""
     return (transcript(role, tmp_path / "correct.sqlite3", None, steps),
             transcript(role, tmp_path / "variant.sqlite3", name, steps))
+
+
+def neutral_scenario_tests(cases, targets: dict[str, set[str]], scenario: Callable[[str], list]):
+    """A batch's two tests on its neutral scenario (``scenario(role)``: its steps): each variant
+    of ``cases`` that ``targets`` does not declare leaves it as the correct adapter answers it;
+    each declared one changes it. A batch's test module binds them to its own names:
+    ``test_each_variant_leaves_what_it_does_not_target,
+    test_the_variants_left_out_of_it_do_target_the_neutral_scenario = neutral_scenario_tests(…)``."""
+    neutral, targeted = split_by_targets(cases, targets)
+
+    @pytest.mark.parametrize(("name", "role"), neutral)
+    def leaves(tmp_path, name, role):
+        correct, variant = correct_and_variant(tmp_path, role, name, scenario(role))
+        assert variant == correct
+
+    @pytest.mark.parametrize(("name", "role"), targeted)
+    def changes(tmp_path, name, role):
+        assert (name, role) in cases
+        correct, variant = correct_and_variant(tmp_path, role, name, scenario(role))
+        assert variant != correct
+
+    return leaves, changes
 
 
 def adapter_answer(role: str, defect: str | None, raw: bytes, ctype: str = TEXT_XML, db=None):
