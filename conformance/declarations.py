@@ -127,6 +127,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "check_digits": ("vars", "ignore", "timeout"),
     "party_domains": ("vars", "ignore", "timeout"),
     "widths": ("vars", "timeout"),
+    "service_spellings": ("vars", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

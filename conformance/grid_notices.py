@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
+from lxml import etree
+
 from .checks import outcome
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
@@ -260,6 +262,21 @@ def _name(text: str, original: str | None = None, kana: str = "full",
 
 
 RESIDENT_DATES = ("BecameResidentOn", "AddressFixedOn")  # optional, after Address (fields)
+ADDRESS_CODES = ("PostalCode", "AddressCode")  # optional, first in Address (fields)
+_NS = {"juki": "urn:pfbus:unit:juki:v1", "cmn": "urn:pfbus:platform:common:v1"}
+
+
+def _omitted(change: str, paths: str) -> str:
+    """``change`` without the elements at ``paths`` ("|"-separated XPaths from juki:Change:
+    S-OPT-01's optional elements, optional_elements.py)."""
+    declared = " ".join(f'xmlns:{p}="{uri}"' for p, uri in _NS.items())
+    wrapper = etree.fromstring(f"<w {declared}>{change}</w>")
+    for path in paths.split("|"):
+        for el in wrapper[0].xpath(path, namespaces=_NS):
+            el.getparent().remove(el)
+    # the declarations stay on the wrapper: the Change is written back without them
+    return "".join(etree.tostring(wrapper, encoding="unicode").partition(">")[2]
+                   .rpartition("</w>")[:1])
 
 
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
@@ -277,14 +294,15 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
                       if f.get("IndividualNumber") else "")
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
-        address = ("<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
+        address = ("".join(f"<cmn:{a}>{f[a]}</cmn:{a}>" for a in ADDRESS_CODES if a in f)
+                   + "<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
                    f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town>"
                    + ("" if f.get("Address") == "minimal" else f"<cmn:Chome>{f.get('Chome', '1')}</cmn:Chome>"
                       f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>")
                    + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
                       if "Katagaki" in f else ""))
         original = f"{f['Original']}田花子" if "Original" in f else None
-        out.append(
+        change = (
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in ("NotifiedOn", "RecordedOn") if d in f)
@@ -298,6 +316,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<cmn:Address>{address}</cmn:Address>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in RESIDENT_DATES if d in f)
             + "</juki:Resident></juki:Change>")
+        out.append(_omitted(change, f["Omit"]) if f.get("Omit") else change)
     return ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
             'xmlns:cmn="urn:pfbus:platform:common:v1">' + "".join(out)
             + "</juki:ResidentChangeNotice>")

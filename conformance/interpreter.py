@@ -18,7 +18,8 @@ from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
     grid, identifiers, invariants, neighbours, notice_runs, paging_sequences, parties, \
-    party_domains, per_request, restart_runs, waiting, widths, wire_forms, wsdl_checks
+    party_domains, per_request, restart_runs, service_spellings, waiting, widths, wire_forms, \
+    wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -40,13 +41,14 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # schema-invalid neighbours of valid values (neighbours.py), valid extremes (extremes.py),
 # identifiers as opaque text (identifiers.py), check digits of every residue (check_digits.py),
 # names in another namespace (expanded_names.py), every value of a header Party's parts
-# (party_domains.py), identifiers at every width their type admits (widths.py)
+# (party_domains.py), identifiers at every width their type admits (widths.py), every
+# neighbour spelling of the served ServiceId and Version (service_spellings.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
                 "neighbours": neighbours.run_step, "extremes": extremes.run_step,
                 "identifiers": identifiers.run_step, "check_digits": check_digits.run_step,
                 "names": expanded_names.run_step, "party_domains": party_domains.run_step,
-                "widths": widths.run_step}
+                "widths": widths.run_step, "service_spellings": service_spellings.run_step}
 
 
 class CaseDataError(Exception):

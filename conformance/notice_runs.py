@@ -21,8 +21,9 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import (checks, grid_notices, identifier_changes, kana_rows, notice_dates,
-               notice_equivalents, notice_points, partitions, seen_retention, start_fields)
+from . import (checks, grid_notices, identifier_changes, kana_rows, multi_change_orders,
+               notice_dates, notice_equivalents, notice_points, optional_elements, partitions,
+               seen_retention, start_fields)
 from .envelopes import envelope, http_headers, request_header, soap_actions
 from .records import CommandRun, Exchange
 
@@ -45,6 +46,10 @@ POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random]
     "id_changes": lambda codes, groups, rng: identifier_changes.id_change_points(codes, groups,
                                                                                  rng),
     "kana": lambda codes, groups, rng: kana_rows.kana_points(),
+    # round 25: a multi-change notice then a change at every place (S-MULTI-04), every optional
+    # element of the notice's types absent alone and present alone (S-OPT-01)
+    "multi_orders": lambda codes, groups, rng: multi_change_orders.multi_order_points(),
+    "optional": lambda codes, groups, rng: optional_elements.optional_points(),
 }
 
 
