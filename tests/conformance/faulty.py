@@ -47,6 +47,7 @@ from .faulty_round20 import ROUND20_FAULTS, ROUND20_WIRE
 from .faulty_round22 import ROUND22_FAULTS, ROUND22_HANDLERS, ROUND22_WIRE
 from .faulty_round23a import ROUND23A_FAULTS, ROUND23A_HANDLERS, ROUND23A_WIRE
 from .faulty_round23c import ROUND23C_FAULTS, ROUND23C_HANDLERS
+from .faulty_round25 import ROUND25_FAULTS, ROUND25_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -513,6 +514,7 @@ FAULTY = [
     # --- round 23c: a retry varying a field outside the idempotency key (faulty_round23c.py
     # declares it; test_conformance_round23c.py runs it)
     *(Faulty(*entry) for entry in ROUND23C_FAULTS),
+    *(Faulty(*entry) for entry in ROUND25_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -536,7 +538,7 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    TENTH_WIRE, ELEVENTH_WIRE, TWELFTH_WIRE, ROUND12B_WIRE, ROUND13_WIRE,
                    ROUND14_WIRE, ROUND14B_WIRE, ROUND15_WIRE, ROUND15B_WIRE,
                    ROUND16_WIRE, ROUND16B_WIRE, ROUND17_WIRE, ROUND18_WIRE, ROUND19_WIRE,
-                   ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE)
+                   ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE, ROUND25_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,
