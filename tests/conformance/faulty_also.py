@@ -331,8 +331,8 @@ _ALSO_ROUND23C = {
 
 
 # Round 25: P-SVC-01/S-SVC-01 send every neighbour spelling of the served ServiceId and Version
-# (refused PF-PROVIDER-MISROUTED naming the rule, PF-HEADER-INVALID naming xsd:pattern for a
-# spelling the schema refuses), S-MULTI-04 a notice of three changes of one resident in every
+# (refused PF-PROVIDER-MISROUTED naming the rule, PF-HEADER-INVALID for a spelling the schema
+# refuses), S-MULTI-04 a notice of three changes of one resident in every
 # order and a later change at every place, S-OPT-01 every optional element of the notice's types
 # absent alone and present alone (surveyed by running every faulty adapter of faulty.py on the
 # new cases on every profile it applies to, and the in-process subscriber families)
@@ -340,9 +340,8 @@ _SVC = ("P-SVC-01/*", "S-SVC-01/*")
 _ALSO_ROUND25 = {
     # the receipt's RelatesTo is judged by the notice grid's model on every notice
     "relates-to-fresh": ("S-MULTI-04", "S-OPT-01"),
-    # another ServiceId or Version answered PF-HEADER-INVALID; a facet named xsd:schema, not
-    # xsd:pattern (the rule a schema-invalid spelling's refusal names)
-    "misrouted-as-header-invalid": _SVC, "header-facets-as-schema": _SVC,
+    # another ServiceId or Version answered PF-HEADER-INVALID
+    "misrouted-as-header-invalid": _SVC,
     # the header's Service never read: every spelling served, its reply echoing a schema-invalid
     # one (INV-MSG-03)
     "service-id-unchecked": (*_SVC, "INV-MSG-03"), "service-version-unchecked": (*_SVC, "INV-MSG-03"),

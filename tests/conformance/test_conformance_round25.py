@@ -62,10 +62,13 @@ def test_every_neighbour_of_a_service_id_is_sent(served):
     assert any("\uff41" <= c <= "\uff5a" for s in odd for c in s)
     assert any("\u0400" <= c <= "\u04ff" for s in odd for c in s)
     for spelling in sent:
-        code, rule = service_spellings.expected("service_id", spelling)
+        codes, rules = service_spellings.expected("service_id", spelling, CATALOG)
         valid = re.fullmatch(_pattern("ServiceIdType"), spelling, re.ASCII) is not None
-        assert (code, rule) == (("PF-PROVIDER-MISROUTED", "service:endpoint") if valid
-                                else ("PF-HEADER-INVALID", "xsd:pattern")), spelling
+        assert (codes, rules) == (
+            (["PF-PROVIDER-MISROUTED"], ["service:endpoint"]) if spelling in CATALOG else
+            (["PF-PROVIDER-MISROUTED", "PF-SERVICE-UNKNOWN"], ["service:endpoint",
+                                                                "service:known"]) if valid
+            else (["PF-HEADER-INVALID"], [])), spelling
     assert {c for c, _ in sent.values()} == {"case", "unit", "ends", "schema"} | (
         {"service"} if unit == "juki" else set())
 
@@ -73,6 +76,8 @@ def test_every_neighbour_of_a_service_id_is_sent(served):
 def test_every_version_neighbour_is_sent_and_readmes_forms_are_judged_with_the_rule():
     sent = {s for _, _, s in service_spellings.version_neighbours("1")}
     assert {"11", "1a", "v1", "1-", "", "１", "1 "} == sent
+    assert service_spellings.expected("service_version", "v1", CATALOG) == (
+        ["PF-PROVIDER-MISROUTED"], ["service:version"])
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = re.search(r"refuses `1\.0`, `01`, `1e0` or `V1`", readme)
     assert listed  # README's forms: P-ADDR-07 and S-ADDR-03 send them, naming the rule
