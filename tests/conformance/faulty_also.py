@@ -340,13 +340,17 @@ _SVC = ("P-SVC-01/*", "S-SVC-01/*")
 _ALSO_ROUND25 = {
     # the receipt's RelatesTo is judged by the notice grid's model on every notice
     "relates-to-fresh": ("S-MULTI-04", "S-OPT-01"),
-    # another ServiceId or Version answered PF-HEADER-INVALID
-    "misrouted-as-header-invalid": _SVC,
+    # another ServiceId or Version answered PF-HEADER-INVALID; a schema-invalid spelling's
+    # PF-HEADER-INVALID turned PF-SCHEMA-INVALID
+    "misrouted-as-header-invalid": _SVC, "header-facets-as-schema": _SVC,
     # the header's Service never read: every spelling served, its reply echoing a schema-invalid
     # one (INV-MSG-03)
     "service-id-unchecked": (*_SVC, "INV-MSG-03"), "service-version-unchecked": (*_SVC, "INV-MSG-03"),
     # S-OPT-01's names hold 髙 (Original): the receipt says accepted
     "mj-name-receipt-accepted": ("S-OPT-01",),
+    # float(Version) after a leading v: P-SVC-01/S-SVC-01's v1 is served as 1, and the
+    # schema-invalid １ and "1 " (float reads both), their reply echoing them (INV-MSG-03)
+    "version-as-number": (*_SVC, "INV-MSG-03"),
 }
 
 
