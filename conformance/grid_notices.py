@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
 from .checks import outcome
+from .element_omission import omitted as _omitted
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
 from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
@@ -263,20 +262,6 @@ def _name(text: str, original: str | None = None, kana: str = "full",
 
 RESIDENT_DATES = ("BecameResidentOn", "AddressFixedOn")  # optional, after Address (fields)
 ADDRESS_CODES = ("PostalCode", "AddressCode")  # optional, first in Address (fields)
-_NS = {"juki": "urn:pfbus:unit:juki:v1", "cmn": "urn:pfbus:platform:common:v1"}
-
-
-def _omitted(change: str, paths: str) -> str:
-    """``change`` without the elements at ``paths`` ("|"-separated XPaths from juki:Change:
-    S-OPT-01's optional elements, optional_elements.py)."""
-    declared = " ".join(f'xmlns:{p}="{uri}"' for p, uri in _NS.items())
-    wrapper = etree.fromstring(f"<w {declared}>{change}</w>")
-    for path in paths.split("|"):
-        for el in wrapper[0].xpath(path, namespaces=_NS):
-            el.getparent().remove(el)
-    # the declarations stay on the wrapper: the Change is written back without them
-    return "".join(etree.tostring(wrapper, encoding="unicode").partition(">")[2]
-                   .rpartition("</w>")[:1])
 
 
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
