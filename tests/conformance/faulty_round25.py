@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -46,7 +47,7 @@ def _served(call: Call) -> str | None:
     return _BY_REQUEST.get(payload.tag) if payload is not None else None
 
 
-def _service_id_taken(same) -> "callable":
+def _service_id_taken(same: Callable[[str, str], bool]) -> Callable[[Call], bytes]:
     """A router whose ServiceId comparison is ``same(sent, served)``: a ServiceId it takes for
     the served one is served (the header rewritten to it before the reference reads it)."""
     def on_request(call: Call) -> bytes:
