@@ -129,6 +129,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "widths": ("vars", "timeout"),
     "user_ids": ("vars", "ignore", "timeout"),
     "retry_widths": ("vars", "timeout"),
+    "service_spellings": ("vars", "timeout"),
 }
 COMMON_STEP_OPTIONS = ("note",)
 STEP = Variant("case.step", tuple(

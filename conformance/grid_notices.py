@@ -38,6 +38,7 @@ from xml.sax.saxutils import escape
 
 from .checks import outcome
 from .address_parts import address_of, address_problems, address_xml
+from .element_omission import omitted as _omitted
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
 from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
@@ -262,6 +263,7 @@ def _name(text: str, original: str | None = None, kana: str = "full",
 
 
 RESIDENT_DATES = ("BecameResidentOn", "AddressFixedOn")  # optional, after Address (fields)
+ADDRESS_CODES = ("PostalCode", "AddressCode")  # optional, first in Address (fields)
 
 
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
@@ -279,16 +281,17 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
                       if f.get("IndividualNumber") else "")
         former = (f"<cmn:FormerSurname>{_name(f['FormerSurname'] + '川')}</cmn:FormerSurname>"
                   if "FormerSurname" in f else "")
-        parts = address_of(c)
+        parts = address_of(c)  # round 24's explicit address, else the grid's own
         address = address_xml(parts) if parts is not None else (
-                   "<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
+                   "".join(f"<cmn:{a}>{f[a]}</cmn:{a}>" for a in ADDRESS_CODES if a in f)
+                   + "<cmn:Prefecture>東京都</cmn:Prefecture><cmn:City>千代田区</cmn:City>"
                    f"<cmn:Town>{escape('永田町' + f.get('Town', ''))}</cmn:Town>"
                    + ("" if f.get("Address") == "minimal" else f"<cmn:Chome>{f.get('Chome', '1')}</cmn:Chome>"
                       f"<cmn:Banchi>{escape('7番1号' + f.get('Banchi', ''))}</cmn:Banchi>")
                    + (f"<cmn:Katagaki>{escape('ハイツ' + f['Katagaki'])}</cmn:Katagaki>"
                       if "Katagaki" in f else ""))
         original = f"{f['Original']}田花子" if "Original" in f else f.get("OriginalText")
-        out.append(
+        change = (
             f"<juki:Change><juki:Sequence>{c.sequence}</juki:Sequence><juki:Event>"
             f"<cmn:Reason>{c.reason}</cmn:Reason><cmn:OccurredOn>{c.occurred}</cmn:OccurredOn>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in ("NotifiedOn", "RecordedOn") if d in f)
@@ -302,6 +305,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<cmn:Address>{address}</cmn:Address>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in RESIDENT_DATES if d in f)
             + "</juki:Resident></juki:Change>")
+        out.append(_omitted(change, f["Omit"]) if f.get("Omit") else change)
     return ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
             'xmlns:cmn="urn:pfbus:platform:common:v1">' + "".join(out)
             + "</juki:ResidentChangeNotice>")

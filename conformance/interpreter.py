@@ -18,8 +18,8 @@ from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
     grid, identifiers, invariants, neighbours, notice_runs, paging_sequences, parties, \
-    party_domains, per_request, restart_runs, retry_widths, user_ids, waiting, widths, wire_forms, \
-    wsdl_checks
+    party_domains, per_request, restart_runs, retry_widths, service_spellings, user_ids, waiting, \
+    widths, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -42,14 +42,16 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # identifiers as opaque text (identifiers.py), check digits of every residue (check_digits.py),
 # names in another namespace (expanded_names.py), every value of a header Party's parts
 # (party_domains.py), identifiers at every width their type admits (widths.py), every class of
-# the UserId (user_ids.py), a 全件 retry at every RequestId width (retry_widths.py)
+# the UserId (user_ids.py), a 全件 retry at every RequestId width (retry_widths.py), every
+# neighbour spelling of the served ServiceId and Version (service_spellings.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
                 "neighbours": neighbours.run_step, "extremes": extremes.run_step,
                 "identifiers": identifiers.run_step, "check_digits": check_digits.run_step,
                 "names": expanded_names.run_step, "party_domains": party_domains.run_step,
                 "widths": widths.run_step, "user_ids": user_ids.run_step,
-                "retry_widths": retry_widths.run_step}
+                "retry_widths": retry_widths.run_step,
+                "service_spellings": service_spellings.run_step}
 
 
 class CaseDataError(Exception):

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import (address_values, checks, cjk_blocks, grid_notices, identifier_changes, kana_rows,
-               notice_dates, notice_equivalents, notice_points, partitions, seen_retention,
-               start_fields, value_restarts)
+               multi_change_orders, notice_dates, notice_equivalents, notice_points,
+               optional_elements, partitions, seen_retention, start_fields, value_restarts)
 from .envelopes import envelope, http_headers, request_header, soap_actions
 from .records import CommandRun, Exchange
 
@@ -54,6 +54,10 @@ POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random]
     "addresses": lambda codes, groups, rng: address_values.address_points(),
     "cjk_blocks": lambda codes, groups, rng: cjk_blocks.cjk_points(),
     "field_values": lambda codes, groups, rng: value_restarts.value_points(),
+    # round 25: a multi-change notice then a change at every place (S-MULTI-04), every optional
+    # element of the notice's types absent alone and present alone (S-OPT-01)
+    "multi_orders": lambda codes, groups, rng: multi_change_orders.multi_order_points(),
+    "optional": lambda codes, groups, rng: optional_elements.optional_points(),
 }
 
 

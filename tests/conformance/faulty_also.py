@@ -355,6 +355,30 @@ _ALSO_ROUND24 = {
 }
 
 
+# Round 25: P-SVC-01/S-SVC-01 send every neighbour spelling of the served ServiceId and Version
+# (refused PF-PROVIDER-MISROUTED naming the rule, PF-HEADER-INVALID for a spelling the schema
+# refuses), S-MULTI-04 a notice of three changes of one resident in every
+# order and a later change at every place, S-OPT-01 every optional element of the notice's types
+# absent alone and present alone (surveyed by running every faulty adapter of faulty.py on the
+# new cases on every profile it applies to, and the in-process subscriber families)
+_SVC = ("P-SVC-01/*", "S-SVC-01/*")
+_ALSO_ROUND25 = {
+    # the receipt's RelatesTo is judged by the notice grid's model on every notice
+    "relates-to-fresh": ("S-MULTI-04", "S-OPT-01"),
+    # another ServiceId or Version answered PF-HEADER-INVALID; a schema-invalid spelling's
+    # PF-HEADER-INVALID turned PF-SCHEMA-INVALID
+    "misrouted-as-header-invalid": _SVC, "header-facets-as-schema": _SVC,
+    # the header's Service never read: every spelling served, its reply echoing a schema-invalid
+    # one (INV-MSG-03)
+    "service-id-unchecked": (*_SVC, "INV-MSG-03"), "service-version-unchecked": (*_SVC, "INV-MSG-03"),
+    # S-OPT-01's names hold 髙 (Original): the receipt says accepted
+    "mj-name-receipt-accepted": ("S-OPT-01",),
+    # float(Version) after a leading v: P-SVC-01/S-SVC-01's v1 is served as 1, and the
+    # schema-invalid １ and "1 " (float reads both), their reply echoing them (INV-MSG-03)
+    "version-as-number": (*_SVC, "INV-MSG-03"),
+}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -364,11 +388,11 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–24's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–25's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
-                 _ALSO_ROUND23C, _ALSO_ROUND24):
+                 _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25):
         f = _with_also(f, also)
     return f

@@ -36,11 +36,13 @@ GRID_MODES = {
     # 異動連番 kept in a signed 32-bit column: 2147483648 wraps to a negative number
     "sequence-int32": ("RQ-SUB-03", ("S-GRID-01",)),
     # a notice is applied all or nothing: one kept-out change keeps out the other residents' too
-    "notice-stale-as-a-whole": ("RQ-SUB-04", ("S-GRID-01",)),
+    # (round 25: S-MULTI-04's later notice of 42 residents, most of them kept out)
+    "notice-stale-as-a-whole": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04")),
     # a MessageId is recorded only when a change of its notice was applied
     "kept-out-id-not-recorded": ("RQ-SUB-02", ("S-GRID-01",)),
     # a 異動連番 that skips one is kept out (the subscriber waits for the missing one forever)
-    "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01", "S-CAL-02")),
+    # (round 25: S-MULTI-04's 10, 20, 30 and its later 35 are gaps)
+    "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01", "S-CAL-02", "S-MULTI-04")),
     # half-width katakana refused in the address (its 方書 column is 全角 only)
     "half-width-address-refused": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-15")),
     # refuses a notice whose SentAt is more than a day old (a retention window for freshness)
@@ -54,10 +56,12 @@ GRID_MODES = {
     "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-09")),
     # --- the notice semantics settled in docs/notices.md (issue 11, round 7)
     # a 修正 is an UPDATE of a record: one of a resident not held waits for a 記載 that never comes
-    "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01",)),
+    # (round 25: S-MULTI-04's notices whose 転入 comes after its 修正 in document order)
+    "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04")),
     # each resident's last 異動連番 is read once, before the notice: a change is compared with
     # that snapshot, not with one applied earlier in the same notice (taken in document order)
-    "notice-last-read-once": ("RQ-SUB-03", ("S-GRID-01",)),
+    # (round 25: S-MULTI-04's notices in descending and mixed order)
+    "notice-last-read-once": ("RQ-SUB-03", ("S-GRID-01", "S-MULTI-04")),
     # 異動連番 in a DECIMAL(17) column: an 18-digit one (within the XSD's domain) is refused
     "sequence-17-digits": ("RQ-SUB-01", ("S-GRID-01",)),
     # a 消除 marks the record removed on the day it was processed, not on its 異動年月日

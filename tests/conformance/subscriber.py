@@ -41,11 +41,14 @@ MODES = {
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
     # (S-ORD-03 too; S-ONCE-07/08's redeliveries, later or at once)
+    # (round 25: S-MULTI-04's later change equal to the highest applied)
     "applies-duplicates": ("RQ-SUB-02", ("S-ONCE-02", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                         "S-ONCE-07", "S-ONCE-08", "S-ONCE-09")),
+                                         "S-ONCE-07", "S-ONCE-08", "S-ONCE-09", "S-MULTI-04")),
     # applies whatever comes last, even an older 異動連番
+    # (round 25: S-MULTI-04's notices in descending and mixed order, its later lower changes)
     "last-writer-wins": ("RQ-SUB-03", ("S-ORD-01", "S-ORD-02", "S-ORD-03", "S-GRID-01",
-                                        "S-ORD-04", "S-ORD-05", "S-ONCE-09", "S-CAL-02")),
+                                        "S-ORD-04", "S-ORD-05", "S-ONCE-09", "S-CAL-02",
+                                        "S-MULTI-04")),
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     # (round 23c: S-IDCHG-01's and S-KANA-01's receipts, judged by the grid's model)
@@ -53,20 +56,24 @@ MODES = {
                                            "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09",
                                            "S-CAL-02", "S-CHR-15",
                                            "S-IDENT-01", "S-DATE-01", "S-WIDTH-01", "S-IDCHG-01",
-                                           "S-KANA-01", "S-PREF-01", "S-CJK-01")),
+                                           "S-KANA-01", "S-PREF-01", "S-CJK-01",
+                                           "S-MULTI-04", "S-OPT-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
     # (round 23c: S-IDCHG-01's and S-KANA-01's notices of several residents)
     # (round 24: S-PREF-01's and S-CJK-01's notices of several residents)
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
                                         "S-MULTI-03", "S-ONCE-09", "S-WIDTH-01", "S-IDCHG-01",
-                                        "S-KANA-01", "S-PREF-01", "S-CJK-01")),
+                                        "S-KANA-01", "S-PREF-01", "S-CJK-01",
+                                        "S-MULTI-04", "S-OPT-01")),
     # applies only the changes about the resident of the notice's first change
     # (S-WIDTH-01: one notice of eleven residents)
     # (round 23c: the same)
+    # (round 25: S-MULTI-04's and S-OPT-01's notices of many residents)
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09",
                                               "S-WIDTH-01", "S-IDCHG-01", "S-KANA-01",
-                                              "S-PREF-01", "S-CJK-01")),
+                                              "S-PREF-01", "S-CJK-01",
+                                              "S-MULTI-04", "S-OPT-01")),
     # drops variation selectors (IVS) from names before storing them
     # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …;
     # round 24: S-CJK-01's IVS sequences of every block)
@@ -81,11 +88,13 @@ MODES = {
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04",
                                   "S-CHR-12", "S-CHR-15")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
-    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15")),
+    # (round 25: S-OPT-01's changes carrying a FormerSurname)
+    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15", "S-OPT-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
     # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
-    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01", "S-MULTI-03")),
+    # (round 25: S-MULTI-04's later 5 after 30)
+    "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01", "S-MULTI-03", "S-MULTI-04")),
     # a legacy character map folds MJ characters to JIS X 0208 forms (髙 → 高)
     "jis0208-fallbacks": ("RQ-MSG-06", ("S-CHR-03", "S-GRID-01")),
     # applies the hub's max_age for requests to notices: one sent long ago is refused
@@ -101,7 +110,8 @@ MODES = {
     "receipt-counts-subscribers": ("RQ-SUB-01", ("INV-SUB-01",)),
     # the last 異動連番 is a cursor over what arrived, applied or not: a stale change moves it
     # back, and an older change after it is applied
-    "sequence-cursor-of-arrivals": ("RQ-SUB-03", ("S-ORD-04",)),
+    # (round 25: S-MULTI-04's notices in descending order leave the cursor at 10)
+    "sequence-cursor-of-arrivals": ("RQ-SUB-03", ("S-ORD-04", "S-MULTI-04")),
     # a 消除 moves the resident to a 除票 store, whose layout has no column for the last
     # 異動連番: the next change of the resident begins a live record from the 除票 at 0, so an
     # older 記載 arriving after the 消除 is applied
@@ -111,7 +121,8 @@ MODES = {
     # (か゚き゚…く゚ too; round 24: S-CJK-01's names end with an IVS sequence, its selector a mark)
     "name-trailing-marks-dropped": ("RQ-MSG-06", ("S-CHR-10", "S-CHR-11", "S-CJK-01")),
     # a notice's changes written by a batched INSERT of 64 rows; the rest silently dropped
-    "changes-batch-64": ("RQ-SUB-04", ("S-MULTI-03",)),
+    # (round 25: S-MULTI-04's notices of 126 changes)
+    "changes-batch-64": ("RQ-SUB-04", ("S-MULTI-03", "S-MULTI-04")),
     # --- the eleventh blind batch's classes (round 11) -------------------------------------------
     # a poison-message guard: a MessageId answered duplicate twice is dropped from the seen set
     # ("the hub is stuck on it"), so the fourth delivery is applied and receipted applied
