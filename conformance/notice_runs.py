@@ -73,22 +73,29 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                                    reasons.groups).run(reasons.labels, points)
 
 
+def poster(runner, step, spec, timeout: float) -> Callable[[bytes, str, Any, str], Exchange]:
+    """(message bytes, SOAP version, its header, step label) -> the exchange: the message POSTed
+    to the product's ``spec`` endpoint, recorded in the result and judged by the invariants
+    (also restart_runs.py's S-RST-01)."""
+    def post(request: bytes, soap: str, header, label: str) -> Exchange:
+        ex = Exchange(step=label, direction="to-product", method="POST",
+                      url=runner._url(step, spec.id), request=request,
+                      request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
+                      service=spec.id, soap_version=soap, sent_header=header)
+        runner.s.transport.exchange(ex, timeout)
+        runner.result.exchanges.append(ex)
+        runner._observe_answer(step, ex)
+        return ex
+    return post
+
+
 def driver(runner, step, values: Mapping[str, Any]) -> grid_notices.Driver:
     """What a notice sequence needs of the interpreter: send, resend, observe, restart (also
     widths.py's S-WIDTH-01)."""
     spec = runner._service(runner.instance.service, step.where)
     timeout = runner._timeout(step, values)
     state = runner.s
-
-    def exchange(request: bytes, soap: str, header, label: str) -> Exchange:
-        ex = Exchange(step=label, direction="to-product", method="POST",
-                      url=runner._url(step, spec.id), request=request,
-                      request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
-                      service=spec.id, soap_version=soap, sent_header=header)
-        state.transport.exchange(ex, timeout)
-        runner.result.exchanges.append(ex)
-        runner._observe_answer(step, ex)
-        return ex
+    exchange = poster(runner, step, spec, timeout)
 
     def send(body: str, soap: str, label: str, overrides: Mapping[str, str]) -> Exchange:
         header = request_header(spec, values, overrides, state.suite.linkage_kind(spec.id))

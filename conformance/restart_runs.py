@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import notice_runs
 from .checks import outcome
-from .envelopes import envelope, http_headers, request_header, soap_actions, tamper
+from .envelopes import envelope, request_header, tamper
 from .grid_notices import Change, Driver, NoticeGrid, _Sent, notice_body
 from .records import CommandRun, Exchange
 from .restart_outcomes import DEFECTS, Again, Note, Plan, Point, sample
@@ -206,33 +207,15 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     if not reasons:
         raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
 
-    def post(raw: bytes, soap: str, header, label: str) -> Exchange:
-        ex = Exchange(step=label, direction="to-product", method="POST",
-                      url=runner._url(step, spec.id), request=raw,
-                      request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
-                      service=spec.id, soap_version=soap, sent_header=header)
-        state.transport.exchange(ex, timeout)
-        runner.result.exchanges.append(ex)
-        runner._observe_answer(step, ex)
-        return ex
-
-    def observe(number: str, label: str) -> CommandRun:
-        run = state.observe.run(label, {**runner._command_values(step, values),
-                                        "addressee_number": number}, timeout)
-        runner.result.commands.append(run)
-        return run
-
-    def restart(label: str) -> list[str]:
-        from .checks import exit_status
-        run = state.restart.run(label, runner._command_values(step, values),
-                                float(values.get("restart_timeout", timeout)))
-        runner.result.commands.append(run)
-        return [f"{label}: {p}" for p in exit_status(run, "zero")]
+    post = notice_runs.poster(runner, step, spec, timeout)
+    # observe and restart as every notice sequence has them (both given: checked above)
+    notices = notice_runs.driver(runner, step, values)
+    assert notices.observe is not None and notices.restart is not None
 
     def header(overrides: Mapping[str, str]):
         return request_header(spec, values, overrides, state.suite.linkage_kind(spec.id))
 
-    run = Run(post, restart, observe, runner._fresh_addressee, header, values,
+    run = Run(post, notices.restart, notices.observe, runner._fresh_addressee, header, values,
               state.context.namespaces, reasons.groups, state.rng)
     # the sample's offset: the case's, or the run's ``outcome_rotate`` (walks the whole grid)
     return run.run(sample(int(values.get("outcome_rotate", step.get("rotate", 0)))))
