@@ -118,3 +118,16 @@ def test_answer_labels(ctype, raw, found):
     problems = answer_labels.problems(ctype, raw)
     assert (found in " ".join(problems)) if found else problems == []
     assert bool(problems) == bool(found)
+
+
+def test_a_byte_above_0x7f_is_named_only_under_a_us_ascii_label_or_declaration():
+    body = "<a>髙</a>".encode()
+    ascii_decl = b'<?xml version="1.0" encoding="US-ASCII"?>' + body
+    assert answer_labels.problems("text/xml; charset=utf-8", body) == []
+    assert answer_labels.problems("text/xml; charset=us-ascii", b"<a>&#39641;</a>") == []
+    for content_type, raw in [("text/xml; charset=us-ascii", body),
+                              ("text/xml; charset=utf-8", ascii_decl)]:
+        found = [p for p in answer_labels.problems(content_type, raw) if "7-bit" in p]
+        high = raw.index(body) + 3
+        assert found == [f"labelled or declared US-ASCII, byte {high} is 0x{raw[high]:02X} "
+                         "(US-ASCII is 7-bit: every other character a character reference)"]
