@@ -58,6 +58,8 @@ def _unit_26(raw: bytes) -> bytes:
 def provider_steps(name: str) -> list:
     steps: dict[str, list] = {
         "member-inquiry-resident-code-of-head": [inquiry("0000010022")],  # 総務大輔, 02 夫
+        # 福田ﾊﾅ (a 方書), then 総務翔子 and 総務大輔 (none) on the first page of three
+        "extract-katagaki-carried-to-next-resident": [extract(1)],
         "soap12-fault-content-length-before-detail": [
             (inquiry(BAD_CHECK_DIGIT, soap=SOAP12), SOAP12_TYPE)],
         "sender-unit-last-code-refused": [_unit_26(inquiry("0000010014"))],
@@ -108,8 +110,8 @@ CASES = batch_cases(TWENTYSIXTH_BATCH, APART)
 def test_the_batch_is_declared_apart_and_sized():
     roles = assert_declared_apart(TWENTYSIXTH_BATCH, APART, min_per_class=3)
     assert len(roles) == len(CASES) and len(TWENTYSIXTH_BATCH) == len(set(TWENTYSIXTH_BATCH))
-    assert len(TWENTYSIXTH_BATCH) >= 17 and len(roles) >= 21
-    assert roles.count("subscriber") >= 15 and roles.count("provider") >= 6
+    assert len(TWENTYSIXTH_BATCH) >= 18 and len(roles) >= 22
+    assert roles.count("subscriber") >= 15 and roles.count("provider") >= 7
     assert TWENTYSIXTH_MEASURED_MISSES <= TWENTYSIXTH_BATCH
     assert DATED <= TWENTYSIXTH_BATCH and FRAMING <= TWENTYSIXTH_BATCH
 
@@ -182,6 +184,18 @@ def test_the_answer_variants_write_what_they_say():
     assert _tree(None, inquiry("9999999996")).findtext(text) == TSUZUKI
     assert _tree(SIGNS, inquiry("9999999996")).findtext(text) == NARROWED
     assert _tree(SIGNS, inquiry("0000010219")).findtext(text) == "\ufa19谷ﾏﾘｱ"  # no sign: right
+    name = "extract-katagaki-carried-to-next-resident"
+    katagaki = f"{{{CMN}}}Address/{{{CMN}}}Katagaki"
+
+    def page(defect, raw):
+        return {r.findtext(f"{{{CMN}}}AddresseeNumber"): r.findtext(katagaki)
+                for r in _tree(defect, raw).iter(f"{{{JUKI}}}Resident")}
+    right, wrong = page(None, extract(1)), page(name, extract(1))
+    assert list(right) == list(wrong) == ["0000000019", "0000010014", "0000010022"]
+    assert right["0000010014"] is None and right["0000000019"] is not None
+    assert wrong["0000010014"] == wrong["0000010022"] == right["0000000019"]
+    for raw in (inquiry("0000010014"), extract(1, page_size=1, as_of="1999-01-01")):
+        assert b"Katagaki" not in adapter_answer("provider", name, raw).body  # no 方書: right
     name = "birth-month-end-internal"
     assert b"PF-PROVIDER-INTERNAL" in adapter_answer("provider", name, inquiry("0000010049")).body
     assert b"<juki:Status>found<" in adapter_answer("provider", name, inquiry("0000010014")).body

@@ -15,6 +15,8 @@ Measured once, blind, on <commit>: not yet measured.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from .standard import CMN, JUKI, PFH, SOAP12, Refusal
 from .twentysixth_store import LAST_UNIT, TwentySixthStore, month_end, narrowed_signs
 
@@ -55,6 +57,13 @@ TWENTYSIXTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
                  "8.6, RFC 9112 6.2: Content-Length is the octets of the content; docs/faults.md: "
                  "every fault carries a pff:FaultDetail, an answer not well-framed is "
                  "PF-PROVIDER-UNREACHABLE]"),
+    "extract-katagaki-carried-to-next-resident": (
+        1, P, "the 全件 exporter fills one row buffer per page and sets only the columns a "
+              "resident has: a resident without a 方書 that follows one with a 方書 on the same "
+              "page is answered with the previous resident's cmn:Katagaki; inquiries, and pages "
+              "whose residents all have one or none before, are right [common-v1.xsd "
+              "AddressType: Katagaki minOccurs 0, the resident's own address; docs/notices.md: "
+              "every page holds the residents of the snapshot as they are]"),
     # 2 — inputs rarely sent: valid values at unusual places of their domain
     "unregistered-spouse-relationship-refused": (
         2, S, "the vendor's 続柄 table was built from 戸籍 relations and lacks 夫（未届） and "
@@ -77,19 +86,21 @@ TWENTYSIXTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
         3, S, "the vendor's カナ check allows ァ … ヴ (U+30A1–U+30F4), ・ and ー: a reading with "
               "the small ヵ or ヶ (U+30F5, U+30F6: 一ヶ谷 read with ヶ) is refused VENDOR-CHARACTER "
               "(client) [common-v1.xsd KanaTextType: U+30A1–U+30F6, U+30FB, U+30FC, U+3000; "
-              "docs/notices.md: a valid notice is applied]"),
+              "docs/characters.md: every kana of JIS X 0208 rows 4 and 5 (ァ … ヶ) is stored as "
+              "sent, small kana ヵ ヶ too; docs/notices.md: a valid notice is applied]"),
     "address-part-nonbmp-internal": (
         3, S, "the vendor's address column is utf8mb3 (the name column was widened, the address "
               "one not): a change whose address holds a character outside the BMP (𠮷野町) "
-              "fails PF-PROVIDER-INTERNAL, redelivered until dead [docs/characters.md, "
-              "platform.md: text is UCS, outside the BMP included; docs/notices.md: every "
-              "value a field admits is stored as sent, never PF-PROVIDER-INTERNAL]"),
+              "fails PF-PROVIDER-INTERNAL, redelivered until dead [docs/characters.md: UCS "
+              "plus Moji_Joho selectors, 𠮷 U+20BB7 an MJ character; common-v1.xsd AddressType: "
+              "AddressTextType text; docs/notices.md: every value a field admits is stored as "
+              "sent, never PF-PROVIDER-INTERNAL]"),
     "full-width-signs-narrowed": (
         3, BOTH, "the vendor's text sanitiser narrows the full-width tilde and hyphen-minus "
                  "(～ U+FF5E, － U+FF0D, CP932's forms) to ~ and -: 都筑ﾕｷ～∥－ is answered "
-                 "(provider) or stored (subscriber) as 都筑ﾕｷ~∥-; letters and digits are "
-                 "left [docs/characters.md: a registered name exactly as registered, code "
-                 "point for code point; docs/notices.md: stored as sent]"),
+                 "(provider) or stored (subscriber) as 都筑ﾕｷ~∥- (都 U+FA26 kept); letters "
+                 "and digits are left [docs/characters.md: a registered name exactly as "
+                 "registered, code point for code point; docs/notices.md: stored as sent]"),
     # 4 — time
     "birth-leap-day-answered-feb-28": (
         4, P, "the answer writer formats 生年月日 through a month table of a common year: a "
@@ -187,6 +198,15 @@ class TwentySixthBatch(TwentySixthStore):
                 code = resident.find(f"{{{CMN}}}ResidentCode")
                 if code is not None:
                     code.text = head.findtext(f"{{{CMN}}}ResidentCode")
+        if self.defect == "extract-katagaki-carried-to-next-resident" and \
+                response.tag == f"{{{JUKI}}}ResidentFullExtractResponse":
+            carried = None  # the row buffer's 方書 column
+            for address in response.iterfind(f"{{{JUKI}}}Resident/{{{CMN}}}Address"):
+                katagaki = address.find(f"{{{CMN}}}Katagaki")
+                if katagaki is not None:
+                    carried = katagaki.text
+                elif carried is not None:
+                    etree.SubElement(address, f"{{{CMN}}}Katagaki").text = carried
         if self.defect == "birth-leap-day-answered-feb-28":
             for el in response.iter(f"{{{CMN}}}DateOfBirth"):
                 if (el.text or "")[4:10] == "-02-29":
