@@ -78,6 +78,7 @@ def subscriber_steps(name: str) -> list:
     steps: dict[str, list] = {
         "head-change-counted-twice": stored(notice(change(reason="C05"))),
         "recreation-resets-change-count": stored(one, notice(change(seq=2, reason="A06"))),
+        "ex-officio-removal-not-counted": stored(one, notice(change(seq=2, reason="B04"))),
         "receipt-content-length-without-declaration": [one],
         "soap12-fault-content-length-before-detail": [
             (notice(change(number=BAD_CHECK_DIGIT), soap=SOAP12), SOAP12_TYPE)],
@@ -110,8 +111,8 @@ CASES = batch_cases(TWENTYSIXTH_BATCH, APART)
 def test_the_batch_is_declared_apart_and_sized():
     roles = assert_declared_apart(TWENTYSIXTH_BATCH, APART, min_per_class=3)
     assert len(roles) == len(CASES) and len(TWENTYSIXTH_BATCH) == len(set(TWENTYSIXTH_BATCH))
-    assert len(TWENTYSIXTH_BATCH) >= 18 and len(roles) >= 22
-    assert roles.count("subscriber") >= 15 and roles.count("provider") >= 7
+    assert len(TWENTYSIXTH_BATCH) >= 19 and len(roles) >= 23
+    assert roles.count("subscriber") >= 16 and roles.count("provider") >= 7
     assert TWENTYSIXTH_MEASURED_MISSES <= TWENTYSIXTH_BATCH
     assert DATED <= TWENTYSIXTH_BATCH and FRAMING <= TWENTYSIXTH_BATCH
 
@@ -238,13 +239,15 @@ def test_the_framing_variants_count_short(tmp_path):
 def test_the_store_variants_store_what_they_say(tmp_path):
     for name, correct, wrong in (("head-change-counted-twice", 1, 2),
                                  ("recreation-resets-change-count", 2, 1),
+                                 ("ex-officio-removal-not-counted", 2, 1),
                                  ("change-counts-kept-in-memory", 3, 1)):
         steps = subscriber_steps(name)
         assert f"'changes_applied': {correct}" in _observed(tmp_path, None, steps)[-1], name
         assert f"'changes_applied': {wrong}" in _observed(tmp_path, name, steps)[-1], name
-    for reason in ("C01", "C04", "A05"):  # other reasons: right
+    for reason in ("C01", "C04", "A05", "B01", "B03"):  # other reasons: right
         steps = [notice(change()), notice(change(seq=2, reason=reason)), ("observe", "0000010014")]
-        for name in ("head-change-counted-twice", "recreation-resets-change-count"):
+        for name in ("head-change-counted-twice", "recreation-resets-change-count",
+                     "ex-officio-removal-not-counted"):
             assert _observed(tmp_path, None, steps) == _observed(tmp_path, name, steps), name
     kept = [s for s in subscriber_steps("change-counts-kept-in-memory") if s[0] != "crash"]
     assert _observed(tmp_path, None, kept) == _observed(  # without a restart: right

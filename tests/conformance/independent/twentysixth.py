@@ -37,6 +37,12 @@ TWENTYSIXTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
               "reasons are right [codelists change_reason A06 再製; docs/notices.md: a change "
               "is the resident's state whatever its 異動事由; what a subscriber holds of a "
               "resident includes the count of changes applied]"),
+    "ex-officio-removal-not-counted": (
+        1, S, "the 職権消除 (B04) is written by the clerks' batch job with its own UPDATE of the "
+              "state and the 異動連番, which leaves the count of changes applied as it was; "
+              "other reasons, B01 … B03 included, are right [codelists change_reason B04 "
+              "職権消除; docs/notices.md: a change is the resident's state whatever its 異動事由, "
+              "what a subscriber holds of a resident includes the count of changes applied]"),
     "receipt-content-length-without-declaration": (
         1, S, "the receipt writer sets Content-Length from the serialised pfr:NoticeReceipt "
               "envelope before the XML declaration is put in front of it: every receipt's "

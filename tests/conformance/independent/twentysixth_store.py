@@ -122,6 +122,9 @@ class TwentySixthStore:
         if d == "head-change-counted-twice" and _reason(change) == "C05":
             self.conn.execute("UPDATE resident SET changes_applied = changes_applied + 1 "
                               "WHERE number = ?", (number,))  # two 異動履歴 rows: old, new head
+        if d == "ex-officio-removal-not-counted" and _reason(change) == "B04":
+            self.conn.execute("UPDATE resident SET changes_applied = changes_applied - 1 "
+                              "WHERE number = ?", (number,))  # the batch job's own UPDATE
         if d == "recreation-resets-change-count" and _reason(change) == "A06":
             self.conn.execute("UPDATE resident SET changes_applied = 1 WHERE number = ?",
                               (number,))  # 再製: INSERT OR REPLACE of the whole record
