@@ -58,6 +58,7 @@ from .twentysecond import TwentySecondBatch
 from .twentythird import TwentyThirdBatch
 from .twentyfourth import TwentyFourthBatch
 from .twentyfifth import TwentyFifthBatch
+from .twentysixth import TwentySixthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -68,7 +69,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               EighthBatch, NinthBatch, TenthBatch, EleventhBatch, TwelfthBatch, ThirteenthBatch,
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
-              TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch):
+              TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
+              TwentySixthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -108,6 +110,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentythird: dict = field(default_factory=dict)  # the twenty-third batch's memories
     twentyfourth: dict = field(default_factory=dict)  # the twenty-fourth batch's memories
     twentyfifth: dict = field(default_factory=dict)  # the twenty-fifth batch's memories
+    twentysixth: dict = field(default_factory=dict)  # the twenty-sixth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -199,6 +202,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentythird_checks(header, body, mid)
         self._twentyfourth_checks(header, body, mid)
         self._twentyfifth_checks(header, body, mid)
+        self._twentysixth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":

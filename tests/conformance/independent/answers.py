@@ -229,6 +229,7 @@ class Writer:
         self._twentythird_answer(response, soap)
         self._twentyfourth_answer(response)
         self._twentyfifth_answer(response)
+        self._twentysixth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -388,4 +389,5 @@ class Writer:
         if self.defect == "fault-string-cp932-bytes":
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
         self._twentythird_fault_answer(refusal, answer)
+        self._twentysixth_fault_answer(soap, answer)
         return answer

@@ -71,6 +71,7 @@ class Subscriber:
         self._twentythird_store_opened(self.conn)
         self._twentyfourth_store_opened(self.conn)
         self._twentyfifth_store_opened(self.conn)
+        self._twentysixth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -201,7 +202,8 @@ class Subscriber:
                             and not self._twelfth_nothing_applied(before):
                         self._mark_seen(key)  # (the batch path of the vendor forgot the ID)
                     if self.defect == "apply-uncommitted-until-next" or \
-                            self._eleventh_leave_open(several):  # commit() forgotten
+                            self._eleventh_leave_open(several) or \
+                            self._twentysixth_leave_open(changes):  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
@@ -380,7 +382,7 @@ class Subscriber:
         name = self._twentieth_name(change, name, row)
         name = self._twentythird_name(self._twentysecond_name(change,
                                                               self._twentyfirst_name(name)))
-        name = self._twentyfifth_name(self._twentyfourth_name(name))
+        name = self._twentysixth_name(self._twentyfifth_name(self._twentyfourth_name(name)))
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -397,6 +399,7 @@ class Subscriber:
         last = self._sixteenth_last(number, sequence, last)
         last = self._seventeenth_last(change, number, last)
         last = self._twentyfourth_last(change, last)
+        last = self._twentysixth_last(number, sequence, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -460,6 +463,7 @@ class Subscriber:
         self._twentythird_applied(change, number, row)
         self._twentyfourth_applied(change, number, row)
         self._twentyfifth_applied(number, sequence)
+        self._twentysixth_applied(change, number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

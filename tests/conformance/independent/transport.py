@@ -78,6 +78,7 @@ class Transport:
             response, header_out = self._serve(raw, header, body, soap)
             answer = self._envelope(soap, response, header_out, raw)
             answer = self._seventeenth_answer_kept(header, body, answer)
+            self._twentysixth_framing(answer)
             if self.defect == "content-length-counts-characters":  # len() of the text
                 answer.content_length = len(answer.body.decode("utf-8"))
             if caching:

@@ -25,6 +25,7 @@ from .twentysecond import TWENTYSECOND_DEFECTS
 from .twentythird import TWENTYTHIRD_DEFECTS
 from .twentyfifth import TWENTYFIFTH_DEFECTS
 from .twentyfourth import TWENTYFOURTH_DEFECTS
+from .twentysixth import TWENTYSIXTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -555,6 +556,11 @@ TWENTYFOURTH_BATCH = frozenset(TWENTYFOURTH_DEFECTS)
 # on it. Blind 25/29 (86.2 %) on b877110; its record is twentyfifth.py's docstring, its misses
 # twentyfifth.TWENTYFIFTH_MEASURED_MISSES.
 TWENTYFIFTH_BATCH = frozenset(TWENTYFIFTH_DEFECTS)
+# The twenty-sixth batch (twentysixth.py, twentysixth_store.py), blind like the tenth to
+# twenty-fifth: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it. Measurement pending; its record will be twentysixth.py's docstring, its misses
+# twentysixth.TWENTYSIXTH_MEASURED_MISSES.
+TWENTYSIXTH_BATCH = frozenset(TWENTYSIXTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -567,7 +573,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYSECOND_DEFECTS,
                                                       **TWENTYTHIRD_DEFECTS,
                                                       **TWENTYFOURTH_DEFECTS,
-                                                      **TWENTYFIFTH_DEFECTS}
+                                                      **TWENTYFIFTH_DEFECTS,
+                                                      **TWENTYSIXTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
