@@ -278,8 +278,19 @@ _ALSO_ROUND23B = {
 def with_restart_cases_also_failed(modes: dict[str, tuple[str, tuple[str, ...]]]) \
         -> dict[str, tuple[str, tuple[str, ...]]]:
     """A crash-capable round's modes with the restart cases of later rounds they fail too."""
-    return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ()))
+    return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ())
+                + _ALSO_ROUND26B_RESTART.get(m, ()))
             for m, (rq, targets) in modes.items()}
+
+
+# Round 26b: S-DUR-10 restarts right after one notice of 26 changes per binding (surveyed on
+# every crash-capable mode): a cache for SOAP 1.2, for notices of several changes, and the
+# independent adapter's write-behind lose it
+_ALSO_ROUND26B_RESTART = {
+    "soap12-write-behind": ("S-DUR-10",),
+    "multi-change-write-behind": ("S-DUR-10",),
+    "write-behind": ("S-DUR-10",),
+}
 
 
 # Round 24: S-FIELD-02 restarts once after two notices of several residents, one over SOAP 1.2

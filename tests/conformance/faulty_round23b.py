@@ -38,8 +38,9 @@ ROUND23B_MODES = {
     # changes or by the same notice: only S-FIELD-01 sends an older change after one
     "removed-watermarks-cleared-at-start": ("RQ-SUB-03", ("S-FIELD-01",)),
     # every removed resident observed after a restart: S-RST-01's 消除 outcome too (S-DUR-07's
-    # 消除 is observed by its changes_applied and name only)
-    "removed-on-read-back-in-utc": ("RQ-SUB-05", ("S-FIELD-01", "S-RST-01")),
+    # 消除 is observed by its changes_applied and name only), and round 26b's S-DUR-10 (its
+    # seven 消除 observed after the crash)
+    "removed-on-read-back-in-utc": ("RQ-SUB-05", ("S-FIELD-01", "S-RST-01", "S-DUR-10")),
     "corrections-after-removal-lost-at-start": ("RQ-SUB-05", ("S-FIELD-01",)),
     # the only restart case whose resident's last change carries a 記録年月日 and is followed by
     # an older one after the restart

@@ -113,7 +113,7 @@ def test_the_batch_is_declared_apart_and_sized():
     assert len(roles) == len(CASES) and len(TWENTYSIXTH_BATCH) == len(set(TWENTYSIXTH_BATCH))
     assert len(TWENTYSIXTH_BATCH) >= 19 and len(roles) >= 23
     assert roles.count("subscriber") >= 16 and roles.count("provider") >= 7
-    assert TWENTYSIXTH_MEASURED_MISSES <= TWENTYSIXTH_BATCH
+    assert TWENTYSIXTH_MEASURED_MISSES <= TWENTYSIXTH_BATCH and len(TWENTYSIXTH_MEASURED_MISSES) == 1
     assert DATED <= TWENTYSIXTH_BATCH and FRAMING <= TWENTYSIXTH_BATCH
 
 
