@@ -32,6 +32,7 @@ from .faulty_round23a import ROUND23A_MODES, ROUND23A_NAMES
 from .faulty_round23c import ROUND23C_MODES, ROUND23C_NAMES
 from .faulty_round24 import ROUND24_CRASH_MODES, ROUND24_MODES, ROUND24_NAMES
 from .faulty_round25 import ROUND25_MODES, ROUND25_NAMES
+from .faulty_round26 import ROUND26_MODES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -134,7 +135,7 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
                                      ROUND18_CRASH_MODES, ROUND19_MODES, ROUND21_MODES,
                                      ROUND22_MODES, ROUND22_CRASH_MODES, ROUND23A_MODES,
                                      ROUND23C_MODES, ROUND24_MODES, ROUND24_CRASH_MODES,
-                                     ROUND25_MODES)
+                                     ROUND25_MODES, ROUND26_MODES)
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
         targeted |= {i for modes in (PROVIDER_RESTART_MODES, ROUND14B_RESTART_MODES)
