@@ -380,11 +380,18 @@ _ALSO_ROUND25 = {
 
 
 # Round 26: S-FMR-01 sends C08/C09 with and without a FormerSurname, judged by the notice grid's
-# model (surveyed by running every faulty adapter of faulty.py on round 26's new cases on every
+# model, S-AHEAD-01 notices 240 s and 3600 s ahead, P-LKIND-01 each service's sample as full and
+# as delta (surveyed by running every faulty adapter of faulty.py on round 26's new cases on every
 # profile they apply to, and the in-process subscriber families)
 _ALSO_ROUND26 = {
     # the receipt's RelatesTo is judged by the notice grid's model on every notice
     "relates-to-fresh": ("S-FMR-01",),
+    # P-LKIND-01 (binding.linkage) judges each reply's LinkageKind and StandardVersion: a
+    # LinkageKind guessed from the answer's residents (the inquiry's household: full), a
+    # StandardVersion of the product's own
+    "linkage-kind-by-record-count": ("P-LKIND-01/*",), "standard-version-own": ("P-LKIND-01/*",),
+    # P-LKIND-01's second request goes over SOAP 1.2, its answer compared with the first's
+    "soap12-insurer-number-wrong": ("P-LKIND-01/*",), "soap12-wrong-fiscal-year": ("P-LKIND-01/*",),
 }
 
 

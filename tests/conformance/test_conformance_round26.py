@@ -5,19 +5,21 @@ faulty_round26.py failing exactly its targets."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from bus.core.config import HubConfig
 from conformance import former_surnames
 from conformance.commands import CallableCommand
 from conformance.grid_notices import notice_body
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
 
-from .faulty import targeted_cases
-from .faulty_round26 import ROUND26_MODES, Round26Subscriber
+from .faulty import assert_fails_exactly_its_targets, faulty_runs, targeted_cases
+from .faulty_round26 import ROUND26_MODES, ROUND26_NAMES, Round26Subscriber
 from .outcomes import not_passed
 from .subscriber import SERVICE
 from .tiers import subscriber_runs
@@ -61,13 +63,36 @@ def test_every_code_is_sent_with_and_without_a_former_surname_on_every_state():
     assert sent == want
 
 
+# --- S-AHEAD-01 ------------------------------------------------------------------------------
+
+def test_sent_at_ahead_is_sent_within_and_beyond_the_hubs_skew():
+    skew = dataclasses.fields(HubConfig)[[f.name for f in dataclasses.fields(HubConfig)]
+                                         .index("clock_skew")].default
+    steps = Suite.load().cases["S-AHEAD-01"].steps
+    ages = {s.options["name"]: -float(s.options["header"]["sent_at_age"])
+            for s in steps if s.kind == "send"}
+    assert skew == 300.0 and 0 < ages["within"] <= skew - 60 < skew < ages["far"]
+    far = next(s for s in steps if s.kind == "expect" and s.target == "far")
+    assert far.options["outcome"] == "either"
+    assert far.options["fault"]["code_in"] == ["PF-MESSAGE-STALE"]
+
+
 # --- the faulty adapters ---------------------------------------------------------------------
 
 def test_every_new_case_is_a_target():
     suite = Suite.load()
-    new = {c for c in suite.cases if c.split("-")[1] in ("FMR",)}
-    assert new == {"S-FMR-01"}
-    assert new <= targeted_cases(set(), ROUND26_MODES)
+    new = {c for c in suite.cases if c.split("-")[1] in ("FMR", "AHEAD", "LKIND")}
+    assert new == {"S-FMR-01", "S-AHEAD-01", "P-LKIND-01"}
+    assert new <= targeted_cases(ROUND26_NAMES, ROUND26_MODES)
+
+
+ROUND26_RUNS = faulty_runs(ROUND26_NAMES)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("faulty,profile", ROUND26_RUNS)
+def test_faulty_adapter_fails_exactly_its_round26_targets(refs, suite, faulty, profile):
+    assert_fails_exactly_its_targets(refs, suite, faulty, profile)
 
 
 @pytest.mark.integration
