@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from copy import deepcopy
 
 from lxml import etree
@@ -36,6 +37,7 @@ from .faulty_round25 import ALL, _served
 from .faulty_tenth import hash_of_what_was_sent
 from .faulty_twelfth import _in_header
 from .proxy import Call, Reply
+from .references import JUKI_PROFILE
 
 from .subscriber import CMN, JUKI, TestSubscriber, instant
 
@@ -133,15 +135,35 @@ def _kind_from_service(call: Call) -> Reply:
     return Reply(reply.status, body, reply.content_type)
 
 
+def _as_svs(ch: str) -> str:
+    """A CJK compatibility ideograph (U+F900–U+FAFF) as its base + VS1, anything else as is."""
+    base = unicodedata.normalize("NFC", ch)
+    return base + "\ufe00" if "\uf900" <= ch <= "\ufaff" and base != ch else ch
+
+
+def _compatibility_as_svs(call: Call) -> Reply:
+    reply = call.reply
+    if reply is None:
+        return reply
+    text = reply.body.decode("utf-8")
+    return Reply(reply.status, "".join(map(_as_svs, text)).encode("utf-8"), reply.content_type)
+
+
 ROUND26_WIRE = {
     "linkage-kind-of-service-enforced": {"on_request": _kind_enforced,
                                          "on_reply": hash_of_what_was_sent},
     "linkage-kind-from-service": {"on_reply": _kind_from_service},
+    "compatibility-ideograph-as-svs": {"on_reply": _compatibility_as_svs},
 }
 
 # (name, the requirement it breaks, profiles, targets)
 ROUND26_FAULTS: list[tuple] = [
     ("linkage-kind-of-service-enforced", "RQ-BIND-05", ALL, ("P-LKIND-01/*",)),
     ("linkage-kind-from-service", "RQ-BIND-05", ALL, ("P-LKIND-01/*", "INV-BIND-04")),
+    # the test data's 神谷ﾏﾘｱ (U+FA19) and 都筑 (U+FA26): every case comparing them, and every
+    # answer's names and address texts under mj_characters
+    ("compatibility-ideograph-as-svs", "RQ-MSG-06", (JUKI_PROFILE,), (
+        "INV-MSG-02", "J-CHR-04", "J-CHR-05", "J-CHR-06", "J-CHR-07", "J-GRID-01", "J-GRID-02",
+        "J-GRID-03", "P-CAL-01", "P-CAL-02", "P-MSG-02/juki.ResidentFullExtract")),
 ]
 ROUND26_NAMES = {entry[0] for entry in ROUND26_FAULTS}
