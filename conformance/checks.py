@@ -47,7 +47,7 @@ def outcome(ex: Exchange, want: str) -> list[str]:
         return [f"HTTP {ex.status}: a SOAP Fault, expected an answer: {fault_summary(env)}"]
     if want == "fault" and not env.is_fault:
         return [f"HTTP {ex.status}: an answer ({env.body.tag}), expected a SOAP Fault"]
-    return []
+    return []  # "either": an answer (judged by the step's xpath) or a fault (by its fault)
 
 
 def fault_summary(env) -> str:
@@ -386,6 +386,7 @@ NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "binding.relates_to": relates_to,
     "binding.request_hash": request_hash,
     "binding.echo": echo,
+    "binding.linkage": linkage,  # P-LKIND-01 (INV-BIND-04 judges every answer so)
     "binding.receiver": receiver,
     "binding.not_lookalike": vendor_blocks.not_lookalike,  # P-LOOK-01
     "fault.detail": fault_detail,

@@ -424,16 +424,19 @@ class CaseRunner:
             return problems  # nothing else can be read from it
         if "http_status" in opts and ex.status != int(opts["http_status"]):
             problems.append(f"HTTP status {ex.status}, expected {opts['http_status']}")
+        # outcome "either" (round 26's S-AHEAD-01: a permission): a fault is judged by the
+        # step's fault as a client fault, an answer by its xpath
+        refused = opts.get("outcome") == "either" and ex.envelope().is_fault
         try:
             for name in opts.get("checks", []):
                 if name not in checks.NAMED:
                     raise CaseDataError(f"{step.where}.checks: unknown check {name!r}")
                 problems += checks.NAMED[name](self.s.context, ex)
-            if opts.get("outcome") == "fault":  # every expected fault is the client's
+            if opts.get("outcome") == "fault" or refused:  # every expected fault is the client's
                 problems += checks.fault(self.s.context, ex,
                                          checks.client_fault_spec(ex, opts.get("fault"),
                                                                   self.s.context))
-            if "xpath" in opts:
+            if "xpath" in opts and not refused:
                 problems += checks.xpath(self.s.context, ex, opts["xpath"])
             if "unseen" in opts:
                 problems += per_request.unseen(ex, str(opts["unseen"]), self.s.observed.answers,

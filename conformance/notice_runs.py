@@ -12,8 +12,9 @@ and 世帯番号 under every 異動事由) and ``kana`` (S-KANA-01, kana_rows.py
 5 as names), round 24's ``addresses`` (S-PREF-01, address_values.py: every 都道府県 and address
 part at its edges), ``cjk_blocks`` (S-CJK-01, cjk_blocks.py: every block of the MJ table) and
 ``field_values`` (S-FIELD-02, value_restarts.py: values at their edges across a start-up),
-round 26b's ``reason_crashes`` (S-DUR-10, reason_crashes.py: a change of every 異動事由 right
-before a crash), and round 17's
+round 26's ``former_surnames`` (S-FMR-01, former_surnames.py: C08/C09 with and without a
+FormerSurname), round 26b's ``reason_crashes`` (S-DUR-10, reason_crashes.py: a change of every
+異動事由 right before a crash), and round 17's
 ``dates`` (S-CAL-02, notice_dates.py) and ``equivalents`` (S-CHR-15, notice_equivalents.py). Each
 builds its own 異動通知 on fresh residents, sends them to the product and — with ``--observe`` —
 observes every resident it touched at the end (moved here from the interpreter, which keeps the
@@ -25,10 +26,10 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import (address_values, checks, cjk_blocks, grid_notices, identifier_changes, kana_rows,
-               multi_change_orders, notice_dates, notice_equivalents, notice_points,
-               optional_elements, partitions, reason_crashes, seen_retention, start_fields,
-               value_restarts)
+from . import (address_values, checks, cjk_blocks, former_surnames, grid_notices,
+               identifier_changes, kana_rows, multi_change_orders, notice_dates,
+               notice_equivalents, notice_points, optional_elements, partitions, reason_crashes,
+               seen_retention, start_fields, value_restarts)
 from .envelopes import envelope, http_headers, request_header, soap_actions
 from .records import CommandRun, Exchange
 
@@ -60,6 +61,8 @@ POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random]
     # element of the notice's types absent alone and present alone (S-OPT-01)
     "multi_orders": lambda codes, groups, rng: multi_change_orders.multi_order_points(),
     "optional": lambda codes, groups, rng: optional_elements.optional_points(),
+    # round 26: C08/C09 (旧氏・通称) with and without a FormerSurname (S-FMR-01)
+    "former_surnames": lambda codes, groups, rng: former_surnames.former_points(),
     # round 26b: a change of every 異動事由 in one notice, a crash right after its receipt
     # (S-DUR-10)
     "reason_crashes": lambda codes, groups, rng: reason_crashes.reason_crash_points(codes),

@@ -390,6 +390,22 @@ _ALSO_ROUND25 = {
 }
 
 
+# Round 26: S-FMR-01 sends C08/C09 with and without a FormerSurname, judged by the notice grid's
+# model, S-AHEAD-01 notices 240 s and 3600 s ahead, P-LKIND-01 each service's sample as full and
+# as delta (surveyed by running every faulty adapter of faulty.py on round 26's new cases on every
+# profile they apply to, and the in-process subscriber families)
+_ALSO_ROUND26 = {
+    # the receipt's RelatesTo is judged by the notice grid's model on every notice
+    "relates-to-fresh": ("S-FMR-01",),
+    # P-LKIND-01 (binding.linkage) judges each reply's LinkageKind and StandardVersion: a
+    # LinkageKind guessed from the answer's residents (the inquiry's household: full), a
+    # StandardVersion of the product's own
+    "linkage-kind-by-record-count": ("P-LKIND-01/*",), "standard-version-own": ("P-LKIND-01/*",),
+    # P-LKIND-01's second request goes over SOAP 1.2, its answer compared with the first's
+    "soap12-insurer-number-wrong": ("P-LKIND-01/*",), "soap12-wrong-fiscal-year": ("P-LKIND-01/*",),
+}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -399,11 +415,11 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–25's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–26's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
-                 _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25):
+                 _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26):
         f = _with_also(f, also)
     return f

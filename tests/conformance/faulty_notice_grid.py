@@ -56,8 +56,9 @@ GRID_MODES = {
     "latin-names-title-cased": ("RQ-MSG-06", ("S-GRID-01", "S-CHR-09")),
     # --- the notice semantics settled in docs/notices.md (issue 11, round 7)
     # a 修正 is an UPDATE of a record: one of a resident not held waits for a 記載 that never comes
-    # (round 25: S-MULTI-04's notices whose 転入 comes after its 修正 in document order)
-    "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04")),
+    # (round 25: S-MULTI-04's notices whose 転入 comes after its 修正 in document order; round
+    # 26: S-FMR-01's residents first held through a C08 or C09)
+    "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04", "S-FMR-01")),
     # each resident's last 異動連番 is read once, before the notice: a change is compared with
     # that snapshot, not with one applied earlier in the same notice (taken in document order)
     # (round 25: S-MULTI-04's notices in descending and mixed order)

@@ -57,7 +57,8 @@ MODES = {
                                            "S-CAL-02", "S-CHR-15",
                                            "S-IDENT-01", "S-DATE-01", "S-WIDTH-01", "S-IDCHG-01",
                                            "S-KANA-01", "S-PREF-01", "S-CJK-01",
-                                           "S-MULTI-04", "S-OPT-01")),
+                                           "S-MULTI-04", "S-OPT-01",
+                                           "S-FMR-01")),
     # applies the first change of a notice and drops the rest (of one resident or another)
     # (S-EDGE-03's 記載 then 消除 of one resident: the 消除 not applied; S-MULTI-03's 256)
     # (round 23c: S-IDCHG-01's and S-KANA-01's notices of several residents)
@@ -65,15 +66,17 @@ MODES = {
     "first-change-only": ("RQ-SUB-04", ("S-MULTI-01", "S-MULTI-02", "S-GRID-01", "S-EDGE-03",
                                         "S-MULTI-03", "S-ONCE-09", "S-WIDTH-01", "S-IDCHG-01",
                                         "S-KANA-01", "S-PREF-01", "S-CJK-01",
-                                        "S-MULTI-04", "S-OPT-01")),
+                                        "S-MULTI-04", "S-OPT-01",
+                                        "S-FMR-01")),
     # applies only the changes about the resident of the notice's first change
     # (S-WIDTH-01: one notice of eleven residents)
     # (round 23c: the same)
-    # (round 25: S-MULTI-04's and S-OPT-01's notices of many residents)
+    # (round 25: S-MULTI-04's and S-OPT-01's notices of many residents; round 26: S-FMR-01's)
     "one-resident-per-notice": ("RQ-SUB-04", ("S-MULTI-02", "S-GRID-01", "S-ONCE-09",
                                               "S-WIDTH-01", "S-IDCHG-01", "S-KANA-01",
                                               "S-PREF-01", "S-CJK-01",
-                                              "S-MULTI-04", "S-OPT-01")),
+                                              "S-MULTI-04", "S-OPT-01",
+                                              "S-FMR-01")),
     # drops variation selectors (IVS) from names before storing them
     # (S-CHR-10's selector at a name's end too, S-CHR-11's several, S-CHR-13's U+E0100 …;
     # round 24: S-CJK-01's IVS sequences of every block)
@@ -88,8 +91,9 @@ MODES = {
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04",
                                   "S-CHR-12", "S-CHR-15")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
-    # (round 25: S-OPT-01's changes carrying a FormerSurname)
-    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15", "S-OPT-01")),
+    # (round 25: S-OPT-01's changes carrying a FormerSurname; round 26: S-FMR-01's)
+    "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15", "S-OPT-01",
+                                             "S-FMR-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
     # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
