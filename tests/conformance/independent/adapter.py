@@ -59,6 +59,7 @@ from .twentythird import TwentyThirdBatch
 from .twentyfourth import TwentyFourthBatch
 from .twentyfifth import TwentyFifthBatch
 from .twentysixth import TwentySixthBatch
+from .twentyseventh import TwentySeventhBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -70,7 +71,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
-              TwentySixthBatch):
+              TwentySixthBatch, TwentySeventhBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -111,6 +112,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyfourth: dict = field(default_factory=dict)  # the twenty-fourth batch's memories
     twentyfifth: dict = field(default_factory=dict)  # the twenty-fifth batch's memories
     twentysixth: dict = field(default_factory=dict)  # the twenty-sixth batch's memories
+    twentyseventh: dict = field(default_factory=dict)  # the twenty-seventh batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -203,6 +205,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyfourth_checks(header, body, mid)
         self._twentyfifth_checks(header, body, mid)
         self._twentysixth_checks(header, body, mid)
+        self._twentyseventh_checks(header, body, service_id, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":

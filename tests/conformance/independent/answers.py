@@ -52,6 +52,8 @@ class Writer:
             return special
         if (special := self._nineteenth_now()) is not None:
             return special
+        if (special := self._twentyseventh_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -191,6 +193,7 @@ class Writer:
         self._twentyfirst_reply_header(h, response, soap, raw)
         self._twentythird_reply_header(h, request_header, response, raw)
         self._twentyfourth_reply_header(h, response, raw)
+        self._twentyseventh_reply_header(h, response)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -230,6 +233,7 @@ class Writer:
         self._twentyfourth_answer(response)
         self._twentyfifth_answer(response)
         self._twentysixth_answer(response)
+        self._twentyseventh_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -285,6 +289,7 @@ class Writer:
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         self._seventeenth_fault(refusal)
+        self._twentyseventh_fault(refusal)
         self._nineteenth_refusal(refusal)
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)

@@ -62,6 +62,7 @@ class Provider:
             self._fifteenth_as_of(as_of)
             self._eleventh_as_of(as_of)
             self._sixteenth_as_of(as_of)
+            self._twentyseventh_as_of(as_of)
         if as_of and self.defect == "as-of-with-timezone-refused" and len(as_of.strip()) != 10:
             raise Refusal("VENDOR-DATE", "client", "基準日 must be yyyy-mm-dd")
 
@@ -284,6 +285,7 @@ class Provider:
                 self.residents[n].find(f"{{{CMN}}}Name/{{{CMN}}}Kana").itertext()))
         start, end = self._fourteenth_cursor(extract_id, start, end)
         start, end = self._fifteenth_slice(start, end, page, pages, len(numbers))
+        start, end = self._twentyseventh_slice(page, start, end)
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

@@ -72,6 +72,7 @@ class Subscriber:
         self._twentyfourth_store_opened(self.conn)
         self._twentyfifth_store_opened(self.conn)
         self._twentysixth_store_opened(self.conn)
+        self._twentyseventh_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -203,7 +204,8 @@ class Subscriber:
                         self._mark_seen(key)  # (the batch path of the vendor forgot the ID)
                     if self.defect == "apply-uncommitted-until-next" or \
                             self._eleventh_leave_open(several) or \
-                            self._twentysixth_leave_open(changes):  # commit() forgotten
+                            self._twentysixth_leave_open(changes) or \
+                            self._twentyseventh_leave_open():  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
@@ -282,6 +284,8 @@ class Subscriber:
             return special
         if (special := self._twentysecond_seen(mid)) is not None:
             return special
+        if (special := self._twentyseventh_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -299,7 +303,7 @@ class Subscriber:
     def _mark_seen(self, mid: str) -> None:
         if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid) or \
                 self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
-                self._twentysecond_mark_seen(mid):
+                self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -464,6 +468,7 @@ class Subscriber:
         self._twentyfourth_applied(change, number, row)
         self._twentyfifth_applied(number, sequence)
         self._twentysixth_applied(change, number)
+        self._twentyseventh_applied(number, row)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -26,6 +26,7 @@ from .twentythird import TWENTYTHIRD_DEFECTS
 from .twentyfifth import TWENTYFIFTH_DEFECTS
 from .twentyfourth import TWENTYFOURTH_DEFECTS
 from .twentysixth import TWENTYSIXTH_DEFECTS
+from .twentyseventh import TWENTYSEVENTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -561,6 +562,11 @@ TWENTYFIFTH_BATCH = frozenset(TWENTYFIFTH_DEFECTS)
 # on it (b45c6c1). Blind 22/23 (95.7 %) on dafb914; its record is twentysixth.py's docstring,
 # its misses twentysixth.TWENTYSIXTH_MEASURED_MISSES.
 TWENTYSIXTH_BATCH = frozenset(TWENTYSIXTH_DEFECTS)
+# The twenty-seventh batch (twentyseventh.py, twentyseventh_store.py), blind like the tenth to
+# twenty-sixth: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it. Measurement pending; its record will be twentyseventh.py's docstring, its misses
+# twentyseventh.TWENTYSEVENTH_MEASURED_MISSES.
+TWENTYSEVENTH_BATCH = frozenset(TWENTYSEVENTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -574,7 +580,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYTHIRD_DEFECTS,
                                                       **TWENTYFOURTH_DEFECTS,
                                                       **TWENTYFIFTH_DEFECTS,
-                                                      **TWENTYSIXTH_DEFECTS}
+                                                      **TWENTYSIXTH_DEFECTS,
+                                                      **TWENTYSEVENTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
