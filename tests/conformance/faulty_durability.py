@@ -53,6 +53,11 @@ CRASH_MODES = with_restart_cases_also_failed({
     # handler, which writes the household rows through a batch worker's cache: a notice holding
     # one is receipted applied, and a crash right after loses it — every other 異動事由 durable
     "household-change-write-behind": ("RQ-SUB-05", ("S-DUR-10",)),
+    # round 27b: a notice holding a change kept out (its 異動連番 not greater than the last
+    # applied) goes down the reconciliation branch, which begins a transaction and leaves it
+    # open: the next notice commits it, a crash right after loses the notice's MessageId and
+    # what it applied
+    "kept-out-left-open": ("RQ-SUB-05", ("S-DUR-11",)),
 })
 
 _HOUSEHOLD_CHANGES = ("C02", "C03", "C04")
@@ -91,7 +96,33 @@ class CrashableSubscriber(TestSubscriber):
         if soap12 or household or (self.mode == "multi-change-write-behind"
                                    and len(notice.findall(f"{{{JUKI}}}Change")) > 1):
             self._unflushed(header.message_id if soap12 or household else None, notice)
+        if self.mode == "kept-out-left-open":
+            return self._kept_out_left_open(header, notice)
         return super().handler(header, notice)
+
+    def _kept_out_left_open(self, header, notice):
+        """kept-out-left-open: the next notice commits what the one before left open; a new
+        notice holding a change kept out (judged in document order against the resident's last
+        applied) is left open itself — a crash before the next notice loses it."""
+        changes = notice.findall(f"{{{JUKI}}}Change")
+        with self.lock:
+            self.unflushed, self.unflushed_ids = {}, set()  # committed by this notice
+            new = header.message_id not in self.seen
+            last = {n: (self.residents.get(n) or {}).get("last", 0) for n in
+                    notice.itertext(f"{{{CMN}}}AddresseeNumber")}
+            before = {n: copy.deepcopy(self.residents.get(n)) for n in last}
+            kept_out = False
+            for change in changes:
+                number = change.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") or ""
+                sequence = int(change.findtext(f"{{{JUKI}}}Sequence") or 0)
+                kept_out |= sequence <= last.get(number, 0)
+                last[number] = max(last.get(number, 0), sequence)
+        answer = super().handler(header, notice)
+        if new and kept_out:
+            with self.lock:
+                self.unflushed_ids.add(header.message_id)
+                self.unflushed.update(before)
+        return answer
 
     def _group_commit(self, header, notice):
         """burst-group-commit: the first writer opens a group and commits its own notice; a

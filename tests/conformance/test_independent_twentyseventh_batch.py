@@ -126,6 +126,7 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     assert TWENTYSEVENTH_MEASURED_MISSES <= TWENTYSEVENTH_BATCH
+    assert len(TWENTYSEVENTH_MEASURED_MISSES) == 1
 
 
 @pytest.mark.parametrize(("name", "role"), CASES)
