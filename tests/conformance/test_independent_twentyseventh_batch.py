@@ -22,14 +22,13 @@ from .independent.standard import CMN, JUKI, PFH
 from .independent.twentyseventh import TWENTYSEVENTH_MEASURED_MISSES, shift_jis_replaced
 from .independent.twentyseventh_store import ibm_extension, over_age
 from .independent.variants import APART, TWENTYSEVENTH_BATCH
-from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD,
+from .variant_transcripts import (NEW_YEAR, PINNED, clock_from,
+                                  neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD,
                                   NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   adapter_answer, assert_declared_apart, assert_takes_effect,
-                                  batch_cases, change, extract, inquiry, move_clock, notice,
+                                  batch_cases, change, extract, inquiry, notice,
                                   transcript)
 
-PINNED = dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST)  # a Wednesday afternoon
-NEW_YEAR = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JST)  # 00:30 JST on the 1st of a month
 # the variants that read the clock or a date: shown at NEW_YEAR too
 DATED = {"sent-at-month-zero-based", "as-of-today-refused", "birth-over-120-years-refused"}
 DURABLE = {"new-resident-notice-id-kept-in-memory", "change-count-rebuilt-from-sequence-on-start",
@@ -39,8 +38,7 @@ DURABLE = {"new-resident-notice-id-kept-in-memory", "change-count-rebuilt-from-s
 @pytest.fixture(autouse=True)
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
-    start = dt.datetime.now(JST)
-    move_clock(monkeypatch, lambda now: PINNED + (now - start))
+    clock_from(monkeypatch, PINNED)
 
 
 def _with(raw: bytes, old: str, new: str) -> bytes:
@@ -137,8 +135,7 @@ def test_each_variant_takes_effect(tmp_path, name, role):
 @pytest.mark.parametrize(("name", "role"),
                          [(name, role) for name, role in CASES if name in DATED])
 def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    start = dt.datetime.now(JST)  # the pinned afternoon, moving
-    move_clock(monkeypatch, lambda now: NEW_YEAR + (now - start))
+    clock_from(monkeypatch, NEW_YEAR)
     assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
     assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 
@@ -265,8 +262,7 @@ def test_the_reply_header_variants_write_what_they_say(tmp_path):
 
 
 def test_the_dated_variants_at_new_year(monkeypatch):
-    start = dt.datetime.now(JST)
-    move_clock(monkeypatch, lambda now: NEW_YEAR + (now - start))
+    clock_from(monkeypatch, NEW_YEAR)
     wrong = _tree("sent-at-month-zero-based", inquiry("0000010014")).findtext(f".//{{{PFH}}}SentAt")
     assert wrong.startswith("2027-00-01T00:")  # no month 00
     assert b"VENDOR-AS-OF" in adapter_answer("provider", "as-of-today-refused",

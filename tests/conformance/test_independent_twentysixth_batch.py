@@ -21,13 +21,12 @@ from .independent.standard import CMN, JUKI
 from .independent.twentysixth import TWENTYSIXTH_MEASURED_MISSES
 from .independent.twentysixth_store import month_end, narrowed_signs
 from .independent.variants import APART, TWENTYSIXTH_BATCH
-from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A,
+from .variant_transcripts import (NEW_YEAR, PINNED, clock_from,
+                                  neutral_scenario_tests, BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A,
                                   SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
                                   assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  extract, inquiry, move_clock, notice, transcript)
+                                  extract, inquiry, notice, transcript)
 
-PINNED = dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST)  # a Wednesday afternoon
-NEW_YEAR = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JST)  # 00:30 JST on the 1st of a month
 # the variants whose trigger is a date of the message: shown at NEW_YEAR too
 DATED = {"birth-leap-day-answered-feb-28", "birth-month-end-internal",
          "occurred-on-leap-day-refused"}
@@ -41,8 +40,7 @@ NARROWED = "\ufa26筑ﾕｷ~\u2225-"
 @pytest.fixture(autouse=True)
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
-    start = dt.datetime.now(JST)
-    move_clock(monkeypatch, lambda now: PINNED + (now - start))
+    clock_from(monkeypatch, PINNED)
 
 
 def _with(raw: bytes, old: str, new: str) -> bytes:
@@ -125,8 +123,7 @@ def test_each_variant_takes_effect(tmp_path, name, role):
 @pytest.mark.parametrize(("name", "role"),
                          [(name, role) for name, role in CASES if name in DATED])
 def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    start = dt.datetime.now(JST)  # the pinned afternoon, moving
-    move_clock(monkeypatch, lambda now: NEW_YEAR + (now - start))
+    clock_from(monkeypatch, NEW_YEAR)
     assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
     assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 

@@ -126,6 +126,18 @@ def move_clock(monkeypatch, moved) -> None:
     monkeypatch.setattr(dt, "datetime", Moved)
 
 
+# the instants a batch's tests pin the clock to: an ordinary afternoon, and the first minutes of
+# a year (where a variant keyed on the date must take effect too)
+PINNED = dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST)  # a Wednesday afternoon
+NEW_YEAR = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JST)  # 00:30 JST on the 1st of a month
+
+
+def clock_from(monkeypatch, instant: dt.datetime) -> None:
+    """Every clock reads ``instant`` from here on, moving with real time (``move_clock``)."""
+    start = dt.datetime.now(JST)
+    move_clock(monkeypatch, lambda now: instant + (now - start))
+
+
 def crash(adapter, db) -> None:
     """SIGKILL: nothing runs after it; the files keep what was written (committed WAL frames
     not yet checkpointed included), uncommitted work is gone."""
