@@ -439,12 +439,15 @@ def _sent_at(ex: Exchange) -> tuple[str, dt.datetime] | None:
 
 def sent_at_advances(seen: list[Seen]) -> list[str]:
     """RQ-MSG-10: SentAt tracks time across the run. Between the run's first answer and each
-    later one, SentAt moves as far as the suite's monotonic clock did, within the answers' own
-    round trips, the 1 s of a timestamp in whole seconds and a little scheduling: a clock
-    frozen at start-up (or running at a wrong rate) stays within ``clock_skew`` of the suite's
-    clock for a short run, but not in step with it. A cached reply (a MessageId repeated for a
-    resend, which RQ-MSG-09 allows) keeps its first SentAt, so it is not judged."""
-    first: tuple[float, float, str, dt.datetime, Seen] | None = None
+    later one, SentAt moves as far as the suite's clock did, within the answers' own round
+    trips, the 1 s of a timestamp in whole seconds and a little scheduling: a clock frozen at
+    start-up (or running at a wrong rate) stays within ``clock_skew`` of the suite's clock for a
+    short run, but not in step with it. In step with either of the suite's clocks is in step:
+    its monotonic clock (the product's host may differ and its wall clock be stepped on its
+    own) or its wall clock (a step of the wall clock — NTP, a virtual machine resumed — moves a
+    product on the same host with it). A cached reply (a MessageId repeated for a resend,
+    which RQ-MSG-09 allows) keeps its first SentAt, so it is not judged."""
+    first: tuple[Exchange, str, dt.datetime, Seen] | None = None
     ids: set[str] = set()
     problems = []
     for s in seen:
@@ -458,16 +461,22 @@ def sent_at_advances(seen: list[Seen]) -> list[str]:
             continue
         ids.add(mid)
         if first is None:
-            first = (ex.sent_monotonic, ex.elapsed, *stamped, s)
+            first = (ex, *stamped, s)
             continue
-        t0, e0, value0, stamp0, s0 = first
-        span = ex.sent_monotonic - t0
+        ex0, value0, stamp0, s0 = first
+        assert ex0.sent_monotonic is not None
         moved = (stamped[1] - stamp0).total_seconds()
-        allowed = SENT_AT_RESOLUTION + SENT_AT_SLACK + e0 + ex.elapsed
-        if abs(moved - span) > allowed:
+        allowed = SENT_AT_RESOLUTION + SENT_AT_SLACK + ex0.elapsed + ex.elapsed
+        span = ex.sent_monotonic - ex0.sent_monotonic
+        spans = [span]
+        if ex.sent_wall is not None and ex0.sent_wall is not None:
+            spans.append(ex.sent_wall - ex0.sent_wall)
+        if all(abs(moved - each) > allowed for each in spans):
+            wall = (f", {spans[1]:.1f} s by its wall clock"
+                    if len(spans) > 1 and abs(spans[1] - span) >= 0.1 else "")
             problems.append(f"{s.label}: SentAt {stamped[0]} is {moved:+.1f} s from the SentAt "
                             f"{value0} of the run's first answer ({s0.label}), sent "
-                            f"{span:.1f} s later by the suite's monotonic clock (allowed "
+                            f"{span:.1f} s later by the suite's monotonic clock{wall} (allowed "
                             f"±{allowed:.1f} s): SentAt does not track time")
     if len(problems) > _SHOWN:
         problems[_SHOWN:] = [f"… and {len(problems) - _SHOWN} more answers so"]

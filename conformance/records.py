@@ -7,6 +7,7 @@ sent and received (the report may redact personal data in its copy, never here).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -58,8 +59,15 @@ class Exchange:
     error: str | None = None  # transport failure: no (complete) answer
     started_at: str = field(default_factory=now_iso)
     sent_monotonic: float | None = None  # the suite's monotonic clock when the request went out
+    sent_wall: float | None = None  # the suite's wall clock then (time.time(), seconds)
     framing: str | None = None  # why the hub's answer parser refuses the answer (wire_forms)
     _parsed: dict = field(default_factory=dict, repr=False)
+
+    def mark_sent(self) -> float:
+        """Note the suite's clocks as the request goes out; the monotonic reading."""
+        self.sent_wall = time.time()
+        self.sent_monotonic = time.monotonic()
+        return self.sent_monotonic
 
     def envelope(self, which: str = "response") -> Envelope:
         """The parsed request or response (hardened parse); raises ValueError with the reason."""

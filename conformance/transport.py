@@ -75,7 +75,7 @@ class Transport:
 
     def exchange(self, ex: Exchange, timeout: float) -> Exchange:
         """Perform ``ex`` (method, url, request, request_headers); fill in the answer."""
-        started = ex.sent_monotonic = time.monotonic()
+        started = ex.mark_sent()
         deadline = started + timeout
         try:
             if ex.url[:7].lower() == "http://":

@@ -197,7 +197,7 @@ def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext | Non
     product); fill in the answer (a complete one within ``timeout``, else ``ex.error``)."""
     url = urlsplit(ex.url)
     port = url.port or (443 if url.scheme == "https" else 80)
-    started = ex.sent_monotonic = time.monotonic()
+    started = ex.mark_sent()
     deadline = started + timeout
     try:
         with socket.create_connection((url.hostname, port), timeout=timeout) as raw:
