@@ -60,6 +60,7 @@ from .twentyfourth import TwentyFourthBatch
 from .twentyfifth import TwentyFifthBatch
 from .twentysixth import TwentySixthBatch
 from .twentyseventh import TwentySeventhBatch
+from .twentyeighth import TwentyEighthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -71,7 +72,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
-              TwentySixthBatch, TwentySeventhBatch):
+              TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -113,6 +114,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyfifth: dict = field(default_factory=dict)  # the twenty-fifth batch's memories
     twentysixth: dict = field(default_factory=dict)  # the twenty-sixth batch's memories
     twentyseventh: dict = field(default_factory=dict)  # the twenty-seventh batch's memories
+    twentyeighth: dict = field(default_factory=dict)  # the twenty-eighth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -138,6 +140,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyfirst_early(body, mid)
         self._twentysecond_early(body, soap)
         if header is None:
+            self._twentyeighth_no_header()
             raise Refusal("PF-HEADER-MISSING", "client", "no pfh:PlatformHeader",
                           [("header:required", "soap:Header has no pfh:PlatformHeader")])
         if not self.schema.validate(header):
@@ -206,6 +209,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyfifth_checks(header, body, mid)
         self._twentysixth_checks(header, body, mid)
         self._twentyseventh_checks(header, body, service_id, mid)
+        self._twentyeighth_checks(header, body, soap, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":

@@ -54,6 +54,8 @@ class Writer:
             return special
         if (special := self._twentyseventh_now()) is not None:
             return special
+        if (special := self._twentyeighth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -234,6 +236,7 @@ class Writer:
         self._twentyfifth_answer(response)
         self._twentysixth_answer(response)
         self._twentyseventh_answer(response)
+        self._twentyeighth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)

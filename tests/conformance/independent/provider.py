@@ -196,6 +196,7 @@ class Provider:
             key = self._eighteenth_request_key(key, soap)
             key = self._twentythird_request_key(key, header)
             key = self._twentyfourth_request_key(key)
+            request_id = self._twentyeighth_request_id(request_id)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
             if self.defect == "extract-request-id-forgotten-after-later-page" and page > 1:
@@ -217,6 +218,7 @@ class Provider:
                                      r.findtext(f"{{{CMN}}}ResidentStatus") != "1"))
                 numbers = self._fifteenth_numbers(numbers)
                 numbers = self._sixteenth_numbers(numbers)
+                numbers = self._twentyeighth_numbers(numbers, as_of)
                 extract_id = uuid.uuid4().hex
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)

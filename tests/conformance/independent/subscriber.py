@@ -146,6 +146,7 @@ class Subscriber:
             self._fourteenth_duplicate(duplicate, changes)
             duplicate = self._fifteenth_duplicate(duplicate, changes, mid)
             duplicate = self._sixteenth_duplicate(duplicate, changes, header)
+            self._twentyeighth_duplicate(duplicate, key)
             if self.defect == "sequence-gap-refused" and not duplicate:
                 self._refuse_gaps(changes, mid)
             if self.defect == "inbox-replayed-on-start" and not duplicate:
@@ -205,7 +206,8 @@ class Subscriber:
                     if self.defect == "apply-uncommitted-until-next" or \
                             self._eleventh_leave_open(several) or \
                             self._twentysixth_leave_open(changes) or \
-                            self._twentyseventh_leave_open():  # commit() forgotten
+                            self._twentyseventh_leave_open() or \
+                            self._twentyeighth_leave_open(changes):  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
@@ -286,6 +288,8 @@ class Subscriber:
             return special
         if (special := self._twentyseventh_seen(mid)) is not None:
             return special
+        if (special := self._twentyeighth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -303,7 +307,8 @@ class Subscriber:
     def _mark_seen(self, mid: str) -> None:
         if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid) or \
                 self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
-                self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid):
+                self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid) or \
+                self._twentyeighth_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -387,6 +392,7 @@ class Subscriber:
         name = self._twentythird_name(self._twentysecond_name(change,
                                                               self._twentyfirst_name(name)))
         name = self._twentysixth_name(self._twentyfifth_name(self._twentyfourth_name(name)))
+        name = self._twentyeighth_name(change, name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)

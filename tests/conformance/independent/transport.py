@@ -177,6 +177,8 @@ class Transport:
         """SOAP's processing model: a header block addressed to this node with mustUnderstand
         true that it does not understand (anything but pfh:PlatformHeader) is refused before
         anything else, with SOAP's own MustUnderstand fault."""
+        if self._twentyeighth_must_understand_skipped(soap):
+            return
         role = f"{{{soap}}}{'actor' if soap == SOAP11 else 'role'}"
         mid = next((b.findtext(f"{{{PFH}}}MessageId") for b in blocks
                     if b.tag == f"{{{PFH}}}PlatformHeader"), None)  # the fault names it
