@@ -2,7 +2,10 @@
 subscriber (subscriber.py) as a product that can crash in this process, and its mutant whose
 SOAP 1.2 endpoint writes through a cache; and round 14's neighbours of the kill after one
 notice: a group commit for notices in flight together (S-DUR-05), a seen-ID set rebuilt at
-start-up from each resident's last MessageId (S-DUR-06).
+start-up from each resident's last MessageId (S-DUR-06); round 26b's 世帯 changes (C02–C05)
+written behind (S-DUR-10: a notice of every 異動事由 before a crash) and round 27b's notice all
+kept out left in an open transaction until the next notice commits it (S-DUR-11: every outcome
+branch before its own crash).
 
 A crash (``restart``) loses what the product kept only in memory and keeps what it wrote: the
 correct subscriber writes everything at once (its state survives), the mutant's SOAP 1.2 handler
