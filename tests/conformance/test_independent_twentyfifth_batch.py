@@ -26,7 +26,8 @@ from .independent.variants import APART, TWENTYFIFTH_BATCH
 from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A,
                                   SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
                                   assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  extract, inquiry, move_clock, notice, transcript)
+                                  extract, inquiry, notice, transcript,
+                                  clock_from, PINNED, NEW_YEAR)
 
 SVS = "compatibility-ideographs-as-svs"
 KATAKANA = "katakana-via-host-half-width"
@@ -37,8 +38,6 @@ SERVICE_CASE = "service-id-compared-case-insensitively"
 EXTRACT_CASE = "extract-id-looked-up-case-insensitively"
 KAMIYA = "\ufa19谷ﾏﾘｱ"  # 神 U+FA19, a CJK compatibility ideograph, as registered
 WATANABE = "渡邉\U000e011f花子"  # 邉 with its Moji_Joho selector U+E011F
-PINNED = dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST)  # a Wednesday afternoon
-NEW_YEAR = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JST)  # 00:30 JST on the 1st of a month
 # the variants whose trigger involves a date or a SentAt: shown at NEW_YEAR too
 DATED = {"dates-written-unpadded", REGRESSION, "as-of-epoch-day-taken-as-absent",
          "catch-up-notices-applied-after-receipt", "notice-ahead-of-clock-deferred"}
@@ -47,8 +46,7 @@ DATED = {"dates-written-unpadded", REGRESSION, "as-of-epoch-day-taken-as-absent"
 @pytest.fixture(autouse=True)
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
-    start = dt.datetime.now(JST)
-    move_clock(monkeypatch, lambda now: PINNED + (now - start))
+    clock_from(monkeypatch, PINNED)
 
 
 def _with(raw: bytes, old: bytes, new: bytes) -> bytes:
@@ -157,8 +155,7 @@ def test_each_variant_takes_effect(tmp_path, name, role):
 @pytest.mark.parametrize(("name", "role"),
                          [(name, role) for name, role in CASES if name in DATED])
 def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    start = dt.datetime.now(JST)  # the pinned afternoon, moving
-    move_clock(monkeypatch, lambda now: NEW_YEAR + (now - start))
+    clock_from(monkeypatch, NEW_YEAR)
     assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
     assert_takes_effect(tmp_path, role, name, STEPS[role](name))
 

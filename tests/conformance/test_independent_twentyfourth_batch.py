@@ -26,7 +26,7 @@ from .independent.variants import APART, TWENTYFOURTH_BATCH
 from .variant_transcripts import (neutral_scenario_tests, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   adapter_answer, assert_declared_apart, assert_takes_effect,
                                   batch_cases, change, correct_and_variant, extract, inquiry,
-                                  move_clock, notice, transcript)
+                                  clock_from, notice, transcript)
 
 OFFSET = "sent-at-offset-with-seconds"
 NANOSECONDS = "request-sent-at-nanoseconds-refused"
@@ -42,9 +42,7 @@ JUGEMU = ("寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲
 @pytest.fixture(autouse=True)
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
-    start = dt.datetime.now(JST)
-    pinned = dt.datetime(2026, 12, 7, 14, 0, tzinfo=JST)
-    move_clock(monkeypatch, lambda now: pinned + (now - start))
+    clock_from(monkeypatch, dt.datetime(2026, 12, 7, 14, 0, tzinfo=JST))
 
 
 def _with(raw: bytes, old: bytes, new: bytes) -> bytes:
