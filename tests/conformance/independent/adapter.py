@@ -60,6 +60,7 @@ from .twentyfourth import TwentyFourthBatch
 from .twentyfifth import TwentyFifthBatch
 from .twentysixth import TwentySixthBatch
 from .twentyseventh import TwentySeventhBatch
+from .twentyninth import TwentyNinthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -71,7 +72,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
-              TwentySixthBatch, TwentySeventhBatch):
+              TwentySixthBatch, TwentySeventhBatch, TwentyNinthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -113,6 +114,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyfifth: dict = field(default_factory=dict)  # the twenty-fifth batch's memories
     twentysixth: dict = field(default_factory=dict)  # the twenty-sixth batch's memories
     twentyseventh: dict = field(default_factory=dict)  # the twenty-seventh batch's memories
+    twentyninth: dict = field(default_factory=dict)  # the twenty-ninth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -206,8 +208,11 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyfifth_checks(header, body, mid)
         self._twentysixth_checks(header, body, mid)
         self._twentyseventh_checks(header, body, service_id, mid)
+        self._twentyninth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
+        if (receipt := self._twentyninth_inbox(mid)) is not None:
+            return receipt, header  # seen-ids-rebuilt-from-receive-log-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

@@ -27,6 +27,7 @@ from .twentyfifth import TWENTYFIFTH_DEFECTS
 from .twentyfourth import TWENTYFOURTH_DEFECTS
 from .twentysixth import TWENTYSIXTH_DEFECTS
 from .twentyseventh import TWENTYSEVENTH_DEFECTS
+from .twentyninth import TWENTYNINTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -567,6 +568,11 @@ TWENTYSIXTH_BATCH = frozenset(TWENTYSIXTH_DEFECTS)
 # on it (55cd32c). Blind 21/22 (95.5 %) on a2c66e6; its record is twentyseventh.py's docstring,
 # its misses twentyseventh.TWENTYSEVENTH_MEASURED_MISSES.
 TWENTYSEVENTH_BATCH = frozenset(TWENTYSEVENTH_DEFECTS)
+# The twenty-ninth batch (twentyninth.py, twentyninth_store.py), blind like the tenth to
+# twenty-seventh: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it. Its record is twentyninth.py's docstring, its misses
+# twentyninth.TWENTYNINTH_MEASURED_MISSES.
+TWENTYNINTH_BATCH = frozenset(TWENTYNINTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -581,7 +587,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYFOURTH_DEFECTS,
                                                       **TWENTYFIFTH_DEFECTS,
                                                       **TWENTYSIXTH_DEFECTS,
-                                                      **TWENTYSEVENTH_DEFECTS}
+                                                      **TWENTYSEVENTH_DEFECTS,
+                                                      **TWENTYNINTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
