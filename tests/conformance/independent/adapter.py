@@ -61,6 +61,7 @@ from .twentyfifth import TwentyFifthBatch
 from .twentysixth import TwentySixthBatch
 from .twentyseventh import TwentySeventhBatch
 from .twentyeighth import TwentyEighthBatch
+from .twentyninth import TwentyNinthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -72,7 +73,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               FourteenthBatch, FifteenthBatch, SixteenthBatch, SeventeenthBatch,
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
-              TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch):
+              TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
+              TwentyNinthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -115,6 +117,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentysixth: dict = field(default_factory=dict)  # the twenty-sixth batch's memories
     twentyseventh: dict = field(default_factory=dict)  # the twenty-seventh batch's memories
     twentyeighth: dict = field(default_factory=dict)  # the twenty-eighth batch's memories
+    twentyninth: dict = field(default_factory=dict)  # the twenty-ninth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -210,8 +213,11 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentysixth_checks(header, body, mid)
         self._twentyseventh_checks(header, body, service_id, mid)
         self._twentyeighth_checks(header, body, soap, mid)
+        self._twentyninth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
+        if (receipt := self._twentyninth_inbox(mid)) is not None:
+            return receipt, header  # seen-ids-rebuilt-from-receive-log-on-start
         if self.defect == "seen-id-taken-before-checks" and self.role == "subscriber":
             with self.lock:  # the inbox row written first, the checks after
                 self.ninth["fresh"] = None if self._seen(mid) else mid

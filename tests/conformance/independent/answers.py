@@ -56,6 +56,8 @@ class Writer:
             return special
         if (special := self._twentyeighth_now()) is not None:
             return special
+        if (special := self._twentyninth_now()) is not None:
+            return special
         now = dt.datetime.now(JST)
         if self.defect == "sent-at-utc-with-jst-suffix":
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=JST)
@@ -196,6 +198,7 @@ class Writer:
         self._twentythird_reply_header(h, request_header, response, raw)
         self._twentyfourth_reply_header(h, response, raw)
         self._twentyseventh_reply_header(h, response)
+        self._twentyninth_reply_header(h, response)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -237,6 +240,7 @@ class Writer:
         self._twentysixth_answer(response)
         self._twentyseventh_answer(response)
         self._twentyeighth_answer(response)
+        self._twentyninth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -293,6 +297,7 @@ class Writer:
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         self._seventeenth_fault(refusal)
         self._twentyseventh_fault(refusal)
+        self._twentyninth_fault(refusal)
         self._nineteenth_refusal(refusal)
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
@@ -390,6 +395,7 @@ class Writer:
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)
+        self._twentyninth_fault_detail(detail, refusal)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

@@ -288,6 +288,7 @@ class Provider:
         start, end = self._fourteenth_cursor(extract_id, start, end)
         start, end = self._fifteenth_slice(start, end, page, pages, len(numbers))
         start, end = self._twentyseventh_slice(page, start, end)
+        start, end = self._twentyninth_slice(page, pages, len(numbers), size, start, end)
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

@@ -73,6 +73,7 @@ class Subscriber:
         self._twentyfifth_store_opened(self.conn)
         self._twentysixth_store_opened(self.conn)
         self._twentyseventh_store_opened(self.conn)
+        self._twentyninth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -290,6 +291,8 @@ class Subscriber:
             return special
         if (special := self._twentyeighth_seen(mid)) is not None:
             return special
+        if (special := self._twentyninth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -308,7 +311,8 @@ class Subscriber:
         if self._thirteenth_mark_seen(self.conn, mid) or self._sixteenth_mark_seen(mid) or \
                 self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
                 self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid) or \
-                self._twentyeighth_mark_seen(mid):
+                self._twentyeighth_mark_seen(mid) or \
+                self._twentyninth_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -316,6 +320,7 @@ class Subscriber:
             self.conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (mid,))
         self._seventeenth_marked(mid)
         self._twentyfirst_marked(mid)
+        self._twentyninth_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
@@ -393,6 +398,7 @@ class Subscriber:
                                                               self._twentyfirst_name(name)))
         name = self._twentysixth_name(self._twentyfifth_name(self._twentyfourth_name(name)))
         name = self._twentyeighth_name(change, name)
+        name = self._twentyninth_name(change, name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -410,6 +416,7 @@ class Subscriber:
         last = self._seventeenth_last(change, number, last)
         last = self._twentyfourth_last(change, last)
         last = self._twentysixth_last(number, sequence, last)
+        last = self._twentyninth_last(last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated

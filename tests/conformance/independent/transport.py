@@ -80,6 +80,7 @@ class Transport:
             answer = self._seventeenth_answer_kept(header, body, answer)
             self._twentysixth_framing(answer)
             self._twentyseventh_framing(body, answer)
+            self._twentyninth_framing(body, answer)
             if self.defect == "content-length-counts-characters":  # len() of the text
                 answer.content_length = len(answer.body.decode("utf-8"))
             if caching:

@@ -28,6 +28,7 @@ from .twentyfourth import TWENTYFOURTH_DEFECTS
 from .twentysixth import TWENTYSIXTH_DEFECTS
 from .twentyseventh import TWENTYSEVENTH_DEFECTS
 from .twentyeighth import TWENTYEIGHTH_DEFECTS
+from .twentyninth import TWENTYNINTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -573,6 +574,11 @@ TWENTYSEVENTH_BATCH = frozenset(TWENTYSEVENTH_DEFECTS)
 # on it (7b21fb8). Blind 23/23 (100 %) on 08332c6; its record is twentyeighth.py's docstring,
 # its misses (none) twentyeighth.TWENTYEIGHTH_MEASURED_MISSES.
 TWENTYEIGHTH_BATCH = frozenset(TWENTYEIGHTH_DEFECTS)
+# The twenty-ninth batch (twentyninth.py, twentyninth_store.py), blind like the tenth to
+# twenty-seventh: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it. Its record is twentyninth.py's docstring, its misses
+# twentyninth.TWENTYNINTH_MEASURED_MISSES.
+TWENTYNINTH_BATCH = frozenset(TWENTYNINTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -588,7 +594,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYFIFTH_DEFECTS,
                                                       **TWENTYSIXTH_DEFECTS,
                                                       **TWENTYSEVENTH_DEFECTS,
-                                                      **TWENTYEIGHTH_DEFECTS}
+                                                      **TWENTYEIGHTH_DEFECTS,
+                                                      **TWENTYNINTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
