@@ -23,7 +23,7 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
-from . import dtd_forms, sent_at_forms, vendor_blocks
+from . import dtd_forms, message_ids, sent_at_forms, vendor_blocks
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -80,6 +80,7 @@ def request_header(service: ServiceSpec, params: Mapping[str, object],
         service_id=service.id, service_version=service.version, user_id=str(params["user_id"]),
         linkage_kind=linkage_kind)
     overrides = dict(overrides or {})
+    overrides.setdefault("message_id", message_ids.fresh())  # every version of the type's
     unknown = set(overrides) - set(HEADER_OVERRIDES)
     if unknown:
         raise TemplateError(f"header: unknown field(s) {', '.join(sorted(unknown))}; known: "

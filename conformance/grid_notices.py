@@ -41,7 +41,7 @@ from .address_parts import address_of, address_problems, address_xml
 from .element_omission import omitted as _omitted
 from .grid import check_remainder, with_check_digit
 # the value tables (notice_values.py); FIRST and OTHER_FIELDS imported from here by others
-from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS  # noqa: F401
+from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS, SHRUNK_NAMES  # noqa: F401
 from .records import CommandRun, Exchange
 
 PFR = "urn:pfbus:platform:receipt:v1"
@@ -246,6 +246,11 @@ def points(reasons: Iterable[str]) -> list[Point]:
         p.append(Point("characters", f"{label} in {', '.join(OTHER_FIELDS)}", 1, (
             Send((Change(0, "1", FIRST, fields={f: chars for f in OTHER_FIELDS}),),
                  soap="1.1" if k % 2 else "1.2"),)))
+    # round 29b: a name in 縮退 beside its Original — the Text held as sent (observed)
+    for k, (label, text, original) in enumerate(SHRUNK_NAMES):
+        p.append(Point("characters", f"縮退 relayed: {label}, Original {original}", 1, (
+            Send((Change(0, "1", FIRST, name=text, fields={"OriginalText": original}),),
+                 soap="1.2" if k % 2 else "1.1"),)))
     return p
 
 

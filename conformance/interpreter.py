@@ -17,9 +17,9 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
-    grid, identifiers, invariants, neighbours, notice_runs, paging_sequences, parties, \
-    party_domains, per_request, restart_runs, retry_widths, service_spellings, user_ids, waiting, \
-    widths, wire_forms, wsdl_checks
+    grid, identifiers, invariants, message_ids, neighbours, notice_runs, paging_sequences, \
+    parties, party_domains, per_request, restart_runs, retry_widths, service_spellings, user_ids, \
+    waiting, widths, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -95,6 +95,7 @@ class CaseRunner:
     def run(self) -> CaseResult:
         started = time.monotonic()
         case = self.instance.case
+        message_ids.restart_turn()  # the case's MessageIds: the same versions at every run
         try:
             for soap in BINDINGS if case.each_binding else (None,):
                 self.outputs.clear()  # a pass refers to its own steps only

@@ -44,6 +44,19 @@ CHARACTERS = (
      "＇＂…‥，．：；？！／＼｜（）［］「」『』【】＋±×÷＝＜＞°′″℃＄％＃＆＊＠§※〒",
      "山田（＇＂…‥，．：；？！／＼｜［］「」『』【】＋±×÷＝＜＞°′″℃＄％＃＆＊＠§※〒）花子"),
 )
+# round 29b: names in 縮退 relayed with their registered form in Original, as a system that
+# received them in 縮退 sends them on (docs/characters.md: a receiver that stores MJ holds Text as
+# sent) — each form the document gives a 縮退 (MJ's candidate, in the BMP and beyond it; the base
+# without its selector; 〓 where the MJ data has none: 㐁 MJ000005, 㐇 MJ067953, 𠀅 MJ030316),
+# computed by bus.core.characters.shrink_text (label, Text, Original)
+SHRUNK_NAMES = (
+    ("MJ's candidate (髙 → 高)", "高橋美咲", "髙橋美咲"),
+    ("MJ's candidate outside the BMP (𠮷 → 吉)", "吉田花子", "𠮷田花子"),
+    ("the base without its selector (葛 U+E0102 → 葛)", "葛西花子", "葛\U000E0102西花子"),
+    ("〓 first (㐁 MJ000005: no candidate)", "〓田花子", "㐁田花子"),
+    ("〓 between (㐇 MJ067953)", "山〓花子", "山㐇花子"),
+    ("〓 twice and for a character outside the BMP (𠀅 MJ030316)", "〓〓花子", "㐁𠀅花子"),
+)
 # 丁目 (xs:positiveInteger) of every digit count up to the four docs/notices.md asks every
 # subscriber to keep (a kanji-numeral column, vendor B's, holds up to 9999), and a leading zero
 CHOME = ("10", "99", "100", "999", "1000", "9999", "010")

@@ -5,7 +5,8 @@ notice: a group commit for notices in flight together (S-DUR-05), a seen-ID set 
 start-up from each resident's last MessageId (S-DUR-06); round 26b's 世帯 changes (C02–C05)
 written behind (S-DUR-10: a notice of every 異動事由 before a crash) and round 27b's notice all
 kept out left in an open transaction until the next notice commits it (S-DUR-11: every outcome
-branch before its own crash).
+branch before its own crash); round 29b's seen MessageIds of UUID version 4 only kept across a
+start (every case delivering a notice again after a restart, conformance/message_ids.py).
 
 A crash (``restart``) loses what the product kept only in memory and keeps what it wrote: the
 correct subscriber writes everything at once (its state survives), the mutant's SOAP 1.2 handler
@@ -61,6 +62,14 @@ CRASH_MODES = with_restart_cases_also_failed({
     # open: the next notice commits it, a crash right after loses the notice's MessageId and
     # what it applied
     "kept-out-left-open": ("RQ-SUB-05", ("S-DUR-11",)),
+    # round 29b: a migration of the seen-ID table re-run at every start copies the rows of the
+    # vendor's own MessageId format, UUID version 4, and drops the rest (header-v1.xsd admits
+    # versions 1–8): after a restart a notice of another version is new again — every case that
+    # delivers a notice again after a restart, its MessageIds taking every version in turn
+    # (conformance/message_ids.py)
+    "seen-ids-version-4-kept-at-start": ("RQ-SUB-05", (
+        "S-DUR-02", "S-DUR-06", "S-DUR-07", "S-DUR-08", "S-DUR-09", "S-DUR-11", "S-FIELD-01",
+        "S-KEEP-01", "S-PART-01", "S-RST-01")),
 })
 
 _HOUSEHOLD_CHANGES = ("C02", "C03", "C04")
@@ -157,6 +166,8 @@ class CrashableSubscriber(TestSubscriber):
         with self.lock:
             if self.mode == "seen-ids-rebuilt-from-residents":
                 self.seen = set(self.newest_id.values())
+            if self.mode == "seen-ids-version-4-kept-at-start":
+                self.seen = {m for m in self.seen if m[14:15] == "4"}
             for number, written in self.unflushed.items():
                 if written is None:
                     self.residents.pop(number, None)

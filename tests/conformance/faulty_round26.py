@@ -17,7 +17,9 @@ settled (docs/notices.md, README, docs/characters.md), not from a batch's varian
   P-LKIND-01 on every profile (and INV-BIND-04, which judges every answer's);
 - an MJ-capable subscriber taking ``cmn:Original``, where a notice carries one, for the name to
   hold (``original-held-as-name``): no new case — the cases that send an Original beside a
-  different Text and observe the name catch it (docs/characters.md's rule, ST-CH-14).
+  different Text and observe the name catch it (docs/characters.md's rule, ST-CH-14); round 29b's
+  ``original-held-when-text-has-geta`` does so only for a Text holding 〓 (the twenty-ninth
+  blind batch's miss): S-GRID-01's 縮退 points.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ ROUND26_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
                                             "P-MSG-11/juki.ResidentChangeNotice")),
     "sent-at-far-ahead-server-fault": ("RQ-MSG-10", ("S-AHEAD-01",)),
     "original-held-as-name": ("RQ-MSG-06", ("S-GRID-01", "S-OPT-01", "S-CHR-15")),
+    # round 29b: only a Text holding 〓 — "a 縮退 that lost a character" — gives way to the
+    # Original (S-GRID-01's 縮退 points; every other name carrying an Original is held as sent)
+    "original-held-when-text-has-geta": ("RQ-MSG-06", ("S-GRID-01",)),
 }
 
 
@@ -94,12 +99,14 @@ class Round26Subscriber(TestSubscriber):
                 if _reason(change) != "C08" or _former(change):
                     self.former[_number(change)] = _former(change)
             notice = kept
-        if self.mode == "original-held-as-name" and header.message_id not in self.seen:
+        if self.mode in ("original-held-as-name", "original-held-when-text-has-geta") and \
+                header.message_id not in self.seen:
             notice = deepcopy(notice)
             for name in notice.iter(f"{{{CMN}}}Name"):
-                original = name.find(f"{{{CMN}}}Original")
-                if original is not None:  # "the registered form is the better name"
-                    name.find(f"{{{CMN}}}Text").text = original.text
+                original, text = name.find(f"{{{CMN}}}Original"), name.find(f"{{{CMN}}}Text")
+                if original is not None and (self.mode == "original-held-as-name"
+                                             or "〓" in (text.text or "")):
+                    text.text = original.text  # "the registered form is the better name"
         return super().handler(header, notice)
 
 
