@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-import requests
 from lxml import etree
 
 from bus.core.envelope import parse_envelope
@@ -61,6 +60,8 @@ class TamperProxy:
                  tls: ssl.SSLContext | None = None):
         self.inner_url = inner_url
         self._inner = urlsplit(inner_url)
+        if self._inner.scheme != "http":  # the reference behind it: plain HTTP on loopback
+            raise ValueError(f"the proxy forwards to http:// only, not {inner_url}")
         self._inner_path = self._inner.path or "/"
         self.on_request, self.on_reply, self.wsdl = on_request, on_reply, wsdl
         self.state: dict = dict(state or {})
@@ -86,8 +87,6 @@ class TamperProxy:
     def forward(self, call: Call) -> Reply:
         """POST the call to the provider behind, on this thread's kept-alive connection (a new
         one when the provider closed it; never a request sent twice)."""
-        if not self.inner_url.startswith("http://"):
-            return self._forward_tls(call)
         conn = getattr(self.session_local, "conn", None)
         if conn is not None and (conn.sock is None
                                  or select.select([conn.sock], [], [], 0)[0]):
@@ -108,13 +107,6 @@ class TamperProxy:
             conn.close()
             self.session_local.conn = None
         return Reply(r.status, body, r.getheader("content-type", "text/xml"))
-
-    def _forward_tls(self, call: Call) -> Reply:
-        session = getattr(self.session_local, "session", None)
-        if session is None:
-            session = self.session_local.session = requests.Session()
-        r = session.post(self.inner_url, data=call.forwarded, headers=call.headers, timeout=30)
-        return Reply(r.status_code, r.content, r.headers.get("content-type", "text/xml"))
 
 
 class _Handler(BaseHTTPRequestHandler):
