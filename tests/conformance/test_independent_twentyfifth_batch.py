@@ -23,11 +23,10 @@ from .independent.twentyfifth import (EPOCH_DAY, TWENTYFIFTH_MEASURED_MISSES,
 from .independent.twentyfifth_store import (CATCH_UP_AFTER, compatibility_as_svs,
                                             voiced_katakana_split)
 from .independent.variants import APART, TWENTYFIFTH_BATCH
-from .variant_transcripts import (neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A,
-                                  SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  extract, inquiry, notice, transcript,
-                                  clock_from, PINNED, NEW_YEAR)
+from .variant_transcripts import (neutral_scenario_tests, variant_effect_tests, BAD_CHECK_DIGIT,
+                                  GOV, NOT_HELD, NOTICE_A, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  adapter_answer, assert_declared_apart, batch_cases, change,
+                                  extract, inquiry, notice, transcript, clock_from, PINNED)
 
 SVS = "compatibility-ideographs-as-svs"
 KATAKANA = "katakana-via-host-half-width"
@@ -147,17 +146,8 @@ def test_the_batch_is_declared_apart_and_sized():
     assert DATED <= TWENTYFIFTH_BATCH
 
 
-@pytest.mark.parametrize(("name", "role"), CASES)
-def test_each_variant_takes_effect(tmp_path, name, role):
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
-
-
-@pytest.mark.parametrize(("name", "role"),
-                         [(name, role) for name, role in CASES if name in DATED])
-def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    clock_from(monkeypatch, NEW_YEAR)
-    assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
+(test_each_variant_takes_effect,
+ test_the_dated_variants_take_effect_at_new_year_too) = variant_effect_tests(CASES, STEPS, DATED)
 
 
 def _page_of(adapter: Adapter, raw: bytes) -> bytes:

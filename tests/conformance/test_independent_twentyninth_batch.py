@@ -22,12 +22,11 @@ from .independent.standard import CMN, JUKI, PFF, PFH
 from .independent.twentyninth import TWENTYNINTH_MEASURED_MISSES, double_escaped, pretty_line
 from .independent.twentyninth_store import after_uro_1_1, keep_until
 from .independent.variants import APART, TWENTYNINTH_BATCH
-from .variant_transcripts import (NEW_YEAR, PINNED, clock_from,
-                                  neutral_scenario_tests, BAD_CHECK_DIGIT, NOT_HELD,
-                                  NOTICE_A, SOAP11, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  adapter_answer, assert_declared_apart, assert_takes_effect,
-                                  batch_cases, change, extract, inquiry, notice,
-                                  transcript)
+from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
+                                  variant_effect_tests, BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A, SOAP11,
+                                  SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
+                                  assert_declared_apart, batch_cases, change, extract, inquiry,
+                                  notice, transcript)
 
 # the variants that read the clock: shown at NEW_YEAR too
 DATED = {"sent-at-epoch-seconds-directive", "seen-ids-expire-two-years-after-occurred-on"}
@@ -132,17 +131,8 @@ def test_the_measured_misses_are_of_the_batch():
     assert len(TWENTYNINTH_MEASURED_MISSES) == 2  # 21/23 on the suite of 08332c6
 
 
-@pytest.mark.parametrize(("name", "role"), CASES)
-def test_each_variant_takes_effect(tmp_path, name, role):
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
-
-
-@pytest.mark.parametrize(("name", "role"),
-                         [(name, role) for name, role in CASES if name in DATED])
-def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    clock_from(monkeypatch, NEW_YEAR)
-    assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
+(test_each_variant_takes_effect,
+ test_the_dated_variants_take_effect_at_new_year_too) = variant_effect_tests(CASES, STEPS, DATED)
 
 
 # --- what a variant does not target is left as the correct adapter answers it -----------------

@@ -22,12 +22,11 @@ from .independent.standard import CMN, JUKI, PFH
 from .independent.twentyseventh import TWENTYSEVENTH_MEASURED_MISSES, shift_jis_replaced
 from .independent.twentyseventh_store import ibm_extension, over_age
 from .independent.variants import APART, TWENTYSEVENTH_BATCH
-from .variant_transcripts import (NEW_YEAR, PINNED, clock_from,
-                                  neutral_scenario_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD,
-                                  NOTICE_A, NOTICE_B, SOAP12, SOAP12_TYPE, TEXT_XML,
-                                  adapter_answer, assert_declared_apart, assert_takes_effect,
-                                  batch_cases, change, extract, inquiry, notice,
-                                  transcript)
+from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
+                                  variant_effect_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A,
+                                  NOTICE_B, SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
+                                  assert_declared_apart, batch_cases, change, extract, inquiry,
+                                  notice, transcript)
 
 # the variants that read the clock or a date: shown at NEW_YEAR too
 DATED = {"sent-at-month-zero-based", "as-of-today-refused", "birth-over-120-years-refused"}
@@ -127,17 +126,8 @@ def test_the_measured_misses_are_of_the_batch():
     assert len(TWENTYSEVENTH_MEASURED_MISSES) == 1
 
 
-@pytest.mark.parametrize(("name", "role"), CASES)
-def test_each_variant_takes_effect(tmp_path, name, role):
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
-
-
-@pytest.mark.parametrize(("name", "role"),
-                         [(name, role) for name, role in CASES if name in DATED])
-def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    clock_from(monkeypatch, NEW_YEAR)
-    assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
+(test_each_variant_takes_effect,
+ test_the_dated_variants_take_effect_at_new_year_too) = variant_effect_tests(CASES, STEPS, DATED)
 
 
 # --- what a variant does not target is left as the correct adapter answers it -----------------

@@ -10,22 +10,19 @@ first day of a year."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
 from lxml import etree
 
-from .independent.adapter import JST
 from .independent.standard import CMN, JUKI
 from .independent.twentysixth import TWENTYSIXTH_MEASURED_MISSES
 from .independent.twentysixth_store import month_end, narrowed_signs
 from .independent.variants import APART, TWENTYSIXTH_BATCH
-from .variant_transcripts import (NEW_YEAR, PINNED, clock_from,
-                                  neutral_scenario_tests, BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A,
-                                  SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
-                                  assert_declared_apart, assert_takes_effect, batch_cases, change,
-                                  extract, inquiry, notice, transcript)
+from .variant_transcripts import (PINNED, clock_from, neutral_scenario_tests, variant_effect_tests,
+                                  BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A, SOAP12, SOAP12_TYPE,
+                                  TEXT_XML, adapter_answer, assert_declared_apart, batch_cases,
+                                  change, extract, inquiry, notice, transcript)
 
 # the variants whose trigger is a date of the message: shown at NEW_YEAR too
 DATED = {"birth-leap-day-answered-feb-28", "birth-month-end-internal",
@@ -115,17 +112,8 @@ def test_the_batch_is_declared_apart_and_sized():
     assert DATED <= TWENTYSIXTH_BATCH and FRAMING <= TWENTYSIXTH_BATCH
 
 
-@pytest.mark.parametrize(("name", "role"), CASES)
-def test_each_variant_takes_effect(tmp_path, name, role):
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
-
-
-@pytest.mark.parametrize(("name", "role"),
-                         [(name, role) for name, role in CASES if name in DATED])
-def test_the_dated_variants_take_effect_at_new_year_too(tmp_path, monkeypatch, name, role):
-    clock_from(monkeypatch, NEW_YEAR)
-    assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
-    assert_takes_effect(tmp_path, role, name, STEPS[role](name))
+(test_each_variant_takes_effect,
+ test_the_dated_variants_take_effect_at_new_year_too) = variant_effect_tests(CASES, STEPS, DATED)
 
 
 # --- what a variant does not target is left as the correct adapter answers it -----------------

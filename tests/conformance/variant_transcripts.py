@@ -256,6 +256,26 @@ def correct_and_variant(tmp_path, role: str, name: str, steps: list) -> tuple[li
             transcript(role, tmp_path / "variant.sqlite3", name, steps))
 
 
+def variant_effect_tests(cases, steps: dict[str, Callable[[str], list]], dated: set[str]):
+    """A batch's two tests that each variant takes effect (``steps[role](name)``: its own
+    exchanges): on the pinned clock, and — the variants of ``dated``, which read the clock or a
+    date — at NEW_YEAR too. A batch's test module binds them to its own names:
+    ``test_each_variant_takes_effect, test_the_dated_variants_take_effect_at_new_year_too =
+    variant_effect_tests(…)``."""
+
+    @pytest.mark.parametrize(("name", "role"), cases)
+    def takes_effect(tmp_path, name, role):
+        assert_takes_effect(tmp_path, role, name, steps[role](name))
+
+    @pytest.mark.parametrize(("name", "role"), [(n, r) for n, r in cases if n in dated])
+    def at_new_year(tmp_path, monkeypatch, name, role):
+        clock_from(monkeypatch, NEW_YEAR)
+        assert dt.datetime.now(JST).strftime("%m-%d %H") == "01-01 00"
+        assert_takes_effect(tmp_path, role, name, steps[role](name))
+
+    return takes_effect, at_new_year
+
+
 def neutral_scenario_tests(cases, targets: dict[str, set[str]], scenario: Callable[[str], list]):
     """A batch's two tests on its neutral scenario (``scenario(role)``: its steps): each variant
     of ``cases`` that ``targets`` does not declare leaves it as the correct adapter answers it;
