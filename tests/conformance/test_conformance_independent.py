@@ -14,11 +14,12 @@ from multiprocessing import get_context
 
 import pytest
 
+from .independent.process import IndependentAdapter
 from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, DEFECTS, EIGHTH_BATCH,
                                    FIFTH_BATCH, FOURTH_BATCH, MEASURED_MISSES, MEASURED_ONLY,
-                                   NINTH_BATCH,
-                                   SEVENTH_BATCH, SIXTH_BATCH, THIRD_BATCH, VARIANTS)
-from .independent_runs import MEASURING_PROCESSES, detected, outcome
+                                   NINTH_BATCH, PROFILE, SEVENTH_BATCH, SIXTH_BATCH, SYSTEM_ID,
+                                   THIRD_BATCH, VARIANTS)
+from .independent_runs import MEASURING_PROCESSES, detected, outcome, pinpoint, pinpoints, run
 from .references import SUBSCRIBER_PROFILES
 from .subscriber import DURABILITY_MODES
 
@@ -93,6 +94,43 @@ def test_the_suite_detects_at_least_95_percent_of_the_defects(tmp_path):
           + (f"; missed: {missed}" if missed else ""))  # measured; recorded in the docs
     assert rate >= 0.95, missed
     assert measured_missed <= MEASURED_MISSES, measured_missed - MEASURED_MISSES
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["provider", "subscriber"])
+def test_the_correct_adapter_passes_every_pinpointed_set_of_cases_alone(suite, tmp_path, role):
+    """The detection test counts a variant caught when the case instances recorded for it
+    (caught_by.json) fail it alone: each such set, run alone, passes the correct adapter — a
+    failure there would be the suite's (a case needing another before it), not the variant's."""
+    sets = sorted({tuple(cases) for key, cases in pinpoints().items()
+                   if key.endswith(f"@{role}")})
+    assert sets
+    adapter = IndependentAdapter(role, tmp_path, system_id=SYSTEM_ID[role])
+    try:
+        for cases in sets:
+            result = run(suite, PROFILE[role], adapter, cases=cases)
+            assert [r.id for r in result.results] == list(cases) and result.verdict == "pass", \
+                {r.id: r.findings or r.reason for r in result.results if r.verdict != "pass"}
+    finally:
+        adapter.close()
+
+
+def test_every_pinpoint_names_a_variant_and_instances_of_its_profile(suite):
+    instances = {role: {i.id for i in suite.instances(suite.profiles[p])}
+                 for role, p in PROFILE.items()}
+    variants = {f"{name}@{role}" for name, role in ALL_VARIANTS}
+    for key, cases in pinpoints().items():
+        assert key in variants and cases, key
+        assert set(cases) <= instances[key.rsplit("@", 1)[1]], (key, cases)
+
+
+def test_an_invariant_is_pinpointed_with_the_instance_whose_answer_broke_it():
+    caught = ("INV-MSG-10: fail: step 1 SentAt does not track time "
+              "[P-EQUIV-01/juki.ResidentInquiry, request 3, SOAP 1.1]: +14.0 s; "
+              "also [P-EDGE-01/juki.ResidentInquiry, request 1, SOAP 1.2]")
+    assert pinpoint(caught) == ("P-EQUIV-01/juki.ResidentInquiry", "INV-MSG-10")
+    assert pinpoint("S-GRID-01/juki.ResidentChangeNotice: fail: receipt [S-X-01/y, 1") == (
+        "S-GRID-01/juki.ResidentChangeNotice",)
 
 
 def test_a_run_told_to_stop_at_the_first_failure_ends_there(suite, tmp_path):
