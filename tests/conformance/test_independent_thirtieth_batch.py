@@ -159,6 +159,10 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     assert set(THIRTIETH_MEASURED_MISSES) <= THIRTIETH_BATCH
+    assert len(THIRTIETH_MEASURED_MISSES) == 6  # variants missed, 17/26 runs on f0c4be6
+    missed = [(name, role) for name, roles in THIRTIETH_MEASURED_MISSES.items()
+              for role in roles.split(", ")]
+    assert len(missed) == 9 and set(missed) <= set(CASES)
 
 
 (test_each_variant_takes_effect,
