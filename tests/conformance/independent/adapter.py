@@ -62,6 +62,7 @@ from .twentysixth import TwentySixthBatch
 from .twentyseventh import TwentySeventhBatch
 from .twentyeighth import TwentyEighthBatch
 from .twentyninth import TwentyNinthBatch
+from .thirtieth import ThirtiethBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -74,7 +75,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
-              TwentyNinthBatch):
+              TwentyNinthBatch, ThirtiethBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -118,6 +119,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyseventh: dict = field(default_factory=dict)  # the twenty-seventh batch's memories
     twentyeighth: dict = field(default_factory=dict)  # the twenty-eighth batch's memories
     twentyninth: dict = field(default_factory=dict)  # the twenty-ninth batch's memories
+    thirtieth: dict = field(default_factory=dict)  # the thirtieth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -175,6 +177,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                 or (self.defect == "receiver-local-gov-unchecked"
                     and receiver[1:] == [self.business_unit, self.system_id])
         mine = self._fourteenth_mine(receiver, mine)
+        mine = self._thirtieth_mine_receiver(receiver, mine)
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
@@ -214,6 +217,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyseventh_checks(header, body, service_id, mid)
         self._twentyeighth_checks(header, body, soap, mid)
         self._twentyninth_checks(header, body, mid)
+        self._thirtieth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -186,6 +186,7 @@ class Writer:
             if self.defect == "by-individual-number-hash-without-declaration" and \
                     b"IndividualNumber>" in raw and raw.startswith(b"<?xml"):
                 hashed = raw.split(b"?>", 1)[1].lstrip()
+            hashed = self._thirtieth_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -199,6 +200,7 @@ class Writer:
         self._twentyfourth_reply_header(h, response, raw)
         self._twentyseventh_reply_header(h, response)
         self._twentyninth_reply_header(h, response)
+        self._thirtieth_reply_header(h, response)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -396,6 +398,7 @@ class Writer:
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)
         self._twentyninth_fault_detail(detail, refusal)
+        self._thirtieth_fault_envelope(env, soap, refusal)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

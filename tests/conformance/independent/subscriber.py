@@ -74,6 +74,7 @@ class Subscriber:
         self._twentysixth_store_opened(self.conn)
         self._twentyseventh_store_opened(self.conn)
         self._twentyninth_store_opened(self.conn)
+        self._thirtieth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -159,7 +160,8 @@ class Subscriber:
             if not duplicate:
                 if self._eleventh_in_background(mid, changes) or \
                         self._twelfth_in_background(mid, changes) or \
-                        self._twentyfifth_in_background(header, mid, changes):
+                        self._twentyfifth_in_background(header, mid, changes) or \
+                        self._thirtieth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -399,6 +401,7 @@ class Subscriber:
         name = self._twentysixth_name(self._twentyfifth_name(self._twentyfourth_name(name)))
         name = self._twentyeighth_name(change, name)
         name = self._twentyninth_name(change, name)
+        name = self._thirtieth_name(change, name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -417,6 +420,7 @@ class Subscriber:
         last = self._twentyfourth_last(change, last)
         last = self._twentysixth_last(number, sequence, last)
         last = self._twentyninth_last(last)
+        last = self._thirtieth_last(last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -482,6 +486,7 @@ class Subscriber:
         self._twentyfifth_applied(number, sequence)
         self._twentysixth_applied(change, number)
         self._twentyseventh_applied(number, row)
+        self._thirtieth_applied(number, row, name, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -58,6 +58,7 @@ class Transport:
                 raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
                               [("http:content-type", media)])
             root, soap = self._parse(raw, content_type, soap)
+            self._thirtieth_envelope(root)
             self._tenth_envelope(root, soap)
             self._eleventh_envelope(root)
             self._sixteenth_envelope(root)
@@ -170,6 +171,7 @@ class Transport:
         self._must_understand(blocks, soap)
         headers = root.findall(f"{{{soap}}}Header/{{{PFH}}}PlatformHeader")
         headers = self._seventeenth_headers(blocks, headers)
+        headers = self._thirtieth_headers(root, headers)
         if self.defect == "header-prefix-assumed":  # the header found by its usual prefix
             headers = [h for h in headers if h.prefix == "pfh"]
         return (headers[0] if len(headers) == 1 else None), children[0]
