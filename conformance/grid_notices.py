@@ -71,6 +71,7 @@ class Send:
     key: str = ""  # a name to resend it by
     what: str = ""
     message_id: str = ""  # a MessageId of the point's own (identifiers.py); "": a fresh one
+    linkage_kind: str = ""  # the header's LinkageKind when not the service's (delta)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,13 @@ def points(reasons: Iterable[str]) -> list[Point]:
              # the top of the value domain (18 digits): a double or DECIMAL(17) loses it
              ("999999999999999998", "999999999999999999"),
          ))]
+    # round 30b: a notice sent as LinkageKind full is applied and receipted as any other
+    # (README: the hub routes by Service, not LinkageKind) — the 異動連番 rule included; the
+    # thirtieth blind batch took one for a piece of a 全件 load and skipped the check
+    p += [Point("異動連番", f"{' → '.join(ns)}, the last sent as LinkageKind full", 1, (
+        Send((Change(0, ns[0], FIRST),), soap=soap),
+        Send((Change(0, ns[1]),), soap="1.2" if soap == "1.1" else "1.1", linkage_kind="full")))
+        for ns, soap in ((("10", "9"), "1.1"), (("7", "7"), "1.2"), (("3", "4"), "1.1"))]
     p += [
         Point("異動連番", "two residents interleaved: A 1, B 1, A 2, B 2, A 7, B 3", 2, tuple(
             Send((Change(who, n, FIRST if n == "1" else "C12"),), soap="1.2" if k % 2 else "1.1")
@@ -429,6 +437,8 @@ class NoticeGrid:
             overrides = {"sent_at_age": str(step.age)} if step.age else {}
             if step.message_id:
                 overrides["message_id"] = step.message_id
+            if step.linkage_kind:
+                overrides["linkage_kind"] = step.linkage_kind
             ex = self.d.send(body, step.soap, f"{at} (SOAP {step.soap})", overrides)
             record = _Sent(index, ex, body, changes, self.d.clock())
             if step.key:

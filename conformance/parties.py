@@ -74,8 +74,11 @@ def _post(runner, step, values, soap: str, header: dict[str, str], label: str) -
 
 
 def _spellings(runner, step, values) -> list[str]:
+    """The SystemId the product is addressed by, spelled otherwise: its own, or for a subscriber
+    the hub's (``receiver_system_id``: a notice is addressed to the municipality's hub)."""
     problems = []
-    for k, other in enumerate(receiver_spellings(str(values["sut_system_id"]))):
+    own = str(values.get("receiver_system_id") or values["sut_system_id"])
+    for k, other in enumerate(receiver_spellings(own)):
         soap = "1.2" if k % 2 else "1.1"
         ex = _post(runner, step, values, soap, {"receiver_system_id": other}, f"to {other}")
         found = checks.outcome(ex, "fault")

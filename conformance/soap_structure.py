@@ -22,7 +22,11 @@ rules rather than by validating against them:
 - processing instructions: none anywhere (SOAP 1.1 §3: a SOAP message MUST NOT contain them;
   SOAP 1.2 Part 1 §5: a sender MUST NOT put one in);
 - a SOAP 1.2 fault's top Code/Value is one of the five codes the schema enumerates
-  (VersionMismatch, MustUnderstand, DataEncodingUnknown, Sender, Receiver; Part 1 §5.4.6).
+  (VersionMismatch, MustUnderstand, DataEncodingUnknown, Sender, Receiver; Part 1 §5.4.6);
+- an ``env:NotUnderstood`` header block (the blocks a MustUnderstand fault names, Part 1 §5.4.8)
+  has a ``qname`` that is a QName of the schema's type: its prefix declared where it stands, so
+  that a reader can resolve it (the thirtieth blind batch wrote the request's prefix, undeclared
+  in the fault).
 """
 
 from __future__ import annotations
@@ -141,7 +145,7 @@ def structure(root: etree._Element, ns: str, raw: bytes | None = None) -> list[s
         problems += _own_attributes(part, ns) + _text(part)
         if _name(part) == "Header":
             for block in part:
-                problems += _block(block, ns)
+                problems += _block(block, ns) + _not_understood(block)
         elif _name(part) == "Body" and ns == SOAP12_NS:
             fault = part.find(f"{{{ns}}}Fault")
             if fault is not None:
@@ -149,20 +153,38 @@ def structure(root: etree._Element, ns: str, raw: bytes | None = None) -> list[s
     return problems
 
 
+def _not_understood(block) -> list[str]:
+    if block.tag != f"{{{SOAP12_NS}}}NotUnderstood":
+        return []
+    qname = (block.get("qname") or "").strip()
+    prefix, _, local = qname.rpartition(":")
+    if local and (not prefix or block.nsmap.get(prefix) is not None):
+        return []
+    return [f"env:NotUnderstood qname {qname!r} is not a QName whose prefix is declared in scope "
+            f"(SOAP 1.2 Part 1 §5.4.8, the envelope schema's xs:QName)"]
+
+
 def upgrade(root: etree._Element) -> list[str]:
     """SOAP 1.2 Part 1 5.4.7: the env:Upgrade header block a VersionMismatch fault SHOULD carry
-    (not required here), when it carries one, lists one or more env:SupportedEnvelope, each
-    ``qname`` the Envelope of a SOAP version, its prefix declared where it stands."""
+    (not required here), when it carries one, lists the envelopes the product reads — SOAP 1.1
+    and 1.2, as every product of the platform does (docs/faults.md: "SupportedEnvelope of SOAP
+    1.1 and 1.2"), in either order — each ``qname`` the Envelope of a SOAP version, its prefix
+    declared where it stands."""
     problems = []
     for block in root.iterfind(f"*/{{{SOAP12_NS}}}Upgrade"):
         listed = block.findall(f"{{{SOAP12_NS}}}SupportedEnvelope")
-        if not listed:
-            problems.append("env:Upgrade lists no env:SupportedEnvelope")
+        named = set()
         for supported in listed:
             qname = (supported.get("qname") or "").strip()
             prefix, _, local = qname.rpartition(":")
-            if local != "Envelope" or supported.nsmap.get(prefix or None) not in (SOAP11_NS,
-                                                                                  SOAP12_NS):
+            ns = supported.nsmap.get(prefix or None)
+            if local != "Envelope" or ns not in (SOAP11_NS, SOAP12_NS):
                 problems.append(f"env:SupportedEnvelope qname {qname!r} names no SOAP Envelope "
                                 f"(a QName whose prefix is declared in scope)")
+            named.add(ns)
+        missing = [v for v, ns in (("1.1", SOAP11_NS), ("1.2", SOAP12_NS)) if ns not in named]
+        if missing:
+            problems.append(f"env:Upgrade does not list SOAP {' and '.join(missing)}'s envelope: "
+                            f"it lists the envelopes the product reads, SOAP 1.1 and 1.2 "
+                            f"(docs/faults.md)")
     return problems

@@ -15,6 +15,13 @@ its RelatesTo, Receiver or Service are then not the request's, or it refuses a r
 valid (a stale SentAt, another Receiver or Version). The bodies' XSDs have no extension point
 (no xs:any), so no look-alike can be put in a body without making it invalid.
 
+``nested_header``: round 30b (the thirtieth blind batch looked the header up with a descendant
+search and took the first match): a vendor block (``v:Relay``, no mustUnderstand) before the
+platform header, holding a copy of pfh:PlatformHeader in header-v1's own namespace — valid for
+header-v1.xsd, its identifying values changed as above. The platform header is the Header's
+child (SOAP 1.1 §4.2, SOAP 1.2 Part 1 §5.2: a header block is a child element of the Header);
+what a block holds is the block's.
+
 ``large_request``: LARGE_REQUEST bytes and more, past the buffer sizes products are written
 with (64 KiB, 1 MiB) and within the hub's documented max_message_bytes (8 MiB): half in a vendor
 block of many lines before the platform header, half white space inside the payload element
@@ -33,6 +40,7 @@ from bus.core.header import HEADER_TAG
 from .records import Exchange
 
 LOOKALIKE_NS = "urn:example:vendor:relay"
+RELAY_NS = "urn:example:vendor:relay-envelope"  # nested_header's block, holding a platform header
 PADDING_NS = "urn:example:vendor:padding"
 LARGE_REQUEST = 1_310_720  # 1.25 MiB: past 64 KiB and 1 MiB, far below the hub's 8 MiB
 _FAKE_SENT_AT = "2001-01-01T00:00:00+09:00"
@@ -58,14 +66,32 @@ def lookalike_block(raw: bytes) -> bytes:
     return etree.tostring(fake, encoding="UTF-8")
 
 
-def _copy_as_vendor(el, parent):
+def nested_block(raw: bytes) -> bytes:
+    """A vendor block holding a copy of the request's platform header, in its own namespace,
+    its identifying values changed, a RelatesTo added if the request has none."""
+    root = etree.fromstring(raw)
+    real = root.find(f"{{{etree.QName(root).namespace}}}Header/{HEADER_TAG}")
+    if real is None:
+        raise ValueError("nested_header needs the request's platform header")
+    relay = etree.Element(f"{{{RELAY_NS}}}Relay", nsmap={"v": RELAY_NS})
+    ns = etree.QName(real).namespace
+    copy = _copy_as_vendor(real, relay, ns)
+    if copy.find(f"{{{ns}}}RelatesTo") is None:
+        relates = etree.Element(f"{{{ns}}}RelatesTo")
+        relates.text = str(uuid.uuid4())
+        copy.insert(1, relates)
+    return etree.tostring(relay, encoding="UTF-8")
+
+
+def _copy_as_vendor(el, parent, ns: str = LOOKALIKE_NS):
     name = etree.QName(el).localname
-    tag = f"{{{LOOKALIKE_NS}}}{name}"
-    new = etree.Element(tag, nsmap={"pfh": LOOKALIKE_NS}) if parent is None \
-        else etree.SubElement(parent, tag)
+    tag = f"{{{ns}}}{name}"
+    new = etree.Element(tag, nsmap={"pfh": ns}) if parent is None \
+        else etree.SubElement(parent, tag, nsmap={"pfh": ns} if etree.QName(
+            parent).namespace != ns else None)
     children = [c for c in el if isinstance(c.tag, str)]
     for child in children:
-        _copy_as_vendor(child, new)
+        _copy_as_vendor(child, new, ns)
     if not children:
         new.text = str(uuid.uuid4()) if name in ("MessageId", "RelatesTo", "RequestHash") \
             else _FAKE_TEXT.get(name, el.text)
@@ -74,16 +100,21 @@ def _copy_as_vendor(el, parent):
 
 def not_lookalike(ctx: object, ex: Exchange) -> list[str]:
     """``binding.not_lookalike``: no field of the reply's header took a value of the request's
-    look-alike block. Only that is judged here: whether the binding is right at all is the
-    invariants' (INV-BIND-01…03), so a defect of the binding in general is not counted twice."""
+    look-alike block, or of the platform header nested in a vendor block. Only that is judged
+    here: whether the binding is right at all is the invariants' (INV-BIND-01…03), so a defect
+    of the binding in general is not counted twice."""
     env = ex.envelope("request")
-    block = env.root.find(f"{{{env.soap_ns}}}Header/{{{LOOKALIKE_NS}}}PlatformHeader")
+    header = f"{{{env.soap_ns}}}Header"
+    block, ns = env.root.find(f"{header}/{{{LOOKALIKE_NS}}}PlatformHeader"), LOOKALIKE_NS
+    if block is None:
+        block, ns = env.root.find(f"{header}/{{{RELAY_NS}}}Relay/{HEADER_TAG}"), \
+            etree.QName(HEADER_TAG).namespace
     if block is None:
         return []
     reply = ex.header()
 
     def fake(path: str) -> str | None:
-        return block.findtext("/".join(f"{{{LOOKALIKE_NS}}}{n}" for n in path.split("/")))
+        return block.findtext("/".join(f"{{{ns}}}{n}" for n in path.split("/")))
 
     taken = [(name, value) for name, value, vendor in (
         ("RelatesTo", reply.relates_to, (fake("MessageId"), fake("RelatesTo"))),
@@ -93,14 +124,18 @@ def not_lookalike(ctx: object, ex: Exchange) -> list[str]:
         ("Version", reply.service_version, (fake("Service/Version"),)),
         ("StandardVersion", reply.standard_version, (fake("StandardVersion"),)),
     ) if value is not None and value in vendor]
-    return [f"the reply's {name} is {value}, the value of the vendor block "
-            f"{{{LOOKALIKE_NS}}}PlatformHeader before the platform header" for name, value in taken]
+    where = f"{{{LOOKALIKE_NS}}}PlatformHeader" if ns == LOOKALIKE_NS \
+        else f"{{{RELAY_NS}}}Relay's nested pfh:PlatformHeader"
+    return [f"the reply's {name} is {value}, the value of the vendor block {where} before the "
+            f"platform header" for name, value in taken]
 
 
 def tamper(raw: bytes, how: str) -> bytes:
     header = raw.index(b"Header>") + len(b"Header>")  # the SOAP Header's start tag, any prefix
     if how == "lookalike_header":
         return raw[:header] + lookalike_block(raw) + raw[header:]
+    if how == "nested_header":
+        return raw[:header] + nested_block(raw) + raw[header:]
     if how == "large_request":
         block = _padding()
         body = raw.index(b"Body>", header) + len(b"Body>")
@@ -122,4 +157,4 @@ def _padding() -> bytes:
     return b"".join(lines) + b"</v:Padding>"
 
 
-TAMPERS = ("lookalike_header", "large_request")
+TAMPERS = ("lookalike_header", "nested_header", "large_request")

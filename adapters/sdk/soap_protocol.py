@@ -161,7 +161,9 @@ def _request_message_id(ctx) -> str | None:
     root = getattr(ctx, "in_document", None)
     if not isinstance(root, etree._Element):
         return None
-    text = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    # the platform header is a child of the Header (a block), never a copy nested in another
+    text = root.findtext(f"{{{etree.QName(root).namespace}}}Header/{HEADER_TAG}/"
+                         f"{{{HEADER_NS}}}MessageId")
     return text.strip() if text and text.strip() else None
 
 

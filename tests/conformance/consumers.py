@@ -19,7 +19,8 @@ from adapters.sdk.consumer import ConsumerClient, ConsumerError
 from adapters.vendor_b_tax.linkage import fetch_resident
 from adapters.vendor_b_tax.store import TaxStore
 from bus.core.faults import SOAP11_NS
-from bus.core.header import HEADER_TAG, Party, PlatformHeader, request_digest
+from bus.core.header import Party, PlatformHeader, request_digest
+from .proxy import header_find
 
 TAX = Party("131016", "07", "vendor-b-tax")
 REGISTRY = Party("131016", "01", "vendor-a-juki")
@@ -79,7 +80,7 @@ def faulty(mode: str):
         root = etree.fromstring(r.content)
         if root.find(f"{{{SOAP11_NS}}}Body/{{{SOAP11_NS}}}Fault") is not None:
             return 0 if mode == "fault-as-not-found" else 1
-        reply = PlatformHeader.from_element(root.find(f".//{HEADER_TAG}"))
+        reply = PlatformHeader.from_element(header_find(root))
         if mode != "no-binding-check":
             if reply.relates_to != header.message_id:
                 return 1

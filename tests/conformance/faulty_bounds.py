@@ -15,13 +15,12 @@ import hashlib
 import re
 
 from adapters.sdk.provider import ProviderError
-from bus.core.header import HEADER_TAG
 
 from .faulty_handlers import EXTRACT, INQUIRY
 from .faulty_inputs import _refuse
 from .faulty_shapes import _original_hash
 from .faulty_wire import JUKI, _h
-from .proxy import Call, Reply, is_fault, serialize, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, tree
 from .references import References
 
 
@@ -36,7 +35,7 @@ def soap12_action_required(call: Call) -> bytes | Reply:
 def request_hash_stripped(call: Call) -> Reply:
     """The web framework hands the handler the body stripped: RequestHash over those bytes."""
     root = tree(call.reply.body)
-    el = root.find(f".//{HEADER_TAG}/{_h('RequestHash')}")
+    el = header_find(root, f"/{_h('RequestHash')}")
     if el is None:
         return call.reply
     el.text = base64.b64encode(hashlib.sha256(call.request.strip()).digest()).decode()

@@ -19,12 +19,12 @@ from lxml import etree
 from bus.core import faults
 from bus.core.faults import SOAP12_NS, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_NS, HEADER_TAG
+from bus.core.header import HEADER_NS
 
 from .faulty_handlers import EXTRACT
 from .faulty_tenth import hash_of_what_was_sent
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, is_fault, serialize, tree
+from .proxy import Call, Reply, header_findtext, is_fault, serialize, tree
 from .references import References
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -62,7 +62,7 @@ def _schema_fault(call: Call, message: str) -> Reply:
     """PF-SCHEMA-INVALID for the request, as the reference words a body's violation."""
     root = tree(call.request)
     ns = etree.QName(root).namespace
-    mid = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    mid = header_findtext(root, f"/{{{HEADER_NS}}}MessageId")
     fault = HubFault(faults.SCHEMA_INVALID, (Finding("xsd:attribute", message),), mid)
     soap12 = ns == SOAP12_NS
     return Reply(400 if soap12 else 500, fault_envelope(fault, ns),
@@ -87,7 +87,7 @@ def resend_answered_once(call: Call) -> bytes | Reply:
     """A replay guard that allows one retry: a MessageId seen twice before is refused as a
     replay (PF-DUPLICATE-MESSAGE) — the second resend of a lost reply gets a fault."""
     root = tree(call.request)
-    mid = root.findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    mid = header_findtext(root, f"/{{{HEADER_NS}}}MessageId")
     with _LOCK:
         seen = call.state.setdefault("seen", {})
         seen[mid] = seen.get(mid, 0) + 1

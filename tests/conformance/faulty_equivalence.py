@@ -18,10 +18,10 @@ from bus.core import faults
 from bus.core.envelope import CONTENT_TYPES
 from bus.core.faults import SOAP11_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_NS, HEADER_TAG
+from bus.core.header import HEADER_NS
 
 from .faulty_inputs import _refuse
-from .proxy import Call, Reply, soap_ns, tree
+from .proxy import Call, Reply, header_findtext, soap_ns, tree
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # the prefixes the standard's examples and the suite's canonical messages use
@@ -56,7 +56,7 @@ def processing_instruction_refused(call: Call) -> bytes | Reply:
         ns = soap_ns(call.request) or SOAP11_NS
         return Reply(500, fault_envelope(HubFault(fault, (Finding(
             "provider:internal", "XMLSyntaxError: processing instruction not supported"),),
-            tree(call.request).findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")), ns),
+            header_findtext(tree(call.request), f"/{{{HEADER_NS}}}MessageId")), ns),
             CONTENT_TYPES[ns])
     return call.request
 

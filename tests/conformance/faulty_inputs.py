@@ -14,18 +14,17 @@ from adapters.sdk.provider import ProviderError
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG
 
 from .faulty_handlers import INQUIRY
 from .faulty_wire import JUKI, _h
-from .proxy import Call, Reply, is_fault, serialize, soap_ns, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, soap_ns, tree
 from .references import References
 
 
 def _refuse(call: Call, code: str, rule: str, message: str) -> Reply:
     """A client fault of the product's own, naming the request's MessageId when it has one."""
     try:
-        header = tree(call.request.removeprefix(codecs.BOM_UTF8)).find(f".//{HEADER_TAG}")
+        header = header_find(tree(call.request.removeprefix(codecs.BOM_UTF8)))
     except etree.XMLSyntaxError:
         header = None
     mid = header.findtext(_h("MessageId")) if header is not None else None

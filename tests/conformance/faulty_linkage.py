@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from bus.core.header import HEADER_TAG
 
 from .faulty_wire import _edit_header, _h
-from .proxy import Call, Reply, is_fault, serialize, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, tree
 
 
 def linkage_kind_by_record_count(call: Call) -> Reply:
@@ -21,7 +20,7 @@ def linkage_kind_by_record_count(call: Call) -> Reply:
     if is_fault(call.reply.body):
         return call.reply
     root = tree(call.reply.body)
-    header = root.find(f".//{HEADER_TAG}")
+    header = header_find(root)
     body = root[-1]  # soap:Body (the header comes first)
     records = sum(1 for el in body[0] if etree.QName(el).localname == "Resident") \
         if len(body) else 0

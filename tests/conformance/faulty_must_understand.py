@@ -10,9 +10,9 @@ import base64
 import hashlib
 import re
 
-from bus.core.header import HEADER_TAG, HEADER_NS
+from bus.core.header import HEADER_NS
 
-from .proxy import Call, Reply, serialize, tree
+from .proxy import Call, Reply, header_find, serialize, tree
 
 _MUST_UNDERSTAND = re.compile(rb'\s[A-Za-z_][\w.-]*:mustUnderstand="[^"]*"')
 
@@ -25,7 +25,7 @@ def hash_of_what_was_sent(call: Call) -> Reply:
     if call.reply is None or call.forwarded == call.request:
         return call.reply
     root = tree(call.reply.body)
-    el = root.find(f".//{HEADER_TAG}/{{{HEADER_NS}}}RequestHash")
+    el = header_find(root, f"/{{{HEADER_NS}}}RequestHash")
     if el is None:
         return call.reply
     el.text = base64.b64encode(hashlib.sha256(call.request).digest()).decode()

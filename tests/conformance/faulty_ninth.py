@@ -17,12 +17,11 @@ import time
 from lxml import etree
 
 from adapters.sdk.provider import ProviderError
-from bus.core.header import HEADER_TAG
 from conformance.commands import CallableCommand
 
 from .faulty_handlers import EXTRACT
 from .faulty_wire import JUKI, _edit_header, _h
-from .proxy import Call, Reply, is_fault, tree
+from .proxy import Call, Reply, header_find, is_fault, tree
 from .references import References
 from .subscriber import CMN, TestSubscriber
 
@@ -37,7 +36,7 @@ def _receiver_case_folded(header, request) -> None:
 
 def _note_current(call: Call) -> bytes:
     """The MessageId of the request being served kept in one field of the service object."""
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     if header is not None:
         call.state["current"] = header.findtext(_h("MessageId"))
     return call.request
@@ -48,7 +47,7 @@ def _relates_to_current(call: Call) -> Reply:
     database): a request arriving meanwhile has overwritten it."""
     time.sleep(0.03)
     root = tree(call.reply.body)
-    header = root.find(f".//{HEADER_TAG}")
+    header = header_find(root)
     el = header.find(_h("RelatesTo")) if header is not None else None
     if el is None or "current" not in call.state:
         return call.reply
@@ -75,7 +74,7 @@ def _labelled_utf8(call: Call) -> Reply:
 def _faults_remembered(call: Call) -> bytes | Reply:
     """A MessageId taken on arrival, before the checks: the fault its first delivery got is the
     answer to every later message under it, the corrected one included."""
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     mid = header.findtext(_h("MessageId")) if header is not None else None
     refused = call.state.setdefault("refused", {})
     return refused.get(mid, call.request) if mid else call.request
@@ -83,7 +82,7 @@ def _faults_remembered(call: Call) -> bytes | Reply:
 
 def _remember_fault(call: Call) -> Reply:
     if is_fault(call.reply.body):
-        header = tree(call.request).find(f".//{HEADER_TAG}")
+        header = header_find(tree(call.request))
         if header is not None:
             call.state.setdefault("refused", {})[header.findtext(_h("MessageId"))] = call.reply
     return call.reply

@@ -19,12 +19,11 @@ from lxml import etree
 from adapters.sdk.provider import ProviderError
 from adapters.vendor_a_registry.store import UnknownExtract
 from bus.core.faults import FAULT_DETAIL_TAG, FAULT_NS
-from bus.core.header import HEADER_TAG
 
 from .faulty_handlers import EXTRACT, INQUIRY
 from .faulty_inputs import _refuse
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, is_fault, serialize, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, tree
 from .references import References
 from .subscriber import CMN, TestSubscriber
 
@@ -51,7 +50,7 @@ def header_attributes_strict(call: Call) -> bytes | Reply:
     """The platform header checked against a copy of header-v1.xsd without its anyAttribute:
     any SOAP attribute on it (mustUnderstand, actor/role, encodingStyle, relay) is refused."""
     try:
-        header = tree(call.request).find(f".//{HEADER_TAG}")
+        header = header_find(tree(call.request))
     except etree.XMLSyntaxError:
         return call.request
     if header is not None and any(k.startswith(_SOAP_NAMESPACES) for k in header.attrib):

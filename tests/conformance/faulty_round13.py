@@ -23,11 +23,10 @@ from lxml import etree
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG
 
 from .faulty_handlers import EXTRACT
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, soap_ns, tree
+from .proxy import Call, Reply, header_find, soap_ns, tree
 from .references import References
 
 _SENT_AT = re.compile(rb"<(?:[\w.-]+:)?SentAt>([^<]*)</")
@@ -37,7 +36,7 @@ _SENT_AT_FORM = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?
 
 def _refusal(call: Call, code: FaultCode, rule: str, text: str) -> Reply:
     """A client fault in the request's SOAP version, naming its MessageId."""
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     mid = header.findtext("{urn:pfbus:platform:header:v1}MessageId") \
         if header is not None else None
     ns = soap_ns(call.request) or SOAP11_NS

@@ -24,12 +24,12 @@ from adapters.vendor_a_registry.store import UnknownExtract
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG, request_digest
+from bus.core.header import request_digest
 from conformance.commands import CallableCommand
 
 from .faulty_handlers import EXTRACT
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, TamperProxy, _Handler, soap_ns, tree
+from .proxy import Call, Reply, TamperProxy, _Handler, header_find, soap_ns, tree
 from .references import References
 from .subscriber import CMN, TestSubscriber
 
@@ -57,7 +57,7 @@ def _refusal(raw: bytes, code: FaultCode, rule: str, text: str) -> Reply:
 
 def _edit_reply_header(call: Call, change) -> Reply:
     root = tree(call.reply.body)
-    header = root.find(f".//{HEADER_TAG}")
+    header = header_find(root)
     if header is None:
         return call.reply
     change(header)
@@ -174,7 +174,7 @@ def sender_party_pinned(call: Call) -> bytes | Reply:
     """A trusted-peer list filled at installation with the first caller's 団体コード and
     業務ユニット: a Sender of another 団体 or unit is refused (access is judged here, not by the
     hub's rights)."""
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     sender = header.find(_h("Sender")) if header is not None else None
     if sender is None:
         return call.request
@@ -192,7 +192,7 @@ def sender_party_pinned(call: Call) -> bytes | Reply:
 def sent_at_hybrid_clock(call: Call) -> Reply:
     """A hybrid logical clock: the reply's SentAt is never earlier than any time received — a
     request from a fast clock sets the reply's time to the requester's."""
-    got = tree(call.request).find(f".//{HEADER_TAG}/{_h('SentAt')}")
+    got = header_find(tree(call.request), f"/{_h('SentAt')}")
     if got is None or call.reply is None:
         return call.reply
 

@@ -31,13 +31,12 @@ from bus.core.catalog import Catalog
 from bus.core.faults import SOAP11_NS, SOAP12_NS, HubFault, fault_envelope
 from bus.core import faults
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG
 from schemas import BUILTIN_CATALOG
 
 from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .faulty_round14b import _message_id, _rehashed
-from .proxy import Call, Reply, is_fault, serialize, soap_ns, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, soap_ns, tree
 from .references import JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE, TAX_PROFILE
 from .subscriber import CMN, JUKI, TestSubscriber
 
@@ -119,7 +118,7 @@ def _keys_normalised(root) -> bool:
 def _sent_at_repaired(root) -> bool:
     """SentAt read by a lenient ISO 8601 reader and written back in the platform's form: UTC
     (Z) moved to JST, no offset taken as JST, a space for T, +0900."""
-    el = root.find(f".//{HEADER_TAG}/{PFH}SentAt")
+    el = header_find(root, f"/{PFH}SentAt")
     if el is None or not el.text or _JST_DATE_TIME.fullmatch(el.text.strip()):
         return False
     text = el.text.strip().replace(" ", "T")

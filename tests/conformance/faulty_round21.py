@@ -31,13 +31,14 @@ from lxml import etree
 from twisted.web.resource import Resource
 
 from adapters.sdk.soap_protocol import PlatformFault
-from bus.core.header import HEADER_TAG, PlatformHeader
+from bus.core.header import PlatformHeader
 
 from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .faulty_round18 import checking_app
 from .references import PARTIES, References
 from .subscriber import CMN, JUKI
+from .proxy import header_find
 
 # mode → (the requirement it breaks, the subscriber cases it must fail): test_conformance_round21
 ROUND21_MODES = with_restart_cases_also_failed({
@@ -156,7 +157,7 @@ class _Inbox(Resource):
             with contextlib.suppress(Exception):  # not a notice it can read: not kept (its
                 # defect is what it keeps, never how a request it cannot read is answered)
                 root = etree.fromstring(request.content.read())
-                header = PlatformHeader.from_element(next(root.iter(HEADER_TAG)))
+                header = PlatformHeader.from_element(header_find(root))
                 notice = next(root.iter(f"{{{JUKI}}}ResidentChangeNotice"))
                 if (header.receiver.local_gov_code, header.receiver.business_unit,
                         header.receiver.system_id) != (self.code, "01", "hub"):

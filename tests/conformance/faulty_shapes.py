@@ -23,11 +23,10 @@ from adapters.vendor_a_registry.store import UnknownExtract
 from bus.core import faults
 from bus.core.faults import FAULT_NS, SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_TAG
 
 from .faulty_handlers import EXTRACT, INQUIRY
 from .faulty_wire import CMN, JUKI, _edit_header, _h
-from .proxy import Call, Reply, is_fault, serialize, soap_ns, tree
+from .proxy import Call, Reply, header_find, is_fault, serialize, soap_ns, tree
 from .references import References
 
 # --- one message shape only -----------------------------------------------------------------------
@@ -185,7 +184,7 @@ def slow_duplicate_receipt(call: Call) -> Reply:
 def _original_hash(call: Call) -> Reply:
     """The reply to what was forwarded, its RequestHash put back to the bytes the suite sent."""
     root = tree(call.reply.body)
-    el = root.find(f".//{HEADER_TAG}/{_h('RequestHash')}")
+    el = header_find(root, f"/{_h('RequestHash')}")
     if el is not None:
         el.text = base64.b64encode(hashlib.sha256(call.request).digest()).decode()
     return Reply(call.reply.status, serialize(root), call.reply.content_type)
@@ -218,7 +217,7 @@ def charset_crash(call: Call) -> bytes | Reply:
     ctype = call.headers.get("Content-Type", call.headers.get("content-type", ""))
     if "charset=utf-8" in ctype.lower().replace('"', ""):
         return call.request
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     mid = header.findtext(_h("MessageId")) if header is not None else None
     code = FaultCode("PF-PROVIDER-INTERNAL", faults.Party.PROVIDER, 500, "decoding failed")
     ns = soap_ns(call.request) or SOAP11_NS

@@ -25,7 +25,7 @@ from bus.core.header import HEADER_NS, HEADER_TAG
 
 from .faulty_handlers import INQUIRY
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, is_fault, serialize, tree
+from .proxy import Call, Reply, header_find, header_findtext, is_fault, serialize, tree
 from .references import References
 
 _ROLE = {SOAP11_NS: f"{{{SOAP11_NS}}}actor", SOAP12_NS: f"{{{SOAP12_NS}}}role"}
@@ -45,7 +45,7 @@ def _blocks(call: Call):
 
 def _must_understand_fault(call: Call, ns: str, block) -> Reply:
     """SOAP's MustUnderstand fault for ``block``, as the reference words it (HTTP 500)."""
-    mid = tree(call.request).findtext(f".//{HEADER_TAG}/{{{HEADER_NS}}}MessageId")
+    mid = header_findtext(tree(call.request), f"/{{{HEADER_NS}}}MessageId")
     code = FaultCode(faults.MUST_UNDERSTAND.code, faults.Party.CLIENT, 500,
                      "a header block is not understood", soap_code="MustUnderstand")
     finding = Finding("soap:mustUnderstand", f"{block.tag} is not understood")
@@ -81,7 +81,7 @@ def hash_of_what_was_sent(call: Call) -> Reply:
     if call.reply is None or call.forwarded == call.request:
         return call.reply
     root = tree(call.reply.body)
-    el = root.find(f".//{HEADER_TAG}/{{{HEADER_NS}}}RequestHash")
+    el = header_find(root, f"/{{{HEADER_NS}}}RequestHash")
     if el is None:
         return call.reply
     el.text = base64.b64encode(hashlib.sha256(call.request).digest()).decode()

@@ -21,7 +21,7 @@ from bus.core.header import HEADER_NS
 from .faulty_handlers import INQUIRY
 from .faulty_tenth import hash_of_what_was_sent
 from .faulty_wire import CATALOG, JUKI
-from .proxy import Call, Reply, serialize, tree
+from .proxy import Call, Reply, header_findtext, serialize, tree
 from .references import References
 
 _KEEPING = dict(resolve_entities=False, no_network=True)  # lxml's defaults: comments, PIs kept
@@ -51,9 +51,17 @@ _VERSION = re.compile(rb"(<(?:[\w.-]+:)?Version>)([^<]*)(</)")
 
 
 def _in_header(field: re.Pattern, raw: bytes) -> re.Match | None:
-    """``field`` in the platform header, not in a vendor block before it (P-LOOK-01): searched
-    from header-v1's namespace on, so the defect stays the one the docstring names."""
-    return field.search(raw, max(raw.find(HEADER_NS.encode()), 0))
+    """``field`` in the platform header, not in a vendor block before it (P-LOOK-01's look-alike
+    and nested copy): searched from the start tag of the platform header's MessageId (its first
+    field; the Header's child read as a product reads it), else from header-v1's namespace on,
+    so the defect stays the one the docstring names."""
+    start = max(raw.find(HEADER_NS.encode()), 0)
+    try:
+        message_id = header_findtext(tree(raw), f"/{{{HEADER_NS}}}MessageId")
+    except etree.XMLSyntaxError:
+        message_id = None
+    at = raw.find(message_id.strip().encode()) if message_id and message_id.strip() else -1
+    return field.search(raw, raw.rfind(b"<", 0, at) if at > 0 else start)
 
 
 def version_unchecked(call: Call) -> bytes:

@@ -19,12 +19,12 @@ from bus.core import faults
 from bus.core.catalog import Catalog
 from bus.core.faults import FAULT_NS, SOAP11_NS, SOAP12_NS, FaultCode, HubFault, fault_envelope
 from bus.core.findings import Finding
-from bus.core.header import HEADER_NS, HEADER_TAG
+from bus.core.header import HEADER_NS
 from bus.core.identifiers import Modulus11Scheme
 from conformance.envelopes import request_header
 from schemas import BUILTIN_CATALOG
 
-from .proxy import Call, Reply, has_doctype, is_fault, serialize, soap_ns, tree
+from .proxy import Call, Reply, has_doctype, header_find, is_fault, serialize, soap_ns, tree
 
 CATALOG = Catalog.load([BUILTIN_CATALOG])
 CMN = "urn:pfbus:platform:common:v1"
@@ -41,7 +41,7 @@ def _h(name: str) -> str:
 def _reply_tree(call: Call):
     """(root, header element) of the reply, or (root, None) for a fault without header."""
     root = tree(call.reply.body)
-    return root, root.find(f".//{HEADER_TAG}")
+    return root, header_find(root)
 
 
 def _edit_header(edit):
@@ -50,7 +50,7 @@ def _edit_header(edit):
         root, header = _reply_tree(call)
         if header is None:
             return call.reply
-        edit(header, tree(call.request).find(f".//{HEADER_TAG}"))
+        edit(header, header_find(tree(call.request)))
         return Reply(call.reply.status, serialize(root), call.reply.content_type)
     return on_reply
 
@@ -146,7 +146,7 @@ def fault_without_message_id(call: Call) -> Reply:
 def header_optional(call: Call) -> bytes:
     """Answers a request without a PlatformHeader as if it had one (the header is 'optional')."""
     root = tree(call.request)
-    if root.find(f".//{HEADER_TAG}") is not None:
+    if header_find(root) is not None:
         return call.request
     ns = root.tag[1:].split("}")[0]
     body = root.find(f"{{{ns}}}Body")[0]
@@ -181,7 +181,7 @@ def unknown_as_404_page(call: Call) -> bytes | Reply:
 
 def duplicate_refused(call: Call) -> bytes | Reply:
     """A MessageId seen before is refused with a vendor fault instead of answered again."""
-    header = tree(call.request).find(f".//{HEADER_TAG}")
+    header = header_find(tree(call.request))
     mid = header.findtext(_h("MessageId")) if header is not None else None
     seen = call.state.setdefault("seen", set())
     if mid is not None and mid in seen:

@@ -21,6 +21,7 @@ from lxml import etree
 
 from bus.core.envelope import parse_envelope
 from bus.core.faults import SOAP11_NS, SOAP12_NS
+from bus.core.header import HEADER_TAG
 
 
 @dataclass
@@ -177,6 +178,24 @@ def tree(raw: bytes) -> etree._Element:
     must not add a second defect by reading only its first text node."""
     return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True,
                                                  remove_comments=True, remove_pis=True))
+
+
+def _header_path(root: etree._Element) -> str:
+    q = etree.QName(root)
+    return f"{{{q.namespace}}}Header/{HEADER_TAG}" if q.localname == "Envelope" \
+        else f".//{HEADER_TAG}"
+
+
+def header_find(root: etree._Element, rest: str = "") -> etree._Element | None:
+    """The message's pfh:PlatformHeader (or ``rest`` below it) as a product reads it: the SOAP
+    Header's child — never a copy nested in another header block (P-LOOK-01 sends one), which a
+    tamper function reading it would add as a second defect."""
+    return root.find(_header_path(root) + rest)
+
+
+def header_findtext(root: etree._Element, rest: str) -> str | None:
+    """``header_find``'s text."""
+    return root.findtext(_header_path(root) + rest)
 
 
 def has_doctype(raw: bytes) -> bool:
