@@ -26,7 +26,7 @@ from bus.core import faults
 
 from .faulty_round15 import _refusal
 from .faulty_round16 import _day, _local, _rewriting
-from .proxy import Call, Reply, tree
+from .proxy import Call, Reply, header_find, tree
 from .references import JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE, TAX_PROFILE
 from .subscriber import CMN, JUKI, TestSubscriber
 
@@ -56,7 +56,7 @@ def envelope_parts_without_attributes(call: Call) -> bytes | Reply:
 def own_party_loop_guard(call: Call) -> bytes | Reply:
     """A guard against routing loops: a request whose Sender has the Receiver's 団体コード and
     業務ユニット is taken for one the product's own unit sent, and refused."""
-    header = tree(call.request).find(f".//{PFH}PlatformHeader")
+    header = header_find(tree(call.request))
     if header is None:
         return call.request
 

@@ -39,7 +39,7 @@ from .faulty_handlers import EXTRACT, INQUIRY
 from .faulty_round14b import _edit_reply_header, _rehashed
 from .faulty_round19 import _fault
 from .faulty_wire import JUKI
-from .proxy import Call, Reply, tree
+from .proxy import Call, Reply, header_findtext, tree
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, References, SUB_PROFILE,
                          TAX_PROFILE)
 from .subscriber import CMN as _CMN, JUKI as _JUKI, TestSubscriber
@@ -77,7 +77,7 @@ def version_as_number(call: Call) -> bytes | Reply:
 def version_echoed(call: Call) -> Reply:
     """The reply as the product writes it: the request's Service echoed as received, the
     RequestHash of the bytes received (the defect is the comparison, nothing else)."""
-    sent = tree(call.request).findtext(f".//{PFH}PlatformHeader/{PFH}Service/{PFH}Version")
+    sent = header_findtext(tree(call.request), f"/{PFH}Service/{PFH}Version")
     call = dataclasses.replace(call, reply=_rehashed(call))
 
     def fix(header):

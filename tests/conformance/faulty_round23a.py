@@ -34,7 +34,7 @@ from conformance import grid
 from .faulty_handlers import INQUIRY, QUALIFICATION, TAXATION
 from .faulty_round14b import _edit_reply_header, _rehashed
 from .faulty_round19 import _fault
-from .proxy import Call, Reply, tree
+from .proxy import Call, Reply, header_find, tree
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, References, SUB_PROFILE,
                          TAX_PROFILE)
 from .subscriber import CMN as _CMN, TestSubscriber
@@ -53,7 +53,7 @@ UNITS_OF_2011 = {f"{n:02d}" for n in range(1, 24)}  # the code table before 24â€
 
 def _sender(call: Call) -> tuple[str, str]:
     root = tree(call.request)
-    sender = root.find(f".//{PFH}PlatformHeader/{PFH}Sender")
+    sender = header_find(root, f"/{PFH}Sender")
     if sender is None:
         return "", ""
     return (sender.findtext(f"{PFH}LocalGovCode") or "", sender.findtext(f"{PFH}BusinessUnit")
