@@ -92,6 +92,7 @@ def pinpoint(caught: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*seen, instance]))
 
 
+@functools.cache
 def pinpoints() -> dict[str, list[str]]:
     """``caught_by.json``: "name@role" -> the case instances that caught it alone."""
     return json.loads(PINPOINTS.read_text("utf-8")) if PINPOINTS.exists() else {}

@@ -26,6 +26,7 @@ from .independent.thirtieth import (THIRTIETH_MEASURED_MISSES, business_date_sen
                                     strip_pis, wall_time_as_utc_ahead)
 from .independent.thirtieth_store import bound_as_cp932, refused_by_han_script_check
 from .independent.variants import APART, THIRTIETH_BATCH
+from .variant_transcripts import replaced as _with
 from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
                                   variant_effect_tests, NOT_HELD, NOTICE_A, NOTICE_B, SOAP11,
                                   SOAP12, SOAP12_TYPE, adapter_answer, assert_declared_apart,
@@ -44,11 +45,6 @@ DRAFT = "http://www.w3.org/2001/12/soap-envelope"  # a SOAP 1.2 working draft's 
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _with(raw: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in raw, old
-    return raw.replace(old.encode(), new.encode(), 1)
 
 
 def _full(raw: bytes) -> bytes:

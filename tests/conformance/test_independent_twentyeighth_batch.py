@@ -23,6 +23,7 @@ from .independent.twentyeighth import TWENTYEIGHTH_MEASURED_MISSES, ucs2_replace
 from .independent.twentyeighth_store import (JIS78_SWAP, beyond_extension_b,
                                              selectors_after_astral_dropped)
 from .independent.variants import APART, TWENTYEIGHTH_BATCH
+from .variant_transcripts import replaced as _with
 from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
                                   variant_effect_tests, GOV, NOT_HELD, NOTICE_A, SOAP11, SOAP12,
                                   SOAP12_TYPE, TEXT_XML, adapter_answer, assert_declared_apart,
@@ -41,11 +42,6 @@ EXTENSION_D = "\U0002b74a"  # 𫝊, MJ007022
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _with(raw: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in raw, old
-    return raw.replace(old.encode(), new.encode(), 1)
 
 
 def _headerless(raw: bytes) -> bytes:

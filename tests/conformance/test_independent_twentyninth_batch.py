@@ -22,6 +22,7 @@ from .independent.standard import CMN, JUKI, PFF, PFH
 from .independent.twentyninth import TWENTYNINTH_MEASURED_MISSES, double_escaped, pretty_line
 from .independent.twentyninth_store import after_uro_1_1, keep_until
 from .independent.variants import APART, TWENTYNINTH_BATCH
+from .variant_transcripts import replaced as _with
 from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
                                   variant_effect_tests, BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A, SOAP11,
                                   SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
@@ -40,11 +41,6 @@ DRAFT = "http://www.w3.org/2001/12/soap-envelope"  # a SOAP 1.2 working draft's 
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _with(raw: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in raw, old
-    return raw.replace(old.encode(), new.encode(), 1)
 
 
 def _unit_03(raw: bytes) -> bytes:

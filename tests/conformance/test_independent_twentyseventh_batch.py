@@ -22,6 +22,7 @@ from .independent.standard import CMN, JUKI, PFH
 from .independent.twentyseventh import TWENTYSEVENTH_MEASURED_MISSES, shift_jis_replaced
 from .independent.twentyseventh_store import ibm_extension, over_age
 from .independent.variants import APART, TWENTYSEVENTH_BATCH
+from .variant_transcripts import replaced as _with
 from .variant_transcripts import (NEW_YEAR, PINNED, clock_from, neutral_scenario_tests,
                                   variant_effect_tests, BAD_CHECK_DIGIT, GOV, NOT_HELD, NOTICE_A,
                                   NOTICE_B, SOAP12, SOAP12_TYPE, TEXT_XML, adapter_answer,
@@ -38,11 +39,6 @@ DURABLE = {"new-resident-notice-id-kept-in-memory", "change-count-rebuilt-from-s
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _with(raw: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in raw, old
-    return raw.replace(old.encode(), new.encode(), 1)
 
 
 def _full(raw: bytes) -> bytes:

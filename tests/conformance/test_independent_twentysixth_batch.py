@@ -19,6 +19,7 @@ from .independent.standard import CMN, JUKI
 from .independent.twentysixth import TWENTYSIXTH_MEASURED_MISSES
 from .independent.twentysixth_store import month_end, narrowed_signs
 from .independent.variants import APART, TWENTYSIXTH_BATCH
+from .variant_transcripts import replaced as _with
 from .variant_transcripts import (PINNED, clock_from, neutral_scenario_tests, variant_effect_tests,
                                   BAD_CHECK_DIGIT, NOT_HELD, NOTICE_A, SOAP12, SOAP12_TYPE,
                                   TEXT_XML, adapter_answer, assert_declared_apart, batch_cases,
@@ -38,11 +39,6 @@ NARROWED = "\ufa26筑ﾕｷ~\u2225-"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _with(raw: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in raw, old
-    return raw.replace(old.encode(), new.encode(), 1)
 
 
 def _unit_26(raw: bytes) -> bytes:

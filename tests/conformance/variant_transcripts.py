@@ -312,3 +312,9 @@ def neutral_scenario() -> dict[str, list]:
             "subscriber": [notice(change(number="0000010049", name="高橋健一")),
                            notice(change(seq=2, number="0000010049", name="高橋健二")),
                            ("observe", "0000010049")]}
+
+
+def replaced(raw: bytes, old: str, new: str) -> bytes:
+    """``raw`` with the first ``old`` (which must be there) written as ``new``."""
+    assert old.encode() in raw, old
+    return raw.replace(old.encode(), new.encode(), 1)
