@@ -126,9 +126,10 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     assert set(THIRTYFIRST_MEASURED_MISSES) <= THIRTYFIRST_BATCH
+    assert len(THIRTYFIRST_MEASURED_MISSES) == 2  # variants missed, 21/24 runs on 27a17e6
     missed = [(name, role) for name, roles in THIRTYFIRST_MEASURED_MISSES.items()
               for role in roles.split(", ")]
-    assert set(missed) <= set(CASES)
+    assert len(missed) == 3 and set(missed) <= set(CASES)
 
 
 (test_each_variant_takes_effect,
