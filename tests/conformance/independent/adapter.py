@@ -63,6 +63,7 @@ from .twentyseventh import TwentySeventhBatch
 from .twentyeighth import TwentyEighthBatch
 from .twentyninth import TwentyNinthBatch
 from .thirtieth import ThirtiethBatch
+from .thirtyfirst import ThirtyfirstBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -75,7 +76,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
-              TwentyNinthBatch, ThirtiethBatch):
+              TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -120,6 +121,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyeighth: dict = field(default_factory=dict)  # the twenty-eighth batch's memories
     twentyninth: dict = field(default_factory=dict)  # the twenty-ninth batch's memories
     thirtieth: dict = field(default_factory=dict)  # the thirtieth batch's memories
+    thirtyfirst: dict = field(default_factory=dict)  # the thirty-first batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -153,6 +155,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           [("xsd:header", str(self.schema.error_log.last_error))], mid)
         named = self._twentyfifth_service_id(
             header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId"), service_id)
+        named = self._thirtyfirst_service_id(raw, named)
         if named != service_id:
             # README: a service this endpoint does not serve is misrouted; an unknown one unknown
             code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS \
@@ -218,6 +221,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyeighth_checks(header, body, soap, mid)
         self._twentyninth_checks(header, body, mid)
         self._thirtieth_checks(header, body, mid)
+        self._thirtyfirst_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -201,6 +201,7 @@ class Writer:
         self._twentyseventh_reply_header(h, response)
         self._twentyninth_reply_header(h, response)
         self._thirtieth_reply_header(h, response)
+        self._thirtyfirst_reply_header(h, response, raw, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -243,6 +244,7 @@ class Writer:
         self._twentyseventh_answer(response)
         self._twentyeighth_answer(response)
         self._twentyninth_answer(response)
+        self._thirtyfirst_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -267,7 +269,9 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw)
+        return self._thirtyfirst_out(
+            self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw), env,
+            raw)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -399,6 +403,7 @@ class Writer:
         self._twentyfifth_fault(detail, soap)
         self._twentyninth_fault_detail(detail, refusal)
         self._thirtieth_fault_envelope(env, soap, refusal)
+        self._thirtyfirst_fault_envelope(env, soap)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

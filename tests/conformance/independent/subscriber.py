@@ -75,6 +75,7 @@ class Subscriber:
         self._twentyseventh_store_opened(self.conn)
         self._twentyninth_store_opened(self.conn)
         self._thirtieth_store_opened(self.conn)
+        self._thirtyfirst_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -349,6 +350,7 @@ class Subscriber:
         number = self._twelfth_number(resident.findtext(f"{{{CMN}}}AddresseeNumber"))
         number = self._twentysecond_number(self._twentyfirst_number(resident, number))
         number = self._twentythird_number(change, number)
+        number = self._thirtyfirst_number(number)
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
             name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
@@ -402,6 +404,7 @@ class Subscriber:
         name = self._twentyeighth_name(change, name)
         name = self._twentyninth_name(change, name)
         name = self._thirtieth_name(change, name, row)
+        name = self._thirtyfirst_name(name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -421,6 +424,7 @@ class Subscriber:
         last = self._twentysixth_last(number, sequence, last)
         last = self._twentyninth_last(last)
         last = self._thirtieth_last(last)
+        last = self._thirtyfirst_last(number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -487,6 +491,7 @@ class Subscriber:
         self._twentysixth_applied(change, number)
         self._twentyseventh_applied(number, row)
         self._thirtieth_applied(number, row, name, sequence)
+        self._thirtyfirst_applied(number, row, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -27,6 +27,7 @@ class Transport:
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
+            self._thirtyfirst_http(content_type)
             self._fourteenth_content_type(content_type)
             self._fifteenth_content_type(content_type)
             self._sixteenth_content_type(content_type)

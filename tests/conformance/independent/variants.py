@@ -30,6 +30,7 @@ from .twentyseventh import TWENTYSEVENTH_DEFECTS
 from .twentyeighth import TWENTYEIGHTH_DEFECTS
 from .twentyninth import TWENTYNINTH_DEFECTS
 from .thirtieth import THIRTIETH_DEFECTS
+from .thirtyfirst import THIRTYFIRST_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -585,6 +586,11 @@ TWENTYNINTH_BATCH = frozenset(TWENTYNINTH_DEFECTS)
 # (f0c4be6). Blind 17/26 (65.4 %) on f0c4be6; its record is thirtieth.py's docstring, its misses
 # thirtieth.THIRTIETH_MEASURED_MISSES.
 THIRTIETH_BATCH = frozenset(THIRTIETH_DEFECTS)
+# The thirty-first batch (thirtyfirst.py, thirtyfirst_store.py), blind like the tenth to
+# thirtieth: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it (27a17e6). Blind 21/24 (87.5 %) on 27a17e6; its record is thirtyfirst.py's docstring, its
+# misses thirtyfirst.THIRTYFIRST_MEASURED_MISSES.
+THIRTYFIRST_BATCH = frozenset(THIRTYFIRST_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -602,7 +608,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYSEVENTH_DEFECTS,
                                                       **TWENTYEIGHTH_DEFECTS,
                                                       **TWENTYNINTH_DEFECTS,
-                                                      **THIRTIETH_DEFECTS}
+                                                      **THIRTIETH_DEFECTS,
+                                                      **THIRTYFIRST_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
