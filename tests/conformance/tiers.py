@@ -14,7 +14,9 @@ failures are that profile's own (``targets_by_profile``). All runs made the slow
 tier 50 min on the 2-core CI machine (2026-12-05, 924 tests); a third of the other-profile runs
 made the whole CI 85 min of its 90 (stop 29, 6 December 2026, 717 tests in the tier). The
 faulty subscribers (``subscriber_runs``: kojinjuminzei.subscriber first, kokuho.subscriber the
-other) are sampled by the same rule.
+other) are sampled by the same rule. The default run's sample is a sixteenth (an eighth until
+6 December 2026, when the default run took 17–20 min on two cores against the ~10 min it aims
+at; the runs it left are in the slow tier, so CI runs the same set).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 from .references import SUB_PROFILE, SUBSCRIBER_PROFILES
 
-SAMPLE_EVERY = 8
+SAMPLE_EVERY = 16
 OTHER_PROFILE_EVERY = 6
 
 
