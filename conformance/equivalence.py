@@ -260,6 +260,21 @@ def _http_field(name: str, value: str) -> Rewrite:
     return rewrite
 
 
+def _other_versions_action(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    """The action also written the other SOAP version's way (round 31b): over SOAP 1.1 an
+    ``action`` parameter on text/xml (RFC 3902 defines it for application/soap+xml only; on
+    text/xml an unknown parameter, ignored: RFC 2045 §5.1), over SOAP 1.2 a SOAPAction field
+    (SOAP 1.1's; SOAP 1.2's HTTP binding defines none, an unknown field is ignored: RFC 9110
+    §5.1). The media type alone names the version (README, Encodings and the Content-Type)."""
+    if soap == "1.1":
+        action = headers["SOAPAction"]
+        return text.encode("utf-8"), {**headers,
+                                      "Content-Type": f"{headers['Content-Type']}; action={action}"}
+    action = re.search(r'action=("[^"]*")', headers["Content-Type"])
+    assert action is not None, headers  # envelopes.http_headers writes it
+    return text.encode("utf-8"), {**headers, "SOAPAction": action[1]}
+
+
 def _sent_at_white_space(text: str) -> str:
     """The header's SentAt followed by white space (xs:dateTime collapses it: the same instant).
     Trailing only: libxml2 refuses white space before a plain xs:dateTime (a pfbus hub strips
@@ -392,6 +407,11 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("soap-action-empty", "SOAP 1.1 6.1.1 (an empty SOAPAction \"\": the intent is the "
             "request-URI's); docs/security.md (the hub accepts an empty one and forwards it as "
             "sent)", _http_field("SOAPAction", '""'), soap=("1.1",)),
+    Variant("other-versions-action", "RFC 3902 (action: application/soap+xml's parameter), "
+            "RFC 2045 §5.1 (an unknown parameter ignored), RFC 9110 §5.1 (an unknown field "
+            "ignored), SOAP 1.2 Part 2 §7 (no SOAPAction): text/xml with an action parameter, "
+            "application/soap+xml with a SOAPAction field — the media type names the version",
+            _other_versions_action),
     Variant("connection-close", "RFC 9112 9.6 (the last request of a connection: answered, then "
             "closed)", _http_field("Connection", "close"), soap=("1.2",)),
     Variant("lexical-forms", "XML Schema 1.0 Part 2 §3.3.13, §3.3.25, §4.3.6 (a sign, leading "

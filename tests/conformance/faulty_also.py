@@ -422,6 +422,17 @@ _ALSO_ROUND26 = {
 }
 
 
+# Round 31b: J-CHR-09 asks four residents in UTF-16 and US-ASCII, each answer compared with the
+# UTF-8 one (surveyed by running every faulty adapter of faulty.py whose targets or name concern
+# encodings, the Content-Type, SOAP versions or characters on its first profile: 106 runs)
+_ALSO_ROUND31 = {
+    # a UTF-16 or US-ASCII request refused, crashed on, or decoded otherwise than its bytes say
+    **{name: ("J-CHR-09",) for name in (
+        "charset-crash", "utf16-refused", "declaration-literal", "charset-unquoted-only",
+        "charset-allow-list", "utf16-encoding-from-declaration", "utf16-transcoded-by-replace")},
+}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -431,11 +442,12 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–26's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–31b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
-                 _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26):
+                 _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
+                 _ALSO_ROUND31):
         f = _with_also(f, also)
     return f
