@@ -64,6 +64,7 @@ from .twentyeighth import TwentyEighthBatch
 from .twentyninth import TwentyNinthBatch
 from .thirtieth import ThirtiethBatch
 from .thirtyfirst import ThirtyfirstBatch
+from .thirtysecond import ThirtysecondBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -76,7 +77,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               EighteenthBatch, NineteenthBatch, TwentiethBatch, TwentyFirstBatch,
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
-              TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch):
+              TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
+              ThirtysecondBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -122,6 +124,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     twentyninth: dict = field(default_factory=dict)  # the twenty-ninth batch's memories
     thirtieth: dict = field(default_factory=dict)  # the thirtieth batch's memories
     thirtyfirst: dict = field(default_factory=dict)  # the thirty-first batch's memories
+    thirtysecond: dict = field(default_factory=dict)  # the thirty-second batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -150,6 +153,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             self._twentyeighth_no_header()
             raise Refusal("PF-HEADER-MISSING", "client", "no pfh:PlatformHeader",
                           [("header:required", "soap:Header has no pfh:PlatformHeader")])
+        self._thirtysecond_header(header)
         if not self.schema.validate(header):
             raise Refusal("PF-HEADER-INVALID", "client", "the header is invalid",
                           [("xsd:header", str(self.schema.error_log.last_error))], mid)
@@ -222,6 +226,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._twentyninth_checks(header, body, mid)
         self._thirtieth_checks(header, body, mid)
         self._thirtyfirst_checks(header, body, mid)
+        self._thirtysecond_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -202,6 +202,7 @@ class Writer:
         self._twentyninth_reply_header(h, response)
         self._thirtieth_reply_header(h, response)
         self._thirtyfirst_reply_header(h, response, raw, request_header)
+        self._thirtysecond_reply_header(h, response, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -245,9 +246,11 @@ class Writer:
         self._twentyeighth_answer(response)
         self._twentyninth_answer(response)
         self._thirtyfirst_answer(response)
+        self._thirtysecond_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
+        self._thirtysecond_envelope(env, soap)
         special = self._eleventh_answer_out(env, soap, response) or \
             self._twelfth_answer_out(env, soap, response) or \
             self._sixteenth_answer_out(env, soap, response)
@@ -269,9 +272,9 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._thirtyfirst_out(
+        return self._thirtysecond_out(self._thirtyfirst_out(
             self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw), env,
-            raw)
+            raw), env, raw)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -316,6 +319,7 @@ class Writer:
             refusal.party = "provider"
         if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
             soap = SOAP11
+        soap = self._thirtysecond_fault_soap(soap, refusal)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -404,6 +408,7 @@ class Writer:
         self._twentyninth_fault_detail(detail, refusal)
         self._thirtieth_fault_envelope(env, soap, refusal)
         self._thirtyfirst_fault_envelope(env, soap)
+        self._thirtysecond_fault(detail, refusal)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

@@ -41,6 +41,7 @@ class Provider:
         resident = self.residents.get(number or "")
         resident = self._eleventh_found(resident, by_individual_number)
         resident = self._fifteenth_found(resident)
+        resident = self._thirtysecond_found(resident, by_individual_number)
         if self.defect == "removed-residents-not-found" and resident is not None and \
                 resident.findtext(f"{{{CMN}}}ResidentStatus") != "1":  # WHERE 住民状態 = '1'
             resident = None

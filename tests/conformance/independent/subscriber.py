@@ -76,6 +76,7 @@ class Subscriber:
         self._twentyninth_store_opened(self.conn)
         self._thirtieth_store_opened(self.conn)
         self._thirtyfirst_store_opened(self.conn)
+        self._thirtysecond_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -296,6 +297,8 @@ class Subscriber:
             return special
         if (special := self._twentyninth_seen(mid)) is not None:
             return special
+        if (special := self._thirtysecond_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -315,7 +318,7 @@ class Subscriber:
                 self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
                 self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid) or \
                 self._twentyeighth_mark_seen(mid) or \
-                self._twentyninth_mark_seen(mid):
+                self._twentyninth_mark_seen(mid) or self._thirtysecond_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -405,6 +408,7 @@ class Subscriber:
         name = self._twentyninth_name(change, name)
         name = self._thirtieth_name(change, name, row)
         name = self._thirtyfirst_name(name, row)
+        name = self._thirtysecond_name(name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -492,6 +496,7 @@ class Subscriber:
         self._twentyseventh_applied(number, row)
         self._thirtieth_applied(number, row, name, sequence)
         self._thirtyfirst_applied(number, row, sequence)
+        self._thirtysecond_applied(number, name, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -31,6 +31,7 @@ from .twentyeighth import TWENTYEIGHTH_DEFECTS
 from .twentyninth import TWENTYNINTH_DEFECTS
 from .thirtieth import THIRTIETH_DEFECTS
 from .thirtyfirst import THIRTYFIRST_DEFECTS
+from .thirtysecond import THIRTYSECOND_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -591,6 +592,11 @@ THIRTIETH_BATCH = frozenset(THIRTIETH_DEFECTS)
 # on it (27a17e6). Blind 21/24 (87.5 %) on 27a17e6; its record is thirtyfirst.py's docstring, its
 # misses thirtyfirst.THIRTYFIRST_MEASURED_MISSES.
 THIRTYFIRST_BATCH = frozenset(THIRTYFIRST_DEFECTS)
+# The thirty-second batch (thirtysecond.py, thirtysecond_store.py), blind like the tenth to
+# thirty-first: kept apart from DEFECTS, measured by name; committed before the suite was run
+# on it. Not measured yet; its record will be thirtysecond.py's docstring, its misses
+# thirtysecond.THIRTYSECOND_MEASURED_MISSES.
+THIRTYSECOND_BATCH = frozenset(THIRTYSECOND_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -609,7 +615,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **TWENTYEIGHTH_DEFECTS,
                                                       **TWENTYNINTH_DEFECTS,
                                                       **THIRTIETH_DEFECTS,
-                                                      **THIRTYFIRST_DEFECTS}
+                                                      **THIRTYFIRST_DEFECTS,
+                                                      **THIRTYSECOND_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
