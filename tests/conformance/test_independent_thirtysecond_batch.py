@@ -140,9 +140,10 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     assert set(THIRTYSECOND_MEASURED_MISSES) <= THIRTYSECOND_BATCH
+    assert len(THIRTYSECOND_MEASURED_MISSES) == 1  # variants missed, 24/25 runs on 3000c02
     missed = [(name, role) for name, roles in THIRTYSECOND_MEASURED_MISSES.items()
               for role in roles.split(", ")]
-    assert set(missed) <= set(CASES)
+    assert len(missed) == 1 and set(missed) <= set(CASES) and len(CASES) == 25
 
 
 (test_each_variant_takes_effect,

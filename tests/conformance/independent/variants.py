@@ -594,7 +594,8 @@ THIRTIETH_BATCH = frozenset(THIRTIETH_DEFECTS)
 THIRTYFIRST_BATCH = frozenset(THIRTYFIRST_DEFECTS)
 # The thirty-second batch (thirtysecond.py, thirtysecond_store.py), blind like the tenth to
 # thirty-first: kept apart from DEFECTS, measured by name; committed before the suite was run
-# on it. Not measured yet; its record will be thirtysecond.py's docstring, its misses
+# on it (3000c02). Blind 24/25 (96.0 %) on 3000c02 (one catch by the variant's own crash on a
+# SentAt lexical form, not by its defect); its record is thirtysecond.py's docstring, its misses
 # thirtysecond.THIRTYSECOND_MEASURED_MISSES.
 THIRTYSECOND_BATCH = frozenset(THIRTYSECOND_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
