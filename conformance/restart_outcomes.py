@@ -78,6 +78,7 @@ class Outcome:
     equal: bool = False  # O's 異動連番 is the one R holds (kept out)
     other: bool = False  # O also holds a second resident's 転入 (applied beside a kept-out one)
     twice: bool = False  # O is delivered twice before the restart (duplicate)
+    sequence: int | None = None  # O's 異動連番, when not the position's (2; 3)
 
 
 CATALOG = "schemas/catalog.toml [[rules]], docs/faults.md PF-RULE-VIOLATION"
@@ -136,6 +137,17 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("refused: a mustUnderstand block not understood", "refused", "docs/faults.md "
             "'Header blocks', PF-MUST-UNDERSTAND (P-SOAP-05)", defect="soap:mustUnderstand"),
     Outcome("refused: a DTD", "refused", "docs/faults.md PF-XML-DTD", defect="xml:dtd"),
+    # round 32b: 異動連番 across a power of ten — a start-up that rebuilds a resident from its
+    # history, or reloads what it held, ordering 異動連番 as text takes 9 for later than 10
+    Outcome("applied: a 修正 numbered 10 of a resident held at 9", "applied",
+            "docs/notices.md, per change (異動連番 compared as numbers, 1–18 digits)",
+            held_at=9, sequence=10),
+    Outcome("applied: a 修正 numbered 100 of a resident held at 99", "applied",
+            "docs/notices.md, per change (異動連番 compared as numbers, 1–18 digits)",
+            held_at=99, sequence=100),
+    Outcome("kept out: 異動連番 9 of a resident held at 10", "stale",
+            "docs/notices.md, per change (異動連番 compared as numbers, 1–18 digits)",
+            held_at=10, sequence=9),
 )
 
 # defect → (header overrides — a value naming a run parameter is that parameter's —, a tamper of
@@ -211,7 +223,7 @@ class Point:
 
 def _outcome_changes(o: Outcome, sequence: int) -> tuple[tuple[Change, ...], int]:
     """O's changes for R (who 0) at ``sequence`` and the index of the one holding the defect."""
-    number = str(o.held_at) if o.equal else str(sequence)
+    number = str(o.held_at) if o.equal else str(o.sequence or sequence)
     name = "𠮷田花子" if o.same_name else None
     if o.defect == "mj_characters":
         name = f"{OUTSIDE_REPERTOIRE}田花子"
