@@ -203,6 +203,7 @@ class Writer:
         self._thirtieth_reply_header(h, response)
         self._thirtyfirst_reply_header(h, response, raw, request_header)
         self._thirtysecond_reply_header(h, response, request_header)
+        self._thirtythird_reply_header(h, response, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -247,6 +248,7 @@ class Writer:
         self._twentyninth_answer(response)
         self._thirtyfirst_answer(response)
         self._thirtysecond_answer(response)
+        self._thirtythird_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -272,9 +274,9 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._thirtysecond_out(self._thirtyfirst_out(
+        return self._thirtythird_out(self._thirtysecond_out(self._thirtyfirst_out(
             self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw), env,
-            raw), env, raw)
+            raw), env, raw), env, raw)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -409,6 +411,7 @@ class Writer:
         self._thirtieth_fault_envelope(env, soap, refusal)
         self._thirtyfirst_fault_envelope(env, soap)
         self._thirtysecond_fault(detail, refusal)
+        self._thirtythird_fault(detail, soap)
         answer = self._bytes(env, soap, status)
         self._thirteenth_fault_answer(soap, answer)
         self._fourteenth_fault_answer(soap, refusal, answer)

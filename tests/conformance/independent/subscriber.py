@@ -77,6 +77,7 @@ class Subscriber:
         self._thirtieth_store_opened(self.conn)
         self._thirtyfirst_store_opened(self.conn)
         self._thirtysecond_store_opened(self.conn)
+        self._thirtythird_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -299,6 +300,8 @@ class Subscriber:
             return special
         if (special := self._thirtysecond_seen(mid)) is not None:
             return special
+        if (special := self._thirtythird_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -318,7 +321,8 @@ class Subscriber:
                 self._eighteenth_mark_seen(mid) or self._nineteenth_mark_seen(mid) or \
                 self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid) or \
                 self._twentyeighth_mark_seen(mid) or \
-                self._twentyninth_mark_seen(mid) or self._thirtysecond_mark_seen(mid):
+                self._twentyninth_mark_seen(mid) or self._thirtysecond_mark_seen(mid) or \
+                self._thirtythird_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -409,6 +413,7 @@ class Subscriber:
         name = self._thirtieth_name(change, name, row)
         name = self._thirtyfirst_name(name, row)
         name = self._thirtysecond_name(name, row)
+        name = self._thirtythird_name(name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -451,6 +456,7 @@ class Subscriber:
             self._eighteenth_stale()
             self._nineteenth_stale(change, number)
             self._twentyfifth_stale(number)
+            self._thirtythird_stale()
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
@@ -497,6 +503,7 @@ class Subscriber:
         self._thirtieth_applied(number, row, name, sequence)
         self._thirtyfirst_applied(number, row, sequence)
         self._thirtysecond_applied(number, name, sequence)
+        self._thirtythird_applied()
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

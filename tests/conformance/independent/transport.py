@@ -29,6 +29,7 @@ class Transport:
             raw = self._thirteenth_raw(raw)
             self._thirtyfirst_http(content_type)
             self._thirtysecond_http(raw, content_type)
+            self._thirtythird_http(raw, content_type)
             self._fourteenth_content_type(content_type)
             self._fifteenth_content_type(content_type)
             self._sixteenth_content_type(content_type)
