@@ -126,7 +126,8 @@ def test_the_measured_misses_are_of_the_batch():
     assert set(THIRTYTHIRD_MEASURED_MISSES) <= THIRTYTHIRD_BATCH
     missed = [(name, role) for name, roles in THIRTYTHIRD_MEASURED_MISSES.items()
               for role in roles.split(", ")]
-    assert set(missed) <= set(CASES) and len(CASES) == 26
+    assert len(THIRTYTHIRD_MEASURED_MISSES) == 5  # variants missed, 19/26 runs on a645e29
+    assert len(missed) == 7 and set(missed) <= set(CASES) and len(CASES) == 26
 
 
 (test_each_variant_takes_effect,

@@ -10,7 +10,36 @@ leave open. ``ThirtythirdBatch`` is mixed into ``Adapter``; its ``_thirtythird_*
 called where each defect lives and change nothing when no defect of this batch is selected. The
 subscriber's store hooks are in thirtythird_store.py.
 
-MEASUREMENT-PENDING
+Committed as a645e29 (on branch b33). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs THIRTYTHIRD_BATCH`, 2026-12-06 12:19:04Z to
+12:22:27Z, 3 min 23 s, load ~3.9 at the start, ~4.0 at the end, a CI run going on beside it):
+19/26 caught = 73.1 %. Per class: 1 (one message shape) 6/6, 2 (inputs rarely sent) 4/8,
+3 (characters) 4/4, 4 (time) 5/5, 5 (durability) 0/3. Per role: provider 11/13, subscriber
+8/13. No variant failed to start, and every catch names the variant's own defect (the findings
+quote the value it writes wrong: Version 1.0, no pff:MessageId, HouseholdNumber 50016, no
+RelatesTo, application/soap+xml for SOAP 1.1, the prolog comment and the empty parameter
+refused, encoding='UTF-8' over UTF-16, '?田春子', '神谷マリア', the SentAt lexical forms, 1990-01-04);
+none came from something else. Missed (THIRTYTHIRD_MEASURED_MISSES; no variant was changed
+after the measurement), with why the suite did not see it as far as the documents tell:
+- charset-read-from-first-parameter-only (provider, subscriber): the variant goes wrong only
+  when a UTF-16 body is labelled with its charset after another parameter; the suite's
+  Content-Type parameter forms (P-EQUIV-01's content-type-parameters, in any order) apparently
+  come with UTF-8 bytes, which the variant's UTF-8 default reads right, and its UTF-16 requests
+  apparently carry the charset first or alone (README asks for both: parameters in any order,
+  UTF-16 read; it does not say the two are sent together).
+- reply-receiver-system-id-trailing-punctuation-trimmed (provider, subscriber): the suite's
+  Sender SystemIds apparently never end in '.', '-' or '_' (header-v1.xsd admits them there;
+  README: every SystemId of 1 to 64 characters answered, the Receiver the Sender character for
+  character — the edge values seem to be the lengths, not the last character).
+- names-trimmed-on-start (subscriber): the restart cases apparently hold no name with a space or
+  U+3000 at an end (docs/notices.md lists the names a start-up must keep — 100 characters, outside
+  the BMP, half-width katakana — but not white space at an end).
+- watermarks-narrowed-to-int32-on-start (subscriber): no 異動連番 above 2,147,483,647 is followed
+  by a restart and an older change (batch 32's miss again: the large values of docs/notices.md's
+  domain are apparently sent without a restart between them).
+- seen-ids-of-notices-with-relates-to-in-memory (subscriber): the redeliveries after a restart
+  are apparently of notices without pfh:RelatesTo (docs/faults.md lets a notice carry one; the
+  notices carrying one seem to be checked for acceptance only, not across a restart).
 """
 
 from __future__ import annotations
@@ -145,7 +174,13 @@ THIRTYTHIRD_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
               "RelatesTo]"),
 }
 
-THIRTYTHIRD_MEASURED_MISSES: dict[str, str] = {}
+THIRTYTHIRD_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (19/26 on a645e29)
+    "charset-read-from-first-parameter-only": "provider, subscriber",
+    "reply-receiver-system-id-trailing-punctuation-trimmed": "provider, subscriber",
+    "names-trimmed-on-start": "subscriber",
+    "watermarks-narrowed-to-int32-on-start": "subscriber",
+    "seen-ids-of-notices-with-relates-to-in-memory": "subscriber",
+}
 
 
 def basic_sent_at(text: str) -> str:
