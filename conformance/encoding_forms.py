@@ -130,6 +130,17 @@ def utf16_no_charset(text: str, headers: Headers, soap: str) -> tuple[bytes, Hea
 
 
 @_checked
+def utf16_charset_last(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    """UTF-16 whose charset is the last parameter, after SOAP 1.2's action or (SOAP 1.1) an
+    unknown one (round 33b: a product reading the first parameter only reads UTF-8 then)."""
+    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + _document(text)
+    media, *params = (p.strip() for p in headers["Content-Type"].split(";"))
+    params = [p for p in params if not p.lower().startswith("charset=")] or ["x-conformance=1"]
+    return (codecs.BOM_UTF16_LE + doc.encode("utf-16-le"),
+            {**headers, "Content-Type": "; ".join([media, *params, "charset=utf-16"])})
+
+
+@_checked
 def content_type_parameters(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
     return text.encode("utf-8"), _content_type(headers, "utf-8", empty=True)
 
@@ -154,6 +165,8 @@ FORMS: tuple[tuple[str, str, Rewrite, tuple[str, ...]], ...] = (
      utf16_declaration_forms, ("1.1",)),
     ("utf-16-no-charset", "RFC 7303 §3.2, RFC 3902 (charset optional: UTF-16's BOM decides)",
      utf16_no_charset, ("1.2",)),
+    ("utf-16-charset-last", "RFC 9110 §5.6.6 (parameters in any order): UTF-16LE, its charset "
+     "after the action parameter or an unknown one", utf16_charset_last, ("1.1", "1.2")),
     ("content-type-parameters", "RFC 9110 §5.6.6 (an empty parameter, a trailing ';'), §5.6.4 "
      "(a quoted-string is one value), RFC 2045 §5.1 (an unknown parameter is ignored)",
      content_type_parameters, ("1.1", "1.2")),

@@ -57,11 +57,14 @@ def local_gov_codes(own: str) -> list[str]:
 def system_ids(suite: str) -> list[str]:
     """SystemIds of SystemIdType at its widths: 1, 2, 32, 33 (a VARCHAR(32) overflows), 63 and
     64 characters, each holding the pattern's classes; their first characters the ends of the
-    first character's ranges, digits among them (``0``, ``9``: a SystemId may begin with one)."""
+    first character's ranges, digits among them (``0``, ``9``: a SystemId may begin with one);
+    then the suite's own ending in each punctuation the pattern admits after the first
+    character (``.``, ``-``, ``_``: round 33b — a product trimming them answers another)."""
     def width(first: str, n: int) -> str:
         text = (first + suite + "." + _CLASSES * 12)[:n]
         return text if text[-1] not in "._-" else text[:-1] + "9"
-    return [width(first, n) for first, n in zip(_FIRSTS, (1, 2, 32, 33, 63, 64), strict=True)]
+    return [*(width(first, n) for first, n in zip(_FIRSTS, (1, 2, 32, 33, 63, 64), strict=True)),
+            *(suite[:63] + end for end in "._-")]
 
 
 def wrong_check_digit(code: str) -> str:

@@ -5,7 +5,8 @@ extended by what the documents say of a refusal: a client fault, nothing recorde
 change, nor a 異動連番, nor the MessageId — so that the same notice is refused again (with the
 same pff:Code) after any restart, never ``duplicate``; an ``either`` outcome is judged by its
 first answer. After the second restart every resident a point touched is observed: the model's
-state, and a resident only refused notices named is not held."""
+state, and a resident only refused notices named is not held. Every other point's notices carry
+RelatesTo (round 33b): a notice that names a request is remembered as any other."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import notice_runs
+from . import message_ids, notice_runs
 from .checks import outcome
 from .envelopes import envelope, request_header, tamper
 from .grid_notices import Change, Driver, NoticeGrid, _Sent, notice_body
@@ -112,6 +113,9 @@ class Run:
         if note.same_id:
             overrides["message_id"] = self.records[(i, note.same_id)].exchange.sent_header \
                 .message_id
+        if i % 2:  # round 33b: every other point's notices name the request they answer
+            # (docs/faults.md: a notice may carry RelatesTo), kept across restarts as any other
+            overrides.setdefault("relates_to", message_ids.fresh())
         return self._send(i, note.key, tuple(changes), note.defect, note.soap, overrides, at,
                           note.bad)
 

@@ -29,7 +29,10 @@ The states (``STATES``), each a resident of one point, all around ONE restart:
 - held through a 修正 as its first change (docs/notices.md: a change of a resident not held, a
   修正 as much as a 記載, makes the subscriber hold it; a later change with a lower 異動連番 is
   then kept out as usual): 3 a 修正, then after the restart its 記載 1 (kept out) and 4;
-- never held before the restart (its first change, a 修正 C01, arrives after it).
+- never held before the restart (its first change, a 修正 C01, arrives after it);
+- round 33b: held at 10 after 9 and at 2**31 after 2**31 - 1 (after the restart an older change
+  of each is kept out: a watermark reloaded as text or as a 32-bit integer lets it in), and a
+  name with white space at both ends (a space, U+3000), which no later change replaces.
 
 After the restart, for every state, each answer the documents define for the next notice:
 ``duplicate`` (each notice received before it delivered again, over the other SOAP version),
@@ -51,6 +54,7 @@ from .grid_notices import FIRST, Change, Point, Resend, Restart, Send
 REMOVALS_DEFAULT = ("B01", "B02", "B03", "B04", "B05", "B06", "B07")
 
 # every optional item of the resident the notice grid can write (grid_notices.notice_body)
+SPACED_NAME = " 𠮷田　花子\u3000"  # NameTextType preserves white space: a space, U+3000
 EVERY_ITEM = {"Original": "髙", "FormerSurname": "旧姓", "Town": "一丁目", "Chome": "12",
               "Banchi": "の2", "Katagaki": "203号", "NotifiedOn": "2024-05-02",
               "RecordedOn": "2024-05-02", "BecameResidentOn": "2024-05-01",
@@ -73,21 +77,29 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
     held, corrected, again, former, stale, never, provisional = range(7)
     first_removed = 7
     removed = {code: first_removed + k for k, code in enumerate(removals)}
-    residents = first_removed + len(removals)
+    # round 33b: a watermark past a power of ten and one past 2**31 (a start-up reloading them
+    # as text or as 32-bit integers keeps the older change out no longer); a name with white
+    # space at both ends (a start-up trimming names): none of them changed after the restart
+    tens, wide, spaced = range(first_removed + len(removals), first_removed + len(removals) + 3)
+    residents = spaced + 1
+    wide_low = 2**31 - 1
     relation = {who: "01" if who == held else "02" for who in range(residents)}
 
     def c(who: int, sequence: int, reason: str = "C12", **kw) -> Change:
         return Change(who, str(sequence), reason, relationship=relation[who], **kw)
 
     # before the restart
+    first_sequence = {stale: 9, tens: 9, wide: wide_low}
     moved_in = Send(tuple(
-        c(who, 9 if who == stale else 1, FIRST,
-          fields={"FormerSurname": "旧姓"} if who == former else {})
+        c(who, first_sequence.get(who, 1), FIRST,
+          fields={"FormerSurname": "旧姓"} if who == former else {},
+          name=SPACED_NAME if who == spaced else None)
         for who in range(residents) if who not in (never, provisional)), key="in")
     changed = Send((c(held, 3, "C01", fields=EVERY_ITEM),
                     c(former, 3, "C09"),  # 旧氏の削除: no FormerSurname any more
                     c(stale, 4),  # kept out beside applied changes: 4 < 9
-                    c(provisional, 3)),  # its first change, a 修正
+                    c(provisional, 3),  # its first change, a 修正
+                    c(tens, 10), c(wide, wide_low + 1)),  # past 10, past 2**31: applied
                    soap="1.2", key="changed")
     gone = Send(tuple(c(who, 2, code, occurred=f"2024-06-{k + 1:02d}")
                       for k, (code, who) in enumerate(removed.items()))
@@ -100,19 +112,22 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
         (c(held, 2), c(former, 2, "C08", fields={"FormerSurname": "旧姓"}), c(stale, 5),
          c(corrected, 2, FIRST, occurred="2024-06-22"),
          c(again, 2, "B02", occurred="2024-07-05"),
-         c(never, 5, "C01"), c(provisional, 1, FIRST))
+         c(never, 5, "C01"), c(provisional, 1, FIRST), c(tens, 2), c(wide, wide_low),
+         c(spaced, 1))
         + tuple(c(who, 1, FIRST if k % 2 == 0 else "C12", occurred="2024-05-20")
                 if k % 3 != 2 else c(who, 2, "C12")  # an equal one for every third code
                 for k, who in enumerate(removed.values())), key="older")
     later = Send(tuple(c(who, 10 if who == stale else 4, "C12", occurred="2024-08-01")
-                       for who in range(residents) if who != never)
+                       for who in range(residents) if who not in (never, tens, wide, spaced))
                  + (c(never, 4),), soap="1.2")  # 4 < 5: kept out
     steps = (moved_in, changed, gone, after_removal, Restart(),
              Resend("in", soap="1.2"), Resend("changed", soap="1.1"), Resend("gone", soap="1.2"),
              Resend("after", soap="1.1"), older, Resend("older", soap="1.2"), later)
     what = (f"{residents} residents: held (a 転居 with every item), removed by each of "
             f"{', '.join(removals)}, corrected after a 消除, registered again after one, its 旧氏 "
-            "deleted, held at 9 with a 4 kept out, held through a 修正 first, never held; "
+            "deleted, held at 9 with a 4 kept out, held through a 修正 first, never held, held "
+            "at 10 and at 2**31 (older changes kept out after the restart), a name with white "
+            "space at both ends; "
             "restart; every notice again (duplicate), an older or equal change of each (kept "
             "out), the first change of the one never held, a later change of each (applied)")
     return [Point("start-up", what, residents, steps)]

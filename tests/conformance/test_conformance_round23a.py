@@ -31,10 +31,11 @@ def test_senders_walk_the_code_list_and_the_party_types():
     assert {"000001", "999997", "010006", "470007"} <= set(codes)
     assert {c[:2] for c in codes} >= {"00", "99", "01", "47", "09", "90"}  # each place's ends
     systems = party_domains.system_ids("pfbus-conformance")
-    assert sorted(len(s) for s in systems) == [1, 2, 32, 33, 63, 64]
+    assert sorted(len(s) for s in systems) == [1, 2, 18, 18, 18, 32, 33, 63, 64]
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}", s) for s in systems)
     assert all(c in "".join(systems) for c in "._-")
-    assert {s[0] for s in systems} == set("09azAZ")  # a digit may begin one
+    assert {s[-1] for s in systems} >= set("._-")  # round 33b: each punctuation at the end
+    assert {s[0] for s in systems} == set("09azAZp")  # a digit may begin one
     assert len(UNITS) == 26  # every code of business_unit.csv: P-PARTY-01 sends each once
 
 
