@@ -99,7 +99,11 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
                     c(former, 3, "C09"),  # 旧氏の削除: no FormerSurname any more
                     c(stale, 4),  # kept out beside applied changes: 4 < 9
                     c(provisional, 3),  # its first change, a 修正
-                    c(tens, 10), c(wide, wide_low + 1)),  # past 10, past 2**31: applied
+                    c(tens, 10), c(wide, wide_low + 1),  # past 10, past 2**31: applied
+                    # the same name again: no resident's last notice before the restart is the
+                    # first one ("in" is delivered again after it: a start-up that rebuilds the
+                    # seen MessageIds from each resident's last notice forgets it)
+                    c(spaced, 2, name=SPACED_NAME)),
                    soap="1.2", key="changed")
     gone = Send(tuple(c(who, 2, code, occurred=f"2024-06-{k + 1:02d}")
                       for k, (code, who) in enumerate(removed.items()))
@@ -113,7 +117,7 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
          c(corrected, 2, FIRST, occurred="2024-06-22"),
          c(again, 2, "B02", occurred="2024-07-05"),
          c(never, 5, "C01"), c(provisional, 1, FIRST), c(tens, 2), c(wide, wide_low),
-         c(spaced, 1))
+         c(spaced, 2))
         + tuple(c(who, 1, FIRST if k % 2 == 0 else "C12", occurred="2024-05-20")
                 if k % 3 != 2 else c(who, 2, "C12")  # an equal one for every third code
                 for k, who in enumerate(removed.values())), key="older")

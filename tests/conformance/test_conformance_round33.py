@@ -39,7 +39,8 @@ def test_s_field_01_holds_residents_a_start_up_reloads_wrongly():
     sequences = {c.sequence for c in changes}
     assert {"9", "10", str(2**31 - 1), str(2**31)} <= sequences
     spaced = [c for c in changes if c.name == start_fields.SPACED_NAME]
-    assert len(spaced) == 1 and spaced[0].name[0] == " " and spaced[0].name[-1] == "\u3000"
+    assert len({c.who for c in spaced}) == 1  # one resident, its 転入 and a 修正 keep the name
+    assert spaced[0].name[0] == " " and spaced[0].name[-1] == "\u3000"
     changed = next(s for s in point.steps if getattr(s, "key", "") == "changed").changes
     kept = {spaced[0].who} | {c.who for c in changed if c.sequence in ("10", str(2**31))}
     later = {c.who for c in point.steps[-1].changes}  # the later changes: none replaces them
