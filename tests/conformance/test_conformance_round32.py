@@ -10,7 +10,7 @@ from conformance import restart_outcomes as ro
 from conformance.commands import CallableCommand
 from conformance.runner import RunOptions, run_profile
 
-from .faulty_durability import serve_crashable
+from .faulty_durability import crash_run, serve_crashable
 from .faulty_round32 import ROUND32_MODES, HistorySubscriber
 from .outcomes import not_passed
 from .tiers import subscriber_runs
@@ -28,12 +28,7 @@ def test_s_rst_01_holds_sequences_across_a_power_of_ten():
 @pytest.mark.integration
 @pytest.mark.parametrize("mode,profile", subscriber_runs(ROUND32_MODES))
 def test_faulty_start_up_fails_exactly_its_round32_targets(refs, suite, mode, profile):
-    subscriber = HistorySubscriber(mode)
-    url = serve_crashable(refs, subscriber, profile)
-    result = run_profile(RunOptions(
-        profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
-        restart=CallableCommand(subscriber.crash, "crash")), suite)
-    failed = not_passed(result)
+    failed = not_passed(crash_run(refs, suite, HistorySubscriber(mode), profile)[1])
     assert set(failed) == set(ROUND32_MODES[mode][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed
 

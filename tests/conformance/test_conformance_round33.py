@@ -10,12 +10,10 @@ import codecs
 import pytest
 
 from conformance import encoding_forms, start_fields
-from conformance.commands import CallableCommand
 from conformance.envelopes import http_headers
-from conformance.runner import RunOptions, run_profile
 
 from .faulty import assert_fails_exactly_its_targets, faulty_runs
-from .faulty_durability import serve_crashable
+from .faulty_durability import crash_run
 from .faulty_round33 import ROUND33_MODES, ROUND33_NAMES, StartUpReloadSubscriber
 from .outcomes import not_passed
 from .tiers import subscriber_runs
@@ -56,11 +54,6 @@ def test_faulty_adapter_fails_exactly_its_round33_targets(refs, suite, faulty, p
 @pytest.mark.integration
 @pytest.mark.parametrize("mode,profile", subscriber_runs(ROUND33_MODES))
 def test_faulty_start_up_fails_exactly_its_round33_targets(refs, suite, mode, profile):
-    subscriber = StartUpReloadSubscriber(mode)
-    url = serve_crashable(refs, subscriber, profile)
-    result = run_profile(RunOptions(
-        profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
-        restart=CallableCommand(subscriber.crash, "crash")), suite)
-    failed = not_passed(result)
+    failed = not_passed(crash_run(refs, suite, StartUpReloadSubscriber(mode), profile)[1])
     assert set(failed) == set(ROUND33_MODES[mode][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed
