@@ -19,13 +19,13 @@ durability path), not from the batch's variants:
 from __future__ import annotations
 
 import codecs
-import re
 
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, SOAP12_NS, HubFault, fault_envelope
 
 from .faulty_durability import CrashableSubscriber
 from .faulty_round25 import ALL
+from .faulty_round30 import _RECEIVER_SYSTEM
 from .proxy import Call, Reply
 
 
@@ -44,15 +44,11 @@ def charset_of_first_parameter_only(call: Call) -> bytes | Reply:
     return call.request
 
 
-_REPLY_RECEIVER = re.compile(rb"(<(?:[\w.-]+:)?Receiver>.*?<(?:[\w.-]+:)?SystemId>)([^<]*)(</)",
-                             re.S)
-
-
 def receiver_trailing_punctuation_stripped(call: Call) -> Reply:
     """The reply's Receiver SystemId with trailing ``.``, ``-`` and ``_`` stripped."""
     reply = call.reply
     assert reply is not None
-    m = _REPLY_RECEIVER.search(reply.body)
+    m = _RECEIVER_SYSTEM.search(reply.body)
     if m is None or not m.group(2).endswith((b".", b"-", b"_")):
         return reply
     body = reply.body[:m.start(2)] + m.group(2).rstrip(b"._-") + reply.body[m.end(2):]

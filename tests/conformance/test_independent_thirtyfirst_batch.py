@@ -10,9 +10,7 @@ take effect at a second instant too, 00:30 JST on the first day of a year."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-from lxml import etree
 
 import pytest
 
@@ -23,9 +21,12 @@ from .independent.thirtyfirst import (THIRTYFIRST_MEASURED_MISSES, base64_hash,
                                       service_id_from_bytes, ucs2)
 from .independent.thirtyfirst_store import without_selectors
 from .independent.variants import APART, THIRTYFIRST_BATCH
+from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import answer_tree as _tree
+from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, NEW_YEAR, NOT_HELD, PINNED, SOAP12,
-                                  SOAP12_TYPE, adapter_answer, assert_declared_apart, batch_cases,
+                                  SOAP12_TYPE, assert_declared_apart, batch_cases,
                                   change, clock_from, extract, inquiry, neutral_scenario_tests,
                                   notice, transcript, variant_effect_tests)
 
@@ -164,20 +165,6 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every reply's SentAt is written wrong
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
-
-def _answer(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    db = None if role == "provider" else tmp_path / f"{uuid.uuid4().hex}.sqlite3"
-    return adapter_answer(role, defect, raw, ctype, db=db)
-
-
-def _tree(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    return etree.fromstring(_answer(defect, raw, ctype, role, tmp_path).body)
-
-
-def _observed(tmp_path, defect, steps) -> list[str]:
-    return transcript("subscriber", tmp_path / f"{defect}-{uuid.uuid4().hex}.sqlite3", defect,
-                      steps)
-
 
 def test_the_fault_and_header_variants_write_what_they_say(tmp_path):
     env = f"{{{SOAP12_NS}}}"

@@ -11,7 +11,6 @@ first day of a year."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from lxml import etree
 
@@ -22,9 +21,12 @@ from .independent.standard import PFF, PFH, SOAP11 as SOAP11_NS, SOAP12 as SOAP1
 from .independent.thirtysecond import (THIRTYSECOND_MEASURED_MISSES, charset_seen,
                                        era_year_date, us_ascii_request, utf8_byte_references)
 from .independent.variants import APART, THIRTYSECOND_BATCH
+from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import answer_tree as _tree
+from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, NEW_YEAR, NOT_HELD, PINNED, SOAP12,
-                                  SOAP12_TYPE, adapter_answer, assert_declared_apart, batch_cases,
+                                  SOAP12_TYPE, assert_declared_apart, batch_cases,
                                   change, clock_from, extract, inquiry, neutral_scenario_tests,
                                   notice, transcript, variant_effect_tests)
 
@@ -180,20 +182,6 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every answer, every SOAP 1.2 answer, every ç
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
-
-def _answer(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    db = None if role == "provider" else tmp_path / f"{uuid.uuid4().hex}.sqlite3"
-    return adapter_answer(role, defect, raw, ctype, db=db)
-
-
-def _tree(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    return etree.fromstring(_answer(defect, raw, ctype, role, tmp_path).body)
-
-
-def _observed(tmp_path, defect, steps) -> list[str]:
-    return transcript("subscriber", tmp_path / f"{defect}-{uuid.uuid4().hex}.sqlite3", defect,
-                      steps)
-
 
 def test_the_shape_variants_write_what_they_say(tmp_path):
     name = "soap12-answer-header-after-body"

@@ -9,9 +9,7 @@ effect at a second instant too, 00:30 JST on the first day of a year."""
 
 from __future__ import annotations
 
-import uuid
 
-from lxml import etree
 
 import pytest
 
@@ -20,9 +18,12 @@ from .independent.thirtythird import (THIRTYTHIRD_MEASURED_MISSES, basic_sent_at
                                       content_type_parameters, month_day_swapped,
                                       prolog_has_comment)
 from .independent.variants import APART, THIRTYTHIRD_BATCH
+from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import answer_tree as _tree
+from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, NEW_YEAR, NOT_HELD, PINNED, SOAP12,
-                                  SOAP12_TYPE, adapter_answer, assert_declared_apart, batch_cases,
+                                  SOAP12_TYPE, assert_declared_apart, batch_cases,
                                   change, clock_from, extract, inquiry, neutral_scenario_tests,
                                   notice, transcript, variant_effect_tests)
 
@@ -163,20 +164,6 @@ TARGETS_THE_NEUTRAL_SCENARIO = {  # every answer's SentAt, every 生年月日, e
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
-
-def _answer(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    db = None if role == "provider" else tmp_path / f"{uuid.uuid4().hex}.sqlite3"
-    return adapter_answer(role, defect, raw, ctype, db=db)
-
-
-def _tree(defect, raw, ctype="text/xml; charset=utf-8", role="provider", tmp_path=None):
-    return etree.fromstring(_answer(defect, raw, ctype, role, tmp_path).body)
-
-
-def _observed(tmp_path, defect, steps) -> list[str]:
-    return transcript("subscriber", tmp_path / f"{defect}-{uuid.uuid4().hex}.sqlite3", defect,
-                      steps)
-
 
 def test_the_shape_variants_write_what_they_say(tmp_path):
     name = "not-found-reply-service-version-1-0"

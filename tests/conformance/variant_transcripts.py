@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from lxml import etree
 
 from .independent.adapter import JST, Adapter
 from .independent.standard import m11_ok
@@ -302,6 +303,19 @@ def adapter_answer(role: str, defect: str | None, raw: bytes, ctype: str = TEXT_
     """One request answered by the independent adapter (``defect``: a variant, or None)."""
     unit = "01" if role == "provider" else "07"
     return Adapter(role, GOV, unit, "indie", db=db, defect=defect).handle(raw, ctype, '""')
+
+
+def answer_on_store(defect: str | None, raw: bytes, ctype: str = TEXT_XML, role="provider",
+                    tmp_path=None):
+    """``adapter_answer`` of one request; a subscriber's on a store of its own in ``tmp_path``."""
+    db = None if role == "provider" else tmp_path / f"{uuid.uuid4().hex}.sqlite3"
+    return adapter_answer(role, defect, raw, ctype, db=db)
+
+
+def answer_tree(defect: str | None, raw: bytes, ctype: str = TEXT_XML, role="provider",
+                tmp_path=None) -> etree._Element:
+    """``answer_on_store``'s body, parsed."""
+    return etree.fromstring(answer_on_store(defect, raw, ctype, role, tmp_path).body)
 
 
 def neutral_scenario() -> dict[str, list]:
