@@ -66,6 +66,26 @@ def publish(hub_url: str, raw: bytes, timeout: float = 30) -> str:
     return etree.fromstring(response.content).findtext(f".//{RECEIPT}Status")
 
 
+# docs/faults.md: a notice refused with these was not stored ("nothing was accepted", "nothing
+# was processed"); any other outcome without a receipt may or may not have been
+NOTHING_STORED = frozenset({"PF-HUB-STOPPING", "PF-STORE-UNAVAILABLE"})
+
+
+def publish_outcome(hub_url: str, raw: bytes, timeout: float = 30) -> str:
+    """POST a notice once: the receipt's status (accepted / duplicate), the fault code the hub
+    answered, or ``no answer: <exception>`` when no HTTP answer came back."""
+    try:
+        response = requests.post(f"{hub_url}/services/juki.ResidentChangeNotice", data=raw,
+                                 headers={"Content-Type": "text/xml; charset=utf-8"},
+                                 timeout=timeout)
+    except requests.RequestException as exc:
+        return f"no answer: {exc.__class__.__name__}"
+    doc = etree.fromstring(response.content)
+    if response.status_code == 200:
+        return doc.findtext(f".//{RECEIPT}Status")
+    return doc.findtext(".//{urn:pfbus:platform:fault:v1}Code") or f"HTTP {response.status_code}"
+
+
 def hub_config(path: Path, store_url: str, subscribers: dict[str, str], *,
                policy: str = "max_attempts = 5, backoff_initial = 0.05, backoff_max = 0.5",
                node_id: str = "node-1") -> Path:
@@ -91,7 +111,6 @@ def applied(db: Path) -> list[tuple[str, str, int]]:
                             ).fetchall()
     finally:
         conn.close()
-
 
 
 def assert_exactly_once_in_order(rows, acknowledged: dict[str, tuple[str, int]]) -> None:
