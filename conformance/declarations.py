@@ -107,7 +107,8 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
                  "total_pages", "total_count", "item", "key", "soap", "reread", "resize"),
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout", "rotate"),
-    "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes"),
+    "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes",
+                    "pairs"),
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
     "neighbours": ("timeout",),
@@ -150,6 +151,8 @@ CASE = Table("case", (
     Key("description", Str(), "", "what it does"),
     Key("service", Str(), None, "the one service it applies to"),
     Key("each_service", Bool(), False, "run once per service of the profile"),
+    Key("first_service", Bool(), False, "run once, on the profile's first service it applies "
+        "to (what a product does in one piece of code whatever the service: its HTTP reader)"),
     Key("each_binding", Bool(), False,
         "run its steps once per SOAP version (1.1, then 1.2), each pass with fresh values"),
     Key("role", Choice(ROLES), None, "only for profiles of this role"),

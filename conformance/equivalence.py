@@ -35,7 +35,7 @@ from bus.core.header import HEADER_NS
 
 from . import (answer_comparison, encoding_forms, envelope_attributes, lexical,
                namespace_declarations, namespace_forms, reference_forms, request_shapes,
-               xml_placements)
+               wire_grid, xml_placements)
 from .envelopes import fill
 from .records import Exchange
 
@@ -422,6 +422,12 @@ VARIANTS: tuple[Variant, ...] = (
             _typed_payload(lexical.xsi_attributes), typed=True),  # type: ignore[arg-type]
 )
 NAMES = tuple(v.name for v in VARIANTS)
+# round 34: pairs of wire forms in one request (wire_grid.py), step ``pairs = true``
+GRID: tuple[Variant, ...] = tuple(
+    Variant(wire_grid.name_of(row), "wire_grid.py: README (Encodings and the Content-Type: the "
+            "encodings and the forms of their label combine); XML 1.0 §4.3.3; RFC 9110 §5.6.6, "
+            "§8.3.2; RFC 7303 §3.2", wire_grid.rewrite_for(row), soap=(row[2],))
+    for row in wire_grid.ROWS)
 
 
 def rewrite(raw: bytes, headers: Headers, soap: str, variant: Variant,
@@ -451,7 +457,9 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     unknown = set(only) - set(NAMES)
     if unknown:
         raise ValueError(f"{step.where}.variants: unknown {sorted(unknown)}; known: {NAMES}")
-    chosen = [v for v in VARIANTS if v.name in only]
+    if step.get("pairs") and step.get("variants"):
+        raise ValueError(f"{step.where}: pairs = true sends the wire grid, not variants")
+    chosen = list(GRID) if step.get("pairs") else [v for v in VARIANTS if v.name in only]
     ignore, observe = step.get("ignore", []), step.get("observe_vars")
     namespaces = runner.s.context.namespaces
     problems: list[str] = []

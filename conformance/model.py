@@ -80,6 +80,7 @@ class Case:
     requires: tuple[str, ...] = ()
     role: str | None = None  # only for profiles of this role (None: any)
     each_binding: bool = False  # the steps run once per SOAP version (a defect of one binding)
+    first_service: bool = False  # once, on the profile's first service it applies to
 
     def role_refs(self) -> set[str]:
         """The message roles (``@sample`` …) the steps use: the case needs all of them."""
@@ -153,10 +154,11 @@ class Suite:
         for case in ordered:
             if case.file not in profile.case_files or case.role not in (None, profile.role):
                 continue
-            if case.each_service:
-                for sid in profile.services:
-                    if case.role_refs() <= set(self.roles.get(sid, {})):
-                        out.append(CaseInstance(case, sid))
+            if case.each_service or case.first_service:
+                applicable = [sid for sid in profile.services
+                              if case.role_refs() <= set(self.roles.get(sid, {}))]
+                out += [CaseInstance(case, sid) for sid in
+                        (applicable[:1] if case.first_service else applicable)]
             elif case.service is None or case.service in profile.services:
                 out.append(CaseInstance(case, case.service))
         return out
@@ -245,7 +247,7 @@ def _case(c: Section, file: str, where: str, requirements: Mapping[str, Requirem
         raise SuiteError(f"{where}.step: a case has steps")
     return Case(cid, c["title"], reqs, steps, file, c["description"], c["service"],
                 c["each_service"], c["status"], c["pending_reason"], c["requires"], c["role"],
-                c["each_binding"])
+                c["each_binding"], c["first_service"])
 
 
 def _step(s: Section, where: str) -> Step:

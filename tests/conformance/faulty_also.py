@@ -432,6 +432,25 @@ _ALSO_ROUND31 = {
         "charset-allow-list", "utf16-encoding-from-declaration", "utf16-transcoded-by-replace")},
 }
 
+# round 34: the wire grid (P-EQUIV-03, S-EQUIV-03) holds every encoding, label form and HTTP
+# option P-EQUIV-01 sends alone, so a product refusing or misreading one of them fails the grid
+# too (surveyed: every faulty adapter of faulty.py on every profile, the grid and invariants only)
+_GRID_PAIRS = ("P-EQUIV-03", "S-EQUIV-03")
+_ALSO_ROUND34 = {
+    **{name: _GRID_PAIRS for name in (
+        "charset-crash", "bom-refused", "utf16-refused", "declaration-required",
+        "declaration-literal", "charset-unquoted-only", "content-type-parsed-by-position",
+        "expect-answered-unread", "close-before-flush", "charset-allow-list",
+        "bom-only-before-declaration", "utf16-encoding-from-declaration",
+        "utf16-transcoded-by-replace", "no-charset-as-utf8", "charset-by-search",
+        "content-type-parameters-strict", "action-parameter-names-soap12",
+        "soapaction-field-names-soap11", "charset-of-first-parameter-only")},
+    # its refusal of a Content-Type with white space before ';' names no MessageId
+    "media-type-untrimmed": (*_GRID_PAIRS, "INV-FAULT-06"),
+    # a provider's inquiry holds no character a reference stands for; a notice's name does
+    "hex-reference-as-code-unit": ("S-EQUIV-03",),
+}
+
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
@@ -442,12 +461,12 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–31b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–34's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
-                 _ALSO_ROUND31):
+                 _ALSO_ROUND31, _ALSO_ROUND34):
         f = _with_also(f, also)
     return f

@@ -36,6 +36,7 @@ from .faulty_round26 import ROUND26_MODES, ROUND26_NAMES
 from .faulty_round30 import ROUND30_MODES, ROUND30_NAMES
 from .faulty_round31 import ROUND31_NAMES
 from .faulty_round33 import ROUND33_NAMES
+from .faulty_round34 import ROUND34_NAMES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -48,12 +49,12 @@ PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_P
 # Each faulty adapter runs against its first profile and a stable sample of the others it
 # applies to (the same defect on another vendor's reference) in the slow tier; the default run
 # holds a sample of the first (tiers.py).
-# (rounds 23a's, 23c's, 24's, 25's, 26's, 30b's, 31b's and 33b's are run by
+# (rounds 23a's, 23c's, 24's, 25's, 26's, 30b's, 31b's, 33b's and 34's are run by
 # test_conformance_round23a.py, _round23c.py, _round24.py, _round25.py, _round26.py, _round30.py,
-# _round31.py and _round33.py)
+# _round31.py, _round33.py and _round34.py)
 FAULTY_RUNS = faulty_runs({f.name for f in FAULTY} - ROUND23A_NAMES - ROUND23C_NAMES
                           - ROUND24_NAMES - ROUND25_NAMES - ROUND26_NAMES - ROUND30_NAMES
-                          - ROUND31_NAMES - ROUND33_NAMES)
+                          - ROUND31_NAMES - ROUND33_NAMES - ROUND34_NAMES)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
