@@ -204,6 +204,7 @@ class Writer:
         self._thirtyfirst_reply_header(h, response, raw, request_header)
         self._thirtysecond_reply_header(h, response, request_header)
         self._thirtythird_reply_header(h, response, request_header)
+        self._thirtyfourth_reply_header(h, response, raw, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -249,6 +250,7 @@ class Writer:
         self._thirtyfirst_answer(response)
         self._thirtysecond_answer(response)
         self._thirtythird_answer(response)
+        self._thirtyfourth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -274,9 +276,9 @@ class Writer:
         if self.defect == "extract-pages-shift-jis" and response.tag == \
                 f"{{{JUKI}}}ResidentFullExtractResponse":  # the batch exporter's code page
             return ninth.shift_jis_answer(env, soap, 200)
-        return self._thirtythird_out(self._thirtysecond_out(self._thirtyfirst_out(
-            self._eighteenth_out(self._seventeenth_out(self._bytes(env, soap, 200)), raw), env,
-            raw), env, raw), env, raw)
+        return self._thirtyfourth_out(self._thirtythird_out(self._thirtysecond_out(
+            self._thirtyfirst_out(self._eighteenth_out(self._seventeenth_out(
+                self._bytes(env, soap, 200)), raw), env, raw), env, raw), env, raw), env, raw)
 
     def _bytes(self, env, soap, status, charset=None) -> Answer:
         self._eleventh_bytes(env, soap)
@@ -313,6 +315,7 @@ class Writer:
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
+        message_id = self._thirtyfourth_fault_message_id(message_id)
         self._thirteenth_fault(soap, refusal)
         self._fourteenth_fault(refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
@@ -322,6 +325,7 @@ class Writer:
         if self.defect == "soap12-fault-in-soap11-envelope":  # one fault writer, SOAP 1.1
             soap = SOAP11
         soap = self._thirtysecond_fault_soap(soap, refusal)
+        soap = self._thirtyfourth_fault_soap(soap)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -420,4 +424,5 @@ class Writer:
             answer.body = answer.body.replace(reason.encode(), reason.encode("cp932"))
         self._twentythird_fault_answer(refusal, answer)
         self._twentysixth_fault_answer(soap, answer)
+        self._thirtyfourth_fault_answer(soap, refusal, answer)
         return answer

@@ -78,6 +78,7 @@ class Subscriber:
         self._thirtyfirst_store_opened(self.conn)
         self._thirtysecond_store_opened(self.conn)
         self._thirtythird_store_opened(self.conn)
+        self._thirtyfourth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -164,7 +165,8 @@ class Subscriber:
                 if self._eleventh_in_background(mid, changes) or \
                         self._twelfth_in_background(mid, changes) or \
                         self._twentyfifth_in_background(header, mid, changes) or \
-                        self._thirtieth_in_background(header, mid, changes):
+                        self._thirtieth_in_background(header, mid, changes) or \
+                        self._thirtyfourth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -414,6 +416,7 @@ class Subscriber:
         name = self._thirtyfirst_name(name, row)
         name = self._thirtysecond_name(name, row)
         name = self._thirtythird_name(name)
+        name = self._thirtyfourth_name(name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -434,6 +437,7 @@ class Subscriber:
         last = self._twentyninth_last(last)
         last = self._thirtieth_last(last)
         last = self._thirtyfirst_last(number, last)
+        last = self._thirtyfourth_last(change, number, sequence, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -457,6 +461,7 @@ class Subscriber:
             self._nineteenth_stale(change, number)
             self._twentyfifth_stale(number)
             self._thirtythird_stale()
+            self._thirtyfourth_stale()
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded
@@ -504,6 +509,7 @@ class Subscriber:
         self._thirtyfirst_applied(number, row, sequence)
         self._thirtysecond_applied(number, name, sequence)
         self._thirtythird_applied()
+        self._thirtyfourth_applied(change, number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -24,6 +24,7 @@ class Transport:
         soap = SOAP12 if content_type.lower().startswith("application/soap+xml") else SOAP11
         message_id = None
         try:
+            self._thirtyfourth_http(raw, content_type, soap_action)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -71,6 +72,7 @@ class Transport:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
+            self._thirtyfourth_envelope(header)
             self._twentyfirst_envelope(root, soap, message_id)
             self._twentysecond_envelope(root, soap, message_id)
             self._sixteenth_soap_action(soap, soap_action, header, message_id)
@@ -124,6 +126,7 @@ class Transport:
         raw = self._fifteenth_parse_bytes(raw)
         raw = self._eighteenth_parse_bytes(raw, content_type)
         raw = self._nineteenth_parse_bytes(raw)
+        raw = self._thirtyfourth_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
