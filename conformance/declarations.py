@@ -120,6 +120,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "log": ("hops", "status", "rule", "fault_code", "absent", "timeout"),
     "invariant": (),
     "restart": ("name", "timeout"),
+    "reobserve": ("vars", "timeout"),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "timeout"),

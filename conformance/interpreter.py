@@ -18,8 +18,8 @@ from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
     grid, identifiers, invariants, message_ids, neighbours, notice_runs, paging_sequences, \
-    parties, party_domains, per_request, restart_runs, retry_widths, service_spellings, user_ids, \
-    waiting, widths, wire_forms, wsdl_checks
+    parties, party_domains, per_request, reobservation, restart_runs, retry_widths, \
+    service_spellings, user_ids, waiting, widths, wire_forms, wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -30,6 +30,7 @@ from .loghops import check_hops
 from .model import CaseInstance, Profile, Step, Suite
 from .paging import paginate
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, CommandRun, Exchange, StepFinding
+from .reobservation import ObservationLog
 from .transport import Transport
 from .validation import Validation
 
@@ -43,7 +44,8 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # names in another namespace (expanded_names.py), every value of a header Party's parts
 # (party_domains.py), identifiers at every width their type admits (widths.py), every class of
 # the UserId (user_ids.py), a 全件 retry at every RequestId width (retry_widths.py), every
-# neighbour spelling of the served ServiceId and Version (service_spellings.py)
+# neighbour spelling of the served ServiceId and Version (service_spellings.py), everything the
+# run observed observed again after a restart (reobservation.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
                 "neighbours": neighbours.run_step, "extremes": extremes.run_step,
@@ -51,7 +53,8 @@ MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause"
                 "names": expanded_names.run_step, "party_domains": party_domains.run_step,
                 "widths": widths.run_step, "user_ids": user_ids.run_step,
                 "retry_widths": retry_widths.run_step,
-                "service_spellings": service_spellings.run_step}
+                "service_spellings": service_spellings.run_step,
+                "reobserve": reobservation.run_step}
 
 
 class CaseDataError(Exception):
@@ -80,6 +83,8 @@ class RunState:
     rng: random.Random = field(default_factory=random.Random)
     fresh: FreshAddressees = PROCESS_STREAM
     observed: invariants.Observed = field(default_factory=invariants.Observed)
+    # every observation and when a request last named each 宛名番号 (S-RELOAD-01)
+    observations: ObservationLog = field(default_factory=ObservationLog)
 
 
 class CaseRunner:

@@ -30,6 +30,7 @@ from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
+from .reobservation import RecordingObserve
 from .transport import TlsOptions, Transport
 from .validation import Validation
 
@@ -96,6 +97,9 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
                          checks.Context(catalog, validation, params), Transport(options.tls),
                          workdir, options.target, options.wsdl, trigger=options.trigger,
                          observe=options.observe, restart=options.restart)
+        if state.observe is not None:  # S-RELOAD-01 observes again what the run observed
+            state.observe = RecordingObserve(state.observe, state.observations)
+            state.transport.watchers.append(state.observations.sent)
         results: list[CaseResult] = []
         setup_error = None
         try:

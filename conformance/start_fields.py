@@ -32,7 +32,9 @@ The states (``STATES``), each a resident of one point, all around ONE restart:
 - never held before the restart (its first change, a 修正 C01, arrives after it);
 - round 33b: held at 10 after 9 and at 2**31 after 2**31 - 1 (after the restart an older change
   of each is kept out: a watermark reloaded as text or as a 32-bit integer lets it in), and a
-  name with white space at both ends (a space, U+3000), which no later change replaces.
+  name with white space at both ends (a space, U+3000), which no later change replaces;
+- round 34b: the last notice before the restart is sent as LinkageKind full, and the equal
+  異動連番 sent after it carry an OccurredOn later than every change applied.
 
 After the restart, for every state, each answer the documents define for the next notice:
 ``duplicate`` (each notice received before it delivered again, over the other SOAP version),
@@ -109,8 +111,11 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
                       for k, (code, who) in enumerate(removed.items()))
                 + (c(corrected, 2, "B03", occurred="2024-06-20"),
                    c(again, 2, "B01", occurred="2024-06-21")), key="gone")
+    # round 34b: the last notice before the restart is sent as LinkageKind full (applied as any
+    # other, README): a product that receipts a full notice before storing it loses it here
     after_removal = Send((c(corrected, 3, "C12", occurred="2024-06-25"),
-                          c(again, 3, FIRST, occurred="2024-07-01")), soap="1.2", key="after")
+                          c(again, 3, FIRST, occurred="2024-07-01")), soap="1.2", key="after",
+                         linkage_kind="full")
     # after it: older or equal changes (kept out), the first change of a resident never held
     older = Send(
         (c(held, 2), c(former, 2, "C08", fields={"FormerSurname": "旧姓"}), c(stale, 5),
@@ -119,7 +124,9 @@ def field_points(groups: Mapping[str, str]) -> list[Point]:
          c(never, 5, "C01"), c(provisional, 1, FIRST), c(tens, 2), c(wide, wide_low),
          c(spaced, 2))
         + tuple(c(who, 1, FIRST if k % 2 == 0 else "C12", occurred="2024-05-20")
-                if k % 3 != 2 else c(who, 2, "C12")  # an equal one for every third code
+                # an equal one for every third code, its OccurredOn after every other change
+                # (round 34b: a tie broken by the date lets it in; docs/notices.md: kept out)
+                if k % 3 != 2 else c(who, 2, "C12", occurred="2024-12-01")
                 for k, who in enumerate(removed.values())), key="older")
     later = Send(tuple(c(who, 10 if who == stale else 4, "C12", occurred="2024-08-01")
                        for who in range(residents) if who not in (never, tens, wide, spaced))

@@ -68,6 +68,13 @@ class Transport:
         self.session.trust_env = False  # never a proxy from the environment: loopback stays local
         tls.apply(self.session)
         self._plain = _Plain(self.session.cookies)  # one cookie jar, whichever client answers
+        # told of every request as it goes out (reobservation.ObservationLog.sent)
+        self.watchers: list[Callable[[Exchange], None]] = []
+
+    def note_sent(self, ex: Exchange) -> None:
+        """A request went out (here, or over wire_forms' own socket): tell the watchers."""
+        for watch in self.watchers:
+            watch(ex)
 
     def close(self) -> None:
         self._plain.close()
@@ -76,6 +83,7 @@ class Transport:
     def exchange(self, ex: Exchange, timeout: float) -> Exchange:
         """Perform ``ex`` (method, url, request, request_headers); fill in the answer."""
         started = ex.mark_sent()
+        self.note_sent(ex)
         deadline = started + timeout
         try:
             if ex.url[:7].lower() == "http://":

@@ -68,15 +68,15 @@ def values() -> list[tuple[str, str, dict[str, str]]]:
 def value_points() -> list[Point]:
     """S-FIELD-02's one point: every value, one restart."""
     residents = values()
-    half = (len(residents) + 1) // 2
-    sends = tuple(Send(tuple(Change(k, "1", FIRST, name=name, fields=fields,
-                                    relationship="01" if k == 0 else "02")
-                             for k, (_, name, fields) in enumerate(residents)
-                             if start <= k < start + half), soap=soap)
-                  for start, soap in ((0, "1.1"), (half, "1.2")))
-    what = (f"{len(residents)} residents, each a value at its edge ("
+    n = len(residents)
+    # round 34b: every value in both SOAP versions (a product normalising on one path only)
+    sends = tuple(Send(tuple(Change(first + k, "1", FIRST, name=name, fields=fields,
+                                    relationship="01" if first + k == 0 else "02")
+                             for k, (_, name, fields) in enumerate(residents)), soap=soap)
+                  for first, soap in ((0, "1.1"), (n, "1.2")))
+    what = (f"{n} values at their edge, each a resident in each SOAP version ("
             + "; ".join(w for w, _, _ in residents) + "); restart")
-    return [Point("start-up", what, len(residents), (*sends, Restart()), judge_address=True)]
+    return [Point("start-up", what, 2 * n, (*sends, Restart()), judge_address=True)]
 
 
 def exchanges() -> int:

@@ -143,6 +143,7 @@ def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) ->
     else:
         https = urlsplit(ex.url).scheme == "https"
         send_raw(ex, form, timeout, _tls(runner.s.transport.session) if https else None)
+        runner.s.transport.note_sent(ex)
     runner.result.exchanges.append(ex)
     runner._observe_answer(one, ex)
     return ex

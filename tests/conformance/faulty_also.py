@@ -279,8 +279,26 @@ def with_restart_cases_also_failed(modes: dict[str, tuple[str, tuple[str, ...]]]
         -> dict[str, tuple[str, tuple[str, ...]]]:
     """A crash-capable round's modes with the restart cases of later rounds they fail too."""
     return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ())
-                + _ALSO_ROUND26B_RESTART.get(m, ()) + _ALSO_ROUND27B_RESTART.get(m, ()))
+                + _ALSO_ROUND26B_RESTART.get(m, ()) + _ALSO_ROUND27B_RESTART.get(m, ())
+                + _ALSO_ROUND34B_RESTART.get(m, ()))
             for m, (rq, targets) in modes.items()}
+
+
+# Round 34b: S-RELOAD-01 restarts once more at the end of a subscriber run and observes again
+# every resident the run observed and has not touched since (surveyed on every crash-capable
+# mode of every round and the independent adapter's durability mutants): a start-up that
+# changes a stored value, or a restart that loses writes, fails it too
+_ALSO_ROUND34B_RESTART = {mode: ("S-RELOAD-01",) for mode in (
+    # writes lost at the restart: residents observed before it are gone or older after it
+    "burst-group-commit", "household-change-write-behind", "multi-change-write-behind",
+    "soap12-write-behind", "write-behind",
+    # a start-up that applies, replays or rebuilds: a resident's count or state changes
+    "start-up-recheck", "changes-replayed-sorted-at-start", "refused-applied-at-start",
+    "corrections-after-removal-lost-at-start", "former-surname-deleted-rebuilt-at-start",
+    "removed-on-read-back-in-utc", "state-restored-from-text-ordered-history",
+    # a start-up that changes a stored value
+    "half-width-widened-at-start", "names-cut-to-64-at-start",
+    "names-of-100-utf16-units-at-start", "names-stripped-at-start")}
 
 
 # Round 26b: S-DUR-10 restarts right after one notice of 26 changes per binding (surveyed on

@@ -34,6 +34,7 @@ from bus.core.header import HEADER_TAG
 from bus.core.validator import MessageValidator
 from schemas import BUILTIN_CATALOG
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import _MESSAGE_ID, CrashableSubscriber
 from .faulty_round16 import _rewriting
 from .proxy import Call, Reply
@@ -174,7 +175,7 @@ class Round18Subscriber(TestSubscriber):
 
 # --- a refusal recorded across a restart (S-DUR-09) -------------------------------------------
 
-ROUND18_CRASH_MODES = {
+ROUND18_CRASH_MODES = with_restart_cases_also_failed({
     # every request's MessageId is journaled on arrival, before the SDK checks it; the start-up
     # recovery replays the journal as "received", refused notices too
     # (round 21: every refusal S-RST-01 redelivers after a restart)
@@ -183,7 +184,7 @@ ROUND18_CRASH_MODES = {
     # the next start (S-DUR-09 observes the resident only that notice named)
     # (round 21: S-RST-01's 宛名番号 refusal, whose valid change of its resident is applied then)
     "refused-applied-at-start": ("RQ-SUB-06", ("S-DUR-09", "S-RST-01")),
-}
+})
 
 
 class JournalReplayed(CrashableSubscriber):

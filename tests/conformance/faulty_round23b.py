@@ -26,6 +26,7 @@ from lxml import etree
 
 from adapters.sdk.juki_notice import DELETED, RECORDED, reason_group
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .subscriber import CMN, JUKI, instant
 
@@ -33,7 +34,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 # crashable subscriber mode → (the requirement it breaks, the subscriber cases it must fail):
 # test_conformance_round23b (each on both subscriber profiles, tiers.subscriber_runs)
-ROUND23B_MODES = {
+ROUND23B_MODES = with_restart_cases_also_failed({
     # S-RST-01's 消除 outcome and S-DUR-07's 消除 are followed after a restart only by newer
     # changes or by the same notice: only S-FIELD-01 sends an older change after one
     "removed-watermarks-cleared-at-start": ("RQ-SUB-03", ("S-FIELD-01",)),
@@ -55,7 +56,7 @@ ROUND23B_MODES = {
     # RecordedOn of 2024, delivered again after their restarts
     "seen-by-recorded-month-loaded-at-start": ("RQ-SUB-05", ("S-PART-01", "S-RST-01",
                                                              "S-FIELD-01")),
-}
+})
 
 
 def _nendo(day: dt.date) -> int:

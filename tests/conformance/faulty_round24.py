@@ -33,6 +33,7 @@ from lxml import etree
 
 from adapters.sdk.provider import ProviderError
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .references import JUKI_PROFILE, KOKUHO_PROFILE, TAX_PROFILE, References
 from .subscriber import CMN, TestSubscriber
@@ -51,11 +52,11 @@ ROUND24_MODES = {
     "user-id-digits-only-refused": ("RQ-MSG-07", ("S-USER-01/juki.ResidentChangeNotice",)),
 }
 # crashable subscriber mode → (the requirement it breaks, the cases it must fail)
-ROUND24_CRASH_MODES = {
+ROUND24_CRASH_MODES = with_restart_cases_also_failed({
     "names-cut-to-64-at-start": ("RQ-SUB-05", ("S-FIELD-02",)),
     "names-of-100-utf16-units-at-start": ("RQ-SUB-05", ("S-FIELD-02",)),
     "half-width-widened-at-start": ("RQ-SUB-05", ("S-FIELD-02",)),
-}
+})
 
 
 def _in(ch: str, block: tuple[int, int]) -> bool:

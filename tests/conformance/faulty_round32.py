@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 
 # mode → (the requirement it breaks, the subscriber cases it must fail): test_conformance_round32
-ROUND32_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
+ROUND32_MODES: dict[str, tuple[str, tuple[str, ...]]] = with_restart_cases_also_failed({
     # (S-FIELD-01's resident held at 10 after 9, since round 33b, shows it too)
     "state-restored-from-text-ordered-history": ("RQ-SUB-05", ("S-RST-01", "S-FIELD-01")),
-}
+})
 
 
 class HistorySubscriber(CrashableSubscriber):

@@ -23,6 +23,7 @@ import codecs
 from bus.core import faults
 from bus.core.faults import SOAP11_NS, SOAP12_NS, HubFault, fault_envelope
 
+from .faulty_also import with_restart_cases_also_failed
 from .faulty_durability import CrashableSubscriber
 from .faulty_round25 import ALL
 from .faulty_round30 import _RECEIVER_SYSTEM
@@ -69,11 +70,11 @@ ROUND33_WIRE = {
 }
 
 # mode → (the requirement it breaks, the subscriber cases it must fail): test_conformance_round33
-ROUND33_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
+ROUND33_MODES: dict[str, tuple[str, tuple[str, ...]]] = with_restart_cases_also_failed({
     "names-stripped-at-start": ("RQ-SUB-05", ("S-FIELD-01",)),
     "watermarks-int32-at-start": ("RQ-SUB-05", ("S-FIELD-01",)),
     "relates-to-notices-seen-in-memory": ("RQ-SUB-05", ("S-RST-01",)),
-}
+})
 
 
 def _int32(value: int) -> int:

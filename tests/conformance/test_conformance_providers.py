@@ -36,7 +36,7 @@ from .faulty_round26 import ROUND26_MODES, ROUND26_NAMES
 from .faulty_round30 import ROUND30_MODES, ROUND30_NAMES
 from .faulty_round31 import ROUND31_NAMES
 from .faulty_round33 import ROUND33_NAMES
-from .faulty_round34 import ROUND34_NAMES
+from .faulty_round34 import ROUND34_MODES, ROUND34_NAMES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -141,7 +141,8 @@ def test_every_case_is_targeted_by_a_faulty_adapter(suite, profile):
                                      ROUND18_CRASH_MODES, ROUND19_MODES, ROUND21_MODES,
                                      ROUND22_MODES, ROUND22_CRASH_MODES, ROUND23A_MODES,
                                      ROUND23C_MODES, ROUND24_MODES, ROUND24_CRASH_MODES,
-                                     ROUND25_MODES, ROUND26_MODES, ROUND30_MODES)
+                                     ROUND25_MODES, ROUND26_MODES, ROUND30_MODES,
+                                     ROUND34_MODES)
                      for _, cases in modes.values() for i in cases}
     if profile == JUKI_PROFILE:  # restarted in process: test_conformance_ninth.py
         targeted |= {i for modes in (PROVIDER_RESTART_MODES, ROUND14B_RESTART_MODES)
