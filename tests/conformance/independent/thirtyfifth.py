@@ -15,7 +15,56 @@ notice × a restart, a 記載 after a 消除 × a kill). ``ThirtyfifthBatch`` is
 its ``_thirtyfifth_*`` hooks are called where each defect lives and change nothing when no
 defect of this batch is selected. The subscriber's store hooks are in thirtyfifth_store.py.
 
-(Measurement record: to be written after the measurement, below.)
+Committed as b54d918 (on branch b35). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs THIRTYFIFTH_BATCH`, 2026-12-06 16:13:09Z to
+16:14:50Z, 1 min 41 s, load ~1.6 at the start, ~3.2 at the end, a CI run going on beside it):
+16/24 caught = 66.7 %. Per class: 1 (one message shape) 7/8, 2 (inputs rarely sent) 4/7,
+3 (characters) 3/3, 4 (time) 1/3, 5 (durability) 1/3. Per role: provider 6/10, subscriber 10/14.
+No variant failed to start, and every catch names the variant's own defect (the findings quote
+what it writes wrong: pff:Code PF-RULE-VIOLATION where PF-SCHEMA-INVALID is expected, soap:Client
+in a fault to a SOAP 1.2 request, a SOAP 1.2 fault without pff:FaultDetail, changes_applied 0
+after a 修正 of a resident not held, a reply header broken by a comment in a value (INV-MSG-03
+on P-EQUIV-01's comment-in-value), a wrong RequestHash for a request with a header block
+(INV-BIND-02 on P-HOST-05), HeadName 渡邉俞子, a SOAP Fault for a name with ゝ ゞ ヽ ヾ, ?田花子
+for a ResidentKind 2 resident, applied where duplicate is expected for a notice sent again, a
+resident registered again after a 消除 not as it was after a start-up); none came from
+something else. (The truncated finding of re-registration-applied-after-receipt names the
+start-up case's residents "registered again after a 消除" and was not run again to read it
+whole.) Disclosure: at the start the helper ran `git log --oneline -3` in this worktree, which
+showed the subjects of main's last three commits (rounds 34 and 34b of the suite); nothing else
+of the suite was read. Missed (THIRTYFIFTH_MEASURED_MISSES; no variant was changed after the
+measurement), with why the suite did not see it as far as the documents tell:
+- empty-extract-id-unknown-on-later-requests (provider): the suite asks pages past the end of
+  extracts that hold residents, and apparently checks an empty extract (TotalPages 0) on its
+  first answer only; no later request names an empty extract's ExtractId (docs/notices.md makes
+  both a normal answer, but does not say the two are sent together).
+- delta-extract-as-of-read-as-since (provider): the 全件 sent as delta (README) apparently
+  carries no AsOf, and the dated 全件 requests are sent as full: LinkageKind delta × AsOf is
+  not sent.
+- request-id-keyed-with-as-of (provider): the retried first requests apparently repeat their
+  AsOf (or carry none); docs/notices.md lists the fields a retry may change (UserId, SentAt,
+  MessageId, SOAP version, Content-Type parameters) and says nothing else is part of the key,
+  but a retry with another 基準日 seems not to be sent.
+- equal-sequence-in-notice-last-wins (subscriber): the suite's notices apparently hold no two
+  changes of one resident with the same 異動連番 (an equal one comes in a later notice);
+  docs/notices.md's "earlier in the same notice" seems exercised with a greater or a smaller
+  異動連番 only.
+- request-id-retry-sent-at-of-first (provider): a retry apparently follows its first request
+  within seconds, so the first answer's SentAt lies well within the 120 s README says the suite
+  allows; the kept SentAt would show only for a retry sent minutes later (or if the 'advance as
+  its clock does' check compared it with an answer given in between).
+- notice-changes-sorted-by-occurred-on (subscriber): the several-change notices apparently
+  carry one OccurredOn (or dates rising with the 異動連番), where sorting by date equals
+  異動連番 order, which docs/notices.md allows; a change dated back in a multi-change notice seems
+  not to be sent.
+- watermark-rebuilt-from-notice-first-change-on-start (subscriber): the rebuilt watermark shows
+  only when a resident last changed by a notice holding two or more of its changes gets, after a
+  restart, a change between them; the restart cases (the --observe contract reads names and
+  counts, which the variant keeps) apparently do not send that (docs/notices.md: the last 異動連番
+  survives a restart, a change not greater than it kept out).
+- future-dated-seen-ids-dropped-on-start (subscriber): the notices stamped ahead of the clock
+  (within clock_skew) are apparently not delivered again after a restart that comes before
+  their SentAt; the redeliveries after restarts carry a SentAt at or before the time.
 """
 
 from __future__ import annotations
@@ -202,7 +251,16 @@ THIRTYFIFTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
               "and receipted like any other; seen MessageIds survive a restart, all of them]"),
 }
 
-THIRTYFIFTH_MEASURED_MISSES: dict[str, str] = {}  # name → the roles missed (filled once measured)
+THIRTYFIFTH_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (16/24 on b54d918)
+    "empty-extract-id-unknown-on-later-requests": "provider",
+    "delta-extract-as-of-read-as-since": "provider",
+    "request-id-keyed-with-as-of": "provider",
+    "equal-sequence-in-notice-last-wins": "subscriber",
+    "request-id-retry-sent-at-of-first": "provider",
+    "notice-changes-sorted-by-occurred-on": "subscriber",
+    "watermark-rebuilt-from-notice-first-change-on-start": "subscriber",
+    "future-dated-seen-ids-dropped-on-start": "subscriber",
+}
 
 
 def first_text_node(el) -> str | None:
