@@ -66,6 +66,7 @@ from .thirtieth import ThirtiethBatch
 from .thirtyfirst import ThirtyfirstBatch
 from .thirtysecond import ThirtysecondBatch
 from .thirtythird import ThirtythirdBatch
+from .thirtyfifth import ThirtyfifthBatch
 from .thirtyfourth import ThirtyfourthBatch
 from .transport import Transport
 
@@ -80,7 +81,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
-              ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch):
+              ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -129,6 +130,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtysecond: dict = field(default_factory=dict)  # the thirty-second batch's memories
     thirtythird: dict = field(default_factory=dict)  # the thirty-third batch's memories
     thirtyfourth: dict = field(default_factory=dict)  # the thirty-fourth batch's memories
+    thirtyfifth: dict = field(default_factory=dict)  # the thirty-fifth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -233,6 +235,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtysecond_checks(header, body, mid)
         self._thirtythird_checks(header, body, mid)
         self._thirtyfourth_checks(header, body, soap, mid)
+        self._thirtyfifth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -187,6 +187,7 @@ class Writer:
                     b"IndividualNumber>" in raw and raw.startswith(b"<?xml"):
                 hashed = raw.split(b"?>", 1)[1].lstrip()
             hashed = self._thirtieth_hashed(raw, hashed)
+            hashed = self._thirtyfifth_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -205,6 +206,7 @@ class Writer:
         self._thirtysecond_reply_header(h, response, request_header)
         self._thirtythird_reply_header(h, response, request_header)
         self._thirtyfourth_reply_header(h, response, raw, request_header)
+        self._thirtyfifth_reply_header(h, response, raw)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -251,6 +253,7 @@ class Writer:
         self._thirtysecond_answer(response)
         self._thirtythird_answer(response)
         self._thirtyfourth_answer(response)
+        self._thirtyfifth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -312,6 +315,7 @@ class Writer:
         self._twentyseventh_fault(refusal)
         self._twentyninth_fault(refusal)
         self._nineteenth_refusal(refusal)
+        self._thirtyfifth_fault(refusal)
         message_id = self._tenth_fault(soap, refusal, message_id)
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
@@ -326,6 +330,7 @@ class Writer:
             soap = SOAP11
         soap = self._thirtysecond_fault_soap(soap, refusal)
         soap = self._thirtyfourth_fault_soap(soap)
+        soap = self._thirtyfifth_fault_soap(soap, refusal)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -408,6 +413,7 @@ class Writer:
             etree.SubElement(finding, f"{{{PFF}}}Message").text = str(text)
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
+        self._thirtyfifth_fault_detail(fault, holder, soap, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

@@ -197,6 +197,7 @@ class Provider:
             key = self._eighteenth_request_key(key, soap)
             key = self._twentythird_request_key(key, header)
             key = self._twentyfourth_request_key(key)
+            key = self._thirtyfifth_request_key(key, body)
             request_id = self._twentyeighth_request_id(request_id)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
@@ -220,6 +221,7 @@ class Provider:
                 numbers = self._fifteenth_numbers(numbers)
                 numbers = self._sixteenth_numbers(numbers)
                 numbers = self._twentyeighth_numbers(numbers, as_of)
+                numbers = self._thirtyfifth_numbers(numbers, as_of, header)
                 extract_id = uuid.uuid4().hex
                 if self.defect == "extract-id-counter-per-process":  # a sequence in memory
                     extract_id = str(len(self.extracts) + 1)
@@ -238,6 +240,7 @@ class Provider:
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
+            numbers = self._thirtyfifth_snapshot(body, numbers)
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
         if numbers is None:

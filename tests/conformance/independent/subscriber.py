@@ -79,6 +79,7 @@ class Subscriber:
         self._thirtysecond_store_opened(self.conn)
         self._thirtythird_store_opened(self.conn)
         self._thirtyfourth_store_opened(self.conn)
+        self._thirtyfifth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -115,11 +116,13 @@ class Subscriber:
             key = header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}SystemId") + "@" + \
                 header.findtext(f"{{{PFH}}}SentAt")
         key = self._twentyfifth_dedup_key(self._tenth_dedup_key(key, body), header)
+        key = self._thirtyfifth_dedup_key(key, header)
         changes = body.findall(f"{{{JUKI}}}Change")
         several = len(changes) > 1
         changes = self._tenth_changes(changes)
         changes = self._thirteenth_changes(changes)
         changes = self._eighteenth_changes(changes)
+        changes = self._thirtyfifth_changes(changes)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
             for c in changes:  # (its own name: ``key`` is the notice's de-duplication key)
@@ -166,7 +169,8 @@ class Subscriber:
                         self._twelfth_in_background(mid, changes) or \
                         self._twentyfifth_in_background(header, mid, changes) or \
                         self._thirtieth_in_background(header, mid, changes) or \
-                        self._thirtyfourth_in_background(header, mid, changes):
+                        self._thirtyfourth_in_background(header, mid, changes) or \
+                        self._thirtyfifth_in_background(mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -333,6 +337,7 @@ class Subscriber:
         self._seventeenth_marked(mid)
         self._twentyfirst_marked(mid)
         self._twentyninth_marked(mid)
+        self._thirtyfifth_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
@@ -417,6 +422,7 @@ class Subscriber:
         name = self._thirtysecond_name(name, row)
         name = self._thirtythird_name(name)
         name = self._thirtyfourth_name(name)
+        name = self._thirtyfifth_name(change, name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -510,6 +516,7 @@ class Subscriber:
         self._thirtysecond_applied(number, name, sequence)
         self._thirtythird_applied()
         self._thirtyfourth_applied(change, number)
+        self._thirtyfifth_applied(change, number, row, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

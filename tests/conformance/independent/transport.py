@@ -25,6 +25,7 @@ class Transport:
         message_id = None
         try:
             self._thirtyfourth_http(raw, content_type, soap_action)
+            self._thirtyfifth_http()
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
