@@ -51,7 +51,7 @@ DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 UNKNOWN_PARAMETER = r'x-conformance="a; b=c; charset=utf-16; \"q\""'
 
 
-def _document(text: str) -> str:
+def document_of(text: str) -> str:
     """The canonical envelope without its XML declaration."""
     if not text.startswith(DECL):
         raise ValueError("not the canonical request: no UTF-8 XML declaration")
@@ -71,11 +71,11 @@ def _content_type(headers: Headers, charset: str | None, *, empty: bool = False)
     return {**headers, "Content-Type": "; ".join([media, *params])}
 
 
-def _decimal(text: str) -> str:
+def decimal_references(text: str) -> str:
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def _hexadecimal(text: str) -> str:
+def hex_references(text: str) -> str:
     return re.sub(r"[^\x00-\x7f]", lambda m: f"&#x{ord(m.group(0)):X};", text)
 
 
@@ -89,43 +89,43 @@ def _checked(change: Callable[[str, Headers, str], tuple[bytes, Headers]]) -> Re
 
 @_checked
 def us_ascii(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    doc = '<?xml version="1.0" encoding="US-ASCII"?>\n' + _decimal(_document(text))
+    doc = '<?xml version="1.0" encoding="US-ASCII"?>\n' + decimal_references(document_of(text))
     return doc.encode("ascii"), _content_type(headers, "us-ascii")
 
 
 @_checked
 def us_ascii_label_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    doc = "<?xml version='1.0' encoding='us-ascii'?>\n" + _hexadecimal(_document(text))
+    doc = "<?xml version='1.0' encoding='us-ascii'?>\n" + hex_references(document_of(text))
     return doc.encode("ascii"), _content_type(headers, '"US-ASCII"')
 
 
 @_checked
 def xml_declaration_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    doc = "<?xml version = '1.0' standalone = \"no\" ?>\r\n" + _document(text)
+    doc = "<?xml version = '1.0' standalone = \"no\" ?>\r\n" + document_of(text)
     return doc.encode("utf-8"), _content_type(headers, "UTF-8")
 
 
 @_checked
 def utf8_bom_no_declaration(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    return (codecs.BOM_UTF8 + _document(text).encode("utf-8"),
+    return (codecs.BOM_UTF8 + document_of(text).encode("utf-8"),
             _content_type(headers, '"utf-8"'))
 
 
 @_checked
 def utf16_no_declaration(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    return (codecs.BOM_UTF16_LE + _document(text).encode("utf-16-le"),
+    return (codecs.BOM_UTF16_LE + document_of(text).encode("utf-16-le"),
             _content_type(headers, "UTF-16"))
 
 
 @_checked
 def utf16_declaration_forms(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    doc = "<?xml version=\"1.0\" encoding='utf-16' standalone='yes'?>\n" + _document(text)
+    doc = "<?xml version=\"1.0\" encoding='utf-16' standalone='yes'?>\n" + document_of(text)
     return codecs.BOM_UTF16_BE + doc.encode("utf-16-be"), _content_type(headers, '"Utf-16"')
 
 
 @_checked
 def utf16_no_charset(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
-    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + _document(text)
+    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + document_of(text)
     return codecs.BOM_UTF16_LE + doc.encode("utf-16-le"), _content_type(headers, None)
 
 
@@ -133,7 +133,7 @@ def utf16_no_charset(text: str, headers: Headers, soap: str) -> tuple[bytes, Hea
 def utf16_charset_last(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
     """UTF-16 whose charset is the last parameter, after SOAP 1.2's action or (SOAP 1.1) an
     unknown one (round 33b: a product reading the first parameter only reads UTF-8 then)."""
-    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + _document(text)
+    doc = '<?xml version="1.0" encoding="UTF-16"?>\n' + document_of(text)
     media, *params = (p.strip() for p in headers["Content-Type"].split(";"))
     params = [p for p in params if not p.lower().startswith("charset=")] or ["x-conformance=1"]
     return (codecs.BOM_UTF16_LE + doc.encode("utf-16-le"),

@@ -266,13 +266,7 @@ def _other_versions_action(text: str, headers: Headers, soap: str) -> tuple[byte
     text/xml an unknown parameter, ignored: RFC 2045 §5.1), over SOAP 1.2 a SOAPAction field
     (SOAP 1.1's; SOAP 1.2's HTTP binding defines none, an unknown field is ignored: RFC 9110
     §5.1). The media type alone names the version (README, Encodings and the Content-Type)."""
-    if soap == "1.1":
-        action = headers["SOAPAction"]
-        return text.encode("utf-8"), {**headers,
-                                      "Content-Type": f"{headers['Content-Type']}; action={action}"}
-    action = re.search(r'action=("[^"]*")', headers["Content-Type"])
-    assert action is not None, headers  # envelopes.http_headers writes it
-    return text.encode("utf-8"), {**headers, "SOAPAction": action[1]}
+    return text.encode("utf-8"), wire_grid.action_both_ways(headers, soap)
 
 
 def _sent_at_white_space(text: str) -> str:

@@ -35,25 +35,11 @@ import re
 from collections.abc import Callable
 
 from . import namespace_forms
+from .encoding_forms import DECL, decimal_references, document_of, hex_references
 
 Headers = dict[str, str]
 
-_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _UNKNOWN = 'x-conformance="a; charset=utf-8; b"'  # one quoted value (RFC 9110 §5.6.4)
-
-
-def _document(text: str) -> str:
-    if not text.startswith(_DECL):
-        raise ValueError("not the canonical request: no UTF-8 XML declaration")
-    return text[len(_DECL):]
-
-
-def _decimal(text: str) -> str:
-    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
-
-
-def _hexadecimal(text: str) -> str:
-    return re.sub(r"[^\x00-\x7f]", lambda m: f"&#x{ord(m.group(0)):X};", text)
 
 
 def _declared(name: str) -> Callable[[str], str]:
@@ -62,7 +48,7 @@ def _declared(name: str) -> Callable[[str], str]:
 
 # name → (the charset's name, the document's bytes from the document without its declaration)
 ENCODINGS: dict[str, tuple[str, Callable[[str], bytes]]] = {
-    "utf-8": ("utf-8", lambda doc: (_DECL + doc).encode("utf-8")),
+    "utf-8": ("utf-8", lambda doc: (DECL + doc).encode("utf-8")),
     "utf-8-bom": ("utf-8", lambda doc: codecs.BOM_UTF8 + doc.encode("utf-8")),
     "utf-16le": ("utf-16", lambda doc: codecs.BOM_UTF16_LE
                  + _declared("UTF-16")(doc).encode("utf-16-le")),
@@ -70,8 +56,8 @@ ENCODINGS: dict[str, tuple[str, Callable[[str], bytes]]] = {
                  + _declared("utf-16")(doc).encode("utf-16-be")),
     "utf-16be-no-declaration": ("utf-16", lambda doc: codecs.BOM_UTF16_BE
                                 + doc.encode("utf-16-be")),
-    "us-ascii": ("us-ascii", lambda doc: _declared("US-ASCII")(_decimal(doc)).encode("ascii")),
-    "us-ascii-no-declaration": ("us-ascii", lambda doc: _hexadecimal(doc).encode("ascii")),
+    "us-ascii": ("us-ascii", lambda doc: _declared("US-ASCII")(decimal_references(doc)).encode("ascii")),
+    "us-ascii-no-declaration": ("us-ascii", lambda doc: hex_references(doc).encode("ascii")),
 }
 
 
@@ -94,8 +80,10 @@ LABELS: dict[str, Callable[[str, list[str], str], str]] = {
 }
 
 
-def _action_both_ways(headers: Headers, soap: str) -> Headers:
-    """equivalence._other_versions_action's form: the media type alone names the version."""
+def action_both_ways(headers: Headers, soap: str) -> Headers:
+    """The action also written the other SOAP version's way: over SOAP 1.1 an ``action``
+    parameter on text/xml, over SOAP 1.2 a SOAPAction field (equivalence's
+    ``other-versions-action``; the media type alone names the version)."""
     if soap == "1.1":
         return {**headers, "Content-Type": f"{headers['Content-Type']}; "
                                            f"action={headers['SOAPAction']}"}
@@ -110,7 +98,7 @@ OPTIONS: dict[str, tuple[Callable[[Headers, str], Headers], Callable[[Headers], 
     "field-names-lower-case": (lambda h, soap: h, lambda h: {k.lower(): v for k, v in h.items()}),
     "expect-100-continue": (lambda h, soap: h, lambda h: {**h, "Expect": "100-continue"}),
     "connection-close": (lambda h, soap: h, lambda h: {**h, "Connection": "close"}),
-    "action-both-ways": (_action_both_ways, lambda h: h),
+    "action-both-ways": (action_both_ways, lambda h: h),
 }
 VERSIONS = ("1.1", "1.2")
 DIMENSIONS = (tuple(ENCODINGS), tuple(LABELS), VERSIONS, tuple(OPTIONS))
@@ -169,7 +157,7 @@ def rewrite_for(row: tuple[str, ...]):
 
     def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
         headers = before(dict(headers), soap)
-        raw = encode(_document(text))
+        raw = encode(document_of(text))
         media, *params = (p.strip() for p in headers["Content-Type"].split(";"))
         params = [p for p in params if p and not p.lower().startswith("charset=")]
         headers = after({**headers, "Content-Type": form(media, params, charset)})
