@@ -20,6 +20,7 @@ encoding and form; one that is not well-formed by its text).
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,19 +31,25 @@ from lxml import etree
 from .records import CommandRun, Exchange
 
 _NUMBER_TEXT = re.compile(rb"AddresseeNumber>\s*([0-9]+)\s*<")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# the element's name in each encoding a request may come in (an element name is never a reference)
+_NAMES = tuple("AddresseeNumber".encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be"))
+_PARSERS = threading.local()  # an lxml parser is not to be shared between threads (per_request)
 SHOWN = 20  # differences listed one by one; the rest counted
 
 
 def addressee_numbers(raw: bytes) -> set[str]:
     """The 宛名番号 a request names (any cmn:AddresseeNumber, or a look-alike in another
     namespace: a request the product may read either way counts)."""
+    if not any(name in raw for name in _NAMES):
+        return set()  # a request naming none is not parsed
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        root = etree.fromstring(raw, _PARSER)
+        root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError:
         return {m.decode() for m in _NUMBER_TEXT.findall(raw)}
-    return {"".join(el.itertext()).strip() for el in root.iter()
-            if isinstance(el.tag, str) and etree.QName(el).localname == "AddresseeNumber"}
+    return {"".join(el.itertext()).strip() for el in root.iter("{*}AddresseeNumber")}
 
 
 def outcome(run: CommandRun) -> Any:

@@ -30,6 +30,15 @@ from .faulty_round30 import _RECEIVER_SYSTEM
 from .proxy import Call, Reply
 
 
+def unreadable(call: Call) -> Reply:
+    """A front end that could not read the request: PF-MALFORMED-XML in the SOAP version its
+    Content-Type names, without a MessageId (none was read)."""
+    soap12 = call.received.get("content-type", "").lower().startswith("application/soap+xml")
+    body = fault_envelope(HubFault(faults.MALFORMED_XML), SOAP12_NS if soap12 else SOAP11_NS)
+    return Reply(400 if soap12 else 500, body,
+                 "application/soap+xml; charset=utf-8" if soap12 else "text/xml; charset=utf-8")
+
+
 def charset_of_first_parameter_only(call: Call) -> bytes | Reply:
     """``Content-Type.split(";")[1]`` taken for the charset: UTF-16 bytes labelled after another
     parameter decoded as UTF-8 — not well-formed."""
@@ -37,11 +46,7 @@ def charset_of_first_parameter_only(call: Call) -> bytes | Reply:
     params = [p.strip().lower() for p in ctype.split(";")[1:]]
     utf16 = call.request.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if utf16 and params and not params[0].startswith("charset="):
-        soap12 = ctype.lower().startswith("application/soap+xml")
-        body = fault_envelope(HubFault(faults.MALFORMED_XML), SOAP12_NS if soap12 else SOAP11_NS)
-        return Reply(400 if soap12 else 500, body,
-                     "application/soap+xml; charset=utf-8" if soap12 else
-                     "text/xml; charset=utf-8")
+        return unreadable(call)
     return call.request
 
 

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import codecs
 
-from bus.core import faults
-from bus.core.faults import SOAP11_NS, SOAP12_NS, HubFault, fault_envelope
-
 from .faulty_durability import CrashableSubscriber
 from .faulty_round25 import ALL
+from .faulty_round33 import unreadable
 from .proxy import Call, Reply
 
 _DECLARATION_BE = "<?xml".encode("utf-16-be")
@@ -35,10 +33,7 @@ def bom_without_declaration_read_as_utf16le(call: Call) -> bytes | Reply:
     raw = call.request
     if not raw.startswith(codecs.BOM_UTF16_BE) or raw[2:].startswith(_DECLARATION_BE):
         return raw
-    soap12 = call.received.get("content-type", "").lower().startswith("application/soap+xml")
-    body = fault_envelope(HubFault(faults.MALFORMED_XML), SOAP12_NS if soap12 else SOAP11_NS)
-    return Reply(400 if soap12 else 500, body,
-                 "application/soap+xml; charset=utf-8" if soap12 else "text/xml; charset=utf-8")
+    return unreadable(call)
 
 
 ROUND34_FAULTS: list[tuple] = [

@@ -223,6 +223,15 @@ def batch_cases(batch, declared, own_tests=frozenset()) -> list[tuple[str, str]]
                   if name not in own_tests)
 
 
+def missed_runs(misses: dict[str, str], batch, declared) -> list[tuple[str, str]]:
+    """(variant, role) of each run a batch's measurement missed (``misses``: variant → its roles,
+    comma-separated), each checked to be a variant of ``batch`` and a role it is declared for."""
+    assert set(misses) <= set(batch)
+    for name, roles in misses.items():
+        assert set(roles.split(", ")) <= set(declared[name][1]), name
+    return [(name, role) for name, roles in misses.items() for role in roles.split(", ")]
+
+
 def assert_declared_apart(batch, declared, *, min_per_class: int) -> list[str]:
     """Both roles, every class of issue 11 at least ``min_per_class`` times, each description
     citing its requirement; the roles of its runs, for the batch's own size checks."""

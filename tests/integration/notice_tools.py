@@ -9,6 +9,7 @@ import requests
 from lxml import etree
 
 from adapters.sdk.seed import with_m11_check
+from bus.core.faults import FAULT_NS
 from bus.core.header import Party, PlatformHeader
 from tests.support.routing_log import read_hops
 
@@ -56,11 +57,14 @@ def notice(addressee_number: str, sequence: int) -> tuple[bytes, str]:
     return raw, header.message_id
 
 
+def _post(hub_url: str, raw: bytes, timeout: float) -> requests.Response:
+    return requests.post(f"{hub_url}/services/juki.ResidentChangeNotice", data=raw,
+                         headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=timeout)
+
+
 def publish(hub_url: str, raw: bytes, timeout: float = 30) -> str:
     """POST a notice; the receipt's status (accepted / duplicate). Raises on anything else."""
-    response = requests.post(f"{hub_url}/services/juki.ResidentChangeNotice", data=raw,
-                             headers={"Content-Type": "text/xml; charset=utf-8"},
-                             timeout=timeout)
+    response = _post(hub_url, raw, timeout)
     if response.status_code != 200:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:500]}")
     return etree.fromstring(response.content).findtext(f".//{RECEIPT}Status")
@@ -75,15 +79,13 @@ def publish_outcome(hub_url: str, raw: bytes, timeout: float = 30) -> str:
     """POST a notice once: the receipt's status (accepted / duplicate), the fault code the hub
     answered, or ``no answer: <exception>`` when no HTTP answer came back."""
     try:
-        response = requests.post(f"{hub_url}/services/juki.ResidentChangeNotice", data=raw,
-                                 headers={"Content-Type": "text/xml; charset=utf-8"},
-                                 timeout=timeout)
+        response = _post(hub_url, raw, timeout)
     except requests.RequestException as exc:
         return f"no answer: {exc.__class__.__name__}"
     doc = etree.fromstring(response.content)
     if response.status_code == 200:
         return doc.findtext(f".//{RECEIPT}Status")
-    return doc.findtext(".//{urn:pfbus:platform:fault:v1}Code") or f"HTTP {response.status_code}"
+    return doc.findtext(f".//{{{FAULT_NS}}}Code") or f"HTTP {response.status_code}"
 
 
 def hub_config(path: Path, store_url: str, subscribers: dict[str, str], *,

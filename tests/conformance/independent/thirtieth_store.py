@@ -106,18 +106,8 @@ class ThirtiethStore:
         if self.defect != "notice-with-relates-to-applied-after-receipt" or \
                 header.find(f"{{{PFH}}}RelatesTo") is None:
             return False
-        threading.Thread(target=self._thirtieth_apply_later, args=(mid, changes),
-                         daemon=True).start()
+        apply_after_receipt(self, mid, changes)
         return True
-
-    def _thirtieth_apply_later(self, mid, changes) -> None:
-        time.sleep(ASYNC_DELAY)
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            for change in changes:
-                self._apply(change)  # type: ignore[attr-defined]
-            self._mark_seen(mid)  # type: ignore[attr-defined]
-            self.conn.execute("COMMIT")
 
     def _thirtieth_name(self, change, name: str, row) -> str:
         d = self.defect
@@ -143,5 +133,19 @@ class ThirtiethStore:
                               (number, self.thirtieth.get("mid")))
 
 
-__all__ = ["ASYNC_DELAY", "VA_ROW", "ThirtiethStore", "bound_as_cp932",
+
+def apply_after_receipt(store, mid, changes) -> None:
+    """A vendor's background job (the defects that receipt first): ``changes`` applied and
+    ``mid`` marked seen on a thread of its own, ``ASYNC_DELAY`` after the receipt went out."""
+    def later() -> None:
+        time.sleep(ASYNC_DELAY)
+        with store.lock:
+            store.conn.execute("BEGIN IMMEDIATE")
+            for change in changes:
+                store._apply(change)
+            store._mark_seen(mid)
+            store.conn.execute("COMMIT")
+    threading.Thread(target=later, daemon=True).start()
+
+__all__ = ["ASYNC_DELAY", "VA_ROW", "ThirtiethStore", "apply_after_receipt", "bound_as_cp932",
            "refused_by_han_script_check"]

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-import time
 
 from .standard import CMN, JST, JUKI, PFH
-
-ASYNC_DELAY = 0.5  # re-registration-applied-after-receipt: the 除票回復 job's pick-up delay
+from .thirtieth_store import ASYNC_DELAY, apply_after_receipt
 
 
 def day_of(text: str | None) -> str:
@@ -151,18 +149,8 @@ class ThirtyfifthStore:
                 "SELECT 1 FROM thirtyfifth_removed WHERE number = ?", (_number(c),)).fetchone()
                 for c in changes):
             return False
-        threading.Thread(target=self._thirtyfifth_apply_later, args=(mid, changes),
-                         daemon=True).start()
+        apply_after_receipt(self, mid, changes)
         return True
-
-    def _thirtyfifth_apply_later(self, mid, changes) -> None:
-        time.sleep(ASYNC_DELAY)
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            for change in changes:
-                self._apply(change)  # type: ignore[attr-defined]
-            self._mark_seen(mid)  # type: ignore[attr-defined]
-            self.conn.execute("COMMIT")
 
 
 __all__ = ["ASYNC_DELAY", "ThirtyfifthStore", "cp932_round_trip", "day_of",

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 import unicodedata
 
 from .standard import CMN, JUKI, PFH, SOAP12
+from .thirtieth_store import ASYNC_DELAY, apply_after_receipt
 
-ASYNC_DELAY = 0.5  # full-linkage-notices-applied-after-receipt: the bulk loader's pick-up delay
 _IVS = range(0xE0100, 0xE01F0)
 
 
@@ -109,18 +108,8 @@ class ThirtyfourthStore:
         if self.defect != "full-linkage-notices-applied-after-receipt" or \
                 (header.findtext(f"{{{PFH}}}LinkageKind") or "").strip() != "full":
             return False
-        threading.Thread(target=self._thirtyfourth_apply_later, args=(mid, changes),
-                         daemon=True).start()
+        apply_after_receipt(self, mid, changes)
         return True
-
-    def _thirtyfourth_apply_later(self, mid, changes) -> None:
-        time.sleep(ASYNC_DELAY)
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            for change in changes:
-                self._apply(change)  # type: ignore[attr-defined]
-            self._mark_seen(mid)  # type: ignore[attr-defined]
-            self.conn.execute("COMMIT")
 
 
 __all__ = ["ASYNC_DELAY", "ThirtyfourthStore", "day_of", "strip_ivs"]
