@@ -121,6 +121,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "invariant": (),
     "restart": ("name", "timeout"),
     "reobserve": ("vars", "timeout"),
+    "late_retries": ("timeout",),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "timeout"),

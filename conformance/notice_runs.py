@@ -15,7 +15,9 @@ part at its edges), ``cjk_blocks`` (S-CJK-01, cjk_blocks.py: every block of the 
 round 26's ``former_surnames`` (S-FMR-01, former_surnames.py: C08/C09 with and without a
 FormerSurname), round 26b's ``reason_crashes`` (S-DUR-10, reason_crashes.py: a change of every
 異動事由 right before a crash), round 27b's ``outcome_crashes`` (S-DUR-11, outcome_crashes.py: a
-notice of every outcome branch right before a crash), and round 17's
+notice of every outcome branch right before a crash), round 35b's ``multi_restarts`` (S-MULTI-05,
+multi_change_restarts.py: equal 異動連番 and dates against them in one notice, across a restart),
+and round 17's
 ``dates`` (S-CAL-02, notice_dates.py) and ``equivalents`` (S-CHR-15, notice_equivalents.py). Each
 builds its own 異動通知 on fresh residents, sends them to the product and — with ``--observe`` —
 observes every resident it touched at the end (moved here from the interpreter, which keeps the
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import (address_values, checks, cjk_blocks, former_surnames, grid_notices,
-               identifier_changes, kana_rows, multi_change_orders, notice_dates,
+               identifier_changes, kana_rows, multi_change_orders, multi_change_restarts, notice_dates,
                notice_equivalents, notice_points, optional_elements, outcome_crashes, partitions,
                reason_crashes, seen_retention, start_fields, value_restarts)
 from .envelopes import envelope, http_headers, request_header, soap_actions
@@ -69,6 +71,8 @@ POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random]
     "reason_crashes": lambda codes, groups, rng: reason_crashes.reason_crash_points(codes),
     # round 27b: a notice of every outcome branch right before a crash, then again (S-DUR-11)
     "outcome_crashes": lambda codes, groups, rng: outcome_crashes.outcome_crash_points(),
+    # round 35b: equal 異動連番 and dates against them in one notice, across a restart (S-MULTI-05)
+    "multi_restarts": lambda codes, groups, rng: multi_change_restarts.multi_restart_points(),
 }
 
 

@@ -28,6 +28,7 @@ from . import SUITE_VERSION, checks, waiting
 from .hubsim import HubSimulator
 from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
+from .late_retries import NotedRestart
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
@@ -100,6 +101,9 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
         if state.observe is not None:  # S-RELOAD-01 observes again what the run observed
             state.observe = RecordingObserve(state.observe, state.observations)
             state.transport.watchers.append(state.observations.sent)
+        state.transport.watchers.append(state.extract_requests.note)  # P-LATE-01 retries them
+        if state.restart is not None:  # … those asked since the product last restarted
+            state.restart = NotedRestart(state.restart, state.extract_requests)
         results: list[CaseResult] = []
         setup_error = None
         try:

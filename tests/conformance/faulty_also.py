@@ -280,7 +280,7 @@ def with_restart_cases_also_failed(modes: dict[str, tuple[str, tuple[str, ...]]]
     """A crash-capable round's modes with the restart cases of later rounds they fail too."""
     return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ())
                 + _ALSO_ROUND26B_RESTART.get(m, ()) + _ALSO_ROUND27B_RESTART.get(m, ())
-                + _ALSO_ROUND34B_RESTART.get(m, ()))
+                + _ALSO_ROUND34B_RESTART.get(m, ()) + _ALSO_ROUND35B_RESTART.get(m, ()))
             for m, (rq, targets) in modes.items()}
 
 
@@ -299,6 +299,18 @@ _ALSO_ROUND34B_RESTART = {mode: ("S-RELOAD-01",) for mode in (
     # a start-up that changes a stored value
     "half-width-widened-at-start", "names-cut-to-64-at-start",
     "names-of-100-utf16-units-at-start", "names-stripped-at-start")}
+
+
+# Round 35b: S-MULTI-05 restarts after 39 notices of several changes each (half over SOAP 1.2,
+# MessageIds of every UUID version) and delivers each again (surveyed on every crash-capable
+# mode of every round): writes lost for SOAP 1.2 or for several changes, a notice with a change
+# kept out left open, seen MessageIds of one version or the last ten kept, kept-out changes
+# re-applied at a start — each fails it too
+_ALSO_ROUND35B_RESTART = {mode: ("S-MULTI-05",) for mode in (
+    "kept-out-left-open", "multi-change-write-behind", "seen-ids-version-4-kept-at-start",
+    "soap12-write-behind",
+    # a start-up that re-applies kept-out changes, or warms only the last ten MessageIds
+    "start-up-recheck", "seen-window-warmed")}
 
 
 # Round 26b: S-DUR-10 restarts right after one notice of 26 changes per binding (surveyed on
@@ -469,6 +481,23 @@ _ALSO_ROUND34 = {
     "hex-reference-as-code-unit": ("S-EQUIV-03",),
 }
 
+# Round 35b: J-GRID-03 sends the 全件 request's 基準日 (an empty extract's, one that holds some
+# residents) across its retries and as LinkageKind delta, P-LATE-01 retries every first request
+# with a RequestId at the end of the run (surveyed on every faulty provider of juki.provider): a
+# 基準日 refused, ignored, exclusive, or part of the RequestId's key, one page too many, delta
+# refused, fail J-GRID-03 too; a RequestId forgotten, kept for one retry or for one binding
+# fails P-LATE-01 too
+_ALSO_ROUND35B = {
+    **{name: ("J-GRID-03",) for name in (
+        "extract-as-of-refused", "extract-as-of-ignored", "extract-as-of-exclusive",
+        "total-pages-plus-one", "request-ids-keyed-by-parameters",
+        "linkage-kind-of-service-enforced")},
+    **{name: ("P-LATE-01",) for name in (
+        "extract-per-request", "request-id-released-when-paging", "request-id-retried-once",
+        "soap12-extract-per-request")},
+    "request-id-undated-only": ("J-GRID-03", "P-LATE-01"),
+}
+
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
@@ -479,12 +508,12 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–34's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–35b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
-                 _ALSO_ROUND31, _ALSO_ROUND34):
+                 _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B):
         f = _with_also(f, also)
     return f

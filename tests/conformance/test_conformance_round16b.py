@@ -92,11 +92,14 @@ def test_a_sender_code_of_every_remainder_and_check_digit():
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 11, 12])
 def test_the_paging_model_answers_every_sequence(count):
     size = paging_sequences.page_size(count)
+    counts = {paging_sequences.BEFORE: 0, paging_sequences.MID: count // 2}
     for sequence in paging_sequences.SEQUENCES:
-        answers = paging_sequences.expect(sequence, count, size)
-        pages = max(0, -(-count // size))
+        answers = paging_sequences.expect(sequence, count, size, counts)
+        frozen: dict[int, int] = {}  # snapshot -> the TotalCount of the 基準日 that made it
         for ask, want in zip(sequence.asks, answers, strict=True):
-            assert want.total_pages == pages and want.total_count == count
+            total = frozen.setdefault(want.snapshot, {**counts, "": count}[ask.as_of])
+            pages = max(0, -(-total // size))
+            assert want.total_pages == pages and want.total_count == total
             assert want.page == paging_sequences.number_of(ask.page, pages)
             assert 0 <= want.records <= size
             assert want.records == 0 if want.page > pages else want.records > 0
@@ -110,3 +113,14 @@ def test_a_first_request_without_a_request_id_freezes_a_snapshot_of_its_own():
     ask = paging_sequences.Ask
     sequence = paging_sequences.Sequence("", (ask(1, first=True), ask(2), ask(1, first=True)))
     assert [w.snapshot for w in paging_sequences.expect(sequence, 11, 4)] == [0, 0, 1]
+
+
+def test_a_retry_with_another_as_of_is_answered_from_the_first_snapshot():
+    """Round 35b: the key is (Sender, RequestId) — a retry's 基準日 does not count."""
+    ask, mid, before = paging_sequences.Ask, paging_sequences.MID, paging_sequences.BEFORE
+    sequence = paging_sequences.Sequence("", (
+        ask(1, first=True, request_id=True, as_of=mid), ask(2, first=True, request_id=True),
+        ask(1, first=True, request_id=True, as_of=before, kind="delta")))
+    answers = paging_sequences.expect(sequence, 11, 4, {mid: 6, before: 0})
+    assert [(w.snapshot, w.total_count, w.total_pages, w.records) for w in answers] == [
+        (0, 6, 2, 4), (0, 6, 2, 2), (0, 6, 2, 4)]

@@ -1,0 +1,149 @@
+"""Every 全件 first request with a RequestId, sent again at the end of the run (後からの再試行,
+P-LATE-01; round 35b).
+
+docs/notices.md: a first request sent again with the same RequestId — a retry after a lost or
+late answer, after the receiver was killed — is answered from the same snapshot; the key is
+(Sender, RequestId) and nothing else, another MessageId and SentAt included; every page stays
+readable, the same however often it is asked for, for at least 6 hours. README: an answer's
+SentAt is read from the clock when it is sent, never kept from an earlier answer. The cases retry
+a first request within the second they sent it, so a provider that answers a retry from a stored
+answer (its SentAt, its MessageId) or keys its snapshots by more than the RequestId only shows it
+when the retry comes later and carries what the earlier cases varied. The thirty-fifth blind
+batch answered a retry with the first answer's SentAt.
+
+So, like S-RELOAD-01 for observations, the run keeps every 全件 request it sent (the transport's
+watchers) and P-LATE-01, the last case of a provider profile before the invariants, sends each
+first request that carried a RequestId and got a normal answer again — the same payload, the
+same header but for a fresh MessageId and SentAt, over the same SOAP version —, at least
+``LATE`` seconds after the earliest of those answers (the run's other cases usually took longer;
+the case waits for the rest). Each retry must be answered as the last answer to that (Sender,
+RequestId) was: the same ExtractId, TotalCount, TotalPages and Page, the same residents in the
+same order. The invariants judge the retries' answers like every other, RQ-MSG-10's SentAt
+among them: an answer that keeps an earlier SentAt no longer tracks time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lxml import etree
+
+from bus.core.header import jst_now
+
+from . import message_ids
+from .checks import outcome
+from .envelopes import envelope
+from .notice_runs import poster
+from .records import CommandRun, Exchange
+
+SERVICE = "juki.ResidentFullExtract"
+JUKI = "urn:pfbus:unit:juki:v1"
+CMN = "urn:pfbus:platform:common:v1"
+LATE = 3.0  # seconds after the earliest answer retried
+MOST = 64  # retries at most: the latest (Sender, RequestId) pairs beyond are left
+_HEAD = ("ExtractId", "Page", "TotalPages", "TotalCount")
+
+
+@dataclass
+class ExtractRequests:
+    """The 全件 requests the run sent (a transport watcher), in order."""
+
+    sent: list[Exchange] = field(default_factory=list)
+
+    def note(self, ex: Exchange) -> None:
+        if ex.service == SERVICE and ex.direction == "to-product" and ex.request:
+            self.sent.append(ex)
+
+    def forget(self) -> None:
+        """The product restarted: whether it still knows a RequestId is not settled (J-DUR-02
+        accepts a new snapshot), so what came before is not retried."""
+        self.sent.clear()
+
+    def retried(self) -> dict[tuple[str, str], Exchange]:
+        """(Sender, RequestId) -> the last first request with it that got a normal answer."""
+        last: dict[tuple[str, str], Exchange] = {}
+        for ex in self.sent:
+            if outcome(ex, "response"):
+                continue
+            try:
+                payload, header = _payload(ex), ex.header("request")
+            except ValueError:
+                continue
+            rid = payload.findtext(f"{{{JUKI}}}RequestId") if payload is not None else None
+            if payload is None or payload.find(f"{{{JUKI}}}ExtractId") is not None or not rid:
+                continue
+            key = (str(header.sender), rid)
+            last.pop(key, None)  # the newest last
+            last[key] = ex
+        return dict(list(last.items())[-MOST:])
+
+
+class NotedRestart:
+    """``--restart-command`` as the run uses it: each restart makes ``requests`` forget."""
+
+    def __init__(self, inner, requests: ExtractRequests) -> None:
+        self.inner = inner
+        self.requests = requests
+
+    def __getattr__(self, name: str) -> Any:  # template, name: what the report shows
+        return getattr(self.inner, name)
+
+    def run(self, step: str, values: Mapping[str, object], timeout: float) -> CommandRun:
+        try:
+            return self.inner.run(step, values, timeout)
+        finally:
+            self.requests.forget()
+
+
+def _payload(ex: Exchange) -> etree._Element | None:
+    """The request's juki:ResidentFullExtractRequest, or None."""
+    body = ex.envelope("request").body
+    return body if body is not None and body.tag == f"{{{JUKI}}}ResidentFullExtractRequest" \
+        else None
+
+
+def _answer(ex: Exchange) -> tuple[dict[str, str], list[str]]:
+    body = ex.envelope().body
+    head = {n: (body.findtext(f"{{{JUKI}}}{n}") or "").strip() for n in _HEAD}
+    residents = [r.findtext(f"{{{CMN}}}AddresseeNumber") or ""
+                 for r in body.findall(f"{{{JUKI}}}Resident")]
+    return head, residents
+
+
+def run_step(runner, step, values) -> list[str]:
+    """P-LATE-01: the retries, each judged against the last answer to its (Sender, RequestId)."""
+    earlier = runner.s.extract_requests.retried()
+    if not earlier:
+        runner.skip_reason = ("the run sent no 全件 first request with a RequestId that was "
+                              "answered since the product last restarted: nothing to retry")
+        return []
+    answered = min((ex.sent_monotonic or 0.0) + ex.elapsed for ex in earlier.values())
+    if (wait := answered + LATE - time.monotonic()) > 0:
+        time.sleep(wait)
+    spec = runner._service(SERVICE, step.where)
+    post = poster(runner, step, spec, runner._timeout(step, values))
+    problems: list[str] = []
+    for (sender, rid), first in earlier.items():
+        header = replace(first.header("request"), message_id=message_ids.fresh(),
+                         sent_at=jst_now())
+        payload = etree.tostring(first.envelope("request").body, encoding="unicode")
+        soap = first.soap_version or "1.1"
+        at = (f"[RequestId {rid} of {sender}, first sent by {first.step}] retried "
+              f"{time.monotonic() - (first.sent_monotonic or 0.0):.1f} s later (SOAP {soap})")
+        ex = post(envelope(payload, soap, header), soap, header, at)
+        if found := outcome(ex, "response"):
+            problems += [f"{at}: {m} (the first request was answered: a retry is answered from "
+                         "the same snapshot)" for m in found]
+            continue
+        (want, residents), (got, again) = _answer(first), _answer(ex)
+        for name in _HEAD:
+            if got[name] != want[name]:
+                problems.append(f"{at}: {name} is {got[name]!r}, the earlier answer's "
+                                f"{want[name]!r} (the same snapshot, the same page)")
+        if again != residents:
+            problems.append(f"{at}: the page holds {again}, the earlier answer held "
+                            f"{residents} (a page is the same however often it is asked for)")
+    return problems
