@@ -68,6 +68,7 @@ from .thirtysecond import ThirtysecondBatch
 from .thirtythird import ThirtythirdBatch
 from .thirtyfifth import ThirtyfifthBatch
 from .thirtyfourth import ThirtyfourthBatch
+from .thirtysixth import ThirtysixthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -81,7 +82,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentySecondBatch, TwentyThirdBatch, TwentyFourthBatch, TwentyFifthBatch,
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
-              ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch):
+              ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
+              ThirtysixthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -131,6 +133,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtythird: dict = field(default_factory=dict)  # the thirty-third batch's memories
     thirtyfourth: dict = field(default_factory=dict)  # the thirty-fourth batch's memories
     thirtyfifth: dict = field(default_factory=dict)  # the thirty-fifth batch's memories
+    thirtysixth: dict = field(default_factory=dict)  # the thirty-sixth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -150,6 +153,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
         if service is None or service[1] != self.role:
+            self._thirtysixth_unknown_body(mid)
             raise Refusal("PF-SCHEMA-INVALID", "client", "no service here has this element",
                           [("service:element", f"unknown request element {body.tag}")], mid)
         service_id = service[0]
@@ -160,20 +164,22 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             raise Refusal("PF-HEADER-MISSING", "client", "no pfh:PlatformHeader",
                           [("header:required", "soap:Header has no pfh:PlatformHeader")])
         self._thirtysecond_header(header)
+        self._thirtysixth_header(header)
         if not self.schema.validate(header):
             raise Refusal("PF-HEADER-INVALID", "client", "the header is invalid",
                           [("xsd:header", str(self.schema.error_log.last_error))], mid)
         named = self._twentyfifth_service_id(
             header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId"), service_id)
         named = self._thirtyfirst_service_id(raw, named)
+        named = self._thirtysixth_service_id(named, service_id)
         if named != service_id:
             # README: a service this endpoint does not serve is misrouted; an unknown one unknown
             code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS \
                 else "PF-PROVIDER-MISROUTED"
             raise Refusal(code, "client", "the header names another service",
                           [("service:endpoint", f"header {named}, body {service_id}")], mid)
-        version = self._twentyfirst_version(header.findtext(
-            f"{{{PFH}}}Service/{{{PFH}}}Version"))
+        version = self._thirtysixth_version(self._twentyfirst_version(header.findtext(
+            f"{{{PFH}}}Service/{{{PFH}}}Version")))
         if version != SERVED_VERSION:  # README: another Version is not served here
             raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this endpoint",
                           [("service:version", f"version {version} is not served here "
@@ -236,6 +242,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtythird_checks(header, body, mid)
         self._thirtyfourth_checks(header, body, soap, mid)
         self._thirtyfifth_checks(header, body, mid)
+        self._thirtysixth_checks(raw, header, body, soap, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

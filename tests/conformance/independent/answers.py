@@ -207,6 +207,7 @@ class Writer:
         self._thirtythird_reply_header(h, response, request_header)
         self._thirtyfourth_reply_header(h, response, raw, request_header)
         self._thirtyfifth_reply_header(h, response, raw)
+        self._thirtysixth_reply_header(h, response, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -254,6 +255,7 @@ class Writer:
         self._thirtythird_answer(response)
         self._thirtyfourth_answer(response)
         self._thirtyfifth_answer(response)
+        self._thirtysixth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -396,6 +398,7 @@ class Writer:
                     env.insert(0, head)
         if self.defect == "misrouted-http-421" and refusal.code == "PF-PROVIDER-MISROUTED":
             status = 421  # RFC 9110 15.5.20: "not able to produce a response" for this target
+        status = self._thirtysixth_fault_status(soap, refusal, client, status)
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
         etree.SubElement(detail, f"{{{PFF}}}Party").text = "hub" if \
@@ -414,6 +417,7 @@ class Writer:
         if self.defect == "soap12-fault-no-detail" and soap == SOAP12:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         self._thirtyfifth_fault_detail(fault, holder, soap, refusal)
+        self._thirtysixth_fault_detail(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

@@ -53,6 +53,7 @@ class Provider:
         if as_of and self.defect == "as-of-future-refused" and \
                 as_of[:10] > dt.date.today().isoformat():
             raise Refusal("VENDOR-AS-OF", "client", "基準日 in the future")
+        resident = self._thirtysixth_found(resident, by_individual_number, as_of)
         if resident is not None and as_of and not self._lived_here(resident, as_of):
             resident = None
         return resident
@@ -198,6 +199,7 @@ class Provider:
             key = self._twentythird_request_key(key, header)
             key = self._twentyfourth_request_key(key)
             key = self._thirtyfifth_request_key(key, body)
+            key = self._thirtysixth_request_key(key, header)
             request_id = self._twentyeighth_request_id(request_id)
             if self.defect == "extract-request-id-ignored":
                 request_id = None

@@ -80,6 +80,7 @@ class Subscriber:
         self._thirtythird_store_opened(self.conn)
         self._thirtyfourth_store_opened(self.conn)
         self._thirtyfifth_store_opened(self.conn)
+        self._thirtysixth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -170,7 +171,8 @@ class Subscriber:
                         self._twentyfifth_in_background(header, mid, changes) or \
                         self._thirtieth_in_background(header, mid, changes) or \
                         self._thirtyfourth_in_background(header, mid, changes) or \
-                        self._thirtyfifth_in_background(mid, changes):
+                        self._thirtyfifth_in_background(mid, changes) or \
+                        self._thirtysixth_in_background(mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -219,7 +221,8 @@ class Subscriber:
                             self._eleventh_leave_open(several) or \
                             self._twentysixth_leave_open(changes) or \
                             self._twentyseventh_leave_open() or \
-                            self._twentyeighth_leave_open(changes):  # commit() forgotten
+                            self._twentyeighth_leave_open(changes) or \
+                            self._thirtysixth_leave_open(changes):  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
@@ -423,6 +426,7 @@ class Subscriber:
         name = self._thirtythird_name(name)
         name = self._thirtyfourth_name(name)
         name = self._thirtyfifth_name(change, name)
+        name = self._thirtysixth_name(name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -517,6 +521,7 @@ class Subscriber:
         self._thirtythird_applied()
         self._thirtyfourth_applied(change, number)
         self._thirtyfifth_applied(change, number, row, sequence)
+        self._thirtysixth_applied(change, number, row)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

@@ -26,6 +26,7 @@ class Transport:
         try:
             self._thirtyfourth_http(raw, content_type, soap_action)
             self._thirtyfifth_http()
+            self._thirtysixth_http(content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
