@@ -154,7 +154,8 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     missed = missed_runs(THIRTYSIXTH_MEASURED_MISSES, THIRTYSIXTH_BATCH, APART)
-    assert set(missed) <= set(CASES)
+    assert len(THIRTYSIXTH_MEASURED_MISSES) == 2  # variants missed, 21/23 runs on 95ca539
+    assert len(missed) == 2 and set(missed) <= set(CASES)
     assert len(CASES) == 23
 
 
