@@ -282,7 +282,8 @@ ADDRESS_CODES = ("PostalCode", "AddressCode")  # optional, first in Address (fie
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
     """A juki:ResidentChangeNotice of (change, 宛名番号, 世帯番号, Name/Text) in document order;
     a change's ``fields`` may give its ResidentCode, its 世帯番号 (HouseholdNumber, instead of the
-    one passed) and its reading (KanaFamily, KanaGiven)."""
+    one passed), its reading (KanaFamily, KanaGiven) and its ResidentKind (住民の種別: 1 日本人
+    住民, the default, or 2 外国人住民)."""
     out = []
     for c, number, household, name in changes:
         f = c.fields
@@ -314,7 +315,8 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"{former}"
             f"<cmn:DateOfBirth>{c.born}</cmn:DateOfBirth><cmn:Gender>2</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
-            "<cmn:ResidentKind>1</cmn:ResidentKind><cmn:ResidentStatus>1</cmn:ResidentStatus>"
+            f"<cmn:ResidentKind>{f.get('ResidentKind', '1')}</cmn:ResidentKind>"
+            "<cmn:ResidentStatus>1</cmn:ResidentStatus>"
             f"<cmn:Address>{address}</cmn:Address>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in RESIDENT_DATES if d in f)
             + "</juki:Resident></juki:Change>")

@@ -310,7 +310,9 @@ _ALSO_ROUND35B_RESTART = {mode: ("S-MULTI-05",) for mode in (
     "kept-out-left-open", "multi-change-write-behind", "seen-ids-version-4-kept-at-start",
     "soap12-write-behind",
     # a start-up that re-applies kept-out changes, or warms only the last ten MessageIds
-    "start-up-recheck", "seen-window-warmed")}
+    "start-up-recheck", "seen-window-warmed",
+    # the independent adapter's durability mutants: writes behind, seen MessageIds in a TEMP table
+    "write-behind", "seen-ids-temp-table")}
 
 
 # Round 26b: S-DUR-10 restarts right after one notice of 26 changes per binding (surveyed on
@@ -485,18 +487,23 @@ _ALSO_ROUND34 = {
 # residents) across its retries and as LinkageKind delta, P-LATE-01 retries every first request
 # with a RequestId at the end of the run (surveyed on every faulty provider of juki.provider): a
 # 基準日 refused, ignored, exclusive, or part of the RequestId's key, one page too many, delta
-# refused, fail J-GRID-03 too; a RequestId forgotten, kept for one retry or for one binding
-# fails P-LATE-01 too
+# refused, fail J-GRID-03 too; a RequestId forgotten, kept for one retry or for one binding,
+# or without its leading hyphen fails P-LATE-01 too
 _ALSO_ROUND35B = {
     **{name: ("J-GRID-03",) for name in (
         "extract-as-of-refused", "extract-as-of-ignored", "extract-as-of-exclusive",
         "total-pages-plus-one", "request-ids-keyed-by-parameters",
         "linkage-kind-of-service-enforced")},
     **{name: ("P-LATE-01",) for name in (
-        "extract-per-request", "request-id-released-when-paging", "request-id-retried-once",
-        "soap12-extract-per-request")},
+        "extract-per-request", "request-id-retried-once", "soap12-extract-per-request",
+        "request-id-leading-hyphen-not-kept")},
     "request-id-undated-only": ("J-GRID-03", "P-LATE-01"),
 }
+
+# Round 36b: J-FULL-07 sends the same RequestId from Senders differing in one party field alone
+# (surveyed on every faulty provider of juki.provider): a Sender party pinned to the trusted
+# peers, and a RequestId kept for one retry only, fail it too
+_ALSO_ROUND36B = {"sender-party-pinned": ("J-FULL-07",), "request-id-retried-once": ("J-FULL-07",)}
 
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
@@ -508,12 +515,12 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–35b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–36b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
-                 _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B):
+                 _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B):
         f = _with_also(f, also)
     return f

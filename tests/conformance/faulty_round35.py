@@ -157,6 +157,19 @@ def _sequence(change: etree._Element) -> int:
     return int(change.findtext(f"{{{JUKI}}}Sequence") or 0)
 
 
+_NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _instant(sent_at: str) -> dt.datetime | None:
+    """SentAt as an instant, or None for a lexical form ``fromisoformat`` does not read (the
+    header's check accepted it: this defect is not about forms)."""
+    try:
+        instant = dt.datetime.fromisoformat(sent_at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
 class Round35Subscriber(CrashableSubscriber):
     """The crashable subscriber with one of ROUND35_MODES."""
 
@@ -178,10 +191,9 @@ class Round35Subscriber(CrashableSubscriber):
             for c in sorted(changes, key=lambda c: c.findtext(f"{{{JUKI}}}Event/{{{CMN}}}"
                                                               "OccurredOn") or ""):
                 notice.append(c)  # moved to the end in date order
-        if self.mode == "seen-ahead-of-clock-dropped-at-start":
-            sent = dt.datetime.fromisoformat(header.sent_at.replace("Z", "+00:00"))
-            if sent > dt.datetime.now(dt.timezone.utc):
-                self.ahead.add(header.message_id)
+        if self.mode == "seen-ahead-of-clock-dropped-at-start" and \
+                (_instant(header.sent_at) or _NEVER) > dt.datetime.now(dt.timezone.utc):
+            self.ahead.add(header.message_id)
         with self.lock:
             self._notice_firsts: set[str] = set()
         return super().handler(header, notice)
