@@ -309,8 +309,10 @@ _ALSO_ROUND34B_RESTART = {mode: ("S-RELOAD-01",) for mode in (
 _ALSO_ROUND35B_RESTART = {mode: ("S-MULTI-05",) for mode in (
     "kept-out-left-open", "multi-change-write-behind", "seen-ids-version-4-kept-at-start",
     "soap12-write-behind",
-    # a start-up that re-applies kept-out changes, or warms only the last ten MessageIds
-    "start-up-recheck", "seen-window-warmed",
+    # a start-up that re-applies kept-out changes, replays changes sorted, rebuilds the
+    # watermark from the last received, or warms only the last ten MessageIds
+    "start-up-recheck", "changes-replayed-sorted-at-start", "watermark-from-last-received",
+    "seen-window-warmed",
     # the independent adapter's durability mutants: writes behind, seen MessageIds in a TEMP table
     "write-behind", "seen-ids-temp-table")}
 

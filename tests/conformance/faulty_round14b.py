@@ -284,7 +284,8 @@ class RequestIdsPersisted(_RequestIds):
 
 
 # mode → (the requirement it breaks, the cases it must fail): a provider restarted in process
-RESTART_MODES = {"request-ids-persisted": ("RQ-BEH-03", ("J-DUR-02",))}
+# (round 35b: P-LATE-01's retries of the RequestIds answered before the restarts are refused too)
+RESTART_MODES = {"request-ids-persisted": ("RQ-BEH-03", ("J-DUR-02", "P-LATE-01"))}
 
 
 # --- subscribers: several publishers (S-ORD-05), Latin names (S-CHR-14) -------------------------
