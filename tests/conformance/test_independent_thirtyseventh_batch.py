@@ -19,7 +19,8 @@ from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
 from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
-from .independent.thirtyseventh import (CANONICAL_CHOME, THIRTYSEVENTH_DEFECTS, declared,
+from .independent.thirtyseventh import (CANONICAL_CHOME, THIRTYSEVENTH_DEFECTS,
+                                        THIRTYSEVENTH_MEASURED_MISSES, declared,
                                         media_stripped_of_spaces, two_digit_year_read_back,
                                         widen_half_width_kana)
 from .independent.thirtyseventh_store import (ASYNC_DELAY, as_json_double, household_key,
@@ -31,8 +32,9 @@ from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, SOAP12, SOAP12_TYPE,
                                   TEXT_XML, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, neutral_scenario_tests, notice,
-                                  transcript, variant_effect_tests)
+                                  clock_from, extract, inquiry, missed_runs,
+                                  neutral_scenario_tests, notice, transcript,
+                                  variant_effect_tests)
 
 # the variants that read a date: shown at NEW_YEAR too
 DATED = {"by-individual-number-sent-at-utc-clock", "not-found-sent-at-naive",
@@ -162,6 +164,13 @@ def test_the_batch_is_declared_apart_and_sized():
     assert set(THIRTYSEVENTH_DEFECTS) == THIRTYSEVENTH_BATCH
     earlier = {name for name in APART if name not in THIRTYSEVENTH_BATCH}
     assert not THIRTYSEVENTH_BATCH & earlier  # no name of an earlier batch
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(THIRTYSEVENTH_MEASURED_MISSES, THIRTYSEVENTH_BATCH, APART)
+    assert len(THIRTYSEVENTH_MEASURED_MISSES) == 4  # variants missed, 18/22 runs on 1b58238
+    assert len(missed) == 4 and set(missed) <= set(CASES)
+    assert len(CASES) == 22
 
 
 (test_each_variant_takes_effect,

@@ -636,7 +636,11 @@ THIRTYFIFTH_BATCH = frozenset(THIRTYFIFTH_DEFECTS)
 THIRTYSIXTH_BATCH = frozenset(THIRTYSIXTH_DEFECTS)
 # The thirty-seventh batch (thirtyseventh.py, thirtyseventh_store.py), blind like the tenth to
 # thirty-sixth: kept apart from DEFECTS, measured by name; committed before the suite was run on
-# it.
+# it (1b58238). Blind 18/22 (81.8 %) on 1b58238 (every catch by the variant's own defect; the
+# misses: a tab right before the Content-Type's ';', a Sender of the provider's own SystemId, a
+# change dated before 2015-10-05 carrying a 個人番号, a restart × an equal 異動連番 beyond 2⁵³); its
+# record is thirtyseventh.py's docstring, its misses
+# thirtyseventh.THIRTYSEVENTH_MEASURED_MISSES.
 THIRTYSEVENTH_BATCH = frozenset(THIRTYSEVENTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
