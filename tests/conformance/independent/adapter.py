@@ -69,6 +69,7 @@ from .thirtythird import ThirtythirdBatch
 from .thirtyfifth import ThirtyfifthBatch
 from .thirtyfourth import ThirtyfourthBatch
 from .thirtysixth import ThirtysixthBatch
+from .thirtyseventh import ThirtyseventhBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -83,7 +84,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
-              ThirtysixthBatch):
+              ThirtysixthBatch, ThirtyseventhBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -134,6 +135,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtyfourth: dict = field(default_factory=dict)  # the thirty-fourth batch's memories
     thirtyfifth: dict = field(default_factory=dict)  # the thirty-fifth batch's memories
     thirtysixth: dict = field(default_factory=dict)  # the thirty-sixth batch's memories
+    thirtyseventh: dict = field(default_factory=dict)  # the thirty-seventh batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -243,6 +245,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyfourth_checks(header, body, soap, mid)
         self._thirtyfifth_checks(header, body, mid)
         self._thirtysixth_checks(raw, header, body, soap, mid)
+        self._thirtyseventh_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -208,6 +208,7 @@ class Writer:
         self._thirtyfourth_reply_header(h, response, raw, request_header)
         self._thirtyfifth_reply_header(h, response, raw)
         self._thirtysixth_reply_header(h, response, request_header)
+        self._thirtyseventh_reply_header(h, response)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -256,6 +257,7 @@ class Writer:
         self._thirtyfourth_answer(response)
         self._thirtyfifth_answer(response)
         self._thirtysixth_answer(response)
+        self._thirtyseventh_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -307,6 +309,7 @@ class Writer:
             body = surrogate_references(body)
         if self.defect == "nonbmp-cesu8":  # Oracle's "UTF8": each surrogate in 3 bytes
             body = re.sub(rb"[\xf0-\xf4][\x80-\xbf]{3}", lambda m: _cesu8(m[0].decode()), body)
+        body = self._thirtyseventh_body(body, soap)
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
@@ -322,6 +325,7 @@ class Writer:
         self._eleventh_fault(soap, refusal)
         message_id = self._twelfth_fault(soap, refusal, message_id)
         message_id = self._thirtyfourth_fault_message_id(message_id)
+        message_id = self._thirtyseventh_fault_message_id(refusal, message_id)
         self._thirteenth_fault(soap, refusal)
         self._fourteenth_fault(refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
@@ -418,6 +422,7 @@ class Writer:
             fault.remove(holder)  # the 1.2 writer never learnt the platform's detail
         self._thirtyfifth_fault_detail(fault, holder, soap, refusal)
         self._thirtysixth_fault_detail(detail, refusal)
+        self._thirtyseventh_fault(fault, soap, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

@@ -154,6 +154,7 @@ class Provider:
             for el in list(out.iter(f"{{{CMN}}}IndividualNumber")):
                 el.getparent().remove(el)
         self._tenth_inquiry_answer(body, out)
+        self._thirtyseventh_inquiry_answer(body, out)
         return out
 
     # --- 全件抽出 -----------------------------------------------------------------------------------

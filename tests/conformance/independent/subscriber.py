@@ -81,6 +81,7 @@ class Subscriber:
         self._thirtyfourth_store_opened(self.conn)
         self._thirtyfifth_store_opened(self.conn)
         self._thirtysixth_store_opened(self.conn)
+        self._thirtyseventh_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -172,7 +173,8 @@ class Subscriber:
                         self._thirtieth_in_background(header, mid, changes) or \
                         self._thirtyfourth_in_background(header, mid, changes) or \
                         self._thirtyfifth_in_background(mid, changes) or \
-                        self._thirtysixth_in_background(mid, changes):
+                        self._thirtysixth_in_background(mid, changes) or \
+                        self._thirtyseventh_in_background(mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -368,6 +370,7 @@ class Subscriber:
         number = self._twentysecond_number(self._twentyfirst_number(resident, number))
         number = self._twentythird_number(change, number)
         number = self._thirtyfirst_number(number)
+        number = self._thirtyseventh_number(resident, number)
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
             name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
@@ -427,6 +430,7 @@ class Subscriber:
         name = self._thirtyfourth_name(name)
         name = self._thirtyfifth_name(change, name)
         name = self._thirtysixth_name(name)
+        name = self._thirtyseventh_name(change, name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -448,6 +452,7 @@ class Subscriber:
         last = self._thirtieth_last(last)
         last = self._thirtyfirst_last(number, last)
         last = self._thirtyfourth_last(change, number, sequence, last)
+        last = self._thirtyseventh_last(number, last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated
@@ -522,6 +527,7 @@ class Subscriber:
         self._thirtyfourth_applied(change, number)
         self._thirtyfifth_applied(change, number, row, sequence)
         self._thirtysixth_applied(change, number, row)
+        self._thirtyseventh_applied(change, number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

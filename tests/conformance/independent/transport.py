@@ -27,6 +27,7 @@ class Transport:
             self._thirtyfourth_http(raw, content_type, soap_action)
             self._thirtyfifth_http()
             self._thirtysixth_http(content_type)
+            self._thirtyseventh_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
