@@ -33,15 +33,14 @@ from lxml import etree
 
 from bus.core.header import jst_now
 
-from . import message_ids
+from . import grid, message_ids
 from .checks import outcome
 from .envelopes import envelope
 from .notice_runs import poster
 from .records import CommandRun, Exchange
 
 SERVICE = "juki.ResidentFullExtract"
-JUKI = "urn:pfbus:unit:juki:v1"
-CMN = "urn:pfbus:platform:common:v1"
+JUKI, CMN = grid.JUKI, grid.CMN
 LATE = 3.0  # seconds after the earliest answer retried
 MOST = 64  # retries at most: the latest (Sender, RequestId) pairs beyond are left
 _HEAD = ("ExtractId", "Page", "TotalPages", "TotalCount")

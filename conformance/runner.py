@@ -102,7 +102,7 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
             state.observe = RecordingObserve(state.observe, state.observations)
             state.transport.watchers.append(state.observations.sent)
         state.transport.watchers.append(state.extract_requests.note)  # P-LATE-01 retries them
-        if state.restart is not None:  # … those asked since the product last restarted
+        if state.restart is not None:  # … and when the product last restarted (J-DUR-02)
             state.restart = NotedRestart(state.restart, state.extract_requests)
         results: list[CaseResult] = []
         setup_error = None

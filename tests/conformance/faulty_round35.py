@@ -35,11 +35,11 @@ from lxml import etree
 from .faulty_durability import CrashableSubscriber
 from .faulty_round14b import _rehashed
 from .faulty_round16 import _rewriting
+from .faulty_round16b import PFH
 from .proxy import Call, Reply, header_findtext, serialize, tree
 from .references import JUKI_PROFILE
 from .subscriber import CMN, JUKI
 
-PFH = "urn:pfbus:platform:header:v1"
 _REQUEST = f".//{{{JUKI}}}ResidentFullExtractRequest"
 _SENT_AT = re.compile(rb"(<(?:[\w.-]+:)?SentAt>)([^<]*)(<)")
 _KEPT = 2.5  # s: request_ids_kept_briefly's cache (P-LATE-01 retries 3 s or more later)
@@ -178,6 +178,7 @@ class Round35Subscriber(CrashableSubscriber):
     def __init__(self, mode: str | None = None):
         super().__init__(mode)
         self.first_applied: dict[str, int] = {}  # 宛名番号 -> first change its last notice applied
+        self.notice_firsts: set[str] = set()  # 宛名番号 the notice in hand applied a change to
         self.ahead: set[str] = set()  # MessageIds whose SentAt was ahead of the clock
 
     def handler(self, header, notice):
@@ -195,7 +196,7 @@ class Round35Subscriber(CrashableSubscriber):
                 (_instant(header.sent_at) or _NEVER) > dt.datetime.now(dt.timezone.utc):
             self.ahead.add(header.message_id)
         with self.lock:
-            self._notice_firsts: set[str] = set()
+            self.notice_firsts = set()
         return super().handler(header, notice)
 
     def _apply(self, change, checked: bool = False) -> None:
@@ -204,8 +205,8 @@ class Round35Subscriber(CrashableSubscriber):
         super()._apply(change, checked)
         after = (self.residents.get(number) or {}).get("last", 0)
         if self.mode == "watermark-of-first-change-at-start" and after != before and \
-                number not in self._notice_firsts:
-            self._notice_firsts.add(number)
+                number not in self.notice_firsts:
+            self.notice_firsts.add(number)
             self.first_applied[number] = after
 
     def crash(self, values=None) -> int:

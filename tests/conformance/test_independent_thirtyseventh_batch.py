@@ -30,11 +30,10 @@ from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, SOAP12, SOAP12_TYPE,
-                                  TEXT_XML, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, missed_runs,
-                                  neutral_scenario_tests, notice, transcript,
-                                  variant_effect_tests)
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, SOAP12, SOAP12_TYPE, TEXT_XML,
+                                  answer_text, assert_declared_apart, batch_cases, change, clock_from,
+                                  extract, inquiry, missed_runs, neutral_restart_scenario,
+                                  neutral_scenario_tests, notice, transcript, variant_effect_tests)
 
 # the variants that read a date: shown at NEW_YEAR too
 DATED = {"by-individual-number-sent-at-utc-clock", "not-found-sent-at-naive",
@@ -187,12 +186,7 @@ def neutral(role: str) -> list:
     return {
         "provider": [inquiry("0000010014"), _soap12(inquiry("0000010022")),
                      extract(2, page_size=2), ("page", 3, 2)],
-        "subscriber": [notice(change(number="0000010049", name="高橋健一", reason="A01")),
-                       (notice(change(seq=2, number="0000010049", name="高橋健二"), soap=SOAP12),
-                        SOAP12_TYPE),
-                       ("observe", "0000010049"), ("crash",),
-                       notice(change(seq=3, number="0000010049", name="高橋健三")),
-                       ("observe", "0000010049")],
+        "subscriber": neutral_restart_scenario(),
     }[role]
 
 
@@ -205,19 +199,19 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
 def _code(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{PFF}}}Code")
+    return answer_text(answer, f"{{{PFF}}}Code")
 
 
 def _status(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{JUKI}}}Status")
+    return answer_text(answer, f"{{{JUKI}}}Status")
 
 
 def _receipt(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{PFR}}}Status")
+    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _sent_at(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{PFH}}}SentAt")
+    return answer_text(answer, f"{{{PFH}}}SentAt")
 
 
 def test_the_fault_variants_write_what_they_say(tmp_path):

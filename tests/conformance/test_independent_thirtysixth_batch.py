@@ -27,11 +27,10 @@ from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOTICE_A, NOTICE_B, PINNED, SOAP12,
-                                  SOAP12_TYPE, TEXT_XML, assert_declared_apart, batch_cases,
-                                  change, clock_from, extract, inquiry, missed_runs,
-                                  neutral_scenario_tests, notice, transcript,
-                                  variant_effect_tests)
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOTICE_A, NOTICE_B, PINNED, SOAP12, SOAP12_TYPE,
+                                  TEXT_XML, answer_text, assert_declared_apart, batch_cases, change,
+                                  clock_from, extract, inquiry, missed_runs, neutral_restart_scenario,
+                                  neutral_scenario_tests, notice, transcript, variant_effect_tests)
 
 # the variants that read a date: shown at NEW_YEAR too
 DATED = {"individual-number-as-of-before-numbering-not-found",
@@ -174,12 +173,7 @@ def neutral(role: str) -> list:
         "provider": [inquiry("0000010014"),
                      (inquiry("678901234562", by="IndividualNumber", soap=SOAP12), SOAP12_TYPE),
                      extract(1), ("page", 2, 2)],
-        "subscriber": [notice(change(number="0000010049", name="高橋健一", reason="A01")),
-                       (notice(change(seq=2, number="0000010049", name="高橋健二"), soap=SOAP12),
-                        SOAP12_TYPE),
-                       ("observe", "0000010049"), ("crash",),
-                       notice(change(seq=3, number="0000010049", name="高橋健三")),
-                       ("observe", "0000010049")],
+        "subscriber": neutral_restart_scenario(),
     }[role]
 
 
@@ -192,15 +186,15 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
 def _code(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{PFF}}}Code")
+    return answer_text(answer, f"{{{PFF}}}Code")
 
 
 def _status(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{JUKI}}}Status")
+    return answer_text(answer, f"{{{JUKI}}}Status")
 
 
 def _extract_id(answer) -> str | None:
-    return etree.fromstring(answer.body).findtext(f".//{{{JUKI}}}ExtractId")
+    return answer_text(answer, f"{{{JUKI}}}ExtractId")
 
 
 def test_the_fault_variants_write_what_they_say(tmp_path):

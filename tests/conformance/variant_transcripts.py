@@ -337,6 +337,23 @@ def neutral_scenario() -> dict[str, list]:
                            ("observe", "0000010049")]}
 
 
+def neutral_restart_scenario() -> list:
+    """The subscriber's exchanges batches 35–37's variants must leave as the correct adapter
+    answers them, across a restart: a 転入 (A01) of a resident not held, then two 転居 (C01), one
+    per notice (the second over SOAP 1.2), observed; a restart; a third, newer, observed."""
+    return [notice(change(number="0000010049", name="高橋健一", reason="A01")),
+            (notice(change(seq=2, number="0000010049", name="高橋健二"), soap=SOAP12),
+             SOAP12_TYPE),
+            ("observe", "0000010049"), ("crash",),
+            notice(change(seq=3, number="0000010049", name="高橋健三")),
+            ("observe", "0000010049")]
+
+
+def answer_text(answer, tag: str) -> str | None:
+    """The text of the first element ``tag`` ({namespace}local) of an adapter's answer."""
+    return etree.fromstring(answer.body).findtext(f".//{tag}")
+
+
 def replaced(raw: bytes, old: str, new: str) -> bytes:
     """``raw`` with the first ``old`` (which must be there) written as ``new``."""
     assert old.encode() in raw, old
