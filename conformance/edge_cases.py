@@ -21,7 +21,11 @@ Judged as the suite's existing cases judge the same messages — nothing of its 
   judges (found on the day, not found before it); two 全件 first requests whose TotalCount must
   be the test data's on the date as written.
 - ``notice`` (S-EDGE-01): a notice about a fresh resident whose every date (DateOfBirth,
-  BecameResidentOn, AddressFixedOn, OccurredOn) is one date edge on or before today, readings
+  BecameResidentOn, AddressFixedOn, OccurredOn) is one date edge on or before today — each date
+  twice: in the canonical change and in one carrying every optional element of the change and
+  its resident (``change_notice.every_element``: a 個人番号 of its own, 住民票コード, 旧氏,
+  NotifiedOn … — round 37b: the thirty-seventh blind batch refused a change dated before
+  2015-10-05 only when its resident carried a 個人番号, and the canonical change carries none) —, readings
   (Kana) at each edge of KanaTextType's pattern, a one-character name, PostalCode and
   AddressCode at theirs; each judged as S-DOMAIN-01 judges (domain.py: receipted applied and,
   with ``--observe``, the name sent held and one change applied).
@@ -47,7 +51,9 @@ from .records import Exchange
 
 CMN = grid.CMN
 JUKI = grid.JUKI
+_NS = {"juki": JUKI, "cmn": CMN}
 NOTICE = "change_notice.one"  # the canonical notice the subscriber's points change
+EVERY_ELEMENT = "change_notice.every_element"  # its change with every optional element
 
 
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
@@ -331,11 +337,33 @@ def code_points(codelists: dict, canonical_name: str) -> list[domain.Point]:
     return out
 
 
-def notice_points(canonical_name: str, kana: tuple[str, str]) -> list[domain.Point]:
+def _every_optional_element(full: etree._Element) -> domain.Mutation:
+    """Each change replaced by ``full`` (a change carrying every optional element), keeping the
+    change's 異動連番, 宛名番号 and name; its 個人番号 one of its own, made of the 宛名番号
+    (two residents never share one)."""
+    def change(payload: etree._Element) -> None:
+        for old in list(payload.iter(f"{{{JUKI}}}Change")):
+            new = copy.deepcopy(full)
+            for path in ("juki:Sequence", "juki:Resident/cmn:AddresseeNumber",
+                         "juki:Resident/cmn:Name/cmn:Text"):
+                new.find(path, _NS).text = old.findtext(path, namespaces=_NS)
+            name = new.findtext("juki:Resident/cmn:Name/cmn:Text", namespaces=_NS)
+            new.find("juki:Resident/cmn:Name/cmn:Original", _NS).text = name
+            number = new.findtext("juki:Resident/cmn:AddresseeNumber", namespaces=_NS) or ""
+            new.find("juki:Resident/cmn:IndividualNumber", _NS).text = grid.with_check_digit(
+                "9" + number.zfill(10)[-10:], "individual")
+            old.getparent().replace(old, new)
+    return change
+
+
+def notice_points(canonical_name: str, kana: tuple[str, str],
+                  full: etree._Element) -> list[domain.Point]:
     today = dt.datetime.now(edges.JST).date()
-    out = [domain.Point(f"every date {e.value} ({e.label})", _dates(e.value),
-                        name=canonical_name)
-           for e in edges.date_edges(until=today)]
+    out = [domain.Point(f"every date {e.value} ({e.label}){what}",
+                        _both(change, _dates(e.value)), name=canonical_name)
+           for e in edges.date_edges(until=today)
+           for what, change in (("", _unchanged),
+                                (", every optional element", _every_optional_element(full)))]
     kana_type = edges.common_type("KanaTextType")
     for i, (part, text) in enumerate(zip(("Family", "Given"), kana, strict=True)):
         out += [domain.Point(f"Kana/{part}: {e.label}", _texts(f"cmn:Name/cmn:Kana/cmn:{part}",
@@ -404,6 +432,10 @@ def _timezone_notices(runner, step, values: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _unchanged(payload: etree._Element) -> None:
+    pass
+
+
 def _both(*changes: domain.Mutation) -> domain.Mutation:
     def change(payload: etree._Element) -> None:
         for c in changes:
@@ -418,7 +450,10 @@ def _notices(runner, step, values: dict[str, Any]) -> list[str]:
     kana = tuple(body.findtext(f".//{{{CMN}}}Kana/{{{CMN}}}{p}") or "ア" for p in ("Family",
                                                                                   "Given"))
     if step.target == "notice":
-        points = notice_points(canonical_name, (kana[0], kana[1])) + \
+        full = etree.fromstring(runner.s.suite.message(EVERY_ELEMENT, runner.instance.service,
+                                                       step.where).body.replace("${", "$_{")
+                                .encode("utf-8")).find(f"{{{JUKI}}}Change")
+        points = notice_points(canonical_name, (kana[0], kana[1]), full) + \
             code_points(runner.s.catalog.codelists, canonical_name)
         asks: list[tuple[domain.Point, dict[str, str]]] = [(p, {}) for p in points]
     else:

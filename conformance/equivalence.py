@@ -420,7 +420,7 @@ NAMES = tuple(v.name for v in VARIANTS)
 GRID: tuple[Variant, ...] = tuple(
     Variant(wire_grid.name_of(row), "wire_grid.py: README (Encodings and the Content-Type: the "
             "encodings and the forms of their label combine); XML 1.0 §4.3.3; RFC 9110 §5.6.6, "
-            "§8.3.2; RFC 7303 §3.2", wire_grid.rewrite_for(row), soap=(row[2],))
+            "§8.3.2; RFC 7303 §3.2", wire_grid.rewrite_for(row), soap=(wire_grid.version_of(row),))
     for row in wire_grid.ROWS)
 
 

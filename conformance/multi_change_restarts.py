@@ -14,6 +14,11 @@ dates × 異動連番, a notice's shape × a restart) no case sent.
 Enumerated here: the multisets of 異動連番 {10, 20, 30}, {10, 20, 20}, {10, 10, 20} and {20, 20}
 in each of their distinct orders (13 arrangements) × the OccurredOn of the changes on one day,
 rising in document order, or falling in document order (39 notices, SOAP 1.1 and 1.2 in turn;
+the notices in turn at two magnitudes, each arrangement and each dating at both: as written,
+and beyond 2⁵³ — 10, 20, 30 written 2⁵³+1, 2⁵³+5, 2⁵³+9, which a double rounds down to a
+neighbour, so that a product holding the last 異動連番 as a double after the restart takes the
+equal change for a greater one: round 37b, the thirty-seventh blind batch's watermark read
+back as a JSON number;
 each notice holds the arrangement twice, for two residents, their changes together in even
 notices and alternating in odd ones); SentAt now, 120 s ahead of the clock (within the skew) or an
 hour back, in turn. Then the product restarts (--restart-command), every notice is delivered
@@ -32,6 +37,13 @@ from .grid_notices import FIRST, Change, Point, Resend, Restart, Send
 MULTISETS = ((10, 20, 30), (10, 20, 20), (10, 10, 20), (20, 20))
 DATES = ("on one day", "rising in document order", "falling in document order")
 AGES = (0.0, -120.0, 3600.0)  # SentAt now, ahead of the clock (within clock_skew), an hour back
+# 異動連番 as written: n itself, or 2⁵³ + 1 + 4(n/10 − 1) — odd values a double rounds down
+MAGNITUDES = ("as written", "beyond 2⁵³")
+BEYOND_DOUBLES = 2**53 + 1
+
+
+def magnitude(n: int, which: str) -> int:
+    return n if which == MAGNITUDES[0] else BEYOND_DOUBLES + 4 * (n // 10 - 1)
 
 
 def arrangements() -> list[tuple[int, ...]]:
@@ -53,7 +65,10 @@ def _changes(who: int, order: tuple[int, ...], dates: str) -> list[Change]:
 
 
 def members() -> list[tuple[tuple[int, ...], str]]:
-    return [(order, dates) for order in arrangements() for dates in DATES]
+    """(the 異動連番 in document order, the dates): the magnitudes in turn, so that each
+    arrangement (its three datings) and each dating (its thirteen arrangements) meets both."""
+    return [(tuple(magnitude(n, MAGNITUDES[(a + d) % 2]) for n in order), dates)
+            for a, order in enumerate(arrangements()) for d, dates in enumerate(DATES)]
 
 
 def multi_restart_points() -> list[Point]:
@@ -73,7 +88,8 @@ def multi_restart_points() -> list[Point]:
     above = Send(tuple(Change(2 * k + 1, str(max(order) + 1))
                        for k, (order, _) in enumerate(chosen)), soap="1.2")
     what = (f"{len(arrangements())} arrangements of 異動連番 {{10, 20, 30}}, {{10, 20, 20}}, "
-            f"{{10, 10, 20}}, {{20, 20}} × OccurredOn {', '.join(DATES)} in one notice; a "
+            f"{{10, 10, 20}}, {{20, 20}}, in turn as written and beyond 2⁵³, × OccurredOn "
+            f"{', '.join(DATES)} in one notice; a "
             "restart; every notice again; a change equal to the highest (kept out) and one "
             "above it (applied)")
     return [Point("異動連番 × restart", what, 2 * len(chosen),

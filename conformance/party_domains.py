@@ -113,7 +113,35 @@ def _senders(runner, step, values) -> list[str]:
         ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
         found = answer_comparison.compare(canon[soap], ex, ignore, ns)
         problems += [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
+    for k, (what, header) in enumerate(receivers_as_senders(runner, step, values, canon)):
+        soap = "1.1" if (k + mine) % 2 else "1.2"
+        if soap not in canon:
+            canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
+        ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
+        found = answer_comparison.compare(canon[soap], ex, ignore, ns)
+        problems += [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
     return problems
+
+
+def receivers_as_senders(runner, step, values,
+                         canon: dict[str, Exchange]) -> list[tuple[str, dict[str, str]]]:
+    """(what, header overrides): a Sender equal to the request's Receiver, part for part; and
+    one of the product's own SystemId when the Receiver is another (a notice's: the hub)."""
+    if not canon:
+        canon["1.1"] = post_sample(runner, step, values, "1.1", {}, "canonical SOAP 1.1")
+    sent = next(iter(canon.values())).header("request")
+    receiver = sent.receiver
+    whole = {"sender_local_gov_code": receiver.local_gov_code,
+             "sender_business_unit": receiver.business_unit,
+             "sender_system_id": receiver.system_id}
+    senders = [(f"Sender {'/'.join(whole.values())} (the Receiver's own Party)", whole)]
+    own = str(values["sut_system_id"])
+    if own != receiver.system_id:
+        senders.append((f"Sender SystemId {own!r} (the product's own)",
+                        {"sender_local_gov_code": sent.sender.local_gov_code,
+                         "sender_business_unit": sent.sender.business_unit,
+                         "sender_system_id": own}))
+    return senders
 
 
 def _addressed_back(ex: Exchange, header: dict[str, str]) -> list[str]:

@@ -5,7 +5,7 @@ optional HTTP field with everything else canonical — a dimension at a time. Th
 kept finding products that go wrong only where two of them meet: UTF-16 labelled after another
 parameter (batch 33), an ``action`` parameter read as SOAP 1.2 only on text/xml (batch 31). A
 product's HTTP reader is one piece of code whatever the service, so the grid runs once per
-profile, on its first service's sample, and sends a covering array of strength 2 over four
+profile, on its first service's sample, and sends a covering array of strength 2 over five
 dimensions — every pair of values of any two of them is in at least one request:
 
 - ``ENCODINGS``: the bytes and the XML declaration (XML 1.0 §4.3.3, Appendix F; README,
@@ -14,14 +14,18 @@ dimensions — every pair of values of any two of them is in at least one reques
   references);
 - ``LABELS``: how the charset is written (RFC 9110 §5.6.6, §5.6.4, §8.3.2; RFC 7303 §3.2: first,
   last, quoted, the parameter's name in upper case, absent, after an empty and an unknown
-  parameter whose quoted value holds ``charset=``, optional white space around ``;``);
+  parameter whose quoted value holds ``charset=``);
+- ``SPACINGS``: the optional white space (RFC 9110 §5.6.3: OWS = *( SP / HTAB )) on either side
+  of each ``;`` — none, a space, a tab, both — and after the whole field value (§5.5); blind
+  batch 37 refused a tab right before ``;`` alone, which a single white-space form (spaces
+  before, a tab after) never sent;
 - the SOAP version (the media type alone names it);
 - ``OPTIONS``: what else an ordinary client's request carries (field names in lower case,
   ``Expect: 100-continue``, ``Connection: close``, the action written the other version's way
   as well).
 
-``ROWS`` is built deterministically (one request per encoding × label pair — the largest
-product — the version and option of each chosen greedily to cover the most pairs not yet
+``ROWS`` is built deterministically (one request per encoding × spacing pair — the largest
+product — the label, version and option of each chosen greedily to cover the most pairs not yet
 covered, of equals the least sent; then a request for each pair left) and checked at import to
 cover every pair. Each request is checked to hold the canonical message
 (``namespace_forms.equivalent``).
@@ -61,22 +65,27 @@ ENCODINGS: dict[str, tuple[str, Callable[[str], bytes]]] = {
 }
 
 
-def _joined(media: str, params: list[str], sep: str = "; ") -> str:
-    return sep.join([media, *params])
+# name → the Content-Type's parts from (media type, its other parameters, the charset's name)
+LABELS: dict[str, Callable[[str, list[str], str], list[str]]] = {
+    "first": lambda media, params, cs: [media, f"charset={cs}", *params],
+    "last-quoted-upper-case": lambda media, params, cs: [media, *params,
+                                                         f'charset="{cs.upper()}"'],
+    "name-upper-case": lambda media, params, cs: [media, f"CHARSET={cs.title()}", *params],
+    "absent": lambda media, params, cs: [media, *params],
+    "after-empty-and-unknown": lambda media, params, cs: [media, "", _UNKNOWN, *params,
+                                                          f"charset={cs}", ""],
+}
 
-
-# name → Content-Type from (media type, its other parameters, the charset's name)
-LABELS: dict[str, Callable[[str, list[str], str], str]] = {
-    "first": lambda media, params, cs: _joined(media, [f"charset={cs}", *params]),
-    "last-quoted-upper-case": lambda media, params, cs: _joined(
-        media, [*params, f'charset="{cs.upper()}"']),
-    "name-upper-case": lambda media, params, cs: _joined(
-        media, [f"CHARSET={cs.title()}", *params]),
-    "absent": lambda media, params, cs: _joined(media, params),
-    "after-empty-and-unknown": lambda media, params, cs: ";".join(
-        [media, "", _UNKNOWN, *params, f"charset={cs}", ""]),
-    "white-space": lambda media, params, cs: media + "".join(
-        f" ;\t{p}" for p in [*params, f"charset={cs}"]),
+_PADDED = ("Content-Type", "SOAPAction")
+# name → (what separates the parts, what follows the Content-Type's and SOAPAction's values
+# — trailing OWS only: the suite's HTTP client (requests) refuses a value beginning with one)
+SPACINGS: dict[str, tuple[str, str]] = {
+    "none": (";", ""),
+    "space-after": ("; ", ""),
+    "space-before-tab-after": (" ;\t", ""),
+    "tab-before-space-after": ("\t; ", ""),
+    "tabs": ("\t;\t", ""),
+    "spaces-and-tabs-value-padded": (" \t; \t", "\t "),
 }
 
 
@@ -101,7 +110,7 @@ OPTIONS: dict[str, tuple[Callable[[Headers, str], Headers], Callable[[Headers], 
     "action-both-ways": (action_both_ways, lambda h: h),
 }
 VERSIONS = ("1.1", "1.2")
-DIMENSIONS = (tuple(ENCODINGS), tuple(LABELS), VERSIONS, tuple(OPTIONS))
+DIMENSIONS = (tuple(ENCODINGS), tuple(SPACINGS), tuple(LABELS), VERSIONS, tuple(OPTIONS))
 
 
 def _pairs(row: tuple[str, ...]) -> set[tuple[int, str, int, str]]:
@@ -114,7 +123,7 @@ def _all_pairs() -> set[tuple[int, str, int, str]]:
 
 
 def _covering() -> tuple[tuple[str, ...], ...]:
-    """Rows (encoding, label, version, option) covering every pair (see the module doc)."""
+    """Rows (encoding, spacing, label, version, option) covering every pair (see the module doc)."""
     left = _all_pairs()
     rows: list[tuple[str, ...]] = []
 
@@ -130,8 +139,8 @@ def _covering() -> tuple[tuple[str, ...], ...]:
         for value in row:
             uses[value] = uses.get(value, 0) + 1
 
-    for encoding, label in itertools.product(*DIMENSIONS[:2]):
-        add([(encoding,), (label,), *DIMENSIONS[2:]])
+    for encoding, spacing in itertools.product(*DIMENSIONS[:2]):
+        add([(encoding,), (spacing,), *DIMENSIONS[2:]])
     while left:
         i, a, j, b = min(left)
         add([(a,) if k == i else (b,) if k == j else dims for k, dims in enumerate(DIMENSIONS)])
@@ -143,24 +152,31 @@ assert not _all_pairs() - set().union(*map(_pairs, ROWS)), "the grid misses a pa
 
 
 def name_of(row: tuple[str, ...]) -> str:
-    encoding, label, _, option = row
-    return f"grid:{encoding}/{label}/{option}"
+    encoding, spacing, label, _, option = row
+    return f"grid:{encoding}/{spacing}/{label}/{option}"
+
+
+def version_of(row: tuple[str, ...]) -> str:
+    return row[3]
 
 
 def rewrite_for(row: tuple[str, ...]):
     """The rewrite ``(text, headers, soap) -> (bytes, headers)`` of one row (its version is the
     row's own: equivalence sends it over that version only)."""
-    encoding, label, _, option = row
+    encoding, spacing, label, _, option = row
     charset, encode = ENCODINGS[encoding]
     before, after = OPTIONS[option]
     form = LABELS[label]
+    separator, padding = SPACINGS[spacing]
 
     def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
         headers = before(dict(headers), soap)
         raw = encode(document_of(text))
         media, *params = (p.strip() for p in headers["Content-Type"].split(";"))
         params = [p for p in params if p and not p.lower().startswith("charset=")]
-        headers = after({**headers, "Content-Type": form(media, params, charset)})
+        headers["Content-Type"] = separator.join(form(media, params, charset))
+        headers = after({k: v + padding if k in _PADDED else v
+                         for k, v in headers.items()})
         namespace_forms.equivalent(text.encode("utf-8"), raw)
         return raw, headers
     return rewrite

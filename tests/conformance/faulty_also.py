@@ -280,7 +280,8 @@ def with_restart_cases_also_failed(modes: dict[str, tuple[str, tuple[str, ...]]]
     """A crash-capable round's modes with the restart cases of later rounds they fail too."""
     return {m: (rq, tuple(targets) + _ALSO_ROUND23B.get(m, ()) + _ALSO_ROUND24_RESTART.get(m, ())
                 + _ALSO_ROUND26B_RESTART.get(m, ()) + _ALSO_ROUND27B_RESTART.get(m, ())
-                + _ALSO_ROUND34B_RESTART.get(m, ()) + _ALSO_ROUND35B_RESTART.get(m, ()))
+                + _ALSO_ROUND34B_RESTART.get(m, ()) + _ALSO_ROUND35B_RESTART.get(m, ())
+                + _ALSO_ROUND37B_RESTART.get(m, ()))
             for m, (rq, targets) in modes.items()}
 
 
@@ -315,6 +316,11 @@ _ALSO_ROUND35B_RESTART = {mode: ("S-MULTI-05",) for mode in (
     "seen-window-warmed",
     # the independent adapter's durability mutants: writes behind, seen MessageIds in a TEMP table
     "write-behind", "seen-ids-temp-table")}
+
+
+# Round 37b: S-MULTI-05's 異動連番 go beyond 2⁵³ (surveyed on every crash-capable mode of every
+# round): watermarks reloaded as 32-bit integers fail it too
+_ALSO_ROUND37B_RESTART = {"watermarks-int32-at-start": ("S-MULTI-05",)}
 
 
 # Round 26b: S-DUR-10 restarts right after one notice of 26 changes per binding (surveyed on
@@ -507,6 +513,11 @@ _ALSO_ROUND35B = {
 # peers, and a RequestId kept for one retry only, fail it too
 _ALSO_ROUND36B = {"sender-party-pinned": ("J-FULL-07",), "request-id-retried-once": ("J-FULL-07",)}
 
+# Round 37b: P-PARTY-01 also sends the Receiver's own Party as Sender (surveyed on every faulty
+# adapter of every profile): a loop guard refusing a Sender of the Receiver's 団体コード and
+# 業務ユニット fails it too
+_ALSO_ROUND37B = {"own-party-loop-guard": ("P-PARTY-01/*",)}
+
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
@@ -517,12 +528,13 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–36b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–37b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
-                 _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B):
+                 _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
+                 _ALSO_ROUND37B):
         f = _with_also(f, also)
     return f

@@ -30,18 +30,18 @@ _CANON = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 
 def test_every_pair_of_two_dimensions_is_in_a_request():
     rows = wire_grid.ROWS
-    for i, j in itertools.combinations(range(4), 2):
+    for i, j in itertools.combinations(range(len(wire_grid.DIMENSIONS)), 2):
         pairs = {(row[i], row[j]) for row in rows}
         wanted = set(itertools.product(wire_grid.DIMENSIONS[i], wire_grid.DIMENSIONS[j]))
         assert pairs == wanted, (i, j, wanted - pairs)
-    # no more requests than the encodings × labels it must hold, and a few for pairs left
-    assert len(rows) <= len(wire_grid.ENCODINGS) * len(wire_grid.LABELS) + 4
-    assert len({wire_grid.name_of(row) + row[2] for row in rows}) == len(rows)
+    # no more requests than the encodings × spacings it must hold, and a few for pairs left
+    assert len(rows) <= len(wire_grid.ENCODINGS) * len(wire_grid.SPACINGS) + 4
+    assert len({wire_grid.name_of(row) + wire_grid.version_of(row) for row in rows}) == len(rows)
 
 
 @pytest.mark.parametrize("row", wire_grid.ROWS, ids=wire_grid.name_of)
 def test_each_request_is_its_row_and_the_canonical_message(row):
-    encoding, label, soap, option = row
+    encoding, spacing, label, soap, option = row
     raw, headers = wire_grid.rewrite_for(row)(_CANON, http_headers(soap, _ACTION), soap)
     ctype = next(v for k, v in headers.items() if k.lower() == "content-type")
     charset = wire_grid.ENCODINGS[encoding][0]
@@ -55,6 +55,8 @@ def test_each_request_is_its_row_and_the_canonical_message(row):
     if label != "absent":
         assert charset in ctype.lower()
     assert ctype.lower().startswith("text/xml" if soap == "1.1" else "application/soap+xml")
+    separator, padding = wire_grid.SPACINGS[spacing]
+    assert ctype.endswith(padding) and (separator in ctype) == (ctype.count(";") > 0)
     if option == "field-names-lower-case":
         assert all(k == k.lower() for k in headers)
     if option == "action-both-ways":

@@ -56,6 +56,18 @@ def test_the_notices_ahead_of_the_clock_come_last_and_every_notice_comes_again()
     assert set(per_resident) == set(range(point.residents))
 
 
+def test_each_arrangement_and_dating_goes_at_both_magnitudes_and_a_double_misreads_the_large():
+    """Round 37b: beyond 2⁵³ the highest 異動連番 of a notice is one a double rounds down, so an
+    equal change compares greater against a watermark held as a double."""
+    seen = {(tuple(sorted(set(order))) > (2**53,), dates) for order, dates in mcr.members()}
+    assert seen == {(big, dates) for big in (False, True) for dates in mcr.DATES}
+    for multiset in mcr.MULTISETS:
+        written = {tuple(sorted(mcr.magnitude(n, m) for n in multiset)) for m in mcr.MAGNITUDES}
+        assert written <= {tuple(sorted(o)) for o, _ in mcr.members()}
+    large = [max(order) for order, _ in mcr.members() if max(order) > 2**53]
+    assert large and all(float(top) < top for top in large)
+
+
 def test_the_model_keeps_the_first_of_equal_changes_and_the_highest_through_the_probes():
     """A resident of each arrangement: the name of its highest 異動連番's first change; the
     probe equal to it kept out, the one above applied."""
