@@ -19,9 +19,9 @@ from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
 from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
-from .independent.thirtyeighth import (THIRTYEIGHTH_DEFECTS, dated_as_request,
-                                       declared_encoding, has_parameter, is_ward,
-                                       quoted_pair_in_value)
+from .independent.thirtyeighth import (THIRTYEIGHTH_DEFECTS, THIRTYEIGHTH_MEASURED_MISSES,
+                                       dated_as_request, declared_encoding, has_parameter,
+                                       is_ward, quoted_pair_in_value)
 from .independent.thirtyeighth_store import (ASYNC_DELAY, canonically_equal, loaded_at_start,
                                              seconds_ahead)
 from .independent.variants import APART, THIRTYEIGHTH_BATCH
@@ -31,9 +31,9 @@ from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, SOAP12, SOAP12_TYPE,
                                   TEXT_XML, answer_text, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, neutral_restart_scenario,
-                                  neutral_scenario_tests, notice, transcript,
-                                  variant_effect_tests)
+                                  clock_from, extract, inquiry, missed_runs,
+                                  neutral_restart_scenario, neutral_scenario_tests, notice,
+                                  transcript, variant_effect_tests)
 
 # the variants that read a date or the clock: shown at NEW_YEAR too
 DATED = {"reply-sent-at-date-of-request", "extract-request-sent-at-ahead-refused",
@@ -180,6 +180,13 @@ def test_the_batch_is_declared_apart_and_sized():
     assert set(THIRTYEIGHTH_DEFECTS) == THIRTYEIGHTH_BATCH
     earlier = {name for name in APART if name not in THIRTYEIGHTH_BATCH}
     assert not THIRTYEIGHTH_BATCH & earlier  # no name of an earlier batch
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(THIRTYEIGHTH_MEASURED_MISSES, THIRTYEIGHTH_BATCH, APART)
+    assert len(THIRTYEIGHTH_MEASURED_MISSES) == 3  # variants missed, 20/24 runs on 53bfd4d
+    assert len(missed) == 4 and set(missed) <= set(CASES)
+    assert len(CASES) == 24
 
 
 (test_each_variant_takes_effect,
