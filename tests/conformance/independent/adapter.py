@@ -70,6 +70,7 @@ from .thirtyfifth import ThirtyfifthBatch
 from .thirtyfourth import ThirtyfourthBatch
 from .thirtysixth import ThirtysixthBatch
 from .thirtyseventh import ThirtyseventhBatch
+from .thirtyeighth import ThirtyeighthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -84,7 +85,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
-              ThirtysixthBatch, ThirtyseventhBatch):
+              ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -136,6 +137,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtyfifth: dict = field(default_factory=dict)  # the thirty-fifth batch's memories
     thirtysixth: dict = field(default_factory=dict)  # the thirty-sixth batch's memories
     thirtyseventh: dict = field(default_factory=dict)  # the thirty-seventh batch's memories
+    thirtyeighth: dict = field(default_factory=dict)  # the thirty-eighth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -246,6 +248,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyfifth_checks(header, body, mid)
         self._thirtysixth_checks(raw, header, body, soap, mid)
         self._thirtyseventh_checks(header, body, mid)
+        self._thirtyeighth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -209,6 +209,7 @@ class Writer:
         self._thirtyfifth_reply_header(h, response, raw)
         self._thirtysixth_reply_header(h, response, request_header)
         self._thirtyseventh_reply_header(h, response)
+        self._thirtyeighth_reply_header(h, response, request_header)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -258,6 +259,7 @@ class Writer:
         self._thirtyfifth_answer(response)
         self._thirtysixth_answer(response)
         self._thirtyseventh_answer(response)
+        self._thirtyeighth_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -313,9 +315,10 @@ class Writer:
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
-        return Answer(status, body, ctype)
+        return self._thirtyeighth_bytes(Answer(status, body, ctype))
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
+        self._thirtyeighth_refusal(refusal)
         self._seventeenth_fault(refusal)
         self._twentyseventh_fault(refusal)
         self._twentyninth_fault(refusal)

@@ -240,10 +240,12 @@ class Provider:
                 self._nineteenth_snapshot_made(key, extract_id)
                 self._twentythird_snapshot_made(extract_id, as_of)
                 self._twentyfifth_snapshot_made(key, request_id)
+                self._thirtyeighth_snapshot_made(extract_id, soap)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
             numbers = self._thirtyfifth_snapshot(body, numbers)
+            numbers = self._thirtyeighth_snapshot(extract_id, numbers, soap)
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
         if numbers is None:

@@ -28,6 +28,7 @@ class Transport:
             self._thirtyfifth_http()
             self._thirtysixth_http(content_type)
             self._thirtyseventh_http(raw, content_type)
+            self._thirtyeighth_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)

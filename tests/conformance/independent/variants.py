@@ -37,6 +37,7 @@ from .thirtyfifth import THIRTYFIFTH_DEFECTS
 from .thirtyfourth import THIRTYFOURTH_DEFECTS
 from .thirtysixth import THIRTYSIXTH_DEFECTS
 from .thirtyseventh import THIRTYSEVENTH_DEFECTS
+from .thirtyeighth import THIRTYEIGHTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -642,6 +643,13 @@ THIRTYSIXTH_BATCH = frozenset(THIRTYSIXTH_DEFECTS)
 # record is thirtyseventh.py's docstring, its misses
 # thirtyseventh.THIRTYSEVENTH_MEASURED_MISSES.
 THIRTYSEVENTH_BATCH = frozenset(THIRTYSEVENTH_DEFECTS)
+# The thirty-eighth batch (thirtyeighth.py, thirtyeighth_store.py), blind like the tenth to
+# thirty-seventh: kept apart from DEFECTS, measured by name; committed before the suite was run on
+# it (53bfd4d). Blind 20/24 (83.3 %) on 53bfd4d (every catch by the variant's own defect; the
+# misses: a 外国人住民 × a 旧氏, a Sender of a 政令市's 行政区, a 外国人住民 × a change dated before
+# 2012-07-09); its record is thirtyeighth.py's docstring, its misses
+# thirtyeighth.THIRTYEIGHTH_MEASURED_MISSES.
+THIRTYEIGHTH_BATCH = frozenset(THIRTYEIGHTH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -666,7 +674,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **THIRTYFOURTH_DEFECTS,
                                                       **THIRTYFIFTH_DEFECTS,
                                                       **THIRTYSIXTH_DEFECTS,
-                                                      **THIRTYSEVENTH_DEFECTS}
+                                                      **THIRTYSEVENTH_DEFECTS,
+                                                      **THIRTYEIGHTH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
