@@ -23,12 +23,15 @@ Judged as the suite's existing cases judge the same messages — nothing of its 
 - ``notice`` (S-EDGE-01): a notice about a fresh resident whose every date (DateOfBirth,
   BecameResidentOn, AddressFixedOn, OccurredOn) is one date edge on or before today — each date
   twice: in the canonical change and in one carrying every optional element of the change and
-  its resident (``change_notice.every_element``: a 個人番号 of its own, 住民票コード, 旧氏,
-  NotifiedOn … — round 37b: the thirty-seventh blind batch refused a change dated before
-  2015-10-05 only when its resident carried a 個人番号, and the canonical change carries none) —, readings
-  (Kana) at each edge of KanaTextType's pattern, a one-character name, PostalCode and
-  AddressCode at theirs; each judged as S-DOMAIN-01 judges (domain.py: receipted applied and,
-  with ``--observe``, the name sent held and one change applied).
+  its resident (``change_notice.every_element``: 個人番号 of every check remainder, 住民票コード,
+  旧氏, NotifiedOn …; round 37b: the thirty-seventh blind batch refused a change dated before
+  2015-10-05 only when its resident carried a 個人番号), the two going to a 日本人住民 and a
+  外国人住民 in turn (round 38b: the thirty-eighth refused a 外国人住民's change before
+  2012-07-09, and one carrying a 旧氏); the resident's codes (every code of its code lists,
+  every other notice with every optional element), readings (Kana) at each edge of
+  KanaTextType's pattern, a one-character name, PostalCode and AddressCode at theirs; each
+  judged as S-DOMAIN-01 judges (domain.py: receipted applied and, with ``--observe``, the name
+  sent held and one change applied).
 - ``notice_header`` (S-EDGE-02): the canonical notice about a fresh resident with each header
   edge; judged as S-EDGE-01, and the receipt's LinkageKind and StandardVersion the notice's.
 - ``notice_timezones`` (S-EDGE-03): every date of a notice with a timezone, judged as S-EDGE-01;
@@ -54,6 +57,7 @@ JUKI = grid.JUKI
 _NS = {"juki": JUKI, "cmn": CMN}
 NOTICE = "change_notice.one"  # the canonical notice the subscriber's points change
 EVERY_ELEMENT = "change_notice.every_element"  # its change with every optional element
+KINDS = {"1": "日本人住民", "2": "外国人住民"}  # ResidentKind (schemas/codelists/resident_kind.csv)
 
 
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
@@ -323,24 +327,38 @@ def _codes(values: dict[str, str]) -> domain.Mutation:
     return change
 
 
-def code_points(codelists: dict, canonical_name: str) -> list[domain.Point]:
+def code_points(codelists: dict, canonical_name: str,
+                full: etree._Element) -> list[domain.Point]:
     """Every code of every code list of the resident's record (edges.code_edges), the lists in
-    parallel: notice i carries the i-th code of each list (cycling), so each code is sent."""
+    parallel: notice i carries the i-th code of each list (cycling), so each code is sent; the
+    odd ones in the change with every optional element (round 38b: a 旧氏 × 外国人住民)."""
     by_element: dict[str, list[str]] = {}
     for element, e in edges.code_edges(codelists):
         by_element.setdefault(element, []).append(e.value)
     out = []
     for i in range(max((len(v) for v in by_element.values()), default=0)):
         codes = {name: v[i % len(v)] for name, v in by_element.items()}
-        out.append(domain.Point("codes " + ", ".join(f"{k} {v}" for k, v in codes.items()),
-                                _codes(codes), name=canonical_name))
+        out.append(domain.Point("codes " + ", ".join(f"{k} {v}" for k, v in codes.items())
+                                + (", every optional element" if i % 2 else ""),
+                                _both(_every_optional_element(full, 100 + i), _codes(codes))
+                                if i % 2 else _codes(codes),
+                                name=canonical_name))
     return out
 
 
-def _every_optional_element(full: etree._Element) -> domain.Mutation:
+def individual_number(k: int) -> str:
+    """The ``k``-th 個人番号 of these points: its check remainder ``k`` mod 11, so that a run
+    holds every check digit and every remainder, the same in every run."""
+    for tail in range(100):
+        number = grid.with_check_digit(f"9{k:08d}{tail:02d}", "individual")
+        if grid.check_remainder(number, "individual") == k % 11:
+            return number
+    raise AssertionError(k)  # two digits of weights 2 and 3 reach every remainder
+
+
+def _every_optional_element(full: etree._Element, k: int) -> domain.Mutation:
     """Each change replaced by ``full`` (a change carrying every optional element), keeping the
-    change's 異動連番, 宛名番号 and name; its 個人番号 one of its own, made of the 宛名番号
-    (two residents never share one)."""
+    change's 異動連番, 宛名番号 and name; its 個人番号 ``individual_number(k)``."""
     def change(payload: etree._Element) -> None:
         for old in list(payload.iter(f"{{{JUKI}}}Change")):
             new = copy.deepcopy(full)
@@ -349,9 +367,7 @@ def _every_optional_element(full: etree._Element) -> domain.Mutation:
                 new.find(path, _NS).text = old.findtext(path, namespaces=_NS)
             name = new.findtext("juki:Resident/cmn:Name/cmn:Text", namespaces=_NS)
             new.find("juki:Resident/cmn:Name/cmn:Original", _NS).text = name
-            number = new.findtext("juki:Resident/cmn:AddresseeNumber", namespaces=_NS) or ""
-            new.find("juki:Resident/cmn:IndividualNumber", _NS).text = grid.with_check_digit(
-                "9" + number.zfill(10)[-10:], "individual")
+            new.find("juki:Resident/cmn:IndividualNumber", _NS).text = individual_number(k)
             old.getparent().replace(old, new)
     return change
 
@@ -359,11 +375,13 @@ def _every_optional_element(full: etree._Element) -> domain.Mutation:
 def notice_points(canonical_name: str, kana: tuple[str, str],
                   full: etree._Element) -> list[domain.Point]:
     today = dt.datetime.now(edges.JST).date()
-    out = [domain.Point(f"every date {e.value} ({e.label}){what}",
-                        _both(change, _dates(e.value)), name=canonical_name)
-           for e in edges.date_edges(until=today)
-           for what, change in (("", _unchanged),
-                                (", every optional element", _every_optional_element(full)))]
+    out = [domain.Point(f"every date {e.value} ({e.label}){what}, {KINDS[kind]}",
+                        _both(change, _codes({"ResidentKind": kind}), _dates(e.value)),
+                        name=canonical_name)
+           for i, e in enumerate(edges.date_edges(until=today))
+           for j, (what, change) in enumerate((("", _unchanged), (", every optional element",
+                                                                  _every_optional_element(full, i))))
+           for kind in [("1", "2")[(i + j) % 2]]]
     kana_type = edges.common_type("KanaTextType")
     for i, (part, text) in enumerate(zip(("Family", "Given"), kana, strict=True)):
         out += [domain.Point(f"Kana/{part}: {e.label}", _texts(f"cmn:Name/cmn:Kana/cmn:{part}",
@@ -454,7 +472,7 @@ def _notices(runner, step, values: dict[str, Any]) -> list[str]:
                                                        step.where).body.replace("${", "$_{")
                                 .encode("utf-8")).find(f"{{{JUKI}}}Change")
         points = notice_points(canonical_name, (kana[0], kana[1]), full) + \
-            code_points(runner.s.catalog.codelists, canonical_name)
+            code_points(runner.s.catalog.codelists, canonical_name, full)
         asks: list[tuple[domain.Point, dict[str, str]]] = [(p, {}) for p in points]
     else:
         canonical = {"standard_version": "1.0", "user_id": str(values["user_id"])}

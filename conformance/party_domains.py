@@ -12,7 +12,10 @@ a few Senders each (P-ADDR-06: three other units; P-DIGIT-01: every check digit)
   them in turn), each exchange also carrying one of the 団体コード the rule admits at the edges
   of its digits (000001, the smallest — its weighted sum 0 gives check digit 1; 999997, the
   largest; the first prefecture's and the last's, 010006 and 470007; 099996 and 900001, a 0 and
-  a 9 in the prefecture's first place; real cities 011002, 271004, 141003) and a SystemId of
+  a 9 in the prefecture's first place; real cities 011002, 271004, 141003) or one of each kind
+  of 団体 (wards of designated cities 141011 and 271284, a special ward, a city, a town, a
+  village — round 38b: the thirty-eighth blind batch refused a ward's code as a Sender; the
+  profile's services take the codes in turn, so that each is sent) and a SystemId of
   another width (1, 2, 32, 33, 63 and 64 characters, every character class of the pattern,
   beginning with each end of the first character's ranges: 0, 9, a, z, A, Z).
   Each must be answered exactly as the suite's own request (answer_comparison.compare, the
@@ -42,6 +45,10 @@ from .records import Exchange
 
 # the 団体コード's five digits at the edges of each place (the check digit computed)
 EDGE_BODIES = ("00000", "99999", "01000", "47000", "09999", "90000", "01100", "27100", "14100")
+# one of each kind of 団体 JIS X 0402 numbers beside the prefectures (NN000) and designated cities
+# (NN100) above: wards of a designated city (NN1XY, Y ≠ 0: 141011 横浜市鶴見区, 271284 大阪市中央区),
+# a special ward (131024 中央区), a city (132012 八王子市), a town (013030), a village (133647)
+KIND_BODIES = ("14101", "27128", "13102", "13201", "01303", "13364")
 # 業務ユニット codes of the XSD's pattern [0-9]{2} outside the code list
 OUTSIDE_UNITS = ("00", "27", "99")
 _CLASSES = "Az09._-"  # each character class of SystemIdType's pattern
@@ -49,8 +56,9 @@ _FIRSTS = "0Z9azA"  # each end of its first character's ranges [A-Za-z0-9]
 
 
 def local_gov_codes(own: str) -> list[str]:
-    """Valid 団体コード at the edges of their digits, never ``own``."""
-    codes = [b + str(local_gov_code_check_digit(b)) for b in EDGE_BODIES]
+    """Valid 団体コード at the edges of their digits, then one of each kind of 団体, never
+    ``own``."""
+    codes = [b + str(local_gov_code_check_digit(b)) for b in EDGE_BODIES + KIND_BODIES]
     return [c for c in codes if c != own]
 
 
@@ -105,8 +113,9 @@ def _senders(runner, step, values) -> list[str]:
         soap = "1.2" if k % 2 else "1.1"
         if soap not in canon:
             canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
-        header = {"sender_business_unit": unit, "sender_local_gov_code": codes[k % len(codes)],
-                  "sender_system_id": systems[k % len(systems)]}
+        at = k * count + mine  # the exchange's place in the profile: each code and SystemId sent
+        header = {"sender_business_unit": unit, "sender_local_gov_code": codes[at % len(codes)],
+                  "sender_system_id": systems[at % len(systems)]}
         what = (f"Sender 業務ユニット {unit}, 団体コード {header['sender_local_gov_code']}, "
                 f"SystemId {header['sender_system_id']!r} "
                 f"({len(header['sender_system_id'])} characters)")

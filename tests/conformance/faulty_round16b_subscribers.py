@@ -37,8 +37,8 @@ ROUND16B_MODES = {
     "changes-ordered-by-sent-at": ("RQ-SUB-03", ("S-GRID-01",)),
     # after the SDK's checks, the 個人番号's check digit looked up in a table of the digits the
     # vendor's data held (0–8): a valid 個人番号 of check digit 9 refused
-    # (round 23c: S-IDCHG-01's 個人番号 have every check digit)
-    "mynumber-digit-table": ("RQ-MSG-02", ("S-GRID-01", "S-IDCHG-01")),
+    # (round 23c: S-IDCHG-01's 個人番号 have every check digit; round 37b: S-EDGE-01's too)
+    "mynumber-digit-table": ("RQ-MSG-02", ("S-GRID-01", "S-IDCHG-01", "S-EDGE-01")),
 }
 
 

@@ -91,9 +91,10 @@ MODES = {
     "stores-nfkc": ("RQ-MSG-06", ("S-CHR-01", "S-GRID-01", "S-DOMAIN-01", "S-CHR-04",
                                   "S-CHR-12", "S-CHR-15")),
     # its mapping has no column for 旧氏 and refuses a notice carrying one
-    # (round 25: S-OPT-01's changes carrying a FormerSurname; round 26: S-FMR-01's)
+    # (round 25: S-OPT-01's changes carrying a FormerSurname; round 26: S-FMR-01's; round 37b:
+    # S-EDGE-01's changes with every optional element)
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15", "S-OPT-01",
-                                             "S-FMR-01")),
+                                             "S-FMR-01", "S-EDGE-01")),
     # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
     "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
     # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
@@ -106,8 +107,8 @@ MODES = {
     "late-notice-refused": ("RQ-SUB-01", ("S-LATE-01", "S-GRID-01",
                                           "P-LEX-01/juki.ResidentChangeNotice", "S-CAL-02")),
     # 個人番号 check digit as (11 − remainder) mod 10: remainder 0 wants 1, valid numbers refused
-    # (round 23c: S-IDCHG-01's 個人番号 of every remainder)
-    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03", "S-GRID-01", "S-IDCHG-01")),
+    # (round 23c: S-IDCHG-01's 個人番号 of every remainder; round 37b: S-EDGE-01's)
+    "mynumber-mod10": ("RQ-SUB-01", ("S-ACK-03", "S-GRID-01", "S-IDCHG-01", "S-EDGE-01")),
     # --- the tenth blind batch's classes (round 10) ---------------------------------------------
     # its receipts built by the code that writes the hub's: applied receipts count the one
     # subscriber (pfr:Subscribers 1), which receipt-v1.xsd keeps for the hub's receipts
