@@ -104,52 +104,58 @@ def _units(runner, where: str) -> list[str]:
 
 def _senders(runner, step, values) -> list[str]:
     mine, count = _mine(runner)
-    ignore, ns = step.get("ignore", []), runner.s.context.namespaces
     codes = local_gov_codes(str(values["sut_local_gov_code"]))
     systems = system_ids(str(values["suite_system_id"]))
     canon: dict[str, Exchange] = {}
     problems: list[str] = []
     for k, unit in enumerate(_units(runner, step.where)[mine::count]):
-        soap = "1.2" if k % 2 else "1.1"
-        if soap not in canon:
-            canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
         at = k * count + mine  # the exchange's place in the profile: each code and SystemId sent
         header = {"sender_business_unit": unit, "sender_local_gov_code": codes[at % len(codes)],
                   "sender_system_id": systems[at % len(systems)]}
         what = (f"Sender 業務ユニット {unit}, 団体コード {header['sender_local_gov_code']}, "
                 f"SystemId {header['sender_system_id']!r} "
                 f"({len(header['sender_system_id'])} characters)")
-        ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
-        found = answer_comparison.compare(canon[soap], ex, ignore, ns)
-        problems += [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
-    for k, (what, header) in enumerate(receivers_as_senders(runner, step, values, canon)):
-        soap = "1.1" if (k + mine) % 2 else "1.2"
-        if soap not in canon:
-            canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
-        ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
-        found = answer_comparison.compare(canon[soap], ex, ignore, ns)
-        problems += [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
+        problems += _answered_as_own(runner, step, values, canon, "1.2" if k % 2 else "1.1",
+                                     header, what)
+    sent = _canonical(runner, step, values, canon, "1.1").header("request")
+    for k, (what, header) in enumerate(receivers_as_senders(sent, str(values["sut_system_id"]))):
+        problems += _answered_as_own(runner, step, values, canon,
+                                     "1.1" if (k + mine) % 2 else "1.2", header, what)
     return problems
 
 
-def receivers_as_senders(runner, step, values,
-                         canon: dict[str, Exchange]) -> list[tuple[str, dict[str, str]]]:
-    """(what, header overrides): a Sender equal to the request's Receiver, part for part; and
-    one of the product's own SystemId when the Receiver is another (a notice's: the hub)."""
-    if not canon:
-        canon["1.1"] = post_sample(runner, step, values, "1.1", {}, "canonical SOAP 1.1")
-    sent = next(iter(canon.values())).header("request")
+def _canonical(runner, step, values, canon: dict[str, Exchange], soap: str) -> Exchange:
+    """The suite's own request over ``soap``, sent once per step."""
+    if soap not in canon:
+        canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
+    return canon[soap]
+
+
+def _answered_as_own(runner, step, values, canon: dict[str, Exchange], soap: str,
+                     header: dict[str, str], what: str) -> list[str]:
+    """The request from the Sender ``header`` names, answered as the suite's own and addressed
+    back to that Sender."""
+    own = _canonical(runner, step, values, canon, soap)
+    ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
+    found = answer_comparison.compare(own, ex, step.get("ignore", []),
+                                      runner.s.context.namespaces)
+    return [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
+
+
+def receivers_as_senders(sent, own_system_id: str) -> list[tuple[str, dict[str, str]]]:
+    """(what, header overrides) for Senders that coincide with the Receiver of ``sent`` (the
+    suite's request header): its whole Party; and the product's own SystemId when the Receiver
+    is another (a notice's: the hub)."""
     receiver = sent.receiver
     whole = {"sender_local_gov_code": receiver.local_gov_code,
              "sender_business_unit": receiver.business_unit,
              "sender_system_id": receiver.system_id}
     senders = [(f"Sender {'/'.join(whole.values())} (the Receiver's own Party)", whole)]
-    own = str(values["sut_system_id"])
-    if own != receiver.system_id:
-        senders.append((f"Sender SystemId {own!r} (the product's own)",
+    if own_system_id != receiver.system_id:
+        senders.append((f"Sender SystemId {own_system_id!r} (the product's own)",
                         {"sender_local_gov_code": sent.sender.local_gov_code,
                          "sender_business_unit": sent.sender.business_unit,
-                         "sender_system_id": own}))
+                         "sender_system_id": own_system_id}))
     return senders
 
 
@@ -196,8 +202,7 @@ def _forms(runner, step, values) -> list[str]:
                          f"PF-RULE-VIOLATION naming {rule}, or the answer to any request)"
                          for p in checks.fault(ctx, ex, spec)]
             continue
-        if soap not in canon:  # answered: as the suite's own request
-            canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
+        own = _canonical(runner, step, values, canon, soap)  # answered: as the suite's own
         problems += [f"{at}: answered, but {p}"
-                     for p in answer_comparison.compare(canon[soap], ex, ignore, ns)]
+                     for p in answer_comparison.compare(own, ex, ignore, ns)]
     return problems

@@ -44,19 +44,16 @@ def test_the_grid_puts_a_tab_on_either_side_of_a_semicolon_for_each_version():
 
 
 def test_a_sender_equal_to_the_receiver_and_the_products_own_system_id_are_sent():
-    class Canon:
-        def header(self, which):
-            assert which == "request"
-            party = SimpleNamespace(local_gov_code="131016", business_unit="01",
-                                    system_id="hub")
-            return SimpleNamespace(receiver=party, sender=SimpleNamespace(
-                local_gov_code="131016", business_unit="02", system_id="suite"))
-    senders = party_domains.receivers_as_senders(None, None, {"sut_system_id": "vendor-a"},
-                                                 {"1.1": Canon()})
+    sent = SimpleNamespace(
+        receiver=SimpleNamespace(local_gov_code="131016", business_unit="01", system_id="hub"),
+        sender=SimpleNamespace(local_gov_code="131016", business_unit="02", system_id="suite"))
+    senders = party_domains.receivers_as_senders(sent, "vendor-a")
     assert [h["sender_system_id"] for _, h in senders] == ["hub", "vendor-a"]
     assert senders[0][1] == {"sender_local_gov_code": "131016", "sender_business_unit": "01",
                              "sender_system_id": "hub"}
     assert all(set(h) == set(senders[0][1]) for _, h in senders)
+    # a provider is the Receiver itself: its own SystemId is the whole Party's
+    assert len(party_domains.receivers_as_senders(sent, "hub")) == 1
 
 
 def _message(name: str) -> str:
