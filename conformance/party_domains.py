@@ -46,7 +46,7 @@ from .records import Exchange
 # the 団体コード's five digits at the edges of each place (the check digit computed)
 EDGE_BODIES = ("00000", "99999", "01000", "47000", "09999", "90000", "01100", "27100", "14100")
 # one of each kind of 団体 JIS X 0402 numbers beside the prefectures (NN000) and designated cities
-# (NN100) above: wards of a designated city (NN1XY, Y ≠ 0: 141011 横浜市鶴見区, 271284 大阪市中央区),
+# (NN1X0) above: wards of a designated city (NN1XY, Y ≠ 0: 141011 横浜市鶴見区, 271284 大阪市中央区),
 # a special ward (131024 中央区), a city (132012 八王子市), a town (013030), a village (133647)
 KIND_BODIES = ("14101", "27128", "13102", "13201", "01303", "13364")
 # 業務ユニット codes of the XSD's pattern [0-9]{2} outside the code list
