@@ -21,9 +21,9 @@ from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
 from .independent.standard import PFF, PFH, PFR, SOAP11
-from .independent.thirtyninth import (SUMMER_TIME_GAPS, THIRTYNINTH_DEFECTS, detached_path,
-                                      gaiji_out, not_jis, resolved_references,
-                                      rounded_without_carry)
+from .independent.thirtyninth import (SUMMER_TIME_GAPS, THIRTYNINTH_DEFECTS,
+                                      THIRTYNINTH_MEASURED_MISSES, detached_path, gaiji_out,
+                                      not_jis, resolved_references, rounded_without_carry)
 from .independent.thirtyninth_store import ASYNC_DELAY, loaded_at_start
 from .independent.variants import APART, THIRTYNINTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
@@ -33,8 +33,9 @@ from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
                                   clock_from, extract, inquiry, move_clock,
-                                  neutral_restart_scenario, neutral_scenario_tests, notice,
-                                  transcript, variant_effect_tests)
+                                  missed_runs, neutral_restart_scenario,
+                                  neutral_scenario_tests, notice, transcript,
+                                  variant_effect_tests)
 
 # the variants that read a date or the clock: shown at NEW_YEAR too
 DATED = {"dates-in-summer-time-gap-internal"}
@@ -180,6 +181,14 @@ def test_the_batch_is_declared_apart_and_sized():
     assert set(THIRTYNINTH_DEFECTS) == THIRTYNINTH_BATCH
     earlier = {name for name in APART if name not in THIRTYNINTH_BATCH}
     assert not THIRTYNINTH_BATCH & earlier  # no name of an earlier batch
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(THIRTYNINTH_MEASURED_MISSES, THIRTYNINTH_BATCH, APART)
+    assert len(THIRTYNINTH_MEASURED_MISSES) == 7  # variants missed, 16/26 runs on dcad26e
+    every_run = batch_cases(THIRTYNINTH_BATCH, APART)
+    assert len(missed) == 10 and set(missed) <= set(every_run)
+    assert len(every_run) == 26 and len(CASES) == 23
 
 
 (test_each_variant_takes_effect,
