@@ -71,6 +71,7 @@ from .thirtyfourth import ThirtyfourthBatch
 from .thirtysixth import ThirtysixthBatch
 from .thirtyseventh import ThirtyseventhBatch
 from .thirtyeighth import ThirtyeighthBatch
+from .thirtyninth import ThirtyninthBatch
 from .transport import Transport
 
 __all__ = ["JST", "Adapter", "Answer", "Refusal", "m11_ok", "mynumber_ok"]
@@ -85,7 +86,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentySixthBatch, TwentySeventhBatch, TwentyEighthBatch,
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
-              ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch):
+              ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
+              ThirtyninthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -138,6 +140,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtysixth: dict = field(default_factory=dict)  # the thirty-sixth batch's memories
     thirtyseventh: dict = field(default_factory=dict)  # the thirty-seventh batch's memories
     thirtyeighth: dict = field(default_factory=dict)  # the thirty-eighth batch's memories
+    thirtyninth: dict = field(default_factory=dict)  # the thirty-ninth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -153,6 +156,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
 
     def _serve(self, raw, header, body, soap):
         self._eighteenth_body(body)
+        self._thirtyninth_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -249,6 +253,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtysixth_checks(raw, header, body, soap, mid)
         self._thirtyseventh_checks(header, body, mid)
         self._thirtyeighth_checks(header, body, mid)
+        self._thirtyninth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

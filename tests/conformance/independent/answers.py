@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._thirtyninth_now()) is not None:
+            return special
         if (special := self._twelfth_now()) is not None:
             return special
         if (special := self._thirteenth_now()) is not None:
@@ -188,6 +190,7 @@ class Writer:
                 hashed = raw.split(b"?>", 1)[1].lstrip()
             hashed = self._thirtieth_hashed(raw, hashed)
             hashed = self._thirtyfifth_hashed(raw, hashed)
+            hashed = self._thirtyninth_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -260,6 +263,7 @@ class Writer:
         self._thirtysixth_answer(response)
         self._thirtyseventh_answer(response)
         self._thirtyeighth_answer(response)
+        self._thirtyninth_answer(response, soap)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -315,9 +319,11 @@ class Writer:
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
-        return self._thirtyeighth_bytes(Answer(status, body, ctype))
+        return self._thirtyninth_bytes(self._thirtyeighth_bytes(Answer(status, body, ctype)))
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
+        if (page := self._thirtyninth_fault_page(refusal)) is not None:
+            return page
         self._thirtyeighth_refusal(refusal)
         self._seventeenth_fault(refusal)
         self._twentyseventh_fault(refusal)
@@ -329,6 +335,7 @@ class Writer:
         message_id = self._twelfth_fault(soap, refusal, message_id)
         message_id = self._thirtyfourth_fault_message_id(message_id)
         message_id = self._thirtyseventh_fault_message_id(refusal, message_id)
+        message_id = self._thirtyninth_fault_message_id(refusal, message_id)
         self._thirteenth_fault(soap, refusal)
         self._fourteenth_fault(refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
@@ -406,6 +413,7 @@ class Writer:
         if self.defect == "misrouted-http-421" and refusal.code == "PF-PROVIDER-MISROUTED":
             status = 421  # RFC 9110 15.5.20: "not able to produce a response" for this target
         status = self._thirtysixth_fault_status(soap, refusal, client, status)
+        status = self._thirtyninth_fault_status(soap, refusal, status)
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
         etree.SubElement(detail, f"{{{PFF}}}Party").text = "hub" if \
@@ -426,6 +434,7 @@ class Writer:
         self._thirtyfifth_fault_detail(fault, holder, soap, refusal)
         self._thirtysixth_fault_detail(detail, refusal)
         self._thirtyseventh_fault(fault, soap, refusal)
+        self._thirtyninth_fault_detail(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

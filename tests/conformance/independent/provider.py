@@ -201,6 +201,7 @@ class Provider:
             key = self._twentyfourth_request_key(key)
             key = self._thirtyfifth_request_key(key, body)
             key = self._thirtysixth_request_key(key, header)
+            key = self._thirtyninth_request_key(key)
             request_id = self._twentyeighth_request_id(request_id)
             if self.defect == "extract-request-id-ignored":
                 request_id = None
@@ -241,6 +242,7 @@ class Provider:
                 self._twentythird_snapshot_made(extract_id, as_of)
                 self._twentyfifth_snapshot_made(key, request_id)
                 self._thirtyeighth_snapshot_made(extract_id, soap)
+                self._thirtyninth_snapshot_made(extract_id)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))

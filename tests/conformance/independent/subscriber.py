@@ -83,6 +83,7 @@ class Subscriber:
         self._thirtysixth_store_opened(self.conn)
         self._thirtyseventh_store_opened(self.conn)
         self._thirtyeighth_store_opened(self.conn)
+        self._thirtyninth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -176,7 +177,8 @@ class Subscriber:
                         self._thirtyfifth_in_background(mid, changes) or \
                         self._thirtysixth_in_background(mid, changes) or \
                         self._thirtyseventh_in_background(mid, changes) or \
-                        self._thirtyeighth_in_background(header, mid, changes):
+                        self._thirtyeighth_in_background(header, mid, changes) or \
+                        self._thirtyninth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -317,6 +319,8 @@ class Subscriber:
             return special
         if (special := self._thirtyeighth_seen(mid)) is not None:
             return special
+        if (special := self._thirtyninth_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -348,6 +352,7 @@ class Subscriber:
         self._twentyninth_marked(mid)
         self._thirtyfifth_marked(mid)
         self._thirtyeighth_marked(mid)
+        self._thirtyninth_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":

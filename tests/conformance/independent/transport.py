@@ -29,6 +29,7 @@ class Transport:
             self._thirtysixth_http(content_type)
             self._thirtyseventh_http(raw, content_type)
             self._thirtyeighth_http(raw, content_type)
+            self._thirtyninth_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -169,6 +170,7 @@ class Transport:
         body_el = root.find(f"{{{soap}}}Body")
         children = [c for c in (body_el if body_el is not None else []) if isinstance(c.tag, str)
                     or self.defect == "comment-in-body-refused"]  # len(body) counts comments
+        self._thirtyninth_parts(children, root.iterfind(f"{{{soap}}}Header/*"))
         if len(children) != 1:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "soap:Body must hold one element",
                           [("soap:body", f"{len(children)} elements")])
