@@ -9,7 +9,8 @@ module derives, per kind of simple type, the values where such a product breaks:
   平成12 = 2000 — divisible by 400 —, 令和2 = 2020, 令和6), 28 February / 1 March 1900 (a
   century that is not leap), the last and first day of each era since 大正 (1912-07-29/30,
   1926-12-24/25, 1989-01-07/08, 2019-04-30/05-01), the day before and of the Unix epoch, the
-  last day of a signed 32-bit time_t (2038-01-19) and the day after, and 1873-01-01 (the first day
+  last day of a signed 32-bit time_t (2038-01-19) and the day after, the four Sundays whose local
+  midnight Japan's 1948–1951 summer time skipped (round 39b), and 1873-01-01 (the first day
   of the Gregorian calendar in Japan: the far past a 生年月日 column still holds); with a
   timezone (``+09:00``, ``Z``) where the caller asks for the lexical forms xs:date allows.
   Round 16 (the value space's extremes, ``EXTREMES``): the first and last day of xs:date's
@@ -52,6 +53,10 @@ JST = dt.timezone(dt.timedelta(hours=9))
 # (era, its first day): 元号 from 大正 on (the Gregorian calendar holds throughout)
 ERAS = (("大正", dt.date(1912, 7, 30)), ("昭和", dt.date(1926, 12, 25)),
         ("平成", dt.date(1989, 1, 8)), ("令和", dt.date(2019, 5, 1)))
+# サマータイム 1948–1951 began at 24:00 of a Saturday (Asia/Tokyo in the tz database): 00:00–00:59
+# of these Sundays never happened, so a date stored as local midnight does not exist (round 39b)
+SUMMER_TIME_GAPS = (dt.date(1948, 5, 2), dt.date(1949, 4, 3), dt.date(1950, 5, 7),
+                    dt.date(1951, 5, 6))
 MEIJI = dt.date(1868, 1, 25)  # 明治元年: a 元号 table's first day (lunisolar until 1872-12-31)
 # the extremes of xs:date's value space a product's conversions meet (round 16): valid dates
 # that must be answered as the data says, never an internal error
@@ -96,6 +101,8 @@ def date_edges(until: dt.date | None = None, timezones: bool = False) -> list[Ed
     for era, start in ERAS:
         days += [(f"the last day before {era}", start - dt.timedelta(days=1)),
                  (f"the first day of {era}", start)]
+    days += [(f"a day whose local midnight Japan's summer time skipped ({day.year})", day)
+             for day in SUMMER_TIME_GAPS]
     days += [("the day before the Unix epoch", dt.date(1969, 12, 31)),
              ("the Unix epoch", dt.date(1970, 1, 1))]
     days += [(f"29 February {wareki(dt.date(y, 2, 29))} ({y})", dt.date(y, 2, 29))

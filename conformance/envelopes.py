@@ -23,7 +23,7 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
-from . import dtd_forms, message_ids, sent_at_forms, vendor_blocks
+from . import broken_envelopes, dtd_forms, message_ids, sent_at_forms, vendor_blocks
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -230,6 +230,8 @@ def tamper(raw: bytes, how: str) -> bytes:
         return vendor_blocks.tamper(raw, how)
     if how in dtd_forms.TAMPERS:  # round 15: the DOCTYPE forms P-HOST-01…03 never send
         return dtd_forms.tamper(raw, how)
+    if how in broken_envelopes.TAMPERS:  # round 39b: an envelope's own structure broken
+        return broken_envelopes.tamper(raw, how)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
@@ -277,7 +279,7 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
            *MUST_UNDERSTAND_FORMS,
-           *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS)
+           *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -112,6 +112,9 @@ class CaseRunner:
                           "second_fresh_addressee": self._fresh_addressee(),
                           "fresh_remainder_zero_addressee":
                               self._fresh_addressee(remainder_zero=True),
+                          # another Sender only by its letters' case (J-FULL-07)
+                          "suite_system_id_case_swapped":
+                              str(self.s.params.get("suite_system_id", "")).swapcase(),
                           **per_request.fresh_message_ids(self.s.rng)}
                 for step in case.steps:
                     if soap and step.kind in ("send", "paginate") and "soap" not in step.options:

@@ -6,9 +6,13 @@ as a client error (``Client.SoapError``). So ``refusal`` looks at the root eleme
 expected Envelope (every well-formed request) costs the read of its first start tag and goes to
 spyne; anything else is parsed as the hub parses it and, when it is a version error, answered
 here exactly as the hub answers it (``bus.core.envelope.version_mismatch_ns``, docs/faults.md):
-PF-SOAP-ENVELOPE with VersionMismatch, HTTP 500, the Upgrade block naming both envelopes. What
-is not a version error (not well-formed XML, a broken envelope of the right version) is left to
-spyne and the provider, as before. Used by ``provider._ServiceResource``.
+PF-SOAP-ENVELOPE with VersionMismatch, HTTP 500, the Upgrade block naming both envelopes. An
+envelope of the right version whose own structure is broken — a Body holding no element or two,
+two Bodies or Headers, content after the Body — is refused here too, as the hub refuses it
+(PF-SOAP-ENVELOPE, rule soap:envelope, a client fault): spyne answered an empty Body with a
+server fault (P-SOAP-09, round 39b). That check parses a request of up to ``_CHECKED_BYTES`` once
+more (a few tens of microseconds); not well-formed XML is left to spyne, as before. Used by
+``provider._ServiceResource``.
 """
 
 from __future__ import annotations
@@ -58,8 +62,10 @@ def refusal(stream: IO[bytes], content_type: str) -> tuple[int, str, bytes] | No
     stream.seek(0)
     tag = root_tag(stream)
     stream.seek(0)
-    if tag is None or tag == f"{{{expected}}}Envelope":
-        return None  # the common path: one start tag read
+    if tag is None:
+        return None  # not well-formed before the root: spyne answers PF-XML-MALFORMED
+    if tag == f"{{{expected}}}Envelope":
+        return _broken(stream, content_type)
     raw = stream.read()
     stream.seek(0)
     try:
@@ -77,10 +83,28 @@ def refusal(stream: IO[bytes], content_type: str) -> tuple[int, str, bytes] | No
         envelope.root.sourceline),)), content_type)
 
 
+def _broken(stream: IO[bytes], content_type: str) -> tuple[int, str, bytes] | None:
+    """The PF-SOAP-ENVELOPE fault of an envelope of the right version whose structure is
+    broken, or None (anything else — well-formed or not — goes on to spyne)."""
+    raw = stream.read(_CHECKED_BYTES + 1)
+    stream.seek(0)
+    if len(raw) > _CHECKED_BYTES:
+        return None
+    try:
+        parse_envelope(raw)
+    except HubFault as fault:
+        if fault.fault is faults.NOT_SOAP:
+            return _answer(fault, content_type)
+    return None
+
+
+_CHECKED_BYTES = 64 * 1024  # requests are a few kB; a larger one is left to spyne
+
+
 def _answer(fault: HubFault, content_type: str) -> tuple[int, str, bytes]:
     if fault.fault is faults.VERSION_MISMATCH:
         ns = version_mismatch_ns(fault, content_type)
-    else:  # the DTD's fault, in the version the Content-Type names
+    else:  # the DTD's or a broken envelope's fault, in the version the Content-Type names
         ns = expected_namespace(content_type)
     # SOAP 1.1 answers every fault with 500; SOAP 1.2 Part 2 7.5.2.2: VersionMismatch 500
     status = 500 if ns == SOAP11_NS else fault.fault.http_status

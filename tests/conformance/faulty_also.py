@@ -518,6 +518,12 @@ _ALSO_ROUND36B = {"sender-party-pinned": ("J-FULL-07",), "request-id-retried-onc
 # 業務ユニット fails it too
 _ALSO_ROUND37B = {"own-party-loop-guard": ("P-PARTY-01/*",)}
 
+# Round 39b: P-SOAP-09 sends envelopes whose own structure is broken (surveyed on every faulty
+# adapter of every profile): front ends that judge the payload's prefixes or the white space
+# between elements first answer PF-SCHEMA-INVALID, not PF-SOAP-ENVELOPE — they fail it too
+_ALSO_ROUND39B = {"payload-prefixes-local": ("P-SOAP-09/*",),
+                  "white-space-between-elements-refused": ("P-SOAP-09/*",)}
+
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
@@ -528,13 +534,13 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–37b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–39b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
-                 _ALSO_ROUND37B):
+                 _ALSO_ROUND37B, _ALSO_ROUND39B):
         f = _with_also(f, also)
     return f

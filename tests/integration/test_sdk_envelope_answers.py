@@ -11,6 +11,7 @@ from lxml import etree
 from adapters.sdk.provider import ProviderApp
 from adapters.sdk.testing import sample_request, serve
 from bus.core.envelope import SOAP11_NS, SOAP12_NS
+from conformance import broken_envelopes
 from bus.core.faults import FAULT_NS, FaultDetail
 from bus.core.header import Party, PlatformHeader
 
@@ -103,6 +104,22 @@ def test_a_valid_request_and_a_broken_one_are_answered_as_before(endpoint, soap_
     assert soap_code(env).split(".")[0] in ("Client", "Sender")  # SOAP 1.1: Client.<detail>
     assert detail(env).code == "PF-XML-MALFORMED"
     assert detail(env).findings[0].line == 1  # the parser's line, no element to name
+
+
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+@pytest.mark.parametrize("how", broken_envelopes.TAMPERS)
+def test_a_broken_envelope_of_the_right_version_is_refused_as_the_client_s(endpoint, soap_ns,
+                                                                            how):
+    """docs/faults.md: two Bodies, a Body without one element, content after the Body … —
+    PF-SOAP-ENVELOPE, soap:Client / env:Sender, rule soap:envelope, as the hub answers it
+    (spyne answered an empty Body with a server fault before round 39b)."""
+    raw = request(soap_ns).replace(b"\n<soap:Body>", b"<soap:Body>")
+    answer, env = post(endpoint, broken_envelopes.tamper(raw, how), MEDIA[soap_ns])
+    assert answer.status_code == (500 if soap_ns == SOAP11_NS else 400), answer.text
+    assert env.tag == f"{{{soap_ns}}}Envelope"
+    assert soap_code(env) == ("Client" if soap_ns == SOAP11_NS else "Sender")
+    d = detail(env)
+    assert (d.code, d.party, d.findings[0].rule) == ("PF-SOAP-ENVELOPE", "client", "soap:envelope")
 
 
 @pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])

@@ -171,6 +171,11 @@ class Transport:
         children = [c for c in (body_el if body_el is not None else []) if isinstance(c.tag, str)
                     or self.defect == "comment-in-body-refused"]  # len(body) counts comments
         self._thirtyninth_parts(children, root.iterfind(f"{{{soap}}}Header/*"))
+        parts = [c.tag for c in root if isinstance(c.tag, str)]
+        if parts not in ([f"{{{soap}}}Body"], [f"{{{soap}}}Header", f"{{{soap}}}Body"]):
+            # SOAP 1.1 §4, SOAP 1.2 Part 1 §5: an optional Header, then one Body, nothing else
+            raise Refusal("PF-SOAP-ENVELOPE", "client", "an Envelope holds an optional Header "
+                          "and one Body", [("soap:envelope", f"{len(parts)} parts")])
         if len(children) != 1:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "soap:Body must hold one element",
                           [("soap:body", f"{len(children)} elements")])
