@@ -356,6 +356,12 @@ def individual_number(k: int) -> str:
     raise AssertionError(k)  # two digits of weights 2 and 3 reach every remainder
 
 
+def every_element_change(body: str) -> etree._Element:
+    """The juki:Change of ``change_notice.every_element``'s body, its placeholders left as text
+    (``_every_optional_element`` writes the 宛名番号, name and 個人番号 of each point)."""
+    return etree.fromstring(body.replace("${", "$_{").encode("utf-8")).find(f"{{{JUKI}}}Change")
+
+
 def _every_optional_element(full: etree._Element, k: int) -> domain.Mutation:
     """Each change replaced by ``full`` (a change carrying every optional element), keeping the
     change's 異動連番, 宛名番号 and name; its 個人番号 ``individual_number(k)``."""
@@ -468,9 +474,8 @@ def _notices(runner, step, values: dict[str, Any]) -> list[str]:
     kana = tuple(body.findtext(f".//{{{CMN}}}Kana/{{{CMN}}}{p}") or "ア" for p in ("Family",
                                                                                   "Given"))
     if step.target == "notice":
-        full = etree.fromstring(runner.s.suite.message(EVERY_ELEMENT, runner.instance.service,
-                                                       step.where).body.replace("${", "$_{")
-                                .encode("utf-8")).find(f"{{{JUKI}}}Change")
+        full = every_element_change(runner.s.suite.message(
+            EVERY_ELEMENT, runner.instance.service, step.where).body)
         points = notice_points(canonical_name, (kana[0], kana[1]), full) + \
             code_points(runner.s.catalog.codelists, canonical_name, full)
         asks: list[tuple[domain.Point, dict[str, str]]] = [(p, {}) for p in points]

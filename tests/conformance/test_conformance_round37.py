@@ -61,8 +61,7 @@ def _message(name: str) -> str:
 
 
 def test_every_date_edge_goes_in_a_change_with_an_individual_number_too():
-    full = etree.fromstring(_message(edge_cases.EVERY_ELEMENT).replace("${", "$_{").encode()
-                            ).find("{urn:pfbus:unit:juki:v1}Change")
+    full = edge_cases.every_element_change(_message(edge_cases.EVERY_ELEMENT))
     points = edge_cases.notice_points("花子", ("ヨシダ", "ハナコ"), full)
     dated = [p for p in points if p.label.startswith("every date")]
     old = [p for p in dated if p.label[len("every date "):][:10] < NUMBERING_BEGAN]

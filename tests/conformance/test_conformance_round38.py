@@ -32,10 +32,8 @@ def test_a_code_of_each_kind_of_dantai_is_a_sender_and_every_code_is_sent():
 
 
 def _points():
-    suite = Suite.load()
-    full = etree.fromstring(suite.message(edge_cases.EVERY_ELEMENT, "juki.ResidentChangeNotice",
-                                          "test").body.replace("${", "$_{").encode()
-                            ).find("{urn:pfbus:unit:juki:v1}Change")
+    full = edge_cases.every_element_change(Suite.load().message(
+        edge_cases.EVERY_ELEMENT, "juki.ResidentChangeNotice", "test").body)
     return edge_cases.notice_points("花子", ("ヨシダ", "ハナコ"), full), full
 
 
