@@ -6,7 +6,11 @@ request or the transport have no place). The suite judges the place where it kno
 element a message breaks its rule at (messages.toml ``breaks_at``; P-FAULT-10's ``all_of``) —
 and only what the Finding gives: a Path must name that element (its last names; prefixes and
 positions are the product's), a Line must be a line of the request (1 … its number of lines).
-A product that omits either is not judged on it. Pure: no Twisted, no network.
+A product that omits either is not judged on it. Every Finding that gives a Path, in every fault
+(INV-FAULT-13), must also give a path of the request itself (``unplaced``): from its root, the
+Envelope, each step an element of the one before, a position where given the element's among its
+namesakes — a path of the header validated on its own (/pfh:PlatformHeader/…) or of the body
+element alone names no element of the message (blind batch 39). Pure: no Twisted, no network.
 """
 
 from __future__ import annotations
@@ -14,17 +18,26 @@ from __future__ import annotations
 import codecs
 import re
 
+from lxml import etree
+
 from bus.core.findings import Finding
 
 _PREDICATE = re.compile(r"\[[^]]*\]")
+# One step of a path: Clark names hold '/' ({http://…}Envelope), predicates may too.
+_STEP = re.compile(r"(?:\{[^}]*\}|\[[^]]*\]|[^/\[{])+")
+_POSITION = re.compile(r"\[\s*([0-9]+)\s*\]")
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
 
+def _local(step: str) -> str:
+    """A step's local name: ``prefix:name``, ``{namespace}name`` (Clark notation, a product
+    writing no prefix) or ``name``; predicates dropped."""
+    return _PREDICATE.sub("", step).rpartition("}")[2].rpartition(":")[2].strip()
+
+
 def _steps(path: str) -> list[str]:
-    """A path's local names: ``prefix:name``, ``{namespace}name`` (Clark notation, a product
-    writing no prefix) or ``name``; positions dropped."""
-    return [step.rpartition("}")[2].rpartition(":")[2]
-            for step in _PREDICATE.sub("", path).strip("/").split("/")]
+    """A path's local names, positions dropped."""
+    return [_local(step) for step in _STEP.findall(path)]
 
 
 def names(path: str, tail: str) -> bool:
@@ -61,3 +74,37 @@ def placed(findings: list[Finding], rules: list[str], at: str, lines: int) -> li
         f"the Finding of {mine[0].rule} names {mine[0].path}, not the element that breaks it "
         f"(…/{at})"]
     return problems + [p for p in (line_problem(f, lines) for f in mine) if p]
+
+
+def unplaced(path: str, root: etree._Element) -> str | None:
+    """Why ``path`` (a Finding's) is no path of an element of the message whose root is
+    ``root``, or None when it is one: it begins at the root, each step names a child of the
+    element before (a ``[n]`` position, where given, the n-th of its namesakes; ``*`` any name).
+    A last step naming an attribute (``@name``) or a child the element has none of (the
+    finding of a missing element may name it) is allowed: the element before it is the place."""
+    steps = _STEP.findall(path)
+    if not path.startswith("/") or not steps:
+        return f"the Path {path!r} does not begin at the message's root (/…:Envelope/…)"
+    if steps[-1].lstrip().startswith("@"):
+        steps = steps[:-1]
+    level: list[etree._Element] = [root]
+    for i, step in enumerate(steps):
+        name = _local(step)
+        position = _POSITION.search(step)
+        found, named = [], False
+        for parent in level if i else [None]:
+            kids = [root] if parent is None else [c for c in parent if isinstance(c.tag, str)]
+            same = [c for c in kids if name == "*" or etree.QName(c).localname == name]
+            named = named or bool(same)
+            if position:
+                n = int(position[1])
+                same = same[n - 1:n] if n >= 1 else []
+            found += same
+        if not found:
+            if i and i == len(steps) - 1 and not named:
+                return None  # a child the element lacks: the finding of a missing element
+            return (f"the Path {path!r} names no element of the message: no {step} "
+                    + (f"in …/{'/'.join(steps[:i])}" if i else "at its root"))
+        level = found
+    return None
+

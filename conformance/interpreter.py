@@ -288,9 +288,12 @@ class CaseRunner:
     def _paginate(self, step: Step, values) -> list[str]:
         options = fill(dict(step.options), values)
 
-        def send(ref: str, extra: Mapping[str, Any], name: str, soap: str | None) -> Exchange:
-            return self._post(step.with_options(soap=soap) if soap else step, values, ref, extra,
-                              name)
+        def send(ref: str, extra: Mapping[str, Any], name: str, soap: str | None,
+                 age: int | None) -> Exchange:
+            sent = step.with_options(soap=soap) if soap else step
+            if age is not None:
+                sent = sent.with_options(header={**sent.get("header", {}), "sent_at_age": str(age)})
+            return self._post(sent, values, ref, extra, name)
 
         problems = paginate(send, step.target, step.get("next"), options,
                             step.get("name") or "pages", self.s.context.namespaces)

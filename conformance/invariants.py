@@ -23,7 +23,7 @@ from lxml import etree
 
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
 
-from . import answer_bytes, answer_labels, checks, soap_structure
+from . import answer_bytes, answer_labels, checks, fault_place, soap_structure
 from .envelopes import SOAP_VERSION
 from .records import Exchange
 
@@ -330,6 +330,45 @@ def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
     return checks.fault_message_id(ctx, ex)
 
 
+_LENIENT = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
+                          huge_tree=False)
+
+
+def _request_root(ex: Exchange) -> etree._Element | None:
+    """The request's element tree: as the product reads a usable envelope, else as XML (a
+    broken envelope still has elements a finding may name), else None."""
+    try:
+        return ex.envelope("request").root
+    except ValueError:
+        pass
+    try:
+        return etree.fromstring(ex.request, _LENIENT)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-FAULT-13: in every fault, every Finding that gives a Path gives a path of an element
+    of the request (fault_place.unplaced: from the Envelope, step by step), and every Line
+    given is a line of the request — whichever rule the Finding names, header or body."""
+    env = _answer(ex)
+    if env is None or not env.is_fault or ex.direction != "to-product":
+        return []
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    findings = () if detail is None else FaultDetail.from_element(detail).findings
+    placed = [f for f in findings if f.path is not None or f.line is not None]
+    if not placed:
+        return []
+    root = _request_root(ex) if any(f.path is not None for f in placed) else None
+    lines = fault_place.request_lines(ex.request)
+    problems = []
+    for f in placed:
+        why = None if f.path is None or root is None else fault_place.unplaced(f.path, root)
+        problems += [f"the Finding of {f.rule}: {why}"] if why else []
+        problems += [p for p in [fault_place.line_problem(f, lines)] if p]
+    return problems
+
+
 def time_limit(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-BEH-04: every answer within the route timeout a hub gives a provider."""
     limit = float(ctx.params.get("response_limit", 10.0))
@@ -391,6 +430,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "linkage": _bound(checks.linkage),
     "private_use": private_use,
     "fault_message_id": fault_names_message,
+    "finding_place": finding_place,
     "time_limit": time_limit,
     "sent_at": sent_at,
     "receipt": receipt,

@@ -4,26 +4,32 @@ Paging is a protocol of the standard (ExtractId, Page, TotalPages, TotalCount), 
 step kind whose element names are the case's data. The loop is bounded by ``max_pages`` and by
 the product's own TotalPages; one page past the end is asked for too (it must hold nothing).
 ``resize``: the extract read once more at that PageSize (each request's PageSize is its own).
+``later_sent_at_ages``: seconds behind the suite's clock that the later page requests' SentAt
+take in turn — a request may be up to max_age old (README, docs/faults.md), so a page asked for
+by a requester whose clock is behind the provider's (its SentAt before the snapshot was made)
+is a page like any other (the thirty-ninth blind batch refused it).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import cast
 
 from lxml import etree
 
 from .checks import outcome
 from .records import Exchange
 
-# (message ref, vars, name, SOAP version or None for the step's)
-SendPage = Callable[[str, Mapping[str, object], str, str | None], Exchange]
+# (message ref, vars, name, SOAP version or None for the step's, SentAt's age in seconds or None)
+SendPage = Callable[[str, Mapping[str, object], str, str | None, int | None], Exchange]
 
 
 def paginate(send: SendPage, first: str, following: str, options: Mapping[str, object],
              name: str, namespaces: Mapping[str, str]) -> list[str]:
     page_size = int(options["page_size"])
     max_pages = int(options.get("max_pages", 1000))
+    ages = [int(a) for a in cast(list, options.get("later_sent_at_ages") or [])]
 
     def read(ex: Exchange) -> dict | None:
         body = ex.envelope().body
@@ -40,7 +46,7 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
                 "keys": [k.text if isinstance(k, etree._Element) else k for k in keys]}
 
     problems: list[str] = []
-    ex = send(first, {"page_size": page_size}, f"{name}[1]", None)
+    ex = send(first, {"page_size": page_size}, f"{name}[1]", None, None)
     if p := outcome(ex, "response"):
         return [f"page 1: {m}" for m in p]
     head = read(ex)
@@ -59,8 +65,9 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
         return problems + [f"TotalPages {total_pages} exceeds the case's max_pages {max_pages}"]
     pages = {1: head}
     for number in range(2, total_pages + 2):  # … and one past the end
+        age = ages[(number - 2) % len(ages)] if ages else None
         ex = send(following, {"page_size": page_size, "page": number,
-                              "extract_id": extract_id}, f"{name}[{number}]", None)
+                              "extract_id": extract_id}, f"{name}[{number}]", None, age)
         if p := outcome(ex, "response"):
             problems += [f"page {number}: {m}" for m in p]
             continue
@@ -93,7 +100,8 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
         other = "1.1" if str(options.get("soap", "1.1")) == "1.2" else "1.2"
         for number in range(total_pages, 0, -1):
             ex = send(following, {"page_size": page_size, "page": number,
-                                  "extract_id": extract_id}, f"{name} again[{number}]", other)
+                                  "extract_id": extract_id}, f"{name} again[{number}]", other,
+                      None)
             if p := outcome(ex, "response"):
                 problems += [f"page {number} again (SOAP {other}): {m}" for m in p]
             elif number in pages and (again := read(ex)) != pages[number]:
@@ -114,7 +122,7 @@ def _resized(send: SendPage, following: str, size: int, extract_id: str, order: 
     pages = math.ceil(len(order) / size)
     for number in range(1, pages + 1):
         ex = send(following, {"page_size": size, "page": number, "extract_id": extract_id},
-                  f"{name} at PageSize {size}[{number}]", None)
+                  f"{name} at PageSize {size}[{number}]", None, None)
         if p := outcome(ex, "response"):
             problems += [f"page {number} at PageSize {size}: {m}" for m in p]
             continue

@@ -6,12 +6,16 @@ change, nor a 異動連番, nor the MessageId — so that the same notice is ref
 same pff:Code) after any restart, never ``duplicate``; an ``either`` outcome is judged by its
 first answer. After the second restart every resident a point touched is observed: the model's
 state, and a resident only refused notices named is not held. Every other point's notices carry
-RelatesTo (round 33b): a notice that names a request is remembered as any other."""
+RelatesTo (round 33b): a notice that names a request is remembered as any other. Every other
+pair of points publishes from a standby (Sender SystemId ``<suite_system_id>-standby``, as
+S-ORD-05's) and has its notices delivered again by the suite's own system (round 40b): a
+MessageId is remembered whoever sent it, also across a restart (docs/notices.md; the
+thirty-ninth blind batch loaded the primary publisher's seen MessageIds only)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import message_ids, notice_runs
@@ -56,6 +60,8 @@ class Run:
                                groups)
         self.post, self.restart, self.observe, self.header = post, restart, observe, header
         self.params, self.fresh = params, fresh
+        self.primary = str(params["suite_system_id"])
+        self.standby = f"{self.primary}-standby"  # a second publisher of the municipality
         self.records: dict[tuple[int, str], _Record] = {}
         self.answer: dict[str, str] = {}  # MessageId of a refused notice → its first pff:Code
         self.either: dict[str, bool] = {}  # an open outcome's MessageId → refused at first
@@ -116,6 +122,8 @@ class Run:
         if i % 2:  # round 33b: every other point's notices name the request they answer
             # (docs/faults.md: a notice may carry RelatesTo), kept across restarts as any other
             overrides.setdefault("relates_to", message_ids.fresh())
+        if i // 2 % 2:  # round 40b: a standby publishes, the suite's own system delivers again
+            overrides.setdefault("sender_system_id", self.standby)
         return self._send(i, note.key, tuple(changes), note.defect, note.soap, overrides, at,
                           note.bad)
 
@@ -150,14 +158,20 @@ class Run:
     def _again(self, i: int, again: Again, at: str) -> list[str]:
         first = self.records[(i, again.key)]
         soap = ("1.2" if first.soap == "1.1" else "1.1") if again.other else first.soap
-        at = f"{at} (the notice {again.key!r} again, SOAP {soap})"
-        if soap == first.soap:
+        header = first.exchange.sent_header
+        assert header is not None
+        if header.sender.system_id == self.standby:
+            header = replace(header, sender=replace(header.sender, system_id=self.primary))
+            at = f"{at} (the notice {again.key!r} again from {self.primary}, SOAP {soap})"
+        else:
+            at = f"{at} (the notice {again.key!r} again, SOAP {soap})"
+        if soap == first.soap and header is first.exchange.sent_header:
             raw = first.exchange.request
         else:
-            raw = envelope(first.body, soap, first.exchange.sent_header)
+            raw = envelope(first.body, soap, header)
             if how := DEFECTS.get(first.defect, ({}, "", None))[1]:
                 raw = tamper(raw, how)
-        ex = self.post(raw, soap, first.exchange.sent_header, at)
+        ex = self.post(raw, soap, header, at)
         return self._judge(_Record(ex, first.body, first.changes, first.defect, soap), ex, at)
 
     def _judge(self, record: _Record, ex: Exchange, at: str) -> list[str]:

@@ -135,7 +135,8 @@ _ALSO_ROUND16 = {
     "soap12-fault-500": _NEIGH, "no-validation": _NEIGH,
     "soap12-schema-fault-as-envelope": _NEIGH, "header-facets-as-schema": _NEIGH,
     "sent-at-anchored": _NEIGH,
-    "finding-line-as-offset": _NEIGH,  # P-NEIGH-01 judges its xsd:* Finding's Line too
+    # P-NEIGH-01 judges its xsd:* Finding's Line too, INV-FAULT-13 every Finding's (round 40b)
+    "finding-line-as-offset": (*_NEIGH, "INV-FAULT-13"),
     "relates-to-fresh": ("S-CAL-01", "S-ONCE-09"), "soap12-duplicate-as-applied": ("S-ONCE-09",),
     "not-found-as-fault": ("K-EDGE-01",), "soap12-not-found-as-fault": ("K-EDGE-01",),
     "as-of-day-early": ("P-EDGE-01",), "extract-as-of-exclusive": ("P-EDGE-01", "P-CAL-01"),

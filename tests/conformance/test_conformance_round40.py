@@ -1,0 +1,124 @@
+"""Round 40b's checks: every Finding's Path is judged as a path of the request from its root, in
+every fault (INV-FAULT-13, conformance/fault_place.unplaced); J-FULL-01/02 ask for their later
+pages with a SentAt behind the suite's clock; S-RST-01's standby points are delivered again by
+the suite's own system; the faulty products of faulty_round40.py fail exactly their cases."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from bus.core import faults
+from bus.core.faults import SOAP11_NS, Finding, HubFault, fault_envelope
+from conformance import fault_place, invariants, paging
+from conformance.model import Suite
+from conformance.records import Exchange
+
+from .faulty import assert_fails_exactly_its_targets, faulty_runs
+from .faulty_durability import crash_run
+from .faulty_round40 import (ROUND40_MODES, ROUND40_NAMES, Round40Subscriber,
+                             path_from_the_validated_element)
+from .outcomes import not_passed
+from .proxy import Call, Reply
+from .tiers import subscriber_runs
+
+_REQUEST = (f'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="{SOAP11_NS}">\n'
+            '<soap:Header><h:PlatformHeader xmlns:h="urn:pfbus:platform:header:v1">'
+            '<h:UserId>u</h:UserId></h:PlatformHeader></soap:Header>\n'
+            '<soap:Body><q:Q xmlns:q="urn:q"><q:K>1</q:K><q:K>2</q:K></q:Q></soap:Body>\n'
+            '</soap:Envelope>').encode()
+_ROOT = etree.fromstring(_REQUEST)
+_SOAP = "{http://schemas.xmlsoap.org/soap/envelope/}"
+
+
+@pytest.mark.parametrize("path", [
+    "/soap:Envelope/soap:Header/h:PlatformHeader/h:UserId",
+    "/s:Envelope/s:Body/q:Q/q:K[2]",  # any prefix: the product's or the catalog's
+    f"/{_SOAP}Envelope/{_SOAP}Body/{{urn:q}}Q",  # Clark notation: '/' inside a step
+    "/soap:Envelope/soap:Body/q:Q/q:Missing",  # a missing element's finding may name it
+    "/soap:Envelope/soap:Header/h:PlatformHeader/@soap:mustUnderstand",
+])
+def test_a_path_of_the_request_from_its_root_is_placed(path):
+    assert fault_place.unplaced(path, _ROOT) is None
+
+
+@pytest.mark.parametrize("path,why", [
+    ("/h:PlatformHeader/h:UserId", "no h:PlatformHeader at its root"),  # the header alone
+    ("/q:Q/q:K", "no q:Q at its root"),  # the payload alone
+    ("h:UserId", "does not begin at the message's root"),
+    ("/soap:Envelope/q:Q/q:K", "no q:Q in …/soap:Envelope"),  # an ancestor left out
+    ("/soap:Envelope/soap:Body/q:Q/q:K[3]", "no q:K[3]"),  # there are two
+    ("/soap:Envelope/soap:Body/q:Other/q:K", "no q:Other"),
+])
+def test_a_path_that_is_no_path_of_the_request_is_not(path, why):
+    assert why in (fault_place.unplaced(path, _ROOT) or "")
+
+
+def _fault_exchange(*findings: Finding) -> Exchange:
+    response = fault_envelope(HubFault(faults.HEADER_INVALID, findings, None))
+    return Exchange(step="user", direction="to-product", method="POST", url="http://x/",
+                    request=_REQUEST, status=500, response=response,
+                    response_headers={"content-type": "text/xml; charset=utf-8"})
+
+
+def test_the_invariant_judges_every_finding_of_every_fault_header_or_body():
+    placed = _fault_exchange(Finding("xsd:type", "m", "/soap:Envelope/soap:Body/q:Q/q:K[1]", 3))
+    assert invariants.finding_place(None, placed) == []  # type: ignore[arg-type]
+    detached = _fault_exchange(Finding("rule", "m", "/soap:Envelope/soap:Body/q:Q", 3),
+                               Finding("xsd:header", "m", "/h:PlatformHeader/h:UserId", 2),
+                               Finding("xsd:type", "m", None, 9))
+    problems = invariants.finding_place(None, detached)  # type: ignore[arg-type]
+    assert len(problems) == 2
+    assert "xsd:header" in problems[0] and "/h:PlatformHeader/h:UserId" in problems[0]
+    assert "line 9" in problems[1] and "5 lines" in problems[1]
+
+
+def test_the_faulty_fault_writer_cuts_every_path_to_the_validated_element():
+    reply = Reply(500, fault_envelope(HubFault(faults.HEADER_INVALID, (
+        Finding("xsd:header", "m", "/soap:Envelope/soap:Header/h:PlatformHeader/h:UserId", 2),
+        Finding("rule", "m", "/soap:Envelope/soap:Body/q:Q/q:K[2]", 3)), None)))
+    cut = path_from_the_validated_element(Call(_REQUEST, {}, reply=reply))
+    paths = [el.text for el in etree.fromstring(cut.body).iter(
+        "{urn:pfbus:platform:fault:v1}Path")]
+    assert paths == ["/h:PlatformHeader/h:UserId", "/q:Q/q:K[2]"]
+    assert all(fault_place.unplaced(p, _ROOT) for p in paths)
+
+
+def test_later_pages_take_the_ages_in_turn_and_the_first_page_none():
+    sent: list[tuple[str, int | None]] = []
+
+    def send(ref, extra, name, soap, age):
+        sent.append((name, age))
+        page = extra.get("page", 1)
+        body = (f'<r xmlns="urn:r"><Id>e</Id><Page>{page}</Page><Total>3</Total><Count>3</Count>'
+                + ("<K>k{page}</K>" if page <= 3 else "") + "</r>").format(page=page)
+        return Exchange(step=name, direction="to-product", method="POST", url="http://x/",
+                        status=200, response=(f'<s:Envelope xmlns:s="{SOAP11_NS}"><s:Body>'
+                                              f"{body}</s:Body></s:Envelope>").encode())
+
+    options = {"page_size": 1, "extract_id": "r:Id", "page": "r:Page", "total_pages": "r:Total",
+               "total_count": "r:Count", "item": "r:K", "key": ".",
+               "later_sent_at_ages": [2, 600]}
+    assert paging.paginate(send, "first", "next", options, "pages", {"r": "urn:r"}) == []
+    assert sent == [("pages[1]", None), ("pages[2]", 2), ("pages[3]", 600), ("pages[4]", 2)]
+
+
+def test_j_full_01_and_02_ask_for_later_pages_stamped_behind_within_max_age():
+    cases = Suite.load().cases
+    for case_id in ("J-FULL-01", "J-FULL-02"):
+        ages = cases[case_id].steps[0].get("later_sent_at_ages")
+        assert min(ages) <= 2 and max(ages) < 3600, (case_id, ages)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("faulty,profile", faulty_runs(ROUND40_NAMES))
+def test_faulty_adapter_fails_exactly_its_round40_targets(refs, suite, faulty, profile):
+    assert_fails_exactly_its_targets(refs, suite, faulty, profile)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("mode,profile", subscriber_runs(ROUND40_MODES))
+def test_faulty_subscriber_fails_exactly_its_round40_targets(refs, suite, mode, profile):
+    failed = not_passed(crash_run(refs, suite, Round40Subscriber(mode), profile)[1])
+    assert set(failed) == set(ROUND40_MODES[mode][1]), failed
+    assert all(v.startswith("fail") for v in failed.values()), failed
