@@ -87,12 +87,13 @@ def unplaced(path: str, root: etree._Element) -> str | None:
         return f"the Path {path!r} does not begin at the message's root (/…:Envelope/…)"
     if steps[-1].lstrip().startswith("@"):
         steps = steps[:-1]
-    level: list[etree._Element] = [root]
+    level: list[etree._Element | None] = [None]  # None: the document, the root's parent
     for i, step in enumerate(steps):
         name = _local(step)
         position = _POSITION.search(step)
-        found, named = [], False
-        for parent in level if i else [None]:
+        found: list[etree._Element | None] = []
+        named = False
+        for parent in level:
             kids = [root] if parent is None else [c for c in parent if isinstance(c.tag, str)]
             same = [c for c in kids if name == "*" or etree.QName(c).localname == name]
             named = named or bool(same)
