@@ -31,9 +31,9 @@ import pytest
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.fortieth import (FORTIETH_DEFECTS, SNAPSHOT_TTL, UNICODE_CHARSETS,
-                                   charset_label, http_date, nfc_copy, seeded_ids,
-                                   sjis_half_width)
+from .independent.fortieth import (FORTIETH_DEFECTS, FORTIETH_MEASURED_MISSES, SNAPSHOT_TTL,
+                                   UNICODE_CHARSETS, charset_label, http_date, nfc_copy,
+                                   seeded_ids, sjis_half_width)
 from .independent.fortieth_store import (ASYNC_DELAY, JUKI_ACT_IN_FORCE, inserted_twice,
                                          outside_jis_x_0213, reloaded)
 from .independent.standard import PFF, PFH, PFR, SOAP11
@@ -44,7 +44,8 @@ from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, neutral_restart_scenario,
+                                  clock_from, extract, inquiry, missed_runs,
+                                  neutral_restart_scenario,
                                   neutral_scenario_tests, notice, variant_effect_tests)
 
 # the variants that read a date or the clock: shown at NEW_YEAR too
@@ -166,6 +167,14 @@ def test_the_batch_is_declared_apart_and_sized():
     assert set(FORTIETH_DEFECTS) == FORTIETH_BATCH
     earlier = {name for name in APART if name not in FORTIETH_BATCH}
     assert not FORTIETH_BATCH & earlier  # no name of an earlier batch
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(FORTIETH_MEASURED_MISSES, FORTIETH_BATCH, APART)
+    assert len(FORTIETH_MEASURED_MISSES) == 7  # variants missed, 13/24 runs on 0b2f325
+    every_run = batch_cases(FORTIETH_BATCH, APART)
+    assert len(missed) == 11 and set(missed) <= set(every_run)
+    assert len(every_run) == 24 and len(CASES) == 15
 
 
 (test_each_variant_takes_effect,

@@ -19,8 +19,48 @@ are called where each defect lives and change nothing when no defect of this bat
 The subscriber's store hooks are in fortieth_store.py; the HTTP front end's two (the
 Transfer-Encoding read, the Date field written) are module functions __main__.py calls.
 
-Committed on branch b40 before the suite was run on it; measured once afterwards, the record
-to be written here (no variant changed after the measurement).
+Committed as 0b2f325 (on branch b40). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs FORTIETH_BATCH`, 2026-12-07 03:00:50Z to
+03:03:07Z, 2 min 17 s, load 3.3 at the start — the 1-minute average still held the batch tests
+run just before — and 3.7 at the end, on two cores): 13/24 caught = 54.2 %.
+Per class: 1 (one message shape) 3/6, 2 (inputs rarely sent) 1/4, 3 (characters) 3/5, 4 (time)
+1/4, 5 (durability) 5/5. Per role: provider 5/12, subscriber 8/12. No variant failed to start,
+and every catch names the variant's own defect (the findings quote what it writes wrong: five
+cmn:Member where two were expected for a dated inquiry, no pff:MessageId on a PF-SCHEMA-INVALID
+fault, PF-PROVIDER-INTERNAL for a notice of two changes of a new resident, a RequestHash of other
+bytes for S-CHR-01's notice, a US-ASCII answer, a 全件 page that is not UTF-8, VENDOR-DATE, a
+name absent after a restart or right after parallel receipts, a reply MessageId used before);
+some came by a way the scenario did not foresee but by the defect itself:
+became-resident-before-1967-refused by S-EDGE-01, every date of a notice 0001-01-01 (an edge of
+xs:date, not a 住民登録法-era day); non-jis-names-applied-after-gaiji-registration by S-ONCE-01,
+a redelivery answered applied because the job had not yet recorded the MessageId (no kill
+needed); reply-ids-from-fixed-seed-prng by INV-MSG-09 in J-DUR-01 (provider) and S-DUR-01
+(subscriber): the suite restarts providers too. Disclosure: the measurement's output (its 25
+lines: every variant's first catching case with its finding, cut at 200 characters, the misses
+and the score) was read whole; nothing else of the suite was read. Missed
+(FORTIETH_MEASURED_MISSES; no variant was changed after the measurement), with why the suite
+did not see it as far as the documents and the output tell:
+- soap12-rule-fault-subcode-prefix-unbound (provider, subscriber): the suite judges a SOAP 1.2
+  fault's Code Value, Reason and Detail (INV-SOAP-04 judges a fault's SOAP structure,
+  variants.py), apparently not an optional env:Subcode, nor whether a QName in element content
+  has its prefix in scope.
+- later-page-receiver-unchecked (provider): its misaddressed requests (header:receiver) are
+  apparently inquiries and first 全件 requests; no page request naming an ExtractId is sent to
+  another Receiver.
+- chunked-coding-name-case-sensitive (provider, subscriber): a chunked request, if the suite
+  sends one, names its coding chunked in lower case; RFC 9112's case-insensitive coding names
+  are not probed.
+- later-pages-scoped-to-first-user-id (provider): a transfer's pages apparently come under one
+  UserId; docs/notices.md names another UserId only for a retried first request (RequestId).
+- legacy-charset-label-server-fault (provider, subscriber): no request labelled with a charset
+  outside UTF-8, UTF-16 and US-ASCII (Shift_JIS, EUC-JP, ISO-8859-1, utf8) apparently reaches
+  the product, or the party of the answer to one is not judged — README lets a product refuse
+  them, and the suite seems to check only that the three are read.
+- http-date-local-time-labelled-gmt (provider, subscriber): the suite reads SentAt (its 120 s
+  judgement, README) but not the HTTP Date field of an answer.
+- extract-snapshots-expire-after-5-minutes (provider): no page is asked minutes after its
+  extract was made — the 24 runs took 2 min 17 s in all — so docs/notices.md's readability bound
+  (6 hours after the last request, 24 after it was made) is not reached by any case.
 """
 
 from __future__ import annotations
@@ -187,7 +227,15 @@ FORTIETH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
 }
 
 
-FORTIETH_MEASURED_MISSES: dict[str, str] = {}  # name → the roles missed: after the measurement
+FORTIETH_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (13/24 on 0b2f325)
+    "soap12-rule-fault-subcode-prefix-unbound": "provider, subscriber",
+    "later-page-receiver-unchecked": "provider",
+    "chunked-coding-name-case-sensitive": "provider, subscriber",
+    "later-pages-scoped-to-first-user-id": "provider",
+    "legacy-charset-label-server-fault": "provider, subscriber",
+    "http-date-local-time-labelled-gmt": "provider, subscriber",
+    "extract-snapshots-expire-after-5-minutes": "provider",
+}
 
 
 def chunked_coding(handler, defect: str | None) -> bool:
