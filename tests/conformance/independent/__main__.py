@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .adapter import Adapter
 from .fifteenth import BadChunk, answer_bad_chunk, chunk_size
+from .fortieth import chunked_coding, http_date
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
@@ -24,7 +25,7 @@ from .thirteenth import expect_100
 def read_body(handler, defect: str | None = None) -> bytes:
     """The request's body: Content-Length bytes, or chunks (RFC 9112 7.1: every HTTP/1.1
     recipient parses the chunked coding; extensions and trailer fields are skipped)."""
-    if "chunked" not in handler.headers.get("Transfer-Encoding", "").lower():
+    if not chunked_coding(handler, defect):
         return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
     parts = []
     while size := chunk_size(handler.rfile.readline(), defect):
@@ -49,6 +50,9 @@ def serve(args) -> int:
 
         def log_message(self, format, *a):  # noqa: A002
             pass
+
+        def date_time_string(self, timestamp=None):
+            return http_date(adapter.defect) or super().date_time_string(timestamp)
 
         def handle_expect_100(self):
             special = expect_100(self, adapter.defect)

@@ -38,6 +38,7 @@ from .eighteenth import EighteenthBatch
 from .eighth import EighthBatch
 from .eleventh import EleventhBatch
 from .fifteenth import FifteenthBatch
+from .fortieth import FortiethBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
@@ -87,7 +88,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
-              ThirtyninthBatch):
+              ThirtyninthBatch, FortiethBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -141,6 +142,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtyseventh: dict = field(default_factory=dict)  # the thirty-seventh batch's memories
     thirtyeighth: dict = field(default_factory=dict)  # the thirty-eighth batch's memories
     thirtyninth: dict = field(default_factory=dict)  # the thirty-ninth batch's memories
+    fortieth: dict = field(default_factory=dict)  # the fortieth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -157,6 +159,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     def _serve(self, raw, header, body, soap):
         self._eighteenth_body(body)
         self._thirtyninth_body(body)
+        self._fortieth_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -205,6 +208,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                     and receiver[1:] == [self.business_unit, self.system_id])
         mine = self._fourteenth_mine(receiver, mine)
         mine = self._thirtieth_mine_receiver(receiver, mine)
+        mine = self._fortieth_mine_receiver(body, mine)
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
@@ -254,6 +258,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyseventh_checks(header, body, mid)
         self._thirtyeighth_checks(header, body, mid)
         self._thirtyninth_checks(header, body, mid)
+        self._fortieth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

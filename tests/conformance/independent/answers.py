@@ -96,7 +96,7 @@ class Writer:
         if self.defect == "reply-id-per-page":
             page = body_el.findtext(f"{{{JUKI}}}Page") if body_el is not None else None
             return str(uuid.uuid5(uuid.NAMESPACE_URL, f"page-{page}"))
-        return self._ninth_message_id() or str(uuid.uuid4())
+        return self._ninth_message_id() or self._fortieth_message_id() or str(uuid.uuid4())
 
     def _reply_header(self, soap, request_header, raw, response) -> etree._Element:
         def q(n):
@@ -191,6 +191,7 @@ class Writer:
             hashed = self._thirtieth_hashed(raw, hashed)
             hashed = self._thirtyfifth_hashed(raw, hashed)
             hashed = self._thirtyninth_hashed(raw, hashed)
+            hashed = self._fortieth_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -264,6 +265,7 @@ class Writer:
         self._thirtyseventh_answer(response)
         self._thirtyeighth_answer(response)
         self._thirtyninth_answer(response, soap)
+        self._fortieth_answer(response, soap)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -319,7 +321,8 @@ class Writer:
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
-        return self._thirtyninth_bytes(self._thirtyeighth_bytes(Answer(status, body, ctype)))
+        return self._fortieth_bytes(self._thirtyninth_bytes(self._thirtyeighth_bytes(
+            Answer(status, body, ctype))))
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         if (page := self._thirtyninth_fault_page(refusal)) is not None:
@@ -336,6 +339,7 @@ class Writer:
         message_id = self._thirtyfourth_fault_message_id(message_id)
         message_id = self._thirtyseventh_fault_message_id(refusal, message_id)
         message_id = self._thirtyninth_fault_message_id(refusal, message_id)
+        message_id = self._fortieth_fault_message_id(refusal, message_id)
         self._thirteenth_fault(soap, refusal)
         self._fourteenth_fault(refusal)
         client = refusal.party == "client" and self.defect != "client-faults-as-server"
@@ -435,6 +439,7 @@ class Writer:
         self._thirtysixth_fault_detail(detail, refusal)
         self._thirtyseventh_fault(fault, soap, refusal)
         self._thirtyninth_fault_detail(detail, refusal)
+        self._fortieth_fault(fault, soap, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

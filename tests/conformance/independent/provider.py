@@ -243,6 +243,7 @@ class Provider:
                 self._twentyfifth_snapshot_made(key, request_id)
                 self._thirtyeighth_snapshot_made(extract_id, soap)
                 self._thirtyninth_snapshot_made(extract_id)
+                self._fortieth_snapshot_made(extract_id, header)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))

@@ -84,6 +84,7 @@ class Subscriber:
         self._thirtyseventh_store_opened(self.conn)
         self._thirtyeighth_store_opened(self.conn)
         self._thirtyninth_store_opened(self.conn)
+        self._fortieth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -142,6 +143,7 @@ class Subscriber:
             changes = [c for c in changes
                        if c.findtext(f"{{{JUKI}}}Resident/{{{CMN}}}AddresseeNumber") == first]
         self._thirteenth_pre_read(key, changes)
+        self._fortieth_before_lock()
         with self.lock, self._seventeenth_store(soap):
             if self.open_transaction:  # the previous notice's transaction, committed now
                 self.conn.execute("COMMIT")
@@ -178,7 +180,8 @@ class Subscriber:
                         self._thirtysixth_in_background(mid, changes) or \
                         self._thirtyseventh_in_background(mid, changes) or \
                         self._thirtyeighth_in_background(header, mid, changes) or \
-                        self._thirtyninth_in_background(header, mid, changes):
+                        self._thirtyninth_in_background(header, mid, changes) or \
+                        self._fortieth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):

@@ -30,6 +30,7 @@ class Transport:
             self._thirtyseventh_http(raw, content_type)
             self._thirtyeighth_http(raw, content_type)
             self._thirtyninth_http(raw, content_type)
+            self._fortieth_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)

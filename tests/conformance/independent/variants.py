@@ -39,6 +39,7 @@ from .thirtysixth import THIRTYSIXTH_DEFECTS
 from .thirtyseventh import THIRTYSEVENTH_DEFECTS
 from .thirtyeighth import THIRTYEIGHTH_DEFECTS
 from .thirtyninth import THIRTYNINTH_DEFECTS
+from .fortieth import FORTIETH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -659,6 +660,14 @@ THIRTYEIGHTH_BATCH = frozenset(THIRTYEIGHTH_DEFECTS)
 # stamped before its snapshot, a SentAt of second 60 by chance, a standby publisher × a restart);
 # its record is thirtyninth.py's docstring, its misses thirtyninth.THIRTYNINTH_MEASURED_MISSES.
 THIRTYNINTH_BATCH = frozenset(THIRTYNINTH_DEFECTS)
+# The fortieth batch (fortieth.py, fortieth_store.py), blind like the tenth to thirty-ninth: kept
+# apart from DEFECTS, measured by name; committed before the suite was run on it (0b2f325). Blind
+# 13/24 (54.2 %) on 0b2f325 (every catch by the variant's own defect; the misses: a SOAP 1.2 rule
+# fault's Subcode with an unbound prefix, a later page × another Receiver, Transfer-Encoding
+# Chunked in capitals, a later page × another UserId, a legacy charset label answered with a
+# server fault, the HTTP Date field nine hours ahead, snapshots expiring 5 minutes after they were
+# made); its record is fortieth.py's docstring, its misses fortieth.FORTIETH_MEASURED_MISSES.
+FORTIETH_BATCH = frozenset(FORTIETH_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -685,7 +694,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **THIRTYSIXTH_DEFECTS,
                                                       **THIRTYSEVENTH_DEFECTS,
                                                       **THIRTYEIGHTH_DEFECTS,
-                                                      **THIRTYNINTH_DEFECTS}
+                                                      **THIRTYNINTH_DEFECTS,
+                                                      **FORTIETH_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
