@@ -1,13 +1,14 @@
 """How two answers are judged alike: the same kind (answer or fault), HTTP status and body field
 by field (``compare``, used by every case that sends one request in several forms: the
 equivalence variants, the wire forms, the parties, the extremes, identifiers and check digits),
-and the one refusal SOAP 1.2 lets a receiver give a form instead (``sender_refusal``)."""
+the one refusal SOAP 1.2 lets a receiver give a form instead (``sender_refusal``), and the
+client fault README lets a product answer a form it may refuse (``client_refusal``)."""
 
 from __future__ import annotations
 
 from lxml import etree
 
-from bus.core.faults import FAULT_DETAIL_TAG, SOAP12_NS, FaultDetail
+from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, SOAP12_NS, FaultDetail
 
 from . import checks
 from .records import Exchange
@@ -85,3 +86,35 @@ def sender_refusal(ex: Exchange) -> str | None:
         return "it carries no pff:FaultDetail"
     party = FaultDetail.from_element(detail).party
     return None if party == "client" else f"pff:Party is {party}, not client"
+
+
+def client_refusal(ex: Exchange) -> str | None:
+    """Why ``ex``'s answer is not the client fault README lets a product give a request it may
+    refuse (a charset other than UTF-8, UTF-16 and US-ASCII, …): a Fault in the request's SOAP
+    version whose code is the client's (soap:Client / env:Sender), a pff:FaultDetail of Party
+    client, HTTP 415 (recommended, with PF-CONTENT-TYPE) or the version's client status (500 /
+    400); None when it is one. The code is not judged (PF-CONTENT-TYPE is recommended)."""
+    if ex.error:
+        return ex.error
+    try:
+        env = ex.envelope()
+    except ValueError as exc:
+        return f"HTTP {ex.status}: {exc}"
+    if not env.is_fault:
+        return "not a SOAP Fault"
+    if env.soap_ns == SOAP11_NS:
+        code, want, status = env.body.findtext("faultcode") or "", "Client", 500
+    else:
+        code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
+        want, status = "Sender", 400
+    local = code.rpartition(":")[2].strip()
+    if local != want and not local.startswith(want + "."):
+        return f"its code is {code or 'missing'}, not the client's ({want})"
+    if ex.status not in (415, status):
+        return f"HTTP {ex.status}: a client fault is answered with 415 or {status}"
+    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
+    if detail is None:
+        return "it carries no pff:FaultDetail"
+    party = FaultDetail.from_element(detail).party
+    return None if party == "client" else f"pff:Party is {party}, not client"
+

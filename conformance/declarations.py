@@ -105,7 +105,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "wait": ("steps", "every", "timeout"),
     "paginate": ("next", "name", "page_size", "max_pages", "via", "timeout", "extract_id", "page",
                  "total_pages", "total_count", "item", "key", "soap", "reread", "resize",
-                 "later_sent_at_ages"),
+                 "later_headers"),
     "wsdl": ("checks", "name", "timeout"),
     "grid": ("timeout", "rotate"),
     "equivalence": ("vars", "soap", "ignore", "observe_vars", "variants", "timeout", "shapes",

@@ -25,9 +25,13 @@ UTF-16LE). These are the other cells, production by production:
   (RFC 9110 §5.6.4) holding ``;``, ``=``, ``charset=utf-16`` and a quoted-pair ``\\"`` — one
   value, never a parameter of its own.
 
-Not sent (a product may refuse them, README): white space around a parameter's ``=`` (not in
-RFC 9110's grammar), a charset other than those three names (ISO-8859-1, Shift_JIS, UTF-16LE,
-an alias such as ``utf8``), UTF-16 without its BOM, a ``charset`` given twice.
+What a product may refuse (README), only with a client fault, is sent too (``REFUSABLE``,
+round 40c): a charset other than those three names — ISO-8859-1, Shift_JIS and EUC-JP (the
+document in that encoding, its characters without one form in both JIS X 0208 and CP932 as
+references), UTF-16LE without its BOM, UTF-32 —, an alias (``utf8``, ``ascii``), a ``charset``
+given twice, white space around its ``=``. Each must be answered as the canonical form or
+refused as the client's (``answer_comparison.client_refusal``): the fortieth blind batch
+answered a Shift_JIS label with an internal fault, Party provider.
 
 Each form is ``(text, headers, soap) -> (bytes, headers)`` over the canonical envelope
 (``envelopes.envelope``: UTF-8, the declaration ``<?xml version="1.0" encoding="UTF-8"?>``),
@@ -172,3 +176,86 @@ FORMS: tuple[tuple[str, str, Rewrite, tuple[str, ...]], ...] = (
      content_type_parameters, ("1.1", "1.2")),
 )
 NAMES = tuple(name for name, *_ in FORMS)
+
+
+# --- what a product may refuse, with a client fault (README), round 40c ----------------------
+
+def _both_ways(codec: str) -> Callable[[str], str]:
+    """``text`` in ``codec`` where a character has one form in every decoder of it (JIS X 0208
+    and CP932 read 0x8160 apart: 〜 / ～), every other character as a reference."""
+    def one(ch: str) -> str:
+        try:
+            raw = ch.encode(codec)
+        except UnicodeEncodeError:
+            return f"&#{ord(ch)};"
+        if codec in ("shift_jis", "euc_jp") and raw.decode("cp932" if codec == "shift_jis"
+                                                          else "euc_jis_2004", "replace") != ch:
+            return f"&#{ord(ch)};"
+        return ch
+    return lambda text: "".join(one(ch) if ord(ch) > 0x7F else ch for ch in text)
+
+
+def _legacy(name: str, codec: str) -> Rewrite:
+    @_checked
+    def rewrite(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+        doc = f'<?xml version="1.0" encoding="{name}"?>\n' + _both_ways(codec)(document_of(text))
+        return doc.encode(codec), _content_type(headers, name)
+    return rewrite
+
+
+@_checked
+def utf16le_without_bom(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = '<?xml version="1.0" encoding="UTF-16LE"?>\n' + document_of(text)
+    return doc.encode("utf-16-le"), _content_type(headers, "UTF-16LE")
+
+
+@_checked
+def utf32(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = '<?xml version="1.0" encoding="UTF-32"?>\n' + document_of(text)
+    return codecs.BOM_UTF32_LE + doc.encode("utf-32-le"), _content_type(headers, "UTF-32")
+
+
+@_checked
+def utf8_alias(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    return text.encode("utf-8"), _content_type(headers, "utf8")
+
+
+@_checked
+def ascii_alias(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    doc = '<?xml version="1.0" encoding="US-ASCII"?>\n' + decimal_references(document_of(text))
+    return doc.encode("ascii"), _content_type(headers, "ascii")
+
+
+@_checked
+def charset_twice(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    out = _content_type(headers, "utf-8")
+    return text.encode("utf-8"), {**out, "Content-Type": out["Content-Type"] + "; charset=utf-8"}
+
+
+@_checked
+def charset_ows_around_equals(text: str, headers: Headers, soap: str) -> tuple[bytes, Headers]:
+    out = _content_type(headers, "utf-8")
+    return text.encode("utf-8"), {**out, "Content-Type": out["Content-Type"].replace(
+        "charset=utf-8", "charset = utf-8")}
+
+
+# (name, where README lets a product refuse it, the rewrite, the SOAP versions)
+_MAY_REFUSE = "README ('What a product may refuse', with a client fault): "
+REFUSABLE: tuple[tuple[str, str, Rewrite, tuple[str, ...]], ...] = (
+    ("charset-iso-8859-1", _MAY_REFUSE + "ISO-8859-1, the document in it",
+     _legacy("ISO-8859-1", "latin-1"), ("1.1",)),
+    ("charset-shift-jis", _MAY_REFUSE + "Shift_JIS, the document in it",
+     _legacy("Shift_JIS", "shift_jis"), ("1.2",)),
+    ("charset-euc-jp", _MAY_REFUSE + "EUC-JP, the document in it",
+     _legacy("EUC-JP", "euc_jp"), ("1.1",)),
+    ("charset-utf-16le-without-bom", _MAY_REFUSE + "UTF-16LE (UTF-16 without its byte order "
+     "mark)", utf16le_without_bom, ("1.2",)),
+    ("charset-utf-32", _MAY_REFUSE + "UTF-32, with its byte order mark", utf32, ("1.1",)),
+    ("charset-alias-utf8", _MAY_REFUSE + "an alias (utf8) over UTF-8", utf8_alias, ("1.2",)),
+    ("charset-alias-ascii", _MAY_REFUSE + "an alias (ascii) over US-ASCII", ascii_alias,
+     ("1.1",)),
+    ("charset-twice", _MAY_REFUSE + "a charset given twice", charset_twice, ("1.2",)),
+    ("charset-white-space-around-equals", _MAY_REFUSE + "white space around a parameter's '='",
+     charset_ows_around_equals, ("1.1", "1.2")),
+)
+

@@ -61,6 +61,9 @@ class Variant:
     # instruction information item SHOULD generate a SOAP fault with the Value of Code set to
     # env:Sender" — that fault conforms as much as the canonical answer (sender_refusal)
     refusable: bool = False
+    # README ("What a product may refuse"): answered as the canonical form, or refused with a
+    # client fault (client_refusal) — a charset other than UTF-8, UTF-16 and US-ASCII, …
+    may_refuse: bool = False
 
 
 def _body_span(text: str) -> tuple[int, int]:
@@ -390,6 +393,9 @@ VARIANTS: tuple[Variant, ...] = (
             "optional, the XML declaration names the encoding", _content_type(_no_charset)),
     # round 20: every encoding and charset label README says a product reads (encoding_forms.py)
     *(Variant(name, spec, form, soap=soap) for name, spec, form, soap in encoding_forms.FORMS),
+    # round 40c: what README lets a product refuse, only as the client's fault
+    *(Variant(name, spec, form, soap=soap, may_refuse=True)
+      for name, spec, form, soap in encoding_forms.REFUSABLE),
     Variant("header-names-lower-case", "RFC 9110 5.1 (field names are case-insensitive)",
             _header_names_lower),
     Variant("sent-at-white-space", "XML Schema 1.0 Part 2 §3.2.7, §4.3.6 (xs:dateTime's "
@@ -467,15 +473,20 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                 except lexical.NotApplicable:
                     continue  # nothing of the request has another form of this kind: not sent
                 found = answer_comparison.compare(canon, ex, ignore, namespaces)
-                refused = (bool(found) and variant.refusable
-                           and answer_comparison.sender_refusal(ex) is None)
-                if refused:  # SOAP 1.2 Part 1 §5's other conformant answer: nothing applied
+                why_not = answer_comparison.sender_refusal(ex) if variant.refusable else \
+                    answer_comparison.client_refusal(ex) if variant.may_refuse else None
+                refused = bool(found) and (variant.refusable or variant.may_refuse) \
+                    and why_not is None
+                if refused:  # the other conformant answer (SOAP 1.2 Part 1 §5, README)
                     found = [] if not observe or _unheld(seen) else [
-                        f"refused with a Sender fault, yet observed {seen!r} after it (a "
+                        f"refused with a client fault, yet observed {seen!r} after it (a "
                         f"refused notice changes nothing)"]
                 elif found and variant.refusable:
                     found = [f"{p}; nor the Sender fault SOAP 1.2 Part 1 §5 allows instead "
-                             f"({answer_comparison.sender_refusal(ex)})" for p in found]
+                             f"({why_not})" for p in found]
+                elif found and variant.may_refuse:
+                    found = [f"{p}; nor the client fault README allows instead ({why_not})"
+                             for p in found]
                 if observe and not refused and seen != state:
                     found.append(f"observed {seen!r} after it, {state!r} after the canonical "
                                  f"form")

@@ -289,10 +289,10 @@ class CaseRunner:
         options = fill(dict(step.options), values)
 
         def send(ref: str, extra: Mapping[str, Any], name: str, soap: str | None,
-                 age: int | None) -> Exchange:
+                 header: Mapping[str, str] | None) -> Exchange:
             sent = step.with_options(soap=soap) if soap else step
-            if age is not None:
-                sent = sent.with_options(header={**sent.get("header", {}), "sent_at_age": str(age)})
+            if header:
+                sent = sent.with_options(header={**sent.get("header", {}), **header})
             return self._post(sent, values, ref, extra, name)
 
         problems = paginate(send, step.target, step.get("next"), options,

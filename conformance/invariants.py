@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import email.utils
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,7 +181,10 @@ def _detail_code(env) -> str | None:
 
 def _fault_code(env) -> list[str]:
     """A fault's code (1.1 faultcode, 1.2 Code/Value) is a QName in the SOAP envelope's
-    namespace (soap:Client, soap:Sender): an unprefixed 'Client' names no SOAP code at all."""
+    namespace (soap:Client, soap:Sender): an unprefixed 'Client' names no SOAP code at all.
+    Every SOAP 1.2 Subcode/Value is a QName too (Part 1 §5.4.1.3), of any namespace, whose
+    prefix a declaration in scope binds (Namespaces in XML 1.0 §5; blind batch 40 wrote
+    pff:PF-RULE-VIOLATION with pff declared only inside the Detail)."""
     path = "faultcode" if env.soap_ns == SOAP11_NS else \
         f"{{{env.soap_ns}}}Code/{{{env.soap_ns}}}Value"
     el = env.body.find(path)
@@ -189,7 +193,22 @@ def _fault_code(env) -> list[str]:
     prefix, colon, local = (el.text or "").strip().rpartition(":")
     if el.nsmap.get(prefix or None) != env.soap_ns:
         return [f"fault code {el.text!r} is not a QName of the SOAP namespace {env.soap_ns}"]
-    return []
+    if env.soap_ns == SOAP11_NS:
+        return []
+    problems = []
+    for value in env.body.iterfind(f".//{{{env.soap_ns}}}Subcode/{{{env.soap_ns}}}Value"):
+        text = (value.text or "").strip()
+        prefix = text.rpartition(":")[0]
+        if not _QNAME.fullmatch(text):
+            problems.append(f"Subcode Value {text!r} is not a QName (SOAP 1.2 Part 1 §5.4.1.3)")
+        elif prefix and prefix not in value.nsmap:
+            problems.append(f"Subcode Value {text!r}: no declaration in scope binds the prefix "
+                            f"{prefix!r} (Namespaces in XML 1.0 §5)")
+    return problems
+
+
+_NAME = r"[^\W\d][\w.\-]*"  # an NCName, near enough (letters, digits, '.', '-', '_')
+_QNAME = re.compile(f"(?:{_NAME}:)?{_NAME}")
 
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -388,6 +407,33 @@ def sent_at(ctx: checks.Context, ex: Exchange) -> list[str]:
     return checks.sent_at_now(ctx, ex)
 
 
+_IMF_FIXDATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
+                          r"Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT")
+
+
+def http_date(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-SOAP-16: an answer's Date field, when it has one, is an IMF-fixdate (RFC 9110 §5.6.7:
+    a sender generates that form, GMT) within ``clock_skew`` seconds of the suite's clock at
+    receipt — a local clock labelled GMT names an instant hours off (blind batch 40)."""
+    if ex.error or ex.direction != "to-product":
+        return []
+    value = next((v for k, v in ex.response_headers.items() if k.lower() == "date"), None)
+    if value is None:
+        return []
+    if not _IMF_FIXDATE.fullmatch(value.strip()):
+        return [f"Date: {value!r} is not an IMF-fixdate (RFC 9110 §5.6.7: e.g. "
+                f"'Sun, 06 Nov 1994 08:49:37 GMT')"]
+    stamp = email.utils.parsedate_to_datetime(value)
+    received = dt.datetime.fromisoformat(ex.started_at) + dt.timedelta(seconds=ex.elapsed)
+    skew = float(ctx.params.get("clock_skew", 120.0))
+    off = (stamp - received).total_seconds()
+    if abs(off) > skew + 1:  # + the second a Date is truncated to
+        return [f"Date: {value} is {off:+.0f} s from the suite's clock at receipt "
+                f"({received.astimezone(dt.timezone.utc):%a, %d %b %Y %H:%M:%S} GMT); "
+                f"allowed ±{skew:g} s"]
+    return []
+
+
 RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
 SUBSCRIBER_STATUSES = ("applied", "duplicate")  # "accepted" is the hub's, to a publisher
 
@@ -433,6 +479,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "finding_place": finding_place,
     "time_limit": time_limit,
     "sent_at": sent_at,
+    "http_date": http_date,
     "receipt": receipt,
 }
 

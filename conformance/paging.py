@@ -4,10 +4,12 @@ Paging is a protocol of the standard (ExtractId, Page, TotalPages, TotalCount), 
 step kind whose element names are the case's data. The loop is bounded by ``max_pages`` and by
 the product's own TotalPages; one page past the end is asked for too (it must hold nothing).
 ``resize``: the extract read once more at that PageSize (each request's PageSize is its own).
-``later_sent_at_ages``: seconds behind the suite's clock that the later page requests' SentAt
-take in turn — a request may be up to max_age old (README, docs/faults.md), so a page asked for
-by a requester whose clock is behind the provider's (its SentAt before the snapshot was made)
-is a page like any other (the thirty-ninth blind batch refused it).
+``later_headers``: header fields (envelopes.HEADER_OVERRIDES) the later page requests take in
+turn — a SentAt behind the suite's clock (a request may be up to max_age old: a requester whose
+clock is behind the provider's asks with a SentAt before the snapshot was made; the
+thirty-ninth blind batch refused it), another UserId of the requesting system (UserId is for
+audit: a night operator resumes a clerk's transfer; the fortieth refused it) — each page is
+a page like any other.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from lxml import etree
 from .checks import outcome
 from .records import Exchange
 
-# (message ref, vars, name, SOAP version or None for the step's, SentAt's age in seconds or None)
-SendPage = Callable[[str, Mapping[str, object], str, str | None, int | None], Exchange]
+# (message ref, vars, name, SOAP version or None for the step's, header fields or None)
+SendPage = Callable[[str, Mapping[str, object], str, str | None, Mapping[str, str] | None],
+                    Exchange]
 
 
 def paginate(send: SendPage, first: str, following: str, options: Mapping[str, object],
              name: str, namespaces: Mapping[str, str]) -> list[str]:
     page_size = int(options["page_size"])
     max_pages = int(options.get("max_pages", 1000))
-    ages = [int(a) for a in cast(list, options.get("later_sent_at_ages") or [])]
+    later = cast(list, options.get("later_headers") or [])
 
     def read(ex: Exchange) -> dict | None:
         body = ex.envelope().body
@@ -65,9 +68,9 @@ def paginate(send: SendPage, first: str, following: str, options: Mapping[str, o
         return problems + [f"TotalPages {total_pages} exceeds the case's max_pages {max_pages}"]
     pages = {1: head}
     for number in range(2, total_pages + 2):  # … and one past the end
-        age = ages[(number - 2) % len(ages)] if ages else None
+        header = later[(number - 2) % len(later)] if later else None
         ex = send(following, {"page_size": page_size, "page": number,
-                              "extract_id": extract_id}, f"{name}[{number}]", None, age)
+                              "extract_id": extract_id}, f"{name}[{number}]", None, header)
         if p := outcome(ex, "response"):
             problems += [f"page {number}: {m}" for m in p]
             continue

@@ -8,7 +8,8 @@ request-target form a POST may have — origin-form (the canonical) and absolute
 3.2.2: "a server MUST accept the absolute-form"), the latter with its scheme and host in upper
 case too (RFC 3986 3.1, 3.2.2: case-insensitive) — in HTTP/1.1 and HTTP/1.0 (an HTTP/1.0
 request need not carry Host, RFC 9112 3.2), a body in the chunked transfer coding (RFC 9112
-7.1: every HTTP/1.1 recipient MUST be able to parse it), and a comment after the document (XML
+7.1: every HTTP/1.1 recipient MUST be able to parse it), its coding and field named in any case
+(RFC 9112 7, RFC 9110 5.1: case-insensitive), and a comment after the document (XML
 1.0 2.1, 2.8: Misc may follow the root element; P-ENC-04 sends white space there). The answer's
 framing is judged too: a response to an HTTP/1.0 request must not be chunked (RFC 9112 7.1,
 6.1: Transfer-Encoding only to a request that indicates HTTP/1.1), so it is delimited by
@@ -49,7 +50,7 @@ class Form:
     version: str = "HTTP/1.1"
     target: str = "origin"  # origin | absolute | absolute-upper
     host: bool = True  # send a Host field
-    chunked: bool = False  # the body in the chunked transfer coding
+    chunked: str = ""  # the body in the chunked transfer coding: its field as written
     trailer: bytes = b""  # after the document (Misc, or what is not allowed there)
     twice: bool = False  # the whole envelope again after it
 
@@ -64,7 +65,13 @@ ACCEPTED: tuple[Form, ...] = (
     Form("http-1.0-absolute-form", "RFC 9112 3.2.2 with HTTP/1.0 (a request through a proxy)",
          version="HTTP/1.0", target="absolute"),
     Form("chunked-body", "RFC 9112 7.1 (a recipient MUST be able to parse chunked: two chunks, "
-         "an extension, a trailer field)", chunked=True),
+         "an extension, a trailer field)", chunked="Transfer-Encoding: chunked"),
+    # round 40c: a coding's name and a field's name are case-insensitive (the fortieth blind
+    # batch read a body as chunked only when the field said exactly "chunked")
+    Form("chunked-body-capitalised", "RFC 9112 7 (transfer-coding names are case-insensitive)",
+         chunked="Transfer-Encoding: Chunked"),
+    Form("chunked-body-upper-case", "RFC 9112 7, RFC 9110 5.1 (coding and field names are "
+         "case-insensitive)", chunked="TRANSFER-ENCODING: CHUNKED"),
     Form("comment-after-document", "XML 1.0 2.1, 2.8 (Misc after the root element)",
          trailer=b"\n<!-- conformance: a comment after the document -->\n"),
 )
@@ -186,7 +193,7 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
         body = (f"{half:x};conformance=1\r\n".encode() + body[:half] + b"\r\n"
                 + f"{len(body) - half:X}\r\n".encode() + body[half:] + b"\r\n0\r\n"
                 + b"Conformance-Trailer: 1\r\n\r\n")
-        lines.append("Transfer-Encoding: chunked")
+        lines.append(form.chunked)
     else:
         lines.append(f"Content-Length: {len(body)}")
     lines.append("Connection: close")

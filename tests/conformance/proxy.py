@@ -29,6 +29,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str = "text/xml; charset=utf-8"
+    date: str | None = None  # the Date field as written (None: the current time, in GMT)
 
 
 @dataclass
@@ -120,7 +121,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002
         pass
 
+    def date_time_string(self, timestamp=None):
+        return getattr(self, "date_written", None) or super().date_time_string(timestamp)
+
     def _send(self, reply: Reply) -> None:
+        self.date_written = reply.date
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
