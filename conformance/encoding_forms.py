@@ -180,18 +180,25 @@ NAMES = tuple(name for name, *_ in FORMS)
 
 # --- what a product may refuse, with a client fault (README), round 40c ----------------------
 
+def _one_form(ch: str) -> bool:
+    """Whether JIS X 0208 and Microsoft's mapping of it (CP932; eucJP-ms alike) read ``ch`` the
+    same: 0x8160 is 〜 U+301C to one, ～ U+FF5E to the other (and ∥ －, ¬ …)."""
+    try:
+        return ch.encode("shift_jis").decode("cp932") == ch == \
+            ch.encode("cp932").decode("shift_jis")
+    except UnicodeError:
+        return False
+
+
 def _both_ways(codec: str) -> Callable[[str], str]:
-    """``text`` in ``codec`` where a character has one form in every decoder of it (JIS X 0208
-    and CP932 read 0x8160 apart: 〜 / ～), every other character as a reference."""
+    """``text`` in ``codec`` where a character has one form in every decoder of it, every other
+    character as a reference."""
     def one(ch: str) -> str:
         try:
-            raw = ch.encode(codec)
+            ch.encode(codec)
         except UnicodeEncodeError:
             return f"&#{ord(ch)};"
-        if codec in ("shift_jis", "euc_jp") and raw.decode("cp932" if codec == "shift_jis"
-                                                          else "euc_jis_2004", "replace") != ch:
-            return f"&#{ord(ch)};"
-        return ch
+        return ch if codec == "latin-1" or _one_form(ch) else f"&#{ord(ch)};"
     return lambda text: "".join(one(ch) if ord(ch) > 0x7F else ch for ch in text)
 
 
