@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
+from bus.core.faults import SOAP11_NS
 
-from . import answer_bytes, answer_labels, checks, fault_place, soap_structure
+from . import answer_bytes, answer_labels, checks, soap_structure
 from .envelopes import SOAP_VERSION
+from .fault_invariants import (detail_code, fault_code, fault_names_message, fault_parts,
+                               finding_place)
 from .records import Exchange
 
 
@@ -102,7 +104,7 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
         if declared != actual:
             problems.append(f"Content-Type says charset={charset}, the body is {actual}")
     if env.is_fault:
-        problems += _fault_code(env) + _fault_parts(env)
+        problems += fault_code(env) + fault_parts(env)
         if env.soap_ns == SOAP11_NS:
             wanted = (500,)
         else:
@@ -110,7 +112,7 @@ def soap_answer(ctx: checks.Context, ex: Exchange) -> list[str]:
             wanted = (400,) if code.rpartition(":")[2] == "Sender" else (500,)
     else:
         wanted = (200,)
-    if env.is_fault and _detail_code(env) == "PF-CONTENT-TYPE":
+    if env.is_fault and detail_code(env) == "PF-CONTENT-TYPE":
         # docs/faults.md: an answer of the HTTP layer carries its own status in both versions;
         # README names PF-CONTENT-TYPE for a charset a product may refuse (round 20)
         wanted = (*wanted, 415)
@@ -174,103 +176,17 @@ def labels(ctx: checks.Context, ex: Exchange) -> list[str]:
     return answer_labels.problems(ex.content_type(), ex.response)
 
 
-def _detail_code(env) -> str | None:
-    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    return None if detail is None else FaultDetail.from_element(detail).code
-
-
-def _fault_code(env) -> list[str]:
-    """A fault's code (1.1 faultcode, 1.2 Code/Value) is a QName in the SOAP envelope's
-    namespace (soap:Client, soap:Sender): an unprefixed 'Client' names no SOAP code at all.
-    Every SOAP 1.2 Subcode/Value is a QName too (Part 1 §5.4.1.3), of any namespace, whose
-    prefix a declaration in scope binds (Namespaces in XML 1.0 §5; blind batch 40 wrote
-    pff:PF-RULE-VIOLATION with pff declared only inside the Detail)."""
-    path = "faultcode" if env.soap_ns == SOAP11_NS else \
-        f"{{{env.soap_ns}}}Code/{{{env.soap_ns}}}Value"
-    el = env.body.find(path)
-    if el is None:
-        return [f"the fault has no {path.rpartition('}')[2] or path}"]
-    prefix, colon, local = (el.text or "").strip().rpartition(":")
-    if el.nsmap.get(prefix or None) != env.soap_ns:
-        return [f"fault code {el.text!r} is not a QName of the SOAP namespace {env.soap_ns}"]
-    if env.soap_ns == SOAP11_NS:
-        return []
-    problems = []
-    for value in env.body.iterfind(f".//{{{env.soap_ns}}}Subcode/{{{env.soap_ns}}}Value"):
-        text = (value.text or "").strip()
-        prefix = text.rpartition(":")[0]
-        if not _QNAME.fullmatch(text):
-            problems.append(f"Subcode Value {text!r} is not a QName (SOAP 1.2 Part 1 §5.4.1.3)")
-        elif prefix and prefix not in value.nsmap:
-            problems.append(f"Subcode Value {text!r}: no declaration in scope binds the prefix "
-                            f"{prefix!r} (Namespaces in XML 1.0 §5)")
-    return problems
-
-
-_NAME = r"[^\W\d][\w.\-]*"  # an NCName, near enough (letters, digits, '.', '-', '_')
-_QNAME = re.compile(f"(?:{_NAME}:)?{_NAME}")
-
-
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_SOAP11_FAULT_PARTS = ("faultcode", "faultstring", "faultactor", "detail")
-_SOAP12_FAULT_PARTS = ("Code", "Reason", "Node", "Role", "Detail")
-
-
-def _fault_parts(env) -> list[str]:
-    """The Fault's own structure as SOAP defines it, whoever wrote it: SOAP 1.1 §4.4 —
-    faultcode and faultstring, unqualified, and no other unqualified child than faultactor and
-    detail; SOAP 1.2 Part 1 §5.4 — Code, Reason, then Node, Role, Detail at most once each, in
-    that order, nothing else, and every Reason/Text with the xml:lang SOAP requires."""
-    fault = env.body
-    children = [c for c in fault if isinstance(c.tag, str)]
-    if env.soap_ns == SOAP11_NS:
-        names = [c.tag for c in children if not c.tag.startswith("{")]
-        problems = [f"the SOAP 1.1 fault has no unqualified {part}"
-                    for part in _SOAP11_FAULT_PARTS[:2] if part not in names]
-        return problems + [f"the SOAP 1.1 fault has an unqualified {n} (SOAP defines "
-                           f"faultcode, faultstring, faultactor, detail)"
-                           for n in names if n not in _SOAP11_FAULT_PARTS]
-    ns = f"{{{env.soap_ns}}}"
-    names = [c.tag[len(ns):] if c.tag.startswith(ns) else c.tag for c in children]
-    order = [_SOAP12_FAULT_PARTS.index(n) for n in names if n in _SOAP12_FAULT_PARTS]
-    if (len(order) != len(names) or order != sorted(set(order)) or names[:2] != ["Code", "Reason"]):
-        return [f"the SOAP 1.2 fault holds {names}; SOAP 1.2 wants Code, Reason, then Node, Role "
-                f"and Detail at most once each, in that order"]
-    texts = children[1].findall(f"{ns}Text")
-    if not texts:
-        return ["the SOAP 1.2 fault's Reason holds no Text"]
-    return ["a SOAP 1.2 fault's Reason/Text has no xml:lang (SOAP 1.2 Part 1 §5.4.2)"
-            for t in texts if t.get(_XML_LANG) is None][:1]
-
-
 def envelope_structure(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-SOAP-09: the Envelope, Header and Body themselves as the SOAP 1.1 and 1.2 envelope
     schemas and specifications define them (soap_structure.py), on every answer."""
-    env = _answer(ex)
+    env = ex.usable()
     return [] if env is None else soap_structure.structure(env.root, env.soap_ns, ex.response)
-
-
-def _answer(ex: Exchange):
-    """The parsed answer if it is a usable envelope, else None (soap_answer reports it)."""
-    if ex.error:
-        return None
-    try:
-        return ex.envelope()
-    except ValueError:
-        return None
-
-
-def _request_header(ex: Exchange):
-    try:
-        return ex.header("request")
-    except ValueError:
-        return None  # the suite sent no (readable) header on purpose: nothing to bind to
 
 
 def schema(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-01: an answer's body is the service's response element, valid; a fault carries a
     valid pff:FaultDetail."""
-    env = _answer(ex)
+    env = ex.usable()
     if env is None:
         return []
     if env.is_fault:
@@ -283,14 +199,14 @@ def schema(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 def rules(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-02: the rules beyond XSD, anywhere in an answer's body."""
-    env = _answer(ex)
+    env = ex.usable()
     return [] if env is None or env.is_fault else ctx.validation.body_rules(env.body)
 
 
 def header(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-03: an answer (not a fault: faults have no header) carries one valid header (its
     Receiver's rules judged as far as the request's Sender kept them: validation.header)."""
-    env = _answer(ex)
+    env = ex.usable()
     if env is None or env.is_fault:
         return []
     try:
@@ -302,8 +218,8 @@ def header(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 def _bound(check: Callable[[checks.Context, Exchange], list[str]]):
     def run(ctx: checks.Context, ex: Exchange) -> list[str]:
-        env = _answer(ex)
-        if env is None or env.is_fault or _request_header(ex) is None:
+        env = ex.usable()
+        if env is None or env.is_fault or ex.sent_header_read() is None:
             return []
         try:
             return check(ctx, ex)
@@ -318,7 +234,7 @@ _PRIVATE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]
 
 def private_use(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-08: no private-use code point (外字) anywhere in an answer."""
-    env = _answer(ex)
+    env = ex.usable()
     if env is None:
         return []
     # No private-use code point anywhere in the serialised envelope (names cannot hold one):
@@ -338,56 +254,6 @@ def private_use(ctx: checks.Context, ex: Exchange) -> list[str]:
     return problems
 
 
-def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
-    """RQ-FAULT-06: a fault answering a request with a readable header names its MessageId.
-    A header header-v1.xsd refuses (P-FAULT-11) is not taken as read: which of its fields a
-    product may trust is not written down, so naming the MessageId is not judged there."""
-    env = _answer(ex)
-    if env is None or not env.is_fault or _request_header(ex) is None \
-            or checks.sent_header_invalid(ctx, ex):
-        return []
-    return checks.fault_message_id(ctx, ex)
-
-
-_LENIENT = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
-                          huge_tree=False)
-
-
-def _request_root(ex: Exchange) -> etree._Element | None:
-    """The request's element tree: as the product reads a usable envelope, else as XML (a
-    broken envelope still has elements a finding may name), else None."""
-    try:
-        return ex.envelope("request").root
-    except ValueError:
-        pass
-    try:
-        return etree.fromstring(ex.request, _LENIENT)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
-    """RQ-FAULT-13: in every fault, every Finding that gives a Path gives a path of an element
-    of the request (fault_place.unplaced: from the Envelope, step by step), and every Line
-    given is a line of the request — whichever rule the Finding names, header or body."""
-    env = _answer(ex)
-    if env is None or not env.is_fault or ex.direction != "to-product":
-        return []
-    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    findings = () if detail is None else FaultDetail.from_element(detail).findings
-    placed = [f for f in findings if f.path is not None or f.line is not None]
-    if not placed:
-        return []
-    root = _request_root(ex) if any(f.path is not None for f in placed) else None
-    lines = fault_place.request_lines(ex.request)
-    problems = []
-    for f in placed:
-        why = None if f.path is None or root is None else fault_place.unplaced(f.path, root)
-        problems += [f"the Finding of {f.rule}: {why}"] if why else []
-        problems += [p for p in [fault_place.line_problem(f, lines)] if p]
-    return problems
-
-
 def time_limit(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-BEH-04: every answer within the route timeout a hub gives a provider."""
     limit = float(ctx.params.get("response_limit", 10.0))
@@ -401,7 +267,7 @@ def time_limit(ctx: checks.Context, ex: Exchange) -> list[str]:
 def sent_at(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-MSG-10: SentAt is the time the answer was sent, within ``clock_skew`` seconds of the
     suite's clock (a correct +09:00 suffix on a clock 9 hours off is caught here)."""
-    env = _answer(ex)
+    env = ex.usable()
     if env is None or env.is_fault:
         return []
     return checks.sent_at_now(ctx, ex)
@@ -423,7 +289,10 @@ def http_date(ctx: checks.Context, ex: Exchange) -> list[str]:
     if not _IMF_FIXDATE.fullmatch(value.strip()):
         return [f"Date: {value!r} is not an IMF-fixdate (RFC 9110 §5.6.7: e.g. "
                 f"'Sun, 06 Nov 1994 08:49:37 GMT')"]
-    stamp = email.utils.parsedate_to_datetime(value)
+    try:
+        stamp = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):  # the form, with a day or an hour that does not exist
+        return [f"Date: {value!r} is no instant"]
     received = dt.datetime.fromisoformat(ex.started_at) + dt.timedelta(seconds=ex.elapsed)
     skew = float(ctx.params.get("clock_skew", 120.0))
     off = (stamp - received).total_seconds()
@@ -442,8 +311,8 @@ def receipt(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-SUB-01: every receipt a subscriber gives (pfr:NoticeReceipt) names the notice it
     answers and says applied or duplicate, without the hub's pfr:Subscribers (receipt-v1.xsd:
     accepted and the count of subscribers are the hub's answer to a publisher)."""
-    env = _answer(ex)
-    request = _request_header(ex)
+    env = ex.usable()
+    request = ex.sent_header_read()
     if env is None or env.is_fault or request is None \
             or env.body.tag != f"{{{RECEIPT_NS}}}NoticeReceipt":
         return []
@@ -492,14 +361,14 @@ def unique_message_ids(seen: list[Seen]) -> list[str]:
     first: dict[str, tuple[str | None, Seen]] = {}
     problems = []
     for s in seen:
-        env = _answer(s.exchange)
+        env = s.exchange.usable()
         if env is None or env.is_fault:
             continue
         try:
             mid = s.exchange.header().message_id
         except ValueError:
             continue
-        request = _request_header(s.exchange)
+        request = s.exchange.sent_header_read()
         asked = request.message_id if request is not None else None
         if mid in first and (asked is None or first[mid][0] != asked):
             problems.append(f"{s.label}: reply MessageId {mid} was already used by the answer "
@@ -539,7 +408,7 @@ def sent_at_advances(seen: list[Seen]) -> list[str]:
     problems = []
     for s in seen:
         ex = s.exchange
-        env = _answer(ex)
+        env = ex.usable()
         if env is None or env.is_fault or ex.sent_monotonic is None:
             continue
         stamped = _sent_at(ex)

@@ -108,6 +108,24 @@ class Exchange:
             raise value
         return value
 
+    def usable(self) -> Envelope | None:
+        """The parsed answer if it is a usable envelope, else None (no answer, or none a SOAP
+        reader takes: INV-SOAP-04 reports why)."""
+        if self.error:
+            return None
+        try:
+            return self.envelope()
+        except ValueError:
+            return None
+
+    def sent_header_read(self) -> PlatformHeader | None:
+        """The request's header as the product reads it, or None: the suite sent no (readable)
+        header on purpose, and a reply has nothing to bind to."""
+        try:
+            return self.header("request")
+        except ValueError:
+            return None
+
     def body(self, which: str = "response") -> etree._Element:
         return self.envelope(which).body
 

@@ -1,16 +1,23 @@
-"""Round 40b's checks: every Finding's Path is judged as a path of the request from its root, in
-every fault (INV-FAULT-13, conformance/fault_place.unplaced); J-FULL-01/02 ask for their later
-pages with a SentAt behind the suite's clock; S-RST-01's standby points are delivered again by
-the suite's own system; the faulty products of faulty_round40.py fail exactly their cases."""
+"""Rounds 40b and 40c's checks: every Finding's Path is judged as a path of the request from its
+root, in every fault (INV-FAULT-13, conformance/fault_place.unplaced); J-FULL-01/02 ask for their
+later pages with other header fields (a SentAt behind, another UserId); S-RST-01's standby points
+are delivered again by the suite's own system; every Subcode Value's prefix is bound
+(INV-SOAP-04); an answer's Date is GMT near the suite's clock (INV-SOAP-16); what README lets a
+product refuse is answered or refused as the client's; the faulty products of faulty_round40.py
+fail exactly their cases."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from lxml import etree
 
 from bus.core import faults
-from bus.core.faults import SOAP11_NS, Finding, HubFault, fault_envelope
-from conformance import fault_place, invariants, paging
+from bus.core.faults import SOAP11_NS, SOAP12_NS, Finding, HubFault, fault_envelope
+from conformance import (answer_comparison, encoding_forms, fault_invariants, fault_place,
+                         invariants, paging)
+from conformance.envelopes import envelope
 from conformance.model import Suite
 from conformance.records import Exchange
 
@@ -63,11 +70,11 @@ def _fault_exchange(*findings: Finding) -> Exchange:
 
 def test_the_invariant_judges_every_finding_of_every_fault_header_or_body():
     placed = _fault_exchange(Finding("xsd:type", "m", "/soap:Envelope/soap:Body/q:Q/q:K[1]", 3))
-    assert invariants.finding_place(None, placed) == []  # type: ignore[arg-type]
+    assert fault_invariants.finding_place(None, placed) == []  # type: ignore[arg-type]
     detached = _fault_exchange(Finding("rule", "m", "/soap:Envelope/soap:Body/q:Q", 3),
                                Finding("xsd:header", "m", "/h:PlatformHeader/h:UserId", 2),
                                Finding("xsd:type", "m", None, 9))
-    problems = invariants.finding_place(None, detached)  # type: ignore[arg-type]
+    problems = fault_invariants.finding_place(None, detached)  # type: ignore[arg-type]
     assert len(problems) == 2
     assert "xsd:header" in problems[0] and "/h:PlatformHeader/h:UserId" in problems[0]
     assert "line 9" in problems[1] and "5 lines" in problems[1]
@@ -112,6 +119,65 @@ def test_j_full_01_and_02_ask_for_later_pages_stamped_behind_and_by_another_user
         ages = [int(h["sent_at_age"]) for h in later if "sent_at_age" in h]
         assert min(ages) <= 2 and max(ages) < 3600, (case_id, later)
         assert any("user_id" in h for h in later), (case_id, later)
+
+
+def _dated(value: str) -> Exchange:
+    return Exchange(step="s", direction="to-product", method="POST", url="http://x/",
+                    status=200, response_headers={"Date": value},
+                    started_at=dt.datetime.now(dt.timezone.utc).isoformat())
+
+
+def test_an_answer_s_date_is_judged_as_an_instant_in_gmt():
+    context = type("Context", (), {"params": {}})()
+    now = dt.datetime.now(dt.timezone.utc)
+    assert invariants.http_date(context, _dated(now.strftime("%a, %d %b %Y %H:%M:%S GMT"))) == []
+    local = now.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    assert "+32400 s" in invariants.http_date(
+        context, _dated(local.strftime("%a, %d %b %Y %H:%M:%S GMT")))[0]
+    assert "not an IMF-fixdate" in invariants.http_date(
+        context, _dated(now.strftime("%A, %d-%b-%y %H:%M:%S GMT")))[0]  # RFC 850's form
+    assert invariants.http_date(context, Exchange(step="s", direction="to-product",
+                                                  method="POST", url="u")) == []  # no Date
+
+
+def _soap12_fault(subcode: str, declared: str = "") -> Exchange:
+    raw = (f'<env:Envelope xmlns:env="{SOAP12_NS}"{declared}><env:Body><env:Fault><env:Code>'
+           f"<env:Value>env:Sender</env:Value><env:Subcode><env:Value>{subcode}</env:Value>"
+           "</env:Subcode></env:Code><env:Reason><env:Text xml:lang=\"en\">r</env:Text>"
+           "</env:Reason></env:Fault></env:Body></env:Envelope>").encode()
+    return Exchange(step="s", direction="to-product", method="POST", url="u", status=400,
+                    response=raw)
+
+
+def test_every_subcode_value_is_a_qname_whose_prefix_is_bound():
+    assert fault_invariants.fault_code(_soap12_fault("p:X", ' xmlns:p="urn:p"').envelope()) == []
+    assert fault_invariants.fault_code(_soap12_fault("Plain").envelope()) == []
+    unbound = fault_invariants.fault_code(_soap12_fault("pff:PF-RULE-VIOLATION").envelope())
+    assert "no declaration in scope binds the prefix 'pff'" in unbound[0]
+    assert "not a QName" in fault_invariants.fault_code(_soap12_fault("a b").envelope())[0]
+
+
+def test_a_form_a_product_may_refuse_is_refused_only_as_the_client_s():
+    def answer(code, status: int, ns: str = SOAP11_NS) -> Exchange:
+        raw = fault_envelope(HubFault(code, (Finding("http:content-type", "m"),), None), ns)
+        return Exchange(step="s", direction="to-product", method="POST", url="u",
+                        status=status, response=raw)
+    assert answer_comparison.client_refusal(answer(faults.CONTENT_TYPE, 415)) is None
+    assert answer_comparison.client_refusal(answer(faults.NOT_SOAP, 400, SOAP12_NS)) is None
+    assert "not the client's" in answer_comparison.client_refusal(
+        answer(faults.PROVIDER_INTERNAL, 500))
+    assert "415 or 500" in answer_comparison.client_refusal(answer(faults.CONTENT_TYPE, 200))
+
+
+def test_each_refusable_form_holds_the_canonical_message_with_ambiguous_kanji_as_references():
+    text = envelope('<q:Q xmlns:q="urn:q"><q:N>〜～髙田ﾊﾅｺ Ä</q:N></q:Q>', "1.1", None).decode()
+    headers = {"Content-Type": "text/xml; charset=utf-8"}
+    for name, _, rewrite, _ in encoding_forms.REFUSABLE:  # each checked equivalent as it writes
+        raw, out = rewrite(text, headers, "1.1")
+        assert out["Content-Type"] != headers["Content-Type"], name
+    shift_jis, _ = dict((n, r) for n, _, r, _ in encoding_forms.REFUSABLE)["charset-shift-jis"](
+        text, headers, "1.1")
+    assert b"&#12316;&#65374;" in shift_jis and "田".encode("shift_jis") in shift_jis
 
 
 @pytest.mark.integration
