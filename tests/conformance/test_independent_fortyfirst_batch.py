@@ -31,8 +31,9 @@ from lxml import etree
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.fortyfirst import (FORTYFIRST_DEFECTS, HEADER_FAULTS, LARGE_ANSWER,
-                                     RESUBMIT_WINDOW, as_standardized, content_type_parameters,
+from .independent.fortyfirst import (FORTYFIRST_DEFECTS, FORTYFIRST_MEASURED_MISSES,
+                                     HEADER_FAULTS, LARGE_ANSWER, RESUBMIT_WINDOW,
+                                     as_standardized, content_type_parameters,
                                      document_prefix_map, hex_read_references,
                                      undecodable_bytes, zero_based_path)
 from .independent.fortyfirst_store import (ASYNC_DELAY, MERGE_WINDOW, fixed_after_occurred,
@@ -46,8 +47,9 @@ from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, neutral_restart_scenario,
-                                  neutral_scenario_tests, notice, variant_effect_tests)
+                                  clock_from, extract, inquiry, missed_runs,
+                                  neutral_restart_scenario, neutral_scenario_tests, notice,
+                                  variant_effect_tests)
 
 # the variants that read a date: shown at NEW_YEAR too
 DATED = {"address-fixed-after-occurred-refused"}
@@ -185,6 +187,14 @@ def test_the_batch_is_declared_apart_and_sized():
     assert set(FORTYFIRST_DEFECTS) == FORTYFIRST_BATCH
     earlier = {name for name in APART if name not in FORTYFIRST_BATCH}
     assert not FORTYFIRST_BATCH & earlier  # no name of an earlier batch
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(FORTYFIRST_MEASURED_MISSES, FORTYFIRST_BATCH, APART)
+    assert len(FORTYFIRST_MEASURED_MISSES) == 3  # variants missed, 21/25 runs on 3ef9301
+    every_run = batch_cases(FORTYFIRST_BATCH, APART)
+    assert len(missed) == 4 and set(missed) <= set(every_run)
+    assert len(every_run) == 25 and len(CASES) == 18
 
 
 (test_each_variant_takes_effect,
