@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .adapter import Adapter
 from .fifteenth import BadChunk, answer_bad_chunk, chunk_size
 from .fortieth import chunked_coding, http_date
+from .fortyfirst import framed_request, new_connection, write_answer
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
@@ -26,13 +27,18 @@ def read_body(handler, defect: str | None = None) -> bytes:
     """The request's body: Content-Length bytes, or chunks (RFC 9112 7.1: every HTTP/1.1
     recipient parses the chunked coding; extensions and trailer fields are skipped)."""
     if not chunked_coding(handler, defect):
+        framed_request(None)
         return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-    parts = []
-    while size := chunk_size(handler.rfile.readline(), defect):
+    parts, framing = [], []  # the entity as read, framing included (request-hash-over-…)
+    while size := chunk_size(line := handler.rfile.readline(), defect):
+        framing.append(line)
         parts.append(handler.rfile.read(size))
-        handler.rfile.readline()  # the CRLF after the chunk
-    while handler.rfile.readline().strip():  # trailer fields, up to the empty line
-        pass
+        framing += [parts[-1], handler.rfile.readline()]  # the chunk and the CRLF after it
+    framing.append(line)
+    while (line := handler.rfile.readline()).strip():  # trailer fields, up to the empty line
+        framing.append(line)
+    framing.append(line)
+    framed_request(b"".join(framing))
     return b"".join(parts)
 
 
@@ -50,6 +56,10 @@ def serve(args) -> int:
 
         def log_message(self, format, *a):  # noqa: A002
             pass
+
+        def setup(self):
+            super().setup()
+            new_connection()  # sent-at-per-connection: a connection accepted
 
         def date_time_string(self, timestamp=None):
             return http_date(adapter.defect) or super().date_time_string(timestamp)
@@ -70,6 +80,8 @@ def serve(args) -> int:
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
+            if write_answer(self, adapter, answer):
+                return
             if http_defect(self, adapter.defect, answer):
                 return
             if write_chunked(self, adapter.defect, answer):

@@ -39,6 +39,7 @@ from .eighth import EighthBatch
 from .eleventh import EleventhBatch
 from .fifteenth import FifteenthBatch
 from .fortieth import FortiethBatch
+from .fortyfirst import FortyfirstBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
@@ -88,7 +89,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
-              ThirtyninthBatch, FortiethBatch):
+              ThirtyninthBatch, FortiethBatch, FortyfirstBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -143,6 +144,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtyeighth: dict = field(default_factory=dict)  # the thirty-eighth batch's memories
     thirtyninth: dict = field(default_factory=dict)  # the thirty-ninth batch's memories
     fortieth: dict = field(default_factory=dict)  # the fortieth batch's memories
+    fortyfirst: dict = field(default_factory=dict)  # the forty-first batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -160,6 +162,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._eighteenth_body(body)
         self._thirtyninth_body(body)
         self._fortieth_body(body)
+        self._fortyfirst_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -259,6 +262,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyeighth_checks(header, body, mid)
         self._thirtyninth_checks(header, body, mid)
         self._fortieth_checks(header, body, mid)
+        self._fortyfirst_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

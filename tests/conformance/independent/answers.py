@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._fortyfirst_now()) is not None:
+            return special
         if (special := self._thirtyninth_now()) is not None:
             return special
         if (special := self._twelfth_now()) is not None:
@@ -192,6 +194,7 @@ class Writer:
             hashed = self._thirtyfifth_hashed(raw, hashed)
             hashed = self._thirtyninth_hashed(raw, hashed)
             hashed = self._fortieth_hashed(raw, hashed)
+            hashed = self._fortyfirst_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -266,6 +269,7 @@ class Writer:
         self._thirtyeighth_answer(response)
         self._thirtyninth_answer(response, soap)
         self._fortieth_answer(response, soap)
+        self._fortyfirst_answer(response, soap)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -321,8 +325,8 @@ class Writer:
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
-        return self._fortieth_bytes(self._thirtyninth_bytes(self._thirtyeighth_bytes(
-            Answer(status, body, ctype))))
+        return self._fortyfirst_bytes(self._fortieth_bytes(self._thirtyninth_bytes(
+            self._thirtyeighth_bytes(Answer(status, body, ctype)))), env)
 
     def _fault(self, soap, refusal: Refusal, message_id) -> Answer:
         if (page := self._thirtyninth_fault_page(refusal)) is not None:
@@ -440,6 +444,7 @@ class Writer:
         self._thirtyseventh_fault(fault, soap, refusal)
         self._thirtyninth_fault_detail(detail, refusal)
         self._fortieth_fault(fault, soap, refusal)
+        self._fortyfirst_fault(env, fault, holder, detail, soap, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)
@@ -457,4 +462,5 @@ class Writer:
         self._twentythird_fault_answer(refusal, answer)
         self._twentysixth_fault_answer(soap, answer)
         self._thirtyfourth_fault_answer(soap, refusal, answer)
+        self._fortyfirst_fault_answer(refusal, answer)
         return answer

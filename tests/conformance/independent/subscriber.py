@@ -85,6 +85,7 @@ class Subscriber:
         self._thirtyeighth_store_opened(self.conn)
         self._thirtyninth_store_opened(self.conn)
         self._fortieth_store_opened(self.conn)
+        self._fortyfirst_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -181,7 +182,8 @@ class Subscriber:
                         self._thirtyseventh_in_background(mid, changes) or \
                         self._thirtyeighth_in_background(header, mid, changes) or \
                         self._thirtyninth_in_background(header, mid, changes) or \
-                        self._fortieth_in_background(header, mid, changes):
+                        self._fortieth_in_background(header, mid, changes) or \
+                        self._fortyfirst_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -324,6 +326,8 @@ class Subscriber:
             return special
         if (special := self._thirtyninth_seen(mid)) is not None:
             return special
+        if (special := self._fortyfirst_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -356,6 +360,7 @@ class Subscriber:
         self._thirtyfifth_marked(mid)
         self._thirtyeighth_marked(mid)
         self._thirtyninth_marked(mid)
+        self._fortyfirst_marked(mid)
         if self.defect == "seen-ids-warmed-up-late":
             self.memory_seen.add(mid)
         if self.defect == "seen-ids-ttl-1s":
@@ -542,6 +547,7 @@ class Subscriber:
         self._thirtyfifth_applied(change, number, row, sequence)
         self._thirtysixth_applied(change, number, row)
         self._thirtyseventh_applied(change, number)
+        self._fortyfirst_applied(number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

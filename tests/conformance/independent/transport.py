@@ -31,6 +31,7 @@ class Transport:
             self._thirtyeighth_http(raw, content_type)
             self._thirtyninth_http(raw, content_type)
             self._fortieth_http(raw, content_type)
+            self._fortyfirst_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -68,6 +69,7 @@ class Transport:
                 raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
                               [("http:content-type", media)])
             root, soap = self._parse(raw, content_type, soap)
+            self._fortyfirst_envelope(root, soap)
             self._thirtieth_envelope(root)
             self._tenth_envelope(root, soap)
             self._eleventh_envelope(root)
@@ -133,6 +135,7 @@ class Transport:
         raw = self._eighteenth_parse_bytes(raw, content_type)
         raw = self._nineteenth_parse_bytes(raw)
         raw = self._thirtyfourth_parse_bytes(raw)
+        raw = self._fortyfirst_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
