@@ -151,6 +151,10 @@ def tamper(raw: bytes, how: str) -> bytes:
             b"<!ENTITY " + bytes([98 + i]) + b' "' + (b"&" + bytes([97 + i]) + b";") * 10 + b'">'
             for i in range(4))
         return _with_dtd(raw, decl, b"&e;")
+    if how == "bytes_not_utf8":  # XML 1.0 §4.3.3: bytes illegal in the declared encoding are
+        # a fatal error — the UserId written in Shift_JIS under the UTF-8 declaration
+        start = raw.index(b"UserId>") + len(b"UserId>")
+        return raw[:start] + "田中".encode("shift_jis") + raw[raw.index(b"</", start):]
     if how == "malformed":  # cut off inside the body: not well-formed
         return raw[:-len(b"</soap:Body></soap:Envelope>") - 5]
     # standard-conformant variants a product must read like any other request
@@ -278,6 +282,7 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
+           "bytes_not_utf8",
            *MUST_UNDERSTAND_FORMS,
            *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included

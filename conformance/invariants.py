@@ -303,6 +303,28 @@ def http_date(ctx: checks.Context, ex: Exchange) -> list[str]:
     return []
 
 
+def framing(ctx: checks.Context, ex: Exchange) -> list[str]:
+    """RQ-SOAP-17: an answer is delimited by Content-Length or Transfer-Encoding, never both
+    (RFC 9112 §6.2), by one Content-Length value (§6.3), the body's length where the body is
+    not content-coded (blind batch 41 kept the handler's Content-Length on answers it switched
+    to chunked past 8 KiB)."""
+    if ex.error or ex.direction != "to-product":
+        return []
+    fields = {k.lower(): v for k, v in ex.response_headers.items()}
+    length = fields.get("content-length")
+    if length is None:
+        return []
+    if "transfer-encoding" in fields:
+        return [f"Transfer-Encoding: {fields['transfer-encoding']} and Content-Length: {length} "
+                f"in one answer (RFC 9112 §6.2: never both)"]
+    values = {v.strip() for v in length.split(",")}
+    if len(values) != 1 or not next(iter(values)).isdigit():
+        return [f"Content-Length: {length} (RFC 9112 §6.3: one decimal length)"]
+    if "content-encoding" not in fields and int(length) != len(ex.response):
+        return [f"Content-Length: {length}, the body has {len(ex.response)} bytes"]
+    return []
+
+
 RECEIPT_NS = "urn:pfbus:platform:receipt:v1"
 SUBSCRIBER_STATUSES = ("applied", "duplicate")  # "accepted" is the hub's, to a publisher
 
@@ -349,6 +371,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "time_limit": time_limit,
     "sent_at": sent_at,
     "http_date": http_date,
+    "framing": framing,
     "receipt": receipt,
 }
 

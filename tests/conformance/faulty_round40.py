@@ -33,6 +33,15 @@ Round 40c, from the classes of the fortieth blind batch's misses (docs/conforman
   (``later-pages-receiver-unchecked``): J-FULL-21; snapshots kept per UserId
   (``extracts-per-user-id``): a later page asked by another UserId of the system is unknown —
   J-FULL-01 and J-FULL-02.
+
+Round 41b, from the forty-first blind batch's misses (docs/conformance-testing.md, "Round 41b"):
+
+- (front ends, every role) every answer sent chunked with its Content-Length kept
+  (``length-kept-when-chunked``): INV-SOAP-17, and P-WIRE-01, whose own socket reads every
+  answer as the hub does (round 15: never both fields); a request whose bytes are not UTF-8 refused by a
+  fault whose Japanese text is written by the platform's default encoding, CP932, under a UTF-8
+  label (``fault-text-in-cp932-for-bad-bytes``): P-ENC-05, and the invariants that read every
+  answer's bytes (INV-SOAP-04, INV-MSG-12).
 """
 
 from __future__ import annotations
@@ -183,6 +192,33 @@ def note_extract_owner(call: Call) -> Reply:
     return reply
 
 
+# --- round 41b ------------------------------------------------------------------------------
+
+def length_kept_when_chunked(call: Call) -> Reply:
+    reply = call.reply
+    assert reply is not None
+    return Reply(reply.status, reply.body, reply.content_type, chunked_with_length=True)
+
+
+def fault_text_in_cp932_for_bad_bytes(call: Call) -> bytes | Reply:
+    if call.request.startswith((b"\xff\xfe", b"\xfe\xff")) or b'encoding="UTF-8"' not in \
+            call.request[:60]:
+        return call.request
+    try:
+        call.request.decode("utf-8")
+    except UnicodeDecodeError:
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap='
+                f'"{faults.SOAP11_NS}"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode>'
+                "<faultstring>XMLの構文が正しくありません</faultstring><detail>"
+                '<pff:FaultDetail xmlns:pff="urn:pfbus:platform:fault:v1"><pff:Code>'
+                "PF-XML-MALFORMED</pff:Code><pff:Party>client</pff:Party><pff:Finding>"
+                "<pff:Rule>xml:well-formed</pff:Rule><pff:Message>文字コードが不正です"
+                "</pff:Message></pff:Finding></pff:FaultDetail></detail></soap:Fault>"
+                "</soap:Body></soap:Envelope>").encode("cp932")
+        return Reply(500, body, "text/xml; charset=utf-8")
+    return call.request
+
+
 ROUND40_FAULTS: list[tuple] = [
     ("path-from-the-validated-element", "RQ-FAULT-13", ALL, ("INV-FAULT-13",)),
     ("date-field-in-local-time", "RQ-SOAP-16", ALL, ("INV-SOAP-16",)),
@@ -191,6 +227,9 @@ ROUND40_FAULTS: list[tuple] = [
     ("chunked-only-in-lower-case", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
     ("later-pages-receiver-unchecked", "RQ-FAULT-08", JUKI_PROFILE, ("J-FULL-21",)),
     ("extracts-per-user-id", "RQ-BEH-03", JUKI_PROFILE, ("J-FULL-01", "J-FULL-02")),
+    ("length-kept-when-chunked", "RQ-SOAP-17", ALL, ("INV-SOAP-17", "P-WIRE-01/*")),
+    ("fault-text-in-cp932-for-bad-bytes", "RQ-FAULT-07", ALL,
+     ("P-ENC-05/*", "INV-SOAP-04", "INV-MSG-12")),
 ]
 ROUND40_NAMES = {entry[0] for entry in ROUND40_FAULTS}
 ROUND40_WIRE = {
@@ -203,6 +242,8 @@ ROUND40_WIRE = {
                                        "on_reply": answered_as_whoever_was_asked},
     "extracts-per-user-id": {"on_request": extracts_per_user_id,
                              "on_reply": note_extract_owner},
+    "length-kept-when-chunked": {"on_reply": length_kept_when_chunked},
+    "fault-text-in-cp932-for-bad-bytes": {"on_request": fault_text_in_cp932_for_bad_bytes},
 }
 
 

@@ -17,7 +17,7 @@ from bus.core import faults
 from bus.core.faults import SOAP11_NS, SOAP12_NS, Finding, HubFault, fault_envelope
 from conformance import (answer_comparison, encoding_forms, fault_invariants, fault_place,
                          invariants, paging)
-from conformance.envelopes import envelope
+from conformance.envelopes import envelope, tamper
 from conformance.model import Suite
 from conformance.records import Exchange
 
@@ -178,6 +178,32 @@ def test_each_refusable_form_holds_the_canonical_message_with_ambiguous_kanji_as
     shift_jis, _ = dict((n, r) for n, _, r, _ in encoding_forms.REFUSABLE)["charset-shift-jis"](
         text, headers, "1.1")
     assert b"&#12316;&#65374;" in shift_jis and "田".encode("shift_jis") in shift_jis
+
+
+def _framed(headers: dict[str, str], body: bytes = b"<x/>") -> Exchange:
+    return Exchange(step="s", direction="to-product", method="POST", url="u", status=200,
+                    response=body, response_headers=headers)
+
+
+def test_an_answer_is_delimited_by_one_length_never_two():
+    assert invariants.framing(None, _framed({"Content-Length": "4"})) == []  # type: ignore[arg-type]
+    assert invariants.framing(None, _framed({"Transfer-Encoding": "chunked"})) == []  # type: ignore[arg-type]
+    both = invariants.framing(None, _framed({"Content-Length": "4",  # type: ignore[arg-type]
+                                             "Transfer-Encoding": "chunked"}))
+    assert "never both" in both[0]
+    assert "one decimal length" in invariants.framing(  # type: ignore[arg-type]
+        None, _framed({"Content-Length": "4, 5"}))[0]
+    assert "the body has 4 bytes" in invariants.framing(  # type: ignore[arg-type]
+        None, _framed({"Content-Length": "9"}))[0]
+
+
+def test_the_request_with_bytes_not_in_its_encoding_is_well_formed_but_for_them():
+    raw = envelope('<q:Q xmlns:q="urn:q"/>', "1.1", None)
+    raw = raw.replace(b"<soap:Header>", b"<soap:Header><h:UserId xmlns:h='urn:h'>u</h:UserId>")
+    bad = tamper(raw, "bytes_not_utf8")
+    with pytest.raises(UnicodeDecodeError):
+        bad.decode("utf-8")
+    assert etree.fromstring(bad.decode("utf-8", "replace").encode()) is not None
 
 
 @pytest.mark.integration
