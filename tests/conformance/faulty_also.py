@@ -527,9 +527,20 @@ _ALSO_ROUND39B = {"payload-prefixes-local": ("P-SOAP-09/*",),
 
 # Round 41b: P-ENC-05 sends bytes not in the declared encoding, a request not well-formed
 # (surveyed on every faulty adapter of every profile): the front ends answering such a request
-# with an HTML page fail it as they fail P-HOST-04
+# with an HTML page fail it as they fail P-HOST-04; INV-SOAP-17 (surveyed likewise) fails the
+# product of round 15 that sends Content-Length beside chunked
 _ALSO_ROUND41B = {"malformed-as-html": ("P-ENC-05/*",),
-                  "soap12-malformed-as-html": ("P-ENC-05/*",)}
+                  "soap12-malformed-as-html": ("P-ENC-05/*",),
+                  # INV-SOAP-17 judges every answer's framing as P-WIRE-01 judged its own
+                  "answer-length-beside-chunked": ("INV-SOAP-17",)}
+
+# Round 40c: J-FULL-21 sends later pages addressed to another system, 団体 and 業務ユニット
+# (surveyed on every faulty adapter of juki.provider): the products that check no Receiver, or
+# one field of it less, or refuse it with another code, fail it as they fail P-ADDR-01…03
+_ALSO_ROUND40C = {"receiver-unchecked": ("J-FULL-21",),
+                  "receiver-gov-code-unchecked": ("J-FULL-21",),
+                  "receiver-unit-unchecked": ("J-FULL-21",),
+                  "misrouted-as-header-invalid": ("J-FULL-21",)}
 
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
@@ -548,6 +559,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
-                 _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND41B):
+                 _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B):
         f = _with_also(f, also)
     return f

@@ -47,7 +47,10 @@ ROUND38_WIRE = {
 # mode → (the requirement it breaks, the subscriber cases it must fail): test_conformance_round38
 ROUND38_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
     "foreign-resident-dated-before-2012-refused": ("RQ-EDGE-01", ("S-EDGE-01",)),
-    "foreign-resident-former-surname-refused": ("RQ-EDGE-01", ("S-EDGE-01",)),
+    # since round 40b the grid notices' residents are 外国人住民 in turn: those carrying a 旧氏
+    # (S-FIELD-01's, S-FMR-01's, S-OPT-01's) meet the defect too
+    "foreign-resident-former-surname-refused": ("RQ-EDGE-01", (
+        "S-EDGE-01", "S-FIELD-01", "S-FMR-01", "S-OPT-01")),
 }
 
 

@@ -36,12 +36,13 @@ Round 40c, from the classes of the fortieth blind batch's misses (docs/conforman
 
 Round 41b, from the forty-first blind batch's misses (docs/conformance-testing.md, "Round 41b"):
 
-- (front ends, every role) every answer sent chunked with its Content-Length kept
-  (``length-kept-when-chunked``): INV-SOAP-17, and P-WIRE-01, whose own socket reads every
-  answer as the hub does (round 15: never both fields); a request whose bytes are not UTF-8 refused by a
-  fault whose Japanese text is written by the platform's default encoding, CP932, under a UTF-8
-  label (``fault-text-in-cp932-for-bad-bytes``): P-ENC-05, and the invariants that read every
+- (a front end, every role) a request whose bytes are not UTF-8 refused by a fault whose
+  Japanese text is written by the platform's default encoding, CP932, under a UTF-8 label
+  (``fault-text-in-cp932-for-bad-bytes``): P-ENC-05, and the invariants that read every
   answer's bytes (INV-SOAP-04, INV-MSG-12).
+
+INV-SOAP-17 (an answer's framing) has round 15's ``answer-length-beside-chunked`` (faulty.py),
+which sends Content-Length beside chunked and now fails it besides P-WIRE-01.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ import hashlib
 from bus.core import faults
 from bus.core.faults import SOAP12_NS
 
+from lxml import etree
+
 from .faulty_durability import CrashableSubscriber
 from .faulty_round16b import JUKI, PFH
 from .faulty_round19 import ALL, _fault
-from lxml import etree
-
 from .proxy import Call, Reply, header_find, header_findtext, serialize, tree
 
 JUKI_PROFILE = ("juki.provider",)
@@ -123,7 +124,7 @@ def unknown_charset_as_internal_error(call: Call) -> bytes | Reply:
 
 
 def chunked_only_in_lower_case(call: Call) -> bytes | Reply:
-    coding = next((v for k, v in call.received.items() if k == "transfer-encoding"), "")
+    coding = call.received.get("transfer-encoding", "")  # field names lower-cased
     if not coding or coding.strip() == "chunked":
         return call.request
     return _fault(call, faults.NOT_SOAP, "xml:well-formed", "Document is empty")
@@ -194,12 +195,6 @@ def note_extract_owner(call: Call) -> Reply:
 
 # --- round 41b ------------------------------------------------------------------------------
 
-def length_kept_when_chunked(call: Call) -> Reply:
-    reply = call.reply
-    assert reply is not None
-    return Reply(reply.status, reply.body, reply.content_type, chunked_with_length=True)
-
-
 def fault_text_in_cp932_for_bad_bytes(call: Call) -> bytes | Reply:
     if call.request.startswith((b"\xff\xfe", b"\xfe\xff")) or b'encoding="UTF-8"' not in \
             call.request[:60]:
@@ -227,7 +222,6 @@ ROUND40_FAULTS: list[tuple] = [
     ("chunked-only-in-lower-case", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
     ("later-pages-receiver-unchecked", "RQ-FAULT-08", JUKI_PROFILE, ("J-FULL-21",)),
     ("extracts-per-user-id", "RQ-BEH-03", JUKI_PROFILE, ("J-FULL-01", "J-FULL-02")),
-    ("length-kept-when-chunked", "RQ-SOAP-17", ALL, ("INV-SOAP-17", "P-WIRE-01/*")),
     ("fault-text-in-cp932-for-bad-bytes", "RQ-FAULT-07", ALL,
      ("P-ENC-05/*", "INV-SOAP-04", "INV-MSG-12")),
 ]
@@ -242,7 +236,6 @@ ROUND40_WIRE = {
                                        "on_reply": answered_as_whoever_was_asked},
     "extracts-per-user-id": {"on_request": extracts_per_user_id,
                              "on_reply": note_extract_owner},
-    "length-kept-when-chunked": {"on_reply": length_kept_when_chunked},
     "fault-text-in-cp932-for-bad-bytes": {"on_request": fault_text_in_cp932_for_bad_bytes},
 }
 

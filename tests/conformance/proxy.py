@@ -30,7 +30,6 @@ class Reply:
     body: bytes
     content_type: str = "text/xml; charset=utf-8"
     date: str | None = None  # the Date field as written (None: the current time, in GMT)
-    chunked_with_length: bool = False  # the body chunked, its Content-Length sent as well
 
 
 @dataclass
@@ -130,11 +129,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
-        if reply.chunked_with_length:
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(reply.body), reply.body))
-            return
         self.end_headers()
         self.wfile.write(reply.body)
 
