@@ -9,6 +9,7 @@ fail exactly their cases."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from lxml import etree
@@ -132,8 +133,8 @@ def test_an_answer_s_date_is_judged_as_an_instant_in_gmt():
     now = dt.datetime.now(dt.timezone.utc)
     assert invariants.http_date(context, _dated(now.strftime("%a, %d %b %Y %H:%M:%S GMT"))) == []
     local = now.astimezone(dt.timezone(dt.timedelta(hours=9)))
-    assert "+32400 s" in invariants.http_date(
-        context, _dated(local.strftime("%a, %d %b %Y %H:%M:%S GMT")))[0]
+    nine_hours = invariants.http_date(context, _dated(local.strftime("%a, %d %b %Y %H:%M:%S GMT")))
+    assert abs(int(re.search(r"is \+(\d+) s", nine_hours[0])[1]) - 32400) <= 1  # Date in whole s
     assert "not an IMF-fixdate" in invariants.http_date(
         context, _dated(now.strftime("%A, %d-%b-%y %H:%M:%S GMT")))[0]  # RFC 850's form
     assert invariants.http_date(context, Exchange(step="s", direction="to-product",
