@@ -63,29 +63,48 @@ def compare(canon: Exchange, ex: Exchange, ignore: list[str], namespaces) -> lis
     return problems
 
 
-def sender_refusal(ex: Exchange) -> str | None:
-    """Why ``ex``'s answer is not the fault SOAP 1.2 Part 1 §5 lets a receiver give a message
-    holding a processing instruction — a SOAP 1.2 Fault whose Code is env:Sender, HTTP 400
-    (Part 2 7.5.2.2), with a pff:FaultDetail of Party client (docs/faults.md recommends
-    PF-SOAP-ENVELOPE; the code is not judged); None when it is that fault."""
+def _envelope_or_why(ex: Exchange):
+    """The answer's envelope, else why there is none (a str)."""
     if ex.error:
         return ex.error
     try:
-        env = ex.envelope()
+        return ex.envelope()
     except ValueError as exc:
         return f"HTTP {ex.status}: {exc}"
-    if env.soap_ns != SOAP12_NS or not env.is_fault:
-        return "not a SOAP 1.2 Fault"
-    code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
-    if code.rpartition(":")[2].strip() != "Sender":
-        return f"its Code is {code or 'missing'}, not env:Sender"
-    if ex.status != 400:
-        return f"HTTP {ex.status}: env:Sender is answered with 400"
+
+
+def _client_party(env) -> str | None:
+    """Why the Fault's pff:FaultDetail does not blame the client, or None."""
     detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
     if detail is None:
         return "it carries no pff:FaultDetail"
     party = FaultDetail.from_element(detail).party
     return None if party == "client" else f"pff:Party is {party}, not client"
+
+
+def _local_code(env) -> str:
+    """The Fault's code as written: 1.1 faultcode, 1.2 Code/Value."""
+    if env.soap_ns == SOAP11_NS:
+        return env.body.findtext("faultcode") or ""
+    return env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
+
+
+def sender_refusal(ex: Exchange) -> str | None:
+    """Why ``ex``'s answer is not the fault SOAP 1.2 Part 1 §5 lets a receiver give a message
+    holding a processing instruction — a SOAP 1.2 Fault whose Code is env:Sender, HTTP 400
+    (Part 2 7.5.2.2), with a pff:FaultDetail of Party client (docs/faults.md recommends
+    PF-SOAP-ENVELOPE; the code is not judged); None when it is that fault."""
+    env = _envelope_or_why(ex)
+    if isinstance(env, str):
+        return env
+    if env.soap_ns != SOAP12_NS or not env.is_fault:
+        return "not a SOAP 1.2 Fault"
+    code = _local_code(env)
+    if code.rpartition(":")[2].strip() != "Sender":
+        return f"its Code is {code or 'missing'}, not env:Sender"
+    if ex.status != 400:
+        return f"HTTP {ex.status}: env:Sender is answered with 400"
+    return _client_party(env)
 
 
 def client_refusal(ex: Exchange) -> str | None:
@@ -94,27 +113,16 @@ def client_refusal(ex: Exchange) -> str | None:
     version whose code is the client's (soap:Client / env:Sender), a pff:FaultDetail of Party
     client, HTTP 415 (recommended, with PF-CONTENT-TYPE) or the version's client status (500 /
     400); None when it is one. The code is not judged (PF-CONTENT-TYPE is recommended)."""
-    if ex.error:
-        return ex.error
-    try:
-        env = ex.envelope()
-    except ValueError as exc:
-        return f"HTTP {ex.status}: {exc}"
+    env = _envelope_or_why(ex)
+    if isinstance(env, str):
+        return env
     if not env.is_fault:
         return "not a SOAP Fault"
-    if env.soap_ns == SOAP11_NS:
-        code, want, status = env.body.findtext("faultcode") or "", "Client", 500
-    else:
-        code = env.body.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
-        want, status = "Sender", 400
+    want, status = ("Client", 500) if env.soap_ns == SOAP11_NS else ("Sender", 400)
+    code = _local_code(env)
     local = code.rpartition(":")[2].strip()
     if local != want and not local.startswith(want + "."):
         return f"its code is {code or 'missing'}, not the client's ({want})"
     if ex.status not in (415, status):
         return f"HTTP {ex.status}: a client fault is answered with 415 or {status}"
-    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    if detail is None:
-        return "it carries no pff:FaultDetail"
-    party = FaultDetail.from_element(detail).party
-    return None if party == "client" else f"pff:Party is {party}, not client"
-
+    return _client_party(env)

@@ -473,26 +473,31 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                 except lexical.NotApplicable:
                     continue  # nothing of the request has another form of this kind: not sent
                 found = answer_comparison.compare(canon, ex, ignore, namespaces)
-                why_not = answer_comparison.sender_refusal(ex) if variant.refusable else \
-                    answer_comparison.client_refusal(ex) if variant.may_refuse else None
-                refused = bool(found) and (variant.refusable or variant.may_refuse) \
-                    and why_not is None
+                other = _other_answer(variant) if found else None
+                why_not = other[1](ex) if other else None
+                refused = other is not None and why_not is None
                 if refused:  # the other conformant answer (SOAP 1.2 Part 1 §5, README)
                     found = [] if not observe or _unheld(seen) else [
                         f"refused with a client fault, yet observed {seen!r} after it (a "
                         f"refused notice changes nothing)"]
-                elif found and variant.refusable:
-                    found = [f"{p}; nor the Sender fault SOAP 1.2 Part 1 §5 allows instead "
-                             f"({why_not})" for p in found]
-                elif found and variant.may_refuse:
-                    found = [f"{p}; nor the client fault README allows instead ({why_not})"
-                             for p in found]
+                elif other:
+                    found = [f"{p}; nor {other[0]} instead ({why_not})" for p in found]
                 if observe and not refused and seen != state:
                     found.append(f"observed {seen!r} after it, {state!r} after the canonical "
                                  f"form")
                 problems += [f"{which}{variant.name} SOAP {soap} ({variant.spec}): {p}"
                              for p in found]
     return problems
+
+
+def _other_answer(variant: Variant) -> tuple[str, Callable[[Exchange], str | None]] | None:
+    """The refusal a variant may get instead of the canonical answer — what allows it, and why
+    an answer is not it — or None: the canonical answer only."""
+    if variant.refusable:
+        return "the Sender fault SOAP 1.2 Part 1 §5 allows", answer_comparison.sender_refusal
+    if variant.may_refuse:
+        return "the client fault README allows", answer_comparison.client_refusal
+    return None
 
 
 def _messages(runner, step, values: dict[str, Any]) -> list[str]:

@@ -15,9 +15,14 @@ from . import checks, fault_place
 from .records import Exchange
 
 
-def detail_code(env) -> str | None:
+def _detail(env) -> FaultDetail | None:
     detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    return None if detail is None else FaultDetail.from_element(detail).code
+    return None if detail is None else FaultDetail.from_element(detail)
+
+
+def detail_code(env) -> str | None:
+    detail = _detail(env)
+    return None if detail is None else detail.code
 
 
 def fault_code(env) -> list[str]:
@@ -119,8 +124,8 @@ def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
     env = ex.usable()
     if env is None or not env.is_fault or ex.direction != "to-product":
         return []
-    detail = env.body.find(f".//{FAULT_DETAIL_TAG}")
-    findings = () if detail is None else FaultDetail.from_element(detail).findings
+    detail = _detail(env)
+    findings = () if detail is None else detail.findings
     placed = [f for f in findings if f.path is not None or f.line is not None]
     if not placed:
         return []

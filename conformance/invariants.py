@@ -283,7 +283,7 @@ def http_date(ctx: checks.Context, ex: Exchange) -> list[str]:
     receipt — a local clock labelled GMT names an instant hours off (blind batch 40)."""
     if ex.error or ex.direction != "to-product":
         return []
-    value = next((v for k, v in ex.response_headers.items() if k.lower() == "date"), None)
+    value = ex.http_field("date")
     if value is None:
         return []
     if not _IMF_FIXDATE.fullmatch(value.strip()):
@@ -310,17 +310,16 @@ def framing(ctx: checks.Context, ex: Exchange) -> list[str]:
     to chunked past 8 KiB)."""
     if ex.error or ex.direction != "to-product":
         return []
-    fields = {k.lower(): v for k, v in ex.response_headers.items()}
-    length = fields.get("content-length")
+    length = ex.http_field("content-length")
     if length is None:
         return []
-    if "transfer-encoding" in fields:
-        return [f"Transfer-Encoding: {fields['transfer-encoding']} and Content-Length: {length} "
+    if (coding := ex.http_field("transfer-encoding")) is not None:
+        return [f"Transfer-Encoding: {coding} and Content-Length: {length} "
                 f"in one answer (RFC 9112 §6.2: never both)"]
     values = {v.strip() for v in length.split(",")}
     if len(values) != 1 or not next(iter(values)).isdigit():
         return [f"Content-Length: {length} (RFC 9112 §6.3: one decimal length)"]
-    if "content-encoding" not in fields and int(length) != len(ex.response):
+    if ex.http_field("content-encoding") is None and int(length) != len(ex.response):
         return [f"Content-Length: {length}, the body has {len(ex.response)} bytes"]
     return []
 

@@ -129,9 +129,14 @@ class Exchange:
     def body(self, which: str = "response") -> etree._Element:
         return self.envelope(which).body
 
-    def content_type(self, which: str = "response") -> str:
+    def http_field(self, name: str, which: str = "response") -> str | None:
+        """An HTTP field of the response or request, its name in any case (None: not sent)."""
         headers = self.response_headers if which == "response" else self.request_headers
-        return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        name = name.lower()
+        return next((v for k, v in headers.items() if k.lower() == name), None)
+
+    def content_type(self, which: str = "response") -> str:
+        return self.http_field("content-type", which) or ""
 
 
 @dataclass

@@ -31,3 +31,20 @@ def _close_the_tests_servers(request):
     close = request.getfixturevalue("refs").closer_of_new_servers()
     yield
     close()
+
+
+@pytest.fixture
+def indie_process(tmp_path):
+    """Start the independent adapter as a process — ``start(role, defect)`` — closed after the
+    test (the batch tests that need its HTTP front end: chunking, connections, the Date)."""
+    from .independent.process import IndependentAdapter
+
+    started: list[IndependentAdapter] = []
+
+    def start(role: str, defect: str | None) -> IndependentAdapter:
+        started.append(IndependentAdapter(role, tmp_path, system_id="indie", defect=defect))
+        return started[-1]
+    yield start
+    for adapter in started:
+        adapter.close()
+

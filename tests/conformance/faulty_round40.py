@@ -47,25 +47,26 @@ which sends Content-Length beside chunked and now fails it besides P-WIRE-01.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-
-from bus.core import faults
-from bus.core.faults import SOAP12_NS
 
 from lxml import etree
+
+from bus.core import faults
+from bus.core.faults import SOAP12_NS, Finding, HubFault, fault_envelope
 
 from .faulty_durability import CrashableSubscriber
 from .faulty_round16b import JUKI, PFH
 from .faulty_round19 import ALL, _fault
+from .faulty_round20 import _content_type
+from .faulty_shapes import _original_hash
 from .proxy import Call, Reply, header_find, header_findtext, serialize, tree
 
 JUKI_PROFILE = ("juki.provider",)
 _EXTRACT_UNKNOWN = faults.FaultCode("VENDOR-EXTRACT-UNKNOWN", faults.Party.CLIENT, 400,
                                     "no such extract")
 
-_PFF = "{urn:pfbus:platform:fault:v1}"
+_PFF = f"{{{faults.FAULT_NS}}}"
+_PARTY = ("LocalGovCode", "BusinessUnit", "SystemId")
 
 
 def path_from_the_validated_element(call: Call) -> Reply:
@@ -102,7 +103,7 @@ def subcode_prefix_undeclared(call: Call) -> Reply:
         return reply
     root = tree(reply.body)
     value = root.find(f".//{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value")
-    code = root.findtext(".//{urn:pfbus:platform:fault:v1}Code")
+    code = root.findtext(f".//{_PFF}Code")
     if value is None or not code:
         return reply
     sub = etree.SubElement(value.getparent(), f"{{{SOAP12_NS}}}Subcode")
@@ -114,7 +115,7 @@ _KNOWN_CHARSETS = ("utf-8", "utf-16", "us-ascii")
 
 
 def unknown_charset_as_internal_error(call: Call) -> bytes | Reply:
-    ctype = call.headers.get("Content-Type", "")
+    ctype = _content_type(call)
     labels = [p.split("=", 1)[1].strip().strip('"').lower() for p in ctype.split(";")[1:]
               if p.strip().lower().startswith("charset=")]
     if all(label in _KNOWN_CHARSETS for label in labels):
@@ -130,16 +131,16 @@ def chunked_only_in_lower_case(call: Call) -> bytes | Reply:
     return _fault(call, faults.NOT_SOAP, "xml:well-formed", "Document is empty")
 
 
-def _receiver(root) -> list:
-    return [header_find(root, f"/{{{PFH}}}Receiver/{{{PFH}}}{f}")
-            for f in ("LocalGovCode", "BusinessUnit", "SystemId")]
+def _party(root, which: str) -> list:
+    """The header's Sender or Receiver fields (elements; None where one is missing)."""
+    return [header_find(root, f"/{{{PFH}}}{which}/{{{PFH}}}{f}") for f in _PARTY]
 
 
 def later_pages_receiver_unchecked(call: Call) -> bytes | Reply:
     """A request naming an ExtractId goes to the registry as addressed to it (the one the last
     first request was addressed to): the transfer was authorised by its first request."""
     root = tree(call.request)
-    fields = _receiver(root)
+    fields = _party(root, "Receiver")
     if root.find(f".//{{{JUKI}}}ExtractId") is None or any(f is None for f in fields):
         call.state["receiver"] = [f.text for f in fields if f is not None]
         return call.request
@@ -159,16 +160,12 @@ def answered_as_whoever_was_asked(call: Call) -> Reply:
     asked = call.state.get("asked", {}).pop(id(call), None)
     if asked is None or b"ExtractId" not in reply.body:
         return reply
-    root = tree(reply.body)
-    for field, value in zip((header_find(root, f"/{{{PFH}}}Sender/{{{PFH}}}{f}")
-                             for f in ("LocalGovCode", "BusinessUnit", "SystemId")), asked,
-                            strict=True):
+    hashed = _original_hash(call)
+    root = tree(hashed.body)
+    for field, value in zip(_party(root, "Sender"), asked, strict=True):
         if field is not None:
             field.text = value
-    digest = header_find(root, f"/{{{PFH}}}RequestHash")
-    if digest is not None:
-        digest.text = base64.b64encode(hashlib.sha256(call.request).digest()).decode()
-    return Reply(reply.status, serialize(root), reply.content_type)
+    return Reply(hashed.status, serialize(root), hashed.content_type)
 
 
 def extracts_per_user_id(call: Call) -> bytes | Reply:
@@ -202,14 +199,8 @@ def fault_text_in_cp932_for_bad_bytes(call: Call) -> bytes | Reply:
     try:
         call.request.decode("utf-8")
     except UnicodeDecodeError:
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap='
-                f'"{faults.SOAP11_NS}"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode>'
-                "<faultstring>XMLの構文が正しくありません</faultstring><detail>"
-                '<pff:FaultDetail xmlns:pff="urn:pfbus:platform:fault:v1"><pff:Code>'
-                "PF-XML-MALFORMED</pff:Code><pff:Party>client</pff:Party><pff:Finding>"
-                "<pff:Rule>xml:well-formed</pff:Rule><pff:Message>文字コードが不正です"
-                "</pff:Message></pff:Finding></pff:FaultDetail></detail></soap:Fault>"
-                "</soap:Body></soap:Envelope>").encode("cp932")
+        fault = HubFault(faults.MALFORMED_XML, (Finding("xml:well-formed", "文字コードが不正です"),))
+        body = fault_envelope(fault).decode("utf-8").encode("cp932")  # the platform's default
         return Reply(500, body, "text/xml; charset=utf-8")
     return call.request
 

@@ -16,15 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import http.client
-import json
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -356,7 +350,7 @@ def _while_the_store_is_held(adapter: Adapter, raw: bytes):
     try:
         delivery = threading.Thread(target=deliver)
         delivery.start()
-        time.sleep(0.2)  # the delivery waits for the store
+        delivery.join(0.2)  # it waits for the store: still running after the deadline
         assert delivery.is_alive()
     finally:
         adapter.lock.release()
@@ -429,48 +423,6 @@ def test_reply_message_ids_repeat_after_a_restart(tmp_path):
 
 # --- the HTTP front end, on the adapter as a process --------------------------------------------
 
-class _Process:
-    """``python -m tests.conformance.independent serve`` on a free port (stopped by close())."""
-
-    def __init__(self, role: str, workdir: Path, defect: str | None):
-        argv = [sys.executable, "-m", "tests.conformance.independent", "serve", "--role", role,
-                "--db", str(workdir / f"{role}-{defect}.sqlite3"), "--port", "0",
-                "--system-id", "indie"]
-        if defect:
-            argv += ["--defect", defect]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     cwd=Path(__file__).resolve().parents[2])
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        url = json.loads(line)["url"]
-        self.host, port = url.split("//")[1].split("/")[0].split(":")
-        self.port = int(port)
-
-    def post(self, raw_request: bytes) -> bytes:
-        with socket.create_connection((self.host, self.port), timeout=10) as sock:
-            sock.sendall(raw_request)
-            out = b""
-            while chunk := sock.recv(65536):
-                out += chunk
-        return out
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-@pytest.fixture
-def process(tmp_path):
-    started: list[_Process] = []
-
-    def start(role: str, defect: str | None) -> _Process:
-        started.append(_Process(role, tmp_path, defect))
-        return started[-1]
-    yield start
-    for p in started:
-        p.close()
-
-
 def _chunked(body: bytes, coding: str) -> bytes:
     chunks = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n"
                       for part in (body[:100], body[100:]))
@@ -479,14 +431,14 @@ def _chunked(body: bytes, coding: str) -> bytes:
         chunks + b"0\r\n\r\n"
 
 
-def test_a_chunked_body_is_read_whatever_the_case_of_its_coding(process):
+def test_a_chunked_body_is_read_whatever_the_case_of_its_coding(indie_process):
     name = "chunked-coding-name-case-sensitive"
     for role, raw in (("provider", inquiry("0000010014")), ("subscriber", notice(change()))):
-        right, wrong = process(role, None), process(role, name)
+        right, wrong = indie_process(role, None), indie_process(role, name)
         for coding in ("chunked", "Chunked", "CHUNKED"):
-            answer = right.post(_chunked(raw, coding))
+            answer = right.post_raw(_chunked(raw, coding))
             assert answer.startswith(b"HTTP/1.1 200 "), (role, coding)
-            answer = wrong.post(_chunked(raw, coding))
+            answer = wrong.post_raw(_chunked(raw, coding))
             if coding == "chunked":  # the exact name: right
                 assert answer.startswith(b"HTTP/1.1 200 "), role
             else:
@@ -494,12 +446,12 @@ def test_a_chunked_body_is_read_whatever_the_case_of_its_coding(process):
                 assert b"xml:well-formed" in answer
 
 
-def test_the_date_field_is_nine_hours_ahead(process):
+def test_the_date_field_is_nine_hours_ahead(indie_process):
     name = "http-date-local-time-labelled-gmt"
     for role, raw in (("provider", inquiry("0000010014")), ("subscriber", notice(change()))):
         dates = {}
         for defect in (None, name):
-            p = process(role, defect)
+            p = indie_process(role, defect)
             conn = http.client.HTTPConnection(p.host, p.port, timeout=10)
             conn.request("POST", "/soap", raw, {"Content-Type": TEXT_XML})
             response = conn.getresponse()

@@ -16,11 +16,7 @@ import base64
 import datetime as dt
 import hashlib
 import http.client
-import json
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -474,48 +470,6 @@ def test_requests_keep_what_the_transcripts_rely_on():
 
 # --- the HTTP front end, on the adapter as a process --------------------------------------------
 
-class _Process:
-    """``python -m tests.conformance.independent serve`` on a free port (stopped by close())."""
-
-    def __init__(self, role: str, workdir: Path, defect: str | None):
-        argv = [sys.executable, "-m", "tests.conformance.independent", "serve", "--role", role,
-                "--db", str(workdir / f"{role}-{defect}.sqlite3"), "--port", "0",
-                "--system-id", "indie"]
-        if defect:
-            argv += ["--defect", defect]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     cwd=Path(__file__).resolve().parents[2])
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        url = json.loads(line)["url"]
-        self.host, port = url.split("//")[1].split("/")[0].split(":")
-        self.port = int(port)
-
-    def post(self, raw_request: bytes) -> bytes:
-        with socket.create_connection((self.host, self.port), timeout=10) as sock:
-            sock.sendall(raw_request)
-            out = b""
-            while chunk := sock.recv(65536):
-                out += chunk
-        return out
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-@pytest.fixture
-def process(tmp_path):
-    started: list[_Process] = []
-
-    def start(role: str, defect: str | None) -> _Process:
-        started.append(_Process(role, tmp_path, defect))
-        return started[-1]
-    yield start
-    for p in started:
-        p.close()
-
-
 def _chunks(body: bytes) -> bytes:
     return b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n"
                     for part in (body[:100], body[100:])) + b"0\r\n\r\n"
@@ -539,26 +493,26 @@ def _request_hash(answer: bytes) -> str | None:
     return etree.fromstring(body).findtext(f".//{{{PFH}}}RequestHash")
 
 
-def test_a_chunked_request_is_hashed_with_its_framing(process):
+def test_a_chunked_request_is_hashed_with_its_framing(indie_process):
     name = "request-hash-over-chunked-framing"
     for role, fresh in (("provider", lambda: inquiry("0000010014")),
                         ("subscriber", lambda: notice(change()))):
-        right, wrong = process(role, None), process(role, name)
+        right, wrong = indie_process(role, None), indie_process(role, name)
         raw = fresh()
-        assert _request_hash(right.post(_request(raw, chunked=True))) == _digest(raw), role
+        assert _request_hash(right.post_raw(_request(raw, chunked=True))) == _digest(raw), role
         raw = fresh()
-        assert _request_hash(wrong.post(_request(raw, chunked=True))) == \
+        assert _request_hash(wrong.post_raw(_request(raw, chunked=True))) == \
             _digest(_chunks(raw)), role  # the chunk framing hashed with the message
         raw = fresh()
-        assert _request_hash(wrong.post(_request(raw, chunked=False))) == _digest(raw), role
+        assert _request_hash(wrong.post_raw(_request(raw, chunked=False))) == _digest(raw), role
 
 
-def test_sent_at_is_kept_per_connection(process):
+def test_sent_at_is_kept_per_connection(indie_process):
     name = "sent-at-per-connection"
     for role, fresh in (("provider", lambda: inquiry("0000010014")),
                         ("subscriber", lambda: notice(change()))):
         for defect in (None, name):
-            p = process(role, defect)
+            p = indie_process(role, defect)
             conn = http.client.HTTPConnection(p.host, p.port, timeout=10)
             stamps = []
             for pause in (0, 1.2):  # two requests on one kept-alive connection
@@ -575,16 +529,16 @@ def test_sent_at_is_kept_per_connection(process):
             assert stamp >= stamps[1] and stamp != stamps[0], (role, defect)
 
 
-def test_a_large_answer_carries_both_framings(process):
+def test_a_large_answer_carries_both_framings(indie_process):
     name = "large-answers-chunked-with-content-length"
     page = extract(1, page_size=100)  # every resident: 12 kB
     small = inquiry("0000010014")  # 5 kB
     for defect in (None, name):
-        p = process("provider", defect)
-        head = p.post(_request(page, chunked=False)).split(b"\r\n\r\n", 1)[0].lower()
+        p = indie_process("provider", defect)
+        head = p.post_raw(_request(page, chunked=False)).split(b"\r\n\r\n", 1)[0].lower()
         assert b"content-length:" in head
         assert (b"transfer-encoding: chunked" in head) is (defect == name), defect
-        head = p.post(_request(small, chunked=False)).split(b"\r\n\r\n", 1)[0].lower()
+        head = p.post_raw(_request(small, chunked=False)).split(b"\r\n\r\n", 1)[0].lower()
         assert b"content-length:" in head and b"transfer-encoding" not in head, defect
         conn = http.client.HTTPConnection(p.host, p.port, timeout=10)  # read as RFC 9112 says
         conn.request("POST", "/soap", extract(1, page_size=100), {"Content-Type": TEXT_XML})

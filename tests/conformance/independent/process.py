@@ -3,8 +3,10 @@ the same port and database — the ``--restart-command`` contract."""
 
 from __future__ import annotations
 
+import socket
 import sys
 import urllib.error
+from urllib.parse import urlsplit
 import urllib.request
 from pathlib import Path
 
@@ -45,3 +47,18 @@ class IndependentAdapter(KillableProduct):
                 return 0, r.read().decode("utf-8")
         except urllib.error.HTTPError as exc:
             return 1, exc.read().decode("utf-8", "replace")
+
+    def post_raw(self, raw_request: bytes) -> bytes:
+        """``raw_request`` (an HTTP request as bytes) on a connection of its own; the whole
+        answer as it came, read until the product closes the connection."""
+        with socket.create_connection((self.host, self.port), timeout=10) as sock:
+            sock.sendall(raw_request)
+            out = b""
+            while chunk := sock.recv(65536):
+                out += chunk
+        return out
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
