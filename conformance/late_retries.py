@@ -20,6 +20,12 @@ the case waits for the rest). Each retry must be answered as the last answer to 
 RequestId) was: the same ExtractId, TotalCount, TotalPages and Page, the same residents in the
 same order. The invariants judge the retries' answers like every other, RQ-MSG-10's SentAt
 among them: an answer that keeps an earlier SentAt no longer tracks time.
+
+The first retry goes over the kept-alive connection of the run's first such request, which the
+transport set aside for it (``Transport.hold_connection``; a new one if the product closed it):
+a front end that keeps a request context — SentAt with it — per connection answers it with a
+SentAt as old as the connection, where the run's other connections, each replaced within a
+second or two, hide it (the forty-first blind batch).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from .checks import outcome
 from .envelopes import envelope
 from .notice_runs import poster
 from .records import CommandRun, Exchange
+from .transport import Transport
 
 SERVICE = "juki.ResidentFullExtract"
 JUKI, CMN = grid.JUKI, grid.CMN
@@ -52,15 +59,24 @@ class ExtractRequests:
 
     sent: list[Exchange] = field(default_factory=list)
     restarted: float | None = None  # the suite's monotonic clock at the last restart
+    transport: Transport | None = None  # holding a connection for the first retry
 
     def note(self, ex: Exchange) -> None:
         if ex.service == SERVICE and ex.direction == "to-product" and ex.request:
             self.sent.append(ex)
 
+    def hold_connection(self, transport: Transport) -> None:
+        """The connection of the next first request P-LATE-01 retries is held for its first
+        retry (again after a restart, which closed the one held)."""
+        self.transport = transport
+        transport.hold_connection(retriable)
+
     def restart(self) -> None:
         """The product restarted: whether it still knows a RequestId answered before is not
         settled (J-DUR-02 accepts a new snapshot)."""
         self.restarted = time.monotonic()
+        if self.transport is not None:
+            self.transport.hold_connection(retriable)
 
     def before_restart(self, ex: Exchange) -> bool:
         return self.restarted is not None and (ex.sent_monotonic or 0.0) < self.restarted
@@ -69,19 +85,29 @@ class ExtractRequests:
         """(Sender, RequestId) -> the last first request with it that got a normal answer."""
         last: dict[tuple[str, str], Exchange] = {}
         for ex in self.sent:
-            if outcome(ex, "response"):
-                continue
-            try:
-                payload, header = _payload(ex), ex.header("request")
-            except ValueError:
-                continue
-            rid = payload.findtext(f"{{{JUKI}}}RequestId") if payload is not None else None
-            if payload is None or payload.find(f"{{{JUKI}}}ExtractId") is not None or not rid:
-                continue
-            key = (str(header.sender), rid)
-            last.pop(key, None)  # the newest last
-            last[key] = ex
+            if (key := _retry_key(ex)) is not None:
+                last.pop(key, None)  # the newest last
+                last[key] = ex
         return dict(list(last.items())[-MOST:])
+
+
+def _retry_key(ex: Exchange) -> tuple[str, str] | None:
+    """(Sender, RequestId) of a 全件 first request with a RequestId that got a normal answer."""
+    if ex.service != SERVICE or ex.direction != "to-product" or outcome(ex, "response"):
+        return None
+    try:
+        payload, header = _payload(ex), ex.header("request")
+    except ValueError:
+        return None
+    rid = payload.findtext(f"{{{JUKI}}}RequestId") if payload is not None else None
+    if payload is None or payload.find(f"{{{JUKI}}}ExtractId") is not None or not rid:
+        return None
+    return str(header.sender), rid
+
+
+def retriable(ex: Exchange) -> bool:
+    """Whether P-LATE-01 retries ``ex`` (the transport holds the first one's connection)."""
+    return _retry_key(ex) is not None
 
 
 class NotedRestart:
@@ -125,19 +151,24 @@ def run_step(runner, step, values) -> list[str]:
                               "answered: nothing to retry")
         return []
     answered = min((ex.sent_monotonic or 0.0) + ex.elapsed for ex in earlier.values())
+    held = runner.s.transport.held_since()
+    if held is not None:  # the held connection's first request as long ago
+        answered = max(answered, held)
     if (wait := answered + LATE - time.monotonic()) > 0:
         time.sleep(wait)
     spec = runner._service(SERVICE, step.where)
     post = poster(runner, step, spec, runner._timeout(step, values))
     problems: list[str] = []
-    for (sender, rid), first in earlier.items():
+    for i, ((sender, rid), first) in enumerate(earlier.items()):
         header = replace(first.header("request"), message_id=message_ids.fresh(),
                          sent_at=jst_now())
         payload = etree.tostring(first.envelope("request").body, encoding="unicode")
         soap = first.soap_version or "1.1"
+        held = i == 0
+        on = ", on the connection of the run's first 全件 request" if held else ""
         at = (f"[RequestId {rid} of {sender}, first sent by {first.step}] retried "
-              f"{time.monotonic() - (first.sent_monotonic or 0.0):.1f} s later (SOAP {soap})")
-        ex = post(envelope(payload, soap, header), soap, header, at)
+              f"{time.monotonic() - (first.sent_monotonic or 0.0):.1f} s later (SOAP {soap}{on})")
+        ex = post(envelope(payload, soap, header), soap, header, at, held)
         if found := outcome(ex, "response"):
             problems += [f"{at}: {m} (the first request was answered: a retry is answered from "
                          "the same snapshot)" for m in found]

@@ -88,16 +88,17 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                                    reasons.groups).run(reasons.labels, points)
 
 
-def poster(runner, step, spec, timeout: float) -> Callable[[bytes, str, Any, str], Exchange]:
-    """(message bytes, SOAP version, its header, step label) -> the exchange: the message POSTed
-    to the product's ``spec`` endpoint, recorded in the result and judged by the invariants
+def poster(runner, step, spec, timeout: float) -> Callable[..., Exchange]:
+    """(message bytes, SOAP version, its header, step label[, held]) -> the exchange: the message
+    POSTed to the product's ``spec`` endpoint (``held``: on the connection the transport holds),
+    recorded in the result and judged by the invariants
     (also restart_runs.py's S-RST-01)."""
-    def post(request: bytes, soap: str, header, label: str) -> Exchange:
+    def post(request: bytes, soap: str, header, label: str, held: bool = False) -> Exchange:
         ex = Exchange(step=label, direction="to-product", method="POST",
                       url=runner._url(step, spec.id), request=request,
                       request_headers=http_headers(soap, soap_actions(spec.wsdl).get(soap, "")),
                       service=spec.id, soap_version=soap, sent_header=header)
-        runner.s.transport.exchange(ex, timeout)
+        runner.s.transport.exchange(ex, timeout, held)
         runner.result.exchanges.append(ex)
         runner._observe_answer(step, ex)
         return ex

@@ -24,11 +24,10 @@ import lxml
 from bus.core.catalog import Catalog
 from schemas import BUILTIN_CATALOG
 
-from . import SUITE_VERSION, checks, waiting
+from . import SUITE_VERSION, checks, late_retries, waiting
 from .hubsim import HubSimulator
 from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
-from .late_retries import NotedRestart
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
@@ -102,8 +101,9 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
             state.observe = RecordingObserve(state.observe, state.observations)
             state.transport.watchers.append(state.observations.sent)
         state.transport.watchers.append(state.extract_requests.note)  # P-LATE-01 retries them
+        state.extract_requests.hold_connection(state.transport)  # … the first on a held one
         if state.restart is not None:  # … and when the product last restarted (J-DUR-02)
-            state.restart = NotedRestart(state.restart, state.extract_requests)
+            state.restart = late_retries.NotedRestart(state.restart, state.extract_requests)
         results: list[CaseResult] = []
         setup_error = None
         try:

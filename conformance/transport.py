@@ -80,14 +80,26 @@ class Transport:
         self._plain.close()
         self.session.close()
 
-    def exchange(self, ex: Exchange, timeout: float) -> Exchange:
-        """Perform ``ex`` (method, url, request, request_headers); fill in the answer."""
+    def hold_connection(self, of: Callable[[Exchange], bool]) -> None:
+        """Set aside the kept-alive connection of the next plain-HTTP exchange ``of`` accepts
+        (judged once its answer is read; it replaces one held before), until ``exchange(...,
+        held=True)`` sends on it: a request seconds later on the same connection (P-LATE-01's
+        first retry)."""
+        self._plain.holder = of
+
+    def held_since(self) -> float | None:
+        """The monotonic clock when the held connection's exchange was sent, if one is held."""
+        return self._plain.held_since
+
+    def exchange(self, ex: Exchange, timeout: float, held: bool = False) -> Exchange:
+        """Perform ``ex`` (method, url, request, request_headers); fill in the answer. ``held``:
+        on the connection ``hold_connection`` set aside, if the product has not closed it."""
         started = ex.mark_sent()
         self.note_sent(ex)
         deadline = started + timeout
         try:
             if ex.url[:7].lower() == "http://":
-                self._plain.exchange(ex, timeout, deadline)
+                self._plain.exchange(ex, timeout, deadline, held)
             else:
                 self._with_requests(ex, timeout, deadline)
         except (TimeoutError, requests.Timeout):
@@ -168,21 +180,25 @@ class _Plain:
         self._idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._cookies = cookies
+        self.holder: Callable[[Exchange], bool] | None = None  # Transport.hold_connection
+        self._held: http.client.HTTPConnection | None = None
+        self.held_since: float | None = None
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for conn in connections:
+            held, self._held = self._held, None
+        for conn in [c for connections in idle.values() for c in connections] + [held]:
+            if conn is not None:
                 conn.close()
 
-    def exchange(self, ex: Exchange, timeout: float, deadline: float) -> None:
+    def exchange(self, ex: Exchange, timeout: float, deadline: float, held: bool = False) -> None:
         try:
             target = _target(ex.url)
         except requests.RequestException as exc:
             raise _Failure(type(exc).__name__, exc) from None
         headers = self._headers(ex, target)
-        conn = self._connection(target, timeout)
+        conn = self._connection(target, timeout, self._take_held() if held else None)
         try:
             response = self._send(conn, ex, target, headers)
         except BaseException:
@@ -204,8 +220,23 @@ class _Plain:
             if failed or not response.isclosed() or _says_close(headers):
                 response.close()
                 conn.close()
-            else:
+            elif not self._hold(ex, conn):
                 self._release(target, conn)
+
+    def _hold(self, ex: Exchange, conn: http.client.HTTPConnection) -> bool:
+        with self._lock:
+            if self.holder is None or conn.sock is None or not self.holder(ex):
+                return False  # (a connection the product closed after the answer: the next)
+            replaced, self._held = self._held, conn
+            self.holder, self.held_since = None, ex.sent_monotonic  # one, until re-armed
+        if replaced is not None:
+            replaced.close()
+        return True
+
+    def _take_held(self) -> http.client.HTTPConnection | None:
+        with self._lock:
+            conn, self._held, self.held_since = self._held, None, None
+        return conn
 
     def _release(self, target: _Target, conn: http.client.HTTPConnection) -> None:
         with self._lock:
@@ -237,10 +268,13 @@ class _Plain:
             merged["content-length"] = ("Content-Length", "0")
         return merged
 
-    def _connection(self, target: _Target, timeout: float) -> http.client.HTTPConnection:
-        with self._lock:
-            idle = self._idle.get((target.host, target.port))
-            conn = idle.pop() if idle else None
+    def _connection(self, target: _Target, timeout: float,
+                    held: http.client.HTTPConnection | None = None) -> http.client.HTTPConnection:
+        conn = held
+        if conn is None:
+            with self._lock:
+                idle = self._idle.get((target.host, target.port))
+                conn = idle.pop() if idle else None
         if conn is None:
             conn = Connection(target.host, target.port)  # headers read without email
         elif conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import copy
 import re
+import socket
 
-from twisted.internet import reactor
+from twisted.internet import reactor, tcp
 from twisted.internet.task import deferLater
 from twisted.web.resource import Resource
 
@@ -93,6 +94,7 @@ class CrashableSubscriber(TestSubscriber):
         self.unflushed: dict[str, dict | None] = {}  # resident → as written before the cache
         self.newest_id: dict[str, str] = {}  # seen-ids-rebuilt-from-residents: the row's column
         self.group_open = False  # burst-group-commit: a group collecting writers
+        self.siblings = 0  # burst-group-commit: the server's other clients at work at a request
         self.crashes = 0
 
     def handler(self, header, notice):
@@ -140,9 +142,14 @@ class CrashableSubscriber(TestSubscriber):
         """burst-group-commit: the first writer opens a group and commits its own notice; a
         notice arriving while the group collects (``_GROUP_WINDOW``) is written to the cache
         the group's timer flushes later. Handlers run in the reactor thread: the group is open
-        while its first notice's answer is deferred."""
+        while its first notice's answer is deferred. As PostgreSQL's commit_delay with
+        commit_siblings, a writer waits for others only while other clients are at work: a
+        notice alone on the server is committed at once (a run's thousand sequential notices
+        would otherwise each wait the window)."""
         if self.group_open:
             self._unflushed(header.message_id, notice)
+            return super().handler(header, notice)
+        if not self.siblings:
             return super().handler(header, notice)
         self.group_open = True
         answer = super().handler(header, notice)
@@ -181,7 +188,8 @@ class CrashableSubscriber(TestSubscriber):
 
 class _Soap12Marker(Resource):
     """Notes the MessageId of every SOAP 1.2 request before the endpoint handles it: the
-    mutant's SOAP 1.2 path is its own handler, as a vendor's second endpoint would be."""
+    mutant's SOAP 1.2 path is its own handler, as a vendor's second endpoint would be; and how
+    many other clients of the server are at work (burst-group-commit's siblings)."""
 
     isLeaf = True
 
@@ -190,6 +198,7 @@ class _Soap12Marker(Resource):
         self.inner, self.subscriber = inner, subscriber
 
     def render(self, request):
+        self.subscriber.siblings = _active_siblings(request.channel.transport)
         if (request.getHeader(b"content-type") or b"").lower().startswith(
                 b"application/soap+xml"):
             request.content.seek(0)
@@ -197,6 +206,23 @@ class _Soap12Marker(Resource):
                 self.subscriber.soap12_ids.add(m[1].decode())
             request.content.seek(0)
         return self.inner.render(request)
+
+
+def _active_siblings(mine: tcp.Server) -> int:
+    """The server's other connections whose client is at work: a request read in part, or bytes
+    waiting to be read (an idle kept-alive connection is neither)."""
+    active = 0
+    for r in reactor.getReaders():
+        if not isinstance(r, tcp.Server) or r.server is not mine.server or r is mine:
+            continue
+        try:
+            waiting = r.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            waiting = b""
+        except OSError:
+            continue
+        active += bool(waiting or getattr(r.protocol, "requests", None))
+    return active
 
 
 def serve_crashable(refs: References, subscriber: CrashableSubscriber, profile: str) -> str:

@@ -4,7 +4,9 @@ later pages with other header fields (a SentAt behind, another UserId); S-RST-01
 are delivered again by the suite's own system; every Subcode Value's prefix is bound
 (INV-SOAP-04); an answer's Date is GMT near the suite's clock (INV-SOAP-16); what README lets a
 product refuse is answered or refused as the client's; the faulty products of faulty_round40.py
-fail exactly their cases."""
+fail exactly their cases. Round 41c: P-LATE-01's first retry goes over a connection held since
+the run's first 全件 request, where the forty-first blind batch's SentAt kept per connection
+shows whatever the run's other connections did."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from conformance.model import Suite
 from conformance.records import Exchange
 
 from .faulty import assert_fails_exactly_its_targets, faulty_runs
+from .independent_runs import outcome
 from .faulty_durability import crash_run
 from .faulty_round40 import (ROUND40_MODES, ROUND40_NAMES, Round40Subscriber,
                              path_from_the_validated_element)
@@ -219,3 +222,20 @@ def test_faulty_subscriber_fails_exactly_its_round40_targets(refs, suite, mode, 
     failed = not_passed(crash_run(refs, suite, Round40Subscriber(mode), profile)[1])
     assert set(failed) == set(ROUND40_MODES[mode][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed
+
+
+@pytest.mark.slow
+def test_a_sent_at_kept_per_connection_is_seen_on_the_connection_held_for_the_late_retry(
+        suite, tmp_path):
+    """Round 41c: the forty-first batch's sent-at-per-connection (a request context, SentAt
+    with it, made when a connection is accepted), missed by its measurement: its connections
+    were replaced within a second or two (restarts among them). P-LATE-01's first retry goes
+    over the connection of the first 全件 request since the last restart, at least 3 s old, and
+    its SentAt is that old: INV-MSG-10, and nothing else, fails."""
+    result, failed = outcome(suite, tmp_path, "provider", 1, defect="sent-at-per-connection")
+    assert set(failed) == {"INV-MSG-10"}, failed
+    held = [ex for r in result.results if r.id == "P-LATE-01" for ex in r.exchanges
+            if "on the connection of the run's first 全件 request" in ex.step]
+    assert len(held) == 1
+    stamp = dt.datetime.fromisoformat(held[0].header().sent_at).timestamp()
+    assert held[0].sent_wall is not None and held[0].sent_wall - stamp >= 2.0

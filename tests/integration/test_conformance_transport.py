@@ -330,3 +330,76 @@ def test_cookies_the_product_sets_are_sent_back():
 def test_unusable_urls(url, error):
     ex = Transport().exchange(Exchange("s", "to-product", "POST", url, request=b""), 5)
     assert ex.error == "transport failure: " + error
+
+
+class ThreadedProduct:
+    """Answers ``OK`` on every connection at once; notes each request's connection (the client's
+    port) and body."""
+
+    def __init__(self):
+        self.seen: list[tuple[int, bytes]] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, (_, port) = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, port), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, port: int) -> None:
+        buf = b""
+        with conn:
+            while True:
+                request, buf = _read_request(conn, buf)
+                if request is None:
+                    return
+                self.seen.append((port, request.partition(b"\r\n\r\n")[2]))
+                conn.sendall(OK)
+
+    def url(self, path: str = "/soap") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_held_connection_waits_aside_for_the_request_sent_on_it():
+    """``hold_connection``: the connection of the first exchange the predicate accepts is set
+    aside — the exchanges after it go out on another — until ``exchange(held=True)``; armed
+    again, the next accepted exchange's connection replaces it (P-LATE-01's first retry on the
+    connection of the run's first 全件 request, again after a restart)."""
+    product, transport = ThreadedProduct(), Transport()
+    try:
+        transport.hold_connection(lambda ex: ex.request == b"<first/>")
+        for body in (b"<a/>", b"<first/>", b"<b/>", b"<c/>"):
+            post(transport, product, body=body)
+        assert transport.held_since() is not None
+        post(transport, product, body=b"<again/>", headers=SOAP_HEADERS)
+        held = Exchange("s", "to-product", "POST", product.url(), request=b"<retry/>",
+                        request_headers=dict(SOAP_HEADERS))
+        transport.exchange(held, 5.0, held=True)
+        port = dict((body, port) for port, body in product.seen)
+        assert port[b"<first/>"] == port[b"<retry/>"] == port[b"<a/>"]  # the first kept on
+        assert port[b"<b/>"] == port[b"<c/>"] == port[b"<again/>"] != port[b"<first/>"]
+        assert transport.held_since() is None  # taken: the next held=True opens a new one
+        transport.hold_connection(lambda ex: ex.request == b"<second/>")
+        post(transport, product, body=b"<second/>")
+        post(transport, product, body=b"<d/>")
+        transport.exchange(Exchange("s", "to-product", "POST", product.url(), request=b"<r2/>",
+                                    request_headers=dict(SOAP_HEADERS)), 5.0, held=True)
+        port = dict((body, port) for port, body in product.seen)
+        assert port[b"<r2/>"] == port[b"<second/>"] != port[b"<d/>"]
+        for body in (b"<x/>", b"<y/>"):  # armed while one is held: replaced (a restart)
+            transport.hold_connection(lambda ex, body=body: ex.request == body)
+            post(transport, product, body=body)
+        transport.exchange(Exchange("s", "to-product", "POST", product.url(), request=b"<r3/>",
+                                    request_headers=dict(SOAP_HEADERS)), 5.0, held=True)
+        port = dict((body, port) for port, body in product.seen)
+        assert port[b"<r3/>"] == port[b"<y/>"] != port[b"<x/>"]
+    finally:
+        transport.close()
+        product.close()
