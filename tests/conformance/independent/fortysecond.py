@@ -22,7 +22,66 @@ __main__.py calls. Creating the worktree (git worktree add --quiet) printed no c
 none was seen. The batch's test uses tests/conformance/variant_transcripts.py's helpers as the
 earlier batches' tests do, its file not read: the requests its builders make were printed.
 
-Not measured yet.
+Committed as 8a094c2 (on branch b42). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs FORTYSECOND_BATCH`, 2026-12-07 07:31:30Z to
+07:34:28Z, 2 min 58 s, load 2.1 at the start and 3.4 at the end, on two cores): 13/25 caught =
+52.0 %. Per class: 1 (one message shape) 4/6, 2 (inputs rarely sent) 2/9, 3 (characters) 3/4, 4 (time)
+2/3, 5 (durability) 2/3. Per role: provider 6/12, subscriber 7/13. No variant failed to start, and
+every catch comes from the variant's own defect — all but one on the input it was written for (the
+findings quote what it writes wrong: a Banchi holding its 方書 after U+3000, a name held as before
+a B07, an answer to a 全件 request of another Version, a Receiver of 団体コード 131016 for a Sender
+of 000001, a chunk-size line the client could not read, a receipt Status accepted for a change
+dated 30 days ahead, a BecameResidentOn that is the 基準日, changes_applied absent after a kill on
+the kept-alive connection, changes_applied 0 right after a receipt); some came by a way the
+scenario did not foresee but by the defect itself: katagaki-merged-into-banchi by J-CHR-04, a
+character case, on 0000010219's address (１２番地−3　ｶﾝﾀﾞﾊｲﾂ１０１号);
+removal-cancellation-undoes-last-change by S-GRID-01, a B07 after an A01 carrying another 個人番号;
+rule-findings-merged-by-rule by P-FAULT-10 on the notice service ("no finding (of its own) names
+addressee_number at …/juki:Change/juki:Resident/cmn:AddresseeNumber": apparently a notice of more
+than one bad 宛名番号, whose findings of that one rule the variant merged);
+extract-version-unchecked by P-ADDR-04's 全件 step; control-characters-stripped-before-parse
+(provider, subscriber) by INV-FAULT-06 on P-EQUIV-01's UTF-16LE form without a byte order mark
+(charset-utf-16le-without-bom, SOAP 1.2), an input the defect was not written for: the sanitiser
+deleted the form's NUL bytes as C0 controls, the rest no longer the UTF-16 it declares, and the
+variant refused it not well-formed (PF-SOAP-ENVELOPE, HTTP 400; reproduced afterwards in process,
+the correct adapter beside it) where the correct adapter reads it — README lets a product refuse
+UTF-16 without its byte order mark, PF-CONTENT-TYPE recommended, and the finding was cut at 200
+characters before it said what the invariant found wrong: the one catch not on the input the defect
+was written for; dated-answers-became-resident-on-as-of by J-GRID-01, an inquiry by 個人番号 with a
+基準日 one day after BecameResidentOn; change-count-incremented-after-receipt by S-ONCE-02,
+changes_applied 0 observed right after the receipt (no kill needed). Disclosure: the measurement's
+output (its 26 lines: every variant's first catching case with its finding, cut at 200 characters,
+the misses and the score) was read whole; nothing else of the suite was read. After the first
+commit one `git log --oneline -1` was run by mistake, its output cut to its first 7 characters
+(this commit's own hash, no subject was shown), and one `git diff --stat` of this record before
+its commit (it listed this batch's own three files, no subject). Missed
+(FORTYSECOND_MEASURED_MISSES; no variant was changed after the measurement), with why the suite did
+not see it as far as the documents and the output tell:
+- schema-finding-line-zero-based (provider, subscriber): the schema faults the suite judges
+  apparently come from messages of several lines, where the line before the element's is still
+  a line of the request (docs/faults.md: a Line, when given, must be a line of the request), or
+  a schema fault's Line is not compared with its element's line; no message on one line drew a
+  Line 0.
+- header-element-absent-internal (provider, subscriber): no case apparently sends an Envelope
+  without a soap:Header element; the header-missing cases keep a Header (empty, or holding
+  another block), which the variant answers right.
+- whitespace-before-declaration-accepted (provider, subscriber): no request with white space
+  before its XML declaration; the malformed requests the suite sends are refused by the parser
+  as before.
+- inquiry-with-both-keys-answered (provider): no inquiry carrying both 宛名番号 and 個人番号 (the
+  XSD's choice broken) is sent, or none is judged for its refusal.
+- content-length-leading-zeros-octal (provider, subscriber): every request's Content-Length is
+  written as its client writes it, without leading zeros (RFC 9110 allows them; no case probes
+  them).
+- chunked-notice-decoded-per-chunk (subscriber): the suite's chunked notices (it sends some: the
+  forty-first batch's request-hash-over-chunked-framing was caught on a subscriber) apparently
+  put no chunk boundary inside a multi-byte character of a name or reading.
+- page-reread-after-30s-refused (provider): no page is asked again half a minute after it was
+  served — every run took seconds — so docs/notices.md's readability bound is not reached (as
+  the fortieth batch's extract-snapshots-expire-after-5-minutes was not).
+- chunked-notices-applied-after-receipt (subscriber): the durability cases (S-DUR-01 caught
+  notices-committed-at-connection-close by a kill after a receipt) apparently send their notices
+  with a Content-Length, and no chunked notice is observed right after its receipt.
 """
 
 from __future__ import annotations
@@ -195,7 +254,16 @@ FORTYSECOND_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
 }
 
 
-FORTYSECOND_MEASURED_MISSES: dict[str, str] = {}  # name → the roles missed (not measured yet)
+FORTYSECOND_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (13/25 on 8a094c2)
+    "schema-finding-line-zero-based": "provider, subscriber",
+    "header-element-absent-internal": "provider, subscriber",
+    "whitespace-before-declaration-accepted": "provider, subscriber",
+    "inquiry-with-both-keys-answered": "provider",
+    "content-length-leading-zeros-octal": "provider, subscriber",
+    "chunked-notice-decoded-per-chunk": "subscriber",
+    "page-reread-after-30s-refused": "provider",
+    "chunked-notices-applied-after-receipt": "subscriber",
+}
 
 
 # --- the HTTP front end (__main__.py) -----------------------------------------------------------
