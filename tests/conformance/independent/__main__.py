@@ -18,6 +18,9 @@ from .adapter import Adapter
 from .fifteenth import BadChunk, answer_bad_chunk, chunk_size
 from .fortieth import chunked_coding, http_date
 from .fortyfirst import framed_request, new_connection, write_answer
+from .fortysecond import content_length
+from .fortysecond import write_answer as write_answer_by_characters
+from .fortysecond_store import chunks_read, connection_closed, connection_opened
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
@@ -28,7 +31,8 @@ def read_body(handler, defect: str | None = None) -> bytes:
     recipient parses the chunked coding; extensions and trailer fields are skipped)."""
     if not chunked_coding(handler, defect):
         framed_request(None)
-        return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        chunks_read(None)
+        return handler.rfile.read(content_length(handler.headers.get("Content-Length"), defect))
     parts, framing = [], []  # the entity as read, framing included (request-hash-over-…)
     while size := chunk_size(line := handler.rfile.readline(), defect):
         framing.append(line)
@@ -39,6 +43,7 @@ def read_body(handler, defect: str | None = None) -> bytes:
         framing.append(line)
     framing.append(line)
     framed_request(b"".join(framing))
+    chunks_read(parts)
     return b"".join(parts)
 
 
@@ -60,6 +65,13 @@ def serve(args) -> int:
         def setup(self):
             super().setup()
             new_connection()  # sent-at-per-connection: a connection accepted
+            connection_opened()  # notices-committed-at-connection-close: its unit of work
+
+        def finish(self):
+            try:
+                super().finish()
+            finally:
+                connection_closed(adapter)  # notices-committed-at-connection-close: committed
 
         def date_time_string(self, timestamp=None):
             return http_date(adapter.defect) or super().date_time_string(timestamp)
@@ -81,6 +93,8 @@ def serve(args) -> int:
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             if write_answer(self, adapter, answer):
+                return
+            if write_answer_by_characters(self, adapter, answer):
                 return
             if http_defect(self, adapter.defect, answer):
                 return

@@ -40,6 +40,7 @@ from .eleventh import EleventhBatch
 from .fifteenth import FifteenthBatch
 from .fortieth import FortiethBatch
 from .fortyfirst import FortyfirstBatch
+from .fortysecond import FortysecondBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
@@ -89,7 +90,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
-              ThirtyninthBatch, FortiethBatch, FortyfirstBatch):
+              ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -145,6 +146,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     thirtyninth: dict = field(default_factory=dict)  # the thirty-ninth batch's memories
     fortieth: dict = field(default_factory=dict)  # the fortieth batch's memories
     fortyfirst: dict = field(default_factory=dict)  # the forty-first batch's memories
+    fortysecond: dict = field(default_factory=dict)  # the forty-second batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -163,6 +165,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyninth_body(body)
         self._fortieth_body(body)
         self._fortyfirst_body(body)
+        self._fortysecond_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -194,6 +197,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
                           [("service:endpoint", f"header {named}, body {service_id}")], mid)
         version = self._thirtysixth_version(self._twentyfirst_version(header.findtext(
             f"{{{PFH}}}Service/{{{PFH}}}Version")))
+        version = self._fortysecond_version(version, service_id)
         if version != SERVED_VERSION:  # README: another Version is not served here
             raise Refusal("PF-PROVIDER-MISROUTED", "client", "not for this endpoint",
                           [("service:version", f"version {version} is not served here "

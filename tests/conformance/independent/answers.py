@@ -140,7 +140,7 @@ class Writer:
                     for n in ("LocalGovCode", "BusinessUnit", "SystemId")]
         if self.defect == "reply-receiver-system-id-lowercased":  # the routing table's key
             sender[2] = sender[2].lower()
-        sender = self._fifteenth_reply_receiver(sender)
+        sender = self._fortysecond_reply_receiver(self._fifteenth_reply_receiver(sender))
         first, second = ("Sender", "Receiver")
         if self.defect == "later-pages-parties-echoed" and later_page:
             first, second = ("Receiver", "Sender")
@@ -270,6 +270,7 @@ class Writer:
         self._thirtyninth_answer(response, soap)
         self._fortieth_answer(response, soap)
         self._fortyfirst_answer(response, soap)
+        self._fortysecond_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -445,6 +446,7 @@ class Writer:
         self._thirtyninth_fault_detail(detail, refusal)
         self._fortieth_fault(fault, soap, refusal)
         self._fortyfirst_fault(env, fault, holder, detail, soap, refusal)
+        self._fortysecond_fault(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

@@ -257,6 +257,7 @@ class Provider:
                           else "client", "no such extract",
                           [("extract:unknown", extract_id)],
                           header.findtext(f"{{{PFH}}}MessageId"))
+        self._fortysecond_page(header, body, extract_id, page)
         if self.defect == "extract-page-size-of-first-request":  # kept with the snapshot
             size = self.eighth.setdefault(("size", extract_id), size)
         out = etree.Element(f"{{{JUKI}}}ResidentFullExtractResponse", nsmap=self._nsmap())

@@ -86,6 +86,7 @@ class Subscriber:
         self._thirtyninth_store_opened(self.conn)
         self._fortieth_store_opened(self.conn)
         self._fortyfirst_store_opened(self.conn)
+        self._fortysecond_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -183,7 +184,8 @@ class Subscriber:
                         self._thirtyeighth_in_background(header, mid, changes) or \
                         self._thirtyninth_in_background(header, mid, changes) or \
                         self._fortieth_in_background(header, mid, changes) or \
-                        self._fortyfirst_in_background(header, mid, changes):
+                        self._fortyfirst_in_background(header, mid, changes) or \
+                        self._fortysecond_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -233,17 +235,20 @@ class Subscriber:
                             self._twentysixth_leave_open(changes) or \
                             self._twentyseventh_leave_open() or \
                             self._twentyeighth_leave_open(changes) or \
-                            self._thirtysixth_leave_open(changes):  # commit() forgotten
+                            self._thirtysixth_leave_open(changes) or \
+                            self._fortysecond_leave_open():  # commit() forgotten
                         self.open_transaction = True
                     else:
                         self.conn.execute("COMMIT")
         self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
-        return self._seventeenth_receipt(self._sixteenth_receipt(self._tenth_receipt(self._receipt(
-            mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase" else mid,
-            "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
-            else "accepted" if several and self.defect == "multi-change-receipt-accepted"
-            else "applied"), mid, duplicate), duplicate), duplicate)
+        return self._fortysecond_receipt(self._seventeenth_receipt(self._sixteenth_receipt(
+            self._tenth_receipt(self._receipt(
+                mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase"
+                else mid,
+                "duplicate" if duplicate and self.defect != "duplicate-answered-applied"
+                else "accepted" if several and self.defect == "multi-change-receipt-accepted"
+                else "applied"), mid, duplicate), duplicate), duplicate), body, duplicate)
 
     @staticmethod
     def _receipt(mid: str, status: str):
@@ -548,6 +553,7 @@ class Subscriber:
         self._thirtysixth_applied(change, number, row)
         self._thirtyseventh_applied(change, number)
         self._fortyfirst_applied(number)
+        self._fortysecond_applied(change, number, row, name, sequence)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

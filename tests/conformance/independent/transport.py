@@ -32,6 +32,7 @@ class Transport:
             self._thirtyninth_http(raw, content_type)
             self._fortieth_http(raw, content_type)
             self._fortyfirst_http(raw, content_type)
+            self._fortysecond_http()
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -78,6 +79,7 @@ class Transport:
             if self.defect == "deep-nesting-html-500" and \
                     max(len(list(el.iterancestors())) for el in root.iter()) > 50:
                 raise _HtmlError()  # the vendor's recursive 外字 walker gives up
+            self._fortysecond_envelope(root, soap)
             header, body = self._parts(root, soap)
             message_id = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
             self._thirtyfourth_envelope(header)
@@ -136,6 +138,7 @@ class Transport:
         raw = self._nineteenth_parse_bytes(raw)
         raw = self._thirtyfourth_parse_bytes(raw)
         raw = self._fortyfirst_parse_bytes(raw)
+        raw = self._fortysecond_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)

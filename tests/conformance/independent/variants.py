@@ -41,6 +41,7 @@ from .thirtyeighth import THIRTYEIGHTH_DEFECTS
 from .thirtyninth import THIRTYNINTH_DEFECTS
 from .fortieth import FORTIETH_DEFECTS
 from .fortyfirst import FORTYFIRST_DEFECTS
+from .fortysecond import FORTYSECOND_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -676,6 +677,14 @@ FORTIETH_BATCH = frozenset(FORTIETH_DEFECTS)
 # bytes, a provider's SentAt kept per kept-alive connection); its record is fortyfirst.py's
 # docstring, its misses fortyfirst.FORTYFIRST_MEASURED_MISSES.
 FORTYFIRST_BATCH = frozenset(FORTYFIRST_DEFECTS)
+# The forty-second batch (fortysecond.py, fortysecond_store.py), blind like the tenth to
+# forty-first: kept apart from DEFECTS, measured by name; committed before the suite was run on
+# it (8a094c2). Blind 13/25 (52.0 %) on 8a094c2 (every catch by the variant's own defect; the
+# misses: a schema finding's Line counted from 0, an Envelope without soap:Header, white space
+# before the XML declaration, an inquiry with both keys, a Content-Length with a leading zero, a
+# chunk boundary inside a character, a page asked again after 30 s, a chunked notice × a kill);
+# its record is fortysecond.py's docstring, its misses fortysecond.FORTYSECOND_MEASURED_MISSES.
+FORTYSECOND_BATCH = frozenset(FORTYSECOND_DEFECTS)
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENTH_DEFECTS,
                                                       **TWELFTH_DEFECTS, **THIRTEENTH_DEFECTS,
                                                       **FOURTEENTH_DEFECTS, **FIFTEENTH_DEFECTS,
@@ -704,7 +713,8 @@ APART: dict[str, tuple[int, tuple[str, ...], str]] = {**TENTH_DEFECTS, **ELEVENT
                                                       **THIRTYEIGHTH_DEFECTS,
                                                       **THIRTYNINTH_DEFECTS,
                                                       **FORTIETH_DEFECTS,
-                                                      **FORTYFIRST_DEFECTS}
+                                                      **FORTYFIRST_DEFECTS,
+                                                      **FORTYSECOND_DEFECTS}
 
 ALTERNATIVES: dict[str, str] = {
     "other-prefixes": "SOAP prefix S, body prefixes r and c",
