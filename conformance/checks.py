@@ -140,6 +140,23 @@ def linkage(ctx: Context, ex: Exchange) -> list[str]:
             if got != want]
 
 
+_LENIENT = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
+                          huge_tree=False)
+
+
+def request_root(ex: Exchange) -> etree._Element | None:
+    """The request's element tree: as the product reads a usable envelope, else as XML (a
+    broken envelope still has elements a finding may name), else None."""
+    try:
+        return ex.envelope("request").root
+    except ValueError:
+        pass
+    try:
+        return etree.fromstring(ex.request, _LENIENT)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
 def _detail(ex: Exchange) -> etree._Element | None:
     return ex.envelope().body.find(f".//{FAULT_DETAIL_TAG}")
 
@@ -254,7 +271,8 @@ def fault(ctx: Context, ex: Exchange, spec: Mapping[str, Any]) -> list[str]:
                         f"{[f.rule for f in d.findings]})")
     lines = fault_place.request_lines(ex.request)
     if spec.get("at") and "rule_in" in spec:  # fault-v1.xsd: a place's path and line
-        problems += fault_place.placed(list(d.findings), spec["rule_in"], spec["at"], lines)
+        problems += fault_place.placed(list(d.findings), spec["rule_in"], spec["at"], lines,
+                                       request_root(ex))
     unused = list(d.findings)
     for want in spec.get("all_of", ()):  # one finding per problem (docs/faults.md)
         match = next((f for f in unused if f.rule == want["rule"] and (

@@ -125,7 +125,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "late_retries": ("timeout",),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
-    "wire": ("vars", "soap", "ignore", "forms", "timeout"),
+    "wire": ("vars", "soap", "ignore", "forms", "observe_vars", "timeout"),
     "parties": ("vars", "ignore", "timeout"),
     "identifiers": ("vars", "ignore", "timeout"),
     "check_digits": ("vars", "ignore", "timeout"),

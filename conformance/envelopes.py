@@ -157,6 +157,16 @@ def tamper(raw: bytes, how: str) -> bytes:
         return raw[:start] + "田中".encode("shift_jis") + raw[raw.index(b"</", start):]
     if how == "malformed":  # cut off inside the body: not well-formed
         return raw[:-len(b"</soap:Body></soap:Envelope>") - 5]
+    # XML 1.0 §2.8: the XML declaration, when present, is the document's very first bytes;
+    # '<?xml' anywhere after is a processing instruction with a reserved target — a fatal error
+    if how == "space_before_declaration":  # a sanitiser's strip() reads it (blind batch 42)
+        return b" \r\n" + raw
+    if how == "comment_before_declaration":
+        return b"<!-- vendor gateway -->" + raw
+    if how == "no_header_element":  # the soap:Header element itself absent (SOAP: optional)
+        start = raw.index(b"<soap:Header>")
+        end = raw.index(b"</soap:Header>") + len(b"</soap:Header>")
+        return raw[:start] + raw[end:]
     # standard-conformant variants a product must read like any other request
     if how == "bom":  # XML 1.0 §4.3.3: a UTF-8 entity may begin with a byte order mark
         return codecs.BOM_UTF8 + raw
@@ -282,7 +292,8 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "other_prefixes", "utf16", "deep_header", "trailing_whitespace", "must_understand",
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
-           "bytes_not_utf8",
+           "bytes_not_utf8", "space_before_declaration", "comment_before_declaration",
+           "no_header_element",
            *MUST_UNDERSTAND_FORMS,
            *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included

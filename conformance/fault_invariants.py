@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
 
@@ -100,27 +99,11 @@ def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
     return checks.fault_message_id(ctx, ex)
 
 
-_LENIENT = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
-                          huge_tree=False)
-
-
-def _request_root(ex: Exchange) -> etree._Element | None:
-    """The request's element tree: as the product reads a usable envelope, else as XML (a
-    broken envelope still has elements a finding may name), else None."""
-    try:
-        return ex.envelope("request").root
-    except ValueError:
-        pass
-    try:
-        return etree.fromstring(ex.request, _LENIENT)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
 def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-FAULT-13: in every fault, every Finding that gives a Path gives a path of an element
     of the request (fault_place.unplaced: from the Envelope, step by step), and every Line
-    given is a line of the request — whichever rule the Finding names, header or body."""
+    given is a line of the request, not before the line of the element the Path names
+    (fault_place.line_before) — whichever rule the Finding names, header or body."""
     env = ex.usable()
     if env is None or not env.is_fault or ex.direction != "to-product":
         return []
@@ -129,11 +112,13 @@ def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
     placed = [f for f in findings if f.path is not None or f.line is not None]
     if not placed:
         return []
-    root = _request_root(ex) if any(f.path is not None for f in placed) else None
+    root = checks.request_root(ex)
     lines = fault_place.request_lines(ex.request)
     problems = []
     for f in placed:
         why = None if f.path is None or root is None else fault_place.unplaced(f.path, root)
         problems += [f"the Finding of {f.rule}: {why}"] if why else []
         problems += [p for p in [fault_place.line_problem(f, lines)] if p]
+        if root is not None and not why:
+            problems += [p for p in [fault_place.line_before(f, root)] if p]
     return problems

@@ -10,7 +10,9 @@ A product that omits either is not judged on it. Every Finding that gives a Path
 (INV-FAULT-13), must also give a path of the request itself (``unplaced``): from its root, the
 Envelope, each step an element of the one before, a position where given the element's among its
 namesakes — a path of the header validated on its own (/pfh:PlatformHeader/…) or of the body
-element alone names no element of the message (blind batch 39). Pure: no Twisted, no network.
+element alone names no element of the message (blind batch 39) —, and a Line given with it may
+not come before the line that element begins on (``line_before``: a line counted from 0, blind
+batch 42). Pure: no Twisted, no network.
 """
 
 from __future__ import annotations
@@ -64,16 +66,31 @@ def line_problem(finding: Finding, lines: int) -> str | None:
             f"{lines} line{'s' if lines > 1 else ''}")
 
 
-def placed(findings: list[Finding], rules: list[str], at: str, lines: int) -> list[str]:
+def placed(findings: list[Finding], rules: list[str], at: str, lines: int,
+           root: etree._Element | None = None) -> list[str]:
     """The findings of ``rules`` judged on their place, the element ``at``: one that gives a
-    Path must name it, and its Line must be a line of the request."""
+    Path must name it, and its Line must be a line of the request, not before the first line
+    an element ``at`` names begins on in ``root`` (the request, when it parses)."""
     mine = [f for f in findings if f.rule in rules]
     if not mine:
         return []  # the rule's absence is rule_in's to report
     problems = [] if any(f.path is None or names(f.path, at) for f in mine) else [
         f"the Finding of {mine[0].rule} names {mine[0].path}, not the element that breaks it "
         f"(…/{at})"]
-    return problems + [p for p in (line_problem(f, lines) for f in mine) if p]
+    problems += [p for p in (line_problem(f, lines) for f in mine) if p]
+    want = _steps(at)
+    first = min((el.sourceline for el in (root.iter() if root is not None else ())
+                 if isinstance(el.tag, str) and el.sourceline
+                 and _ancestry(el)[-len(want):] == want), default=None)
+    return problems + [
+        f"the Finding of {f.rule} names line {f.line}, before line {first}, where …/{at} "
+        f"begins (lines count from 1)" for f in mine
+        if first is not None and f.line is not None and f.line < first]
+
+
+def _ancestry(el: etree._Element) -> list[str]:
+    """The local names from the root down to ``el``."""
+    return [etree.QName(e).localname for e in (*reversed(list(el.iterancestors())), el)]
 
 
 def unplaced(path: str, root: etree._Element) -> str | None:
@@ -82,9 +99,41 @@ def unplaced(path: str, root: etree._Element) -> str | None:
     element before (a ``[n]`` position, where given, the n-th of its namesakes; ``*`` any name).
     A last step naming an attribute (``@name``) or a child the element has none of (the
     finding of a missing element may name it) is allowed: the element before it is the place."""
+    return _resolved(path, root)[0]
+
+
+def line_before(finding: Finding, root: etree._Element) -> str | None:
+    """A Line before the line the place it names begins on: the element the Finding's Path
+    names (or the one whose attribute or missing child it names), else — a Finding about an
+    element without a Path, a rule other than the XML's own (``xml:*``, ``soap:no-dtd``: the
+    line the parser was on) — the root element. Lines count from 1 (the line in the message as
+    received), so a line counted from 0 names the line before (blind batch 42). Later lines are
+    not judged: a product may name the line its parser was on at the end of a start tag."""
+    if finding.line is None:
+        return None
+    places: list[etree._Element] = []
+    if finding.path is not None:
+        why, places = _resolved(finding.path, root)
+        if why:
+            return None  # unplaced's to report
+    elif finding.rule.startswith("xml:") or finding.rule == "soap:no-dtd":
+        return None
+    else:
+        places = [root]
+    first = min((el.sourceline for el in places if el.sourceline), default=None)
+    if first is None or finding.line >= first:
+        return None
+    where = finding.path or "the message's root element"
+    return (f"the Finding of {finding.rule} names line {finding.line}, before line {first}, "
+            f"where {where} begins (lines count from 1)")
+
+
+def _resolved(path: str, root: etree._Element) -> tuple[str | None, list[etree._Element]]:
+    """``unplaced``'s verdict, and the elements the path names (for an attribute or a missing
+    child, the element before it)."""
     steps = _STEP.findall(path)
     if not path.startswith("/") or not steps:
-        return f"the Path {path!r} does not begin at the message's root (/…:Envelope/…)"
+        return f"the Path {path!r} does not begin at the message's root (/…:Envelope/…)", []
     if steps[-1].lstrip().startswith("@"):
         steps = steps[:-1]
     level: list[etree._Element | None] = [None]  # None: the document, the root's parent
@@ -103,9 +152,8 @@ def unplaced(path: str, root: etree._Element) -> str | None:
             found += same
         if not found:
             if i and i == len(steps) - 1 and not named:
-                return None  # a child the element lacks: the finding of a missing element
+                return None, [el for el in level if el is not None]  # a child it lacks
             return (f"the Path {path!r} names no element of the message: no {step} "
-                    + (f"in …/{'/'.join(steps[:i])}" if i else "at its root"))
+                    + (f"in …/{'/'.join(steps[:i])}" if i else "at its root")), []
         level = found
-    return None
-
+    return None, [el for el in level if el is not None]

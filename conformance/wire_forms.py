@@ -51,6 +51,8 @@ class Form:
     target: str = "origin"  # origin | absolute | absolute-upper
     host: bool = True  # send a Host field
     chunked: str = ""  # the body in the chunked transfer coding: its field as written
+    split_in_a_character: bool = False  # the chunk boundary inside the body's first multi-byte
+    length_zeros: int = 0  # zeros written before the Content-Length's digits
     trailer: bytes = b""  # after the document (Misc, or what is not allowed there)
     twice: bool = False  # the whole envelope again after it
 
@@ -74,6 +76,13 @@ ACCEPTED: tuple[Form, ...] = (
          "case-insensitive)", chunked="TRANSFER-ENCODING: CHUNKED"),
     Form("comment-after-document", "XML 1.0 2.1, 2.8 (Misc after the root element)",
          trailer=b"\n<!-- conformance: a comment after the document -->\n"),
+    # round 42b: chunks are bytes, a length is a decimal number (the forty-second blind batch
+    # decoded each chunk on its own, and read a Content-Length with a leading zero as octal)
+    Form("chunked-body-split-in-a-character", "RFC 9112 7.1 (chunks are octets: a boundary "
+         "may fall inside a character)", chunked="Transfer-Encoding: chunked",
+         split_in_a_character=True),
+    Form("content-length-leading-zeros", "RFC 9110 8.6 (Content-Length = 1*DIGIT, a decimal "
+         "number of octets: leading zeros allowed)", length_zeros=3),
 )
 
 TRAILING: tuple[Form, ...] = (
@@ -97,14 +106,20 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
         raise ValueError(f"{step.where}.forms: {which!r}; known: {sorted(FORMS)}")
     ignore, namespaces = step.get("ignore", []), runner.s.context.namespaces
     versions = step.get("soap", ["1.1", "1.2"])
-    canon: dict[str, Exchange] = {}
+    # with --observe and observe_vars, the product's state after an accepted form must be its
+    # state after the canonical request (round 42b: a name decoded chunk by chunk)
+    observe = step.get("observe_vars") if runner.s.observe is not None else None
+    canon: dict[str, tuple[Exchange, Any]] = {}
     problems: list[str] = []
     for k, form in enumerate(FORMS[which]):
         soap = versions[k % len(versions)]
         if which == "accepted" and soap not in canon:
-            canon[soap] = _post(runner, step, values, soap, None)
-        ex = _post(runner, step, values, soap, form)
-        found = _judge(runner, ex, canon.get(soap), form, ignore, namespaces)
+            canon[soap] = _post(runner, step, values, soap, None, observe)
+        ex, seen = _post(runner, step, values, soap, form, observe)
+        before = canon.get(soap)
+        found = _judge(runner, ex, before[0] if before else None, form, ignore, namespaces)
+        if before and observe and not found and seen != before[1]:
+            found = [f"observed {seen!r} after it, {before[1]!r} after the canonical request"]
         problems += [f"{form.name} SOAP {soap} ({form.spec}): {p}" for p in found]
     return problems
 
@@ -135,17 +150,26 @@ def _framing(ex: Exchange, form: Form) -> list[str]:
     return problems
 
 
-def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None) -> Exchange:
+def _post(runner, step, values: dict[str, Any], soap: str, form: Form | None,
+          observe=None) -> tuple[Exchange, Any]:
     """One request with fresh values (a new resident for a notice, a new MessageId): through the
-    suite's client when ``form`` is None, else written by this module."""
+    suite's client when ``form`` is None, else written by this module; with ``observe``, the
+    product's state after it."""
     vals = {**values, "fresh_addressee": runner._fresh_addressee()}
     label = f"{form.name if form else 'canonical'} SOAP {soap}"
+    ex = _sent(runner, step, vals, soap, form, label)
+    return ex, (runner.observed_state(step, vals, observe, label) if observe else None)
+
+
+def _sent(runner, step, vals: dict[str, Any], soap: str, form: Form | None,
+          label: str) -> Exchange:
     one = step.with_options(soap=soap)
     if form is None:
         return runner._post(one, vals, step.target, {}, label)
     ex, timeout = runner._build(one, vals, step.target, {}, label)
     ex.request += ex.request if form.twice else form.trailer
-    if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked:
+    if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked \
+            and not form.length_zeros:
         runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
     else:
         https = urlsplit(ex.url).scheme == "https"
@@ -190,12 +214,14 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
     if form.chunked:  # in two chunks, the first with a chunk extension (RFC 9112 7.1.1), the
         # last chunk followed by a trailer field (7.1.2: a recipient may discard it)
         half = len(body) // 2
+        if form.split_in_a_character:  # after the lead byte of the first multi-byte character
+            half = next((i + 1 for i, b in enumerate(body) if b >= 0xC2), half)
         body = (f"{half:x};conformance=1\r\n".encode() + body[:half] + b"\r\n"
                 + f"{len(body) - half:X}\r\n".encode() + body[half:] + b"\r\n0\r\n"
                 + b"Conformance-Trailer: 1\r\n\r\n")
         lines.append(form.chunked)
     else:
-        lines.append(f"Content-Length: {len(body)}")
+        lines.append(f"Content-Length: {'0' * form.length_zeros}{len(body)}")
     lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

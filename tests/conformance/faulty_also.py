@@ -529,6 +529,16 @@ _ALSO_ROUND39B = {"payload-prefixes-local": ("P-SOAP-09/*",),
 # (surveyed on every faulty adapter of every profile): the front ends answering such a request
 # with an HTML page fail it as they fail P-HOST-04; INV-SOAP-17 (surveyed likewise) fails the
 # product of round 15 that sends Content-Length beside chunked
+# Round 42b (surveyed on every faulty and crash product of every profile): J-INQ-16's request
+# holding both keys is answered by a product that validates nothing, and refused as an envelope
+# fault over SOAP 1.2 by the one that so refuses every schema fault; P-HOST-04's white space and
+# comment before the declaration are refused naming the rule of the product's own check, not
+# xml:well-formed, by the products that refuse every comment or want a declaration first
+_ALSO_ROUND42B = {"no-validation": ("J-INQ-16",),
+                  "soap12-schema-fault-as-envelope": ("J-INQ-16",),
+                  "comment-refused": ("P-HOST-04/*",),
+                  "declaration-required": ("P-HOST-04/*",)}
+
 _ALSO_ROUND41B = {"malformed-as-html": ("P-ENC-05/*",),
                   "soap12-malformed-as-html": ("P-ENC-05/*",),
                   # INV-SOAP-17 judges every answer's framing as P-WIRE-01 judged its own
@@ -552,13 +562,14 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–41b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–42b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
                  _ALSO_ROUND18, _ALSO_ROUND19, _ALSO_ROUND20, _ALSO_ROUND22, _ALSO_ROUND23A,
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
-                 _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B):
+                 _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
+                 _ALSO_ROUND42B):
         f = _with_also(f, also)
     return f

@@ -42,6 +42,7 @@ class Call:
     reply: Reply | None = None
     state: dict = field(default_factory=dict)  # shared by all calls of one proxy
     received: dict[str, str] = field(default_factory=dict)  # every request field, names lower
+    chunks: list[int] = field(default_factory=list)  # a chunked body's chunk sizes, in order
 
 
 OnRequest = Callable[[Call], "bytes | Reply"]
@@ -139,25 +140,26 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.owner.wsdl(path[len("/wsdl/"):])
         self._send(Reply(200, body) if body is not None else Reply(404, b"no", "text/plain"))
 
-    def _body(self) -> bytes:
+    def _body(self) -> tuple[bytes, list[int]]:
         """Content-Length bytes, or the chunks of a chunked body (RFC 9112 7.1: every HTTP/1.1
-        recipient parses it — a product in front of which the proxy stands does)."""
+        recipient parses it — a product in front of which the proxy stands does), and the
+        chunks' sizes."""
         if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0)), []
         parts = []
         while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
             parts.append(self.rfile.read(size))
             self.rfile.readline()
         while self.rfile.readline().strip():  # trailer fields
             pass
-        return b"".join(parts)
+        return b"".join(parts), [len(part) for part in parts]
 
     def do_POST(self):
-        raw = self._body()
+        raw, chunks = self._body()
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() in ("content-type", "soapaction")}
         call = Call(raw, headers, state=self.owner.state,
-                    received={k.lower(): v for k, v in self.headers.items()})
+                    received={k.lower(): v for k, v in self.headers.items()}, chunks=chunks)
         # a tamper function models ONE defect: on input it cannot read (hostile or broken XML)
         # it leaves the exchange to the reference adapter rather than add a second defect
         try:

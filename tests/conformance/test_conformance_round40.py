@@ -73,9 +73,9 @@ def _fault_exchange(*findings: Finding) -> Exchange:
 
 
 def test_the_invariant_judges_every_finding_of_every_fault_header_or_body():
-    placed = _fault_exchange(Finding("xsd:type", "m", "/soap:Envelope/soap:Body/q:Q/q:K[1]", 3))
+    placed = _fault_exchange(Finding("xsd:type", "m", "/soap:Envelope/soap:Body/q:Q/q:K[1]", 4))
     assert fault_invariants.finding_place(None, placed) == []  # type: ignore[arg-type]
-    detached = _fault_exchange(Finding("rule", "m", "/soap:Envelope/soap:Body/q:Q", 3),
+    detached = _fault_exchange(Finding("rule", "m", "/soap:Envelope/soap:Body/q:Q", 4),
                                Finding("xsd:header", "m", "/h:PlatformHeader/h:UserId", 2),
                                Finding("xsd:type", "m", None, 9))
     problems = fault_invariants.finding_place(None, detached)  # type: ignore[arg-type]
