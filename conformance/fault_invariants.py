@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
 
 from . import checks, fault_place

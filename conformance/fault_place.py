@@ -78,14 +78,19 @@ def placed(findings: list[Finding], rules: list[str], at: str, lines: int,
         f"the Finding of {mine[0].rule} names {mine[0].path}, not the element that breaks it "
         f"(…/{at})"]
     problems += [p for p in (line_problem(f, lines) for f in mine) if p]
-    want = _steps(at)
-    first = min((el.sourceline for el in (root.iter() if root is not None else ())
-                 if isinstance(el.tag, str) and el.sourceline
-                 and _ancestry(el)[-len(want):] == want), default=None)
+    first = _first_line(root, at) if root is not None else None
     return problems + [
         f"the Finding of {f.rule} names line {f.line}, before line {first}, where …/{at} "
         f"begins (lines count from 1)" for f in mine
         if first is not None and f.line is not None and f.line < first]
+
+
+def _first_line(root: etree._Element, tail: str) -> int | None:
+    """The first line an element whose path ends in ``tail``'s names begins on, if any."""
+    want = _steps(tail)
+    lines = [el.sourceline for el in root.iter()
+             if isinstance(el.tag, str) and el.sourceline and _ancestry(el)[-len(want):] == want]
+    return min(lines, default=None)
 
 
 def _ancestry(el: etree._Element) -> list[str]:

@@ -151,9 +151,9 @@ def run_step(runner, step, values) -> list[str]:
                               "answered: nothing to retry")
         return []
     answered = min((ex.sent_monotonic or 0.0) + ex.elapsed for ex in earlier.values())
-    held = runner.s.transport.held_since()
-    if held is not None:  # the held connection's first request as long ago
-        answered = max(answered, held)
+    held_at = runner.s.transport.held_since()
+    if held_at is not None:  # the held connection's first request as long ago
+        answered = max(answered, held_at)
     if (wait := answered + LATE - time.monotonic()) > 0:
         time.sleep(wait)
     spec = runner._service(SERVICE, step.where)
