@@ -123,6 +123,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "restart": ("name", "timeout"),
     "reobserve": ("vars", "timeout"),
     "late_retries": ("timeout",),
+    "late_notices": ("timeout",),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "observe_vars", "timeout"),

@@ -31,7 +31,6 @@ interpreter provides a ``Driver``; a finding names its grid point.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
@@ -45,7 +44,6 @@ from .notice_values import CHARACTERS, CHOME, FIRST, OTHER_FIELDS, SHRUNK_NAMES 
 from .records import CommandRun, Exchange
 
 PFR = "urn:pfbus:platform:receipt:v1"
-LATE_RESEND = 2.5  # seconds: a resend this long after the receipt (a seen-ID store with a TTL)
 
 
 @dataclass(frozen=True)
@@ -77,13 +75,12 @@ class Send:
 @dataclass(frozen=True)
 class Resend:
     """An earlier notice again: the same bytes, the same header over another SOAP version, or
-    (``new_id``) the same content under a new MessageId; ``wait``: at least so long after the
-    first receipt (run after every other point, so that the wait overlaps them)."""
+    (``new_id``) the same content under a new MessageId. (Long after: S-LATE-02, at the end of
+    the run, late_notices.py.)"""
 
     key: str
     soap: str | None = None
     new_id: bool = False
-    wait: float = 0.0
     what: str = ""
 
 
@@ -113,8 +110,6 @@ class Driver:
     # (earlier exchange, its body, SOAP version, label) -> the same header again
     resend: Callable[[Exchange, str, str, str], Exchange]
     observe: Callable[[str, str], CommandRun] | None  # (宛名番号, label); None: no --observe
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     restart: Callable[[str], list[str]] | None = None  # (label) -> problems; None: not given
 
@@ -192,9 +187,6 @@ def points(reasons: Iterable[str]) -> list[Point]:
         Point("resend", "a notice of three changes, sent again", 1, (
             Send((Change(0, "1", FIRST), Change(0, "2"), Change(0, "3")), key="n"),
             Resend("n", soap="1.2"))),
-        Point("resend", f"the same bytes {LATE_RESEND:g} s after the receipt", 1, (
-            Send((Change(0, "1", FIRST),), soap="1.2", key="n"),
-            Resend("n", wait=LATE_RESEND))),
         # --- shapes
         Point("shape", "three changes of one resident in one notice", 1, (
             Send((Change(0, "1", FIRST), Change(0, "2"), Change(0, "3")), soap="1.2"),)),
@@ -365,14 +357,11 @@ class _Sent:
     exchange: Exchange
     body: str
     changes: tuple[tuple[Change, str, str, str], ...]
-    received: float
 
 
 class NoticeGrid:
-    def __init__(self, driver: Driver, namespaces: Mapping[str, str],
-                 groups: Mapping[str, str] | None = None):
+    def __init__(self, driver: Driver, groups: Mapping[str, str] | None = None):
         self.d = driver
-        self.ns = {**namespaces, "pfr": PFR}
         self.groups = dict(groups or {})  # 異動事由 → 記載 | 消除 | 修正 (the code list's)
         self.held: dict[str, Held] = {}
         self.seen: set[str] = set()  # MessageIds the product has received
@@ -383,26 +372,17 @@ class NoticeGrid:
     def run(self, reasons: Iterable[str], chosen: list[Point] | None = None) -> list[str]:
         """Every point (the grid's own, or ``chosen``: notice_runs.py's other sets)."""
         problems: list[str] = []
-        later: list[tuple[str, int, list[str], dict[str, _Sent], Resend]] = []
         for k, point in enumerate(points(reasons) if chosen is None else chosen, start=1):
             who = [self._fresh(point.remainder) for _ in range(point.residents)]
             label = f"[{point.dimension} #{k}: {point.what}; 宛名番号 {', '.join(who)}]"
             sent: dict[str, _Sent] = {}
             for i, step in enumerate(point.steps, start=1):
-                at = f"{label} notice {i}"
-                if isinstance(step, Resend) and step.wait:
-                    later.append((at, i, who, sent, step))
-                    continue
-                problems += self._step(step, i, at, who, sent, point.remainder)
+                problems += self._step(step, i, f"{label} notice {i}", who, sent,
+                                       point.remainder)
             for number in who:
                 self.where[number] = label
             if point.judge_address:
                 self.address_judged.update(who)
-        for at, i, who, sent, step in later:
-            wait = sent[step.key].received + step.wait - self.d.clock()
-            if wait > 0:  # what the points above took already counts
-                self.d.sleep(wait)
-            problems += self._step(step, i, at, who, sent)
         if self.d.observe is not None:
             for number, held in self.held.items():
                 problems += self._observed(number, held)
@@ -445,7 +425,7 @@ class NoticeGrid:
             if step.linkage_kind:
                 overrides["linkage_kind"] = step.linkage_kind
             ex = self.d.send(body, step.soap, f"{at} (SOAP {step.soap})", overrides)
-            record = _Sent(index, ex, body, changes, self.d.clock())
+            record = _Sent(index, ex, body, changes)
             if step.key:
                 sent[step.key] = record
             return self._judge(record, f"{at} (SOAP {step.soap})")
@@ -458,7 +438,7 @@ class NoticeGrid:
             ex = self.d.send(first.body, soap, at, {})
         else:
             ex = self.d.resend(first.exchange, first.body, soap, at)
-        return self._judge(_Sent(index, ex, first.body, first.changes, self.d.clock()), at)
+        return self._judge(_Sent(index, ex, first.body, first.changes), at)
 
     def _judge(self, s: _Sent, at: str) -> list[str]:
         """The model's answer to this notice, and the receipt judged against it."""
@@ -475,27 +455,9 @@ class NoticeGrid:
                           as_sent.take(mine, self.groups)}
                 held.applied = frozenset(a + n for a in held.applied for n in counts)
         want = "duplicate" if duplicate else "applied"
-        if problems := outcome(s.exchange, "response"):
-            return [f"{at}: {m} (the model: a receipt, Status {want})" for m in problems]
-        body = s.exchange.envelope().body
-        problems = []
-        status = body.xpath("string(pfr:Status)", namespaces=self.ns)
-        if status != want:
-            why = "this MessageId was received before" if duplicate else \
-                "a MessageId not received before (a kept-out change is still received)"
-            problems.append(f"{at}: Status is {status!r}, the model says {want} ({why})")
-        named = body.xpath("string(pfr:MessageId)", namespaces=self.ns)
-        if named != message_id:
-            problems.append(f"{at}: the receipt names MessageId {named!r}, the notice's is "
-                            f"{message_id}")
-        try:
-            relates = s.exchange.header().relates_to
-        except ValueError as exc:
-            return problems + [f"{at}: {exc}"]
-        if relates != message_id:
-            problems.append(f"{at}: RelatesTo is {relates}, the notice's MessageId is "
-                            f"{message_id}")
-        return problems
+        why = "this MessageId was received before" if duplicate else \
+            "a MessageId not received before (a kept-out change is still received)"
+        return [f"{at}: {p}" for p in receipt_problems(s.exchange, message_id, want, why)]
 
     def _observed(self, number: str, held: Held) -> list[str]:
         at = f"{self.where.get(number, '')} observed {number}"
@@ -522,6 +484,32 @@ class NoticeGrid:
             problems += [f"{at}: {p}" for p in address_problems(run.json["address"],
                                                                 held.address)]
         return problems
+
+
+def receipt_problems(ex: Exchange, message_id: str, want: str, why: str) -> list[str]:
+    """What is wrong with ``ex``'s answer as the receipt of notice ``message_id``, which the
+    model says is Status ``want`` (for the reason ``why``): it names the notice's MessageId and
+    relates to it."""
+    if problems := outcome(ex, "response"):
+        return [f"{m} (the model: a receipt, Status {want})" for m in problems]
+    body = ex.envelope().body
+    problems = []
+    status = body.xpath("string(pfr:Status)", namespaces=_PFR)
+    if status != want:
+        problems.append(f"Status is {status!r}, the model says {want} ({why})")
+    named = body.xpath("string(pfr:MessageId)", namespaces=_PFR)
+    if named != message_id:
+        problems.append(f"the receipt names MessageId {named!r}, the notice's is {message_id}")
+    try:
+        relates = ex.header().relates_to
+    except ValueError as exc:
+        return problems + [str(exc)]
+    if relates != message_id:
+        problems.append(f"RelatesTo is {relates}, the notice's MessageId is {message_id}")
+    return problems
+
+
+_PFR = {"pfr": PFR}
 
 
 def _show(text: object) -> str:

@@ -17,9 +17,10 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
-    grid, identifiers, invariants, late_retries, message_ids, neighbours, notice_runs, \
-    paging_sequences, parties, party_domains, per_request, reobservation, restart_runs, \
-    retry_widths, service_spellings, user_ids, waiting, widths, wire_forms, wsdl_checks
+    grid, identifiers, invariants, late_notices, late_retries, message_ids, neighbours, \
+    notice_runs, paging_sequences, parties, party_domains, per_request, reobservation, \
+    restart_runs, retry_widths, service_spellings, user_ids, waiting, widths, wire_forms, \
+    wsdl_checks
 from .commands import CallableCommand, TemplateCommand
 from .envelopes import TemplateError, envelope, fill, http_headers, request_header, soap_actions, \
     substitute, tamper
@@ -46,7 +47,8 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # the UserId (user_ids.py), a 全件 retry at every RequestId width (retry_widths.py), every
 # neighbour spelling of the served ServiceId and Version (service_spellings.py), everything the
 # run observed observed again after a restart (reobservation.py), every 全件 first request with a
-# RequestId retried at the end of the run (late_retries.py)
+# RequestId retried at the end of the run (late_retries.py), every notice receipted delivered
+# again at the end of the run (late_notices.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
                 "neighbours": neighbours.run_step, "extremes": extremes.run_step,
@@ -55,7 +57,8 @@ MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause"
                 "widths": widths.run_step, "user_ids": user_ids.run_step,
                 "retry_widths": retry_widths.run_step,
                 "service_spellings": service_spellings.run_step,
-                "reobserve": reobservation.run_step, "late_retries": late_retries.run_step}
+                "reobserve": reobservation.run_step, "late_retries": late_retries.run_step,
+                "late_notices": late_notices.run_step}
 
 
 class CaseDataError(Exception):
@@ -89,6 +92,9 @@ class RunState:
     # every 全件 request the run sent (P-LATE-01)
     extract_requests: late_retries.ExtractRequests = field(
         default_factory=late_retries.ExtractRequests)
+    # every notice the run sent (S-LATE-02)
+    received_notices: late_notices.ReceivedNotices = field(
+        default_factory=late_notices.ReceivedNotices)
 
 
 class CaseRunner:

@@ -25,15 +25,14 @@ The first retry goes over the kept-alive connection of the run's first such requ
 transport set aside for it (``Transport.hold_connection``; a new one if the product closed it):
 a front end that keeps a request context — SentAt with it — per connection answers it with a
 SentAt as old as the connection, where the run's other connections, each replaced within a
-second or two, hide it (the forty-first blind batch).
+second or two, hide it (the forty-first blind batch). The record, the held connection and the
+wait are late_sends.py's, shared with S-LATE-02's notices.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
@@ -42,44 +41,26 @@ from bus.core.header import jst_now
 from . import grid, message_ids
 from .checks import outcome
 from .envelopes import envelope
+from .late_sends import LateSends, wait_until_late
 from .notice_runs import poster
-from .records import CommandRun, Exchange
-from .transport import Transport
+from .records import Exchange
 
 SERVICE = "juki.ResidentFullExtract"
 JUKI, CMN = grid.JUKI, grid.CMN
-LATE = 3.0  # seconds after the earliest answer retried
 MOST = 64  # retries at most: the latest (Sender, RequestId) pairs beyond are left
 _HEAD = ("ExtractId", "Page", "TotalPages", "TotalCount")
 
 
 @dataclass
-class ExtractRequests:
-    """The 全件 requests the run sent (a transport watcher), in order."""
+class ExtractRequests(LateSends):
+    """The 全件 requests the run sent (a transport watcher), in order; the connection of the
+    first one P-LATE-01 retries held for its first retry."""
 
-    sent: list[Exchange] = field(default_factory=list)
-    restarted: float | None = None  # the suite's monotonic clock at the last restart
-    transport: Transport | None = None  # holding a connection for the first retry
+    def kept(self, ex: Exchange) -> bool:
+        return ex.service == SERVICE
 
-    def note(self, ex: Exchange) -> None:
-        if ex.service == SERVICE and ex.direction == "to-product" and ex.request:
-            self.sent.append(ex)
-
-    def hold_connection(self, transport: Transport) -> None:
-        """The connection of the next first request P-LATE-01 retries is held for its first
-        retry (again after a restart, which closed the one held)."""
-        self.transport = transport
-        transport.hold_connection(retriable)
-
-    def restart(self) -> None:
-        """The product restarted: whether it still knows a RequestId answered before is not
-        settled (J-DUR-02 accepts a new snapshot)."""
-        self.restarted = time.monotonic()
-        if self.transport is not None:
-            self.transport.hold_connection(retriable)
-
-    def before_restart(self, ex: Exchange) -> bool:
-        return self.restarted is not None and (ex.sent_monotonic or 0.0) < self.restarted
+    def holds(self, ex: Exchange) -> bool:
+        return _retry_key(ex) is not None
 
     def retried(self) -> dict[tuple[str, str], Exchange]:
         """(Sender, RequestId) -> the last first request with it that got a normal answer."""
@@ -105,28 +86,6 @@ def _retry_key(ex: Exchange) -> tuple[str, str] | None:
     return str(header.sender), rid
 
 
-def retriable(ex: Exchange) -> bool:
-    """Whether P-LATE-01 retries ``ex`` (the transport holds the first one's connection)."""
-    return _retry_key(ex) is not None
-
-
-class NotedRestart:
-    """``--restart-command`` as the run uses it: ``requests`` notes each restart."""
-
-    def __init__(self, inner, requests: ExtractRequests) -> None:
-        self.inner = inner
-        self.requests = requests
-
-    def __getattr__(self, name: str) -> Any:  # template, name: what the report shows
-        return getattr(self.inner, name)
-
-    def run(self, step: str, values: Mapping[str, object], timeout: float) -> CommandRun:
-        try:
-            return self.inner.run(step, values, timeout)
-        finally:
-            self.requests.restart()
-
-
 def _payload(ex: Exchange) -> etree._Element | None:
     """The request's juki:ResidentFullExtractRequest, or None."""
     body = ex.envelope("request").body
@@ -150,12 +109,7 @@ def run_step(runner, step, values) -> list[str]:
         runner.skip_reason = ("the run sent no 全件 first request with a RequestId that was "
                               "answered: nothing to retry")
         return []
-    answered = min((ex.sent_monotonic or 0.0) + ex.elapsed for ex in earlier.values())
-    held_at = runner.s.transport.held_since()
-    if held_at is not None:  # the held connection's first request as long ago
-        answered = max(answered, held_at)
-    if (wait := answered + LATE - time.monotonic()) > 0:
-        time.sleep(wait)
+    wait_until_late(runner.s.transport, earlier.values())
     spec = runner._service(SERVICE, step.where)
     post = poster(runner, step, spec, runner._timeout(step, values))
     problems: list[str] = []

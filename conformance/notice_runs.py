@@ -84,7 +84,7 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     if not reasons:
         raise CaseDataError(f"{step.where}: the catalog has no change_reason code list")
     points = POINT_SETS[step.target](reasons.labels, reasons.groups, runner.s.rng)
-    return grid_notices.NoticeGrid(driver(runner, step, values), runner.s.context.namespaces,
+    return grid_notices.NoticeGrid(driver(runner, step, values),
                                    reasons.groups).run(reasons.labels, points)
 
 

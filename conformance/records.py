@@ -61,6 +61,7 @@ class Exchange:
     sent_monotonic: float | None = None  # the suite's monotonic clock when the request went out
     sent_wall: float | None = None  # the suite's wall clock then (time.time(), seconds)
     framing: str | None = None  # why the hub's answer parser refuses the answer (wire_forms)
+    redelivery: bool = False  # a notice receipted before, delivered again (late_notices.py)
     _parsed: dict = field(default_factory=dict, repr=False)
 
     def mark_sent(self) -> float:

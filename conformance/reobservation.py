@@ -14,7 +14,8 @@ again not held) — every value any case sent is then judged across a restart to
 
 A resident counts as unchanged when no request the suite sent after its last observation names
 its 宛名番号: every request of the run is read for cmn:AddresseeNumber (as XML, whatever its
-encoding and form; one that is not well-formed by its text).
+encoding and form; one that is not well-formed by its text) — but S-LATE-02's deliveries again
+of notices receipted before (late_notices.py), which change nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class ObservationLog:
         self.named: dict[str, float] = {}
 
     def sent(self, ex: Exchange) -> None:
+        if ex.redelivery:  # a duplicate changes nothing: a product that changed one on it
+            return  # shows when the resident is observed again
         at = ex.sent_monotonic if ex.sent_monotonic is not None else time.monotonic()
         for number in addressee_numbers(ex.request):
             self.named[number] = at

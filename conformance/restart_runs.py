@@ -53,11 +53,10 @@ class Run:
     def __init__(self, post: Callable[..., Exchange], restart: Callable[[str], list[str]],
                  observe: Callable[[str, str], CommandRun], fresh: Callable[[], str],
                  header: Callable[[Mapping[str, str]], Any], params: Mapping[str, Any],
-                 namespaces: Mapping[str, str], groups: Mapping[str, str], rng) -> None:
+                 groups: Mapping[str, str], rng) -> None:
         def unused(*_: object) -> Exchange:
             raise AssertionError("restart_runs sends its own notices")
-        self.grid = NoticeGrid(Driver(fresh, unused, unused, observe, rng=rng), namespaces,
-                               groups)
+        self.grid = NoticeGrid(Driver(fresh, unused, unused, observe, rng=rng), groups)
         self.post, self.restart, self.observe, self.header = post, restart, observe, header
         self.params, self.fresh = params, fresh
         self.primary = str(params["suite_system_id"])
@@ -186,7 +185,7 @@ class Run:
                         self.named.setdefault(number, at)
             refused = self.either[message_id]
         if not refused:
-            return self.grid._judge(_Sent(0, ex, record.body, record.changes, 0.0), at)
+            return self.grid._judge(_Sent(0, ex, record.body, record.changes), at)
         why = "the model: refused again — a refused notice records nothing, neither a change " \
             "nor its MessageId (docs/notices.md)"
         if problems := outcome(ex, "fault"):
@@ -234,6 +233,6 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
         return request_header(spec, values, overrides, state.suite.linkage_kind(spec.id))
 
     run = Run(post, notices.restart, notices.observe, runner._fresh_addressee, header, values,
-              state.context.namespaces, reasons.groups, state.rng)
+              reasons.groups, state.rng)
     # the sample's offset: the case's, or the run's ``outcome_rotate`` (walks the whole grid)
     return run.run(sample(int(values.get("outcome_rotate", step.get("rotate", 0)))))

@@ -24,10 +24,11 @@ import lxml
 from bus.core.catalog import Catalog
 from schemas import BUILTIN_CATALOG
 
-from . import SUITE_VERSION, checks, late_retries, waiting
+from . import SUITE_VERSION, checks, waiting
 from .hubsim import HubSimulator
 from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
+from .late_sends import LateSends, NotedRestart
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
@@ -100,10 +101,14 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
         if state.observe is not None:  # S-RELOAD-01 observes again what the run observed
             state.observe = RecordingObserve(state.observe, state.observations)
             state.transport.watchers.append(state.observations.sent)
-        state.transport.watchers.append(state.extract_requests.note)  # P-LATE-01 retries them
-        state.extract_requests.hold_connection(state.transport)  # … the first on a held one
-        if state.restart is not None:  # … and when the product last restarted (J-DUR-02)
-            state.restart = late_retries.NotedRestart(state.restart, state.extract_requests)
+        # what a case sends again at the end of the run (P-LATE-01's 全件 first requests,
+        # S-LATE-02's notices), the first on a held connection; when the product last restarted
+        late: LateSends = state.received_notices if profile.role == "subscriber" \
+            else state.extract_requests
+        state.transport.watchers.append(late.note)
+        late.hold_connection(state.transport)
+        if state.restart is not None:
+            state.restart = NotedRestart(state.restart, late)
         results: list[CaseResult] = []
         setup_error = None
         try:

@@ -107,7 +107,9 @@ class Faulty:
 FAULTY = [
     # the reply's binding and header
     # the notice grid (S-GRID-01) judges every receipt's RelatesTo as well
-    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01", "S-GRID-01")),
+    # (and S-LATE-02's, the receipts of notices delivered again at the end of the run)
+    Faulty("relates-to-fresh", "RQ-BIND-01", ALL, ("P-BIND-01/*", "INV-BIND-01", "S-GRID-01",
+                                                   "S-LATE-02")),
     # P-ENC-04's newline after the envelope is what canonicalisation drops
     Faulty("hash-of-c14n", "RQ-BIND-02", ALL, ("P-BIND-02/*", "INV-BIND-02", "P-ENC-04/*")),
     # (P-BIND-04 reads the reply's Receiver too)
@@ -295,7 +297,7 @@ FAULTY = [
             "J-FULL-16")),
     # J-FULL-13's, J-FULL-15's and J-FULL-16's dated ones have the 基準日's TotalCount
     Faulty("soap12-duplicate-as-applied", "RQ-SUB-02", SUBSCRIBER_PROFILES,
-           ("S-ONCE-04", "S-GRID-01")),  # the grid resends over SOAP 1.2 too
+           ("S-ONCE-04", "S-GRID-01", "S-LATE-02")),  # the grid and S-LATE-02 over 1.2 too
     # --- the model-based grids (faulty_grid.py): boundaries no example case sends
     Faulty("individual-number-as-of-utc", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),
     Faulty("individual-remainder-one-refused", "RQ-BEH-07", (JUKI_PROFILE,), ("J-GRID-01",)),

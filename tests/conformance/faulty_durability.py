@@ -42,7 +42,8 @@ CRASH_MODES = with_restart_cases_also_failed({
     # and are lost at their restarts too)
     "soap12-write-behind": ("RQ-SUB-05", ("S-DUR-01", "S-DUR-02", "S-DUR-03", "S-DUR-04",
                                           "S-DUR-05", "S-DUR-06", "S-DUR-07", "S-DUR-08",
-                                          "S-DUR-09", "S-RST-01", "S-KEEP-01", "S-HELD-01")),
+                                          "S-DUR-09", "S-RST-01", "S-KEEP-01", "S-HELD-01",
+                                          "S-LATE-02")),
     # a notice of several changes goes to a batch worker's cache (its MessageId is written at
     # once): a crash after its receipt loses its changes — one change a notice is durable
     "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04", "S-DUR-07", "S-RST-01")),
@@ -53,7 +54,8 @@ CRASH_MODES = with_restart_cases_also_failed({
     # row, whose column keeps the MessageId of the last notice written to it: after a crash an
     # older notice redelivered is taken for new (its changes stale, kept out), receipted applied
     # (round 16b: S-DUR-08 redelivers a resident's first notice after its later ones and a crash)
-    "seen-ids-rebuilt-from-residents": ("RQ-SUB-05", ("S-DUR-06", "S-DUR-08", "S-RST-01")),
+    "seen-ids-rebuilt-from-residents": ("RQ-SUB-05", ("S-DUR-06", "S-DUR-08", "S-RST-01",
+                                                      "S-LATE-02")),
     # round 26b: the 世帯 changes (世帯分離 C02, 世帯合併 C03, 世帯変更 C04) have their own
     # handler, which writes the household rows through a batch worker's cache: a notice holding
     # one is receipted applied, and a crash right after loses it — every other 異動事由 durable
@@ -70,7 +72,7 @@ CRASH_MODES = with_restart_cases_also_failed({
     # (conformance/message_ids.py)
     "seen-ids-version-4-kept-at-start": ("RQ-SUB-05", (
         "S-DUR-02", "S-DUR-06", "S-DUR-07", "S-DUR-08", "S-DUR-09", "S-DUR-11", "S-FIELD-01",
-        "S-KEEP-01", "S-PART-01", "S-RST-01")),
+        "S-KEEP-01", "S-PART-01", "S-RST-01", "S-LATE-02")),
 })
 
 _HOUSEHOLD_CHANGES = ("C02", "C03", "C04")

@@ -29,7 +29,12 @@ from .subscriber import CMN, JUKI, SERVICE, TestSubscriber, instant
 # and 再製 among them, and redeliver over the other SOAP version: three fail them too)
 GRID_MODES = {
     # the seen-MessageId store is a cache whose entries expire 2 s after they were written
-    "seen-ids-expire-2s": ("RQ-SUB-02", ("S-GRID-01",)),
+    # (round 43a: S-LATE-02 delivers notices again at the end of the run, no longer S-GRID-01
+    # 2.5 s after one receipt)
+    "seen-ids-expire-2s": ("RQ-SUB-02", ("S-LATE-02",)),
+    # the seen-MessageId store keeps the last 500 received (a bounded table; round 43a): a run
+    # sends more than a thousand notices, S-LATE-02 delivers its first ones again at its end
+    "seen-ids-last-500": ("RQ-SUB-02", ("S-LATE-02",)),
     # SOAP 1.1 and SOAP 1.2 are served by two endpoints, each with its own seen-MessageIds
     # (round 23c: S-RETRY-01's last redelivery is over SOAP 1.2)
     "seen-ids-per-soap-version": ("RQ-SUB-02", ("S-GRID-01", "S-ONCE-09", "S-RETRY-01")),
@@ -39,7 +44,7 @@ GRID_MODES = {
     # (round 25: S-MULTI-04's later notice of 42 residents, most of them kept out)
     "notice-stale-as-a-whole": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04")),
     # a MessageId is recorded only when a change of its notice was applied
-    "kept-out-id-not-recorded": ("RQ-SUB-02", ("S-GRID-01",)),
+    "kept-out-id-not-recorded": ("RQ-SUB-02", ("S-GRID-01", "S-LATE-02")),
     # a 異動連番 that skips one is kept out (the subscriber waits for the missing one forever)
     # (round 25: S-MULTI-04's 10, 20, 30 and its later 35 are gaps)
     "gap-kept-out": ("RQ-SUB-03", ("S-GRID-01", "S-CAL-02", "S-MULTI-04")),
@@ -82,6 +87,9 @@ def _half_width_kana(text: str) -> bool:
                for c in text)
 
 
+SEEN_WINDOW = 500  # seen-ids-last-500: MessageIds kept
+
+
 class GridFaultySubscriber(TestSubscriber):
     """TestSubscriber (correct) plus one of GRID_MODES."""
 
@@ -115,6 +123,12 @@ class GridFaultySubscriber(TestSubscriber):
                     self.seen.discard(gone)
                     del self.written[gone]
                 self.written.setdefault(message_id, now)
+            if mode == "seen-ids-last-500":
+                self.written.setdefault(message_id, 0.0)  # insertion order: the oldest first
+                while len(self.written) > SEEN_WINDOW:
+                    gone = next(iter(self.written))
+                    self.seen.discard(gone)
+                    del self.written[gone]
             duplicate = message_id in self.seen
             before = sum(s["changes_applied"] for s in self.residents.values())
             if mode == "notice-stale-as-a-whole" and not duplicate and any(

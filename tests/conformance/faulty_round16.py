@@ -252,7 +252,7 @@ ROUND16_MODES = {
     "age-reached-by-replace": ("RQ-EDGE-04", ("S-CAL-01",)),
     # the inbox rows of a notice's MessageId are keyed to its residents and purged with a removed
     # resident's personal data: every notice of a removed resident, delivered again, is new
-    "seen-ids-purged-with-removal": ("RQ-SUB-02", ("S-ONCE-09",)),
+    "seen-ids-purged-with-removal": ("RQ-SUB-02", ("S-ONCE-09", "S-LATE-02")),
 }
 
 
@@ -312,7 +312,7 @@ ROUND16_CRASH_MODES = with_restart_cases_also_failed({
     # a notice holding a 消除 has its MessageId written to the inbox by the purge job that runs
     # later (never within a run): a crash after its receipt forgets it
     # (round 21: S-RST-01 redelivers its 消除 outcome after a restart)
-    "removal-ids-written-later": ("RQ-SUB-05", ("S-DUR-07", "S-RST-01")),
+    "removal-ids-written-later": ("RQ-SUB-05", ("S-DUR-07", "S-RST-01", "S-LATE-02")),
 })
 
 

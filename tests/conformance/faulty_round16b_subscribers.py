@@ -101,7 +101,7 @@ ROUND16B_CRASH_MODES = with_restart_cases_also_failed({
     # seen MessageIds appended to a journal that start-up rotates (journal → journal.1, the older
     # .1 dropped) before reading journal.1 back: known after one restart, lost after the second
     # (round 21: S-RST-01 redelivers notices after its second restart)
-    "seen-ids-journal-rotated": ("RQ-SUB-05", ("S-DUR-08", "S-RST-01")),
+    "seen-ids-journal-rotated": ("RQ-SUB-05", ("S-DUR-08", "S-RST-01", "S-LATE-02")),
 })
 
 

@@ -233,7 +233,7 @@ ROUND40_WIRE = {
 
 # mode → (the requirement it breaks, the subscriber cases it must fail): test_conformance_round40
 ROUND40_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "seen-ids-of-the-first-publisher-at-start": ("RQ-SUB-05", ("S-RST-01",)),
+    "seen-ids-of-the-first-publisher-at-start": ("RQ-SUB-05", ("S-RST-01", "S-LATE-02")),
 }
 
 

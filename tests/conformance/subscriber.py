@@ -37,7 +37,8 @@ MODES = {
     # says "applied" to a duplicate (without applying it): the receipt lies
     # (round 23c: S-RETRY-01's redeliveries under the same MessageId)
     "receipt-applied-on-duplicate": ("RQ-SUB-02", ("S-ONCE-01", "S-ONCE-03", "S-ONCE-04", "S-GRID-01",
-                                                   "S-ONCE-07", "S-ONCE-09", "S-RETRY-01")),
+                                                   "S-ONCE-07", "S-ONCE-09", "S-RETRY-01",
+                                                   "S-LATE-02")),
     # applies a duplicate again (its stale check lets an equal 異動連番 through) but receipts it
     # as a duplicate: only the records show it — and an equal 異動連番 in a new message (S-ORD-02)
     # (S-ORD-03 too; S-ONCE-07/08's redeliveries, later or at once)
@@ -52,7 +53,7 @@ MODES = {
     # the receipt names the reply's own MessageId instead of the notice's
     # (and every receipt of the run: INV-SUB-01)
     # (round 23c: S-IDCHG-01's and S-KANA-01's receipts, judged by the grid's model)
-    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01",
+    "receipt-names-itself": ("RQ-SUB-01", ("S-ACK-01", "S-ONCE-01", "S-ONCE-04", "S-GRID-01", "S-LATE-02",
                                            "INV-SUB-01", "S-ONCE-07", "S-CAL-01", "S-ONCE-09",
                                            "S-CAL-02", "S-CHR-15",
                                            "S-IDENT-01", "S-DATE-01", "S-WIDTH-01", "S-IDCHG-01",
@@ -95,8 +96,10 @@ MODES = {
     # S-EDGE-01's changes with every optional element)
     "former-surname-refused": ("RQ-BEH-07", ("S-ACK-02", "S-GRID-01", "S-CHR-15", "S-OPT-01",
                                              "S-FMR-01", "S-EDGE-01")),
-    # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw)
-    "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-GRID-01")),
+    # de-duplicates against the last 2 MessageIds only (a window, not a record of what it saw;
+    # round 43a: S-LATE-02's deliveries again at the end of the run, before it S-GRID-01's resend
+    # 2.5 s after a receipt)
+    "seen-window-2": ("RQ-SUB-02", ("S-ONCE-03", "S-LATE-02")),
     # round 5: 異動連番 kept in a text column ("10" < "9"; S-MULTI-03's 1 … 256 pass 9 → 10)
     # (round 25: S-MULTI-04's later 5 after 30)
     "sequence-as-text": ("RQ-SUB-03", ("S-ORD-02", "S-GRID-01", "S-MULTI-03", "S-MULTI-04")),
@@ -173,7 +176,7 @@ DURABILITY_MODES = with_restart_cases_also_failed({
     # (S-DUR-09's applied notice redelivered after a restart too, S-RST-01's taken ones and
     # S-KEEP-01's five)
     "seen-ids-temp-table": ("RQ-SUB-05", ("S-DUR-02", "S-DUR-06", "S-DUR-07", "S-DUR-08", "S-DUR-09",
-                                          "S-RST-01", "S-KEEP-01")),
+                                          "S-RST-01", "S-KEEP-01", "S-LATE-02")),
 })
 
 # mode → (the requirement it breaks, the level-2 cases it must fail)

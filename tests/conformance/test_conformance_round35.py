@@ -14,7 +14,7 @@ import pytest
 
 from bus.core import faults
 from bus.core.faults import HubFault, fault_envelope
-from conformance import late_retries, message_ids
+from conformance import late_retries, late_sends, message_ids
 from conformance import multi_change_restarts as mcr
 from conformance import paging_sequences
 from conformance.envelopes import envelope, request_header
@@ -173,6 +173,6 @@ def test_a_restart_is_noted_for_the_late_retries():
 
     log = late_retries.ExtractRequests()
     log.note(_extract_exchange(_request(rid="r1"), _ANSWER))
-    noted = late_retries.NotedRestart(Restart(), log)
+    noted = late_sends.NotedRestart(Restart(), log)
     assert noted.template == "restart it" and noted.run("s", {}, 1.0).exit_code == 0
     assert log.before_restart(log.sent[0])
