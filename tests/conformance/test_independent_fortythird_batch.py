@@ -180,9 +180,9 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     missed = missed_runs(FORTYTHIRD_MEASURED_MISSES, FORTYTHIRD_BATCH, APART)
-    assert len(FORTYTHIRD_MEASURED_MISSES) == 0  # not measured yet
+    assert len(FORTYTHIRD_MEASURED_MISSES) == 7  # variants missed, 14/24 runs on 259de56
     every_run = batch_cases(FORTYTHIRD_BATCH, APART)
-    assert len(missed) == 0 and set(missed) <= set(every_run)
+    assert len(missed) == 10 and set(missed) <= set(every_run)
     assert len(every_run) == 24 and len(CASES) == 18
 
 

@@ -24,7 +24,62 @@ test uses tests/conformance/variant_transcripts.py's helpers as the earlier batc
 its file not read: the requests its builders make were printed; tests/conformance/conftest.py
 (the indie_process fixture the earlier batch tests use) was read.
 
-Not measured yet: the record of the measurement is written here once it has run.
+Committed as 259de56 (on branch b43). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs FORTYTHIRD_BATCH`, 2026-12-07 11:36:02Z to
+11:40:38Z, 4 min 36 s, load 5.75 at the start and 9.25 at the end, on two cores — other work ran
+on the machine): 14/24 caught = 58.3 %. Per class: 1 (one message shape) 3/6, 2 (inputs rarely
+sent) 3/6, 3 (characters) 1/4, 4 (time) 4/5, 5 (durability) 3/3. Per role: provider 6/11,
+subscriber 8/13. No variant failed to start, and every catch comes from the variant's own defect
+on the kind of input it was written for (the findings quote what it writes wrong):
+household-change-counts-every-member by S-DUR-10 (異動事由 before a crash: residents moved in,
+then one notice of every 異動事由, the 世帯 changes C02–C05 among them);
+dated-not-found-carries-current-resident by J-INQ-09 ("juki:Resident: 1 found, expected 0");
+fault-charset-given-twice by INV-ENC-01 on P-FAULT-01's fault ("charset given 2
+times (utf-8, utf-8)"); envelope-parts-found-by-name (provider, subscriber) by P-SOAP-09's
+eighth step over SOAP 1.1 (HTTP 200, an answer where a SOAP Fault was expected);
+soap-version-fixed-per-connection by P-SOAP-02's second step ("answered in SOAP 1.1 to a SOAP 1.2
+request": the case sends both versions on one connection); request-hash-over-latin1-when-no-charset
+by INV-BIND-02 on P-EQUIV-01's no-charset SOAP 1.1 notice; dates-bound-by-lenient-calendar
+(provider, subscriber) by P-NEIGH-01 (an AsOf and an OccurredOn of day 31 of a month of 30 days,
+"a reader rolling it" named in the finding); sent-at-seconds-omitted-on-the-minute (subscriber)
+by INV-MSG-03 on S-USER-01's receipt — an answer that happened to be sent in the first second of a
+minute, so by chance of the clock; sent-at-through-float32 by INV-MSG-10 on J-DUR-01 (a SentAt
+"+0.0 s from" an earlier one: it stood still); kana-less-names-applied-after-receipt by
+S-MULTI-01 (the resident not yet held when observed right after the receipt — no kill needed);
+residents-merged-by-individual-number-on-start by S-RELOAD-01 (residents observed after a
+reload; the variant changes nothing but the start-up's deletion of residents sharing a 個人番号);
+long-addressee-numbers-applied-after-receipt by S-EDGE-01 (宛名番号 09233389770, not held when
+observed right after its receipt — no kill needed). Disclosure: the measurement's output (its 25
+lines: every variant's first catching case with its finding, cut at 200 characters, the misses
+and the score) was read whole; nothing else of the suite was read. Before the measurement the
+brief's `-k independent -n 2` run of the adapter's tests was made (2,364 passed; only the tail of
+its output, test names and durations, was read). Earlier batches' records and variants.py's
+comments, which name the suite's cases that caught them, were read as the brief allows; the
+commit's hash was read with `git rev-parse --short HEAD` (no log, show or diff). Missed
+(FORTYTHIRD_MEASURED_MISSES; no variant was changed after the measurement), with why the suite
+did not see it as far as the documents and the output tell:
+- ex-officio-registration-as-correction (subscriber): the suite sends A04 (職権記載) apparently
+  only to residents already held (S-DUR-10 moves its residents in first, then sends one notice of
+  every 異動事由), never as the first change of a resident not held — which the variant drops.
+- well-formed-finding-path-of-open-element (provider, subscriber): the not-well-formed messages
+  are judged by code, party and status (and the finding's rule), apparently not for a Path on an
+  xml:well-formed finding (docs/faults.md: the suite judges a Finding's place where it knows the
+  element a request breaks its rule at; such a finding names none).
+- inquiry-key-matched-on-household-number (provider): no inquiry names a number that is a held
+  世帯番号 and no one's 宛名番号; the not-found inquiries name numbers held by no one at all.
+- content-length-over-chunked (provider, subscriber): no request carries both Transfer-Encoding:
+  chunked and a Content-Length (RFC 9112 §6.3's conflict); the chunked requests the suite sends
+  (the forty-first batch's request-hash-over-chunked-framing was caught) have no Content-Length.
+- integers-bound-with-unicode-digits (provider, subscriber): the schema-invalid Page, PageSize
+  and 異動連番 the suite sends are apparently of other kinds than non-ASCII decimal digits or
+  underscores between digits (P-NEIGH-01 probes a reader that rolls dates; no full-width or
+  Arabic-Indic digit reached these fields, or none was judged for its refusal).
+- surrogate-pair-references-joined (subscriber): no notice holds character references to UTF-16
+  surrogates; the not-well-formed messages the suite sends are refused by the parser as before.
+- sent-at-seconds-omitted-on-the-minute (provider): only an answer sent in the first second of a
+  minute shows it; the provider's run apparently had none judged in such a second (the
+  subscriber's had one, by chance), as the thirty-ninth batch's sent-at-seconds-rounded-to-60,
+  which shows in the last half second, was missed.
 """
 
 from __future__ import annotations
@@ -186,7 +241,15 @@ FORTYTHIRD_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
 }
 
 
-FORTYTHIRD_MEASURED_MISSES: dict[str, str] = {}  # name → the roles missed (not measured yet)
+FORTYTHIRD_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (14/24 on 259de56)
+    "ex-officio-registration-as-correction": "subscriber",
+    "well-formed-finding-path-of-open-element": "provider, subscriber",
+    "inquiry-key-matched-on-household-number": "provider",
+    "content-length-over-chunked": "provider, subscriber",
+    "integers-bound-with-unicode-digits": "provider, subscriber",
+    "surrogate-pair-references-joined": "subscriber",
+    "sent-at-seconds-omitted-on-the-minute": "provider",
+}
 
 
 # --- the HTTP front end (__main__.py) -----------------------------------------------------------
