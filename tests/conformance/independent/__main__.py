@@ -21,6 +21,7 @@ from .fortyfirst import framed_request, new_connection, write_answer
 from .fortysecond import content_length
 from .fortysecond import write_answer as write_answer_by_characters
 from .fortysecond_store import chunks_read, connection_closed, connection_opened
+from .fortythird import connection_accepted, framed_by_length
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
@@ -29,7 +30,7 @@ from .thirteenth import expect_100
 def read_body(handler, defect: str | None = None) -> bytes:
     """The request's body: Content-Length bytes, or chunks (RFC 9112 7.1: every HTTP/1.1
     recipient parses the chunked coding; extensions and trailer fields are skipped)."""
-    if not chunked_coding(handler, defect):
+    if not chunked_coding(handler, defect) or framed_by_length(handler, defect):
         framed_request(None)
         chunks_read(None)
         return handler.rfile.read(content_length(handler.headers.get("Content-Length"), defect))
@@ -66,6 +67,7 @@ def serve(args) -> int:
             super().setup()
             new_connection()  # sent-at-per-connection: a connection accepted
             connection_opened()  # notices-committed-at-connection-close: its unit of work
+            connection_accepted()  # soap-version-fixed-per-connection: its binding, unchosen
 
         def finish(self):
             try:

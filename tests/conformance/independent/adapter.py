@@ -41,6 +41,7 @@ from .fifteenth import FifteenthBatch
 from .fortieth import FortiethBatch
 from .fortyfirst import FortyfirstBatch
 from .fortysecond import FortysecondBatch
+from .fortythird import FortythirdBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
@@ -90,7 +91,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               TwentyNinthBatch, ThirtiethBatch, ThirtyfirstBatch,
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
-              ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch):
+              ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
+              FortythirdBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -147,6 +149,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fortieth: dict = field(default_factory=dict)  # the fortieth batch's memories
     fortyfirst: dict = field(default_factory=dict)  # the forty-first batch's memories
     fortysecond: dict = field(default_factory=dict)  # the forty-second batch's memories
+    fortythird: dict = field(default_factory=dict)  # the forty-third batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -166,6 +169,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortieth_body(body)
         self._fortyfirst_body(body)
         self._fortysecond_body(body)
+        self._fortythird_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field

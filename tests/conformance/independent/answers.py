@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._fortythird_now()) is not None:
+            return special
         if (special := self._fortyfirst_now()) is not None:
             return special
         if (special := self._thirtyninth_now()) is not None:
@@ -195,6 +197,7 @@ class Writer:
             hashed = self._thirtyninth_hashed(raw, hashed)
             hashed = self._fortieth_hashed(raw, hashed)
             hashed = self._fortyfirst_hashed(raw, hashed)
+            hashed = self._fortythird_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -223,6 +226,7 @@ class Writer:
     def _envelope(self, soap, response, request_header, raw) -> Answer:
         if self.defect == "soap12-receipt-in-soap11-envelope" and self.role == "subscriber":
             soap = SOAP11  # the receipt writer knows one envelope
+        soap = self._fortythird_soap(soap)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         head = etree.SubElement(env, f"{{{soap}}}Header")
@@ -271,6 +275,7 @@ class Writer:
         self._fortieth_answer(response, soap)
         self._fortyfirst_answer(response, soap)
         self._fortysecond_answer(response)
+        self._fortythird_answer(response)
         self._degrade_text(response)
         self._seventeenth_envelope_out(env, soap, response)
         self._eighteenth_envelope_out(env, soap)
@@ -356,6 +361,7 @@ class Writer:
         soap = self._thirtysecond_fault_soap(soap, refusal)
         soap = self._thirtyfourth_fault_soap(soap)
         soap = self._thirtyfifth_fault_soap(soap, refusal)
+        soap = self._fortythird_soap(soap)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -447,6 +453,7 @@ class Writer:
         self._fortieth_fault(fault, soap, refusal)
         self._fortyfirst_fault(env, fault, holder, detail, soap, refusal)
         self._fortysecond_fault(detail, refusal)
+        self._fortythird_fault(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)
@@ -465,4 +472,5 @@ class Writer:
         self._twentysixth_fault_answer(soap, answer)
         self._thirtyfourth_fault_answer(soap, refusal, answer)
         self._fortyfirst_fault_answer(refusal, answer)
+        self._fortythird_fault_answer(answer)
         return answer

@@ -87,6 +87,7 @@ class Subscriber:
         self._fortieth_store_opened(self.conn)
         self._fortyfirst_store_opened(self.conn)
         self._fortysecond_store_opened(self.conn)
+        self._fortythird_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -185,7 +186,8 @@ class Subscriber:
                         self._thirtyninth_in_background(header, mid, changes) or \
                         self._fortieth_in_background(header, mid, changes) or \
                         self._fortyfirst_in_background(header, mid, changes) or \
-                        self._fortysecond_in_background(header, mid, changes):
+                        self._fortysecond_in_background(header, mid, changes) or \
+                        self._fortythird_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -512,7 +514,7 @@ class Subscriber:
                 or self._seventeenth_skip(change, row) or self._eighteenth_skip(change, row) \
                 or self._nineteenth_skip(change, number, row) \
                 or self._twentyfirst_skip(change, number) or self._twentysecond_skip(change) \
-                or self._twentyfourth_skip(change):
+                or self._twentyfourth_skip(change) or self._fortythird_skip(change, row):
             return
         self.memory_last[number] = sequence
         if self.defect == "write-behind":
@@ -554,6 +556,7 @@ class Subscriber:
         self._thirtyseventh_applied(change, number)
         self._fortyfirst_applied(number)
         self._fortysecond_applied(change, number, row, name, sequence)
+        self._fortythird_applied(change, number)
 
     def _stale_by(self, key: str, value, table: str) -> bool:
         """The fifth batch's ordering variants: the last value per key in a side table."""

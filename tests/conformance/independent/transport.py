@@ -33,6 +33,7 @@ class Transport:
             self._fortieth_http(raw, content_type)
             self._fortyfirst_http(raw, content_type)
             self._fortysecond_http()
+            self._fortythird_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -139,6 +140,7 @@ class Transport:
         raw = self._thirtyfourth_parse_bytes(raw)
         raw = self._fortyfirst_parse_bytes(raw)
         raw = self._fortysecond_parse_bytes(raw)
+        raw = self._fortythird_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
@@ -179,7 +181,8 @@ class Transport:
                     or self.defect == "comment-in-body-refused"]  # len(body) counts comments
         self._thirtyninth_parts(children, root.iterfind(f"{{{soap}}}Header/*"))
         parts = [c.tag for c in root if isinstance(c.tag, str)]
-        if parts not in ([f"{{{soap}}}Body"], [f"{{{soap}}}Header", f"{{{soap}}}Body"]):
+        if parts not in ([f"{{{soap}}}Body"], [f"{{{soap}}}Header", f"{{{soap}}}Body"]) and \
+                not self._fortythird_lax_envelope(parts, soap):
             # SOAP 1.1 §4, SOAP 1.2 Part 1 §5: an optional Header, then one Body, nothing else
             raise Refusal("PF-SOAP-ENVELOPE", "client", "an Envelope holds an optional Header "
                           "and one Body", [("soap:envelope", f"{len(parts)} parts")])
