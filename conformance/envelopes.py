@@ -163,6 +163,11 @@ def tamper(raw: bytes, how: str) -> bytes:
         return b" \r\n" + raw
     if how == "comment_before_declaration":
         return b"<!-- vendor gateway -->" + raw
+    if how == "surrogate_pair_references":  # XML 1.0 §4.1 WFC Legal Character: a reference
+        # to a surrogate (a UTF-16 code unit, no character) is a fatal error — also two in a
+        # row that UTF-16 would join into 𠮷 (U+20BB7), which a decoder may do (blind batch 43)
+        start = raw.index(b"UserId>") + len(b"UserId>")
+        return raw[:start] + b"&#xD842;&#xDFB7;" + raw[start:]
     if how == "no_header_element":  # the soap:Header element itself absent (SOAP: optional)
         start = raw.index(b"<soap:Header>")
         end = raw.index(b"</soap:Header>") + len(b"</soap:Header>")
@@ -293,7 +298,7 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
            "bytes_not_utf8", "space_before_declaration", "comment_before_declaration",
-           "no_header_element",
+           "no_header_element", "surrogate_pair_references",
            *MUST_UNDERSTAND_FORMS,
            *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included

@@ -102,7 +102,10 @@ def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-FAULT-13: in every fault, every Finding that gives a Path gives a path of an element
     of the request (fault_place.unplaced: from the Envelope, step by step), and every Line
     given is a line of the request, not before the line of the element the Path names
-    (fault_place.line_before) — whichever rule the Finding names, header or body."""
+    (fault_place.line_before) — whichever rule the Finding names, header or body; a Finding
+    about the XML itself (xml:well-formed, soap:no-dtd) gives no Path, there being no element
+    (docs/faults.md; round 43b: the forty-third blind batch named the element open where the
+    parser stopped)."""
     env = ex.usable()
     if env is None or not env.is_fault or ex.direction != "to-product":
         return []
@@ -115,6 +118,10 @@ def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:
     lines = fault_place.request_lines(ex.request)
     problems = []
     for f in placed:
+        if f.path is not None and f.rule in fault_place.ABOUT_THE_XML:
+            problems.append(f"the Finding of {f.rule} names Path {f.path}: a finding about the "
+                            "XML itself names the line the parser reports and no path")
+            continue
         why = None if f.path is None or root is None else fault_place.unplaced(f.path, root)
         problems += [f"the Finding of {f.rule}: {why}"] if why else []
         problems += [p for p in [fault_place.line_problem(f, lines)] if p]

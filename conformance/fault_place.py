@@ -29,6 +29,8 @@ _PREDICATE = re.compile(r"\[[^]]*\]")
 _STEP = re.compile(r"(?:\{[^}]*\}|\[[^]]*\]|[^/\[{])+")
 _POSITION = re.compile(r"\[\s*([0-9]+)\s*\]")
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+# docs/faults.md: a finding about the XML itself names the line the parser reports, no path
+ABOUT_THE_XML = ("xml:well-formed", "soap:no-dtd")
 
 
 def _local(step: str) -> str:
@@ -121,7 +123,7 @@ def line_before(finding: Finding, root: etree._Element) -> str | None:
         why, places = _resolved(finding.path, root)
         if why:
             return None  # unplaced's to report
-    elif finding.rule.startswith("xml:") or finding.rule == "soap:no-dtd":
+    elif finding.rule.startswith("xml:") or finding.rule in ABOUT_THE_XML:
         return None
     else:
         places = [root]

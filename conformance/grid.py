@@ -154,7 +154,7 @@ class InquiryPoint:
     as_of_label: str
     soap: str
     expected: Resident | None
-    edge: str = ""  # P-DOMAIN-01: the edges of the key's value domain this number is at
+    edge: str = ""  # what the number is (P-DOMAIN-01: the edges of its value domain it is at)
 
     @property
     def label(self) -> str:
@@ -196,6 +196,15 @@ def inquiry_points(model: list[Resident]) -> Iterator[InquiryPoint]:
             as_of, label = dated[(i + k) % len(dated)]
             yield InquiryPoint(kind, number, as_of, label, "1.1" if soap == "1.2" else "1.2",
                                None)
+    # round 43b: a 世帯番号 is no 宛名番号 — each household's number that is a valid 宛名番号 nobody
+    # holds, asked as one: not found (the forty-third blind batch matched a key against the
+    # household numbers too and answered the household's head)
+    held = {r.addressee for r in model}
+    households = sorted({r.household for r in model if r.household not in held
+                         and with_check_digit(r.household[:-1], "addressee") == r.household})
+    for i, number in enumerate(households):
+        yield InquiryPoint("addressee", number, None, "", "1.2" if i % 2 else "1.1", None,
+                           "a 世帯番号 of the test data")
 
 
 def domain_points(model: list[Resident]) -> Iterator[InquiryPoint]:

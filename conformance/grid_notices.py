@@ -122,8 +122,9 @@ def _seq(*numbers: str, soap: str = "1.1") -> tuple[Send, ...]:
                  for i, n in enumerate(numbers))
 
 
-def points(reasons: Iterable[str]) -> list[Point]:
-    """Every point of the grid; ``reasons``: the change_reason code list's codes."""
+def points(reasons: Iterable[str], groups: Mapping[str, str]) -> list[Point]:
+    """Every point of the grid; ``reasons``: the change_reason code list's codes, ``groups``
+    each one's group (記載, 消除, 修正)."""
     p = [Point("異動連番", f"{' → '.join(ns)}", 1, _seq(*ns, soap=("1.1", "1.2")[k % 2]))
          for k, ns in enumerate((
              ("1",), ("1", "2"), ("9", "10"), ("99", "100"), ("999", "1000"),
@@ -229,6 +230,15 @@ def points(reasons: Iterable[str]) -> list[Point]:
         Send((Change(0, "2", code, occurred=f"2024-05-{k + 1:02d}"),),
              soap="1.1" if k % 2 else "1.2")), remainder=k % 11)
         for k, code in enumerate(sorted(reasons))]
+    # round 43b: each 記載 and 修正 as the first change of a resident not held — applied
+    # (docs/notices.md: it makes the subscriber hold the resident; a 消除 of one never held may
+    # be ignored, not judged; the forty-third blind batch took a 職権記載 A04 for a correction of
+    # a record it did not hold)
+    p += [Point("異動事由", f"{code} as the first change of a resident not held", 1, (
+        Send((Change(0, "3", code, occurred=f"2024-07-{k + 1:02d}"),),
+             soap="1.2" if k % 2 else "1.1"),))
+        for k, code in enumerate(sorted(c for c in set(reasons) - {FIRST}
+                                        if groups.get(c) != "消除"))]
     # --- the state after a 消除: kept, marked; a 修正 keeps the mark, a 記載 clears it
     p += [Point("消除", "B03 (死亡), then a 修正 (C12) of the removed record", 1, (
         Send((Change(0, "1", FIRST),)),
@@ -372,7 +382,8 @@ class NoticeGrid:
     def run(self, reasons: Iterable[str], chosen: list[Point] | None = None) -> list[str]:
         """Every point (the grid's own, or ``chosen``: notice_runs.py's other sets)."""
         problems: list[str] = []
-        for k, point in enumerate(points(reasons) if chosen is None else chosen, start=1):
+        for k, point in enumerate(points(reasons, self.groups) if chosen is None else chosen,
+                                  start=1):
             who = [self._fresh(point.remainder) for _ in range(point.residents)]
             label = f"[{point.dimension} #{k}: {point.what}; 宛名番号 {', '.join(who)}]"
             sent: dict[str, _Sent] = {}

@@ -6,10 +6,13 @@ docs/notices.md: a notice delivered again is a ``duplicate`` however many notice
 while —, before or after a restart, whatever else of the delivery differs. The cases deliver a
 notice again within the case that sent it: a few notices and a second or two later. So the run
 keeps every notice it sent (late_sends.py: a transport watcher) and S-LATE-02, the last case of
-a subscriber profile before S-RELOAD-01 and the invariants, delivers again up to ``MOST`` of
-those the product receipted (``applied`` or ``duplicate``): the first receipted delivery of each
-MessageId, spread evenly over the run from its first — the same bytes with the same HTTP
-headers, as a hub redelivers, at least late_sends.LATE seconds after the earliest receipt.
+a subscriber profile before S-RELOAD-01 and the invariants, delivers again notices the product
+receipted (``applied`` or ``duplicate``; the first receipted delivery of each MessageId): up to
+``MOST`` spread evenly over the run from its first, and each receipted less than ``AT_RISK``
+seconds before a restart began (a receipt a kill followed at once: whether a product that
+acknowledged before its MessageId was durable lost it is then decided, not left to the spread's
+chance) — the same bytes with the same HTTP headers, as a hub redelivers, at least
+late_sends.LATE seconds after the earliest receipt.
 Each must be receipted ``duplicate``, naming the notice's MessageId and related to it; the
 invariants judge the receipts like every answer (RQ-MSG-10: SentAt tracks time).
 
@@ -27,14 +30,15 @@ A delivery again names residents, but changes none: S-RELOAD-01 still observes t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .checks import outcome
 from .grid_notices import PFR, receipt_problems
 from .late_sends import LateSends, wait_until_late
 from .records import Exchange
 
-MOST = 64  # deliveries again at most, spread over the run's receipted notices
+MOST = 64  # deliveries again spread over the run's receipted notices, at most
+AT_RISK = 1.0  # s: a notice receipted so shortly before a restart began is delivered again too
 _RECEIPTED = ("applied", "duplicate")
 # the framing is the client's own, as a hub's redelivery is: everything else as first sent
 _FRAMING = {"content-length", "transfer-encoding", "connection", "host", "expect"}
@@ -43,7 +47,13 @@ _FRAMING = {"content-length", "transfer-encoding", "connection", "host", "expect
 @dataclass
 class ReceivedNotices(LateSends):
     """Every POST the run sent the product (a transport watcher), in order; the connection of
-    its first receipted notice held for the first delivery again."""
+    its first receipted notice held for the first delivery again; when each restart began."""
+
+    restarts: list[float] = field(default_factory=list)
+
+    def restart(self, began: float) -> None:
+        super().restart(began)
+        self.restarts.append(began)
 
     def kept(self, ex: Exchange) -> bool:
         return ex.method == "POST"
@@ -58,6 +68,16 @@ class ReceivedNotices(LateSends):
             if (mid := _message_id(ex)) is not None:
                 first.setdefault(mid, ex)
         return list(first.values())
+
+    def chosen(self) -> list[Exchange]:
+        """``MOST`` of the receipted notices spread over the run, and every one receipted less
+        than ``AT_RISK`` seconds before a restart began (what a kill puts most at risk: a
+        receipt given before the MessageId was durable), in the order sent."""
+        receipted = self.receipted()
+        picked = {id(ex) for ex in spread(receipted, MOST)}
+        picked |= {id(ex) for ex in receipted for began in self.restarts
+                   if 0.0 <= began - (ex.sent_monotonic or 0.0) - ex.elapsed < AT_RISK}
+        return [ex for ex in receipted if id(ex) in picked]
 
 
 def _message_id(ex: Exchange) -> str | None:
@@ -83,7 +103,7 @@ def spread(items: list[Exchange], most: int) -> list[Exchange]:
 def run_step(runner, step, values) -> list[str]:
     """S-LATE-02: each chosen notice delivered again, its receipt judged (``duplicate``)."""
     notices: ReceivedNotices = runner.s.received_notices
-    chosen = spread(notices.receipted(), MOST)
+    chosen = notices.chosen()
     if not chosen:
         runner.skip_reason = ("the run sent no notice the product receipted: nothing to "
                               "deliver again")

@@ -49,8 +49,9 @@ class LateSends:
         self.transport = transport
         transport.hold_connection(self.holds)
 
-    def restart(self) -> None:
-        """The product restarted (and closed the connection held): hold the next one."""
+    def restart(self, began: float) -> None:
+        """The product restarted (``began``: when its restart command began, the suite's
+        monotonic clock), and closed the connection held: hold the next one."""
         self.restarted = time.monotonic()
         if self.transport is not None:
             self.transport.hold_connection(self.holds)
@@ -81,7 +82,8 @@ class NotedRestart:
         return getattr(self.inner, name)
 
     def run(self, step: str, values: Mapping[str, object], timeout: float) -> CommandRun:
+        began = time.monotonic()
         try:
             return self.inner.run(step, values, timeout)
         finally:
-            self.sends.restart()
+            self.sends.restart(began)

@@ -18,7 +18,8 @@ the forms of its kind:
   the ``T``, an offset without its colon;
 - ``xs:gYear``: a date, a gYearMonth, two digits, a year past either bound of its facets;
 - integers: a fraction (``1.0``), an exponent (``1E0``), a value past either bound (0 for a
-  positiveInteger, maxInclusive + 1);
+  positiveInteger, maxInclusive + 1), its digits in full-width or Arabic-Indic script and with
+  an underscore between them (round 43b: what Python's ``int()`` reads);
 - strings with a pattern or an enumeration: white space around the value (xs:string keeps
   it), each character written in its compatibility form (NFKC reads full-width ``１`` as ``1``,
   half-width ``ﾖ`` as ``ヨ``), katakana written in hiragana, the letters' case swapped, one
@@ -147,11 +148,25 @@ def _integer_forms(t, value: str) -> Iterator[Form]:
     digits = value.strip().lstrip("+")
     yield Form("with a fraction (a reader through a float)", f"{digits}.0")
     yield Form("in exponent notation (a float's form)", f"{digits}E0")
+    # round 43b: XML Schema's digits are ASCII [0-9]; a reader through Python's int() (or
+    # .NET's with a culture, Java's Character.digit) also takes other scripts' decimal digits
+    # and, in Python, underscores between them (the forty-third blind batch)
+    yield Form("in full-width digits (a reader taking any Unicode decimal digit)",
+               digits.translate(_FULL_WIDTH))
+    yield Form("in Arabic-Indic digits (a reader taking any Unicode decimal digit)",
+               digits.translate(_ARABIC_INDIC))
+    yield Form("with an underscore between its digits (Python's int() literal grouping)",
+               f"{digits[:-1]}_{digits[-1]}" if len(digits) > 1 else f"0_{digits}")
     low, high = getattr(t, "min_value", None), getattr(t, "max_value", None)
     if low is not None:
         yield Form(f"below minInclusive {low} (a neighbouring integer type)", str(int(low) - 1))
     if high is not None:
         yield Form(f"above maxInclusive {high}", str(int(high) + 1))
+
+
+_XSD_INTEGER = re.compile(r"[+-]?[0-9]+")  # XML Schema 1.0 Part 2, 3.3.13 (ASCII digits)
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def _pattern_lengths(t) -> tuple[int, int] | None:
@@ -204,8 +219,12 @@ def forms(t, value: str) -> list[Form]:
     else:
         return []
     out, seen = [], {value}
+    integer = primitive == "decimal" and _integer(t)
     for f in found:
-        if f.value not in seen and not t.is_valid(f.value):
+        # xmlschema reads an integer through int() too (１２, 1_2 valid to it): XML Schema's
+        # lexical space is ASCII digits, which libxml2 holds to (checked again below)
+        if f.value not in seen and (not t.is_valid(f.value) or integer and
+                                    not _XSD_INTEGER.fullmatch(f.value.strip())):
             seen.add(f.value)
             out.append(f)
     return out

@@ -39,7 +39,7 @@ from .records import CommandRun, Exchange
 # grid target → (its points from the change_reason code list's codes and groups, the run's rng)
 POINT_SETS: dict[str, Callable[[Iterable[str], Mapping[str, str], random.Random],
                                list[grid_notices.Point]]] = {
-    "notices": lambda codes, groups, rng: grid_notices.points(codes)
+    "notices": lambda codes, groups, rng: grid_notices.points(codes, groups)
     + notice_points.sent_at_points(),
     "calendar": lambda codes, groups, rng: notice_points.calendar_points(codes, groups),
     "redelivery": lambda codes, groups, rng: notice_points.redelivery_points(codes, groups),

@@ -60,6 +60,7 @@ from .faulty_round38 import ROUND38_FAULTS, ROUND38_WIRE
 from .faulty_round39 import ROUND39_FAULTS, ROUND39_WIRE
 from .faulty_round40 import ROUND40_FAULTS, ROUND40_WIRE
 from .faulty_round42 import ROUND42_FAULTS, ROUND42_WIRE
+from .faulty_round43 import ROUND43_FAULTS, ROUND43_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -565,6 +566,10 @@ FAULTY = [
     # --- round 42b: a Line from 0, a prolog stripped, no soap:Header, an octal length, chunks
     # decoded apart, both keys of a choice (faulty_round42.py; test_conformance_round42.py)
     *(Faulty(*entry) for entry in ROUND42_FAULTS),
+    # --- round 43b: integers in other digits, surrogate references joined, a Path for the
+    # XML's own finding, a 世帯番号 taken for a 宛名番号 (faulty_round43.py;
+    # test_conformance_round43.py)
+    *(Faulty(*entry) for entry in ROUND43_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -591,7 +596,7 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE, ROUND25_WIRE, ROUND26_WIRE,
                    ROUND30_WIRE, ROUND31_WIRE, ROUND33_WIRE, ROUND34_WIRE,
                    ROUND35_WIRE, ROUND37_WIRE, ROUND38_WIRE, ROUND39_WIRE,
-                   ROUND40_WIRE, ROUND42_WIRE)
+                   ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,

@@ -553,6 +553,11 @@ _ALSO_ROUND40C = {"receiver-unchecked": ("J-FULL-21",),
                   "misrouted-as-header-invalid": ("J-FULL-21",)}
 
 
+# Round 43b: J-GRID-01 asks each 世帯番号 of the test data as a 宛名番号 (surveyed on every faulty
+# adapter of juki.provider): a check-digit table that lacks one of their check digits refuses it
+_ALSO_ROUND43B = {"addressee-digit-table": ("J-GRID-01",)}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -562,7 +567,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–42b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–43b's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -570,6 +575,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
-                 _ALSO_ROUND42B):
+                 _ALSO_ROUND42B, _ALSO_ROUND43B):
         f = _with_also(f, also)
     return f

@@ -49,7 +49,8 @@ CRASH_MODES = with_restart_cases_also_failed({
     "multi-change-write-behind": ("RQ-SUB-05", ("S-DUR-04", "S-DUR-07", "S-RST-01")),
     # round 14: a notice arriving while another is being written joins its group commit, whose
     # flush a timer does later (never within a run): a crash after a burst loses the joiners
-    "burst-group-commit": ("RQ-SUB-05", ("S-DUR-05",)),
+    # (round 43a: S-LATE-02 delivers again every notice receipted right before a restart began)
+    "burst-group-commit": ("RQ-SUB-05", ("S-DUR-05", "S-LATE-02")),
     # round 14: the seen-ID set lives in memory and is rebuilt at start-up from each resident's
     # row, whose column keeps the MessageId of the last notice written to it: after a crash an
     # older notice redelivered is taken for new (its changes stale, kept out), receipted applied
@@ -59,12 +60,12 @@ CRASH_MODES = with_restart_cases_also_failed({
     # round 26b: the 世帯 changes (世帯分離 C02, 世帯合併 C03, 世帯変更 C04) have their own
     # handler, which writes the household rows through a batch worker's cache: a notice holding
     # one is receipted applied, and a crash right after loses it — every other 異動事由 durable
-    "household-change-write-behind": ("RQ-SUB-05", ("S-DUR-10",)),
+    "household-change-write-behind": ("RQ-SUB-05", ("S-DUR-10", "S-LATE-02")),
     # round 27b: a notice holding a change kept out (its 異動連番 not greater than the last
     # applied) goes down the reconciliation branch, which begins a transaction and leaves it
     # open: the next notice commits it, a crash right after loses the notice's MessageId and
     # what it applied
-    "kept-out-left-open": ("RQ-SUB-05", ("S-DUR-11",)),
+    "kept-out-left-open": ("RQ-SUB-05", ("S-DUR-11", "S-LATE-02")),
     # round 29b: a migration of the seen-ID table re-run at every start copies the rows of the
     # vendor's own MessageId format, UUID version 4, and drops the rest (header-v1.xsd admits
     # versions 1–8): after a restart a notice of another version is new again — every case that

@@ -16,7 +16,7 @@ import unicodedata
 from lxml import etree
 from twisted.web.resource import Resource
 
-from adapters.sdk.juki_notice import DELETED, MODIFIED, reason_group
+from adapters.sdk.juki_notice import DELETED, MODIFIED, RECORDED, reason_group
 from adapters.sdk.provider import ProviderApp, ProviderError
 from adapters.sdk.testing import serve
 from bus.core.receipt import receipt_element
@@ -64,6 +64,10 @@ GRID_MODES = {
     # (round 25: S-MULTI-04's notices whose 転入 comes after its 修正 in document order; round
     # 26: S-FMR-01's residents first held through a C08 or C09)
     "correction-waits-for-record": ("RQ-SUB-04", ("S-GRID-01", "S-MULTI-04", "S-FMR-01")),
+    # round 43b: a 記載 other than 転入 (A01) of a resident not held waits for the record too — a
+    # 職権記載 (A04), a 出生 taken for a correction of a row that is not there (S-CAL-01 and
+    # S-CHR-14 send a resident's first change as a 出生 or another 記載 too)
+    "registration-waits-for-a01": ("RQ-SUB-04", ("S-GRID-01", "S-CAL-01", "S-CHR-14")),
     # each resident's last 異動連番 is read once, before the notice: a change is compared with
     # that snapshot, not with one applied earlier in the same notice (taken in document order)
     # (round 25: S-MULTI-04's notices in descending and mixed order)
@@ -156,6 +160,10 @@ class GridFaultySubscriber(TestSubscriber):
         group = reason_group(change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason"))
         if mode == "correction-waits-for-record" and group == MODIFIED and \
                 number not in self.residents:
+            return
+        if mode == "registration-waits-for-a01" and group == RECORDED and \
+                number not in self.residents and \
+                change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") != "A01":
             return
         if mode == "notice-last-read-once":
             state = self.residents.setdefault(number, {"last": 0, "changes_applied": 0})

@@ -235,7 +235,7 @@ ROUND16B_FAULTY: list[tuple] = [
     # (the invariants judge every answer's RelatesTo, RequestHash and own MessageId: the earlier
     # message's; S-IDENT-01 gets the earlier notice's receipt, over the other SOAP version)
     ("replay-key-35", "RQ-BEH-01", ALL, _REPLAYED, {},
-     {p: (*_REPLAYED, "S-IDENT-01", "INV-SOAP-04", "INV-SUB-01", "S-LATE-02")
+     {p: (*_REPLAYED, "S-IDENT-01", "INV-SOAP-04", "INV-SUB-01")
       for p in (SUB_PROFILE, KOKUHO_SUB_PROFILE)}),
     # the remainder-0 code goes to the profile's first service (check_digits.local_gov_codes)
     ("local-gov-by-addressee-rule", "RQ-FAULT-12", ALL, (), {}, {

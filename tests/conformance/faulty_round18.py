@@ -183,7 +183,7 @@ ROUND18_CRASH_MODES = with_restart_cases_also_failed({
     # a notice refused for a 宛名番号's check digit is kept "to retry" and applied, unchecked, at
     # the next start (S-DUR-09 observes the resident only that notice named)
     # (round 21: S-RST-01's 宛名番号 refusal, whose valid change of its resident is applied then)
-    "refused-applied-at-start": ("RQ-SUB-06", ("S-DUR-09", "S-RST-01")),
+    "refused-applied-at-start": ("RQ-SUB-06", ("S-DUR-09", "S-RST-01", "S-LATE-02")),
 })
 
 

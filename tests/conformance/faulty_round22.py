@@ -294,7 +294,7 @@ ROUND22_MODES = {
 # (round 21's S-RST-01 delivers 24 notices before its restart and some again after it: the
 # warmed window of ten misses the older ones there too)
 ROUND22_CRASH_MODES = with_restart_cases_also_failed(
-    {"seen-window-warmed": ("RQ-SUB-05", ("S-KEEP-01", "S-RST-01")),
+    {"seen-window-warmed": ("RQ-SUB-05", ("S-KEEP-01", "S-RST-01", "S-LATE-02")),
      "seed-replayed-on-start": ("RQ-SUB-05", ("S-HELD-01",))})
 
 

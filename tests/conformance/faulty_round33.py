@@ -78,7 +78,7 @@ ROUND33_WIRE = {
 ROUND33_MODES: dict[str, tuple[str, tuple[str, ...]]] = with_restart_cases_also_failed({
     "names-stripped-at-start": ("RQ-SUB-05", ("S-FIELD-01",)),
     "watermarks-int32-at-start": ("RQ-SUB-05", ("S-FIELD-01",)),
-    "relates-to-notices-seen-in-memory": ("RQ-SUB-05", ("S-RST-01",)),
+    "relates-to-notices-seen-in-memory": ("RQ-SUB-05", ("S-RST-01", "S-LATE-02")),
 })
 
 

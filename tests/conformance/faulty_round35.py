@@ -145,7 +145,7 @@ ROUND35_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
     "equal-sequence-later-kept": ("RQ-SUB-04", ("S-MULTI-05",)),
     "changes-sorted-by-date": ("RQ-SUB-04", ("S-MULTI-05",)),
     "watermark-of-first-change-at-start": ("RQ-SUB-05", ("S-MULTI-05",)),
-    "seen-ahead-of-clock-dropped-at-start": ("RQ-SUB-05", ("S-MULTI-05",)),
+    "seen-ahead-of-clock-dropped-at-start": ("RQ-SUB-05", ("S-MULTI-05", "S-LATE-02")),
 }
 
 

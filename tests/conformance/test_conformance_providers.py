@@ -43,6 +43,7 @@ from .faulty_round38 import ROUND38_NAMES
 from .faulty_round39 import ROUND39_NAMES
 from .faulty_round40 import ROUND40_NAMES
 from .faulty_round42 import ROUND42_NAMES
+from .faulty_round43 import ROUND43_NAMES
 from .references import (JUKI_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_PROFILE, SUB_PROFILE,
                          SUBSCRIBER_PROFILES, TAX_PROFILE)
 from .subscriber import DURABILITY_MODES, MODES, TestSubscriber
@@ -60,7 +61,7 @@ PROFILES = [JUKI_PROFILE, TAX_PROFILE, SUB_PROFILE, KOKUHO_PROFILE, KOKUHO_SUB_P
 RUN_BY_THEIR_ROUND = (ROUND23A_NAMES | ROUND23C_NAMES | ROUND24_NAMES | ROUND25_NAMES
                       | ROUND26_NAMES | ROUND30_NAMES | ROUND31_NAMES | ROUND33_NAMES
                       | ROUND34_NAMES | ROUND35_NAMES | ROUND37_NAMES | ROUND38_NAMES
-                      | ROUND39_NAMES | ROUND40_NAMES | ROUND42_NAMES)
+                      | ROUND39_NAMES | ROUND40_NAMES | ROUND42_NAMES | ROUND43_NAMES)
 FAULTY_RUNS = faulty_runs({f.name for f in FAULTY} - RUN_BY_THEIR_ROUND)
 
 

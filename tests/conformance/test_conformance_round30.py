@@ -80,7 +80,7 @@ def test_a_subscriber_is_sent_the_hubs_system_id_spelled_otherwise():
 
 
 def test_the_grid_sends_lower_equal_and_higher_sequences_as_linkage_kind_full():
-    full = [p for p in grid_notices.points(["A01", "C12"])
+    full = [p for p in grid_notices.points(["A01", "C12"], {})
             if any(getattr(s, "linkage_kind", "") == "full" for s in p.steps)]
     sent = {tuple(c.sequence for s in p.steps for c in s.changes) for p in full}
     assert sent == {("10", "9"), ("7", "7"), ("3", "4")}

@@ -1,5 +1,7 @@
 """Round 43a: notices the product receipted, delivered again at the end of the run (S-LATE-02,
-conformance/late_notices.py), in place of S-GRID-01's one resend 2.5 s after a receipt."""
+conformance/late_notices.py), in place of S-GRID-01's one resend 2.5 s after a receipt. Round
+43b: the forty-third blind batch's classes — integers in other digits, surrogate references, the
+XML's own finding without a Path, a 世帯番号 as a key, every 記載 and 修正 as a first change."""
 
 from __future__ import annotations
 
@@ -8,23 +10,36 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+import xmlschema
 from lxml import etree
 
 from bus.core import faults
 from bus.core.faults import HubFault, fault_envelope
+from bus.core.findings import Finding
 from bus.core.receipt import receipt_element
-from conformance import late_notices, message_ids
-from conformance.envelopes import envelope, request_header
+from conformance import (fault_invariants, grid, grid_notices, late_notices, message_ids,
+                         neighbours)
+from conformance.envelopes import envelope, request_header, tamper
 from conformance.records import Exchange
 from conformance.reobservation import ObservationLog
 
+from . import faulty_round43
+from .faulty import assert_fails_exactly_its_targets, faulty_runs
+from .faulty_round43 import ROUND43_NAMES
 from .independent_runs import outcome
+from .proxy import Call, Reply
 
 SERVICE = "juki.ResidentChangeNotice"
 _NOTICE = ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
            'xmlns:cmn="urn:pfbus:platform:common:v1"><juki:Change><juki:Resident>'
            "<cmn:AddresseeNumber>0000010014</cmn:AddresseeNumber></juki:Resident></juki:Change>"
            "</juki:ResidentChangeNotice>")  # as much of a notice as is read here
+
+
+_HEADER = request_header(SimpleNamespace(id="juki.ResidentInquiry", unit="01", version="1"),  # type: ignore[arg-type]
+                         {"sut_local_gov_code": "131016", "suite_business_unit": "07",
+                          "suite_system_id": "pfbus-conformance", "sut_system_id": "vendor-a",
+                          "user_id": "u1"})
 
 
 def _notice(answer: str, message_id: str | None = None, soap: str = "1.1") -> Exchange:
@@ -76,6 +91,22 @@ def test_the_deliveries_again_spread_over_the_run_from_its_first_notice_to_its_l
     assert late_notices.spread(notices[:3], 4) == notices[:3]
 
 
+def test_a_notice_receipted_right_before_a_restart_is_delivered_again_whatever_the_spread():
+    """A kill right after a receipt decides whether a product acknowledged before its MessageId
+    was durable: that notice is delivered again, not left to the spread's chance."""
+    log = late_notices.ReceivedNotices()
+    notices = [_notice("applied") for _ in range(200)]
+    for k, ex in enumerate(notices):  # one a second
+        ex.sent_monotonic, ex.elapsed = 1000.0 + k, 0.01
+        log.note(ex)
+    at_risk = notices[100]
+    assert at_risk not in late_notices.spread(notices, late_notices.MOST)
+    log.restart((at_risk.sent_monotonic or 0.0) + 0.5)
+    chosen = log.chosen()
+    assert at_risk in chosen and len(chosen) == late_notices.MOST + 1
+    assert chosen == sorted(chosen, key=notices.index)  # in the order sent
+
+
 def test_a_delivery_again_leaves_its_residents_to_be_observed_again():
     """S-RELOAD-01 observes again every resident no request named since its last observation:
     a delivery again of a notice receipted before changes nothing, so it does not count."""
@@ -101,3 +132,61 @@ def test_a_sent_at_kept_per_connection_is_seen_on_the_connection_held_for_the_la
     assert len(held) == 1
     stamp = dt.datetime.fromisoformat(held[0].header().sent_at).timestamp()
     assert held[0].sent_wall is not None and held[0].sent_wall - stamp >= 2.0
+
+
+# --- round 43b ---------------------------------------------------------------------------------
+
+def test_an_integer_has_neighbours_in_other_digits_and_with_an_underscore():
+    schema = xmlschema.XMLSchema(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:simpleType name="P">'
+        '<xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="1000"/>'
+        '</xs:restriction></xs:simpleType></xs:schema>')
+    values = {f.value for f in neighbours.forms(schema.types["P"], "12")}
+    assert {"１２", "١٢", "1_2"} <= values  # all of them int("…") == 12 in Python
+    assert "0_1" in {f.value for f in neighbours.forms(schema.types["P"], "1")}
+
+
+def test_surrogate_references_make_the_request_not_well_formed():
+    raw = tamper(envelope("<q:Q xmlns:q='urn:q'/>", "1.1", _HEADER), "surrogate_pair_references")
+    assert b"<pfh:UserId>&#xD842;&#xDFB7;" in raw
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(raw)
+    joined = faulty_round43.surrogate_references_joined(Call(raw, {}))
+    assert "<pfh:UserId>𠮷".encode() in joined and etree.fromstring(joined) is not None
+
+
+def test_a_finding_about_the_xml_itself_names_no_path():
+    ex = Exchange(step="s", direction="to-product", method="POST", url="http://x/",
+                  request=b"<a><b></a>", status=400, response_headers={
+                      "content-type": "text/xml; charset=utf-8"},
+                  response=fault_envelope(HubFault(faults.MALFORMED_XML, (
+                      Finding("xml:well-formed", "m", "/soap:Envelope/soap:Body", 1),))))
+    problems = fault_invariants.finding_place(None, ex)  # type: ignore[arg-type]
+    assert len(problems) == 1 and "names Path /soap:Envelope/soap:Body" in problems[0]
+    ex.response = fault_envelope(HubFault(faults.MALFORMED_XML, (
+        Finding("xml:well-formed", "m", None, 1),)))
+    ex._parsed.clear()
+    assert fault_invariants.finding_place(None, ex) == []  # type: ignore[arg-type]
+    reply = faulty_round43.well_formed_finding_with_path(Call(b"", {}, reply=Reply(
+        400, ex.response)))
+    assert b"Path>/soap:Envelope/soap:Body</" in reply.body
+
+
+def test_each_household_number_is_asked_as_an_addressee_number_and_not_found():
+    model = grid.load_model("juki_residents.xml")
+    asked = {p.number: p for p in grid.inquiry_points(model)}
+    households = {r.household for r in model}
+    assert households <= set(asked) and all(asked[h].expected is None for h in households)
+
+
+def test_each_registration_and_correction_is_a_first_change_of_a_resident_not_held():
+    groups = {"A01": "記載", "A04": "記載", "B03": "消除", "C12": "修正"}
+    first = [p for p in grid_notices.points(list(groups), groups)
+             if p.what.endswith("as the first change of a resident not held")]
+    assert [p.steps[0].changes[0].reason for p in first] == ["A04", "C12"]  # 消除: not judged
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("faulty,profile", faulty_runs(ROUND43_NAMES))
+def test_faulty_adapter_fails_exactly_its_round43_targets(refs, suite, faulty, profile):
+    assert_fails_exactly_its_targets(refs, suite, faulty, profile)
