@@ -200,6 +200,16 @@ def _string_forms(t, value: str) -> Iterator[Form]:
         yield Form("a hyphen inside the digits (a printed form)", f"{value[:3]}-{value[3:]}")
 
 
+def refused(t, value: str) -> bool:
+    """Whether simple type ``t`` refuses ``value``. xmlschema reads an integer through int()
+    (１２, ١٢ and 1_2 are valid to it); XML Schema's lexical space of integers is ASCII digits,
+    which libxml2 holds to (the payload is checked with it again before it is sent)."""
+    if not t.is_valid(value):
+        return True
+    return _primitive(t) == "decimal" and _integer(t) and \
+        not _XSD_INTEGER.fullmatch(value.strip())
+
+
 def forms(t, value: str) -> list[Form]:
     """The neighbours of ``value`` in simple type ``t`` that ``t`` refuses (module docstring)."""
     primitive = _primitive(t)
@@ -219,12 +229,8 @@ def forms(t, value: str) -> list[Form]:
     else:
         return []
     out, seen = [], {value}
-    integer = primitive == "decimal" and _integer(t)
     for f in found:
-        # xmlschema reads an integer through int() too (１２, 1_2 valid to it): XML Schema's
-        # lexical space is ASCII digits, which libxml2 holds to (checked again below)
-        if f.value not in seen and (not t.is_valid(f.value) or integer and
-                                    not _XSD_INTEGER.fullmatch(f.value.strip())):
+        if f.value not in seen and refused(t, f.value):
             seen.add(f.value)
             out.append(f)
     return out

@@ -143,6 +143,12 @@ def test_an_integer_has_neighbours_in_other_digits_and_with_an_underscore():
         '</xs:restriction></xs:simpleType></xs:schema>')
     values = {f.value for f in neighbours.forms(schema.types["P"], "12")}
     assert {"１２", "١٢", "1_2"} <= values  # all of them int("…") == 12 in Python
+    libxml2 = etree.XMLSchema(etree.fromstring(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        '<xs:element name="p" type="xs:positiveInteger"/></xs:schema>'))
+    for value in ("１２", "١٢", "1_2"):  # XML Schema's integers are ASCII digits; xmlschema
+        assert schema.types["P"].is_valid(value)  # takes them (4.3.2), libxml2 does not
+        assert not libxml2.validate(etree.fromstring(f"<p>{value}</p>"))
     assert "0_1" in {f.value for f in neighbours.forms(schema.types["P"], "1")}
 
 
