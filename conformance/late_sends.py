@@ -14,6 +14,7 @@ since the earliest answer it sends again (a run of a few cases is over sooner).
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ LATE = 3.0  # seconds, at least, after the earliest answer sent again and the he
 
 
 @dataclass
-class LateSends:
+class LateSends(ABC):
     """The requests the run sent that a case sends again at its end, in order; when the product
     last restarted; the transport holding a connection for the first of them."""
 
@@ -33,13 +34,13 @@ class LateSends:
     restarted: float | None = None  # the suite's monotonic clock at the last restart
     transport: Transport | None = None
 
+    @abstractmethod
     def kept(self, ex: Exchange) -> bool:
         """Whether ``ex``, as it goes out, is one of those kept."""
-        raise NotImplementedError
 
+    @abstractmethod
     def holds(self, ex: Exchange) -> bool:
         """Whether ``ex``, answered, is one whose connection is held for the first resend."""
-        raise NotImplementedError
 
     def note(self, ex: Exchange) -> None:  # a transport watcher
         if ex.direction == "to-product" and ex.request and self.kept(ex):
