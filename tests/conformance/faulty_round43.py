@@ -12,6 +12,14 @@ front end in front of the reference adapter (a TamperProxy):
 - (juki.provider) a lookup that takes a 宛名番号 nobody holds for a 世帯番号 and answers the
   household's head (``household-number-as-addressee``): J-GRID-01's new points.
 
+Round 43c, the batch's framing class:
+
+- a front end that takes a body's length from Content-Length whenever the field is there and
+  looks at Transfer-Encoding only without it (``length-before-coding``): a chunked request that
+  carries both is read as the first Content-Length bytes of its chunked framing and refused as
+  not well-formed — P-WIRE-01's ``chunked-body-with-content-length`` (RFC 9112 6.3: the coding
+  overrides the length, or the request is refused at the HTTP layer).
+
 (The subscriber's — a 記載 other than A01 of a resident not held waiting for its record — is
 faulty_notice_grid.py's ``registration-waits-for-a01``.)
 """
@@ -27,7 +35,9 @@ from lxml import etree
 from conformance import grid
 
 from .faulty_round16b import JUKI
-from .faulty_round19 import ALL
+from bus.core import faults
+
+from .faulty_round19 import ALL, _fault
 from .faulty_round42 import answered_for_the_bytes_sent
 from .proxy import Call, Reply, serialize, tree
 
@@ -102,12 +112,22 @@ def household_number_as_addressee(call: Call) -> bytes:
     return call.request
 
 
+def length_before_coding(call: Call) -> bytes | Reply:
+    length = call.received.get("content-length")
+    if length is None or "chunked" not in call.received.get("transfer-encoding", "").lower():
+        return call.request
+    framing = f"{call.chunks[0]:x}" if call.chunks else "0"  # where the read bytes begin
+    return _fault(call, faults.NOT_SOAP, "xml:well-formed",
+                  f"Start tag expected, '<' not found (the {length} bytes read begin {framing!r})")
+
+
 ROUND43_FAULTS: list[tuple] = [
     ("integers-read-through-int", "RQ-FAULT-01", WITH_INTEGERS,
      ("P-NEIGH-01/juki.ResidentFullExtract", "P-NEIGH-01/juki.ResidentChangeNotice")),
     ("surrogate-references-joined", "RQ-FAULT-07", ALL, ("P-HOST-04/*",)),
     ("well-formed-finding-with-path", "RQ-FAULT-13", ALL, ("INV-FAULT-13",)),
     ("household-number-as-addressee", "RQ-BEH-02", JUKI_PROFILE, ("J-GRID-01",)),
+    ("length-before-coding", "RQ-SOAP-13", ALL, ("P-WIRE-01/*",)),
 ]
 ROUND43_NAMES = {entry[0] for entry in ROUND43_FAULTS}
 ROUND43_WIRE = {
@@ -118,4 +138,5 @@ ROUND43_WIRE = {
     "well-formed-finding-with-path": {"on_reply": well_formed_finding_with_path},
     "household-number-as-addressee": {"on_request": household_number_as_addressee,
                                       "on_reply": answered_for_the_bytes_sent},
+    "length-before-coding": {"on_request": length_before_coding},
 }

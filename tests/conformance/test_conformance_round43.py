@@ -1,7 +1,8 @@
 """Round 43a: notices the product receipted, delivered again at the end of the run (S-LATE-02,
 conformance/late_notices.py), in place of S-GRID-01's one resend 2.5 s after a receipt. Round
 43b: the forty-third blind batch's classes — integers in other digits, surrogate references, the
-XML's own finding without a Path, a 世帯番号 as a key, every 記載 and 修正 as a first change."""
+XML's own finding without a Path, a 世帯番号 as a key, every 記載 and 修正 as a first change.
+Round 43c: a chunked body beside a Content-Length (P-WIRE-01)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bus.core.faults import HubFault, fault_envelope
 from bus.core.findings import Finding
 from bus.core.receipt import receipt_element
 from conformance import (fault_invariants, grid, grid_notices, late_notices, message_ids,
-                         neighbours)
+                         neighbours, wire_forms)
 from conformance.envelopes import envelope, request_header, tamper
 from conformance.records import Exchange
 from conformance.reobservation import ObservationLog
@@ -190,6 +191,36 @@ def test_each_registration_and_correction_is_a_first_change_of_a_resident_not_he
     first = [p for p in grid_notices.points(list(groups), groups)
              if p.what.endswith("as the first change of a resident not held")]
     assert [p.steps[0].changes[0].reason for p in first] == ["A04", "C12"]  # 消除: not judged
+
+
+def test_a_chunked_body_beside_a_content_length_is_read_as_chunked_or_refused_at_http():
+    form = next(f for f in wire_forms.ACCEPTED if f.name == "chunked-body-with-content-length")
+    ex = _notice("applied")
+    ex.request_headers.pop("Content-Length")  # the suite's client adds its own
+    head, _, framed = wire_forms.request_bytes(ex, form).partition(b"\r\n\r\n")
+    assert b"\r\nTransfer-Encoding: chunked\r\n" in head
+    assert f"\r\nContent-Length: {len(ex.request)}\r\n".encode() in head
+    assert len(framed) > len(ex.request)  # read by its length: the framing's first bytes
+
+    def answered(status: int, body: bytes) -> Exchange:
+        return replace(ex, status=status, response=body, _parsed={})
+    http_layer = HubFault(faults.HTTP_BAD_REQUEST, (Finding("http:syntax", "both lengths"),))
+    read_as_xml = HubFault(faults.NOT_SOAP, (Finding("xml:well-formed", "'<' not found"),))
+    assert wire_forms.http_refusal(answered(400, fault_envelope(http_layer))) is None
+    assert wire_forms.http_refusal(answered(400, b"Bad Request")) is None  # a bare 400
+    assert "xml:well-formed" in wire_forms.http_refusal(answered(400, fault_envelope(
+        read_as_xml, faults.SOAP12_NS)))
+    assert "HTTP 500" in wire_forms.http_refusal(answered(500, fault_envelope(read_as_xml)))
+    assert wire_forms.http_refusal(answered(400, _notice("applied").response)) is not None
+    assert not wire_forms.refused(answered(400, fault_envelope(http_layer)),
+                                  wire_forms.ACCEPTED[0])  # another form may not be refused
+
+    both = {"transfer-encoding": "chunked", "content-length": str(len(ex.request))}
+    call = Call(ex.request, {}, received=both, chunks=[100, len(ex.request) - 100])
+    refused = faulty_round43.length_before_coding(call)
+    assert isinstance(refused, Reply) and b"xml:well-formed" in refused.body
+    for one in ({"transfer-encoding": "chunked"}, {"content-length": "1"}):
+        assert faulty_round43.length_before_coding(replace(call, received=one)) == ex.request
 
 
 @pytest.mark.integration
