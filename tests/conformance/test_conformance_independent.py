@@ -9,13 +9,15 @@ its own process; the durability cases kill it (SIGKILL) and start it again.
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 import pytest
 
 from .independent.process import IndependentAdapter
-from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, DEFECTS, EIGHTH_BATCH,
+from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, BATCHES_APART, DEFECTS,
+                                   EIGHTH_BATCH,
                                    FIFTH_BATCH, FOURTH_BATCH, MEASURED_MISSES, MEASURED_ONLY,
                                    NINTH_BATCH, PROFILE, SEVENTH_BATCH, SIXTH_BATCH, SYSTEM_ID,
                                    THIRD_BATCH, VARIANTS)
@@ -144,3 +146,10 @@ def test_a_run_told_to_stop_at_the_first_failure_ends_there(suite, tmp_path):
     assert [r.verdict for r in short.results].count("fail") == 1
     assert short.results[-1].verdict == "fail" and len(short.results) < len(full.results)
     assert short.verdict == full.verdict == "fail"
+
+
+def test_each_defect_is_named_in_one_batch_only():
+    """A name declared again in a later batch would replace the earlier declaration in APART
+    (a dict) and be measured under the later one's description."""
+    named = Counter(name for batch in (DEFECTS, *BATCHES_APART) for name in batch)
+    assert [name for name, times in named.items() if times > 1] == []
