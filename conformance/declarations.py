@@ -124,6 +124,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "reobserve": ("vars", "timeout"),
     "late_retries": ("timeout",),
     "late_notices": ("timeout",),
+    "minute_edge": ("vars", "soap", "timeout"),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "observe_vars", "timeout"),

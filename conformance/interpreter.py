@@ -17,8 +17,8 @@ from typing import Any
 from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
-    grid, identifiers, invariants, late_notices, late_retries, message_ids, neighbours, \
-    notice_runs, paging_sequences, parties, party_domains, per_request, reobservation, \
+    grid, identifiers, invariants, late_notices, late_retries, message_ids, minute_edges, \
+    neighbours, notice_runs, paging_sequences, parties, party_domains, per_request, reobservation, \
     restart_runs, retry_widths, service_spellings, user_ids, waiting, widths, wire_forms, \
     wsdl_checks
 from .commands import CallableCommand, TemplateCommand
@@ -58,7 +58,7 @@ MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause"
                 "retry_widths": retry_widths.run_step,
                 "service_spellings": service_spellings.run_step,
                 "reobserve": reobservation.run_step, "late_retries": late_retries.run_step,
-                "late_notices": late_notices.run_step}
+                "late_notices": late_notices.run_step, "minute_edge": minute_edges.run_step}
 
 
 class CaseDataError(Exception):

@@ -20,6 +20,13 @@ Round 43c, the batch's framing class:
   not well-formed — P-WIRE-01's ``chunked-body-with-content-length`` (RFC 9112 6.3: the coding
   overrides the length, or the request is refused at the HTTP layer).
 
+Round 43d, the batch's last class (a case that waits, P-CLOCK-01, so not among the generic
+runs: an ordinary run meets the defect only by chance):
+
+- a header writer that leaves SentAt's seconds out when they are zero, as Java's
+  ``OffsetDateTime.toString()`` does (``seconds-left-out-on-the-minute``): INV-MSG-03 on the
+  answers P-CLOCK-01 gets in a minute's first second.
+
 (The subscriber's — a 記載 other than A01 of a resident not held waiting for its record — is
 faulty_notice_grid.py's ``registration-waits-for-a01``.)
 """
@@ -119,6 +126,16 @@ def length_before_coding(call: Call) -> bytes | Reply:
     framing = f"{call.chunks[0]:x}" if call.chunks else "0"  # where the read bytes begin
     return _fault(call, faults.NOT_SOAP, "xml:well-formed",
                   f"Start tag expected, '<' not found (the {length} bytes read begin {framing!r})")
+
+
+_ON_THE_MINUTE = re.compile(rb"(<(?:\w+:)?SentAt>\s*\d{4}-\d\d-\d\dT\d\d:\d\d):00(?:\.0+)?"
+                            rb"(\s*[+-]\d\d:\d\d\s*</)")
+
+
+def seconds_left_out_on_the_minute(call: Call) -> Reply:
+    reply = call.reply
+    assert reply is not None
+    return Reply(reply.status, _ON_THE_MINUTE.sub(rb"\1\2", reply.body), reply.content_type)
 
 
 ROUND43_FAULTS: list[tuple] = [

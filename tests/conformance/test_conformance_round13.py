@@ -34,7 +34,11 @@ def test_vendor_a_passes_the_waiting_case(refs, suite):
 
 def test_a_request_id_table_with_a_ttl_fails_exactly_j_full_17(refs, suite):
     product = RequestIdsWithTtl(refs, JUKI_PROFILE, ttl=1.0)
-    result = run_profile(RunOptions(JUKI_PROFILE, target=product.url, params=WAITING), suite)
+    # every case but P-CLOCK-01, the other waiting case (up to a minute: round 43d's own test)
+    cases = tuple(i.id for i in suite.instances(suite.profiles[JUKI_PROFILE])
+                  if not i.id.startswith("P-CLOCK-01"))
+    result = run_profile(RunOptions(JUKI_PROFILE, target=product.url, params=WAITING,
+                                    cases=cases), suite)
     failed = not_passed(result)
     assert set(failed) == set(WAITING_MODES["request-id-map-ttl"][1]), failed
     assert all(v.startswith("fail") for v in failed.values()), failed

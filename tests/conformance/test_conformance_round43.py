@@ -2,7 +2,8 @@
 conformance/late_notices.py), in place of S-GRID-01's one resend 2.5 s after a receipt. Round
 43b: the forty-third blind batch's classes — integers in other digits, surrogate references, the
 XML's own finding without a Path, a 世帯番号 as a key, every 記載 and 修正 as a first change.
-Round 43c: a chunked body beside a Content-Length (P-WIRE-01)."""
+Round 43c: a chunked body beside a Content-Length (P-WIRE-01). Round 43d: answers across a
+minute's edge (P-CLOCK-01, a case that waits)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,18 @@ from bus.core.faults import HubFault, fault_envelope
 from bus.core.findings import Finding
 from bus.core.receipt import receipt_element
 from conformance import (fault_invariants, grid, grid_notices, late_notices, message_ids,
-                         neighbours, wire_forms)
+                         minute_edges, neighbours, wire_forms)
+from conformance.runner import RunOptions, run_profile
 from conformance.envelopes import envelope, request_header, tamper
 from conformance.records import Exchange
 from conformance.reobservation import ObservationLog
 
 from . import faulty_round43
 from .faulty import assert_fails_exactly_its_targets, faulty_runs
-from .faulty_round43 import ROUND43_NAMES
+from .faulty_round43 import JUKI_PROFILE, ROUND43_NAMES
 from .independent_runs import outcome
-from .proxy import Call, Reply
+from .outcomes import not_passed
+from .proxy import Call, Reply, TamperProxy
 
 SERVICE = "juki.ResidentChangeNotice"
 _NOTICE = ('<juki:ResidentChangeNotice xmlns:juki="urn:pfbus:unit:juki:v1" '
@@ -221,6 +224,37 @@ def test_a_chunked_body_beside_a_content_length_is_read_as_chunked_or_refused_at
     assert isinstance(refused, Reply) and b"xml:well-formed" in refused.body
     for one in ({"transfer-encoding": "chunked"}, {"content-length": "1"}):
         assert faulty_round43.length_before_coding(replace(call, received=one)) == ex.request
+
+
+def test_the_minute_edge_is_waited_for_one_second_before_a_minute_ends():
+    assert minute_edges.seconds_to_wait(120.0) == 59.0
+    assert minute_edges.seconds_to_wait(178.0) == 1.0
+    assert minute_edges.seconds_to_wait(179.5) == 59.5  # the edge just passed: the next one
+    sent_at = b"<pfh:SentAt>2026-12-07T16:21:00+09:00</pfh:SentAt>"
+    left_out = faulty_round43.seconds_left_out_on_the_minute(Call(b"", {}, reply=Reply(
+        200, sent_at + b"<pfh:SentAt>2026-12-07T16:21:01+09:00</pfh:SentAt>")))
+    assert left_out.body == (b"<pfh:SentAt>2026-12-07T16:21+09:00</pfh:SentAt>"
+                             b"<pfh:SentAt>2026-12-07T16:21:01+09:00</pfh:SentAt>")
+
+
+@pytest.mark.slow
+def test_seconds_left_out_on_the_minute_fail_inv_msg_03_at_the_minute_edge(refs, suite):
+    """P-CLOCK-01 waits for a minute's edge (up to a minute each run): vendor A passes it, the
+    writer leaving the seconds out fails INV-MSG-03 on its answers; an ordinary run skips it."""
+    url = refs.url(JUKI_PROFILE[0])
+    ordinary = run_profile(RunOptions(JUKI_PROFILE[0], target=url, cases=("P-CLOCK-01",)), suite)
+    assert [(r.id, r.verdict) for r in ordinary.results] == [("P-CLOCK-01", "skip")]
+    edge = {"params": {"waiting_cases": "true"}, "cases": ("P-CLOCK-01", "INV-MSG-")}
+    reference = run_profile(RunOptions(JUKI_PROFILE[0], target=url, **edge), suite)
+    assert not_passed(reference) == {} and reference.verdict == "pass"
+    proxy = TamperProxy(url, on_reply=faulty_round43.seconds_left_out_on_the_minute)
+    try:
+        result = run_profile(RunOptions(JUKI_PROFILE[0], target=proxy.url, **edge), suite)
+    finally:
+        proxy.close()
+    failed = not_passed(result)
+    assert set(failed) == {"INV-MSG-03"}, failed
+    assert failed["INV-MSG-03"].startswith("fail") and "P-CLOCK-01" in failed["INV-MSG-03"]
 
 
 @pytest.mark.integration
