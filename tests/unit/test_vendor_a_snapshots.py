@@ -252,3 +252,12 @@ def test_records_that_fit_in_one_batch_are_copied_by_open_at_once(store):
                                               batch=count).open(None, "r", "load-small")
     assert not created and again.extract_id == head.extract_id
     assert snapshot.abandon_unfinished(store.conn) == 0  # not left 作成中
+
+
+def test_pruning_finds_the_heads_it_prunes_by_index(store):
+    """RegistryStore.create_extract prunes before each extract: a search reading every head
+    made each extract cost as much as all the kept ones (quadratic in a day's extracts)."""
+    for search in snapshot.PRUNE_SEARCHES:
+        plan = " ".join(row[3] for row in store.conn.execute(
+            "EXPLAIN QUERY PLAN " + search, ("x",) * search.count("?")))
+        assert "USING INDEX" in plan and "SCAN" not in plan, (search, plan)
