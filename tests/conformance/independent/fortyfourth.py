@@ -25,6 +25,68 @@ the request builders, the transcript, the clock); of the suite's side only the l
 independent_runs.py that resolve a batch's name, the method names of reference_process.py's
 KillableProduct (which process.py extends) and the first entries of independent/caught_by.json
 were seen.
+
+Committed as a3e5d82 (on branch b44). Measured once, blind, on the suite of that commit
+(`python -m tests.conformance.independent_runs FORTYFOURTH_BATCH`, 2026-12-07 16:51:59Z to
+17:14:27Z, 22 min 28 s, load 2.72 at the start and 1.37 at the end, on two cores, after the other
+measurement on the machine had ended): 20/25 caught = 80.0 %. Per class: 1 (one message shape)
+7/8, 2 (inputs rarely sent) 4/6, 3 (characters) 2/4, 4 (time) 4/4, 5 (durability) 3/3. Per role:
+provider 9/12, subscriber 11/13. No variant failed to start, and every catch comes from the
+variant's own defect on the kind of input it was written for (the findings quote what it writes
+wrong); the measurement ran from 01:51 to 02:14 JST, inside the 夜間バッチ window of the two night
+variants, which by day change nothing (so they were caught by the hour of the run):
+request-hash-after-comments-removed (provider, subscriber) by INV-BIND-02 on P-EQUIV-01's
+comment-in-body SOAP 1.1 form ("RequestHash is …"); dtd-fault-as-server (provider, subscriber) by
+P-HOST-01's second step over SOAP 1.1 ("SOAP fault code is soap:Server, expected Client");
+must-understand-checked-after-body (provider, subscriber) by P-ORDER-01's fifth step ("SOAP fault
+code is soap:Client, expected MustUnderstand", and the pff:Code); not-found-sender-of-jutogai-module
+by INV-BIND-03 on P-MSG-07's not-found inquiry ("reply Sender is 131016/04/jutogai");
+service-id-matched-by-prefix by P-SVC-01 and S-SVC-01 (ServiceId 'juki.ResidentInquiryX',
+'juki.ResidentChangeNoticeX': "a letter added at the end", answered HTTP 200);
+chunked-trailer-refused (provider, subscriber) by P-WIRE-01's chunked body (two chunks, an
+extension, a trailer field); readings-normalised-before-validation by P-NEIGH-01 (a Kana/Family
+'ﾖｼﾀﾞ' in compatibility characters NFKC folds back); ivs-after-compatibility-ideograph-dropped by
+S-CJK-01 (a resident per Unicode block of the MJ table, with the first and last IVS sequence of
+each block); sent-at-frozen-during-night-batch (provider, subscriber) by P-MSG-10's second step
+("SentAt 2026-12-07T22:00:00+09:00 is -14059 s from the suite's clock at receipt
+(2026-12-08T01:54:19+09:00); allowed ±120"); dated-extract-first-page-late by INV-BEH-04 on
+J-FULL-02 ("answered in 12.01 s, the limit is 10 s"); as-of-beyond-two-fiscal-years-not-found by
+J-INQ-14 ("juki:Status is 'not-found', expected 'found'", and no cmn:Member);
+notices-spooled-during-night-batch by S-ONCE-01's third step ("pfr:Status is 'applied',
+expected 'duplicate'": a notice delivered again after the kill, its first delivery lost with the
+spool); katagaki-changes-applied-after-receipt by S-GRID-01 (characters #101, 神 U+FA19 in Original,
+FormerSurname, Town, Banchi, Katagaki; the finding cut at "observed 9712012304: the o…" — the
+variant writes such a change half a second after its receipt, so an observation right after it
+finds the old state, no kill needed); test-range-residents-purged-on-start by S-HELD-01's
+step[44] after a restart ("exit status 1, expected zero", the name '𠮷田保持10' absent: the
+variant deletes no resident but those of the 99999 range). Disclosure: the measurement's output
+(its 26 lines: every variant's first catching case with its finding, cut at 200 characters, the
+misses and the score) was read whole; nothing else of the suite was read on purpose. Before the
+measurement the adapter's own tests were run once with `-n 2` (2,404 passed, 5 skipped; only the
+tail of the output read): the brief's `-k "independent and not conformance"` selects nothing —
+every test's path holds tests/conformance — so `-k "independent and not test_conformance"` was
+run. While waiting for the other measurement to end
+(after the batch was committed), its log's progress lines and, once, its lines other than
+progress were read: the tail of a durations list named five of the suite's own tests of faulty
+adapters (test_conformance_round23a, _providers, _independent, _round26 with parameters cut at
+about 30 characters) and the slow tier's start. A listing of tests/conformance showed the names
+of the suite's test modules, and test_independent_variants_take_effect.py was searched for its
+uses of the batches. Earlier batches' records and variants.py's comments, which name the suite's
+cases that caught them, were read as the brief allows; the commit's hash was read with `git
+rev-parse --short HEAD` (no log, show or diff). Missed (FORTYFOURTH_MEASURED_MISSES; no variant
+was changed after the measurement), with why the suite did not see it as far as the documents and
+the output tell:
+- resident-keyed-with-resident-kind (subscriber): no notice the suite sends apparently changes the
+  住民種別 of a resident held (a 外国人住民 becoming a 日本人住民, 帰化, or the other way), or none
+  is observed after such a change: changes keeping ResidentKind are right.
+- pipelined-requests-dropped (provider): the suite apparently sends a request on a connection only
+  after the answer to the one before (or on a connection of its own), never two pipelined.
+- connection-close-ignored (provider): no case apparently judges that the connection is closed
+  after an answer to a request carrying Connection: close (its clients apparently read an answer
+  by its Content-Length), and the answer itself is right.
+- stray-byte-order-marks-stripped (provider, subscriber): the not-well-formed messages the suite
+  sends apparently hold no byte order mark after the XML declaration (or elsewhere before the
+  root); one at the very start is right.
 """
 
 from __future__ import annotations
@@ -207,7 +269,12 @@ FORTYFOURTH_DEFECTS: dict[str, tuple[int, tuple[str, ...], str]] = {
 }
 
 
-FORTYFOURTH_MEASURED_MISSES: dict[str, str] = {}  # name → the roles missed (filled once measured)
+FORTYFOURTH_MEASURED_MISSES: dict[str, str] = {  # name → the roles missed (20/25 on a3e5d82)
+    "resident-keyed-with-resident-kind": "subscriber",
+    "pipelined-requests-dropped": "provider",
+    "connection-close-ignored": "provider",
+    "stray-byte-order-marks-stripped": "provider, subscriber",
+}
 
 
 # --- the HTTP front end (__main__.py) -----------------------------------------------------------
