@@ -22,6 +22,7 @@ from .fortysecond import content_length
 from .fortysecond import write_answer as write_answer_by_characters
 from .fortysecond_store import chunks_read, connection_closed, connection_opened
 from .fortythird import connection_accepted, framed_by_length
+from .fortyfourth import close_ignored, pipelined_dropped, trailer_refused
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
 from .thirteenth import expect_100
@@ -41,6 +42,8 @@ def read_body(handler, defect: str | None = None) -> bytes:
         framing += [parts[-1], handler.rfile.readline()]  # the chunk and the CRLF after it
     framing.append(line)
     while (line := handler.rfile.readline()).strip():  # trailer fields, up to the empty line
+        if trailer_refused(line, defect):  # chunked-trailer-refused: "0 CRLF CRLF" expected
+            raise BadChunk(line)
         framing.append(line)
     framing.append(line)
     framed_request(b"".join(framing))
@@ -85,11 +88,13 @@ def serve(args) -> int:
         def do_POST(self):
             if front_refused(self, adapter.defect):
                 return
+            close_ignored(self, adapter)  # connection-close-ignored: kept open
             try:
                 raw = read_body(self, adapter.defect)
-            except BadChunk:  # chunk-extension-refused
+            except BadChunk:  # chunk-extension-refused, chunked-trailer-refused
                 answer_bad_chunk(self)
                 return
+            pipelined_dropped(self, adapter)  # pipelined-requests-dropped: the reader dropped
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
             self.send_response(answer.status)

@@ -42,6 +42,7 @@ from .fortieth import FortiethBatch
 from .fortyfirst import FortyfirstBatch
 from .fortysecond import FortysecondBatch
 from .fortythird import FortythirdBatch
+from .fortyfourth import FortyfourthBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
 from .ninth import NinthBatch
@@ -92,7 +93,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
               ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
-              FortythirdBatch):
+              FortythirdBatch, FortyfourthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -150,6 +151,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fortyfirst: dict = field(default_factory=dict)  # the forty-first batch's memories
     fortysecond: dict = field(default_factory=dict)  # the forty-second batch's memories
     fortythird: dict = field(default_factory=dict)  # the forty-third batch's memories
+    fortyfourth: dict = field(default_factory=dict)  # the forty-fourth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -170,6 +172,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortyfirst_body(body)
         self._fortysecond_body(body)
         self._fortythird_body(body)
+        self._fortyfourth_body(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -193,6 +196,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             header.findtext(f"{{{PFH}}}Service/{{{PFH}}}ServiceId"), service_id)
         named = self._thirtyfirst_service_id(raw, named)
         named = self._thirtysixth_service_id(named, service_id)
+        named = self._fortyfourth_service_id(named, service_id)
         if named != service_id:
             # README: a service this endpoint does not serve is misrouted; an unknown one unknown
             code = "PF-SERVICE-UNKNOWN" if named not in KNOWN_SERVICE_IDS \
@@ -297,6 +301,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         if problems:
             raise Refusal("PF-RULE-VIOLATION", "client", "a rule beyond XSD is broken",
                           problems, mid)
+        self._fortyfourth_before_handler()
         if self.defect == "key-read-by-regex" and service_id == "juki.ResidentInquiry":
             self._eighth_key_from_bytes(raw, body)
         handler = {"juki.ResidentInquiry": self._inquiry,

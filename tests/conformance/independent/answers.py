@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._fortyfourth_now()) is not None:
+            return special
         if (special := self._fortythird_now()) is not None:
             return special
         if (special := self._fortyfirst_now()) is not None:
@@ -198,6 +200,7 @@ class Writer:
             hashed = self._fortieth_hashed(raw, hashed)
             hashed = self._fortyfirst_hashed(raw, hashed)
             hashed = self._fortythird_hashed(raw, hashed)
+            hashed = self._fortyfourth_hashed(raw, hashed)
             digest = base64.b64encode(hashlib.sha256(hashed).digest()).decode()
             etree.SubElement(h, q("RequestHash"), algorithm=SHA256).text = digest
         self._thirteenth_reply_header(h, request_header, response, soap)
@@ -220,6 +223,7 @@ class Writer:
         self._thirtysixth_reply_header(h, response, request_header)
         self._thirtyseventh_reply_header(h, response)
         self._thirtyeighth_reply_header(h, response, request_header)
+        self._fortyfourth_reply_header(h, response)
         self._tenth_reply_header(h, soap)
         return h
 
@@ -338,6 +342,7 @@ class Writer:
         if (page := self._thirtyninth_fault_page(refusal)) is not None:
             return page
         self._thirtyeighth_refusal(refusal)
+        self._fortyfourth_refusal(refusal)
         self._seventeenth_fault(refusal)
         self._twentyseventh_fault(refusal)
         self._twentyninth_fault(refusal)

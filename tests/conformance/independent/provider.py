@@ -78,6 +78,8 @@ class Provider:
         day = self._fourteenth_day(day)
         day = self._sixteenth_day(day)
         day = self._seventeenth_day(day)
+        if (special := self._fortyfourth_lived_here(day)) is not None:
+            return special
         if (special := self._thirteenth_lived_here(since, day)) is not None:
             return special
         if (special := self._eighteenth_lived_here(since, day)) is not None:
@@ -244,11 +246,13 @@ class Provider:
                 self._thirtyeighth_snapshot_made(extract_id, soap)
                 self._thirtyninth_snapshot_made(extract_id)
                 self._fortieth_snapshot_made(extract_id, header)
+                self._fortyfourth_snapshot_made(as_of)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
             numbers = self._thirtyfifth_snapshot(body, numbers)
             numbers = self._thirtyeighth_snapshot(extract_id, numbers, soap)
+        self._fortyfourth_extract_built()
         if numbers is None and self.defect == "extract-unknown-id-empty-page":
             numbers = []
         if numbers is None:

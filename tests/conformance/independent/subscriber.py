@@ -88,6 +88,7 @@ class Subscriber:
         self._fortyfirst_store_opened(self.conn)
         self._fortysecond_store_opened(self.conn)
         self._fortythird_store_opened(self.conn)
+        self._fortyfourth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -187,7 +188,8 @@ class Subscriber:
                         self._fortieth_in_background(header, mid, changes) or \
                         self._fortyfirst_in_background(header, mid, changes) or \
                         self._fortysecond_in_background(header, mid, changes) or \
-                        self._fortythird_in_background(header, mid, changes):
+                        self._fortythird_in_background(header, mid, changes) or \
+                        self._fortyfourth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -396,6 +398,7 @@ class Subscriber:
         number = self._twentythird_number(change, number)
         number = self._thirtyfirst_number(number)
         number = self._thirtyseventh_number(resident, number)
+        number = self._fortyfourth_number(resident, number)
         name = resident.findtext(f"{{{CMN}}}Name/{{{CMN}}}Text")
         if self.defect == "name-overwritten-by-former-surname":  # flattened by local name:
             name = [t.text for t in resident.iter(f"{{{CMN}}}Text")][-1]  # the last Text wins
@@ -457,6 +460,7 @@ class Subscriber:
         name = self._thirtysixth_name(name)
         name = self._thirtyseventh_name(change, name, row)
         name = self._thirtyeighth_name(name, row)
+        name = self._fortyfourth_name(name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -575,7 +579,7 @@ class Subscriber:
     def observe(self, number: str) -> dict | None:
         """The resident as this product holds it (what its own screens would show)."""
         with self.lock:
-            row = self._row(self._twelfth_number(number))
+            row = self._fortyfourth_observed(number, self._row(self._twelfth_number(number)))
         return None if row is None else {"name": row[1], "changes_applied": row[3]}
 
 

@@ -34,6 +34,7 @@ class Transport:
             self._fortyfirst_http(raw, content_type)
             self._fortysecond_http()
             self._fortythird_http(raw, content_type)
+            self._fortyfourth_http()
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)
@@ -141,6 +142,7 @@ class Transport:
         raw = self._fortyfirst_parse_bytes(raw)
         raw = self._fortysecond_parse_bytes(raw)
         raw = self._fortythird_parse_bytes(raw)
+        raw = self._fortyfourth_parse_bytes(raw)
         self._sixteenth_parse_bytes(raw)
         try:
             root = etree.fromstring(raw, parser)
@@ -207,7 +209,8 @@ class Transport:
         """SOAP's processing model: a header block addressed to this node with mustUnderstand
         true that it does not understand (anything but pfh:PlatformHeader) is refused before
         anything else, with SOAP's own MustUnderstand fault."""
-        if self._twentyeighth_must_understand_skipped(soap):
+        if self._twentyeighth_must_understand_skipped(soap) or \
+                self._fortyfourth_must_understand_deferred(blocks, soap):
             return
         role = f"{{{soap}}}{'actor' if soap == SOAP11 else 'role'}"
         mid = next((b.findtext(f"{{{PFH}}}MessageId") for b in blocks

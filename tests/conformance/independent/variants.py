@@ -43,6 +43,7 @@ from .fortieth import FORTIETH_DEFECTS
 from .fortyfirst import FORTYFIRST_DEFECTS
 from .fortysecond import FORTYSECOND_DEFECTS
 from .fortythird import FORTYTHIRD_DEFECTS
+from .fortyfourth import FORTYFOURTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
 P, S = ("provider",), ("subscriber",)
@@ -694,7 +695,16 @@ FORTYSECOND_BATCH = frozenset(FORTYSECOND_DEFECTS)
 # references to surrogates, a provider's answer in the first second of a minute); its record is
 # fortythird.py's docstring, its misses fortythird.FORTYTHIRD_MEASURED_MISSES.
 FORTYTHIRD_BATCH = frozenset(FORTYTHIRD_DEFECTS)
-# every batch kept apart from DEFECTS, in order; a name is in one of them only (test_independent_batches.py)
+# The forty-fourth batch (fortyfourth.py, fortyfourth_store.py), blind like the tenth to
+# forty-third: kept apart from DEFECTS, measured by name; committed before the suite was run on
+# it (a3e5d82). Blind 20/25 (80.0 %) on a3e5d82 (every catch by the variant's own defect, the two
+# night variants by the hour of the run; the misses: a change of a held resident's 住民種別, two
+# requests pipelined on one connection, a request asking its connection closed, a byte order mark
+# after the XML declaration); its record is fortyfourth.py's docstring, its misses
+# fortyfourth.FORTYFOURTH_MEASURED_MISSES.
+FORTYFOURTH_BATCH = frozenset(FORTYFOURTH_DEFECTS)
+# every batch kept apart from DEFECTS, in order; a name is in one of them only
+# (test_conformance_independent.py)
 BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
     TENTH_DEFECTS, ELEVENTH_DEFECTS, TWELFTH_DEFECTS, THIRTEENTH_DEFECTS, FOURTEENTH_DEFECTS,
     FIFTEENTH_DEFECTS, SIXTEENTH_DEFECTS, SEVENTEENTH_DEFECTS, EIGHTEENTH_DEFECTS,
@@ -704,7 +714,7 @@ BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
     THIRTYFIRST_DEFECTS, THIRTYSECOND_DEFECTS, THIRTYTHIRD_DEFECTS, THIRTYFOURTH_DEFECTS,
     THIRTYFIFTH_DEFECTS, THIRTYSIXTH_DEFECTS, THIRTYSEVENTH_DEFECTS, THIRTYEIGHTH_DEFECTS,
     THIRTYNINTH_DEFECTS, FORTIETH_DEFECTS, FORTYFIRST_DEFECTS, FORTYSECOND_DEFECTS,
-    FORTYTHIRD_DEFECTS,
+    FORTYTHIRD_DEFECTS, FORTYFOURTH_DEFECTS,
 )
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {
     name: declared for batch in BATCHES_APART for name, declared in batch.items()}
