@@ -22,7 +22,6 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from conformance import waiting
 from conformance.commands import CallableCommand
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
@@ -30,6 +29,7 @@ from conformance.runner import RunOptions, run_profile
 from .independent import variants
 from .independent.process import IndependentAdapter
 from .independent.variants import INTEROP, PROFILE, SYSTEM_ID
+from .outcomes import waited
 
 
 PINPOINTS = Path(__file__).parent / "independent" / "caught_by.json"
@@ -60,8 +60,7 @@ def outcome(suite, tmp_path, role: str, level: int, *, defect=None, alternative=
     finally:
         adapter.close()
     return result, {r.id: f"{r.verdict}: {r.reason or '; '.join(map(str, r.findings))}"[:500]
-                    for r in result.results if r.verdict != "pass"
-                    and not (r.verdict == "skip" and r.reason == waiting.skip_reason())}
+                    for r in result.results if r.verdict != "pass" and not waited(r)}
 
 
 @functools.cache
