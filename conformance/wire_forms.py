@@ -85,7 +85,7 @@ ACCEPTED: tuple[Form, ...] = (
          split_in_a_character=True),
     Form("content-length-leading-zeros", "RFC 9110 8.6 (Content-Length = 1*DIGIT, a decimal "
          "number of octets: leading zeros allowed)", length_zeros=3),
-    # round 44: both framings (the forty-third blind batch read the body by its Content-Length
+    # round 43c: both framings (the forty-third blind batch read the body by its Content-Length
     # whenever the field was there: the chunked framing's first bytes, refused as not XML)
     Form("chunked-body-with-content-length", "RFC 9112 6.3 (Transfer-Encoding overrides "
          "Content-Length; a server may instead refuse the request, at the HTTP layer)",
