@@ -125,6 +125,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "late_retries": ("timeout",),
     "late_notices": ("timeout",),
     "minute_edge": ("vars", "soap", "timeout"),
+    "connection": ("vars", "soap", "timeout"),
     "concurrent": ("count", "vars", "timeout"),
     "pause": (),
     "wire": ("vars", "soap", "ignore", "forms", "observe_vars", "timeout"),

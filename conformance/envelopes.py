@@ -163,6 +163,15 @@ def tamper(raw: bytes, how: str) -> bytes:
         return b" \r\n" + raw
     if how == "comment_before_declaration":
         return b"<!-- vendor gateway -->" + raw
+    # XML 1.0 §4.3.3, Appendix F: a byte order mark is an encoding's signature, read only as a
+    # document's first bytes; U+FEFF anywhere else before the root element is character data
+    # where only Misc may stand (§2.1, §2.8) — not well-formed (round 44b: the forty-fourth
+    # blind batch removed every U+FEFF before parsing)
+    if how == "bom_after_declaration":
+        end = raw.index(b"?>") + 2
+        return raw[:end] + codecs.BOM_UTF8 + raw[end:]
+    if how == "bom_twice":  # the second one is U+FEFF before the declaration
+        return codecs.BOM_UTF8 * 2 + raw
     if how == "surrogate_pair_references":  # XML 1.0 §4.1 WFC Legal Character: a reference
         # to a surrogate (a UTF-16 code unit, no character) is a fatal error — also two in a
         # row that UTF-16 would join into 𠮷 (U+20BB7), which a decoder may do (blind batch 43)
@@ -298,7 +307,8 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "must_understand_elsewhere", "header_soap_attributes",
            "header_soap_attributes_optional", "many_changes", "xinclude", "foreign_envelope",
            "bytes_not_utf8", "space_before_declaration", "comment_before_declaration",
-           "no_header_element", "surrogate_pair_references",
+           "no_header_element", "surrogate_pair_references", "bom_after_declaration",
+           "bom_twice",
            *MUST_UNDERSTAND_FORMS,
            *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included

@@ -18,7 +18,8 @@ from bus.core.catalog import Catalog, ServiceSpec
 
 from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
     grid, identifiers, invariants, late_notices, late_retries, message_ids, minute_edges, \
-    neighbours, notice_runs, paging_sequences, parties, party_domains, per_request, reobservation, \
+    neighbours, notice_runs, paging_sequences, parties, party_domains, per_request, \
+    persistent_connections, reobservation, \
     restart_runs, retry_widths, service_spellings, user_ids, waiting, widths, wire_forms, \
     wsdl_checks
 from .commands import CallableCommand, TemplateCommand
@@ -48,7 +49,8 @@ BINDINGS = ("1.1", "1.2")  # a case with each_binding runs once per SOAP version
 # neighbour spelling of the served ServiceId and Version (service_spellings.py), everything the
 # run observed observed again after a restart (reobservation.py), every 全件 first request with a
 # RequestId retried at the end of the run (late_retries.py), every notice receipted delivered
-# again at the end of the run (late_notices.py)
+# again at the end of the run (late_notices.py), a close option and pipelined requests on one
+# connection (persistent_connections.py)
 MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause": waiting.pause,
                 "wire": wire_forms.run_step, "parties": parties.run_step,
                 "neighbours": neighbours.run_step, "extremes": extremes.run_step,
@@ -58,7 +60,8 @@ MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause"
                 "retry_widths": retry_widths.run_step,
                 "service_spellings": service_spellings.run_step,
                 "reobserve": reobservation.run_step, "late_retries": late_retries.run_step,
-                "late_notices": late_notices.run_step, "minute_edge": minute_edges.run_step}
+                "late_notices": late_notices.run_step, "minute_edge": minute_edges.run_step,
+                "connection": persistent_connections.run_step}
 
 
 class CaseDataError(Exception):

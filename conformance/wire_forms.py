@@ -57,6 +57,7 @@ class Form:
     length_beside_chunked: bool = False  # a Content-Length (the decoded body's) beside chunked
     trailer: bytes = b""  # after the document (Misc, or what is not allowed there)
     twice: bool = False  # the whole envelope again after it
+    close: bool = True  # ask for the connection's close (Connection: close)
 
 
 ACCEPTED: tuple[Form, ...] = (
@@ -215,7 +216,7 @@ def _sent(runner, step, vals: dict[str, Any], soap: str, form: Form | None,
         runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
     else:
         https = urlsplit(ex.url).scheme == "https"
-        send_raw(ex, form, timeout, _tls(runner.s.transport.session) if https else None)
+        send_raw(ex, form, timeout, tls_context(runner.s.transport.session) if https else None)
         runner.s.transport.note_sent(ex)
     runner.result.exchanges.append(ex)
     if not (form and refused(ex, form)):
@@ -226,7 +227,7 @@ def _sent(runner, step, vals: dict[str, Any], soap: str, form: Form | None,
 
 # --- the socket --------------------------------------------------------------------------------
 
-def _tls(session) -> ssl.SSLContext:
+def tls_context(session) -> ssl.SSLContext:
     """An https:// product's TLS as the suite's requests session has it (--cacert, --cert,
     --insecure); made only for an https:// product (loading the CA bundle costs ~30 ms)."""
     verify = session.verify
@@ -269,7 +270,8 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
             lines.append(f"Content-Length: {len(ex.request)}")
     else:
         lines.append(f"Content-Length: {'0' * form.length_zeros}{len(body)}")
-    lines.append("Connection: close")
+    if form.close:
+        lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
@@ -284,8 +286,8 @@ def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext | Non
         with socket.create_connection((url.hostname, port), timeout=timeout) as raw:
             sock = tls.wrap_socket(raw, server_hostname=url.hostname) if tls else raw
             sock.sendall(request_bytes(ex, form))
-            reader = _Reader(sock, deadline)
-            _read_answer(reader, ex)
+            reader = AnswerReader(sock, deadline)
+            read_answer(reader, ex)
             ex.framing = hub_reading(bytes(reader.raw))
     except (OSError, ValueError) as exc:
         ex.error = f"transport failure ({form.name}): {type(exc).__name__}: {exc}"
@@ -308,12 +310,12 @@ def hub_reading(raw: bytes) -> str | None:
     return None
 
 
-class _Reader:
+class AnswerReader:
     def __init__(self, sock, deadline: float):
         self.sock, self.deadline, self.buf = sock, deadline, b""
         self.raw = bytearray()  # every byte read, for the hub's reading (hub_reading)
 
-    def _more(self) -> bytes:
+    def more(self) -> bytes:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("no complete answer in time")
@@ -324,7 +326,7 @@ class _Reader:
 
     def line(self) -> bytes:
         while b"\r\n" not in self.buf:
-            more = self._more()
+            more = self.more()
             if not more:
                 raise ValueError("the connection closed in the answer's head")
             self.buf += more
@@ -333,7 +335,7 @@ class _Reader:
 
     def exactly(self, n: int) -> bytes:
         while len(self.buf) < n:
-            more = self._more()
+            more = self.more()
             if not more:
                 raise ValueError(f"the connection closed {n - len(self.buf)} bytes early")
             self.buf += more
@@ -341,13 +343,14 @@ class _Reader:
         return out
 
     def rest(self) -> bytes:
-        while more := self._more():
+        while more := self.more():
             self.buf += more
         out, self.buf = self.buf, b""
         return out
 
 
-def _read_answer(r: _Reader, ex: Exchange) -> None:
+def read_answer(r: AnswerReader, ex: Exchange) -> str:
+    """Read one answer into ``ex``; its HTTP version (of the status line)."""
     status = r.line()
     while status.startswith(b"HTTP/1.1 100") or status.startswith(b"HTTP/1.0 100"):
         while r.line():  # an interim answer's head: skipped
@@ -367,9 +370,10 @@ def _read_answer(r: _Reader, ex: Exchange) -> None:
         ex.response = r.exactly(int(headers["content-length"]))
     else:
         ex.response = r.rest()
+    return parts[0].decode("latin-1")
 
 
-def _dechunk(r: _Reader) -> bytes:
+def _dechunk(r: AnswerReader) -> bytes:
     out = []
     while True:
         size = int(r.line().split(b";")[0].strip() or b"0", 16)

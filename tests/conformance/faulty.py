@@ -61,6 +61,7 @@ from .faulty_round39 import ROUND39_FAULTS, ROUND39_WIRE
 from .faulty_round40 import ROUND40_FAULTS, ROUND40_WIRE
 from .faulty_round42 import ROUND42_FAULTS, ROUND42_WIRE
 from .faulty_round43 import ROUND43_FAULTS, ROUND43_WIRE
+from .faulty_round44 import ROUND44_FAULTS, ROUND44_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -570,6 +571,7 @@ FAULTY = [
     # XML's own finding, a 世帯番号 taken for a 宛名番号 (faulty_round43.py;
     # test_conformance_round43.py)
     *(Faulty(*entry) for entry in ROUND43_FAULTS),
+    *(Faulty(*entry) for entry in ROUND44_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -596,7 +598,7 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE, ROUND25_WIRE, ROUND26_WIRE,
                    ROUND30_WIRE, ROUND31_WIRE, ROUND33_WIRE, ROUND34_WIRE,
                    ROUND35_WIRE, ROUND37_WIRE, ROUND38_WIRE, ROUND39_WIRE,
-                   ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE)
+                   ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE, ROUND44_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,

@@ -47,6 +47,8 @@ class Call:
 
 OnRequest = Callable[[Call], "bytes | Reply"]
 OnReply = Callable[[Call], Reply]
+# a front end's own connection handling, called once a request's body is read (the handler)
+OnFront = Callable[["BaseHTTPRequestHandler"], None]
 
 
 class _Server(ThreadingHTTPServer):
@@ -60,13 +62,14 @@ class TamperProxy:
     def __init__(self, inner_url: str, *, on_request: OnRequest | None = None,
                  on_reply: OnReply | None = None,
                  wsdl: Callable[[str], bytes | None] | None = None, state: dict | None = None,
-                 tls: ssl.SSLContext | None = None):
+                 tls: ssl.SSLContext | None = None, front: OnFront | None = None):
         self.inner_url = inner_url
         self._inner = urlsplit(inner_url)
         if self._inner.scheme != "http":  # the reference behind it: plain HTTP on loopback
             raise ValueError(f"the proxy forwards to http:// only, not {inner_url}")
         self._inner_path = self._inner.path or "/"
         self.on_request, self.on_reply, self.wsdl = on_request, on_reply, wsdl
+        self.front = front
         self.state: dict = dict(state or {})
         self.session_local = threading.local()
         proxy = self
@@ -156,6 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         raw, chunks = self._body()
+        if self.owner.front is not None:
+            self.owner.front(self)
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() in ("content-type", "soapaction")}
         call = Call(raw, headers, state=self.owner.state,

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conformance import identifier_changes, kana_rows
+from conformance import grid_notices, identifier_changes, kana_rows
 from conformance.commands import CallableCommand
 from conformance.model import Suite
 from conformance.runner import RunOptions, run_profile
@@ -67,7 +68,8 @@ def test_every_reason_changes_every_identifier_in_turn():
     assert point.residents == len(reasons) == 26
     assert {c.reason for c in first.changes} == {"A01"}
     before = [dict(c.fields) for c in first.changes]
-    for (field, _), step in zip(identifier_changes.IDENTIFIERS, later, strict=True):
+    *identifiers, kinds = later
+    for (field, _), step in zip(identifier_changes.IDENTIFIERS, identifiers, strict=True):
         assert sorted(c.reason for c in step.changes) == sorted(reasons)  # every 異動事由
         for c in step.changes:
             now = dict(c.fields)
@@ -75,6 +77,16 @@ def test_every_reason_changes_every_identifier_in_turn():
             assert re.fullmatch(r"[0-9]{11}|[0-9]{12}|[0-9]{2,15}", now[field])
             before[c.who] = now
     assert {reasons[c.reason] for c in later[0].changes} == {"記載", "消除", "修正"}
+    # round 44c: then the other 住民種別 under every 異動事由, nothing else changed — in the
+    # notice as sent (the grid's residents are 日本人住民 and 外国人住民 in turn)
+    assert sorted(c.reason for c in kinds.changes) == sorted(reasons)
+    for c in kinds.changes:
+        held = grid_notices.notice_body([(replace(c, fields=before[c.who]), "1", "1", "n")])
+        sent = grid_notices.notice_body([(c, "1", "1", "n")])
+        kind = re.search(r"<cmn:ResidentKind>(\d)</", held)[1]
+        assert {kind, re.search(r"<cmn:ResidentKind>(\d)</", sent)[1]} == {"1", "2"}
+        assert sent.replace(f"ResidentKind>{'21'[int(kind) - 1]}<", f"ResidentKind>{kind}<") \
+            == held
     # the 個人番号 sent have every check digit (a check-digit slip is met whatever the rng)
     numbers = {c.fields["IndividualNumber"] for s in point.steps for c in s.changes}
     assert {n[-1] for n in numbers} == set("0123456789")
