@@ -558,6 +558,13 @@ _ALSO_ROUND40C = {"receiver-unchecked": ("J-FULL-21",),
 _ALSO_ROUND43B = {"addressee-digit-table": ("J-GRID-01",)}
 
 
+# Round 44: P-HOST-04 sends two byte order marks at the start, P-WIRE-02 a request carrying
+# Connection: close on a socket of its own (surveyed: every faulty adapter of faulty.py on every
+# profile, P-WIRE-02, P-HOST-04 and S-IDCHG-01 only): a product refusing a document that starts
+# with a mark names its own rule; one closing before its answer is written sends none
+_ALSO_ROUND44 = {"bom-refused": ("P-HOST-04/*",), "close-before-flush": ("P-WIRE-02",)}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -567,7 +574,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–43b's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–44's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -575,6 +582,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
-                 _ALSO_ROUND42B, _ALSO_ROUND43B):
+                 _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44):
         f = _with_also(f, also)
     return f
