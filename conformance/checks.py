@@ -398,8 +398,17 @@ def answer_or_client_fault(ctx: Context, ex: Exchange) -> list[str]:
     return [] if party == "client" else [f"a fault of party {party}: {fault_summary(env)}"]
 
 
+def client_refusal(ctx: Context, ex: Exchange) -> list[str]:
+    """The client fault README lets a product give a request it refuses for its transport (a
+    Content-Type that names no SOAP version: PF-CONTENT-TYPE, 415 recommended)."""
+    from .answer_comparison import client_refusal as why  # it reads this module's helpers
+    found = why(ex)
+    return [found] if found else []
+
+
 NAMED: dict[str, Callable[[Context, Exchange], list[str]]] = {
     "answer.or_client_fault": answer_or_client_fault,
+    "fault.client_refusal": client_refusal,  # P-MEDIA-01
     "soap.version": soap_version,
     "binding.relates_to": relates_to,
     "binding.request_hash": request_hash,

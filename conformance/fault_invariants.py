@@ -90,12 +90,19 @@ def fault_parts(env) -> list[str]:
 def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-FAULT-06: a fault answering a request with a readable header names its MessageId.
     A header header-v1.xsd refuses (P-FAULT-11) is not taken as read: which of its fields a
-    product may trust is not written down, so naming the MessageId is not judged there."""
+    product may trust is not written down, so naming the MessageId is not judged there; nor is
+    a request of no SOAP media type (P-MEDIA-01), which is refused before its body is read
+    (docs/faults.md: PF-CONTENT-TYPE, as the hub refuses it)."""
     env = ex.usable()
     if env is None or not env.is_fault or ex.sent_header_read() is None \
-            or checks.sent_header_invalid(ctx, ex):
+            or checks.sent_header_invalid(ctx, ex) or not _soap_media_type(ex):
         return []
     return checks.fault_message_id(ctx, ex)
+
+
+def _soap_media_type(ex: Exchange) -> bool:
+    ctype = next((v for k, v in ex.request_headers.items() if k.lower() == "content-type"), "")
+    return ctype.split(";")[0].strip().lower() in ("text/xml", "application/soap+xml")
 
 
 def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:

@@ -7,7 +7,8 @@ answer (sent once something it waits for is done). Everything else is here:
 
 * SOAP 1.1 and 1.2 on spyne inside Twisted (spyne parses the envelope, dispatches, writes the
   response or fault envelope); each request is answered in its own SOAP version, chosen by the
-  ``Content-Type`` (``application/soap+xml`` is 1.2, anything else 1.1);
+  ``Content-Type`` (``application/soap+xml`` is 1.2, ``text/xml`` 1.1; a POST naming neither
+  is refused PF-CONTENT-TYPE, 415, as the hub refuses it);
 * the body is carried as is: a tiny spyne model (``StandardXml``) hands the body element through
   untouched in both directions, so the response body is exactly the handler's element;
 * the request header is checked against the header XSD and against this service and party;
@@ -40,7 +41,7 @@ from twisted.web.resource import Resource
 
 from bus.core import faults
 from bus.core.catalog import Catalog, ServiceSpec
-from bus.core.faults import SOAP12_NS
+from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.findings import Finding, breaks_schema
 from bus.core.header import (HEADER_NS, HEADER_TAG, Party, PlatformHeader, notice_addressee,
                              readable_message_id)
@@ -48,6 +49,7 @@ from bus.core.service_pattern import ServicePattern
 from bus.core.soap_headers import not_understood_by_receiver
 from bus.core.validator import MessageValidator
 from bus.core.xmlpath import element_path
+from bus.hub.http_answers import content_type_finding, error_answer, soap_ns_of_content_type
 from schemas import BUILTIN_CATALOG
 
 from . import spyne_compat, version_check
@@ -104,7 +106,15 @@ class _ServiceResource(Resource):
         self._soap11, self._soap12 = soap11, soap12
 
     def render(self, request):
-        content_type = (request.getHeader(b"content-type") or b"").decode("latin-1")
+        raw_type = request.getHeader(b"content-type")
+        content_type = (raw_type or b"").decode("latin-1")
+        if request.method == b"POST" and soap_ns_of_content_type(raw_type) is None:
+            # docs/faults.md: no SOAP media type, no SOAP message — refused as the hub does
+            status, media, body = error_answer(faults.CONTENT_TYPE,
+                                               content_type_finding(raw_type), SOAP11_NS)
+            request.setResponseCode(status)
+            request.setHeader(b"content-type", media.encode())
+            return body
         if request.method == b"POST":  # a root of another SOAP version: VersionMismatch
             refused = version_check.refusal(request.content, content_type)
             if refused is not None:

@@ -28,6 +28,13 @@ def soap_ns_of_content_type(content_type: bytes | None) -> str | None:
     return SOAP_MEDIA_TYPES.get(media)
 
 
+def content_type_finding(content_type: bytes | None) -> Finding:
+    """The finding of a POST whose Content-Type names no SOAP version (PF-CONTENT-TYPE)."""
+    shown = (content_type or b"(none)").decode("latin-1")[:80]
+    return Finding("http:content-type", f"Content-Type {shown} is neither text/xml (SOAP 1.1) "
+                   f"nor application/soap+xml (SOAP 1.2)")
+
+
 def error_answer(fault: FaultCode, finding: Finding, soap_ns: str | None
                  ) -> tuple[int, str, bytes]:
     """(HTTP status, Content-Type, body) of a refusal: a SOAP Fault in ``soap_ns``, or, for a

@@ -19,7 +19,8 @@ from ..core.envelope import Limits
 from ..core.faults import SOAP11_NS, FaultCode
 from ..core.findings import Finding
 from ..core.request_path import origin_form
-from .http_answers import error_answer, http_date, raw_error_response, soap_ns_of_content_type
+from .http_answers import (content_type_finding, error_answer, http_date, raw_error_response,
+                           soap_ns_of_content_type)
 
 if TYPE_CHECKING:
     from .http import HubChannel
@@ -83,10 +84,7 @@ class LimitedRequest(server.Request):
                 "limit:max_bytes", f"Content-Length {length} exceeds the limit of {max_bytes} "
                 f"bytes; the body was not read"), soap_ns or SOAP11_NS)
         if getattr(self.channel, "_command", b"") == b"POST" and soap_ns is None:
-            shown = (ctype or b"(none)").decode("latin-1")[:80]
-            return self._refuse(faults.CONTENT_TYPE, Finding(
-                "http:content-type", f"Content-Type {shown} is neither text/xml (SOAP 1.1) nor "
-                f"application/soap+xml (SOAP 1.2)"), SOAP11_NS)
+            return self._refuse(faults.CONTENT_TYPE, content_type_finding(ctype), SOAP11_NS)
         if getattr(self.channel, "_command", b"") == b"POST" and getattr(self.channel, "draining",
                                                                          False):
             self.stopping = True

@@ -559,10 +559,12 @@ _ALSO_ROUND43B = {"addressee-digit-table": ("J-GRID-01",)}
 
 
 # Round 44: P-HOST-04 sends two byte order marks at the start, P-WIRE-02 a request carrying
-# Connection: close on a socket of its own (surveyed: every faulty adapter of faulty.py on every
-# profile, P-WIRE-02, P-HOST-04 and S-IDCHG-01 only): a product refusing a document that starts
-# with a mark names its own rule; one closing before its answer is written sends none
-_ALSO_ROUND44 = {"bom-refused": ("P-HOST-04/*",), "close-before-flush": ("P-WIRE-02",)}
+# Connection: close on a socket of its own, P-MEDIA-01 requests of no SOAP media type (surveyed:
+# every faulty adapter of faulty.py on every profile, those cases and S-IDCHG-01 only): a product
+# refusing a document that starts with a mark names its own rule; one closing before its answer
+# is written sends none; one crashing on a Content-Type it cannot read answers a server fault
+_ALSO_ROUND44 = {"bom-refused": ("P-HOST-04/*",), "close-before-flush": ("P-WIRE-02",),
+                 "charset-crash": ("P-MEDIA-01",)}
 
 
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:

@@ -23,6 +23,12 @@ Round 44c, a change of 住民種別 (S-IDCHG-01's new notice), the subscribers:
 - a store that keeps 日本人住民 and 外国人住民 apart and finds a resident by (住民種別, 宛名番号)
   (``resident-kind-in-key``): a change carrying the other 住民種別 is written as a new resident,
   the one held under the 宛名番号 left as it was.
+
+Round 44d, the media type (P-MEDIA-01):
+
+- a front end that reads every POST as SOAP whatever its Content-Type names, the version from
+  the envelope (``media-type-unread``): a request sent as application/json, text/plain or
+  text/html is answered.
 """
 
 from __future__ import annotations
@@ -66,6 +72,17 @@ def mark_after_declaration_dropped(call: Call) -> bytes:
     return raw[:end] + raw[end:root].replace(BOM, b"") + raw[root:] if root > 0 else raw
 
 
+def media_type_unread(call: Call) -> bytes:
+    ctype = call.headers.get("Content-Type") or call.headers.get("content-type") or ""
+    if ctype.split(";")[0].strip().lower() not in ("text/xml", "application/soap+xml"):
+        soap12 = b"http://www.w3.org/2003/05/soap-envelope" in call.request[:400]
+        for name in [k for k in call.headers if k.lower() == "content-type"]:
+            del call.headers[name]
+        call.headers["Content-Type"] = ("application/soap+xml; charset=utf-8" if soap12
+                                        else "text/xml; charset=utf-8")
+    return call.request
+
+
 def resident_kind_in_key(call: Call) -> bytes:
     if b"ResidentChangeNotice" not in call.request:
         return call.request
@@ -95,6 +112,7 @@ ROUND44_FAULTS: list[tuple] = [
     ("leading-marks-stripped", "RQ-FAULT-07", ALL, ("P-HOST-04/*",)),
     ("mark-after-declaration-dropped", "RQ-FAULT-07", ALL, ("P-HOST-04/*",)),
     ("resident-kind-in-key", "RQ-SUB-04", SUBSCRIBERS, ("S-IDCHG-01",)),
+    ("media-type-unread", "RQ-SOAP-19", ALL, ("P-MEDIA-01",)),
 ]
 ROUND44_NAMES = {entry[0] for entry in ROUND44_FAULTS}
 ROUND44_WIRE = {
@@ -106,4 +124,5 @@ ROUND44_WIRE = {
                                        "on_reply": answered_for_the_bytes_sent},
     "resident-kind-in-key": {"on_request": resident_kind_in_key,
                              "on_reply": answered_for_the_bytes_sent},
+    "media-type-unread": {"on_request": media_type_unread},
 }

@@ -1,6 +1,7 @@
 """Round 44: the forty-fourth blind batch's classes — persistent connections (P-WIRE-02: a close
 option honoured, pipelined requests answered in order), byte order marks where no signature may
-stand (P-HOST-04), a change of 住民種別 (S-IDCHG-01)."""
+stand (P-HOST-04), a change of 住民種別 (S-IDCHG-01) — and a request of no SOAP media type
+(P-MEDIA-01, round 44d)."""
 
 from __future__ import annotations
 

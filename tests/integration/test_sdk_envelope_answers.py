@@ -107,6 +107,20 @@ def test_a_valid_request_and_a_broken_one_are_answered_as_before(endpoint, soap_
 
 
 @pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
+@pytest.mark.parametrize("media", ["application/json", "text/plain; charset=utf-8", "text/html"])
+def test_a_post_of_no_soap_media_type_is_refused_as_the_hub_refuses_it(endpoint, soap_ns, media):
+    """docs/faults.md, README: a POST whose media type is neither text/xml nor
+    application/soap+xml is PF-CONTENT-TYPE, HTTP 415, a SOAP 1.1 client fault — never read as
+    SOAP (before round 44d the SDK answered it as SOAP 1.1: P-MEDIA-01)."""
+    answer, env = post(endpoint, request(soap_ns), media)
+    assert answer.status_code == 415, answer.text
+    assert env.tag == f"{{{SOAP11_NS}}}Envelope" and soap_code(env) == "Client"
+    d = detail(env)
+    assert (d.code, d.party, d.findings[0].rule) == ("PF-CONTENT-TYPE", "client",
+                                                      "http:content-type")
+
+
+@pytest.mark.parametrize("soap_ns", [SOAP11_NS, SOAP12_NS])
 @pytest.mark.parametrize("how", broken_envelopes.TAMPERS)
 def test_a_broken_envelope_of_the_right_version_is_refused_as_the_client_s(endpoint, soap_ns,
                                                                             how):
