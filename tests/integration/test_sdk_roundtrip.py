@@ -185,11 +185,13 @@ def test_a_body_labelled_as_a_form_gets_a_soap_fault_not_twisteds_empty_400(prov
                                                                           content_type):
     """Twisted parses a POST labelled as a form before any resource sees it, and answers one it
     cannot read (a multipart type without a boundary) with its own empty 400 and a dropped
-    connection: the provider never had the chance to answer with a SOAP Fault."""
+    connection: the provider never had the chance to answer with a SOAP Fault. A form is no SOAP
+    media type: PF-CONTENT-TYPE, 415, as the hub answers it (round 44d)."""
     answer = requests.post(f"{provider}/juki", data=b"--x\r\nnot a part", timeout=10,
                            headers={"Content-Type": content_type})
-    assert answer.status_code == 500
+    assert answer.status_code == 415
     assert b"Fault>" in answer.content and answer.headers["Content-Type"].startswith("text/xml")
+    assert b"<pff:Code>PF-CONTENT-TYPE</pff:Code>" in answer.content
 
 
 def _with_block(soap_ns: str, block: str) -> bytes:
