@@ -22,6 +22,7 @@ from .fortysecond import content_length
 from .fortysecond import write_answer as write_answer_by_characters
 from .fortysecond_store import chunks_read, connection_closed, connection_opened
 from .fortythird import connection_accepted, framed_by_length
+from .fortyfifth import size_line_read
 from .fortyfourth import close_ignored, pipelined_dropped, trailer_refused
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
@@ -36,7 +37,7 @@ def read_body(handler, defect: str | None = None) -> bytes:
         chunks_read(None)
         return handler.rfile.read(content_length(handler.headers.get("Content-Length"), defect))
     parts, framing = [], []  # the entity as read, framing included (request-hash-over-…)
-    while size := chunk_size(line := handler.rfile.readline(), defect):
+    while size := chunk_size(line := size_line_read(handler.rfile.readline(), defect), defect):
         framing.append(line)
         parts.append(handler.rfile.read(size))
         framing += [parts[-1], handler.rfile.readline()]  # the chunk and the CRLF after it

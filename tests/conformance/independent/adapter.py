@@ -42,6 +42,7 @@ from .fortieth import FortiethBatch
 from .fortyfirst import FortyfirstBatch
 from .fortysecond import FortysecondBatch
 from .fortythird import FortythirdBatch
+from .fortyfifth import FortyfifthBatch
 from .fortyfourth import FortyfourthBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
@@ -93,7 +94,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
               ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
-              FortythirdBatch, FortyfourthBatch):
+              FortythirdBatch, FortyfourthBatch, FortyfifthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -152,6 +153,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fortysecond: dict = field(default_factory=dict)  # the forty-second batch's memories
     fortythird: dict = field(default_factory=dict)  # the forty-third batch's memories
     fortyfourth: dict = field(default_factory=dict)  # the forty-fourth batch's memories
+    fortyfifth: dict = field(default_factory=dict)  # the forty-fifth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -173,6 +175,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortysecond_body(body)
         self._fortythird_body(body)
         self._fortyfourth_body(body)
+        self._fortyfifth_request(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -275,6 +278,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._thirtyninth_checks(header, body, mid)
         self._fortieth_checks(header, body, mid)
         self._fortyfirst_checks(header, body, mid)
+        self._fortyfifth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

@@ -38,6 +38,8 @@ class Writer:
         return out
 
     def _now(self) -> str:
+        if (special := self._fortyfifth_now()) is not None:
+            return special
         if (special := self._fortyfourth_now()) is not None:
             return special
         if (special := self._fortythird_now()) is not None:
@@ -231,6 +233,7 @@ class Writer:
         if self.defect == "soap12-receipt-in-soap11-envelope" and self.role == "subscriber":
             soap = SOAP11  # the receipt writer knows one envelope
         soap = self._fortythird_soap(soap)
+        soap = self._fortyfifth_soap(soap, response)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         head = etree.SubElement(env, f"{{{soap}}}Header")
@@ -332,6 +335,7 @@ class Writer:
         if self.defect == "nonbmp-cesu8":  # Oracle's "UTF8": each surrogate in 3 bytes
             body = re.sub(rb"[\xf0-\xf4][\x80-\xbf]{3}", lambda m: _cesu8(m[0].decode()), body)
         body = self._thirtyseventh_body(body, soap)
+        body = self._fortyfifth_answer_bytes(body)
         if charset is None and self.defect == "content-type-charset-utf8-label":
             charset = "utf8"  # the database's name for it
         ctype = media if alt == "no-charset" else f"{media}; charset={charset or 'utf-8'}"
@@ -367,6 +371,7 @@ class Writer:
         soap = self._thirtyfourth_fault_soap(soap)
         soap = self._thirtyfifth_fault_soap(soap, refusal)
         soap = self._fortythird_soap(soap)
+        soap = self._fortyfifth_fault_soap(soap, refusal)
         prefix = "S" if self.alternative == "other-prefixes" else "soap"
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={prefix: soap})
         body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -434,6 +439,7 @@ class Writer:
             status = 421  # RFC 9110 15.5.20: "not able to produce a response" for this target
         status = self._thirtysixth_fault_status(soap, refusal, client, status)
         status = self._thirtyninth_fault_status(soap, refusal, status)
+        status = self._fortyfifth_fault_status(soap, refusal, status)
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
         etree.SubElement(detail, f"{{{PFF}}}Party").text = "hub" if \
@@ -459,6 +465,7 @@ class Writer:
         self._fortyfirst_fault(env, fault, holder, detail, soap, refusal)
         self._fortysecond_fault(detail, refusal)
         self._fortythird_fault(detail, refusal)
+        self._fortyfifth_fault(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

@@ -185,6 +185,8 @@ class Provider:
         extract_id = self._twelfth_racy_first(header, body, extract_id)
         extract_id = self._twentyfifth_extract_id(extract_id)
         with self.lock:
+            extract_id = self._fortyfifth_extract_id(extract_id, self.extracts,
+                                                     self.extract_requests)
             request_id = body.findtext(f"{{{JUKI}}}RequestId")
             key = (tuple(header.findtext(f"{{{PFH}}}Sender/{{{PFH}}}{n}")
                          for n in ("LocalGovCode", "BusinessUnit", "SystemId")), request_id)
@@ -214,6 +216,7 @@ class Provider:
             if extract_id is None and request_id is not None:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
                 self._eleventh_request_reused(key, extract_id)
+                self._fortyfifth_request_reused(extract_id)
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
@@ -273,6 +276,7 @@ class Provider:
             else math.ceil(len(numbers) / size)
         if self.defect == "empty-extract-one-page":  # "there is always a first page"
             pages = max(pages, 1)
+        self._fortyfifth_page(page, pages)
         if self.defect == "page-past-end-fault" and page > max(pages, 1):
             raise Refusal("VENDOR-PAGE", "client", "no such page",
                           [("extract:page", f"page {page} of {pages}")],
@@ -291,6 +295,7 @@ class Provider:
         pages, count = self._sixteenth_totals(extract_id, pages, count, size)
         pages, count = self._eighteenth_totals(extract_id, pages, count, size)
         pages, count = self._twentyfifth_totals(pages, count, size)
+        pages, count = self._fortyfifth_totals(pages, count)
         for name, value in (("ExtractId", extract_id), ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
@@ -306,6 +311,7 @@ class Provider:
         start, end = self._fifteenth_slice(start, end, page, pages, len(numbers))
         start, end = self._twentyseventh_slice(page, start, end)
         start, end = self._twentyninth_slice(page, pages, len(numbers), size, start, end)
+        start, end = self._fortyfifth_slice(start, end)
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

@@ -89,6 +89,7 @@ class Subscriber:
         self._fortysecond_store_opened(self.conn)
         self._fortythird_store_opened(self.conn)
         self._fortyfourth_store_opened(self.conn)
+        self._fortyfifth_store_opened(self.conn)
         if self.defect == "inbox-replayed-on-start":  # "recovery": the last notice, again
             row = self.conn.execute("SELECT numbers FROM inbox ORDER BY rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -189,7 +190,8 @@ class Subscriber:
                         self._fortyfirst_in_background(header, mid, changes) or \
                         self._fortysecond_in_background(header, mid, changes) or \
                         self._fortythird_in_background(header, mid, changes) or \
-                        self._fortyfourth_in_background(header, mid, changes):
+                        self._fortyfourth_in_background(header, mid, changes) or \
+                        self._fortyfifth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -336,6 +338,8 @@ class Subscriber:
         if (special := self._thirtyninth_seen(mid)) is not None:
             return special
         if (special := self._fortyfirst_seen(mid)) is not None:
+            return special
+        if (special := self._fortyfifth_seen(mid)) is not None:
             return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",

@@ -43,6 +43,7 @@ from .fortieth import FORTIETH_DEFECTS
 from .fortyfirst import FORTYFIRST_DEFECTS
 from .fortysecond import FORTYSECOND_DEFECTS
 from .fortythird import FORTYTHIRD_DEFECTS
+from .fortyfifth import FORTYFIFTH_DEFECTS
 from .fortyfourth import FORTYFOURTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
@@ -703,6 +704,14 @@ FORTYTHIRD_BATCH = frozenset(FORTYTHIRD_DEFECTS)
 # after the XML declaration); its record is fortyfourth.py's docstring, its misses
 # fortyfourth.FORTYFOURTH_MEASURED_MISSES.
 FORTYFOURTH_BATCH = frozenset(FORTYFOURTH_DEFECTS)
+# The forty-fifth batch (fortyfifth.py, fortyfifth_store.py), blind like the tenth to
+# forty-fourth: kept apart from DEFECTS, measured by name; committed before the suite was run on
+# it (756cac1). Blind 19/25 (76.0 %) on 756cac1 (every catch by the variant's own defect, one on a
+# notice the suite sent to be refused for another rule; the misses: a rule finding's Path with a
+# position on every step, a chunk-size in capitals on an inquiry, an inquiry by 個人番号 from a unit
+# outside the vendor's list, a RequestId named as ExtractId, a 修正 of a removed resident × a
+# kill); its record is fortyfifth.py's docstring, its misses fortyfifth.FORTYFIFTH_MEASURED_MISSES.
+FORTYFIFTH_BATCH = frozenset(FORTYFIFTH_DEFECTS)
 # every batch kept apart from DEFECTS, in order; a name is in one of them only
 # (test_conformance_independent.py)
 BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
@@ -714,7 +723,7 @@ BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
     THIRTYFIRST_DEFECTS, THIRTYSECOND_DEFECTS, THIRTYTHIRD_DEFECTS, THIRTYFOURTH_DEFECTS,
     THIRTYFIFTH_DEFECTS, THIRTYSIXTH_DEFECTS, THIRTYSEVENTH_DEFECTS, THIRTYEIGHTH_DEFECTS,
     THIRTYNINTH_DEFECTS, FORTIETH_DEFECTS, FORTYFIRST_DEFECTS, FORTYSECOND_DEFECTS,
-    FORTYTHIRD_DEFECTS, FORTYFOURTH_DEFECTS,
+    FORTYTHIRD_DEFECTS, FORTYFOURTH_DEFECTS, FORTYFIFTH_DEFECTS,
 )
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {
     name: declared for batch in BATCHES_APART for name, declared in batch.items()}
