@@ -132,7 +132,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "parties": ("vars", "ignore", "timeout"),
     "identifiers": ("vars", "ignore", "timeout"),
     "check_digits": ("vars", "ignore", "timeout"),
-    "party_domains": ("vars", "ignore", "timeout"),
+    "party_domains": ("vars", "ignore", "also", "timeout"),
     "widths": ("vars", "timeout"),
     "user_ids": ("vars", "ignore", "timeout"),
     "retry_widths": ("vars", "timeout"),

@@ -284,9 +284,10 @@ ADDRESS_CODES = ("PostalCode", "AddressCode")  # optional, first in Address (fie
 def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
     """A juki:ResidentChangeNotice of (change, 宛名番号, 世帯番号, Name/Text) in document order;
     a change's ``fields`` may give its ResidentCode, its 世帯番号 (HouseholdNumber, instead of the
-    one passed), its reading (KanaFamily, KanaGiven), its Gender and its ResidentKind (住民の種別:
-    1 日本人住民 or 2 外国人住民). Without them the residents of a point vary both by their index
-    (``who``): kinds alternate 1, 2, genders go 2, 2, 1, 1 — so every pair of the two occurs
+    one passed), its reading (KanaFamily, KanaGiven), its Gender, its ResidentKind (住民の種別:
+    1 日本人住民 or 2 外国人住民) and its ResidentStatus (住民状態, 1 住民 unless given). Without
+    them the residents of a point vary both by their index (``who``): kinds alternate 1, 2,
+    genders go 2, 2, 1, 1 — so every pair of the two occurs
     among a point's residents (a rule keyed on a second item of a resident is met)."""
     out = []
     for c, number, household, name in changes:
@@ -321,7 +322,7 @@ def notice_body(changes: Iterable[tuple[Change, str, str, str]]) -> str:
             f"<cmn:Gender>{f.get('Gender', '21'[c.who // 2 % 2])}</cmn:Gender>"
             f"<cmn:Relationship>{c.relationship}</cmn:Relationship>"
             f"<cmn:ResidentKind>{f.get('ResidentKind', '12'[c.who % 2])}</cmn:ResidentKind>"
-            "<cmn:ResidentStatus>1</cmn:ResidentStatus>"
+            f"<cmn:ResidentStatus>{f.get('ResidentStatus', '1')}</cmn:ResidentStatus>"
             f"<cmn:Address>{address}</cmn:Address>"
             + "".join(f"<cmn:{d}>{f[d]}</cmn:{d}>" for d in RESIDENT_DATES if d in f)
             + "</juki:Resident></juki:Change>")

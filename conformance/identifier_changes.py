@@ -37,6 +37,7 @@ IDENTIFIERS = (("ResidentCode", "住民票コード"), ("IndividualNumber", "個
 # 住民種別 (code list resident_kind) in the grid's order: resident k is KINDS[k % 2]
 # (grid_notices.notice_xml), so a change to KINDS[(k + 1) % 2] changes it
 KINDS = ("1", "2")
+STATUSES = ("1", "2", "3", "4")  # 住民状態 (code list resident_status)
 # OccurredOn of the later changes: one day, so that a 消除 group's resident is removed on
 # it whether a 消除 of a removed record re-dates the mark or not (docs/notices.md does not say)
 _DAY = "2024-05-01"
@@ -72,14 +73,18 @@ def id_change_points(codes: Iterable[str], groups: Mapping[str, str],
         steps.append(Send(tuple(changes), soap="1.2" if i % 2 == 0 else "1.1",
                           what=f"a new {label} under every 異動事由"))
     # round 44c: the other 住民種別 (the grid's residents are 日本人住民 and 外国人住民 in turn)
+    # round 45c: that notice also gives each resident a 住民状態 in turn (1 住民, 2 転出者, 3 死亡者,
+    # 4 その他消除者), so every 異動事由 group meets a status other than 1, observed right after
     kinds = [KINDS[(k + 1) % 2] for k in range(len(reasons))]
     steps.append(Send(tuple(Change(k, str(len(IDENTIFIERS) + 2), reason, occurred=_DAY,
-                                   fields={**held[k], "ResidentKind": kinds[k]})
+                                   fields={**held[k], "ResidentKind": kinds[k],
+                                           "ResidentStatus": STATUSES[k % len(STATUSES)]})
                             for k, reason in enumerate(reasons)),
-                      what="a new 住民種別 under every 異動事由 (日本人住民 ⇄ 外国人住民)"))
+                      what="a new 住民種別 and a 住民状態 in turn under every 異動事由 (日本人住民 ⇄ "
+                           "外国人住民; 1–4)"))
     what = (f"a resident per 異動事由 ({len(reasons)}: "
             + ", ".join(f"{g} {sum(groups.get(r) == g for r in reasons)}"
                         for g in ("記載", "消除", "修正"))
             + "): its 転入, then under its 異動事由 a new 住民票コード, a new 個人番号, a new 世帯番号, "
-              "the other 住民種別")
+              "the other 住民種別 with a 住民状態 in turn")
     return [Point("識別子", what, len(reasons), tuple(steps))]

@@ -40,6 +40,7 @@ from typing import Any
 from bus.core.identifiers import local_gov_code_check_digit
 
 from . import answer_comparison, checks
+from .parties import SAMPLE
 from .parties import _post as post_sample  # the sample request, fresh values, header overrides
 from .records import Exchange
 
@@ -106,8 +107,12 @@ def _senders(runner, step, values) -> list[str]:
     mine, count = _mine(runner)
     codes = local_gov_codes(str(values["sut_local_gov_code"]))
     systems = system_ids(str(values["suite_system_id"]))
-    canon: dict[str, Exchange] = {}
+    canon: dict[tuple[str, str], Exchange] = {}
     problems: list[str] = []
+    # round 45e: ``also`` = {service: [message, …]} — another key of the request sent from every
+    # Sender too (the forty-fifth blind batch refused inquiries by 個人番号 from units outside a
+    # list, and the suite sent every Sender an inquiry by 宛名番号 only)
+    also = step.get("also", {}).get(runner.instance.service, [])
     for k, unit in enumerate(_units(runner, step.where)[mine::count]):
         at = k * count + mine  # the exchange's place in the profile: each code and SystemId sent
         header = {"sender_business_unit": unit, "sender_local_gov_code": codes[at % len(codes)],
@@ -117,6 +122,9 @@ def _senders(runner, step, values) -> list[str]:
                 f"({len(header['sender_system_id'])} characters)")
         problems += _answered_as_own(runner, step, values, canon, "1.2" if k % 2 else "1.1",
                                      header, what)
+        for message in also:  # the service's other request shapes from the same Sender
+            problems += _answered_as_own(runner, step, values, canon, "1.1" if k % 2 else "1.2",
+                                         header, f"{what}, {message}", message)
     sent = _canonical(runner, step, values, canon, "1.1").header("request")
     for k, (what, header) in enumerate(receivers_as_senders(sent, str(values["sut_system_id"]))):
         problems += _answered_as_own(runner, step, values, canon,
@@ -124,19 +132,29 @@ def _senders(runner, step, values) -> list[str]:
     return problems
 
 
-def _canonical(runner, step, values, canon: dict[str, Exchange], soap: str) -> Exchange:
-    """The suite's own request over ``soap``, sent once per step."""
-    if soap not in canon:
-        canon[soap] = post_sample(runner, step, values, soap, {}, f"canonical SOAP {soap}")
-    return canon[soap]
+def _canonical(runner, step, values, canon: dict[tuple[str, str], Exchange], soap: str,
+               message: str = SAMPLE) -> Exchange:
+    """The suite's own request (``message``) over ``soap``, sent once per step."""
+    if (message, soap) not in canon:
+        canon[message, soap] = _post(runner, step, values, soap, {},
+                                     f"canonical {message} SOAP {soap}", message)
+    return canon[message, soap]
 
 
-def _answered_as_own(runner, step, values, canon: dict[str, Exchange], soap: str,
-                     header: dict[str, str], what: str) -> list[str]:
-    """The request from the Sender ``header`` names, answered as the suite's own and addressed
-    back to that Sender."""
-    own = _canonical(runner, step, values, canon, soap)
-    ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}")
+def _post(runner, step, values, soap: str, header: dict[str, str], label: str,
+          message: str = SAMPLE) -> Exchange:
+    if message == SAMPLE:
+        return post_sample(runner, step, values, soap, header, label)
+    vals = {**values, "fresh_addressee": runner._fresh_addressee()}
+    return runner._post(step.with_options(soap=soap, header=header), vals, message, {}, label)
+
+
+def _answered_as_own(runner, step, values, canon: dict[tuple[str, str], Exchange], soap: str,
+                     header: dict[str, str], what: str, message: str = SAMPLE) -> list[str]:
+    """The request (``message``) from the Sender ``header`` names, answered as the suite's own
+    and addressed back to that Sender."""
+    own = _canonical(runner, step, values, canon, soap, message)
+    ex = _post(runner, step, values, soap, header, f"{what} SOAP {soap}", message)
     found = answer_comparison.compare(own, ex, step.get("ignore", []),
                                       runner.s.context.namespaces)
     return [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]
@@ -184,7 +202,7 @@ def sender_forms(own: str) -> list[tuple[str, dict[str, str], str]]:
 def _forms(runner, step, values) -> list[str]:
     mine, count = _mine(runner)
     ignore, ns, ctx = step.get("ignore", []), runner.s.context.namespaces, runner.s.context
-    canon: dict[str, Exchange] = {}
+    canon: dict[tuple[str, str], Exchange] = {}
     problems: list[str] = []
     for k, (what, header, rule) in enumerate(
             sender_forms(str(values["sut_local_gov_code"]))[mine::count]):

@@ -62,6 +62,7 @@ from .faulty_round40 import ROUND40_FAULTS, ROUND40_WIRE
 from .faulty_round42 import ROUND42_FAULTS, ROUND42_WIRE
 from .faulty_round43 import ROUND43_FAULTS, ROUND43_WIRE
 from .faulty_round44 import ROUND44_FAULTS, ROUND44_WIRE
+from .faulty_round45 import ROUND45_FAULTS, ROUND45_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -572,6 +573,7 @@ FAULTY = [
     # test_conformance_round43.py)
     *(Faulty(*entry) for entry in ROUND43_FAULTS),
     *(Faulty(*entry) for entry in ROUND44_FAULTS),
+    *(Faulty(*entry) for entry in ROUND45_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -598,7 +600,8 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    ROUND20_WIRE, ROUND22_WIRE, ROUND23A_WIRE, ROUND25_WIRE, ROUND26_WIRE,
                    ROUND30_WIRE, ROUND31_WIRE, ROUND33_WIRE, ROUND34_WIRE,
                    ROUND35_WIRE, ROUND37_WIRE, ROUND38_WIRE, ROUND39_WIRE,
-                   ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE, ROUND44_WIRE)
+                   ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE, ROUND44_WIRE,
+                   ROUND45_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,

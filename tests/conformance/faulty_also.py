@@ -567,6 +567,12 @@ _ALSO_ROUND44 = {"bom-refused": ("P-HOST-04/*",), "close-before-flush": ("P-WIRE
                  "charset-crash": ("P-MEDIA-01",)}
 
 
+# Round 45: P-PARTY-01 sends every Sender an inquiry by 個人番号 as well (surveyed: every faulty
+# adapter of juki.provider, P-PARTY-01, J-FULL-04 and the invariants): a product refusing
+# inquiries by 個人番号 refuses them from every Sender
+_ALSO_ROUND45 = {"individual-number-unsupported": ("P-PARTY-01/juki.ResidentInquiry",)}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -576,7 +582,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–44's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–45's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -584,6 +590,7 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND23C, _ALSO_ROUND24, _ALSO_ROUND25, _ALSO_ROUND26,
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
-                 _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44):
+                 _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44,
+                 _ALSO_ROUND45):
         f = _with_also(f, also)
     return f
