@@ -77,16 +77,17 @@ def test_every_reason_changes_every_identifier_in_turn():
             assert re.fullmatch(r"[0-9]{11}|[0-9]{12}|[0-9]{2,15}", now[field])
             before[c.who] = now
     assert {reasons[c.reason] for c in later[0].changes} == {"記載", "消除", "修正"}
-    # round 44c: then the other 住民種別 under every 異動事由, nothing else changed — in the
-    # notice as sent (the grid's residents are 日本人住民 and 外国人住民 in turn)
+    # round 44c: then the other 住民種別 under every 異動事由 (round 45c: with a 住民状態 in turn),
+    # nothing else changed — in the notice as sent (the residents are of both kinds in turn)
     assert sorted(c.reason for c in kinds.changes) == sorted(reasons)
     for c in kinds.changes:
         held = grid_notices.notice_body([(replace(c, fields=before[c.who]), "1", "1", "n")])
         sent = grid_notices.notice_body([(c, "1", "1", "n")])
         kind = re.search(r"<cmn:ResidentKind>(\d)</", held)[1]
         assert {kind, re.search(r"<cmn:ResidentKind>(\d)</", sent)[1]} == {"1", "2"}
+        status = c.fields["ResidentStatus"]
         assert sent.replace(f"ResidentKind>{'21'[int(kind) - 1]}<", f"ResidentKind>{kind}<") \
-            == held
+            .replace(f"ResidentStatus>{status}<", "ResidentStatus>1<") == held
     # the 個人番号 sent have every check digit (a check-digit slip is met whatever the rng)
     numbers = {c.fields["IndividualNumber"] for s in point.steps for c in s.changes}
     assert {n[-1] for n in numbers} == set("0123456789")

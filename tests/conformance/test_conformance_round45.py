@@ -5,8 +5,10 @@ than 1 observed right after its notice (S-IDCHG-01), an inquiry by 個人番号 
 
 from __future__ import annotations
 
+import csv
 import random
 import re
+from pathlib import Path
 import pytest
 from lxml import etree
 
@@ -18,7 +20,6 @@ from .faulty_durability import crash_run
 from .faulty_round45 import (ROUND45_MODES, ROUND45_NAMES, Round45Subscriber,
                              path_steps_numbered)
 from .outcomes import not_passed
-from .test_conformance_round23c import _reasons
 from .proxy import Call, Reply
 from .tiers import subscriber_runs
 
@@ -72,7 +73,9 @@ def test_a_chunked_request_writes_its_sizes_in_both_cases_one_with_a_leading_zer
 def test_the_last_identifier_notice_gives_every_status_to_every_reason_group():
     """Every 住民状態 is sent, and each group of 異動事由 (記載, 消除, 修正) meets one other than
     1 (the forty-fifth blind batch wrote a 修正 of a 転出者 or 死亡者 after its receipt)."""
-    groups = _reasons()
+    with open(Path(__file__).parents[2] / "schemas" / "codelists" / "change_reason.csv",
+              encoding="utf-8") as f:
+        groups = {row["code"]: row["group"] for row in csv.DictReader(f)}
     [point] = identifier_changes.id_change_points(groups, groups, random.Random(3))
     codes = sorted(groups)
     sent: dict[str, set[str]] = {}
