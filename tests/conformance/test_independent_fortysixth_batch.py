@@ -174,9 +174,9 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     missed = missed_runs(FORTYSIXTH_MEASURED_MISSES, FORTYSIXTH_BATCH, APART)
-    assert FORTYSIXTH_MEASURED_MISSES == {}  # not yet measured
+    assert len(FORTYSIXTH_MEASURED_MISSES) == 4  # variants missed, 18/25 runs on 4cb25e3
     every_run = batch_cases(FORTYSIXTH_BATCH, APART)
-    assert set(missed) <= set(every_run) and len(set(missed)) == len(missed)
+    assert len(missed) == 7 and set(missed) <= set(every_run) and len(set(missed)) == len(missed)
     assert len(every_run) == 25 and len(CASES) == 16
 
 

@@ -714,8 +714,11 @@ FORTYFOURTH_BATCH = frozenset(FORTYFOURTH_DEFECTS)
 # kill); its record is fortyfifth.py's docstring, its misses fortyfifth.FORTYFIFTH_MEASURED_MISSES.
 FORTYFIFTH_BATCH = frozenset(FORTYFIFTH_DEFECTS)
 # The forty-sixth batch (fortysixth.py, fortysixth_store.py), blind like the tenth to forty-fifth:
-# kept apart from DEFECTS, measured by name; committed before the suite was run on it. Not yet
-# measured; its record will be fortysixth.py's docstring, its misses
+# kept apart from DEFECTS, measured by name; committed before the suite was run on it
+# (4cb25e3). Blind 18/25 (72.0 %) on 4cb25e3 (every catch by the variant's own defect; the
+# misses: a rule finding's Path in a message of a default namespace, an answer labelled from the
+# Accept field, a header field holding non-ASCII octets, the two shadowed IVS rows of MJ059399 and
+# MJ059400); its record is fortysixth.py's docstring, its misses
 # fortysixth.FORTYSIXTH_MEASURED_MISSES.
 FORTYSIXTH_BATCH = frozenset(FORTYSIXTH_DEFECTS)
 # every batch kept apart from DEFECTS, in order; a name is in one of them only
