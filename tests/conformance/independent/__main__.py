@@ -23,6 +23,7 @@ from .fortysecond import write_answer as write_answer_by_characters
 from .fortysecond_store import chunks_read, connection_closed, connection_opened
 from .fortythird import connection_accepted, framed_by_length
 from .fortyfifth import size_line_read
+from .fortysixth import accept_labelled, header_section_refused
 from .fortyfourth import close_ignored, pipelined_dropped, trailer_refused
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
@@ -87,7 +88,8 @@ def serve(args) -> int:
             return super().handle_expect_100() if special is None else special
 
         def do_POST(self):
-            if front_refused(self, adapter.defect):
+            if front_refused(self, adapter.defect) or \
+                    header_section_refused(self, adapter.defect):
                 return
             close_ignored(self, adapter)  # connection-close-ignored: kept open
             try:
@@ -98,6 +100,7 @@ def serve(args) -> int:
             pipelined_dropped(self, adapter)  # pipelined-requests-dropped: the reader dropped
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
+            accept_labelled(self.headers.get("Accept"), answer, adapter.defect)
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             if write_answer(self, adapter, answer):

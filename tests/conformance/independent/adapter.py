@@ -43,6 +43,7 @@ from .fortyfirst import FortyfirstBatch
 from .fortysecond import FortysecondBatch
 from .fortythird import FortythirdBatch
 from .fortyfifth import FortyfifthBatch
+from .fortysixth import FortysixthBatch
 from .fortyfourth import FortyfourthBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
@@ -94,7 +95,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
               ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
-              FortythirdBatch, FortyfourthBatch, FortyfifthBatch):
+              FortythirdBatch, FortyfourthBatch, FortyfifthBatch, FortysixthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -154,6 +155,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fortythird: dict = field(default_factory=dict)  # the forty-third batch's memories
     fortyfourth: dict = field(default_factory=dict)  # the forty-fourth batch's memories
     fortyfifth: dict = field(default_factory=dict)  # the forty-fifth batch's memories
+    fortysixth: dict = field(default_factory=dict)  # the forty-sixth batch's memories
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -176,6 +178,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortythird_body(body)
         self._fortyfourth_body(body)
         self._fortyfifth_request(body)
+        self._fortysixth_request(body)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -279,6 +282,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortieth_checks(header, body, mid)
         self._fortyfirst_checks(header, body, mid)
         self._fortyfifth_checks(header, body, mid)
+        self._fortysixth_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:

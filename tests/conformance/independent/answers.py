@@ -440,6 +440,7 @@ class Writer:
         status = self._thirtysixth_fault_status(soap, refusal, client, status)
         status = self._thirtyninth_fault_status(soap, refusal, status)
         status = self._fortyfifth_fault_status(soap, refusal, status)
+        status = self._fortysixth_fault_status(soap, refusal, status)
         detail = etree.SubElement(holder, f"{{{PFF}}}FaultDetail", nsmap={"pff": PFF})
         etree.SubElement(detail, f"{{{PFF}}}Code").text = refusal.code
         etree.SubElement(detail, f"{{{PFF}}}Party").text = "hub" if \
@@ -466,6 +467,7 @@ class Writer:
         self._fortysecond_fault(detail, refusal)
         self._fortythird_fault(detail, refusal)
         self._fortyfifth_fault(detail, refusal)
+        self._fortysixth_fault(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

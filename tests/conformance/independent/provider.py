@@ -54,6 +54,7 @@ class Provider:
                 as_of[:10] > dt.date.today().isoformat():
             raise Refusal("VENDOR-AS-OF", "client", "基準日 in the future")
         resident = self._thirtysixth_found(resident, by_individual_number, as_of)
+        self._fortysixth_as_of_checked(resident, as_of)
         if resident is not None and as_of and not self._lived_here(resident, as_of):
             resident = None
         return resident
@@ -78,6 +79,7 @@ class Provider:
         day = self._fourteenth_day(day)
         day = self._sixteenth_day(day)
         day = self._seventeenth_day(day)
+        day = self._fortysixth_day(day)
         if (special := self._fortyfourth_lived_here(day)) is not None:
             return special
         if (special := self._thirteenth_lived_here(since, day)) is not None:
@@ -103,6 +105,7 @@ class Provider:
         status = etree.SubElement(out, f"{{{JUKI}}}Status")
         if resident is None:
             self._tenth_not_found(soap, header.findtext(f"{{{PFH}}}MessageId"))
+            self._fortysixth_not_found()
             status.text = "not-found"
             if self._thirteenth_found_empty(body):
                 status.text = "found"
@@ -172,6 +175,7 @@ class Provider:
             raise Refusal("VENDOR-PAGE-SIZE", "client", "PageSize too large",
                           [("extract:page_size", f"{size}")],
                           header.findtext(f"{{{PFH}}}MessageId"))
+        self._fortysixth_page_size(size)
         page = int(body.findtext(f"{{{JUKI}}}Page"))
         if self.defect == "page-int32-overflow" and page > 2**31 - 1:  # Integer.parseInt
             raise Refusal("PF-PROVIDER-INTERNAL", "provider", "the page cannot be read",
@@ -217,6 +221,7 @@ class Provider:
                 extract_id = self.extract_requests.get(key)  # the same extract, made once
                 self._eleventh_request_reused(key, extract_id)
                 self._fortyfifth_request_reused(extract_id)
+                self._fortysixth_request_reused(extract_id, request_id)
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
@@ -250,6 +255,7 @@ class Provider:
                 self._thirtyninth_snapshot_made(extract_id)
                 self._fortieth_snapshot_made(extract_id, header)
                 self._fortyfourth_snapshot_made(as_of)
+                self._fortysixth_snapshot_made(extract_id, as_of)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
@@ -296,7 +302,8 @@ class Provider:
         pages, count = self._eighteenth_totals(extract_id, pages, count, size)
         pages, count = self._twentyfifth_totals(pages, count, size)
         pages, count = self._fortyfifth_totals(pages, count)
-        for name, value in (("ExtractId", extract_id), ("Page", page),
+        for name, value in (("ExtractId", self._fortysixth_answer_extract_id(extract_id)),
+                            ("Page", page),
                             ("TotalPages", pages),
                             ("TotalCount", count)):
             etree.SubElement(out, f"{{{JUKI}}}{name}").text = str(value)
@@ -312,6 +319,7 @@ class Provider:
         start, end = self._twentyseventh_slice(page, start, end)
         start, end = self._twentyninth_slice(page, pages, len(numbers), size, start, end)
         start, end = self._fortyfifth_slice(start, end)
+        numbers = self._fortysixth_numbers(extract_id, page, numbers)
         for number in self._twelfth_slice(numbers, start, end, page, pages):
             resident = self._copy(self.residents[number], f"{{{JUKI}}}Resident")
             if self.defect == "extract-former-surname-dropped":  # the export's column list

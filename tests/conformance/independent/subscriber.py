@@ -175,6 +175,7 @@ class Subscriber:
                     for c in changes),))
             if not duplicate:
                 self._eleventh_before_apply(changes, mid)
+                self._fortysixth_before_apply(changes)
             if not duplicate:
                 if self._eleventh_in_background(mid, changes) or \
                         self._twelfth_in_background(mid, changes) or \
@@ -191,7 +192,8 @@ class Subscriber:
                         self._fortysecond_in_background(header, mid, changes) or \
                         self._fortythird_in_background(header, mid, changes) or \
                         self._fortyfourth_in_background(header, mid, changes) or \
-                        self._fortyfifth_in_background(header, mid, changes):
+                        self._fortyfifth_in_background(header, mid, changes) or \
+                        self._fortysixth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -465,6 +467,7 @@ class Subscriber:
         name = self._thirtyseventh_name(change, name, row)
         name = self._thirtyeighth_name(name, row)
         name = self._fortyfourth_name(name)
+        name = self._fortysixth_name(change, name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)

@@ -71,11 +71,13 @@ class Transport:
                     media not in ("text/xml", "application/soap+xml"):  # RFC 9110: no case
                 raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
                               [("http:content-type", media)])
-            if media.lower() not in ("text/xml", "application/soap+xml"):  # docs/faults.md
+            if media.lower() not in ("text/xml", "application/soap+xml") and \
+                    not self._fortysixth_media_taken(media):  # docs/faults.md
                 raise Refusal("PF-CONTENT-TYPE", "client", "unsupported media type",
                               [("http:content-type", media or "(none)")])
             root, soap = self._parse(raw, content_type, soap)
             self._fortyfirst_envelope(root, soap)
+            self._fortysixth_envelope(root, soap)
             self._thirtieth_envelope(root)
             self._tenth_envelope(root, soap)
             self._eleventh_envelope(root)
