@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from . import checks
 from .records import Exchange
-from .wire_forms import Form, AnswerReader, read_answer, request_bytes, tls_context
+from .wire_forms import AnswerReader, Form, read_answer, request_bytes, tls_context
 
 CLOSE_WITHIN = 2.0  # seconds the product has to close the connection after its final answer
 _KEPT = Form("pipelined-first", "RFC 9112 9.3.2", close=False)
@@ -70,7 +70,7 @@ def _pipelined(runner, step, values, soap: str) -> list[str]:
         if problems:
             return problems
         problems = _outcome(first, "the first request")
-        if not persistent(first, conn.versions[id(first)]):  # 9.6: announced; the second is not processed
+        if not persistent(first, conn.version):  # 9.6: announced, the second not processed
             return problems + conn.closed("after an answer announcing the close")
         read = conn.answer(second, "the second request, written before the first's answer "
                                    "came")
@@ -118,7 +118,7 @@ class _Connection:
             self.error = f"transport failure: {type(exc).__name__}: {exc}"
         self.reader = AnswerReader(self.sock, 0.0)
         self.started = 0.0
-        self.versions: dict[int, str] = {}  # id(exchange) -> its answer's HTTP version
+        self.version = ""  # the HTTP version of the last answer read
 
     def __enter__(self) -> _Connection:
         return self
@@ -143,7 +143,7 @@ class _Connection:
         """Read ``ex``'s answer; the reasons there is none (in time, complete)."""
         if self.error is None:
             try:
-                self.versions[id(ex)] = read_answer(self.reader, ex)
+                self.version = read_answer(self.reader, ex)
             except TimeoutError:
                 ex.error = f"no complete answer in {self.timeout:g} s"
             except (OSError, ValueError) as exc:
