@@ -30,9 +30,11 @@ from .independent.fortieth import (FORTIETH_DEFECTS, FORTIETH_MEASURED_MISSES, S
                                    seeded_ids, sjis_half_width)
 from .independent.fortieth_store import (ASYNC_DELAY, JUKI_ACT_IN_FORCE, inserted_twice,
                                          outside_jis_x_0213, reloaded)
-from .independent.standard import PFF, PFH, PFR, SOAP11
+from .independent.standard import PFF, PFH, SOAP11
 from .independent.variants import APART, FORTIETH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -198,12 +200,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def test_the_fault_variants_write_what_they_say(tmp_path):

@@ -34,9 +34,11 @@ from .independent.fortyfifth import (FORTYFIFTH_DEFECTS, FORTYFIFTH_MEASURED_MIS
 from .independent.fortyfifth_store import (ASYNC_DELAY, beyond_bmp, correction_of_removed,
                                            household_member, kana_less_beyond_bmp, outside_cp932,
                                            registration_without_became_resident_on)
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, m11_ok
+from .independent.standard import CMN, JUKI, PFF, PFH, m11_ok
 from .independent.variants import APART, FORTYFIFTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -226,12 +228,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _envelope_ns(answer) -> str:

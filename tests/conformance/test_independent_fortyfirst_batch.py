@@ -35,9 +35,11 @@ from .independent.fortyfirst import (FORTYFIRST_DEFECTS, FORTYFIRST_MEASURED_MIS
 from .independent.fortyfirst_store import (ASYNC_DELAY, MERGE_WINDOW, fixed_after_occurred,
                                            guid_bytes, read_back, with_original,
                                            without_postal_code)
-from .independent.standard import CMN, PFF, PFH, PFR, SOAP11
+from .independent.standard import CMN, PFF, PFH, SOAP11
 from .independent.variants import APART, FORTYFIRST_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -222,12 +224,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _adapter(role: str, defect: str | None, tmp_path: Path, db: str = "store") -> Adapter:

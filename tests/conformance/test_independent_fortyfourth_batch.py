@@ -37,9 +37,11 @@ from .independent.fortyfourth import (FORTYFOURTH_DEFECTS, FORTYFOURTH_MEASURED_
 from .independent.fortyfourth_store import (ASYNC_DELAY, FOREIGN, at_night,
                                             selectors_after_compatibility_dropped,
                                             with_katagaki)
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, m11_ok
+from .independent.standard import CMN, JUKI, PFF, PFH, m11_ok
 from .independent.variants import APART, FORTYFOURTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -207,12 +209,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _fault_code(answer) -> str | None:

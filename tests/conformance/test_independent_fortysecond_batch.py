@@ -31,9 +31,11 @@ from .independent.fortysecond import (CHUNK_CHARACTERS, FORTYSECOND_DEFECTS,
                                       content_length, decoded_per_chunk, merged_address,
                                       without_controls, without_leading_white)
 from .independent.fortysecond_store import ASYNC_DELAY, ahead_of_today
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
 from .independent.variants import APART, FORTYSECOND_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -207,12 +209,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _adapter(role: str, defect: str | None, tmp_path: Path, db: str = "store") -> Adapter:

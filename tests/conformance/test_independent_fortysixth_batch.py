@@ -33,9 +33,11 @@ from .independent.fortysixth_store import (ASYNC_DELAY, ROW_LOCK_TIMEOUT, SHADOW
                                            addressee_numbers, foreigner, from_abroad,
                                            initial_beyond_bmp, number_less, resident_twice,
                                            shadowed_sequences, with_address_code)
-from .independent.standard import CMN, JUKI, PFF, PFR, SCHEMAS, Answer
+from .independent.standard import CMN, JUKI, PFF, SCHEMAS, Answer
 from .independent.variants import APART, FORTYSIXTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -219,12 +221,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _fault_code(answer) -> str | None:

@@ -31,9 +31,11 @@ from .independent.fortythird import (FORTYTHIRD_DEFECTS, FORTYTHIRD_MEASURED_MIS
                                      lenient_date, open_element_path, soap_of)
 from .independent.fortythird_store import (ASYNC_DELAY, LONG_NUMBER, long_number,
                                            without_reading)
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11, m11_ok
+from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11, m11_ok
 from .independent.variants import APART, FORTYTHIRD_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -210,12 +212,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def test_the_variants_of_both_roles_answer_what_they_say(tmp_path):

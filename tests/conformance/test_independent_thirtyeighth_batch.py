@@ -18,7 +18,7 @@ import pytest
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
 from .independent.thirtyeighth import (THIRTYEIGHTH_DEFECTS, THIRTYEIGHTH_MEASURED_MISSES,
                                        dated_as_request, declared_encoding, has_parameter,
                                        is_ward, quoted_pair_in_value)
@@ -26,6 +26,8 @@ from .independent.thirtyeighth_store import (ASYNC_DELAY, canonically_equal, loa
                                              seconds_ahead)
 from .independent.variants import APART, THIRTYEIGHTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -216,16 +218,10 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
 
 def _status(answer) -> str | None:
     return answer_text(answer, f"{{{JUKI}}}Status")
 
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _sent_at(answer) -> str | None:

@@ -19,7 +19,7 @@ from lxml import etree
 from tests.support.polling import wait_until
 
 from .independent.adapter import Adapter
-from .independent.standard import CMN, JST, JUKI, PFF, PFH, SOAP11
+from .independent.standard import CMN, JST, JUKI, PFH, SOAP11
 from .independent.thirtyfifth import (ODORIJI, THIRTYFIFTH_MEASURED_MISSES, first_text_node,
                                       processed_blocks_removed, request_hash, strip_ivs)
 from .independent.thirtyfifth_store import (ASYNC_DELAY, cp932_round_trip, day_of,
@@ -27,10 +27,11 @@ from .independent.thirtyfifth_store import (ASYNC_DELAY, cp932_round_trip, day_o
                                             sorted_by_occurred_on)
 from .independent.variants import APART, THIRTYFIFTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (GOV, NEW_YEAR, NOTICE_A, PINNED, SOAP12, SOAP12_TYPE, TEXT_XML, answer_text,
+from .variant_transcripts import (GOV, NEW_YEAR, NOTICE_A, PINNED, SOAP12, SOAP12_TYPE, TEXT_XML,
                                   assert_declared_apart, batch_cases, change, clock_from, extract, inquiry,
                                   missed_runs, neutral_restart_scenario, neutral_scenario_tests, notice,
                                   transcript, variant_effect_tests)
@@ -223,9 +224,6 @@ def test_the_retry_sent_at_variant_takes_effect(monkeypatch, instant):
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
-
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
 
 
 def test_the_fault_variants_write_what_they_say(tmp_path):

@@ -21,13 +21,15 @@ import pytest
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import PFF, PFH, PFR, SOAP11
+from .independent.standard import PFF, PFH, SOAP11
 from .independent.thirtyninth import (SUMMER_TIME_GAPS, THIRTYNINTH_DEFECTS,
                                       THIRTYNINTH_MEASURED_MISSES, detached_path, gaiji_out,
                                       not_jis, resolved_references, rounded_without_carry)
 from .independent.thirtyninth_store import ASYNC_DELAY, loaded_at_start
 from .independent.variants import APART, THIRTYNINTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -221,12 +223,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def test_the_fault_variants_write_what_they_say(tmp_path):

@@ -18,7 +18,7 @@ from lxml import etree
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
 from .independent.thirtyseventh import (CANONICAL_CHOME, THIRTYSEVENTH_DEFECTS,
                                         THIRTYSEVENTH_MEASURED_MISSES, declared,
                                         media_stripped_of_spaces, two_digit_year_read_back,
@@ -27,6 +27,8 @@ from .independent.thirtyseventh_store import (ASYNC_DELAY, as_json_double, house
                                               retention_cutoff)
 from .independent.variants import APART, THIRTYSEVENTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
+from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -196,16 +198,10 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
 
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
-
 
 def _status(answer) -> str | None:
     return answer_text(answer, f"{{{JUKI}}}Status")
 
-
-def _receipt(answer) -> str | None:
-    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def _sent_at(answer) -> str | None:

@@ -24,6 +24,7 @@ from .independent.thirtysixth import (NUMBERING_BEGAN, PLATFORM_CODES, THIRTYSIX
 from .independent.thirtysixth_store import ASYNC_DELAY, year_of
 from .independent.variants import APART, THIRTYSIXTH_BATCH
 from .variant_transcripts import answer_on_store as _answer
+from .variant_transcripts import fault_code as _code
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
@@ -184,9 +185,6 @@ TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscri
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------
-
-def _code(answer) -> str | None:
-    return answer_text(answer, f"{{{PFF}}}Code")
 
 
 def _status(answer) -> str | None:

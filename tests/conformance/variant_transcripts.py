@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import m11_ok
+from .independent.standard import PFF, PFR, m11_ok
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -352,6 +352,16 @@ def neutral_restart_scenario() -> list:
 def answer_text(answer, tag: str) -> str | None:
     """The text of the first element ``tag`` ({namespace}local) of an adapter's answer."""
     return etree.fromstring(answer.body).findtext(f".//{tag}")
+
+
+def fault_code(answer) -> str | None:
+    """The pff:Code of an adapter's fault."""
+    return answer_text(answer, f"{{{PFF}}}Code")
+
+
+def receipt_status(answer) -> str | None:
+    """The pfr:Status of an adapter's receipt."""
+    return answer_text(answer, f"{{{PFR}}}Status")
 
 
 def replaced(raw: bytes, old: str, new: str) -> bytes:
