@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from bus.core.faults import FAULT_DETAIL_TAG, SOAP11_NS, FaultDetail
+from bus.hub.http_answers import soap_ns_of_content_type
 
 from . import checks, fault_place
 from .records import Exchange
@@ -102,7 +103,7 @@ def fault_names_message(ctx: checks.Context, ex: Exchange) -> list[str]:
 
 def _soap_media_type(ex: Exchange) -> bool:
     ctype = next((v for k, v in ex.request_headers.items() if k.lower() == "content-type"), "")
-    return ctype.split(";")[0].strip().lower() in ("text/xml", "application/soap+xml")
+    return soap_ns_of_content_type(ctype.encode("latin-1")) is not None
 
 
 def finding_place(ctx: checks.Context, ex: Exchange) -> list[str]:

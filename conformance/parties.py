@@ -68,9 +68,10 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
                      f"other_senders)")
 
 
-def _post(runner, step, values, soap: str, header: dict[str, str], label: str) -> Exchange:
+def _post(runner, step, values, soap: str, header: dict[str, str], label: str,
+          message: str = SAMPLE) -> Exchange:
     vals = {**values, "fresh_addressee": runner._fresh_addressee()}
-    return runner._post(step.with_options(soap=soap, header=header), vals, SAMPLE, {}, label)
+    return runner._post(step.with_options(soap=soap, header=header), vals, message, {}, label)
 
 
 def _spellings(runner, step, values) -> list[str]:

@@ -41,7 +41,7 @@ from bus.core.identifiers import local_gov_code_check_digit
 
 from . import answer_comparison, checks
 from .parties import SAMPLE
-from .parties import _post as post_sample  # the sample request, fresh values, header overrides
+from .parties import _post as post_sample  # a request (the sample), fresh values, header overrides
 from .records import Exchange
 
 # the 団体コード's five digits at the edges of each place (the check digit computed)
@@ -136,17 +136,9 @@ def _canonical(runner, step, values, canon: dict[tuple[str, str], Exchange], soa
                message: str = SAMPLE) -> Exchange:
     """The suite's own request (``message``) over ``soap``, sent once per step."""
     if (message, soap) not in canon:
-        canon[message, soap] = _post(runner, step, values, soap, {},
-                                     f"canonical {message} SOAP {soap}", message)
+        canon[message, soap] = post_sample(runner, step, values, soap, {},
+                                           f"canonical {message} SOAP {soap}", message)
     return canon[message, soap]
-
-
-def _post(runner, step, values, soap: str, header: dict[str, str], label: str,
-          message: str = SAMPLE) -> Exchange:
-    if message == SAMPLE:
-        return post_sample(runner, step, values, soap, header, label)
-    vals = {**values, "fresh_addressee": runner._fresh_addressee()}
-    return runner._post(step.with_options(soap=soap, header=header), vals, message, {}, label)
 
 
 def _answered_as_own(runner, step, values, canon: dict[tuple[str, str], Exchange], soap: str,
@@ -154,7 +146,7 @@ def _answered_as_own(runner, step, values, canon: dict[tuple[str, str], Exchange
     """The request (``message``) from the Sender ``header`` names, answered as the suite's own
     and addressed back to that Sender."""
     own = _canonical(runner, step, values, canon, soap, message)
-    ex = _post(runner, step, values, soap, header, f"{what} SOAP {soap}", message)
+    ex = post_sample(runner, step, values, soap, header, f"{what} SOAP {soap}", message)
     found = answer_comparison.compare(own, ex, step.get("ignore", []),
                                       runner.s.context.namespaces)
     return [f"{what} SOAP {soap}: {p}" for p in found or _addressed_back(ex, header)]

@@ -26,14 +26,13 @@ with its own request: an answer to the second request read as the first's fails 
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import checks
 from .records import Exchange
-from .wire_forms import AnswerReader, Form, read_answer, request_bytes, tls_context
+from .wire_forms import AnswerReader, Form, open_socket, read_answer, request_bytes, tls_context
 
 CLOSE_WITHIN = 2.0  # seconds the product has to close the connection after its final answer
 _KEPT = Form("pipelined-first", "RFC 9112 9.3.2", close=False)
@@ -105,15 +104,12 @@ class _Connection:
 
     def __init__(self, runner, step, ex: Exchange, timeout: float):
         self.runner, self.step, self.timeout = runner, step, timeout
-        url = urlsplit(ex.url)
-        port = url.port or (443 if url.scheme == "https" else 80)
-        https = url.scheme == "https"
+        https = urlsplit(ex.url).scheme == "https"
         tls = tls_context(runner.s.transport.session) if https else None
         self.sock = None
         self.error: str | None = None
         try:
-            raw = socket.create_connection((url.hostname, port), timeout=timeout)
-            self.sock = tls.wrap_socket(raw, server_hostname=url.hostname) if tls else raw
+            self.sock = open_socket(ex.url, timeout, tls)
         except OSError as exc:
             self.error = f"transport failure: {type(exc).__name__}: {exc}"
         self.reader = AnswerReader(self.sock, 0.0)

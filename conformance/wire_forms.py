@@ -295,13 +295,10 @@ def lettered_split(n: int) -> int:
 def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext | None) -> None:
     """Send ``ex`` in ``form`` on a connection of its own (TLS with ``tls``, for an https://
     product); fill in the answer (a complete one within ``timeout``, else ``ex.error``)."""
-    url = urlsplit(ex.url)
-    port = url.port or (443 if url.scheme == "https" else 80)
     started = ex.mark_sent()
     deadline = started + timeout
     try:
-        with socket.create_connection((url.hostname, port), timeout=timeout) as raw:
-            sock = tls.wrap_socket(raw, server_hostname=url.hostname) if tls else raw
+        with open_socket(ex.url, timeout, tls) as sock:
             sock.sendall(request_bytes(ex, form))
             reader = AnswerReader(sock, deadline)
             read_answer(reader, ex)
@@ -309,6 +306,14 @@ def send_raw(ex: Exchange, form: Form, timeout: float, tls: ssl.SSLContext | Non
     except (OSError, ValueError) as exc:
         ex.error = f"transport failure ({form.name}): {type(exc).__name__}: {exc}"
     ex.elapsed = time.monotonic() - started
+
+
+def open_socket(url: str, timeout: float, tls: ssl.SSLContext | None) -> socket.socket:
+    """A connection of its own to the product at ``url`` (TLS with ``tls``)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    raw = socket.create_connection((parts.hostname, port), timeout=timeout)
+    return tls.wrap_socket(raw, server_hostname=parts.hostname) if tls else raw
 
 
 def hub_reading(raw: bytes) -> str | None:

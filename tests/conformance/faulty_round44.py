@@ -38,6 +38,7 @@ import hashlib
 
 from lxml import etree
 
+from bus.hub.http_answers import soap_ns_of_content_type
 from conformance.grid import with_check_digit
 
 from .faulty_round16b import JUKI
@@ -74,7 +75,7 @@ def mark_after_declaration_dropped(call: Call) -> bytes:
 
 def media_type_unread(call: Call) -> bytes:
     ctype = call.headers.get("Content-Type") or call.headers.get("content-type") or ""
-    if ctype.split(";")[0].strip().lower() not in ("text/xml", "application/soap+xml"):
+    if soap_ns_of_content_type(ctype.encode("latin-1")) is None:
         soap12 = b"http://www.w3.org/2003/05/soap-envelope" in call.request[:400]
         for name in [k for k in call.headers if k.lower() == "content-type"]:
             del call.headers[name]
