@@ -153,13 +153,11 @@ def _resolved(path: str, root: etree._Element) -> tuple[str | None, list[etree._
     level: list[etree._Element | None] = [None]  # None: the document, the root's parent
     for i, step in enumerate(steps):
         name = _local(step)
-        if name == "*":  # docs/faults.md: prefixes as the message or the catalog writes them —
-            # a DOM library's node path writes * for an element in a default namespace (round
-            # 46a: the forty-sixth blind batch's); it names no element
-            return (f"the Path {path!r} writes {step} for an element: a step names its element "
-                    f"(docs/faults.md: prefixes as the message or the catalog writes them; an "
-                    f"element in a default namespace by its name, unprefixed, or the catalog's "
-                    f"prefix)"), []
+        if name == "*":  # a DOM library's node path writes * for an element in a default
+            # namespace (round 46a: the forty-sixth blind batch's); it names no element
+            return (f"the Path {path!r} writes {step} for an element (docs/faults.md: each step "
+                    f"the element's name — unprefixed, with the catalog's prefix or as "
+                    f"{{namespace}}name, never *)"), []
         position = _POSITION.search(step)
         found: list[etree._Element | None] = []
         named = False

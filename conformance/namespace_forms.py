@@ -10,6 +10,11 @@ Envelope, pfh on the header block, the payload's on its root): a receiver that c
 of the text and parses it alone, or resolves a prefix by the first declaration it meets, reads
 that form only.
 
+Round 46a (P-FAULT-14/15, ``tamper``): a request breaking a rule sent ``unprefixed`` — every
+element in its namespace as the default one, as a writer that knows no prefixes serialises it —
+or with the payload's namespace as the Envelope's default, so that a Finding's Path is judged on
+elements no prefix names.
+
 Every function is ``text -> text`` over the canonical envelope; ``equivalent`` compares the
 result with the canonical form element by element (expanded names, attributes, text), so that a
 rewrite that would change the message is an error of the suite, never sent.
@@ -160,13 +165,13 @@ def _written(el: etree._Element, default: str | None) -> str:
     name = etree.QName(el)
     ns = name.namespace or ""
     attrs = f" xmlns={quoteattr(ns)}" if ns != (default or "") else ""
-    declared: dict[str, str] = {}
+    declared: set[str] = set()
     for key, value in el.attrib.items():
         attr = etree.QName(key)
         if attr.namespace:
             prefix = next(p for p, n in el.nsmap.items() if p and n == attr.namespace)
             if prefix not in declared:
-                declared[prefix] = attr.namespace
+                declared.add(prefix)
                 attrs += f" xmlns:{prefix}={quoteattr(attr.namespace)}"
             key = f"{prefix}:{attr.localname}"
         attrs += f" {key}={quoteattr(value)}"

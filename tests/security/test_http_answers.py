@@ -206,6 +206,26 @@ def test_a_valid_exchange_still_passes(hub):
     assert "transfer-encoding" not in answer.headers, answer.headers
 
 
+def test_fields_a_client_or_a_proxy_adds_change_nothing(hub):
+    """RFC 9112 2.2, RFC 9110 5.5: a header section is octets, obs-text is opaque data; an Accept
+    is a preference (what P-WIRE-01 asks of a product since round 46b, of the hub too): a value in
+    UTF-8 and one holding a Latin-1 octet, an empty and a padded value, a list field on two lines,
+    a name of every token character, an Accept naming SOAP 1.2's type first — answered 200 in
+    text/xml, the SOAP 1.1 request's own media type."""
+    raw, _ = envelope()
+    fields = (b"Accept: application/soap+xml, application/xml;q=0.9, */*;q=0.1\r\n"
+              b"Accept-Charset: Shift_JIS, utf-8;q=0.1\r\n" + "X-Operator: 総務課\r\n".encode()
+              + b"Via: 1.1 gw.example.lg.jp (Proxy caf\xe9)\r\nX-Empty:\r\n"
+              b"X-Padded: \t padded \t\r\nCache-Control: no-cache\r\nCache-Control: no-store\r\n"
+              b"X-Trace!#$%&'*+-.^_`|~0: 1\r\n")
+    head = (f"POST /services/juki.ResidentInquiry HTTP/1.1\r\nHost: {hub['host']}\r\n"
+            f"Content-Type: {hubkit.CTYPE[SOAP11]}\r\nContent-Length: {len(raw)}\r\n"
+            f"Connection: close\r\n").encode("latin-1") + fields + b"\r\n"
+    status, headers, body = exchange(hub, head, raw)
+    assert status == 200, body[:300]
+    assert headers["content-type"].startswith("text/xml"), headers
+
+
 def test_no_exception_in_the_hub_log(hub):
     """Runs last in this module: nothing above made the hub print a traceback."""
     output = "".join(hub["processes"][0].output)
