@@ -254,6 +254,9 @@ def private_use(ctx: checks.Context, ex: Exchange) -> list[str]:
     return problems
 
 
+TIME_LIMIT = "time_limit"
+
+
 def time_limit(ctx: checks.Context, ex: Exchange) -> list[str]:
     """RQ-BEH-04: every answer within the route timeout a hub gives a provider."""
     limit = float(ctx.params.get("response_limit", 10.0))
@@ -367,7 +370,7 @@ SINGLE: dict[str, Callable[[checks.Context, Exchange], list[str]]] = {
     "private_use": private_use,
     "fault_message_id": fault_names_message,
     "finding_place": finding_place,
-    "time_limit": time_limit,
+    TIME_LIMIT: time_limit,
     "sent_at": sent_at,
     "http_date": http_date,
     "framing": framing,

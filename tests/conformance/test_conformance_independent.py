@@ -9,11 +9,14 @@ its own process; the durability cases kill it (SIGKILL) and start it again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 import pytest
+
+from conformance.runner import RunOptions, run_profile
 
 from .independent.process import IndependentAdapter
 from .independent.variants import (ALL_VARIANTS, ALTERNATIVES, BATCHES_APART, DEFECTS,
@@ -146,6 +149,27 @@ def test_a_run_told_to_stop_at_the_first_failure_ends_there(suite, tmp_path):
     assert [r.verdict for r in short.results].count("fail") == 1
     assert short.results[-1].verdict == "fail" and len(short.results) < len(full.results)
     assert short.verdict == full.verdict == "fail"
+
+
+def test_a_stopping_run_ends_at_the_first_answer_past_the_time_limit(suite, refs):
+    """INV-BEH-04 is judged when a case's answer came late, not after every other case (round
+    46: a product 12 s late on every kept-alive connection made a measurement of hours). A limit
+    no answer meets stands for the late product: the run ends after the first case that got an
+    answer (the WSDL cases before it fetch descriptions), with INV-BEH-04 failing; a run that
+    does not stop judges it last, as always."""
+    profile = "juki.provider"
+    options = RunOptions(profile, target=refs.url(profile), params={"response_limit": 1e-9},
+                         stop_at_first_failure=True)
+    short = run_profile(options, suite)
+    *before, (last, last_id) = [(r, r.id) for r in short.results]
+    assert last_id == "INV-BEH-04" and last.verdict == "fail"
+    assert [r.verdict for r, _ in before] == ["pass"] * len(before)
+    assert all(i.startswith("P-WSDL-") for _, i in before[:-1]), before
+    assert not before[-1][1].startswith("P-WSDL-")
+    full = run_profile(dataclasses.replace(options, stop_at_first_failure=False,
+                                           cases=("P-SOAP-01", "INV-BEH-04")), suite)
+    assert [r.id.split("/")[0] for r in full.results][-1] == "INV-BEH-04"
+    assert len(full.results) > 2 and full.results[-1].verdict == "fail"
 
 
 def test_each_defect_is_named_in_one_batch_only():
