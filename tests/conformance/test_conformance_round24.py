@@ -120,7 +120,7 @@ def _blocks_of(chars) -> set[str]:
 def test_every_block_of_the_mj_table_is_sent():
     table = cjk_blocks.table_characters()
     blocks = _blocks_of(table)
-    [point] = cjk_blocks.cjk_points()
+    point = cjk_blocks.cjk_points()[0]  # (the second: the rows a keyed map loses, round 46c)
     names = [c.name or "" for s in point.steps for c in s.changes]
     sent = {cjk_blocks.block_of(ch) for name in names for ch in name if not 0xE0100 <= ord(ch)}
     assert blocks <= sent

@@ -118,7 +118,7 @@ def test_only_residents_no_request_named_since_their_last_observation_are_observ
 @pytest.mark.parametrize("point", [cjk_blocks.cjk_points, value_restarts.value_points],
                          ids=["S-CJK-01", "S-FIELD-02"])
 def test_every_character_value_goes_in_both_soap_versions(point):
-    [p] = point()
-    by_version = {s.soap: sorted((c.name or "", tuple(sorted(c.fields.items())))
-                                 for c in s.changes) for s in p.steps if isinstance(s, Send)}
-    assert set(by_version) == {"1.1", "1.2"} and by_version["1.1"] == by_version["1.2"]
+    for p in point():
+        by_version = {s.soap: sorted((c.name or "", tuple(sorted(c.fields.items())))
+                                     for c in s.changes) for s in p.steps if isinstance(s, Send)}
+        assert set(by_version) == {"1.1", "1.2"} and by_version["1.1"] == by_version["1.2"]
