@@ -113,6 +113,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "domain": ("vars", "observe_vars", "timeout"),
     "edges": ("vars", "observe_vars", "timeout"),
     "neighbours": ("timeout",),
+    "broken_shapes": ("timeout",),
     "names": ("timeout",),
     "extremes": ("vars", "field", "past_like", "future_like", "timeout"),
     "trigger": ("name", "vars", "reply", "reply_message", "timeout"),

@@ -16,8 +16,9 @@ from typing import Any
 
 from bus.core.catalog import Catalog, ServiceSpec
 
-from . import check_digits, checks, domain, edge_cases, equivalence, expanded_names, extremes, \
-    grid, identifiers, invariants, late_notices, late_retries, message_ids, minute_edges, \
+from . import broken_shapes, check_digits, checks, domain, edge_cases, equivalence, \
+    expanded_names, extremes, grid, identifiers, invariants, late_notices, late_retries, \
+    message_ids, minute_edges, \
     neighbours, notice_runs, paging_sequences, parties, party_domains, per_request, \
     persistent_connections, reobservation, \
     restart_runs, retry_widths, service_spellings, user_ids, waiting, widths, wire_forms, \
@@ -61,7 +62,8 @@ MODULE_STEPS = {"domain": domain.run_step, "edges": edge_cases.run_step, "pause"
                 "service_spellings": service_spellings.run_step,
                 "reobserve": reobservation.run_step, "late_retries": late_retries.run_step,
                 "late_notices": late_notices.run_step, "minute_edge": minute_edges.run_step,
-                "connection": persistent_connections.run_step}
+                "connection": persistent_connections.run_step,
+                "broken_shapes": broken_shapes.run_step}
 
 
 class CaseDataError(Exception):

@@ -47,10 +47,8 @@ def covering(suite, catalog, service: str, sample: str, values: Mapping[str, obj
     (module docstring), rendered with ``values``."""
     wanted = _variable_paths(catalog, service)
     have = present_paths(suite.messages[sample].body) & wanted
-    candidates = {name: present_paths(m.body) & wanted
-                  for name, m in sorted(suite.messages.items())
-                  if m.service == service and not m.reply and not m.breaks and name != sample
-                  and _renders_valid(m.body, values, catalog)}
+    candidates = {name: paths for name, paths in shapes(suite, catalog, service, values).items()
+                  if name != sample}
     chosen: list[str] = []
     while True:
         gain = {name: paths - have for name, paths in candidates.items() if paths - have}
@@ -60,6 +58,29 @@ def covering(suite, catalog, service: str, sample: str, values: Mapping[str, obj
         chosen.append(best)
         have |= candidates.pop(best)
     return Cover(tuple(chosen), tuple(sorted(wanted - have)))
+
+
+def shapes(suite, catalog, service: str, values: Mapping[str, object]) -> dict[str, set[str]]:
+    """Every request message of ``service`` the run can render (valid, breaking no rule), by
+    name, with the variable paths of its request XSD it holds."""
+    wanted = _variable_paths(catalog, service)
+    return {name: present_paths(m.body) & wanted for name, m in sorted(suite.messages.items())
+            if m.service == service and not m.reply and not m.breaks
+            and _renders_valid(m.body, values, catalog)}
+
+
+def distinct_shapes(suite, catalog, service: str, sample: str,
+                    values: Mapping[str, object]) -> list[str]:
+    """``sample`` and one message of every other set of variable paths the service's messages
+    hold (round 47a: every combination the suite has, not only a covering)."""
+    seen = {frozenset(present_paths(suite.messages[sample].body)
+                      & _variable_paths(catalog, service))}
+    out = [sample]
+    for name, paths in shapes(suite, catalog, service, values).items():
+        if frozenset(paths) not in seen:
+            seen.add(frozenset(paths))
+            out.append(name)
+    return out
 
 
 def _renders_valid(body: str, values: Mapping[str, object], catalog) -> bool:

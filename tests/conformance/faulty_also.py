@@ -590,6 +590,16 @@ _ALSO_ROUND46 = {**dict.fromkeys(("rules-ignored", "no-validation", "header-by-p
                  "findings-fail-fast": ("P-FAULT-15/*",)}
 
 
+# Round 47a: P-FAULT-16 breaks a check digit in every request shape (surveyed: every faulty
+# adapter of faulty.py on every profile, P-FAULT-16 and the invariants): the products that
+# misjudge a wrong check digit misjudge it in every shape; one keying its residents by 住民種別
+# rewrites the 外国人住民's number that P-FAULT-16 sends after a 日本人住民's
+_ALSO_ROUND47 = dict.fromkeys(("rules-ignored", "no-validation", "check-digit-as-xsd-assertion",
+                               "check-digits-one-rule", "findings-fail-fast",
+                               "finding-line-as-offset", "finding-line-from-zero",
+                               "resident-kind-in-key"), ("P-FAULT-16/*",))
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -599,7 +609,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–46's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–47's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -608,6 +618,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
                  _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44,
-                 _ALSO_ROUND45, _ALSO_ROUND46):
+                 _ALSO_ROUND45, _ALSO_ROUND46, _ALSO_ROUND47):
         f = _with_also(f, also)
     return f
