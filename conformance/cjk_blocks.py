@@ -16,15 +16,22 @@ Compatibility Ideographs; none of the Compatibility Supplement, Extension G or l
 character in no block of ``BLOCKS`` is an error of this module (test_conformance_round24 checks
 it), not a block left out.
 
+Round 46c, ``rows_sharing_a_key``: the rows a table loaded into a map keyed by one of its columns
+loses — the characters of every MJ number listed twice (博 U+535A and 𫧤 U+2B9E4 with two
+selectors each: MJ059399, MJ059400) and every IVS sequence of the base with the most selectors (邉
+U+9089: 16). The forty-sixth blind batch refused the two 博 sequences; no name held them.
+
 Sent: one resident per block, its Name/Text those characters (first, last, first IVS, last IVS)
-after 田 — NameTextType counts code points: the longest is 7 —, all in two notices over SOAP 1.1
-and 1.2. Judged: each receipt (``applied``, never a refusal: every character is in the
-repertoire), and with ``--observe`` each name as sent, code point for code point.
+after 田 — NameTextType counts code points: the longest is 7 —, and two more, one for each group
+of ``rows_sharing_a_key`` (9 and 32 code points), all in two notices over SOAP 1.1 and 1.2.
+Judged: each receipt (``applied``, never a refusal: every character is in the repertoire), and
+with ``--observe`` each name as sent, code point for code point.
 """
 
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -55,14 +62,16 @@ def block_of(ch: str) -> str | None:
     return next((name for name, low, high in BLOCKS if low <= cp <= high), None)
 
 
+def table_rows(path: Path = TABLE) -> list[tuple[str, str]]:
+    """(MJ number, character) of every row of the MJ table, in its order."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [(number, char) for line in f if not line.startswith("#")
+                for number, char, *_ in [line.split("\t")]]
+
+
 def table_characters(path: Path = TABLE) -> list[str]:
     """Every character of the MJ table (a base, with its selector where it has one)."""
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if not line.startswith("#"):
-                out.append(line.split("\t")[1])
-    return out
+    return [char for _, char in table_rows(path)]
 
 
 @cache
@@ -87,15 +96,40 @@ def table_blocks(path: Path = TABLE) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@cache
+def rows_sharing_a_key(path: Path = TABLE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The characters a table loaded into a map keyed by one of its columns loses (round 46c):
+    every character of an MJ number the table lists more than once (the IVS sequences the IVD
+    registers twice for one glyph: MJ059399 and MJ059400, each in two rows), and every IVS
+    sequence of the base character the table gives the most selectors (keyed by the base, one
+    selector is kept)."""
+    rows = table_rows(path)
+    numbers = Counter(number for number, _ in rows)
+    shared = tuple(char for number, char in rows if numbers[number] > 1)
+    bases = Counter(char[0] for _, char in rows if len(char) > 1)
+    base = max(bases, key=lambda b: (bases[b], -ord(b)))
+    return shared, tuple(char for _, char in rows if len(char) > 1 and char[0] == base)
+
+
+def _both_versions(names: list[str]) -> tuple[Send, ...]:
+    """One resident per name in a notice over SOAP 1.1, again (fresh residents) over 1.2 (round
+    34b: a product normalising on one path only)."""
+    n = len(names)
+    return tuple(Send(tuple(Change(first + k, "1", FIRST, name=names[k],
+                                   relationship="01" if first + k == 0 else "02")
+                            for k in range(n)), soap=soap)
+                 for first, soap in ((0, "1.1"), (n, "1.2")))
+
+
 def cjk_points() -> list[Point]:
     blocks = table_blocks()
     names = ["田" + "".join(chars) for chars in blocks.values()]
-    n = len(names)
-    # round 34b: every name in both SOAP versions (a product normalising on one path only)
-    sends = tuple(Send(tuple(Change(first + k, "1", FIRST, name=names[k],
-                                    relationship="01" if first + k == 0 else "02")
-                             for k in range(n)), soap=soap)
-                  for first, soap in ((0, "1.1"), (n, "1.2")))
     what = (f"{len(blocks)} Unicode blocks of the MJ table, a resident each (first and last "
             f"character, first and last IVS sequence of the block), in each SOAP version")
-    return [Point("characters", what, 2 * n, sends)]
+    shared, selectors = rows_sharing_a_key()
+    keyed = ["田" + "".join(shared), "".join(selectors)]
+    shadowed = (f"the rows a map keyed by one column of the MJ table loses: the {len(shared)} "
+                f"sequences of MJ numbers listed twice, in one name; the {len(selectors)} IVS "
+                f"sequences of {selectors[0][0]}, in another; in each SOAP version")
+    return [Point("characters", what, 2 * len(names), _both_versions(names)),
+            Point("characters", shadowed, 2 * len(keyed), _both_versions(keyed))]

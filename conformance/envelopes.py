@@ -23,7 +23,8 @@ from bus.core.catalog import ServiceSpec
 from bus.core.faults import SOAP11_NS, SOAP12_NS
 from bus.core.header import LINKAGE_DELTA, Party, PlatformHeader
 
-from . import broken_envelopes, dtd_forms, message_ids, sent_at_forms, vendor_blocks
+from . import (broken_envelopes, dtd_forms, message_ids, namespace_forms, sent_at_forms,
+               vendor_blocks)
 
 SOAP_NS = {"1.1": SOAP11_NS, "1.2": SOAP12_NS}
 SOAP_VERSION = {SOAP11_NS: "1.1", SOAP12_NS: "1.2"}
@@ -260,6 +261,8 @@ def tamper(raw: bytes, how: str) -> bytes:
         return dtd_forms.tamper(raw, how)
     if how in broken_envelopes.TAMPERS:  # round 39b: an envelope's own structure broken
         return broken_envelopes.tamper(raw, how)
+    if how in namespace_forms.TAMPERS:  # round 46a: a message breaking a rule, unprefixed
+        return namespace_forms.tamper(raw, how)
     raise TemplateError(f"tamper: unknown {how!r}; known: {', '.join(TAMPERS)}")
 
 
@@ -310,7 +313,8 @@ TAMPERS = ("internal_dtd", "external_entity", "entity_expansion", "malformed", "
            "no_header_element", "surrogate_pair_references", "bom_after_declaration",
            "bom_twice",
            *MUST_UNDERSTAND_FORMS,
-           *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS)
+           *vendor_blocks.TAMPERS, *dtd_forms.TAMPERS, *broken_envelopes.TAMPERS,
+           *namespace_forms.TAMPERS)
 DEEP_REQUEST = 60  # levels, the envelope's own included
 
 

@@ -104,10 +104,16 @@ def unplaced(path: str, root: etree._Element) -> str | None:
     """Why ``path`` (a Finding's) is no path of an element of the message whose root is
     ``root``, or None when it is one: it begins at the root, each step names a child of the
     element before (a ``[n]`` position, where given, the n-th of its namesakes — given only
-    where it has some; ``*`` any name).
+    where it has some; never ``*``, which names no element).
     A last step naming an attribute (``@name``) or a child the element has none of (the
     finding of a missing element may name it) is allowed: the element before it is the place."""
     return _resolved(path, root)[0]
+
+
+def named_elements(path: str, root: etree._Element) -> list[etree._Element]:
+    """The elements of the message ``path`` names (none when it names no element of it; for an
+    attribute or a missing child, the element before it)."""
+    return _resolved(path, root)[1]
 
 
 def line_before(finding: Finding, root: etree._Element) -> str | None:
@@ -147,14 +153,21 @@ def _resolved(path: str, root: etree._Element) -> tuple[str | None, list[etree._
     level: list[etree._Element | None] = [None]  # None: the document, the root's parent
     for i, step in enumerate(steps):
         name = _local(step)
+        if name == "*":  # docs/faults.md: prefixes as the message or the catalog writes them —
+            # a DOM library's node path writes * for an element in a default namespace (round
+            # 46a: the forty-sixth blind batch's); it names no element
+            return (f"the Path {path!r} writes {step} for an element: a step names its element "
+                    f"(docs/faults.md: prefixes as the message or the catalog writes them; an "
+                    f"element in a default namespace by its name, unprefixed, or the catalog's "
+                    f"prefix)"), []
         position = _POSITION.search(step)
         found: list[etree._Element | None] = []
         named = False
         for parent in level:
             kids = [root] if parent is None else [c for c in parent if isinstance(c.tag, str)]
-            same = [c for c in kids if name == "*" or etree.QName(c).localname == name]
+            same = [c for c in kids if etree.QName(c).localname == name]
             named = named or bool(same)
-            if position and name != "*" and len(same) == 1:
+            if position and len(same) == 1:
                 # docs/faults.md: a position only where siblings share a name (round 45a: the
                 # forty-fifth blind batch wrote [1] on every step, as a DOM library's XPath)
                 return (f"the Path {path!r} gives {step} a position, but no sibling shares its "

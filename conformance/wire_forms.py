@@ -10,7 +10,11 @@ case too (RFC 3986 3.1, 3.2.2: case-insensitive) — in HTTP/1.1 and HTTP/1.0 (a
 request need not carry Host, RFC 9112 3.2), a body in the chunked transfer coding (RFC 9112
 7.1: every HTTP/1.1 recipient MUST be able to parse it), its coding and field named in any case
 (RFC 9112 7, RFC 9110 5.1: case-insensitive), and a comment after the document (XML
-1.0 2.1, 2.8: Misc may follow the root element; P-ENC-04 sends white space there). The answer's
+1.0 2.1, 2.8: Misc may follow the root element; P-ENC-04 sends white space there), and (round
+46b) the header fields a client, a proxy or a gateway adds — Accept and Accept-Charset naming
+other media types and charsets first, values holding octets above 0x7F in UTF-8 and in Latin-1
+(RFC 9112 2.2, RFC 9110 5.5: obs-text, opaque data), empty, padded and repeated fields, a name of
+every token character — after which the answer keeps its binding's media type. The answer's
 framing is judged too: a response to an HTTP/1.0 request must not be chunked (RFC 9112 7.1,
 6.1: Transfer-Encoding only to a request that indicates HTTP/1.1), so it is delimited by
 Content-Length or by closing the connection; and every answer read on this socket must be one
@@ -58,6 +62,9 @@ class Form:
     trailer: bytes = b""  # after the document (Misc, or what is not allowed there)
     twice: bool = False  # the whole envelope again after it
     close: bool = True  # ask for the connection's close (Connection: close)
+    # header field lines as sent (octets: a value may hold obs-text), {own} and {other} the
+    # media types of the request's SOAP version and of the other one
+    fields: tuple[bytes, ...] = ()
 
 
 ACCEPTED: tuple[Form, ...] = (
@@ -91,7 +98,34 @@ ACCEPTED: tuple[Form, ...] = (
     Form("chunked-body-with-content-length", "RFC 9112 6.3 (Transfer-Encoding overrides "
          "Content-Length; a server may instead refuse the request, at the HTTP layer)",
          chunked="Transfer-Encoding: chunked", length_beside_chunked=True),
+    # round 46b: the fields a client, a proxy or a gateway adds, which change nothing — a
+    # preference for other media types and charsets (the answer keeps its binding's media type
+    # and an encoding README names, the invariants judge it), octets above 0x7F, empty and
+    # padded values, a list field on two lines, every token character in a name (the
+    # forty-sixth blind batch labelled its answer from the Accept field, and refused a header
+    # section that was not ASCII)
+    Form("accept-other-soap-version-first", "RFC 9110 12.5.1 (Accept states a preference); "
+         "SOAP 1.1 HTTP binding, SOAP 1.2 Part 2 7.1.4 (the answer's media type is the "
+         "binding's)", fields=(b"Accept: {other}, {own};q=0.5, */*;q=0.1",)),
+    Form("accept-generic-xml-and-other-charsets", "RFC 9110 12.5.1–12.5.4 (Accept, "
+         "Accept-Charset, Accept-Language state preferences); README (an answer is UTF-8, "
+         "UTF-16 or US-ASCII)",
+         fields=(b"Accept: application/xml, text/*;q=0.9, */*;q=0.1",
+                 b"Accept-Charset: Shift_JIS, EUC-JP;q=0.9, utf-8;q=0.1",
+                 b"Accept-Language: en-US, en;q=0.9")),
+    Form("field-value-in-utf-8", "RFC 9110 5.5 (obs-text: octets above 0x7F in a value, opaque "
+         "data); RFC 9112 2.2 (a message is parsed as octets)",
+         fields=("X-Operator: 総務課 (住民記録係)".encode(),)),
+    Form("field-value-in-latin-1", "RFC 9110 5.5, 7.6.3 (a Via comment holding obs-text that "
+         "is no UTF-8)", fields=(b"Via: 1.1 gw.example.lg.jp (Proxy caf\xe9)",)),
+    Form("empty-padded-and-repeated-fields", "RFC 9110 5.5 (an empty value; white space "
+         "around a value is not part of it), 5.3 (a list field on two lines)",
+         fields=(b"X-Empty:", b"X-Padded: \t padded value \t",
+                 b"Cache-Control: no-cache", b"Cache-Control: no-store")),
+    Form("field-name-of-every-token-character", "RFC 9110 5.1, 5.6.2 (field-name = token: "
+         "!#$%&'*+-.^_`|~ and alphanumerics)", fields=(b"X-Trace!#$%&'*+-.^_`|~0: 1",)),
 )
+MEDIA_TYPES = {"1.1": b"text/xml", "1.2": b"application/soap+xml"}
 
 TRAILING: tuple[Form, ...] = (
     Form("element-after-document", "XML 1.0 2.1 (one root element)", trailer=b"<extra/>"),
@@ -212,7 +246,7 @@ def _sent(runner, step, vals: dict[str, Any], soap: str, form: Form | None,
     ex, timeout = runner._build(one, vals, step.target, {}, label)
     ex.request += ex.request if form.twice else form.trailer
     if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked \
-            and not form.length_zeros:
+            and not form.length_zeros and not form.fields:
         runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
     else:
         https = urlsplit(ex.url).scheme == "https"
@@ -274,7 +308,12 @@ def request_bytes(ex: Exchange, form: Form) -> bytes:
         lines.append(f"Content-Length: {'0' * form.length_zeros}{len(body)}")
     if form.close:
         lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    head = [line.encode("latin-1") for line in lines]
+    if form.fields:
+        own = MEDIA_TYPES[ex.soap_version or "1.1"]
+        other = next(t for t in MEDIA_TYPES.values() if t != own)
+        head += [f.replace(b"{own}", own).replace(b"{other}", other) for f in form.fields]
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
 def lettered_split(n: int) -> int:

@@ -573,6 +573,23 @@ _ALSO_ROUND44 = {"bom-refused": ("P-HOST-04/*",), "close-before-flush": ("P-WIRE
 _ALSO_ROUND45 = {"individual-number-unsupported": ("P-PARTY-01/juki.ResidentInquiry",)}
 
 
+# Round 46: P-FAULT-14/15 send P-FAULT-02's and P-FAULT-10's requests without prefixes
+# (surveyed: every faulty adapter of faulty.py on every profile, those cases, P-WIRE-01, S-CJK-01
+# and the invariants): a product that misjudges the prefixed request misjudges it unprefixed
+# too, and one that finds its header, payload or a namespace by a prefix finds none there (a
+# check digit is the inquiry's rule only: on a notice @invalid_rule breaks a code list)
+_BOTH_UNPREFIXED = ("P-FAULT-14/*", "P-FAULT-15/*")
+_ALSO_ROUND46 = {**dict.fromkeys(("rules-ignored", "no-validation", "header-by-prefix",
+                                  "payload-by-prefix", "codelist-unnamed",
+                                  "finding-line-as-offset", "default-namespace-of-block"),
+                                 _BOTH_UNPREFIXED),
+                 "check-digit-as-xsd-assertion": ("P-FAULT-14/*Inquiry",),
+                 "payload-prefixes-local": ("P-FAULT-14/*",),
+                 "finding-line-from-zero": ("P-FAULT-14/*",),
+                 "check-digits-one-rule": ("P-FAULT-15/*",),
+                 "findings-fail-fast": ("P-FAULT-15/*",)}
+
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -582,7 +599,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–45's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–46's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -591,6 +608,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
                  _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44,
-                 _ALSO_ROUND45):
+                 _ALSO_ROUND45, _ALSO_ROUND46):
         f = _with_also(f, also)
     return f

@@ -33,7 +33,7 @@ _MESSAGE = etree.fromstring(
     ("/s:Envelope/s:Body/q:Q/q:N[2]", True),  # namesakes: a position is how to name one
     ("/s:Envelope[1]/s:Body/q:Q/q:K", False),
     ("/s:Envelope/s:Body/q:Q/q:K[1]", False),
-    ("/s:Envelope/s:Body/*[1]/q:K", True),  # any name: no namesakes to judge
+    ("/s:Envelope/s:Body/q:Q/q:N[1]", True),
 ])
 def test_a_position_only_where_siblings_share_a_name(path, placed):
     why = fault_place.unplaced(path, _MESSAGE)
