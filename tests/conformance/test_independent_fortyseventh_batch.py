@@ -29,6 +29,7 @@ from tests.support.polling import wait_until
 from .independent import fortyseventh_store
 from .independent.adapter import JST, Adapter
 from .independent.fortyseventh import (FORTYSEVENTH_DEFECTS, FORTYSEVENTH_MEASURED_MISSES,
+                                       FORTYSEVENTH_UNMEASURED,
                                        envelope_line, later_request_late, port_of, unpadded,
                                        utf16_message, widened)
 from .independent.fortyseventh_store import (ASYNC_DELAY, LATE, shrink_mismatches, utf16_units,
@@ -172,8 +173,13 @@ def test_the_batch_is_declared_apart_and_sized():
 
 def test_the_measured_misses_are_of_the_batch():
     missed = missed_runs(FORTYSEVENTH_MEASURED_MISSES, FORTYSEVENTH_BATCH, APART)
+    unmeasured = missed_runs(FORTYSEVENTH_UNMEASURED, FORTYSEVENTH_BATCH, APART)
+    assert len(FORTYSEVENTH_MEASURED_MISSES) == 1  # variants missed, 18/19 measured runs
     every_run = batch_cases(FORTYSEVENTH_BATCH, APART)
-    assert set(missed) <= set(every_run) and len(set(missed)) == len(missed)
+    assert len(missed) == 1 and set(missed) <= set(every_run) and len(set(missed)) == len(missed)
+    assert len(unmeasured) == 6 and not set(unmeasured) & set(missed)
+    assert set(unmeasured) <= set(every_run)
+    assert len(every_run) - len(unmeasured) == 19  # the runs the measurement reported
     assert len(every_run) == 25 and len(CASES) == 16
 
 
