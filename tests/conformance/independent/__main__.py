@@ -24,6 +24,7 @@ from .fortysecond_store import chunks_read, connection_closed, connection_opened
 from .fortythird import connection_accepted, framed_by_length
 from .fortyfifth import size_line_read
 from .fortysixth import accept_labelled, header_section_refused
+from .fortyseventh import host_refused, later_request_late
 from .fortyfourth import close_ignored, pipelined_dropped, trailer_refused
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
@@ -89,8 +90,10 @@ def serve(args) -> int:
 
         def do_POST(self):
             if front_refused(self, adapter.defect) or \
-                    header_section_refused(self, adapter.defect):
+                    header_section_refused(self, adapter.defect) or \
+                    host_refused(self, adapter.defect):
                 return
+            later_request_late(self, adapter.defect)  # persistent-connection-later-requests-late
             close_ignored(self, adapter)  # connection-close-ignored: kept open
             try:
                 raw = read_body(self, adapter.defect)

@@ -44,6 +44,7 @@ from .fortysecond import FortysecondBatch
 from .fortythird import FortythirdBatch
 from .fortyfifth import FortyfifthBatch
 from .fortysixth import FortysixthBatch
+from .fortyseventh import FortyseventhBatch
 from .fortyfourth import FortyfourthBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
@@ -95,7 +96,8 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               ThirtysecondBatch, ThirtythirdBatch, ThirtyfourthBatch, ThirtyfifthBatch,
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
               ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
-              FortythirdBatch, FortyfourthBatch, FortyfifthBatch, FortysixthBatch):
+              FortythirdBatch, FortyfourthBatch, FortyfifthBatch, FortysixthBatch,
+              FortyseventhBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -179,6 +181,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortyfourth_body(body)
         self._fortyfifth_request(body)
         self._fortysixth_request(body)
+        self._fortyseventh_request(body, soap)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -230,6 +233,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         mine = self._fourteenth_mine(receiver, mine)
         mine = self._thirtieth_mine_receiver(receiver, mine)
         mine = self._fortieth_mine_receiver(body, mine)
+        mine = self._fortyseventh_mine_receiver(receiver, mine)
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
@@ -283,6 +287,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortyfirst_checks(header, body, mid)
         self._fortyfifth_checks(header, body, mid)
         self._fortysixth_checks(header, body, mid)
+        self._fortyseventh_checks(header, body, mid)
         if (receipt := self._eighteenth_checks(header, body, mid)) is not None:
             return receipt, header  # in-doubt-last-request-marked-seen-on-start
         if (receipt := self._twentyninth_inbox(mid)) is not None:
@@ -294,6 +299,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         problems = self._ninth_findings(
             self._twelfth_rules(body, self._rules(body)) + self._eighth_rules(body)
             + self._ninth_rules(body), mid)
+        problems = self._fortyseventh_problems(body, problems)
         digits = {"addressee_number", "individual_number"}
         if self.defect == "check-digit-failure-not-found" and self.role == "provider":
             problems = [p for p in problems if p[0] not in digits]  # looked up, never checked

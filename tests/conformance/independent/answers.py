@@ -468,6 +468,7 @@ class Writer:
         self._fortythird_fault(detail, refusal)
         self._fortyfifth_fault(detail, refusal)
         self._fortysixth_fault(detail, refusal)
+        self._fortyseventh_fault(detail, refusal)
         self._fifteenth_fault(fault, soap)
         self._eighteenth_fault(detail, refusal)
         self._twentyfifth_fault(detail, soap)

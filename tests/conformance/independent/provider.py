@@ -100,6 +100,7 @@ class Provider:
         return since is None or since <= day
 
     def _inquiry(self, header, body, soap):
+        self._fortyseventh_inquiry(body)
         resident = self._twelfth_find(body)
         out = etree.Element(f"{{{JUKI}}}ResidentInquiryResponse", nsmap=self._nsmap())
         status = etree.SubElement(out, f"{{{JUKI}}}Status")
@@ -160,6 +161,7 @@ class Provider:
                 el.getparent().remove(el)
         self._tenth_inquiry_answer(body, out)
         self._thirtyseventh_inquiry_answer(body, out)
+        self._fortyseventh_inquiry_answer(body, out)
         return out
 
     # --- 全件抽出 -----------------------------------------------------------------------------------
@@ -167,6 +169,7 @@ class Provider:
     def _extract(self, header, body, soap):
         if (cached := self._twelfth_cached_page(body)) is not None:
             return cached
+        self._fortyseventh_extract(body)
         size = self._nineteenth_page_size(
             body, self._tenth_page_size(int(body.findtext(f"{{{JUKI}}}PageSize"))))
         if self.defect == "page-size-capped-at-5":  # the vendor's own page limit, silently
@@ -222,6 +225,7 @@ class Provider:
                 self._eleventh_request_reused(key, extract_id)
                 self._fortyfifth_request_reused(extract_id)
                 self._fortysixth_request_reused(extract_id, request_id)
+                self._fortyseventh_request_reused(extract_id)
             if extract_id is None:
                 as_of = body.findtext(f"{{{JUKI}}}AsOf")
                 if self.defect == "extract-as-of-ignored":
@@ -283,6 +287,7 @@ class Provider:
         if self.defect == "empty-extract-one-page":  # "there is always a first page"
             pages = max(pages, 1)
         self._fortyfifth_page(page, pages)
+        self._fortyseventh_past_end(body, extract_id, page, pages)
         if self.defect == "page-past-end-fault" and page > max(pages, 1):
             raise Refusal("VENDOR-PAGE", "client", "no such page",
                           [("extract:page", f"page {page} of {pages}")],
@@ -333,4 +338,4 @@ class Provider:
             out.append(resident)
         self._eleventh_page_served(extract_id, page, pages)
         self._nineteenth_page_served(extract_id, page, pages)
-        return self._twelfth_page_cache(out, body)
+        return self._twelfth_page_cache(self._fortyseventh_page(out), body)

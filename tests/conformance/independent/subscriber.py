@@ -193,7 +193,8 @@ class Subscriber:
                         self._fortythird_in_background(header, mid, changes) or \
                         self._fortyfourth_in_background(header, mid, changes) or \
                         self._fortyfifth_in_background(header, mid, changes) or \
-                        self._fortysixth_in_background(header, mid, changes):
+                        self._fortysixth_in_background(header, mid, changes) or \
+                        self._fortyseventh_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -250,6 +251,7 @@ class Subscriber:
                         self.conn.execute("COMMIT")
         self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
+        self._fortyseventh_notice_done(duplicate)
         return self._fortysecond_receipt(self._seventeenth_receipt(self._sixteenth_receipt(
             self._tenth_receipt(self._receipt(
                 mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase"
@@ -343,6 +345,8 @@ class Subscriber:
             return special
         if (special := self._fortyfifth_seen(mid)) is not None:
             return special
+        if (special := self._fortyseventh_seen(mid)) is not None:
+            return special
         if self.defect == "seen-ids-ttl-1s":  # a TTL of 1000 meant in s, read as ms
             row = self.conn.execute("SELECT at FROM seen_at WHERE message_id = ?",
                                     (mid,)).fetchone()
@@ -363,7 +367,7 @@ class Subscriber:
                 self._twentysecond_mark_seen(mid) or self._twentyseventh_mark_seen(mid) or \
                 self._twentyeighth_mark_seen(mid) or \
                 self._twentyninth_mark_seen(mid) or self._thirtysecond_mark_seen(mid) or \
-                self._thirtythird_mark_seen(mid):
+                self._thirtythird_mark_seen(mid) or self._fortyseventh_mark_seen(mid):
             return
         if self.defect in ("seen-ids-in-memory", "seen-ids-saved-at-exit"):
             self.memory_seen.add(mid)
@@ -468,6 +472,7 @@ class Subscriber:
         name = self._thirtyeighth_name(name, row)
         name = self._fortyfourth_name(name)
         name = self._fortysixth_name(change, name)
+        name = self._fortyseventh_name(name, row)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -490,6 +495,7 @@ class Subscriber:
         last = self._thirtyfirst_last(number, last)
         last = self._thirtyfourth_last(change, number, sequence, last)
         last = self._thirtyseventh_last(number, last)
+        last = self._fortyseventh_last(last)
         reason = change.findtext(f"{{{JUKI}}}Event/{{{CMN}}}Reason") or ""
         if self.defect == "correction-for-unknown-ignored" and reason.startswith("C") and \
                 row is None:  # 修正 is an UPDATE: no row, nothing updated

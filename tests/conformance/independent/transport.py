@@ -35,6 +35,7 @@ class Transport:
             self._fortysecond_http()
             self._fortythird_http(raw, content_type)
             self._fortyfourth_http()
+            self._fortyseventh_http(raw, content_type)
             self._eleventh_raw(raw)
             raw = self._twelfth_raw(raw)
             raw = self._thirteenth_raw(raw)

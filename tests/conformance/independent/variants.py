@@ -45,6 +45,7 @@ from .fortysecond import FORTYSECOND_DEFECTS
 from .fortythird import FORTYTHIRD_DEFECTS
 from .fortyfifth import FORTYFIFTH_DEFECTS
 from .fortysixth import FORTYSIXTH_DEFECTS
+from .fortyseventh import FORTYSEVENTH_DEFECTS
 from .fortyfourth import FORTYFOURTH_DEFECTS
 
 BOTH = ("provider", "subscriber")
@@ -721,6 +722,14 @@ FORTYFIFTH_BATCH = frozenset(FORTYFIFTH_DEFECTS)
 # MJ059400); its record is fortysixth.py's docstring, its misses
 # fortysixth.FORTYSIXTH_MEASURED_MISSES.
 FORTYSIXTH_BATCH = frozenset(FORTYSIXTH_DEFECTS)
+# The forty-seventh batch (fortyseventh.py, fortyseventh_store.py), blind like the tenth to
+# forty-sixth: kept apart from DEFECTS, measured by name; committed before the suite was run on it
+# (401ed71). Blind 18/19 measured runs (94.7 %; 18/25 at least) on d65d85e: both invocations of the
+# measurement timed out, six runs of its slow variants unreported (fortyseventh.
+# FORTYSEVENTH_UNMEASURED); every catch by the variant's own defect; the miss: a bad check digit in
+# an inquiry with a 基準日. Its record is fortyseventh.py's docstring, its misses
+# fortyseventh.FORTYSEVENTH_MEASURED_MISSES.
+FORTYSEVENTH_BATCH = frozenset(FORTYSEVENTH_DEFECTS)
 # every batch kept apart from DEFECTS, in order; a name is in one of them only
 # (test_conformance_independent.py)
 BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
@@ -733,6 +742,7 @@ BATCHES_APART: tuple[dict[str, tuple[int, tuple[str, ...], str]], ...] = (
     THIRTYFIFTH_DEFECTS, THIRTYSIXTH_DEFECTS, THIRTYSEVENTH_DEFECTS, THIRTYEIGHTH_DEFECTS,
     THIRTYNINTH_DEFECTS, FORTIETH_DEFECTS, FORTYFIRST_DEFECTS, FORTYSECOND_DEFECTS,
     FORTYTHIRD_DEFECTS, FORTYFOURTH_DEFECTS, FORTYFIFTH_DEFECTS, FORTYSIXTH_DEFECTS,
+    FORTYSEVENTH_DEFECTS,
 )
 APART: dict[str, tuple[int, tuple[str, ...], str]] = {
     name: declared for batch in BATCHES_APART for name, declared in batch.items()}
