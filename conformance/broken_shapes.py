@@ -80,20 +80,19 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     sent = 0
     for ref in shapes:
-        # the shape's elements bearing a rule, counted on one rendering of it
+        # the shape's elements bearing a rule, found on one rendering of it (every rendering has
+        # the same elements: only values differ)
         ex, _ = runner._build(step.with_options(soap="1.1"), merged, ref, {}, ref)
         places = list(rule_elements(_payload(ex.request)[1], roots, rules))
-        for k, (_, rule) in enumerate(places):
+        for k, (el, rule) in enumerate(places):
             soap = "1.2" if sent % 2 else "1.1"
             sent += 1
-            found: dict[str, str] = {}
+            at = "/".join(etree.QName(e).localname for e in (el.getparent(), el))
 
-            def change(raw: bytes, headers, k: int = k, found: dict[str, str] = found):
+            def change(raw: bytes, headers, k: int = k):
                 root, payload = _payload(raw)
-                el, _ = list(rule_elements(payload, roots, rules))[k]
-                el.text = broken((el.text or "").strip())
-                names = [etree.QName(e).localname for e in (el.getparent(), el)]
-                found["at"] = "/".join(names)
+                target, _ = list(rule_elements(payload, roots, rules))[k]
+                target.text = broken((target.text or "").strip())
                 # the suite's own XML declaration kept as it was written (lxml's differs)
                 return raw[:raw.index(b"<", raw.index(b"?>"))] + etree.tostring(root), headers
 
@@ -101,12 +100,12 @@ def run_step(runner, step, values: dict[str, Any]) -> list[str]:
             vals = {**values, "fresh_addressee": runner._fresh_addressee()}
             sent_ex = runner._post(step.with_options(soap=soap), vals, ref, {}, label,
                                    rewrite=change)
-            spec = checks.client_fault_spec(sent_ex, {"code_in": ["PF-RULE-VIOLATION"],
-                                                      "rule_in": [rule], "at": found["at"]},
-                                            runner.s.context)
+            spec = checks.client_fault_spec(
+                sent_ex, {"code_in": ["PF-RULE-VIOLATION"], "rule_in": [rule], "at": at},
+                runner.s.context)
             why = checks.outcome(sent_ex, "fault") or checks.fault(runner.s.context, sent_ex,
                                                                    spec)
-            problems += [f"[{label}, at …/{found['at']}] {p}" for p in why]
+            problems += [f"[{label}, at …/{at}] {p}" for p in why]
     if not sent:
         raise ValueError(f"{step.where}: no request shape of {service} holds an element "
                          f"bearing {' or '.join(rules)}")

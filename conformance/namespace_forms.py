@@ -148,15 +148,12 @@ def unprefixed(text: str) -> str:
     """Every element unprefixed: the default namespace declared on each element whose namespace
     is not its parent's (the Envelope's the SOAP version's) — a message as a writer that knows no
     prefixes serialises it. A namespaced attribute keeps a prefix, declared on its element."""
-    start = _ROOT.search(text)
+    start = _START_TAG.search(text)  # the root element's
     if start is None:
         raise NotApplicable("no root element")
     root = etree.fromstring(text[start.start():].encode("utf-8"),
                             etree.XMLParser(resolve_entities=False, no_network=True))
     return text[:start.start()] + _written(root, None)
-
-
-_ROOT = re.compile(r"<(?![!?/])")
 
 
 def _written(el: etree._Element, default: str | None) -> str:

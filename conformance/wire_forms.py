@@ -41,8 +41,10 @@ from urllib.parse import urlsplit
 
 from bus.core.faults import FAULT_DETAIL_TAG, FaultDetail
 from bus.hub.http_answer import AnswerCut, AnswerParser, AnswerTooLarge, MalformedAnswer
+from bus.hub.http_answers import SOAP_MEDIA_TYPES
 
 from . import answer_comparison, checks
+from .envelopes import SOAP_VERSION
 from .records import Exchange
 
 Headers = dict[str, str]
@@ -125,7 +127,8 @@ ACCEPTED: tuple[Form, ...] = (
     Form("field-name-of-every-token-character", "RFC 9110 5.1, 5.6.2 (field-name = token: "
          "!#$%&'*+-.^_`|~ and alphanumerics)", fields=(b"X-Trace!#$%&'*+-.^_`|~0: 1",)),
 )
-MEDIA_TYPES = {"1.1": b"text/xml", "1.2": b"application/soap+xml"}
+# SOAP version → its binding's media type (the hub's own table, read the other way)
+MEDIA_TYPES = {SOAP_VERSION[ns]: media for media, ns in SOAP_MEDIA_TYPES.items()}
 
 TRAILING: tuple[Form, ...] = (
     Form("element-after-document", "XML 1.0 2.1 (one root element)", trailer=b"<extra/>"),

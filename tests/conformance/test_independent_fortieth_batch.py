@@ -30,15 +30,16 @@ from .independent.fortieth import (FORTIETH_DEFECTS, FORTIETH_MEASURED_MISSES, S
                                    seeded_ids, sjis_half_width)
 from .independent.fortieth_store import (ASYNC_DELAY, JUKI_ACT_IN_FORCE, inserted_twice,
                                          outside_jis_x_0213, reloaded)
-from .independent.standard import PFF, PFH, SOAP11
+from .independent.standard import PFF, PFH
 from .independent.variants import APART, FORTIETH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
                                   clock_from, extract, inquiry, missed_runs,
                                   neutral_restart_scenario,
@@ -66,11 +67,6 @@ BEFORE_THE_ACT = "1960-04-01"  # a 住民となった年月日 under the 住民�
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _to(raw: bytes, system_id: str) -> bytes:

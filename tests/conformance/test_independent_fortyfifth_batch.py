@@ -36,6 +36,7 @@ from .independent.fortyfifth_store import (ASYNC_DELAY, beyond_bmp, correction_o
                                            registration_without_became_resident_on)
 from .independent.standard import CMN, JUKI, PFF, PFH, m11_ok
 from .independent.variants import APART, FORTYFIFTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
@@ -69,11 +70,6 @@ IN_OF_14 = "123456789018"  # the 個人番号 of 0000010014 in the test data
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _malformed(raw: bytes) -> bytes:

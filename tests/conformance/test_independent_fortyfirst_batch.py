@@ -37,6 +37,7 @@ from .independent.fortyfirst_store import (ASYNC_DELAY, MERGE_WINDOW, fixed_afte
                                            without_postal_code)
 from .independent.standard import CMN, PFF, PFH, SOAP11
 from .independent.variants import APART, FORTYFIRST_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
@@ -67,11 +68,6 @@ POSTAL = "<c:PostalCode>1000013</c:PostalCode>"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _to(raw: bytes, system_id: str) -> bytes:

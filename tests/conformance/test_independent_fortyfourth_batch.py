@@ -39,17 +39,17 @@ from .independent.fortyfourth_store import (ASYNC_DELAY, FOREIGN, at_night,
                                             with_katagaki)
 from .independent.standard import CMN, JUKI, PFF, PFH, m11_ok
 from .independent.variants import APART, FORTYFOURTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, SOAP11, SOAP12, SOAP12_TYPE,
-                                  TEXT_XML, answer_text, assert_declared_apart, batch_cases,
-                                  change, clock_from, extract, inquiry, missed_runs, move_clock,
-                                  neutral_restart_scenario, neutral_scenario_tests, notice,
-                                  transcript, variant_effect_tests)
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, SOAP12, TEXT_XML, answer_text,
+                                  assert_declared_apart, batch_cases, change, clock_from, extract,
+                                  inquiry, missed_runs, move_clock, neutral_restart_scenario,
+                                  neutral_scenario_tests, notice, transcript, variant_effect_tests)
 
 # the variants that read a date: the 年度 of today
 DATED = {"as-of-beyond-two-fiscal-years-not-found"}
@@ -72,11 +72,6 @@ ZAKI = "\ufa11\U000e0102"  # 﨑 U+FA11 + U+E0102: MJ030196
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _commented(raw: bytes) -> bytes:

@@ -31,15 +31,16 @@ from .independent.fortysecond import (CHUNK_CHARACTERS, FORTYSECOND_DEFECTS,
                                       content_length, decoded_per_chunk, merged_address,
                                       without_controls, without_leading_white)
 from .independent.fortysecond_store import ASYNC_DELAY, ahead_of_today
-from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH
 from .independent.variants import APART, FORTYSECOND_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
                                   clock_from, extract, inquiry, missed_runs,
                                   neutral_restart_scenario, neutral_scenario_tests, notice,
@@ -65,11 +66,6 @@ NEW_NAME = "総務花子"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _from_other_gov(raw: bytes) -> bytes:

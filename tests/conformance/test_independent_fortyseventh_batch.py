@@ -37,13 +37,15 @@ from .independent.fortyseventh_store import (ASYNC_DELAY, LATE, shrink_mismatche
                                              without_selectors)
 from .independent.standard import CMN, JUKI, PFF, Answer
 from .independent.variants import APART, FORTYSEVENTH_BATCH
+from .variant_transcripts import NEUTRAL_IDS, neutral_paged_scenario
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP11, SOAP12, SOAP12_TYPE, TEXT_XML,
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
                                   clock_from, extract, inquiry, missed_runs,
                                   neutral_scenario_tests, notice, transcript,
@@ -71,11 +73,6 @@ REDELIVERED = "47000000-0000-4000-8000-000000000047"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _multiline(raw: bytes) -> bytes:
@@ -189,36 +186,10 @@ def test_the_measured_misses_are_of_the_batch():
 
 # --- what a variant does not target is left as the correct adapter answers it -----------------
 
-NEUTRAL_IDS = ("10000000-0000-4000-8000-000000000001", "20000000-0000-4000-8000-000000000002",
-               "f0000000-0000-4000-8000-000000000003")
-
-
-def neutral(role: str) -> list:
-    """A SOAP 1.1 inquiry of a resident of a household of three by 宛名番号 and one of another of
-    that household over SOAP 1.2; a first 全件 request for page 2 (two residents a page), then
-    its page 3; an inquiry with a 基準日 in June. A 転入 (A01) of a resident not held, then two
-    転居 (C01), one per notice (the second over SOAP 1.2), observed; a restart; a third, newer,
-    observed — each change carrying its 個人番号, a 日本人's name in JIS X 0208, no optional
-    element of the address or the event."""
-    first, second, third = NEUTRAL_IDS
-    return {
-        "provider": [inquiry("0000010014"), _soap12(inquiry("0000010022")),
-                     extract(2, page_size=2), ("page", 3, 2),
-                     inquiry("0000010022", as_of="2025-06-01")],
-        "subscriber": [
-            notice(change(number="0000010049", name="高橋健一", reason="A01"), message_id=first),
-            _soap12(notice(change(seq=2, number="0000010049", name="高橋健二"),
-                           message_id=second)),
-            ("observe", "0000010049"), ("crash",),
-            notice(change(seq=3, number="0000010049", name="高橋健三"), message_id=third),
-            ("observe", "0000010049")],
-    }[role]
-
-
 TARGETS_THE_NEUTRAL_SCENARIO: dict[str, set[str]] = {"provider": set(), "subscriber": set()}
 (test_each_variant_leaves_what_it_does_not_target,
  _no_variant_targets_the_neutral_scenario) = neutral_scenario_tests(
-    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral)
+    CASES, TARGETS_THE_NEUTRAL_SCENARIO, neutral_paged_scenario)
 
 
 # --- what some variants answer, beyond "it differs" -----------------------------------------------

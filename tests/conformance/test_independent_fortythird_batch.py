@@ -33,6 +33,7 @@ from .independent.fortythird_store import (ASYNC_DELAY, LONG_NUMBER, long_number
                                            without_reading)
 from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11, m11_ok
 from .independent.variants import APART, FORTYTHIRD_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
@@ -65,11 +66,6 @@ NO_CHARSET = "text/xml"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _malformed(raw: bytes, end_tag: str) -> bytes:

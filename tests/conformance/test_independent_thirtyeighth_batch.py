@@ -18,13 +18,14 @@ import pytest
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH
 from .independent.thirtyeighth import (THIRTYEIGHTH_DEFECTS, THIRTYEIGHTH_MEASURED_MISSES,
                                        dated_as_request, declared_encoding, has_parameter,
                                        is_ward, quoted_pair_in_value)
 from .independent.thirtyeighth_store import (ASYNC_DELAY, canonically_equal, loaded_at_start,
                                              seconds_ahead)
 from .independent.variants import APART, THIRTYEIGHTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
@@ -55,11 +56,6 @@ WARD = "141011"  # 横浜市鶴見区 (JIS X 0402 14101, check digit 1)
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _utf16_lower(raw: bytes) -> tuple[bytes, str]:

@@ -21,19 +21,20 @@ import pytest
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import PFF, PFH, SOAP11
+from .independent.standard import PFF, PFH
 from .independent.thirtyninth import (SUMMER_TIME_GAPS, THIRTYNINTH_DEFECTS,
                                       THIRTYNINTH_MEASURED_MISSES, detached_path, gaiji_out,
                                       not_jis, resolved_references, rounded_without_carry)
 from .independent.thirtyninth_store import ASYNC_DELAY, loaded_at_start
 from .independent.variants import APART, THIRTYNINTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, SOAP12, SOAP12_TYPE, TEXT_XML,
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
                                   clock_from, extract, inquiry, move_clock,
                                   missed_runs, neutral_restart_scenario,
@@ -58,11 +59,6 @@ GAP_DAY = "1950-05-07"  # summer time began at 24:00 of Saturday 1950-05-06
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, dt.datetime(2026, 12, 9, 15, 20, tzinfo=JST))
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _bad_header(raw: bytes) -> bytes:

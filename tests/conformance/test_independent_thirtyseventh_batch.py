@@ -18,7 +18,7 @@ from lxml import etree
 from tests.support.polling import wait_until
 
 from .independent.adapter import JST, Adapter
-from .independent.standard import CMN, JUKI, PFF, PFH, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH
 from .independent.thirtyseventh import (CANONICAL_CHOME, THIRTYSEVENTH_DEFECTS,
                                         THIRTYSEVENTH_MEASURED_MISSES, declared,
                                         media_stripped_of_spaces, two_digit_year_read_back,
@@ -26,13 +26,14 @@ from .independent.thirtyseventh import (CANONICAL_CHOME, THIRTYSEVENTH_DEFECTS,
 from .independent.thirtyseventh_store import (ASYNC_DELAY, as_json_double, household_key,
                                               retention_cutoff)
 from .independent.variants import APART, THIRTYSEVENTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import answer_tree as _tree
 from .variant_transcripts import observed as _observed
 from .variant_transcripts import replaced as _with
-from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, SOAP12, SOAP12_TYPE, TEXT_XML,
+from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, PINNED, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change, clock_from,
                                   extract, inquiry, missed_runs, neutral_restart_scenario,
                                   neutral_scenario_tests, notice, transcript, variant_effect_tests)
@@ -53,11 +54,6 @@ UTF16_TYPE = "text/xml; charset=utf-16"
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _utf16_undeclared(raw: bytes) -> tuple[bytes, str]:

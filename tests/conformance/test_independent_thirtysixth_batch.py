@@ -17,12 +17,13 @@ from lxml import etree
 from tests.support.polling import wait_until
 
 from .independent.adapter import Adapter
-from .independent.standard import CMN, JUKI, PFF, PFH, PFR, SOAP11
+from .independent.standard import CMN, JUKI, PFF, PFH, PFR
 from .independent.thirtysixth import (NUMBERING_BEGAN, PLATFORM_CODES, THIRTYSIXTH_DEFECTS,
                                       THIRTYSIXTH_MEASURED_MISSES, from_version_convention,
                                       narrowed, request_element_path, same_operation)
 from .independent.thirtysixth_store import ASYNC_DELAY, year_of
 from .independent.variants import APART, THIRTYSIXTH_BATCH
+from .variant_transcripts import as_soap12 as _soap12
 from .variant_transcripts import answer_on_store as _answer
 from .variant_transcripts import fault_code as _code
 from .variant_transcripts import answer_tree as _tree
@@ -47,11 +48,6 @@ STANDBY = "tax-standby"  # another publisher system of the same registry
 def _pinned_clock(monkeypatch):
     """Every clock reads the same December afternoon (JST), moving with real time from there."""
     clock_from(monkeypatch, PINNED)
-
-
-def _soap12(raw: bytes) -> tuple[bytes, str]:
-    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
-    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
 
 
 def _service(raw: bytes, served: str, named: str) -> bytes:

@@ -337,6 +337,38 @@ def neutral_scenario() -> dict[str, list]:
                            ("observe", "0000010049")]}
 
 
+def as_soap12(raw: bytes) -> tuple[bytes, str]:
+    """``raw`` (a SOAP 1.1 request) as the same request over SOAP 1.2."""
+    return raw.replace(SOAP11.encode(), SOAP12.encode()), SOAP12_TYPE
+
+
+NEUTRAL_IDS = ("10000000-0000-4000-8000-000000000001", "20000000-0000-4000-8000-000000000002",
+               "f0000000-0000-4000-8000-000000000003")
+
+
+def neutral_paged_scenario(role: str) -> list:
+    """What batches 46 and 47's variants must leave as the correct adapter answers them: a SOAP
+    1.1 inquiry of a resident of a household of three by 宛名番号 and one of another of that
+    household over SOAP 1.2; a first 全件 request for page 2 (two residents a page), then its
+    page 3; an inquiry with a 基準日 in June. A 転入 (A01) of a resident not held, then two 転居
+    (C01), one per notice (the second over SOAP 1.2), observed; a restart; a third, newer,
+    observed — each change carrying its 個人番号, a 日本人's name in JIS X 0208, no optional
+    element of the address or the event, their MessageIds (``NEUTRAL_IDS``) ascending."""
+    first, second, third = NEUTRAL_IDS
+    return {
+        "provider": [inquiry("0000010014"), as_soap12(inquiry("0000010022")),
+                     extract(2, page_size=2), ("page", 3, 2),
+                     inquiry("0000010022", as_of="2025-06-01")],
+        "subscriber": [
+            notice(change(number="0000010049", name="高橋健一", reason="A01"), message_id=first),
+            as_soap12(notice(change(seq=2, number="0000010049", name="高橋健二"),
+                             message_id=second)),
+            ("observe", "0000010049"), ("crash",),
+            notice(change(seq=3, number="0000010049", name="高橋健三"), message_id=third),
+            ("observe", "0000010049")],
+    }[role]
+
+
 def neutral_restart_scenario() -> list:
     """The subscriber's exchanges batches 35–37's variants must leave as the correct adapter
     answers them, across a restart: a 転入 (A01) of a resident not held, then two 転居 (C01), one

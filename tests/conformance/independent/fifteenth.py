@@ -34,6 +34,7 @@ import sqlite3
 import threading
 import unicodedata
 
+from .fourteenth import answer_plain
 from .standard import CMN, JST, JUKI, PFH, SOAP11, SOAP12, Refusal
 
 P, S, BOTH = ("provider",), ("subscriber",), ("provider", "subscriber")
@@ -272,14 +273,7 @@ def chunk_size(line: bytes, defect: str | None) -> int:
 
 def answer_bad_chunk(handler) -> None:
     """The vendor front end's answer to a chunk it could not read: a bare 400."""
-    text = b"Bad Request"
-    handler.send_response(400)
-    handler.send_header("Content-Type", "text/plain")
-    handler.send_header("Content-Length", str(len(text)))
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.wfile.write(text)
-    handler.close_connection = True
+    answer_plain(handler, 400, b"Bad Request")
 
 
 def _internal(what: str, mid) -> Refusal:

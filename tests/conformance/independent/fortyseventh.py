@@ -137,6 +137,7 @@ import unicodedata
 
 from . import fortyseventh_store as _store
 from .fortyfifth import rule_elements
+from .fortysixth import bad_request_after_body
 from .fortyseventh_store import REQUEST, FortyseventhStore, without_selectors
 from .standard import CMN, JUKI, PFF, Refusal
 
@@ -337,17 +338,7 @@ def host_refused(handler, defect: str | None) -> bool:
     if defect != "host-field-without-port-refused" or \
             port_of(handler.headers.get("Host")) is not None:
         return False
-    length = handler.headers.get("Content-Length", "")
-    if length.isdigit():
-        handler.rfile.read(int(length))
-    text = b"Bad Request"
-    handler.send_response(400)
-    handler.send_header("Content-Type", "text/plain")
-    handler.send_header("Content-Length", str(len(text)))
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.wfile.write(text)
-    handler.close_connection = True
+    bad_request_after_body(handler)
     return True
 
 

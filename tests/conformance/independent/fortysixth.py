@@ -98,6 +98,7 @@ import threading
 import time
 
 from .fortyfifth import rule_elements
+from .fourteenth import answer_plain
 from .fortysixth_store import FortysixthStore
 from .standard import CMN, PFF, PFH, SOAP12, Refusal
 
@@ -293,18 +294,17 @@ def header_section_refused(handler, defect: str | None) -> bool:
     ASCII (True: answered). The body is read first, so that the answer is not lost to a reset."""
     if defect != "header-section-decoded-as-ascii" or not non_ascii_field(handler.headers):
         return False
+    bad_request_after_body(handler)
+    return True
+
+
+def bad_request_after_body(handler) -> None:
+    """The front end's bare 400, its body read first so that the answer is not lost to a
+    reset."""
     length = handler.headers.get("Content-Length", "")
     if length.isdigit():
         handler.rfile.read(int(length))
-    text = b"Bad Request"
-    handler.send_response(400)
-    handler.send_header("Content-Type", "text/plain")
-    handler.send_header("Content-Length", str(len(text)))
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.wfile.write(text)
-    handler.close_connection = True
-    return True
+    answer_plain(handler, 400, b"Bad Request")
 
 
 def negotiated(accept: str | None) -> str | None:
@@ -461,6 +461,6 @@ class FortysixthBatch(FortysixthStore):
 
 
 __all__ = ["FORTYSIXTH_DEFECTS", "FORTYSIXTH_MEASURED_MISSES", "FortysixthBatch", "LATE",
-           "ONLINE_PAGE_SIZE", "PRODUCIBLE", "accept_labelled", "fiscal_year_day",
-           "foreign_blocks", "header_section_refused", "negotiated", "node_path",
-           "non_ascii_field"]
+           "ONLINE_PAGE_SIZE", "PRODUCIBLE", "accept_labelled", "bad_request_after_body",
+           "fiscal_year_day", "foreign_blocks", "header_section_refused", "negotiated",
+           "node_path", "non_ascii_field"]

@@ -300,7 +300,8 @@ def _fold_latin(name: str) -> str:
     return "".join(out)
 
 
-def _plain(handler, status: int, text: bytes) -> None:
+def answer_plain(handler, status: int, text: bytes) -> None:
+    """The vendor front end's own bare answer: ``text`` in text/plain, the connection closed."""
     handler.send_response(status)
     handler.send_header("Content-Type", "text/plain")
     handler.send_header("Content-Length", str(len(text)))
@@ -314,10 +315,10 @@ def front_refused(handler, defect: str | None) -> bool:
     """The HTTP front end's own refusals, before the adapter reads the request (True: answered):
     absolute-form-target-404 and header-names-case-sensitive."""
     if defect == "absolute-form-target-404" and not handler.path.startswith("/"):
-        _plain(handler, 404, b"Not Found")
+        answer_plain(handler, 404, b"Not Found")
         return True
     if defect == "header-names-case-sensitive" and "Content-Type" not in handler.headers.keys():
-        _plain(handler, 415, b"Unsupported Media Type")
+        answer_plain(handler, 415, b"Unsupported Media Type")
         return True
     return False
 
