@@ -141,7 +141,8 @@ MODES = {
     "check-then-act": ("RQ-SUB-02", ("S-ONCE-08",)),
     # the 外字 converter looks each base character's selector up once per name: a base met
     # again keeps the selector of its first occurrence
-    "selector-per-base-once": ("RQ-MSG-06", ("S-CHR-11",)),
+    # (round 46: S-CJK-01's name of 邉's sixteen IVS sequences)
+    "selector-per-base-once": ("RQ-MSG-06", ("S-CHR-11", "S-CJK-01")),
     # --- the twelfth blind batch's classes (round 12b) -------------------------------------------
     # the name column written from the 名寄せ search key: kana iteration marks written out
     # (こゝろ → こころ, すゞ → すず) and small kana made full-size (ッ → ツ, ヶ → ケ)
@@ -153,7 +154,8 @@ MODES = {
     # (round 24: S-CJK-01's first IVS sequence of Extensions A, B, C, D, E and F is U+E0100's)
     "ivs-range-from-e0101": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01", "S-CJK-01")),
     # the IVS table holds VS17–VS32 (a font's sixteen): U+E011F is dropped
-    "ivs-table-of-sixteen": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01")),
+    # (round 46: S-CJK-01's sequences of 邉 go past U+E010F)
+    "ivs-table-of-sixteen": ("RQ-MSG-06", ("S-CHR-13", "S-GRID-01", "S-CJK-01")),
     # changes staged in a buffer on the service object and written 100 ms later: a notice
     # arriving in between replaces the staged changes — the first notice's are never written,
     # yet it is receipted applied
