@@ -108,10 +108,13 @@ class _Connection:
         tls = tls_context(runner.s.transport.session) if https else None
         self.sock = None
         self.error: str | None = None
-        try:
-            self.sock = open_socket(ex.url, timeout, tls)
-        except OSError as exc:
-            self.error = f"transport failure: {type(exc).__name__}: {exc}"
+        if runner.s.transport.refuses(ex):
+            self.error = ex.error
+        else:
+            try:
+                self.sock = open_socket(ex.url, timeout, tls)
+            except OSError as exc:
+                self.error = f"transport failure: {type(exc).__name__}: {exc}"
         self.reader = AnswerReader(self.sock, 0.0)
         self.started = 0.0
         self.version = ""  # the HTTP version of the last answer read

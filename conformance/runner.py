@@ -34,6 +34,7 @@ from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
 from .run_time import TimeSplit, split
 from .transport import TlsOptions, Transport
+from .late_answers import LateAnswers
 from .validation import Validation
 
 
@@ -100,6 +101,8 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
                          checks.Context(catalog, validation, params), Transport(options.tls),
                          workdir, options.target, options.wsdl, trigger=options.trigger,
                          observe=options.observe, restart=options.restart)
+        if not options.stop_at_first_failure:  # a measurement ends at the first late answer
+            state.transport.late = LateAnswers.of(params)
         if state.observe is not None:  # S-RELOAD-01 observes again what the run observed
             state.observe = RecordingObserve(state.observe, state.observations)
             state.transport.watchers.append(state.observations.sent)
@@ -197,6 +200,8 @@ def _skip_reason(instance, state: RunState, setup_error: str | None) -> CaseResu
         reason = waiting.skip_reason()
     elif setup_error:
         reason, verdict = setup_error, ERROR
+    elif state.transport.late.given_up and case.steps[0].kind != "invariant":
+        reason, verdict = state.transport.late.reason("run"), ERROR
     if reason is None:
         return None
     return CaseResult(instance.id, case.id, case.title, case.requirements, instance.service,

@@ -35,6 +35,7 @@ from requests.utils import check_header_validity, default_headers
 
 from .http_response import Connection
 from .records import Exchange
+from .late_answers import LateAnswers
 
 _CHUNK = 64 * 1024
 _POOL = 10  # idle connections kept per host (requests' pool size)
@@ -72,6 +73,15 @@ class Transport:
         self.watchers: list[Callable[[Exchange], None]] = []
         self.sent: list[Exchange] = []  # every request of the run, for run_time's split
         self.pauses: list[tuple[float, float]] = []  # the waits a case made on purpose
+        self.late = LateAnswers()  # the runner sets the profile's late_answer_budget
+
+    def refuses(self, ex: Exchange) -> bool:
+        """True, with ``ex.error`` saying why, once the run has given up on the product: the
+        request is not sent (late_answers.py)."""
+        if self.late.given_up:
+            ex.error = self.late.reason()
+            return True
+        return False
 
     def note_sent(self, ex: Exchange) -> None:
         """A request went out (here, or over wire_forms' own socket): tell the watchers."""
@@ -109,21 +119,25 @@ class Transport:
     def exchange(self, ex: Exchange, timeout: float, held: bool = False) -> Exchange:
         """Perform ``ex`` (method, url, request, request_headers); fill in the answer. ``held``:
         on the connection ``hold_connection`` set aside, if the product has not closed it."""
+        if self.refuses(ex):
+            return ex
         started = ex.mark_sent()
         self.note_sent(ex)
         deadline = started + timeout
+        timed_out = False
         try:
             if ex.url[:7].lower() == "http://":
                 self._plain.exchange(ex, timeout, deadline, held)
             else:
                 self._with_requests(ex, timeout, deadline)
         except (TimeoutError, requests.Timeout):
-            ex.error = f"no complete answer within {timeout:g} s"
+            ex.error, timed_out = f"no complete answer within {timeout:g} s", True
         except _Failure as failure:
             ex.error = f"transport failure: {failure.kind}: {_innermost(failure.cause)}"
         except requests.RequestException as exc:
             ex.error = f"transport failure: {type(exc).__name__}: {_innermost(exc)}"
         ex.elapsed = time.monotonic() - started
+        self.late.note(ex, timed_out)
         return ex
 
     def _with_requests(self, ex: Exchange, timeout: float, deadline: float) -> None:

@@ -251,7 +251,7 @@ def _sent(runner, step, vals: dict[str, Any], soap: str, form: Form | None,
     if form.version == "HTTP/1.1" and form.target == "origin" and not form.chunked \
             and not form.length_zeros and not form.fields:
         runner.s.transport.exchange(ex, timeout)  # only the bytes differ: the suite's client
-    else:
+    elif not runner.s.transport.refuses(ex):
         https = urlsplit(ex.url).scheme == "https"
         send_raw(ex, form, timeout, tls_context(runner.s.transport.session) if https else None)
         runner.s.transport.note_sent(ex)

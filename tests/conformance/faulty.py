@@ -87,6 +87,10 @@ _EQUIV = ("P-EQUIV-01/*", "S-EQUIV-01")
 _SHAPES = ("P-EQUIV-02/juki.*", "P-EQUIV-02/kokuho.*")
 # the defects of a form S-EQUIV-02 sends too (a comment in a value, the default namespace)
 _SHAPES_BOTH = _SHAPES + ("S-EQUIV-02",)
+# a product slow on one path, judged against a 1 s limit: the whole run, not one stopped once its
+# late answers took late_answer_budget (slow-duplicate-receipt's take 200 s), shows the cases
+# that catch it are exactly its targets
+_SLOW = {"response_limit": "1.0", "late_answer_budget": "0"}
 # the first 全件 requests whose Page is +01 (lexical-forms)
 _PLUS_01 = ("P-EQUIV-01/juki.ResidentFullExtract", "P-EQUIV-02/juki.ResidentFullExtract")
 
@@ -151,8 +155,7 @@ FAULTY = [
         KOKUHO_PROFILE: (*_INVALID_ANSWERED, "P-FAULT-06/*", "P-HOST-06/*")}),
     # behaviour
     Faulty("duplicate-refused", "RQ-BEH-01", BOTH, ("P-BEH-01/*",)),
-    Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"),
-           params={"response_limit": "1.0"}),
+    Faulty("slow-on-large", "RQ-BEH-04", BOTH, ("P-BEH-04/*", "INV-BEH-04"), params=_SLOW),
     # Boundary values are refused: the 'not-found' answer P-MSG-07 expects never comes (and
     # J-FULL-08's extract at PageSize 1000 is refused too).
     Faulty("limits-narrower", "RQ-MSG-07", BOTH, ("P-MSG-07/*", "J-FULL-08")),
@@ -226,9 +229,9 @@ FAULTY = [
     Faulty("not-found-sent-at-utc", "RQ-MSG-03", BOTH, ("INV-MSG-03",)),
     # the boundary request of P-BEH-04 is a not-found inquiry too
     Faulty("slow-duplicate-receipt", "RQ-BEH-04", SUBSCRIBER_PROFILES, ("INV-BEH-04",),
-           params={"response_limit": "1.0"}),
+           params=_SLOW),
     Faulty("slow-not-found", "RQ-BEH-04", BOTH, ("INV-BEH-04", "P-BEH-04/*Inquiry"),
-           params={"response_limit": "1.0"}),
+           params=_SLOW),
     # across answers, and time
     Faulty("reply-id-reused", "RQ-MSG-09", ALL, ("INV-MSG-09",)),
     Faulty("clock-nine-hours-off", "RQ-MSG-10", ALL, ("INV-MSG-10", "P-MSG-10/*")),
