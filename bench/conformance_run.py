@@ -44,10 +44,13 @@ def main() -> int:
                                    str(work / f"r{i}")], cwd=ROOT, capture_output=True, text=True)
             wall = time.monotonic() - started
             run = re.search(r"juki\.provider: (\w+) \((\d+) pass.*\) in ([\d.]+) s", done.stdout)
-            cases = json.loads((work / f"r{i}" / "report.json").read_text("utf-8"))["cases"]
+            report = json.loads((work / f"r{i}" / "report.json").read_text("utf-8"))
+            cases, ran = report["cases"], report["run"]
             slowest = max(cases, key=lambda c: c["duration_ms"])
             print(json.dumps({"cli_run": i, "verdict": run[1], "cases": int(run[2]),
                               "run_s": float(run[3]), "process_wall_s": round(wall, 2),
+                              "product_s": ran["product_s"], "waiting_s": ran["waiting_s"],
+                              "suite_s": ran["suite_s"],
                               "slowest_case": [slowest["id"], slowest["duration_ms"]],
                               "load": before}), flush=True)
         from conformance.model import Suite
@@ -60,6 +63,7 @@ def main() -> int:
             print(json.dumps({"in_process_run": "cold" if i == 0 else i,
                               "verdict": result.verdict,
                               "wall_s": round(time.monotonic() - started, 2),
+                              **(result.time_split.as_dict() if result.time_split else {}),
                               "suite_cpu_s": round(time.process_time() - cpu, 2),
                               "vendor_a_cpu_s": round(vendor_a.cpu_seconds() - a_cpu, 2),
                               "load": before}), flush=True)

@@ -198,7 +198,8 @@ def _run(args) -> int:
     result = run_profile(options, suite, progress)
     digest = write_report(result, report, redact=args.redact)
     counts = ", ".join(f"{result.count(v)} {v}" for v in VERDICTS)
-    print(f"\n{profile.id}: {result.verdict.upper()} ({counts}) in {result.duration:.1f} s")
+    print(f"\n{profile.id}: {result.verdict.upper()} ({counts}) in {result.duration:.1f} s"
+          + (f" ({result.time_split.describe()})" if result.time_split else ""))
     print(f"report: {report}")
     print(f"report digest (SHA-256): {digest}")
     return common.EXIT_OK if result.verdict == PASS else common.EXIT_FINDINGS

@@ -69,7 +69,7 @@ def wait_until_late(transport: Transport, earlier: Iterable[Exchange]) -> None:
     if held_at is not None:
         answered = max(answered, held_at)
     if (wait := answered + LATE - time.monotonic()) > 0:
-        time.sleep(wait)
+        transport.pause(wait)
 
 
 class NotedRestart:

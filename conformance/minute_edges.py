@@ -35,11 +35,11 @@ def seconds_to_wait(now: float, lead: float = LEAD) -> float:
 
 def run_step(runner, step, values: dict[str, Any]) -> list[str]:
     versions = step.get("soap", ["1.1", "1.2"])
-    time.sleep(seconds_to_wait(time.time()))
+    runner.s.transport.pause(seconds_to_wait(time.time()))
     start = time.monotonic()
     problems: list[str] = []
     for k in range(round((LEAD + TRAIL) / EVERY) + 1):
-        time.sleep(max(0.0, start + k * EVERY - time.monotonic()))
+        runner.s.transport.pause(start + k * EVERY - time.monotonic())
         soap = versions[k % len(versions)]
         vals = {**values, "fresh_addressee": runner._fresh_addressee()}
         ex = runner._post(step.with_options(soap=soap), vals, step.target, {},

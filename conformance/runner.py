@@ -32,6 +32,7 @@ from .late_sends import LateSends, NotedRestart
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
+from .run_time import TimeSplit, split
 from .transport import TlsOptions, Transport
 from .validation import Validation
 
@@ -68,6 +69,7 @@ class RunResult:
     finished_at: str
     duration: float
     prefixes: dict[str, str] = field(default_factory=dict)  # namespace -> catalog prefix
+    time_split: TimeSplit | None = None  # the product's, waiting on purpose, the suite's
 
     def count(self, verdict: str) -> int:
         return sum(r.verdict == verdict for r in self.results)
@@ -154,9 +156,14 @@ def run_profile(options: RunOptions, suite: Suite | None = None,
             if state.harness:
                 state.harness.close()
             state.transport.close()
+    duration = time.monotonic() - t0
+    commands = [(run.started_monotonic, run.started_monotonic + run.elapsed)
+                for result in results for run in result.commands]
     return RunResult(profile, options, params, environment(options, catalog, suite), results,
-                     suite.fingerprint, suite, started, now_iso(), time.monotonic() - t0,
-                     dict(catalog.prefixes))
+                     suite.fingerprint, suite, started, now_iso(), duration,
+                     dict(catalog.prefixes),
+                     split(duration, state.transport.awaited() + commands,
+                           state.transport.pauses))
 
 
 @functools.lru_cache(maxsize=4)

@@ -70,11 +70,26 @@ class Transport:
         self._plain = _Plain(self.session.cookies)  # one cookie jar, whichever client answers
         # told of every request as it goes out (reobservation.ObservationLog.sent)
         self.watchers: list[Callable[[Exchange], None]] = []
+        self.sent: list[Exchange] = []  # every request of the run, for run_time's split
+        self.pauses: list[tuple[float, float]] = []  # the waits a case made on purpose
 
     def note_sent(self, ex: Exchange) -> None:
         """A request went out (here, or over wire_forms' own socket): tell the watchers."""
+        self.sent.append(ex)
         for watch in self.watchers:
             watch(ex)
+
+    def pause(self, seconds: float) -> None:
+        """Wait on purpose before the next request (a case that needs time to pass); the run's
+        report counts it apart from the product's time and the suite's."""
+        started = time.monotonic()
+        time.sleep(max(seconds, 0.0))
+        self.pauses.append((started, time.monotonic()))
+
+    def awaited(self) -> list[tuple[float, float]]:
+        """From each request going out until its answer was read (or given up on)."""
+        return [(ex.sent_monotonic, ex.sent_monotonic + ex.elapsed) for ex in self.sent
+                if ex.sent_monotonic is not None]
 
     def close(self) -> None:
         self._plain.close()

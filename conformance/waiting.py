@@ -9,7 +9,6 @@ step sleeps for its target's seconds (a ``${param}``), nothing else.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .envelopes import fill
@@ -32,5 +31,5 @@ def pause(runner: Any, step: Any, values: dict[str, Any]) -> list[str]:
         seconds = float(raw)
     except ValueError:
         raise ValueError(f"{step.where}: pause {raw!r} is not a number of seconds") from None
-    time.sleep(max(seconds, 0.0))
+    runner.s.transport.pause(seconds)
     return []

@@ -102,7 +102,9 @@ def build(result: RunResult, redact: bool = False) -> dict[str, Any]:
                     "party": f"{result.params.get('sut_local_gov_code')}/{profile.unit}/"
                              f"{result.params.get('sut_system_id')}"},
         "run": {"started_at": result.started_at, "finished_at": result.finished_at,
-                "duration_s": round(result.duration, 3), "redacted": redact,
+                "duration_s": round(result.duration, 3),
+                **(result.time_split.as_dict() if result.time_split else {}),
+                "redacted": redact,
                 "params": r.params(result.params)},
         "environment": result.environment,
         "requirements": requirements,

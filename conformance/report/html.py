@@ -76,7 +76,10 @@ def render(doc: dict[str, Any]) -> bytes:
         ("Cases 試験ケース", f'{s["cases"]}: {s[PASS]} pass, {s[FAIL]} fail, '
                             f'{s[ERROR]} error, {s[SKIP]} skip'),
         ("Requirements 確認項目", f'{s["requirements_passed"]} of {s["requirements"]} passed'),
-        ("Run 実施", f'{run["started_at"]} – {run["finished_at"]} ({run["duration_s"]} s)'),
+        ("Run 実施", f'{run["started_at"]} – {run["finished_at"]} ({run["duration_s"]} s'
+                    + (f': the product {run["product_s"]} s, waiting on purpose '
+                       f'{run["waiting_s"]} s, the suite {run["suite_s"]} s)'
+                       if "suite_s" in run else ")")),
         ("Personal data 個人情報", "redacted in the evidence" if run["redacted"]
          else "not redacted"),
     ]))

@@ -58,6 +58,12 @@ def test_full_provider_run_passes_writes_a_verifiable_report_and_verify_catches_
     assert skipped and f"juki.provider: PASS ({len(instances) - skipped} pass, 0 fail, 0 error, " \
         f"{skipped} skip)" in done.stdout
     assert "needs --restart-command" in done.stdout and "waiting_cases=true" in done.stdout
+    # the run's time, split: the product's answers, waits on purpose, the suite's own work
+    assert re.search(r" s \(the product [\d.]+ s, waiting on purpose [\d.]+ s, the suite [\d.]+ s\)",
+                     done.stdout), done.stdout[-300:]
+    run = json.loads((report / "report.json").read_text("utf-8"))["run"]
+    assert run["product_s"] > 0 and run["suite_s"] > 0
+    assert abs(run["product_s"] + run["waiting_s"] + run["suite_s"] - run["duration_s"]) < 0.01
     digest = re.search(r"report digest \(SHA-256\): ([0-9a-f]{64})", done.stdout)[1]
     assert sorted(p.name for p in report.iterdir()) == [
         "certificate.txt", "junit.xml", "manifest.json", "report.html", "report.json"]
