@@ -30,7 +30,8 @@ from tests.support.polling import wait_until
 
 from .independent import fortyeighth_store
 from .independent.adapter import JST, Adapter
-from .independent.fortyeighth import (FORTYEIGHTH_DEFECTS, chunked_body, chunked_late,
+from .independent.fortyeighth import (FORTYEIGHTH_DEFECTS, FORTYEIGHTH_MEASURED_MISSES,
+                                      chunked_body, chunked_late,
                                       comment_before_dtd, numbers_alike, past_end,
                                       unframed_http10, utf16_bytes)
 from .independent.fortyeighth_store import (ASYNC_DELAY, LATE, beyond_bmp, holds_comment,
@@ -47,7 +48,7 @@ from .variant_transcripts import receipt_status as _receipt
 from .variant_transcripts import replaced as _with
 from .variant_transcripts import (BAD_CHECK_DIGIT, GOV, NOT_HELD, TEXT_XML,
                                   answer_text, assert_declared_apart, batch_cases, change,
-                                  clock_from, extract, inquiry, notice,
+                                  clock_from, extract, inquiry, missed_runs, notice,
                                   neutral_scenario_tests, transcript, variant_effect_tests)
 
 DURABLE = {"notified-on-changes-applied-after-receipt",
@@ -154,6 +155,14 @@ def test_the_batch_is_declared_apart_and_sized():
     assert all(APART[name][1] == ("subscriber",) for name in DURABLE)
     assert abs(roles.count("provider") - roles.count("subscriber")) <= 2  # balanced
     assert set(FORTYEIGHTH_DEFECTS) == FORTYEIGHTH_BATCH
+
+
+def test_the_measured_misses_are_of_the_batch():
+    missed = missed_runs(FORTYEIGHTH_MEASURED_MISSES, FORTYEIGHTH_BATCH, APART)
+    assert len(FORTYEIGHTH_MEASURED_MISSES) == 5  # variants missed, 19/26 runs caught
+    every_run = batch_cases(FORTYEIGHTH_BATCH, APART)
+    assert len(missed) == 7 and set(missed) <= set(every_run) and len(set(missed)) == len(missed)
+    assert len(every_run) == 26 and len(every_run) - len(missed) == 19 and len(CASES) == 18
 
 
 (test_each_variant_takes_effect,

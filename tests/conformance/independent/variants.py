@@ -733,7 +733,11 @@ FORTYSIXTH_BATCH = frozenset(FORTYSIXTH_DEFECTS)
 FORTYSEVENTH_BATCH = frozenset(FORTYSEVENTH_DEFECTS)
 # The forty-eighth batch (fortyeighth.py, fortyeighth_store.py), blind like the tenth to
 # forty-seventh: kept apart from DEFECTS, measured by name; committed before the suite was run on
-# it.
+# it (4c4a8ad). Blind 19/26 (73.1 %) on ca49ce0 (merged as dd7ef1c; every catch by the variant's
+# own defect; the misses: a 基準日 × a 宛名番号 of another length, UTF-16 × the rules beyond XSD, a
+# request addressed to the hub's SystemId, HTTP/1.0 × keep-alive, a page past the end stamped
+# with its snapshot's time); its record is fortyeighth.py's docstring, its misses
+# fortyeighth.FORTYEIGHTH_MEASURED_MISSES.
 FORTYEIGHTH_BATCH = frozenset(FORTYEIGHTH_DEFECTS)
 # every batch kept apart from DEFECTS, in order; a name is in one of them only
 # (test_conformance_independent.py)
