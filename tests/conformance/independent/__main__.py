@@ -25,6 +25,7 @@ from .fortythird import connection_accepted, framed_by_length
 from .fortyfifth import size_line_read
 from .fortysixth import accept_labelled, header_section_refused
 from .fortyseventh import host_refused, later_request_late
+from .fortyeighth import chunked_late, unframed_http10
 from .fortyfourth import close_ignored, pipelined_dropped, trailer_refused
 from .fourteenth import front_refused, write_chunked
 from .ninth import http_defect
@@ -101,11 +102,14 @@ def serve(args) -> int:
                 answer_bad_chunk(self)
                 return
             pipelined_dropped(self, adapter)  # pipelined-requests-dropped: the reader dropped
+            chunked_late(self, adapter.defect)  # chunked-requests-answered-late: read timeout
             answer = adapter.handle(raw, self.headers.get("Content-Type", ""),
                                     self.headers.get("SOAPAction"))
             accept_labelled(self.headers.get("Accept"), answer, adapter.defect)
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
+            if unframed_http10(self, adapter.defect, answer):  # http10-keep-alive-answer-…
+                return
             if write_answer(self, adapter, answer):
                 return
             if write_answer_by_characters(self, adapter, answer):

@@ -45,6 +45,7 @@ from .fortythird import FortythirdBatch
 from .fortyfifth import FortyfifthBatch
 from .fortysixth import FortysixthBatch
 from .fortyseventh import FortyseventhBatch
+from .fortyeighth import FortyeighthBatch
 from .fortyfourth import FortyfourthBatch
 from .fourteenth import FourteenthBatch
 from .nineteenth import NineteenthBatch
@@ -97,7 +98,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
               ThirtysixthBatch, ThirtyseventhBatch, ThirtyeighthBatch,
               ThirtyninthBatch, FortiethBatch, FortyfirstBatch, FortysecondBatch,
               FortythirdBatch, FortyfourthBatch, FortyfifthBatch, FortysixthBatch,
-              FortyseventhBatch):
+              FortyseventhBatch, FortyeighthBatch):
     role: str  # "provider" | "subscriber"
     local_gov_code: str
     business_unit: str
@@ -158,6 +159,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
     fortyfourth: dict = field(default_factory=dict)  # the forty-fourth batch's memories
     fortyfifth: dict = field(default_factory=dict)  # the forty-fifth batch's memories
     fortysixth: dict = field(default_factory=dict)  # the forty-sixth batch's memories
+    fortyeighth: dict = field(default_factory=dict)  # the forty-eighth batch's snapshot heads
 
     def __post_init__(self) -> None:
         tree = etree.parse(str(HERE / "residents.xml"))
@@ -182,6 +184,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         self._fortyfifth_request(body)
         self._fortysixth_request(body)
         self._fortyseventh_request(body, soap)
+        self._fortyeighth_request(raw, soap)
         service = SERVICES.get(body.tag)
         mid = header.findtext(f"{{{PFH}}}MessageId") if header is not None else None
         self.ninth["current"] = mid  # relates-to-shared-field: the service object's field
@@ -234,6 +237,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
         mine = self._thirtieth_mine_receiver(receiver, mine)
         mine = self._fortieth_mine_receiver(body, mine)
         mine = self._fortyseventh_mine_receiver(receiver, mine)
+        mine = self._fortyeighth_mine_receiver(receiver, mine)
         if self.defect == "notice-receiver-system-id-checked" and receiver[2] != self.system_id:
             mine = False  # the hub's address taken for a misrouted notice
         if not mine:
@@ -300,6 +304,7 @@ class Adapter(Transport, Provider, Subscriber, Writer, CharacterLayer, SeventhBa
             self._twelfth_rules(body, self._rules(body)) + self._eighth_rules(body)
             + self._ninth_rules(body), mid)
         problems = self._fortyseventh_problems(body, problems)
+        problems = self._fortyeighth_problems(raw, problems)
         digits = {"addressee_number", "individual_number"}
         if self.defect == "check-digit-failure-not-found" and self.role == "provider":
             problems = [p for p in problems if p[0] not in digits]  # looked up, never checked

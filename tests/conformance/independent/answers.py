@@ -136,6 +136,7 @@ class Writer:
             relates = self.first_requests.setdefault(extract_id, relates)  # the transfer's
         if self.defect == "soap12-relates-to-self" and soap == SOAP12:
             relates = mid
+        relates = self._fortyeighth_relates_to(response, relates)
         duplicate = response.findtext(f"{{{PFR}}}Status") == "duplicate"
         if not ((self.defect == "not-found-relates-to-missing" and is_not_found)
                 or (self.defect == "duplicate-receipt-relates-to-missing" and duplicate)):
@@ -165,6 +166,7 @@ class Writer:
             f"{q('Service')}/{q('Version')}")
         if self.defect == "sent-at-echoes-request":  # the request's header copied over
             sent_at = request_header.findtext(q("SentAt"))
+        sent_at = self._fortyeighth_sent_at(response, sent_at)
         etree.SubElement(h, q("SentAt")).text = sent_at
         if not (self.defect == "as-of-answers-no-user-id" and b"AsOf>" in raw):
             etree.SubElement(h, q("UserId")).text = \

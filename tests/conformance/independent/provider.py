@@ -23,7 +23,8 @@ class Provider:
         self._fifteenth_key(number, self.ninth.get("current"))
         by_individual_number = number is None
         if number is None:
-            mynumber = body.findtext(f"{{{JUKI}}}IndividualNumber")
+            mynumber = self._fortyeighth_individual_number(
+                body.findtext(f"{{{JUKI}}}IndividualNumber"))
             if self.defect == "individual-number-leading-zero":  # kept as a number
                 mynumber = str(int(mynumber))
             if self.defect == "individual-number-unsupported":
@@ -38,6 +39,7 @@ class Provider:
         if self.defect == "addressee-number-compared-as-integer" and not by_individual_number \
                 and number:  # a NUMBER column: 00000010014 = 0000010014
             number = next((n for n in self.residents if int(n) == int(number)), number)
+        number = self._fortyeighth_key(body, number, by_individual_number)
         resident = self.residents.get(number or "")
         resident = self._eleventh_found(resident, by_individual_number)
         resident = self._fifteenth_found(resident)
@@ -162,6 +164,7 @@ class Provider:
         self._tenth_inquiry_answer(body, out)
         self._thirtyseventh_inquiry_answer(body, out)
         self._fortyseventh_inquiry_answer(body, out)
+        self._fortyeighth_inquiry_answer(body, out, resident)
         return out
 
     # --- 全件抽出 -----------------------------------------------------------------------------------
@@ -260,6 +263,7 @@ class Provider:
                 self._fortieth_snapshot_made(extract_id, header)
                 self._fortyfourth_snapshot_made(as_of)
                 self._fortysixth_snapshot_made(extract_id, as_of)
+                self._fortyeighth_snapshot_made(extract_id, header)
             self._sixteenth_expire(body, extract_id)
             numbers = self._twentythird_snapshot(body, extract_id,
                                                  self.extracts.get(extract_id))
@@ -338,4 +342,5 @@ class Provider:
             out.append(resident)
         self._eleventh_page_served(extract_id, page, pages)
         self._nineteenth_page_served(extract_id, page, pages)
-        return self._twelfth_page_cache(self._fortyseventh_page(out), body)
+        return self._twelfth_page_cache(
+            self._fortyeighth_page(body, self._fortyseventh_page(out)), body)

@@ -133,6 +133,7 @@ class Subscriber:
         changes = self._thirteenth_changes(changes)
         changes = self._eighteenth_changes(changes)
         changes = self._thirtyfifth_changes(changes)
+        changes = self._fortyeighth_changes(changes, soap)
         if self.defect == "changes-collapsed-per-resident":  # the latest per 宛名番号 wins
             latest: dict[str, etree._Element] = {}
             for c in changes:  # (its own name: ``key`` is the notice's de-duplication key)
@@ -194,7 +195,8 @@ class Subscriber:
                         self._fortyfourth_in_background(header, mid, changes) or \
                         self._fortyfifth_in_background(header, mid, changes) or \
                         self._fortysixth_in_background(header, mid, changes) or \
-                        self._fortyseventh_in_background(header, mid, changes):
+                        self._fortyseventh_in_background(header, mid, changes) or \
+                        self._fortyeighth_in_background(header, mid, changes):
                     pass  # a worker applies it after the receipt
                 elif self.defect in ("ack-before-commit", "apply-in-background") or (
                         self.defect == "soap12-ack-before-commit" and soap == SOAP12):
@@ -252,6 +254,7 @@ class Subscriber:
         self._fifteenth_notice_done(header, changes, mid)
         self._thirteenth_notice_done()
         self._fortyseventh_notice_done(duplicate)
+        self._fortyeighth_notice_done(changes, duplicate)
         return self._fortysecond_receipt(self._seventeenth_receipt(self._sixteenth_receipt(
             self._tenth_receipt(self._receipt(
                 mid.upper() if duplicate and self.defect == "duplicate-receipt-id-uppercase"
@@ -473,6 +476,7 @@ class Subscriber:
         name = self._fortyfourth_name(name)
         name = self._fortysixth_name(change, name)
         name = self._fortyseventh_name(name, row)
+        name = self._fortyeighth_name(change, name)
         last = row[2] if row else 0
         if self.defect == "first-insert-sequence-not-stored":  # the cache knows better
             last = self.memory_last.get(number, last)
@@ -520,6 +524,7 @@ class Subscriber:
             self._twentyfifth_stale(number)
             self._thirtythird_stale()
             self._thirtyfourth_stale()
+            self._fortyeighth_stale()
             return  # stale: a later change is already applied
         if self.defect == "unchanged-state-not-recorded" and row is not None and \
                 row[1] == name:  # "nothing changed": no UPDATE, so 異動連番 not recorded

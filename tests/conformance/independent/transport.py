@@ -129,7 +129,9 @@ class Transport:
         if b"<!DOCTYPE" in raw[:2048] and self.defect == "dtd-refused-as-malformed":
             raise Refusal("PF-SOAP-ENVELOPE", "client", "not well-formed XML",  # the parser's
                           [("xml:well-formed", "DOCTYPE is not allowed")])  # own refusal
-        if b"<!DOCTYPE" in raw[:2048] and self.defect not in ("dtd-expanded", "xxe-resolved"):
+        unseen = self._fortyeighth_dtd_unseen(raw)  # dtd-after-prolog-comment-answered
+        if b"<!DOCTYPE" in raw[:2048] and self.defect not in ("dtd-expanded", "xxe-resolved") \
+                and not unseen:
             raise Refusal("PF-XML-DTD", "client", "a DTD is not allowed in SOAP",
                           [("soap:no-dtd", "the message has a document type declaration")])
         parser = etree.XMLParser(resolve_entities=self.defect in ("dtd-expanded",
@@ -158,7 +160,7 @@ class Transport:
             raise Refusal("PF-SOAP-ENVELOPE", "client", "not well-formed XML",
                           [("xml:well-formed", str(exc))]) from None
         if root.getroottree().docinfo.doctype and self.defect not in (
-                "dtd-expanded", "xxe-resolved"):  # a DTD in any encoding (docs/security.md)
+                "dtd-expanded", "xxe-resolved") and not unseen:  # any encoding (security.md)
             raise Refusal("PF-XML-DTD", "client", "a DTD is not allowed in SOAP",
                           [("soap:no-dtd", "the message has a document type declaration")])
         if root.tag not in (f"{{{SOAP11}}}Envelope", f"{{{SOAP12}}}Envelope"):
