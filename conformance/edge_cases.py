@@ -105,11 +105,20 @@ def inquiry_points(model: list[grid.Resident]) -> Iterator[Ask]:
     t = edges.common_type("AddresseeNumberType")
     picks = {min(model, key=lambda r: len(r.addressee.lstrip("0"))).addressee,
              max(model, key=lambda r: int(r.addressee)).addressee, model[0].addressee}
-    for k, e in enumerate(e for number in sorted(picks)
-                          for e in edges.identifier_edges("宛名番号", t, number)):
+    for k, (number, e) in enumerate((n, e) for n in sorted(picks)
+                                    for e in edges.identifier_edges("宛名番号", t, n)):
         expected = next((r for r in model if r.addressee == e.value), None)
+        edge = e.label if e.value not in held else ""
         p = grid.InquiryPoint("addressee", e.value, None, "", "1.2" if k % 2 else "1.1", expected,
-                              e.label if e.value not in held else "")
+                              edge)
+        yield Ask(p, p.vars)
+        # round 48a: and with a 基準日, the day the held number's resident moved in (the
+        # forty-eighth blind batch looked a dated inquiry's key up as a number)
+        day = next(r for r in model if r.addressee == number).moved_in
+        p = grid.InquiryPoint("addressee", e.value, day, "the held number's BecameResidentOn",
+                              "1.1" if k % 2 else "1.2",
+                              expected if expected and grid.lived_here(expected, day) else None,
+                              edge)
         yield Ask(p, p.vars)
 
 

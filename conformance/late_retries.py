@@ -142,4 +142,32 @@ def run_step(runner, step, values) -> list[str]:
         if again != residents:
             problems.append(f"{at}: the page holds {again}, the earlier answer held "
                             f"{residents} (a page is the same however often it is asked for)")
+    # the earliest extract made since the product last restarted (one made before may be gone)
+    kept = next((ex for ex in earlier.values() if not requests.before_restart(ex)), None)
+    return problems + (_late_pages(post, kept) if kept is not None else [])
+
+
+def _late_pages(post, first: Exchange) -> list[str]:
+    """Round 48a: an early extract's last page and the page past its end, asked for by
+    ExtractId now — answers built from the snapshot, whose SentAt the invariants judge like
+    every other (the forty-eighth blind batch stamped a page past the end with the time its
+    snapshot was made, which a page asked for within seconds hides)."""
+    (head, _) = _answer(first)
+    if not head["ExtractId"] or not head["TotalPages"].isdigit():
+        return []
+    size = _payload(first).findtext(f"{{{JUKI}}}PageSize")  # type: ignore[union-attr]
+    soap = first.soap_version or "1.1"
+    problems = []
+    for page in (max(int(head["TotalPages"]), 1), int(head["TotalPages"]) + 1):
+        header = replace(first.header("request"), message_id=message_ids.fresh(),
+                         sent_at=jst_now())
+        payload = (f'<juki:ResidentFullExtractRequest xmlns:juki="{JUKI}"><juki:ExtractId>'
+                   f'{head["ExtractId"]}</juki:ExtractId><juki:Page>{page}</juki:Page>'
+                   f'<juki:PageSize>{size}</juki:PageSize></juki:ResidentFullExtractRequest>')
+        at = (f"[ExtractId {head['ExtractId']} of {first.step}] page {page} of "
+              f"{head['TotalPages']} asked for "
+              f"{time.monotonic() - (first.sent_monotonic or 0.0):.1f} s later (SOAP {soap})")
+        ex = post(envelope(payload, soap, header), soap, header, at)
+        problems += [f"{at}: {m} (a page of a known extract is answered, one past its end "
+                     "with no Resident)" for m in outcome(ex, "response")]
     return problems

@@ -78,6 +78,12 @@ ACCEPTED: tuple[Form, ...] = (
          version="HTTP/1.0", host=False),
     Form("http-1.0-absolute-form", "RFC 9112 3.2.2 with HTTP/1.0 (a request through a proxy)",
          version="HTTP/1.0", target="absolute"),
+    # round 48a: HTTP/1.0 asking to keep the connection (RFC 9112 9.3, RFC 7230 A.1.2): an
+    # answer with neither Content-Length nor chunked ends only at the close (RFC 9112 6.3), so
+    # one kept open must say its length (the forty-eighth blind batch kept it open unframed)
+    Form("http-1.0-keep-alive", "RFC 9112 9.3, 6.3; RFC 7230 A.1.2 (HTTP/1.0 keep-alive: an "
+         "answer on a connection kept open says its length)", version="HTTP/1.0", host=False,
+         close=False, fields=(b"Connection: keep-alive",)),
     Form("chunked-body", "RFC 9112 7.1 (a recipient MUST be able to parse chunked: two chunks, "
          "an extension, a trailer field)", chunked="Transfer-Encoding: chunked"),
     # round 40c: a coding's name and a field's name are case-insensitive (the fortieth blind

@@ -65,6 +65,7 @@ from .faulty_round44 import ROUND44_FAULTS, ROUND44_WIRE
 from .faulty_round45 import ROUND45_FAULTS, ROUND45_WIRE
 from .faulty_round46 import ROUND46_FAULTS, ROUND46_WIRE
 from .faulty_round47 import ROUND47_FAULTS, ROUND47_WIRE
+from .faulty_round48 import ROUND48_FAULTS, ROUND48_WIRE
 from .faulty_must_understand import MUST_UNDERSTAND
 from .faulty_rules import RULES
 from .faulty_shapes import SHAPE_HANDLERS, SHAPES
@@ -581,6 +582,7 @@ FAULTY = [
     *(Faulty(*entry) for entry in ROUND45_FAULTS),
     *(Faulty(*entry) for entry in ROUND46_FAULTS),
     *(Faulty(*entry) for entry in ROUND47_FAULTS),
+    *(Faulty(*entry) for entry in ROUND48_FAULTS),
 ]
 
 FAULTY = [with_cases_also_failed(f) for f in FAULTY]
@@ -608,7 +610,8 @@ _WIRES = _registry(WIRE, SHAPES, INPUTS, BOUNDS, GRID, EQUIVALENCE, LINKAGE, COD
                    ROUND30_WIRE, ROUND31_WIRE, ROUND33_WIRE, ROUND34_WIRE,
                    ROUND35_WIRE, ROUND37_WIRE, ROUND38_WIRE, ROUND39_WIRE,
                    ROUND40_WIRE, ROUND42_WIRE, ROUND43_WIRE, ROUND44_WIRE,
-                   ROUND45_WIRE, ROUND46_WIRE, ROUND47_WIRE)
+                   ROUND45_WIRE, ROUND46_WIRE, ROUND47_WIRE,
+                   ROUND48_WIRE)
 # handler(refs, profile) → the URL of an adapter process of its own, by faulty adapter
 _HANDLERS = _registry(HANDLERS, SHAPE_HANDLERS, INPUT_HANDLERS, BOUND_HANDLERS, KEY_HANDLERS,
                       GRID_HANDLERS, PAGING_HANDLERS, NINTH_HANDLERS, EDGE_HANDLERS,

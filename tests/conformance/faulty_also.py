@@ -600,6 +600,29 @@ _ALSO_ROUND47 = dict.fromkeys(("rules-ignored", "no-validation", "check-digit-as
                                "resident-kind-in-key"), ("P-FAULT-16/*",))
 
 
+
+# Round 48a: P-FAULT-17/18 send P-FAULT-02's and P-FAULT-10's requests in UTF-16, P-ADDR-08 a
+# request for the hub, P-EDGE-01 a key's other forms with a 基準日, P-LATE-01 pages of an early
+# extract at the end of the run (surveyed: every faulty adapter of faulty.py on every profile,
+# the changed cases and the invariants): a product that misjudges the UTF-8 request misjudges it
+# in UTF-16 (one refusing UTF-16 or its media type refuses it whatever it holds); one that
+# checks no Receiver, or answers a misrouted request with another code, answers the hub's; one
+# failing a 基準日 it does not know fails the new dated inquiries; one keeping three snapshots has
+# lost the early extract by the end of the run
+_UTF16_BOTH = ("P-FAULT-17/*", "P-FAULT-18/*")
+_ALSO_ROUND48 = {**dict.fromkeys(("rules-ignored", "no-validation", "charset-crash",
+                                  "utf16-refused", "soap12-action-required",
+                                  "finding-line-as-offset"), _UTF16_BOTH),
+                 "check-digit-as-xsd-assertion": ("P-FAULT-17/*Inquiry",),
+                 "codelist-unnamed": ("P-FAULT-17/*Notice", "P-FAULT-18/*"),
+                 "check-digits-one-rule": ("P-FAULT-18/*",),
+                 "findings-fail-fast": ("P-FAULT-18/*",),
+                 "finding-line-from-zero": ("P-FAULT-17/*",),
+                 **dict.fromkeys(("receiver-unchecked", "misrouted-as-header-invalid"),
+                                 ("P-ADDR-08/*",)),
+                 "extract-snapshots-kept-three": ("P-LATE-01",),
+                 "unknown-as-of-internal": ("P-EDGE-01",)}
+
 def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
     extra = also.get(f.name, ())
     if not extra:
@@ -609,7 +632,7 @@ def _with_also(f: Faulty, also: dict[str, tuple[str, ...]]) -> Faulty:
 
 
 def with_cases_also_failed(f: Faulty) -> Faulty:
-    """``f`` with the grid, edge, key-domain and rounds 14b–47's cases its defect fails besides
+    """``f`` with the grid, edge, key-domain and rounds 14b–48's cases its defect fails besides
     its own."""
     f = _with_edges(_with_grids(f))
     for also in (_ALSO_ROUND14B, _ALSO_ROUND15, _ALSO_ROUND16, _ALSO_ROUND16B, _ALSO_ROUND17,
@@ -618,6 +641,6 @@ def with_cases_also_failed(f: Faulty) -> Faulty:
                  _ALSO_ROUND31, _ALSO_ROUND34, _ALSO_ROUND35B, _ALSO_ROUND36B,
                  _ALSO_ROUND37B, _ALSO_ROUND39B, _ALSO_ROUND40C, _ALSO_ROUND41B,
                  _ALSO_ROUND42B, _ALSO_ROUND43B, _ALSO_ROUND44,
-                 _ALSO_ROUND45, _ALSO_ROUND46, _ALSO_ROUND47):
+                 _ALSO_ROUND45, _ALSO_ROUND46, _ALSO_ROUND47, _ALSO_ROUND48):
         f = _with_also(f, also)
     return f

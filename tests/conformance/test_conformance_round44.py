@@ -109,6 +109,7 @@ class _Runner:
         self.url, self.seen = url, []
         self.result = SimpleNamespace(exchanges=[])
         self.s = SimpleNamespace(transport=SimpleNamespace(note_sent=lambda ex: None,
+                                                           refuses=lambda ex: False,
                                                            session=None))
 
     def _fresh_addressee(self) -> str:
