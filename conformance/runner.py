@@ -28,13 +28,13 @@ from . import SUITE_VERSION, checks, invariants, waiting
 from .hubsim import HubSimulator
 from .interop import InteropHarness
 from .interpreter import CaseRunner, Command, RunState
+from .late_answers import LateAnswers
 from .late_sends import LateSends, NotedRestart
 from .model import Profile, Suite, SuiteError
 from .records import ERROR, FAIL, PASS, SKIP, CaseResult, now_iso
 from .reobservation import RecordingObserve
 from .run_time import TimeSplit, split
 from .transport import TlsOptions, Transport
-from .late_answers import LateAnswers
 from .validation import Validation
 
 

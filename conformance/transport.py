@@ -34,8 +34,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, default_headers
 
 from .http_response import Connection
-from .records import Exchange
 from .late_answers import LateAnswers
+from .records import Exchange
 
 _CHUNK = 64 * 1024
 _POOL = 10  # idle connections kept per host (requests' pool size)
