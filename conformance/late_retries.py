@@ -40,12 +40,13 @@ from bus.core.header import jst_now
 
 from . import grid, message_ids
 from .checks import outcome
-from .envelopes import envelope
+from .envelopes import envelope, substitute
 from .late_sends import LateSends, wait_until_late
 from .notice_runs import poster
 from .records import Exchange
 
 SERVICE = "juki.ResidentFullExtract"
+NEXT_PAGE = "full_extract.next"  # messages.toml: a later page by ExtractId
 JUKI, CMN = grid.JUKI, grid.CMN
 MOST = 64  # retries at most: the latest (Sender, RequestId) pairs beyond are left
 _HEAD = ("ExtractId", "Page", "TotalPages", "TotalCount")
@@ -144,10 +145,11 @@ def run_step(runner, step, values) -> list[str]:
                             f"{residents} (a page is the same however often it is asked for)")
     # the earliest extract made since the product last restarted (one made before may be gone)
     kept = next((ex for ex in earlier.values() if not requests.before_restart(ex)), None)
-    return problems + (_late_pages(post, kept) if kept is not None else [])
+    next_page = runner.s.suite.message(NEXT_PAGE, SERVICE, step.where).body
+    return problems + (_late_pages(post, next_page, kept) if kept is not None else [])
 
 
-def _late_pages(post, first: Exchange) -> list[str]:
+def _late_pages(post, next_page: str, first: Exchange) -> list[str]:
     """Round 48a: an early extract's last page and the page past its end, asked for by
     ExtractId now — answers built from the snapshot, whose SentAt the invariants judge like
     every other (the forty-eighth blind batch stamped a page past the end with the time its
@@ -161,9 +163,8 @@ def _late_pages(post, first: Exchange) -> list[str]:
     for page in (max(int(head["TotalPages"]), 1), int(head["TotalPages"]) + 1):
         header = replace(first.header("request"), message_id=message_ids.fresh(),
                          sent_at=jst_now())
-        payload = (f'<juki:ResidentFullExtractRequest xmlns:juki="{JUKI}"><juki:ExtractId>'
-                   f'{head["ExtractId"]}</juki:ExtractId><juki:Page>{page}</juki:Page>'
-                   f'<juki:PageSize>{size}</juki:PageSize></juki:ResidentFullExtractRequest>')
+        payload = substitute(next_page, {"extract_id": head["ExtractId"], "page": page,
+                                         "page_size": size}, xml=True)
         at = (f"[ExtractId {head['ExtractId']} of {first.step}] page {page} of "
               f"{head['TotalPages']} asked for "
               f"{time.monotonic() - (first.sent_monotonic or 0.0):.1f} s later (SOAP {soap})")
