@@ -6,9 +6,10 @@ hangs, or answers past RQ-BEH-04's ``response_limit`` — everywhere, or on a pa
 often (every second request on a kept-alive connection, every UTF-16 message) — would hold a
 certification run for hours, and a run that never ends certifies nothing. A case whose request
 gets no answer fails, and the time limit is judged on every answer (INV-BEH-04): one late or
-missing answer already fails the run, so stopping changes no verdict. Once requests unanswered within the limit have taken the budget, every further
-request is not sent (its exchange says why), the cases still to run end at once with that
-reason (error), and the invariants judge what was answered. ``--param late_answer_budget=0``
+missing answer already fails the run, so stopping changes no verdict. Once requests unanswered
+within the limit have taken the budget, every further request is not sent (its exchange says
+why), the cases still to run end at once with that reason (error), and the invariants judge
+what was answered. ``--param late_answer_budget=0``
 sends every request, however long that takes.
 """
 
